@@ -1,0 +1,103 @@
+// Columnar vectors: typed-array values plus an optional byte-per-row validity array.
+import { PHYSICAL, type SqlType, type TypedArray } from './types.ts';
+
+/**
+ * One column of a batch. `values` is the physical typed array for the type (see PHYSICAL);
+ * `valid[i] === 0` marks a NULL (null `valid` means no NULLs). String vectors hold Int32 codes
+ * into `dict`.
+ */
+export interface Vector {
+  type: SqlType;
+  length: number;
+  values: TypedArray;
+  valid: Uint8Array | null;
+  dict?: string[];
+}
+
+/** A batch of rows: equal-length vectors, one per output column. */
+export interface Batch {
+  length: number;
+  columns: Vector[];
+}
+
+export function allocVector(type: SqlType, length: number, withValidity = false): Vector {
+  const Ctor = PHYSICAL[type.id].array;
+  const v: Vector = { type, length, values: new Ctor(length), valid: withValidity ? new Uint8Array(length).fill(1) : null };
+  if (PHYSICAL[type.id].string) v.dict = [];
+  return v;
+}
+
+/** Builds a string vector from JS strings (null for NULL), dictionary-encoding as it goes. */
+export function stringVector(type: SqlType, items: (string | null)[]): Vector {
+  const codes = new Int32Array(items.length);
+  const dict: string[] = [];
+  const index = new Map<string, number>();
+  let valid: Uint8Array | null = null;
+  for (let i = 0; i < items.length; i++) {
+    const s = items[i];
+    if (s === null) {
+      valid ??= new Uint8Array(items.length).fill(1);
+      valid[i] = 0;
+      continue;
+    }
+    let c = index.get(s);
+    if (c === undefined) { c = dict.length; dict.push(s); index.set(s, c); }
+    codes[i] = c;
+  }
+  return { type, length: items.length, values: codes, valid, dict };
+}
+
+/** Takes the rows at `sel` (or the first `count` rows when sel is null) into a new compact vector. */
+export function gather(v: Vector, sel: Uint32Array | null, count: number): Vector {
+  const Ctor = v.values.constructor as { new (n: number): TypedArray };
+  const values = new Ctor(count);
+  let valid: Uint8Array | null = null;
+  if (sel === null) {
+    values.set(v.values.subarray(0, count));
+    if (v.valid) valid = v.valid.slice(0, count);
+  } else {
+    for (let i = 0; i < count; i++) values[i] = v.values[sel[i]];
+    if (v.valid) {
+      valid = new Uint8Array(count);
+      for (let i = 0; i < count; i++) valid[i] = v.valid[sel[i]];
+    }
+  }
+  return { type: v.type, length: count, values, valid, dict: v.dict };
+}
+
+export function isNull(v: Vector, i: number): boolean {
+  return v.valid !== null && v.valid[i] === 0;
+}
+
+/** Concatenates vectors of one type; string dictionaries are merged. */
+export function concatVectors(type: SqlType, parts: Vector[]): Vector {
+  let n = 0;
+  for (const p of parts) n += p.length;
+  const Ctor = PHYSICAL[type.id].array;
+  const values = new Ctor(n);
+  const anyNull = parts.some((p) => p.valid !== null);
+  const valid = anyNull ? new Uint8Array(n).fill(1) : null;
+  const isStr = PHYSICAL[type.id].string;
+  const dict: string[] = [];
+  const index = new Map<string, number>();
+  let off = 0;
+  for (const p of parts) {
+    if (isStr) {
+      const remap = new Int32Array(p.dict!.length);
+      p.dict!.forEach((s, k) => {
+        let c = index.get(s);
+        if (c === undefined) { c = dict.length; dict.push(s); index.set(s, c); }
+        remap[k] = c;
+      });
+      for (let i = 0; i < p.length; i++) {
+        if (p.valid && p.valid[i] === 0) continue;
+        values[off + i] = remap[p.values[i]];
+      }
+    } else {
+      values.set(p.values.subarray(0, p.length) as never, off);
+    }
+    if (valid && p.valid) valid.set(p.valid.subarray(0, p.length), off);
+    off += p.length;
+  }
+  return isStr ? { type, length: n, values, valid, dict } : { type, length: n, values, valid };
+}
