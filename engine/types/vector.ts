@@ -12,6 +12,11 @@ export interface Vector {
   values: TypedArray;
   valid: Uint8Array | null;
   dict?: string[];
+  /**
+   * Exact values for DECIMAL results wider than 2^53 (e.g. SUM over millions of rows);
+   * `values` then holds the nearest doubles, used for ordering and further arithmetic.
+   */
+  big?: (bigint | null)[];
 }
 
 /** A batch of rows: equal-length vectors, one per output column. */
@@ -55,12 +60,14 @@ export function gather(v: Vector, sel: Uint32Array | null, count: number): Vecto
   if (sel === null) {
     values.set(v.values.subarray(0, count));
     if (v.valid) valid = v.valid.slice(0, count);
+    if (v.big) return { type: v.type, length: count, values, valid, dict: v.dict, big: v.big.slice(0, count) };
   } else {
     for (let i = 0; i < count; i++) values[i] = v.values[sel[i]];
     if (v.valid) {
       valid = new Uint8Array(count);
       for (let i = 0; i < count; i++) valid[i] = v.valid[sel[i]];
     }
+    if (v.big) return { type: v.type, length: count, values, valid, dict: v.dict, big: Array.from(sel.subarray(0, count), (r) => v.big![r]) };
   }
   return { type: v.type, length: count, values, valid, dict: v.dict };
 }
@@ -99,5 +106,8 @@ export function concatVectors(type: SqlType, parts: Vector[]): Vector {
     if (valid && p.valid) valid.set(p.valid.subarray(0, p.length), off);
     off += p.length;
   }
-  return isStr ? { type, length: n, values, valid, dict } : { type, length: n, values, valid };
+  if (isStr) return { type, length: n, values, valid, dict };
+  if (!parts.some((p) => p.big)) return { type, length: n, values, valid };
+  const big = parts.flatMap((p) => p.big ?? Array.from({ length: p.length }, () => null));
+  return { type, length: n, values, valid, big };
 }

@@ -1,0 +1,171 @@
+// The catalog: one immutable, JSON-serializable tree per committed version (the manifest's
+// state). Transactions copy it on first write and change the copy.
+import type { SqlType } from '../types/types.ts';
+import { SqlError } from '../errors.ts';
+
+export interface ColumnState {
+  name: string;
+  type: SqlType;
+  notNull: boolean;
+  /** default value as SQL text, bound at insert time */
+  default?: string;
+  encoding?: string;
+}
+
+/** Per-column zone map entry in the physical domain (as the storage layer reports it). */
+export interface ZoneEntry {
+  min: number | string | null;
+  max: number | string | null;
+  nullCount: number;
+  encoding?: string;
+}
+
+/** One immutable segment of one slice, plus the deletion vector that masks its rows. */
+export interface SegmentEntry {
+  file: string;
+  slice: number;
+  rows: number;
+  bytes: number;
+  zones: ZoneEntry[];
+  deleted?: string;
+  deletedCount: number;
+}
+
+export type DistStyle = 'EVEN' | 'KEY' | 'ALL';
+
+export interface TableState {
+  id: string;
+  name: string;
+  owner: string;
+  columns: ColumnState[];
+  distStyle: DistStyle;
+  /** AUTO was asked for (EVEN is used) */
+  distAuto: boolean;
+  distKey: number | null;
+  sortKey: number[];
+  segments: SegmentEntry[];
+  /** commit version of the last change to the table's rows or shape */
+  version: number;
+  /** next slice for round-robin (EVEN) placement */
+  rr: number;
+  createdAt: string;
+}
+
+export interface ViewState {
+  name: string;
+  owner: string;
+  sql: string;
+  columns: { name: string; type: SqlType }[];
+}
+
+export interface SchemaState {
+  name: string;
+  owner: string;
+  tables: Record<string, TableState>;
+  views: Record<string, ViewState>;
+  /** models and their SQL functions (owned by the ML layer; opaque here) */
+  models: Record<string, unknown>;
+  /** tables created later join datashares that include this schema with INCLUDENEW */
+}
+
+export interface DatabaseState {
+  name: string;
+  owner: string;
+  schemas: Record<string, SchemaState>;
+  /** a consumer database created from a datashare holds no objects of its own */
+  fromShare?: { producer: string; datashare: string };
+}
+
+export interface UserState {
+  name: string;
+  superuser: boolean;
+  passwordHash?: string;
+  /** privilege grants: object key -> privileges */
+  grants: Record<string, string[]>;
+  /** account-level privileges such as 'CREATE MODEL' */
+  system: string[];
+}
+
+export interface AccountState {
+  name: string;
+  createdAt: string;
+  users: Record<string, UserState>;
+  databases: Record<string, DatabaseState>;
+}
+
+/** Everything one manifest version holds. Sharing, tokens and the exchange add their own keys. */
+export interface CatalogState {
+  version: number;
+  nextId: number;
+  accounts: Record<string, AccountState>;
+  /** extension areas (datashares, products, subscriptions, tokens) by module name */
+  ext: Record<string, unknown>;
+}
+
+export const DEFAULT_ACCOUNT = 'admin';
+export const DEFAULT_USER = 'admin';
+export const DEFAULT_DATABASE = 'dev';
+export const DEFAULT_SCHEMA = 'public';
+
+export function newSchema(name: string, owner: string): SchemaState {
+  return { name, owner, tables: {}, views: {}, models: {} };
+}
+
+export function newDatabase(name: string, owner: string): DatabaseState {
+  return { name, owner, schemas: { [DEFAULT_SCHEMA]: newSchema(DEFAULT_SCHEMA, owner) } };
+}
+
+export function newAccount(name: string, now = new Date()): AccountState {
+  return {
+    name,
+    createdAt: now.toISOString(),
+    users: { [DEFAULT_USER]: { name: DEFAULT_USER, superuser: true, grants: {}, system: [] } },
+    databases: { [DEFAULT_DATABASE]: newDatabase(DEFAULT_DATABASE, DEFAULT_USER) },
+  };
+}
+
+/** The catalog of a brand-new data directory: the built-in admin account with database dev. */
+export function initialCatalog(): CatalogState {
+  return { version: 0, nextId: 1, accounts: { [DEFAULT_ACCOUNT]: newAccount(DEFAULT_ACCOUNT) }, ext: {} };
+}
+
+export function account(state: CatalogState, name: string): AccountState {
+  const a = state.accounts[name];
+  if (!a) throw new SqlError('UNDEFINED_OBJECT', `account "${name}" does not exist`);
+  return a;
+}
+
+/** Every segment and deletion-vector file a catalog version references (for GC). */
+export function referencedFiles(state: CatalogState, into = new Set<string>()): Set<string> {
+  for (const a of Object.values(state.accounts)) {
+    for (const db of Object.values(a.databases)) {
+      for (const s of Object.values(db.schemas)) {
+        for (const t of Object.values(s.tables)) {
+          for (const seg of t.segments) {
+            into.add(seg.file);
+            if (seg.deleted) into.add(seg.deleted);
+          }
+        }
+        for (const m of Object.values(s.models) as { onnxFile?: string }[]) if (m.onnxFile) into.add(m.onnxFile);
+      }
+    }
+  }
+  return into;
+}
+
+export function tableRowCount(t: TableState): number {
+  let n = 0;
+  for (const s of t.segments) n += s.rows - s.deletedCount;
+  return t.distStyle === 'ALL' ? Math.round(n / Math.max(1, new Set(t.segments.map((s) => s.slice)).size)) : n;
+}
+
+export function tableBytes(t: TableState): number {
+  let n = 0;
+  for (const s of t.segments) n += s.bytes;
+  return n;
+}
+
+/** A fresh id for tables and other objects (unique within the data dir). */
+export function nextId(state: CatalogState, prefix: string): string {
+  return `${prefix}${state.nextId++}`;
+}

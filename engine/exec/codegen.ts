@@ -1,0 +1,292 @@
+// Expression code generation: bound expressions -> JavaScript statements over typed-array
+// columns. One generated loop per kernel; no per-row interpretation and no per-row objects
+// except the strings a string expression produces.
+import type { BExpr } from '../plan/bound.ts';
+import { PHYSICAL, type SqlType, isString } from '../types/types.ts';
+import { emitArithmetic, emitCast, emitComparison } from '../functions/ops.ts';
+import { lookupScalar, emitExtract } from '../functions/registry.ts';
+import { SqlError } from '../errors.ts';
+
+/** What the generator knows about an input column: its type and whether it may hold NULLs. */
+export interface InputShape {
+  types: SqlType[];
+  nullable: boolean[];
+}
+
+/** A generated value: a JS expression for the value and one for "is NULL" ('false' when never). */
+export interface Val {
+  v: string;
+  n: string;
+}
+
+const DEFAULT_OF = (t: SqlType) => (isString(t) ? "''" : t.id === 'BOOLEAN' ? 'false' : '0');
+
+/**
+ * Emits JS for expressions over one input batch. Per-batch setup (column bindings, dictionary
+ * masks, regexes) goes to `prelude`; per-row statements go to the `out` array passed in, with the
+ * current physical row in variable `r`.
+ */
+export class ExprEmitter {
+  readonly prelude: string[] = [];
+  /** constants shared with the generated function (regexes, sets), by index */
+  readonly consts: unknown[] = [];
+  private next = 0;
+  private bound = new Set<number>();
+
+  constructor(readonly shape: InputShape) {}
+
+  tmp(prefix = 't'): string {
+    return `${prefix}${this.next++}`;
+  }
+
+  constant(value: unknown): string {
+    this.consts.push(value);
+    return `K[${this.consts.length - 1}]`;
+  }
+
+  private bind(i: number): void {
+    if (this.bound.has(i)) return;
+    this.bound.add(i);
+    this.prelude.push(`const c${i} = cols[${i}], v${i} = valids[${i}], d${i} = dicts[${i}];`);
+  }
+
+  /** Column i's value at row r, as a JS expression. */
+  col(i: number): Val {
+    this.bind(i);
+    const t = this.shape.types[i];
+    const n = this.shape.nullable[i] ? `(v${i}[r] === 0)` : 'false';
+    if (isString(t)) return { v: `d${i}[c${i}[r]]`, n };
+    if (t.id === 'BOOLEAN') return { v: `(c${i}[r] === 1)`, n };
+    return { v: `c${i}[r]`, n };
+  }
+
+  /** Emits statements computing e into `out`; returns how to read its value and NULL flag. */
+  expr(e: BExpr, out: string[]): Val {
+    switch (e.k) {
+      case 'col':
+        return this.col(e.index);
+      case 'const':
+        if (e.value === null) return { v: DEFAULT_OF(e.type), n: 'true' };
+        return { v: typeof e.value === 'string' ? JSON.stringify(e.value) : String(e.value), n: 'false' };
+      case 'arith': {
+        const l = this.expr(e.left, out), r = this.expr(e.right, out);
+        const { code } = emitArithmetic(e.op, e.left.type, e.right.type, l.v, r.v);
+        return this.strict([l, r], code, e.type, out);
+      }
+      case 'concat': {
+        const l = this.expr(e.left, out), r = this.expr(e.right, out);
+        return this.strict([l, r], `(${l.v} + ${r.v})`, e.type, out);
+      }
+      case 'cmp': {
+        const mask = this.dictMask(e, out);
+        if (mask) return mask;
+        const l = this.expr(e.left, out), r = this.expr(e.right, out);
+        return this.strict([l, r], emitComparison(e.op, e.left.type, e.right.type, l.v, r.v), e.type, out);
+      }
+      case 'and':
+      case 'or':
+        return this.logical(e.k, e.args, out);
+      case 'not': {
+        const a = this.expr(e.arg, out);
+        return { v: `(!${a.v})`, n: a.n };
+      }
+      case 'isnull': {
+        const a = this.expr(e.arg, out);
+        return { v: e.negated ? `(!${a.n})` : `(${a.n})`, n: 'false' };
+      }
+      case 'isbool': {
+        const a = this.expr(e.arg, out);
+        const is = `(!${a.n} && ${a.v} === ${e.value})`;
+        return { v: e.negated ? `(!${is})` : is, n: 'false' };
+      }
+      case 'neg': {
+        const a = this.expr(e.arg, out);
+        return this.strict([a], `(-${a.v})`, e.type, out);
+      }
+      case 'cast': {
+        const a = this.expr(e.arg, out);
+        if (sameShape(e.arg.type, e.type)) return a;
+        return this.strict([a], emitCast(e.arg.type, e.type, a.v), e.type, out);
+      }
+      case 'case':
+        return this.caseExpr(e, out);
+      case 'in':
+        return this.inList(e, out);
+      case 'like':
+        return this.like(e, out);
+      case 'call':
+        return this.call(e, out);
+      case 'extract': {
+        const a = this.expr(e.arg, out);
+        return this.strict([a], emitExtract(e.field, e.arg.type, a.v), e.type, out);
+      }
+      case 'dateArith': {
+        const l = this.expr(e.left, out);
+        const iv = e.right;
+        if (iv.k !== 'interval') throw new SqlError('DATATYPE_MISMATCH', 'interval arithmetic needs an INTERVAL operand');
+        const sign = e.op === '-' ? -1 : 1;
+        const fn = e.left.type.id === 'DATE' && e.type.id === 'DATE' ? 'dateAddInterval' : 'tsAddInterval';
+        const from = e.left.type.id === 'DATE' && fn === 'tsAddInterval' ? `(${l.v} * 86400000000)` : l.v;
+        return this.strict([l], `rt.${fn}(${from}, ${sign * iv.months}, ${sign * iv.days}, ${sign * iv.micros})`, e.type, out);
+      }
+      case 'interval':
+        throw new SqlError('DATATYPE_MISMATCH', 'an INTERVAL can only be added to or subtracted from a DATE or TIMESTAMP');
+      case 'model':
+        throw new SqlError('INTERNAL_ERROR', 'model calls must be evaluated before code generation');
+    }
+  }
+
+  /** A strict expression: NULL if any input is NULL; the code is evaluated only otherwise. */
+  private strict(args: Val[], code: string, type: SqlType, out: string[]): Val {
+    const nulls = args.map((a) => a.n).filter((n) => n !== 'false');
+    if (nulls.includes('true')) return { v: DEFAULT_OF(type), n: 'true' };
+    const t = this.tmp();
+    if (nulls.length === 0) {
+      out.push(`const ${t} = ${code};`);
+      return { v: t, n: 'false' };
+    }
+    out.push(`const ${t}n = ${nulls.join(' || ')};`);
+    out.push(`const ${t} = ${t}n ? ${DEFAULT_OF(type)} : ${code};`);
+    return { v: t, n: `${t}n` };
+  }
+
+  /** AND/OR with SQL's three-valued logic, evaluated lazily left to right. */
+  private logical(op: 'and' | 'or', args: BExpr[], out: string[]): Val {
+    const t = this.tmp();
+    const decisive = op === 'and' ? 'false' : 'true';
+    out.push(`let ${t} = ${op === 'and' ? 'true' : 'false'}, ${t}n = false;`);
+    let depth = 0;
+    args.forEach((arg, i) => {
+      const a = this.expr(arg, out);
+      // a decisive value (FALSE for AND, TRUE for OR) settles the result; NULL makes it unknown so far
+      out.push(`if (!(${a.n}) && ${a.v} === ${decisive}) { ${t} = ${decisive}; ${t}n = false; }`);
+      out.push(`else { if (${a.n}) ${t}n = true;`);
+      depth++;
+      if (i === args.length - 1) out.push('}'.repeat(depth));
+    });
+    return { v: t, n: `${t}n` };
+  }
+
+  private caseExpr(e: Extract<BExpr, { k: 'case' }>, out: string[]): Val {
+    const t = this.tmp();
+    out.push(`let ${t} = ${DEFAULT_OF(e.type)}, ${t}n = true;`);
+    let close = 0;
+    for (const w of e.whens) {
+      const c = this.expr(w.when, out);
+      out.push(`if (!(${c.n}) && ${c.v}) {`);
+      const v = this.expr(w.then, out);
+      out.push(`${t} = ${v.v}; ${t}n = ${v.n}; } else {`);
+      close++;
+    }
+    if (e.else) {
+      const v = this.expr(e.else, out);
+      out.push(`${t} = ${v.v}; ${t}n = ${v.n};`);
+    }
+    out.push('}'.repeat(close));
+    return { v: t, n: `${t}n` };
+  }
+
+  private inList(e: Extract<BExpr, { k: 'in' }>, out: string[]): Val {
+    const mask = this.dictMask(e, out);
+    if (mask) return mask;
+    const a = this.expr(e.arg, out);
+    const allConst = e.list.every((x) => x.k === 'const');
+    const t = this.tmp();
+    if (allConst) {
+      const values = e.list.filter((x) => x.k === 'const' && x.value !== null).map((x) => (x as { value: unknown }).value);
+      const hasNull = values.length !== e.list.length;
+      const set = this.constant(new Set(values));
+      out.push(`const ${t}f = ${set}.has(${a.v});`);
+      out.push(`const ${t}n = ${a.n}${hasNull ? ` || !${t}f` : ''};`);
+      out.push(`const ${t} = ${e.negated ? `!${t}f` : `${t}f`};`);
+      return { v: t, n: `${t}n` };
+    }
+    // general list: a chain of equality tests with NULL semantics
+    out.push(`let ${t}f = false, ${t}u = ${a.n};`);
+    for (const x of e.list) {
+      const b = this.expr(x, out);
+      out.push(`if (${b.n}) ${t}u = true; else if (!${t}f && ${emitComparison('=', e.arg.type, x.type, a.v, b.v)}) ${t}f = true;`);
+    }
+    out.push(`const ${t}n = !${t}f && ${t}u;`);
+    out.push(`const ${t} = ${e.negated ? `!${t}f` : `${t}f`};`);
+    return { v: t, n: `${t}n` };
+  }
+
+  private like(e: Extract<BExpr, { k: 'like' }>, out: string[]): Val {
+    const mask = this.dictMask(e, out);
+    if (mask) return mask;
+    const a = this.expr(e.arg, out);
+    const p = this.expr(e.pattern, out);
+    const code = `rt.like(${a.v}, ${p.v}, ${JSON.stringify(e.escape)}, ${e.ci})`;
+    return this.strict([a, p], e.negated ? `!${code}` : code, e.type, out);
+  }
+
+  private call(e: Extract<BExpr, { k: 'call' }>, out: string[]): Val {
+    const fn = lookupScalar(e.name, e.args.map((a) => a.type));
+    if (!fn) throw new SqlError('UNDEFINED_FUNCTION', `function ${e.name} does not exist`);
+    const args = e.args.map((a) => this.expr(a, out));
+    if (fn.strict) return this.strict(args, fn.emit(args.map((a) => a.v)), e.type, out);
+    const t = this.tmp();
+    out.push(`const ${t} = ${fn.emit(args.map((a) => (a.n === 'false' ? a.v : `(${a.n} ? null : ${a.v})`)))};`);
+    return { v: t, n: `(${t} === null)` };
+  }
+
+  /**
+   * A predicate of one dictionary-coded string column against constants is evaluated once per
+   * dictionary entry (per batch); rows then read a byte mask by their code.
+   */
+  private dictMask(e: BExpr, out: string[]): Val | null {
+    let colIdx: number;
+    let test: (s: string) => string;
+    if (e.k === 'cmp') {
+      const [c, k, flip] = e.left.k === 'col' ? [e.left, e.right, false] : [e.right, e.left, true];
+      if (c.k !== 'col' || k.k !== 'const' || k.value === null || !isString(c.type) || !isString(k.type)) return null;
+      colIdx = c.index;
+      const lit = JSON.stringify(k.value);
+      test = (s) => (flip ? emitComparison(e.op, k.type, c.type, lit, s) : emitComparison(e.op, c.type, k.type, s, lit));
+    } else if (e.k === 'in') {
+      if (e.arg.k !== 'col' || !isString(e.arg.type) || !e.list.every((x) => x.k === 'const' && x.value !== null)) return null;
+      colIdx = e.arg.index;
+      const set = this.constant(new Set(e.list.map((x) => (x as { value: unknown }).value)));
+      test = (s) => `${e.negated ? '!' : ''}${set}.has(${s})`;
+    } else if (e.k === 'like') {
+      if (e.arg.k !== 'col' || e.pattern.k !== 'const' || typeof e.pattern.value !== 'string') return null;
+      colIdx = e.arg.index;
+      const re = this.constant(likeRegExpSource(e.pattern.value, e.escape, e.ci));
+      test = (s) => `${e.negated ? '!' : ''}${re}.test(${s})`;
+    } else return null;
+    this.bind(colIdx);
+    const m = this.tmp('m');
+    this.prelude.push(`const ${m} = new Uint8Array(d${colIdx}.length); for (let q = 0; q < ${m}.length; q++) { const s = d${colIdx}[q]; ${m}[q] = (${test('s')}) ? 1 : 0; }`);
+    const n = this.shape.nullable[colIdx] ? `(v${colIdx}[r] === 0)` : 'false';
+    void out;
+    return { v: `(${m}[c${colIdx}[r]] === 1)`, n };
+  }
+}
+
+let likeCompiler: ((pattern: string, escape: string | null, ci: boolean) => RegExp) | null = null;
+/** Lets the runtime supply the LIKE -> RegExp translation (one implementation). */
+export function setLikeCompiler(f: (pattern: string, escape: string | null, ci: boolean) => RegExp): void {
+  likeCompiler = f;
+}
+function likeRegExpSource(pattern: string, escape: string | null, ci: boolean): RegExp {
+  if (!likeCompiler) throw new SqlError('INTERNAL_ERROR', 'LIKE compiler not initialised');
+  return likeCompiler(pattern, escape, ci);
+}
+
+function sameShape(a: SqlType, b: SqlType): boolean {
+  if (a.id !== b.id) return false;
+  if (a.id === 'DECIMAL') return (a.scale ?? 0) === (b.scale ?? 0) && (b.precision ?? 38) >= (a.precision ?? 38);
+  if (a.id === 'VARCHAR' || a.id === 'CHAR') return (b.length ?? Infinity) >= (a.length ?? Infinity) && a.id === b.id;
+  return true;
+}
+
+/** Typed-array constructor name for generated allocations. */
+export function arrayCtorName(t: SqlType): string {
+  return PHYSICAL[t.id].array.name;
+}
+
+/** The loop over the selected rows of a batch: `sel` null means rows 0..n-1. */
+export function rowLoop(body: string): string {
+  return `if (sel === null) { for (let r = 0; r < n; r++) { ${body} } } else { for (let j = 0; j < n; j++) { const r = sel[j]; ${body} } }`;
+}

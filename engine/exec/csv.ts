@@ -1,0 +1,374 @@
+// COPY's CSV parser. Each slice parses one byte range of the file, straight from bytes into
+// typed columns (numbers, decimals and dates without making strings; strings dictionary-coded by
+// their bytes), and writes its own segments. A range starts at the first record after `start`
+// and runs through the record that contains `end - 1`, so ranges meet exactly when no quoted
+// field spans a boundary; the leader checks that and re-parses a range if one did.
+import { openSync, readSync, closeSync, fstatSync } from 'node:fs';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import type { SqlType } from '../types/types.ts';
+import { PHYSICAL, isString, scaleOf, typeName, MAX_EXACT } from '../types/types.ts';
+import type { Vector } from '../types/vector.ts';
+import { parseValue } from '../types/values.ts';
+import { daysFromCivil, daysInMonth } from '../types/calendar.ts';
+import { writeSegment } from '../storage/segment.ts';
+import { SqlError } from '../errors.ts';
+
+export interface CsvRangeRequest {
+  path: string;
+  start: number;
+  end: number;
+  /** true when `start` is known to be the start of a record (first range, or a re-parse) */
+  exactStart: boolean;
+  delimiter: number; // byte
+  quote: number; // byte
+  nullAs: string | null; // unquoted field text meaning NULL ('' by default)
+  types: SqlType[]; // one per CSV field
+  names: string[];
+  encodings: (string | undefined)[];
+  segmentRows: number;
+  /** 'write': this slice writes segments itself; 'return': columns go back to the leader */
+  mode: 'write' | 'return';
+}
+
+export interface CsvRangeResult {
+  /** byte offset where this range's first record began, and just past its last record */
+  first: number;
+  last: number;
+  rows: number;
+  segments: { file: string; meta: unknown }[];
+  columns?: Vector[];
+  error?: { offset: number; field: number; message: string };
+}
+
+const CHUNK = 8 * 1024 * 1024;
+const NL = 10, CR = 13;
+
+class ParseError {
+  constructor(readonly offset: number, readonly field: number, readonly message: string) {}
+}
+
+/** A growable column of one physical type. */
+class ColumnBuilder {
+  values: Float64Array | Int32Array | Int16Array | Float32Array | Uint8Array;
+  valid: Uint8Array | null = null;
+  dict: string[] = [];
+  private slots = new Int32Array(1 << 12).fill(-1);
+  private keys: Uint8Array[] = [];
+  private highCard = false;
+  n = 0;
+
+  constructor(readonly type: SqlType, private cap: number) {
+    this.values = new (PHYSICAL[type.id].array)(cap);
+  }
+
+  ensure(): void {
+    if (this.n < this.cap) return;
+    this.cap *= 2;
+    const v = new (PHYSICAL[this.type.id].array)(this.cap);
+    v.set(this.values as never);
+    this.values = v;
+    if (this.valid) { const b = new Uint8Array(this.cap).fill(1); b.set(this.valid); this.valid = b; }
+  }
+
+  pushNull(): void {
+    this.ensure();
+    if (!this.valid) { this.valid = new Uint8Array(this.cap).fill(1); }
+    this.valid[this.n++] = 0;
+  }
+
+  push(v: number): void {
+    this.ensure();
+    this.values[this.n++] = v;
+  }
+
+  /** Interns a string given by its bytes: hashing the bytes avoids decoding repeats. */
+  pushBytes(buf: Buffer, s: number, e: number): void {
+    this.ensure();
+    if (this.highCard) { this.pushString(buf.toString('utf8', s, e)); return; }
+    let h = 2166136261;
+    for (let i = s; i < e; i++) h = Math.imul(h ^ buf[i], 16777619);
+    const mask = this.slots.length - 1;
+    let slot = (h >>> 0) & mask;
+    for (;;) {
+      const code = this.slots[slot];
+      if (code < 0) break;
+      const k = this.keys[code];
+      if (k.length === e - s && buf.compare(k, 0, k.length, s, e) === 0) { this.values[this.n++] = code; return; }
+      slot = (slot + 1) & mask;
+    }
+    const code = this.dict.length;
+    this.dict.push(buf.toString('utf8', s, e));
+    this.keys.push(Uint8Array.prototype.slice.call(buf, s, e));
+    this.slots[slot] = code;
+    this.values[this.n++] = code;
+    if (code * 2 > this.slots.length) this.rehash();
+    // many distinct values: stop hashing, every row gets its own entry
+    if (code > 65536 && code * 4 > this.n) { this.highCard = true; this.keys = []; }
+  }
+
+  pushString(str: string): void {
+    this.ensure();
+    this.values[this.n++] = this.dict.length;
+    this.dict.push(str);
+  }
+
+  private rehash(): void {
+    const slots = new Int32Array(this.slots.length * 2).fill(-1);
+    const mask = slots.length - 1;
+    this.keys.forEach((k, code) => {
+      let h = 2166136261;
+      for (let i = 0; i < k.length; i++) h = Math.imul(h ^ k[i], 16777619);
+      let slot = (h >>> 0) & mask;
+      while (slots[slot] >= 0) slot = (slot + 1) & mask;
+      slots[slot] = code;
+    });
+    this.slots = slots;
+  }
+
+  /** Takes the built vector and resets for the next segment. */
+  take(): Vector {
+    const n = this.n;
+    const values = this.values.slice(0, n);
+    const valid = this.valid ? this.valid.slice(0, n) : null;
+    const v: Vector = { type: this.type, length: n, values, valid };
+    if (isString(this.type)) v.dict = this.dict;
+    this.n = 0;
+    this.valid = null;
+    this.dict = [];
+    this.keys = [];
+    this.slots.fill(-1);
+    this.highCard = false;
+    return v;
+  }
+}
+
+const POW10 = [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18];
+
+/** Parses one unquoted field of a numeric/date type from bytes; throws ParseError on bad input. */
+function parseFieldFast(b: ColumnBuilder, buf: Buffer, s: number, e: number, field: number): boolean {
+  const t = b.type;
+  switch (t.id) {
+    case 'SMALLINT': case 'INTEGER': case 'BIGINT': {
+      let i = s, neg = false;
+      if (buf[i] === 45) { neg = true; i++; } else if (buf[i] === 43) i++;
+      if (i >= e) return false;
+      let v = 0;
+      for (; i < e; i++) {
+        const d = buf[i] - 48;
+        if (d < 0 || d > 9) return false;
+        v = v * 10 + d;
+      }
+      if (neg) v = -v;
+      const lim = t.id === 'SMALLINT' ? 32767 : t.id === 'INTEGER' ? 2147483647 : MAX_EXACT;
+      if (v > lim || v < -lim - 1) throw new ParseError(s, field, `value out of range for type ${typeName(t).toLowerCase()}`);
+      b.push(v);
+      return true;
+    }
+    case 'DECIMAL': {
+      const scale = t.scale ?? 0;
+      let i = s, neg = false;
+      if (buf[i] === 45) { neg = true; i++; } else if (buf[i] === 43) i++;
+      let v = 0, digits = 0, frac = -1;
+      for (; i < e; i++) {
+        const c = buf[i];
+        if (c === 46) { if (frac >= 0) return false; frac = 0; continue; }
+        const d = c - 48;
+        if (d < 0 || d > 9) return false;
+        if (frac >= 0) { if (frac === scale) return false; frac++; }
+        v = v * 10 + d;
+        digits++;
+      }
+      if (digits === 0) return false;
+      v *= POW10[scale - Math.max(frac, 0)];
+      if (v >= POW10[Math.min(18, t.precision ?? 18)] || v > MAX_EXACT) throw new ParseError(s, field, `numeric overflow: value out of range for ${typeName(t)}`);
+      b.push(neg ? -v : v);
+      return true;
+    }
+    case 'DATE': {
+      if (e - s !== 10 || buf[s + 4] !== 45 || buf[s + 7] !== 45) return false;
+      const dig = (k: number) => buf[s + k] - 48;
+      for (const k of [0, 1, 2, 3, 5, 6, 8, 9]) if (dig(k) < 0 || dig(k) > 9) return false;
+      const y = dig(0) * 1000 + dig(1) * 100 + dig(2) * 10 + dig(3);
+      const m = dig(5) * 10 + dig(6), d = dig(8) * 10 + dig(9);
+      if (y < 1 || m < 1 || m > 12 || d < 1 || d > daysInMonth(y, m)) return false;
+      b.push(daysFromCivil(y, m, d));
+      return true;
+    }
+    default:
+      return false;
+  }
+}
+
+/** Parses one field value (quoted or not) into its column; numbers take the byte fast path. */
+function pushField(b: ColumnBuilder, buf: Buffer, s: number, e: number, quoted: string | null, field: number, req: CsvRangeRequest): void {
+  if (quoted === null) {
+    if (req.nullAs !== null && e - s === req.nullAs.length && (e === s || buf.toString('utf8', s, e) === req.nullAs)) { b.pushNull(); return; }
+    if (isString(b.type)) {
+      if (b.type.length !== undefined && e - s > b.type.length && buf.toString('utf8', s, e).length > b.type.length) {
+        throw new ParseError(s, field, `value too long for type ${typeName(b.type).toLowerCase()}`);
+      }
+      b.pushBytes(buf, s, e);
+      return;
+    }
+    if (parseFieldFast(b, buf, s, e, field)) return;
+  }
+  const text = quoted ?? buf.toString('utf8', s, e);
+  let v: number | string | boolean;
+  try {
+    v = parseValue(b.type, isString(b.type) ? text : text.trim());
+  } catch (err) {
+    throw new ParseError(s, field, (err as Error).message.replace(/ at line \d+, column \d+$/, ''));
+  }
+  if (isString(b.type)) b.pushString(v as string);
+  else { b.ensure(); b.values[b.n++] = typeof v === 'boolean' ? (v ? 1 : 0) : (v as number); }
+}
+
+/**
+ * Parses one byte range of a CSV file. In 'write' mode the slice writes a segment every
+ * `segmentRows` rows into the data dir; in 'return' mode the columns are returned.
+ */
+export async function parseCsvRange(req: CsvRangeRequest, dataDir: string, _slice: number): Promise<CsvRangeResult> {
+  const fd = openSync(req.path, 'r');
+  const result: CsvRangeResult = { first: req.start, last: req.start, rows: 0, segments: [] };
+  const builders = req.types.map((t) => new ColumnBuilder(t, Math.min(req.segmentRows, 1 << 16)));
+  const returned: Vector[][] = [];
+  const flush = async () => {
+    if (builders[0].n === 0) return;
+    const cols = builders.map((b) => b.take());
+    if (req.mode === 'return') { returned.push(cols); return; }
+    const file = `seg-${randomUUID()}.arrow`;
+    const meta = await writeSegment(join(dataDir, 'segments', file), cols, { encodings: req.encodings });
+    result.segments.push({ file, meta });
+  };
+  try {
+    const size = fstatSync(fd).size;
+    let pos = req.start; // file offset of buf[0]
+    let buf = Buffer.alloc(0);
+    let i = 0; // cursor in buf
+    const nf = req.types.length;
+    const read = (): boolean => {
+      // keep the unparsed tail, append the next chunk
+      const tail = buf.subarray(i);
+      if (pos + buf.length >= size) return false;
+      const chunk = Buffer.allocUnsafe(CHUNK);
+      const got = readSync(fd, chunk, 0, CHUNK, pos + buf.length);
+      if (got <= 0) return false;
+      pos += i;
+      buf = Buffer.concat([tail, chunk.subarray(0, got)]);
+      i = 0;
+      return true;
+    };
+    read();
+    if (!req.exactStart) {
+      // skip the partial record: start after the first newline at or after start
+      for (;;) {
+        const nl = buf.indexOf(NL, i);
+        if (nl >= 0) { i = nl + 1; break; }
+        i = buf.length;
+        if (!read()) break;
+      }
+    }
+    result.first = pos + i;
+    const starts = new Int32Array(nf + 1), ends = new Int32Array(nf + 1);
+    const quotedText: (string | null)[] = new Array(nf + 1).fill(null);
+    const D = req.delimiter, Q = req.quote;
+    // records: parse while the record starts before `end`
+    for (;;) {
+      if (pos + i >= req.end || pos + i >= size) break;
+      // find a complete record in buf starting at i; if it runs off the buffer, read more
+      let p = i, f = 0, complete = false;
+      while (true) {
+        if (p >= buf.length) break;
+        if (buf[p] === Q) {
+          // quoted field: find the closing quote ("" is an escaped quote)
+          let q = p + 1;
+          let hasEsc = false;
+          for (;;) {
+            const c = buf.indexOf(Q, q);
+            if (c < 0) { q = -1; break; }
+            if (buf[c + 1] === Q) { hasEsc = true; q = c + 2; continue; }
+            if (c + 1 >= buf.length && pos + buf.length < size) { q = -1; break; }
+            q = c;
+            break;
+          }
+          if (q < 0) break; // need more data
+          if (f <= nf) {
+            const raw = buf.toString('utf8', p + 1, q);
+            quotedText[f] = hasEsc ? raw.split('""').join('"') : raw;
+            starts[f] = p; ends[f] = q + 1;
+          }
+          p = q + 1;
+          const c = buf[p];
+          if (p >= buf.length) { if (pos + buf.length < size) break; f++; complete = true; break; }
+          if (c === D) { f++; p++; continue; }
+          if (c === NL || c === CR) { f++; p += c === CR && buf[p + 1] === NL ? 2 : 1; complete = true; break; }
+          throw new ParseError(pos + p, f, 'unexpected character after a closing quote');
+        }
+        // unquoted field: up to the delimiter or end of line
+        let q = p;
+        while (q < buf.length && buf[q] !== D && buf[q] !== NL && buf[q] !== CR) q++;
+        if (q >= buf.length && pos + buf.length < size) break; // need more data
+        if (f <= nf) { starts[f] = p; ends[f] = q; quotedText[f] = null; }
+        f++;
+        if (q >= buf.length) { p = q; complete = true; break; }
+        if (buf[q] === D) { p = q + 1; continue; }
+        p = q + (buf[q] === CR && buf[q + 1] === NL ? 2 : 1);
+        complete = true;
+        break;
+      }
+      if (!complete) {
+        if (!read()) {
+          if (i < buf.length) throw new ParseError(pos + i, 0, 'unterminated quoted field at end of file');
+          break;
+        }
+        continue;
+      }
+      // a blank line is skipped
+      if (f === 1 && ends[0] === starts[0] && quotedText[0] === null) { i = p; continue; }
+      if (f !== nf) throw new ParseError(pos + i, Math.min(f, nf), `expected ${nf} fields but found ${f}`);
+      for (let k = 0; k < nf; k++) {
+        const b = builders[k];
+        pushField(b, buf, starts[k], ends[k], quotedText[k], k, req);
+        quotedText[k] = null;
+      }
+      result.rows++;
+      i = p;
+      if (builders[0].n >= req.segmentRows) await flush();
+    }
+    result.last = pos + i;
+    await flush();
+  } catch (e) {
+    if (e instanceof ParseError) {
+      result.error = { offset: e.offset < req.start ? e.offset : e.offset, field: e.field, message: e.message };
+      return result;
+    }
+    throw e;
+  } finally {
+    closeSync(fd);
+  }
+  if (req.mode === 'return') {
+    result.columns = req.types.map((t, k) => concatParts(t, returned.map((r) => r[k])));
+  }
+  return result;
+}
+
+function concatParts(t: SqlType, parts: Vector[]): Vector {
+  if (parts.length === 1) return parts[0];
+  let n = 0;
+  for (const p of parts) n += p.length;
+  const values = new (PHYSICAL[t.id].array)(n);
+  const valid = parts.some((p) => p.valid) ? new Uint8Array(n).fill(1) : null;
+  const dict: string[] = [];
+  let off = 0;
+  for (const p of parts) {
+    if (isString(t)) for (let r = 0; r < p.length; r++) values[off + r] = p.values[r] + dict.length;
+    else values.set(p.values as never, off);
+    if (isString(t)) dict.push(...p.dict!);
+    if (valid && p.valid) valid.set(p.valid, off);
+    off += p.length;
+  }
+  return isString(t) ? { type: t, length: n, values, valid, dict } : { type: t, length: n, values, valid };
+}
+
+export { SqlError, scaleOf };

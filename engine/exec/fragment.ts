@@ -1,0 +1,51 @@
+// A plan fragment: the part of a query each slice runs over its own segments
+// (scan -> filter -> [join probe] -> project | partial aggregate). Plain JSON, sent to workers.
+import type { BExpr } from '../plan/bound.ts';
+import type { SqlType } from '../types/types.ts';
+import type { AggSpec, PartialAgg } from './aggregate.ts';
+import type { Vector } from '../types/vector.ts';
+
+/** A committed segment as a scan sees it. */
+export interface SegmentRef {
+  file: string;
+  rows: number;
+  /** deletion vector file, if rows were deleted */
+  deleted?: string;
+}
+
+/** One model call evaluated per batch before the fused loop; its result becomes column `index`. */
+export interface ModelStep {
+  model: string;
+  onnx?: string; // file name of the ONNX graph in the data dir
+  args: BExpr[];
+  proba: boolean;
+  type: SqlType;
+}
+
+/** A broadcast hash join probed inside the slice: the build side arrives with the fragment. */
+export interface JoinStep {
+  joinType: 'INNER' | 'LEFT' | 'SEMI' | 'ANTI';
+  probeKeys: BExpr[];
+  buildKeys: number[]; // columns of the build batch
+  build: Vector[];
+  /** residual predicate over (probe columns ++ build columns) */
+  residual?: BExpr | null;
+}
+
+export interface FragmentSpec {
+  /** all column types of the scanned table, in table order */
+  tableTypes: SqlType[];
+  /** table columns to load; the batch seen by expressions has them in this order */
+  columns: number[];
+  filter: BExpr | null;
+  /** appended as extra columns after `columns`, in order */
+  models: ModelStep[];
+  joins: JoinStep[];
+  output:
+    | { kind: 'rows'; exprs: BExpr[]; limit?: number }
+    | { kind: 'agg'; spec: AggSpec };
+}
+
+export type FragmentResult =
+  | { kind: 'rows'; columns: Vector[]; rows: number; scanned: number }
+  | { kind: 'agg'; partial: PartialAgg; scanned: number };

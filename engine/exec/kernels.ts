@@ -1,0 +1,95 @@
+// Compiled kernels over one batch: filter (-> selection vector) and project (-> new vectors).
+// Each is generated once per (expressions, input shape) and cached.
+import type { BExpr } from '../plan/bound.ts';
+import type { Batch, Vector } from '../types/vector.ts';
+import { PHYSICAL, isString, type SqlType } from '../types/types.ts';
+import { ExprEmitter, type InputShape, rowLoop, arrayCtorName } from './codegen.ts';
+import { runtime } from './runtime.ts';
+
+type RawKernel = (cols: unknown[], valids: unknown[], dicts: unknown[], n: number, sel: Uint32Array | null, out: unknown[]) => number;
+
+const cache = new Map<string, RawKernel>();
+
+export function shapeOf(batch: Batch): InputShape {
+  return { types: batch.columns.map((c) => c.type), nullable: batch.columns.map((c) => c.valid !== null) };
+}
+
+function compile(key: string, build: () => { source: string; consts: unknown[] }): RawKernel {
+  let k = cache.get(key);
+  if (!k) {
+    const { source, consts } = build();
+    // eslint-disable-next-line no-new-func -- generated from our own bound plan, never from user text
+    k = new Function('rt', 'K', `return function kernel(cols, valids, dicts, n, sel, out) {\n${source}\n};`)(runtime, consts) as RawKernel;
+    if (cache.size > 2000) cache.clear();
+    cache.set(key, k);
+  }
+  return k;
+}
+
+function args(batch: Batch): [unknown[], unknown[], unknown[]] {
+  return [batch.columns.map((c) => c.values), batch.columns.map((c) => c.valid), batch.columns.map((c) => c.dict)];
+}
+
+/** Splits a predicate into its top-level AND terms, so rows leave the loop at the first failing one. */
+export function conjuncts(e: BExpr): BExpr[] {
+  return e.k === 'and' ? e.args.flatMap(conjuncts) : [e];
+}
+
+/** Emits per-row statements that `continue` when the predicate is not TRUE. */
+export function emitFilter(em: ExprEmitter, pred: BExpr, out: string[]): void {
+  for (const c of conjuncts(pred)) {
+    const v = em.expr(c, out);
+    out.push(v.n === 'false' ? `if (!${v.v}) continue;` : `if (${v.n} || !${v.v}) continue;`);
+  }
+}
+
+/** Rows of `batch` (restricted to `sel` if given) for which `pred` is TRUE, as a selection vector. */
+export function filterBatch(batch: Batch, pred: BExpr, sel: Uint32Array | null = null): { sel: Uint32Array; count: number } {
+  const shape = shapeOf(batch);
+  const kernel = compile(`F${JSON.stringify(pred)}|${JSON.stringify(shape)}`, () => {
+    const em = new ExprEmitter(shape);
+    const body: string[] = [];
+    emitFilter(em, pred, body);
+    body.push('outSel[k++] = r;');
+    return { source: `const outSel = out[0]; let k = 0;\n${em.prelude.join('\n')}\n${rowLoop(body.join('\n'))}\nreturn k;`, consts: em.consts };
+  });
+  const n = sel ? sel.length : batch.length;
+  const outSel = new Uint32Array(n);
+  const [c, v, d] = args(batch);
+  const count = kernel(c, v, d, n, sel, [outSel]);
+  return { sel: outSel, count };
+}
+
+/** Evaluates expressions over the selected rows of a batch into new vectors. */
+export function projectBatch(batch: Batch, exprs: BExpr[], sel: Uint32Array | null, count: number): Vector[] {
+  const shape = shapeOf(batch);
+  const kernel = compile(`P${JSON.stringify(exprs)}|${JSON.stringify(shape)}`, () => {
+    const em = new ExprEmitter(shape);
+    const body: string[] = [];
+    exprs.forEach((e, i) => {
+      const v = em.expr(e, body);
+      const store = isString(e.type) ? `o${i}[k] = intern${i}(${v.v});` : e.type.id === 'BOOLEAN' ? `o${i}[k] = ${v.v} ? 1 : 0;` : `o${i}[k] = ${v.v};`;
+      body.push(v.n === 'false' ? store : `if (${v.n}) ov${i}[k] = 0; else ${store}`);
+    });
+    body.push('k++;');
+    const setup = exprs.map((e, i) => `const o${i} = out[${i}].values, ov${i} = out[${i}].valid;` + (isString(e.type) ? ` const intern${i} = rt.interner(out[${i}].dict);` : '')).join('\n');
+    return { source: `let k = 0;\n${setup}\n${em.prelude.join('\n')}\n${rowLoop(body.join('\n'))}\nreturn k;`, consts: em.consts };
+  });
+  const outs: Vector[] = exprs.map((e) => {
+    const vec: Vector = { type: e.type, length: count, values: new (PHYSICAL[e.type.id].array)(count), valid: new Uint8Array(count).fill(1) };
+    if (isString(e.type)) vec.dict = [];
+    return vec;
+  });
+  const [c, v, d] = args(batch);
+  kernel(c, v, d, count, sel, outs);
+  for (const o of outs) if (o.valid!.indexOf(0) < 0) o.valid = null;
+  return outs;
+}
+
+/** Projection that only picks columns: no code needed, vectors are gathered (strings keep their dictionary). */
+export function isPlainColumn(e: BExpr): e is Extract<BExpr, { k: 'col' }> {
+  return e.k === 'col';
+}
+
+export { arrayCtorName };
+export type { SqlType };

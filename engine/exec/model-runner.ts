@@ -1,0 +1,56 @@
+// Model inference inside a slice: one onnxruntime session per model per worker, fed this
+// slice's rows batch by batch. The ML code is loaded only when a query calls a model.
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Batch, Vector } from '../types/vector.ts';
+import { stringVector } from '../types/vector.ts';
+import type { ModelStep } from './fragment.ts';
+import { projectBatch } from './kernels.ts';
+import { SqlError } from '../errors.ts';
+
+interface PredictorLike {
+  predict(args: Vector[], count: number): Promise<Vector>;
+  predictProba(args: Vector[], count: number): Promise<{ labels: (string | number | boolean)[]; probs: Float64Array }>;
+}
+
+export class ModelRunner {
+  private sessions = new Map<string, Promise<PredictorLike>>();
+
+  constructor(private readonly dataDir: string) {}
+
+  private session(step: ModelStep): Promise<PredictorLike> {
+    const key = step.onnx ?? step.model;
+    let s = this.sessions.get(key);
+    if (!s) {
+      s = (async () => {
+        if (!step.onnx) throw new SqlError('MODEL_NOT_READY', `model ${step.model} has no compiled graph`);
+        const bytes = new Uint8Array(await readFile(join(this.dataDir, 'models', step.onnx)));
+        const { Predictor } = await import('../../ml/infer/predictor.ts');
+        return Predictor.create(bytes) as Promise<PredictorLike>;
+      })();
+      s.catch(() => this.sessions.delete(key));
+      this.sessions.set(key, s);
+    }
+    return s;
+  }
+
+  /** The model's output for every row of the batch, as a new column. */
+  async evaluate(step: ModelStep, batch: Batch): Promise<Vector> {
+    const predictor = await this.session(step);
+    const args = projectBatch(batch, step.args, null, batch.length);
+    if (!step.proba) {
+      const out = await predictor.predict(args, batch.length);
+      return { ...out, type: step.type };
+    }
+    const { labels, probs } = await predictor.predictProba(args, batch.length);
+    const k = labels.length;
+    const items: string[] = new Array(batch.length);
+    const labelJson = JSON.stringify(labels);
+    for (let r = 0; r < batch.length; r++) {
+      const p: number[] = new Array(k);
+      for (let j = 0; j < k; j++) p[j] = Math.round(probs[r * k + j] * 1e6) / 1e6;
+      items[r] = `{"labels":${labelJson},"probabilities":${JSON.stringify(p)}}`;
+    }
+    return stringVector(step.type, items);
+  }
+}

@@ -1,0 +1,182 @@
+// A slice: one worker thread that owns its segments' decoded columns (a buffer cache) and runs
+// plan fragments over them. Only small results (partial aggregates, filtered rows) go back.
+import { parentPort, workerData } from 'node:worker_threads';
+import { join } from 'node:path';
+import type { Batch, Vector } from '../types/vector.ts';
+import type { SqlType } from '../types/types.ts';
+import type { FragmentSpec, FragmentResult, SegmentRef } from './fragment.ts';
+import { readSegment, writeSegment } from '../storage/segment.ts';
+import { readDeletionVector } from '../storage/deletion.ts';
+import { GroupTable } from './aggregate.ts';
+import { filterBatch, projectBatch } from './kernels.ts';
+import { concatVectors, gather } from '../types/vector.ts';
+import { asSqlError } from '../errors.ts';
+import { transferList } from './transfer.ts';
+import { parseCsvRange, type CsvRangeRequest } from './csv.ts';
+import { hashJoinBatch } from './hash-join.ts';
+import { ModelRunner } from './model-runner.ts';
+
+const { dataDir, slice, cacheBytes } = workerData as { dataDir: string; slice: number; cacheBytes: number };
+const BATCH = 65536;
+
+/** Decoded columns of segments, by file and column, with an LRU byte budget. */
+class SegmentCache {
+  private entries = new Map<string, { cols: (Vector | undefined)[]; bytes: number }>();
+  private used = 0;
+
+  async columns(file: string, types: SqlType[], want: number[]): Promise<Vector[]> {
+    let e = this.entries.get(file);
+    if (!e) { e = { cols: [], bytes: 0 }; this.entries.set(file, e); }
+    else { this.entries.delete(file); this.entries.set(file, e); } // most recently used last
+    const missing = want.filter((c) => !e!.cols[c]);
+    if (missing.length) {
+      const read = await readSegment(join(dataDir, 'segments', file), types, missing);
+      missing.forEach((c, i) => {
+        e!.cols[c] = read[i];
+        const b = read[i].values.byteLength + (read[i].valid?.byteLength ?? 0);
+        e!.bytes += b;
+        this.used += b;
+      });
+      this.evict(file);
+    }
+    return want.map((c) => e!.cols[c]!);
+  }
+
+  private evict(keep: string): void {
+    for (const [file, e] of this.entries) {
+      if (this.used <= cacheBytes) break;
+      if (file === keep) continue;
+      this.used -= e.bytes;
+      this.entries.delete(file);
+    }
+  }
+
+  drop(files: string[]): void {
+    for (const f of files) {
+      const e = this.entries.get(f);
+      if (e) { this.used -= e.bytes; this.entries.delete(f); }
+    }
+  }
+}
+
+const cache = new SegmentCache();
+const deletions = new Map<string, Uint32Array>();
+const models = new ModelRunner(dataDir);
+
+async function liveRows(seg: SegmentRef): Promise<Uint8Array | null> {
+  if (!seg.deleted) return null;
+  let rows = deletions.get(seg.deleted);
+  if (!rows) { rows = await readDeletionVector(join(dataDir, 'segments', seg.deleted)); deletions.set(seg.deleted, rows); }
+  const live = new Uint8Array(seg.rows).fill(1);
+  for (const r of rows) live[r] = 0;
+  return live;
+}
+
+async function runFragment(f: FragmentSpec, segments: SegmentRef[]): Promise<FragmentResult> {
+  const table = f.output.kind === 'agg' ? new GroupTable(f.output.spec) : null;
+  const outParts: Vector[][] = [];
+  let outRows = 0;
+  let scanned = 0;
+  const limit = f.output.kind === 'rows' ? f.output.limit : undefined;
+  for (const seg of segments) {
+    if (limit !== undefined && outRows >= limit) break;
+    const cols = await cache.columns(seg.file, f.tableTypes, f.columns);
+    const live = await liveRows(seg);
+    for (let start = 0; start < seg.rows; start += BATCH) {
+      if (limit !== undefined && outRows >= limit) break;
+      const n = Math.min(BATCH, seg.rows - start);
+      let batch: Batch = { length: n, columns: cols.map((v) => slice(v, start, n)) };
+      scanned += n;
+      let sel: Uint32Array | null = null;
+      let count = n;
+      if (live) {
+        sel = new Uint32Array(n);
+        count = 0;
+        for (let i = 0; i < n; i++) if (live[start + i]) sel[count++] = i;
+        sel = sel.subarray(0, count);
+      }
+      if (f.models.length) {
+        // model inputs are computed on the surviving rows only, so compact first
+        if (f.filter) { const r = filterBatch(batch, f.filter, sel); sel = r.sel.subarray(0, r.count); count = r.count; }
+        batch = compact(batch, sel, count);
+        sel = null;
+        for (const m of f.models) batch.columns.push(await models.evaluate(m, batch));
+      } else if (f.filter) {
+        const r = filterBatch(batch, f.filter, sel);
+        sel = r.sel.subarray(0, r.count);
+        count = r.count;
+      }
+      for (const j of f.joins) {
+        batch = hashJoinBatch(compact(batch, sel, count), j);
+        sel = null;
+        count = batch.length;
+      }
+      if (count === 0) continue;
+      if (table) {
+        // a filter the planner fused into the aggregate spec runs inside this same loop
+        table.consume(batch, sel, sel ? sel.length : batch.length);
+      } else if (f.output.kind === 'rows') {
+        const take = limit !== undefined ? Math.min(count, limit - outRows) : count;
+        const part = projectOrGather(batch, f.output.exprs, sel, take);
+        outParts.push(part);
+        outRows += take;
+      }
+    }
+  }
+  if (table) return { kind: 'agg', partial: table.toPartial(), scanned };
+  const types = f.output.kind === 'rows' ? f.output.exprs.map((e) => e.type) : [];
+  const columns = types.map((t, i) => concatVectors(t, outParts.map((p) => p[i])));
+  return { kind: 'rows', columns, rows: outRows, scanned };
+}
+
+function slice(v: Vector, start: number, n: number): Vector {
+  if (start === 0 && n === v.length) return v;
+  return { type: v.type, length: n, values: v.values.subarray(start, start + n), valid: v.valid ? v.valid.subarray(start, start + n) : null, dict: v.dict };
+}
+
+function compact(batch: Batch, sel: Uint32Array | null, count: number): Batch {
+  if (sel === null) return batch;
+  return { length: count, columns: batch.columns.map((c) => gather(c, sel, count)) };
+}
+
+function projectOrGather(batch: Batch, exprs: FragmentSpec['output'] extends infer O ? O extends { exprs: infer E } ? E : never : never, sel: Uint32Array | null, count: number): Vector[] {
+  if (exprs.every((e) => e.k === 'col')) return exprs.map((e) => gather(batch.columns[(e as { index: number }).index], sel, count));
+  return projectBatch(batch, exprs, sel, count);
+}
+
+type Request =
+  | { op: 'scan'; fragment: FragmentSpec; segments: SegmentRef[] }
+  | { op: 'write'; file: string; columns: Vector[]; encodings?: (string | undefined)[] }
+  | { op: 'copy'; request: CsvRangeRequest }
+  | { op: 'drop'; files: string[] };
+
+async function handle(msg: Request): Promise<{ result: unknown; transfer: ArrayBuffer[] }> {
+  switch (msg.op) {
+    case 'scan': {
+      const result = await runFragment(msg.fragment, msg.segments);
+      return { result, transfer: result.kind === 'rows' ? transferList(result.columns) : [] };
+    }
+    case 'write': {
+      const meta = await writeSegment(join(dataDir, 'segments', msg.file), msg.columns, { encodings: msg.encodings });
+      return { result: meta, transfer: [] };
+    }
+    case 'copy': {
+      const result = await parseCsvRange(msg.request, dataDir, slice);
+      return { result, transfer: [] };
+    }
+    case 'drop':
+      cache.drop(msg.files);
+      for (const f of msg.files) deletions.delete(f);
+      return { result: null, transfer: [] };
+  }
+}
+
+parentPort!.on('message', async (m: { id: number; msg: Request }) => {
+  try {
+    const { result, transfer } = await handle(m.msg);
+    parentPort!.postMessage({ id: m.id, ok: true, result }, transfer);
+  } catch (e) {
+    const err = asSqlError(e);
+    parentPort!.postMessage({ id: m.id, ok: false, error: { name: 'SqlError', code: err.code, message: err.message, position: err.position } });
+  }
+});

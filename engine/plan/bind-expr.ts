@@ -1,0 +1,537 @@
+// Expression binding: AST expressions -> typed bound expressions over a scope's fields.
+// Type rules come from types/coerce.ts; constants are folded by running the generated code once.
+import type * as A from '../sql/ast.ts';
+import { SqlError } from '../errors.ts';
+import { T, typeName, resolveTypeName, isString, isNumeric, type SqlType, MAX_EXACT, isInteger } from '../types/types.ts';
+import { commonSupertype, commonSupertypeOf, arithmeticType, INTERVAL } from '../types/coerce.ts';
+import { parseValue } from '../types/values.ts';
+import { parseInterval } from '../types/interval.ts';
+import { canCast } from '../functions/ops.ts';
+import { lookupScalar, isScalarFunction, describeSignatures } from '../functions/registry.ts';
+import { type BExpr, type BAgg, type AggFn, BOOL, walk, usedColumns } from './bound.ts';
+import type { Field, LNode, SortKey, WindowCall } from './logical.ts';
+import { projectBatch } from '../exec/kernels.ts';
+
+/** The fields an expression can see, plus the enclosing query's scope (for correlation errors). */
+export interface Scope {
+  fields: Field[];
+  outer?: Scope;
+}
+
+/** Callbacks into the session: catalog lookups and running uncorrelated subqueries. */
+export interface BindContext {
+  bindQuery(q: A.Query, outer: Scope | undefined): Promise<LNode>;
+  runQuery(plan: LNode): Promise<{ rows: unknown[][]; fields: Field[]; physical: (number | string | boolean | null)[][] }>;
+  resolveModelFunction(name: string[], pos: A.Pos): { model: string; onnx?: string; proba: boolean; type: SqlType; argTypes: SqlType[] } | null;
+}
+
+/** State for binding above a GROUP BY: keys and aggregates found so far. */
+export interface AggContext {
+  input: Scope;
+  keys: BExpr[];
+  aggs: BAgg[];
+  /** window calls found (bound over the aggregate's output) */
+  windows: WindowCall[];
+  /** true when the query aggregates (GROUP BY or an aggregate call) */
+  grouped: boolean;
+}
+
+const AGGREGATES = new Set(['count', 'sum', 'avg', 'min', 'max', 'stddev', 'stddev_samp', 'stddev_pop', 'variance', 'var_samp', 'var_pop', 'bool_and', 'bool_or', 'listagg', 'median', 'every', 'any_value']);
+const WINDOW_ONLY = new Set(['row_number', 'rank', 'dense_rank', 'percent_rank', 'cume_dist', 'ntile', 'lag', 'lead', 'first_value', 'last_value', 'nth_value']);
+
+export function isAggregateCall(e: A.Expr): boolean {
+  return e.kind === 'FunctionCall' && !e.over && e.name.length === 1 && AGGREGATES.has(e.name[0]);
+}
+
+/** Whether an AST expression contains an aggregate call (outside subqueries). */
+export function containsAggregate(e: A.Expr | undefined): boolean {
+  if (!e) return false;
+  if (isAggregateCall(e)) return true;
+  return astChildren(e).some(containsAggregate);
+}
+
+export function containsWindow(e: A.Expr | undefined): boolean {
+  if (!e) return false;
+  if (e.kind === 'FunctionCall' && e.over) return true;
+  return astChildren(e).some(containsWindow);
+}
+
+function astChildren(e: A.Expr): A.Expr[] {
+  switch (e.kind) {
+    case 'Unary': return [e.operand];
+    case 'Binary': return [e.left, e.right];
+    case 'FunctionCall': return e.args;
+    case 'Cast': return [e.expr];
+    case 'Case': return [...(e.operand ? [e.operand] : []), ...e.whens.flatMap((w) => [w.when, w.then]), ...(e.else ? [e.else] : [])];
+    case 'InList': return [e.expr, ...e.list];
+    case 'InSubquery': return [e.expr];
+    case 'Between': return [e.expr, e.low, e.high];
+    case 'Like': return [e.expr, e.pattern];
+    case 'IsNull': case 'IsBool': case 'Extract': return [e.expr];
+    default: return [];
+  }
+}
+
+const UNTYPED = new WeakSet<BExpr>();
+const konst = (value: number | string | boolean | null, type: SqlType): BExpr => ({ k: 'const', value, type });
+
+/** Binds expressions of one query block. */
+export class ExprBinder {
+  constructor(readonly ctx: BindContext) {}
+
+  async bind(e: A.Expr, scope: Scope, agg?: AggContext): Promise<BExpr> {
+    if (agg) {
+      const hit = await this.bindGrouped(e, scope, agg);
+      if (hit) return hit;
+    }
+    switch (e.kind) {
+      case 'Literal': return this.literal(e);
+      case 'TypedLiteral': {
+        const t = this.type(e.typeName);
+        return konst(this.parseConst(t, e.value, e.pos), t);
+      }
+      case 'Interval': {
+        const iv = this.interval(e);
+        return { k: 'interval', ...iv, type: INTERVAL as unknown as SqlType };
+      }
+      case 'ColumnRef': return this.column(e, scope);
+      case 'Star': throw new SqlError('SYNTAX_ERROR', '"*" is not allowed here', e.pos);
+      case 'Parameter': throw new SqlError('FEATURE_NOT_SUPPORTED', `parameter $${e.index} has no value`, e.pos);
+      case 'Default': throw new SqlError('SYNTAX_ERROR', 'DEFAULT is not allowed here', e.pos);
+      case 'Unary': {
+        const a = await this.bind(e.operand, scope, agg);
+        if (e.op === 'NOT') return this.fold({ k: 'not', arg: this.boolean(a, 'NOT', e.pos), type: BOOL });
+        if (!isNumeric(a.type) && a.type.id !== 'NULL') throw new SqlError('DATATYPE_MISMATCH', `operator does not exist: ${e.op} ${typeName(a.type)}`, e.pos);
+        return e.op === '-' ? this.fold({ k: 'neg', arg: a, type: a.type }) : a;
+      }
+      case 'Binary': return this.binary(e, scope, agg);
+      case 'FunctionCall': return this.call(e, scope, agg);
+      case 'Cast': {
+        const a = await this.bind(e.expr, scope, agg);
+        return this.cast(a, this.type(e.type), e.pos);
+      }
+      case 'Case': return this.caseExpr(e, scope, agg);
+      case 'InList': {
+        const a = await this.bind(e.expr, scope, agg);
+        const list = await Promise.all(e.list.map((x) => this.bind(x, scope, agg)));
+        return this.inList(a, list, e.negated, e.pos);
+      }
+      case 'InSubquery': {
+        const a = await this.bind(e.expr, scope, agg);
+        const values = await this.subqueryColumn(e.query, scope, e.pos);
+        const list = values.map((v) => konst(v.value, v.type));
+        if (list.length === 0) return konst(e.negated, BOOL);
+        return this.inList(a, list, e.negated, e.pos);
+      }
+      case 'Exists': {
+        const plan = await this.ctx.bindQuery(e.query, scope);
+        const r = await this.ctx.runQuery({ k: 'limit', input: plan, limit: 1, offset: 0, fields: plan.fields });
+        return konst(e.negated ? r.rows.length === 0 : r.rows.length > 0, BOOL);
+      }
+      case 'Subquery': {
+        const values = await this.subqueryColumn(e.query, scope, e.pos);
+        if (values.length > 1) throw new SqlError('INVALID_PARAMETER', 'more than one row returned by a subquery used as an expression', e.pos);
+        return values.length ? konst(values[0].value, values[0].type) : konst(null, values.type);
+      }
+      case 'Between': {
+        const a = await this.bind(e.expr, scope, agg);
+        const lo = await this.bind(e.low, scope, agg), hi = await this.bind(e.high, scope, agg);
+        const both: BExpr = { k: 'and', args: [this.compare('>=', a, lo, e.pos), this.compare('<=', a, hi, e.pos)], type: BOOL };
+        return e.negated ? { k: 'not', arg: both, type: BOOL } : both;
+      }
+      case 'Like': {
+        const a = await this.bind(e.expr, scope, agg);
+        const p = await this.bind(e.pattern, scope, agg);
+        for (const [x, what] of [[a, 'value'], [p, 'pattern']] as const) {
+          if (!isString(x.type) && x.type.id !== 'NULL') throw new SqlError('DATATYPE_MISMATCH', `${e.caseInsensitive ? 'ILIKE' : 'LIKE'} ${what} must be a string, not ${typeName(x.type)}`, e.pos);
+        }
+        let escape: string | null = null;
+        if (e.escape) {
+          const esc = await this.bind(e.escape, scope);
+          if (esc.k !== 'const' || typeof esc.value !== 'string' || esc.value.length > 1) throw new SqlError('INVALID_PARAMETER', 'ESCAPE must be a single character', e.pos);
+          escape = esc.value;
+        }
+        return { k: 'like', arg: a, pattern: p, escape: escape ?? '\\', ci: e.caseInsensitive, negated: e.negated, type: BOOL };
+      }
+      case 'IsNull': return { k: 'isnull', arg: await this.bind(e.expr, scope, agg), negated: e.negated, type: BOOL };
+      case 'IsBool': return { k: 'isbool', arg: this.boolean(await this.bind(e.expr, scope, agg), 'IS', e.pos), value: e.value, negated: e.negated, type: BOOL };
+      case 'Extract': {
+        const a = await this.bind(e.expr, scope, agg);
+        if (a.type.id !== 'DATE' && a.type.id !== 'TIMESTAMP') throw new SqlError('DATATYPE_MISMATCH', `EXTRACT needs a DATE or TIMESTAMP, not ${typeName(a.type)}`, e.pos);
+        const type = e.field === 'epoch' || e.field === 'second' ? T.double : T.int;
+        return this.fold({ k: 'extract', field: e.field, arg: a, type: e.field === 'epoch' && a.type.id === 'DATE' ? T.bigint : type });
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------ grouping
+
+  /** Above GROUP BY: aggregates become references to aggregate outputs, group keys to key outputs. */
+  private async bindGrouped(e: A.Expr, scope: Scope, agg: AggContext): Promise<BExpr | null> {
+    if (e.kind === 'FunctionCall' && e.over) return this.windowCall(e, scope, agg);
+    if (isAggregateCall(e)) {
+      const a = await this.aggregate(e as A.FunctionCall, agg.input);
+      const key = JSON.stringify(a);
+      let i = agg.aggs.findIndex((x) => JSON.stringify(x) === key);
+      if (i < 0) { i = agg.aggs.length; agg.aggs.push(a); }
+      return { k: 'col', index: agg.keys.length + i, type: a.type };
+    }
+    if (!agg.grouped || containsAggregate(e) || containsWindow(e) || e.kind === 'Subquery' || e.kind === 'Exists' || e.kind === 'InSubquery') return null;
+    const b = await this.bind(e, agg.input);
+    const key = JSON.stringify(b);
+    const i = agg.keys.findIndex((k) => JSON.stringify(k) === key);
+    if (i >= 0) return { k: 'col', index: i, type: agg.keys[i].type };
+    if (usedColumns(b).size === 0) return b;
+    if (e.kind === 'ColumnRef') {
+      throw new SqlError('DATATYPE_MISMATCH', `column "${e.name.join('.')}" must appear in the GROUP BY clause or be used in an aggregate function`, e.pos);
+    }
+    return null; // bind the parts: each must be a key or inside an aggregate
+  }
+
+  async aggregate(e: A.FunctionCall, input: Scope): Promise<BAgg> {
+    let fn = e.name[0];
+    if (fn === 'stddev') fn = 'stddev_samp';
+    if (fn === 'variance') fn = 'var_samp';
+    if (fn === 'every') fn = 'bool_and';
+    if (fn === 'any_value') fn = 'min';
+    if (e.star) {
+      if (fn !== 'count') throw new SqlError('SYNTAX_ERROR', `${fn}(*) is not valid; only count(*) is`, e.pos);
+      return { fn: 'count_star', arg: null, distinct: false, type: T.bigint };
+    }
+    if (e.args.length < 1 || (e.args.length > 1 && fn !== 'listagg')) throw new SqlError('UNDEFINED_FUNCTION', `function ${fn} takes one argument`, e.pos);
+    for (const x of e.args) if (containsAggregate(x)) throw new SqlError('SYNTAX_ERROR', 'aggregate function calls cannot be nested', x.pos);
+    const arg = await this.bind(e.args[0], input);
+    const t = arg.type;
+    const numeric = isNumeric(t) || t.id === 'NULL';
+    const need = (ok: boolean) => { if (!ok) throw new SqlError('UNDEFINED_FUNCTION', `function ${fn}(${typeName(t).toLowerCase()}) does not exist`, e.pos); };
+    let type: SqlType;
+    switch (fn) {
+      case 'count': type = T.bigint; break;
+      case 'sum':
+        need(numeric);
+        type = isInteger(t) ? T.bigint : t.id === 'DECIMAL' ? T.decimal(38, t.scale ?? 0) : t.id === 'REAL' ? T.real : T.double;
+        break;
+      case 'avg': need(numeric); type = T.double; break;
+      case 'min': case 'max': type = t; break;
+      case 'stddev_samp': case 'stddev_pop': case 'var_samp': case 'var_pop': case 'median':
+        need(numeric);
+        type = fn === 'median' && (isInteger(t) || t.id === 'DECIMAL') ? (t.id === 'DECIMAL' ? t : T.double) : T.double;
+        break;
+      case 'bool_and': case 'bool_or': need(t.id === 'BOOLEAN'); type = BOOL; break;
+      case 'listagg': {
+        type = T.varchar;
+        const sep = e.args[1] ? await this.bind(e.args[1], input) : null;
+        const a: BAgg = { fn: 'listagg', arg: this.cast(arg, T.varchar, e.pos), distinct: e.distinct, type, sep: sep && sep.k === 'const' ? String(sep.value) : '' };
+        return a;
+      }
+      default: throw new SqlError('UNDEFINED_FUNCTION', `function ${fn} does not exist`, e.pos);
+    }
+    return { fn: fn as AggFn, arg, distinct: e.distinct, type };
+  }
+
+  private async windowCall(e: A.FunctionCall, scope: Scope, agg: AggContext): Promise<BExpr> {
+    const over = e.over!;
+    const fn = e.name[0];
+    // window arguments and keys see the grouped output (aggregates, keys)
+    const args = await Promise.all(e.args.map((x) => this.bind(x, scope, agg)));
+    const partitionBy = await Promise.all(over.partitionBy.map((x) => this.bind(x, scope, agg)));
+    const orderBy: SortKey[] = [];
+    for (const o of over.orderBy) orderBy.push({ expr: await this.bind(o.expr, scope, agg), desc: o.desc, nullsFirst: o.nullsFirst ?? o.desc });
+    let call: WindowCall;
+    if (AGGREGATES.has(fn)) {
+      // the aggregate's argument is bound over the grouped output
+      const a: BAgg = e.star ? { fn: 'count_star', arg: null, distinct: false, type: T.bigint } : this.aggregateOver(e, args[0]);
+      call = { fn: 'agg', agg: a, args, partitionBy, orderBy, type: a.type };
+    } else if (WINDOW_ONLY.has(fn)) {
+      let type: SqlType = T.bigint;
+      if (fn === 'percent_rank' || fn === 'cume_dist') type = T.double;
+      if (fn === 'lag' || fn === 'lead' || fn === 'first_value' || fn === 'last_value' || fn === 'nth_value') {
+        if (!args.length) throw new SqlError('UNDEFINED_FUNCTION', `function ${fn} needs an argument`, e.pos);
+        type = args[0].type;
+      }
+      if (fn === 'ntile' && (!args.length || args[0].k !== 'const')) throw new SqlError('INVALID_PARAMETER', 'ntile needs a constant bucket count', e.pos);
+      call = { fn: fn as WindowCall['fn'], args, partitionBy, orderBy, type };
+    } else throw new SqlError('UNDEFINED_FUNCTION', `function ${fn} is not a window function`, e.pos);
+    if (over.frame) {
+      const bound = (b: A.FrameBound | undefined, dflt: number | null): number | null => {
+        if (!b) return dflt;
+        if (b.type === 'UNBOUNDED PRECEDING' || b.type === 'UNBOUNDED FOLLOWING') return null;
+        if (b.type === 'CURRENT ROW') return 0;
+        const off = b.offset && b.offset.kind === 'Literal' ? Number(b.offset.value) : 0;
+        return b.type === 'PRECEDING' ? -off : off;
+      };
+      call.frame = { units: over.frame.units, start: bound(over.frame.start, null), end: bound(over.frame.end, 0) };
+    }
+    const index = agg.windows.length;
+    agg.windows.push(call);
+    return { k: 'col', index: -1 - index, type: call.type }; // resolved by the query binder
+  }
+
+  private aggregateOver(e: A.FunctionCall, arg: BExpr): BAgg {
+    const fn = e.name[0];
+    const t = arg.type;
+    const type = fn === 'count' ? T.bigint : fn === 'avg' ? T.double : fn === 'sum' ? (isInteger(t) ? T.bigint : t.id === 'DECIMAL' ? T.decimal(38, t.scale ?? 0) : T.double) : t;
+    return { fn: fn as AggFn, arg, distinct: e.distinct, type };
+  }
+
+  // ------------------------------------------------------------------ leaves
+
+  private literal(e: A.Literal): BExpr {
+    switch (e.literalType) {
+      case 'null': return konst(null, T.null);
+      case 'boolean': return konst(e.value as boolean, BOOL);
+      case 'string': { const c = konst(e.value as string, T.varchar); UNTYPED.add(c); return c; }
+      case 'integer': {
+        const v = Number(e.text);
+        if (Math.abs(v) <= 2147483647) return konst(v, T.int);
+        if (Math.abs(v) <= MAX_EXACT) return konst(v, T.bigint);
+        return konst(v, T.double);
+      }
+      case 'decimal': {
+        const [ip, fp = ''] = e.text.split('.');
+        const scale = fp.length;
+        const digits = (ip.replace(/^0+/, '') + fp).length || 1;
+        if (digits > 15) return konst(Number(e.text), T.double);
+        const t = T.decimal(Math.max(digits, scale), scale);
+        return konst(parseValue(t, e.text) as number, t);
+      }
+      case 'float': return konst(Number(e.text), T.double);
+    }
+  }
+
+  private column(e: A.ColumnRef, scope: Scope): BExpr {
+    const r = resolveColumn(scope.fields, e.name, e.pos);
+    if (r) return { k: 'col', index: r.index, type: r.field.type };
+    for (let o = scope.outer; o; o = o.outer) {
+      if (resolveColumn(o.fields, e.name, e.pos)) throw new SqlError('FEATURE_NOT_SUPPORTED', `correlated subqueries are not supported (column "${e.name.join('.')}" refers to an outer query)`, e.pos);
+    }
+    throw new SqlError('UNDEFINED_COLUMN', `column "${e.name.join('.')}" does not exist`, e.pos);
+  }
+
+  type(t: A.TypeRef): SqlType {
+    const r = resolveTypeName(t.name, t.params);
+    if (!r) throw new SqlError('UNDEFINED_OBJECT', `type "${t.name.toLowerCase()}" does not exist`, t.pos);
+    if (r.id === 'DECIMAL' && ((r.precision ?? 18) < 1 || (r.precision ?? 18) > 38 || (r.scale ?? 0) > (r.precision ?? 18))) {
+      throw new SqlError('INVALID_PARAMETER', `invalid DECIMAL precision/scale (${r.precision},${r.scale})`, t.pos);
+    }
+    return r;
+  }
+
+  private interval(e: A.Interval): { months: number; days: number; micros: number } {
+    try {
+      return parseInterval(e.value, e.unit);
+    } catch (err) {
+      throw new SqlError('INVALID_TEXT_REPRESENTATION', (err as Error).message.replace(/ at line.*$/, ''), e.pos);
+    }
+  }
+
+  private parseConst(t: SqlType, text: string, pos: A.Pos): number | string | boolean {
+    try {
+      return parseValue(t, text);
+    } catch (err) {
+      const s = err as SqlError;
+      throw new SqlError(s.code ?? 'INVALID_TEXT_REPRESENTATION', s.message.replace(/ at line.*$/, ''), pos);
+    }
+  }
+
+  // ------------------------------------------------------------------ operators
+
+  private async binary(e: A.Binary, scope: Scope, agg?: AggContext): Promise<BExpr> {
+    const l = await this.bind(e.left, scope, agg);
+    const r = await this.bind(e.right, scope, agg);
+    switch (e.op) {
+      case 'AND': case 'OR': {
+        const args = [this.boolean(l, e.op, e.pos), this.boolean(r, e.op, e.pos)];
+        return this.fold({ k: e.op === 'AND' ? 'and' : 'or', args, type: BOOL });
+      }
+      case '=': case '<>': case '<': case '<=': case '>': case '>=':
+        return this.compare(e.op, l, r, e.pos);
+      case '||': {
+        return this.fold({ k: 'concat', left: this.cast(l, T.varchar, e.pos), right: this.cast(r, T.varchar, e.pos), type: T.varchar });
+      }
+      default:
+        return this.arith(e.op, l, r, e.pos);
+    }
+  }
+
+  arith(op: '+' | '-' | '*' | '/' | '%', l: BExpr, r: BExpr, pos: A.Pos): BExpr {
+    if (l.k === 'interval' || r.k === 'interval') {
+      const [d, iv] = l.k === 'interval' ? [r, l] : [l, r];
+      if (op === '-' && l.k === 'interval') throw new SqlError('DATATYPE_MISMATCH', 'cannot subtract a DATE or TIMESTAMP from an INTERVAL', pos);
+      const base = UNTYPED.has(d) ? this.coerce(d, T.timestamp, pos) : d;
+      if (base.type.id !== 'DATE' && base.type.id !== 'TIMESTAMP' && base.type.id !== 'NULL') throw new SqlError('DATATYPE_MISMATCH', `operator does not exist: ${typeName(base.type)} ${op} INTERVAL`, pos);
+      if (op !== '+' && op !== '-') throw new SqlError('DATATYPE_MISMATCH', `operator does not exist: ${typeName(base.type)} ${op} INTERVAL`, pos);
+      const ivx = iv as Extract<BExpr, { k: 'interval' }>;
+      // a whole-day interval keeps a DATE a DATE here, so date columns compare without conversion
+      const keepDate = base.type.id === 'DATE' && ivx.micros === 0;
+      return this.fold({ k: 'dateArith', op, left: base, right: iv, type: keepDate ? T.date : T.timestamp });
+    }
+    const lt = UNTYPED.has(l) ? r.type : l.type, rt = UNTYPED.has(r) ? l.type : r.type;
+    const L = UNTYPED.has(l) ? this.coerce(l, lt, pos) : l;
+    const R = UNTYPED.has(r) ? this.coerce(r, rt, pos) : r;
+    const type = arithmeticType(op, L.type, R.type);
+    if (!type) throw new SqlError('DATATYPE_MISMATCH', `operator does not exist: ${typeName(L.type)} ${op} ${typeName(R.type)}`, pos);
+    return this.fold({ k: 'arith', op, left: L, right: R, type });
+  }
+
+  compare(op: A.BinaryOp, l: BExpr, r: BExpr, pos: A.Pos): BExpr {
+    let t = commonSupertype(l.type, r.type, { aUntypedLiteral: UNTYPED.has(l), bUntypedLiteral: UNTYPED.has(r) });
+    if (!t) throw new SqlError('DATATYPE_MISMATCH', `operator does not exist: ${typeName(l.type)} ${op} ${typeName(r.type)}`, pos);
+    // a DATE column against a midnight TIMESTAMP constant compares as DATE (keeps zone maps usable)
+    for (const [a, b] of [[l, r], [r, l]] as const) {
+      if (a.type.id === 'DATE' && b.k === 'const' && b.type.id === 'TIMESTAMP' && typeof b.value === 'number' && b.value % 86400000000 === 0) {
+        t = T.date;
+        const conv = konst(b.value / 86400000000, T.date);
+        return this.fold({ k: 'cmp', op: op as never, left: a === l ? l : conv, right: a === l ? conv : r, type: BOOL });
+      }
+    }
+    if (t.id === 'NULL') t = T.varchar;
+    return this.fold({ k: 'cmp', op: op as never, left: this.coerce(l, t, pos), right: this.coerce(r, t, pos), type: BOOL });
+  }
+
+  private inList(a: BExpr, list: BExpr[], negated: boolean, pos: A.Pos): BExpr {
+    let t: SqlType | null = a.type;
+    for (const x of list) {
+      t = commonSupertype(t!, x.type, { bUntypedLiteral: UNTYPED.has(x), aUntypedLiteral: UNTYPED.has(a) && x === list[0] });
+      if (!t) throw new SqlError('DATATYPE_MISMATCH', `IN list item of type ${typeName(x.type)} does not match ${typeName(a.type)}`, pos);
+    }
+    const tt = t!.id === 'NULL' ? T.varchar : t!;
+    return this.fold({ k: 'in', arg: this.coerce(a, tt, pos), list: list.map((x) => this.coerce(x, tt, pos)), negated, type: BOOL });
+  }
+
+  private async caseExpr(e: A.Case, scope: Scope, agg?: AggContext): Promise<BExpr> {
+    const operand = e.operand ? await this.bind(e.operand, scope, agg) : null;
+    const whens: { when: BExpr; then: BExpr }[] = [];
+    for (const w of e.whens) {
+      const cond = await this.bind(w.when, scope, agg);
+      whens.push({ when: operand ? this.compare('=', operand, cond, w.when.pos) : this.boolean(cond, 'CASE WHEN', w.when.pos), then: await this.bind(w.then, scope, agg) });
+    }
+    const els = e.else ? await this.bind(e.else, scope, agg) : null;
+    const results = [...whens.map((w) => w.then), ...(els ? [els] : [])];
+    const typed = results.filter((x) => !UNTYPED.has(x));
+    let t = commonSupertypeOf((typed.length ? typed : results).map((x) => x.type));
+    if (!t) throw new SqlError('DATATYPE_MISMATCH', `CASE types ${results.map((x) => typeName(x.type)).join(', ')} cannot be matched`, e.pos);
+    if (t.id === 'NULL') t = T.varchar;
+    const tt = t;
+    return this.fold({ k: 'case', whens: whens.map((w) => ({ when: w.when, then: this.coerce(w.then, tt, e.pos) })), else: els ? this.coerce(els, tt, e.pos) : null, type: tt });
+  }
+
+  private async call(e: A.FunctionCall, scope: Scope, agg?: AggContext): Promise<BExpr> {
+    const name = e.name.join('.');
+    if (isAggregateCall(e) || e.over) {
+      throw new SqlError('SYNTAX_ERROR', `${e.over ? 'window' : 'aggregate'} function ${name} is not allowed here`, e.pos);
+    }
+    if (WINDOW_ONLY.has(name)) throw new SqlError('SYNTAX_ERROR', `window function ${name} requires an OVER clause`, e.pos);
+    const args = await Promise.all(e.args.map((x) => this.bind(x, scope, agg)));
+    const model = this.ctx.resolveModelFunction(e.name, e.pos);
+    if (model) {
+      if (args.length !== model.argTypes.length) {
+        throw new SqlError('UNDEFINED_FUNCTION', `function ${name} takes ${model.argTypes.length} arguments (${model.argTypes.map(typeName).join(', ')}), got ${args.length}`, e.pos);
+      }
+      const cast = args.map((a, i) => {
+        const want = model.argTypes[i];
+        if (!UNTYPED.has(a) && !commonSupertype(a.type, want) && !(isNumeric(a.type) && isNumeric(want)) && a.type.id !== 'NULL') {
+          throw new SqlError('DATATYPE_MISMATCH', `argument ${i + 1} of ${name} must be ${typeName(want)}, not ${typeName(a.type)}`, e.pos);
+        }
+        return this.coerce(a, want, e.pos);
+      });
+      return { k: 'model', model: model.model, args: cast, proba: model.proba, type: model.type };
+    }
+    if (e.name.length !== 1 || !isScalarFunction(name)) throw new SqlError('UNDEFINED_FUNCTION', `function ${name} does not exist`, e.pos);
+    let bound = args.map((a) => (UNTYPED.has(a) ? a : a));
+    const variadicSame = ['coalesce', 'nvl', 'nullif', 'greatest', 'least', 'nvl2'];
+    if (variadicSame.includes(name)) {
+      const from = name === 'nvl2' ? bound.slice(1) : bound;
+      const typed = from.filter((x) => !UNTYPED.has(x));
+      let t = commonSupertypeOf((typed.length ? typed : from).map((x) => x.type));
+      if (!t) throw new SqlError('DATATYPE_MISMATCH', `${name} arguments ${from.map((x) => typeName(x.type)).join(', ')} cannot be matched`, e.pos);
+      if (t.id === 'NULL') t = T.varchar;
+      const tt = t;
+      bound = name === 'nvl2' ? [bound[0], ...from.map((x) => this.coerce(x, tt, e.pos))] : from.map((x) => this.coerce(x, tt, e.pos));
+    }
+    let fn = lookupScalar(name, bound.map((a) => a.type));
+    if (!fn && bound.some((a) => UNTYPED.has(a) || a.type.id === 'NULL')) {
+      // untyped literals and NULLs take whatever type makes a signature match
+      bound = bound.map((a) => (a.type.id === 'NULL' ? konst(null, T.varchar) : a));
+      fn = lookupScalar(name, bound.map((a) => a.type));
+    }
+    if (!fn) {
+      throw new SqlError('UNDEFINED_FUNCTION', `function ${name}(${bound.map((a) => typeName(a.type).toLowerCase()).join(', ')}) does not exist${describeSignatures(name) ? `; candidates: ${describeSignatures(name)}` : ''}`, e.pos);
+    }
+    return this.fold({ k: 'call', name, args: bound, type: fn.returnType });
+  }
+
+  // ------------------------------------------------------------------ helpers
+
+  boolean(e: BExpr, where: string, pos: A.Pos): BExpr {
+    if (e.type.id === 'BOOLEAN') return e;
+    if (e.type.id === 'NULL') return konst(null, BOOL);
+    if (UNTYPED.has(e)) return this.coerce(e, BOOL, pos);
+    throw new SqlError('DATATYPE_MISMATCH', `argument of ${where} must be type boolean, not type ${typeName(e.type)}`, pos);
+  }
+
+  /** Converts e to type t (implicitly): constants are converted now, columns get a cast. */
+  coerce(e: BExpr, t: SqlType, pos: A.Pos): BExpr {
+    if (e.type.id === t.id && (t.id !== 'DECIMAL' || (e.type.scale ?? 0) === (t.scale ?? 0))) return e;
+    if (e.k === 'const' && e.value === null) return konst(null, t);
+    if (e.k === 'const' && typeof e.value === 'string' && !isString(t)) return konst(this.parseConst(t, e.value, pos), t);
+    return this.cast(e, t, pos);
+  }
+
+  cast(e: BExpr, t: SqlType, pos: A.Pos): BExpr {
+    if (e.type.id === 'NULL') return konst(null, t);
+    if (!canCast(e.type, t)) throw new SqlError('DATATYPE_MISMATCH', `cannot cast type ${typeName(e.type)} to ${typeName(t)}`, pos);
+    try {
+      return this.fold({ k: 'cast', arg: e, type: t });
+    } catch (err) {
+      const s = err as SqlError;
+      throw new SqlError(s.code ?? 'INVALID_TEXT_REPRESENTATION', String(s.message).replace(/ at line.*$/, ''), pos);
+    }
+  }
+
+  /** Evaluates an expression without column references once, turning it into a constant. */
+  fold(e: BExpr): BExpr {
+    let constant = true;
+    walk(e, (x) => {
+      if (x.k === 'col' || x.k === 'model' || x.k === 'interval') constant = false;
+      if (x.k === 'call' && (x.name === 'random' || x.name === 'getdate' || x.name === 'sysdate')) constant = false;
+    });
+    if (!constant || e.k === 'const') return e;
+    const [v] = projectBatch({ length: 1, columns: [] }, [e], null, 1);
+    if (v.valid && v.valid[0] === 0) return konst(null, e.type);
+    if (isString(e.type)) return konst(v.dict![v.values[0]], e.type);
+    if (e.type.id === 'BOOLEAN') return konst(v.values[0] === 1, e.type);
+    return konst(v.values[0], e.type);
+  }
+
+  private async subqueryColumn(q: A.Query, scope: Scope, pos: A.Pos): Promise<{ value: number | string | boolean | null; type: SqlType }[] & { type: SqlType }> {
+    const plan = await this.ctx.bindQuery(q, scope);
+    const visible = plan.fields.filter((f) => !f.hidden);
+    if (visible.length !== 1) throw new SqlError('SYNTAX_ERROR', `subquery must return only one column, not ${visible.length}`, pos);
+    const r = await this.ctx.runQuery(plan);
+    const type = visible[0].type;
+    const out = r.physical.map((row) => ({ value: row[0], type })) as { value: number | string | boolean | null; type: SqlType }[] & { type: SqlType };
+    out.type = type;
+    return out;
+  }
+}
+
+/** Finds a column by name parts ([col], [alias, col], [schema, table, col], [db, schema, table, col]). */
+export function resolveColumn(fields: Field[], name: string[], pos: A.Pos): { index: number; field: Field } | null {
+  const col = name[name.length - 1];
+  const qual = name.slice(0, -1);
+  const hits: number[] = [];
+  fields.forEach((f, i) => {
+    if (f.name !== col) return;
+    if (qual.length === 0) { if (!f.hidden) hits.push(i); return; }
+    if (qual.length === 1 && f.qualifier === qual[0]) { hits.push(i); return; }
+    if (f.path && qual.length <= f.path.length && f.path.slice(-qual.length).join('.') === qual.join('.')) hits.push(i);
+  });
+  if (hits.length > 1) {
+    // the same column reached twice through USING/NATURAL is not ambiguous
+    throw new SqlError('AMBIGUOUS_COLUMN', `column reference "${name.join('.')}" is ambiguous`, pos);
+  }
+  return hits.length ? { index: hits[0], field: fields[hits[0]] } : null;
+}
+
+export { UNTYPED, konst };

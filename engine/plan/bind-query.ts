@@ -1,0 +1,326 @@
+// Query binding: SELECT blocks and set operations -> logical plans.
+import type * as A from '../sql/ast.ts';
+import { SqlError } from '../errors.ts';
+import { T, typeName, type SqlType } from '../types/types.ts';
+import { commonSupertype } from '../types/coerce.ts';
+import { type BExpr, BOOL, mapCols, usedColumns } from './bound.ts';
+import type { Field, LNode, SortKey, TableRef, WindowCall } from './logical.ts';
+import { ExprBinder, type AggContext, type BindContext, type Scope, containsAggregate, containsWindow, UNTYPED } from './bind-expr.ts';
+import type { TableState } from '../catalog/catalog.ts';
+import type { Batch } from '../types/vector.ts';
+
+/** What a name in FROM can be. */
+export type Relation =
+  | { kind: 'table'; table: TableState; ref: TableRef }
+  | { kind: 'view'; query: A.Query; columns?: string[]; path: string[] }
+  | { kind: 'batch'; batch: Batch; fields: { name: string; type: SqlType }[]; path: string[] };
+
+export interface QueryContext extends Omit<BindContext, 'bindQuery'> {
+  resolveRelation(name: string[], pos: A.Pos): Relation;
+}
+
+interface Ctes { map: Map<string, A.Cte>; parent?: Ctes }
+
+/** Binds one query (with its CTEs and subqueries) against a catalog snapshot. */
+export class QueryBinder {
+  readonly exprs: ExprBinder;
+
+  constructor(private readonly ctx: QueryContext) {
+    this.exprs = new ExprBinder({ ...ctx, bindQuery: (q, outer) => this.query(q, outer) });
+  }
+
+  async query(q: A.Query, outer?: Scope, ctes?: Ctes): Promise<LNode> {
+    const scopeCtes: Ctes | undefined = q.with?.length ? { map: new Map(q.with.map((c) => [c.name, c])), parent: ctes } : ctes;
+    if (q.kind === 'SetOp') return this.setOp(q, outer, scopeCtes);
+    return this.select(q, outer, scopeCtes);
+  }
+
+  // ------------------------------------------------------------------ set operations
+
+  private async setOp(q: A.SetOp, outer: Scope | undefined, ctes: Ctes | undefined): Promise<LNode> {
+    let left = await this.query(q.left, outer, ctes);
+    let right = await this.query(q.right, outer, ctes);
+    const lf = visible(left), rf = visible(right);
+    if (lf.length !== rf.length) throw new SqlError('SYNTAX_ERROR', `each ${q.op} query must have the same number of columns (${lf.length} vs ${rf.length})`, q.pos);
+    const types = lf.map((f, i) => {
+      const t = commonSupertype(f.type, rf[i].type);
+      if (!t) throw new SqlError('DATATYPE_MISMATCH', `${q.op} types ${typeName(f.type)} and ${typeName(rf[i].type)} cannot be matched (column ${i + 1})`, q.pos);
+      return t.id === 'NULL' ? T.varchar : t;
+    });
+    left = this.castTo(left, types, q.pos);
+    right = this.castTo(right, types, q.pos);
+    const fields = lf.map((f, i) => ({ name: f.name, type: types[i] }));
+    let node: LNode = { k: 'setop', op: q.op, all: q.all, left, right, fields };
+    node = await this.orderAndLimit(node, q.orderBy, q.limit, q.offset, null, outer);
+    return node;
+  }
+
+  private castTo(n: LNode, types: SqlType[], pos: A.Pos): LNode {
+    const vf = visible(n);
+    const exprs = vf.map((f, i) => this.exprs.coerce({ k: 'col', index: n.fields.indexOf(f), type: f.type }, types[i], pos));
+    return { k: 'project', input: n, exprs, fields: vf.map((f, i) => ({ name: f.name, type: types[i] })) };
+  }
+
+  // ------------------------------------------------------------------ SELECT
+
+  private async select(q: A.Select, outer: Scope | undefined, ctes: Ctes | undefined): Promise<LNode> {
+    let node: LNode = q.from.length ? await this.from(q.from, outer, ctes) : { k: 'values', rows: [[]], fields: [] };
+    const input: Scope = { fields: node.fields, outer };
+    if (q.where) {
+      if (containsAggregate(q.where)) throw new SqlError('SYNTAX_ERROR', 'aggregate functions are not allowed in WHERE', q.where.pos);
+      const pred = this.exprs.boolean(await this.exprs.bind(q.where, input), 'WHERE', q.where.pos);
+      node = { k: 'filter', input: node, pred, fields: node.fields };
+    }
+    const items = this.expandStars(q.columns, input);
+    // GROUP BY items may be ordinals or output aliases
+    const groupAsts = q.groupBy.map((g) => this.groupItem(g, items));
+    const grouped = groupAsts.length > 0 || items.some((i) => containsAggregate(i.expr)) || containsAggregate(q.having) || q.orderBy.some((o) => containsAggregate(o.expr));
+    const agg: AggContext = { input, keys: [], aggs: [], windows: [], grouped };
+    for (const g of groupAsts) {
+      if (containsAggregate(g)) throw new SqlError('SYNTAX_ERROR', 'aggregate functions are not allowed in GROUP BY', g.pos);
+      agg.keys.push(await this.exprs.bind(g, input));
+    }
+    const anyWindow = items.some((i) => containsWindow(i.expr)) || q.orderBy.some((o) => containsWindow(o.expr));
+    const post = grouped || anyWindow;
+    // select list, HAVING and ORDER BY bound above the aggregate (when there is one)
+    const selectExprs: BExpr[] = [];
+    for (const it of items) selectExprs.push(post ? await this.exprs.bind(it.expr, input, agg) : await this.exprs.bind(it.expr, input));
+    let having: BExpr | null = null;
+    if (q.having) {
+      if (!grouped) agg.grouped = true;
+      having = this.exprs.boolean(await this.exprs.bind(q.having, input, agg), 'HAVING', q.having.pos);
+    }
+    if (grouped) {
+      const fields: Field[] = [...agg.keys.map((k, i) => ({ name: `key${i}`, type: k.type, hidden: true })), ...agg.aggs.map((a, i) => ({ name: `agg${i}`, type: a.type, hidden: true }))];
+      node = { k: 'aggregate', input: node, keys: agg.keys, aggs: agg.aggs, fields };
+      if (having) node = { k: 'filter', input: node, pred: having, fields: node.fields };
+    }
+    const outFields: Field[] = items.map((it, i) => ({ name: it.name, type: selectExprs[i].type, qualifier: it.qualifier }));
+    // ORDER BY: output columns by ordinal/alias, else expressions over the input (hidden columns)
+    const sortKeys: SortKey[] = [];
+    const hidden: BExpr[] = [];
+    for (const o of q.orderBy) {
+      let idx = -1;
+      if (o.expr.kind === 'Literal' && o.expr.literalType === 'integer') {
+        idx = Number(o.expr.value) - 1;
+        if (idx < 0 || idx >= items.length) throw new SqlError('SYNTAX_ERROR', `ORDER BY position ${o.expr.value} is not in select list`, o.pos);
+      } else if (o.expr.kind === 'ColumnRef' && o.expr.name.length === 1) {
+        const matches = outFields.map((f, i) => (f.name === (o.expr as A.ColumnRef).name[0] ? i : -1)).filter((i) => i >= 0);
+        if (matches.length === 1) idx = matches[0];
+      }
+      let expr: BExpr;
+      if (idx >= 0) expr = { k: 'col', index: idx, type: outFields[idx].type };
+      else {
+        const b = post ? await this.exprs.bind(o.expr, input, agg) : await this.exprs.bind(o.expr, input);
+        const same = selectExprs.findIndex((s) => JSON.stringify(s) === JSON.stringify(b));
+        if (same >= 0) expr = { k: 'col', index: same, type: b.type };
+        else {
+          if (q.distinct) throw new SqlError('SYNTAX_ERROR', 'for SELECT DISTINCT, ORDER BY expressions must appear in select list', o.pos);
+          hidden.push(b);
+          expr = { k: 'col', index: items.length + hidden.length - 1, type: b.type };
+        }
+      }
+      sortKeys.push({ expr, desc: o.desc, nullsFirst: o.nullsFirst ?? o.desc });
+    }
+    // window functions run over the (grouped) rows before the final projection
+    let projInput = node;
+    let fix = (e: BExpr) => e;
+    if (agg.windows.length) {
+      const base = node.fields.length;
+      fix = (e: BExpr) => mapCols(e, (i) => (i < 0 ? { k: 'col', index: base + (-1 - i), type: agg.windows[-1 - i].type } : { k: 'col', index: i, type: node.fields[i].type }));
+      const calls: WindowCall[] = agg.windows;
+      projInput = { k: 'window', input: node, calls, fields: [...node.fields, ...calls.map((c, i) => ({ name: `win${i}`, type: c.type, hidden: true }))] };
+    }
+    const allExprs = [...selectExprs, ...hidden].map(fix);
+    node = { k: 'project', input: projInput, exprs: allExprs, fields: [...outFields, ...hidden.map((h, i) => ({ name: `sort${i}`, type: h.type, hidden: true }))] };
+    if (q.distinct) node = { k: 'distinct', input: node, fields: node.fields };
+    node = await this.orderAndLimit(node, [], q.limit, q.offset, sortKeys, outer);
+    if (hidden.length) node = { k: 'project', input: node, exprs: outFields.map((f, i) => ({ k: 'col', index: i, type: f.type })), fields: outFields };
+    return node;
+  }
+
+  private async orderAndLimit(node: LNode, orderBy: A.OrderItem[], limit: A.Expr | undefined, offset: A.Expr | undefined, keys: SortKey[] | null, outer: Scope | undefined): Promise<LNode> {
+    const sortKeys = keys ?? [];
+    for (const o of orderBy) {
+      let idx = -1;
+      if (o.expr.kind === 'Literal' && o.expr.literalType === 'integer') idx = Number(o.expr.value) - 1;
+      else if (o.expr.kind === 'ColumnRef') idx = node.fields.findIndex((f) => f.name === (o.expr as A.ColumnRef).name[(o.expr as A.ColumnRef).name.length - 1]);
+      if (idx < 0 || idx >= node.fields.length) throw new SqlError('SYNTAX_ERROR', 'ORDER BY on a UNION/INTERSECT/EXCEPT result must name a result column', o.pos);
+      sortKeys.push({ expr: { k: 'col', index: idx, type: node.fields[idx].type }, desc: o.desc, nullsFirst: o.nullsFirst ?? o.desc });
+    }
+    if (sortKeys.length) node = { k: 'sort', input: node, keys: sortKeys, fields: node.fields };
+    const lim = limit ? await this.constInt(limit, 'LIMIT', outer) : null;
+    const off = offset ? await this.constInt(offset, 'OFFSET', outer) : 0;
+    if (lim !== null || off) node = { k: 'limit', input: node, limit: lim, offset: off ?? 0, fields: node.fields };
+    return node;
+  }
+
+  private async constInt(e: A.Expr, what: string, outer: Scope | undefined): Promise<number | null> {
+    if (e.kind === 'Literal' && e.literalType === 'null') return null;
+    const b = await this.exprs.bind(e, { fields: [], outer });
+    if (b.k !== 'const' || typeof b.value !== 'number' || !Number.isInteger(b.value) || b.value < 0) {
+      throw new SqlError('INVALID_PARAMETER', `${what} must be a non-negative integer constant`, e.pos);
+    }
+    return b.value;
+  }
+
+  private groupItem(g: A.Expr, items: SelectItemInfo[]): A.Expr {
+    if (g.kind === 'Literal' && g.literalType === 'integer') {
+      const i = Number(g.value) - 1;
+      if (i < 0 || i >= items.length) throw new SqlError('SYNTAX_ERROR', `GROUP BY position ${g.value} is not in select list`, g.pos);
+      return items[i].expr;
+    }
+    if (g.kind === 'ColumnRef' && g.name.length === 1) {
+      const alias = items.find((it) => it.alias === g.name[0]);
+      if (alias && !(alias.expr.kind === 'ColumnRef')) return alias.expr;
+    }
+    return g;
+  }
+
+  private expandStars(cols: A.SelectItem[], scope: Scope): SelectItemInfo[] {
+    const out: SelectItemInfo[] = [];
+    for (const c of cols) {
+      if (c.expr.kind === 'Star') {
+        const star = c.expr;
+        const fields = scope.fields.map((f, i) => ({ f, i })).filter(({ f }) => !f.hidden && (!star.table || f.qualifier === star.table[star.table.length - 1]));
+        if (star.table && fields.length === 0) throw new SqlError('UNDEFINED_TABLE', `missing FROM-clause entry for table "${star.table.join('.')}"`, star.pos);
+        for (const { f } of fields) out.push({ expr: { kind: 'ColumnRef', pos: star.pos, name: f.qualifier ? [f.qualifier, f.name] : [f.name] }, name: f.name, qualifier: f.qualifier });
+        continue;
+      }
+      out.push({ expr: c.expr, name: c.alias ?? defaultName(c.expr), alias: c.alias });
+    }
+    return out;
+  }
+
+  // ------------------------------------------------------------------ FROM
+
+  private async from(refs: A.TableRef[], outer: Scope | undefined, ctes: Ctes | undefined): Promise<LNode> {
+    let node = await this.tableRef(refs[0], outer, ctes);
+    for (const r of refs.slice(1)) {
+      const right = await this.tableRef(r, outer, ctes);
+      node = { k: 'join', joinType: 'CROSS', left: node, right, leftKeys: [], rightKeys: [], residual: null, fields: [...node.fields, ...right.fields] };
+    }
+    return node;
+  }
+
+  private async tableRef(r: A.TableRef, outer: Scope | undefined, ctes: Ctes | undefined): Promise<LNode> {
+    switch (r.kind) {
+      case 'TableName': {
+        const cte = r.name.length === 1 ? findCte(ctes, r.name[0]) : undefined;
+        if (cte) {
+          const plan = await this.query(cte.query, outer, ctes);
+          return requalify(plan, r.alias ?? cte.name, r.columnAliases ?? cte.columns, undefined, r.pos);
+        }
+        const rel = this.ctx.resolveRelation(r.name, r.pos);
+        if (rel.kind === 'table') {
+          const fields: Field[] = rel.table.columns.map((c) => ({ name: c.name, type: c.type, qualifier: r.alias ?? rel.ref.name, path: r.alias ? undefined : [rel.ref.database, rel.ref.schema, rel.ref.name] }));
+          return requalify({ k: 'scan', table: rel.table, ref: rel.ref, fields }, r.alias ?? rel.ref.name, r.columnAliases, r.alias ? undefined : [rel.ref.database, rel.ref.schema, rel.ref.name], r.pos);
+        }
+        if (rel.kind === 'batch') {
+          const fields = rel.fields.map((f) => ({ ...f }));
+          return requalify({ k: 'batch', batch: rel.batch, fields, label: rel.path.join('.') }, r.alias ?? rel.path[rel.path.length - 1], r.columnAliases, rel.path, r.pos);
+        }
+        const plan = await this.query(rel.query, undefined, undefined);
+        return requalify(plan, r.alias ?? rel.path[rel.path.length - 1], r.columnAliases ?? rel.columns, r.alias ? undefined : rel.path, r.pos);
+      }
+      case 'SubqueryRef': {
+        const plan = await this.query(r.query, outer, ctes);
+        return requalify(plan, r.alias, r.columnAliases, undefined, r.pos);
+      }
+      case 'Join': return this.join(r, outer, ctes);
+    }
+  }
+
+  private async join(j: A.Join, outer: Scope | undefined, ctes: Ctes | undefined): Promise<LNode> {
+    let left = await this.tableRef(j.left, outer, ctes);
+    let right = await this.tableRef(j.right, outer, ctes);
+    const swap = j.joinType === 'RIGHT';
+    if (swap) [left, right] = [right, left];
+    const fields = [...left.fields, ...right.fields];
+    const scope: Scope = { fields, outer };
+    let cond: BExpr | null = null;
+    if (j.using) {
+      const parts: BExpr[] = [];
+      for (const c of j.using) {
+        const li = left.fields.findIndex((f) => f.name === c && !f.hidden);
+        const ri = right.fields.findIndex((f) => f.name === c && !f.hidden);
+        if (li < 0 || ri < 0) throw new SqlError('UNDEFINED_COLUMN', `column "${c}" specified in USING clause does not exist in ${li < 0 ? 'left' : 'right'} table`, j.pos);
+        parts.push(this.exprs.compare('=', { k: 'col', index: li, type: left.fields[li].type }, { k: 'col', index: left.fields.length + ri, type: right.fields[ri].type }, j.pos));
+        // the right side's copy is reachable only by its qualifier
+        fields[swap ? li : left.fields.length + ri] = { ...fields[swap ? li : left.fields.length + ri], hidden: true };
+      }
+      cond = parts.length === 1 ? parts[0] : { k: 'and', args: parts, type: BOOL };
+    } else if (j.on) {
+      cond = this.exprs.boolean(await this.exprs.bind(j.on, scope), 'JOIN/ON', j.on.pos);
+    }
+    const type = j.joinType === 'RIGHT' ? 'LEFT' : j.joinType === 'CROSS' ? 'CROSS' : j.joinType;
+    if (type !== 'CROSS' && !cond) throw new SqlError('SYNTAX_ERROR', `${j.joinType} JOIN needs an ON or USING condition`, j.pos);
+    const node = splitJoin(type, left, right, cond, fields);
+    if (!swap) return node;
+    // restore the written column order (left table first)
+    const nl = left.fields.length, nr = right.fields.length;
+    const order = [...Array.from({ length: nr }, (_, i) => nl + i), ...Array.from({ length: nl }, (_, i) => i)];
+    return { k: 'project', input: node, exprs: order.map((i) => ({ k: 'col', index: i, type: fields[i].type })), fields: order.map((i) => fields[i]) };
+  }
+}
+
+interface SelectItemInfo { expr: A.Expr; name: string; alias?: string; qualifier?: string }
+
+function findCte(ctes: Ctes | undefined, name: string): A.Cte | undefined {
+  for (let c = ctes; c; c = c.parent) { const x = c.map.get(name); if (x) return x; }
+  return undefined;
+}
+
+function visible(n: LNode): Field[] {
+  return n.fields.filter((f) => !f.hidden);
+}
+
+/** Renames a subplan's output for use in FROM: new qualifier, optional column aliases. */
+function requalify(plan: LNode, qualifier: string, columns: string[] | undefined, path: string[] | undefined, pos: A.Pos): LNode {
+  const vf = visible(plan);
+  if (columns && columns.length > vf.length) throw new SqlError('SYNTAX_ERROR', `"${qualifier}" has ${vf.length} columns available but ${columns.length} columns specified`, pos);
+  if (plan.fields.every((f) => !f.hidden) && plan.k === 'scan' && !columns) {
+    return { ...plan, fields: plan.fields.map((f) => ({ ...f, qualifier, path })) };
+  }
+  const exprs: BExpr[] = vf.map((f) => ({ k: 'col', index: plan.fields.indexOf(f), type: f.type }));
+  return { k: 'project', input: plan, exprs, fields: vf.map((f, i) => ({ name: columns?.[i] ?? f.name, type: f.type, qualifier, path })) };
+}
+
+/** Splits a join condition into equi-join keys (left expr = right expr) and a residual. */
+export function splitJoin(type: 'INNER' | 'LEFT' | 'FULL' | 'CROSS', left: LNode, right: LNode, cond: BExpr | null, fields: Field[]): LNode {
+  const nl = left.fields.length;
+  const leftKeys: BExpr[] = [], rightKeys: BExpr[] = [], rest: BExpr[] = [];
+  const terms = cond ? (cond.k === 'and' ? cond.args : [cond]) : [];
+  for (const t of terms) {
+    if (t.k === 'cmp' && t.op === '=') {
+      const lc = usedColumns(t.left), rc = usedColumns(t.right);
+      const side = (s: Set<number>) => (s.size === 0 ? 'none' : [...s].every((i) => i < nl) ? 'L' : [...s].every((i) => i >= nl) ? 'R' : 'both');
+      const ls = side(lc), rs = side(rc);
+      if (ls === 'L' && rs === 'R') { leftKeys.push(t.left); rightKeys.push(shift(t.right, -nl)); continue; }
+      if (ls === 'R' && rs === 'L') { leftKeys.push(t.right); rightKeys.push(shift(t.left, -nl)); continue; }
+    }
+    rest.push(t);
+  }
+  const residual = rest.length === 0 ? null : rest.length === 1 ? rest[0] : { k: 'and' as const, args: rest, type: BOOL };
+  const jt = type === 'CROSS' && (leftKeys.length || residual) ? 'INNER' : type;
+  return { k: 'join', joinType: jt, left, right, leftKeys, rightKeys, residual, fields };
+}
+
+function shift(e: BExpr, by: number): BExpr {
+  return mapCols(e, (i, c) => ({ k: 'col', index: i + by, type: c.type }));
+}
+
+function defaultName(e: A.Expr): string {
+  switch (e.kind) {
+    case 'ColumnRef': return e.name[e.name.length - 1];
+    case 'FunctionCall': return e.name[e.name.length - 1];
+    case 'Cast': return e.expr.kind === 'ColumnRef' ? e.expr.name[e.expr.name.length - 1] : e.type.name.toLowerCase().split(' ')[0];
+    case 'Extract': return e.field === 'epoch' ? 'date_part' : 'date_part';
+    case 'Case': return 'case';
+    case 'Exists': return 'exists';
+    case 'Subquery': return '?column?';
+    default: return '?column?';
+  }
+}
+
+export { UNTYPED };

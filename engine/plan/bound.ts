@@ -1,0 +1,88 @@
+// Bound expressions: names resolved to input column indexes, every node typed.
+// Plain JSON, so fragments can be shipped to slice workers and compiled there.
+import type { SqlType } from '../types/types.ts';
+
+export type CmpOp = '=' | '<>' | '<' | '<=' | '>' | '>=';
+export type ArithOp = '+' | '-' | '*' | '/' | '%';
+
+/** A typed expression over the columns of one input batch. */
+export type BExpr =
+  | { k: 'col'; index: number; type: SqlType }
+  | { k: 'const'; value: number | string | boolean | null; type: SqlType }
+  | { k: 'arith'; op: ArithOp; left: BExpr; right: BExpr; type: SqlType }
+  | { k: 'concat'; left: BExpr; right: BExpr; type: SqlType }
+  | { k: 'cmp'; op: CmpOp; left: BExpr; right: BExpr; type: SqlType }
+  | { k: 'and' | 'or'; args: BExpr[]; type: SqlType }
+  | { k: 'not'; arg: BExpr; type: SqlType }
+  | { k: 'isnull'; arg: BExpr; negated: boolean; type: SqlType }
+  | { k: 'isbool'; arg: BExpr; value: boolean; negated: boolean; type: SqlType }
+  | { k: 'cast'; arg: BExpr; type: SqlType }
+  | { k: 'neg'; arg: BExpr; type: SqlType }
+  | { k: 'case'; whens: { when: BExpr; then: BExpr }[]; else: BExpr | null; type: SqlType }
+  | { k: 'in'; arg: BExpr; list: BExpr[]; negated: boolean; type: SqlType }
+  | { k: 'like'; arg: BExpr; pattern: BExpr; escape: string | null; ci: boolean; negated: boolean; type: SqlType }
+  | { k: 'call'; name: string; args: BExpr[]; type: SqlType }
+  | { k: 'extract'; field: string; arg: BExpr; type: SqlType }
+  | { k: 'interval'; months: number; days: number; micros: number; type: SqlType }
+  | { k: 'dateArith'; op: '+' | '-'; left: BExpr; right: BExpr; type: SqlType }
+  | { k: 'model'; model: string; args: BExpr[]; proba: boolean; type: SqlType };
+
+export type AggFn = 'count' | 'count_star' | 'sum' | 'avg' | 'min' | 'max' | 'stddev_samp' | 'stddev_pop' | 'var_samp' | 'var_pop' | 'bool_and' | 'bool_or' | 'listagg' | 'median';
+
+/** One aggregate call: its function, argument (none for count(*)), DISTINCT, and result type. */
+export interface BAgg {
+  fn: AggFn;
+  arg: BExpr | null;
+  distinct: boolean;
+  type: SqlType;
+  /** listagg delimiter */
+  sep?: string;
+}
+
+export const BOOL: SqlType = { id: 'BOOLEAN' };
+
+/** Walks an expression tree, calling `visit` on every node (pre-order). */
+export function walk(e: BExpr, visit: (e: BExpr) => void): void {
+  visit(e);
+  for (const c of children(e)) walk(c, visit);
+}
+
+export function children(e: BExpr): BExpr[] {
+  switch (e.k) {
+    case 'arith': case 'cmp': case 'concat': case 'dateArith': return [e.left, e.right];
+    case 'and': case 'or': return e.args;
+    case 'not': case 'isnull': case 'isbool': case 'cast': case 'neg': case 'extract': return [e.arg];
+    case 'case': return [...e.whens.flatMap((w) => [w.when, w.then]), ...(e.else ? [e.else] : [])];
+    case 'in': return [e.arg, ...e.list];
+    case 'like': return [e.arg, e.pattern];
+    case 'call': case 'model': return e.args;
+    default: return [];
+  }
+}
+
+/** Rewrites column indexes (e.g. when an expression moves above a projection). */
+export function mapCols(e: BExpr, f: (index: number, col: Extract<BExpr, { k: 'col' }>) => BExpr): BExpr {
+  if (e.k === 'col') return f(e.index, e);
+  const m = (x: BExpr) => mapCols(x, f);
+  switch (e.k) {
+    case 'arith': case 'cmp': case 'concat': case 'dateArith': return { ...e, left: m(e.left), right: m(e.right) };
+    case 'and': case 'or': return { ...e, args: e.args.map(m) };
+    case 'not': case 'isnull': case 'isbool': case 'cast': case 'neg': case 'extract': return { ...e, arg: m(e.arg) } as BExpr;
+    case 'case': return { ...e, whens: e.whens.map((w) => ({ when: m(w.when), then: m(w.then) })), else: e.else ? m(e.else) : null };
+    case 'in': return { ...e, arg: m(e.arg), list: e.list.map(m) };
+    case 'like': return { ...e, arg: m(e.arg), pattern: m(e.pattern) };
+    case 'call': case 'model': return { ...e, args: e.args.map(m) } as BExpr;
+    default: return e;
+  }
+}
+
+export function usedColumns(e: BExpr, into = new Set<number>()): Set<number> {
+  walk(e, (x) => { if (x.k === 'col') into.add(x.index); });
+  return into;
+}
+
+export function hasModelCall(e: BExpr): boolean {
+  let found = false;
+  walk(e, (x) => { if (x.k === 'model') found = true; });
+  return found;
+}
