@@ -1,0 +1,102 @@
+// Redshift ML statements: CREATE MODEL (trained here, or bring-your-own), SHOW MODEL, DROP MODEL.
+
+import type { CreateModel, CreateModelExternal, ModelOption, Pos, Statement, TypeRef } from './ast.ts';
+import type { Cursor } from './cursor.ts';
+import { parseIamRole } from './dml.ts';
+import { parseType } from './expr.ts';
+import { parseQuery } from './query.ts';
+
+const MODEL_TYPES = ['xgboost', 'mlp', 'linear_learner', 'kmeans'];
+const PROBLEM_TYPES = ['regression', 'binary_classification', 'multiclass_classification'];
+
+/** After CREATE MODEL. Clauses after the name may come in any order; each at most once. */
+export function parseCreateModel(c: Cursor, pos: Pos): CreateModel | CreateModelExternal {
+  const name = c.name();
+  const seen = new Set<string>();
+  let from: CreateModel['from'] | undefined;
+  let path: string | undefined;
+  let fn: string[] | undefined;
+  let argTypes: TypeRef[] | undefined;
+  let returns: TypeRef | undefined;
+  const m: Partial<CreateModel> = {};
+  let settings: ModelOption[] = [];
+  for (;;) {
+    const t = c.peek();
+    if (t.type !== 'ident') break;
+    const key = t.value;
+    if (seen.has(key)) c.failWith(`conflicting or redundant CREATE MODEL option "${t.text}"`, t);
+    seen.add(key);
+    switch (key) {
+      case 'from': {
+        c.next();
+        const fpos = c.pos;
+        if (c.peek().type === 'string') path = c.string();
+        else if (c.isOp('(')) {
+          c.next();
+          const query = parseQuery(c);
+          c.expectOp(')');
+          from = { kind: 'Subquery', pos: fpos, query };
+        } else from = { kind: 'TableName', pos: fpos, name: c.name() };
+        break;
+      }
+      case 'target': c.next(); m.target = c.ident(); break;
+      case 'function':
+        c.next();
+        fn = c.name();
+        if (c.acceptOp('(')) {
+          argTypes = c.isOp(')') ? [] : c.list(() => parseType(c));
+          c.expectOp(')');
+        }
+        break;
+      case 'returns': c.next(); returns = parseType(c); break;
+      case 'iam_role': c.next(); m.iamRole = parseIamRole(c); break;
+      case 'auto': c.next(); m.auto = c.bool(); break;
+      case 'model_type': c.next(); m.modelType = c.expectOneOf(...MODEL_TYPES).toUpperCase() as CreateModel['modelType']; break;
+      case 'problem_type': c.next(); m.problemType = c.expectOneOf(...PROBLEM_TYPES).toUpperCase() as CreateModel['problemType']; break;
+      case 'objective': c.next(); m.objective = c.string(); break;
+      case 'preprocessors': c.next(); m.preprocessors = c.string(); break;
+      case 'hyperparameters':
+        c.next();
+        c.expectKw('default');
+        m.hyperparameters = c.acceptKw('except') ? parseOptions(c) : [];
+        break;
+      case 'settings': c.next(); settings = parseOptions(c); break;
+      default: c.fail(t);
+    }
+  }
+  if (!fn) c.fail();
+  if (argTypes !== undefined || returns !== undefined || path !== undefined) {
+    if (!argTypes || !returns || path === undefined || from) c.fail();
+    const stmt: CreateModelExternal = { kind: 'CreateModelExternal', pos, name, function: fn, argTypes, returns, path, settings };
+    if (m.iamRole) stmt.iamRole = m.iamRole;
+    return stmt;
+  }
+  if (!from) c.fail();
+  return { kind: 'CreateModel', pos, name, from, function: fn, ...m, settings };
+}
+
+/** `( KEY value [, ...] )`: keys upper-cased, values strings or numbers. */
+function parseOptions(c: Cursor): ModelOption[] {
+  c.expectOp('(');
+  const out = c.list(() => {
+    const key = c.anyIdent().toUpperCase();
+    const t = c.peek();
+    if (t.type === 'string') return { key, value: c.string() };
+    if (t.type === 'number' || c.isOp('-') || c.isOp('+')) return { key, value: c.number() };
+    return c.fail();
+  });
+  c.expectOp(')');
+  return out;
+}
+
+/** After SHOW MODEL. */
+export function parseShowModel(c: Cursor, pos: Pos): Statement {
+  if (c.acceptKw('all')) return { kind: 'ShowModel', pos };
+  return { kind: 'ShowModel', pos, name: c.name() };
+}
+
+/** After DROP MODEL. */
+export function parseDropModel(c: Cursor, pos: Pos): Statement {
+  const ifExists = c.acceptKw('if', 'exists');
+  return { kind: 'DropModel', pos, name: c.name(), ifExists };
+}
