@@ -1,0 +1,294 @@
+// `npm run bench -- engine [--rows N] [--slices N] [--runs N]`: loads TPC-H LINEITEM into Strata
+// and DuckDB (threads=2) from the same CSV, runs Q1 and Q6, checks the answers agree and prints
+// load time, best/median query times, peak RSS during the load and bytes on disk.
+// Each engine runs in its own child process so its peak RSS (VmHWM) is its own.
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { LINEITEM_COLUMNS, lineitemCsv } from './lineitem.ts';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+
+export const Q1 = `select
+  l_returnflag,
+  l_linestatus,
+  sum(l_quantity) as sum_qty,
+  sum(l_extendedprice) as sum_base_price,
+  sum(l_extendedprice * (1 - l_discount)) as sum_disc_price,
+  sum(l_extendedprice * (1 - l_discount) * (1 + l_tax)) as sum_charge,
+  avg(l_quantity) as avg_qty,
+  avg(l_extendedprice) as avg_price,
+  avg(l_discount) as avg_disc,
+  count(*) as count_order
+from lineitem
+where l_shipdate <= date '1998-12-01' - interval '90' day
+group by l_returnflag, l_linestatus
+order by l_returnflag, l_linestatus`;
+
+export const Q6 = `select
+  sum(l_extendedprice * l_discount) as revenue
+from lineitem
+where l_shipdate >= date '1994-01-01'
+  and l_shipdate < date '1994-01-01' + interval '1' year
+  and l_discount between 0.06 - 0.01 and 0.06 + 0.01
+  and l_quantity < 24`;
+
+/** Which Q1 columns are averages (compared with a tolerance; everything else exactly). */
+const Q1_AVG_COLUMNS = new Set([6, 7, 8]);
+
+type Row = (string | number | boolean | null)[];
+
+/** What a child process reports back (one JSON line on stdout). */
+interface EngineReport {
+  engine: string;
+  skipped?: string;
+  loadMs: number;
+  rowsLoaded: number;
+  q1Ms: number[];
+  q6Ms: number[];
+  q1: Row[];
+  q6: Row[];
+  peakRssBytes: number;
+  baseRssBytes: number;
+  diskBytes: number;
+}
+
+interface Options { rows: number; slices?: number; runs: number }
+
+function parseArgs(args: string[]): Options {
+  const o: Options = { rows: 6_000_000, runs: 5 };
+  for (let i = 0; i < args.length; i++) {
+    const v = args[i + 1];
+    if (args[i] === '--rows') { o.rows = Number(v); i++; }
+    else if (args[i] === '--slices') { o.slices = Number(v); i++; }
+    else if (args[i] === '--runs') { o.runs = Number(v); i++; }
+    else throw new Error(`unknown argument ${args[i]} (usage: engine [--rows N] [--slices N] [--runs N])`);
+  }
+  if (!Number.isInteger(o.rows) || o.rows <= 0) throw new Error('--rows must be a positive integer');
+  return o;
+}
+
+/** Peak resident set size of this process so far (Linux VmHWM, else maxRSS). */
+function peakRss(): number {
+  try {
+    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
+    if (m) return Number(m[1]) * 1024;
+  } catch { /* not Linux */ }
+  return process.resourceUsage().maxRSS * 1024;
+}
+
+function dirBytes(path: string): number {
+  if (!existsSync(path)) return 0;
+  const st = statSync(path);
+  if (!st.isDirectory()) return st.size;
+  let total = 0;
+  for (const e of readdirSync(path)) total += dirBytes(join(path, e));
+  return total;
+}
+
+async function timeRuns(runs: number, fn: () => Promise<Row[]>): Promise<{ ms: number[]; rows: Row[] }> {
+  let rows = await fn(); // warm-up
+  const ms: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t = performance.now();
+    rows = await fn();
+    ms.push(performance.now() - t);
+  }
+  return { ms, rows };
+}
+
+const createSql = (extra: string): string =>
+  `CREATE TABLE lineitem (\n  ${LINEITEM_COLUMNS.map(([n, t]) => `${n} ${t}`).join(',\n  ')}\n)${extra}`;
+
+// ---- the two halves (each runs in a child process) ----
+
+async function runDuckDB(csv: string, o: Options): Promise<EngineReport> {
+  const { DuckDBInstance } = await import('@duckdb/node-api');
+  const dir = mkdtempSync(join(tmpdir(), 'bench-duckdb-'));
+  try {
+    const baseRssBytes = process.memoryUsage().rss;
+    const inst = await DuckDBInstance.create(join(dir, 'bench.duckdb'), { threads: '2' });
+    const con = await inst.connect();
+    const t = performance.now();
+    await con.run(createSql(''));
+    await con.run(`COPY lineitem FROM '${csv.replace(/'/g, "''")}' (FORMAT CSV, HEADER false, DELIMITER ',')`);
+    await con.run('CHECKPOINT');
+    const loadMs = performance.now() - t;
+    const peakRssBytes = peakRss();
+    const count = Number((await con.runAndReadAll('SELECT count(*) FROM lineitem')).getRows()[0][0]);
+    const query = async (sql: string): Promise<Row[]> => {
+      const r = await con.runAndReadAll(sql);
+      return r.getRows().map((row) => row.map((v) => (v === null || typeof v === 'number' || typeof v === 'boolean' || typeof v === 'string' ? v : typeof v === 'bigint' ? Number(v) : String(v))));
+    };
+    const q1 = await timeRuns(o.runs, () => query(Q1));
+    const q6 = await timeRuns(o.runs, () => query(Q6));
+    con.disconnect();
+    return {
+      engine: 'DuckDB', loadMs, rowsLoaded: count, q1Ms: q1.ms, q6Ms: q6.ms, q1: q1.rows, q6: q6.rows,
+      peakRssBytes, baseRssBytes, diskBytes: dirBytes(dir),
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function runStrata(csv: string, o: Options): Promise<EngineReport> {
+  const entry = join(root, 'engine', 'database.ts');
+  const empty = { engine: 'Strata', loadMs: NaN, rowsLoaded: 0, q1Ms: [], q6Ms: [], q1: [], q6: [], peakRssBytes: NaN, baseRssBytes: NaN, diskBytes: NaN };
+  if (!existsSync(entry)) return { ...empty, skipped: 'engine/database.ts does not exist yet' };
+  const { Database } = await import(entry);
+  const dir = mkdtempSync(join(tmpdir(), 'bench-strata-'));
+  try {
+    const baseRssBytes = process.memoryUsage().rss;
+    const db = await Database.open({ dataDir: dir, ...(o.slices ? { slices: o.slices } : {}) });
+    const session = db.connect();
+    const run = async (sql: string): Promise<Row[]> => {
+      const results = await session.execute(sql);
+      return results[results.length - 1].rows as Row[];
+    };
+    const t = performance.now();
+    await run(createSql(' SORTKEY(l_shipdate)'));
+    await run(`COPY lineitem FROM '${csv.replace(/'/g, "''")}' FORMAT CSV DELIMITER ','`);
+    const loadMs = performance.now() - t;
+    const peakRssBytes = peakRss();
+    const count = Number((await run('SELECT count(*) FROM lineitem'))[0][0]);
+    const q1 = await timeRuns(o.runs, () => run(Q1));
+    const q6 = await timeRuns(o.runs, () => run(Q6));
+    await session.close();
+    await db.close();
+    return {
+      engine: 'Strata', loadMs, rowsLoaded: count, q1Ms: q1.ms, q6Ms: q6.ms, q1: q1.rows, q6: q6.rows,
+      peakRssBytes, baseRssBytes, diskBytes: dirBytes(dir),
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+// ---- comparing answers ----
+
+/** Exact decimal equality of two numeric texts/numbers ("12.30" == "12.3"). */
+function sameDecimal(a: unknown, b: unknown): boolean {
+  const norm = (v: unknown): string => {
+    let s = typeof v === 'number' ? String(v) : String(v);
+    if (!/^-?\d+(\.\d+)?$/.test(s)) return s;
+    if (s.includes('.')) s = s.replace(/0+$/, '').replace(/\.$/, '');
+    return s === '-0' ? '0' : s;
+  };
+  return norm(a) === norm(b);
+}
+
+/**
+ * AVG: within 1e-9 relative; if Strata returns a DECIMAL with s digits (Redshift keeps the
+ * argument's scale), within one unit of its last digit.
+ */
+function closeEnough(strata: unknown, duck: unknown): boolean {
+  const a = Number(strata), b = Number(duck);
+  if (Number.isNaN(a) || Number.isNaN(b)) return false;
+  let tol = 1e-9 * Math.max(Math.abs(a), Math.abs(b));
+  if (typeof strata === 'string' && strata.includes('.')) tol = Math.max(tol, 10 ** -strata.split('.')[1].length);
+  return Math.abs(a - b) <= tol;
+}
+
+/** Returns the differences between Strata's and DuckDB's answers (empty when they agree). */
+export function compareAnswers(name: string, strata: Row[], duck: Row[], avgColumns = new Set<number>()): string[] {
+  const out: string[] = [];
+  if (strata.length !== duck.length) return [`${name}: ${strata.length} rows from Strata, ${duck.length} from DuckDB`];
+  for (let i = 0; i < duck.length; i++) {
+    for (let j = 0; j < duck[i].length; j++) {
+      const ok = avgColumns.has(j) ? closeEnough(strata[i][j], duck[i][j]) : sameDecimal(strata[i][j], duck[i][j]);
+      if (!ok) out.push(`${name} row ${i + 1} column ${j + 1}: Strata ${JSON.stringify(strata[i][j])}, DuckDB ${JSON.stringify(duck[i][j])}`);
+    }
+  }
+  return out;
+}
+
+// ---- driver ----
+
+function runChild(engine: string, csv: string, o: Options): Promise<EngineReport> {
+  const args = [join(root, 'bin', 'run-ts.js'), fileURLToPath(import.meta.url), '--child', engine, csv, JSON.stringify(o)];
+  return new Promise((resolveP, reject) => {
+    const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d) => { out += d; });
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const line = out.trim().split('\n').filter((l) => l.startsWith('{')).pop();
+      if (code !== 0 || !line) return reject(new Error(`${engine} benchmark exited with code ${code}\n${out}`));
+      resolveP(JSON.parse(line) as EngineReport);
+    });
+  });
+}
+
+const median = (xs: number[]): number => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
+const best = (xs: number[]): number => Math.min(...xs);
+const fmtMs = (ms: number): string => (Number.isFinite(ms) ? (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(1)} ms`) : '-');
+const fmtBytes = (b: number): string => (Number.isFinite(b) ? `${(b / 2 ** 20).toFixed(1)} MiB` : '-');
+const ratio = (a: number, b: number): string => (Number.isFinite(a) && Number.isFinite(b) && b > 0 ? `${(a / b).toFixed(2)}x` : '-');
+
+function table(rows: string[][]): string {
+  const w = rows[0].map((_, j) => Math.max(...rows.map((r) => r[j].length)));
+  return rows.map((r, i) => r.map((c, j) => (j === 0 ? c.padEnd(w[j]) : c.padStart(w[j]))).join('  ') + (i === 0 ? '\n' + w.map((n) => '-'.repeat(n)).join('  ') : '')).join('\n');
+}
+
+/** Entry point for `npm run bench -- engine ...`. */
+export async function main(args: string[]): Promise<void> {
+  const o = parseArgs(args);
+  const csv = lineitemCsv(o.rows, console.log);
+  const csvBytes = statSync(csv).size;
+  console.log(`lineitem: ${o.rows} rows, CSV ${fmtBytes(csvBytes)}; ${o.runs} timed runs after 1 warm-up; slices ${o.slices ?? 'default'}; DuckDB threads 2`);
+  const duck = await runChild('duckdb', csv, o);
+  let strata: EngineReport;
+  try {
+    strata = await runChild('strata', csv, o);
+  } catch (e) {
+    console.log(`Strata failed: ${(e as Error).message}`);
+    strata = { engine: 'Strata', skipped: 'failed', loadMs: NaN, rowsLoaded: 0, q1Ms: [], q6Ms: [], q1: [], q6: [], peakRssBytes: NaN, baseRssBytes: NaN, diskBytes: NaN };
+  }
+  const s = strata, d = duck;
+  const rows: string[][] = [['', 'Strata', 'DuckDB', 'Strata/DuckDB']];
+  rows.push(['load (COPY)', fmtMs(s.loadMs), fmtMs(d.loadMs), ratio(s.loadMs, d.loadMs)]);
+  const q = (label: string, sx: number[], dx: number[], f: (x: number[]) => number): void => {
+    const a = sx.length ? f(sx) : NaN, b = f(dx);
+    rows.push([label, fmtMs(a), fmtMs(b), ratio(a, b)]);
+  };
+  q('Q1 best', s.q1Ms, d.q1Ms, best);
+  q('Q1 median', s.q1Ms, d.q1Ms, median);
+  q('Q6 best', s.q6Ms, d.q6Ms, best);
+  q('Q6 median', s.q6Ms, d.q6Ms, median);
+  rows.push(['peak RSS during load', fmtBytes(s.peakRssBytes), fmtBytes(d.peakRssBytes), ratio(s.peakRssBytes, d.peakRssBytes)]);
+  rows.push(['bytes on disk', fmtBytes(s.diskBytes), fmtBytes(d.diskBytes), ratio(s.diskBytes, d.diskBytes)]);
+  rows.push(['disk / CSV size', ratio(s.diskBytes, csvBytes), ratio(d.diskBytes, csvBytes), '']);
+  console.log('\n' + table(rows) + '\n');
+  if (s.skipped) {
+    console.log(`Strata: skipped (${s.skipped}).`);
+  } else {
+    const diffs = [
+      ...(s.rowsLoaded !== d.rowsLoaded ? [`row count: Strata ${s.rowsLoaded}, DuckDB ${d.rowsLoaded}`] : []),
+      ...compareAnswers('Q1', s.q1, d.q1, Q1_AVG_COLUMNS),
+      ...compareAnswers('Q6', s.q6, d.q6),
+    ];
+    if (diffs.length) {
+      console.log(`ANSWERS DIFFER:\n  ${diffs.join('\n  ')}`);
+      process.exitCode = 1;
+    } else {
+      console.log('answers match: Q1 and Q6 sums exact to the last digit, averages within 1e-9 relative');
+    }
+  }
+  if (!s.skipped || process.env.BENCH_VERBOSE) {
+    console.log('Q1 (DuckDB):');
+    for (const r of d.q1) console.log('  ' + r.join(' | '));
+    console.log(`Q6 (DuckDB): ${d.q6[0]?.[0]}`);
+  }
+}
+
+// Child mode: `bench/engine.ts --child duckdb|strata <csv> <options json>` prints one JSON line.
+if (process.argv[2] === '--child' && resolve(process.argv[1] ?? '') === fileURLToPath(import.meta.url)) {
+  const [, , , engine, csv, opts] = process.argv;
+  const o = JSON.parse(opts) as Options;
+  const report = engine === 'duckdb' ? await runDuckDB(csv, o) : await runStrata(csv, o);
+  process.stdout.write(JSON.stringify(report) + '\n');
+  process.exit(0);
+}
