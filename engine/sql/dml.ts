@@ -13,7 +13,7 @@ import { parseAlias, parseFromList, parseQuery, startsQuery } from './query.ts';
 /** After INSERT INTO. */
 export function parseInsert(c: Cursor, pos: Pos): Insert {
   const table = c.name();
-  const columns = c.isOp('(') && !c.isKw('select', 1) && !c.isKw('with', 1) ? c.identList() : undefined;
+  const columns = c.isOp('(') && c.isIdent(1) ? c.identList() : undefined;
   const base = { kind: 'Insert' as const, pos, table, ...(columns ? { columns } : {}) };
   const spos = c.pos;
   if (c.acceptKw('default', 'values')) return { ...base, source: { kind: 'DefaultValues', pos: spos } };

@@ -93,6 +93,17 @@ function parsePredicate(c: Cursor): Expr {
       c.expectOp(')');
       return { kind: 'InSubquery', pos, expr, query, negated };
     }
+    if (c.isOp('(')) {
+      // `IN ((SELECT ...) UNION ...)` is a subquery; `IN ((1), 2)` a list
+      const save = c.i;
+      try {
+        const query = parseQuery(c);
+        c.expectOp(')');
+        return { kind: 'InSubquery', pos, expr, query, negated };
+      } catch {
+        c.i = save;
+      }
+    }
     const list = c.list(() => parseExpr(c));
     c.expectOp(')');
     return { kind: 'InList', pos, expr, list, negated };

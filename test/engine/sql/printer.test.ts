@@ -16,7 +16,7 @@ describe('printer round trip', () => {
   });
 
   it('round-trips the whole corpus as one script', () => {
-    const script = STATEMENTS.map(s => s.replace(/;\s*$/, '')).join(';\n');
+    const script = STATEMENTS.map(s => s.replace(/;\s*$/, '')).join('\n;\n');
     const stmts = parse(script);
     expect(stmts).toHaveLength(STATEMENTS.length);
     const again = parse(stmts.map(printStatement).join(';\n'));
