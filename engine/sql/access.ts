@@ -50,7 +50,7 @@ function parseGrantees(c: Cursor): Grantee[] {
     if (c.acceptKw('group')) return { type: 'GROUP', name: c.ident() };
     if (c.acceptKw('account')) return { type: 'ACCOUNT', name: c.string() };
     if (c.isKw('role') && c.isIdent(1)) { c.next(); return { type: 'ROLE', name: c.ident() }; }
-    if (c.isKw('user') ) c.next();
+    if (c.isKw('user')) c.next();
     return { type: 'USER', name: c.ident() };
   });
 }

@@ -28,6 +28,7 @@ const C = {
 };
 
 const isDigit = (c: number) => c >= C.d0 && c <= C.d9;
+const isHex = (c: number) => isDigit(c) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102);
 const isIdentStart = (c: number) =>
   (c >= C.a && c <= C.z) || (c >= C.A && c <= C.Z) || c === C.under || c >= 128;
 const isIdentPart = (c: number) => isIdentStart(c) || isDigit(c) || c === C.dollar;
@@ -248,7 +249,7 @@ export function decodeEscape(src: string, k: number): { text: string; next: numb
   if (SIMPLE_ESCAPES[e] !== undefined) return { text: SIMPLE_ESCAPES[e], next: k + 2 };
   const hexRun = (from: number, max: number) => {
     let j = from;
-    while (j < from + max && j < src.length && /[0-9a-fA-F]/.test(src[j])) j++;
+    while (j < from + max && j < src.length && isHex(src.charCodeAt(j))) j++;
     return j;
   };
   if (e === 'x') {
