@@ -1,0 +1,46 @@
+// Converts engine Vectors to onnxruntime input tensors (always freshly allocated, never shared memory).
+import * as ort from 'onnxruntime-node';
+import type { Vector } from '../../engine/types/vector.ts';
+import { readNumbers, readTexts } from '../util/values.ts';
+
+/** How the model takes its arguments: one tensor per argument, or one [N, args] matrix. */
+export type Layout = { kind: 'columns'; inputs: { name: string; type: string; rank: number }[] } | { kind: 'matrix'; name: string; type: string; width: number };
+
+/** One argument's rows [start, start+count) as a tensor of the input's element type, shape [count] or [count, 1]. */
+export function columnTensor(v: Vector, start: number, count: number, type: string, rank: number): ort.Tensor {
+  const dims = rank === 1 ? [count] : [count, 1];
+  if (type === 'string') {
+    const s: string[] = new Array(count);
+    readTexts(v, start, count, s);
+    return new ort.Tensor('string', s, dims);
+  }
+  const x = type === 'float64' ? new Float64Array(count) : new Float32Array(count);
+  readNumbers(v, start, count, x);
+  if (type === 'float32' || type === 'float64') return new ort.Tensor(type, x, dims);
+  return new ort.Tensor(type as 'int64', convertInts(x, type), dims);
+}
+
+/** All arguments' rows as one row-major [count, args] tensor. */
+export function matrixTensor(args: Vector[], start: number, count: number, type: string): ort.Tensor {
+  const w = args.length;
+  const x = type === 'float64' ? new Float64Array(count * w) : new Float32Array(count * w);
+  const col = new Float64Array(count);
+  args.forEach((v, j) => {
+    readNumbers(v, start, count, col);
+    for (let i = 0; i < count; i++) x[i * w + j] = col[i];
+  });
+  if (type === 'float32' || type === 'float64') return new ort.Tensor(type, x, [count, w]);
+  return new ort.Tensor(type as 'int64', convertInts(x, type), [count, w]);
+}
+
+function convertInts(x: Float32Array | Float64Array, type: string) {
+  const clean = (v: number) => (Number.isNaN(v) ? 0 : Math.round(v));
+  switch (type) {
+    case 'int64': return BigInt64Array.from(x, (v) => BigInt(clean(v)));
+    case 'int32': return Int32Array.from(x, clean);
+    case 'int16': return Int16Array.from(x, clean);
+    case 'int8': return Int8Array.from(x, clean);
+    case 'uint8': case 'bool': return Uint8Array.from(x, clean);
+    default: throw new Error(`unsupported model input type ${type}`);
+  }
+}

@@ -1,0 +1,112 @@
+// Predictor: one onnxruntime session per model; runs engine Vectors through it in ~8K-row batches.
+import * as ort from 'onnxruntime-node';
+import { SqlError } from '../../engine/errors.ts';
+import { PHYSICAL, type SqlType, T, isString } from '../../engine/types/types.ts';
+import { stringVector, type Vector } from '../../engine/types/vector.ts';
+import { META } from '../onnx/compile.ts';
+import { readMetadata } from '../onnx/graph.ts';
+import { type Label, physicalOf } from '../util/values.ts';
+import { type Layout, columnTensor, matrixTensor } from './feeds.ts';
+
+/** Rows per session.run: big enough to amortise the call, small enough to stay in cache. */
+export const BATCH_ROWS = 8192;
+
+interface TensorInfo { name: string; isTensor: boolean; type?: string; shape?: (number | string)[] }
+
+/** Runs a model (Strata-trained or brought-your-own) over engine vectors. */
+export class Predictor {
+  private constructor(
+    private readonly session: ort.InferenceSession,
+    readonly layout: Layout,
+    private readonly labelOutput: string,
+    private readonly probOutput: string | null,
+    readonly outputType: SqlType,
+    readonly labels: Label[] | null,
+  ) {}
+
+  /** Opens a session (one intra-op thread, so slices run in parallel without oversubscribing cores). */
+  static async create(onnx: Uint8Array, opts: { outputType?: SqlType } = {}): Promise<Predictor> {
+    const session = await ort.InferenceSession.create(onnx, { intraOpNumThreads: 1, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all' });
+    const meta = readMetadata(onnx);
+    const inputs = session.inputMetadata as unknown as TensorInfo[];
+    const outputs = session.outputMetadata as unknown as TensorInfo[];
+    const labelOut = outputs.find((o) => o.name === 'label') ?? outputs.find((o) => o.isTensor) ?? outputs[0];
+    const probOut = outputs.find((o) => o.name === 'probabilities' && o.isTensor) ?? null;
+    const labels = meta[META.labels] ? (JSON.parse(meta[META.labels]) as Label[] | null) : null;
+    const outputType = opts.outputType ?? (meta[META.outputType] ? (JSON.parse(meta[META.outputType]) as SqlType) : typeOfTensor(labelOut.type));
+    return new Predictor(session, layoutOf(inputs), labelOut.name, probOut?.name ?? null, outputType, labels);
+  }
+
+  /** One prediction per row, as a vector of outputType (NULL inputs go in as NaN / '' and the graph imputes). */
+  async predict(args: Vector[], count: number): Promise<Vector> {
+    const t = this.outputType;
+    const strings: string[] = [];
+    const values = new PHYSICAL[t.id].array(count);
+    await this.runBatches(args, count, [this.labelOutput], (start, n, out) => {
+      const data = out[this.labelOutput].data as ArrayLike<number | bigint | string | boolean>;
+      for (let i = 0; i < n; i++) {
+        const v = data[i];
+        if (isString(t)) strings[start + i] = String(v);
+        else values[start + i] = physicalOf(t, typeof v === 'string' ? Number(v) : Number(v));
+      }
+    });
+    if (!isString(t)) return { type: t, length: count, values, valid: null };
+    if (this.labels && this.labels.every((l) => typeof l === 'string')) {
+      const dict = this.labels as string[];
+      const index = new Map(dict.map((s, i) => [s, i]));
+      return { type: t, length: count, values: Int32Array.from(strings, (s) => index.get(s) ?? 0), valid: null, dict };
+    }
+    return stringVector(t, strings);
+  }
+
+  /** Class probabilities: count × labels, row-major, with the labels in column order. */
+  async predictProba(args: Vector[], count: number): Promise<{ labels: Label[]; probs: Float64Array }> {
+    if (!this.probOutput) throw new SqlError('FEATURE_NOT_SUPPORTED', 'this model has no class probabilities (it is not a classifier)');
+    let probs = new Float64Array(0), k = 0;
+    await this.runBatches(args, count, [this.probOutput], (start, n, out) => {
+      const t = out[this.probOutput!];
+      if (k === 0) { k = Number(t.dims[t.dims.length - 1]); probs = new Float64Array(count * k); }
+      probs.set(t.data as Float32Array, start * k);
+    });
+    if (count === 0) k = this.labels?.length ?? 0;
+    return { labels: this.labels ?? Array.from({ length: k }, (_, i) => i), probs };
+  }
+
+  /** Frees the native session. */
+  async release(): Promise<void> { await this.session.release(); }
+
+  private async runBatches(args: Vector[], count: number, fetches: string[], take: (start: number, n: number, out: ort.InferenceSession.OnnxValueMapType) => void): Promise<void> {
+    const want = this.layout.kind === 'matrix' ? this.layout.width : this.layout.inputs.length;
+    if (args.length !== want) throw new SqlError('DATATYPE_MISMATCH', `model takes ${want} argument(s), got ${args.length}`);
+    for (let start = 0; start < count; start += BATCH_ROWS) {
+      const n = Math.min(BATCH_ROWS, count - start);
+      const feeds: Record<string, ort.Tensor> = {};
+      if (this.layout.kind === 'matrix') feeds[this.layout.name] = matrixTensor(args, start, n, this.layout.type);
+      else this.layout.inputs.forEach((inp, j) => { feeds[inp.name] = columnTensor(args[j], start, n, inp.type, inp.rank); });
+      let out: ort.InferenceSession.OnnxValueMapType;
+      try { out = await this.session.run(feeds, fetches); }
+      catch (e) { throw new SqlError('INVALID_PARAMETER', `model inference failed: ${(e as Error).message}`); }
+      take(start, n, out);
+    }
+  }
+}
+
+/** Per-argument inputs, unless the model has one [N, k>1] numeric input (a feature matrix). */
+export function layoutOf(inputs: TensorInfo[]): Layout {
+  const one = inputs.length === 1 ? inputs[0] : null;
+  const width = one?.shape?.length === 2 ? one.shape[1] : null;
+  if (one && typeof width === 'number' && width > 1 && one.type !== 'string') return { kind: 'matrix', name: one.name, type: one.type ?? 'float32', width };
+  return { kind: 'columns', inputs: inputs.map((i) => ({ name: i.name, type: i.type ?? 'float32', rank: i.shape?.length === 1 ? 1 : 2 })) };
+}
+
+/** The SQL type a model output naturally maps to (when the model does not say). */
+function typeOfTensor(type?: string): SqlType {
+  switch (type) {
+    case 'string': return T.varchar;
+    case 'bool': return T.bool;
+    case 'int64': return T.bigint;
+    case 'int32': case 'int16': case 'int8': case 'uint8': return T.int;
+    case 'float32': return T.real;
+    default: return T.double;
+  }
+}
