@@ -1,0 +1,148 @@
+// CAST code generation: one table keyed by (source kind, target kind). Each entry emits a JS
+// expression converting the physical value; impossible pairs are absent from the table and
+// fail with DATATYPE_MISMATCH. Numeric casts round half away from zero (DECIMAL -> INTEGER, as
+// Postgres) or half to even (float -> integer, Postgres rint) and check ranges.
+import { SqlError } from '../errors.ts';
+import { asDecimal } from '../types/coerce.ts';
+import { MAX_EXACT, type SqlType } from '../types/types.ts';
+import { errorTypeName, POW10 } from '../types/values.ts';
+
+type Kind = 'int' | 'dec' | 'float' | 'bool' | 'str' | 'date' | 'ts' | 'null';
+
+const KIND: Record<string, Kind> = {
+  SMALLINT: 'int', INTEGER: 'int', BIGINT: 'int', DECIMAL: 'dec', REAL: 'float', 'DOUBLE PRECISION': 'float',
+  BOOLEAN: 'bool', CHAR: 'str', VARCHAR: 'str', DATE: 'date', TIMESTAMP: 'ts', NULL: 'null',
+};
+
+export const kindOf = (t: SqlType): Kind => KIND[t.id];
+
+/** How a cast is used: explicit CAST truncates strings; assignment (INSERT) rejects too-long strings. */
+export type CastMode = 'explicit' | 'assignment';
+
+type Emit = (c: string, from: SqlType, to: SqlType, mode: CastMode) => string;
+
+const INT_BOUNDS: Record<string, [number, number]> = {
+  SMALLINT: [-32768, 32767], INTEGER: [-2147483648, 2147483647], BIGINT: [-MAX_EXACT, MAX_EXACT],
+};
+const INT_CHECK: Record<string, string> = { SMALLINT: 'rt.chkI16', INTEGER: 'rt.chkI32', BIGINT: 'rt.chkI64' };
+const INT_RANK: Record<string, number> = { SMALLINT: 1, INTEGER: 2, BIGINT: 3 };
+
+/** JS source for 10^k as a number literal. */
+export const pow10 = (k: number): string => String(POW10[k] ?? Number(`1e${k}`));
+
+const real = (c: string, to: SqlType) => (to.id === 'REAL' ? `Math.fround(${c})` : c);
+
+/** Fits a scaled value into DECIMAL(p,s) unless the source can never exceed it. */
+function decFit(c: string, to: SqlType, sourceIntDigits: number, sourceFracScale: number): string {
+  const { precision: p, scale: s } = asDecimal(to);
+  if (sourceIntDigits <= p - s && sourceIntDigits + s <= 15 && sourceFracScale <= s) return c;
+  return `rt.decFit(${c}, ${pow10(p)}, ${p}, ${s})`;
+}
+
+/** Converts any type's value to its SQL text. */
+function toText(c: string, from: SqlType): string {
+  switch (kindOf(from)) {
+    case 'int': return `String(${c})`;
+    case 'dec': return `rt.decTxt(${c}, ${asDecimal(from).scale})`;
+    case 'float': return `rt.fltTxt(${c}, ${from.id === 'REAL'})`;
+    case 'bool': return `(${c} ? "true" : "false")`;
+    case 'date': return `rt.dateTxt(${c})`;
+    case 'ts': return `rt.tsTxt(${c})`;
+    default: return c;
+  }
+}
+
+function fitString(c: string, to: SqlType, mode: CastMode, from: SqlType | null): string {
+  if (to.length === undefined) return c;
+  if (from && from.id === to.id && from.length !== undefined && from.length <= to.length) return c;
+  const fn = mode === 'assignment' ? 'rt.txtFit' : 'rt.txtCut';
+  return `${fn}(${c}, ${to.length}, ${to.id === 'CHAR'})`;
+}
+
+const FROM_TEXT: Record<Kind, ((c: string, to: SqlType) => string) | undefined> = {
+  int: (c, to) => `rt.${to.id === 'SMALLINT' ? 'txtI16' : to.id === 'INTEGER' ? 'txtI32' : 'txtI64'}(${c})`,
+  dec: (c, to) => { const { precision, scale } = asDecimal(to); return `rt.txtDec(${c}, ${scale}, ${precision})`; },
+  float: (c, to) => `rt.${to.id === 'REAL' ? 'txtReal' : 'txtDouble'}(${c})`,
+  bool: (c) => `rt.txtBool(${c})`,
+  date: (c) => `rt.txtDate(${c})`,
+  ts: (c) => `rt.txtTs(${c})`,
+  str: undefined,
+  null: undefined,
+};
+
+const TABLE: Partial<Record<`${Kind}>${Kind}`, Emit>> = {
+  'int>int': (c, f, t) => (INT_RANK[t.id] >= INT_RANK[f.id] ? c : `${INT_CHECK[t.id]}(${c})`),
+  'int>dec': (c, f, t) => {
+    const s = asDecimal(t).scale;
+    return decFit(s === 0 ? c : `(${c} * ${pow10(s)})`, t, asDecimal(f).precision, 0);
+  },
+  'int>float': (c, _f, t) => real(c, t),
+  'int>bool': (c) => `(${c} !== 0)`,
+  'int>str': (c, f, t, m) => fitString(toText(c, f), t, m, null),
+  'dec>int': (c, f, t) => {
+    const s = asDecimal(f).scale;
+    const rounded = s === 0 ? c : `rt.decRound(${c}, ${pow10(s)})`;
+    const fromDigits = asDecimal(f).precision - s;
+    const [, hi] = INT_BOUNDS[t.id];
+    return fromDigits + 1 < String(hi).length ? rounded : `${INT_CHECK[t.id]}(${rounded})`;
+  },
+  'dec>dec': (c, f, t) => {
+    const a = asDecimal(f), b = asDecimal(t);
+    let v = c;
+    if (b.scale > a.scale) v = `(${c} * ${pow10(b.scale - a.scale)})`;
+    else if (b.scale < a.scale) v = `rt.decRound(${c}, ${pow10(a.scale - b.scale)})`;
+    return decFit(v, t, a.precision - a.scale + (b.scale < a.scale ? 1 : 0), Math.min(a.scale, b.scale));
+  },
+  'dec>float': (c, f, t) => {
+    const s = asDecimal(f).scale;
+    return real(s === 0 ? c : `(${c} / ${pow10(s)})`, t);
+  },
+  'dec>str': (c, f, t, m) => fitString(toText(c, f), t, m, null),
+  'float>int': (c, _f, t) => {
+    const [lo, hi] = INT_BOUNDS[t.id];
+    return `rt.floatToInt(${c}, ${lo}, ${hi}, ${JSON.stringify(errorTypeName(t))})`;
+  },
+  'float>dec': (c, _f, t) => { const { precision, scale } = asDecimal(t); return `rt.floatToDec(${c}, ${scale}, ${precision})`; },
+  'float>float': (c, f, t) => (f.id === t.id || t.id === 'DOUBLE PRECISION' ? c : `Math.fround(${c})`),
+  'float>str': (c, f, t, m) => fitString(toText(c, f), t, m, null),
+  'bool>bool': (c) => c,
+  'bool>int': (c) => `(${c} ? 1 : 0)`,
+  'bool>str': (c, f, t, m) => fitString(toText(c, f), t, m, null),
+  'str>str': (c, f, t, m) => fitString(f.id === 'VARCHAR' && t.id === 'CHAR' ? `rt.rtrim(${c})` : c, t, m, f),
+  'date>date': (c) => c,
+  'date>ts': (c) => `(${c} * 86400000000)`,
+  'date>str': (c, f, t, m) => fitString(toText(c, f), t, m, null),
+  'ts>ts': (c) => c,
+  'ts>date': (c) => `rt.tsDate(${c})`,
+  'ts>str': (c, f, t, m) => fitString(toText(c, f), t, m, null),
+};
+
+/** Whether CAST(from AS to) exists (it may still fail at run time on a bad value). */
+export function canCast(from: SqlType, to: SqlType): boolean {
+  const a = kindOf(from), b = kindOf(to);
+  if (a === undefined || b === undefined) return false;
+  if (a === 'null') return true;
+  if (a === 'str') return b === 'str' || FROM_TEXT[b] !== undefined;
+  return TABLE[`${a}>${b}`] !== undefined;
+}
+
+/**
+ * JS code converting `code` (a value of `from`) to `to`. `mode` 'assignment' makes too-long
+ * strings an error instead of truncating them. Throws DATATYPE_MISMATCH for impossible casts.
+ */
+export function emitCast(from: SqlType, to: SqlType, code: string, mode: CastMode = 'explicit'): string {
+  if (!canCast(from, to)) {
+    throw new SqlError('DATATYPE_MISMATCH', `cannot cast type ${errorTypeName(from)} to ${errorTypeName(to)}`);
+  }
+  const a = kindOf(from), b = kindOf(to);
+  if (a === 'null') return code;
+  if (a === 'str' && b !== 'str') return FROM_TEXT[b]!(code, to);
+  return TABLE[`${a}>${b}`]!(code, from, to, mode);
+}
+
+/** emitCast guarded for NULL inputs, for non-strict contexts (COALESCE, CASE, GREATEST). */
+export function emitCastNullable(from: SqlType, to: SqlType, code: string, mode: CastMode = 'explicit'): string {
+  const cast = emitCast(from, to, '$v', mode);
+  if (cast === '$v') return code;
+  return `(($v) => $v === null ? null : ${cast})(${code})`;
+}

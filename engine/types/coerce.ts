@@ -1,0 +1,172 @@
+// The type rules, in one place: implicit casts, the common supertype of two types (comparisons,
+// CASE, UNION, IN) and the result type of arithmetic (Redshift's DECIMAL precision/scale rules).
+import { SqlError } from '../errors.ts';
+import { MAX_EXACT, T, isFloat, isInteger, isNumeric, isString, typeName, type SqlType } from './types.ts';
+
+/** Operand of date/time arithmetic that is an INTERVAL constant (intervals are not a column type). */
+export interface IntervalType { id: 'INTERVAL' }
+export const INTERVAL: IntervalType = { id: 'INTERVAL' };
+/** A SQL type or the INTERVAL marker, for arithmetic operands. */
+export type OperandType = SqlType | IntervalType;
+export type ArithOp = '+' | '-' | '*' | '/' | '%';
+
+export const MAX_PRECISION = 38;
+/** Decimal digits a double holds exactly (|v| < 2^53 ~ 9.007e15). */
+export const EXACT_DIGITS = 15;
+
+export const isInterval = (t: OperandType): t is IntervalType => t.id === 'INTERVAL';
+
+const INT_RANK: Record<string, number> = { SMALLINT: 1, INTEGER: 2, BIGINT: 3 };
+const INT_PRECISION: Record<string, number> = { SMALLINT: 5, INTEGER: 10, BIGINT: 19 };
+
+/** Any numeric type viewed as DECIMAL(p,s): integers are DECIMAL(5|10|19, 0). */
+export function asDecimal(t: SqlType): { precision: number; scale: number } {
+  if (t.id === 'DECIMAL') return { precision: t.precision ?? 18, scale: t.scale ?? 0 };
+  return { precision: INT_PRECISION[t.id] ?? 19, scale: 0 };
+}
+
+const dec = (precision: number, scale: number): SqlType =>
+  T.decimal(Math.min(MAX_PRECISION, Math.max(precision, scale, 1)), Math.min(scale, MAX_PRECISION - 1));
+
+/** Whether a value of `from` converts to `to` without an explicit CAST (widening only). */
+export function canImplicitlyCast(from: SqlType, to: SqlType): boolean {
+  if (from.id === 'NULL') return true;
+  if (from.id === to.id) {
+    if (from.id !== 'DECIMAL') return true;
+    const a = asDecimal(from), b = asDecimal(to);
+    return b.scale >= a.scale && b.precision - b.scale >= a.precision - a.scale;
+  }
+  if (isInteger(from)) {
+    if (isInteger(to)) return INT_RANK[to.id] > INT_RANK[from.id];
+    return to.id === 'DECIMAL' || isFloat(to);
+  }
+  if (from.id === 'DECIMAL') return isFloat(to);
+  if (from.id === 'REAL') return to.id === 'DOUBLE PRECISION';
+  if (from.id === 'CHAR') return to.id === 'VARCHAR';
+  if (from.id === 'DATE') return to.id === 'TIMESTAMP';
+  return false;
+}
+
+export interface SupertypeOptions {
+  /** `a` is an untyped string literal ('1998-12-01'): it takes the other side's type. */
+  aUntypedLiteral?: boolean;
+  bUntypedLiteral?: boolean;
+}
+
+/**
+ * The type both sides convert to for comparison, CASE, UNION or IN, or null when there is none
+ * (the binder reports DATATYPE_MISMATCH). Integers widen SMALLINT < INTEGER < BIGINT < DECIMAL <
+ * DOUBLE; DECIMALs keep the larger scale and enough integer digits for both.
+ */
+export function commonSupertype(a: SqlType, b: SqlType, opts: SupertypeOptions = {}): SqlType | null {
+  if (a.id === 'NULL') return b;
+  if (b.id === 'NULL') return a;
+  if (opts.aUntypedLiteral && !opts.bUntypedLiteral) return isString(b) ? widerString(a, b) : b;
+  if (opts.bUntypedLiteral && !opts.aUntypedLiteral) return isString(a) ? widerString(a, b) : a;
+  if (isNumeric(a) && isNumeric(b)) return numericSupertype(a, b);
+  if (isString(a) && isString(b)) return widerString(a, b);
+  if (a.id === b.id) return a;
+  if ((a.id === 'DATE' && b.id === 'TIMESTAMP') || (a.id === 'TIMESTAMP' && b.id === 'DATE')) return T.timestamp;
+  return null;
+}
+
+function widerString(a: SqlType, b: SqlType): SqlType {
+  const la = isString(a) ? a.length : undefined;
+  const lb = isString(b) ? b.length : undefined;
+  const length = la === undefined ? lb : lb === undefined ? la : Math.max(la, lb);
+  const id = a.id === 'CHAR' && b.id === 'CHAR' ? 'CHAR' : 'VARCHAR';
+  return length === undefined ? { id } : { id, length };
+}
+
+function numericSupertype(a: SqlType, b: SqlType): SqlType {
+  if (isFloat(a) || isFloat(b)) return a.id === 'REAL' && b.id === 'REAL' ? T.real : T.double;
+  if (isInteger(a) && isInteger(b)) return INT_RANK[a.id] >= INT_RANK[b.id] ? a : b;
+  const da = asDecimal(a), db = asDecimal(b);
+  const scale = Math.max(da.scale, db.scale);
+  return dec(Math.max(da.precision - da.scale, db.precision - db.scale) + scale, scale);
+}
+
+/** Supertype of many types (CASE branches, IN lists, COALESCE args), or null. */
+export function commonSupertypeOf(types: SqlType[]): SqlType | null {
+  let acc: SqlType = T.null;
+  for (const t of types) {
+    const next = commonSupertype(acc, t);
+    if (!next) return null;
+    acc = next;
+  }
+  return acc;
+}
+
+/** Like commonSupertype but throws DATATYPE_MISMATCH naming both types. */
+export function requireSupertype(a: SqlType, b: SqlType, context = 'compare'): SqlType {
+  const t = commonSupertype(a, b);
+  if (!t) throw new SqlError('DATATYPE_MISMATCH', `cannot ${context} ${typeName(a)} and ${typeName(b)}`);
+  return t;
+}
+
+/** Result type of numeric arithmetic (Redshift's table: INT2 op INT2 is INT2, FLOAT4 op FLOAT4 is FLOAT4, DECIMAL rules). */
+function numericArithmetic(op: ArithOp, a: SqlType, b: SqlType): SqlType {
+  if (isFloat(a) || isFloat(b)) return a.id === 'REAL' && b.id === 'REAL' ? T.real : T.double;
+  if (isInteger(a) && isInteger(b)) return INT_RANK[a.id] >= INT_RANK[b.id] ? a : b;
+  const { precision: p1, scale: s1 } = asDecimal(a);
+  const { precision: p2, scale: s2 } = asDecimal(b);
+  switch (op) {
+    case '+': case '-': {
+      const s = Math.max(s1, s2);
+      return dec(Math.max(p1 - s1, p2 - s2) + 1 + s, s);
+    }
+    case '*':
+      return dec(p1 + p2 + 1, s1 + s2);
+    case '/': {
+      const s = divisionScale(p1, s1, p2, s2);
+      return dec(p1 - s1 + s2 + s, s);
+    }
+    case '%': {
+      const s = Math.max(s1, s2);
+      return dec(Math.min(p1 - s1, p2 - s2) + s, s);
+    }
+  }
+}
+
+/**
+ * Scale of a DECIMAL quotient. Redshift uses max(4, s1 + p2 - s2 + 1); Strata holds decimals in
+ * doubles (exact below 2^53), so it keeps that scale only while it leaves room for the quotient's
+ * integer digits, and otherwise uses max(6, 15 - integer digits) fraction digits (never below 4).
+ */
+export function divisionScale(p1: number, s1: number, p2: number, s2: number): number {
+  const redshift = Math.max(4, s1 + p2 - s2 + 1);
+  const intDigits = p1 - s1 + s2;
+  return Math.min(redshift, Math.max(6, EXACT_DIGITS - intDigits), MAX_PRECISION - 1);
+}
+
+/**
+ * Result type of `a op b`, or null when the operator does not apply. Dates: DATE ± INTEGER is DATE,
+ * DATE - DATE is INTEGER (days), DATE|TIMESTAMP ± INTERVAL is TIMESTAMP (as in Redshift; it still
+ * compares with DATE columns through the DATE -> TIMESTAMP supertype).
+ */
+export function arithmeticType(op: ArithOp, a: OperandType, b: OperandType): SqlType | null {
+  if (isInterval(a) || isInterval(b)) {
+    const other = isInterval(a) ? b : a;
+    if (isInterval(other)) return null;
+    if (other.id !== 'DATE' && other.id !== 'TIMESTAMP') return null;
+    if (op === '+' || (op === '-' && isInterval(b))) return T.timestamp;
+    return null;
+  }
+  if (a.id === 'NULL' && b.id === 'NULL') return null;
+  if (a.id === 'DATE' || b.id === 'DATE') {
+    if (op === '+' && a.id === 'DATE' && (isInteger(b) || b.id === 'NULL')) return T.date;
+    if (op === '+' && b.id === 'DATE' && (isInteger(a) || a.id === 'NULL')) return T.date;
+    if (op === '-' && a.id === 'DATE' && (isInteger(b) || b.id === 'NULL')) return T.date;
+    if (op === '-' && a.id === 'DATE' && b.id === 'DATE') return T.int;
+    return null;
+  }
+  const na = a.id === 'NULL' ? b : a;
+  const nb = b.id === 'NULL' ? a : b;
+  if (!isNumeric(na) || !isNumeric(nb)) return null;
+  return numericArithmetic(op, na, nb);
+}
+
+/** True when scaled DECIMAL values of this precision/scale always fit a double exactly. */
+export function fitsExactly(t: SqlType): boolean {
+  return t.id !== 'DECIMAL' || Number(`1e${t.precision ?? 18}`) <= MAX_EXACT + 1;
+}

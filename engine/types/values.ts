@@ -1,0 +1,372 @@
+// Text <-> physical value for every SQL type. Used for literals, CSV loading, casts from text
+// and for formatting results. Parsing is exact: decimals go digit by digit into scaled integers,
+// dates and timestamps through integer calendar math (calendar.ts), never through JS Date.
+import { SqlError } from '../errors.ts';
+import { MAX_EXACT, typeName, type SqlType } from './types.ts';
+import {
+  MICROS_PER_DAY, MICROS_PER_HOUR, MICROS_PER_MINUTE, MICROS_PER_SECOND,
+  civilFromDays, daysFromCivil, daysInMonth, splitTimestamp,
+} from './calendar.ts';
+
+export { daysFromCivil, civilFromDays } from './calendar.ts';
+
+/** A physical scalar as generated code sees it (see DESIGN: numbers, strings, booleans). */
+export type PhysicalValue = number | string | boolean;
+
+/** Powers of ten as exact doubles, 10^0 .. 10^22. */
+export const POW10: readonly number[] = Array.from({ length: 23 }, (_, i) => Number(`1e${i}`));
+
+const LOWER_NAME: Partial<Record<string, string>> = {
+  SMALLINT: 'smallint', INTEGER: 'integer', BIGINT: 'bigint', DECIMAL: 'numeric', REAL: 'real',
+  'DOUBLE PRECISION': 'double precision', BOOLEAN: 'boolean', CHAR: 'character', VARCHAR: 'character varying',
+  DATE: 'date', TIMESTAMP: 'timestamp',
+};
+
+/** The lower-case type name Postgres/Redshift use in error messages ("integer", "numeric"). */
+export function errorTypeName(t: SqlType): string {
+  return LOWER_NAME[t.id] ?? t.id.toLowerCase();
+}
+
+export function invalidText(t: SqlType | string, text: string): SqlError {
+  const name = typeof t === 'string' ? t : errorTypeName(t);
+  return new SqlError('INVALID_TEXT_REPRESENTATION', `invalid input syntax for type ${name}: "${text}"`);
+}
+
+export function decimalOverflow(precision: number, scale: number): SqlError {
+  return new SqlError('NUMERIC_OVERFLOW', `numeric overflow: value out of range for DECIMAL(${precision},${scale})`);
+}
+
+export function intOutOfRange(t: SqlType | string): SqlError {
+  const name = typeof t === 'string' ? t : errorTypeName(t);
+  return new SqlError('NUMERIC_OVERFLOW', `${name} out of range`);
+}
+
+// ---------------------------------------------------------------- integers
+
+const INT_RANGE: Record<string, [number, number]> = {
+  SMALLINT: [-32768, 32767],
+  INTEGER: [-2147483648, 2147483647],
+  BIGINT: [-MAX_EXACT, MAX_EXACT],
+};
+
+/** Parses an integer literal ("  -42 ", "+7") with the range check of its type. */
+export function parseInteger(text: string, t: SqlType): number {
+  const s = text.trim();
+  if (!/^[+-]?\d+$/.test(s)) throw invalidText(t, text);
+  const [lo, hi] = INT_RANGE[t.id] ?? INT_RANGE.BIGINT;
+  const v = Number(s);
+  if (v < lo || v > hi || (s.replace(/^[+-]?0*/, '').length > 16)) {
+    throw new SqlError('NUMERIC_OVERFLOW', `value "${s}" is out of range for type ${errorTypeName(t)}`);
+  }
+  return v === 0 ? 0 : v;
+}
+
+// ---------------------------------------------------------------- decimals
+
+/**
+ * Parses decimal text into the exact scaled integer (value * 10^scale), rounding half away from
+ * zero past `scale` digits, and rejecting values that need more than precision - scale integer
+ * digits or that a double cannot hold exactly. Accepts an exponent ("1.5e3").
+ */
+export function parseDecimalScaled(text: string, scale: number, precision = 38): number {
+  const fast = parseDecimalFast(text, scale, precision);
+  if (fast !== undefined) return fast;
+  return parseDecimalSlow(text, scale, precision);
+}
+
+// Plain "[-]ddd[.ddd]" with at most 15 significant digits: one pass, no strings.
+function parseDecimalFast(text: string, scale: number, precision: number): number | undefined {
+  let i = 0;
+  let n = text.length;
+  while (i < n && text.charCodeAt(i) === 32) i++;
+  while (n > i && text.charCodeAt(n - 1) === 32) n--;
+  let neg = false;
+  const c0 = text.charCodeAt(i);
+  if (c0 === 45) { neg = true; i++; } else if (c0 === 43) i++;
+  let v = 0;
+  let digits = 0; // significant digits accumulated
+  let intDigits = 0;
+  let frac = 0;
+  let seen = false;
+  let roundUp = false;
+  let dot = false;
+  for (; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 46) { if (dot) return undefined; dot = true; continue; }
+    const d = c - 48;
+    if (d < 0 || d > 9) return undefined;
+    seen = true;
+    if (!dot) {
+      if (v === 0 && d === 0) continue;
+      v = v * 10 + d; digits++; intDigits++;
+    } else if (frac < scale) {
+      v = v * 10 + d; frac++; if (v !== 0) digits++;
+    } else if (frac === scale) {
+      roundUp = d >= 5; frac++;
+    }
+    if (digits > 15) return undefined;
+  }
+  if (!seen) return undefined;
+  if (intDigits > precision - scale) throw decimalOverflow(precision, scale);
+  if (frac < scale) v *= POW10[scale - frac];
+  if (roundUp) v += 1;
+  if (v >= POW10[Math.min(precision, 22)] || v > MAX_EXACT) throw decimalOverflow(precision, scale);
+  return neg && v !== 0 ? -v : v;
+}
+
+function parseDecimalSlow(text: string, scale: number, precision: number): number {
+  const m = /^\s*([+-])?(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?\s*$/.exec(text);
+  if (!m || (m[2] === '' && (m[3] ?? '') === '')) throw invalidText('numeric', text);
+  let digits = m[2] + (m[3] ?? '');
+  let point = m[2].length + (m[4] ? Number(m[4]) : 0); // value = 0.digits * 10^point
+  let lead = 0;
+  while (lead < digits.length && digits.charCodeAt(lead) === 48) lead++;
+  digits = digits.slice(lead);
+  point -= lead;
+  if (digits === '') return 0;
+  if (point > precision - scale) throw decimalOverflow(precision, scale);
+  const keep = point + scale;
+  let kept: string;
+  let roundUp = false;
+  if (keep <= 0) { kept = '0'; roundUp = keep === 0 && digits.charCodeAt(0) >= 53; }
+  else if (keep >= digits.length) kept = digits + '0'.repeat(keep - digits.length);
+  else { kept = digits.slice(0, keep); roundUp = digits.charCodeAt(keep) >= 53; }
+  if (kept.length > 16) throw decimalOverflow(precision, scale);
+  let v = Number(kept) + (roundUp ? 1 : 0);
+  if (v > MAX_EXACT || v >= Number(`1e${precision}`)) throw decimalOverflow(precision, scale);
+  if (m[1] === '-' && v !== 0) v = -v;
+  return v;
+}
+
+/** Formats a scaled integer with exactly `scale` fraction digits: (1230, 2) -> "12.30", (-5, 2) -> "-0.05". */
+export function formatDecimal(v: number, scale: number): string {
+  if (scale === 0) return String(v === 0 ? 0 : v);
+  const neg = v < 0;
+  const digits = String(Math.abs(v)).padStart(scale + 1, '0');
+  const cut = digits.length - scale;
+  return (neg ? '-' : '') + digits.slice(0, cut) + '.' + digits.slice(cut);
+}
+
+// ---------------------------------------------------------------- floats
+
+const FLOAT_RE = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+
+/** Parses REAL/DOUBLE PRECISION text, including NaN and [+-]Infinity (any case, 'inf' too). */
+export function parseFloatText(text: string, t: SqlType): number {
+  const s = text.trim();
+  let v: number;
+  if (FLOAT_RE.test(s)) v = Number(s);
+  else {
+    const l = s.toLowerCase();
+    if (l === 'nan') return NaN;
+    if (l === 'infinity' || l === '+infinity' || l === 'inf' || l === '+inf') return Infinity;
+    if (l === '-infinity' || l === '-inf') return -Infinity;
+    throw invalidText(t, text);
+  }
+  if (t.id === 'REAL') {
+    const f = Math.fround(v);
+    if (!Number.isFinite(f)) throw new SqlError('NUMERIC_OVERFLOW', `"${s}" is out of range for type real`);
+    return f;
+  }
+  if (!Number.isFinite(v)) throw new SqlError('NUMERIC_OVERFLOW', `"${s}" is out of range for type double precision`);
+  return v;
+}
+
+/** Postgres-style float text: shortest round-trip digits, exponent form outside 1e-4 .. 1e15. */
+export function formatFloatText(v: number, isReal = false): string {
+  if (Number.isNaN(v)) return 'NaN';
+  if (v === Infinity) return 'Infinity';
+  if (v === -Infinity) return '-Infinity';
+  if (v === 0) return Object.is(v, -0) ? '-0' : '0';
+  const x = isReal ? shortestReal(v) : v;
+  const a = Math.abs(x);
+  if (a >= 1e15 || a < 1e-4) {
+    const [mant, exp] = x.toExponential().split('e');
+    const e = Number(exp);
+    return `${mant}e${e < 0 ? '-' : '+'}${String(Math.abs(e)).padStart(2, '0')}`;
+  }
+  return String(x);
+}
+
+/** The shortest decimal that reads back as the same float32 (so REAL 0.1 prints as 0.1). */
+export function shortestReal(v: number): number {
+  if (!Number.isFinite(v)) return v;
+  for (let p = 1; p <= 9; p++) {
+    const c = Number(v.toPrecision(p));
+    if (Math.fround(c) === v) return c;
+  }
+  return v;
+}
+
+// ---------------------------------------------------------------- booleans
+
+const BOOL_TEXT: Record<string, boolean> = {
+  true: true, t: true, yes: true, y: true, on: true, '1': true,
+  false: false, f: false, no: false, n: false, off: false, '0': false,
+};
+
+export function parseBoolean(text: string): boolean {
+  const b = BOOL_TEXT[text.trim().toLowerCase()];
+  if (b === undefined) throw invalidText('boolean', text);
+  return b;
+}
+
+// ---------------------------------------------------------------- dates and timestamps
+
+const DATE_RE = /^(\d{4,5})([-/])(\d{1,2})\2(\d{1,2})/;
+const TIME_RE = /^(\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d*))?)?$/;
+
+function dateFromParts(text: string, y: number, m: number, d: number): number {
+  if (y < 1 || y > 9999 || m < 1 || m > 12 || d < 1 || d > daysInMonth(y, m)) {
+    throw new SqlError('INVALID_TEXT_REPRESENTATION', `date/time field value out of range: "${text}"`);
+  }
+  return daysFromCivil(y, m, d);
+}
+
+/** 'YYYY-MM-DD' or 'YYYY/MM/DD' (a time part after it is accepted and dropped, like Postgres). */
+export function parseDate(text: string): number {
+  const s = text.trim();
+  const m = DATE_RE.exec(s);
+  if (!m) throw invalidText('date', text);
+  const rest = s.slice(m[0].length);
+  if (rest !== '' && !/^(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d*)?)?)?\s*(?:Z|[+-]\d{2}(?::?\d{2})?)?$/.test(rest)) throw invalidText('date', text);
+  return dateFromParts(text, Number(m[1]), Number(m[3]), Number(m[4]));
+}
+
+/**
+ * 'YYYY-MM-DD[( |T)HH:MM[:SS[.ffffff]]]' to microseconds; fractions beyond 6 digits round.
+ * A trailing zone ('Z', '+02', '-05:00') is ignored, as Postgres does for timestamp without time zone.
+ */
+export function parseTimestamp(text: string): number {
+  const s = text.trim();
+  const m = DATE_RE.exec(s);
+  if (!m) throw invalidText('timestamp', text);
+  const days = dateFromParts(text, Number(m[1]), Number(m[3]), Number(m[4]));
+  let rest = s.slice(m[0].length).replace(/\s*(?:Z|[+-]\d{2}(?::?\d{2})?)$/, '');
+  if (rest === '') return days * MICROS_PER_DAY;
+  if (rest[0] !== ' ' && rest[0] !== 'T') throw invalidText('timestamp', text);
+  rest = rest.slice(1).trim();
+  const t = TIME_RE.exec(rest);
+  if (!t) throw invalidText('timestamp', text);
+  const h = Number(t[1]);
+  const mi = Number(t[2]);
+  const sec = t[3] ? Number(t[3]) : 0;
+  if (h > 24 || mi > 59 || sec > 60 || (h === 24 && (mi > 0 || sec > 0))) {
+    throw new SqlError('INVALID_TEXT_REPRESENTATION', `date/time field value out of range: "${text}"`);
+  }
+  let frac = 0;
+  if (t[4]) {
+    const f = t[4];
+    frac = Number(f.slice(0, 6).padEnd(6, '0'));
+    if (f.length > 6 && f.charCodeAt(6) >= 53) frac += 1;
+  }
+  return days * MICROS_PER_DAY + h * MICROS_PER_HOUR + mi * MICROS_PER_MINUTE + sec * MICROS_PER_SECOND + frac;
+}
+
+const pad2 = (n: number) => (n < 10 ? '0' + n : String(n));
+
+/** 'YYYY-MM-DD'; years before 1000 are zero-padded to four digits. */
+export function formatDate(days: number): string {
+  const c = civilFromDays(days);
+  return `${String(c.year).padStart(4, '0')}-${pad2(c.month)}-${pad2(c.day)}`;
+}
+
+/** 'YYYY-MM-DD HH:MM:SS' plus '.ffffff' without trailing zeros when the fraction is nonzero. */
+export function formatTimestamp(us: number): string {
+  const { days, time } = splitTimestamp(Math.round(us));
+  const h = Math.floor(time / MICROS_PER_HOUR);
+  const mi = Math.floor((time % MICROS_PER_HOUR) / MICROS_PER_MINUTE);
+  const sec = Math.floor((time % MICROS_PER_MINUTE) / MICROS_PER_SECOND);
+  const frac = time % MICROS_PER_SECOND;
+  let out = `${formatDate(days)} ${pad2(h)}:${pad2(mi)}:${pad2(sec)}`;
+  if (frac !== 0) out += '.' + String(frac).padStart(6, '0').replace(/0+$/, '');
+  return out;
+}
+
+// ---------------------------------------------------------------- strings
+
+/** UTF-8 byte length: Redshift measures CHAR/VARCHAR lengths in bytes. */
+export function byteLength(s: string): number {
+  let n = s.length;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) continue;
+    if (c < 0x800) n += 1;
+    else if (c >= 0xd800 && c <= 0xdbff) { n += 2; i++; } // surrogate pair: 2 units, 4 bytes
+    else n += 2;
+  }
+  return n;
+}
+
+/**
+ * Checks a string against CHAR(n)/VARCHAR(n) for assignment (INSERT, COPY). CHAR drops trailing
+ * blanks (they are insignificant in Redshift, so values are held without them).
+ */
+export function checkStringLength(s: string, t: SqlType): string {
+  if (t.id === 'CHAR') s = s.replace(/ +$/, '');
+  if (t.length !== undefined && s.length * 3 > t.length && byteLength(s) > t.length) {
+    const name = t.id === 'CHAR' ? 'character' : 'character varying';
+    throw new SqlError('INVALID_PARAMETER', `value too long for type ${name}(${t.length})`);
+  }
+  return s;
+}
+
+// ---------------------------------------------------------------- dispatch
+
+type Parser = (text: string, t: SqlType) => PhysicalValue;
+type Formatter = (v: PhysicalValue, t: SqlType) => string | number | boolean;
+
+const PARSERS: Record<string, Parser> = {
+  SMALLINT: parseInteger,
+  INTEGER: parseInteger,
+  BIGINT: parseInteger,
+  DECIMAL: (s, t) => parseDecimalScaled(s, t.scale ?? 0, t.precision ?? 18),
+  REAL: parseFloatText,
+  'DOUBLE PRECISION': parseFloatText,
+  BOOLEAN: (s) => parseBoolean(s),
+  CHAR: checkStringLength,
+  VARCHAR: checkStringLength,
+  DATE: (s) => parseDate(s),
+  TIMESTAMP: (s) => parseTimestamp(s),
+};
+
+const floatOut = (v: PhysicalValue, t: SqlType) => {
+  const x = v as number;
+  if (!Number.isFinite(x)) return formatFloatText(x);
+  return t.id === 'REAL' ? shortestReal(x) : x;
+};
+
+const FORMATTERS: Record<string, Formatter> = {
+  SMALLINT: (v) => v as number,
+  INTEGER: (v) => v as number,
+  BIGINT: (v) => v as number,
+  DECIMAL: (v, t) => formatDecimal(v as number, t.scale ?? 0),
+  REAL: floatOut,
+  'DOUBLE PRECISION': floatOut,
+  BOOLEAN: (v) => v as boolean,
+  CHAR: (v) => v as string,
+  VARCHAR: (v) => v as string,
+  DATE: (v) => formatDate(v as number),
+  TIMESTAMP: (v) => formatTimestamp(v as number),
+};
+
+/** Parses a SQL literal or CSV field into the type's physical value (assignment rules: length checked). */
+export function parseValue(type: SqlType, text: string): PhysicalValue {
+  const p = PARSERS[type.id];
+  if (!p) throw new SqlError('DATATYPE_MISMATCH', `cannot parse a value of type ${typeName(type)}`);
+  return p(text, type);
+}
+
+/** Formats a physical value for results: numbers stay numbers; DECIMAL/DATE/TIMESTAMP become text. */
+export function formatValue(type: SqlType, v: PhysicalValue | null | undefined): string | number | boolean | null {
+  if (v === null || v === undefined) return null;
+  const f = FORMATTERS[type.id];
+  return f ? f(v, type) : String(v);
+}
+
+/** Formats a value as SQL text (what CAST(x AS VARCHAR) yields): floats in Postgres form, booleans 'true'/'false'. */
+export function valueToText(type: SqlType, v: PhysicalValue): string {
+  if (type.id === 'REAL' || type.id === 'DOUBLE PRECISION') return formatFloatText(v as number, type.id === 'REAL');
+  if (type.id === 'BOOLEAN') return v ? 'true' : 'false';
+  return String(formatValue(type, v));
+}
