@@ -38,9 +38,11 @@ export interface FragmentSpec {
   /** table columns to load; the batch seen by expressions has them in this order */
   columns: number[];
   filter: BExpr | null;
-  /** appended as extra columns after `columns`, in order */
-  models: ModelStep[];
   joins: JoinStep[];
+  /** model outputs appended as extra columns after the (joined) columns, in order */
+  models: ModelStep[];
+  /** predicate over the joined batch and model outputs */
+  postFilter?: BExpr | null;
   output:
     | { kind: 'rows'; exprs: BExpr[]; limit?: number }
     | { kind: 'agg'; spec: AggSpec };

@@ -4,6 +4,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { join } from 'node:path';
 import type { Batch, Vector } from '../types/vector.ts';
 import type { SqlType } from '../types/types.ts';
+import type { BExpr } from '../plan/bound.ts';
 import type { FragmentSpec, FragmentResult, SegmentRef } from './fragment.ts';
 import { readSegment, writeSegment } from '../storage/segment.ts';
 import { readDeletionVector } from '../storage/deletion.ts';
@@ -16,7 +17,7 @@ import { parseCsvRange, type CsvRangeRequest } from './csv.ts';
 import { hashJoinBatch } from './hash-join.ts';
 import { ModelRunner } from './model-runner.ts';
 
-const { dataDir, slice, cacheBytes } = workerData as { dataDir: string; slice: number; cacheBytes: number };
+const { dataDir, slice: sliceIndex, cacheBytes } = workerData as { dataDir: string; slice: number; cacheBytes: number };
 const BATCH = 65536;
 
 /** Decoded columns of segments, by file and column, with an LRU byte budget. */
@@ -95,13 +96,7 @@ async function runFragment(f: FragmentSpec, segments: SegmentRef[]): Promise<Fra
         for (let i = 0; i < n; i++) if (live[start + i]) sel[count++] = i;
         sel = sel.subarray(0, count);
       }
-      if (f.models.length) {
-        // model inputs are computed on the surviving rows only, so compact first
-        if (f.filter) { const r = filterBatch(batch, f.filter, sel); sel = r.sel.subarray(0, r.count); count = r.count; }
-        batch = compact(batch, sel, count);
-        sel = null;
-        for (const m of f.models) batch.columns.push(await models.evaluate(m, batch));
-      } else if (f.filter) {
+      if (f.filter) {
         const r = filterBatch(batch, f.filter, sel);
         sel = r.sel.subarray(0, r.count);
         count = r.count;
@@ -110,6 +105,17 @@ async function runFragment(f: FragmentSpec, segments: SegmentRef[]): Promise<Fra
         batch = hashJoinBatch(compact(batch, sel, count), j);
         sel = null;
         count = batch.length;
+      }
+      if (f.models.length && count > 0) {
+        // models run only on rows that survived the filters and joins
+        batch = compact(batch, sel, count);
+        sel = null;
+        for (const m of f.models) batch.columns.push(await models.evaluate(m, batch));
+      }
+      if (f.postFilter && count > 0) {
+        const r = filterBatch(batch, f.postFilter, sel);
+        sel = r.sel.subarray(0, r.count);
+        count = r.count;
       }
       if (count === 0) continue;
       if (table) {
@@ -144,10 +150,39 @@ function projectOrGather(batch: Batch, exprs: FragmentSpec['output'] extends inf
   return projectBatch(batch, exprs, sel, count);
 }
 
+/** Rows of each segment that match a predicate, with optional new values (UPDATE). */
+async function matchRows(types: SqlType[], filter: BExpr | null, exprs: BExpr[] | null, segments: SegmentRef[]) {
+  const all = types.map((_, i) => i);
+  const out: { file: string; rows: Uint32Array }[] = [];
+  const parts: Vector[][] = [];
+  let count = 0;
+  for (const seg of segments) {
+    const cols = await cache.columns(seg.file, types, all);
+    const live = await liveRows(seg);
+    const batch: Batch = { length: seg.rows, columns: cols };
+    let sel: Uint32Array | null = null;
+    if (live) {
+      const keep: number[] = [];
+      for (let i = 0; i < seg.rows; i++) if (live[i]) keep.push(i);
+      sel = Uint32Array.from(keep);
+    }
+    let rows: Uint32Array;
+    if (filter) { const r = filterBatch(batch, filter, sel); rows = r.sel.slice(0, r.count); }
+    else rows = sel ?? Uint32Array.from({ length: seg.rows }, (_, i) => i);
+    if (!rows.length) continue;
+    out.push({ file: seg.file, rows });
+    if (exprs) parts.push(projectBatch(batch, exprs, rows, rows.length));
+    count += rows.length;
+  }
+  const columns = exprs ? exprs.map((e, i) => concatVectors(e.type, parts.map((p) => p[i]))) : undefined;
+  return { segments: out, columns, count };
+}
+
 type Request =
   | { op: 'scan'; fragment: FragmentSpec; segments: SegmentRef[] }
   | { op: 'write'; file: string; columns: Vector[]; encodings?: (string | undefined)[] }
   | { op: 'copy'; request: CsvRangeRequest }
+  | { op: 'match'; types: SqlType[]; filter: BExpr | null; exprs: BExpr[] | null; segments: SegmentRef[] }
   | { op: 'drop'; files: string[] };
 
 async function handle(msg: Request): Promise<{ result: unknown; transfer: ArrayBuffer[] }> {
@@ -161,8 +196,12 @@ async function handle(msg: Request): Promise<{ result: unknown; transfer: ArrayB
       return { result: meta, transfer: [] };
     }
     case 'copy': {
-      const result = await parseCsvRange(msg.request, dataDir, slice);
+      const result = await parseCsvRange(msg.request, dataDir, sliceIndex);
       return { result, transfer: [] };
+    }
+    case 'match': {
+      const result = await matchRows(msg.types, msg.filter, msg.exprs, msg.segments);
+      return { result, transfer: result.columns ? transferList(result.columns) : [] };
     }
     case 'drop':
       cache.drop(msg.files);

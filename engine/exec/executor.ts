@@ -1,0 +1,271 @@
+// Runs a logical plan: the slice-side chain at its bottom goes to every slice as a fragment;
+// what remains (final aggregation, joins that cannot be broadcast, sort, limit, set operations,
+// windows) runs at the leader over the gathered batches.
+import type { LNode, SortKey } from '../plan/logical.ts';
+import type { Batch, Vector } from '../types/vector.ts';
+import { concatVectors, gather } from '../types/vector.ts';
+import { PHYSICAL, isString, type SqlType } from '../types/types.ts';
+import type { SlicePool } from './slice-pool.ts';
+import { matchChain, buildFragment, segmentsBySlice, type Chain } from './fragments.ts';
+import type { FragmentResult } from './fragment.ts';
+import { GroupTable, type PartialAgg } from './aggregate.ts';
+import { filterBatch, projectBatch } from './kernels.ts';
+import { BuildTable, probe, takeRows, keyReader } from './hash-join.ts';
+import { transferList } from './transfer.ts';
+import { runWindows } from './window.ts';
+import { SqlError } from '../errors.ts';
+import type { BExpr } from '../plan/bound.ts';
+
+/** Counters for EXPLAIN ANALYZE and the usage log. */
+export interface ExecStats {
+  rowsScanned: number;
+  segmentsScanned: number;
+  segmentsPruned: number;
+  tables: Map<string, number>;
+}
+
+export interface ExecOptions {
+  onnxFileOf: (model: string) => string | undefined;
+  signal?: AbortSignal;
+}
+
+export class Executor {
+  readonly stats: ExecStats = { rowsScanned: 0, segmentsScanned: 0, segmentsPruned: 0, tables: new Map() };
+
+  constructor(private readonly pool: SlicePool, private readonly opts: ExecOptions) {}
+
+  private checkCancel(): void {
+    if (this.opts.signal?.aborted) throw new SqlError('QUERY_CANCELED', 'canceling statement due to user request or statement timeout');
+  }
+
+  async run(node: LNode): Promise<Batch> {
+    this.checkCancel();
+    const chain = node.k === 'limit' && node.limit !== null && node.input.k !== 'sort' ? matchChain(node.input, node.limit + node.offset) : matchChain(node);
+    if (chain && node.k === 'limit') {
+      const b = await this.runChain(chain);
+      return sliceRows(b, node.offset, node.limit);
+    }
+    if (chain) return this.runChain(chain);
+    switch (node.k) {
+      case 'scan': throw new SqlError('INTERNAL_ERROR', 'scan outside a fragment');
+      case 'batch': return node.batch;
+      case 'values': {
+        const parts = node.rows.map((row) => ({ length: 1, columns: projectBatch({ length: 1, columns: [] }, row, null, 1) }));
+        return concatBatches(node.fields.map((f) => f.type), parts);
+      }
+      case 'filter': {
+        const input = await this.run(node.input);
+        const { sel, count } = filterBatch(input, node.pred);
+        return { length: count, columns: input.columns.map((c) => gather(c, sel, count)) };
+      }
+      case 'project': {
+        const input = await this.run(node.input);
+        return { length: input.length, columns: project(input, node.exprs) };
+      }
+      case 'aggregate': {
+        const input = await this.run(node.input);
+        const t = new GroupTable({ keys: node.keys, aggs: node.aggs });
+        if (input.length) t.consume(input, null, input.length);
+        if (node.keys.length === 0 && input.length === 0) { /* one group of empty aggregates */ }
+        const cols = t.finish(node.keys.map((k) => k.type));
+        return { length: t.groups, columns: cols };
+      }
+      case 'join': return this.join(node);
+      case 'sort': return sortBatch(await this.run(node.input), node.keys);
+      case 'limit': return sliceRows(await this.run(node.input), node.offset, node.limit);
+      case 'distinct': return distinct(await this.run(node.input));
+      case 'setop': return this.setOp(node);
+      case 'window': return runWindows(await this.run(node.input), node.calls);
+    }
+  }
+
+  /** Runs a slice-side chain on every slice and merges the results at the leader. */
+  private async runChain(c: Chain): Promise<Batch> {
+    let build: Vector[] | null = null;
+    let buildKeys: number[] = [];
+    if (c.join) {
+      const b = await this.run(c.join.build);
+      const keyExprs = c.join.probeIsLeft ? c.join.node.rightKeys : c.join.node.leftKeys;
+      const keyCols = projectBatch(b, keyExprs, null, b.length);
+      build = [...b.columns, ...keyCols];
+      buildKeys = keyCols.map((_, i) => b.columns.length + i);
+      // an inner join against an empty build side is empty
+      if (b.length === 0 && c.join.node.joinType === 'INNER' && !c.agg) return emptyBatch(outputTypes(c));
+    }
+    const spec = buildFragment(c, build, this.opts.onnxFileOf);
+    if (spec.joins.length) spec.joins[0].buildKeys = buildKeys;
+    const slices = this.pool.size;
+    const { bySlice, total, pruned } = segmentsBySlice(c.scan.table, slices, c.preFilter);
+    this.stats.segmentsScanned += total - pruned;
+    this.stats.segmentsPruned += pruned;
+    const transfer: ArrayBuffer[] = [];
+    void transfer;
+    const results = await Promise.all(bySlice.map((segments, s) => this.pool.call<FragmentResult>(s, { op: 'scan', fragment: spec, segments })));
+    this.checkCancel();
+    let scanned = 0;
+    for (const r of results) scanned += r.scanned;
+    this.stats.rowsScanned += scanned;
+    const key = `${c.scan.ref.account}.${c.scan.ref.database}.${c.scan.ref.schema}.${c.scan.ref.name}`;
+    this.stats.tables.set(key, (this.stats.tables.get(key) ?? 0) + scanned);
+    if (spec.output.kind === 'agg') {
+      const t = new GroupTable(spec.output.spec);
+      for (const r of results) t.merge((r as { partial: PartialAgg }).partial);
+      const cols = t.finish(spec.output.spec.keys.map((k) => k.type));
+      return { length: t.groups, columns: cols };
+    }
+    const types = spec.output.exprs.map((e) => e.type);
+    const parts = results.map((r) => ({ length: (r as { rows: number }).rows, columns: (r as { columns: Vector[] }).columns }));
+    const out = concatBatches(types, parts);
+    return c.limit !== null ? sliceRows(out, 0, c.limit) : out;
+  }
+
+  private async join(node: Extract<LNode, { k: 'join' }>): Promise<Batch> {
+    const left = await this.run(node.left);
+    const right = await this.run(node.right);
+    if (node.joinType === 'CROSS') {
+      const n = left.length * right.length;
+      if (n > 50_000_000) throw new SqlError('INVALID_PARAMETER', `cross join would produce ${n} rows; add a join condition`);
+      const lr = new Int32Array(n), rr = new Int32Array(n);
+      let k = 0;
+      for (let i = 0; i < left.length; i++) for (let j = 0; j < right.length; j++) { lr[k] = i; rr[k] = j; k++; }
+      const joined: Batch = { length: n, columns: [...left.columns.map((c) => takeRows(c, lr, n)), ...right.columns.map((c) => takeRows(c, rr, n))] };
+      if (!node.residual) return joined;
+      const { sel, count } = filterBatch(joined, node.residual);
+      return { length: count, columns: joined.columns.map((c) => gather(c, sel, count)) };
+    }
+    const rightKeys = projectBatch(right, node.rightKeys, null, right.length);
+    const leftKeys = projectBatch(left, node.leftKeys, null, left.length);
+    const table = new BuildTable(right.columns, rightKeys);
+    const kind = node.joinType === 'FULL' ? 'LEFT' : node.joinType;
+    const out = probe(left, leftKeys, table, kind, node.residual);
+    if (node.joinType !== 'FULL') return out;
+    // FULL: add the build rows nobody matched, padded with NULLs on the left
+    const un: number[] = [];
+    for (let r = 0; r < right.length; r++) if (!table.matched[r]) un.push(r);
+    if (!un.length) return out;
+    const rows = Int32Array.from(un), none = new Int32Array(un.length).fill(-1);
+    const extra: Batch = { length: un.length, columns: [...left.columns.map((c) => takeRows(c, none, un.length)), ...right.columns.map((c) => takeRows(c, rows, un.length))] };
+    return concatBatches(node.fields.map((f) => f.type), [out, extra]);
+  }
+
+  private async setOp(node: Extract<LNode, { k: 'setop' }>): Promise<Batch> {
+    const left = await this.run(node.left);
+    const right = await this.run(node.right);
+    const types = node.fields.map((f) => f.type);
+    if (node.op === 'UNION') {
+      const all = concatBatches(types, [left, right]);
+      return node.all ? all : distinct(all);
+    }
+    // INTERSECT / EXCEPT: count right rows by value, then walk the left
+    const rk = keyReader(right.columns.map(nullSafe));
+    const counts = new Map<string | number | null, number>();
+    for (let r = 0; r < right.length; r++) { const k = rk(r); counts.set(k, (counts.get(k) ?? 0) + 1); }
+    const lk = keyReader(left.columns.map(nullSafe));
+    const keep: number[] = [];
+    const seen = new Set<string | number | null>();
+    for (let r = 0; r < left.length; r++) {
+      const k = lk(r);
+      const c = counts.get(k) ?? 0;
+      if (node.op === 'INTERSECT') {
+        if (c > 0 && (node.all ? true : !seen.has(k))) { keep.push(r); if (node.all) counts.set(k, c - 1); }
+      } else if (node.all ? c === 0 : c === 0 && !seen.has(k)) keep.push(r);
+      else if (node.all) counts.set(k, c - 1);
+      seen.add(k);
+    }
+    const sel = Uint32Array.from(keep);
+    return { length: keep.length, columns: left.columns.map((c) => gather(c, sel, keep.length)) };
+  }
+}
+
+/** Vectors with NULL made a distinct key value (for DISTINCT and set operations, NULLs are equal). */
+function nullSafe(v: Vector): Vector {
+  if (!v.valid) return v;
+  const items: (string)[] = new Array(v.length);
+  for (let i = 0; i < v.length; i++) items[i] = v.valid[i] === 0 ? '\u0000NULL' : isString(v.type) ? `s${v.dict![v.values[i]]}` : `n${v.values[i]}`;
+  return { type: { id: 'VARCHAR' }, length: v.length, values: Int32Array.from(items.keys()), valid: null, dict: items };
+}
+
+function outputTypes(c: Chain): SqlType[] {
+  if (c.project) return c.project.map((e) => e.type);
+  return (c.join ? c.join.node.fields : c.scan.fields).map((f) => f.type);
+}
+
+export function emptyBatch(types: SqlType[]): Batch {
+  return { length: 0, columns: types.map((t) => ({ type: t, length: 0, values: new (PHYSICAL[t.id].array)(0), valid: null, ...(isString(t) ? { dict: [] } : {}) })) };
+}
+
+export function concatBatches(types: SqlType[], parts: Batch[]): Batch {
+  const nonEmpty = parts.filter((p) => p.length > 0);
+  if (nonEmpty.length === 1) return nonEmpty[0];
+  if (nonEmpty.length === 0) return emptyBatch(types);
+  return { length: nonEmpty.reduce((s, p) => s + p.length, 0), columns: types.map((t, i) => concatVectors(t, nonEmpty.map((p) => p.columns[i]))) };
+}
+
+function project(input: Batch, exprs: BExpr[]): Vector[] {
+  if (exprs.every((e) => e.k === 'col')) return exprs.map((e) => input.columns[(e as { index: number }).index]);
+  // plain column references pass through untouched (keeping exact wide decimals)
+  const computed = projectBatch(input, exprs.map((e) => (e.k === 'col' ? { k: 'const', value: null, type: e.type } as BExpr : e)), null, input.length);
+  return exprs.map((e, i) => (e.k === 'col' ? input.columns[e.index] : computed[i]));
+}
+
+function sliceRows(b: Batch, offset: number, limit: number | null): Batch {
+  const end = limit === null ? b.length : Math.min(b.length, offset + limit);
+  const start = Math.min(offset, b.length);
+  if (start === 0 && end === b.length) return b;
+  const sel = new Uint32Array(end - start);
+  for (let i = 0; i < sel.length; i++) sel[i] = start + i;
+  return { length: sel.length, columns: b.columns.map((c) => gather(c, sel, sel.length)) };
+}
+
+function distinct(b: Batch): Batch {
+  const read = keyReader(b.columns.map(nullSafe));
+  const seen = new Set<string | number | null>();
+  const keep: number[] = [];
+  for (let r = 0; r < b.length; r++) { const k = read(r); if (!seen.has(k)) { seen.add(k); keep.push(r); } }
+  if (keep.length === b.length) return b;
+  const sel = Uint32Array.from(keep);
+  return { length: keep.length, columns: b.columns.map((c) => gather(c, sel, keep.length)) };
+}
+
+/** Sorts a batch by keys (ASC/DESC, NULLS FIRST/LAST); strings in code-unit (C) order. */
+export function sortBatch(b: Batch, keys: SortKey[]): Batch {
+  const kv = projectBatch(b, keys.map((k) => k.expr), null, b.length);
+  const cmps = kv.map((v, i) => {
+    const { desc, nullsFirst } = keys[i];
+    const dir = desc ? -1 : 1;
+    const valid = v.valid;
+    const nullCmp = nullsFirst ? -1 : 1;
+    if (isString(v.type)) {
+      // rank the dictionary once, then compare ranks
+      const order = v.dict!.map((s, j) => j).sort((x, y) => (v.dict![x] < v.dict![y] ? -1 : v.dict![x] > v.dict![y] ? 1 : 0));
+      const rank = new Int32Array(v.dict!.length);
+      order.forEach((code, r) => { rank[code] = r; });
+      const codes = v.values;
+      return (x: number, y: number) => {
+        const nx = valid !== null && valid[x] === 0, ny = valid !== null && valid[y] === 0;
+        if (nx || ny) return nx && ny ? 0 : nx ? nullCmp : -nullCmp;
+        return (rank[codes[x]] - rank[codes[y]]) * dir;
+      };
+    }
+    const vals = v.values;
+    const big = v.big;
+    return (x: number, y: number) => {
+      const nx = valid !== null && valid[x] === 0, ny = valid !== null && valid[y] === 0;
+      if (nx || ny) return nx && ny ? 0 : nx ? nullCmp : -nullCmp;
+      if (big && big[x] != null && big[y] != null) return (big[x]! < big[y]! ? -1 : big[x]! > big[y]! ? 1 : 0) * dir;
+      const a = vals[x], c = vals[y];
+      return (a < c ? -1 : a > c ? 1 : 0) * dir;
+    };
+  });
+  const idx = new Uint32Array(b.length);
+  for (let i = 0; i < idx.length; i++) idx[i] = i;
+  const arr = Array.from(idx);
+  arr.sort((x, y) => {
+    for (const c of cmps) { const r = c(x, y); if (r !== 0) return r; }
+    return x - y;
+  });
+  const sel = Uint32Array.from(arr);
+  return { length: b.length, columns: b.columns.map((c) => gather(c, sel, b.length)) };
+}
+
+export { transferList };

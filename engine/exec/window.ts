@@ -1,0 +1,130 @@
+// Window functions at the leader: rows are ordered by (partition, order keys) once per call,
+// then each partition is walked computing ranks, offsets or framed aggregates.
+import type { Batch, Vector } from '../types/vector.ts';
+import type { WindowCall } from '../plan/logical.ts';
+import { projectBatch } from './kernels.ts';
+import { keyReader } from './hash-join.ts';
+import { vectorFromValues } from './aggregate.ts';
+import { isString, scaleOf } from '../types/types.ts';
+
+type V = number | string | boolean | null;
+
+function valuesOf(v: Vector): V[] {
+  const out: V[] = new Array(v.length);
+  for (let i = 0; i < v.length; i++) {
+    if (v.valid && v.valid[i] === 0) out[i] = null;
+    else out[i] = isString(v.type) ? v.dict![v.values[i]] : v.type.id === 'BOOLEAN' ? v.values[i] === 1 : v.values[i];
+  }
+  return out;
+}
+
+function compare(a: V, b: V, desc: boolean, nullsFirst: boolean): number {
+  if (a === null || b === null) return a === b ? 0 : (a === null) === nullsFirst ? -1 : 1;
+  const r = a < b ? -1 : a > b ? 1 : 0;
+  return desc ? -r : r;
+}
+
+/** Appends one column per window call to the batch. */
+export function runWindows(batch: Batch, calls: WindowCall[]): Batch {
+  const out = [...batch.columns];
+  for (const call of calls) out.push(runWindow(batch, call));
+  return { length: batch.length, columns: out };
+}
+
+function runWindow(batch: Batch, call: WindowCall): Vector {
+  const n = batch.length;
+  const part = call.partitionBy.length ? keyReader(projectBatch(batch, call.partitionBy, null, n)) : () => 0;
+  const orderVals = projectBatch(batch, call.orderBy.map((o) => o.expr), null, n).map(valuesOf);
+  const args = projectBatch(batch, call.args, null, n).map(valuesOf);
+  const pkeys = Array.from({ length: n }, (_, r) => part(r));
+  const pid = new Map<unknown, number>();
+  const pnum = pkeys.map((k) => { let id = pid.get(k); if (id === undefined) { id = pid.size; pid.set(k, id); } return id; });
+  const rows = Array.from({ length: n }, (_, r) => r);
+  const cmpOrder = (x: number, y: number) => {
+    for (let k = 0; k < call.orderBy.length; k++) {
+      const c = compare(orderVals[k][x], orderVals[k][y], call.orderBy[k].desc, call.orderBy[k].nullsFirst);
+      if (c) return c;
+    }
+    return 0;
+  };
+  rows.sort((x, y) => pnum[x] - pnum[y] || cmpOrder(x, y) || x - y);
+  const result: V[] = new Array(n).fill(null);
+  let start = 0;
+  while (start < n) {
+    let end = start;
+    while (end < n && pnum[rows[end]] === pnum[rows[start]]) end++;
+    computePartition(call, rows.slice(start, end), args, cmpOrder, result);
+    start = end;
+  }
+  return vectorFromValues(call.type, result, n);
+}
+
+function computePartition(call: WindowCall, rows: number[], args: V[][], cmpOrder: (x: number, y: number) => number, out: V[]): void {
+  const m = rows.length;
+  // peers: rows equal under ORDER BY share ranks and (by default) frames
+  const peerEnd = new Int32Array(m);
+  for (let i = m - 1; i >= 0; i--) peerEnd[i] = i + 1 < m && cmpOrder(rows[i], rows[i + 1]) === 0 ? peerEnd[i + 1] : i + 1;
+  switch (call.fn) {
+    case 'row_number': rows.forEach((r, i) => { out[r] = i + 1; }); return;
+    case 'rank': case 'dense_rank': case 'percent_rank': case 'cume_dist': {
+      let rank = 1, dense = 0;
+      for (let i = 0; i < m; i++) {
+        if (i === 0 || cmpOrder(rows[i - 1], rows[i]) !== 0) { rank = i + 1; dense++; }
+        const r = rows[i];
+        out[r] = call.fn === 'rank' ? rank : call.fn === 'dense_rank' ? dense : call.fn === 'percent_rank' ? (m > 1 ? (rank - 1) / (m - 1) : 0) : peerEnd[i] / m;
+      }
+      return;
+    }
+    case 'ntile': {
+      const buckets = Number(args[0][rows[0]]);
+      const base = Math.floor(m / buckets), extra = m % buckets;
+      let i = 0;
+      for (let b = 1; b <= buckets && i < m; b++) for (let k = 0; k < base + (b <= extra ? 1 : 0); k++) out[rows[i++]] = b;
+      return;
+    }
+    case 'lag': case 'lead': {
+      const off = args[1] ? Number(args[1][rows[0]] ?? 1) : 1;
+      for (let i = 0; i < m; i++) {
+        const j = call.fn === 'lag' ? i - off : i + off;
+        out[rows[i]] = j >= 0 && j < m ? args[0][rows[j]] : args[2] ? args[2][rows[i]] : null;
+      }
+      return;
+    }
+    default: break;
+  }
+  // framed functions: first_value, last_value, nth_value, aggregates
+  const frameOf = (i: number): [number, number] => {
+    if (call.frame && call.frame.units === 'ROWS') {
+      const s = call.frame.start === null ? 0 : Math.max(0, i + call.frame.start);
+      const e = call.frame.end === null ? m : Math.min(m, i + call.frame.end + 1);
+      return [s, e];
+    }
+    if (call.frame && call.frame.start === null && call.frame.end === null) return [0, m];
+    return call.orderBy.length ? [0, peerEnd[i]] : [0, m];
+  };
+  const a = args[0];
+  for (let i = 0; i < m; i++) {
+    const [s, e] = frameOf(i);
+    const r = rows[i];
+    if (call.fn === 'first_value') { out[r] = s < e ? a[rows[s]] : null; continue; }
+    if (call.fn === 'last_value') { out[r] = s < e ? a[rows[e - 1]] : null; continue; }
+    if (call.fn === 'nth_value') { const k = Number(args[1][r]) - 1; out[r] = s + k < e ? a[rows[s + k]] : null; continue; }
+    const agg = call.agg!;
+    let count = 0, sum = 0, best: V = null;
+    for (let j = s; j < e; j++) {
+      const v = agg.arg ? a[rows[j]] : 1;
+      if (v === null) continue;
+      count++;
+      if (typeof v === 'number') sum += v;
+      if (agg.fn === 'min' && (best === null || v < best)) best = v;
+      if (agg.fn === 'max' && (best === null || v > best)) best = v;
+    }
+    switch (agg.fn) {
+      case 'count': case 'count_star': out[r] = count; break;
+      case 'sum': out[r] = count ? sum : null; break;
+      case 'avg': out[r] = count ? sum / count / 10 ** (agg.arg ? scaleOf(agg.arg.type) : 0) : null; break;
+      case 'min': case 'max': out[r] = best; break;
+      default: out[r] = null;
+    }
+  }
+}

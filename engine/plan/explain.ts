@@ -1,0 +1,61 @@
+// EXPLAIN: the plan as an indented tree; the part that runs inside every slice is marked.
+import type { LNode } from './logical.ts';
+import type { BExpr } from './bound.ts';
+import { matchChain } from '../exec/fragments.ts';
+import { typeName } from '../types/types.ts';
+
+function expr(e: BExpr, fields: { name: string }[] = []): string {
+  switch (e.k) {
+    case 'col': return fields[e.index]?.name ?? `$${e.index}`;
+    case 'const': return e.value === null ? 'NULL' : typeof e.value === 'string' ? `'${e.value}'` : String(e.value);
+    case 'arith': case 'cmp': return `(${expr(e.left, fields)} ${e.op} ${expr(e.right, fields)})`;
+    case 'concat': return `(${expr(e.left, fields)} || ${expr(e.right, fields)})`;
+    case 'and': case 'or': return `(${e.args.map((a) => expr(a, fields)).join(` ${e.k.toUpperCase()} `)})`;
+    case 'not': return `NOT ${expr(e.arg, fields)}`;
+    case 'cast': return `${expr(e.arg, fields)}::${typeName(e.type)}`;
+    case 'call': case 'model': return `${e.k === 'model' ? e.model : e.name}(${e.args.map((a) => expr(a, fields)).join(', ')})`;
+    case 'in': return `${expr(e.arg, fields)}${e.negated ? ' NOT' : ''} IN (${e.list.map((a) => expr(a, fields)).join(', ')})`;
+    case 'like': return `${expr(e.arg, fields)} ${e.negated ? 'NOT ' : ''}${e.ci ? 'ILIKE' : 'LIKE'} ${expr(e.pattern, fields)}`;
+    case 'isnull': return `${expr(e.arg, fields)} IS ${e.negated ? 'NOT ' : ''}NULL`;
+    default: return e.k;
+  }
+}
+
+/** Lines of the plan tree. Slice-side fragments show how many slices run them. */
+export function explainPlan(plan: LNode, slices: number): string[] {
+  const out: string[] = [];
+  const visit = (n: LNode, depth: number) => {
+    const pad = '  '.repeat(depth) + (depth ? '->  ' : '');
+    const chain = matchChain(n);
+    if (chain) {
+      const t = chain.scan.table;
+      const what = chain.agg ? `Partial Aggregate (keys: ${chain.agg.keys.length}, aggregates: ${chain.agg.aggs.map((a) => a.fn).join(', ')})` : 'Scan';
+      out.push(`${pad}Slice Fragment x${slices} [${what}] on ${chain.scan.ref.schema}.${chain.scan.ref.name} (${t.distStyle}${t.distKey !== null ? ` KEY(${t.columns[t.distKey].name})` : ''}, ${t.segments.length} segments)`);
+      if (chain.preFilter) out.push(`${pad}    Filter (fused, zone maps prune segments): ${expr(chain.preFilter, chain.scan.fields)}`);
+      if (chain.join) {
+        out.push(`${pad}    Hash ${chain.join.node.joinType} Join (probe in slices, build side broadcast)`);
+        visit(chain.join.build, depth + 3);
+      }
+      if (chain.agg) out.push(`${pad}Leader: Final Aggregate (merge ${slices} partials)`);
+      return;
+    }
+    switch (n.k) {
+      case 'filter': out.push(`${pad}Filter: ${expr(n.pred, n.input.fields)}`); break;
+      case 'project': out.push(`${pad}Project: ${n.fields.filter((f) => !f.hidden).map((f) => f.name).join(', ')}`); break;
+      case 'aggregate': out.push(`${pad}Aggregate (leader): ${n.keys.length} keys, ${n.aggs.map((a) => a.fn).join(', ')}`); break;
+      case 'join': out.push(`${pad}Hash ${n.joinType} Join (leader)${n.leftKeys.length ? ` on ${n.leftKeys.length} key(s)` : ''}`); break;
+      case 'sort': out.push(`${pad}Sort (leader): ${n.keys.map((k) => `${expr(k.expr, n.input.fields)}${k.desc ? ' DESC' : ''}`).join(', ')}`); break;
+      case 'limit': out.push(`${pad}Limit ${n.limit ?? 'ALL'}${n.offset ? ` OFFSET ${n.offset}` : ''}`); break;
+      case 'distinct': out.push(`${pad}Distinct (leader)`); break;
+      case 'setop': out.push(`${pad}${n.op}${n.all ? ' ALL' : ''}`); break;
+      case 'window': out.push(`${pad}Window (leader): ${n.calls.map((c) => c.fn).join(', ')}`); break;
+      case 'values': out.push(`${pad}Result (${n.rows.length} row${n.rows.length === 1 ? '' : 's'})`); break;
+      case 'batch': out.push(`${pad}System view ${n.label}`); break;
+      case 'scan': out.push(`${pad}Scan ${n.ref.name}`); break;
+    }
+    const kids = n.k === 'join' || n.k === 'setop' ? [n.left, n.right] : n.k === 'scan' || n.k === 'batch' || n.k === 'values' ? [] : [n.input];
+    for (const k of kids) visit(k, depth + 1);
+  };
+  visit(plan, 0);
+  return out;
+}

@@ -1,0 +1,160 @@
+// What a statement handler works with: the session's identity and defaults, its transaction's
+// catalog view, name resolution, binding, and running plans on the slices.
+import type { Pos, Query } from '../sql/ast.ts';
+import { parseOne } from '../sql/parser.ts';
+import type { CatalogState, TableState, AccountState, DatabaseState } from '../catalog/catalog.ts';
+import { splitName } from '../catalog/lookup.ts';
+import type { Transaction } from '../txn/transaction.ts';
+import type { Database } from './database.ts';
+import { QueryBinder, type Relation } from '../plan/bind-query.ts';
+import type { LNode, Field } from '../plan/logical.ts';
+import { Executor } from '../exec/executor.ts';
+import type { Batch } from '../types/vector.ts';
+import { SqlError } from '../errors.ts';
+import { physicalRows, formatRows } from './format.ts';
+import { optimize } from '../plan/optimize.ts';
+import { checkTablePrivilege } from './privileges.ts';
+import type { ModelFunction } from './extension.ts';
+
+export interface SessionInfo {
+  account: string;
+  user: string;
+  database: string;
+  searchPath: string[];
+  settings: Map<string, string>;
+}
+
+export class StatementContext {
+  readonly stats = { rowsScanned: 0, segmentsScanned: 0, segmentsPruned: 0, tables: new Map<string, number>() };
+
+  constructor(
+    readonly db: Database,
+    readonly session: SessionInfo,
+    readonly txn: Transaction,
+    readonly signal?: AbortSignal,
+  ) {}
+
+  get state(): CatalogState {
+    return this.txn.state;
+  }
+
+  get account(): AccountState {
+    const a = this.state.accounts[this.session.account];
+    if (!a) throw new SqlError('PERMISSION_DENIED', `account "${this.session.account}" no longer exists`);
+    return a;
+  }
+
+  get isSuperuser(): boolean {
+    return this.account.users[this.session.user]?.superuser ?? false;
+  }
+
+  currentDatabase(): DatabaseState {
+    const db = this.account.databases[this.session.database];
+    if (!db) throw new SqlError('UNDEFINED_OBJECT', `database "${this.session.database}" does not exist`);
+    return db;
+  }
+
+  /** Resolves a table/view name in FROM (own catalog first, then extensions: shares, system views). */
+  resolveRelation(name: string[], pos: Pos): Relation {
+    for (const ext of this.db.extensions) {
+      const r = ext.resolveRelation?.(this, name, pos);
+      if (r) return r;
+    }
+    const loc = this.findTable(name, pos);
+    if (loc.kind === 'table') {
+      checkTablePrivilege(this, loc.table, loc.schema, 'SELECT', pos);
+      return { kind: 'table', table: loc.table, ref: { account: this.session.account, database: loc.database, schema: loc.schema, name: loc.table.name } };
+    }
+    const view = loc.view;
+    const stmt = parseOne(view.sql);
+    if (stmt.kind !== 'Query') throw new SqlError('INTERNAL_ERROR', `view ${view.name} is not a query`);
+    return { kind: 'view', query: stmt.query, columns: view.columns.map((c) => c.name), path: [loc.database, loc.schema, view.name] };
+  }
+
+  /** Finds a table or view of this account by name, following the search path. */
+  findTable(name: string[], pos?: Pos):
+    | { kind: 'table'; database: string; schema: string; table: TableState }
+    | { kind: 'view'; database: string; schema: string; view: { name: string; sql: string; columns: { name: string }[] } } {
+    const paths = name.length === 1 ? this.session.searchPath : [undefined];
+    for (const schemaName of paths) {
+      const n = splitName(name, this.session.database, schemaName ?? 'public', pos);
+      const db = this.account.databases[n.database];
+      if (!db) throw new SqlError('UNDEFINED_OBJECT', `database "${n.database}" does not exist`, pos);
+      const schema = db.schemas[n.schema];
+      if (!schema) { if (name.length === 1) continue; throw new SqlError('UNDEFINED_OBJECT', `schema "${n.schema}" does not exist`, pos); }
+      const t = schema.tables[n.name];
+      if (t) return { kind: 'table', database: n.database, schema: n.schema, table: t };
+      const v = schema.views[n.name];
+      if (v) return { kind: 'view', database: n.database, schema: n.schema, view: v };
+    }
+    throw new SqlError('UNDEFINED_TABLE', `relation "${name.join('.')}" does not exist`, pos);
+  }
+
+  /** A table this statement will write, checked for the privilege. */
+  writableTable(name: string[], privilege: 'INSERT' | 'UPDATE' | 'DELETE', pos?: Pos): { database: string; schema: string; table: TableState } {
+    for (const ext of this.db.extensions) {
+      const r = ext.resolveRelation?.(this, name, pos ?? { line: 0, column: 0, offset: 0 });
+      if (r && r.kind === 'table' && r.ref.share) throw new SqlError('READ_ONLY', `cannot ${privilege} into "${name.join('.')}": objects shared through a datashare are read-only`, pos);
+    }
+    const loc = this.findTable(name, pos);
+    if (loc.kind !== 'table') throw new SqlError('FEATURE_NOT_SUPPORTED', `cannot ${privilege} into view "${name.join('.')}"`, pos);
+    checkTablePrivilege(this, loc.table, loc.schema, privilege, pos);
+    return loc;
+  }
+
+  resolveModelFunction(name: string[], pos: Pos): ModelFunction | null {
+    for (const ext of this.db.extensions) {
+      const f = ext.resolveModelFunction?.(this, name, pos);
+      if (f) return f;
+    }
+    return null;
+  }
+
+  binder(): QueryBinder {
+    return new QueryBinder({
+      resolveRelation: (n, p) => this.resolveRelation(n, p),
+      resolveModelFunction: (n, p) => this.resolveModelFunction(n, p),
+      runQuery: async (plan) => {
+        const b = await this.run(plan);
+        const fields = plan.fields.filter((f) => !f.hidden);
+        const physical = physicalRows(b, fields.length);
+        return { rows: physical, physical, fields };
+      },
+    });
+  }
+
+  async bindQuery(q: Query): Promise<LNode> {
+    return optimize(await this.binder().query(q));
+  }
+
+  /** Executes a plan and returns its batch. */
+  async run(plan: LNode): Promise<Batch> {
+    const ex = new Executor(this.db.pool, {
+      onnxFileOf: (model) => {
+        for (const ext of this.db.extensions) {
+          const f = ext.resolveModelFunction?.(this, [model], { line: 0, column: 0, offset: 0 });
+          if (f?.onnx) return f.onnx;
+        }
+        return undefined;
+      },
+      signal: this.signal,
+    });
+    const b = await ex.run(plan);
+    this.stats.rowsScanned += ex.stats.rowsScanned;
+    this.stats.segmentsScanned += ex.stats.segmentsScanned;
+    this.stats.segmentsPruned += ex.stats.segmentsPruned;
+    for (const [k, v] of ex.stats.tables) this.stats.tables.set(k, (this.stats.tables.get(k) ?? 0) + v);
+    return b;
+  }
+
+  /** Runs a plan and formats its visible columns as result rows. */
+  async query(plan: LNode): Promise<{ fields: Field[]; rows: unknown[][] }> {
+    const b = await this.run(plan);
+    const fields = plan.fields.filter((f) => !f.hidden);
+    return { fields, rows: formatRows(b, fields.length) };
+  }
+
+  now(): Date {
+    return this.db.now();
+  }
+}

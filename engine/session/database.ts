@@ -1,0 +1,160 @@
+// A Strata database: one data directory, its slice workers, the manifest store and the commit
+// protocol. Sessions run statements against it; extensions (ML, sharing, the API) plug in here.
+import { EventEmitter } from 'node:events';
+import { mkdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { availableParallelism } from 'node:os';
+import { ManifestStore } from '../storage/manifest.ts';
+import { SlicePool } from '../exec/slice-pool.ts';
+import { type CatalogState, initialCatalog, referencedFiles, DEFAULT_ACCOUNT } from '../catalog/catalog.ts';
+import { Transaction } from '../txn/transaction.ts';
+import { findTableById } from '../catalog/lookup.ts';
+import { Session, type SessionOptions } from './session.ts';
+import type { Extension } from './extension.ts';
+import { SqlError } from '../errors.ts';
+
+export interface OpenOptions {
+  dataDir: string;
+  slices?: number;
+  /** injectable clock (tests jump ahead in time) */
+  now?: () => Date;
+}
+
+/** Emitted after every commit: the new version, its state and what the transaction touched. */
+export interface CommitEvent {
+  version: number;
+  state: CatalogState;
+  tables: string[];
+  account: string;
+}
+
+export class Database {
+  readonly events = new EventEmitter();
+  readonly extensions: Extension[] = [];
+  private commitChain: Promise<unknown> = Promise.resolve();
+  private readonly pinned = new Map<number, { state: CatalogState; refs: number }>();
+  private readonly inflight = new Set<Transaction>();
+  private commitsSinceGc = 0;
+  private closed = false;
+
+  private constructor(
+    readonly dataDir: string,
+    readonly pool: SlicePool,
+    private readonly store: ManifestStore,
+    readonly now: () => Date,
+  ) {
+    this.events.setMaxListeners(0);
+  }
+
+  /** Opens (creating if new) a data directory and starts its slice workers. */
+  static async open(opts: OpenOptions): Promise<Database> {
+    const dir = resolve(opts.dataDir);
+    await mkdir(dir, { recursive: true });
+    const store = await ManifestStore.open(dir);
+    await mkdir(join(dir, 'segments'), { recursive: true });
+    await mkdir(join(dir, 'models'), { recursive: true });
+    if (store.current().version === 0 && !isCatalog(store.current().state)) {
+      const init = initialCatalog();
+      init.version = 1;
+      await store.commit(init);
+    }
+    const slices = opts.slices ?? availableParallelism();
+    if (!Number.isInteger(slices) || slices < 1 || slices > 256) throw new SqlError('INVALID_PARAMETER', `--slices must be an integer from 1 to 256, got ${opts.slices}`);
+    const db = new Database(dir, new SlicePool(dir, slices), store, opts.now ?? (() => new Date()));
+    await db.collectGarbage();
+    return db;
+  }
+
+  get slices(): number {
+    return this.pool.size;
+  }
+
+  /** The latest committed catalog. */
+  get catalog(): CatalogState {
+    return this.store.current().state as CatalogState;
+  }
+
+  use(ext: Extension): void {
+    this.extensions.push(ext);
+    ext.attach?.(this);
+  }
+
+  connect(opts: SessionOptions = {}): Session {
+    if (this.closed) throw new SqlError('INTERNAL_ERROR', 'database is closed');
+    const account = opts.account ?? DEFAULT_ACCOUNT;
+    if (!this.catalog.accounts[account]) throw new SqlError('UNDEFINED_OBJECT', `account "${account}" does not exist`);
+    return new Session(this, { ...opts, account });
+  }
+
+  /** Starts a transaction on the latest version, pinning it against garbage collection. */
+  begin(explicit: boolean): Transaction {
+    const state = this.catalog;
+    const p = this.pinned.get(state.version);
+    if (p) p.refs++;
+    else this.pinned.set(state.version, { state, refs: 1 });
+    const txn = new Transaction(state, explicit);
+    this.inflight.add(txn);
+    return txn;
+  }
+
+  /** Ends a transaction (committed or not): unpins its snapshot. */
+  release(txn: Transaction): void {
+    if (!this.inflight.delete(txn)) return;
+    const p = this.pinned.get(txn.base.version);
+    if (p && --p.refs === 0) this.pinned.delete(txn.base.version);
+  }
+
+  /**
+   * Commits a transaction's writes atomically: rebases onto the latest version (conflicting
+   * writes fail with SERIALIZATION_FAILURE), then writes the next manifest durably.
+   */
+  async commit(txn: Transaction, account: string): Promise<number | null> {
+    if (!txn.hasWrites) return null;
+    const run = this.commitChain.then(async () => {
+      const latest = this.catalog;
+      const next = txn.rebase(latest, (s, id) => findTableById(s, id)?.version);
+      next.version = latest.version + 1;
+      for (const id of txn.tableWrites.keys()) {
+        const t = findTableById(next, id);
+        if (t) t.version = next.version;
+      }
+      await this.store.commit(next);
+      return next;
+    });
+    this.commitChain = run.catch(() => undefined);
+    const next = await run;
+    for (const f of txn.afterCommit) f(next.version, next);
+    this.events.emit('commit', { version: next.version, state: next, tables: [...txn.tableWrites.keys()], account } satisfies CommitEvent);
+    if (++this.commitsSinceGc >= 20) {
+      this.commitsSinceGc = 0;
+      void this.collectGarbage().catch(() => undefined);
+    }
+    return next.version;
+  }
+
+  /**
+   * Deletes files no live version references: live = the current catalog, every snapshot still
+   * pinned by a running transaction, and files written by transactions not yet committed.
+   */
+  async collectGarbage(): Promise<string[]> {
+    const live = referencedFiles(this.catalog);
+    for (const p of this.pinned.values()) referencedFiles(p.state, live);
+    const protect = new Set<string>();
+    for (const t of this.inflight) for (const f of t.newFiles) protect.add(f);
+    const { removed } = await this.store.collectGarbage(live, { protect });
+    if (removed.length && !this.closed) await this.pool.all(() => ({ op: 'drop', files: removed })).catch(() => undefined);
+    return removed;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.commitChain;
+    for (const e of this.extensions) await e.close?.();
+    await this.pool.close();
+  }
+}
+
+function isCatalog(s: unknown): s is CatalogState {
+  return !!s && typeof s === 'object' && 'accounts' in (s as object);
+}

@@ -1,0 +1,51 @@
+// Batches to result rows: JSON-ready values (DECIMAL as exact strings, DATE as YYYY-MM-DD).
+import type { Batch, Vector } from '../types/vector.ts';
+import { formatValue, formatDecimal } from '../types/values.ts';
+import { isString } from '../types/types.ts';
+
+type Physical = number | string | boolean | null;
+
+/** Row i of a vector as its physical JS value (strings decoded, booleans as booleans). */
+export function physicalAt(v: Vector, i: number): Physical {
+  if (v.valid && v.valid[i] === 0) return null;
+  if (isString(v.type)) return v.dict![v.values[i]];
+  if (v.type.id === 'BOOLEAN') return v.values[i] === 1;
+  return v.values[i];
+}
+
+/** Rows of physical values (for subquery results). */
+export function physicalRows(b: Batch, width: number): Physical[][] {
+  const rows: Physical[][] = new Array(b.length);
+  for (let r = 0; r < b.length; r++) {
+    const row: Physical[] = new Array(width);
+    for (let c = 0; c < width; c++) row[c] = physicalAt(b.columns[c], r);
+    rows[r] = row;
+  }
+  return rows;
+}
+
+/** Formats one value for output. Wide exact decimals (beyond 2^53) come from `big`. */
+export function formatAt(v: Vector, i: number): unknown {
+  if (v.valid && v.valid[i] === 0) return null;
+  if (v.big && v.big[i] != null) return formatBigDecimal(v.big[i]!, v.type.scale ?? 0);
+  return formatValue(v.type, physicalAt(v, i) as never);
+}
+
+export function formatBigDecimal(x: bigint, scale: number): string {
+  if (scale === 0) return x.toString();
+  const neg = x < 0n;
+  const digits = (neg ? -x : x).toString().padStart(scale + 1, '0');
+  return `${neg ? '-' : ''}${digits.slice(0, -scale)}.${digits.slice(-scale)}`;
+}
+
+export function formatRows(b: Batch, width: number): unknown[][] {
+  const rows: unknown[][] = new Array(b.length);
+  for (let r = 0; r < b.length; r++) {
+    const row: unknown[] = new Array(width);
+    for (let c = 0; c < width; c++) row[c] = formatAt(b.columns[c], r);
+    rows[r] = row;
+  }
+  return rows;
+}
+
+export { formatDecimal };

@@ -1,0 +1,28 @@
+// Privilege checks, enforced in the engine: superusers and owners may do anything; other users
+// need a grant on the table (directly or to PUBLIC).
+import type { TableState } from '../catalog/catalog.ts';
+import type { StatementContext } from './context.ts';
+import type { Pos } from '../sql/ast.ts';
+import { SqlError } from '../errors.ts';
+
+export const tableKey = (t: TableState) => `table:${t.id}`;
+
+/** Whether the session's user holds `privilege` on the table. */
+export function hasTablePrivilege(ctx: StatementContext, table: TableState, privilege: string): boolean {
+  if (ctx.isSuperuser || table.owner === ctx.session.user) return true;
+  const acct = ctx.account;
+  const user = acct.users[ctx.session.user];
+  const held = [...(user?.grants[tableKey(table)] ?? []), ...((acct as { publicGrants?: Record<string, string[]> }).publicGrants?.[tableKey(table)] ?? [])];
+  return held.includes(privilege) || held.includes('ALL');
+}
+
+export function checkTablePrivilege(ctx: StatementContext, table: TableState, schema: string, privilege: string, pos?: Pos): void {
+  if (!hasTablePrivilege(ctx, table, privilege)) {
+    throw new SqlError('PERMISSION_DENIED', `permission denied for relation ${schema}.${table.name}: user "${ctx.session.user}" lacks ${privilege}`, pos);
+  }
+}
+
+/** DDL in the account (CREATE/DROP of tables, schemas, ...) needs a superuser or the object's owner. */
+export function checkOwner(ctx: StatementContext, owner: string, what: string, pos?: Pos): void {
+  if (!ctx.isSuperuser && owner !== ctx.session.user) throw new SqlError('PERMISSION_DENIED', `must be owner of ${what}`, pos);
+}

@@ -1,0 +1,120 @@
+// A session: one user's connection. Runs scripts statement by statement, each in its own
+// transaction unless inside BEGIN ... COMMIT; an error inside a block aborts the block.
+import { parse } from '../sql/parser.ts';
+import type { Statement } from '../sql/ast.ts';
+import type { Result } from '../result.ts';
+import { SqlError, asSqlError } from '../errors.ts';
+import type { Database } from './database.ts';
+import type { Transaction } from '../txn/transaction.ts';
+import { StatementContext, type SessionInfo } from './context.ts';
+import { HANDLERS } from './statements/index.ts';
+import { DEFAULT_DATABASE, DEFAULT_USER } from '../catalog/catalog.ts';
+
+export interface SessionOptions {
+  account?: string;
+  user?: string;
+  database?: string;
+}
+
+/** Statements that only read (allowed by the API's read-only `query` field). */
+export const READ_ONLY_KINDS = new Set(['Query', 'ShowTables', 'ShowSchemas', 'ShowDatabases', 'ShowColumns', 'Show', 'Describe', 'Explain', 'ShowModel', 'ShowDatashares', 'DescribeDatashare', 'ShowProducts', 'ShowSubscriptions', 'ShowSubscribers']);
+
+export class Session {
+  readonly info: SessionInfo;
+  private txn: Transaction | null = null;
+  private aborted = false;
+  private closed = false;
+
+  constructor(readonly db: Database, opts: SessionOptions & { account: string }) {
+    const user = opts.user ?? DEFAULT_USER;
+    const acct = db.catalog.accounts[opts.account];
+    if (!acct.users[user]) throw new SqlError('UNDEFINED_OBJECT', `user "${user}" does not exist in account "${opts.account}"`);
+    this.info = { account: opts.account, user, database: opts.database ?? DEFAULT_DATABASE, searchPath: ['public'], settings: new Map() };
+  }
+
+  get inTransaction(): boolean {
+    return this.txn !== null;
+  }
+
+  /**
+   * Runs a script of `;`-separated statements and returns one result per statement. Throws a
+   * SqlError at the first failing statement (earlier statements stay committed).
+   */
+  async execute(sql: string, opts: { readOnly?: boolean; signal?: AbortSignal; onResult?: (r: Result) => void } = {}): Promise<Result[]> {
+    if (this.closed) throw new SqlError('INTERNAL_ERROR', 'session is closed');
+    const stmts = parse(sql);
+    if (opts.readOnly) {
+      for (const s of stmts) if (!READ_ONLY_KINDS.has(s.kind) || (s.kind === 'Explain' && s.analyze)) throw new SqlError('READ_ONLY', `${s.kind} is not allowed in a read-only query; use execute`, s.pos);
+    }
+    const results: Result[] = [];
+    for (const s of stmts) {
+      const r = await this.run(s, opts.signal);
+      results.push(r);
+      opts.onResult?.(r);
+    }
+    return results;
+  }
+
+  /** Runs one parsed statement with transaction handling. */
+  async run(stmt: Statement, signal?: AbortSignal): Promise<Result> {
+    switch (stmt.kind) {
+      case 'Begin':
+        if (!this.txn) { this.txn = this.db.begin(true); this.aborted = false; }
+        return done('BEGIN');
+      case 'Commit': {
+        const t = this.txn;
+        this.txn = null;
+        if (!t) return done('COMMIT');
+        try {
+          if (this.aborted) return done('ROLLBACK');
+          await this.db.commit(t, this.info.account);
+          return done('COMMIT');
+        } finally {
+          this.aborted = false;
+          this.db.release(t);
+        }
+      }
+      case 'Rollback': {
+        if (this.txn) this.db.release(this.txn);
+        this.txn = null;
+        this.aborted = false;
+        return done('ROLLBACK');
+      }
+    }
+    if (this.aborted) throw new SqlError('INVALID_TRANSACTION_STATE', 'current transaction is aborted, commands ignored until end of transaction block', stmt.pos);
+    const handler = this.handlerFor(stmt);
+    const txn = this.txn ?? this.db.begin(false);
+    const ctx = new StatementContext(this.db, this.info, txn, signal);
+    try {
+      const result = await handler(stmt, ctx);
+      if (!this.txn) await this.db.commit(txn, this.info.account);
+      for (const ext of this.db.extensions) ext.afterQuery?.(ctx, ctx.stats);
+      return result;
+    } catch (e) {
+      if (this.txn) this.aborted = true;
+      throw asSqlError(e);
+    } finally {
+      if (!this.txn) this.db.release(txn);
+    }
+  }
+
+  private handlerFor(stmt: Statement) {
+    for (const ext of this.db.extensions) {
+      const h = ext.statements?.[stmt.kind];
+      if (h) return h;
+    }
+    const h = HANDLERS[stmt.kind];
+    if (!h) throw new SqlError('FEATURE_NOT_SUPPORTED', `${stmt.kind} statements are not available in this server (is its extension loaded?)`, stmt.pos);
+    return h;
+  }
+
+  async close(): Promise<void> {
+    if (this.txn) this.db.release(this.txn);
+    this.txn = null;
+    this.closed = true;
+  }
+}
+
+export function done(command: string, rowCount = 0): Result {
+  return { command, rowCount, columns: [], rows: [] };
+}

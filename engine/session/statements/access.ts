@@ -1,0 +1,140 @@
+// Accounts, users and privileges.
+import { scryptSync, randomBytes } from 'node:crypto';
+import type * as A from '../../sql/ast.ts';
+import type { Result } from '../../result.ts';
+import type { StatementContext } from '../context.ts';
+import { done } from '../session.ts';
+import { SqlError } from '../../errors.ts';
+import { newAccount, DEFAULT_ACCOUNT, type CatalogState } from '../../catalog/catalog.ts';
+import { tableKey } from '../privileges.ts';
+
+const TABLE_PRIVS = new Set(['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'REFERENCES', 'ALL']);
+
+function requireSuperuser(ctx: StatementContext, what: string, pos: A.Pos): void {
+  if (!ctx.isSuperuser) throw new SqlError('PERMISSION_DENIED', `permission denied: only a superuser can ${what}`, pos);
+}
+
+/** Accounts are tenants; only the deployment's admin account may create or drop them. */
+export async function createAccount(stmt: A.CreateAccount, ctx: StatementContext): Promise<Result> {
+  if (ctx.session.account !== DEFAULT_ACCOUNT) throw new SqlError('PERMISSION_DENIED', 'only the admin account can create accounts', stmt.pos);
+  requireSuperuser(ctx, 'create accounts', stmt.pos);
+  if (!/^[a-z0-9_][a-z0-9_-]{0,62}$/i.test(stmt.name)) throw new SqlError('INVALID_PARAMETER', `invalid account name "${stmt.name}"`, stmt.pos);
+  if (ctx.state.accounts[stmt.name]) throw new SqlError('DUPLICATE_OBJECT', `account "${stmt.name}" already exists`, stmt.pos);
+  const acct = newAccount(stmt.name, ctx.now());
+  ctx.txn.apply((s) => {
+    if (s.accounts[stmt.name]) throw new SqlError('DUPLICATE_OBJECT', `account "${stmt.name}" already exists`);
+    s.accounts[stmt.name] = structuredClone(acct);
+  }, { ddl: true });
+  return done('CREATE ACCOUNT');
+}
+
+export async function dropAccount(stmt: A.DropAccount, ctx: StatementContext): Promise<Result> {
+  if (ctx.session.account !== DEFAULT_ACCOUNT) throw new SqlError('PERMISSION_DENIED', 'only the admin account can drop accounts', stmt.pos);
+  requireSuperuser(ctx, 'drop accounts', stmt.pos);
+  if (stmt.name === DEFAULT_ACCOUNT) throw new SqlError('INVALID_PARAMETER', 'the admin account cannot be dropped', stmt.pos);
+  if (!ctx.state.accounts[stmt.name]) { if (stmt.ifExists) return done('DROP ACCOUNT'); throw new SqlError('UNDEFINED_OBJECT', `account "${stmt.name}" does not exist`, stmt.pos); }
+  ctx.txn.apply((s) => { delete s.accounts[stmt.name]; }, { ddl: true });
+  return done('DROP ACCOUNT');
+}
+
+export function hashPassword(password: string): string {
+  const salt = randomBytes(16);
+  return `scrypt:${salt.toString('hex')}:${scryptSync(password, salt, 32).toString('hex')}`;
+}
+
+export async function createUser(stmt: A.CreateUser, ctx: StatementContext): Promise<Result> {
+  requireSuperuser(ctx, 'create users', stmt.pos);
+  const account = ctx.session.account;
+  if (ctx.account.users[stmt.name]) throw new SqlError('DUPLICATE_OBJECT', `user "${stmt.name}" already exists`, stmt.pos);
+  const passwordHash = stmt.password ? hashPassword(stmt.password) : undefined;
+  ctx.txn.apply((s) => {
+    const a = s.accounts[account];
+    if (a.users[stmt.name]) throw new SqlError('DUPLICATE_OBJECT', `user "${stmt.name}" already exists`);
+    a.users[stmt.name] = { name: stmt.name, superuser: false, passwordHash, grants: {}, system: [] };
+  }, { ddl: true });
+  return done('CREATE USER');
+}
+
+export async function dropUser(stmt: A.DropUser, ctx: StatementContext): Promise<Result> {
+  requireSuperuser(ctx, 'drop users', stmt.pos);
+  const account = ctx.session.account;
+  for (const name of stmt.names) {
+    if (!ctx.account.users[name]) { if (stmt.ifExists) continue; throw new SqlError('UNDEFINED_OBJECT', `user "${name}" does not exist`, stmt.pos); }
+    if (name === ctx.session.user) throw new SqlError('INVALID_PARAMETER', 'you cannot drop the current user', stmt.pos);
+    ctx.txn.apply((s) => { delete s.accounts[account].users[name]; }, { ddl: true });
+  }
+  return done('DROP USER');
+}
+
+type Grants = Record<string, string[]>;
+
+/** Applies a GRANT or REVOKE of table/schema/database/model privileges to users or PUBLIC. */
+async function changeGrants(stmt: A.Grant | A.Revoke, ctx: StatementContext, add: boolean): Promise<Result> {
+  const command = add ? 'GRANT' : 'REVOKE';
+  const account = ctx.session.account;
+  const privs = stmt.privileges.map((p) => p.toUpperCase());
+  const keys: string[] = [];
+  if (!stmt.on) {
+    // GRANT CREATE MODEL TO u: an account-level privilege
+    requireSuperuser(ctx, `${command} ${privs.join(', ')}`, stmt.pos);
+    for (const g of stmt.grantees) {
+      if (g.type !== 'USER' || !g.name || !ctx.account.users[g.name]) throw new SqlError('UNDEFINED_OBJECT', `user "${g.name ?? 'PUBLIC'}" does not exist`, stmt.pos);
+      const name = g.name;
+      ctx.txn.apply((s) => {
+        const u = s.accounts[account].users[name];
+        u.system = add ? [...new Set([...u.system, ...privs])] : u.system.filter((p) => !privs.includes(p));
+      }, { ddl: true });
+    }
+    return done(command);
+  }
+  const on = stmt.on;
+  switch (on.type) {
+    case 'TABLE':
+      for (const p of privs) if (!TABLE_PRIVS.has(p)) throw new SqlError('INVALID_PARAMETER', `invalid privilege type ${p} for table`, stmt.pos);
+      for (const n of on.names) {
+        const loc = ctx.findTable(n, stmt.pos);
+        if (loc.kind !== 'table') throw new SqlError('FEATURE_NOT_SUPPORTED', `${command} on views is not supported; grant on the underlying tables`, stmt.pos);
+        if (!ctx.isSuperuser && loc.table.owner !== ctx.session.user) throw new SqlError('PERMISSION_DENIED', `must be owner of relation ${loc.table.name} to ${command}`, stmt.pos);
+        keys.push(tableKey(loc.table));
+      }
+      break;
+    case 'ALL TABLES IN SCHEMA':
+      for (const n of on.names) {
+        const sc = ctx.currentDatabase().schemas[n[n.length - 1]];
+        if (!sc) throw new SqlError('UNDEFINED_OBJECT', `schema "${n.join('.')}" does not exist`, stmt.pos);
+        for (const t of Object.values(sc.tables)) {
+          if (!ctx.isSuperuser && t.owner !== ctx.session.user) throw new SqlError('PERMISSION_DENIED', `must be owner of relation ${t.name} to ${command}`, stmt.pos);
+          keys.push(tableKey(t));
+        }
+      }
+      break;
+    case 'SCHEMA': case 'DATABASE': case 'MODEL': case 'FUNCTION':
+      requireSuperuser(ctx, `${command} on a ${on.type.toLowerCase()}`, stmt.pos);
+      for (const n of on.names) keys.push(`${on.type.toLowerCase()}:${n.join('.')}`);
+      break;
+    default:
+      throw new SqlError('FEATURE_NOT_SUPPORTED', `${command} on ${on.type} is not supported here`, stmt.pos);
+  }
+  for (const g of stmt.grantees) {
+    if (g.type === 'USER' && (!g.name || !ctx.account.users[g.name])) throw new SqlError('UNDEFINED_OBJECT', `user "${g.name}" does not exist`, stmt.pos);
+    if (g.type !== 'USER' && g.type !== 'PUBLIC') throw new SqlError('FEATURE_NOT_SUPPORTED', `${command} to ${g.type} is not supported; grant to users or PUBLIC`, stmt.pos);
+  }
+  const update = (grants: Grants) => {
+    for (const k of keys) {
+      const cur = new Set(grants[k] ?? []);
+      for (const p of privs) (add ? cur.add(p) : p === 'ALL' ? cur.clear() : cur.delete(p));
+      if (cur.size) grants[k] = [...cur]; else delete grants[k];
+    }
+  };
+  ctx.txn.apply((s: CatalogState) => {
+    const a = s.accounts[account] as typeof s.accounts[string] & { publicGrants?: Grants };
+    for (const g of stmt.grantees) {
+      if (g.type === 'PUBLIC') update((a.publicGrants ??= {}));
+      else update(a.users[g.name!].grants);
+    }
+  }, { ddl: true });
+  return done(command);
+}
+
+export const grant = (stmt: A.Grant, ctx: StatementContext) => changeGrants(stmt, ctx, true);
+export const revoke = (stmt: A.Revoke, ctx: StatementContext) => changeGrants(stmt, ctx, false);

@@ -1,0 +1,175 @@
+// COPY (CSV into a table, parsed in parallel by the slices) and UNLOAD (query results to a file).
+import { open, stat, writeFile, rename } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { resolve, basename } from 'node:path';
+import type * as A from '../../sql/ast.ts';
+import type { Result } from '../../result.ts';
+import type { StatementContext } from '../context.ts';
+import { done } from '../session.ts';
+import { SqlError } from '../../errors.ts';
+import type { CsvRangeRequest, CsvRangeResult } from '../../exec/csv.ts';
+import type { TableState } from '../../catalog/catalog.ts';
+import { appendRows, addSegments, segmentEntry, SEGMENT_ROWS } from '../write.ts';
+import type { Vector, Batch } from '../../types/vector.ts';
+import type { SegmentMeta } from '../../storage/segment.ts';
+import { projectBatch } from '../../exec/kernels.ts';
+import type { BExpr } from '../../plan/bound.ts';
+import { formatAt } from '../format.ts';
+import { valueToText } from '../../types/values.ts';
+import { isString } from '../../types/types.ts';
+import { physicalAt } from '../format.ts';
+
+/** Byte offset just after the first `lines` lines. */
+async function skipLines(path: string, lines: number): Promise<number> {
+  if (lines <= 0) return 0;
+  const fh = await open(path, 'r');
+  try {
+    const buf = Buffer.alloc(1 << 16);
+    let pos = 0, seen = 0;
+    for (;;) {
+      const { bytesRead } = await fh.read(buf, 0, buf.length, pos);
+      if (bytesRead === 0) return pos;
+      for (let i = 0; i < bytesRead; i++) if (buf[i] === 10 && ++seen === lines) return pos + i + 1;
+      pos += bytesRead;
+    }
+  } finally {
+    await fh.close();
+  }
+}
+
+/** 1-based line number of a byte offset (only computed when reporting an error). */
+async function lineOf(path: string, offset: number): Promise<number> {
+  let line = 1, pos = 0;
+  for await (const chunk of createReadStream(path, { end: Math.max(0, offset - 1) })) {
+    const b = chunk as Buffer;
+    for (let i = 0; i < b.length && pos + i < offset; i++) if (b[i] === 10) line++;
+    pos += b.length;
+  }
+  return line;
+}
+
+function singleByte(s: string | undefined, dflt: string, what: string, pos: A.Pos): number {
+  const v = s ?? dflt;
+  if (v === '\\t') return 9;
+  if (Buffer.byteLength(v) !== 1) throw new SqlError('INVALID_PARAMETER', `COPY ${what} must be a single one-byte character, got '${v}'`, pos);
+  return Buffer.from(v)[0];
+}
+
+export async function copy(stmt: A.Copy, ctx: StatementContext): Promise<Result> {
+  const o = stmt.options;
+  if (o.format && o.format !== 'CSV') throw new SqlError('FEATURE_NOT_SUPPORTED', `COPY FORMAT ${o.format} is not supported yet; use CSV`, stmt.pos);
+  if (o.compression) throw new SqlError('FEATURE_NOT_SUPPORTED', `compressed COPY input (${o.compression}) is not supported; decompress the file first`, stmt.pos);
+  if (/^s3:\/\//i.test(stmt.from)) throw new SqlError('FEATURE_NOT_SUPPORTED', 'COPY from S3 is not supported by this server; copy the file locally first', stmt.pos);
+  const loc = ctx.writableTable(stmt.table, 'INSERT', stmt.pos);
+  const t = loc.table;
+  const path = resolve(stmt.from);
+  let size: number;
+  try {
+    const st = await stat(path);
+    if (!st.isFile()) throw new Error('not a regular file');
+    size = st.size;
+  } catch (e) {
+    throw new SqlError('BAD_COPY_FILE', `could not open file "${stmt.from}" for reading: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`, stmt.pos);
+  }
+  const cols = stmt.columns ? stmt.columns.map((name) => {
+    const i = t.columns.findIndex((c) => c.name === name);
+    if (i < 0) throw new SqlError('UNDEFINED_COLUMN', `column "${name}" of relation "${t.name}" does not exist`, stmt.pos);
+    return i;
+  }) : t.columns.map((_, i) => i);
+  const start = await skipLines(path, o.ignoreHeader ?? 0);
+  const slices = ctx.db.slices;
+  // EVEN tables with every column given: each slice parses a range and writes its own segments
+  const direct = t.distStyle === 'EVEN' && cols.length === t.columns.length && t.sortKey.length === 0;
+  const nRanges = size - start < 1 << 20 ? 1 : slices;
+  const base: Omit<CsvRangeRequest, 'start' | 'end' | 'exactStart'> = {
+    path,
+    delimiter: singleByte(o.delimiter, ',', 'DELIMITER', stmt.pos),
+    quote: singleByte(o.quote, '"', 'QUOTE', stmt.pos),
+    nullAs: o.nullAs ?? '',
+    types: cols.map((i) => t.columns[i].type),
+    names: cols.map((i) => t.columns[i].name),
+    encodings: cols.map((i) => t.columns[i].encoding),
+    segmentRows: direct ? SEGMENT_ROWS : Number.MAX_SAFE_INTEGER,
+    mode: direct ? 'write' : 'return',
+  };
+  const span = Math.ceil((size - start) / nRanges);
+  const ranges = Array.from({ length: nRanges }, (_, k) => ({ start: start + k * span, end: Math.min(size, start + (k + 1) * span) }));
+  const run = (k: number, r: { start: number; end: number }, exactStart: boolean) =>
+    ctx.db.pool.call<CsvRangeResult>(k % slices, { op: 'copy', request: { ...base, ...r, exactStart } });
+  let results = await Promise.all(ranges.map((r, k) => run(k, r, k === 0)));
+  // ranges must meet exactly; a quoted newline at a boundary breaks that: parse it in one piece
+  const broken = results.some((r, k) => !r.error && k > 0 && !results[k - 1].error && r.first !== results[k - 1].last);
+  if (broken) results = [await run(0, { start, end: size }, true)];
+  for (const r of results) for (const s of r.segments) ctx.txn.newFiles.add(s.file);
+  const failed = results.find((r) => r.error);
+  if (failed) {
+    const e = failed.error!;
+    const line = await lineOf(path, e.offset);
+    throw new SqlError('BAD_COPY_FILE', `COPY failed: ${basename(path)}:${line + 0}: column "${base.names[e.field] ?? `#${e.field + 1}`}": ${e.message}`, stmt.pos);
+  }
+  const rows = results.reduce((n, r) => n + r.rows, 0);
+  if (direct) {
+    const entries = results.flatMap((r, k) => r.segments.map((s) => segmentEntry(s.file, k % slices, s.meta as SegmentMeta)));
+    if (entries.length) addSegments(ctx, t.id, entries, 'append');
+    return done('COPY', rows);
+  }
+  // other layouts: gather the parsed columns, add missing columns' defaults, distribute
+  const parts = results.filter((r) => r.rows > 0).map((r) => r.columns!);
+  const { concatVectors } = await import('../../types/vector.ts');
+  const parsed: Vector[] = cols.map((_, i) => concatVectors(base.types[i], parts.map((p) => p[i])));
+  const batch = fillColumns(t, cols, parsed, rows);
+  await appendRows(ctx, t, batch);
+  return done('COPY', rows);
+}
+
+function fillColumns(t: TableState, cols: number[], parsed: Vector[], rows: number): Batch {
+  if (cols.length === t.columns.length && cols.every((c, i) => c === i)) return { length: rows, columns: parsed };
+  const exprs: BExpr[] = t.columns.map((c, i) => {
+    const k = cols.indexOf(i);
+    return k >= 0 ? { k: 'col', index: k, type: c.type } : { k: 'const', value: null, type: c.type };
+  });
+  return { length: rows, columns: projectBatch({ length: rows, columns: parsed }, exprs, null, rows) };
+}
+
+function csvField(s: string, delim: string): string {
+  return /[",\n\r]/.test(s) || s.includes(delim) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+export async function unload(stmt: A.Unload, ctx: StatementContext): Promise<Result> {
+  const o = stmt.options;
+  if (/^s3:\/\//i.test(stmt.to)) throw new SqlError('FEATURE_NOT_SUPPORTED', 'UNLOAD to S3 is not supported by this server; unload to a local path', stmt.pos);
+  if (o.format && o.format !== 'CSV' && o.format !== 'JSON') throw new SqlError('FEATURE_NOT_SUPPORTED', `UNLOAD FORMAT ${o.format} is not supported; use CSV or JSON`, stmt.pos);
+  const plan = await ctx.bindQuery(stmt.query);
+  const fields = plan.fields.filter((f) => !f.hidden);
+  const b = await ctx.run(plan);
+  const delim = o.delimiter ?? (o.format === 'CSV' ? ',' : '|');
+  const lines: string[] = [];
+  if (o.header && o.format !== 'JSON') lines.push(fields.map((f) => csvField(f.name, delim)).join(delim));
+  for (let r = 0; r < b.length; r++) {
+    if (o.format === 'JSON') {
+      const obj: Record<string, unknown> = {};
+      fields.forEach((f, c) => { obj[f.name] = formatAt(b.columns[c], r); });
+      lines.push(JSON.stringify(obj));
+      continue;
+    }
+    lines.push(fields.map((f, c) => {
+      const v = physicalAt(b.columns[c], r);
+      if (v === null) return o.nullAs ?? '';
+      const text = b.columns[c].big?.[r] != null ? String(formatAt(b.columns[c], r)) : valueToText(f.type, v);
+      return isString(f.type) || o.format === 'CSV' ? csvField(text, delim) : text;
+    }).join(delim));
+  }
+  const target = resolve(stmt.to);
+  try {
+    await stat(target);
+    if (!o.allowOverwrite) throw new SqlError('DUPLICATE_OBJECT', `UNLOAD target "${stmt.to}" exists; add ALLOWOVERWRITE`, stmt.pos);
+  } catch (e) {
+    if (e instanceof SqlError) throw e;
+  }
+  const tmp = `${target}.tmp-${process.pid}`;
+  await writeFile(tmp, lines.length ? lines.join('\n') + '\n' : '');
+  await rename(tmp, target);
+  return done('UNLOAD', b.length);
+}
+
+export { projectBatch };

@@ -1,0 +1,206 @@
+// INSERT, UPDATE and DELETE. Deletes and updates write deletion vectors for the matched rows of
+// each segment (and new segments for updated rows); committed segments are never modified.
+import type * as A from '../../sql/ast.ts';
+import type { Result } from '../../result.ts';
+import type { StatementContext } from '../context.ts';
+import { done } from '../session.ts';
+import { SqlError } from '../../errors.ts';
+import type { TableState, SegmentEntry } from '../../catalog/catalog.ts';
+import { findTableById } from '../../catalog/lookup.ts';
+import type { BExpr } from '../../plan/bound.ts';
+import type { Field, LNode } from '../../plan/logical.ts';
+import { projectBatch } from '../../exec/kernels.ts';
+import type { Batch, Vector } from '../../types/vector.ts';
+import { appendRows } from '../write.ts';
+import { parseOne } from '../../sql/parser.ts';
+import type { Scope } from '../../plan/bind-expr.ts';
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { writeDeletionVector, readDeletionVector } from '../../storage/deletion.ts';
+import { segmentsBySlice } from '../../exec/fragments.ts';
+
+function tableFields(t: TableState, qualifier: string): Field[] {
+  return t.columns.map((c) => ({ name: c.name, type: c.type, qualifier }));
+}
+
+/** The default value expression of each column (NULL when none). */
+async function defaults(ctx: StatementContext, t: TableState): Promise<BExpr[]> {
+  const binder = ctx.binder().exprs;
+  return Promise.all(t.columns.map(async (c) => {
+    if (!c.default) return { k: 'const', value: null, type: c.type } as BExpr;
+    const stmt = parseOne(`SELECT ${c.default}`);
+    const e = stmt.kind === 'Query' && stmt.query.kind === 'Select' ? stmt.query.columns[0].expr : null;
+    return binder.coerce(await binder.bind(e!, { fields: [] }), c.type, stmt.pos);
+  }));
+}
+
+export async function insert(stmt: A.Insert, ctx: StatementContext): Promise<Result> {
+  const loc = ctx.writableTable(stmt.table, 'INSERT', stmt.pos);
+  const t = loc.table;
+  const targetCols = stmt.columns ? stmt.columns.map((name) => {
+    const i = t.columns.findIndex((c) => c.name === name);
+    if (i < 0) throw new SqlError('UNDEFINED_COLUMN', `column "${name}" of relation "${t.name}" does not exist`, stmt.pos);
+    return i;
+  }) : t.columns.map((_, i) => i);
+  if (new Set(targetCols).size !== targetCols.length) throw new SqlError('DUPLICATE_OBJECT', 'column specified more than once in INSERT', stmt.pos);
+  const defs = await defaults(ctx, t);
+  const binder = ctx.binder().exprs;
+  let source: Batch;
+  if (stmt.source.kind === 'DefaultValues') {
+    source = { length: 1, columns: projectBatch({ length: 1, columns: [] }, defs, null, 1) };
+  } else if (stmt.source.kind === 'Values') {
+    // each row is bound and coerced to the target columns' types, then evaluated
+    const rows: Batch[] = [];
+    const scope: Scope = { fields: [] };
+    for (const row of stmt.source.rows) {
+      if (row.length !== targetCols.length) throw new SqlError('SYNTAX_ERROR', `INSERT has ${row.length} expressions but ${targetCols.length} target columns`, row[0]?.pos ?? stmt.pos);
+      const exprs = [...defs];
+      for (let i = 0; i < row.length; i++) {
+        const col = t.columns[targetCols[i]];
+        if (row[i].kind === 'Default') continue;
+        const b = await binder.bind(row[i], scope);
+        exprs[targetCols[i]] = assign(binder, b, col.type, col.name, row[i].pos);
+      }
+      rows.push({ length: 1, columns: projectBatch({ length: 1, columns: [] }, exprs, null, 1) });
+    }
+    source = mergeRows(t, rows);
+  } else {
+    const plan = await ctx.bindQuery(stmt.source);
+    const fields = plan.fields.filter((f) => !f.hidden);
+    if (fields.length !== targetCols.length) throw new SqlError('SYNTAX_ERROR', `INSERT has ${fields.length} expressions but ${targetCols.length} target columns`, stmt.pos);
+    const b = await ctx.run(plan);
+    const exprs = defs.map((d, ci) => {
+      const k = targetCols.indexOf(ci);
+      if (k < 0) return d;
+      return assign(binder, { k: 'col', index: k, type: fields[k].type }, t.columns[ci].type, t.columns[ci].name, stmt.pos);
+    });
+    source = { length: b.length, columns: projectBatch(b, exprs, null, b.length) };
+  }
+  const n = await appendRows(ctx, t, source);
+  return done('INSERT', n);
+}
+
+/** Assignment cast: implicit where allowed; numeric narrowing and text to typed values as in Redshift. */
+function assign(binder: ReturnType<StatementContext['binder']>['exprs'], e: BExpr, to: TableState['columns'][number]['type'], col: string, pos: A.Pos): BExpr {
+  try {
+    return binder.coerce(e, to, pos);
+  } catch (err) {
+    const s = err as SqlError;
+    if (s.code === 'DATATYPE_MISMATCH') throw new SqlError('DATATYPE_MISMATCH', `column "${col}" is of type ${to.id.toLowerCase()} but expression is of type ${e.type.id.toLowerCase()}`, pos);
+    throw err;
+  }
+}
+
+function mergeRows(t: TableState, rows: Batch[]): Batch {
+  if (rows.length === 1) return rows[0];
+  const columns: Vector[] = t.columns.map((c, i) => {
+    const parts = rows.map((r) => r.columns[i]);
+    const n = parts.length;
+    const values = new (parts[0].values.constructor as { new (n: number): Vector['values'] })(n);
+    let valid: Uint8Array | null = null;
+    const dict: string[] = [];
+    const index = new Map<string, number>();
+    parts.forEach((p, r) => {
+      if (p.valid && p.valid[0] === 0) { (valid ??= new Uint8Array(n).fill(1))[r] = 0; return; }
+      if (p.dict) {
+        const s = p.dict[p.values[0]];
+        let code = index.get(s);
+        if (code === undefined) { code = dict.length; dict.push(s); index.set(s, code); }
+        values[r] = code;
+      } else values[r] = p.values[0];
+    });
+    return parts[0].dict ? { type: c.type, length: n, values, valid, dict } : { type: c.type, length: n, values, valid };
+  });
+  return { length: rows.length, columns };
+}
+
+/** Rows of each segment matching a predicate (and, for UPDATE, their new values). */
+interface Match { segments: { file: string; rows: Uint32Array }[]; newRows?: Batch }
+
+async function matchRows(ctx: StatementContext, t: TableState, pred: BExpr | null, newValues: BExpr[] | null): Promise<Match> {
+  const { bySlice } = segmentsBySlice(t, ctx.db.slices, pred);
+  const res = await Promise.all(bySlice.map((segments, s) => ctx.db.pool.call<{ segments: { file: string; rows: Uint32Array }[]; columns?: Vector[]; count: number }>(s, {
+    op: 'match', types: t.columns.map((c) => c.type), filter: pred, exprs: newValues, segments,
+  })));
+  const segments = res.flatMap((r) => r.segments);
+  if (!newValues) return { segments };
+  const parts = res.filter((r) => r.count > 0).map((r) => ({ length: r.count, columns: r.columns! }));
+  const { concatBatches } = await import('../../exec/executor.ts');
+  return { segments, newRows: concatBatches(newValues.map((e) => e.type), parts) };
+}
+
+/** Writes new deletion vectors (old deletions plus the new matches) and records them. */
+async function markDeleted(ctx: StatementContext, t: TableState, m: Match): Promise<number> {
+  let total = 0;
+  const changes: { file: string; dv: string; count: number }[] = [];
+  for (const { file, rows } of m.segments) {
+    if (!rows.length) continue;
+    const seg = t.segments.find((s) => s.file === file)!;
+    let all = rows;
+    if (seg.deleted) {
+      const old = await readDeletionVector(join(ctx.db.dataDir, 'segments', seg.deleted));
+      const merged = new Set([...old, ...rows]);
+      all = Uint32Array.from([...merged].sort((a, b) => a - b));
+    }
+    const dv = `dv-${randomUUID()}.bin`;
+    ctx.txn.newFiles.add(dv);
+    await writeDeletionVector(join(ctx.db.dataDir, 'segments', dv), all);
+    changes.push({ file, dv, count: all.length });
+    total += rows.length;
+  }
+  if (!changes.length) return 0;
+  ctx.txn.touchTable(t.id, t.version, 'modify');
+  const id = t.id;
+  ctx.txn.apply((s) => {
+    const tt = findTableById(s, id);
+    if (!tt) throw new SqlError('UNDEFINED_TABLE', 'the table was dropped by a concurrent transaction');
+    for (const c of changes) {
+      const seg: SegmentEntry | undefined = tt.segments.find((x) => x.file === c.file);
+      if (!seg) throw new SqlError('SERIALIZATION_FAILURE', 'the table was rewritten by a concurrent transaction');
+      seg.deleted = c.dv;
+      seg.deletedCount = c.count;
+    }
+    tt.segments = tt.segments.filter((x) => x.deletedCount < x.rows);
+  });
+  return total;
+}
+
+async function bindWhere(ctx: StatementContext, where: A.Expr | undefined, scope: Scope): Promise<BExpr | null> {
+  if (!where) return null;
+  const binder = ctx.binder().exprs;
+  return binder.boolean(await binder.bind(where, scope), 'WHERE', where.pos);
+}
+
+export async function del(stmt: A.Delete, ctx: StatementContext): Promise<Result> {
+  if (stmt.using.length) throw new SqlError('FEATURE_NOT_SUPPORTED', 'DELETE ... USING is not supported; use WHERE ... IN (SELECT ...)', stmt.pos);
+  const loc = ctx.writableTable(stmt.table, 'DELETE', stmt.pos);
+  const t = loc.table;
+  const pred = await bindWhere(ctx, stmt.where, { fields: tableFields(t, stmt.alias ?? t.name) });
+  const m = await matchRows(ctx, t, pred, null);
+  return done('DELETE', await markDeleted(ctx, t, m));
+}
+
+export async function update(stmt: A.Update, ctx: StatementContext): Promise<Result> {
+  if (stmt.from.length) throw new SqlError('FEATURE_NOT_SUPPORTED', 'UPDATE ... FROM is not supported; use WHERE ... IN (SELECT ...)', stmt.pos);
+  const loc = ctx.writableTable(stmt.table, 'UPDATE', stmt.pos);
+  const t = loc.table;
+  const scope: Scope = { fields: tableFields(t, stmt.alias ?? t.name) };
+  const pred = await bindWhere(ctx, stmt.where, scope);
+  const binder = ctx.binder().exprs;
+  const values: BExpr[] = t.columns.map((c, i) => ({ k: 'col', index: i, type: c.type }));
+  const defs = await defaults(ctx, t);
+  const seen = new Set<string>();
+  for (const a of stmt.assignments) {
+    const i = t.columns.findIndex((c) => c.name === a.column);
+    if (i < 0) throw new SqlError('UNDEFINED_COLUMN', `column "${a.column}" of relation "${t.name}" does not exist`, a.pos);
+    if (seen.has(a.column)) throw new SqlError('DUPLICATE_OBJECT', `multiple assignments to same column "${a.column}"`, a.pos);
+    seen.add(a.column);
+    values[i] = a.value.kind === 'Default' ? defs[i] : assign(binder, await binder.bind(a.value, scope), t.columns[i].type, a.column, a.pos);
+  }
+  const m = await matchRows(ctx, t, pred, values);
+  const n = await markDeleted(ctx, t, m);
+  await appendRows(ctx, findTableById(ctx.state, t.id)!, m.newRows!);
+  return done('UPDATE', n);
+}
+
+export type { LNode };

@@ -1,0 +1,37 @@
+// SELECT and EXPLAIN.
+import type { Statement } from '../../sql/ast.ts';
+import type { Result } from '../../result.ts';
+import type { StatementContext } from '../context.ts';
+import { typeName } from '../../types/types.ts';
+import { explainPlan } from '../../plan/explain.ts';
+import { SqlError } from '../../errors.ts';
+import type { Field } from '../../plan/logical.ts';
+
+export function resultOf(command: string, fields: Field[], rows: unknown[][]): Result {
+  return { command, rowCount: rows.length, columns: fields.map((f) => ({ name: f.name, type: typeName(f.type) })), rows };
+}
+
+export async function runQuery(stmt: Extract<Statement, { kind: 'Query' }>, ctx: StatementContext): Promise<Result> {
+  const plan = await ctx.bindQuery(stmt.query);
+  const { fields, rows } = await ctx.query(plan);
+  return resultOf('SELECT', fields, rows);
+}
+
+export async function runExplain(stmt: Extract<Statement, { kind: 'Explain' }>, ctx: StatementContext): Promise<Result> {
+  const inner = stmt.statement;
+  if (inner.kind !== 'Query') {
+    if (stmt.analyze) throw new SqlError('FEATURE_NOT_SUPPORTED', `EXPLAIN ANALYZE supports queries only, not ${inner.kind}`, stmt.pos);
+    return lines([`${inner.kind} (no query plan: runs as a catalog or storage operation)`]);
+  }
+  const plan = await ctx.bindQuery(inner.query);
+  const text = explainPlan(plan, ctx.db.slices);
+  if (!stmt.analyze) return lines(text);
+  const t0 = performance.now();
+  const b = await ctx.run(plan);
+  const ms = performance.now() - t0;
+  return lines([...text, `Execution: ${b.length} rows in ${ms.toFixed(1)} ms; ${ctx.stats.rowsScanned} rows scanned; segments scanned ${ctx.stats.segmentsScanned}, pruned by zone maps ${ctx.stats.segmentsPruned}`]);
+}
+
+function lines(text: string[]): Result {
+  return { command: 'EXPLAIN', rowCount: text.length, columns: [{ name: 'QUERY PLAN', type: 'VARCHAR' }], rows: text.map((l) => [l]) };
+}

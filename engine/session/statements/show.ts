@@ -1,0 +1,117 @@
+// SHOW, DESCRIBE, SET/RESET, VACUUM and ANALYZE.
+import type * as A from '../../sql/ast.ts';
+import type { Result } from '../../result.ts';
+import type { StatementContext } from '../context.ts';
+import { done } from '../session.ts';
+import { SqlError } from '../../errors.ts';
+import { typeName } from '../../types/types.ts';
+import { tableRowCount, tableBytes, type TableState } from '../../catalog/catalog.ts';
+import { appendRows } from '../write.ts';
+import { findTableById } from '../../catalog/lookup.ts';
+
+export function table(command: string, columns: [string, string][], rows: unknown[][]): Result {
+  return { command, rowCount: rows.length, columns: columns.map(([name, type]) => ({ name, type })), rows };
+}
+
+export async function showTables(stmt: A.ShowTables, ctx: StatementContext): Promise<Result> {
+  const dbName = stmt.database ?? ctx.session.database;
+  const db = ctx.account.databases[dbName];
+  if (!db) throw new SqlError('UNDEFINED_OBJECT', `database "${dbName}" does not exist`, stmt.pos);
+  const rows: unknown[][] = [];
+  for (const s of Object.values(db.schemas)) {
+    if (stmt.schema && s.name !== stmt.schema) continue;
+    for (const t of Object.values(s.tables)) rows.push([s.name, t.name, 'TABLE']);
+    for (const v of Object.values(s.views)) rows.push([s.name, v.name, 'VIEW']);
+  }
+  if (stmt.schema && !db.schemas[stmt.schema]) throw new SqlError('UNDEFINED_OBJECT', `schema "${stmt.schema}" does not exist`, stmt.pos);
+  rows.sort((a, b) => String(a[0]).localeCompare(String(b[0])) || String(a[1]).localeCompare(String(b[1])));
+  return table('SHOW', [['schema_name', 'VARCHAR'], ['table_name', 'VARCHAR'], ['table_type', 'VARCHAR']], rows);
+}
+
+export async function showSchemas(stmt: A.ShowSchemas, ctx: StatementContext): Promise<Result> {
+  const dbName = stmt.database ?? ctx.session.database;
+  const db = ctx.account.databases[dbName];
+  if (!db) throw new SqlError('UNDEFINED_OBJECT', `database "${dbName}" does not exist`, stmt.pos);
+  const rows = Object.values(db.schemas).map((s) => [dbName, s.name, s.owner]).sort((a, b) => a[1].localeCompare(b[1]));
+  return table('SHOW', [['database_name', 'VARCHAR'], ['schema_name', 'VARCHAR'], ['schema_owner', 'VARCHAR']], rows);
+}
+
+export async function showDatabases(_stmt: A.ShowDatabases, ctx: StatementContext): Promise<Result> {
+  const rows = Object.values(ctx.account.databases).map((d) => [d.name, d.owner, d.fromShare ? 'shared' : 'local', d.fromShare ? `${d.fromShare.producer}.${d.fromShare.datashare}` : null])
+    .sort((a, b) => String(a[0]).localeCompare(String(b[0])));
+  return table('SHOW', [['database_name', 'VARCHAR'], ['database_owner', 'VARCHAR'], ['database_type', 'VARCHAR'], ['datashare', 'VARCHAR']], rows);
+}
+
+/** DESCRIBE t: one row per column with its type and physical layout. */
+export async function describe(stmt: A.Describe | A.ShowColumns, ctx: StatementContext): Promise<Result> {
+  const name = stmt.kind === 'Describe' ? stmt.name : stmt.table;
+  const rel = ctx.resolveRelation(name, stmt.pos);
+  if (rel.kind === 'table') {
+    const t: TableState = rel.table;
+    const rows = t.columns.map((c, i) => [c.name, typeName(c.type), !c.notNull, c.encoding ?? 'AUTO', t.distKey === i, t.sortKey.indexOf(i) + 1 || null]);
+    return table('DESCRIBE', [['column_name', 'VARCHAR'], ['data_type', 'VARCHAR'], ['nullable', 'BOOLEAN'], ['encoding', 'VARCHAR'], ['distkey', 'BOOLEAN'], ['sortkey', 'INTEGER']], rows);
+  }
+  const plan = await ctx.bindQuery({ kind: 'Select', pos: stmt.pos, distinct: false, columns: [{ kind: 'SelectItem', pos: stmt.pos, expr: { kind: 'Star', pos: stmt.pos } }], from: [{ kind: 'TableName', pos: stmt.pos, name }], groupBy: [], orderBy: [], limit: { kind: 'Literal', pos: stmt.pos, value: 0, literalType: 'integer', text: '0' } });
+  const rows = plan.fields.filter((f) => !f.hidden).map((f) => [f.name, typeName(f.type), true, null, false, null]);
+  return table('DESCRIBE', [['column_name', 'VARCHAR'], ['data_type', 'VARCHAR'], ['nullable', 'BOOLEAN'], ['encoding', 'VARCHAR'], ['distkey', 'BOOLEAN'], ['sortkey', 'INTEGER']], rows);
+}
+
+const SETTINGS: Record<string, string> = { search_path: 'public', datestyle: 'ISO, MDY', timezone: 'UTC', statement_timeout: '0', query_group: 'default', enable_result_cache_for_session: 'on' };
+
+export async function show(stmt: A.Show, ctx: StatementContext): Promise<Result> {
+  const get = (k: string) => (k === 'search_path' ? ctx.session.searchPath.join(', ') : ctx.session.settings.get(k) ?? SETTINGS[k]);
+  if (stmt.name === 'all') return table('SHOW', [['name', 'VARCHAR'], ['setting', 'VARCHAR']], Object.keys(SETTINGS).map((k) => [k, get(k)]));
+  const v = get(stmt.name);
+  if (v === undefined) throw new SqlError('UNDEFINED_OBJECT', `unrecognized configuration parameter "${stmt.name}"`, stmt.pos);
+  return table('SHOW', [[stmt.name, 'VARCHAR']], [[v]]);
+}
+
+export async function setVariable(stmt: A.SetVariable, ctx: StatementContext): Promise<Result> {
+  if (!(stmt.name in SETTINGS)) throw new SqlError('UNDEFINED_OBJECT', `unrecognized configuration parameter "${stmt.name}"`, stmt.pos);
+  if (stmt.name === 'search_path') {
+    ctx.session.searchPath.splice(0, ctx.session.searchPath.length, ...(stmt.toDefault ? ['public'] : stmt.values.map(String)));
+  } else if (stmt.toDefault) ctx.session.settings.delete(stmt.name);
+  else ctx.session.settings.set(stmt.name, stmt.values.join(', '));
+  return done('SET');
+}
+
+export async function reset(stmt: A.Reset, ctx: StatementContext): Promise<Result> {
+  if (stmt.name === 'all') { ctx.session.settings.clear(); ctx.session.searchPath.splice(0, ctx.session.searchPath.length, 'public'); }
+  else if (stmt.name === 'search_path') ctx.session.searchPath.splice(0, ctx.session.searchPath.length, 'public');
+  else ctx.session.settings.delete(stmt.name);
+  return done('RESET');
+}
+
+/**
+ * VACUUM: rewrites a table's live rows into fresh, full, sorted segments (dropping deleted rows
+ * and merging small segments). The old files are freed once no snapshot uses them.
+ */
+export async function vacuum(stmt: A.Vacuum, ctx: StatementContext): Promise<Result> {
+  const tables: { database: string; schema: string; table: TableState }[] = [];
+  if (stmt.table) {
+    const loc = ctx.writableTable(stmt.table, 'DELETE', stmt.pos);
+    tables.push(loc);
+  } else {
+    const db = ctx.currentDatabase();
+    for (const s of Object.values(db.schemas)) for (const t of Object.values(s.tables)) if (t.owner === ctx.session.user || ctx.isSuperuser) tables.push({ database: db.name, schema: s.name, table: t });
+  }
+  for (const loc of tables) {
+    const t = loc.table;
+    const small = t.segments.filter((s) => s.rows < 100_000).length;
+    const deleted = t.segments.some((s) => s.deletedCount > 0);
+    if (!deleted && small < 2 && stmt.mode !== 'FULL' && stmt.mode !== 'SORT ONLY') continue;
+    const batch = await ctx.run({ k: 'scan', table: t, ref: { account: ctx.session.account, database: loc.database, schema: loc.schema, name: t.name }, fields: t.columns.map((c) => ({ name: c.name, type: c.type })) });
+    ctx.txn.touchTable(t.id, t.version, 'modify');
+    const id = t.id;
+    ctx.txn.apply((s) => { findTableById(s, id)!.segments = []; });
+    await appendRows(ctx, findTableById(ctx.state, id)!, batch);
+  }
+  return done('VACUUM');
+}
+
+export async function analyze(stmt: A.Analyze, ctx: StatementContext): Promise<Result> {
+  if (stmt.table) ctx.findTable(stmt.table, stmt.pos);
+  return done('ANALYZE');
+}
+
+export { tableRowCount, tableBytes };
