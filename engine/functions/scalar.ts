@@ -52,9 +52,10 @@ function roundEmit(kind: RoundKind): Signature['emit'] {
     const rs = ret.scale ?? 0;
     const fn = kind === 'round' ? 'rt.decRound' : 'rt.decTrunc';
     if (rs < s) {
+      // constant n below the input scale: the result type already has scale max(n, 0)
       const c = constantInt(n) ?? 0;
-      const base = `${fn}(${x}, ${pow10(s - rs)})`;
-      return c < 0 ? `rt.chkDec(${kind === 'round' ? 'rt.decRound' : 'rt.decTrunc'}(${base}, ${pow10(-c)}) * ${pow10(-c)})` : base;
+      if (c < 0) return `rt.chkDec(${fn}(${x}, ${pow10(s - c)}) * ${pow10(-c)})`; // one rounding step, never two
+      return `${fn}(${x}, ${pow10(s - rs)})`;
     }
     return `${kind === 'round' ? 'rt.decRoundDigits' : 'rt.decTruncDigits'}(${x}, ${s}, ${n})`;
   };

@@ -1,7 +1,7 @@
 // The type rules, in one place: implicit casts, the common supertype of two types (comparisons,
 // CASE, UNION, IN) and the result type of arithmetic (Redshift's DECIMAL precision/scale rules).
 import { SqlError } from '../errors.ts';
-import { MAX_EXACT, T, isFloat, isInteger, isNumeric, isString, typeName, type SqlType } from './types.ts';
+import { T, isFloat, isInteger, isNumeric, isString, typeName, type SqlType } from './types.ts';
 
 /** Operand of date/time arithmetic that is an INTERVAL constant (intervals are not a column type). */
 export interface IntervalType { id: 'INTERVAL' }
@@ -164,9 +164,4 @@ export function arithmeticType(op: ArithOp, a: OperandType, b: OperandType): Sql
   const nb = b.id === 'NULL' ? a : b;
   if (!isNumeric(na) || !isNumeric(nb)) return null;
   return numericArithmetic(op, na, nb);
-}
-
-/** True when scaled DECIMAL values of this precision/scale always fit a double exactly. */
-export function fitsExactly(t: SqlType): boolean {
-  return t.id !== 'DECIMAL' || Number(`1e${t.precision ?? 18}`) <= MAX_EXACT + 1;
 }

@@ -56,6 +56,8 @@ describe('cross-check with DuckDB', () => {
       const n = rnd(s1 + 1);
       ours.push(text(fnValue('round', [ta, at], i(n))));
       sql.push(`round(${at}::DECIMAL(12,${s1}), ${n})`);
+      ours.push(text(fnValue('round', [ta, at], i(-2))));
+      sql.push(`round(${at}::DECIMAL(12,${s1}), -2)::DECIMAL(12,0)`);
       ours.push(text(formatValue(T.int, run(emitCast(ta, T.int, lit(parseValue(ta, at)))) as number)));
       sql.push(`${at}::DECIMAL(12,${s1})::INTEGER`);
     }

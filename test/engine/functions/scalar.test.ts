@@ -53,6 +53,8 @@ describe('math', () => {
     expect(f('round', num(10, 4, '-1.2350'), i(2))).toBe('-1.24');
     expect(f('round', num(10, 4, '1.2350'), i(6))).toBe('1.2350');
     expect(f('round', num(10, 2, '1250.50'), i(-2))).toBe('1300');
+    expect(f('round', num(10, 2, '1249.50'), i(-2))).toBe('1200');
+    expect(f('trunc', num(10, 2, '-1299.99'), i(-2))).toBe('-1200');
     expect(f('round', i(1250), i(-2))).toBe(1300);
     expect(f('round', i(-1250), i(-2))).toBe(-1300);
     expect(f('round', dbl(2.5))).toBe(3);
