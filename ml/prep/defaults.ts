@@ -13,7 +13,7 @@ export const MAX_ONE_HOT = 64;
  * Returns a reason string when the column is dropped.
  */
 export function defaultPlan(name: string, type: SqlType, v: Vector): ColumnPlan | string {
-  const p = profile(v, MAX_ONE_HOT * 64);
+  const p = profile(v, isString(type) ? MAX_ONE_HOT * 64 : v.length);
   const present = p.rows - p.nulls;
   if (present === 0) return 'all values are NULL';
   if (isString(type)) {
