@@ -6,15 +6,18 @@ import { readNumbers, readTexts } from '../util/values.ts';
 /** How the model takes its arguments: one tensor per argument, or one [N, args] matrix. */
 export type Layout = { kind: 'columns'; inputs: { name: string; type: string; rank: number }[] } | { kind: 'matrix'; name: string; type: string; width: number };
 
-/** One argument's rows [start, start+count) as a tensor of the input's element type, shape [count] or [count, 1]. */
-export function columnTensor(v: Vector, start: number, count: number, type: string, rank: number): ort.Tensor {
+/**
+ * One argument's rows [start, start+count) as a tensor of the input's element type, shape [count] or [count, 1].
+ * `scratch` (a plain buffer of the right float type) is reused across batches to spare allocations.
+ */
+export function columnTensor(v: Vector, start: number, count: number, type: string, rank: number, scratch?: Float32Array | Float64Array): ort.Tensor {
   const dims = rank === 1 ? [count] : [count, 1];
   if (type === 'string') {
     const s: string[] = new Array(count);
     readTexts(v, start, count, s);
     return new ort.Tensor('string', s, dims);
   }
-  const x = type === 'float64' ? new Float64Array(count) : new Float32Array(count);
+  const x = scratch && scratch.length >= count ? scratch.subarray(0, count) : type === 'float64' ? new Float64Array(count) : new Float32Array(count);
   readNumbers(v, start, count, x);
   if (type === 'float32' || type === 'float64') return new ort.Tensor(type, x, dims);
   return new ort.Tensor(type as 'int64', convertInts(x, type), dims);

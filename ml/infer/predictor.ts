@@ -1,7 +1,7 @@
 // Predictor: one onnxruntime session per model; runs engine Vectors through it in ~8K-row batches.
 import * as ort from 'onnxruntime-node';
 import { SqlError } from '../../engine/errors.ts';
-import { PHYSICAL, type SqlType, T, isString } from '../../engine/types/types.ts';
+import { PHYSICAL, type SqlType, T, isFloat, isString } from '../../engine/types/types.ts';
 import { stringVector, type Vector } from '../../engine/types/vector.ts';
 import { META } from '../onnx/compile.ts';
 import { readMetadata } from '../onnx/graph.ts';
@@ -44,6 +44,7 @@ export class Predictor {
     const values = new PHYSICAL[t.id].array(count);
     await this.runBatches(args, count, [this.labelOutput], (start, n, out) => {
       const data = out[this.labelOutput].data as ArrayLike<number | bigint | string | boolean>;
+      if (isFloat(t) && (data instanceof Float32Array || data instanceof Float64Array)) { values.set(data.subarray(0, n), start); return; }
       for (let i = 0; i < n; i++) {
         const v = data[i];
         if (isString(t)) strings[start + i] = String(v);
@@ -78,11 +79,16 @@ export class Predictor {
   private async runBatches(args: Vector[], count: number, fetches: string[], take: (start: number, n: number, out: ort.InferenceSession.OnnxValueMapType) => void): Promise<void> {
     const want = this.layout.kind === 'matrix' ? this.layout.width : this.layout.inputs.length;
     if (args.length !== want) throw new SqlError('DATATYPE_MISMATCH', `model takes ${want} argument(s), got ${args.length}`);
+    const layout = this.layout;
+    const size = Math.min(BATCH_ROWS, count);
+    const scratch = layout.kind === 'columns'
+      ? layout.inputs.map((inp) => (inp.type === 'float32' ? new Float32Array(size) : inp.type === 'float64' ? new Float64Array(size) : undefined))
+      : [];
     for (let start = 0; start < count; start += BATCH_ROWS) {
       const n = Math.min(BATCH_ROWS, count - start);
       const feeds: Record<string, ort.Tensor> = {};
-      if (this.layout.kind === 'matrix') feeds[this.layout.name] = matrixTensor(args, start, n, this.layout.type);
-      else this.layout.inputs.forEach((inp, j) => { feeds[inp.name] = columnTensor(args[j], start, n, inp.type, inp.rank); });
+      if (layout.kind === 'matrix') feeds[layout.name] = matrixTensor(args, start, n, layout.type);
+      else layout.inputs.forEach((inp, j) => { feeds[inp.name] = columnTensor(args[j], start, n, inp.type, inp.rank, scratch[j]); });
       let out: ort.InferenceSession.OnnxValueMapType;
       try { out = await this.session.run(feeds, fetches); }
       catch (e) { throw new SqlError('INVALID_PARAMETER', `model inference failed: ${(e as Error).message}`); }

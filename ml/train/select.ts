@@ -1,0 +1,66 @@
+// Model selection: score each candidate on the validation folds, then pick by the objective (simplest within noise).
+import type { FitContext, FitData } from './backend.ts';
+import type { Candidate } from './candidates.ts';
+import { type Objective, loss, score } from './metrics.ts';
+
+/** Train/validation matrices of one fold. */
+export interface FoldData { train: FitData; valid: FitData }
+
+/** A candidate's validation result: score, its standard error, mean loss, iterations, and the first fold's model. */
+export interface Evaluated { cand: Candidate; score: number; se: number; loss: number; iterations: number; first: unknown }
+
+/**
+ * Picks the simplest candidate (candidates are listed simplest first) whose score is within half a
+ * standard error of the best: a small win on a noisy validation set does not justify a more complex model.
+ */
+export function choose(results: Evaluated[], higher: boolean): Evaluated {
+  const sign = higher ? 1 : -1;
+  let best = results[0];
+  for (const r of results) {
+    const d = sign * (r.score - best.score);
+    if (d > 1e-12 || (Math.abs(d) <= 1e-12 && r.loss < best.loss)) best = r;
+  }
+  const bar = best.score - sign * SE_FACTOR * best.se;
+  return results.find((r) => sign * (r.score - bar) >= -1e-12) ?? best;
+}
+
+/** How many standard errors a simpler model may trail the best one by. */
+const SE_FACTOR = 0.5;
+
+/** Scores of 5 interleaved chunks of one validation set (for a standard error when there is a single split). */
+function chunkScores(o: Objective, out: Float64Array, y: Float64Array, k: number): number[] {
+  const w = out.length / y.length;
+  const parts: number[] = [];
+  for (let c = 0; c < 5; c++) {
+    const rows: number[] = [];
+    for (let i = c; i < y.length; i += 5) rows.push(i);
+    if (rows.length === 0) continue;
+    const po = new Float64Array(rows.length * w);
+    rows.forEach((r, i) => po.set(out.subarray(r * w, (r + 1) * w), i * w));
+    parts.push(score(o, po, Float64Array.from(rows, (r) => y[r]), k));
+  }
+  return parts;
+}
+
+const mean = (a: number[]) => a.reduce((s, v) => s + v, 0) / a.length;
+
+function stdErr(a: number[]): number {
+  if (a.length < 2) return 0;
+  const m = mean(a);
+  return Math.sqrt(a.reduce((s, v) => s + (v - m) ** 2, 0) / (a.length - 1) / a.length);
+}
+
+/** Trains a candidate on every fold and scores it on the held-out rows. */
+export async function evaluate(cand: Candidate, folds: FoldData[], obj: Objective, classes: number, ctx: (fold: number, valid: FitData) => FitContext): Promise<Evaluated> {
+  const scores: number[] = [];
+  let ls = 0, it = 0, first: unknown = null;
+  for (const [fi, f] of folds.entries()) {
+    const fitted = await cand.backend.fit(f.train, cand.params, ctx(fi, f.valid));
+    const out = cand.backend.predict(fitted.model, f.valid.x, f.valid.rows);
+    scores.push(...(folds.length > 1 ? [score(obj, out, f.valid.y, classes)] : chunkScores(obj, out, f.valid.y, classes)));
+    ls += loss(out, f.valid.y, classes); it += fitted.iterations;
+    first ??= fitted.model;
+  }
+  const whole = folds.length > 1 ? mean(scores) : score(obj, cand.backend.predict(first, folds[0].valid.x, folds[0].valid.rows), folds[0].valid.y, classes);
+  return { cand, score: whole, se: stdErr(scores), loss: ls / folds.length, iterations: Math.max(1, Math.round(it / folds.length)), first };
+}
