@@ -1,0 +1,118 @@
+// The HTTP application (graphql-yoga): bearer-token auth, /graphql with GraphiQL, /health,
+// /arrow downloads, request limits. Runs in-process (`app.fetch`) or behind node:http.
+import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
+import { GraphQLError } from 'graphql';
+import type { Result } from '../engine/database.ts';
+import { asSqlError } from '../engine/errors.ts';
+import { bearerToken, verifyToken, type Principal } from './tokens.ts';
+import type { ApiContext, ApiServices, GraphQLModule, SqlOptions } from './graphql/module.ts';
+import { buildSchema } from './graphql/index.ts';
+import { maskError, sqlGraphQLError, apiError } from './graphql/errors.ts';
+import { complexityRule } from './limits.ts';
+import { resultToArrow } from './arrow.ts';
+
+export type StrataApp = YogaServerInstance<Record<string, unknown>, ApiContext>;
+
+const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
+  new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json; charset=utf-8', ...headers } });
+
+const unauthorized = (message: string) =>
+  json(401, { errors: [{ message, extensions: { code: 'UNAUTHENTICATED' } }] }, { 'www-authenticate': 'Bearer realm="strata"' });
+
+/** The authenticated principal of a request, or null. */
+function authenticate(services: ApiServices, request: Request): Principal | null {
+  const token = bearerToken(request.headers.get('authorization'));
+  return token ? verifyToken(services.db.catalog, token) : null;
+}
+
+/** Runs SQL as a principal through the workload manager, enforcing the SQL size limit. */
+export function sqlRunner(services: ApiServices, principal: Principal) {
+  return (text: string, opts: SqlOptions = {}): Promise<Result[]> => {
+    if (Buffer.byteLength(text, 'utf8') > services.limits.maxSqlBytes) {
+      return Promise.reject(apiError('LIMIT_EXCEEDED', `SQL text is larger than ${services.limits.maxSqlBytes} bytes`, 413));
+    }
+    return services.wlm.submit({ account: principal.account, user: principal.user, sql: text, timeoutMs: opts.timeoutMs, readOnly: opts.readOnly }, async (signal) => {
+      const session = services.db.connect({ account: principal.account, user: principal.user });
+      try {
+        return await session.execute(text, { readOnly: opts.readOnly, signal });
+      } finally {
+        await session.close();
+      }
+    });
+  };
+}
+
+/** /health (no auth) and /arrow (auth) beside the GraphQL endpoint; auth for everything else. */
+function routes(services: ApiServices, state: { draining: boolean }): Plugin<ApiContext> {
+  return {
+    async onRequest({ request, url, endResponse }) {
+      if (url.pathname === '/health') {
+        const m = services.wlm.metrics();
+        endResponse(json(state.draining ? 503 : 200, { status: state.draining ? 'draining' : 'ok', catalogVersion: services.db.catalog.version, slices: services.db.slices, running: m.running, queued: m.queued }));
+        return;
+      }
+      const graphiql = request.method === 'GET' && url.pathname === '/graphql' && (request.headers.get('accept') ?? '').includes('text/html') && !url.searchParams.has('query');
+      if (graphiql) return;
+      const declared = Number(request.headers.get('content-length') ?? 0);
+      if (declared > services.limits.maxBodyBytes) { endResponse(json(413, { errors: [{ message: `request body is larger than ${services.limits.maxBodyBytes} bytes`, extensions: { code: 'LIMIT_EXCEEDED' } }] })); return; }
+      const principal = authenticate(services, request);
+      if (!principal) { endResponse(unauthorized(request.headers.get('authorization') ? 'invalid or revoked token' : 'missing Authorization: Bearer <token> header')); return; }
+      if (url.pathname === '/arrow') endResponse(await arrow(services, principal, request, url));
+    },
+  };
+}
+
+/** GET /arrow?sql=... | ?cursor=..., or POST {"sql": ...}: a read-only result as Arrow IPC. */
+async function arrow(services: ApiServices, principal: Principal, request: Request, url: URL): Promise<Response> {
+  try {
+    let sql = url.searchParams.get('sql');
+    const cursor = url.searchParams.get('cursor');
+    if (request.method === 'POST') sql = String(((await request.json()) as { sql?: unknown }).sql ?? '');
+    let result: Result | null;
+    if (cursor) {
+      result = services.cursors.rest(`${principal.account}\u0000${principal.user}`, cursor);
+      if (!result) return json(404, { errors: [{ message: 'cursor is unknown, expired or already read to the end', extensions: { code: 'INVALID_CURSOR' } }] });
+    } else {
+      if (!sql) return json(400, { errors: [{ message: 'pass sql (query string or JSON body) or cursor', extensions: { code: 'INVALID_PARAMETER' } }] });
+      const results = await sqlRunner(services, principal)(sql, { readOnly: true });
+      result = results[results.length - 1];
+    }
+    return new Response(Buffer.from(resultToArrow(result)), { status: 200, headers: { 'content-type': 'application/vnd.apache.arrow.stream', 'x-strata-rows': String(result.rows.length) } });
+  } catch (e) {
+    const err = e instanceof GraphQLError ? e : sqlGraphQLError(asSqlError(e));
+    return json(err.extensions.code === 'LIMIT_EXCEEDED' ? 413 : 400, { errors: [err.toJSON()] });
+  }
+}
+
+/** Rejects GraphQL documents over the size limit before parsing. */
+function documentLimits(services: ApiServices): Plugin<ApiContext> {
+  return {
+    onParams({ params }) {
+      if (typeof params.query === 'string' && params.query.length > services.limits.maxQueryChars) {
+        throw new GraphQLError(`GraphQL document is longer than ${services.limits.maxQueryChars} characters`, { extensions: { code: 'LIMIT_EXCEEDED', http: { status: 413 } } });
+      }
+    },
+    onValidate({ addValidationRule }) {
+      addValidationRule(complexityRule(services.limits.maxDepth, services.limits.maxFields));
+    },
+  };
+}
+
+/** Builds the app over running services. `draining` flips /health to 503 during shutdown. */
+export function createApp(services: ApiServices, modules: GraphQLModule[], state = { draining: false }): StrataApp {
+  return createYoga<Record<string, unknown>, ApiContext>({
+    schema: buildSchema(modules),
+    graphqlEndpoint: '/graphql',
+    healthCheckEndpoint: '/livez',
+    graphiql: { title: 'Strata', headers: JSON.stringify({ Authorization: 'Bearer <token>' }) },
+    landingPage: false,
+    maskedErrors: { maskError },
+    logging: false,
+    plugins: [routes(services, state), documentLimits(services)],
+    context: ({ request }) => {
+      const principal = authenticate(services, request);
+      if (!principal) throw new GraphQLError('unauthenticated', { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
+      return { ...services, principal, request, sql: sqlRunner(services, principal) };
+    },
+  });
+}

@@ -1,0 +1,311 @@
+// Workload management in the manner of Redshift WLM: one queue with a fixed number of
+// concurrent slots, plus a short-query lane (SQA) so small queries do not wait behind scans.
+// Queries are predicted short or long from the run times of earlier queries with the same
+// shape (literals removed); unknown shapes start in the short lane and move to the main
+// queue's count once they run longer than the short-query limit. Statement timeouts and
+// cancellation abort the query's AbortSignal, which the engine checks between steps.
+import { randomUUID } from 'node:crypto';
+import { SqlError } from '../engine/database.ts';
+import type { EventBus } from './events.ts';
+
+export interface WlmOptions {
+  /** concurrent queries in the main queue */
+  slots: number;
+  /** extra concurrent queries reserved for the short-query lane (0 turns it off) */
+  shortSlots: number;
+  /** a query predicted to finish within this is short */
+  shortQueryMs: number;
+  /** default statement timeout (queue + run), 0 = none */
+  statementTimeoutMs: number;
+  /** queries waiting beyond this many are rejected */
+  maxQueued: number;
+}
+
+export const DEFAULT_WLM: WlmOptions = { slots: 2, shortSlots: 2, shortQueryMs: 500, statementTimeoutMs: 300_000, maxQueued: 10_000 };
+
+export type Lane = 'short' | 'main';
+export type QueryState = 'QUEUED' | 'RUNNING';
+
+/** A query in the system, as `runningQueries` shows it. */
+export interface QueryInfo {
+  id: string;
+  account: string;
+  user: string;
+  sql: string;
+  lane: Lane;
+  state: QueryState;
+  submittedAt: number;
+  startedAt?: number;
+  predictedMs?: number;
+}
+
+export interface Job {
+  account: string;
+  user: string;
+  sql: string;
+  /** overrides the default statement timeout (capped by it when the default is set) */
+  timeoutMs?: number;
+  /** answer the caller as soon as the query is canceled (safe only for reads) */
+  readOnly?: boolean;
+}
+
+/** Why a query's signal was aborted. */
+export type CancelReason = 'user' | 'timeout' | 'shutdown';
+
+interface Entry {
+  info: QueryInfo;
+  job: Job;
+  controller: AbortController;
+  run: (signal: AbortSignal) => Promise<unknown>;
+  resolve: (v: unknown) => void;
+  reject: (e: unknown) => void;
+  timer?: NodeJS.Timeout;
+  demoteTimer?: NodeJS.Timeout;
+  /** the lane whose slot it holds while running */
+  slot?: Lane;
+}
+
+/** Run-time history by query shape (EWMA), bounded in size. */
+class Predictor {
+  private readonly ms = new Map<string, number>();
+  constructor(private readonly max = 10_000) {}
+
+  static fingerprint(sql: string): string {
+    return sql.replace(/'(?:[^']|'')*'/g, '?').replace(/\b\d+(\.\d+)?\b/g, '?').replace(/\s+/g, ' ').trim().toLowerCase().slice(0, 2000);
+  }
+
+  predict(sql: string): number | undefined {
+    return this.ms.get(Predictor.fingerprint(sql));
+  }
+
+  record(sql: string, ms: number): void {
+    const k = Predictor.fingerprint(sql);
+    const prev = this.ms.get(k);
+    this.ms.delete(k);
+    this.ms.set(k, prev === undefined ? ms : prev * 0.7 + ms * 0.3);
+    if (this.ms.size > this.max) this.ms.delete(this.ms.keys().next().value!);
+  }
+}
+
+/** Statements that are never short: loads, exports, model training, rewrites. */
+const HEAVY = /^\s*(copy|unload|vacuum|create\s+model|create\s+table\s+\S+\s+as|insert\s+into\s+\S+\s*(\([^)]*\))?\s*select)\b/i;
+
+/** Recent samples for percentiles. */
+class Window {
+  private readonly xs: number[] = [];
+  constructor(private readonly size = 1000) {}
+  add(x: number): void { this.xs.push(x); if (this.xs.length > this.size) this.xs.shift(); }
+  pct(p: number): number {
+    if (!this.xs.length) return 0;
+    const s = [...this.xs].sort((a, b) => a - b);
+    return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
+  }
+}
+
+/** Counters and gauges exposed by the API. */
+export interface WlmMetrics {
+  slots: number;
+  shortSlots: number;
+  shortQueryMs: number;
+  statementTimeoutMs: number;
+  queued: number;
+  queuedShort: number;
+  running: number;
+  runningShort: number;
+  completed: number;
+  failed: number;
+  canceled: number;
+  timedOut: number;
+  rejected: number;
+  queueWaitP50Ms: number;
+  queueWaitP90Ms: number;
+  execP50Ms: number;
+  execP90Ms: number;
+}
+
+export class WorkloadManager {
+  readonly opts: WlmOptions;
+  private readonly queues: Record<Lane, Entry[]> = { short: [], main: [] };
+  private readonly running = new Map<string, Entry>();
+  private readonly used: Record<Lane, number> = { short: 0, main: 0 };
+  private readonly predictor = new Predictor();
+  private readonly waits = new Window();
+  private readonly execs = new Window();
+  private readonly counts = { completed: 0, failed: 0, canceled: 0, timedOut: 0, rejected: 0 };
+  private readonly settled = new Set<Promise<unknown>>();
+  private closing = false;
+
+  constructor(opts: Partial<WlmOptions> = {}, private readonly bus?: EventBus) {
+    this.opts = { ...DEFAULT_WLM, ...opts };
+    if (!(this.opts.slots >= 1)) throw new Error('WLM needs at least one slot');
+  }
+
+  /** Queues a query and resolves with `run`'s result once it has run in a slot. */
+  submit<T>(job: Job, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    if (this.closing) return Promise.reject(new SqlError('QUERY_CANCELED', 'the server is shutting down; no new statements are accepted'));
+    if (this.queues.short.length + this.queues.main.length >= this.opts.maxQueued) {
+      this.counts.rejected++;
+      return Promise.reject(new SqlError('QUERY_CANCELED', `too many queued queries (limit ${this.opts.maxQueued}); retry later`));
+    }
+    const predictedMs = this.predictor.predict(job.sql);
+    const lane: Lane = this.opts.shortSlots > 0 && !HEAVY.test(job.sql) && (predictedMs === undefined || predictedMs <= this.opts.shortQueryMs) ? 'short' : 'main';
+    return new Promise<T>((resolve, reject) => {
+      const e: Entry = {
+        info: { id: randomUUID(), account: job.account, user: job.user, sql: job.sql.length > 4000 ? job.sql.slice(0, 4000) + '…' : job.sql, lane, state: 'QUEUED', submittedAt: Date.now(), predictedMs },
+        job, controller: new AbortController(), run, resolve: resolve as (v: unknown) => void, reject,
+      };
+      const timeout = this.timeoutFor(job);
+      if (timeout > 0) e.timer = setTimeout(() => this.abort(e, 'timeout'), timeout);
+      this.queues[lane].push(e);
+      this.publish(e, 'QUEUED');
+      this.dispatch();
+    });
+  }
+
+  private timeoutFor(job: Job): number {
+    const d = this.opts.statementTimeoutMs;
+    const t = job.timeoutMs;
+    if (t === undefined || t <= 0) return d;
+    return d > 0 ? Math.min(t, d) : t;
+  }
+
+  /** Starts queued queries while slots are free: short lane first, then main. */
+  private dispatch(): void {
+    for (;;) {
+      let e: Entry | undefined;
+      let slot: Lane;
+      if (this.queues.short.length && this.used.short < this.opts.shortSlots) { e = this.queues.short.shift(); slot = 'short'; }
+      else if (this.queues.main.length && this.used.main < this.opts.slots) { e = this.queues.main.shift(); slot = 'main'; }
+      // a short query may borrow an idle main slot
+      else if (this.queues.short.length && this.used.main < this.opts.slots) { e = this.queues.short.shift(); slot = 'main'; }
+      else return;
+      this.start(e!, slot);
+    }
+  }
+
+  private start(e: Entry, slot: Lane): void {
+    e.slot = slot;
+    this.used[slot]++;
+    e.info.state = 'RUNNING';
+    e.info.startedAt = Date.now();
+    this.waits.add(e.info.startedAt - e.info.submittedAt);
+    this.running.set(e.info.id, e);
+    this.publish(e, 'RUNNING');
+    if (slot === 'short') e.demoteTimer = setTimeout(() => this.demote(e), this.opts.shortQueryMs);
+    const signal = e.controller.signal;
+    const p = Promise.resolve().then(() => e.run(signal));
+    const tracked = p.then(
+      (v) => this.finish(e, null, v),
+      (err) => this.finish(e, err, undefined),
+    );
+    this.settled.add(tracked);
+    void tracked.finally(() => this.settled.delete(tracked));
+  }
+
+  /** A short-lane query that overran moves to the main queue's count, freeing its short slot. */
+  private demote(e: Entry): void {
+    if (e.slot !== 'short' || !this.running.has(e.info.id)) return;
+    this.used.short--;
+    this.used.main++;
+    e.slot = 'main';
+    e.info.lane = 'main';
+    this.dispatch();
+  }
+
+  private finish(e: Entry, err: unknown, value: unknown): void {
+    clearTimeout(e.timer);
+    clearTimeout(e.demoteTimer);
+    if (!this.running.delete(e.info.id)) return;
+    this.used[e.slot!]--;
+    const ms = Date.now() - (e.info.startedAt ?? Date.now());
+    this.execs.add(ms);
+    const reason = e.controller.signal.reason as CancelReason | undefined;
+    if (!err) {
+      this.predictor.record(e.job.sql, ms);
+      this.counts.completed++;
+      this.publish(e, 'DONE', ms);
+      e.resolve(value);
+    } else {
+      const code = (err as { code?: string }).code;
+      if (code === 'QUERY_CANCELED' && e.controller.signal.aborted) {
+        if (reason === 'timeout') this.counts.timedOut++; else this.counts.canceled++;
+        this.publish(e, 'CANCELED', ms, code);
+        e.reject(cancelError(reason));
+      } else {
+        this.predictor.record(e.job.sql, ms);
+        this.counts.failed++;
+        this.publish(e, 'FAILED', ms, code);
+        e.reject(err);
+      }
+    }
+    this.dispatch();
+  }
+
+  private abort(e: Entry, reason: CancelReason): void {
+    for (const lane of ['short', 'main'] as const) {
+      const i = this.queues[lane].indexOf(e);
+      if (i < 0) continue;
+      this.queues[lane].splice(i, 1);
+      clearTimeout(e.timer);
+      if (reason === 'timeout') this.counts.timedOut++; else this.counts.canceled++;
+      this.publish(e, 'CANCELED', 0, 'QUERY_CANCELED');
+      e.reject(cancelError(reason));
+      return;
+    }
+    if (!this.running.has(e.info.id) || e.controller.signal.aborted) return;
+    e.controller.abort(reason);
+    // reads answer at once; the slot stays taken until the engine stops
+    if (e.job.readOnly) e.reject(cancelError(reason));
+  }
+
+  /** Cancels a queued or running query; returns whether it was found. */
+  cancel(id: string, reason: CancelReason = 'user'): boolean {
+    const e = this.running.get(id) ?? this.queues.short.find((x) => x.info.id === id) ?? this.queues.main.find((x) => x.info.id === id);
+    if (!e) return false;
+    this.abort(e, reason);
+    return true;
+  }
+
+  /** Queued and running queries, oldest first. */
+  list(): QueryInfo[] {
+    return [...this.running.values(), ...this.queues.short, ...this.queues.main].map((e) => ({ ...e.info })).sort((a, b) => a.submittedAt - b.submittedAt);
+  }
+
+  get(id: string): QueryInfo | undefined {
+    return this.list().find((q) => q.id === id);
+  }
+
+  metrics(): WlmMetrics {
+    const runningShort = [...this.running.values()].filter((e) => e.slot === 'short').length;
+    return {
+      slots: this.opts.slots, shortSlots: this.opts.shortSlots, shortQueryMs: this.opts.shortQueryMs, statementTimeoutMs: this.opts.statementTimeoutMs,
+      queued: this.queues.short.length + this.queues.main.length, queuedShort: this.queues.short.length,
+      running: this.running.size, runningShort,
+      ...this.counts,
+      queueWaitP50Ms: this.waits.pct(50), queueWaitP90Ms: this.waits.pct(90), execP50Ms: this.execs.pct(50), execP90Ms: this.execs.pct(90),
+    };
+  }
+
+  /**
+   * Graceful shutdown: refuses new queries, lets queued and running ones finish for up to
+   * `graceMs`, then cancels what is left and waits for the engine to stop them.
+   */
+  async drain(graceMs: number): Promise<void> {
+    this.closing = true;
+    const deadline = Date.now() + graceMs;
+    while ((this.running.size || this.queues.short.length || this.queues.main.length) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    for (const e of [...this.queues.short, ...this.queues.main]) this.abort(e, 'shutdown');
+    for (const e of [...this.running.values()]) this.abort(e, 'shutdown');
+    await Promise.allSettled([...this.settled]);
+  }
+
+  private publish(e: Entry, state: 'QUEUED' | 'RUNNING' | 'DONE' | 'FAILED' | 'CANCELED', elapsedMs?: number, code?: string): void {
+    if (!this.bus) return;
+    this.bus.publish('query', { id: e.info.id, account: e.info.account, user: e.info.user, state, lane: e.info.lane, at: new Date().toISOString(), ...(elapsedMs !== undefined ? { elapsedMs } : {}), ...(code ? { code } : {}) });
+  }
+}
+
+function cancelError(reason: CancelReason | undefined): SqlError {
+  const why = reason === 'timeout' ? 'statement timeout' : reason === 'shutdown' ? 'server shutdown' : 'user request';
+  return Object.assign(new SqlError('QUERY_CANCELED', `canceling statement due to ${why}`), { reason: reason ?? 'user' });
+}
