@@ -28,6 +28,6 @@ export function asSqlError(e: unknown): SqlError {
     const o = e as { code: ErrorCode; message: string; position?: SourcePosition };
     return Object.assign(new SqlError(o.code, ''), { message: o.message, position: o.position });
   }
-  const msg = e instanceof Error ? e.message : String(e);
+  const msg = e instanceof Error ? (process.env.STRATA_DEBUG ? String(e.stack) : e.message) : String(e);
   return new SqlError('INTERNAL_ERROR', `internal error: ${msg}`);
 }

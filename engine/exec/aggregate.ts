@@ -209,7 +209,8 @@ function finishAgg(agg: BAgg, s: AggState, n: number): Vector {
           total = exactSum(agg) ? [...distinct].reduce((acc: bigint, v) => acc + BigInt(v as number), 0n) : [...distinct].reduce((acc: number, v) => acc + (v as number), 0);
         } else total = s.big ? (s.big[g] ?? 0n) + BigInt(s.a[g]) : s.a[g];
         if (agg.fn === 'avg') {
-          values[g] = Number(total) / count / 10 ** inScale;
+          // Redshift: AVG of an integer column is an integer (truncated)
+          values[g] = agg.type.id === 'BIGINT' ? Math.trunc(Number(total) / count) : Number(total) / count / 10 ** inScale;
         } else if (typeof total === 'bigint') {
           const num = Number(total);
           values[g] = num;
@@ -290,7 +291,7 @@ function aggKernel(spec: AggSpec, batch: Batch): AggKernel {
     else switch (agg.fn) {
       case 'count': break;
       case 'sum': case 'avg':
-        if (exactSum(agg)) upd.push(`let s = A${i}[g] + ${v.v}; if (s > ${SPILL} || s < -${SPILL}) { S.spill(${i}, g, s); s = 0; } A${i}[g] = s;`);
+        if (exactSum(agg)) upd.push(`{ let s = A${i}[g] + ${v.v}; if (s > ${SPILL} || s < -${SPILL}) { S.spill(${i}, g, s); s = 0; } A${i}[g] = s; }`);
         else upd.push(`A${i}[g] += ${v.v};`);
         break;
       case 'min': case 'max': {

@@ -1,9 +1,9 @@
 // Expression code generation: bound expressions -> JavaScript statements over typed-array
 // columns. One generated loop per kernel; no per-row interpretation and no per-row objects
 // except the strings a string expression produces.
-import type { BExpr } from '../plan/bound.ts';
+import { type BExpr, constArgCodes } from '../plan/bound.ts';
 import { PHYSICAL, type SqlType, isString } from '../types/types.ts';
-import { emitArithmetic, emitCast, emitComparison } from '../functions/ops.ts';
+import { emitArithmetic, emitCast, emitComparison, emitNegate } from '../functions/ops.ts';
 import { lookupScalar, emitExtract } from '../functions/registry.ts';
 import { SqlError } from '../errors.ts';
 
@@ -101,12 +101,12 @@ export class ExprEmitter {
       }
       case 'neg': {
         const a = this.expr(e.arg, out);
-        return this.strict([a], `(-${a.v})`, e.type, out);
+        return this.strict([a], emitNegate(e.type, a.v), e.type, out);
       }
       case 'cast': {
         const a = this.expr(e.arg, out);
         if (sameShape(e.arg.type, e.type)) return a;
-        return this.strict([a], emitCast(e.arg.type, e.type, a.v), e.type, out);
+        return this.strict([a], emitCast(e.arg.type, e.type, a.v, e.assign ? 'assignment' : 'explicit'), e.type, out);
       }
       case 'case':
         return this.caseExpr(e, out);
@@ -222,7 +222,7 @@ export class ExprEmitter {
   }
 
   private call(e: Extract<BExpr, { k: 'call' }>, out: string[]): Val {
-    const fn = lookupScalar(e.name, e.args.map((a) => a.type));
+    const fn = lookupScalar(e.name, e.args.map((a) => a.type), constArgCodes(e.args));
     if (!fn) throw new SqlError('UNDEFINED_FUNCTION', `function ${e.name} does not exist`);
     const args = e.args.map((a) => this.expr(a, out));
     if (fn.strict) return this.strict(args, fn.emit(args.map((a) => a.v)), e.type, out);

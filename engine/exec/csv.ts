@@ -85,7 +85,7 @@ class ColumnBuilder {
   /** Interns a string given by its bytes: hashing the bytes avoids decoding repeats. */
   pushBytes(buf: Buffer, s: number, e: number): void {
     this.ensure();
-    if (this.highCard) { this.pushString(buf.toString('utf8', s, e)); return; }
+    if (this.highCard) { this.values[this.n++] = this.dict.length; this.dict.push(buf.toString('utf8', s, e)); return; }
     let h = 2166136261;
     for (let i = s; i < e; i++) h = Math.imul(h ^ buf[i], 16777619);
     const mask = this.slots.length - 1;
@@ -108,6 +108,7 @@ class ColumnBuilder {
   }
 
   pushString(str: string): void {
+    if (!this.highCard) { const b = Buffer.from(str); this.pushBytes(b, 0, b.length); return; }
     this.ensure();
     this.values[this.n++] = this.dict.length;
     this.dict.push(str);
@@ -241,9 +242,9 @@ export async function parseCsvRange(req: CsvRangeRequest, dataDir: string, _slic
     const meta = await writeSegment(join(dataDir, 'segments', file), cols, { encodings: req.encodings });
     result.segments.push({ file, meta });
   };
+  let pos = req.start; // file offset of buf[0]
   try {
     const size = fstatSync(fd).size;
-    let pos = req.start; // file offset of buf[0]
     let buf = Buffer.alloc(0);
     let i = 0; // cursor in buf
     const nf = req.types.length;
@@ -303,7 +304,7 @@ export async function parseCsvRange(req: CsvRangeRequest, dataDir: string, _slic
           if (p >= buf.length) { if (pos + buf.length < size) break; f++; complete = true; break; }
           if (c === D) { f++; p++; continue; }
           if (c === NL || c === CR) { f++; p += c === CR && buf[p + 1] === NL ? 2 : 1; complete = true; break; }
-          throw new ParseError(pos + p, f, 'unexpected character after a closing quote');
+          throw new ParseError(p, f, 'unexpected character after a closing quote');
         }
         // unquoted field: up to the delimiter or end of line
         let q = p;
@@ -319,14 +320,14 @@ export async function parseCsvRange(req: CsvRangeRequest, dataDir: string, _slic
       }
       if (!complete) {
         if (!read()) {
-          if (i < buf.length) throw new ParseError(pos + i, 0, 'unterminated quoted field at end of file');
+          if (i < buf.length) throw new ParseError(i, 0, 'unterminated quoted field at end of file');
           break;
         }
         continue;
       }
       // a blank line is skipped
       if (f === 1 && ends[0] === starts[0] && quotedText[0] === null) { i = p; continue; }
-      if (f !== nf) throw new ParseError(pos + i, Math.min(f, nf), `expected ${nf} fields but found ${f}`);
+      if (f !== nf) throw new ParseError(i, Math.min(f, nf), `expected ${nf} fields but found ${f}`);
       for (let k = 0; k < nf; k++) {
         const b = builders[k];
         pushField(b, buf, starts[k], ends[k], quotedText[k], k, req);
@@ -340,7 +341,7 @@ export async function parseCsvRange(req: CsvRangeRequest, dataDir: string, _slic
     await flush();
   } catch (e) {
     if (e instanceof ParseError) {
-      result.error = { offset: e.offset < req.start ? e.offset : e.offset, field: e.field, message: e.message };
+      result.error = { offset: pos + e.offset, field: e.field, message: e.message };
       return result;
     }
     throw e;

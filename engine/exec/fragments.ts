@@ -82,9 +82,11 @@ export function matchChain(node: LNode, limit: number | null = null): Chain | nu
  */
 export function buildFragment(c: Chain, build: Vector[] | null, onnxFileOf: (model: string) => string | undefined): FragmentSpec {
   const table = c.scan.table;
+  const identity = (fields: { type: SqlType }[]) => fields.map((f, i): BExpr => ({ k: 'col', index: i, type: f.type }));
+  const outputExprs = c.agg ? null : c.project ?? identity(c.join ? c.join.node.fields : c.scan.fields);
   const upper: BExpr[] = [
     ...(c.postFilter ? [c.postFilter] : []),
-    ...(c.project ?? []),
+    ...(outputExprs ?? []),
     ...(c.agg ? [...c.agg.keys, ...c.agg.aggs.flatMap((a) => (a.arg ? [a.arg] : []))] : []),
     ...(c.join?.node.residual ? [c.join.node.residual] : []),
   ];
@@ -150,8 +152,7 @@ export function buildFragment(c: Chain, build: Vector[] | null, onnxFileOf: (mod
     if (!c.join && models.length === 0 && spec.filter) { aggSpec.filter = post ? and(spec.filter, post) : spec.filter; spec.filter = null; }
     spec.output = { kind: 'agg', spec: aggSpec };
   } else {
-    const identity = (fields: { type: SqlType }[]) => fields.map((f, i): BExpr => ({ k: 'col', index: i, type: f.type }));
-    const exprs = (c.project ?? identity(c.join ? c.join.node.fields : c.scan.fields)).map((e) => lift(logical(e)));
+    const exprs = outputExprs!.map((e) => lift(logical(e)));
     spec.output = { kind: 'rows', exprs, limit: c.limit ?? undefined };
     spec.postFilter = post;
   }

@@ -122,7 +122,7 @@ function computePartition(call: WindowCall, rows: number[], args: V[][], cmpOrde
     switch (agg.fn) {
       case 'count': case 'count_star': out[r] = count; break;
       case 'sum': out[r] = count ? sum : null; break;
-      case 'avg': out[r] = count ? sum / count / 10 ** (agg.arg ? scaleOf(agg.arg.type) : 0) : null; break;
+      case 'avg': out[r] = count ? (agg.type.id === 'BIGINT' ? Math.trunc(sum / count) : sum / count / 10 ** (agg.arg ? scaleOf(agg.arg.type) : 0)) : null; break;
       case 'min': case 'max': out[r] = best; break;
       default: out[r] = null;
     }

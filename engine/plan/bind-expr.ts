@@ -3,12 +3,12 @@
 import type * as A from '../sql/ast.ts';
 import { SqlError } from '../errors.ts';
 import { T, typeName, resolveTypeName, isString, isNumeric, type SqlType, MAX_EXACT, isInteger } from '../types/types.ts';
-import { commonSupertype, commonSupertypeOf, arithmeticType, INTERVAL } from '../types/coerce.ts';
+import { commonSupertype, commonSupertypeOf, arithmeticType, INTERVAL, canImplicitlyCast } from '../types/coerce.ts';
 import { parseValue } from '../types/values.ts';
 import { parseInterval } from '../types/interval.ts';
 import { canCast } from '../functions/ops.ts';
-import { lookupScalar, isScalarFunction, describeSignatures } from '../functions/registry.ts';
-import { type BExpr, type BAgg, type AggFn, BOOL, walk, usedColumns } from './bound.ts';
+import { lookupScalar, isScalarFunction, describeSignatures, extractType } from '../functions/registry.ts';
+import { type BExpr, type BAgg, type AggFn, BOOL, walk, usedColumns, constArgCodes } from './bound.ts';
 import type { Field, LNode, SortKey, WindowCall } from './logical.ts';
 import { projectBatch } from '../exec/kernels.ts';
 
@@ -73,13 +73,19 @@ function astChildren(e: A.Expr): A.Expr[] {
 }
 
 const UNTYPED = new WeakSet<BExpr>();
+const DATEPART_FUNCTIONS = new Set(['dateadd', 'datediff', 'date_part', 'datepart', 'date_trunc']);
 const konst = (value: number | string | boolean | null, type: SqlType): BExpr => ({ k: 'const', value, type });
 
 /** Binds expressions of one query block. */
 export class ExprBinder {
+  /** AST nodes already planned elsewhere (decorrelated subqueries) and what they became */
+  readonly replacements = new Map<A.Expr, BExpr>();
+
   constructor(readonly ctx: BindContext) {}
 
   async bind(e: A.Expr, scope: Scope, agg?: AggContext): Promise<BExpr> {
+    const replaced = this.replacements.get(e);
+    if (replaced) return replaced;
     if (agg) {
       const hit = await this.bindGrouped(e, scope, agg);
       if (hit) return hit;
@@ -158,8 +164,7 @@ export class ExprBinder {
       case 'Extract': {
         const a = await this.bind(e.expr, scope, agg);
         if (a.type.id !== 'DATE' && a.type.id !== 'TIMESTAMP') throw new SqlError('DATATYPE_MISMATCH', `EXTRACT needs a DATE or TIMESTAMP, not ${typeName(a.type)}`, e.pos);
-        const type = e.field === 'epoch' || e.field === 'second' ? T.double : T.int;
-        return this.fold({ k: 'extract', field: e.field, arg: a, type: e.field === 'epoch' && a.type.id === 'DATE' ? T.bigint : type });
+        return this.fold({ k: 'extract', field: e.field, arg: a, type: extractType(e.field, a.type) });
       }
     }
   }
@@ -211,7 +216,7 @@ export class ExprBinder {
         need(numeric);
         type = isInteger(t) ? T.bigint : t.id === 'DECIMAL' ? T.decimal(38, t.scale ?? 0) : t.id === 'REAL' ? T.real : T.double;
         break;
-      case 'avg': need(numeric); type = T.double; break;
+      case 'avg': need(numeric); type = isInteger(t) ? T.bigint : T.double; break;
       case 'min': case 'max': type = t; break;
       case 'stddev_samp': case 'stddev_pop': case 'var_samp': case 'var_pop': case 'median':
         need(numeric);
@@ -270,7 +275,7 @@ export class ExprBinder {
   private aggregateOver(e: A.FunctionCall, arg: BExpr): BAgg {
     const fn = e.name[0];
     const t = arg.type;
-    const type = fn === 'count' ? T.bigint : fn === 'avg' ? T.double : fn === 'sum' ? (isInteger(t) ? T.bigint : t.id === 'DECIMAL' ? T.decimal(38, t.scale ?? 0) : T.double) : t;
+    const type = fn === 'count' ? T.bigint : fn === 'avg' ? (isInteger(t) ? T.bigint : T.double) : fn === 'sum' ? (isInteger(t) ? T.bigint : t.id === 'DECIMAL' ? T.decimal(38, t.scale ?? 0) : T.double) : t;
     return { fn: fn as AggFn, arg, distinct: e.distinct, type };
   }
 
@@ -422,7 +427,9 @@ export class ExprBinder {
       throw new SqlError('SYNTAX_ERROR', `${e.over ? 'window' : 'aggregate'} function ${name} is not allowed here`, e.pos);
     }
     if (WINDOW_ONLY.has(name)) throw new SqlError('SYNTAX_ERROR', `window function ${name} requires an OVER clause`, e.pos);
-    const args = await Promise.all(e.args.map((x) => this.bind(x, scope, agg)));
+    // DATEADD(day, n, d): the date part is a bare keyword in Redshift
+    const partFirst = DATEPART_FUNCTIONS.has(name) && e.args[0]?.kind === 'ColumnRef' && (e.args[0] as A.ColumnRef).name.length === 1;
+    const args = await Promise.all(e.args.map((x, i) => (i === 0 && partFirst ? konst((x as A.ColumnRef).name[0], T.varchar) : this.bind(x, scope, agg))));
     const model = this.ctx.resolveModelFunction(e.name, e.pos);
     if (model) {
       if (args.length !== model.argTypes.length) {
@@ -449,11 +456,11 @@ export class ExprBinder {
       const tt = t;
       bound = name === 'nvl2' ? [bound[0], ...from.map((x) => this.coerce(x, tt, e.pos))] : from.map((x) => this.coerce(x, tt, e.pos));
     }
-    let fn = lookupScalar(name, bound.map((a) => a.type));
+    let fn = lookupScalar(name, bound.map((a) => a.type), constArgCodes(bound));
     if (!fn && bound.some((a) => UNTYPED.has(a) || a.type.id === 'NULL')) {
       // untyped literals and NULLs take whatever type makes a signature match
       bound = bound.map((a) => (a.type.id === 'NULL' ? konst(null, T.varchar) : a));
-      fn = lookupScalar(name, bound.map((a) => a.type));
+      fn = lookupScalar(name, bound.map((a) => a.type), constArgCodes(bound));
     }
     if (!fn) {
       throw new SqlError('UNDEFINED_FUNCTION', `function ${name}(${bound.map((a) => typeName(a.type).toLowerCase()).join(', ')}) does not exist${describeSignatures(name) ? `; candidates: ${describeSignatures(name)}` : ''}`, e.pos);
@@ -478,6 +485,21 @@ export class ExprBinder {
     return this.cast(e, t, pos);
   }
 
+  /** Assignment (INSERT/UPDATE): implicit casts plus numeric narrowing, with length/precision checks. */
+  assign(e: BExpr, t: SqlType, column: string, pos: A.Pos): BExpr {
+    if (e.type.id === 'NULL') return konst(null, t);
+    if (e.k === 'const' && typeof e.value === 'string' && UNTYPED.has(e) && !isString(t)) return konst(this.parseConst(t, e.value, pos), t);
+    const ok = canImplicitlyCast(e.type, t) || (isNumeric(e.type) && isNumeric(t)) || (isString(e.type) && isString(t)) || e.type.id === t.id;
+    if (!ok) throw new SqlError('DATATYPE_MISMATCH', `column "${column}" is of type ${typeName(t).toLowerCase()} but expression is of type ${typeName(e.type).toLowerCase()}`, pos);
+    if (JSON.stringify(e.type) === JSON.stringify(t)) return e;
+    try {
+      return this.fold({ k: 'cast', arg: e, type: t, assign: true });
+    } catch (err) {
+      const s = err as SqlError;
+      throw new SqlError(s.code ?? 'INVALID_TEXT_REPRESENTATION', String(s.message).replace(/ at line.*$/, ''), pos);
+    }
+  }
+
   cast(e: BExpr, t: SqlType, pos: A.Pos): BExpr {
     if (e.type.id === 'NULL') return konst(null, t);
     if (!canCast(e.type, t)) throw new SqlError('DATATYPE_MISMATCH', `cannot cast type ${typeName(e.type)} to ${typeName(t)}`, pos);
@@ -494,7 +516,7 @@ export class ExprBinder {
     let constant = true;
     walk(e, (x) => {
       if (x.k === 'col' || x.k === 'model' || x.k === 'interval') constant = false;
-      if (x.k === 'call' && (x.name === 'random' || x.name === 'getdate' || x.name === 'sysdate')) constant = false;
+      if (x.k === 'call' && x.name === 'random') constant = false;
     });
     if (!constant || e.k === 'const') return e;
     const [v] = projectBatch({ length: 1, columns: [] }, [e], null, 1);

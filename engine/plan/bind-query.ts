@@ -65,6 +65,7 @@ export class QueryBinder {
 
   private async select(q: A.Select, outer: Scope | undefined, ctes: Ctes | undefined): Promise<LNode> {
     let node: LNode = q.from.length ? await this.from(q.from, outer, ctes) : { k: 'values', rows: [[]], fields: [] };
+    node = await this.decorrelate(q, node, outer, ctes);
     const input: Scope = { fields: node.fields, outer };
     if (q.where) {
       if (containsAggregate(q.where)) throw new SqlError('SYNTAX_ERROR', 'aggregate functions are not allowed in WHERE', q.where.pos);
@@ -192,6 +193,105 @@ export class QueryBinder {
     return out;
   }
 
+  // ------------------------------------------------------------------ correlated subqueries
+
+  /**
+   * Rewrites correlated subqueries as joins: [NOT] EXISTS and IN in WHERE become semi/anti joins;
+   * a scalar subquery becomes a left join with the subquery aggregated by its correlation keys.
+   * Correlation must be equalities between inner and outer columns.
+   */
+  private async decorrelate(q: A.Select, node: LNode, outer: Scope | undefined, ctes: Ctes | undefined): Promise<LNode> {
+    const scopeOf = (n: LNode): Scope => ({ fields: n.fields, outer });
+    for (const c of q.where ? splitAnd(q.where) : []) {
+      let sub: A.Query | null = null;
+      let kind: 'SEMI' | 'ANTI' = 'SEMI';
+      let inExpr: A.Expr | null = null;
+      if (c.kind === 'Exists') { sub = c.query; kind = c.negated ? 'ANTI' : 'SEMI'; }
+      else if (c.kind === 'Unary' && c.op === 'NOT' && c.operand.kind === 'Exists') { sub = c.operand.query; kind = c.operand.negated ? 'SEMI' : 'ANTI'; }
+      else if (c.kind === 'InSubquery') { sub = c.query; kind = c.negated ? 'ANTI' : 'SEMI'; inExpr = c.expr; }
+      if (!sub || !(await this.isCorrelated(sub, scopeOf(node)))) continue;
+      const d = await this.correlatedParts(sub, scopeOf(node), ctes);
+      if (inExpr) {
+        const sel = sub as A.Select;
+        const a = await this.exprs.bind(inExpr, scopeOf(node));
+        const b = await this.exprs.bind(sel.columns[0].expr, { fields: d.inner.fields });
+        const eq = this.exprs.compare('=', a, b, c.pos) as Extract<BExpr, { k: 'cmp' }>;
+        d.outerKeys.push(eq.left);
+        d.innerKeys.push(eq.right);
+      }
+      node = { k: 'join', joinType: kind, left: node, right: d.inner, leftKeys: d.outerKeys, rightKeys: d.innerKeys, residual: null, fields: node.fields };
+      this.exprs.replacements.set(c, { k: 'const', value: true, type: BOOL });
+    }
+    const scalars: A.Subquery[] = [];
+    const collect = (e: A.Expr | undefined) => {
+      if (!e) return;
+      if (e.kind === 'Subquery') { scalars.push(e); return; }
+      for (const x of astKids(e)) collect(x);
+    };
+    collect(q.where);
+    for (const it of q.columns) collect(it.expr);
+    for (const s of scalars) {
+      if (!(await this.isCorrelated(s.query, scopeOf(node)))) continue;
+      const sel = s.query as A.Select;
+      if (sel.groupBy.length || sel.having || sel.columns.length !== 1) throw new SqlError('FEATURE_NOT_SUPPORTED', 'a correlated scalar subquery must select one aggregate without GROUP BY', s.pos);
+      const d = await this.correlatedParts(s.query, scopeOf(node), ctes);
+      const agg: AggContext = { input: { fields: d.inner.fields }, keys: d.innerKeys, aggs: [], windows: [], grouped: true };
+      const value = await this.exprs.bind(sel.columns[0].expr, agg.input, agg);
+      const k = d.innerKeys.length;
+      const aggFields: Field[] = [...d.innerKeys.map((x, i) => ({ name: `ckey${i}`, type: x.type, hidden: true })), ...agg.aggs.map((a, i) => ({ name: `cagg${i}`, type: a.type, hidden: true }))];
+      const aggNode: LNode = { k: 'aggregate', input: d.inner, keys: d.innerKeys, aggs: agg.aggs, fields: aggFields };
+      const right: LNode = { k: 'project', input: aggNode, exprs: [...d.innerKeys.map((x, i): BExpr => ({ k: 'col', index: i, type: x.type })), value], fields: [...aggFields.slice(0, k), { name: 'subquery', type: value.type, hidden: true }] };
+      const nl = node.fields.length;
+      node = { k: 'join', joinType: 'LEFT', left: node, right, leftKeys: d.outerKeys, rightKeys: d.innerKeys.map((x, i): BExpr => ({ k: 'col', index: i, type: x.type })), residual: null, fields: [...node.fields, ...right.fields] };
+      let rep: BExpr = { k: 'col', index: nl + k, type: value.type };
+      // COUNT over no matching rows is 0, not NULL
+      if (sel.columns[0].expr.kind === 'FunctionCall' && sel.columns[0].expr.name[0] === 'count') rep = { k: 'call', name: 'coalesce', args: [rep, { k: 'const', value: 0, type: value.type }], type: value.type };
+      this.exprs.replacements.set(s, rep);
+    }
+    return node;
+  }
+
+  private async isCorrelated(sub: A.Query, scope: Scope): Promise<boolean> {
+    try {
+      await this.query(sub, scope);
+      return false;
+    } catch (e) {
+      return (e as SqlError).code === 'FEATURE_NOT_SUPPORTED' && /correlated/.test((e as SqlError).message);
+    }
+  }
+
+  /** The subquery's FROM with its own filters, and the (inner = outer) key pairs. */
+  private async correlatedParts(sub: A.Query, outerScope: Scope, ctes: Ctes | undefined): Promise<{ inner: LNode; innerKeys: BExpr[]; outerKeys: BExpr[] }> {
+    if (sub.kind !== 'Select' || sub.limit || sub.offset) throw new SqlError('FEATURE_NOT_SUPPORTED', 'this correlated subquery form is not supported (use a join)', sub.pos);
+    let inner = await this.from(sub.from, undefined, ctes);
+    const innerScope: Scope = { fields: inner.fields };
+    const filters: BExpr[] = [], innerKeys: BExpr[] = [], outerKeys: BExpr[] = [];
+    const tryBind = async (e: A.Expr, scope: Scope) => { try { return await this.exprs.bind(e, scope); } catch { return null; } };
+    for (const c of sub.where ? splitAnd(sub.where) : []) {
+      const local = await tryBind(c, innerScope);
+      if (local) { filters.push(this.exprs.boolean(local, 'WHERE', c.pos)); continue; }
+      if (c.kind === 'Binary' && c.op === '=') {
+        let found = false;
+        for (const [i, o] of [[c.left, c.right], [c.right, c.left]]) {
+          const bi = await tryBind(i, innerScope);
+          const bo = bi && (await tryBind(o, { fields: outerScope.fields }));
+          if (bi && bo) {
+            const eq = this.exprs.compare('=', bi, bo, c.pos) as Extract<BExpr, { k: 'cmp' }>;
+            innerKeys.push(eq.left);
+            outerKeys.push(eq.right);
+            found = true;
+            break;
+          }
+        }
+        if (found) continue;
+      }
+      throw new SqlError('FEATURE_NOT_SUPPORTED', 'correlated subqueries are supported when they refer to the outer query through equalities (inner = outer)', c.pos);
+    }
+    if (filters.length) inner = { k: 'filter', input: inner, pred: filters.length === 1 ? filters[0] : { k: 'and', args: filters, type: BOOL }, fields: inner.fields };
+    if (!innerKeys.length) throw new SqlError('FEATURE_NOT_SUPPORTED', 'correlated subqueries need an equality with the outer query', sub.pos);
+    return { inner, innerKeys, outerKeys };
+  }
+
   // ------------------------------------------------------------------ FROM
 
   private async from(refs: A.TableRef[], outer: Scope | undefined, ctes: Ctes | undefined): Promise<LNode> {
@@ -261,6 +361,27 @@ export class QueryBinder {
     const nl = left.fields.length, nr = right.fields.length;
     const order = [...Array.from({ length: nr }, (_, i) => nl + i), ...Array.from({ length: nl }, (_, i) => i)];
     return { k: 'project', input: node, exprs: order.map((i) => ({ k: 'col', index: i, type: fields[i].type })), fields: order.map((i) => fields[i]) };
+  }
+}
+
+function splitAnd(e: A.Expr): A.Expr[] {
+  return e.kind === 'Binary' && e.op === 'AND' ? [...splitAnd(e.left), ...splitAnd(e.right)] : [e];
+}
+
+/** Child expressions of an AST expression, not descending into subqueries. */
+function astKids(e: A.Expr): A.Expr[] {
+  switch (e.kind) {
+    case 'Unary': return [e.operand];
+    case 'Binary': return [e.left, e.right];
+    case 'FunctionCall': return e.args;
+    case 'Cast': return [e.expr];
+    case 'Case': return [...(e.operand ? [e.operand] : []), ...e.whens.flatMap((w) => [w.when, w.then]), ...(e.else ? [e.else] : [])];
+    case 'InList': return [e.expr, ...e.list];
+    case 'InSubquery': return [e.expr];
+    case 'Between': return [e.expr, e.low, e.high];
+    case 'Like': return [e.expr, e.pattern];
+    case 'IsNull': case 'IsBool': case 'Extract': return [e.expr];
+    default: return [];
   }
 }
 

@@ -16,7 +16,7 @@ export type BExpr =
   | { k: 'not'; arg: BExpr; type: SqlType }
   | { k: 'isnull'; arg: BExpr; negated: boolean; type: SqlType }
   | { k: 'isbool'; arg: BExpr; value: boolean; negated: boolean; type: SqlType }
-  | { k: 'cast'; arg: BExpr; type: SqlType }
+  | { k: 'cast'; arg: BExpr; type: SqlType; assign?: boolean }
   | { k: 'neg'; arg: BExpr; type: SqlType }
   | { k: 'case'; whens: { when: BExpr; then: BExpr }[]; else: BExpr | null; type: SqlType }
   | { k: 'in'; arg: BExpr; list: BExpr[]; negated: boolean; type: SqlType }
@@ -85,4 +85,9 @@ export function hasModelCall(e: BExpr): boolean {
   let found = false;
   walk(e, (x) => { if (x.k === 'model') found = true; });
   return found;
+}
+
+/** JS source of constant arguments (functions like round(x, 2) type themselves by them). */
+export function constArgCodes(args: BExpr[]): (string | undefined)[] {
+  return args.map((a) => (a.k === 'const' && a.value !== null ? (typeof a.value === 'string' ? JSON.stringify(a.value) : String(a.value)) : undefined));
 }

@@ -81,7 +81,7 @@ export class StatementContext {
       const db = this.account.databases[n.database];
       if (!db) throw new SqlError('UNDEFINED_OBJECT', `database "${n.database}" does not exist`, pos);
       const schema = db.schemas[n.schema];
-      if (!schema) { if (name.length === 1) continue; throw new SqlError('UNDEFINED_OBJECT', `schema "${n.schema}" does not exist`, pos); }
+      if (!schema) { if (name.length === 1) continue; throw new SqlError('UNDEFINED_TABLE', `relation "${name.join('.')}" does not exist (no schema "${n.schema}")`, pos); }
       const t = schema.tables[n.name];
       if (t) return { kind: 'table', database: n.database, schema: n.schema, table: t };
       const v = schema.views[n.name];

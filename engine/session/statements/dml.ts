@@ -82,13 +82,7 @@ export async function insert(stmt: A.Insert, ctx: StatementContext): Promise<Res
 
 /** Assignment cast: implicit where allowed; numeric narrowing and text to typed values as in Redshift. */
 function assign(binder: ReturnType<StatementContext['binder']>['exprs'], e: BExpr, to: TableState['columns'][number]['type'], col: string, pos: A.Pos): BExpr {
-  try {
-    return binder.coerce(e, to, pos);
-  } catch (err) {
-    const s = err as SqlError;
-    if (s.code === 'DATATYPE_MISMATCH') throw new SqlError('DATATYPE_MISMATCH', `column "${col}" is of type ${to.id.toLowerCase()} but expression is of type ${e.type.id.toLowerCase()}`, pos);
-    throw err;
-  }
+  return binder.assign(e, to, col, pos);
 }
 
 function mergeRows(t: TableState, rows: Batch[]): Batch {
