@@ -11,6 +11,9 @@ import { maskError, sqlGraphQLError, apiError } from './graphql/errors.ts';
 import { complexityRule } from './limits.ts';
 import { resultToArrow } from './arrow.ts';
 
+/** Server state the app reads: draining during shutdown; the control socket's per-process secret. */
+export interface AppState { draining: boolean; localNonce?: string }
+
 export type StrataApp = YogaServerInstance<Record<string, unknown>, ApiContext>;
 
 const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
@@ -20,7 +23,9 @@ const unauthorized = (message: string) =>
   json(401, { errors: [{ message, extensions: { code: 'UNAUTHENTICATED' } }] }, { 'www-authenticate': 'Bearer realm="strata"' });
 
 /** The authenticated principal of a request, or null. */
-function authenticate(services: ApiServices, request: Request): Principal | null {
+function authenticate(services: ApiServices, request: Request, state: AppState): Principal | null {
+  const local = request.headers.get('x-strata-local');
+  if (local && state.localNonce && local === state.localNonce) return { account: 'admin', user: 'admin', superuser: true, tokenId: 'local' };
   const token = bearerToken(request.headers.get('authorization'));
   return token ? verifyToken(services.db.catalog, token) : null;
 }
@@ -43,7 +48,7 @@ export function sqlRunner(services: ApiServices, principal: Principal) {
 }
 
 /** /health (no auth) and /arrow (auth) beside the GraphQL endpoint; auth for everything else. */
-function routes(services: ApiServices, state: { draining: boolean }): Plugin<ApiContext> {
+function routes(services: ApiServices, state: AppState): Plugin<ApiContext> {
   return {
     async onRequest({ request, url, endResponse }) {
       if (url.pathname === '/health') {
@@ -55,7 +60,7 @@ function routes(services: ApiServices, state: { draining: boolean }): Plugin<Api
       if (graphiql) return;
       const declared = Number(request.headers.get('content-length') ?? 0);
       if (declared > services.limits.maxBodyBytes) { endResponse(json(413, { errors: [{ message: `request body is larger than ${services.limits.maxBodyBytes} bytes`, extensions: { code: 'LIMIT_EXCEEDED' } }] })); return; }
-      const principal = authenticate(services, request);
+      const principal = authenticate(services, request, state);
       if (!principal) { endResponse(unauthorized(request.headers.get('authorization') ? 'invalid or revoked token' : 'missing Authorization: Bearer <token> header')); return; }
       if (url.pathname === '/arrow') endResponse(await arrow(services, principal, request, url));
     },
@@ -99,7 +104,7 @@ function documentLimits(services: ApiServices): Plugin<ApiContext> {
 }
 
 /** Builds the app over running services. `draining` flips /health to 503 during shutdown. */
-export function createApp(services: ApiServices, modules: GraphQLModule[], state = { draining: false }): StrataApp {
+export function createApp(services: ApiServices, modules: GraphQLModule[], state: AppState = { draining: false }): StrataApp {
   return createYoga<Record<string, unknown>, ApiContext>({
     schema: buildSchema(modules),
     graphqlEndpoint: '/graphql',
@@ -110,7 +115,7 @@ export function createApp(services: ApiServices, modules: GraphQLModule[], state
     logging: false,
     plugins: [routes(services, state), documentLimits(services)],
     context: ({ request }) => {
-      const principal = authenticate(services, request);
+      const principal = authenticate(services, request, state);
       if (!principal) throw new GraphQLError('unauthenticated', { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
       return { ...services, principal, request, sql: sqlRunner(services, principal) };
     },

@@ -3,6 +3,9 @@
 // gracefully: stop accepting, let running statements finish (or cancel them after a grace
 // period), end subscriptions, and close the database so every commit is durable.
 import { createServer, type Server } from 'node:http';
+import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { Database } from '../engine/database.ts';
 import { loadExtensions } from './extensions.ts';
@@ -11,7 +14,7 @@ import { WorkloadManager, type WlmOptions } from './wlm.ts';
 import { CursorStore } from './cursors.ts';
 import { DEFAULT_LIMITS, type ApiLimits } from './limits.ts';
 import { bootstrapAdminToken } from './tokens.ts';
-import { createApp, type StrataApp } from './app.ts';
+import { createApp, type StrataApp, type AppState } from './app.ts';
 import { loadModules } from './graphql/index.ts';
 import type { ApiServices } from './graphql/module.ts';
 
@@ -50,10 +53,19 @@ export function wlmFromEnv(env = process.env): Partial<WlmOptions> {
   return o;
 }
 
-/** Starts the server and resolves once it listens. */
-export async function startServer(opts: ServeOptions): Promise<RunningServer> {
+/** The API without a listener: what tests drive in-process with `app.fetch`. */
+export interface Api {
+  app: StrataApp;
+  services: ApiServices;
+  state: AppState;
+  adminToken: string | null;
+  /** drains WLM, ends subscriptions, closes the database */
+  close(graceMs?: number): Promise<void>;
+}
+
+/** Opens the database, loads extensions and builds the app. */
+export async function openApi(opts: Pick<ServeOptions, 'dataDir' | 'slices' | 'wlm' | 'limits'>): Promise<Api> {
   const db = await Database.open({ dataDir: opts.dataDir, slices: opts.slices });
-  let server: Server | undefined;
   try {
     await loadExtensions(db);
     const adminToken = await bootstrapAdminToken(db);
@@ -65,37 +77,87 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       cursors: new CursorStore(),
       limits: { ...DEFAULT_LIMITS, ...opts.limits },
     };
-    const state = { draining: false };
+    const state: AppState = { draining: false, localNonce: randomBytes(32).toString('hex') };
     const app = createApp(services, await loadModules(), state);
-    const srv = createServer(app);
-    server = srv;
-    srv.keepAliveTimeout = 30_000;
-    await new Promise<void>((resolve, reject) => {
-      srv.once('error', reject);
-      srv.listen(opts.port, opts.host, () => { srv.off('error', reject); resolve(); });
-    });
-    const port = (srv.address() as AddressInfo).port;
-    const host = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
     let closing: Promise<void> | null = null;
-    const close = () => (closing ??= (async () => {
+    const close = (graceMs = 10_000) => (closing ??= (async () => {
       state.draining = true;
-      const stopped = new Promise<void>((resolve) => srv.close(() => resolve()));
-      srv.closeIdleConnections();
-      await services.wlm.drain(opts.graceMs ?? 10_000);
+      await services.wlm.drain(graceMs);
       shutdown.abort();
       bus.close();
-      // let the last responses flush, then drop lingering keep-alive and SSE connections
-      await new Promise((r) => setTimeout(r, 50));
-      srv.closeAllConnections();
-      await stopped;
       await db.close();
     })());
-    return { url: `http://${host}:${port}/graphql`, port, app, services, adminToken, close };
+    return { app, services, state, adminToken, close };
   } catch (e) {
-    server?.close();
     await db.close();
     throw e;
   }
+}
+
+/** Starts the server and resolves once it listens. */
+export async function startServer(opts: ServeOptions): Promise<RunningServer> {
+  const api = await openApi(opts);
+  const { app, services, state } = api;
+  let srv: Server | undefined;
+  let local: Server | null = null;
+  try {
+    srv = createServer(app);
+    srv.keepAliveTimeout = 30_000;
+    const s = srv;
+    await new Promise<void>((resolve, reject) => {
+      s.once('error', reject);
+      s.listen(opts.port, opts.host, () => { s.off('error', reject); resolve(); });
+    });
+    local = await listenLocal(opts.dataDir, app, state.localNonce!);
+  } catch (e) {
+    srv?.close();
+    await api.close(0);
+    throw e;
+  }
+  const server = srv;
+  const port = (server.address() as AddressInfo).port;
+  const host = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
+  let closing: Promise<void> | null = null;
+  const close = () => (closing ??= (async () => {
+    state.draining = true;
+    const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+    local?.close();
+    server.closeIdleConnections();
+    await services.wlm.drain(opts.graceMs ?? 10_000);
+    // let the last responses flush, then drop lingering keep-alive and SSE connections
+    await new Promise((r) => setTimeout(r, 50));
+    server.closeAllConnections();
+    local?.closeAllConnections();
+    await api.close(0);
+    await stopped;
+  })());
+  return { url: `http://${host}:${port}/graphql`, port, app, services, adminToken: api.adminToken, close };
+}
+
+/**
+ * The control socket of a data directory (`<data>/api.sock`): `strata token` talks to a running
+ * server through it, so only one process ever writes the data directory. Access is whoever may
+ * open the socket file (the data directory's owner); requests on it act as the admin superuser.
+ */
+export function controlSocketPath(dataDir: string): string | null {
+  const p = join(resolve(dataDir), 'api.sock');
+  return process.platform !== 'win32' && Buffer.byteLength(p) < 100 ? p : null;
+}
+
+async function listenLocal(dataDir: string, app: StrataApp, nonce: string): Promise<Server | null> {
+  const path = controlSocketPath(dataDir);
+  if (!path) return null;
+  rmSync(path, { force: true });
+  const srv = createServer((req, res) => {
+    req.headers['x-strata-local'] = nonce;
+    void app(req, res);
+  });
+  await new Promise<void>((resolve, reject) => {
+    srv.once('error', reject);
+    srv.listen(path, () => { srv.off('error', reject); resolve(); });
+  });
+  srv.on('close', () => rmSync(path, { force: true }));
+  return srv;
 }
 
 /** `strata serve`: runs until SIGINT or SIGTERM. */

@@ -24,12 +24,19 @@ export function sqlGraphQLError(e: SqlError, from?: GraphQLError): GraphQLError 
   });
 }
 
-/** Yoga's maskError: SqlErrors keep their code and message, anything unexpected is masked. */
+/** GraphQLError by shape: graphql may be loaded twice (ESM and CJS), so instanceof is unreliable. */
+function isGraphQLError(e: unknown): e is GraphQLError {
+  return e instanceof GraphQLError || (!!e && typeof e === 'object' && (e as { name?: string }).name === 'GraphQLError' && 'extensions' in e);
+}
+
+/** Yoga's maskError: SqlErrors and API errors keep their code and message; anything else is masked. */
 export function maskError(error: unknown, message: string, isDev?: boolean): Error {
-  const orig = error instanceof GraphQLError ? error.originalError : error;
-  if (isSqlError(orig)) return sqlGraphQLError(orig, error instanceof GraphQLError ? error : undefined);
-  if (orig instanceof GraphQLError && error instanceof GraphQLError) {
-    return new GraphQLError(orig.message, { nodes: error.nodes, source: error.source, positions: error.positions, path: error.path, extensions: orig.extensions });
+  const wrapper = isGraphQLError(error) ? error : undefined;
+  const orig = wrapper ? wrapper.originalError ?? undefined : error;
+  if (isSqlError(orig)) return sqlGraphQLError(orig, wrapper);
+  if (isGraphQLError(orig)) {
+    return new GraphQLError(orig.message, { nodes: wrapper?.nodes, source: wrapper?.source, positions: wrapper?.positions, path: wrapper?.path, extensions: orig.extensions });
   }
+  if (wrapper && !orig) return wrapper;
   return yogaMaskError(error, message, isDev);
 }
