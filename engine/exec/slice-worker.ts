@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { Batch, Vector } from '../types/vector.ts';
 import type { SqlType } from '../types/types.ts';
 import type { BExpr } from '../plan/bound.ts';
-import type { FragmentSpec, FragmentResult, SegmentRef } from './fragment.ts';
+import type { FragmentSpec, FragmentResult, SegmentRef, JoinStep } from './fragment.ts';
 import { readSegment, writeSegment } from '../storage/segment.ts';
 import { readDeletionVector } from '../storage/deletion.ts';
 import { GroupTable } from './aggregate.ts';
@@ -151,7 +151,7 @@ function projectOrGather(batch: Batch, exprs: FragmentSpec['output'] extends inf
 }
 
 /** Rows of each segment that match a predicate, with optional new values (UPDATE). */
-async function matchRows(types: SqlType[], filter: BExpr | null, exprs: BExpr[] | null, segments: SegmentRef[]) {
+async function matchRows(types: SqlType[], filter: BExpr | null, exprs: BExpr[] | null, segments: SegmentRef[], join: JoinStep | null) {
   const all = types.map((_, i) => i);
   const out: { file: string; rows: Uint32Array }[] = [];
   const parts: Vector[][] = [];
@@ -170,6 +170,22 @@ async function matchRows(types: SqlType[], filter: BExpr | null, exprs: BExpr[] 
     if (filter) { const r = filterBatch(batch, filter, sel); rows = r.sel.slice(0, r.count); }
     else rows = sel ?? Uint32Array.from({ length: seg.rows }, (_, i) => i);
     if (!rows.length) continue;
+    if (join) {
+      // UPDATE ... FROM / DELETE ... USING: join the matched rows (with their positions) to the other tables
+      const withPos: Batch = { length: rows.length, columns: [...cols.map((c) => gather(c, rows, rows.length)), { type: { id: 'INTEGER' }, length: rows.length, values: Int32Array.from(rows), valid: null }] };
+      const joined = hashJoinBatch(withPos, join);
+      const pos = joined.columns[cols.length].values;
+      const seen = new Set<number>();
+      const first: number[] = [];
+      for (let i = 0; i < joined.length; i++) if (!seen.has(pos[i])) { seen.add(pos[i]); first.push(i); }
+      if (!first.length) continue;
+      const sel = Uint32Array.from(first);
+      rows = Uint32Array.from(first, (i) => pos[i]);
+      out.push({ file: seg.file, rows });
+      if (exprs) parts.push(projectBatch(joined, exprs, sel, sel.length));
+      count += rows.length;
+      continue;
+    }
     out.push({ file: seg.file, rows });
     if (exprs) parts.push(projectBatch(batch, exprs, rows, rows.length));
     count += rows.length;
@@ -182,7 +198,7 @@ type Request =
   | { op: 'scan'; fragment: FragmentSpec; segments: SegmentRef[] }
   | { op: 'write'; file: string; columns: Vector[]; encodings?: (string | undefined)[] }
   | { op: 'copy'; request: CsvRangeRequest }
-  | { op: 'match'; types: SqlType[]; filter: BExpr | null; exprs: BExpr[] | null; segments: SegmentRef[] }
+  | { op: 'match'; types: SqlType[]; filter: BExpr | null; exprs: BExpr[] | null; segments: SegmentRef[]; join?: JoinStep }
   | { op: 'drop'; files: string[] };
 
 async function handle(msg: Request): Promise<{ result: unknown; transfer: ArrayBuffer[] }> {
@@ -200,7 +216,7 @@ async function handle(msg: Request): Promise<{ result: unknown; transfer: ArrayB
       return { result, transfer: [] };
     }
     case 'match': {
-      const result = await matchRows(msg.types, msg.filter, msg.exprs, msg.segments);
+      const result = await matchRows(msg.types, msg.filter, msg.exprs, msg.segments, msg.join ?? null);
       return { result, transfer: result.columns ? transferList(result.columns) : [] };
     }
     case 'drop':

@@ -7,7 +7,8 @@ import { done } from '../session.ts';
 import { SqlError } from '../../errors.ts';
 import type { TableState, SegmentEntry } from '../../catalog/catalog.ts';
 import { findTableById } from '../../catalog/lookup.ts';
-import type { BExpr } from '../../plan/bound.ts';
+import { type BExpr, usedColumns, mapCols } from '../../plan/bound.ts';
+import type { JoinStep } from '../../exec/fragment.ts';
 import type { Field, LNode } from '../../plan/logical.ts';
 import { projectBatch } from '../../exec/kernels.ts';
 import type { Batch, Vector } from '../../types/vector.ts';
@@ -111,10 +112,10 @@ function mergeRows(t: TableState, rows: Batch[]): Batch {
 /** Rows of each segment matching a predicate (and, for UPDATE, their new values). */
 interface Match { segments: { file: string; rows: Uint32Array }[]; newRows?: Batch }
 
-async function matchRows(ctx: StatementContext, t: TableState, pred: BExpr | null, newValues: BExpr[] | null): Promise<Match> {
+async function matchRows(ctx: StatementContext, t: TableState, pred: BExpr | null, newValues: BExpr[] | null, join?: JoinStep): Promise<Match> {
   const { bySlice } = segmentsBySlice(t, ctx.db.slices, pred);
   const res = await Promise.all(bySlice.map((segments, s) => ctx.db.pool.call<{ segments: { file: string; rows: Uint32Array }[]; columns?: Vector[]; count: number }>(s, {
-    op: 'match', types: t.columns.map((c) => c.type), filter: pred, exprs: newValues, segments,
+    op: 'match', types: t.columns.map((c) => c.type), filter: pred, exprs: newValues, segments, join,
   })));
   const segments = res.flatMap((r) => r.segments);
   if (!newValues) return { segments };
@@ -165,21 +166,67 @@ async function bindWhere(ctx: StatementContext, where: A.Expr | undefined, scope
   return binder.boolean(await binder.bind(where, scope), 'WHERE', where.pos);
 }
 
+/**
+ * UPDATE ... FROM / DELETE ... USING: the other tables are evaluated at the leader and sent to
+ * the slices as the build side of a hash join with the target's matching rows. WHERE terms are
+ * split into target-only filters, equi-join keys and a residual over the joined row.
+ */
+async function joinedTarget(ctx: StatementContext, t: TableState, alias: string, refs: A.TableRef[], where: A.Expr | undefined, pos: A.Pos) {
+  const other = await ctx.bindQuery({ kind: 'Select', pos, distinct: false, columns: [{ kind: 'SelectItem', pos, expr: { kind: 'Star', pos } }], from: refs, groupBy: [], orderBy: [] });
+  const otherFields = other.fields.filter((f) => !f.hidden);
+  const nT = t.columns.length;
+  const fields: Field[] = [...tableFields(t, alias), { name: '$pos', type: { id: 'INTEGER' }, hidden: true }, ...otherFields];
+  const scope: Scope = { fields };
+  const binder = ctx.binder().exprs;
+  const pre: BExpr[] = [], rest: BExpr[] = [], probeKeys: BExpr[] = [], otherKeys: BExpr[] = [];
+  const terms = where ? splitAnd(where) : [];
+  for (const term of terms) {
+    const b = binder.boolean(await binder.bind(term, scope), 'WHERE', term.pos);
+    const side = (e: BExpr) => { const u = [...usedColumns(e)]; return u.length === 0 ? 'none' : u.every((i) => i < nT) ? 'T' : u.every((i) => i > nT) ? 'O' : 'both'; };
+    if (side(b) === 'T' || side(b) === 'none') { pre.push(b); continue; }
+    if (b.k === 'cmp' && b.op === '=') {
+      const [l, r] = [side(b.left), side(b.right)];
+      if (l === 'T' && r === 'O') { probeKeys.push(b.left); otherKeys.push(b.right); continue; }
+      if (l === 'O' && r === 'T') { probeKeys.push(b.right); otherKeys.push(b.left); continue; }
+    }
+    rest.push(b);
+  }
+  if (!probeKeys.length) throw new SqlError('FEATURE_NOT_SUPPORTED', 'UPDATE ... FROM and DELETE ... USING need an equality between the target table and the other tables in WHERE', pos);
+  const b = await ctx.run(other);
+  const local = (e: BExpr) => mapCols(e, (i, c) => ({ k: 'col', index: i - nT - 1, type: c.type }));
+  const keyCols = projectBatch(b, otherKeys.map(local), null, b.length);
+  const join: JoinStep = {
+    joinType: 'INNER',
+    probeKeys,
+    build: [...b.columns.slice(0, otherFields.length), ...keyCols],
+    buildKeys: keyCols.map((_, i) => otherFields.length + i),
+    residual: rest.length ? (rest.length === 1 ? rest[0] : { k: 'and', args: rest, type: { id: 'BOOLEAN' } }) : null,
+  };
+  return { scope, join, pre: pre.length ? (pre.length === 1 ? pre[0] : { k: 'and', args: pre, type: { id: 'BOOLEAN' } } as BExpr) : null };
+}
+
+function splitAnd(e: A.Expr): A.Expr[] {
+  return e.kind === 'Binary' && e.op === 'AND' ? [...splitAnd(e.left), ...splitAnd(e.right)] : [e];
+}
+
 export async function del(stmt: A.Delete, ctx: StatementContext): Promise<Result> {
-  if (stmt.using.length) throw new SqlError('FEATURE_NOT_SUPPORTED', 'DELETE ... USING is not supported; use WHERE ... IN (SELECT ...)', stmt.pos);
   const loc = ctx.writableTable(stmt.table, 'DELETE', stmt.pos);
   const t = loc.table;
+  if (stmt.using.length) {
+    const j = await joinedTarget(ctx, t, stmt.alias ?? t.name, stmt.using, stmt.where, stmt.pos);
+    return done('DELETE', await markDeleted(ctx, t, await matchRows(ctx, t, j.pre, null, j.join)));
+  }
   const pred = await bindWhere(ctx, stmt.where, { fields: tableFields(t, stmt.alias ?? t.name) });
   const m = await matchRows(ctx, t, pred, null);
   return done('DELETE', await markDeleted(ctx, t, m));
 }
 
 export async function update(stmt: A.Update, ctx: StatementContext): Promise<Result> {
-  if (stmt.from.length) throw new SqlError('FEATURE_NOT_SUPPORTED', 'UPDATE ... FROM is not supported; use WHERE ... IN (SELECT ...)', stmt.pos);
   const loc = ctx.writableTable(stmt.table, 'UPDATE', stmt.pos);
   const t = loc.table;
-  const scope: Scope = { fields: tableFields(t, stmt.alias ?? t.name) };
-  const pred = await bindWhere(ctx, stmt.where, scope);
+  const joined = stmt.from.length ? await joinedTarget(ctx, t, stmt.alias ?? t.name, stmt.from, stmt.where, stmt.pos) : null;
+  const scope: Scope = joined ? joined.scope : { fields: tableFields(t, stmt.alias ?? t.name) };
+  const pred = joined ? joined.pre : await bindWhere(ctx, stmt.where, scope);
   const binder = ctx.binder().exprs;
   const values: BExpr[] = t.columns.map((c, i) => ({ k: 'col', index: i, type: c.type }));
   const defs = await defaults(ctx, t);
@@ -191,7 +238,7 @@ export async function update(stmt: A.Update, ctx: StatementContext): Promise<Res
     seen.add(a.column);
     values[i] = a.value.kind === 'Default' ? defs[i] : assign(binder, await binder.bind(a.value, scope), t.columns[i].type, a.column, a.pos);
   }
-  const m = await matchRows(ctx, t, pred, values);
+  const m = await matchRows(ctx, t, pred, values, joined?.join);
   const n = await markDeleted(ctx, t, m);
   await appendRows(ctx, findTableById(ctx.state, t.id)!, m.newRows!);
   return done('UPDATE', n);
