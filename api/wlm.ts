@@ -220,15 +220,15 @@ export class WorkloadManager {
     const ms = Date.now() - (e.info.startedAt ?? Date.now());
     this.execs.add(ms);
     const reason = e.controller.signal.reason as CancelReason | undefined;
+    const canceled = e.controller.signal.aborted; // counted when it was aborted
     if (!err) {
       this.predictor.record(e.job.sql, ms);
-      this.counts.completed++;
+      if (!canceled) this.counts.completed++;
       this.publish(e, 'DONE', ms);
       e.resolve(value);
     } else {
       const code = (err as { code?: string }).code;
-      if (code === 'QUERY_CANCELED' && e.controller.signal.aborted) {
-        if (reason === 'timeout') this.counts.timedOut++; else this.counts.canceled++;
+      if (code === 'QUERY_CANCELED' && canceled) {
         this.publish(e, 'CANCELED', ms, code);
         e.reject(cancelError(reason));
       } else {
@@ -253,6 +253,7 @@ export class WorkloadManager {
       return;
     }
     if (!this.running.has(e.info.id) || e.controller.signal.aborted) return;
+    if (reason === 'timeout') this.counts.timedOut++; else this.counts.canceled++;
     e.controller.abort(reason);
     // reads answer at once; the slot stays taken until the engine stops
     if (e.job.readOnly) e.reject(cancelError(reason));

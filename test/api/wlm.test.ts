@@ -73,8 +73,9 @@ describe('WorkloadManager', () => {
     const g = gate();
     const running = w.submit(job('select 1', { timeoutMs: 60 }), g.run);
     const queued = w.submit(job('select 2', { timeoutMs: 20 }), async () => 2);
-    await expect(running).rejects.toMatchObject({ code: 'QUERY_CANCELED', reason: 'timeout' });
-    await expect(queued).rejects.toMatchObject({ code: 'QUERY_CANCELED', reason: 'timeout' });
+    const [r, q] = await Promise.allSettled([running, queued]);
+    expect(r).toMatchObject({ status: 'rejected', reason: { code: 'QUERY_CANCELED', reason: 'timeout' } });
+    expect(q).toMatchObject({ status: 'rejected', reason: { code: 'QUERY_CANCELED', reason: 'timeout' } });
     expect(w.metrics().timedOut).toBe(2);
   });
 
