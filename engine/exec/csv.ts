@@ -12,6 +12,7 @@ import type { Vector } from '../types/vector.ts';
 import { parseValue } from '../types/values.ts';
 import { daysFromCivil, daysInMonth } from '../types/calendar.ts';
 import { writeSegment } from '../storage/segment.ts';
+import { sortByColumns } from './sort-rows.ts';
 import { SqlError } from '../errors.ts';
 
 export interface CsvRangeRequest {
@@ -27,6 +28,8 @@ export interface CsvRangeRequest {
   names: string[];
   encodings: (string | undefined)[];
   segmentRows: number;
+  /** columns each written segment is ordered by (SORTKEY) */
+  sortKey: number[];
   /** 'write': this slice writes segments itself; 'return': columns go back to the leader */
   mode: 'write' | 'return';
 }
@@ -58,8 +61,21 @@ class ColumnBuilder {
   private highCard = false;
   n = 0;
 
+  /** what the byte fast path does with this column: 0 int, 1 decimal, 2 date, 3 string, 4 other */
+  readonly kind: number;
+  readonly isChar: boolean;
+  readonly maxLen: number;
+  readonly scale: number;
+  readonly limit: number;
+
   constructor(readonly type: SqlType, private cap: number) {
     this.values = new (PHYSICAL[type.id].array)(cap);
+    const id = type.id;
+    this.kind = id === 'SMALLINT' || id === 'INTEGER' || id === 'BIGINT' ? 0 : id === 'DECIMAL' ? 1 : id === 'DATE' ? 2 : isString(type) ? 3 : 4;
+    this.isChar = id === 'CHAR';
+    this.maxLen = type.length ?? Infinity;
+    this.scale = type.scale ?? 0;
+    this.limit = id === 'SMALLINT' ? 32767 : id === 'INTEGER' ? 2147483647 : id === 'DECIMAL' ? Math.min(POW10[Math.min(18, type.precision ?? 18)], MAX_EXACT + 1) : MAX_EXACT;
   }
 
   ensure(): void {
@@ -94,7 +110,11 @@ class ColumnBuilder {
       const code = this.slots[slot];
       if (code < 0) break;
       const k = this.keys[code];
-      if (k.length === e - s && buf.compare(k, 0, k.length, s, e) === 0) { this.values[this.n++] = code; return; }
+      if (k.length === e - s) {
+        let j = 0;
+        while (j < k.length && k[j] === buf[s + j]) j++;
+        if (j === k.length) { this.values[this.n++] = code; return; }
+      }
       slot = (slot + 1) & mask;
     }
     const code = this.dict.length;
@@ -146,11 +166,10 @@ class ColumnBuilder {
 
 const POW10 = [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18];
 
-/** Parses one unquoted field of a numeric/date type from bytes; throws ParseError on bad input. */
+/** Parses one unquoted field of a numeric/date type from bytes; false sends it to the slow path. */
 function parseFieldFast(b: ColumnBuilder, buf: Buffer, s: number, e: number, field: number): boolean {
-  const t = b.type;
-  switch (t.id) {
-    case 'SMALLINT': case 'INTEGER': case 'BIGINT': {
+  switch (b.kind) {
+    case 0: {
       let i = s, neg = false;
       if (buf[i] === 45) { neg = true; i++; } else if (buf[i] === 43) i++;
       if (i >= e) return false;
@@ -161,13 +180,12 @@ function parseFieldFast(b: ColumnBuilder, buf: Buffer, s: number, e: number, fie
         v = v * 10 + d;
       }
       if (neg) v = -v;
-      const lim = t.id === 'SMALLINT' ? 32767 : t.id === 'INTEGER' ? 2147483647 : MAX_EXACT;
-      if (v > lim || v < -lim - 1) throw new ParseError(s, field, `value out of range for type ${typeName(t).toLowerCase()}`);
+      if (v > b.limit || v < -b.limit - 1) throw new ParseError(s, field, `value out of range for type ${typeName(b.type).toLowerCase()}`);
       b.push(v);
       return true;
     }
-    case 'DECIMAL': {
-      const scale = t.scale ?? 0;
+    case 1: {
+      const scale = b.scale;
       let i = s, neg = false;
       if (buf[i] === 45) { neg = true; i++; } else if (buf[i] === 43) i++;
       let v = 0, digits = 0, frac = -1;
@@ -181,17 +199,17 @@ function parseFieldFast(b: ColumnBuilder, buf: Buffer, s: number, e: number, fie
         digits++;
       }
       if (digits === 0) return false;
-      v *= POW10[scale - Math.max(frac, 0)];
-      if (v >= POW10[Math.min(18, t.precision ?? 18)] || v > MAX_EXACT) throw new ParseError(s, field, `numeric overflow: value out of range for ${typeName(t)}`);
+      if (frac < scale) v *= POW10[scale - (frac < 0 ? 0 : frac)];
+      if (v >= b.limit) throw new ParseError(s, field, `numeric overflow: value out of range for ${typeName(b.type)}`);
       b.push(neg ? -v : v);
       return true;
     }
-    case 'DATE': {
+    case 2: {
       if (e - s !== 10 || buf[s + 4] !== 45 || buf[s + 7] !== 45) return false;
-      const dig = (k: number) => buf[s + k] - 48;
-      for (const k of [0, 1, 2, 3, 5, 6, 8, 9]) if (dig(k) < 0 || dig(k) > 9) return false;
-      const y = dig(0) * 1000 + dig(1) * 100 + dig(2) * 10 + dig(3);
-      const m = dig(5) * 10 + dig(6), d = dig(8) * 10 + dig(9);
+      const y0 = buf[s] - 48, y1 = buf[s + 1] - 48, y2 = buf[s + 2] - 48, y3 = buf[s + 3] - 48;
+      const m0 = buf[s + 5] - 48, m1 = buf[s + 6] - 48, d0 = buf[s + 8] - 48, d1 = buf[s + 9] - 48;
+      if ((y0 | y1 | y2 | y3 | m0 | m1 | d0 | d1) < 0 || y0 > 9 || y1 > 9 || y2 > 9 || y3 > 9 || m0 > 9 || m1 > 9 || d0 > 9 || d1 > 9) return false;
+      const y = y0 * 1000 + y1 * 100 + y2 * 10 + y3, m = m0 * 10 + m1, d = d0 * 10 + d1;
       if (y < 1 || m < 1 || m > 12 || d < 1 || d > daysInMonth(y, m)) return false;
       b.push(daysFromCivil(y, m, d));
       return true;
@@ -205,10 +223,10 @@ function parseFieldFast(b: ColumnBuilder, buf: Buffer, s: number, e: number, fie
 function pushField(b: ColumnBuilder, buf: Buffer, s: number, e: number, quoted: string | null, field: number, req: CsvRangeRequest): void {
   if (quoted === null) {
     if (req.nullAs !== null && e - s === req.nullAs.length && (e === s || buf.toString('utf8', s, e) === req.nullAs)) { b.pushNull(); return; }
-    if (isString(b.type)) {
-      if (b.type.length !== undefined && e - s > b.type.length && buf.toString('utf8', s, e).length > b.type.length) {
-        throw new ParseError(s, field, `value too long for type ${typeName(b.type).toLowerCase()}`);
-      }
+    if (b.kind === 3) {
+      // CHAR drops trailing blanks; lengths count bytes, as in Redshift
+      if (b.isChar) while (e > s && buf[e - 1] === 32) e--;
+      if (e - s > b.maxLen) throw new ParseError(s, field, `value too long for type ${typeName(b.type).toLowerCase()}`);
       b.pushBytes(buf, s, e);
       return;
     }
@@ -217,11 +235,11 @@ function pushField(b: ColumnBuilder, buf: Buffer, s: number, e: number, quoted: 
   const text = quoted ?? buf.toString('utf8', s, e);
   let v: number | string | boolean;
   try {
-    v = parseValue(b.type, isString(b.type) ? text : text.trim());
+    v = parseValue(b.type, b.kind === 3 ? text : text.trim());
   } catch (err) {
     throw new ParseError(s, field, (err as Error).message.replace(/ at line \d+, column \d+$/, ''));
   }
-  if (isString(b.type)) b.pushString(v as string);
+  if (b.kind === 3) b.pushString(v as string);
   else { b.ensure(); b.values[b.n++] = typeof v === 'boolean' ? (v ? 1 : 0) : (v as number); }
 }
 
@@ -236,8 +254,9 @@ export async function parseCsvRange(req: CsvRangeRequest, dataDir: string, _slic
   const returned: Vector[][] = [];
   const flush = async () => {
     if (builders[0].n === 0) return;
-    const cols = builders.map((b) => b.take());
+    let cols = builders.map((b) => b.take());
     if (req.mode === 'return') { returned.push(cols); return; }
+    if (req.sortKey.length) cols = sortByColumns({ length: cols[0].length, columns: cols }, req.sortKey).columns;
     const file = `seg-${randomUUID()}.arrow`;
     const meta = await writeSegment(join(dataDir, 'segments', file), cols, { encodings: req.encodings });
     result.segments.push({ file, meta });

@@ -7,7 +7,7 @@ import { isString } from '../types/types.ts';
 import type { SegmentEntry, TableState, ZoneEntry } from '../catalog/catalog.ts';
 import type { SegmentMeta } from '../storage/segment.ts';
 import type { StatementContext } from './context.ts';
-import { sortBatch } from '../exec/executor.ts';
+import { sortByColumns } from '../exec/sort-rows.ts';
 import { SqlError } from '../errors.ts';
 import { findTableById } from '../catalog/lookup.ts';
 
@@ -79,7 +79,7 @@ export async function appendRows(ctx: StatementContext, table: TableState, batch
   const plan = distribute(table, batch, slices);
   const jobs: Promise<SegmentEntry>[] = [];
   const writePart = (slice: number, part: Batch) => {
-    const sorted = table.sortKey.length ? sortBatch(part, table.sortKey.map((i) => ({ expr: { k: 'col', index: i, type: table.columns[i].type }, desc: false, nullsFirst: false }))) : part;
+    const sorted = sortByColumns(part, table.sortKey);
     for (let start = 0; start < sorted.length; start += SEGMENT_ROWS) {
       const n = Math.min(SEGMENT_ROWS, sorted.length - start);
       const sel = start === 0 && n === sorted.length ? null : Uint32Array.from({ length: n }, (_, i) => start + i);

@@ -79,7 +79,7 @@ export async function copy(stmt: A.Copy, ctx: StatementContext): Promise<Result>
   const start = await skipLines(path, o.ignoreHeader ?? 0);
   const slices = ctx.db.slices;
   // EVEN tables with every column given: each slice parses a range and writes its own segments
-  const direct = t.distStyle === 'EVEN' && cols.length === t.columns.length && t.sortKey.length === 0;
+  const direct = t.distStyle === 'EVEN' && cols.length === t.columns.length;
   const nRanges = size - start < 1 << 20 ? 1 : slices;
   const base: Omit<CsvRangeRequest, 'start' | 'end' | 'exactStart'> = {
     path,
@@ -90,6 +90,7 @@ export async function copy(stmt: A.Copy, ctx: StatementContext): Promise<Result>
     names: cols.map((i) => t.columns[i].name),
     encodings: cols.map((i) => t.columns[i].encoding),
     segmentRows: direct ? SEGMENT_ROWS : Number.MAX_SAFE_INTEGER,
+    sortKey: direct ? t.sortKey : [],
     mode: direct ? 'write' : 'return',
   };
   const span = Math.ceil((size - start) / nRanges);
