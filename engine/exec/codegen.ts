@@ -32,6 +32,10 @@ export class ExprEmitter {
   readonly consts: unknown[] = [];
   private next = 0;
   private bound = new Set<number>();
+  /** values already computed unconditionally in this row's code, by expression (CSE) */
+  private readonly computed = new Map<string, Val>();
+  /** > 0 while emitting inside a branch (CASE, lazy AND/OR): results there are not reusable */
+  private branch = 0;
 
   constructor(readonly shape: InputShape) {}
 
@@ -62,6 +66,26 @@ export class ExprEmitter {
 
   /** Emits statements computing e into `out`; returns how to read its value and NULL flag. */
   expr(e: BExpr, out: string[]): Val {
+    if (e.k === 'col' || e.k === 'const') return this.emit(e, out);
+    const key = this.branch === 0 ? JSON.stringify(e) : '';
+    const hit = key && this.computed.get(key);
+    if (hit) return hit;
+    const v = this.emit(e, out);
+    if (key) this.computed.set(key, v);
+    return v;
+  }
+
+  /** Starts a new row's code: nothing computed yet. */
+  resetRow(): void {
+    this.computed.clear();
+  }
+
+  private inBranch<T>(f: () => T): T {
+    this.branch++;
+    try { return f(); } finally { this.branch--; }
+  }
+
+  private emit(e: BExpr, out: string[]): Val {
     switch (e.k) {
       case 'col':
         return this.col(e.index);
@@ -157,7 +181,7 @@ export class ExprEmitter {
     out.push(`let ${t} = ${op === 'and' ? 'true' : 'false'}, ${t}n = false;`);
     let depth = 0;
     args.forEach((arg, i) => {
-      const a = this.expr(arg, out);
+      const a = i === 0 ? this.expr(arg, out) : this.inBranch(() => this.expr(arg, out));
       // a decisive value (FALSE for AND, TRUE for OR) settles the result; NULL makes it unknown so far
       out.push(`if (!(${a.n}) && ${a.v} === ${decisive}) { ${t} = ${decisive}; ${t}n = false; }`);
       out.push(`else { if (${a.n}) ${t}n = true;`);
@@ -171,15 +195,15 @@ export class ExprEmitter {
     const t = this.tmp();
     out.push(`let ${t} = ${DEFAULT_OF(e.type)}, ${t}n = true;`);
     let close = 0;
-    for (const w of e.whens) {
-      const c = this.expr(w.when, out);
+    e.whens.forEach((w, i) => {
+      const c = i === 0 ? this.expr(w.when, out) : this.inBranch(() => this.expr(w.when, out));
       out.push(`if (!(${c.n}) && ${c.v}) {`);
-      const v = this.expr(w.then, out);
+      const v = this.inBranch(() => this.expr(w.then, out));
       out.push(`${t} = ${v.v}; ${t}n = ${v.n}; } else {`);
       close++;
-    }
+    });
     if (e.else) {
-      const v = this.expr(e.else, out);
+      const v = this.inBranch(() => this.expr(e.else!, out));
       out.push(`${t} = ${v.v}; ${t}n = ${v.n};`);
     }
     out.push('}'.repeat(close));

@@ -6,15 +6,16 @@ import type { Batch, Vector } from '../types/vector.ts';
 import { concatVectors, gather } from '../types/vector.ts';
 import { PHYSICAL, isString, type SqlType } from '../types/types.ts';
 import type { SlicePool } from './slice-pool.ts';
-import { matchChain, buildFragment, segmentsBySlice, type Chain } from './fragments.ts';
-import type { FragmentResult } from './fragment.ts';
+import { matchChain, buildFragment, segmentsBySlice, liftModels, type Chain } from './fragments.ts';
+import type { FragmentResult, ModelStep } from './fragment.ts';
+import type { ModelRunner } from './model-runner.ts';
 import { GroupTable, type PartialAgg } from './aggregate.ts';
 import { filterBatch, projectBatch } from './kernels.ts';
 import { BuildTable, probe, takeRows, keyReader } from './hash-join.ts';
 import { transferList } from './transfer.ts';
 import { runWindows } from './window.ts';
 import { SqlError } from '../errors.ts';
-import type { BExpr } from '../plan/bound.ts';
+import { hasModelCall, type BExpr } from '../plan/bound.ts';
 
 /** Counters for EXPLAIN ANALYZE and the usage log. */
 export interface ExecStats {
@@ -26,6 +27,8 @@ export interface ExecStats {
 
 export interface ExecOptions {
   onnxFileOf: (model: string) => string | undefined;
+  /** evaluates model calls that run at the leader (over VALUES, after a leader-side join, ...) */
+  models?: ModelRunner;
   signal?: AbortSignal;
 }
 
@@ -50,33 +53,68 @@ export class Executor {
       case 'scan': throw new SqlError('INTERNAL_ERROR', 'scan outside a fragment');
       case 'batch': return node.batch;
       case 'values': {
-        const parts = node.rows.map((row) => ({ length: 1, columns: projectBatch({ length: 1, columns: [] }, row, null, 1) }));
+        const parts: Batch[] = [];
+        for (const row of node.rows) {
+          const m = await this.withModels({ length: 1, columns: [] }, row);
+          parts.push({ length: 1, columns: projectBatch(m.batch, m.exprs, null, 1) });
+        }
         return concatBatches(node.fields.map((f) => f.type), parts);
       }
       case 'filter': {
         const input = await this.run(node.input);
-        const { sel, count } = filterBatch(input, node.pred);
+        const m = await this.withModels(input, [node.pred]);
+        const { sel, count } = filterBatch(m.batch, m.exprs[0]);
         return { length: count, columns: input.columns.map((c) => gather(c, sel, count)) };
       }
       case 'project': {
         const input = await this.run(node.input);
-        return { length: input.length, columns: project(input, node.exprs) };
+        const m = await this.withModels(input, node.exprs);
+        return { length: input.length, columns: project(m.batch, m.exprs) };
       }
       case 'aggregate': {
-        const input = await this.run(node.input);
-        const t = new GroupTable({ keys: node.keys, aggs: node.aggs });
+        const raw = await this.run(node.input);
+        const args = node.aggs.map((a) => a.arg).filter((a): a is BExpr => a !== null);
+        const m = await this.withModels(raw, [...node.keys, ...args]);
+        const input = m.batch;
+        const keys = m.exprs.slice(0, node.keys.length);
+        let next = node.keys.length;
+        const aggs = node.aggs.map((a) => (a.arg ? { ...a, arg: m.exprs[next++] } : a));
+        const t = new GroupTable({ keys, aggs });
         if (input.length) t.consume(input, null, input.length);
         if (node.keys.length === 0 && input.length === 0) { /* one group of empty aggregates */ }
         const cols = t.finish(node.keys.map((k) => k.type));
         return { length: t.groups, columns: cols };
       }
       case 'join': return this.join(node);
-      case 'sort': return sortBatch(await this.run(node.input), node.keys);
+      case 'sort': {
+        const input = await this.run(node.input);
+        const m = await this.withModels(input, node.keys.map((k) => k.expr));
+        const sorted = sortBatch(m.batch, node.keys.map((k, i) => ({ ...k, expr: m.exprs[i] })));
+        return { length: sorted.length, columns: sorted.columns.slice(0, input.columns.length) };
+      }
       case 'limit': return sliceRows(await this.run(node.input), node.offset, node.limit);
       case 'distinct': return distinct(await this.run(node.input));
       case 'setop': return this.setOp(node);
       case 'window': return runWindows(await this.run(node.input), node.calls);
     }
+  }
+
+  /**
+   * Model calls at the leader: each becomes a column appended to the batch (computed with the
+   * leader's ModelRunner), and the expressions refer to it. Without model calls, a no-op.
+   */
+  private async withModels(input: Batch, exprs: BExpr[]): Promise<{ batch: Batch; exprs: BExpr[] }> {
+    if (!exprs.some(hasModelCall)) return { batch: input, exprs };
+    const runner = this.opts.models;
+    if (!runner) throw new SqlError('FEATURE_NOT_SUPPORTED', 'model functions cannot be evaluated here');
+    const steps: ModelStep[] = [];
+    const lifted = exprs.map((e) => liftModels(e, steps, input.columns.length, this.opts.onnxFileOf));
+    const columns = [...input.columns];
+    for (const s of steps) {
+      this.checkCancel();
+      columns.push(await runner.evaluate(s, { length: input.length, columns }));
+    }
+    return { batch: { length: input.length, columns }, exprs: lifted };
   }
 
   /** Runs a slice-side chain on every slice and merges the results at the leader. */

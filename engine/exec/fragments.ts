@@ -160,7 +160,8 @@ export function buildFragment(c: Chain, build: Vector[] | null, onnxFileOf: (mod
   return spec;
 }
 
-function liftModels(e: BExpr, models: ModelStep[], width: number, onnxFileOf: (model: string) => string | undefined): BExpr {
+/** Replaces model calls by columns `width + i` of the steps it appends (shared by the leader). */
+export function liftModels(e: BExpr, models: ModelStep[], width: number, onnxFileOf: (model: string) => string | undefined): BExpr {
   if (e.k === 'model') {
     const args = e.args.map((a) => liftModels(a, models, width, onnxFileOf));
     const key = JSON.stringify({ m: e.model, args, p: e.proba });

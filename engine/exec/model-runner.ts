@@ -3,7 +3,8 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Batch, Vector } from '../types/vector.ts';
-import { stringVector } from '../types/vector.ts';
+import { allocVector, stringVector } from '../types/vector.ts';
+import { typeName } from '../types/types.ts';
 import type { ModelStep } from './fragment.ts';
 import { projectBatch } from './kernels.ts';
 import { SqlError } from '../errors.ts';
@@ -18,15 +19,16 @@ export class ModelRunner {
 
   constructor(private readonly dataDir: string) {}
 
+  /** One session per graph and output type (a brought-your-own model returns its declared type). */
   private session(step: ModelStep): Promise<PredictorLike> {
-    const key = step.onnx ?? step.model;
+    const key = `${step.onnx ?? step.model}|${step.proba ? 'prob' : typeName(step.type)}`;
     let s = this.sessions.get(key);
     if (!s) {
       s = (async () => {
         if (!step.onnx) throw new SqlError('MODEL_NOT_READY', `model ${step.model} has no compiled graph`);
         const bytes = new Uint8Array(await readFile(join(this.dataDir, 'models', step.onnx)));
         const { Predictor } = await import('../../ml/infer/predictor.ts');
-        return Predictor.create(bytes) as Promise<PredictorLike>;
+        return Predictor.create(bytes, step.proba ? {} : { outputType: step.type }) as Promise<PredictorLike>;
       })();
       s.catch(() => this.sessions.delete(key));
       this.sessions.set(key, s);
@@ -36,6 +38,7 @@ export class ModelRunner {
 
   /** The model's output for every row of the batch, as a new column. */
   async evaluate(step: ModelStep, batch: Batch): Promise<Vector> {
+    if (batch.length === 0) return allocVector(step.type, 0);
     const predictor = await this.session(step);
     const args = projectBatch(batch, step.args, null, batch.length);
     if (!step.proba) {

@@ -515,10 +515,10 @@ export class ExprBinder {
   fold(e: BExpr): BExpr {
     let constant = true;
     walk(e, (x) => {
-      if (x.k === 'col' || x.k === 'model' || x.k === 'interval') constant = false;
+      if (x.k === 'col' || x.k === 'model') constant = false;
       if (x.k === 'call' && x.name === 'random') constant = false;
     });
-    if (!constant || e.k === 'const') return e;
+    if (!constant || e.k === 'const' || e.k === 'interval') return e;
     const [v] = projectBatch({ length: 1, columns: [] }, [e], null, 1);
     if (v.valid && v.valid[0] === 0) return konst(null, e.type);
     if (isString(e.type)) return konst(v.dict![v.values[0]], e.type);

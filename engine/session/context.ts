@@ -137,6 +137,7 @@ export class StatementContext {
         }
         return undefined;
       },
+      models: this.db.modelRunner,
       signal: this.signal,
     });
     const b = await ex.run(plan);

@@ -6,6 +6,7 @@ import { join, resolve } from 'node:path';
 import { availableParallelism } from 'node:os';
 import { ManifestStore } from '../storage/manifest.ts';
 import { SlicePool } from '../exec/slice-pool.ts';
+import { ModelRunner } from '../exec/model-runner.ts';
 import { type CatalogState, initialCatalog, referencedFiles, DEFAULT_ACCOUNT } from '../catalog/catalog.ts';
 import { Transaction } from '../txn/transaction.ts';
 import { findTableById } from '../catalog/lookup.ts';
@@ -36,6 +37,7 @@ export class Database {
   private readonly inflight = new Set<Transaction>();
   private commitsSinceGc = 0;
   private closed = false;
+  private leaderModels: ModelRunner | null = null;
 
   private constructor(
     readonly dataDir: string,
@@ -72,6 +74,11 @@ export class Database {
   /** The latest committed catalog. */
   get catalog(): CatalogState {
     return this.store.current().state as CatalogState;
+  }
+
+  /** Model sessions of the leader, for model calls that do not run inside a slice. */
+  get modelRunner(): ModelRunner {
+    return (this.leaderModels ??= new ModelRunner(this.dataDir));
   }
 
   use(ext: Extension): void {

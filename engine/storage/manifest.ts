@@ -143,6 +143,12 @@ export class ManifestStore {
         if (live.has(name) || protect.has(name) || this.pending.has(name)) continue;
         if (await old(join(this.segmentsDir, name))) await remove('segments', name);
       }
+      // model graphs (ONNX files named by the ML layer's catalog entries), when the directory exists
+      const modelsDir = join(this.dir, 'models');
+      for (const name of await readdir(modelsDir).catch(() => [] as string[])) {
+        if (live.has(name) || protect.has(name) || this.pending.has(name)) continue;
+        if (await old(join(modelsDir, name))) await remove('models', name);
+      }
       for (const name of await readdir(this.manifestsDir)) {
         const m = MANIFEST_RE.exec(name);
         if (m) {
