@@ -1,9 +1,9 @@
 // `npm run bench -- <name> [args]`: one entry per benchmark suite, each a module with `main(args)`.
 const suites: Record<string, () => Promise<{ main(args: string[]): Promise<void> }>> = {
   engine: () => import('./engine.ts'),
-  // api: () => import('./api.ts'),
+  api: () => import('./api.ts'),
   // ml: () => import('./ml.ts'),
-  // sharing: () => import('./sharing.ts'),
+  sharing: () => import('./sharing.ts'),
 };
 
 const [name, ...args] = process.argv.slice(2);

@@ -144,14 +144,14 @@ function walk(node: unknown, f: (n: Record<string, unknown>) => void): void {
 export function resolveMarked(ctx: StatementContext, name: string[], pos: Pos): Relation | null {
   if (name.length !== 7 || name[0] !== MARK) return null;
   const [, producer, datashare, database, schema, obj, viewSchema] = name;
-  const share = checkShareAccess(ctx, ctx.db.catalog, producer, datashare, ctx.session.account, `view`, pos);
+  const share = checkShareAccess(ctx, ctx.db.catalog, producer, datashare, ctx.session.account, 'a shared view', pos);
   const pdb = ctx.state.accounts[producer]?.databases[database];
   for (const sc of schema ? [schema] : [viewSchema, 'public']) {
     const s = pdb?.schemas[sc];
     const t = s?.tables[obj];
     if (t) return { kind: 'table', table: t, ref: { account: producer, database, schema: sc, name: t.name, share: { producer, datashare, consumer: ctx.session.account } } };
     const v = s?.views[obj];
-    if (v) return viewRelation({ ...share, name: datashare }, database, sc, v, [database, sc, obj]);
+    if (v) return viewRelation(share, database, sc, v, [database, sc, obj]);
   }
   throw new SqlError('UNDEFINED_TABLE', `a shared view refers to "${[schema, obj].filter(Boolean).join('.')}", which no longer exists in the producer's database`, pos);
 }

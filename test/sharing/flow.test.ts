@@ -109,6 +109,12 @@ describe('consumer SQL', () => {
     expect(await rows(intern, 'select count(*) from shop.public.orders')).toEqual([[4]]);
   });
 
+  it('a shared view reads unshared tables with its owner\'s rights', async () => {
+    await w.prod.execute('create view secret_total as select sum(x) as total from secret; ALTER DATASHARE s ADD VIEW secret_total');
+    expect(await rows(w.acme, 'select total from shop.public.secret_total')).toEqual([[42]]);
+    expect((await failure(w.acme, 'select * from shop.public.secret')).code).toBe('UNDEFINED_TABLE');
+  });
+
   it('INCLUDENEW adds tables created later', async () => {
     await w.prod.execute('ALTER DATASHARE s SET INCLUDENEW = TRUE FOR SCHEMA public; create table later (v int); insert into later values (7)');
     expect(await rows(w.acme, 'select v from shop.public.later')).toEqual([[7]]);
