@@ -4,7 +4,7 @@
 import type { LNode } from '../plan/logical.ts';
 import { type BExpr, type BAgg, BOOL, mapCols, usedColumns, hasModelCall, walk } from '../plan/bound.ts';
 import type { FragmentSpec, ModelStep, SegmentRef } from './fragment.ts';
-import type { SegmentEntry, TableState } from '../catalog/catalog.ts';
+import { type SegmentEntry, type TableState, tableRowCount } from '../catalog/catalog.ts';
 import type { Vector } from '../types/vector.ts';
 import type { AggSpec } from './aggregate.ts';
 import { isString, type SqlType } from '../types/types.ts';
@@ -32,7 +32,7 @@ function scanChain(n: LNode): { scan: Scan; filter: BExpr | null } | null {
 }
 
 function estimateRows(n: LNode): number {
-  if (n.k === 'scan') return n.table.segments.reduce((s, g) => s + g.rows, 0);
+  if (n.k === 'scan') return tableRowCount(n.table);
   if (n.k === 'batch') return n.batch.length;
   if (n.k === 'values') return n.rows.length;
   if (n.k === 'join') return Math.max(estimateRows(n.left), estimateRows(n.right));
@@ -223,14 +223,17 @@ export function segmentMayMatch(seg: SegmentEntry, preds: ZonePred[], types: Sql
   return true;
 }
 
-/** Each slice's segments of a table that may hold matching rows (ALL tables: slice 0 only). */
-export function segmentsBySlice(table: TableState, slices: number, filter: BExpr | null): { bySlice: SegmentRef[][]; total: number; pruned: number } {
+/**
+ * Each slice's segments of a table that may hold matching rows. Queries read one copy of an ALL
+ * table (slice 0's); writers pass `allCopies` to change every slice's copy.
+ */
+export function segmentsBySlice(table: TableState, slices: number, filter: BExpr | null, allCopies = false): { bySlice: SegmentRef[][]; total: number; pruned: number } {
   const preds = zonePredicates(filter);
   const types = table.columns.map((c) => c.type);
   const bySlice: SegmentRef[][] = Array.from({ length: slices }, () => []);
   let pruned = 0;
   for (const seg of table.segments) {
-    if (table.distStyle === 'ALL' && seg.slice !== 0) continue;
+    if (table.distStyle === 'ALL' && seg.slice !== 0 && !allCopies) continue;
     if (!segmentMayMatch(seg, preds, types)) { pruned++; continue; }
     bySlice[seg.slice % slices].push({ file: seg.file, rows: seg.rows, deleted: seg.deleted });
   }

@@ -113,13 +113,14 @@ function mergeRows(t: TableState, rows: Batch[]): Batch {
 interface Match { segments: { file: string; rows: Uint32Array }[]; newRows?: Batch }
 
 async function matchRows(ctx: StatementContext, t: TableState, pred: BExpr | null, newValues: BExpr[] | null, join?: JoinStep): Promise<Match> {
-  const { bySlice } = segmentsBySlice(t, ctx.db.slices, pred);
+  const { bySlice } = segmentsBySlice(t, ctx.db.slices, pred, true);
   const res = await Promise.all(bySlice.map((segments, s) => ctx.db.pool.call<{ segments: { file: string; rows: Uint32Array }[]; columns?: Vector[]; count: number }>(s, {
     op: 'match', types: t.columns.map((c) => c.type), filter: pred, exprs: newValues, segments, join,
   })));
   const segments = res.flatMap((r) => r.segments);
   if (!newValues) return { segments };
-  const parts = res.filter((r) => r.count > 0).map((r) => ({ length: r.count, columns: r.columns! }));
+  // an ALL table's copies match alike: its new rows come from one copy (appendRows replicates them)
+  const parts = res.filter((r, s) => r.count > 0 && (t.distStyle !== 'ALL' || s === 0)).map((r) => ({ length: r.count, columns: r.columns! }));
   const { concatBatches } = await import('../../exec/executor.ts');
   return { segments, newRows: concatBatches(newValues.map((e) => e.type), parts) };
 }
