@@ -21,7 +21,7 @@ export interface WlmOptions {
   maxQueued: number;
 }
 
-export const DEFAULT_WLM: WlmOptions = { slots: 2, shortSlots: 2, shortQueryMs: 500, statementTimeoutMs: 300_000, maxQueued: 10_000 };
+export const DEFAULT_WLM: WlmOptions = { slots: 2, shortSlots: 8, shortQueryMs: 500, statementTimeoutMs: 300_000, maxQueued: 10_000 };
 
 export type Lane = 'short' | 'main';
 export type QueryState = 'QUEUED' | 'RUNNING';
