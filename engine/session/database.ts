@@ -125,7 +125,7 @@ export class Database {
         const t = findTableById(next, id);
         if (t) t.version = next.version;
       }
-      await this.store.commit(next);
+      await this.store.commit(next, { newFiles: txn.newFiles.size > 0 });
       return next;
     });
     this.commitChain = run.catch(() => undefined);

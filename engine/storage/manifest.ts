@@ -65,8 +65,10 @@ export class ManifestStore {
   /**
    * Durably commits `nextState` as the next version and returns it. Concurrent calls run one after
    * another. When this resolves, a crash at any later point still recovers this version (or newer).
+   * `newFiles: false` says the state references no file written since the last commit (metadata
+   * only), which saves making the segment directory durable again.
    */
-  commit(nextState: unknown): Promise<number> {
+  commit(nextState: unknown, opts: { newFiles?: boolean } = {}): Promise<number> {
     return this.serialized(async () => {
       if (this.broken) throw new SqlError('INTERNAL_ERROR', `manifest store ${this.dir} must be reopened after a failed commit: ${this.broken.message}`);
       const body = JSON.stringify(nextState);
@@ -74,7 +76,7 @@ export class ManifestStore {
       const v = this.version + 1;
       // segment and deletion-vector files are fsynced by their writers; make their names durable
       // too before a manifest can point at them
-      await fsyncDir(this.segmentsDir);
+      if (opts.newFiles !== false) await fsyncDir(this.segmentsDir);
       try {
         await writeFileAtomic(this.manifestPath(v), encodeManifest(v, body));
         await writeFileAtomic(this.currentPath, `${v}\n`);
