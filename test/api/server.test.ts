@@ -137,11 +137,19 @@ describe('HTTP server', () => {
 
   it('never stores a plaintext token in the data directory', () => {
     const files: string[] = [];
-    const walk = (d: string) => { for (const e of readdirSync(d)) { const p = join(d, e); const s = statSync(p); if (s.isDirectory()) walk(p); else if (s.isFile()) files.push(p); } };
+    // files may vanish under us (garbage collection of old manifests): skip those
+    const gone = (e: unknown) => { if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e; };
+    const walk = (d: string) => {
+      for (const e of readdirSync(d)) {
+        const p = join(d, e);
+        try { const s = statSync(p); if (s.isDirectory()) walk(p); else if (s.isFile()) files.push(p); } catch (err) { gone(err); }
+      }
+    };
     walk(tmp.dir);
     expect(files.length).toBeGreaterThan(0);
     for (const f of files) {
-      const text = readFileSync(f).toString('latin1');
+      let text: string;
+      try { text = readFileSync(f).toString('latin1'); } catch (err) { gone(err); continue; }
       for (const t of tokens) {
         expect(text.includes(t), `${f} holds a token`).toBe(false);
         expect(text.includes(t.split('_')[2]), `${f} holds a token secret`).toBe(false);
