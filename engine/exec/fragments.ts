@@ -2,7 +2,7 @@
 // [aggregate] [project] [filter] [join probe] [filter] scan at the bottom of a plan and turns it
 // into a FragmentSpec every slice runs over its own segments. Also prunes segments by zone maps.
 import type { LNode } from '../plan/logical.ts';
-import { type BExpr, type BAgg, BOOL, mapCols, usedColumns, hasModelCall, walk } from '../plan/bound.ts';
+import { type BExpr, type BAgg, BOOL, mapCols, mapChildren, usedColumns, hasModelCall, walk } from '../plan/bound.ts';
 import type { FragmentSpec, ModelStep, SegmentRef } from './fragment.ts';
 import { type SegmentEntry, type TableState, tableRowCount } from '../catalog/catalog.ts';
 import type { Vector } from '../types/vector.ts';
@@ -170,19 +170,6 @@ export function liftModels(e: BExpr, models: ModelStep[], width: number, onnxFil
     return { k: 'col', index: width + i, type: e.type };
   }
   return mapChildren(e, (x) => liftModels(x, models, width, onnxFileOf));
-}
-
-function mapChildren(e: BExpr, f: (x: BExpr) => BExpr): BExpr {
-  switch (e.k) {
-    case 'arith': case 'cmp': case 'concat': case 'dateArith': return { ...e, left: f(e.left), right: f(e.right) };
-    case 'and': case 'or': return { ...e, args: e.args.map(f) };
-    case 'not': case 'isnull': case 'isbool': case 'cast': case 'neg': case 'extract': return { ...e, arg: f(e.arg) } as BExpr;
-    case 'case': return { ...e, whens: e.whens.map((w) => ({ when: f(w.when), then: f(w.then) })), else: e.else ? f(e.else) : null };
-    case 'in': return { ...e, arg: f(e.arg), list: e.list.map(f) };
-    case 'like': return { ...e, arg: f(e.arg), pattern: f(e.pattern) };
-    case 'call': return { ...e, args: e.args.map(f) };
-    default: return e;
-  }
 }
 
 // ------------------------------------------------------------------ zone maps

@@ -56,7 +56,8 @@ export function containsWindow(e: A.Expr | undefined): boolean {
   return astChildren(e).some(containsWindow);
 }
 
-function astChildren(e: A.Expr): A.Expr[] {
+/** Child expressions of an AST expression, not descending into subqueries. */
+export function astChildren(e: A.Expr): A.Expr[] {
   switch (e.kind) {
     case 'Unary': return [e.operand];
     case 'Binary': return [e.left, e.right];

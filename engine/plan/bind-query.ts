@@ -5,7 +5,7 @@ import { T, typeName, type SqlType } from '../types/types.ts';
 import { commonSupertype } from '../types/coerce.ts';
 import { type BExpr, BOOL, mapCols, usedColumns } from './bound.ts';
 import type { Field, LNode, SortKey, TableRef, WindowCall } from './logical.ts';
-import { ExprBinder, type AggContext, type BindContext, type Scope, containsAggregate, containsWindow, UNTYPED } from './bind-expr.ts';
+import { ExprBinder, type AggContext, type BindContext, type Scope, containsAggregate, containsWindow, astChildren, UNTYPED } from './bind-expr.ts';
 import type { TableState } from '../catalog/catalog.ts';
 import type { Batch } from '../types/vector.ts';
 
@@ -226,7 +226,7 @@ export class QueryBinder {
     const collect = (e: A.Expr | undefined) => {
       if (!e) return;
       if (e.kind === 'Subquery') { scalars.push(e); return; }
-      for (const x of astKids(e)) collect(x);
+      for (const x of astChildren(e)) collect(x);
     };
     collect(q.where);
     for (const it of q.columns) collect(it.expr);
@@ -366,23 +366,6 @@ export class QueryBinder {
 
 function splitAnd(e: A.Expr): A.Expr[] {
   return e.kind === 'Binary' && e.op === 'AND' ? [...splitAnd(e.left), ...splitAnd(e.right)] : [e];
-}
-
-/** Child expressions of an AST expression, not descending into subqueries. */
-function astKids(e: A.Expr): A.Expr[] {
-  switch (e.kind) {
-    case 'Unary': return [e.operand];
-    case 'Binary': return [e.left, e.right];
-    case 'FunctionCall': return e.args;
-    case 'Cast': return [e.expr];
-    case 'Case': return [...(e.operand ? [e.operand] : []), ...e.whens.flatMap((w) => [w.when, w.then]), ...(e.else ? [e.else] : [])];
-    case 'InList': return [e.expr, ...e.list];
-    case 'InSubquery': return [e.expr];
-    case 'Between': return [e.expr, e.low, e.high];
-    case 'Like': return [e.expr, e.pattern];
-    case 'IsNull': case 'IsBool': case 'Extract': return [e.expr];
-    default: return [];
-  }
 }
 
 interface SelectItemInfo { expr: A.Expr; name: string; alias?: string; qualifier?: string }

@@ -60,20 +60,24 @@ export function children(e: BExpr): BExpr[] {
   }
 }
 
-/** Rewrites column indexes (e.g. when an expression moves above a projection). */
-export function mapCols(e: BExpr, f: (index: number, col: Extract<BExpr, { k: 'col' }>) => BExpr): BExpr {
-  if (e.k === 'col') return f(e.index, e);
-  const m = (x: BExpr) => mapCols(x, f);
+/** The same node with each direct child replaced by f(child). */
+export function mapChildren(e: BExpr, f: (x: BExpr) => BExpr): BExpr {
   switch (e.k) {
-    case 'arith': case 'cmp': case 'concat': case 'dateArith': return { ...e, left: m(e.left), right: m(e.right) };
-    case 'and': case 'or': return { ...e, args: e.args.map(m) };
-    case 'not': case 'isnull': case 'isbool': case 'cast': case 'neg': case 'extract': return { ...e, arg: m(e.arg) } as BExpr;
-    case 'case': return { ...e, whens: e.whens.map((w) => ({ when: m(w.when), then: m(w.then) })), else: e.else ? m(e.else) : null };
-    case 'in': return { ...e, arg: m(e.arg), list: e.list.map(m) };
-    case 'like': return { ...e, arg: m(e.arg), pattern: m(e.pattern) };
-    case 'call': case 'model': return { ...e, args: e.args.map(m) } as BExpr;
+    case 'arith': case 'cmp': case 'concat': case 'dateArith': return { ...e, left: f(e.left), right: f(e.right) };
+    case 'and': case 'or': return { ...e, args: e.args.map(f) };
+    case 'not': case 'isnull': case 'isbool': case 'cast': case 'neg': case 'extract': return { ...e, arg: f(e.arg) } as BExpr;
+    case 'case': return { ...e, whens: e.whens.map((w) => ({ when: f(w.when), then: f(w.then) })), else: e.else ? f(e.else) : null };
+    case 'in': return { ...e, arg: f(e.arg), list: e.list.map(f) };
+    case 'like': return { ...e, arg: f(e.arg), pattern: f(e.pattern) };
+    case 'call': case 'model': return { ...e, args: e.args.map(f) } as BExpr;
     default: return e;
   }
+}
+
+/** Rewrites column references (e.g. when an expression moves above a projection). */
+export function mapCols(e: BExpr, f: (index: number, col: Extract<BExpr, { k: 'col' }>) => BExpr): BExpr {
+  if (e.k === 'col') return f(e.index, e);
+  return mapChildren(e, (x) => mapCols(x, f));
 }
 
 export function usedColumns(e: BExpr, into = new Set<number>()): Set<number> {

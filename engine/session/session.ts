@@ -23,6 +23,8 @@ export const READ_ONLY_KINDS = new Set(['Query', 'ShowTables', 'ShowSchemas', 'S
 export class Session {
   readonly info: SessionInfo;
   private txn: Transaction | null = null;
+  /** inside BEGIN ... COMMIT; the block's transaction (and snapshot) starts at its first statement */
+  private inBlock = false;
   private aborted = false;
   private closed = false;
 
@@ -34,7 +36,7 @@ export class Session {
   }
 
   get inTransaction(): boolean {
-    return this.txn !== null;
+    return this.inBlock;
   }
 
   /**
@@ -60,11 +62,12 @@ export class Session {
   async run(stmt: Statement, signal?: AbortSignal): Promise<Result> {
     switch (stmt.kind) {
       case 'Begin':
-        if (!this.txn) { this.txn = this.db.begin(true); this.aborted = false; }
+        if (!this.inBlock) { this.inBlock = true; this.aborted = false; }
         return done('BEGIN');
       case 'Commit': {
         const t = this.txn;
         this.txn = null;
+        this.inBlock = false;
         if (!t) return done('COMMIT');
         try {
           if (this.aborted) return done('ROLLBACK');
@@ -78,6 +81,7 @@ export class Session {
       case 'Rollback': {
         if (this.txn) this.db.release(this.txn);
         this.txn = null;
+        this.inBlock = false;
         this.aborted = false;
         return done('ROLLBACK');
       }
@@ -86,6 +90,7 @@ export class Session {
     const handler = this.handlerFor(stmt);
     // CURRENT_DATE, GETDATE() and friends: the statement's start time (constant-folded when bound)
     runtime.now = this.db.now().getTime() * 1000;
+    if (this.inBlock && !this.txn) this.txn = this.db.begin(true);
     const txn = this.txn ?? this.db.begin(false);
     const ctx = new StatementContext(this.db, this.info, txn, signal);
     try {
@@ -114,6 +119,7 @@ export class Session {
   async close(): Promise<void> {
     if (this.txn) this.db.release(this.txn);
     this.txn = null;
+    this.inBlock = false;
     this.closed = true;
   }
 }

@@ -56,7 +56,9 @@ export async function describe(stmt: A.Describe | A.ShowColumns, ctx: StatementC
   return table('DESCRIBE', [['column_name', 'VARCHAR'], ['data_type', 'VARCHAR'], ['nullable', 'BOOLEAN'], ['encoding', 'VARCHAR'], ['distkey', 'BOOLEAN'], ['sortkey', 'INTEGER']], rows);
 }
 
-const SETTINGS: Record<string, string> = { search_path: 'public', datestyle: 'ISO, MDY', timezone: 'UTC', statement_timeout: '0', query_group: 'default', enable_result_cache_for_session: 'on' };
+const SETTINGS: Record<string, string> = { search_path: 'public', datestyle: 'ISO, MDY', timezone: 'UTC', statement_timeout: '0', query_group: 'default', enable_result_cache_for_session: 'on',
+  // CREATE MODEL waits for training to finish (the one-shot CLI turns it on; see ml/sql/create.ts)
+  ml_wait_for_training: 'off' };
 
 export async function show(stmt: A.Show, ctx: StatementContext): Promise<Result> {
   const get = (k: string) => (k === 'search_path' ? ctx.session.searchPath.join(', ') : ctx.session.settings.get(k) ?? SETTINGS[k]);
