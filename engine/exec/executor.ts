@@ -195,10 +195,11 @@ export class Executor {
       return node.all ? all : distinct(all);
     }
     // INTERSECT / EXCEPT: count right rows by value, then walk the left
-    const rk = keyReader(right.columns.map(nullSafe));
+    // both sides encoded the same way, whether or not a side happens to have NULLs
+    const rk = keyReader(right.columns.map((c) => nullSafe(c, true)));
     const counts = new Map<string | number | null, number>();
     for (let r = 0; r < right.length; r++) { const k = rk(r); counts.set(k, (counts.get(k) ?? 0) + 1); }
-    const lk = keyReader(left.columns.map(nullSafe));
+    const lk = keyReader(left.columns.map((c) => nullSafe(c, true)));
     const keep: number[] = [];
     const seen = new Set<string | number | null>();
     for (let r = 0; r < left.length; r++) {
@@ -215,11 +216,14 @@ export class Executor {
   }
 }
 
-/** Vectors with NULL made a distinct key value (for DISTINCT and set operations, NULLs are equal). */
-function nullSafe(v: Vector): Vector {
-  if (!v.valid) return v;
+/**
+ * Vectors with NULL made a distinct key value (for DISTINCT and set operations, NULLs are equal).
+ * `always` encodes vectors without NULLs too, so keys of two different vectors compare equal.
+ */
+function nullSafe(v: Vector, always = false): Vector {
+  if (!v.valid && !always) return v;
   const items: (string)[] = new Array(v.length);
-  for (let i = 0; i < v.length; i++) items[i] = v.valid[i] === 0 ? '\u0000NULL' : isString(v.type) ? `s${v.dict![v.values[i]]}` : `n${v.values[i]}`;
+  for (let i = 0; i < v.length; i++) items[i] = v.valid && v.valid[i] === 0 ? '\u0000NULL' : isString(v.type) ? `s${v.dict![v.values[i]]}` : `n${v.values[i]}`;
   return { type: { id: 'VARCHAR' }, length: v.length, values: Int32Array.from(items.keys()), valid: null, dict: items };
 }
 
