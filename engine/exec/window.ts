@@ -31,9 +31,16 @@ export function runWindows(batch: Batch, calls: WindowCall[]): Batch {
   return { length: batch.length, columns: out };
 }
 
+/** A row's partition key. Unlike join keys, NULL is a value of its own: NULLs share a partition. */
+function partitionKey(cols: Vector[]): (r: number) => unknown {
+  if (cols.length === 1) return keyReader(cols);
+  const readers = cols.map((c) => keyReader([c]));
+  return (r) => JSON.stringify(readers.map((f) => f(r)));
+}
+
 function runWindow(batch: Batch, call: WindowCall): Vector {
   const n = batch.length;
-  const part = call.partitionBy.length ? keyReader(projectBatch(batch, call.partitionBy, null, n)) : () => 0;
+  const part = call.partitionBy.length ? partitionKey(projectBatch(batch, call.partitionBy, null, n)) : () => 0;
   const orderVals = projectBatch(batch, call.orderBy.map((o) => o.expr), null, n).map(valuesOf);
   const args = projectBatch(batch, call.args, null, n).map(valuesOf);
   const pkeys = Array.from({ length: n }, (_, r) => part(r));
