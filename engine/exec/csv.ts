@@ -339,7 +339,7 @@ export async function parseCsvRange(req: CsvRangeRequest, dataDir: string, _slic
       }
       if (!complete) {
         if (!read()) {
-          if (i < buf.length) throw new ParseError(i, 0, 'unterminated quoted field at end of file');
+          if (i < buf.length) throw new ParseError(i, f, 'unterminated quoted field at end of file');
           break;
         }
         continue;
