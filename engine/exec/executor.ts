@@ -260,7 +260,7 @@ function sliceRows(b: Batch, offset: number, limit: number | null): Batch {
 }
 
 function distinct(b: Batch): Batch {
-  const read = keyReader(b.columns.map(nullSafe));
+  const read = keyReader(b.columns.map((c) => nullSafe(c)));
   const seen = new Set<string | number | null>();
   const keep: number[] = [];
   for (let r = 0; r < b.length; r++) { const k = read(r); if (!seen.has(k)) { seen.add(k); keep.push(r); } }

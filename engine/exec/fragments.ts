@@ -174,7 +174,7 @@ export function liftModels(e: BExpr, models: ModelStep[], width: number, onnxFil
 
 // ------------------------------------------------------------------ zone maps
 
-interface ZonePred { col: number; op: '=' | '<' | '<=' | '>' | '>='; value: number | string }
+export interface ZonePred { col: number; op: '=' | '<' | '<=' | '>' | '>='; value: number | string }
 
 /** Simple `column op constant` terms of a table-level filter, usable against zone maps. */
 export function zonePredicates(filter: BExpr | null): ZonePred[] {

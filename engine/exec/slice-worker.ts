@@ -15,6 +15,8 @@ import { asSqlError } from '../errors.ts';
 import { transferList } from './transfer.ts';
 import { parseCsvRange, type CsvRangeRequest } from './csv.ts';
 import { hashJoinBatch } from './hash-join.ts';
+import { zonePredicates } from './fragments.ts';
+import { blockMayMatch } from './block-zones.ts';
 import { ModelRunner } from './model-runner.ts';
 
 const { dataDir, slice: sliceIndex, cacheBytes } = workerData as { dataDir: string; slice: number; cacheBytes: number };
@@ -79,6 +81,9 @@ async function runFragment(f: FragmentSpec, segments: SegmentRef[]): Promise<Fra
   let outRows = 0;
   let scanned = 0;
   const limit = f.output.kind === 'rows' ? f.output.limit : undefined;
+  // block-level zone maps: the scan filter (or the filter fused into the aggregation)
+  const scanFilter = f.filter ?? (f.output.kind === 'agg' && !f.joins.length && !f.models.length ? f.output.spec.filter ?? null : null);
+  const preds = zonePredicates(scanFilter);
   for (const seg of segments) {
     if (limit !== undefined && outRows >= limit) break;
     const cols = await cache.columns(seg.file, f.tableTypes, f.columns);
@@ -86,6 +91,7 @@ async function runFragment(f: FragmentSpec, segments: SegmentRef[]): Promise<Fra
     for (let start = 0; start < seg.rows; start += BATCH) {
       if (limit !== undefined && outRows >= limit) break;
       const n = Math.min(BATCH, seg.rows - start);
+      if (preds.length && !blockMayMatch(cols, preds, start / BATCH, BATCH)) continue;
       let batch: Batch = { length: n, columns: cols.map((v) => slice(v, start, n)) };
       scanned += n;
       let sel: Uint32Array | null = null;
