@@ -28,6 +28,8 @@ export function asSqlError(e: unknown): SqlError {
     const o = e as { code: ErrorCode; message: string; position?: SourcePosition };
     return Object.assign(new SqlError(o.code, ''), { message: o.message, position: o.position });
   }
+  // a statement too deep for the binder or planner's recursion (the parser checks its own depth)
+  if (e instanceof RangeError && /call stack/i.test(e.message)) return new SqlError('SYNTAX_ERROR', 'statement is too deeply nested');
   const msg = e instanceof Error ? (process.env.STRATA_DEBUG ? String(e.stack) : e.message) : String(e);
   return new SqlError('INTERNAL_ERROR', `internal error: ${msg}`);
 }
