@@ -246,6 +246,7 @@ export class ExprBinder {
     let call: WindowCall;
     if (AGGREGATES.has(fn)) {
       // the aggregate's argument is bound over the grouped output
+      if (!e.star && args.length !== 1) throw new SqlError('UNDEFINED_FUNCTION', `function ${fn} takes one argument`, e.pos);
       const a: BAgg = e.star ? { fn: 'count_star', arg: null, distinct: false, type: T.bigint } : this.aggregateOver(e, args[0]);
       call = { fn: 'agg', agg: a, args, partitionBy, orderBy, type: a.type };
     } else if (WINDOW_ONLY.has(fn)) {
