@@ -262,7 +262,7 @@ export class QueryBinder {
 
   /** The subquery's FROM with its own filters, and the (inner = outer) key pairs. */
   private async correlatedParts(sub: A.Query, outerScope: Scope, ctes: Ctes | undefined): Promise<{ inner: LNode; innerKeys: BExpr[]; outerKeys: BExpr[] }> {
-    if (sub.kind !== 'Select' || sub.limit || sub.offset) throw new SqlError('FEATURE_NOT_SUPPORTED', 'this correlated subquery form is not supported (use a join)', sub.pos);
+    if (sub.kind !== 'Select' || sub.limit || sub.offset || !sub.from.length) throw new SqlError('FEATURE_NOT_SUPPORTED', 'this correlated subquery form is not supported (use a join)', sub.pos);
     let inner = await this.from(sub.from, undefined, ctes);
     const innerScope: Scope = { fields: inner.fields };
     const filters: BExpr[] = [], innerKeys: BExpr[] = [], outerKeys: BExpr[] = [];
