@@ -9,6 +9,7 @@ import { Database, type Result, type Session } from '../engine/database.ts';
 import { asSqlError } from '../engine/errors.ts';
 import { formatResult, type OutputFormat } from './output.ts';
 import { loadExtensions } from './extensions.ts';
+import { WAIT_FOR_TRAINING, showModelProgress } from './cli-progress.ts';
 
 export interface CliOptions {
   data: string;
@@ -110,12 +111,17 @@ async function sqlCommand(o: CliOptions, rest: string[]): Promise<number> {
   try {
     const session = db.connect({ account: o.account, user: o.user });
     if (sql === undefined) return await shell(session, o);
+    // the process ends with the script: CREATE MODEL waits for its training, showing progress
+    session.info.settings.set(WAIT_FOR_TRAINING, 'on');
+    const stopProgress = showModelProgress(db, process.stderr);
     try {
       await session.execute(sql, { onResult: (r) => process.stdout.write(formatResult(r, o.format)) });
       return 0;
     } catch (e) {
       process.stderr.write(`ERROR: ${asSqlError(e).message}\n`);
       return 1;
+    } finally {
+      stopProgress();
     }
   } finally {
     await db.close();

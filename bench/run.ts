@@ -2,7 +2,7 @@
 const suites: Record<string, () => Promise<{ main(args: string[]): Promise<void> }>> = {
   engine: () => import('./engine.ts'),
   api: () => import('./api.ts'),
-  // ml: () => import('./ml.ts'),
+  ml: () => import('./ml.ts'),
   sharing: () => import('./sharing.ts'),
 };
 

@@ -40,7 +40,11 @@ export class ModelRunner {
   async evaluate(step: ModelStep, batch: Batch): Promise<Vector> {
     if (batch.length === 0) return allocVector(step.type, 0);
     const predictor = await this.session(step);
-    const args = projectBatch(batch, step.args, null, batch.length);
+    // plain column arguments are passed as they are; only computed ones are projected
+    const computed = step.args.filter((a) => a.k !== 'col');
+    const projected = computed.length ? projectBatch(batch, computed, null, batch.length) : [];
+    let next = 0;
+    const args = step.args.map((a) => (a.k === 'col' ? batch.columns[a.index] : projected[next++]));
     if (!step.proba) {
       const out = await predictor.predict(args, batch.length);
       return { ...out, type: step.type };

@@ -1,10 +1,15 @@
 // A tiny CSV reader for the ML tests: numbers as DOUBLE PRECISION, 'True'/'False' as BOOLEAN, other text as VARCHAR, empty as NULL.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { T } from '../../engine/types/types.ts';
 import { stringVector } from '../../engine/types/vector.ts';
 import type { TrainingColumn } from '../../ml/index.ts';
 
-export const DATASETS = '/work/shared/datasets';
+/** `../shared/datasets` beside the repo (CI copies shared/ there). */
+export const DATASETS = fileURLToPath(new URL('../../../shared/datasets', import.meta.url));
+/** Whether the datasets are present; the dataset tests skip (saying so) when not. */
+export const HAVE_DATASETS = existsSync(`${DATASETS}/README.md`);
+if (!HAVE_DATASETS) console.warn(`[ml] skipping dataset quality tests: ${DATASETS} not found (copy shared/ beside the repo)`);
 
 /** Reads a CSV file (no quoted fields) into engine columns. */
 export function readCsv(path: string): TrainingColumn[] {

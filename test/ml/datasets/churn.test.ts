@@ -1,8 +1,9 @@
 // churn (binary, mixed types, NULLs, an id column): within 1 point of scikit-learn's best accuracy and F1 (logistic 0.8376 / 0.7198).
 import { expect, it } from 'vitest';
+import { HAVE_DATASETS } from '../csv.ts';
 import { evaluate, report } from './evaluate.ts';
 
-it('churn: accuracy and F1 within 1 point of scikit-learn; AUTO under 60 s', async () => {
+it.skipIf(!HAVE_DATASETS)('churn: accuracy and F1 within 1 point of scikit-learn; AUTO under 60 s', async () => {
   const e = await evaluate('churn', 'churned');
   report('churn', e);
   const prep = e.model.preprocessing as { dropped: { name: string }[] };

@@ -1,0 +1,80 @@
+// The ML extension: CREATE MODEL / SHOW MODEL / DROP MODEL / EXPLAIN_MODEL statements and the
+// prediction functions, plugged into the engine (api/extensions.ts loads it; tests call db.use).
+import type { Database } from '../engine/database.ts';
+import type { StatementContext } from '../engine/session/context.ts';
+import type { Extension, StatementHandler } from '../engine/session/extension.ts';
+import { HANDLERS } from '../engine/session/statements/index.ts';
+import type * as A from '../engine/sql/ast.ts';
+import { type ModelEntry, modelsOf, schemaIn } from './sql/catalog.ts';
+import { createModel } from './sql/create.ts';
+import { dropModel } from './sql/drop.ts';
+import { explainModel, explainModelTarget } from './sql/explain.ts';
+import { createExternalModel } from './sql/external.ts';
+import { resolveModelFunction } from './sql/functions.ts';
+import { ModelJobs } from './sql/jobs.ts';
+import { INTERRUPTED, showModel } from './sql/show.ts';
+
+export { WAIT_SETTING } from './sql/create.ts';
+
+/** The ML extension of one database; `jobs` holds its running trainings. */
+export interface MlExtension extends Extension {
+  jobs: ModelJobs;
+}
+
+export function extension(db: Database): MlExtension {
+  const jobs = new ModelJobs(db);
+  const recovered = failInterrupted(db, jobs);
+  const on = <S extends A.Statement>(f: (s: S, ctx: StatementContext, jobs: ModelJobs) => Promise<import('../engine/result.ts').Result>): StatementHandler =>
+    async (stmt, ctx) => { await recovered; return f(stmt as S, ctx, jobs); };
+  const query = HANDLERS.Query!;
+  return {
+    name: 'ml',
+    jobs,
+    statements: {
+      CreateModel: on(createModel),
+      CreateModelExternal: on(createExternalModel),
+      ShowModel: on(showModel),
+      DropModel: on(dropModel),
+      // SELECT EXPLAIN_MODEL(m) is answered here; every other query goes to the engine
+      Query: async (stmt, ctx) => {
+        const target = explainModelTarget(stmt);
+        return target ? explainModel(target, ctx, jobs) : query(stmt, ctx);
+      },
+    },
+    resolveModelFunction: (ctx, name, pos) => resolveModelFunction(ctx, name, pos, jobs),
+    close: async () => { await recovered; await jobs.close(); },
+  };
+}
+
+/**
+ * Models left TRAINING by a process that stopped (crash, restart) will never finish: at open
+ * they become FAILED with the reason, in one commit. Nothing else of them was committed.
+ */
+async function failInterrupted(db: Database, jobs: ModelJobs): Promise<void> {
+  const stale: { account: string; database: string; schema: string; name: string; id: string }[] = [];
+  for (const a of Object.values(db.catalog.accounts)) {
+    for (const d of Object.values(a.databases)) {
+      for (const s of Object.values(d.schemas)) {
+        for (const e of Object.values(modelsOf(s))) if (e.state === 'TRAINING') stale.push({ account: a.name, database: d.name, schema: s.name, name: e.name, id: e.id });
+      }
+    }
+  }
+  if (stale.length === 0) return;
+  for (const k of stale) jobs.interrupted.add(k.id);
+  const at = db.now().toISOString();
+  const txn = db.begin(true);
+  try {
+    txn.apply((state) => {
+      for (const k of stale) {
+        const sc = schemaIn(state, k);
+        const e: ModelEntry | undefined = sc ? modelsOf(sc)[k.name] : undefined;
+        if (e && e.id === k.id && e.state === 'TRAINING') Object.assign(e, { state: 'FAILED', reason: INTERRUPTED, finishedAt: at });
+      }
+    }, { ddl: true });
+    await db.commit(txn, stale[0].account);
+  } catch {
+    // best effort: SHOW MODEL reports these as FAILED anyway
+  } finally {
+    db.release(txn);
+  }
+}

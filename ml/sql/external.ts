@@ -1,0 +1,67 @@
+// Bring your own model: CREATE MODEL m FUNCTION f(types) RETURNS type FROM 'model.onnx'.
+// The file is validated against the declared signature, copied under <dataDir>/models, and the
+// model is READY in the same commit.
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { SqlError } from '../../engine/errors.ts';
+import type { Result } from '../../engine/result.ts';
+import type { StatementContext } from '../../engine/session/context.ts';
+import { done } from '../../engine/session/session.ts';
+import type * as A from '../../engine/sql/ast.ts';
+import { type SqlType, resolveTypeName } from '../../engine/types/types.ts';
+import { validateExternalModel } from '../infer/validate.ts';
+import type { ModelEntry } from './catalog.ts';
+import { checkCreatePrivilege, checkNamesFree, functionName, insertModel, newModelKey } from './create.ts';
+import { optionsRecord } from './spec.ts';
+import type { ModelJobs } from './jobs.ts';
+
+export async function createExternalModel(stmt: A.CreateModelExternal, ctx: StatementContext, jobs: ModelJobs): Promise<Result> {
+  checkCreatePrivilege(ctx, stmt.pos);
+  const key = newModelKey(ctx, stmt.name, stmt.pos);
+  const fn = functionName(stmt.function, key, stmt.pos);
+  checkNamesFree(ctx, key, fn, stmt.pos);
+  const argTypes = stmt.argTypes.map(sqlType);
+  const returns = sqlType(stmt.returns);
+  const bytes = await readModel(stmt.path, stmt.pos);
+  await validateExternalModel(bytes, argTypes, returns);
+  const proba = await hasProbabilities(bytes);
+  const file = await jobs.writeOnnx(key, bytes);
+  ctx.txn.newFiles.add(file);
+  const now = ctx.now().toISOString();
+  const entry: ModelEntry = {
+    id: key.id, name: key.name, owner: ctx.session.user, state: 'READY', function: fn,
+    args: argTypes.map((type, i) => ({ name: `arg${i + 1}`, type })), returns, proba,
+    onnxFile: file, source: stmt.path, modelType: 'EXTERNAL (ONNX)', settings: optionsRecord(stmt.settings),
+    createdAt: now, finishedAt: now,
+  };
+  insertModel(ctx, key, entry);
+  ctx.txn.afterCommit.push(() => jobs.emit(key, 'ready', 'READY', { message: `registered from ${stmt.path}`, progress: 1 }));
+  return done('CREATE MODEL');
+}
+
+function sqlType(t: A.TypeRef): SqlType {
+  const r = resolveTypeName(t.name, t.params);
+  if (!r) throw new SqlError('DATATYPE_MISMATCH', `type "${t.name}" does not exist`, t.pos);
+  return r;
+}
+
+/** Reads a local ONNX file (relative paths from the working directory, like COPY). */
+async function readModel(path: string, pos: A.Pos): Promise<Uint8Array> {
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(path)) throw new SqlError('FEATURE_NOT_SUPPORTED', `only local model files are supported here, not '${path}'`, pos);
+  try {
+    return new Uint8Array(await readFile(resolve(path)));
+  } catch (e) {
+    throw new SqlError('UNDEFINED_OBJECT', `cannot read model file '${path}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, pos);
+  }
+}
+
+/** Whether the graph has a 'probabilities' tensor output (then `<function>_prob` works). */
+async function hasProbabilities(bytes: Uint8Array): Promise<boolean> {
+  const s = await ort.InferenceSession.create(bytes, { intraOpNumThreads: 1 });
+  try {
+    return s.outputNames.includes('probabilities');
+  } finally {
+    await s.release();
+  }
+}

@@ -1,0 +1,153 @@
+// Training runs: one worker per CREATE MODEL, progress published as 'model' events, and the
+// outcome committed in a transaction of its own: the ONNX file is written and fsynced first,
+// then the catalog turns the model READY (or FAILED with the reason).
+import { unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Database } from '../../engine/database.ts';
+import { asSqlError } from '../../engine/errors.ts';
+import type { CatalogState } from '../../engine/catalog/catalog.ts';
+import { fsyncDir, writeFileDurable } from '../../engine/storage/durable.ts';
+import type { FittedPrep } from '../prep/plan.ts';
+import { candidatesFor } from '../train/candidates.ts';
+import type { TrainedModel, TrainingColumn, TrainSpec } from '../types.ts';
+import { startTraining, type TrainingJob } from '../worker/start.ts';
+import { type ModelEntry, modelsOf, schemaIn } from './catalog.ts';
+
+/** Identifies one CREATE MODEL: where its entry lives and the entry's unique id. */
+export interface ModelKey { account: string; database: string; schema: string; name: string; id: string }
+
+/** The payload of a db.events 'model' event (api/events.ts ModelEvent, plus progress 0..1). */
+export interface ModelEventPayload {
+  model: string; state: string; kind: string; message?: string; epoch?: number; loss?: number;
+  validationScore?: number; progress?: number; at: string; account: string;
+}
+
+export class ModelJobs {
+  private readonly running = new Map<string, TrainingJob>();
+  /** ids of models found TRAINING when the database opened: their training died with its process */
+  readonly interrupted = new Set<string>();
+
+  constructor(private readonly db: Database) {}
+
+  /** Trains on a worker thread, publishing progress; resolves with the trained model. */
+  train(key: ModelKey, columns: TrainingColumn[], spec: TrainSpec, rows: number): Promise<TrainedModel> {
+    const steps = candidatesFor(spec, { problem: spec.problemType ?? 'REGRESSION', classes: 0 }, rows).length + (spec.modelType === 'KMEANS' ? 0 : 1);
+    let done = 0;
+    const job = startTraining(columns, spec, (p) => {
+      if (p.validationScore !== undefined || p.message?.startsWith('refitting')) done++;
+      const message = p.message ? `${p.candidate}: ${p.message}` : p.candidate;
+      this.emit(key, 'progress', 'TRAINING', { message, epoch: p.epoch, loss: p.loss, validationScore: p.validationScore, progress: Math.min(0.99, done / steps) });
+    });
+    this.running.set(key.id, job);
+    const forget = () => { this.running.delete(key.id); };
+    job.promise.then(forget, forget);
+    return job.promise;
+  }
+
+  /** Background training: the outcome commits on its own when the worker finishes. */
+  start(key: ModelKey, columns: TrainingColumn[], spec: TrainSpec, rows: number): void {
+    this.train(key, columns, spec, rows)
+      .then((m) => this.commitReady(key, m), (e) => this.commitFailed(key, e))
+      .catch(() => undefined);
+  }
+
+  /** Stops a model's training (DROP MODEL); the worker is terminated. */
+  cancel(id: string): void {
+    this.running.get(id)?.cancel();
+  }
+
+  /** Writes the model's ONNX graph durably under <dataDir>/models and returns its file name. */
+  async writeOnnx(key: ModelKey, onnx: Uint8Array): Promise<string> {
+    const file = `${key.id}.onnx`;
+    const dir = join(this.db.dataDir, 'models');
+    await writeFileDurable(join(dir, file), onnx);
+    await fsyncDir(dir);
+    return file;
+  }
+
+  emit(key: ModelKey, kind: string, state: string, extra: Partial<ModelEventPayload> = {}): void {
+    const e: ModelEventPayload = { model: key.name, state, kind, at: this.db.now().toISOString(), account: key.account };
+    for (const [k, v] of Object.entries(extra)) if (v !== undefined) (e as unknown as Record<string, unknown>)[k] = v;
+    this.db.events.emit('model', e);
+  }
+
+  async close(): Promise<void> {
+    for (const j of this.running.values()) j.cancel();
+  }
+
+  private async commitReady(key: ModelKey, m: TrainedModel): Promise<void> {
+    if (!this.stillTraining(this.db.catalog, key)) return;
+    const file = await this.writeOnnx(key, m.onnx);
+    const at = this.db.now().toISOString();
+    const ok = await this.update(key, (e) => Object.assign(e, readyFields(m, file, at)));
+    if (!ok) { await unlink(join(this.db.dataDir, 'models', file)).catch(() => undefined); return; }
+    this.emit(key, 'ready', 'READY', { validationScore: m.validationScore, progress: 1, message: `${m.modelType} ${m.objective} ${m.validationScore.toFixed(4)} in ${m.trainingSeconds.toFixed(1)} s` });
+  }
+
+  private async commitFailed(key: ModelKey, err: unknown): Promise<void> {
+    const e = asSqlError(err);
+    if (e.code === 'QUERY_CANCELED') return; // dropped, or the database is closing
+    const at = this.db.now().toISOString();
+    if (await this.update(key, (x) => { x.state = 'FAILED'; x.reason = e.message; x.finishedAt = at; })) {
+      this.emit(key, 'failed', 'FAILED', { message: e.message });
+    }
+  }
+
+  private stillTraining(state: CatalogState, key: ModelKey): ModelEntry | null {
+    const sc = schemaIn(state, key);
+    const e = sc ? modelsOf(sc)[key.name] : undefined;
+    return e && e.id === key.id && e.state === 'TRAINING' ? e : null;
+  }
+
+  /** Commits a change to the model's entry if it is still this TRAINING model; false otherwise. */
+  private async update(key: ModelKey, change: (e: ModelEntry) => void): Promise<boolean> {
+    if (!this.stillTraining(this.db.catalog, key)) return false;
+    const txn = this.db.begin(true);
+    try {
+      txn.apply((s) => { const e = this.stillTraining(s, key); if (e) change(e); }, { ddl: true });
+      await this.db.commit(txn, key.account);
+      return true;
+    } catch {
+      return false;
+    } finally {
+      this.db.release(txn);
+    }
+  }
+}
+
+/** The entry fields a finished training sets. */
+export function readyFields(m: TrainedModel, onnxFile: string, at: string): Partial<ModelEntry> {
+  return {
+    state: 'READY', onnxFile, finishedAt: at,
+    args: m.inputs, returns: m.outputType, labels: m.labels,
+    modelType: m.modelType, problemType: m.problemType === 'CLUSTERING' ? undefined : m.problemType, objective: m.objective,
+    validationScore: m.validationScore, hyperparameters: stringValues(m.hyperparameters),
+    preprocessing: summarizePrep(m.preprocessing as FittedPrep),
+    featureImportance: m.featureImportance,
+    candidates: m.candidates.map((c) => ({ modelType: c.modelType, validationScore: c.validationScore })),
+    trainingRows: m.trainingRows, trainingSeconds: m.trainingSeconds,
+  };
+}
+
+function stringValues(r: Record<string, unknown>): Record<string, string> {
+  return Object.fromEntries(Object.entries(r).map(([k, v]) => [k, String(v)]));
+}
+
+/** One line per input column saying how it is turned into features. */
+export function summarizePrep(p: FittedPrep): { column: string; transform: string }[] {
+  return p.inputs.map((c, i) => {
+    const dropped = p.dropped.find((d) => d.name === c.name);
+    if (dropped) return { column: c.name, transform: `dropped (${dropped.reason})` };
+    const cat = p.categorical.find((b) => b.input === i);
+    if (cat) return { column: c.name, transform: `${cat.encoding === 'onehot' ? 'one-hot' : 'ordinal'} (${cat.categories.length} categories${cat.fill !== undefined ? `, missing -> '${cat.fill}'` : ''})` };
+    const affine = p.affine?.cols.includes(i) ? p.affine : p.normalized.find((b) => b.cols.includes(i));
+    if (affine) {
+      const j = affine.cols.indexOf(i);
+      const scaled = affine.offset[j] !== 0 || affine.scale[j] !== 1;
+      return { column: c.name, transform: `numeric (impute ${fmt(affine.impute[j])}${scaled ? `, (x - ${fmt(affine.offset[j])}) * ${fmt(affine.scale[j])}` : ''}${affine === p.affine ? '' : ', L2-normalized'})` };
+    }
+    return { column: c.name, transform: 'unused' };
+  });
+}
+
+const fmt = (x: number) => String(Number(x.toPrecision(4)));

@@ -1,0 +1,71 @@
+// GraphQL (in-process): `modelEvents` streams a CREATE MODEL's training, then `models` and
+// `model(name)` show what SHOW MODEL shows.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inProcess, ok } from '../api/helpers.ts';
+
+let t: Awaited<ReturnType<typeof inProcess>>;
+beforeAll(async () => { t = await inProcess(); });
+afterAll(async () => { await t.close(); });
+
+/** Reads SSE `data:` events of a subscription until `stop` matches one. */
+async function subscribe(query: string, stop: (e: any) => boolean, started: () => Promise<void>): Promise<any[]> {
+  const ac = new AbortController();
+  const r = await t.fetcher('http://localhost/graphql', {
+    method: 'POST', signal: ac.signal,
+    headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${t.api.adminToken}` },
+    body: JSON.stringify({ query }),
+  });
+  expect(r.status).toBe(200);
+  const reader = r.body!.getReader();
+  const dec = new TextDecoder();
+  const events: any[] = [];
+  let buf = '';
+  const kick = started();
+  while (!events.some(stop)) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    buf += dec.decode(value);
+    const lines = buf.split('\n');
+    buf = lines.pop()!;
+    for (const l of lines) if (l.startsWith('data:')) { const e = JSON.parse(l.slice(5)); if (e.data) events.push(e.data); }
+  }
+  ac.abort();
+  await kick;
+  return events;
+}
+
+describe('ml GraphQL module', () => {
+  it('streams modelEvents for a training, then serves models and model(name)', async () => {
+    const setup = `CREATE TABLE g (a REAL, b REAL, y INTEGER);
+      INSERT INTO g VALUES ${Array.from({ length: 60 }, (_, i) => `(${i % 7}, ${(i * 3) % 11}, ${(i % 7) + ((i * 3) % 11) > 8 ? 1 : 0})`).join(', ')}`;
+    ok(await t.admin('mutation($s: String!) { executeScript(sql: $s) { command } }', { s: setup }));
+    const events = await subscribe('subscription { modelEvents(name: "gm") { model state kind message epoch loss validationScore at } }',
+      (e) => e.modelEvents.state !== 'TRAINING',
+      async () => {
+        await new Promise((r) => setTimeout(r, 100));
+        ok(await t.admin(`mutation { execute(sql: "CREATE MODEL gm FROM g TARGET y FUNCTION gm_fn AUTO OFF MODEL_TYPE XGBOOST") { command } }`));
+      });
+    const kinds = events.map((e) => e.modelEvents.kind);
+    expect(kinds[0]).toBe('created');
+    expect(kinds).toContain('progress');
+    expect(events.at(-1).modelEvents).toMatchObject({ model: 'gm', state: 'READY', kind: 'ready' });
+
+    const d = ok(await t.admin(`{ models { name state } model(name: "gm") {
+      name database schema owner state reason modelType problemType objective validationScore target query
+      functionName functionSignature arguments { name type } returnType probabilityFunction labels
+      trainingRows trainingSeconds hyperparameters settings preprocessing { column transform } featureImportance { feature importance } createdAt finishedAt } }`));
+    expect(d.models).toEqual([{ name: 'gm', state: 'READY' }]);
+    expect(d.model).toMatchObject({
+      name: 'gm', database: 'dev', schema: 'public', owner: 'admin', state: 'READY', reason: null, modelType: 'XGBOOST',
+      problemType: 'BINARY_CLASSIFICATION', objective: 'F1', target: 'y', query: 'SELECT * FROM g', functionName: 'gm_fn',
+      functionSignature: 'gm_fn(REAL, REAL) RETURNS INTEGER', arguments: [{ name: 'a', type: 'REAL' }, { name: 'b', type: 'REAL' }],
+      returnType: 'INTEGER', probabilityFunction: 'gm_fn_prob', labels: [0, 1], trainingRows: 60,
+    });
+    expect(d.model.preprocessing.map((p: { column: string }) => p.column)).toEqual(['a', 'b']);
+    expect(d.model.featureImportance).toHaveLength(2);
+    expect(typeof d.model.hyperparameters.num_round).toBe('string');
+    expect(ok(await t.admin('{ model(name: "nope") { name } }')).model).toBeNull();
+    const q = ok(await t.admin('{ query(sql: "SELECT count(*) AS n FROM g WHERE gm_fn(a, b) = y") { rows } }'));
+    expect(q.query.rows[0][0]).toBeGreaterThan(50);
+  }, 60_000);
+});
