@@ -2,7 +2,7 @@
 // updates the aggregate states in typed arrays. Slices build partial states; the leader merges
 // them and finalizes. Sums of integers and decimals are exact (double accumulator spilled into
 // BigInt before it can lose a digit).
-import type { BAgg, BExpr } from '../plan/bound.ts';
+import { type BAgg, type BExpr, parameterize } from '../plan/bound.ts';
 import type { Batch, Vector } from '../types/vector.ts';
 import { PHYSICAL, isString, scaleOf, type SqlType, MAX_EXACT } from '../types/types.ts';
 import { ExprEmitter, rowLoop } from './codegen.ts';
@@ -112,9 +112,12 @@ export class GroupTable {
 
   /** Adds one batch (all rows, or those in `sel`) through the generated kernel. */
   consume(batch: Batch, sel: Uint32Array | null, n: number): void {
-    const kernel = aggKernel(this.spec, batch);
-    kernel(batch.columns.map((c) => c.values), batch.columns.map((c) => c.valid), batch.columns.map((c) => c.dict), n, sel, this);
+    this.lifted ??= liftParams(this.spec);
+    const kernel = aggKernel(this.lifted.spec, batch);
+    kernel(batch.columns.map((c) => c.values), batch.columns.map((c) => c.valid), batch.columns.map((c) => c.dict), n, sel, this, this.lifted.params);
   }
+
+  private lifted?: { spec: AggSpec; params: unknown[] };
 
   /** This table's state in a form that crosses threads cheaply. */
   toPartial(): PartialAgg {
@@ -251,7 +254,18 @@ function finishAgg(agg: BAgg, s: AggState, n: number): Vector {
   return vec;
 }
 
-type AggKernel = (cols: unknown[], valids: unknown[], dicts: unknown[], n: number, sel: Uint32Array | null, S: GroupTable) => void;
+type AggKernel = (cols: unknown[], valids: unknown[], dicts: unknown[], n: number, sel: Uint32Array | null, S: GroupTable, P: unknown[]) => void;
+
+/** The spec with its literals lifted into parameters (one kernel for every literal value). */
+function liftParams(spec: AggSpec): { spec: AggSpec; params: unknown[] } {
+  const all: BExpr[] = [...spec.keys, ...spec.aggs.map((a): BExpr => a.arg ?? { k: 'const', value: null, type: a.type }), ...(spec.filter ? [spec.filter] : [])];
+  const { exprs, params } = parameterize(all);
+  const nk = spec.keys.length, na = spec.aggs.length;
+  return {
+    spec: { keys: exprs.slice(0, nk), aggs: spec.aggs.map((a, i) => ({ ...a, arg: a.arg ? exprs[nk + i] : null })), filter: spec.filter ? exprs[nk + na] : null },
+    params,
+  };
+}
 const kernels = new Map<string, AggKernel>();
 
 function aggKernel(spec: AggSpec, batch: Batch): AggKernel {
@@ -311,7 +325,7 @@ function aggKernel(spec: AggSpec, batch: Batch): AggKernel {
   const decl = spec.aggs.map((_, i) => `let A${i}, C${i}, Q${i};`).join(' ');
   const source = `${decl}\nconst reload = () => { ${locals.join(' ')} };\nreload();\n${em.prelude.join('\n')}\n${rowLoop(body.join('\n'))}`;
   // eslint-disable-next-line no-new-func -- generated from our own bound plan
-  k = new Function('rt', 'K', `return function aggKernel(cols, valids, dicts, n, sel, S) {\n${source}\n};`)(runtime, em.consts) as AggKernel;
+  k = new Function('rt', 'K', `return function aggKernel(cols, valids, dicts, n, sel, S, P) {\n${source}\n};`)(runtime, em.consts) as AggKernel;
   if (kernels.size > 1000) kernels.clear();
   kernels.set(key, k);
   return k;

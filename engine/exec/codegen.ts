@@ -54,6 +54,14 @@ export class ExprEmitter {
     this.prelude.push(`const c${i} = cols[${i}], v${i} = valids[${i}], d${i} = dicts[${i}];`);
   }
 
+  private params = new Set<number>();
+
+  /** A lifted literal, read once per batch into a local. */
+  private param(i: number): string {
+    if (!this.params.has(i)) { this.params.add(i); this.prelude.push(`const p${i} = P[${i}];`); }
+    return `p${i}`;
+  }
+
   /** Column i's value at row r, as a JS expression. */
   col(i: number): Val {
     this.bind(i);
@@ -66,7 +74,7 @@ export class ExprEmitter {
 
   /** Emits statements computing e into `out`; returns how to read its value and NULL flag. */
   expr(e: BExpr, out: string[]): Val {
-    if (e.k === 'col' || e.k === 'const') return this.emit(e, out);
+    if (e.k === 'col' || e.k === 'const' || e.k === 'param') return this.emit(e, out);
     const key = this.branch === 0 ? JSON.stringify(e) : '';
     const hit = key && this.computed.get(key);
     if (hit) return hit;
@@ -89,6 +97,8 @@ export class ExprEmitter {
     switch (e.k) {
       case 'col':
         return this.col(e.index);
+      case 'param':
+        return { v: this.param(e.index), n: 'false' };
       case 'const':
         if (e.value === null) return { v: DEFAULT_OF(e.type), n: 'true' };
         return { v: typeof e.value === 'string' ? JSON.stringify(e.value) : String(e.value), n: 'false' };
@@ -264,9 +274,10 @@ export class ExprEmitter {
     let test: (s: string) => string;
     if (e.k === 'cmp') {
       const [c, k, flip] = e.left.k === 'col' ? [e.left, e.right, false] : [e.right, e.left, true];
-      if (c.k !== 'col' || k.k !== 'const' || k.value === null || !isString(c.type) || !isString(k.type)) return null;
+      if (c.k !== 'col' || !isString(c.type) || !isString(k.type)) return null;
+      if (!(k.k === 'param' || (k.k === 'const' && k.value !== null))) return null;
       colIdx = c.index;
-      const lit = JSON.stringify(k.value);
+      const lit = k.k === 'param' ? this.param(k.index) : JSON.stringify(k.value);
       test = (s) => (flip ? emitComparison(e.op, k.type, c.type, lit, s) : emitComparison(e.op, c.type, k.type, s, lit));
     } else if (e.k === 'in') {
       if (e.arg.k !== 'col' || !isString(e.arg.type) || !e.list.every((x) => x.k === 'const' && x.value !== null)) return null;

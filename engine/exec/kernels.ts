@@ -1,12 +1,12 @@
 // Compiled kernels over one batch: filter (-> selection vector) and project (-> new vectors).
 // Each is generated once per (expressions, input shape) and cached.
-import type { BExpr } from '../plan/bound.ts';
+import { type BExpr, parameterize } from '../plan/bound.ts';
 import type { Batch, Vector } from '../types/vector.ts';
 import { PHYSICAL, isString, type SqlType } from '../types/types.ts';
 import { ExprEmitter, type InputShape, rowLoop, arrayCtorName } from './codegen.ts';
 import { runtime } from './runtime.ts';
 
-type RawKernel = (cols: unknown[], valids: unknown[], dicts: unknown[], n: number, sel: Uint32Array | null, out: unknown[]) => number;
+type RawKernel = (cols: unknown[], valids: unknown[], dicts: unknown[], n: number, sel: Uint32Array | null, out: unknown[], P: unknown[]) => number;
 
 const cache = new Map<string, RawKernel>();
 
@@ -19,7 +19,7 @@ function compile(key: string, build: () => { source: string; consts: unknown[] }
   if (!k) {
     const { source, consts } = build();
     // eslint-disable-next-line no-new-func -- generated from our own bound plan, never from user text
-    k = new Function('rt', 'K', `return function kernel(cols, valids, dicts, n, sel, out) {\n${source}\n};`)(runtime, consts) as RawKernel;
+    k = new Function('rt', 'K', `return function kernel(cols, valids, dicts, n, sel, out, P) {\n${source}\n};`)(runtime, consts) as RawKernel;
     if (cache.size > 2000) cache.clear();
     cache.set(key, k);
   }
@@ -44,8 +44,9 @@ export function emitFilter(em: ExprEmitter, pred: BExpr, out: string[]): void {
 }
 
 /** Rows of `batch` (restricted to `sel` if given) for which `pred` is TRUE, as a selection vector. */
-export function filterBatch(batch: Batch, pred: BExpr, sel: Uint32Array | null = null): { sel: Uint32Array; count: number } {
+export function filterBatch(batch: Batch, predicate: BExpr, sel: Uint32Array | null = null): { sel: Uint32Array; count: number } {
   const shape = shapeOf(batch);
+  const { exprs: [pred], params } = parameterize([predicate]);
   const kernel = compile(`F${JSON.stringify(pred)}|${JSON.stringify(shape)}`, () => {
     const em = new ExprEmitter(shape);
     const body: string[] = [];
@@ -56,13 +57,14 @@ export function filterBatch(batch: Batch, pred: BExpr, sel: Uint32Array | null =
   const n = sel ? sel.length : batch.length;
   const outSel = new Uint32Array(n);
   const [c, v, d] = args(batch);
-  const count = kernel(c, v, d, n, sel, [outSel]);
+  const count = kernel(c, v, d, n, sel, [outSel], params);
   return { sel: outSel, count };
 }
 
 /** Evaluates expressions over the selected rows of a batch into new vectors. */
-export function projectBatch(batch: Batch, exprs: BExpr[], sel: Uint32Array | null, count: number): Vector[] {
+export function projectBatch(batch: Batch, expressions: BExpr[], sel: Uint32Array | null, count: number): Vector[] {
   const shape = shapeOf(batch);
+  const { exprs, params } = parameterize(expressions);
   const kernel = compile(`P${JSON.stringify(exprs)}|${JSON.stringify(shape)}`, () => {
     const em = new ExprEmitter(shape);
     const body: string[] = [];
@@ -81,7 +83,7 @@ export function projectBatch(batch: Batch, exprs: BExpr[], sel: Uint32Array | nu
     return vec;
   });
   const [c, v, d] = args(batch);
-  kernel(c, v, d, count, sel, outs);
+  kernel(c, v, d, count, sel, outs, params);
   for (const o of outs) if (o.valid!.indexOf(0) < 0) o.valid = null;
   return outs;
 }

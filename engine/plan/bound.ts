@@ -25,7 +25,9 @@ export type BExpr =
   | { k: 'extract'; field: string; arg: BExpr; type: SqlType }
   | { k: 'interval'; months: number; days: number; micros: number; type: SqlType }
   | { k: 'dateArith'; op: '+' | '-'; left: BExpr; right: BExpr; type: SqlType }
-  | { k: 'model'; model: string; args: BExpr[]; proba: boolean; type: SqlType };
+  | { k: 'model'; model: string; args: BExpr[]; proba: boolean; type: SqlType }
+  /** a constant lifted out of generated code (so one compiled kernel serves every value) */
+  | { k: 'param'; index: number; type: SqlType };
 
 export type AggFn = 'count' | 'count_star' | 'sum' | 'avg' | 'min' | 'max' | 'stddev_samp' | 'stddev_pop' | 'var_samp' | 'var_pop' | 'bool_and' | 'bool_or' | 'listagg' | 'median';
 
@@ -94,4 +96,24 @@ export function hasModelCall(e: BExpr): boolean {
 /** JS source of constant arguments (functions like round(x, 2) type themselves by them). */
 export function constArgCodes(args: BExpr[]): (string | undefined)[] {
   return args.map((a) => (a.k === 'const' && a.value !== null ? (typeof a.value === 'string' ? JSON.stringify(a.value) : String(a.value)) : undefined));
+}
+
+/**
+ * Replaces the constants compared with or combined arithmetically with other values by
+ * parameters, so queries that differ only in those literals share one compiled kernel.
+ */
+export function parameterize(exprs: BExpr[]): { exprs: BExpr[]; params: unknown[] } {
+  const params: unknown[] = [];
+  const lift = (x: BExpr): BExpr => {
+    if (x.k === 'const' && (typeof x.value === 'number' || typeof x.value === 'string')) {
+      params.push(x.value);
+      return { k: 'param', index: params.length - 1, type: x.type };
+    }
+    return visit(x);
+  };
+  const visit = (e: BExpr): BExpr => {
+    if (e.k === 'cmp' || e.k === 'arith') return { ...e, left: lift(e.left), right: lift(e.right) };
+    return mapChildren(e, visit);
+  };
+  return { exprs: exprs.map(visit), params };
 }
