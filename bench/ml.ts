@@ -1,11 +1,12 @@
 // `npm run bench -- ml [--rows N] [--runs N]`: in-database inference and training times.
 //  1. SELECT count(*) FROM t WHERE fn(c1..c20) > 0.5 over N rows x 20 REAL columns with an MLP
-//     (20-64-1) trained by CREATE MODEL, on 2 slices and on 1 slice (same data directory);
+//     (20-64-1) trained by CREATE MODEL, on 2 slices and on 1 slice (a copy of the data directory);
 //  2. the same ONNX graph in a plain onnxruntime loop (one session per thread, one intra-op
 //     thread, float32 columns already in memory, 8K-row batches), on 1 and 2 threads;
+//     1 and 2 run round-robin, best of --runs each, so load from elsewhere hits them alike;
 //  3. CREATE MODEL with AUTO ON on churn (../shared/datasets), timed.
 // Prints rows/s, the in-database / plain-loop ratios, the 2-slice speed-up and training times.
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,7 +26,7 @@ const QUERY = `SELECT count(*) FROM t WHERE mlp_fn(${COLS.join(', ')}) > 0.5`;
 interface Options { rows: number; runs: number }
 
 function parseArgs(args: string[]): Options {
-  const o: Options = { rows: 2_000_000, runs: 3 };
+  const o: Options = { rows: 2_000_000, runs: 5 };
   for (let i = 0; i < args.length; i++) {
     if (args[i] === '--rows') o.rows = Number(args[++i]);
     else if (args[i] === '--runs') o.runs = Number(args[++i]);
@@ -46,20 +47,8 @@ const secs = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 const rate = (rows: number, ms: number) => rows / (ms / 1000);
 const mrows = (r: number) => `${(r / 1e6).toFixed(2)} M rows/s`;
 
-/** Best wall time of `runs` runs (after one warm-up), and the last answer. */
-async function best<T>(runs: number, f: () => Promise<T>): Promise<{ ms: number; value: T }> {
-  let value = await f();
-  let ms = Infinity;
-  for (let i = 0; i < runs; i++) {
-    const t0 = performance.now();
-    value = await f();
-    ms = Math.min(ms, performance.now() - t0);
-  }
-  return { ms, value };
-}
-
-/** The plain loop on `threads` worker threads, each over its share of the columns. */
-async function plainLoop(onnx: Uint8Array, cols: Float32Array[], rows: number, threads: number, runs: number): Promise<{ ms: number; count: number }> {
+/** The plain loop on `threads` worker threads, each over its share of the columns; `run` times one pass. */
+async function plainLoop(onnx: Uint8Array, cols: Float32Array[], rows: number, threads: number): Promise<{ run(): Promise<number>; close(): void }> {
   const per = Math.ceil(rows / threads);
   const workers = await Promise.all(Array.from({ length: threads }, (_, w) => {
     const lo = w * per, hi = Math.min(rows, lo + per);
@@ -69,13 +58,27 @@ async function plainLoop(onnx: Uint8Array, cols: Float32Array[], rows: number, t
     });
     return new Promise<Worker>((resolve, reject) => { worker.once('message', () => resolve(worker)); worker.once('error', reject); });
   }));
-  const once = async () => {
-    const counts = await Promise.all(workers.map((w) => new Promise<number>((resolve) => { w.once('message', (m: { count: number }) => resolve(m.count)); w.postMessage('go'); })));
-    return counts.reduce((a, b) => a + b, 0);
+  return {
+    run: async () => {
+      const counts = await Promise.all(workers.map((w) => new Promise<number>((resolve) => { w.once('message', (m: { count: number }) => resolve(m.count)); w.postMessage('go'); })));
+      return counts.reduce((a, b) => a + b, 0);
+    },
+    close: () => { for (const w of workers) w.postMessage('exit'); },
   };
-  const r = await best(runs, once);
-  for (const w of workers) w.postMessage('exit');
-  return { ms: r.ms, count: r.value };
+}
+
+/** Times each contender once per round, round-robin (so load from elsewhere hits them alike); keeps the best. */
+async function rounds(runs: number, contenders: Record<string, () => Promise<number>>): Promise<Record<string, { ms: number; count: number }>> {
+  const out: Record<string, { ms: number; count: number }> = {};
+  for (const [k, f] of Object.entries(contenders)) out[k] = { ms: Infinity, count: await f() }; // warm-up
+  for (let i = 0; i < runs; i++) {
+    for (const [k, f] of Object.entries(contenders)) {
+      const t0 = performance.now();
+      const count = await f();
+      out[k] = { ms: Math.min(out[k].ms, performance.now() - t0), count };
+    }
+  }
+  return out;
 }
 
 export async function main(args: string[]): Promise<void> {
@@ -101,8 +104,13 @@ export async function main(args: string[]): Promise<void> {
     line(`MLP 20-64-1 (CREATE MODEL, 20000 rows, 20 epochs): ${secs(performance.now() - t0)}; validation ${entry.objective} ${entry.validationScore?.toFixed(4)}`);
     const onnx = new Uint8Array(readFileSync(join(dir, 'models', entry.onnxFile!)));
 
-    const q2 = await best(o.runs, async () => Number((await s.execute(QUERY))[0].rows[0][0]));
-    // the same columns in memory for the plain loop
+    await db.close();
+    // the same data on 1 slice: a copy of the data directory, opened beside the 2-slice one
+    const dir1 = `${dir}-1`;
+    cpSync(dir, dir1, { recursive: true });
+    ({ db, s } = await open(dir, 2));
+    const one = await open(dir1, 1);
+    // the columns in memory for the plain loop
     const txn = db.begin(false);
     const ctx = new StatementContext(db, s.info, txn);
     const stmt = parseOne(`SELECT ${COLS.join(', ')} FROM t`);
@@ -110,17 +118,19 @@ export async function main(args: string[]): Promise<void> {
     const batch = await ctx.run(await ctx.bindQuery(stmt.query));
     db.release(txn);
     const cols = batch.columns.map((v) => v.values as Float32Array);
+    const loop1 = await plainLoop(onnx, cols, n, 1);
+    const loop2 = await plainLoop(onnx, cols, n, 2);
+    const count = (x: Session) => async () => Number((await x.execute(QUERY))[0].rows[0][0]);
+    const r = await rounds(o.runs, { q2: count(s), q1: count(one.s), p1: loop1.run, p2: loop2.run });
+    loop1.close();
+    loop2.close();
+    await one.db.close();
     await db.close();
-
-    ({ db, s } = await open(dir, 1));
-    const q1 = await best(o.runs, async () => Number((await s.execute(QUERY))[0].rows[0][0]));
-    await db.close();
-
-    const p1 = await plainLoop(onnx, cols, n, 1, o.runs);
-    const p2 = await plainLoop(onnx, cols, n, 2, o.runs);
-    const agree = q1.value === q2.value && q2.value === p1.count && p1.count === p2.count;
-    line(`in-database, 1 slice : ${mrows(rate(n, q1.ms))} (${secs(q1.ms)}), count ${q1.value}`);
-    line(`in-database, 2 slices: ${mrows(rate(n, q2.ms))} (${secs(q2.ms)}), count ${q2.value}`);
+    rmSync(dir1, { recursive: true, force: true });
+    const { q1, q2, p1, p2 } = r;
+    const agree = q1.count === q2.count && q2.count === p1.count && p1.count === p2.count;
+    line(`in-database, 1 slice : ${mrows(rate(n, q1.ms))} (${secs(q1.ms)}), count ${q1.count}`);
+    line(`in-database, 2 slices: ${mrows(rate(n, q2.ms))} (${secs(q2.ms)}), count ${q2.count}`);
     line(`plain ort loop, 1 thread : ${mrows(rate(n, p1.ms))} (${secs(p1.ms)}), count ${p1.count}`);
     line(`plain ort loop, 2 threads: ${mrows(rate(n, p2.ms))} (${secs(p2.ms)}), count ${p2.count}`);
     const r1 = p1.ms / q1.ms, r2 = p2.ms / q2.ms, speedup = q1.ms / q2.ms;

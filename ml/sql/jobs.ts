@@ -13,6 +13,9 @@ import type { TrainedModel, TrainingColumn, TrainSpec } from '../types.ts';
 import { startTraining, type TrainingJob } from '../worker/start.ts';
 import { type ModelEntry, modelsOf, schemaIn } from './catalog.ts';
 
+/** Epoch and boosting-round events are published at most this often per model. */
+const EPOCH_EVENT_MS = 100;
+
 /** Identifies one CREATE MODEL: where its entry lives and the entry's unique id. */
 export interface ModelKey { account: string; database: string; schema: string; name: string; id: string }
 
@@ -32,9 +35,13 @@ export class ModelJobs {
   /** Trains on a worker thread, publishing progress; resolves with the trained model. */
   train(key: ModelKey, columns: TrainingColumn[], spec: TrainSpec, rows: number): Promise<TrainedModel> {
     const steps = candidatesFor(spec, { problem: spec.problemType ?? 'REGRESSION', classes: 0 }, rows).length + (spec.modelType === 'KMEANS' ? 0 : 1);
-    let done = 0;
+    let done = 0, last = 0;
     const job = startTraining(columns, spec, (p) => {
       if (p.validationScore !== undefined || p.message?.startsWith('refitting')) done++;
+      // per-epoch (per-round) events at most every EPOCH_EVENT_MS; candidate results always
+      const now = Date.now();
+      if (p.message === undefined && p.validationScore === undefined && now - last < EPOCH_EVENT_MS) return;
+      last = now;
       const message = p.message ? `${p.candidate}: ${p.message}` : p.candidate;
       this.emit(key, 'progress', 'TRAINING', { message, epoch: p.epoch, loss: p.loss, validationScore: p.validationScore, progress: Math.min(0.99, done / steps) });
     });
