@@ -140,7 +140,9 @@ describe('HTTP server', () => {
     // files may vanish under us (garbage collection of old manifests): skip those
     const gone = (e: unknown) => { if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e; };
     const walk = (d: string) => {
-      for (const e of readdirSync(d)) {
+      let entries: string[] = [];
+      try { entries = readdirSync(d); } catch (err) { gone(err); }
+      for (const e of entries) {
         const p = join(d, e);
         try { const s = statSync(p); if (s.isDirectory()) walk(p); else if (s.isFile()) files.push(p); } catch (err) { gone(err); }
       }
