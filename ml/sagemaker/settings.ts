@@ -1,0 +1,25 @@
+// CREATE MODEL ... SETTINGS (TRAINER 'sagemaker', S3_BUCKET 'b', MAX_RUNTIME s, REGION 'r') [IAM_ROLE ...] -> trainRemote options.
+import { SqlError } from '../../engine/errors.ts';
+import type { RemoteOptions } from './train_remote.ts';
+
+/** SETTINGS keys remote training reads (besides MAX_CELLS, SEED, which preprocessing reads from the spec). */
+export const REMOTE_SETTINGS = ['TRAINER', 'S3_BUCKET', 'MAX_RUNTIME', 'REGION', 'S3_GARBAGE_COLLECT'];
+
+/**
+ * The trainRemote options for a statement's SETTINGS and IAM_ROLE clause (the AST's `{ arn }` or
+ * `{ default: true }`, or an ARN string; default / absent means STRATA_SAGEMAKER_ROLE_ARN);
+ * null when TRAINER is not 'sagemaker'.
+ */
+export function remoteOptions(settings: Record<string, string>, iamRole?: string | { arn: string } | { default: true }): RemoteOptions | null {
+  const get = (k: string) => Object.entries(settings).find(([key]) => key.toUpperCase() === k)?.[1];
+  if ((get('TRAINER') ?? 'local').toLowerCase() !== 'sagemaker') return null;
+  const bucket = get('S3_BUCKET');
+  if (!bucket) throw new SqlError('INVALID_PARAMETER', "TRAINER 'sagemaker' needs SETTINGS (S3_BUCKET 'bucket-name') for the training data and the model");
+  const runtime = get('MAX_RUNTIME');
+  return {
+    s3Bucket: bucket,
+    roleArn: typeof iamRole === 'string' ? iamRole : iamRole && 'arn' in iamRole ? iamRole.arn : undefined,
+    region: get('REGION'),
+    maxRuntimeSeconds: runtime === undefined ? undefined : Number(runtime),
+  };
+}

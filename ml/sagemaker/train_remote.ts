@@ -1,0 +1,200 @@
+// trainRemote: TRAINER 'sagemaker'. Preprocess locally -> CSV to S3 -> SageMaker built-in XGBoost
+// job (polled) -> model.tar.gz -> XGBoost JSON -> local tree structure -> one ONNX graph with the
+// preprocessing and label decoding, scored locally on held-out rows.
+import { DeleteObjectCommand, GetObjectCommand, HeadBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { CreateTrainingJobCommand, type DescribeTrainingJobResponse, DescribeTrainingJobCommand, StopTrainingJobCommand } from '@aws-sdk/client-sagemaker';
+import { SqlError } from '../../engine/errors.ts';
+import { compileModel } from '../onnx/compile.ts';
+import type { FittedPrep } from '../prep/plan.ts';
+import { gbt } from '../train/gbt.ts';
+import { resolveObjective, score } from '../train/metrics.ts';
+import type { TrainedModel, TrainingColumn, TrainProgress, TrainSpec } from '../types.ts';
+import { checkAbort } from '../util/cancel.ts';
+import { type Aws, type Credentials, awsError, connect, parseBucket, parseS3Uri } from './aws.ts';
+import { prepare, setting, toCsv } from './data.ts';
+import { jobName, resolveRole, trainingJobRequest, xgboostHyperparameters, xgboostImage } from './job.ts';
+import { readTarGz } from './tar.ts';
+import { type XgbModel, parseXgboostJson, splitImportance, toTreeModel } from './xgboost.ts';
+
+/** How to reach SageMaker and S3 for one CREATE MODEL ... SETTINGS (TRAINER 'sagemaker', ...). */
+export interface RemoteOptions {
+  /** S3_BUCKET: 'bucket' or 'bucket/prefix'; data and model go under <prefix>strata/<job>/. */
+  s3Bucket: string;
+  /** IAM_ROLE; absent or 'default' uses STRATA_SAGEMAKER_ROLE_ARN. */
+  roleArn?: string;
+  region?: string;
+  /** Endpoint overrides (else STRATA_S3_ENDPOINT / STRATA_SAGEMAKER_ENDPOINT, else AWS). */
+  endpoint?: { s3?: string; sagemaker?: string };
+  /** DescribeTrainingJob interval (default 15 s). */
+  pollMs?: number;
+  /** StoppingCondition; default SETTINGS MAX_RUNTIME, else 5400 (Redshift's default). */
+  maxRuntimeSeconds?: number;
+  /** Abort stops the SageMaker job (StopTrainingJob) and fails with QUERY_CANCELED. */
+  signal?: AbortSignal;
+  credentials?: Credentials;
+  /** Training instance (default ml.m5.xlarge). */
+  instanceType?: string;
+  /** SDK attempts per request (default 3). */
+  maxAttempts?: number;
+}
+
+/** Seconds beyond MAX_RUNTIME Strata waits for a job (SageMaker does not count instance provisioning) before stopping it itself. */
+const PROVISIONING_GRACE_S = 900;
+const CANDIDATE = 'sagemaker';
+
+/** Trains an XGBoost model on SageMaker and returns it compiled like a local model (see README.md). */
+export async function trainRemote(columns: TrainingColumn[], spec: TrainSpec, opts: RemoteOptions, onProgress?: (p: TrainProgress) => void): Promise<TrainedModel> {
+  const t0 = Date.now();
+  const say = (message: string, extra: Partial<TrainProgress> = {}) => onProgress?.({ candidate: CANDIDATE, message, ...extra });
+  const { signal } = opts;
+  const place = parseBucket(opts.s3Bucket);
+  const roleArn = resolveRole(opts.roleArn);
+  const maxRuntime = Math.round(opts.maxRuntimeSeconds ?? setting(spec, 'MAX_RUNTIME') ?? 5400);
+  if (!(maxRuntime >= 1)) throw new SqlError('INVALID_PARAMETER', 'MAX_RUNTIME must be at least 1 second');
+  const gc = String(Object.entries(spec.settings ?? {}).find(([k]) => k.toUpperCase() === 'S3_GARBAGE_COLLECT')?.[1] ?? 'ON').toUpperCase() !== 'OFF';
+
+  const d = prepare(columns, spec);
+  const problem = d.target.problem;
+  const classes = d.target.labels?.length ?? 0;
+  const objective = resolveObjective(problem, spec.objective);
+  const hyperparameters = xgboostHyperparameters(problem, classes, spec.hyperparameters ?? {}, d.seed);
+  say(`${d.rows} rows, ${d.x.cols} features from ${d.prep.inputs.length} columns${d.prep.dropped.length ? `; dropped ${d.prep.dropped.map((c) => `${c.name} (${c.reason})`).join(', ')}` : ''}`);
+  checkAbort(signal);
+
+  const aws = connect(opts);
+  const name = jobName();
+  const base = `${place.prefix}strata/${name}`;
+  const uri = (key: string) => `s3://${place.bucket}/${key}`;
+  const keys = { train: `${base}/train/train.csv`, validation: `${base}/validation/validation.csv` };
+  const s3 = <T>(doing: string, f: () => Promise<T>) => call(f, doing, aws.s3Endpoint, 'STRATA_S3_ENDPOINT');
+  const sm = <T>(doing: string, f: () => Promise<T>) => call(f, doing, aws.smEndpoint, 'STRATA_SAGEMAKER_ENDPOINT');
+  const uploaded: string[] = [];
+  try {
+    await s3(`checking bucket '${place.bucket}'`, async () => {
+      try { await aws.s3.send(new HeadBucketCommand({ Bucket: place.bucket }), { abortSignal: signal }); } catch (e) {
+        const status = (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+        if (status === 404) throw new SqlError('UNDEFINED_OBJECT', `S3 bucket '${place.bucket}' does not exist (S3_BUCKET, at ${aws.s3Endpoint})`);
+        if (status === 403) throw new SqlError('PERMISSION_DENIED', `no access to S3 bucket '${place.bucket}' (S3_BUCKET, at ${aws.s3Endpoint})`);
+        throw e;
+      }
+    });
+    say(`uploading ${d.train.rows} training and ${d.valid.rows} validation rows to ${uri(`${base}/`)}`);
+    for (const [key, rows] of [[keys.train, d.train], [keys.validation, d.valid]] as const) {
+      await s3(`uploading ${uri(key)}`, () => aws.s3.send(new PutObjectCommand({ Bucket: place.bucket, Key: key, Body: toCsv(rows), ContentType: 'text/csv' }), { abortSignal: signal }));
+      uploaded.push(key);
+    }
+
+    const request = trainingJobRequest({
+      name, roleArn, image: xgboostImage(aws.region), hyperparameters,
+      train: uri(`${base}/train/`), validation: uri(`${base}/validation/`), output: uri(`${base}/output`),
+      maxRuntimeSeconds: maxRuntime, instanceType: opts.instanceType ?? 'ml.m5.xlarge', volumeGb: 10,
+    });
+    checkAbort(signal);
+    await sm(`creating SageMaker training job ${name}`, () => aws.sm.send(new CreateTrainingJobCommand(request)));
+    say(`started SageMaker training job ${name}`);
+    const done = await waitForJob(aws, name, { pollMs: opts.pollMs ?? 15_000, deadline: Date.now() + (maxRuntime + PROVISIONING_GRACE_S) * 1000, maxRuntime, signal }, say, sm);
+
+    const artifact = done.ModelArtifacts?.S3ModelArtifacts;
+    if (!artifact) throw new SqlError('INVALID_PARAMETER', `SageMaker training job ${name} completed without model artifacts`);
+    const at = parseS3Uri(artifact);
+    if (at.bucket === place.bucket) uploaded.push(at.key);
+    say(`downloading ${artifact}`);
+    const bytes = await s3(`downloading ${artifact}`, async () => {
+      const r = await aws.s3.send(new GetObjectCommand({ Bucket: at.bucket, Key: at.key }), { abortSignal: signal });
+      return r.Body!.transformToByteArray();
+    });
+    const xgb = parseXgboostJson(modelJson(bytes, artifact));
+    checkModelShape(xgb, d.x.cols, problem, classes, name);
+    // Strata's preprocessing imputes every missing value before the trees, so no NaN guards are needed.
+    const model = toTreeModel(xgb, { nanGuards: false });
+    const rounds = Math.round(model.trees.length / model.outputs);
+    const validationScore = score(objective, gbt.predict(model, d.valid.x, d.valid.rows), d.valid.y, classes);
+    say(`imported ${model.trees.length} trees (${rounds} rounds); held-out ${objective} ${validationScore.toFixed(4)}`, { validationScore });
+
+    const onnx = compileModel({ prep: d.prep, model, labels: d.target.labels, outputType: d.target.outputType, problemType: problem, modelType: 'XGBOOST' });
+    const params = { ...hyperparameters, num_round: String(rounds) };
+    return {
+      onnx, inputs: d.prep.inputs, outputType: d.target.outputType, labels: d.target.labels, problemType: problem, modelType: 'XGBOOST', objective,
+      validationScore, hyperparameters: { ...params, trainer: 'sagemaker', training_job: name }, preprocessing: d.prep,
+      trainingRows: d.rows, trainingSeconds: (Date.now() - t0) / 1000,
+      candidates: [{ modelType: 'XGBOOST', params, validationScore }],
+      featureImportance: importanceByColumn(d.prep, splitImportance(xgb, d.x.cols)),
+    };
+  } finally {
+    // S3_GARBAGE_COLLECT (default ON): remove the exported data and the artifact, as Redshift does.
+    if (gc) await Promise.allSettled(uploaded.map((key) => aws.s3.send(new DeleteObjectCommand({ Bucket: place.bucket, Key: key }))));
+  }
+}
+
+async function call<T>(f: () => Promise<T>, doing: string, endpoint: string, envVar: string): Promise<T> {
+  try { return await f(); } catch (e) { throw awsError(e, doing, endpoint, envVar); }
+}
+
+type Step = <T>(doing: string, f: () => Promise<T>) => Promise<T>;
+
+/** Polls DescribeTrainingJob until the job ends; a status change is a progress event. Abort or the deadline stops the job. */
+async function waitForJob(
+  aws: Aws, name: string, o: { pollMs: number; deadline: number; maxRuntime: number; signal?: AbortSignal },
+  say: (m: string) => void, sm: Step,
+): Promise<DescribeTrainingJobResponse> {
+  const stop = async (why: string) => {
+    try { await aws.sm.send(new StopTrainingJobCommand({ TrainingJobName: name })); } catch (e) { why += ` (StopTrainingJob failed: ${(e as Error).message})`; }
+    return why;
+  };
+  let last = '';
+  for (;;) {
+    if (o.signal?.aborted) throw new SqlError('QUERY_CANCELED', await stop(`model training was canceled; stopped SageMaker training job ${name}`));
+    if (Date.now() > o.deadline) throw new SqlError('QUERY_CANCELED', await stop(`SageMaker training job ${name} did not finish within MAX_RUNTIME (${o.maxRuntime} s) plus ${PROVISIONING_GRACE_S} s for provisioning; stopped it`));
+    const j = await sm(`polling SageMaker training job ${name}`, () => aws.sm.send(new DescribeTrainingJobCommand({ TrainingJobName: name })));
+    const status = `${j.TrainingJobStatus}${j.SecondaryStatus ? ` (${j.SecondaryStatus})` : ''}`;
+    if (status !== last) { say(`job ${name}: ${status}${j.SecondaryStatusTransitions?.at(-1)?.StatusMessage ? ` - ${j.SecondaryStatusTransitions.at(-1)!.StatusMessage}` : ''}`); last = status; }
+    switch (j.TrainingJobStatus) {
+      case 'Completed': return j;
+      case 'Failed': throw new SqlError('INVALID_PARAMETER', `SageMaker training job ${name} failed: ${j.FailureReason ?? 'no reason given'}`);
+      case 'Stopped':
+        if (j.SecondaryStatus === 'MaxRuntimeExceeded') throw new SqlError('QUERY_CANCELED', `SageMaker training job ${name} exceeded MAX_RUNTIME (${o.maxRuntime} s) and was stopped; raise SETTINGS MAX_RUNTIME`);
+        throw new SqlError('QUERY_CANCELED', `SageMaker training job ${name} was stopped outside Strata`);
+      default: await sleep(o.pollMs, o.signal);
+    }
+  }
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => { clearTimeout(t); signal?.removeEventListener('abort', done); resolve(); };
+    const t = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
+
+/** The XGBoost JSON inside model.tar.gz: `xgboost-model` (the built-in container's name), else a *.json, else the only file. */
+function modelJson(bytes: Uint8Array, artifact: string): string {
+  let files;
+  try { files = readTarGz(bytes); } catch (e) { throw new SqlError('INVALID_PARAMETER', `${artifact} is not a model.tar.gz: ${(e as Error).message}`); }
+  const f = files.find((x) => x.name.split('/').pop() === 'xgboost-model') ?? files.find((x) => x.name.endsWith('.json')) ?? (files.length === 1 ? files[0] : undefined);
+  if (!f) throw new SqlError('INVALID_PARAMETER', `${artifact} holds no XGBoost model (files: ${files.map((x) => x.name).join(', ') || 'none'})`);
+  const text = new TextDecoder().decode(f.data);
+  if (!/^\s*\{\s*"/.test(text)) {
+    throw new SqlError('FEATURE_NOT_SUPPORTED', `${artifact}: ${f.name} is not XGBoost JSON (binary/UBJSON models are not imported; save the model as JSON)`);
+  }
+  return text;
+}
+
+function checkModelShape(m: XgbModel, cols: number, problem: string, classes: number, name: string): void {
+  const want = problem === 'REGRESSION' ? 'identity' : problem === 'BINARY_CLASSIFICATION' ? 'sigmoid' : 'softmax';
+  if (m.head !== want) throw new SqlError('INVALID_PARAMETER', `SageMaker job ${name} returned a ${m.objective} model for a ${problem} problem`);
+  if (want === 'softmax' && m.outputs !== classes) throw new SqlError('INVALID_PARAMETER', `SageMaker job ${name} returned ${m.outputs} classes, expected ${classes}`);
+  if (m.numFeature > cols) throw new SqlError('INVALID_PARAMETER', `SageMaker job ${name} returned a model over ${m.numFeature} features, but the data has ${cols}`);
+}
+
+/** Split importance per feature-matrix column, summed per input column (one-hot columns to their source), normalized to 1. */
+export function importanceByColumn(prep: FittedPrep, perFeature: Float64Array): TrainedModel['featureImportance'] {
+  const owner: number[] = [];
+  if (prep.affine) owner.push(...prep.affine.cols);
+  for (const b of prep.normalized) owner.push(...b.cols);
+  for (const c of prep.categorical) owner.push(...new Array(c.encoding === 'ordinal' ? 1 : c.categories.length).fill(c.input));
+  const sums = new Float64Array(prep.inputs.length);
+  owner.forEach((input, f) => { sums[input] += perFeature[f] ?? 0; });
+  const total = sums.reduce((a, b) => a + b, 0) || 1;
+  return prep.inputs.map((c, i) => ({ feature: c.name, importance: sums[i] / total })).sort((a, b) => b.importance - a.importance);
+}

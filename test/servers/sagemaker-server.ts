@@ -1,0 +1,312 @@
+// A local SageMaker for tests: speaks the service's JSON protocol (POST /, X-Amz-Target SageMaker.<Op>,
+// application/x-amz-json-1.1) for CreateTrainingJob, DescribeTrainingJob and StopTrainingJob, well
+// enough for @aws-sdk/client-sagemaker. A job behaves like the built-in XGBoost algorithm: it reads the
+// label-first CSV channels from S3, trains with Strata's own boosted trees, and writes model.tar.gz
+// (an XGBoost JSON model as `xgboost-model`) under the output path; bad input fails the job with a
+// FailureReason, MaxRuntimeInSeconds stops it (MaxRuntimeExceeded), StopTrainingJob stops it.
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { writeTarGz } from '../../ml/sagemaker/tar.ts';
+import type { FitData } from '../../ml/train/backend.ts';
+import { gbt, type TreeModel } from '../../ml/train/gbt.ts';
+import { xgboostJson } from './xgboost-dump.ts';
+
+type Json = Record<string, any>;
+
+/** One training job's state, as DescribeTrainingJob reports it. */
+export interface Job {
+  request: Json;
+  status: 'InProgress' | 'Completed' | 'Failed' | 'Stopping' | 'Stopped';
+  secondary: string;
+  transitions: { Status: string; StartTime: number; EndTime?: number; StatusMessage: string }[];
+  created: number;
+  ended?: number;
+  failureReason?: string;
+  artifact?: string;
+  metrics: { MetricName: string; Value: number; Timestamp: number }[];
+  abort: AbortController;
+  /** What the job trained, before it became XGBoost JSON (tests compare the imported model with it). */
+  model?: TreeModel;
+}
+
+export interface SageMakerServerOptions {
+  s3: { endpoint: string; credentials: { accessKeyId: string; secretAccessKey: string }; region?: string };
+  /** Time a job spends Starting before it downloads its data (instance provisioning). */
+  startupMs?: number;
+  /** Time the (simulated) training takes beyond the real fit. */
+  trainMs?: number;
+}
+
+export interface SageMakerServer {
+  endpoint: string;
+  jobs: Map<string, Job>;
+  /** Every operation called, in order (X-Amz-Target without the prefix). */
+  calls: string[];
+  /** Mutable delays for jobs created from now on. */
+  delays: { startupMs: number; trainMs: number };
+  close(): Promise<void>;
+}
+
+class ApiError extends Error {
+  constructor(readonly type: string, message: string, readonly status = 400) { super(message); }
+}
+
+const REGION = 'us-east-1';
+const ACCOUNT = '123456789012';
+const now = () => Date.now() / 1000;
+
+export async function startSageMakerServer(o: SageMakerServerOptions): Promise<SageMakerServer> {
+  const s3 = new S3Client({ region: o.s3.region ?? REGION, endpoint: o.s3.endpoint, forcePathStyle: true, credentials: o.s3.credentials });
+  const jobs = new Map<string, Job>();
+  const calls: string[] = [];
+  const delays = { startupMs: o.startupMs ?? 100, trainMs: o.trainMs ?? 0 };
+
+  const ops: Record<string, (b: Json) => Json> = {
+    CreateTrainingJob: (b) => {
+      validateCreate(b);
+      if (jobs.has(b.TrainingJobName)) throw new ApiError('ResourceInUse', `Training job names must be unique within an AWS account and region, and a training job with this name already exists (arn:aws:sagemaker:${REGION}:${ACCOUNT}:training-job/${b.TrainingJobName})`);
+      const job: Job = { request: b, status: 'InProgress', secondary: 'Starting', transitions: [], created: now(), metrics: [], abort: new AbortController() };
+      jobs.set(b.TrainingJobName, job);
+      transition(job, 'Starting', 'Launching requested ML instances');
+      const timer = setTimeout(() => {
+        if (job.status !== 'InProgress') return;
+        job.abort.abort();
+        finish(job, 'Stopped', 'MaxRuntimeExceeded', 'Training job runtime exceeded MaxRuntimeInSeconds provided');
+      }, b.StoppingCondition.MaxRuntimeInSeconds * 1000);
+      runJob(job, s3, { ...delays }).finally(() => clearTimeout(timer));
+      return { TrainingJobArn: arn(b.TrainingJobName) };
+    },
+    DescribeTrainingJob: (b) => {
+      const job = jobs.get(String(b.TrainingJobName));
+      if (!job) throw new ApiError('ValidationException', 'Requested resource not found.');
+      const r = job.request;
+      return {
+        TrainingJobName: r.TrainingJobName, TrainingJobArn: arn(r.TrainingJobName),
+        TrainingJobStatus: job.status, SecondaryStatus: job.secondary,
+        ...(job.failureReason ? { FailureReason: job.failureReason } : {}),
+        ModelArtifacts: { S3ModelArtifacts: job.artifact ?? '' },
+        HyperParameters: r.HyperParameters, AlgorithmSpecification: r.AlgorithmSpecification, RoleArn: r.RoleArn,
+        InputDataConfig: r.InputDataConfig, OutputDataConfig: r.OutputDataConfig, ResourceConfig: r.ResourceConfig,
+        StoppingCondition: r.StoppingCondition, CreationTime: job.created, TrainingStartTime: job.created,
+        ...(job.ended ? { TrainingEndTime: job.ended, LastModifiedTime: job.ended } : { LastModifiedTime: job.created }),
+        SecondaryStatusTransitions: job.transitions, FinalMetricDataList: job.metrics,
+      };
+    },
+    StopTrainingJob: (b) => {
+      const job = jobs.get(String(b.TrainingJobName));
+      if (!job) throw new ApiError('ValidationException', 'Requested resource not found.');
+      if (job.status !== 'InProgress') throw new ApiError('ValidationException', `The request was rejected because the training job is in status ${job.status}.`);
+      job.status = 'Stopping';
+      transition(job, 'Stopping', 'Stopping the training job');
+      job.abort.abort();
+      setTimeout(() => finish(job, 'Stopped', 'Stopped', 'Training job stopped by user'), 20);
+      return {};
+    },
+  };
+
+  const server = createServer((req, res) => { handle(req, res).catch((e) => reply(res, 500, { __type: 'InternalFailure', message: String(e) })); });
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    const target = String(req.headers['x-amz-target'] ?? '');
+    try {
+      if (req.method !== 'POST' || req.url !== '/') throw new ApiError('UnknownOperationException', `${req.method} ${req.url} is not supported`, 404);
+      if (!String(req.headers['content-type'] ?? '').startsWith('application/x-amz-json-1.1')) throw new ApiError('SerializationException', 'expected Content-Type application/x-amz-json-1.1');
+      if (!String(req.headers.authorization ?? '').startsWith('AWS4-HMAC-SHA256 ')) throw new ApiError('MissingAuthenticationTokenException', 'Missing Authentication Token', 403);
+      const op = target.startsWith('SageMaker.') ? ops[target.slice('SageMaker.'.length)] : undefined;
+      if (!op) throw new ApiError('UnknownOperationException', `unknown operation ${target}`);
+      calls.push(target.slice('SageMaker.'.length));
+      let body: Json;
+      try { body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}'); } catch { throw new ApiError('SerializationException', 'request body is not JSON'); }
+      reply(res, 200, op(body));
+    } catch (e) {
+      if (!(e instanceof ApiError)) throw e;
+      reply(res, e.status, { __type: e.type, message: e.message });
+    }
+  }
+
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    endpoint: `http://127.0.0.1:${port}`, jobs, calls, delays,
+    close: async () => {
+      for (const j of jobs.values()) j.abort.abort();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      s3.destroy();
+    },
+  };
+}
+
+function reply(res: ServerResponse, status: number, body: Json): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-requestid': `req-${Math.random().toString(36).slice(2)}`, ...(status >= 400 ? { 'x-amzn-errortype': String(body.__type) } : {}) });
+  res.end(text);
+}
+
+const arn = (name: string) => `arn:aws:sagemaker:${REGION}:${ACCOUNT}:training-job/${name.toLowerCase()}`;
+
+/** The request checks SageMaker makes before accepting a job (ValidationException otherwise). */
+function validateCreate(b: Json): void {
+  const need = (cond: unknown, msg: string) => { if (!cond) throw new ApiError('ValidationException', msg); };
+  need(typeof b.TrainingJobName === 'string' && /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/.test(b.TrainingJobName), `Value '${b.TrainingJobName}' at 'trainingJobName' failed to satisfy constraint: Member must satisfy regular expression pattern: ^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}`);
+  need(typeof b.RoleArn === 'string' && /^arn:aws[a-z\-]*:iam::\d{12}:role\/?[a-zA-Z_0-9+=,.@\-_/]+$/.test(b.RoleArn), `Value '${b.RoleArn}' at 'roleArn' failed to satisfy constraint`);
+  need(b.AlgorithmSpecification?.TrainingImage && b.AlgorithmSpecification?.TrainingInputMode === 'File', 'AlgorithmSpecification needs TrainingImage and TrainingInputMode File');
+  need(/sagemaker-xgboost:/.test(b.AlgorithmSpecification.TrainingImage), `this test server only runs the built-in XGBoost algorithm, not ${b.AlgorithmSpecification.TrainingImage}`);
+  need(Array.isArray(b.InputDataConfig) && b.InputDataConfig.some((c: Json) => c.ChannelName === 'train'), "InputDataConfig needs a 'train' channel");
+  for (const c of b.InputDataConfig) need(/^s3:\/\/[^/]+\//.test(c.DataSource?.S3DataSource?.S3Uri ?? ''), `channel ${c.ChannelName} needs an S3Uri`);
+  need(/^s3:\/\/[^/]+/.test(b.OutputDataConfig?.S3OutputPath ?? ''), 'OutputDataConfig.S3OutputPath must be an s3:// URI');
+  need(b.ResourceConfig?.InstanceType && b.ResourceConfig?.InstanceCount >= 1, 'ResourceConfig needs InstanceType and InstanceCount');
+  need(Number.isInteger(b.StoppingCondition?.MaxRuntimeInSeconds) && b.StoppingCondition.MaxRuntimeInSeconds >= 1, 'StoppingCondition.MaxRuntimeInSeconds must be an integer >= 1');
+  for (const [k, v] of Object.entries(b.HyperParameters ?? {})) need(typeof v === 'string', `hyperparameter ${k} must be a string`);
+}
+
+function transition(job: Job, status: string, message: string): void {
+  const t = now();
+  const last = job.transitions.at(-1);
+  if (last && last.EndTime === undefined) last.EndTime = t;
+  job.secondary = status;
+  job.transitions.push({ Status: status, StartTime: t, StatusMessage: message });
+}
+
+function finish(job: Job, status: Job['status'], secondary: string, message: string, failure?: string): void {
+  if (job.status === 'Completed' || job.status === 'Failed' || job.status === 'Stopped') return;
+  job.status = status;
+  job.failureReason = failure;
+  job.ended = now();
+  transition(job, secondary, message);
+}
+
+class ClientError extends Error {}
+
+const sleep = (ms: number, signal: AbortSignal) => new Promise<void>((resolve) => {
+  const t = setTimeout(resolve, ms);
+  signal.addEventListener('abort', () => { clearTimeout(t); resolve(); }, { once: true });
+});
+
+/** The job's life: Starting -> Downloading -> Training -> Uploading -> Completed (or Failed / Stopped). */
+async function runJob(job: Job, s3: S3Client, delays: { startupMs: number; trainMs: number }): Promise<void> {
+  const signal = job.abort.signal;
+  const r = job.request;
+  try {
+    await sleep(delays.startupMs, signal);
+    if (signal.aborted) return;
+    transition(job, 'Downloading', 'Downloading input data');
+    const channels: Record<string, string> = {};
+    for (const c of r.InputDataConfig) channels[c.ChannelName] = await readChannel(s3, c.DataSource.S3DataSource.S3Uri, c.ChannelName);
+    if (signal.aborted) return;
+    transition(job, 'Training', 'Training image download completed. Training in progress.');
+    const hp = algorithmParams(r.HyperParameters ?? {});
+    const train = parseCsv(channels.train, 'train', hp);
+    const valid = channels.validation !== undefined ? parseCsv(channels.validation, 'validation', hp) : undefined;
+    if (valid && valid.cols !== train.cols) throw new ClientError(`Validation data has ${valid.cols} features but training data has ${train.cols}`);
+    const useValid = valid && hp.early_stopping_rounds !== undefined ? valid : undefined;
+    const fitted = await gbt.fit(train, hp, {
+      task: { problem: hp.problem, classes: hp.classes }, seed: Number(hp.seed ?? 0), valid: useValid,
+      deadline: job.created * 1000 + r.StoppingCondition.MaxRuntimeInSeconds * 1000, signal, progress: () => {},
+    });
+    if (valid) {
+      const out = gbt.predict(fitted.model, valid.x, valid.rows);
+      job.metrics.push({ MetricName: `validation:${hp.problem === 'REGRESSION' ? 'rmse' : hp.classes > 2 ? 'mlogloss' : 'logloss'}`, Value: metric(out, valid, hp.classes), Timestamp: now() });
+    }
+    await sleep(delays.trainMs, signal);
+    if (signal.aborted) return;
+    transition(job, 'Uploading', 'Uploading generated training model');
+    const dump = xgboostJson({
+      model: fitted.model, objective: hp.objective, numClass: hp.classes > 2 ? hp.classes : 0, x: train.x, y: train.y, rows: train.rows, cols: train.cols,
+      lambda: Number(hp.lambda ?? 1), bestIteration: useValid ? fitted.iterations - 1 : undefined,
+    });
+    const out = `${String(r.OutputDataConfig.S3OutputPath).replace(/\/+$/, '')}/${r.TrainingJobName}/output/model.tar.gz`;
+    const m = /^s3:\/\/([^/]+)\/(.+)$/.exec(out)!;
+    const body = writeTarGz([{ name: 'xgboost-model', data: new TextEncoder().encode(JSON.stringify(dump)) }]);
+    try { await s3.send(new PutObjectCommand({ Bucket: m[1], Key: m[2], Body: body })); } catch (e) {
+      throw new ClientError(`Unable to upload the model to ${out}: ${(e as Error).message}`);
+    }
+    if (signal.aborted) return;
+    job.artifact = out;
+    job.model = fitted.model;
+    finish(job, 'Completed', 'Completed', 'Training job completed');
+  } catch (e) {
+    if (signal.aborted) return;
+    const reason = e instanceof ClientError ? `ClientError: ${e.message}` : `AlgorithmError: ${(e as Error).message}`;
+    finish(job, 'Failed', 'Failed', 'Training job failed', reason);
+  }
+}
+
+async function readChannel(s3: S3Client, uri: string, channel: string): Promise<string> {
+  const m = /^s3:\/\/([^/]+)\/(.*)$/.exec(uri)!;
+  const list = await s3.send(new ListObjectsV2Command({ Bucket: m[1], Prefix: m[2] })).catch((e: Error) => {
+    throw new ClientError(`Unable to read data channel '${channel}' at ${uri}: ${e.name}`);
+  });
+  const keys = (list.Contents ?? []).map((o) => o.Key!).filter((k) => !k.endsWith('/'));
+  if (keys.length === 0) throw new ClientError(`No data found in channel '${channel}' at ${uri}`);
+  let text = '';
+  for (const key of keys.sort()) {
+    const o = await s3.send(new GetObjectCommand({ Bucket: m[1], Key: key }));
+    text += await o.Body!.transformToString();
+    if (!text.endsWith('\n')) text += '\n';
+  }
+  return text;
+}
+
+interface AlgoParams extends Record<string, any> {
+  objective: 'reg:squarederror' | 'binary:logistic' | 'multi:softprob';
+  problem: 'REGRESSION' | 'BINARY_CLASSIFICATION' | 'MULTICLASS_CLASSIFICATION';
+  classes: number;
+}
+
+/** The built-in algorithm's hyperparameter checks (ClientError messages like the container's). */
+function algorithmParams(hp: Record<string, string>): AlgoParams {
+  const numberOf = (k: string, lo: number, hi: number, int = false) => {
+    if (hp[k] === undefined) return;
+    const v = Number(hp[k]);
+    if (!Number.isFinite(v) || (int && !Number.isInteger(v))) throw new ClientError(`Hyperparameter ${k}: value '${hp[k]}' is not ${int ? 'an integer' : 'a number'}`);
+    if (v < lo || v > hi) throw new ClientError(`Hyperparameter ${k}: value ${v} not in range [${lo}, ${hi}]`);
+  };
+  if (hp.num_round === undefined) throw new ClientError('Missing required hyperparameter: num_round');
+  numberOf('num_round', 1, 1e6, true); numberOf('max_depth', 0, 64, true); numberOf('eta', 0, 1); numberOf('subsample', 0, 1);
+  numberOf('colsample_bytree', 0, 1); numberOf('min_child_weight', 0, Infinity); numberOf('lambda', 0, Infinity); numberOf('gamma', 0, Infinity);
+  numberOf('early_stopping_rounds', 1, 1e6, true); numberOf('num_class', 2, 1e6, true);
+  const objective = hp.objective ?? 'reg:squarederror';
+  if (objective === 'reg:squarederror' || objective === 'reg:linear') return { ...hp, objective: 'reg:squarederror', problem: 'REGRESSION', classes: 0 };
+  if (objective === 'binary:logistic') return { ...hp, objective, problem: 'BINARY_CLASSIFICATION', classes: 2 };
+  if (objective === 'multi:softprob' || objective === 'multi:softmax') {
+    if (hp.num_class === undefined) throw new ClientError('Hyperparameter num_class is required for multi:softprob');
+    return { ...hp, objective: 'multi:softprob', problem: 'MULTICLASS_CLASSIFICATION', classes: Number(hp.num_class) };
+  }
+  throw new ClientError(`Hyperparameter objective: value '${objective}' is not supported by this test server`);
+}
+
+/** Label-first CSV without a header; empty feature cells are missing values (NaN). */
+function parseCsv(text: string, channel: string, hp: AlgoParams): FitData {
+  const lines = text.split(/\r?\n/).filter((l) => l.trim() !== '');
+  if (lines.length === 0) throw new ClientError(`Channel '${channel}' has no rows`);
+  const width = lines[0].split(',').length;
+  if (width < 2) throw new ClientError(`Channel '${channel}': rows need a label and at least one feature`);
+  const rows = lines.length, cols = width - 1;
+  const x = new Float32Array(rows * cols), y = new Float64Array(rows);
+  lines.forEach((line, r) => {
+    const cells = line.split(',');
+    if (cells.length !== width) throw new ClientError(`Channel '${channel}' line ${r + 1} has ${cells.length} columns, expected ${width}`);
+    const label = Number(cells[0]);
+    if (cells[0].trim() === '' || !Number.isFinite(label)) throw new ClientError(`Unable to parse CSV: channel '${channel}' line ${r + 1} has label '${cells[0]}', which is not a number`);
+    if (hp.problem === 'BINARY_CLASSIFICATION' && (label < 0 || label > 1)) throw new ClientError(`label must be in [0,1] for logistic regression (channel '${channel}' line ${r + 1}: ${label})`);
+    if (hp.problem === 'MULTICLASS_CLASSIFICATION' && !(Number.isInteger(label) && label >= 0 && label < hp.classes)) throw new ClientError(`label must be in [0, num_class) (channel '${channel}' line ${r + 1}: ${label})`);
+    y[r] = label;
+    for (let j = 1; j < width; j++) {
+      const c = cells[j].trim();
+      const v = c === '' ? NaN : Number(c);
+      if (c !== '' && !Number.isFinite(v)) throw new ClientError(`Unable to parse CSV: channel '${channel}' line ${r + 1} column ${j + 1} ('${c}') is not a number`);
+      x[r * cols + j - 1] = v;
+    }
+  });
+  return { x, rows, cols, y };
+}
+
+function metric(out: Float64Array, d: FitData, classes: number): number {
+  let s = 0;
+  if (classes === 0) { for (let i = 0; i < d.rows; i++) s += (out[i] - d.y[i]) ** 2; return Math.sqrt(s / d.rows); }
+  const w = out.length / d.rows;
+  for (let i = 0; i < d.rows; i++) s -= Math.log(Math.max(out[i * w + d.y[i]], 1e-15));
+  return s / d.rows;
+}
