@@ -95,7 +95,21 @@ export class Executor {
       case 'limit': return sliceRows(await this.run(node.input), node.offset, node.limit);
       case 'distinct': return distinct(await this.run(node.input));
       case 'setop': return this.setOp(node);
-      case 'window': return runWindows(await this.run(node.input), node.calls);
+      case 'window': {
+        const input = await this.run(node.input);
+        const exprs = node.calls.flatMap((c) => [...c.args, ...(c.agg?.arg ? [c.agg.arg] : []), ...c.partitionBy, ...c.orderBy.map((k) => k.expr)]);
+        const m = await this.withModels(input, exprs);
+        if (m.batch === input) return runWindows(input, node.calls);
+        let i = 0;
+        const next = () => m.exprs[i++];
+        const calls = node.calls.map((c) => ({
+          ...c, args: c.args.map(next), agg: c.agg?.arg ? { ...c.agg, arg: next() } : c.agg,
+          partitionBy: c.partitionBy.map(next), orderBy: c.orderBy.map((k) => ({ ...k, expr: next() })),
+        }));
+        // drop the model columns again: the window results follow the input's own columns
+        const out = runWindows(m.batch, calls);
+        return { length: out.length, columns: [...input.columns, ...out.columns.slice(m.batch.columns.length)] };
+      }
     }
   }
 
@@ -168,13 +182,22 @@ export class Executor {
       for (let i = 0; i < left.length; i++) for (let j = 0; j < right.length; j++) { lr[k] = i; rr[k] = j; k++; }
       const joined: Batch = { length: n, columns: [...left.columns.map((c) => takeRows(c, lr, n)), ...right.columns.map((c) => takeRows(c, rr, n))] };
       if (!node.residual) return joined;
-      const { sel, count } = filterBatch(joined, node.residual);
+      const m = await this.withModels(joined, [node.residual]);
+      const { sel, count } = filterBatch(m.batch, m.exprs[0]);
       return { length: count, columns: joined.columns.map((c) => gather(c, sel, count)) };
     }
     const rightKeys = projectBatch(right, node.rightKeys, null, right.length);
     const leftKeys = projectBatch(left, node.leftKeys, null, left.length);
     const table = new BuildTable(right.columns, rightKeys);
     const kind = node.joinType === 'FULL' ? 'LEFT' : node.joinType;
+    if (node.residual && hasModelCall(node.residual)) {
+      // a condition calling a model filters the joined rows (inner joins only)
+      if (kind !== 'INNER') throw new SqlError('FEATURE_NOT_SUPPORTED', 'model functions in an outer or semi join condition are not supported; use them in WHERE');
+      const joined = probe(left, leftKeys, table, kind, null);
+      const m = await this.withModels(joined, [node.residual]);
+      const { sel, count } = filterBatch(m.batch, m.exprs[0]);
+      return { length: count, columns: joined.columns.map((c) => gather(c, sel, count)) };
+    }
     const out = probe(left, leftKeys, table, kind, node.residual);
     if (node.joinType !== 'FULL') return out;
     // FULL: add the build rows nobody matched, padded with NULLs on the left

@@ -8,6 +8,7 @@ import { type SegmentEntry, type TableState, tableRowCount } from '../catalog/ca
 import type { Vector } from '../types/vector.ts';
 import type { AggSpec } from './aggregate.ts';
 import { isString, type SqlType } from '../types/types.ts';
+import { SqlError } from '../errors.ts';
 
 type Scan = Extract<LNode, { k: 'scan' }>;
 type Join = Extract<LNode, { k: 'join' }>;
@@ -131,16 +132,25 @@ export function buildFragment(c: Chain, build: Vector[] | null, onnxFileOf: (mod
     joins: [],
     output: { kind: 'rows', exprs: [] },
   };
+  // a join condition calling a model becomes a filter after the join (and the model)
+  let modelResidual: BExpr | null = null;
   if (c.join && build) {
+    let residual = c.join.node.residual ? logical(c.join.node.residual) : null;
+    if (residual && hasModelCall(residual)) {
+      if (c.join.node.joinType !== 'INNER') throw new SqlError('FEATURE_NOT_SUPPORTED', 'model functions in an outer or semi join condition are not supported; use them in WHERE');
+      modelResidual = lift(residual);
+      residual = null;
+    }
     spec.joins.push({
       joinType: c.join.node.joinType as 'INNER' | 'LEFT' | 'SEMI' | 'ANTI',
       probeKeys: probeKeys.map((k) => tableIdx(mapCols(k, (i, col) => ({ k: 'col', index: i, type: col.type })))),
       buildKeys: [],
       build,
-      residual: c.join.node.residual ? logical(c.join.node.residual) : null,
+      residual,
     });
   }
   let post = c.postFilter ? lift(logical(c.postFilter)) : null;
+  if (modelResidual) post = post ? and(modelResidual, post) : modelResidual;
   if (spec.filter && hasModelCall(spec.filter)) {
     // a filter on a model's output runs after the model, on the surviving rows
     post = post ? and(lift(spec.filter), post) : lift(spec.filter);

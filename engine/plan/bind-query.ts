@@ -3,7 +3,7 @@ import type * as A from '../sql/ast.ts';
 import { SqlError } from '../errors.ts';
 import { T, typeName, type SqlType } from '../types/types.ts';
 import { commonSupertype } from '../types/coerce.ts';
-import { type BExpr, BOOL, mapCols, usedColumns } from './bound.ts';
+import { type BExpr, BOOL, mapCols, usedColumns, hasModelCall } from './bound.ts';
 import type { Field, LNode, SortKey, TableRef, WindowCall } from './logical.ts';
 import { ExprBinder, type AggContext, type BindContext, type Scope, containsAggregate, containsWindow, astChildren, UNTYPED } from './bind-expr.ts';
 import type { TableState } from '../catalog/catalog.ts';
@@ -396,7 +396,8 @@ export function splitJoin(type: 'INNER' | 'LEFT' | 'FULL' | 'CROSS', left: LNode
   const leftKeys: BExpr[] = [], rightKeys: BExpr[] = [], rest: BExpr[] = [];
   const terms = cond ? (cond.k === 'and' ? cond.args : [cond]) : [];
   for (const t of terms) {
-    if (t.k === 'cmp' && t.op === '=') {
+    // model calls stay in the residual: join keys are computed before models run
+    if (t.k === 'cmp' && t.op === '=' && !hasModelCall(t)) {
       const lc = usedColumns(t.left), rc = usedColumns(t.right);
       const side = (s: Set<number>) => (s.size === 0 ? 'none' : [...s].every((i) => i < nl) ? 'L' : [...s].every((i) => i >= nl) ? 'R' : 'both');
       const ls = side(lc), rs = side(rc);

@@ -7,7 +7,7 @@ import { done } from '../session.ts';
 import { SqlError } from '../../errors.ts';
 import type { TableState, SegmentEntry } from '../../catalog/catalog.ts';
 import { findTableById } from '../../catalog/lookup.ts';
-import { type BExpr, usedColumns, mapCols } from '../../plan/bound.ts';
+import { type BExpr, usedColumns, mapCols, hasModelCall } from '../../plan/bound.ts';
 import type { JoinStep } from '../../exec/fragment.ts';
 import type { Field, LNode } from '../../plan/logical.ts';
 import { projectBatch } from '../../exec/kernels.ts';
@@ -113,6 +113,9 @@ function mergeRows(t: TableState, rows: Batch[]): Batch {
 interface Match { segments: { file: string; rows: Uint32Array }[]; newRows?: Batch }
 
 async function matchRows(ctx: StatementContext, t: TableState, pred: BExpr | null, newValues: BExpr[] | null, join?: JoinStep): Promise<Match> {
+  if ((pred && hasModelCall(pred)) || newValues?.some(hasModelCall) || (join?.residual && hasModelCall(join.residual))) {
+    throw new SqlError('FEATURE_NOT_SUPPORTED', 'model functions are not supported in UPDATE or DELETE; compute predictions with INSERT ... SELECT or CREATE TABLE AS first');
+  }
   const { bySlice } = segmentsBySlice(t, ctx.db.slices, pred, true);
   const res = await Promise.all(bySlice.map((segments, s) => ctx.db.pool.call<{ segments: { file: string; rows: Uint32Array }[]; columns?: Vector[]; count: number }>(s, {
     op: 'match', types: t.columns.map((c) => c.type), filter: pred, exprs: newValues, segments, join,

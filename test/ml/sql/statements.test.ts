@@ -101,6 +101,18 @@ describe('trained models through SQL', () => {
     const top = await t.rows('SELECT id, cls_fn(x1, x2, cat) FROM (SELECT * FROM pts ORDER BY id LIMIT 20) s ORDER BY id');
     const direct = await t.rows('SELECT id, cls_fn(x1, x2, cat) FROM pts WHERE id < 20 ORDER BY id');
     expect(top).toEqual(direct);
+    const w = await t.rows('SELECT id, row_number() OVER (PARTITION BY cls_fn(x1, x2, cat) ORDER BY id) FROM pts ORDER BY id LIMIT 3');
+    expect(w.map((r) => r[0])).toEqual([0, 1, 2]);
+    await t.s.execute('CREATE TABLE preds (id INTEGER, p INTEGER); INSERT INTO preds SELECT id, cls_fn(x1, x2, cat) FROM pts');
+    expect(await t.rows('SELECT count(*) FROM preds p JOIN pts s ON p.id = s.id WHERE p.p = cls_fn(s.x1, s.x2, s.cat)')).toEqual([[400]]);
+  });
+
+  it('says clearly that UPDATE, DELETE and outer join conditions cannot call models', async () => {
+    const e = await t.error('UPDATE pts SET y = reg_fn(x1, x2, cat) WHERE id < 3');
+    expect(e.code).toBe('FEATURE_NOT_SUPPORTED');
+    expect((await t.error('DELETE FROM pts WHERE cls_fn(x1, x2, cat) = 1')).message).toMatch(/not supported in UPDATE or DELETE/);
+    const outer = await t.error('SELECT count(*) FROM preds p LEFT JOIN pts s ON p.id = s.id AND p.p = cls_fn(s.x1, s.x2, s.cat)');
+    expect(outer.code).toBe('FEATURE_NOT_SUPPORTED');
   });
 });
 
