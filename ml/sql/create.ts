@@ -51,7 +51,7 @@ export async function createModel(stmt: A.CreateModel, ctx: StatementContext, jo
 
   if (waitsForTraining(ctx)) {
     jobs.emit(key, 'created', 'TRAINING', { message: `training on ${rows} rows`, progress: 0 });
-    const model = await trainUntil(jobs.train(key, columns, planned.spec, rows), () => jobs.cancel(key.id), ctx.signal);
+    const model = await trainUntil(jobs.train(key, columns, planned.spec, rows, planned.remote), () => jobs.cancel(key.id), ctx.signal);
     const file = await jobs.writeOnnx(key, model.onnx);
     ctx.txn.newFiles.add(file);
     Object.assign(entry, readyFields(model, file, ctx.now().toISOString()));
@@ -62,7 +62,7 @@ export async function createModel(stmt: A.CreateModel, ctx: StatementContext, jo
   insertModel(ctx, key, entry);
   ctx.txn.afterCommit.push(() => {
     jobs.emit(key, 'created', 'TRAINING', { message: `training on ${rows} rows`, progress: 0 });
-    jobs.start(key, columns, planned.spec, rows);
+    jobs.start(key, columns, planned.spec, rows, planned.remote);
   });
   return done('CREATE MODEL');
 }

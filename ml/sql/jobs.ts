@@ -1,6 +1,7 @@
 // Training runs: one worker per CREATE MODEL, progress published as 'model' events, and the
 // outcome committed in a transaction of its own: the ONNX file is written and fsynced first,
 // then the catalog turns the model READY (or FAILED with the reason).
+import { EventEmitter } from 'node:events';
 import { unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Database } from '../../engine/database.ts';
@@ -9,7 +10,8 @@ import type { CatalogState } from '../../engine/catalog/catalog.ts';
 import { fsyncDir, writeFileDurable } from '../../engine/storage/durable.ts';
 import type { FittedPrep } from '../prep/plan.ts';
 import { candidatesFor } from '../train/candidates.ts';
-import type { TrainedModel, TrainingColumn, TrainSpec } from '../types.ts';
+import type { TrainedModel, TrainingColumn, TrainProgress, TrainSpec } from '../types.ts';
+import { type RemoteOptions, trainRemote } from '../sagemaker/index.ts';
 import { startTraining, type TrainingJob } from '../worker/start.ts';
 import { type ModelEntry, modelsOf, schemaIn } from './catalog.ts';
 
@@ -32,11 +34,11 @@ export class ModelJobs {
 
   constructor(private readonly db: Database) {}
 
-  /** Trains on a worker thread, publishing progress; resolves with the trained model. */
-  train(key: ModelKey, columns: TrainingColumn[], spec: TrainSpec, rows: number): Promise<TrainedModel> {
+  /** Trains on a worker thread (or on SageMaker), publishing progress; resolves with the trained model. */
+  train(key: ModelKey, columns: TrainingColumn[], spec: TrainSpec, rows: number, remote: RemoteOptions | null = null): Promise<TrainedModel> {
     const steps = candidatesFor(spec, { problem: spec.problemType ?? 'REGRESSION', classes: 0 }, rows).length + (spec.modelType === 'KMEANS' ? 0 : 1);
     let done = 0, last = 0;
-    const job = startTraining(columns, spec, (p) => {
+    const onProgress = (p: TrainProgress) => {
       if (p.validationScore !== undefined || p.message?.startsWith('refitting')) done++;
       // per-epoch (per-round) events at most every EPOCH_EVENT_MS; candidate results always
       const now = Date.now();
@@ -44,7 +46,8 @@ export class ModelJobs {
       last = now;
       const message = p.message ? `${p.candidate}: ${p.message}` : p.candidate;
       this.emit(key, 'progress', 'TRAINING', { message, epoch: p.epoch, loss: p.loss, validationScore: p.validationScore, progress: Math.min(0.99, done / steps) });
-    });
+    };
+    const job = remote ? remoteJob(columns, spec, remote, onProgress) : startTraining(columns, spec, onProgress);
     this.running.set(key.id, job);
     const forget = () => { this.running.delete(key.id); };
     job.promise.then(forget, forget);
@@ -52,8 +55,8 @@ export class ModelJobs {
   }
 
   /** Background training: the outcome commits on its own when the worker finishes. */
-  start(key: ModelKey, columns: TrainingColumn[], spec: TrainSpec, rows: number): void {
-    this.train(key, columns, spec, rows)
+  start(key: ModelKey, columns: TrainingColumn[], spec: TrainSpec, rows: number, remote: RemoteOptions | null = null): void {
+    this.train(key, columns, spec, rows, remote)
       .then((m) => this.commitReady(key, m), (e) => this.commitFailed(key, e))
       .catch(() => undefined);
   }
@@ -120,6 +123,14 @@ export class ModelJobs {
       this.db.release(txn);
     }
   }
+}
+
+/** SageMaker training as a TrainingJob: it waits on the network on this thread; cancel stops the remote job. */
+function remoteJob(columns: TrainingColumn[], spec: TrainSpec, remote: RemoteOptions, onProgress: (p: TrainProgress) => void): TrainingJob {
+  const ac = new AbortController();
+  const pollMs = Number(process.env.STRATA_SAGEMAKER_POLL_MS) || undefined; // tests poll fast
+  const promise = trainRemote(columns, spec, { pollMs, ...remote, signal: ac.signal }, onProgress);
+  return { promise, progress: new EventEmitter(), cancel: () => ac.abort() };
 }
 
 /** The entry fields a finished training sets. */

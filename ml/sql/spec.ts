@@ -6,6 +6,7 @@ import type * as A from '../../engine/sql/ast.ts';
 import { T, type SqlType } from '../../engine/types/types.ts';
 import { gather } from '../../engine/types/vector.ts';
 import { parsePreprocessors } from '../prep/parse.ts';
+import { type RemoteOptions, REMOTE_SETTINGS, remoteOptions } from '../sagemaker/index.ts';
 import { encodeTarget } from '../prep/target.ts';
 import { resolveObjective } from '../train/metrics.ts';
 import type { TrainingColumn, TrainSpec } from '../types.ts';
@@ -19,11 +20,13 @@ export interface PlannedModel {
   problemType?: string;
   objective?: string;
   labels?: Label[];
+  /** TRAINER 'sagemaker': where and how to train remotely (null: train locally) */
+  remote: RemoteOptions | null;
 }
 
 const NUMERIC_SETTINGS = new Set(['MAX_CELLS', 'MAX_RUNTIME', 'SEED', 'K']);
-/** Redshift settings about remote training that local training accepts and ignores. */
-const IGNORED_SETTINGS = new Set(['S3_BUCKET', 'S3_GARBAGE_COLLECT', 'KMS_KEY_ID', 'MAX_BATCH_ROWS']);
+/** Settings of remote training (ml/sagemaker), and Redshift ones local training ignores. */
+const OTHER_SETTINGS = new Set([...REMOTE_SETTINGS, 'KMS_KEY_ID', 'MAX_BATCH_ROWS']);
 
 export function optionsRecord(opts: A.ModelOption[] | undefined): Record<string, string> {
   const out: Record<string, string> = {};
@@ -36,14 +39,16 @@ export function planModel(stmt: A.CreateModel, columns: TrainingColumn[]): Plann
   const settings = optionsRecord(stmt.settings);
   for (const [k, v] of Object.entries(settings)) {
     if (k === 'TRAINER') {
-      if (v.toLowerCase() !== 'local') throw new SqlError('FEATURE_NOT_SUPPORTED', `SETTINGS TRAINER '${v}' is not available here; only TRAINER 'local'`, stmt.pos);
+      if (!['local', 'sagemaker'].includes(v.toLowerCase())) throw new SqlError('FEATURE_NOT_SUPPORTED', `SETTINGS TRAINER '${v}' is not available; use 'local' or 'sagemaker'`, stmt.pos);
     } else if (NUMERIC_SETTINGS.has(k)) {
       const n = Number(v);
       if (!Number.isFinite(n) || (n <= 0 && k !== 'SEED')) throw new SqlError('INVALID_PARAMETER', `SETTINGS ${k} must be a positive number, got '${v}'`, stmt.pos);
-    } else if (!IGNORED_SETTINGS.has(k)) {
-      throw new SqlError('INVALID_PARAMETER', `unknown SETTINGS key ${k} (supported: TRAINER, MAX_CELLS, MAX_RUNTIME, SEED, K, S3_BUCKET)`, stmt.pos);
+    } else if (!OTHER_SETTINGS.has(k)) {
+      throw new SqlError('INVALID_PARAMETER', `unknown SETTINGS key ${k} (supported: TRAINER, MAX_CELLS, MAX_RUNTIME, SEED, K, S3_BUCKET, S3_GARBAGE_COLLECT, REGION)`, stmt.pos);
     }
   }
+  const remote = remoteOptions(settings, stmt.iamRole);
+  if (remote && stmt.modelType && stmt.modelType !== 'XGBOOST') throw new SqlError('FEATURE_NOT_SUPPORTED', `TRAINER 'sagemaker' trains MODEL_TYPE XGBOOST only, not ${stmt.modelType}`, stmt.pos);
   if (stmt.auto === false && !stmt.modelType) throw new SqlError('INVALID_PARAMETER', 'AUTO OFF needs a MODEL_TYPE', stmt.pos);
   const clustering = stmt.modelType === 'KMEANS';
   if (clustering && stmt.target) throw new SqlError('INVALID_PARAMETER', 'MODEL_TYPE KMEANS is unsupervised and takes no TARGET', stmt.pos);
@@ -73,7 +78,7 @@ export function planModel(stmt: A.CreateModel, columns: TrainingColumn[]): Plann
     settings,
   };
   const args = features.map((c) => ({ name: c.name, type: c.type }));
-  if (clustering) return { spec, args, returns: T.int };
+  if (clustering) return { spec, args, returns: T.int, remote };
   // the target's problem type, classes and output type (also fails early on a bad PROBLEM_TYPE)
   const tv = columns[ti].vector;
   let keep: Uint32Array | null = null;
@@ -85,5 +90,5 @@ export function planModel(stmt: A.CreateModel, columns: TrainingColumn[]): Plann
   if (keep && keep.length === 0) throw new SqlError('INVALID_PARAMETER', `every value of TARGET "${stmt.target}" is NULL`, stmt.pos);
   const target = encodeTarget(columns[ti].name, keep ? gather(tv, keep, keep.length) : tv, stmt.problemType);
   const objective = resolveObjective(target.problem, stmt.objective);
-  return { spec, args, returns: target.outputType, problemType: target.problem, objective, labels: target.labels };
+  return { spec, args, returns: target.outputType, problemType: target.problem, objective, labels: target.labels, remote };
 }
