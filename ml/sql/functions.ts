@@ -10,10 +10,14 @@ import { type ModelEntry, type ModelLocation, modelByFunction } from './catalog.
 import type { ModelJobs } from './jobs.ts';
 import { effectiveState } from './show.ts';
 
-/** The binder's hook: null for names that are not model functions (every call goes through here). */
+/**
+ * The binder's hook: null for names that are not model functions (every call goes through here).
+ * The returned `model` is the model's key `database.schema.model` (sharing and the executor use it).
+ */
 export function resolveModelFunction(ctx: StatementContext, name: string[], pos: A.Pos, jobs: ModelJobs): ModelFunction | null {
-  // the executor asks again by the `model` string returned below, which may be qualified
-  const parts = name.length === 1 && name[0].includes('.') ? name[0].split('.') : name;
+  // the executor asks for the ONNX file by the `model` key returned below: database.schema.model
+  if (name.length === 1 && name[0].includes('.')) return byModelKey(ctx, name[0]);
+  const parts = name;
   const fn = parts[parts.length - 1].toLowerCase();
   if (fn === 'explain_model') throw new SqlError('FEATURE_NOT_SUPPORTED', "EXPLAIN_MODEL is supported as a statement of its own: SELECT EXPLAIN_MODEL('model')", pos);
   if (parts.length > 3) return null;
@@ -29,7 +33,7 @@ export function resolveModelFunction(ctx: StatementContext, name: string[], pos:
     checkExecute(ctx, loc, pos);
     if (hit.entry.state !== 'READY') throw notReady(hit.entry, jobs, pos);
     return {
-      model: parts.join('.'),
+      model: `${database}.${s}.${hit.entry.name}`,
       onnx: hit.entry.onnxFile,
       proba: hit.proba,
       type: hit.proba ? T.varchar : hit.entry.returns,
@@ -37,6 +41,14 @@ export function resolveModelFunction(ctx: StatementContext, name: string[], pos:
     };
   }
   return null;
+}
+
+/** A READY model by its key (the executor looks up the ONNX file this way); null otherwise. */
+function byModelKey(ctx: StatementContext, key: string): ModelFunction | null {
+  const [database, schema, name] = key.split('.');
+  const e = ctx.account.databases[database]?.schemas[schema]?.models[name] as ModelEntry | undefined;
+  if (!e || e.state !== 'READY') return null;
+  return { model: key, onnx: e.onnxFile, proba: false, type: e.returns, argTypes: e.args.map((a) => a.type) };
 }
 
 /** The MODEL_NOT_READY error for a TRAINING or FAILED model. */
