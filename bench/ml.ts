@@ -7,7 +7,7 @@
 //  3. CREATE MODEL with AUTO ON on churn (../shared/datasets), timed.
 // Prints rows/s, the in-database / plain-loop ratios, the 2-slice speed-up and training times.
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
@@ -68,14 +68,15 @@ async function plainLoop(onnx: Uint8Array, cols: Float32Array[], rows: number, t
 }
 
 /** Times each contender once per round, round-robin (so load from elsewhere hits them alike); keeps the best. */
-async function rounds(runs: number, contenders: Record<string, () => Promise<number>>): Promise<Record<string, { ms: number; count: number }>> {
-  const out: Record<string, { ms: number; count: number }> = {};
-  for (const [k, f] of Object.entries(contenders)) out[k] = { ms: Infinity, count: await f() }; // warm-up
+async function rounds(runs: number, contenders: Record<string, () => Promise<number>>): Promise<Record<string, { ms: number; cpuMs: number; count: number }>> {
+  const out: Record<string, { ms: number; cpuMs: number; count: number }> = {};
+  for (const [k, f] of Object.entries(contenders)) out[k] = { ms: Infinity, cpuMs: Infinity, count: await f() }; // warm-up
   for (let i = 0; i < runs; i++) {
     for (const [k, f] of Object.entries(contenders)) {
-      const t0 = performance.now();
+      const t0 = performance.now(), c0 = process.cpuUsage();
       const count = await f();
-      out[k] = { ms: Math.min(out[k].ms, performance.now() - t0), count };
+      const c = process.cpuUsage(c0);
+      out[k] = { ms: Math.min(out[k].ms, performance.now() - t0), cpuMs: Math.min(out[k].cpuMs, (c.user + c.system) / 1000), count };
     }
   }
   return out;
@@ -129,14 +130,15 @@ export async function main(args: string[]): Promise<void> {
     rmSync(dir1, { recursive: true, force: true });
     const { q1, q2, p1, p2 } = r;
     const agree = q1.count === q2.count && q2.count === p1.count && p1.count === p2.count;
-    line(`in-database, 1 slice : ${mrows(rate(n, q1.ms))} (${secs(q1.ms)}), count ${q1.count}`);
-    line(`in-database, 2 slices: ${mrows(rate(n, q2.ms))} (${secs(q2.ms)}), count ${q2.count}`);
-    line(`plain ort loop, 1 thread : ${mrows(rate(n, p1.ms))} (${secs(p1.ms)}), count ${p1.count}`);
-    line(`plain ort loop, 2 threads: ${mrows(rate(n, p2.ms))} (${secs(p2.ms)}), count ${p2.count}`);
+    const show = (label: string, x: { ms: number; cpuMs: number; count: number }) => line(`${label.padEnd(26)} ${mrows(rate(n, x.ms)).padStart(16)} (${secs(x.ms)} wall, ${secs(x.cpuMs)} CPU), count ${x.count}`);
+    show('in-database, 1 slice', q1);
+    show('in-database, 2 slices', q2);
+    show('plain ort loop, 1 thread', p1);
+    show('plain ort loop, 2 threads', p2);
     const r1 = p1.ms / q1.ms, r2 = p2.ms / q2.ms, speedup = q1.ms / q2.ms;
     line(`in-database / plain loop: ${(r1 * 100).toFixed(0)}% on 1 thread, ${(r2 * 100).toFixed(0)}% on 2 threads (target >= 70%) ${r1 >= 0.7 && r2 >= 0.7 ? 'OK' : 'MISSED'}`);
     line(`2 slices vs 1: ${speedup.toFixed(2)}x (target >= 1.8x) ${speedup >= 1.8 ? 'OK' : 'MISSED'}`);
-    line(`answers agree: ${agree}`);
+    line(`answers agree: ${agree}; CPU time in-database / plain loop: ${(q1.cpuMs / p1.cpuMs).toFixed(2)} (1 thread), ${(q2.cpuMs / p2.cpuMs).toFixed(2)} (2 threads); load average ${loadavg()[0].toFixed(1)} on ${availableParallelism()} cores`);
 
     // AUTO ON on churn
     if (existsSync(join(DATASETS, 'churn_train.csv'))) {

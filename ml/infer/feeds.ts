@@ -1,4 +1,4 @@
-// Converts engine Vectors to onnxruntime input tensors (always freshly allocated, never shared memory).
+// Converts engine Vectors to onnxruntime input tensors (copies, except views of NULL-free REAL columns; never shared memory).
 import * as ort from 'onnxruntime-node';
 import type { Vector } from '../../engine/types/vector.ts';
 import { readNumbers, readTexts } from '../util/values.ts';
@@ -16,6 +16,10 @@ export function columnTensor(v: Vector, start: number, count: number, type: stri
     const s: string[] = new Array(count);
     readTexts(v, start, count, s);
     return new ort.Tensor('string', s, dims);
+  }
+  // a REAL column without NULLs already is the float32 input: pass a view of it (never of shared memory)
+  if (type === 'float32' && v.type.id === 'REAL' && v.valid === null && v.values.buffer instanceof ArrayBuffer) {
+    return new ort.Tensor('float32', (v.values as Float32Array).subarray(start, start + count), dims);
   }
   const x = scratch && scratch.length >= count ? scratch.subarray(0, count) : type === 'float64' ? new Float64Array(count) : new Float32Array(count);
   readNumbers(v, start, count, x);
