@@ -1,4 +1,5 @@
-// COPY (CSV into a table, parsed in parallel by the slices) and UNLOAD (query results to a file).
+// COPY (CSV into a table, parsed in parallel by the slices; Parquet, read by the leader in batches)
+// and UNLOAD (query results to a CSV, JSON or Parquet file).
 import { open, stat, writeFile, rename } from 'node:fs/promises';
 import { createReadStream } from 'node:fs';
 import { resolve, basename } from 'node:path';
@@ -6,7 +7,8 @@ import type * as A from '../../sql/ast.ts';
 import type { Result } from '../../result.ts';
 import type { StatementContext } from '../context.ts';
 import { done } from '../session.ts';
-import { SqlError } from '../../errors.ts';
+import { SqlError, type ErrorCode } from '../../errors.ts';
+import type { LoadColumn, ParquetColumn, ParquetSource } from '../../storage/parquet.ts';
 import type { CsvRangeRequest, CsvRangeResult } from '../../exec/csv.ts';
 import type { TableState } from '../../catalog/catalog.ts';
 import { appendRows, addSegments, segmentEntry, SEGMENT_ROWS } from '../write.ts';
@@ -57,7 +59,7 @@ function singleByte(s: string | undefined, dflt: string, what: string, pos: A.Po
 
 export async function copy(stmt: A.Copy, ctx: StatementContext): Promise<Result> {
   const o = stmt.options;
-  if (o.format && o.format !== 'CSV') throw new SqlError('FEATURE_NOT_SUPPORTED', `COPY FORMAT ${o.format} is not supported yet; use CSV`, stmt.pos);
+  if (o.format && o.format !== 'CSV' && o.format !== 'PARQUET') throw new SqlError('FEATURE_NOT_SUPPORTED', `COPY FORMAT ${o.format} is not supported yet; use CSV or PARQUET`, stmt.pos);
   if (o.compression) throw new SqlError('FEATURE_NOT_SUPPORTED', `compressed COPY input (${o.compression}) is not supported; decompress the file first`, stmt.pos);
   if (/^s3:\/\//i.test(stmt.from)) throw new SqlError('FEATURE_NOT_SUPPORTED', 'COPY from S3 is not supported by this server; copy the file locally first', stmt.pos);
   const loc = ctx.writableTable(stmt.table, 'INSERT', stmt.pos);
@@ -71,6 +73,7 @@ export async function copy(stmt: A.Copy, ctx: StatementContext): Promise<Result>
   } catch (e) {
     throw new SqlError('BAD_COPY_FILE', `could not open file "${stmt.from}" for reading: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`, stmt.pos);
   }
+  if (o.format === 'PARQUET') return copyParquet(stmt, ctx, t, path);
   const cols = stmt.columns ? stmt.columns.map((name) => {
     const i = t.columns.findIndex((c) => c.name === name);
     if (i < 0) throw new SqlError('UNDEFINED_COLUMN', `column "${name}" of relation "${t.name}" does not exist`, stmt.pos);
@@ -123,6 +126,102 @@ export async function copy(stmt: A.Copy, ctx: StatementContext): Promise<Result>
   return done('COPY', rows);
 }
 
+/** Options that only mean something for delimited text. */
+const TEXT_ONLY: [keyof A.CopyOptions, string][] = [
+  ['ignoreHeader', 'IGNOREHEADER'], ['delimiter', 'DELIMITER'], ['nullAs', 'NULL AS'], ['quote', 'QUOTE'],
+  ['dateFormat', 'DATEFORMAT'], ['timeFormat', 'TIMEFORMAT'], ['emptyAsNull', 'EMPTYASNULL'], ['blanksAsNull', 'BLANKSASNULL'],
+  ['removeQuotes', 'REMOVEQUOTES'], ['escape', 'ESCAPE'], ['fillRecord', 'FILLRECORD'], ['trimBlanks', 'TRIMBLANKS'],
+  ['acceptInvChars', 'ACCEPTINVCHARS'], ['truncateColumns', 'TRUNCATECOLUMNS'], ['maxError', 'MAXERROR'], ['manifest', 'MANIFEST'],
+];
+
+/** Rows gathered before they are written as segments: bounds memory for large files. */
+const PARQUET_FLUSH_ROWS = Math.max(65536, SEGMENT_ROWS);
+
+/**
+ * COPY ... FORMAT PARQUET: columns are matched by name (case-insensitive), converted exactly
+ * (ParquetValueError names the row otherwise), and written in flushes of about a segment.
+ * Every flush goes into this statement's transaction, so a failure anywhere loads nothing.
+ */
+async function copyParquet(stmt: A.Copy, ctx: StatementContext, t: TableState, path: string): Promise<Result> {
+  const bad = TEXT_ONLY.find(([k]) => stmt.options[k] !== undefined);
+  if (bad) throw new SqlError('INVALID_PARAMETER', `COPY option ${bad[1]} cannot be used with FORMAT PARQUET`, stmt.pos);
+  const pq = await import('../../storage/parquet.ts');
+  const file = basename(path);
+  const failed = (code: ErrorCode, msg: string) => new SqlError(code, `COPY failed: ${file}: ${msg}`, stmt.pos);
+  let src: ParquetSource;
+  try {
+    src = await pq.openParquet(path);
+  } catch (e) {
+    throw failed('BAD_COPY_FILE', `not a readable Parquet file (${String((e as Error).message ?? e).replace(/^Parquet error: /, '')})`);
+  }
+  try {
+    // match file columns to table columns by name
+    const byName = new Map<string, ParquetColumn>();
+    for (const c of src.columns) {
+      const key = c.name.toLowerCase();
+      if (byName.has(key)) throw failed('BAD_COPY_FILE', `the file has two columns named "${c.name}" (names are matched case-insensitively)`);
+      byName.set(key, c);
+    }
+    let cols: number[];
+    if (stmt.columns) {
+      cols = stmt.columns.map((name) => {
+        const i = t.columns.findIndex((c) => c.name === name.toLowerCase() || c.name === name);
+        if (i < 0) throw new SqlError('UNDEFINED_COLUMN', `column "${name}" of relation "${t.name}" does not exist`, stmt.pos);
+        return i;
+      });
+      const missing = cols.filter((i) => !byName.has(t.columns[i].name.toLowerCase())).map((i) => t.columns[i].name);
+      if (missing.length) throw failed('BAD_COPY_FILE', `the file has no column${missing.length > 1 ? 's' : ''} ${missing.map((m) => `"${m}"`).join(', ')} (it has ${src.columns.map((c) => `"${c.name}"`).join(', ')})`);
+    } else {
+      cols = t.columns.map((_, i) => i);
+      const names = new Set(t.columns.map((c) => c.name.toLowerCase()));
+      const missing = t.columns.filter((c) => !byName.has(c.name.toLowerCase())).map((c) => `"${c.name}"`);
+      const extra = src.columns.filter((c) => !names.has(c.name.toLowerCase())).map((c) => `"${c.name}"`);
+      if (missing.length || extra.length) {
+        const parts = [missing.length ? `missing from the file: ${missing.join(', ')}` : '', extra.length ? `not in the table: ${extra.join(', ')}` : ''];
+        throw failed('BAD_COPY_FILE', `the file's columns do not match table "${t.name}" (${parts.filter(Boolean).join('; ')}); give a column list to load some of them`);
+      }
+    }
+    const load: LoadColumn[] = cols.map((i) => {
+      const c = t.columns[i];
+      const source = byName.get(c.name.toLowerCase())!;
+      const problem = pq.loadProblem(source, c.type);
+      if (problem) throw failed('DATATYPE_MISMATCH', `column "${c.name}": ${problem}`);
+      return { source: source.name, target: c.type };
+    });
+    // stream, convert, and write in flushes
+    const { concatVectors } = await import('../../types/vector.ts');
+    let pending: Batch[] = [];
+    let pendingRows = 0, rows = 0;
+    const flush = async () => {
+      if (pendingRows === 0) return;
+      const parsed = load.map((l, k) => pending.length === 1 ? pending[0].columns[k] : concatVectors(l.target, pending.map((b) => b.columns[k])));
+      const n = pendingRows;
+      pending = [];
+      pendingRows = 0;
+      rows += await appendRows(ctx, t, fillColumns(t, cols, parsed, n));
+    };
+    try {
+      for await (const b of pq.readParquet(src, load)) {
+        if (ctx.signal?.aborted) throw new SqlError('QUERY_CANCELED', 'canceling statement due to user request or statement timeout');
+        pending.push(b);
+        pendingRows += b.length;
+        if (pendingRows >= PARQUET_FLUSH_ROWS) await flush();
+      }
+    } catch (e) {
+      if (e instanceof pq.ParquetValueError) {
+        const c = load.findIndex((l) => l.source === e.column);
+        throw failed('BAD_COPY_FILE', `row ${e.row}: column "${t.columns[cols[c]]?.name ?? e.column}": ${e.message}`);
+      }
+      if (e instanceof SqlError) throw e;
+      throw failed('BAD_COPY_FILE', `could not read the Parquet data: ${String((e as Error).message ?? e)}`);
+    }
+    await flush();
+    return done('COPY', rows);
+  } finally {
+    pq.closeParquet(src);
+  }
+}
+
 function fillColumns(t: TableState, cols: number[], parsed: Vector[], rows: number): Batch {
   if (cols.length === t.columns.length && cols.every((c, i) => c === i)) return { length: rows, columns: parsed };
   const exprs: BExpr[] = t.columns.map((c, i) => {
@@ -139,10 +238,27 @@ function csvField(s: string, delim: string): string {
 export async function unload(stmt: A.Unload, ctx: StatementContext): Promise<Result> {
   const o = stmt.options;
   if (/^s3:\/\//i.test(stmt.to)) throw new SqlError('FEATURE_NOT_SUPPORTED', 'UNLOAD to S3 is not supported by this server; unload to a local path', stmt.pos);
-  if (o.format && o.format !== 'CSV' && o.format !== 'JSON') throw new SqlError('FEATURE_NOT_SUPPORTED', `UNLOAD FORMAT ${o.format} is not supported; use CSV or JSON`, stmt.pos);
+  if (o.format === 'PARQUET') {
+    const bad = ([['header', 'HEADER'], ['delimiter', 'DELIMITER'], ['nullAs', 'NULL AS'], ['addQuotes', 'ADDQUOTES'], ['escape', 'ESCAPE'], ['compression', o.compression ?? '']] as const)
+      .find(([k]) => o[k] !== undefined);
+    if (bad) throw new SqlError('INVALID_PARAMETER', `UNLOAD option ${bad[1]} cannot be used with FORMAT PARQUET (Parquet files are SNAPPY-compressed)`, stmt.pos);
+  }
   const plan = await ctx.bindQuery(stmt.query);
   const fields = plan.fields.filter((f) => !f.hidden);
+  if (o.format === 'PARQUET') {
+    const seen = new Set<string>();
+    for (const f of fields) {
+      const key = f.name.toLowerCase();
+      if (seen.has(key)) throw new SqlError('INVALID_PARAMETER', `UNLOAD to Parquet needs distinct column names, and "${f.name}" appears twice; give the columns aliases`, stmt.pos);
+      seen.add(key);
+    }
+  }
   const b = await ctx.run(plan);
+  if (o.format === 'PARQUET') {
+    const { encodeParquet } = await import('../../storage/parquet.ts');
+    await writeTarget(stmt, encodeParquet(fields.map((f) => ({ name: f.name, type: f.type })), b));
+    return done('UNLOAD', b.length);
+  }
   const delim = o.delimiter ?? (o.format === 'CSV' ? ',' : '|');
   const lines: string[] = [];
   if (o.header && o.format !== 'JSON') lines.push(fields.map((f) => csvField(f.name, delim)).join(delim));
@@ -160,17 +276,22 @@ export async function unload(stmt: A.Unload, ctx: StatementContext): Promise<Res
       return isString(f.type) || o.format === 'CSV' ? csvField(text, delim) : text;
     }).join(delim));
   }
+  await writeTarget(stmt, lines.length ? lines.join('\n') + '\n' : '');
+  return done('UNLOAD', b.length);
+}
+
+/** Writes an UNLOAD's file whole (through a temporary name), refusing to replace one without ALLOWOVERWRITE. */
+async function writeTarget(stmt: A.Unload, data: string | Uint8Array): Promise<void> {
   const target = resolve(stmt.to);
   try {
     await stat(target);
-    if (!o.allowOverwrite) throw new SqlError('DUPLICATE_OBJECT', `UNLOAD target "${stmt.to}" exists; add ALLOWOVERWRITE`, stmt.pos);
+    if (!stmt.options.allowOverwrite) throw new SqlError('DUPLICATE_OBJECT', `UNLOAD target "${stmt.to}" exists; add ALLOWOVERWRITE`, stmt.pos);
   } catch (e) {
     if (e instanceof SqlError) throw e;
   }
   const tmp = `${target}.tmp-${process.pid}`;
-  await writeFile(tmp, lines.length ? lines.join('\n') + '\n' : '');
+  await writeFile(tmp, data);
   await rename(tmp, target);
-  return done('UNLOAD', b.length);
 }
 
 export { projectBatch };
