@@ -3,6 +3,7 @@
 import { closeSync, existsSync, mkdirSync, openSync, renameSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { rng } from '../test/support/rng.ts';
 
 /** The 16 LINEITEM columns in order, with the SQL types both engines load them as. */
 export const LINEITEM_COLUMNS: [string, string][] = [
@@ -25,17 +26,6 @@ const WORDS = ('furiously quickly carefully blithely slyly ironic final regular 
   'about above according across after against along alongside among around at atop beside between')
   .split(/\s+/);
 
-/** Small fast deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const DAY_MS = 86_400_000;
 const dayOf = (iso: string): number => Date.parse(iso + 'T00:00:00Z') / DAY_MS;

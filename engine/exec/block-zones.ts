@@ -2,7 +2,7 @@
 // slice's cache, so a selective filter on a sorted column touches only the blocks it needs.
 import type { Vector } from '../types/vector.ts';
 import { isString } from '../types/types.ts';
-import type { ZonePred } from './fragments.ts';
+import { rangeMayMatch, type ZonePred } from './fragments.ts';
 
 const zones = new WeakMap<Vector, Float64Array>();
 
@@ -38,13 +38,7 @@ export function blockMayMatch(cols: Vector[], preds: ZonePred[], blockIndex: num
     const z = blockZones(v, block);
     const min = z[2 * blockIndex], max = z[2 * blockIndex + 1];
     if (min !== min) return false; // only NULLs: no comparison can be true
-    switch (p.op) {
-      case '=': if (p.value < min || p.value > max) return false; break;
-      case '<': if (!(min < p.value)) return false; break;
-      case '<=': if (!(min <= p.value)) return false; break;
-      case '>': if (!(max > p.value)) return false; break;
-      case '>=': if (!(max >= p.value)) return false; break;
-    }
+    if (!rangeMayMatch(p, min, max)) return false;
   }
   return true;
 }

@@ -208,16 +208,20 @@ export function segmentMayMatch(seg: SegmentEntry, preds: ZonePred[], types: Sql
     if (!z) continue;
     if (z.min === null || z.max === null) { if (z.nullCount >= seg.rows) return false; continue; }
     if (isString(types[p.col]) !== (typeof p.value === 'string')) continue;
-    const { min, max } = z as { min: number | string; max: number | string };
-    switch (p.op) {
-      case '=': if (p.value < min || p.value > max) return false; break;
-      case '<': if (!(min < p.value)) return false; break;
-      case '<=': if (!(min <= p.value)) return false; break;
-      case '>': if (!(max > p.value)) return false; break;
-      case '>=': if (!(max >= p.value)) return false; break;
-    }
+    if (!rangeMayMatch(p, z.min as number | string, z.max as number | string)) return false;
   }
   return true;
+}
+
+/** Whether some value in [min, max] can satisfy `column op value`. */
+export function rangeMayMatch(p: ZonePred, min: number | string, max: number | string): boolean {
+  switch (p.op) {
+    case '=': return !(p.value < min || p.value > max);
+    case '<': return min < p.value;
+    case '<=': return min <= p.value;
+    case '>': return max > p.value;
+    case '>=': return max >= p.value;
+  }
 }
 
 /**

@@ -1,18 +1,9 @@
 // Seeded TPC-H-like lineitem columns (16 columns, physical layout) for storage tests and timing.
 import { T, type SqlType } from '../../../engine/types/types.ts';
 import { stringVector, type Vector } from '../../../engine/types/vector.ts';
+import { rng } from '../../support/rng.ts';
+export { rng };
 
-/** Deterministic PRNG (mulberry32) so failures reproduce. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export const LINEITEM_TYPES: SqlType[] = [
   T.bigint, T.int, T.int, T.int, T.decimal(15, 2), T.decimal(15, 2), T.decimal(15, 2), T.decimal(15, 2),
