@@ -5,7 +5,7 @@ import { T, isFloat, isInteger, type SqlType } from '../types/types.ts';
 import { MICROS_PER_DAY, MICROS_PER_SECOND } from '../types/calendar.ts';
 import { datePart } from './datetime.ts';
 import { emitCast } from './casts.ts';
-import { toDays, toDouble, toMicros } from './emit-util.ts';
+import { toDays, asDouble, toMicros } from './emit-util.ts';
 import { constantString } from './ops.ts';
 import type { FunctionTable, Signature } from './registry.ts';
 
@@ -39,7 +39,7 @@ const DATES: Record<string, Signature[]> = {
   to_date: [{ params: ['str', 'str'], returns: T.date, emit: ([s, f]) => `rt.toDate(${s}, ${f})` }],
   to_timestamp: [
     { params: ['str', 'str'], returns: T.timestamp, emit: ([s, f]) => `rt.parseWithFormat(${s}, ${f})` },
-    { params: ['dbl'], returns: T.timestamp, emit: ([x], [t]) => `Math.round(${toDouble(x, t)} * ${MICROS_PER_SECOND})` },
+    { params: ['dbl'], returns: T.timestamp, emit: ([x], [t]) => `Math.round(${asDouble(x, t)} * ${MICROS_PER_SECOND})` },
   ],
   to_char: [
     { params: ['temporal', 'str'], returns: T.varchar, emit: ([x, f], [t]) => `rt.toCharTs(${toMicros(x, t)}, ${f})` },

@@ -5,7 +5,7 @@ import type { SqlType } from '../types/types.ts';
 import { pow10 } from './casts.ts';
 
 /** A numeric value as a JS double (DECIMAL scaled integers are divided by 10^scale). */
-export function toDouble(code: string, t: SqlType): string {
+export function asDouble(code: string, t: SqlType): string {
   return t.id === 'DECIMAL' && (t.scale ?? 0) > 0 ? `(${code} / ${pow10(t.scale!)})` : code;
 }
 

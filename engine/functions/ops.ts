@@ -43,7 +43,7 @@ function scaleUp(code: string, k: number): string {
   return `rt.up(${code}, ${pow10(k)})`;
 }
 
-const toDouble = (code: string, t: SqlType) => (t.id === 'DECIMAL' && (t.scale ?? 0) > 0 ? `(${code} / ${pow10(t.scale!)})` : code);
+const asDouble = (code: string, t: SqlType) => (t.id === 'DECIMAL' && (t.scale ?? 0) > 0 ? `(${code} / ${pow10(t.scale!)})` : code);
 
 /**
  * Emits `left op right`. Integer results are range-checked (SMALLINT/INTEGER like Postgres;
@@ -61,7 +61,7 @@ export function emitArithmetic(op: ArithOp, leftType: OperandType, rightType: Op
   const rt = rightType.id === 'NULL' ? leftType : rightType;
   if (type.id === 'DATE' || lt.id === 'DATE') return { type, code: `(${left} ${op} ${right})` };
   if (isFloat(type)) {
-    const l = toDouble(left, lt), r = toDouble(right, rt);
+    const l = asDouble(left, lt), r = asDouble(right, rt);
     let code = op === '/' ? `rt.fdiv(${l}, ${r})` : op === '%' ? `rt.fmod(${l}, ${r})` : `(${l} ${op} ${r})`;
     if (type.id === 'REAL') code = `Math.fround(${code})`;
     return { type, code };
@@ -113,7 +113,7 @@ function comparable(code: string, from: SqlType, target: SqlType): string {
     if (k === 0) return code;
     return INT_LITERAL.test(code) ? String(Number(code) * Number(pow10(k))) : `(${code} * ${pow10(k)})`;
   }
-  if (isFloat(target)) return toDouble(code, from);
+  if (isFloat(target)) return asDouble(code, from);
   if (target.id === 'TIMESTAMP' && from.id === 'DATE') return `(${code} * ${MICROS_PER_DAY})`;
   return code;
 }

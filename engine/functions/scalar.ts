@@ -4,7 +4,7 @@
 import { asDecimal, MAX_PRECISION } from '../types/coerce.ts';
 import { isFloat, isInteger, isString, T, type SqlType } from '../types/types.ts';
 import { pow10 } from './casts.ts';
-import { constantInt, toDouble } from './emit-util.ts';
+import { constantInt, asDouble } from './emit-util.ts';
 import { emitArithmetic, emitConcat } from './ops.ts';
 import type { FunctionTable, Signature } from './registry.ts';
 
@@ -20,7 +20,7 @@ function table(entries: [string[], Signature[]][]): FunctionTable {
 }
 
 /** A double -> double function over one numeric argument. */
-const unaryDouble = (fn: string): Signature[] => [{ params: ['dbl'], returns: T.double, emit: ([x], [t]) => `${fn}(${toDouble(x, t)})` }];
+const unaryDouble = (fn: string): Signature[] => [{ params: ['dbl'], returns: T.double, emit: ([x], [t]) => `${fn}(${asDouble(x, t)})` }];
 
 // ---------------------------------------------------------------- rounding family
 
@@ -86,15 +86,15 @@ const MATH: [string[], Signature[]][] = [
   ]],
   [['ceil', 'ceiling'], ceilFloor('ceil')],
   [['floor'], ceilFloor('floor')],
-  [['sqrt'], [{ params: ['dbl'], returns: T.double, emit: ([x], [t]) => `rt.sqrt(${toDouble(x, t)})` }]],
+  [['sqrt'], [{ params: ['dbl'], returns: T.double, emit: ([x], [t]) => `rt.sqrt(${asDouble(x, t)})` }]],
   [['cbrt'], unaryDouble('Math.cbrt')],
   [['exp', 'dexp'], unaryDouble('rt.exp')],
   [['ln', 'dlog1'], unaryDouble('rt.ln')],
   [['log', 'dlog10'], [
-    { params: ['dbl'], returns: T.double, emit: ([x], [t]) => `rt.log10(${toDouble(x, t)})` },
-    { params: ['dbl', 'dbl'], returns: T.double, emit: ([b, x], [tb, tx]) => `rt.logb(${toDouble(b, tb)}, ${toDouble(x, tx)})` },
+    { params: ['dbl'], returns: T.double, emit: ([x], [t]) => `rt.log10(${asDouble(x, t)})` },
+    { params: ['dbl', 'dbl'], returns: T.double, emit: ([b, x], [tb, tx]) => `rt.logb(${asDouble(b, tb)}, ${asDouble(x, tx)})` },
   ]],
-  [['power', 'pow'], [{ params: ['dbl', 'dbl'], returns: T.double, emit: ([a, b], [ta, tb]) => `rt.power(${toDouble(a, ta)}, ${toDouble(b, tb)})` }]],
+  [['power', 'pow'], [{ params: ['dbl', 'dbl'], returns: T.double, emit: ([a, b], [ta, tb]) => `rt.power(${asDouble(a, ta)}, ${asDouble(b, tb)})` }]],
   [['mod'], [{
     params: ['num', 'num'],
     returns: ([a, b]) => emitArithmetic('%', a, b, 'a', 'b').type,
@@ -107,16 +107,16 @@ const MATH: [string[], Signature[]][] = [
   }]],
   [['pi'], [{ params: [], returns: T.double, emit: () => 'Math.PI' }]],
   [['random'], [{ params: [], returns: T.double, volatile: true, emit: () => 'Math.random()' }]],
-  [['degrees'], [{ params: ['dbl'], returns: T.double, emit: ([x], [t]) => `(${toDouble(x, t)} * 180 / Math.PI)` }]],
-  [['radians'], [{ params: ['dbl'], returns: T.double, emit: ([x], [t]) => `(${toDouble(x, t)} * Math.PI / 180)` }]],
+  [['degrees'], [{ params: ['dbl'], returns: T.double, emit: ([x], [t]) => `(${asDouble(x, t)} * 180 / Math.PI)` }]],
+  [['radians'], [{ params: ['dbl'], returns: T.double, emit: ([x], [t]) => `(${asDouble(x, t)} * Math.PI / 180)` }]],
   [['sin'], unaryDouble('Math.sin')],
   [['cos'], unaryDouble('Math.cos')],
   [['tan'], unaryDouble('Math.tan')],
-  [['cot'], [{ params: ['dbl'], returns: T.double, emit: ([x], [t]) => `(1 / Math.tan(${toDouble(x, t)}))` }]],
+  [['cot'], [{ params: ['dbl'], returns: T.double, emit: ([x], [t]) => `(1 / Math.tan(${asDouble(x, t)}))` }]],
   [['asin'], unaryDouble('rt.asin')],
   [['acos'], unaryDouble('rt.acos')],
   [['atan'], unaryDouble('Math.atan')],
-  [['atan2'], [{ params: ['dbl', 'dbl'], returns: T.double, emit: ([y, x], [ty, tx]) => `Math.atan2(${toDouble(y, ty)}, ${toDouble(x, tx)})` }]],
+  [['atan2'], [{ params: ['dbl', 'dbl'], returns: T.double, emit: ([y, x], [ty, tx]) => `Math.atan2(${asDouble(y, ty)}, ${asDouble(x, tx)})` }]],
 ];
 
 // ---------------------------------------------------------------- strings
