@@ -48,6 +48,15 @@ export class Executor {
       const b = await this.runChain(chain);
       return sliceRows(b, node.offset, node.limit);
     }
+    if (!chain && node.k === 'limit' && node.limit !== null && node.input.k === 'sort') {
+      // ORDER BY ... LIMIT: every slice sorts its own rows and sends only the first ones
+      const sort = node.input;
+      const below = matchChain(sort.input);
+      if (below && !below.agg) {
+        below.topN = { keys: sort.keys, limit: node.limit + node.offset };
+        return sliceRows(sortBatch(await this.runChain(below), sort.keys), node.offset, node.limit);
+      }
+    }
     if (chain) return this.runChain(chain);
     switch (node.k) {
       case 'scan': throw new SqlError('INTERNAL_ERROR', 'scan outside a fragment');

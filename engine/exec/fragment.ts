@@ -1,6 +1,7 @@
 // A plan fragment: the part of a query each slice runs over its own segments
 // (scan -> filter -> [join probe] -> project | partial aggregate). Plain JSON, sent to workers.
 import type { BExpr } from '../plan/bound.ts';
+import type { SortKey } from '../plan/logical.ts';
 import type { SqlType } from '../types/types.ts';
 import type { AggSpec, PartialAgg } from './aggregate.ts';
 import type { Vector } from '../types/vector.ts';
@@ -32,6 +33,12 @@ export interface JoinStep {
   residual?: BExpr | null;
 }
 
+/** ORDER BY ... LIMIT n: each slice keeps only its first n rows in that order (keys index the output). */
+export interface TopN {
+  keys: SortKey[];
+  limit: number;
+}
+
 export interface FragmentSpec {
   /** all column types of the scanned table, in table order */
   tableTypes: SqlType[];
@@ -44,7 +51,7 @@ export interface FragmentSpec {
   /** predicate over the joined batch and model outputs */
   postFilter?: BExpr | null;
   output:
-    | { kind: 'rows'; exprs: BExpr[]; limit?: number }
+    | { kind: 'rows'; exprs: BExpr[]; limit?: number; topN?: TopN }
     | { kind: 'agg'; spec: AggSpec };
 }
 

@@ -3,7 +3,7 @@
 // into a FragmentSpec every slice runs over its own segments. Also prunes segments by zone maps.
 import type { LNode } from '../plan/logical.ts';
 import { type BExpr, type BAgg, BOOL, mapCols, mapChildren, usedColumns, hasModelCall, walk } from '../plan/bound.ts';
-import type { FragmentSpec, ModelStep, SegmentRef } from './fragment.ts';
+import type { FragmentSpec, ModelStep, SegmentRef, TopN } from './fragment.ts';
 import { type SegmentEntry, type TableState, tableRowCount } from '../catalog/catalog.ts';
 import type { Vector } from '../types/vector.ts';
 import type { AggSpec } from './aggregate.ts';
@@ -22,6 +22,8 @@ export interface Chain {
   project: BExpr[] | null; // over the (joined) fields
   agg: { keys: BExpr[]; aggs: BAgg[] } | null;
   limit: number | null;
+  /** ORDER BY + LIMIT pushed into the slices (rows output only) */
+  topN?: TopN;
 }
 
 const and = (a: BExpr | null, b: BExpr): BExpr => (a ? { k: 'and', args: [a, b], type: BOOL } : b);
@@ -163,7 +165,7 @@ export function buildFragment(c: Chain, build: Vector[] | null, onnxFileOf: (mod
     spec.output = { kind: 'agg', spec: aggSpec };
   } else {
     const exprs = outputExprs!.map((e) => lift(logical(e)));
-    spec.output = { kind: 'rows', exprs, limit: c.limit ?? undefined };
+    spec.output = { kind: 'rows', exprs, limit: c.limit ?? undefined, topN: c.topN };
     spec.postFilter = post;
   }
   spec.models = models;

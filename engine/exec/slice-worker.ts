@@ -3,9 +3,10 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { join } from 'node:path';
 import type { Batch, Vector } from '../types/vector.ts';
-import type { SqlType } from '../types/types.ts';
+import { PHYSICAL, type SqlType } from '../types/types.ts';
 import type { BExpr } from '../plan/bound.ts';
-import type { FragmentSpec, FragmentResult, SegmentRef, JoinStep } from './fragment.ts';
+import type { FragmentSpec, FragmentResult, SegmentRef, JoinStep, TopN } from './fragment.ts';
+import { sortBatch } from './executor.ts';
 import { readSegment, writeSegment } from '../storage/segment.ts';
 import { readDeletionVector } from '../storage/deletion.ts';
 import { GroupTable } from './aggregate.ts';
@@ -81,6 +82,8 @@ async function runFragment(f: FragmentSpec, segments: SegmentRef[]): Promise<Fra
   let outRows = 0;
   let scanned = 0;
   const limit = f.output.kind === 'rows' ? f.output.limit : undefined;
+  /** with ORDER BY ... LIMIT on a numeric first key: that key's value in the limit-th row kept */
+  let cutoff: number | null = null;
   // block-level zone maps: the scan filter (or the filter fused into the aggregation)
   const scanFilter = f.filter ?? (f.output.kind === 'agg' && !f.joins.length && !f.models.length ? f.output.spec.filter ?? null : null);
   const preds = zonePredicates(scanFilter);
@@ -128,17 +131,63 @@ async function runFragment(f: FragmentSpec, segments: SegmentRef[]): Promise<Fra
         // a filter the planner fused into the aggregate spec runs inside this same loop
         table.consume(batch, sel, sel ? sel.length : batch.length);
       } else if (f.output.kind === 'rows') {
+        const topN = f.output.topN;
+        if (topN && cutoff !== null) {
+          // rows that sort after the current limit-th row cannot make the top N
+          const key = topN.keys[0];
+          const [kv] = projectBatch(batch, [f.output.exprs[key.expr.k === 'col' ? key.expr.index : 0]], sel, count);
+          const keep = new Uint32Array(count);
+          let m = 0;
+          for (let i = 0; i < count; i++) {
+            const isNull = kv.valid !== null && kv.valid[i] === 0;
+            const x = kv.values[i];
+            if (isNull ? key.nullsFirst : key.desc ? x >= cutoff : x <= cutoff) keep[m++] = sel ? sel[i] : i;
+          }
+          sel = keep.subarray(0, m);
+          count = m;
+          if (count === 0) continue;
+        }
         const take = limit !== undefined ? Math.min(count, limit - outRows) : count;
         const part = projectOrGather(batch, f.output.exprs, sel, take);
         outParts.push(part);
         outRows += take;
+        if (topN && outRows >= 2 * topN.limit + 1024) {
+          // keep memory bounded: only the first `limit` rows in sort order can survive
+          const kept = keepTop(f.output.exprs.map((e) => e.type), outParts, topN);
+          outParts.splice(0, outParts.length, kept.columns);
+          outRows = kept.length;
+          cutoff = numericCutoff(kept, topN);
+        }
       }
     }
   }
   if (table) return { kind: 'agg', partial: table.toPartial(), scanned };
   const types = f.output.kind === 'rows' ? f.output.exprs.map((e) => e.type) : [];
+  if (f.output.kind === 'rows' && f.output.topN) {
+    const kept = keepTop(types, outParts, f.output.topN);
+    return { kind: 'rows', columns: kept.columns, rows: kept.length, scanned };
+  }
   const columns = types.map((t, i) => concatVectors(t, outParts.map((p) => p[i])));
   return { kind: 'rows', columns, rows: outRows, scanned };
+}
+
+/** The first `limit` rows of the parts in the top-N order. */
+function keepTop(types: SqlType[], parts: Vector[][], topN: TopN): Batch {
+  const all = { length: parts.reduce((n, p) => n + (p[0]?.length ?? 0), 0), columns: types.map((t, i) => concatVectors(t, parts.map((p) => p[i]))) };
+  const sorted = sortBatch(all, topN.keys);
+  const n = Math.min(topN.limit, sorted.length);
+  return { length: n, columns: sorted.columns.map((c) => gather(c, null, n)) };
+}
+
+/** The first sort key's value in the last kept row, when that key is a numeric output column. */
+function numericCutoff(kept: Batch, topN: TopN): number | null {
+  const key = topN.keys[0];
+  if (kept.length < topN.limit || key.expr.k !== 'col') return null;
+  const v = kept.columns[key.expr.index];
+  if (!v || !PHYSICAL[v.type.id].numeric && v.type.id !== 'DATE' && v.type.id !== 'TIMESTAMP') return null;
+  const last = topN.limit - 1;
+  if (v.valid && v.valid[last] === 0) return null;
+  return v.values[last];
 }
 
 function slice(v: Vector, start: number, n: number): Vector {
