@@ -45,7 +45,11 @@ export function explainPlan(plan: LNode, slices: number): string[] {
       case 'aggregate': out.push(`${pad}Aggregate (leader): ${n.keys.length} keys, ${n.aggs.map((a) => a.fn).join(', ')}`); break;
       case 'join': out.push(`${pad}Hash ${n.joinType} Join (leader)${n.leftKeys.length ? ` on ${n.leftKeys.length} key(s)` : ''}`); break;
       case 'sort': out.push(`${pad}Sort (leader): ${n.keys.map((k) => `${expr(k.expr, n.input.fields)}${k.desc ? ' DESC' : ''}`).join(', ')}`); break;
-      case 'limit': out.push(`${pad}Limit ${n.limit ?? 'ALL'}${n.offset ? ` OFFSET ${n.offset}` : ''}`); break;
+      case 'limit': {
+        const topN = n.limit !== null && n.input.k === 'sort' && matchChain(n.input.input)?.agg === null;
+        out.push(`${pad}Limit ${n.limit ?? 'ALL'}${n.offset ? ` OFFSET ${n.offset}` : ''}${topN ? ' (top-N: each slice keeps its first rows in sort order)' : ''}`);
+        break;
+      }
       case 'distinct': out.push(`${pad}Distinct (leader)`); break;
       case 'setop': out.push(`${pad}${n.op}${n.all ? ' ALL' : ''}`); break;
       case 'window': out.push(`${pad}Window (leader): ${n.calls.map((c) => c.fn).join(', ')}`); break;
