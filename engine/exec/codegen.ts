@@ -294,7 +294,6 @@ export class ExprEmitter {
     const m = this.tmp('m');
     this.prelude.push(`const ${m} = new Uint8Array(d${colIdx}.length); for (let q = 0; q < ${m}.length; q++) { const s = d${colIdx}[q]; ${m}[q] = (${test('s')}) ? 1 : 0; }`);
     const n = this.shape.nullable[colIdx] ? `(v${colIdx}[r] === 0)` : 'false';
-    void out;
     return { v: `(${m}[c${colIdx}[r]] === 1)`, n };
   }
 }

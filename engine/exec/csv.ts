@@ -7,13 +7,12 @@ import { openSync, readSync, closeSync, fstatSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { SqlType } from '../types/types.ts';
-import { PHYSICAL, isString, scaleOf, typeName, MAX_EXACT } from '../types/types.ts';
+import { PHYSICAL, isString, typeName, MAX_EXACT } from '../types/types.ts';
 import type { Vector } from '../types/vector.ts';
 import { parseValue } from '../types/values.ts';
 import { daysFromCivil, daysInMonth } from '../types/calendar.ts';
 import { writeSegment } from '../storage/segment.ts';
 import { sortByColumns } from './sort-rows.ts';
-import { SqlError } from '../errors.ts';
 
 export interface CsvRangeRequest {
   path: string;
@@ -391,4 +390,3 @@ function concatParts(t: SqlType, parts: Vector[]): Vector {
   return isString(t) ? { type: t, length: n, values, valid, dict } : { type: t, length: n, values, valid };
 }
 
-export { SqlError, scaleOf };

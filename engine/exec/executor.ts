@@ -12,7 +12,6 @@ import type { ModelRunner } from './model-runner.ts';
 import { GroupTable, type PartialAgg } from './aggregate.ts';
 import { filterBatch, projectBatch } from './kernels.ts';
 import { BuildTable, probe, takeRows, keyReader } from './hash-join.ts';
-import { transferList } from './transfer.ts';
 import { runWindows } from './window.ts';
 import { SqlError } from '../errors.ts';
 import { hasModelCall, type BExpr } from '../plan/bound.ts';
@@ -90,7 +89,6 @@ export class Executor {
         const aggs = node.aggs.map((a) => (a.arg ? { ...a, arg: m.exprs[next++] } : a));
         const t = new GroupTable({ keys, aggs });
         if (input.length) t.consume(input, null, input.length);
-        if (node.keys.length === 0 && input.length === 0) { /* one group of empty aggregates */ }
         const cols = t.finish(node.keys.map((k) => k.type));
         return { length: t.groups, columns: cols };
       }
@@ -159,8 +157,6 @@ export class Executor {
     const { bySlice, total, pruned } = segmentsBySlice(c.scan.table, slices, c.preFilter);
     this.stats.segmentsScanned += total - pruned;
     this.stats.segmentsPruned += pruned;
-    const transfer: ArrayBuffer[] = [];
-    void transfer;
     const results = await Promise.all(bySlice.map((segments, s) => this.pool.call<FragmentResult>(s, { op: 'scan', fragment: spec, segments })));
     this.checkCancel();
     let scanned = 0;
@@ -342,4 +338,3 @@ export function sortBatch(b: Batch, keys: SortKey[]): Batch {
   return { length: b.length, columns: b.columns.map((c) => gather(c, sel, b.length)) };
 }
 
-export { transferList };

@@ -2,7 +2,7 @@
 // [aggregate] [project] [filter] [join probe] [filter] scan at the bottom of a plan and turns it
 // into a FragmentSpec every slice runs over its own segments. Also prunes segments by zone maps.
 import type { LNode } from '../plan/logical.ts';
-import { type BExpr, type BAgg, BOOL, mapCols, mapChildren, usedColumns, hasModelCall, walk } from '../plan/bound.ts';
+import { type BExpr, type BAgg, BOOL, mapCols, mapChildren, usedColumns, hasModelCall } from '../plan/bound.ts';
 import type { FragmentSpec, ModelStep, SegmentRef, TopN } from './fragment.ts';
 import { type SegmentEntry, type TableState, tableRowCount } from '../catalog/catalog.ts';
 import type { Vector } from '../types/vector.ts';
@@ -243,4 +243,3 @@ export function segmentsBySlice(table: TableState, slices: number, filter: BExpr
   return { bySlice, total: table.segments.length, pruned };
 }
 
-export { walk };

@@ -2,8 +2,8 @@
 // Each is generated once per (expressions, input shape) and cached.
 import { type BExpr, parameterize } from '../plan/bound.ts';
 import type { Batch, Vector } from '../types/vector.ts';
-import { PHYSICAL, isString, type SqlType } from '../types/types.ts';
-import { ExprEmitter, type InputShape, rowLoop, arrayCtorName } from './codegen.ts';
+import { PHYSICAL, isString } from '../types/types.ts';
+import { ExprEmitter, type InputShape, rowLoop } from './codegen.ts';
 import { runtime } from './runtime.ts';
 
 type RawKernel = (cols: unknown[], valids: unknown[], dicts: unknown[], n: number, sel: Uint32Array | null, out: unknown[], P: unknown[]) => number;
@@ -93,5 +93,3 @@ export function isPlainColumn(e: BExpr): e is Extract<BExpr, { k: 'col' }> {
   return e.k === 'col';
 }
 
-export { arrayCtorName };
-export type { SqlType };

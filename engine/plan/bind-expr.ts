@@ -447,7 +447,7 @@ export class ExprBinder {
       return { k: 'model', model: model.model, args: cast, proba: model.proba, type: model.type };
     }
     if (e.name.length !== 1 || !isScalarFunction(name)) throw new SqlError('UNDEFINED_FUNCTION', `function ${name} does not exist`, e.pos);
-    let bound = args.map((a) => (UNTYPED.has(a) ? a : a));
+    let bound = args;
     const variadicSame = ['coalesce', 'nvl', 'nullif', 'greatest', 'least', 'nvl2'];
     if (variadicSame.includes(name)) {
       const from = name === 'nvl2' ? bound.slice(1) : bound;

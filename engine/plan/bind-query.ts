@@ -5,7 +5,7 @@ import { T, typeName, type SqlType } from '../types/types.ts';
 import { commonSupertype } from '../types/coerce.ts';
 import { type BExpr, BOOL, mapCols, usedColumns, hasModelCall } from './bound.ts';
 import type { Field, LNode, SortKey, TableRef, WindowCall } from './logical.ts';
-import { ExprBinder, type AggContext, type BindContext, type Scope, containsAggregate, containsWindow, astChildren, UNTYPED } from './bind-expr.ts';
+import { ExprBinder, type AggContext, type BindContext, type Scope, containsAggregate, containsWindow, astChildren } from './bind-expr.ts';
 import type { TableState } from '../catalog/catalog.ts';
 import type { Batch } from '../types/vector.ts';
 
@@ -428,4 +428,3 @@ function defaultName(e: A.Expr): string {
   }
 }
 
-export { UNTYPED };

@@ -1,6 +1,6 @@
 // Batches to result rows: JSON-ready values (DECIMAL as exact strings, DATE as YYYY-MM-DD).
 import type { Batch, Vector } from '../types/vector.ts';
-import { formatValue, formatDecimal } from '../types/values.ts';
+import { formatValue } from '../types/values.ts';
 import { isString } from '../types/types.ts';
 
 type Physical = number | string | boolean | null;
@@ -48,4 +48,3 @@ export function formatRows(b: Batch, width: number): unknown[][] {
   return rows;
 }
 
-export { formatDecimal };

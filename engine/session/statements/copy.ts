@@ -294,4 +294,3 @@ async function writeTarget(stmt: A.Unload, data: string | Uint8Array): Promise<v
   await rename(tmp, target);
 }
 
-export { projectBatch };

@@ -6,7 +6,7 @@ import { done } from '../session.ts';
 import { SqlError } from '../../errors.ts';
 import { type ColumnState, type TableState, type CatalogState, newSchema, newDatabase, nextId, type DistStyle } from '../../catalog/catalog.ts';
 import { splitName } from '../../catalog/lookup.ts';
-import { typeName, type SqlType } from '../../types/types.ts';
+import { type SqlType } from '../../types/types.ts';
 import { printQuery, printExpr } from '../../sql/printer.ts';
 import { appendRows } from '../write.ts';
 import { ExprBinder } from '../../plan/bind-expr.ts';
@@ -292,4 +292,3 @@ export async function dropDatabase(stmt: A.DropDatabase, ctx: StatementContext):
   return done('DROP DATABASE');
 }
 
-export { typeName };

@@ -9,7 +9,7 @@ import type { TableState, SegmentEntry } from '../../catalog/catalog.ts';
 import { findTableById } from '../../catalog/lookup.ts';
 import { type BExpr, usedColumns, mapCols, hasModelCall } from '../../plan/bound.ts';
 import type { JoinStep } from '../../exec/fragment.ts';
-import type { Field, LNode } from '../../plan/logical.ts';
+import type { Field } from '../../plan/logical.ts';
 import { projectBatch } from '../../exec/kernels.ts';
 import type { Batch, Vector } from '../../types/vector.ts';
 import { appendRows } from '../write.ts';
@@ -248,4 +248,3 @@ export async function update(stmt: A.Update, ctx: StatementContext): Promise<Res
   return done('UPDATE', n);
 }
 
-export type { LNode };

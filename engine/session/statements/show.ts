@@ -5,7 +5,7 @@ import type { StatementContext } from '../context.ts';
 import { done } from '../session.ts';
 import { SqlError } from '../../errors.ts';
 import { typeName } from '../../types/types.ts';
-import { tableRowCount, tableBytes, type TableState } from '../../catalog/catalog.ts';
+import type { TableState } from '../../catalog/catalog.ts';
 import { appendRows } from '../write.ts';
 import { findTableById } from '../../catalog/lookup.ts';
 
@@ -116,4 +116,3 @@ export async function analyze(stmt: A.Analyze, ctx: StatementContext): Promise<R
   return done('ANALYZE');
 }
 
-export { tableRowCount, tableBytes };
