@@ -124,7 +124,7 @@ async function runDuckDB(csv: string, o: Options): Promise<EngineReport> {
     };
     const q1 = await timeRuns(o.runs, () => query(Q1));
     const q6 = await timeRuns(o.runs, () => query(Q6));
-    con.disconnect();
+    con.disconnectSync();
     return {
       engine: 'DuckDB', loadMs, rowsLoaded: count, q1Ms: q1.ms, q6Ms: q6.ms, q1: q1.rows, q6: q6.rows,
       peakRssBytes, baseRssBytes, diskBytes: dirBytes(dir),
