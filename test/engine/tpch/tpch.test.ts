@@ -1,0 +1,84 @@
+// The 22 TPC-H queries at scale factor 0.01, in their standard text, checked against DuckDB's
+// answers over the same generated data (bench/tpch). Sums of decimals must match to the last
+// digit; averages and decimal quotients within one unit of Strata's last printed digit.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { Database, type Session } from '../../../engine/database.ts';
+import { generateTpch, tpchCardinalities } from '../../../bench/tpch/generate.ts';
+import { TPCH_QUERIES } from '../../../bench/tpch/queries.ts';
+import { loadDuckDB, loadStrata, runDuckDB, runStrata } from '../../../bench/tpch/engines.ts';
+import { compareRows } from '../../../bench/tpch/compare.ts';
+import { TPCH_TABLES } from '../../../bench/tpch/schema.ts';
+
+const SF = 0.01;
+
+/**
+ * Queries Strata cannot answer yet, with the reason. Each still runs and must still fail, so
+ * fixing one turns its test red until it is removed from this list.
+ */
+const KNOWN_FAILING: Record<number, string> = {
+  1: "the interval precision in `interval '90' day (3)` is a syntax error",
+  11: 'sum(ps_supplycost * ps_availqty) * 0.0001000000 overflows DECIMAL',
+  21: "the correlation `l3.l_suppkey <> l1.l_suppkey` is not an equality",
+};
+/** Queries that would run for minutes today (and so are not run), with the reason. */
+const TOO_SLOW: Record<number, string> = {
+  19: 'the OR-ed join predicate is not factored into a hash key, so lineitem x part runs as a filtered cross join',
+};
+
+let dir: string;
+let db: Database;
+let session: Session;
+let duck: DuckDBConnection;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'strata-tpch-'));
+  generateTpch(SF, join(dir, 'data'));
+  db = await Database.open({ dataDir: join(dir, 'db'), slices: 2 });
+  session = db.connect();
+  await loadStrata(session, join(dir, 'data'));
+  const inst = await DuckDBInstance.create(':memory:', { threads: '2' });
+  duck = await inst.connect();
+  await loadDuckDB(duck, join(dir, 'data'));
+}, 120_000);
+
+afterAll(async () => {
+  await session?.close();
+  await db?.close();
+  duck?.disconnectSync?.();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe(`TPC-H at SF ${SF}`, () => {
+  it('generates the spec cardinalities, and both engines load the same rows', async () => {
+    const card = tpchCardinalities(SF);
+    for (const t of TPCH_TABLES) {
+      const sql = `SELECT count(*) FROM ${t.name}`;
+      const [[strata]] = (await session.execute(sql))[0].rows as number[][];
+      const [[ours]] = (await duck.runAndReadAll(sql)).getRows();
+      expect(strata, t.name).toBe(Number(ours));
+      if (t.name !== 'lineitem') expect(strata, t.name).toBe(card[t.name]);
+    }
+    // 1..7 lines per order: about 4 on average
+    const [[lines]] = (await session.execute('SELECT count(*) FROM lineitem'))[0].rows as number[][];
+    expect(lines / card.orders).toBeGreaterThan(3.8);
+    expect(lines / card.orders).toBeLessThan(4.2);
+  });
+
+  for (const q of TPCH_QUERIES) {
+    if (TOO_SLOW[q.n]) {
+      it.skip(`${q.name} (not run: ${TOO_SLOW[q.n]})`, () => {});
+      continue;
+    }
+    const check = async (): Promise<void> => {
+      const expected = await runDuckDB(duck, q);
+      const actual = await runStrata(session, q);
+      expect(compareRows(q.name, actual, expected)).toEqual([]);
+    };
+    if (KNOWN_FAILING[q.n]) it.fails(`${q.name} fails today: ${KNOWN_FAILING[q.n]}`, check, 60_000);
+    else it(`${q.name} equals DuckDB's answer`, check, 60_000);
+  }
+});
