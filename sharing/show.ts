@@ -4,24 +4,15 @@ import type * as A from '../engine/sql/ast.ts';
 import type { Result } from '../engine/result.ts';
 import type { StatementContext } from '../engine/session/context.ts';
 import { SqlError } from '../engine/errors.ts';
+import { likeMatcher } from '../engine/functions/like.ts';
 import { HANDLERS } from '../engine/session/statements/index.ts';
 import * as L from './listings.ts';
 import { toResult } from './system-views.ts';
 import { findShare, sharing } from './state.ts';
 import { openShare, consumerDatabase, checkShareAccess, tableLocation } from './consumer.ts';
 
-/** SQL LIKE pattern -> RegExp (% and _ wildcards, backslash escapes). */
-function likeRe(p: string): RegExp {
-  let re = '';
-  for (let i = 0; i < p.length; i++) {
-    const c = p[i];
-    if (c === '\\' && i + 1 < p.length) re += p[++i].replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-    else if (c === '%') re += '.*';
-    else if (c === '_') re += '.';
-    else re += c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  }
-  return new RegExp(`^${re}$`, 's');
-}
+/** SQL LIKE pattern (% and _ wildcards, backslash escapes) as a linear-time matcher. */
+const likeRe = (p: string) => likeMatcher(p, '\\', false);
 
 export async function showDatashares(stmt: A.ShowDatashares, ctx: StatementContext): Promise<Result> {
   const l = L.datashares(ctx);

@@ -287,7 +287,7 @@ export class ExprEmitter {
     } else if (e.k === 'like') {
       if (e.arg.k !== 'col' || e.pattern.k !== 'const' || typeof e.pattern.value !== 'string') return null;
       colIdx = e.arg.index;
-      const re = this.constant(likeRegExpSource(e.pattern.value, e.escape, e.ci));
+      const re = this.constant(compileLike(e.pattern.value, e.escape, e.ci));
       test = (s) => `${e.negated ? '!' : ''}${re}.test(${s})`;
     } else return null;
     this.bind(colIdx);
@@ -298,12 +298,14 @@ export class ExprEmitter {
   }
 }
 
-let likeCompiler: ((pattern: string, escape: string | null, ci: boolean) => RegExp) | null = null;
-/** Lets the runtime supply the LIKE -> RegExp translation (one implementation). */
-export function setLikeCompiler(f: (pattern: string, escape: string | null, ci: boolean) => RegExp): void {
+/** A compiled LIKE pattern (engine/functions/like.ts). */
+interface LikeTest { test(s: string): boolean }
+let likeCompiler: ((pattern: string, escape: string | null, ci: boolean) => LikeTest) | null = null;
+/** Lets the runtime supply the LIKE matcher compiler (one implementation). */
+export function setLikeCompiler(f: (pattern: string, escape: string | null, ci: boolean) => LikeTest): void {
   likeCompiler = f;
 }
-function likeRegExpSource(pattern: string, escape: string | null, ci: boolean): RegExp {
+function compileLike(pattern: string, escape: string | null, ci: boolean): LikeTest {
   if (!likeCompiler) throw new SqlError('INTERNAL_ERROR', 'LIKE compiler not initialised');
   return likeCompiler(pattern, escape, ci);
 }

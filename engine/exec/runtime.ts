@@ -1,13 +1,11 @@
 // The `rt` object generated code calls: the function library's runtime plus the few helpers
 // the executor itself needs (string interning for outputs, interval arithmetic, LIKE).
 import { rt as functionsRuntime } from '../functions/runtime.ts';
-import { likeToRegExp } from '../functions/ops.ts';
+import { likeMatcher } from '../functions/ops.ts';
 import { addMonthsToDays as addMonths } from '../types/calendar.ts';
 import { setLikeCompiler } from './codegen.ts';
 
-setLikeCompiler(likeToRegExp);
-
-const likeCache = new Map<string, RegExp>();
+setLikeCompiler(likeMatcher);
 
 const US_PER_DAY = 86400000000;
 
@@ -23,14 +21,7 @@ export const runtime = {
     };
   },
   like(s: string, pattern: string, escape: string | null, ci: boolean): boolean {
-    const key = `${ci ? 'i' : 'c'}${escape ?? ''}\u0000${pattern}`;
-    let re = likeCache.get(key);
-    if (!re) {
-      re = likeToRegExp(pattern, escape, ci);
-      if (likeCache.size > 1000) likeCache.clear();
-      likeCache.set(key, re);
-    }
-    return re.test(s);
+    return likeMatcher(pattern, escape, ci).test(s);
   },
   dateAddInterval(days: number, months: number, dd: number, _micros: number): number {
     return addMonths(days, months) + dd;

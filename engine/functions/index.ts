@@ -2,7 +2,7 @@
 export { rt, createRuntime, evalEmitted, type Runtime } from './runtime.ts';
 export {
   emitArithmetic, emitComparison, emitConcat, emitNegate, emitLike, emitIntervalLiteral, constantString,
-  emitCast, emitCastNullable, canCast, likeToRegExp, type CompareOp, type LikeOptions, type CastMode,
+  emitCast, emitCastNullable, canCast, likeMatcher, LikeMatcher, type CompareOp, type LikeOptions, type CastMode,
 } from './ops.ts';
 export {
   lookupScalar, resolveScalar, isScalarFunction, functionNotFound, signaturesOf, describeSignatures, scalarFunctionNames,

@@ -10,10 +10,10 @@ import type { Interval } from '../types/interval.ts';
 import { isFloat, isInteger, isString, T, type SqlType } from '../types/types.ts';
 import { errorTypeName } from '../types/values.ts';
 import { emitCast, pow10 } from './casts.ts';
-import { likeToRegExp } from './strings.ts';
+import { likeMatcher } from './like.ts';
 
 export { emitCast, canCast, emitCastNullable, type CastMode } from './casts.ts';
-export { likeToRegExp } from './strings.ts';
+export { likeMatcher, LikeMatcher } from './like.ts';
 
 export type CompareOp = '=' | '<>' | '!=' | '<' | '<=' | '>' | '>=';
 
@@ -160,8 +160,8 @@ export function constantString(code: string): string | undefined {
 
 /**
  * Emits LIKE / ILIKE. A constant pattern is validated now and, when it is a plain prefix, suffix,
- * substring or exact match, becomes startsWith/endsWith/includes/===; otherwise the RegExp is
- * compiled once and cached in rt by its text.
+ * substring or exact match, becomes startsWith/endsWith/includes/===; otherwise the matcher
+ * (like.ts) is compiled once and cached by its text.
  */
 export function emitLike(value: string, pattern: string, opts: LikeOptions = {}): string {
   const escCode = opts.escape ?? JSON.stringify('\\');
@@ -170,7 +170,7 @@ export function emitLike(value: string, pattern: string, opts: LikeOptions = {})
   const p = constantString(pattern);
   const esc = constantString(escCode);
   if (p !== undefined && esc !== undefined) {
-    likeToRegExp(p, esc, ci); // validate now: a bad pattern fails at compile time
+    likeMatcher(p, esc, ci); // validate now: a bad pattern fails at compile time
     const fast = ci ? undefined : simpleLike(p, esc);
     if (fast) return `${not}${fast(value)}`;
   }

@@ -1,6 +1,6 @@
 // Runtime helpers for string functions, LIKE and regular expressions. Positions and lengths
 // count characters (code points), as SQL does; the common all-BMP case takes the fast
-// UTF-16 path. Patterns compile to RegExp once and are cached by their text.
+// UTF-16 path. LIKE and REGEXP_* live in like.ts and regex.ts (no backtracking engine).
 import { createHash } from 'node:crypto';
 import { SqlError } from '../errors.ts';
 
@@ -179,145 +179,8 @@ export function concat(a: string, b: string): string {
   return a + b;
 }
 
-// ---------------------------------------------------------------- LIKE
+// ---------------------------------------------------------------- LIKE and regular expressions
 
-/**
- * Translates a LIKE pattern to an anchored RegExp: % is any run, _ one character, the escape
- * character (default backslash; '' for none) makes the next character literal.
- */
-export function likeToRegExp(pattern: string, escape: string | null = '\\', caseInsensitive = false): RegExp {
-  escape ??= ''; // null: no escape character
-  if (Array.from(escape).length > 1) throw new SqlError('INVALID_PARAMETER', 'invalid escape string');
-  let src = '^';
-  const cp = Array.from(pattern);
-  for (let i = 0; i < cp.length; i++) {
-    const c = cp[i];
-    if (escape !== '' && c === escape) {
-      if (i + 1 >= cp.length) throw new SqlError('INVALID_PARAMETER', 'LIKE pattern must not end with escape character');
-      src += escapeRegExp(cp[++i]);
-    } else if (c === '%') src += '.*';
-    else if (c === '_') src += '.';
-    else src += escapeRegExp(c);
-  }
-  return new RegExp(src + '$', caseInsensitive ? 'isu' : 'su');
-}
-
-function escapeRegExp(c: string): string {
-  return /[\\^$.*+?()[\]{}|/-]/.test(c) ? '\\' + c : c;
-}
-
-const LIKE_CS = new Map<string, Map<string, RegExp>>();
-const LIKE_CI = new Map<string, Map<string, RegExp>>();
-const CACHE_LIMIT = 10_000;
-
-/** Cached compiled LIKE pattern; two map lookups and no allocation per row. */
-export function likeRe(pattern: string, escape: string, caseInsensitive: boolean): RegExp {
-  const byEscape = caseInsensitive ? LIKE_CI : LIKE_CS;
-  let cache = byEscape.get(escape);
-  if (!cache) { cache = new Map(); byEscape.set(escape, cache); }
-  let re = cache.get(pattern);
-  if (!re) {
-    if (cache.size > CACHE_LIMIT) cache.clear();
-    re = likeToRegExp(pattern, escape, caseInsensitive);
-    cache.set(pattern, re);
-  }
-  return re;
-}
-
-export function like(s: string, pattern: string, escape: string, caseInsensitive: boolean): boolean {
-  return likeRe(pattern, escape, caseInsensitive).test(s);
-}
-
-// ---------------------------------------------------------------- regular expressions (POSIX-ish over JS RegExp)
-
-const POSIX_CLASSES: Record<string, string> = {
-  alpha: '\\p{L}', digit: '0-9', alnum: '\\p{L}\\p{N}', upper: '\\p{Lu}', lower: '\\p{Ll}', space: '\\s',
-  punct: '!-\\/:-@\\[-`{-~', xdigit: '0-9A-Fa-f', blank: ' \\t', cntrl: '\\x00-\\x1f\\x7f', word: '\\w',
-};
-
-const REGEX_CACHE = new Map<string, RegExp>();
-
-/** Compiles a Redshift regex (POSIX classes like [[:digit:]] allowed) with flags; cached. */
-export function regex(pattern: string, flags: string): RegExp {
-  const key = flags + '\u0000' + pattern;
-  let re = REGEX_CACHE.get(key);
-  if (re) return re;
-  const src = pattern.replace(/\[:(\w+):\]/g, (m, name: string) => POSIX_CLASSES[name] ?? m);
-  try {
-    re = new RegExp(src, flags);
-  } catch (e) {
-    throw new SqlError('INVALID_PARAMETER', `invalid regular expression: ${(e as Error).message}`);
-  }
-  if (REGEX_CACHE.size > CACHE_LIMIT) REGEX_CACHE.clear();
-  REGEX_CACHE.set(key, re);
-  return re;
-}
-
-/** Redshift regex parameters: 'i' case-insensitive, 'c' case-sensitive (default), 'p'/'e' accepted. */
-function regexFlags(params: string, global: boolean): string {
-  let flags = global ? 'gu' : 'u';
-  for (const c of params) {
-    if (c === 'i') flags += flags.includes('i') ? '' : 'i';
-    else if (c === 'c') flags = flags.replace('i', '');
-    else if (c !== 'p' && c !== 'e') throw new SqlError('INVALID_PARAMETER', `invalid regular expression option: "${c}"`);
-  }
-  return flags;
-}
-
-/** Character position (1-based) -> UTF-16 offset. */
-function offsetOf(s: string, pos: number): number {
-  if (pos < 1) throw new SqlError('INVALID_PARAMETER', 'position must be greater than zero');
-  if (!SURROGATE.test(s)) return Math.min(pos - 1, s.length);
-  return Array.from(s).slice(0, pos - 1).join('').length;
-}
-
-/** REGEXP_REPLACE replaces every match from `pos` on; \1..\9 in the replacement are back-references. */
-export function regexpReplace(s: string, pattern: string, replacement = '', pos = 1, params = ''): string {
-  const re = regex(pattern, regexFlags(params, true));
-  const off = offsetOf(s, pos);
-  const rep = replacement.replace(/\$/g, '$$$$').replace(/\\(\d)/g, '$$$1').replace(/\\\\/g, '\\');
-  return s.slice(0, off) + s.slice(off).replace(re, rep);
-}
-
-function nthMatch(s: string, pattern: string, pos: number, occurrence: number, params: string): RegExpExecArray | null {
-  if (occurrence < 1) throw new SqlError('INVALID_PARAMETER', 'occurrence must be greater than zero');
-  const re = regex(pattern, regexFlags(params, true));
-  re.lastIndex = offsetOf(s, pos);
-  let m: RegExpExecArray | null = null;
-  for (let k = 0; k < occurrence; k++) {
-    m = re.exec(s);
-    if (!m) return null;
-    if (m[0] === '') re.lastIndex++;
-  }
-  return m;
-}
-
-/** REGEXP_SUBSTR: the occurrence-th match ('' when none); parameter 'e' returns the first group. */
-export function regexpSubstr(s: string, pattern: string, pos = 1, occurrence = 1, params = ''): string {
-  const m = nthMatch(s, pattern, pos, occurrence, params);
-  if (!m) return '';
-  return params.includes('e') && m.length > 1 ? m[1] ?? '' : m[0];
-}
-
-export function regexpCount(s: string, pattern: string, pos = 1, params = ''): number {
-  const re = regex(pattern, regexFlags(params, true));
-  re.lastIndex = offsetOf(s, pos);
-  let n = 0;
-  for (let m = re.exec(s); m; m = re.exec(s)) {
-    n++;
-    if (m[0] === '') re.lastIndex++;
-  }
-  return n;
-}
-
-/** REGEXP_INSTR: 1-based character position of the match (option 1: just after it), 0 when none. */
-export function regexpInstr(s: string, pattern: string, pos = 1, occurrence = 1, option = 0, params = ''): number {
-  const m = nthMatch(s, pattern, pos, occurrence, params);
-  if (!m) return 0;
-  const off = m.index + (option === 1 ? m[0].length : 0);
-  return charLength(s.slice(0, off)) + 1;
-}
-
-export function regexpLike(s: string, pattern: string, params = ''): boolean {
-  return regex(pattern, regexFlags(params, false)).test(s);
-}
+// Both run in time linear (LIKE: text × pattern) in their input; see like.ts and regex.ts.
+export { like } from './like.ts';
+export { regexpReplace, regexpSubstr, regexpCount, regexpInstr, regexpLike } from './regex.ts';
