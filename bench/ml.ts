@@ -4,7 +4,7 @@
 //  2. the same ONNX graph in a plain onnxruntime loop (one session per thread, one intra-op
 //     thread, float32 columns already in memory, 8K-row batches), on 1 and 2 threads;
 //     1 and 2 run round-robin, best of --runs each, so load from elsewhere hits them alike;
-//  3. CREATE MODEL with AUTO ON on churn (../shared/datasets), timed.
+//  3. CREATE MODEL with AUTO ON on churn (examples/data), timed.
 // Prints rows/s, the in-database / plain-loop ratios, the 2-slice speed-up and training times.
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
@@ -19,7 +19,7 @@ import { extension } from '../ml/extension.ts';
 import type { ModelEntry } from '../ml/sql/catalog.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const DATASETS = join(root, '..', 'shared', 'datasets');
+const DATASETS = join(root, 'examples', 'data');
 const COLS = Array.from({ length: 20 }, (_, i) => `c${i + 1}`);
 const QUERY = `SELECT count(*) FROM t WHERE mlp_fn(${COLS.join(', ')}) > 0.5`;
 

@@ -5,11 +5,11 @@ import { T } from '../../engine/types/types.ts';
 import { stringVector } from '../../engine/types/vector.ts';
 import type { TrainingColumn } from '../../ml/index.ts';
 
-/** `../shared/datasets` beside the repo (CI copies shared/ there). */
-export const DATASETS = fileURLToPath(new URL('../../../shared/datasets', import.meta.url));
+/** The example datasets shipped in the repo (`examples/data`, sources in its README). */
+export const DATASETS = fileURLToPath(new URL('../../examples/data', import.meta.url));
 /** Whether the datasets are present; the dataset tests skip (saying so) when not. */
 export const HAVE_DATASETS = existsSync(`${DATASETS}/README.md`);
-if (!HAVE_DATASETS) console.warn(`[ml] skipping dataset quality tests: ${DATASETS} not found (copy shared/ beside the repo)`);
+if (!HAVE_DATASETS) console.warn(`[ml] skipping dataset quality tests: ${DATASETS} not found`);
 
 /** Reads a CSV file (no quoted fields) into engine columns. */
 export function readCsv(path: string): TrainingColumn[] {

@@ -19,10 +19,10 @@ import { type SageMakerServer, startSageMakerServer } from '../../servers/sagema
 import { readCsv } from '../csv.ts';
 import { synth } from '../synth.ts';
 
-/** `../shared/datasets` beside the repo root. */
-const DATASETS = fileURLToPath(new URL('../../../../shared/datasets', import.meta.url));
+/** The example datasets shipped in the repo (`examples/data`). */
+const DATASETS = fileURLToPath(new URL('../../../examples/data', import.meta.url));
 const HAVE_DATASETS = existsSync(`${DATASETS}/diabetes_train.csv`);
-if (!HAVE_DATASETS) console.warn(`[ml/sagemaker] skipping end-to-end dataset tests: ${DATASETS} not found (copy shared/ beside the repo)`);
+if (!HAVE_DATASETS) console.warn(`[ml/sagemaker] skipping end-to-end dataset tests: ${DATASETS} not found`);
 
 const BUCKET = 'strata-ml';
 const ROLE = 'arn:aws:iam::123456789012:role/StrataSageMaker';

@@ -1,4 +1,4 @@
-// Quality through SQL: COPY each ../shared/datasets/*_train.csv, CREATE MODEL with AUTO ON and
+// Quality through SQL: COPY each examples/data/*_train.csv, CREATE MODEL with AUTO ON and
 // defaults, score the prediction function on *_test.csv in SQL; within 1 point of the best
 // scikit-learn score in the datasets' README. Fixed seeds (the default SEED).
 import { readFileSync } from 'node:fs';
