@@ -66,7 +66,7 @@ export class DuckDBSession implements SessionLike {
       'CREATE MACRO nvl(a, b) AS coalesce(a, b)',
       'CREATE MACRO btrim(a) AS trim(a)',
     ]) await con.run(setup);
-    return { session: new DuckDBSession(con), close: () => con.disconnect() };
+    return { session: new DuckDBSession(con), close: () => con.disconnectSync() };
   }
 
   async execute(sql: string): Promise<ResultLike[]> {

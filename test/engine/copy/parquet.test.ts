@@ -23,7 +23,7 @@ beforeAll(async () => {
   duck = await (await DuckDBInstance.create(':memory:', { threads: '2' })).connect();
 });
 afterAll(async () => {
-  duck?.disconnect();
+  duck?.disconnectSync();
   await db?.close();
   rmSync(dir, { recursive: true, force: true });
 });

@@ -16,7 +16,7 @@ beforeAll(async () => {
   con = await instance.connect();
 });
 afterAll(() => {
-  con?.close();
+  con?.closeSync();
 });
 
 /** Runs `SELECT expr::VARCHAR` for each expression in one query; returns the texts. */

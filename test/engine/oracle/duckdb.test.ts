@@ -97,7 +97,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  duck?.close();
+  duck?.closeSync();
   await db?.close();
   rmSync(dir, { recursive: true, force: true });
 });
