@@ -4,6 +4,7 @@ const suites: Record<string, () => Promise<{ main(args: string[]): Promise<void>
   api: () => import('./api.ts'),
   ml: () => import('./ml.ts'),
   sharing: () => import('./sharing.ts'),
+  tpch: () => import('./tpch.ts'),
 };
 
 const [name, ...args] = process.argv.slice(2);

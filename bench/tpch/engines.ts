@@ -25,10 +25,10 @@ export async function loadDuckDB(con: DuckDBConnection, dir: string): Promise<vo
 }
 
 /** Runs a query's statements in Strata; returns the answer statement's rows. */
-export async function runStrata(session: Session, q: TpchQuery): Promise<Row[]> {
+export async function runStrata(session: Session, q: TpchQuery, signal?: AbortSignal): Promise<Row[]> {
   let rows: Row[] = [];
   for (let i = 0; i < q.statements.length; i++) {
-    const results = await session.execute(q.statements[i]);
+    const results = await session.execute(q.statements[i], { signal });
     if (i === q.answer) rows = results[results.length - 1].rows as Row[];
   }
   return rows;

@@ -1,0 +1,171 @@
+// `npm run bench -- tpch [--sf N] [--slices N] [--runs N] [--timeout S] [--queries 1,3,5]`:
+// generates TPC-H at scale factor N (cached in bench/data/), loads it into Strata and DuckDB
+// (threads = slices, default 2) and runs the 22 queries in both, each engine in its own child
+// process. Prints per-query times (best of --runs after one warm-up), the Strata/DuckDB ratio,
+// Strata's peak RSS during each query, whether the answers agree, and the geometric mean.
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { generateTpch } from './tpch/generate.ts';
+import { TPCH_QUERIES, type TpchQuery } from './tpch/queries.ts';
+import { compareRows, type Row } from './tpch/compare.ts';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+
+interface Options { sf: number; slices: number; runs: number; timeoutS: number; queries: number[] }
+
+interface QueryReport { n: number; ms: number | null; error?: string; peakRssBytes: number; rows: Row[] }
+interface EngineReport { engine: string; loadMs: number; queries: QueryReport[] }
+
+function parseArgs(args: string[]): Options {
+  const o: Options = { sf: 0.1, slices: 2, runs: 1, timeoutS: 300, queries: TPCH_QUERIES.map((q) => q.n) };
+  for (let i = 0; i < args.length; i++) {
+    const v = args[i + 1];
+    if (args[i] === '--sf') { o.sf = Number(v); i++; }
+    else if (args[i] === '--slices') { o.slices = Number(v); i++; }
+    else if (args[i] === '--runs') { o.runs = Number(v); i++; }
+    else if (args[i] === '--timeout') { o.timeoutS = Number(v); i++; }
+    else if (args[i] === '--queries') { o.queries = v.split(',').map(Number); i++; }
+    else throw new Error(`unknown argument ${args[i]} (usage: tpch [--sf N] [--slices N] [--runs N] [--timeout S] [--queries 1,2])`);
+  }
+  if (!(o.sf > 0)) throw new Error('--sf must be positive');
+  if (o.queries.some((n) => !(n >= 1 && n <= 22))) throw new Error('--queries takes numbers 1..22');
+  return o;
+}
+
+/** The data directory for a scale factor, generated once and reused. */
+function dataFor(sf: number): string {
+  const dir = join(root, 'bench', 'data', `tpch-sf${sf}`);
+  if (existsSync(join(dir, 'DONE'))) return dir;
+  const tmp = `${dir}.${process.pid}.tmp`;
+  const t = performance.now();
+  generateTpch(sf, tmp);
+  writeFileSync(join(tmp, 'DONE'), '');
+  rmSync(dir, { recursive: true, force: true });
+  renameSync(tmp, dir);
+  console.log(`generated TPC-H SF ${sf} in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+  return dir;
+}
+
+/** Resets this process's peak RSS (Linux), so each query's peak is its own. */
+function resetPeak(): void {
+  try { writeFileSync('/proc/self/clear_refs', '5'); } catch { /* not Linux: peaks accumulate */ }
+}
+function peakRss(): number {
+  try {
+    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
+    if (m) return Number(m[1]) * 1024;
+  } catch { /* not Linux */ }
+  return process.resourceUsage().maxRSS * 1024;
+}
+
+async function timeQueries(o: Options, run: (q: TpchQuery, signal: AbortSignal) => Promise<Row[]>): Promise<QueryReport[]> {
+  const out: QueryReport[] = [];
+  for (const q of TPCH_QUERIES.filter((x) => o.queries.includes(x.n))) {
+    resetPeak();
+    let ms: number | null = null, rows: Row[] = [], error: string | undefined;
+    try {
+      for (let i = 0; i <= o.runs; i++) { // the first run warms caches and is not timed (unless --runs 0)
+        const t = performance.now();
+        rows = await run(q, AbortSignal.timeout(o.timeoutS * 1000));
+        const took = performance.now() - t;
+        if (i > 0 || o.runs === 0) ms = ms === null ? took : Math.min(ms, took);
+        if (took > o.timeoutS * 1000 / 2) { ms = ms ?? took; break; } // slow: one run is enough
+      }
+    } catch (e) { error = (e as Error).message.split('\n')[0].slice(0, 160); ms = null; }
+    out.push({ n: q.n, ms, error, peakRssBytes: peakRss(), rows });
+  }
+  return out;
+}
+
+async function runDuckDBChild(data: string, o: Options): Promise<EngineReport> {
+  const { DuckDBInstance } = await import('@duckdb/node-api');
+  const { loadDuckDB, runDuckDB } = await import('./tpch/engines.ts');
+  const dir = mkdtempSync(join(tmpdir(), 'bench-tpch-duckdb-'));
+  try {
+    const inst = await DuckDBInstance.create(join(dir, 'tpch.duckdb'), { threads: String(o.slices) });
+    const con = await inst.connect();
+    const t = performance.now();
+    await loadDuckDB(con, data);
+    await con.run('CHECKPOINT');
+    const loadMs = performance.now() - t;
+    const queries = await timeQueries(o, (q) => runDuckDB(con, q));
+    con.disconnectSync();
+    return { engine: 'DuckDB', loadMs, queries };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function runStrataChild(data: string, o: Options): Promise<EngineReport> {
+  const { Database } = await import('../engine/database.ts');
+  const { loadStrata, runStrata } = await import('./tpch/engines.ts');
+  const dir = mkdtempSync(join(tmpdir(), 'bench-tpch-strata-'));
+  try {
+    const db = await Database.open({ dataDir: dir, slices: o.slices });
+    const session = db.connect();
+    const t = performance.now();
+    await loadStrata(session, data);
+    const loadMs = performance.now() - t;
+    const queries = await timeQueries(o, (q, signal) => runStrata(session, q, signal));
+    await session.close();
+    await db.close();
+    return { engine: 'Strata', loadMs, queries };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function runChild(engine: string, data: string, o: Options): Promise<EngineReport> {
+  const args = [join(root, 'bin', 'run-ts.js'), fileURLToPath(import.meta.url), '--child', engine, data, JSON.stringify(o)];
+  return new Promise((resolveP, reject) => {
+    const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d) => { out += d; });
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const line = out.trim().split('\n').filter((l) => l.startsWith('{')).pop();
+      if (code !== 0 || !line) return reject(new Error(`${engine} exited with code ${code}\n${out.slice(-2000)}`));
+      resolveP(JSON.parse(line) as EngineReport);
+    });
+  });
+}
+
+const fmtMs = (ms: number | null): string => (ms === null ? '-' : ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(1)} ms`);
+const fmtMiB = (b: number): string => `${(b / 2 ** 20).toFixed(0)} MiB`;
+
+/** Entry point for `npm run bench -- tpch ...`. */
+export async function main(args: string[]): Promise<void> {
+  const o = parseArgs(args);
+  const data = dataFor(o.sf);
+  console.log(`TPC-H SF ${o.sf}: Strata with ${o.slices} slices, DuckDB with ${o.slices} threads; best of ${o.runs} run(s) after a warm-up; timeout ${o.timeoutS} s`);
+  const duck = await runChild('duckdb', data, o);
+  const strata = await runChild('strata', data, o);
+  const rows: string[][] = [['query', 'Strata', 'DuckDB', 'ratio', 'Strata peak RSS', 'answer']];
+  const logs: number[] = [];
+  for (const d of duck.queries) {
+    const s = strata.queries.find((x) => x.n === d.n)!;
+    const same = s.error ? `error: ${s.error}` : d.error ? `DuckDB error: ${d.error}` : (compareRows(`Q${d.n}`, s.rows, d.rows)[0] ?? 'same');
+    const ratio = s.ms !== null && d.ms !== null ? s.ms / d.ms : null;
+    if (ratio !== null) logs.push(Math.log(ratio));
+    rows.push([`Q${d.n}`, fmtMs(s.ms), fmtMs(d.ms), ratio === null ? '-' : `${ratio.toFixed(1)}x`, fmtMiB(s.peakRssBytes), same]);
+  }
+  rows.push(['load', fmtMs(strata.loadMs), fmtMs(duck.loadMs), `${(strata.loadMs / duck.loadMs).toFixed(1)}x`, '', '']);
+  const w = rows[0].map((_, j) => Math.max(...rows.map((r) => r[j].length)));
+  for (const [i, r] of rows.entries()) {
+    console.log(r.map((c, j) => (j === 0 || j === 5 ? c.padEnd(w[j]) : c.padStart(w[j]))).join('  '));
+    if (i === 0) console.log(w.map((n) => '-'.repeat(n)).join('  '));
+  }
+  if (logs.length) console.log(`geometric mean of ratios over ${logs.length} queries: ${Math.exp(logs.reduce((a, b) => a + b, 0) / logs.length).toFixed(2)}x`);
+}
+
+// Child mode: `bench/tpch.ts --child duckdb|strata <data dir> <options json>` prints one JSON line.
+if (process.argv[2] === '--child' && resolve(process.argv[1] ?? '') === fileURLToPath(import.meta.url)) {
+  const [, , , engine, data, opts] = process.argv;
+  const o = JSON.parse(opts) as Options;
+  const report = engine === 'duckdb' ? await runDuckDBChild(data, o) : await runStrataChild(data, o);
+  process.stdout.write(JSON.stringify(report) + '\n');
+  process.exit(0);
+}
