@@ -4,7 +4,9 @@
 //  2. the same ONNX graph in a plain onnxruntime loop (one session per thread, one intra-op
 //     thread, float32 columns already in memory, 8K-row batches), on 1 and 2 threads;
 //     1 and 2 run round-robin, best of --runs each, so load from elsewhere hits them alike;
-//  3. CREATE MODEL with AUTO ON on churn (examples/data), timed.
+//  3. CREATE MODEL with AUTO ON on churn (examples/data), timed;
+//  4. ALTER MODEL ... SET VERSION (a second version registered from the same graph): median and
+//     worst latency of 30 switches alone, and of 30 while the inference query runs in a loop.
 // Prints rows/s, the in-database / plain-loop ratios, the 2-slice speed-up and training times.
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
@@ -104,6 +106,7 @@ export async function main(args: string[]): Promise<void> {
     const entry = (db.catalog.accounts.admin.databases.dev.schemas.public.models as Record<string, ModelEntry>).bench_mlp;
     line(`MLP 20-64-1 (CREATE MODEL, 20000 rows, 20 epochs): ${secs(performance.now() - t0)}; validation ${entry.objective} ${entry.validationScore?.toFixed(4)}`);
     const onnx = new Uint8Array(readFileSync(join(dir, 'models', entry.onnxFile!)));
+    await versionSwitch(db, s, join(dir, 'models', entry.onnxFile!), line);
 
     await db.close();
     // the same data on 1 slice: a copy of the data directory, opened beside the 2-slice one
@@ -160,4 +163,27 @@ export async function main(args: string[]): Promise<void> {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** Times ALTER MODEL ... SET VERSION, alone and under a concurrent inference loop. */
+async function versionSwitch(db: Database, s: Session, onnxPath: string, line: (s: string) => void): Promise<void> {
+  await s.execute(`CREATE MODEL bench_mlp FUNCTION mlp_fn(${COLS.map(() => 'REAL').join(', ')}) RETURNS REAL FROM '${onnxPath}'`);
+  const time = async () => {
+    const ms: number[] = [];
+    for (let i = 0; i < 30; i++) {
+      const t0 = performance.now();
+      await s.execute(`ALTER MODEL bench_mlp SET VERSION ${i % 2 ? 2 : 1}`);
+      ms.push(performance.now() - t0);
+    }
+    ms.sort((a, b) => a - b);
+    return `median ${ms[15].toFixed(1)} ms, worst ${ms[29].toFixed(1)} ms`;
+  };
+  const alone = await time();
+  let stop = false, queries = 0;
+  const other = db.connect();
+  const loop = (async () => { while (!stop) { await other.execute(QUERY); queries++; } })();
+  const busy = await time();
+  stop = true;
+  await loop;
+  line(`ALTER MODEL SET VERSION (target < 50 ms): alone ${alone}; during ${queries} concurrent inference queries ${busy}`);
 }

@@ -5,7 +5,7 @@ import type { StatementContext } from '../engine/session/context.ts';
 import type { Extension, StatementHandler } from '../engine/session/extension.ts';
 import { HANDLERS } from '../engine/session/statements/index.ts';
 import type * as A from '../engine/sql/ast.ts';
-import { type ModelEntry, modelsOf, schemaIn } from './sql/catalog.ts';
+import { type ModelEntry, modelsOf, schemaIn, versionById, versionsOf } from './sql/catalog.ts';
 import { createModel } from './sql/create.ts';
 import { dropModel } from './sql/drop.ts';
 import { explainModel, explainModelTarget } from './sql/explain.ts';
@@ -13,6 +13,8 @@ import { createExternalModel } from './sql/external.ts';
 import { resolveModelFunction } from './sql/functions.ts';
 import { ModelJobs } from './sql/jobs.ts';
 import { INTERRUPTED, showModel } from './sql/show.ts';
+import { updateVersion } from './sql/versions.ts';
+import { alterModel } from './sql/alter.ts';
 
 export { WAIT_SETTING } from './sql/create.ts';
 
@@ -35,6 +37,7 @@ export function extension(db: Database): MlExtension {
       CreateModelExternal: on(createExternalModel),
       ShowModel: on(showModel),
       DropModel: on(dropModel),
+      AlterModel: on(alterModel),
       // SELECT EXPLAIN_MODEL(m) is answered here; every other query goes to the engine
       Query: async (stmt, ctx) => {
         const target = explainModelTarget(stmt);
@@ -55,7 +58,9 @@ async function failInterrupted(db: Database, jobs: ModelJobs): Promise<void> {
   for (const a of Object.values(db.catalog.accounts)) {
     for (const d of Object.values(a.databases)) {
       for (const s of Object.values(d.schemas)) {
-        for (const e of Object.values(modelsOf(s))) if (e.state === 'TRAINING') stale.push({ account: a.name, database: d.name, schema: s.name, name: e.name, id: e.id });
+        for (const e of Object.values(modelsOf(s))) {
+          for (const v of versionsOf(e)) if (v.state === 'TRAINING') stale.push({ account: a.name, database: d.name, schema: s.name, name: e.name, id: v.id });
+        }
       }
     }
   }
@@ -68,7 +73,9 @@ async function failInterrupted(db: Database, jobs: ModelJobs): Promise<void> {
       for (const k of stale) {
         const sc = schemaIn(state, k);
         const e: ModelEntry | undefined = sc ? modelsOf(sc)[k.name] : undefined;
-        if (e && e.id === k.id && e.state === 'TRAINING') Object.assign(e, { state: 'FAILED', reason: INTERRUPTED, finishedAt: at });
+        if (e && versionById(e, k.id)?.state === 'TRAINING') {
+          updateVersion(e, k.id, (v) => Object.assign(v, { state: 'FAILED', reason: INTERRUPTED, finishedAt: at }));
+        }
       }
     }, { ddl: true });
     await db.commit(txn, stale[0].account);

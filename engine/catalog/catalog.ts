@@ -146,7 +146,10 @@ export function referencedFiles(state: CatalogState, into = new Set<string>()): 
             if (seg.deleted) into.add(seg.deleted);
           }
         }
-        for (const m of Object.values(s.models) as { onnxFile?: string }[]) if (m.onnxFile) into.add(m.onnxFile);
+        // a model's current version, and every other version it keeps (ml/sql/catalog.ts ModelEntry)
+        for (const m of Object.values(s.models) as { onnxFile?: string; versions?: { onnxFile?: string }[] }[]) {
+          for (const v of [m, ...(m.versions ?? [])]) if (v.onnxFile) into.add(v.onnxFile);
+        }
       }
     }
   }

@@ -432,7 +432,9 @@ export class ExprBinder {
     // DATEADD(day, n, d): the date part is a bare keyword in Redshift
     const partFirst = DATEPART_FUNCTIONS.has(name) && e.args[0]?.kind === 'ColumnRef' && (e.args[0] as A.ColumnRef).name.length === 1;
     const args = await Promise.all(e.args.map((x, i) => (i === 0 && partFirst ? konst((x as A.ColumnRef).name[0], T.varchar) : this.bind(x, scope, agg))));
-    const model = this.ctx.resolveModelFunction(e.name, e.pos);
+    // fn@3(...) reaches the model extension as the name `fn@3`
+    const model = this.ctx.resolveModelFunction(e.version === undefined ? e.name : [...e.name.slice(0, -1), `${e.name[e.name.length - 1]}@${e.version}`], e.pos);
+    if (!model && e.version !== undefined) throw new SqlError('UNDEFINED_FUNCTION', `function ${name}@${e.version} does not exist: only model functions take a version or alias`, e.pos);
     if (model) {
       if (args.length !== model.argTypes.length) {
         throw new SqlError('UNDEFINED_FUNCTION', `function ${name} takes ${model.argTypes.length} arguments (${model.argTypes.map(typeName).join(', ')}), got ${args.length}`, e.pos);

@@ -71,6 +71,8 @@ export interface FunctionCall {
   ignoreNulls?: boolean;
   /** written without parentheses: CURRENT_DATE, SYSDATE, CURRENT_USER ... */
   noParens?: boolean;
+  /** a model function pinned to a version or alias: `fn@3(...)`, `fn@challenger(...)` */
+  version?: string;
 }
 
 /** `CAST(x AS t)` (syntax 'cast') or `x::t` (syntax 'colon'). */
@@ -223,7 +225,7 @@ export type Statement =
   | Begin | Commit | Rollback
   | ShowTables | ShowSchemas | ShowDatabases | ShowColumns | Show | SetVariable | Reset
   | Describe | Explain | Vacuum | Analyze
-  | CreateModel | CreateModelExternal | ShowModel | DropModel
+  | CreateModel | CreateModelExternal | ShowModel | DropModel | AlterModel
   | CreateDatashare | AlterDatashare | DropDatashare | ShowDatashares | DescribeDatashare
   | CreateProduct | DropProduct | ShowProducts | Subscribe | CancelSubscription
   | ShowSubscriptions | ShowSubscribers
@@ -385,6 +387,8 @@ export interface Analyze { kind: 'Analyze'; pos: Pos; table?: Name; columns?: st
 export interface CreateModel {
   kind: 'CreateModel'; pos: Pos;
   name: Name;
+  /** CREATE OR REPLACE MODEL: like CREATE MODEL on an existing name, it adds a version */
+  orReplace?: boolean;
   from: TableName | Subquery;
   target?: string;
   function: Name;
@@ -402,6 +406,7 @@ export interface CreateModel {
 export interface CreateModelExternal {
   kind: 'CreateModelExternal'; pos: Pos;
   name: Name;
+  orReplace?: boolean;
   function: Name;
   argTypes: TypeRef[];
   returns: TypeRef;
@@ -409,9 +414,16 @@ export interface CreateModelExternal {
   iamRole?: IamRole;
   settings: ModelOption[];
 }
-/** SHOW MODEL m | SHOW MODEL ALL (name absent). */
-export interface ShowModel { kind: 'ShowModel'; pos: Pos; name?: Name }
-export interface DropModel { kind: 'DropModel'; pos: Pos; name: Name; ifExists: boolean }
+/** SHOW MODEL m [VERSIONS] | SHOW MODEL ALL (name absent). */
+export interface ShowModel { kind: 'ShowModel'; pos: Pos; name?: Name; versions?: boolean }
+/** DROP MODEL [IF EXISTS] m [VERSION k]: the whole model, or one of its versions. */
+export interface DropModel { kind: 'DropModel'; pos: Pos; name: Name; ifExists: boolean; version?: number }
+/** ALTER MODEL m SET VERSION k | SET ALIAS a TO VERSION k | DROP ALIAS a. */
+export interface AlterModel {
+  kind: 'AlterModel'; pos: Pos;
+  name: Name;
+  action: { kind: 'SetVersion'; version: number } | { kind: 'SetAlias'; alias: string; version: number } | { kind: 'DropAlias'; alias: string };
+}
 
 export interface CreateDatashare {
   kind: 'CreateDatashare'; pos: Pos;

@@ -309,9 +309,17 @@ function parseNameOrCall(c: Cursor, reservedOk = false): Expr {
     c.next();
     parts.push(c.anyIdent());
   }
+  // fn@3(...) / fn@alias(...): a model function pinned to a version or alias
+  let version: string | undefined;
+  if (c.isOp('@')) {
+    c.next();
+    version = c.peek().type === 'number' ? String(c.integer()) : c.anyIdent();
+    if (!c.isOp('(')) c.fail();
+  }
   if (!c.isOp('(')) return { kind: 'ColumnRef', pos, name: parts };
   c.next();
   const fn = call(pos, parts, []);
+  if (version !== undefined) fn.version = version;
   if (c.acceptOp('*')) {
     fn.star = true;
   } else if (!c.isOp(')')) {

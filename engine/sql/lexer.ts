@@ -24,7 +24,7 @@ const C = {
   tab: 9, nl: 10, cr: 13, space: 32, bang: 33, dquote: 34, dollar: 36, percent: 37, quote: 39,
   lparen: 40, rparen: 41, star: 42, plus: 43, comma: 44, minus: 45, dot: 46, slash: 47,
   d0: 48, d9: 57, colon: 58, semi: 59, lt: 60, eq: 61, gt: 62, A: 65, E: 69, N: 78, Z: 90,
-  lbrack: 91, backslash: 92, rbrack: 93, caret: 94, under: 95, a: 97, e: 101, n: 110, z: 122, bar: 124,
+  at: 64, lbrack: 91, backslash: 92, rbrack: 93, caret: 94, under: 95, a: 97, e: 101, n: 110, z: 122, bar: 124,
 };
 
 const isDigit = (c: number) => c >= C.d0 && c <= C.d9;
@@ -179,7 +179,7 @@ export function tokenize(src: string): Token[] {
       case C.bar: if (c2 === C.bar) op = '||'; break;
       case C.colon: op = c2 === C.colon ? '::' : ':'; break;
       case C.lparen: case C.rparen: case C.comma: case C.semi: case C.dot: case C.star: case C.plus:
-      case C.minus: case C.slash: case C.percent: case C.eq: case C.lbrack: case C.rbrack: case C.caret:
+      case C.minus: case C.slash: case C.percent: case C.eq: case C.lbrack: case C.rbrack: case C.caret: case C.at:
         op = src[i]; break;
     }
     if (!op) {

@@ -1,6 +1,7 @@
-// Redshift ML statements: CREATE MODEL (trained here, or bring-your-own), SHOW MODEL, DROP MODEL.
+// Redshift ML statements: CREATE MODEL (trained here, or bring-your-own), SHOW MODEL, DROP MODEL,
+// and Strata's model versions: ALTER MODEL ... SET VERSION / SET ALIAS / DROP ALIAS.
 
-import type { CreateModel, CreateModelExternal, ModelOption, Pos, Statement, TypeRef } from './ast.ts';
+import type { AlterModel, CreateModel, CreateModelExternal, ModelOption, Pos, Statement, TypeRef } from './ast.ts';
 import type { Cursor } from './cursor.ts';
 import { parseIamRole } from './dml.ts';
 import { parseType } from './expr.ts';
@@ -9,8 +10,8 @@ import { parseQuery } from './query.ts';
 const MODEL_TYPES = ['xgboost', 'mlp', 'linear_learner', 'kmeans'];
 const PROBLEM_TYPES = ['regression', 'binary_classification', 'multiclass_classification'];
 
-/** After CREATE MODEL. Clauses after the name may come in any order; each at most once. */
-export function parseCreateModel(c: Cursor, pos: Pos): CreateModel | CreateModelExternal {
+/** After CREATE [OR REPLACE] MODEL. Clauses after the name may come in any order; each at most once. */
+export function parseCreateModel(c: Cursor, pos: Pos, orReplace = false): CreateModel | CreateModelExternal {
   const name = c.name();
   const seen = new Set<string>();
   let from: CreateModel['from'] | undefined;
@@ -69,10 +70,13 @@ export function parseCreateModel(c: Cursor, pos: Pos): CreateModel | CreateModel
     if (!argTypes || !returns || path === undefined || from) c.fail();
     const stmt: CreateModelExternal = { kind: 'CreateModelExternal', pos, name, function: fn, argTypes, returns, path, settings };
     if (m.iamRole) stmt.iamRole = m.iamRole;
+    if (orReplace) stmt.orReplace = true;
     return stmt;
   }
   if (!from) c.fail();
-  return { kind: 'CreateModel', pos, name, from, function: fn, ...m, settings };
+  const stmt: CreateModel = { kind: 'CreateModel', pos, name, from, function: fn, ...m, settings };
+  if (orReplace) stmt.orReplace = true;
+  return stmt;
 }
 
 /** `( KEY value [, ...] )`: keys upper-cased, values strings or numbers. */
@@ -89,14 +93,29 @@ function parseOptions(c: Cursor): ModelOption[] {
   return out;
 }
 
-/** After SHOW MODEL. */
+/** After SHOW MODEL: `ALL`, or a name with optional VERSIONS. */
 export function parseShowModel(c: Cursor, pos: Pos): Statement {
   if (c.acceptKw('all')) return { kind: 'ShowModel', pos };
-  return { kind: 'ShowModel', pos, name: c.name() };
+  const name = c.name();
+  return c.acceptKw('versions') ? { kind: 'ShowModel', pos, name, versions: true } : { kind: 'ShowModel', pos, name };
 }
 
-/** After DROP MODEL. */
+/** After DROP MODEL: `[IF EXISTS] name [VERSION k]`. */
 export function parseDropModel(c: Cursor, pos: Pos): Statement {
   const ifExists = c.acceptKw('if', 'exists');
-  return { kind: 'DropModel', pos, name: c.name(), ifExists };
+  const name = c.name();
+  if (c.acceptKw('version')) return { kind: 'DropModel', pos, name, ifExists, version: c.integer() };
+  return { kind: 'DropModel', pos, name, ifExists };
+}
+
+/** After ALTER MODEL: `name SET VERSION k | SET ALIAS a TO VERSION k | DROP ALIAS a`. */
+export function parseAlterModel(c: Cursor, pos: Pos): AlterModel {
+  const name = c.name();
+  if (c.acceptKw('drop', 'alias')) return { kind: 'AlterModel', pos, name, action: { kind: 'DropAlias', alias: c.ident() } };
+  c.expectKw('set');
+  if (c.acceptKw('version')) return { kind: 'AlterModel', pos, name, action: { kind: 'SetVersion', version: c.integer() } };
+  c.expectKw('alias');
+  const alias = c.ident();
+  c.expectKw('to', 'version');
+  return { kind: 'AlterModel', pos, name, action: { kind: 'SetAlias', alias, version: c.integer() } };
 }

@@ -6,7 +6,7 @@ import type { Pos, Statement } from './ast.ts';
 import { Cursor } from './cursor.ts';
 import { parseAlterTable, parseCreateTable, parseCreateView, parseDropRelations, parseSchemaOrDatabase } from './ddl.ts';
 import { parseCopy, parseDelete, parseInsert, parseUnload, parseUpdate } from './dml.ts';
-import { parseCreateModel, parseDropModel } from './ml.ts';
+import { parseAlterModel, parseCreateModel, parseDropModel } from './ml.ts';
 import { parseQuery, startsQuery } from './query.ts';
 import { parseAnalyze, parseDescribe, parseReset, parseSet, parseShow, parseVacuum } from './session.ts';
 import {
@@ -64,6 +64,7 @@ export function parseStatement(c: Cursor): Statement {
     case 'drop': return parseDrop(c, pos);
     case 'alter':
       if (c.acceptKw('table')) return parseAlterTable(c, pos);
+      if (c.acceptKw('model')) return parseAlterModel(c, pos);
       c.expectKw('datashare');
       return parseAlterDatashare(c, pos);
     case 'truncate':
@@ -104,6 +105,7 @@ export function parseStatement(c: Cursor): Statement {
 
 function parseCreate(c: Cursor, pos: Pos): Statement {
   if (c.acceptKw('or', 'replace')) {
+    if (c.acceptKw('model')) return parseCreateModel(c, pos, true);
     c.expectKw('view');
     return parseCreateView(c, pos, true);
   }

@@ -127,7 +127,7 @@ function printCall(e: Extract<Expr, { kind: 'FunctionCall' }>): string {
     : printName(e.name);
   let args = e.star ? '*' : `${e.distinct ? 'DISTINCT ' : ''}${e.args.map(printExpr).join(', ')}`;
   if (e.ignoreNulls !== undefined) args += e.ignoreNulls ? ' IGNORE NULLS' : ' RESPECT NULLS';
-  let s = `${name}(${args})`;
+  let s = `${name}${e.version !== undefined ? `@${/^\d+$/.test(e.version) ? e.version : quoteIdent(e.version)}` : ''}(${args})`;
   if (e.withinGroup) s += ` WITHIN GROUP (ORDER BY ${printOrderItems(e.withinGroup)})`;
   if (e.over) s += ` OVER ${printWindowSpec(e.over)}`;
   return s;

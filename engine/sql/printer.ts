@@ -111,7 +111,7 @@ export function printStatement(s: Statement): string {
       return out;
     }
     case 'CreateModel': {
-      const parts = [`CREATE MODEL ${printName(s.name)}`];
+      const parts = [`CREATE ${s.orReplace ? 'OR REPLACE ' : ''}MODEL ${printName(s.name)}`];
       parts.push(`FROM ${s.from.kind === 'TableName' ? printName(s.from.name) : `(${printQuery(s.from.query)})`}`);
       if (s.target !== undefined) parts.push(`TARGET ${quoteIdent(s.target)}`);
       parts.push(`FUNCTION ${printName(s.function)}`);
@@ -126,7 +126,7 @@ export function printStatement(s: Statement): string {
       return parts.join(' ');
     }
     case 'CreateModelExternal': {
-      const parts = [`CREATE MODEL ${printName(s.name)}`];
+      const parts = [`CREATE ${s.orReplace ? 'OR REPLACE ' : ''}MODEL ${printName(s.name)}`];
       parts.push(`FUNCTION ${printName(s.function)}(${s.argTypes.map(printType).join(', ')})`);
       parts.push(`RETURNS ${printType(s.returns)}`);
       parts.push(`FROM ${quoteString(s.path)}`);
@@ -134,8 +134,13 @@ export function printStatement(s: Statement): string {
       if (s.settings.length) parts.push(`SETTINGS ${options(s.settings)}`);
       return parts.join(' ');
     }
-    case 'ShowModel': return `SHOW MODEL ${s.name ? printName(s.name) : 'ALL'}`;
-    case 'DropModel': return `DROP MODEL ${ifExists(s.ifExists)}${printName(s.name)}`;
+    case 'ShowModel': return `SHOW MODEL ${s.name ? printName(s.name) : 'ALL'}${s.versions ? ' VERSIONS' : ''}`;
+    case 'DropModel': return `DROP MODEL ${ifExists(s.ifExists)}${printName(s.name)}${s.version !== undefined ? ` VERSION ${s.version}` : ''}`;
+    case 'AlterModel': {
+      const a = s.action;
+      const what = a.kind === 'SetVersion' ? `SET VERSION ${a.version}` : a.kind === 'SetAlias' ? `SET ALIAS ${quoteIdent(a.alias)} TO VERSION ${a.version}` : `DROP ALIAS ${quoteIdent(a.alias)}`;
+      return `ALTER MODEL ${printName(s.name)} ${what}`;
+    }
     case 'CreateDatashare': {
       let out = `CREATE DATASHARE ${quoteIdent(s.name)}`;
       if (s.publicAccessible !== undefined) out += ` PUBLICACCESSIBLE = ${bool(s.publicAccessible)}`;

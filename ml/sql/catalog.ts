@@ -10,17 +10,18 @@ import type { Label } from '../util/values.ts';
 
 export type ModelState = 'TRAINING' | 'READY' | 'FAILED';
 
-/** One model as stored in the catalog (plain JSON; copied with every catalog version). */
-export interface ModelEntry {
-  /** unique per CREATE MODEL: the background job finds its model by it */
+/**
+ * What one version of a model is: one training (or one brought/imported ONNX file). Plain JSON,
+ * copied with every catalog version, so a query sees the versions of its snapshot.
+ */
+export interface ModelVersion {
+  /** 1, 2, ...: numbers are never reused, even after DROP MODEL m VERSION k */
+  version: number;
+  /** unique per version: the background job finds its version by it */
   id: string;
-  name: string;
-  owner: string;
   state: ModelState;
   /** why training failed (FAILED only) */
   reason?: string;
-  /** the prediction function; `<function>_prob` is added for classifiers */
-  function: string;
   args: { name: string; type: SqlType }[];
   returns: SqlType;
   /** whether `<function>_prob` returns class probabilities (classifiers; BYO models with a 'probabilities' output) */
@@ -29,7 +30,7 @@ export interface ModelEntry {
   labels?: Label[];
   /** file name in <dataDir>/models (the engine's GC keeps files named by `onnxFile` alive) */
   onnxFile?: string;
-  /** bring-your-own model: where the ONNX file came from */
+  /** bring-your-own or imported model: where the ONNX file came from */
   source?: string;
   /** the FROM query, as SQL */
   query?: string;
@@ -49,6 +50,76 @@ export interface ModelEntry {
   trainingSeconds?: number;
   createdAt: string;
   finishedAt?: string;
+}
+
+/**
+ * One model as stored in the catalog: its name, owner and function, plus a copy of the current
+ * version's fields at the top level (so a call resolves with one lookup), every version in
+ * `versions`, and named aliases. Entries written before versions existed have no `versions`:
+ * they are version 1 (see versionsOf).
+ */
+export interface ModelEntry extends ModelVersion {
+  name: string;
+  owner: string;
+  /** the prediction function; `<function>_prob` is added for classifiers */
+  function: string;
+  /** every version, oldest first (the current one included) */
+  versions?: ModelVersion[];
+  /** alias -> version number (ALTER MODEL m SET ALIAS a TO VERSION k) */
+  aliases?: Record<string, number>;
+  /** the highest version number ever given (the next version is one more) */
+  lastVersion?: number;
+}
+
+const MODEL_KEYS = ['name', 'owner', 'function', 'versions', 'aliases', 'lastVersion'] as const;
+
+/** Every version of a model, oldest first. */
+export function versionsOf(e: ModelEntry): ModelVersion[] {
+  return e.versions ?? [versionFields({ ...e, version: e.version ?? 1 })];
+}
+
+/** The per-version fields of an entry (a copy). */
+export function versionFields(e: ModelEntry): ModelVersion {
+  const v = structuredClone(e) as Partial<ModelEntry>;
+  for (const k of MODEL_KEYS) delete v[k];
+  return v as ModelVersion;
+}
+
+/** Makes `v` the current version: the entry's top-level fields become a copy of it. */
+export function makeCurrent(e: ModelEntry, v: ModelVersion): void {
+  const keep = Object.fromEntries(MODEL_KEYS.filter((k) => e[k] !== undefined).map((k) => [k, e[k]]));
+  for (const k of Object.keys(e)) delete (e as unknown as Record<string, unknown>)[k];
+  Object.assign(e, structuredClone(v), keep);
+}
+
+/** Gives an entry of an older layout its `versions` list (in place, inside a catalog mutation). */
+export function withVersions(e: ModelEntry): ModelEntry & { versions: ModelVersion[] } {
+  if (!e.versions) {
+    e.version ??= 1;
+    e.versions = [versionFields(e)];
+    e.lastVersion ??= e.version;
+  }
+  return e as ModelEntry & { versions: ModelVersion[] };
+}
+
+/**
+ * The version a call or statement names: `ref` is a version number, an alias, or undefined for
+ * the current version. Unknown versions and aliases are errors naming what exists.
+ */
+export function resolveVersion(e: ModelEntry, ref: string | number | undefined, pos?: Pos): ModelVersion {
+  const all = versionsOf(e);
+  if (ref === undefined) return all.find((v) => v.version === e.version) ?? versionFields(e);
+  const n = typeof ref === 'number' ? ref : /^\d+$/.test(ref) ? Number(ref) : e.aliases?.[ref];
+  const hit = n === undefined ? undefined : all.find((v) => v.version === n);
+  if (hit) return hit;
+  const known = `versions ${all.map((v) => v.version).join(', ')}${e.aliases && Object.keys(e.aliases).length ? `; aliases ${Object.keys(e.aliases).join(', ')}` : ''}`;
+  if (n === undefined) throw new SqlError('UNDEFINED_OBJECT', `model "${e.name}" has no alias "${ref}" (it has ${known})`, pos);
+  throw new SqlError('UNDEFINED_OBJECT', `model "${e.name}" has no version ${n} (it has ${known})`, pos);
+}
+
+/** Finds the version with this id in a (possibly replayed) state's entry. */
+export function versionById(e: ModelEntry, id: string): ModelVersion | undefined {
+  return versionsOf(e).find((v) => v.id === id);
 }
 
 /** Where a model lives: its database and schema names (mutations look the schema up again by them). */

@@ -1,5 +1,5 @@
-// CREATE MODEL: snapshots the training query, checks it, and records the model as TRAINING in
-// the statement's transaction. Training starts on a worker when that transaction commits (so a
+// CREATE MODEL: snapshots the training query, checks it, and records the model (or its next
+// version) as TRAINING in the statement's transaction. Training starts on a worker when that transaction commits (so a
 // rolled-back CREATE MODEL trains nothing); in wait mode (the one-shot CLI) the statement trains
 // first and commits the READY model itself.
 import { randomUUID } from 'node:crypto';
@@ -12,9 +12,10 @@ import { done } from '../../engine/session/session.ts';
 import type * as A from '../../engine/sql/ast.ts';
 import { printStatement } from '../../engine/sql/printer.ts';
 import type { TrainedModel, TrainingColumn } from '../types.ts';
-import { type ModelEntry, functionNames, modelsOf, schemaIn } from './catalog.ts';
+import { type ModelVersion, functionNames, modelsOf, schemaIn } from './catalog.ts';
 import { type ModelJobs, type ModelKey, readyFields } from './jobs.ts';
 import { planModel } from './spec.ts';
+import { insertVersion, versionTarget } from './versions.ts';
 
 /** The session setting that makes CREATE MODEL wait for training (the one-shot CLI sets it). */
 export const WAIT_SETTING = 'ml_wait_for_training';
@@ -25,10 +26,8 @@ export function waitsForTraining(ctx: StatementContext): boolean {
 }
 
 export async function createModel(stmt: A.CreateModel, ctx: StatementContext, jobs: ModelJobs): Promise<Result> {
-  checkCreatePrivilege(ctx, stmt.pos);
-  const key = newModelKey(ctx, stmt.name, stmt.pos);
-  const fn = functionName(stmt.function, key, stmt.pos);
-  checkNamesFree(ctx, key, fn, stmt.pos);
+  const target = versionTarget(ctx, stmt.name, stmt.function, stmt.pos);
+  const { key } = target;
 
   const query: A.Query = stmt.from.kind === 'Subquery' ? stmt.from.query : selectStar(stmt.from);
   const plan = await ctx.bindQuery(query);
@@ -37,16 +36,16 @@ export async function createModel(stmt: A.CreateModel, ctx: StatementContext, jo
   const columns: TrainingColumn[] = fields.map((f, i) => ({ name: f.name, type: f.type, vector: batch.columns[i] }));
   const planned = planModel(stmt, columns);
 
-  const entry: ModelEntry = {
-    id: key.id, name: key.name, owner: ctx.session.user, state: 'TRAINING',
-    function: fn, args: planned.args, returns: planned.returns, labels: planned.labels, proba: planned.labels !== undefined,
+  const version: Omit<ModelVersion, 'version'> = {
+    id: key.id, state: 'TRAINING',
+    args: planned.args, returns: planned.returns, labels: planned.labels, proba: planned.labels !== undefined,
     query: printStatement({ kind: 'Query', pos: stmt.pos, query }),
     target: planned.spec.target, auto: planned.spec.auto, modelType: stmt.modelType,
     problemType: planned.problemType, objective: planned.objective,
     hyperparameters: planned.spec.hyperparameters, settings: planned.spec.settings,
     createdAt: ctx.now().toISOString(),
   };
-  if (entry.labels === undefined) delete entry.labels;
+  if (version.labels === undefined) delete version.labels;
   const rows = batch.length;
 
   if (waitsForTraining(ctx)) {
@@ -54,12 +53,12 @@ export async function createModel(stmt: A.CreateModel, ctx: StatementContext, jo
     const model = await trainUntil(jobs.train(key, columns, planned.spec, rows, planned.remote), () => jobs.cancel(key.id), ctx.signal);
     const file = await jobs.writeOnnx(key, model.onnx);
     ctx.txn.newFiles.add(file);
-    Object.assign(entry, readyFields(model, file, ctx.now().toISOString()));
-    insertModel(ctx, key, entry);
+    Object.assign(version, readyFields(model, file, ctx.now().toISOString()));
+    insertVersion(ctx, target, version);
     ctx.txn.afterCommit.push(() => jobs.emit(key, 'ready', 'READY', { validationScore: model.validationScore, progress: 1, message: `${model.modelType} ${model.objective} ${model.validationScore.toFixed(4)} in ${model.trainingSeconds.toFixed(1)} s` }));
     return done('CREATE MODEL');
   }
-  insertModel(ctx, key, entry);
+  insertVersion(ctx, target, version);
   ctx.txn.afterCommit.push(() => {
     jobs.emit(key, 'created', 'TRAINING', { message: `training on ${rows} rows`, progress: 0 });
     jobs.start(key, columns, planned.spec, rows, planned.remote);
@@ -111,18 +110,6 @@ export function checkNamesFree(ctx: StatementContext, key: ModelKey, fn: string,
     const clash = functionNames(other).find((f) => wanted.includes(f));
     if (clash) throw new SqlError('DUPLICATE_OBJECT', `function ${clash} already exists (it belongs to model "${other.name}")`, pos);
   }
-}
-
-/** Adds the entry in the statement's transaction (re-checked when replayed at commit). */
-export function insertModel(ctx: StatementContext, key: ModelKey, entry: ModelEntry): void {
-  ctx.txn.apply((s) => {
-    const sc = schemaIn(s, key);
-    if (!sc) throw new SqlError('UNDEFINED_OBJECT', `schema "${key.database}.${key.schema}" no longer exists`);
-    if (modelsOf(sc)[key.name]) throw new SqlError('DUPLICATE_OBJECT', `model "${key.name}" already exists`);
-    const clash = Object.values(modelsOf(sc)).find((o) => functionNames(o).some((f) => functionNames(entry).includes(f)));
-    if (clash) throw new SqlError('DUPLICATE_OBJECT', `function ${entry.function} already exists (it belongs to model "${clash.name}")`);
-    modelsOf(sc)[key.name] = structuredClone(entry);
-  }, { ddl: true });
 }
 
 function selectStar(t: A.TableName): A.Select {

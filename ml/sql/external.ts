@@ -1,6 +1,6 @@
 // Bring your own model: CREATE MODEL m FUNCTION f(types) RETURNS type FROM 'model.onnx'.
 // The file is validated against the declared signature, copied under <dataDir>/models, and the
-// model is READY in the same commit.
+// model (or its next version, which becomes current) is READY in the same commit.
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import * as ort from 'onnxruntime-node';
@@ -11,16 +11,14 @@ import { done } from '../../engine/session/session.ts';
 import type * as A from '../../engine/sql/ast.ts';
 import { type SqlType, resolveTypeName } from '../../engine/types/types.ts';
 import { validateExternalModel } from '../infer/validate.ts';
-import type { ModelEntry } from './catalog.ts';
-import { checkCreatePrivilege, checkNamesFree, functionName, insertModel, newModelKey } from './create.ts';
+import type { ModelVersion } from './catalog.ts';
 import { optionsRecord } from './spec.ts';
 import type { ModelJobs } from './jobs.ts';
+import { insertVersion, versionTarget } from './versions.ts';
 
 export async function createExternalModel(stmt: A.CreateModelExternal, ctx: StatementContext, jobs: ModelJobs): Promise<Result> {
-  checkCreatePrivilege(ctx, stmt.pos);
-  const key = newModelKey(ctx, stmt.name, stmt.pos);
-  const fn = functionName(stmt.function, key, stmt.pos);
-  checkNamesFree(ctx, key, fn, stmt.pos);
+  const target = versionTarget(ctx, stmt.name, stmt.function, stmt.pos);
+  const { key } = target;
   const argTypes = stmt.argTypes.map(sqlType);
   const returns = sqlType(stmt.returns);
   const bytes = await readModel(stmt.path, stmt.pos);
@@ -29,13 +27,13 @@ export async function createExternalModel(stmt: A.CreateModelExternal, ctx: Stat
   const file = await jobs.writeOnnx(key, bytes);
   ctx.txn.newFiles.add(file);
   const now = ctx.now().toISOString();
-  const entry: ModelEntry = {
-    id: key.id, name: key.name, owner: ctx.session.user, state: 'READY', function: fn,
+  const version: Omit<ModelVersion, 'version'> = {
+    id: key.id, state: 'READY',
     args: argTypes.map((type, i) => ({ name: `arg${i + 1}`, type })), returns, proba,
     onnxFile: file, source: stmt.path, modelType: 'EXTERNAL (ONNX)', settings: optionsRecord(stmt.settings),
     createdAt: now, finishedAt: now,
   };
-  insertModel(ctx, key, entry);
+  insertVersion(ctx, target, version);
   ctx.txn.afterCommit.push(() => jobs.emit(key, 'ready', 'READY', { message: `registered from ${stmt.path}`, progress: 1 }));
   return done('CREATE MODEL');
 }

@@ -1,12 +1,13 @@
 // Prediction functions: `fn(...)` returns the model's prediction, `fn_prob(...)` a classifier's
 // probabilities as VARCHAR JSON {"labels":[...],"probabilities":[...]}. Resolved against the
-// statement's snapshot, so a query sees models as of its transaction.
+// statement's snapshot, so a query sees models (and their current versions) as of its
+// transaction. `fn@3(...)` / `fn@alias(...)` call a given version; the binder passes them as `fn@3`.
 import { SqlError } from '../../engine/errors.ts';
 import type { StatementContext } from '../../engine/session/context.ts';
 import type { ModelFunction } from '../../engine/session/extension.ts';
 import type * as A from '../../engine/sql/ast.ts';
 import { T } from '../../engine/types/types.ts';
-import { type ModelEntry, type ModelLocation, modelByFunction } from './catalog.ts';
+import { type ModelEntry, type ModelLocation, type ModelVersion, modelByFunction, resolveVersion } from './catalog.ts';
 import type { ModelJobs } from './jobs.ts';
 import { effectiveState } from './show.ts';
 
@@ -15,10 +16,10 @@ import { effectiveState } from './show.ts';
  * The returned `model` is the model's key `database.schema.model` (sharing and the executor use it).
  */
 export function resolveModelFunction(ctx: StatementContext, name: string[], pos: A.Pos, jobs: ModelJobs): ModelFunction | null {
-  // the executor asks for the ONNX file by the `model` key returned below: database.schema.model
+  // the executor asks for the ONNX file by the `model` key returned below: database.schema.model[@version]
   if (name.length === 1 && name[0].includes('.')) return byModelKey(ctx, name[0]);
   const parts = name;
-  const fn = parts[parts.length - 1].toLowerCase();
+  const [fn, ref] = splitVersion(parts[parts.length - 1].toLowerCase());
   if (fn === 'explain_model') throw new SqlError('FEATURE_NOT_SUPPORTED', "EXPLAIN_MODEL is supported as a statement of its own: SELECT EXPLAIN_MODEL('model')", pos);
   if (parts.length > 3) return null;
   const database = parts.length === 3 ? parts[0] : ctx.session.database;
@@ -31,32 +32,41 @@ export function resolveModelFunction(ctx: StatementContext, name: string[], pos:
     if (!hit) continue;
     const loc: ModelLocation = { account: ctx.session.account, database, schema: s, entry: hit.entry };
     checkExecute(ctx, loc, pos);
-    if (hit.entry.state !== 'READY') throw notReady(hit.entry, jobs, pos);
-    return {
-      model: `${database}.${s}.${hit.entry.name}`,
-      onnx: hit.entry.onnxFile,
-      proba: hit.proba,
-      type: hit.proba ? T.varchar : hit.entry.returns,
-      argTypes: hit.entry.args.map((a) => a.type),
-    };
+    const v = resolveVersion(hit.entry, ref, pos);
+    if (v.state !== 'READY') throw notReady(hit.entry, jobs, pos, v);
+    if (hit.proba && !(v.proba ?? v.labels !== undefined)) throw new SqlError('UNDEFINED_FUNCTION', `version ${v.version} of model "${hit.entry.name}" has no probabilities: ${fn} needs a classifier`, pos);
+    // the current version keeps the plain key (sharing names models by it); a pinned one adds @n
+    const key = `${database}.${s}.${hit.entry.name}${ref === undefined ? '' : `@${v.version}`}`;
+    return { model: key, onnx: v.onnxFile, proba: hit.proba, type: hit.proba ? T.varchar : v.returns, argTypes: v.args.map((a) => a.type) };
   }
   return null;
 }
 
-/** A READY model by its key (the executor looks up the ONNX file this way); null otherwise. */
-function byModelKey(ctx: StatementContext, key: string): ModelFunction | null {
-  const [database, schema, name] = key.split('.');
-  const e = ctx.account.databases[database]?.schemas[schema]?.models[name] as ModelEntry | undefined;
-  if (!e || e.state !== 'READY') return null;
-  return { model: key, onnx: e.onnxFile, proba: false, type: e.returns, argTypes: e.args.map((a) => a.type) };
+/** `fn@ref` -> [fn, ref]; a plain name -> [fn, undefined]. */
+function splitVersion(fn: string): [string, string | undefined] {
+  const at = fn.indexOf('@');
+  return at < 0 ? [fn, undefined] : [fn.slice(0, at), fn.slice(at + 1)];
 }
 
-/** The MODEL_NOT_READY error for a TRAINING or FAILED model. */
-export function notReady(e: ModelEntry, jobs: ModelJobs, pos?: A.Pos): SqlError {
-  const st = effectiveState(e, jobs);
+/** A READY model version by its key (the executor looks up the ONNX file this way); null otherwise. */
+function byModelKey(ctx: StatementContext, key: string): ModelFunction | null {
+  const [path, ref] = splitVersion(key);
+  const [database, schema, name] = path.split('.');
+  const e = ctx.account.databases[database]?.schemas[schema]?.models[name] as ModelEntry | undefined;
+  if (!e) return null;
+  let v: ModelVersion;
+  try { v = resolveVersion(e, ref === undefined ? undefined : Number(ref)); } catch { return null; }
+  if (v.state !== 'READY') return null;
+  return { model: key, onnx: v.onnxFile, proba: false, type: v.returns, argTypes: v.args.map((a) => a.type) };
+}
+
+/** The MODEL_NOT_READY error for a TRAINING or FAILED model (or version `v` of it). */
+export function notReady(e: ModelEntry, jobs: ModelJobs, pos?: A.Pos, v: ModelVersion = e): SqlError {
+  const st = effectiveState(v, jobs);
+  const which = v.version !== undefined && v.version !== e.version ? `version ${v.version} of model "${e.name}"` : `model "${e.name}"`;
   const why = st.state === 'TRAINING'
-    ? `model "${e.name}" is still training; its function ${e.function} is usable once SHOW MODEL ${e.name} says READY`
-    : `model "${e.name}" failed to train: ${st.reason ?? 'unknown reason'}`;
+    ? `${which} is still training; its function ${e.function} is usable once SHOW MODEL ${e.name} says READY`
+    : `${which} failed to train: ${st.reason ?? 'unknown reason'}`;
   return new SqlError('MODEL_NOT_READY', why, pos);
 }
 

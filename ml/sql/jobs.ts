@@ -13,7 +13,8 @@ import { candidatesFor } from '../train/candidates.ts';
 import type { TrainedModel, TrainingColumn, TrainProgress, TrainSpec } from '../types.ts';
 import { type RemoteOptions, trainRemote } from '../sagemaker/index.ts';
 import { startTraining, type TrainingJob } from '../worker/start.ts';
-import { type ModelEntry, modelsOf, schemaIn } from './catalog.ts';
+import { type ModelVersion, modelsOf, schemaIn, versionById } from './catalog.ts';
+import { updateVersion } from './versions.ts';
 
 /** Epoch and boosting-round events are published at most this often per model. */
 const EPOCH_EVENT_MS = 100;
@@ -103,18 +104,22 @@ export class ModelJobs {
     }
   }
 
-  private stillTraining(state: CatalogState, key: ModelKey): ModelEntry | null {
+  private stillTraining(state: CatalogState, key: ModelKey): ModelVersion | null {
     const sc = schemaIn(state, key);
     const e = sc ? modelsOf(sc)[key.name] : undefined;
-    return e && e.id === key.id && e.state === 'TRAINING' ? e : null;
+    const v = e ? versionById(e, key.id) : undefined;
+    return v && v.state === 'TRAINING' ? v : null;
   }
 
-  /** Commits a change to the model's entry if it is still this TRAINING model; false otherwise. */
-  private async update(key: ModelKey, change: (e: ModelEntry) => void): Promise<boolean> {
+  /** Commits a change to the model's version if it is still TRAINING; false otherwise. */
+  private async update(key: ModelKey, change: (v: ModelVersion) => void): Promise<boolean> {
     if (!this.stillTraining(this.db.catalog, key)) return false;
     const txn = this.db.begin(true);
     try {
-      txn.apply((s) => { const e = this.stillTraining(s, key); if (e) change(e); }, { ddl: true });
+      txn.apply((s) => {
+        if (!this.stillTraining(s, key)) return;
+        updateVersion(modelsOf(schemaIn(s, key)!)[key.name], key.id, change);
+      }, { ddl: true });
       await this.db.commit(txn, key.account);
       return true;
     } catch {
@@ -134,7 +139,7 @@ function remoteJob(columns: TrainingColumn[], spec: TrainSpec, remote: RemoteOpt
 }
 
 /** The entry fields a finished training sets. */
-export function readyFields(m: TrainedModel, onnxFile: string, at: string): Partial<ModelEntry> {
+export function readyFields(m: TrainedModel, onnxFile: string, at: string): Partial<ModelVersion> {
   return {
     state: 'READY', onnxFile, finishedAt: at,
     args: m.inputs, returns: m.outputType, labels: m.labels,

@@ -1,16 +1,17 @@
-// SHOW MODEL m (key/value rows, like Redshift) and SHOW MODEL ALL (one row per model).
+// SHOW MODEL m (key/value rows, like Redshift), SHOW MODEL m VERSIONS (one row per version) and
+// SHOW MODEL ALL (one row per model).
 import type { Result } from '../../engine/result.ts';
 import type { StatementContext } from '../../engine/session/context.ts';
 import type * as A from '../../engine/sql/ast.ts';
 import { typeName } from '../../engine/types/types.ts';
-import { type ModelEntry, getModel, modelsOf } from './catalog.ts';
+import { type ModelEntry, type ModelVersion, getModel, modelsOf, versionsOf } from './catalog.ts';
 import type { ModelJobs } from './jobs.ts';
 
 /** The reason shown for a model whose training died with the process that ran it. */
 export const INTERRUPTED = 'training was interrupted: the server stopped before it finished';
 
 /** State and reason as users see them: a model left TRAINING by a stopped process is FAILED. */
-export function effectiveState(e: ModelEntry, jobs: ModelJobs): { state: string; reason?: string } {
+export function effectiveState(e: ModelVersion, jobs: ModelJobs): { state: string; reason?: string } {
   if (e.state === 'TRAINING' && jobs.interrupted.has(e.id)) return { state: 'FAILED', reason: INTERRUPTED };
   return { state: e.state, reason: e.reason };
 }
@@ -27,6 +28,8 @@ export function describeModel(e: ModelEntry, schema: string, jobs: ModelJobs): [
   const rows: [string, string | null][] = [
     ['Model Name', e.name], ['Schema Name', schema], ['Owner', e.owner], ['Creation Time', e.createdAt],
     ['Model State', st.state],
+    ['Model Version', `${e.version ?? 1} (current; SHOW MODEL ${e.name} VERSIONS lists all ${versionsOf(e).length})`],
+    ['Aliases', e.aliases && Object.keys(e.aliases).length ? Object.entries(e.aliases).map(([a, v]) => `${a} -> ${v}`).join(', ') : null],
   ];
   if (st.reason) rows.push(['Failure Reason', st.reason]);
   rows.push(
@@ -54,6 +57,7 @@ export function describeModel(e: ModelEntry, schema: string, jobs: ModelJobs): [
 }
 
 export async function showModel(stmt: A.ShowModel, ctx: StatementContext, jobs: ModelJobs): Promise<Result> {
+  if (stmt.name && stmt.versions) return showVersions(getModel(ctx, stmt.name, stmt.pos).entry, jobs);
   if (stmt.name) {
     const m = getModel(ctx, stmt.name, stmt.pos);
     const rows = describeModel(m.entry, m.schema, jobs).filter(([, v]) => v !== null);
@@ -69,6 +73,29 @@ export async function showModel(stmt: A.ShowModel, ctx: StatementContext, jobs: 
   rows.sort((a, b) => String(a[0]).localeCompare(String(b[0])) || String(a[1]).localeCompare(String(b[1])));
   const columns = [['schema_name', 'VARCHAR'], ['model_name', 'VARCHAR'], ['model_state', 'VARCHAR'], ['model_type', 'VARCHAR'], ['problem_type', 'VARCHAR'], ['function', 'VARCHAR'], ['validation_score', 'DOUBLE PRECISION']];
   return { command: 'SHOW', rowCount: rows.length, columns: columns.map(([name, type]) => ({ name, type })), rows };
+}
+
+/** One row per version, oldest first: state, whether current, aliases, metrics, training query. */
+export function versionRows(e: ModelEntry, jobs: ModelJobs): unknown[][] {
+  return versionsOf(e).map((v) => {
+    const st = effectiveState(v, jobs);
+    const aliases = Object.entries(e.aliases ?? {}).filter(([, k]) => k === v.version).map(([a]) => a);
+    return [
+      v.version, st.state, v.version === (e.version ?? 1), aliases.join(', ') || null, v.modelType ?? null, v.objective ?? null,
+      v.validationScore ?? null, v.trainingRows ?? null, v.query ?? null, v.source ?? null, v.createdAt, v.finishedAt ?? null, st.reason ?? null,
+    ];
+  });
+}
+
+const VERSION_COLUMNS = [
+  ['version', 'INTEGER'], ['state', 'VARCHAR'], ['is_current', 'BOOLEAN'], ['aliases', 'VARCHAR'], ['model_type', 'VARCHAR'],
+  ['objective', 'VARCHAR'], ['validation_score', 'DOUBLE PRECISION'], ['training_rows', 'INTEGER'], ['query', 'VARCHAR'],
+  ['source', 'VARCHAR'], ['created_at', 'VARCHAR'], ['finished_at', 'VARCHAR'], ['failure_reason', 'VARCHAR'],
+];
+
+function showVersions(e: ModelEntry, jobs: ModelJobs): Result {
+  const rows = versionRows(e, jobs);
+  return { command: 'SHOW', rowCount: rows.length, columns: VERSION_COLUMNS.map(([name, type]) => ({ name, type })), rows };
 }
 
 const round = (x: number) => String(Number(x.toPrecision(6)));

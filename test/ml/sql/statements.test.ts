@@ -61,8 +61,10 @@ describe('trained models through SQL', () => {
     expect((await t.error('SELECT reg_fn_prob(x1, x2, cat) FROM pts')).code).toBe('UNDEFINED_FUNCTION');
   }, 60_000);
 
-  it('rejects a duplicate model name and a function name another model owns', async () => {
-    expect((await t.error('CREATE MODEL reg FROM pts TARGET y FUNCTION other_fn')).code).toBe('DUPLICATE_OBJECT');
+  it('rejects a new version that renames the function, and a function name another model owns', async () => {
+    const renamed = await t.error('CREATE MODEL reg FROM pts TARGET y FUNCTION other_fn');
+    expect(renamed.code).toBe('INVALID_PARAMETER');
+    expect(renamed.message).toMatch(/model "reg" has function reg_fn; a new version keeps it/);
     const e = await t.error('CREATE MODEL reg2 FROM pts TARGET y FUNCTION reg_fn');
     expect(e.code).toBe('DUPLICATE_OBJECT');
     expect(e.message).toMatch(/belongs to model "reg"/);
