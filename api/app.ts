@@ -7,7 +7,7 @@ import { asSqlError } from '../engine/errors.ts';
 import { bearerToken, verifyToken, type Principal } from './tokens.ts';
 import type { ApiContext, ApiServices, GraphQLModule, SqlOptions } from './graphql/module.ts';
 import { buildSchema } from './graphql/index.ts';
-import { maskError, sqlGraphQLError, apiError } from './graphql/errors.ts';
+import { maskError, sqlGraphQLError, apiError, pathScrubber, scrubError } from './graphql/errors.ts';
 import { complexityRule } from './limits.ts';
 import { resultToArrow } from './arrow.ts';
 
@@ -37,7 +37,8 @@ export function sqlRunner(services: ApiServices, principal: Principal) {
       return Promise.reject(apiError('LIMIT_EXCEEDED', `SQL text is larger than ${services.limits.maxSqlBytes} bytes`, 413));
     }
     return services.wlm.submit({ account: principal.account, user: principal.user, sql: text, timeoutMs: opts.timeoutMs, readOnly: opts.readOnly }, async (signal) => {
-      const session = services.db.connect({ account: principal.account, user: principal.user });
+      // the control socket is the data directory's owner: trusted with local files like the CLI
+      const session = services.db.connect({ account: principal.account, user: principal.user, localFiles: principal.tokenId === 'local' });
       try {
         return await session.execute(text, { readOnly: opts.readOnly, signal });
       } finally {
@@ -84,7 +85,7 @@ async function arrow(services: ApiServices, principal: Principal, request: Reque
     }
     return new Response(Buffer.from(resultToArrow(result)), { status: 200, headers: { 'content-type': 'application/vnd.apache.arrow.stream', 'x-strata-rows': String(result.rows.length) } });
   } catch (e) {
-    const err = e instanceof GraphQLError ? e : sqlGraphQLError(asSqlError(e));
+    const err = scrubError(e instanceof GraphQLError ? e : sqlGraphQLError(asSqlError(e)), services.scrub) as GraphQLError;
     return json(err.extensions.code === 'LIMIT_EXCEEDED' ? 413 : 400, { errors: [err.toJSON()] });
   }
 }
@@ -111,7 +112,7 @@ export function createApp(services: ApiServices, modules: GraphQLModule[], state
     healthCheckEndpoint: '/livez',
     graphiql: { title: 'Strata', headers: JSON.stringify({ Authorization: 'Bearer <token>' }) },
     landingPage: false,
-    maskedErrors: { maskError },
+    maskedErrors: { maskError: (error, message, isDev) => scrubError(maskError(error, message, isDev), services.scrub) },
     logging: false,
     plugins: [routes(services, state), documentLimits(services)],
     context: ({ request }) => {

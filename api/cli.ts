@@ -20,17 +20,20 @@ export interface CliOptions {
   file?: string;
   port?: number;
   host?: string;
+  importDirs: string[];
+  exportDirs: string[];
   positional: string[];
 }
 
 const USAGE = `usage:
   strata sql [--data DIR] [--account A] [--user U] [--slices N] [--format table|json|csv] ["SQL" | -f file.sql]
              (no SQL: reads stdin, or opens an interactive shell on a terminal)
-  strata serve [--data DIR] [--port 4000] [--host 127.0.0.1] [--slices N]
+  strata serve [--data DIR] [--port 4000] [--host 127.0.0.1] [--slices N] [--import-dir D]... [--export-dir D]...
+             (API clients may COPY / CREATE MODEL from files under an import dir and UNLOAD under an export dir; none by default)
   strata token create --account A [--user U] [--data DIR]`;
 
 export function parseArgs(argv: string[]): CliOptions {
-  const o: CliOptions = { data: process.env.STRATA_DATA ?? './strata-data', format: 'table', positional: [] };
+  const o: CliOptions = { data: process.env.STRATA_DATA ?? './strata-data', format: 'table', positional: [], importDirs: [], exportDirs: [] };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
@@ -52,6 +55,8 @@ export function parseArgs(argv: string[]): CliOptions {
       case '-f': case '--file': o.file = value(); break;
       case '--port': o.port = Number(value()); break;
       case '--host': o.host = value(); break;
+      case '--import-dir': o.importDirs.push(...value().split(',').filter(Boolean)); break;
+      case '--export-dir': o.exportDirs.push(...value().split(',').filter(Boolean)); break;
       case '-h': case '--help': o.positional.push('help'); break;
       default:
         if (a.startsWith('--')) throw new Error(`unknown option ${a}`);
@@ -81,7 +86,7 @@ export async function main(argv: string[]): Promise<void> {
       case 'sql': process.exitCode = await sqlCommand(o, rest); break;
       case 'serve': {
         const { serve } = await import('./server.ts');
-        await serve({ dataDir: o.data, port: o.port ?? 4000, host: o.host ?? '127.0.0.1', slices: o.slices });
+        await serve({ dataDir: o.data, port: o.port ?? 4000, host: o.host ?? '127.0.0.1', slices: o.slices, importDirs: o.importDirs, exportDirs: o.exportDirs });
         break;
       }
       case 'token': {

@@ -17,6 +17,7 @@ import { bootstrapAdminToken } from './tokens.ts';
 import { createApp, type StrataApp, type AppState } from './app.ts';
 import { loadModules } from './graphql/index.ts';
 import type { ApiServices } from './graphql/module.ts';
+import { pathScrubber } from './graphql/errors.ts';
 
 export interface ServeOptions {
   dataDir: string;
@@ -25,6 +26,9 @@ export interface ServeOptions {
   slices?: number;
   wlm?: Partial<WlmOptions>;
   limits?: Partial<ApiLimits>;
+  /** directories API clients may COPY from / UNLOAD to (`--import-dir`, `--export-dir`); none by default */
+  importDirs?: string[];
+  exportDirs?: string[];
   /** how long running statements may finish during shutdown before they are canceled */
   graceMs?: number;
   log?: (line: string) => void;
@@ -64,8 +68,9 @@ export interface Api {
 }
 
 /** Opens the database, loads extensions and builds the app. */
-export async function openApi(opts: Pick<ServeOptions, 'dataDir' | 'slices' | 'wlm' | 'limits'>): Promise<Api> {
-  const db = await Database.open({ dataDir: opts.dataDir, slices: opts.slices });
+export async function openApi(opts: Pick<ServeOptions, 'dataDir' | 'slices' | 'wlm' | 'limits' | 'importDirs' | 'exportDirs'>): Promise<Api> {
+  const files = { mode: 'restricted' as const, importDirs: opts.importDirs, exportDirs: opts.exportDirs };
+  const db = await Database.open({ dataDir: opts.dataDir, slices: opts.slices, files });
   try {
     await loadExtensions(db);
     const adminToken = await bootstrapAdminToken(db);
@@ -76,6 +81,7 @@ export async function openApi(opts: Pick<ServeOptions, 'dataDir' | 'slices' | 'w
       wlm: new WorkloadManager({ ...wlmFromEnv(), ...opts.wlm }, bus),
       cursors: new CursorStore(),
       limits: { ...DEFAULT_LIMITS, ...opts.limits },
+      scrub: pathScrubber(db.dataDir),
     };
     const state: AppState = { draining: false, localNonce: randomBytes(32).toString('hex') };
     const app = createApp(services, await loadModules(), state);

@@ -16,6 +16,8 @@ export interface ApiServices {
   limits: ApiLimits;
   /** aborted when the server shuts down (ends subscriptions) */
   shutdown: AbortSignal;
+  /** removes the server's absolute paths from messages sent to clients */
+  scrub: (message: string) => string;
 }
 
 /** Options for running SQL through the workload manager as the caller. */

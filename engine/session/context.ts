@@ -15,6 +15,7 @@ import { physicalRows, formatRows } from './format.ts';
 import { optimize } from '../plan/optimize.ts';
 import { checkTablePrivilege } from './privileges.ts';
 import type { ModelFunction } from './extension.ts';
+import type { FileAccess } from './file-access.ts';
 
 export interface SessionInfo {
   account: string;
@@ -22,6 +23,7 @@ export interface SessionInfo {
   database: string;
   searchPath: string[];
   settings: Map<string, string>;
+  localFiles?: boolean;
 }
 
 export class StatementContext {
@@ -42,6 +44,11 @@ export class StatementContext {
     const a = this.state.accounts[this.session.account];
     if (!a) throw new SqlError('PERMISSION_DENIED', `account "${this.session.account}" no longer exists`);
     return a;
+  }
+
+  /** The policy for server files this statement may read or write. */
+  get files(): FileAccess {
+    return this.session.localFiles ? this.db.files.asLocal() : this.db.files;
   }
 
   get isSuperuser(): boolean {

@@ -13,12 +13,15 @@ import { findTableById } from '../catalog/lookup.ts';
 import { Session, type SessionOptions } from './session.ts';
 import type { Extension } from './extension.ts';
 import { SqlError } from '../errors.ts';
+import { FileAccess, type FileAccessConfig } from './file-access.ts';
 
 export interface OpenOptions {
   dataDir: string;
   slices?: number;
   /** injectable clock (tests jump ahead in time) */
   now?: () => Date;
+  /** which server files COPY/UNLOAD/CREATE MODEL may touch (default: the local user's, as the CLI) */
+  files?: FileAccessConfig;
 }
 
 /** Emitted after every commit: the new version, its state and what the transaction touched. */
@@ -44,6 +47,8 @@ export class Database {
     readonly pool: SlicePool,
     private readonly store: ManifestStore,
     readonly now: () => Date,
+    /** the file-access policy of statements run on this database */
+    readonly files: FileAccess,
   ) {
     this.events.setMaxListeners(0);
   }
@@ -52,6 +57,7 @@ export class Database {
   static async open(opts: OpenOptions): Promise<Database> {
     const dir = resolve(opts.dataDir);
     await mkdir(dir, { recursive: true });
+    const files = FileAccess.of(dir, opts.files);
     const store = await ManifestStore.open(dir);
     await mkdir(join(dir, 'segments'), { recursive: true });
     await mkdir(join(dir, 'models'), { recursive: true });
@@ -62,7 +68,7 @@ export class Database {
     }
     const slices = opts.slices ?? availableParallelism();
     if (!Number.isInteger(slices) || slices < 1 || slices > 256) throw new SqlError('INVALID_PARAMETER', `--slices must be an integer from 1 to 256, got ${opts.slices}`);
-    const db = new Database(dir, new SlicePool(dir, slices), store, opts.now ?? (() => new Date()));
+    const db = new Database(dir, new SlicePool(dir, slices), store, opts.now ?? (() => new Date()), files);
     await db.collectGarbage();
     return db;
   }

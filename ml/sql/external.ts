@@ -2,7 +2,6 @@
 // The file is validated against the declared signature, copied under <dataDir>/models, and the
 // model (or its next version, which becomes current) is READY in the same commit.
 import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { SqlError } from '../../engine/errors.ts';
 import type { Result } from '../../engine/result.ts';
@@ -21,7 +20,7 @@ export async function createExternalModel(stmt: A.CreateModelExternal, ctx: Stat
   const { key } = target;
   const argTypes = stmt.argTypes.map(sqlType);
   const returns = sqlType(stmt.returns);
-  const bytes = await readModel(stmt.path, stmt.pos);
+  const bytes = await readModel(ctx, stmt.path, stmt.pos);
   await validateExternalModel(bytes, argTypes, returns);
   const proba = await hasProbabilities(bytes);
   const file = await jobs.writeOnnx(key, bytes);
@@ -44,11 +43,12 @@ function sqlType(t: A.TypeRef): SqlType {
   return r;
 }
 
-/** Reads a local ONNX file (relative paths from the working directory, like COPY). */
-async function readModel(path: string, pos: A.Pos): Promise<Uint8Array> {
+/** Reads a local ONNX file where the session's file policy allows (like COPY's input). */
+async function readModel(ctx: StatementContext, path: string, pos: A.Pos): Promise<Uint8Array> {
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(path)) throw new SqlError('FEATURE_NOT_SUPPORTED', `only local model files are supported here, not '${path}'`, pos);
+  const real = ctx.files.readable(path, 'CREATE MODEL', pos, 'UNDEFINED_OBJECT');
   try {
-    return new Uint8Array(await readFile(resolve(path)));
+    return new Uint8Array(await readFile(real));
   } catch (e) {
     throw new SqlError('UNDEFINED_OBJECT', `cannot read model file '${path}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, pos);
   }

@@ -2,7 +2,7 @@
 // and UNLOAD (query results to a CSV, JSON or Parquet file).
 import { open, stat, writeFile, rename } from 'node:fs/promises';
 import { createReadStream } from 'node:fs';
-import { resolve, basename } from 'node:path';
+import { basename } from 'node:path';
 import type * as A from '../../sql/ast.ts';
 import type { Result } from '../../result.ts';
 import type { StatementContext } from '../context.ts';
@@ -64,14 +64,12 @@ export async function copy(stmt: A.Copy, ctx: StatementContext): Promise<Result>
   if (/^s3:\/\//i.test(stmt.from)) throw new SqlError('FEATURE_NOT_SUPPORTED', 'COPY from S3 is not supported by this server; copy the file locally first', stmt.pos);
   const loc = ctx.writableTable(stmt.table, 'INSERT', stmt.pos);
   const t = loc.table;
-  const path = resolve(stmt.from);
+  const path = ctx.files.readable(stmt.from, 'COPY', stmt.pos);
   let size: number;
   try {
-    const st = await stat(path);
-    if (!st.isFile()) throw new Error('not a regular file');
-    size = st.size;
-  } catch (e) {
-    throw new SqlError('BAD_COPY_FILE', `could not open file "${stmt.from}" for reading: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`, stmt.pos);
+    size = (await stat(path)).size;
+  } catch {
+    throw new SqlError('BAD_COPY_FILE', `could not open file "${stmt.from}" for reading`, stmt.pos);
   }
   if (o.format === 'PARQUET') return copyParquet(stmt, ctx, t, path);
   const cols = stmt.columns ? stmt.columns.map((name) => {
@@ -256,7 +254,7 @@ export async function unload(stmt: A.Unload, ctx: StatementContext): Promise<Res
   const b = await ctx.run(plan);
   if (o.format === 'PARQUET') {
     const { encodeParquet } = await import('../../storage/parquet.ts');
-    await writeTarget(stmt, encodeParquet(fields.map((f) => ({ name: f.name, type: f.type })), b));
+    await writeTarget(stmt, ctx, encodeParquet(fields.map((f) => ({ name: f.name, type: f.type })), b));
     return done('UNLOAD', b.length);
   }
   const delim = o.delimiter ?? (o.format === 'CSV' ? ',' : '|');
@@ -276,13 +274,13 @@ export async function unload(stmt: A.Unload, ctx: StatementContext): Promise<Res
       return isString(f.type) || o.format === 'CSV' ? csvField(text, delim) : text;
     }).join(delim));
   }
-  await writeTarget(stmt, lines.length ? lines.join('\n') + '\n' : '');
+  await writeTarget(stmt, ctx, lines.length ? lines.join('\n') + '\n' : '');
   return done('UNLOAD', b.length);
 }
 
 /** Writes an UNLOAD's file whole (through a temporary name), refusing to replace one without ALLOWOVERWRITE. */
-async function writeTarget(stmt: A.Unload, data: string | Uint8Array): Promise<void> {
-  const target = resolve(stmt.to);
+async function writeTarget(stmt: A.Unload, ctx: StatementContext, data: string | Uint8Array): Promise<void> {
+  const target = ctx.files.writable(stmt.to, 'UNLOAD', stmt.pos);
   try {
     await stat(target);
     if (!stmt.options.allowOverwrite) throw new SqlError('DUPLICATE_OBJECT', `UNLOAD target "${stmt.to}" exists; add ALLOWOVERWRITE`, stmt.pos);

@@ -1,0 +1,138 @@
+// Which server files a statement may read (COPY, CREATE MODEL ... FROM 'file') or write (UNLOAD).
+// One policy for every statement that touches files:
+// - 'local' (the one-shot CLI, run as the OS user): any path that user can reach;
+// - 'restricted' (the server's API clients): only under the operator's --import-dir (reads) and
+//   --export-dir (writes); none by default. Relative paths start at the first such directory.
+// In both modes the data directory is off limits, whatever roots contain it. Paths are checked
+// after `..` and symlinks (realpath of the deepest existing ancestor), and the checked real path
+// is what the caller then opens. In restricted mode a missing path and a forbidden one get the
+// same error, so clients cannot probe the server's file system.
+import { realpathSync, statSync } from 'node:fs';
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { SqlError, type ErrorCode, type SourcePosition } from '../errors.ts';
+
+export type FileAccessMode = 'local' | 'restricted';
+
+/** What the operator configured: `strata serve --import-dir D --export-dir E`. */
+export interface FileAccessConfig {
+  mode: FileAccessMode;
+  importDirs?: string[];
+  exportDirs?: string[];
+}
+
+/** The default for an embedded database or the CLI: the local user's own files. */
+export const LOCAL_FILES: FileAccessConfig = { mode: 'local' };
+
+type Direction = 'read' | 'write';
+
+/** True when `p` is `root` or lies below it (both absolute, real). */
+export function isWithin(p: string, root: string): boolean {
+  const rel = relative(root, p);
+  return rel === '' || (rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel));
+}
+
+/**
+ * The real path `p` stands for: realpath of its deepest existing ancestor plus the components
+ * that do not exist yet. `..` is removed lexically first (path.resolve), so what is checked is
+ * exactly what is opened afterwards.
+ */
+export function realPathOf(p: string): { path: string; exists: boolean } {
+  const abs = resolve(p);
+  const rest: string[] = [];
+  let cur = abs;
+  for (;;) {
+    try {
+      const real = realpathSync.native(cur);
+      return { path: rest.length ? join(real, ...rest.reverse()) : real, exists: rest.length === 0 };
+    } catch {
+      const parent = dirname(cur);
+      if (parent === cur) return { path: abs, exists: false };
+      rest.push(basename(cur));
+      cur = parent;
+    }
+  }
+}
+
+/** Resolves configured directories to real, existing directories (startup errors name the flag). */
+function realDirs(dirs: string[] | undefined, flag: string, dataDir: string): string[] {
+  return (dirs ?? []).map((d) => {
+    const r = realPathOf(d);
+    let isDir = false;
+    try { isDir = r.exists && statSync(r.path).isDirectory(); } catch { /* stays false */ }
+    if (!isDir) throw new SqlError('INVALID_PARAMETER', `${flag} ${d}: not an existing directory`);
+    if (isWithin(r.path, dataDir)) throw new SqlError('INVALID_PARAMETER', `${flag} ${d}: must not be inside the data directory`);
+    return r.path;
+  });
+}
+
+export class FileAccess {
+  private constructor(
+    readonly mode: FileAccessMode,
+    private readonly dataDir: string,
+    private readonly roots: Record<Direction, string[]>,
+  ) {}
+
+  /** The policy of a data directory (throws INVALID_PARAMETER for a bad configured directory). */
+  static of(dataDir: string, config: FileAccessConfig = LOCAL_FILES): FileAccess {
+    const data = realPathOf(dataDir).path;
+    return new FileAccess(config.mode, data, {
+      read: realDirs(config.importDirs, '--import-dir', data),
+      write: realDirs(config.exportDirs, '--export-dir', data),
+    });
+  }
+
+  /** The same policy for a session the operator trusts with local paths (the control socket). */
+  asLocal(): FileAccess {
+    return this.mode === 'local' ? this : new FileAccess('local', this.dataDir, this.roots);
+  }
+
+  /**
+   * The real path of a regular file `given` that `what` (e.g. "COPY") may read. Throws
+   * PERMISSION_DENIED (restricted: also when missing) or `missing` (local: no such file).
+   */
+  readable(given: string, what: string, pos?: SourcePosition, missing: ErrorCode = 'BAD_COPY_FILE'): string {
+    const path = this.check(given, 'read', what, pos);
+    let ok = false;
+    try { ok = statSync(path).isFile(); } catch { /* missing: ok stays false */ }
+    if (!ok) throw this.refusal(given, 'read', what, pos, missing);
+    return path;
+  }
+
+  /** The real path `given` resolves to for `what` (e.g. "UNLOAD") to create or replace. */
+  writable(given: string, what: string, pos?: SourcePosition): string {
+    const path = this.check(given, 'write', what, pos);
+    let ok = false;
+    try {
+      const parent = statSync(dirname(path));
+      ok = parent.isDirectory();
+      try { ok &&= statSync(path).isFile(); } catch { /* a new file */ }
+    } catch { /* no parent directory */ }
+    if (!ok) throw this.refusal(given, 'write', what, pos, 'BAD_COPY_FILE');
+    return path;
+  }
+
+  private check(given: string, dir: Direction, what: string, pos?: SourcePosition): string {
+    if (given.includes('\0')) throw this.refusal(given, dir, what, pos);
+    if (this.mode === 'restricted' && this.roots[dir].length === 0) {
+      const flag = dir === 'read' ? '--import-dir' : '--export-dir';
+      throw new SqlError('PERMISSION_DENIED', `${what} cannot ${dir} server files: this server was started without ${flag}`, pos);
+    }
+    const base = this.mode === 'restricted' ? this.roots[dir][0] : process.cwd();
+    const { path } = realPathOf(resolve(base, given));
+    const allowed = !isWithin(path, this.dataDir) && (this.mode === 'local' || this.roots[dir].some((r) => isWithin(path, r)));
+    if (!allowed) throw this.refusal(given, dir, what, pos);
+    return path;
+  }
+
+  /** The one error for a refused path; in restricted mode it does not say whether the path exists. */
+  private refusal(given: string, dir: Direction, what: string, pos?: SourcePosition, missing?: ErrorCode): SqlError {
+    const verb = dir === 'read' ? 'for reading' : 'for writing';
+    if (this.mode === 'local') {
+      return missing
+        ? new SqlError(missing, `${what} could not open file "${given}" ${verb}: ${dir === 'read' ? 'no such file' : 'its directory does not exist or it is not a regular file'}`, pos)
+        : new SqlError('PERMISSION_DENIED', `${what} may not open "${given}" ${verb}: it is inside the data directory`, pos);
+    }
+    const roots = dir === 'read' ? 'an --import-dir' : 'an --export-dir';
+    return new SqlError('PERMISSION_DENIED', `${what} could not open file "${given}" ${verb}: it does not exist or is not under ${roots} of this server`, pos);
+  }
+}
