@@ -8,7 +8,7 @@ import { bearerToken, verifyToken, type Principal } from './tokens.ts';
 import type { ApiContext, ApiServices, GraphQLModule, SqlOptions } from './graphql/module.ts';
 import { buildSchema } from './graphql/index.ts';
 import { maskError, sqlGraphQLError, apiError, pathScrubber, scrubError } from './graphql/errors.ts';
-import { complexityRule } from './limits.ts';
+import { complexityRule, rootFieldsRule, readBodyLimited, BodyTooLarge, StatementBudget } from './limits.ts';
 import { resultToArrow } from './arrow.ts';
 
 /** Server state the app reads: draining during shutdown; the control socket's per-process secret. */
@@ -30,8 +30,8 @@ function authenticate(services: ApiServices, request: Request, state: AppState):
   return token ? verifyToken(services.db.catalog, token) : null;
 }
 
-/** Runs SQL as a principal through the workload manager, enforcing the SQL size limit. */
-export function sqlRunner(services: ApiServices, principal: Principal) {
+/** Runs SQL as a principal through the workload manager, enforcing the SQL size and statement limits. */
+export function sqlRunner(services: ApiServices, principal: Principal, budget = new StatementBudget(services.limits.maxStatements)) {
   return (text: string, opts: SqlOptions = {}): Promise<Result[]> => {
     if (Buffer.byteLength(text, 'utf8') > services.limits.maxSqlBytes) {
       return Promise.reject(apiError('LIMIT_EXCEEDED', `SQL text is larger than ${services.limits.maxSqlBytes} bytes`, 413));
@@ -40,7 +40,7 @@ export function sqlRunner(services: ApiServices, principal: Principal) {
       // the control socket is the data directory's owner: trusted with local files like the CLI
       const session = services.db.connect({ account: principal.account, user: principal.user, localFiles: principal.tokenId === 'local' });
       try {
-        return await session.execute(text, { readOnly: opts.readOnly, signal });
+        return await session.execute(text, { readOnly: opts.readOnly, signal, admit: (n) => budget.take(n) });
       } finally {
         await session.close();
       }
@@ -51,7 +51,7 @@ export function sqlRunner(services: ApiServices, principal: Principal) {
 /** /health (no auth) and /arrow (auth) beside the GraphQL endpoint; auth for everything else. */
 function routes(services: ApiServices, state: AppState): Plugin<ApiContext> {
   return {
-    async onRequest({ request, url, endResponse }) {
+    async onRequest({ request, url, endResponse, setRequest }) {
       if (url.pathname === '/health') {
         const m = services.wlm.metrics();
         endResponse(json(state.draining ? 503 : 200, { status: state.draining ? 'draining' : 'ok', catalogVersion: services.db.catalog.version, slices: services.db.slices, running: m.running, queued: m.queued }));
@@ -59,10 +59,22 @@ function routes(services: ApiServices, state: AppState): Plugin<ApiContext> {
       }
       const graphiql = request.method === 'GET' && url.pathname === '/graphql' && (request.headers.get('accept') ?? '').includes('text/html') && !url.searchParams.has('query');
       if (graphiql) return;
+      const tooLarge = () => json(413, { errors: [{ message: `request body is larger than ${services.limits.maxBodyBytes} bytes`, extensions: { code: 'LIMIT_EXCEEDED' } }] });
       const declared = Number(request.headers.get('content-length') ?? 0);
-      if (declared > services.limits.maxBodyBytes) { endResponse(json(413, { errors: [{ message: `request body is larger than ${services.limits.maxBodyBytes} bytes`, extensions: { code: 'LIMIT_EXCEEDED' } }] })); return; }
+      if (declared > services.limits.maxBodyBytes) { endResponse(tooLarge()); return; }
       const principal = authenticate(services, request, state);
       if (!principal) { endResponse(unauthorized(request.headers.get('authorization') ? 'invalid or revoked token' : 'missing Authorization: Bearer <token> header')); return; }
+      if (request.body && request.method !== 'GET' && request.method !== 'HEAD') {
+        // read the body here, counting bytes: a chunked body has no Content-Length to check
+        try {
+          const body = await readBodyLimited(request, services.limits.maxBodyBytes);
+          request = new Request(request.url, { method: request.method, headers: request.headers, body, signal: request.signal });
+          setRequest(request);
+        } catch (e) {
+          if (e instanceof BodyTooLarge) { endResponse(tooLarge()); return; }
+          throw e;
+        }
+      }
       if (url.pathname === '/arrow') endResponse(await arrow(services, principal, request, url));
     },
   };
@@ -100,6 +112,7 @@ function documentLimits(services: ApiServices): Plugin<ApiContext> {
     },
     onValidate({ addValidationRule }) {
       addValidationRule(complexityRule(services.limits.maxDepth, services.limits.maxFields));
+      addValidationRule(rootFieldsRule(services.limits.maxRootFields));
     },
   };
 }

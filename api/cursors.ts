@@ -1,9 +1,14 @@
 // Server-side cursors for results larger than one page: the rest of a result is kept in memory
-// for a while, owned by the caller, and fetched page by page. Bounded in count (oldest dropped).
+// for a while, owned by the caller, and fetched page by page. Bounded three ways: a TTL, a count,
+// and a byte budget (estimated size of the kept rows). Over budget, the caller's own oldest
+// cursors go first, then everyone's oldest; a result too large to keep at all is refused.
 import { randomBytes } from 'node:crypto';
+import { totalmem } from 'node:os';
 import type { Result } from '../engine/database.ts';
+import { rowsBytes } from '../engine/exec/memory-budget.ts';
+import { apiError } from './graphql/errors.ts';
 
-interface Cursor { owner: string; result: Result; offset: number; expires: number }
+interface Cursor { owner: string; result: Result; offset: number; expires: number; bytes: number }
 
 /** One page of a result, with the cursor for the next page when rows remain. */
 export interface Page extends Result {
@@ -14,10 +19,48 @@ export interface Page extends Result {
   cursor: string | null;
 }
 
+export interface CursorLimits {
+  maxCursors: number;
+  ttlMs: number;
+  /** estimated bytes all open cursors may hold together */
+  budgetBytes: number;
+  /** share of the budget one owner (account and user) may hold */
+  ownerShare: number;
+}
+
+export const DEFAULT_CURSOR_LIMITS: CursorLimits = {
+  maxCursors: 1000,
+  ttlMs: 10 * 60_000,
+  budgetBytes: Math.min(1024 ** 3, Math.floor(totalmem() / 8)),
+  ownerShare: 0.5,
+};
+
+const MB = 1024 * 1024;
+
 export class CursorStore {
   private readonly cursors = new Map<string, Cursor>();
+  private readonly limits: CursorLimits;
+  private used = 0;
+  private readonly sweeper: ReturnType<typeof setInterval>;
 
-  constructor(private readonly maxCursors = 1000, private readonly ttlMs = 10 * 60_000) {}
+  constructor(limits: Partial<CursorLimits> = {}) {
+    this.limits = { ...DEFAULT_CURSOR_LIMITS, ...limits };
+    // expired cursors free their memory even when nobody asks for them again
+    this.sweeper = setInterval(() => this.sweep(), Math.max(1000, Math.min(this.limits.ttlMs, 60_000)));
+    this.sweeper.unref();
+  }
+
+  /** Drops every cursor and stops the expiry sweep (server shutdown). */
+  dispose(): void {
+    clearInterval(this.sweeper);
+    this.cursors.clear();
+    this.used = 0;
+  }
+
+  /** Removes expired cursors. */
+  sweep(now = Date.now()): void {
+    for (const [k, c] of this.cursors) if (c.expires < now) this.remove(k);
+  }
 
   /** The page of `result` from `offset` with up to `limit` rows; opens a cursor if more remain. */
   page(owner: string, result: Result, limit: number, offset = 0, id?: string): Page {
@@ -25,11 +68,14 @@ export class CursorStore {
     const next = offset + rows.length;
     const hasMore = next < result.rows.length;
     let cursor: string | null = null;
-    if (id) this.cursors.delete(id);
+    const old = id ? this.cursors.get(id) : undefined;
+    if (id) this.remove(id);
     if (hasMore) {
+      const bytes = old?.bytes ?? rowsBytes(result.rows);
+      this.makeRoom(owner, bytes, result.rows.length);
       cursor = id ?? randomBytes(18).toString('base64url');
-      this.cursors.set(cursor, { owner, result, offset: next, expires: Date.now() + this.ttlMs });
-      this.evict();
+      this.cursors.set(cursor, { owner, result, offset: next, expires: Date.now() + this.limits.ttlMs, bytes });
+      this.used += bytes;
     }
     return { command: result.command, rowCount: result.rowCount, columns: result.columns, rows, totalRows: result.rows.length, offset, hasMore, cursor };
   }
@@ -44,28 +90,57 @@ export class CursorStore {
   rest(owner: string, id: string): Result | null {
     const c = this.take(owner, id);
     if (!c) return null;
-    this.cursors.delete(id);
+    this.remove(id);
     return { ...c.result, rows: c.result.rows.slice(c.offset) };
   }
 
   close(owner: string, id: string): boolean {
-    return !!this.take(owner, id) && this.cursors.delete(id);
+    return !!this.take(owner, id) && this.remove(id);
   }
 
   get size(): number {
     return this.cursors.size;
   }
 
+  /** Estimated bytes the open cursors hold. */
+  get bytes(): number {
+    return this.used;
+  }
+
   private take(owner: string, id: string): Cursor | null {
     const c = this.cursors.get(id);
     if (!c || c.owner !== owner) return null;
-    if (c.expires < Date.now()) { this.cursors.delete(id); return null; }
+    if (c.expires < Date.now()) { this.remove(id); return null; }
     return c;
   }
 
-  private evict(): void {
-    const now = Date.now();
-    for (const [k, c] of this.cursors) if (c.expires < now) this.cursors.delete(k);
-    while (this.cursors.size > this.maxCursors) this.cursors.delete(this.cursors.keys().next().value!);
+  private remove(id: string): boolean {
+    const c = this.cursors.get(id);
+    if (!c) return false;
+    this.used -= c.bytes;
+    return this.cursors.delete(id);
+  }
+
+  /**
+   * Frees room for a new cursor of `bytes`: expired cursors, then the owner's oldest beyond its
+   * share, then the oldest overall. Refuses a result larger than one owner's share.
+   */
+  private makeRoom(owner: string, bytes: number, rows: number): void {
+    const { budgetBytes, ownerShare, maxCursors } = this.limits;
+    const ownerCap = Math.floor(budgetBytes * ownerShare);
+    if (bytes > ownerCap) {
+      throw apiError('LIMIT_EXCEEDED', `the result (${rows} rows, about ${Math.ceil(bytes / MB)} MB) is too large to keep open as a cursor (at most ${Math.floor(ownerCap / MB)} MB); page it in SQL (LIMIT/OFFSET) or download it whole from /arrow`, 413);
+    }
+    this.sweep();
+    let mine = 0;
+    for (const c of this.cursors.values()) if (c.owner === owner) mine += c.bytes;
+    for (const [k, c] of this.cursors) {
+      if (mine + bytes <= ownerCap) break;
+      if (c.owner === owner) { mine -= c.bytes; this.remove(k); }
+    }
+    for (const k of this.cursors.keys()) {
+      if (this.used + bytes <= budgetBytes && this.cursors.size < maxCursors) break;
+      this.remove(k);
+    }
   }
 }

@@ -11,7 +11,7 @@ import { Database } from '../engine/database.ts';
 import { loadExtensions } from './extensions.ts';
 import { EventBus } from './events.ts';
 import { WorkloadManager, type WlmOptions } from './wlm.ts';
-import { CursorStore } from './cursors.ts';
+import { CursorStore, type CursorLimits } from './cursors.ts';
 import { DEFAULT_LIMITS, type ApiLimits } from './limits.ts';
 import { bootstrapAdminToken } from './tokens.ts';
 import { createApp, type StrataApp, type AppState } from './app.ts';
@@ -29,6 +29,7 @@ export interface ServeOptions {
   /** directories API clients may COPY from / UNLOAD to (`--import-dir`, `--export-dir`); none by default */
   importDirs?: string[];
   exportDirs?: string[];
+  cursors?: Partial<CursorLimits>;
   /** how long running statements may finish during shutdown before they are canceled */
   graceMs?: number;
   log?: (line: string) => void;
@@ -68,7 +69,7 @@ export interface Api {
 }
 
 /** Opens the database, loads extensions and builds the app. */
-export async function openApi(opts: Pick<ServeOptions, 'dataDir' | 'slices' | 'wlm' | 'limits' | 'importDirs' | 'exportDirs'>): Promise<Api> {
+export async function openApi(opts: Pick<ServeOptions, 'dataDir' | 'slices' | 'wlm' | 'limits' | 'importDirs' | 'exportDirs' | 'cursors'>): Promise<Api> {
   const files = { mode: 'restricted' as const, importDirs: opts.importDirs, exportDirs: opts.exportDirs };
   const db = await Database.open({ dataDir: opts.dataDir, slices: opts.slices, files });
   try {
@@ -79,7 +80,7 @@ export async function openApi(opts: Pick<ServeOptions, 'dataDir' | 'slices' | 'w
     const services: ApiServices = {
       db, bus, shutdown: shutdown.signal,
       wlm: new WorkloadManager({ ...wlmFromEnv(), ...opts.wlm }, bus),
-      cursors: new CursorStore(),
+      cursors: new CursorStore(opts.cursors),
       limits: { ...DEFAULT_LIMITS, ...opts.limits },
       scrub: pathScrubber(db.dataDir),
     };
@@ -90,6 +91,7 @@ export async function openApi(opts: Pick<ServeOptions, 'dataDir' | 'slices' | 'w
       state.draining = true;
       await services.wlm.drain(graceMs);
       shutdown.abort();
+      services.cursors.dispose();
       bus.close();
       await db.close();
     })());

@@ -45,9 +45,10 @@ export class Session {
    * Runs a script of `;`-separated statements and returns one result per statement. Throws a
    * SqlError at the first failing statement (earlier statements stay committed).
    */
-  async execute(sql: string, opts: { readOnly?: boolean; signal?: AbortSignal; onResult?: (r: Result) => void } = {}): Promise<Result[]> {
+  async execute(sql: string, opts: { readOnly?: boolean; signal?: AbortSignal; onResult?: (r: Result) => void; admit?: (statements: number) => void } = {}): Promise<Result[]> {
     if (this.closed) throw new SqlError('INTERNAL_ERROR', 'session is closed');
     const stmts = parse(sql);
+    opts.admit?.(stmts.length); // a caller's statement budget may refuse the script before it runs
     if (opts.readOnly) {
       for (const s of stmts) if (!READ_ONLY_KINDS.has(s.kind) || (s.kind === 'Explain' && s.analyze)) throw new SqlError('READ_ONLY', `${s.kind} is not allowed in a read-only query; use execute`, s.pos);
     }

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { openApi, type Api } from '../../api/server.ts';
 import type { WlmOptions } from '../../api/wlm.ts';
 import type { ApiLimits } from '../../api/limits.ts';
+import type { CursorLimits } from '../../api/cursors.ts';
 
 export function tempDir(prefix = 'strata-api-'): { dir: string; remove(): void } {
   const dir = mkdtempSync(join(tmpdir(), prefix));
@@ -33,7 +34,7 @@ export function client(fetcher: Fetch, url: string, token: string | null) {
 }
 
 /** An in-process API on a temp data dir with an admin client. */
-export async function inProcess(opts: { wlm?: Partial<WlmOptions>; limits?: Partial<ApiLimits> } = {}) {
+export async function inProcess(opts: { wlm?: Partial<WlmOptions>; limits?: Partial<ApiLimits>; cursors?: Partial<CursorLimits> } = {}) {
   const tmp = tempDir();
   const api: Api = await openApi({ dataDir: tmp.dir, slices: 2, ...opts });
   const fetcher: Fetch = (url, init) => api.app.fetch(url, init);

@@ -1,0 +1,95 @@
+// Per-query memory accounting. Operators that grow without bound (materialised intermediate
+// results, hash tables, sorts, aggregates, result sets, recursive working tables) reserve
+// their estimated bytes here; past the limit the query fails with OUT_OF_MEMORY instead of the
+// process dying. Estimates, not exact heap usage: typed arrays count their bytes, strings two
+// bytes a character plus a header, JS objects a fixed overhead.
+import { totalmem } from 'node:os';
+import { SqlError } from '../errors.ts';
+import type { Batch, Vector } from '../types/vector.ts';
+
+/** The default per-query limit: a quarter of the machine's memory. */
+export function defaultQueryMemoryLimit(): number {
+  return Math.floor(totalmem() / 4);
+}
+
+const MB = 1024 * 1024;
+
+/** Parses a memory size: bytes, or a number with KB/MB/GB (as in `SET query_memory_limit = '2GB'`). */
+export function parseMemorySize(text: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(b|kb|mb|gb|tb)?\s*$/i.exec(text);
+  if (!m) throw new SqlError('INVALID_PARAMETER', `invalid memory size "${text}": use a number of bytes or e.g. 512MB, 2GB`);
+  const unit = { b: 1, kb: 1024, mb: MB, gb: 1024 * MB, tb: 1024 * 1024 * MB }[(m[2] ?? 'b').toLowerCase() as 'b'];
+  const bytes = Math.floor(Number(m[1]) * unit);
+  if (bytes < MB) throw new SqlError('INVALID_PARAMETER', `memory limit ${text} is too small; the minimum is 1MB`);
+  return bytes;
+}
+
+/** One query's running total of reserved bytes against its limit. */
+export class MemoryBudget {
+  private used = 0;
+  private max = 0;
+
+  constructor(readonly limitBytes: number = defaultQueryMemoryLimit()) {}
+
+  /** Reserves `bytes` for `what` (e.g. "hash join build"), or fails the query when over the limit. */
+  reserve(bytes: number, what: string): void {
+    this.used += bytes;
+    if (this.used > this.max) this.max = this.used;
+    if (this.used > this.limitBytes) {
+      const over = this.used;
+      this.used -= bytes;
+      throw new SqlError('OUT_OF_MEMORY', `query exceeded its memory limit of ${mb(this.limitBytes)} MB (${what} needed ${mb(bytes)} MB more, ${mb(over)} MB in all); add filters or a LIMIT, or raise it with SET query_memory_limit`);
+    }
+  }
+
+  /** Gives back bytes an operator no longer holds. */
+  release(bytes: number): void {
+    this.used = Math.max(0, this.used - bytes);
+  }
+
+  get usedBytes(): number { return this.used; }
+  get peakBytes(): number { return this.max; }
+}
+
+function mb(bytes: number): string {
+  return (bytes / MB).toFixed(bytes < 10 * MB ? 1 : 0);
+}
+
+/** Bytes of a column vector: its arrays, plus its dictionary strings when it owns one. */
+export function vectorBytes(v: Vector): number {
+  let b = v.values.byteLength + (v.valid?.byteLength ?? 0);
+  if (v.dict) b += stringsBytes(v.dict);
+  if (v.big) b += v.big.length * 16;
+  return b;
+}
+
+export function batchBytes(b: Batch): number {
+  let n = 0;
+  for (const c of b.columns) n += vectorBytes(c);
+  return n;
+}
+
+/** Strings: 2 bytes a character and a header each; a large array is sampled. */
+function stringsBytes(xs: readonly string[]): number {
+  const n = xs.length;
+  if (n === 0) return 0;
+  const step = Math.max(1, Math.floor(n / 1000));
+  let sampled = 0, chars = 0;
+  for (let i = 0; i < n; i += step) { chars += xs[i]?.length ?? 0; sampled++; }
+  return Math.round((chars / sampled) * 2 * n) + n * 24;
+}
+
+/** Estimated heap bytes of result rows (arrays of JS values), from a sample of up to 1000 rows. */
+export function rowsBytes(rows: readonly (readonly unknown[])[]): number {
+  const n = rows.length;
+  if (n === 0) return 0;
+  const step = Math.max(1, Math.floor(n / 1000));
+  let sampled = 0, bytes = 0;
+  for (let i = 0; i < n; i += step) {
+    const row = rows[i];
+    bytes += 32 + row.length * 8;
+    for (const v of row) bytes += typeof v === 'string' ? 24 + v.length * 2 : typeof v === 'object' && v !== null ? 64 : 0;
+    sampled++;
+  }
+  return Math.round((bytes / sampled) * n);
+}
