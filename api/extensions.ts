@@ -1,16 +1,21 @@
 // Loads the optional parts of Strata (ML, sharing) into a database. Each registers its
-// statements and name resolution through the engine's extension interface.
+// statements and name resolution through the engine's extension interface; registration is
+// cheap, and their heavy libraries load with the first statement that needs them.
 import type { Database } from '../engine/database.ts';
 
-const MODULES = ['../ml/extension.ts', '../sharing/extension.ts'];
+/** Literal import() calls, so the dist/ build rewrites them like any other import. */
+const MODULES: [string, () => Promise<{ extension?: (db: Database) => Parameters<Database['use']>[0] }>][] = [
+  ['ml/extension', () => import('../ml/extension.ts')],
+  ['sharing/extension', () => import('../sharing/extension.ts')],
+];
 
 export async function loadExtensions(db: Database): Promise<void> {
-  for (const m of MODULES) {
-    let mod: { extension?: (db: Database) => Parameters<Database['use']>[0] };
+  for (const [name, load] of MODULES) {
+    let mod: Awaited<ReturnType<typeof load>>;
     try {
-      mod = await import(m);
+      mod = await load();
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND' && String((e as Error).message).includes(m.slice(3))) continue;
+      if ((e as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND' && String((e as Error).message).includes(name)) continue;
       throw e;
     }
     if (mod.extension) db.use(mod.extension(db));

@@ -5,6 +5,7 @@ const suites: Record<string, () => Promise<{ main(args: string[]): Promise<void>
   ml: () => import('./ml.ts'),
   sharing: () => import('./sharing.ts'),
   tpch: () => import('./tpch.ts'),
+  cli: () => import('./cli.ts'),
 };
 
 const [name, ...args] = process.argv.slice(2);

@@ -9,7 +9,6 @@ import { type ModelEntry, modelsOf, schemaIn, versionById, versionsOf } from './
 import { createModel } from './sql/create.ts';
 import { dropModel } from './sql/drop.ts';
 import { explainModel, explainModelTarget } from './sql/explain.ts';
-import { createExternalModel } from './sql/external.ts';
 import { resolveModelFunction } from './sql/functions.ts';
 import { ModelJobs } from './sql/jobs.ts';
 import { INTERRUPTED, showModel } from './sql/show.ts';
@@ -34,7 +33,8 @@ export function extension(db: Database): MlExtension {
     jobs,
     statements: {
       CreateModel: on(createModel),
-      CreateModelExternal: on(createExternalModel),
+      // onnxruntime loads with the first model brought from a file, not with every process
+      CreateModelExternal: on(async (s: A.CreateModelExternal, ctx, j) => (await import('./sql/external.ts')).createExternalModel(s, ctx, j)),
       ShowModel: on(showModel),
       DropModel: on(dropModel),
       AlterModel: on(alterModel),

@@ -13,17 +13,21 @@ import { events } from './events.ts';
 /** The API's own modules; `base` defines the root types the others extend. */
 export const CORE_MODULES: GraphQLModule[] = [base, sql, catalog, access, wlm, events];
 
-/** Other areas' schema parts, each exporting `graphqlModule: GraphQLModule` (or a list). */
-const OPTIONAL = ['../../ml/graphql.ts', '../../sharing/graphql.ts'];
+/** Other areas' schema parts, each exporting `graphqlModule: GraphQLModule` (or a list); literal
+ * import() calls, so the dist/ build rewrites them like any other import. */
+const OPTIONAL: [string, () => Promise<{ graphqlModule?: GraphQLModule | GraphQLModule[] }>][] = [
+  ['ml/graphql', () => import('../../ml/graphql.ts')],
+  ['sharing/graphql', () => import('../../sharing/graphql.ts')],
+];
 
 export async function loadModules(): Promise<GraphQLModule[]> {
   const out = [...CORE_MODULES];
-  for (const path of OPTIONAL) {
+  for (const [name, load] of OPTIONAL) {
     let mod: { graphqlModule?: GraphQLModule | GraphQLModule[] };
     try {
-      mod = await import(path);
+      mod = await load();
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND' && String((e as Error).message).includes(path.slice(6))) continue;
+      if ((e as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND' && String((e as Error).message).includes(name)) continue;
       throw e;
     }
     if (mod.graphqlModule) out.push(...[mod.graphqlModule].flat());

@@ -3,8 +3,13 @@
 // server the way a backtracking engine (JS RegExp) does. RE2 has no backreferences; patterns
 // using them are refused with a clear error. POSIX classes ([[:digit:]]) are native to RE2.
 // Offsets are UTF-16 units internally and code points (SQL characters) at the interface.
-import { RE2JS, type Matcher } from 're2js';
+import { createRequire } from 'node:module';
+import type { RE2JS, Matcher } from 're2js';
 import { SqlError } from '../errors.ts';
+
+// re2js takes ~100 ms to load: it loads with the first regular expression, not with every process
+let re2: typeof RE2JS | undefined;
+const RE2 = (): typeof RE2JS => (re2 ??= (createRequire(import.meta.url)('re2js') as typeof import('re2js')).RE2JS);
 
 const SURROGATE = /[\uD800-\uDFFF]/;
 const CACHE_LIMIT = 10_000;
@@ -17,7 +22,7 @@ export function compileRegex(pattern: string, params = ''): RE2JS {
   let re = cache.get(key);
   if (re) return re;
   try {
-    re = RE2JS.compile(pattern, flags);
+    re = RE2().compile(pattern, flags);
   } catch (e) {
     const msg = (e as Error).message;
     if (/invalid escape sequence: `\\[1-9]/.test(msg) || /\\k<|\(\?P=/.test(pattern)) {
@@ -42,7 +47,7 @@ function regexFlags(params: string): number {
     else if (c === 'c') ci = false;
     else if (c !== 'p' && c !== 'e') throw new SqlError('INVALID_PARAMETER', `invalid regular expression option: "${c}"`);
   }
-  return ci ? RE2JS.CASE_INSENSITIVE : 0;
+  return ci ? RE2().CASE_INSENSITIVE : 0;
 }
 
 /** Character position (1-based) -> UTF-16 offset. */

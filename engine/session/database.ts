@@ -155,7 +155,7 @@ export class Database {
     const protect = new Set<string>();
     for (const t of this.inflight) for (const f of t.newFiles) protect.add(f);
     const { removed } = await this.store.collectGarbage(live, { protect });
-    if (removed.length && !this.closed) await this.pool.all(() => ({ op: 'drop', files: removed })).catch(() => undefined);
+    if (removed.length && !this.closed) await this.pool.started(() => ({ op: 'drop', files: removed })).catch(() => undefined);
     return removed;
   }
 

@@ -9,9 +9,8 @@ import { asSqlError } from '../../engine/errors.ts';
 import type { CatalogState } from '../../engine/catalog/catalog.ts';
 import { fsyncDir, writeFileDurable } from '../../engine/storage/durable.ts';
 import type { FittedPrep } from '../prep/plan.ts';
-import { candidatesFor } from '../train/candidates.ts';
 import type { TrainedModel, TrainingColumn, TrainProgress, TrainSpec } from '../types.ts';
-import { type RemoteOptions, trainRemote } from '../sagemaker/index.ts';
+import type { RemoteOptions } from '../sagemaker/train_remote.ts';
 import { startTraining, type TrainingJob } from '../worker/start.ts';
 import { type ModelVersion, modelsOf, schemaIn, versionById } from './catalog.ts';
 import { updateVersion } from './versions.ts';
@@ -37,7 +36,11 @@ export class ModelJobs {
 
   /** Trains on a worker thread (or on SageMaker), publishing progress; resolves with the trained model. */
   train(key: ModelKey, columns: TrainingColumn[], spec: TrainSpec, rows: number, remote: RemoteOptions | null = null): Promise<TrainedModel> {
-    const steps = candidatesFor(spec, { problem: spec.problemType ?? 'REGRESSION', classes: 0 }, rows).length + (spec.modelType === 'KMEANS' ? 0 : 1);
+    // the candidate list pulls in the training backends (TensorFlow.js): loaded here, not at open
+    let steps = 0;
+    void import('../train/candidates.ts').then(({ candidatesFor }) => {
+      steps = candidatesFor(spec, { problem: spec.problemType ?? 'REGRESSION', classes: 0 }, rows).length + (spec.modelType === 'KMEANS' ? 0 : 1);
+    });
     let done = 0, last = 0;
     const onProgress = (p: TrainProgress) => {
       if (p.validationScore !== undefined || p.message?.startsWith('refitting')) done++;
@@ -46,7 +49,7 @@ export class ModelJobs {
       if (p.message === undefined && p.validationScore === undefined && now - last < EPOCH_EVENT_MS) return;
       last = now;
       const message = p.message ? `${p.candidate}: ${p.message}` : p.candidate;
-      this.emit(key, 'progress', 'TRAINING', { message, epoch: p.epoch, loss: p.loss, validationScore: p.validationScore, progress: Math.min(0.99, done / steps) });
+      this.emit(key, 'progress', 'TRAINING', { message, epoch: p.epoch, loss: p.loss, validationScore: p.validationScore, progress: steps ? Math.min(0.99, done / steps) : 0 });
     };
     const job = remote ? remoteJob(columns, spec, remote, onProgress) : startTraining(columns, spec, onProgress);
     this.running.set(key.id, job);
@@ -130,11 +133,14 @@ export class ModelJobs {
   }
 }
 
-/** SageMaker training as a TrainingJob: it waits on the network on this thread; cancel stops the remote job. */
+/**
+ * SageMaker training as a TrainingJob: it waits on the network on this thread; cancel stops the
+ * remote job. The AWS SDK loads with the first remote training.
+ */
 function remoteJob(columns: TrainingColumn[], spec: TrainSpec, remote: RemoteOptions, onProgress: (p: TrainProgress) => void): TrainingJob {
   const ac = new AbortController();
   const pollMs = Number(process.env.STRATA_SAGEMAKER_POLL_MS) || undefined; // tests poll fast
-  const promise = trainRemote(columns, spec, { pollMs, ...remote, signal: ac.signal }, onProgress);
+  const promise = import('../sagemaker/train_remote.ts').then(({ trainRemote }) => trainRemote(columns, spec, { pollMs, ...remote, signal: ac.signal }, onProgress));
   return { promise, progress: new EventEmitter(), cancel: () => ac.abort() };
 }
 

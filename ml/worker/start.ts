@@ -6,6 +6,9 @@ import type { Vector } from '../../engine/types/vector.ts';
 import type { TrainedModel, TrainingColumn, TrainProgress, TrainSpec } from '../types.ts';
 import type { WorkerMessage } from './train_worker.ts';
 
+/** The compiled worker in a dist/ build; from TypeScript sources, an entry that registers tsx first. */
+const WORKER_ENTRY = new URL(import.meta.url.endsWith('.js') ? './train_worker.js' : './entry.mjs', import.meta.url);
+
 /** A background training run. `progress` emits 'progress' (TrainProgress) events. */
 export interface TrainingJob {
   promise: Promise<TrainedModel>;
@@ -21,7 +24,7 @@ export interface TrainingJob {
 export function startTraining(columns: TrainingColumn[], spec: TrainSpec, onProgress?: (p: TrainProgress) => void): TrainingJob {
   const progress = new EventEmitter();
   if (onProgress) progress.on('progress', onProgress);
-  const worker = new Worker(new URL('./entry.mjs', import.meta.url));
+  const worker = new Worker(WORKER_ENTRY);
   const transfer: ArrayBuffer[] = [];
   const owned = columns.map((c) => ({ ...c, vector: transferable(c.vector, transfer) }));
   let settle: { resolve: (m: TrainedModel) => void; reject: (e: Error) => void };

@@ -30,7 +30,7 @@ describe('bring-your-own ONNX models', () => {
       expect(got.map((r) => r[0])).toEqual(f.expected);
       const [[first]] = await t.rows(`SELECT ${name}_fn(${f.inputs.map((col) => lit(col[0])).join(', ')})`);
       expect(first).toEqual(f.expected[0]);
-    });
+    }, 30_000); // the first one also loads onnxruntime and starts the slices
   }
 
   it('_prob works for a model with a probabilities output, not for a regressor', async () => {
