@@ -14,7 +14,7 @@ import { filterBatch, projectBatch } from './kernels.ts';
 import { BuildTable, probe, takeRows, keyReader } from './hash-join.ts';
 import { runWindows } from './window.ts';
 import { SqlError } from '../errors.ts';
-import { hasModelCall, type BExpr } from '../plan/bound.ts';
+import { hasModelCall, aggInputs, mapAggInputs, type BExpr } from '../plan/bound.ts';
 
 /** Counters for EXPLAIN ANALYZE and the usage log. */
 export interface ExecStats {
@@ -81,12 +81,12 @@ export class Executor {
       }
       case 'aggregate': {
         const raw = await this.run(node.input);
-        const args = node.aggs.map((a) => a.arg).filter((a): a is BExpr => a !== null);
+        const args = node.aggs.flatMap(aggInputs);
         const m = await this.withModels(raw, [...node.keys, ...args]);
         const input = m.batch;
         const keys = m.exprs.slice(0, node.keys.length);
         let next = node.keys.length;
-        const aggs = node.aggs.map((a) => (a.arg ? { ...a, arg: m.exprs[next++] } : a));
+        const aggs = node.aggs.map((a) => mapAggInputs(a, () => m.exprs[next++]));
         const t = new GroupTable({ keys, aggs });
         if (input.length) t.consume(input, null, input.length);
         const cols = t.finish(node.keys.map((k) => k.type));
@@ -104,13 +104,13 @@ export class Executor {
       case 'setop': return this.setOp(node);
       case 'window': {
         const input = await this.run(node.input);
-        const exprs = node.calls.flatMap((c) => [...c.args, ...(c.agg?.arg ? [c.agg.arg] : []), ...c.partitionBy, ...c.orderBy.map((k) => k.expr)]);
+        const exprs = node.calls.flatMap((c) => [...c.args, ...(c.agg ? aggInputs(c.agg) : []), ...c.partitionBy, ...c.orderBy.map((k) => k.expr)]);
         const m = await this.withModels(input, exprs);
         if (m.batch === input) return runWindows(input, node.calls);
         let i = 0;
         const next = () => m.exprs[i++];
         const calls = node.calls.map((c) => ({
-          ...c, args: c.args.map(next), agg: c.agg?.arg ? { ...c.agg, arg: next() } : c.agg,
+          ...c, args: c.args.map(next), agg: c.agg ? mapAggInputs(c.agg, next) : c.agg,
           partitionBy: c.partitionBy.map(next), orderBy: c.orderBy.map((k) => ({ ...k, expr: next() })),
         }));
         // drop the model columns again: the window results follow the input's own columns

@@ -2,7 +2,7 @@
 // [aggregate] [project] [filter] [join probe] [filter] scan at the bottom of a plan and turns it
 // into a FragmentSpec every slice runs over its own segments. Also prunes segments by zone maps.
 import type { LNode } from '../plan/logical.ts';
-import { type BExpr, type BAgg, BOOL, mapCols, mapChildren, usedColumns, hasModelCall } from '../plan/bound.ts';
+import { type BExpr, type BAgg, BOOL, aggInputs, mapAggInputs, mapCols, mapChildren, usedColumns, hasModelCall } from '../plan/bound.ts';
 import type { FragmentSpec, ModelStep, SegmentRef, TopN } from './fragment.ts';
 import { type SegmentEntry, type TableState, tableRowCount } from '../catalog/catalog.ts';
 import type { Vector } from '../types/vector.ts';
@@ -54,7 +54,7 @@ export function matchChain(node: LNode, limit: number | null = null): Chain | nu
       // compose the projection into the aggregate's expressions
       const p = n.exprs;
       const sub = (e: BExpr) => mapCols(e, (i) => p[i]);
-      agg = { keys: agg.keys.map(sub), aggs: agg.aggs.map((a) => ({ ...a, arg: a.arg ? sub(a.arg) : null })) };
+      agg = { keys: agg.keys.map(sub), aggs: agg.aggs.map((a) => mapAggInputs(a, sub)) };
     } else project = n.exprs;
     n = n.input;
   }
@@ -90,7 +90,7 @@ export function buildFragment(c: Chain, build: Vector[] | null, onnxFileOf: (mod
   const upper: BExpr[] = [
     ...(c.postFilter ? [c.postFilter] : []),
     ...(outputExprs ?? []),
-    ...(c.agg ? [...c.agg.keys, ...c.agg.aggs.flatMap((a) => (a.arg ? [a.arg] : []))] : []),
+    ...(c.agg ? [...c.agg.keys, ...c.agg.aggs.flatMap(aggInputs)] : []),
     ...(c.join?.node.residual ? [c.join.node.residual] : []),
   ];
   // which table columns are needed, and where do logical fields land in the batch
@@ -159,7 +159,7 @@ export function buildFragment(c: Chain, build: Vector[] | null, onnxFileOf: (mod
     spec.filter = null;
   }
   if (c.agg) {
-    const aggSpec: AggSpec = { keys: c.agg.keys.map((k) => lift(logical(k))), aggs: c.agg.aggs.map((a) => ({ ...a, arg: a.arg ? lift(logical(a.arg)) : null })), filter: post };
+    const aggSpec: AggSpec = { keys: c.agg.keys.map((k) => lift(logical(k))), aggs: c.agg.aggs.map((a) => mapAggInputs(a, (x) => lift(logical(x)))), filter: post };
     // with no join and no model, the filter runs inside the aggregation loop itself
     if (!c.join && models.length === 0 && spec.filter) { aggSpec.filter = post ? and(spec.filter, post) : spec.filter; spec.filter = null; }
     spec.output = { kind: 'agg', spec: aggSpec };

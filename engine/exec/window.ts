@@ -5,7 +5,9 @@ import type { WindowCall } from '../plan/logical.ts';
 import { projectBatch } from './kernels.ts';
 import { keyReader } from './hash-join.ts';
 import { vectorFromValues } from './aggregate.ts';
-import { isString, scaleOf } from '../types/types.ts';
+import { Accumulator } from './accumulator.ts';
+import { aggInputs } from '../plan/bound.ts';
+import { isString } from '../types/types.ts';
 
 type V = number | string | boolean | null;
 
@@ -43,6 +45,7 @@ function runWindow(batch: Batch, call: WindowCall): Vector {
   const part = call.partitionBy.length ? partitionKey(projectBatch(batch, call.partitionBy, null, n)) : () => 0;
   const orderVals = projectBatch(batch, call.orderBy.map((o) => o.expr), null, n).map(valuesOf);
   const args = projectBatch(batch, call.args, null, n).map(valuesOf);
+  const aggArgs = call.agg ? projectBatch(batch, aggInputs(call.agg), null, n).map(valuesOf) : [];
   const pkeys = Array.from({ length: n }, (_, r) => part(r));
   const pid = new Map<unknown, number>();
   const pnum = pkeys.map((k) => { let id = pid.get(k); if (id === undefined) { id = pid.size; pid.set(k, id); } return id; });
@@ -60,13 +63,13 @@ function runWindow(batch: Batch, call: WindowCall): Vector {
   while (start < n) {
     let end = start;
     while (end < n && pnum[rows[end]] === pnum[rows[start]]) end++;
-    computePartition(call, rows.slice(start, end), args, cmpOrder, result);
+    computePartition(call, rows.slice(start, end), args, aggArgs, cmpOrder, result);
     start = end;
   }
   return vectorFromValues(call.type, result, n);
 }
 
-function computePartition(call: WindowCall, rows: number[], args: V[][], cmpOrder: (x: number, y: number) => number, out: V[]): void {
+function computePartition(call: WindowCall, rows: number[], args: V[][], aggArgs: V[][], cmpOrder: (x: number, y: number) => number, out: V[]): void {
   const m = rows.length;
   // peers: rows equal under ORDER BY share ranks and (by default) frames
   const peerEnd = new Int32Array(m);
@@ -110,28 +113,34 @@ function computePartition(call: WindowCall, rows: number[], args: V[][], cmpOrde
     return call.orderBy.length ? [0, peerEnd[i]] : [0, m];
   };
   const a = args[0];
+  if (call.fn !== 'agg') {
+    for (let i = 0; i < m; i++) {
+      const [s, e] = frameOf(i);
+      const r = rows[i];
+      if (call.fn === 'first_value') out[r] = s < e ? a[rows[s]] : null;
+      else if (call.fn === 'last_value') out[r] = s < e ? a[rows[e - 1]] : null;
+      else if (call.fn === 'nth_value') { const k = Number(args[1][r]) - 1; out[r] = s + k < e ? a[rows[s + k]] : null; }
+    }
+    return;
+  }
+  // aggregates: the aggregate's own update/finish over the frame's non-NULL inputs; a frame that
+  // starts at the partition's first row only grows, so one accumulator serves the whole walk
+  const agg = call.agg!;
+  const input = agg.arg ? aggArgs[0] : null;
+  const keys = agg.arg ? aggArgs.slice(1) : aggArgs;
+  let acc: Accumulator | null = null;
+  let fed = 0;
+  let seen: Set<V> | null = null;
   for (let i = 0; i < m; i++) {
     const [s, e] = frameOf(i);
-    const r = rows[i];
-    if (call.fn === 'first_value') { out[r] = s < e ? a[rows[s]] : null; continue; }
-    if (call.fn === 'last_value') { out[r] = s < e ? a[rows[e - 1]] : null; continue; }
-    if (call.fn === 'nth_value') { const k = Number(args[1][r]) - 1; out[r] = s + k < e ? a[rows[s + k]] : null; continue; }
-    const agg = call.agg!;
-    let count = 0, sum = 0, best: V = null;
-    for (let j = s; j < e; j++) {
-      const v = agg.arg ? a[rows[j]] : 1;
+    if (acc === null || s !== 0 || e < fed || agg.distinct) { acc = new Accumulator(agg); fed = s; seen = agg.distinct ? new Set() : null; }
+    for (; fed < e; fed++) {
+      const row = rows[fed];
+      const v = input ? input[row] : 1;
       if (v === null) continue;
-      count++;
-      if (typeof v === 'number') sum += v;
-      if (agg.fn === 'min' && (best === null || v < best)) best = v;
-      if (agg.fn === 'max' && (best === null || v > best)) best = v;
+      if (seen) { if (seen.has(v)) continue; seen.add(v); }
+      acc.add(v, keys.map((k) => k[row]));
     }
-    switch (agg.fn) {
-      case 'count': case 'count_star': out[r] = count; break;
-      case 'sum': out[r] = count ? sum : null; break;
-      case 'avg': out[r] = count ? (agg.type.id === 'BIGINT' ? Math.trunc(sum / count) : sum / count / 10 ** (agg.arg ? scaleOf(agg.arg.type) : 0)) : null; break;
-      case 'min': case 'max': out[r] = best; break;
-      default: out[r] = null;
-    }
+    out[rows[i]] = acc.result() as V;
   }
 }

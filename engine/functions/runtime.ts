@@ -7,6 +7,7 @@ import * as datetime from './datetime.ts';
 import { MICROS_PER_DAY, splitTimestamp } from '../types/calendar.ts';
 import { addIntervalToTimestamp, type Interval } from '../types/interval.ts';
 import { T } from '../types/types.ts';
+import { sketchAdd } from './aggregates/approx-count-distinct.ts';
 import {
   checkStringLength, formatDate, formatDecimal, formatFloatText, formatTimestamp, parseBoolean,
   parseDate, parseDecimalScaled, parseFloatText, parseInteger, parseTimestamp,
@@ -66,6 +67,8 @@ export const rt = {
   ...strings,
   ...datetime,
   ...conversions,
+  /** APPROXIMATE COUNT(DISTINCT): adds a value to a group's HyperLogLog sketch */
+  sketchAdd,
   /** Statement start time in microseconds since epoch (UTC); createRuntime sets it per query. */
   now: Date.now() * 1000,
 };

@@ -2,13 +2,14 @@
 // Type rules come from types/coerce.ts; constants are folded by running the generated code once.
 import type * as A from '../sql/ast.ts';
 import { SqlError } from '../errors.ts';
-import { T, typeName, resolveTypeName, isString, isNumeric, type SqlType, MAX_EXACT, isInteger } from '../types/types.ts';
+import { T, typeName, resolveTypeName, isString, isNumeric, scaleOf, type SqlType, MAX_EXACT, isInteger } from '../types/types.ts';
 import { commonSupertype, commonSupertypeOf, arithmeticType, INTERVAL, canImplicitlyCast } from '../types/coerce.ts';
 import { parseValue } from '../types/values.ts';
 import { parseInterval } from '../types/interval.ts';
 import { canCast } from '../functions/ops.ts';
 import { lookupScalar, isScalarFunction, describeSignatures, extractType } from '../functions/registry.ts';
-import { type BExpr, type BAgg, type AggFn, BOOL, walk, usedColumns, constArgCodes } from './bound.ts';
+import { aggregateName, aggregateFor } from '../functions/aggregates/registry.ts';
+import { type BExpr, type BAgg, BOOL, walk, usedColumns, constArgCodes } from './bound.ts';
 import type { Field, LNode, SortKey, WindowCall } from './logical.ts';
 import { projectBatch } from '../exec/kernels.ts';
 
@@ -36,11 +37,10 @@ export interface AggContext {
   grouped: boolean;
 }
 
-const AGGREGATES = new Set(['count', 'sum', 'avg', 'min', 'max', 'stddev', 'stddev_samp', 'stddev_pop', 'variance', 'var_samp', 'var_pop', 'bool_and', 'bool_or', 'listagg', 'median', 'every', 'any_value']);
 const WINDOW_ONLY = new Set(['row_number', 'rank', 'dense_rank', 'percent_rank', 'cume_dist', 'ntile', 'lag', 'lead', 'first_value', 'last_value', 'nth_value']);
 
 export function isAggregateCall(e: A.Expr): boolean {
-  return e.kind === 'FunctionCall' && !e.over && e.name.length === 1 && AGGREGATES.has(e.name[0]);
+  return e.kind === 'FunctionCall' && !e.over && e.name.length === 1 && aggregateName(e.name[0]) !== null;
 }
 
 /** Whether an AST expression contains an aggregate call (outside subqueries). */
@@ -194,61 +194,77 @@ export class ExprBinder {
     return null; // bind the parts: each must be a key or inside an aggregate
   }
 
+  /** An aggregate call below GROUP BY: its inputs are bound over the aggregate's input rows. */
   async aggregate(e: A.FunctionCall, input: Scope): Promise<BAgg> {
-    let fn = e.name[0];
-    if (fn === 'stddev') fn = 'stddev_samp';
-    if (fn === 'variance') fn = 'var_samp';
-    if (fn === 'every') fn = 'bool_and';
-    if (fn === 'any_value') fn = 'min';
+    return this.bindAggregate(e, (x) => this.bind(x, input));
+  }
+
+  /**
+   * Binds an aggregate call, grouped or windowed: the canonical function, its input expressions
+   * (bound by `bindInput`) and the result type from the aggregate's own module.
+   */
+  private async bindAggregate(e: A.FunctionCall, bindInput: (x: A.Expr) => Promise<BExpr>): Promise<BAgg> {
+    const written = e.name[0];
+    let fn = aggregateName(written)!;
+    if (e.approximate) {
+      if (fn !== 'count' || !e.distinct) throw new SqlError('SYNTAX_ERROR', 'APPROXIMATE applies only to COUNT(DISTINCT ...)', e.pos);
+      fn = 'approx_count_distinct';
+    }
     if (e.star) {
-      if (fn !== 'count') throw new SqlError('SYNTAX_ERROR', `${fn}(*) is not valid; only count(*) is`, e.pos);
+      if (fn !== 'count') throw new SqlError('SYNTAX_ERROR', `${written}(*) is not valid; only count(*) is`, e.pos);
       return { fn: 'count_star', arg: null, distinct: false, type: T.bigint };
     }
-    if (e.args.length < 1 || (e.args.length > 1 && fn !== 'listagg')) throw new SqlError('UNDEFINED_FUNCTION', `function ${fn} takes one argument`, e.pos);
     for (const x of e.args) if (containsAggregate(x)) throw new SqlError('SYNTAX_ERROR', 'aggregate function calls cannot be nested', x.pos);
-    const arg = await this.bind(e.args[0], input);
-    const t = arg.type;
-    const numeric = isNumeric(t) || t.id === 'NULL';
-    const need = (ok: boolean) => { if (!ok) throw new SqlError('UNDEFINED_FUNCTION', `function ${fn}(${typeName(t).toLowerCase()}) does not exist`, e.pos); };
-    let type: SqlType;
-    switch (fn) {
-      case 'count': type = T.bigint; break;
-      case 'sum':
-        need(numeric);
-        type = isInteger(t) ? T.bigint : t.id === 'DECIMAL' ? T.decimal(38, t.scale ?? 0) : t.id === 'REAL' ? T.real : T.double;
-        break;
-      case 'avg': need(numeric); type = isInteger(t) ? T.bigint : T.double; break;
-      case 'min': case 'max': type = t; break;
-      case 'stddev_samp': case 'stddev_pop': case 'var_samp': case 'var_pop': case 'median':
-        need(numeric);
-        type = fn === 'median' && (isInteger(t) || t.id === 'DECIMAL') ? (t.id === 'DECIMAL' ? t : T.double) : T.double;
-        break;
-      case 'bool_and': case 'bool_or': need(t.id === 'BOOLEAN'); type = BOOL; break;
-      case 'listagg': {
-        type = T.varchar;
-        const sep = e.args[1] ? await this.bind(e.args[1], input) : null;
-        const a: BAgg = { fn: 'listagg', arg: this.cast(arg, T.varchar, e.pos), distinct: e.distinct, type, sep: sep && sep.k === 'const' ? String(sep.value) : '' };
-        return a;
-      }
-      default: throw new SqlError('UNDEFINED_FUNCTION', `function ${fn} does not exist`, e.pos);
+    const percentile = fn === 'percentile_cont' || fn === 'percentile_disc';
+    const maxArgs = fn === 'listagg' ? 2 : 1;
+    if (e.args.length < 1 || e.args.length > maxArgs) throw new SqlError('UNDEFINED_FUNCTION', `function ${written} takes ${maxArgs === 1 ? 'one argument' : 'one or two arguments'}`, e.pos);
+    if (e.withinGroup && fn !== 'listagg' && !percentile && fn !== 'median') throw new SqlError('SYNTAX_ERROR', `${written} does not take WITHIN GROUP`, e.pos);
+    const call: BAgg = { fn, arg: null, distinct: e.distinct && fn !== 'approx_count_distinct', type: T.null };
+    if (percentile) {
+      if (!e.withinGroup || e.withinGroup.length !== 1) throw new SqlError('SYNTAX_ERROR', `${written} needs WITHIN GROUP (ORDER BY one expression)`, e.pos);
+      const f = await bindInput(e.args[0]);
+      const fraction = f.k === 'const' && typeof f.value === 'number' ? f.value / 10 ** scaleOf(f.type) : NaN;
+      if (!(fraction >= 0 && fraction <= 1)) throw new SqlError('INVALID_PARAMETER', `${written} needs a constant fraction between 0 and 1`, e.args[0].pos);
+      call.fraction = fraction;
+      call.arg = await bindInput(e.withinGroup[0].expr);
+      call.desc = e.withinGroup[0].desc;
+    } else {
+      call.arg = await bindInput(e.args[0]);
+      if (fn === 'median' && e.withinGroup) throw new SqlError('SYNTAX_ERROR', 'median does not take WITHIN GROUP', e.pos);
     }
-    return { fn: fn as AggFn, arg, distinct: e.distinct, type };
+    if (fn === 'listagg') {
+      call.arg = this.cast(call.arg, T.varchar, e.pos);
+      const sep = e.args[1] ? await bindInput(e.args[1]) : null;
+      if (sep && (sep.k !== 'const' || (sep.value !== null && typeof sep.value !== 'string'))) throw new SqlError('INVALID_PARAMETER', 'the LISTAGG delimiter must be a constant string', e.args[1].pos);
+      call.sep = sep && sep.value !== null ? String(sep.value) : '';
+      if (e.withinGroup) {
+        call.order = [];
+        for (const o of e.withinGroup) call.order.push({ expr: await bindInput(o.expr), desc: o.desc, nullsFirst: o.nullsFirst ?? o.desc });
+        // DISTINCT replays each distinct value once, so it can only sort by that value
+        if (call.distinct && call.order.some((o) => JSON.stringify(o.expr) !== JSON.stringify((call.arg as Extract<BExpr, { k: 'cast' }>).arg ?? call.arg))) {
+          throw new SqlError('SYNTAX_ERROR', 'with LISTAGG(DISTINCT x), WITHIN GROUP must order by x', e.pos);
+        }
+      }
+    }
+    const type = aggregateFor(fn).resultType(call.arg!.type, { name: fn, distinct: e.distinct, withinGroup: !!e.withinGroup });
+    if (typeof type === 'string') throw new SqlError('UNDEFINED_FUNCTION', type, e.pos);
+    call.type = type;
+    return call;
   }
 
   private async windowCall(e: A.FunctionCall, scope: Scope, agg: AggContext): Promise<BExpr> {
     const over = e.over!;
     const fn = e.name[0];
     // window arguments and keys see the grouped output (aggregates, keys)
-    const args = await Promise.all(e.args.map((x) => this.bind(x, scope, agg)));
+    const args = aggregateName(fn) !== null ? [] : await Promise.all(e.args.map((x) => this.bind(x, scope, agg)));
     const partitionBy = await Promise.all(over.partitionBy.map((x) => this.bind(x, scope, agg)));
     const orderBy: SortKey[] = [];
     for (const o of over.orderBy) orderBy.push({ expr: await this.bind(o.expr, scope, agg), desc: o.desc, nullsFirst: o.nullsFirst ?? o.desc });
     let call: WindowCall;
-    if (AGGREGATES.has(fn)) {
-      // the aggregate's argument is bound over the grouped output
-      if (!e.star && args.length !== 1) throw new SqlError('UNDEFINED_FUNCTION', `function ${fn} takes one argument`, e.pos);
-      const a: BAgg = e.star ? { fn: 'count_star', arg: null, distinct: false, type: T.bigint } : this.aggregateOver(e, args[0]);
-      call = { fn: 'agg', agg: a, args, partitionBy, orderBy, type: a.type };
+    if (aggregateName(fn) !== null) {
+      // the aggregate's inputs are bound over the grouped output, like the other window arguments
+      const a = await this.bindAggregate(e, (x) => this.bind(x, scope, agg));
+      call = { fn: 'agg', agg: a, args: [], partitionBy, orderBy, type: a.type };
     } else if (WINDOW_ONLY.has(fn)) {
       let type: SqlType = T.bigint;
       if (fn === 'percent_rank' || fn === 'cume_dist') type = T.double;
@@ -272,13 +288,6 @@ export class ExprBinder {
     const index = agg.windows.length;
     agg.windows.push(call);
     return { k: 'col', index: -1 - index, type: call.type }; // resolved by the query binder
-  }
-
-  private aggregateOver(e: A.FunctionCall, arg: BExpr): BAgg {
-    const fn = e.name[0];
-    const t = arg.type;
-    const type = fn === 'count' ? T.bigint : fn === 'avg' ? (isInteger(t) ? T.bigint : T.double) : fn === 'sum' ? (isInteger(t) ? T.bigint : t.id === 'DECIMAL' ? T.decimal(38, t.scale ?? 0) : T.double) : t;
-    return { fn: fn as AggFn, arg, distinct: e.distinct, type };
   }
 
   // ------------------------------------------------------------------ leaves

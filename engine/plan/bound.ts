@@ -29,7 +29,9 @@ export type BExpr =
   /** a constant lifted out of generated code (so one compiled kernel serves every value) */
   | { k: 'param'; index: number; type: SqlType };
 
-export type AggFn = 'count' | 'count_star' | 'sum' | 'avg' | 'min' | 'max' | 'stddev_samp' | 'stddev_pop' | 'var_samp' | 'var_pop' | 'bool_and' | 'bool_or' | 'listagg' | 'median';
+export type AggFn =
+  | 'count' | 'count_star' | 'sum' | 'avg' | 'min' | 'max' | 'stddev_samp' | 'stddev_pop' | 'var_samp' | 'var_pop'
+  | 'bool_and' | 'bool_or' | 'listagg' | 'median' | 'percentile_cont' | 'percentile_disc' | 'approx_count_distinct';
 
 /** One aggregate call: its function, argument (none for count(*)), DISTINCT, and result type. */
 export interface BAgg {
@@ -39,6 +41,24 @@ export interface BAgg {
   type: SqlType;
   /** listagg delimiter */
   sep?: string;
+  /** percentile_cont/disc: the fraction, a constant in [0, 1] */
+  fraction?: number;
+  /** percentile_cont/disc, median: WITHIN GROUP (ORDER BY arg DESC) */
+  desc?: boolean;
+  /** listagg: WITHIN GROUP (ORDER BY ...) keys, bound over the same input as arg */
+  order?: { expr: BExpr; desc: boolean; nullsFirst: boolean }[];
+}
+
+/** The expressions an aggregate call evaluates per input row: its argument, then its sort keys. */
+export function aggInputs(a: BAgg): BExpr[] {
+  return [...(a.arg ? [a.arg] : []), ...(a.order ?? []).map((o) => o.expr)];
+}
+
+/** The same call with each input expression (in aggInputs order) replaced by f(expr). */
+export function mapAggInputs(a: BAgg, f: (e: BExpr) => BExpr): BAgg {
+  const out: BAgg = { ...a, arg: a.arg ? f(a.arg) : null };
+  if (a.order) out.order = a.order.map((o) => ({ ...o, expr: f(o.expr) }));
+  return out;
 }
 
 export const BOOL: SqlType = { id: 'BOOLEAN' };

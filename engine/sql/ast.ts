@@ -69,6 +69,8 @@ export interface FunctionCall {
   withinGroup?: OrderItem[];
   /** FIRST_VALUE(x IGNORE NULLS) */
   ignoreNulls?: boolean;
+  /** APPROXIMATE COUNT(DISTINCT x) */
+  approximate?: boolean;
   /** written without parentheses: CURRENT_DATE, SYSDATE, CURRENT_USER ... */
   noParens?: boolean;
   /** a model function pinned to a version or alias: `fn@3(...)`, `fn@challenger(...)` */

@@ -264,6 +264,14 @@ function parseWord(c: Cursor): Expr {
     case 'left': case 'right':
       if (callFollows) return parseNameOrCall(c, true);
       break;
+    case 'approximate':
+      // Redshift's APPROXIMATE COUNT(DISTINCT x)
+      if (next.type === 'ident' && next.value === 'count' && c.peek(2).type === 'op' && c.peek(2).value === '(') {
+        c.next();
+        const fn = parseNameOrCall(c) as FunctionCall;
+        return { ...fn, pos, approximate: true };
+      }
+      break;
   }
   if (NILADIC.has(w) && !callFollows) {
     c.next();

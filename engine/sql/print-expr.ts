@@ -118,7 +118,7 @@ const RESERVED_FUNCTIONS = new Set(['left', 'right']);
 
 function printCall(e: Extract<Expr, { kind: 'FunctionCall' }>): string {
   if (e.noParens && e.name.length === 1) return e.name[0];
-  const plain = e.name.length === 1 && !e.distinct && !e.star && !e.over && !e.withinGroup && e.ignoreNulls === undefined;
+  const plain = e.name.length === 1 && !e.approximate && !e.distinct && !e.star && !e.over && !e.withinGroup && e.ignoreNulls === undefined;
   if (plain && e.name[0] === 'position' && e.args.length === 2) {
     return `POSITION(${expr(e.args[0], P.concat)} IN ${expr(e.args[1], P.concat)})`;
   }
@@ -127,7 +127,7 @@ function printCall(e: Extract<Expr, { kind: 'FunctionCall' }>): string {
     : printName(e.name);
   let args = e.star ? '*' : `${e.distinct ? 'DISTINCT ' : ''}${e.args.map(printExpr).join(', ')}`;
   if (e.ignoreNulls !== undefined) args += e.ignoreNulls ? ' IGNORE NULLS' : ' RESPECT NULLS';
-  let s = `${name}${e.version !== undefined ? `@${/^\d+$/.test(e.version) ? e.version : quoteIdent(e.version)}` : ''}(${args})`;
+  let s = `${e.approximate ? 'APPROXIMATE ' : ''}${name}${e.version !== undefined ? `@${/^\d+$/.test(e.version) ? e.version : quoteIdent(e.version)}` : ''}(${args})`;
   if (e.withinGroup) s += ` WITHIN GROUP (ORDER BY ${printOrderItems(e.withinGroup)})`;
   if (e.over) s += ` OVER ${printWindowSpec(e.over)}`;
   return s;

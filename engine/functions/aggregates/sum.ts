@@ -1,0 +1,52 @@
+// SUM: integers and DECIMALs add exactly (a double accumulator that spills into a BigInt per group
+// before it can lose a digit); REAL/DOUBLE add in doubles.
+import { isInteger, T, MAX_EXACT } from '../../types/types.ts';
+import type { BAgg } from '../../plan/bound.ts';
+import type { Aggregate, AggValue, GroupStates } from './contract.ts';
+import { exactSum, notNumeric } from './numeric-input.ts';
+
+/** 2^52: below this, adding one more |v| < 2^52 stays exact. */
+export const SPILL = 4503599627370496;
+
+const exact = (agg: BAgg) => agg.arg !== null && exactSum(agg.arg.type);
+
+/** Kernel code adding `v` into slot 0, spilling into the group's BigInt when it grows large. */
+export function sumUpdate(agg: BAgg, v: string, slot: string, objs: string, g: string): string {
+  if (!exact(agg)) return `${slot}[${g}] += ${v};`;
+  return `{ let s = ${slot}[${g}] + ${v}; if (s > ${SPILL} || s < -${SPILL}) { ${objs}[${g}] = (${objs}[${g}] ?? 0n) + BigInt(s); s = 0; } ${slot}[${g}] = s; }`;
+}
+
+export function sumMerge(agg: BAgg, dst: GroupStates, g: number, src: GroupStates, pg: number): void {
+  dst.slots[0][g] += src.slots[0][pg];
+  if (!exact(agg)) return;
+  const o = dst.objs!;
+  const b = src.objs![pg] as bigint | undefined;
+  if (b !== undefined) o[g] = ((o[g] as bigint | undefined) ?? 0n) + b;
+  const s = dst.slots[0][g];
+  if (s > SPILL || s < -SPILL) { o[g] = ((o[g] as bigint | undefined) ?? 0n) + BigInt(s); dst.slots[0][g] = 0; }
+}
+
+/** The exact total of a group: a number when it fits in a double exactly, else a bigint. */
+export function sumTotal(agg: BAgg, st: GroupStates, g: number): number | bigint {
+  const a = st.slots[0][g];
+  const b = exact(agg) ? (st.objs![g] as bigint | undefined) : undefined;
+  if (b === undefined) return a;
+  const total = b + BigInt(a);
+  return total <= BigInt(MAX_EXACT) && total >= -BigInt(MAX_EXACT) ? Number(total) : total;
+}
+
+export const sum: Aggregate = {
+  name: 'sum',
+  resultType(arg) {
+    const bad = notNumeric('sum', arg);
+    if (bad) return bad;
+    if (arg!.id === 'NULL' || isInteger(arg!)) return T.bigint;
+    if (arg!.id === 'DECIMAL') return T.decimal(38, arg!.scale ?? 0);
+    return T.double;
+  },
+  slotInit: () => [0],
+  newObject: () => undefined,
+  update: (agg, v, r) => sumUpdate(agg, v, r.slots[0], r.objs, r.g),
+  merge: sumMerge,
+  finish: (agg, st, g): AggValue => (st.count[g] === 0 ? null : sumTotal(agg, st, g)),
+};
