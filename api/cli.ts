@@ -22,6 +22,9 @@ export interface CliOptions {
   host?: string;
   importDirs: string[];
   exportDirs: string[];
+  pgPort?: number;
+  pgHost?: string;
+  pgAuth?: 'scram' | 'password';
   positional: string[];
 }
 
@@ -29,6 +32,7 @@ const USAGE = `usage:
   strata sql [--data DIR] [--account A] [--user U] [--slices N] [--format table|json|csv] ["SQL" | -f file.sql]
              (no SQL: reads stdin, or opens an interactive shell on a terminal)
   strata serve [--data DIR] [--port 4000] [--host 127.0.0.1] [--slices N] [--import-dir D]... [--export-dir D]...
+               [--pg-port 5432] [--pg-host 127.0.0.1] [--pg-auth scram|password]
              (API clients may COPY / CREATE MODEL from files under an import dir and UNLOAD under an export dir; none by default)
   strata token create --account A [--user U] [--data DIR]`;
 
@@ -57,6 +61,14 @@ export function parseArgs(argv: string[]): CliOptions {
       case '--host': o.host = value(); break;
       case '--import-dir': o.importDirs.push(...value().split(',').filter(Boolean)); break;
       case '--export-dir': o.exportDirs.push(...value().split(',').filter(Boolean)); break;
+      case '--pg-port': o.pgPort = Number(value()); if (!Number.isInteger(o.pgPort) || o.pgPort < 0 || o.pgPort > 65535) throw new Error('--pg-port must be a port number'); break;
+      case '--pg-host': o.pgHost = value(); break;
+      case '--pg-auth': {
+        const v = value();
+        if (v !== 'scram' && v !== 'password') throw new Error(`--pg-auth must be scram or password, not "${v}"`);
+        o.pgAuth = v;
+        break;
+      }
       case '-h': case '--help': o.positional.push('help'); break;
       default:
         if (a.startsWith('--')) throw new Error(`unknown option ${a}`);
@@ -86,7 +98,8 @@ export async function main(argv: string[]): Promise<void> {
       case 'sql': process.exitCode = await sqlCommand(o, rest); break;
       case 'serve': {
         const { serve } = await import('./server.ts');
-        await serve({ dataDir: o.data, port: o.port ?? 4000, host: o.host ?? '127.0.0.1', slices: o.slices, importDirs: o.importDirs, exportDirs: o.exportDirs });
+        const pg = o.pgPort !== undefined ? { port: o.pgPort, host: o.pgHost, auth: o.pgAuth } : undefined;
+        await serve({ dataDir: o.data, port: o.port ?? 4000, host: o.host ?? '127.0.0.1', slices: o.slices, importDirs: o.importDirs, exportDirs: o.exportDirs, pg });
         break;
       }
       case 'token': {

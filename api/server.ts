@@ -30,6 +30,8 @@ export interface ServeOptions {
   importDirs?: string[];
   exportDirs?: string[];
   cursors?: Partial<CursorLimits>;
+  /** also serve the PostgreSQL wire protocol (`--pg-port`): port, host (default 127.0.0.1), auth mode */
+  pg?: { port: number; host?: string; auth?: 'scram' | 'password' };
   /** how long running statements may finish during shutdown before they are canceled */
   graceMs?: number;
   log?: (line: string) => void;
@@ -43,6 +45,8 @@ export interface RunningServer {
   services: ApiServices;
   /** the first admin token, only on the start that created it */
   adminToken: string | null;
+  /** the PostgreSQL-protocol listener's address when `pg` was given */
+  pg: { host: string; port: number } | null;
   close(): Promise<void>;
 }
 
@@ -108,6 +112,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const { app, services, state } = api;
   let srv: Server | undefined;
   let local: Server | null = null;
+  let pg: { host: string; port: number; close(): Promise<void> } | null = null;
   try {
     srv = createServer(app);
     srv.keepAliveTimeout = 30_000;
@@ -117,8 +122,15 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       s.listen(opts.port, opts.host, () => { s.off('error', reject); resolve(); });
     });
     local = await listenLocal(opts.dataDir, app, state.localNonce!);
+    if (opts.pg) {
+      // loaded only when asked for, so the CLI's start-up does not pay for it
+      const { listenPg } = await import('./pgwire/server.ts');
+      pg = await listenPg(services, { port: opts.pg.port, host: opts.pg.host ?? '127.0.0.1', auth: opts.pg.auth });
+    }
   } catch (e) {
     srv?.close();
+    local?.close();
+    await pg?.close();
     await api.close(0);
     throw e;
   }
@@ -130,6 +142,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     state.draining = true;
     const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
     local?.close();
+    await pg?.close();
     server.closeIdleConnections();
     await services.wlm.drain(opts.graceMs ?? 10_000);
     // let the last responses flush, then drop lingering keep-alive and SSE connections
@@ -139,7 +152,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     await api.close(0);
     await stopped;
   })());
-  return { url: `http://${host}:${port}/graphql`, port, app, services, adminToken: api.adminToken, close };
+  return { url: `http://${host}:${port}/graphql`, port, app, services, adminToken: api.adminToken, pg: pg && { host: pg.host, port: pg.port }, close };
 }
 
 /**
@@ -178,6 +191,7 @@ export async function serve(opts: ServeOptions): Promise<void> {
     log('Use it as: Authorization: Bearer <token>   (more: npx strata token create --account A [--user U])');
   }
   log(`Strata GraphQL API on ${s.url} (GraphiQL in a browser), health at ${s.url.replace(/\/graphql$/, '/health')}`);
+  if (s.pg) log(`PostgreSQL protocol on ${s.pg.host}:${s.pg.port} (psql -h ${s.pg.host} -p ${s.pg.port} -U admin@admin -d dev; the password is an API token)`);
   await new Promise<void>((resolve) => {
     const stop = (sig: string) => {
       log(`${sig}: finishing running statements and shutting down...`);

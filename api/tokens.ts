@@ -5,6 +5,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Database } from '../engine/database.ts';
 import { SqlError } from '../engine/database.ts';
 import type { CatalogState } from '../engine/catalog/catalog.ts';
+import { scramVerifier, type ScramVerifier } from './pgwire/scram.ts';
 
 /** What the catalog keeps about a token: never the token itself. */
 export interface TokenRecord {
@@ -16,6 +17,8 @@ export interface TokenRecord {
   label?: string;
   createdAt: string;
   createdBy?: string;
+  /** SCRAM-SHA-256 verifier, so the token also works as a PostgreSQL-protocol password */
+  scram?: ScramVerifier;
 }
 
 /** The catalog area for tokens. `bootstrapped` marks that the first admin token was issued. */
@@ -59,7 +62,7 @@ export async function createToken(db: Database, opts: { account: string; user?: 
   if (!acct.users[user]) throw new SqlError('UNDEFINED_OBJECT', `user "${user}" does not exist in account "${opts.account}"`);
   const id = randomBytes(6).toString('hex');
   const token = `${PREFIX}${id}_${randomBytes(32).toString('base64url')}`;
-  const record: TokenRecord = { id, hash: sha256(token), account: opts.account, user, createdAt: db.now().toISOString(), ...(opts.label ? { label: opts.label } : {}), ...(opts.createdBy ? { createdBy: opts.createdBy } : {}) };
+  const record: TokenRecord = { id, hash: sha256(token), account: opts.account, user, createdAt: db.now().toISOString(), ...(opts.label ? { label: opts.label } : {}), ...(opts.createdBy ? { createdBy: opts.createdBy } : {}), scram: scramVerifier(token, opts.account, user) };
   await commitChange(db, opts.account, (s) => {
     if (!s.accounts[record.account]?.users[record.user]) throw new SqlError('UNDEFINED_OBJECT', `user "${record.user}" does not exist in account "${record.account}"`);
     const area = (s.ext.tokens as TokenArea | undefined) ?? { tokens: {} };

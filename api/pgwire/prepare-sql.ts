@@ -1,0 +1,67 @@
+// PREPARE name [(type, ...)] AS statement / EXECUTE name [(arg, ...)] / DEALLOCATE [PREPARE]
+// name | ALL: SQL-level prepared statements (PostgreSQL and Redshift have them). They share
+// the connection's prepared statements with the extended protocol's Parse, as in PostgreSQL.
+import type * as A from '../../engine/sql/ast.ts';
+import { parse } from '../../engine/sql/parser.ts';
+import { SqlError } from '../../engine/errors.ts';
+import { resolveTypeName, type TypeId } from '../../engine/types/types.ts';
+import { OID } from './types.ts';
+
+export type PreparedSql =
+  | { kind: 'prepare'; name: string; oids: number[]; statement: string; offset: number }
+  | { kind: 'execute'; name: string; args: A.Expr[] }
+  | { kind: 'deallocate'; name: string | null };
+
+const OID_OF: Partial<Record<TypeId, number>> = {
+  SMALLINT: OID.int2, INTEGER: OID.int4, BIGINT: OID.int8, DECIMAL: OID.numeric, REAL: OID.float4,
+  'DOUBLE PRECISION': OID.float8, BOOLEAN: OID.bool, CHAR: OID.bpchar, VARCHAR: OID.varchar,
+  DATE: OID.date, TIMESTAMP: OID.timestamp,
+};
+
+const IDENT = String.raw`("(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_$]*)`;
+const ident = (s: string) => (s.startsWith('"') ? s.slice(1, -1).replace(/""/g, '"') : s.toLowerCase());
+
+/** Recognizes PREPARE, EXECUTE and DEALLOCATE; anything else is null. */
+export function parsePreparedSql(text: string): PreparedSql | null {
+  let m = new RegExp(String.raw`^(\s*prepare\s+)${IDENT}\s*(?:\(([^)]*)\))?\s*as\s+`, 'i').exec(text);
+  if (m) {
+    const oids = (m[3] ?? '').split(',').map((t) => t.trim()).filter(Boolean).map((t) => {
+      const tm = /^([A-Za-z ]+?)\s*(?:\(\s*(\d+)\s*(?:,\s*(\d+)\s*)?\))?$/.exec(t);
+      const type = tm && resolveTypeName(tm[1]);
+      const oid = type && OID_OF[type.id];
+      if (!oid) throw new SqlError('UNDEFINED_OBJECT', `type "${t}" does not exist`);
+      return oid;
+    });
+    return { kind: 'prepare', name: ident(m[2]), oids, statement: text.slice(m[0].length), offset: m[0].length };
+  }
+  m = new RegExp(String.raw`^\s*execute\s+${IDENT}\s*(?:\(([\s\S]*)\))?\s*;?\s*$`, 'i').exec(text);
+  if (m) {
+    const args = m[2]?.trim() ? parse(`SELECT ${m[2]}`) : [];
+    const select = args[0] as A.QueryStatement | undefined;
+    const exprs = select && select.query.kind === 'Select' ? select.query.columns.map((c) => c.expr) : [];
+    return { kind: 'execute', name: ident(m[1]), args: exprs };
+  }
+  m = new RegExp(String.raw`^\s*deallocate\s+(?:prepare\s+)?(?:(all)|${IDENT})\s*;?\s*$`, 'i').exec(text);
+  if (m) return { kind: 'deallocate', name: m[1] ? null : ident(m[2]) };
+  return null;
+}
+
+/** Types an EXECUTE argument is cast to; text and numeric arguments keep their own type and
+ * scale (a cast to bare NUMERIC or CHAR would round or cut them). */
+const CAST_TO: Record<number, string> = {
+  [OID.int2]: 'SMALLINT', [OID.int4]: 'INTEGER', [OID.int8]: 'BIGINT', [OID.float4]: 'REAL',
+  [OID.float8]: 'DOUBLE PRECISION', [OID.bool]: 'BOOLEAN', [OID.date]: 'DATE', [OID.timestamp]: 'TIMESTAMP',
+};
+
+/** An EXECUTE argument as the value of a parameter of type `oid` (0: as written). */
+export function argumentFor(expr: A.Expr, oid: number, pos: A.Pos): A.Expr {
+  const name = CAST_TO[oid];
+  return name ? { kind: 'Cast', pos, expr, type: { kind: 'TypeRef', pos, name, params: [] }, syntax: 'cast' } : expr;
+}
+
+/** Moves SqlError positions of a statement parsed out of a longer text back into that text. */
+export function shiftPosition(e: unknown, offset: number): unknown {
+  if (!(e instanceof SqlError) || !e.position) return e;
+  const message = e.message.replace(/ at line \d+, column \d+$/, '');
+  return new SqlError(e.code, message, { ...e.position, offset: e.position.offset + offset });
+}

@@ -1,0 +1,199 @@
+// Strata types as PostgreSQL sees them: type OIDs, sizes and modifiers, and the text and
+// binary encodings of result values and parameters. One table keyed by type, so every
+// type's wire behaviour is in one place.
+import { SqlError } from '../../engine/errors.ts';
+import { formatDate, formatFloatText, formatTimestamp, parseBoolean, parseDate, parseFloatText, parseTimestamp } from '../../engine/types/values.ts';
+
+/** PostgreSQL type OIDs Strata uses (from pg_type.dat). */
+export const OID = {
+  bool: 16, name: 19, int8: 20, int2: 21, int4: 23, text: 25, oid: 26, char: 18,
+  float4: 700, float8: 701, unknown: 705, bpchar: 1042, varchar: 1043, date: 1082, timestamp: 1114, numeric: 1700,
+} as const;
+
+/** Days from 1970-01-01 to PostgreSQL's epoch 2000-01-01. */
+const PG_EPOCH_DAYS = 10957;
+const MICROS_PER_DAY = 86_400_000_000n;
+
+/** How one PostgreSQL type is named, sized and encoded. Values arrive as a Result holds them. */
+interface WireType {
+  oid: number;
+  /** pg_type.typname */
+  name: string;
+  /** pg_type.typlen: bytes, or -1 for variable length */
+  size: number;
+  text(v: unknown): string;
+  binary(v: unknown): Buffer;
+  /** binary parameter bytes to the text Strata parses */
+  fromBinary(b: Buffer): string;
+}
+
+const int = (bytes: 2 | 4 | 8) => (v: unknown): Buffer => {
+  const b = Buffer.alloc(bytes);
+  if (bytes === 2) b.writeInt16BE(Number(v));
+  else if (bytes === 4) b.writeInt32BE(Number(v));
+  else b.writeBigInt64BE(BigInt(typeof v === 'number' ? Math.trunc(v) : String(v)));
+  return b;
+};
+
+const needLength = (b: Buffer, n: number, type: string) => {
+  if (b.length !== n) throw new SqlError('INVALID_PARAMETER', `binary ${type} parameter must be ${n} bytes, got ${b.length}`);
+};
+
+const utf8 = (v: unknown) => Buffer.from(String(v), 'utf8');
+
+const TYPES: Record<string, WireType> = {
+  bool: { oid: OID.bool, name: 'bool', size: 1, text: (v) => (v ? 't' : 'f'), binary: (v) => Buffer.from([v ? 1 : 0]), fromBinary: (b) => { needLength(b, 1, 'bool'); return b[0] ? 'true' : 'false'; } },
+  int2: { oid: OID.int2, name: 'int2', size: 2, text: String, binary: int(2), fromBinary: (b) => { needLength(b, 2, 'int2'); return String(b.readInt16BE()); } },
+  int4: { oid: OID.int4, name: 'int4', size: 4, text: String, binary: int(4), fromBinary: (b) => { needLength(b, 4, 'int4'); return String(b.readInt32BE()); } },
+  int8: { oid: OID.int8, name: 'int8', size: 8, text: String, binary: int(8), fromBinary: (b) => { needLength(b, 8, 'int8'); return String(b.readBigInt64BE()); } },
+  float4: {
+    oid: OID.float4, name: 'float4', size: 4, text: (v) => formatFloatText(Number(v), true),
+    binary: (v) => { const b = Buffer.alloc(4); b.writeFloatBE(Number(v)); return b; },
+    fromBinary: (b) => { needLength(b, 4, 'float4'); return formatFloatText(b.readFloatBE(), true); },
+  },
+  float8: {
+    oid: OID.float8, name: 'float8', size: 8, text: (v) => formatFloatText(Number(v)),
+    binary: (v) => { const b = Buffer.alloc(8); b.writeDoubleBE(Number(v)); return b; },
+    fromBinary: (b) => { needLength(b, 8, 'float8'); return formatFloatText(b.readDoubleBE()); },
+  },
+  numeric: { oid: OID.numeric, name: 'numeric', size: -1, text: String, binary: (v) => numericToBinary(String(v)), fromBinary: numericFromBinary },
+  bpchar: { oid: OID.bpchar, name: 'bpchar', size: -1, text: String, binary: utf8, fromBinary: (b) => b.toString('utf8') },
+  varchar: { oid: OID.varchar, name: 'varchar', size: -1, text: String, binary: utf8, fromBinary: (b) => b.toString('utf8') },
+  text: { oid: OID.text, name: 'text', size: -1, text: String, binary: utf8, fromBinary: (b) => b.toString('utf8') },
+  date: {
+    oid: OID.date, name: 'date', size: 4, text: String,
+    binary: (v) => { const b = Buffer.alloc(4); b.writeInt32BE(parseDate(String(v)) - PG_EPOCH_DAYS); return b; },
+    fromBinary: (b) => { needLength(b, 4, 'date'); return formatDate(b.readInt32BE() + PG_EPOCH_DAYS); },
+  },
+  timestamp: {
+    oid: OID.timestamp, name: 'timestamp', size: 8, text: String,
+    binary: (v) => { const b = Buffer.alloc(8); b.writeBigInt64BE(BigInt(parseTimestamp(String(v))) - BigInt(PG_EPOCH_DAYS) * MICROS_PER_DAY); return b; },
+    fromBinary: (b) => { needLength(b, 8, 'timestamp'); return formatTimestamp(Number(b.readBigInt64BE() + BigInt(PG_EPOCH_DAYS) * MICROS_PER_DAY)); },
+  },
+};
+
+const BY_OID = new Map<number, WireType>(Object.values(TYPES).map((t) => [t.oid, t]));
+
+/** A result column's wire type: OID, size and type modifier, from Strata's type name. */
+export interface ColumnWireType { type: WireType; modifier: number }
+
+/** Maps a Strata type name ("DECIMAL(12,2)", "VARCHAR(25)", "INTEGER") to its wire type. */
+export function wireTypeOf(strataType: string): ColumnWireType {
+  const m = /^([A-Z ]+?)(?:\((\d+)(?:,\s*(\d+))?\))?$/.exec(strataType.trim().toUpperCase());
+  const base = m?.[1] ?? '';
+  const p1 = m?.[2] !== undefined ? Number(m[2]) : undefined;
+  const p2 = m?.[3] !== undefined ? Number(m[3]) : undefined;
+  switch (base) {
+    case 'SMALLINT': return { type: TYPES.int2, modifier: -1 };
+    case 'INTEGER': return { type: TYPES.int4, modifier: -1 };
+    case 'BIGINT': return { type: TYPES.int8, modifier: -1 };
+    case 'REAL': return { type: TYPES.float4, modifier: -1 };
+    case 'DOUBLE PRECISION': return { type: TYPES.float8, modifier: -1 };
+    case 'BOOLEAN': return { type: TYPES.bool, modifier: -1 };
+    case 'DATE': return { type: TYPES.date, modifier: -1 };
+    case 'TIMESTAMP': return { type: TYPES.timestamp, modifier: -1 };
+    case 'DECIMAL': return { type: TYPES.numeric, modifier: p1 !== undefined ? ((p1 << 16) | (p2 ?? 0)) + 4 : -1 };
+    case 'CHAR': return { type: TYPES.bpchar, modifier: p1 !== undefined ? p1 + 4 : -1 };
+    case 'VARCHAR': return { type: TYPES.varchar, modifier: p1 !== undefined ? p1 + 4 : -1 };
+    // NULL (a bare NULL literal) and anything else travels as text
+    default: return { type: TYPES.text, modifier: -1 };
+  }
+}
+
+/** The wire type of an OID, or undefined for types Strata does not have. */
+export const wireTypeByOid = (oid: number): WireType | undefined => BY_OID.get(oid);
+
+/** PostgreSQL's name for an OID and modifier, as `format_type` prints it. */
+export function formatType(oid: number, modifier: number): string {
+  switch (oid) {
+    case OID.int2: return 'smallint';
+    case OID.int4: return 'integer';
+    case OID.int8: return 'bigint';
+    case OID.float4: return 'real';
+    case OID.float8: return 'double precision';
+    case OID.bool: return 'boolean';
+    case OID.date: return 'date';
+    case OID.timestamp: return 'timestamp without time zone';
+    case OID.text: return 'text';
+    case OID.numeric: return modifier >= 4 ? `numeric(${(modifier - 4) >> 16},${(modifier - 4) & 0xffff})` : 'numeric';
+    case OID.bpchar: return modifier >= 4 ? `character(${modifier - 4})` : 'bpchar';
+    case OID.varchar: return modifier >= 4 ? `character varying(${modifier - 4})` : 'character varying';
+    default: return BY_OID.get(oid)?.name ?? '???';
+  }
+}
+
+/** Encodes a result value in the format asked for (0 text, 1 binary); null stays null. */
+export function encodeValue(t: WireType, v: unknown, format: number): Buffer | null {
+  if (v === null || v === undefined) return null;
+  return format === 1 ? t.binary(v) : Buffer.from(t.text(v), 'utf8');
+}
+
+/** A parameter's bytes as the text Strata parses; binary parameters need a known type. */
+export function decodeParameter(oid: number, format: number, bytes: Buffer, index: number): string {
+  if (format === 0) return bytes.toString('utf8');
+  const t = BY_OID.get(oid);
+  if (!t) throw new SqlError('INVALID_PARAMETER', `binary format for parameter $${index} needs its type; give a type OID Strata knows (got ${oid})`);
+  return t.fromBinary(bytes);
+}
+
+/** Checks a text parameter of a declared type parses as that type (so bad input names the parameter). */
+export function checkTextParameter(oid: number, text: string, index: number): void {
+  try {
+    if (oid === OID.bool) parseBoolean(text);
+    else if (oid === OID.float4 || oid === OID.float8) parseFloatText(text, { id: oid === OID.float4 ? 'REAL' : 'DOUBLE PRECISION' });
+    else if (oid === OID.date) parseDate(text);
+    else if (oid === OID.timestamp) parseTimestamp(text);
+  } catch (e) {
+    throw new SqlError('INVALID_TEXT_REPRESENTATION', `parameter $${index}: ${(e as Error).message}`);
+  }
+}
+
+// ------------------------------------------------------------ numeric in binary
+// NUMERIC's binary form: int16 ndigits, int16 weight (of the first base-10000 digit),
+// int16 sign (0x0000 +, 0x4000 -, 0xC000 NaN), int16 dscale, then ndigits int16 digits.
+
+function numericToBinary(text: string): Buffer {
+  const m = /^([+-]?)(\d*)(?:\.(\d*))?$/.exec(text.trim());
+  if (!m) throw new SqlError('INVALID_TEXT_REPRESENTATION', `invalid numeric value "${text}"`);
+  const neg = m[1] === '-';
+  const intPart = m[2].replace(/^0+/, '');
+  const frac = m[3] ?? '';
+  const dscale = frac.length;
+  // pad the integer part to a multiple of 4 on the left, the fraction on the right
+  const ip = intPart.padStart(Math.ceil(intPart.length / 4) * 4, '0');
+  const fp = frac.padEnd(Math.ceil(frac.length / 4) * 4, '0');
+  let digits: number[] = [];
+  for (let i = 0; i < ip.length; i += 4) digits.push(Number(ip.slice(i, i + 4)));
+  for (let i = 0; i < fp.length; i += 4) digits.push(Number(fp.slice(i, i + 4)));
+  let weight = ip.length / 4 - 1;
+  // drop leading and trailing zero digits (the weight keeps the position)
+  while (digits.length && digits[0] === 0) { digits.shift(); weight--; }
+  while (digits.length && digits[digits.length - 1] === 0) digits.pop();
+  if (!digits.length) weight = 0;
+  const b = Buffer.alloc(8 + 2 * digits.length);
+  b.writeInt16BE(digits.length, 0);
+  b.writeInt16BE(weight, 2);
+  b.writeUInt16BE(neg && digits.length ? 0x4000 : 0, 4);
+  b.writeInt16BE(dscale, 6);
+  digits.forEach((d, i) => b.writeInt16BE(d, 8 + 2 * i));
+  return b;
+}
+
+function numericFromBinary(b: Buffer): string {
+  if (b.length < 8) throw new SqlError('INVALID_PARAMETER', 'binary numeric parameter is shorter than its header');
+  const n = b.readInt16BE(0), weight = b.readInt16BE(2), sign = b.readUInt16BE(4), dscale = b.readInt16BE(6);
+  if (b.length !== 8 + 2 * n) throw new SqlError('INVALID_PARAMETER', 'binary numeric parameter has the wrong length');
+  if (sign === 0xc000) throw new SqlError('INVALID_PARAMETER', 'NaN is not a valid DECIMAL value');
+  const digits = Array.from({ length: n }, (_, i) => b.readInt16BE(8 + 2 * i));
+  let intPart = '';
+  for (let w = weight, i = 0; w >= 0; w--, i++) intPart += (i < n ? digits[i] : 0).toString().padStart(4, '0');
+  let frac = '';
+  // the digit of weight w sits at index weight - w; fraction digits have w < 0
+  for (let w = -1; frac.length < dscale; w--) {
+    const i = weight - w;
+    frac += (i >= 0 && i < n ? digits[i] : 0).toString().padStart(4, '0');
+  }
+  intPart = intPart.replace(/^0+/, '') || '0';
+  frac = frac.slice(0, dscale);
+  return `${sign === 0x4000 ? '-' : ''}${intPart}${dscale > 0 ? '.' + frac : ''}`;
+}
