@@ -345,6 +345,8 @@ export class PgConnection {
       return this.ready();
     }
     const stmts = parse(text);
+    const { maxStatements } = this.ctx.services.limits;
+    if (stmts.length > maxStatements) throw new ProtocolError('54000', `a query may hold at most ${maxStatements} statements, this one has ${stmts.length}`);
     if (!stmts.length) this.send(M.emptyQueryResponse());
     for (const s of stmts) {
       const r = await this.runStatement(s, text);
