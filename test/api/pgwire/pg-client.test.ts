@@ -1,10 +1,13 @@
 // The `pg` npm client against `strata serve --pg-port`: auth, simple and extended queries,
 // prepared statements, SQLSTATEs, transactions, cancel and COPY FROM STDIN.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import pg from 'pg';
 import { connect } from 'node:net';
 import { startPg, sqlstate, type PgFixture } from './helpers.ts';
 import { SLOW_SETUP, slowScript } from '../helpers.ts';
+
+// a loaded 2-core machine: slices start on first use, so the first statements can be slow
+vi.setConfig({ testTimeout: 30_000 });
 
 let f: PgFixture;
 beforeAll(async () => { f = await startPg(); }, 60_000);

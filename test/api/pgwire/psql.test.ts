@@ -1,7 +1,7 @@
 // Debian's psql against `strata serve --pg-port`: connect, \dt, \d lineitem, COPY FROM STDIN,
 // TPC-H queries and a prepared statement. Skips with a message only when psql is not installed
 // (.ci/run installs it).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -10,6 +10,9 @@ import { startPg, type PgFixture } from './helpers.ts';
 import { generateTpch } from '../../../bench/tpch/generate.ts';
 import { createTableSql, TPCH_TABLES } from '../../../bench/tpch/schema.ts';
 import { forDuckDB, tpchQuery } from '../../../bench/tpch/queries.ts';
+
+// a loaded 2-core machine: slices start on first use, so the first statements can be slow
+vi.setConfig({ testTimeout: 30_000 });
 
 const PSQL = '/usr/bin/psql';
 const hasPsql = existsSync(PSQL);
