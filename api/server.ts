@@ -4,7 +4,7 @@
 // period), end subscriptions, and close the database so every commit is durable.
 import { createServer, type Server } from 'node:http';
 import { randomBytes } from 'node:crypto';
-import { rmSync } from 'node:fs';
+import { chmodSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { Database } from '../engine/database.ts';
@@ -75,7 +75,7 @@ export interface Api {
 /** Opens the database, loads extensions and builds the app. */
 export async function openApi(opts: Pick<ServeOptions, 'dataDir' | 'slices' | 'wlm' | 'limits' | 'importDirs' | 'exportDirs' | 'cursors'>): Promise<Api> {
   const files = { mode: 'restricted' as const, importDirs: opts.importDirs, exportDirs: opts.exportDirs };
-  const db = await Database.open({ dataDir: opts.dataDir, slices: opts.slices, files });
+  const db = await Database.open({ dataDir: opts.dataDir, slices: opts.slices, files, owner: 'strata serve' });
   try {
     await loadExtensions(db);
     const adminToken = await bootstrapAdminToken(db);
@@ -137,6 +137,9 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const server = srv;
   const port = (server.address() as AddressInfo).port;
   const host = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
+  const url = `http://${host}:${port}/graphql`;
+  // the data directory's lock now tells other processes (a CLI, a second server) where we are
+  await services.db.announce({ port, url, socket: local ? controlSocketPath(opts.dataDir) ?? undefined : undefined });
   let closing: Promise<void> | null = null;
   const close = () => (closing ??= (async () => {
     state.draining = true;
@@ -152,7 +155,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     await api.close(0);
     await stopped;
   })());
-  return { url: `http://${host}:${port}/graphql`, port, app, services, adminToken: api.adminToken, pg: pg && { host: pg.host, port: pg.port }, close };
+  return { url, port, app, services, adminToken: api.adminToken, pg: pg && { host: pg.host, port: pg.port }, close };
 }
 
 /**
@@ -177,6 +180,8 @@ async function listenLocal(dataDir: string, app: StrataApp, nonce: string): Prom
     srv.once('error', reject);
     srv.listen(path, () => { srv.off('error', reject); resolve(); });
   });
+  // requests on the socket act as the superuser: only the data directory's owner may connect
+  chmodSync(path, 0o600);
   srv.on('close', () => rmSync(path, { force: true }));
   return srv;
 }

@@ -4,7 +4,8 @@
 // writes the data directory); otherwise it opens the data directory itself.
 import { request } from 'node:http';
 import { existsSync } from 'node:fs';
-import { Database } from '../engine/database.ts';
+import { resolve } from 'node:path';
+import { Database, findOwner } from '../engine/database.ts';
 import type { CliOptions } from './cli.ts';
 import { createToken, revokeToken, tokenArea } from './tokens.ts';
 import { controlSocketPath } from './server.ts';
@@ -23,7 +24,7 @@ interface TokenBackend {
 
 /** GraphQL over the control socket; null when no server answers there. */
 async function socketBackend(dataDir: string): Promise<TokenBackend | null> {
-  const path = controlSocketPath(dataDir);
+  const path = (await findOwner(resolve(dataDir)))?.socket ?? controlSocketPath(dataDir);
   if (!path || !existsSync(path)) return null;
   const gql = (query: string, variables: Record<string, unknown>) => new Promise<Record<string, unknown>>((resolve, reject) => {
     const body = JSON.stringify({ query, variables });
@@ -58,7 +59,8 @@ async function socketBackend(dataDir: string): Promise<TokenBackend | null> {
 }
 
 async function directBackend(o: CliOptions): Promise<TokenBackend> {
-  const db = await Database.open({ dataDir: o.data, slices: 1 });
+  // another one-shot command may hold the directory for a moment: wait for it
+  const db = await Database.open({ dataDir: o.data, slices: 1, owner: 'strata token', lockWaitMs: 30_000 });
   return {
     create: async (account, user, label) => {
       const { token, record } = await createToken(db, { account, user, label, createdBy: 'cli' });

@@ -32,7 +32,7 @@ export class UsageLog {
   /** Opens the log of a data directory, loading what earlier processes wrote (once, at startup). */
   static open(dataDir: string): UsageLog {
     const dir = join(dataDir, 'sharing');
-    mkdirSync(dir, { recursive: true });
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
     const log = new UsageLog(join(dir, 'usage.jsonl'));
     let text = '';
     try {
@@ -74,6 +74,6 @@ export class UsageLog {
     if (!this.pending.length) return;
     const text = this.pending.join('');
     this.pending = [];
-    await appendFile(this.file, text);
+    await appendFile(this.file, text, { mode: 0o600 });
   }
 }

@@ -1,10 +1,11 @@
 // A Strata database: one data directory, its slice workers, the manifest store and the commit
 // protocol. Sessions run statements against it; extensions (ML, sharing, the API) plug in here.
 import { EventEmitter } from 'node:events';
-import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { availableParallelism } from 'node:os';
-import { ManifestStore } from '../storage/manifest.ts';
+import { ManifestStore, notWritable } from '../storage/manifest.ts';
+import { DataDirLock, type OwnerRecord } from '../storage/dir-lock.ts';
+import { mkdirPrivate } from '../storage/durable.ts';
 import { SlicePool } from '../exec/slice-pool.ts';
 import { ModelRunner } from '../exec/model-runner.ts';
 import { type CatalogState, initialCatalog, referencedFiles, DEFAULT_ACCOUNT } from '../catalog/catalog.ts';
@@ -22,6 +23,10 @@ export interface OpenOptions {
   now?: () => Date;
   /** which server files COPY/UNLOAD/CREATE MODEL may touch (default: the local user's, as the CLI) */
   files?: FileAccessConfig;
+  /** what holds the directory's lock, shown to other processes (default "strata") */
+  owner?: string;
+  /** how long to wait for another process to release the directory (default 0: fail at once) */
+  lockWaitMs?: number;
 }
 
 /** Emitted after every commit: the new version, its state and what the transaction touched. */
@@ -49,6 +54,7 @@ export class Database {
     readonly now: () => Date,
     /** the file-access policy of statements run on this database */
     readonly files: FileAccess,
+    private readonly lock: DataDirLock,
   ) {
     this.events.setMaxListeners(0);
   }
@@ -56,21 +62,40 @@ export class Database {
   /** Opens (creating if new) a data directory and starts its slice workers. */
   static async open(opts: OpenOptions): Promise<Database> {
     const dir = resolve(opts.dataDir);
-    await mkdir(dir, { recursive: true });
-    const files = FileAccess.of(dir, opts.files);
-    const store = await ManifestStore.open(dir);
-    await mkdir(join(dir, 'segments'), { recursive: true });
-    await mkdir(join(dir, 'models'), { recursive: true });
-    if (store.current().version === 0 && !isCatalog(store.current().state)) {
-      const init = initialCatalog();
-      init.version = 1;
-      await store.commit(init);
-    }
     const slices = opts.slices ?? availableParallelism();
     if (!Number.isInteger(slices) || slices < 1 || slices > 256) throw new SqlError('INVALID_PARAMETER', `--slices must be an integer from 1 to 256, got ${opts.slices}`);
-    const db = new Database(dir, new SlicePool(dir, slices), store, opts.now ?? (() => new Date()), files);
-    await db.collectGarbage();
-    return db;
+    // one process owns the directory from here until close(): nobody else commits or collects garbage
+    const lock = await (async () => {
+      await mkdirPrivate(dir);
+      return DataDirLock.acquire(dir, { command: opts.owner ?? 'strata', waitMs: opts.lockWaitMs });
+    })().catch((e) => notWritable(e, dir));
+    try {
+      const files = FileAccess.of(dir, opts.files);
+      const store = await ManifestStore.open(dir);
+      await mkdirPrivate(join(dir, 'segments'));
+      await mkdirPrivate(join(dir, 'models'));
+      if (store.current().version === 0 && !isCatalog(store.current().state)) {
+        const init = initialCatalog();
+        init.version = 1;
+        await store.commit(init);
+      }
+      const db = new Database(dir, new SlicePool(dir, slices), store, opts.now ?? (() => new Date()), files, lock);
+      await db.collectGarbage();
+      return db;
+    } catch (e) {
+      await lock.release();
+      return notWritable(e, dir);
+    }
+  }
+
+  /** The process holding this directory, as other processes see it. */
+  get owner(): OwnerRecord {
+    return this.lock.owner;
+  }
+
+  /** Tells processes that find the directory locked how to reach this one (a server's port and socket). */
+  announce(fields: Pick<OwnerRecord, 'port' | 'url' | 'socket'>): Promise<void> {
+    return this.lock.update(fields);
   }
 
   get slices(): number {
@@ -163,8 +188,12 @@ export class Database {
     if (this.closed) return;
     this.closed = true;
     await this.commitChain;
-    for (const e of this.extensions) await e.close?.();
-    await this.pool.close();
+    try {
+      for (const e of this.extensions) await e.close?.();
+      await this.pool.close();
+    } finally {
+      await this.lock.release();
+    }
   }
 }
 

@@ -1,16 +1,20 @@
 // The versioned catalog manifest store: one manifest file per committed version, a CURRENT pointer,
 // and crash-safe commits (write + fsync + rename + directory fsync, manifest first, then CURRENT).
+// A commit is a compare-and-swap: it only replaces the version it was built on. It checks that
+// CURRENT still names that version and creates the next manifest without replacing any file, so
+// another writer's commit fails this one (SERIALIZATION_FAILURE) instead of being rewound. The
+// data directory's lock (dir-lock.ts) keeps other processes out between that check and the rename.
 //
 // Layout of a data directory:
 //   CURRENT                         "<version>\n": the latest committed version
 //   manifests/manifest-<v>.json     header line "STRATA-MANIFEST 1 <v> <bytes> <crc32>" + JSON state
 //   segments/<name>                 segment (.arrow) and deletion-vector (.dv) files
-import { mkdir, readdir, readFile, stat, unlink } from 'node:fs/promises';
+import { readdir, readFile, stat, unlink } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { basename, join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { SqlError } from '../errors.ts';
-import { TEMP_PREFIX, fsyncDir, writeFileAtomic } from './durable.ts';
+import { TEMP_PREFIX, fsyncDir, mkdirPrivate, writeFileAtomic, writeFileExclusive } from './durable.ts';
 
 /**
  * Files younger than this are never collected unless the caller says so: a transaction may have
@@ -51,8 +55,8 @@ export class ManifestStore {
   /** Opens (creating if new) a data directory and recovers the last committed version. */
   static async open(dir: string): Promise<ManifestStore> {
     const store = new ManifestStore(dir);
-    await mkdir(store.manifestsDir, { recursive: true });
-    await mkdir(store.segmentsDir, { recursive: true });
+    await mkdirPrivate(store.manifestsDir);
+    await mkdirPrivate(store.segmentsDir);
     await store.recover();
     return store;
   }
@@ -76,14 +80,23 @@ export class ManifestStore {
       const v = this.version + 1;
       // segment and deletion-vector files are fsynced by their writers; make their names durable
       // too before a manifest can point at them
-      if (opts.newFiles !== false) await fsyncDir(this.segmentsDir);
+      if (opts.newFiles !== false) await fsyncDir(this.segmentsDir).catch(notWritable);
+      await this.expectCurrent(this.version);
       try {
-        await writeFileAtomic(this.manifestPath(v), encodeManifest(v, body));
+        await writeFileExclusive(this.manifestPath(v), encodeManifest(v, body));
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw this.movedUnder(v);
+        notWritable(e);
+        this.broken = e as Error;
+        throw new SqlError('INTERNAL_ERROR', `commit of manifest version ${v} failed: ${(e as Error).message}`);
+      }
+      try {
         await writeFileAtomic(this.currentPath, `${v}\n`);
       } catch (e) {
         // the new version may or may not be on disk now: refuse to reuse its number in this process
         this.broken = e as Error;
-        throw new SqlError('INTERNAL_ERROR', `commit of manifest version ${v} in ${this.dir} failed: ${(e as Error).message}`);
+        notWritable(e);
+        throw new SqlError('INTERNAL_ERROR', `commit of manifest version ${v} failed: ${(e as Error).message}`);
       }
       this.version = v;
       this.state = JSON.parse(body);
@@ -151,6 +164,8 @@ export class ManifestStore {
         if (live.has(name) || protect.has(name) || this.pending.has(name)) continue;
         if (await old(join(modelsDir, name))) await remove('models', name);
       }
+      // another process committed here (it should not: the directory is locked): leave its files alone
+      if ((await this.readCurrent()) !== this.version) return { removed };
       for (const name of await readdir(this.manifestsDir)) {
         const m = MANIFEST_RE.exec(name);
         if (m) {
@@ -172,6 +187,19 @@ export class ManifestStore {
   private get segmentsDir(): string { return join(this.dir, 'segments'); }
   private get currentPath(): string { return join(this.dir, 'CURRENT'); }
   private manifestPath(v: number): string { return join(this.manifestsDir, `manifest-${String(v).padStart(12, '0')}.json`); }
+
+  /** Fails the commit unless CURRENT still names `version`, the one this commit was built on. */
+  private async expectCurrent(version: number): Promise<void> {
+    const named = await this.readCurrent();
+    if (named === version || (named === null && version === 0)) return;
+    throw this.movedUnder(version + 1, named);
+  }
+
+  /** The error for a commit whose base version is no longer the latest on disk. */
+  private movedUnder(v: number, named?: number | null): SqlError {
+    const now = named === undefined ? `manifest version ${v} already exists` : `CURRENT names version ${named ?? 'none'}`;
+    return new SqlError('SERIALIZATION_FAILURE', `could not commit version ${v}: another process changed the data directory (${now}, this process is at ${v - 1}); nothing was overwritten, reopen the data directory and retry`);
+  }
 
   /** Runs `fn` after every earlier serialized call has settled. */
   private serialized<R>(fn: () => Promise<R>): Promise<R> {
@@ -236,6 +264,19 @@ export class ManifestStore {
     }
     return decodeManifest(buf, v);
   }
+}
+
+/**
+ * Rethrows a file system error that means the data directory is read-only as a clear SqlError.
+ * `dir` is named only where the operator reads it (opening), never in errors sent to API clients.
+ */
+export function notWritable(e: unknown, dir?: string): never {
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
+    const which = dir ? `data directory ${dir}` : 'the data directory';
+    throw new SqlError('PERMISSION_DENIED', `${which} is not writable (${code}): Strata needs to write its lock, manifests and segments there; nothing was committed`);
+  }
+  throw e;
 }
 
 function encodeManifest(v: number, body: string): Buffer {

@@ -146,3 +146,31 @@ describe('ManifestStore garbage collection', () => {
     expect((await ManifestStore.open(dir)).current()).toEqual({ version: 20, state: { i: 20 } });
   });
 });
+
+describe('ManifestStore commit is a compare-and-swap', () => {
+  it('a store that fell behind CURRENT fails its commit and overwrites nothing', async () => {
+    const ahead = await commitVersions(2);
+    const behind = await ManifestStore.open(dir); // at version 2 too
+    expect(await ahead.commit(state(3))).toBe(3);
+    const err = await behind.commit({ lost: true }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(SqlError);
+    expect((err as SqlError).code).toBe('SERIALIZATION_FAILURE');
+    expect((err as SqlError).message).toContain('CURRENT names version 3');
+    expect(await readFile(join(dir, 'CURRENT'), 'utf8')).toBe('3\n');
+    expect((await ManifestStore.open(dir)).current()).toEqual({ version: 3, state: state(3) });
+    // the store that fell behind keeps refusing, and its garbage collection leaves the newer files alone
+    await expect(behind.commit({ lost: true })).rejects.toThrow(/another process changed the data directory/);
+    await behind.collectGarbage(new Set(), { keepVersions: 1, graceMs: 0 });
+    expect(existsSync(manifestFile(3))).toBe(true);
+    expect(await ahead.commit(state(4))).toBe(4);
+  });
+
+  it('never replaces an existing manifest of the next version', async () => {
+    const s = await commitVersions(2);
+    await writeFile(manifestFile(3), 'written by someone else');
+    await expect(s.commit(state(3))).rejects.toMatchObject({ code: 'SERIALIZATION_FAILURE' });
+    expect(await readFile(manifestFile(3), 'utf8')).toBe('written by someone else');
+    expect(await readFile(join(dir, 'CURRENT'), 'utf8')).toBe('2\n');
+    expect((await readdir(join(dir, 'manifests'))).filter((n) => n.startsWith('.tmp-'))).toEqual([]);
+  });
+});
