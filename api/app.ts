@@ -4,7 +4,7 @@ import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import { GraphQLError } from 'graphql';
 import type { Result } from '../engine/database.ts';
 import { asSqlError } from '../engine/errors.ts';
-import { bearerToken, verifyToken, type Principal } from './tokens.ts';
+import { bearerToken, verifyToken, LOCAL_TOKEN, principalKey, type Principal } from './tokens.ts';
 import type { ApiContext, ApiServices, GraphQLModule, SqlOptions } from './graphql/module.ts';
 import { buildSchema } from './graphql/index.ts';
 import { maskError, sqlGraphQLError, apiError, pathScrubber, scrubError } from './graphql/errors.ts';
@@ -25,7 +25,7 @@ const unauthorized = (message: string) =>
 /** The authenticated principal of a request, or null. */
 function authenticate(services: ApiServices, request: Request, state: AppState): Principal | null {
   const local = request.headers.get('x-strata-local');
-  if (local && state.localNonce && local === state.localNonce) return { account: 'admin', user: 'admin', superuser: true, tokenId: 'local' };
+  if (local && state.localNonce && local === state.localNonce) return { account: 'admin', user: 'admin', superuser: true, tokenId: LOCAL_TOKEN };
   const token = bearerToken(request.headers.get('authorization'));
   return token ? verifyToken(services.db.catalog, token) : null;
 }
@@ -38,7 +38,7 @@ export function sqlRunner(services: ApiServices, principal: Principal, budget = 
     }
     return services.wlm.submit({ account: principal.account, user: principal.user, sql: text, timeoutMs: opts.timeoutMs, readOnly: opts.readOnly }, async (signal) => {
       // the control socket is the data directory's owner: trusted with local files like the CLI
-      const session = services.db.connect({ account: principal.account, user: principal.user, localFiles: principal.tokenId === 'local' });
+      const session = services.db.connect({ account: principal.account, user: principal.user, localFiles: principal.tokenId === LOCAL_TOKEN });
       try {
         return await session.execute(text, { readOnly: opts.readOnly, signal, admit: (n) => budget.take(n) });
       } finally {
@@ -88,7 +88,7 @@ async function arrow(services: ApiServices, principal: Principal, request: Reque
     if (request.method === 'POST') sql = String(((await request.json()) as { sql?: unknown }).sql ?? '');
     let result: Result | null;
     if (cursor) {
-      result = services.cursors.rest(`${principal.account}\u0000${principal.user}`, cursor);
+      result = services.cursors.rest(principalKey(principal), cursor);
       if (!result) return json(404, { errors: [{ message: 'cursor is unknown, expired or already read to the end', extensions: { code: 'INVALID_CURSOR' } }] });
     } else {
       if (!sql) return json(400, { errors: [{ message: 'pass sql (query string or JSON body) or cursor', extensions: { code: 'INVALID_PARAMETER' } }] });

@@ -2,6 +2,7 @@
 // statements and name resolution through the engine's extension interface; registration is
 // cheap, and their heavy libraries load with the first statement that needs them.
 import type { Database } from '../engine/database.ts';
+import { dropTokensOf } from './tokens.ts';
 
 /** Literal import() calls, so the dist/ build rewrites them like any other import. */
 const MODULES: [string, () => Promise<{ extension?: (db: Database) => Parameters<Database['use']>[0] }>][] = [
@@ -20,4 +21,6 @@ export async function loadExtensions(db: Database): Promise<void> {
     }
     if (mod.extension) db.use(mod.extension(db));
   }
+  // API tokens die with their user or account, in the same commit
+  db.use({ name: 'tokens', principalDropped: dropTokensOf });
 }

@@ -18,6 +18,7 @@ import { createApp, type StrataApp, type AppState } from './app.ts';
 import { loadModules } from './graphql/index.ts';
 import type { ApiServices } from './graphql/module.ts';
 import { pathScrubber } from './graphql/errors.ts';
+import { RevocationWatch } from './revocation.ts';
 
 export interface ServeOptions {
   dataDir: string;
@@ -87,6 +88,7 @@ export async function openApi(opts: Pick<ServeOptions, 'dataDir' | 'slices' | 'w
       cursors: new CursorStore(opts.cursors),
       limits: { ...DEFAULT_LIMITS, ...opts.limits },
       scrub: pathScrubber(db.dataDir),
+      revocations: new RevocationWatch(db),
     };
     const state: AppState = { draining: false, localNonce: randomBytes(32).toString('hex') };
     const app = createApp(services, await loadModules(), state);
@@ -97,6 +99,7 @@ export async function openApi(opts: Pick<ServeOptions, 'dataDir' | 'slices' | 'w
       shutdown.abort();
       services.cursors.dispose();
       bus.close();
+      services.revocations.close();
       await db.close();
     })());
     return { app, services, state, adminToken, close };

@@ -14,6 +14,9 @@ export interface TokenRecord {
   hash: string;
   account: string;
   user: string;
+  /** the ids of the account and user at creation: a later namesake does not match */
+  accountId?: string;
+  userId?: string;
   label?: string;
   createdAt: string;
   createdBy?: string;
@@ -33,6 +36,8 @@ export interface Principal {
   user: string;
   superuser: boolean;
   tokenId: string;
+  /** the user's immutable id (absent for the control socket and for catalogs older than ids) */
+  userId?: string;
 }
 
 const PREFIX = 'strata_';
@@ -62,9 +67,10 @@ export async function createToken(db: Database, opts: { account: string; user?: 
   if (!acct.users[user]) throw new SqlError('UNDEFINED_OBJECT', `user "${user}" does not exist in account "${opts.account}"`);
   const id = randomBytes(6).toString('hex');
   const token = `${PREFIX}${id}_${randomBytes(32).toString('base64url')}`;
-  const record: TokenRecord = { id, hash: sha256(token), account: opts.account, user, createdAt: db.now().toISOString(), ...(opts.label ? { label: opts.label } : {}), ...(opts.createdBy ? { createdBy: opts.createdBy } : {}), scram: scramVerifier(token, opts.account, user) };
+  const ids = { ...(acct.id ? { accountId: acct.id } : {}), ...(acct.users[user].id ? { userId: acct.users[user].id } : {}) };
+  const record: TokenRecord = { id, hash: sha256(token), account: opts.account, user, ...ids, createdAt: db.now().toISOString(), ...(opts.label ? { label: opts.label } : {}), ...(opts.createdBy ? { createdBy: opts.createdBy } : {}), scram: scramVerifier(token, opts.account, user) };
   await commitChange(db, opts.account, (s) => {
-    if (!s.accounts[record.account]?.users[record.user]) throw new SqlError('UNDEFINED_OBJECT', `user "${record.user}" does not exist in account "${record.account}"`);
+    if (!principalOf(s, record)) throw new SqlError('UNDEFINED_OBJECT', `user "${record.user}" does not exist in account "${record.account}"`);
     const area = (s.ext.tokens as TokenArea | undefined) ?? { tokens: {} };
     s.ext.tokens = { ...area, tokens: { ...area.tokens, [id]: structuredClone(record) }, ...(opts.bootstrap ? { bootstrapped: true } : {}) };
   });
@@ -95,9 +101,42 @@ export function verifyToken(state: CatalogState, token: string): Principal | nul
   if (!rec) return null;
   const a = Buffer.from(rec.hash, 'hex'), b = Buffer.from(sha256(token), 'hex');
   if (a.length !== b.length || !timingSafeEqual(a, b)) return null;
-  const user = state.accounts[rec.account]?.users[rec.user];
-  if (!user) return null;
-  return { account: rec.account, user: rec.user, superuser: user.superuser, tokenId: rec.id };
+  return principalOf(state, rec);
+}
+
+/**
+ * Whom a token record stands for in `state`: its user, if that user (and account) is still the
+ * one the token was made for. A dropped and re-created namesake has a new id and gets nothing.
+ */
+export function principalOf(state: CatalogState, rec: TokenRecord): Principal | null {
+  const acct = state.accounts[rec.account];
+  const user = acct?.users[rec.user];
+  if (!user || acct.id !== rec.accountId || user.id !== rec.userId) return null;
+  return { account: rec.account, user: rec.user, superuser: user.superuser, tokenId: rec.id, ...(user.id ? { userId: user.id } : {}) };
+}
+
+/** Whether a request's principal still stands (its token not revoked, its user not dropped). */
+export function stillValid(state: CatalogState, p: Principal): boolean {
+  if (p.tokenId === LOCAL_TOKEN) return true;
+  const rec = tokenArea(state).tokens[p.tokenId];
+  return !!rec && !!principalOf(state, rec);
+}
+
+/** A key for what a principal owns (cursors): its account, user and the user's id, so a namesake differs. */
+export const principalKey = (p: Principal) => `${p.account}\u0000${p.user}\u0000${p.userId ?? ''}`;
+
+/** The token id of requests on the control socket (the data directory's owner). */
+export const LOCAL_TOKEN = 'local';
+
+/**
+ * Drops the tokens of a dropped account or user in the dropping transaction (the engine calls
+ * this through the extension hook), so nothing of them outlives the identity.
+ */
+export function dropTokensOf(state: CatalogState, account: string, user?: string): void {
+  const area = state.ext.tokens as TokenArea | undefined;
+  if (!area) return;
+  const keep = Object.entries(area.tokens).filter(([, r]) => !(r.account === account && (user === undefined || r.user === user)));
+  if (keep.length !== Object.keys(area.tokens).length) state.ext.tokens = { ...area, tokens: Object.fromEntries(keep) };
 }
 
 /** Reads `Authorization: Bearer <token>`. */

@@ -1,6 +1,7 @@
 // Root types, the JSON scalar and `me`.
 import { GraphQLScalarType } from 'graphql';
 import type { ApiContext, GraphQLModule } from './module.ts';
+import { streamSignal } from './events.ts';
 
 const JSONScalar = new GraphQLScalarType({
   name: 'JSON',
@@ -45,7 +46,7 @@ export const base: GraphQLModule = {
     Mutation: { ping: () => true },
     Subscription: {
       heartbeat: {
-        subscribe: (_: unknown, args: { intervalMs: number }, ctx: ApiContext) => ticker(Math.max(1000, args.intervalMs ?? 15000), [ctx.request.signal, ctx.shutdown]),
+        subscribe: (_: unknown, args: { intervalMs: number }, ctx: ApiContext) => ticker(Math.max(1000, args.intervalMs ?? 15000), [streamSignal(ctx)]),
         resolve: (t: string) => t,
       },
     },

@@ -4,7 +4,8 @@ import type { ApiContext, GraphQLModule } from './module.ts';
 import { visibleTo, type ModelEvent, type ShareEvent, type QueryEvent } from '../events.ts';
 import { canSee } from './wlm.ts';
 
-const signalOf = (ctx: ApiContext) => AbortSignal.any([ctx.request.signal, ctx.shutdown]);
+/** Ends a stream when its request does, at shutdown, or once its token no longer stands. */
+export const streamSignal = (ctx: ApiContext) => ctx.revocations.signal(ctx.principal, AbortSignal.any([ctx.request.signal, ctx.shutdown]));
 
 export const events: GraphQLModule = {
   name: 'events',
@@ -60,16 +61,16 @@ export const events: GraphQLModule = {
     Subscription: {
       modelEvents: {
         subscribe: (_: unknown, args: { name?: string | null }, ctx: ApiContext) =>
-          ctx.bus.subscribe('model', (e) => visibleTo(e, ctx.principal.account) && (!args.name || e.model === args.name), signalOf(ctx)),
+          ctx.bus.subscribe('model', (e) => visibleTo(e, ctx.principal.account) && (!args.name || e.model === args.name), streamSignal(ctx)),
         resolve: (e: ModelEvent) => e,
       },
       shareEvents: {
         subscribe: (_: unknown, args: { datashare?: string | null }, ctx: ApiContext) =>
-          ctx.bus.subscribe('share', (e) => visibleTo(e, ctx.principal.account) && (!args.datashare || e.datashare === args.datashare), signalOf(ctx)),
+          ctx.bus.subscribe('share', (e) => visibleTo(e, ctx.principal.account) && (!args.datashare || e.datashare === args.datashare), streamSignal(ctx)),
         resolve: (e: ShareEvent) => e,
       },
       queryEvents: {
-        subscribe: (_: unknown, __: unknown, ctx: ApiContext) => ctx.bus.subscribe('query', (e) => canSee(ctx, e), signalOf(ctx)),
+        subscribe: (_: unknown, __: unknown, ctx: ApiContext) => ctx.bus.subscribe('query', (e) => canSee(ctx, e), streamSignal(ctx)),
         resolve: (e: QueryEvent) => e,
       },
     },

@@ -6,6 +6,7 @@ import type { WorkloadManager } from '../wlm.ts';
 import type { EventBus } from '../events.ts';
 import type { CursorStore } from '../cursors.ts';
 import type { ApiLimits } from '../limits.ts';
+import type { RevocationWatch } from '../revocation.ts';
 
 /** Long-lived parts of a running API server, shared by every request. */
 export interface ApiServices {
@@ -16,6 +17,8 @@ export interface ApiServices {
   limits: ApiLimits;
   /** aborted when the server shuts down (ends subscriptions) */
   shutdown: AbortSignal;
+  /** ends subscriptions whose token is revoked or whose user is dropped */
+  revocations: RevocationWatch;
   /** removes the server's absolute paths from messages sent to clients */
   scrub: (message: string) => string;
 }

@@ -2,11 +2,12 @@
 import type { ApiContext, GraphQLModule } from './module.ts';
 import type { Page } from '../cursors.ts';
 import { apiError } from './errors.ts';
+import { principalKey } from '../tokens.ts';
 
 interface SqlArgs { sql: string; limit?: number | null; timeoutMs?: number | null }
 
-/** The owner key of cursors: the caller's account and user. */
-export const ownerOf = (ctx: ApiContext) => `${ctx.principal.account}\u0000${ctx.principal.user}`;
+/** The owner key of cursors: the caller's account and user (by id). */
+export const ownerOf = (ctx: ApiContext) => principalKey(ctx.principal);
 
 function pageSize(ctx: ApiContext, limit: number | null | undefined): number {
   const n = limit ?? ctx.limits.defaultRows;

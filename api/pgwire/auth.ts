@@ -6,7 +6,7 @@
 import { scryptSync, timingSafeEqual } from 'node:crypto';
 import type { CatalogState } from '../../engine/catalog/catalog.ts';
 import { DEFAULT_ACCOUNT } from '../../engine/catalog/catalog.ts';
-import { tokenArea, verifyToken, type Principal } from '../tokens.ts';
+import { principalOf, tokenArea, verifyToken, type Principal } from '../tokens.ts';
 import { BodyReader, type Frame } from './framing.ts';
 import { authenticationCleartext, authenticationOk, authenticationSasl, authenticationSaslContinue, authenticationSaslFinal } from './messages.ts';
 import { ScramError, ScramExchange, scramSalt } from './scram.ts';
@@ -72,7 +72,7 @@ async function scram(io: AuthIo, state: CatalogState, who: { account: string; us
     io.flush();
     const clientFinal = (await readPassword(io)).toString('utf8');
     // an unknown user goes through the same exchange and fails at the end, telling nothing
-    const tokens = Object.values(tokenArea(state).tokens).flatMap((t) => (t.account === who.account && t.user === who.user && t.scram ? [{ ...t.scram, id: t.id }] : []));
+    const tokens = Object.values(tokenArea(state).tokens).flatMap((t) => (t.account === who.account && t.user === who.user && t.scram && principalOf(state, t) ? [{ ...t.scram, id: t.id }] : []));
     const ok = exchange.final(clientFinal, tokens);
     if (!ok) return null;
     const user = state.accounts[who.account]?.users[who.user];

@@ -1,6 +1,7 @@
 // The catalog: one immutable, JSON-serializable tree per committed version (the manifest's
 // state). Transactions copy it on first write and change the copy.
 import type { SqlType } from '../types/types.ts';
+import { randomUUID } from 'node:crypto';
 import { SqlError } from '../errors.ts';
 
 export interface ColumnState {
@@ -77,6 +78,8 @@ export interface DatabaseState {
 }
 
 export interface UserState {
+  /** immutable identity made at CREATE USER (absent in catalogs older than ids): tokens bind to it */
+  id?: string;
   name: string;
   superuser: boolean;
   passwordHash?: string;
@@ -87,6 +90,8 @@ export interface UserState {
 }
 
 export interface AccountState {
+  /** immutable identity made at CREATE ACCOUNT (absent in catalogs older than ids) */
+  id?: string;
   name: string;
   createdAt: string;
   users: Record<string, UserState>;
@@ -115,11 +120,15 @@ export function newDatabase(name: string, owner: string): DatabaseState {
   return { name, owner, schemas: { [DEFAULT_SCHEMA]: newSchema(DEFAULT_SCHEMA, owner) } };
 }
 
+/** A fresh identity for an account or user, so a later namesake is someone else. */
+export const newPrincipalId = (): string => randomUUID();
+
 export function newAccount(name: string, now = new Date()): AccountState {
   return {
+    id: newPrincipalId(),
     name,
     createdAt: now.toISOString(),
-    users: { [DEFAULT_USER]: { name: DEFAULT_USER, superuser: true, grants: {}, system: [] } },
+    users: { [DEFAULT_USER]: { id: newPrincipalId(), name: DEFAULT_USER, superuser: true, grants: {}, system: [] } },
     databases: { [DEFAULT_DATABASE]: newDatabase(DEFAULT_DATABASE, DEFAULT_USER) },
   };
 }

@@ -6,6 +6,7 @@ import type { SqlType } from '../types/types.ts';
 import type { Database } from './database.ts';
 import type { StatementContext } from './context.ts';
 import type { ExecStats } from '../exec/executor.ts';
+import type { CatalogState } from '../catalog/catalog.ts';
 
 export type StatementHandler = (stmt: Statement, ctx: StatementContext) => Promise<Result>;
 
@@ -26,6 +27,11 @@ export interface Extension {
   /** names the engine's own catalog does not resolve: shared databases, system views */
   resolveRelation?(ctx: StatementContext, name: string[], pos: Pos): Relation | null;
   resolveModelFunction?(ctx: StatementContext, name: string[], pos: Pos): ModelFunction | null;
+  /**
+   * Inside the transaction that drops an account (no `user`) or a user: remove what belonged to
+   * that identity (API tokens), so a later namesake inherits nothing.
+   */
+  principalDropped?(state: CatalogState, account: string, user?: string): void;
   /** called after each successful query with what it scanned (usage logs) */
   afterQuery?(ctx: StatementContext, stats: ExecStats): void;
   close?(): Promise<void>;

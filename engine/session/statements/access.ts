@@ -5,7 +5,7 @@ import type { Result } from '../../result.ts';
 import type { StatementContext } from '../context.ts';
 import { done } from '../session.ts';
 import { SqlError } from '../../errors.ts';
-import { newAccount, DEFAULT_ACCOUNT, type CatalogState } from '../../catalog/catalog.ts';
+import { newAccount, newPrincipalId, DEFAULT_ACCOUNT, type CatalogState } from '../../catalog/catalog.ts';
 import { tableKey } from '../privileges.ts';
 
 const TABLE_PRIVS = new Set(['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'REFERENCES', 'ALL']);
@@ -33,7 +33,10 @@ export async function dropAccount(stmt: A.DropAccount, ctx: StatementContext): P
   requireSuperuser(ctx, 'drop accounts', stmt.pos);
   if (stmt.name === DEFAULT_ACCOUNT) throw new SqlError('INVALID_PARAMETER', 'the admin account cannot be dropped', stmt.pos);
   if (!ctx.state.accounts[stmt.name]) { if (stmt.ifExists) return done('DROP ACCOUNT'); throw new SqlError('UNDEFINED_OBJECT', `account "${stmt.name}" does not exist`, stmt.pos); }
-  ctx.txn.apply((s) => { delete s.accounts[stmt.name]; }, { ddl: true });
+  ctx.txn.apply((s) => {
+    delete s.accounts[stmt.name];
+    for (const ext of ctx.db.extensions) ext.principalDropped?.(s, stmt.name);
+  }, { ddl: true });
   return done('DROP ACCOUNT');
 }
 
@@ -47,10 +50,11 @@ export async function createUser(stmt: A.CreateUser, ctx: StatementContext): Pro
   const account = ctx.session.account;
   if (ctx.account.users[stmt.name]) throw new SqlError('DUPLICATE_OBJECT', `user "${stmt.name}" already exists`, stmt.pos);
   const passwordHash = stmt.password ? hashPassword(stmt.password) : undefined;
+  const id = newPrincipalId();
   ctx.txn.apply((s) => {
     const a = s.accounts[account];
     if (a.users[stmt.name]) throw new SqlError('DUPLICATE_OBJECT', `user "${stmt.name}" already exists`);
-    a.users[stmt.name] = { name: stmt.name, superuser: false, passwordHash, grants: {}, system: [] };
+    a.users[stmt.name] = { id, name: stmt.name, superuser: false, passwordHash, grants: {}, system: [] };
   }, { ddl: true });
   return done('CREATE USER');
 }
@@ -61,7 +65,10 @@ export async function dropUser(stmt: A.DropUser, ctx: StatementContext): Promise
   for (const name of stmt.names) {
     if (!ctx.account.users[name]) { if (stmt.ifExists) continue; throw new SqlError('UNDEFINED_OBJECT', `user "${name}" does not exist`, stmt.pos); }
     if (name === ctx.session.user) throw new SqlError('INVALID_PARAMETER', 'you cannot drop the current user', stmt.pos);
-    ctx.txn.apply((s) => { delete s.accounts[account].users[name]; }, { ddl: true });
+    ctx.txn.apply((s) => {
+      delete s.accounts[account].users[name];
+      for (const ext of ctx.db.extensions) ext.principalDropped?.(s, account, name);
+    }, { ddl: true });
   }
   return done('DROP USER');
 }
