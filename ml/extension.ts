@@ -38,6 +38,9 @@ export function extension(db: Database): MlExtension {
       ShowModel: on(showModel),
       DropModel: on(dropModel),
       AlterModel: on(alterModel),
+      // the ONNX runtime (and, for s3://, the AWS SDK) load with the first export or import
+      ExportModel: on(async (s: A.ExportModel, ctx, j) => (await import('./sql/transfer.ts')).exportModel(s, ctx, j)),
+      ImportModel: on(async (s: A.ImportModel, ctx, j) => (await import('./sql/transfer.ts')).importModel(s, ctx, j)),
       // SELECT EXPLAIN_MODEL(m) is answered here; every other query goes to the engine
       Query: async (stmt, ctx) => {
         const target = explainModelTarget(stmt);

@@ -227,7 +227,7 @@ export type Statement =
   | Begin | Commit | Rollback
   | ShowTables | ShowSchemas | ShowDatabases | ShowColumns | Show | SetVariable | Reset
   | Describe | Explain | Vacuum | Analyze
-  | CreateModel | CreateModelExternal | ShowModel | DropModel | AlterModel
+  | CreateModel | CreateModelExternal | ShowModel | DropModel | AlterModel | ExportModel | ImportModel
   | CreateDatashare | AlterDatashare | DropDatashare | ShowDatashares | DescribeDatashare
   | CreateProduct | DropProduct | ShowProducts | Subscribe | CancelSubscription
   | ShowSubscriptions | ShowSubscribers
@@ -420,6 +420,10 @@ export interface CreateModelExternal {
 export interface ShowModel { kind: 'ShowModel'; pos: Pos; name?: Name; versions?: boolean }
 /** DROP MODEL [IF EXISTS] m [VERSION k]: the whole model, or one of its versions. */
 export interface DropModel { kind: 'DropModel'; pos: Pos; name: Name; ifExists: boolean; version?: number }
+/** EXPORT MODEL m [VERSION k] TO 'file.onnx' | 's3://bucket/key.onnx': the graph plus metadata JSON beside it. */
+export interface ExportModel { kind: 'ExportModel'; pos: Pos; name: Name; version?: number; to: string }
+/** IMPORT MODEL m FROM 'file.onnx' [FUNCTION f]: a new model, or the next version of m. */
+export interface ImportModel { kind: 'ImportModel'; pos: Pos; name: Name; from: string; function?: Name }
 /** ALTER MODEL m SET VERSION k | SET ALIAS a TO VERSION k | DROP ALIAS a. */
 export interface AlterModel {
   kind: 'AlterModel'; pos: Pos;

@@ -1,7 +1,8 @@
 // Redshift ML statements: CREATE MODEL (trained here, or bring-your-own), SHOW MODEL, DROP MODEL,
-// and Strata's model versions: ALTER MODEL ... SET VERSION / SET ALIAS / DROP ALIAS.
+// and Strata's model versions (ALTER MODEL ... SET VERSION / SET ALIAS / DROP ALIAS) and
+// EXPORT MODEL / IMPORT MODEL.
 
-import type { AlterModel, CreateModel, CreateModelExternal, ModelOption, Pos, Statement, TypeRef } from './ast.ts';
+import type { AlterModel, CreateModel, CreateModelExternal, ExportModel, ImportModel, ModelOption, Pos, Statement, TypeRef } from './ast.ts';
 import type { Cursor } from './cursor.ts';
 import { parseIamRole } from './dml.ts';
 import { parseType } from './expr.ts';
@@ -118,4 +119,23 @@ export function parseAlterModel(c: Cursor, pos: Pos): AlterModel {
   const alias = c.ident();
   c.expectKw('to', 'version');
   return { kind: 'AlterModel', pos, name, action: { kind: 'SetAlias', alias, version: c.integer() } };
+}
+
+/** After EXPORT: `MODEL name [VERSION k] TO 'path'`. */
+export function parseExportModel(c: Cursor, pos: Pos): ExportModel {
+  c.expectKw('model');
+  const name = c.name();
+  const version = c.acceptKw('version') ? c.integer() : undefined;
+  c.expectKw('to');
+  const to = c.string();
+  return version === undefined ? { kind: 'ExportModel', pos, name, to } : { kind: 'ExportModel', pos, name, version, to };
+}
+
+/** After IMPORT: `MODEL name FROM 'path' [FUNCTION f]`. */
+export function parseImportModel(c: Cursor, pos: Pos): ImportModel {
+  c.expectKw('model');
+  const name = c.name();
+  c.expectKw('from');
+  const from = c.string();
+  return c.acceptKw('function') ? { kind: 'ImportModel', pos, name, from, function: c.name() } : { kind: 'ImportModel', pos, name, from };
 }

@@ -6,7 +6,7 @@ import type { Pos, Statement } from './ast.ts';
 import { Cursor } from './cursor.ts';
 import { parseAlterTable, parseCreateTable, parseCreateView, parseDropRelations, parseSchemaOrDatabase } from './ddl.ts';
 import { parseCopy, parseDelete, parseInsert, parseUnload, parseUpdate } from './dml.ts';
-import { parseAlterModel, parseCreateModel, parseDropModel } from './ml.ts';
+import { parseAlterModel, parseCreateModel, parseDropModel, parseExportModel, parseImportModel } from './ml.ts';
 import { parseQuery, startsQuery } from './query.ts';
 import { parseAnalyze, parseDescribe, parseReset, parseSet, parseShow, parseVacuum } from './session.ts';
 import {
@@ -67,6 +67,8 @@ export function parseStatement(c: Cursor): Statement {
       if (c.acceptKw('model')) return parseAlterModel(c, pos);
       c.expectKw('datashare');
       return parseAlterDatashare(c, pos);
+    case 'export': return parseExportModel(c, pos);
+    case 'import': return parseImportModel(c, pos);
     case 'truncate':
       c.acceptKw('table');
       return { kind: 'Truncate', pos, name: c.name() };

@@ -136,6 +136,8 @@ export function printStatement(s: Statement): string {
     }
     case 'ShowModel': return `SHOW MODEL ${s.name ? printName(s.name) : 'ALL'}${s.versions ? ' VERSIONS' : ''}`;
     case 'DropModel': return `DROP MODEL ${ifExists(s.ifExists)}${printName(s.name)}${s.version !== undefined ? ` VERSION ${s.version}` : ''}`;
+    case 'ExportModel': return `EXPORT MODEL ${printName(s.name)}${s.version !== undefined ? ` VERSION ${s.version}` : ''} TO ${quoteString(s.to)}`;
+    case 'ImportModel': return `IMPORT MODEL ${printName(s.name)} FROM ${quoteString(s.from)}${s.function ? ` FUNCTION ${printName(s.function)}` : ''}`;
     case 'AlterModel': {
       const a = s.action;
       const what = a.kind === 'SetVersion' ? `SET VERSION ${a.version}` : a.kind === 'SetAlias' ? `SET ALIAS ${quoteIdent(a.alias)} TO VERSION ${a.version}` : `DROP ALIAS ${quoteIdent(a.alias)}`;

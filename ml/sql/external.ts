@@ -55,7 +55,7 @@ async function readModel(ctx: StatementContext, path: string, pos: A.Pos): Promi
 }
 
 /** Whether the graph has a 'probabilities' tensor output (then `<function>_prob` works). */
-async function hasProbabilities(bytes: Uint8Array): Promise<boolean> {
+export async function hasProbabilities(bytes: Uint8Array): Promise<boolean> {
   const s = await ort.InferenceSession.create(bytes, { intraOpNumThreads: 1 });
   try {
     return s.outputNames.includes('probabilities');

@@ -16,11 +16,12 @@ export interface VersionTarget { key: ModelKey; fn: string; existing?: ModelEntr
  * Checks that the statement may create this model or add a version to it: the CREATE MODEL
  * privilege always; for a new version also ownership, and the model keeps its function name.
  */
-export function versionTarget(ctx: StatementContext, name: string[], fnName: string[], pos: A.Pos): VersionTarget {
+export function versionTarget(ctx: StatementContext, name: string[], fnName: string[] | { fallback: string }, pos: A.Pos): VersionTarget {
   checkCreatePrivilege(ctx, pos);
   const key = newModelKey(ctx, name, pos);
-  const fn = functionName(fnName, key, pos);
   const existing = modelsOf(schemaIn(ctx.state, key)!)[key.name];
+  // IMPORT MODEL without FUNCTION: the model's own function, else the one in the metadata
+  const fn = Array.isArray(fnName) ? functionName(fnName, key, pos) : existing?.function ?? fnName.fallback;
   if (!existing) {
     checkNamesFree(ctx, key, fn, pos);
     return { key, fn };

@@ -194,6 +194,8 @@ export const STATEMENTS: string[] = [
   'SHOW MODEL s.m VERSIONS', 'DROP MODEL m VERSION 2', 'DROP MODEL IF EXISTS s.m VERSION 3',
   'ALTER MODEL m SET VERSION 2', 'ALTER MODEL s.m SET ALIAS challenger TO VERSION 3', 'ALTER MODEL m DROP ALIAS challenger',
   'SELECT f@3(a, b), s.f@challenger(a) FROM t WHERE f@"Quoted"(a) > 0',
+  "EXPORT MODEL m TO 'out/m.onnx'", "EXPORT MODEL s.m VERSION 2 TO 's3://bucket/models/m.onnx'",
+  "IMPORT MODEL m FROM 'out/m.onnx'", "IMPORT MODEL s.m FROM 's3://bucket/m.onnx' FUNCTION s.predict",
   // sharing
   'CREATE DATASHARE s', 'CREATE DATASHARE s PUBLICACCESSIBLE TRUE', 'CREATE DATASHARE s SET PUBLICACCESSIBLE = FALSE',
   'CREATE DATASHARE s MANAGEDBY EXCHANGE',
