@@ -150,6 +150,9 @@ export class ExprEmitter {
         return this.like(e, out);
       case 'call':
         return this.call(e, out);
+      case 'subquery':
+        // the executor replaces subqueries by their results before anything is compiled
+        throw new SqlError('INTERNAL_ERROR', 'a subquery reached code generation unevaluated');
       case 'extract': {
         const a = this.expr(e.arg, out);
         return this.strict([a], emitExtract(e.field, e.arg.type, a.v), e.type, out);

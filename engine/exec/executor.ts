@@ -15,6 +15,7 @@ import { BuildTable, probe, takeRows, keyReader } from './hash-join.ts';
 import { runWindows } from './window.ts';
 import { SqlError } from '../errors.ts';
 import { hasModelCall, aggInputs, mapAggInputs, type BExpr } from '../plan/bound.ts';
+import { SubqueryResults } from './subqueries.ts';
 
 /** Counters for EXPLAIN ANALYZE and the usage log. */
 export interface ExecStats {
@@ -34,6 +35,9 @@ export interface ExecOptions {
 export class Executor {
   readonly stats: ExecStats = { rowsScanned: 0, segmentsScanned: 0, segmentsPruned: 0, tables: new Map() };
 
+  /** uncorrelated subqueries' results, computed once per run */
+  private readonly subqueries = new SubqueryResults((plan) => this.run(plan));
+
   constructor(private readonly pool: SlicePool, private readonly opts: ExecOptions) {}
 
   private checkCancel(): void {
@@ -42,6 +46,7 @@ export class Executor {
 
   async run(node: LNode): Promise<Batch> {
     this.checkCancel();
+    node = await this.subqueries.resolve(node);
     const chain = node.k === 'limit' && node.limit !== null && node.input.k !== 'sort' ? matchChain(node.input, node.limit + node.offset) : matchChain(node);
     if (chain && node.k === 'limit') {
       const b = await this.runChain(chain);
@@ -193,17 +198,19 @@ export class Executor {
     }
     const rightKeys = projectBatch(right, node.rightKeys, null, right.length);
     const leftKeys = projectBatch(left, node.leftKeys, null, left.length);
-    const table = new BuildTable(right.columns, rightKeys);
-    const kind = node.joinType === 'FULL' ? 'LEFT' : node.joinType;
+    const table = new BuildTable(right.columns, rightKeys, node.nullEq);
+    const kind = node.joinType === 'FULL' || node.joinType === 'SINGLE' ? 'LEFT' : node.joinType;
     if (node.residual && hasModelCall(node.residual)) {
       // a condition calling a model filters the joined rows (inner joins only)
       if (kind !== 'INNER') throw new SqlError('FEATURE_NOT_SUPPORTED', 'model functions in an outer or semi join condition are not supported; use them in WHERE');
-      const joined = probe(left, leftKeys, table, kind, null);
+      const joined = probe(left, leftKeys, table, kind, null, node.nullEq);
       const m = await this.withModels(joined, [node.residual]);
       const { sel, count } = filterBatch(m.batch, m.exprs[0]);
       return { length: count, columns: joined.columns.map((c) => gather(c, sel, count)) };
     }
-    const out = probe(left, leftKeys, table, kind, node.residual);
+    const out = probe(left, leftKeys, table, kind, node.residual, node.nullEq);
+    // a LEFT join yields one row per left row exactly when no left row matches twice
+    if (node.joinType === 'SINGLE' && out.length > left.length) throw new SqlError('CARDINALITY_VIOLATION', 'more than one row returned by a subquery used as an expression');
     if (node.joinType !== 'FULL') return out;
     // FULL: add the build rows nobody matched, padded with NULLs on the left
     const un: number[] = [];

@@ -31,6 +31,8 @@ export interface JoinStep {
   build: Vector[];
   /** residual predicate over (probe columns ++ build columns) */
   residual?: BExpr | null;
+  /** keys where NULL matches NULL */
+  nullEq?: boolean[];
 }
 
 /** ORDER BY ... LIMIT n: each slice keeps only its first n rows in that order (keys index the output). */

@@ -65,7 +65,7 @@ export function matchChain(node: LNode, limit: number | null = null): Chain | nu
     const pre = postFilter ? and(direct.filter, postFilter) : direct.filter;
     return { scan: direct.scan, preFilter: pre, join: null, postFilter: null, project, agg, limit: agg ? null : limit };
   }
-  if (n.k !== 'join' || n.joinType === 'FULL' || n.joinType === 'CROSS' || n.leftKeys.length === 0) return null;
+  if (n.k !== 'join' || n.joinType === 'FULL' || n.joinType === 'CROSS' || n.joinType === 'SINGLE' || n.leftKeys.length === 0) return null;
   const l = scanChain(n.left), r = scanChain(n.right);
   let probeIsLeft: boolean;
   if (n.joinType === 'LEFT' || n.joinType === 'SEMI' || n.joinType === 'ANTI') {
@@ -149,6 +149,7 @@ export function buildFragment(c: Chain, build: Vector[] | null, onnxFileOf: (mod
       buildKeys: [],
       build,
       residual,
+      ...(c.join.node.nullEq ? { nullEq: c.join.node.nullEq } : {}),
     });
   }
   let post = c.postFilter ? lift(logical(c.postFilter)) : null;

@@ -15,11 +15,11 @@ export class BuildTable {
   /** build rows that found a partner (for RIGHT/FULL joins) */
   readonly matched: Uint8Array;
 
-  constructor(readonly build: Vector[], keyCols: Vector[]) {
+  constructor(readonly build: Vector[], keyCols: Vector[], nullEq?: boolean[]) {
     const n = build.length ? build[0].length : keyCols[0]?.length ?? 0;
     this.next = new Int32Array(n).fill(-1);
     this.matched = new Uint8Array(n);
-    const read = keyReader(keyCols);
+    const read = keyReader(keyCols, nullEq);
     for (let r = n - 1; r >= 0; r--) {
       const k = read(r);
       if (k === null) continue;
@@ -30,18 +30,29 @@ export class BuildTable {
   }
 }
 
-/** Reads a row's join key as one number or string; null when any part is NULL (never matches). */
-export function keyReader(cols: Vector[]): (r: number) => Key | null {
+/** The key part standing for NULL where NULL matches NULL (a string, so never equal to a number key). */
+const NULL_KEY = '\u0000NULL';
+
+/**
+ * Reads a row's join key as one number or string; null when any part is NULL (never matches),
+ * except parts marked in `nullEq`, where NULL is a value like any other.
+ */
+export function keyReader(cols: Vector[], nullEq?: boolean[]): (r: number) => Key | null {
   const one = (v: Vector) => isString(v.type) ? (r: number) => v.dict![v.values[r]] : (r: number) => v.values[r];
   const readers = cols.map(one);
   if (cols.length === 1) {
     const [v] = cols, f = readers[0];
-    return v.valid ? (r) => (v.valid![r] === 0 ? null : f(r)) : f;
+    if (!v.valid) return f;
+    return nullEq?.[0] ? (r) => (v.valid![r] === 0 ? NULL_KEY : f(r)) : (r) => (v.valid![r] === 0 ? null : f(r));
   }
   return (r) => {
     const parts: Key[] = [];
     for (let k = 0; k < cols.length; k++) {
-      if (cols[k].valid && cols[k].valid![r] === 0) return null;
+      if (cols[k].valid && cols[k].valid![r] === 0) {
+        if (!nullEq?.[k]) return null;
+        parts.push(NULL_KEY);
+        continue;
+      }
       parts.push(readers[k](r));
     }
     return JSON.stringify(parts);
@@ -69,9 +80,9 @@ export type JoinKind = 'INNER' | 'LEFT' | 'SEMI' | 'ANTI';
  * output probe columns then build columns; SEMI/ANTI output probe columns only. A residual
  * predicate (over the joined columns) decides which key matches count.
  */
-export function probe(probeBatch: Batch, probeKeys: Vector[], table: BuildTable, kind: JoinKind, residual: BExpr | null): Batch {
+export function probe(probeBatch: Batch, probeKeys: Vector[], table: BuildTable, kind: JoinKind, residual: BExpr | null, nullEq?: boolean[]): Batch {
   const n = probeBatch.length;
-  const read = keyReader(probeKeys);
+  const read = keyReader(probeKeys, nullEq);
   let cap = Math.max(16, n);
   let pRows = new Int32Array(cap), bRows = new Int32Array(cap);
   let m = 0;
@@ -131,9 +142,9 @@ const built = new WeakMap<JoinStep, BuildTable>();
 export function hashJoinBatch(batch: Batch, step: JoinStep): Batch {
   let table = built.get(step);
   if (!table) {
-    table = new BuildTable(step.build, step.buildKeys.map((c) => step.build[c]));
+    table = new BuildTable(step.build, step.buildKeys.map((c) => step.build[c]), step.nullEq);
     built.set(step, table);
   }
   const keys = projectBatch(batch, step.probeKeys, null, batch.length);
-  return probe(batch, keys, table, step.joinType, step.residual ?? null);
+  return probe(batch, keys, table, step.joinType, step.residual ?? null, step.nullEq);
 }

@@ -13,15 +13,38 @@ import { type BExpr, type BAgg, BOOL, walk, usedColumns, constArgCodes } from '.
 import type { Field, LNode, SortKey, WindowCall } from './logical.ts';
 import { projectBatch } from '../exec/kernels.ts';
 
-/** The fields an expression can see, plus the enclosing query's scope (for correlation errors). */
+/** The fields an expression can see, plus the enclosing query's scope (outer references). */
 export interface Scope {
   fields: Field[];
   outer?: Scope;
+  /** the plan the fields come from: subqueries in expressions attach their joins to it */
+  host?: Host;
+  /** the WITH names visible here (subqueries see their enclosing query's CTEs) */
+  ctes?: CteScope;
+  /** set while discovering a subquery's outer references: which of these fields it uses */
+  refs?: Set<number>;
+  /** binding only to discover outer references; the plan is thrown away */
+  probe?: boolean;
 }
+
+/** A query block's plan while its expressions are bound; joins for subqueries wrap `node`. */
+export interface Host {
+  node: LNode;
+}
+
+export interface CteScope { map: Map<string, A.Cte>; parent?: CteScope }
+
+/** A subquery expression: scalar, [NOT] EXISTS, [NOT] IN or quantified comparison. */
+export type SubqueryExpr = A.Subquery | A.Exists | A.InSubquery | A.Quantified;
 
 /** Callbacks into the session: catalog lookups and running uncorrelated subqueries. */
 export interface BindContext {
   bindQuery(q: A.Query, outer: Scope | undefined): Promise<LNode>;
+  /**
+   * Plans a subquery expression where it has a host plan (queries); null leaves it to the
+   * fallback that runs it now (statements without a plan, such as INSERT ... VALUES).
+   */
+  subquery?(e: SubqueryExpr, scope: Scope, agg: AggContext | undefined): Promise<BExpr | null>;
   runQuery(plan: LNode): Promise<{ rows: unknown[][]; fields: Field[]; physical: (number | string | boolean | null)[][] }>;
   resolveModelFunction(name: string[], pos: A.Pos): { model: string; onnx?: string; proba: boolean; type: SqlType; argTypes: SqlType[] } | null;
 }
@@ -35,6 +58,8 @@ export interface AggContext {
   windows: WindowCall[];
   /** true when the query aggregates (GROUP BY or an aggregate call) */
   grouped: boolean;
+  /** window partitions start with these (a decorrelated subquery's outer columns) */
+  partitionPrefix?: BExpr[];
 }
 
 const WINDOW_ONLY = new Set(['row_number', 'rank', 'dense_rank', 'percent_rank', 'cume_dist', 'ntile', 'lag', 'lead', 'first_value', 'last_value', 'nth_value']);
@@ -56,6 +81,13 @@ export function containsWindow(e: A.Expr | undefined): boolean {
   return astChildren(e).some(containsWindow);
 }
 
+/** Whether an expression has a subquery in it (not looking into the subqueries themselves). */
+export function containsSubquery(e: A.Expr | undefined): boolean {
+  if (!e) return false;
+  if (e.kind === 'Subquery' || e.kind === 'Exists' || e.kind === 'InSubquery' || e.kind === 'Quantified') return true;
+  return astChildren(e).some(containsSubquery);
+}
+
 /** Child expressions of an AST expression, not descending into subqueries. */
 export function astChildren(e: A.Expr): A.Expr[] {
   switch (e.kind) {
@@ -65,7 +97,7 @@ export function astChildren(e: A.Expr): A.Expr[] {
     case 'Cast': return [e.expr];
     case 'Case': return [...(e.operand ? [e.operand] : []), ...e.whens.flatMap((w) => [w.when, w.then]), ...(e.else ? [e.else] : [])];
     case 'InList': return [e.expr, ...e.list];
-    case 'InSubquery': return [e.expr];
+    case 'InSubquery': case 'Quantified': return [e.expr];
     case 'Between': return [e.expr, e.low, e.high];
     case 'Like': return [e.expr, e.pattern];
     case 'IsNull': case 'IsBool': case 'Extract': return [e.expr];
@@ -123,22 +155,9 @@ export class ExprBinder {
         const list = await Promise.all(e.list.map((x) => this.bind(x, scope, agg)));
         return this.inList(a, list, e.negated, e.pos);
       }
-      case 'InSubquery': {
-        const a = await this.bind(e.expr, scope, agg);
-        const values = await this.subqueryColumn(e.query, scope, e.pos);
-        const list = values.map((v) => konst(v.value, v.type));
-        if (list.length === 0) return konst(e.negated, BOOL);
-        return this.inList(a, list, e.negated, e.pos);
-      }
-      case 'Exists': {
-        const plan = await this.ctx.bindQuery(e.query, scope);
-        const r = await this.ctx.runQuery({ k: 'limit', input: plan, limit: 1, offset: 0, fields: plan.fields });
-        return konst(e.negated ? r.rows.length === 0 : r.rows.length > 0, BOOL);
-      }
-      case 'Subquery': {
-        const values = await this.subqueryColumn(e.query, scope, e.pos);
-        if (values.length > 1) throw new SqlError('INVALID_PARAMETER', 'more than one row returned by a subquery used as an expression', e.pos);
-        return values.length ? konst(values[0].value, values[0].type) : konst(null, values.type);
+      case 'InSubquery': case 'Exists': case 'Subquery': case 'Quantified': {
+        const planned = this.ctx.subquery ? await this.ctx.subquery(e, scope, agg) : null;
+        return planned ?? this.subqueryNow(e, scope, agg);
       }
       case 'Between': {
         const a = await this.bind(e.expr, scope, agg);
@@ -170,6 +189,30 @@ export class ExprBinder {
     }
   }
 
+  /** Fallback outside queries: an uncorrelated subquery runs now and its rows become constants. */
+  private async subqueryNow(e: SubqueryExpr, scope: Scope, agg?: AggContext): Promise<BExpr> {
+    switch (e.kind) {
+      case 'InSubquery': {
+        const a = await this.bind(e.expr, scope, agg);
+        const values = await this.subqueryColumn(e.query, scope, e.pos);
+        const list = values.map((v) => konst(v.value, v.type));
+        if (list.length === 0) return konst(e.negated, BOOL);
+        return this.inList(a, list, e.negated, e.pos);
+      }
+      case 'Exists': {
+        const plan = await this.ctx.bindQuery(e.query, scope);
+        const r = await this.ctx.runQuery({ k: 'limit', input: plan, limit: 1, offset: 0, fields: plan.fields });
+        return konst(e.negated ? r.rows.length === 0 : r.rows.length > 0, BOOL);
+      }
+      case 'Subquery': {
+        const values = await this.subqueryColumn(e.query, scope, e.pos);
+        if (values.length > 1) throw new SqlError('INVALID_PARAMETER', 'more than one row returned by a subquery used as an expression', e.pos);
+        return values.length ? konst(values[0].value, values[0].type) : konst(null, values.type);
+      }
+      case 'Quantified': throw new SqlError('FEATURE_NOT_SUPPORTED', `${e.quantifier} (subquery) is supported in queries only`, e.pos);
+    }
+  }
+
   // ------------------------------------------------------------------ grouping
 
   /** Above GROUP BY: aggregates become references to aggregate outputs, group keys to key outputs. */
@@ -182,7 +225,7 @@ export class ExprBinder {
       if (i < 0) { i = agg.aggs.length; agg.aggs.push(a); }
       return { k: 'col', index: agg.keys.length + i, type: a.type };
     }
-    if (!agg.grouped || containsAggregate(e) || containsWindow(e) || e.kind === 'Subquery' || e.kind === 'Exists' || e.kind === 'InSubquery') return null;
+    if (!agg.grouped || containsAggregate(e) || containsWindow(e) || containsSubquery(e)) return null;
     const b = await this.bind(e, agg.input);
     const key = JSON.stringify(b);
     const i = agg.keys.findIndex((k) => JSON.stringify(k) === key);
@@ -257,7 +300,7 @@ export class ExprBinder {
     const fn = e.name[0];
     // window arguments and keys see the grouped output (aggregates, keys)
     const args = aggregateName(fn) !== null ? [] : await Promise.all(e.args.map((x) => this.bind(x, scope, agg)));
-    const partitionBy = await Promise.all(over.partitionBy.map((x) => this.bind(x, scope, agg)));
+    const partitionBy = [...(agg.partitionPrefix ?? []), ...await Promise.all(over.partitionBy.map((x) => this.bind(x, scope, agg)))];
     const orderBy: SortKey[] = [];
     for (const o of over.orderBy) orderBy.push({ expr: await this.bind(o.expr, scope, agg), desc: o.desc, nullsFirst: o.nullsFirst ?? o.desc });
     let call: WindowCall;
@@ -315,11 +358,22 @@ export class ExprBinder {
     }
   }
 
+  /**
+   * A column of this scope, else of an enclosing query. An outer reference is recorded in the
+   * scope that has the column (the binder then plans the subquery as a join over it); while
+   * probing for such references it binds as a typed NULL.
+   */
   private column(e: A.ColumnRef, scope: Scope): BExpr {
-    const r = resolveColumn(scope.fields, e.name, e.pos);
+    const r = resolveColumn(scope.fields, e.name, e.pos) ?? resolveColumn(scope.fields, e.name, e.pos, true);
     if (r) return { k: 'col', index: r.index, type: r.field.type };
+    let probing = !!scope.probe;
     for (let o = scope.outer; o; o = o.outer) {
-      if (resolveColumn(o.fields, e.name, e.pos)) throw new SqlError('FEATURE_NOT_SUPPORTED', `correlated subqueries are not supported (column "${e.name.join('.')}" refers to an outer query)`, e.pos);
+      probing ||= !!o.probe;
+      const hit = resolveColumn(o.fields, e.name, e.pos) ?? resolveColumn(o.fields, e.name, e.pos, true);
+      if (!hit) continue;
+      o.refs?.add(hit.index);
+      if (probing) return konst(null, hit.field.type);
+      throw new SqlError('FEATURE_NOT_SUPPORTED', `column "${e.name.join('.')}" refers to an outer query from a subquery in FROM or WITH (LATERAL is not supported)`, e.pos);
     }
     throw new SqlError('UNDEFINED_COLUMN', `column "${e.name.join('.')}" does not exist`, e.pos);
   }
@@ -528,7 +582,7 @@ export class ExprBinder {
   fold(e: BExpr): BExpr {
     let constant = true;
     walk(e, (x) => {
-      if (x.k === 'col' || x.k === 'model') constant = false;
+      if (x.k === 'col' || x.k === 'model' || x.k === 'subquery') constant = false;
       if (x.k === 'call' && x.name === 'random') constant = false;
     });
     if (!constant || e.k === 'const' || e.k === 'interval') return e;
@@ -551,13 +605,16 @@ export class ExprBinder {
   }
 }
 
-/** Finds a column by name parts ([col], [alias, col], [schema, table, col], [db, schema, table, col]). */
-export function resolveColumn(fields: Field[], name: string[], pos: A.Pos): { index: number; field: Field } | null {
+/**
+ * Finds a column by name parts ([col], [alias, col], [schema, table, col], [db, schema, table, col])
+ * among the scope's own fields, or (corr) among the outer columns copied into a decorrelated subquery.
+ */
+export function resolveColumn(fields: Field[], name: string[], pos: A.Pos, corr = false): { index: number; field: Field } | null {
   const col = name[name.length - 1];
   const qual = name.slice(0, -1);
   const hits: number[] = [];
   fields.forEach((f, i) => {
-    if (f.name !== col) return;
+    if (f.name !== col || !!f.corr !== corr) return;
     if (qual.length === 0) { if (!f.hidden) hits.push(i); return; }
     if (qual.length === 1 && f.qualifier === qual[0]) { hits.push(i); return; }
     if (f.path && qual.length <= f.path.length && f.path.slice(-qual.length).join('.') === qual.join('.')) hits.push(i);

@@ -5,7 +5,8 @@ import { T, typeName, type SqlType } from '../types/types.ts';
 import { commonSupertype } from '../types/coerce.ts';
 import { type BExpr, BOOL, mapCols, usedColumns, hasModelCall } from './bound.ts';
 import type { Field, LNode, SortKey, TableRef, WindowCall } from './logical.ts';
-import { ExprBinder, type AggContext, type BindContext, type Scope, containsAggregate, containsWindow, astChildren } from './bind-expr.ts';
+import { ExprBinder, type AggContext, type BindContext, type Scope, type CteScope, type Host, containsAggregate, containsWindow, containsSubquery } from './bind-expr.ts';
+import { Subqueries } from './subqueries.ts';
 import type { TableState } from '../catalog/catalog.ts';
 import type { Batch } from '../types/vector.ts';
 
@@ -19,27 +20,39 @@ export interface QueryContext extends Omit<BindContext, 'bindQuery'> {
   resolveRelation(name: string[], pos: A.Pos): Relation;
 }
 
-interface Ctes { map: Map<string, A.Cte>; parent?: Ctes }
+type Ctes = CteScope;
 
 /** Binds one query (with its CTEs and subqueries) against a catalog snapshot. */
 export class QueryBinder {
   readonly exprs: ExprBinder;
+  private readonly subqueries: Subqueries;
 
   constructor(private readonly ctx: QueryContext) {
-    this.exprs = new ExprBinder({ ...ctx, bindQuery: (q, outer) => this.query(q, outer) });
+    this.exprs = new ExprBinder({
+      ...ctx,
+      bindQuery: (q, outer) => this.query(q, outer, outer?.ctes),
+      subquery: (e, scope, agg) => this.subqueries.plan(e, scope, agg, false),
+    });
+    this.subqueries = new Subqueries(this.exprs, (q, outer, ctes, domain) => this.query(q, outer, ctes, domain));
   }
 
-  async query(q: A.Query, outer?: Scope, ctes?: Ctes): Promise<LNode> {
+  /**
+   * Binds a query. With a `domain` (a decorrelated subquery's distinct outer values), the domain
+   * is joined below the query's FROM and its columns lead the output, so every row says which
+   * outer values it was computed for.
+   */
+  async query(q: A.Query, outer?: Scope, ctes?: Ctes, domain?: LNode): Promise<LNode> {
     const scopeCtes: Ctes | undefined = q.with?.length ? { map: new Map(q.with.map((c) => [c.name, c])), parent: ctes } : ctes;
-    if (q.kind === 'SetOp') return this.setOp(q, outer, scopeCtes);
-    return this.select(q, outer, scopeCtes);
+    if (q.kind === 'SetOp') return this.setOp(q, outer, scopeCtes, domain);
+    return this.select(q, outer, scopeCtes, domain);
   }
 
   // ------------------------------------------------------------------ set operations
 
-  private async setOp(q: A.SetOp, outer: Scope | undefined, ctes: Ctes | undefined): Promise<LNode> {
-    let left = await this.query(q.left, outer, ctes);
-    let right = await this.query(q.right, outer, ctes);
+  private async setOp(q: A.SetOp, outer: Scope | undefined, ctes: Ctes | undefined, domain: LNode | undefined): Promise<LNode> {
+    let left = await this.query(q.left, outer, ctes, domain);
+    let right = await this.query(q.right, outer, ctes, domain);
+    const k = domain?.fields.length ?? 0;
     const lf = visible(left), rf = visible(right);
     if (lf.length !== rf.length) throw new SqlError('SYNTAX_ERROR', `each ${q.op} query must have the same number of columns (${lf.length} vs ${rf.length})`, q.pos);
     const types = lf.map((f, i) => {
@@ -47,36 +60,39 @@ export class QueryBinder {
       if (!t) throw new SqlError('DATATYPE_MISMATCH', `${q.op} types ${typeName(f.type)} and ${typeName(rf[i].type)} cannot be matched (column ${i + 1})`, q.pos);
       return t.id === 'NULL' ? T.varchar : t;
     });
-    left = this.castTo(left, types, q.pos);
-    right = this.castTo(right, types, q.pos);
-    const fields = lf.map((f, i) => ({ name: f.name, type: types[i] }));
+    left = this.castTo(left, types, k, q.pos);
+    right = this.castTo(right, types, k, q.pos);
+    const fields = [...left.fields.slice(0, k), ...lf.map((f, i) => ({ name: f.name, type: types[i] }))];
     let node: LNode = { k: 'setop', op: q.op, all: q.all, left, right, fields };
-    node = await this.orderAndLimit(node, q.orderBy, q.limit, q.offset, null, outer);
+    node = await this.orderAndLimit(node, q.orderBy, q.limit, q.offset, null, outer, k);
     return node;
   }
 
-  private castTo(n: LNode, types: SqlType[], pos: A.Pos): LNode {
+  /** The visible columns cast to `types`, after the first k (domain) columns. */
+  private castTo(n: LNode, types: SqlType[], k: number, pos: A.Pos): LNode {
     const vf = visible(n);
-    const exprs = vf.map((f, i) => this.exprs.coerce({ k: 'col', index: n.fields.indexOf(f), type: f.type }, types[i], pos));
-    return { k: 'project', input: n, exprs, fields: vf.map((f, i) => ({ name: f.name, type: types[i] })) };
+    const lead = n.fields.slice(0, k).map((f, i): BExpr => ({ k: 'col', index: i, type: f.type }));
+    const exprs = [...lead, ...vf.map((f, i) => this.exprs.coerce({ k: 'col', index: n.fields.indexOf(f), type: f.type }, types[i], pos))];
+    return { k: 'project', input: n, exprs, fields: [...n.fields.slice(0, k), ...vf.map((f, i) => ({ name: f.name, type: types[i] }))] };
   }
 
   // ------------------------------------------------------------------ SELECT
 
-  private async select(q: A.Select, outer: Scope | undefined, ctes: Ctes | undefined): Promise<LNode> {
-    let node: LNode = q.from.length ? await this.from(q.from, outer, ctes) : { k: 'values', rows: [[]], fields: [] };
-    node = await this.decorrelate(q, node, outer, ctes);
-    const input: Scope = { fields: node.fields, outer };
-    if (q.where) {
-      if (containsAggregate(q.where)) throw new SqlError('SYNTAX_ERROR', 'aggregate functions are not allowed in WHERE', q.where.pos);
-      const pred = this.exprs.boolean(await this.exprs.bind(q.where, input), 'WHERE', q.where.pos);
-      node = { k: 'filter', input: node, pred, fields: node.fields };
-    }
+  private async select(q: A.Select, outer: Scope | undefined, ctes: Ctes | undefined, domain: LNode | undefined): Promise<LNode> {
+    const from = q.from.length ? await this.from(q.from, outer, ctes) : null;
+    const k = domain?.fields.length ?? 0;
+    const domainCols = (domain?.fields ?? []).map((f, i): BExpr => ({ k: 'col', index: i, type: f.type }));
+    let node: LNode = from ?? { k: 'values', rows: [[]], fields: [] };
+    if (domain) node = from ? { k: 'join', joinType: 'CROSS', left: domain, right: from, leftKeys: [], rightKeys: [], residual: null, fields: [...domain.fields, ...from.fields] } : domain;
+    const host: Host = { node };
+    const input: Scope = { fields: node.fields, outer, host, ctes };
+    if (q.where) await this.where(q.where, input, host);
     const items = this.expandStars(q.columns, input);
     // GROUP BY items may be ordinals or output aliases
     const groupAsts = q.groupBy.map((g) => this.groupItem(g, items));
     const grouped = groupAsts.length > 0 || items.some((i) => containsAggregate(i.expr)) || containsAggregate(q.having) || q.orderBy.some((o) => containsAggregate(o.expr));
-    const agg: AggContext = { input, keys: [], aggs: [], windows: [], grouped };
+    // a decorrelated subquery groups and partitions by its outer values first
+    const agg: AggContext = { input, keys: grouped ? [...domainCols] : [], aggs: [], windows: [], grouped, ...(k ? { partitionPrefix: domainCols } : {}) };
     for (const g of groupAsts) {
       if (containsAggregate(g)) throw new SqlError('SYNTAX_ERROR', 'aggregate functions are not allowed in GROUP BY', g.pos);
       agg.keys.push(await this.exprs.bind(g, input));
@@ -90,11 +106,6 @@ export class QueryBinder {
     if (q.having) {
       if (!grouped) agg.grouped = true;
       having = this.exprs.boolean(await this.exprs.bind(q.having, input, agg), 'HAVING', q.having.pos);
-    }
-    if (grouped) {
-      const fields: Field[] = [...agg.keys.map((k, i) => ({ name: `key${i}`, type: k.type, hidden: true })), ...agg.aggs.map((a, i) => ({ name: `agg${i}`, type: a.type, hidden: true }))];
-      node = { k: 'aggregate', input: node, keys: agg.keys, aggs: agg.aggs, fields };
-      if (having) node = { k: 'filter', input: node, pred: having, fields: node.fields };
     }
     const outFields: Field[] = items.map((it, i) => ({ name: it.name, type: selectExprs[i].type, qualifier: it.qualifier }));
     // ORDER BY: output columns by ordinal/alias, else expressions over the input (hidden columns)
@@ -110,48 +121,89 @@ export class QueryBinder {
         if (matches.length === 1) idx = matches[0];
       }
       let expr: BExpr;
-      if (idx >= 0) expr = { k: 'col', index: idx, type: outFields[idx].type };
+      if (idx >= 0) expr = { k: 'col', index: k + idx, type: outFields[idx].type };
       else {
         const b = post ? await this.exprs.bind(o.expr, input, agg) : await this.exprs.bind(o.expr, input);
         const same = selectExprs.findIndex((s) => JSON.stringify(s) === JSON.stringify(b));
-        if (same >= 0) expr = { k: 'col', index: same, type: b.type };
+        if (same >= 0) expr = { k: 'col', index: k + same, type: b.type };
         else {
           if (q.distinct) throw new SqlError('SYNTAX_ERROR', 'for SELECT DISTINCT, ORDER BY expressions must appear in select list', o.pos);
           hidden.push(b);
-          expr = { k: 'col', index: items.length + hidden.length - 1, type: b.type };
+          expr = { k: 'col', index: k + items.length + hidden.length - 1, type: b.type };
         }
       }
       sortKeys.push({ expr, desc: o.desc, nullsFirst: o.nullsFirst ?? o.desc });
     }
+    node = host.node;
+    // subqueries above GROUP BY join the aggregate's output; their results replace placeholders
+    let placed = (e: BExpr) => e;
+    if (agg.grouped) {
+      const fields: Field[] = [...agg.keys.map((x, i) => ({ name: `key${i}`, type: x.type, hidden: true })), ...agg.aggs.map((a, i) => ({ name: `agg${i}`, type: a.type, hidden: true }))];
+      node = { k: 'aggregate', input: node, keys: agg.keys, aggs: agg.aggs, fields };
+      // a scalar aggregate yields a row for every outer value, also where no input row has it
+      if (domain && !groupAsts.length) node = this.subqueries.fillDomain(domain, node, agg.aggs);
+      const done = await this.subqueries.attachDeferred(host, node);
+      node = done.node;
+      placed = done.place;
+      if (having) node = { k: 'filter', input: node, pred: placed(having), fields: node.fields };
+    }
     // window functions run over the (grouped) rows before the final projection
     let projInput = node;
-    let fix = (e: BExpr) => e;
+    let fix = placed;
     if (agg.windows.length) {
       const base = node.fields.length;
-      fix = (e: BExpr) => mapCols(e, (i) => (i < 0 ? { k: 'col', index: base + (-1 - i), type: agg.windows[-1 - i].type } : { k: 'col', index: i, type: node.fields[i].type }));
-      const calls: WindowCall[] = agg.windows;
+      const calls: WindowCall[] = agg.windows.map((c) => ({ ...c, args: c.args.map(placed), partitionBy: c.partitionBy.map(placed), orderBy: c.orderBy.map((o) => ({ ...o, expr: placed(o.expr) })) }));
+      fix = (e: BExpr) => mapCols(placed(e), (i) => (i < 0 ? { k: 'col', index: base + (-1 - i), type: agg.windows[-1 - i].type } : { k: 'col', index: i, type: node.fields[i].type }));
       projInput = { k: 'window', input: node, calls, fields: [...node.fields, ...calls.map((c, i) => ({ name: `win${i}`, type: c.type, hidden: true }))] };
     }
-    const allExprs = [...selectExprs, ...hidden].map(fix);
-    node = { k: 'project', input: projInput, exprs: allExprs, fields: [...outFields, ...hidden.map((h, i) => ({ name: `sort${i}`, type: h.type, hidden: true }))] };
+    const allExprs = [...domainCols, ...[...selectExprs, ...hidden].map(fix)];
+    const domainOut: Field[] = (domain?.fields ?? []).map((f) => ({ name: f.name, type: f.type, hidden: true }));
+    node = { k: 'project', input: projInput, exprs: allExprs, fields: [...domainOut, ...outFields, ...hidden.map((h, i) => ({ name: `sort${i}`, type: h.type, hidden: true }))] };
     if (q.distinct) node = { k: 'distinct', input: node, fields: node.fields };
-    node = await this.orderAndLimit(node, [], q.limit, q.offset, sortKeys, outer);
-    if (hidden.length) node = { k: 'project', input: node, exprs: outFields.map((f, i) => ({ k: 'col', index: i, type: f.type })), fields: outFields };
+    node = await this.orderAndLimit(node, [], q.limit, q.offset, sortKeys, outer, k);
+    if (hidden.length) {
+      const keep = [...domainOut, ...outFields];
+      node = { k: 'project', input: node, exprs: keep.map((f, i) => ({ k: 'col', index: i, type: f.type })), fields: keep };
+    }
     return node;
   }
 
-  private async orderAndLimit(node: LNode, orderBy: A.OrderItem[], limit: A.Expr | undefined, offset: A.Expr | undefined, keys: SortKey[] | null, outer: Scope | undefined): Promise<LNode> {
+  /**
+   * WHERE: plain conditions filter first (so subqueries see fewer outer rows), then each condition
+   * with a subquery; a top-level [NOT] EXISTS or [NOT] IN becomes a semi or anti join.
+   */
+  private async where(where: A.Expr, input: Scope, host: Host): Promise<void> {
+    if (containsAggregate(where)) throw new SqlError('SYNTAX_ERROR', 'aggregate functions are not allowed in WHERE', where.pos);
+    const terms = splitAnd(where);
+    const filter = (pred: BExpr) => { host.node = { k: 'filter', input: host.node, pred, fields: host.node.fields }; };
+    const plain = terms.filter((t) => !containsSubquery(t));
+    if (plain.length) {
+      const preds: BExpr[] = [];
+      for (const t of plain) preds.push(this.exprs.boolean(await this.exprs.bind(t, input), 'WHERE', t.pos));
+      filter(preds.length === 1 ? preds[0] : { k: 'and', args: preds, type: BOOL });
+    }
+    for (const t of terms.filter((x) => containsSubquery(x))) {
+      const sub = topLevelSubquery(t);
+      const b = sub ? await this.subqueries.plan(sub, input, undefined, true) : await this.exprs.bind(t, input);
+      if (b) filter(this.exprs.boolean(b, 'WHERE', t.pos));
+    }
+  }
+
+  private async orderAndLimit(node: LNode, orderBy: A.OrderItem[], limit: A.Expr | undefined, offset: A.Expr | undefined, keys: SortKey[] | null, outer: Scope | undefined, k = 0): Promise<LNode> {
     const sortKeys = keys ?? [];
     for (const o of orderBy) {
       let idx = -1;
+      const vis = node.fields.slice(k);
       if (o.expr.kind === 'Literal' && o.expr.literalType === 'integer') idx = Number(o.expr.value) - 1;
-      else if (o.expr.kind === 'ColumnRef') idx = node.fields.findIndex((f) => f.name === (o.expr as A.ColumnRef).name[(o.expr as A.ColumnRef).name.length - 1]);
-      if (idx < 0 || idx >= node.fields.length) throw new SqlError('SYNTAX_ERROR', 'ORDER BY on a UNION/INTERSECT/EXCEPT result must name a result column', o.pos);
-      sortKeys.push({ expr: { k: 'col', index: idx, type: node.fields[idx].type }, desc: o.desc, nullsFirst: o.nullsFirst ?? o.desc });
+      else if (o.expr.kind === 'ColumnRef') idx = vis.findIndex((f) => f.name === (o.expr as A.ColumnRef).name[(o.expr as A.ColumnRef).name.length - 1]);
+      if (idx < 0 || idx >= vis.length) throw new SqlError('SYNTAX_ERROR', 'ORDER BY on a UNION/INTERSECT/EXCEPT result must name a result column', o.pos);
+      sortKeys.push({ expr: { k: 'col', index: k + idx, type: vis[idx].type }, desc: o.desc, nullsFirst: o.nullsFirst ?? o.desc });
     }
-    if (sortKeys.length) node = { k: 'sort', input: node, keys: sortKeys, fields: node.fields };
     const lim = limit ? await this.constInt(limit, 'LIMIT', outer) : null;
     const off = offset ? await this.constInt(offset, 'OFFSET', outer) : 0;
+    // in a decorrelated subquery, order matters only to LIMIT, which counts rows per outer value
+    if (k) return lim !== null || off ? this.subqueries.limitPerDomain(node, k, sortKeys, lim, off ?? 0) : node;
+    if (sortKeys.length) node = { k: 'sort', input: node, keys: sortKeys, fields: node.fields };
     if (lim !== null || off) node = { k: 'limit', input: node, limit: lim, offset: off ?? 0, fields: node.fields };
     return node;
   }
@@ -183,7 +235,7 @@ export class QueryBinder {
     for (const c of cols) {
       if (c.expr.kind === 'Star') {
         const star = c.expr;
-        const fields = scope.fields.map((f, i) => ({ f, i })).filter(({ f }) => !f.hidden && (!star.table || f.qualifier === star.table[star.table.length - 1]));
+        const fields = scope.fields.map((f, i) => ({ f, i })).filter(({ f }) => !f.hidden && !f.corr && (!star.table || f.qualifier === star.table[star.table.length - 1]));
         if (star.table && fields.length === 0) throw new SqlError('UNDEFINED_TABLE', `missing FROM-clause entry for table "${star.table.join('.')}"`, star.pos);
         for (const { f } of fields) out.push({ expr: { kind: 'ColumnRef', pos: star.pos, name: f.qualifier ? [f.qualifier, f.name] : [f.name] }, name: f.name, qualifier: f.qualifier });
         continue;
@@ -191,105 +243,6 @@ export class QueryBinder {
       out.push({ expr: c.expr, name: c.alias ?? defaultName(c.expr), alias: c.alias });
     }
     return out;
-  }
-
-  // ------------------------------------------------------------------ correlated subqueries
-
-  /**
-   * Rewrites correlated subqueries as joins: [NOT] EXISTS and IN in WHERE become semi/anti joins;
-   * a scalar subquery becomes a left join with the subquery aggregated by its correlation keys.
-   * Correlation must be equalities between inner and outer columns.
-   */
-  private async decorrelate(q: A.Select, node: LNode, outer: Scope | undefined, ctes: Ctes | undefined): Promise<LNode> {
-    const scopeOf = (n: LNode): Scope => ({ fields: n.fields, outer });
-    for (const c of q.where ? splitAnd(q.where) : []) {
-      let sub: A.Query | null = null;
-      let kind: 'SEMI' | 'ANTI' = 'SEMI';
-      let inExpr: A.Expr | null = null;
-      if (c.kind === 'Exists') { sub = c.query; kind = c.negated ? 'ANTI' : 'SEMI'; }
-      else if (c.kind === 'Unary' && c.op === 'NOT' && c.operand.kind === 'Exists') { sub = c.operand.query; kind = c.operand.negated ? 'SEMI' : 'ANTI'; }
-      else if (c.kind === 'InSubquery') { sub = c.query; kind = c.negated ? 'ANTI' : 'SEMI'; inExpr = c.expr; }
-      if (!sub || !(await this.isCorrelated(sub, scopeOf(node)))) continue;
-      const d = await this.correlatedParts(sub, scopeOf(node), ctes);
-      if (inExpr) {
-        const sel = sub as A.Select;
-        const a = await this.exprs.bind(inExpr, scopeOf(node));
-        const b = await this.exprs.bind(sel.columns[0].expr, { fields: d.inner.fields });
-        const eq = this.exprs.compare('=', a, b, c.pos) as Extract<BExpr, { k: 'cmp' }>;
-        d.outerKeys.push(eq.left);
-        d.innerKeys.push(eq.right);
-      }
-      node = { k: 'join', joinType: kind, left: node, right: d.inner, leftKeys: d.outerKeys, rightKeys: d.innerKeys, residual: null, fields: node.fields };
-      this.exprs.replacements.set(c, { k: 'const', value: true, type: BOOL });
-    }
-    const scalars: A.Subquery[] = [];
-    const collect = (e: A.Expr | undefined) => {
-      if (!e) return;
-      if (e.kind === 'Subquery') { scalars.push(e); return; }
-      for (const x of astChildren(e)) collect(x);
-    };
-    collect(q.where);
-    for (const it of q.columns) collect(it.expr);
-    for (const s of scalars) {
-      if (!(await this.isCorrelated(s.query, scopeOf(node)))) continue;
-      const sel = s.query as A.Select;
-      if (sel.groupBy.length || sel.having || sel.columns.length !== 1) throw new SqlError('FEATURE_NOT_SUPPORTED', 'a correlated scalar subquery must select one aggregate without GROUP BY', s.pos);
-      const d = await this.correlatedParts(s.query, scopeOf(node), ctes);
-      const agg: AggContext = { input: { fields: d.inner.fields }, keys: d.innerKeys, aggs: [], windows: [], grouped: true };
-      const value = await this.exprs.bind(sel.columns[0].expr, agg.input, agg);
-      const k = d.innerKeys.length;
-      const aggFields: Field[] = [...d.innerKeys.map((x, i) => ({ name: `ckey${i}`, type: x.type, hidden: true })), ...agg.aggs.map((a, i) => ({ name: `cagg${i}`, type: a.type, hidden: true }))];
-      const aggNode: LNode = { k: 'aggregate', input: d.inner, keys: d.innerKeys, aggs: agg.aggs, fields: aggFields };
-      const right: LNode = { k: 'project', input: aggNode, exprs: [...d.innerKeys.map((x, i): BExpr => ({ k: 'col', index: i, type: x.type })), value], fields: [...aggFields.slice(0, k), { name: 'subquery', type: value.type, hidden: true }] };
-      const nl = node.fields.length;
-      node = { k: 'join', joinType: 'LEFT', left: node, right, leftKeys: d.outerKeys, rightKeys: d.innerKeys.map((x, i): BExpr => ({ k: 'col', index: i, type: x.type })), residual: null, fields: [...node.fields, ...right.fields] };
-      let rep: BExpr = { k: 'col', index: nl + k, type: value.type };
-      // COUNT over no matching rows is 0, not NULL
-      if (sel.columns[0].expr.kind === 'FunctionCall' && sel.columns[0].expr.name[0] === 'count') rep = { k: 'call', name: 'coalesce', args: [rep, { k: 'const', value: 0, type: value.type }], type: value.type };
-      this.exprs.replacements.set(s, rep);
-    }
-    return node;
-  }
-
-  private async isCorrelated(sub: A.Query, scope: Scope): Promise<boolean> {
-    try {
-      await this.query(sub, scope);
-      return false;
-    } catch (e) {
-      return (e as SqlError).code === 'FEATURE_NOT_SUPPORTED' && /correlated/.test((e as SqlError).message);
-    }
-  }
-
-  /** The subquery's FROM with its own filters, and the (inner = outer) key pairs. */
-  private async correlatedParts(sub: A.Query, outerScope: Scope, ctes: Ctes | undefined): Promise<{ inner: LNode; innerKeys: BExpr[]; outerKeys: BExpr[] }> {
-    if (sub.kind !== 'Select' || sub.limit || sub.offset || !sub.from.length) throw new SqlError('FEATURE_NOT_SUPPORTED', 'this correlated subquery form is not supported (use a join)', sub.pos);
-    let inner = await this.from(sub.from, undefined, ctes);
-    const innerScope: Scope = { fields: inner.fields };
-    const filters: BExpr[] = [], innerKeys: BExpr[] = [], outerKeys: BExpr[] = [];
-    const tryBind = async (e: A.Expr, scope: Scope) => { try { return await this.exprs.bind(e, scope); } catch { return null; } };
-    for (const c of sub.where ? splitAnd(sub.where) : []) {
-      const local = await tryBind(c, innerScope);
-      if (local) { filters.push(this.exprs.boolean(local, 'WHERE', c.pos)); continue; }
-      if (c.kind === 'Binary' && c.op === '=') {
-        let found = false;
-        for (const [i, o] of [[c.left, c.right], [c.right, c.left]]) {
-          const bi = await tryBind(i, innerScope);
-          const bo = bi && (await tryBind(o, { fields: outerScope.fields }));
-          if (bi && bo) {
-            const eq = this.exprs.compare('=', bi, bo, c.pos) as Extract<BExpr, { k: 'cmp' }>;
-            innerKeys.push(eq.left);
-            outerKeys.push(eq.right);
-            found = true;
-            break;
-          }
-        }
-        if (found) continue;
-      }
-      throw new SqlError('FEATURE_NOT_SUPPORTED', 'correlated subqueries are supported when they refer to the outer query through equalities (inner = outer)', c.pos);
-    }
-    if (filters.length) inner = { k: 'filter', input: inner, pred: filters.length === 1 ? filters[0] : { k: 'and', args: filters, type: BOOL }, fields: inner.fields };
-    if (!innerKeys.length) throw new SqlError('FEATURE_NOT_SUPPORTED', 'correlated subqueries need an equality with the outer query', sub.pos);
-    return { inner, innerKeys, outerKeys };
   }
 
   // ------------------------------------------------------------------ FROM
@@ -308,7 +261,7 @@ export class QueryBinder {
       case 'TableName': {
         const cte = r.name.length === 1 ? findCte(ctes, r.name[0]) : undefined;
         if (cte) {
-          const plan = await this.query(cte.query, outer, ctes);
+          const plan = await this.query(cte.query, undefined, ctes);
           return requalify(plan, r.alias ?? cte.name, r.columnAliases ?? cte.columns, undefined, r.pos);
         }
         const rel = this.ctx.resolveRelation(r.name, r.pos);
@@ -351,7 +304,16 @@ export class QueryBinder {
       }
       cond = parts.length === 1 ? parts[0] : { k: 'and', args: parts, type: BOOL };
     } else if (j.on) {
-      cond = this.exprs.boolean(await this.exprs.bind(j.on, scope), 'JOIN/ON', j.on.pos);
+      // a subquery in ON that refers to both sides joins their cross product (inner joins only)
+      const host: Host = { node: { k: 'join', joinType: 'CROSS', left, right, leftKeys: [], rightKeys: [], residual: null, fields } };
+      const crossed = host.node;
+      cond = this.exprs.boolean(await this.exprs.bind(j.on, { ...scope, host, ctes }), 'JOIN/ON', j.on.pos);
+      if (host.node !== crossed) {
+        if (j.joinType !== 'INNER') throw new SqlError('FEATURE_NOT_SUPPORTED', `a subquery in the ON condition of a ${j.joinType} JOIN may not refer to the joined tables`, j.on.pos);
+        const filtered: LNode = { k: 'filter', input: host.node, pred: cond, fields: host.node.fields };
+        const vis = fields.map((f, i): BExpr => ({ k: 'col', index: i, type: f.type }));
+        return { k: 'project', input: filtered, exprs: vis, fields };
+      }
     }
     const type = j.joinType === 'RIGHT' ? 'LEFT' : j.joinType === 'CROSS' ? 'CROSS' : j.joinType;
     if (type !== 'CROSS' && !cond) throw new SqlError('SYNTAX_ERROR', `${j.joinType} JOIN needs an ON or USING condition`, j.pos);
@@ -366,6 +328,13 @@ export class QueryBinder {
 
 function splitAnd(e: A.Expr): A.Expr[] {
   return e.kind === 'Binary' && e.op === 'AND' ? [...splitAnd(e.left), ...splitAnd(e.right)] : [e];
+}
+
+/** A WHERE condition that is itself [NOT] EXISTS or [NOT] IN (subquery) (a semi/anti join). */
+function topLevelSubquery(e: A.Expr): A.Exists | A.InSubquery | null {
+  if (e.kind === 'Exists' || e.kind === 'InSubquery') return e;
+  if (e.kind === 'Unary' && e.op === 'NOT' && (e.operand.kind === 'Exists' || e.operand.kind === 'InSubquery')) return { ...e.operand, negated: !e.operand.negated };
+  return null;
 }
 
 interface SelectItemInfo { expr: A.Expr; name: string; alias?: string; qualifier?: string }

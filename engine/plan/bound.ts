@@ -1,6 +1,7 @@
 // Bound expressions: names resolved to input column indexes, every node typed.
 // Plain JSON, so fragments can be shipped to slice workers and compiled there.
 import type { SqlType } from '../types/types.ts';
+import type { LNode } from './logical.ts';
 
 export type CmpOp = '=' | '<>' | '<' | '<=' | '>' | '>=';
 export type ArithOp = '+' | '-' | '*' | '/' | '%';
@@ -27,7 +28,16 @@ export type BExpr =
   | { k: 'dateArith'; op: '+' | '-'; left: BExpr; right: BExpr; type: SqlType }
   | { k: 'model'; model: string; args: BExpr[]; proba: boolean; type: SqlType }
   /** a constant lifted out of generated code (so one compiled kernel serves every value) */
-  | { k: 'param'; index: number; type: SqlType };
+  | { k: 'param'; index: number; type: SqlType }
+  /**
+   * An uncorrelated subquery. The executor runs its plan once before the plan that uses it and
+   * puts the result in its place (a constant, or a comparison with the constants it returned),
+   * so binding and EXPLAIN never run it. `arg` is the outer value compared (IN, ANY, ALL).
+   */
+  | { k: 'subquery'; mode: SubqueryMode; plan: LNode; arg: BExpr | null; op: CmpOp; type: SqlType };
+
+/** scalar: the one value (NULL for none); exists: any row; any/all: `arg op ANY|ALL (rows)`. */
+export type SubqueryMode = 'scalar' | 'exists' | 'any' | 'all';
 
 export type AggFn =
   | 'count' | 'count_star' | 'sum' | 'avg' | 'min' | 'max' | 'stddev_samp' | 'stddev_pop' | 'var_samp' | 'var_pop'
@@ -78,6 +88,7 @@ export function children(e: BExpr): BExpr[] {
     case 'in': return [e.arg, ...e.list];
     case 'like': return [e.arg, e.pattern];
     case 'call': case 'model': return e.args;
+    case 'subquery': return e.arg ? [e.arg] : [];
     default: return [];
   }
 }
@@ -92,6 +103,7 @@ export function mapChildren(e: BExpr, f: (x: BExpr) => BExpr): BExpr {
     case 'in': return { ...e, arg: f(e.arg), list: e.list.map(f) };
     case 'like': return { ...e, arg: f(e.arg), pattern: f(e.pattern) };
     case 'call': case 'model': return { ...e, args: e.args.map(f) } as BExpr;
+    case 'subquery': return e.arg ? { ...e, arg: f(e.arg) } : e;
     default: return e;
   }
 }

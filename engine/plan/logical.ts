@@ -13,6 +13,9 @@ export interface Field {
   /** the table's full name parts, for three-part references */
   path?: string[];
   hidden?: boolean;
+  /** a copy of an outer query's column inside a decorrelated subquery (resolved after the
+   *  subquery's own columns, never expanded by `*`) */
+  corr?: boolean;
 }
 
 /** Where a scanned table lives, and whose it is (for shares and the usage log). */
@@ -51,12 +54,36 @@ export type LNode =
   | { k: 'filter'; input: LNode; pred: BExpr; fields: Field[] }
   | { k: 'project'; input: LNode; exprs: BExpr[]; fields: Field[] }
   | { k: 'aggregate'; input: LNode; keys: BExpr[]; aggs: BAgg[]; fields: Field[] }
-  | { k: 'join'; joinType: 'INNER' | 'LEFT' | 'FULL' | 'CROSS' | 'SEMI' | 'ANTI'; left: LNode; right: LNode; leftKeys: BExpr[]; rightKeys: BExpr[]; residual: BExpr | null; fields: Field[] }
+  /** SINGLE: a LEFT join where a left row matching two right rows is an error (scalar subqueries).
+   *  nullEq[i]: key i matches NULL with NULL (IS NOT DISTINCT FROM), as subqueries' outer columns do */
+  | { k: 'join'; joinType: JoinType; left: LNode; right: LNode; leftKeys: BExpr[]; rightKeys: BExpr[]; residual: BExpr | null; fields: Field[]; nullEq?: boolean[] }
   | { k: 'sort'; input: LNode; keys: SortKey[]; fields: Field[] }
   | { k: 'limit'; input: LNode; limit: number | null; offset: number; fields: Field[] }
   | { k: 'distinct'; input: LNode; fields: Field[] }
   | { k: 'setop'; op: 'UNION' | 'INTERSECT' | 'EXCEPT'; all: boolean; left: LNode; right: LNode; fields: Field[] }
   | { k: 'window'; input: LNode; calls: WindowCall[]; fields: Field[] };
+
+export type JoinType = 'INNER' | 'LEFT' | 'FULL' | 'CROSS' | 'SEMI' | 'ANTI' | 'SINGLE';
+
+/** The same plan with every expression of every node replaced by f(expression). */
+export function mapPlanExprs(n: LNode, f: (e: BExpr) => BExpr): LNode {
+  const sub = (x: LNode) => mapPlanExprs(x, f);
+  switch (n.k) {
+    case 'scan': case 'batch': return n;
+    case 'values': return { ...n, rows: n.rows.map((r) => r.map(f)) };
+    case 'filter': return { ...n, input: sub(n.input), pred: f(n.pred) };
+    case 'project': return { ...n, input: sub(n.input), exprs: n.exprs.map(f) };
+    case 'aggregate': return { ...n, input: sub(n.input), keys: n.keys.map(f), aggs: n.aggs.map((a) => ({ ...a, arg: a.arg ? f(a.arg) : null })) };
+    case 'join': return { ...n, left: sub(n.left), right: sub(n.right), leftKeys: n.leftKeys.map(f), rightKeys: n.rightKeys.map(f), residual: n.residual ? f(n.residual) : null };
+    case 'sort': return { ...n, input: sub(n.input), keys: n.keys.map((k) => ({ ...k, expr: f(k.expr) })) };
+    case 'limit': case 'distinct': return { ...n, input: sub(n.input) };
+    case 'setop': return { ...n, left: sub(n.left), right: sub(n.right) };
+    case 'window': return {
+      ...n, input: sub(n.input),
+      calls: n.calls.map((c) => ({ ...c, args: c.args.map(f), agg: c.agg ? { ...c.agg, arg: c.agg.arg ? f(c.agg.arg) : null } : c.agg, partitionBy: c.partitionBy.map(f), orderBy: c.orderBy.map((k) => ({ ...k, expr: f(k.expr) })) })),
+    };
+  }
+}
 
 export function inputsOf(n: LNode): LNode[] {
   switch (n.k) {

@@ -20,7 +20,7 @@ export interface TypeRef { kind: 'TypeRef'; pos: Pos; name: string; params: numb
 export type Expr =
   | Literal | TypedLiteral | Interval | ColumnRef | Star | Parameter | Default
   | Unary | Binary | FunctionCall | Cast | Case
-  | InList | InSubquery | Exists | Subquery | Between | Like | IsNull | IsBool | Extract;
+  | InList | InSubquery | Quantified | Exists | Subquery | Between | Like | IsNull | IsBool | Extract;
 
 export type LiteralType = 'integer' | 'decimal' | 'float' | 'string' | 'boolean' | 'null';
 
@@ -86,6 +86,8 @@ export interface Case { kind: 'Case'; pos: Pos; operand?: Expr; whens: CaseWhen[
 
 export interface InList { kind: 'InList'; pos: Pos; expr: Expr; list: Expr[]; negated: boolean }
 export interface InSubquery { kind: 'InSubquery'; pos: Pos; expr: Expr; query: Query; negated: boolean }
+/** `expr op ANY|SOME|ALL (subquery)`. */
+export interface Quantified { kind: 'Quantified'; pos: Pos; op: BinaryOp; quantifier: 'ANY' | 'ALL'; expr: Expr; query: Query }
 export interface Exists { kind: 'Exists'; pos: Pos; query: Query; negated: boolean }
 /** A scalar subquery. */
 export interface Subquery { kind: 'Subquery'; pos: Pos; query: Query }

@@ -65,6 +65,15 @@ function parseComparison(c: Cursor): Expr {
     const op = t.type === 'op' ? COMPARISON[t.value] : undefined;
     if (!op) return left;
     c.next();
+    // x op ANY|SOME|ALL (subquery)
+    if ((c.isKw('any') || c.isKw('some') || c.isKw('all')) && c.isOp('(', 1)) {
+      const quantifier = c.next().value === 'all' ? 'ALL' : 'ANY';
+      c.expectOp('(');
+      const query = parseQuery(c);
+      c.expectOp(')');
+      left = { kind: 'Quantified', pos: left.pos, op, quantifier, expr: left, query };
+      continue;
+    }
     left = { kind: 'Binary', pos: left.pos, op, left, right: parsePredicate(c) };
   }
 }

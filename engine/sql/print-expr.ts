@@ -38,6 +38,7 @@ function precedence(e: Expr): number {
     case 'Unary': return e.op === 'NOT' ? P.not : P.unary;
     case 'IsNull': case 'IsBool': return P.is;
     case 'Between': case 'InList': case 'InSubquery': case 'Like': return P.pred;
+    case 'Quantified': return P.cmp;
     case 'Exists': return e.negated ? P.not : P.primary;
     case 'Cast': return e.syntax === 'colon' ? P.cast : P.primary;
     default: return P.primary;
@@ -99,6 +100,8 @@ function exprText(e: Expr): string {
       return `${expr(e.expr, P.concat)} ${not(e.negated)}IN (${e.list.map(printExpr).join(', ')})`;
     case 'InSubquery':
       return `${expr(e.expr, P.concat)} ${not(e.negated)}IN (${printQuery(e.query)})`;
+    case 'Quantified':
+      return `${expr(e.expr, P.concat)} ${e.op} ${e.quantifier} (${printQuery(e.query)})`;
     case 'Exists': return `${not(e.negated)}EXISTS (${printQuery(e.query)})`;
     case 'Subquery': return `(${printQuery(e.query)})`;
     case 'Between':

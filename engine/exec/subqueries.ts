@@ -1,0 +1,96 @@
+// Uncorrelated subqueries (PostgreSQL's "init plans"): before a plan runs, each subquery in its
+// expressions runs once and is replaced by what it returned, so the slices see constants (and
+// zone maps can use them). Correlated subqueries never get here: the binder turns them into joins.
+import { type LNode, mapPlanExprs, inputsOf } from '../plan/logical.ts';
+import { type BExpr, BOOL, walk, mapChildren } from '../plan/bound.ts';
+import type { Batch, Vector } from '../types/vector.ts';
+import { isString } from '../types/types.ts';
+import { SqlError } from '../errors.ts';
+
+type Subquery = Extract<BExpr, { k: 'subquery' }>;
+type Value = number | string | boolean | null;
+
+/** Runs each subquery of a plan once and substitutes its result. */
+export class SubqueryResults {
+  /** nodes whose expressions hold no subquery any more */
+  private readonly ready = new WeakSet<LNode>();
+  private readonly results = new Map<LNode, Value[]>();
+
+  constructor(private readonly runPlan: (plan: LNode) => Promise<Batch>) {}
+
+  async resolve(node: LNode): Promise<LNode> {
+    if (this.ready.has(node)) return node;
+    const found: Subquery[] = [];
+    visitPlanExprs(node, (e) => walk(e, (x) => { if (x.k === 'subquery') found.push(x); }));
+    for (const s of found) {
+      if (!this.results.has(s.plan)) this.results.set(s.plan, firstColumn(await this.runPlan(s.plan), s.mode === 'exists' ? 1 : Infinity));
+    }
+    const out = found.length ? mapPlanExprs(node, (e) => this.substitute(e)) : node;
+    markReady(out, this.ready);
+    return out;
+  }
+
+  private substitute(e: BExpr): BExpr {
+    if (e.k !== 'subquery') return mapChildren(e, (x) => this.substitute(x));
+    const rows = this.results.get(e.plan)!;
+    const arg = e.arg ? this.substitute(e.arg) : null;
+    switch (e.mode) {
+      case 'exists': return konst(rows.length > 0, BOOL);
+      case 'scalar':
+        if (rows.length > 1) throw new SqlError('CARDINALITY_VIOLATION', 'more than one row returned by a subquery used as an expression');
+        return konst(rows.length ? rows[0] : null, e.type);
+      case 'any': case 'all': return quantified(e, arg!, rows);
+    }
+  }
+}
+
+const konst = (value: Value, type: BExpr['type']): BExpr => ({ k: 'const', value, type });
+
+/**
+ * `arg op ANY (rows)` is the OR of `arg op row` over the rows and `arg op ALL (rows)` their AND,
+ * which gives SQL's three-valued answers (FALSE for ANY and TRUE for ALL over no rows; NULL when
+ * no row decides and some comparison is NULL). `= ANY` is an IN list.
+ */
+function quantified(e: Subquery, arg: BExpr, rows: Value[]): BExpr {
+  const any = e.mode === 'any';
+  if (rows.length === 0) return konst(!any, BOOL);
+  const type = e.plan.fields.find((f) => !f.hidden)!.type;
+  const distinct = [...new Set(rows)];
+  const consts = distinct.map((v) => konst(v, type));
+  if (e.op === '=' && any) return { k: 'in', arg, list: consts, negated: false, type: BOOL };
+  if (e.op === '<>' && !any) return { k: 'in', arg, list: consts, negated: true, type: BOOL };
+  const nonNull = distinct.filter((v) => v !== null);
+  const hasNull = nonNull.length < distinct.length;
+  let tests: BExpr[];
+  if (e.op !== '=' && e.op !== '<>' && nonNull.length > 0) {
+    // an ordering test against many values is one test against the least or greatest of them
+    const lowest = e.op === '>' || e.op === '>=' ? any : !any;
+    const pick = nonNull.reduce((a, b) => ((lowest ? b! < a! : b! > a!) ? b : a));
+    tests = [{ k: 'cmp', op: e.op, left: arg, right: konst(pick, type), type: BOOL }];
+    if (hasNull) tests.push(konst(null, BOOL));
+  } else {
+    tests = consts.map((c): BExpr => ({ k: 'cmp', op: e.op, left: arg, right: c, type: BOOL }));
+  }
+  return tests.length === 1 ? tests[0] : { k: any ? 'or' : 'and', args: tests, type: BOOL };
+}
+
+/** The first visible column's values (at most `limit` rows). */
+function firstColumn(b: Batch, limit: number): Value[] {
+  const v: Vector | undefined = b.columns[0];
+  const n = Math.min(b.length, limit);
+  const out: Value[] = [];
+  for (let i = 0; i < n; i++) {
+    if (!v || (v.valid && v.valid[i] === 0)) { out.push(null); continue; }
+    out.push(isString(v.type) ? v.dict![v.values[i]] : v.type.id === 'BOOLEAN' ? v.values[i] === 1 : (v.values[i] as number));
+  }
+  return out;
+}
+
+function visitPlanExprs(n: LNode, f: (e: BExpr) => void): void {
+  mapPlanExprs(n, (e) => { f(e); return e; });
+}
+
+function markReady(n: LNode, ready: WeakSet<LNode>): void {
+  ready.add(n);
+  for (const c of inputsOf(n)) markReady(c, ready);
+}
