@@ -488,6 +488,7 @@ export class PgConnection {
     if (!p.prepared.stmt && !p.prepared.catalog) { this.send(M.emptyQueryResponse()); return; }
     await this.materialize(p);
     const r = p.result!;
+    const first = p.sent;
     const end = maxRows > 0 ? Math.min(r.rows.length, p.sent + maxRows) : r.rows.length;
     if (p.shape) {
       for (let i = p.sent; i < end; i++) {
@@ -497,7 +498,8 @@ export class PgConnection {
     }
     p.sent = end;
     if (end < r.rows.length) { this.send(M.portalSuspended()); return; }
-    this.send(M.commandComplete(commandTag(r)));
+    // like PostgreSQL, the tag counts the rows this Execute sent
+    this.send(M.commandComplete(commandTag(r, end - first)));
   }
 
   private close(body: BodyReader): void {
