@@ -6,7 +6,7 @@
 import { scryptSync, timingSafeEqual } from 'node:crypto';
 import type { CatalogState } from '../../engine/catalog/catalog.ts';
 import { DEFAULT_ACCOUNT } from '../../engine/catalog/catalog.ts';
-import { principalOf, tokenArea, verifyToken, type Principal } from '../tokens.ts';
+import { principalOf, stillValid, tokenArea, verifyToken, type Principal } from '../tokens.ts';
 import { BodyReader, type Frame } from './framing.ts';
 import { authenticationCleartext, authenticationOk, authenticationSasl, authenticationSaslContinue, authenticationSaslFinal } from './messages.ts';
 import { ScramError, ScramExchange, scramSalt } from './scram.ts';
@@ -25,6 +25,19 @@ export interface AuthIo {
 export class AuthFailed extends Error {
   /** 28P01 wrong password, 28000 other authorization failures, 08P01 protocol violations */
   constructor(message: string, readonly sqlstate = '28P01') { super(message); }
+}
+
+/** The token id of a principal that logged in with its CREATE USER password. */
+export const PASSWORD_LOGIN = 'password';
+
+/**
+ * Whether a connection's principal still stands: its token not revoked, its user not dropped
+ * (or, for a password login, the same user still there with a password).
+ */
+export function principalStands(state: CatalogState, p: Principal): boolean {
+  if (p.tokenId !== PASSWORD_LOGIN) return stillValid(state, p);
+  const user = state.accounts[p.account]?.users[p.user];
+  return !!user && !!user.passwordHash && (user.id ?? '') === (p.userId ?? '');
 }
 
 /** Splits `user@account` (the last `@`); a bare name is a user of the admin account. */
@@ -55,7 +68,7 @@ async function cleartext(io: AuthIo, state: CatalogState, who: { account: string
   const p = verifyToken(state, password);
   if (p) return p.account === who.account && p.user === who.user ? p : null;
   const user = state.accounts[who.account]?.users[who.user];
-  if (user && passwordMatches(user.passwordHash, password)) return { account: who.account, user: who.user, superuser: user.superuser, tokenId: 'password' };
+  if (user && passwordMatches(user.passwordHash, password)) return { account: who.account, user: who.user, superuser: user.superuser, tokenId: PASSWORD_LOGIN, ...(user.id ? { userId: user.id } : {}) };
   return null;
 }
 
@@ -72,13 +85,13 @@ async function scram(io: AuthIo, state: CatalogState, who: { account: string; us
     io.flush();
     const clientFinal = (await readPassword(io)).toString('utf8');
     // an unknown user goes through the same exchange and fails at the end, telling nothing
-    const tokens = Object.values(tokenArea(state).tokens).flatMap((t) => (t.account === who.account && t.user === who.user && t.scram && principalOf(state, t) ? [{ ...t.scram, id: t.id }] : []));
-    const ok = exchange.final(clientFinal, tokens);
-    if (!ok) return null;
-    const user = state.accounts[who.account]?.users[who.user];
-    if (!user) return null;
+    // only tokens whose user is still the one they were made for (not a re-created namesake)
+    const records = Object.values(tokenArea(state).tokens).filter((t) => t.account === who.account && t.user === who.user && t.scram && principalOf(state, t));
+    const ok = exchange.final(clientFinal, records.map((t) => ({ ...t.scram!, record: t })));
+    const principal = ok && principalOf(state, ok.verifier.record);
+    if (!ok || !principal) return null;
     io.send(authenticationSaslFinal(ok.serverFinal));
-    return { account: who.account, user: who.user, superuser: user.superuser, tokenId: ok.verifier.id };
+    return principal;
   } catch (e) {
     if (e instanceof ScramError) throw new AuthFailed(e.message, '08P01');
     throw e;

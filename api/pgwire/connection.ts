@@ -11,7 +11,7 @@ import type { ApiServices } from '../graphql/module.ts';
 import type { Principal } from '../tokens.ts';
 import { BodyReader, CANCEL_REQUEST, FrameReader, FrameTooLarge, GSSENC_REQUEST, MalformedFrame, PROTOCOL_3_0, SSL_REQUEST, type Frame } from './framing.ts';
 import * as M from './messages.ts';
-import { AuthFailed, authenticate, type PgAuthMode } from './auth.ts';
+import { AuthFailed, authenticate, principalStands, type PgAuthMode } from './auth.ts';
 import { errorFields } from './sqlstate.ts';
 import { ResultShape, commandTag, resultFormats } from './results.ts';
 import { bindParameters, parameterCount, substituteParameters } from './params.ts';
@@ -163,6 +163,7 @@ export class PgConnection {
     } catch (e) {
       if (!(e instanceof ConnectionClosed)) {
         if (e instanceof AuthFailed) this.fatal(e.sqlstate, e.message);
+        else if (e instanceof Revoked) this.fatal('28000', e.message);
         else if (e instanceof MalformedFrame) this.fatal('08P01', e.message);
         else this.fatal('XX000', `internal error: ${(e as Error).message}`);
       }
@@ -252,7 +253,7 @@ export class PgConnection {
       try {
         await this.dispatch(type, new BodyReader(f.body));
       } catch (e) {
-        if (e instanceof ConnectionClosed) throw e;
+        if (e instanceof ConnectionClosed || e instanceof Revoked) throw e;
         if (e instanceof MalformedFrame) { this.fatal('08P01', e.message); return; }
         this.error(e);
         if (type === 'Q') this.ready();
@@ -294,6 +295,8 @@ export class PgConnection {
 
   /** Runs one parsed statement as the user through the workload manager; cancelable. */
   private async runStatement(stmt: A.Statement, text: string): Promise<Result> {
+    // a revoked token or dropped user ends the connection, as it ends GraphQL subscriptions
+    if (!principalStands(this.ctx.services.db.catalog, this.principal)) throw new Revoked();
     const ctl = new AbortController();
     this.running = ctl;
     try {
@@ -513,4 +516,9 @@ export class PgConnection {
 
 /** The client went away while the connection waited for a message. */
 class ConnectionClosed extends Error {}
+
+/** The connection's token was revoked or its user dropped. */
+class Revoked extends Error {
+  constructor() { super('the token of this connection was revoked or its user dropped; reconnect with a valid token'); }
+}
 

@@ -98,6 +98,18 @@ describe('queries', () => {
   });
 });
 
+describe('revocation', () => {
+  it('ends a connection whose token was revoked (28000) before its next statement', async () => {
+    const { createToken, revokeToken } = await import('../../../api/tokens.ts');
+    const { token, record } = await createToken(f.api.services.db, { account: 'admin', user: 'admin' });
+    const c = await f.connect({ password: token });
+    expect((await c.query('select 1 as x')).rows).toEqual([{ x: 1 }]);
+    await revokeToken(f.api.services.db, record.id);
+    expect(await sqlstate(c.query('select 1 as x'))).toBe('28000');
+    expect(await sqlstate(f.connect({ password: token }))).toBe('28P01');
+  });
+});
+
 describe('strata serve --pg-port', () => {
   it('starts the protocol listener beside HTTP and stops it on close', async () => {
     const { startServer } = await import('../../../api/server.ts');

@@ -38,6 +38,19 @@ describe('startup', () => {
     c.close();
   });
 
+  it('accepts a CREATE USER password in cleartext mode, as that user', async () => {
+    const admin = await RawClient.login(f.server.port, f.token);
+    admin.send(serialize.query("create user clerk password 'Secret-pw1'"));
+    expect(types(await admin.until('Z'))).toBe('CZ');
+    admin.close();
+    const c = await RawClient.login(f.server.port, 'Secret-pw1', 'clerk@admin');
+    c.send(serialize.query('select current_user'));
+    const msgs = await c.until('Z');
+    expect(text(dataRowFields(msgs.find((m) => m.type === 'D')!.body)[0])).toBe('clerk');
+    c.close();
+    await expect(RawClient.login(f.server.port, 'wrong', 'clerk@admin')).rejects.toThrow();
+  });
+
   it('refuses a wrong cleartext password, and cleartext entirely in scram mode', async () => {
     await expect(RawClient.login(f.server.port, 'not-a-token')).rejects.toThrow();
     const scramOnly = await listenPg(f.api.services, { port: 0, host: '127.0.0.1', auth: 'scram' });
