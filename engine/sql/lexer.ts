@@ -33,6 +33,9 @@ const isIdentStart = (c: number) =>
   (c >= C.a && c <= C.z) || (c >= C.A && c <= C.Z) || c === C.under || c >= 128;
 const isIdentPart = (c: number) => isIdentStart(c) || isDigit(c) || c === C.dollar;
 
+/** Redshift's limit on the length of a name, in UTF-8 bytes. */
+export const MAX_IDENTIFIER_BYTES = 127;
+
 /** Splits SQL text into tokens, ending with one `eof` token. Throws SqlError on bad input. */
 export function tokenize(src: string): Token[] {
   const out: Token[] = [];
@@ -46,6 +49,12 @@ export function tokenize(src: string): Token[] {
   /** Advances over src[from, to) counting newlines (for multi-line strings and comments). */
   const countLines = (from: number, to: number) => {
     for (let k = from; k < to; k++) if (src.charCodeAt(k) === C.nl) { line++; lineStart = k + 1; }
+  };
+  // names end up in manifests and internal keys: Redshift's limits keep them bounded and clean
+  const checkIdentifier = (name: string, p: Pos) => {
+    if (name.includes('\0')) fail('identifiers may not contain the NUL character', p);
+    const bytes = Buffer.byteLength(name, 'utf8');
+    if (bytes > MAX_IDENTIFIER_BYTES) fail(`identifier "${name.slice(0, 20)}..." is ${bytes} bytes long; the limit is ${MAX_IDENTIFIER_BYTES}`, p);
   };
   const push = (type: TokenType, value: string, start: Pos, end: number, quote?: Token['quote']) => {
     const t: Token = { type, value, text: src.slice(start.offset, end), pos: start, end };
@@ -88,6 +97,7 @@ export function tokenize(src: string): Token[] {
       }
       let k = i + 1;
       while (k < n && isIdentPart(src.charCodeAt(k))) k++;
+      checkIdentifier(src.slice(i, k), start);
       push('ident', src.slice(i, k).toLowerCase(), start, k);
       i = k;
       continue;
@@ -138,6 +148,7 @@ export function tokenize(src: string): Token[] {
         k++;
       }
       if (value.length === 0) fail('zero-length delimited identifier', start);
+      checkIdentifier(value, start);
       push('qident', value, start, k);
       countLines(i, k);
       i = k;

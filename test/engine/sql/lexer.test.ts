@@ -15,6 +15,17 @@ function lexError(sql: string): SqlError {
 }
 
 describe('lexer', () => {
+  it('refuses identifiers with NUL or longer than 127 bytes (Redshift), quoted or not', () => {
+    expect(kinds(`SELECT ${'a'.repeat(127)}, "${'é'.repeat(63)}"`).length).toBe(5);
+    for (const sql of [`SELECT ${'a'.repeat(128)}`, `SELECT "${'b'.repeat(128)}"`, `SELECT "${'é'.repeat(64)}"`]) {
+      const e = lexError(sql);
+      expect(e.code).toBe('SYNTAX_ERROR');
+      expect(e.message).toMatch(/bytes long; the limit is 127 at line 1, column 8/);
+    }
+    expect(lexError('CREATE TABLE "\u0000models" (a int)').message).toMatch(/NUL character at line 1, column 14/);
+    expect(lexError('SELECT 1 FROM "a\u0000"').message).toMatch(/NUL/);
+  });
+
   it('folds unquoted identifiers and keeps quoted ones', () => {
     expect(kinds('SELECT Foo, "Bar", "a""b"')).toEqual([
       'ident:select', 'ident:foo', 'op:,', 'qident:Bar', 'op:,', 'qident:a"b', 'eof:',
