@@ -10,9 +10,15 @@ import { buildSchema } from './graphql/index.ts';
 import { maskError, sqlGraphQLError, apiError, pathScrubber, scrubError } from './graphql/errors.ts';
 import { complexityRule, rootFieldsRule, readBodyLimited, BodyTooLarge, StatementBudget } from './limits.ts';
 import { resultToArrow } from './arrow.ts';
+import { corsPolicy } from './cors.ts';
 
 /** Server state the app reads: draining during shutdown; the control socket's per-process secret. */
-export interface AppState { draining: boolean; localNonce?: string }
+export interface AppState {
+  draining: boolean;
+  localNonce?: string;
+  /** origins browsers may call from (`--cors-origin`); none: CORS off */
+  corsOrigins?: string[];
+}
 
 export type StrataApp = YogaServerInstance<Record<string, unknown>, ApiContext>;
 
@@ -125,6 +131,7 @@ export function createApp(services: ApiServices, modules: GraphQLModule[], state
     healthCheckEndpoint: '/livez',
     graphiql: { title: 'Strata', headers: JSON.stringify({ Authorization: 'Bearer <token>' }) },
     landingPage: false,
+    cors: corsPolicy(state.corsOrigins ?? []),
     maskedErrors: { maskError: (error, message, isDev) => scrubError(maskError(error, message, isDev), services.scrub) },
     logging: false,
     plugins: [routes(services, state), documentLimits(services)],

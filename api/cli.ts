@@ -8,6 +8,7 @@ import { appendFileSync, readFileSync } from 'node:fs';
 import { Database, type Result, type Session } from '../engine/database.ts';
 import { asSqlError } from '../engine/errors.ts';
 import { formatResult, type OutputFormat } from './output.ts';
+import { parseCorsOrigins } from './cors.ts';
 import { loadExtensions } from './extensions.ts';
 import { WAIT_FOR_TRAINING, showModelProgress } from './cli-progress.ts';
 
@@ -22,6 +23,7 @@ export interface CliOptions {
   host?: string;
   importDirs: string[];
   exportDirs: string[];
+  corsOrigins: string[];
   pgPort?: number;
   pgHost?: string;
   pgAuth?: 'scram' | 'password';
@@ -32,12 +34,12 @@ const USAGE = `usage:
   strata sql [--data DIR] [--account A] [--user U] [--slices N] [--format table|json|csv] ["SQL" | -f file.sql]
              (no SQL: reads stdin, or opens an interactive shell on a terminal)
   strata serve [--data DIR] [--port 4000] [--host 127.0.0.1] [--slices N] [--import-dir D]... [--export-dir D]...
-               [--pg-port 5432] [--pg-host 127.0.0.1] [--pg-auth scram|password]
+               [--pg-port 5432] [--pg-host 127.0.0.1] [--pg-auth scram|password] [--cors-origin https://app.example]...
              (API clients may COPY / CREATE MODEL from files under an import dir and UNLOAD under an export dir; none by default)
   strata token create --account A [--user U] [--data DIR]`;
 
 export function parseArgs(argv: string[]): CliOptions {
-  const o: CliOptions = { data: process.env.STRATA_DATA ?? './strata-data', format: 'table', positional: [], importDirs: [], exportDirs: [] };
+  const o: CliOptions = { data: process.env.STRATA_DATA ?? './strata-data', format: 'table', positional: [], importDirs: [], exportDirs: [], corsOrigins: [] };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
@@ -61,6 +63,7 @@ export function parseArgs(argv: string[]): CliOptions {
       case '--host': o.host = value(); break;
       case '--import-dir': o.importDirs.push(...value().split(',').filter(Boolean)); break;
       case '--export-dir': o.exportDirs.push(...value().split(',').filter(Boolean)); break;
+      case '--cors-origin': o.corsOrigins.push(...parseCorsOrigins(value().split(',').filter(Boolean))); break;
       case '--pg-port': o.pgPort = Number(value()); if (!Number.isInteger(o.pgPort) || o.pgPort < 0 || o.pgPort > 65535) throw new Error('--pg-port must be a port number'); break;
       case '--pg-host': o.pgHost = value(); break;
       case '--pg-auth': {
@@ -99,7 +102,7 @@ export async function main(argv: string[]): Promise<void> {
       case 'serve': {
         const { serve } = await import('./server.ts');
         const pg = o.pgPort !== undefined ? { port: o.pgPort, host: o.pgHost, auth: o.pgAuth } : undefined;
-        await serve({ dataDir: o.data, port: o.port ?? 4000, host: o.host ?? '127.0.0.1', slices: o.slices, importDirs: o.importDirs, exportDirs: o.exportDirs, pg });
+        await serve({ dataDir: o.data, port: o.port ?? 4000, host: o.host ?? '127.0.0.1', slices: o.slices, importDirs: o.importDirs, exportDirs: o.exportDirs, corsOrigins: o.corsOrigins, pg });
         break;
       }
       case 'token': {

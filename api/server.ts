@@ -30,6 +30,8 @@ export interface ServeOptions {
   /** directories API clients may COPY from / UNLOAD to (`--import-dir`, `--export-dir`); none by default */
   importDirs?: string[];
   exportDirs?: string[];
+  /** origins browser apps may call the API from (`--cors-origin`); CORS is off without them */
+  corsOrigins?: string[];
   cursors?: Partial<CursorLimits>;
   /** also serve the PostgreSQL wire protocol (`--pg-port`): port, host (default 127.0.0.1), auth mode */
   pg?: { port: number; host?: string; auth?: 'scram' | 'password' };
@@ -74,7 +76,7 @@ export interface Api {
 }
 
 /** Opens the database, loads extensions and builds the app. */
-export async function openApi(opts: Pick<ServeOptions, 'dataDir' | 'slices' | 'wlm' | 'limits' | 'importDirs' | 'exportDirs' | 'cursors'>): Promise<Api> {
+export async function openApi(opts: Pick<ServeOptions, 'dataDir' | 'slices' | 'wlm' | 'limits' | 'importDirs' | 'exportDirs' | 'corsOrigins' | 'cursors'>): Promise<Api> {
   const files = { mode: 'restricted' as const, importDirs: opts.importDirs, exportDirs: opts.exportDirs };
   const db = await Database.open({ dataDir: opts.dataDir, slices: opts.slices, files, owner: 'strata serve' });
   try {
@@ -90,7 +92,7 @@ export async function openApi(opts: Pick<ServeOptions, 'dataDir' | 'slices' | 'w
       scrub: pathScrubber(db.dataDir),
       revocations: new RevocationWatch(db),
     };
-    const state: AppState = { draining: false, localNonce: randomBytes(32).toString('hex') };
+    const state: AppState = { draining: false, localNonce: randomBytes(32).toString('hex'), corsOrigins: opts.corsOrigins };
     const app = createApp(services, await loadModules(), state);
     let closing: Promise<void> | null = null;
     const close = (graceMs = 10_000) => (closing ??= (async () => {
