@@ -1,13 +1,13 @@
 // Training progress for the one-shot CLI: 'model' events drawn as a progress bar on a terminal,
 // or as plain lines (one per candidate and state change) when stderr is a file or a pipe.
-import type { Database } from '../engine/database.ts';
+import type { EventEmitter } from 'node:events';
 import type { ModelEvent } from './events.ts';
 
 /** The session setting that makes CREATE MODEL wait for its training (ml/sql/create.ts). */
 export const WAIT_FOR_TRAINING = 'ml_wait_for_training';
 
 /** Starts showing model progress on `out`; returns the function that stops it. */
-export function showModelProgress(db: Database, out: NodeJS.WriteStream): () => void {
+export function showModelProgress(db: { events: EventEmitter }, out: NodeJS.WriteStream): () => void {
   const tty = out.isTTY === true;
   let drawn = false;
   const on = (e: ModelEvent & { progress?: number }) => {

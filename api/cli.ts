@@ -5,12 +5,14 @@ import { createInterface } from 'node:readline';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { appendFileSync, readFileSync } from 'node:fs';
-import { Database, type Result, type Session } from '../engine/database.ts';
+import type { EventEmitter } from 'node:events';
+import { Database, type Result } from '../engine/database.ts';
 import { asSqlError } from '../engine/errors.ts';
 import { formatResult, type OutputFormat } from './output.ts';
 import { parseCorsOrigins } from './cors.ts';
 import { loadExtensions } from './extensions.ts';
 import { WAIT_FOR_TRAINING, showModelProgress } from './cli-progress.ts';
+import { sqlTarget, type SqlSession } from './data-dir-owner.ts';
 
 export interface CliOptions {
   data: string;
@@ -82,7 +84,7 @@ export function parseArgs(argv: string[]): CliOptions {
 }
 
 async function openDatabase(o: CliOptions): Promise<Database> {
-  const db = await Database.open({ dataDir: o.data, slices: o.slices });
+  const db = await Database.open({ dataDir: o.data, slices: o.slices, owner: 'strata sql' });
   await loadExtensions(db);
   return db;
 }
@@ -128,24 +130,37 @@ async function sqlCommand(o: CliOptions, rest: string[]): Promise<number> {
   let sql: string | undefined = rest.length ? rest.join(' ') : undefined;
   if (o.file) sql = await readFile(o.file, 'utf8');
   if (sql === undefined && !process.stdin.isTTY) sql = await readStdin();
-  const db = await openDatabase(o);
+  // the one-shot process ends with the script: CREATE MODEL waits for its training, showing progress
+  const target = await sqlTarget({ ...o, waitForTraining: sql !== undefined }, () => openDatabase(o));
+  if (target.kind === 'server') {
+    try {
+      return sql === undefined ? await shell(target.session, o) : await runScript(target.session, target.session, sql, o);
+    } finally {
+      target.session.close();
+    }
+  }
+  const { db } = target;
   try {
     const session = db.connect({ account: o.account, user: o.user });
     if (sql === undefined) return await shell(session, o);
-    // the process ends with the script: CREATE MODEL waits for its training, showing progress
     session.info.settings.set(WAIT_FOR_TRAINING, 'on');
-    const stopProgress = showModelProgress(db, process.stderr);
-    try {
-      await session.execute(sql, { onResult: (r) => process.stdout.write(formatResult(r, o.format)) });
-      return 0;
-    } catch (e) {
-      process.stderr.write(`ERROR: ${asSqlError(e).message}\n`);
-      return 1;
-    } finally {
-      stopProgress();
-    }
+    return await runScript(session, db, sql, o);
   } finally {
     await db.close();
+  }
+}
+
+/** Runs a script, printing each statement's result as it finishes; the exit code. */
+async function runScript(session: SqlSession, progress: { events: EventEmitter }, sql: string, o: CliOptions): Promise<number> {
+  const stopProgress = showModelProgress(progress, process.stderr);
+  try {
+    await session.execute(sql, { onResult: (r) => process.stdout.write(formatResult(r, o.format)) });
+    return 0;
+  } catch (e) {
+    process.stderr.write(`ERROR: ${asSqlError(e).message}\n`);
+    return 1;
+  } finally {
+    stopProgress();
   }
 }
 
@@ -174,7 +189,7 @@ export function statementComplete(text: string): boolean {
 }
 
 /** The interactive shell: multi-line input until `;`, history in ~/.strata_history, timing. */
-async function shell(session: Session, o: CliOptions): Promise<number> {
+async function shell(session: SqlSession, o: CliOptions): Promise<number> {
   const histFile = join(homedir(), '.strata_history');
   let history: string[] = [];
   try { history = readFileSync(histFile, 'utf8').split('\n').filter(Boolean).reverse().slice(0, 500); } catch { /* no history yet */ }

@@ -14,6 +14,7 @@ import { WorkloadManager, type WlmOptions } from './wlm.ts';
 import { CursorStore, type CursorLimits } from './cursors.ts';
 import { DEFAULT_LIMITS, type ApiLimits } from './limits.ts';
 import { bootstrapAdminToken } from './tokens.ts';
+import { localSql } from './local-sql.ts';
 import { createApp, type StrataApp, type AppState } from './app.ts';
 import { loadModules } from './graphql/index.ts';
 import type { ApiServices } from './graphql/module.ts';
@@ -126,7 +127,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       s.once('error', reject);
       s.listen(opts.port, opts.host, () => { s.off('error', reject); resolve(); });
     });
-    local = await listenLocal(opts.dataDir, app, state.localNonce!);
+    local = await listenLocal(opts.dataDir, app, state.localNonce!, localSql(services));
     if (opts.pg) {
       // loaded only when asked for, so the CLI's start-up does not pay for it
       const { listenPg } = await import('./pgwire/server.ts');
@@ -173,14 +174,18 @@ export function controlSocketPath(dataDir: string): string | null {
   return process.platform !== 'win32' && Buffer.byteLength(p) < 100 ? p : null;
 }
 
-async function listenLocal(dataDir: string, app: StrataApp, nonce: string): Promise<Server | null> {
+async function listenLocal(dataDir: string, app: StrataApp, nonce: string, sql: ReturnType<typeof localSql>): Promise<Server | null> {
   const path = controlSocketPath(dataDir);
   if (!path) return null;
+  // a socket file left by a killed server: we hold the data directory's lock, so it is not live
   rmSync(path, { force: true });
   const srv = createServer((req, res) => {
+    if (sql.handle(req, res)) return; // `strata sql` running through this server
     req.headers['x-strata-local'] = nonce;
     void app(req, res);
   });
+  // a `strata sql` shell keeps its session on one connection for as long as it runs
+  srv.keepAliveTimeout = 0;
   await new Promise<void>((resolve, reject) => {
     srv.once('error', reject);
     srv.listen(path, () => { srv.off('error', reject); resolve(); });

@@ -24,6 +24,7 @@ export interface SessionInfo {
   searchPath: string[];
   settings: Map<string, string>;
   localFiles?: boolean;
+  cwd?: string;
 }
 
 export class StatementContext {
@@ -48,7 +49,7 @@ export class StatementContext {
 
   /** The policy for server files this statement may read or write. */
   get files(): FileAccess {
-    return this.session.localFiles ? this.db.files.asLocal() : this.db.files;
+    return this.session.localFiles ? this.db.files.asLocal(this.session.cwd) : this.db.files;
   }
 
   get isSuperuser(): boolean {

@@ -70,6 +70,8 @@ export class FileAccess {
     readonly mode: FileAccessMode,
     private readonly dataDir: string,
     private readonly roots: Record<Direction, string[]>,
+    /** where a local session's relative paths start (a CLI running through the server: its cwd) */
+    private readonly cwd?: string,
   ) {}
 
   /** The policy of a data directory (throws INVALID_PARAMETER for a bad configured directory). */
@@ -82,8 +84,8 @@ export class FileAccess {
   }
 
   /** The same policy for a session the operator trusts with local paths (the control socket). */
-  asLocal(): FileAccess {
-    return this.mode === 'local' ? this : new FileAccess('local', this.dataDir, this.roots);
+  asLocal(cwd?: string): FileAccess {
+    return this.mode === 'local' && cwd === this.cwd ? this : new FileAccess('local', this.dataDir, this.roots, cwd);
   }
 
   /**
@@ -117,7 +119,7 @@ export class FileAccess {
       const flag = dir === 'read' ? '--import-dir' : '--export-dir';
       throw new SqlError('PERMISSION_DENIED', `${what} cannot ${dir} server files: this server was started without ${flag}`, pos);
     }
-    const base = this.mode === 'restricted' ? this.roots[dir][0] : process.cwd();
+    const base = this.mode === 'restricted' ? this.roots[dir][0] : (this.cwd ?? process.cwd());
     const { path } = realPathOf(resolve(base, given));
     const allowed = !isWithin(path, this.dataDir) && (this.mode === 'local' || this.roots[dir].some((r) => isWithin(path, r)));
     if (!allowed) throw this.refusal(given, dir, what, pos);

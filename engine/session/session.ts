@@ -17,6 +17,8 @@ export interface SessionOptions {
   database?: string;
   /** trust this session with the local user's files even on a restricted server (control socket) */
   localFiles?: boolean;
+  /** where relative file paths start for a local-files session (default: this process's cwd) */
+  cwd?: string;
 }
 
 /** Statements that only read (allowed by the API's read-only `query` field). */
@@ -34,7 +36,7 @@ export class Session {
     const user = opts.user ?? DEFAULT_USER;
     const acct = db.catalog.accounts[opts.account];
     if (!acct.users[user]) throw new SqlError('UNDEFINED_OBJECT', `user "${user}" does not exist in account "${opts.account}"`);
-    this.info = { account: opts.account, user, database: opts.database ?? DEFAULT_DATABASE, searchPath: ['public'], settings: new Map(), localFiles: opts.localFiles };
+    this.info = { account: opts.account, user, database: opts.database ?? DEFAULT_DATABASE, searchPath: ['public'], settings: new Map(), localFiles: opts.localFiles, cwd: opts.cwd };
   }
 
   get inTransaction(): boolean {

@@ -40,8 +40,8 @@ export interface OwnerRecord {
 
 /** Thrown when a live process owns the directory; `owner` says which. */
 export class DataDirLockedError extends SqlError {
-  constructor(readonly owner: OwnerRecord, dir: string) {
-    super('OBJECT_IN_USE', `data directory ${dir} is in use by ${describeOwner(owner)}`);
+  constructor(readonly owner: OwnerRecord, dir: string, hint?: string) {
+    super('OBJECT_IN_USE', `data directory ${dir} is in use by ${describeOwner(owner)}${hint ? `: ${hint}` : ''}`);
   }
 }
 
