@@ -28,6 +28,7 @@ export function extension(db: Database): MlExtension {
   const on = <S extends A.Statement>(f: (s: S, ctx: StatementContext, jobs: ModelJobs) => Promise<import('../engine/result.ts').Result>): StatementHandler =>
     async (stmt, ctx) => { await recovered; return f(stmt as S, ctx, jobs); };
   const query = HANDLERS.Query!;
+  const explain = HANDLERS.Explain!;
   return {
     name: 'ml',
     jobs,
@@ -41,6 +42,13 @@ export function extension(db: Database): MlExtension {
       // the ONNX runtime (and, for s3://, the AWS SDK) load with the first export or import
       ExportModel: on(async (s: A.ExportModel, ctx, j) => (await import('./sql/transfer.ts')).exportModel(s, ctx, j)),
       ImportModel: on(async (s: A.ImportModel, ctx, j) => (await import('./sql/transfer.ts')).importModel(s, ctx, j)),
+      // EXPLAIN CREATE MODEL plans the training; every other EXPLAIN goes to the engine
+      Explain: async (stmt, ctx) => {
+        const e = stmt as A.Explain;
+        if (e.statement.kind !== 'CreateModel' || e.analyze) return explain(stmt, ctx);
+        await recovered;
+        return (await import('./sql/explain_create.ts')).explainCreateModel(e.statement, ctx);
+      },
       // SELECT EXPLAIN_MODEL(m) is answered here; every other query goes to the engine
       Query: async (stmt, ctx) => {
         const target = explainModelTarget(stmt);

@@ -29,11 +29,7 @@ export async function createModel(stmt: A.CreateModel, ctx: StatementContext, jo
   const target = versionTarget(ctx, stmt.name, stmt.function, stmt.pos);
   const { key } = target;
 
-  const query: A.Query = stmt.from.kind === 'Subquery' ? stmt.from.query : selectStar(stmt.from);
-  const plan = await ctx.bindQuery(query);
-  const batch = await ctx.run(plan);
-  const fields = plan.fields.filter((f) => !f.hidden);
-  const columns: TrainingColumn[] = fields.map((f, i) => ({ name: f.name, type: f.type, vector: batch.columns[i] }));
+  const { query, columns } = await trainingSnapshot(stmt, ctx);
   const planned = planModel(stmt, columns);
 
   const version: Omit<ModelVersion, 'version'> = {
@@ -46,7 +42,7 @@ export async function createModel(stmt: A.CreateModel, ctx: StatementContext, jo
     createdAt: ctx.now().toISOString(),
   };
   if (version.labels === undefined) delete version.labels;
-  const rows = batch.length;
+  const rows = columns[0].vector.length;
 
   if (waitsForTraining(ctx)) {
     jobs.emit(key, 'created', 'TRAINING', { message: `training on ${rows} rows`, progress: 0 });
@@ -64,6 +60,15 @@ export async function createModel(stmt: A.CreateModel, ctx: StatementContext, jo
     jobs.start(key, columns, planned.spec, rows, planned.remote);
   });
   return done('CREATE MODEL');
+}
+
+/** Runs the FROM query: the training snapshot, one column per output field. */
+export async function trainingSnapshot(stmt: A.CreateModel, ctx: StatementContext): Promise<{ query: A.Query; columns: TrainingColumn[] }> {
+  const query: A.Query = stmt.from.kind === 'Subquery' ? stmt.from.query : selectStar(stmt.from);
+  const plan = await ctx.bindQuery(query);
+  const batch = await ctx.run(plan);
+  const fields = plan.fields.filter((f) => !f.hidden);
+  return { query, columns: fields.map((f, i) => ({ name: f.name, type: f.type, vector: batch.columns[i] })) };
 }
 
 /** Waits for training, canceling it if the statement is canceled. */

@@ -15,12 +15,11 @@ import { permutationImportance } from './importance.ts';
 import { nearest, type KMeansModel } from './kmeans.ts';
 import { type Objective, higherIsBetter, resolveObjective } from './metrics.ts';
 import { type Evaluated, choose, evaluate } from './select.ts';
-import { DEFAULT_MAX_CELLS, autoSplit, sampleForCells, subset } from './split.ts';
+import { REFIT_MAX_ROWS, selectRows } from './plan.ts';
+import { autoSplit, subset } from './split.ts';
 
 /** Rows used for permutation importance at most. */
 const IMPORTANCE_ROWS = 2000;
-/** Above this many rows the model trained on the train split is kept instead of refitting on all rows. */
-const REFIT_MAX_ROWS = 50_000;
 
 /** The trained model plus the in-memory pieces it was compiled from (tests compare ONNX against them). */
 export interface TrainOutcome { result: TrainedModel; prep: FittedPrep; model: AnyModel; backend: Backend<any> }
@@ -34,9 +33,7 @@ export async function fitModel(columns: TrainingColumn[], spec: TrainSpec, onPro
   const t0 = Date.now();
   const progress = onProgress ?? (() => {});
   const seed = Math.trunc(setting(spec, 'SEED', 42));
-  const maxCells = setting(spec, 'MAX_CELLS', DEFAULT_MAX_CELLS);
   const deadline = t0 + setting(spec, 'MAX_RUNTIME', 5400) * 1000;
-  if (maxCells < 1) throw new SqlError('INVALID_PARAMETER', 'MAX_CELLS must be positive');
   if (columns.length === 0) throw new SqlError('INVALID_PARAMETER', 'CREATE MODEL needs at least one column');
   const total = columns[0].vector.length;
   if (columns.some((c) => c.vector.length !== total)) throw new SqlError('INTERNAL_ERROR', 'training columns differ in length');
@@ -47,15 +44,10 @@ export async function fitModel(columns: TrainingColumn[], spec: TrainSpec, onPro
   if (!clustering && ti < 0) throw new SqlError('UNDEFINED_COLUMN', `target column "${spec.target}" is not in the training data`);
   if (columns.length < (clustering ? 1 : 2)) throw new SqlError('INVALID_PARAMETER', 'CREATE MODEL needs at least one feature column besides the target');
 
-  // Rows: drop NULL targets, then downsample to MAX_CELLS.
-  let keep: number[] = [];
-  const tv = ti >= 0 ? columns[ti].vector : null;
-  for (let r = 0; r < total; r++) if (!tv?.valid || tv.valid[r] !== 0) keep.push(r);
-  const sample = sampleForCells(keep.length, columns.length, maxCells, seed);
-  if (sample) keep = Array.from(sample, (i) => keep[i]);
-  const n = keep.length;
+  // Rows: drop NULL targets, then downsample to MAX_CELLS (the same selection EXPLAIN CREATE MODEL reports).
+  const sel = selectRows(columns, spec).keep;
+  const n = sel.length;
   if (n === 0) throw new SqlError('INVALID_PARAMETER', 'no training rows (every target value is NULL)');
-  const sel = Uint32Array.from(keep);
   const cols = columns.map((c) => ({ ...c, vector: gather(c.vector, sel, n) }));
   const features = cols.filter((_, i) => i !== ti);
   checkAbort(signal);

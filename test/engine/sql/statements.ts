@@ -196,6 +196,7 @@ export const STATEMENTS: string[] = [
   'SELECT f@3(a, b), s.f@challenger(a) FROM t WHERE f@"Quoted"(a) > 0',
   "EXPORT MODEL m TO 'out/m.onnx'", "EXPORT MODEL s.m VERSION 2 TO 's3://bucket/models/m.onnx'",
   "IMPORT MODEL m FROM 'out/m.onnx'", "IMPORT MODEL s.m FROM 's3://bucket/m.onnx' FUNCTION s.predict",
+  "EXPLAIN CREATE MODEL m FROM (SELECT a, y FROM t) TARGET y FUNCTION f SETTINGS (MAX_CELLS 500)",
   // sharing
   'CREATE DATASHARE s', 'CREATE DATASHARE s PUBLICACCESSIBLE TRUE', 'CREATE DATASHARE s SET PUBLICACCESSIBLE = FALSE',
   'CREATE DATASHARE s MANAGEDBY EXCHANGE',
