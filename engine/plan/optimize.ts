@@ -3,8 +3,10 @@
 import { type LNode, mapPlanExprs } from './logical.ts';
 import { type BExpr, BOOL, usedColumns, mapCols, mapChildren } from './bound.ts';
 import { splitJoin } from './bind-query.ts';
+import { connectJoins } from './join-order.ts';
 
 const conj = (e: BExpr): BExpr[] => (e.k === 'and' ? e.args.flatMap(conj) : [e]);
+const disj = (e: BExpr): BExpr[] => (e.k === 'or' ? e.args.flatMap(disj) : [e]);
 const andAll = (xs: BExpr[]): BExpr | null => (xs.length === 0 ? null : xs.length === 1 ? xs[0] : { k: 'and', args: xs, type: BOOL });
 
 /** Optimizes a plan and the plans of the uncorrelated subqueries in its expressions. */
@@ -19,9 +21,50 @@ function rules(n: LNode): LNode {
     case 'scan': case 'batch': case 'values': return n;
     case 'join': return { ...n, left: rules(n.left), right: rules(n.right) };
     case 'setop': return { ...n, left: rules(n.left), right: rules(n.right) };
-    case 'filter': return pushFilter(rules(n.input), conj(n.pred));
+    case 'filter': {
+      const input = rules(n.input);
+      const terms = conj(n.pred).flatMap(factorOr);
+      return connectJoins(input, terms, pushFilter) ?? pushFilter(input, terms);
+    }
     default: return { ...n, input: rules(n.input) } as LNode;
   }
+}
+
+/** A text key for comparing conditions; `a = b` and `b = a` get the same one. */
+const key = (e: BExpr): string => {
+  if (e.k === 'cmp' && (e.op === '=' || e.op === '<>')) return JSON.stringify([e.op, ...[JSON.stringify(e.left), JSON.stringify(e.right)].sort()]);
+  return JSON.stringify(e);
+};
+
+/**
+ * (a AND b) OR (a AND c) is a AND (b OR c): conditions common to every branch of an OR come out,
+ * so a join key repeated in each branch (TPC-H Q19) is a join key.
+ */
+function factorOr(t: BExpr): BExpr[] {
+  if (t.k !== 'or') return [t];
+  const branches = disj(t).map(conj);
+  const common = branches[0].filter((c) => branches.every((b) => b.some((x) => key(x) === key(c))));
+  if (!common.length) return [t];
+  const keys = new Set(common.map(key));
+  const rest = branches.map((b) => b.filter((c) => !keys.has(key(c))));
+  // a branch left empty was only the common part: the OR adds nothing
+  if (rest.some((r) => r.length === 0)) return common;
+  return [...common, { k: 'or', args: rest.map((r) => andAll(r)!), type: BOOL }];
+}
+
+/**
+ * An OR over both sides of a join implies, for one side, the OR of each branch's conditions on
+ * that side alone (when every branch has some): that weaker filter can run below the join.
+ */
+function impliedBySide(t: BExpr, inSide: (cols: number[]) => boolean): BExpr | null {
+  if (t.k !== 'or') return null;
+  const parts: BExpr[] = [];
+  for (const b of disj(t)) {
+    const mine = conj(b).filter((c) => { const u = [...usedColumns(c)]; return u.length > 0 && inSide(u); });
+    if (!mine.length) return null;
+    parts.push(andAll(mine)!);
+  }
+  return { k: 'or', args: parts, type: BOOL };
 }
 
 /** Places filter terms as low as they can go. */
@@ -36,7 +79,14 @@ function pushFilter(input: LNode, terms: BExpr[]): LNode {
       const cols = [...usedColumns(t)];
       if (cols.length && cols.every((i) => i < nl)) left.push(t);
       else if (cols.length && cols.every((i) => i >= nl) && (input.joinType === 'INNER' || input.joinType === 'CROSS')) right.push(mapCols(t, (i, c) => ({ k: 'col', index: i - nl, type: c.type })));
-      else stay.push(t);
+      else {
+        stay.push(t);
+        const inner = input.joinType === 'INNER' || input.joinType === 'CROSS';
+        const l = impliedBySide(t, (u) => u.every((i) => i < nl));
+        if (l) left.push(l);
+        const r = inner ? impliedBySide(t, (u) => u.every((i) => i >= nl)) : null;
+        if (r) right.push(mapCols(r, (i, c) => ({ k: 'col', index: i - nl, type: c.type })));
+      }
     }
     const l = left.length ? pushFilter(input.left, left) : input.left;
     const r = right.length ? pushFilter(input.right, right) : input.right;

@@ -305,6 +305,9 @@ function parseIntervalUnit(c: Cursor): string | undefined {
   const t = c.peek();
   if (t.type !== 'ident' || !INTERVAL_UNITS.has(t.value)) return undefined;
   c.next();
+  // the standard's leading field precision, DAY (3): digits allowed in the leading field, which
+  // the value's own range already bounds
+  if (c.isOp('(') && c.peek(1).type === 'number' && c.isOp(')', 2)) c.i += 3;
   if (c.isKw('to') && c.peek(1).type === 'ident' && INTERVAL_UNITS.has(c.peek(1).value)) {
     c.next();
     return `${t.value} to ${c.next().value}`;
