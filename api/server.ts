@@ -79,7 +79,9 @@ export interface Api {
 /** Opens the database, loads extensions and builds the app. */
 export async function openApi(opts: Pick<ServeOptions, 'dataDir' | 'slices' | 'wlm' | 'limits' | 'importDirs' | 'exportDirs' | 'corsOrigins' | 'cursors'>): Promise<Api> {
   const files = { mode: 'restricted' as const, importDirs: opts.importDirs, exportDirs: opts.exportDirs };
-  const db = await Database.open({ dataDir: opts.dataDir, slices: opts.slices, files, owner: 'strata serve' });
+  // a one-shot CLI may hold the directory for a moment (e.g. while this server restarts): wait
+  // for it; another server is refused at once, naming its PID and port
+  const db = await Database.open({ dataDir: opts.dataDir, slices: opts.slices, files, owner: 'strata serve', lockWaitMs: 30_000, lockWaitFor: (o) => o.command !== 'strata serve' });
   try {
     await loadExtensions(db);
     const adminToken = await bootstrapAdminToken(db);

@@ -27,6 +27,8 @@ export interface OpenOptions {
   owner?: string;
   /** how long to wait for another process to release the directory (default 0: fail at once) */
   lockWaitMs?: number;
+  /** which owners to wait for (default: any); e.g. a server waits for a CLI, never for a server */
+  lockWaitFor?: (owner: OwnerRecord) => boolean;
 }
 
 /** Emitted after every commit: the new version, its state and what the transaction touched. */
@@ -67,7 +69,7 @@ export class Database {
     // one process owns the directory from here until close(): nobody else commits or collects garbage
     const lock = await (async () => {
       await mkdirPrivate(dir);
-      return DataDirLock.acquire(dir, { command: opts.owner ?? 'strata', waitMs: opts.lockWaitMs });
+      return DataDirLock.acquire(dir, { command: opts.owner ?? 'strata', waitMs: opts.lockWaitMs, waitFor: opts.lockWaitFor });
     })().catch((e) => notWritable(e, dir));
     try {
       const files = FileAccess.of(dir, opts.files);

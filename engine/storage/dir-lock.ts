@@ -59,6 +59,8 @@ export interface AcquireOptions {
   command: string;
   /** how long to wait for a live owner to release the directory (default 0: fail at once) */
   waitMs?: number;
+  /** which owners are worth waiting for (default: any); others fail the acquire at once */
+  waitFor?: (owner: OwnerRecord) => boolean;
 }
 
 /** The held lock of one data directory. */
@@ -88,7 +90,7 @@ export class DataDirLock {
       await unlink(file).catch(() => undefined);
       const owner = live.find((r) => r.state === 'owner');
       const now = Date.now();
-      if (owner && now >= deadline) throw new DataDirLockedError(owner, dir);
+      if (owner && (now >= deadline || opts.waitFor?.(owner) === false)) throw new DataDirLockedError(owner, dir);
       if (!owner && now >= contendUntil) throw new DataDirLockedError(live[0], dir);
       await sleep(owner ? 50 + Math.random() * 50 : 5 + Math.random() * 40);
     }

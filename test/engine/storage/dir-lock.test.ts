@@ -54,6 +54,15 @@ describe('DataDirLock', () => {
     await b.release();
   });
 
+  it('does not wait for an owner that waitFor rules out', async () => {
+    const a = await DataDirLock.acquire(dir, { command: 'strata serve' });
+    const t0 = Date.now();
+    const err = await DataDirLock.acquire(dir, { command: 'strata serve', waitMs: 20_000, waitFor: (o) => o.command !== 'strata serve' }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DataDirLockedError);
+    expect(Date.now() - t0).toBeLessThan(10_000); // refused, not timed out
+    await a.release();
+  });
+
   it('takes over the lock of a process killed with SIGKILL, and not of a live one', async () => {
     const h = await holder();
     const err = await DataDirLock.acquire(dir, { command: 'me' }).catch((e: unknown) => e);
