@@ -6,7 +6,7 @@ import { request } from 'node:http';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Database, findOwner } from '../engine/database.ts';
-import type { CliOptions } from './cli.ts';
+import type { CliOptions } from './cli-args.ts';
 import { createToken, revokeToken, tokenArea } from './tokens.ts';
 import { controlSocketPath } from './server.ts';
 

@@ -12,7 +12,7 @@ import * as exchange from './exchange.ts';
 import * as show from './show.ts';
 import { createDatabase, readOnlyGuard } from './consumer-ddl.ts';
 import { consumerDatabase, openShare, resolveMarked, resolveShared } from './consumer.ts';
-import { systemView } from './system-views.ts';
+import { SYSTEM_VIEWS, systemView } from './system-views.ts';
 import { ExpiryWatcher, onCommit } from './events.ts';
 import { UsageLog, type UsageRecord } from './usage.ts';
 import { SharedModels } from './models.ts';
@@ -119,6 +119,7 @@ export function extension(db: Database): SharingExtension {
       watcher.start();
     },
     resolveRelation,
+    systemViews: SYSTEM_VIEWS,
     resolveModelFunction: (ctx, name, pos) => models.resolve(ctx, name, pos),
     afterQuery,
     onTableCreated: producer.onTableCreated,

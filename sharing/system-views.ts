@@ -19,6 +19,9 @@ const VIEWS: Record<string, (ctx: StatementContext, log: UsageLog) => L.Listing>
   svl_datashare_usage_producer: (ctx, log) => L.usageProducer(ctx, log),
 };
 
+/** The names of the sharing system views. */
+export const SYSTEM_VIEWS = Object.keys(VIEWS);
+
 /** A sharing system view named `name` (optionally `pg_catalog.name`), or null. */
 export function systemView(ctx: StatementContext, name: string[], log: UsageLog): Relation | null {
   const last = name[name.length - 1];

@@ -12,6 +12,7 @@ import { aggregateName, aggregateFor } from '../functions/aggregates/registry.ts
 import { type BExpr, type BAgg, BOOL, walk, usedColumns, constArgCodes } from './bound.ts';
 import type { Field, LNode, SortKey, WindowCall } from './logical.ts';
 import { projectBatch } from '../exec/kernels.ts';
+import { didYouMean } from './did-you-mean.ts';
 
 /** The fields an expression can see, plus the enclosing query's scope (outer references). */
 export interface Scope {
@@ -375,7 +376,7 @@ export class ExprBinder {
       if (probing) return konst(null, hit.field.type);
       throw new SqlError('FEATURE_NOT_SUPPORTED', `column "${e.name.join('.')}" refers to an outer query from a subquery in FROM or WITH (LATERAL is not supported)`, e.pos);
     }
-    throw new SqlError('UNDEFINED_COLUMN', `column "${e.name.join('.')}" does not exist`, e.pos);
+    throw new SqlError('UNDEFINED_COLUMN', `column "${e.name.join('.')}" does not exist${didYouMean(e.name[e.name.length - 1], scope.fields.filter((f) => !f.hidden).map((f) => f.name))}`, e.pos);
   }
 
   type(t: A.TypeRef): SqlType {

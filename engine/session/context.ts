@@ -16,6 +16,7 @@ import { optimize } from '../plan/optimize.ts';
 import { checkTablePrivilege } from './privileges.ts';
 import type { ModelFunction } from './extension.ts';
 import type { FileAccess } from './file-access.ts';
+import { didYouMean } from '../plan/did-you-mean.ts';
 
 export interface SessionInfo {
   account: string;
@@ -95,7 +96,18 @@ export class StatementContext {
       const v = schema.views[n.name];
       if (v) return { kind: 'view', database: n.database, schema: n.schema, view: v };
     }
-    throw new SqlError('UNDEFINED_TABLE', `relation "${name.join('.')}" does not exist`, pos);
+    throw new SqlError('UNDEFINED_TABLE', `relation "${name.join('.')}" does not exist${this.closestRelation(name)}`, pos);
+  }
+
+  /** A did-you-mean hint among the tables and views where `name` was looked for. */
+  private closestRelation(name: string[]): string {
+    const known: string[] = [];
+    for (const schemaName of name.length === 1 ? this.session.searchPath : [name[name.length - 2]]) {
+      const db = this.account.databases[name.length === 3 ? name[0] : this.session.database];
+      const schema = db?.schemas[schemaName];
+      if (schema) known.push(...Object.keys(schema.tables), ...Object.keys(schema.views));
+    }
+    return didYouMean(name[name.length - 1], known);
   }
 
   /** A table this statement will write, checked for the privilege. */

@@ -26,6 +26,8 @@ export interface Extension {
   statements?: Partial<Record<StatementKind, StatementHandler>>;
   /** names the engine's own catalog does not resolve: shared databases, system views */
   resolveRelation?(ctx: StatementContext, name: string[], pos: Pos): Relation | null;
+  /** the system views resolveRelation answers, for listings (the CLI's \dS) */
+  systemViews?: string[];
   resolveModelFunction?(ctx: StatementContext, name: string[], pos: Pos): ModelFunction | null;
   /**
    * Inside the transaction that drops an account (no `user`) or a user: remove what belonged to
