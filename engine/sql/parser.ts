@@ -61,6 +61,7 @@ export function parseStatement(c: Cursor): Statement {
   c.next();
   switch (first.value) {
     case 'create': return parseCreate(c, pos);
+    case 'reindex': throw new SqlError('FEATURE_NOT_SUPPORTED', `REINDEX is not supported: ${UNSUPPORTED_OBJECTS.index}`, pos);
     case 'drop': return parseDrop(c, pos);
     case 'alter':
       if (c.acceptKw('table')) return parseAlterTable(c, pos);
@@ -116,6 +117,7 @@ function parseCreate(c: Cursor, pos: Pos): Statement {
     c.expectKw('table');
     return parseCreateTable(c, pos, true);
   }
+  unsupportedObject(c, pos, 'CREATE');
   const what = c.expectOneOf('table', 'schema', 'database', 'view', 'model', 'datashare', 'product', 'account', 'user', 'group');
   switch (what) {
     case 'table': return parseCreateTable(c, pos, false);
@@ -130,7 +132,25 @@ function parseCreate(c: Cursor, pos: Pos): Statement {
   }
 }
 
+/**
+ * Objects Redshift does not have (indexes, triggers): a clear FEATURE_NOT_SUPPORTED naming the
+ * alternative instead of a syntax error.
+ */
+const UNSUPPORTED_OBJECTS: Record<string, string> = {
+  index: 'Redshift has no indexes; SORTKEY orders a table so zone maps skip blocks, DISTKEY places rows for joins',
+  trigger: 'Redshift has no triggers',
+  rule: 'Redshift has no rewrite rules',
+};
+
+function unsupportedObject(c: Cursor, pos: Pos, verb: string): void {
+  const k = c.isKw('unique') ? 1 : 0;
+  const t = c.peek(k);
+  if (t.type !== 'ident' || !UNSUPPORTED_OBJECTS[t.value]) return;
+  throw new SqlError('FEATURE_NOT_SUPPORTED', `${verb} ${t.value.toUpperCase()} is not supported: ${UNSUPPORTED_OBJECTS[t.value]}`, pos);
+}
+
 function parseDrop(c: Cursor, pos: Pos): Statement {
+  unsupportedObject(c, pos, 'DROP');
   const what = c.expectOneOf('table', 'schema', 'database', 'view', 'model', 'datashare', 'product', 'account', 'user', 'group');
   switch (what) {
     case 'table': return parseDropRelations(c, pos, 'DropTable');
