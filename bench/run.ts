@@ -6,6 +6,7 @@ const suites: Record<string, () => Promise<{ main(args: string[]): Promise<void>
   sharing: () => import('./sharing.ts'),
   tpch: () => import('./tpch.ts'),
   cli: () => import('./cli.ts'),
+  pgwire: () => import('./pgwire.ts'),
 };
 
 const [name, ...args] = process.argv.slice(2);
