@@ -42,11 +42,11 @@ export function sqlRunner(services: ApiServices, principal: Principal, budget = 
     if (Buffer.byteLength(text, 'utf8') > services.limits.maxSqlBytes) {
       return Promise.reject(apiError('LIMIT_EXCEEDED', `SQL text is larger than ${services.limits.maxSqlBytes} bytes`, 413));
     }
-    return services.wlm.submit({ account: principal.account, user: principal.user, sql: text, timeoutMs: opts.timeoutMs, readOnly: opts.readOnly }, async (signal) => {
+    return services.wlm.submit({ account: principal.account, user: principal.user, sql: text, timeoutMs: opts.timeoutMs, readOnly: opts.readOnly }, async (signal, deadline) => {
       // the control socket is the data directory's owner: trusted with local files like the CLI
       const session = services.db.connect({ account: principal.account, user: principal.user, localFiles: principal.tokenId === LOCAL_TOKEN });
       try {
-        return await session.execute(text, { readOnly: opts.readOnly, signal, admit: (n) => budget.take(n) });
+        return await session.execute(text, { readOnly: opts.readOnly, signal, deadline, admit: (n) => budget.take(n) });
       } finally {
         await session.close();
       }

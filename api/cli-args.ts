@@ -1,6 +1,7 @@
 // The `strata` command line's arguments: options shared by the subcommands and each
 // subcommand's --help text.
 import { parseCorsOrigins } from './cors.ts';
+import { parseMemorySize } from '../engine/exec/memory-budget.ts';
 import type { OutputFormat } from './output.ts';
 
 export interface CliOptions {
@@ -21,6 +22,8 @@ export interface CliOptions {
   pgPort?: number;
   pgHost?: string;
   pgAuth?: 'scram' | 'password';
+  /** bytes one statement may hold (--query-memory-limit 2GB) */
+  queryMemoryLimit?: number;
   help: boolean;
   /** the shell even when stdin is not a terminal (to drive it from a program) */
   interactive: boolean;
@@ -64,6 +67,8 @@ options:
   --pg-auth scram|password   PostgreSQL clients log in with one of their API tokens as the
                   password, by SCRAM-SHA-256 (scram, the default); password also accepts
                   cleartext passwords from loopback clients
+  --query-memory-limit SIZE  a statement holding more than SIZE (e.g. 2GB) fails with
+                  OUT_OF_MEMORY (default: a quarter of RAM; SET query_memory_limit per session)
   -h, --help      this help`;
 
 const TOKEN_HELP = `usage: strata token create --account A [--user U] [--data DIR] [label]
@@ -123,6 +128,7 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env):
       case '--import-dir': o.importDirs.push(...value().split(',').filter(Boolean)); break;
       case '--export-dir': o.exportDirs.push(...value().split(',').filter(Boolean)); break;
       case '--cors-origin': o.corsOrigins.push(...parseCorsOrigins(value().split(',').filter(Boolean))); break;
+      case '--query-memory-limit': o.queryMemoryLimit = parseMemorySize(value()); break;
       case '--pg-port': o.pgPort = Number(value()); if (!Number.isInteger(o.pgPort) || o.pgPort < 0 || o.pgPort > 65535) throw new Error('--pg-port must be a port number'); break;
       case '--pg-host': o.pgHost = value(); break;
       case '--pg-auth': {

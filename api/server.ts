@@ -36,6 +36,8 @@ export interface ServeOptions {
   cursors?: Partial<CursorLimits>;
   /** also serve the PostgreSQL wire protocol (`--pg-port`): port, host (default 127.0.0.1), auth mode */
   pg?: { port: number; host?: string; auth?: 'scram' | 'password' };
+  /** bytes one statement may hold; default a quarter of RAM */
+  queryMemoryLimit?: number;
   /** how long running statements may finish during shutdown before they are canceled */
   graceMs?: number;
   log?: (line: string) => void;
@@ -77,11 +79,11 @@ export interface Api {
 }
 
 /** Opens the database, loads extensions and builds the app. */
-export async function openApi(opts: Pick<ServeOptions, 'dataDir' | 'slices' | 'wlm' | 'limits' | 'importDirs' | 'exportDirs' | 'corsOrigins' | 'cursors'>): Promise<Api> {
+export async function openApi(opts: Pick<ServeOptions, 'dataDir' | 'slices' | 'wlm' | 'limits' | 'importDirs' | 'exportDirs' | 'corsOrigins' | 'cursors' | 'queryMemoryLimit'>): Promise<Api> {
   const files = { mode: 'restricted' as const, importDirs: opts.importDirs, exportDirs: opts.exportDirs };
   // a one-shot CLI may hold the directory for a moment (e.g. while this server restarts): wait
   // for it; another server is refused at once, naming its PID and port
-  const db = await Database.open({ dataDir: opts.dataDir, slices: opts.slices, files, owner: 'strata serve', lockWaitMs: 30_000, lockWaitFor: (o) => o.command !== 'strata serve' });
+  const db = await Database.open({ dataDir: opts.dataDir, slices: opts.slices, files, owner: 'strata serve', lockWaitMs: 30_000, lockWaitFor: (o) => o.command !== 'strata serve', queryMemoryLimit: opts.queryMemoryLimit });
   try {
     await loadExtensions(db);
     const adminToken = await bootstrapAdminToken(db);

@@ -56,7 +56,9 @@ interface Entry {
   info: QueryInfo;
   job: Job;
   controller: AbortController;
-  run: (signal: AbortSignal) => Promise<unknown>;
+  run: (signal: AbortSignal, deadline?: number) => Promise<unknown>;
+  /** epoch ms the statement timeout ends (queue time included) */
+  deadline?: number;
   resolve: (v: unknown) => void;
   reject: (e: unknown) => void;
   timer?: NodeJS.Timeout;
@@ -141,7 +143,7 @@ export class WorkloadManager {
   }
 
   /** Queues a query and resolves with `run`'s result once it has run in a slot. */
-  submit<T>(job: Job, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  submit<T>(job: Job, run: (signal: AbortSignal, deadline?: number) => Promise<T>): Promise<T> {
     if (this.closing) return Promise.reject(new SqlError('QUERY_CANCELED', 'the server is shutting down; no new statements are accepted'));
     if (this.queues.short.length + this.queues.main.length >= this.opts.maxQueued) {
       this.counts.rejected++;
@@ -155,7 +157,11 @@ export class WorkloadManager {
         job, controller: new AbortController(), run, resolve: resolve as (v: unknown) => void, reject,
       };
       const timeout = this.timeoutFor(job);
-      if (timeout > 0) e.timer = setTimeout(() => this.abort(e, 'timeout'), timeout);
+      if (timeout > 0) {
+        e.timer = setTimeout(() => this.abort(e, 'timeout'), timeout);
+        // the engine checks the deadline itself: a timer cannot fire while the leader computes
+        e.deadline = Date.now() + timeout;
+      }
       this.queues[lane].push(e);
       this.publish(e, 'QUEUED');
       this.dispatch();
@@ -193,7 +199,7 @@ export class WorkloadManager {
     this.publish(e, 'RUNNING');
     if (slot === 'short') e.demoteTimer = setTimeout(() => this.demote(e), this.opts.shortQueryMs);
     const signal = e.controller.signal;
-    const p = Promise.resolve().then(() => e.run(signal));
+    const p = Promise.resolve().then(() => e.run(signal, e.deadline));
     const tracked = p.then(
       (v) => this.finish(e, null, v),
       (err) => this.finish(e, err, undefined),
@@ -228,9 +234,12 @@ export class WorkloadManager {
       e.resolve(value);
     } else {
       const code = (err as { code?: string }).code;
-      if (code === 'QUERY_CANCELED' && canceled) {
+      // the engine may see its deadline before this process's timer fires (the leader was busy)
+      const engineReason = (err as { reason?: CancelReason }).reason;
+      if (code === 'QUERY_CANCELED' && (canceled || engineReason)) {
+        if (!canceled) { if (engineReason === 'timeout') this.counts.timedOut++; else this.counts.canceled++; }
         this.publish(e, 'CANCELED', ms, code);
-        e.reject(cancelError(reason));
+        e.reject(cancelError(reason ?? engineReason));
       } else {
         this.predictor.record(e.job.sql, ms);
         this.counts.failed++;

@@ -113,9 +113,10 @@ export class GroupTable {
   }
 
   /** Merges a slice's partial state into this (leader) table. */
-  merge(p: PartialAgg): void {
+  merge(p: PartialAgg, tick: () => void = () => {}): void {
     const nk = this.spec.keys.length;
     for (let pg = 0; pg < p.groups; pg++) {
+      tick();
       let g: number;
       if (nk === 0) g = 0;
       else if (nk === 1) g = this.group1(p.keys[0][pg]);

@@ -16,6 +16,8 @@ import { runWindows } from './window.ts';
 import { SqlError } from '../errors.ts';
 import { hasModelCall, aggInputs, mapAggInputs, type BExpr } from '../plan/bound.ts';
 import { SubqueryResults } from './subqueries.ts';
+import { QueryGuard } from './query-guard.ts';
+import { batchBytes } from './memory-budget.ts';
 
 /** Counters for EXPLAIN ANALYZE and the usage log. */
 export interface ExecStats {
@@ -30,18 +32,52 @@ export interface ExecOptions {
   /** evaluates model calls that run at the leader (over VALUES, after a leader-side join, ...) */
   models?: ModelRunner;
   signal?: AbortSignal;
+  /** the statement's stop flag, deadline and memory budget (default: one from `signal`) */
+  guard?: QueryGuard;
 }
+
+/** Rows per chunk when the leader runs a kernel over a large batch, checking for cancel between. */
+const CHUNK = 65536;
 
 export class Executor {
   readonly stats: ExecStats = { rowsScanned: 0, segmentsScanned: 0, segmentsPruned: 0, tables: new Map() };
 
   /** uncorrelated subqueries' results, computed once per run */
   private readonly subqueries = new SubqueryResults((plan) => this.run(plan));
+  private readonly guard: QueryGuard;
+  private readonly tick: () => void;
 
-  constructor(private readonly pool: SlicePool, private readonly opts: ExecOptions) {}
+  constructor(private readonly pool: SlicePool, private readonly opts: ExecOptions) {
+    this.guard = opts.guard ?? new QueryGuard({ signal: opts.signal });
+    const g = this.guard;
+    this.tick = () => g.tick();
+  }
 
   private checkCancel(): void {
-    if (this.opts.signal?.aborted) throw new SqlError('QUERY_CANCELED', 'canceling statement due to user request or statement timeout');
+    this.guard.check();
+  }
+
+  /** Counts a batch the leader holds against the statement's memory limit. */
+  private hold<B extends Batch>(b: B, what: string): B {
+    this.guard.memory.reserve(batchBytes(b), what);
+    return b;
+  }
+
+  /** filterBatch over a large batch in chunks, checking for cancel between them. */
+  private filter(batch: Batch, pred: BExpr): { sel: Uint32Array; count: number } {
+    if (batch.length <= CHUNK) return filterBatch(batch, pred);
+    const out = new Uint32Array(batch.length);
+    let count = 0;
+    for (let start = 0; start < batch.length; start += CHUNK) {
+      this.checkCancel();
+      const n = Math.min(CHUNK, batch.length - start);
+      const range = new Uint32Array(n);
+      for (let i = 0; i < n; i++) range[i] = start + i;
+      const r = filterBatch(batch, pred, range);
+      out.set(r.sel.subarray(0, r.count), count);
+      count += r.count;
+    }
+    return { sel: out, count };
   }
 
   async run(node: LNode): Promise<Batch> {
@@ -76,7 +112,7 @@ export class Executor {
       case 'filter': {
         const input = await this.run(node.input);
         const m = await this.withModels(input, [node.pred]);
-        const { sel, count } = filterBatch(m.batch, m.exprs[0]);
+        const { sel, count } = this.filter(m.batch, m.exprs[0]);
         return { length: count, columns: input.columns.map((c) => gather(c, sel, count)) };
       }
       case 'project': {
@@ -93,25 +129,38 @@ export class Executor {
         let next = node.keys.length;
         const aggs = node.aggs.map((a) => mapAggInputs(a, () => m.exprs[next++]));
         const t = new GroupTable({ keys, aggs });
-        if (input.length) t.consume(input, null, input.length);
+        for (let start = 0; start < input.length; start += CHUNK) {
+          this.checkCancel();
+          const n = Math.min(CHUNK, input.length - start);
+          if (start === 0 && n === input.length) { t.consume(input, null, n); break; }
+          const range = new Uint32Array(n);
+          for (let i = 0; i < n; i++) range[i] = start + i;
+          t.consume(input, range, n);
+        }
         const cols = t.finish(node.keys.map((k) => k.type));
-        return { length: t.groups, columns: cols };
+        return this.hold({ length: t.groups, columns: cols }, 'aggregate');
       }
       case 'join': return this.join(node);
       case 'sort': {
         const input = await this.run(node.input);
         const m = await this.withModels(input, node.keys.map((k) => k.expr));
-        const sorted = sortBatch(m.batch, node.keys.map((k, i) => ({ ...k, expr: m.exprs[i] })));
-        return { length: sorted.length, columns: sorted.columns.slice(0, input.columns.length) };
+        this.guard.memory.reserve(input.length * 24, 'sort');
+        const sorted = sortBatch(m.batch, node.keys.map((k, i) => ({ ...k, expr: m.exprs[i] })), this.tick);
+        return this.hold({ length: sorted.length, columns: sorted.columns.slice(0, input.columns.length) }, 'sort');
       }
       case 'limit': return sliceRows(await this.run(node.input), node.offset, node.limit);
-      case 'distinct': return distinct(await this.run(node.input));
+      case 'distinct': {
+        const input = await this.run(node.input);
+        this.guard.memory.reserve(input.length * 64, 'DISTINCT');
+        return distinct(input, this.tick);
+      }
       case 'setop': return this.setOp(node);
       case 'window': {
         const input = await this.run(node.input);
         const exprs = node.calls.flatMap((c) => [...c.args, ...(c.agg ? aggInputs(c.agg) : []), ...c.partitionBy, ...c.orderBy.map((k) => k.expr)]);
         const m = await this.withModels(input, exprs);
-        if (m.batch === input) return runWindows(input, node.calls);
+        this.guard.memory.reserve(input.length * 48 * node.calls.length, 'window');
+        if (m.batch === input) return runWindows(input, node.calls, this.tick);
         let i = 0;
         const next = () => m.exprs[i++];
         const calls = node.calls.map((c) => ({
@@ -119,7 +168,7 @@ export class Executor {
           partitionBy: c.partitionBy.map(next), orderBy: c.orderBy.map((k) => ({ ...k, expr: next() })),
         }));
         // drop the model columns again: the window results follow the input's own columns
-        const out = runWindows(m.batch, calls);
+        const out = runWindows(m.batch, calls, this.tick);
         return { length: out.length, columns: [...input.columns, ...out.columns.slice(m.batch.columns.length)] };
       }
     }
@@ -162,7 +211,8 @@ export class Executor {
     const { bySlice, total, pruned } = segmentsBySlice(c.scan.table, slices, c.preFilter);
     this.stats.segmentsScanned += total - pruned;
     this.stats.segmentsPruned += pruned;
-    const results = await Promise.all(bySlice.map((segments, s) => this.pool.call<FragmentResult>(s, { op: 'scan', fragment: spec, segments })));
+    const cancel = this.guard.token;
+    const results = await Promise.all(bySlice.map((segments, s) => this.pool.call<FragmentResult>(s, { op: 'scan', fragment: spec, segments, cancel })));
     this.checkCancel();
     let scanned = 0;
     for (const r of results) scanned += r.scanned;
@@ -171,13 +221,15 @@ export class Executor {
     this.stats.tables.set(key, (this.stats.tables.get(key) ?? 0) + scanned);
     if (spec.output.kind === 'agg') {
       const t = new GroupTable(spec.output.spec);
-      for (const r of results) t.merge((r as { partial: PartialAgg }).partial);
+      for (const r of results) t.merge((r as { partial: PartialAgg }).partial, this.tick);
+      this.checkCancel();
       const cols = t.finish(spec.output.spec.keys.map((k) => k.type));
-      return { length: t.groups, columns: cols };
+      return this.hold({ length: t.groups, columns: cols }, 'aggregate');
     }
     const types = spec.output.exprs.map((e) => e.type);
     const parts = results.map((r) => ({ length: (r as { rows: number }).rows, columns: (r as { columns: Vector[] }).columns }));
     const out = concatBatches(types, parts);
+    this.checkCancel();
     return c.limit !== null ? sliceRows(out, 0, c.limit) : out;
   }
 
@@ -187,9 +239,10 @@ export class Executor {
     if (node.joinType === 'CROSS') {
       const n = left.length * right.length;
       if (n > 50_000_000) throw new SqlError('INVALID_PARAMETER', `cross join would produce ${n} rows; add a join condition`);
+      this.guard.memory.reserve(n * 8 * (1 + left.columns.length + right.columns.length), 'cross join');
       const lr = new Int32Array(n), rr = new Int32Array(n);
       let k = 0;
-      for (let i = 0; i < left.length; i++) for (let j = 0; j < right.length; j++) { lr[k] = i; rr[k] = j; k++; }
+      for (let i = 0; i < left.length; i++) { this.tick(); for (let j = 0; j < right.length; j++) { lr[k] = i; rr[k] = j; k++; } }
       const joined: Batch = { length: n, columns: [...left.columns.map((c) => takeRows(c, lr, n)), ...right.columns.map((c) => takeRows(c, rr, n))] };
       if (!node.residual) return joined;
       const m = await this.withModels(joined, [node.residual]);
@@ -198,17 +251,18 @@ export class Executor {
     }
     const rightKeys = projectBatch(right, node.rightKeys, null, right.length);
     const leftKeys = projectBatch(left, node.leftKeys, null, left.length);
-    const table = new BuildTable(right.columns, rightKeys, node.nullEq);
+    this.guard.memory.reserve(right.length * 64, 'hash join build');
+    const table = new BuildTable(right.columns, rightKeys, node.nullEq, this.tick);
     const kind = node.joinType === 'FULL' || node.joinType === 'SINGLE' ? 'LEFT' : node.joinType;
     if (node.residual && hasModelCall(node.residual)) {
       // a condition calling a model filters the joined rows (inner joins only)
       if (kind !== 'INNER') throw new SqlError('FEATURE_NOT_SUPPORTED', 'model functions in an outer or semi join condition are not supported; use them in WHERE');
-      const joined = probe(left, leftKeys, table, kind, null, node.nullEq);
+      const joined = this.hold(probe(left, leftKeys, table, kind, null, node.nullEq, this.tick), 'hash join');
       const m = await this.withModels(joined, [node.residual]);
       const { sel, count } = filterBatch(m.batch, m.exprs[0]);
       return { length: count, columns: joined.columns.map((c) => gather(c, sel, count)) };
     }
-    const out = probe(left, leftKeys, table, kind, node.residual, node.nullEq);
+    const out = this.hold(probe(left, leftKeys, table, kind, node.residual, node.nullEq, this.tick), 'hash join');
     // a LEFT join yields one row per left row exactly when no left row matches twice
     if (node.joinType === 'SINGLE' && out.length > left.length) throw new SqlError('CARDINALITY_VIOLATION', 'more than one row returned by a subquery used as an expression');
     if (node.joinType !== 'FULL') return out;
@@ -231,13 +285,15 @@ export class Executor {
     }
     // INTERSECT / EXCEPT: count right rows by value, then walk the left
     // both sides encoded the same way, whether or not a side happens to have NULLs
-    const rk = keyReader(right.columns.map((c) => nullSafe(c, true)));
+    const rk = keyReader(right.columns.map((c) => nullSafe(c, true, this.tick)));
     const counts = new Map<string | number | null, number>();
-    for (let r = 0; r < right.length; r++) { const k = rk(r); counts.set(k, (counts.get(k) ?? 0) + 1); }
-    const lk = keyReader(left.columns.map((c) => nullSafe(c, true)));
+    this.guard.memory.reserve((left.length + right.length) * 64, node.op);
+    for (let r = 0; r < right.length; r++) { this.tick(); const k = rk(r); counts.set(k, (counts.get(k) ?? 0) + 1); }
+    const lk = keyReader(left.columns.map((c) => nullSafe(c, true, this.tick)));
     const keep: number[] = [];
     const seen = new Set<string | number | null>();
     for (let r = 0; r < left.length; r++) {
+      this.tick();
       const k = lk(r);
       const c = counts.get(k) ?? 0;
       if (node.op === 'INTERSECT') {
@@ -255,10 +311,13 @@ export class Executor {
  * Vectors with NULL made a distinct key value (for DISTINCT and set operations, NULLs are equal).
  * `always` encodes vectors without NULLs too, so keys of two different vectors compare equal.
  */
-function nullSafe(v: Vector, always = false): Vector {
+function nullSafe(v: Vector, always = false, tick: () => void = () => {}): Vector {
   if (!v.valid && !always) return v;
   const items: (string)[] = new Array(v.length);
-  for (let i = 0; i < v.length; i++) items[i] = v.valid && v.valid[i] === 0 ? '\u0000NULL' : isString(v.type) ? `s${v.dict![v.values[i]]}` : `n${v.values[i]}`;
+  for (let i = 0; i < v.length; i++) {
+    tick();
+    items[i] = v.valid && v.valid[i] === 0 ? '\u0000NULL' : isString(v.type) ? `s${v.dict![v.values[i]]}` : `n${v.values[i]}`;
+  }
   return { type: { id: 'VARCHAR' }, length: v.length, values: Int32Array.from(items.keys()), valid: null, dict: items };
 }
 
@@ -294,18 +353,18 @@ function sliceRows(b: Batch, offset: number, limit: number | null): Batch {
   return { length: sel.length, columns: b.columns.map((c) => gather(c, sel, sel.length)) };
 }
 
-function distinct(b: Batch): Batch {
-  const read = keyReader(b.columns.map((c) => nullSafe(c)));
+function distinct(b: Batch, tick: () => void = () => {}): Batch {
+  const read = keyReader(b.columns.map((c) => nullSafe(c, false, tick)));
   const seen = new Set<string | number | null>();
   const keep: number[] = [];
-  for (let r = 0; r < b.length; r++) { const k = read(r); if (!seen.has(k)) { seen.add(k); keep.push(r); } }
+  for (let r = 0; r < b.length; r++) { tick(); const k = read(r); if (!seen.has(k)) { seen.add(k); keep.push(r); } }
   if (keep.length === b.length) return b;
   const sel = Uint32Array.from(keep);
   return { length: keep.length, columns: b.columns.map((c) => gather(c, sel, keep.length)) };
 }
 
 /** Sorts a batch by keys (ASC/DESC, NULLS FIRST/LAST); strings in code-unit (C) order. */
-export function sortBatch(b: Batch, keys: SortKey[]): Batch {
+export function sortBatch(b: Batch, keys: SortKey[], tick: () => void = () => {}): Batch {
   const kv = projectBatch(b, keys.map((k) => k.expr), null, b.length);
   const cmps = kv.map((v, i) => {
     const { desc, nullsFirst } = keys[i];
@@ -338,6 +397,7 @@ export function sortBatch(b: Batch, keys: SortKey[]): Batch {
   for (let i = 0; i < idx.length; i++) idx[i] = i;
   const arr = Array.from(idx);
   arr.sort((x, y) => {
+    tick();
     for (const c of cmps) { const r = c(x, y); if (r !== 0) return r; }
     return x - y;
   });

@@ -8,6 +8,8 @@ import type { BExpr } from '../plan/bound.ts';
 
 type Key = number | string;
 
+const noop = () => {};
+
 /** The build side: rows chained by key (head row per key, next row per row). */
 export class BuildTable {
   readonly head = new Map<Key, number>();
@@ -15,12 +17,13 @@ export class BuildTable {
   /** build rows that found a partner (for RIGHT/FULL joins) */
   readonly matched: Uint8Array;
 
-  constructor(readonly build: Vector[], keyCols: Vector[], nullEq?: boolean[]) {
+  constructor(readonly build: Vector[], keyCols: Vector[], nullEq?: boolean[], tick: () => void = noop) {
     const n = build.length ? build[0].length : keyCols[0]?.length ?? 0;
     this.next = new Int32Array(n).fill(-1);
     this.matched = new Uint8Array(n);
     const read = keyReader(keyCols, nullEq);
     for (let r = n - 1; r >= 0; r--) {
+      tick();
       const k = read(r);
       if (k === null) continue;
       const h = this.head.get(k);
@@ -80,7 +83,7 @@ export type JoinKind = 'INNER' | 'LEFT' | 'SEMI' | 'ANTI';
  * output probe columns then build columns; SEMI/ANTI output probe columns only. A residual
  * predicate (over the joined columns) decides which key matches count.
  */
-export function probe(probeBatch: Batch, probeKeys: Vector[], table: BuildTable, kind: JoinKind, residual: BExpr | null, nullEq?: boolean[]): Batch {
+export function probe(probeBatch: Batch, probeKeys: Vector[], table: BuildTable, kind: JoinKind, residual: BExpr | null, nullEq?: boolean[], tick: () => void = noop): Batch {
   const n = probeBatch.length;
   const read = keyReader(probeKeys, nullEq);
   let cap = Math.max(16, n);
@@ -94,13 +97,15 @@ export function probe(probeBatch: Batch, probeKeys: Vector[], table: BuildTable,
     }
     pRows[m] = p; bRows[m] = b; m++;
   };
+  // `tick` lets a cancel or timeout stop a probe whose output explodes (many matches per key)
   for (let r = 0; r < n; r++) {
+    tick();
     const k = read(r);
     let b = k === null ? undefined : table.head.get(k);
     if (b === undefined) { if (kind === 'LEFT' || kind === 'ANTI') push(r, -1); continue; }
     if (kind === 'SEMI' && !residual) { push(r, b); continue; }
     if (kind === 'ANTI' && !residual) continue;
-    for (; b >= 0; b = table.next[b]) push(r, b);
+    for (; b >= 0; b = table.next[b]) { tick(); push(r, b); }
   }
   let joined: Batch = {
     length: m,
@@ -139,12 +144,13 @@ export function probe(probeBatch: Batch, probeKeys: Vector[], table: BuildTable,
 const built = new WeakMap<JoinStep, BuildTable>();
 
 /** A slice's probe step of a broadcast join (the build table is built once per fragment). */
-export function hashJoinBatch(batch: Batch, step: JoinStep): Batch {
+export function hashJoinBatch(batch: Batch, step: JoinStep, tick: () => void = noop, reserve: (bytes: number) => void = noop): Batch {
   let table = built.get(step);
   if (!table) {
-    table = new BuildTable(step.build, step.buildKeys.map((c) => step.build[c]), step.nullEq);
+    reserve((step.build[0]?.length ?? 0) * 64);
+    table = new BuildTable(step.build, step.buildKeys.map((c) => step.build[c]), step.nullEq, tick);
     built.set(step, table);
   }
   const keys = projectBatch(batch, step.probeKeys, null, batch.length);
-  return probe(batch, keys, table, step.joinType, step.residual ?? null, step.nullEq);
+  return probe(batch, keys, table, step.joinType, step.residual ?? null, step.nullEq, tick);
 }

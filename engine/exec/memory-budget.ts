@@ -24,30 +24,37 @@ export function parseMemorySize(text: string): number {
   return bytes;
 }
 
-/** One query's running total of reserved bytes against its limit. */
+/**
+ * One query's running total of reserved bytes against its limit. The total lives in a shared
+ * Int32 (KB units) so the leader and every slice thread of the query count into one number.
+ */
 export class MemoryBudget {
-  private used = 0;
+  readonly counter: Int32Array;
   private max = 0;
 
-  constructor(readonly limitBytes: number = defaultQueryMemoryLimit()) {}
+  constructor(readonly limitBytes: number = defaultQueryMemoryLimit(), counter?: Int32Array) {
+    this.counter = counter ?? new Int32Array(new SharedArrayBuffer(4));
+  }
 
   /** Reserves `bytes` for `what` (e.g. "hash join build"), or fails the query when over the limit. */
   reserve(bytes: number, what: string): void {
-    this.used += bytes;
-    if (this.used > this.max) this.max = this.used;
-    if (this.used > this.limitBytes) {
-      const over = this.used;
-      this.used -= bytes;
-      throw new SqlError('OUT_OF_MEMORY', `query exceeded its memory limit of ${mb(this.limitBytes)} MB (${what} needed ${mb(bytes)} MB more, ${mb(over)} MB in all); add filters or a LIMIT, or raise it with SET query_memory_limit`);
+    const kb = Math.ceil(bytes / 1024);
+    if (kb <= 0) return;
+    const total = (Atomics.add(this.counter, 0, kb) + kb) * 1024;
+    if (total > this.max) this.max = total;
+    if (total > this.limitBytes) {
+      Atomics.sub(this.counter, 0, kb);
+      throw new SqlError('OUT_OF_MEMORY', `query exceeded its memory limit of ${mb(this.limitBytes)} MB (${what} needed ${mb(bytes)} MB more, ${mb(total)} MB in all); add filters or a LIMIT, or raise it with SET query_memory_limit`);
     }
   }
 
   /** Gives back bytes an operator no longer holds. */
   release(bytes: number): void {
-    this.used = Math.max(0, this.used - bytes);
+    const kb = Math.min(Math.ceil(bytes / 1024), Atomics.load(this.counter, 0));
+    if (kb > 0) Atomics.sub(this.counter, 0, kb);
   }
 
-  get usedBytes(): number { return this.used; }
+  get usedBytes(): number { return Atomics.load(this.counter, 0) * 1024; }
   get peakBytes(): number { return this.max; }
 }
 

@@ -28,12 +28,12 @@ export class SlicePool {
     const running = this.workers[slice];
     if (running) return running;
     const w = new Worker(WORKER_ENTRY, { workerData: { dataDir: this.dataDir, slice, cacheBytes: this.cacheBytes } });
-    w.on('message', (m: { id: number; ok: boolean; result?: unknown; error?: { code: never; message: string } }) => {
+    w.on('message', (m: { id: number; ok: boolean; result?: unknown; error?: { code: never; message: string; reason?: string } }) => {
       const p = this.pending.get(m.id);
       if (!p) return;
       this.pending.delete(m.id);
       if (m.ok) p.resolve(m.result);
-      else p.reject(asSqlError({ name: 'SqlError', ...m.error }));
+      else p.reject(Object.assign(asSqlError({ name: 'SqlError', ...m.error }), m.error?.reason ? { reason: m.error.reason } : {}));
     });
     w.on('error', (e) => this.failAll(e));
     w.unref();

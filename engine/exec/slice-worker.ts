@@ -19,6 +19,8 @@ import { hashJoinBatch } from './hash-join.ts';
 import { zonePredicates } from './fragments.ts';
 import { blockMayMatch } from './block-zones.ts';
 import { ModelRunner } from './model-runner.ts';
+import { SliceStop, type CancelToken } from './query-guard.ts';
+import { vectorBytes } from './memory-budget.ts';
 
 const { dataDir, slice: sliceIndex, cacheBytes } = workerData as { dataDir: string; slice: number; cacheBytes: number };
 const BATCH = 65536;
@@ -76,7 +78,8 @@ async function liveRows(seg: SegmentRef): Promise<Uint8Array | null> {
   return live;
 }
 
-async function runFragment(f: FragmentSpec, segments: SegmentRef[]): Promise<FragmentResult> {
+async function runFragment(f: FragmentSpec, segments: SegmentRef[], stop: SliceStop): Promise<FragmentResult> {
+  const tick = () => stop.tick();
   const table = f.output.kind === 'agg' ? new GroupTable(f.output.spec) : null;
   const outParts: Vector[][] = [];
   let outRows = 0;
@@ -92,6 +95,7 @@ async function runFragment(f: FragmentSpec, segments: SegmentRef[]): Promise<Fra
     const cols = await cache.columns(seg.file, f.tableTypes, f.columns);
     const live = await liveRows(seg);
     for (let start = 0; start < seg.rows; start += BATCH) {
+      stop.check(); // a canceled or timed-out statement stops here, within one batch
       if (limit !== undefined && outRows >= limit) break;
       const n = Math.min(BATCH, seg.rows - start);
       if (preds.length && !blockMayMatch(cols, preds, start / BATCH, BATCH)) continue;
@@ -111,7 +115,7 @@ async function runFragment(f: FragmentSpec, segments: SegmentRef[]): Promise<Fra
         count = r.count;
       }
       for (const j of f.joins) {
-        batch = hashJoinBatch(compact(batch, sel, count), j);
+        batch = hashJoinBatch(compact(batch, sel, count), j, tick, (b) => stop.memory.reserve(b, 'hash join build in a slice'));
         sel = null;
         count = batch.length;
       }
@@ -129,7 +133,10 @@ async function runFragment(f: FragmentSpec, segments: SegmentRef[]): Promise<Fra
       if (count === 0) continue;
       if (table) {
         // a filter the planner fused into the aggregate spec runs inside this same loop
+        const before = table.groups;
         table.consume(batch, sel, sel ? sel.length : batch.length);
+        // each new group holds its key and aggregate states
+        if (table.groups > before) stop.memory.reserve((table.groups - before) * 128, 'aggregate groups in a slice');
       } else if (f.output.kind === 'rows') {
         const topN = f.output.topN;
         if (topN && cutoff !== null) {
@@ -149,6 +156,9 @@ async function runFragment(f: FragmentSpec, segments: SegmentRef[]): Promise<Fra
         }
         const take = limit !== undefined ? Math.min(count, limit - outRows) : count;
         const part = projectOrGather(batch, f.output.exprs, sel, take);
+        let bytes = 0;
+        for (const v of part) bytes += vectorBytes(v);
+        stop.memory.reserve(bytes, 'rows of a slice');
         outParts.push(part);
         outRows += take;
         if (topN && outRows >= 2 * topN.limit + 1024) {
@@ -206,12 +216,13 @@ function projectOrGather(batch: Batch, exprs: FragmentSpec['output'] extends inf
 }
 
 /** Rows of each segment that match a predicate, with optional new values (UPDATE). */
-async function matchRows(types: SqlType[], filter: BExpr | null, exprs: BExpr[] | null, segments: SegmentRef[], join: JoinStep | null) {
+async function matchRows(types: SqlType[], filter: BExpr | null, exprs: BExpr[] | null, segments: SegmentRef[], join: JoinStep | null, stop: SliceStop) {
   const all = types.map((_, i) => i);
   const out: { file: string; rows: Uint32Array }[] = [];
   const parts: Vector[][] = [];
   let count = 0;
   for (const seg of segments) {
+    stop.check();
     const cols = await cache.columns(seg.file, types, all);
     const live = await liveRows(seg);
     const batch: Batch = { length: seg.rows, columns: cols };
@@ -228,7 +239,7 @@ async function matchRows(types: SqlType[], filter: BExpr | null, exprs: BExpr[] 
     if (join) {
       // UPDATE ... FROM / DELETE ... USING: join the matched rows (with their positions) to the other tables
       const withPos: Batch = { length: rows.length, columns: [...cols.map((c) => gather(c, rows, rows.length)), { type: { id: 'INTEGER' }, length: rows.length, values: Int32Array.from(rows), valid: null }] };
-      const joined = hashJoinBatch(withPos, join);
+      const joined = hashJoinBatch(withPos, join, () => stop.tick());
       const pos = joined.columns[cols.length].values;
       const seen = new Set<number>();
       const first: number[] = [];
@@ -250,16 +261,16 @@ async function matchRows(types: SqlType[], filter: BExpr | null, exprs: BExpr[] 
 }
 
 type Request =
-  | { op: 'scan'; fragment: FragmentSpec; segments: SegmentRef[] }
+  | { op: 'scan'; fragment: FragmentSpec; segments: SegmentRef[]; cancel?: CancelToken }
   | { op: 'write'; file: string; columns: Vector[]; encodings?: (string | undefined)[] }
   | { op: 'copy'; request: CsvRangeRequest }
-  | { op: 'match'; types: SqlType[]; filter: BExpr | null; exprs: BExpr[] | null; segments: SegmentRef[]; join?: JoinStep }
+  | { op: 'match'; types: SqlType[]; filter: BExpr | null; exprs: BExpr[] | null; segments: SegmentRef[]; join?: JoinStep; cancel?: CancelToken }
   | { op: 'drop'; files: string[] };
 
 async function handle(msg: Request): Promise<{ result: unknown; transfer: ArrayBuffer[] }> {
   switch (msg.op) {
     case 'scan': {
-      const result = await runFragment(msg.fragment, msg.segments);
+      const result = await runFragment(msg.fragment, msg.segments, new SliceStop(msg.cancel));
       return { result, transfer: result.kind === 'rows' ? transferList(result.columns) : [] };
     }
     case 'write': {
@@ -271,7 +282,7 @@ async function handle(msg: Request): Promise<{ result: unknown; transfer: ArrayB
       return { result, transfer: [] };
     }
     case 'match': {
-      const result = await matchRows(msg.types, msg.filter, msg.exprs, msg.segments, msg.join ?? null);
+      const result = await matchRows(msg.types, msg.filter, msg.exprs, msg.segments, msg.join ?? null, new SliceStop(msg.cancel));
       return { result, transfer: result.columns ? transferList(result.columns) : [] };
     }
     case 'drop':
@@ -287,6 +298,7 @@ parentPort!.on('message', async (m: { id: number; msg: Request }) => {
     parentPort!.postMessage({ id: m.id, ok: true, result }, transfer);
   } catch (e) {
     const err = asSqlError(e);
-    parentPort!.postMessage({ id: m.id, ok: false, error: { name: 'SqlError', code: err.code, message: err.message, position: err.position } });
+    const reason = (e as { reason?: string }).reason; // why a statement was canceled (user, timeout, shutdown)
+    parentPort!.postMessage({ id: m.id, ok: false, error: { name: 'SqlError', code: err.code, message: err.message, position: err.position, reason } });
   }
 });

@@ -27,9 +27,9 @@ function compare(a: V, b: V, desc: boolean, nullsFirst: boolean): number {
 }
 
 /** Appends one column per window call to the batch. */
-export function runWindows(batch: Batch, calls: WindowCall[]): Batch {
+export function runWindows(batch: Batch, calls: WindowCall[], tick: () => void = () => {}): Batch {
   const out = [...batch.columns];
-  for (const call of calls) out.push(runWindow(batch, call));
+  for (const call of calls) out.push(runWindow(batch, call, tick));
   return { length: batch.length, columns: out };
 }
 
@@ -40,7 +40,7 @@ function partitionKey(cols: Vector[]): (r: number) => unknown {
   return (r) => JSON.stringify(readers.map((f) => f(r)));
 }
 
-function runWindow(batch: Batch, call: WindowCall): Vector {
+function runWindow(batch: Batch, call: WindowCall, tick: () => void): Vector {
   const n = batch.length;
   const part = call.partitionBy.length ? partitionKey(projectBatch(batch, call.partitionBy, null, n)) : () => 0;
   const orderVals = projectBatch(batch, call.orderBy.map((o) => o.expr), null, n).map(valuesOf);
@@ -57,7 +57,7 @@ function runWindow(batch: Batch, call: WindowCall): Vector {
     }
     return 0;
   };
-  rows.sort((x, y) => pnum[x] - pnum[y] || cmpOrder(x, y) || x - y);
+  rows.sort((x, y) => { tick(); return pnum[x] - pnum[y] || cmpOrder(x, y) || x - y; });
   const result: V[] = new Array(n).fill(null);
   let start = 0;
   while (start < n) {

@@ -17,6 +17,8 @@ import { checkTablePrivilege } from './privileges.ts';
 import type { ModelFunction } from './extension.ts';
 import type { FileAccess } from './file-access.ts';
 import { didYouMean } from '../plan/did-you-mean.ts';
+import { QueryGuard } from '../exec/query-guard.ts';
+import { parseMemorySize } from '../exec/memory-budget.ts';
 
 export interface SessionInfo {
   account: string;
@@ -36,7 +38,33 @@ export class StatementContext {
     readonly session: SessionInfo,
     readonly txn: Transaction,
     readonly signal?: AbortSignal,
+    /** epoch ms the caller (e.g. the API's timeoutMs) wants the statement stopped by */
+    private readonly deadline?: number,
   ) {}
+
+  private readonly startedAt = Date.now();
+  private guardValue?: QueryGuard;
+
+  /** The statement's stop flag, deadline and memory budget (statement_timeout, query_memory_limit). */
+  get guard(): QueryGuard {
+    if (!this.guardValue) {
+      const settings = this.session.settings;
+      const timeoutMs = Number(settings.get('statement_timeout') ?? 0);
+      const own = timeoutMs > 0 ? this.startedAt + timeoutMs : Infinity;
+      const limit = settings.get('query_memory_limit');
+      this.guardValue = new QueryGuard({
+        signal: this.signal,
+        deadline: Math.min(own, this.deadline ?? Infinity),
+        memoryLimitBytes: limit && limit !== '0' ? parseMemorySize(limit) : this.db.queryMemoryLimit,
+      });
+    }
+    return this.guardValue;
+  }
+
+  /** Ends the statement's guard: clears its timer and stops any slice work still running. */
+  dispose(): void {
+    this.guardValue?.dispose();
+  }
 
   get state(): CatalogState {
     return this.txn.state;
@@ -159,6 +187,7 @@ export class StatementContext {
       },
       models: this.db.modelRunner,
       signal: this.signal,
+      guard: this.guard,
     });
     const b = await ex.run(plan);
     this.stats.rowsScanned += ex.stats.rowsScanned;
@@ -172,6 +201,8 @@ export class StatementContext {
   async query(plan: LNode): Promise<{ fields: Field[]; rows: unknown[][] }> {
     const b = await this.run(plan);
     const fields = plan.fields.filter((f) => !f.hidden);
+    // result rows are JS arrays of values: about 32 bytes a row and 16 a value, strings apart
+    this.guard.memory.reserve(b.length * (32 + 16 * fields.length), 'result set');
     return { fields, rows: formatRows(b, fields.length) };
   }
 

@@ -15,6 +15,7 @@ import { Session, type SessionOptions } from './session.ts';
 import type { Extension } from './extension.ts';
 import { SqlError } from '../errors.ts';
 import { FileAccess, type FileAccessConfig } from './file-access.ts';
+import { defaultQueryMemoryLimit } from '../exec/memory-budget.ts';
 
 export interface OpenOptions {
   dataDir: string;
@@ -29,6 +30,8 @@ export interface OpenOptions {
   lockWaitMs?: number;
   /** which owners to wait for (default: any); e.g. a server waits for a CLI, never for a server */
   lockWaitFor?: (owner: OwnerRecord) => boolean;
+  /** bytes one statement may hold (`--query-memory-limit`); default a quarter of RAM */
+  queryMemoryLimit?: number;
 }
 
 /** Emitted after every commit: the new version, its state and what the transaction touched. */
@@ -48,6 +51,8 @@ export class Database {
   private commitsSinceGc = 0;
   private closed = false;
   private leaderModels: ModelRunner | null = null;
+  /** the default per-statement memory limit; a session may lower or raise it with SET query_memory_limit */
+  queryMemoryLimit = defaultQueryMemoryLimit();
 
   private constructor(
     readonly dataDir: string,
@@ -82,6 +87,7 @@ export class Database {
         await store.commit(init);
       }
       const db = new Database(dir, new SlicePool(dir, slices), store, opts.now ?? (() => new Date()), files, lock);
+      if (opts.queryMemoryLimit !== undefined) db.queryMemoryLimit = opts.queryMemoryLimit;
       await db.collectGarbage();
       return db;
     } catch (e) {

@@ -47,7 +47,7 @@ export class Session {
    * Runs a script of `;`-separated statements and returns one result per statement. Throws a
    * SqlError at the first failing statement (earlier statements stay committed).
    */
-  async execute(sql: string, opts: { readOnly?: boolean; signal?: AbortSignal; onResult?: (r: Result) => void; admit?: (statements: number) => void } = {}): Promise<Result[]> {
+  async execute(sql: string, opts: { readOnly?: boolean; signal?: AbortSignal; deadline?: number; onResult?: (r: Result) => void; admit?: (statements: number) => void } = {}): Promise<Result[]> {
     if (this.closed) throw new SqlError('INTERNAL_ERROR', 'session is closed');
     const stmts = parse(sql);
     opts.admit?.(stmts.length); // a caller's statement budget may refuse the script before it runs
@@ -56,7 +56,7 @@ export class Session {
     }
     const results: Result[] = [];
     for (const s of stmts) {
-      const r = await this.run(s, opts.signal);
+      const r = await this.run(s, opts.signal, opts.deadline);
       results.push(r);
       opts.onResult?.(r);
     }
@@ -64,7 +64,7 @@ export class Session {
   }
 
   /** Runs one parsed statement with transaction handling. */
-  async run(stmt: Statement, signal?: AbortSignal): Promise<Result> {
+  async run(stmt: Statement, signal?: AbortSignal, deadline?: number): Promise<Result> {
     switch (stmt.kind) {
       case 'Begin':
         if (!this.inBlock) { this.inBlock = true; this.aborted = false; }
@@ -97,7 +97,7 @@ export class Session {
     runtime.now = this.db.now().getTime() * 1000;
     if (this.inBlock && !this.txn) this.txn = this.db.begin(true);
     const txn = this.txn ?? this.db.begin(false);
-    const ctx = new StatementContext(this.db, this.info, txn, signal);
+    const ctx = new StatementContext(this.db, this.info, txn, signal, deadline);
     try {
       const result = await handler(stmt, ctx);
       if (!this.txn) await this.db.commit(txn, this.info.account);
@@ -107,6 +107,7 @@ export class Session {
       if (this.txn) this.aborted = true;
       throw asSqlError(e);
     } finally {
+      ctx.dispose();
       if (!this.txn) this.db.release(txn);
     }
   }

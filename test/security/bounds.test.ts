@@ -119,3 +119,67 @@ describe('cursors', () => {
     expect(code(await admin('query($c: String!) { fetch(cursor: $c) { rows } }', { c: last }))).toBe('INVALID_CURSOR');
   }, 60_000);
 });
+
+/** Runs a GraphQL request and returns it with its wall time. */
+async function timed<T>(f: () => Promise<T>): Promise<{ r: T; ms: number }> {
+  const t0 = performance.now();
+  const r = await f();
+  return { r, ms: performance.now() - t0 };
+}
+
+// a runaway join: every probe row matches 1000 build rows, 10^9 pairs in all
+const RUNAWAY = 'select count(*) from n a join n b on a.x % 1000 = b.x % 1000';
+
+describe('runaway statements stop at the leader and in every slice', () => {
+  it('timeoutMs stops a broadcast join in the slices, which are free again at once', async () => {
+    const stop = await timed(() => acme('query($s: String!) { query(sql: $s, timeoutMs: 1000) { rows } }', { s: RUNAWAY }));
+    expect(code(stop.r)).toBe('QUERY_CANCELED');
+    expect(stop.r.errors![0].extensions!.reason).toBe('timeout');
+    // the slices stopped too: a full scan on both slices answers right after
+    const next = await timed(() => acme('{ query(sql: "select count(*) from n") { rows } }'));
+    expect(ok(next.r).query.rows).toEqual([[1000000]]);
+    console.log(`[bounds] runaway broadcast join, timeoutMs 1000: error after ${stop.ms.toFixed(0)} ms; next full scan ${next.ms.toFixed(0)} ms`);
+    expect(stop.ms + next.ms).toBeLessThan(1000 + 3000); // loose: CI is noisy; the report has the exact number
+  }, 30_000);
+
+  it('SET statement_timeout stops a join computed at the leader (a mutation waits for the engine)', async () => {
+    const sql = 'set statement_timeout = 1000; select count(*) from (select x % 1000 k from n group by x) a join (select x % 1000 k from n group by x) b on a.k = b.k';
+    const stop = await timed(() => acme('mutation($s: String!) { executeScript(sql: $s) { rows } }', { s: sql }));
+    expect(code(stop.r)).toBe('QUERY_CANCELED');
+    expect(stop.r.errors![0].message).toMatch(/statement timeout/);
+    console.log(`[bounds] runaway leader join, statement_timeout 1000: error after ${stop.ms.toFixed(0)} ms`);
+    expect(stop.ms).toBeLessThan(1000 + 3000);
+    expect(ok(await acme('{ query(sql: "select count(*) from n") { rows } }')).query.rows).toEqual([[1000000]]);
+  }, 30_000);
+
+  it('statement_timeout must be a number of milliseconds', async () => {
+    expect(code(await acme('mutation { execute(sql: "set statement_timeout = \'soon\'") { command } }'))).toBe('INVALID_PARAMETER');
+  });
+});
+
+describe('per-query memory limit', () => {
+  it('a statement over query_memory_limit fails with OUT_OF_MEMORY and the server keeps answering', async () => {
+    const sorted = 'select count(*) from (select x, x * 2 from n order by 2 desc) s';
+    const r = await acme(`mutation { executeScript(sql: "set query_memory_limit = '20MB'; ${sorted}") { rows } }`);
+    expect(code(r)).toBe('OUT_OF_MEMORY');
+    expect(r.errors![0].message).toMatch(/query exceeded its memory limit of 20 MB/);
+    const join = await acme(`mutation { executeScript(sql: "set query_memory_limit = '20MB'; ${RUNAWAY}") { rows } }`);
+    expect(code(join)).toBe('OUT_OF_MEMORY');
+    expect(join.errors![0].message).toMatch(/hash join build/);
+    // the same sort under the default limit runs (it needs ~40 MB)
+    expect(ok(await acme('query($s: String!) { query(sql: $s) { rows } }', { s: sorted })).query.rows).toEqual([[1000000]]);
+    expect(code(await acme('mutation { execute(sql: "set query_memory_limit = \'lots\'") { command } }'))).toBe('INVALID_PARAMETER');
+  }, 30_000);
+});
+
+describe('regular expressions', () => {
+  it('the ReDoS pattern from the issue is refused at once, and a nested-quantifier pattern answers at once', async () => {
+    const redos = await timed(() => acme(`{ query(sql: "select regexp_count(repeat('a', 30) || '!', '^(a+)+\\\\1$')") { rows } }`));
+    expect(code(redos.r)).toBe('FEATURE_NOT_SUPPORTED');
+    expect(redos.r.errors![0].message).toMatch(/backreferences/);
+    const nested = await timed(() => acme(`{ query(sql: "select regexp_count(repeat('a', 30) || '!', '^(a+)+$'), regexp_count(repeat('a', 30), '^(a+)+$')") { rows } }`));
+    expect(ok(nested.r).query.rows).toEqual([[0, 1]]);
+    console.log(`[bounds] ReDoS patterns: backreference refused in ${redos.ms.toFixed(0)} ms, (a+)+ answered in ${nested.ms.toFixed(0)} ms`);
+    expect(nested.ms).toBeLessThan(5000);
+  });
+});

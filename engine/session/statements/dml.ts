@@ -118,7 +118,7 @@ async function matchRows(ctx: StatementContext, t: TableState, pred: BExpr | nul
   }
   const { bySlice } = segmentsBySlice(t, ctx.db.slices, pred, true);
   const res = await Promise.all(bySlice.map((segments, s) => ctx.db.pool.call<{ segments: { file: string; rows: Uint32Array }[]; columns?: Vector[]; count: number }>(s, {
-    op: 'match', types: t.columns.map((c) => c.type), filter: pred, exprs: newValues, segments, join,
+    op: 'match', types: t.columns.map((c) => c.type), filter: pred, exprs: newValues, segments, join, cancel: ctx.guard.token,
   })));
   const segments = res.flatMap((r) => r.segments);
   if (!newValues) return { segments };

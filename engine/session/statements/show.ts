@@ -8,6 +8,7 @@ import { typeName } from '../../types/types.ts';
 import type { TableState } from '../../catalog/catalog.ts';
 import { appendRows } from '../write.ts';
 import { findTableById } from '../../catalog/lookup.ts';
+import { parseMemorySize } from '../../exec/memory-budget.ts';
 
 export function table(command: string, columns: [string, string][], rows: unknown[][]): Result {
   return { command, rowCount: rows.length, columns: columns.map(([name, type]) => ({ name, type })), rows };
@@ -57,6 +58,8 @@ export async function describe(stmt: A.Describe | A.ShowColumns, ctx: StatementC
 }
 
 const SETTINGS: Record<string, string> = { search_path: 'public', datestyle: 'ISO, MDY', timezone: 'UTC', statement_timeout: '0', query_group: 'default', enable_result_cache_for_session: 'on',
+  // per-statement memory limit, e.g. 2GB ('0': the server's --query-memory-limit, default a quarter of RAM)
+  query_memory_limit: '0',
   // CREATE MODEL waits for training to finish (the one-shot CLI turns it on; see ml/sql/create.ts)
   ml_wait_for_training: 'off' };
 
@@ -73,7 +76,12 @@ export async function setVariable(stmt: A.SetVariable, ctx: StatementContext): P
   if (stmt.name === 'search_path') {
     ctx.session.searchPath.splice(0, ctx.session.searchPath.length, ...(stmt.toDefault ? ['public'] : stmt.values.map(String)));
   } else if (stmt.toDefault) ctx.session.settings.delete(stmt.name);
-  else ctx.session.settings.set(stmt.name, stmt.values.join(', '));
+  else {
+    const value = stmt.values.join(', ');
+    if (stmt.name === 'statement_timeout' && !/^\d+$/.test(value)) throw new SqlError('INVALID_PARAMETER', `statement_timeout must be a whole number of milliseconds (0 = none), not "${value}"`, stmt.pos);
+    if (stmt.name === 'query_memory_limit' && value !== '0') parseMemorySize(value);
+    ctx.session.settings.set(stmt.name, value);
+  }
   return done('SET');
 }
 
