@@ -11,6 +11,7 @@ import { maskError, sqlGraphQLError, apiError, pathScrubber, scrubError } from '
 import { complexityRule, rootFieldsRule, readBodyLimited, BodyTooLarge, StatementBudget } from './limits.ts';
 import { resultToArrow } from './arrow.ts';
 import { corsPolicy } from './cors.ts';
+import { recheckCursor } from './cursor-access.ts';
 
 /** Server state the app reads: draining during shutdown; the control socket's per-process secret. */
 export interface AppState {
@@ -94,6 +95,7 @@ async function arrow(services: ApiServices, principal: Principal, request: Reque
     if (request.method === 'POST') sql = String(((await request.json()) as { sql?: unknown }).sql ?? '');
     let result: Result | null;
     if (cursor) {
+      await recheckCursor(services, services.cursors, principalKey(principal), principal, cursor);
       result = services.cursors.rest(principalKey(principal), cursor);
       if (!result) return json(404, { errors: [{ message: 'cursor is unknown, expired or already read to the end', extensions: { code: 'INVALID_CURSOR' } }] });
     } else {

@@ -94,6 +94,11 @@ export class CursorStore {
     return { ...c.result, rows: c.result.rows.slice(c.offset) };
   }
 
+  /** The whole result behind an open cursor (it stays open), or null. */
+  peek(owner: string, id: string): Result | null {
+    return this.take(owner, id)?.result ?? null;
+  }
+
   close(owner: string, id: string): boolean {
     return !!this.take(owner, id) && this.remove(id);
   }

@@ -6,6 +6,7 @@ import type { StatementContext } from '../engine/session/context.ts';
 import type { CatalogState, SchemaState } from '../engine/catalog/catalog.ts';
 import { done } from '../engine/session/session.ts';
 import { SqlError } from '../engine/errors.ts';
+import { grantOption, hasTablePrivilege } from '../engine/session/privileges.ts';
 import { audience, emitShareEvent } from './events.ts';
 import {
   findShare, mutableSharing, objectName, rememberRemoved, shareIn, sharing,
@@ -91,10 +92,12 @@ function objectPath(ctx: StatementContext, share: DatashareState, n: A.Name, pos
 function objectsToAdd(ctx: StatementContext, share: DatashareState, type: A.DatashareObjectType, names: A.Name[], pos: A.Pos): ShareObject[] {
   const at = ctx.now().toISOString();
   const out: ShareObject[] = [];
+  const checked: SchemaState[] = [];
   const schemaObj = (schema: string): ShareObject => ({ type: 'SCHEMA', schema, name: schema, addedAt: at });
   for (const n of names) {
     if (type === 'SCHEMA' || type === 'ALL TABLES IN SCHEMA' || type === 'ALL FUNCTIONS IN SCHEMA') {
       const sc = schemaOf(ctx, share, n[n.length - 1], pos);
+      checked.push(sc);
       out.push(schemaObj(sc.name));
       if (type === 'ALL TABLES IN SCHEMA') for (const t of Object.values(sc.tables)) out.push({ type: 'TABLE', schema: sc.name, name: t.name, id: t.id, addedAt: at });
       if (type === 'ALL FUNCTIONS IN SCHEMA') for (const m of Object.keys(sc.models)) out.push({ type: 'MODEL', schema: sc.name, name: m, addedAt: at });
@@ -104,6 +107,7 @@ function objectsToAdd(ctx: StatementContext, share: DatashareState, type: A.Data
     const sc = schemaOf(ctx, share, p.schema, pos);
     out.push(schemaObj(sc.name));
     const full = `${p.schema}.${p.name}`;
+    checked.push(sc);
     if (type === 'TABLE') {
       const t = sc.tables[p.name];
       if (!t) throw new SqlError(sc.views[p.name] ? 'INVALID_PARAMETER' : 'UNDEFINED_TABLE', sc.views[p.name] ? `"${full}" is a view; use ADD VIEW` : `relation "${full}" does not exist`, pos);
@@ -118,7 +122,28 @@ function objectsToAdd(ctx: StatementContext, share: DatashareState, type: A.Data
       out.push({ type: 'FUNCTION', schema: p.schema, name: p.name, addedAt: at });
     }
   }
+  const schemas = new Map(checked.map((sc) => [sc.name, sc]));
+  for (const o of out) checkMayShare(ctx, share, schemas.get(o.schema)!, o, pos);
   return out;
+}
+
+/**
+ * Adding an object to a share publishes it to other accounts, so (as in Redshift and PostgreSQL)
+ * only its owner may, or for a table a user holding SELECT WITH GRANT OPTION. A schema alone is
+ * a namespace; its objects are checked one by one.
+ */
+function checkMayShare(ctx: StatementContext, share: DatashareState, sc: SchemaState, o: ShareObject, pos: A.Pos): void {
+  if (ctx.isSuperuser || o.type === 'SCHEMA') return;
+  const me = ctx.session.user;
+  const models = Object.values(sc.models) as { name?: string; owner?: string; function?: string }[];
+  const allowed =
+    o.type === 'TABLE' ? hasTablePrivilege(ctx, sc.tables[o.name], grantOption('SELECT'))
+    : o.type === 'VIEW' ? sc.views[o.name]?.owner === me
+    : o.type === 'MODEL' ? (sc.models[o.name] as { owner?: string } | undefined)?.owner === me
+    : models.some((m) => m.function === o.name && m.owner === me);
+  if (!allowed) {
+    throw new SqlError('PERMISSION_DENIED', `permission denied to add ${o.type.toLowerCase()} ${o.schema}.${o.name} to datashare ${share.name}: user "${me}" must own it${o.type === 'TABLE' ? ' or hold SELECT WITH GRANT OPTION on it' : ''}`, pos);
+  }
 }
 
 const same = (a: { type: ShareObjectType; schema: string; name: string; id?: string }, b: typeof a) =>
@@ -147,6 +172,8 @@ export async function alterDatashare(stmt: A.AlterDatashare, ctx: StatementConte
       break;
     case 'DatashareSetIncludeNew': {
       const sc = schemaOf(ctx, share, a.schema, stmt.pos);
+      // tables created in the schema later join the share: only the schema's owner may decide that
+      if (a.value && !ctx.isSuperuser && sc.owner !== ctx.session.user) throw new SqlError('PERMISSION_DENIED', `permission denied to set INCLUDENEW for schema ${sc.name} on datashare ${share.name}: user "${ctx.session.user}" must own the schema`, stmt.pos);
       changed = [sc.name];
       mutate((sh) => {
         if (a.value) addObjects(sh, [{ type: 'SCHEMA', schema: sc.name, name: sc.name, addedAt: at }]);

@@ -3,6 +3,7 @@ import type { ApiContext, GraphQLModule } from './module.ts';
 import type { Page } from '../cursors.ts';
 import { apiError } from './errors.ts';
 import { principalKey } from '../tokens.ts';
+import { recheckCursor, rememberStatements } from '../cursor-access.ts';
 
 interface SqlArgs { sql: string; limit?: number | null; timeoutMs?: number | null }
 
@@ -20,6 +21,7 @@ async function run(ctx: ApiContext, args: SqlArgs, readOnly: boolean): Promise<P
   const t0 = performance.now();
   const results = await ctx.sql(args.sql, { readOnly, timeoutMs: args.timeoutMs ?? undefined });
   const elapsedMs = performance.now() - t0;
+  rememberStatements(args.sql, results, limit);
   return results.map((r) => ({ ...ctx.cursors.page(ownerOf(ctx), r, limit), elapsedMs }));
 }
 
@@ -76,7 +78,8 @@ export const sql: GraphQLModule = {
   resolvers: {
     Query: {
       query: async (_: unknown, args: SqlArgs, ctx: ApiContext) => last(await run(ctx, args, true)),
-      fetch: (_: unknown, args: { cursor: string; limit?: number | null }, ctx: ApiContext) => {
+      fetch: async (_: unknown, args: { cursor: string; limit?: number | null }, ctx: ApiContext) => {
+        await recheckCursor(ctx, ctx.cursors, ownerOf(ctx), ctx.principal, args.cursor);
         const p = ctx.cursors.fetch(ownerOf(ctx), args.cursor, pageSize(ctx, args.limit));
         if (!p) throw apiError('INVALID_CURSOR', 'cursor is unknown, expired or already read to the end');
         return p;

@@ -7,13 +7,18 @@ import { SqlError } from '../errors.ts';
 
 export const tableKey = (t: TableState) => `table:${t.id}`;
 
+/** The grant entry that lets its holder pass `privilege` on (GRANT ... WITH GRANT OPTION; datashares check it). */
+export const grantOption = (privilege: string) => `${privilege} WITH GRANT OPTION`;
+
 /** Whether the session's user holds `privilege` on the table. */
 export function hasTablePrivilege(ctx: StatementContext, table: TableState, privilege: string): boolean {
   if (ctx.isSuperuser || table.owner === ctx.session.user) return true;
   const acct = ctx.account;
   const user = acct.users[ctx.session.user];
   const held = [...(user?.grants[tableKey(table)] ?? []), ...((acct as { publicGrants?: Record<string, string[]> }).publicGrants?.[tableKey(table)] ?? [])];
-  return held.includes(privilege) || held.includes('ALL');
+  // "SELECT WITH GRANT OPTION" is held only as such (or as ALL WITH GRANT OPTION), never through plain ALL
+  const all = privilege.endsWith(' WITH GRANT OPTION') ? 'ALL WITH GRANT OPTION' : 'ALL';
+  return held.includes(privilege) || held.includes(all);
 }
 
 export function checkTablePrivilege(ctx: StatementContext, table: TableState, schema: string, privilege: string, pos?: Pos): void {

@@ -112,6 +112,23 @@ export class Session {
     }
   }
 
+  /**
+   * Checks that this session may still run `stmt` (a query) now: binds it against the latest
+   * catalog, which checks names and privileges, and runs nothing. Open cursors call it before
+   * every page, so a REVOKE or DROP takes effect on results already computed.
+   */
+  async authorize(stmt: Statement): Promise<void> {
+    if (stmt.kind !== 'Query') return;
+    const txn = this.db.begin(false);
+    try {
+      await new StatementContext(this.db, this.info, txn).bindQuery(stmt.query);
+    } catch (e) {
+      throw asSqlError(e);
+    } finally {
+      this.db.release(txn);
+    }
+  }
+
   private handlerFor(stmt: Statement) {
     for (const ext of this.db.extensions) {
       const h = ext.statements?.[stmt.kind];

@@ -6,7 +6,7 @@ import type { StatementContext } from '../context.ts';
 import { done } from '../session.ts';
 import { SqlError } from '../../errors.ts';
 import { newAccount, newPrincipalId, DEFAULT_ACCOUNT, type CatalogState } from '../../catalog/catalog.ts';
-import { tableKey } from '../privileges.ts';
+import { grantOption, tableKey } from '../privileges.ts';
 
 const TABLE_PRIVS = new Set(['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'REFERENCES', 'ALL']);
 
@@ -95,6 +95,11 @@ async function changeGrants(stmt: A.Grant | A.Revoke, ctx: StatementContext, add
     return done(command);
   }
   const on = stmt.on;
+  // WITH GRANT OPTION is kept as its own entry ("SELECT WITH GRANT OPTION"): sharing a table in a
+  // datashare needs it when the user does not own the table
+  const withOption = add && stmt.kind === 'Grant' && stmt.withGrantOption;
+  if (withOption && on.type !== 'TABLE' && on.type !== 'ALL TABLES IN SCHEMA') throw new SqlError('FEATURE_NOT_SUPPORTED', `WITH GRANT OPTION is supported on tables only, not on a ${on.type.toLowerCase()}`, stmt.pos);
+  if (withOption && stmt.grantees.some((g) => g.type === 'PUBLIC')) throw new SqlError('INVALID_PARAMETER', 'grant options cannot be granted to PUBLIC', stmt.pos);
   switch (on.type) {
     case 'TABLE':
       for (const p of privs) if (!TABLE_PRIVS.has(p)) throw new SqlError('INVALID_PARAMETER', `invalid privilege type ${p} for table`, stmt.pos);
@@ -129,7 +134,11 @@ async function changeGrants(stmt: A.Grant | A.Revoke, ctx: StatementContext, add
   const update = (grants: Grants) => {
     for (const k of keys) {
       const cur = new Set(grants[k] ?? []);
-      for (const p of privs) (add ? cur.add(p) : p === 'ALL' ? cur.clear() : cur.delete(p));
+      for (const p of privs) {
+        if (add) { cur.add(p); if (withOption) cur.add(grantOption(p)); }
+        else if (p === 'ALL') cur.clear();
+        else { cur.delete(p); cur.delete(grantOption(p)); }
+      }
       if (cur.size) grants[k] = [...cur]; else delete grants[k];
     }
   };

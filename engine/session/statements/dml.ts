@@ -19,6 +19,7 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { writeDeletionVector, readDeletionVector } from '../../storage/deletion.ts';
 import { segmentsBySlice } from '../../exec/fragments.ts';
+import { hasTablePrivilege } from '../privileges.ts';
 
 function tableFields(t: TableState, qualifier: string): Field[] {
   return t.columns.map((c) => ({ name: c.name, type: c.type, qualifier }));
@@ -180,7 +181,7 @@ async function joinedTarget(ctx: StatementContext, t: TableState, alias: string,
   const otherFields = other.fields.filter((f) => !f.hidden);
   const nT = t.columns.length;
   const fields: Field[] = [...tableFields(t, alias), { name: '$pos', type: { id: 'INTEGER' }, hidden: true }, ...otherFields];
-  const scope: Scope = { fields };
+  const scope: Scope = { fields, refs: new Set() };
   const binder = ctx.binder().exprs;
   const pre: BExpr[] = [], rest: BExpr[] = [], probeKeys: BExpr[] = [], otherKeys: BExpr[] = [];
   const terms = where ? splitAnd(where) : [];
@@ -213,14 +214,30 @@ function splitAnd(e: A.Expr): A.Expr[] {
   return e.kind === 'Binary' && e.op === 'AND' ? [...splitAnd(e.left), ...splitAnd(e.right)] : [e];
 }
 
+/**
+ * UPDATE and DELETE whose WHERE or SET expressions read the target's columns reveal its rows
+ * (row counts, errors, timing), so as in PostgreSQL they need SELECT on the table too. `scope`
+ * has collected the target columns that subqueries referred to.
+ */
+function checkReadsTarget(ctx: StatementContext, loc: { schema: string; table: TableState }, scope: Scope, exprs: (BExpr | null | undefined)[], what: 'UPDATE' | 'DELETE', pos: A.Pos): void {
+  const n = loc.table.columns.length;
+  const reads = [...(scope.refs ?? [])].some((i) => i < n) || exprs.some((e) => e && [...usedColumns(e)].some((i) => i < n));
+  if (reads && !hasTablePrivilege(ctx, loc.table, 'SELECT')) {
+    throw new SqlError('PERMISSION_DENIED', `permission denied for relation ${loc.schema}.${loc.table.name}: user "${ctx.session.user}" lacks SELECT, which ${what} needs when its WHERE or SET reads the table's columns`, pos);
+  }
+}
+
 export async function del(stmt: A.Delete, ctx: StatementContext): Promise<Result> {
   const loc = ctx.writableTable(stmt.table, 'DELETE', stmt.pos);
   const t = loc.table;
   if (stmt.using.length) {
     const j = await joinedTarget(ctx, t, stmt.alias ?? t.name, stmt.using, stmt.where, stmt.pos);
+    checkReadsTarget(ctx, loc, j.scope, [j.pre, j.join.residual, ...j.join.probeKeys], 'DELETE', stmt.pos);
     return done('DELETE', await markDeleted(ctx, t, await matchRows(ctx, t, j.pre, null, j.join)));
   }
-  const pred = await bindWhere(ctx, stmt.where, { fields: tableFields(t, stmt.alias ?? t.name) });
+  const scope: Scope = { fields: tableFields(t, stmt.alias ?? t.name), refs: new Set() };
+  const pred = await bindWhere(ctx, stmt.where, scope);
+  checkReadsTarget(ctx, loc, scope, [pred], 'DELETE', stmt.pos);
   const m = await matchRows(ctx, t, pred, null);
   return done('DELETE', await markDeleted(ctx, t, m));
 }
@@ -229,19 +246,22 @@ export async function update(stmt: A.Update, ctx: StatementContext): Promise<Res
   const loc = ctx.writableTable(stmt.table, 'UPDATE', stmt.pos);
   const t = loc.table;
   const joined = stmt.from.length ? await joinedTarget(ctx, t, stmt.alias ?? t.name, stmt.from, stmt.where, stmt.pos) : null;
-  const scope: Scope = joined ? joined.scope : { fields: tableFields(t, stmt.alias ?? t.name) };
+  const scope: Scope = joined ? joined.scope : { fields: tableFields(t, stmt.alias ?? t.name), refs: new Set() };
   const pred = joined ? joined.pre : await bindWhere(ctx, stmt.where, scope);
   const binder = ctx.binder().exprs;
   const values: BExpr[] = t.columns.map((c, i) => ({ k: 'col', index: i, type: c.type }));
   const defs = await defaults(ctx, t);
   const seen = new Set<string>();
+  const assigned: BExpr[] = [];
   for (const a of stmt.assignments) {
     const i = t.columns.findIndex((c) => c.name === a.column);
     if (i < 0) throw new SqlError('UNDEFINED_COLUMN', `column "${a.column}" of relation "${t.name}" does not exist`, a.pos);
     if (seen.has(a.column)) throw new SqlError('DUPLICATE_OBJECT', `multiple assignments to same column "${a.column}"`, a.pos);
     seen.add(a.column);
     values[i] = a.value.kind === 'Default' ? defs[i] : assign(binder, await binder.bind(a.value, scope), t.columns[i].type, a.column, a.pos);
+    if (a.value.kind !== 'Default') assigned.push(values[i]);
   }
+  checkReadsTarget(ctx, loc, scope, [pred, joined?.join.residual, ...(joined?.join.probeKeys ?? []), ...assigned], 'UPDATE', stmt.pos);
   const m = await matchRows(ctx, t, pred, values, joined?.join);
   const n = await markDeleted(ctx, t, m);
   await appendRows(ctx, findTableById(ctx.state, t.id)!, m.newRows!);
