@@ -12,8 +12,10 @@
 // private claim files make stale removal safe because a dead process's claim is never recreated.
 //
 // Liveness is the PID plus, on Linux, the process start time from /proc, so a reused PID does not
-// keep a dead owner's lock alive; a claim written on another host is treated as alive.
-import { mkdir, readdir, readFile, rename, unlink } from 'node:fs/promises';
+// keep a dead owner's lock alive; a claim written on another host is treated as alive. A claim also
+// names the directory it was made for (device and inode): in a copy of a directory (a backup taken
+// while a server ran) the copied claim is not a lock, and its socket path is not the copy's server.
+import { mkdir, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
@@ -27,6 +29,8 @@ export interface OwnerRecord {
   /** process start time (clock ticks since boot, from /proc) or null where unknown */
   start: string | null;
   host: string;
+  /** the data directory's identity, "<device>:<inode>": a claim copied with the directory is void */
+  dirId: string;
   /** what holds the directory, e.g. "strata serve" or "strata sql" */
   command: string;
   since: string;
@@ -73,15 +77,16 @@ export class DataDirLock {
   static async acquire(dir: string, opts: AcquireOptions): Promise<DataDirLock> {
     const ownerDir = join(dir, OWNER_DIR);
     await mkdir(ownerDir, { recursive: true, mode: 0o700 });
+    const dirId = await dirIdentity(dir);
     const deadline = Date.now() + (opts.waitMs ?? 0);
     // contenders that both withdrew settle within a few rounds; this bounds a pathological livelock
     const contendUntil = Date.now() + Math.max(opts.waitMs ?? 0, 5_000);
     for (;;) {
       const name = `${process.pid}-${randomBytes(6).toString('hex')}.json`;
       const file = join(ownerDir, name);
-      const record: OwnerRecord = { pid: process.pid, start: processStart(process.pid), host: hostname(), command: opts.command, since: new Date().toISOString(), state: 'claim' };
+      const record: OwnerRecord = { pid: process.pid, start: processStart(process.pid), host: hostname(), dirId, command: opts.command, since: new Date().toISOString(), state: 'claim' };
       await writeRecord(file, record);
-      const live = await liveClaims(ownerDir, name);
+      const live = await liveClaims(ownerDir, name, dirId);
       if (live.length === 0) {
         const lock = new DataDirLock(dir, file, record);
         await lock.update({ state: 'owner' });
@@ -118,12 +123,19 @@ export class DataDirLock {
 
 /** The live owner of a data directory, or null when no live process holds it. */
 export async function findOwner(dir: string): Promise<OwnerRecord | null> {
-  const live = await liveClaims(join(dir, OWNER_DIR), null);
+  let dirId: string;
+  try {
+    dirId = await dirIdentity(dir);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw e;
+  }
+  const live = await liveClaims(join(dir, OWNER_DIR), null, dirId);
   return live.find((r) => r.state === 'owner') ?? null;
 }
 
 /** Claims of live processes other than `mine`; removes claims of dead ones on the way. */
-async function liveClaims(ownerDir: string, mine: string | null): Promise<OwnerRecord[]> {
+async function liveClaims(ownerDir: string, mine: string | null, dirId: string): Promise<OwnerRecord[]> {
   let names: string[];
   try {
     names = await readdir(ownerDir);
@@ -142,7 +154,8 @@ async function liveClaims(ownerDir: string, mine: string | null): Promise<OwnerR
       // claims are replaced by rename, never torn: an unreadable one is not a lock (and is kept for a look)
       continue;
     }
-    if (isAlive(rec)) live.push(rec);
+    // (a claim from before claims named their directory counts as this directory's)
+    if ((rec.dirId === undefined || rec.dirId === dirId) && isAlive(rec)) live.push(rec);
     // a dead process's claim file is never written again, so removing it cannot remove a live claim
     else await unlink(join(ownerDir, name)).catch(() => undefined);
   }
@@ -175,6 +188,12 @@ export function isAlive(rec: OwnerRecord): boolean {
   if (stat === null) return false; // gone between the two checks
   if (stat.state === 'Z' || stat.state === 'X') return false; // killed, not yet reaped
   return rec.start === null || rec.start === stat.start;
+}
+
+/** "<device>:<inode>" of a directory: the same across renames and paths, different in a copy. */
+async function dirIdentity(dir: string): Promise<string> {
+  const s = await stat(dir, { bigint: true });
+  return `${s.dev}:${s.ino}`;
 }
 
 /** A process's start time, or null where /proc is not available. */

@@ -2,7 +2,7 @@
 // killed processes taken over, and no two owners even when many contenders race.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir, hostname } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -109,6 +109,22 @@ describe('DataDirLock', () => {
     expect(won).toHaveLength(1);
     for (const r of results) if (r.status === 'rejected') expect(r.reason).toBeInstanceOf(DataDirLockedError);
     await (won[0] as PromiseFulfilledResult<DataDirLock>).value.release();
+  });
+
+  it('a claim copied with the directory (a backup taken while it was locked) does not lock the copy', async () => {
+    const a = await DataDirLock.acquire(dir, { command: 'strata serve' });
+    const copy = `${dir}-copy`;
+    try {
+      await cp(dir, copy, { recursive: true });
+      expect((await readdir(join(copy, OWNER_DIR))).filter((n) => n.endsWith('.json'))).toHaveLength(1);
+      expect(await findOwner(copy)).toBeNull();
+      const b = await DataDirLock.acquire(copy, { command: 'strata sql' });
+      await b.release();
+      await expect(DataDirLock.acquire(dir, { command: 'strata sql' })).rejects.toBeInstanceOf(DataDirLockedError);
+    } finally {
+      await a.release();
+      await rm(copy, { recursive: true, force: true });
+    }
   });
 
   it('ignores a malformed claim file rather than treating it as an owner', async () => {
