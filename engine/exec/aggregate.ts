@@ -4,10 +4,10 @@
 // the kernel. Slices build partial states; the leader merges them and finalizes.
 import { type BAgg, type BExpr, aggInputs, mapAggInputs, parameterize } from '../plan/bound.ts';
 import type { Batch, Vector } from '../types/vector.ts';
-import { PHYSICAL, isString, type SqlType } from '../types/types.ts';
+import { PHYSICAL, isString, isWideDecimal, type SqlType } from '../types/types.ts';
 import { aggregateFor, type Aggregate, type AggValue, type GroupStates } from '../functions/aggregates/registry.ts';
 import { ExprEmitter, rowLoop } from './codegen.ts';
-import { emitFilter, shapeOf } from './kernels.ts';
+import { emitFilter, shapeOf, sideArrays } from './kernels.ts';
 import { runtime } from './runtime.ts';
 import { Accumulator } from './accumulator.ts';
 
@@ -97,7 +97,7 @@ export class GroupTable {
   consume(batch: Batch, sel: Uint32Array | null, n: number): void {
     this.lifted ??= liftParams(this.spec);
     const kernel = aggKernel(this.lifted.spec, batch);
-    kernel(batch.columns.map((c) => c.values), batch.columns.map((c) => c.valid), batch.columns.map((c) => c.dict), n, sel, this, this.lifted.params);
+    kernel(batch.columns.map((c) => c.values), batch.columns.map((c) => c.valid), sideArrays(batch), n, sel, this, this.lifted.params);
   }
 
   private lifted?: { spec: AggSpec; params: unknown[] };
@@ -204,7 +204,8 @@ function aggKernel(spec: AggSpec, batch: Batch): AggKernel {
     const slow = idx.length === 1 ? `S.group1(d${idx[0]}[c${idx[0]}[r]])` : `S.groupN([${idx.map((i) => `d${i}[c${i}[r]]`).join(', ')}])`;
     body.push(`let g; if (gcache !== null) { const gi = ${code}; g = gcache[gi]; if (g < 0) { g = ${slow}; gcache[gi] = g; reload(); } } else { g = ${slow}; reload(); }`);
   } else {
-    const vals = keys.map((e) => em.expr(e, body));
+    // group keys are hashed as numbers: a wide DECIMAL key past 2^53 is an overflow error
+    const vals = keys.map((e) => { const v = em.expr(e, body); return isWideDecimal(e.type) ? { v: `rt.narrow(${v.v})`, n: v.n } : v; });
     const kv = vals.map((v) => (v.n === 'false' ? v.v : `(${v.n} ? null : ${v.v})`));
     body.push(keys.length === 1 ? `const g = S.group1(${kv[0]}); reload();` : `const g = S.groupN([${kv.join(', ')}]); reload();`);
   }

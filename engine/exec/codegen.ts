@@ -2,7 +2,7 @@
 // columns. One generated loop per kernel; no per-row interpretation and no per-row objects
 // except the strings a string expression produces.
 import { type BExpr, constArgCodes } from '../plan/bound.ts';
-import { PHYSICAL, type SqlType, isString } from '../types/types.ts';
+import { PHYSICAL, type SqlType, isString, isWideDecimal } from '../types/types.ts';
 import { emitArithmetic, emitCast, emitComparison, emitNegate } from '../functions/ops.ts';
 import { lookupScalar, emitExtract } from '../functions/registry.ts';
 import { SqlError } from '../errors.ts';
@@ -11,6 +11,8 @@ import { SqlError } from '../errors.ts';
 export interface InputShape {
   types: SqlType[];
   nullable: boolean[];
+  /** columns carrying exact wide DECIMAL values (Vector.big), passed in the kernel's `dicts` slot */
+  big?: boolean[];
 }
 
 /** A generated value: a JS expression for the value and one for "is NULL" ('false' when never). */
@@ -69,6 +71,8 @@ export class ExprEmitter {
     const n = this.shape.nullable[i] ? `(v${i}[r] === 0)` : 'false';
     if (isString(t)) return { v: `d${i}[c${i}[r]]`, n };
     if (t.id === 'BOOLEAN') return { v: `(c${i}[r] === 1)`, n };
+    // a DECIMAL past 2^53 reads its exact bigint (the double in c is only its neighbour)
+    if (this.shape.big?.[i]) return { v: `(d${i}[r] != null ? d${i}[r] : c${i}[r])`, n };
     return { v: `c${i}[r]`, n };
   }
 
@@ -261,7 +265,8 @@ export class ExprEmitter {
   private call(e: Extract<BExpr, { k: 'call' }>, out: string[]): Val {
     const fn = lookupScalar(e.name, e.args.map((a) => a.type), constArgCodes(e.args));
     if (!fn) throw new SqlError('UNDEFINED_FUNCTION', `function ${e.name} does not exist`);
-    const args = e.args.map((a) => this.expr(a, out));
+    // functions work on doubles: a wide DECIMAL argument past 2^53 is an overflow error there
+    const args = e.args.map((a) => { const v = this.expr(a, out); return isWideDecimal(a.type) ? { v: `rt.narrow(${v.v})`, n: v.n } : v; });
     if (fn.strict) return this.strict(args, fn.emit(args.map((a) => a.v)), e.type, out);
     const t = this.tmp();
     out.push(`const ${t} = ${fn.emit(args.map((a) => (a.n === 'false' ? a.v : `(${a.n} ? null : ${a.v})`)))};`);

@@ -2,7 +2,7 @@
 // Each is generated once per (expressions, input shape) and cached.
 import { type BExpr, parameterize } from '../plan/bound.ts';
 import type { Batch, Vector } from '../types/vector.ts';
-import { PHYSICAL, isString } from '../types/types.ts';
+import { PHYSICAL, isString, isWideDecimal } from '../types/types.ts';
 import { ExprEmitter, type InputShape, rowLoop } from './codegen.ts';
 import { runtime } from './runtime.ts';
 
@@ -11,7 +11,9 @@ type RawKernel = (cols: unknown[], valids: unknown[], dicts: unknown[], n: numbe
 const cache = new Map<string, RawKernel>();
 
 export function shapeOf(batch: Batch): InputShape {
-  return { types: batch.columns.map((c) => c.type), nullable: batch.columns.map((c) => c.valid !== null) };
+  const shape: InputShape = { types: batch.columns.map((c) => c.type), nullable: batch.columns.map((c) => c.valid !== null) };
+  if (batch.columns.some((c) => c.big)) shape.big = batch.columns.map((c) => c.big !== undefined);
+  return shape;
 }
 
 function compile(key: string, build: () => { source: string; consts: unknown[] }): RawKernel {
@@ -27,7 +29,12 @@ function compile(key: string, build: () => { source: string; consts: unknown[] }
 }
 
 function args(batch: Batch): [unknown[], unknown[], unknown[]] {
-  return [batch.columns.map((c) => c.values), batch.columns.map((c) => c.valid), batch.columns.map((c) => c.dict)];
+  return [batch.columns.map((c) => c.values), batch.columns.map((c) => c.valid), sideArrays(batch)];
+}
+
+/** Per column, the array generated code reads as `d<i>`: the string dictionary, or a DECIMAL's exact wide values. */
+export function sideArrays(batch: Batch): unknown[] {
+  return batch.columns.map((c) => c.dict ?? c.big);
 }
 
 /** Splits a predicate into its top-level AND terms, so rows leave the loop at the first failing one. */
@@ -70,7 +77,9 @@ export function projectBatch(batch: Batch, expressions: BExpr[], sel: Uint32Arra
     const body: string[] = [];
     exprs.forEach((e, i) => {
       const v = em.expr(e, body);
-      const store = isString(e.type) ? `o${i}[k] = intern${i}(${v.v});` : e.type.id === 'BOOLEAN' ? `o${i}[k] = ${v.v} ? 1 : 0;` : `o${i}[k] = ${v.v};`;
+      let store = isString(e.type) ? `o${i}[k] = intern${i}(${v.v});` : e.type.id === 'BOOLEAN' ? `o${i}[k] = ${v.v} ? 1 : 0;` : `o${i}[k] = ${v.v};`;
+      // a wide DECIMAL past 2^53 keeps its exact value beside the nearest double
+      if (isWideDecimal(e.type)) store = `{ const x = ${v.v}; if (typeof x === 'bigint') { o${i}[k] = Number(x); (out[${i}].big ??= new Array(n).fill(null))[k] = x; } else o${i}[k] = x; }`;
       body.push(v.n === 'false' ? store : `if (${v.n}) ov${i}[k] = 0; else ${store}`);
     });
     body.push('k++;');

@@ -9,13 +9,13 @@ import { Accumulator } from './accumulator.ts';
 import { aggInputs } from '../plan/bound.ts';
 import { isString } from '../types/types.ts';
 
-type V = number | string | boolean | null;
+type V = number | string | boolean | bigint | null;
 
 function valuesOf(v: Vector): V[] {
   const out: V[] = new Array(v.length);
   for (let i = 0; i < v.length; i++) {
     if (v.valid && v.valid[i] === 0) out[i] = null;
-    else out[i] = isString(v.type) ? v.dict![v.values[i]] : v.type.id === 'BOOLEAN' ? v.values[i] === 1 : v.values[i];
+    else out[i] = isString(v.type) ? v.dict![v.values[i]] : v.type.id === 'BOOLEAN' ? v.values[i] === 1 : v.big?.[i] ?? v.values[i];
   }
   return out;
 }

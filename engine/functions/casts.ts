@@ -4,7 +4,7 @@
 // Postgres) or half to even (float -> integer, Postgres rint) and check ranges.
 import { SqlError } from '../errors.ts';
 import { asDecimal } from '../types/coerce.ts';
-import { MAX_EXACT, type SqlType } from '../types/types.ts';
+import { isWideDecimal, MAX_EXACT, type SqlType } from '../types/types.ts';
 import { errorTypeName, POW10 } from '../types/values.ts';
 
 type Kind = 'int' | 'dec' | 'float' | 'bool' | 'str' | 'date' | 'ts' | 'null';
@@ -61,7 +61,7 @@ function fitString(c: string, to: SqlType, mode: CastMode, from: SqlType | null)
 
 const FROM_TEXT: Record<Kind, ((c: string, to: SqlType) => string) | undefined> = {
   int: (c, to) => `rt.${to.id === 'SMALLINT' ? 'txtI16' : to.id === 'INTEGER' ? 'txtI32' : 'txtI64'}(${c})`,
-  dec: (c, to) => { const { precision, scale } = asDecimal(to); return `rt.txtDec(${c}, ${scale}, ${precision})`; },
+  dec: (c, to) => { const { precision, scale } = asDecimal(to); return `rt.${isWideDecimal(to) ? 'txtDecWide' : 'txtDec'}(${c}, ${scale}, ${precision})`; },
   float: (c, to) => `rt.${to.id === 'REAL' ? 'txtReal' : 'txtDouble'}(${c})`,
   bool: (c) => `rt.txtBool(${c})`,
   date: (c) => `rt.txtDate(${c})`,
@@ -74,28 +74,33 @@ const TABLE: Partial<Record<`${Kind}>${Kind}`, Emit>> = {
   'int>int': (c, f, t) => (INT_RANK[t.id] >= INT_RANK[f.id] ? c : `${INT_CHECK[t.id]}(${c})`),
   'int>dec': (c, f, t) => {
     const s = asDecimal(t).scale;
-    return decFit(s === 0 ? c : `(${c} * ${pow10(s)})`, t, asDecimal(f).precision, 0);
+    const scaled = s === 0 ? c : isWideDecimal(t) ? `rt.up(${c}, ${pow10(s)})` : `(${c} * ${pow10(s)})`;
+    return decFit(scaled, t, asDecimal(f).precision, 0);
   },
   'int>float': (c, _f, t) => real(c, t),
   'int>bool': (c) => `(${c} !== 0)`,
   'int>str': (c, f, t, m) => fitString(toText(c, f), t, m, null),
   'dec>int': (c, f, t) => {
     const s = asDecimal(f).scale;
-    const rounded = s === 0 ? c : `rt.decRound(${c}, ${pow10(s)})`;
+    const v = isWideDecimal(f) ? `rt.narrow(${s === 0 ? c : `rt.decRound(${c}, ${pow10(s)})`})` : s === 0 ? c : `rt.decRound(${c}, ${pow10(s)})`;
     const fromDigits = asDecimal(f).precision - s;
     const [, hi] = INT_BOUNDS[t.id];
-    return fromDigits + 1 < String(hi).length ? rounded : `${INT_CHECK[t.id]}(${rounded})`;
+    return fromDigits + 1 < String(hi).length ? v : `${INT_CHECK[t.id]}(${v})`;
   },
   'dec>dec': (c, f, t) => {
     const a = asDecimal(f), b = asDecimal(t);
     let v = c;
-    if (b.scale > a.scale) v = `(${c} * ${pow10(b.scale - a.scale)})`;
+    // past 15 digits a rescaled value may leave the double range: rt.up keeps it exact
+    if (b.scale > a.scale) v = a.precision + b.scale - a.scale > 15 ? `rt.up(${c}, ${pow10(b.scale - a.scale)})` : `(${c} * ${pow10(b.scale - a.scale)})`;
     else if (b.scale < a.scale) v = `rt.decRound(${c}, ${pow10(a.scale - b.scale)})`;
-    return decFit(v, t, a.precision - a.scale + (b.scale < a.scale ? 1 : 0), Math.min(a.scale, b.scale));
+    const fitted = decFit(v, t, a.precision - a.scale + (b.scale < a.scale ? 1 : 0), Math.min(a.scale, b.scale));
+    // a wide value may only flow into a wide type
+    return isWideDecimal(f) && !isWideDecimal(t) && fitted === v ? `rt.narrow(${v})` : fitted;
   },
   'dec>float': (c, f, t) => {
     const s = asDecimal(f).scale;
-    return real(s === 0 ? c : `(${c} / ${pow10(s)})`, t);
+    const x = isWideDecimal(f) ? `rt.wnum(${c})` : c;
+    return real(s === 0 ? x : `(${x} / ${pow10(s)})`, t);
   },
   'dec>str': (c, f, t, m) => fitString(toText(c, f), t, m, null),
   'float>int': (c, _f, t) => {

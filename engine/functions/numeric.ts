@@ -35,14 +35,79 @@ export function chkDec(x: number): number {
 }
 
 /** Checks a scaled value against DECIMAL(p,s): |v| < 10^p. */
-export function decFit(v: number, limit: number, p: number, s: number): number {
-  if (v >= limit || v <= -limit || v > MAX_EXACT || v < -MAX_EXACT) throw decimalOverflow(p, s);
+export function decFit(v: Dec, limit: number, p: number, s: number): Dec {
+  if (typeof v === 'bigint' ? (v >= 10n ** BigInt(p) || v <= -(10n ** BigInt(p))) : (v >= limit || v <= -limit || v > MAX_EXACT || v < -MAX_EXACT)) throw decimalOverflow(p, s);
   return v;
 }
 
-/** v * 10^k for rescaling a DECIMAL up; checked so the rescaled value stays exact. */
-export function up(v: number, pow: number): number {
-  return chkDec(v * pow);
+// ---------------------------------------------------------------- wide DECIMAL
+// A DECIMAL value in generated code is a number while |v| <= 2^53 - 1 and a bigint beyond
+// (up to 38 digits). Types of precision <= 15 never leave the number range; wider types go
+// through these helpers, which stay on doubles until a result would lose a digit. Because
+// the bigint form is only used past 2^53, a number and a bigint are never equal, so ===,
+// < and > compare mixed values correctly.
+
+/** A DECIMAL value as generated code sees it (scaled integer). */
+export type Dec = number | bigint;
+
+const MAX_EXACT_N = BigInt(MAX_EXACT);
+const DEC_LIMIT = 10n ** 38n;
+
+/** The canonical form of an exact scaled value: a number when it fits, else a bigint below 10^38. */
+export function decNorm(x: bigint): Dec {
+  if (x <= MAX_EXACT_N && x >= -MAX_EXACT_N) return Number(x);
+  if (x >= DEC_LIMIT || x <= -DEC_LIMIT) throw new SqlError('NUMERIC_OVERFLOW', 'numeric overflow: result exceeds the 38 digits of DECIMAL');
+  return x;
+}
+
+const big = (x: Dec): bigint => (typeof x === 'bigint' ? x : BigInt(x));
+
+export function decAdd(a: Dec, b: Dec): Dec {
+  if (typeof a === 'number' && typeof b === 'number') {
+    const s = a + b;
+    if (s <= MAX_EXACT && s >= -MAX_EXACT) return s;
+  }
+  return decNorm(big(a) + big(b));
+}
+
+export function decSub(a: Dec, b: Dec): Dec {
+  if (typeof a === 'number' && typeof b === 'number') {
+    const s = a - b;
+    if (s <= MAX_EXACT && s >= -MAX_EXACT) return s;
+  }
+  return decNorm(big(a) - big(b));
+}
+
+export function decMul(a: Dec, b: Dec): Dec {
+  if (typeof a === 'number' && typeof b === 'number') {
+    const p = a * b;
+    if (p <= MAX_EXACT && p >= -MAX_EXACT) return p + 0;
+  }
+  return decNorm(big(a) * big(b));
+}
+
+export function decNeg(a: Dec): Dec {
+  return typeof a === 'number' ? 0 - a : -a;
+}
+
+/** The double a wide scaled value stands for (before dividing by its scale). */
+export function wnum(a: Dec): number {
+  return typeof a === 'number' ? a : Number(a);
+}
+
+/** A wide value where only a double-range value is supported: the old overflow error beyond 2^53. */
+export function narrow(a: Dec): number {
+  if (typeof a === 'number') return a;
+  throw new SqlError('NUMERIC_OVERFLOW', 'numeric overflow: this operation supports DECIMAL values only up to 2^53 (15 digits)');
+}
+
+/** v * 10^k for rescaling a DECIMAL up; exact (a bigint past 2^53). */
+export function up(v: Dec, pow: number): Dec {
+  if (typeof v === 'number') {
+    const p = v * pow;
+    if (p <= MAX_EXACT && p >= -MAX_EXACT) return p;
+  }
+  return decNorm(big(v) * BigInt(pow));
 }
 
 /** Integer division truncating toward zero (Postgres/Redshift int / int). */
@@ -79,29 +144,34 @@ function roundDiv(n: number, d: number): number {
  * DECIMAL division: round(a * 10^k / b) half away from zero, where k aligns the scales
  * (k = result scale + s2 - s1). Exact: falls back to BigInt when a * 10^k leaves the double range.
  */
-export function decDiv(a: number, b: number, k: number): number {
-  if (b === 0) divisionByZero();
-  if (k >= 0) {
-    const n = a * POW10[k];
-    if (n <= MAX_EXACT && n >= -MAX_EXACT) return chkDec(roundDiv(n, b));
-  } else {
-    const d = b * POW10[-k];
-    if (d <= MAX_EXACT && d >= -MAX_EXACT) return chkDec(roundDiv(a, d));
+export function decDiv(a: Dec, b: Dec, k: number): Dec {
+  if (b === 0 || b === 0n) divisionByZero();
+  if (typeof a === 'number' && typeof b === 'number') {
+    if (k >= 0) {
+      const n = a * POW10[k];
+      if (n <= MAX_EXACT && n >= -MAX_EXACT) return roundDiv(n, b);
+    } else {
+      const d = b * POW10[-k];
+      if (d <= MAX_EXACT && d >= -MAX_EXACT) return roundDiv(a, d);
+    }
   }
-  let n = BigInt(a);
-  let d = BigInt(b);
+  let n = big(a);
+  let d = big(b);
   if (k >= 0) n *= 10n ** BigInt(k); else d *= 10n ** BigInt(-k);
   const neg = (n < 0n) !== (d < 0n);
   if (n < 0n) n = -n;
   if (d < 0n) d = -d;
   let q = n / d;
   if (2n * (n % d) >= d) q += 1n;
-  return chkDec(Number(neg ? -q : q));
+  return decNorm(neg ? -q : q);
 }
 
 /** Rounds a scaled integer to a multiple of `pow` and divides: half away from zero. */
-export function decRound(v: number, pow: number): number {
-  return roundDiv(v, pow);
+export function decRound(v: Dec, pow: number): Dec {
+  if (typeof v === 'number') return roundDiv(v, pow);
+  const d = BigInt(pow);
+  const q = v / d, r = v % d;
+  return decNorm(2n * (r < 0n ? -r : r) >= d ? q + (v < 0n ? -1n : 1n) : q);
 }
 export function decTrunc(v: number, pow: number): number {
   return Math.trunc(v / pow) + 0;

@@ -7,7 +7,7 @@ import {
 } from '../types/coerce.ts';
 import { MICROS_PER_DAY } from '../types/calendar.ts';
 import type { Interval } from '../types/interval.ts';
-import { isFloat, isInteger, isString, T, type SqlType } from '../types/types.ts';
+import { isFloat, isInteger, isString, isWideDecimal, NARROW_DIGITS, T, type SqlType } from '../types/types.ts';
 import { errorTypeName } from '../types/values.ts';
 import { emitCast, pow10 } from './casts.ts';
 import { likeMatcher } from './like.ts';
@@ -43,7 +43,10 @@ function scaleUp(code: string, k: number): string {
   return `rt.up(${code}, ${pow10(k)})`;
 }
 
-const asDouble = (code: string, t: SqlType) => (t.id === 'DECIMAL' && (t.scale ?? 0) > 0 ? `(${code} / ${pow10(t.scale!)})` : code);
+const asDouble = (code: string, t: SqlType) => {
+  const c = isWideDecimal(t) ? `rt.wnum(${code})` : code;
+  return t.id === 'DECIMAL' && (t.scale ?? 0) > 0 ? `(${c} / ${pow10(t.scale!)})` : c;
+};
 
 /**
  * Emits `left op right`. Integer results are range-checked (SMALLINT/INTEGER like Postgres;
@@ -73,16 +76,21 @@ export function emitArithmetic(op: ArithOp, leftType: OperandType, rightType: Op
     return { type, code: `${chk}(${left} ${op} ${right})` };
   }
   const s1 = asDecimal(lt).scale, s2 = asDecimal(rt).scale, s = type.scale ?? 0;
+  // a result that may pass 2^53 is computed exactly past it (see functions/numeric.ts)
+  const wide = isWideDecimal(type);
   switch (op) {
-    case '+': case '-':
-      return { type, code: `rt.chkDec(${scaleUp(left, s - s1)} ${op} ${scaleUp(right, s - s2)})` };
+    case '+': case '-': {
+      const a = scaleUp(left, s - s1), b = scaleUp(right, s - s2);
+      return { type, code: wide ? `rt.${op === '+' ? 'decAdd' : 'decSub'}(${a}, ${b})` : `rt.chkDec(${a} ${op} ${b})` };
+    }
     case '*':
-      return { type, code: `rt.chkDec(${left} * ${right})` };
+      return { type, code: wide ? `rt.decMul(${left}, ${right})` : `rt.chkDec(${left} * ${right})` };
     case '/':
       return { type, code: `rt.decDiv(${left}, ${right}, ${s + s2 - s1})` };
     case '%': {
       const c = Math.max(s1, s2);
-      return { type, code: `rt.imod(${scaleUp(left, c - s1)}, ${scaleUp(right, c - s2)})` };
+      const narrowed = (code: string, t: SqlType) => (isWideDecimal(t) ? `rt.narrow(${code})` : code);
+      return { type, code: `rt.imod(${narrowed(scaleUp(left, c - s1), lt)}, ${narrowed(scaleUp(right, c - s2), rt)})` };
     }
   }
 }
@@ -101,6 +109,7 @@ function emitIntervalArithmetic(sign: 1 | -1, t: SqlType, code: string, ivCode: 
 /** Emits unary minus with the same overflow rules as subtraction. */
 export function emitNegate(type: SqlType, code: string): string {
   if (isInteger(type)) return `${INT_CHECK[type.id]}(0 - ${code})`;
+  if (isWideDecimal(type)) return `rt.decNeg(${code})`;
   if (type.id === 'DECIMAL' || isFloat(type)) return `(0 - ${code})`;
   throw new SqlError('DATATYPE_MISMATCH', `operator does not exist: - ${errorTypeName(type)}`);
 }
@@ -111,6 +120,8 @@ function comparable(code: string, from: SqlType, target: SqlType): string {
   if (target.id === 'DECIMAL') {
     const k = (target.scale ?? 0) - asDecimal(from).scale;
     if (k === 0) return code;
+    // rescaling may pass 2^53: exact through rt.up unless the digits provably fit
+    if (asDecimal(from).precision + k > NARROW_DIGITS) return scaleUp(code, k);
     return INT_LITERAL.test(code) ? String(Number(code) * Number(pow10(k))) : `(${code} * ${pow10(k)})`;
   }
   if (isFloat(target)) return asDouble(code, from);

@@ -10,7 +10,7 @@ import { T } from '../types/types.ts';
 import { sketchAdd } from './aggregates/approx-count-distinct.ts';
 import {
   checkStringLength, formatDate, formatDecimal, formatFloatText, formatTimestamp, parseBoolean,
-  parseDate, parseDecimalScaled, parseFloatText, parseInteger, parseTimestamp,
+  parseDate, parseDecimalScaled, parseDecimalWide, parseFloatText, parseInteger, parseTimestamp,
 } from '../types/values.ts';
 
 const VARCHAR_N = new Map<number, { id: 'VARCHAR'; length: number }>();
@@ -31,6 +31,7 @@ const conversions = {
   txtI32: (s: string) => parseInteger(s, T.int),
   txtI64: (s: string) => parseInteger(s, T.bigint),
   txtDec: (s: string, scale: number, precision: number) => parseDecimalScaled(s, scale, precision),
+  txtDecWide: (s: string, scale: number, precision: number) => parseDecimalWide(s, scale, precision),
   txtReal: (s: string) => parseFloatText(s, T.real),
   txtDouble: (s: string) => parseFloatText(s, T.double),
   txtBool: parseBoolean,

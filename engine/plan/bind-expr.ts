@@ -345,13 +345,13 @@ export class ExprBinder {
         const v = Number(e.text);
         if (Math.abs(v) <= 2147483647) return konst(v, T.int);
         if (Math.abs(v) <= MAX_EXACT) return konst(v, T.bigint);
-        return konst(v, T.double);
+        return wideLiteral(e.text, 0) ?? konst(v, T.double);
       }
       case 'decimal': {
         const [ip, fp = ''] = e.text.split('.');
         const scale = fp.length;
         const digits = (ip.replace(/^0+/, '') + fp).length || 1;
-        if (digits > 15) return konst(Number(e.text), T.double);
+        if (digits > 15) return wideLiteral(e.text, scale) ?? konst(Number(e.text), T.double);
         const t = T.decimal(Math.max(digits, scale), scale);
         return konst(parseValue(t, e.text) as number, t);
       }
@@ -589,6 +589,7 @@ export class ExprBinder {
     if (!constant || e.k === 'const' || e.k === 'interval') return e;
     const [v] = projectBatch({ length: 1, columns: [] }, [e], null, 1);
     if (v.valid && v.valid[0] === 0) return konst(null, e.type);
+    if (v.big?.[0] != null) return e; // an exact DECIMAL past 2^53 stays an expression (constants are doubles)
     if (isString(e.type)) return konst(v.dict![v.values[0]], e.type);
     if (e.type.id === 'BOOLEAN') return konst(v.values[0] === 1, e.type);
     return konst(v.values[0], e.type);
@@ -628,3 +629,13 @@ export function resolveColumn(fields: Field[], name: string[], pos: A.Pos, corr 
 }
 
 export { UNTYPED, konst };
+/**
+ * A numeric literal past 2^53 with at most 38 digits: an exact DECIMAL, parsed at run time from
+ * its text (bound constants are doubles, so it stays a CAST of the text rather than folding).
+ */
+function wideLiteral(text: string, scale: number): BExpr | null {
+  const digits = text.replace(/^[+-]/, '').replace('.', '').replace(/^0+/, '').length;
+  if (digits > 38) return null;
+  return { k: 'cast', arg: konst(text, T.varchar), type: T.decimal(Math.max(digits, scale, 16), scale) };
+}
+

@@ -10,6 +10,7 @@ import type { StatementContext } from './context.ts';
 import { sortByColumns } from '../exec/sort-rows.ts';
 import { SqlError } from '../errors.ts';
 import { findTableById } from '../catalog/lookup.ts';
+import { formatBigDecimal } from './format.ts';
 
 export const SEGMENT_ROWS = Number(process.env.STRATA_SEGMENT_ROWS ?? 1_000_000);
 
@@ -69,12 +70,25 @@ export function checkNotNull(table: TableState, batch: Batch): void {
 }
 
 /**
+ * Stored DECIMALs are doubles holding the scaled value exactly below 2^53; an exact wide value
+ * (a DECIMAL(38) result past that) is refused rather than stored rounded.
+ */
+export function checkStorable(table: TableState, batch: Batch): void {
+  table.columns.forEach((c, i) => {
+    const big = batch.columns[i]?.big;
+    const r = big ? big.findIndex((x, k) => x != null && k < batch.length) : -1;
+    if (r >= 0) throw new SqlError('NUMERIC_OVERFLOW', `value ${formatBigDecimal(big![r]!, batch.columns[i].type.scale ?? 0)} for column "${c.name}" exceeds the 15 digits a stored DECIMAL holds exactly`);
+  });
+}
+
+/**
  * Writes rows (columns in table order and types) as new segments and records them in the
  * transaction. Nothing is visible to others until the transaction commits.
  */
 export async function appendRows(ctx: StatementContext, table: TableState, batch: Batch): Promise<number> {
   if (batch.length === 0) return 0;
   checkNotNull(table, batch);
+  checkStorable(table, batch);
   const slices = ctx.db.slices;
   const plan = distribute(table, batch, slices);
   const jobs: Promise<SegmentEntry>[] = [];

@@ -71,6 +71,13 @@ export const isInteger = (t: SqlType) => t.id === 'SMALLINT' || t.id === 'INTEGE
 export const isFloat = (t: SqlType) => t.id === 'REAL' || t.id === 'DOUBLE PRECISION';
 export const isTemporal = (t: SqlType) => t.id === 'DATE' || t.id === 'TIMESTAMP';
 export const scaleOf = (t: SqlType) => (t.id === 'DECIMAL' ? t.scale ?? 0 : 0);
+/** Digits a DECIMAL held in a double keeps exactly (|v| < 2^53 ~ 9.007e15). */
+export const NARROW_DIGITS = 15;
+/**
+ * A DECIMAL whose values may pass 2^53: in generated code they are a number or, past 2^53, a
+ * bigint (see functions/numeric.ts); in vectors the nearest double plus the exact `big` value.
+ */
+export const isWideDecimal = (t: SqlType) => t.id === 'DECIMAL' && (t.precision ?? 18) > NARROW_DIGITS;
 
 /** The type's name as SQL prints it: DECIMAL(12,2), VARCHAR(25), INTEGER. */
 export function typeName(t: SqlType): string {

@@ -114,6 +114,31 @@ function parseDecimalFast(text: string, scale: number, precision: number): numbe
   return neg && v !== 0 ? -v : v;
 }
 
+/**
+ * DECIMAL(p,s) text for p > 15 (CAST, literals): the exact scaled value, a number while it fits
+ * in 2^53 and a bigint beyond (up to 38 digits); rounds half away from zero to the scale.
+ */
+export function parseDecimalWide(text: string, scale: number, precision: number): number | bigint {
+  const m = /^\s*([+-])?(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?\s*$/.exec(text);
+  if (!m || (m[2] === '' && (m[3] ?? '') === '')) throw invalidText('numeric', text);
+  let digits = m[2] + (m[3] ?? '');
+  let point = m[2].length + (m[4] ? Number(m[4]) : 0); // value = 0.digits * 10^point
+  let lead = 0;
+  while (lead < digits.length && digits.charCodeAt(lead) === 48) lead++;
+  digits = digits.slice(lead);
+  point -= lead;
+  if (digits === '') return 0;
+  if (point > precision - scale) throw decimalOverflow(precision, scale);
+  const keep = point + scale;
+  let v: bigint;
+  if (keep <= 0) v = keep === 0 && digits.charCodeAt(0) >= 53 ? 1n : 0n;
+  else if (keep >= digits.length) v = BigInt(digits + '0'.repeat(keep - digits.length));
+  else v = BigInt(digits.slice(0, keep)) + (digits.charCodeAt(keep) >= 53 ? 1n : 0n);
+  if (v >= 10n ** BigInt(precision)) throw decimalOverflow(precision, scale);
+  if (m[1] === '-') v = -v;
+  return v <= BigInt(MAX_EXACT) && v >= -BigInt(MAX_EXACT) ? Number(v) : v;
+}
+
 function parseDecimalSlow(text: string, scale: number, precision: number): number {
   const m = /^\s*([+-])?(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?\s*$/.exec(text);
   if (!m || (m[2] === '' && (m[3] ?? '') === '')) throw invalidText('numeric', text);
@@ -139,10 +164,10 @@ function parseDecimalSlow(text: string, scale: number, precision: number): numbe
 }
 
 /** Formats a scaled integer with exactly `scale` fraction digits: (1230, 2) -> "12.30", (-5, 2) -> "-0.05". */
-export function formatDecimal(v: number, scale: number): string {
+export function formatDecimal(v: number | bigint, scale: number): string {
   if (scale === 0) return String(v === 0 ? 0 : v);
   const neg = v < 0;
-  const digits = String(Math.abs(v)).padStart(scale + 1, '0');
+  const digits = String(neg ? -v : v).padStart(scale + 1, '0');
   const cut = digits.length - scale;
   return (neg ? '-' : '') + digits.slice(0, cut) + '.' + digits.slice(cut);
 }

@@ -22,8 +22,10 @@ function mix(h: number): number {
 }
 
 /** A 52-bit hash of a physical value (number, string or boolean), as a double. */
-export function hash52(v: unknown): number {
+export function hash52(value: unknown): number {
+  let v = value;
   let h1: number, h2: number;
+  if (typeof v === 'bigint') v = `#${v}`; // a wide DECIMAL: hashed by its digits
   if (typeof v === 'string') {
     h1 = 0xdeadbeef; h2 = 0x41c6ce57;
     for (let i = 0; i < v.length; i++) {

@@ -1,10 +1,11 @@
 // MIN and MAX over any orderable type: numbers (and DATE/TIMESTAMP/DECIMAL physical values) in a
 // Float64 slot, strings in the group's object.
-import { isString, type SqlType } from '../../types/types.ts';
+import { isString, isWideDecimal, type SqlType } from '../../types/types.ts';
 import type { BAgg } from '../../plan/bound.ts';
 import type { Aggregate } from './contract.ts';
 
-const onStrings = (agg: BAgg) => agg.arg !== null && isString(agg.arg.type);
+// strings, and wide DECIMALs (a bigint past 2^53), are kept in the group's object
+const onStrings = (agg: BAgg) => agg.arg !== null && (isString(agg.arg.type) || isWideDecimal(agg.arg.type));
 
 function extremum(name: 'min' | 'max'): Aggregate {
   const op = name === 'min' ? '<' : '>';
@@ -26,7 +27,7 @@ function extremum(name: 'min' | 'max'): Aggregate {
     },
     finish(agg, st, g) {
       if (st.count[g] === 0) return null;
-      if (onStrings(agg)) return st.objs![g] as string;
+      if (onStrings(agg)) return st.objs![g] as string | number | bigint;
       const x = st.slots[0][g];
       return agg.type.id === 'BOOLEAN' ? x === 1 : x;
     },

@@ -1,6 +1,6 @@
 // SUM: integers and DECIMALs add exactly (a double accumulator that spills into a BigInt per group
 // before it can lose a digit); REAL/DOUBLE add in doubles.
-import { isInteger, T, MAX_EXACT } from '../../types/types.ts';
+import { isInteger, isWideDecimal, T, MAX_EXACT } from '../../types/types.ts';
 import type { BAgg } from '../../plan/bound.ts';
 import type { Aggregate, AggValue, GroupStates } from './contract.ts';
 import { exactSum, notNumeric } from './numeric-input.ts';
@@ -13,7 +13,10 @@ const exact = (agg: BAgg) => agg.arg !== null && exactSum(agg.arg.type);
 /** Kernel code adding `v` into slot 0, spilling into the group's BigInt when it grows large. */
 export function sumUpdate(agg: BAgg, v: string, slot: string, objs: string, g: string): string {
   if (!exact(agg)) return `${slot}[${g}] += ${v};`;
-  return `{ let s = ${slot}[${g}] + ${v}; if (s > ${SPILL} || s < -${SPILL}) { ${objs}[${g}] = (${objs}[${g}] ?? 0n) + BigInt(s); s = 0; } ${slot}[${g}] = s; }`;
+  const add = (x: string) => `{ let s = ${slot}[${g}] + ${x}; if (s > ${SPILL} || s < -${SPILL}) { ${objs}[${g}] = (${objs}[${g}] ?? 0n) + BigInt(s); s = 0; } ${slot}[${g}] = s; }`;
+  // a wide DECIMAL input past 2^53 arrives as a bigint and goes straight to the exact part
+  if (isWideDecimal(agg.arg!.type)) return `{ const x = ${v}; if (typeof x === 'bigint') ${objs}[${g}] = (${objs}[${g}] ?? 0n) + x; else ${add('x')} }`;
+  return add(v);
 }
 
 export function sumMerge(agg: BAgg, dst: GroupStates, g: number, src: GroupStates, pg: number): void {
