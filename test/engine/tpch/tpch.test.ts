@@ -20,7 +20,6 @@ const SF = 0.01;
  * fixing one turns its test red until it is removed from this list.
  */
 const KNOWN_FAILING: Record<number, string> = {
-  11: 'sum(ps_supplycost * ps_availqty) * 0.0001000000 overflows DECIMAL',
 };
 /** Queries that would run for minutes today (and so are not run), with the reason. */
 const TOO_SLOW: Record<number, string> = {};
