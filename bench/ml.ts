@@ -1,14 +1,18 @@
 // `npm run bench -- ml [--rows N] [--runs N]`: in-database inference and training times.
 //  1. SELECT count(*) FROM t WHERE fn(c1..c20) > 0.5 over N rows x 20 REAL columns with an MLP
-//     (20-64-1) trained by CREATE MODEL, on 2 slices and on 1 slice (a copy of the data directory);
-//  2. the same ONNX graph in a plain onnxruntime loop (one session per thread, one intra-op
-//     thread, float32 columns already in memory, 8K-row batches), on 1 and 2 threads;
+//     (20-64-1) trained by CREATE MODEL, on 2 slices and on 1 slice (a copy of the data directory),
+//     for both graph layouts: 'packed' (the 20 numbers as one [N,20] tensor, filled from the column
+//     vectors in the slice; what CREATE MODEL compiles) and 'columns' (one [N,1] input per column,
+//     concatenated in the graph; the same graph with its packed input rebuilt from 20 inputs);
+//  2. the same ONNX graphs in a plain onnxruntime loop (one session per thread, one intra-op
+//     thread, float32 data already in memory, packed row-major beforehand for the packed graph,
+//     8K-row batches), on 1 and 2 threads;
 //     1 and 2 run round-robin, best of --runs each, so load from elsewhere hits them alike;
 //  3. CREATE MODEL with AUTO ON on churn (examples/data), timed;
 //  4. ALTER MODEL ... SET VERSION (a second version registered from the same graph): median and
 //     worst latency of 30 switches alone, and of 30 while the inference query runs in a loop.
 // Prints rows/s, the in-database / plain-loop ratios, the 2-slice speed-up and training times.
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,6 +23,8 @@ import type { Session } from '../engine/session/session.ts';
 import { parseOne } from '../engine/sql/parser.ts';
 import { extension } from '../ml/extension.ts';
 import type { ModelEntry } from '../ml/sql/catalog.ts';
+import onnxProto from 'onnx-proto';
+import { META } from '../ml/onnx/compile.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const DATASETS = join(root, 'examples', 'data');
@@ -106,7 +112,16 @@ export async function main(args: string[]): Promise<void> {
     const entry = (db.catalog.accounts.admin.databases.dev.schemas.public.models as Record<string, ModelEntry>).bench_mlp;
     line(`MLP 20-64-1 (CREATE MODEL, 20000 rows, 20 epochs): ${secs(performance.now() - t0)}; validation ${entry.objective} ${entry.validationScore?.toFixed(4)}`);
     const onnx = new Uint8Array(readFileSync(join(dir, 'models', entry.onnxFile!)));
-    await versionSwitch(db, s, join(dir, 'models', entry.onnxFile!), line);
+    const packedFile = join(tmpdir(), `strata-bench-packed-${process.pid}.onnx`);
+    writeFileSync(packedFile, onnx);
+    await versionSwitch(db, s, packedFile, line);
+    rmSync(packedFile);
+    // the per-column layout of the same network, as a second model
+    const columnsOnnx = unpackInputs(onnx);
+    const columnsFile = join(tmpdir(), `strata-bench-columns-${process.pid}.onnx`);
+    writeFileSync(columnsFile, columnsOnnx);
+    await s.execute(`CREATE MODEL bench_cols FUNCTION cols_fn(${COLS.map(() => 'REAL').join(', ')}) RETURNS REAL FROM '${columnsFile}'`);
+    rmSync(columnsFile);
 
     await db.close();
     // the same data on 1 slice: a copy of the data directory, opened beside the 2-slice one
@@ -124,22 +139,27 @@ export async function main(args: string[]): Promise<void> {
     const cols = batch.columns.map((v) => v.values as Float32Array);
     const loop1 = await plainLoop(onnx, cols, n, 1);
     const loop2 = await plainLoop(onnx, cols, n, 2);
-    const count = (x: Session) => async () => Number((await x.execute(QUERY))[0].rows[0][0]);
-    const r = await rounds(o.runs, { q2: count(s), q1: count(one.s), p1: loop1.run, p2: loop2.run });
+    const loopC = await plainLoop(columnsOnnx, cols, n, 1);
+    const count = (x: Session, q = QUERY) => async () => Number((await x.execute(q))[0].rows[0][0]);
+    const r = await rounds(o.runs, { q2: count(s), q1: count(one.s), p1: loop1.run, p2: loop2.run, c1: count(one.s, QUERY.replace('mlp_fn', 'cols_fn')), pc: loopC.run });
     loop1.close();
     loop2.close();
+    loopC.close();
     await one.db.close();
     await db.close();
     rmSync(dir1, { recursive: true, force: true });
-    const { q1, q2, p1, p2 } = r;
-    const agree = q1.count === q2.count && q2.count === p1.count && p1.count === p2.count;
+    const { q1, q2, p1, p2, c1, pc } = r;
+    const agree = [q2, p1, p2, c1, pc].every((x) => x.count === q1.count);
     const show = (label: string, x: { ms: number; cpuMs: number; count: number }) => line(`${label.padEnd(26)} ${mrows(rate(n, x.ms)).padStart(16)} (${secs(x.ms)} wall, ${secs(x.cpuMs)} CPU), count ${x.count}`);
-    show('in-database, 1 slice', q1);
-    show('in-database, 2 slices', q2);
-    show('plain ort loop, 1 thread', p1);
-    show('plain ort loop, 2 threads', p2);
-    const r1 = p1.ms / q1.ms, r2 = p2.ms / q2.ms, speedup = q1.ms / q2.ms;
-    line(`in-database / plain loop: ${(r1 * 100).toFixed(0)}% on 1 thread, ${(r2 * 100).toFixed(0)}% on 2 threads (target >= 70%) ${r1 >= 0.7 && r2 >= 0.7 ? 'OK' : 'MISSED'}`);
+    show('packed: in-database, 1 slice', q1);
+    show('packed: in-database, 2 slices', q2);
+    show('packed: plain loop, 1 thread', p1);
+    show('packed: plain loop, 2 threads', p2);
+    show('columns: in-database, 1 slice', c1);
+    show('columns: plain loop, 1 thread', pc);
+    const best1 = Math.min(p1.ms, pc.ms);
+    const r1 = best1 / q1.ms, r2 = p2.ms / q2.ms, speedup = q1.ms / q2.ms;
+    line(`in-database (packed) / best plain loop: ${(r1 * 100).toFixed(0)}% on 1 thread, ${(r2 * 100).toFixed(0)}% on 2 threads (target >= 70%) ${r1 >= 0.7 && r2 >= 0.7 ? 'OK' : 'MISSED'}; packed vs columns in-database: ${(c1.ms / q1.ms).toFixed(2)}x, plain loops: ${(pc.ms / p1.ms).toFixed(2)}x`);
     line(`2 slices vs 1: ${speedup.toFixed(2)}x (target >= 1.8x) ${speedup >= 1.8 ? 'OK' : 'MISSED'}; the plain loop's 2 threads vs 1 in the same run: ${(p1.ms / p2.ms).toFixed(2)}x (what the machine gave)`);
     line(`answers agree: ${agree}; CPU time in-database / plain loop: ${(q1.cpuMs / p1.cpuMs).toFixed(2)} (1 thread), ${(q2.cpuMs / p2.cpuMs).toFixed(2)} (2 threads); load average ${loadavg()[0].toFixed(1)} on ${availableParallelism()} cores`);
 
@@ -190,4 +210,23 @@ async function versionSwitch(db: Database, s: Session, onnxPath: string, line: (
   stop = true;
   await loop;
   line(`ALTER MODEL SET VERSION (target < 50 ms): alone ${alone}; during ${queries} concurrent inference queries ${busy}`);
+}
+
+/**
+ * The per-column layout of a packed Strata graph: its [N,k] input becomes k [N,1] inputs joined by a
+ * Concat inside the graph (what CREATE MODEL compiled before packing), everything else unchanged.
+ */
+function unpackInputs(bytes: Uint8Array): Uint8Array {
+  const { onnx } = onnxProto;
+  const m = onnx.ModelProto.decode(bytes);
+  const packed = JSON.parse(m.metadataProps.find((p) => p.key === META.packed)!.value!) as { input: string; args: number[] };
+  const g = m.graph!;
+  g.input ??= [];
+  g.node ??= [];
+  const at = g.input.findIndex((i) => i.name === packed.input);
+  const one = (j: number) => onnx.ValueInfoProto.create({ name: COLS[j], type: { tensorType: { elemType: onnx.TensorProto.DataType.FLOAT, shape: { dim: [{ dimParam: 'N' }, { dimValue: 1 }] } } } });
+  g.input.splice(at, 1, ...packed.args.map((_, j) => one(j)));
+  g.node.unshift(onnx.NodeProto.create({ opType: 'Concat', input: packed.args.map((_, j) => COLS[j]), output: [packed.input], attribute: [{ name: 'axis', type: onnx.AttributeProto.AttributeType.INT, i: 1 }] }));
+  m.metadataProps = m.metadataProps.filter((p) => p.key !== META.packed);
+  return onnx.ModelProto.encode(m).finish();
 }

@@ -3,8 +3,15 @@ import * as ort from 'onnxruntime-node';
 import type { Vector } from '../../engine/types/vector.ts';
 import { readNumbers, readTexts } from '../util/values.ts';
 
-/** How the model takes its arguments: one tensor per argument, or one [N, args] matrix. */
-export type Layout = { kind: 'columns'; inputs: { name: string; type: string; rank: number }[] } | { kind: 'matrix'; name: string; type: string; width: number };
+/**
+ * How the model takes its arguments: one tensor per argument; one [N, args] matrix (brought-your-own
+ * models); or Strata's packed layout, the numeric arguments `args` as one float [N, k] tensor plus one
+ * string input per text argument.
+ */
+export type Layout =
+  | { kind: 'columns'; inputs: { name: string; type: string; rank: number }[] }
+  | { kind: 'matrix'; name: string; type: string; width: number }
+  | { kind: 'packed'; name: string; args: number[]; text: { name: string; arg: number; rank: number }[] };
 
 /**
  * One argument's rows [start, start+count) as a tensor of the input's element type, shape [count] or [count, 1].
@@ -39,6 +46,28 @@ export function matrixTensor(args: Vector[], start: number, count: number, type:
   if (type === 'float32' || type === 'float64') return new ort.Tensor(type, x, [count, w]);
   return new ort.Tensor(type as 'int64', convertInts(x, type), [count, w]);
 }
+
+/**
+ * The numeric arguments' rows as one row-major float32 [count, k] tensor over `scratch` (reused
+ * across batches: the session has consumed it before the next fill). NULL-free columns are copied
+ * with one strided loop each; others go through readNumbers (NULL -> NaN, imputed by the graph).
+ */
+export function packedTensor(args: Vector[], cols: number[], start: number, count: number, scratch: Float32Array, col: Float64Array): ort.Tensor {
+  const w = cols.length;
+  const x = scratch.subarray(0, count * w);
+  for (let j = 0; j < w; j++) {
+    const v = args[cols[j]];
+    let src: ArrayLike<number>;
+    let at = start;
+    if (v.valid === null && DIRECT.has(v.type.id)) src = v.values as ArrayLike<number>;
+    else { readNumbers(v, start, count, col); src = col; at = 0; }
+    for (let i = 0, o = j; i < count; i++, o += w) x[o] = src[at + i];
+  }
+  return new ort.Tensor('float32', x, [count, w]);
+}
+
+/** Physical arrays that already hold the numbers the graph wants (as readNumbers would give). */
+const DIRECT = new Set(['SMALLINT', 'INTEGER', 'BIGINT', 'REAL', 'DOUBLE PRECISION', 'DATE']);
 
 function convertInts(x: Float32Array | Float64Array, type: string) {
   const clean = (v: number) => (Number.isNaN(v) ? 0 : Math.round(v));

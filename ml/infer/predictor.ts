@@ -6,7 +6,7 @@ import { stringVector, type Vector } from '../../engine/types/vector.ts';
 import { META } from '../onnx/compile.ts';
 import { readMetadata } from '../onnx/graph.ts';
 import { type Label, physicalOf } from '../util/values.ts';
-import { type Layout, columnTensor, matrixTensor } from './feeds.ts';
+import { type Layout, columnTensor, matrixTensor, packedTensor } from './feeds.ts';
 
 /** Rows per session.run: big enough to amortise the call, small enough to stay in cache. */
 export const BATCH_ROWS = 8192;
@@ -34,7 +34,7 @@ export class Predictor {
     const probOut = outputs.find((o) => o.name === 'probabilities' && o.isTensor) ?? null;
     const labels = meta[META.labels] ? (JSON.parse(meta[META.labels]) as Label[] | null) : null;
     const outputType = opts.outputType ?? (meta[META.outputType] ? (JSON.parse(meta[META.outputType]) as SqlType) : typeOfTensor(labelOut.type));
-    return new Predictor(session, layoutOf(inputs), labelOut.name, probOut?.name ?? null, outputType, labels);
+    return new Predictor(session, layoutFor(meta, inputs), labelOut.name, probOut?.name ?? null, outputType, labels);
   }
 
   /** One prediction per row, as a vector of outputType (NULL inputs go in as NaN / '' and the graph imputes). */
@@ -77,24 +77,48 @@ export class Predictor {
   async release(): Promise<void> { await this.session.release(); }
 
   private async runBatches(args: Vector[], count: number, fetches: string[], take: (start: number, n: number, out: ort.InferenceSession.OnnxValueMapType) => void): Promise<void> {
-    const want = this.layout.kind === 'matrix' ? this.layout.width : this.layout.inputs.length;
-    if (args.length !== want) throw new SqlError('DATATYPE_MISMATCH', `model takes ${want} argument(s), got ${args.length}`);
     const layout = this.layout;
+    const want = layout.kind === 'matrix' ? layout.width : layout.kind === 'packed' ? layout.args.length + layout.text.length : layout.inputs.length;
+    if (args.length !== want) throw new SqlError('DATATYPE_MISMATCH', `model takes ${want} argument(s), got ${args.length}`);
     const size = Math.min(BATCH_ROWS, count);
     const scratch = layout.kind === 'columns'
       ? layout.inputs.map((inp) => (inp.type === 'float32' ? new Float32Array(size) : inp.type === 'float64' ? new Float64Array(size) : undefined))
       : [];
+    const packed = layout.kind === 'packed' ? { x: new Float32Array(size * layout.args.length), col: new Float64Array(size) } : null;
     for (let start = 0; start < count; start += BATCH_ROWS) {
       const n = Math.min(BATCH_ROWS, count - start);
       const feeds: Record<string, ort.Tensor> = {};
       if (layout.kind === 'matrix') feeds[layout.name] = matrixTensor(args, start, n, layout.type);
-      else layout.inputs.forEach((inp, j) => { feeds[inp.name] = columnTensor(args[j], start, n, inp.type, inp.rank, scratch[j]); });
+      else if (layout.kind === 'packed') {
+        if (layout.args.length) feeds[layout.name] = packedTensor(args, layout.args, start, n, packed!.x, packed!.col);
+        for (const t of layout.text) feeds[t.name] = columnTensor(args[t.arg], start, n, 'string', t.rank);
+      } else layout.inputs.forEach((inp, j) => { feeds[inp.name] = columnTensor(args[j], start, n, inp.type, inp.rank, scratch[j]); });
       let out: ort.InferenceSession.OnnxValueMapType;
       try { out = await this.session.run(feeds, fetches); }
       catch (e) { throw new SqlError('INVALID_PARAMETER', `model inference failed: ${(e as Error).message}`); }
       take(start, n, out);
     }
   }
+}
+
+/** The layout a graph's metadata declares (Strata's packed input), else the one its inputs imply. */
+export function layoutFor(meta: Record<string, string>, inputs: TensorInfo[]): Layout {
+  if (!meta[META.packed]) return layoutOf(inputs);
+  let p: { input: string; args: number[] };
+  try { p = JSON.parse(meta[META.packed]); } catch { throw new SqlError('INVALID_PARAMETER', `the model's ${META.packed} metadata is not JSON`); }
+  const packed = inputs.find((i) => i.name === p?.input);
+  if (!packed || !Array.isArray(p.args) || !p.args.every((a) => Number.isInteger(a) && a >= 0) || packed.shape?.length !== 2 || (typeof packed.shape[1] === 'number' && packed.shape[1] !== p.args.length)) {
+    throw new SqlError('INVALID_PARAMETER', `the model's ${META.packed} metadata does not match its inputs`);
+  }
+  return packedLayout(p, inputs);
+}
+
+/** Strata's packed layout: the packed input, then the text inputs in argument order. */
+function packedLayout(p: { input: string; args: number[] }, inputs: TensorInfo[]): Layout {
+  const text = inputs.filter((i) => i.name !== p.input);
+  const total = p.args.length + text.length;
+  const textArgs = Array.from({ length: total }, (_, i) => i).filter((i) => !p.args.includes(i));
+  return { kind: 'packed', name: p.input, args: p.args, text: text.map((t, j) => ({ name: t.name, arg: textArgs[j], rank: t.shape?.length === 1 ? 1 : 2 })) };
 }
 
 /** Per-argument inputs, unless the model has one [N, k>1] numeric input (a feature matrix). */

@@ -3,7 +3,8 @@ import * as ort from 'onnxruntime-node';
 import { SqlError } from '../../engine/errors.ts';
 import { type SqlType, isString, typeName } from '../../engine/types/types.ts';
 import { allocVector, stringVector } from '../../engine/types/vector.ts';
-import { Predictor, layoutOf } from './predictor.ts';
+import { readMetadata } from '../onnx/graph.ts';
+import { Predictor, layoutFor } from './predictor.ts';
 
 interface TensorInfo { name: string; isTensor: boolean; type?: string; shape?: (number | string)[] }
 
@@ -20,7 +21,7 @@ export async function validateExternalModel(onnx: Uint8Array, argTypes: SqlType[
     throw new SqlError('INVALID_PARAMETER', `not a valid ONNX model: ${(e as Error).message.split('\n')[0]}`);
   }
   try {
-    checkInputs(session.inputMetadata as unknown as TensorInfo[], argTypes);
+    checkInputs(readMetadata(onnx), session.inputMetadata as unknown as TensorInfo[], argTypes);
     checkOutput(session.outputMetadata as unknown as TensorInfo[], returnType);
   } finally {
     await session.release();
@@ -36,8 +37,18 @@ export async function validateExternalModel(onnx: Uint8Array, argTypes: SqlType[
   }
 }
 
-function checkInputs(inputs: TensorInfo[], args: SqlType[]): void {
-  const layout = layoutOf(inputs);
+function checkInputs(meta: Record<string, string>, inputs: TensorInfo[], args: SqlType[]): void {
+  const layout = layoutFor(meta, inputs);
+  if (layout.kind === 'packed') {
+    // a Strata graph: numeric arguments in the packed input, one string input per text argument
+    const total = layout.args.length + layout.text.length;
+    if (total !== args.length) throw mismatch(`the model takes ${total} argument(s) (${layout.args.length} numeric in '${layout.name}', ${layout.text.length} text), but the function declares ${args.length}`);
+    const text = layout.text.find((t) => !isString(args[t.arg]));
+    if (text) throw mismatch(`argument ${text.arg + 1} is ${typeName(args[text.arg])}, but the model takes text there (input '${text.name}')`);
+    const num = layout.args.find((a) => a >= args.length || isString(args[a]));
+    if (num !== undefined) throw mismatch(`argument ${num + 1} is ${num < args.length ? typeName(args[num]) : 'missing'}, but the model takes a number there`);
+    return;
+  }
   if (layout.kind === 'matrix') {
     if (layout.width !== args.length) throw mismatch(`the model takes one input '${layout.name}' of ${layout.width} features, but the function declares ${args.length} argument(s)`);
     const text = args.findIndex(isString);

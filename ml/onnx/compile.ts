@@ -8,7 +8,7 @@ import type { Label } from '../util/values.ts';
 import { GraphBuilder } from './graph.ts';
 import { emitKMeans } from './kmeans.ts';
 import { emitNet } from './net.ts';
-import { emitPrep } from './prep.ts';
+import { type InputLayout, emitPrep } from './prep.ts';
 import { emitTrees } from './trees.ts';
 
 export type AnyModel = NetModel | TreeModel | KMeansModel;
@@ -21,15 +21,17 @@ export interface CompileInput {
   outputType: SqlType;
   problemType: string;
   modelType: string;
+  /** how arguments enter the graph (default 'packed': numeric arguments as one [N,k] tensor) */
+  layout?: InputLayout;
 }
 
 /** Metadata keys Strata writes, read back by the Predictor. */
-export const META = { labels: 'strata.labels', outputType: 'strata.output_type', problemType: 'strata.problem_type', modelType: 'strata.model_type' };
+export const META = { labels: 'strata.labels', outputType: 'strata.output_type', problemType: 'strata.problem_type', modelType: 'strata.model_type', packed: 'strata.packed_input' };
 
 /** Builds the graph and returns the serialized ModelProto. */
 export function compileModel(c: CompileInput): Uint8Array {
   const g = new GraphBuilder();
-  const features = emitPrep(g, c.prep);
+  const { features, packed } = emitPrep(g, c.prep, c.layout);
   const m = c.model;
   if (m.kind === 'kmeans') {
     g.node('Identity', [emitKMeans(g, m, features)], {}, { output: 'label' });
@@ -59,5 +61,6 @@ export function compileModel(c: CompileInput): Uint8Array {
     [META.outputType]: JSON.stringify(c.outputType),
     [META.problemType]: c.problemType,
     [META.modelType]: c.modelType,
+    ...(packed ? { [META.packed]: JSON.stringify(packed) } : {}),
   });
 }

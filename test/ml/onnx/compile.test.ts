@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { T } from '../../../engine/types/types.ts';
 import { stringVector } from '../../../engine/types/vector.ts';
 import { Predictor, type TrainSpec } from '../../../ml/index.ts';
+import { compileModel } from '../../../ml/onnx/compile.ts';
 import { applyPrep } from '../../../ml/prep/apply.ts';
 import { fitModel } from '../../../ml/train/train_model.ts';
 import { argmaxRows } from '../../../ml/train/metrics.ts';
@@ -75,4 +76,22 @@ describe('ONNX equivalence', () => {
     expect(out.values).toBeInstanceOf(Int32Array);
     expect(Array.from(out.values)).toEqual(Array.from(mem));
   }, 30_000);
+});
+
+describe('input layouts', () => {
+  it('the packed graph (numeric arguments as one [N,k] tensor) predicts exactly what the per-column graph does', async () => {
+    const { result, prep, model } = await fitModel(synth(600, 'multiclass'), spec('XGBOOST'));
+    const packed = await Predictor.create(result.onnx);
+    const columns = await Predictor.create(compileModel({ prep, model, labels: result.labels, outputType: result.outputType, problemType: result.problemType, modelType: result.modelType, layout: 'columns' }));
+    expect(packed.layout).toMatchObject({ kind: 'packed', args: [0, 1, 2, 4], text: [{ name: 'c', arg: 3 }] });
+    expect(columns.layout.kind).toBe('columns');
+    // NULL numbers and text, an unseen category, booleans, an out-of-range value; 20000 rows span batches
+    const args = testRows('multiclass').map((v) => ({ ...v }));
+    const n = args[0].length;
+    expect(await packed.predictProba(args, n)).toEqual(await columns.predictProba(args, n));
+    expect(await packed.predict(args, n)).toEqual(await columns.predict(args, n));
+    const big = synth(20_000, 'multiclass', 5);
+    const bigArgs = featureVectors(big);
+    expect(await packed.predictProba(bigArgs, 20_000)).toEqual(await columns.predictProba(bigArgs, 20_000));
+  }, 60_000);
 });
