@@ -3,7 +3,7 @@
 // naming the first one's PID and port; a server that cannot be reached is named, never bypassed.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -87,6 +87,19 @@ describe('a server and the CLI on one data directory', () => {
     shell.session.close(); // the connection ends: its open transaction is rolled back
     await expect(other.session.execute('SELECT count(*) FROM s')).resolves.toMatchObject([{ rows: [[1]] }]);
     other.session.close();
+  }, 60_000);
+
+  it('serves /local/sql only on the control socket (0600), never over TCP', async () => {
+    server = await startServer({ dataDir: data, port: 0, host: '127.0.0.1', slices: 1 });
+    const socket = join(data, 'api.sock');
+    expect(statSync(socket).mode & 0o777).toBe(0o600);
+    const body = JSON.stringify({ sql: 'CREATE TABLE via_tcp (a INT)' });
+    for (const headers of [{}, { authorization: `Bearer ${server.adminToken}` }]) {
+      const res = await fetch(server.url.replace('/graphql', '/local/sql'), { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+      expect(res.status).not.toBe(200);
+      await res.text();
+    }
+    expect(Object.keys(server.services.db.catalog.accounts.admin.databases.dev.schemas.public.tables)).not.toContain('via_tcp');
   }, 60_000);
 
   it('refuses a second server, naming the first one\'s PID and port', async () => {
