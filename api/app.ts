@@ -10,6 +10,7 @@ import { buildSchema } from './graphql/index.ts';
 import { maskError, sqlGraphQLError, apiError, pathScrubber, scrubError } from './graphql/errors.ts';
 import { complexityRule, rootFieldsRule, readBodyLimited, BodyTooLarge, StatementBudget } from './limits.ts';
 import { resultToArrow } from './arrow.ts';
+import { renderStrataGraphiQL } from './graphiql.ts';
 import { corsPolicy } from './cors.ts';
 import { recheckCursor } from './cursor-access.ts';
 
@@ -131,7 +132,9 @@ export function createApp(services: ApiServices, modules: GraphQLModule[], state
     schema: buildSchema(modules),
     graphqlEndpoint: '/graphql',
     healthCheckEndpoint: '/livez',
-    graphiql: { title: 'Strata', headers: JSON.stringify({ Authorization: 'Bearer <token>' }) },
+    // served from the installed package with a token field (api/graphiql.ts), never from a CDN
+    graphiql: { title: 'Strata GraphiQL' },
+    renderGraphiQL: renderStrataGraphiQL,
     landingPage: false,
     cors: corsPolicy(state.corsOrigins ?? []),
     maskedErrors: { maskError: (error, message, isDev) => scrubError(maskError(error, message, isDev), services.scrub) },

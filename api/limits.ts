@@ -102,6 +102,13 @@ export function rootFieldsRule(max: number) {
   };
 }
 
+/**
+ * How deep an operation that only introspects (`__schema`, `__type`) may nest: the standard
+ * introspection query GraphiQL and codegen tools send is 15 levels deep (TypeRef's ofType
+ * chain). Its cost is bounded by the schema, not by data; maxFields still applies.
+ */
+export const INTROSPECTION_DEPTH = 20;
+
 /** A validation rule rejecting operations nested deeper than maxDepth or wider than maxFields. */
 export function complexityRule(maxDepth: number, maxFields: number) {
   return (ctx: ValidationContext): ASTVisitor => {
@@ -129,7 +136,9 @@ export function complexityRule(maxDepth: number, maxFields: number) {
           return max;
         };
         const depth = walk(op.selectionSet, 0, new Set());
-        if (depth > maxDepth) ctx.reportError(new GraphQLError(`query is nested ${depth} levels deep; the limit is ${maxDepth}`, { nodes: [op], extensions: { code: 'QUERY_TOO_COMPLEX' } }));
+        const introspection = op.selectionSet.selections.every((s) => s.kind === Kind.FIELD && s.name.value.startsWith('__'));
+        const limit = introspection ? Math.max(maxDepth, INTROSPECTION_DEPTH) : maxDepth;
+        if (depth > limit) ctx.reportError(new GraphQLError(`query is nested ${depth} levels deep; the limit is ${limit}`, { nodes: [op], extensions: { code: 'QUERY_TOO_COMPLEX' } }));
         else if (fields > maxFields) ctx.reportError(new GraphQLError(`query selects more than ${maxFields} fields`, { nodes: [op], extensions: { code: 'QUERY_TOO_COMPLEX' } }));
       },
     };

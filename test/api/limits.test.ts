@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
-import { parse, validate, buildSchema } from 'graphql';
-import { readBodyLimited, BodyTooLarge, rootFieldsRule, StatementBudget } from '../../api/limits.ts';
+import { parse, validate, buildSchema, getIntrospectionQuery } from 'graphql';
+import { readBodyLimited, BodyTooLarge, rootFieldsRule, StatementBudget, complexityRule } from '../../api/limits.ts';
 
 /** A request whose body is a stream of `chunks` chunks of `size` bytes (no Content-Length). */
 function chunked(chunks: number, size: number): { request: Request; pulled: () => number } {
@@ -25,6 +25,21 @@ describe('readBodyLimited', () => {
     const { request, pulled } = chunked(1_000_000, 64 * 1024); // 64 GB if read to the end
     await expect(readBodyLimited(request, 1024 * 1024)).rejects.toBeInstanceOf(BodyTooLarge);
     expect(pulled()).toBeLessThan(20);
+  });
+});
+
+describe('complexityRule', () => {
+  const schema = buildSchema('type Query { n: N } type N { n: N v: Int }');
+  const rule = complexityRule(12, 1000);
+  const nested = (d: number) => `{ ${'n { '.repeat(d - 1)}v${' }'.repeat(d - 1)} }`;
+  it('allows the standard introspection query (15 levels) but not data queries past the limit', () => {
+    expect(validate(schema, parse(getIntrospectionQuery()), [rule])).toEqual([]);
+    expect(validate(schema, parse(nested(12)), [rule])).toEqual([]);
+    expect(validate(schema, parse(nested(13)), [rule])[0].message).toMatch(/13 levels deep; the limit is 12/);
+    // introspection beside a data field gets the ordinary limit
+    const deepIntrospection = `__schema { types { fields { type { ${'ofType { '.repeat(8)}name${' }'.repeat(8)} } } } }`;
+    expect(validate(schema, parse(`{ ${deepIntrospection} }`), [rule])).toEqual([]);
+    expect(validate(schema, parse(`{ n { v } ${deepIntrospection} }`), [rule])[0].message).toMatch(/13 levels deep; the limit is 12/);
   });
 });
 
