@@ -11,7 +11,7 @@ import type { FragmentResult, ModelStep } from './fragment.ts';
 import type { ModelRunner } from './model-runner.ts';
 import { GroupTable, type PartialAgg } from './aggregate.ts';
 import { filterBatch, projectBatch } from './kernels.ts';
-import { BuildTable, probe, takeRows, keyReader } from './hash-join.ts';
+import { BuildTable, probe, takeRows, keyReader, type JoinKind } from './hash-join.ts';
 import { runWindows } from './window.ts';
 import { SqlError } from '../errors.ts';
 import { hasModelCall, aggInputs, mapAggInputs, type BExpr } from '../plan/bound.ts';
@@ -136,6 +136,7 @@ export class Executor {
           const range = new Uint32Array(n);
           for (let i = 0; i < n; i++) range[i] = start + i;
           t.consume(input, range, n);
+          await yieldToEventLoop();
         }
         const cols = t.finish(node.keys.map((k) => k.type));
         return this.hold({ length: t.groups, columns: cols }, 'aggregate');
@@ -221,7 +222,10 @@ export class Executor {
     this.stats.tables.set(key, (this.stats.tables.get(key) ?? 0) + scanned);
     if (spec.output.kind === 'agg') {
       const t = new GroupTable(spec.output.spec);
-      for (const r of results) t.merge((r as { partial: PartialAgg }).partial, this.tick);
+      for (const r of results) {
+        t.merge((r as { partial: PartialAgg }).partial, this.tick);
+        await yieldToEventLoop(); // let other clients in between slices' partials
+      }
       this.checkCancel();
       const cols = t.finish(spec.output.spec.keys.map((k) => k.type));
       return this.hold({ length: t.groups, columns: cols }, 'aggregate');
@@ -262,7 +266,7 @@ export class Executor {
       const { sel, count } = filterBatch(m.batch, m.exprs[0]);
       return { length: count, columns: joined.columns.map((c) => gather(c, sel, count)) };
     }
-    const out = this.hold(probe(left, leftKeys, table, kind, node.residual, node.nullEq, this.tick), 'hash join');
+    const out = await this.probeInChunks(left, leftKeys, table, kind, node.residual, node.nullEq);
     // a LEFT join yields one row per left row exactly when no left row matches twice
     if (node.joinType === 'SINGLE' && out.length > left.length) throw new SqlError('CARDINALITY_VIOLATION', 'more than one row returned by a subquery used as an expression');
     if (node.joinType !== 'FULL') return out;
@@ -273,6 +277,24 @@ export class Executor {
     const rows = Int32Array.from(un), none = new Int32Array(un.length).fill(-1);
     const extra: Batch = { length: un.length, columns: [...left.columns.map((c) => takeRows(c, none, un.length)), ...right.columns.map((c) => takeRows(c, rows, un.length))] };
     return concatBatches(node.fields.map((f) => f.type), [out, extra]);
+  }
+
+  /**
+   * Probes a large left side a chunk of rows at a time, letting the event loop run between
+   * chunks: the leader thread also answers other clients (and /health), which must not wait
+   * for one statement's join. Results are the same as one probe over all rows.
+   */
+  private async probeInChunks(left: Batch, leftKeys: Vector[], table: BuildTable, kind: JoinKind, residual: BExpr | null, nullEq?: boolean[]): Promise<Batch> {
+    if (left.length <= CHUNK) return this.hold(probe(left, leftKeys, table, kind, residual, nullEq, this.tick), 'hash join');
+    const parts: Batch[] = [];
+    for (let start = 0; start < left.length; start += CHUNK) {
+      const n = Math.min(CHUNK, left.length - start);
+      const part = probe(rowRange(left, start, n), leftKeys.map((k) => vectorRange(k, start, n)), table, kind, residual, nullEq, this.tick);
+      parts.push(this.hold(part, 'hash join'));
+      await yieldToEventLoop();
+      this.checkCancel();
+    }
+    return concatBatches(parts[0].columns.map((c) => c.type), parts);
   }
 
   private async setOp(node: Extract<LNode, { k: 'setop' }>): Promise<Batch> {
@@ -319,6 +341,19 @@ function nullSafe(v: Vector, always = false, tick: () => void = () => {}): Vecto
     items[i] = v.valid && v.valid[i] === 0 ? '\u0000NULL' : isString(v.type) ? `s${v.dict![v.values[i]]}` : `n${v.values[i]}`;
   }
   return { type: { id: 'VARCHAR' }, length: v.length, values: Int32Array.from(items.keys()), valid: null, dict: items };
+}
+
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** Rows [start, start + n) of a vector, sharing its arrays. */
+function vectorRange(v: Vector, start: number, n: number): Vector {
+  const out: Vector = { type: v.type, length: n, values: v.values.subarray(start, start + n), valid: v.valid ? v.valid.subarray(start, start + n) : null, dict: v.dict };
+  if (v.big) out.big = v.big.slice(start, start + n);
+  return out;
+}
+
+function rowRange(b: Batch, start: number, n: number): Batch {
+  return { length: n, columns: b.columns.map((c) => vectorRange(c, start, n)) };
 }
 
 function outputTypes(c: Chain): SqlType[] {

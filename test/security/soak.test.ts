@@ -1,0 +1,137 @@
+// Soak: one account runs abusive statements (runaway joins, regex bombs, huge chunked bodies,
+// piles of cursors, sorts near the memory limit) while another account's normal clients keep
+// asking `SELECT 1` and a monitor polls /health. Normal work must keep answering. ~15 s by
+// default; STRATA_SOAK=1 runs 60 s. p99 latencies and peak RSS are printed for the report; the
+// assertions are deliberately generous (CI machines are shared and noisy).
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { request as httpRequest } from 'node:http';
+import { startServer, type RunningServer } from '../../api/server.ts';
+import { client, ok, tempDir } from '../api/helpers.ts';
+
+const LONG = process.env.STRATA_SOAK === '1';
+const DURATION_MS = LONG ? 60_000 : 15_000;
+const MEMORY_LIMIT = 256 * 1024 * 1024;
+const tmp = tempDir('strata-soak-');
+let server: RunningServer;
+let abuserToken: string;
+
+beforeAll(async () => {
+  server = await startServer({ dataDir: tmp.dir, port: 0, host: '127.0.0.1', slices: 2, graceMs: 2000, queryMemoryLimit: MEMORY_LIMIT, cursors: { budgetBytes: 64 * 1024 * 1024 } });
+  const admin = client(fetch, server.url, server.adminToken);
+  ok(await admin('mutation { execute(sql: "create account abuser; create account normal") { command } }'));
+  abuserToken = ok(await admin('mutation { createToken(account: "abuser") { token } }')).createToken.token;
+  const abuser = client(fetch, server.url, abuserToken);
+  ok(await abuser(`mutation { executeScript(sql: """
+    create table d (x int); insert into d values (0),(1),(2),(3),(4),(5),(6),(7),(8),(9);
+    create table n as select a.x*10000+b.x*1000+c.x*100+e.x*10+f.x as x from d a, d b, d c, d e, d f, d g where g.x < 3
+  """) { command } }`));
+}, 60_000);
+
+afterAll(async () => {
+  await server?.close();
+  tmp.remove();
+});
+
+const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] : NaN;
+};
+
+/** A chunked POST of `bytes` to /arrow; resolves with the status (413 expected). */
+function hugeBody(bytes: number): Promise<number> {
+  const url = new URL('/arrow', server.url);
+  return new Promise((resolve) => {
+    let sent = 0, status = 0;
+    const req = httpRequest({ host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers: { authorization: `Bearer ${abuserToken}`, 'transfer-encoding': 'chunked' } }, (res) => {
+      status = res.statusCode ?? 0;
+      res.resume();
+      res.on('end', () => { req.destroy(); resolve(status); });
+    });
+    req.on('error', () => resolve(status));
+    const chunk = Buffer.alloc(256 * 1024, 0x20);
+    const pump = () => {
+      while (sent < bytes && !status && !req.destroyed) { sent += chunk.length; if (!req.write(chunk)) { req.once('drain', pump); return; } }
+      if (!req.destroyed) req.end();
+    };
+    pump();
+  });
+}
+
+it(`normal clients keep answering while another account abuses the server (${DURATION_MS / 1000} s)`, async () => {
+  const normalToken = ok(await client(fetch, server.url, server.adminToken)('mutation { createToken(account: "normal") { token } }')).createToken.token;
+  const normal = client(fetch, server.url, normalToken);
+  const abuser = client(fetch, server.url, abuserToken);
+  const end = Date.now() + DURATION_MS;
+  const abuse: Record<string, number> = {};
+  const count = (k: string) => { abuse[k] = (abuse[k] ?? 0) + 1; };
+  const errors: string[] = [];
+  const loop = async (f: () => Promise<void>) => { while (Date.now() < end) await f().catch((e) => { errors.push(String(e)); }); };
+
+  const abusers = [
+    // runaway broadcast join: 3*10^10 pairs; stopped by its timeout
+    () => loop(async () => { const r = await abuser('{ query(sql: "select count(*) from n a join n b on a.x % 100 = b.x % 100", timeoutMs: 1000) { rows } }'); count(`join:${r.errors?.[0]?.extensions?.code ?? 'ok'}`); }),
+    // a join at the leader, stopped by SET statement_timeout
+    () => loop(async () => { const r = await abuser('mutation { executeScript(sql: "set statement_timeout = 1000; select count(*) from (select x % 100 k from n group by x) a join (select x % 100 k from n group by x) b on a.k = b.k") { rows } }'); count(`leader-join:${r.errors?.[0]?.extensions?.code ?? 'ok'}`); }),
+    // regex bombs: a backreference (refused) and nested quantifiers over long text (linear)
+    () => loop(async () => {
+      const r = await abuser(`{ query(sql: "select regexp_count(repeat('a', 30) || '!', '^(a+)+\\\\1$')") { rows } }`);
+      count(`redos-backref:${r.errors?.[0]?.extensions?.code ?? 'ok'}`);
+      const r2 = await abuser(`{ query(sql: "select regexp_count(repeat('a', 20000) || '!', '(a|aa)+$'), count(*) from n where cast(x as varchar) like '%1%2%3%4%'") { rows } }`);
+      count(`redos-nested:${r2.errors?.[0]?.extensions?.code ?? 'ok'}`);
+    }),
+    // 200 MB chunked bodies
+    () => loop(async () => { count(`body:${await hugeBody(200 * 1024 * 1024)}`); }),
+    // piles of cursors over a large result, and sorts over the memory limit
+    () => loop(async () => {
+      const r = await abuser('{ query(sql: "select x, x * 2 from n where x < 60000", limit: 1) { cursor } }');
+      count(`cursor:${r.errors?.[0]?.extensions?.code ?? 'ok'}`);
+      const m = await abuser('{ query(sql: "select x, cast(x as varchar) || repeat(\'y\', 200) as s from n order by 2 desc", limit: 1) { rows } }');
+      count(`memory:${m.errors?.[0]?.extensions?.code ?? 'ok'}`);
+    }),
+  ];
+
+  const selectMs: number[] = [];
+  const healthMs: number[] = [];
+  let wrong = 0;
+  let peakRss = 0;
+  const normals = [
+    ...[0, 1].map(() => () => loop(async () => {
+      const t0 = performance.now();
+      const r = await normal('{ query(sql: "select 1") { rows } }');
+      selectMs.push(performance.now() - t0);
+      if (JSON.stringify(r.data?.query?.rows) !== '[[1]]') wrong++;
+      await new Promise((res) => setTimeout(res, 20));
+    })),
+    () => loop(async () => {
+      const t0 = performance.now();
+      const r = await fetch(server.url.replace(/\/graphql$/, '/health'));
+      await r.text();
+      healthMs.push(performance.now() - t0);
+      peakRss = Math.max(peakRss, process.memoryUsage().rss);
+      await new Promise((res) => setTimeout(res, 50));
+    }),
+  ];
+  await Promise.all([...abusers, ...normals].map((f) => f()));
+
+  const report = {
+    seconds: DURATION_MS / 1000,
+    selectOne: { n: selectMs.length, p50: Math.round(pct(selectMs, 50)), p99: Math.round(pct(selectMs, 99)), max: Math.round(Math.max(...selectMs)) },
+    health: { n: healthMs.length, p50: Math.round(pct(healthMs, 50)), p99: Math.round(pct(healthMs, 99)), max: Math.round(Math.max(...healthMs)) },
+    peakRssMB: Math.round(peakRss / 2 ** 20), memoryLimitMB: MEMORY_LIMIT / 2 ** 20,
+    abuse,
+  };
+  console.log(`[soak] ${JSON.stringify(report)}`);
+  expect(errors).toEqual([]);
+  expect(wrong).toBe(0);
+  // the abuse really happened and was refused or stopped, never answered by a crash
+  expect(Object.keys(abuse).some((k) => k.startsWith('join:QUERY_CANCELED'))).toBe(true);
+  expect(abuse['body:413']).toBeGreaterThan(0);
+  expect(Object.keys(abuse).filter((k) => k.includes('INTERNAL_ERROR'))).toEqual([]);
+  // normal work kept flowing; generous bounds (the target, p99 < 100 ms, is what the report shows:
+  // leader-side sorts and joins of the abuser still hold the event loop for up to about a second)
+  expect(selectMs.length).toBeGreaterThan(DURATION_MS / 1000);
+  expect(report.selectOne.p99).toBeLessThan(10_000);
+  expect(report.health.p99).toBeLessThan(10_000);
+  // the whole process (server, test clients, slices) stays well under limit + 500 MB
+  expect(peakRss).toBeLessThan(MEMORY_LIMIT + 1500 * 2 ** 20);
+}, 120_000);
