@@ -16,6 +16,7 @@ import { SYSTEM_VIEWS, systemView } from './system-views.ts';
 import { ExpiryWatcher, onCommit } from './events.ts';
 import { UsageLog, type UsageRecord } from './usage.ts';
 import { SharedModels } from './models.ts';
+import { forgetPrincipal } from './state.ts';
 
 const h = <T>(f: (s: T, ctx: StatementContext) => ReturnType<StatementHandler>) => f as unknown as StatementHandler;
 
@@ -123,6 +124,7 @@ export function extension(db: Database): SharingExtension {
     resolveModelFunction: (ctx, name, pos) => models.resolve(ctx, name, pos),
     afterQuery,
     onTableCreated: producer.onTableCreated,
+    principalDropped: forgetPrincipal,
     async close() {
       watcher.stop();
       db.events.off('commit', onCommitEvent);

@@ -153,3 +153,25 @@ export function consumersOf(state: CatalogState, share: DatashareState, now: Dat
 export function objectName(o: { type: ShareObjectType; schema: string; name: string }): string {
   return o.type === 'SCHEMA' ? o.schema : `${o.schema}.${o.name}`;
 }
+
+/**
+ * A dropped account or user takes its sharing rights with it, in the dropping transaction, so a
+ * later namesake starts with none: a user's ALTER/SHARE grants go; an account's shares, products,
+ * grants of USAGE to it and its subscriptions go. A user who still owns a datashare cannot be
+ * dropped (ownership is by name).
+ */
+export function forgetPrincipal(state: CatalogState, account: string, user?: string): void {
+  const sh = state.ext[KEY] as SharingState | undefined;
+  if (!sh) return;
+  if (user !== undefined) {
+    for (const share of Object.values(sh.shares[account] ?? {})) {
+      if (share.owner === user) throw new SqlError('DEPENDENT_OBJECTS_STILL_EXIST', `user "${user}" cannot be dropped because it owns datashare ${share.name}; drop it first`);
+      delete share.userGrants[user];
+    }
+    return;
+  }
+  delete sh.shares[account];
+  delete sh.products[account];
+  for (const shares of Object.values(sh.shares)) for (const share of Object.values(shares)) delete share.consumers[account];
+  sh.subscriptions = sh.subscriptions.filter((s) => s.consumer !== account && s.producer !== account);
+}

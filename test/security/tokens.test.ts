@@ -113,3 +113,30 @@ describe('open SSE streams', () => {
     expect(srv.server.services.revocations.size).toBeLessThanOrEqual(1);
   });
 });
+
+describe('what else a dropped identity held', () => {
+  it('a user who owns objects cannot be dropped, so no namesake inherits them', async () => {
+    const acme = srv.as(await srv.token('acme'));
+    ok(await acme.sql('CREATE USER erin'));
+    const erin = srv.as(await srv.token('acme', 'erin'));
+    ok(await erin.sql("CREATE TABLE diary (d VARCHAR(20)); INSERT INTO diary VALUES ('private')"));
+    const r = await acme.sql('DROP USER erin');
+    expect(code(r)).toBe('DEPENDENT_OBJECTS_STILL_EXIST');
+    expect(r.errors![0].message).toMatch(/owns table dev\.public\.diary/);
+    expect(ok(await erin(me)).me.user).toBe('erin');
+    ok(await acme.sql('DROP TABLE diary; DROP USER erin'));
+    expect((await erin(me)).status).toBe(401);
+  });
+
+  it('datashare grants die with the user and the account', async () => {
+    const acme = srv.as(await srv.token('acme'));
+    ok(await acme.sql("CREATE USER fred; CREATE TABLE pub (x INT); INSERT INTO pub VALUES (1); CREATE DATASHARE ds; ALTER DATASHARE ds ADD TABLE pub; GRANT ALTER ON DATASHARE ds TO fred; GRANT USAGE ON DATASHARE ds TO ACCOUNT 'globex'"));
+    ok(await acme.sql('DROP USER fred; CREATE USER fred'));
+    const fred = srv.as(await srv.token('acme', 'fred'));
+    expect(code(await fred.sql('ALTER DATASHARE ds SET PUBLICACCESSIBLE = TRUE'))).toBe('PERMISSION_DENIED');
+    // the account the share was granted to is dropped and re-created: the newcomer gets nothing
+    ok(await srv.admin.sql('DROP ACCOUNT globex; CREATE ACCOUNT globex'));
+    const globex = srv.as(await srv.token('globex'));
+    expect(code(await globex.sql("CREATE DATABASE got FROM DATASHARE ds OF ACCOUNT 'acme'"))).toBe('PERMISSION_DENIED');
+  });
+});

@@ -5,7 +5,7 @@ import type { Result } from '../../result.ts';
 import type { StatementContext } from '../context.ts';
 import { done } from '../session.ts';
 import { SqlError } from '../../errors.ts';
-import { newAccount, newPrincipalId, DEFAULT_ACCOUNT, type CatalogState } from '../../catalog/catalog.ts';
+import { newAccount, newPrincipalId, DEFAULT_ACCOUNT, type AccountState, type CatalogState } from '../../catalog/catalog.ts';
 import { grantOption, tableKey } from '../privileges.ts';
 
 const TABLE_PRIVS = new Set(['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'REFERENCES', 'ALL']);
@@ -34,10 +34,26 @@ export async function dropAccount(stmt: A.DropAccount, ctx: StatementContext): P
   if (stmt.name === DEFAULT_ACCOUNT) throw new SqlError('INVALID_PARAMETER', 'the admin account cannot be dropped', stmt.pos);
   if (!ctx.state.accounts[stmt.name]) { if (stmt.ifExists) return done('DROP ACCOUNT'); throw new SqlError('UNDEFINED_OBJECT', `account "${stmt.name}" does not exist`, stmt.pos); }
   ctx.txn.apply((s) => {
-    delete s.accounts[stmt.name];
     for (const ext of ctx.db.extensions) ext.principalDropped?.(s, stmt.name);
+    delete s.accounts[stmt.name];
   }, { ddl: true });
   return done('DROP ACCOUNT');
+}
+
+/** The objects of an account a user owns (databases, schemas, tables, views, models), by name. */
+function ownedBy(acct: AccountState, user: string): string[] {
+  const out: string[] = [];
+  for (const db of Object.values(acct.databases)) {
+    if (db.owner === user) out.push(`database ${db.name}`);
+    for (const sc of Object.values(db.schemas)) {
+      const at = `${db.name}.${sc.name}`;
+      if (sc.owner === user) out.push(`schema ${at}`);
+      for (const t of Object.values(sc.tables)) if (t.owner === user) out.push(`table ${at}.${t.name}`);
+      for (const v of Object.values(sc.views)) if (v.owner === user) out.push(`view ${at}.${v.name}`);
+      for (const [k, m] of Object.entries(sc.models)) if ((m as { owner?: string }).owner === user) out.push(`model ${at}.${k}`);
+    }
+  }
+  return out;
 }
 
 export function hashPassword(password: string): string {
@@ -65,9 +81,12 @@ export async function dropUser(stmt: A.DropUser, ctx: StatementContext): Promise
   for (const name of stmt.names) {
     if (!ctx.account.users[name]) { if (stmt.ifExists) continue; throw new SqlError('UNDEFINED_OBJECT', `user "${name}" does not exist`, stmt.pos); }
     if (name === ctx.session.user) throw new SqlError('INVALID_PARAMETER', 'you cannot drop the current user', stmt.pos);
+    // ownership is by name: a later user of the same name must not inherit these objects
+    const owned = ownedBy(ctx.account, name);
+    if (owned.length) throw new SqlError('DEPENDENT_OBJECTS_STILL_EXIST', `user "${name}" cannot be dropped because it owns ${owned.slice(0, 5).join(', ')}${owned.length > 5 ? ` and ${owned.length - 5} more` : ''}; drop those objects first`, stmt.pos);
     ctx.txn.apply((s) => {
-      delete s.accounts[account].users[name];
       for (const ext of ctx.db.extensions) ext.principalDropped?.(s, account, name);
+      delete s.accounts[account].users[name];
     }, { ddl: true });
   }
   return done('DROP USER');
