@@ -7,6 +7,7 @@ import { errorTypeName } from '../types/values.ts';
 import { SCALAR_FUNCTIONS } from './scalar.ts';
 import { DATE_FUNCTIONS } from './dates.ts';
 import { CONDITIONAL_FUNCTIONS } from './conditional.ts';
+import { CONVERSION_FUNCTIONS } from './conversions.ts';
 
 export { emitExtract, extractType } from './dates.ts';
 
@@ -40,7 +41,7 @@ export interface ScalarFunction {
   emit(args: string[]): string;
 }
 
-const TABLE: FunctionTable = { ...SCALAR_FUNCTIONS, ...DATE_FUNCTIONS, ...CONDITIONAL_FUNCTIONS };
+const TABLE: FunctionTable = { ...SCALAR_FUNCTIONS, ...DATE_FUNCTIONS, ...CONDITIONAL_FUNCTIONS, ...CONVERSION_FUNCTIONS };
 
 function accepts(kind: ParamKind, t: SqlType): boolean {
   if (t.id === 'NULL' || kind === 'any') return true;

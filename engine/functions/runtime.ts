@@ -4,6 +4,7 @@
 import * as numeric from './numeric.ts';
 import * as strings from './strings.ts';
 import * as datetime from './datetime.ts';
+import { toNumber, strtol, sha1, sha2 } from './conversions.ts';
 import { MICROS_PER_DAY, splitTimestamp } from '../types/calendar.ts';
 import { addIntervalToTimestamp, type Interval } from '../types/interval.ts';
 import { T } from '../types/types.ts';
@@ -68,6 +69,7 @@ export const rt = {
   ...strings,
   ...datetime,
   ...conversions,
+  toNumber, strtol, sha1, sha2,
   /** APPROXIMATE COUNT(DISTINCT): adds a value to a group's HyperLogLog sketch */
   sketchAdd,
   /** Statement start time in microseconds since epoch (UTC); createRuntime sets it per query. */

@@ -48,6 +48,8 @@ export interface BindContext {
   subquery?(e: SubqueryExpr, scope: Scope, agg: AggContext | undefined): Promise<BExpr | null>;
   runQuery(plan: LNode): Promise<{ rows: unknown[][]; fields: Field[]; physical: (number | string | boolean | null)[][] }>;
   resolveModelFunction(name: string[], pos: A.Pos): { model: string; onnx?: string; proba: boolean; type: SqlType; argTypes: SqlType[] } | null;
+  /** The session's user, for CURRENT_USER (absent where there is no session, e.g. DEFAULT) */
+  currentUser?: string;
 }
 
 /** State for binding above a GROUP BY: keys and aggregates found so far. */
@@ -63,6 +65,8 @@ export interface AggContext {
   partitionPrefix?: BExpr[];
 }
 
+/** Names that read the session's user. */
+const SESSION_USER = new Set(['current_user', 'session_user', 'user', 'current_user_name']);
 const WINDOW_ONLY = new Set(['row_number', 'rank', 'dense_rank', 'percent_rank', 'cume_dist', 'ntile', 'lag', 'lead', 'first_value', 'last_value', 'nth_value']);
 
 export function isAggregateCall(e: A.Expr): boolean {
@@ -487,12 +491,28 @@ export class ExprBinder {
     return this.fold({ k: 'case', whens: whens.map((w) => ({ when: w.when, then: this.coerce(w.then, tt, e.pos) })), else: els ? this.coerce(els, tt, e.pos) : null, type: tt });
   }
 
+  /** CONVERT(type, x): the type is written as a bare name (INTEGER) or a call (VARCHAR(10), DECIMAL(12,2)). */
+  private convertType(t: A.Expr): SqlType | null {
+    if (t.kind === 'ColumnRef' && t.name.length === 1) return resolveTypeName(t.name[0]);
+    if (t.kind === 'FunctionCall' && t.name.length === 1 && t.args.every((a) => a.kind === 'Literal' && a.literalType === 'integer')) {
+      return resolveTypeName(t.name[0], t.args.map((a) => Number((a as A.Literal).value)));
+    }
+    return null;
+  }
+
   private async call(e: A.FunctionCall, scope: Scope, agg?: AggContext): Promise<BExpr> {
     const name = e.name.join('.');
     if (isAggregateCall(e) || e.over) {
       throw new SqlError('SYNTAX_ERROR', `${e.over ? 'window' : 'aggregate'} function ${name} is not allowed here`, e.pos);
     }
     if (WINDOW_ONLY.has(name)) throw new SqlError('SYNTAX_ERROR', `window function ${name} requires an OVER clause`, e.pos);
+    if (SESSION_USER.has(name) && e.args.length === 0) {
+      // the statement's user is fixed while it runs: a constant
+      if (this.ctx.currentUser === undefined) throw new SqlError('FEATURE_NOT_SUPPORTED', `${name} is not available here`, e.pos);
+      return konst(this.ctx.currentUser, T.varchar);
+    }
+    const convert = name === 'convert' && e.args.length === 2 ? this.convertType(e.args[0]) : null;
+    if (convert) return this.cast(await this.bind(e.args[1], scope, agg), convert, e.pos);
     // DATEADD(day, n, d): the date part is a bare keyword in Redshift
     const partFirst = DATEPART_FUNCTIONS.has(name) && e.args[0]?.kind === 'ColumnRef' && (e.args[0] as A.ColumnRef).name.length === 1;
     const args = await Promise.all(e.args.map((x, i) => (i === 0 && partFirst ? konst((x as A.ColumnRef).name[0], T.varchar) : this.bind(x, scope, agg))));

@@ -162,6 +162,7 @@ export class StatementContext {
     return new QueryBinder({
       resolveRelation: (n, p) => this.resolveRelation(n, p),
       resolveModelFunction: (n, p) => this.resolveModelFunction(n, p),
+      currentUser: this.session.user,
       runQuery: async (plan) => {
         const b = await this.run(plan);
         const fields = plan.fields.filter((f) => !f.hidden);
