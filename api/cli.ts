@@ -24,7 +24,7 @@ function announceNewDirectory(data: string): void {
 
 async function openDatabase(o: CliOptions): Promise<Database> {
   announceNewDirectory(o.data);
-  const db = await Database.open({ dataDir: o.data, slices: o.slices, owner: 'strata sql', queryMemoryLimit: o.queryMemoryLimit });
+  const db = await Database.open({ dataDir: o.data, slices: o.slices, owner: 'strata sql', queryMemoryLimit: o.queryMemoryLimit, lazySlices: true });
   await loadExtensions(db);
   return db;
 }

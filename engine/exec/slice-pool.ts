@@ -9,8 +9,9 @@ const WORKER_ENTRY = new URL(import.meta.url.endsWith('.js') ? './slice-worker.j
 interface Pending { resolve: (v: unknown) => void; reject: (e: unknown) => void }
 
 /**
- * N slice workers over one data directory. A slice's worker starts with its first request, so
- * statements that touch no table data (`SELECT 1`, DDL) never pay for starting threads.
+ * N slice workers over one data directory. They start at once, or with `lazy` each with its
+ * first request, so a short-lived process (the one-shot CLI) whose statements touch no table
+ * data (`SELECT 1`, DDL) never pays for starting threads.
  */
 export class SlicePool {
   private workers: (Worker | undefined)[];
@@ -19,9 +20,10 @@ export class SlicePool {
   private closed = false;
   private readonly cacheBytes: number;
 
-  constructor(readonly dataDir: string, readonly size: number = availableParallelism()) {
+  constructor(readonly dataDir: string, readonly size: number = availableParallelism(), lazy = false) {
     this.cacheBytes = Number(process.env.STRATA_CACHE_BYTES ?? 4 * 1024 ** 3) / size;
     this.workers = new Array(size).fill(undefined);
+    if (!lazy) for (let s = 0; s < size; s++) this.worker(s);
   }
 
   private worker(slice: number): Worker {

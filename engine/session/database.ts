@@ -24,6 +24,8 @@ export interface OpenOptions {
   now?: () => Date;
   /** which server files COPY/UNLOAD/CREATE MODEL may touch (default: the local user's, as the CLI) */
   files?: FileAccessConfig;
+  /** start each slice's worker with its first request rather than at open (short-lived processes) */
+  lazySlices?: boolean;
   /** what holds the directory's lock, shown to other processes (default "strata") */
   owner?: string;
   /** how long to wait for another process to release the directory (default 0: fail at once) */
@@ -86,7 +88,7 @@ export class Database {
         init.version = 1;
         await store.commit(init);
       }
-      const db = new Database(dir, new SlicePool(dir, slices), store, opts.now ?? (() => new Date()), files, lock);
+      const db = new Database(dir, new SlicePool(dir, slices, opts.lazySlices), store, opts.now ?? (() => new Date()), files, lock);
       if (opts.queryMemoryLimit !== undefined) db.queryMemoryLimit = opts.queryMemoryLimit;
       await db.collectGarbage();
       return db;
