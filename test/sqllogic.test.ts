@@ -37,6 +37,9 @@ if (!existsSync(engineEntry)) {
         const { Database } = await import(/* @vite-ignore */ engineEntry);
         dataDir = mkdtempSync(join(tmpdir(), 'strata-slt-'));
         db = (await Database.open({ dataDir, slices: 2 })) as DatabaseLike;
+        // the ML statements (test/sql/ml) need the ML extension, as the server loads it
+        const { extension } = await import('../ml/extension.ts');
+        (db as unknown as { use(e: unknown): void }).use(extension(db as never));
         session = db.connect();
       }, 30_000);
 
