@@ -8,6 +8,7 @@
 import { RE2JS } from 're2js';
 import type { ColumnInfo, Result, Session } from '../../engine/database.ts';
 import { formatType, wireTypeOf } from './types.ts';
+import { relationOid } from './oids.ts';
 
 /** Settings clients set and read that Strata does not use: kept per connection, echoed back. */
 const CLIENT_SETTINGS: Record<string, string> = {
@@ -26,7 +27,6 @@ const SERVER_SETTINGS: Record<string, string> = {
 };
 
 const VERSION = 'PostgreSQL 15.0 on Strata 0.1.0 (columnar warehouse, Redshift dialect), 64-bit';
-const FIRST_RELATION_OID = 16384;
 
 /** A relation as the catalog answers show it. */
 interface Relation { oid: number; schema: string; name: string; kind: 'r' | 'v'; owner: string }
@@ -94,9 +94,6 @@ const oidIn = (sql: string, column: string) => {
 };
 
 export class CatalogQueries {
-  private readonly relationOids = new Map<string, number>();
-  private nextOid = FIRST_RELATION_OID;
-
   constructor(
     private readonly session: Session,
     private readonly run: (sql: string) => Promise<Result[]>,
@@ -120,6 +117,7 @@ export class CatalogQueries {
       const [, name, value] = m;
       return async () => { this.params.set(name.toLowerCase(), value.replace(/^'(.*)'$/, '$1')); return { command: 'SET', rowCount: 0, columns: [], rows: [] }; };
     }
+    if (/^show transaction isolation level$/i.test(q)) return async () => rowsResult([text('transaction_isolation')], [[SERVER_SETTINGS.transaction_isolation]]);
     if (/^set session characteristics as transaction /i.test(q)) return async () => ({ command: 'SET', rowCount: 0, columns: [], rows: [] });
     if ((m = /^reset ([a-z_]+)$/i.exec(q)) && m[1].toLowerCase() in CLIENT_SETTINGS) {
       const name = m[1].toLowerCase();
@@ -160,10 +158,7 @@ export class CatalogQueries {
   }
 
   private oidOf(schema: string, name: string): number {
-    const key = `${schema}\u0000${name}`;
-    let oid = this.relationOids.get(key);
-    if (oid === undefined) { oid = this.nextOid++; this.relationOids.set(key, oid); }
-    return oid;
+    return relationOid(schema, name);
   }
 
   /** Relations of the current database the user may see (SHOW TABLES as the user). */

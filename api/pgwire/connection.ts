@@ -18,6 +18,7 @@ import { bindParameters, parameterCount, substituteParameters } from './params.t
 import { argumentFor, parsePreparedSql, shiftPosition, type PreparedSql } from './prepare-sql.ts';
 import { decodeParameter, OID } from './types.ts';
 import { CatalogQueries } from './catalog.ts';
+import { withSystemViews } from './system-views.ts';
 import { copyFromStdin, parseCopyFromStdin } from './copy.ts';
 
 /** Limits and settings of the protocol listener. */
@@ -219,6 +220,7 @@ export class PgConnection {
       return false;
     }
     this.session = services.db.connect({ account: this.principal.account, user: this.principal.user, database });
+    withSystemViews(this.session.info);
     this.catalog = new CatalogQueries(this.session, (sql) => this.runText(sql), this.params);
     const application = startupParams.get('application_name') ?? '';
     const status: [string, string][] = [

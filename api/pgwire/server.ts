@@ -7,6 +7,7 @@ import type { ApiServices } from '../graphql/module.ts';
 import { DEFAULT_PG_OPTIONS, PgConnection, type PgOptions, type PgServerContext } from './connection.ts';
 import { errorResponse } from './messages.ts';
 import { installCopyRelation } from './copy-relation.ts';
+import { installSystemViews } from './system-views.ts';
 
 export interface PgListenOptions extends Partial<PgOptions> {
   port: number;
@@ -32,6 +33,7 @@ export async function listenPg(services: ApiServices, opts: PgListenOptions): Pr
   const options: PgOptions = { ...DEFAULT_PG_OPTIONS, ...Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined)) } as PgOptions;
   const maxConnections = opts.maxConnections ?? 100;
   installCopyRelation(services.db);
+  installSystemViews(services.db);
   const live = new Map<number, PgConnection>();
   const sockets = new Set<Socket>();
   const ctx: PgServerContext = {

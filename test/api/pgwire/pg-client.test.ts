@@ -27,6 +27,18 @@ describe('connecting', () => {
     expect(await sqlstate(f.connect({ user: 'admin@elsewhere' }))).toBe('28P01');
   });
 
+  it('answers what drivers ask on connect: settings, version, isolation level', async () => {
+    const c = await f.connect();
+    await c.query('SET extra_float_digits = 3');
+    await c.query("SET application_name = 'PostgreSQL JDBC Driver'");
+    expect((await c.query('SHOW application_name')).rows).toEqual([{ application_name: 'PostgreSQL JDBC Driver' }]);
+    expect((await c.query('SHOW TRANSACTION ISOLATION LEVEL')).rows).toEqual([{ transaction_isolation: 'serializable' }]);
+    const r = await c.query('select version(), current_schema(), current_database()');
+    expect(r.rows[0].version).toMatch(/^PostgreSQL 15\.0 on Strata/);
+    expect(r.rows[0]).toMatchObject({ current_schema: 'public', current_database: 'dev' });
+    expect((await c.query('SHOW search_path')).rows).toEqual([{ search_path: 'public' }]);
+  });
+
   it('maps a bare user name to the admin account and refuses an unknown database', async () => {
     const c = await f.connect({ user: 'admin' });
     expect((await c.query('select current_user')).rows[0].current_user).toBe('admin');
