@@ -94,7 +94,7 @@ describe('a server and the CLI on one data directory', () => {
     const socket = join(data, 'api.sock');
     expect(statSync(socket).mode & 0o777).toBe(0o600);
     const body = JSON.stringify({ sql: 'CREATE TABLE via_tcp (a INT)' });
-    for (const headers of [{}, { authorization: `Bearer ${server.adminToken}` }]) {
+    for (const headers of [{}, { authorization: `Bearer ${server.adminToken}` }] as Record<string, string>[]) {
       const res = await fetch(server.url.replace('/graphql', '/local/sql'), { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
       expect(res.status).not.toBe(200);
       await res.text();
