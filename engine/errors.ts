@@ -8,6 +8,7 @@ export type ErrorCode =
   | 'QUERY_CANCELED' | 'FEATURE_NOT_SUPPORTED' | 'INVALID_PARAMETER' | 'INVALID_TRANSACTION_STATE'
   | 'OBJECT_IN_USE' | 'DEPENDENT_OBJECTS_STILL_EXIST'
   | 'CARDINALITY_VIOLATION'
+  | 'RECURSION_LIMIT'
   | 'READ_ONLY' | 'MODEL_NOT_READY' | 'NOT_NULL_VIOLATION' | 'OUT_OF_MEMORY' | 'INTERNAL_ERROR';
 
 export interface SourcePosition { line: number; column: number; offset: number }

@@ -34,6 +34,8 @@ export interface ExecOptions {
   signal?: AbortSignal;
   /** the statement's stop flag, deadline and memory budget (default: one from `signal`) */
   guard?: QueryGuard;
+  /** rounds a WITH RECURSIVE query may run (SET max_recursion_depth) */
+  maxRecursion?: number;
 }
 
 /** Rows per chunk when the leader runs a kernel over a large batch, checking for cancel between. */
@@ -297,7 +299,40 @@ export class Executor {
     return concatBatches(parts[0].columns.map((c) => c.type), parts);
   }
 
+  /**
+   * WITH RECURSIVE: the anchor's rows, then the step over the rows the last round added, until a
+   * round adds none (for UNION, rows seen before do not count). Bounded in rounds and in memory.
+   */
+  private async recursive(node: Extract<LNode, { k: 'setop' }>): Promise<Batch> {
+    const { name, work } = node.recursive!;
+    const limit = this.opts.maxRecursion ?? DEFAULT_MAX_RECURSION;
+    const types = node.fields.map((f) => f.type);
+    const seen = node.all ? null : new Set<string | number | null>();
+    const fresh = (b: Batch): Batch => {
+      if (!seen) return b;
+      const read = keyReader(b.columns.map((c) => nullSafe(c, true)));
+      const keep: number[] = [];
+      for (let r = 0; r < b.length; r++) { const k = read(r); if (!seen.has(k)) { seen.add(k); keep.push(r); } }
+      if (keep.length === b.length) return b;
+      const sel = Uint32Array.from(keep);
+      return { length: keep.length, columns: b.columns.map((c) => gather(c, sel, keep.length)) };
+    };
+    const parts: Batch[] = [];
+    let added = fresh(await this.run(node.left));
+    for (let round = 1; added.length > 0; round++) {
+      this.guard.memory.reserve(batchBytes(added), `recursive query "${name}"`);
+      parts.push(added);
+      if (round > limit) throw new SqlError('RECURSION_LIMIT', `recursive query "${name}" still adds rows after ${limit} rounds; raise SET max_recursion_depth if it is meant to go deeper`);
+      this.guard.check();
+      work.length = added.length;
+      work.columns = added.columns;
+      added = fresh(await this.run(node.right));
+    }
+    return concatBatches(types, parts);
+  }
+
   private async setOp(node: Extract<LNode, { k: 'setop' }>): Promise<Batch> {
+    if (node.recursive) return this.recursive(node);
     const left = await this.run(node.left);
     const right = await this.run(node.right);
     const types = node.fields.map((f) => f.type);
@@ -360,6 +395,9 @@ function outputTypes(c: Chain): SqlType[] {
   if (c.project) return c.project.map((e) => e.type);
   return (c.join ? c.join.node.fields : c.scan.fields).map((f) => f.type);
 }
+
+/** Rounds of a WITH RECURSIVE query unless SET max_recursion_depth says otherwise. */
+export const DEFAULT_MAX_RECURSION = 10_000;
 
 export function emptyBatch(types: SqlType[]): Batch {
   return { length: 0, columns: types.map((t) => ({ type: t, length: 0, values: new (PHYSICAL[t.id].array)(0), valid: null, ...(isString(t) ? { dict: [] } : {}) })) };

@@ -33,7 +33,8 @@ export interface Host {
   node: LNode;
 }
 
-export interface CteScope { map: Map<string, A.Cte>; parent?: CteScope }
+/** WITH names in scope; `tables` are names already bound to a plan (a recursive query's working table). */
+export interface CteScope { map: Map<string, A.Cte>; parent?: CteScope; tables?: Map<string, LNode> }
 
 /** A subquery expression: scalar, [NOT] EXISTS, [NOT] IN or quantified comparison. */
 export type SubqueryExpr = A.Subquery | A.Exists | A.InSubquery | A.Quantified;

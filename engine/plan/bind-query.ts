@@ -259,9 +259,11 @@ export class QueryBinder {
   private async tableRef(r: A.TableRef, outer: Scope | undefined, ctes: Ctes | undefined): Promise<LNode> {
     switch (r.kind) {
       case 'TableName': {
+        const work = r.name.length === 1 ? findCteTable(ctes, r.name[0]) : undefined;
+        if (work) return requalify(work, r.alias ?? r.name[0], r.columnAliases, undefined, r.pos);
         const cte = r.name.length === 1 ? findCte(ctes, r.name[0]) : undefined;
         if (cte) {
-          const plan = await this.query(cte.query, undefined, ctes);
+          const plan = cte.recursive && refersTo(cte.query, cte.name) ? await this.recursive(cte, ctes) : await this.query(cte.query, undefined, ctes);
           return requalify(plan, r.alias ?? cte.name, r.columnAliases ?? cte.columns, undefined, r.pos);
         }
         const rel = this.ctx.resolveRelation(r.name, r.pos);
@@ -282,6 +284,30 @@ export class QueryBinder {
       }
       case 'Join': return this.join(r, outer, ctes);
     }
+  }
+
+  /**
+   * WITH RECURSIVE name AS (anchor UNION [ALL] step): the step reads `name` as the working
+   * table, the rows the previous round added; the executor repeats it until a round adds none.
+   */
+  private async recursive(cte: A.Cte, ctes: Ctes | undefined): Promise<LNode> {
+    const q = cte.query;
+    if (q.kind !== 'SetOp' || q.op !== 'UNION' || q.orderBy.length || q.limit || q.offset || refersTo(q.left, cte.name)) {
+      throw new SqlError('FEATURE_NOT_SUPPORTED', `recursive query "${cte.name}" must be <query> UNION [ALL] <query referring to "${cte.name}">`, cte.pos);
+    }
+    const anchor = await this.query(q.left, undefined, ctes);
+    const vis = visible(anchor);
+    if (cte.columns && cte.columns.length !== vis.length) throw new SqlError('SYNTAX_ERROR', `WITH query "${cte.name}" has ${vis.length} columns available but ${cte.columns.length} columns specified`, cte.pos);
+    const types = vis.map((f) => (f.type.id === 'NULL' ? T.varchar : f.type));
+    const fields: Field[] = vis.map((f, i) => ({ name: cte.columns?.[i] ?? f.name, type: types[i] }));
+    const work: Batch = { length: 0, columns: [] };
+    const workNode: LNode = { k: 'batch', batch: work, fields, label: cte.name };
+    const step = await this.query(q.right, undefined, { map: new Map(), parent: ctes, tables: new Map([[cte.name, workNode]]) });
+    const sv = visible(step);
+    if (sv.length !== vis.length) throw new SqlError('SYNTAX_ERROR', `each UNION query must have the same number of columns (${vis.length} vs ${sv.length})`, q.pos);
+    // the anchor's types are the query's: the step's rows convert to them
+    const cast = (n: LNode): LNode => ({ k: 'project', input: n, exprs: visible(n).map((f, i) => this.exprs.coerce({ k: 'col', index: n.fields.indexOf(f), type: f.type }, types[i], q.pos)), fields });
+    return { k: 'setop', op: 'UNION', all: q.all, left: cast(anchor), right: cast(step), fields, recursive: { name: cte.name, work } };
   }
 
   private async join(j: A.Join, outer: Scope | undefined, ctes: Ctes | undefined): Promise<LNode> {
@@ -338,6 +364,27 @@ function topLevelSubquery(e: A.Expr): A.Exists | A.InSubquery | null {
 }
 
 interface SelectItemInfo { expr: A.Expr; name: string; alias?: string; qualifier?: string }
+
+function findCteTable(ctes: Ctes | undefined, name: string): LNode | undefined {
+  for (let c = ctes; c; c = c.parent) {
+    const t = c.tables?.get(name);
+    if (t) return t;
+    if (c.map.has(name)) return undefined; // an inner WITH of the same name hides it
+  }
+  return undefined;
+}
+
+/** Whether a query reads the table `name` in some FROM (a recursive WITH query's self-reference). */
+function refersTo(q: A.Query, name: string): boolean {
+  if (q.kind === 'SetOp') return refersTo(q.left, name) || refersTo(q.right, name);
+  if (q.with?.some((c) => c.name === name)) return false;
+  const inRef = (r: A.TableRef): boolean => {
+    if (r.kind === 'TableName') return r.name.length === 1 && r.name[0] === name;
+    if (r.kind === 'SubqueryRef') return refersTo(r.query, name);
+    return inRef(r.left) || inRef(r.right);
+  };
+  return q.from.some(inRef) || (q.with ?? []).some((c) => refersTo(c.query, name));
+}
 
 function findCte(ctes: Ctes | undefined, name: string): A.Cte | undefined {
   for (let c = ctes; c; c = c.parent) { const x = c.map.get(name); if (x) return x; }

@@ -51,7 +51,7 @@ export function explainPlan(plan: LNode, slices: number): string[] {
         break;
       }
       case 'distinct': out.push(`${pad}Distinct (leader)`); break;
-      case 'setop': out.push(`${pad}${n.op}${n.all ? ' ALL' : ''}`); break;
+      case 'setop': out.push(n.recursive ? `${pad}Recursive ${n.op}${n.all ? ' ALL' : ''} ${n.recursive.name} (the second input repeats over the rows each round adds)` : `${pad}${n.op}${n.all ? ' ALL' : ''}`); break;
       case 'window': out.push(`${pad}Window (leader): ${n.calls.map((c) => c.fn).join(', ')}`); break;
       case 'values': out.push(`${pad}Result (${n.rows.length} row${n.rows.length === 1 ? '' : 's'})`); break;
       case 'batch': out.push(`${pad}System view ${n.label}`); break;

@@ -60,8 +60,13 @@ export type LNode =
   | { k: 'sort'; input: LNode; keys: SortKey[]; fields: Field[] }
   | { k: 'limit'; input: LNode; limit: number | null; offset: number; fields: Field[] }
   | { k: 'distinct'; input: LNode; fields: Field[] }
-  | { k: 'setop'; op: 'UNION' | 'INTERSECT' | 'EXCEPT'; all: boolean; left: LNode; right: LNode; fields: Field[] }
+  /** with `recursive`, a WITH RECURSIVE query: left is the anchor; right, run again and again over
+   *  the rows the last round added (`recursive.work`), until it adds none */
+  | { k: 'setop'; op: 'UNION' | 'INTERSECT' | 'EXCEPT'; all: boolean; left: LNode; right: LNode; fields: Field[]; recursive?: RecursiveWork }
   | { k: 'window'; input: LNode; calls: WindowCall[]; fields: Field[] };
+
+/** The working table of a recursive query: the batch its step reads, refilled every round. */
+export interface RecursiveWork { name: string; work: Batch }
 
 export type JoinType = 'INNER' | 'LEFT' | 'FULL' | 'CROSS' | 'SEMI' | 'ANTI' | 'SINGLE';
 

@@ -8,7 +8,7 @@ import type { Transaction } from '../txn/transaction.ts';
 import type { Database } from './database.ts';
 import { QueryBinder, type Relation } from '../plan/bind-query.ts';
 import type { LNode, Field } from '../plan/logical.ts';
-import { Executor } from '../exec/executor.ts';
+import { Executor, DEFAULT_MAX_RECURSION } from '../exec/executor.ts';
 import type { Batch } from '../types/vector.ts';
 import { SqlError } from '../errors.ts';
 import { physicalRows, formatRows } from './format.ts';
@@ -189,6 +189,7 @@ export class StatementContext {
       models: this.db.modelRunner,
       signal: this.signal,
       guard: this.guard,
+      maxRecursion: Number(this.session.settings.get('max_recursion_depth') ?? DEFAULT_MAX_RECURSION),
     });
     const b = await ex.run(plan);
     this.stats.rowsScanned += ex.stats.rowsScanned;

@@ -120,7 +120,8 @@ export interface WindowSpec { kind: 'WindowSpec'; pos: Pos; partitionBy: Expr[];
 export type Query = Select | SetOp;
 
 /** A common table expression: `name [(columns)] AS (query)`. */
-export interface Cte { kind: 'Cte'; pos: Pos; name: string; columns?: string[]; query: Query }
+/** A WITH query; `recursive` when written in WITH RECURSIVE (it may then refer to itself). */
+export interface Cte { kind: 'Cte'; pos: Pos; name: string; columns?: string[]; query: Query; recursive?: boolean }
 export interface SelectItem { kind: 'SelectItem'; pos: Pos; expr: Expr; alias?: string }
 
 /** One SELECT block. `SELECT TOP n` becomes `limit`. `from` is the comma list. */

@@ -166,7 +166,7 @@ function bound(b: FrameBound): string {
 export function printQuery(q: Query): string {
   let s = '';
   if (q.with?.length) {
-    s += `WITH ${q.with.map(c => `${quoteIdent(c.name)}${c.columns ? ` (${c.columns.map(quoteIdent).join(', ')})` : ''} AS (${printQuery(c.query)})`).join(', ')} `;
+    s += `WITH ${q.with.some((c) => c.recursive) ? 'RECURSIVE ' : ''}${q.with.map(c => `${quoteIdent(c.name)}${c.columns ? ` (${c.columns.map(quoteIdent).join(', ')})` : ''} AS (${printQuery(c.query)})`).join(', ')} `;
   }
   if (q.kind === 'Select') {
     s += `SELECT ${q.distinct ? 'DISTINCT ' : ''}`;

@@ -29,7 +29,7 @@ export function parseQuery(c: Cursor): Query {
 
 function parseWith(c: Cursor): Cte[] {
   c.expectKw('with');
-  c.acceptKw('recursive');
+  const recursive = c.acceptKw('recursive');
   return c.list(() => {
     const pos = c.pos;
     const name = c.ident();
@@ -38,7 +38,7 @@ function parseWith(c: Cursor): Cte[] {
     c.expectOp('(');
     const query = parseQuery(c);
     c.expectOp(')');
-    return { kind: 'Cte', pos, name, ...(columns ? { columns } : {}), query };
+    return { kind: 'Cte', pos, name, ...(columns ? { columns } : {}), query, ...(recursive ? { recursive } : {}) };
   });
 }
 

@@ -61,7 +61,9 @@ const SETTINGS: Record<string, string> = { search_path: 'public', datestyle: 'IS
   // per-statement memory limit, e.g. 2GB ('0': the server's --query-memory-limit, default a quarter of RAM)
   query_memory_limit: '0',
   // CREATE MODEL waits for training to finish (the one-shot CLI turns it on; see ml/sql/create.ts)
-  ml_wait_for_training: 'off' };
+  ml_wait_for_training: 'off',
+  // rounds a WITH RECURSIVE query may run before it fails (see exec/executor.ts)
+  max_recursion_depth: '10000' };
 
 export async function show(stmt: A.Show, ctx: StatementContext): Promise<Result> {
   const get = (k: string) => (k === 'search_path' ? ctx.session.searchPath.join(', ') : ctx.session.settings.get(k) ?? SETTINGS[k]);
@@ -73,6 +75,9 @@ export async function show(stmt: A.Show, ctx: StatementContext): Promise<Result>
 
 export async function setVariable(stmt: A.SetVariable, ctx: StatementContext): Promise<Result> {
   if (!(stmt.name in SETTINGS)) throw new SqlError('UNDEFINED_OBJECT', `unrecognized configuration parameter "${stmt.name}"`, stmt.pos);
+  if (stmt.name === 'max_recursion_depth' && !stmt.toDefault && !/^[1-9]\d{0,8}$/.test(stmt.values.join(''))) {
+    throw new SqlError('INVALID_PARAMETER', `max_recursion_depth must be a positive integer, not "${stmt.values.join(', ')}"`, stmt.pos);
+  }
   if (stmt.name === 'search_path') {
     ctx.session.searchPath.splice(0, ctx.session.searchPath.length, ...(stmt.toDefault ? ['public'] : stmt.values.map(String)));
   } else if (stmt.toDefault) ctx.session.settings.delete(stmt.name);
