@@ -20,6 +20,7 @@ import { formatAt } from '../format.ts';
 import { valueToText } from '../../types/values.ts';
 import { isString } from '../../types/types.ts';
 import { physicalAt } from '../format.ts';
+import { checkS3Access, downloadS3, isS3, uploadS3 } from '../s3-files.ts';
 
 /** Byte offset just after the first `lines` lines. */
 async function skipLines(path: string, lines: number): Promise<number> {
@@ -61,17 +62,27 @@ export async function copy(stmt: A.Copy, ctx: StatementContext): Promise<Result>
   const o = stmt.options;
   if (o.format && o.format !== 'CSV' && o.format !== 'PARQUET') throw new SqlError('FEATURE_NOT_SUPPORTED', `COPY FORMAT ${o.format} is not supported yet; use CSV or PARQUET`, stmt.pos);
   if (o.compression) throw new SqlError('FEATURE_NOT_SUPPORTED', `compressed COPY input (${o.compression}) is not supported; decompress the file first`, stmt.pos);
-  if (/^s3:\/\//i.test(stmt.from)) throw new SqlError('FEATURE_NOT_SUPPORTED', 'COPY from S3 is not supported by this server; copy the file locally first', stmt.pos);
   const loc = ctx.writableTable(stmt.table, 'INSERT', stmt.pos);
-  const t = loc.table;
-  const path = ctx.files.readable(stmt.from, 'COPY', stmt.pos);
+  if (!isS3(stmt.from)) return copyFile(stmt, ctx, loc.table, ctx.files.readable(stmt.from, 'COPY', stmt.pos), basename(stmt.from));
+  // S3: the object is fetched to a private temporary file, then loaded like a local one
+  const fetched = await downloadS3(ctx, stmt.from, o, stmt.pos);
+  try {
+    return await copyFile(stmt, ctx, loc.table, fetched.path, stmt.from);
+  } finally {
+    await fetched.done();
+  }
+}
+
+/** COPY from a local file the policy allowed (or a fetched S3 object); errors name it `shown`. */
+async function copyFile(stmt: A.Copy, ctx: StatementContext, t: TableState, path: string, shown: string): Promise<Result> {
+  const o = stmt.options;
   let size: number;
   try {
     size = (await stat(path)).size;
   } catch {
     throw new SqlError('BAD_COPY_FILE', `could not open file "${stmt.from}" for reading`, stmt.pos);
   }
-  if (o.format === 'PARQUET') return copyParquet(stmt, ctx, t, path);
+  if (o.format === 'PARQUET') return copyParquet(stmt, ctx, t, path, shown);
   const cols = stmt.columns ? stmt.columns.map((name) => {
     const i = t.columns.findIndex((c) => c.name === name);
     if (i < 0) throw new SqlError('UNDEFINED_COLUMN', `column "${name}" of relation "${t.name}" does not exist`, stmt.pos);
@@ -107,7 +118,7 @@ export async function copy(stmt: A.Copy, ctx: StatementContext): Promise<Result>
   if (failed) {
     const e = failed.error!;
     const line = await lineOf(path, e.offset);
-    throw new SqlError('BAD_COPY_FILE', `COPY failed: ${basename(path)}:${line + 0}: column "${base.names[e.field] ?? `#${e.field + 1}`}": ${e.message}`, stmt.pos);
+    throw new SqlError('BAD_COPY_FILE', `COPY failed: ${shown}:${line + 0}: column "${base.names[e.field] ?? `#${e.field + 1}`}": ${e.message}`, stmt.pos);
   }
   const rows = results.reduce((n, r) => n + r.rows, 0);
   if (direct) {
@@ -140,11 +151,10 @@ const PARQUET_FLUSH_ROWS = Math.max(65536, SEGMENT_ROWS);
  * (ParquetValueError names the row otherwise), and written in flushes of about a segment.
  * Every flush goes into this statement's transaction, so a failure anywhere loads nothing.
  */
-async function copyParquet(stmt: A.Copy, ctx: StatementContext, t: TableState, path: string): Promise<Result> {
+async function copyParquet(stmt: A.Copy, ctx: StatementContext, t: TableState, path: string, file: string): Promise<Result> {
   const bad = TEXT_ONLY.find(([k]) => stmt.options[k] !== undefined);
   if (bad) throw new SqlError('INVALID_PARAMETER', `COPY option ${bad[1]} cannot be used with FORMAT PARQUET`, stmt.pos);
   const pq = await import('../../storage/parquet.ts');
-  const file = basename(path);
   const failed = (code: ErrorCode, msg: string) => new SqlError(code, `COPY failed: ${file}: ${msg}`, stmt.pos);
   let src: ParquetSource;
   try {
@@ -235,12 +245,12 @@ function csvField(s: string, delim: string): string {
 
 export async function unload(stmt: A.Unload, ctx: StatementContext): Promise<Result> {
   const o = stmt.options;
-  if (/^s3:\/\//i.test(stmt.to)) throw new SqlError('FEATURE_NOT_SUPPORTED', 'UNLOAD to S3 is not supported by this server; unload to a local path', stmt.pos);
   if (o.format === 'PARQUET') {
     const bad = ([['header', 'HEADER'], ['delimiter', 'DELIMITER'], ['nullAs', 'NULL AS'], ['addQuotes', 'ADDQUOTES'], ['escape', 'ESCAPE'], ['compression', o.compression ?? '']] as const)
       .find(([k]) => o[k] !== undefined);
     if (bad) throw new SqlError('INVALID_PARAMETER', `UNLOAD option ${bad[1]} cannot be used with FORMAT PARQUET (Parquet files are SNAPPY-compressed)`, stmt.pos);
   }
+  if (isS3(stmt.to)) checkS3Access(ctx, stmt.to, o, 'UNLOAD', stmt.pos);
   const plan = await ctx.bindQuery(stmt.query);
   const fields = plan.fields.filter((f) => !f.hidden);
   if (o.format === 'PARQUET') {
@@ -280,6 +290,7 @@ export async function unload(stmt: A.Unload, ctx: StatementContext): Promise<Res
 
 /** Writes an UNLOAD's file whole (through a temporary name), refusing to replace one without ALLOWOVERWRITE. */
 async function writeTarget(stmt: A.Unload, ctx: StatementContext, data: string | Uint8Array): Promise<void> {
+  if (isS3(stmt.to)) return uploadS3(ctx, stmt.to, data, stmt.options, stmt.pos);
   const target = ctx.files.writable(stmt.to, 'UNLOAD', stmt.pos);
   try {
     await stat(target);
