@@ -38,7 +38,9 @@ export class SharedModels {
     const modelName = f.model.split('.').pop()!;
     const shared = share.objects.some((o) => o.schema === schema && ((o.type === 'MODEL' && o.name === modelName) || (o.type === 'FUNCTION' && o.name === fn)));
     if (!shared) throw new SqlError('UNDEFINED_FUNCTION', `function ${full} is not shared by datashare "${share.name}"`, pos);
-    const key = `${KEY_PREFIX}${share.producer}.${share.database}.${schema}.${modelName}`;
+    // the key names the graph too: a producer switching model versions between this query's bind
+    // and its execution (or another query's bind) cannot change the graph this query runs
+    const key = `${KEY_PREFIX}${share.producer}.${share.database}.${schema}.${modelName}#${f.onnx ?? ''}`;
     this.onnx.set(key, f.onnx);
     return { ...f, model: key };
   }

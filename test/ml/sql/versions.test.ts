@@ -201,6 +201,22 @@ describe('shared models', () => {
       expect(await call()).toEqual([[2]]);
       await prod.execute('ALTER MODEL m SET VERSION 1');
       expect(await call()).toEqual([[1]]);
+      // consumer queries stay on one version while the producer switches underneath them
+      await acme.execute(`INSERT INTO obs SELECT x + 2 FROM obs; INSERT INTO obs SELECT x + 4 FROM obs; INSERT INTO obs SELECT x + 8 FROM obs`);
+      let stop = false;
+      const seen = new Set<number>();
+      const reader = (async () => {
+        const c = s.db.connect({ account: 'acme' });
+        while (!stop) {
+          const [[lo, hi]] = (await c.execute('SELECT min(shared.public.f(x)), max(shared.public.f(x)) FROM obs')).at(-1)!.rows.map((r) => r.map(Number));
+          expect(lo).toBe(hi);
+          seen.add(lo);
+        }
+      })();
+      for (let i = 0; i < 12; i++) await prod.execute(`ALTER MODEL m SET VERSION ${i % 2 ? 1 : 2}`);
+      stop = true;
+      await reader;
+      expect([...seen].every((v) => v === 1 || v === 2)).toBe(true);
     } finally {
       await s.close();
     }
