@@ -128,6 +128,18 @@ describe('a server and the CLI on one data directory', () => {
     await db.close();
   }, 60_000);
 
+  it('waits while a server is still starting, then runs through it or on its own once it is gone', async () => {
+    await (await Database.open({ dataDir: data, slices: 1 })).close();
+    // a server that holds the lock but does not listen yet (no port, no socket)
+    const starting = await DataDirLock.acquire(data, { command: 'strata serve' });
+    setTimeout(() => void starting.release(), 600); // it gives up (e.g. its port was taken)
+    const t0 = Date.now();
+    const target = await sqlTarget({ data, waitForTraining: false, waitMs: 20_000 }, () => Database.open({ dataDir: data, slices: 1, owner: 'strata sql' }));
+    expect(target.kind).toBe('local');
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(500);
+    if (target.kind === 'local') await target.db.close();
+  }, 60_000);
+
   it('a second CLI waits for the first instead of writing beside it', async () => {
     await (await Database.open({ dataDir: data, slices: 1 })).close();
     const runs = await Promise.all([0, 1, 2].map((i) => strata(['sql', '--data', data, `CREATE TABLE c${i} (a INT); INSERT INTO c${i} VALUES (${i})`], root)));
