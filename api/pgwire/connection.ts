@@ -16,7 +16,8 @@ import { errorFields } from './sqlstate.ts';
 import { ResultShape, commandTag, resultFormats } from './results.ts';
 import { bindParameters, parameterCount, substituteParameters } from './params.ts';
 import { argumentFor, parsePreparedSql, shiftPosition, type PreparedSql } from './prepare-sql.ts';
-import { decodeParameter, OID } from './types.ts';
+import { decodeParameter, OID, wireTypeOf } from './types.ts';
+import { parameterProbes } from './infer.ts';
 import { CatalogQueries } from './catalog.ts';
 import { withSystemViews } from './system-views.ts';
 import { copyFromStdin, parseCopyFromStdin } from './copy.ts';
@@ -462,10 +463,31 @@ export class PgConnection {
     }
     const prepared = this.statements.get(name);
     if (!prepared) throw new ProtocolError('26000', `prepared statement "${name}" does not exist`);
-    // parameters whose type the client left open travel as text
-    this.send(M.parameterDescription(prepared.oids.map((o) => o || OID.text)));
+    this.send(M.parameterDescription(await this.parameterTypes(prepared)));
     const columns = await this.statementColumns(prepared);
     this.send(columns.length ? new ResultShape(columns, resultFormats([], columns.length)).description() : M.noData());
+  }
+
+  /**
+   * Parameter types for ParameterDescription: as given, else inferred from what each parameter
+   * meets (infer.ts), else text (the value is then a string constant taking its context's type).
+   */
+  private async parameterTypes(prepared: Prepared): Promise<number[]> {
+    const oids = [...prepared.oids];
+    if (!prepared.stmt || oids.every((o) => o !== 0)) return oids.map((o) => o || OID.text);
+    for (const [index, probe] of parameterProbes(prepared.stmt)) {
+      if (oids[index - 1] !== 0) continue;
+      try {
+        const r = await this.runStatement(bindParameters(probe.stmt, oids, oids.map(() => null)), prepared.text);
+        const col = r.columns[probe.column];
+        if (col) oids[index - 1] = wireTypeOf(col.type).type.oid;
+      } catch {
+        // a peer the engine cannot type leaves the parameter as text
+      }
+    }
+    // as in PostgreSQL, the statement's parameters now have these types (binary values decode by them)
+    prepared.oids = oids;
+    return oids.map((o) => o || OID.text);
   }
 
   /**

@@ -118,10 +118,30 @@ describe('extended query', () => {
     expect(types(msgs)).toBe('1tTZ');
     const t = msgs[1].body;
     expect(t.readInt16BE(0)).toBe(1);
-    expect(t.readInt32BE(2)).toBe(25); // open parameter types travel as text
+    expect(t.readInt32BE(2)).toBe(23); // inferred from the column k it is compared with
     const desc = msgs[2].body;
     expect(desc.readInt16BE(0)).toBe(2);
     expect(desc.toString('utf8', 2, 3)).toBe('v');
+    c.close();
+  });
+
+  it('infers the types of open parameters from what they meet, and then takes binary values', async () => {
+    const c = await RawClient.login(f.server.port, f.token);
+    const describe = async (name: string, sql: string) => {
+      c.send(Buffer.concat([serialize.parse({ name, text: sql, types: [] }), serialize.describe({ type: 'S', name }), serialize.sync()]));
+      const msgs = await c.until('Z');
+      const t = msgs.find((m) => m.type === 't');
+      if (!t) throw new Error(`no ParameterDescription: ${types(msgs)} ${msgs.map((m) => m.body.toString()).join(' ')}`);
+      return Array.from({ length: t.body.readInt16BE(0) }, (_, i) => t.body.readInt32BE(2 + 4 * i));
+    };
+    expect(await describe('q1', 'select v from kv where k = $1 and v like $2')).toEqual([23, 1043]);
+    expect(await describe('q2', 'insert into kv values ($1, $2)')).toEqual([23, 1043]);
+    expect(await describe('q3', 'update kv set v = $1 where k between $2 and $3')).toEqual([1043, 23, 23]);
+    expect(await describe('q4', 'select $1')).toEqual([25]);
+    // the inferred int4 decodes a binary value
+    c.send(Buffer.concat([serialize.bind({ statement: 'q1', values: [Buffer.from('00000002', 'hex'), 'b%'] }), serialize.execute(), serialize.sync()]));
+    const msgs = await c.until('Z');
+    expect(msgs.filter((m) => m.type === 'D').map((m) => text(dataRowFields(m.body)[0]))).toEqual(['b']);
     c.close();
   });
 
