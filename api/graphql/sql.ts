@@ -3,7 +3,7 @@ import type { ApiContext, GraphQLModule } from './module.ts';
 import type { Page } from '../cursors.ts';
 import { apiError } from './errors.ts';
 import { principalKey } from '../tokens.ts';
-import { recheckCursor, rememberStatements } from '../cursor-access.ts';
+import { recheckCursor } from '../cursor-access.ts';
 
 interface SqlArgs { sql: string; limit?: number | null; timeoutMs?: number | null }
 
@@ -21,7 +21,6 @@ async function run(ctx: ApiContext, args: SqlArgs, readOnly: boolean): Promise<P
   const t0 = performance.now();
   const results = await ctx.sql(args.sql, { readOnly, timeoutMs: args.timeoutMs ?? undefined });
   const elapsedMs = performance.now() - t0;
-  rememberStatements(args.sql, results, limit);
   return results.map((r) => ({ ...ctx.cursors.page(ownerOf(ctx), r, limit), elapsedMs }));
 }
 

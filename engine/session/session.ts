@@ -24,6 +24,9 @@ export interface SessionOptions {
 /** Statements that only read (allowed by the API's read-only `query` field). */
 export const READ_ONLY_KINDS = new Set(['Query', 'ShowTables', 'ShowSchemas', 'ShowDatabases', 'ShowColumns', 'Show', 'Describe', 'Explain', 'ShowModel', 'ShowDatashares', 'DescribeDatashare', 'ShowProducts', 'ShowSubscriptions', 'ShowSubscribers']);
 
+/** Which statement produced a query's result, and where it ran (for `authorize`). */
+const origins = new WeakMap<Result, { stmt: Statement; database: string; searchPath: string[] }>();
+
 export class Session {
   readonly info: SessionInfo;
   private txn: Transaction | null = null;
@@ -100,6 +103,7 @@ export class Session {
     const ctx = new StatementContext(this.db, this.info, txn, signal, deadline);
     try {
       const result = await handler(stmt, ctx);
+      if (stmt.kind === 'Query') origins.set(result, { stmt, database: this.info.database, searchPath: [...this.info.searchPath] });
       if (!this.txn) await this.db.commit(txn, this.info.account);
       for (const ext of this.db.extensions) ext.afterQuery?.(ctx, ctx.stats);
       return result;
@@ -113,15 +117,18 @@ export class Session {
   }
 
   /**
-   * Checks that this session may still run `stmt` (a query) now: binds it against the latest
-   * catalog, which checks names and privileges, and runs nothing. Open cursors call it before
-   * every page, so a REVOKE or DROP takes effect on results already computed.
+   * Checks that this session's user may still read `result` (of a query run earlier, possibly by
+   * another session of the same user): binds its statement again, with the database and search
+   * path it ran with, against the latest catalog, which checks names and privileges and runs
+   * nothing. Open cursors call it before every page, so a REVOKE or DROP reaches them.
    */
-  async authorize(stmt: Statement): Promise<void> {
-    if (stmt.kind !== 'Query') return;
+  async authorize(result: Result): Promise<void> {
+    const origin = origins.get(result);
+    if (!origin || origin.stmt.kind !== 'Query') return;
     const txn = this.db.begin(false);
     try {
-      await new StatementContext(this.db, this.info, txn).bindQuery(stmt.query);
+      const info = { ...this.info, database: origin.database, searchPath: origin.searchPath };
+      await new StatementContext(this.db, info, txn).bindQuery(origin.stmt.query);
     } catch (e) {
       throw asSqlError(e);
     } finally {

@@ -104,6 +104,13 @@ describe('a cursor opened before REVOKE', () => {
     expect(code(await page(carol, second.cursor))).toBe('INVALID_CURSOR');
   });
 
+  it('keeps serving a cursor whose query still binds as it ran (search path included)', async () => {
+    ok(await acme.sql("CREATE SCHEMA s2; CREATE TABLE s2.notes (n INT); INSERT INTO s2.notes VALUES (1), (2), (3); GRANT SELECT ON s2.notes TO carol"));
+    const first = ok(await carol('mutation { execute(sql: "SET search_path TO s2, public; SELECT n FROM notes ORDER BY n", limit: 1) { rows cursor } }')).execute;
+    expect(first.rows).toEqual([[1]]);
+    expect(ok(await page(carol, first.cursor)).fetch.rows).toEqual([[2]]);
+  });
+
   it('downloads nothing from /arrow after it', async () => {
     const first = ok(await carol('{ query(sql: "SELECT ssn FROM secrets ORDER BY ssn", limit: 1) { cursor } }')).query;
     ok(await acme.sql('REVOKE SELECT ON secrets FROM carol'));
