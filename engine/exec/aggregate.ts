@@ -113,9 +113,9 @@ export class GroupTable {
   }
 
   /** Merges a slice's partial state into this (leader) table. */
-  merge(p: PartialAgg, tick: () => void = () => {}): void {
+  merge(p: PartialAgg, tick: () => void = () => {}, from = 0, to = p.groups): void {
     const nk = this.spec.keys.length;
-    for (let pg = 0; pg < p.groups; pg++) {
+    for (let pg = from; pg < to; pg++) {
       tick();
       let g: number;
       if (nk === 0) g = 0;

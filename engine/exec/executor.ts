@@ -148,7 +148,7 @@ export class Executor {
         const input = await this.run(node.input);
         const m = await this.withModels(input, node.keys.map((k) => k.expr));
         this.guard.memory.reserve(input.length * 24, 'sort');
-        const sorted = sortBatch(m.batch, node.keys.map((k, i) => ({ ...k, expr: m.exprs[i] })), this.tick);
+        const sorted = await sortBatchYielding(m.batch, node.keys.map((k, i) => ({ ...k, expr: m.exprs[i] })), this.tick);
         return this.hold({ length: sorted.length, columns: sorted.columns.slice(0, input.columns.length) }, 'sort');
       }
       case 'limit': return sliceRows(await this.run(node.input), node.offset, node.limit);
@@ -225,8 +225,12 @@ export class Executor {
     if (spec.output.kind === 'agg') {
       const t = new GroupTable(spec.output.spec);
       for (const r of results) {
-        t.merge((r as { partial: PartialAgg }).partial, this.tick);
-        await yieldToEventLoop(); // let other clients in between slices' partials
+        const partial = (r as { partial: PartialAgg }).partial;
+        // a chunk of groups at a time, letting other clients in between
+        for (let start = 0; start < partial.groups || start === 0; start += CHUNK) {
+          t.merge(partial, this.tick, start, Math.min(partial.groups, start + CHUNK));
+          await yieldToEventLoop();
+        }
       }
       this.checkCancel();
       const cols = t.finish(spec.output.spec.keys.map((k) => k.type));
@@ -289,10 +293,13 @@ export class Executor {
   private async probeInChunks(left: Batch, leftKeys: Vector[], table: BuildTable, kind: JoinKind, residual: BExpr | null, nullEq?: boolean[]): Promise<Batch> {
     if (left.length <= CHUNK) return this.hold(probe(left, leftKeys, table, kind, residual, nullEq, this.tick), 'hash join');
     const parts: Batch[] = [];
-    for (let start = 0; start < left.length; start += CHUNK) {
-      const n = Math.min(CHUNK, left.length - start);
+    // chunks sized to about a million output rows: a join with many matches per key probes fewer rows at a time
+    let size = 4096;
+    for (let start = 0; start < left.length; start += size) {
+      const n = Math.min(size, left.length - start);
       const part = probe(rowRange(left, start, n), leftKeys.map((k) => vectorRange(k, start, n)), table, kind, residual, nullEq, this.tick);
       parts.push(this.hold(part, 'hash join'));
+      size = Math.max(256, Math.min(CHUNK, Math.floor(1_000_000 / Math.max(1, part.length / n))));
       await yieldToEventLoop();
       this.checkCancel();
     }
@@ -438,6 +445,55 @@ function distinct(b: Batch, tick: () => void = () => {}): Batch {
 
 /** Sorts a batch by keys (ASC/DESC, NULLS FIRST/LAST); strings in code-unit (C) order. */
 export function sortBatch(b: Batch, keys: SortKey[], tick: () => void = () => {}): Batch {
+  const cmp = rowComparator(b, keys, tick);
+  const idx = new Uint32Array(b.length);
+  for (let i = 0; i < idx.length; i++) idx[i] = i;
+  const arr = Array.from(idx);
+  arr.sort(cmp);
+  const sel = Uint32Array.from(arr);
+  return { length: b.length, columns: b.columns.map((c) => gather(c, sel, b.length)) };
+}
+
+/**
+ * sortBatch for the leader: sorts runs of CHUNK rows, then merges them pairwise, letting the
+ * event loop run between steps so other clients are answered while a large sort runs.
+ */
+export async function sortBatchYielding(b: Batch, keys: SortKey[], tick: () => void): Promise<Batch> {
+  if (b.length <= CHUNK) return sortBatch(b, keys, tick);
+  const cmp = rowComparator(b, keys, tick);
+  let runs: Uint32Array[] = [];
+  for (let start = 0; start < b.length; start += CHUNK) {
+    const run = Array.from({ length: Math.min(CHUNK, b.length - start) }, (_, i) => start + i);
+    run.sort(cmp);
+    runs.push(Uint32Array.from(run));
+    await yieldToEventLoop();
+  }
+  while (runs.length > 1) {
+    const next: Uint32Array[] = [];
+    for (let i = 0; i < runs.length; i += 2) {
+      next.push(i + 1 < runs.length ? await mergeRuns(runs[i], runs[i + 1], cmp) : runs[i]);
+    }
+    runs = next;
+  }
+  const sel = runs[0];
+  return { length: b.length, columns: b.columns.map((c) => gather(c, sel, b.length)) };
+}
+
+/** Merges two sorted runs (stable: ties keep a's rows first), yielding every CHUNK rows. */
+async function mergeRuns(a: Uint32Array, c: Uint32Array, cmp: (x: number, y: number) => number): Promise<Uint32Array> {
+  const out = new Uint32Array(a.length + c.length);
+  let i = 0, j = 0, k = 0;
+  while (i < a.length && j < c.length) {
+    out[k++] = cmp(a[i], c[j]) <= 0 ? a[i++] : c[j++];
+    if ((k & (CHUNK - 1)) === 0) await yieldToEventLoop();
+  }
+  while (i < a.length) out[k++] = a[i++];
+  while (j < c.length) out[k++] = c[j++];
+  return out;
+}
+
+/** Compares two rows of `b` by the sort keys, then by position (a stable order). */
+function rowComparator(b: Batch, keys: SortKey[], tick: () => void): (x: number, y: number) => number {
   const kv = projectBatch(b, keys.map((k) => k.expr), null, b.length);
   const cmps = kv.map((v, i) => {
     const { desc, nullsFirst } = keys[i];
@@ -466,15 +522,10 @@ export function sortBatch(b: Batch, keys: SortKey[], tick: () => void = () => {}
       return (a < c ? -1 : a > c ? 1 : 0) * dir;
     };
   });
-  const idx = new Uint32Array(b.length);
-  for (let i = 0; i < idx.length; i++) idx[i] = i;
-  const arr = Array.from(idx);
-  arr.sort((x, y) => {
+  return (x, y) => {
     tick();
     for (const c of cmps) { const r = c(x, y); if (r !== 0) return r; }
     return x - y;
-  });
-  const sel = Uint32Array.from(arr);
-  return { length: b.length, columns: b.columns.map((c) => gather(c, sel, b.length)) };
+  };
 }
 
