@@ -10,11 +10,15 @@ import type { ColumnInfo, Result, Session } from '../../engine/database.ts';
 import { formatType, wireTypeOf } from './types.ts';
 import { relationOid } from './oids.ts';
 
-/** Settings clients set and read that Strata does not use: kept per connection, echoed back. */
+/**
+ * Settings clients set and read that Strata does not use: kept per connection, echoed back,
+ * with no effect. Settings the engine has (search_path, statement_timeout, datestyle, timezone,
+ * ...) are not here: they go to the engine, which enforces them.
+ */
 const CLIENT_SETTINGS: Record<string, string> = {
-  client_encoding: 'UTF8', datestyle: 'ISO, MDY', timezone: 'UTC', intervalstyle: 'postgres',
+  client_encoding: 'UTF8', intervalstyle: 'postgres',
   extra_float_digits: '1', application_name: '', client_min_messages: 'notice', bytea_output: 'hex',
-  statement_timeout: '0', lock_timeout: '0', idle_in_transaction_session_timeout: '0',
+  lock_timeout: '0', idle_in_transaction_session_timeout: '0',
   standard_conforming_strings: 'on', lc_messages: 'C', lc_monetary: 'C', lc_numeric: 'C', lc_time: 'C',
   default_transaction_isolation: 'serializable', default_transaction_read_only: 'off', jit: 'off',
   synchronous_commit: 'on', row_security: 'on', escape_string_warning: 'on',

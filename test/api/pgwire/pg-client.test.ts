@@ -167,5 +167,10 @@ describe('cancel', () => {
     expect(await sqlstate(running)).toBe('57014');
     expect(Date.now() - t0).toBeLessThan(20_000);
     expect((await c.query('select 1 as ok')).rows).toEqual([{ ok: 1 }]);
+    // statement_timeout is the engine's setting, enforced for protocol sessions too
+    await c.query('SET statement_timeout = 100');
+    expect((await c.query('SHOW statement_timeout')).rows).toEqual([{ statement_timeout: '100' }]);
+    expect(await sqlstate(c.query(slowScript(1).replace(/;\s*$/, '')))).toBe('57014');
+    await c.query('SET statement_timeout = 0');
   }, 60_000);
 });
