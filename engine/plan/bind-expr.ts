@@ -9,6 +9,7 @@ import { parseInterval } from '../types/interval.ts';
 import { canCast } from '../functions/ops.ts';
 import { lookupScalar, isScalarFunction, describeSignatures, extractType } from '../functions/registry.ts';
 import { aggregateName, aggregateFor } from '../functions/aggregates/registry.ts';
+import { groupingValue } from './grouping-sets.ts';
 import { type BExpr, type BAgg, BOOL, walk, usedColumns, constArgCodes } from './bound.ts';
 import type { Field, LNode, SortKey, WindowCall } from './logical.ts';
 import { projectBatch } from '../exec/kernels.ts';
@@ -64,6 +65,8 @@ export interface AggContext {
   grouped: boolean;
   /** window partitions start with these (a decorrelated subquery's outer columns) */
   partitionPrefix?: BExpr[];
+  /** with ROLLUP/CUBE/GROUPING SETS: the index of the grouping id among the keys */
+  groupingId?: number;
 }
 
 /** Names that read the session's user. */
@@ -224,6 +227,7 @@ export class ExprBinder {
   /** Above GROUP BY: aggregates become references to aggregate outputs, group keys to key outputs. */
   private async bindGrouped(e: A.Expr, scope: Scope, agg: AggContext): Promise<BExpr | null> {
     if (e.kind === 'FunctionCall' && e.over) return this.windowCall(e, scope, agg);
+    if (e.kind === 'FunctionCall' && e.name.length === 1 && e.name[0] === 'grouping') return this.groupingCall(e, agg);
     if (isAggregateCall(e)) {
       const a = await this.aggregate(e as A.FunctionCall, agg.input);
       const key = JSON.stringify(a);
@@ -241,6 +245,21 @@ export class ExprBinder {
       throw new SqlError('DATATYPE_MISMATCH', `column "${e.name.join('.')}" must appear in the GROUP BY clause or be used in an aggregate function`, e.pos);
     }
     return null; // bind the parts: each must be a key or inside an aggregate
+  }
+
+  /** GROUPING(k, ...): which of these GROUP BY keys the row's grouping set aggregates away, as bits. */
+  private async groupingCall(e: A.FunctionCall, agg: AggContext): Promise<BExpr> {
+    if (!agg.grouped || e.args.length === 0 || e.distinct || e.star) throw new SqlError('SYNTAX_ERROR', 'GROUPING needs GROUP BY expressions as arguments', e.pos);
+    const indexes: number[] = [];
+    for (const x of e.args) {
+      const key = JSON.stringify(await this.bind(x, agg.input));
+      const i = agg.keys.findIndex((k, n) => n !== agg.groupingId && JSON.stringify(k) === key);
+      if (i < 0) throw new SqlError('SYNTAX_ERROR', 'arguments to GROUPING must be grouping expressions of the query', x.pos);
+      indexes.push(i);
+    }
+    // a plain GROUP BY never aggregates a key away
+    if (agg.groupingId === undefined) return konst(0, T.int);
+    return groupingValue({ k: 'col', index: agg.groupingId, type: T.int }, indexes);
   }
 
   /** An aggregate call below GROUP BY: its inputs are bound over the aggregate's input rows. */

@@ -7,6 +7,7 @@ import { type BExpr, BOOL, mapCols, usedColumns, hasModelCall } from './bound.ts
 import type { Field, LNode, SortKey, TableRef, WindowCall } from './logical.ts';
 import { ExprBinder, type AggContext, type BindContext, type Scope, type CteScope, type Host, containsAggregate, containsWindow, containsSubquery } from './bind-expr.ts';
 import { Subqueries } from './subqueries.ts';
+import { GROUPING_ID, expandGroupingSets, groupingSets } from './grouping-sets.ts';
 import type { TableState } from '../catalog/catalog.ts';
 import type { Batch } from '../types/vector.ts';
 
@@ -89,13 +90,19 @@ export class QueryBinder {
     if (q.where) await this.where(q.where, input, host);
     const items = this.expandStars(q.columns, input);
     // GROUP BY items may be ordinals or output aliases
-    const groupAsts = q.groupBy.map((g) => this.groupItem(g, items));
+    const sets = groupingSets(q.groupBy);
+    const groupAsts = (sets ? sets.keys : q.groupBy).map((g) => this.groupItem(g, items));
     const grouped = groupAsts.length > 0 || items.some((i) => containsAggregate(i.expr)) || containsAggregate(q.having) || q.orderBy.some((o) => containsAggregate(o.expr));
     // a decorrelated subquery groups and partitions by its outer values first
     const agg: AggContext = { input, keys: grouped ? [...domainCols] : [], aggs: [], windows: [], grouped, ...(k ? { partitionPrefix: domainCols } : {}) };
     for (const g of groupAsts) {
       if (containsAggregate(g)) throw new SqlError('SYNTAX_ERROR', 'aggregate functions are not allowed in GROUP BY', g.pos);
       agg.keys.push(await this.exprs.bind(g, input));
+    }
+    if (sets) {
+      if (domain) throw new SqlError('FEATURE_NOT_SUPPORTED', 'ROLLUP, CUBE and GROUPING SETS are not supported in a correlated subquery', q.pos);
+      agg.groupingId = agg.keys.length;
+      agg.keys.push(GROUPING_ID);
     }
     const anyWindow = items.some((i) => containsWindow(i.expr)) || q.orderBy.some((o) => containsWindow(o.expr));
     const post = grouped || anyWindow;
@@ -140,6 +147,7 @@ export class QueryBinder {
     if (agg.grouped) {
       const fields: Field[] = [...agg.keys.map((x, i) => ({ name: `key${i}`, type: x.type, hidden: true })), ...agg.aggs.map((a, i) => ({ name: `agg${i}`, type: a.type, hidden: true }))];
       node = { k: 'aggregate', input: node, keys: agg.keys, aggs: agg.aggs, fields };
+      if (sets) node = expandGroupingSets(node, sets.sets, agg.groupingId!);
       // a scalar aggregate yields a row for every outer value, also where no input row has it
       if (domain && !groupAsts.length) node = this.subqueries.fillDomain(domain, node, agg.aggs);
       const done = await this.subqueries.attachDeferred(host, node);

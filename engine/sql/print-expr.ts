@@ -121,6 +121,9 @@ const RESERVED_FUNCTIONS = new Set(['left', 'right']);
 
 function printCall(e: Extract<Expr, { kind: 'FunctionCall' }>): string {
   if (e.noParens && e.name.length === 1) return e.name[0];
+  if (e.name.length === 1 && e.name[0] === 'grouping_sets' && !e.over) {
+    return `GROUPING SETS (${e.args.map((set) => `(${set.kind === 'FunctionCall' ? set.args.map(printExpr).join(', ') : printExpr(set)})`).join(', ')})`;
+  }
   const plain = e.name.length === 1 && !e.approximate && !e.distinct && !e.star && !e.over && !e.withinGroup && e.ignoreNulls === undefined;
   if (plain && e.name[0] === 'position' && e.args.length === 2) {
     return `POSITION(${expr(e.args[0], P.concat)} IN ${expr(e.args[1], P.concat)})`;

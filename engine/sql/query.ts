@@ -128,9 +128,31 @@ function parseSelect(c: Cursor): Select {
   sel.columns = c.list(() => parseSelectItem(c));
   if (c.acceptKw('from')) sel.from = parseFromList(c);
   if (c.acceptKw('where')) sel.where = parseExpr(c);
-  if (c.acceptKw('group', 'by')) sel.groupBy = c.list(() => parseExpr(c));
+  if (c.acceptKw('group', 'by')) sel.groupBy = c.list(() => parseGroupItem(c));
   if (c.acceptKw('having')) sel.having = parseExpr(c);
   return sel;
+}
+
+/**
+ * A GROUP BY item. ROLLUP(...) and CUBE(...) parse as calls; GROUPING SETS ((a, b), a, ())
+ * becomes a call named GROUPING_SETS whose arguments are ROW(...) calls, one per set.
+ */
+function parseGroupItem(c: Cursor): Expr {
+  if (!c.isKws('grouping', 'sets')) return parseExpr(c);
+  const pos = c.pos;
+  c.acceptKw('grouping', 'sets');
+  c.expectOp('(');
+  const sets = c.list((): Expr => {
+    const at = c.pos;
+    if (c.acceptOp('(')) {
+      const items = c.isOp(')') ? [] : c.list(() => parseExpr(c));
+      c.expectOp(')');
+      return { kind: 'FunctionCall', pos: at, name: ['row'], args: items, distinct: false, star: false };
+    }
+    return { kind: 'FunctionCall', pos: at, name: ['row'], args: [parseExpr(c)], distinct: false, star: false };
+  });
+  c.expectOp(')');
+  return { kind: 'FunctionCall', pos, name: ['grouping_sets'], args: sets, distinct: false, star: false };
 }
 
 function parseSelectItem(c: Cursor): SelectItem {
