@@ -116,6 +116,8 @@ export class CatalogQueries {
   }
 
   private handler(q: string): (() => Promise<Result>) | null {
+    // one statement only: a script ("SET x = 1; SELECT ...") goes to the engine whole
+    if (q.replace(/'(?:[^']|'')*'|"(?:[^"]|"")*"/g, '').includes(';')) return null;
     let m: RegExpExecArray | null;
     if ((m = /^set (?:session |local )?([a-z_]+) *(?:=|to) *(.+)$/i.exec(q)) && m[1].toLowerCase() in CLIENT_SETTINGS) {
       const [, name, value] = m;

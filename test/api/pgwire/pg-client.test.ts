@@ -37,6 +37,8 @@ describe('connecting', () => {
     expect(r.rows[0].version).toMatch(/^PostgreSQL 15\.0 on Strata/);
     expect(r.rows[0]).toMatchObject({ current_schema: 'public', current_database: 'dev' });
     expect((await c.query('SHOW search_path')).rows).toEqual([{ search_path: 'public' }]);
+    // a script is not mistaken for one client setting
+    expect(await sqlstate(c.query("SET application_name = 'x'; SELECT 1"))).toBe('42704');
   });
 
   it('maps a bare user name to the admin account and refuses an unknown database', async () => {
