@@ -3,7 +3,7 @@
 // (.ci/run installs it).
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { startPg, type PgFixture } from './helpers.ts';
@@ -96,6 +96,13 @@ SELECT count(*) FROM lineitem WHERE l_returnflag = 'N';
     expect(r2).toBe(e2);
     expect(Number(r1)).toBeGreaterThan(0);
     await expect(psql('EXECUTE by_flag(\'R\', \'1995-01-01\');\n')).rejects.toThrow(/prepared statement "by_flag" does not exist/);
+  });
+
+  it('loads a client-side file with \\copy (COPY FROM STDIN underneath)', async () => {
+    const file = join(f.dir, 'kv.csv');
+    writeFileSync(file, 'id,label\n1,plain\n2,"with, comma"\n3,\n');
+    const out = await psql(`create table kv (id int, label varchar(20));\n\\copy kv from '${file}' with (format csv, header true)\nselect id, coalesce(label, '<null>') from kv order by id;\n`, ['-A', '-t']);
+    expect(out.trim().split('\n')).toEqual(['CREATE TABLE', 'COPY 3', '1|plain', '2|with, comma', '3|<null>']);
   });
 
   it('shows errors with the position psql points at', async () => {
