@@ -13,6 +13,7 @@ import { groupingValue } from './grouping-sets.ts';
 import { type BExpr, type BAgg, BOOL, walk, usedColumns, constArgCodes } from './bound.ts';
 import type { Field, LNode, SortKey, WindowCall } from './logical.ts';
 import { projectBatch } from '../exec/kernels.ts';
+import { runtime } from '../exec/runtime.ts';
 import { didYouMean } from './did-you-mean.ts';
 
 /** The fields an expression can see, plus the enclosing query's scope (outer references). */
@@ -48,6 +49,8 @@ export interface BindContext {
    * fallback that runs it now (statements without a plan, such as INSERT ... VALUES).
    */
   subquery?(e: SubqueryExpr, scope: Scope, agg: AggContext | undefined): Promise<BExpr | null>;
+  /** the statement's clock (microseconds since the epoch): what CURRENT_DATE, GETDATE() ... read */
+  now?(): number;
   runQuery(plan: LNode): Promise<{ rows: unknown[][]; fields: Field[]; physical: (number | string | boolean | null)[][] }>;
   resolveModelFunction(name: string[], pos: A.Pos): { model: string; onnx?: string; proba: boolean; type: SqlType; argTypes: SqlType[] } | null;
   /** The session's user, for CURRENT_USER (absent where there is no session, e.g. DEFAULT) */
@@ -627,6 +630,9 @@ export class ExprBinder {
       if (x.k === 'call' && x.name === 'random') constant = false;
     });
     if (!constant || e.k === 'const' || e.k === 'interval') return e;
+    // the kernels read the time from the shared runtime; set it to this statement's clock in the
+    // same synchronous step that evaluates, so no other session's statement can come between
+    if (this.ctx.now) runtime.now = this.ctx.now();
     const [v] = projectBatch({ length: 1, columns: [] }, [e], null, 1);
     if (v.valid && v.valid[0] === 0) return konst(null, e.type);
     if (v.big?.[0] != null) return e; // an exact DECIMAL past 2^53 stays an expression (constants are doubles)

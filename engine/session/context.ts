@@ -40,7 +40,9 @@ export class StatementContext {
     readonly signal?: AbortSignal,
     /** epoch ms the caller (e.g. the API's timeoutMs) wants the statement stopped by */
     private readonly deadline?: number,
-  ) {}
+  ) {
+    this.clock = db.now();
+  }
 
   private readonly startedAt = Date.now();
   private guardValue?: QueryGuard;
@@ -162,6 +164,7 @@ export class StatementContext {
     return new QueryBinder({
       resolveRelation: (n, p) => this.resolveRelation(n, p),
       resolveModelFunction: (n, p) => this.resolveModelFunction(n, p),
+      now: () => this.now().getTime() * 1000,
       currentUser: this.session.user,
       runQuery: async (plan) => {
         const b = await this.run(plan);
@@ -208,7 +211,10 @@ export class StatementContext {
     return { fields, rows: formatRows(b, fields.length) };
   }
 
+  private clock: Date;
+
+  /** The statement's clock: the time it started, the same for every read within it. */
   now(): Date {
-    return this.db.now();
+    return this.clock;
   }
 }

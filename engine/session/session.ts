@@ -9,7 +9,6 @@ import type { Transaction } from '../txn/transaction.ts';
 import { StatementContext, type SessionInfo } from './context.ts';
 import { HANDLERS } from './statements/index.ts';
 import { DEFAULT_DATABASE, DEFAULT_USER } from '../catalog/catalog.ts';
-import { runtime } from '../exec/runtime.ts';
 
 export interface SessionOptions {
   account?: string;
@@ -96,8 +95,6 @@ export class Session {
     }
     if (this.aborted) throw new SqlError('INVALID_TRANSACTION_STATE', 'current transaction is aborted, commands ignored until end of transaction block', stmt.pos);
     const handler = this.handlerFor(stmt);
-    // CURRENT_DATE, GETDATE() and friends: the statement's start time (constant-folded when bound)
-    runtime.now = this.db.now().getTime() * 1000;
     if (this.inBlock && !this.txn) this.txn = this.db.begin(true);
     const txn = this.txn ?? this.db.begin(false);
     const ctx = new StatementContext(this.db, this.info, txn, signal, deadline);
