@@ -82,7 +82,9 @@ export class Shell implements MetaHost {
   constructor(readonly session: ShellSession, private readonly format: OutputFormat, private readonly io: ShellIO, private readonly remember: (statement: string) => void = () => {}) {}
 
   printResult(r: Result): void {
-    const text = formatResult(r, this.format, this.expanded);
+    // on a terminal, long last columns (SHOW MODEL's preprocessing) wrap to its width
+    const width = this.outFd === null && this.io.terminal ? (this.io.output as { columns?: number }).columns : undefined;
+    const text = formatResult(r, this.format, this.expanded, width);
     if (this.outFd === null) this.io.output.write(text);
     else writeSync(this.outFd, text);
   }

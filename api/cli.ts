@@ -148,7 +148,8 @@ function serverShellSession(session: ServerSession): ShellSession {
 async function runScript(session: SqlSession, progress: { events: EventEmitter }, sql: string, o: CliOptions): Promise<number> {
   const stopProgress = showModelProgress(progress, process.stderr);
   try {
-    await session.execute(sql, { onResult: (r) => process.stdout.write(formatResult(r, o.format)) });
+    const width = process.stdout.isTTY ? process.stdout.columns : undefined; // wrap to a terminal, never into files or pipes
+    await session.execute(sql, { onResult: (r) => process.stdout.write(formatResult(r, o.format, false, width)) });
     return 0;
   } catch (e) {
     process.stderr.write(`ERROR: ${asSqlError(e).message}\n`);

@@ -12,8 +12,11 @@ function csvCell(v: unknown): string {
   return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
-/** One statement's result in the chosen format (ends with a newline); `expanded` prints records. */
-export function formatResult(r: Result, format: OutputFormat, expanded = false): string {
+/**
+ * One statement's result in the chosen format (ends with a newline). `expanded` prints records;
+ * `width` (a terminal's columns) wraps a table's last column to fit, as psql's wrapped format.
+ */
+export function formatResult(r: Result, format: OutputFormat, expanded = false, width?: number): string {
   if (format === 'json') return `${JSON.stringify({ command: r.command, rowCount: r.rowCount, columns: r.columns, rows: r.rows })}\n`;
   if (format === 'csv') {
     if (!r.columns.length) return '';
@@ -23,15 +26,38 @@ export function formatResult(r: Result, format: OutputFormat, expanded = false):
   const cells = r.rows.map((row) => row.map((v) => (v === null ? 'NULL' : text(v))));
   const count = `(${r.rows.length} row${r.rows.length === 1 ? '' : 's'})`;
   if (expanded) return r.rows.length ? `${records(r, cells)}\n${count}\n` : `${count}\n`;
-  return `${aligned(r, cells)}\n${count}\n`;
+  return `${aligned(r, cells, width)}\n${count}\n`;
 }
 
+/** Breaks a line into pieces of at most `room` characters, at spaces where it can. */
+function wrapLine(line: string, room: number): string[] {
+  const out: string[] = [];
+  let rest = line;
+  while (rest.length > room) {
+    const cut = rest.lastIndexOf(' ', room);
+    const at = cut > room / 2 ? cut : room;
+    out.push(rest.slice(0, at).trimEnd());
+    rest = rest.slice(at).trimStart();
+  }
+  out.push(rest);
+  return out;
+}
+
+/** The narrowest a wrapped last column gets: below it, long lines are left to the terminal. */
+const MIN_WRAP = 20;
+
 /** psql's aligned table: right-aligned numbers, a cell's lines stacked, no trailing blanks. */
-function aligned(r: Result, cells: string[][]): string {
-  const lines = cells.map((row) => row.map((c) => c.split('\n')));
-  const widths = r.columns.map((c, i) => Math.max(c.name.length, ...lines.map((row) => Math.max(...row[i].map((l) => l.length)))));
+function aligned(r: Result, cells: string[][], width?: number): string {
+  let lines = cells.map((row) => row.map((c) => c.split('\n')));
+  const colWidth = (i: number) => Math.max(r.columns[i].name.length, ...lines.map((row) => Math.max(...row[i].map((l) => l.length))));
+  let widths = r.columns.map((_, i) => colWidth(i));
   const numeric = r.columns.map((c) => /INT|DECIMAL|REAL|DOUBLE/.test(c.type));
   const last = r.columns.length - 1;
+  const room = width === undefined ? Infinity : width - 1 - widths.slice(0, last).reduce((a, w) => a + w + 3, 0);
+  if (widths[last] > room && room >= Math.max(MIN_WRAP, r.columns[last].name.length)) {
+    lines = lines.map((row) => row.map((c, i) => (i === last ? c.flatMap((l) => wrapLine(l, room)) : c)));
+    widths = r.columns.map((_, i) => colWidth(i));
+  }
   const pad = (v: string, i: number, right: boolean) => (right ? v.padStart(widths[i]) : i === last ? v : v.padEnd(widths[i]));
   const out = [r.columns.map((c, i) => pad(c.name, i, false)).join(' | ').trimEnd(), widths.map((w) => '-'.repeat(w)).join('-+-')];
   for (const row of lines) {
