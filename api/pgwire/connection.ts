@@ -515,6 +515,8 @@ export class PgConnection {
     if (!p.prepared.stmt && !p.prepared.catalog) { this.send(M.emptyQueryResponse()); return; }
     await this.materialize(p);
     const r = p.result!;
+    // more rows of a suspended portal: its query must still bind for this user (REVOKE, DROP)
+    if (p.sent > 0) await this.session.authorize(r);
     const first = p.sent;
     const end = maxRows > 0 ? Math.min(r.rows.length, p.sent + maxRows) : r.rows.length;
     if (p.shape) {
