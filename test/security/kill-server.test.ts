@@ -22,13 +22,25 @@ beforeAll(() => {
   root = mkdtempSync(join(tmpdir(), 'strata-kill-'));
   data = join(root, 'data');
 });
-afterAll(() => rmSync(root, { recursive: true, force: true }));
+/** every process this file started: killed at the end even when the test failed or timed out */
+const children = new Set<ChildProcess>();
+afterAll(() => {
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  rmSync(root, { recursive: true, force: true });
+});
+
+function spawnStrata(args: string[], stdio: 'ignore' | 'pipe'): ChildProcess {
+  const proc = spawn(process.execPath, [BIN, ...args], { stdio: stdio === 'pipe' ? ['ignore', 'pipe', 'pipe'] : 'ignore', env });
+  children.add(proc);
+  proc.once('exit', () => children.delete(proc));
+  return proc;
+}
 
 const env = { ...process.env, STRATA_DATA: '' };
 
 /** Starts `strata serve` on the directory; resolves with its port (and the first start's admin token). */
 function startServer(): Promise<{ proc: ChildProcess; port: number; token: string | null; exited: Promise<void> }> {
-  const proc = spawn(process.execPath, [BIN, 'serve', '--data', data, '--port', '0', '--slices', '1'], { stdio: ['ignore', 'pipe', 'pipe'], env });
+  const proc = spawnStrata(['serve', '--data', data, '--port', '0', '--slices', '1'], 'pipe');
   const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
   return new Promise((resolve, reject) => {
     let out = '', err = '';
@@ -45,7 +57,7 @@ function startServer(): Promise<{ proc: ChildProcess; port: number; token: strin
 /** One `strata sql` run; true when it exited 0 (the statement's commit was acknowledged). */
 function cli(sql: string): Promise<boolean> {
   return new Promise((resolve) => {
-    const proc = spawn(process.execPath, [BIN, 'sql', '--data', data, sql], { stdio: 'ignore', env });
+    const proc = spawnStrata(['sql', '--data', data, sql], 'ignore');
     proc.once('exit', (code) => resolve(code === 0));
   });
 }
