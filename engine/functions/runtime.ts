@@ -9,6 +9,7 @@ import { MICROS_PER_DAY, splitTimestamp } from '../types/calendar.ts';
 import { addIntervalToTimestamp, type Interval } from '../types/interval.ts';
 import { T } from '../types/types.ts';
 import { sketchAdd } from './aggregates/approx-count-distinct.ts';
+import { sumSpill } from './aggregates/sum.ts';
 import {
   checkStringLength, formatDate, formatDecimal, formatFloatText, formatTimestamp, parseBoolean,
   parseDate, parseDecimalScaled, parseDecimalWide, parseFloatText, parseInteger, parseTimestamp,
@@ -72,6 +73,8 @@ export const rt = {
   toNumber, strtol, sha1, sha2,
   /** APPROXIMATE COUNT(DISTINCT): adds a value to a group's HyperLogLog sketch */
   sketchAdd,
+  /** SUM: moves a large partial into the group's exact BigInt part */
+  sumSpill,
   /** Statement start time in microseconds since epoch (UTC); createRuntime sets it per query. */
   now: Date.now() * 1000,
 };

@@ -13,10 +13,16 @@ const exact = (agg: BAgg) => agg.arg !== null && exactSum(agg.arg.type);
 /** Kernel code adding `v` into slot 0, spilling into the group's BigInt when it grows large. */
 export function sumUpdate(agg: BAgg, v: string, slot: string, objs: string, g: string): string {
   if (!exact(agg)) return `${slot}[${g}] += ${v};`;
-  const add = (x: string) => `{ let s = ${slot}[${g}] + ${x}; if (s > ${SPILL} || s < -${SPILL}) { ${objs}[${g}] = (${objs}[${g}] ?? 0n) + BigInt(s); s = 0; } ${slot}[${g}] = s; }`;
+  // BigInt work stays out of line (rt.sumSpill) so the kernel's hot loop is plain double code
+  const add = (x: string) => `{ let s = ${slot}[${g}] + ${x}; if (s > ${SPILL} || s < -${SPILL}) { rt.sumSpill(${objs}, ${g}, s); s = 0; } ${slot}[${g}] = s; }`;
   // a wide DECIMAL input past 2^53 arrives as a bigint and goes straight to the exact part
-  if (isWideDecimal(agg.arg!.type)) return `{ const x = ${v}; if (typeof x === 'bigint') ${objs}[${g}] = (${objs}[${g}] ?? 0n) + x; else ${add('x')} }`;
+  if (isWideDecimal(agg.arg!.type)) return `{ const x = ${v}; if (typeof x === 'bigint') rt.sumSpill(${objs}, ${g}, x); else ${add('x')} }`;
   return add(v);
+}
+
+/** Adds an amount too large for the double accumulator to a group's exact BigInt part. */
+export function sumSpill(objs: unknown[], g: number, x: number | bigint): void {
+  objs[g] = ((objs[g] as bigint | undefined) ?? 0n) + BigInt(x);
 }
 
 export function sumMerge(agg: BAgg, dst: GroupStates, g: number, src: GroupStates, pg: number): void {
