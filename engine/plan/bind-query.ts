@@ -80,11 +80,9 @@ export class QueryBinder {
   // ------------------------------------------------------------------ SELECT
 
   private async select(q: A.Select, outer: Scope | undefined, ctes: Ctes | undefined, domain: LNode | undefined): Promise<LNode> {
-    const from = q.from.length ? await this.from(q.from, outer, ctes) : null;
     const k = domain?.fields.length ?? 0;
     const domainCols = (domain?.fields ?? []).map((f, i): BExpr => ({ k: 'col', index: i, type: f.type }));
-    let node: LNode = from ?? { k: 'values', rows: [[]], fields: [] };
-    if (domain) node = from ? { k: 'join', joinType: 'CROSS', left: domain, right: from, leftKeys: [], rightKeys: [], residual: null, fields: [...domain.fields, ...from.fields] } : domain;
+    let node: LNode = domain ? await this.overDomain(q.from, domain, outer, ctes) : q.from.length ? await this.from(q.from, outer, ctes) : { k: 'values', rows: [[]], fields: [] };
     const host: Host = { node };
     const input: Scope = { fields: node.fields, outer, host, ctes };
     if (q.where) await this.where(q.where, input, host);
@@ -255,6 +253,32 @@ export class QueryBinder {
 
   // ------------------------------------------------------------------ FROM
 
+  /**
+   * A decorrelated block's FROM: the domain joined with each item. A subquery in FROM that uses
+   * the outer values is bound over the domain too and joins it on them (a lateral join).
+   */
+  private async overDomain(refs: A.TableRef[], domain: LNode, outer: Scope | undefined, ctes: Ctes | undefined): Promise<LNode> {
+    const k = domain.fields.length;
+    let node = domain;
+    for (const r of refs) {
+      let right: LNode | null = null;
+      if (r.kind === 'SubqueryRef') {
+        const probe: Scope = { fields: domain.fields, refs: new Set(), probe: true };
+        await this.query(r.query, probe, ctes);
+        if (probe.refs!.size) {
+          const plan = await this.query(r.query, { fields: [] }, ctes, domain);
+          const named = requalify(plan, r.alias, r.columnAliases, undefined, r.pos, k);
+          const keys = (n: LNode, at: number) => domain.fields.map((f, i): BExpr => ({ k: 'col', index: at + i, type: f.type }));
+          node = { k: 'join', joinType: 'INNER', left: node, right: named, leftKeys: keys(node, 0), rightKeys: keys(named, 0), residual: null, fields: [...node.fields, ...named.fields], nullEq: domain.fields.map(() => true) };
+          continue;
+        }
+      }
+      right ??= await this.tableRef(r, outer, ctes);
+      node = { k: 'join', joinType: 'CROSS', left: node, right, leftKeys: [], rightKeys: [], residual: null, fields: [...node.fields, ...right.fields] };
+    }
+    return node;
+  }
+
   private async from(refs: A.TableRef[], outer: Scope | undefined, ctes: Ctes | undefined): Promise<LNode> {
     let node = await this.tableRef(refs[0], outer, ctes);
     for (const r of refs.slice(1)) {
@@ -403,9 +427,17 @@ function visible(n: LNode): Field[] {
   return n.fields.filter((f) => !f.hidden);
 }
 
-/** Renames a subplan's output for use in FROM: new qualifier, optional column aliases. */
-function requalify(plan: LNode, qualifier: string, columns: string[] | undefined, path: string[] | undefined, pos: A.Pos): LNode {
+/**
+ * Renames a subplan's output for use in FROM: new qualifier, optional column aliases. The first
+ * `keep` fields (a lateral subquery's domain columns) stay in front, hidden.
+ */
+function requalify(plan: LNode, qualifier: string, columns: string[] | undefined, path: string[] | undefined, pos: A.Pos, keep = 0): LNode {
   const vf = visible(plan);
+  if (keep) {
+    const lead = plan.fields.slice(0, keep).map((f, i) => ({ expr: { k: 'col', index: i, type: f.type } as BExpr, field: { name: '\u0000domain', type: f.type, hidden: true } as Field }));
+    const rest = vf.map((f, i) => ({ expr: { k: 'col', index: plan.fields.indexOf(f), type: f.type } as BExpr, field: { name: columns?.[i] ?? f.name, type: f.type, qualifier } as Field }));
+    return { k: 'project', input: plan, exprs: [...lead, ...rest].map((x) => x.expr), fields: [...lead, ...rest].map((x) => x.field) };
+  }
   if (columns && columns.length > vf.length) throw new SqlError('SYNTAX_ERROR', `"${qualifier}" has ${vf.length} columns available but ${columns.length} columns specified`, pos);
   if (plan.fields.every((f) => !f.hidden) && plan.k === 'scan' && !columns) {
     return { ...plan, fields: plan.fields.map((f) => ({ ...f, qualifier, path })) };

@@ -90,7 +90,8 @@ function pushFilter(input: LNode, terms: BExpr[]): LNode {
     }
     const l = left.length ? pushFilter(input.left, left) : input.left;
     const r = right.length ? pushFilter(input.right, right) : input.right;
-    if (input.joinType === 'LEFT' || input.joinType === 'SINGLE') {
+    // joins matching NULL with NULL keep their keys as they are
+    if (input.joinType === 'LEFT' || input.joinType === 'SINGLE' || input.nullEq) {
       const j: LNode = { ...input, left: l, right: r };
       return stay.length ? { k: 'filter', input: j, pred: andAll(stay)!, fields: j.fields } : j;
     }
