@@ -11,6 +11,7 @@ import type { ApiServices } from '../graphql/module.ts';
 import type { Principal } from '../tokens.ts';
 import { BodyReader, CANCEL_REQUEST, FrameReader, FrameTooLarge, GSSENC_REQUEST, MalformedFrame, PROTOCOL_3_0, SSL_REQUEST, type Frame } from './framing.ts';
 import * as M from './messages.ts';
+import type { ErrorFields } from './messages.ts';
 import { AuthFailed, authenticate, principalStands, type PgAuthMode } from './auth.ts';
 import { errorFields } from './sqlstate.ts';
 import { ResultShape, commandTag, resultFormats } from './results.ts';
@@ -267,7 +268,9 @@ export class PgConnection {
 
   private error(e: unknown): void {
     if (this.session.inTransaction) this.txFailed = true;
-    this.send(M.errorResponse(e instanceof ProtocolError ? { severity: 'ERROR', code: e.sqlstate, message: e.message } : errorFields(e)));
+    const fields: ErrorFields = e instanceof ProtocolError ? { severity: 'ERROR', code: e.sqlstate, message: e.message } : errorFields(e);
+    // like the GraphQL API, no absolute server paths reach the client
+    this.send(M.errorResponse({ ...fields, message: this.ctx.services.scrub(fields.message) }));
   }
 
   private async dispatch(type: string, body: BodyReader): Promise<void> {

@@ -1,10 +1,15 @@
-// A cursor over the PostgreSQL wire protocol (a portal suspended by an Execute row limit) stops
-// returning rows once SELECT is revoked: each later Execute binds the query again as its user.
+// Over the PostgreSQL wire protocol: a cursor (a portal suspended by an Execute row limit) stops
+// returning rows once SELECT is revoked, as each later Execute binds the query again as its
+// user; and error messages carry no absolute server paths, as in the GraphQL API.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serialize } from 'pg-protocol';
 import { createToken } from '../../api/tokens.ts';
 import type { Session } from '../../engine/database.ts';
+import { tmpdir } from 'node:os';
 import { RawClient, dataRowFields, errorCode, startPg, type PgFixture } from '../api/pgwire/helpers.ts';
+import { tempDir } from '../api/helpers.ts';
+import { openApi } from '../../api/server.ts';
+import { listenPg } from '../../api/pgwire/server.ts';
 
 let f: PgFixture;
 let admin: Session;
@@ -39,5 +44,29 @@ describe('a suspended portal', () => {
     const err = after.find((m) => m.type === 'E');
     expect(err && errorCode(err.body)).toBe('42501');
     c.close();
+  });
+});
+
+describe('errors over the wire', () => {
+  it('carry no absolute server paths', async () => {
+    // a server whose import dir (the temp directory) holds its data directory: refusals echo the path
+    const tmp = tempDir('strata-pg-paths-');
+    const api = await openApi({ dataDir: tmp.dir, slices: 1, importDirs: [tmpdir()] });
+    const pg = await listenPg(api.services, { port: 0, host: '127.0.0.1', auth: 'password' });
+    try {
+      const c = await RawClient.login(pg.port, api.adminToken!);
+      c.send(serialize.query(`CREATE TABLE kv (k INT); COPY kv FROM '${tmp.dir}/CURRENT'`));
+      const msgs = await c.until('Z');
+      const err = msgs.find((m) => m.type === 'E')!;
+      expect(errorCode(err.body)).toBe('42501');
+      const text = err.body.toString('utf8');
+      expect(text).not.toContain(tmp.dir);
+      expect(text).toContain('<data>/CURRENT');
+      c.close();
+    } finally {
+      await pg.close();
+      await api.close();
+      tmp.remove();
+    }
   });
 });
