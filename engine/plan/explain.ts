@@ -1,11 +1,20 @@
 // EXPLAIN: the plan as an indented tree; the part that runs inside every slice is marked.
-import type { LNode } from './logical.ts';
-import type { BExpr } from './bound.ts';
+import { type LNode, mapPlanExprs } from './logical.ts';
+import { type BExpr, walk } from './bound.ts';
 import { matchChain } from '../exec/fragments.ts';
 import { typeName } from '../types/types.ts';
 
+/** Numbers of the uncorrelated subqueries of the plan being explained (set while explaining). */
+let subqueryNumbers = new Map<LNode, number>();
+
 function expr(e: BExpr, fields: { name: string }[] = []): string {
   switch (e.k) {
+    case 'subquery': {
+      const ref = `(subquery ${subqueryNumbers.get(e.plan) ?? '?'})`;
+      if (e.mode === 'scalar') return ref;
+      if (e.mode === 'exists') return `EXISTS ${ref}`;
+      return `${expr(e.arg!, fields)} ${e.op} ${e.mode.toUpperCase()} ${ref}`;
+    }
     case 'col': return fields[e.index]?.name ?? `$${e.index}`;
     case 'const': return e.value === null ? 'NULL' : typeof e.value === 'string' ? `'${e.value}'` : String(e.value);
     case 'arith': case 'cmp': return `(${expr(e.left, fields)} ${e.op} ${expr(e.right, fields)})`;
@@ -60,6 +69,18 @@ export function explainPlan(plan: LNode, slices: number): string[] {
     const kids = n.k === 'join' || n.k === 'setop' ? [n.left, n.right] : n.k === 'scan' || n.k === 'batch' || n.k === 'values' ? [] : [n.input];
     for (const k of kids) visit(k, depth + 1);
   };
+  // uncorrelated subqueries: numbered in the order they appear, each listed after the plan
+  const subs: LNode[] = [];
+  const collect = (n: LNode) => mapPlanExprs(n, (e) => {
+    walk(e, (x) => { if (x.k === 'subquery' && !subs.includes(x.plan)) { subs.push(x.plan); collect(x.plan); } });
+    return e;
+  });
+  collect(plan);
+  subqueryNumbers = new Map(subs.map((s, i) => [s, i + 1]));
   visit(plan, 0);
+  subs.forEach((s, i) => {
+    out.push(`Subquery ${i + 1} (runs once, before the plan that uses it)`);
+    visit(s, 1);
+  });
   return out;
 }

@@ -10,8 +10,11 @@ const disj = (e: BExpr): BExpr[] => (e.k === 'or' ? e.args.flatMap(disj) : [e]);
 const andAll = (xs: BExpr[]): BExpr | null => (xs.length === 0 ? null : xs.length === 1 ? xs[0] : { k: 'and', args: xs, type: BOOL });
 
 /** Optimizes a plan and the plans of the uncorrelated subqueries in its expressions. */
-export function optimize(n: LNode): LNode {
-  const inExprs = (e: BExpr): BExpr => (e.k === 'subquery' ? { ...mapChildren(e, inExprs), plan: optimize(e.plan) } as BExpr : mapChildren(e, inExprs));
+export function optimize(n: LNode, done = new Map<LNode, LNode>()): LNode {
+  // a subquery reached through several copies of a plan (a decorrelated subquery's domain
+  // repeats its outer plan) stays one plan object, so the executor runs it once
+  const planOf = (p: LNode): LNode => { let o = done.get(p); if (!o) { o = optimize(p, done); done.set(p, o); } return o; };
+  const inExprs = (e: BExpr): BExpr => (e.k === 'subquery' ? { ...mapChildren(e, inExprs), plan: planOf(e.plan) } as BExpr : mapChildren(e, inExprs));
   return mapPlanExprs(rules(n), inExprs);
 }
 

@@ -140,6 +140,16 @@ describe('subqueries against DuckDB', () => {
     expect(wrong.join('\n\n')).toBe('');
   }, 300_000);
 
+  it('EXPLAIN lists each uncorrelated subquery once and runs none', async () => {
+    // the subquery would fail with DIVISION_BY_ZERO if it ran
+    const sql = 'SELECT id FROM o WHERE b > (SELECT max(b) / min(b - b) FROM i) AND EXISTS (SELECT 1 FROM i WHERE i.a = o.a AND i.b > o.b)';
+    const r = await s.execute(`EXPLAIN ${sql}`);
+    const text = r[0].rows.map((row: unknown[]) => String(row[0])).join('\n');
+    expect(text).toMatch(/Subquery 1 \(runs once, before the plan that uses it\)/);
+    expect(text).not.toMatch(/Subquery 2/);
+    await expect(s.execute(sql)).rejects.toMatchObject({ code: 'DIVISION_BY_ZERO' });
+  });
+
   it('reports a scalar subquery with two rows as a cardinality violation', async () => {
     await expect(s.execute('SELECT id, (SELECT i.b FROM i WHERE i.a = o.a) FROM o')).rejects.toMatchObject({ code: 'CARDINALITY_VIOLATION', message: expect.stringContaining('more than one row returned by a subquery used as an expression') });
     await expect(s.execute('SELECT id FROM o WHERE a = (SELECT a FROM i)')).rejects.toMatchObject({ code: 'CARDINALITY_VIOLATION' });
