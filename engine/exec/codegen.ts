@@ -243,10 +243,11 @@ export class ExprEmitter {
       return { v: t, n: `${t}n` };
     }
     // general list: a chain of equality tests with NULL semantics
+    // (a NULL value is unknown against every item: it never compares, so `found` stays false)
     out.push(`let ${t}f = false, ${t}u = ${a.n};`);
     for (const x of e.list) {
       const b = this.expr(x, out);
-      out.push(`if (${b.n}) ${t}u = true; else if (!${t}f && ${emitComparison('=', e.arg.type, x.type, a.v, b.v)}) ${t}f = true;`);
+      out.push(`if (${b.n}) ${t}u = true; else if (!${t}f && !(${a.n}) && ${emitComparison('=', e.arg.type, x.type, a.v, b.v)}) ${t}f = true;`);
     }
     out.push(`const ${t}n = !${t}f && ${t}u;`);
     out.push(`const ${t} = ${e.negated ? `!${t}f` : `${t}f`};`);
