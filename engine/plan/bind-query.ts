@@ -5,7 +5,7 @@ import { T, typeName, type SqlType } from '../types/types.ts';
 import { commonSupertype } from '../types/coerce.ts';
 import { type BExpr, BOOL, mapCols, usedColumns, hasModelCall } from './bound.ts';
 import type { Field, LNode, SortKey, TableRef, WindowCall } from './logical.ts';
-import { ExprBinder, type AggContext, type BindContext, type Scope, type CteScope, type Host, containsAggregate, containsWindow, containsSubquery } from './bind-expr.ts';
+import { ExprBinder, type AggContext, type BindContext, type Scope, type CteScope, type Host, containsAggregate, containsWindow, containsSubquery, resolveColumn } from './bind-expr.ts';
 import { Subqueries } from './subqueries.ts';
 import { GROUPING_ID, expandGroupingSets, groupingSets } from './grouping-sets.ts';
 import type { TableState } from '../catalog/catalog.ts';
@@ -89,7 +89,7 @@ export class QueryBinder {
     const items = this.expandStars(q.columns, input);
     // GROUP BY items may be ordinals or output aliases
     const sets = groupingSets(q.groupBy);
-    const groupAsts = (sets ? sets.keys : q.groupBy).map((g) => this.groupItem(g, items));
+    const groupAsts = (sets ? sets.keys : q.groupBy).map((g) => this.groupItem(g, items, input));
     const grouped = groupAsts.length > 0 || items.some((i) => containsAggregate(i.expr)) || containsAggregate(q.having) || q.orderBy.some((o) => containsAggregate(o.expr));
     // a decorrelated subquery groups and partitions by its outer values first
     const agg: AggContext = { input, keys: grouped ? [...domainCols] : [], aggs: [], windows: [], grouped, ...(k ? { partitionPrefix: domainCols } : {}) };
@@ -223,13 +223,14 @@ export class QueryBinder {
     return b.value;
   }
 
-  private groupItem(g: A.Expr, items: SelectItemInfo[]): A.Expr {
+  /** A GROUP BY item: a position, an input column, or else an output alias (PostgreSQL's order). */
+  private groupItem(g: A.Expr, items: SelectItemInfo[], input: Scope): A.Expr {
     if (g.kind === 'Literal' && g.literalType === 'integer') {
       const i = Number(g.value) - 1;
       if (i < 0 || i >= items.length) throw new SqlError('SYNTAX_ERROR', `GROUP BY position ${g.value} is not in select list`, g.pos);
       return items[i].expr;
     }
-    if (g.kind === 'ColumnRef' && g.name.length === 1) {
+    if (g.kind === 'ColumnRef' && g.name.length === 1 && !resolveColumn(input.fields, g.name, g.pos)) {
       const alias = items.find((it) => it.alias === g.name[0]);
       if (alias && !(alias.expr.kind === 'ColumnRef')) return alias.expr;
     }
