@@ -15,15 +15,6 @@ import { TPCH_TABLES } from '../../../bench/tpch/schema.ts';
 
 const SF = 0.01;
 
-/**
- * Queries Strata cannot answer yet, with the reason. Each still runs and must still fail, so
- * fixing one turns its test red until it is removed from this list.
- */
-const KNOWN_FAILING: Record<number, string> = {
-};
-/** Queries that would run for minutes today (and so are not run), with the reason. */
-const TOO_SLOW: Record<number, string> = {};
-
 let dir: string;
 let db: Database;
 let session: Session;
@@ -64,16 +55,10 @@ describe(`TPC-H at SF ${SF}`, () => {
   });
 
   for (const q of TPCH_QUERIES) {
-    if (TOO_SLOW[q.n]) {
-      it.skip(`${q.name} (not run: ${TOO_SLOW[q.n]})`, () => {});
-      continue;
-    }
-    const check = async (): Promise<void> => {
+    it(`${q.name} equals DuckDB's answer`, async () => {
       const expected = await runDuckDB(duck, q);
       const actual = await runStrata(session, q);
       expect(compareRows(q.name, actual, expected)).toEqual([]);
-    };
-    if (KNOWN_FAILING[q.n]) it.fails(`${q.name} fails today: ${KNOWN_FAILING[q.n]}`, check, 60_000);
-    else it(`${q.name} equals DuckDB's answer`, check, 60_000);
+    }, 60_000);
   }
 });
