@@ -2,43 +2,20 @@
 // and DuckDB (threads=2) from the same CSV, runs Q1 and Q6, checks the answers agree and prints
 // load time, best/median query times, peak RSS during the load and bytes on disk.
 // Each engine runs in its own child process so its peak RSS (VmHWM) is its own.
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LINEITEM_COLUMNS, lineitemCsv } from './lineitem.ts';
+import { peakRss, runChild, textTable } from './child.ts';
+import { forDuckDB, tpchQuery } from './tpch/queries.ts';
+import { compareRows, type Row } from './tpch/compare.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
-export const Q1 = `select
-  l_returnflag,
-  l_linestatus,
-  sum(l_quantity) as sum_qty,
-  sum(l_extendedprice) as sum_base_price,
-  sum(l_extendedprice * (1 - l_discount)) as sum_disc_price,
-  sum(l_extendedprice * (1 - l_discount) * (1 + l_tax)) as sum_charge,
-  avg(l_quantity) as avg_qty,
-  avg(l_extendedprice) as avg_price,
-  avg(l_discount) as avg_disc,
-  count(*) as count_order
-from lineitem
-where l_shipdate <= date '1998-12-01' - interval '90' day
-group by l_returnflag, l_linestatus
-order by l_returnflag, l_linestatus`;
-
-export const Q6 = `select
-  sum(l_extendedprice * l_discount) as revenue
-from lineitem
-where l_shipdate >= date '1994-01-01'
-  and l_shipdate < date '1994-01-01' + interval '1' year
-  and l_discount between 0.06 - 0.01 and 0.06 + 0.01
-  and l_quantity < 24`;
-
-/** Which Q1 columns are averages (compared with a tolerance; everything else exactly). */
-const Q1_AVG_COLUMNS = new Set([6, 7, 8]);
-
-type Row = (string | number | boolean | null)[];
+/** TPC-H Q1 and Q6 in their standard text (bench/tpch/queries); DuckDB's Q1 drops the interval precision. */
+export const Q1 = tpchQuery(1).statements[0];
+export const Q6 = tpchQuery(6).statements[0];
 
 /** What a child process reports back (one JSON line on stdout). */
 interface EngineReport {
@@ -68,15 +45,6 @@ function parseArgs(args: string[]): Options {
   }
   if (!Number.isInteger(o.rows) || o.rows <= 0) throw new Error('--rows must be a positive integer');
   return o;
-}
-
-/** Peak resident set size of this process so far (Linux VmHWM, else maxRSS). */
-function peakRss(): number {
-  try {
-    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
-    if (m) return Number(m[1]) * 1024;
-  } catch { /* not Linux */ }
-  return process.resourceUsage().maxRSS * 1024;
 }
 
 function dirBytes(path: string): number {
@@ -122,7 +90,7 @@ async function runDuckDB(csv: string, o: Options): Promise<EngineReport> {
       const r = await con.runAndReadAll(sql);
       return r.getRows().map((row) => row.map((v) => (v === null || typeof v === 'number' || typeof v === 'boolean' || typeof v === 'string' ? v : typeof v === 'bigint' ? Number(v) : String(v))));
     };
-    const q1 = await timeRuns(o.runs, () => query(Q1));
+    const q1 = await timeRuns(o.runs, () => query(forDuckDB(Q1)));
     const q6 = await timeRuns(o.runs, () => query(Q6));
     con.disconnectSync();
     return {
@@ -167,60 +135,10 @@ async function runStrata(csv: string, o: Options): Promise<EngineReport> {
   }
 }
 
-// ---- comparing answers ----
-
-/** Exact decimal equality of two numeric texts/numbers ("12.30" == "12.3"). */
-function sameDecimal(a: unknown, b: unknown): boolean {
-  const norm = (v: unknown): string => {
-    let s = typeof v === 'number' ? String(v) : String(v);
-    if (!/^-?\d+(\.\d+)?$/.test(s)) return s;
-    if (s.includes('.')) s = s.replace(/0+$/, '').replace(/\.$/, '');
-    return s === '-0' ? '0' : s;
-  };
-  return norm(a) === norm(b);
-}
-
-/**
- * AVG: within 1e-9 relative; if Strata returns a DECIMAL with s digits (Redshift keeps the
- * argument's scale), within one unit of its last digit.
- */
-function closeEnough(strata: unknown, duck: unknown): boolean {
-  const a = Number(strata), b = Number(duck);
-  if (Number.isNaN(a) || Number.isNaN(b)) return false;
-  let tol = 1e-9 * Math.max(Math.abs(a), Math.abs(b));
-  if (typeof strata === 'string' && strata.includes('.')) tol = Math.max(tol, 10 ** -strata.split('.')[1].length);
-  return Math.abs(a - b) <= tol;
-}
-
-/** Returns the differences between Strata's and DuckDB's answers (empty when they agree). */
-export function compareAnswers(name: string, strata: Row[], duck: Row[], avgColumns = new Set<number>()): string[] {
-  const out: string[] = [];
-  if (strata.length !== duck.length) return [`${name}: ${strata.length} rows from Strata, ${duck.length} from DuckDB`];
-  for (let i = 0; i < duck.length; i++) {
-    for (let j = 0; j < duck[i].length; j++) {
-      const ok = avgColumns.has(j) ? closeEnough(strata[i][j], duck[i][j]) : sameDecimal(strata[i][j], duck[i][j]);
-      if (!ok) out.push(`${name} row ${i + 1} column ${j + 1}: Strata ${JSON.stringify(strata[i][j])}, DuckDB ${JSON.stringify(duck[i][j])}`);
-    }
-  }
-  return out;
-}
-
 // ---- driver ----
 
-function runChild(engine: string, csv: string, o: Options): Promise<EngineReport> {
-  const args = [join(root, 'bin', 'run-ts.js'), fileURLToPath(import.meta.url), '--child', engine, csv, JSON.stringify(o)];
-  return new Promise((resolveP, reject) => {
-    const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout.on('data', (d) => { out += d; });
-    child.on('error', reject);
-    child.on('close', (code) => {
-      const line = out.trim().split('\n').filter((l) => l.startsWith('{')).pop();
-      if (code !== 0 || !line) return reject(new Error(`${engine} benchmark exited with code ${code}\n${out}`));
-      resolveP(JSON.parse(line) as EngineReport);
-    });
-  });
-}
+const runEngine = (engine: string, csv: string, o: Options): Promise<EngineReport> =>
+  runChild<EngineReport>(fileURLToPath(import.meta.url), [engine, csv, JSON.stringify(o)]);
 
 const median = (xs: number[]): number => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
 const best = (xs: number[]): number => Math.min(...xs);
@@ -228,21 +146,16 @@ const fmtMs = (ms: number): string => (Number.isFinite(ms) ? (ms >= 1000 ? `${(m
 const fmtBytes = (b: number): string => (Number.isFinite(b) ? `${(b / 2 ** 20).toFixed(1)} MiB` : '-');
 const ratio = (a: number, b: number): string => (Number.isFinite(a) && Number.isFinite(b) && b > 0 ? `${(a / b).toFixed(2)}x` : '-');
 
-function table(rows: string[][]): string {
-  const w = rows[0].map((_, j) => Math.max(...rows.map((r) => r[j].length)));
-  return rows.map((r, i) => r.map((c, j) => (j === 0 ? c.padEnd(w[j]) : c.padStart(w[j]))).join('  ') + (i === 0 ? '\n' + w.map((n) => '-'.repeat(n)).join('  ') : '')).join('\n');
-}
-
 /** Entry point for `npm run bench -- engine ...`. */
 export async function main(args: string[]): Promise<void> {
   const o = parseArgs(args);
   const csv = lineitemCsv(o.rows, console.log);
   const csvBytes = statSync(csv).size;
   console.log(`lineitem: ${o.rows} rows, CSV ${fmtBytes(csvBytes)}; ${o.runs} timed runs after 1 warm-up; slices ${o.slices ?? 'default'}; DuckDB threads 2`);
-  const duck = await runChild('duckdb', csv, o);
+  const duck = await runEngine('duckdb', csv, o);
   let strata: EngineReport;
   try {
-    strata = await runChild('strata', csv, o);
+    strata = await runEngine('strata', csv, o);
   } catch (e) {
     console.log(`Strata failed: ${(e as Error).message}`);
     strata = { engine: 'Strata', skipped: 'failed', loadMs: NaN, rowsLoaded: 0, q1Ms: [], q6Ms: [], q1: [], q6: [], peakRssBytes: NaN, baseRssBytes: NaN, diskBytes: NaN };
@@ -261,14 +174,14 @@ export async function main(args: string[]): Promise<void> {
   rows.push(['peak RSS during load', fmtBytes(s.peakRssBytes), fmtBytes(d.peakRssBytes), ratio(s.peakRssBytes, d.peakRssBytes)]);
   rows.push(['bytes on disk', fmtBytes(s.diskBytes), fmtBytes(d.diskBytes), ratio(s.diskBytes, d.diskBytes)]);
   rows.push(['disk / CSV size', ratio(s.diskBytes, csvBytes), ratio(d.diskBytes, csvBytes), '']);
-  console.log('\n' + table(rows) + '\n');
+  console.log('\n' + textTable(rows) + '\n');
   if (s.skipped) {
     console.log(`Strata: skipped (${s.skipped}).`);
   } else {
     const diffs = [
       ...(s.rowsLoaded !== d.rowsLoaded ? [`row count: Strata ${s.rowsLoaded}, DuckDB ${d.rowsLoaded}`] : []),
-      ...compareAnswers('Q1', s.q1, d.q1, Q1_AVG_COLUMNS),
-      ...compareAnswers('Q6', s.q6, d.q6),
+      ...compareRows('Q1', s.q1, d.q1),
+      ...compareRows('Q6', s.q6, d.q6),
     ];
     if (diffs.length) {
       console.log(`ANSWERS DIFFER:\n  ${diffs.join('\n  ')}`);

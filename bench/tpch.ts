@@ -3,14 +3,14 @@
 // (threads = slices, default 2) and runs the 22 queries in both, each engine in its own child
 // process. Prints per-query times (best of --runs after one warm-up), the Strata/DuckDB ratio,
 // Strata's peak RSS during each query, whether the answers agree, and the geometric mean.
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generateTpch } from './tpch/generate.ts';
 import { TPCH_QUERIES, type TpchQuery } from './tpch/queries.ts';
 import { compareRows, type Row } from './tpch/compare.ts';
+import { peakRss, runChild, textTable } from './child.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
@@ -53,14 +53,6 @@ function dataFor(sf: number): string {
 function resetPeak(): void {
   try { writeFileSync('/proc/self/clear_refs', '5'); } catch { /* not Linux: peaks accumulate */ }
 }
-function peakRss(): number {
-  try {
-    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
-    if (m) return Number(m[1]) * 1024;
-  } catch { /* not Linux */ }
-  return process.resourceUsage().maxRSS * 1024;
-}
-
 async function timeQueries(o: Options, run: (q: TpchQuery, signal: AbortSignal) => Promise<Row[]>): Promise<QueryReport[]> {
   const out: QueryReport[] = [];
   for (const q of TPCH_QUERIES.filter((x) => o.queries.includes(x.n))) {
@@ -118,20 +110,8 @@ async function runStrataChild(data: string, o: Options): Promise<EngineReport> {
   }
 }
 
-function runChild(engine: string, data: string, o: Options): Promise<EngineReport> {
-  const args = [join(root, 'bin', 'run-ts.js'), fileURLToPath(import.meta.url), '--child', engine, data, JSON.stringify(o)];
-  return new Promise((resolveP, reject) => {
-    const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout.on('data', (d) => { out += d; });
-    child.on('error', reject);
-    child.on('close', (code) => {
-      const line = out.trim().split('\n').filter((l) => l.startsWith('{')).pop();
-      if (code !== 0 || !line) return reject(new Error(`${engine} exited with code ${code}\n${out.slice(-2000)}`));
-      resolveP(JSON.parse(line) as EngineReport);
-    });
-  });
-}
+const runEngine = (engine: string, data: string, o: Options): Promise<EngineReport> =>
+  runChild<EngineReport>(fileURLToPath(import.meta.url), [engine, data, JSON.stringify(o)]);
 
 const fmtMs = (ms: number | null): string => (ms === null ? '-' : ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(1)} ms`);
 const fmtMiB = (b: number): string => `${(b / 2 ** 20).toFixed(0)} MiB`;
@@ -141,8 +121,8 @@ export async function main(args: string[]): Promise<void> {
   const o = parseArgs(args);
   const data = dataFor(o.sf);
   console.log(`TPC-H SF ${o.sf}: Strata with ${o.slices} slices, DuckDB with ${o.slices} threads; best of ${o.runs} run(s) after a warm-up; timeout ${o.timeoutS} s`);
-  const duck = await runChild('duckdb', data, o);
-  const strata = await runChild('strata', data, o);
+  const duck = await runEngine('duckdb', data, o);
+  const strata = await runEngine('strata', data, o);
   const rows: string[][] = [['query', 'Strata', 'DuckDB', 'ratio', 'Strata peak RSS', 'answer']];
   const logs: number[] = [];
   for (const d of duck.queries) {
@@ -153,11 +133,7 @@ export async function main(args: string[]): Promise<void> {
     rows.push([`Q${d.n}`, fmtMs(s.ms), fmtMs(d.ms), ratio === null ? '-' : `${ratio.toFixed(1)}x`, fmtMiB(s.peakRssBytes), same]);
   }
   rows.push(['load', fmtMs(strata.loadMs), fmtMs(duck.loadMs), `${(strata.loadMs / duck.loadMs).toFixed(1)}x`, '', '']);
-  const w = rows[0].map((_, j) => Math.max(...rows.map((r) => r[j].length)));
-  for (const [i, r] of rows.entries()) {
-    console.log(r.map((c, j) => (j === 0 || j === 5 ? c.padEnd(w[j]) : c.padStart(w[j]))).join('  '));
-    if (i === 0) console.log(w.map((n) => '-'.repeat(n)).join('  '));
-  }
+  console.log(textTable(rows, new Set([0, 5])));
   if (logs.length) console.log(`geometric mean of ratios over ${logs.length} queries: ${Math.exp(logs.reduce((a, b) => a + b, 0) / logs.length).toFixed(2)}x`);
 }
 
