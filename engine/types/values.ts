@@ -119,27 +119,29 @@ function parseDecimalFast(text: string, scale: number, precision: number): numbe
  * in 2^53 and a bigint beyond (up to 38 digits); rounds half away from zero to the scale.
  */
 export function parseDecimalWide(text: string, scale: number, precision: number): number | bigint {
-  const m = /^\s*([+-])?(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?\s*$/.exec(text);
-  if (!m || (m[2] === '' && (m[3] ?? '') === '')) throw invalidText('numeric', text);
-  let digits = m[2] + (m[3] ?? '');
-  let point = m[2].length + (m[4] ? Number(m[4]) : 0); // value = 0.digits * 10^point
-  let lead = 0;
-  while (lead < digits.length && digits.charCodeAt(lead) === 48) lead++;
-  digits = digits.slice(lead);
-  point -= lead;
-  if (digits === '') return 0;
-  if (point > precision - scale) throw decimalOverflow(precision, scale);
-  const keep = point + scale;
-  let v: bigint;
-  if (keep <= 0) v = keep === 0 && digits.charCodeAt(0) >= 53 ? 1n : 0n;
-  else if (keep >= digits.length) v = BigInt(digits + '0'.repeat(keep - digits.length));
-  else v = BigInt(digits.slice(0, keep)) + (digits.charCodeAt(keep) >= 53 ? 1n : 0n);
+  const d = scaledDigits(text, scale, precision);
+  if (!d) return 0;
+  let v = BigInt(d.kept) + (d.roundUp ? 1n : 0n);
   if (v >= 10n ** BigInt(precision)) throw decimalOverflow(precision, scale);
-  if (m[1] === '-') v = -v;
+  if (d.neg) v = -v;
   return v <= BigInt(MAX_EXACT) && v >= -BigInt(MAX_EXACT) ? Number(v) : v;
 }
 
 function parseDecimalSlow(text: string, scale: number, precision: number): number {
+  const d = scaledDigits(text, scale, precision);
+  if (!d) return 0;
+  if (d.kept.length > 16) throw decimalOverflow(precision, scale);
+  let v = Number(d.kept) + (d.roundUp ? 1 : 0);
+  if (v > MAX_EXACT || v >= Number(`1e${precision}`)) throw decimalOverflow(precision, scale);
+  if (d.neg && v !== 0) v = -v;
+  return v;
+}
+
+/**
+ * The digits of decimal text scaled to `scale` places (`kept`, plus one when the first dropped
+ * digit rounds half away from zero), or null for zero; overflow of the integer part throws.
+ */
+function scaledDigits(text: string, scale: number, precision: number): { neg: boolean; kept: string; roundUp: boolean } | null {
   const m = /^\s*([+-])?(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?\s*$/.exec(text);
   if (!m || (m[2] === '' && (m[3] ?? '') === '')) throw invalidText('numeric', text);
   let digits = m[2] + (m[3] ?? '');
@@ -148,19 +150,13 @@ function parseDecimalSlow(text: string, scale: number, precision: number): numbe
   while (lead < digits.length && digits.charCodeAt(lead) === 48) lead++;
   digits = digits.slice(lead);
   point -= lead;
-  if (digits === '') return 0;
+  if (digits === '') return null;
   if (point > precision - scale) throw decimalOverflow(precision, scale);
   const keep = point + scale;
-  let kept: string;
-  let roundUp = false;
-  if (keep <= 0) { kept = '0'; roundUp = keep === 0 && digits.charCodeAt(0) >= 53; }
-  else if (keep >= digits.length) kept = digits + '0'.repeat(keep - digits.length);
-  else { kept = digits.slice(0, keep); roundUp = digits.charCodeAt(keep) >= 53; }
-  if (kept.length > 16) throw decimalOverflow(precision, scale);
-  let v = Number(kept) + (roundUp ? 1 : 0);
-  if (v > MAX_EXACT || v >= Number(`1e${precision}`)) throw decimalOverflow(precision, scale);
-  if (m[1] === '-' && v !== 0) v = -v;
-  return v;
+  const neg = m[1] === '-';
+  if (keep <= 0) return { neg, kept: '0', roundUp: keep === 0 && digits.charCodeAt(0) >= 53 };
+  if (keep >= digits.length) return { neg, kept: digits + '0'.repeat(keep - digits.length), roundUp: false };
+  return { neg, kept: digits.slice(0, keep), roundUp: digits.charCodeAt(keep) >= 53 };
 }
 
 /** Formats a scaled integer with exactly `scale` fraction digits: (1230, 2) -> "12.30", (-5, 2) -> "-0.05". */
