@@ -352,7 +352,7 @@ describe('fuzz: only SqlError is ever thrown', () => {
   });
 
   it('is fast on a large script', () => {
-    const script = Array.from({ length: 2000 }, () => TPCH_Q1.replace(/;$/, '')).join(';\n');
+    const script = Array.from({ length: 2000 }, () => TPCH_Q1).join(';\n');
     const t0 = performance.now();
     expect(parse(script)).toHaveLength(2000);
     expect(performance.now() - t0).toBeLessThan(2000);
