@@ -4,6 +4,7 @@ import { EventEmitter } from 'node:events';
 import { join, resolve } from 'node:path';
 import { availableParallelism } from 'node:os';
 import { ManifestStore, notWritable } from '../storage/manifest.ts';
+import { tightenTree } from '../storage/private-tree.ts';
 import { DataDirLock, type OwnerRecord } from '../storage/dir-lock.ts';
 import { mkdirPrivate } from '../storage/durable.ts';
 import { SlicePool } from '../exec/slice-pool.ts';
@@ -79,6 +80,8 @@ export class Database {
       return DataDirLock.acquire(dir, { command: opts.owner ?? 'strata', waitMs: opts.lockWaitMs, waitFor: opts.lockWaitFor });
     })().catch((e) => notWritable(e, dir));
     try {
+      // an existing directory may predate owner-only creation (or be a copy): tighten it first
+      await tightenTree(dir);
       const files = FileAccess.of(dir, opts.files);
       const store = await ManifestStore.open(dir);
       await mkdirPrivate(join(dir, 'segments'));

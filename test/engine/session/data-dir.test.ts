@@ -2,7 +2,7 @@
 // permissions on everything Strata creates, and a clear error for a directory it cannot write.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { chmod, mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { chmod, lstat, mkdir, mkdtemp, readdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Database } from '../../../engine/database.ts';
@@ -73,6 +73,33 @@ describe('data directory', () => {
     expect(all.some(([p]) => p.startsWith('segments/') && p.endsWith('.arrow'))).toBe(true);
     expect(all.some(([p]) => p.startsWith('manifests/'))).toBe(true);
     for (const [path, mode, isDir] of all) expect([path, mode]).toEqual([path, isDir ? 0o700 : 0o600]);
+  }, 30_000);
+
+  it('an existing directory open to others is made owner-only when opened; links outside are left alone', async () => {
+    const dataDir = join(root, 'old');
+    const db = await Database.open({ dataDir, slices: 1 });
+    await db.connect().execute("CREATE TABLE t (a INT); INSERT INTO t VALUES (1)");
+    await db.close();
+    // as an older version, `cp -r` or a restored backup might have left it
+    execFileSync('chmod', ['-R', 'go+rwx', dataDir]);
+    const outside = join(root, 'outside.txt');
+    await writeFile(outside, 'not the data directory\'s');
+    await chmod(outside, 0o644);
+    await symlink(outside, join(dataDir, 'segments', 'link'));
+    expect((await modes(dataDir)).filter(([, mode]) => mode & 0o077).length).toBeGreaterThan(3);
+    const again = await Database.open({ dataDir, slices: 1 });
+    try {
+      expect((await again.connect().execute('SELECT a FROM t'))[0].rows).toEqual([[1]]);
+    } finally {
+      await again.close();
+    }
+    expect((await stat(dataDir)).mode & 0o777).toBe(0o700);
+    for (const [path, mode, isDir] of await modes(dataDir)) {
+      if (path === 'segments/link') continue; // stat follows it: that is the outside file
+      expect([path, mode]).toEqual([path, isDir ? 0o700 : 0o600]);
+    }
+    expect((await lstat(join(dataDir, 'segments', 'link'))).isSymbolicLink()).toBe(true);
+    expect((await stat(outside)).mode & 0o777).toBe(0o644);
   }, 30_000);
 
   it('a read-only data directory gives a clear error, not an internal one', async (ctx) => {
