@@ -1,7 +1,7 @@
 // Runs a logical plan: the slice-side chain at its bottom goes to every slice as a fragment;
 // what remains (final aggregation, joins that cannot be broadcast, sort, limit, set operations,
 // windows) runs at the leader over the gathered batches.
-import type { LNode, SortKey } from '../plan/logical.ts';
+import { type LNode, type SharedSlot, type SortKey, sharedSlotsOf } from '../plan/logical.ts';
 import type { Batch, Vector } from '../types/vector.ts';
 import { concatVectors, gather } from '../types/vector.ts';
 import { PHYSICAL, isString, type SqlType } from '../types/types.ts';
@@ -46,6 +46,8 @@ export class Executor {
 
   /** uncorrelated subqueries' results, computed once per run */
   private readonly subqueries = new SubqueryResults((plan) => this.run(plan));
+  /** results of shared plans (a decorrelated subquery's outer rows), computed once per run */
+  private readonly shared = new Map<SharedSlot, Batch>();
   private readonly guard: QueryGuard;
   private readonly tick: () => void;
 
@@ -158,6 +160,13 @@ export class Executor {
         return distinct(input, this.tick);
       }
       case 'setop': return this.setOp(node);
+      case 'shared': {
+        const kept = this.shared.get(node.slot);
+        if (kept) return kept;
+        const rows = await this.run(node.input);
+        this.shared.set(node.slot, rows);
+        return rows;
+      }
       case 'window': {
         const input = await this.run(node.input);
         const exprs = node.calls.flatMap((c) => [...c.args, ...(c.agg ? aggInputs(c.agg) : []), ...c.partitionBy, ...c.orderBy.map((k) => k.expr)]);
@@ -326,6 +335,8 @@ export class Executor {
     };
     const parts: Batch[] = [];
     let added = fresh(await this.run(node.left));
+    // shared plans inside the step may read the working table: each round computes them anew
+    const perRound = sharedSlotsOf(node.right);
     for (let round = 1; added.length > 0; round++) {
       this.guard.memory.reserve(batchBytes(added), `recursive query "${name}"`);
       parts.push(added);
@@ -333,6 +344,7 @@ export class Executor {
       this.guard.check();
       work.length = added.length;
       work.columns = added.columns;
+      for (const slot of perRound) this.shared.delete(slot);
       added = fresh(await this.run(node.right));
     }
     return concatBatches(types, parts);

@@ -6,7 +6,7 @@ import { commonSupertype } from '../types/coerce.ts';
 import { type BExpr, BOOL, mapCols, usedColumns, hasModelCall } from './bound.ts';
 import type { Field, LNode, SortKey, TableRef, WindowCall } from './logical.ts';
 import { ExprBinder, type AggContext, type BindContext, type Scope, type CteScope, type Host, containsAggregate, containsWindow, containsSubquery, resolveColumn } from './bind-expr.ts';
-import { Subqueries } from './subqueries.ts';
+import { Subqueries, type KeyedDomain } from './subqueries.ts';
 import { GROUPING_ID, expandGroupingSets, groupingSets } from './grouping-sets.ts';
 import type { TableState } from '../catalog/catalog.ts';
 import type { Batch } from '../types/vector.ts';
@@ -40,11 +40,14 @@ export class QueryBinder {
   /**
    * Binds a query. With a `domain` (a decorrelated subquery's distinct outer values), the domain
    * is joined below the query's FROM and its columns lead the output, so every row says which
-   * outer values it was computed for.
+   * outer values it was computed for. A keyed domain leads with expressions over the FROM instead.
    */
-  async query(q: A.Query, outer?: Scope, ctes?: Ctes, domain?: LNode): Promise<LNode> {
+  async query(q: A.Query, outer?: Scope, ctes?: Ctes, domain?: LNode | KeyedDomain): Promise<LNode> {
     const scopeCtes: Ctes | undefined = q.with?.length ? { map: new Map(q.with.map((c) => [c.name, c])), parent: ctes } : ctes;
-    if (q.kind === 'SetOp') return this.setOp(q, outer, scopeCtes, domain);
+    if (q.kind === 'SetOp') {
+      if (domain && 'keyed' in domain) throw new SqlError('INTERNAL_ERROR', 'a set operation cannot be keyed by its correlations', q.pos);
+      return this.setOp(q, outer, scopeCtes, domain);
+    }
     return this.select(q, outer, scopeCtes, domain);
   }
 
@@ -79,12 +82,16 @@ export class QueryBinder {
 
   // ------------------------------------------------------------------ SELECT
 
-  private async select(q: A.Select, outer: Scope | undefined, ctes: Ctes | undefined, domain: LNode | undefined): Promise<LNode> {
-    const k = domain?.fields.length ?? 0;
-    const domainCols = (domain?.fields ?? []).map((f, i): BExpr => ({ k: 'col', index: i, type: f.type }));
+  private async select(q: A.Select, outer: Scope | undefined, ctes: Ctes | undefined, domainIn: LNode | KeyedDomain | undefined): Promise<LNode> {
+    const keyed = domainIn && 'keyed' in domainIn ? domainIn : undefined;
+    const domain = keyed ? undefined : domainIn as LNode | undefined;
     let node: LNode = domain ? await this.overDomain(q.from, domain, outer, ctes) : q.from.length ? await this.from(q.from, outer, ctes) : { k: 'values', rows: [[]], fields: [] };
     const host: Host = { node };
     const input: Scope = { fields: node.fields, outer, host, ctes };
+    // the domain's columns lead the FROM; a keyed subquery's keys are expressions over it
+    const domainCols = (domain?.fields ?? []).map((f, i): BExpr => ({ k: 'col', index: i, type: f.type }));
+    for (const [i, x] of (keyed?.keyed ?? []).entries()) domainCols.push(this.exprs.coerce(await this.exprs.bind(x, input), keyed!.types[i], x.pos));
+    const k = domainCols.length;
     if (q.where) await this.where(q.where, input, host);
     const items = this.expandStars(q.columns, input);
     // GROUP BY items may be ordinals or output aliases
@@ -92,13 +99,15 @@ export class QueryBinder {
     const groupAsts = (sets ? sets.keys : q.groupBy).map((g) => this.groupItem(g, items, input));
     const grouped = groupAsts.length > 0 || items.some((i) => containsAggregate(i.expr)) || containsAggregate(q.having) || q.orderBy.some((o) => containsAggregate(o.expr));
     // a decorrelated subquery groups and partitions by its outer values first
-    const agg: AggContext = { input, keys: grouped ? [...domainCols] : [], aggs: [], windows: [], grouped, ...(k ? { partitionPrefix: domainCols } : {}) };
+    // above GROUP BY the domain columns are the aggregate's first keys
+    const domainOutCols = grouped ? domainCols.map((c, i): BExpr => ({ k: 'col', index: i, type: c.type })) : domainCols;
+    const agg: AggContext = { input, keys: grouped ? [...domainCols] : [], aggs: [], windows: [], grouped, ...(k ? { partitionPrefix: domainOutCols } : {}) };
     for (const g of groupAsts) {
       if (containsAggregate(g)) throw new SqlError('SYNTAX_ERROR', 'aggregate functions are not allowed in GROUP BY', g.pos);
       agg.keys.push(await this.exprs.bind(g, input));
     }
     if (sets) {
-      if (domain) throw new SqlError('FEATURE_NOT_SUPPORTED', 'ROLLUP, CUBE and GROUPING SETS are not supported in a correlated subquery', q.pos);
+      if (k) throw new SqlError('FEATURE_NOT_SUPPORTED', 'ROLLUP, CUBE and GROUPING SETS are not supported in a correlated subquery', q.pos);
       agg.groupingId = agg.keys.length;
       agg.keys.push(GROUPING_ID);
     }
@@ -162,8 +171,8 @@ export class QueryBinder {
       fix = (e: BExpr) => mapCols(placed(e), (i) => (i < 0 ? { k: 'col', index: base + (-1 - i), type: agg.windows[-1 - i].type } : { k: 'col', index: i, type: node.fields[i].type }));
       projInput = { k: 'window', input: node, calls, fields: [...node.fields, ...calls.map((c, i) => ({ name: `win${i}`, type: c.type, hidden: true }))] };
     }
-    const allExprs = [...domainCols, ...[...selectExprs, ...hidden].map(fix)];
-    const domainOut: Field[] = (domain?.fields ?? []).map((f) => ({ name: f.name, type: f.type, hidden: true }));
+    const allExprs = [...domainOutCols, ...[...selectExprs, ...hidden].map(fix)];
+    const domainOut: Field[] = domainCols.map((c, i) => ({ name: domain?.fields[i].name ?? `\u0000key${i}`, type: c.type, hidden: true }));
     node = { k: 'project', input: projInput, exprs: allExprs, fields: [...domainOut, ...outFields, ...hidden.map((h, i) => ({ name: `sort${i}`, type: h.type, hidden: true }))] };
     if (q.distinct) node = { k: 'distinct', input: node, fields: node.fields };
     node = await this.orderAndLimit(node, [], q.limit, q.offset, sortKeys, outer, k);

@@ -1,5 +1,5 @@
 // EXPLAIN: the plan as an indented tree; the part that runs inside every slice is marked.
-import { type LNode, mapPlanExprs } from './logical.ts';
+import { type LNode, type SharedSlot, mapPlanExprs } from './logical.ts';
 import { type BExpr, walk } from './bound.ts';
 import { matchChain } from '../exec/fragments.ts';
 import { typeName } from '../types/types.ts';
@@ -33,8 +33,17 @@ function expr(e: BExpr, fields: { name: string }[] = []): string {
 /** Lines of the plan tree. Slice-side fragments show how many slices run them. */
 export function explainPlan(plan: LNode, slices: number): string[] {
   const out: string[] = [];
+  const sharedNumbers = new Map<SharedSlot, number>();
   const visit = (n: LNode, depth: number) => {
     const pad = '  '.repeat(depth) + (depth ? '->  ' : '');
+    if (n.k === 'shared') {
+      const seen = sharedNumbers.get(n.slot);
+      if (seen) { out.push(`${pad}Shared result ${seen} (reused)`); return; }
+      sharedNumbers.set(n.slot, sharedNumbers.size + 1);
+      out.push(`${pad}Shared result ${sharedNumbers.size} (runs once, read again below)`);
+      visit(n.input, depth + 1);
+      return;
+    }
     const chain = matchChain(n);
     if (chain) {
       const t = chain.scan.table;

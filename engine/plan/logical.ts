@@ -63,7 +63,13 @@ export type LNode =
   /** with `recursive`, a WITH RECURSIVE query: left is the anchor; right, run again and again over
    *  the rows the last round added (`recursive.work`), until it adds none */
   | { k: 'setop'; op: 'UNION' | 'INTERSECT' | 'EXCEPT'; all: boolean; left: LNode; right: LNode; fields: Field[]; recursive?: RecursiveWork }
-  | { k: 'window'; input: LNode; calls: WindowCall[]; fields: Field[] };
+  | { k: 'window'; input: LNode; calls: WindowCall[]; fields: Field[] }
+  /** a plan with two parents (a decorrelated subquery's outer rows: read for its domain and
+   *  joined back): it runs once per execution and both read the rows kept in `slot` */
+  | { k: 'shared'; input: LNode; slot: SharedSlot; fields: Field[] };
+
+/** Identifies one shared plan across the copies plan rewrites make of the nodes above it. */
+export interface SharedSlot { readonly id: number }
 
 /** The working table of a recursive query: the batch its step reads, refilled every round. */
 export interface RecursiveWork { name: string; work: Batch }
@@ -81,7 +87,7 @@ export function mapPlanExprs(n: LNode, f: (e: BExpr) => BExpr): LNode {
     case 'aggregate': return { ...n, input: sub(n.input), keys: n.keys.map(f), aggs: n.aggs.map((a) => ({ ...a, arg: a.arg ? f(a.arg) : null })) };
     case 'join': return { ...n, left: sub(n.left), right: sub(n.right), leftKeys: n.leftKeys.map(f), rightKeys: n.rightKeys.map(f), residual: n.residual ? f(n.residual) : null };
     case 'sort': return { ...n, input: sub(n.input), keys: n.keys.map((k) => ({ ...k, expr: f(k.expr) })) };
-    case 'limit': case 'distinct': return { ...n, input: sub(n.input) };
+    case 'limit': case 'distinct': case 'shared': return { ...n, input: sub(n.input) };
     case 'setop': return { ...n, left: sub(n.left), right: sub(n.right) };
     case 'window': return {
       ...n, input: sub(n.input),
@@ -96,4 +102,14 @@ export function inputsOf(n: LNode): LNode[] {
     case 'join': case 'setop': return [n.left, n.right];
     default: return [n.input];
   }
+}
+
+/** The slots of the shared plans in a plan. */
+export function sharedSlotsOf(n: LNode, out = new Set<SharedSlot>()): Set<SharedSlot> {
+  if (n.k === 'shared') {
+    if (out.has(n.slot)) return out;
+    out.add(n.slot);
+  }
+  for (const c of inputsOf(n)) sharedSlotsOf(c, out);
+  return out;
 }

@@ -1,6 +1,6 @@
 // Optimizer rules over the logical plan: push filters below joins (turning comma joins with an
 // equality into hash joins) and merge stacked filters. Each rule is small; they run in order.
-import { type LNode, mapPlanExprs } from './logical.ts';
+import { type LNode, type SharedSlot, mapPlanExprs } from './logical.ts';
 import { type BExpr, BOOL, usedColumns, mapCols, mapChildren } from './bound.ts';
 import { splitJoin } from './bind-query.ts';
 import { connectJoins } from './join-order.ts';
@@ -15,21 +15,27 @@ export function optimize(n: LNode, done = new Map<LNode, LNode>()): LNode {
   // repeats its outer plan) stays one plan object, so the executor runs it once
   const planOf = (p: LNode): LNode => { let o = done.get(p); if (!o) { o = optimize(p, done); done.set(p, o); } return o; };
   const inExprs = (e: BExpr): BExpr => (e.k === 'subquery' ? { ...mapChildren(e, inExprs), plan: planOf(e.plan) } as BExpr : mapChildren(e, inExprs));
-  return mapPlanExprs(rules(n), inExprs);
+  return mapPlanExprs(rules(n, new Map()), inExprs);
 }
 
-/** Applies the rules bottom-up. */
-function rules(n: LNode): LNode {
+/** Applies the rules bottom-up. A shared plan is optimized once, for all its parents. */
+function rules(n: LNode, shared: Map<SharedSlot, LNode>): LNode {
+  const r = (x: LNode) => rules(x, shared);
   switch (n.k) {
     case 'scan': case 'batch': case 'values': return n;
-    case 'join': return { ...n, left: rules(n.left), right: rules(n.right) };
-    case 'setop': return { ...n, left: rules(n.left), right: rules(n.right) };
+    case 'join': return { ...n, left: r(n.left), right: r(n.right) };
+    case 'setop': return { ...n, left: r(n.left), right: r(n.right) };
     case 'filter': {
-      const input = rules(n.input);
+      const input = r(n.input);
       const terms = conj(n.pred).flatMap(factorOr);
       return connectJoins(input, terms, pushFilter) ?? pushFilter(input, terms);
     }
-    default: return { ...n, input: rules(n.input) } as LNode;
+    case 'shared': {
+      let done = shared.get(n.slot);
+      if (!done) { done = { ...n, input: r(n.input) }; shared.set(n.slot, done); }
+      return done;
+    }
+    default: return { ...n, input: r(n.input) } as LNode;
   }
 }
 

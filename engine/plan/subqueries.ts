@@ -4,14 +4,39 @@
 // joins and aggregates grouped by D; its result joins back to the outer rows on D. Outer columns
 // match with IS NOT DISTINCT FROM, so a NULL outer value gets its own answer. Uncorrelated
 // subqueries become `subquery` expressions the executor runs once, before the plan.
+//
+// Two cases avoid the domain, which reads the outer rows twice (DuckDB does the same):
+// - when every correlation is `inner = outer` in the subquery's WHERE, the subquery runs
+//   uncorrelated, keyed (grouped) by the inner sides, and joins the outer rows on them
+//   ("delim join elimination"); a top-level [NOT] EXISTS / [NOT] IN without aggregates also
+//   takes other comparisons, as join conditions;
+// - otherwise the outer rows are a `shared` plan: computed once, read by the domain and the join.
 import type * as A from '../sql/ast.ts';
 import { SqlError } from '../errors.ts';
 import { T, type SqlType } from '../types/types.ts';
 import { type BExpr, type BAgg, BOOL, mapCols } from './bound.ts';
 import type { Field, LNode, SortKey, WindowCall } from './logical.ts';
-import { type AggContext, type ExprBinder, type Host, type Scope, type CteScope, type SubqueryExpr, containsAggregate } from './bind-expr.ts';
+import { type AggContext, type ExprBinder, type Host, type Scope, type CteScope, type SubqueryExpr, containsAggregate, containsSubquery, containsWindow, isAggregateCall } from './bind-expr.ts';
+import { commonSupertype } from '../types/coerce.ts';
+import { aggregateName } from '../functions/aggregates/registry.ts';
 
-type BindQuery = (q: A.Query, outer: Scope | undefined, ctes: CteScope | undefined, domain?: LNode) => Promise<LNode>;
+/**
+ * A correlated subquery bound without a domain: its rows lead with these expressions over its
+ * own FROM (the inner sides of its correlations), cast to `types`, grouped and numbered by them.
+ */
+export interface KeyedDomain { keyed: A.Expr[]; types: SqlType[] }
+
+type BindQuery = (q: A.Query, outer: Scope | undefined, ctes: CteScope | undefined, domain?: LNode | KeyedDomain) => Promise<LNode>;
+
+type CmpOp = '=' | '<>' | '<' | '<=' | '>' | '>=';
+const COMPARISONS = new Set<string>(['=', '<>', '<', '<=', '>', '>=']);
+
+/** `inner op outer` (or `outer op inner` when `outerFirst`), a conjunct of a subquery's WHERE. */
+interface Correlation { conjunct: A.Expr; op: CmpOp; inner: A.Expr; outer: number; outerFirst: boolean; type: SqlType }
+
+/** A subquery planned keyed by its correlations: the query without them, and for a scalar
+ *  aggregate whose value over no rows is not NULL (a count), that value. */
+interface Keyed { corrs: Correlation[]; query: A.Select; empty?: BExpr }
 
 /** Column indexes at and above this stand for subquery results not yet joined (above GROUP BY). */
 const PLACEHOLDER = 1 << 28;
@@ -30,12 +55,62 @@ function isScalarAggregate(q: A.Query): boolean {
   return q.kind === 'Select' && q.groupBy.length === 0 && (q.columns.some((c) => containsAggregate(c.expr)) || containsAggregate(q.having));
 }
 
+/** Whether a SELECT groups or aggregates (its rows are not its FROM's rows). */
+function aggregates(q: A.Select): boolean {
+  return q.groupBy.length > 0 || !!q.having || q.columns.some((c) => containsAggregate(c.expr)) || q.orderBy.some((o) => containsAggregate(o.expr));
+}
+
+/**
+ * Whether an expression over aggregates is NULL when its group has no rows: an aggregate other
+ * than a count, or arithmetic and casts over one. Then a missing group and an empty one agree.
+ */
+function nullWhenEmpty(e: A.Expr): boolean {
+  if (isAggregateCall(e)) {
+    const fn = (e as A.FunctionCall).name[0].toLowerCase();
+    return !(e as A.FunctionCall).approximate && aggregateName(fn) !== 'count';
+  }
+  if (e.kind === 'Binary' && ['+', '-', '*', '/', '%'].includes(e.op)) return nullWhenEmpty(e.left) || nullWhenEmpty(e.right);
+  if (e.kind === 'Unary' && e.op === '-') return nullWhenEmpty(e.operand);
+  if (e.kind === 'Cast') return nullWhenEmpty(e.expr);
+  return false;
+}
+
+/**
+ * A scalar aggregate's select expression over no rows, with counts 0 and other aggregates NULL,
+ * or null when it also reads columns or subqueries (then it is not a constant).
+ */
+function valueWhenEmpty(e: A.Expr): A.Expr | null {
+  let constant = true;
+  const map = (x: unknown): unknown => {
+    if (Array.isArray(x)) return x.map(map);
+    if (!x || typeof x !== 'object') return x;
+    const node = x as A.Expr;
+    if (node.kind === 'ColumnRef' || node.kind === 'Subquery' || node.kind === 'Exists' || node.kind === 'InSubquery' || node.kind === 'Quantified') constant = false;
+    if (typeof node.kind === 'string' && isAggregateCall(node)) {
+      const count = aggregateName((node as A.FunctionCall).name[0]) === 'count';
+      return { kind: 'Literal', pos: node.pos, value: count ? 0 : null, literalType: count ? 'integer' : 'null', text: count ? '0' : 'NULL' };
+    }
+    return Object.fromEntries(Object.entries(x).map(([key, v]) => [key, key === 'pos' ? v : map(v)]));
+  };
+  const out = map(e) as A.Expr;
+  return constant ? out : null;
+}
+
+function splitAnd(e: A.Expr): A.Expr[] {
+  return e.kind === 'Binary' && e.op === 'AND' ? [...splitAnd(e.left), ...splitAnd(e.right)] : [e];
+}
+
+function andOf(terms: A.Expr[]): A.Expr | undefined {
+  return terms.reduce<A.Expr | undefined>((a, t) => (a ? { kind: 'Binary', pos: t.pos, op: 'AND', left: a, right: t } : t), undefined);
+}
+
 type Attach = (host: Host) => Promise<BExpr | null>;
 
 /** Plans the subqueries of one statement. */
 export class Subqueries {
   /** per query block: subqueries above GROUP BY, joined once the aggregate exists */
   private readonly deferred = new WeakMap<Host, Attach[]>();
+  private sharedCount = 0;
 
   constructor(private readonly exprs: ExprBinder, private readonly bindQuery: BindQuery) {}
 
@@ -59,6 +134,7 @@ export class Subqueries {
     const refs = [...probe.refs!].sort((a, b) => a - b);
     if (!refs.length) return this.once(e, arg, scope);
     const dFields = refs.map((i) => scope.fields[i]);
+    const at = (i: number) => refs.indexOf(i);
     if (agg?.grouped) {
       // above GROUP BY the outer columns must be group keys; the join waits for the aggregate
       const keys = refs.map((i) => {
@@ -68,10 +144,130 @@ export class Subqueries {
       });
       const list = this.deferred.get(host!) ?? [];
       this.deferred.set(host!, list);
-      list.push((h) => this.attach(h, e, arg, keys, dFields, scope, false));
+      list.push((h) => this.correlated(h, e, arg, keys, at, dFields, scope, false));
       return col(PLACEHOLDER + list.length - 1, type);
     }
-    return this.attach(host!, e, arg, refs.map((i) => col(i, scope.fields[i].type)), dFields, scope, top);
+    return this.correlated(host!, e, arg, refs.map((i) => col(i, scope.fields[i].type)), at, dFields, scope, top);
+  }
+
+  /** Plans a correlated subquery keyed by its correlations when it can, else over its domain. */
+  private async correlated(host: Host, e: SubqueryExpr, arg: BExpr | null, dExprs: BExpr[], at: (outer: number) => number, dFields: Field[], scope: Scope, top: boolean): Promise<BExpr | null> {
+    const keyed = await this.correlations(e, scope, top);
+    if (keyed) return this.joinKeyed(host, e, arg, keyed, (i) => dExprs[at(i)], scope, top);
+    return this.attach(host, e, arg, dExprs, dFields, scope, top);
+  }
+
+  /**
+   * The correlations of a subquery that can be planned without a domain, and the subquery
+   * without them; null when it needs the domain. Each outer reference must sit in a WHERE
+   * conjunct `inner op outer`, where op is `=` (any op for a top-level [NOT] EXISTS / [NOT] IN
+   * over plain rows). A missing key must mean what an empty subquery means: so no scalar
+   * aggregate unless its value is NULL over no rows, and no comparison carried per row (ANY/ALL).
+   */
+  private async correlations(e: SubqueryExpr, scope: Scope, top: boolean): Promise<Keyed | null> {
+    const q = e.query;
+    if (q.kind !== 'Select' || !q.where || q.from.length === 0) return null;
+    if (e.kind === 'Quantified' || (e.kind === 'InSubquery' && !top)) return null;
+    const grouped = aggregates(q);
+    const windowed = q.columns.some((c) => containsWindow(c.expr)) || q.orderBy.some((o) => containsWindow(o.expr));
+    // a scalar aggregate has a row for every outer value: a missing key must read as its value over no rows
+    let empty: A.Expr | undefined;
+    if (grouped && q.groupBy.length === 0) {
+      if (e.kind !== 'Subquery') return null;
+      if (!nullWhenEmpty(q.columns[0].expr)) {
+        const v = q.having || windowed ? null : valueWhenEmpty(q.columns[0].expr);
+        if (!v) return null;
+        empty = v;
+      }
+    }
+    const semi = top && (e.kind === 'Exists' || e.kind === 'InSubquery') && !grouped && !windowed && !q.limit && !q.offset;
+    const probe = (): Scope => ({ fields: scope.fields, outer: scope.outer, refs: new Set(), probe: true, ctes: scope.ctes });
+    /** the outer columns an expression over the subquery's FROM uses, and its type */
+    const probeExpr = async (x: A.Expr): Promise<{ refs: Set<number>; type: SqlType }> => {
+      const p = probe();
+      const select: A.Select = { kind: 'Select', pos: x.pos, with: q.with, distinct: false, columns: [{ kind: 'SelectItem', pos: x.pos, expr: x }], from: q.from, groupBy: [], orderBy: [] };
+      const plan = await this.bindQuery(select, p, scope.ctes);
+      return { refs: p.refs!, type: plan.fields.find((f) => !f.hidden)!.type };
+    };
+    const corrs: Correlation[] = [];
+    const rest: A.Expr[] = [];
+    for (const t of splitAnd(q.where)) {
+      const c = t.kind === 'Binary' && COMPARISONS.has(t.op) && !containsSubquery(t) && !containsAggregate(t) ? await this.correlation(t, probeExpr, scope) : null;
+      if (c && (c.op === '=' || semi)) corrs.push(c);
+      else rest.push(t);
+    }
+    if (!corrs.some((c) => c.op === '=')) return null;
+    const query: A.Select = { ...q, where: andOf(rest) };
+    const p = probe();
+    await this.bindQuery(query, p, scope.ctes);
+    if (p.refs!.size) return null;
+    return { corrs, query, empty: empty && await this.exprs.bind(empty, { fields: [], ctes: scope.ctes }) };
+  }
+
+  /** `inner op outer` when one side of comparison `t` is an outer column and the other uses none. */
+  private async correlation(t: A.Binary, probeExpr: (x: A.Expr) => Promise<{ refs: Set<number>; type: SqlType }>, scope: Scope): Promise<Correlation | null> {
+    for (const [outerSide, innerSide, outerFirst] of [[t.right, t.left, false], [t.left, t.right, true]] as const) {
+      if (outerSide.kind !== 'ColumnRef') continue;
+      const o = await probeExpr(outerSide);
+      if (o.refs.size !== 1) continue;
+      const i = await probeExpr(innerSide);
+      if (i.refs.size || containsWindow(innerSide)) return null;
+      const outer = [...o.refs][0];
+      const type = commonSupertype(i.type, scope.fields[outer].type);
+      if (!type) return null;
+      return { conjunct: t, op: t.op as CmpOp, inner: innerSide, outer, outerFirst, type: type.id === 'NULL' ? T.varchar : type };
+    }
+    return null;
+  }
+
+  /**
+   * Joins a subquery keyed by its correlations' inner sides to the host: equalities are join
+   * keys (an outer NULL matches nothing, as `=` says), other comparisons the join's residual.
+   */
+  private async joinKeyed(host: Host, e: SubqueryExpr, arg: BExpr | null, { corrs, query, empty }: Keyed, hostExpr: (outer: number) => BExpr, scope: Scope, top: boolean): Promise<BExpr | null> {
+    const inner = await this.bindQuery(query, { fields: scope.fields, outer: scope.outer, ctes: scope.ctes }, scope.ctes, { keyed: corrs.map((c) => c.inner), types: corrs.map((c) => c.type) });
+    const n = host.node;
+    const nl = n.fields.length;
+    const k = corrs.length;
+    const leftKeys: BExpr[] = [], rightKeys: BExpr[] = [], conds: BExpr[] = [];
+    corrs.forEach((c, i) => {
+      const outer = this.exprs.coerce(hostExpr(c.outer), c.type, e.pos);
+      if (c.op === '=') { leftKeys.push(outer); rightKeys.push(col(i, c.type)); return; }
+      const mine = col(nl + i, c.type);
+      conds.push({ k: 'cmp', op: c.op, left: c.outerFirst ? outer : mine, right: c.outerFirst ? mine : outer, type: BOOL });
+    });
+    const and = (xs: BExpr[]): BExpr | null => (xs.length === 0 ? null : xs.length === 1 ? xs[0] : { k: 'and', args: xs, type: BOOL });
+    const join = (joinType: 'LEFT' | 'SINGLE' | 'SEMI' | 'ANTI', right: LNode, residual: BExpr | null, extra?: { left: BExpr; right: BExpr }): void => {
+      const semi = joinType === 'SEMI' || joinType === 'ANTI';
+      host.node = {
+        k: 'join', joinType, left: n, right,
+        leftKeys: extra ? [...leftKeys, extra.left] : leftKeys, rightKeys: extra ? [...rightKeys, extra.right] : rightKeys, residual,
+        fields: semi ? n.fields : [...n.fields, ...right.fields.map((f) => ({ ...f, hidden: true }))],
+      };
+    };
+    const value = inner.fields[k] ? col(k, inner.fields[k].type) : null;
+    if (e.kind === 'Exists' && top) { join(e.negated ? 'ANTI' : 'SEMI', inner, and(conds)); return null; }
+    if (e.kind === 'InSubquery') {
+      const c = this.exprs.compare('=', arg!, value!, e.pos);
+      if (c.k !== 'cmp') throw new SqlError('INTERNAL_ERROR', 'IN did not bind to a comparison', e.pos);
+      if (!e.negated) { join('SEMI', inner, and(conds), { left: c.left, right: c.right }); return null; }
+      // NOT IN: no row of the subquery (for this outer row) equals it or is NULL, and it is not NULL
+      const y = mapCols(c.right, (i, x) => col(i + nl, x.type));
+      join('ANTI', inner, and([...conds, { k: 'or', args: [{ ...c, right: y }, isNull(c.left), isNull(y)], type: BOOL }]));
+      return null;
+    }
+    if (e.kind === 'Subquery') {
+      join(isScalarAggregate(query) ? 'LEFT' : 'SINGLE', inner, null);
+      const v = col(nl + k, value!.type);
+      // no row for the key (an equality key of a matched row is never NULL): the value over no rows
+      if (!empty) return v;
+      return { k: 'case', whens: [{ when: isNull(col(nl, corrs[0].type)), then: this.exprs.coerce(empty, v.type, e.pos) }], else: v, type: v.type };
+    }
+    // EXISTS inside an expression: a mark per key that has rows
+    const dR = corrs.map((c, i) => col(i, c.type));
+    const markFields: Field[] = [...inner.fields.slice(0, k), { name: 'exists', type: BOOL, hidden: true }];
+    join('LEFT', { k: 'distinct', input: { k: 'project', input: inner, exprs: [...dR, konst(true, BOOL)], fields: markFields }, fields: markFields }, null);
+    return isNull(col(nl + k, BOOL), !(e as A.Exists).negated);
   }
 
   /** Joins the deferred subqueries of a block to its aggregate; `place` swaps in their results. */
@@ -139,7 +335,8 @@ export class Subqueries {
    * the outer columns it uses over the host; `dFields` are how it refers to them.
    */
   private async attach(host: Host, e: SubqueryExpr, arg: BExpr | null, dExprs: BExpr[], dFields: Field[], scope: Scope, top: boolean): Promise<BExpr | null> {
-    const n = host.node;
+    // the outer rows feed the domain and the join back: computed once, read by both
+    const n: LNode = host.node.k === 'shared' ? host.node : { k: 'shared', input: host.node, slot: { id: ++this.sharedCount }, fields: host.node.fields };
     const nl = n.fields.length;
     // IN / ANY / ALL inside a larger expression compare per outer value: the value joins the domain
     const carry = arg !== null && !top;

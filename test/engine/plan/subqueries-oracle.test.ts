@@ -30,6 +30,9 @@ const CORRELATIONS = [
   'i.s = o.s AND i.b >= 2',
   'i.a + o.b > 6',
   'o.a IS NULL OR i.a < o.a',
+  'i.b - 1 = o.a',
+  'o.a = i.a AND o.s < i.s',
+  'CAST(i.a AS BIGINT) = o.b AND i.b > 1',
 ];
 
 /** Query templates; {C} is a correlation. Every query orders by the outer id. */
@@ -54,6 +57,8 @@ const SHAPES = [
   'SELECT id, (SELECT count(*) FROM i WHERE ({C}) AND i.b > (SELECT min(k.b) FROM k WHERE k.s = o.s)) FROM o ORDER BY id',
   'SELECT id FROM o WHERE o.b < ANY (SELECT i.b FROM i WHERE {C} UNION ALL SELECT k.b FROM k WHERE k.a = o.a) ORDER BY id',
   'SELECT id, (SELECT count(*) FROM i WHERE {C} GROUP BY i.s HAVING count(*) > 100) FROM o ORDER BY id',
+  'SELECT id FROM o WHERE o.b < (SELECT 0.5 * sum(i.b) FROM i WHERE {C}) ORDER BY id',
+  'SELECT id, (SELECT count(DISTINCT i.s) * 2 + 1 FROM i WHERE {C}), (SELECT max(i.b) FROM i WHERE {C} HAVING count(*) > 1) FROM o ORDER BY id',
 ];
 
 /** Grouped outer queries: the subquery refers to group keys. */
@@ -67,6 +72,9 @@ const GROUPED = [
   'SELECT o.id FROM o WHERE o.b NOT IN (SELECT k.b FROM k) ORDER BY 1',
   'SELECT o.id, o.a NOT IN (SELECT k.a FROM k WHERE k.a IS NOT NULL) FROM o ORDER BY 1',
   'SELECT (SELECT count(*) FROM o WHERE o.a > x.m) FROM (SELECT max(a) - 3 AS m FROM i) x',
+  // the correlated subquery reads the working table, so its outer rows change every round
+  'WITH RECURSIVE r(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM r WHERE n < 6 AND EXISTS (SELECT 1 FROM i WHERE i.a > r.n)) SELECT n FROM r ORDER BY n',
+  'WITH RECURSIVE r(n, c) AS (SELECT 0, 0 UNION ALL SELECT n + 1, (SELECT count(*) FROM i WHERE i.a = r.n) FROM r WHERE n < 6) SELECT n, c FROM r ORDER BY n',
 ];
 
 const QUERIES = [...SHAPES.flatMap((s) => CORRELATIONS.map((c) => s.replaceAll('{C}', c))), ...GROUPED];
