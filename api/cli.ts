@@ -122,7 +122,7 @@ function localShellSession(session: Session): ShellSession {
     execute: (sql, opts) => session.execute(sql, opts),
     cancellable: true,
     names: () => catalogNames(session.db.catalog, session.info.account, session.info.database),
-    systemViews: () => session.db.extensions.flatMap((e) => e.systemViews ?? []),
+    systemViews: () => [...session.db.systemViews],
   };
 }
 

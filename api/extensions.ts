@@ -1,8 +1,10 @@
-// Loads the optional parts of Strata (ML, sharing) into a database. Each registers its
-// statements and name resolution through the engine's extension interface; registration is
-// cheap, and their heavy libraries load with the first statement that needs them.
+// Loads the optional parts of Strata (ML, sharing) into a database. Each declares the statements
+// and hooks it wraps through the engine's extension interface, which composes them in one fixed
+// order; registration is cheap, and their heavy libraries load with the first statement that
+// needs them.
 import type { Database } from '../engine/database.ts';
 import { dropTokensOf } from './tokens.ts';
+import { alsoRun } from '../engine/session/extension.ts';
 
 /** Literal import() calls, so the dist/ build rewrites them like any other import. */
 const MODULES: [string, () => Promise<{ extension?: (db: Database) => Parameters<Database['use']>[0] }>][] = [
@@ -22,5 +24,5 @@ export async function loadExtensions(db: Database): Promise<void> {
     if (mod.extension) db.use(mod.extension(db));
   }
   // API tokens die with their user or account, in the same commit
-  db.use({ name: 'tokens', principalDropped: dropTokensOf });
+  db.use({ name: 'tokens', hooks: { principalDropped: alsoRun('principalDropped', dropTokensOf) } });
 }

@@ -2,8 +2,8 @@
 // prediction functions, plugged into the engine (api/extensions.ts loads it; tests call db.use).
 import type { Database } from '../engine/database.ts';
 import type { StatementContext } from '../engine/session/context.ts';
-import type { Extension, StatementHandler } from '../engine/session/extension.ts';
-import { HANDLERS } from '../engine/session/statements/index.ts';
+import { type Extension, type StatementOf, answerFirst, introduces } from '../engine/session/extension.ts';
+import type { Result } from '../engine/result.ts';
 import type * as A from '../engine/sql/ast.ts';
 import { type ModelEntry, modelsOf, schemaIn, versionById, versionsOf } from './sql/catalog.ts';
 import { createModel } from './sql/create.ts';
@@ -25,37 +25,37 @@ export interface MlExtension extends Extension {
 export function extension(db: Database): MlExtension {
   const jobs = new ModelJobs(db);
   const recovered = failInterrupted(db, jobs);
-  const on = <S extends A.Statement>(f: (s: S, ctx: StatementContext, jobs: ModelJobs) => Promise<import('../engine/result.ts').Result>): StatementHandler =>
-    async (stmt, ctx) => { await recovered; return f(stmt as S, ctx, jobs); };
-  const query = HANDLERS.Query!;
-  const explain = HANDLERS.Explain!;
+  /** A statement of this extension; it waits for interrupted trainings to be marked FAILED. */
+  const own = <K extends A.StatementKind>(f: (s: StatementOf<K>, ctx: StatementContext, jobs: ModelJobs) => Promise<Result>) =>
+    introduces<K>(async (stmt, ctx) => { await recovered; return f(stmt, ctx, jobs); });
   return {
     name: 'ml',
     jobs,
     statements: {
-      CreateModel: on(createModel),
+      CreateModel: own(createModel),
       // onnxruntime loads with the first model brought from a file, not with every process
-      CreateModelExternal: on(async (s: A.CreateModelExternal, ctx, j) => (await import('./sql/external.ts')).createExternalModel(s, ctx, j)),
-      ShowModel: on(showModel),
-      DropModel: on(dropModel),
-      AlterModel: on(alterModel),
+      CreateModelExternal: own(async (s, ctx, j) => (await import('./sql/external.ts')).createExternalModel(s, ctx, j)),
+      ShowModel: own(showModel),
+      DropModel: own(dropModel),
+      AlterModel: own(alterModel),
       // the ONNX runtime (and, for s3://, the AWS SDK) load with the first export or import
-      ExportModel: on(async (s: A.ExportModel, ctx, j) => (await import('./sql/transfer.ts')).exportModel(s, ctx, j)),
-      ImportModel: on(async (s: A.ImportModel, ctx, j) => (await import('./sql/transfer.ts')).importModel(s, ctx, j)),
-      // EXPLAIN CREATE MODEL plans the training; every other EXPLAIN goes to the engine
-      Explain: async (stmt, ctx) => {
-        const e = stmt as A.Explain;
-        if (e.statement.kind !== 'CreateModel' || e.analyze) return explain(stmt, ctx);
+      ExportModel: own(async (s, ctx, j) => (await import('./sql/transfer.ts')).exportModel(s, ctx, j)),
+      ImportModel: own(async (s, ctx, j) => (await import('./sql/transfer.ts')).importModel(s, ctx, j)),
+      // EXPLAIN CREATE MODEL plans the training; every other EXPLAIN goes on
+      Explain: (next) => async (e, ctx) => {
+        if (e.statement.kind !== 'CreateModel' || e.analyze) return next(e, ctx);
         await recovered;
         return (await import('./sql/explain_create.ts')).explainCreateModel(e.statement, ctx);
       },
-      // SELECT EXPLAIN_MODEL(m) is answered here; every other query goes to the engine
-      Query: async (stmt, ctx) => {
+      // SELECT EXPLAIN_MODEL(m) is answered here; every other query goes on
+      Query: (next) => async (stmt, ctx) => {
         const target = explainModelTarget(stmt);
-        return target ? explainModel(target, ctx, jobs) : query(stmt, ctx);
+        return target ? explainModel(target, ctx, jobs) : next(stmt, ctx);
       },
     },
-    resolveModelFunction: (ctx, name, pos) => resolveModelFunction(ctx, name, pos, jobs),
+    hooks: {
+      modelFunction: answerFirst('modelFunction', (ctx, name, pos) => resolveModelFunction(ctx, name, pos, jobs)),
+    },
     close: async () => { await recovered; await jobs.close(); },
   };
 }

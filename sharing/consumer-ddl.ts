@@ -3,16 +3,15 @@
 import type * as A from '../engine/sql/ast.ts';
 import type { Result } from '../engine/result.ts';
 import type { StatementContext } from '../engine/session/context.ts';
-import type { StatementHandler } from '../engine/session/extension.ts';
+import type { HandlerOf } from '../engine/session/extension.ts';
 import { done } from '../engine/session/session.ts';
 import { SqlError } from '../engine/errors.ts';
-import { HANDLERS } from '../engine/session/statements/index.ts';
 import { checkShareAccess, consumerDatabase } from './consumer.ts';
 
-/** CREATE DATABASE d FROM DATASHARE s OF ACCOUNT 'p': a pointer to the producer's share. */
-export async function createDatabase(stmt: A.CreateDatabase, ctx: StatementContext): Promise<Result> {
+/** CREATE DATABASE d FROM DATASHARE s OF ACCOUNT 'p': a pointer to the producer's share; `next` creates the others. */
+export async function createDatabase(stmt: A.CreateDatabase, ctx: StatementContext, next: HandlerOf<'CreateDatabase'>): Promise<Result> {
   const from = stmt.fromDatashare;
-  if (!from) return HANDLERS.CreateDatabase!(stmt, ctx);
+  if (!from) return next(stmt, ctx);
   const { account, user } = ctx.session;
   const producer = from.account ?? from.namespace;
   if (!producer) throw new SqlError('SYNTAX_ERROR', `CREATE DATABASE ... FROM DATASHARE ${from.datashare} needs OF ACCOUNT 'producer'`, stmt.pos);
@@ -39,8 +38,8 @@ function targets(stmt: A.Statement): A.Name[] {
   }
 }
 
-/** Wraps an engine handler so DDL on a shared database's objects fails with READ_ONLY. */
-export function readOnlyGuard(kind: A.StatementKind, next?: StatementHandler): StatementHandler {
+/** Wraps a handler so DDL on a shared database's objects fails with READ_ONLY. */
+export function readOnlyGuard<S extends A.Statement>(next: (stmt: S, ctx: StatementContext) => Promise<Result>): (stmt: S, ctx: StatementContext) => Promise<Result> {
   return async (stmt, ctx) => {
     for (const n of targets(stmt)) {
       const dbName = n.length === 3 ? n[0] : ctx.session.database;
@@ -51,8 +50,6 @@ export function readOnlyGuard(kind: A.StatementKind, next?: StatementHandler): S
     if ((stmt.kind === 'CreateSchema' || stmt.kind === 'DropSchema') && consumerDatabase(ctx, ctx.session.database)) {
       throw new SqlError('READ_ONLY', `database "${ctx.session.database}" was created from a datashare and is read-only`, stmt.pos);
     }
-    const h = next ?? HANDLERS[kind];
-    if (!h) throw new SqlError('FEATURE_NOT_SUPPORTED', `${kind} is not supported`, stmt.pos);
-    return h(stmt, ctx);
+    return next(stmt, ctx);
   };
 }

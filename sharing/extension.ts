@@ -1,12 +1,13 @@
 // The sharing extension: datashares, consumer databases, the data exchange, share events and the
 // usage log, plugged into the engine through its Extension interface.
 import type { Database, CommitEvent } from '../engine/database.ts';
-import type { Extension, StatementHandler } from '../engine/session/extension.ts';
+import { type Extension, type HandlerOf, alsoRun, answerFirst, introduces } from '../engine/session/extension.ts';
 import type { StatementContext } from '../engine/session/context.ts';
 import type { Relation } from '../engine/plan/bind-query.ts';
+import type * as A from '../engine/sql/ast.ts';
 import type { Pos, StatementKind } from '../engine/sql/ast.ts';
+import type { Result } from '../engine/result.ts';
 import type { ExecStats } from '../engine/exec/executor.ts';
-import { HANDLERS } from '../engine/session/statements/index.ts';
 import * as producer from './producer.ts';
 import * as exchange from './exchange.ts';
 import * as show from './show.ts';
@@ -18,56 +19,53 @@ import { UsageLog, type UsageRecord } from './usage.ts';
 import { SharedModels } from './models.ts';
 import { forgetPrincipal } from './state.ts';
 
-const h = <T>(f: (s: T, ctx: StatementContext) => ReturnType<StatementHandler>) => f as unknown as StatementHandler;
-
 /** The sharing extension, with handles tests and the API use (usage log, expiry sweep). */
 export interface SharingExtension extends Extension {
   usage: UsageLog;
   watcher: ExpiryWatcher;
-  onTableCreated(ctx: StatementContext, database: string, schema: string, name: string): void;
 }
 
 /** Reads through shares recorded per statement, for the usage log. */
 type Reads = Map<string, { producer: string; datashare: string; schema: string; name: string }>;
+
+/** DDL kinds that must not reach objects of a consumer database. */
+const GUARDED = ['DropTable', 'DropView', 'AlterTable', 'Analyze', 'CreateTable', 'CreateTableAs', 'CreateView', 'CreateSchema', 'DropSchema'] as const;
 
 export function extension(db: Database): SharingExtension {
   const usage = UsageLog.open(db.dataDir);
   const watcher = new ExpiryWatcher(db);
   const reads = new WeakMap<StatementContext, Reads>();
   const onCommitEvent = (e: CommitEvent) => onCommit(db, e);
+  const models = new SharedModels();
 
-  /** Sharing statements first bring expiry events up to date with the clock. */
-  const swept = (f: StatementHandler): StatementHandler => (stmt, ctx) => { watcher.sweep(); return f(stmt, ctx); };
-  const guard = (k: StatementKind) => readOnlyGuard(k);
-
-  const grantOrRevoke = (kind: 'Grant' | 'Revoke'): StatementHandler => {
-    const engine = readOnlyGuard(kind, HANDLERS[kind]);
-    return (stmt, ctx) => {
-      const s = stmt as { on?: { type: string } };
-      return s.on?.type === 'DATASHARE' ? producer.grantOnDatashare(stmt as never, ctx) : engine(stmt, ctx);
-    };
+  /** A statement of this extension; it first brings expiry events up to date with the clock. */
+  const own = <K extends StatementKind>(f: HandlerOf<K>) => introduces<K>((stmt, ctx) => { watcher.sweep(); return f(stmt, ctx); });
+  /** GRANT/REVOKE ... ON DATASHARE is ours; the rest goes on, guarded against consumer databases. */
+  const grantOrRevoke = <S extends A.Grant | A.Revoke>(next: (s: S, ctx: StatementContext) => Promise<Result>) => {
+    const guarded = readOnlyGuard(next);
+    return (stmt: S, ctx: StatementContext) => (stmt.on?.type === 'DATASHARE' ? producer.grantOnDatashare(stmt, ctx) : guarded(stmt, ctx));
   };
 
-  const statements: Extension['statements'] = {
-    CreateDatashare: swept(h(producer.createDatashare)),
-    AlterDatashare: swept(h(producer.alterDatashare)),
-    DropDatashare: swept(h(producer.dropDatashare)),
-    ShowDatashares: swept(h(show.showDatashares)),
-    DescribeDatashare: swept(h(show.describeDatashare)),
-    CreateProduct: swept(h(exchange.createProduct)),
-    DropProduct: swept((s, c) => exchange.dropProduct(s as never, c, watcher)),
-    ShowProducts: swept(h(show.showProducts)),
-    Subscribe: swept(h(exchange.subscribe)),
-    CancelSubscription: swept((s, c) => exchange.cancelSubscription(s as never, c, watcher)),
-    ShowSubscriptions: swept(h(show.showSubscriptions)),
-    ShowSubscribers: swept(h(show.showSubscribers)),
-    CreateDatabase: swept(h(createDatabase)),
-    Grant: grantOrRevoke('Grant'),
-    Revoke: grantOrRevoke('Revoke'),
-    ShowTables: h(show.showTables),
-    ShowSchemas: h(show.showSchemas),
+  const statements: NonNullable<Extension['statements']> = {
+    CreateDatashare: own(producer.createDatashare),
+    AlterDatashare: own(producer.alterDatashare),
+    DropDatashare: own(producer.dropDatashare),
+    ShowDatashares: own(show.showDatashares),
+    DescribeDatashare: own(show.describeDatashare),
+    CreateProduct: own(exchange.createProduct),
+    DropProduct: own((s, c) => exchange.dropProduct(s, c, watcher)),
+    ShowProducts: own(show.showProducts),
+    Subscribe: own(exchange.subscribe),
+    CancelSubscription: own((s, c) => exchange.cancelSubscription(s, c, watcher)),
+    ShowSubscriptions: own(show.showSubscriptions),
+    ShowSubscribers: own(show.showSubscribers),
+    CreateDatabase: (next) => (stmt, ctx) => { watcher.sweep(); return createDatabase(stmt, ctx, next); },
+    Grant: grantOrRevoke,
+    Revoke: grantOrRevoke,
+    ShowTables: (next) => (stmt, ctx) => show.showTables(stmt, ctx, next),
+    ShowSchemas: (next) => (stmt, ctx) => show.showSchemas(stmt, ctx, next),
   };
-  for (const k of ['DropTable', 'DropView', 'AlterTable', 'Analyze', 'CreateTable', 'CreateTableAs', 'CreateView', 'CreateSchema', 'DropSchema'] as const) statements[k] = guard(k);
+  for (const k of GUARDED) (statements as Record<string, unknown>)[k] = readOnlyGuard;
 
   function resolveRelation(ctx: StatementContext, name: string[], pos: Pos): Relation | null {
     const rel = resolveMarked(ctx, name, pos) ?? systemView(ctx, name, usage) ?? resolveConsumer(ctx, name, pos);
@@ -110,27 +108,29 @@ export function extension(db: Database): SharingExtension {
     usage.append(recs);
   }
 
-  const ext: SharingExtension = {
+  return {
     name: 'sharing',
+    // a consumer's call of a shared model is resolved through ML's resolution, as the producer
+    after: ['ml'],
     usage,
     watcher,
     statements,
+    hooks: {
+      relation: answerFirst('relation', resolveRelation),
+      modelFunction: (next) => (ctx, name, pos) => models.resolve(ctx, name, pos, next) ?? next(ctx, name, pos),
+      afterQuery: alsoRun('afterQuery', afterQuery),
+      tableCreated: alsoRun('tableCreated', producer.onTableCreated),
+      principalDropped: alsoRun('principalDropped', forgetPrincipal),
+    },
+    systemViews: SYSTEM_VIEWS,
     attach(d) {
       d.events.on('commit', onCommitEvent);
       watcher.start();
     },
-    resolveRelation,
-    systemViews: SYSTEM_VIEWS,
-    resolveModelFunction: (ctx, name, pos) => models.resolve(ctx, name, pos),
-    afterQuery,
-    onTableCreated: producer.onTableCreated,
-    principalDropped: forgetPrincipal,
     async close() {
       watcher.stop();
       db.events.off('commit', onCommitEvent);
       await usage.flush();
     },
   };
-  const models = new SharedModels(ext);
-  return ext;
 }

@@ -3,7 +3,7 @@
 // as the producer would (same snapshot, the producer's namespace), then checks that the model or
 // function is in the share. The model and its ONNX file stay the producer's.
 import type { Pos } from '../engine/sql/ast.ts';
-import type { Extension, ModelFunction } from '../engine/session/extension.ts';
+import type { Hooks, ModelFunction } from '../engine/session/extension.ts';
 import { StatementContext } from '../engine/session/context.ts';
 import { SqlError } from '../engine/errors.ts';
 import { consumerDatabase, openShare } from './consumer.ts';
@@ -14,9 +14,8 @@ const KEY_PREFIX = '\u0000shared-model:';
 export class SharedModels {
   private readonly onnx = new Map<string, string | undefined>();
 
-  constructor(private readonly self: Extension) {}
-
-  resolve(ctx: StatementContext, name: string[], pos: Pos): ModelFunction | null {
+  /** `next` resolves model functions as the ML extension does; shared ones are resolved through it as the producer. */
+  resolve(ctx: StatementContext, name: string[], pos: Pos, next: Hooks['modelFunction']): ModelFunction | null {
     // the executor asks for the ONNX file by the model key we returned at bind time
     if (name.length === 1 && name[0].startsWith(KEY_PREFIX)) {
       if (!this.onnx.has(name[0])) return null;
@@ -32,7 +31,7 @@ export class SharedModels {
     const producerCtx = new StatementContext(ctx.db, {
       account: share.producer, user: share.owner, database: share.database, searchPath: [schema], settings: new Map(),
     }, ctx.txn, ctx.signal);
-    const f = this.asProducer(producerCtx, [[share.database, schema, fn], [schema, fn], [fn]], pos);
+    const f = asProducer(producerCtx, [share.database, schema, fn], pos, next);
     const full = `${dbName}.${schema}.${fn}`;
     if (!f) throw new SqlError('UNDEFINED_FUNCTION', `function ${full} does not exist in datashare "${share.name}"`, pos);
     const modelName = f.model.split('.').pop()!;
@@ -44,20 +43,14 @@ export class SharedModels {
     this.onnx.set(key, f.onnx);
     return { ...f, model: key };
   }
+}
 
-  /** Asks the other extensions (ML) to resolve the function in the producer's namespace. */
-  private asProducer(ctx: StatementContext, names: string[][], pos: Pos): ModelFunction | null {
-    for (const n of names) {
-      for (const ext of ctx.db.extensions) {
-        if (ext === this.self || !ext.resolveModelFunction) continue;
-        try {
-          const f = ext.resolveModelFunction(ctx, n, pos);
-          if (f) return f;
-        } catch (e) {
-          if (!(e instanceof SqlError) || (e.code !== 'UNDEFINED_FUNCTION' && e.code !== 'UNDEFINED_OBJECT')) throw e;
-        }
-      }
-    }
+/** The producer's model function of that name, resolved in the producer's namespace; null if none. */
+function asProducer(ctx: StatementContext, name: string[], pos: Pos, next: Hooks['modelFunction']): ModelFunction | null {
+  try {
+    return next(ctx, name, pos);
+  } catch (e) {
+    if (!(e instanceof SqlError) || (e.code !== 'UNDEFINED_FUNCTION' && e.code !== 'UNDEFINED_OBJECT')) throw e;
     return null;
   }
 }

@@ -5,7 +5,7 @@ import type { Result } from '../engine/result.ts';
 import type { StatementContext } from '../engine/session/context.ts';
 import { SqlError } from '../engine/errors.ts';
 import { likeMatcher } from '../engine/functions/like.ts';
-import { HANDLERS } from '../engine/session/statements/index.ts';
+import type { HandlerOf } from '../engine/session/extension.ts';
 import * as L from './listings.ts';
 import { toResult } from './system-views.ts';
 import { findShare, sharing } from './state.ts';
@@ -48,10 +48,10 @@ export async function showSubscribers(stmt: A.ShowSubscribers, ctx: StatementCon
   return toResult('SHOW', L.subscribers(ctx, stmt.product));
 }
 
-/** SHOW TABLES FROM DATABASE d where d comes from a datashare: the shared tables and views. */
-export async function showTables(stmt: A.ShowTables, ctx: StatementContext): Promise<Result> {
+/** SHOW TABLES FROM DATABASE d where d comes from a datashare: the shared tables and views; `next` lists the others. */
+export async function showTables(stmt: A.ShowTables, ctx: StatementContext, next: HandlerOf<'ShowTables'>): Promise<Result> {
   const name = stmt.database ?? ctx.session.database;
-  if (!consumerDatabase(ctx, name)) return HANDLERS.ShowTables!(stmt, ctx);
+  if (!consumerDatabase(ctx, name)) return next(stmt, ctx);
   const { share } = openShare(ctx, name, stmt.pos);
   const rows: L.Cell[][] = [];
   for (const o of share.objects) {
@@ -64,9 +64,9 @@ export async function showTables(stmt: A.ShowTables, ctx: StatementContext): Pro
   return toResult('SHOW', { columns: [['schema_name', 'VARCHAR'], ['table_name', 'VARCHAR'], ['table_type', 'VARCHAR']], rows });
 }
 
-export async function showSchemas(stmt: A.ShowSchemas, ctx: StatementContext): Promise<Result> {
+export async function showSchemas(stmt: A.ShowSchemas, ctx: StatementContext, next: HandlerOf<'ShowSchemas'>): Promise<Result> {
   const name = stmt.database ?? ctx.session.database;
-  if (!consumerDatabase(ctx, name)) return HANDLERS.ShowSchemas!(stmt, ctx);
+  if (!consumerDatabase(ctx, name)) return next(stmt, ctx);
   const { share } = openShare(ctx, name, stmt.pos);
   const rows = share.objects.filter((o) => o.type === 'SCHEMA').map((o) => [name, o.schema, share.producer] as L.Cell[]);
   return toResult('SHOW', { columns: [['database_name', 'VARCHAR'], ['schema_name', 'VARCHAR'], ['schema_owner', 'VARCHAR']], rows });

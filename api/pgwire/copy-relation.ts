@@ -4,6 +4,7 @@
 // INSERT ... SELECT rather than of per-row VALUES.
 import type { Database, Extension } from '../../engine/database.ts';
 import type { SessionInfo } from '../../engine/session/context.ts';
+import { answerFirst } from '../../engine/session/extension.ts';
 import type { Relation } from '../../engine/plan/bind-query.ts';
 import { stringVector, type Batch } from '../../engine/types/vector.ts';
 import { T } from '../../engine/types/types.ts';
@@ -16,10 +17,10 @@ const installed = new WeakSet<Database>();
 
 const extension: Extension = {
   name: 'pgwire',
-  resolveRelation(ctx, name) {
+  hooks: { relation: answerFirst('relation', (ctx, name) => {
     if (name.length !== 1 || name[0] !== COPY_RELATION) return null;
     return pending.get(ctx.session) ?? null;
-  },
+  }) },
 };
 
 /** Adds the extension to a database once. */

@@ -7,6 +7,7 @@
 import type { Extension, Database } from '../../engine/database.ts';
 import type { SessionInfo, StatementContext } from '../../engine/session/context.ts';
 import type { Relation } from '../../engine/plan/bind-query.ts';
+import { answerFirst } from '../../engine/session/extension.ts';
 import { allocVector, stringVector, type Vector } from '../../engine/types/vector.ts';
 import { T, typeName, type SqlType } from '../../engine/types/types.ts';
 import { formatType, wireTypeOf, OID } from './types.ts';
@@ -106,13 +107,13 @@ const VIEWS: Record<string, (ctx: StatementContext, path: string[]) => Relation>
 
 const extension: Extension = {
   name: 'pgwire-system-views',
-  resolveRelation(ctx, name) {
+  hooks: { relation: answerFirst('relation', (ctx, name) => {
     if (!sessions.has(ctx.session)) return null;
     // pg_catalog names also resolve unqualified, as pg_catalog is first on PostgreSQL's search path
     const key = name.length === 2 ? `${name[0]}.${name[1]}`.toLowerCase() : name.length === 1 && name[0].startsWith('pg_') ? `pg_catalog.${name[0]}` : '';
     const view = VIEWS[key];
     return view ? view(ctx, key.split('.')) : null;
-  },
+  }) },
 };
 
 /** Adds the system views to a database once. */

@@ -95,10 +95,8 @@ export class StatementContext {
 
   /** Resolves a table/view name in FROM (own catalog first, then extensions: shares, system views). */
   resolveRelation(name: string[], pos: Pos): Relation {
-    for (const ext of this.db.extensions) {
-      const r = ext.resolveRelation?.(this, name, pos);
-      if (r) return r;
-    }
+    const r = this.db.hooks.relation(this, name, pos);
+    if (r) return r;
     const loc = this.findTable(name, pos);
     if (loc.kind === 'table') {
       checkTablePrivilege(this, loc.table, loc.schema, 'SELECT', pos);
@@ -142,10 +140,8 @@ export class StatementContext {
 
   /** A table this statement will write, checked for the privilege. */
   writableTable(name: string[], privilege: 'INSERT' | 'UPDATE' | 'DELETE', pos?: Pos): { database: string; schema: string; table: TableState } {
-    for (const ext of this.db.extensions) {
-      const r = ext.resolveRelation?.(this, name, pos ?? { line: 0, column: 0, offset: 0 });
-      if (r && r.kind === 'table' && r.ref.share) throw new SqlError('READ_ONLY', `cannot ${privilege} into "${name.join('.')}": objects shared through a datashare are read-only`, pos);
-    }
+    const r = this.db.hooks.relation(this, name, pos ?? { line: 0, column: 0, offset: 0 });
+    if (r && r.kind === 'table' && r.ref.share) throw new SqlError('READ_ONLY', `cannot ${privilege} into "${name.join('.')}": objects shared through a datashare are read-only`, pos);
     const loc = this.findTable(name, pos);
     if (loc.kind !== 'table') throw new SqlError('FEATURE_NOT_SUPPORTED', `cannot ${privilege} into view "${name.join('.')}"`, pos);
     checkTablePrivilege(this, loc.table, loc.schema, privilege, pos);
@@ -153,11 +149,7 @@ export class StatementContext {
   }
 
   resolveModelFunction(name: string[], pos: Pos): ModelFunction | null {
-    for (const ext of this.db.extensions) {
-      const f = ext.resolveModelFunction?.(this, name, pos);
-      if (f) return f;
-    }
-    return null;
+    return this.db.hooks.modelFunction(this, name, pos);
   }
 
   binder(): QueryBinder {
@@ -183,11 +175,8 @@ export class StatementContext {
   async run(plan: LNode): Promise<Batch> {
     const ex = new Executor(this.db.pool, {
       onnxFileOf: (model) => {
-        for (const ext of this.db.extensions) {
-          const f = ext.resolveModelFunction?.(this, [model], { line: 0, column: 0, offset: 0 });
-          if (f?.onnx) return f.onnx;
-        }
-        return undefined;
+        const f = this.db.hooks.modelFunction(this, [model], { line: 0, column: 0, offset: 0 });
+        return f?.onnx;
       },
       models: this.db.modelRunner,
       signal: this.signal,

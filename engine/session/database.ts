@@ -13,7 +13,9 @@ import { type CatalogState, initialCatalog, referencedFiles, DEFAULT_ACCOUNT } f
 import { Transaction } from '../txn/transaction.ts';
 import { findTableById } from '../catalog/lookup.ts';
 import { Session, type SessionOptions } from './session.ts';
-import type { Extension } from './extension.ts';
+import { type Extension, ExtensionSet, type Hooks, type StatementHandler } from './extension.ts';
+import type { StatementKind } from '../sql/ast.ts';
+import { HANDLERS } from './statements/index.ts';
 import { SqlError } from '../errors.ts';
 import { FileAccess, type FileAccessConfig } from './file-access.ts';
 import { defaultQueryMemoryLimit } from '../exec/memory-budget.ts';
@@ -47,7 +49,8 @@ export interface CommitEvent {
 
 export class Database {
   readonly events = new EventEmitter();
-  readonly extensions: Extension[] = [];
+  /** the engine's statement handlers with every extension's wraps applied (rebuilt by use()) */
+  private ext = new ExtensionSet([], HANDLERS);
   private commitChain: Promise<unknown> = Promise.resolve();
   private readonly pinned = new Map<number, { state: CatalogState; refs: number }>();
   private readonly inflight = new Set<Transaction>();
@@ -125,8 +128,32 @@ export class Database {
     return (this.leaderModels ??= new ModelRunner(this.dataDir));
   }
 
+  /** The extensions, in the order their wraps apply (not the order they were added). */
+  get extensions(): readonly Extension[] {
+    return this.ext.ordered;
+  }
+
+  /** Every extension's hooks composed over the engine's defaults: what statements call. */
+  get hooks(): Hooks {
+    return this.ext.hooks;
+  }
+
+  /** The handler of a statement kind, with every extension's wraps applied. */
+  handler(kind: StatementKind): StatementHandler {
+    return this.ext.handler(kind);
+  }
+
+  /** The system views extensions answer (the CLI lists them). */
+  get systemViews(): readonly string[] {
+    return this.ext.systemViews;
+  }
+
+  /**
+   * Adds an extension: every wrap is composed again over the engine's handlers in the one
+   * order ExtensionSet defines, so which extension was added first never matters.
+   */
   use(ext: Extension): void {
-    this.extensions.push(ext);
+    this.ext = new ExtensionSet([...this.ext.ordered, ext], HANDLERS);
     ext.attach?.(this);
   }
 
@@ -202,7 +229,8 @@ export class Database {
     this.closed = true;
     await this.commitChain;
     try {
-      for (const e of this.extensions) await e.close?.();
+      // dependents first: an extension may still use what it wraps while it closes
+      for (const e of [...this.extensions].reverse()) await e.close?.();
       await this.pool.close();
     } finally {
       await this.lock.release();

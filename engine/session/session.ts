@@ -7,7 +7,6 @@ import { SqlError, asSqlError } from '../errors.ts';
 import type { Database } from './database.ts';
 import type { Transaction } from '../txn/transaction.ts';
 import { StatementContext, type SessionInfo } from './context.ts';
-import { HANDLERS } from './statements/index.ts';
 import { DEFAULT_DATABASE, DEFAULT_USER } from '../catalog/catalog.ts';
 
 export interface SessionOptions {
@@ -94,7 +93,7 @@ export class Session {
       }
     }
     if (this.aborted) throw new SqlError('INVALID_TRANSACTION_STATE', 'current transaction is aborted, commands ignored until end of transaction block', stmt.pos);
-    const handler = this.handlerFor(stmt);
+    const handler = this.db.handler(stmt.kind);
     if (this.inBlock && !this.txn) this.txn = this.db.begin(true);
     const txn = this.txn ?? this.db.begin(false);
     const ctx = new StatementContext(this.db, this.info, txn, signal, deadline);
@@ -102,7 +101,7 @@ export class Session {
       const result = await handler(stmt, ctx);
       if (stmt.kind === 'Query') origins.set(result, { stmt, database: this.info.database, searchPath: [...this.info.searchPath] });
       if (!this.txn) await this.db.commit(txn, this.info.account);
-      for (const ext of this.db.extensions) ext.afterQuery?.(ctx, ctx.stats);
+      this.db.hooks.afterQuery(ctx, ctx.stats);
       return result;
     } catch (e) {
       if (this.txn) this.aborted = true;
@@ -131,16 +130,6 @@ export class Session {
     } finally {
       this.db.release(txn);
     }
-  }
-
-  private handlerFor(stmt: Statement) {
-    for (const ext of this.db.extensions) {
-      const h = ext.statements?.[stmt.kind];
-      if (h) return h;
-    }
-    const h = HANDLERS[stmt.kind];
-    if (!h) throw new SqlError('FEATURE_NOT_SUPPORTED', `${stmt.kind} statements are not available in this server (is its extension loaded?)`, stmt.pos);
-    return h;
   }
 
   async close(): Promise<void> {

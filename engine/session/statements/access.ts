@@ -34,7 +34,7 @@ export async function dropAccount(stmt: A.DropAccount, ctx: StatementContext): P
   if (stmt.name === DEFAULT_ACCOUNT) throw new SqlError('INVALID_PARAMETER', 'the admin account cannot be dropped', stmt.pos);
   if (!ctx.state.accounts[stmt.name]) { if (stmt.ifExists) return done('DROP ACCOUNT'); throw new SqlError('UNDEFINED_OBJECT', `account "${stmt.name}" does not exist`, stmt.pos); }
   ctx.txn.apply((s) => {
-    for (const ext of ctx.db.extensions) ext.principalDropped?.(s, stmt.name);
+    ctx.db.hooks.principalDropped(s, stmt.name);
     delete s.accounts[stmt.name];
   }, { ddl: true });
   return done('DROP ACCOUNT');
@@ -85,7 +85,7 @@ export async function dropUser(stmt: A.DropUser, ctx: StatementContext): Promise
     const owned = ownedBy(ctx.account, name);
     if (owned.length) throw new SqlError('DEPENDENT_OBJECTS_STILL_EXIST', `user "${name}" cannot be dropped because it owns ${owned.slice(0, 5).join(', ')}${owned.length > 5 ? ` and ${owned.length - 5} more` : ''}; drop those objects first`, stmt.pos);
     ctx.txn.apply((s) => {
-      for (const ext of ctx.db.extensions) ext.principalDropped?.(s, account, name);
+      ctx.db.hooks.principalDropped(s, account, name);
       delete s.accounts[account].users[name];
     }, { ddl: true });
   }

@@ -74,7 +74,7 @@ function addTable(ctx: StatementContext, where: { database: string; schema: stri
     target.tables[table.name] = { ...structuredClone(table), id };
   }, { ddl: true });
   ctx.txn.touchTable(id, 0, 'modify');
-  for (const ext of ctx.db.extensions) (ext as { onTableCreated?: (c: StatementContext, db: string, schema: string, name: string) => void }).onTableCreated?.(ctx, where.database, where.schema, table.name);
+  ctx.db.hooks.tableCreated(ctx, where.database, where.schema, table.name);
   return id;
 }
 
