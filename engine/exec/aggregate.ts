@@ -4,10 +4,13 @@
 // the kernel. Slices build partial states; the leader merges them and finalizes.
 import { type BAgg, type BExpr, aggInputs, mapAggInputs, parameterize } from '../plan/bound.ts';
 import type { Batch, Vector } from '../types/vector.ts';
-import { PHYSICAL, isString, isWideDecimal, type SqlType } from '../types/types.ts';
+import { PHYSICAL, isString, type SqlType } from '../types/types.ts';
 import { aggregateFor, type Aggregate, type AggValue, type GroupStates } from '../functions/aggregates/registry.ts';
 import { ExprEmitter, rowLoop } from './codegen.ts';
-import { emitFilter, shapeOf, sideArrays } from './kernels.ts';
+import { emitFilter, filterBatch, projectBatch, shapeOf, sideArrays } from './kernels.ts';
+import { gather } from '../types/vector.ts';
+import { KeyBatch, KeyTable, keyKind } from './hash-table.ts';
+import { narrow } from '../functions/numeric.ts';
 import { runtime } from './runtime.ts';
 import { Accumulator } from './accumulator.ts';
 
@@ -40,10 +43,12 @@ export class GroupTable {
   readonly states: AggState[];
   private readonly defs: Aggregate[];
   private readonly inits: number[][];
-  private readonly index = new Map<KeyValue, number>();
+  /** group keys to group ids (NULLs form one group) */
+  private readonly index: KeyTable;
 
   constructor(readonly spec: AggSpec) {
     this.keys = spec.keys.map(() => []);
+    this.index = new KeyTable(spec.keys.map((k) => keyKind(k.type)));
     this.defs = spec.aggs.map((a) => aggregateFor(a.fn));
     this.inits = spec.aggs.map((a, i) => this.defs[i].slotInit(a));
     this.states = spec.aggs.map((agg, i) => ({
@@ -74,30 +79,36 @@ export class GroupTable {
     return g;
   }
 
-  /** The group id for a one-column key, creating the group if new. */
-  group1(v: KeyValue): number {
-    const g = this.index.get(v);
-    return g === undefined ? this.insert(v, [v]) : g;
+  /** The group id of each key row (vectors of equal length), creating groups for new keys. */
+  private groupIds(keys: KeyBatch): Int32Array {
+    const ids = this.index.insert(keys);
+    const nk = this.spec.keys.length;
+    while (this.groups < this.index.size) {
+      const g = this.groups;
+      const key: KeyValue[] = new Array(nk);
+      for (let c = 0; c < nk; c++) key[c] = this.index.value(c, g);
+      this.addGroup(key);
+    }
+    return ids;
   }
 
-  /** The group id for a multi-column key. */
-  groupN(key: KeyValue[]): number {
-    const k = JSON.stringify(key);
-    const g = this.index.get(k);
-    return g === undefined ? this.insert(k, key) : g;
-  }
-
-  private insert(indexKey: KeyValue, key: KeyValue[]): number {
-    const g = this.addGroup(key);
-    this.index.set(indexKey, g);
-    return g;
-  }
-
-  /** Adds one batch (all rows, or those in `sel`) through the generated kernel. */
+  /**
+   * Adds one batch (all rows, or those in `sel`). With GROUP BY keys, rows are filtered and
+   * their group ids found a batch at a time first; the generated kernel then only updates states.
+   */
   consume(batch: Batch, sel: Uint32Array | null, n: number): void {
     this.lifted ??= liftParams(this.spec);
     const kernel = aggKernel(this.lifted.spec, batch);
-    kernel(batch.columns.map((c) => c.values), batch.columns.map((c) => c.valid), sideArrays(batch), n, sel, this, this.lifted.params);
+    const cols = batch.columns.map((c) => c.values), valids = batch.columns.map((c) => c.valid);
+    if (this.spec.keys.length === 0) { kernel(cols, valids, sideArrays(batch), n, sel, this, this.lifted.params, null); return; }
+    let rows = sel, count = n;
+    if (this.spec.filter) {
+      const f = filterBatch(batch, this.spec.filter, sel);
+      rows = f.sel; count = f.count;
+    }
+    if (count === 0) return;
+    const ids = this.groupIds(keyBatchOf(batch, this.spec.keys, rows, count));
+    kernel(cols, valids, sideArrays(batch), count, rows, this, this.lifted.params, ids);
   }
 
   private lifted?: { spec: AggSpec; params: unknown[] };
@@ -115,12 +126,11 @@ export class GroupTable {
   /** Merges a slice's partial state into this (leader) table. */
   merge(p: PartialAgg, tick: () => void = () => {}, from = 0, to = p.groups): void {
     const nk = this.spec.keys.length;
+    const len = Math.max(0, to - from);
+    const ids = nk === 0 ? null : this.groupIds(new KeyBatch(this.spec.keys.map((k, c) => vectorFromValues(k.type, p.keys[c].slice(from, to), len)), len, true));
     for (let pg = from; pg < to; pg++) {
       tick();
-      let g: number;
-      if (nk === 0) g = 0;
-      else if (nk === 1) g = this.group1(p.keys[0][pg]);
-      else g = this.groupN(p.keys.map((k) => k[pg]));
+      const g = ids === null ? 0 : ids[pg - from];
       this.spec.aggs.forEach((agg, i) => {
         const s = this.states[i], ps = p.states[i];
         if (s.sets) { for (const v of ps.sets![pg]) s.sets[g].add(v); return; }
@@ -169,7 +179,17 @@ export function vectorFromValues(t: SqlType, vals: (KeyValue | bigint)[], n: num
   return big ? { type: t, length: n, values, valid, big } : { type: t, length: n, values, valid };
 }
 
-type AggKernel = (cols: unknown[], valids: unknown[], dicts: unknown[], n: number, sel: Uint32Array | null, S: GroupTable, P: unknown[]) => void;
+type AggKernel = (cols: unknown[], valids: unknown[], dicts: unknown[], n: number, sel: Uint32Array | null, S: GroupTable, P: unknown[], G: Int32Array | null) => void;
+
+/** The key vectors of the selected rows: plain columns read in place, computed keys evaluated. */
+function keyBatchOf(batch: Batch, keys: BExpr[], sel: Uint32Array | null, count: number): KeyBatch {
+  if (keys.every((e) => e.k === 'col')) return new KeyBatch(keys.map((e) => batch.columns[(e as { index: number }).index]), count, true, sel);
+  const computed = projectBatch(batch, keys.map((e) => (e.k === 'col' ? { k: 'const', value: null, type: e.type } as BExpr : e)), sel, count);
+  const vectors = keys.map((e, i) => (e.k === 'col' ? gather(batch.columns[e.index], sel, count) : computed[i]));
+  // group keys are hashed as numbers: a wide DECIMAL key past 2^53 is an overflow error
+  for (const v of vectors) if (v.big) for (const b of v.big) if (b !== null) narrow(b);
+  return new KeyBatch(vectors, count, true);
+}
 
 /** The spec with its literals lifted into parameters (one kernel for every literal value). */
 function liftParams(spec: AggSpec): { spec: AggSpec; params: unknown[] } {
@@ -189,26 +209,10 @@ function aggKernel(spec: AggSpec, batch: Batch): AggKernel {
   if (k) return k;
   const em = new ExprEmitter(shape);
   const body: string[] = [];
-  if (spec.filter) emitFilter(em, spec.filter, body);
-  // find the group
-  const keys = spec.keys;
-  const plainStringKeys = keys.length > 0 && keys.every((e) => e.k === 'col' && isString(e.type) && !shape.nullable[(e as { index: number }).index]);
-  if (keys.length === 0) body.push('const g = 0;');
-  else if (plainStringKeys) {
-    // dictionary codes of each key column index a per-batch cache of group ids
-    const idx = keys.map((e) => (e as { index: number }).index);
-    for (const i of idx) em.col(i);
-    em.prelude.push(`const L = [${idx.map((i) => `d${i}.length`).join(', ')}]; const gcache = L.reduce((a, b) => a * b, 1) <= 1048576 ? new Int32Array(L.reduce((a, b) => a * b, 1)).fill(-1) : null;`);
-    let code = `c${idx[0]}[r]`;
-    for (let j = 1; j < idx.length; j++) code = `(${code}) * L[${j}] + c${idx[j]}[r]`;
-    const slow = idx.length === 1 ? `S.group1(d${idx[0]}[c${idx[0]}[r]])` : `S.groupN([${idx.map((i) => `d${i}[c${i}[r]]`).join(', ')}])`;
-    body.push(`let g; if (gcache !== null) { const gi = ${code}; g = gcache[gi]; if (g < 0) { g = ${slow}; gcache[gi] = g; reload(); } } else { g = ${slow}; reload(); }`);
-  } else {
-    // group keys are hashed as numbers: a wide DECIMAL key past 2^53 is an overflow error
-    const vals = keys.map((e) => { const v = em.expr(e, body); return isWideDecimal(e.type) ? { v: `rt.narrow(${v.v})`, n: v.n } : v; });
-    const kv = vals.map((v) => (v.n === 'false' ? v.v : `(${v.n} ? null : ${v.v})`));
-    body.push(keys.length === 1 ? `const g = S.group1(${kv[0]}); reload();` : `const g = S.groupN([${kv.join(', ')}]); reload();`);
-  }
+  // without GROUP BY keys the filter is fused here; with keys, rows arrive filtered with their group ids in G
+  const grouped = spec.keys.length > 0;
+  if (!grouped && spec.filter) emitFilter(em, spec.filter, body);
+  body.push(grouped ? 'const g = G[j];' : 'const g = 0;');
   // update each aggregate: its own update code, then the count of non-NULL inputs
   const locals: string[] = [];
   const decl: string[] = [];
@@ -225,9 +229,10 @@ function aggKernel(spec: AggSpec, batch: Batch): AggKernel {
       : `${def.update(agg, v.v, { slots, objs: `O${i}`, count: `C${i}`, g: 'g' }, keys)} C${i}[g]++;`;
     body.push(v.n === 'false' ? upd : `if (!(${v.n})) { ${upd} }`);
   });
-  const source = `${decl.length ? `let ${decl.join(', ')};` : ''}\nconst reload = () => { ${locals.join(' ')} };\nreload();\n${em.prelude.join('\n')}\n${rowLoop(body.join('\n'))}`;
+  const loop = grouped ? `for (let j = 0; j < n; j++) { const r = sel === null ? j : sel[j]; ${body.join('\n')} }` : rowLoop(body.join('\n'));
+  const source = `${decl.length ? `let ${decl.join(', ')};` : ''}\n${locals.join(' ')}\n${em.prelude.join('\n')}\n${loop}`;
   // eslint-disable-next-line no-new-func -- generated from our own bound plan
-  k = new Function('rt', 'K', `return function aggKernel(cols, valids, dicts, n, sel, S, P) {\n${source}\n};`)(runtime, em.consts) as AggKernel;
+  k = new Function('rt', 'K', `return function aggKernel(cols, valids, dicts, n, sel, S, P, G) {\n${source}\n};`)(runtime, em.consts) as AggKernel;
   if (kernels.size > 1000) kernels.clear();
   kernels.set(key, k);
   return k;

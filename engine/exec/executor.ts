@@ -11,7 +11,8 @@ import type { FragmentResult, ModelStep } from './fragment.ts';
 import type { ModelRunner } from './model-runner.ts';
 import { GroupTable, type PartialAgg } from './aggregate.ts';
 import { filterBatch, projectBatch } from './kernels.ts';
-import { BuildTable, probe, takeRows, keyReader, type JoinKind } from './hash-join.ts';
+import { BuildTable, probe, takeRows, type JoinKind } from './hash-join.ts';
+import { KeyBatch, KeyTable, keyKind } from './hash-table.ts';
 import { runWindows } from './window.ts';
 import { SqlError } from '../errors.ts';
 import { hasModelCall, aggInputs, mapAggInputs, type BExpr } from '../plan/bound.ts';
@@ -276,12 +277,12 @@ export class Executor {
     if (node.residual && hasModelCall(node.residual)) {
       // a condition calling a model filters the joined rows (inner joins only)
       if (kind !== 'INNER') throw new SqlError('FEATURE_NOT_SUPPORTED', 'model functions in an outer or semi join condition are not supported; use them in WHERE');
-      const joined = this.hold(probe(left, leftKeys, table, kind, null, node.nullEq, this.tick), 'hash join');
+      const joined = this.hold(probe(left, leftKeys, table, kind, null, this.tick), 'hash join');
       const m = await this.withModels(joined, [node.residual]);
       const { sel, count } = filterBatch(m.batch, m.exprs[0]);
       return { length: count, columns: joined.columns.map((c) => gather(c, sel, count)) };
     }
-    const out = await this.probeInChunks(left, leftKeys, table, kind, node.residual, node.nullEq);
+    const out = await this.probeInChunks(left, leftKeys, table, kind, node.residual);
     // a LEFT join yields one row per left row exactly when no left row matches twice
     if (node.joinType === 'SINGLE' && out.length > left.length) throw new SqlError('CARDINALITY_VIOLATION', 'more than one row returned by a subquery used as an expression');
     if (node.joinType !== 'FULL') return out;
@@ -299,14 +300,14 @@ export class Executor {
    * chunks: the leader thread also answers other clients (and /health), which must not wait
    * for one statement's join. Results are the same as one probe over all rows.
    */
-  private async probeInChunks(left: Batch, leftKeys: Vector[], table: BuildTable, kind: JoinKind, residual: BExpr | null, nullEq?: boolean[]): Promise<Batch> {
-    if (left.length <= CHUNK) return this.hold(probe(left, leftKeys, table, kind, residual, nullEq, this.tick), 'hash join');
+  private async probeInChunks(left: Batch, leftKeys: Vector[], table: BuildTable, kind: JoinKind, residual: BExpr | null): Promise<Batch> {
+    if (left.length <= CHUNK) return this.hold(probe(left, leftKeys, table, kind, residual, this.tick), 'hash join');
     const parts: Batch[] = [];
     // chunks sized to about a million output rows: a join with many matches per key probes fewer rows at a time
     let size = 4096;
     for (let start = 0; start < left.length; start += size) {
       const n = Math.min(size, left.length - start);
-      const part = probe(rowRange(left, start, n), leftKeys.map((k) => vectorRange(k, start, n)), table, kind, residual, nullEq, this.tick);
+      const part = probe(rowRange(left, start, n), leftKeys.map((k) => vectorRange(k, start, n)), table, kind, residual, this.tick);
       parts.push(this.hold(part, 'hash join'));
       size = Math.max(256, Math.min(CHUNK, Math.floor(1_000_000 / Math.max(1, part.length / n))));
       await yieldToEventLoop();
@@ -323,16 +324,8 @@ export class Executor {
     const { name, work } = node.recursive!;
     const limit = this.opts.maxRecursion ?? DEFAULT_MAX_RECURSION;
     const types = node.fields.map((f) => f.type);
-    const seen = node.all ? null : new Set<string | number | null>();
-    const fresh = (b: Batch): Batch => {
-      if (!seen) return b;
-      const read = keyReader(b.columns.map((c) => nullSafe(c, true)));
-      const keep: number[] = [];
-      for (let r = 0; r < b.length; r++) { const k = read(r); if (!seen.has(k)) { seen.add(k); keep.push(r); } }
-      if (keep.length === b.length) return b;
-      const sel = Uint32Array.from(keep);
-      return { length: keep.length, columns: b.columns.map((c) => gather(c, sel, keep.length)) };
-    };
+    const seen = node.all ? null : new KeyTable(types.map(keyKind));
+    const fresh = (b: Batch): Batch => (seen ? firstOfEachKey(b, seen) : b);
     const parts: Batch[] = [];
     let added = fresh(await this.run(node.left));
     // shared plans inside the step may read the working table: each round computes them anew
@@ -359,42 +352,29 @@ export class Executor {
       const all = concatBatches(types, [left, right]);
       return node.all ? all : distinct(all);
     }
-    // INTERSECT / EXCEPT: count right rows by value, then walk the left
-    // both sides encoded the same way, whether or not a side happens to have NULLs
-    const rk = keyReader(right.columns.map((c) => nullSafe(c, true, this.tick)));
-    const counts = new Map<string | number | null, number>();
-    this.guard.memory.reserve((left.length + right.length) * 64, node.op);
-    for (let r = 0; r < right.length; r++) { this.tick(); const k = rk(r); counts.set(k, (counts.get(k) ?? 0) + 1); }
-    const lk = keyReader(left.columns.map((c) => nullSafe(c, true, this.tick)));
+    // INTERSECT / EXCEPT: count right rows per key (NULLs equal), then walk the left through the same table
+    this.guard.memory.reserve((left.length + right.length) * 24, node.op);
+    const table = new KeyTable(types.map(keyKind), right.length);
+    const rightIds = table.insert(new KeyBatch(right.columns, right.length, true));
+    const counts = new Int32Array(table.size);
+    for (let r = 0; r < right.length; r++) counts[rightIds[r]]++;
+    this.tick();
+    const leftIds = table.insert(new KeyBatch(left.columns, left.length, true));
     const keep: number[] = [];
-    const seen = new Set<string | number | null>();
+    const seen = new Uint8Array(table.size);
     for (let r = 0; r < left.length; r++) {
       this.tick();
-      const k = lk(r);
-      const c = counts.get(k) ?? 0;
+      const k = leftIds[r];
+      const c = k < counts.length ? counts[k] : 0;
       if (node.op === 'INTERSECT') {
-        if (c > 0 && (node.all ? true : !seen.has(k))) { keep.push(r); if (node.all) counts.set(k, c - 1); }
-      } else if (node.all ? c === 0 : c === 0 && !seen.has(k)) keep.push(r);
-      else if (node.all) counts.set(k, c - 1);
-      seen.add(k);
+        if (c > 0 && (node.all ? true : !seen[k])) { keep.push(r); if (node.all) counts[k] = c - 1; }
+      } else if (node.all ? c === 0 : c === 0 && !seen[k]) keep.push(r);
+      else if (node.all) counts[k] = c - 1;
+      seen[k] = 1;
     }
     const sel = Uint32Array.from(keep);
     return { length: keep.length, columns: left.columns.map((c) => gather(c, sel, keep.length)) };
   }
-}
-
-/**
- * Vectors with NULL made a distinct key value (for DISTINCT and set operations, NULLs are equal).
- * `always` encodes vectors without NULLs too, so keys of two different vectors compare equal.
- */
-function nullSafe(v: Vector, always = false, tick: () => void = () => {}): Vector {
-  if (!v.valid && !always) return v;
-  const items: (string)[] = new Array(v.length);
-  for (let i = 0; i < v.length; i++) {
-    tick();
-    items[i] = v.valid && v.valid[i] === 0 ? '\u0000NULL' : isString(v.type) ? `s${v.dict![v.values[i]]}` : `n${v.values[i]}`;
-  }
-  return { type: { id: 'VARCHAR' }, length: v.length, values: Int32Array.from(items.keys()), valid: null, dict: items };
 }
 
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -446,13 +426,21 @@ function sliceRows(b: Batch, offset: number, limit: number | null): Batch {
 }
 
 function distinct(b: Batch, tick: () => void = () => {}): Batch {
-  const read = keyReader(b.columns.map((c) => nullSafe(c, false, tick)));
-  const seen = new Set<string | number | null>();
-  const keep: number[] = [];
-  for (let r = 0; r < b.length; r++) { tick(); const k = read(r); if (!seen.has(k)) { seen.add(k); keep.push(r); } }
-  if (keep.length === b.length) return b;
-  const sel = Uint32Array.from(keep);
-  return { length: keep.length, columns: b.columns.map((c) => gather(c, sel, keep.length)) };
+  const out = firstOfEachKey(b, new KeyTable(b.columns.map((c) => keyKind(c.type)), b.length));
+  tick();
+  return out;
+}
+
+/** The rows of `b` whose whole-row key `seen` did not hold yet (NULLs equal); adds those keys to it. */
+function firstOfEachKey(b: Batch, seen: KeyTable): Batch {
+  const before = seen.size;
+  const ids = seen.insert(new KeyBatch(b.columns, b.length, true));
+  const sel = new Uint32Array(b.length);
+  let k = 0;
+  // ids are handed out in row order: a row holding the next new id is its key's first
+  for (let r = 0, next = before; r < b.length; r++) if (ids[r] === next) { sel[k++] = r; next++; }
+  if (k === b.length) return b;
+  return { length: k, columns: b.columns.map((c) => gather(c, sel, k)) };
 }
 
 /** Sorts a batch by keys (ASC/DESC, NULLS FIRST/LAST); strings in code-unit (C) order. */

@@ -1,65 +1,44 @@
-// Hash join: build a chained hash table over the build side's key columns once, then probe it
+// Hash join: build a chained hash table (hash-table.ts) over the build side's key columns once, then probe it
 // batch by batch. Used inside slices (build side broadcast) and at the leader.
 import type { Batch, Vector } from '../types/vector.ts';
-import { isString } from '../types/types.ts';
+import { KeyBatch, KeyTable, keyKind } from './hash-table.ts';
 import type { JoinStep } from './fragment.ts';
 import { filterBatch, projectBatch } from './kernels.ts';
 import type { BExpr } from '../plan/bound.ts';
 
-type Key = number | string;
-
 const noop = () => {};
 
-/** The build side: rows chained by key (head row per key, next row per row). */
+/** The build side: an id per distinct key, and rows chained per id (head row per id, next row per row). */
 export class BuildTable {
-  readonly head = new Map<Key, number>();
+  readonly keys: KeyTable;
+  readonly head: Int32Array;
   readonly next: Int32Array;
   /** build rows that found a partner (for RIGHT/FULL joins) */
   readonly matched: Uint8Array;
 
-  constructor(readonly build: Vector[], keyCols: Vector[], nullEq?: boolean[], tick: () => void = noop) {
+  /** `nullEq[k]` marks key parts where NULL matches NULL (IS NOT DISTINCT FROM); elsewhere a NULL part never matches. */
+  constructor(readonly build: Vector[], keyCols: Vector[], readonly nullEq: boolean[] = [], tick: () => void = noop) {
     const n = build.length ? build[0].length : keyCols[0]?.length ?? 0;
     this.next = new Int32Array(n).fill(-1);
     this.matched = new Uint8Array(n);
-    const read = keyReader(keyCols, nullEq);
+    this.keys = new KeyTable(keyCols.map((c) => keyKind(c.type)), Math.min(n, 1 << 20));
+    const ids = this.keys.insert(new KeyBatch(keyCols, n, nullEq));
+    tick();
+    this.head = new Int32Array(this.keys.size).fill(-1);
     for (let r = n - 1; r >= 0; r--) {
-      tick();
-      const k = read(r);
-      if (k === null) continue;
-      const h = this.head.get(k);
-      if (h !== undefined) this.next[r] = h;
-      this.head.set(k, r);
+      const id = ids[r];
+      if (id < 0) continue;
+      this.next[r] = this.head[id];
+      this.head[id] = r;
     }
   }
-}
 
-/** The key part standing for NULL where NULL matches NULL (a string, so never equal to a number key). */
-const NULL_KEY = '\u0000NULL';
-
-/**
- * Reads a row's join key as one number or string; null when any part is NULL (never matches),
- * except parts marked in `nullEq`, where NULL is a value like any other.
- */
-export function keyReader(cols: Vector[], nullEq?: boolean[]): (r: number) => Key | null {
-  const one = (v: Vector) => isString(v.type) ? (r: number) => v.dict![v.values[r]] : (r: number) => v.values[r];
-  const readers = cols.map(one);
-  if (cols.length === 1) {
-    const [v] = cols, f = readers[0];
-    if (!v.valid) return f;
-    return nullEq?.[0] ? (r) => (v.valid![r] === 0 ? NULL_KEY : f(r)) : (r) => (v.valid![r] === 0 ? null : f(r));
+  /** For each probe row, the first build row with its key, or -1. */
+  firstMatches(probeKeys: Vector[], n: number): Int32Array {
+    const ids = this.keys.find(new KeyBatch(probeKeys, n, this.nullEq));
+    for (let r = 0; r < n; r++) if (ids[r] >= 0) ids[r] = this.head[ids[r]];
+    return ids;
   }
-  return (r) => {
-    const parts: Key[] = [];
-    for (let k = 0; k < cols.length; k++) {
-      if (cols[k].valid && cols[k].valid![r] === 0) {
-        if (!nullEq?.[k]) return null;
-        parts.push(NULL_KEY);
-        continue;
-      }
-      parts.push(readers[k](r));
-    }
-    return JSON.stringify(parts);
-  };
 }
 
 /** Gathers rows by index; index -1 yields NULL (outer join padding). */
@@ -83,9 +62,9 @@ export type JoinKind = 'INNER' | 'LEFT' | 'SEMI' | 'ANTI';
  * output probe columns then build columns; SEMI/ANTI output probe columns only. A residual
  * predicate (over the joined columns) decides which key matches count.
  */
-export function probe(probeBatch: Batch, probeKeys: Vector[], table: BuildTable, kind: JoinKind, residual: BExpr | null, nullEq?: boolean[], tick: () => void = noop): Batch {
+export function probe(probeBatch: Batch, probeKeys: Vector[], table: BuildTable, kind: JoinKind, residual: BExpr | null, tick: () => void = noop): Batch {
   const n = probeBatch.length;
-  const read = keyReader(probeKeys, nullEq);
+  const first = table.firstMatches(probeKeys, n);
   let cap = Math.max(16, n);
   let pRows = new Int32Array(cap), bRows = new Int32Array(cap);
   let m = 0;
@@ -100,9 +79,8 @@ export function probe(probeBatch: Batch, probeKeys: Vector[], table: BuildTable,
   // `tick` lets a cancel or timeout stop a probe whose output explodes (many matches per key)
   for (let r = 0; r < n; r++) {
     tick();
-    const k = read(r);
-    let b = k === null ? undefined : table.head.get(k);
-    if (b === undefined) { if (kind === 'LEFT' || kind === 'ANTI') push(r, -1); continue; }
+    let b = first[r];
+    if (b < 0) { if (kind === 'LEFT' || kind === 'ANTI') push(r, -1); continue; }
     if (kind === 'SEMI' && !residual) { push(r, b); continue; }
     if (kind === 'ANTI' && !residual) continue;
     for (; b >= 0; b = table.next[b]) { tick(); push(r, b); }
@@ -152,5 +130,5 @@ export function hashJoinBatch(batch: Batch, step: JoinStep, tick: () => void = n
     built.set(step, table);
   }
   const keys = projectBatch(batch, step.probeKeys, null, batch.length);
-  return probe(batch, keys, table, step.joinType, step.residual ?? null, step.nullEq, tick);
+  return probe(batch, keys, table, step.joinType, step.residual ?? null, tick);
 }

@@ -3,7 +3,7 @@
 import type { Batch, Vector } from '../types/vector.ts';
 import type { WindowCall } from '../plan/logical.ts';
 import { projectBatch } from './kernels.ts';
-import { keyReader } from './hash-join.ts';
+import { groupIds } from './hash-table.ts';
 import { vectorFromValues } from './aggregate.ts';
 import { Accumulator } from './accumulator.ts';
 import { aggInputs } from '../plan/bound.ts';
@@ -33,22 +33,13 @@ export function runWindows(batch: Batch, calls: WindowCall[], tick: () => void =
   return { length: batch.length, columns: out };
 }
 
-/** A row's partition key. Unlike join keys, NULL is a value of its own: NULLs share a partition. */
-function partitionKey(cols: Vector[]): (r: number) => unknown {
-  if (cols.length === 1) return keyReader(cols);
-  const readers = cols.map((c) => keyReader([c]));
-  return (r) => JSON.stringify(readers.map((f) => f(r)));
-}
-
 function runWindow(batch: Batch, call: WindowCall, tick: () => void): Vector {
   const n = batch.length;
-  const part = call.partitionBy.length ? partitionKey(projectBatch(batch, call.partitionBy, null, n)) : () => 0;
   const orderVals = projectBatch(batch, call.orderBy.map((o) => o.expr), null, n).map(valuesOf);
   const args = projectBatch(batch, call.args, null, n).map(valuesOf);
   const aggArgs = call.agg ? projectBatch(batch, aggInputs(call.agg), null, n).map(valuesOf) : [];
-  const pkeys = Array.from({ length: n }, (_, r) => part(r));
-  const pid = new Map<unknown, number>();
-  const pnum = pkeys.map((k) => { let id = pid.get(k); if (id === undefined) { id = pid.size; pid.set(k, id); } return id; });
+  // partition ids in order of first appearance; unlike join keys, NULLs share a partition
+  const pnum = call.partitionBy.length ? groupIds(projectBatch(batch, call.partitionBy, null, n), n).ids : new Int32Array(n);
   const rows = Array.from({ length: n }, (_, r) => r);
   const cmpOrder = (x: number, y: number) => {
     for (let k = 0; k < call.orderBy.length; k++) {

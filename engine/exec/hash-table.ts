@@ -1,0 +1,292 @@
+// Open-addressing hash table (linear probing over typed arrays) that maps keys to dense ids.
+// Joins chain build rows per id, GROUP BY keeps aggregate states per id, DISTINCT and set
+// operations count or mark ids. Keys are hashed from their physical representation: numbers
+// from their bits (integral values as integers, so INTEGER and BIGINT columns agree), strings
+// from their characters, hashed once per dictionary entry — never from a per-row JS string.
+import type { Vector } from '../types/vector.ts';
+import { isString, type SqlType } from '../types/types.ts';
+
+/** How a key column is stored: as a double, or as a string (dictionary-coded in vectors). */
+export type KeyKind = 'num' | 'str';
+
+export const keyKind = (t: SqlType): KeyKind => (isString(t) ? 'str' : 'num');
+
+/** One key column of a batch, normalized so the table reads it the same way whatever its type. */
+interface KeyColumn {
+  /** numbers as doubles (null for string columns) */
+  num: Float64Array | null;
+  /** string columns: codes into `dict` */
+  codes: Int32Array | null;
+  dict: string[] | null;
+  /** 0 marks a NULL */
+  valid: Uint8Array | null;
+}
+
+const F64 = new Float64Array(1);
+const U32 = new Uint32Array(F64.buffer);
+const NULL_HASH = 0x5bd1e995;
+const NAN_HASH = 0x7ff80000;
+
+/** murmur3's 32-bit finalizer: spreads every input bit over the low bits the table masks by. */
+function fmix(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
+/** Hash of a number: -0 and 0 hash alike, every NaN hashes alike, integral values hash as integers. */
+export function hashNumber(v: number): number {
+  if (v === (v | 0)) return fmix(v | 0);
+  if (v !== v) return NAN_HASH;
+  F64[0] = v;
+  return fmix(U32[0] ^ fmix(U32[1] + 0x9e3779b9));
+}
+
+/** FNV-1a over UTF-16 code units, finalized. */
+export function hashString(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return fmix(h);
+}
+
+/** Hashes per dictionary entry, computed once per dictionary (dictionaries only ever grow). */
+const dictHashes = new WeakMap<string[], Uint32Array>();
+
+function hashesOf(dict: string[]): Uint32Array {
+  let h = dictHashes.get(dict);
+  if (h && h.length === dict.length) return h;
+  const from = h ? h.length : 0;
+  const grown = new Uint32Array(dict.length);
+  if (h) grown.set(h);
+  for (let i = from; i < dict.length; i++) grown[i] = hashString(dict[i]);
+  dictHashes.set(dict, grown);
+  return grown;
+}
+
+/**
+ * The key columns of one batch with each row's combined hash. `nullsEqual[c]` says whether a
+ * NULL in column c is a value like any other (GROUP BY, DISTINCT, IS NOT DISTINCT FROM joins);
+ * otherwise a row with a NULL there is marked in `skip` and matches nothing (join keys).
+ */
+export class KeyBatch {
+  readonly cols: KeyColumn[];
+  readonly hashes: Uint32Array;
+  readonly skip: Uint8Array | null = null;
+
+  /** `sel` picks the rows (its first `count` entries); without it rows 0..count-1. */
+  constructor(vectors: Vector[], readonly count: number, nullsEqual: boolean | boolean[] = false, sel: Uint32Array | null = null) {
+    this.cols = vectors.map((v) => normalize(v, sel, count));
+    const hashes = new Uint32Array(count);
+    let skip: Uint8Array | null = null;
+    for (let c = 0; c < this.cols.length; c++) {
+      const col = this.cols[c];
+      const eqNull = typeof nullsEqual === 'boolean' ? nullsEqual : nullsEqual[c] === true;
+      const valid = col.valid;
+      if (col.codes) {
+        const codes = col.codes, dh = hashesOf(col.dict!);
+        for (let i = 0; i < count; i++) hashes[i] = combine(hashes[i], valid !== null && valid[i] === 0 ? NULL_HASH : dh[codes[i]]);
+      } else {
+        const num = col.num!;
+        for (let i = 0; i < count; i++) hashes[i] = combine(hashes[i], valid !== null && valid[i] === 0 ? NULL_HASH : hashNumber(num[i]));
+      }
+      if (valid !== null && !eqNull) {
+        for (let i = 0; i < count; i++) if (valid[i] === 0) (skip ??= new Uint8Array(count))[i] = 1;
+      }
+    }
+    for (let i = 0; i < count; i++) hashes[i] = fmix(hashes[i]);
+    this.hashes = hashes;
+    this.skip = skip;
+  }
+}
+
+/** Mixes one column's hash into a row's running hash (order matters: (a, b) differs from (b, a)). */
+function combine(h: number, x: number): number {
+  return (Math.imul((h << 5) | (h >>> 27), 0x01000193) ^ x) >>> 0;
+}
+
+function normalize(v: Vector, sel: Uint32Array | null, count: number): KeyColumn {
+  let valid: Uint8Array | null = null;
+  if (v.valid) {
+    if (sel === null) valid = v.valid.length === count ? v.valid : v.valid.subarray(0, count);
+    else { valid = new Uint8Array(count); for (let i = 0; i < count; i++) valid[i] = v.valid[sel[i]]; }
+  }
+  if (isString(v.type)) {
+    const src = v.values as Int32Array;
+    let codes: Int32Array;
+    if (sel === null) codes = src.length === count ? src : src.subarray(0, count);
+    else { codes = new Int32Array(count); for (let i = 0; i < count; i++) codes[i] = src[sel[i]]; }
+    // NULL slots may hold any code; make them 0 so hashing never reads outside the dictionary
+    if (valid) { if (codes === src || codes.buffer === src.buffer) codes = codes.slice(); for (let i = 0; i < count; i++) if (valid[i] === 0) codes[i] = 0; }
+    return { num: null, codes, dict: v.dict ?? [], valid };
+  }
+  const src = v.values;
+  let num: Float64Array;
+  if (sel === null && src instanceof Float64Array) num = src.length === count ? src : src.subarray(0, count);
+  else {
+    num = new Float64Array(count);
+    if (sel === null) for (let i = 0; i < count; i++) num[i] = src[i];
+    else for (let i = 0; i < count; i++) num[i] = src[sel[i]];
+  }
+  return { num, codes: null, dict: null, valid };
+}
+
+/** A stored key column: the values of every id, and which ids hold NULL there. */
+interface StoredColumn {
+  num: Float64Array | null;
+  str: string[] | null;
+  nulls: Uint8Array | null;
+}
+
+/**
+ * Keys to dense ids 0..size-1 in order of first insertion. Open addressing with linear probing:
+ * `slots` holds id + 1 (0 = empty) and stays at most half full; each id keeps its full hash, so
+ * most mismatches are rejected without comparing keys, and growth rehashes without rehashing keys.
+ */
+export class KeyTable {
+  size = 0;
+  private slots: Int32Array;
+  private mask: number;
+  private hashes: Uint32Array;
+  private readonly store: StoredColumn[];
+  private cap: number;
+
+  constructor(readonly kinds: KeyKind[], expected = 8) {
+    let slots = 16;
+    while (slots < expected * 2) slots *= 2;
+    this.slots = new Int32Array(slots);
+    this.mask = slots - 1;
+    this.cap = Math.max(8, slots >>> 1);
+    this.hashes = new Uint32Array(this.cap);
+    this.store = kinds.map((k) => ({ num: k === 'num' ? new Float64Array(this.cap) : null, str: k === 'str' ? [] : null, nulls: null }));
+  }
+
+  /** Bytes held by the table (for memory accounting). */
+  get bytes(): number {
+    return this.slots.byteLength + this.hashes.byteLength + this.store.reduce((s, c) => s + (c.num ? c.num.byteLength : this.cap * 8) + (c.nulls?.byteLength ?? 0), 0);
+  }
+
+  /**
+   * The id of each row's key, adding keys not seen before; -1 for rows marked `skip`. Ids are
+   * handed out in row order, so a row whose id equals the size before it was added is the first
+   * of its key.
+   */
+  insert(keys: KeyBatch, out: Int32Array = new Int32Array(keys.count)): Int32Array {
+    this.check(keys);
+    const n = keys.count, hashes = keys.hashes, skip = keys.skip;
+    const memo = this.stringMemo(keys);
+    for (let i = 0; i < n; i++) {
+      if (skip !== null && skip[i] === 1) { out[i] = -1; continue; }
+      if (memo !== null) {
+        const code = keys.cols[0].codes![i];
+        const m = memo[code];
+        if (m >= 0) { out[i] = m; continue; }
+        out[i] = memo[code] = this.findOrAdd(keys, i, hashes[i]);
+        continue;
+      }
+      out[i] = this.findOrAdd(keys, i, hashes[i]);
+    }
+    return out;
+  }
+
+  /** The id of each row's key, or -1 when the key is absent (or the row is marked `skip`). */
+  find(keys: KeyBatch, out: Int32Array = new Int32Array(keys.count)): Int32Array {
+    this.check(keys);
+    const n = keys.count, hashes = keys.hashes, skip = keys.skip, slots = this.slots, mask = this.mask, ids = this.hashes;
+    for (let i = 0; i < n; i++) {
+      out[i] = -1;
+      if (skip !== null && skip[i] === 1) continue;
+      const h = hashes[i];
+      for (let s = h & mask; ; s = (s + 1) & mask) {
+        const e = slots[s];
+        if (e === 0) break;
+        if (ids[e - 1] === h && this.equals(e - 1, keys, i)) { out[i] = e - 1; break; }
+      }
+    }
+    return out;
+  }
+
+  /** The stored value of key column `c` for `id`: a number, a string or null. */
+  value(c: number, id: number): number | string | null {
+    const s = this.store[c];
+    if (s.nulls !== null && s.nulls[id] === 1) return null;
+    return s.num !== null ? s.num[id] : s.str![id];
+  }
+
+  private check(keys: KeyBatch): void {
+    if (keys.cols.length !== this.kinds.length) throw new Error(`key has ${keys.cols.length} columns, table has ${this.kinds.length}`);
+  }
+
+  /** One string key column: a code's id is the same for every row of the batch, so look it up once. */
+  private stringMemo(keys: KeyBatch): Int32Array | null {
+    if (keys.cols.length !== 1) return null;
+    const col = keys.cols[0];
+    if (col.codes === null || col.valid !== null || col.dict!.length > keys.count) return null;
+    return new Int32Array(col.dict!.length).fill(-1);
+  }
+
+  private findOrAdd(keys: KeyBatch, i: number, h: number): number {
+    const slots = this.slots, mask = this.mask, ids = this.hashes;
+    let s = h & mask;
+    for (; ; s = (s + 1) & mask) {
+      const e = slots[s];
+      if (e === 0) break;
+      if (ids[e - 1] === h && this.equals(e - 1, keys, i)) return e - 1;
+    }
+    const id = this.size++;
+    if (id === this.cap) this.growStore();
+    this.hashes[id] = h;
+    for (let c = 0; c < this.store.length; c++) {
+      const st = this.store[c], col = keys.cols[c];
+      if (col.valid !== null && col.valid[i] === 0) { (st.nulls ??= new Uint8Array(this.cap))[id] = 1; continue; }
+      if (st.num !== null) st.num[id] = col.num![i];
+      else st.str![id] = col.dict![col.codes![i]];
+    }
+    slots[s] = id + 1;
+    if (this.size * 2 > slots.length) this.rehash();
+    return id;
+  }
+
+  private equals(id: number, keys: KeyBatch, i: number): boolean {
+    for (let c = 0; c < this.store.length; c++) {
+      const st = this.store[c], col = keys.cols[c];
+      const rowNull = col.valid !== null && col.valid[i] === 0;
+      const idNull = st.nulls !== null && st.nulls[id] === 1;
+      if (rowNull || idNull) { if (rowNull !== idNull) return false; continue; }
+      if (st.num !== null) {
+        const a = st.num[id], b = col.num![i];
+        // NaN equals NaN as a key (PostgreSQL sorts and groups NaN as one value)
+        if (a !== b && (a === a || b === b)) return false;
+      } else if (st.str![id] !== col.dict![col.codes![i]]) return false;
+    }
+    return true;
+  }
+
+  private growStore(): void {
+    this.cap *= 2;
+    const h = new Uint32Array(this.cap); h.set(this.hashes); this.hashes = h;
+    for (const st of this.store) {
+      if (st.num) { const x = new Float64Array(this.cap); x.set(st.num); st.num = x; }
+      if (st.nulls) { const x = new Uint8Array(this.cap); x.set(st.nulls); st.nulls = x; }
+    }
+  }
+
+  private rehash(): void {
+    const slots = new Int32Array(this.slots.length * 2), mask = slots.length - 1;
+    for (let id = 0; id < this.size; id++) {
+      let s = this.hashes[id] & mask;
+      while (slots[s] !== 0) s = (s + 1) & mask;
+      slots[s] = id + 1;
+    }
+    this.slots = slots;
+    this.mask = mask;
+  }
+}
+
+/** Dense ids for the rows of `vectors` (NULLs group together), and how many distinct keys there are. */
+export function groupIds(vectors: Vector[], count: number): { ids: Int32Array; groups: number } {
+  const table = new KeyTable(vectors.map((v) => keyKind(v.type)));
+  const ids = table.insert(new KeyBatch(vectors, count, true));
+  return { ids, groups: table.size };
+}

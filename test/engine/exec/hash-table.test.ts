@@ -1,0 +1,121 @@
+import { describe, expect, it } from 'vitest';
+import { KeyBatch, KeyTable, groupIds, hashString } from '../../../engine/exec/hash-table.ts';
+import { T } from '../../../engine/types/types.ts';
+import type { Vector } from '../../../engine/types/vector.ts';
+
+const ints = (xs: (number | null)[]): Vector => ({
+  type: T.int, length: xs.length, values: Int32Array.from(xs, (x) => x ?? 0),
+  valid: xs.includes(null) ? Uint8Array.from(xs, (x) => (x === null ? 0 : 1)) : null,
+});
+const doubles = (xs: (number | null)[]): Vector => ({
+  type: T.double, length: xs.length, values: Float64Array.from(xs, (x) => x ?? 0),
+  valid: xs.includes(null) ? Uint8Array.from(xs, (x) => (x === null ? 0 : 1)) : null,
+});
+/** A string vector over an explicit dictionary (codes index `dict`; null is NULL). */
+const strs = (dict: string[], codes: (number | null)[]): Vector => ({
+  type: T.varchar, length: codes.length, values: Int32Array.from(codes, (c) => c ?? 0), dict,
+  valid: codes.includes(null) ? Uint8Array.from(codes, (c) => (c === null ? 0 : 1)) : null,
+});
+
+const insert = (t: KeyTable, cols: Vector[], nullsEqual: boolean | boolean[] = true) => Array.from(t.insert(new KeyBatch(cols, cols[0].length, nullsEqual)));
+const find = (t: KeyTable, cols: Vector[], nullsEqual: boolean | boolean[] = true) => Array.from(t.find(new KeyBatch(cols, cols[0].length, nullsEqual)));
+
+describe('KeyTable', () => {
+  it('gives equal keys one id, in order of first appearance, and finds them again', () => {
+    const t = new KeyTable(['num']);
+    expect(insert(t, [ints([7, 3, 7, 9, 3])])).toEqual([0, 1, 0, 2, 1]);
+    expect(t.size).toBe(3);
+    expect(find(t, [ints([9, 4, 7])])).toEqual([2, -1, 0]);
+    expect([0, 1, 2].map((id) => t.value(0, id))).toEqual([7, 3, 9]);
+  });
+
+  it('keeps keys apart when their hashes collide', () => {
+    // find two different strings with the same 32-bit hash (birthday bound: ~2^16 tries)
+    const seen = new Map<number, string>();
+    let pair: [string, string] | null = null;
+    for (let i = 0; !pair; i++) {
+      const s = `k${i}`, h = hashString(s), other = seen.get(h);
+      if (other !== undefined) pair = [other, s];
+      else seen.set(h, s);
+    }
+    expect(hashString(pair[0])).toBe(hashString(pair[1]));
+    const t = new KeyTable(['str']);
+    expect(insert(t, [strs(pair, [0, 1, 1, 0])])).toEqual([0, 1, 1, 0]);
+    expect(find(t, [strs([pair[1], 'zz'], [0, 1])])).toEqual([1, -1]);
+  });
+
+  it('agrees with a Map over many keys in a table that starts small and grows', () => {
+    let seed = 42;
+    const rand = () => { seed = (Math.imul(seed, 1103515245) + 12345) >>> 0; return seed; };
+    const t = new KeyTable(['num', 'num'], 1);
+    const ref = new Map<string, number>();
+    for (let batch = 0; batch < 20; batch++) {
+      const a = Array.from({ length: 5000 }, () => rand() % 3000);
+      const b = Array.from({ length: 5000 }, () => (rand() % 50) / 4);
+      const ids = insert(t, [ints(a), doubles(b)]);
+      const want = a.map((x, i) => {
+        const k = `${x}|${b[i]}`;
+        if (!ref.has(k)) ref.set(k, ref.size);
+        return ref.get(k);
+      });
+      expect(ids).toEqual(want);
+    }
+    expect(t.size).toBe(ref.size);
+    expect(t.size).toBeGreaterThan(50_000);
+  });
+
+  it('tells (a, b) from (b, a) in multi-column keys', () => {
+    const t = new KeyTable(['num', 'str']);
+    const ids = insert(t, [ints([1, 2, 1, 2]), strs(['1', '2'], [1, 0, 1, 0])]);
+    expect(ids).toEqual([0, 1, 0, 1]);
+    const t2 = new KeyTable(['num', 'num']);
+    expect(insert(t2, [ints([1, 2]), ints([2, 1])])).toEqual([0, 1]);
+  });
+
+  it('groups NULLs together, or skips rows with NULL keys for joins', () => {
+    const t = new KeyTable(['num']);
+    expect(insert(t, [ints([null, 1, null, 0])], true)).toEqual([0, 1, 0, 2]);
+    expect(t.value(0, 0)).toBeNull();
+    const j = new KeyTable(['num', 'num']);
+    expect(insert(j, [ints([1, null, 1]), ints([5, 5, null])], false)).toEqual([0, -1, -1]);
+    expect(find(j, [ints([1, null]), ints([5, 5])], false)).toEqual([0, -1]);
+    // NULL matches NULL only in the parts marked (IS NOT DISTINCT FROM)
+    const m = new KeyTable(['num', 'num']);
+    expect(insert(m, [ints([1, null, 1]), ints([null, 5, null])], [false, true])).toEqual([0, -1, 0]);
+    expect(find(m, [ints([1, 1]), ints([null, 5])], [false, true])).toEqual([0, -1]);
+  });
+
+  it('treats -0 as 0 and every NaN as one value', () => {
+    const otherNaN = new Float64Array(new Uint32Array([1, 0x7ff00000]).buffer)[0];
+    expect(Number.isNaN(otherNaN)).toBe(true);
+    const t = new KeyTable(['num']);
+    expect(insert(t, [doubles([0, -0, NaN, otherNaN, 1.5, -1.5])])).toEqual([0, 0, 1, 1, 2, 3]);
+    expect(find(t, [doubles([-0, 0 / 0])])).toEqual([0, 1]);
+  });
+
+  it('matches integers against equal doubles (INTEGER joined with DOUBLE)', () => {
+    const t = new KeyTable(['num']);
+    insert(t, [ints([3, -4, 2 ** 31 - 1])]);
+    expect(find(t, [doubles([3, -4, 2 ** 31 - 1, 3.5, 2 ** 31])])).toEqual([0, 1, 2, -1, -1]);
+  });
+
+  it('matches strings across different dictionaries by their text', () => {
+    const t = new KeyTable(['str']);
+    expect(insert(t, [strs(['x', 'y'], [0, 1, 0])])).toEqual([0, 1, 0]);
+    // another segment's dictionary: different codes for the same strings
+    expect(insert(t, [strs(['y', 'z', 'x'], [0, 1, 2, null])])).toEqual([1, 2, 0, 3]);
+    expect(find(t, [strs(['z', 'x', 'w'], [0, 1, 2])])).toEqual([2, 0, -1]);
+    expect(t.value(0, 3)).toBeNull();
+  });
+
+  it('reads only the selected rows', () => {
+    const t = new KeyTable(['num']);
+    const ids = t.insert(new KeyBatch([ints([5, 6, 7, 6])], 2, true, Uint32Array.from([3, 2])));
+    expect(Array.from(ids)).toEqual([0, 1]);
+    expect([t.value(0, 0), t.value(0, 1)]).toEqual([6, 7]);
+  });
+
+  it('groupIds numbers the groups of a batch', () => {
+    expect(groupIds([strs(['a', 'b'], [1, 0, 1, null, null])], 5)).toEqual({ ids: Int32Array.from([0, 1, 0, 2, 2]), groups: 3 });
+  });
+});
