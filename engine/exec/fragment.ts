@@ -21,6 +21,8 @@ export interface ModelStep {
   args: BExpr[];
   proba: boolean;
   type: SqlType;
+  /** explain the prediction instead (argument names for the JSON) */
+  explain?: string[];
 }
 
 /** A broadcast hash join probed inside the slice: the build side arrives with the fragment. */

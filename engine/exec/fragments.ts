@@ -177,9 +177,9 @@ export function buildFragment(c: Chain, build: Vector[] | null, onnxFileOf: (mod
 export function liftModels(e: BExpr, models: ModelStep[], width: number, onnxFileOf: (model: string) => string | undefined): BExpr {
   if (e.k === 'model') {
     const args = e.args.map((a) => liftModels(a, models, width, onnxFileOf));
-    const key = JSON.stringify({ m: e.model, args, p: e.proba });
-    let i = models.findIndex((m) => JSON.stringify({ m: m.model, args: m.args, p: m.proba }) === key);
-    if (i < 0) { i = models.length; models.push({ model: e.model, onnx: onnxFileOf(e.model), args, proba: e.proba, type: e.type }); }
+    const key = JSON.stringify({ m: e.model, args, p: e.proba, x: e.explain });
+    let i = models.findIndex((m) => JSON.stringify({ m: m.model, args: m.args, p: m.proba, x: m.explain }) === key);
+    if (i < 0) { i = models.length; models.push({ model: e.model, onnx: onnxFileOf(e.model), args, proba: e.proba, type: e.type, ...(e.explain ? { explain: e.explain } : {}) }); }
     return { k: 'col', index: width + i, type: e.type };
   }
   return mapChildren(e, (x) => liftModels(x, models, width, onnxFileOf));

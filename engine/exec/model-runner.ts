@@ -14,8 +14,13 @@ interface PredictorLike {
   predictProba(args: Vector[], count: number): Promise<{ labels: (string | number | boolean)[]; probs: Float64Array }>;
 }
 
+interface ExplainerLike {
+  explainJson(args: Vector[], count: number): Promise<string[]>;
+}
+
 export class ModelRunner {
   private sessions = new Map<string, Promise<PredictorLike>>();
+  private explainers = new Map<string, Promise<ExplainerLike>>();
 
   constructor(private readonly dataDir: string) {}
 
@@ -36,15 +41,33 @@ export class ModelRunner {
     return s;
   }
 
+  /** One explainer per graph (`fn_explain`): TreeSHAP or KernelSHAP, see ml/explain. */
+  private explainer(step: ModelStep & { explain: string[] }): Promise<ExplainerLike> {
+    const key = `${step.onnx ?? step.model}|${JSON.stringify(step.explain)}|${JSON.stringify(step.args.map((a) => a.type))}`;
+    let s = this.explainers.get(key);
+    if (!s) {
+      s = (async () => {
+        if (!step.onnx) throw new SqlError('MODEL_NOT_READY', `model ${step.model} has no compiled graph`);
+        const bytes = new Uint8Array(await readFile(join(this.dataDir, 'models', step.onnx)));
+        const { Explainer } = await import('../../ml/explain/explainer.ts');
+        return Explainer.create(bytes, { argNames: step.explain, argTypes: step.args.map((a) => a.type) });
+      })();
+      s.catch(() => this.explainers.delete(key));
+      this.explainers.set(key, s);
+    }
+    return s;
+  }
+
   /** The model's output for every row of the batch, as a new column. */
   async evaluate(step: ModelStep, batch: Batch): Promise<Vector> {
     if (batch.length === 0) return allocVector(step.type, 0);
-    const predictor = await this.session(step);
     // plain column arguments are passed as they are; only computed ones are projected
     const computed = step.args.filter((a) => a.k !== 'col');
     const projected = computed.length ? projectBatch(batch, computed, null, batch.length) : [];
     let next = 0;
     const args = step.args.map((a) => (a.k === 'col' ? batch.columns[a.index] : projected[next++]));
+    if (step.explain) return stringVector(step.type, await (await this.explainer(step as ModelStep & { explain: string[] })).explainJson(args, batch.length));
+    const predictor = await this.session(step);
     if (!step.proba) {
       const out = await predictor.predict(args, batch.length);
       return { ...out, type: step.type };

@@ -156,6 +156,15 @@ const STRINGS: [string[], Signature[]][] = [
   [['initcap'], [{ params: ['str'], returns: ([t]) => strLen(t), emit: ([x]) => `rt.initcap(${x})` }]],
   [['md5'], s1('rt.md5', { id: 'VARCHAR', length: 32 })],
   [['regexp_replace'], [{ params: ['str', 'str'], optional: ['str', 'int', 'str'], returns: T.varchar, emit: call('rt.regexpReplace') }]],
+  // path elements are text; a trailing BOOLEAN is null_if_invalid
+  [['json_extract_path_text'], [{
+    params: ['str', 'any'], variadic: 'any', minArgs: 2, returns: T.varchar, strict: false,
+    emit: (args, types) => {
+      const flag = types.length > 2 && types[types.length - 1].id === 'BOOLEAN';
+      const path = (flag ? args.slice(1, -1) : args.slice(1)).map((a, i) => (isString(types[i + 1]) || types[i + 1].id === 'NULL' ? a : `(${a} === null ? null : String(${a}))`));
+      return `rt.jsonExtractPathText(${args[0]}, [${path.join(', ')}], ${flag ? args[args.length - 1] : 'false'})`;
+    },
+  }]],
   [['regexp_substr'], [{ params: ['str', 'str'], optional: ['int', 'int', 'str'], returns: ([t]) => strLen(t), emit: call('rt.regexpSubstr') }]],
   [['regexp_count'], [{ params: ['str', 'str'], optional: ['int', 'str'], returns: T.int, emit: call('rt.regexpCount') }]],
   [['regexp_instr'], [{ params: ['str', 'str'], optional: ['int', 'int', 'int', 'str'], returns: T.int, emit: call('rt.regexpInstr') }]],

@@ -184,3 +184,4 @@ export function concat(a: string, b: string): string {
 // Both run in time linear (LIKE: text × pattern) in their input; see like.ts and regex.ts.
 export { like } from './like.ts';
 export { regexpReplace, regexpSubstr, regexpCount, regexpInstr, regexpLike } from './regex.ts';
+export { jsonExtractPathText } from './json.ts';

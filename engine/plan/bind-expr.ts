@@ -52,7 +52,7 @@ export interface BindContext {
   /** the statement's clock (microseconds since the epoch): what CURRENT_DATE, GETDATE() ... read */
   now?(): number;
   runQuery(plan: LNode): Promise<{ rows: unknown[][]; fields: Field[]; physical: (number | string | boolean | null)[][] }>;
-  resolveModelFunction(name: string[], pos: A.Pos): { model: string; onnx?: string; proba: boolean; type: SqlType; argTypes: SqlType[] } | null;
+  resolveModelFunction(name: string[], pos: A.Pos): { model: string; onnx?: string; proba: boolean; type: SqlType; argTypes: SqlType[]; explain?: string[] } | null;
   /** The session's user, for CURRENT_USER (absent where there is no session, e.g. DEFAULT) */
   currentUser?: string;
 }
@@ -553,7 +553,7 @@ export class ExprBinder {
         }
         return this.coerce(a, want, e.pos);
       });
-      return { k: 'model', model: model.model, args: cast, proba: model.proba, type: model.type };
+      return { k: 'model', model: model.model, args: cast, proba: model.proba, type: model.type, ...(model.explain ? { explain: model.explain } : {}) };
     }
     if (e.name.length !== 1 || !isScalarFunction(name)) throw new SqlError('UNDEFINED_FUNCTION', `function ${name} does not exist`, e.pos);
     let bound = args;

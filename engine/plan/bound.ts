@@ -26,7 +26,7 @@ export type BExpr =
   | { k: 'extract'; field: string; arg: BExpr; type: SqlType }
   | { k: 'interval'; months: number; days: number; micros: number; type: SqlType }
   | { k: 'dateArith'; op: '+' | '-'; left: BExpr; right: BExpr; type: SqlType }
-  | { k: 'model'; model: string; args: BExpr[]; proba: boolean; type: SqlType }
+  | { k: 'model'; model: string; args: BExpr[]; proba: boolean; type: SqlType; explain?: string[] }
   /** a constant lifted out of generated code (so one compiled kernel serves every value) */
   | { k: 'param'; index: number; type: SqlType }
   /**

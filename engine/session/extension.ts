@@ -25,6 +25,8 @@ export interface ModelFunction {
   proba: boolean;
   type: SqlType;
   argTypes: SqlType[];
+  /** `fn_explain`: the call returns per-argument contributions as JSON; the argument names */
+  explain?: string[];
 }
 
 /** Every hook kind besides statements, with the function the engine calls. */

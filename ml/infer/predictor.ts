@@ -73,6 +73,17 @@ export class Predictor {
     return { labels: this.labels ?? Array.from({ length: k }, (_, i) => i), probs };
   }
 
+  /** A float output of the graph (e.g. the features a tree ensemble reads), row-major: count × width. */
+  async floatOutput(args: Vector[], count: number, name: string): Promise<{ data: Float32Array; width: number }> {
+    let data = new Float32Array(0), width = 0;
+    await this.runBatches(args, count, [name], (start, n, out) => {
+      const t = out[name];
+      if (start === 0) { width = t.dims.length > 1 ? Number(t.dims[t.dims.length - 1]) : 1; data = new Float32Array(count * width); }
+      data.set((t.data as Float32Array).subarray(0, n * width), start * width);
+    });
+    return { data, width };
+  }
+
   /** Frees the native session. */
   async release(): Promise<void> { await this.session.release(); }
 

@@ -23,10 +23,25 @@ export interface CompileInput {
   modelType: string;
   /** how arguments enter the graph (default 'packed': numeric arguments as one [N,k] tensor) */
   layout?: InputLayout;
+  /** a sample of the training rows in feed space (numbers or null, text), for explanations */
+  background?: (number | string | null)[][];
 }
 
 /** Metadata keys Strata writes, read back by the Predictor. */
-export const META = { labels: 'strata.labels', outputType: 'strata.output_type', problemType: 'strata.problem_type', modelType: 'strata.model_type', packed: 'strata.packed_input' };
+export const META = {
+  labels: 'strata.labels', outputType: 'strata.output_type', problemType: 'strata.problem_type', modelType: 'strata.model_type', packed: 'strata.packed_input',
+  /** per column of the preprocessed feature matrix, the argument it comes from (explanations sum back onto arguments) */
+  featureArgs: 'strata.feature_args',
+  /** JSON rows sampled from the training snapshot: KernelSHAP's background, EXPLAIN_MODEL's sample */
+  background: 'strata.background',
+};
+
+/** Which argument each column of the preprocessed feature matrix comes from, in emitPrep's order. */
+export function featureArgs(prep: FittedPrep): number[] {
+  const out = [...(prep.affine?.cols ?? []), ...prep.normalized.flatMap((b) => b.cols)];
+  for (const c of prep.categorical) for (let i = 0; i < (c.encoding === 'onehot' ? c.categories.length : 1); i++) out.push(c.input);
+  return out;
+}
 
 /** Builds the graph and returns the serialized ModelProto. */
 export function compileModel(c: CompileInput): Uint8Array {
@@ -62,5 +77,7 @@ export function compileModel(c: CompileInput): Uint8Array {
     [META.problemType]: c.problemType,
     [META.modelType]: c.modelType,
     ...(packed ? { [META.packed]: JSON.stringify(packed) } : {}),
+    [META.featureArgs]: JSON.stringify(featureArgs(c.prep)),
+    ...(c.background ? { [META.background]: JSON.stringify(c.background) } : {}),
   });
 }

@@ -153,20 +153,21 @@ export function getModel(ctx: StatementContext, name: string[], pos?: Pos): Mode
   return m;
 }
 
-/** The SQL function names a model reserves: fn, and fn_prob (used by classifiers). */
+/** The SQL function names a model reserves: fn, fn_prob (used by classifiers) and fn_explain. */
 export function functionNames(e: ModelEntry): string[] {
-  return [e.function, `${e.function}_prob`];
+  return [e.function, `${e.function}_prob`, `${e.function}_explain`];
 }
 
 export function isClassifier(e: ModelEntry): boolean {
   return e.problemType === 'BINARY_CLASSIFICATION' || e.problemType === 'MULTICLASS_CLASSIFICATION';
 }
 
-/** Finds the model in `schema` that owns function `fn` (as fn or fn_prob). */
-export function modelByFunction(schema: SchemaState, fn: string): { entry: ModelEntry; proba: boolean } | null {
+/** Finds the model in `schema` that owns function `fn` (as fn, fn_prob or fn_explain). */
+export function modelByFunction(schema: SchemaState, fn: string): { entry: ModelEntry; proba: boolean; explain?: boolean } | null {
   for (const e of Object.values(modelsOf(schema))) {
     if (e.function === fn) return { entry: e, proba: false };
     if (`${e.function}_prob` === fn && (e.proba ?? isClassifier(e))) return { entry: e, proba: true };
+    if (`${e.function}_explain` === fn) return { entry: e, proba: false, explain: true };
   }
   return null;
 }

@@ -1,5 +1,6 @@
 // Prediction functions: `fn(...)` returns the model's prediction, `fn_prob(...)` a classifier's
-// probabilities as VARCHAR JSON {"labels":[...],"probabilities":[...]}. Resolved against the
+// probabilities as VARCHAR JSON {"labels":[...],"probabilities":[...]}, `fn_explain(...)` each
+// argument's contribution to it (ml/explain). Resolved against the
 // statement's snapshot, so a query sees models (and their current versions) as of its
 // transaction. `fn@3(...)` / `fn@alias(...)` call a given version; the binder passes them as `fn@3`.
 import { SqlError } from '../../engine/errors.ts';
@@ -37,7 +38,10 @@ export function resolveModelFunction(ctx: StatementContext, name: string[], pos:
     if (hit.proba && !(v.proba ?? v.labels !== undefined)) throw new SqlError('UNDEFINED_FUNCTION', `version ${v.version} of model "${hit.entry.name}" has no probabilities: ${fn} needs a classifier`, pos);
     // the current version keeps the plain key (sharing names models by it); a pinned one adds @n
     const key = `${database}.${s}.${hit.entry.name}${ref === undefined ? '' : `@${v.version}`}`;
-    return { model: key, onnx: v.onnxFile, proba: hit.proba, type: hit.proba ? T.varchar : v.returns, argTypes: v.args.map((a) => a.type) };
+    const argTypes = v.args.map((a) => a.type);
+    // fn_explain(...): the same model and privilege, a JSON of contributions per argument
+    if (hit.explain) return { model: key, onnx: v.onnxFile, proba: false, type: T.varchar, argTypes, explain: v.args.map((a) => a.name) };
+    return { model: key, onnx: v.onnxFile, proba: hit.proba, type: hit.proba ? T.varchar : v.returns, argTypes };
   }
   return null;
 }

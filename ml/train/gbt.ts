@@ -5,8 +5,11 @@ import { checkAbort, yieldAndCheck } from '../util/cancel.ts';
 import { type Backend, type FitContext, type FitData, type Fitted, num } from './backend.ts';
 import { type Binned, binFeatures } from './bins.ts';
 
-/** One tree: node i splits on feature[i] (x <= threshold[i] goes left) or is a leaf (left[i] < 0) with value[i]. */
-export interface Tree { feature: Int32Array; threshold: Float32Array; left: Int32Array; right: Int32Array; value: Float32Array }
+/**
+ * One tree: node i splits on feature[i] (x <= threshold[i] goes left) or is a leaf (left[i] < 0) with value[i].
+ * cover[i]: the training rows that reached node i (TreeSHAP's path weights), when known.
+ */
+export interface Tree { feature: Int32Array; threshold: Float32Array; left: Int32Array; right: Int32Array; value: Float32Array; cover?: Float32Array }
 
 /** A boosted ensemble: margin[k] = base[k] + Σ trees of output k; then the head. */
 export interface TreeModel { kind: 'trees'; outputs: number; base: number[]; trees: Tree[]; treeOutput: number[]; head: 'identity' | 'sigmoid' | 'softmax' }
@@ -173,8 +176,8 @@ function binIndexOf(edge: Float32Array, thr: number): number {
 /** Grows one tree depth-first with per-node gradient histograms (the larger child by subtraction). */
 function growTree(b: Binned, g: Float64Array, h: Float64Array, rows: Int32Array, features: Int32Array, p: Params): Tree {
   const B = 256;
-  const feature: number[] = [], threshold: number[] = [], left: number[] = [], right: number[] = [], value: number[] = [];
-  const node = () => { feature.push(-1); threshold.push(0); left.push(-1); right.push(-1); value.push(0); return feature.length - 1; };
+  const feature: number[] = [], threshold: number[] = [], left: number[] = [], right: number[] = [], value: number[] = [], cover: number[] = [];
+  const node = (rows: number) => { feature.push(-1); threshold.push(0); left.push(-1); right.push(-1); value.push(0); cover.push(rows); return feature.length - 1; };
   const histOf = (idx: Int32Array) => {
     const hist = new Float64Array(b.cols * B * 2);
     for (const f of features) {
@@ -184,7 +187,7 @@ function growTree(b: Binned, g: Float64Array, h: Float64Array, rows: Int32Array,
     return hist;
   };
   const build = (idx: Int32Array, hist: Float64Array, depth: number): number => {
-    const id = node();
+    const id = node(idx.length);
     let G = 0, H = 0;
     for (let i = 0; i < idx.length; i++) { G += g[idx[i]]; H += h[idx[i]]; }
     const leaf = () => { value[id] = Math.fround((-G / (H + p.lambda)) * p.eta); return id; };
@@ -222,6 +225,6 @@ function growTree(b: Binned, g: Float64Array, h: Float64Array, rows: Int32Array,
   build(rows, histOf(rows), 0);
   return {
     feature: Int32Array.from(feature), threshold: Float32Array.from(threshold),
-    left: Int32Array.from(left), right: Int32Array.from(right), value: Float32Array.from(value),
+    left: Int32Array.from(left), right: Int32Array.from(right), value: Float32Array.from(value), cover: Float32Array.from(cover),
   };
 }

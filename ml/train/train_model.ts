@@ -12,6 +12,7 @@ import { checkAbort } from '../util/cancel.ts';
 import type { Backend, FitContext, FitData, Task } from './backend.ts';
 import { type Candidate, candidatesFor } from './candidates.ts';
 import { permutationImportance } from './importance.ts';
+import { sampleBackground } from './background.ts';
 import { nearest, type KMeansModel } from './kmeans.ts';
 import { type Objective, higherIsBetter, resolveObjective } from './metrics.ts';
 import { type Evaluated, choose, evaluate } from './select.ts';
@@ -106,7 +107,8 @@ export async function fitModel(columns: TrainingColumn[], spec: TrainSpec, onPro
 
   const modelType = chosen.cand.backend.modelType;
   const outputType = target?.outputType ?? T.int;
-  const onnx = compileModel({ prep, model: chosen.model as AnyModel, labels: target?.labels, outputType, problemType: task.problem, modelType });
+  const background = sampleBackground(features, n, seed);
+  const onnx = compileModel({ prep, model: chosen.model as AnyModel, labels: target?.labels, outputType, problemType: task.problem, modelType, background });
   const iterKey = modelType === 'XGBOOST' ? 'num_round' : modelType === 'KMEANS' ? 'max_iter' : 'epochs';
   return {
     prep, model: chosen.model as AnyModel, backend: chosen.cand.backend,

@@ -1,0 +1,288 @@
+// Per-row explanations of one model: each SQL argument's contribution, plus the base value they
+// add up to the explained output. Tree ensembles get exact TreeSHAP on their margins, computed
+// in the ensemble's own feature space (after imputation, scaling, one-hot) and summed back onto
+// the arguments those features came from; every other model gets KernelSHAP over the arguments
+// against a background sample of its training snapshot (see kernel.ts).
+import { SqlError } from '../../engine/errors.ts';
+import { type SqlType, T, isFloat, isString } from '../../engine/types/types.ts';
+import { type Vector, stringVector } from '../../engine/types/vector.ts';
+import { META } from '../onnx/compile.ts';
+import { Predictor } from '../infer/predictor.ts';
+import { type Label, labelAt, readNumbers, readTexts } from '../util/values.ts';
+import { type Ensemble, coverFromSample, decodeModel, findEnsemble } from './ensemble.ts';
+import { featureGraph } from './feature_graph.ts';
+import { type Coalitions, EXACT_MAX_PLAYERS, coalitions, rowSeed, solveShapley } from './kernel.ts';
+import { TreeShap } from './treeshap.ts';
+
+/** Background rows KernelSHAP averages over (the first ones of the stored sample). */
+export const KERNEL_BACKGROUND = 32;
+/** Synthetic rows per onnxruntime call while explaining with KernelSHAP. */
+const KERNEL_BATCH = 16_384;
+
+/** One row's explanation: base + Σ contributions = prediction (the explained output). */
+export interface RowExplanation {
+  method: 'tree' | 'kernel';
+  /** margin (trees: raw score, log-odds for binary classifiers), value (regression), probability, label_match */
+  output: 'margin' | 'value' | 'probability' | 'label_match';
+  /** classifiers: the class whose score is explained */
+  label?: Label;
+  base: number;
+  prediction: number;
+  contributions: Float64Array;
+}
+
+/** A background row in feed space: numbers (null = NULL) for numeric arguments, strings for text. */
+export type BackgroundRow = (number | string | null)[];
+
+export interface ExplainerOptions {
+  argNames: string[];
+  argTypes: SqlType[];
+  /** the prediction function's return type (brought-your-own models declare it) */
+  outputType?: SqlType;
+}
+
+export abstract class Explainer {
+  abstract readonly method: RowExplanation['method'];
+
+  constructor(readonly argNames: string[], readonly argTypes: SqlType[], readonly background: BackgroundRow[]) {}
+
+  /** Explains `count` rows of the argument vectors. */
+  abstract explain(args: Vector[], count: number): Promise<RowExplanation[]>;
+  abstract release(): Promise<void>;
+
+  /** Builds the right explainer for a graph: TreeSHAP when it has one additive tree ensemble we can map back. */
+  static async create(bytes: Uint8Array, opts: ExplainerOptions): Promise<Explainer> {
+    const model = decodeModel(bytes);
+    const meta = Object.fromEntries((model.metadataProps ?? []).map((p) => [p.key ?? '', p.value ?? '']));
+    const background = parseBackground(meta[META.background], opts.argTypes);
+    const labels = meta[META.labels] ? (JSON.parse(meta[META.labels]) as Label[] | null) : null;
+    const ensemble = findEnsemble(model);
+    if (ensemble) {
+      const tree = await TreeExplainer.open(bytes, model, ensemble, meta, background, labels, opts);
+      if (tree) return tree;
+    }
+    return KernelExplainer.open(bytes, meta, background, opts);
+  }
+
+  /** Mean |contribution| per argument over the background sample (EXPLAIN_MODEL), or null without one. */
+  async meanAbs(limit = Infinity): Promise<{ rows: number; values: Float64Array } | null> {
+    const n = Math.min(this.background.length, limit);
+    if (n === 0) return null;
+    const ex = await this.explain(backgroundVectors(this.background.slice(0, n), this.argTypes), n);
+    const out = new Float64Array(this.argNames.length);
+    for (const e of ex) for (let i = 0; i < out.length; i++) out[i] += Math.abs(e.contributions[i]) / n;
+    return { rows: n, values: out };
+  }
+
+  /** The explanations as the VARCHAR JSON `fn_explain` returns. */
+  async explainJson(args: Vector[], count: number): Promise<string[]> {
+    const names = this.argNames.map((n) => JSON.stringify(n));
+    return (await this.explain(args, count)).map((e) => {
+      const parts = names.map((n, i) => `${n}:${num(e.contributions[i])}`);
+      const label = e.label === undefined ? '' : `"label":${JSON.stringify(e.label)},`;
+      return `{"method":"${e.method}","output":"${e.output}",${label}"base":${num(e.base)},"prediction":${num(e.prediction)},"contributions":{${parts.join(',')}}}`;
+    });
+  }
+}
+
+const num = (x: number) => (Number.isFinite(x) ? String(x) : 'null');
+
+/** Exact TreeSHAP on the ensemble's margins. */
+class TreeExplainer extends Explainer {
+  readonly method = 'tree' as const;
+
+  private constructor(
+    names: string[], types: SqlType[], background: BackgroundRow[],
+    private readonly features: Predictor, private readonly featureName: string,
+    private readonly shap: TreeShap, private readonly featureArgs: number[],
+    private readonly classes: Label[] | null, private readonly head: 'identity' | 'binary' | 'multi',
+  ) { super(names, types, background); }
+
+  /** null when the ensemble's features cannot be mapped back to the arguments (then KernelSHAP). */
+  static async open(bytes: Uint8Array, model: ReturnType<typeof decodeModel>, e: Ensemble, meta: Record<string, string>,
+    background: BackgroundRow[], labels: Label[] | null, opts: ExplainerOptions): Promise<TreeExplainer | null> {
+    const g = featureGraph(model, e.input);
+    const features = await Predictor.create(g.bytes);
+    const close = async () => { await features.release(); return null; };
+    // which argument each feature column comes from
+    let featureArgs: number[] | null = null;
+    if (meta[META.featureArgs]) featureArgs = JSON.parse(meta[META.featureArgs]) as number[];
+    else if (g.isInput) {
+      const layout = features.layout;
+      if (layout.kind === 'matrix' && layout.width === opts.argNames.length) featureArgs = opts.argNames.map((_, i) => i);
+      else if (layout.kind === 'packed' && layout.name === e.input) featureArgs = layout.args;
+      else if (layout.kind === 'columns' && layout.inputs.length === 1 && opts.argNames.length === 1) featureArgs = [0];
+    }
+    if (!featureArgs || featureArgs.some((a) => !Number.isInteger(a) || a < 0 || a >= opts.argNames.length)) return close();
+    const width = Math.max(featureArgs.length, e.width);
+    if (e.width > featureArgs.length) return close();
+    if (e.trees.some((t) => t.cover.some(Number.isNaN))) {
+      // covers the model does not carry come from the training background, else no TreeSHAP
+      if (!background.length) return close();
+      const x = await features.floatOutput(backgroundVectors(background, opts.argTypes), background.length, g.output);
+      coverFromSample(e, x.data, background.length, x.width);
+    }
+    const classes = labels ?? e.classLabels ?? null;
+    const head = !classes ? 'identity' : e.targets === 1 ? 'binary' : 'multi';
+    return new TreeExplainer(opts.argNames, opts.argTypes, background, features, g.output, new TreeShap(e, width), featureArgs, classes, head);
+  }
+
+  async explain(args: Vector[], count: number): Promise<RowExplanation[]> {
+    const { data, width } = await this.features.floatOutput(args, count, this.featureName);
+    const shap = this.shap, targets = shap.targets, w = shap.width;
+    const phi = new Float64Array(targets * w), margin = new Float64Array(targets);
+    const row = new Float32Array(w);
+    const out: RowExplanation[] = new Array(count);
+    for (let r = 0; r < count; r++) {
+      phi.fill(0); margin.fill(0);
+      row.set(data.subarray(r * width, (r + 1) * width));
+      shap.explainRow(row, 0, phi, margin);
+      let k = 0;
+      if (this.head === 'multi') for (let j = 1; j < targets; j++) if (margin[j] > margin[k]) k = j;
+      const contributions = new Float64Array(this.argNames.length);
+      for (let f = 0; f < this.featureArgs.length; f++) contributions[this.featureArgs[f]] += phi[k * w + f];
+      out[r] = {
+        method: 'tree', output: this.head === 'identity' ? 'value' : 'margin',
+        ...(this.classes ? { label: this.classes[this.head === 'binary' ? this.classes.length - 1 : k] } : {}),
+        base: shap.expected[k], prediction: margin[k], contributions,
+      };
+    }
+    return out;
+  }
+
+  async release(): Promise<void> { await this.features.release(); }
+}
+
+/** KernelSHAP against the background sample (or, without one, a single all-zero / empty-text row). */
+class KernelExplainer extends Explainer {
+  readonly method = 'kernel' as const;
+  private readonly bg: BackgroundRow[];
+  private readonly kind: RowExplanation['output'];
+  private readonly cache = new Map<number, Coalitions>();
+  private baseEval?: Evaluated;
+
+  private constructor(names: string[], types: SqlType[], background: BackgroundRow[], private readonly predictor: Predictor, private readonly hasProba: boolean, classifier: boolean) {
+    super(names, types, background);
+    this.bg = background.length ? background.slice(0, KERNEL_BACKGROUND) : [types.map((t) => (isString(t) ? '' : 0))];
+    const numeric = isFloat(predictor.outputType) || ['SMALLINT', 'INTEGER', 'BIGINT', 'DECIMAL'].includes(predictor.outputType.id);
+    this.kind = hasProba ? 'probability' : classifier || !numeric ? 'label_match' : 'value';
+  }
+
+  static async open(bytes: Uint8Array, meta: Record<string, string>, background: BackgroundRow[], opts: ExplainerOptions): Promise<KernelExplainer> {
+    const predictor = await Predictor.create(bytes, opts.outputType ? { outputType: opts.outputType } : {});
+    let hasProba = true;
+    try { await predictor.predictProba(opts.argTypes.map((t) => (isString(t) ? stringVector(T.varchar, ['']) : numbers([0]))), 1); } catch { hasProba = false; }
+    const problem = meta[META.problemType] ?? '';
+    const classifier = problem.endsWith('CLASSIFICATION') || problem === 'CLUSTERING';
+    return new KernelExplainer(opts.argNames, opts.argTypes, background, predictor, hasProba, classifier);
+  }
+
+  async explain(args: Vector[], count: number): Promise<RowExplanation[]> {
+    const M = this.argTypes.length, B = this.bg.length;
+    const rows = readRows(args, this.argTypes, count);
+    const out: RowExplanation[] = [];
+    // f on the rows themselves decides the explained class and the prediction
+    const own = await this.evaluate(rows);
+    const base = (this.baseEval ??= await this.evaluate(this.bg));
+    for (let r = 0; r < count; r++) {
+      const co = M <= EXACT_MAX_PLAYERS ? this.exact(M) : coalitions(M, rowSeed(rows[r] as (number | string)[]));
+      const synthetic: BackgroundRow[] = new Array(co.count * B);
+      for (let c = 0; c < co.count; c++) {
+        for (let b = 0; b < B; b++) synthetic[c * B + b] = this.bg[b].map((v, i) => (co.masks[c * M + i] ? rows[r][i] : v));
+      }
+      const ev = await this.evaluate(synthetic);
+      const pick = this.picker(own, r);
+      const values = new Float64Array(co.count);
+      for (let c = 0; c < co.count; c++) { let s = 0; for (let b = 0; b < B; b++) s += pick(ev, c * B + b); values[c] = s / B; }
+      let empty = 0;
+      for (let b = 0; b < B; b++) empty += pick(base, b);
+      empty /= B;
+      const prediction = pick(own, r);
+      out.push({
+        method: 'kernel', output: this.kind, ...(this.kind !== 'value' ? { label: own.labels[r] } : {}),
+        base: empty, prediction, contributions: solveShapley(co, values, empty, prediction),
+      });
+    }
+    return out;
+  }
+
+  private exact(M: number): Coalitions {
+    let c = this.cache.get(M);
+    if (!c) { c = coalitions(M, 0); this.cache.set(M, c); }
+    return c;
+  }
+
+  /** The explained scalar of evaluated row i, for the class query row r predicted. */
+  private picker(own: Evaluated, r: number): (e: Evaluated, i: number) => number {
+    if (this.kind === 'value') return (e, i) => e.values[i];
+    if (this.kind === 'label_match') { const want = own.labels[r]; return (e, i) => (e.labels[i] === want ? 1 : 0); }
+    const k = own.classIndex[r];
+    return (e, i) => e.probs![i * e.width + k];
+  }
+
+  /** Runs the model over feed-space rows, in batches. */
+  private async evaluate(rows: BackgroundRow[]): Promise<Evaluated> {
+    const n = rows.length;
+    const e: Evaluated = { values: new Float64Array(n), labels: new Array(n), classIndex: new Int32Array(n), probs: null, width: 0 };
+    for (let start = 0; start < n; start += KERNEL_BATCH) {
+      const part = rows.slice(start, start + KERNEL_BATCH);
+      const vs = backgroundVectors(part, this.argTypes);
+      if (this.hasProba) {
+        const { labels, probs } = await this.predictor.predictProba(vs, part.length);
+        const k = labels.length;
+        if (!e.probs) { e.probs = new Float64Array(n * k); e.width = k; }
+        e.probs.set(probs, start * k);
+        for (let i = 0; i < part.length; i++) {
+          let best = 0;
+          for (let j = 1; j < k; j++) if (probs[i * k + j] > probs[i * k + best]) best = j;
+          e.classIndex[start + i] = best; e.labels[start + i] = labels[best];
+        }
+      } else {
+        const v = await this.predictor.predict(vs, part.length);
+        for (let i = 0; i < part.length; i++) {
+          const l = labelAt(v, i);
+          e.labels[start + i] = l ?? '';
+          e.values[start + i] = typeof l === 'number' ? l : typeof l === 'boolean' ? Number(l) : NaN;
+        }
+      }
+    }
+    return e;
+  }
+
+  async release(): Promise<void> { await this.predictor.release(); }
+}
+
+interface Evaluated { values: Float64Array; labels: Label[]; classIndex: Int32Array; probs: Float64Array | null; width: number }
+
+function numbers(xs: ArrayLike<number>): Vector {
+  return { type: T.double, length: xs.length, values: Float64Array.from(xs), valid: null };
+}
+
+/** Feed-space rows as argument vectors: DOUBLE (NULL as NaN, which the graph imputes) or VARCHAR. */
+export function backgroundVectors(rows: BackgroundRow[], types: SqlType[]): Vector[] {
+  return types.map((t, i) => (isString(t)
+    ? stringVector(T.varchar, rows.map((r) => String(r[i] ?? '')))
+    : numbers(rows.map((r) => (r[i] === null ? NaN : Number(r[i]))))));
+}
+
+/** Rows of the argument vectors in feed space (what the model sees: numbers, NaN for NULL; text). */
+function readRows(args: Vector[], types: SqlType[], count: number): BackgroundRow[] {
+  const rows: BackgroundRow[] = Array.from({ length: count }, () => new Array(types.length));
+  const nums = new Float64Array(count), texts: string[] = new Array(count);
+  types.forEach((t, j) => {
+    if (isString(t)) { readTexts(args[j], 0, count, texts); for (let r = 0; r < count; r++) rows[r][j] = texts[r]; }
+    else { readNumbers(args[j], 0, count, nums); for (let r = 0; r < count; r++) rows[r][j] = Number.isNaN(nums[r]) ? null : nums[r]; }
+  });
+  return rows;
+}
+
+/** Reads the background the graph carries; malformed metadata is an error, not a silent empty sample. */
+function parseBackground(raw: string | undefined, types: SqlType[]): BackgroundRow[] {
+  if (!raw) return [];
+  let rows: unknown;
+  try { rows = JSON.parse(raw); } catch { throw new SqlError('INVALID_PARAMETER', `the model's ${META.background} metadata is not JSON`); }
+  const ok = Array.isArray(rows) && rows.every((r) => Array.isArray(r) && r.length === types.length
+    && r.every((v, i) => v === null || (isString(types[i]) ? typeof v === 'string' : typeof v === 'number')));
+  if (!ok) throw new SqlError('INVALID_PARAMETER', `the model's ${META.background} metadata does not match its ${types.length} argument(s)`);
+  return rows as BackgroundRow[];
+}
