@@ -4,7 +4,7 @@
 import type { StatementContext } from '../engine/session/context.ts';
 import type { Relation } from '../engine/plan/bind-query.ts';
 import type { Result } from '../engine/result.ts';
-import { T, PHYSICAL, type SqlType } from '../engine/types/types.ts';
+import { T, TYPES as TYPE_INFO, type SqlType } from '../engine/types/types.ts';
 import { stringVector, type Batch, type Vector } from '../engine/types/vector.ts';
 import { formatTimestamp } from '../engine/types/values.ts';
 import * as L from './listings.ts';
@@ -36,7 +36,7 @@ export function toBatch(l: L.Listing): Batch {
   const columns: Vector[] = l.columns.map(([, t], c) => {
     const type = TYPES[t];
     if (t === 'VARCHAR') return stringVector(type, l.rows.map((r) => (r[c] === null ? null : String(r[c]))));
-    const values = new PHYSICAL[type.id].array(n);
+    const values = new TYPE_INFO[type.id].array(n);
     let valid: Uint8Array | null = null;
     for (let i = 0; i < n; i++) {
       const v = l.rows[i][c];

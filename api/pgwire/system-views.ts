@@ -9,7 +9,7 @@ import type { SessionInfo, StatementContext } from '../../engine/session/context
 import type { Relation } from '../../engine/plan/bind-query.ts';
 import { answerFirst } from '../../engine/session/extension.ts';
 import { allocVector, stringVector, type Vector } from '../../engine/types/vector.ts';
-import { T, typeName, type SqlType } from '../../engine/types/types.ts';
+import { T, TYPES, isDecimal, isInteger, isString, typeName, type SqlType } from '../../engine/types/types.ts';
 import { formatType, wireTypeOf, OID } from './types.ts';
 import { NAMESPACE_OID_PG_CATALOG, namespaceOid, relationOid } from './oids.ts';
 
@@ -61,10 +61,9 @@ const PG_TYPES: [number, string, number][] = [
 
 /** information_schema.columns' numeric and character details of a type. */
 function typeDetails(t: SqlType): { length: number | null; precision: number | null; scale: number | null } {
-  if (t.id === 'VARCHAR' || t.id === 'CHAR') return { length: t.length ?? null, precision: null, scale: null };
-  if (t.id === 'DECIMAL') return { length: null, precision: t.precision ?? 18, scale: t.scale ?? 0 };
-  const bits: Partial<Record<string, number>> = { SMALLINT: 16, INTEGER: 32, BIGINT: 64, REAL: 24, 'DOUBLE PRECISION': 53 };
-  return { length: null, precision: bits[t.id] ?? null, scale: t.id === 'SMALLINT' || t.id === 'INTEGER' || t.id === 'BIGINT' ? 0 : null };
+  if (isString(t)) return { length: t.length ?? null, precision: null, scale: null };
+  if (isDecimal(t)) return { length: null, precision: t.precision ?? 18, scale: t.scale ?? 0 };
+  return { length: null, precision: TYPES[t.id].bits, scale: isInteger(t) ? 0 : null };
 }
 
 const VIEWS: Record<string, (ctx: StatementContext, path: string[]) => Relation> = {

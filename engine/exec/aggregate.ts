@@ -4,7 +4,7 @@
 // the kernel. Slices build partial states; the leader merges them and finalizes.
 import { type BAgg, type BExpr, aggInputs, mapAggInputs, parameterize } from '../plan/bound.ts';
 import type { Batch, Vector } from '../types/vector.ts';
-import { PHYSICAL, isString, type SqlType } from '../types/types.ts';
+import { TYPES, isString, type SqlType } from '../types/types.ts';
 import { aggregateFor, type Aggregate, type AggValue, type GroupStates } from '../functions/aggregates/registry.ts';
 import { ExprEmitter, rowLoop } from './codegen.ts';
 import { emitFilter, filterBatch, projectBatch, shapeOf, sideArrays } from './kernels.ts';
@@ -163,7 +163,7 @@ function finishDistinct(agg: BAgg, values: Set<unknown>): AggValue {
 
 /** Builds a vector from physical JS values (numbers, strings, booleans, exact bigints, null). */
 export function vectorFromValues(t: SqlType, vals: (KeyValue | bigint)[], n: number): Vector {
-  const values = new (PHYSICAL[t.id].array)(n);
+  const values = new (TYPES[t.id].array)(n);
   let valid: Uint8Array | null = null;
   let big: (bigint | null)[] | undefined;
   const str = isString(t);

@@ -2,7 +2,7 @@
 // columns. One generated loop per kernel; no per-row interpretation and no per-row objects
 // except the strings a string expression produces.
 import { type BExpr, constArgCodes } from '../plan/bound.ts';
-import { PHYSICAL, type SqlType, isString, isWideDecimal } from '../types/types.ts';
+import { TYPES, type SqlType, isDecimal, isString, isWideDecimal, lengthOf, precisionOf, scaleOf } from '../types/types.ts';
 import { emitArithmetic, emitCast, emitComparison, emitNegate } from '../functions/ops.ts';
 import { lookupScalar, emitExtract } from '../functions/registry.ts';
 import { SqlError } from '../errors.ts';
@@ -321,14 +321,14 @@ function compileLike(pattern: string, escape: string | null, ci: boolean): LikeT
 
 function sameShape(a: SqlType, b: SqlType): boolean {
   if (a.id !== b.id) return false;
-  if (a.id === 'DECIMAL') return (a.scale ?? 0) === (b.scale ?? 0) && (b.precision ?? 38) >= (a.precision ?? 38);
-  if (a.id === 'VARCHAR' || a.id === 'CHAR') return (b.length ?? Infinity) >= (a.length ?? Infinity) && a.id === b.id;
+  if (isDecimal(a)) return scaleOf(a) === scaleOf(b) && precisionOf(b) >= precisionOf(a);
+  if (isString(a)) return (lengthOf(b) ?? Infinity) >= (a.length ?? Infinity);
   return true;
 }
 
 /** Typed-array constructor name for generated allocations. */
 export function arrayCtorName(t: SqlType): string {
-  return PHYSICAL[t.id].array.name;
+  return TYPES[t.id].array.name;
 }
 
 /** The loop over the selected rows of a batch: `sel` null means rows 0..n-1. */

@@ -7,7 +7,7 @@ import { openSync, readSync, closeSync, fstatSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { SqlType } from '../types/types.ts';
-import { PHYSICAL, isString, typeName, MAX_EXACT } from '../types/types.ts';
+import { TYPES, isString, lengthOf, precisionOf, scaleOf, typeName, MAX_EXACT } from '../types/types.ts';
 import type { Vector } from '../types/vector.ts';
 import { parseValue } from '../types/values.ts';
 import { daysFromCivil, daysInMonth } from '../types/calendar.ts';
@@ -68,19 +68,19 @@ class ColumnBuilder {
   readonly limit: number;
 
   constructor(readonly type: SqlType, private cap: number) {
-    this.values = new (PHYSICAL[type.id].array)(cap);
+    this.values = new (TYPES[type.id].array)(cap);
     const id = type.id;
     this.kind = id === 'SMALLINT' || id === 'INTEGER' || id === 'BIGINT' ? 0 : id === 'DECIMAL' ? 1 : id === 'DATE' ? 2 : isString(type) ? 3 : 4;
     this.isChar = id === 'CHAR';
-    this.maxLen = type.length ?? Infinity;
-    this.scale = type.scale ?? 0;
-    this.limit = id === 'SMALLINT' ? 32767 : id === 'INTEGER' ? 2147483647 : id === 'DECIMAL' ? Math.min(POW10[Math.min(18, type.precision ?? 18)], MAX_EXACT + 1) : MAX_EXACT;
+    this.maxLen = lengthOf(type) ?? Infinity;
+    this.scale = scaleOf(type);
+    this.limit = id === 'SMALLINT' ? 32767 : id === 'INTEGER' ? 2147483647 : id === 'DECIMAL' ? Math.min(POW10[Math.min(18, precisionOf(type))], MAX_EXACT + 1) : MAX_EXACT;
   }
 
   ensure(): void {
     if (this.n < this.cap) return;
     this.cap *= 2;
-    const v = new (PHYSICAL[this.type.id].array)(this.cap);
+    const v = new (TYPES[this.type.id].array)(this.cap);
     v.set(this.values as never);
     this.values = v;
     if (this.valid) { const b = new Uint8Array(this.cap).fill(1); b.set(this.valid); this.valid = b; }
@@ -376,7 +376,7 @@ function concatParts(t: SqlType, parts: Vector[]): Vector {
   if (parts.length === 1) return parts[0];
   let n = 0;
   for (const p of parts) n += p.length;
-  const values = new (PHYSICAL[t.id].array)(n);
+  const values = new (TYPES[t.id].array)(n);
   const valid = parts.some((p) => p.valid) ? new Uint8Array(n).fill(1) : null;
   const dict: string[] = [];
   let off = 0;

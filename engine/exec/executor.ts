@@ -4,7 +4,7 @@
 import { type LNode, type SharedSlot, type SortKey, sharedSlotsOf } from '../plan/logical.ts';
 import type { Batch, Vector } from '../types/vector.ts';
 import { concatVectors, gather } from '../types/vector.ts';
-import { PHYSICAL, isString, type SqlType } from '../types/types.ts';
+import { TYPES, isString, type SqlType } from '../types/types.ts';
 import type { SlicePool } from './slice-pool.ts';
 import { matchChain, buildFragment, segmentsBySlice, liftModels, type Chain } from './fragments.ts';
 import type { FragmentResult, ModelStep } from './fragment.ts';
@@ -399,7 +399,7 @@ function outputTypes(c: Chain): SqlType[] {
 export const DEFAULT_MAX_RECURSION = 10_000;
 
 export function emptyBatch(types: SqlType[]): Batch {
-  return { length: 0, columns: types.map((t) => ({ type: t, length: 0, values: new (PHYSICAL[t.id].array)(0), valid: null, ...(isString(t) ? { dict: [] } : {}) })) };
+  return { length: 0, columns: types.map((t) => ({ type: t, length: 0, values: new (TYPES[t.id].array)(0), valid: null, ...(isString(t) ? { dict: [] } : {}) })) };
 }
 
 export function concatBatches(types: SqlType[], parts: Batch[]): Batch {

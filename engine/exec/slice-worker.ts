@@ -3,7 +3,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { join } from 'node:path';
 import type { Batch, Vector } from '../types/vector.ts';
-import { PHYSICAL, type SqlType } from '../types/types.ts';
+import { TYPES, isTemporal, type SqlType } from '../types/types.ts';
 import type { BExpr } from '../plan/bound.ts';
 import type { FragmentSpec, FragmentResult, SegmentRef, JoinStep, TopN } from './fragment.ts';
 import { sortBatch } from './executor.ts';
@@ -194,7 +194,7 @@ function numericCutoff(kept: Batch, topN: TopN): number | null {
   const key = topN.keys[0];
   if (kept.length < topN.limit || key.expr.k !== 'col') return null;
   const v = kept.columns[key.expr.index];
-  if (!v || !PHYSICAL[v.type.id].numeric && v.type.id !== 'DATE' && v.type.id !== 'TIMESTAMP') return null;
+  if (!v || !TYPES[v.type.id].numeric && !isTemporal(v.type)) return null;
   const last = topN.limit - 1;
   if (v.valid && v.valid[last] === 0) return null;
   return v.values[last];

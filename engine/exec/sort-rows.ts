@@ -1,7 +1,7 @@
 // Ordering a batch's rows by sort-key columns (for SORTKEY tables, before a segment is written).
 import type { Batch } from '../types/vector.ts';
 import { gather } from '../types/vector.ts';
-import { isString } from '../types/types.ts';
+import { isFloat, isString } from '../types/types.ts';
 import { sortBatch } from './executor.ts';
 
 /**
@@ -12,7 +12,7 @@ export function sortByColumns(b: Batch, keys: number[]): Batch {
   if (!keys.length || b.length < 2) return b;
   const v = b.columns[keys[0]];
   const n = b.length;
-  if (keys.length === 1 && !isString(v.type) && v.type.id !== 'REAL' && v.type.id !== 'DOUBLE PRECISION' && n < 1 << 21) {
+  if (keys.length === 1 && !isString(v.type) && !isFloat(v.type) && n < 1 << 21) {
     let min = Infinity, max = -Infinity;
     for (let i = 0; i < n; i++) { const x = v.values[i]; if (x < min) min = x; if (x > max) max = x; }
     const span = max - min + 2; // the extra value ranks NULLs last

@@ -3,8 +3,7 @@
 // zone maps can use them). Correlated subqueries never get here: the binder turns them into joins.
 import { type LNode, mapPlanExprs, inputsOf } from '../plan/logical.ts';
 import { type BExpr, BOOL, walk, mapChildren } from '../plan/bound.ts';
-import type { Batch, Vector } from '../types/vector.ts';
-import { isString } from '../types/types.ts';
+import { valueAt, type Batch, type Vector } from '../types/vector.ts';
 import { SqlError } from '../errors.ts';
 
 type Subquery = Extract<BExpr, { k: 'subquery' }>;
@@ -81,7 +80,7 @@ function firstColumn(b: Batch, limit: number): Value[] {
   const out: Value[] = [];
   for (let i = 0; i < n; i++) {
     if (!v || (v.valid && v.valid[i] === 0)) { out.push(null); continue; }
-    out.push(isString(v.type) ? v.dict![v.values[i]] : v.type.id === 'BOOLEAN' ? v.values[i] === 1 : (v.values[i] as number));
+    out.push(valueAt(v, i, false) as Value);
   }
   return out;
 }

@@ -1,21 +1,19 @@
 // Window functions at the leader: rows are ordered by (partition, order keys) once per call,
 // then each partition is walked computing ranks, offsets or framed aggregates.
-import type { Batch, Vector } from '../types/vector.ts';
+import { valueAt, type Batch, type Vector } from '../types/vector.ts';
 import type { WindowCall } from '../plan/logical.ts';
 import { projectBatch } from './kernels.ts';
 import { groupIds } from './hash-table.ts';
 import { vectorFromValues } from './aggregate.ts';
 import { Accumulator } from './accumulator.ts';
 import { aggInputs } from '../plan/bound.ts';
-import { isString } from '../types/types.ts';
 
 type V = number | string | boolean | bigint | null;
 
 function valuesOf(v: Vector): V[] {
   const out: V[] = new Array(v.length);
   for (let i = 0; i < v.length; i++) {
-    if (v.valid && v.valid[i] === 0) out[i] = null;
-    else out[i] = isString(v.type) ? v.dict![v.values[i]] : v.type.id === 'BOOLEAN' ? v.values[i] === 1 : v.big?.[i] ?? v.values[i];
+    out[i] = valueAt(v, i);
   }
   return out;
 }

@@ -4,17 +4,10 @@
 // Postgres) or half to even (float -> integer, Postgres rint) and check ranges.
 import { SqlError } from '../errors.ts';
 import { asDecimal } from '../types/coerce.ts';
-import { isWideDecimal, MAX_EXACT, type SqlType } from '../types/types.ts';
+import { TYPES, isWideDecimal, kindOf, lengthOf, MAX_EXACT, type SqlType, type TypeKind } from '../types/types.ts';
 import { errorTypeName, POW10 } from '../types/values.ts';
 
-type Kind = 'int' | 'dec' | 'float' | 'bool' | 'str' | 'date' | 'ts' | 'null';
-
-const KIND: Record<string, Kind> = {
-  SMALLINT: 'int', INTEGER: 'int', BIGINT: 'int', DECIMAL: 'dec', REAL: 'float', 'DOUBLE PRECISION': 'float',
-  BOOLEAN: 'bool', CHAR: 'str', VARCHAR: 'str', DATE: 'date', TIMESTAMP: 'ts', NULL: 'null',
-};
-
-export const kindOf = (t: SqlType): Kind => KIND[t.id];
+type Kind = TypeKind;
 
 /** How a cast is used: explicit CAST truncates strings; assignment (INSERT) rejects too-long strings. */
 export type CastMode = 'explicit' | 'assignment';
@@ -25,7 +18,6 @@ const INT_BOUNDS: Record<string, [number, number]> = {
   SMALLINT: [-32768, 32767], INTEGER: [-2147483648, 2147483647], BIGINT: [-MAX_EXACT, MAX_EXACT],
 };
 const INT_CHECK: Record<string, string> = { SMALLINT: 'rt.chkI16', INTEGER: 'rt.chkI32', BIGINT: 'rt.chkI64' };
-const INT_RANK: Record<string, number> = { SMALLINT: 1, INTEGER: 2, BIGINT: 3 };
 
 /** JS source for 10^k as a number literal. */
 export const pow10 = (k: number): string => String(POW10[k] ?? Number(`1e${k}`));
@@ -42,52 +34,54 @@ function decFit(c: string, to: SqlType, sourceIntDigits: number, sourceFracScale
 /** Converts any type's value to its SQL text. */
 function toText(c: string, from: SqlType): string {
   switch (kindOf(from)) {
-    case 'int': return `String(${c})`;
-    case 'dec': return `rt.decTxt(${c}, ${asDecimal(from).scale})`;
+    case 'integer': return `String(${c})`;
+    case 'decimal': return `rt.decTxt(${c}, ${asDecimal(from).scale})`;
     case 'float': return `rt.fltTxt(${c}, ${from.id === 'REAL'})`;
-    case 'bool': return `(${c} ? "true" : "false")`;
+    case 'boolean': return `(${c} ? "true" : "false")`;
     case 'date': return `rt.dateTxt(${c})`;
-    case 'ts': return `rt.tsTxt(${c})`;
+    case 'timestamp': return `rt.tsTxt(${c})`;
     default: return c;
   }
 }
 
 function fitString(c: string, to: SqlType, mode: CastMode, from: SqlType | null): string {
-  if (to.length === undefined) return c;
-  if (from && from.id === to.id && from.length !== undefined && from.length <= to.length) return c;
+  const length = lengthOf(to);
+  if (length === undefined) return c;
+  const fromLength = from ? lengthOf(from) : undefined;
+  if (from && from.id === to.id && fromLength !== undefined && fromLength <= length) return c;
   const fn = mode === 'assignment' ? 'rt.txtFit' : 'rt.txtCut';
-  return `${fn}(${c}, ${to.length}, ${to.id === 'CHAR'})`;
+  return `${fn}(${c}, ${length}, ${to.id === 'CHAR'})`;
 }
 
 const FROM_TEXT: Record<Kind, ((c: string, to: SqlType) => string) | undefined> = {
-  int: (c, to) => `rt.${to.id === 'SMALLINT' ? 'txtI16' : to.id === 'INTEGER' ? 'txtI32' : 'txtI64'}(${c})`,
-  dec: (c, to) => { const { precision, scale } = asDecimal(to); return `rt.${isWideDecimal(to) ? 'txtDecWide' : 'txtDec'}(${c}, ${scale}, ${precision})`; },
+  integer: (c, to) => `rt.${to.id === 'SMALLINT' ? 'txtI16' : to.id === 'INTEGER' ? 'txtI32' : 'txtI64'}(${c})`,
+  decimal: (c, to) => { const { precision, scale } = asDecimal(to); return `rt.${isWideDecimal(to) ? 'txtDecWide' : 'txtDec'}(${c}, ${scale}, ${precision})`; },
   float: (c, to) => `rt.${to.id === 'REAL' ? 'txtReal' : 'txtDouble'}(${c})`,
-  bool: (c) => `rt.txtBool(${c})`,
+  boolean: (c) => `rt.txtBool(${c})`,
   date: (c) => `rt.txtDate(${c})`,
-  ts: (c) => `rt.txtTs(${c})`,
-  str: undefined,
+  timestamp: (c) => `rt.txtTs(${c})`,
+  string: undefined,
   null: undefined,
 };
 
 const TABLE: Partial<Record<`${Kind}>${Kind}`, Emit>> = {
-  'int>int': (c, f, t) => (INT_RANK[t.id] >= INT_RANK[f.id] ? c : `${INT_CHECK[t.id]}(${c})`),
-  'int>dec': (c, f, t) => {
+  'integer>integer': (c, f, t) => (TYPES[t.id].rank >= TYPES[f.id].rank ? c : `${INT_CHECK[t.id]}(${c})`),
+  'integer>decimal': (c, f, t) => {
     const s = asDecimal(t).scale;
     const scaled = s === 0 ? c : isWideDecimal(t) ? `rt.up(${c}, ${pow10(s)})` : `(${c} * ${pow10(s)})`;
     return decFit(scaled, t, asDecimal(f).precision, 0);
   },
-  'int>float': (c, _f, t) => real(c, t),
-  'int>bool': (c) => `(${c} !== 0)`,
-  'int>str': (c, f, t, m) => fitString(toText(c, f), t, m, null),
-  'dec>int': (c, f, t) => {
+  'integer>float': (c, _f, t) => real(c, t),
+  'integer>boolean': (c) => `(${c} !== 0)`,
+  'integer>string': (c, f, t, m) => fitString(toText(c, f), t, m, null),
+  'decimal>integer': (c, f, t) => {
     const s = asDecimal(f).scale;
     const v = isWideDecimal(f) ? `rt.narrow(${s === 0 ? c : `rt.decRound(${c}, ${pow10(s)})`})` : s === 0 ? c : `rt.decRound(${c}, ${pow10(s)})`;
     const fromDigits = asDecimal(f).precision - s;
     const [, hi] = INT_BOUNDS[t.id];
     return fromDigits + 1 < String(hi).length ? v : `${INT_CHECK[t.id]}(${v})`;
   },
-  'dec>dec': (c, f, t) => {
+  'decimal>decimal': (c, f, t) => {
     const a = asDecimal(f), b = asDecimal(t);
     let v = c;
     // past 15 digits a rescaled value may leave the double range: rt.up keeps it exact
@@ -97,29 +91,29 @@ const TABLE: Partial<Record<`${Kind}>${Kind}`, Emit>> = {
     // a wide value may only flow into a wide type
     return isWideDecimal(f) && !isWideDecimal(t) && fitted === v ? `rt.narrow(${v})` : fitted;
   },
-  'dec>float': (c, f, t) => {
+  'decimal>float': (c, f, t) => {
     const s = asDecimal(f).scale;
     const x = isWideDecimal(f) ? `rt.wnum(${c})` : c;
     return real(s === 0 ? x : `(${x} / ${pow10(s)})`, t);
   },
-  'dec>str': (c, f, t, m) => fitString(toText(c, f), t, m, null),
-  'float>int': (c, _f, t) => {
+  'decimal>string': (c, f, t, m) => fitString(toText(c, f), t, m, null),
+  'float>integer': (c, _f, t) => {
     const [lo, hi] = INT_BOUNDS[t.id];
     return `rt.floatToInt(${c}, ${lo}, ${hi}, ${JSON.stringify(errorTypeName(t))})`;
   },
-  'float>dec': (c, _f, t) => { const { precision, scale } = asDecimal(t); return `rt.floatToDec(${c}, ${scale}, ${precision})`; },
+  'float>decimal': (c, _f, t) => { const { precision, scale } = asDecimal(t); return `rt.floatToDec(${c}, ${scale}, ${precision})`; },
   'float>float': (c, f, t) => (f.id === t.id || t.id === 'DOUBLE PRECISION' ? c : `Math.fround(${c})`),
-  'float>str': (c, f, t, m) => fitString(toText(c, f), t, m, null),
-  'bool>bool': (c) => c,
-  'bool>int': (c) => `(${c} ? 1 : 0)`,
-  'bool>str': (c, f, t, m) => fitString(toText(c, f), t, m, null),
-  'str>str': (c, f, t, m) => fitString(f.id === 'VARCHAR' && t.id === 'CHAR' ? `rt.rtrim(${c})` : c, t, m, f),
+  'float>string': (c, f, t, m) => fitString(toText(c, f), t, m, null),
+  'boolean>boolean': (c) => c,
+  'boolean>integer': (c) => `(${c} ? 1 : 0)`,
+  'boolean>string': (c, f, t, m) => fitString(toText(c, f), t, m, null),
+  'string>string': (c, f, t, m) => fitString(f.id === 'VARCHAR' && t.id === 'CHAR' ? `rt.rtrim(${c})` : c, t, m, f),
   'date>date': (c) => c,
-  'date>ts': (c) => `(${c} * 86400000000)`,
-  'date>str': (c, f, t, m) => fitString(toText(c, f), t, m, null),
-  'ts>ts': (c) => c,
-  'ts>date': (c) => `rt.tsDate(${c})`,
-  'ts>str': (c, f, t, m) => fitString(toText(c, f), t, m, null),
+  'date>timestamp': (c) => `(${c} * 86400000000)`,
+  'date>string': (c, f, t, m) => fitString(toText(c, f), t, m, null),
+  'timestamp>timestamp': (c) => c,
+  'timestamp>date': (c) => `rt.tsDate(${c})`,
+  'timestamp>string': (c, f, t, m) => fitString(toText(c, f), t, m, null),
 };
 
 /** Whether CAST(from AS to) exists (it may still fail at run time on a bad value). */
@@ -127,7 +121,7 @@ export function canCast(from: SqlType, to: SqlType): boolean {
   const a = kindOf(from), b = kindOf(to);
   if (a === undefined || b === undefined) return false;
   if (a === 'null') return true;
-  if (a === 'str') return b === 'str' || FROM_TEXT[b] !== undefined;
+  if (a === 'string') return b === 'string' || FROM_TEXT[b] !== undefined;
   return TABLE[`${a}>${b}`] !== undefined;
 }
 
@@ -141,7 +135,7 @@ export function emitCast(from: SqlType, to: SqlType, code: string, mode: CastMod
   }
   const a = kindOf(from), b = kindOf(to);
   if (a === 'null') return code;
-  if (a === 'str' && b !== 'str') return FROM_TEXT[b]!(code, to);
+  if (a === 'string' && b !== 'string') return FROM_TEXT[b]!(code, to);
   return TABLE[`${a}>${b}`]!(code, from, to, mode);
 }
 

@@ -7,7 +7,7 @@ import {
 } from '../types/coerce.ts';
 import { MICROS_PER_DAY } from '../types/calendar.ts';
 import type { Interval } from '../types/interval.ts';
-import { isFloat, isInteger, isString, isWideDecimal, NARROW_DIGITS, T, type SqlType } from '../types/types.ts';
+import { isFloat, isInteger, isString, isWideDecimal, NARROW_DIGITS, sameType, scaleOf, T, type SqlType } from '../types/types.ts';
 import { errorTypeName } from '../types/values.ts';
 import { emitCast, pow10 } from './casts.ts';
 import { likeMatcher } from './like.ts';
@@ -75,7 +75,7 @@ export function emitArithmetic(op: ArithOp, leftType: OperandType, rightType: Op
     if (op === '%') return { type, code: `rt.imod(${left}, ${right})` };
     return { type, code: `${chk}(${left} ${op} ${right})` };
   }
-  const s1 = asDecimal(lt).scale, s2 = asDecimal(rt).scale, s = type.scale ?? 0;
+  const s1 = asDecimal(lt).scale, s2 = asDecimal(rt).scale, s = scaleOf(type);
   // a result that may pass 2^53 is computed exactly past it (see functions/numeric.ts)
   const wide = isWideDecimal(type);
   switch (op) {
@@ -116,9 +116,9 @@ export function emitNegate(type: SqlType, code: string): string {
 
 /** Converts a value to the representation of `target` for comparing (no range checks needed). */
 function comparable(code: string, from: SqlType, target: SqlType): string {
-  if (from.id === 'NULL' || from.id === target.id && (from.id !== 'DECIMAL' || from.scale === target.scale)) return code;
+  if (from.id === 'NULL' || sameType(from, target)) return code;
   if (target.id === 'DECIMAL') {
-    const k = (target.scale ?? 0) - asDecimal(from).scale;
+    const k = scaleOf(target) - asDecimal(from).scale;
     if (k === 0) return code;
     // rescaling may pass 2^53: exact through rt.up unless the digits provably fit
     if (asDecimal(from).precision + k > NARROW_DIGITS) return scaleUp(code, k);

@@ -2,7 +2,7 @@
 // a name and argument types and gets back the result type and a code emitter; overloads are
 // tried in the order they are declared (most specific first).
 import { SqlError } from '../errors.ts';
-import { isInteger, isNumeric, isString, type SqlType } from '../types/types.ts';
+import { isInteger, isNumeric, isString, isTemporal, kindOf, type SqlType } from '../types/types.ts';
 import { errorTypeName } from '../types/values.ts';
 import { SCALAR_FUNCTIONS } from './scalar.ts';
 import { DATE_FUNCTIONS } from './dates.ts';
@@ -49,10 +49,10 @@ function accepts(kind: ParamKind, t: SqlType): boolean {
     case 'num': case 'dbl': return isNumeric(t);
     case 'int': return isInteger(t);
     case 'str': return isString(t);
-    case 'bool': return t.id === 'BOOLEAN';
-    case 'date': return t.id === 'DATE';
-    case 'ts': return t.id === 'TIMESTAMP';
-    case 'temporal': return t.id === 'DATE' || t.id === 'TIMESTAMP';
+    case 'bool': return kindOf(t) === 'boolean';
+    case 'date': return kindOf(t) === 'date';
+    case 'ts': return kindOf(t) === 'timestamp';
+    case 'temporal': return isTemporal(t);
   }
 }
 

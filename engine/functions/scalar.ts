@@ -2,7 +2,7 @@
 // return JS source over argument codes. DECIMAL math stays exact (scaled integers); functions
 // that are inherently inexact (sqrt, ln, ...) work in doubles.
 import { asDecimal, MAX_PRECISION } from '../types/coerce.ts';
-import { isFloat, isInteger, isString, T, type SqlType } from '../types/types.ts';
+import { isFloat, isInteger, isString, scaleOf, T, type SqlType } from '../types/types.ts';
 import { pow10 } from './casts.ts';
 import { constantInt, asDouble } from './emit-util.ts';
 import { emitArithmetic, emitConcat } from './ops.ts';
@@ -49,7 +49,7 @@ function roundEmit(kind: RoundKind): Signature['emit'] {
       return `${INT_CHECK[t.id]}(${digits}(${x}, 0, ${n}))`;
     }
     const s = asDecimal(t).scale;
-    const rs = ret.scale ?? 0;
+    const rs = scaleOf(ret);
     const fn = kind === 'round' ? 'rt.decRound' : 'rt.decTrunc';
     if (rs < s) {
       // constant n below the input scale: the result type already has scale max(n, 0)

@@ -2,7 +2,7 @@
 // Type rules come from types/coerce.ts; constants are folded by running the generated code once.
 import type * as A from '../sql/ast.ts';
 import { SqlError } from '../errors.ts';
-import { T, typeName, resolveTypeName, isString, isNumeric, scaleOf, type SqlType, MAX_EXACT, isInteger } from '../types/types.ts';
+import { T, typeName, resolveTypeName, isString, isNumeric, sameType, scaleOf, type SqlType, MAX_EXACT, isInteger } from '../types/types.ts';
 import { commonSupertype, commonSupertypeOf, arithmeticType, INTERVAL, canImplicitlyCast } from '../types/coerce.ts';
 import { parseValue } from '../types/values.ts';
 import { parseInterval } from '../types/interval.ts';
@@ -590,7 +590,7 @@ export class ExprBinder {
 
   /** Converts e to type t (implicitly): constants are converted now, columns get a cast. */
   coerce(e: BExpr, t: SqlType, pos: A.Pos): BExpr {
-    if (e.type.id === t.id && (t.id !== 'DECIMAL' || (e.type.scale ?? 0) === (t.scale ?? 0))) return e;
+    if (sameType(e.type, t)) return e;
     if (e.k === 'const' && e.value === null) return konst(null, t);
     if (e.k === 'const' && typeof e.value === 'string' && !isString(t)) return konst(this.parseConst(t, e.value, pos), t);
     return this.cast(e, t, pos);

@@ -1,16 +1,13 @@
 // Batches to result rows: JSON-ready values (DECIMAL as exact strings, DATE as YYYY-MM-DD).
-import type { Batch, Vector } from '../types/vector.ts';
+import { valueAt, type Batch, type Vector } from '../types/vector.ts';
 import { formatValue } from '../types/values.ts';
-import { isString } from '../types/types.ts';
+import { scaleOf } from '../types/types.ts';
 
 type Physical = number | string | boolean | null;
 
 /** Row i of a vector as its physical JS value (strings decoded, booleans as booleans). */
 export function physicalAt(v: Vector, i: number): Physical {
-  if (v.valid && v.valid[i] === 0) return null;
-  if (isString(v.type)) return v.dict![v.values[i]];
-  if (v.type.id === 'BOOLEAN') return v.values[i] === 1;
-  return v.values[i];
+  return valueAt(v, i, false) as Physical;
 }
 
 /** Rows of physical values (for subquery results). */
@@ -27,7 +24,7 @@ export function physicalRows(b: Batch, width: number): Physical[][] {
 /** Formats one value for output. Wide exact decimals (beyond 2^53) come from `big`. */
 export function formatAt(v: Vector, i: number): unknown {
   if (v.valid && v.valid[i] === 0) return null;
-  if (v.big && v.big[i] != null) return formatBigDecimal(v.big[i]!, v.type.scale ?? 0);
+  if (v.big && v.big[i] != null) return formatBigDecimal(v.big[i]!, scaleOf(v.type));
   return formatValue(v.type, physicalAt(v, i) as never);
 }
 

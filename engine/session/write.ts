@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Batch, Vector } from '../types/vector.ts';
 import { gather } from '../types/vector.ts';
-import { isString } from '../types/types.ts';
+import { isString, scaleOf } from '../types/types.ts';
 import type { SegmentEntry, TableState, ZoneEntry } from '../catalog/catalog.ts';
 import type { SegmentMeta } from '../storage/segment.ts';
 import type { StatementContext } from './context.ts';
@@ -77,7 +77,7 @@ export function checkStorable(table: TableState, batch: Batch): void {
   table.columns.forEach((c, i) => {
     const big = batch.columns[i]?.big;
     const r = big ? big.findIndex((x, k) => x != null && k < batch.length) : -1;
-    if (r >= 0) throw new SqlError('NUMERIC_OVERFLOW', `value ${formatBigDecimal(big![r]!, batch.columns[i].type.scale ?? 0)} for column "${c.name}" exceeds the 15 digits a stored DECIMAL holds exactly`);
+    if (r >= 0) throw new SqlError('NUMERIC_OVERFLOW', `value ${formatBigDecimal(big![r]!, scaleOf(batch.columns[i].type))} for column "${c.name}" exceeds the 15 digits a stored DECIMAL holds exactly`);
   });
 }
 

@@ -1,5 +1,5 @@
 // Picks each column's encoding: the requested one when it applies, otherwise the smallest estimate.
-import { PHYSICAL, type SqlType } from '../types/types.ts';
+import { TYPES, type SqlType } from '../types/types.ts';
 import type { ColumnStats } from './column-stats.ts';
 import type { Encoding } from './encodings.ts';
 import { INTEGRAL } from './arrow-types.ts';
@@ -14,14 +14,14 @@ const MIN_AVG_RUN = 8;
  * FOR on floats or on ranges beyond 32 bits) falls back to the automatic choice.
  */
 export function chooseEncoding(type: SqlType, s: ColumnStats, requested: Encoding | 'auto'): Encoding {
-  const isString = PHYSICAL[type.id].string;
+  const isString = TYPES[type.id].string;
   const canFor = !isString && INTEGRAL.has(type.id) && forWidth(s) !== null;
   if (requested === 'raw' || requested === 'rle') return requested;
   if (requested === 'dict' && isString) return 'dict';
   if (requested === 'for' && canFor) return 'for';
 
   const n = s.rows;
-  const rleBytes = s.runs * (isString ? 9 : PHYSICAL[type.id].array.BYTES_PER_ELEMENT + 5);
+  const rleBytes = s.runs * (isString ? 9 : TYPES[type.id].array.BYTES_PER_ELEMENT + 5);
   const rleOk = n > 0 && s.runs * MIN_AVG_RUN <= n;
   if (isString) {
     // a dictionary must pay for itself: high-cardinality strings stay plain Utf8
@@ -32,7 +32,7 @@ export function chooseEncoding(type: SqlType, s: ColumnStats, requested: Encodin
     return dictOk ? 'dict' : 'raw';
   }
   let best: Encoding = 'raw';
-  let bestBytes = type.id === 'BOOLEAN' ? Math.ceil(n / 8) : n * PHYSICAL[type.id].array.BYTES_PER_ELEMENT;
+  let bestBytes = type.id === 'BOOLEAN' ? Math.ceil(n / 8) : n * TYPES[type.id].array.BYTES_PER_ELEMENT;
   if (canFor && n * forWidth(s)! < bestBytes) { best = 'for'; bestBytes = n * forWidth(s)!; }
   if (rleOk && rleBytes < bestBytes) best = 'rle';
   return best;

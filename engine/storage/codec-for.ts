@@ -1,7 +1,7 @@
 // FOR (frame of reference): integer values stored as value - base in the narrowest unsigned int that
 // fits; the base (the column minimum) lives in the field metadata as an exact decimal string.
 import { Uint16, Uint32, Uint8, makeData, type Data } from 'apache-arrow';
-import { PHYSICAL, type SqlType } from '../types/types.ts';
+import { TYPES, type SqlType } from '../types/types.ts';
 import type { Vector } from '../types/vector.ts';
 import type { ColumnStats } from './column-stats.ts';
 import { corrupt, need, readValidity, validityProps, type Codec, type DecodedColumn, type EncodedColumn } from './codec.ts';
@@ -38,7 +38,7 @@ export const forCodec: Codec = {
     if (!(deltas instanceof Uint8Array || deltas instanceof Uint16Array || deltas instanceof Uint32Array)) {
       throw corrupt(`frame-of-reference column has Arrow type ${d.type}`);
     }
-    const out = new PHYSICAL[type.id].array(rows);
+    const out = new TYPES[type.id].array(rows);
     out.set(deltas.subarray(0, rows)); // native widening copy, then one monomorphic add
     if (base !== 0) for (let i = 0; i < rows; i++) out[i] += base;
     return { values: out, valid: readValidity(d, rows) };

@@ -1,6 +1,6 @@
 // RAW: values stored as-is in their natural Arrow type (booleans bit-packed, strings as Utf8).
 import { Bool, Utf8, makeData, type Data } from 'apache-arrow';
-import { PHYSICAL, type SqlType } from '../types/types.ts';
+import { TYPES, type SqlType } from '../types/types.ts';
 import type { Vector } from '../types/vector.ts';
 import type { ColumnStats } from './column-stats.ts';
 import { rawArrowType } from './arrow-types.ts';
@@ -29,7 +29,7 @@ export const rawCodec: Codec = {
 
   decode(d: Data, meta: Map<string, string>, type: SqlType, rows: number): DecodedColumn {
     const valid = readValidity(d, rows);
-    const phys = PHYSICAL[type.id];
+    const phys = TYPES[type.id];
     if (phys.string) {
       if (!(d.type instanceof Utf8)) throw corrupt(`raw string column has Arrow type ${d.type}`);
       const offsets = need(d.valueOffsets as Int32Array, rows + 1, 'offsets'), bytes = need(d.values as Uint8Array, 0, 'string');

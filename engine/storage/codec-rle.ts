@@ -3,7 +3,7 @@
 // its field metadata, base64-encoded. The chooser only picks RLE when runs are few (see choose.ts).
 import { Null, makeData, type Data } from 'apache-arrow';
 import { Buffer } from 'node:buffer';
-import { PHYSICAL, type SqlType, type TypedArray } from '../types/types.ts';
+import { TYPES, type SqlType, type TypedArray } from '../types/types.ts';
 import type { Vector } from '../types/vector.ts';
 import type { ColumnStats } from './column-stats.ts';
 import { corrupt, type Codec, type DecodedColumn, type EncodedColumn } from './codec.ts';
@@ -36,14 +36,14 @@ export const rleCodec: Codec = {
 
   decode(d: Data, meta: Map<string, string>, type: SqlType, rows: number): DecodedColumn {
     if (!(d.type instanceof Null)) throw corrupt(`run-length column has Arrow type ${d.type}`);
-    const Ctor = PHYSICAL[type.id].array;
+    const Ctor = TYPES[type.id].array;
     const ends = fromBase64(meta.get(ENDS), Int32Array);
     const runValues = fromBase64(meta.get(VALUES), Ctor as unknown as { new (b: ArrayBuffer): TypedArray; BYTES_PER_ELEMENT: number });
     const runValid = fromBase64(meta.get(VALID), Uint8Array);
     const runs = ends.length;
     if (runValues.length !== runs || runValid.length !== runs) throw corrupt('run-length arrays disagree in length');
     let dict: string[] | undefined;
-    if (PHYSICAL[type.id].string) {
+    if (TYPES[type.id].string) {
       const parsed: unknown = JSON.parse(meta.get(DICT) ?? 'null');
       if (!Array.isArray(parsed) || !parsed.every((x) => typeof x === 'string')) throw corrupt('run-length dictionary is malformed');
       dict = parsed as string[];

@@ -1,5 +1,5 @@
 // One pass over a column to gather what both the zone map and the encoding choice need.
-import { PHYSICAL, type TypedArray } from '../types/types.ts';
+import { TYPES, type TypedArray } from '../types/types.ts';
 import type { Vector } from '../types/vector.ts';
 import { SqlError } from '../errors.ts';
 import { encodeStrings, type Utf8Buffers } from './utf8.ts';
@@ -26,7 +26,7 @@ export interface ColumnStats {
 
 /** Gathers stats; string columns are compacted so the dictionary holds only entries that rows use. */
 export function computeStats(v: Vector): ColumnStats {
-  return PHYSICAL[v.type.id].string ? stringStats(v) : numericStats(v);
+  return TYPES[v.type.id].string ? stringStats(v) : numericStats(v);
 }
 
 function numericStats(v: Vector): ColumnStats {

@@ -11,7 +11,7 @@ import {
 } from 'apache-arrow';
 import { Compression, ParquetFile, Table as WasmTable, WriterPropertiesBuilder, writeParquet } from 'parquet-wasm';
 import { allocVector, type Batch, type Vector } from '../types/vector.ts';
-import { MAX_EXACT, typeName, type SqlType, type TypeId } from '../types/types.ts';
+import { MAX_EXACT, precisionOf, scaleOf, typeName, type SqlType, type TypeId } from '../types/types.ts';
 import { POW10, checkStringLength, errorTypeName } from '../types/values.ts';
 import { MAX_DAY, MICROS_PER_DAY, MIN_DAY } from '../types/calendar.ts';
 import { encodeStrings, gatherUtf8, internUtf8 } from './utf8.ts';
@@ -304,7 +304,7 @@ const decimalConverter: Converter = (data, out, at) => {
   const valid = out.valid;
   const t = out.type;
   const into = TARGET_KIND[t.id];
-  const ts = t.scale ?? 0, p = t.precision ?? 18;
+  const ts = scaleOf(t), p = precisionOf(t);
   const text = (i: number) => bigText(unscaledBigInt(words, i, w), ss);
   for (let i = 0; i < data.length; i++) {
     if (valid !== null && !valid[i]) continue;
@@ -492,7 +492,7 @@ const TO_ARROW: Record<TypeId, (v: Vector, n: number) => Data> = {
   SMALLINT: (v, n) => makeData({ type: new Int16(), length: n, ...nullBitmap(v, n), data: v.values.subarray(0, n) as Int16Array }),
   INTEGER: (v, n) => makeData({ type: new Int32(), length: n, ...nullBitmap(v, n), data: v.values.subarray(0, n) as Int32Array }),
   BIGINT: (v, n) => makeData({ type: new Int64(), length: n, ...nullBitmap(v, n), data: toBigInt64(v.values, n) }),
-  DECIMAL: (v, n) => makeData({ type: new Decimal(v.type.scale ?? 0, v.type.precision ?? 18, 128), length: n, ...nullBitmap(v, n), data: decimalWords(v, n) }),
+  DECIMAL: (v, n) => makeData({ type: new Decimal(scaleOf(v.type), precisionOf(v.type), 128), length: n, ...nullBitmap(v, n), data: decimalWords(v, n) }),
   REAL: (v, n) => makeData({ type: new Float32(), length: n, ...nullBitmap(v, n), data: v.values.subarray(0, n) as Float32Array }),
   'DOUBLE PRECISION': (v, n) => makeData({ type: new Float64(), length: n, ...nullBitmap(v, n), data: v.values.subarray(0, n) as Float64Array }),
   BOOLEAN: (v, n) => {

@@ -2,7 +2,7 @@
 // summarized by a zone map. Readers decode straight into Strata's typed-array vectors.
 import { Field, RecordBatch, RecordBatchFileWriter, Schema, Struct, Table, makeData, tableFromIPC, type Data } from 'apache-arrow';
 import { readFile } from 'node:fs/promises';
-import { PHYSICAL, typeName, type SqlType, type TypeId } from '../types/types.ts';
+import { TYPES, sameType, typeName, type SqlType, type TypeId } from '../types/types.ts';
 import type { Vector } from '../types/vector.ts';
 import { SqlError } from '../errors.ts';
 import { computeStats } from './column-stats.ts';
@@ -115,13 +115,13 @@ function decodeSegment(buf: Uint8Array, types: SqlType[], columnIndexes?: number
     const encoding = meta.get(ENCODING_KEY);
     if (!isEncoding(encoding)) throw new Error(`column ${i} has unknown encoding ${encoding}`);
     const dec = CODECS[encoding].decode(data, meta, type, rows);
-    if (dec.valid !== null && !PHYSICAL[type.id].string) {
+    if (dec.valid !== null && !TYPES[type.id].string) {
       // NULL slots read as 0 whatever the encoding stored there
       const values = dec.values, valid = dec.valid;
       for (let r = 0; r < rows; r++) if (valid[r] === 0) values[r] = 0;
     }
     const v: Vector = { type, length: rows, values: dec.values, valid: dec.valid };
-    if (PHYSICAL[type.id].string) v.dict = dec.dict ?? [];
+    if (TYPES[type.id].string) v.dict = dec.dict ?? [];
     return v;
   });
 }
@@ -133,16 +133,15 @@ function checkStoredType(stored: string | undefined, expected: SqlType, i: numbe
   } catch {
     throw new Error(`column ${i} has no readable type`);
   }
-  if (typeof t !== 'object' || t === null || !(t.id in PHYSICAL)) throw new Error(`column ${i} has unknown type`);
-  const sameScale = t.id !== 'DECIMAL' || (t.scale ?? 0) === (expected.scale ?? 0);
-  if (t.id !== expected.id || !sameScale) {
+  if (typeof t !== 'object' || t === null || !(t.id in TYPES)) throw new Error(`column ${i} has unknown type`);
+  if (!sameType(t, expected)) {
     throw new SqlError('INTERNAL_ERROR', `column ${i} holds ${typeName(t)}, expected ${typeName(expected)}`);
   }
 }
 
 function checkVector(v: Vector, i: number, rows: number): void {
   if (v.length !== rows) throw new SqlError('INTERNAL_ERROR', `segment column ${i} has ${v.length} rows, column 0 has ${rows}`);
-  const info = PHYSICAL[v.type.id as TypeId];
+  const info = TYPES[v.type.id as TypeId];
   if (!info) throw new SqlError('INTERNAL_ERROR', `segment column ${i} has unknown type ${v.type.id}`);
   if (!(v.values instanceof info.array) || v.values.length < rows) {
     throw new SqlError('INTERNAL_ERROR', `segment column ${i} (${typeName(v.type)}) needs ${rows} values in a ${info.array.name}`);

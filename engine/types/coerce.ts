@@ -1,7 +1,7 @@
 // The type rules, in one place: implicit casts, the common supertype of two types (comparisons,
 // CASE, UNION, IN) and the result type of arithmetic (Redshift's DECIMAL precision/scale rules).
 import { SqlError } from '../errors.ts';
-import { T, isFloat, isInteger, isNumeric, isString, typeName, type SqlType } from './types.ts';
+import { T, TYPES, isDecimal, isFloat, isInteger, isNumeric, isString, kindOf, lengthOf, typeName, type SqlType } from './types.ts';
 
 /** Operand of date/time arithmetic that is an INTERVAL constant (intervals are not a column type). */
 export interface IntervalType { id: 'INTERVAL' }
@@ -16,13 +16,11 @@ export const EXACT_DIGITS = 15;
 
 export const isInterval = (t: OperandType): t is IntervalType => t.id === 'INTERVAL';
 
-const INT_RANK: Record<string, number> = { SMALLINT: 1, INTEGER: 2, BIGINT: 3 };
-const INT_PRECISION: Record<string, number> = { SMALLINT: 5, INTEGER: 10, BIGINT: 19 };
 
 /** Any numeric type viewed as DECIMAL(p,s): integers are DECIMAL(5|10|19, 0). */
 export function asDecimal(t: SqlType): { precision: number; scale: number } {
-  if (t.id === 'DECIMAL') return { precision: t.precision ?? 18, scale: t.scale ?? 0 };
-  return { precision: INT_PRECISION[t.id] ?? 19, scale: 0 };
+  if (isDecimal(t)) return { precision: t.precision ?? 18, scale: t.scale ?? 0 };
+  return { precision: TYPES[t.id].digits || 19, scale: 0 };
 }
 
 const dec = (precision: number, scale: number): SqlType =>
@@ -32,19 +30,19 @@ const dec = (precision: number, scale: number): SqlType =>
 export function canImplicitlyCast(from: SqlType, to: SqlType): boolean {
   if (from.id === 'NULL') return true;
   if (from.id === to.id) {
-    if (from.id !== 'DECIMAL') return true;
+    if (!isDecimal(from)) return true;
     const a = asDecimal(from), b = asDecimal(to);
     return b.scale >= a.scale && b.precision - b.scale >= a.precision - a.scale;
   }
-  if (isInteger(from)) {
-    if (isInteger(to)) return INT_RANK[to.id] > INT_RANK[from.id];
-    return to.id === 'DECIMAL' || isFloat(to);
+  // within a kind, widening follows rank (SMALLINT < INTEGER < BIGINT, REAL < DOUBLE, CHAR < VARCHAR)
+  switch (kindOf(from)) {
+    case 'integer': return isInteger(to) ? TYPES[to.id].rank > TYPES[from.id].rank : isDecimal(to) || isFloat(to);
+    case 'decimal': return isFloat(to);
+    case 'float': return to.id === 'DOUBLE PRECISION';
+    case 'string': return to.id === 'VARCHAR';
+    case 'date': return kindOf(to) === 'timestamp';
+    default: return false;
   }
-  if (from.id === 'DECIMAL') return isFloat(to);
-  if (from.id === 'REAL') return to.id === 'DOUBLE PRECISION';
-  if (from.id === 'CHAR') return to.id === 'VARCHAR';
-  if (from.id === 'DATE') return to.id === 'TIMESTAMP';
-  return false;
 }
 
 export interface SupertypeOptions {
@@ -66,13 +64,13 @@ export function commonSupertype(a: SqlType, b: SqlType, opts: SupertypeOptions =
   if (isNumeric(a) && isNumeric(b)) return numericSupertype(a, b);
   if (isString(a) && isString(b)) return widerString(a, b);
   if (a.id === b.id) return a;
-  if ((a.id === 'DATE' && b.id === 'TIMESTAMP') || (a.id === 'TIMESTAMP' && b.id === 'DATE')) return T.timestamp;
+  if (kindOf(a) === 'date' && kindOf(b) === 'timestamp' || kindOf(a) === 'timestamp' && kindOf(b) === 'date') return T.timestamp;
   return null;
 }
 
 function widerString(a: SqlType, b: SqlType): SqlType {
-  const la = isString(a) ? a.length : undefined;
-  const lb = isString(b) ? b.length : undefined;
+  const la = lengthOf(a);
+  const lb = lengthOf(b);
   const length = la === undefined ? lb : lb === undefined ? la : Math.max(la, lb);
   const id = a.id === 'CHAR' && b.id === 'CHAR' ? 'CHAR' : 'VARCHAR';
   return length === undefined ? { id } : { id, length };
@@ -80,7 +78,7 @@ function widerString(a: SqlType, b: SqlType): SqlType {
 
 function numericSupertype(a: SqlType, b: SqlType): SqlType {
   if (isFloat(a) || isFloat(b)) return a.id === 'REAL' && b.id === 'REAL' ? T.real : T.double;
-  if (isInteger(a) && isInteger(b)) return INT_RANK[a.id] >= INT_RANK[b.id] ? a : b;
+  if (isInteger(a) && isInteger(b)) return TYPES[a.id].rank >= TYPES[b.id].rank ? a : b;
   const da = asDecimal(a), db = asDecimal(b);
   const scale = Math.max(da.scale, db.scale);
   return dec(Math.max(da.precision - da.scale, db.precision - db.scale) + scale, scale);
@@ -107,7 +105,7 @@ export function requireSupertype(a: SqlType, b: SqlType, context = 'compare'): S
 /** Result type of numeric arithmetic (Redshift's table: INT2 op INT2 is INT2, FLOAT4 op FLOAT4 is FLOAT4, DECIMAL rules). */
 function numericArithmetic(op: ArithOp, a: SqlType, b: SqlType): SqlType {
   if (isFloat(a) || isFloat(b)) return a.id === 'REAL' && b.id === 'REAL' ? T.real : T.double;
-  if (isInteger(a) && isInteger(b)) return INT_RANK[a.id] >= INT_RANK[b.id] ? a : b;
+  if (isInteger(a) && isInteger(b)) return TYPES[a.id].rank >= TYPES[b.id].rank ? a : b;
   const { precision: p1, scale: s1 } = asDecimal(a);
   const { precision: p2, scale: s2 } = asDecimal(b);
   switch (op) {

@@ -2,7 +2,7 @@
 // and for formatting results. Parsing is exact: decimals go digit by digit into scaled integers,
 // dates and timestamps through integer calendar math (calendar.ts), never through JS Date.
 import { SqlError } from '../errors.ts';
-import { MAX_EXACT, typeName, type SqlType } from './types.ts';
+import { MAX_EXACT, TYPES, errorTypeName, scaleOf, typeName, type SqlType, type TypeKind } from './types.ts';
 import {
   MICROS_PER_DAY, MICROS_PER_HOUR, MICROS_PER_MINUTE, MICROS_PER_SECOND,
   civilFromDays, daysFromCivil, daysInMonth, splitTimestamp,
@@ -16,16 +16,7 @@ export type PhysicalValue = number | string | boolean;
 /** Powers of ten as exact doubles, 10^0 .. 10^22. */
 export const POW10: readonly number[] = Array.from({ length: 23 }, (_, i) => Number(`1e${i}`));
 
-const LOWER_NAME: Partial<Record<string, string>> = {
-  SMALLINT: 'smallint', INTEGER: 'integer', BIGINT: 'bigint', DECIMAL: 'numeric', REAL: 'real',
-  'DOUBLE PRECISION': 'double precision', BOOLEAN: 'boolean', CHAR: 'character', VARCHAR: 'character varying',
-  DATE: 'date', TIMESTAMP: 'timestamp',
-};
-
-/** The lower-case type name Postgres/Redshift use in error messages ("integer", "numeric"). */
-export function errorTypeName(t: SqlType): string {
-  return LOWER_NAME[t.id] ?? t.id.toLowerCase();
-}
+export { errorTypeName } from './types.ts';
 
 export function invalidText(t: SqlType | string, text: string): SqlError {
   const name = typeof t === 'string' ? t : errorTypeName(t);
@@ -43,7 +34,7 @@ export function intOutOfRange(t: SqlType | string): SqlError {
 
 // ---------------------------------------------------------------- integers
 
-const INT_RANGE: Record<string, [number, number]> = {
+const INT_RANGE: Partial<Record<string, [number, number]>> = {
   SMALLINT: [-32768, 32767],
   INTEGER: [-2147483648, 2147483647],
   BIGINT: [-MAX_EXACT, MAX_EXACT],
@@ -53,7 +44,7 @@ const INT_RANGE: Record<string, [number, number]> = {
 export function parseInteger(text: string, t: SqlType): number {
   const s = text.trim();
   if (!/^[+-]?\d+$/.test(s)) throw invalidText(t, text);
-  const [lo, hi] = INT_RANGE[t.id] ?? INT_RANGE.BIGINT;
+  const [lo, hi] = INT_RANGE[t.id] ?? INT_RANGE.BIGINT!;
   const v = Number(s);
   if (v < lo || v > hi || (s.replace(/^[+-]?0*/, '').length > 16)) {
     throw new SqlError('NUMERIC_OVERFLOW', `value "${s}" is out of range for type ${errorTypeName(t)}`);
@@ -325,69 +316,63 @@ export function byteLength(s: string): number {
  */
 export function checkStringLength(s: string, t: SqlType): string {
   if (t.id === 'CHAR') s = s.replace(/ +$/, '');
-  if (t.length !== undefined && s.length * 3 > t.length && byteLength(s) > t.length) {
-    const name = t.id === 'CHAR' ? 'character' : 'character varying';
-    throw new SqlError('INVALID_PARAMETER', `value too long for type ${name}(${t.length})`);
+  const length = 'length' in t ? t.length : undefined;
+  if (length !== undefined && s.length * 3 > length && byteLength(s) > length) {
+    throw new SqlError('INVALID_PARAMETER', `value too long for type ${errorTypeName(t)}(${length})`);
   }
   return s;
 }
 
 // ---------------------------------------------------------------- dispatch
 
-type Parser = (text: string, t: SqlType) => PhysicalValue;
-type Formatter = (v: PhysicalValue, t: SqlType) => string | number | boolean;
-
-const PARSERS: Record<string, Parser> = {
-  SMALLINT: parseInteger,
-  INTEGER: parseInteger,
-  BIGINT: parseInteger,
-  DECIMAL: (s, t) => parseDecimalScaled(s, t.scale ?? 0, t.precision ?? 18),
-  REAL: parseFloatText,
-  'DOUBLE PRECISION': parseFloatText,
-  BOOLEAN: (s) => parseBoolean(s),
-  CHAR: checkStringLength,
-  VARCHAR: checkStringLength,
-  DATE: (s) => parseDate(s),
-  TIMESTAMP: (s) => parseTimestamp(s),
-};
+/** Text I/O of one kind of type (TYPES[id].kind picks the entry). */
+interface TextIO {
+  /** SQL literal or CSV field -> physical value (assignment rules: lengths checked) */
+  parse(text: string, t: SqlType): PhysicalValue;
+  /** physical value -> result value: numbers stay numbers, DECIMAL/DATE/TIMESTAMP become text */
+  format(v: PhysicalValue, t: SqlType): string | number | boolean;
+  /** physical value -> SQL text, what CAST(x AS VARCHAR) yields */
+  toText(v: PhysicalValue, t: SqlType): string;
+}
 
 const floatOut = (v: PhysicalValue, t: SqlType) => {
   const x = v as number;
   if (!Number.isFinite(x)) return formatFloatText(x);
   return t.id === 'REAL' ? shortestReal(x) : x;
 };
+const viaFormat = (v: PhysicalValue, t: SqlType) => String(TEXT_IO[TYPES[t.id].kind].format(v, t));
 
-const FORMATTERS: Record<string, Formatter> = {
-  SMALLINT: (v) => v as number,
-  INTEGER: (v) => v as number,
-  BIGINT: (v) => v as number,
-  DECIMAL: (v, t) => formatDecimal(v as number, t.scale ?? 0),
-  REAL: floatOut,
-  'DOUBLE PRECISION': floatOut,
-  BOOLEAN: (v) => v as boolean,
-  CHAR: (v) => v as string,
-  VARCHAR: (v) => v as string,
-  DATE: (v) => formatDate(v as number),
-  TIMESTAMP: (v) => formatTimestamp(v as number),
+const TEXT_IO: Record<TypeKind, TextIO> = {
+  integer: { parse: parseInteger, format: (v) => v as number, toText: viaFormat },
+  decimal: {
+    parse: (s, t) => parseDecimalScaled(s, scaleOf(t), 'precision' in t ? t.precision ?? 18 : 18),
+    format: (v, t) => formatDecimal(v as number, scaleOf(t)),
+    toText: viaFormat,
+  },
+  float: { parse: parseFloatText, format: floatOut, toText: (v, t) => formatFloatText(v as number, t.id === 'REAL') },
+  boolean: { parse: (s) => parseBoolean(s), format: (v) => v as boolean, toText: (v) => (v ? 'true' : 'false') },
+  string: { parse: checkStringLength, format: (v) => v as string, toText: (v) => v as string },
+  date: { parse: (s) => parseDate(s), format: (v) => formatDate(v as number), toText: viaFormat },
+  timestamp: { parse: (s) => parseTimestamp(s), format: (v) => formatTimestamp(v as number), toText: viaFormat },
+  null: {
+    parse: (_s, t) => { throw new SqlError('DATATYPE_MISMATCH', `cannot parse a value of type ${typeName(t)}`); },
+    format: (v) => String(v),
+    toText: (v) => String(v),
+  },
 };
 
 /** Parses a SQL literal or CSV field into the type's physical value (assignment rules: length checked). */
 export function parseValue(type: SqlType, text: string): PhysicalValue {
-  const p = PARSERS[type.id];
-  if (!p) throw new SqlError('DATATYPE_MISMATCH', `cannot parse a value of type ${typeName(type)}`);
-  return p(text, type);
+  return TEXT_IO[TYPES[type.id].kind].parse(text, type);
 }
 
 /** Formats a physical value for results: numbers stay numbers; DECIMAL/DATE/TIMESTAMP become text. */
 export function formatValue(type: SqlType, v: PhysicalValue | null | undefined): string | number | boolean | null {
   if (v === null || v === undefined) return null;
-  const f = FORMATTERS[type.id];
-  return f ? f(v, type) : String(v);
+  return TEXT_IO[TYPES[type.id].kind].format(v, type);
 }
 
 /** Formats a value as SQL text (what CAST(x AS VARCHAR) yields): floats in Postgres form, booleans 'true'/'false'. */
 export function valueToText(type: SqlType, v: PhysicalValue): string {
-  if (type.id === 'REAL' || type.id === 'DOUBLE PRECISION') return formatFloatText(v as number, type.id === 'REAL');
-  if (type.id === 'BOOLEAN') return v ? 'true' : 'false';
-  return String(formatValue(type, v));
+  return TEXT_IO[TYPES[type.id].kind].toText(v, type);
 }

@@ -1,8 +1,8 @@
 // Columnar vectors: typed-array values plus an optional byte-per-row validity array.
-import { PHYSICAL, type SqlType, type TypedArray } from './types.ts';
+import { TYPES, type SqlType, type TypedArray } from './types.ts';
 
 /**
- * One column of a batch. `values` is the physical typed array for the type (see PHYSICAL);
+ * One column of a batch. `values` is the physical typed array for the type (see TYPES);
  * `valid[i] === 0` marks a NULL (null `valid` means no NULLs). String vectors hold Int32 codes
  * into `dict`.
  */
@@ -26,9 +26,9 @@ export interface Batch {
 }
 
 export function allocVector(type: SqlType, length: number, withValidity = false): Vector {
-  const Ctor = PHYSICAL[type.id].array;
+  const Ctor = TYPES[type.id].array;
   const v: Vector = { type, length, values: new Ctor(length), valid: withValidity ? new Uint8Array(length).fill(1) : null };
-  if (PHYSICAL[type.id].string) v.dict = [];
+  if (TYPES[type.id].string) v.dict = [];
   return v;
 }
 
@@ -72,6 +72,19 @@ export function gather(v: Vector, sel: Uint32Array | null, count: number): Vecto
   return { type: v.type, length: count, values, valid, dict: v.dict };
 }
 
+/**
+ * Row i as a JS value: null, a string from the dictionary, a boolean, or the number (the exact
+ * bigint of a wide value when `exact`, else its physical double).
+ */
+export function valueAt(v: Vector, i: number, exact = true): string | number | boolean | bigint | null {
+  if (v.valid !== null && v.valid[i] === 0) return null;
+  switch (TYPES[v.type.id].kind) {
+    case 'string': return v.dict![v.values[i]];
+    case 'boolean': return v.values[i] === 1;
+    default: return exact ? v.big?.[i] ?? v.values[i] : v.values[i];
+  }
+}
+
 export function isNull(v: Vector, i: number): boolean {
   return v.valid !== null && v.valid[i] === 0;
 }
@@ -80,11 +93,11 @@ export function isNull(v: Vector, i: number): boolean {
 export function concatVectors(type: SqlType, parts: Vector[]): Vector {
   let n = 0;
   for (const p of parts) n += p.length;
-  const Ctor = PHYSICAL[type.id].array;
+  const Ctor = TYPES[type.id].array;
   const values = new Ctor(n);
   const anyNull = parts.some((p) => p.valid !== null);
   const valid = anyNull ? new Uint8Array(n).fill(1) : null;
-  const isStr = PHYSICAL[type.id].string;
+  const isStr = TYPES[type.id].string;
   const dict: string[] = [];
   const index = new Map<string, number>();
   let off = 0;

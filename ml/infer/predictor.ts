@@ -1,7 +1,7 @@
 // Predictor: one onnxruntime session per model; runs engine Vectors through it in ~8K-row batches.
 import * as ort from 'onnxruntime-node';
 import { SqlError } from '../../engine/errors.ts';
-import { PHYSICAL, type SqlType, T, isFloat, isString } from '../../engine/types/types.ts';
+import { TYPES, type SqlType, T, isFloat, isString } from '../../engine/types/types.ts';
 import { stringVector, type Vector } from '../../engine/types/vector.ts';
 import { META } from '../onnx/compile.ts';
 import { readMetadata } from '../onnx/graph.ts';
@@ -41,7 +41,7 @@ export class Predictor {
   async predict(args: Vector[], count: number): Promise<Vector> {
     const t = this.outputType;
     const strings: string[] = [];
-    const values = new PHYSICAL[t.id].array(count);
+    const values = new TYPES[t.id].array(count);
     await this.runBatches(args, count, [this.labelOutput], (start, n, out) => {
       const data = out[this.labelOutput].data as ArrayLike<number | bigint | string | boolean>;
       if (isFloat(t) && (data instanceof Float32Array || data instanceof Float64Array)) { values.set(data.subarray(0, n), start); return; }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { T, type SqlType } from '../../../engine/types/types.ts';
+import { T, scaleOf, type SqlType } from '../../../engine/types/types.ts';
 import { INTERVAL } from '../../../engine/types/coerce.ts';
 import { parseInterval } from '../../../engine/types/interval.ts';
 import { formatValue, parseValue } from '../../../engine/types/values.ts';
@@ -37,7 +37,7 @@ describe('emitArithmetic: exact decimals', () => {
     const dp = emitArithmetic('*', price, oneMinus.type, 'p', oneMinus.code);
     const onePlus = emitArithmetic('+', T.int, tax, '1', 't');
     const charge = emitArithmetic('*', dp.type, onePlus.type, dp.code, onePlus.code);
-    expect(charge.type.scale).toBe(6);
+    expect(scaleOf(charge.type)).toBe(6);
     const f = new Function('rt', 'p', 'd', 't', `return ${charge.code}`);
     // 90123.45 * (1 - 0.07) * (1 + 0.05) = 88005.548925
     const value = f(run('rt'), 9012345, 7, 5);
@@ -54,7 +54,7 @@ describe('emitArithmetic: exact decimals', () => {
       for (const op of ['+', '-', '*', '/'] as const) {
         const { type, code } = emitArithmetic(op, ta, tb, lit(a), lit(b));
         const got = run(code) as number;
-        const s = type.scale!;
+        const s = scaleOf(type);
         const A = BigInt(a), B = BigInt(b);
         let want: bigint;
         if (op === '*') want = A * B;

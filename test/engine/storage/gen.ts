@@ -1,5 +1,5 @@
 // Seeded random vectors of every SQL type, with NULLs, for round-trip tests.
-import { PHYSICAL, T, type SqlType } from '../../../engine/types/types.ts';
+import { TYPES, T, type SqlType } from '../../../engine/types/types.ts';
 import { stringVector, type Vector } from '../../../engine/types/vector.ts';
 import { rng } from './lineitem.ts';
 
@@ -14,12 +14,12 @@ const STRINGS = ['', 'a', 'Ab', 'zz top', 'héllo', '日本語', '🙂 emoji', '
 export function randomVector(type: SqlType, n: number, seed: number, nullRate = 0.1): Vector {
   const r = rng(seed);
   const valid = nullRate > 0 ? new Uint8Array(n).map(() => (r() < nullRate ? 0 : 1)) : null;
-  if (PHYSICAL[type.id].string) {
+  if (TYPES[type.id].string) {
     const items = Array.from({ length: n }, (_, i) =>
       valid && !valid[i] ? null : r() < 0.5 ? STRINGS[Math.floor(r() * STRINGS.length)] : `s${Math.floor(r() * 1000)}`);
     return stringVector(type, items);
   }
-  const values = new PHYSICAL[type.id].array(n);
+  const values = new TYPES[type.id].array(n);
   for (let i = 0; i < n; i++) {
     if (valid && !valid[i]) continue;
     const u = r();
