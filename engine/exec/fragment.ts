@@ -1,5 +1,6 @@
-// A plan fragment: the part of a query each slice runs over its own segments
-// (scan -> filter -> [join probe] -> project | partial aggregate). Plain JSON, sent to workers.
+// A slice program: the pipeline each slice runs over its own segments (scan -> fused filter ->
+// steps: filters, hash probes, model calls -> rows | partial aggregate), compiled from the
+// physical plan's slice operators (operators/pipeline.ts). Plain data, sent to workers.
 import type { BExpr } from '../plan/bound.ts';
 import type { SortKey } from '../plan/logical.ts';
 import type { SqlType } from '../types/types.ts';
@@ -43,22 +44,28 @@ export interface TopN {
   limit: number;
 }
 
+/** One step of a slice pipeline after the scan, in order; joins and models append columns. */
+export type PipelineStep =
+  | { k: 'filter'; pred: BExpr }
+  | { k: 'join'; join: JoinStep }
+  | { k: 'model'; model: ModelStep };
+
 export interface FragmentSpec {
   /** all column types of the scanned table, in table order */
   tableTypes: SqlType[];
   /** table columns to load; the batch seen by expressions has them in this order */
   columns: number[];
+  /** the scan's filter over the loaded columns (fused into the scan loop; block zone maps use it) */
   filter: BExpr | null;
-  joins: JoinStep[];
-  /** model outputs appended as extra columns after the (joined) columns, in order */
-  models: ModelStep[];
-  /** predicate over the joined batch and model outputs */
-  postFilter?: BExpr | null;
+  steps: PipelineStep[];
   output:
     | { kind: 'rows'; exprs: BExpr[]; limit?: number; topN?: TopN }
     | { kind: 'agg'; spec: AggSpec };
 }
 
+/** Rows out of and milliseconds spent in each part of the program: [scan, scan filter, ...steps, output]. */
+export interface SliceMetrics { rows: number[]; ms: number[] }
+
 export type FragmentResult =
-  | { kind: 'rows'; columns: Vector[]; rows: number; scanned: number }
-  | { kind: 'agg'; partial: PartialAgg; scanned: number };
+  | { kind: 'rows'; columns: Vector[]; rows: number; scanned: number; metrics: SliceMetrics }
+  | { kind: 'agg'; partial: PartialAgg; scanned: number; metrics: SliceMetrics };

@@ -6,7 +6,7 @@ import type { Batch, Vector } from '../types/vector.ts';
 import { TYPES, isTemporal, type SqlType } from '../types/types.ts';
 import type { BExpr } from '../plan/bound.ts';
 import type { FragmentSpec, FragmentResult, SegmentRef, JoinStep, TopN } from './fragment.ts';
-import { sortBatch } from './executor.ts';
+import { sortBatch } from './batch-sort.ts';
 import { readSegment, writeSegment } from '../storage/segment.ts';
 import { readDeletionVector } from '../storage/deletion.ts';
 import { GroupTable } from './aggregate.ts';
@@ -87,14 +87,22 @@ async function runFragment(f: FragmentSpec, segments: SegmentRef[], stop: SliceS
   const limit = f.output.kind === 'rows' ? f.output.limit : undefined;
   /** with ORDER BY ... LIMIT on a numeric first key: that key's value in the limit-th row kept */
   let cutoff: number | null = null;
+  // rows out of and time in each part: [scan, scan filter, ...steps, output]
+  const slots = 3 + f.steps.length;
+  const metrics = { rows: new Array<number>(slots).fill(0), ms: new Array<number>(slots).fill(0) };
+  let t = performance.now();
+  const lap = (slot: number, rows: number) => { const now = performance.now(); metrics.ms[slot] += now - t; metrics.rows[slot] += rows; t = now; };
+  const outSlot = slots - 1;
   // block-level zone maps: the scan filter (or the filter fused into the aggregation)
-  const scanFilter = f.filter ?? (f.output.kind === 'agg' && !f.joins.length && !f.models.length ? f.output.spec.filter ?? null : null);
+  const scanFilter = f.filter ?? (f.output.kind === 'agg' && !f.steps.length ? f.output.spec.filter ?? null : null);
   const preds = zonePredicates(scanFilter);
   for (const seg of segments) {
     if (limit !== undefined && outRows >= limit) break;
+    t = performance.now();
     const cols = await cache.columns(seg.file, f.tableTypes, f.columns);
     const live = await liveRows(seg);
-    for (let start = 0; start < seg.rows; start += BATCH) {
+    lap(0, 0);
+    batches: for (let start = 0; start < seg.rows; start += BATCH) {
       stop.check(); // a canceled or timed-out statement stops here, within one batch
       if (limit !== undefined && outRows >= limit) break;
       const n = Math.min(BATCH, seg.rows - start);
@@ -109,26 +117,31 @@ async function runFragment(f: FragmentSpec, segments: SegmentRef[], stop: SliceS
         for (let i = 0; i < n; i++) if (live[start + i]) sel[count++] = i;
         sel = sel.subarray(0, count);
       }
+      lap(0, count);
       if (f.filter) {
         const r = filterBatch(batch, f.filter, sel);
         sel = r.sel.subarray(0, r.count);
         count = r.count;
       }
-      for (const j of f.joins) {
-        batch = hashJoinBatch(compact(batch, sel, count), j, tick, (b) => stop.memory.reserve(b, 'hash join build in a slice'));
-        sel = null;
-        count = batch.length;
-      }
-      if (f.models.length && count > 0) {
-        // models run only on rows that survived the filters and joins
-        batch = compact(batch, sel, count);
-        sel = null;
-        for (const m of f.models) batch.columns.push(await models.evaluate(m, batch));
-      }
-      if (f.postFilter && count > 0) {
-        const r = filterBatch(batch, f.postFilter, sel);
-        sel = r.sel.subarray(0, r.count);
-        count = r.count;
+      lap(1, count);
+      for (let i = 0; i < f.steps.length; i++) {
+        if (count === 0) continue batches;
+        const step = f.steps[i];
+        if (step.k === 'filter') {
+          const r = filterBatch(batch, step.pred, sel);
+          sel = r.sel.subarray(0, r.count);
+          count = r.count;
+        } else if (step.k === 'join') {
+          batch = hashJoinBatch(compact(batch, sel, count), step.join, tick, (b) => stop.memory.reserve(b, 'hash join build in a slice'));
+          sel = null;
+          count = batch.length;
+        } else {
+          // models run only on rows that survived the steps before
+          batch = compact(batch, sel, count);
+          sel = null;
+          batch.columns.push(await models.evaluate(step.model, batch));
+        }
+        lap(2 + i, count);
       }
       if (count === 0) continue;
       if (table) {
@@ -137,6 +150,7 @@ async function runFragment(f: FragmentSpec, segments: SegmentRef[], stop: SliceS
         table.consume(batch, sel, sel ? sel.length : batch.length);
         // each new group holds its key and aggregate states
         if (table.groups > before) stop.memory.reserve((table.groups - before) * 128, 'aggregate groups in a slice');
+        lap(outSlot, 0);
       } else if (f.output.kind === 'rows') {
         const topN = f.output.topN;
         if (topN && cutoff !== null) {
@@ -152,7 +166,7 @@ async function runFragment(f: FragmentSpec, segments: SegmentRef[], stop: SliceS
           }
           sel = keep.subarray(0, m);
           count = m;
-          if (count === 0) continue;
+          if (count === 0) { lap(outSlot, 0); continue; }
         }
         const take = limit !== undefined ? Math.min(count, limit - outRows) : count;
         const part = projectOrGather(batch, f.output.exprs, sel, take);
@@ -168,17 +182,23 @@ async function runFragment(f: FragmentSpec, segments: SegmentRef[], stop: SliceS
           outRows = kept.length;
           cutoff = numericCutoff(kept, topN);
         }
+        lap(outSlot, 0);
       }
     }
   }
-  if (table) return { kind: 'agg', partial: table.toPartial(), scanned };
+  if (table) {
+    metrics.rows[outSlot] = table.groups;
+    return { kind: 'agg', partial: table.toPartial(), scanned, metrics };
+  }
   const types = f.output.kind === 'rows' ? f.output.exprs.map((e) => e.type) : [];
   if (f.output.kind === 'rows' && f.output.topN) {
     const kept = keepTop(types, outParts, f.output.topN);
-    return { kind: 'rows', columns: kept.columns, rows: kept.length, scanned };
+    metrics.rows[outSlot] = kept.length;
+    return { kind: 'rows', columns: kept.columns, rows: kept.length, scanned, metrics };
   }
   const columns = types.map((t, i) => concatVectors(t, outParts.map((p) => p[i])));
-  return { kind: 'rows', columns, rows: outRows, scanned };
+  metrics.rows[outSlot] = outRows;
+  return { kind: 'rows', columns, rows: outRows, scanned, metrics };
 }
 
 /** The first `limit` rows of the parts in the top-N order. */

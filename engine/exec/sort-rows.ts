@@ -2,7 +2,7 @@
 import type { Batch } from '../types/vector.ts';
 import { gather } from '../types/vector.ts';
 import { isFloat, isString } from '../types/types.ts';
-import { sortBatch } from './executor.ts';
+import { sortBatch } from './batch-sort.ts';
 
 /**
  * Sorts by the given columns ascending, NULLs last. One integer-valued key (dates, ints,

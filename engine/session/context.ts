@@ -173,7 +173,22 @@ export class StatementContext {
 
   /** Executes a plan and returns its batch. */
   async run(plan: LNode): Promise<Batch> {
-    const ex = new Executor(this.db.pool, {
+    const ex = this.executor();
+    const b = await ex.run(plan);
+    this.addStats(ex);
+    return b;
+  }
+
+  /** Executes a plan for EXPLAIN ANALYZE: its batch and the physical plan with what each operator did. */
+  async analyze(plan: LNode): Promise<{ batch: Batch; lines: string[] }> {
+    const ex = this.executor();
+    const out = await ex.analyze(plan);
+    this.addStats(ex);
+    return out;
+  }
+
+  private executor(): Executor {
+    return new Executor(this.db.pool, {
       onnxFileOf: (model) => {
         const f = this.db.hooks.modelFunction(this, [model], { line: 0, column: 0, offset: 0 });
         return f?.onnx;
@@ -183,12 +198,13 @@ export class StatementContext {
       guard: this.guard,
       maxRecursion: Number(this.session.settings.get('max_recursion_depth') ?? DEFAULT_MAX_RECURSION),
     });
-    const b = await ex.run(plan);
+  }
+
+  private addStats(ex: Executor): void {
     this.stats.rowsScanned += ex.stats.rowsScanned;
     this.stats.segmentsScanned += ex.stats.segmentsScanned;
     this.stats.segmentsPruned += ex.stats.segmentsPruned;
     for (const [k, v] of ex.stats.tables) this.stats.tables.set(k, (this.stats.tables.get(k) ?? 0) + v);
-    return b;
   }
 
   /** Runs a plan and formats its visible columns as result rows. */

@@ -125,7 +125,7 @@ async function matchRows(ctx: StatementContext, t: TableState, pred: BExpr | nul
   if (!newValues) return { segments };
   // an ALL table's copies match alike: its new rows come from one copy (appendRows replicates them)
   const parts = res.filter((r, s) => r.count > 0 && (t.distStyle !== 'ALL' || s === 0)).map((r) => ({ length: r.count, columns: r.columns! }));
-  const { concatBatches } = await import('../../exec/executor.ts');
+  const { concatBatches } = await import('../../exec/batches.ts');
   return { segments, newRows: concatBatches(newValues.map((e) => e.type), parts) };
 }
 

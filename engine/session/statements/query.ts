@@ -3,7 +3,8 @@ import type { Statement } from '../../sql/ast.ts';
 import type { Result } from '../../result.ts';
 import type { StatementContext } from '../context.ts';
 import { typeName } from '../../types/types.ts';
-import { explainPlan } from '../../plan/explain.ts';
+import { explainPlan } from '../../exec/explain.ts';
+import { physicalPlan } from '../../exec/physical-planner.ts';
 import { SqlError } from '../../errors.ts';
 import type { Field } from '../../plan/logical.ts';
 
@@ -24,12 +25,11 @@ export async function runExplain(stmt: Extract<Statement, { kind: 'Explain' }>, 
     return lines([`${inner.kind} (no query plan: runs as a catalog or storage operation)`]);
   }
   const plan = await ctx.bindQuery(inner.query);
-  const text = explainPlan(plan, ctx.db.slices);
-  if (!stmt.analyze) return lines(text);
+  if (!stmt.analyze) return lines(explainPlan(plan, physicalPlan, ctx.db.slices));
   const t0 = performance.now();
-  const b = await ctx.run(plan);
+  const { batch, lines: text } = await ctx.analyze(plan);
   const ms = performance.now() - t0;
-  return lines([...text, `Execution: ${b.length} rows in ${ms.toFixed(1)} ms; ${ctx.stats.rowsScanned} rows scanned; segments scanned ${ctx.stats.segmentsScanned}, pruned by zone maps ${ctx.stats.segmentsPruned}`]);
+  return lines([...text, `Execution: ${batch.length} rows in ${ms.toFixed(1)} ms; ${ctx.stats.rowsScanned} rows scanned; segments scanned ${ctx.stats.segmentsScanned}, pruned by zone maps ${ctx.stats.segmentsPruned}`]);
 }
 
 function lines(text: string[]): Result {

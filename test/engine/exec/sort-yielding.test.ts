@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { sortBatch, sortBatchYielding } from '../../../engine/exec/executor.ts';
+import { sortBatch, sortBatchYielding } from '../../../engine/exec/batch-sort.ts';
 import type { Batch } from '../../../engine/types/vector.ts';
 
 describe('sortBatchYielding', () => {

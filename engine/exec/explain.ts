@@ -1,0 +1,92 @@
+// EXPLAIN: the physical plan as an indented tree, one operator a line with where it runs (the
+// leader or every slice), how data moves between them (the Gather and Broadcast exchanges) and
+// its estimated rows; with ANALYZE, each operator's actual rows and time, per slice too.
+// Uncorrelated subqueries are numbered and listed after the plan that uses them.
+import { type LNode, mapPlanExprs } from '../plan/logical.ts';
+import { type BExpr, walk } from '../plan/bound.ts';
+import { typeName } from '../types/types.ts';
+import type { PhysicalOperator } from './operators/operator.ts';
+import type { OperatorMetrics } from './operators/run-context.ts';
+
+/** Numbers of the uncorrelated subqueries of the plan being explained (set while explaining). */
+let subqueryNumbers = new Map<LNode, number>();
+
+export function explainExpr(e: BExpr, fields: { name: string }[] = []): string {
+  switch (e.k) {
+    case 'subquery': {
+      const ref = `(subquery ${subqueryNumbers.get(e.plan) ?? '?'})`;
+      if (e.mode === 'scalar') return ref;
+      if (e.mode === 'exists') return `EXISTS ${ref}`;
+      return `${explainExpr(e.arg!, fields)} ${e.op} ${e.mode.toUpperCase()} ${ref}`;
+    }
+    case 'col': return fields[e.index]?.name ?? `$${e.index}`;
+    case 'const': return e.value === null ? 'NULL' : typeof e.value === 'string' ? `'${e.value}'` : String(e.value);
+    case 'arith': case 'cmp': return `(${explainExpr(e.left, fields)} ${e.op} ${explainExpr(e.right, fields)})`;
+    case 'concat': return `(${explainExpr(e.left, fields)} || ${explainExpr(e.right, fields)})`;
+    case 'and': case 'or': return `(${e.args.map((a) => explainExpr(a, fields)).join(` ${e.k.toUpperCase()} `)})`;
+    case 'not': return `NOT ${explainExpr(e.arg, fields)}`;
+    case 'cast': return `${explainExpr(e.arg, fields)}::${typeName(e.type)}`;
+    case 'call': case 'model': return `${e.k === 'model' ? e.model : e.name}(${e.args.map((a) => explainExpr(a, fields)).join(', ')})`;
+    case 'in': return `${explainExpr(e.arg, fields)}${e.negated ? ' NOT' : ''} IN (${e.list.map((a) => explainExpr(a, fields)).join(', ')})`;
+    case 'like': return `${explainExpr(e.arg, fields)} ${e.negated ? 'NOT ' : ''}${e.ci ? 'ILIKE' : 'LIKE'} ${explainExpr(e.pattern, fields)}`;
+    case 'isnull': return `${explainExpr(e.arg, fields)} IS ${e.negated ? 'NOT ' : ''}NULL`;
+    default: return e.k;
+  }
+}
+
+/** The uncorrelated subqueries of a plan, in the order they appear (nested ones after their parent). */
+export function subqueriesOf(plan: LNode): LNode[] {
+  const subs: LNode[] = [];
+  const collect = (n: LNode) => mapPlanExprs(n, (e) => {
+    walk(e, (x) => { if (x.k === 'subquery' && !subs.includes(x.plan)) { subs.push(x.plan); collect(x.plan); } });
+    return e;
+  });
+  collect(plan);
+  return subs;
+}
+
+const ms = (x: number) => `${x < 10 ? x.toFixed(2) : x.toFixed(1)} ms`;
+
+/** Lines of a physical plan; with `metrics` (EXPLAIN ANALYZE), what each operator did. */
+export function explainOperators(root: PhysicalOperator, slices: number, metrics?: Map<PhysicalOperator, OperatorMetrics>, depth0 = 0): string[] {
+  const out: string[] = [];
+  const printed = new Set<PhysicalOperator>();
+  const visit = (op: PhysicalOperator, depth: number) => {
+    const pad = '  '.repeat(depth) + (depth ? '->  ' : '');
+    if (printed.has(op)) { out.push(`${pad}${op.explainAgain()}`); return; }
+    printed.add(op);
+    const where = op.placement === 'slices' ? `${slices} slice${slices === 1 ? '' : 's'}` : 'leader';
+    let line = `${pad}${op.explain()}  [${where}; est. rows ${op.estRows}`;
+    if (metrics) {
+      const m = metrics.get(op);
+      if (!m) line += '; never ran';
+      else {
+        line += `; actual rows ${m.rows}, ${ms(m.ms)}${m.runs > 1 ? ` over ${m.runs} runs` : ''}`;
+        if (m.slices) line += `; per slice: ${m.slices.map((s, i) => `#${i} ${s.rows} rows ${ms(s.ms)}`).join(', ')}`;
+      }
+    }
+    out.push(`${line}]`);
+    for (const c of op.children) visit(c, depth + 1);
+  };
+  visit(root, depth0);
+  return out;
+}
+
+/**
+ * EXPLAIN's lines: the plan, then each uncorrelated subquery's plan (`plan` makes a logical plan
+ * physical). Subqueries are printed by number wherever an expression uses them.
+ */
+export function explainPlan(logical: LNode, plan: (n: LNode) => PhysicalOperator, slices: number, metrics?: Map<PhysicalOperator, OperatorMetrics>): string[] {
+  const subs = subqueriesOf(logical);
+  subqueryNumbers = new Map(subs.map((s, i) => [s, i + 1]));
+  try {
+    const out = explainOperators(plan(logical), slices, metrics);
+    subs.forEach((s, i) => {
+      out.push(`Subquery ${i + 1} (runs once, before the plan that uses it)`);
+      out.push(...explainOperators(plan(s), slices, undefined, 1));
+    });
+    return out;
+  } finally {
+    subqueryNumbers = new Map();
+  }
+}

@@ -1,0 +1,104 @@
+// Hash aggregation. With a slice pipeline below, every slice aggregates its own rows into partial
+// states (PartialAggregateOp) and the leader merges them and finishes (FinalAggregateOp, over the
+// Gather). Over a leader input, one table does both (HashAggregateOp).
+import type { BAgg, BExpr } from '../../plan/bound.ts';
+import { aggInputs, mapAggInputs, usedColumns } from '../../plan/bound.ts';
+import type { Field } from '../../plan/logical.ts';
+import type { Batch } from '../../types/vector.ts';
+import { GroupTable, type AggSpec } from '../aggregate.ts';
+import { CHUNK, yieldToEventLoop } from '../batches.ts';
+import { LeaderOperator, SliceOperator, type PhysicalOperator } from './operator.ts';
+import type { Layout, PipelineBuilder } from './pipeline.ts';
+import type { RunContext } from './run-context.ts';
+import type { GatherOp } from './gather.ts';
+import { SqlError } from '../../errors.ts';
+
+const describe = (keys: BExpr[], aggs: BAgg[]) => `keys: ${keys.length}, aggregates: ${aggs.map((a) => a.fn).join(', ') || 'none'}`;
+
+export class HashAggregateOp extends LeaderOperator {
+  constructor(readonly input: LeaderOperator, readonly keys: BExpr[], readonly aggs: BAgg[], fields: Field[], estRows: number) {
+    super(fields, [input], estRows);
+  }
+
+  explain(): string {
+    return `Hash Aggregate (${describe(this.keys, this.aggs)})`;
+  }
+
+  async run(ctx: RunContext): Promise<Batch> {
+    const raw = await ctx.run(this.input);
+    const args = this.aggs.flatMap(aggInputs);
+    const m = await ctx.withModels(raw, [...this.keys, ...args]);
+    const input = m.batch;
+    const keys = m.exprs.slice(0, this.keys.length);
+    let next = this.keys.length;
+    const aggs = this.aggs.map((a) => mapAggInputs(a, () => m.exprs[next++]));
+    const t = new GroupTable({ keys, aggs });
+    for (let start = 0; start < input.length; start += CHUNK) {
+      ctx.check();
+      const n = Math.min(CHUNK, input.length - start);
+      if (start === 0 && n === input.length) { t.consume(input, null, n); break; }
+      const range = new Uint32Array(n);
+      for (let i = 0; i < n; i++) range[i] = start + i;
+      t.consume(input, range, n);
+      await yieldToEventLoop();
+    }
+    const cols = t.finish(this.keys.map((k) => k.type));
+    return ctx.hold({ length: t.groups, columns: cols }, 'aggregate');
+  }
+}
+
+/** Each slice's groups and aggregate states over its own rows. */
+export class PartialAggregateOp extends SliceOperator {
+  constructor(readonly input: PhysicalOperator, readonly keys: BExpr[], readonly aggs: BAgg[], fields: Field[], estRows: number) {
+    super(fields, [input], estRows);
+  }
+
+  explain(): string {
+    return `Partial Hash Aggregate (${describe(this.keys, this.aggs)})`;
+  }
+
+  needs(): Set<number>[] {
+    const used = new Set<number>();
+    for (const e of [...this.keys, ...this.aggs.flatMap(aggInputs)]) usedColumns(e, used);
+    return [used];
+  }
+
+  pipe(b: PipelineBuilder): Layout {
+    const layout = b.input(this.input);
+    const at = (e: BExpr) => b.lift(b.at(layout, e));
+    const spec: AggSpec = { keys: this.keys.map(at), aggs: this.aggs.map((a) => mapAggInputs(a, at)), filter: null };
+    // with nothing between the scan and the aggregate, the filter runs inside the aggregation loop
+    if (b.spec.steps.length === 0 && b.spec.filter) { spec.filter = b.spec.filter; b.spec.filter = null; }
+    b.output({ kind: 'agg', spec });
+    return [];
+  }
+}
+
+/** Merges the slices' partial states and finishes the aggregates at the leader. */
+export class FinalAggregateOp extends LeaderOperator {
+  constructor(readonly input: GatherOp, readonly partial: PartialAggregateOp) {
+    super(partial.fields, [input], partial.estRows);
+  }
+
+  explain(): string {
+    return `Final Hash Aggregate (merges the slices' partial states)`;
+  }
+
+  async run(ctx: RunContext): Promise<Batch> {
+    const t0 = performance.now();
+    const g = await this.input.gather(ctx);
+    if (g.kind !== 'agg') throw new SqlError('INTERNAL_ERROR', 'expected partial aggregates from the slices');
+    ctx.record(this.input, g.partials.reduce((s, p) => s + p.groups, 0), performance.now() - t0);
+    const t = new GroupTable(g.spec);
+    for (const partial of g.partials) {
+      // a chunk of groups at a time, letting other clients in between
+      for (let start = 0; start < partial.groups || start === 0; start += CHUNK) {
+        t.merge(partial, ctx.tick, start, Math.min(partial.groups, start + CHUNK));
+        await yieldToEventLoop();
+      }
+    }
+    ctx.check();
+    const cols = t.finish(g.spec.keys.map((k) => k.type));
+    return ctx.hold({ length: t.groups, columns: cols }, 'aggregate');
+  }
+}

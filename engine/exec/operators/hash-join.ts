@@ -1,0 +1,201 @@
+// Hash join. In the slices (HashProbeOp) the probe side is the slice's own partition, streamed
+// batch by batch through the pipeline, and the build side arrives whole in every slice through a
+// Broadcast exchange; each slice builds its table once and probes. At the leader (HashJoinOp)
+// both inputs are batches: the joins the slices cannot run yet (FULL, scalar-subquery SINGLE,
+// CROSS, joins without an equality, and joins of two leader results).
+import type { BExpr } from '../../plan/bound.ts';
+import { usedColumns, hasModelCall } from '../../plan/bound.ts';
+import type { Field, JoinType } from '../../plan/logical.ts';
+import type { Batch, Vector } from '../../types/vector.ts';
+import { gather } from '../../types/vector.ts';
+import { filterBatch, projectBatch } from '../kernels.ts';
+import { BuildTable, probe, takeRows, type JoinKind } from '../hash-join.ts';
+import { SqlError } from '../../errors.ts';
+import { CHUNK, concatBatches, rowRange, vectorRange, yieldToEventLoop } from '../batches.ts';
+import { explainExpr } from '../explain.ts';
+import { LeaderOperator, SliceOperator, type PhysicalOperator } from './operator.ts';
+import type { Layout, PipelineBuilder } from './pipeline.ts';
+import type { RunContext } from './run-context.ts';
+import type { BroadcastOp } from './broadcast.ts';
+
+export interface JoinSpec {
+  joinType: JoinType;
+  leftKeys: BExpr[];
+  rightKeys: BExpr[];
+  residual: BExpr | null;
+  nullEq?: boolean[];
+}
+
+function describe(j: JoinSpec, fields: Field[], nLeft: number): string {
+  const keys = j.leftKeys.map((k, i) => `${explainExpr(k, fields.slice(0, nLeft))} = ${explainExpr(j.rightKeys[i], fields.slice(nLeft))}`);
+  const on = [...keys, ...(j.residual ? [explainExpr(j.residual, fields)] : [])];
+  return on.length ? ` on ${on.join(' AND ')}` : '';
+}
+
+/** A join the leader runs over its two inputs' whole outputs. */
+export class HashJoinOp extends LeaderOperator {
+  constructor(readonly left: LeaderOperator, readonly right: LeaderOperator, readonly join: JoinSpec, fields: Field[], estRows: number) {
+    super(fields, [left, right], estRows);
+  }
+
+  explain(): string {
+    const j = this.join;
+    if (j.joinType === 'CROSS') return `Nested Loop CROSS Join${j.residual ? ` filter ${explainExpr(j.residual, this.fields)}` : ''}`;
+    return `Hash ${j.joinType} Join (build: right input)${describe(j, [...this.left.fields, ...this.right.fields], this.left.fields.length)}`;
+  }
+
+  async run(ctx: RunContext): Promise<Batch> {
+    const left = await ctx.run(this.left);
+    const right = await ctx.run(this.right);
+    const node = this.join;
+    if (node.joinType === 'CROSS') return this.cross(ctx, left, right);
+    const rightKeys = projectBatch(right, node.rightKeys, null, right.length);
+    const leftKeys = projectBatch(left, node.leftKeys, null, left.length);
+    ctx.guard.memory.reserve(right.length * 64, 'hash join build');
+    const table = new BuildTable(right.columns, rightKeys, node.nullEq, ctx.tick);
+    const kind = node.joinType === 'FULL' || node.joinType === 'SINGLE' ? 'LEFT' : node.joinType as JoinKind;
+    if (node.residual && hasModelCall(node.residual)) {
+      // a condition calling a model filters the joined rows (inner joins only)
+      if (kind !== 'INNER') throw new SqlError('FEATURE_NOT_SUPPORTED', 'model functions in an outer or semi join condition are not supported; use them in WHERE');
+      const joined = ctx.hold(probe(left, leftKeys, table, kind, null, ctx.tick), 'hash join');
+      return ctx.keep(joined, node.residual);
+    }
+    const out = await probeInChunks(ctx, left, leftKeys, table, kind, node.residual);
+    // a LEFT join yields one row per left row exactly when no left row matches twice
+    if (node.joinType === 'SINGLE' && out.length > left.length) throw new SqlError('CARDINALITY_VIOLATION', 'more than one row returned by a subquery used as an expression');
+    if (node.joinType !== 'FULL') return out;
+    // FULL: add the build rows nobody matched, padded with NULLs on the left
+    const un: number[] = [];
+    for (let r = 0; r < right.length; r++) if (!table.matched[r]) un.push(r);
+    if (!un.length) return out;
+    const rows = Int32Array.from(un), none = new Int32Array(un.length).fill(-1);
+    const extra: Batch = { length: un.length, columns: [...left.columns.map((c) => takeRows(c, none, un.length)), ...right.columns.map((c) => takeRows(c, rows, un.length))] };
+    return concatBatches(this.fields.map((f) => f.type), [out, extra]);
+  }
+
+  private async cross(ctx: RunContext, left: Batch, right: Batch): Promise<Batch> {
+    const n = left.length * right.length;
+    if (n > 50_000_000) throw new SqlError('INVALID_PARAMETER', `cross join would produce ${n} rows; add a join condition`);
+    ctx.guard.memory.reserve(n * 8 * (1 + left.columns.length + right.columns.length), 'cross join');
+    const lr = new Int32Array(n), rr = new Int32Array(n);
+    let k = 0;
+    for (let i = 0; i < left.length; i++) { ctx.tick(); for (let j = 0; j < right.length; j++) { lr[k] = i; rr[k] = j; k++; } }
+    const joined: Batch = { length: n, columns: [...left.columns.map((c) => takeRows(c, lr, n)), ...right.columns.map((c) => takeRows(c, rr, n))] };
+    if (!this.join.residual) return joined;
+    const m = await ctx.withModels(joined, [this.join.residual]);
+    const { sel, count } = filterBatch(m.batch, m.exprs[0]);
+    return { length: count, columns: joined.columns.map((c) => gather(c, sel, count)) };
+  }
+}
+
+/**
+ * Probes a large left side a chunk of rows at a time, letting the event loop run between
+ * chunks: the leader thread also answers other clients (and /health), which must not wait
+ * for one statement's join. Results are the same as one probe over all rows.
+ */
+async function probeInChunks(ctx: RunContext, left: Batch, leftKeys: Vector[], table: BuildTable, kind: JoinKind, residual: BExpr | null): Promise<Batch> {
+  if (left.length <= CHUNK) return ctx.hold(probe(left, leftKeys, table, kind, residual, ctx.tick), 'hash join');
+  const parts: Batch[] = [];
+  // chunks sized to about a million output rows: a join with many matches per key probes fewer rows at a time
+  let size = 4096;
+  for (let start = 0; start < left.length; start += size) {
+    const n = Math.min(size, left.length - start);
+    const part = probe(rowRange(left, start, n), leftKeys.map((k) => vectorRange(k, start, n)), table, kind, residual, ctx.tick);
+    parts.push(ctx.hold(part, 'hash join'));
+    size = Math.max(256, Math.min(CHUNK, Math.floor(1_000_000 / Math.max(1, part.length / n))));
+    await yieldToEventLoop();
+    ctx.check();
+  }
+  return concatBatches(parts[0].columns.map((c) => c.type), parts);
+}
+
+/**
+ * The probe of a hash join inside every slice: children are the probe side (a slice pipeline)
+ * and the build side (a Broadcast exchange). INNER joins probe whichever side is larger; LEFT,
+ * SEMI and ANTI joins probe their left (preserved) side.
+ */
+export class HashProbeOp extends SliceOperator {
+  constructor(readonly probeSide: PhysicalOperator, readonly build: BroadcastOp, readonly probeIsLeft: boolean, readonly join: JoinSpec, fields: Field[], estRows: number) {
+    super(fields, [probeSide, build], estRows);
+  }
+
+  explain(): string {
+    const left = this.probeIsLeft ? this.probeSide : this.build;
+    const right = this.probeIsLeft ? this.build : this.probeSide;
+    return `Hash ${this.join.joinType} Join (probe: ${this.probeIsLeft ? 'left' : 'right'} input, build: broadcast)${describe(this.join, [...left.fields, ...right.fields], left.fields.length)}`;
+  }
+
+  private get nLeft(): number {
+    return this.probeIsLeft ? this.probeSide.fields.length : this.build.fields.length;
+  }
+
+  private get probeKeys(): BExpr[] {
+    return this.probeIsLeft ? this.join.leftKeys : this.join.rightKeys;
+  }
+
+  get buildKeys(): BExpr[] {
+    return this.probeIsLeft ? this.join.rightKeys : this.join.leftKeys;
+  }
+
+  /** Output fields of the build side (semi and anti joins output the probe side only). */
+  private get outputsBuild(): boolean {
+    return this.join.joinType === 'INNER' || this.join.joinType === 'LEFT';
+  }
+
+  needs(wanted: Set<number>): Set<number>[] {
+    const nl = this.nLeft;
+    const probeOffset = this.probeIsLeft ? 0 : nl;
+    const buildOffset = this.probeIsLeft ? nl : 0;
+    const nProbe = this.probeSide.fields.length, nBuild = this.build.fields.length;
+    const p = new Set<number>(), b = new Set<number>();
+    const add = (i: number) => {
+      if (i - probeOffset >= 0 && i - probeOffset < nProbe) p.add(i - probeOffset);
+      else if (i - buildOffset >= 0 && i - buildOffset < nBuild) b.add(i - buildOffset);
+    };
+    if (this.outputsBuild) for (const i of wanted) add(i);
+    else for (const i of wanted) p.add(i); // semi/anti output fields are the probe's
+    for (const k of this.probeKeys) usedColumns(k, p);
+    if (this.join.residual) for (const i of usedColumns(this.join.residual)) add(i);
+    return [p, b];
+  }
+
+  /** The build side as sent to the slices: the fields read in the slices, then the key values. */
+  buildColumns(batch: Batch, wanted: Set<number>): { columns: Vector[]; sent: number[] } {
+    const sent = [...wanted].sort((x, y) => x - y);
+    const keys = projectBatch(batch, this.buildKeys, null, batch.length);
+    return { columns: [...sent.map((i) => batch.columns[i]), ...keys], sent };
+  }
+
+  pipe(b: PipelineBuilder): Layout {
+    const probeLayout = b.input(this.probeSide);
+    const build = b.builds.get(this)!;
+    const sent = [...b.wantedOf(this.build)].sort((x, y) => x - y);
+    const base = b.width;
+    const buildLayout: Layout = this.build.fields.map(() => null);
+    sent.forEach((f, j) => { buildLayout[f] = { k: 'col', index: base + j, type: this.build.fields[f].type }; });
+    const joined = this.probeIsLeft ? [...probeLayout, ...buildLayout] : [...buildLayout, ...probeLayout];
+    let residual = this.join.residual ? b.at(joined, this.join.residual) : null;
+    let after: BExpr | null = null;
+    if (residual && hasModelCall(residual)) {
+      // a join condition calling a model becomes a filter after the join (and the model)
+      if (this.join.joinType !== 'INNER') throw new SqlError('FEATURE_NOT_SUPPORTED', 'model functions in an outer or semi join condition are not supported; use them in WHERE');
+      after = residual;
+      residual = null;
+    }
+    const width = build.columns.length;
+    b.step({
+      k: 'join',
+      join: {
+        joinType: this.join.joinType as 'INNER' | 'LEFT' | 'SEMI' | 'ANTI',
+        probeKeys: this.probeKeys.map((k) => b.at(probeLayout, k)),
+        buildKeys: this.buildKeys.map((_, i) => sent.length + i),
+        build: build.columns,
+        residual,
+        ...(this.join.nullEq ? { nullEq: this.join.nullEq } : {}),
+      },
+    }, this.outputsBuild ? width : 0);
+    if (after) b.step({ k: 'filter', pred: b.lift(after) });
+    return this.outputsBuild ? joined : probeLayout;
+  }
+}
+

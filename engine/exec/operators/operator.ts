@@ -1,0 +1,58 @@
+// The physical operator contract. A physical plan is an immutable tree of operators made once
+// per statement by `exec/physical-planner.ts` from the optimized logical plan; everything a run
+// changes (batches, hash tables, counters, timings) lives in the RunContext, so one tree can run
+// again (the step of a recursive query) and EXPLAIN can print a tree it never ran.
+//
+// Every operator states its output fields, its children, where it runs and its estimated rows.
+// Leader operators produce their whole output with `run`. Slice operators run inside every
+// slice, over that slice's partition, as steps of one pipeline (scan -> filter -> hash probes
+// -> project | partial aggregate | top-N | limit); the Gather exchange above them compiles the
+// pipeline for the slices (`pipe`, see pipeline.ts), and the Broadcast exchange moves a leader
+// result into every slice (a join's build side).
+import type { Field } from '../../plan/logical.ts';
+import type { Batch } from '../../types/vector.ts';
+import type { RunContext } from './run-context.ts';
+import type { PipelineBuilder, Layout } from './pipeline.ts';
+
+/** Where an operator runs: inside every slice on its own partition, or at the leader. */
+export type Placement = 'slices' | 'leader';
+
+export abstract class PhysicalOperator {
+  abstract readonly placement: Placement;
+
+  constructor(readonly fields: Field[], readonly children: PhysicalOperator[], readonly estRows: number) {}
+
+  /** One line for EXPLAIN: the operator and what it does (where it runs is added by the printer). */
+  abstract explain(): string;
+
+  /** EXPLAIN's line where the same operator is read a second time (a shared result). */
+  explainAgain(): string {
+    return `${this.explain()} (again)`;
+  }
+}
+
+/** An operator the leader runs over its children's whole outputs. */
+export abstract class LeaderOperator extends PhysicalOperator {
+  readonly placement = 'leader' as const;
+
+  /** The operator's output for this run (the context records rows and time). */
+  abstract run(ctx: RunContext): Promise<Batch>;
+}
+
+/**
+ * An operator that runs inside every slice as a step of a pipeline. `needs` says which of its
+ * input fields it reads, given which of its own output fields are read above it (so the scan
+ * loads only those columns and a broadcast sends only those); `pipe` appends its step to the
+ * slice program and returns where its output fields are in the slices' batches.
+ */
+export abstract class SliceOperator extends PhysicalOperator {
+  readonly placement = 'slices' as const;
+
+  /** Input fields read, per child, given the output fields read above. */
+  abstract needs(wanted: Set<number>): Set<number>[];
+
+  /** Appends this operator's step to the pipeline; returns its output fields' layout. */
+  abstract pipe(b: PipelineBuilder): Layout;
+}
+
+export const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;

@@ -1,0 +1,112 @@
+// Compiles the slice side of a physical plan (a chain of slice operators under a Gather) into the
+// program every slice runs (`FragmentSpec`): the scan's columns and fused filter, then steps
+// (filters, hash probes against broadcast build sides, model calls) and the output (rows,
+// partial aggregate, top-N or limit). Expressions are rewritten from each operator's logical
+// fields to positions in the slice's batch through a Layout.
+import { type BExpr, BOOL, mapCols, mapChildren, hasModelCall } from '../../plan/bound.ts';
+import type { Batch } from '../../types/vector.ts';
+import type { FragmentSpec, ModelStep, PipelineStep } from '../fragment.ts';
+import { SqlError } from '../../errors.ts';
+import type { SliceOperator, PhysicalOperator } from './operator.ts';
+
+/** Where each of an operator's output fields is in the slice batch (null: not computed, not needed). */
+export type Layout = (BExpr | null)[];
+
+export const and = (a: BExpr | null, b: BExpr): BExpr => (a ? { k: 'and', args: [a, b], type: BOOL } : b);
+
+/** Metric slots of a slice program: 0 the scan, 1 its fused filter, 2 + i step i, then the output. */
+export const SCAN_METRIC = 0, SCAN_FILTER_METRIC = 1;
+
+export class PipelineBuilder {
+  readonly spec: FragmentSpec;
+  /** columns of the slice batch at the current step */
+  width = 0;
+  /** the scan filter over table columns (zone maps prune segments with it) */
+  tableFilter: BExpr | null = null;
+  /** which metric slot reports each slice operator's rows and time */
+  readonly metricOf = new Map<PhysicalOperator, number>();
+  /** metric slot of the last step appended */
+  last = SCAN_METRIC;
+  /** whether an operator set the output (partial aggregate, top-N, limit); else rows of every field */
+  outputSet = false;
+  /** batch columns holding model calls already computed, by call */
+  private readonly modelColumns = new Map<string, number>();
+
+  constructor(
+    /** output fields read above each operator (from the top-down `needs` pass) */
+    private readonly wanted: Map<PhysicalOperator, Set<number>>,
+    /** the build sides, already run at the leader and cut to the columns sent */
+    readonly builds: Map<PhysicalOperator, Batch>,
+    private readonly onnxFileOf: (model: string) => string | undefined,
+  ) {
+    this.spec = { tableTypes: [], columns: [], filter: null, steps: [], output: { kind: 'rows', exprs: [] } };
+  }
+
+  wantedOf(op: PhysicalOperator): Set<number> {
+    return this.wanted.get(op) ?? new Set();
+  }
+
+  /** Compiles a child operator (it appends its own steps first) and returns its layout. */
+  input(child: PhysicalOperator): Layout {
+    const layout = (child as SliceOperator).pipe(this);
+    if (!this.metricOf.has(child)) this.metricOf.set(child, this.last);
+    return layout;
+  }
+
+  /** An expression over an operator's input fields, rewritten to slice batch positions. */
+  at(layout: Layout, e: BExpr): BExpr {
+    return mapCols(e, (i) => {
+      const x = layout[i];
+      if (!x) throw new SqlError('INTERNAL_ERROR', `slice pipeline: field ${i} is not available`);
+      return x;
+    });
+  }
+
+  /** The same expression with model calls computed first, as columns appended to the batch. */
+  lift(e: BExpr): BExpr {
+    if (!hasModelCall(e)) return e;
+    if (e.k !== 'model') return mapChildren(e, (x) => this.lift(x));
+    const args = e.args.map((a) => this.lift(a));
+    const key = JSON.stringify({ m: e.model, args, p: e.proba });
+    let index = this.modelColumns.get(key);
+    if (index === undefined) {
+      // a model call computed once per batch, its result appended as a column
+      index = this.width;
+      const model: ModelStep = { model: e.model, onnx: this.onnxFileOf(e.model), args, proba: e.proba, type: e.type };
+      this.step({ k: 'model', model }, 1);
+      this.modelColumns.set(key, index);
+    }
+    return { k: 'col', index, type: e.type };
+  }
+
+  /** Appends a step; `added` is how many columns it appends to the batch. */
+  step(s: PipelineStep, added = 0): void {
+    this.spec.steps.push(s);
+    this.width += added;
+    this.last = 2 + this.spec.steps.length - 1;
+  }
+
+  /** A filter: fused into the scan while no step ran yet, else a step of its own. */
+  filter(pred: BExpr): void {
+    if (this.spec.steps.length === 0 && !hasModelCall(pred)) {
+      this.spec.filter = and(this.spec.filter, pred);
+      const cols = this.spec.columns;
+      this.tableFilter = and(this.tableFilter, mapCols(pred, (i, c) => ({ ...c, index: cols[i] })));
+      this.last = SCAN_FILTER_METRIC;
+      return;
+    }
+    this.step({ k: 'filter', pred: this.lift(pred) });
+  }
+
+  /** Sets what the slices send back; the operator's rows and time are the output's. */
+  output(o: FragmentSpec['output']): void {
+    this.spec.output = o;
+    this.outputSet = true;
+    this.last = this.outputMetric;
+  }
+
+  /** The metric slot of the program's output. */
+  get outputMetric(): number {
+    return 2 + this.spec.steps.length;
+  }
+}

@@ -1,0 +1,50 @@
+// Project: computes the output columns from expressions over the input. In the slices it adds no
+// step of its own: later steps read its expressions in place of its columns.
+import type { BExpr } from '../../plan/bound.ts';
+import { usedColumns } from '../../plan/bound.ts';
+import type { Field } from '../../plan/logical.ts';
+import type { Batch } from '../../types/vector.ts';
+import { projectColumns } from '../batches.ts';
+import { LeaderOperator, SliceOperator, type PhysicalOperator } from './operator.ts';
+import type { Layout, PipelineBuilder } from './pipeline.ts';
+import type { RunContext } from './run-context.ts';
+
+const names = (fields: Field[]) => fields.filter((f) => !f.hidden).map((f) => f.name).join(', ');
+
+export class ProjectOp extends LeaderOperator {
+  constructor(readonly input: LeaderOperator, readonly exprs: BExpr[], fields: Field[], estRows: number) {
+    super(fields, [input], estRows);
+  }
+
+  explain(): string {
+    return `Project: ${names(this.fields)}`;
+  }
+
+  async run(ctx: RunContext): Promise<Batch> {
+    const input = await ctx.run(this.input);
+    const m = await ctx.withModels(input, this.exprs);
+    return { length: input.length, columns: projectColumns(m.batch, m.exprs) };
+  }
+}
+
+export class SliceProjectOp extends SliceOperator {
+  constructor(readonly input: PhysicalOperator, readonly exprs: BExpr[], fields: Field[], estRows: number) {
+    super(fields, [input], estRows);
+  }
+
+  explain(): string {
+    return `Project: ${names(this.fields)}`;
+  }
+
+  needs(wanted: Set<number>): Set<number>[] {
+    const used = new Set<number>();
+    for (const i of wanted) usedColumns(this.exprs[i], used);
+    return [used];
+  }
+
+  pipe(b: PipelineBuilder): Layout {
+    const layout = b.input(this.input);
+    const wanted = b.wantedOf(this);
+    return this.exprs.map((e, i) => (wanted.has(i) ? b.lift(b.at(layout, e)) : null));
+  }
+}

@@ -1,0 +1,135 @@
+// Per-run state of a physical plan: the slice pool, the statement's guard (cancel, deadline,
+// memory budget), model evaluation at the leader, scan counters, and each operator's actual rows
+// and time (for EXPLAIN ANALYZE). Operators keep nothing of a run; they read and write here.
+import type { Batch } from '../../types/vector.ts';
+import type { SharedSlot } from '../../plan/logical.ts';
+import { gather } from '../../types/vector.ts';
+import type { SlicePool } from '../slice-pool.ts';
+import type { ModelRunner } from '../model-runner.ts';
+import type { ModelStep } from '../fragment.ts';
+import { liftModels } from '../fragments.ts';
+import { filterBatch } from '../kernels.ts';
+import { hasModelCall, type BExpr } from '../../plan/bound.ts';
+import { SqlError } from '../../errors.ts';
+import { QueryGuard } from '../query-guard.ts';
+import { batchBytes } from '../memory-budget.ts';
+import { CHUNK } from '../batches.ts';
+import type { LeaderOperator, PhysicalOperator } from './operator.ts';
+
+/** Counters for EXPLAIN ANALYZE and the usage log. */
+export interface ExecStats {
+  rowsScanned: number;
+  segmentsScanned: number;
+  segmentsPruned: number;
+  tables: Map<string, number>;
+}
+
+export interface ExecOptions {
+  onnxFileOf: (model: string) => string | undefined;
+  /** evaluates model calls that run at the leader (over VALUES, after a leader-side join, ...) */
+  models?: ModelRunner;
+  signal?: AbortSignal;
+  /** the statement's stop flag, deadline and memory budget (default: one from `signal`) */
+  guard?: QueryGuard;
+  /** rounds a WITH RECURSIVE query may run (SET max_recursion_depth) */
+  maxRecursion?: number;
+}
+
+/** What one operator did in this run: rows out and milliseconds (inclusive of its inputs at the leader). */
+export interface OperatorMetrics {
+  rows: number;
+  ms: number;
+  /** per slice, for operators that run in the slices */
+  slices?: { rows: number; ms: number }[];
+  /** runs of the operator (a recursive query's step runs once per round) */
+  runs: number;
+}
+
+export class RunContext {
+  readonly stats: ExecStats = { rowsScanned: 0, segmentsScanned: 0, segmentsPruned: 0, tables: new Map() };
+  readonly metrics = new Map<PhysicalOperator, OperatorMetrics>();
+  /** results of shared plans (a decorrelated subquery's outer rows), computed once per run */
+  readonly shared = new Map<SharedSlot, Batch>();
+  readonly guard: QueryGuard;
+  readonly tick: () => void;
+
+  constructor(readonly pool: SlicePool, readonly opts: ExecOptions) {
+    this.guard = opts.guard ?? new QueryGuard({ signal: opts.signal });
+    const g = this.guard;
+    this.tick = () => g.tick();
+  }
+
+  get slices(): number {
+    return this.pool.size;
+  }
+
+  check(): void {
+    this.guard.check();
+  }
+
+  /** Runs a leader operator, recording its rows and time. */
+  async run(op: LeaderOperator): Promise<Batch> {
+    this.check();
+    const t0 = performance.now();
+    const out = await op.run(this);
+    this.record(op, out.length, performance.now() - t0);
+    return out;
+  }
+
+  record(op: PhysicalOperator, rows: number, ms: number, slices?: { rows: number; ms: number }[]): void {
+    const m = this.metrics.get(op);
+    if (!m) { this.metrics.set(op, { rows, ms, slices, runs: 1 }); return; }
+    m.rows += rows;
+    m.ms += ms;
+    m.runs++;
+    if (slices && m.slices) slices.forEach((s, i) => { m.slices![i].rows += s.rows; m.slices![i].ms += s.ms; });
+  }
+
+  /** Counts a batch the leader holds against the statement's memory limit. */
+  hold<B extends Batch>(b: B, what: string): B {
+    this.guard.memory.reserve(batchBytes(b), what);
+    return b;
+  }
+
+  /** filterBatch over a large batch in chunks, checking for cancel between them. */
+  filter(batch: Batch, pred: BExpr): { sel: Uint32Array; count: number } {
+    if (batch.length <= CHUNK) return filterBatch(batch, pred);
+    const out = new Uint32Array(batch.length);
+    let count = 0;
+    for (let start = 0; start < batch.length; start += CHUNK) {
+      this.check();
+      const n = Math.min(CHUNK, batch.length - start);
+      const range = new Uint32Array(n);
+      for (let i = 0; i < n; i++) range[i] = start + i;
+      const r = filterBatch(batch, pred, range);
+      out.set(r.sel.subarray(0, r.count), count);
+      count += r.count;
+    }
+    return { sel: out, count };
+  }
+
+  /** The rows of `batch` passing `pred` (which may call models). */
+  async keep(batch: Batch, pred: BExpr): Promise<Batch> {
+    const m = await this.withModels(batch, [pred]);
+    const { sel, count } = this.filter(m.batch, m.exprs[0]);
+    return { length: count, columns: batch.columns.map((c) => gather(c, sel, count)) };
+  }
+
+  /**
+   * Model calls at the leader: each becomes a column appended to the batch (computed with the
+   * leader's ModelRunner), and the expressions refer to it. Without model calls, a no-op.
+   */
+  async withModels(input: Batch, exprs: BExpr[]): Promise<{ batch: Batch; exprs: BExpr[] }> {
+    if (!exprs.some(hasModelCall)) return { batch: input, exprs };
+    const runner = this.opts.models;
+    if (!runner) throw new SqlError('FEATURE_NOT_SUPPORTED', 'model functions cannot be evaluated here');
+    const steps: ModelStep[] = [];
+    const lifted = exprs.map((e) => liftModels(e, steps, input.columns.length, this.opts.onnxFileOf));
+    const columns = [...input.columns];
+    for (const s of steps) {
+      this.check();
+      columns.push(await runner.evaluate(s, { length: input.length, columns }));
+    }
+    return { batch: { length: input.length, columns }, exprs: lifted };
+  }
+}

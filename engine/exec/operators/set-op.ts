@@ -1,0 +1,93 @@
+// UNION / INTERSECT / EXCEPT [ALL] at the leader, and the recursive UNION of WITH RECURSIVE.
+import type { Field, RecursiveWork, SharedSlot } from '../../plan/logical.ts';
+import type { Batch } from '../../types/vector.ts';
+import { gather } from '../../types/vector.ts';
+import { SqlError } from '../../errors.ts';
+import { KeyBatch, KeyTable, keyKind } from '../hash-table.ts';
+import { batchBytes } from '../memory-budget.ts';
+import { concatBatches } from '../batches.ts';
+import { LeaderOperator } from './operator.ts';
+import type { RunContext } from './run-context.ts';
+import { distinct, firstOfEachKey } from './distinct.ts';
+
+/** Rounds of a WITH RECURSIVE query unless SET max_recursion_depth says otherwise. */
+export const DEFAULT_MAX_RECURSION = 10_000;
+
+export class SetOp extends LeaderOperator {
+  constructor(readonly op: 'UNION' | 'INTERSECT' | 'EXCEPT', readonly all: boolean, readonly left: LeaderOperator, readonly right: LeaderOperator, fields: Field[], estRows: number) {
+    super(fields, [left, right], estRows);
+  }
+
+  explain(): string {
+    return `${this.op}${this.all ? ' ALL' : ''}`;
+  }
+
+  async run(ctx: RunContext): Promise<Batch> {
+    const left = await ctx.run(this.left);
+    const right = await ctx.run(this.right);
+    const types = this.fields.map((f) => f.type);
+    if (this.op === 'UNION') {
+      const all = concatBatches(types, [left, right]);
+      return this.all ? all : distinct(all);
+    }
+    // INTERSECT / EXCEPT: count right rows per key (NULLs equal), then walk the left through the same table
+    ctx.guard.memory.reserve((left.length + right.length) * 24, this.op);
+    const table = new KeyTable(types.map(keyKind), right.length);
+    const rightIds = table.insert(new KeyBatch(right.columns, right.length, true));
+    const counts = new Int32Array(table.size);
+    for (let r = 0; r < right.length; r++) counts[rightIds[r]]++;
+    ctx.tick();
+    const leftIds = table.insert(new KeyBatch(left.columns, left.length, true));
+    const keep: number[] = [];
+    const seen = new Uint8Array(table.size);
+    for (let r = 0; r < left.length; r++) {
+      ctx.tick();
+      const k = leftIds[r];
+      const c = k < counts.length ? counts[k] : 0;
+      if (this.op === 'INTERSECT') {
+        if (c > 0 && (this.all ? true : !seen[k])) { keep.push(r); if (this.all) counts[k] = c - 1; }
+      } else if (this.all ? c === 0 : c === 0 && !seen[k]) keep.push(r);
+      else if (this.all) counts[k] = c - 1;
+      seen[k] = 1;
+    }
+    const sel = Uint32Array.from(keep);
+    return { length: keep.length, columns: left.columns.map((c) => gather(c, sel, keep.length)) };
+  }
+}
+
+/**
+ * WITH RECURSIVE: the anchor's rows, then the step over the rows the last round added, until a
+ * round adds none (for UNION, rows seen before do not count). Bounded in rounds and in memory.
+ */
+export class RecursiveUnionOp extends LeaderOperator {
+  constructor(readonly anchor: LeaderOperator, readonly step: LeaderOperator, readonly all: boolean, readonly work: RecursiveWork, fields: Field[], estRows: number,
+    /** shared plans inside the step: they may read the working table, so each round computes them anew */
+    readonly perRound: SharedSlot[] = []) {
+    super(fields, [anchor, step], estRows);
+  }
+
+  explain(): string {
+    return `Recursive UNION${this.all ? ' ALL' : ''} ${this.work.name} (the second input repeats over the rows each round adds)`;
+  }
+
+  async run(ctx: RunContext): Promise<Batch> {
+    const { name, work } = this.work;
+    const limit = ctx.opts.maxRecursion ?? DEFAULT_MAX_RECURSION;
+    const types = this.fields.map((f) => f.type);
+    const seen = this.all ? null : new KeyTable(types.map(keyKind));
+    const fresh = (b: Batch): Batch => (seen ? firstOfEachKey(b, seen) : b);
+    const parts: Batch[] = [];
+    let added = fresh(await ctx.run(this.anchor));
+    for (let round = 1; added.length > 0; round++) {
+      ctx.guard.memory.reserve(batchBytes(added), `recursive query "${name}"`);
+      parts.push(added);
+      if (round > limit) throw new SqlError('RECURSION_LIMIT', `recursive query "${name}" still adds rows after ${limit} rounds; raise SET max_recursion_depth if it is meant to go deeper`);
+      ctx.check();
+      work.length = added.length;
+      work.columns = added.columns;
+      for (const slot of this.perRound) ctx.shared.delete(slot);
+      added = fresh(await ctx.run(this.step));
+    }
+    return concatBatches(types, parts);
+  }
+}

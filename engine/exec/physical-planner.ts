@@ -1,0 +1,164 @@
+// Turns an optimized logical plan into a tree of physical operators (operators/). The part of
+// the plan that can run inside the slices becomes one pipeline per table scan: the scan, its
+// filters and projections, hash probes against broadcast build sides, and at the top a partial
+// aggregate, a per-slice top-N or limit; a Gather brings its output to the leader. The rest
+// runs at the leader over its inputs' results.
+import { type LNode, type SharedSlot, sharedSlotsOf } from '../plan/logical.ts';
+import { tableRowCount } from '../catalog/catalog.ts';
+import { SqlError } from '../errors.ts';
+import { type PhysicalOperator, LeaderOperator, SliceOperator } from './operators/operator.ts';
+import { ScanOp } from './operators/scan.ts';
+import { FilterOp, SliceFilterOp } from './operators/filter.ts';
+import { ProjectOp, SliceProjectOp } from './operators/project.ts';
+import { HashJoinOp, HashProbeOp } from './operators/hash-join.ts';
+import { HashAggregateOp, PartialAggregateOp, FinalAggregateOp } from './operators/hash-aggregate.ts';
+import { SortOp } from './operators/sort.ts';
+import { SliceTopNOp } from './operators/top-n.ts';
+import { LimitOp, SliceLimitOp } from './operators/limit.ts';
+import { DistinctOp } from './operators/distinct.ts';
+import { WindowOp } from './operators/window.ts';
+import { SetOp, RecursiveUnionOp } from './operators/set-op.ts';
+import { ValuesOp, BatchSourceOp } from './operators/values.ts';
+import { GatherOp } from './operators/gather.ts';
+import { SharedOp } from './operators/shared.ts';
+import { BroadcastOp } from './operators/broadcast.ts';
+
+/**
+ * Estimated output rows of a logical node: table row counts, fixed selectivity guesses for
+ * filters (a third) and grouping (a tenth), and a join as large as its larger input.
+ */
+export function estimateRows(n: LNode): number {
+  switch (n.k) {
+    case 'scan': return tableRowCount(n.table);
+    case 'batch': return n.batch.length;
+    case 'values': return n.rows.length;
+    case 'filter': return Math.ceil(estimateRows(n.input) / 3);
+    case 'aggregate': return n.keys.length === 0 ? 1 : Math.ceil(estimateRows(n.input) / 10);
+    case 'join': {
+      const l = estimateRows(n.left), r = estimateRows(n.right);
+      if (n.joinType === 'CROSS') return l * r;
+      if (n.joinType === 'SEMI' || n.joinType === 'ANTI') return Math.ceil(l / 2);
+      if (n.joinType === 'LEFT' || n.joinType === 'SINGLE') return Math.max(l, r);
+      return Math.max(l, r);
+    }
+    case 'setop': return estimateRows(n.left) + (n.op === 'UNION' ? estimateRows(n.right) : 0);
+    case 'limit': return n.limit === null ? estimateRows(n.input) : Math.min(n.limit, estimateRows(n.input));
+    case 'distinct': return Math.ceil(estimateRows(n.input) / 2);
+    default: return estimateRows(n.input);
+  }
+}
+
+/** The physical plan of a logical plan; its root runs at the leader. */
+export function physicalPlan(node: LNode): LeaderOperator {
+  return new PhysicalPlanner().leader(node);
+}
+
+class PhysicalPlanner {
+  /** working tables of the recursive queries being planned */
+  private readonly work = new Set<unknown>();
+  /** one operator per shared plan, read by both its parents */
+  private readonly shared = new Map<SharedSlot, SharedOp>();
+
+  /** A node's plan as a leader operator: a slice pipeline below it ends in a Gather. */
+  leader(n: LNode): LeaderOperator {
+    const est = estimateRows(n);
+    if (n.k === 'limit' && n.limit !== null) {
+      const want = n.limit + n.offset;
+      if (n.input.k === 'sort') {
+        // ORDER BY ... LIMIT: every slice sorts its own rows and sends only the first ones
+        const sort = n.input;
+        const below = this.slices(sort.input);
+        if (below && !(below instanceof PartialAggregateOp)) {
+          const topN = new GatherOp(new SliceTopNOp(below, sort.keys, want, Math.min(want, est)));
+          return new LimitOp(new SortOp(topN, sort.keys, estimateRows(sort)), n.limit, n.offset, est);
+        }
+      } else {
+        const below = this.slices(n.input);
+        if (below && !(below instanceof PartialAggregateOp)) return new LimitOp(new GatherOp(new SliceLimitOp(below, want, est)), n.limit, n.offset, est);
+      }
+    }
+    const pipeline = this.slices(n);
+    if (pipeline) return this.gather(pipeline);
+    switch (n.k) {
+      case 'scan': throw new SqlError('INTERNAL_ERROR', 'scan outside a slice pipeline');
+      case 'batch': return new BatchSourceOp(n, n.fields, this.work.has(n.batch));
+      case 'values': return new ValuesOp(n.rows, n.fields);
+      case 'filter': return new FilterOp(this.leader(n.input), n.pred, est);
+      case 'project': return new ProjectOp(this.leader(n.input), n.exprs, n.fields, est);
+      case 'aggregate': return new HashAggregateOp(this.leader(n.input), n.keys, n.aggs, n.fields, est);
+      case 'join': return new HashJoinOp(this.leader(n.left), this.leader(n.right), n, n.fields, est);
+      case 'sort': return new SortOp(this.leader(n.input), n.keys, est);
+      case 'limit': return new LimitOp(this.leader(n.input), n.limit, n.offset, est);
+      case 'distinct': return new DistinctOp(this.leader(n.input), est);
+      case 'window': return new WindowOp(this.leader(n.input), n.calls, n.fields, est);
+      case 'shared': {
+        let op = this.shared.get(n.slot);
+        if (!op) { op = new SharedOp(this.leader(n.input), n.slot, this.shared.size + 1); this.shared.set(n.slot, op); }
+        return op;
+      }
+      case 'setop':
+        if (n.recursive) {
+          this.work.add(n.recursive.work);
+          return new RecursiveUnionOp(this.leader(n.left), this.leader(n.right), n.all, n.recursive, n.fields, est, [...sharedSlotsOf(n.right)]);
+        }
+        return new SetOp(n.op, n.all, this.leader(n.left), this.leader(n.right), n.fields, est);
+    }
+  }
+
+  /** The exchange that brings a pipeline's output to the leader (and finishes a partial aggregate). */
+  private gather(p: SliceOperator): LeaderOperator {
+    const g = new GatherOp(p);
+    return p instanceof PartialAggregateOp ? new FinalAggregateOp(g, p) : g;
+  }
+
+  /**
+   * A node's plan as a slice pipeline, or null when it must run at the leader: a scan with
+   * filters, projections and joins whose other side is broadcast, with an aggregate on top.
+   */
+  slices(n: LNode): SliceOperator | null {
+    const est = estimateRows(n);
+    switch (n.k) {
+      case 'scan': return new ScanOp(n.table, n.ref, n.fields, est);
+      case 'filter': {
+        const input = this.slices(n.input);
+        return input && !(input instanceof PartialAggregateOp) ? new SliceFilterOp(input, n.pred, est) : null;
+      }
+      case 'project': {
+        const input = this.slices(n.input);
+        return input && !(input instanceof PartialAggregateOp) ? new SliceProjectOp(input, n.exprs, n.fields, est) : null;
+      }
+      case 'aggregate': {
+        const input = this.slices(n.input);
+        return input && !(input instanceof PartialAggregateOp) ? new PartialAggregateOp(input, n.keys, n.aggs, n.fields, est) : null;
+      }
+      case 'join': return this.probe(n, est);
+      default: return null;
+    }
+  }
+
+  /** A join inside the slices: probe one side's pipeline, broadcast the other side. */
+  private probe(n: Extract<LNode, { k: 'join' }>, est: number): SliceOperator | null {
+    if (n.joinType === 'FULL' || n.joinType === 'CROSS' || n.joinType === 'SINGLE' || n.leftKeys.length === 0) return null;
+    const usable = (p: SliceOperator | null) => (p && !(p instanceof PartialAggregateOp) ? p : null);
+    const left = usable(this.slices(n.left));
+    let probeIsLeft: boolean;
+    let probe: SliceOperator;
+    if (n.joinType !== 'INNER') {
+      // outer, semi and anti joins keep every row of their left side: it must be the probe
+      if (!left) return null;
+      probeIsLeft = true;
+      probe = left;
+    } else {
+      const right = usable(this.slices(n.right));
+      if (left && right) probeIsLeft = estimateRows(n.left) >= estimateRows(n.right);
+      else if (left) probeIsLeft = true;
+      else if (right) probeIsLeft = false;
+      else return null;
+      probe = (probeIsLeft ? left : right)!;
+    }
+    const build = new BroadcastOp(this.leader(probeIsLeft ? n.right : n.left));
+    return new HashProbeOp(probe, build, probeIsLeft, n, n.fields, est);
+  }
+}
+
+export type { PhysicalOperator };
