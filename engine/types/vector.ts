@@ -103,15 +103,19 @@ export function concatVectors(type: SqlType, parts: Vector[]): Vector {
   let off = 0;
   for (const p of parts) {
     if (isStr) {
-      const remap = new Int32Array(p.dict!.length);
-      p.dict!.forEach((s, k) => {
-        let c = index.get(s);
-        if (c === undefined) { c = dict.length; dict.push(s); index.set(s, c); }
-        remap[k] = c;
-      });
+      // only the codes this part uses: a part gathered from a segment shares its whole dictionary
+      const remap = new Int32Array(p.dict!.length).fill(-1);
       for (let i = 0; i < p.length; i++) {
         if (p.valid && p.valid[i] === 0) continue;
-        values[off + i] = remap[p.values[i]];
+        const k = p.values[i];
+        let c = remap[k];
+        if (c < 0) {
+          const s = p.dict![k];
+          c = index.get(s) ?? -1;
+          if (c < 0) { c = dict.length; dict.push(s); index.set(s, c); }
+          remap[k] = c;
+        }
+        values[off + i] = c;
       }
     } else {
       values.set(p.values.subarray(0, p.length) as never, off);
