@@ -4,7 +4,7 @@ import { SqlError } from '../errors.ts';
 import { T, typeName, type SqlType } from '../types/types.ts';
 import { commonSupertype } from '../types/coerce.ts';
 import { type BExpr, BOOL, mapCols, usedColumns, hasModelCall } from './bound.ts';
-import type { Field, LNode, SortKey, TableRef, WindowCall } from './logical.ts';
+import { type Field, type LNode, type SortKey, type TableRef, type WindowCall, newSlot } from './logical.ts';
 import { ExprBinder, type AggContext, type BindContext, type Scope, type CteScope, type Host, containsAggregate, containsWindow, containsSubquery, resolveColumn } from './bind-expr.ts';
 import { Subqueries, type KeyedDomain } from './subqueries.ts';
 import { GROUPING_ID, expandGroupingSets, groupingSets } from './grouping-sets.ts';
@@ -187,20 +187,20 @@ export class QueryBinder {
    * WHERE: plain conditions filter first (so subqueries see fewer outer rows), then each condition
    * with a subquery; a top-level [NOT] EXISTS or [NOT] IN becomes a semi or anti join.
    */
-  private async where(where: A.Expr, input: Scope, host: Host): Promise<void> {
-    if (containsAggregate(where)) throw new SqlError('SYNTAX_ERROR', 'aggregate functions are not allowed in WHERE', where.pos);
+  private async where(where: A.Expr, input: Scope, host: Host, clause = 'WHERE'): Promise<void> {
+    if (containsAggregate(where)) throw new SqlError('SYNTAX_ERROR', `aggregate functions are not allowed in ${clause}`, where.pos);
     const terms = splitAnd(where);
     const filter = (pred: BExpr) => { host.node = { k: 'filter', input: host.node, pred, fields: host.node.fields }; };
     const plain = terms.filter((t) => !containsSubquery(t));
     if (plain.length) {
       const preds: BExpr[] = [];
-      for (const t of plain) preds.push(this.exprs.boolean(await this.exprs.bind(t, input), 'WHERE', t.pos));
+      for (const t of plain) preds.push(this.exprs.boolean(await this.exprs.bind(t, input), clause, t.pos));
       filter(preds.length === 1 ? preds[0] : { k: 'and', args: preds, type: BOOL });
     }
     for (const t of terms.filter((x) => containsSubquery(x))) {
       const sub = topLevelSubquery(t);
       const b = sub ? await this.subqueries.plan(sub, input, undefined, true) : await this.exprs.bind(t, input);
-      if (b) filter(this.exprs.boolean(b, 'WHERE', t.pos));
+      if (b) filter(this.exprs.boolean(b, clause, t.pos));
     }
   }
 
@@ -372,26 +372,70 @@ export class QueryBinder {
       }
       cond = parts.length === 1 ? parts[0] : { k: 'and', args: parts, type: BOOL };
     } else if (j.on) {
-      // a subquery in ON that refers to both sides joins their cross product (inner joins only)
+      // a subquery in ON that refers to the joined tables joins them (see onWithSubqueries)
       const host: Host = { node: { k: 'join', joinType: 'CROSS', left, right, leftKeys: [], rightKeys: [], residual: null, fields } };
       const crossed = host.node;
       cond = this.exprs.boolean(await this.exprs.bind(j.on, { ...scope, host, ctes }), 'JOIN/ON', j.on.pos);
       if (host.node !== crossed) {
-        if (j.joinType !== 'INNER') throw new SqlError('FEATURE_NOT_SUPPORTED', `a subquery in the ON condition of a ${j.joinType} JOIN may not refer to the joined tables`, j.on.pos);
-        const filtered: LNode = { k: 'filter', input: host.node, pred: cond, fields: host.node.fields };
-        const vis = fields.map((f, i): BExpr => ({ k: 'col', index: i, type: f.type }));
-        return { k: 'project', input: filtered, exprs: vis, fields };
+        const node = await this.onWithSubqueries(j.joinType === 'RIGHT' ? 'LEFT' : j.joinType, left, right, j.on, outer, ctes);
+        return swap ? this.restoreOrder(node, left, right) : node;
       }
     }
     const type = j.joinType === 'RIGHT' ? 'LEFT' : j.joinType === 'CROSS' ? 'CROSS' : j.joinType;
     if (type !== 'CROSS' && !cond) throw new SqlError('SYNTAX_ERROR', `${j.joinType} JOIN needs an ON or USING condition`, j.pos);
     const node = splitJoin(type, left, right, cond, fields);
-    if (!swap) return node;
-    // restore the written column order (left table first)
+    return swap ? this.restoreOrder(node, left, right) : node;
+  }
+
+  /** A RIGHT join planned as a LEFT join with the sides swapped, in the written column order. */
+  private restoreOrder(node: LNode, left: LNode, right: LNode): LNode {
     const nl = left.fields.length, nr = right.fields.length;
     const order = [...Array.from({ length: nr }, (_, i) => nl + i), ...Array.from({ length: nl }, (_, i) => i)];
-    return { k: 'project', input: node, exprs: order.map((i) => ({ k: 'col', index: i, type: fields[i].type })), fields: order.map((i) => fields[i]) };
+    return { k: 'project', input: node, exprs: order.map((i) => ({ k: 'col', index: i, type: node.fields[i].type })), fields: order.map((i) => node.fields[i]) };
   }
+
+  /**
+   * A join whose ON has subqueries. The pairs that satisfy ON are found as for WHERE over the
+   * cross product (a correlated subquery joins it). An outer join numbers its preserved sides'
+   * rows first (each side computed once) and joins the pairs back to them by row number: a
+   * row no pair has keeps NULLs on the other side.
+   */
+  private async onWithSubqueries(type: 'INNER' | 'LEFT' | 'FULL' | 'CROSS', left: LNode, right: LNode, on: A.Expr, outer: Scope | undefined, ctes: Ctes | undefined): Promise<LNode> {
+    const fields = [...left.fields, ...right.fields];
+    const col = (index: number, f: Field): BExpr => ({ k: 'col', index, type: f.type });
+    if (type === 'INNER' || type === 'CROSS') {
+      const host: Host = { node: { k: 'join', joinType: 'CROSS', left, right, leftKeys: [], rightKeys: [], residual: null, fields } };
+      await this.where(on, { fields, outer, host, ctes }, host, 'JOIN/ON');
+      return { k: 'project', input: host.node, exprs: fields.map((f, i) => col(i, f)), fields };
+    }
+    const l = numbered(left), r = type === 'FULL' ? numbered(right) : right;
+    const nl = left.fields.length, nr = right.fields.length;
+    const crossFields = [...l.fields, ...r.fields];
+    const host: Host = { node: { k: 'join', joinType: 'CROSS', left: l, right: r, leftKeys: [], rightKeys: [], residual: null, fields: crossFields } };
+    await this.where(on, { fields: crossFields, outer, host, ctes }, host, 'JOIN/ON');
+    // the matching pairs: [left row number, right row number (FULL), right's columns]
+    const rightAt = nl + 1;
+    const pairExprs = [col(nl, l.fields[nl]), ...(type === 'FULL' ? [col(rightAt + nr, r.fields[nr])] : []), ...right.fields.map((f, i) => col(rightAt + i, f))];
+    const pairFields: Field[] = [ROW_NUMBER, ...(type === 'FULL' ? [ROW_NUMBER] : []), ...right.fields];
+    const pairs: LNode = { k: 'shared', input: { k: 'project', input: host.node, exprs: pairExprs, fields: pairFields }, slot: newSlot(), fields: pairFields };
+    const p0 = type === 'FULL' ? 2 : 1; // where the pairs' right columns start
+    const withLeft: LNode = { k: 'join', joinType: 'LEFT', left: l, right: pairs, leftKeys: [col(nl, l.fields[nl])], rightKeys: [col(0, ROW_NUMBER)], residual: null, fields: [...l.fields, ...pairFields] };
+    const matched: LNode = { k: 'project', input: withLeft, exprs: [...left.fields.map((f, i) => col(i, f)), ...right.fields.map((f, i) => col(nl + 1 + p0 + i, f))], fields };
+    if (type === 'LEFT') return matched;
+    // FULL: right rows in no pair, with NULLs for the left side
+    const unmatched: LNode = { k: 'join', joinType: 'ANTI', left: r, right: pairs, leftKeys: [col(nr, r.fields[nr])], rightKeys: [col(1, ROW_NUMBER)], residual: null, fields: r.fields };
+    const padded: LNode = { k: 'project', input: unmatched, exprs: [...left.fields.map((f): BExpr => ({ k: 'const', value: null, type: f.type })), ...right.fields.map((f, i) => col(i, f))], fields };
+    return { k: 'setop', op: 'UNION', all: true, left: matched, right: padded, fields };
+  }
+}
+
+const ROW_NUMBER: Field = { name: '\u0000row', type: T.bigint, hidden: true };
+
+/** A side of an outer join with its rows numbered (a hidden last column), computed once. */
+function numbered(n: LNode): LNode {
+  const fields = [...n.fields, ROW_NUMBER];
+  const input: LNode = { k: 'window', input: n, calls: [{ fn: 'row_number', args: [], partitionBy: [], orderBy: [], type: T.bigint }], fields };
+  return { k: 'shared', input, slot: newSlot(), fields };
 }
 
 function splitAnd(e: A.Expr): A.Expr[] {

@@ -71,6 +71,10 @@ export type LNode =
 /** Identifies one shared plan across the copies plan rewrites make of the nodes above it. */
 export interface SharedSlot { readonly id: number }
 
+let slots = 0;
+/** A new slot for a shared plan (compared by identity; the id is for reading plans). */
+export function newSlot(): SharedSlot { return { id: ++slots }; }
+
 /** The working table of a recursive query: the batch its step reads, refilled every round. */
 export interface RecursiveWork { name: string; work: Batch }
 

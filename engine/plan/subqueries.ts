@@ -15,7 +15,7 @@ import type * as A from '../sql/ast.ts';
 import { SqlError } from '../errors.ts';
 import { T, type SqlType } from '../types/types.ts';
 import { type BExpr, type BAgg, BOOL, mapCols } from './bound.ts';
-import type { Field, LNode, SortKey, WindowCall } from './logical.ts';
+import { type Field, type LNode, type SortKey, type WindowCall, newSlot } from './logical.ts';
 import { type AggContext, type ExprBinder, type Host, type Scope, type CteScope, type SubqueryExpr, containsAggregate, containsSubquery, containsWindow, isAggregateCall } from './bind-expr.ts';
 import { commonSupertype } from '../types/coerce.ts';
 import { aggregateName } from '../functions/aggregates/registry.ts';
@@ -110,7 +110,6 @@ type Attach = (host: Host) => Promise<BExpr | null>;
 export class Subqueries {
   /** per query block: subqueries above GROUP BY, joined once the aggregate exists */
   private readonly deferred = new WeakMap<Host, Attach[]>();
-  private sharedCount = 0;
 
   constructor(private readonly exprs: ExprBinder, private readonly bindQuery: BindQuery) {}
 
@@ -336,7 +335,7 @@ export class Subqueries {
    */
   private async attach(host: Host, e: SubqueryExpr, arg: BExpr | null, dExprs: BExpr[], dFields: Field[], scope: Scope, top: boolean): Promise<BExpr | null> {
     // the outer rows feed the domain and the join back: computed once, read by both
-    const n: LNode = host.node.k === 'shared' ? host.node : { k: 'shared', input: host.node, slot: { id: ++this.sharedCount }, fields: host.node.fields };
+    const n: LNode = host.node.k === 'shared' ? host.node : { k: 'shared', input: host.node, slot: newSlot(), fields: host.node.fields };
     const nl = n.fields.length;
     // IN / ANY / ALL inside a larger expression compare per outer value: the value joins the domain
     const carry = arg !== null && !top;

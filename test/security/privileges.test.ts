@@ -42,6 +42,9 @@ describe('DELETE and UPDATE that read the table need SELECT', () => {
     await denied(dora, 'DELETE FROM secrets WHERE ssn IN (SELECT ssn FROM secrets)');
     await denied(dora, "UPDATE secrets SET name = 'x' WHERE ssn LIKE '9%'");
     await denied(dora, 'UPDATE secrets SET name = ssn');
+    // correlated subqueries read the target's columns too (they run as a query over it)
+    await denied(dora, "DELETE FROM secrets WHERE EXISTS (SELECT 1 WHERE ssn LIKE '123%')");
+    await denied(dora, "UPDATE secrets SET name = (SELECT 'x' WHERE ssn LIKE '9%')");
     expect(await rows(acme, 'SELECT count(*) FROM secrets')).toEqual([[3]]);
   });
 
@@ -55,6 +58,8 @@ describe('DELETE and UPDATE that read the table need SELECT', () => {
     ok(await acme.sql('GRANT SELECT ON secrets TO dora'));
     const r = ok(await dora('mutation { executeScript(sql: "BEGIN; DELETE FROM secrets WHERE ssn LIKE \'123%\'; ROLLBACK") { rowCount } }')).executeScript;
     expect(r[1].rowCount).toBe(1);
+    const c = ok(await dora('mutation { executeScript(sql: "BEGIN; DELETE FROM secrets WHERE EXISTS (SELECT 1 WHERE ssn LIKE \'123%\'); ROLLBACK") { rowCount } }')).executeScript;
+    expect(c[1].rowCount).toBe(1);
     ok(await acme.sql('REVOKE SELECT ON secrets FROM dora'));
     await denied(dora, "DELETE FROM secrets WHERE ssn LIKE '123%'");
   });

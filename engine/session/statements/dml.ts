@@ -14,7 +14,7 @@ import { projectBatch } from '../../exec/kernels.ts';
 import type { Batch, Vector } from '../../types/vector.ts';
 import { appendRows } from '../write.ts';
 import { parseOne } from '../../sql/parser.ts';
-import type { Scope } from '../../plan/bind-expr.ts';
+import { type Scope, astChildren } from '../../plan/bind-expr.ts';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { writeDeletionVector, readDeletionVector } from '../../storage/deletion.ts';
@@ -210,6 +210,58 @@ async function joinedTarget(ctx: StatementContext, t: TableState, alias: string,
   return { scope, join, pre: pre.length ? (pre.length === 1 ? pre[0] : { k: 'and', args: pre, type: { id: 'BOOLEAN' } } as BExpr) : null };
 }
 
+/** The subqueries in an expression (not those nested inside them). */
+function subqueriesIn(e: A.Expr | undefined, out: A.Query[] = []): A.Query[] {
+  if (!e) return out;
+  if (e.kind === 'Subquery' || e.kind === 'Exists' || e.kind === 'InSubquery' || e.kind === 'Quantified') out.push(e.query);
+  for (const c of astChildren(e)) subqueriesIn(c, out);
+  return out;
+}
+
+/**
+ * Whether a subquery in WHERE or SET refers to the target's columns. Such a statement is planned
+ * as a query (where correlated subqueries become joins); others keep the slices' direct match.
+ */
+async function correlatedWithTarget(ctx: StatementContext, t: TableState, alias: string, exprs: (A.Expr | undefined)[]): Promise<boolean> {
+  const subs = exprs.flatMap((e) => subqueriesIn(e));
+  if (!subs.length) return false;
+  const scope: Scope = { fields: tableFields(t, alias), refs: new Set(), probe: true };
+  const binder = ctx.binder();
+  for (const q of subs) await binder.query(q, scope);
+  return scope.refs!.size > 0;
+}
+
+/**
+ * The target rows a WHERE with correlated subqueries selects (and the SET values for them),
+ * planned as `SELECT DISTINCT target.*, values... FROM target, from... WHERE where`. Its rows
+ * become the build side of a join on every target column (NULL matching NULL): identical
+ * target rows satisfy WHERE alike, so matching by value finds exactly the selected rows.
+ * In the slices' joined batch the values follow the target columns, the row position and
+ * the target columns' copies.
+ */
+async function matchByQuery(ctx: StatementContext, t: TableState, stmt: { table: A.Name; alias?: string; where?: A.Expr; pos: A.Pos }, from: A.TableRef[], values: A.Expr[]): Promise<{ join: JoinStep; valueTypes: Field[] }> {
+  const pos = stmt.pos;
+  const qualifier = stmt.alias ?? stmt.table[stmt.table.length - 1];
+  const item = (expr: A.Expr): A.SelectItem => ({ kind: 'SelectItem', pos: expr.pos, expr });
+  const query: A.Select = {
+    kind: 'Select', pos, distinct: true,
+    columns: [...t.columns.map((c) => item({ kind: 'ColumnRef', pos, name: [qualifier, c.name] })), ...values.map(item)],
+    from: [{ kind: 'TableName', pos, name: stmt.table, alias: stmt.alias }, ...from],
+    where: stmt.where, groupBy: [], orderBy: [],
+  };
+  const plan = await ctx.bindQuery(query);
+  const rows = await ctx.run(plan);
+  const nT = t.columns.length;
+  const join: JoinStep = {
+    joinType: 'INNER',
+    probeKeys: t.columns.map((c, i): BExpr => ({ k: 'col', index: i, type: c.type })),
+    build: rows.columns,
+    buildKeys: t.columns.map((_, i) => i),
+    nullEq: t.columns.map(() => true),
+  };
+  return { join, valueTypes: plan.fields.filter((f) => !f.hidden).slice(nT) };
+}
+
 function splitAnd(e: A.Expr): A.Expr[] {
   return e.kind === 'Binary' && e.op === 'AND' ? [...splitAnd(e.left), ...splitAnd(e.right)] : [e];
 }
@@ -222,14 +274,37 @@ function splitAnd(e: A.Expr): A.Expr[] {
 function checkReadsTarget(ctx: StatementContext, loc: { schema: string; table: TableState }, scope: Scope, exprs: (BExpr | null | undefined)[], what: 'UPDATE' | 'DELETE', pos: A.Pos): void {
   const n = loc.table.columns.length;
   const reads = [...(scope.refs ?? [])].some((i) => i < n) || exprs.some((e) => e && [...usedColumns(e)].some((i) => i < n));
-  if (reads && !hasTablePrivilege(ctx, loc.table, 'SELECT')) {
+  if (reads) requireSelect(ctx, loc, what, pos);
+}
+
+function requireSelect(ctx: StatementContext, loc: { schema: string; table: TableState }, what: 'UPDATE' | 'DELETE', pos: A.Pos): void {
+  if (!hasTablePrivilege(ctx, loc.table, 'SELECT')) {
     throw new SqlError('PERMISSION_DENIED', `permission denied for relation ${loc.schema}.${loc.table.name}: user "${ctx.session.user}" lacks SELECT, which ${what} needs when its WHERE or SET reads the table's columns`, pos);
   }
+}
+
+/** The target column of each assignment, checked: it exists and is assigned once. */
+function assignedColumns(stmt: A.Update, t: TableState): number[] {
+  const seen = new Set<string>();
+  return stmt.assignments.map((a) => {
+    const i = t.columns.findIndex((c) => c.name === a.column);
+    if (i < 0) throw new SqlError('UNDEFINED_COLUMN', `column "${a.column}" of relation "${t.name}" does not exist`, a.pos);
+    if (seen.has(a.column)) throw new SqlError('DUPLICATE_OBJECT', `multiple assignments to same column "${a.column}"`, a.pos);
+    seen.add(a.column);
+    return i;
+  });
 }
 
 export async function del(stmt: A.Delete, ctx: StatementContext): Promise<Result> {
   const loc = ctx.writableTable(stmt.table, 'DELETE', stmt.pos);
   const t = loc.table;
+  const alias = stmt.alias ?? t.name;
+  if (stmt.using.length ? subqueriesIn(stmt.where).length > 0 : await correlatedWithTarget(ctx, t, alias, [stmt.where])) {
+    // the query reads the target's columns: it needs SELECT, as a WHERE reading them does
+    requireSelect(ctx, loc, 'DELETE', stmt.pos);
+    const { join } = await matchByQuery(ctx, t, stmt, stmt.using, []);
+    return done('DELETE', await markDeleted(ctx, t, await matchRows(ctx, t, null, null, join)));
+  }
   if (stmt.using.length) {
     const j = await joinedTarget(ctx, t, stmt.alias ?? t.name, stmt.using, stmt.where, stmt.pos);
     checkReadsTarget(ctx, loc, j.scope, [j.pre, j.join.residual, ...j.join.probeKeys], 'DELETE', stmt.pos);
@@ -245,6 +320,11 @@ export async function del(stmt: A.Delete, ctx: StatementContext): Promise<Result
 export async function update(stmt: A.Update, ctx: StatementContext): Promise<Result> {
   const loc = ctx.writableTable(stmt.table, 'UPDATE', stmt.pos);
   const t = loc.table;
+  const sets = stmt.assignments.filter((a) => a.value.kind !== 'Default').map((a) => a.value);
+  const alias = stmt.alias ?? t.name;
+  if (stmt.from.length ? [stmt.where, ...sets].some((e) => subqueriesIn(e).length > 0) : await correlatedWithTarget(ctx, t, alias, [stmt.where, ...sets])) {
+    return updateByQuery(stmt, ctx, loc, sets);
+  }
   const joined = stmt.from.length ? await joinedTarget(ctx, t, stmt.alias ?? t.name, stmt.from, stmt.where, stmt.pos) : null;
   const scope: Scope = joined ? joined.scope : { fields: tableFields(t, stmt.alias ?? t.name), refs: new Set() };
   const pred = joined ? joined.pre : await bindWhere(ctx, stmt.where, scope);
@@ -268,3 +348,27 @@ export async function update(stmt: A.Update, ctx: StatementContext): Promise<Res
   return done('UPDATE', n);
 }
 
+
+/** UPDATE whose WHERE or SET has correlated subqueries: the new values come from the query. */
+async function updateByQuery(stmt: A.Update, ctx: StatementContext, loc: { schema: string; table: TableState }, sets: A.Expr[]): Promise<Result> {
+  const t = loc.table;
+  const targets = assignedColumns(stmt, t);
+  requireSelect(ctx, loc, 'UPDATE', stmt.pos);
+  const { join, valueTypes } = await matchByQuery(ctx, t, stmt, stmt.from, sets);
+  const binder = ctx.binder().exprs;
+  const defs = await defaults(ctx, t);
+  const nT = t.columns.length;
+  const values: BExpr[] = t.columns.map((c, i) => ({ k: 'col', index: i, type: c.type }));
+  let next = 0;
+  for (const [j, a] of stmt.assignments.entries()) {
+    const i = targets[j];
+    if (a.value.kind === 'Default') { values[i] = defs[i]; continue; }
+    // in the joined batch: target columns, row position, the query's target columns, its values
+    const v = valueTypes[next];
+    values[i] = assign(binder, { k: 'col', index: nT + 1 + nT + next++, type: v.type }, t.columns[i].type, a.column, a.pos);
+  }
+  const m = await matchRows(ctx, t, null, values, join);
+  const n = await markDeleted(ctx, t, m);
+  await appendRows(ctx, findTableById(ctx.state, t.id)!, m.newRows!);
+  return done('UPDATE', n);
+}
