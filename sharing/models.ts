@@ -1,26 +1,22 @@
 // Shared model functions: a consumer calls `d.schema.fn(...)` and the producer's model runs. The ML
 // extension owns the model layout (`schema.models`), so sharing asks it to resolve the function
 // as the producer would (same snapshot, the producer's namespace), then checks that the model or
-// function is in the share. The model and its ONNX file stay the producer's.
+// function is in the share. The model and its ONNX file stay the producer's; the binder keeps the
+// resolved version in the bound call, so nothing is remembered here between queries.
 import type { Pos } from '../engine/sql/ast.ts';
 import type { Hooks, ModelFunction } from '../engine/session/extension.ts';
 import { StatementContext } from '../engine/session/context.ts';
 import { SqlError } from '../engine/errors.ts';
 import { consumerDatabase, openShare } from './consumer.ts';
 
-const KEY_PREFIX = '\u0000shared-model:';
-
-/** Remembers the ONNX file behind each shared model key handed to the planner. */
+/** Resolves a consumer's calls of shared model functions. */
 export class SharedModels {
-  private readonly onnx = new Map<string, string | undefined>();
-
-  /** `next` resolves model functions as the ML extension does; shared ones are resolved through it as the producer. */
+  /**
+   * `next` resolves model functions as the ML extension does; a shared one is resolved through
+   * it as the producer, in this statement's snapshot, and the reference it returns (the
+   * producer's account, model and version) is what the bound query runs.
+   */
   resolve(ctx: StatementContext, name: string[], pos: Pos, next: Hooks['modelFunction']): ModelFunction | null {
-    // the executor asks for the ONNX file by the model key we returned at bind time
-    if (name.length === 1 && name[0].startsWith(KEY_PREFIX)) {
-      if (!this.onnx.has(name[0])) return null;
-      return { model: name[0], onnx: this.onnx.get(name[0]), proba: false, type: { id: 'NULL' }, argTypes: [] };
-    }
     let dbName: string, schema: string, fn: string;
     if (name.length === 3) [dbName, schema, fn] = name;
     else if (name.length === 2) [dbName, schema, fn] = [ctx.session.database, name[0], name[1]];
@@ -34,14 +30,10 @@ export class SharedModels {
     const f = asProducer(producerCtx, [share.database, schema, fn], pos, next);
     const full = `${dbName}.${schema}.${fn}`;
     if (!f) throw new SqlError('UNDEFINED_FUNCTION', `function ${full} does not exist in datashare "${share.name}"`, pos);
-    const modelName = f.model.split('.').pop()!;
+    const modelName = f.ref.name;
     const shared = share.objects.some((o) => o.schema === schema && ((o.type === 'MODEL' && o.name === modelName) || (o.type === 'FUNCTION' && o.name === fn)));
     if (!shared) throw new SqlError('UNDEFINED_FUNCTION', `function ${full} is not shared by datashare "${share.name}"`, pos);
-    // the key names the graph too: a producer switching model versions between this query's bind
-    // and its execution (or another query's bind) cannot change the graph this query runs
-    const key = `${KEY_PREFIX}${share.producer}.${share.database}.${schema}.${modelName}#${f.onnx ?? ''}`;
-    this.onnx.set(key, f.onnx);
-    return { ...f, model: key };
+    return f;
   }
 }
 

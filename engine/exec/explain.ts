@@ -26,7 +26,7 @@ export function explainExpr(e: BExpr, fields: { name: string }[] = []): string {
     case 'and': case 'or': return `(${e.args.map((a) => explainExpr(a, fields)).join(` ${e.k.toUpperCase()} `)})`;
     case 'not': return `NOT ${explainExpr(e.arg, fields)}`;
     case 'cast': return `${explainExpr(e.arg, fields)}::${typeName(e.type)}`;
-    case 'call': case 'model': return `${e.k === 'model' ? e.model : e.name}(${e.args.map((a) => explainExpr(a, fields)).join(', ')})`;
+    case 'call': case 'model': return `${e.k === 'model' ? `${e.ref.name}@${e.ref.version}` : e.name}(${e.args.map((a) => explainExpr(a, fields)).join(', ')})`;
     case 'in': return `${explainExpr(e.arg, fields)}${e.negated ? ' NOT' : ''} IN (${e.list.map((a) => explainExpr(a, fields)).join(', ')})`;
     case 'like': return `${explainExpr(e.arg, fields)} ${e.negated ? 'NOT ' : ''}${e.ci ? 'ILIKE' : 'LIKE'} ${explainExpr(e.pattern, fields)}`;
     case 'isnull': return `${explainExpr(e.arg, fields)} IS ${e.negated ? 'NOT ' : ''}NULL`;

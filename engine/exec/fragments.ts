@@ -6,15 +6,29 @@ import type { SegmentEntry, TableState } from '../catalog/catalog.ts';
 import { isString, type SqlType } from '../types/types.ts';
 
 /** Replaces model calls by columns `width + i` of the steps it appends (shared by the leader). */
-export function liftModels(e: BExpr, models: ModelStep[], width: number, onnxFileOf: (model: string) => string | undefined): BExpr {
+export function liftModels(e: BExpr, models: ModelStep[], width: number): BExpr {
   if (e.k === 'model') {
-    const args = e.args.map((a) => liftModels(a, models, width, onnxFileOf));
-    const key = JSON.stringify({ m: e.model, args, p: e.proba, x: e.explain });
-    let i = models.findIndex((m) => JSON.stringify({ m: m.model, args: m.args, p: m.proba, x: m.explain }) === key);
-    if (i < 0) { i = models.length; models.push({ model: e.model, onnx: onnxFileOf(e.model), args, proba: e.proba, type: e.type, ...(e.explain ? { explain: e.explain } : {}) }); }
+    const step = modelStep(e, e.args.map((a) => liftModels(a, models, width)));
+    const key = modelStepKey(step);
+    let i = models.findIndex((m) => modelStepKey(m) === key);
+    if (i < 0) { i = models.length; models.push(step); }
     return { k: 'col', index: width + i, type: e.type };
   }
-  return mapChildren(e, (x) => liftModels(x, models, width, onnxFileOf));
+  return mapChildren(e, (x) => liftModels(x, models, width));
+}
+
+/**
+ * The step that computes a model call over `args` (already rewritten to batch columns): the
+ * version the binder resolved runs, so a version switched after binding never reaches the query.
+ */
+export function modelStep(e: Extract<BExpr, { k: 'model' }>, args: BExpr[]): ModelStep {
+  const r = e.ref;
+  return { model: `${r.account}.${r.database}.${r.schema}.${r.name}@${r.version}`, onnx: r.onnx, args, proba: e.proba, type: e.type, ...(e.explain ? { explain: e.explain } : {}) };
+}
+
+/** Calls of the same version, output and arguments are computed once. */
+export function modelStepKey(s: ModelStep): string {
+  return JSON.stringify({ m: s.model, o: s.onnx, args: s.args, p: s.proba, x: s.explain });
 }
 
 // ------------------------------------------------------------------ zone maps

@@ -24,6 +24,11 @@ export class ModelRunner {
 
   constructor(private readonly dataDir: string) {}
 
+  /** How many model sessions are open: one per graph and output type, never per query. */
+  get sessionCount(): number {
+    return this.sessions.size;
+  }
+
   /** One session per graph and output type (a brought-your-own model returns its declared type). */
   private session(step: ModelStep): Promise<PredictorLike> {
     const key = `${step.onnx ?? step.model}|${step.proba ? 'prob' : typeName(step.type)}`;

@@ -10,7 +10,7 @@ import { canCast } from '../functions/ops.ts';
 import { lookupScalar, isScalarFunction, describeSignatures, extractType } from '../functions/registry.ts';
 import { aggregateName, aggregateFor } from '../functions/aggregates/registry.ts';
 import { groupingValue } from './grouping-sets.ts';
-import { type BExpr, type BAgg, BOOL, walk, usedColumns, constArgCodes } from './bound.ts';
+import { type BExpr, type BAgg, type ModelRef, BOOL, walk, usedColumns, constArgCodes } from './bound.ts';
 import type { Field, LNode, SortKey, WindowCall } from './logical.ts';
 import { projectBatch } from '../exec/kernels.ts';
 import { runtime } from '../exec/runtime.ts';
@@ -52,7 +52,7 @@ export interface BindContext {
   /** the statement's clock (microseconds since the epoch): what CURRENT_DATE, GETDATE() ... read */
   now?(): number;
   runQuery(plan: LNode): Promise<{ rows: unknown[][]; fields: Field[]; physical: (number | string | boolean | null)[][] }>;
-  resolveModelFunction(name: string[], pos: A.Pos): { model: string; onnx?: string; proba: boolean; type: SqlType; argTypes: SqlType[]; explain?: string[] } | null;
+  resolveModelFunction(name: string[], pos: A.Pos): { ref: ModelRef; proba: boolean; type: SqlType; argTypes: SqlType[]; explain?: string[] } | null;
   /** The session's user, for CURRENT_USER (absent where there is no session, e.g. DEFAULT) */
   currentUser?: string;
 }
@@ -553,7 +553,7 @@ export class ExprBinder {
         }
         return this.coerce(a, want, e.pos);
       });
-      return { k: 'model', model: model.model, args: cast, proba: model.proba, type: model.type, ...(model.explain ? { explain: model.explain } : {}) };
+      return { k: 'model', ref: model.ref, args: cast, proba: model.proba, type: model.type, ...(model.explain ? { explain: model.explain } : {}) };
     }
     if (e.name.length !== 1 || !isScalarFunction(name)) throw new SqlError('UNDEFINED_FUNCTION', `function ${name} does not exist`, e.pos);
     let bound = args;

@@ -7,6 +7,24 @@ export type CmpOp = '=' | '<>' | '<' | '<=' | '>' | '>=';
 export type ArithOp = '+' | '-' | '*' | '/' | '%';
 
 /** A typed expression over the columns of one input batch. */
+/**
+ * One version of a model, as the binder resolved a call to it (in the snapshot of the query,
+ * for a shared model in the producer's catalog). Plain JSON: it travels to the slices.
+ */
+export interface ModelRef {
+  /** the account that owns the model (the producer's, for a shared model) */
+  account: string;
+  database: string;
+  schema: string;
+  /** the model's name */
+  name: string;
+  /** the version's unique id and its number */
+  id: string;
+  version: number;
+  /** the version's ONNX graph, a file name under <dataDir>/models */
+  onnx?: string;
+}
+
 export type BExpr =
   | { k: 'col'; index: number; type: SqlType }
   | { k: 'const'; value: number | string | boolean | null; type: SqlType }
@@ -26,7 +44,8 @@ export type BExpr =
   | { k: 'extract'; field: string; arg: BExpr; type: SqlType }
   | { k: 'interval'; months: number; days: number; micros: number; type: SqlType }
   | { k: 'dateArith'; op: '+' | '-'; left: BExpr; right: BExpr; type: SqlType }
-  | { k: 'model'; model: string; args: BExpr[]; proba: boolean; type: SqlType; explain?: string[] }
+  /** a model call: `ref` is the version resolved at bind time, which the whole query runs */
+  | { k: 'model'; ref: ModelRef; args: BExpr[]; proba: boolean; type: SqlType; explain?: string[] }
   /** a constant lifted out of generated code (so one compiled kernel serves every value) */
   | { k: 'param'; index: number; type: SqlType }
   /**

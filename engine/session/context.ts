@@ -189,10 +189,6 @@ export class StatementContext {
 
   private executor(): Executor {
     return new Executor(this.db.pool, {
-      onnxFileOf: (model) => {
-        const f = this.db.hooks.modelFunction(this, [model], { line: 0, column: 0, offset: 0 });
-        return f?.onnx;
-      },
       models: this.db.modelRunner,
       signal: this.signal,
       guard: this.guard,

@@ -5,6 +5,7 @@
 import type { Statement, StatementKind, Pos } from '../sql/ast.ts';
 import type { Result } from '../result.ts';
 import type { Relation } from '../plan/bind-query.ts';
+import type { ModelRef } from '../plan/bound.ts';
 import type { SqlType } from '../types/types.ts';
 import type { Database } from './database.ts';
 import type { StatementContext } from './context.ts';
@@ -12,16 +13,17 @@ import type { ExecStats } from '../exec/executor.ts';
 import type { CatalogState } from '../catalog/catalog.ts';
 import { SqlError } from '../errors.ts';
 
+export type { ModelRef };
+
 export type StatementHandler = (stmt: Statement, ctx: StatementContext) => Promise<Result>;
 /** The statement of one kind, e.g. StatementOf<'Grant'>. */
 export type StatementOf<K extends StatementKind> = Extract<Statement, { kind: K }>;
 /** A handler typed for the statements of one kind. */
 export type HandlerOf<K extends StatementKind> = (stmt: StatementOf<K>, ctx: StatementContext) => Promise<Result>;
 
-/** A SQL function backed by a model: what the binder needs to type-check and plan a call. */
+/** A SQL function backed by a model: the version a call runs and what the binder needs to type-check it. */
 export interface ModelFunction {
-  model: string;
-  onnx?: string;
+  ref: ModelRef;
   proba: boolean;
   type: SqlType;
   argTypes: SqlType[];

@@ -5,7 +5,7 @@
 // transaction. `fn@3(...)` / `fn@alias(...)` call a given version; the binder passes them as `fn@3`.
 import { SqlError } from '../../engine/errors.ts';
 import type { StatementContext } from '../../engine/session/context.ts';
-import type { ModelFunction } from '../../engine/session/extension.ts';
+import type { ModelFunction, ModelRef } from '../../engine/session/extension.ts';
 import type * as A from '../../engine/sql/ast.ts';
 import { T } from '../../engine/types/types.ts';
 import { type ModelEntry, type ModelLocation, type ModelVersion, modelByFunction, resolveVersion } from './catalog.ts';
@@ -14,11 +14,9 @@ import { effectiveState } from './show.ts';
 
 /**
  * The binder's hook: null for names that are not model functions (every call goes through here).
- * The returned `model` is the model's key `database.schema.model` (sharing and the executor use it).
+ * The returned `ref` names the version of the statement's snapshot the call runs.
  */
 export function resolveModelFunction(ctx: StatementContext, name: string[], pos: A.Pos, jobs: ModelJobs): ModelFunction | null {
-  // the executor asks for the ONNX file by the `model` key returned below: database.schema.model[@version]
-  if (name.length === 1 && name[0].includes('.')) return byModelKey(ctx, name[0]);
   const parts = name;
   const [fn, ref] = splitVersion(parts[parts.length - 1].toLowerCase());
   if (fn === 'explain_model') throw new SqlError('FEATURE_NOT_SUPPORTED', "EXPLAIN_MODEL is supported as a statement of its own: SELECT EXPLAIN_MODEL('model')", pos);
@@ -36,12 +34,11 @@ export function resolveModelFunction(ctx: StatementContext, name: string[], pos:
     const v = resolveVersion(hit.entry, ref, pos);
     if (v.state !== 'READY') throw notReady(hit.entry, jobs, pos, v);
     if (hit.proba && !(v.proba ?? v.labels !== undefined)) throw new SqlError('UNDEFINED_FUNCTION', `version ${v.version} of model "${hit.entry.name}" has no probabilities: ${fn} needs a classifier`, pos);
-    // the current version keeps the plain key (sharing names models by it); a pinned one adds @n
-    const key = `${database}.${s}.${hit.entry.name}${ref === undefined ? '' : `@${v.version}`}`;
+    const model: ModelRef = { account: ctx.session.account, database, schema: s, name: hit.entry.name, id: v.id, version: v.version ?? 1, onnx: v.onnxFile };
     const argTypes = v.args.map((a) => a.type);
     // fn_explain(...): the same model and privilege, a JSON of contributions per argument
-    if (hit.explain) return { model: key, onnx: v.onnxFile, proba: false, type: T.varchar, argTypes, explain: v.args.map((a) => a.name) };
-    return { model: key, onnx: v.onnxFile, proba: hit.proba, type: hit.proba ? T.varchar : v.returns, argTypes };
+    if (hit.explain) return { ref: model, proba: false, type: T.varchar, argTypes, explain: v.args.map((a) => a.name) };
+    return { ref: model, proba: hit.proba, type: hit.proba ? T.varchar : v.returns, argTypes };
   }
   return null;
 }
@@ -50,18 +47,6 @@ export function resolveModelFunction(ctx: StatementContext, name: string[], pos:
 function splitVersion(fn: string): [string, string | undefined] {
   const at = fn.indexOf('@');
   return at < 0 ? [fn, undefined] : [fn.slice(0, at), fn.slice(at + 1)];
-}
-
-/** A READY model version by its key (the executor looks up the ONNX file this way); null otherwise. */
-function byModelKey(ctx: StatementContext, key: string): ModelFunction | null {
-  const [path, ref] = splitVersion(key);
-  const [database, schema, name] = path.split('.');
-  const e = ctx.account.databases[database]?.schemas[schema]?.models[name] as ModelEntry | undefined;
-  if (!e) return null;
-  let v: ModelVersion;
-  try { v = resolveVersion(e, ref === undefined ? undefined : Number(ref)); } catch { return null; }
-  if (v.state !== 'READY') return null;
-  return { model: key, onnx: v.onnxFile, proba: false, type: v.returns, argTypes: v.args.map((a) => a.type) };
 }
 
 /** The MODEL_NOT_READY error for a TRAINING or FAILED model (or version `v` of it). */

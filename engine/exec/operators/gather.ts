@@ -60,7 +60,7 @@ export class GatherOp extends LeaderOperator {
       builds.set(p, { length: b.length, columns });
       if (b.length === 0 && p.join.joinType === 'INNER') emptyInner = true;
     }
-    const b = new PipelineBuilder(wanted, builds, ctx.opts.onnxFileOf);
+    const b = new PipelineBuilder(wanted, builds);
     const layout = b.input(this.input);
     if (!b.outputSet) b.spec.output = { kind: 'rows', exprs: layout.map((e) => e!) };
     const spec = b.spec;

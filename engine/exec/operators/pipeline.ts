@@ -5,7 +5,8 @@
 // fields to positions in the slice's batch through a Layout.
 import { type BExpr, BOOL, mapCols, mapChildren, hasModelCall } from '../../plan/bound.ts';
 import type { Batch } from '../../types/vector.ts';
-import type { FragmentSpec, ModelStep, PipelineStep } from '../fragment.ts';
+import type { FragmentSpec, PipelineStep } from '../fragment.ts';
+import { modelStep, modelStepKey } from '../fragments.ts';
 import { SqlError } from '../../errors.ts';
 import type { SliceOperator, PhysicalOperator } from './operator.ts';
 
@@ -37,7 +38,6 @@ export class PipelineBuilder {
     private readonly wanted: Map<PhysicalOperator, Set<number>>,
     /** the build sides, already run at the leader and cut to the columns sent */
     readonly builds: Map<PhysicalOperator, Batch>,
-    private readonly onnxFileOf: (model: string) => string | undefined,
   ) {
     this.spec = { tableTypes: [], columns: [], filter: null, steps: [], output: { kind: 'rows', exprs: [] } };
   }
@@ -66,13 +66,12 @@ export class PipelineBuilder {
   lift(e: BExpr): BExpr {
     if (!hasModelCall(e)) return e;
     if (e.k !== 'model') return mapChildren(e, (x) => this.lift(x));
-    const args = e.args.map((a) => this.lift(a));
-    const key = JSON.stringify({ m: e.model, args, p: e.proba });
+    const model = modelStep(e, e.args.map((a) => this.lift(a)));
+    const key = modelStepKey(model);
     let index = this.modelColumns.get(key);
     if (index === undefined) {
       // a model call computed once per batch, its result appended as a column
       index = this.width;
-      const model: ModelStep = { model: e.model, onnx: this.onnxFileOf(e.model), args, proba: e.proba, type: e.type };
       this.step({ k: 'model', model }, 1);
       this.modelColumns.set(key, index);
     }

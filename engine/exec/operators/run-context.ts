@@ -25,7 +25,6 @@ export interface ExecStats {
 }
 
 export interface ExecOptions {
-  onnxFileOf: (model: string) => string | undefined;
   /** evaluates model calls that run at the leader (over VALUES, after a leader-side join, ...) */
   models?: ModelRunner;
   signal?: AbortSignal;
@@ -124,7 +123,7 @@ export class RunContext {
     const runner = this.opts.models;
     if (!runner) throw new SqlError('FEATURE_NOT_SUPPORTED', 'model functions cannot be evaluated here');
     const steps: ModelStep[] = [];
-    const lifted = exprs.map((e) => liftModels(e, steps, input.columns.length, this.opts.onnxFileOf));
+    const lifted = exprs.map((e) => liftModels(e, steps, input.columns.length));
     const columns = [...input.columns];
     for (const s of steps) {
       this.check();

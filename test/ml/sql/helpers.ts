@@ -6,6 +6,17 @@ import { Database } from '../../../engine/database.ts';
 import type { Session } from '../../../engine/session/session.ts';
 import { extension } from '../../../ml/extension.ts';
 import type { ModelEventPayload } from '../../../ml/sql/jobs.ts';
+import { GraphBuilder } from '../../../ml/onnx/graph.ts';
+
+/** An ONNX model f(x REAL) = k for every row (float [N] output): versions that show which one ran. */
+export function constantModel(k: number): Uint8Array {
+  const g = new GraphBuilder();
+  const x = g.input('x', 'float', ['N', 1]);
+  const y = g.node('Add', [g.node('Mul', [x, g.constant('float', [0], [1])]), g.constant('float', [k], [1])]);
+  g.node('Reshape', [y, g.constant('int64', [-1], [1])], {}, { output: 'variable' });
+  g.output('variable', 'float', ['N']);
+  return g.encode({});
+}
 
 export interface TestDb {
   db: Database;

@@ -8,19 +8,8 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GraphBuilder } from '../../../ml/onnx/graph.ts';
 import { extension as sharingExtension } from '../../../sharing/extension.ts';
-import { type TestDb, eventsUntil, makePoints, openDb } from './helpers.ts';
-
-/** An ONNX model f(x REAL) = k for every row (float [N] output). */
-function constantModel(k: number): Uint8Array {
-  const g = new GraphBuilder();
-  const x = g.input('x', 'float', ['N', 1]);
-  const y = g.node('Add', [g.node('Mul', [x, g.constant('float', [0], [1])]), g.constant('float', [k], [1])]);
-  g.node('Reshape', [y, g.constant('int64', [-1], [1])], {}, { output: 'variable' });
-  g.output('variable', 'float', ['N']);
-  return g.encode({});
-}
+import { type TestDb, constantModel, eventsUntil, makePoints, openDb } from './helpers.ts';
 
 const files = mkdtempSync(join(tmpdir(), 'strata-versions-'));
 const modelFile = (k: number) => {
