@@ -8,6 +8,7 @@ import type { Hooks, ModelFunction } from '../engine/session/extension.ts';
 import { StatementContext } from '../engine/session/context.ts';
 import { SqlError } from '../engine/errors.ts';
 import { consumerDatabase, openShare } from './consumer.ts';
+import type { DatashareState } from './state.ts';
 
 /** Resolves a consumer's calls of shared model functions. */
 export class SharedModels {
@@ -27,11 +28,13 @@ export class SharedModels {
     const producerCtx = new StatementContext(ctx.db, {
       account: share.producer, user: share.owner, database: share.database, searchPath: [schema], settings: new Map(),
     }, ctx.txn, ctx.signal);
-    const f = asProducer(producerCtx, [share.database, schema, fn], pos, next);
     const full = `${dbName}.${schema}.${fn}`;
+    const at = fn.indexOf('@');
+    if (at >= 0) return pinned(producerCtx, share, [share.database, schema, fn], full, fn.slice(at + 1), pos, next);
+    const f = asProducer(producerCtx, [share.database, schema, fn], pos, next);
     if (!f) throw new SqlError('UNDEFINED_FUNCTION', `function ${full} does not exist in datashare "${share.name}"`, pos);
     const modelName = f.ref.name;
-    const shared = share.objects.some((o) => o.schema === schema && ((o.type === 'MODEL' && o.name === modelName) || (o.type === 'FUNCTION' && o.name === fn)));
+    const shared = share.objects.some((o) => o.schema === schema && ((o.type === 'MODEL' && o.name === modelName && o.version === undefined) || (o.type === 'FUNCTION' && o.name === fn)));
     if (!shared) throw new SqlError('UNDEFINED_FUNCTION', `function ${full} is not shared by datashare "${share.name}"`, pos);
     return f;
   }
@@ -45,4 +48,30 @@ function asProducer(ctx: StatementContext, name: string[], pos: Pos, next: Hooks
     if (!(e instanceof SqlError) || (e.code !== 'UNDEFINED_FUNCTION' && e.code !== 'UNDEFINED_OBJECT')) throw e;
     return null;
   }
+}
+
+/**
+ * `fn@2(...)` / `fn@alias(...)` on a consumer database: only a version or alias the share names
+ * (`ADD MODEL m@2`) resolves. Any failure reads the same, "not shared", so a consumer learns
+ * nothing of the producer's other versions, aliases or models.
+ */
+function pinned(ctx: StatementContext, share: DatashareState, name: string[], full: string, version: string, pos: Pos, next: Hooks['modelFunction']): ModelFunction {
+  const schema = name[1];
+  const notShared = () => new SqlError('UNDEFINED_FUNCTION', `function ${full} is not shared by datashare "${share.name}" (it shares the model versions ${exposed(share, schema) || 'none'})`, pos);
+  const offers = share.objects.filter((o) => o.type === 'MODEL' && o.schema === schema && o.version === version);
+  if (!offers.length) throw notShared();
+  let f: ModelFunction | null;
+  try {
+    f = next(ctx, name, pos);
+  } catch (e) {
+    if (e instanceof SqlError && (e.code === 'UNDEFINED_FUNCTION' || e.code === 'UNDEFINED_OBJECT' || e.code === 'MODEL_NOT_READY' || e.code === 'PERMISSION_DENIED')) throw notShared();
+    throw e;
+  }
+  if (!f || !offers.some((o) => o.name === f.ref.name)) throw notShared();
+  return f;
+}
+
+/** The pinned model versions a share exposes in a schema, as `m@2, m@challenger`. */
+function exposed(share: DatashareState, schema: string): string {
+  return share.objects.filter((o) => o.type === 'MODEL' && o.schema === schema && o.version !== undefined).map((o) => `${o.name}@${o.version}`).join(', ');
 }

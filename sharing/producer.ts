@@ -89,12 +89,12 @@ function objectPath(ctx: StatementContext, share: DatashareState, n: A.Name, pos
 }
 
 /** The share objects an ADD names (validated against the producer's catalog). */
-function objectsToAdd(ctx: StatementContext, share: DatashareState, type: A.DatashareObjectType, names: A.Name[], pos: A.Pos): ShareObject[] {
+function objectsToAdd(ctx: StatementContext, share: DatashareState, type: A.DatashareObjectType, names: A.Name[], versions: (string | null)[] | undefined, pos: A.Pos): ShareObject[] {
   const at = ctx.now().toISOString();
   const out: ShareObject[] = [];
   const checked: SchemaState[] = [];
   const schemaObj = (schema: string): ShareObject => ({ type: 'SCHEMA', schema, name: schema, addedAt: at });
-  for (const n of names) {
+  for (const [i, n] of names.entries()) {
     if (type === 'SCHEMA' || type === 'ALL TABLES IN SCHEMA' || type === 'ALL FUNCTIONS IN SCHEMA') {
       const sc = schemaOf(ctx, share, n[n.length - 1], pos);
       checked.push(sc);
@@ -116,8 +116,14 @@ function objectsToAdd(ctx: StatementContext, share: DatashareState, type: A.Data
       if (!sc.views[p.name]) throw new SqlError('UNDEFINED_TABLE', `view "${full}" does not exist`, pos);
       out.push({ type: 'VIEW', schema: p.schema, name: p.name, addedAt: at });
     } else if (type === 'MODEL') {
-      if (!sc.models[p.name]) throw new SqlError('UNDEFINED_OBJECT', `model "${full}" does not exist`, pos);
-      out.push({ type: 'MODEL', schema: p.schema, name: p.name, addedAt: at });
+      const entry = sc.models[p.name] as { function?: string } | undefined;
+      if (!entry) throw new SqlError('UNDEFINED_OBJECT', `model "${full}" does not exist`, pos);
+      const version = versions?.[i] ?? null;
+      // a pinned version must exist and be READY now (the ML extension says so, naming what exists)
+      if (version !== null && !ctx.db.hooks.modelFunction(ctx, [share.database, p.schema, `${entry.function}@${version}`], pos)) {
+        throw new SqlError('UNDEFINED_OBJECT', `model "${full}" has no function to call version ${version} by`, pos);
+      }
+      out.push({ type: 'MODEL', schema: p.schema, name: p.name, ...(version !== null ? { version } : {}), addedAt: at });
     } else {
       out.push({ type: 'FUNCTION', schema: p.schema, name: p.name, addedAt: at });
     }
@@ -146,15 +152,15 @@ function checkMayShare(ctx: StatementContext, share: DatashareState, sc: SchemaS
   }
 }
 
-const same = (a: { type: ShareObjectType; schema: string; name: string; id?: string }, b: typeof a) =>
-  a.type === b.type && a.schema === b.schema && (a.id !== undefined && b.id !== undefined ? a.id === b.id : a.name === b.name);
+const same = (a: { type: ShareObjectType; schema: string; name: string; id?: string; version?: string }, b: typeof a) =>
+  a.type === b.type && a.schema === b.schema && (a.id !== undefined && b.id !== undefined ? a.id === b.id : a.name === b.name) && a.version === b.version;
 
 /** Adds objects to a share inside a state (idempotent). */
 function addObjects(share: DatashareState, objs: ShareObject[]): void {
   for (const o of objs) {
     if (share.objects.some((x) => same(x, o))) continue;
     share.objects.push(structuredClone(o));
-    share.removed = share.removed.filter((r) => !(r.type === o.type && r.schema === o.schema && r.name === o.name));
+    share.removed = share.removed.filter((r) => !same(r, o));
   }
 }
 
@@ -183,11 +189,11 @@ export async function alterDatashare(stmt: A.AlterDatashare, ctx: StatementConte
     }
     case 'DatashareObjects':
       if (a.op === 'ADD') {
-        const objs = objectsToAdd(ctx, share, a.objectType, a.names, stmt.pos);
+        const objs = objectsToAdd(ctx, share, a.objectType, a.names, a.versions, stmt.pos);
         changed = objs.filter((o) => o.type !== 'SCHEMA' || a.objectType === 'SCHEMA').map(objectName);
         mutate((sh) => addObjects(sh, objs));
       } else {
-        const drop = objectsToRemove(ctx, share, a.objectType, a.names, stmt.pos);
+        const drop = objectsToRemove(ctx, share, a.objectType, a.names, a.versions, stmt.pos);
         changed = drop.map(objectName);
         mutate((sh) => {
           for (const o of drop) {
@@ -209,9 +215,9 @@ export async function alterDatashare(stmt: A.AlterDatashare, ctx: StatementConte
 }
 
 /** The share objects a REMOVE names; removing a schema removes everything in it. */
-function objectsToRemove(ctx: StatementContext, share: DatashareState, type: A.DatashareObjectType, names: A.Name[], pos: A.Pos): ShareObject[] {
+function objectsToRemove(ctx: StatementContext, share: DatashareState, type: A.DatashareObjectType, names: A.Name[], versions: (string | null)[] | undefined, pos: A.Pos): ShareObject[] {
   const out: ShareObject[] = [];
-  for (const n of names) {
+  for (const [i, n] of names.entries()) {
     if (type === 'SCHEMA' || type === 'ALL TABLES IN SCHEMA' || type === 'ALL FUNCTIONS IN SCHEMA') {
       const schema = n[n.length - 1];
       const kinds: ShareObjectType[] = type === 'SCHEMA' ? ['SCHEMA', 'TABLE', 'VIEW', 'MODEL', 'FUNCTION'] : type === 'ALL TABLES IN SCHEMA' ? ['TABLE'] : ['MODEL', 'FUNCTION'];
@@ -222,8 +228,9 @@ function objectsToRemove(ctx: StatementContext, share: DatashareState, type: A.D
     }
     const p = objectPath(ctx, share, n, pos);
     const t = type === 'TABLE' ? ctx.account.databases[share.database]?.schemas[p.schema]?.tables[p.name] : undefined;
-    const hit = share.objects.find((o) => o.type === type && o.schema === p.schema && (t ? o.id === t.id : o.name === p.name));
-    if (!hit) throw new SqlError('UNDEFINED_OBJECT', `${type.toLowerCase()} "${p.schema}.${p.name}" is not in datashare ${share.name}`, pos);
+    const version = versions?.[i] ?? undefined;
+    const hit = share.objects.find((o) => o.type === type && o.schema === p.schema && (t ? o.id === t.id : o.name === p.name) && o.version === version);
+    if (!hit) throw new SqlError('UNDEFINED_OBJECT', `${type.toLowerCase()} "${objectName({ type, schema: p.schema, name: p.name, version })}" is not in datashare ${share.name}`, pos);
     out.push(hit);
   }
   return out;

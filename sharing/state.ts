@@ -13,11 +13,16 @@ export interface ShareObject {
   /** the object's name (for SCHEMA, the schema again); for tables, the name when added */
   name: string;
   id?: string;
+  /**
+   * MODEL only: a version number or alias (`m@2`, `m@challenger`). The share then exposes calls
+   * `fn@2(...)` / `fn@challenger(...)`; without it, the model's current version (`fn(...)`).
+   */
+  version?: string;
   addedAt: string;
 }
 
 /** A removed object, kept so a consumer gets "no longer shared" instead of "does not exist". */
-export interface RemovedObject { type: ShareObjectType; schema: string; name: string; id?: string; removedAt: string }
+export interface RemovedObject { type: ShareObjectType; schema: string; name: string; id?: string; version?: string; removedAt: string }
 
 export interface DatashareState {
   name: string;
@@ -104,8 +109,8 @@ export function allShares(state: CatalogState): DatashareState[] {
 
 /** Records a removal so later lookups can say "no longer shared"; keeps the newest few. */
 export function rememberRemoved(share: DatashareState, o: ShareObject, at: string): void {
-  share.removed = share.removed.filter((r) => !(r.type === o.type && r.schema === o.schema && r.name === o.name));
-  share.removed.push({ type: o.type, schema: o.schema, name: o.name, ...(o.id ? { id: o.id } : {}), removedAt: at });
+  share.removed = share.removed.filter((r) => !(r.type === o.type && r.schema === o.schema && r.name === o.name && r.version === o.version));
+  share.removed.push({ type: o.type, schema: o.schema, name: o.name, ...(o.id ? { id: o.id } : {}), ...(o.version ? { version: o.version } : {}), removedAt: at });
   if (share.removed.length > MAX_REMOVED) share.removed.splice(0, share.removed.length - MAX_REMOVED);
 }
 
@@ -150,8 +155,8 @@ export function consumersOf(state: CatalogState, share: DatashareState, now: Dat
 }
 
 /** Display name of a share object: `schema` or `schema.name`. */
-export function objectName(o: { type: ShareObjectType; schema: string; name: string }): string {
-  return o.type === 'SCHEMA' ? o.schema : `${o.schema}.${o.name}`;
+export function objectName(o: { type: ShareObjectType; schema: string; name: string; version?: string }): string {
+  return o.type === 'SCHEMA' ? o.schema : `${o.schema}.${o.name}${o.version ? `@${o.version}` : ''}`;
 }
 
 /**

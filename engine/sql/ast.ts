@@ -442,8 +442,12 @@ export interface CreateDatashare {
 }
 export type DatashareObjectType = 'SCHEMA' | 'TABLE' | 'VIEW' | 'FUNCTION' | 'MODEL' | 'ALL TABLES IN SCHEMA' | 'ALL FUNCTIONS IN SCHEMA';
 export type AlterDatashareAction =
-  /** ADD|REMOVE objects; for ALL ... IN SCHEMA the names are schemas. */
-  | { kind: 'DatashareObjects'; op: 'ADD' | 'REMOVE'; objectType: DatashareObjectType; names: Name[] }
+  /**
+   * ADD|REMOVE objects; for ALL ... IN SCHEMA the names are schemas. For MODEL, `versions` has
+   * one entry per name: the version number or alias after `m@` (a pinned version the share
+   * exposes), or null for the model itself (its current version).
+   */
+  | { kind: 'DatashareObjects'; op: 'ADD' | 'REMOVE'; objectType: DatashareObjectType; names: Name[]; versions?: (string | null)[] }
   | { kind: 'DatashareSetIncludeNew'; value: boolean; schema: string }
   | { kind: 'DatashareSetPublicAccessible'; value: boolean };
 export interface AlterDatashare { kind: 'AlterDatashare'; pos: Pos; name: string; action: AlterDatashareAction }

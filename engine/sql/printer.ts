@@ -205,10 +205,15 @@ function alterDatashare(s: AlterDatashare): string {
   const head = `ALTER DATASHARE ${quoteIdent(s.name)}`;
   const a = s.action;
   switch (a.kind) {
-    case 'DatashareObjects': return `${head} ${a.op} ${a.objectType} ${a.names.map(printName).join(', ')}`;
+    case 'DatashareObjects': return `${head} ${a.op} ${a.objectType} ${a.names.map((n, i) => printName(n) + (a.versions?.[i] != null ? `@${versionRef(a.versions[i]!)}` : '')).join(', ')}`;
     case 'DatashareSetIncludeNew': return `${head} SET INCLUDENEW = ${bool(a.value)} FOR SCHEMA ${quoteIdent(a.schema)}`;
     case 'DatashareSetPublicAccessible': return `${head} SET PUBLICACCESSIBLE = ${bool(a.value)}`;
   }
+}
+
+/** A model version after `@`: a number as is, an alias as an identifier. */
+function versionRef(v: string): string {
+  return /^\d+$/.test(v) ? v : quoteIdent(v);
 }
 
 function settingName(name: string): string {

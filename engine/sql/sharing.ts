@@ -42,6 +42,16 @@ export function parseAlterDatashare(c: Cursor, pos: Pos): AlterDatashare {
   } else {
     objectType = c.expectOneOf('schema', 'table', 'view', 'function', 'model').toUpperCase() as DatashareObjectType;
   }
+  if (objectType === 'MODEL') {
+    // MODEL m@2 / m@alias: a pinned version, as in the call fn@2(...)
+    const versions: (string | null)[] = [];
+    const names = c.list(() => {
+      const n = c.name();
+      versions.push(c.acceptOp('@') ? (c.peek().type === 'number' ? String(c.integer()) : c.anyIdent()) : null);
+      return n;
+    });
+    return { kind: 'AlterDatashare', pos, name, action: { kind: 'DatashareObjects', op, objectType, names, ...(versions.some((v) => v !== null) ? { versions } : {}) } };
+  }
   const names = c.list(() => c.name());
   return { kind: 'AlterDatashare', pos, name, action: { kind: 'DatashareObjects', op, objectType, names } };
 }

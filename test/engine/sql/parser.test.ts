@@ -217,6 +217,9 @@ describe('statements', () => {
   });
 
   it('parses sharing and exchange statements', () => {
+    expect(one('ALTER DATASHARE s ADD MODEL m@2, n, m@challenger')).toEqual({
+      kind: 'AlterDatashare', name: 's', action: { kind: 'DatashareObjects', op: 'ADD', objectType: 'MODEL', names: [['m'], ['n'], ['m']], versions: ['2', null, 'challenger'] },
+    });
     expect(one('ALTER DATASHARE s ADD ALL TABLES IN SCHEMA public')).toEqual({
       kind: 'AlterDatashare', name: 's', action: { kind: 'DatashareObjects', op: 'ADD', objectType: 'ALL TABLES IN SCHEMA', names: [['public']] },
     });
