@@ -99,6 +99,8 @@ export async function openApi(opts: Pick<ServeOptions, 'dataDir' | 'slices' | 'w
     };
     const state: AppState = { draining: false, localNonce: randomBytes(32).toString('hex'), corsOrigins: opts.corsOrigins };
     const app = createApp(services, await loadModules(), state);
+    // schedules (drift monitors) start once the API is built, bounded by the server's statement timeout
+    for (const e of db.extensions) e.startBackground?.({ statementTimeoutMs: services.wlm.opts.statementTimeoutMs });
     let closing: Promise<void> | null = null;
     const close = (graceMs = 10_000) => (closing ??= (async () => {
       state.draining = true;

@@ -14,16 +14,22 @@ import { ModelJobs } from './sql/jobs.ts';
 import { INTERRUPTED, showModel } from './sql/show.ts';
 import { updateVersion } from './sql/versions.ts';
 import { alterModel } from './sql/alter.ts';
+import { Monitors } from './monitor/service.ts';
+import { alterMonitor, createMonitor, dropMonitor, runMonitor, showMonitor } from './monitor/statements.ts';
+import { RUNS_VIEW, monitorRunsView } from './monitor/system-view.ts';
 
 export { WAIT_SETTING } from './sql/create.ts';
 
-/** The ML extension of one database; `jobs` holds its running trainings. */
+/** The ML extension of one database; `jobs` holds its running trainings, `monitors` its drift monitors. */
 export interface MlExtension extends Extension {
   jobs: ModelJobs;
+  monitors: Monitors;
 }
 
 export function extension(db: Database): MlExtension {
   const jobs = new ModelJobs(db);
+  const monitors = new Monitors(db);
+  monitors.retrain = async (account, m, model, run) => (await import('./monitor/retrain.ts')).retrainOnDrift(db, jobs, account, m, model, run);
   const recovered = failInterrupted(db, jobs);
   /** A statement of this extension; it waits for interrupted trainings to be marked FAILED. */
   const own = <K extends A.StatementKind>(f: (s: StatementOf<K>, ctx: StatementContext, jobs: ModelJobs) => Promise<Result>) =>
@@ -31,7 +37,13 @@ export function extension(db: Database): MlExtension {
   return {
     name: 'ml',
     jobs,
+    monitors,
     statements: {
+      CreateMonitor: own(createMonitor),
+      ShowMonitor: own(showMonitor),
+      RunMonitor: own((s, ctx) => runMonitor(s, ctx, monitors)),
+      AlterMonitor: own(alterMonitor),
+      DropMonitor: own(dropMonitor),
       CreateModel: own(createModel),
       // onnxruntime loads with the first model brought from a file, not with every process
       CreateModelExternal: own(async (s, ctx, j) => (await import('./sql/external.ts')).createExternalModel(s, ctx, j)),
@@ -55,8 +67,12 @@ export function extension(db: Database): MlExtension {
     },
     hooks: {
       modelFunction: answerFirst('modelFunction', (ctx, name, pos) => resolveModelFunction(ctx, name, pos, jobs)),
+      relation: answerFirst('relation', (ctx, name) => monitorRunsView(ctx, name)),
     },
-    close: async () => { await recovered; await jobs.close(); },
+    systemViews: [RUNS_VIEW],
+    // monitor schedules run in a server only (a one-shot CLI process runs no timers)
+    startBackground: (opts) => monitors.startSchedule(opts),
+    close: async () => { await recovered; await monitors.close(); await jobs.close(); },
   };
 }
 

@@ -155,9 +155,14 @@ export function referencedFiles(state: CatalogState, into = new Set<string>()): 
             if (seg.deleted) into.add(seg.deleted);
           }
         }
-        // a model's current version, and every other version it keeps (ml/sql/catalog.ts ModelEntry)
-        for (const m of Object.values(s.models) as { onnxFile?: string; versions?: { onnxFile?: string }[] }[]) {
-          for (const v of [m, ...(m.versions ?? [])]) if (v.onnxFile) into.add(v.onnxFile);
+        // a model's current version, and every other version it keeps (ml/sql/catalog.ts ModelEntry):
+        // its ONNX graph and its training profile (drift monitors)
+        type ModelFiles = { onnxFile?: string; profileFile?: string };
+        for (const m of Object.values(s.models) as (ModelFiles & { versions?: ModelFiles[] })[]) {
+          for (const v of [m, ...(m.versions ?? [])]) {
+            if (v.onnxFile) into.add(v.onnxFile);
+            if (v.profileFile) into.add(v.profileFile);
+          }
         }
       }
     }

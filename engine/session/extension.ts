@@ -64,6 +64,8 @@ export interface Extension {
   systemViews?: readonly string[];
   /** called once the extension is part of the database (event listeners, timers) */
   attach?(db: Database): void;
+  /** background work a server runs (drift monitor schedules); one-shot processes never call it */
+  startBackground?(opts: { statementTimeoutMs?: number }): void;
   close?(): Promise<void>;
 }
 

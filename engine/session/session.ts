@@ -20,7 +20,7 @@ export interface SessionOptions {
 }
 
 /** Statements that only read (allowed by the API's read-only `query` field). */
-export const READ_ONLY_KINDS = new Set(['Query', 'ShowTables', 'ShowSchemas', 'ShowDatabases', 'ShowColumns', 'Show', 'Describe', 'Explain', 'ShowModel', 'ShowDatashares', 'DescribeDatashare', 'ShowProducts', 'ShowSubscriptions', 'ShowSubscribers']);
+export const READ_ONLY_KINDS = new Set(['Query', 'ShowTables', 'ShowSchemas', 'ShowDatabases', 'ShowColumns', 'Show', 'Describe', 'Explain', 'ShowModel', 'ShowMonitor', 'ShowDatashares', 'DescribeDatashare', 'ShowProducts', 'ShowSubscriptions', 'ShowSubscribers']);
 
 /** Which statement produced a query's result, and where it ran (for `authorize`). */
 const origins = new WeakMap<Result, { stmt: Statement; database: string; searchPath: string[] }>();

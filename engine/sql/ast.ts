@@ -231,6 +231,7 @@ export type Statement =
   | ShowTables | ShowSchemas | ShowDatabases | ShowColumns | Show | SetVariable | Reset
   | Describe | Explain | Vacuum | Analyze
   | CreateModel | CreateModelExternal | ShowModel | DropModel | AlterModel | ExportModel | ImportModel
+  | CreateMonitor | ShowMonitor | RunMonitor | AlterMonitor | DropMonitor
   | CreateDatashare | AlterDatashare | DropDatashare | ShowDatashares | DescribeDatashare
   | CreateProduct | DropProduct | ShowProducts | Subscribe | CancelSubscription
   | ShowSubscriptions | ShowSubscribers
@@ -431,8 +432,33 @@ export interface ImportModel { kind: 'ImportModel'; pos: Pos; name: Name; from: 
 export interface AlterModel {
   kind: 'AlterModel'; pos: Pos;
   name: Name;
-  action: { kind: 'SetVersion'; version: number } | { kind: 'SetAlias'; alias: string; version: number } | { kind: 'DropAlias'; alias: string };
+  action: { kind: 'SetVersion'; version: number } | { kind: 'SetAlias'; alias: string; version: number } | { kind: 'DropAlias'; alias: string }
+    | { kind: 'SetAutoRetrain'; on: boolean };
 }
+
+/**
+ * CREATE MONITOR mon ON MODEL m USING (query) [SCHEDULE EVERY n unit] [THRESHOLD (PSI x, ...)]:
+ * a drift monitor comparing the query's rows with the model's training profile.
+ */
+export interface CreateMonitor {
+  kind: 'CreateMonitor'; pos: Pos;
+  name: Name;
+  model: Name;
+  query: Query;
+  /** seconds between scheduled runs; absent: runs only on RUN MONITOR */
+  scheduleSeconds?: number;
+  thresholds: ModelOption[];
+}
+/** SHOW MONITOR mon (latest run), or SHOW MONITORS (no name). */
+export interface ShowMonitor { kind: 'ShowMonitor'; pos: Pos; name?: Name }
+export interface RunMonitor { kind: 'RunMonitor'; pos: Pos; name: Name }
+/** ALTER MONITOR mon SET SCHEDULE EVERY n unit | SET SCHEDULE OFF | SET THRESHOLD (...). */
+export interface AlterMonitor {
+  kind: 'AlterMonitor'; pos: Pos;
+  name: Name;
+  action: { kind: 'SetSchedule'; seconds: number | null } | { kind: 'SetThreshold'; thresholds: ModelOption[] };
+}
+export interface DropMonitor { kind: 'DropMonitor'; pos: Pos; name: Name; ifExists: boolean }
 
 export interface CreateDatashare {
   kind: 'CreateDatashare'; pos: Pos;

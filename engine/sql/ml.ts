@@ -1,8 +1,8 @@
 // Redshift ML statements: CREATE MODEL (trained here, or bring-your-own), SHOW MODEL, DROP MODEL,
 // and Strata's model versions (ALTER MODEL ... SET VERSION / SET ALIAS / DROP ALIAS) and
-// EXPORT MODEL / IMPORT MODEL.
+// EXPORT MODEL / IMPORT MODEL, and drift monitors (CREATE / SHOW / RUN / ALTER / DROP MONITOR).
 
-import type { AlterModel, CreateModel, CreateModelExternal, ExportModel, ImportModel, ModelOption, Pos, Statement, TypeRef } from './ast.ts';
+import type { AlterModel, AlterMonitor, CreateModel, CreateModelExternal, CreateMonitor, ExportModel, ImportModel, ModelOption, Pos, Statement, TypeRef } from './ast.ts';
 import type { Cursor } from './cursor.ts';
 import { parseIamRole } from './dml.ts';
 import { parseType } from './expr.ts';
@@ -81,7 +81,7 @@ export function parseCreateModel(c: Cursor, pos: Pos, orReplace = false): Create
 }
 
 /** `( KEY value [, ...] )`: keys upper-cased, values strings or numbers. */
-function parseOptions(c: Cursor): ModelOption[] {
+export function parseOptions(c: Cursor): ModelOption[] {
   c.expectOp('(');
   const out = c.list(() => {
     const key = c.anyIdent().toUpperCase();
@@ -109,11 +109,16 @@ export function parseDropModel(c: Cursor, pos: Pos): Statement {
   return { kind: 'DropModel', pos, name, ifExists };
 }
 
-/** After ALTER MODEL: `name SET VERSION k | SET ALIAS a TO VERSION k | DROP ALIAS a`. */
+/** After ALTER MODEL: `name SET VERSION k | SET ALIAS a TO VERSION k | DROP ALIAS a | SET AUTO RETRAIN ON DRIFT | OFF`. */
 export function parseAlterModel(c: Cursor, pos: Pos): AlterModel {
   const name = c.name();
   if (c.acceptKw('drop', 'alias')) return { kind: 'AlterModel', pos, name, action: { kind: 'DropAlias', alias: c.ident() } };
   c.expectKw('set');
+  if (c.acceptKw('auto', 'retrain')) {
+    if (c.acceptKw('off')) return { kind: 'AlterModel', pos, name, action: { kind: 'SetAutoRetrain', on: false } };
+    c.expectKw('on', 'drift');
+    return { kind: 'AlterModel', pos, name, action: { kind: 'SetAutoRetrain', on: true } };
+  }
   if (c.acceptKw('version')) return { kind: 'AlterModel', pos, name, action: { kind: 'SetVersion', version: c.integer() } };
   c.expectKw('alias');
   const alias = c.ident();
@@ -138,4 +143,63 @@ export function parseImportModel(c: Cursor, pos: Pos): ImportModel {
   c.expectKw('from');
   const from = c.string();
   return c.acceptKw('function') ? { kind: 'ImportModel', pos, name, from, function: c.name() } : { kind: 'ImportModel', pos, name, from };
+}
+
+/** After CREATE MONITOR: `name ON MODEL m USING (query) [SCHEDULE EVERY n unit] [THRESHOLD (...)]`. */
+export function parseCreateMonitor(c: Cursor, pos: Pos): CreateMonitor {
+  const name = c.name();
+  c.expectKw('on', 'model');
+  const model = c.name();
+  c.expectKw('using');
+  c.expectOp('(');
+  const query = parseQuery(c);
+  c.expectOp(')');
+  const stmt: CreateMonitor = { kind: 'CreateMonitor', pos, name, model, query, thresholds: [] };
+  const seen = new Set<string>();
+  while (c.isKw('schedule') || c.isKw('threshold')) {
+    const t = c.next();
+    if (seen.has(t.value)) c.failWith(`conflicting or redundant CREATE MONITOR option "${t.text}"`, t);
+    seen.add(t.value);
+    if (t.value === 'threshold') stmt.thresholds = parseOptions(c);
+    else {
+      const s = parseSchedule(c);
+      if (s !== null) stmt.scheduleSeconds = s;
+    }
+  }
+  return stmt;
+}
+
+const UNIT_SECONDS: Record<string, number> = { second: 1, seconds: 1, minute: 60, minutes: 60, hour: 3600, hours: 3600, day: 86400, days: 86400 };
+
+/** `EVERY n unit`, `EVERY 'n unit'` (seconds, minutes, hours, days) or `OFF` (null). */
+function parseSchedule(c: Cursor): number | null {
+  if (c.acceptKw('off')) return null;
+  c.expectKw('every');
+  const t = c.peek();
+  let n: number, unit: string;
+  if (t.type === 'string') {
+    const m = /^\s*(\d+)\s*([a-z]+)\s*$/i.exec(c.string());
+    if (!m || !(m[2].toLowerCase() in UNIT_SECONDS)) c.failWith(`invalid schedule interval '${t.value}' (expected e.g. '10 minutes')`, t);
+    n = Number(m[1]);
+    unit = m[2].toLowerCase();
+  } else {
+    n = c.integer();
+    unit = c.expectOneOf(...Object.keys(UNIT_SECONDS));
+  }
+  if (n <= 0) c.failWith('a schedule interval must be positive', t);
+  return n * UNIT_SECONDS[unit];
+}
+
+/** After SHOW MONITOR (a name) or SHOW MONITORS (none). */
+export function parseShowMonitor(c: Cursor, pos: Pos, all: boolean): Statement {
+  return all ? { kind: 'ShowMonitor', pos } : { kind: 'ShowMonitor', pos, name: c.name() };
+}
+
+/** After ALTER MONITOR: `name SET SCHEDULE EVERY n unit | SET SCHEDULE OFF | SET THRESHOLD (...)`. */
+export function parseAlterMonitor(c: Cursor, pos: Pos): AlterMonitor {
+  const name = c.name();
+  c.expectKw('set');
+  if (c.acceptKw('threshold')) return { kind: 'AlterMonitor', pos, name, action: { kind: 'SetThreshold', thresholds: parseOptions(c) } };
+  c.expectKw('schedule');
+  return { kind: 'AlterMonitor', pos, name, action: { kind: 'SetSchedule', seconds: parseSchedule(c) } };
 }

@@ -6,7 +6,7 @@ import type { Pos, Statement } from './ast.ts';
 import { Cursor } from './cursor.ts';
 import { parseAlterTable, parseCreateTable, parseCreateView, parseDropRelations, parseSchemaOrDatabase } from './ddl.ts';
 import { parseCopy, parseDelete, parseInsert, parseUnload, parseUpdate } from './dml.ts';
-import { parseAlterModel, parseCreateModel, parseDropModel, parseExportModel, parseImportModel } from './ml.ts';
+import { parseAlterModel, parseAlterMonitor, parseCreateModel, parseCreateMonitor, parseDropModel, parseExportModel, parseImportModel } from './ml.ts';
 import { parseQuery, startsQuery } from './query.ts';
 import { parseAnalyze, parseDescribe, parseReset, parseSet, parseShow, parseVacuum } from './session.ts';
 import {
@@ -66,10 +66,12 @@ export function parseStatement(c: Cursor): Statement {
     case 'alter':
       if (c.acceptKw('table')) return parseAlterTable(c, pos);
       if (c.acceptKw('model')) return parseAlterModel(c, pos);
+      if (c.acceptKw('monitor')) return parseAlterMonitor(c, pos);
       c.expectKw('datashare');
       return parseAlterDatashare(c, pos);
     case 'export': return parseExportModel(c, pos);
     case 'import': return parseImportModel(c, pos);
+    case 'run': c.expectKw('monitor'); return { kind: 'RunMonitor', pos, name: c.name() };
     case 'truncate':
       c.acceptKw('table');
       return { kind: 'Truncate', pos, name: c.name() };
@@ -118,9 +120,10 @@ function parseCreate(c: Cursor, pos: Pos): Statement {
     return parseCreateTable(c, pos, true);
   }
   unsupportedObject(c, pos, 'CREATE');
-  const what = c.expectOneOf('table', 'schema', 'database', 'view', 'model', 'datashare', 'product', 'account', 'user', 'group');
+  const what = c.expectOneOf('table', 'schema', 'database', 'view', 'model', 'monitor', 'datashare', 'product', 'account', 'user', 'group');
   switch (what) {
     case 'table': return parseCreateTable(c, pos, false);
+    case 'monitor': return parseCreateMonitor(c, pos);
     case 'schema': case 'database': return parseSchemaOrDatabase(c, pos, 'create', what);
     case 'view': return parseCreateView(c, pos, false);
     case 'model': return parseCreateModel(c, pos);
@@ -151,9 +154,13 @@ function unsupportedObject(c: Cursor, pos: Pos, verb: string): void {
 
 function parseDrop(c: Cursor, pos: Pos): Statement {
   unsupportedObject(c, pos, 'DROP');
-  const what = c.expectOneOf('table', 'schema', 'database', 'view', 'model', 'datashare', 'product', 'account', 'user', 'group');
+  const what = c.expectOneOf('table', 'schema', 'database', 'view', 'model', 'monitor', 'datashare', 'product', 'account', 'user', 'group');
   switch (what) {
     case 'table': return parseDropRelations(c, pos, 'DropTable');
+    case 'monitor': {
+      const ifExists = c.acceptKw('if', 'exists');
+      return { kind: 'DropMonitor', pos, name: c.name(), ifExists };
+    }
     case 'view': return parseDropRelations(c, pos, 'DropView');
     case 'schema': case 'database': return parseSchemaOrDatabase(c, pos, 'drop', what);
     case 'model': return parseDropModel(c, pos);

@@ -140,9 +140,24 @@ export function printStatement(s: Statement): string {
     case 'ImportModel': return `IMPORT MODEL ${printName(s.name)} FROM ${quoteString(s.from)}${s.function ? ` FUNCTION ${printName(s.function)}` : ''}`;
     case 'AlterModel': {
       const a = s.action;
-      const what = a.kind === 'SetVersion' ? `SET VERSION ${a.version}` : a.kind === 'SetAlias' ? `SET ALIAS ${quoteIdent(a.alias)} TO VERSION ${a.version}` : `DROP ALIAS ${quoteIdent(a.alias)}`;
+      const what = a.kind === 'SetVersion' ? `SET VERSION ${a.version}` : a.kind === 'SetAlias' ? `SET ALIAS ${quoteIdent(a.alias)} TO VERSION ${a.version}`
+        : a.kind === 'SetAutoRetrain' ? `SET AUTO RETRAIN ${a.on ? 'ON DRIFT' : 'OFF'}` : `DROP ALIAS ${quoteIdent(a.alias)}`;
       return `ALTER MODEL ${printName(s.name)} ${what}`;
     }
+    case 'CreateMonitor': {
+      let out = `CREATE MONITOR ${printName(s.name)} ON MODEL ${printName(s.model)} USING (${printQuery(s.query)})`;
+      if (s.scheduleSeconds !== undefined) out += ` SCHEDULE EVERY ${s.scheduleSeconds} SECONDS`;
+      if (s.thresholds.length) out += ` THRESHOLD ${options(s.thresholds)}`;
+      return out;
+    }
+    case 'ShowMonitor': return s.name ? `SHOW MONITOR ${printName(s.name)}` : 'SHOW MONITORS';
+    case 'RunMonitor': return `RUN MONITOR ${printName(s.name)}`;
+    case 'AlterMonitor': {
+      const a = s.action;
+      const what = a.kind === 'SetThreshold' ? `SET THRESHOLD ${options(a.thresholds)}` : `SET SCHEDULE ${a.seconds === null ? 'OFF' : `EVERY ${a.seconds} SECONDS`}`;
+      return `ALTER MONITOR ${printName(s.name)} ${what}`;
+    }
+    case 'DropMonitor': return `DROP MONITOR ${ifExists(s.ifExists)}${printName(s.name)}`;
     case 'CreateDatashare': {
       let out = `CREATE DATASHARE ${quoteIdent(s.name)}`;
       if (s.publicAccessible !== undefined) out += ` PUBLICACCESSIBLE = ${bool(s.publicAccessible)}`;

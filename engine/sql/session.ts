@@ -2,7 +2,7 @@
 
 import type { Pos, SetVariable, Statement } from './ast.ts';
 import type { Cursor } from './cursor.ts';
-import { parseShowModel } from './ml.ts';
+import { parseShowModel, parseShowMonitor } from './ml.ts';
 import { parseDescribeDatashare } from './sharing.ts';
 
 /** After SHOW. */
@@ -34,6 +34,8 @@ export function parseShow(c: Cursor, pos: Pos): Statement {
     return { kind: 'ShowColumns', pos, table: c.name() };
   }
   if (c.acceptKw('model')) return parseShowModel(c, pos);
+  if (c.acceptKw('monitor')) return parseShowMonitor(c, pos, false);
+  if (c.acceptKw('monitors')) return parseShowMonitor(c, pos, true);
   if (c.acceptKw('datashares')) {
     const like = c.acceptKw('like') ? c.string() : undefined;
     return { kind: 'ShowDatashares', pos, ...(like !== undefined ? { like } : {}) };

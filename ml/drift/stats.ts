@@ -68,6 +68,7 @@ export function ks2samp(a: ArrayLike<number>, b: ArrayLike<number>): KsResult {
   let i = 0, j = 0, d = 0;
   while (i < n1 && j < n2) {
     const x = Math.min(a[i], b[j]);
+    if (Number.isNaN(x)) throw new Error('ks2samp: the samples must not hold NaN');
     while (i < n1 && a[i] === x) i++;
     while (j < n2 && b[j] === x) j++;
     d = Math.max(d, Math.abs(i * n2 - j * n1));

@@ -1,4 +1,5 @@
-// ALTER MODEL m SET VERSION k (roll back or forward), SET ALIAS a TO VERSION k, DROP ALIAS a.
+// ALTER MODEL m SET VERSION k (roll back or forward), SET ALIAS a TO VERSION k, DROP ALIAS a,
+// SET AUTO RETRAIN ON DRIFT | OFF.
 // Each is one catalog change committed atomically: a query binds the version current in its
 // snapshot, so it runs wholly on the old version or wholly on the new one.
 import { SqlError } from '../../engine/errors.ts';
@@ -17,6 +18,11 @@ export async function alterModel(stmt: A.AlterModel, ctx: StatementContext, jobs
   // checked now for a clear error with the position, and again on replay at commit
   const change = (e: ModelEntry, pos?: A.Pos): void => {
     const w = withVersions(e);
+    if (a.kind === 'SetAutoRetrain') {
+      if (a.on) w.autoRetrain = true;
+      else delete w.autoRetrain;
+      return;
+    }
     if (a.kind === 'DropAlias') {
       if (w.aliases?.[a.alias] === undefined) throw new SqlError('UNDEFINED_OBJECT', `model "${w.name}" has no alias "${a.alias}"`, pos);
       delete w.aliases[a.alias];
@@ -38,7 +44,8 @@ export async function alterModel(stmt: A.AlterModel, ctx: StatementContext, jobs
     if (!e) throw new SqlError('UNDEFINED_OBJECT', `model "${name}" no longer exists`);
     change(e);
   }, { ddl: true });
-  const what = a.kind === 'SetVersion' ? `version ${a.version} is current` : a.kind === 'SetAlias' ? `alias ${a.alias} -> version ${a.version}` : `alias ${a.alias} dropped`;
+  const what = a.kind === 'SetVersion' ? `version ${a.version} is current` : a.kind === 'SetAlias' ? `alias ${a.alias} -> version ${a.version}`
+    : a.kind === 'SetAutoRetrain' ? `auto retrain on drift ${a.on ? 'on' : 'off'}` : `alias ${a.alias} dropped`;
   ctx.txn.afterCommit.push(() => jobs.emit({ account: m.account, database: m.database, schema: m.schema, name, id: m.entry.id }, 'altered', m.entry.state, { message: what }));
   return done('ALTER MODEL');
 }

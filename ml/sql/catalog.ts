@@ -30,6 +30,8 @@ export interface ModelVersion {
   labels?: Label[];
   /** file name in <dataDir>/models (the engine's GC keeps files named by `onnxFile` alive) */
   onnxFile?: string;
+  /** the training profile drift monitors compare with (ml/drift/training.ts), in <dataDir>/models */
+  profileFile?: string;
   /** bring-your-own or imported model: where the ONNX file came from */
   source?: string;
   /** the FROM query, as SQL */
@@ -69,9 +71,11 @@ export interface ModelEntry extends ModelVersion {
   aliases?: Record<string, number>;
   /** the highest version number ever given (the next version is one more) */
   lastVersion?: number;
+  /** ALTER MODEL m SET AUTO RETRAIN ON DRIFT: a DRIFTED monitor run retrains it (ml/monitor/retrain.ts) */
+  autoRetrain?: boolean;
 }
 
-const MODEL_KEYS = ['name', 'owner', 'function', 'versions', 'aliases', 'lastVersion'] as const;
+const MODEL_KEYS = ['name', 'owner', 'function', 'versions', 'aliases', 'lastVersion', 'autoRetrain'] as const;
 
 /** Every version of a model, oldest first. */
 export function versionsOf(e: ModelEntry): ModelVersion[] {

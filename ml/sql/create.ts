@@ -46,10 +46,13 @@ export async function createModel(stmt: A.CreateModel, ctx: StatementContext, jo
 
   if (waitsForTraining(ctx)) {
     jobs.emit(key, 'created', 'TRAINING', { message: `training on ${rows} rows`, progress: 0 });
+    const profile = jobs.startProfile(columns, planned.args.map((a) => a.name));
     const model = await trainUntil(jobs.train(key, columns, planned.spec, rows, planned.remote), () => jobs.cancel(key.id), ctx.signal);
     const file = await jobs.writeOnnx(key, model.onnx);
     ctx.txn.newFiles.add(file);
-    Object.assign(version, readyFields(model, file, ctx.now().toISOString()));
+    const profileFile = await jobs.writeProfile(key, model, profile);
+    if (profileFile) ctx.txn.newFiles.add(profileFile);
+    Object.assign(version, readyFields(model, file, ctx.now().toISOString()), profileFile ? { profileFile } : {});
     insertVersion(ctx, target, version);
     ctx.txn.afterCommit.push(() => jobs.emit(key, 'ready', 'READY', { validationScore: model.validationScore, progress: 1, message: `${model.modelType} ${model.objective} ${model.validationScore.toFixed(4)} in ${model.trainingSeconds.toFixed(1)} s` }));
     return done('CREATE MODEL');

@@ -14,6 +14,7 @@ import type { RemoteOptions } from '../sagemaker/train_remote.ts';
 import { startTraining, type TrainingJob } from '../worker/start.ts';
 import { type ModelVersion, modelsOf, schemaIn, versionById } from './catalog.ts';
 import { updateVersion } from './versions.ts';
+import { type PendingProfile, finishProfile, predictsCategories, startProfile, writeProfile } from '../drift/training.ts';
 
 /** Epoch and boosting-round events are published at most this often per model. */
 const EPOCH_EVENT_MS = 100;
@@ -60,8 +61,9 @@ export class ModelJobs {
 
   /** Background training: the outcome commits on its own when the worker finishes. */
   start(key: ModelKey, columns: TrainingColumn[], spec: TrainSpec, rows: number, remote: RemoteOptions | null = null): void {
+    const profile = this.startProfile(columns, columns.filter((c) => c.name !== spec.target).map((c) => c.name));
     this.train(key, columns, spec, rows, remote)
-      .then((m) => this.commitReady(key, m), (e) => this.commitFailed(key, e))
+      .then((m) => this.commitReady(key, m, profile), (e) => this.commitFailed(key, e))
       .catch(() => undefined);
   }
 
@@ -79,6 +81,25 @@ export class ModelJobs {
     return file;
   }
 
+  /**
+   * Starts the version's training profile (its arguments' distributions, for drift monitors)
+   * before training takes the columns; null when it cannot be made, which leaves the model usable.
+   */
+  startProfile(columns: TrainingColumn[], argNames: string[]): PendingProfile | null {
+    try { return startProfile(columns, argNames); } catch { return null; }
+  }
+
+  /** Completes the profile with the trained model's predictions and writes it; its file name, or undefined. */
+  async writeProfile(key: ModelKey, m: TrainedModel, pending: PendingProfile | null): Promise<string | undefined> {
+    if (!pending) return undefined;
+    try {
+      const categorical = predictsCategories({ labels: m.labels, modelType: m.modelType, problemType: m.problemType });
+      return await writeProfile(this.db.dataDir, key.id, await finishProfile(pending, m.onnx, m.inputs, m.outputType, categorical));
+    } catch {
+      return undefined;
+    }
+  }
+
   emit(key: ModelKey, kind: string, state: string, extra: Partial<ModelEventPayload> = {}): void {
     const e: ModelEventPayload = { model: key.name, state, kind, at: this.db.now().toISOString(), account: key.account };
     for (const [k, v] of Object.entries(extra)) if (v !== undefined) (e as unknown as Record<string, unknown>)[k] = v;
@@ -89,12 +110,16 @@ export class ModelJobs {
     for (const j of this.running.values()) j.cancel();
   }
 
-  private async commitReady(key: ModelKey, m: TrainedModel): Promise<void> {
+  private async commitReady(key: ModelKey, m: TrainedModel, profile: PendingProfile | null): Promise<void> {
     if (!this.stillTraining(this.db.catalog, key)) return;
     const file = await this.writeOnnx(key, m.onnx);
+    const profileFile = await this.writeProfile(key, m, profile);
     const at = this.db.now().toISOString();
-    const ok = await this.update(key, (e) => Object.assign(e, readyFields(m, file, at)));
-    if (!ok) { await unlink(join(this.db.dataDir, 'models', file)).catch(() => undefined); return; }
+    const ok = await this.update(key, (e) => Object.assign(e, readyFields(m, file, at), profileFile ? { profileFile } : {}));
+    if (!ok) {
+      for (const f of [file, profileFile]) if (f) await unlink(join(this.db.dataDir, 'models', f)).catch(() => undefined);
+      return;
+    }
     this.emit(key, 'ready', 'READY', { validationScore: m.validationScore, progress: 1, message: `${m.modelType} ${m.objective} ${m.validationScore.toFixed(4)} in ${m.trainingSeconds.toFixed(1)} s` });
   }
 
