@@ -160,7 +160,7 @@ function addObjects(share: DatashareState, objs: ShareObject[]): void {
   for (const o of objs) {
     if (share.objects.some((x) => same(x, o))) continue;
     share.objects.push(structuredClone(o));
-    share.removed = share.removed.filter((r) => !same(r, o));
+    share.removed = share.removed.filter((r) => !(r.type === o.type && r.schema === o.schema && r.name === o.name && r.version === o.version));
   }
 }
 

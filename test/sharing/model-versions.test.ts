@@ -2,7 +2,11 @@
 // `fn@alias(...)` resolve only for versions and aliases the producer's datashare names
 // (ALTER DATASHARE s ADD MODEL m@2, m@alias). Everything else reads "not shared", without
 // telling the consumer which other versions exist; removal and revocation act on the next
-// statement. Through the in-process API (GraphQL, with ML and sharing loaded as the server does).
+// statement. Through the in-process API (GraphQL, with ML and sharing loaded as the server does),
+// and once through the one-shot CLI.
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { fileURLToPath } from 'node:url';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -97,3 +101,20 @@ describe('pinned versions of shared models', () => {
     expect(await consumer('SELECT shared.public.f@challenger(x) FROM obs')).toMatchObject({ code: 'PERMISSION_DENIED' });
   });
 });
+
+it('strata sql: a consumer account calls a pinned version from the CLI', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'strata-pinned-cli-'));
+  const root = fileURLToPath(new URL('../../', import.meta.url));
+  const strata = async (account: string, script: string) =>
+    (await promisify(execFile)(process.execPath, [join(root, 'bin/strata.js'), 'sql', '--data', dir, '--slices', '1', '--account', account, '--format', 'csv', script], { cwd: root })).stdout;
+  try {
+    await strata('admin', 'CREATE ACCOUNT prod; CREATE ACCOUNT acme');
+    await strata('prod', `CREATE MODEL m FUNCTION f(REAL) RETURNS REAL FROM '${join(files, 'const1.onnx')}';
+      CREATE MODEL m FUNCTION f(REAL) RETURNS REAL FROM '${join(files, 'const2.onnx')}';
+      CREATE DATASHARE ml; ALTER DATASHARE ml ADD MODEL m@1; GRANT USAGE ON DATASHARE ml TO ACCOUNT 'acme'`);
+    const out = await strata('acme', `CREATE DATABASE shared FROM DATASHARE ml OF ACCOUNT 'prod'; SELECT shared.public.f@1(0.5) AS pinned`);
+    expect(out).toMatch(/pinned\r?\n1\r?\n/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}, 60_000);
