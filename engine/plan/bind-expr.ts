@@ -401,7 +401,7 @@ export class ExprBinder {
       if (!hit) continue;
       o.refs?.add(hit.index);
       if (probing) return konst(null, hit.field.type);
-      throw new SqlError('FEATURE_NOT_SUPPORTED', `column "${e.name.join('.')}" refers to an outer query from a subquery in FROM or WITH (LATERAL is not supported)`, e.pos);
+      throw new SqlError('FEATURE_NOT_SUPPORTED', `column "${e.name.join('.')}" refers to an outer query from a subquery in FROM or WITH (a subquery in FROM sees the items before it only when it is LATERAL)`, e.pos);
     }
     throw new SqlError('UNDEFINED_COLUMN', `column "${e.name.join('.')}" does not exist${didYouMean(e.name[e.name.length - 1], scope.fields.filter((f) => !f.hidden).map((f) => f.name))}`, e.pos);
   }

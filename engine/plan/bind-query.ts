@@ -272,6 +272,7 @@ export class QueryBinder {
     let node = domain;
     for (const r of refs) {
       let right: LNode | null = null;
+      if (r.kind === 'SubqueryRef' && r.lateral) { node = await this.joinItem(node, r, outer, ctes); continue; }
       if (r.kind === 'SubqueryRef') {
         const probe: Scope = { fields: domain.fields, refs: new Set(), probe: true };
         await this.query(r.query, probe, ctes);
@@ -291,11 +292,36 @@ export class QueryBinder {
 
   private async from(refs: A.TableRef[], outer: Scope | undefined, ctes: Ctes | undefined): Promise<LNode> {
     let node = await this.tableRef(refs[0], outer, ctes);
-    for (const r of refs.slice(1)) {
-      const right = await this.tableRef(r, outer, ctes);
-      node = { k: 'join', joinType: 'CROSS', left: node, right, leftKeys: [], rightKeys: [], residual: null, fields: [...node.fields, ...right.fields] };
-    }
+    for (const r of refs.slice(1)) node = await this.joinItem(node, r, outer, ctes);
     return node;
+  }
+
+  /** A FROM list item joined to the items before it, which a LATERAL subquery may refer to. */
+  private async joinItem(node: LNode, r: A.TableRef, outer: Scope | undefined, ctes: Ctes | undefined): Promise<LNode> {
+    if (r.kind === 'SubqueryRef' && r.lateral) {
+      const named = (plan: LNode, k: number) => requalify(plan, r.alias, r.columnAliases, undefined, r.pos, k);
+      const lateral = await this.subqueries.lateral(node, r.query, outer, ctes, 'INNER', named, async () => null);
+      if (lateral) return lateral;
+    }
+    const right = await this.tableRef(r, outer, ctes);
+    return { k: 'join', joinType: 'CROSS', left: node, right, leftKeys: [], rightKeys: [], residual: null, fields: [...node.fields, ...right.fields] };
+  }
+
+  /** `left [INNER | LEFT | CROSS] JOIN LATERAL (query) alias [ON ...]`, or null when the query does not use left. */
+  private async lateralJoin(j: A.Join, r: A.SubqueryRef, outer: Scope | undefined, ctes: Ctes | undefined): Promise<LNode | null> {
+    const left = await this.tableRef(j.left, outer, ctes);
+    if (j.joinType === 'RIGHT' || j.joinType === 'FULL') {
+      if ((await this.subqueries.columnsUsed(r.query, left.fields, outer, ctes)).length) {
+        throw new SqlError('FEATURE_NOT_SUPPORTED', `a LATERAL subquery may refer to the left side of an INNER or LEFT JOIN only, not of a ${j.joinType} JOIN`, r.pos);
+      }
+      return null;
+    }
+    if (j.using) throw new SqlError('FEATURE_NOT_SUPPORTED', 'JOIN LATERAL ... USING is not supported; write the condition with ON', j.pos);
+    const on = j.on;
+    if (on && containsSubquery(on)) throw new SqlError('FEATURE_NOT_SUPPORTED', 'a subquery in the ON condition of a JOIN LATERAL is not supported; move it into the LATERAL query', on.pos);
+    const named = (plan: LNode, k: number) => requalify(plan, r.alias, r.columnAliases, undefined, r.pos, k);
+    const bindOn = async (fields: Field[]) => (on ? this.exprs.boolean(await this.exprs.bind(on, { fields, outer, ctes }), 'JOIN/ON', on.pos) : null);
+    return this.subqueries.lateral(left, r.query, outer, ctes, j.joinType === 'LEFT' ? 'LEFT' : 'INNER', named, bindOn);
   }
 
   private async tableRef(r: A.TableRef, outer: Scope | undefined, ctes: Ctes | undefined): Promise<LNode> {
@@ -353,6 +379,10 @@ export class QueryBinder {
   }
 
   private async join(j: A.Join, outer: Scope | undefined, ctes: Ctes | undefined): Promise<LNode> {
+    if (j.right.kind === 'SubqueryRef' && j.right.lateral) {
+      const lateral = await this.lateralJoin(j, j.right, outer, ctes);
+      if (lateral) return lateral;
+    }
     let left = await this.tableRef(j.left, outer, ctes);
     let right = await this.tableRef(j.right, outer, ctes);
     const swap = j.joinType === 'RIGHT';

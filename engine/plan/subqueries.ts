@@ -34,6 +34,13 @@ const COMPARISONS = new Set<string>(['=', '<>', '<', '<=', '>', '>=']);
 /** `inner op outer` (or `outer op inner` when `outerFirst`), a conjunct of a subquery's WHERE. */
 interface Correlation { conjunct: A.Expr; op: CmpOp; inner: A.Expr; outer: number; outerFirst: boolean; type: SqlType }
 
+/**
+ * What a subquery's rows are used for, which decides what keyed planning must preserve: a
+ * top-level [NOT] EXISTS / [NOT] IN (a semi or anti join), a scalar value, or its rows as
+ * they are (EXISTS inside an expression, LATERAL).
+ */
+type Use = 'semi' | 'scalar' | 'rows';
+
 /** A subquery planned keyed by its correlations: the query without them, and for a scalar
  *  aggregate whose value over no rows is not NULL (a count), that value. */
 interface Keyed { corrs: Correlation[]; query: A.Select; empty?: BExpr }
@@ -151,7 +158,8 @@ export class Subqueries {
 
   /** Plans a correlated subquery keyed by its correlations when it can, else over its domain. */
   private async correlated(host: Host, e: SubqueryExpr, arg: BExpr | null, dExprs: BExpr[], at: (outer: number) => number, dFields: Field[], scope: Scope, top: boolean): Promise<BExpr | null> {
-    const keyed = await this.correlations(e, scope, top);
+    const use: Use | null = e.kind === 'Subquery' ? 'scalar' : (e.kind === 'Exists' || e.kind === 'InSubquery') && top ? 'semi' : e.kind === 'Exists' ? 'rows' : null;
+    const keyed = use && await this.correlations(e.query, scope, use);
     if (keyed) return this.joinKeyed(host, e, arg, keyed, (i) => dExprs[at(i)], scope, top);
     return this.attach(host, e, arg, dExprs, dFields, scope, top);
   }
@@ -163,23 +171,21 @@ export class Subqueries {
    * over plain rows). A missing key must mean what an empty subquery means: so no scalar
    * aggregate unless its value is NULL over no rows, and no comparison carried per row (ANY/ALL).
    */
-  private async correlations(e: SubqueryExpr, scope: Scope, top: boolean): Promise<Keyed | null> {
-    const q = e.query;
+  private async correlations(q: A.Query, scope: Scope, use: Use): Promise<Keyed | null> {
     if (q.kind !== 'Select' || !q.where || q.from.length === 0) return null;
-    if (e.kind === 'Quantified' || (e.kind === 'InSubquery' && !top)) return null;
     const grouped = aggregates(q);
     const windowed = q.columns.some((c) => containsWindow(c.expr)) || q.orderBy.some((o) => containsWindow(o.expr));
     // a scalar aggregate has a row for every outer value: a missing key must read as its value over no rows
     let empty: A.Expr | undefined;
     if (grouped && q.groupBy.length === 0) {
-      if (e.kind !== 'Subquery') return null;
+      if (use !== 'scalar') return null;
       if (!nullWhenEmpty(q.columns[0].expr)) {
         const v = q.having || windowed ? null : valueWhenEmpty(q.columns[0].expr);
         if (!v) return null;
         empty = v;
       }
     }
-    const semi = top && (e.kind === 'Exists' || e.kind === 'InSubquery') && !grouped && !windowed && !q.limit && !q.offset;
+    const semi = use === 'semi' && !grouped && !windowed && !q.limit && !q.offset;
     const probe = (): Scope => ({ fields: scope.fields, outer: scope.outer, refs: new Set(), probe: true, ctes: scope.ctes });
     /** the outer columns an expression over the subquery's FROM uses, and its type */
     const probeExpr = async (x: A.Expr): Promise<{ refs: Set<number>; type: SqlType }> => {
@@ -267,6 +273,52 @@ export class Subqueries {
     const markFields: Field[] = [...inner.fields.slice(0, k), { name: 'exists', type: BOOL, hidden: true }];
     join('LEFT', { k: 'distinct', input: { k: 'project', input: inner, exprs: [...dR, konst(true, BOOL)], fields: markFields }, fields: markFields }, null);
     return isNull(col(nl + k, BOOL), !(e as A.Exists).negated);
+  }
+
+  /**
+   * `left [LEFT] JOIN LATERAL (q) ON ...`: q runs for each row of `left` (a dependent join),
+   * planned like a correlated subquery whose rows are kept: keyed by its `inner = outer`
+   * equalities when those are its only correlations, else over the domain of the left columns it
+   * uses, joined back on them. Returns null when q does not use `left` (an ordinary subquery).
+   * `name` gives q's plan its alias (keeping the first k key columns, hidden); `on` binds the
+   * join condition over the joined fields. The result has left's fields, then q's.
+   */
+  async lateral(left: LNode, q: A.Query, outer: Scope | undefined, ctes: CteScope | undefined, joinType: 'INNER' | 'LEFT',
+    name: (plan: LNode, k: number) => LNode, on: (fields: Field[]) => Promise<BExpr | null>): Promise<LNode | null> {
+    const scope: Scope = { fields: left.fields, outer, ctes };
+    const refs = await this.columnsUsed(q, left.fields, outer, ctes);
+    if (!refs.length) return null;
+    const keyed = await this.correlations(q, scope, 'rows');
+    let l = left, inner: LNode, leftKeys: BExpr[], nullEq: boolean;
+    if (keyed) {
+      inner = await this.bindQuery(keyed.query, scope, ctes, { keyed: keyed.corrs.map((c) => c.inner), types: keyed.corrs.map((c) => c.type) });
+      leftKeys = keyed.corrs.map((c) => this.exprs.coerce(col(c.outer, left.fields[c.outer].type), c.type, q.pos));
+      nullEq = false;
+    } else {
+      l = { k: 'shared', input: left, slot: newSlot(), fields: left.fields };
+      const fields: Field[] = refs.map((i) => ({ ...left.fields[i], corr: true }));
+      leftKeys = refs.map((i) => col(i, left.fields[i].type));
+      const domain: LNode = { k: 'distinct', input: { k: 'project', input: l, exprs: leftKeys, fields }, fields };
+      inner = await this.bindQuery(q, scope, ctes, domain);
+      nullEq = true;
+    }
+    const k = leftKeys.length;
+    const named = name(inner, k);
+    const nl = l.fields.length;
+    const fields = [...l.fields, ...named.fields];
+    const joined: LNode = {
+      k: 'join', joinType, left: l, right: named, leftKeys, rightKeys: named.fields.slice(0, k).map((f, i) => col(i, f.type)),
+      residual: await on(fields), fields, ...(nullEq ? { nullEq: leftKeys.map(() => true) } : {}),
+    };
+    const keep = fields.map((_, i) => i).filter((i) => i < nl || i >= nl + k);
+    return { k: 'project', input: joined, exprs: keep.map((i) => col(i, fields[i].type)), fields: keep.map((i) => fields[i]) };
+  }
+
+  /** Which of `fields` query q refers to, as an outer query's columns (found by binding it once). */
+  async columnsUsed(q: A.Query, fields: Field[], outer: Scope | undefined, ctes: CteScope | undefined): Promise<number[]> {
+    const probe: Scope = { fields, outer, ctes, refs: new Set(), probe: true };
+    await this.bindQuery(q, probe, ctes);
+    return [...probe.refs!].sort((a, b) => a - b);
   }
 
   /** Joins the deferred subqueries of a block to its aggregate; `place` swaps in their results. */

@@ -156,7 +156,8 @@ export interface SetOp {
 
 export type TableRef = TableName | SubqueryRef | Join;
 export interface TableName { kind: 'TableName'; pos: Pos; name: Name; alias?: string; columnAliases?: string[] }
-export interface SubqueryRef { kind: 'SubqueryRef'; pos: Pos; query: Query; alias: string; columnAliases?: string[] }
+/** `[LATERAL] (query) alias`: a LATERAL subquery may refer to the FROM items before it. */
+export interface SubqueryRef { kind: 'SubqueryRef'; pos: Pos; query: Query; alias: string; columnAliases?: string[]; lateral?: boolean }
 export type JoinType = 'INNER' | 'LEFT' | 'RIGHT' | 'FULL' | 'CROSS';
 export interface Join {
   kind: 'Join'; pos: Pos; joinType: JoinType; left: TableRef; right: TableRef;

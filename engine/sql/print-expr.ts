@@ -206,7 +206,7 @@ function aliasText(alias: string | undefined, cols: string[] | undefined): strin
 export function printTableRef(t: TableRef): string {
   switch (t.kind) {
     case 'TableName': return printName(t.name) + aliasText(t.alias, t.columnAliases);
-    case 'SubqueryRef': return `(${printQuery(t.query)})${aliasText(t.alias, t.columnAliases)}`;
+    case 'SubqueryRef': return `${t.lateral ? 'LATERAL ' : ''}(${printQuery(t.query)})${aliasText(t.alias, t.columnAliases)}`;
     case 'Join': {
       const right = t.right.kind === 'Join' ? `(${printTableRef(t.right)})` : printTableRef(t.right);
       const kw = t.joinType === 'INNER' ? 'JOIN' : `${t.joinType} JOIN`;

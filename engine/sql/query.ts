@@ -214,6 +214,12 @@ function parseJoinChain(c: Cursor): TableRef {
 function parseTablePrimary(c: Cursor): TableRef {
   return c.nested(() => {
     const pos = c.pos;
+    // LATERAL is a keyword only before a parenthesized query (a table may be named "lateral")
+    if (c.isKw('lateral') && c.isOp('(', 1)) {
+      c.next();
+      if (!looksLikeQuery(c)) c.failWith('LATERAL must be followed by a parenthesized query');
+      return { ...parseSubqueryRef(c), pos, lateral: true };
+    }
     if (c.isOp('(')) {
       const save = c.i;
       if (looksLikeQuery(c)) {

@@ -208,6 +208,27 @@ describe('subqueries against DuckDB', () => {
     expect(wrong.join('\n\n')).toBe('');
   });
 
+  it('answers LATERAL subqueries as DuckDB does', async () => {
+    const queries = [
+      'SELECT o.id, x.b FROM o, LATERAL (SELECT i.b FROM i WHERE i.a = o.a) x ORDER BY 1, 2',
+      'SELECT o.id, x.b FROM o, LATERAL (SELECT i.b FROM i WHERE i.a > o.a AND i.s = o.s) x ORDER BY 1, 2',
+      'SELECT o.id, x.c FROM o LEFT JOIN LATERAL (SELECT count(*) AS c FROM i WHERE i.a > o.a) x ON true ORDER BY 1, 2',
+      'SELECT o.id, x.c FROM o CROSS JOIN LATERAL (SELECT count(*) AS c, max(i.b) AS m FROM i WHERE i.a = o.a) x ORDER BY 1, 2',
+      'SELECT o.id, x.b FROM o LEFT JOIN LATERAL (SELECT i.b FROM i WHERE i.a = o.a ORDER BY i.b DESC NULLS LAST, i.id LIMIT 2) x ON x.b > o.b ORDER BY 1, 2',
+      'SELECT o.id, x.s FROM o JOIN LATERAL (SELECT i.s, sum(i.b) AS t FROM i WHERE i.a = o.a GROUP BY i.s) x ON x.t > 3 ORDER BY 1, 2',
+      'SELECT o.id, y.t, z.u FROM o, LATERAL (SELECT o.b * 2 AS t) y, LATERAL (SELECT y.t + k.b AS u FROM k WHERE k.a = o.a) z ORDER BY 1, 2, 3',
+      'SELECT o.id, (SELECT count(*) FROM i, LATERAL (SELECT k.b FROM k WHERE k.a = i.a AND k.b < o.b) x) FROM o ORDER BY 1',
+      'SELECT o.id, x.b FROM o, LATERAL (SELECT i.b FROM i WHERE i.a = o.a UNION SELECT k.b FROM k WHERE k.s = o.s) x ORDER BY 1, 2',
+    ];
+    const wrong: string[] = [];
+    for (const sql of queries) {
+      const [mine, theirs] = [await strata(sql), await duckdb(sql)];
+      if (JSON.stringify(mine) !== JSON.stringify(theirs)) wrong.push(`${sql}\n  Strata: ${JSON.stringify(mine).slice(0, 300)}\n  DuckDB: ${JSON.stringify(theirs).slice(0, 300)}`);
+    }
+    expect(wrong.join('\n\n')).toBe('');
+    await expect(s.execute('SELECT o.id FROM o FULL JOIN LATERAL (SELECT i.b FROM i WHERE i.a = o.a) x ON true')).rejects.toMatchObject({ code: 'FEATURE_NOT_SUPPORTED', message: expect.stringContaining('INNER or LEFT JOIN only') });
+  });
+
   it('reports a scalar subquery with two rows as a cardinality violation', async () => {
     await expect(s.execute('SELECT id, (SELECT i.b FROM i WHERE i.a = o.a) FROM o')).rejects.toMatchObject({ code: 'CARDINALITY_VIOLATION', message: expect.stringContaining('more than one row returned by a subquery used as an expression') });
     await expect(s.execute('SELECT id FROM o WHERE a = (SELECT a FROM i)')).rejects.toMatchObject({ code: 'CARDINALITY_VIOLATION' });

@@ -58,6 +58,8 @@ export const STATEMENTS: string[] = [
   'SELECT a FROM t RIGHT JOIN u USING (a, b) FULL OUTER JOIN v ON TRUE CROSS JOIN w',
   'SELECT a FROM t JOIN (u JOIN v ON u.x = v.x) ON t.y = u.y',
   'SELECT a FROM (t JOIN u ON t.x = u.x)',
+  'SELECT * FROM t, LATERAL (SELECT u.b FROM u WHERE u.a = t.a) x (b), lateral',
+  'SELECT * FROM t LEFT JOIN LATERAL (SELECT count(*) FROM u WHERE u.a > t.a) c ON TRUE CROSS JOIN LATERAL (SELECT 1) d',
   'SELECT s.a FROM (SELECT a FROM t) AS s',
   'SELECT s.a FROM (SELECT a FROM t) s (a) JOIN ((SELECT 1) UNION (SELECT 2)) AS v (x) ON s.a = v.x',
   'WITH x AS (SELECT a FROM t), y (b) AS (SELECT 1) SELECT * FROM x, y',
