@@ -24,6 +24,8 @@ export interface CliOptions {
   pgAuth?: 'scram' | 'password';
   /** bytes one statement may hold (--query-memory-limit 2GB) */
   queryMemoryLimit?: number;
+  /** bytes the whole process may use (--memory-limit 8GB) */
+  memoryLimit?: number;
   help: boolean;
   /** the shell even when stdin is not a terminal (to drive it from a program) */
   interactive: boolean;
@@ -41,6 +43,7 @@ options:
   --account A             the account to run as (default admin)
   --user U                the user to run as (default: the account's admin user)
   --slices N              slices (worker threads) to run on (default: one per core)
+  --memory-limit SIZE     the process's memory (default: half of RAM); see strata serve --help
   --format table|json|csv output format (default table); json is one object per statement per line
   -f, --file FILE         read SQL from FILE
   -i, --interactive       the shell even when standard input is not a terminal
@@ -69,6 +72,9 @@ options:
                   cleartext passwords from loopback clients
   --query-memory-limit SIZE  a statement holding more than SIZE (e.g. 2GB) fails with
                   OUT_OF_MEMORY (default: a quarter of RAM; SET query_memory_limit per session)
+  --memory-limit SIZE  the whole server's memory: running statements together reserve at most
+                  SIZE, and when the process grows past it the statement holding the most
+                  fails with OUT_OF_MEMORY (default: half of RAM)
   -h, --help      this help`;
 
 const TOKEN_HELP = `usage: strata token create --account A [--user U] [--data DIR] [label]
@@ -129,6 +135,7 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env):
       case '--export-dir': o.exportDirs.push(...value().split(',').filter(Boolean)); break;
       case '--cors-origin': o.corsOrigins.push(...parseCorsOrigins(value().split(',').filter(Boolean))); break;
       case '--query-memory-limit': o.queryMemoryLimit = parseMemorySize(value()); break;
+      case '--memory-limit': o.memoryLimit = parseMemorySize(value()); break;
       case '--pg-port': o.pgPort = Number(value()); if (!Number.isInteger(o.pgPort) || o.pgPort < 0 || o.pgPort > 65535) throw new Error('--pg-port must be a port number'); break;
       case '--pg-host': o.pgHost = value(); break;
       case '--pg-auth': {

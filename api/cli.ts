@@ -24,7 +24,7 @@ function announceNewDirectory(data: string): void {
 
 async function openDatabase(o: CliOptions): Promise<Database> {
   announceNewDirectory(o.data);
-  const db = await Database.open({ dataDir: o.data, slices: o.slices, owner: 'strata sql', queryMemoryLimit: o.queryMemoryLimit, lazySlices: true });
+  const db = await Database.open({ dataDir: o.data, slices: o.slices, owner: 'strata sql', queryMemoryLimit: o.queryMemoryLimit, memoryLimit: o.memoryLimit, lazySlices: true });
   await loadExtensions(db);
   return db;
 }
@@ -68,7 +68,7 @@ async function serveCommand(o: CliOptions): Promise<number> {
   announceNewDirectory(o.data);
   try {
     const pg = o.pgPort !== undefined ? { port: o.pgPort, host: o.pgHost, auth: o.pgAuth } : undefined;
-    await serve({ dataDir: o.data, port, host, slices: o.slices, importDirs: o.importDirs, exportDirs: o.exportDirs, corsOrigins: o.corsOrigins, pg, queryMemoryLimit: o.queryMemoryLimit });
+    await serve({ dataDir: o.data, port, host, slices: o.slices, importDirs: o.importDirs, exportDirs: o.exportDirs, corsOrigins: o.corsOrigins, pg, queryMemoryLimit: o.queryMemoryLimit, memoryLimit: o.memoryLimit });
     return 0;
   } catch (e) {
     const err = e as NodeJS.ErrnoException & { address?: string; port?: number };

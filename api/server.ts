@@ -11,7 +11,7 @@ import { Database } from '../engine/database.ts';
 import { loadExtensions } from './extensions.ts';
 import { EventBus } from './events.ts';
 import { WorkloadManager, type WlmOptions } from './wlm.ts';
-import { CursorStore, type CursorLimits } from './cursors.ts';
+import { CursorStore, DEFAULT_CURSOR_LIMITS, type CursorLimits } from './cursors.ts';
 import { DEFAULT_LIMITS, type ApiLimits } from './limits.ts';
 import { bootstrapAdminToken } from './tokens.ts';
 import { localSql } from './local-sql.ts';
@@ -38,6 +38,8 @@ export interface ServeOptions {
   pg?: { port: number; host?: string; auth?: 'scram' | 'password' };
   /** bytes one statement may hold; default a quarter of RAM */
   queryMemoryLimit?: number;
+  /** bytes the whole server may use (statements, cursors, caches); default half of RAM */
+  memoryLimit?: number;
   /** how long running statements may finish during shutdown before they are canceled */
   graceMs?: number;
   log?: (line: string) => void;
@@ -56,7 +58,7 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** WLM settings from the environment: STRATA_WLM_SLOTS, STRATA_WLM_SHORT_SLOTS, STRATA_WLM_SHORT_MS, STRATA_STATEMENT_TIMEOUT_MS. */
+/** WLM settings from the environment: STRATA_WLM_SLOTS, STRATA_WLM_SHORT_SLOTS, STRATA_WLM_SHORT_MS, STRATA_STATEMENT_TIMEOUT_MS, STRATA_WLM_ACCOUNT_SLOTS, STRATA_WLM_ACCOUNT_SHORT_SLOTS. */
 export function wlmFromEnv(env = process.env): Partial<WlmOptions> {
   const num = (k: string) => (env[k] !== undefined && env[k] !== '' && Number.isFinite(Number(env[k])) ? Number(env[k]) : undefined);
   const o: Partial<WlmOptions> = {};
@@ -65,6 +67,8 @@ export function wlmFromEnv(env = process.env): Partial<WlmOptions> {
   set('shortSlots', num('STRATA_WLM_SHORT_SLOTS'));
   set('shortQueryMs', num('STRATA_WLM_SHORT_MS'));
   set('statementTimeoutMs', num('STRATA_STATEMENT_TIMEOUT_MS'));
+  set('accountSlots', num('STRATA_WLM_ACCOUNT_SLOTS'));
+  set('accountShortSlots', num('STRATA_WLM_ACCOUNT_SHORT_SLOTS'));
   return o;
 }
 
@@ -79,11 +83,11 @@ export interface Api {
 }
 
 /** Opens the database, loads extensions and builds the app. */
-export async function openApi(opts: Pick<ServeOptions, 'dataDir' | 'slices' | 'wlm' | 'limits' | 'importDirs' | 'exportDirs' | 'corsOrigins' | 'cursors' | 'queryMemoryLimit'>): Promise<Api> {
+export async function openApi(opts: Pick<ServeOptions, 'dataDir' | 'slices' | 'wlm' | 'limits' | 'importDirs' | 'exportDirs' | 'corsOrigins' | 'cursors' | 'queryMemoryLimit' | 'memoryLimit'>): Promise<Api> {
   const files = { mode: 'restricted' as const, importDirs: opts.importDirs, exportDirs: opts.exportDirs };
   // a one-shot CLI may hold the directory for a moment (e.g. while this server restarts): wait
   // for it; another server is refused at once, naming its PID and port
-  const db = await Database.open({ dataDir: opts.dataDir, slices: opts.slices, files, owner: 'strata serve', lockWaitMs: 30_000, lockWaitFor: (o) => o.command !== 'strata serve', queryMemoryLimit: opts.queryMemoryLimit });
+  const db = await Database.open({ dataDir: opts.dataDir, slices: opts.slices, files, owner: 'strata serve', lockWaitMs: 30_000, lockWaitFor: (o) => o.command !== 'strata serve', queryMemoryLimit: opts.queryMemoryLimit, memoryLimit: opts.memoryLimit });
   try {
     await loadExtensions(db);
     const adminToken = await bootstrapAdminToken(db);
@@ -92,7 +96,8 @@ export async function openApi(opts: Pick<ServeOptions, 'dataDir' | 'slices' | 'w
     const services: ApiServices = {
       db, bus, shutdown: shutdown.signal,
       wlm: new WorkloadManager({ ...wlmFromEnv(), ...opts.wlm }, bus),
-      cursors: new CursorStore(opts.cursors),
+      // open cursors hold rows outside any statement: at most an eighth of the server's memory
+      cursors: new CursorStore({ budgetBytes: Math.min(DEFAULT_CURSOR_LIMITS.budgetBytes, Math.floor(db.governor.limitBytes / 8)), ...opts.cursors }),
       limits: { ...DEFAULT_LIMITS, ...opts.limits },
       scrub: pathScrubber(db.dataDir),
       revocations: new RevocationWatch(db),

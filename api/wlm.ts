@@ -4,6 +4,9 @@
 // shape (literals removed); unknown shapes start in the short lane and move to the main
 // queue's count once they run longer than the short-query limit. Statement timeouts and
 // cancellation abort the query's AbortSignal, which the engine checks between steps.
+// Admission is fair between accounts: one account may hold only part of each lane's slots
+// (its further statements wait while other accounts' pass them), so an account running heavy
+// statements cannot take every slot, and the leader's time, from the others.
 import { randomUUID } from 'node:crypto';
 import { SqlError } from '../engine/database.ts';
 import type { EventBus } from './events.ts';
@@ -19,6 +22,10 @@ export interface WlmOptions {
   statementTimeoutMs: number;
   /** queries waiting beyond this many are rejected */
   maxQueued: number;
+  /** main-queue slots one account may hold at once (default: half of `slots`, at least 1) */
+  accountSlots?: number;
+  /** short-lane slots one account may hold at once (default: half of `shortSlots`, at least 1) */
+  accountShortSlots?: number;
 }
 
 export const DEFAULT_WLM: WlmOptions = { slots: 2, shortSlots: 8, shortQueryMs: 500, statementTimeoutMs: 300_000, maxQueued: 10_000 };
@@ -108,6 +115,8 @@ class Window {
 export interface WlmMetrics {
   slots: number;
   shortSlots: number;
+  accountSlots: number;
+  accountShortSlots: number;
   shortQueryMs: number;
   statementTimeoutMs: number;
   queued: number;
@@ -130,6 +139,9 @@ export class WorkloadManager {
   private readonly queues: Record<Lane, Entry[]> = { short: [], main: [] };
   private readonly running = new Map<string, Entry>();
   private readonly used: Record<Lane, number> = { short: 0, main: 0 };
+  /** slots each account holds, by lane */
+  private readonly held = new Map<string, Record<Lane, number>>();
+  private readonly cap: Record<Lane, number>;
   private readonly predictor = new Predictor();
   private readonly waits = new Window();
   private readonly execs = new Window();
@@ -140,6 +152,8 @@ export class WorkloadManager {
   constructor(opts: Partial<WlmOptions> = {}, private readonly bus?: EventBus) {
     this.opts = { ...DEFAULT_WLM, ...opts };
     if (!(this.opts.slots >= 1)) throw new Error('WLM needs at least one slot');
+    const half = (n: number) => Math.max(1, Math.ceil(n / 2));
+    this.cap = { main: this.opts.accountSlots ?? half(this.opts.slots), short: this.opts.accountShortSlots ?? half(this.opts.shortSlots) };
   }
 
   /** Queues a query and resolves with `run`'s result once it has run in a slot. */
@@ -175,23 +189,45 @@ export class WorkloadManager {
     return d > 0 ? Math.min(t, d) : t;
   }
 
-  /** Starts queued queries while slots are free: short lane first, then main. */
+  /**
+   * Starts queued queries while slots are free: short lane first, then main. Within a lane the
+   * oldest query whose account is under its share of that lane's slots goes first.
+   */
   private dispatch(): void {
     for (;;) {
-      let e: Entry | undefined;
-      let slot: Lane;
-      if (this.queues.short.length && this.used.short < this.opts.shortSlots) { e = this.queues.short.shift(); slot = 'short'; }
-      else if (this.queues.main.length && this.used.main < this.opts.slots) { e = this.queues.main.shift(); slot = 'main'; }
+      const short = this.used.short < this.opts.shortSlots ? this.admissible('short', 'short') : -1;
+      const main = this.used.main < this.opts.slots ? this.admissible('main', 'main') : -1;
       // a short query may borrow an idle main slot
-      else if (this.queues.short.length && this.used.main < this.opts.slots) { e = this.queues.short.shift(); slot = 'main'; }
+      const borrow = this.used.main < this.opts.slots ? this.admissible('short', 'main') : -1;
+      if (short >= 0) this.start(this.queues.short.splice(short, 1)[0], 'short');
+      else if (main >= 0) this.start(this.queues.main.splice(main, 1)[0], 'main');
+      else if (borrow >= 0) this.start(this.queues.short.splice(borrow, 1)[0], 'main');
       else return;
-      this.start(e!, slot);
     }
+  }
+
+  /** The index of the first entry in `queue` whose account may take one more `slot`, or -1. */
+  private admissible(queue: Lane, slot: Lane): number {
+    return this.queues[queue].findIndex((e) => this.holds(e.job.account)[slot] < this.cap[slot]);
+  }
+
+  private holds(account: string): Record<Lane, number> {
+    let h = this.held.get(account);
+    if (!h) this.held.set(account, (h = { short: 0, main: 0 }));
+    return h;
+  }
+
+  /** Moves one of an account's slots between lanes (-1 frees it). */
+  private hold(e: Entry, from: Lane | null, to: Lane | null): void {
+    const h = this.holds(e.job.account);
+    if (from) { h[from]--; this.used[from]--; }
+    if (to) { h[to]++; this.used[to]++; }
+    if (!h.short && !h.main) this.held.delete(e.job.account);
   }
 
   private start(e: Entry, slot: Lane): void {
     e.slot = slot;
-    this.used[slot]++;
+    this.hold(e, null, slot);
     e.info.state = 'RUNNING';
     e.info.startedAt = Date.now();
     this.waits.add(e.info.startedAt - e.info.submittedAt);
@@ -211,8 +247,7 @@ export class WorkloadManager {
   /** A short-lane query that overran moves to the main queue's count, freeing its short slot. */
   private demote(e: Entry): void {
     if (e.slot !== 'short' || !this.running.has(e.info.id)) return;
-    this.used.short--;
-    this.used.main++;
+    this.hold(e, 'short', 'main');
     e.slot = 'main';
     e.info.lane = 'main';
     this.dispatch();
@@ -222,7 +257,7 @@ export class WorkloadManager {
     clearTimeout(e.timer);
     clearTimeout(e.demoteTimer);
     if (!this.running.delete(e.info.id)) return;
-    this.used[e.slot!]--;
+    this.hold(e, e.slot!, null);
     const ms = Date.now() - (e.info.startedAt ?? Date.now());
     this.execs.add(ms);
     const reason = e.controller.signal.reason as CancelReason | undefined;
@@ -237,6 +272,8 @@ export class WorkloadManager {
       // the engine may see its deadline before this process's timer fires (the leader was busy)
       const engineReason = (err as { reason?: CancelReason }).reason;
       if (code === 'QUERY_CANCELED' && (canceled || engineReason)) {
+        // a statement stopped by its timeout ran at least this long: the next one of its shape starts in the main queue
+        if ((reason ?? engineReason) === 'timeout') this.predictor.record(e.job.sql, ms);
         if (!canceled) { if (engineReason === 'timeout') this.counts.timedOut++; else this.counts.canceled++; }
         this.publish(e, 'CANCELED', ms, code);
         e.reject(cancelError(reason ?? engineReason));
@@ -288,7 +325,7 @@ export class WorkloadManager {
   metrics(): WlmMetrics {
     const runningShort = [...this.running.values()].filter((e) => e.slot === 'short').length;
     return {
-      slots: this.opts.slots, shortSlots: this.opts.shortSlots, shortQueryMs: this.opts.shortQueryMs, statementTimeoutMs: this.opts.statementTimeoutMs,
+      slots: this.opts.slots, shortSlots: this.opts.shortSlots, accountSlots: this.cap.main, accountShortSlots: this.cap.short, shortQueryMs: this.opts.shortQueryMs, statementTimeoutMs: this.opts.statementTimeoutMs,
       queued: this.queues.short.length + this.queues.main.length, queuedShort: this.queues.short.length,
       running: this.running.size, runningShort,
       ...this.counts,

@@ -43,6 +43,10 @@ export const wlm: GraphQLModule = {
     type WlmStatus {
       slots: Int!
       shortSlots: Int!
+      "main-queue slots one account may hold at once"
+      accountSlots: Int!
+      "short-lane slots one account may hold at once"
+      accountShortSlots: Int!
       shortQueryMs: Int!
       statementTimeoutMs: Int!
       queued: Int!

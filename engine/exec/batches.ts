@@ -1,7 +1,7 @@
 // Small helpers over whole batches shared by the leader's operators and the slices: empty and
 // concatenated batches, row ranges, plain-column projection, and yielding to the event loop.
 import type { Batch, Vector } from '../types/vector.ts';
-import { concatVectors, gather } from '../types/vector.ts';
+import { concatVectors, concatVectorsYielding, gather } from '../types/vector.ts';
 import { TYPES, isString, type SqlType } from '../types/types.ts';
 import type { BExpr } from '../plan/bound.ts';
 import { projectBatch } from './kernels.ts';
@@ -21,6 +21,15 @@ export function concatBatches(types: SqlType[], parts: Batch[]): Batch {
   if (nonEmpty.length === 1) return nonEmpty[0];
   if (nonEmpty.length === 0) return emptyBatch(types);
   return { length: nonEmpty.reduce((s, p) => s + p.length, 0), columns: types.map((t, i) => concatVectors(t, nonEmpty.map((p) => p.columns[i]))) };
+}
+
+/** concatBatches for the leader: awaits `pause` between steps of merging large string dictionaries. */
+export async function concatBatchesYielding(types: SqlType[], parts: Batch[], pause: () => Promise<void>): Promise<Batch> {
+  const nonEmpty = parts.filter((p) => p.length > 0);
+  if (nonEmpty.length <= 1) return concatBatches(types, nonEmpty);
+  const columns: Vector[] = [];
+  for (let i = 0; i < types.length; i++) columns.push(await concatVectorsYielding(types[i], nonEmpty.map((p) => p.columns[i]), pause));
+  return { length: nonEmpty.reduce((s, p) => s + p.length, 0), columns };
 }
 
 /** Rows [start, start + n) of a vector, sharing its arrays. */

@@ -1,8 +1,10 @@
 // Per-query memory accounting. Operators that grow without bound (materialised intermediate
 // results, hash tables, sorts, aggregates, result sets, recursive working tables) reserve
 // their estimated bytes here; past the limit the query fails with OUT_OF_MEMORY instead of the
-// process dying. Estimates, not exact heap usage: typed arrays count their bytes, strings two
-// bytes a character plus a header, JS objects a fixed overhead.
+// process dying. Every reservation also counts into the process-wide total of all running
+// statements (the server's --memory-limit, see memory-governor.ts), so many statements together
+// cannot take the process down either. Estimates, not exact heap usage: typed arrays count
+// their bytes, strings two bytes a character plus a header, JS objects a fixed overhead.
 import { totalmem } from 'node:os';
 import { SqlError } from '../errors.ts';
 import type { Batch, Vector } from '../types/vector.ts';
@@ -11,6 +13,20 @@ import type { Batch, Vector } from '../types/vector.ts';
 export function defaultQueryMemoryLimit(): number {
   return Math.floor(totalmem() / 4);
 }
+
+/** The default limit of the whole process (all statements, caches and slices): half of the machine's memory. */
+export function defaultMemoryLimit(): number {
+  return Math.floor(totalmem() / 2);
+}
+
+/** The process-wide total all running statements reserve into (KB, shared with the slice threads). */
+export interface SharedTotal {
+  counter: Int32Array;
+  limitBytes: number;
+}
+
+/** A statement counter's value once the statement ended: reservations after it count nowhere. */
+const CLOSED = -(2 ** 30);
 
 const MB = 1024 * 1024;
 
@@ -32,29 +48,47 @@ export class MemoryBudget {
   readonly counter: Int32Array;
   private max = 0;
 
-  constructor(readonly limitBytes: number = defaultQueryMemoryLimit(), counter?: Int32Array) {
+  constructor(readonly limitBytes: number = defaultQueryMemoryLimit(), counter?: Int32Array, readonly total?: SharedTotal) {
     this.counter = counter ?? new Int32Array(new SharedArrayBuffer(4));
   }
 
-  /** Reserves `bytes` for `what` (e.g. "hash join build"), or fails the query when over the limit. */
+  /** Reserves `bytes` for `what` (e.g. "hash join build"), or fails the query when over its or the server's limit. */
   reserve(bytes: number, what: string): void {
     const kb = Math.ceil(bytes / 1024);
     if (kb <= 0) return;
-    const total = (Atomics.add(this.counter, 0, kb) + kb) * 1024;
+    const before = Atomics.add(this.counter, 0, kb);
+    // the statement has ended (a slice still finishing a batch): its memory was given back already
+    if (before < 0) { Atomics.sub(this.counter, 0, kb); return; }
+    const total = (before + kb) * 1024;
     if (total > this.max) this.max = total;
     if (total > this.limitBytes) {
       Atomics.sub(this.counter, 0, kb);
       throw new SqlError('OUT_OF_MEMORY', `query exceeded its memory limit of ${mb(this.limitBytes)} MB (${what} needed ${mb(bytes)} MB more, ${mb(total)} MB in all); add filters or a LIMIT, or raise it with SET query_memory_limit`);
+    }
+    if (!this.total) return;
+    const all = (Atomics.add(this.total.counter, 0, kb) + kb) * 1024;
+    if (all > this.total.limitBytes) {
+      Atomics.sub(this.total.counter, 0, kb);
+      Atomics.sub(this.counter, 0, kb);
+      throw new SqlError('OUT_OF_MEMORY', `the server's running statements would exceed its memory limit of ${mb(this.total.limitBytes)} MB (${what} needed ${mb(bytes)} MB more; all statements hold ${mb(all - kb * 1024)} MB); retry when fewer statements run, or ask the operator to raise strata serve --memory-limit`);
     }
   }
 
   /** Gives back bytes an operator no longer holds. */
   release(bytes: number): void {
     const kb = Math.min(Math.ceil(bytes / 1024), Atomics.load(this.counter, 0));
-    if (kb > 0) Atomics.sub(this.counter, 0, kb);
+    if (kb <= 0) return;
+    Atomics.sub(this.counter, 0, kb);
+    if (this.total) Atomics.sub(this.total.counter, 0, kb);
   }
 
-  get usedBytes(): number { return Atomics.load(this.counter, 0) * 1024; }
+  /** The statement ended: gives everything it holds back to the server's total; later reservations count nowhere. */
+  close(): void {
+    const held = Atomics.exchange(this.counter, 0, CLOSED);
+    if (held > 0 && this.total) Atomics.sub(this.total.counter, 0, held);
+  }
+
+  get usedBytes(): number { return Math.max(0, Atomics.load(this.counter, 0)) * 1024; }
   get peakBytes(): number { return this.max; }
 }
 

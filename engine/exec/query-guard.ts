@@ -5,9 +5,10 @@
 // runaway fragment stops within one batch even while the leader is busy.
 import { SqlError } from '../errors.ts';
 import { MemoryBudget } from './memory-budget.ts';
+import { overMemoryError, type GovernedStatement, type MemoryGovernor } from './memory-governor.ts';
 
-/** Why a statement stops: the values of the shared flag. */
-const RUNNING = 0, CANCELED = 1, TIMEOUT = 2, SHUTDOWN = 3;
+/** Why a statement stops: the values of the shared flag (MEMORY: the server's memory watchdog). */
+const RUNNING = 0, CANCELED = 1, TIMEOUT = 2, SHUTDOWN = 3, MEMORY = 4;
 const WHY: Record<number, string> = { [CANCELED]: 'user request', [TIMEOUT]: 'statement timeout', [SHUTDOWN]: 'server shutdown' };
 
 /** What a slice needs to stop a fragment: structured-clone safe. */
@@ -18,18 +19,22 @@ export interface CancelToken {
   /** the query's memory counter (KB) and limit: slices count what they hold into it */
   memory: SharedArrayBuffer;
   memoryLimit: number;
+  /** the server's total of all statements' reservations (KB) and its limit, when it has one */
+  serverMemory?: SharedArrayBuffer;
+  serverMemoryLimit?: number;
 }
 
 /** The error a stopped statement fails with (its reason in the message and `reason`). */
-export function canceledError(state: number): SqlError {
+export function canceledError(state: number, serverMemoryLimit = 0): SqlError {
+  if (state === MEMORY) return overMemoryError(serverMemoryLimit);
   const why = WHY[state] ?? WHY[CANCELED];
   return Object.assign(new SqlError('QUERY_CANCELED', `canceling statement due to ${why}`), { reason: state === TIMEOUT ? 'timeout' : state === SHUTDOWN ? 'shutdown' : 'user' });
 }
 
 /** Checks a slice-side token; throws QUERY_CANCELED when the leader set the flag or the deadline passed. */
-export function checkToken(flag: Int32Array, deadline: number): void {
+export function checkToken(flag: Int32Array, deadline: number, serverMemoryLimit = 0): void {
   const s = Atomics.load(flag, 0);
-  if (s !== RUNNING) throw canceledError(s);
+  if (s !== RUNNING) throw canceledError(s, serverMemoryLimit);
   if (deadline > 0 && Date.now() >= deadline) {
     Atomics.store(flag, 0, TIMEOUT);
     throw canceledError(TIMEOUT);
@@ -44,35 +49,47 @@ export class SliceStop {
   readonly memory: MemoryBudget;
   constructor(private readonly token: CancelToken | undefined) {
     this.flag = token ? new Int32Array(token.flag) : new Int32Array(1);
-    this.memory = token ? new MemoryBudget(token.memoryLimit, new Int32Array(token.memory)) : new MemoryBudget(Infinity);
+    const total = token?.serverMemory ? { counter: new Int32Array(token.serverMemory), limitBytes: token.serverMemoryLimit ?? Infinity } : undefined;
+    this.memory = token ? new MemoryBudget(token.memoryLimit, new Int32Array(token.memory), total) : new MemoryBudget(Infinity);
   }
   check(): void {
-    if (this.token) checkToken(this.flag, this.token.deadline);
+    if (this.token) checkToken(this.flag, this.token.deadline, this.token.serverMemoryLimit);
   }
   tick(): void {
     if ((++this.n & 4095) === 0) this.check();
   }
 }
 
+/**
+ * How long one statement may keep the leader's thread before it lets the event loop run: the
+ * leader also parses other clients' requests and answers /health, which must not wait behind a
+ * statement's merge, sort or formatting.
+ */
+export const LEADER_TURN_MS = 4;
+
 export interface GuardOptions {
   signal?: AbortSignal;
   /** epoch ms after which the statement stops */
   deadline?: number;
   memoryLimitBytes?: number;
+  /** the server's memory limit: the statement reserves into its total and its watchdog may stop it */
+  governor?: MemoryGovernor;
 }
 
 /** One statement's stop flag, deadline and memory budget, shared by the leader and its slices. */
-export class QueryGuard {
+export class QueryGuard implements GovernedStatement {
   readonly flag = new Int32Array(new SharedArrayBuffer(4));
   readonly deadline: number;
   readonly memory: MemoryBudget;
   private n = 0;
+  private turnStart = performance.now();
   private timer: ReturnType<typeof setTimeout> | undefined;
   private readonly onAbort: (() => void) | undefined;
 
   constructor(private readonly opts: GuardOptions = {}) {
     this.deadline = opts.deadline && Number.isFinite(opts.deadline) ? opts.deadline : 0;
-    this.memory = new MemoryBudget(opts.memoryLimitBytes);
+    this.memory = new MemoryBudget(opts.memoryLimitBytes, undefined, opts.governor?.total);
+    opts.governor?.add(this);
     const signal = opts.signal;
     if (signal) {
       this.onAbort = () => this.stop(signal.reason === 'timeout' ? TIMEOUT : signal.reason === 'shutdown' ? SHUTDOWN : CANCELED);
@@ -88,7 +105,21 @@ export class QueryGuard {
 
   /** The token sent to slices with each fragment. */
   get token(): CancelToken {
-    return { flag: this.flag.buffer as SharedArrayBuffer, deadline: this.deadline, memory: this.memory.counter.buffer as SharedArrayBuffer, memoryLimit: this.memory.limitBytes };
+    const total = this.opts.governor?.total;
+    return {
+      flag: this.flag.buffer as SharedArrayBuffer, deadline: this.deadline, memory: this.memory.counter.buffer as SharedArrayBuffer, memoryLimit: this.memory.limitBytes,
+      ...(total ? { serverMemory: total.counter.buffer as SharedArrayBuffer, serverMemoryLimit: total.limitBytes } : {}),
+    };
+  }
+
+  /** Estimated bytes the statement holds (what the memory watchdog compares). */
+  get heldBytes(): number {
+    return this.memory.usedBytes;
+  }
+
+  /** The memory watchdog's stop: the statement fails with OUT_OF_MEMORY. */
+  stopForMemory(): void {
+    this.stop(MEMORY);
   }
 
   /** Raises the flag: every slice stops at its next batch. */
@@ -99,7 +130,7 @@ export class QueryGuard {
   /** Throws QUERY_CANCELED if the statement was canceled or is past its deadline. */
   check(): void {
     if (this.opts.signal?.aborted && Atomics.load(this.flag, 0) === RUNNING) this.onAbort?.();
-    checkToken(this.flag, this.deadline);
+    checkToken(this.flag, this.deadline, this.opts.governor?.limitBytes);
   }
 
   /** `check()` every 4096 calls: for per-row leader loops. */
@@ -107,10 +138,29 @@ export class QueryGuard {
     if ((++this.n & 4095) === 0) this.check();
   }
 
+  /**
+   * For the leader's long loops, called every few thousand rows: once the statement has held
+   * the thread for LEADER_TURN_MS, waits for the event loop to go round (other clients' work
+   * runs), then checks for cancel.
+   */
+  async pause(): Promise<void> {
+    if (performance.now() - this.turnStart < LEADER_TURN_MS) return;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    this.turnStart = performance.now();
+    this.check();
+  }
+
+  /** True when `pause()` would yield: lets a loop skip building a chunk's state otherwise. */
+  get turnOver(): boolean {
+    return performance.now() - this.turnStart >= LEADER_TURN_MS;
+  }
+
   /** Clears the timer and the signal listener once the statement ends (and stops stragglers). */
   dispose(): void {
     clearTimeout(this.timer);
     if (this.onAbort) this.opts.signal?.removeEventListener('abort', this.onAbort);
     this.stop(CANCELED);
+    this.memory.close();
+    this.opts.governor?.remove(this);
   }
 }

@@ -6,12 +6,17 @@ import { SqlError, asSqlError } from '../errors.ts';
 /** The compiled worker in a dist/ build; from TypeScript sources, an entry that registers tsx first. */
 const WORKER_ENTRY = new URL(import.meta.url.endsWith('.js') ? './slice-worker.js' : './slice-worker-entry.mjs', import.meta.url);
 
-interface Pending { resolve: (v: unknown) => void; reject: (e: unknown) => void }
+interface Pending { slice: number; resolve: (v: unknown) => void; reject: (e: unknown) => void }
+
+const MB = 1024 * 1024;
 
 /**
  * N slice workers over one data directory. They start at once, or with `lazy` each with its
  * first request, so a short-lived process (the one-shot CLI) whose statements touch no table
- * data (`SELECT 1`, DDL) never pays for starting threads.
+ * data (`SELECT 1`, DDL) never pays for starting threads. Under a process memory limit each
+ * worker's heap is capped (a worker past it dies and is started again at the next request,
+ * failing only the statements it was running) and the buffer caches together take at most a
+ * quarter of the limit.
  */
 export class SlicePool {
   private workers: (Worker | undefined)[];
@@ -19,9 +24,13 @@ export class SlicePool {
   private nextId = 1;
   private closed = false;
   private readonly cacheBytes: number;
+  /** each worker's V8 heap limit (MB), from the process memory limit */
+  private readonly heapMb: number | undefined;
 
-  constructor(readonly dataDir: string, readonly size: number = availableParallelism(), lazy = false) {
-    this.cacheBytes = Number(process.env.STRATA_CACHE_BYTES ?? 4 * 1024 ** 3) / size;
+  constructor(readonly dataDir: string, readonly size: number = availableParallelism(), lazy = false, memoryLimitBytes?: number) {
+    const cache = Number(process.env.STRATA_CACHE_BYTES ?? 4 * 1024 ** 3);
+    this.cacheBytes = (memoryLimitBytes ? Math.min(cache, memoryLimitBytes / 4) : cache) / size;
+    this.heapMb = memoryLimitBytes ? Math.max(256, Math.floor(memoryLimitBytes / 2 / size / MB)) : undefined;
     this.workers = new Array(size).fill(undefined);
     if (!lazy) for (let s = 0; s < size; s++) this.worker(s);
   }
@@ -29,7 +38,10 @@ export class SlicePool {
   private worker(slice: number): Worker {
     const running = this.workers[slice];
     if (running) return running;
-    const w = new Worker(WORKER_ENTRY, { workerData: { dataDir: this.dataDir, slice, cacheBytes: this.cacheBytes } });
+    const w = new Worker(WORKER_ENTRY, {
+      workerData: { dataDir: this.dataDir, slice, cacheBytes: this.cacheBytes },
+      ...(this.heapMb ? { resourceLimits: { maxOldGenerationSizeMb: this.heapMb } } : {}),
+    });
     w.on('message', (m: { id: number; ok: boolean; result?: unknown; error?: { code: never; message: string; reason?: string } }) => {
       const p = this.pending.get(m.id);
       if (!p) return;
@@ -37,15 +49,28 @@ export class SlicePool {
       if (m.ok) p.resolve(m.result);
       else p.reject(Object.assign(asSqlError({ name: 'SqlError', ...m.error }), m.error?.reason ? { reason: m.error.reason } : {}));
     });
-    w.on('error', (e) => this.failAll(e));
+    w.on('error', (e) => this.fail(slice, e));
+    // a worker that died (out of memory, a crash) is started afresh by the next request
+    w.on('exit', () => {
+      if (this.workers[slice] === w) this.workers[slice] = undefined;
+      this.fail(slice, new Error('the worker exited'));
+    });
     w.unref();
     this.workers[slice] = w;
     return w;
   }
 
-  private failAll(e: unknown): void {
-    for (const p of this.pending.values()) p.reject(new SqlError('INTERNAL_ERROR', `slice worker failed: ${e instanceof Error ? e.message : e}`));
-    this.pending.clear();
+  /** Fails the requests a slice's worker was running when it died. */
+  private fail(slice: number, e: unknown): void {
+    const oom = (e as { code?: string }).code === 'ERR_WORKER_OUT_OF_MEMORY';
+    const err = oom
+      ? new SqlError('OUT_OF_MEMORY', `slice ${slice} ran out of memory (its heap limit is ${this.heapMb} MB, from the server's memory limit); the statement was stopped: add filters or a LIMIT`)
+      : new SqlError('INTERNAL_ERROR', `slice worker failed: ${e instanceof Error ? e.message : e}`);
+    for (const [id, p] of this.pending) {
+      if (p.slice !== slice) continue;
+      this.pending.delete(id);
+      p.reject(err);
+    }
   }
 
   /** Sends one request to one slice and resolves with its result. */
@@ -53,7 +78,7 @@ export class SlicePool {
     if (this.closed) return Promise.reject(new SqlError('INTERNAL_ERROR', 'database is closed'));
     const id = this.nextId++;
     return new Promise<T>((resolve, reject) => {
-      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      this.pending.set(id, { slice, resolve: resolve as (v: unknown) => void, reject });
       const w = this.worker(slice);
       w.ref();
       w.postMessage({ id, msg }, transfer);

@@ -11,7 +11,7 @@ import type { LNode, Field } from '../plan/logical.ts';
 import { Executor, DEFAULT_MAX_RECURSION } from '../exec/executor.ts';
 import type { Batch } from '../types/vector.ts';
 import { SqlError } from '../errors.ts';
-import { physicalRows, formatRows } from './format.ts';
+import { physicalRows, formatRowsYielding } from './format.ts';
 import { optimize } from '../plan/optimize.ts';
 import { checkTablePrivilege } from './privileges.ts';
 import type { ModelFunction } from './extension.ts';
@@ -40,6 +40,8 @@ export class StatementContext {
     readonly signal?: AbortSignal,
     /** epoch ms the caller (e.g. the API's timeoutMs) wants the statement stopped by */
     private readonly deadline?: number,
+    /** a statement the session runs (and disposes): it counts into the server's memory limit */
+    private readonly governed = false,
   ) {
     this.clock = db.now();
   }
@@ -58,6 +60,7 @@ export class StatementContext {
         signal: this.signal,
         deadline: Math.min(own, this.deadline ?? Infinity),
         memoryLimitBytes: limit && limit !== '0' ? parseMemorySize(limit) : this.db.queryMemoryLimit,
+        governor: this.governed ? this.db.governor : undefined,
       });
     }
     return this.guardValue;
@@ -209,7 +212,7 @@ export class StatementContext {
     const fields = plan.fields.filter((f) => !f.hidden);
     // result rows are JS arrays of values: about 32 bytes a row and 16 a value, strings apart
     this.guard.memory.reserve(b.length * (32 + 16 * fields.length), 'result set');
-    return { fields, rows: formatRows(b, fields.length) };
+    return { fields, rows: await formatRowsYielding(b, fields.length, () => this.guard.pause()) };
   }
 
   private clock: Date;

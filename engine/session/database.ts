@@ -18,7 +18,8 @@ import type { StatementKind } from '../sql/ast.ts';
 import { HANDLERS } from './statements/index.ts';
 import { SqlError } from '../errors.ts';
 import { FileAccess, type FileAccessConfig } from './file-access.ts';
-import { defaultQueryMemoryLimit } from '../exec/memory-budget.ts';
+import { defaultMemoryLimit, defaultQueryMemoryLimit } from '../exec/memory-budget.ts';
+import { MemoryGovernor } from '../exec/memory-governor.ts';
 
 export interface OpenOptions {
   dataDir: string;
@@ -37,6 +38,8 @@ export interface OpenOptions {
   lockWaitFor?: (owner: OwnerRecord) => boolean;
   /** bytes one statement may hold (`--query-memory-limit`); default a quarter of RAM */
   queryMemoryLimit?: number;
+  /** bytes the whole process may use (`--memory-limit`): all statements together, the slices' caches; default half of RAM */
+  memoryLimit?: number;
 }
 
 /** Emitted after every commit: the new version, its state and what the transaction touched. */
@@ -59,6 +62,8 @@ export class Database {
   private leaderModels: ModelRunner | null = null;
   /** the default per-statement memory limit; a session may lower or raise it with SET query_memory_limit */
   queryMemoryLimit = defaultQueryMemoryLimit();
+  /** the process-wide memory limit: statements reserve into its total, its watchdog stops the largest when the process is over */
+  governor!: MemoryGovernor;
 
   private constructor(
     readonly dataDir: string,
@@ -94,8 +99,11 @@ export class Database {
         init.version = 1;
         await store.commit(init);
       }
-      const db = new Database(dir, new SlicePool(dir, slices, opts.lazySlices), store, opts.now ?? (() => new Date()), files, lock);
+      const memoryLimit = opts.memoryLimit ?? defaultMemoryLimit();
+      const db = new Database(dir, new SlicePool(dir, slices, opts.lazySlices, memoryLimit), store, opts.now ?? (() => new Date()), files, lock);
       if (opts.queryMemoryLimit !== undefined) db.queryMemoryLimit = opts.queryMemoryLimit;
+      db.governor = new MemoryGovernor({ limitBytes: memoryLimit });
+      db.governor.start();
       await db.collectGarbage();
       return db;
     } catch (e) {
@@ -227,6 +235,7 @@ export class Database {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.governor.stop();
     await this.commitChain;
     try {
       // dependents first: an extension may still use what it wraps while it closes

@@ -37,11 +37,27 @@ export function formatBigDecimal(x: bigint, scale: number): string {
 
 export function formatRows(b: Batch, width: number): unknown[][] {
   const rows: unknown[][] = new Array(b.length);
-  for (let r = 0; r < b.length; r++) {
+  formatRange(b, width, rows, 0, b.length);
+  return rows;
+}
+
+/** formatRows a few thousand rows at a time, awaiting `pause` between (the leader answers other clients meanwhile). */
+export async function formatRowsYielding(b: Batch, width: number, pause: () => Promise<void>): Promise<unknown[][]> {
+  const rows: unknown[][] = new Array(b.length);
+  for (let start = 0; start < b.length; start += FORMAT_STEP) {
+    formatRange(b, width, rows, start, Math.min(b.length, start + FORMAT_STEP));
+    await pause();
+  }
+  return rows;
+}
+
+const FORMAT_STEP = 2048;
+
+function formatRange(b: Batch, width: number, rows: unknown[][], from: number, to: number): void {
+  for (let r = from; r < to; r++) {
     const row: unknown[] = new Array(width);
     for (let c = 0; c < width; c++) row[c] = formatAt(b.columns[c], r);
     rows[r] = row;
   }
-  return rows;
 }
 

@@ -96,7 +96,7 @@ export class Session {
     const handler = this.db.handler(stmt.kind);
     if (this.inBlock && !this.txn) this.txn = this.db.begin(true);
     const txn = this.txn ?? this.db.begin(false);
-    const ctx = new StatementContext(this.db, this.info, txn, signal, deadline);
+    const ctx = new StatementContext(this.db, this.info, txn, signal, deadline, true);
     try {
       const result = await handler(stmt, ctx);
       if (stmt.kind === 'Query') origins.set(result, { stmt, database: this.info.database, searchPath: [...this.info.searchPath] });

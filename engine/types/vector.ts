@@ -91,6 +91,21 @@ export function isNull(v: Vector, i: number): boolean {
 
 /** Concatenates vectors of one type; string dictionaries are merged. */
 export function concatVectors(type: SqlType, parts: Vector[]): Vector {
+  const steps = concatSteps(type, parts);
+  for (;;) { const r = steps.next(); if (r.done) return r.value; }
+}
+
+/** concatVectors that awaits `pause` between steps of a few thousand rows (for the leader). */
+export async function concatVectorsYielding(type: SqlType, parts: Vector[], pause: () => Promise<void>): Promise<Vector> {
+  const steps = concatSteps(type, parts);
+  for (;;) { const r = steps.next(); if (r.done) return r.value; await pause(); }
+}
+
+/** Rows of strings remapped between two yields of concatSteps. */
+const CONCAT_STEP = 8192;
+
+/** The work of concatVectors, yielding after every part and every CONCAT_STEP rows of strings. */
+function* concatSteps(type: SqlType, parts: Vector[]): Generator<void, Vector> {
   let n = 0;
   for (const p of parts) n += p.length;
   const Ctor = TYPES[type.id].array;
@@ -116,12 +131,14 @@ export function concatVectors(type: SqlType, parts: Vector[]): Vector {
           remap[k] = c;
         }
         values[off + i] = c;
+        if ((i + 1) % CONCAT_STEP === 0) yield;
       }
     } else {
       values.set(p.values.subarray(0, p.length) as never, off);
     }
     if (valid && p.valid) valid.set(p.valid.subarray(0, p.length), off);
     off += p.length;
+    yield;
   }
   if (isStr) return { type, length: n, values, valid, dict };
   if (!parts.some((p) => p.big)) return { type, length: n, values, valid };

@@ -19,7 +19,7 @@ function gate() {
 
 describe('WorkloadManager', () => {
   it('runs at most `slots` main-queue queries at once', async () => {
-    const w = new WorkloadManager({ slots: 2, shortSlots: 0, statementTimeoutMs: 0 });
+    const w = new WorkloadManager({ slots: 2, shortSlots: 0, statementTimeoutMs: 0, accountSlots: 2 });
     const gs = [gate(), gate(), gate()];
     const ps = gs.map((g, i) => w.submit(job(`copy t${i} from 'x'`), g.run));
     await sleep(5);
@@ -66,6 +66,43 @@ describe('WorkloadManager', () => {
     expect(await w.submit(job('select 2'), async () => 2)).toBe(2);
     g.release();
     await p;
+  });
+
+  it('one account holds at most its share of each lane; another account passes its queued work', async () => {
+    const w = new WorkloadManager({ slots: 2, shortSlots: 2, statementTimeoutMs: 0 });
+    expect(w.metrics()).toMatchObject({ accountSlots: 1, accountShortSlots: 1 });
+    const heavy = [gate(), gate(), gate()];
+    const hs = heavy.map((g, i) => w.submit(job(`copy t${i} from 'x'`, { account: 'abuser' }), g.run));
+    const light = [gate(), gate()];
+    const ls = light.map((g, i) => w.submit(job(`select ${i}`, { account: 'abuser' }), g.run));
+    await sleep(5);
+    // one main slot and one short slot; the rest of the abuser's work waits although slots are free
+    expect(w.list().filter((q) => q.state === 'RUNNING').map((q) => q.lane).sort()).toEqual(['main', 'short']);
+    expect(w.metrics()).toMatchObject({ running: 2, queued: 3 });
+    const other = gate();
+    const o = w.submit(job('copy mine from \'y\'', { account: 'normal' }), other.run);
+    expect(await w.submit(job('select 42', { account: 'normal' }), async () => 42)).toBe(42);
+    await sleep(5);
+    expect(w.list().filter((q) => q.account === 'normal').map((q) => [q.state, q.lane])).toEqual([['RUNNING', 'main']]);
+    // the abuser's next statement starts when one of its own ends
+    heavy[0].release();
+    await hs[0];
+    await sleep(5);
+    expect(w.list().filter((q) => q.account === 'abuser' && q.state === 'RUNNING').map((q) => q.sql).sort()).toEqual(["copy t1 from 'x'", 'select 0']);
+    for (const g of [...heavy, ...light, other]) g.release();
+    await Promise.all([...hs, ...ls, o]);
+    expect(w.metrics()).toMatchObject({ running: 0, queued: 0 });
+  });
+
+  it('a statement stopped by its timeout makes the next one of its shape start in the main queue', async () => {
+    const w = new WorkloadManager({ slots: 1, shortSlots: 1, shortQueryMs: 20, statementTimeoutMs: 0 });
+    const sql = 'select count(*) from a join b on a.x = b.x';
+    await expect(w.submit(job(sql, { timeoutMs: 40 }), gate().run)).rejects.toMatchObject({ reason: 'timeout' });
+    const p = w.submit(job(sql, { timeoutMs: 40 }), gate().run);
+    const stopped = expect(p).rejects.toMatchObject({ reason: 'timeout' });
+    await sleep(1);
+    expect(w.list()[0]).toMatchObject({ lane: 'main', state: 'RUNNING' });
+    await stopped;
   });
 
   it('times out queued and running statements', async () => {

@@ -1,22 +1,26 @@
 // Soak: one account runs abusive statements (runaway joins, regex bombs, huge chunked bodies,
 // piles of cursors, sorts near the memory limit) while another account's normal clients keep
-// asking `SELECT 1` and a monitor polls /health. Normal work must keep answering. ~15 s by
-// default; STRATA_SOAK=1 runs 60 s. p99 latencies and peak RSS are printed for the report; the
-// assertions are deliberately generous (CI machines are shared and noisy).
+// asking `SELECT 1` and a monitor polls /health. Normal work must keep answering. The server runs
+// in a process of its own, so its latency and memory are measured without the test's clients.
+// ~15 s by default; STRATA_SOAK=1 runs 60 s. p50/p99 latencies and the server's peak RSS are
+// printed for the report; the assertions are deliberately generous (CI machines are shared and
+// noisy), except that RSS stays under the server's memory limit + 500 MB.
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { request as httpRequest } from 'node:http';
-import { startServer, type RunningServer } from '../../api/server.ts';
+import { serveProcess, type ServerProcess } from './server-process.ts';
 import { client, ok, tempDir } from '../api/helpers.ts';
 
 const LONG = process.env.STRATA_SOAK === '1';
 const DURATION_MS = LONG ? 60_000 : 15_000;
-const MEMORY_LIMIT = 256 * 1024 * 1024;
+const MB = 1024 * 1024;
+const QUERY_MEMORY_LIMIT = 256 * MB;
+const MEMORY_LIMIT = 1024 * MB;
 const tmp = tempDir('strata-soak-');
-let server: RunningServer;
+let server: ServerProcess;
 let abuserToken: string;
 
 beforeAll(async () => {
-  server = await startServer({ dataDir: tmp.dir, port: 0, host: '127.0.0.1', slices: 2, graceMs: 2000, queryMemoryLimit: MEMORY_LIMIT, cursors: { budgetBytes: 64 * 1024 * 1024 } });
+  server = await serveProcess(tmp.dir, ['--slices', '2', '--query-memory-limit', '256MB', '--memory-limit', '1GB']);
   const admin = client(fetch, server.url, server.adminToken);
   ok(await admin('mutation { execute(sql: "create account abuser; create account normal") { command } }'));
   abuserToken = ok(await admin('mutation { createToken(account: "abuser") { token } }')).createToken.token;
@@ -28,7 +32,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  await server?.close();
+  await server?.stop();
   tmp.remove();
 });
 
@@ -70,6 +74,9 @@ it(`normal clients keep answering while another account abuses the server (${DUR
   const abusers = [
     // runaway broadcast join: 3*10^10 pairs; stopped by its timeout
     () => loop(async () => { const r = await abuser('{ query(sql: "select count(*) from n a join n b on a.x % 100 = b.x % 100", timeoutMs: 1000) { rows } }'); count(`join:${r.errors?.[0]?.extensions?.code ?? 'ok'}`); }),
+    // a statement that would need gigabytes (30 000 strings of 100 000 characters, then sorted):
+    // stopped by the server's memory limit
+    () => loop(async () => { const r = await abuser('{ query(sql: "select x, repeat(cast(x as varchar), 20000) as s from n where x < 30000 order by s", limit: 1) { rows } }'); count(`bomb:${r.errors?.[0]?.extensions?.code ?? 'ok'}`); }),
     // a join at the leader, stopped by SET statement_timeout
     () => loop(async () => { const r = await abuser('mutation { executeScript(sql: "set statement_timeout = 1000; select count(*) from (select x % 100 k from n group by x) a join (select x % 100 k from n group by x) b on a.k = b.k") { rows } }'); count(`leader-join:${r.errors?.[0]?.extensions?.code ?? 'ok'}`); }),
     // regex bombs: a backreference (refused) and nested quantifiers over long text (linear)
@@ -107,17 +114,18 @@ it(`normal clients keep answering while another account abuses the server (${DUR
       const r = await fetch(server.url.replace(/\/graphql$/, '/health'));
       await r.text();
       healthMs.push(performance.now() - t0);
-      peakRss = Math.max(peakRss, process.memoryUsage().rss);
       await new Promise((res) => setTimeout(res, 50));
     }),
   ];
+  const sampler = setInterval(() => { peakRss = Math.max(peakRss, server.rss()); }, 50);
   await Promise.all([...abusers, ...normals].map((f) => f()));
+  clearInterval(sampler);
 
   const report = {
     seconds: DURATION_MS / 1000,
     selectOne: { n: selectMs.length, p50: Math.round(pct(selectMs, 50)), p99: Math.round(pct(selectMs, 99)), max: Math.round(Math.max(...selectMs)) },
     health: { n: healthMs.length, p50: Math.round(pct(healthMs, 50)), p99: Math.round(pct(healthMs, 99)), max: Math.round(Math.max(...healthMs)) },
-    peakRssMB: Math.round(peakRss / 2 ** 20), memoryLimitMB: MEMORY_LIMIT / 2 ** 20,
+    serverPeakRssMB: Math.round(peakRss / MB), memoryLimitMB: MEMORY_LIMIT / MB, queryMemoryLimitMB: QUERY_MEMORY_LIMIT / MB,
     abuse,
   };
   console.log(`[soak] ${JSON.stringify(report)}`);
@@ -126,12 +134,13 @@ it(`normal clients keep answering while another account abuses the server (${DUR
   // the abuse really happened and was refused or stopped, never answered by a crash
   expect(Object.keys(abuse).some((k) => k.startsWith('join:QUERY_CANCELED'))).toBe(true);
   expect(abuse['body:413']).toBeGreaterThan(0);
+  expect(Object.keys(abuse).filter((k) => k.startsWith('bomb:'))).toEqual(['bomb:OUT_OF_MEMORY']);
   expect(Object.keys(abuse).filter((k) => k.includes('INTERNAL_ERROR'))).toEqual([]);
-  // normal work kept flowing; generous bounds (the target, p99 < 100 ms, is what the report shows:
-  // leader-side sorts and joins of the abuser still hold the event loop for up to about a second)
+  // normal work kept flowing; generous bounds (the target, p99 < 100 ms, is what the report shows,
+  // measured on a quiet machine: on a loaded one the server's thread waits for a core)
   expect(selectMs.length).toBeGreaterThan(DURATION_MS / 1000);
   expect(report.selectOne.p99).toBeLessThan(10_000);
   expect(report.health.p99).toBeLessThan(10_000);
-  // the whole process (server, test clients, slices) stays well under limit + 500 MB
-  expect(peakRss).toBeLessThan(MEMORY_LIMIT + 1500 * 2 ** 20);
+  // the server (leader and slices; not the test's clients) stays under its memory limit + 500 MB
+  if (peakRss > 0) expect(peakRss).toBeLessThan(MEMORY_LIMIT + 500 * MB);
 }, 120_000);

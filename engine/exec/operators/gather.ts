@@ -6,7 +6,7 @@ import type { Batch, Vector } from '../../types/vector.ts';
 import type { FragmentResult } from '../fragment.ts';
 import type { PartialAgg } from '../aggregate.ts';
 import { segmentsBySlice } from '../fragments.ts';
-import { concatBatches, emptyBatch } from '../batches.ts';
+import { concatBatchesYielding, emptyBatch } from '../batches.ts';
 import { LeaderOperator, SliceOperator, type PhysicalOperator } from './operator.ts';
 import { PipelineBuilder } from './pipeline.ts';
 import type { RunContext } from './run-context.ts';
@@ -84,7 +84,7 @@ export class GatherOp extends LeaderOperator {
     if (spec.output.kind === 'agg') return { kind: 'agg', partials: results.map((r) => (r as { partial: PartialAgg }).partial), spec: spec.output.spec };
     const types = spec.output.exprs.map((e) => e.type);
     const parts = results.map((r) => ({ length: (r as { rows: number }).rows, columns: (r as { columns: Vector[] }).columns }));
-    return { kind: 'rows', batch: concatBatches(types, parts) };
+    return { kind: 'rows', batch: await concatBatchesYielding(types, parts, ctx.pause) };
   }
 }
 

@@ -6,7 +6,10 @@ import { aggInputs, mapAggInputs, usedColumns } from '../../plan/bound.ts';
 import type { Field } from '../../plan/logical.ts';
 import type { Batch } from '../../types/vector.ts';
 import { GroupTable, type AggSpec } from '../aggregate.ts';
-import { CHUNK, yieldToEventLoop } from '../batches.ts';
+import { CHUNK } from '../batches.ts';
+
+/** Groups of a slice's partial aggregate the leader merges between pauses. */
+const MERGE_STEP = 4096;
 import { LeaderOperator, SliceOperator, type PhysicalOperator } from './operator.ts';
 import type { Layout, PipelineBuilder } from './pipeline.ts';
 import type { RunContext } from './run-context.ts';
@@ -40,7 +43,7 @@ export class HashAggregateOp extends LeaderOperator {
       const range = new Uint32Array(n);
       for (let i = 0; i < n; i++) range[i] = start + i;
       t.consume(input, range, n);
-      await yieldToEventLoop();
+      await ctx.pause();
     }
     const cols = t.finish(this.keys.map((k) => k.type));
     return ctx.hold({ length: t.groups, columns: cols }, 'aggregate');
@@ -91,10 +94,10 @@ export class FinalAggregateOp extends LeaderOperator {
     ctx.record(this.input, g.partials.reduce((s, p) => s + p.groups, 0), performance.now() - t0);
     const t = new GroupTable(g.spec);
     for (const partial of g.partials) {
-      // a chunk of groups at a time, letting other clients in between
-      for (let start = 0; start < partial.groups || start === 0; start += CHUNK) {
-        t.merge(partial, ctx.tick, start, Math.min(partial.groups, start + CHUNK));
-        await yieldToEventLoop();
+      // a few thousand groups at a time, letting other clients in between
+      for (let start = 0; start < partial.groups || start === 0; start += MERGE_STEP) {
+        t.merge(partial, ctx.tick, start, Math.min(partial.groups, start + MERGE_STEP));
+        await ctx.pause();
       }
     }
     ctx.check();

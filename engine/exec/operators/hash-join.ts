@@ -11,7 +11,7 @@ import { gather } from '../../types/vector.ts';
 import { filterBatch, projectBatch } from '../kernels.ts';
 import { BuildTable, probe, takeRows, type JoinKind } from '../hash-join.ts';
 import { SqlError } from '../../errors.ts';
-import { CHUNK, concatBatches, rowRange, vectorRange, yieldToEventLoop } from '../batches.ts';
+import { CHUNK, concatBatches, concatBatchesYielding, rowRange, vectorRange } from '../batches.ts';
 import { explainExpr } from '../explain.ts';
 import { LeaderOperator, SliceOperator, type PhysicalOperator } from './operator.ts';
 import type { Layout, PipelineBuilder } from './pipeline.ts';
@@ -96,18 +96,22 @@ export class HashJoinOp extends LeaderOperator {
 async function probeInChunks(ctx: RunContext, left: Batch, leftKeys: Vector[], table: BuildTable, kind: JoinKind, residual: BExpr | null): Promise<Batch> {
   if (left.length <= CHUNK) return ctx.hold(probe(left, leftKeys, table, kind, residual, ctx.tick), 'hash join');
   const parts: Batch[] = [];
-  // chunks sized to about a million output rows: a join with many matches per key probes fewer rows at a time
-  let size = 4096;
+  // chunks sized to about PROBE_OUTPUT rows out: a join with many matches per key probes fewer rows
+  // at a time (starting small, as the first chunk shows how many matches a row has)
+  let size = 64;
   for (let start = 0; start < left.length; start += size) {
     const n = Math.min(size, left.length - start);
     const part = probe(rowRange(left, start, n), leftKeys.map((k) => vectorRange(k, start, n)), table, kind, residual, ctx.tick);
     parts.push(ctx.hold(part, 'hash join'));
-    size = Math.max(256, Math.min(CHUNK, Math.floor(1_000_000 / Math.max(1, part.length / n))));
-    await yieldToEventLoop();
+    size = Math.max(16, Math.min(CHUNK, Math.floor(PROBE_OUTPUT / Math.max(1, part.length / n))));
+    await ctx.pause();
     ctx.check();
   }
-  return concatBatches(parts[0].columns.map((c) => c.type), parts);
+  return concatBatchesYielding(parts[0].columns.map((c) => c.type), parts, ctx.pause);
 }
+
+/** Joined rows one probe step may produce before the leader pauses. */
+const PROBE_OUTPUT = 131_072;
 
 /**
  * The probe of a hash join inside every slice: children are the probe side (a slice pipeline)

@@ -51,11 +51,14 @@ export class RunContext {
   readonly shared = new Map<SharedSlot, Batch>();
   readonly guard: QueryGuard;
   readonly tick: () => void;
+  /** for the leader's long loops: lets the event loop run once the statement has held it a few milliseconds */
+  readonly pause: () => Promise<void>;
 
   constructor(readonly pool: SlicePool, readonly opts: ExecOptions) {
     this.guard = opts.guard ?? new QueryGuard({ signal: opts.signal });
     const g = this.guard;
     this.tick = () => g.tick();
+    this.pause = () => g.pause();
   }
 
   get slices(): number {
