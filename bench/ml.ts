@@ -10,7 +10,9 @@
 //     1 and 2 run round-robin, best of --runs each, so load from elsewhere hits them alike;
 //  3. CREATE MODEL with AUTO ON on churn (examples/data), timed;
 //  4. ALTER MODEL ... SET VERSION (a second version registered from the same graph): median and
-//     worst latency of 30 switches alone, and of 30 while the inference query runs in a loop.
+//     worst latency of 30 switches alone, and of 30 while the inference query runs in a loop;
+//  5. explanations (bench/ml-explain.ts): fn_explain vs fn on a boosted-tree model, and KernelSHAP.
+// `--only explain` runs case 5 alone (`--explain-rows N`, default 200000).
 // Prints rows/s, the in-database / plain-loop ratios, the 2-slice speed-up and training times.
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
@@ -25,20 +27,23 @@ import { extension } from '../ml/extension.ts';
 import type { ModelEntry } from '../ml/sql/catalog.ts';
 import onnxProto from 'onnx-proto';
 import { META } from '../ml/onnx/compile.ts';
+import { explainCase } from './ml-explain.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const DATASETS = join(root, 'examples', 'data');
 const COLS = Array.from({ length: 20 }, (_, i) => `c${i + 1}`);
 const QUERY = `SELECT count(*) FROM t WHERE mlp_fn(${COLS.join(', ')}) > 0.5`;
 
-interface Options { rows: number; runs: number }
+interface Options { rows: number; runs: number; only?: string; explainRows: number }
 
 function parseArgs(args: string[]): Options {
-  const o: Options = { rows: 2_000_000, runs: 5 };
+  const o: Options = { rows: 2_000_000, runs: 5, explainRows: 200_000 };
   for (let i = 0; i < args.length; i++) {
     if (args[i] === '--rows') o.rows = Number(args[++i]);
     else if (args[i] === '--runs') o.runs = Number(args[++i]);
-    else throw new Error(`unknown option ${args[i]} (expected --rows N, --runs N)`);
+    else if (args[i] === '--explain-rows') o.explainRows = Number(args[++i]);
+    else if (args[i] === '--only' && args[i + 1] === 'explain') o.only = args[++i];
+    else throw new Error(`unknown option ${args[i]} (expected --rows N, --runs N, --explain-rows N, --only explain)`);
   }
   return o;
 }
@@ -92,9 +97,10 @@ async function rounds(runs: number, contenders: Record<string, () => Promise<num
 
 export async function main(args: string[]): Promise<void> {
   const o = parseArgs(args);
-  const dir = mkdtempSync(join(tmpdir(), 'strata-bench-ml-'));
   const report: string[] = [];
   const line = (s: string) => { console.log(s); report.push(s); };
+  if (o.only === 'explain') { await explainCase({ rows: o.explainRows, runs: o.runs }, line); return; }
+  const dir = mkdtempSync(join(tmpdir(), 'strata-bench-ml-'));
   try {
     // data and model on 2 slices
     let { db, s } = await open(dir, 2);
@@ -184,6 +190,7 @@ export async function main(args: string[]): Promise<void> {
     } else {
       line(`churn AUTO ON: skipped (${DATASETS} not found)`);
     }
+    await explainCase({ rows: o.explainRows, runs: o.runs }, line);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -180,30 +180,59 @@ class KernelExplainer extends Explainer {
   async explain(args: Vector[], count: number): Promise<RowExplanation[]> {
     const M = this.argTypes.length, B = this.bg.length;
     const rows = readRows(args, this.argTypes, count);
-    const out: RowExplanation[] = [];
     // f on the rows themselves decides the explained class and the prediction
-    const own = await this.evaluate(rows);
-    const base = (this.baseEval ??= await this.evaluate(this.bg));
-    for (let r = 0; r < count; r++) {
-      const co = M <= EXACT_MAX_PLAYERS ? this.exact(M) : coalitions(M, rowSeed(rows[r] as (number | string)[]));
-      const synthetic: BackgroundRow[] = new Array(co.count * B);
-      for (let c = 0; c < co.count; c++) {
-        for (let b = 0; b < B; b++) synthetic[c * B + b] = this.bg[b].map((v, i) => (co.masks[c * M + i] ? rows[r][i] : v));
+    const own = await this.evaluate(args, count);
+    const base = (this.baseEval ??= await this.evaluate(backgroundVectors(this.bg, this.argTypes), B));
+    const out: RowExplanation[] = [];
+    // rows go to the model in groups of about KERNEL_BATCH synthetic rows (one call each)
+    for (let first = 0; first < count;) {
+      const group: { r: number; co: Coalitions; at: number }[] = [];
+      let total = 0;
+      for (let r = first; r < count && (group.length === 0 || total < KERNEL_BATCH); r++) {
+        const co = M <= EXACT_MAX_PLAYERS ? this.exact(M) : coalitions(M, rowSeed(rows[r] as (number | string)[]));
+        group.push({ r, co, at: total });
+        total += co.count * B;
       }
-      const ev = await this.evaluate(synthetic);
-      const pick = this.picker(own, r);
-      const values = new Float64Array(co.count);
-      for (let c = 0; c < co.count; c++) { let s = 0; for (let b = 0; b < B; b++) s += pick(ev, c * B + b); values[c] = s / B; }
+      first += group.length;
+      const ev = await this.evaluate(this.synthetic(group.map((g) => ({ row: rows[g.r], co: g.co })), total), total);
       let empty = 0;
-      for (let b = 0; b < B; b++) empty += pick(base, b);
-      empty /= B;
-      const prediction = pick(own, r);
-      out.push({
-        method: 'kernel', output: this.kind, ...(this.kind !== 'value' ? { label: own.labels[r] } : {}),
-        base: empty, prediction, contributions: solveShapley(co, values, empty, prediction),
-      });
+      const pickBase = (r: number) => this.picker(own, r);
+      for (const g of group) {
+        const pick = pickBase(g.r);
+        const values = new Float64Array(g.co.count);
+        for (let c = 0; c < g.co.count; c++) { let sum = 0; for (let b = 0; b < B; b++) sum += pick(ev, g.at + c * B + b); values[c] = sum / B; }
+        empty = 0;
+        for (let b = 0; b < B; b++) empty += pick(base, b);
+        empty /= B;
+        const prediction = pick(own, g.r);
+        out.push({
+          method: 'kernel', output: this.kind, ...(this.kind !== 'value' ? { label: own.labels[g.r] } : {}),
+          base: empty, prediction, contributions: solveShapley(g.co, values, empty, prediction),
+        });
+      }
     }
     return out;
+  }
+
+  /** The coalition rows, column by column: argument j is the row's value where the mask has j, else the background's. */
+  private synthetic(parts: { row: BackgroundRow; co: Coalitions }[], total: number): Vector[] {
+    const B = this.bg.length, M = this.argTypes.length;
+    return this.argTypes.map((t, j) => {
+      const text = isString(t);
+      const col: (string | number)[] | Float64Array = text ? new Array<string>(total) : new Float64Array(total);
+      let o = 0;
+      for (const { row, co } of parts) {
+        const mine = text ? String(row[j] ?? '') : row[j] === null ? NaN : Number(row[j]);
+        for (let c = 0; c < co.count; c++) {
+          const take = co.masks[c * M + j] === 1;
+          for (let b = 0; b < B; b++, o++) {
+            const v = this.bg[b][j];
+            col[o] = take ? mine : text ? String(v ?? '') : v === null ? NaN : Number(v);
+          }
+        }
+      }
+      return text ? stringVector(T.varchar, col as string[]) : { type: T.double, length: total, values: col as Float64Array, valid: null };
+    });
   }
 
   private exact(M: number): Coalitions {
@@ -220,30 +249,25 @@ class KernelExplainer extends Explainer {
     return (e, i) => e.probs![i * e.width + k];
   }
 
-  /** Runs the model over feed-space rows, in batches. */
-  private async evaluate(rows: BackgroundRow[]): Promise<Evaluated> {
-    const n = rows.length;
+  /** Runs the model over argument vectors (the Predictor batches them). */
+  private async evaluate(vs: Vector[], n: number): Promise<Evaluated> {
     const e: Evaluated = { values: new Float64Array(n), labels: new Array(n), classIndex: new Int32Array(n), probs: null, width: 0 };
-    for (let start = 0; start < n; start += KERNEL_BATCH) {
-      const part = rows.slice(start, start + KERNEL_BATCH);
-      const vs = backgroundVectors(part, this.argTypes);
-      if (this.hasProba) {
-        const { labels, probs } = await this.predictor.predictProba(vs, part.length);
-        const k = labels.length;
-        if (!e.probs) { e.probs = new Float64Array(n * k); e.width = k; }
-        e.probs.set(probs, start * k);
-        for (let i = 0; i < part.length; i++) {
-          let best = 0;
-          for (let j = 1; j < k; j++) if (probs[i * k + j] > probs[i * k + best]) best = j;
-          e.classIndex[start + i] = best; e.labels[start + i] = labels[best];
-        }
-      } else {
-        const v = await this.predictor.predict(vs, part.length);
-        for (let i = 0; i < part.length; i++) {
-          const l = labelAt(v, i);
-          e.labels[start + i] = l ?? '';
-          e.values[start + i] = typeof l === 'number' ? l : typeof l === 'boolean' ? Number(l) : NaN;
-        }
+    if (n === 0) return e;
+    if (this.hasProba) {
+      const { labels, probs } = await this.predictor.predictProba(vs, n);
+      const k = labels.length;
+      e.probs = probs; e.width = k;
+      for (let i = 0; i < n; i++) {
+        let best = 0;
+        for (let j = 1; j < k; j++) if (probs[i * k + j] > probs[i * k + best]) best = j;
+        e.classIndex[i] = best; e.labels[i] = labels[best];
+      }
+    } else {
+      const v = await this.predictor.predict(vs, n);
+      for (let i = 0; i < n; i++) {
+        const l = labelAt(v, i);
+        e.labels[i] = l ?? '';
+        e.values[i] = typeof l === 'number' ? l : typeof l === 'boolean' ? Number(l) : NaN;
       }
     }
     return e;

@@ -40,7 +40,7 @@ export class TreeShap {
   private readonly leafVal: Int32Array;
   private readonly valTarget: Int32Array;
   private readonly valWeight: Float64Array;
-  private readonly leafTable: Float64Array; // offset into table, or -1
+  private readonly leafTable: Int32Array; // offset into table, or -1
   private readonly table: Float64Array;
   private readonly scratch: Float64Array;
   private readonly rowWeights: Float64Array;
@@ -108,7 +108,7 @@ export class TreeShap {
     this.path = { node: Int32Array.from(pNode), dir: Uint8Array.from(pDir), bit: Uint16Array.from(pBit) };
     this.leafFeat = Int32Array.from(leafFeat); this.feat = Int32Array.from(feat); this.z = Float64Array.from(z);
     this.leafVal = Int32Array.from(leafVal); this.valTarget = Int32Array.from(valTarget); this.valWeight = Float64Array.from(valWeight);
-    this.leafTable = Float64Array.from(leafTableAt);
+    this.leafTable = Int32Array.from(leafTableAt);
     this.table = new Float64Array(tableSize);
     const maxD = leafD.reduce((a, b) => Math.max(a, b), 0);
     this.scratch = new Float64Array(2 * maxD + 2);
@@ -134,30 +134,33 @@ export class TreeShap {
   explainRow(x: ArrayLike<number>, offset: number, phi: Float64Array, margin: Float64Array): void {
     const dec = this.decision, nf = this.nFeature, nt = this.nThreshold, nm = this.nMode, mt = this.nMissingTrue;
     for (let n = 0; n < dec.length; n++) dec[n] = decide(nm[n], x[offset + nf[n]], nt[n], mt[n]);
-    const { node: pNode, dir: pDir, bit: pBit } = this.path;
-    const leaves = this.leafTable.length, w = this.width, o = this.o;
+    // locals: this loop is the whole cost of an explanation
+    const pNode = this.path.node, pDir = this.path.dir, pBit = this.path.bit, leafPath = this.leafPath;
+    const leafFeat = this.leafFeat, feat = this.feat, leafVal = this.leafVal, valTarget = this.valTarget, valWeight = this.valWeight;
+    const leafTable = this.leafTable, table = this.table, o = this.o, rowWeights = this.rowWeights;
+    const leaves = leafTable.length, w = this.width;
     for (let k = 0; k < margin.length && k < this.base.length; k++) margin[k] += this.base[k];
     for (let l = 0; l < leaves; l++) {
-      const f0 = this.leafFeat[l], d = this.leafFeat[l + 1] - f0;
-      const at = this.leafTable[l];
-      let weights: Float64Array;
-      let reached: boolean;
+      const f0 = leafFeat[l], d = leafFeat[l + 1] - f0;
+      const at = leafTable[l];
+      let weights: Float64Array, from: number, reached: boolean;
       if (at >= 0) {
-        let mask = (1 << d) - 1;
-        for (let p = this.leafPath[l]; p < this.leafPath[l + 1]; p++) if (dec[pNode[p]] !== pDir[p]) mask &= ~(1 << pBit[p]);
-        weights = this.table.subarray(at + mask * d, at + (mask + 1) * d);
-        reached = mask === (1 << d) - 1;
+        const full = (1 << d) - 1;
+        let mask = full;
+        for (let p = leafPath[l], end = leafPath[l + 1]; p < end; p++) if (dec[pNode[p]] !== pDir[p]) mask &= ~(1 << pBit[p]);
+        weights = table; from = at + mask * d;
+        reached = mask === full;
       } else {
         o.fill(1, 0, d);
         reached = true;
-        for (let p = this.leafPath[l]; p < this.leafPath[l + 1]; p++) if (dec[pNode[p]] !== pDir[p]) { o[pBit[p]] = 0; reached = false; }
-        weights = this.rowWeights;
-        leafWeights(this.z.subarray(f0, f0 + d), o, d, weights, this.scratch);
+        for (let p = leafPath[l], end = leafPath[l + 1]; p < end; p++) if (dec[pNode[p]] !== pDir[p]) { o[pBit[p]] = 0; reached = false; }
+        leafWeights(this.z.subarray(f0, f0 + d), o, d, rowWeights, this.scratch);
+        weights = rowWeights; from = 0;
       }
-      for (let v = this.leafVal[l]; v < this.leafVal[l + 1]; v++) {
-        const t = this.valTarget[v], value = this.valWeight[v], row = t * w;
-        for (let i = 0; i < d; i++) phi[row + this.feat[f0 + i]] += value * weights[i];
-        if (reached) margin[t] += value;
+      for (let v = leafVal[l], vend = leafVal[l + 1]; v < vend; v++) {
+        const value = valWeight[v], row = valTarget[v] * w;
+        for (let i = 0; i < d; i++) phi[row + feat[f0 + i]] += value * weights[from + i];
+        if (reached) margin[valTarget[v]] += value;
       }
     }
   }
