@@ -31,7 +31,7 @@ export class SharedModels {
     const full = `${dbName}.${schema}.${fn}`;
     const at = fn.indexOf('@');
     if (at >= 0) return pinned(producerCtx, share, [share.database, schema, fn], full, fn.slice(at + 1), pos, next);
-    const f = asProducer(producerCtx, [share.database, schema, fn], pos, next);
+    const f = asProducer(producerCtx, [share.database, schema, fn], pos, next, (code) => code === 'UNDEFINED_FUNCTION' || code === 'UNDEFINED_OBJECT' || !sharesFunction(ctx, share, schema, fn));
     if (!f) throw new SqlError('UNDEFINED_FUNCTION', `function ${full} does not exist in datashare "${share.name}"`, pos);
     const modelName = f.ref.name;
     const shared = share.objects.some((o) => o.schema === schema && ((o.type === 'MODEL' && o.name === modelName && o.version === undefined) || (o.type === 'FUNCTION' && o.name === fn)));
@@ -40,14 +40,36 @@ export class SharedModels {
   }
 }
 
-/** The producer's model function of that name, resolved in the producer's namespace; null if none. */
-function asProducer(ctx: StatementContext, name: string[], pos: Pos, next: Hooks['modelFunction']): ModelFunction | null {
+/** Errors of the producer's resolution that may say what the producer has: a consumer sees them only for what is shared. */
+const REVEALING = new Set(['UNDEFINED_FUNCTION', 'UNDEFINED_OBJECT', 'MODEL_NOT_READY', 'PERMISSION_DENIED']);
+
+/**
+ * The producer's model function of that name, resolved in the producer's namespace; null if
+ * there is none, or if it failed in a way `hide` says the consumer must not see (a model not in
+ * the share that is training, or that the share's owner may not run).
+ */
+function asProducer(ctx: StatementContext, name: string[], pos: Pos, next: Hooks['modelFunction'], hide: (code: string) => boolean): ModelFunction | null {
   try {
     return next(ctx, name, pos);
   } catch (e) {
-    if (!(e instanceof SqlError) || (e.code !== 'UNDEFINED_FUNCTION' && e.code !== 'UNDEFINED_OBJECT')) throw e;
-    return null;
+    if (e instanceof SqlError && REVEALING.has(e.code) && hide(e.code)) return null;
+    throw e;
   }
+}
+
+/**
+ * Whether the share gives the consumer function `fn` of `schema` by its current version: as a
+ * FUNCTION, or as a function of a MODEL it holds (ML names a model's functions fn, fn_prob and
+ * fn_explain after the model's `function`).
+ */
+function sharesFunction(ctx: StatementContext, share: DatashareState, schema: string, fn: string): boolean {
+  const models = ctx.state.accounts[share.producer]?.databases[share.database]?.schemas[schema]?.models ?? {};
+  return share.objects.some((o) => {
+    if (o.schema !== schema) return false;
+    if (o.type === 'FUNCTION') return o.name === fn;
+    const base = o.type === 'MODEL' && o.version === undefined ? (models[o.name] as { function?: string } | undefined)?.function : undefined;
+    return base !== undefined && [base, `${base}_prob`, `${base}_explain`].includes(fn);
+  });
 }
 
 /**

@@ -87,6 +87,27 @@ it('nothing is kept per query: model sessions are one per graph however many que
   expect(runner.sessionCount).toBeLessThanOrEqual(3);
 });
 
+it('a model not in the share reads as absent, even when the producer\'s own call would fail for it', async () => {
+  // a version of `unshared` still training, as the ML extension records one
+  const txn = w.db.begin(false);
+  txn.apply((st) => {
+    const models = st.accounts.prod.databases.dev.schemas.public.models as Record<string, Record<string, unknown> & { versions: Record<string, unknown>[] }>;
+    const e = structuredClone(models.unshared);
+    Object.assign(e, { name: 'secret', function: 'secret_fn', state: 'TRAINING', versions: e.versions.map((v) => ({ ...v, state: 'TRAINING' })) });
+    models.secret = e;
+  }, { ddl: true });
+  await w.db.commit(txn, 'prod');
+  w.db.release(txn);
+  expect((await failure(w.prod, 'select secret_fn(1, 2)')).code).toBe('MODEL_NOT_READY');
+  const hidden = await failure(w.acme, 'select models.public.secret_fn(a, b) from obs');
+  expect(hidden).toEqual({ code: 'UNDEFINED_FUNCTION', message: expect.stringMatching(/function models\.public\.secret_fn does not exist in datashare "ml"/) });
+  expect(hidden.message).not.toMatch(/training|model "secret"/);
+  // once shared, the consumer is told why it cannot run
+  await w.prod.execute('ALTER DATASHARE ml ADD MODEL secret');
+  expect((await failure(w.acme, 'select models.public.secret_fn(a, b) from obs')).code).toBe('MODEL_NOT_READY');
+  await w.prod.execute('ALTER DATASHARE ml REMOVE MODEL secret');
+});
+
 it('models not in the share are not callable', async () => {
   expect((await failure(w.acme, 'select models.public.predict_z(a, b) from obs')).code).toBe('UNDEFINED_FUNCTION');
   await w.prod.execute(`REVOKE USAGE ON DATASHARE ml FROM ACCOUNT 'acme'`);
