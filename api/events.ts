@@ -35,6 +35,23 @@ export interface ShareEvent {
   accounts: string[];
 }
 
+/** A drift monitor's run finished or its state changed (published by ml/ as `db.events` 'monitor'). */
+export interface MonitorEvent {
+  monitor: string;
+  model: string;
+  /** run_finished, state_changed, retrained */
+  kind: string;
+  /** OK, DRIFTED or FAILED */
+  state: string;
+  previousState?: string;
+  run?: number;
+  message?: string;
+  at: string;
+  /** owning account and user: only that user and the account's superusers see it (not exposed) */
+  account: string;
+  owner: string;
+}
+
 /** Running-query lifecycle, published by the API's workload manager. */
 export interface QueryEvent {
   id: string;
@@ -52,6 +69,7 @@ export interface EventMap {
   model: ModelEvent;
   share: ShareEvent;
   query: QueryEvent;
+  monitor: MonitorEvent;
 }
 
 export type EventName = keyof EventMap;
@@ -64,13 +82,13 @@ export function visibleTo(e: { account?: string; accounts?: string[] }, account:
 }
 
 export class EventBus {
-  private readonly listeners: { [K in EventName]: Set<Listener<K>> } = { model: new Set(), share: new Set(), query: new Set() };
+  private readonly listeners: { [K in EventName]: Set<Listener<K>> } = { model: new Set(), share: new Set(), query: new Set(), monitor: new Set() };
   private readonly detach: (() => void)[] = [];
 
-  /** Bridges `db.events` 'model' and 'share' events onto the bus. */
+  /** Bridges `db.events` 'model', 'share' and 'monitor' events onto the bus. */
   constructor(db?: Database) {
     if (!db) return;
-    for (const name of ['model', 'share'] as const) {
+    for (const name of ['model', 'share', 'monitor'] as const) {
       const f = (e: EventMap[typeof name]) => this.publish(name, e);
       db.events.on(name, f);
       this.detach.push(() => db.events.off(name, f));
@@ -125,7 +143,7 @@ export class EventBus {
 
   /** Number of live listeners (for tests and metrics). */
   get size(): number {
-    return this.listeners.model.size + this.listeners.share.size + this.listeners.query.size;
+    return this.listeners.model.size + this.listeners.share.size + this.listeners.query.size + this.listeners.monitor.size;
   }
 
   close(): void {

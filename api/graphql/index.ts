@@ -17,6 +17,7 @@ export const CORE_MODULES: GraphQLModule[] = [base, sql, catalog, access, wlm, e
  * import() calls, so the dist/ build rewrites them like any other import. */
 const OPTIONAL: [string, () => Promise<{ graphqlModule?: GraphQLModule | GraphQLModule[] }>][] = [
   ['ml/graphql', () => import('../../ml/graphql.ts')],
+  ['ml/monitor/graphql', () => import('../../ml/monitor/graphql.ts')],
   ['sharing/graphql', () => import('../../sharing/graphql.ts')],
 ];
 
