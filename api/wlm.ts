@@ -97,7 +97,7 @@ class Predictor {
 }
 
 /** Statements that are never short: loads, exports, model training, rewrites. */
-const HEAVY = /^\s*(copy|unload|vacuum|create\s+model|create\s+table\s+\S+\s+as|insert\s+into\s+\S+\s*(\([^)]*\))?\s*select)\b/i;
+const HEAVY = /^\s*(copy|unload|vacuum|analy[sz]e|create\s+model|create\s+table\s+\S+\s+as|insert\s+into\s+\S+\s*(\([^)]*\))?\s*select)\b/i;
 
 /** Recent samples for percentiles. */
 class Window {

@@ -1,6 +1,7 @@
 // The catalog: one immutable, JSON-serializable tree per committed version (the manifest's
 // state). Transactions copy it on first write and change the copy.
 import type { SqlType } from '../types/types.ts';
+import type { SketchJson } from '../functions/aggregates/approx-count-distinct.ts';
 import { randomUUID } from 'node:crypto';
 import { SqlError } from '../errors.ts';
 
@@ -34,6 +35,28 @@ export interface SegmentEntry {
 
 export type DistStyle = 'EVEN' | 'KEY' | 'ALL';
 
+/** Statistics of one column (by name, so ALTER TABLE never pairs a column with another's). */
+export interface ColumnStatsState {
+  name: string;
+  nulls: number;
+  min: number | string | null;
+  max: number | string | null;
+  /** HyperLogLog sketch of the non-NULL values (the one APPROXIMATE COUNT(DISTINCT) uses) */
+  sketch: SketchJson | null;
+}
+
+/**
+ * Table statistics for the optimizer: rows and per-column NULLs, min/max and distinct values,
+ * merged in as COPY/INSERT add segments and recomputed by ANALYZE. DELETE and UPDATE do not
+ * subtract, so after them the figures are upper bounds.
+ */
+export interface TableStats {
+  rows: number;
+  columns: ColumnStatsState[];
+  /** when ANALYZE last recomputed them (null: only ever merged from writes) */
+  analyzedAt: string | null;
+}
+
 export interface TableState {
   id: string;
   name: string;
@@ -50,6 +73,8 @@ export interface TableState {
   /** next slice for round-robin (EVEN) placement */
   rr: number;
   createdAt: string;
+  /** absent for tables written before statistics existed, until ANALYZE or the next write */
+  stats?: TableStats;
 }
 
 export interface ViewState {

@@ -12,6 +12,7 @@ import type { Vector } from '../types/vector.ts';
 import { parseValue } from '../types/values.ts';
 import { daysFromCivil, daysInMonth } from '../types/calendar.ts';
 import { writeSegment } from '../storage/segment.ts';
+import { sketchColumns, type WrittenSegment } from './stats-gather.ts';
 import { sortByColumns } from './sort-rows.ts';
 
 export interface CsvRangeRequest {
@@ -258,7 +259,8 @@ export async function parseCsvRange(req: CsvRangeRequest, dataDir: string, _slic
     if (req.sortKey.length) cols = sortByColumns({ length: cols[0].length, columns: cols }, req.sortKey).columns;
     const file = `seg-${randomUUID()}.arrow`;
     const meta = await writeSegment(join(dataDir, 'segments', file), cols, { encodings: req.encodings });
-    result.segments.push({ file, meta });
+    const written: WrittenSegment = { ...meta, sketches: sketchColumns(cols) };
+    result.segments.push({ file, meta: written });
   };
   let pos = req.start; // file offset of buf[0]
   try {

@@ -18,6 +18,7 @@ import { parseCsvRange, type CsvRangeRequest } from './csv.ts';
 import { hashJoinBatch } from './hash-join.ts';
 import { zonePredicates } from './fragments.ts';
 import { blockMayMatch } from './block-zones.ts';
+import { addVector, emptyFigures, sketchColumns, type ColumnFigures, type WrittenSegment } from './stats-gather.ts';
 import { ModelRunner } from './model-runner.ts';
 import { SliceStop, type CancelToken } from './query-guard.ts';
 import { vectorBytes } from './memory-budget.ts';
@@ -280,11 +281,25 @@ async function matchRows(types: SqlType[], filter: BExpr | null, exprs: BExpr[] 
   return { segments: out, columns, count };
 }
 
+/** ANALYZE in one slice: every column's figures over the live rows of its segments. */
+async function analyzeSegments(types: SqlType[], segments: SegmentRef[], stop: SliceStop): Promise<ColumnFigures[]> {
+  const all = types.map((_, i) => i);
+  let figures = types.map(emptyFigures);
+  for (const seg of segments) {
+    stop.check();
+    const cols = await cache.columns(seg.file, types, all);
+    const live = await liveRows(seg);
+    figures = figures.map((f, i) => addVector(f, cols[i], live));
+  }
+  return figures;
+}
+
 type Request =
   | { op: 'scan'; fragment: FragmentSpec; segments: SegmentRef[]; cancel?: CancelToken }
   | { op: 'write'; file: string; columns: Vector[]; encodings?: (string | undefined)[] }
   | { op: 'copy'; request: CsvRangeRequest }
   | { op: 'match'; types: SqlType[]; filter: BExpr | null; exprs: BExpr[] | null; segments: SegmentRef[]; join?: JoinStep; cancel?: CancelToken }
+  | { op: 'analyze'; types: SqlType[]; segments: SegmentRef[]; cancel?: CancelToken }
   | { op: 'drop'; files: string[] };
 
 async function handle(msg: Request): Promise<{ result: unknown; transfer: ArrayBuffer[] }> {
@@ -295,7 +310,8 @@ async function handle(msg: Request): Promise<{ result: unknown; transfer: ArrayB
     }
     case 'write': {
       const meta = await writeSegment(join(dataDir, 'segments', msg.file), msg.columns, { encodings: msg.encodings });
-      return { result: meta, transfer: [] };
+      const written: WrittenSegment = { ...meta, sketches: sketchColumns(msg.columns) };
+      return { result: written, transfer: [] };
     }
     case 'copy': {
       const result = await parseCsvRange(msg.request, dataDir, sliceIndex);
@@ -304,6 +320,10 @@ async function handle(msg: Request): Promise<{ result: unknown; transfer: ArrayB
     case 'match': {
       const result = await matchRows(msg.types, msg.filter, msg.exprs, msg.segments, msg.join ?? null, new SliceStop(msg.cancel));
       return { result, transfer: result.columns ? transferList(result.columns) : [] };
+    }
+    case 'analyze': {
+      const result = await analyzeSegments(msg.types, msg.segments, new SliceStop(msg.cancel));
+      return { result, transfer: [] };
     }
     case 'drop':
       cache.drop(msg.files);

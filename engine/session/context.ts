@@ -19,6 +19,7 @@ import type { FileAccess } from './file-access.ts';
 import { didYouMean } from '../plan/did-you-mean.ts';
 import { QueryGuard } from '../exec/query-guard.ts';
 import { parseMemorySize } from '../exec/memory-budget.ts';
+import { tableStatsView } from './statements/analyze.ts';
 
 export interface SessionInfo {
   account: string;
@@ -98,7 +99,7 @@ export class StatementContext {
 
   /** Resolves a table/view name in FROM (own catalog first, then extensions: shares, system views). */
   resolveRelation(name: string[], pos: Pos): Relation {
-    const r = this.db.hooks.relation(this, name, pos);
+    const r = this.db.hooks.relation(this, name, pos) ?? tableStatsView(this, name);
     if (r) return r;
     const loc = this.findTable(name, pos);
     if (loc.kind === 'table') {

@@ -20,6 +20,7 @@ import { SqlError } from '../errors.ts';
 import { FileAccess, type FileAccessConfig } from './file-access.ts';
 import { defaultMemoryLimit, defaultQueryMemoryLimit } from '../exec/memory-budget.ts';
 import { MemoryGovernor } from '../exec/memory-governor.ts';
+import { TABLE_STATS_VIEW } from './statements/analyze.ts';
 
 export interface OpenOptions {
   dataDir: string;
@@ -151,9 +152,9 @@ export class Database {
     return this.ext.handler(kind);
   }
 
-  /** The system views extensions answer (the CLI lists them). */
+  /** The engine's system views and those extensions answer (the CLI lists them). */
   get systemViews(): readonly string[] {
-    return this.ext.systemViews;
+    return [TABLE_STATS_VIEW, ...this.ext.systemViews];
   }
 
   /**

@@ -6,6 +6,8 @@ import { gather } from '../types/vector.ts';
 import { isString, scaleOf } from '../types/types.ts';
 import type { SegmentEntry, TableState, ZoneEntry } from '../catalog/catalog.ts';
 import type { SegmentMeta } from '../storage/segment.ts';
+import type { WrittenSegment } from '../exec/stats-gather.ts';
+import { mergeWrite } from '../catalog/table-stats.ts';
 import type { StatementContext } from './context.ts';
 import { sortByColumns } from '../exec/sort-rows.ts';
 import { SqlError } from '../errors.ts';
@@ -91,7 +93,7 @@ export async function appendRows(ctx: StatementContext, table: TableState, batch
   checkStorable(table, batch);
   const slices = ctx.db.slices;
   const plan = distribute(table, batch, slices);
-  const jobs: Promise<SegmentEntry>[] = [];
+  const jobs: Promise<{ entry: SegmentEntry; sketches: WrittenSegment['sketches'] }>[] = [];
   const writePart = (slice: number, part: Batch) => {
     const sorted = sortByColumns(part, table.sortKey);
     for (let start = 0; start < sorted.length; start += SEGMENT_ROWS) {
@@ -100,7 +102,7 @@ export async function appendRows(ctx: StatementContext, table: TableState, batch
       const cols = sorted.columns.map((c) => gather(c, sel, n));
       const file = `seg-${randomUUID()}.arrow`;
       ctx.txn.newFiles.add(file);
-      jobs.push(ctx.db.pool.call<SegmentMeta>(slice, { op: 'write', file, columns: cols, encodings: table.columns.map((c) => c.encoding) }).then((meta) => segmentEntry(file, slice, meta)));
+      jobs.push(ctx.db.pool.call<WrittenSegment>(slice, { op: 'write', file, columns: cols, encodings: table.columns.map((c) => c.encoding) }).then((meta) => ({ entry: segmentEntry(file, slice, meta), sketches: meta.sketches })));
     }
   };
   if (plan === 'all') for (let s = 0; s < slices; s++) writePart(s, batch);
@@ -109,19 +111,23 @@ export async function appendRows(ctx: StatementContext, table: TableState, batch
     const sel = rows.length === batch.length ? null : Uint32Array.from(rows);
     writePart(s, sel ? { length: rows.length, columns: batch.columns.map((c) => gather(c, sel, rows.length)) } : batch);
   });
-  const entries = await Promise.all(jobs);
-  addSegments(ctx, table.id, entries, 'append');
+  const written = await Promise.all(jobs);
+  addSegments(ctx, table.id, written.map((w) => w.entry), 'append', written.map((w) => w.sketches));
   return batch.length;
 }
 
-/** Records new segments of a table in the transaction (replayable at commit). */
-export function addSegments(ctx: StatementContext, tableId: string, entries: SegmentEntry[], kind: 'append' | 'modify'): void {
+/**
+ * Records new segments of a table in the transaction (replayable at commit), merging them into
+ * the table's statistics; `sketches[k]` are the column sketches of entries[k] when known.
+ */
+export function addSegments(ctx: StatementContext, tableId: string, entries: SegmentEntry[], kind: 'append' | 'modify', sketches: (WrittenSegment['sketches'] | undefined)[] = []): void {
   const current = findTableById(ctx.state, tableId)!;
   ctx.txn.touchTable(tableId, current.version, kind);
   ctx.txn.apply((s) => {
     const t = findTableById(s, tableId);
     if (!t) throw new SqlError('UNDEFINED_TABLE', 'the table was dropped by a concurrent transaction');
     t.segments.push(...entries);
+    mergeWrite(t, entries, sketches);
     if (t.distStyle === 'EVEN') t.rr = (t.rr + 1) % 1_000_000;
   });
 }

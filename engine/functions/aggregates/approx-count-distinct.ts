@@ -62,7 +62,11 @@ function densify(s: Sketch): Uint8Array {
 
 /** Adds a value's hash to a sketch, returning the (possibly new) sketch. */
 export function sketchAdd(s: Sketch | undefined, v: unknown): Sketch {
-  const h = hash52(v);
+  return sketchAddHash(s, hash52(v));
+}
+
+/** Adds a hash made by hash52 (hashed once per dictionary entry by table statistics). */
+export function sketchAddHash(s: Sketch | undefined, h: number): Sketch {
   if (s === undefined) return { hashes: new Set([h]), registers: null };
   if (s.registers) { registerOf(s.registers, h); return s; }
   s.hashes.add(h);
@@ -102,3 +106,17 @@ export const approxCountDistinct: Aggregate = {
   merge(_agg, dst, g, src, pg) { dst.objs![g] = sketchMerge(dst.objs![g] as Sketch | undefined, src.objs![pg] as Sketch | undefined); },
   finish: (_agg, st, g) => sketchEstimate(st.objs![g] as Sketch | undefined),
 };
+
+/** A sketch as JSON (the catalog stores table statistics' sketches): hashes while sparse, else base64 registers. */
+export type SketchJson = { hashes: number[] } | { registers: string };
+
+export function sketchToJson(s: Sketch): SketchJson {
+  return s.registers ? { registers: Buffer.from(s.registers).toString('base64') } : { hashes: [...s.hashes] };
+}
+
+export function sketchFromJson(j: SketchJson): Sketch {
+  if ('hashes' in j) return { hashes: new Set(j.hashes), registers: null };
+  const r = new Uint8Array(Buffer.from(j.registers, 'base64'));
+  if (r.length !== M) throw new Error(`HyperLogLog sketch has ${r.length} registers, expected ${M}`);
+  return { hashes: null, registers: r };
+}

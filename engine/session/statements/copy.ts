@@ -13,7 +13,7 @@ import type { CsvRangeRequest, CsvRangeResult } from '../../exec/csv.ts';
 import type { TableState } from '../../catalog/catalog.ts';
 import { appendRows, addSegments, segmentEntry, SEGMENT_ROWS } from '../write.ts';
 import type { Vector, Batch } from '../../types/vector.ts';
-import type { SegmentMeta } from '../../storage/segment.ts';
+import type { WrittenSegment } from '../../exec/stats-gather.ts';
 import { projectBatch } from '../../exec/kernels.ts';
 import type { BExpr } from '../../plan/bound.ts';
 import { formatAt } from '../format.ts';
@@ -122,8 +122,8 @@ async function copyFile(stmt: A.Copy, ctx: StatementContext, t: TableState, path
   }
   const rows = results.reduce((n, r) => n + r.rows, 0);
   if (direct) {
-    const entries = results.flatMap((r, k) => r.segments.map((s) => segmentEntry(s.file, k % slices, s.meta as SegmentMeta)));
-    if (entries.length) addSegments(ctx, t.id, entries, 'append');
+    const written = results.flatMap((r, k) => r.segments.map((s) => ({ entry: segmentEntry(s.file, k % slices, s.meta as WrittenSegment), sketches: (s.meta as WrittenSegment).sketches })));
+    if (written.length) addSegments(ctx, t.id, written.map((w) => w.entry), 'append', written.map((w) => w.sketches));
     return done('COPY', rows);
   }
   // other layouts: gather the parsed columns, add missing columns' defaults, distribute

@@ -7,6 +7,7 @@ import * as dml from './dml.ts';
 import { copy, unload } from './copy.ts';
 import * as show from './show.ts';
 import * as access from './access.ts';
+import { analyze } from './analyze.ts';
 
 const h = <T>(f: (s: T, ctx: Parameters<StatementHandler>[1]) => ReturnType<StatementHandler>) => f as unknown as StatementHandler;
 
@@ -38,7 +39,7 @@ export const HANDLERS: Partial<Record<StatementKind, StatementHandler>> = {
   SetVariable: h(show.setVariable),
   Reset: h(show.reset),
   Vacuum: h(show.vacuum),
-  Analyze: h(show.analyze),
+  Analyze: h(analyze),
   CreateAccount: h(access.createAccount),
   DropAccount: h(access.dropAccount),
   CreateUser: h(access.createUser),

@@ -1,4 +1,4 @@
-// SHOW, DESCRIBE, SET/RESET, VACUUM and ANALYZE.
+// SHOW, DESCRIBE, SET/RESET and VACUUM.
 import type * as A from '../../sql/ast.ts';
 import type { Result } from '../../result.ts';
 import type { StatementContext } from '../context.ts';
@@ -122,10 +122,5 @@ export async function vacuum(stmt: A.Vacuum, ctx: StatementContext): Promise<Res
     await appendRows(ctx, findTableById(ctx.state, id)!, batch);
   }
   return done('VACUUM');
-}
-
-export async function analyze(stmt: A.Analyze, ctx: StatementContext): Promise<Result> {
-  if (stmt.table) ctx.findTable(stmt.table, stmt.pos);
-  return done('ANALYZE');
 }
 

@@ -1,0 +1,80 @@
+// Table statistics kept in the catalog (so every snapshot has its own, and they survive a
+// restart with the manifest): merged in by each write, recomputed by ANALYZE, read by the
+// optimizer's cardinality estimates and the svv_table_stats view.
+import type { ColumnStatsState, SegmentEntry, TableState, TableStats } from './catalog.ts';
+import { sketchEstimate, sketchFromJson, sketchMerge, sketchToJson, type Sketch } from '../functions/aggregates/approx-count-distinct.ts';
+
+/** Per column, what a write or a scan learned (sketches as the slices return them). */
+export interface ColumnDelta {
+  nulls: number;
+  min: number | string | null;
+  max: number | string | null;
+  sketch: Sketch | undefined;
+}
+
+const lower = (a: number | string | null, b: number | string | null) => (a === null ? b : b === null ? a : b < a ? b : a);
+const upper = (a: number | string | null, b: number | string | null) => (a === null ? b : b === null ? a : b > a ? b : a);
+
+/**
+ * Merges new segments into a table's statistics (inside the transaction's mutation, so a
+ * commit replayed over a newer state merges into that state's figures). A table whose
+ * segments were all replaced (VACUUM, TRUNCATE, ALTER TABLE rewrites) starts afresh.
+ * `sketches[k][c]` is column c's sketch for entries[k], when the slice sent one.
+ */
+export function mergeWrite(t: TableState, entries: SegmentEntry[], sketches: ((Sketch | undefined)[] | undefined)[]): void {
+  const fresh = t.segments.length === entries.length;
+  const old = fresh ? undefined : t.stats;
+  const rows = (old?.rows ?? 0) + entries.reduce((n, e) => n + e.rows, 0);
+  const columns = t.columns.map((col, c): ColumnStatsState => {
+    const prev = old?.columns.find((x) => x.name === col.name);
+    let sketch: Sketch | undefined = prev?.sketch ? sketchFromJson(prev.sketch) : undefined;
+    let { nulls, min, max } = prev ?? { nulls: 0, min: null, max: null };
+    entries.forEach((e, k) => {
+      const z = e.zones[c];
+      if (!z) return;
+      nulls += z.nullCount;
+      min = lower(min, z.min);
+      max = upper(max, z.max);
+      sketch = sketchMerge(sketch, sketches[k]?.[c]);
+    });
+    return { name: col.name, nulls, min, max, sketch: sketch ? sketchToJson(sketch) : null };
+  });
+  t.stats = { rows, columns, analyzedAt: old?.analyzedAt ?? null };
+}
+
+/** Statistics recomputed from every live row (ANALYZE). */
+export function analyzed(t: TableState, rows: number, deltas: ColumnDelta[], at: Date): TableStats {
+  return {
+    rows,
+    columns: t.columns.map((col, c) => ({ name: col.name, nulls: deltas[c].nulls, min: deltas[c].min, max: deltas[c].max, sketch: deltas[c].sketch ? sketchToJson(deltas[c].sketch!) : null })),
+    analyzedAt: at.toISOString(),
+  };
+}
+
+/** Rows the table holds now (exact: segments minus deleted rows). */
+export function liveRows(t: TableState): number {
+  let n = 0;
+  for (const s of t.segments) n += s.rows - s.deletedCount;
+  return n;
+}
+
+const estimates = new WeakMap<ColumnStatsState, number>();
+
+/** Estimated distinct non-NULL values of a column, or null without statistics for it. */
+export function distinctValues(t: TableState, column: number): number | null {
+  const name = t.columns[column]?.name;
+  const s = t.stats?.columns.find((x) => x.name === name);
+  if (!s) return null;
+  let e = estimates.get(s);
+  if (e === undefined) {
+    e = s.sketch ? sketchEstimate(sketchFromJson(s.sketch)) : 0;
+    estimates.set(s, e);
+  }
+  return e;
+}
+
+/** A column's statistics, if any. */
+export function columnStats(t: TableState, column: number): ColumnStatsState | undefined {
+  const name = t.columns[column]?.name;
+  return t.stats?.columns.find((x) => x.name === name);
+}
