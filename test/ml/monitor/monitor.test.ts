@@ -128,6 +128,33 @@ describe('drift monitors', () => {
   });
 });
 
+describe('versions without a training profile', () => {
+  it('a version made before profiles gets one from its training query at its first run', async () => {
+    await t.s.execute('CREATE MODEL old FROM (SELECT x1, x2, cat, label FROM pts) TARGET label FUNCTION old_fn MODEL_TYPE XGBOOST AUTO OFF');
+    // as a catalog written before profiles existed: no profileFile on the version
+    const txn = t.db.begin(true);
+    txn.apply((s) => {
+      const e = (s.accounts.admin.databases.dev.schemas.public.models as Record<string, { profileFile?: string; versions?: { profileFile?: string }[] }>).old;
+      for (const v of [e, ...(e.versions ?? [])]) delete v.profileFile;
+    }, { ddl: true });
+    await t.db.commit(txn, 'admin');
+    t.db.release(txn);
+    await t.s.execute('CREATE MONITOR on_old ON MODEL old USING (SELECT x1, x2, cat FROM pts)');
+    const rows = await t.rows('RUN MONITOR on_old');
+    // the same rows as the training query: nothing drifts, every PSI is 0 and every KS statistic 0
+    expect(rows.map((r) => [r[1], r[4], r[5] ?? 0, r[7]])).toEqual([['x1', 0, 0, 'OK'], ['x2', 0, 0, 'OK'], ['cat', 0, 0, 'OK'], ['(prediction)', 0, 0, 'OK'], ['(overall)', null, 0, 'OK']]);
+    const e = (t.db.catalog.accounts.admin.databases.dev.schemas.public.models as Record<string, { profileFile?: string }>).old;
+    expect(e.profileFile).toMatch(/\.profile\.json$/);
+  });
+
+  it('a model brought from a file, with no training query, cannot be monitored', async () => {
+    await t.s.execute(`CREATE MODEL byo FUNCTION byo_fn(REAL, REAL) RETURNS REAL FROM '${join(process.cwd(), 'models/linear_regressor.onnx')}'`);
+    expect(await t.error('CREATE MONITOR on_byo ON MODEL byo USING (SELECT x1, x2 FROM pts)')).toMatchObject({
+      code: 'FEATURE_NOT_SUPPORTED', message: expect.stringMatching(/model "byo" \(version 1\) has no training profile and no training query/),
+    });
+  });
+});
+
 describe('monitor security', () => {
   it("a monitor's query runs with its owner's privileges; a revoked SELECT fails the next run cleanly", async () => {
     await t.s.execute(`CREATE USER alice PASSWORD 'Secret123'; GRANT SELECT ON pts TO alice; GRANT EXECUTE ON MODEL m TO alice;
@@ -155,6 +182,13 @@ describe('monitor security', () => {
     // nor on a model its creator may not execute
     await t.s.execute('REVOKE EXECUTE ON MODEL m FROM bob');
     await expect(bob.execute('CREATE MONITOR b ON MODEL m USING (SELECT x1, x2, cat FROM pts)')).rejects.toMatchObject({ code: 'PERMISSION_DENIED', message: expect.stringMatching(/lacks EXECUTE/) });
+  });
+
+  it('a dropped owner is not replaced by a namesake: the run fails', async () => {
+    await t.s.execute(`CREATE USER carl PASSWORD 'Secret123'; GRANT SELECT ON pts TO carl; GRANT EXECUTE ON MODEL m TO carl`);
+    await t.db.connect({ user: 'carl' }).execute('CREATE MONITOR carls ON MODEL m USING (SELECT x1, x2, cat FROM pts)');
+    await t.s.execute(`DROP USER carl; CREATE USER carl PASSWORD 'Secret123'; GRANT SELECT ON pts TO carl; GRANT EXECUTE ON MODEL m TO carl`);
+    expect(await t.error('RUN MONITOR carls')).toMatchObject({ code: 'PERMISSION_DENIED', message: expect.stringMatching(/owner "carl" no longer exists/) });
   });
 
   it('other accounts see nothing of it', async () => {
