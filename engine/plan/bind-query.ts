@@ -92,6 +92,10 @@ export class QueryBinder {
     const domainCols = (domain?.fields ?? []).map((f, i): BExpr => ({ k: 'col', index: i, type: f.type }));
     for (const [i, x] of (keyed?.keyed ?? []).entries()) domainCols.push(this.exprs.coerce(await this.exprs.bind(x, input), keyed!.types[i], x.pos));
     const k = domainCols.length;
+    if (keyed?.only) {
+      const only = keyed.only;
+      host.node = { k: 'join', joinType: 'SEMI', left: host.node, right: only, leftKeys: domainCols, rightKeys: only.fields.map((f, i): BExpr => ({ k: 'col', index: i, type: f.type })), residual: null, fields: host.node.fields };
+    }
     if (q.where) await this.where(q.where, input, host);
     const items = this.expandStars(q.columns, input);
     // GROUP BY items may be ordinals or output aliases

@@ -15,7 +15,7 @@ import type * as A from '../sql/ast.ts';
 import { SqlError } from '../errors.ts';
 import { T, type SqlType } from '../types/types.ts';
 import { type BExpr, type BAgg, BOOL, mapCols } from './bound.ts';
-import { type Field, type LNode, type SortKey, type WindowCall, newSlot } from './logical.ts';
+import { type Field, type LNode, type SortKey, type WindowCall, newSlot, inputsOf } from './logical.ts';
 import { type AggContext, type ExprBinder, type Host, type Scope, type CteScope, type SubqueryExpr, containsAggregate, containsSubquery, containsWindow, isAggregateCall } from './bind-expr.ts';
 import { commonSupertype } from '../types/coerce.ts';
 import { aggregateName } from '../functions/aggregates/registry.ts';
@@ -24,7 +24,12 @@ import { aggregateName } from '../functions/aggregates/registry.ts';
  * A correlated subquery bound without a domain: its rows lead with these expressions over its
  * own FROM (the inner sides of its correlations), cast to `types`, grouped and numbered by them.
  */
-export interface KeyedDomain { keyed: A.Expr[]; types: SqlType[] }
+export interface KeyedDomain {
+  keyed: A.Expr[];
+  types: SqlType[];
+  /** the distinct outer key values: only FROM rows with one of them are read (a semi join) */
+  only?: LNode;
+}
 
 type BindQuery = (q: A.Query, outer: Scope | undefined, ctes: CteScope | undefined, domain?: LNode | KeyedDomain) => Promise<LNode>;
 
@@ -101,6 +106,11 @@ function valueWhenEmpty(e: A.Expr): A.Expr | null {
   };
   const out = map(e) as A.Expr;
   return constant ? out : null;
+}
+
+/** Whether a plan filters or joins its rows anywhere (so it may keep few of them). */
+function filters(n: LNode): boolean {
+  return n.k === 'filter' || n.k === 'join' || inputsOf(n).some(filters);
 }
 
 function splitAnd(e: A.Expr): A.Expr[] {
@@ -230,13 +240,22 @@ export class Subqueries {
    * keys (an outer NULL matches nothing, as `=` says), other comparisons the join's residual.
    */
   private async joinKeyed(host: Host, e: SubqueryExpr, arg: BExpr | null, { corrs, query, empty }: Keyed, hostExpr: (outer: number) => BExpr, scope: Scope, top: boolean): Promise<BExpr | null> {
-    const inner = await this.bindQuery(query, { fields: scope.fields, outer: scope.outer, ctes: scope.ctes }, scope.ctes, { keyed: corrs.map((c) => c.inner), types: corrs.map((c) => c.type) });
-    const n = host.node;
+    const outerKeys = corrs.map((c) => this.exprs.coerce(hostExpr(c.outer), c.type, e.pos));
+    // an aggregating subquery under a filtered outer query groups only the keys the outer rows
+    // have (the domain's semi join, as filter): the outer rows, computed once, give them
+    let n = host.node;
+    let only: LNode | undefined;
+    if (aggregates(query) && filters(n)) {
+      n = n.k === 'shared' ? n : { k: 'shared', input: n, slot: newSlot(), fields: n.fields };
+      const keyFields: Field[] = corrs.map((c, i) => ({ name: `key${i}`, type: c.type, hidden: true }));
+      only = { k: 'distinct', input: { k: 'project', input: n, exprs: outerKeys, fields: keyFields }, fields: keyFields };
+    }
+    const inner = await this.bindQuery(query, { fields: scope.fields, outer: scope.outer, ctes: scope.ctes }, scope.ctes, { keyed: corrs.map((c) => c.inner), types: corrs.map((c) => c.type), only });
     const nl = n.fields.length;
     const k = corrs.length;
     const leftKeys: BExpr[] = [], rightKeys: BExpr[] = [], conds: BExpr[] = [];
     corrs.forEach((c, i) => {
-      const outer = this.exprs.coerce(hostExpr(c.outer), c.type, e.pos);
+      const outer = outerKeys[i];
       if (c.op === '=') { leftKeys.push(outer); rightKeys.push(col(i, c.type)); return; }
       const mine = col(nl + i, c.type);
       conds.push({ k: 'cmp', op: c.op, left: c.outerFirst ? outer : mine, right: c.outerFirst ? mine : outer, type: BOOL });
