@@ -68,6 +68,8 @@ async function timeQueries(o: Options, run: (q: TpchQuery, signal: AbortSignal) 
       }
     } catch (e) { error = (e as Error).message.split('\n')[0].slice(0, 160); ms = null; }
     out.push({ n: q.n, ms, error, peakRssBytes: peakRss(), rows });
+    // progress on stderr, so a long run shows where it is
+    process.stderr.write(`  Q${q.n}: ${error ? `error: ${error}` : `${ms!.toFixed(0)} ms, ${rows.length} rows`}\n`);
   }
   return out;
 }
@@ -121,7 +123,9 @@ export async function main(args: string[]): Promise<void> {
   const o = parseArgs(args);
   const data = dataFor(o.sf);
   console.log(`TPC-H SF ${o.sf}: Strata with ${o.slices} slices, DuckDB with ${o.slices} threads; best of ${o.runs} run(s) after a warm-up; timeout ${o.timeoutS} s`);
+  console.log('DuckDB:');
   const duck = await runEngine('duckdb', data, o);
+  console.log('Strata:');
   const strata = await runEngine('strata', data, o);
   const rows: string[][] = [['query', 'Strata', 'DuckDB', 'ratio', 'Strata peak RSS', 'answer']];
   const logs: number[] = [];
@@ -142,6 +146,6 @@ if (process.argv[2] === '--child' && resolve(process.argv[1] ?? '') === fileURLT
   const [, , , engine, data, opts] = process.argv;
   const o = JSON.parse(opts) as Options;
   const report = engine === 'duckdb' ? await runDuckDBChild(data, o) : await runStrataChild(data, o);
-  process.stdout.write(JSON.stringify(report) + '\n');
-  process.exit(0);
+  // exit once the report is flushed: a pipe writes asynchronously, and SF 1 answers run to megabytes
+  process.stdout.write(JSON.stringify(report) + '\n', () => process.exit(0));
 }
