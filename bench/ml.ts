@@ -12,7 +12,8 @@
 //  4. ALTER MODEL ... SET VERSION (a second version registered from the same graph): median and
 //     worst latency of 30 switches alone, and of 30 while the inference query runs in a loop;
 //  5. explanations (bench/ml-explain.ts): fn_explain vs fn on a boosted-tree model, and KernelSHAP.
-// `--only explain` runs case 5 alone (`--explain-rows N`, default 200000).
+//  6. drift monitors (bench/ml-monitor.ts): RUN MONITOR vs the query it runs.
+// `--only explain` runs case 5 alone (`--explain-rows N`, default 200000); `--only monitor` case 6.
 // Prints rows/s, the in-database / plain-loop ratios, the 2-slice speed-up and training times.
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
@@ -28,6 +29,7 @@ import type { ModelEntry } from '../ml/sql/catalog.ts';
 import onnxProto from 'onnx-proto';
 import { META } from '../ml/onnx/compile.ts';
 import { explainCase } from './ml-explain.ts';
+import { monitorCase } from './ml-monitor.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const DATASETS = join(root, 'examples', 'data');
@@ -42,8 +44,8 @@ function parseArgs(args: string[]): Options {
     if (args[i] === '--rows') o.rows = Number(args[++i]);
     else if (args[i] === '--runs') o.runs = Number(args[++i]);
     else if (args[i] === '--explain-rows') o.explainRows = Number(args[++i]);
-    else if (args[i] === '--only' && args[i + 1] === 'explain') o.only = args[++i];
-    else throw new Error(`unknown option ${args[i]} (expected --rows N, --runs N, --explain-rows N, --only explain)`);
+    else if (args[i] === '--only' && (args[i + 1] === 'explain' || args[i + 1] === 'monitor')) o.only = args[++i];
+    else throw new Error(`unknown option ${args[i]} (expected --rows N, --runs N, --explain-rows N, --only explain|monitor)`);
   }
   return o;
 }
@@ -100,6 +102,7 @@ export async function main(args: string[]): Promise<void> {
   const report: string[] = [];
   const line = (s: string) => { console.log(s); report.push(s); };
   if (o.only === 'explain') { await explainCase({ rows: o.explainRows, runs: o.runs }, line); return; }
+  if (o.only === 'monitor') { await monitorCase({ rows: o.rows, runs: o.runs }, line); return; }
   const dir = mkdtempSync(join(tmpdir(), 'strata-bench-ml-'));
   try {
     // data and model on 2 slices
@@ -191,6 +194,7 @@ export async function main(args: string[]): Promise<void> {
       line(`churn AUTO ON: skipped (${DATASETS} not found)`);
     }
     await explainCase({ rows: o.explainRows, runs: o.runs }, line);
+    await monitorCase({ rows: o.rows, runs: o.runs }, line);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
