@@ -26,6 +26,8 @@ export interface ZoneEntry {
 export interface SegmentEntry {
   file: string;
   slice: number;
+  /** how many slices the rows were placed over (a KEY table's row sits in slice hash % slices) */
+  slices?: number;
   rows: number;
   bytes: number;
   zones: ZoneEntry[];

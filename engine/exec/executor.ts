@@ -29,13 +29,13 @@ export class Executor {
   async run(node: LNode): Promise<Batch> {
     this.ctx.check();
     const resolved = await this.subqueries.resolve(node);
-    return this.ctx.run(physicalPlan(resolved));
+    return this.ctx.run(physicalPlan(resolved, this.ctx.slices));
   }
 
   /** Runs the plan and returns its result with the EXPLAIN ANALYZE lines of its physical plan. */
   async analyze(node: LNode): Promise<{ batch: Batch; lines: string[] }> {
     const resolved = await this.subqueries.resolve(node);
-    const root = physicalPlan(resolved);
+    const root = physicalPlan(resolved, this.ctx.slices);
     const batch = await this.ctx.run(root);
     return { batch, lines: explainOperators(root, this.ctx.slices, this.ctx.metrics) };
   }

@@ -26,12 +26,18 @@ export interface ModelStep {
   explain?: string[];
 }
 
-/** A broadcast hash join probed inside the slice: the build side arrives with the fragment. */
+/**
+ * A hash join probed inside the slice. The build side arrives with the program (broadcast), or
+ * with `local`, each slice computes it first from its own rows (co-located: both sides are
+ * distributed on the join key) by running that nested program.
+ */
 export interface JoinStep {
   joinType: 'INNER' | 'LEFT' | 'SEMI' | 'ANTI';
   probeKeys: BExpr[];
   buildKeys: number[]; // columns of the build batch
   build: Vector[];
+  /** the nested program that computes the build side in each slice, and its number */
+  local?: { program: number; spec: FragmentSpec };
   /** residual predicate over (probe columns ++ build columns) */
   residual?: BExpr | null;
   /** keys where NULL matches NULL */
@@ -63,9 +69,10 @@ export interface FragmentSpec {
     | { kind: 'agg'; spec: AggSpec };
 }
 
-/** Rows out of and milliseconds spent in each part of the program: [scan, scan filter, ...steps, output]. */
-export interface SliceMetrics { rows: number[]; ms: number[] }
+/** Rows out of and milliseconds spent in each part of a program: [scan, scan filter, ...steps, output]. */
+export interface SliceMetrics { rows: number[]; ms: number[]; scanned: number }
 
+/** `metrics[p]`: program p's (0 the main one, then the nested programs of co-located joins). */
 export type FragmentResult =
-  | { kind: 'rows'; columns: Vector[]; rows: number; scanned: number; metrics: SliceMetrics }
-  | { kind: 'agg'; partial: PartialAgg; scanned: number; metrics: SliceMetrics };
+  | { kind: 'rows'; columns: Vector[]; rows: number; scanned: number; metrics: SliceMetrics[] }
+  | { kind: 'agg'; partial: PartialAgg; scanned: number; metrics: SliceMetrics[] };

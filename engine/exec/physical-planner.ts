@@ -48,12 +48,14 @@ export function estimateRows(n: LNode): number {
   }
 }
 
-/** The physical plan of a logical plan; its root runs at the leader. */
-export function physicalPlan(node: LNode): LeaderOperator {
-  return new PhysicalPlanner().leader(node);
+/** The physical plan of a logical plan for `slices` slices; its root runs at the leader. */
+export function physicalPlan(node: LNode, slices: number): LeaderOperator {
+  return new PhysicalPlanner(slices).leader(node);
 }
 
 class PhysicalPlanner {
+  constructor(private readonly slices: number) {}
+
   /** working tables of the recursive queries being planned */
   private readonly work = new Set<unknown>();
   /** one operator per shared plan, read by both its parents */
@@ -67,17 +69,17 @@ class PhysicalPlanner {
       if (n.input.k === 'sort') {
         // ORDER BY ... LIMIT: every slice sorts its own rows and sends only the first ones
         const sort = n.input;
-        const below = this.slices(sort.input);
+        const below = this.pipeline(sort.input);
         if (below && !(below instanceof PartialAggregateOp)) {
           const topN = new GatherOp(new SliceTopNOp(below, sort.keys, want, Math.min(want, est)));
           return new LimitOp(new SortOp(topN, sort.keys, estimateRows(sort)), n.limit, n.offset, est);
         }
       } else {
-        const below = this.slices(n.input);
+        const below = this.pipeline(n.input);
         if (below && !(below instanceof PartialAggregateOp)) return new LimitOp(new GatherOp(new SliceLimitOp(below, want, est)), n.limit, n.offset, est);
       }
     }
-    const pipeline = this.slices(n);
+    const pipeline = this.pipeline(n);
     if (pipeline) return this.gather(pipeline);
     switch (n.k) {
       case 'scan': throw new SqlError('INTERNAL_ERROR', 'scan outside a slice pipeline');
@@ -115,20 +117,20 @@ class PhysicalPlanner {
    * A node's plan as a slice pipeline, or null when it must run at the leader: a scan with
    * filters, projections and joins whose other side is broadcast, with an aggregate on top.
    */
-  slices(n: LNode): SliceOperator | null {
+  pipeline(n: LNode): SliceOperator | null {
     const est = estimateRows(n);
     switch (n.k) {
       case 'scan': return new ScanOp(n.table, n.ref, n.fields, est);
       case 'filter': {
-        const input = this.slices(n.input);
+        const input = this.pipeline(n.input);
         return input && !(input instanceof PartialAggregateOp) ? new SliceFilterOp(input, n.pred, est) : null;
       }
       case 'project': {
-        const input = this.slices(n.input);
+        const input = this.pipeline(n.input);
         return input && !(input instanceof PartialAggregateOp) ? new SliceProjectOp(input, n.exprs, n.fields, est) : null;
       }
       case 'aggregate': {
-        const input = this.slices(n.input);
+        const input = this.pipeline(n.input);
         return input && !(input instanceof PartialAggregateOp) ? new PartialAggregateOp(input, n.keys, n.aggs, n.fields, est) : null;
       }
       case 'join': return this.probe(n, est);
@@ -136,28 +138,40 @@ class PhysicalPlanner {
     }
   }
 
-  /** A join inside the slices: probe one side's pipeline, broadcast the other side. */
+  /**
+   * A join inside the slices: probe one side's pipeline; build from the other side's pipeline in
+   * every slice when both are distributed on the join key (co-located), else broadcast it.
+   */
   private probe(n: Extract<LNode, { k: 'join' }>, est: number): SliceOperator | null {
     if (n.joinType === 'FULL' || n.joinType === 'CROSS' || n.joinType === 'SINGLE' || n.leftKeys.length === 0) return null;
     const usable = (p: SliceOperator | null) => (p && !(p instanceof PartialAggregateOp) ? p : null);
-    const left = usable(this.slices(n.left));
+    const left = usable(this.pipeline(n.left));
+    const right = usable(this.pipeline(n.right));
     let probeIsLeft: boolean;
-    let probe: SliceOperator;
     if (n.joinType !== 'INNER') {
       // outer, semi and anti joins keep every row of their left side: it must be the probe
       if (!left) return null;
       probeIsLeft = true;
-      probe = left;
-    } else {
-      const right = usable(this.slices(n.right));
-      if (left && right) probeIsLeft = estimateRows(n.left) >= estimateRows(n.right);
-      else if (left) probeIsLeft = true;
-      else if (right) probeIsLeft = false;
-      else return null;
-      probe = (probeIsLeft ? left : right)!;
-    }
+    } else if (left && right) probeIsLeft = estimateRows(n.left) >= estimateRows(n.right);
+    else if (left) probeIsLeft = true;
+    else if (right) probeIsLeft = false;
+    else return null;
+    const probe = (probeIsLeft ? left : right)!;
+    const other = probeIsLeft ? right : left;
+    if (other && this.colocated(n, left!, right!)) return new HashProbeOp(probe, other, probeIsLeft, n, n.fields, est);
     const build = new BroadcastOp(this.leader(probeIsLeft ? n.right : n.left));
     return new HashProbeOp(probe, build, probeIsLeft, n, n.fields, est);
+  }
+
+  /** Whether both sides sit in the slices by the hash of one pair of join keys of the same type. */
+  private colocated(n: Extract<LNode, { k: 'join' }>, left: SliceOperator, right: SliceOperator): boolean {
+    const l = left.partitionedBy(this.slices), r = right.partitionedBy(this.slices);
+    if (l === null || r === null) return false;
+    return n.leftKeys.some((k, i) => {
+      const rk = n.rightKeys[i];
+      return k.k === 'col' && k.index === l && rk.k === 'col' && rk.index === r && !n.nullEq?.[i]
+        && JSON.stringify(n.left.fields[l].type) === JSON.stringify(n.right.fields[r].type);
+    });
   }
 }
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { Batch, Vector } from '../types/vector.ts';
 import { TYPES, isTemporal, type SqlType } from '../types/types.ts';
 import type { BExpr } from '../plan/bound.ts';
-import type { FragmentSpec, FragmentResult, SegmentRef, JoinStep, TopN } from './fragment.ts';
+import type { FragmentSpec, FragmentResult, SegmentRef, JoinStep, TopN, SliceMetrics } from './fragment.ts';
 import { sortBatch } from './batch-sort.ts';
 import { readSegment, writeSegment } from '../storage/segment.ts';
 import { readDeletionVector } from '../storage/deletion.ts';
@@ -79,8 +79,19 @@ async function liveRows(seg: SegmentRef): Promise<Uint8Array | null> {
   return live;
 }
 
-async function runFragment(f: FragmentSpec, segments: SegmentRef[], stop: SliceStop): Promise<FragmentResult> {
+/**
+ * Runs program `program` of a request over its segments (`segments[program]`). A co-located
+ * join's build side is a nested program, run first over this slice's own rows; every program's
+ * metrics land in `metrics[program]`.
+ */
+async function runFragment(f: FragmentSpec, segments: SegmentRef[][], stop: SliceStop, program = 0, all: SliceMetrics[] = []): Promise<FragmentResult> {
   const tick = () => stop.tick();
+  for (const step of f.steps) {
+    if (step.k !== 'join' || !step.join.local) continue;
+    const { program: p, spec } = step.join.local;
+    const built = await runFragment(spec, segments, stop, p, all);
+    if (built.kind === 'rows') step.join.build = built.columns;
+  }
   const table = f.output.kind === 'agg' ? new GroupTable(f.output.spec) : null;
   const outParts: Vector[][] = [];
   let outRows = 0;
@@ -90,14 +101,15 @@ async function runFragment(f: FragmentSpec, segments: SegmentRef[], stop: SliceS
   let cutoff: number | null = null;
   // rows out of and time in each part: [scan, scan filter, ...steps, output]
   const slots = 3 + f.steps.length;
-  const metrics = { rows: new Array<number>(slots).fill(0), ms: new Array<number>(slots).fill(0) };
+  const metrics: SliceMetrics = { rows: new Array<number>(slots).fill(0), ms: new Array<number>(slots).fill(0), scanned: 0 };
+  all[program] = metrics;
   let t = performance.now();
   const lap = (slot: number, rows: number) => { const now = performance.now(); metrics.ms[slot] += now - t; metrics.rows[slot] += rows; t = now; };
   const outSlot = slots - 1;
   // block-level zone maps: the scan filter (or the filter fused into the aggregation)
   const scanFilter = f.filter ?? (f.output.kind === 'agg' && !f.steps.length ? f.output.spec.filter ?? null : null);
   const preds = zonePredicates(scanFilter);
-  for (const seg of segments) {
+  for (const seg of segments[program] ?? []) {
     if (limit !== undefined && outRows >= limit) break;
     t = performance.now();
     const cols = await cache.columns(seg.file, f.tableTypes, f.columns);
@@ -187,19 +199,20 @@ async function runFragment(f: FragmentSpec, segments: SegmentRef[], stop: SliceS
       }
     }
   }
+  metrics.scanned = scanned;
   if (table) {
     metrics.rows[outSlot] = table.groups;
-    return { kind: 'agg', partial: table.toPartial(), scanned, metrics };
+    return { kind: 'agg', partial: table.toPartial(), scanned, metrics: all };
   }
   const types = f.output.kind === 'rows' ? f.output.exprs.map((e) => e.type) : [];
   if (f.output.kind === 'rows' && f.output.topN) {
     const kept = keepTop(types, outParts, f.output.topN);
     metrics.rows[outSlot] = kept.length;
-    return { kind: 'rows', columns: kept.columns, rows: kept.length, scanned, metrics };
+    return { kind: 'rows', columns: kept.columns, rows: kept.length, scanned, metrics: all };
   }
   const columns = types.map((t, i) => concatVectors(t, outParts.map((p) => p[i])));
   metrics.rows[outSlot] = outRows;
-  return { kind: 'rows', columns, rows: outRows, scanned, metrics };
+  return { kind: 'rows', columns, rows: outRows, scanned, metrics: all };
 }
 
 /** The first `limit` rows of the parts in the top-N order. */
@@ -295,7 +308,8 @@ async function analyzeSegments(types: SqlType[], segments: SegmentRef[], stop: S
 }
 
 type Request =
-  | { op: 'scan'; fragment: FragmentSpec; segments: SegmentRef[]; cancel?: CancelToken }
+  /** segments[p]: this slice's segments for program p (0 the main one, then nested build sides) */
+  | { op: 'scan'; fragment: FragmentSpec; segments: SegmentRef[][]; cancel?: CancelToken }
   | { op: 'write'; file: string; columns: Vector[]; encodings?: (string | undefined)[] }
   | { op: 'copy'; request: CsvRangeRequest }
   | { op: 'match'; types: SqlType[]; filter: BExpr | null; exprs: BExpr[] | null; segments: SegmentRef[]; join?: JoinStep; cancel?: CancelToken }

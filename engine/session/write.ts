@@ -24,8 +24,8 @@ export function zonesOf(meta: SegmentMeta): ZoneEntry[] {
   });
 }
 
-export function segmentEntry(file: string, slice: number, meta: SegmentMeta): SegmentEntry {
-  return { file, slice, rows: meta.rows, bytes: meta.bytes, zones: zonesOf(meta), deletedCount: 0 };
+export function segmentEntry(file: string, slice: number, meta: SegmentMeta, slices: number): SegmentEntry {
+  return { file, slice, slices, rows: meta.rows, bytes: meta.bytes, zones: zonesOf(meta), deletedCount: 0 };
 }
 
 function hashValue(v: Vector, r: number): number {
@@ -102,7 +102,7 @@ export async function appendRows(ctx: StatementContext, table: TableState, batch
       const cols = sorted.columns.map((c) => gather(c, sel, n));
       const file = `seg-${randomUUID()}.arrow`;
       ctx.txn.newFiles.add(file);
-      jobs.push(ctx.db.pool.call<WrittenSegment>(slice, { op: 'write', file, columns: cols, encodings: table.columns.map((c) => c.encoding) }).then((meta) => ({ entry: segmentEntry(file, slice, meta), sketches: meta.sketches })));
+      jobs.push(ctx.db.pool.call<WrittenSegment>(slice, { op: 'write', file, columns: cols, encodings: table.columns.map((c) => c.encoding) }).then((meta) => ({ entry: segmentEntry(file, slice, meta, slices), sketches: meta.sketches })));
     }
   };
   if (plan === 'all') for (let s = 0; s < slices; s++) writePart(s, batch);

@@ -38,6 +38,10 @@ export class SliceFilterOp extends SliceOperator {
     return `Filter${this.onScan ? ' (fused into the scan; zone maps prune segments)' : ''}: ${explainExpr(this.pred, this.input.fields)}`;
   }
 
+  partitionedBy(slices: number): number | null {
+    return (this.input as SliceOperator).partitionedBy(slices);
+  }
+
   needs(wanted: Set<number>): Set<number>[] {
     return [usedColumns(this.pred, new Set(wanted))];
   }

@@ -11,12 +11,11 @@ import { LeaderOperator, SliceOperator, type PhysicalOperator } from './operator
 import { PipelineBuilder } from './pipeline.ts';
 import type { RunContext } from './run-context.ts';
 import { HashProbeOp } from './hash-join.ts';
-import { ScanOp } from './scan.ts';
 import { SqlError } from '../../errors.ts';
 
 /** What the slices returned for one run of a pipeline. */
 export type Gathered =
-  | { kind: 'rows'; batch: Batch }
+  | { kind: 'rows'; batch: Batch; fields?: number[] }
   | { kind: 'agg'; partials: PartialAgg[]; spec: import('../aggregate.ts').AggSpec };
 
 export class GatherOp extends LeaderOperator {
@@ -34,57 +33,76 @@ export class GatherOp extends LeaderOperator {
     return ctx.hold(g.batch, 'rows from the slices');
   }
 
-  /** Runs the pipeline in every slice and returns what they sent. */
-  async gather(ctx: RunContext): Promise<Gathered> {
+  /**
+   * Only the fields in `want`, for a consumer that reads no others (a broadcast build side):
+   * the slices load and send just those. The batch's columns are the wanted fields in order.
+   */
+  async runFields(ctx: RunContext, want: Set<number>): Promise<{ batch: Batch; fields: number[] }> {
+    const t0 = performance.now();
+    const g = await this.gather(ctx, want);
+    if (g.kind !== 'rows') throw new SqlError('INTERNAL_ERROR', 'partial aggregates gathered without a final aggregate');
+    ctx.record(this, g.batch.length, performance.now() - t0);
+    return { batch: ctx.hold(g.batch, 'rows from the slices'), fields: g.fields ?? this.fields.map((_, i) => i) };
+  }
+
+  /** Runs the pipeline in every slice and returns what they sent (with `want`, only those fields when the pipeline ends in plain rows). */
+  async gather(ctx: RunContext, want?: Set<number>): Promise<Gathered> {
     // which fields each operator must produce, top-down, so scans and broadcasts carry only those
     const wanted = new Map<PhysicalOperator, Set<number>>();
     const probes: HashProbeOp[] = [];
-    let scan: ScanOp | null = null;
     const visit = (op: PhysicalOperator, want: Set<number>) => {
       wanted.set(op, want);
-      if (op instanceof ScanOp) scan = op;
-      if (op instanceof HashProbeOp) probes.push(op);
+      if (op instanceof HashProbeOp && !op.colocated) probes.push(op);
       if (!(op instanceof SliceOperator)) return;
       const needs = op.needs(want);
       op.children.forEach((c, i) => visit(c, needs[i]));
     };
-    visit(this.input, new Set(this.input.fields.map((_, i) => i)));
-    if (!scan) throw new SqlError('INTERNAL_ERROR', 'slice pipeline without a scan');
-    const table = (scan as ScanOp).table;
+    const all = new Set(this.input.fields.map((_, i) => i));
+    // a top operator that sets the output (aggregate, top-N, limit) sends every field
+    const narrow = want && !this.input.decidesOutput ? want : null;
+    visit(this.input, narrow ?? all);
     // build sides first: the leader runs each and sends it with the pipeline
     const builds = new Map<PhysicalOperator, Batch>();
     let emptyInner = false;
     for (const p of probes) {
-      const b = await ctx.run(p.build);
-      const { columns } = p.buildColumns(b, wanted.get(p.build)!);
-      builds.set(p, { length: b.length, columns });
-      if (b.length === 0 && p.join.joinType === 'INNER') emptyInner = true;
+      const { columns, rows } = await p.buildSide(ctx, wanted.get(p.build)!);
+      builds.set(p, { length: rows, columns });
+      if (rows === 0 && p.join.joinType === 'INNER') emptyInner = true;
     }
     const b = new PipelineBuilder(wanted, builds);
     const layout = b.input(this.input);
-    if (!b.outputSet) b.spec.output = { kind: 'rows', exprs: layout.map((e) => e!) };
+    const sent = narrow ? [...narrow].sort((x, y) => x - y) : null;
+    if (!b.outputSet) b.spec.output = { kind: 'rows', exprs: sent ? sent.map((i) => layout[i]!) : layout.map((e) => e!) };
     const spec = b.spec;
     // an inner join against an empty build side is empty
-    if (emptyInner && spec.output.kind === 'rows') return { kind: 'rows', batch: emptyBatch(this.fields.map((f) => f.type)) };
-    const { bySlice, total, pruned } = segmentsBySlice(table, ctx.slices, b.tableFilter);
-    ctx.stats.segmentsScanned += total - pruned;
-    ctx.stats.segmentsPruned += pruned;
+    if (emptyInner && spec.output.kind === 'rows') return { kind: 'rows', batch: emptyBatch(spec.output.exprs.map((e) => e.type)), fields: sent ?? undefined };
+    // every program's segments, per slice (zone maps of its scan filter prune them)
+    const segments = b.programs.map((p) => {
+      if (!p.scan) throw new SqlError('INTERNAL_ERROR', 'slice pipeline without a scan');
+      const { bySlice, total, pruned } = segmentsBySlice(p.scan.table, ctx.slices, p.tableFilter);
+      ctx.stats.segmentsScanned += total - pruned;
+      ctx.stats.segmentsPruned += pruned;
+      return bySlice;
+    });
     const cancel = ctx.guard.token;
-    const results = await Promise.all(bySlice.map((segments, s) => ctx.pool.call<FragmentResult>(s, { op: 'scan', fragment: spec, segments, cancel })));
+    const results = await Promise.all(segments[0].map((_, s) => ctx.pool.call<FragmentResult>(s, { op: 'scan', fragment: spec, segments: segments.map((p) => p[s]), cancel })));
     ctx.check();
-    let scanned = 0;
-    for (const r of results) scanned += r.scanned;
-    ctx.stats.rowsScanned += scanned;
-    const key = (scan as ScanOp).qualifiedName;
-    ctx.stats.tables.set(key, (ctx.stats.tables.get(key) ?? 0) + scanned);
-    for (const [op, slot] of b.metricOf) {
-      const per = results.map((r) => ({ rows: r.metrics.rows[slot], ms: r.metrics.ms[slot] }));
+    b.programs.forEach((p, i) => {
+      let scanned = 0;
+      for (const r of results) scanned += r.metrics[i]?.scanned ?? 0;
+      ctx.stats.rowsScanned += scanned;
+      const key = p.scan!.qualifiedName;
+      ctx.stats.tables.set(key, (ctx.stats.tables.get(key) ?? 0) + scanned);
+    });
+    for (const [op, [program, slot]] of b.metricOf) {
+      const per = results.map((r) => ({ rows: r.metrics[program]?.rows[slot] ?? 0, ms: r.metrics[program]?.ms[slot] ?? 0 }));
       ctx.record(op, per.reduce((s, x) => s + x.rows, 0), per.reduce((s, x) => s + x.ms, 0), per);
     }
     if (spec.output.kind === 'agg') return { kind: 'agg', partials: results.map((r) => (r as { partial: PartialAgg }).partial), spec: spec.output.spec };
     const types = spec.output.exprs.map((e) => e.type);
     const parts = results.map((r) => ({ length: (r as { rows: number }).rows, columns: (r as { columns: Vector[] }).columns }));
-    return { kind: 'rows', batch: await concatBatchesYielding(types, parts, ctx.pause) };
+    return { kind: 'rows', batch: await concatBatchesYielding(types, parts, ctx.pause), fields: sent ?? undefined };
   }
 }
+
 

@@ -52,6 +52,12 @@ export class HashAggregateOp extends LeaderOperator {
 
 /** Each slice's groups and aggregate states over its own rows. */
 export class PartialAggregateOp extends SliceOperator {
+  readonly decidesOutput = true;
+
+  partitionedBy(): number | null {
+    return null;
+  }
+
   constructor(readonly input: PhysicalOperator, readonly keys: BExpr[], readonly aggs: BAgg[], fields: Field[], estRows: number) {
     super(fields, [input], estRows);
   }

@@ -4,7 +4,7 @@
 // both inputs are batches: the joins the slices cannot run yet (FULL, scalar-subquery SINGLE,
 // CROSS, joins without an equality, and joins of two leader results).
 import type { BExpr } from '../../plan/bound.ts';
-import { usedColumns, hasModelCall } from '../../plan/bound.ts';
+import { usedColumns, hasModelCall, mapCols } from '../../plan/bound.ts';
 import type { Field, JoinType } from '../../plan/logical.ts';
 import type { Batch, Vector } from '../../types/vector.ts';
 import { gather } from '../../types/vector.ts';
@@ -17,6 +17,7 @@ import { LeaderOperator, SliceOperator, type PhysicalOperator } from './operator
 import type { Layout, PipelineBuilder } from './pipeline.ts';
 import type { RunContext } from './run-context.ts';
 import type { BroadcastOp } from './broadcast.ts';
+import type { FragmentSpec } from '../fragment.ts';
 
 export interface JoinSpec {
   joinType: JoinType;
@@ -115,18 +116,31 @@ const PROBE_OUTPUT = 131_072;
 
 /**
  * The probe of a hash join inside every slice: children are the probe side (a slice pipeline)
- * and the build side (a Broadcast exchange). INNER joins probe whichever side is larger; LEFT,
- * SEMI and ANTI joins probe their left (preserved) side.
+ * and the build side: a Broadcast exchange, or, when both sides are distributed on the join key
+ * (co-located), a slice pipeline each slice runs over its own rows first. INNER joins probe
+ * whichever side is larger; LEFT, SEMI and ANTI joins probe their left (preserved) side.
  */
 export class HashProbeOp extends SliceOperator {
-  constructor(readonly probeSide: PhysicalOperator, readonly build: BroadcastOp, readonly probeIsLeft: boolean, readonly join: JoinSpec, fields: Field[], estRows: number) {
+  constructor(readonly probeSide: SliceOperator, readonly build: BroadcastOp | SliceOperator, readonly probeIsLeft: boolean, readonly join: JoinSpec, fields: Field[], estRows: number) {
     super(fields, [probeSide, build], estRows);
+  }
+
+  /** Whether each slice builds from its own rows (both sides distributed on the join key). */
+  get colocated(): boolean {
+    return this.build instanceof SliceOperator;
   }
 
   explain(): string {
     const left = this.probeIsLeft ? this.probeSide : this.build;
     const right = this.probeIsLeft ? this.build : this.probeSide;
-    return `Hash ${this.join.joinType} Join (probe: ${this.probeIsLeft ? 'left' : 'right'} input, build: broadcast)${describe(this.join, [...left.fields, ...right.fields], left.fields.length)}`;
+    const how = this.colocated ? 'co-located, each slice builds from its own rows' : 'broadcast';
+    return `Hash ${this.join.joinType} Join (probe: ${this.probeIsLeft ? 'left' : 'right'} input, build: ${how})${describe(this.join, [...left.fields, ...right.fields], left.fields.length)}`;
+  }
+
+  partitionedBy(slices: number): number | null {
+    const p = this.probeSide.partitionedBy(slices);
+    if (p === null) return null;
+    return this.probeIsLeft ? p : this.build.fields.length + p;
   }
 
   private get nLeft(): number {
@@ -160,20 +174,39 @@ export class HashProbeOp extends SliceOperator {
     else for (const i of wanted) p.add(i); // semi/anti output fields are the probe's
     for (const k of this.probeKeys) usedColumns(k, p);
     if (this.join.residual) for (const i of usedColumns(this.join.residual)) add(i);
+    // a co-located build side computes its key values in the slices
+    if (this.colocated) for (const k of this.buildKeys) usedColumns(k, b);
     return [p, b];
   }
 
-  /** The build side as sent to the slices: the fields read in the slices, then the key values. */
-  buildColumns(batch: Batch, wanted: Set<number>): { columns: Vector[]; sent: number[] } {
-    const sent = [...wanted].sort((x, y) => x - y);
-    const keys = projectBatch(batch, this.buildKeys, null, batch.length);
-    return { columns: [...sent.map((i) => batch.columns[i]), ...keys], sent };
+  /**
+   * The build side as sent to the slices: the leader runs it, reading only the fields the
+   * slices use (`sent`) and the key columns; it sends those fields, then the key values.
+   */
+  async buildSide(ctx: RunContext, sent: Set<number>): Promise<{ columns: Vector[]; rows: number }> {
+    const want = new Set(sent);
+    for (const k of this.buildKeys) usedColumns(k, want);
+    const { batch, fields } = await (this.build as BroadcastOp).runFields(ctx, want);
+    const pos = new Map(fields.map((f, i) => [f, i]));
+    const keyExprs = this.buildKeys.map((k) => mapCols(k, (i, c) => ({ ...c, index: pos.get(i)! })));
+    const keys = projectBatch(batch, keyExprs, null, batch.length);
+    const order = [...sent].sort((x, y) => x - y);
+    return { columns: [...order.map((i) => batch.columns[pos.get(i)!]), ...keys], rows: batch.length };
   }
 
   pipe(b: PipelineBuilder): Layout {
     const probeLayout = b.input(this.probeSide);
-    const build = b.builds.get(this)!;
     const sent = [...b.wantedOf(this.build)].sort((x, y) => x - y);
+    let local: { program: number; spec: FragmentSpec } | undefined;
+    let width: number;
+    if (this.build instanceof SliceOperator) {
+      // each slice first runs the build side's pipeline over its own rows: [sent fields..., keys]
+      const nb = b.nested();
+      const layout = nb.input(this.build);
+      nb.output({ kind: 'rows', exprs: [...sent.map((i) => layout[i]!), ...this.buildKeys.map((k) => nb.lift(nb.at(layout, k)))] });
+      local = { program: nb.program, spec: nb.spec };
+      width = sent.length + this.buildKeys.length;
+    } else width = b.builds.get(this)!.columns.length;
     const base = b.width;
     const buildLayout: Layout = this.build.fields.map(() => null);
     sent.forEach((f, j) => { buildLayout[f] = { k: 'col', index: base + j, type: this.build.fields[f].type }; });
@@ -186,14 +219,14 @@ export class HashProbeOp extends SliceOperator {
       after = residual;
       residual = null;
     }
-    const width = build.columns.length;
     b.step({
       k: 'join',
       join: {
         joinType: this.join.joinType as 'INNER' | 'LEFT' | 'SEMI' | 'ANTI',
         probeKeys: this.probeKeys.map((k) => b.at(probeLayout, k)),
         buildKeys: this.buildKeys.map((_, i) => sent.length + i),
-        build: build.columns,
+        build: local ? [] : b.builds.get(this)!.columns,
+        ...(local ? { local } : {}),
         residual,
         ...(this.join.nullEq ? { nullEq: this.join.nullEq } : {}),
       },

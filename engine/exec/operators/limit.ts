@@ -21,6 +21,12 @@ export class LimitOp extends LeaderOperator {
 }
 
 export class SliceLimitOp extends SliceOperator {
+  readonly decidesOutput = true;
+
+  partitionedBy(): number | null {
+    return null;
+  }
+
   constructor(readonly input: PhysicalOperator, readonly limit: number, estRows: number) {
     super(input.fields, [input], estRows);
   }

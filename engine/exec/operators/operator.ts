@@ -37,6 +37,15 @@ export abstract class LeaderOperator extends PhysicalOperator {
 
   /** The operator's output for this run (the context records rows and time). */
   abstract run(ctx: RunContext): Promise<Batch>;
+
+  /**
+   * The output for a consumer that reads only the fields in `want`: a batch whose columns are
+   * `fields` (at least those wanted). Operators that can skip work for the others override it.
+   */
+  async runFields(ctx: RunContext, want: Set<number>): Promise<{ batch: Batch; fields: number[] }> {
+    void want;
+    return { batch: await ctx.run(this), fields: this.fields.map((_, i) => i) };
+  }
 }
 
 /**
@@ -47,6 +56,14 @@ export abstract class LeaderOperator extends PhysicalOperator {
  */
 export abstract class SliceOperator extends PhysicalOperator {
   readonly placement = 'slices' as const;
+  /** whether this operator decides what the slices send back (aggregate, top-N, limit) */
+  readonly decidesOutput: boolean = false;
+
+  /**
+   * The field every row's slice is the hash of (rows with equal values sit in the same slice),
+   * or null when rows are spread otherwise. Co-located joins need it on both sides.
+   */
+  abstract partitionedBy(slices: number): number | null;
 
   /** Input fields read, per child, given the output fields read above. */
   abstract needs(wanted: Set<number>): Set<number>[];

@@ -9,6 +9,7 @@ import type { FragmentSpec, PipelineStep } from '../fragment.ts';
 import { modelStep, modelStepKey } from '../fragments.ts';
 import { SqlError } from '../../errors.ts';
 import type { SliceOperator, PhysicalOperator } from './operator.ts';
+import type { ScanOp } from './scan.ts';
 
 /** Where each of an operator's output fields is in the slice batch (null: not computed, not needed). */
 export type Layout = (BExpr | null)[];
@@ -24,8 +25,8 @@ export class PipelineBuilder {
   width = 0;
   /** the scan filter over table columns (zone maps prune segments with it) */
   tableFilter: BExpr | null = null;
-  /** which metric slot reports each slice operator's rows and time */
-  readonly metricOf = new Map<PhysicalOperator, number>();
+  /** the scan this program reads */
+  scan: ScanOp | null = null;
   /** metric slot of the last step appended */
   last = SCAN_METRIC;
   /** whether an operator set the output (partial aggregate, top-N, limit); else rows of every field */
@@ -38,8 +39,22 @@ export class PipelineBuilder {
     private readonly wanted: Map<PhysicalOperator, Set<number>>,
     /** the build sides, already run at the leader and cut to the columns sent */
     readonly builds: Map<PhysicalOperator, Batch>,
+    /** every program of the slice request: this one and the nested ones of co-located joins */
+    readonly programs: PipelineBuilder[] = [],
+    /** which program and metric slot report each slice operator's rows and time */
+    readonly metricOf = new Map<PhysicalOperator, [number, number]>(),
   ) {
     this.spec = { tableTypes: [], columns: [], filter: null, steps: [], output: { kind: 'rows', exprs: [] } };
+    this.program = programs.length;
+    programs.push(this);
+  }
+
+  /** this program's number in the request */
+  readonly program: number;
+
+  /** A program the slices run before this one, over their own rows (a co-located build side). */
+  nested(): PipelineBuilder {
+    return new PipelineBuilder(this.wanted, this.builds, this.programs, this.metricOf);
   }
 
   wantedOf(op: PhysicalOperator): Set<number> {
@@ -49,7 +64,7 @@ export class PipelineBuilder {
   /** Compiles a child operator (it appends its own steps first) and returns its layout. */
   input(child: PhysicalOperator): Layout {
     const layout = (child as SliceOperator).pipe(this);
-    if (!this.metricOf.has(child)) this.metricOf.set(child, this.last);
+    if (!this.metricOf.has(child)) this.metricOf.set(child, [this.program, this.last]);
     return layout;
   }
 

@@ -36,6 +36,13 @@ export class SliceProjectOp extends SliceOperator {
     return `Project: ${names(this.fields)}`;
   }
 
+  partitionedBy(slices: number): number | null {
+    const p = (this.input as SliceOperator).partitionedBy(slices);
+    if (p === null) return null;
+    const i = this.exprs.findIndex((e) => e.k === 'col' && e.index === p);
+    return i >= 0 ? i : null;
+  }
+
   needs(wanted: Set<number>): Set<number>[] {
     const used = new Set<number>();
     for (const i of wanted) usedColumns(this.exprs[i], used);

@@ -23,6 +23,13 @@ export class ScanOp extends SliceOperator {
     return `${r.account}.${r.database}.${r.schema}.${r.name}`;
   }
 
+  /** A KEY table's distribution column, when every segment was placed over this many slices. */
+  partitionedBy(slices: number): number | null {
+    const t = this.table;
+    if (t.distStyle !== 'KEY' || t.distKey === null) return null;
+    return t.segments.every((s) => s.slices === slices) ? t.distKey : null;
+  }
+
   needs(): Set<number>[] {
     return [];
   }
@@ -30,6 +37,7 @@ export class ScanOp extends SliceOperator {
   pipe(b: PipelineBuilder): Layout {
     const columns = [...b.wantedOf(this)].sort((x, y) => x - y);
     if (columns.length === 0) columns.push(0); // count(*) still needs the row count
+    b.scan = this;
     b.spec.tableTypes = this.table.columns.map((c) => c.type);
     b.spec.columns = columns;
     b.width = columns.length;

@@ -8,6 +8,12 @@ import type { Layout, PipelineBuilder } from './pipeline.ts';
 import { explainKeys } from './sort.ts';
 
 export class SliceTopNOp extends SliceOperator {
+  readonly decidesOutput = true;
+
+  partitionedBy(): number | null {
+    return null;
+  }
+
   constructor(readonly input: PhysicalOperator, readonly keys: SortKey[], readonly limit: number, estRows: number) {
     super(input.fields, [input], estRows);
   }

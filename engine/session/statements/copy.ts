@@ -122,7 +122,7 @@ async function copyFile(stmt: A.Copy, ctx: StatementContext, t: TableState, path
   }
   const rows = results.reduce((n, r) => n + r.rows, 0);
   if (direct) {
-    const written = results.flatMap((r, k) => r.segments.map((s) => ({ entry: segmentEntry(s.file, k % slices, s.meta as WrittenSegment), sketches: (s.meta as WrittenSegment).sketches })));
+    const written = results.flatMap((r, k) => r.segments.map((s) => ({ entry: segmentEntry(s.file, k % slices, s.meta as WrittenSegment, slices), sketches: (s.meta as WrittenSegment).sketches })));
     if (written.length) addSegments(ctx, t.id, written.map((w) => w.entry), 'append', written.map((w) => w.sketches));
     return done('COPY', rows);
   }

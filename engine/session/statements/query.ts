@@ -25,7 +25,7 @@ export async function runExplain(stmt: Extract<Statement, { kind: 'Explain' }>, 
     return lines([`${inner.kind} (no query plan: runs as a catalog or storage operation)`]);
   }
   const plan = await ctx.bindQuery(inner.query);
-  if (!stmt.analyze) return lines(explainPlan(plan, physicalPlan, ctx.db.slices));
+  if (!stmt.analyze) return lines(explainPlan(plan, (n) => physicalPlan(n, ctx.db.slices), ctx.db.slices));
   const t0 = performance.now();
   const { batch, lines: text } = await ctx.analyze(plan);
   const ms = performance.now() - t0;

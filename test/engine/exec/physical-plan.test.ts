@@ -29,7 +29,10 @@ beforeAll(async () => {
     INSERT INTO f SELECT x, x % 10, x % 20, x FROM (SELECT d1.n * 100 + d2.n * 10 + d3.n AS x FROM d d1, d d2, d d3) t WHERE x < 500;
     INSERT INTO f SELECT x, x % 10, x % 20, x FROM (SELECT d1.n * 100 + d2.n * 10 + d3.n AS x FROM d d1, d d2, d d3) t WHERE x >= 500;
     CREATE TABLE d1 (k INTEGER, name VARCHAR(5)); INSERT INTO d1 SELECT n, 'n' || n FROM d;
-    CREATE TABLE d2 (k INTEGER, g INTEGER); INSERT INTO d2 SELECT a.n * 10 + b.n, b.n FROM d a, d b WHERE a.n < 2`);
+    CREATE TABLE d2 (k INTEGER, g INTEGER); INSERT INTO d2 SELECT a.n * 10 + b.n, b.n FROM d a, d b WHERE a.n < 2;
+    CREATE TABLE fk (i INTEGER, k INTEGER) DISTKEY(k); INSERT INTO fk SELECT i, k2 FROM f;
+    CREATE TABLE dk (k INTEGER, w INTEGER) DISTKEY(k); INSERT INTO dk SELECT k, k * 10 FROM d2;
+    INSERT INTO dk SELECT k + 100, 0 FROM d2`);
 }, 60_000);
 
 afterAll(async () => {
@@ -90,6 +93,33 @@ describe('physical plan', () => {
     expect(perSlice(topN).every((n) => n <= 4)).toBe(true);
     expect(depth(line(lines, /^\s*(->\s+)?Sort: v DESC\s+\[leader/))).toBeLessThan(depth(topN));
     expect(await rowsOf(sql)).toEqual([[993, 993], [983, 983], [973, 973], [963, 963]]);
+  });
+
+  it('joins tables distributed on the join key inside every slice, each building from its own rows', async () => {
+    // fk.k = i % 20 and dk.k = 0..19 (w = 10 k) plus 100..119 that match nothing
+    const sql = 'SELECT count(*), sum(dk.w), count(DISTINCT fk.k) FROM fk JOIN dk ON fk.k = dk.k WHERE fk.i >= 100';
+    const lines = (await rowsOf(`EXPLAIN ANALYZE ${sql}`)).map((r: unknown[]) => String(r[0]));
+    const join = line(lines, /Hash INNER Join/);
+    expect(join).toMatch(/build: co-located, each slice builds from its own rows.*\[2 slices/);
+    // nothing is broadcast and only the final partial states are gathered
+    expect(lines.some((l) => /Broadcast/.test(l))).toBe(false);
+    expect(lines.filter((l) => /Gather/.test(l))).toHaveLength(1);
+    expect(actual(line(lines, /Scan public\.dk/))).toBe(40);
+    expect(actual(join)).toBe(900);
+    // i = 100..999: 900 rows, each k = i % 20 once per 20 rows: sum of 10 k over them is 45 * 10 * (0 + 1 + ... + 19)
+    expect(await rowsOf(sql)).toEqual([[900, 45 * 10 * 190, 20]]);
+    // the same join the other way round, and as a semi join, answer the same
+    expect(await rowsOf('SELECT count(*), sum(dk.w) FROM dk JOIN fk ON dk.k = fk.k WHERE fk.i >= 100')).toEqual([[900, 45 * 10 * 190]]);
+    expect(await rowsOf('SELECT count(*) FROM dk WHERE EXISTS (SELECT 1 FROM fk WHERE fk.k = dk.k)')).toEqual([[20]]);
+  });
+
+  it('does not treat tables as co-located when their rows were placed over another number of slices', async () => {
+    await db.close();
+    db = await Database.open({ dataDir: join(dir, 'data'), slices: 3 });
+    s = db.connect();
+    const sql = 'SELECT count(*), sum(dk.w) FROM fk JOIN dk ON fk.k = dk.k WHERE fk.i >= 100';
+    expect((await explain(sql)).some((l) => /co-located/.test(l))).toBe(false);
+    expect(await rowsOf(sql)).toEqual([[900, 45 * 10 * 190]]);
   });
 
   it('counts each run of a recursive query step', async () => {
