@@ -16,7 +16,7 @@ import { consumerDatabase, openShare, resolveMarked, resolveShared } from './con
 import { SYSTEM_VIEWS, systemView } from './system-views.ts';
 import { ExpiryWatcher, onCommit } from './events.ts';
 import { UsageLog, type UsageRecord } from './usage.ts';
-import { SharedModels } from './models.ts';
+import { resolveSharedModel } from './models.ts';
 import { forgetPrincipal } from './state.ts';
 
 /** The sharing extension, with handles tests and the API use (usage log, expiry sweep). */
@@ -36,7 +36,6 @@ export function extension(db: Database): SharingExtension {
   const watcher = new ExpiryWatcher(db);
   const reads = new WeakMap<StatementContext, Reads>();
   const onCommitEvent = (e: CommitEvent) => onCommit(db, e);
-  const models = new SharedModels();
 
   /** A statement of this extension; it first brings expiry events up to date with the clock. */
   const own = <K extends StatementKind>(f: HandlerOf<K>) => introduces<K>((stmt, ctx) => { watcher.sweep(); return f(stmt, ctx); });
@@ -117,7 +116,7 @@ export function extension(db: Database): SharingExtension {
     statements,
     hooks: {
       relation: answerFirst('relation', resolveRelation),
-      modelFunction: (next) => (ctx, name, pos) => models.resolve(ctx, name, pos, next) ?? next(ctx, name, pos),
+      modelFunction: (next) => (ctx, name, pos) => resolveSharedModel(ctx, name, pos, next) ?? next(ctx, name, pos),
       afterQuery: alsoRun('afterQuery', afterQuery),
       tableCreated: alsoRun('tableCreated', producer.onTableCreated),
       principalDropped: alsoRun('principalDropped', forgetPrincipal),

@@ -10,34 +10,32 @@ import { SqlError } from '../engine/errors.ts';
 import { consumerDatabase, openShare } from './consumer.ts';
 import type { DatashareState } from './state.ts';
 
-/** Resolves a consumer's calls of shared model functions. */
-export class SharedModels {
-  /**
-   * `next` resolves model functions as the ML extension does; a shared one is resolved through
-   * it as the producer, in this statement's snapshot, and the reference it returns (the
-   * producer's account, model and version) is what the bound query runs.
-   */
-  resolve(ctx: StatementContext, name: string[], pos: Pos, next: Hooks['modelFunction']): ModelFunction | null {
-    let dbName: string, schema: string, fn: string;
-    if (name.length === 3) [dbName, schema, fn] = name;
-    else if (name.length === 2) [dbName, schema, fn] = [ctx.session.database, name[0], name[1]];
-    else return null;
-    if (!consumerDatabase(ctx, dbName)) return null;
-    const open = openShare(ctx, dbName, pos);
-    const { share } = open;
-    const producerCtx = new StatementContext(ctx.db, {
-      account: share.producer, user: share.owner, database: share.database, searchPath: [schema], settings: new Map(),
-    }, ctx.txn, ctx.signal);
-    const full = `${dbName}.${schema}.${fn}`;
-    const at = fn.indexOf('@');
-    if (at >= 0) return pinned(producerCtx, share, [share.database, schema, fn], full, fn.slice(at + 1), pos, next);
-    const f = asProducer(producerCtx, [share.database, schema, fn], pos, next, (code) => code === 'UNDEFINED_FUNCTION' || code === 'UNDEFINED_OBJECT' || !sharesFunction(ctx, share, schema, fn));
-    if (!f) throw new SqlError('UNDEFINED_FUNCTION', `function ${full} does not exist in datashare "${share.name}"`, pos);
-    const modelName = f.ref.name;
-    const shared = share.objects.some((o) => o.schema === schema && ((o.type === 'MODEL' && o.name === modelName && o.version === undefined) || (o.type === 'FUNCTION' && o.name === fn)));
-    if (!shared) throw new SqlError('UNDEFINED_FUNCTION', `function ${full} is not shared by datashare "${share.name}"`, pos);
-    return f;
-  }
+/**
+ * A consumer's call of a shared model function; null for names outside consumer databases.
+ * `next` resolves model functions as the ML extension does; a shared one is resolved through it
+ * as the producer, in this statement's snapshot, and the reference it returns (the producer's
+ * account, model and version) is what the bound query runs.
+ */
+export function resolveSharedModel(ctx: StatementContext, name: string[], pos: Pos, next: Hooks['modelFunction']): ModelFunction | null {
+  let dbName: string, schema: string, fn: string;
+  if (name.length === 3) [dbName, schema, fn] = name;
+  else if (name.length === 2) [dbName, schema, fn] = [ctx.session.database, name[0], name[1]];
+  else return null;
+  if (!consumerDatabase(ctx, dbName)) return null;
+  const open = openShare(ctx, dbName, pos);
+  const { share } = open;
+  const producerCtx = new StatementContext(ctx.db, {
+    account: share.producer, user: share.owner, database: share.database, searchPath: [schema], settings: new Map(),
+  }, ctx.txn, ctx.signal);
+  const full = `${dbName}.${schema}.${fn}`;
+  const at = fn.indexOf('@');
+  if (at >= 0) return pinned(producerCtx, share, [share.database, schema, fn], full, fn.slice(at + 1), pos, next);
+  const f = asProducer(producerCtx, [share.database, schema, fn], pos, next, (code) => code === 'UNDEFINED_FUNCTION' || code === 'UNDEFINED_OBJECT' || !sharesFunction(ctx, share, schema, fn));
+  if (!f) throw new SqlError('UNDEFINED_FUNCTION', `function ${full} does not exist in datashare "${share.name}"`, pos);
+  const modelName = f.ref.name;
+  const shared = share.objects.some((o) => o.schema === schema && ((o.type === 'MODEL' && o.name === modelName && o.version === undefined) || (o.type === 'FUNCTION' && o.name === fn)));
+  if (!shared) throw new SqlError('UNDEFINED_FUNCTION', `function ${full} is not shared by datashare "${share.name}"`, pos);
+  return f;
 }
 
 /** Errors of the producer's resolution that may say what the producer has: a consumer sees them only for what is shared. */
