@@ -28,8 +28,22 @@ const HOLDOUT_SEED = 20261206;
 /** Fewer rows than this give no meaningful holdout: the model is not retrained. */
 export const MIN_RETRAIN_ROWS = 20;
 
+/** Models being retrained now (account.database.schema.name): one retraining per model at a time. */
+const retraining = new Set<string>();
+
 /** Retrains after a DRIFTED run; returns the decision for the run log. */
 export async function retrainOnDrift(db: Database, jobs: ModelJobs, account: string, m: MonitorEntry, model: ModelEntry, run: MonitorRun): Promise<string> {
+  const id = `${account}.${m.model.database}.${m.model.schema}.${m.model.name}`;
+  if (retraining.has(id)) return `not retrained: model "${model.name}" is being retrained after another drift already`;
+  retraining.add(id);
+  try {
+    return await retrain(db, jobs, account, m, model, run);
+  } finally {
+    retraining.delete(id);
+  }
+}
+
+async function retrain(db: Database, jobs: ModelJobs, account: string, m: MonitorEntry, model: ModelEntry, run: MonitorRun): Promise<string> {
   const loc = { account, ...m.model };
   const old = resolveVersion(model, run.modelVersion);
   if (!old.query || !old.target) return `not retrained: version ${old.version} of model "${model.name}" has no training query and target to retrain from`;
@@ -143,9 +157,8 @@ export function splitRows(rows: number): { train: Uint32Array; holdout: Uint32Ar
 
 /**
  * The objective on held-out rows from predicted values: MSE for regression; for classifiers the
- * predicted labels as one-hot scores (so AUC becomes the AUC of hard predictions), classes in
- * order of first appearance in the truth, then in the predictions (F1's positive class is the
- * second label in sorted order, as in training).
+ * predicted labels as one-hot scores (so AUC becomes the AUC of hard predictions), the classes of
+ * the truth and the predictions in sorted order (F1's positive class is the second, as in training).
  */
 export function holdoutScore(objective: Objective, predicted: Vector, truth: Vector): number {
   const n = truth.length;

@@ -53,6 +53,7 @@ export function describeModel(e: ModelEntry, schema: string, jobs: ModelJobs): [
     ['Candidates', e.candidates?.length ? e.candidates.map((c) => `${c.modelType} ${round(c.validationScore)}`).join(', ') : null],
     ['Settings', Object.keys(e.settings).length ? Object.entries(e.settings).map(([k, v]) => `${k}=${v}`).join(', ') : null],
   );
+  if (e.autoRetrain) rows.push(['Auto Retrain', 'ON DRIFT (a DRIFTED monitor run retrains it; see SHOW MONITORS)']);
   return rows;
 }
 

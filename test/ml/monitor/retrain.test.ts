@@ -70,11 +70,21 @@ describe('auto retrain on drift', () => {
     expect(fresh, decision as string).toBeGreaterThan(old);
     const versions = await t.rows('SHOW MODEL r VERSIONS');
     expect(versions.map((r) => [r[0], r[1], r[2]])).toEqual([[1, 'READY', true], [2, 'READY', false]]);
+    expect((await t.rows('SHOW MODEL r')).find((x) => x[0] === 'Auto Retrain')?.[1]).toMatch(/^ON DRIFT/);
+    // two drifts at once (two monitors of one model): one retraining, the other says why not
+    await t.s.execute('CREATE MONITOR on_line2 ON MODEL r USING (SELECT x FROM line WHERE batch = 2)');
+    const both = await Promise.all([t.db.connect().execute('RUN MONITOR on_line'), t.db.connect().execute('RUN MONITOR on_line2')]);
+    expect(both.map((r) => r[0].rows.at(-1)!.at(-1))).toEqual(['DRIFTED', 'DRIFTED']);
+    const decisions = (await t.rows("SELECT retrain FROM stv_ml_monitor_runs WHERE column_name = '(overall)' AND monitor_name LIKE 'on_line%' AND run > 0 ORDER BY started_at")).map((r) => r[0]).slice(1);
+    expect(decisions.filter((d) => /^retrained version 3 /.test(String(d)))).toHaveLength(1);
+    expect(decisions.filter((d) => /is being retrained after another drift already/.test(String(d)))).toHaveLength(1);
+    await t.s.execute('DROP MONITOR on_line2');
     // switched off, a DRIFTED run retrains nothing
     await t.s.execute('ALTER MODEL r SET AUTO RETRAIN OFF');
+    expect((await t.rows('SHOW MODEL r')).find((x) => x[0] === 'Auto Retrain')).toBeUndefined();
     expect((await t.rows('RUN MONITOR on_line')).at(-1)!.at(-1)).toBe('DRIFTED');
-    expect(await t.rows("SELECT run, retrain FROM stv_ml_monitor_runs WHERE monitor_name = 'on_line' AND column_name = '(overall)' ORDER BY run")).toEqual([[1, decision], [2, null]]);
-    expect(await t.rows('SHOW MODEL r VERSIONS')).toHaveLength(2);
+    expect(await t.rows("SELECT run, retrain FROM stv_ml_monitor_runs WHERE monitor_name = 'on_line' AND column_name = '(overall)' ORDER BY run")).toEqual([[1, decision], [2, expect.any(String)], [3, null]]);
+    expect(await t.rows('SHOW MODEL r VERSIONS')).toHaveLength(3);
   }, 120_000);
 
   it('scores a holdout with the model objective from predicted labels', () => {
