@@ -182,10 +182,7 @@ async function runFragment(f: FragmentSpec, segments: SegmentRef[][], stop: Slic
           if (count === 0) { lap(outSlot, 0); continue; }
         }
         const take = limit !== undefined ? Math.min(count, limit - outRows) : count;
-        const part = projectOrGather(batch, f.output.exprs, sel, take);
-        let bytes = 0;
-        for (const v of part) bytes += vectorBytes(v);
-        stop.memory.reserve(bytes, 'rows of a slice');
+        const part = projectAccounted(batch, f.output.exprs, sel, take, stop);
         outParts.push(part);
         outRows += take;
         if (topN && outRows >= 2 * topN.limit + 1024) {
@@ -247,6 +244,44 @@ function compact(batch: Batch, sel: Uint32Array | null, count: number): Batch {
 function projectOrGather(batch: Batch, exprs: FragmentSpec['output'] extends infer O ? O extends { exprs: infer E } ? E : never : never, sel: Uint32Array | null, count: number): Vector[] {
   if (exprs.every((e) => e.k === 'col')) return exprs.map((e) => gather(batch.columns[(e as { index: number }).index], sel, count));
   return projectBatch(batch, exprs, sel, count);
+}
+
+/** Bytes of output rows a slice computes between two reservations. */
+const PROJECT_PIECE_BYTES = 8 * 1024 * 1024;
+
+/**
+ * projectOrGather that counts its output into the statement's memory budget as it grows:
+ * computed columns (strings from repeat(), concatenation, ...) are made a piece of rows at a
+ * time, sized from the bytes a row took so far, so a statement whose rows are huge stops at its
+ * limit instead of taking the slice's heap (and every other statement running in it) down.
+ */
+function projectAccounted(batch: Batch, exprs: Parameters<typeof projectOrGather>[1], sel: Uint32Array | null, count: number, stop: SliceStop): Vector[] {
+  const reserve = (cols: Vector[]) => {
+    let bytes = 0;
+    for (const v of cols) bytes += vectorBytes(v);
+    stop.memory.reserve(bytes, 'rows of a slice');
+  };
+  if (exprs.every((e) => e.k === 'col') || count <= 256) {
+    const out = projectOrGather(batch, exprs, sel, count);
+    reserve(out);
+    return out;
+  }
+  const pieces: Vector[][] = [];
+  let piece = 256;
+  for (let start = 0, n = 0; start < count; start += n) {
+    n = Math.min(piece, count - start);
+    let rows: Uint32Array;
+    if (sel) rows = sel.subarray(start, start + n);
+    else { rows = new Uint32Array(n); for (let i = 0; i < n; i++) rows[i] = start + i; }
+    const cols = projectBatch(batch, exprs, rows, n);
+    let bytes = 0;
+    for (const v of cols) bytes += vectorBytes(v);
+    stop.memory.reserve(bytes, 'rows of a slice');
+    stop.check();
+    pieces.push(cols);
+    piece = Math.max(16, Math.floor(PROJECT_PIECE_BYTES / Math.max(1, bytes / n)));
+  }
+  return pieces.length === 1 ? pieces[0] : exprs.map((e, i) => concatVectors(e.type, pieces.map((p) => p[i])));
 }
 
 /** Rows of each segment that match a predicate, with optional new values (UPDATE). */
