@@ -107,7 +107,7 @@ export class ExtensionSet {
   readonly systemViews: string[];
 
   /** `extensions` in any order; `base` are the engine's own statement handlers. */
-  constructor(extensions: readonly Extension[], private readonly base: Partial<Record<StatementKind, StatementHandler>>) {
+  constructor(extensions: readonly Extension[], private readonly base: Readonly<Partial<Record<StatementKind, StatementHandler>>>) {
     this.ordered = applyOrder(extensions);
     const hooks: Record<string, unknown> = { ...BASE_HOOKS };
     for (const ext of this.ordered) {

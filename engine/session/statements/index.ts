@@ -1,4 +1,5 @@
-// The engine's own statement handlers, by statement kind. Extensions add theirs (ML, sharing).
+// The engine's own statement handlers, by statement kind. Frozen: extensions (ML, sharing) wrap
+// them through engine/session/extension.ts, never by changing this table.
 import type { StatementKind } from '../../sql/ast.ts';
 import type { StatementHandler } from '../extension.ts';
 import { runQuery, runExplain } from './query.ts';
@@ -11,7 +12,7 @@ import { analyze } from './analyze.ts';
 
 const h = <T>(f: (s: T, ctx: Parameters<StatementHandler>[1]) => ReturnType<StatementHandler>) => f as unknown as StatementHandler;
 
-export const HANDLERS: Partial<Record<StatementKind, StatementHandler>> = {
+export const HANDLERS: Readonly<Partial<Record<StatementKind, StatementHandler>>> = Object.freeze({
   Query: h(runQuery),
   Explain: h(runExplain),
   CreateTable: h(ddl.createTable),
@@ -46,4 +47,4 @@ export const HANDLERS: Partial<Record<StatementKind, StatementHandler>> = {
   DropUser: h(access.dropUser),
   Grant: h(access.grant),
   Revoke: h(access.revoke),
-};
+});

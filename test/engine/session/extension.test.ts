@@ -12,6 +12,7 @@ import { type Extension, ExtensionSet, alsoRun, answerFirst, applyOrder, introdu
 import { T } from '../../../engine/types/types.ts';
 import { stringVector } from '../../../engine/types/vector.ts';
 import { done } from '../../../engine/session/session.ts';
+import { HANDLERS } from '../../../engine/session/statements/index.ts';
 
 /** Extensions that each leave a mark on queries, names and drops, so the composition shows in results. */
 function marking(log: string[]): Extension[] {
@@ -108,6 +109,11 @@ describe('composed into a database', () => {
     });
     expect(seen[1]).toEqual(seen[0]);
     expect(seen[2]).toEqual(seen[0]);
+  });
+
+  it('the engine\'s handler table cannot be changed behind the composition', () => {
+    expect(Object.isFrozen(HANDLERS)).toBe(true);
+    expect(() => { (HANDLERS as Record<string, unknown>).Query = () => undefined; }).toThrow(TypeError);
   });
 
   it('a statement kind no extension provides says so', async () => {
