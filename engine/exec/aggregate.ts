@@ -10,7 +10,6 @@ import { ExprEmitter, rowLoop } from './codegen.ts';
 import { emitFilter, filterBatch, projectBatch, shapeOf, sideArrays } from './kernels.ts';
 import { gather } from '../types/vector.ts';
 import { KeyBatch, KeyTable, keyKind } from './hash-table.ts';
-import { narrow } from '../functions/numeric.ts';
 import { runtime } from './runtime.ts';
 import { Accumulator } from './accumulator.ts';
 
@@ -21,7 +20,7 @@ export interface AggSpec {
   filter?: BExpr | null;
 }
 
-type KeyValue = number | string | boolean | null;
+type KeyValue = number | string | boolean | bigint | null;
 
 /** One aggregate's state across groups, plus the DISTINCT inputs seen per group. */
 interface AggState extends GroupStates {
@@ -186,8 +185,6 @@ function keyBatchOf(batch: Batch, keys: BExpr[], sel: Uint32Array | null, count:
   if (keys.every((e) => e.k === 'col')) return new KeyBatch(keys.map((e) => batch.columns[(e as { index: number }).index]), count, true, sel);
   const computed = projectBatch(batch, keys.map((e) => (e.k === 'col' ? { k: 'const', value: null, type: e.type } as BExpr : e)), sel, count);
   const vectors = keys.map((e, i) => (e.k === 'col' ? gather(batch.columns[e.index], sel, count) : computed[i]));
-  // group keys are hashed as numbers: a wide DECIMAL key past 2^53 is an overflow error
-  for (const v of vectors) if (v.big) for (const b of v.big) if (b !== null) narrow(b);
   return new KeyBatch(vectors, count, true);
 }
 

@@ -2,7 +2,7 @@
 // columns. One generated loop per kernel; no per-row interpretation and no per-row objects
 // except the strings a string expression produces.
 import { type BExpr, constArgCodes } from '../plan/bound.ts';
-import { TYPES, type SqlType, isDecimal, isString, isWideDecimal, lengthOf, precisionOf, scaleOf } from '../types/types.ts';
+import { TYPES, type SqlType, isDecimal, isString, isWide, lengthOf, precisionOf, scaleOf } from '../types/types.ts';
 import { emitArithmetic, emitCast, emitComparison, emitNegate } from '../functions/ops.ts';
 import { lookupScalar, emitExtract } from '../functions/registry.ts';
 import { SqlError } from '../errors.ts';
@@ -267,7 +267,7 @@ export class ExprEmitter {
     const fn = lookupScalar(e.name, e.args.map((a) => a.type), constArgCodes(e.args));
     if (!fn) throw new SqlError('UNDEFINED_FUNCTION', `function ${e.name} does not exist`);
     // functions work on doubles: a wide DECIMAL argument past 2^53 is an overflow error there
-    const args = e.args.map((a) => { const v = this.expr(a, out); return isWideDecimal(a.type) ? { v: `rt.narrow(${v.v})`, n: v.n } : v; });
+    const args = e.args.map((a) => { const v = this.expr(a, out); return isWide(a.type) ? { v: `rt.${a.type.id === 'BIGINT' ? 'narrowI64' : 'narrow'}(${v.v})`, n: v.n } : v; });
     if (fn.strict) return this.strict(args, fn.emit(args.map((a) => a.v)), e.type, out);
     const t = this.tmp();
     out.push(`const ${t} = ${fn.emit(args.map((a) => (a.n === 'false' ? a.v : `(${a.n} ? null : ${a.v})`)))};`);

@@ -59,6 +59,8 @@ class ColumnBuilder {
   private slots = new Int32Array(1 << 12).fill(-1);
   private keys: Uint8Array[] = [];
   private highCard = false;
+  /** exact BIGINT values past 2^53, by row (sparse) */
+  private big: bigint[] | null = null;
   n = 0;
 
   /** what the byte fast path does with this column: 0 int, 1 decimal, 2 date, 3 string, 4 other */
@@ -96,6 +98,13 @@ class ColumnBuilder {
   push(v: number): void {
     this.ensure();
     this.values[this.n++] = v;
+  }
+
+  /** A BIGINT past 2^53: its nearest double in `values`, the exact value beside it (Vector.big). */
+  pushBig(x: bigint): void {
+    this.ensure();
+    (this.big ??= [])[this.n] = x;
+    this.values[this.n++] = Number(x);
   }
 
   /** Interns a string given by its bytes: hashing the bytes avoids decoding repeats. */
@@ -154,6 +163,7 @@ class ColumnBuilder {
     const valid = this.valid ? this.valid.slice(0, n) : null;
     const v: Vector = { type: this.type, length: n, values, valid };
     if (isString(this.type)) v.dict = this.dict;
+    if (this.big) { v.big = Array.from({ length: n }, (_, i) => this.big![i] ?? null); this.big = null; }
     this.n = 0;
     this.valid = null;
     this.dict = [];
@@ -180,6 +190,8 @@ function parseFieldFast(b: ColumnBuilder, buf: Buffer, s: number, e: number, fie
         v = v * 10 + d;
       }
       if (neg) v = -v;
+      // past 2^53 a BIGINT is parsed exactly on the slow path
+      if (b.type.id === 'BIGINT' && (v > MAX_EXACT || v < -MAX_EXACT)) return false;
       if (v > b.limit || v < -b.limit - 1) throw new ParseError(s, field, `value out of range for type ${typeName(b.type).toLowerCase()}`);
       b.push(v);
       return true;
@@ -233,13 +245,14 @@ function pushField(b: ColumnBuilder, buf: Buffer, s: number, e: number, quoted: 
     if (parseFieldFast(b, buf, s, e, field)) return;
   }
   const text = quoted ?? buf.toString('utf8', s, e);
-  let v: number | string | boolean;
+  let v: number | string | boolean | bigint;
   try {
     v = parseValue(b.type, b.kind === 3 ? text : text.trim());
   } catch (err) {
     throw new ParseError(s, field, (err as Error).message.replace(/ at line \d+, column \d+$/, ''));
   }
   if (b.kind === 3) b.pushString(v as string);
+  else if (typeof v === 'bigint') b.pushBig(v);
   else { b.ensure(); b.values[b.n++] = typeof v === 'boolean' ? (v ? 1 : 0) : (v as number); }
 }
 
@@ -389,6 +402,8 @@ function concatParts(t: SqlType, parts: Vector[]): Vector {
     if (valid && p.valid) valid.set(p.valid, off);
     off += p.length;
   }
-  return isString(t) ? { type: t, length: n, values, valid, dict } : { type: t, length: n, values, valid };
+  if (isString(t)) return { type: t, length: n, values, valid, dict };
+  if (!parts.some((p) => p.big)) return { type: t, length: n, values, valid };
+  return { type: t, length: n, values, valid, big: parts.flatMap((p) => p.big ?? new Array<null>(p.length).fill(null)) };
 }
 

@@ -3,6 +3,8 @@
 // operations count or mark ids. Keys are hashed from their physical representation: numbers
 // from their bits (integral values as integers, so INTEGER and BIGINT columns agree), strings
 // from their characters, hashed once per dictionary entry — never from a per-row JS string.
+// A BIGINT (or wide DECIMAL) past 2^53 hashes from its double, which exact values sharing it
+// also have, and compares equal only by its exact value (`Vector.big`).
 import type { Vector } from '../types/vector.ts';
 import { isString, type SqlType } from '../types/types.ts';
 
@@ -20,7 +22,12 @@ interface KeyColumn {
   dict: string[] | null;
   /** 0 marks a NULL */
   valid: Uint8Array | null;
+  /** exact values of the rows past 2^53 (BIGINT, wide DECIMAL) */
+  big: (bigint | null)[] | null;
 }
+
+/** Doubles at or past 2^53 may stand for several exact values: equal ones are compared exactly. */
+const EXACT_LIMIT = 9007199254740992;
 
 const F64 = new Float64Array(1);
 const U32 = new Uint32Array(F64.buffer);
@@ -119,7 +126,7 @@ function normalize(v: Vector, sel: Uint32Array | null, count: number): KeyColumn
     else { codes = new Int32Array(count); for (let i = 0; i < count; i++) codes[i] = src[sel[i]]; }
     // NULL slots may hold any code; make them 0 so hashing never reads outside the dictionary
     if (valid) { if (codes === src || codes.buffer === src.buffer) codes = codes.slice(); for (let i = 0; i < count; i++) if (valid[i] === 0) codes[i] = 0; }
-    return { num: null, codes, dict: v.dict ?? [], valid };
+    return { num: null, codes, dict: v.dict ?? [], valid, big: null };
   }
   const src = v.values;
   let num: Float64Array;
@@ -129,12 +136,16 @@ function normalize(v: Vector, sel: Uint32Array | null, count: number): KeyColumn
     if (sel === null) for (let i = 0; i < count; i++) num[i] = src[i];
     else for (let i = 0; i < count; i++) num[i] = src[sel[i]];
   }
-  return { num, codes: null, dict: null, valid };
+  let big: (bigint | null)[] | null = null;
+  if (v.big) big = sel === null ? v.big : Array.from(sel.subarray(0, count), (r) => v.big![r]);
+  return { num, codes: null, dict: null, valid, big };
 }
 
 /** A stored key column: the values of every id, and which ids hold NULL there. */
 interface StoredColumn {
   num: Float64Array | null;
+  /** exact values of the ids whose key is past 2^53 */
+  big: Map<number, bigint> | null;
   str: string[] | null;
   nulls: Uint8Array | null;
 }
@@ -159,7 +170,7 @@ export class KeyTable {
     this.mask = slots - 1;
     this.cap = Math.max(8, slots >>> 1);
     this.hashes = new Uint32Array(this.cap);
-    this.store = kinds.map((k) => ({ num: k === 'num' ? new Float64Array(this.cap) : null, str: k === 'str' ? [] : null, nulls: null }));
+    this.store = kinds.map((k) => ({ num: k === 'num' ? new Float64Array(this.cap) : null, big: null, str: k === 'str' ? [] : null, nulls: null }));
   }
 
   /** Bytes held by the table (for memory accounting). */
@@ -207,10 +218,11 @@ export class KeyTable {
     return out;
   }
 
-  /** The stored value of key column `c` for `id`: a number, a string or null. */
-  value(c: number, id: number): number | string | null {
+  /** The stored value of key column `c` for `id`: a number, a string, an exact bigint past 2^53, or null. */
+  value(c: number, id: number): number | string | bigint | null {
     const s = this.store[c];
     if (s.nulls !== null && s.nulls[id] === 1) return null;
+    if (s.big !== null) { const b = s.big.get(id); if (b !== undefined) return b; }
     return s.num !== null ? s.num[id] : s.str![id];
   }
 
@@ -240,8 +252,11 @@ export class KeyTable {
     for (let c = 0; c < this.store.length; c++) {
       const st = this.store[c], col = keys.cols[c];
       if (col.valid !== null && col.valid[i] === 0) { (st.nulls ??= new Uint8Array(this.cap))[id] = 1; continue; }
-      if (st.num !== null) st.num[id] = col.num![i];
-      else st.str![id] = col.dict![col.codes![i]];
+      if (st.num !== null) {
+        st.num[id] = col.num![i];
+        const exact = col.big?.[i];
+        if (exact != null) (st.big ??= new Map()).set(id, exact);
+      } else st.str![id] = col.dict![col.codes![i]];
     }
     slots[s] = id + 1;
     if (this.size * 2 > slots.length) this.rehash();
@@ -258,6 +273,7 @@ export class KeyTable {
         const a = st.num[id], b = col.num![i];
         // NaN equals NaN as a key (PostgreSQL sorts and groups NaN as one value)
         if (a !== b && (a === a || b === b)) return false;
+        if ((a >= EXACT_LIMIT || a <= -EXACT_LIMIT) && (st.big?.get(id) ?? a) !== (col.big?.[i] ?? b)) return false;
       } else if (st.str![id] !== col.dict![col.codes![i]]) return false;
     }
     return true;

@@ -4,7 +4,7 @@
 // Postgres) or half to even (float -> integer, Postgres rint) and check ranges.
 import { SqlError } from '../errors.ts';
 import { asDecimal } from '../types/coerce.ts';
-import { TYPES, isWideDecimal, kindOf, lengthOf, MAX_EXACT, type SqlType, type TypeKind } from '../types/types.ts';
+import { TYPES, isWide, isWideDecimal, kindOf, lengthOf, MAX_EXACT, type SqlType, type TypeKind } from '../types/types.ts';
 import { errorTypeName, POW10 } from '../types/values.ts';
 
 type Kind = TypeKind;
@@ -68,15 +68,18 @@ const TABLE: Partial<Record<`${Kind}>${Kind}`, Emit>> = {
   'integer>integer': (c, f, t) => (TYPES[t.id].rank >= TYPES[f.id].rank ? c : `${INT_CHECK[t.id]}(${c})`),
   'integer>decimal': (c, f, t) => {
     const s = asDecimal(t).scale;
-    const scaled = s === 0 ? c : isWideDecimal(t) ? `rt.up(${c}, ${pow10(s)})` : `(${c} * ${pow10(s)})`;
+    const scaled = s === 0 ? c : isWideDecimal(t) || isWide(f) ? `rt.up(${c}, ${pow10(s)})` : `(${c} * ${pow10(s)})`;
     return decFit(scaled, t, asDecimal(f).precision, 0);
   },
-  'integer>float': (c, _f, t) => real(c, t),
+  'integer>float': (c, f, t) => real(isWide(f) ? `rt.wnum(${c})` : c, t),
   'integer>boolean': (c) => `(${c} !== 0)`,
   'integer>string': (c, f, t, m) => fitString(toText(c, f), t, m, null),
   'decimal>integer': (c, f, t) => {
     const s = asDecimal(f).scale;
-    const v = isWideDecimal(f) ? `rt.narrow(${s === 0 ? c : `rt.decRound(${c}, ${pow10(s)})`})` : s === 0 ? c : `rt.decRound(${c}, ${pow10(s)})`;
+    const rounded = s === 0 ? c : `rt.decRound(${c}, ${pow10(s)})`;
+    // a wide value fits a BIGINT exactly (range-checked) and other integers only as a double
+    if (t.id === 'BIGINT') return isWideDecimal(f) ? `rt.chkI64(${rounded})` : rounded;
+    const v = isWideDecimal(f) ? `rt.narrow(${rounded})` : rounded;
     const fromDigits = asDecimal(f).precision - s;
     const [, hi] = INT_BOUNDS[t.id];
     return fromDigits + 1 < String(hi).length ? v : `${INT_CHECK[t.id]}(${v})`;
@@ -98,6 +101,7 @@ const TABLE: Partial<Record<`${Kind}>${Kind}`, Emit>> = {
   },
   'decimal>string': (c, f, t, m) => fitString(toText(c, f), t, m, null),
   'float>integer': (c, _f, t) => {
+    if (t.id === 'BIGINT') return `rt.floatToI64(${c})`;
     const [lo, hi] = INT_BOUNDS[t.id];
     return `rt.floatToInt(${c}, ${lo}, ${hi}, ${JSON.stringify(errorTypeName(t))})`;
   },

@@ -21,10 +21,80 @@ export function chkI32(x: number): number {
   if (x > 2147483647 || x < -2147483648) outOfRange('integer');
   return x;
 }
-/** BIGINT values are held exactly only below 2^53; beyond that Strata reports overflow rather than round. */
-export function chkI64(x: number): number {
-  if (x > MAX_EXACT || x < -MAX_EXACT) outOfRange('bigint');
+// ---------------------------------------------------------------- BIGINT
+// A BIGINT in generated code is a number while |v| <= 2^53 - 1 and a bigint beyond, up to
+// the int64 range (the same canonical form as a wide DECIMAL, so ===, < and > work on mixed
+// values). Arithmetic stays on doubles while the result is exact and falls back to BigInt.
+
+const I64_MAX = 2n ** 63n - 1n;
+const I64_MIN = -(2n ** 63n);
+
+/** The canonical BIGINT form of an exact integer, or Redshift's "bigint out of range". */
+export function i64Norm(x: bigint): number | bigint {
+  if (x <= MAX_EXACT_N && x >= -MAX_EXACT_N) return Number(x);
+  if (x > I64_MAX || x < I64_MIN) outOfRange('bigint');
   return x;
+}
+
+/** Range check of a BIGINT result (a number is always in range; a bigint is checked). */
+export function chkI64(x: number | bigint): number | bigint {
+  if (typeof x === 'number') return x > MAX_EXACT || x < -MAX_EXACT ? i64Norm(BigInt(x)) : x;
+  return x > I64_MAX || x < I64_MIN ? outOfRange('bigint') : x;
+}
+
+export function i64Add(a: Dec, b: Dec): Dec {
+  if (typeof a === 'number' && typeof b === 'number') {
+    const s = a + b;
+    if (s <= MAX_EXACT && s >= -MAX_EXACT) return s;
+  }
+  return i64Norm(big(a) + big(b));
+}
+
+export function i64Sub(a: Dec, b: Dec): Dec {
+  if (typeof a === 'number' && typeof b === 'number') {
+    const s = a - b;
+    if (s <= MAX_EXACT && s >= -MAX_EXACT) return s;
+  }
+  return i64Norm(big(a) - big(b));
+}
+
+export function i64Mul(a: Dec, b: Dec): Dec {
+  if (typeof a === 'number' && typeof b === 'number') {
+    const p = a * b;
+    if (p <= MAX_EXACT && p >= -MAX_EXACT) return p + 0;
+  }
+  return i64Norm(big(a) * big(b));
+}
+
+/** BIGINT division truncating toward zero; -2^63 / -1 overflows, as in Redshift. */
+export function i64Div(a: Dec, b: Dec): Dec {
+  if (typeof a === 'number' && typeof b === 'number') return idiv(a, b);
+  if (b === 0 || b === 0n) divisionByZero();
+  return i64Norm(big(a) / big(b));
+}
+
+export function i64Mod(a: Dec, b: Dec): Dec {
+  if (typeof a === 'number' && typeof b === 'number') return imod(a, b);
+  if (b === 0 || b === 0n) divisionByZero();
+  return i64Norm(big(a) % big(b));
+}
+
+export function i64Neg(a: Dec): Dec {
+  return typeof a === 'number' ? 0 - a : i64Norm(-a);
+}
+
+/** Float -> BIGINT: rounds half to even (Postgres rint) and checks the int64 range exactly. */
+export function floatToI64(x: number): Dec {
+  if (!Number.isFinite(x)) outOfRange('bigint');
+  let r = Math.round(x);
+  if (r - x === 0.5 && r % 2 !== 0) r -= 1;
+  if (r <= MAX_EXACT && r >= -MAX_EXACT) return r + 0;
+  return i64Norm(BigInt(r));
+}
+
+/** A value where only a double is supported (math functions): its nearest double. */
+export function dbl(a: Dec): number {
+  return typeof a === 'number' ? a : Number(a);
 }
 /** Scaled DECIMAL result must stay exactly representable. */
 export function chkDec(x: number): number {
@@ -99,6 +169,12 @@ export function wnum(a: Dec): number {
 export function narrow(a: Dec): number {
   if (typeof a === 'number') return a;
   throw new SqlError('NUMERIC_OVERFLOW', 'numeric overflow: this operation supports DECIMAL values only up to 2^53 (15 digits)');
+}
+
+/** A BIGINT where a scalar function supports only the double range: an error beyond 2^53. */
+export function narrowI64(a: Dec): number {
+  if (typeof a === 'number') return a;
+  throw new SqlError('NUMERIC_OVERFLOW', 'bigint out of range: this function supports BIGINT values only up to 2^53');
 }
 
 /** v * 10^k for rescaling a DECIMAL up; exact (a bigint past 2^53). */

@@ -7,7 +7,7 @@ import {
 } from '../types/coerce.ts';
 import { MICROS_PER_DAY } from '../types/calendar.ts';
 import type { Interval } from '../types/interval.ts';
-import { isFloat, isInteger, isString, isWideDecimal, NARROW_DIGITS, sameType, scaleOf, T, type SqlType } from '../types/types.ts';
+import { isFloat, isInteger, isString, isWide, isWideDecimal, NARROW_DIGITS, sameType, scaleOf, T, type SqlType } from '../types/types.ts';
 import { errorTypeName } from '../types/values.ts';
 import { emitCast, pow10 } from './casts.ts';
 import { likeMatcher } from './like.ts';
@@ -18,6 +18,9 @@ export { likeMatcher, LikeMatcher } from './like.ts';
 export type CompareOp = '=' | '<>' | '!=' | '<' | '<=' | '>' | '>=';
 
 const INT_CHECK: Record<string, string> = { SMALLINT: 'rt.chkI16', INTEGER: 'rt.chkI32', BIGINT: 'rt.chkI64' };
+
+/** BIGINT arithmetic: exact over int64 (doubles while they are exact, BigInt past 2^53). */
+const I64_OP: Record<ArithOp, string> = { '+': 'i64Add', '-': 'i64Sub', '*': 'i64Mul', '/': 'i64Div', '%': 'i64Mod' };
 
 const opName = (t: OperandType) => (isInterval(t) ? 'interval' : errorTypeName(t));
 
@@ -44,7 +47,7 @@ function scaleUp(code: string, k: number): string {
 }
 
 const asDouble = (code: string, t: SqlType) => {
-  const c = isWideDecimal(t) ? `rt.wnum(${code})` : code;
+  const c = isWide(t) ? `rt.wnum(${code})` : code;
   return t.id === 'DECIMAL' && (t.scale ?? 0) > 0 ? `(${c} / ${pow10(t.scale!)})` : c;
 };
 
@@ -70,8 +73,9 @@ export function emitArithmetic(op: ArithOp, leftType: OperandType, rightType: Op
     return { type, code };
   }
   if (isInteger(type)) {
+    if (type.id === 'BIGINT') return { type, code: `rt.${I64_OP[op]}(${left}, ${right})` };
     const chk = INT_CHECK[type.id];
-    if (op === '/') return { type, code: type.id === 'BIGINT' ? `rt.idiv(${left}, ${right})` : `${chk}(rt.idiv(${left}, ${right}))` };
+    if (op === '/') return { type, code: `${chk}(rt.idiv(${left}, ${right}))` };
     if (op === '%') return { type, code: `rt.imod(${left}, ${right})` };
     return { type, code: `${chk}(${left} ${op} ${right})` };
   }
@@ -89,7 +93,7 @@ export function emitArithmetic(op: ArithOp, leftType: OperandType, rightType: Op
       return { type, code: `rt.decDiv(${left}, ${right}, ${s + s2 - s1})` };
     case '%': {
       const c = Math.max(s1, s2);
-      const narrowed = (code: string, t: SqlType) => (isWideDecimal(t) ? `rt.narrow(${code})` : code);
+      const narrowed = (code: string, t: SqlType) => (isWide(t) ? `rt.narrow(${code})` : code);
       return { type, code: `rt.imod(${narrowed(scaleUp(left, c - s1), lt)}, ${narrowed(scaleUp(right, c - s2), rt)})` };
     }
   }
@@ -108,6 +112,7 @@ function emitIntervalArithmetic(sign: 1 | -1, t: SqlType, code: string, ivCode: 
 
 /** Emits unary minus with the same overflow rules as subtraction. */
 export function emitNegate(type: SqlType, code: string): string {
+  if (type.id === 'BIGINT') return `rt.i64Neg(${code})`;
   if (isInteger(type)) return `${INT_CHECK[type.id]}(0 - ${code})`;
   if (isWideDecimal(type)) return `rt.decNeg(${code})`;
   if (type.id === 'DECIMAL' || isFloat(type)) return `(0 - ${code})`;

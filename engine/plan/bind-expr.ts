@@ -139,7 +139,7 @@ export class ExprBinder {
       case 'Literal': return this.literal(e);
       case 'TypedLiteral': {
         const t = this.type(e.typeName);
-        return konst(this.parseConst(t, e.value, e.pos), t);
+        return this.constOf(t, e.value, e.pos);
       }
       case 'Interval': {
         const iv = this.interval(e);
@@ -372,6 +372,8 @@ export class ExprBinder {
         const v = Number(e.text);
         if (Math.abs(v) <= 2147483647) return konst(v, T.int);
         if (Math.abs(v) <= MAX_EXACT) return konst(v, T.bigint);
+        // past 2^53 an integer that fits int64 is a BIGINT, read exactly from its text at run time
+        if (BigInt(e.text) <= INT64_MAX) return { k: 'cast', arg: konst(e.text, T.varchar), type: T.bigint };
         return wideLiteral(e.text, 0) ?? konst(v, T.double);
       }
       case 'decimal': {
@@ -423,7 +425,16 @@ export class ExprBinder {
     }
   }
 
-  private parseConst(t: SqlType, text: string, pos: A.Pos): number | string | boolean {
+  /**
+   * A string literal read as type t. Constants are doubles, so a BIGINT past 2^53 stays a cast
+   * from its text, which generated code evaluates exactly.
+   */
+  private constOf(t: SqlType, text: string, pos: A.Pos): BExpr {
+    const v = this.parseConst(t, text, pos);
+    return typeof v === 'bigint' ? { k: 'cast', arg: konst(text, T.varchar), type: t } : konst(v, t);
+  }
+
+  private parseConst(t: SqlType, text: string, pos: A.Pos): number | string | boolean | bigint {
     try {
       return parseValue(t, text);
     } catch (err) {
@@ -592,14 +603,14 @@ export class ExprBinder {
   coerce(e: BExpr, t: SqlType, pos: A.Pos): BExpr {
     if (sameType(e.type, t)) return e;
     if (e.k === 'const' && e.value === null) return konst(null, t);
-    if (e.k === 'const' && typeof e.value === 'string' && !isString(t)) return konst(this.parseConst(t, e.value, pos), t);
+    if (e.k === 'const' && typeof e.value === 'string' && !isString(t)) return this.constOf(t, e.value, pos);
     return this.cast(e, t, pos);
   }
 
   /** Assignment (INSERT/UPDATE): implicit casts plus numeric narrowing, with length/precision checks. */
   assign(e: BExpr, t: SqlType, column: string, pos: A.Pos): BExpr {
     if (e.type.id === 'NULL') return konst(null, t);
-    if (e.k === 'const' && typeof e.value === 'string' && UNTYPED.has(e) && !isString(t)) return konst(this.parseConst(t, e.value, pos), t);
+    if (e.k === 'const' && typeof e.value === 'string' && UNTYPED.has(e) && !isString(t)) return this.constOf(t, e.value, pos);
     const ok = canImplicitlyCast(e.type, t) || (isNumeric(e.type) && isNumeric(t)) || (isString(e.type) && isString(t)) || e.type.id === t.id;
     if (!ok) throw new SqlError('DATATYPE_MISMATCH', `column "${column}" is of type ${typeName(t).toLowerCase()} but expression is of type ${typeName(e.type).toLowerCase()}`, pos);
     if (JSON.stringify(e.type) === JSON.stringify(t)) return e;
@@ -679,6 +690,8 @@ export { UNTYPED, konst };
  * A numeric literal past 2^53 with at most 38 digits: an exact DECIMAL, parsed at run time from
  * its text (bound constants are doubles, so it stays a CAST of the text rather than folding).
  */
+const INT64_MAX = 2n ** 63n - 1n;
+
 function wideLiteral(text: string, scale: number): BExpr | null {
   const digits = text.replace(/^[+-]/, '').replace('.', '').replace(/^0+/, '').length;
   if (digits > 38) return null;

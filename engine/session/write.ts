@@ -73,10 +73,12 @@ export function checkNotNull(table: TableState, batch: Batch): void {
 
 /**
  * Stored DECIMALs are doubles holding the scaled value exactly below 2^53; an exact wide value
- * (a DECIMAL(38) result past that) is refused rather than stored rounded.
+ * (a DECIMAL(38) result past that) is refused rather than stored rounded. BIGINT columns are
+ * stored as int64, so their exact values past 2^53 are kept.
  */
 export function checkStorable(table: TableState, batch: Batch): void {
   table.columns.forEach((c, i) => {
+    if (c.type.id === 'BIGINT') return;
     const big = batch.columns[i]?.big;
     const r = big ? big.findIndex((x, k) => x != null && k < batch.length) : -1;
     if (r >= 0) throw new SqlError('NUMERIC_OVERFLOW', `value ${formatBigDecimal(big![r]!, scaleOf(batch.columns[i].type))} for column "${c.name}" exceeds the 15 digits a stored DECIMAL holds exactly`);

@@ -1,11 +1,11 @@
 // The Arrow type each SQL type is stored as when written raw: one lookup table, keyed by TypeId.
-import { Bool, Float32, Float64, Int16, Int32, Uint8, Utf8, type DataType } from 'apache-arrow';
+import { Bool, Float32, Float64, Int16, Int32, Int64, Uint8, Utf8, type DataType } from 'apache-arrow';
 import type { TypeId } from '../types/types.ts';
 
 const RAW: Record<TypeId, () => DataType> = {
   SMALLINT: () => new Int16(),
   INTEGER: () => new Int32(),
-  BIGINT: () => new Float64(), // held as Float64 in memory; integer-valued, so FOR usually applies
+  BIGINT: () => new Int64(), // exact int64 (in memory a double plus the exact value past 2^53; see int64.ts)
   DECIMAL: () => new Float64(), // scaled integer
   REAL: () => new Float32(),
   'DOUBLE PRECISION': () => new Float64(),

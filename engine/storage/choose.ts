@@ -15,6 +15,7 @@ const MIN_AVG_RUN = 8;
  */
 export function chooseEncoding(type: SqlType, s: ColumnStats, requested: Encoding | 'auto'): Encoding {
   const isString = TYPES[type.id].string;
+  if (s.wide) return 'raw';
   const canFor = !isString && INTEGRAL.has(type.id) && forWidth(s) !== null;
   if (requested === 'raw' || requested === 'rle') return requested;
   if (requested === 'dict' && isString) return 'dict';

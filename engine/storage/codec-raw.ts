@@ -6,6 +6,7 @@ import type { ColumnStats } from './column-stats.ts';
 import { rawArrowType } from './arrow-types.ts';
 import { packBits, unpackBits } from './bitmap.ts';
 import { decodeUtf8, gatherUtf8, internUtf8 } from './utf8.ts';
+import { fromInt64, toInt64 } from './int64.ts';
 import { corrupt, need, readValidity, validityProps, type Codec, type DecodedColumn, type EncodedColumn } from './codec.ts';
 
 export const rawCodec: Codec = {
@@ -19,6 +20,8 @@ export const rawCodec: Codec = {
       const { offsets, bytes } = distinct && s.nullCount === 0 ? dictBufs : gatherUtf8(dictBufs, codes, v.valid, n);
       data = makeData({ type, length: n, ...validity, valueOffsets: offsets, data: bytes });
       if (distinct) return { type, data, meta: new Map([[DISTINCT, '1']]) };
+    } else if (v.type.id === 'BIGINT') {
+      data = makeData({ type, length: n, ...validity, data: toInt64(v, n) } as never);
     } else if (type instanceof Bool) {
       data = makeData({ type, length: n, ...validity, data: packBits(s.values as Uint8Array, n) });
     } else {
@@ -41,6 +44,7 @@ export const rawCodec: Codec = {
       return { values: unpackBits(need(d.values as Uint8Array, (rows + 7) >> 3, 'boolean'), rows), valid };
     }
     const values = need(d.values, rows, 'value');
+    if (values instanceof BigInt64Array && type.id === 'BIGINT') return { ...fromInt64(values, rows), valid };
     if (!(values instanceof phys.array)) throw corrupt(`raw ${type.id} column has Arrow type ${d.type}`);
     return { values: values.slice(0, rows), valid };
   },

@@ -17,6 +17,8 @@ export interface DecodedColumn {
   values: TypedArray;
   valid: Uint8Array | null;
   dict?: string[];
+  /** BIGINT: exact values of the rows past 2^53 (Vector.big) */
+  big?: (bigint | null)[];
 }
 
 /** One encoding: writes a column as Arrow data and reads it back exactly. */

@@ -16,6 +16,8 @@ export interface ColumnStats {
   hasNaN: boolean;
   /** every non-NULL value is a finite integer, so frame-of-reference can hold it exactly */
   integral: boolean;
+  /** some BIGINT value is past 2^53: only RAW (int64) holds it exactly */
+  wide?: boolean;
   /** the values to encode: physical values, or for strings codes into `dict` (used entries only) */
   values: TypedArray;
   dict?: string[];
@@ -52,8 +54,11 @@ function numericStats(v: Vector): ColumnStats {
     if (x > max) max = x;
     if (integral && (x !== Math.floor(x) || x === Infinity || x === -Infinity)) integral = false;
   }
+  // the doubles of values past 2^53 are only neighbours: RAW alone keeps them, and the zone map
+  // stays sound because rounding to a double never crosses a value below 2^53
+  const wide = v.big !== undefined && v.big.some((x, i) => x !== null && i < n);
   return {
-    rows: n, nullCount: nulls, runs, hasNaN: nan, integral,
+    rows: n, nullCount: nulls, runs, hasNaN: nan, integral, ...(wide ? { wide } : {}),
     min: seen ? min : null, max: seen ? max : null, values: n === values.length ? values : values.subarray(0, n),
   };
 }

@@ -11,6 +11,7 @@ import {
 } from 'apache-arrow';
 import { Compression, ParquetFile, Table as WasmTable, WriterPropertiesBuilder, writeParquet } from 'parquet-wasm';
 import { allocVector, type Batch, type Vector } from '../types/vector.ts';
+import { toInt64 } from './int64.ts';
 import { MAX_EXACT, precisionOf, scaleOf, typeName, type SqlType, type TypeId } from '../types/types.ts';
 import { POW10, checkStringLength, errorTypeName } from '../types/values.ts';
 import { MAX_DAY, MICROS_PER_DAY, MIN_DAY } from '../types/calendar.ts';
@@ -210,6 +211,14 @@ function storeScaled(out: Vector, i: number, v: number, at: At, text: () => stri
   out.values[i] = v;
 }
 
+const I64_MAX = 2n ** 63n - 1n;
+
+function storeBigint(out: Vector, i: number, x: bigint, at: At): void {
+  if (x > I64_MAX) fail(at, i, overflow(out.type, String(x)));
+  out.values[i] = Number(x);
+  (out.big ??= new Array<bigint | null>(out.values.length).fill(null))[i] = x;
+}
+
 function storeFloat(out: Vector, i: number, v: number, at: At): void {
   if (out.type.id === 'REAL') {
     const f = Math.fround(v);
@@ -249,6 +258,8 @@ const intConverter: Converter = (data, out, at) => {
     for (let i = 0; i < n; i++) {
       if (valid !== null && !valid[i]) continue;
       const v = at64(i);
+      // past 2^53 a BIGINT keeps the exact value beside its double (Vector.big)
+      if (Number.isNaN(v) && out.type.id === 'BIGINT') { storeBigint(out, i, src[i], at); continue; }
       if (into === 'float') storeFloat(out, i, Number.isNaN(v) ? Number(src[i]) : v, at);
       else storeScaled(out, i, v, at, () => String(src[i]));
     }
@@ -491,7 +502,7 @@ function toBigInt64(values: ArrayLike<number>, n: number): BigInt64Array {
 const TO_ARROW: Record<TypeId, (v: Vector, n: number) => Data> = {
   SMALLINT: (v, n) => makeData({ type: new Int16(), length: n, ...nullBitmap(v, n), data: v.values.subarray(0, n) as Int16Array }),
   INTEGER: (v, n) => makeData({ type: new Int32(), length: n, ...nullBitmap(v, n), data: v.values.subarray(0, n) as Int32Array }),
-  BIGINT: (v, n) => makeData({ type: new Int64(), length: n, ...nullBitmap(v, n), data: toBigInt64(v.values, n) }),
+  BIGINT: (v, n) => makeData({ type: new Int64(), length: n, ...nullBitmap(v, n), data: toInt64(v, n) }),
   DECIMAL: (v, n) => makeData({ type: new Decimal(scaleOf(v.type), precisionOf(v.type), 128), length: n, ...nullBitmap(v, n), data: decimalWords(v, n) }),
   REAL: (v, n) => makeData({ type: new Float32(), length: n, ...nullBitmap(v, n), data: v.values.subarray(0, n) as Float32Array }),
   'DOUBLE PRECISION': (v, n) => makeData({ type: new Float64(), length: n, ...nullBitmap(v, n), data: v.values.subarray(0, n) as Float64Array }),

@@ -108,6 +108,12 @@ export const NARROW_DIGITS = 15;
  */
 export const isWideDecimal = (t: SqlType) => isDecimal(t) && (t.precision ?? 18) > NARROW_DIGITS;
 
+/**
+ * Values in generated code may be bigints past 2^53 (functions/numeric.ts), and vectors carry
+ * their exact values beside the doubles (`Vector.big`): BIGINT and wide DECIMALs.
+ */
+export const isWide = (t: SqlType) => t.id === 'BIGINT' || isWideDecimal(t);
+
 /** The lower-case type name Postgres/Redshift use in error messages ("integer", "numeric"). */
 export function errorTypeName(t: SqlType): string {
   return TYPES[t.id].errorName;

@@ -11,7 +11,7 @@ import {
 export { daysFromCivil, civilFromDays } from './calendar.ts';
 
 /** A physical scalar as generated code sees it (see DESIGN: numbers, strings, booleans). */
-export type PhysicalValue = number | string | boolean;
+export type PhysicalValue = number | string | boolean | bigint;
 
 /** Powers of ten as exact doubles, 10^0 .. 10^22. */
 export const POW10: readonly number[] = Array.from({ length: 23 }, (_, i) => Number(`1e${i}`));
@@ -41,15 +41,30 @@ const INT_RANGE: Partial<Record<string, [number, number]>> = {
 };
 
 /** Parses an integer literal ("  -42 ", "+7") with the range check of its type. */
-export function parseInteger(text: string, t: SqlType): number {
+export function parseInteger(text: string, t: SqlType): number | bigint {
   const s = text.trim();
   if (!/^[+-]?\d+$/.test(s)) throw invalidText(t, text);
   const [lo, hi] = INT_RANGE[t.id] ?? INT_RANGE.BIGINT!;
   const v = Number(s);
   if (v < lo || v > hi || (s.replace(/^[+-]?0*/, '').length > 16)) {
+    if (t.id === 'BIGINT') return parseBigint(text);
     throw new SqlError('NUMERIC_OVERFLOW', `value "${s}" is out of range for type ${errorTypeName(t)}`);
   }
   return v === 0 ? 0 : v;
+}
+
+const I64_MAX = 2n ** 63n - 1n;
+
+/**
+ * BIGINT text, exact over the whole int64 range: a number while |v| < 2^53, a bigint beyond
+ * (the form generated code and `Vector.big` use).
+ */
+export function parseBigint(text: string): number | bigint {
+  const s = text.trim();
+  if (!/^[+-]?\d+$/.test(s)) throw invalidText('bigint', text);
+  const b = BigInt(s);
+  if (b > I64_MAX || b < -I64_MAX - 1n) throw new SqlError('NUMERIC_OVERFLOW', `value "${s}" is out of range for type bigint`);
+  return b <= BigInt(MAX_EXACT) && b >= -BigInt(MAX_EXACT) ? Number(b) : b;
 }
 
 // ---------------------------------------------------------------- decimals

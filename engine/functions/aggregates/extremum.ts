@@ -1,11 +1,11 @@
 // MIN and MAX over any orderable type: numbers (and DATE/TIMESTAMP/DECIMAL physical values) in a
 // Float64 slot, strings in the group's object.
-import { isString, isWideDecimal, type SqlType } from '../../types/types.ts';
+import { isString, isWide, type SqlType } from '../../types/types.ts';
 import type { BAgg } from '../../plan/bound.ts';
 import type { Aggregate } from './contract.ts';
 
 // strings, and wide DECIMALs (a bigint past 2^53), are kept in the group's object
-const onStrings = (agg: BAgg) => agg.arg !== null && (isString(agg.arg.type) || isWideDecimal(agg.arg.type));
+const onStrings = (agg: BAgg) => agg.arg !== null && (isString(agg.arg.type) || isWide(agg.arg.type));
 
 function extremum(name: 'min' | 'max'): Aggregate {
   const op = name === 'min' ? '<' : '>';

@@ -1,6 +1,6 @@
 // Argument rules shared by the numeric aggregates: which inputs they accept and how a physical
 // input value (DECIMAL as a scaled integer) becomes a double.
-import { isFloat, isNumeric, isWideDecimal, scaleOf, type SqlType } from '../../types/types.ts';
+import { isFloat, isNumeric, isWide, scaleOf, type SqlType } from '../../types/types.ts';
 
 /** Why a numeric aggregate refuses `t`, or null when it accepts it (NULL literals included). */
 export function notNumeric(name: string, t: SqlType | null): string | null {
@@ -14,7 +14,7 @@ export const exactSum = (t: SqlType): boolean => t.id !== 'NULL' && isNumeric(t)
 /** JS source turning a physical value of `t` into the double it stands for. */
 export function asDoubleCode(t: SqlType, v: string): string {
   const s = scaleOf(t);
-  const x = isWideDecimal(t) ? `rt.wnum(${v})` : v;
+  const x = isWide(t) ? `rt.wnum(${v})` : v;
   return s > 0 ? `(${x} / ${10 ** s})` : x;
 }
 

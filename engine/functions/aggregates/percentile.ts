@@ -2,7 +2,7 @@
 // PERCENTILE_CONT(0.5). The group keeps its values; finish sorts a copy. CONT interpolates
 // linearly between the two nearest values (a DOUBLE for integers and floats, rounded to the
 // input scale for DECIMAL); DISC returns the first value whose cumulative share reaches f.
-import { isNumeric, isWideDecimal, T } from '../../types/types.ts';
+import { isNumeric, isWide, T } from '../../types/types.ts';
 import type { BAgg } from '../../plan/bound.ts';
 import type { Aggregate, AggCallInfo } from './contract.ts';
 import type { SqlType } from '../../types/types.ts';
@@ -30,7 +30,7 @@ function percentileAggregate(name: 'percentile_cont' | 'percentile_disc' | 'medi
     slotInit: () => [],
     newObject: () => [],
     // values are sorted and interpolated as doubles: wide DECIMALs past 2^53 are an overflow here
-    update: (agg, v, r) => `${r.objs}[${r.g}].push(${isWideDecimal(agg.arg!.type) ? `rt.narrow(${v})` : v});`,
+    update: (agg, v, r) => `${r.objs}[${r.g}].push(${isWide(agg.arg!.type) ? `rt.${agg.arg!.type.id === 'BIGINT' ? 'narrowI64' : 'narrow'}(${v})` : v});`,
     merge(_agg, dst, g, src, pg) {
       const out = dst.objs![g] as number[];
       for (const x of src.objs![pg] as number[]) out.push(x);

@@ -1,6 +1,7 @@
 // SUM: integers and DECIMALs add exactly (a double accumulator that spills into a BigInt per group
 // before it can lose a digit); REAL/DOUBLE add in doubles.
-import { isInteger, isWideDecimal, T, MAX_EXACT } from '../../types/types.ts';
+import { isInteger, isWide, T, MAX_EXACT } from '../../types/types.ts';
+import { SqlError } from '../../errors.ts';
 import type { BAgg } from '../../plan/bound.ts';
 import type { Aggregate, AggValue, GroupStates } from './contract.ts';
 import { exactSum, notNumeric } from './numeric-input.ts';
@@ -15,8 +16,8 @@ export function sumUpdate(agg: BAgg, v: string, slot: string, objs: string, g: s
   if (!exact(agg)) return `${slot}[${g}] += ${v};`;
   // BigInt work stays out of line (rt.sumSpill) so the kernel's hot loop is plain double code
   const add = (x: string) => `{ let s = ${slot}[${g}] + ${x}; if (s > ${SPILL} || s < -${SPILL}) { rt.sumSpill(${objs}, ${g}, s); s = 0; } ${slot}[${g}] = s; }`;
-  // a wide DECIMAL input past 2^53 arrives as a bigint and goes straight to the exact part
-  if (isWideDecimal(agg.arg!.type)) return `{ const x = ${v}; if (typeof x === 'bigint') rt.sumSpill(${objs}, ${g}, x); else ${add('x')} }`;
+  // a BIGINT or wide DECIMAL input past 2^53 arrives as a bigint and goes straight to the exact part
+  if (isWide(agg.arg!.type)) return `{ const x = ${v}; if (typeof x === 'bigint') rt.sumSpill(${objs}, ${g}, x); else ${add('x')} }`;
   return add(v);
 }
 
@@ -44,6 +45,14 @@ export function sumTotal(agg: BAgg, st: GroupStates, g: number): number | bigint
   return total <= BigInt(MAX_EXACT) && total >= -BigInt(MAX_EXACT) ? Number(total) : total;
 }
 
+const I64_MAX = 2n ** 63n - 1n;
+
+/** SUM of integers is a BIGINT: past the int64 range it is an overflow error, as in Redshift. */
+function checkI64(v: number | bigint): number | bigint {
+  if (typeof v === 'bigint' && (v > I64_MAX || v < -I64_MAX - 1n)) throw new SqlError('NUMERIC_OVERFLOW', 'bigint out of range');
+  return v;
+}
+
 export const sum: Aggregate = {
   name: 'sum',
   resultType(arg) {
@@ -57,5 +66,5 @@ export const sum: Aggregate = {
   newObject: () => undefined,
   update: (agg, v, r) => sumUpdate(agg, v, r.slots[0], r.objs, r.g),
   merge: sumMerge,
-  finish: (agg, st, g): AggValue => (st.count[g] === 0 ? null : sumTotal(agg, st, g)),
+  finish: (agg, st, g): AggValue => (st.count[g] === 0 ? null : agg.type.id === 'BIGINT' ? checkI64(sumTotal(agg, st, g)) : sumTotal(agg, st, g)),
 };

@@ -11,7 +11,7 @@ import { type BExpr, usedColumns, mapCols, hasModelCall } from '../../plan/bound
 import type { JoinStep } from '../../exec/fragment.ts';
 import type { Field } from '../../plan/logical.ts';
 import { projectBatch } from '../../exec/kernels.ts';
-import type { Batch, Vector } from '../../types/vector.ts';
+import { concatVectors, type Batch, type Vector } from '../../types/vector.ts';
 import { appendRows } from '../write.ts';
 import { parseOne } from '../../sql/parser.ts';
 import { type Scope, astChildren } from '../../plan/bind-expr.ts';
@@ -89,24 +89,8 @@ function assign(binder: ReturnType<StatementContext['binder']>['exprs'], e: BExp
 
 function mergeRows(t: TableState, rows: Batch[]): Batch {
   if (rows.length === 1) return rows[0];
-  const columns: Vector[] = t.columns.map((c, i) => {
-    const parts = rows.map((r) => r.columns[i]);
-    const n = parts.length;
-    const values = new (parts[0].values.constructor as { new (n: number): Vector['values'] })(n);
-    let valid: Uint8Array | null = null;
-    const dict: string[] = [];
-    const index = new Map<string, number>();
-    parts.forEach((p, r) => {
-      if (p.valid && p.valid[0] === 0) { (valid ??= new Uint8Array(n).fill(1))[r] = 0; return; }
-      if (p.dict) {
-        const s = p.dict[p.values[0]];
-        let code = index.get(s);
-        if (code === undefined) { code = dict.length; dict.push(s); index.set(s, code); }
-        values[r] = code;
-      } else values[r] = p.values[0];
-    });
-    return parts[0].dict ? { type: c.type, length: n, values, valid, dict } : { type: c.type, length: n, values, valid };
-  });
+  // one-row batches, one per VALUES row; exact BIGINT/DECIMAL values past 2^53 travel in `big`
+  const columns: Vector[] = t.columns.map((c, i) => concatVectors(c.type, rows.map((r) => r.columns[i])));
   return { length: rows.length, columns };
 }
 

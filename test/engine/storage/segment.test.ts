@@ -75,6 +75,21 @@ describe('segment round trips', () => {
     expect(meta.columns[0].encoding).toBe('for');
   });
 
+  it('BIGINT past 2^53: int64 on disk, the exact value beside the double in memory', async () => {
+    const exact = [2n ** 63n - 1n, -(2n ** 63n), 2n ** 53n + 1n, -(2n ** 53n) - 1n, 2n ** 53n, 0n, 2n ** 53n - 1n, -1n];
+    const col: Vector = {
+      type: T.bigint, length: exact.length + 1, values: Float64Array.from([...exact.map(Number), 0]),
+      valid: Uint8Array.from([...exact.map(() => 1), 0]),
+      big: [...exact.map((x) => (x > 2n ** 53n - 1n || x < -(2n ** 53n - 1n) ? x : null)), null],
+    };
+    for (const enc of [undefined, 'RAW', 'DELTA', 'RUNLENGTH']) {
+      const { back, meta } = await roundTrip([col], [enc]);
+      expect(meta.columns[0].encoding).toBe('raw'); // only int64 holds these exactly
+      expect(back[0].big).toEqual(col.big);
+      expect(Array.from(back[0].values)).toEqual(Array.from(col.values));
+    }
+  });
+
   it('strings: empty, unicode, NULL, unused dictionary entries and non-compact codes', async () => {
     const col: Vector = {
       type: T.varchar, length: 6, values: Int32Array.from([3, 0, 3, 5, 99, 4]), valid: Uint8Array.from([1, 1, 1, 1, 0, 1]),

@@ -13,7 +13,10 @@ describe('parseValue', () => {
     expect(() => parseValue(T.smallint, '32768')).toThrow('value "32768" is out of range for type smallint');
     expect(() => parseValue(T.int, '2147483648')).toThrow(/out of range for type integer/);
     expect(parseValue(T.bigint, '9007199254740991')).toBe(9007199254740991);
-    expect(() => parseValue(T.bigint, '9007199254740993')).toThrow(/out of range for type bigint/);
+    // BIGINT is exact over int64: a bigint past 2^53, an error past 2^63 - 1
+    expect(parseValue(T.bigint, '9007199254740993')).toBe(9007199254740993n);
+    expect(parseValue(T.bigint, ' -9223372036854775808')).toBe(-9223372036854775808n);
+    expect(() => parseValue(T.bigint, '9223372036854775808')).toThrow(/out of range for type bigint/);
     expect(() => parseValue(T.int, 'abc')).toThrow('invalid input syntax for type integer: "abc"');
     expect(() => parseValue(T.int, '1.5')).toThrow(/invalid input syntax/);
   });
