@@ -1,9 +1,11 @@
 // AVG: the exact sum divided by the count. Redshift truncates the average of an integer column to
 // an integer; DECIMAL and float averages are DOUBLE PRECISION here (see docs/sql-functions.md).
-import { isInteger, scaleOf, T } from '../../types/types.ts';
+import { isInteger, MAX_EXACT, scaleOf, T } from '../../types/types.ts';
 import type { Aggregate } from './contract.ts';
 import { notNumeric } from './numeric-input.ts';
 import { sumMerge, sumTotal, sumUpdate } from './sum.ts';
+
+const MAX_EXACT_BIG = BigInt(MAX_EXACT);
 
 export const avg: Aggregate = {
   name: 'avg',
@@ -22,7 +24,9 @@ export const avg: Aggregate = {
     const total = sumTotal(agg, st, g);
     if (agg.type.id === 'BIGINT') {
       // exact truncating division, also for totals beyond 2^53
-      return typeof total === 'bigint' ? Number(total / BigInt(c)) : Math.trunc(total / c);
+      if (typeof total === 'number') return Math.trunc(total / c);
+      const q = total / BigInt(c);
+      return q <= MAX_EXACT_BIG && q >= -MAX_EXACT_BIG ? Number(q) : q;
     }
     return Number(total) / c / 10 ** scaleOf(agg.arg!.type);
   },

@@ -81,6 +81,16 @@ describe('types', () => {
     expect(await binaryRows('select * from rt where a is null')).toEqual([new Array(11).fill(null)]);
   });
 
+  it('sends int8 past 2^53 exactly, as text and in binary', async () => {
+    const c = await f.connect();
+    const sql = 'select 9223372036854775807, -9223372036854775807 - 1, 9007199254740993';
+    const r = await c.query({ text: sql, rowMode: 'array', types: raw });
+    expect(r.fields.map((x) => x.dataTypeID)).toEqual([20, 20, 20]);
+    expect(r.rows[0]).toEqual(['9223372036854775807', '-9223372036854775808', '9007199254740993']);
+    const [row] = await binaryRows(sql);
+    expect(row.map((b) => b!.toString('hex'))).toEqual(['7fffffffffffffff', '8000000000000000', '0020000000000001']);
+  });
+
   it('takes every type as a binary parameter and round-trips it', async () => {
     const values = BINARY.map((h) => Buffer.from(h, 'hex'));
     await binaryRows('insert into rt values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)', values, OIDS);
