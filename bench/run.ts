@@ -3,6 +3,7 @@ const suites: Record<string, () => Promise<{ main(args: string[]): Promise<void>
   engine: () => import('./engine.ts'),
   api: () => import('./api.ts'),
   ml: () => import('./ml.ts'),
+  'ml-quality': () => import('./ml-quality.ts'),
   sharing: () => import('./sharing.ts'),
   tpch: () => import('./tpch.ts'),
   cli: () => import('./cli.ts'),

@@ -47,6 +47,14 @@ export class TreeShap {
   private readonly o: Uint8Array;
   /** the ensemble's base values (margins before any tree) */
   private readonly base: Float64Array;
+  // sibling leaf pairs folded into one table indexed by (prefix pattern, parent's decision), values included
+  private readonly pairPath: Int32Array;
+  private readonly pairSteps: { node: Int32Array; dir: Uint8Array; bit: Uint16Array; features: Int32Array };
+  private readonly pairFeat: Int32Array;
+  private readonly pairNode: Int32Array;
+  private readonly pairTarget: Int32Array;
+  private readonly pairValues: Float64Array;
+  private readonly pairTable: Int32Array;
 
   constructor(e: Ensemble, width = e.width) {
     this.targets = e.targets;
@@ -61,6 +69,8 @@ export class TreeShap {
     const leafTableAt: number[] = [];
     let tableSize = 0;
     const leafD: number[] = [];
+    const pairs = { pNode: [] as number[], pDir: [] as number[], pBit: [] as number[], features: [] as number[], path: [] as number[], feat: [] as number[], node: [] as number[], target: [] as number[], values: [] as number[], table: [] as number[], z: [] as number[][], fbit: [] as number[] };
+    const pairPathEnd: number[] = [];
     for (const t of e.trees) {
       const global = new Int32Array(t.feature.length).fill(-1);
       for (let j = 0; j < t.feature.length; j++) {
@@ -70,8 +80,32 @@ export class TreeShap {
         nodes.mode.push(MODE_CODE[t.mode[j]!]); nodes.missing.push(t.missingTrue[j]);
       }
       const fraction = coverFractions(t);
+      const single = (leaf: number) => t.mode[leaf] === null && t.leafValues[leaf].length === 2;
       // depth-first over root-to-leaf paths
       const walk = (j: number, steps: { node: number; dir: number; feature: number; frac: number }[]) => {
+        const a = t.trueChild[j], b = t.falseChild[j];
+        if (t.mode[j] !== null && single(a) && single(b) && t.leafValues[a][0] === t.leafValues[b][0]) {
+          // two sibling leaves of one target: one table for both (half the per-row visits)
+          const f = t.feature[j];
+          const distinct = [...new Set([...steps.map((s) => s.feature), f])];
+          const d = distinct.length, size = d <= MAX_TABLE_DEPTH ? (2 << d) * d : Infinity;
+          if (tableSize + size <= TABLE_BUDGET) {
+            pairs.path.push(pairs.pNode.length);
+            for (const s of steps) { pairs.pNode.push(global[s.node]); pairs.pDir.push(s.dir); pairs.pBit.push(distinct.indexOf(s.feature)); }
+            pairPathEnd.push(pairs.pNode.length);
+            const zOf = (frac: number) => distinct.map((g) => steps.reduce((p, s) => (s.feature === g ? p * s.frac : p), 1) * (g === f ? frac : 1));
+            const zT = zOf(fraction[a]), zF = zOf(fraction[b]);
+            const vT = t.leafValues[a][1] * scale, vF = t.leafValues[b][1] * scale, target = t.leafValues[a][0];
+            pairs.feat.push(pairs.features.length);
+            for (const g of distinct) pairs.features.push(g);
+            pairs.feat.push(pairs.features.length);
+            pairs.node.push(global[j]); pairs.target.push(target); pairs.values.push(vT, vF);
+            pairs.table.push(tableSize); tableSize += size;
+            pairs.z.push([...zT, ...zF]); pairs.fbit.push(distinct.indexOf(f));
+            expected[target] += vT * zT.reduce((p, x) => p * x, 1) + vF * zF.reduce((p, x) => p * x, 1);
+            return;
+          }
+        }
         if (t.mode[j] === null) {
           const distinct = [...new Set(steps.map((s) => s.feature))];
           for (const s of steps) { pNode.push(global[s.node]); pDir.push(s.dir); pBit.push(distinct.indexOf(s.feature)); }
@@ -110,7 +144,13 @@ export class TreeShap {
     this.leafVal = Int32Array.from(leafVal); this.valTarget = Int32Array.from(valTarget); this.valWeight = Float64Array.from(valWeight);
     this.leafTable = Int32Array.from(leafTableAt);
     this.table = new Float64Array(tableSize);
-    const maxD = leafD.reduce((a, b) => Math.max(a, b), 0);
+    this.pairPath = Int32Array.from(pairs.path.flatMap((start, q) => [start, pairPathEnd[q]]));
+    this.pairSteps = { node: Int32Array.from(pairs.pNode), dir: Uint8Array.from(pairs.pDir), bit: Uint16Array.from(pairs.pBit), features: Int32Array.from(pairs.features) };
+    this.pairFeat = Int32Array.from(pairs.feat); this.pairNode = Int32Array.from(pairs.node);
+    this.pairTarget = Int32Array.from(pairs.target); this.pairValues = Float64Array.from(pairs.values);
+    this.pairTable = Int32Array.from(pairs.table);
+    const pairD = pairs.node.map((_, q) => pairs.feat[2 * q + 1] - pairs.feat[2 * q]);
+    const maxD = [...leafD, ...pairD].reduce((a, b) => Math.max(a, b), 0);
     this.scratch = new Float64Array(2 * maxD + 2);
     this.rowWeights = new Float64Array(maxD);
     this.o = new Uint8Array(maxD);
@@ -123,6 +163,24 @@ export class TreeShap {
       for (let mask = 0; mask < 1 << d; mask++) {
         for (let i = 0; i < d; i++) o[i] = (mask >> i) & 1;
         leafWeights(zs, o, d, this.table.subarray(at + mask * d, at + (mask + 1) * d), this.scratch);
+      }
+    }
+    const wT = new Float64Array(maxD), wF = new Float64Array(maxD), oT = new Uint8Array(maxD), oF = new Uint8Array(maxD);
+    for (let q = 0; q < pairD.length; q++) {
+      const d = pairD[q], at = pairs.table[q], zT = pairs.z[q].slice(0, d), zF = pairs.z[q].slice(d);
+      const fBit = pairs.fbit[q];
+      const vT = pairs.values[2 * q], vF = pairs.values[2 * q + 1];
+      for (let mask = 0; mask < 1 << d; mask++) {
+        for (let dp = 0; dp < 2; dp++) {
+          for (let i = 0; i < d; i++) { oT[i] = (mask >> i) & 1; oF[i] = oT[i]; }
+          // the true leaf needs the parent's decision to be true on f, the false leaf false
+          if (dp !== 1) oT[fBit] = 0;
+          if (dp !== 0) oF[fBit] = 0;
+          leafWeights(zT, oT, d, wT, this.scratch);
+          leafWeights(zF, oF, d, wF, this.scratch);
+          const from = at + (mask * 2 + dp) * d;
+          for (let i = 0; i < d; i++) this.table[from + i] = vT * wT[i] + vF * wF[i];
+        }
       }
     }
   }
@@ -140,6 +198,16 @@ export class TreeShap {
     const leafTable = this.leafTable, table = this.table, o = this.o, rowWeights = this.rowWeights;
     const leaves = leafTable.length, w = this.width;
     for (let k = 0; k < margin.length && k < this.base.length; k++) margin[k] += this.base[k];
+    const { node: qNode, dir: qDir, bit: qBit, features: qFeat } = this.pairSteps;
+    const pairPath = this.pairPath, pairFeat = this.pairFeat, pairNode = this.pairNode, pairTarget = this.pairTarget, pairValues = this.pairValues, pairTable = this.pairTable;
+    for (let q = 0, pairs = pairNode.length; q < pairs; q++) {
+      const f0 = pairFeat[2 * q], d = pairFeat[2 * q + 1] - f0, full = (1 << d) - 1;
+      let mask = full;
+      for (let p = pairPath[2 * q], end = pairPath[2 * q + 1]; p < end; p++) if (dec[qNode[p]] !== qDir[p]) mask &= ~(1 << qBit[p]);
+      const dp = dec[pairNode[q]], from = pairTable[q] + (mask * 2 + dp) * d, t = pairTarget[q], row = t * w;
+      for (let i = 0; i < d; i++) phi[row + qFeat[f0 + i]] += table[from + i];
+      if (mask === full) margin[t] += pairValues[2 * q + 1 - dp];
+    }
     for (let l = 0; l < leaves; l++) {
       const f0 = leafFeat[l], d = leafFeat[l + 1] - f0;
       const at = leafTable[l];
