@@ -108,6 +108,18 @@ function valueWhenEmpty(e: A.Expr): A.Expr | null {
   return constant ? out : null;
 }
 
+/**
+ * EXISTS reads no column of its subquery: a plain SELECT's list becomes one constant, so the
+ * joins that plan it carry only their keys, not every column of every matching row. (Not
+ * with LIMIT/OFFSET, whose ORDER BY may name output columns, nor over aggregates, whose
+ * grouping the list decides.)
+ */
+function existenceOnly(q: A.Query): A.Query {
+  if (q.kind !== 'Select' || q.limit || q.offset || aggregates(q)) return q;
+  const one: A.Expr = { kind: 'Literal', pos: q.pos, value: 1, literalType: 'integer', text: '1' };
+  return { ...q, distinct: false, columns: [{ kind: 'SelectItem', pos: q.pos, expr: one }], orderBy: [] };
+}
+
 /** Whether a plan filters or joins its rows anywhere (so it may keep few of them). */
 function filters(n: LNode): boolean {
   return n.k === 'filter' || n.k === 'join' || inputsOf(n).some(filters);
@@ -145,6 +157,8 @@ export class Subqueries {
     const shape = await this.bindQuery(e.query, probe, scope.ctes);
     const vis = shape.fields.filter((f) => !f.hidden);
     if (e.kind !== 'Exists' && vis.length !== 1) throw new SqlError('SYNTAX_ERROR', `subquery must return only one column, not ${vis.length}`, e.pos);
+    // (the whole query was bound above, so errors in its select list are still reported)
+    if (e.kind === 'Exists') e = { ...e, query: existenceOnly(e.query) };
     const type = e.kind === 'Subquery' ? vis[0].type : BOOL;
     if (probing) return konst(null, type);
     const refs = [...probe.refs!].sort((a, b) => a - b);

@@ -69,6 +69,12 @@ describe('correlated subqueries read the outer rows once', () => {
     });
   }
 
+  it('EXISTS carries only its keys, not the subquery\'s columns, yet reports errors in them', async () => {
+    const plan = await explain('SELECT id FROM o WHERE EXISTS (SELECT * FROM i WHERE i.a = o.a)');
+    expect(plan).not.toMatch(/Project: .*\bb\b/);
+    await expect(s.execute('SELECT id FROM o WHERE EXISTS (SELECT nosuch FROM i WHERE i.a = o.a)')).rejects.toMatchObject({ code: 'UNDEFINED_COLUMN' });
+  });
+
   it('two correlated subqueries of one query share the outer rows too', async () => {
     const plan = await explain('SELECT id, (SELECT count(*) FROM i WHERE i.a < o.a), (SELECT min(i.b) FROM i WHERE i.b > o.b) FROM o');
     expect(scanned(plan)).toBe(O_ROWS + 2 * I_ROWS);
