@@ -244,9 +244,14 @@ export class WorkloadManager {
     void tracked.finally(() => this.settled.delete(tracked));
   }
 
-  /** A short-lane query that overran moves to the main queue's count, freeing its short slot. */
+  /**
+   * A short-lane query that overran moves to the main queue's count, freeing its short slot. An
+   * account already holding its share of the main queue keeps it in one of its own short slots:
+   * moving it would take a main slot another account is entitled to.
+   */
   private demote(e: Entry): void {
     if (e.slot !== 'short' || !this.running.has(e.info.id)) return;
+    if (this.holds(e.job.account).main >= this.cap.main) return;
     this.hold(e, 'short', 'main');
     e.slot = 'main';
     e.info.lane = 'main';

@@ -94,6 +94,20 @@ describe('WorkloadManager', () => {
     expect(w.metrics()).toMatchObject({ running: 0, queued: 0 });
   });
 
+  it('an overrunning short query of an account at its main share stays in its short slot', async () => {
+    const w = new WorkloadManager({ slots: 2, shortSlots: 2, shortQueryMs: 10, statementTimeoutMs: 0 });
+    const heavy = gate(), overrun = gate(), other = gate();
+    const ps = [w.submit(job("copy a from 'x'", { account: 'abuser' }), heavy.run), w.submit(job('select * from big', { account: 'abuser' }), overrun.run)];
+    await sleep(30);
+    expect(w.list().map((q) => [q.sql, q.lane]).sort()).toEqual([["copy a from 'x'", 'main'], ['select * from big', 'short']]);
+    // the other account's heavy statement still finds a main slot
+    ps.push(w.submit(job("copy b from 'y'", { account: 'normal' }), other.run));
+    await sleep(5);
+    expect(w.list().find((q) => q.account === 'normal')).toMatchObject({ state: 'RUNNING', lane: 'main' });
+    for (const g of [heavy, overrun, other]) g.release();
+    await Promise.all(ps);
+  });
+
   it('a statement stopped by its timeout makes the next one of its shape start in the main queue', async () => {
     const w = new WorkloadManager({ slots: 1, shortSlots: 1, shortQueryMs: 20, statementTimeoutMs: 0 });
     const sql = 'select count(*) from a join b on a.x = b.x';
