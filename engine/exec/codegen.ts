@@ -266,8 +266,9 @@ export class ExprEmitter {
   private call(e: Extract<BExpr, { k: 'call' }>, out: string[]): Val {
     const fn = lookupScalar(e.name, e.args.map((a) => a.type), constArgCodes(e.args));
     if (!fn) throw new SqlError('UNDEFINED_FUNCTION', `function ${e.name} does not exist`);
-    // functions work on doubles: a wide DECIMAL argument past 2^53 is an overflow error there
-    const args = e.args.map((a) => { const v = this.expr(a, out); return isWide(a.type) ? { v: `rt.${a.type.id === 'BIGINT' ? 'narrowI64' : 'narrow'}(${v.v})`, n: v.n } : v; });
+    // functions work on doubles (a BIGINT or wide DECIMAL argument past 2^53 is an overflow error
+    // there), except the conditionals, which only pass values on and compare them
+    const args = e.args.map((a) => { const v = this.expr(a, out); return isWide(a.type) && !fn.exact ? { v: `rt.${a.type.id === 'BIGINT' ? 'narrowI64' : 'narrow'}(${v.v})`, n: v.n } : v; });
     if (fn.strict) return this.strict(args, fn.emit(args.map((a) => a.v)), e.type, out);
     const t = this.tmp();
     out.push(`const ${t} = ${fn.emit(args.map((a) => (a.n === 'false' ? a.v : `(${a.n} ? null : ${a.v})`)))};`);

@@ -66,7 +66,8 @@ function decodeType(types: SqlType[]): SqlType {
   return supertype('decode', results);
 }
 
-const nonStrict = (sig: Omit<Signature, 'strict'>): Signature => ({ ...sig, strict: false });
+// conditionals pass values on and compare them: exact for values past 2^53 too
+const nonStrict = (sig: Omit<Signature, 'strict'>): Signature => ({ ...sig, strict: false, exact: true });
 
 const coalesce = [nonStrict({ params: [], variadic: 'any', minArgs: 1, returns: (t) => supertype('coalesce', t), emit: coalesceCode })];
 

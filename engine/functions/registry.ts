@@ -28,6 +28,11 @@ export interface Signature {
   strict?: boolean;
   /** Result can differ between rows with equal inputs (random): never constant-fold. */
   volatile?: boolean;
+  /**
+   * Only passes values on and compares them (COALESCE, GREATEST, DECODE...), so BIGINT and wide
+   * DECIMAL values past 2^53 reach it exactly (as bigints) instead of being limited to doubles.
+   */
+  exact?: boolean;
 }
 
 export type FunctionTable = Record<string, Signature[]>;
@@ -38,6 +43,7 @@ export interface ScalarFunction {
   returnType: SqlType;
   strict: boolean;
   volatile: boolean;
+  exact: boolean;
   emit(args: string[]): string;
 }
 
@@ -91,6 +97,7 @@ export function lookupScalar(name: string, argTypes: SqlType[], constArgs: (stri
     returnType,
     strict: sig.strict ?? true,
     volatile: sig.volatile ?? false,
+    exact: sig.exact ?? false,
     emit(codes: string[]): string {
       if (codes.length !== argTypes.length) throw new SqlError('INTERNAL_ERROR', `${lname}: expected ${argTypes.length} argument codes`);
       return sig.emit(codes, argTypes, returnType);
