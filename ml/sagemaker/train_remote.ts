@@ -1,5 +1,5 @@
 // trainRemote: TRAINER 'sagemaker'. Preprocess locally -> CSV to S3 -> SageMaker built-in XGBoost
-// job (polled) -> model.tar.gz -> XGBoost JSON -> local tree structure -> one ONNX graph with the
+// job (polled) -> model.tar.gz -> XGBoost model (JSON/UBJSON/binary) -> local tree structure -> one ONNX graph with the
 // preprocessing and label decoding, scored locally on held-out rows.
 import { DeleteObjectCommand, GetObjectCommand, HeadBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { CreateTrainingJobCommand, type DescribeTrainingJobResponse, DescribeTrainingJobCommand, StopTrainingJobCommand } from '@aws-sdk/client-sagemaker';
@@ -14,7 +14,7 @@ import { type Aws, type Credentials, awsError, connect, parseBucket, parseS3Uri 
 import { prepare, setting, toCsv } from './data.ts';
 import { jobName, resolveRole, trainingJobRequest, xgboostHyperparameters, xgboostImage } from './job.ts';
 import { readTarGz } from './tar.ts';
-import { type XgbModel, parseXgboostJson, splitImportance, toTreeModel } from './xgboost.ts';
+import { type XgbModel, parseXgboostModel, splitImportance, toTreeModel } from './xgboost.ts';
 
 /** How to reach SageMaker and S3 for one CREATE MODEL ... SETTINGS (TRAINER 'sagemaker', ...). */
 export interface RemoteOptions {
@@ -103,7 +103,8 @@ export async function trainRemote(columns: TrainingColumn[], spec: TrainSpec, op
       const r = await aws.s3.send(new GetObjectCommand({ Bucket: at.bucket, Key: at.key }), { abortSignal: signal });
       return r.Body!.transformToByteArray();
     });
-    const xgb = parseXgboostJson(modelJson(bytes, artifact));
+    const file = modelFile(bytes, artifact);
+    const xgb = parseXgboostModel(file.data, `${artifact}: ${file.name}`);
     checkModelShape(xgb, d.x.cols, problem, classes, name);
     // Strata's preprocessing imputes every missing value before the trees, so no NaN guards are needed.
     const model = toTreeModel(xgb, { nanGuards: false });
@@ -167,17 +168,13 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
-/** The XGBoost JSON inside model.tar.gz: `xgboost-model` (the built-in container's name), else a *.json, else the only file. */
-function modelJson(bytes: Uint8Array, artifact: string): string {
+/** The XGBoost model inside model.tar.gz: `xgboost-model` (the built-in container's name), else a *.json / *.ubj, else the only file. */
+function modelFile(bytes: Uint8Array, artifact: string): { name: string; data: Uint8Array } {
   let files;
   try { files = readTarGz(bytes); } catch (e) { throw new SqlError('INVALID_PARAMETER', `${artifact} is not a model.tar.gz: ${(e as Error).message}`); }
-  const f = files.find((x) => x.name.split('/').pop() === 'xgboost-model') ?? files.find((x) => x.name.endsWith('.json')) ?? (files.length === 1 ? files[0] : undefined);
+  const f = files.find((x) => x.name.split('/').pop() === 'xgboost-model') ?? files.find((x) => /\.(json|ubj)$/.test(x.name)) ?? (files.length === 1 ? files[0] : undefined);
   if (!f) throw new SqlError('INVALID_PARAMETER', `${artifact} holds no XGBoost model (files: ${files.map((x) => x.name).join(', ') || 'none'})`);
-  const text = new TextDecoder().decode(f.data);
-  if (!/^\s*\{\s*"/.test(text)) {
-    throw new SqlError('FEATURE_NOT_SUPPORTED', `${artifact}: ${f.name} is not XGBoost JSON (binary/UBJSON models are not imported; save the model as JSON)`);
-  }
-  return text;
+  return f;
 }
 
 function checkModelShape(m: XgbModel, cols: number, problem: string, classes: number, name: string): void {

@@ -1,7 +1,10 @@
-// Imports an XGBoost model (the JSON that `save_model('model.json')` writes) and converts it to the
-// local boosted-tree structure, so it compiles to ONNX TreeEnsemble through the same path as local models.
+// Imports an XGBoost model (JSON, UBJSON or the legacy binary format that `save_model` writes) and
+// converts it to the local boosted-tree structure, so it compiles to ONNX TreeEnsemble through the same
+// path as local models.
 import { SqlError } from '../../engine/errors.ts';
 import type { Tree, TreeModel } from '../train/gbt.ts';
+import { decodeUbjson } from './ubjson.ts';
+import { readXgboostBinary } from './xgboost_binary.ts';
 
 /** One XGBoost tree as stored: node i splits on feature[i] (x < cond[i] goes left, NaN goes defaultLeft) or is a leaf of value cond[i]. */
 export interface XgbTree {
@@ -39,6 +42,28 @@ const SOFTMAX = new Set(['multi:softprob', 'multi:softmax']);
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** The format of a saved model file, from its first bytes. */
+export function xgboostFormat(bytes: Uint8Array): 'json' | 'ubjson' | 'binary' | 'pickle' {
+  if (bytes[0] === 0x80 && bytes[1] >= 2 && bytes[1] <= 5) return 'pickle';
+  if (bytes[0] !== 0x7b /* { */) return 'binary';
+  let i = 1;
+  while (i < bytes.length && (bytes[i] === 0x20 || bytes[i] === 0x0a || bytes[i] === 0x0d || bytes[i] === 0x09)) i++;
+  // JSON text continues with a quoted key (or ends); UBJSON with a length marker for its first key.
+  return bytes[i] === 0x22 /* " */ || bytes[i] === 0x7d /* } */ ? 'json' : 'ubjson';
+}
+
+/** Parses a model file in any of XGBoost's formats (JSON, UBJSON, legacy binary); `what` names it in errors. */
+export function parseXgboostModel(bytes: Uint8Array, what = 'model'): XgbModel {
+  const format = xgboostFormat(bytes);
+  if (format === 'pickle') throw new SqlError('FEATURE_NOT_SUPPORTED', `XGBoost model: ${what} is a pickled Python object; save the booster with Booster.save_model instead`);
+  if (format === 'json') return parseXgboostJson(new TextDecoder().decode(bytes));
+  let root: unknown;
+  try { root = format === 'ubjson' ? decodeUbjson(bytes) : readXgboostBinary(bytes); } catch (e) {
+    throw bad(`${what} is not a valid ${format === 'ubjson' ? 'UBJSON' : 'binary'} XGBoost model (${(e as Error).message})`);
+  }
+  return parseXgboostJson(root);
+}
 
 /** Parses the JSON model (text or already-parsed object), checking what the conversion relies on. */
 export function parseXgboostJson(json: string | unknown): XgbModel {

@@ -2,7 +2,7 @@
 // application/x-amz-json-1.1) for CreateTrainingJob, DescribeTrainingJob and StopTrainingJob, well
 // enough for @aws-sdk/client-sagemaker. A job behaves like the built-in XGBoost algorithm: it reads the
 // label-first CSV channels from S3, trains with Strata's own boosted trees, and writes model.tar.gz
-// (an XGBoost JSON model as `xgboost-model`) under the output path; bad input fails the job with a
+// (an XGBoost model as `xgboost-model`, JSON or UBJSON per `modelFormat`) under the output path; bad input fails the job with a
 // FailureReason, MaxRuntimeInSeconds stops it (MaxRuntimeExceeded), StopTrainingJob stops it.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -10,6 +10,7 @@ import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } fr
 import { writeTarGz } from '../../ml/sagemaker/tar.ts';
 import type { FitData } from '../../ml/train/backend.ts';
 import { gbt, type TreeModel } from '../../ml/train/gbt.ts';
+import { encodeUbjson } from './ubjson-encode.ts';
 import { xgboostJson } from './xgboost-dump.ts';
 
 type Json = Record<string, any>;
@@ -36,6 +37,8 @@ export interface SageMakerServerOptions {
   startupMs?: number;
   /** Time the (simulated) training takes beyond the real fit. */
   trainMs?: number;
+  /** How jobs save `xgboost-model`: JSON (default) or UBJSON (XGBoost 2.1+'s default). */
+  modelFormat?: 'json' | 'ubjson';
 }
 
 export interface SageMakerServer {
@@ -45,6 +48,8 @@ export interface SageMakerServer {
   calls: string[];
   /** Mutable delays for jobs created from now on. */
   delays: { startupMs: number; trainMs: number };
+  /** Mutable: the format of models saved from now on. */
+  modelFormat: 'json' | 'ubjson';
   close(): Promise<void>;
 }
 
@@ -74,7 +79,7 @@ export async function startSageMakerServer(o: SageMakerServerOptions): Promise<S
         job.abort.abort();
         finish(job, 'Stopped', 'MaxRuntimeExceeded', 'Training job runtime exceeded MaxRuntimeInSeconds provided');
       }, b.StoppingCondition.MaxRuntimeInSeconds * 1000);
-      runJob(job, s3, { ...delays }).finally(() => clearTimeout(timer));
+      runJob(job, s3, { ...delays }, self.modelFormat).finally(() => clearTimeout(timer));
       return { TrainingJobArn: arn(b.TrainingJobName) };
     },
     DescribeTrainingJob: (b) => {
@@ -128,14 +133,15 @@ export async function startSageMakerServer(o: SageMakerServerOptions): Promise<S
 
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
-  return {
-    endpoint: `http://127.0.0.1:${port}`, jobs, calls, delays,
+  const self: SageMakerServer = {
+    endpoint: `http://127.0.0.1:${port}`, jobs, calls, delays, modelFormat: o.modelFormat ?? 'json',
     close: async () => {
       for (const j of jobs.values()) j.abort.abort();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       s3.destroy();
     },
   };
+  return self;
 }
 
 function reply(res: ServerResponse, status: number, body: Json): void {
@@ -185,7 +191,7 @@ const sleep = (ms: number, signal: AbortSignal) => new Promise<void>((resolve) =
 });
 
 /** The job's life: Starting -> Downloading -> Training -> Uploading -> Completed (or Failed / Stopped). */
-async function runJob(job: Job, s3: S3Client, delays: { startupMs: number; trainMs: number }): Promise<void> {
+async function runJob(job: Job, s3: S3Client, delays: { startupMs: number; trainMs: number }, format: 'json' | 'ubjson'): Promise<void> {
   const signal = job.abort.signal;
   const r = job.request;
   try {
@@ -218,7 +224,7 @@ async function runJob(job: Job, s3: S3Client, delays: { startupMs: number; train
     });
     const out = `${String(r.OutputDataConfig.S3OutputPath).replace(/\/+$/, '')}/${r.TrainingJobName}/output/model.tar.gz`;
     const m = /^s3:\/\/([^/]+)\/(.+)$/.exec(out)!;
-    const body = writeTarGz([{ name: 'xgboost-model', data: new TextEncoder().encode(JSON.stringify(dump)) }]);
+    const body = writeTarGz([{ name: 'xgboost-model', data: format === 'ubjson' ? encodeUbjson(dump) : new TextEncoder().encode(JSON.stringify(dump)) }]);
     try { await s3.send(new PutObjectCommand({ Bucket: m[1], Key: m[2], Body: body })); } catch (e) {
       throw new ClientError(`Unable to upload the model to ${out}: ${(e as Error).message}`);
     }

@@ -141,6 +141,16 @@ describe('trainRemote with mixed types and failures', { timeout: 30_000 }, () =>
     expect(m.featureImportance.find((f) => f.feature === 'id')!.importance).toBe(0); // dropped as id-like
   }, 30_000);
 
+  it('a UBJSON xgboost-model (XGBoost 2.1+ containers) is imported the same way', async () => {
+    sm.modelFormat = 'ubjson';
+    try {
+      const m = await trainRemote(data, spec('y', { settings: { SEED: '5' } }), opts());
+      const test = synth(200, 'binary', 6);
+      await expectSameAsServer(m, test);
+      expect(await testScore(m, test, 'y')).toBeGreaterThan(0.75);
+    } finally { sm.modelFormat = 'json'; }
+  }, 30_000);
+
   it('missing or unknown bucket', async () => {
     await expect(trainRemote(data, spec('y'), opts({ s3Bucket: '' }))).rejects.toMatchObject({ code: 'INVALID_PARAMETER', message: expect.stringMatching(/S3_BUCKET/) });
     const before = sm.calls.length;
