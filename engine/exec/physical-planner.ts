@@ -5,6 +5,7 @@
 // runs at the leader over its inputs' results.
 import { type LNode, type SharedSlot, sharedSlotsOf } from '../plan/logical.ts';
 import { tableRowCount } from '../catalog/catalog.ts';
+import { type BExpr, BOOL, hasModelCall, mapCols, usedColumns } from '../plan/bound.ts';
 import { SqlError } from '../errors.ts';
 import { type PhysicalOperator, LeaderOperator, SliceOperator } from './operators/operator.ts';
 import { ScanOp } from './operators/scan.ts';
@@ -88,7 +89,10 @@ class PhysicalPlanner {
       case 'filter': return new FilterOp(this.leader(n.input), n.pred, est);
       case 'project': return new ProjectOp(this.leader(n.input), n.exprs, n.fields, est);
       case 'aggregate': return new HashAggregateOp(this.leader(n.input), n.keys, n.aggs, n.fields, est);
-      case 'join': return new HashJoinOp(this.leader(n.left), this.leader(n.right), n, n.fields, est);
+      case 'join': {
+        const j = filterRightInput(n);
+        return new HashJoinOp(this.leader(j.left), this.leader(j.right), j, j.fields, est);
+      }
       case 'sort': return new SortOp(this.leader(n.input), n.keys, est);
       case 'limit': return new LimitOp(this.leader(n.input), n.limit, n.offset, est);
       case 'distinct': return new DistinctOp(this.leader(n.input), est);
@@ -133,7 +137,7 @@ class PhysicalPlanner {
         const input = this.pipeline(n.input);
         return input && !(input instanceof PartialAggregateOp) ? new PartialAggregateOp(input, n.keys, n.aggs, n.fields, est) : null;
       }
-      case 'join': return this.probe(n, est);
+      case 'join': return this.probe(filterRightInput(n), est);
       default: return null;
     }
   }
@@ -173,6 +177,30 @@ class PhysicalPlanner {
         && JSON.stringify(n.left.fields[l].type) === JSON.stringify(n.right.fields[r].type);
     });
   }
+}
+
+type Join = Extract<LNode, { k: 'join' }>;
+
+/**
+ * The join with the terms of its ON condition that read only the right input applied to that
+ * input first: a right row failing them can match no left row, so the join answers the same
+ * (for every join type but FULL, whose unmatched right rows are part of the answer). The
+ * build side then filters in its own scan, and the columns only those terms read stay there.
+ */
+function filterRightInput(n: Join): Join {
+  if (!n.residual || n.joinType === 'FULL') return n;
+  const nl = n.left.fields.length;
+  const terms = n.residual.k === 'and' ? n.residual.args : [n.residual];
+  const right: BExpr[] = [], stay: BExpr[] = [];
+  for (const t of terms) {
+    const cols = [...usedColumns(t)];
+    if (cols.length && cols.every((i) => i >= nl) && !hasModelCall(t)) right.push(mapCols(t, (i, c) => ({ ...c, index: i - nl })));
+    else stay.push(t);
+  }
+  if (!right.length) return n;
+  const pred: BExpr = right.length === 1 ? right[0] : { k: 'and', args: right, type: BOOL };
+  const residual: BExpr | null = stay.length === 0 ? null : stay.length === 1 ? stay[0] : { k: 'and', args: stay, type: BOOL };
+  return { ...n, right: { k: 'filter', input: n.right, pred, fields: n.right.fields }, residual };
 }
 
 export type { PhysicalOperator };

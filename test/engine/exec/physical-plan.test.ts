@@ -80,6 +80,14 @@ describe('physical plan', () => {
     const left = await explain('SELECT count(*), count(d2.k) FROM f LEFT JOIN d2 ON f.k2 = d2.k AND d2.g < 3');
     expect(line(left, /Hash LEFT Join/)).toMatch(/probe: left input, build: broadcast.*\[2 slices/);
     expect(await rowsOf('SELECT count(*), count(d2.k) FROM f LEFT JOIN d2 ON f.k2 = d2.k AND d2.g < 3')).toEqual([[1000, 300]]);
+    // the ON term on the right input alone filters the build side in its own scan
+    const filter = line(left, /Filter \(fused into the scan; zone maps prune segments\): \(g < 3\)/);
+    expect(depth(filter)).toBeGreaterThan(depth(line(left, /Broadcast/)));
+    expect(line(left, /Hash LEFT Join/)).not.toMatch(/g < 3/);
+    // k2 = i % 20 meets g = k % 10 < 3 for 6 of the 20 keys: 300 rows match, 700 do not
+    expect(await rowsOf('SELECT count(*) FROM f WHERE NOT EXISTS (SELECT 1 FROM d2 WHERE d2.k = f.k2 AND d2.g < 3)')).toEqual([[700]]);
+    // with d2.k > f.k1 too: keys 0..2 have k1 = k2 and fail it, keys 10..12 (k1 = k2 - 10) pass, 50 rows each
+    expect(await rowsOf('SELECT count(*) FROM f WHERE EXISTS (SELECT 1 FROM d2 WHERE d2.k = f.k2 AND d2.g < 3 AND d2.k > f.k1)')).toEqual([[150]]);
     const full = await explain('SELECT count(*) FROM d1 FULL JOIN d2 ON d1.k = d2.k + 5');
     expect(line(full, /Hash FULL Join/)).toMatch(/\[leader/);
     // d2.k + 5 covers 5..24: d1 keys 5..9 match, 0..4 do not, and 15 d2 rows find no d1 row
