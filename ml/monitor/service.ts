@@ -59,6 +59,7 @@ export class Monitors {
   private async runNow(account: string, id: string, o: RunOptions): Promise<MonitorRun | null> {
     const m = monitorById(this.db.catalog, account, id); // its latest definition
     if (!m) return null;
+    if (o.trigger === 'schedule' && !m.scheduleSeconds) return null; // its schedule was turned off meanwhile
     const signal = o.signal ? AbortSignal.any([o.signal, this.stop.signal]) : this.stop.signal;
     const { run, model } = await measure(this.db, account, m, { ...o, signal });
     const rec = await recordRun(this.db, account, id, run);
@@ -120,6 +121,12 @@ export class Monitors {
       .then(() => (this.stop.signal.aborted ? null : this.run(account, m, { trigger: 'schedule', by: m.owner, deadline: Date.now() + timeoutMs })))
       .catch(() => undefined)
       .finally(() => { this.queued.delete(m.id); this.plan(); });
+  }
+
+  /** Resolves once no scheduled run is queued or running (tests, shutdown). */
+  async idle(): Promise<void> {
+    while (this.queued.size > 0) await this.serial;
+    await Promise.allSettled([...this.chains.values()]);
   }
 
   async close(): Promise<void> {

@@ -51,7 +51,7 @@ describe('monitor schedules', () => {
     const got = await two;
     expect(got.map((e) => [e.monitor, e.state, e.owner, e.account])).toEqual([['tick', 'OK', 'ann', 'admin'], ['tick', 'OK', 'ann', 'admin']]);
     await ann.execute('ALTER MONITOR tick SET SCHEDULE OFF');
-    await new Promise((r) => setTimeout(r, 300)); // a run already queued may still finish
+    await ml(t).monitors.idle(); // a run already under way finishes; one queued does not start
     const runs = await runsOf(t);
     expect(runs.length).toBeGreaterThanOrEqual(2);
     for (const r of runs) expect(r.slice(1, 4)).toEqual(['schedule', 'ann', 'OK']);
