@@ -19,6 +19,7 @@ Data (as bundled with scikit-learn, BSD-3-Clause; original sources and licenses)
 import csv
 import json
 import os
+import re
 
 import numpy as np
 from sklearn.datasets import load_breast_cancer, load_diabetes, load_digits, load_iris, load_wine
@@ -77,7 +78,8 @@ def main():
     for name, (load, target, kind) in DATASETS.items():
         d = load()
         x, y = d.data, d.target
-        names = [n.replace(' ', '_').replace('(', '').replace(')', '') for n in getattr(d, 'feature_names', [])] or [f'x{i}' for i in range(x.shape[1])]
+        # SQL column names: letters, digits and underscores
+        names = [re.sub(r'[^a-z0-9_]', '_', n.lower().replace(' ', '_').replace('(', '').replace(')', '')) for n in getattr(d, 'feature_names', [])]
         if name == 'digits':
             names = [f'p{i}' for i in range(x.shape[1])]
         xtr, xte, ytr, yte = train_test_split(x, y, test_size=0.25, random_state=SEED, stratify=y if kind == 'classification' else None)
