@@ -17,7 +17,8 @@ type Emit = (c: string, from: SqlType, to: SqlType, mode: CastMode) => string;
 const INT_BOUNDS: Record<string, [number, number]> = {
   SMALLINT: [-32768, 32767], INTEGER: [-2147483648, 2147483647], BIGINT: [-MAX_EXACT, MAX_EXACT],
 };
-const INT_CHECK: Record<string, string> = { SMALLINT: 'rt.chkI16', INTEGER: 'rt.chkI32', BIGINT: 'rt.chkI64' };
+/** The runtime range check of each integer type (functions/numeric.ts), for every emitter. */
+export const INT_CHECK: Record<string, string> = { SMALLINT: 'rt.chkI16', INTEGER: 'rt.chkI32', BIGINT: 'rt.chkI64' };
 
 /** JS source for 10^k as a number literal. */
 export const pow10 = (k: number): string => String(POW10[k] ?? Number(`1e${k}`));

@@ -9,7 +9,7 @@ import { MICROS_PER_DAY } from '../types/calendar.ts';
 import type { Interval } from '../types/interval.ts';
 import { isFloat, isInteger, isString, isWide, isWideDecimal, NARROW_DIGITS, sameType, scaleOf, T, type SqlType } from '../types/types.ts';
 import { errorTypeName } from '../types/values.ts';
-import { emitCast, pow10 } from './casts.ts';
+import { emitCast, INT_CHECK, pow10 } from './casts.ts';
 import { likeMatcher } from './like.ts';
 
 export { emitCast, canCast, emitCastNullable, type CastMode } from './casts.ts';
@@ -17,7 +17,6 @@ export { likeMatcher, LikeMatcher } from './like.ts';
 
 export type CompareOp = '=' | '<>' | '!=' | '<' | '<=' | '>' | '>=';
 
-const INT_CHECK: Record<string, string> = { SMALLINT: 'rt.chkI16', INTEGER: 'rt.chkI32', BIGINT: 'rt.chkI64' };
 
 /** BIGINT arithmetic: exact over int64 (doubles while they are exact, BigInt past 2^53). */
 const I64_OP: Record<ArithOp, string> = { '+': 'i64Add', '-': 'i64Sub', '*': 'i64Mul', '/': 'i64Div', '%': 'i64Mod' };

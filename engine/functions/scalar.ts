@@ -3,12 +3,11 @@
 // that are inherently inexact (sqrt, ln, ...) work in doubles.
 import { asDecimal, MAX_PRECISION } from '../types/coerce.ts';
 import { isFloat, isInteger, isString, scaleOf, T, type SqlType } from '../types/types.ts';
-import { pow10 } from './casts.ts';
+import { INT_CHECK, pow10 } from './casts.ts';
 import { constantInt, asDouble } from './emit-util.ts';
 import { emitArithmetic, emitConcat } from './ops.ts';
 import type { FunctionTable, Signature } from './registry.ts';
 
-const INT_CHECK: Record<string, string> = { SMALLINT: 'rt.chkI16', INTEGER: 'rt.chkI32', BIGINT: 'rt.chkI64' };
 
 const dec = (p: number, s: number) => T.decimal(Math.min(MAX_PRECISION, Math.max(p, 1)), s);
 const strLen = (t: SqlType): SqlType => (isString(t) && t.length !== undefined ? { id: 'VARCHAR', length: t.length } : T.varchar);
