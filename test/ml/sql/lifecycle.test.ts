@@ -18,9 +18,7 @@ afterAll(async () => { await t.close(); });
 describe('background training', () => {
   it('goes TRAINING -> READY without blocking queries, publishing progress events', async () => {
     const done = eventsUntil(t.db, 'lin', ['ready', 'failed']);
-    const t0 = Date.now();
     await t.s.execute(`CREATE MODEL lin FROM (SELECT x1, x2, cat, label FROM pts) TARGET label FUNCTION lin_fn AUTO OFF MODEL_TYPE LINEAR_LEARNER SETTINGS (SEED 3)`);
-    expect(Date.now() - t0).toBeLessThan(5000);
     expect((await t.show('lin'))['Model State']).toBe('TRAINING');
     // other queries run meanwhile; the function is not usable yet
     expect(await t.rows('SELECT count(*) FROM pts')).toEqual([[400]]);
