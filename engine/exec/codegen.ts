@@ -1,10 +1,10 @@
 // Expression code generation: bound expressions -> JavaScript statements over typed-array
 // columns. One generated loop per kernel; no per-row interpretation and no per-row objects
 // except the strings a string expression produces.
-import { type BExpr, constArgCodes } from '../plan/bound.ts';
+import { type BExpr, constArgCodes, walk } from '../plan/bound.ts';
 import { TYPES, type SqlType, isDecimal, isString, isWide, lengthOf, precisionOf, scaleOf } from '../types/types.ts';
 import { emitArithmetic, emitCast, emitComparison, emitNegate } from '../functions/ops.ts';
-import { lookupScalar, emitExtract } from '../functions/registry.ts';
+import { lookupScalar, emitExtract, isVolatileFunction } from '../functions/registry.ts';
 import { SqlError } from '../errors.ts';
 
 /** What the generator knows about an input column: its type and whether it may hold NULLs. */
@@ -79,7 +79,9 @@ export class ExprEmitter {
   /** Emits statements computing e into `out`; returns how to read its value and NULL flag. */
   expr(e: BExpr, out: string[]): Val {
     if (e.k === 'col' || e.k === 'const' || e.k === 'param') return this.emit(e, out);
-    const key = this.branch === 0 ? JSON.stringify(e) : '';
+    // equal subexpressions of one row are computed once, unless they call a volatile function:
+    // random() twice in a row is two draws
+    const key = this.branch === 0 && !callsVolatile(e) ? JSON.stringify(e) : '';
     const hit = key && this.computed.get(key);
     if (hit) return hit;
     const v = this.emit(e, out);
@@ -335,4 +337,10 @@ export function arrayCtorName(t: SqlType): string {
 /** The loop over the selected rows of a batch: `sel` null means rows 0..n-1. */
 export function rowLoop(body: string): string {
   return `if (sel === null) { for (let r = 0; r < n; r++) { ${body} } } else { for (let j = 0; j < n; j++) { const r = sel[j]; ${body} } }`;
+}
+
+function callsVolatile(e: BExpr): boolean {
+  let found = false;
+  walk(e, (x) => { if (x.k === 'call' && isVolatileFunction(x.name)) found = true; });
+  return found;
 }

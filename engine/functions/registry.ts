@@ -80,6 +80,12 @@ export function isScalarFunction(name: string): boolean {
   return Object.hasOwn(TABLE, name.toLowerCase());
 }
 
+/** True when a call of `name` may return a different value each time (random): never folded or shared. */
+export function isVolatileFunction(name: string): boolean {
+  const lname = name.toLowerCase();
+  return Object.hasOwn(TABLE, lname) && TABLE[lname].some((sig) => sig.volatile === true);
+}
+
 /**
  * Resolves a call, or null when no signature accepts these argument types. `constArgs` holds
  * the JS code of arguments that are constants (undefined elsewhere): some return types depend

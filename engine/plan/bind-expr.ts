@@ -7,7 +7,7 @@ import { commonSupertype, commonSupertypeOf, arithmeticType, INTERVAL, canImplic
 import { parseValue } from '../types/values.ts';
 import { parseInterval } from '../types/interval.ts';
 import { canCast } from '../functions/ops.ts';
-import { lookupScalar, isScalarFunction, describeSignatures, extractType } from '../functions/registry.ts';
+import { lookupScalar, isScalarFunction, isVolatileFunction, describeSignatures, extractType } from '../functions/registry.ts';
 import { aggregateName, aggregateFor } from '../functions/aggregates/registry.ts';
 import { groupingValue } from './grouping-sets.ts';
 import { type BExpr, type BAgg, type ModelRef, BOOL, walk, usedColumns, constArgCodes } from './bound.ts';
@@ -638,7 +638,7 @@ export class ExprBinder {
     let constant = true;
     walk(e, (x) => {
       if (x.k === 'col' || x.k === 'model' || x.k === 'subquery') constant = false;
-      if (x.k === 'call' && x.name === 'random') constant = false;
+      if (x.k === 'call' && isVolatileFunction(x.name)) constant = false;
     });
     if (!constant || e.k === 'const' || e.k === 'interval') return e;
     // the kernels read the time from the shared runtime; set it to this statement's clock in the
