@@ -12,6 +12,12 @@ export interface ColumnDelta {
   sketch: Sketch | undefined;
 }
 
+/** A stored sketch, or none when it cannot be read (a damaged or older entry only loses its estimate). */
+function readSketch(j: ColumnStatsState['sketch']): Sketch | undefined {
+  if (!j) return undefined;
+  try { return sketchFromJson(j); } catch { return undefined; }
+}
+
 const lower = (a: number | string | null, b: number | string | null) => (a === null ? b : b === null ? a : b < a ? b : a);
 const upper = (a: number | string | null, b: number | string | null) => (a === null ? b : b === null ? a : b > a ? b : a);
 
@@ -24,15 +30,17 @@ const upper = (a: number | string | null, b: number | string | null) => (a === n
 export function mergeWrite(t: TableState, entries: SegmentEntry[], sketches: ((Sketch | undefined)[] | undefined)[]): void {
   const fresh = t.segments.length === entries.length;
   const old = fresh ? undefined : t.stats;
-  const rows = (old?.rows ?? 0) + entries.reduce((n, e) => n + e.rows, 0);
+  // DISTSTYLE ALL writes a copy to every slice: count one (sketches merge the same values anyway)
+  const counted = (e: SegmentEntry) => t.distStyle !== 'ALL' || e.slice === 0;
+  const rows = (old?.rows ?? 0) + entries.reduce((n, e) => n + (counted(e) ? e.rows : 0), 0);
   const columns = t.columns.map((col, c): ColumnStatsState => {
     const prev = old?.columns.find((x) => x.name === col.name);
-    let sketch: Sketch | undefined = prev?.sketch ? sketchFromJson(prev.sketch) : undefined;
+    let sketch: Sketch | undefined = readSketch(prev?.sketch ?? null);
     let { nulls, min, max } = prev ?? { nulls: 0, min: null, max: null };
     entries.forEach((e, k) => {
       const z = e.zones[c];
       if (!z) return;
-      nulls += z.nullCount;
+      if (counted(e)) nulls += z.nullCount;
       min = lower(min, z.min);
       max = upper(max, z.max);
       sketch = sketchMerge(sketch, sketches[k]?.[c]);
@@ -51,10 +59,10 @@ export function analyzed(t: TableState, rows: number, deltas: ColumnDelta[], at:
   };
 }
 
-/** Rows the table holds now (exact: segments minus deleted rows). */
+/** Rows the table holds now (exact: segments minus deleted rows; DISTSTYLE ALL counts one copy). */
 export function liveRows(t: TableState): number {
   let n = 0;
-  for (const s of t.segments) n += s.rows - s.deletedCount;
+  for (const s of t.segments) if (t.distStyle !== 'ALL' || s.slice === 0) n += s.rows - s.deletedCount;
   return n;
 }
 
@@ -67,7 +75,7 @@ export function distinctValues(t: TableState, column: number): number | null {
   if (!s) return null;
   let e = estimates.get(s);
   if (e === undefined) {
-    e = s.sketch ? sketchEstimate(sketchFromJson(s.sketch)) : 0;
+    e = sketchEstimate(readSketch(s.sketch));
     estimates.set(s, e);
   }
   return e;

@@ -1,9 +1,16 @@
-// Join order for inner joins and comma-separated FROM lists: tables joined in the written order
-// may have no condition between neighbours (FROM part, supplier, lineitem WHERE p = l AND s = l),
-// which would be a cross product. This rule flattens a tree of inner/cross joins into its tables
-// and conditions and rebuilds it so that each table joins one it has a condition with, when any.
-import type { LNode } from './logical.ts';
+// Join order for inner joins and comma-separated FROM lists, by estimated cost. The rule
+// flattens a tree of inner/cross joins into its inputs and conditions, estimates each input's
+// rows after its own filters (plan/cardinality.ts), and picks the order with the fewest
+// intermediate rows (C_out): dynamic programming over connected subsets up to DP_MAX inputs,
+// greedy beyond. Only inputs with a join condition between them are joined, so no cross
+// product appears where a connected order exists; the smaller side of each join is its build
+// (right) side. A join graph that is not connected keeps a greedy connected-first order.
+import { type LNode, inputsOf } from './logical.ts';
 import { type BExpr, BOOL, usedColumns, mapCols } from './bound.ts';
+import { estimateRows, keySelectivity, selectivity, OTHER_GUESS } from './cardinality.ts';
+
+/** Inputs up to which every connected order is considered (3^10 subset pairs). */
+const DP_MAX = 10;
 
 interface Leaf { node: LNode; offset: number; width: number }
 
@@ -21,32 +28,206 @@ function flatten(n: LNode, offset: number, leaves: Leaf[], conds: BExpr[]): void
   leaves.push({ node: n, offset, width: n.fields.length });
 }
 
+/** One join condition over the flattened tree: which inputs it reads and how selective it is. */
+interface Term { expr: BExpr; leaves: number; sel: number }
+
+const bit = (j: number) => 1 << j;
+const popcount = (m: number) => { let c = 0; for (; m; m &= m - 1) c++; return c; };
+
 /**
- * Reorders the join tree under a filter when the written order would join two tables with no
- * condition between them although a connected order exists. Returns null when the written
- * order is fine. `place` pushes filter terms into a tree (the optimizer's pushdown).
+ * Reorders the inner join tree under a filter by estimated cost. Returns null when the tree
+ * has fewer than two inputs or the written order is kept. `place` pushes filter terms into a
+ * tree (the optimizer's pushdown).
  */
 export function connectJoins(root: LNode, terms: BExpr[], place: (n: LNode, terms: BExpr[]) => LNode): LNode | null {
   const leaves: Leaf[] = [];
   const conds: BExpr[] = [];
   flatten(root, 0, leaves, conds);
-  if (leaves.length < 3) return null;
+  if (leaves.length < 2 || leaves.length > 30) return null;
   const all = [...conds, ...terms];
   const leafOf = (col: number) => leaves.findIndex((l) => col >= l.offset && col < l.offset + l.width);
-  const touches = all.map((t) => new Set([...usedColumns(t)].map(leafOf)));
-  const linked = (set: Set<number>, j: number) => touches.some((t) => t.has(j) && t.size > 1 && [...t].every((x) => x === j || set.has(x)));
-  const connectedInOrder = leaves.every((_, j) => j === 0 || linked(new Set(leaves.slice(0, j).map((__, i) => i)), j));
+  const maskOf = (e: BExpr) => { let m = 0; for (const c of usedColumns(e)) m |= bit(leafOf(c)); return m; };
+  const local = (e: BExpr, j: number) => mapCols(e, (i, c) => ({ k: 'col', index: i - leaves[j].offset, type: c.type }));
+  // each input's rows after the filters that touch only it
+  const rows = leaves.map((l, j) => {
+    let r = estimateRows(l.node);
+    for (const t of all) if (maskOf(t) === bit(j)) r *= selectivity(l.node, local(t, j));
+    return Math.max(1, r);
+  });
+  const joins: Term[] = [];
+  for (const t of all) {
+    const m = maskOf(t);
+    if (popcount(m) < 2) continue;
+    joins.push({ expr: t, leaves: m, sel: termSelectivity(t, m, leaves, rows, maskOf, local) });
+  }
+  const edges = joins.filter((t) => isEquiEdge(t.expr, maskOf));
+  const n = leaves.length;
+  const full = (1 << n) - 1;
+  const connected = connectivity(n, edges);
+  if (!connected(full)) return greedyConnect(root, leaves, all, place, maskOf);
+  const card = cardinalities(n, rows, joins);
+  const shape = n <= DP_MAX ? dpOrder(n, card, connected, edges) : greedyOrder(n, card, edges);
+  // conditions over three or more inputs can leave no split into two joined parts
+  if (!shape?.has(full)) return greedyConnect(root, leaves, all, place, maskOf);
+  // the tree of inputs in the chosen shape, the smaller side of each join on the right (build)
+  const order: number[] = [];
+  const build = (m: number): LNode => {
+    const split = shape.get(m);
+    if (split === undefined) { const j = Math.log2(m); order.push(j); return leaves[j].node; }
+    let [a, b] = [split, m & ~split];
+    if (card(a) < card(b)) [a, b] = [b, a];
+    const left = build(a), right = build(b);
+    return { k: 'join', joinType: 'CROSS', left, right, leftKeys: [], rightKeys: [], residual: null, fields: [...left.fields, ...right.fields] };
+  };
+  const tree = build(full);
+  if (order.every((j, i) => j === i) && isWrittenShape(root, n)) return null;
+  // new column positions, and the tree with every condition placed by the pushdown
+  const newPos: number[] = [];
+  let at = 0;
+  for (const j of order) { for (let c = 0; c < leaves[j].width; c++) newPos[leaves[j].offset + c] = at + c; at += leaves[j].width; }
+  const moved = all.map((t) => mapCols(t, (i, c) => ({ k: 'col', index: newPos[i], type: c.type })));
+  const placed = place(tree, moved);
+  // back to the written column order
+  return { k: 'project', input: placed, exprs: root.fields.map((f, i) => ({ k: 'col', index: newPos[i], type: f.type })), fields: root.fields };
+}
+
+/** The written tree is left-deep in leaf order: keeping it needs no rebuild. */
+function isWrittenShape(root: LNode, n: number): boolean {
+  let depth = 0;
+  for (let x = root; x.k === 'join' && (x.joinType === 'INNER' || x.joinType === 'CROSS'); x = x.left) {
+    if (x.right.k === 'join' && (x.right.joinType === 'INNER' || x.right.joinType === 'CROSS') && !x.right.nullEq) return false;
+    depth++;
+  }
+  return depth === n - 1;
+}
+
+/** An equality between expressions over two disjoint sets of inputs: a hash join key. */
+function isEquiEdge(e: BExpr, maskOf: (e: BExpr) => number): boolean {
+  if (e.k !== 'cmp' || e.op !== '=') return false;
+  const l = maskOf(e.left), r = maskOf(e.right);
+  return l !== 0 && r !== 0 && (l & r) === 0;
+}
+
+/** How selective a multi-input condition is: an equi-join key by its distinct values, others a guess. */
+function termSelectivity(e: BExpr, _m: number, leaves: Leaf[], rows: number[], maskOf: (e: BExpr) => number, local: (e: BExpr, j: number) => BExpr): number {
+  if (e.k === 'cmp' && e.op === '=') {
+    const l = maskOf(e.left), r = maskOf(e.right);
+    if (popcount(l) === 1 && popcount(r) === 1 && l !== r) {
+      const a = Math.log2(l), b = Math.log2(r);
+      return keySelectivity(leaves[a].node, local(e.left, a), rows[a], leaves[b].node, local(e.right, b), rows[b]);
+    }
+  }
+  return OTHER_GUESS;
+}
+
+/** Whether a set of inputs is connected by join keys (memoized per set). */
+function connectivity(n: number, edges: Term[]): (m: number) => boolean {
+  const memo = new Map<number, boolean>();
+  return (m) => {
+    let r = memo.get(m);
+    if (r !== undefined) return r;
+    let seen = m & -m;
+    for (let grew = true; grew;) {
+      grew = false;
+      for (const e of edges) if ((e.leaves & m) === e.leaves && (e.leaves & seen) && (e.leaves & ~seen)) { seen |= e.leaves; grew = true; }
+    }
+    r = seen === m;
+    memo.set(m, r);
+    return r;
+  };
+}
+
+/**
+ * Estimated rows of the join of a set of inputs: the product of their rows and of the
+ * selectivity of every condition within the set. Several key conditions between the same two
+ * inputs (a composite key) count by the most selective one.
+ */
+function cardinalities(n: number, rows: number[], joins: Term[]): (m: number) => number {
+  const memo = new Map<number, number>();
+  return (m) => {
+    let r = memo.get(m);
+    if (r !== undefined) return r;
+    r = 1;
+    for (let j = 0; j < n; j++) if (m & bit(j)) r *= rows[j];
+    const pairs = new Map<number, number>();
+    for (const t of joins) {
+      if ((t.leaves & m) !== t.leaves) continue;
+      if (popcount(t.leaves) === 2) pairs.set(t.leaves, Math.min(pairs.get(t.leaves) ?? 1, t.sel));
+      else r *= t.sel;
+    }
+    for (const s of pairs.values()) r *= s;
+    r = Math.max(1, r);
+    memo.set(m, r);
+    return r;
+  };
+}
+
+/** Best split per connected set by C_out (the sum of every intermediate result's rows). */
+function dpOrder(n: number, card: (m: number) => number, connected: (m: number) => boolean, edges: Term[]): Map<number, number> {
+  const cost = new Map<number, number>();
+  const split = new Map<number, number>();
+  const joined = (a: number, b: number) => edges.some((e) => (e.leaves & a) && (e.leaves & b) && (e.leaves & ~(a | b)) === 0);
+  for (let j = 0; j < n; j++) cost.set(bit(j), 0);
+  const full = (1 << n) - 1;
+  for (let m = 1; m <= full; m++) {
+    if (popcount(m) < 2 || !connected(m)) continue;
+    let best = Infinity, bestSub = 0;
+    // each unordered split once: the part holding the lowest input
+    const low = m & -m;
+    for (let sub = (m - 1) & m; sub > 0; sub = (sub - 1) & m) {
+      if (!(sub & low)) continue;
+      const rest = m & ~sub;
+      const cs = cost.get(sub), cr = cost.get(rest);
+      if (cs === undefined || cr === undefined || !joined(sub, rest)) continue;
+      const c = cs + cr + card(m);
+      if (c < best) { best = c; bestSub = sub; }
+    }
+    if (bestSub) { cost.set(m, best); split.set(m, bestSub); }
+  }
+  return split;
+}
+
+/** Beyond DP_MAX inputs: start from the smallest join of two, then add the input that keeps the result smallest. */
+function greedyOrder(n: number, card: (m: number) => number, edges: Term[]): Map<number, number> | null {
+  const split = new Map<number, number>();
+  let cur = 0, best = Infinity;
+  for (const e of edges) if (popcount(e.leaves) === 2 && card(e.leaves) < best) { best = card(e.leaves); cur = e.leaves; }
+  if (cur === 0) return null;
+  split.set(cur, cur & -cur);
+  const full = (1 << n) - 1;
+  while (cur !== full) {
+    let next = 0, nb = Infinity;
+    for (let j = 0; j < n; j++) {
+      if (cur & bit(j)) continue;
+      if (!edges.some((e) => (e.leaves & bit(j)) && (e.leaves & cur) && (e.leaves & ~(cur | bit(j))) === 0)) continue;
+      const c = card(cur | bit(j));
+      if (c < nb) { nb = c; next = bit(j); }
+    }
+    if (next === 0) return null;
+    split.set(cur | next, cur);
+    cur |= next;
+  }
+  return split;
+}
+
+/**
+ * A join graph that is not connected: from the first table, add the first remaining table
+ * linked to the ones joined so far (a cross product only where nothing links).
+ */
+function greedyConnect(root: LNode, leaves: Leaf[], all: BExpr[], place: (n: LNode, terms: BExpr[]) => LNode, maskOf: (e: BExpr) => number): LNode | null {
+  if (leaves.length < 3) return null;
+  const touches = all.map(maskOf);
+  const linked = (set: number, j: number) => touches.some((t) => (t & bit(j)) && popcount(t) > 1 && (t & ~(set | bit(j))) === 0);
+  const connectedInOrder = leaves.every((_, j) => j === 0 || linked(bit(j) - 1, j));
   if (connectedInOrder) return null;
-  // greedy: from the first table, add the first remaining table linked to the ones joined so far
   const order = [0];
-  const joined = new Set([0]);
+  let joined = 1;
   while (order.length < leaves.length) {
-    const rest = leaves.map((_, j) => j).filter((j) => !joined.has(j));
+    const rest = leaves.map((_, j) => j).filter((j) => !(joined & bit(j)));
     const next = rest.find((j) => linked(joined, j)) ?? rest[0];
     order.push(next);
-    joined.add(next);
+    joined |= bit(next);
   }
-  // new column positions, and the tree with every condition placed by the pushdown
   const newPos: number[] = [];
   let at = 0;
   for (const j of order) { for (let c = 0; c < leaves[j].width; c++) newPos[leaves[j].offset + c] = at + c; at += leaves[j].width; }
@@ -57,6 +238,26 @@ export function connectJoins(root: LNode, terms: BExpr[], place: (n: LNode, term
   }
   const moved = all.map((t) => mapCols(t, (i, c) => ({ k: 'col', index: newPos[i], type: c.type })));
   const placed = place(tree, moved);
-  // back to the written column order
   return { k: 'project', input: placed, exprs: root.fields.map((f, i) => ({ k: 'col', index: newPos[i], type: f.type })), fields: root.fields };
+}
+
+/**
+ * Records on every join its estimated rows and its exchange: broadcasting the build side costs
+ * build × (slices - 1) extra rows moved, redistributing costs about probe + build; the cheaper
+ * wins. Joins without keys can only broadcast. Mutates the (freshly optimized) plan in place.
+ */
+export function annotateJoins(root: LNode, slices: number): LNode {
+  const seen = new Set<LNode>();
+  const visit = (n: LNode): void => {
+    if (seen.has(n)) return;
+    seen.add(n);
+    if (n.k === 'join') {
+      const buildRows = estimateRows(n.right), probeRows = estimateRows(n.left);
+      const broadcast = n.leftKeys.length === 0 || buildRows * Math.max(0, slices - 1) <= probeRows + buildRows;
+      n.est = { rows: estimateRows(n), buildRows, probeRows, exchange: broadcast ? 'broadcast' : 'redistribute' };
+    }
+    for (const c of inputsOf(n)) visit(c);
+  };
+  visit(root);
+  return root;
 }

@@ -56,7 +56,7 @@ export type LNode =
   | { k: 'aggregate'; input: LNode; keys: BExpr[]; aggs: BAgg[]; fields: Field[] }
   /** SINGLE: a LEFT join where a left row matching two right rows is an error (scalar subqueries).
    *  nullEq[i]: key i matches NULL with NULL (IS NOT DISTINCT FROM), as subqueries' outer columns do */
-  | { k: 'join'; joinType: JoinType; left: LNode; right: LNode; leftKeys: BExpr[]; rightKeys: BExpr[]; residual: BExpr | null; fields: Field[]; nullEq?: boolean[] }
+  | { k: 'join'; joinType: JoinType; left: LNode; right: LNode; leftKeys: BExpr[]; rightKeys: BExpr[]; residual: BExpr | null; fields: Field[]; nullEq?: boolean[]; est?: JoinEstimate }
   | { k: 'sort'; input: LNode; keys: SortKey[]; fields: Field[] }
   | { k: 'limit'; input: LNode; limit: number | null; offset: number; fields: Field[] }
   | { k: 'distinct'; input: LNode; fields: Field[] }
@@ -77,6 +77,13 @@ export function newSlot(): SharedSlot { return { id: ++slots }; }
 
 /** The working table of a recursive query: the batch its step reads, refilled every round. */
 export interface RecursiveWork { name: string; work: Batch }
+
+/**
+ * What the optimizer expects of a join (set once the plan is optimized): its output rows, and
+ * how its inputs should meet across slices: the build (right) side sent whole to every slice,
+ * or both sides redistributed by the join key.
+ */
+export interface JoinEstimate { rows: number; buildRows: number; probeRows: number; exchange: 'broadcast' | 'redistribute' }
 
 export type JoinType = 'INNER' | 'LEFT' | 'FULL' | 'CROSS' | 'SEMI' | 'ANTI' | 'SINGLE';
 

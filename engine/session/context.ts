@@ -172,7 +172,7 @@ export class StatementContext {
   }
 
   async bindQuery(q: Query): Promise<LNode> {
-    return optimize(await this.binder().query(q));
+    return optimize(await this.binder().query(q), { slices: this.db.slices });
   }
 
   /** Executes a plan and returns its batch. */

@@ -4,6 +4,7 @@
 // merge by set union or register-wise maximum, so the estimate does not depend on the split.
 import { T } from '../../types/types.ts';
 import type { Aggregate } from './contract.ts';
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
 
 const P = 12;
 const M = 1 << P;
@@ -75,6 +76,12 @@ export function sketchAddHash(s: Sketch | undefined, h: number): Sketch {
 
 export function sketchMerge(a: Sketch | undefined, b: Sketch | undefined): Sketch | undefined {
   if (!b) return a;
+  // a coarser sketch (table statistics keep fewer registers) sets the precision of the union
+  const ra = a?.registers?.length ?? M, rb = b.registers?.length ?? M;
+  if (ra !== rb) {
+    const m = Math.min(ra, rb);
+    return sketchMerge({ hashes: null, registers: foldRegisters(densify(a ?? { hashes: new Set(), registers: null }), m) }, { hashes: null, registers: foldRegisters(densify(b), m) });
+  }
   if (!a) return b.registers ? { hashes: null, registers: b.registers.slice() } : { hashes: new Set(b.hashes), registers: null };
   if (!a.registers && !b.registers) {
     for (const h of b.hashes) a.hashes.add(h);
@@ -89,12 +96,13 @@ export function sketchMerge(a: Sketch | undefined, b: Sketch | undefined): Sketc
 export function sketchEstimate(s: Sketch | undefined): number {
   if (!s) return 0;
   if (!s.registers) return s.hashes.size;
+  const m = s.registers.length;
   let sum = 0, zeros = 0;
-  for (let i = 0; i < M; i++) { sum += 2 ** -s.registers[i]; if (s.registers[i] === 0) zeros++; }
-  const alpha = 0.7213 / (1 + 1.079 / M);
-  const e = (alpha * M * M) / sum;
+  for (let i = 0; i < m; i++) { sum += 2 ** -s.registers[i]; if (s.registers[i] === 0) zeros++; }
+  const alpha = 0.7213 / (1 + 1.079 / m);
+  const e = (alpha * m * m) / sum;
   // small-range correction: linear counting while registers are still empty
-  return Math.round(e <= 2.5 * M && zeros > 0 ? M * Math.log(M / zeros) : e);
+  return Math.round(e <= 2.5 * m && zeros > 0 ? m * Math.log(m / zeros) : e);
 }
 
 export const approxCountDistinct: Aggregate = {
@@ -107,16 +115,36 @@ export const approxCountDistinct: Aggregate = {
   finish: (_agg, st, g) => sketchEstimate(st.objs![g] as Sketch | undefined),
 };
 
-/** A sketch as JSON (the catalog stores table statistics' sketches): hashes while sparse, else base64 registers. */
-export type SketchJson = { hashes: number[] } | { registers: string };
+/**
+ * The registers of a coarser sketch (m registers, a power of two below the current count): the
+ * index bits dropped become the leading bits of the rank, as if hashed with fewer index bits.
+ */
+export function foldRegisters(r: Uint8Array, m: number): Uint8Array {
+  if (r.length === m) return r;
+  const k = Math.log2(r.length / m), out = new Uint8Array(m);
+  for (let i = 0; i < r.length; i++) {
+    if (r[i] === 0) continue;
+    const t = i & ((1 << k) - 1);
+    // leading zeros of the k dropped bits, then the old rank when they are all zero
+    const rank = t !== 0 ? Math.clz32(t) - (32 - k) + 1 : k + r[i];
+    const j = i >>> k;
+    if (rank > out[j]) out[j] = rank;
+  }
+  return out;
+}
+
+/** Registers kept in the catalog per column (table statistics): 2^10, ~3% standard error, ~0.6 KB compressed. */
+const CATALOG_REGISTERS = 1024;
+
+/** A sketch as the catalog stores it: its registers folded to CATALOG_REGISTERS, deflated, base64. */
+export type SketchJson = { hll: string };
 
 export function sketchToJson(s: Sketch): SketchJson {
-  return s.registers ? { registers: Buffer.from(s.registers).toString('base64') } : { hashes: [...s.hashes] };
+  return { hll: deflateRawSync(foldRegisters(densify(s), CATALOG_REGISTERS)).toString('base64') };
 }
 
 export function sketchFromJson(j: SketchJson): Sketch {
-  if ('hashes' in j) return { hashes: new Set(j.hashes), registers: null };
-  const r = new Uint8Array(Buffer.from(j.registers, 'base64'));
-  if (r.length !== M) throw new Error(`HyperLogLog sketch has ${r.length} registers, expected ${M}`);
+  const r = new Uint8Array(inflateRawSync(Buffer.from(j.hll, 'base64')));
+  if (r.length !== CATALOG_REGISTERS) throw new Error(`HyperLogLog sketch has ${r.length} registers, expected ${CATALOG_REGISTERS}`);
   return { hashes: null, registers: r };
 }
