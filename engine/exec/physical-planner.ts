@@ -4,8 +4,8 @@
 // aggregate, a per-slice top-N or limit; a Gather brings its output to the leader. The rest
 // runs at the leader over its inputs' results.
 import { type LNode, type SharedSlot, sharedSlotsOf } from '../plan/logical.ts';
-import { tableRowCount } from '../catalog/catalog.ts';
 import { type BExpr, BOOL, hasModelCall, mapCols, usedColumns } from '../plan/bound.ts';
+import { estimateRows as estimateFromStats } from '../plan/cardinality.ts';
 import { SqlError } from '../errors.ts';
 import { type PhysicalOperator, LeaderOperator, SliceOperator } from './operators/operator.ts';
 import { ScanOp } from './operators/scan.ts';
@@ -24,30 +24,8 @@ import { GatherOp } from './operators/gather.ts';
 import { SharedOp } from './operators/shared.ts';
 import { BroadcastOp } from './operators/broadcast.ts';
 
-/**
- * Estimated output rows of a logical node: table row counts, fixed selectivity guesses for
- * filters (a third) and grouping (a tenth), and a join as large as its larger input.
- */
-export function estimateRows(n: LNode): number {
-  switch (n.k) {
-    case 'scan': return tableRowCount(n.table);
-    case 'batch': return n.batch.length;
-    case 'values': return n.rows.length;
-    case 'filter': return Math.ceil(estimateRows(n.input) / 3);
-    case 'aggregate': return n.keys.length === 0 ? 1 : Math.ceil(estimateRows(n.input) / 10);
-    case 'join': {
-      const l = estimateRows(n.left), r = estimateRows(n.right);
-      if (n.joinType === 'CROSS') return l * r;
-      if (n.joinType === 'SEMI' || n.joinType === 'ANTI') return Math.ceil(l / 2);
-      if (n.joinType === 'LEFT' || n.joinType === 'SINGLE') return Math.max(l, r);
-      return Math.max(l, r);
-    }
-    case 'setop': return estimateRows(n.left) + (n.op === 'UNION' ? estimateRows(n.right) : 0);
-    case 'limit': return n.limit === null ? estimateRows(n.input) : Math.min(n.limit, estimateRows(n.input));
-    case 'distinct': return Math.ceil(estimateRows(n.input) / 2);
-    default: return estimateRows(n.input);
-  }
-}
+/** Estimated output rows of a logical node (from table statistics; plan/cardinality.ts). */
+export const estimateRows = (n: LNode): number => estimateFromStats(n);
 
 /** The physical plan of a logical plan for `slices` slices; its root runs at the leader. */
 export function physicalPlan(node: LNode, slices: number): LeaderOperator {

@@ -1,0 +1,188 @@
+// Cardinality estimates for the optimizer: rows out of each plan node, from the table
+// statistics (live row counts, per-column distinct values and min/max; catalog/table-stats.ts).
+// Classic System R rules: an equality keeps 1/NDV of the rows, a range the covered part of
+// [min, max], an equi-join |L|·|R| / max(NDV(l), NDV(r)); without statistics, fixed guesses.
+import type { LNode } from './logical.ts';
+import type { BExpr } from './bound.ts';
+import type { TableState } from '../catalog/catalog.ts';
+import { columnStats, distinctValues, liveRows } from '../catalog/table-stats.ts';
+
+/** Fallback selectivities when statistics cannot say (PostgreSQL's defaults). */
+const EQ_GUESS = 0.005;
+const RANGE_GUESS = 1 / 3;
+const LIKE_GUESS = 0.05;
+export const OTHER_GUESS = 0.25;
+
+/** Where a plan field comes from: a stored column, when it is one passed through unchanged. */
+export interface ColumnOrigin { table: TableState; column: number }
+
+export function originOf(n: LNode, index: number): ColumnOrigin | null {
+  switch (n.k) {
+    case 'scan': return { table: n.table, column: index };
+    case 'filter': case 'sort': case 'limit': case 'distinct': case 'shared': return originOf(n.input, index);
+    case 'project': {
+      const e = n.exprs[index];
+      return e?.k === 'col' ? originOf(n.input, e.index) : e?.k === 'cast' && e.arg.k === 'col' ? originOf(n.input, e.arg.index) : null;
+    }
+    case 'window': return index < n.input.fields.length ? originOf(n.input, index) : null;
+    case 'aggregate': {
+      const e = n.keys[index];
+      return e?.k === 'col' ? originOf(n.input, e.index) : null;
+    }
+    case 'join': {
+      const nl = n.left.fields.length;
+      if (index < nl) return originOf(n.left, index);
+      return n.joinType === 'SEMI' || n.joinType === 'ANTI' ? null : originOf(n.right, index - nl);
+    }
+    default: return null;
+  }
+}
+
+/** Distinct values of a field of `n` (at most the node's rows); null when unknown. */
+export function fieldDistinct(n: LNode, index: number, rows = estimateRows(n)): number | null {
+  const o = originOf(n, index);
+  if (!o) return null;
+  const d = distinctValues(o.table, o.column);
+  if (d === null || d === 0) return null;
+  return Math.max(1, Math.min(d, rows));
+}
+
+/** Distinct values of an expression over `n`: a column's, or null for computed values. */
+export function exprDistinct(n: LNode, e: BExpr, rows = estimateRows(n)): number | null {
+  if (e.k === 'col') return fieldDistinct(n, e.index, rows);
+  if (e.k === 'cast') return exprDistinct(n, e.arg, rows);
+  return null;
+}
+
+const memo = new WeakMap<LNode, number>();
+
+/** Estimated rows out of a plan node (at least 1). */
+export function estimateRows(n: LNode): number {
+  let r = memo.get(n);
+  if (r === undefined) { r = Math.max(1, Math.round(rowsOf(n))); memo.set(n, r); }
+  return r;
+}
+
+function rowsOf(n: LNode): number {
+  switch (n.k) {
+    case 'scan': return liveRows(n.table);
+    case 'batch': return n.batch.length;
+    case 'values': return n.rows.length;
+    case 'filter': return estimateRows(n.input) * selectivity(n.input, n.pred);
+    case 'project': case 'sort': case 'window': case 'shared': return estimateRows(n.input);
+    case 'limit': return Math.min(estimateRows(n.input), n.limit ?? Infinity);
+    case 'distinct': {
+      const rows = estimateRows(n.input);
+      return Math.min(rows, groupsOf(n.input, n.fields.map((_, i) => ({ k: 'col', index: i, type: n.fields[i].type }) as BExpr), rows));
+    }
+    case 'aggregate': {
+      if (!n.keys.length) return 1;
+      const rows = estimateRows(n.input);
+      return Math.min(rows, groupsOf(n.input, n.keys, rows));
+    }
+    case 'setop': {
+      const l = estimateRows(n.left), r = estimateRows(n.right);
+      return n.op === 'UNION' ? l + r : n.op === 'INTERSECT' ? Math.min(l, r) : l;
+    }
+    case 'join': {
+      const l = estimateRows(n.left), r = estimateRows(n.right);
+      const inner = l * r * joinSelectivity(n.left, n.right, n.leftKeys, n.rightKeys) * (n.residual ? OTHER_GUESS : 1);
+      switch (n.joinType) {
+        case 'CROSS': return l * r * (n.residual ? OTHER_GUESS : 1);
+        case 'INNER': return inner;
+        case 'LEFT': case 'SINGLE': return Math.max(l, inner);
+        case 'FULL': return Math.max(l, r, inner);
+        case 'SEMI': return Math.min(l, inner);
+        case 'ANTI': return Math.max(1, l - Math.min(l, inner));
+      }
+    }
+  }
+}
+
+/** Groups of `keys` over `n`: the product of the keys' distinct values (unknown ones: a tenth of the rows). */
+function groupsOf(n: LNode, keys: BExpr[], rows: number): number {
+  let g = 1;
+  for (const k of keys) g *= exprDistinct(n, k, rows) ?? Math.max(1, rows / 10);
+  return g;
+}
+
+/** The fraction of |L|·|R| an equi-join on these keys keeps: 1/max(NDV) per key, keys assumed independent. */
+export function joinSelectivity(left: LNode, right: LNode, leftKeys: BExpr[], rightKeys: BExpr[]): number {
+  if (!leftKeys.length) return 1;
+  const lr = estimateRows(left), rr = estimateRows(right);
+  // several keys are rarely independent (ps_partkey, ps_suppkey): the most selective one decides
+  let s = 1;
+  leftKeys.forEach((lk, i) => { s = Math.min(s, keySelectivity(left, lk, lr, right, rightKeys[i], rr)); });
+  return s;
+}
+
+/** 1 / max(NDV) of one equi-join key pair; a side without statistics counts as a key (all distinct). */
+export function keySelectivity(left: LNode, lk: BExpr, lr: number, right: LNode, rk: BExpr, rr: number): number {
+  const dl = exprDistinct(left, lk, lr) ?? lr;
+  const dr = exprDistinct(right, rk, rr) ?? rr;
+  return 1 / Math.max(dl, dr, 1);
+}
+
+/** The fraction of `n`'s rows a predicate keeps. */
+export function selectivity(n: LNode, e: BExpr): number {
+  switch (e.k) {
+    case 'and': return e.args.reduce((s, a) => s * selectivity(n, a), 1);
+    case 'or': return Math.min(1, e.args.reduce((s, a) => s + selectivity(n, a), 0));
+    case 'not': return 1 - selectivity(n, e.arg);
+    case 'const': return e.value === true ? 1 : 0;
+    case 'isnull': {
+      const o = e.arg.k === 'col' ? originOf(n, e.arg.index) : null;
+      const cs = o ? columnStats(o.table, o.column) : undefined;
+      const f = cs && o!.table.stats!.rows > 0 ? cs.nulls / o!.table.stats!.rows : 0.01;
+      return e.negated ? 1 - f : f;
+    }
+    case 'in': {
+      const d = exprDistinct(n, e.arg);
+      const s = Math.min(1, e.list.length * (d ? 1 / d : EQ_GUESS));
+      return e.negated ? 1 - s : s;
+    }
+    case 'like': {
+      const p = e.pattern.k === 'const' && typeof e.pattern.value === 'string' ? e.pattern.value : null;
+      // a pattern without wildcards is an equality
+      const s = p !== null && !/[%_]/.test(p) ? 1 / (exprDistinct(n, e.arg) ?? 1 / EQ_GUESS) : LIKE_GUESS;
+      return e.negated ? 1 - s : s;
+    }
+    case 'cmp': return compareSelectivity(n, e);
+    default: return OTHER_GUESS;
+  }
+}
+
+function constValue(e: BExpr): number | string | null {
+  if (e.k === 'const' && (typeof e.value === 'number' || typeof e.value === 'string')) return e.value;
+  if (e.k === 'cast') return constValue(e.arg);
+  return null;
+}
+
+function compareSelectivity(n: LNode, e: Extract<BExpr, { k: 'cmp' }>): number {
+  let col = e.left, lit = e.right, op = e.op;
+  if (constValue(col) !== null && constValue(lit) === null) {
+    [col, lit] = [lit, col];
+    op = op === '<' ? '>' : op === '>' ? '<' : op === '<=' ? '>=' : op === '>=' ? '<=' : op;
+  }
+  const v = constValue(lit);
+  if (op === '=' || op === '<>') {
+    let s: number;
+    if (v !== null) { const d = exprDistinct(n, col); s = d ? 1 / d : EQ_GUESS; }
+    else {
+      // two columns of the same input (a filter after a join): as a join condition
+      const dl = exprDistinct(n, col), dr = exprDistinct(n, lit);
+      s = dl || dr ? 1 / Math.max(dl ?? 1, dr ?? 1) : EQ_GUESS;
+    }
+    return op === '=' ? s : 1 - s;
+  }
+  if (v === null || typeof v !== 'number') return RANGE_GUESS;
+  const base = col.k === 'cast' ? col.arg : col;
+  const o = base.k === 'col' ? originOf(n, base.index) : null;
+  const cs = o ? columnStats(o.table, o.column) : undefined;
+  if (!cs || typeof cs.min !== 'number' || typeof cs.max !== 'number' || cs.max <= cs.min) return RANGE_GUESS;
+  const frac = (v - cs.min) / (cs.max - cs.min);
+  const below = Math.min(1, Math.max(0, frac));
+  const s = op === '<' || op === '<=' ? below : 1 - below;
+  // never quite zero: statistics may be stale
+  return Math.max(s, 1 / Math.max(1, o!.table.stats!.rows));
+}
