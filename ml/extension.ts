@@ -79,6 +79,7 @@ export function extension(db: Database): MlExtension {
 /**
  * Models left TRAINING by a process that stopped (crash, restart) will never finish: at open
  * they become FAILED with the reason, in one commit. Nothing else of them was committed.
+ * A SageMaker job (`remoteJob`) runs on regardless: polling it resumes instead.
  */
 async function failInterrupted(db: Database, jobs: ModelJobs): Promise<void> {
   const stale: { account: string; database: string; schema: string; name: string; id: string }[] = [];
@@ -86,7 +87,11 @@ async function failInterrupted(db: Database, jobs: ModelJobs): Promise<void> {
     for (const d of Object.values(a.databases)) {
       for (const s of Object.values(d.schemas)) {
         for (const e of Object.values(modelsOf(s))) {
-          for (const v of versionsOf(e)) if (v.state === 'TRAINING') stale.push({ account: a.name, database: d.name, schema: s.name, name: e.name, id: v.id });
+          for (const v of versionsOf(e)) {
+            if (v.state !== 'TRAINING') continue;
+            const key = { account: a.name, database: d.name, schema: s.name, name: e.name, id: v.id };
+            if (v.remoteJob) jobs.resume(key, v.remoteJob); else stale.push(key);
+          }
         }
       }
     }

@@ -82,3 +82,16 @@ function f32Text(v: number): string {
   }
   return String(Number(v.toPrecision(9)));
 }
+
+/** Reads back what `toCsv` wrote (the held-out rows of a job resumed after a restart). */
+export function fromCsv(text: string, cols: number, what: string): FitData {
+  const lines = text.split('\n').filter((l) => l.length > 0);
+  const x = new Float32Array(lines.length * cols), y = new Float64Array(lines.length);
+  lines.forEach((line, r) => {
+    const cells = line.split(',').map(Number);
+    if (cells.length !== cols + 1 || cells.some((v) => !Number.isFinite(v))) throw new SqlError('INVALID_PARAMETER', `${what} line ${r + 1}: expected a label and ${cols} numbers`);
+    y[r] = cells[0];
+    for (let j = 0; j < cols; j++) x[r * cols + j] = cells[j + 1];
+  });
+  return { x, y, rows: lines.length, cols };
+}

@@ -8,10 +8,14 @@ import { compileModel } from '../onnx/compile.ts';
 import type { FittedPrep } from '../prep/plan.ts';
 import { gbt } from '../train/gbt.ts';
 import { resolveObjective, score } from '../train/metrics.ts';
-import type { TrainedModel, TrainingColumn, TrainProgress, TrainSpec } from '../types.ts';
+import type { FitData } from '../train/backend.ts';
+import type { Objective } from '../train/metrics.ts';
+import type { ProblemType, TrainedModel, TrainingColumn, TrainProgress, TrainSpec } from '../types.ts';
+import type { Label } from '../util/values.ts';
+import type { SqlType } from '../../engine/types/types.ts';
 import { checkAbort } from '../util/cancel.ts';
 import { type Aws, type Credentials, awsError, connect, parseBucket, parseS3Uri } from './aws.ts';
-import { prepare, setting, toCsv } from './data.ts';
+import { fromCsv, prepare, setting, toCsv } from './data.ts';
 import { jobName, resolveRole, trainingJobRequest, xgboostHyperparameters, xgboostImage } from './job.ts';
 import { readTarGz } from './tar.ts';
 import { type XgbModel, parseXgboostModel, splitImportance, toTreeModel } from './xgboost.ts';
@@ -36,6 +40,37 @@ export interface RemoteOptions {
   instanceType?: string;
   /** SDK attempts per request (default 3). */
   maxAttempts?: number;
+  /**
+   * Called (and awaited) once SageMaker accepted the job, with what a restarted server needs to
+   * resume it (`resumeRemote`); the caller persists it. No credentials are in it.
+   */
+  onJobStarted?: (state: RemoteJobState) => Promise<void>;
+}
+
+/** Aborting `signal` with this reason leaves the SageMaker job running (server shutdown: it resumes on restart). */
+export const DETACH = 'detach';
+
+/** A started job as persisted in the catalog: where it runs and how to import and score its model. */
+export interface RemoteJobState {
+  job: string;
+  bucket: string;
+  region: string;
+  /** S3 keys Strata wrote (the CSVs); the artifact's is added once known. */
+  uploaded: string[];
+  validationKey: string;
+  gc: boolean;
+  maxRuntime: number;
+  /** epoch ms after which Strata stops the job itself */
+  deadline: number;
+  startedAt: number;
+  rows: number;
+  cols: number;
+  prep: FittedPrep;
+  labels?: Label[];
+  outputType: SqlType;
+  problem: ProblemType;
+  objective: Objective;
+  hyperparameters: Record<string, string>;
 }
 
 /** Seconds beyond MAX_RUNTIME Strata waits for a job (SageMaker does not count instance provisioning) before stopping it itself. */
@@ -69,6 +104,7 @@ export async function trainRemote(columns: TrainingColumn[], spec: TrainSpec, op
   const s3 = <T>(doing: string, f: () => Promise<T>) => call(f, doing, aws.s3Endpoint, 'STRATA_S3_ENDPOINT');
   const sm = <T>(doing: string, f: () => Promise<T>) => call(f, doing, aws.smEndpoint, 'STRATA_SAGEMAKER_ENDPOINT');
   const uploaded: string[] = [];
+  let state: RemoteJobState | null = null;
   try {
     await s3(`checking bucket '${place.bucket}'`, async () => {
       try { await aws.s3.send(new HeadBucketCommand({ Bucket: place.bucket }), { abortSignal: signal }); } catch (e) {
@@ -91,40 +127,74 @@ export async function trainRemote(columns: TrainingColumn[], spec: TrainSpec, op
     });
     checkAbort(signal);
     await sm(`creating SageMaker training job ${name}`, () => aws.sm.send(new CreateTrainingJobCommand(request)));
-    say(`started SageMaker training job ${name}`);
-    const done = await waitForJob(aws, name, { pollMs: opts.pollMs ?? 15_000, deadline: Date.now() + (maxRuntime + PROVISIONING_GRACE_S) * 1000, maxRuntime, signal }, say, sm);
-
-    const artifact = done.ModelArtifacts?.S3ModelArtifacts;
-    if (!artifact) throw new SqlError('INVALID_PARAMETER', `SageMaker training job ${name} completed without model artifacts`);
-    const at = parseS3Uri(artifact);
-    if (at.bucket === place.bucket) uploaded.push(at.key);
-    say(`downloading ${artifact}`);
-    const bytes = await s3(`downloading ${artifact}`, async () => {
-      const r = await aws.s3.send(new GetObjectCommand({ Bucket: at.bucket, Key: at.key }), { abortSignal: signal });
-      return r.Body!.transformToByteArray();
-    });
-    const file = modelFile(bytes, artifact);
-    const xgb = parseXgboostModel(file.data, `${artifact}: ${file.name}`);
-    checkModelShape(xgb, d.x.cols, problem, classes, name);
-    // Strata's preprocessing imputes every missing value before the trees, so no NaN guards are needed.
-    const model = toTreeModel(xgb, { nanGuards: false });
-    const rounds = Math.round(model.trees.length / model.outputs);
-    const validationScore = score(objective, gbt.predict(model, d.valid.x, d.valid.rows), d.valid.y, classes);
-    say(`imported ${model.trees.length} trees (${rounds} rounds); held-out ${objective} ${validationScore.toFixed(4)}`, { validationScore });
-
-    const onnx = compileModel({ prep: d.prep, model, labels: d.target.labels, outputType: d.target.outputType, problemType: problem, modelType: 'XGBOOST' });
-    const params = { ...hyperparameters, num_round: String(rounds) };
-    return {
-      onnx, inputs: d.prep.inputs, outputType: d.target.outputType, labels: d.target.labels, problemType: problem, modelType: 'XGBOOST', objective,
-      validationScore, hyperparameters: { ...params, trainer: 'sagemaker', training_job: name }, preprocessing: d.prep,
-      trainingRows: d.rows, trainingSeconds: (Date.now() - t0) / 1000,
-      candidates: [{ modelType: 'XGBOOST', params, validationScore }],
-      featureImportance: importanceByColumn(d.prep, splitImportance(xgb, d.x.cols)),
+    state = {
+      job: name, bucket: place.bucket, region: aws.region, uploaded: [...uploaded], validationKey: keys.validation, gc,
+      maxRuntime, deadline: Date.now() + (maxRuntime + PROVISIONING_GRACE_S) * 1000, startedAt: t0, rows: d.rows, cols: d.x.cols,
+      prep: d.prep, labels: d.target.labels, outputType: d.target.outputType, problem, objective, hyperparameters,
     };
+    await opts.onJobStarted?.(state);
+    say(`started SageMaker training job ${name}`);
+    return await finishJob(aws, state, d.valid, opts, say);
   } finally {
-    // S3_GARBAGE_COLLECT (default ON): remove the exported data and the artifact, as Redshift does.
-    if (gc) await Promise.allSettled(uploaded.map((key) => aws.s3.send(new DeleteObjectCommand({ Bucket: place.bucket, Key: key }))));
+    // S3_GARBAGE_COLLECT (default ON): remove the exported data, as Redshift does; a detached job keeps it for its resume.
+    if (gc && !(state && signal?.reason === DETACH)) await Promise.allSettled((state?.uploaded ?? uploaded).map((key) => aws.s3.send(new DeleteObjectCommand({ Bucket: place.bucket, Key: key }))));
   }
+}
+
+/** Continues a job started before a restart: polls it, imports its model, scores it on the held-out CSV it uploaded. */
+export async function resumeRemote(state: RemoteJobState, opts: Pick<RemoteOptions, 'endpoint' | 'pollMs' | 'signal' | 'credentials' | 'maxAttempts'>, onProgress?: (p: TrainProgress) => void): Promise<TrainedModel> {
+  const say = (message: string, extra: Partial<TrainProgress> = {}) => onProgress?.({ candidate: CANDIDATE, message, ...extra });
+  state = structuredClone(state); // the catalog's copy stays as committed
+  const aws = connect({ ...opts, region: state.region });
+  try {
+    say(`resuming SageMaker training job ${state.job} after a restart`);
+    return await finishJob(aws, state, null, opts, say);
+  } finally {
+    if (state.gc && opts.signal?.reason !== DETACH) await Promise.allSettled(state.uploaded.map((key) => aws.s3.send(new DeleteObjectCommand({ Bucket: state.bucket, Key: key }))));
+  }
+}
+
+/** Waits for the job, downloads and imports its model, scores it on the held-out rows (read back from S3 when `valid` is null). */
+async function finishJob(aws: Aws, st: RemoteJobState, valid: FitData | null, opts: Pick<RemoteOptions, 'pollMs' | 'signal'>, say: (m: string, extra?: Partial<TrainProgress>) => void): Promise<TrainedModel> {
+  const { signal } = opts;
+  const name = st.job;
+  const s3 = <T>(doing: string, f: () => Promise<T>) => call(f, doing, aws.s3Endpoint, 'STRATA_S3_ENDPOINT');
+  const sm = <T>(doing: string, f: () => Promise<T>) => call(f, doing, aws.smEndpoint, 'STRATA_SAGEMAKER_ENDPOINT');
+  const done = await waitForJob(aws, name, { pollMs: opts.pollMs ?? 15_000, deadline: st.deadline, maxRuntime: st.maxRuntime, signal }, say, sm);
+
+  const artifact = done.ModelArtifacts?.S3ModelArtifacts;
+  if (!artifact) throw new SqlError('INVALID_PARAMETER', `SageMaker training job ${name} completed without model artifacts`);
+  const at = parseS3Uri(artifact);
+  if (at.bucket === st.bucket) st.uploaded.push(at.key);
+  const get = (key: string) => s3(`downloading s3://${st.bucket}/${key}`, async () => {
+    const r = await aws.s3.send(new GetObjectCommand({ Bucket: st.bucket, Key: key }), { abortSignal: signal });
+    return r.Body!.transformToByteArray();
+  });
+  say(`downloading ${artifact}`);
+  const bytes = await s3(`downloading ${artifact}`, async () => {
+    const r = await aws.s3.send(new GetObjectCommand({ Bucket: at.bucket, Key: at.key }), { abortSignal: signal });
+    return r.Body!.transformToByteArray();
+  });
+  const file = modelFile(bytes, artifact);
+  const xgb = parseXgboostModel(file.data, `${artifact}: ${file.name}`);
+  const classes = st.labels?.length ?? 0;
+  checkModelShape(xgb, st.cols, st.problem, classes, name);
+  // Strata's preprocessing imputes every missing value before the trees, so no NaN guards are needed.
+  const model = toTreeModel(xgb, { nanGuards: false });
+  const rounds = Math.round(model.trees.length / model.outputs);
+  const held = valid ?? fromCsv(new TextDecoder().decode(await get(st.validationKey)), st.cols, `s3://${st.bucket}/${st.validationKey}`);
+  const validationScore = score(st.objective, gbt.predict(model, held.x, held.rows), held.y, classes);
+  say(`imported ${model.trees.length} trees (${rounds} rounds); held-out ${st.objective} ${validationScore.toFixed(4)}`, { validationScore });
+
+  const onnx = compileModel({ prep: st.prep, model, labels: st.labels, outputType: st.outputType, problemType: st.problem, modelType: 'XGBOOST' });
+  const params = { ...st.hyperparameters, num_round: String(rounds) };
+  return {
+    onnx, inputs: st.prep.inputs, outputType: st.outputType, labels: st.labels, problemType: st.problem, modelType: 'XGBOOST', objective: st.objective,
+    validationScore, hyperparameters: { ...params, trainer: 'sagemaker', training_job: name }, preprocessing: st.prep,
+    trainingRows: st.rows, trainingSeconds: (Date.now() - st.startedAt) / 1000,
+    candidates: [{ modelType: 'XGBOOST', params, validationScore }],
+    featureImportance: importanceByColumn(st.prep, splitImportance(xgb, st.cols)),
+  };
 }
 
 async function call<T>(f: () => Promise<T>, doing: string, endpoint: string, envVar: string): Promise<T> {
@@ -144,6 +214,7 @@ async function waitForJob(
   };
   let last = '';
   for (;;) {
+    if (o.signal?.aborted && o.signal.reason === DETACH) throw new SqlError('QUERY_CANCELED', `left SageMaker training job ${name} running; it resumes when the server restarts`);
     if (o.signal?.aborted) throw new SqlError('QUERY_CANCELED', await stop(`model training was canceled; stopped SageMaker training job ${name}`));
     if (Date.now() > o.deadline) throw new SqlError('QUERY_CANCELED', await stop(`SageMaker training job ${name} did not finish within MAX_RUNTIME (${o.maxRuntime} s) plus ${PROVISIONING_GRACE_S} s for provisioning; stopped it`));
     const j = await sm(`polling SageMaker training job ${name}`, () => aws.sm.send(new DescribeTrainingJobCommand({ TrainingJobName: name })));

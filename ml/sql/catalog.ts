@@ -7,6 +7,7 @@ import type { Pos } from '../../engine/sql/ast.ts';
 import type { SqlType } from '../../engine/types/types.ts';
 import type { StatementContext } from '../../engine/session/context.ts';
 import type { Label } from '../util/values.ts';
+import type { RemoteJobState } from '../sagemaker/train_remote.ts';
 
 export type ModelState = 'TRAINING' | 'READY' | 'FAILED';
 
@@ -52,6 +53,8 @@ export interface ModelVersion {
   trainingSeconds?: number;
   createdAt: string;
   finishedAt?: string;
+  /** a SageMaker job still running (TRAINING only): a restarted server resumes polling it */
+  remoteJob?: RemoteJobState;
 }
 
 /**

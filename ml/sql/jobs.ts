@@ -10,7 +10,9 @@ import type { CatalogState } from '../../engine/catalog/catalog.ts';
 import { fsyncDir, writeFileDurable } from '../../engine/storage/durable.ts';
 import type { FittedPrep } from '../prep/plan.ts';
 import type { TrainedModel, TrainingColumn, TrainProgress, TrainSpec } from '../types.ts';
-import type { RemoteOptions } from '../sagemaker/train_remote.ts';
+import type { RemoteJobState, RemoteOptions } from '../sagemaker/train_remote.ts';
+/** train_remote's DETACH (not imported from there: the AWS SDK loads with the first remote training). */
+const DETACH = 'detach';
 import { startTraining, type TrainingJob } from '../worker/start.ts';
 import { type ModelVersion, modelsOf, schemaIn, versionById } from './catalog.ts';
 import { updateVersion } from './versions.ts';
@@ -30,6 +32,8 @@ export interface ModelEventPayload {
 
 export class ModelJobs {
   private readonly running = new Map<string, TrainingJob>();
+  /** SageMaker jobs: shutdown leaves them running on AWS (they resume at the next open) */
+  private readonly detach = new Map<string, () => void>();
   /** ids of models found TRAINING when the database opened: their training died with its process */
   readonly interrupted = new Set<string>();
 
@@ -52,9 +56,23 @@ export class ModelJobs {
       const message = p.message ? `${p.candidate}: ${p.message}` : p.candidate;
       this.emit(key, 'progress', 'TRAINING', { message, epoch: p.epoch, loss: p.loss, validationScore: p.validationScore, progress: steps ? Math.min(0.99, done / steps) : 0 });
     };
-    const job = remote ? remoteJob(columns, spec, remote, onProgress) : startTraining(columns, spec, onProgress);
+    const onJobStarted = async (state: RemoteJobState) => { await this.update(key, (v) => { v.remoteJob = structuredClone(state); }); };
+    return this.track(key, remote ? remoteJob((o) => import('../sagemaker/train_remote.ts').then((r) => r.trainRemote(columns, spec, { pollMs: o.pollMs, ...remote, signal: o.signal, onJobStarted }, onProgress)))
+      : startTraining(columns, spec, onProgress));
+  }
+
+  /** Resumes polling a SageMaker job found running at open; the outcome commits as for `start` (no drift profile: the rows are gone). */
+  resume(key: ModelKey, state: RemoteJobState): void {
+    const onProgress = (p: TrainProgress) => { if (p.message) this.emit(key, 'progress', 'TRAINING', { message: `${p.candidate}: ${p.message}` }); };
+    this.track(key, remoteJob((o) => import('../sagemaker/train_remote.ts').then((r) => r.resumeRemote(state, o, onProgress))))
+      .then((m) => this.commitReady(key, m, null), (e) => this.commitFailed(key, e))
+      .catch(() => undefined);
+  }
+
+  private track(key: ModelKey, job: TrainingJob & { detach?: () => void }): Promise<TrainedModel> {
     this.running.set(key.id, job);
-    const forget = () => { this.running.delete(key.id); };
+    if (job.detach) this.detach.set(key.id, job.detach);
+    const forget = () => { this.running.delete(key.id); this.detach.delete(key.id); };
     job.promise.then(forget, forget);
     return job.promise;
   }
@@ -107,7 +125,7 @@ export class ModelJobs {
   }
 
   async close(): Promise<void> {
-    for (const j of this.running.values()) j.cancel();
+    for (const [id, j] of this.running) (this.detach.get(id) ?? j.cancel)();
   }
 
   private async commitReady(key: ModelKey, m: TrainedModel, profile: PendingProfile | null): Promise<void> {
@@ -115,7 +133,7 @@ export class ModelJobs {
     const file = await this.writeOnnx(key, m.onnx);
     const profileFile = await this.writeProfile(key, m, profile);
     const at = this.db.now().toISOString();
-    const ok = await this.update(key, (e) => Object.assign(e, readyFields(m, file, at), profileFile ? { profileFile } : {}));
+    const ok = await this.update(key, (e) => { Object.assign(e, readyFields(m, file, at), profileFile ? { profileFile } : {}); delete e.remoteJob; });
     if (!ok) {
       for (const f of [file, profileFile]) if (f) await unlink(join(this.db.dataDir, 'models', f)).catch(() => undefined);
       return;
@@ -127,7 +145,7 @@ export class ModelJobs {
     const e = asSqlError(err);
     if (e.code === 'QUERY_CANCELED') return; // dropped, or the database is closing
     const at = this.db.now().toISOString();
-    if (await this.update(key, (x) => { x.state = 'FAILED'; x.reason = e.message; x.finishedAt = at; })) {
+    if (await this.update(key, (x) => { x.state = 'FAILED'; x.reason = e.message; x.finishedAt = at; delete x.remoteJob; })) {
       this.emit(key, 'failed', 'FAILED', { message: e.message });
     }
   }
@@ -160,13 +178,12 @@ export class ModelJobs {
 
 /**
  * SageMaker training as a TrainingJob: it waits on the network on this thread; cancel stops the
- * remote job. The AWS SDK loads with the first remote training.
+ * remote job, detach (shutdown) leaves it running. The AWS SDK loads with the first remote training.
  */
-function remoteJob(columns: TrainingColumn[], spec: TrainSpec, remote: RemoteOptions, onProgress: (p: TrainProgress) => void): TrainingJob {
+function remoteJob(run: (o: { pollMs?: number; signal: AbortSignal }) => Promise<TrainedModel>): TrainingJob & { detach: () => void } {
   const ac = new AbortController();
   const pollMs = Number(process.env.STRATA_SAGEMAKER_POLL_MS) || undefined; // tests poll fast
-  const promise = import('../sagemaker/train_remote.ts').then(({ trainRemote }) => trainRemote(columns, spec, { pollMs, ...remote, signal: ac.signal }, onProgress));
-  return { promise, progress: new EventEmitter(), cancel: () => ac.abort() };
+  return { promise: run({ pollMs, signal: ac.signal }), progress: new EventEmitter(), cancel: () => ac.abort(), detach: () => ac.abort(DETACH) };
 }
 
 /** The entry fields a finished training sets. */
