@@ -82,6 +82,11 @@ function impliedBySide(t: BExpr, inSide: (cols: number[]) => boolean): BExpr | n
 /** Places filter terms as low as they can go. */
 function pushFilter(input: LNode, terms: BExpr[]): LNode {
   if (input.k === 'filter') return pushFilter(input.input, [...conj(input.pred), ...terms]);
+  // a projection that only picks columns (a reordered join's) commutes with a filter
+  if (input.k === 'project' && input.exprs.every((e) => e.k === 'col')) {
+    const picked = input.exprs as Extract<BExpr, { k: 'col' }>[];
+    return { ...input, input: pushFilter(input.input, terms.map((t) => mapCols(t, (i, c) => ({ k: 'col', index: picked[i].index, type: c.type })))) };
+  }
   // a semi/anti join outputs its left rows: every filter on them can run before it
   if (input.k === 'join' && (input.joinType === 'SEMI' || input.joinType === 'ANTI')) return { ...input, left: pushFilter(input.left, terms) };
   if (input.k === 'join' && (input.joinType === 'INNER' || input.joinType === 'CROSS' || input.joinType === 'LEFT' || input.joinType === 'SINGLE')) {
