@@ -7,23 +7,10 @@ import type { Database } from '../../engine/database.ts';
 import { type MonitorEntry, type MonitorRun, allMonitors, monitorById } from './catalog.ts';
 import { type RunOptions, measure, noteRetrain, recordRun } from './run.ts';
 import type { ModelEntry } from '../sql/catalog.ts';
+import type { MonitorEvent } from '../../api/events.ts';
 
-/** The payload of a db.events 'monitor' event (api/events.ts MonitorEvent). */
-export interface MonitorEventPayload {
-  monitor: string;
-  model: string;
-  /** run_finished, state_changed, retrained */
-  kind: string;
-  /** OK, DRIFTED or FAILED */
-  state: string;
-  previousState?: string;
-  run?: number;
-  message?: string;
-  at: string;
-  account: string;
-  /** only the owner (and the account's superusers) see a monitor's events */
-  owner: string;
-}
+/** The payload of a db.events 'monitor' event: the API's MonitorEvent, defined once there. */
+export type MonitorEventPayload = MonitorEvent;
 
 /** Decides about retraining after a DRIFTED run; returns what it did (for the run log), or null. */
 export type RetrainHook = (account: string, m: MonitorEntry, model: ModelEntry, run: MonitorRun) => Promise<string | null>;
