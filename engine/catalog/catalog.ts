@@ -1,7 +1,7 @@
 // The catalog: one immutable, JSON-serializable tree per committed version (the manifest's
 // state). Transactions copy it on first write and change the copy.
 import type { SqlType } from '../types/types.ts';
-import type { SketchJson } from '../functions/aggregates/approx-count-distinct.ts';
+import type { Sketch } from '../functions/aggregates/approx-count-distinct.ts';
 import { randomUUID } from 'node:crypto';
 import { SqlError } from '../errors.ts';
 
@@ -43,8 +43,6 @@ export interface ColumnStatsState {
   nulls: number;
   min: number | string | null;
   max: number | string | null;
-  /** HyperLogLog sketch of the non-NULL values (the one APPROXIMATE COUNT(DISTINCT) uses) */
-  sketch: SketchJson | null;
 }
 
 /**
@@ -57,6 +55,16 @@ export interface TableStats {
   columns: ColumnStatsState[];
   /** when ANALYZE last recomputed them (null: only ever merged from writes) */
   analyzedAt: string | null;
+  /**
+   * The file under segments/ holding the columns' HyperLogLog sketches (sketch-files.ts), kept
+   * out of the manifest because it is large; null before the first commit that wrote one.
+   */
+  sketchFile: string | null;
+  /**
+   * Sketches changed by a transaction, by column name, not yet in a file: only in a
+   * transaction's working state; the commit writes them to a new sketchFile and drops this.
+   */
+  pendingSketches?: Record<string, Sketch | null>;
 }
 
 export interface TableState {
@@ -181,6 +189,7 @@ export function referencedFiles(state: CatalogState, into = new Set<string>()): 
             into.add(seg.file);
             if (seg.deleted) into.add(seg.deleted);
           }
+          if (t.stats?.sketchFile) into.add(t.stats.sketchFile);
         }
         // a model's current version, and every other version it keeps (ml/sql/catalog.ts ModelEntry):
         // its ONNX graph and its training profile (drift monitors)

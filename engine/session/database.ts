@@ -6,7 +6,8 @@ import { availableParallelism } from 'node:os';
 import { ManifestStore, notWritable } from '../storage/manifest.ts';
 import { tightenTree } from '../storage/private-tree.ts';
 import { DataDirLock, type OwnerRecord } from '../storage/dir-lock.ts';
-import { mkdirPrivate } from '../storage/durable.ts';
+import { mkdirPrivate, writeFileDurable } from '../storage/durable.ts';
+import { attachSegmentsDir, detachSegmentsDir, encodeSketches, rememberSketches } from '../catalog/sketch-files.ts';
 import { SlicePool } from '../exec/slice-pool.ts';
 import { ModelRunner } from '../exec/model-runner.ts';
 import { type CatalogState, initialCatalog, referencedFiles, DEFAULT_ACCOUNT } from '../catalog/catalog.ts';
@@ -105,6 +106,7 @@ export class Database {
       if (opts.queryMemoryLimit !== undefined) db.queryMemoryLimit = opts.queryMemoryLimit;
       db.governor = new MemoryGovernor({ limitBytes: memoryLimit });
       db.governor.start();
+      attachSegmentsDir(join(dir, 'segments'));
       await db.collectGarbage();
       return db;
     } catch (e) {
@@ -205,7 +207,13 @@ export class Database {
         const t = findTableById(next, id);
         if (t) t.version = next.version;
       }
-      await this.store.commit(next, { newFiles: txn.newFiles.size > 0 });
+      const sketchFiles = await this.writeSketchFiles(next);
+      try {
+        await this.store.commit(next, { newFiles: txn.newFiles.size > 0 || sketchFiles.length > 0 });
+      } finally {
+        // committed: the catalog references them; failed: garbage collection may take them
+        this.store.releaseFiles(sketchFiles);
+      }
       return next;
     });
     this.commitChain = run.catch(() => undefined);
@@ -217,6 +225,35 @@ export class Database {
       void this.collectGarbage().catch(() => undefined);
     }
     return next.version;
+  }
+
+  /**
+   * Writes each table's statistics sketches that this commit changed to a new immutable file
+   * under segments/ and points the table's stats at it; tables whose stats this commit left alone
+   * keep their file. Returns the new names (protected from GC until the commit is done).
+   */
+  private async writeSketchFiles(next: CatalogState): Promise<string[]> {
+    const names: string[] = [];
+    for (const a of Object.values(next.accounts)) for (const d of Object.values(a.databases)) for (const s of Object.values(d.schemas)) {
+      for (const t of Object.values(s.tables)) {
+        const pending = t.stats?.pendingSketches;
+        if (!t.stats || !pending) continue;
+        const sketches = new Map(Object.entries(pending));
+        const name = this.store.newFileName('stats', 'json');
+        names.push(name);
+        try {
+          await writeFileDurable(this.store.segmentPath(name), encodeSketches(sketches));
+        } catch (e) {
+          this.store.releaseFiles(names);
+          notWritable(e, this.dataDir);
+          throw new SqlError('INTERNAL_ERROR', `commit failed: could not write the statistics of table ${s.name}.${t.name} (${(e as Error).message}); nothing was committed`);
+        }
+        rememberSketches(join(this.dataDir, 'segments'), name, sketches);
+        t.stats.sketchFile = name;
+        delete t.stats.pendingSketches;
+      }
+    }
+    return names;
   }
 
   /**
@@ -237,6 +274,7 @@ export class Database {
     if (this.closed) return;
     this.closed = true;
     this.governor.stop();
+    detachSegmentsDir(join(this.dataDir, 'segments'));
     await this.commitChain;
     try {
       // dependents first: an extension may still use what it wraps while it closes

@@ -4,7 +4,7 @@
 // merge by set union or register-wise maximum, so the estimate does not depend on the split.
 import { T } from '../../types/types.ts';
 import type { Aggregate } from './contract.ts';
-import { deflateRawSync, inflateRawSync } from 'node:zlib';
+import { inflateRawSync } from 'node:zlib';
 
 const P = 12;
 const M = 1 << P;
@@ -133,16 +133,13 @@ export function foldRegisters(r: Uint8Array, m: number): Uint8Array {
   return out;
 }
 
-/** Registers kept in the catalog per column (table statistics): 2^10, ~3% standard error, ~0.6 KB compressed. */
+/** Registers a manifest from before sketch files kept per column inline (table statistics now use catalog/sketch-files.ts). */
 const CATALOG_REGISTERS = 1024;
 
-/** A sketch as the catalog stores it: its registers folded to CATALOG_REGISTERS, deflated, base64. */
+/** A sketch as such a manifest stored it: its registers folded to CATALOG_REGISTERS, deflated, base64. */
 export type SketchJson = { hll: string };
 
-export function sketchToJson(s: Sketch): SketchJson {
-  return { hll: deflateRawSync(foldRegisters(densify(s), CATALOG_REGISTERS)).toString('base64') };
-}
-
+/** Reads a sketch stored inline by such a manifest. */
 export function sketchFromJson(j: SketchJson): Sketch {
   const r = new Uint8Array(inflateRawSync(Buffer.from(j.hll, 'base64')));
   if (r.length !== CATALOG_REGISTERS) throw new Error(`HyperLogLog sketch has ${r.length} registers, expected ${CATALOG_REGISTERS}`);

@@ -37,7 +37,7 @@ export async function analyze(stmt: A.Analyze, ctx: StatementContext): Promise<R
     const stats = analyzed(t, liveRows(t), figures, ctx.now());
     const id = t.id;
     // statistics change no rows: no write conflict with concurrent writers (theirs merge in at their commit)
-    ctx.txn.apply((s) => { const tt = findTableById(s, id); if (tt) tt.stats = stats; });
+    ctx.txn.apply((s) => { const tt = findTableById(s, id); if (tt) tt.stats = structuredClone(stats); });
   }
   return done('ANALYZE');
 }

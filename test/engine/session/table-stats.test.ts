@@ -23,7 +23,7 @@ it('survives a restart with the catalog, and a rolled-back write leaves no trace
   const before = (await s.execute(STATS))[0].rows;
   expect(before.map((r) => [r[1], r[2], r[4], r[5]])).toEqual([['k', 2000, '0', '1999'], ['v', 2000, 'v0', 'v4']]);
   const ndv = Number(before[0][3]);
-  expect(Math.abs(ndv - 2000) / 2000).toBeLessThan(0.1); // the catalog keeps 2^10 HLL registers: ~3.3% standard error
+  expect(Math.abs(ndv - 2000) / 2000).toBeLessThan(0.05); // sketch files keep all 2^12 HLL registers: ~1.6% standard error
   expect(before[1][3]).toBe(5);
   await db.close();
   db = await Database.open({ dataDir, slices: 2 });
