@@ -1,4 +1,6 @@
-// Shared test helpers: temp data dirs, an in-process API, a GraphQL client (in-process or HTTP).
+// Shared test helpers: temp data dirs, an in-process API, a GraphQL client (in-process or HTTP),
+// and a reader of subscription events over SSE.
+import { expect } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -59,3 +61,45 @@ export const code = (r: GqlResponse) => r.errors?.[0]?.extensions?.code;
 export const SLOW_SETUP = `create table d (x int); insert into d values (0),(1),(2),(3),(4),(5),(6),(7),(8),(9);
 create table big as select a.x*10000+b.x*1000+c.x*100+e.x*10+f.x as x from d a, d b, d c, d e, d f`;
 export const slowScript = (n = 30) => Array.from({ length: n }, () => 'select count(*) from big a join big b on a.x % 1000 = b.x % 1000').join(';\n');
+
+/**
+ * Runs a GraphQL subscription over SSE as `token`, calls `started` once it is open, and collects
+ * its events' `data` until `stop` matches one or `ms` pass.
+ */
+export async function subscribeEvents(fetcher: Fetch, token: string, query: string, stop: (e: any) => boolean, started: () => Promise<void>, ms = 30_000): Promise<any[]> {
+  const ac = new AbortController();
+  const timer = setTimeout(() => ac.abort(), ms);
+  const r = await fetcher('http://localhost/graphql', {
+    method: 'POST', signal: ac.signal,
+    headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${token}` },
+    body: JSON.stringify({ query }),
+  });
+  expect(r.status).toBe(200);
+  const reader = r.body!.getReader();
+  const dec = new TextDecoder();
+  const events: any[] = [];
+  let buf = '';
+  const kick = started();
+  try {
+    while (!events.some(stop)) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      buf += dec.decode(value);
+      const lines = buf.split('\n');
+      buf = lines.pop()!;
+      for (const l of lines) {
+        const text = l.startsWith('data:') ? l.slice(5).trim() : '';
+        if (!text) continue; // keep-alives
+        const e = JSON.parse(text);
+        if (e.data) events.push(e.data);
+      }
+    }
+  } catch (e) {
+    if ((e as Error).name !== 'AbortError') throw e;
+  } finally {
+    clearTimeout(timer);
+    ac.abort();
+  }
+  await kick;
+  return events;
+}

@@ -1,38 +1,14 @@
 // GraphQL (in-process): `modelEvents` streams a CREATE MODEL's training, then `models` and
 // `model(name)` show what SHOW MODEL shows.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inProcess, ok } from '../api/helpers.ts';
+import { inProcess, ok, subscribeEvents } from '../api/helpers.ts';
 
 let t: Awaited<ReturnType<typeof inProcess>>;
 beforeAll(async () => { t = await inProcess(); });
 afterAll(async () => { await t.close(); });
 
-/** Reads SSE `data:` events of a subscription until `stop` matches one. */
-async function subscribe(query: string, stop: (e: any) => boolean, started: () => Promise<void>): Promise<any[]> {
-  const ac = new AbortController();
-  const r = await t.fetcher('http://localhost/graphql', {
-    method: 'POST', signal: ac.signal,
-    headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${t.api.adminToken}` },
-    body: JSON.stringify({ query }),
-  });
-  expect(r.status).toBe(200);
-  const reader = r.body!.getReader();
-  const dec = new TextDecoder();
-  const events: any[] = [];
-  let buf = '';
-  const kick = started();
-  while (!events.some(stop)) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    buf += dec.decode(value);
-    const lines = buf.split('\n');
-    buf = lines.pop()!;
-    for (const l of lines) if (l.startsWith('data:')) { const e = JSON.parse(l.slice(5)); if (e.data) events.push(e.data); }
-  }
-  ac.abort();
-  await kick;
-  return events;
-}
+const subscribe = (query: string, stop: (e: any) => boolean, started: () => Promise<void>) =>
+  subscribeEvents(t.fetcher, t.api.adminToken!, query, stop, started);
 
 describe('ml GraphQL module', () => {
   it('streams modelEvents for a training, then serves models and model(name)', async () => {

@@ -3,7 +3,7 @@
 // schedules (openApi starts them) and `monitorEvents` streams them; other users see nothing, and
 // createMonitor's query cannot smuggle a second statement.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { code, inProcess, ok } from '../../api/helpers.ts';
+import { code, inProcess, ok, subscribeEvents } from '../../api/helpers.ts';
 
 let t: Awaited<ReturnType<typeof inProcess>>;
 const min = process.env.STRATA_MONITOR_MIN_INTERVAL_SECONDS;
@@ -24,44 +24,8 @@ afterAll(async () => {
   await t.close();
 });
 
-/** Reads SSE `data:` events of a subscription (as `token`) until `stop` matches one or `ms` pass. */
-async function subscribe(token: string, query: string, stop: (e: any) => boolean, started: () => Promise<void>, ms = 30_000): Promise<any[]> {
-  const ac = new AbortController();
-  const timer = setTimeout(() => ac.abort(), ms);
-  const r = await t.fetcher('http://localhost/graphql', {
-    method: 'POST', signal: ac.signal,
-    headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${token}` },
-    body: JSON.stringify({ query }),
-  });
-  expect(r.status).toBe(200);
-  const reader = r.body!.getReader();
-  const dec = new TextDecoder();
-  const events: any[] = [];
-  let buf = '';
-  const kick = started();
-  try {
-    while (!events.some(stop)) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      buf += dec.decode(value);
-      const lines = buf.split('\n');
-      buf = lines.pop()!;
-      for (const l of lines) {
-        const text = l.startsWith('data:') ? l.slice(5).trim() : '';
-        if (!text) continue; // keep-alives
-        const e = JSON.parse(text);
-        if (e.data) events.push(e.data);
-      }
-    }
-  } catch (e) {
-    if ((e as Error).name !== 'AbortError') throw e;
-  } finally {
-    clearTimeout(timer);
-    ac.abort();
-  }
-  await kick;
-  return events;
-}
+const subscribe = (token: string, query: string, stop: (e: any) => boolean, started: () => Promise<void>, ms?: number) =>
+  subscribeEvents(t.fetcher, token, query, stop, started, ms);
 
 const RUN = 'run trigger by state error modelVersion rows retrain columns { column kind rows psi ks ksPValue state }';
 
