@@ -26,6 +26,8 @@ export interface CliOptions {
   queryMemoryLimit?: number;
   /** bytes the whole process may use (--memory-limit 8GB) */
   memoryLimit?: number;
+  /** nice levels a server's slice threads run below its leader (serve --slice-niceness) */
+  sliceNiceness?: number;
   help: boolean;
   /** the shell even when stdin is not a terminal (to drive it from a program) */
   interactive: boolean;
@@ -75,6 +77,9 @@ options:
   --memory-limit SIZE  the whole server's memory: running statements together reserve at most
                   SIZE, and when the process grows past it the statement holding the most
                   fails with OUT_OF_MEMORY (default: half of RAM)
+  --slice-niceness N  the slice threads run N nice levels (0-19) below the thread that answers
+                  clients, so a busy machine still answers SELECT 1 and /health at once
+                  while other statements compute (Linux; default 10, 0 for equal priority)
   -h, --help      this help`;
 
 const TOKEN_HELP = `usage: strata token create --account A [--user U] [--data DIR] [label]
@@ -136,6 +141,12 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env):
       case '--cors-origin': o.corsOrigins.push(...parseCorsOrigins(value().split(',').filter(Boolean))); break;
       case '--query-memory-limit': o.queryMemoryLimit = parseMemorySize(value()); break;
       case '--memory-limit': o.memoryLimit = parseMemorySize(value()); break;
+      case '--slice-niceness': {
+        const v = value();
+        o.sliceNiceness = Number(v);
+        if (!/^\d+$/.test(v) || o.sliceNiceness > 19) throw new Error(`--slice-niceness must be an integer from 0 to 19, not "${v}"`);
+        break;
+      }
       case '--pg-port': o.pgPort = Number(value()); if (!Number.isInteger(o.pgPort) || o.pgPort < 0 || o.pgPort > 65535) throw new Error('--pg-port must be a port number'); break;
       case '--pg-host': o.pgHost = value(); break;
       case '--pg-auth': {

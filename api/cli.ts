@@ -68,7 +68,7 @@ async function serveCommand(o: CliOptions): Promise<number> {
   announceNewDirectory(o.data);
   try {
     const pg = o.pgPort !== undefined ? { port: o.pgPort, host: o.pgHost, auth: o.pgAuth } : undefined;
-    await serve({ dataDir: o.data, port, host, slices: o.slices, importDirs: o.importDirs, exportDirs: o.exportDirs, corsOrigins: o.corsOrigins, pg, queryMemoryLimit: o.queryMemoryLimit, memoryLimit: o.memoryLimit });
+    await serve({ dataDir: o.data, port, host, slices: o.slices, importDirs: o.importDirs, exportDirs: o.exportDirs, corsOrigins: o.corsOrigins, pg, queryMemoryLimit: o.queryMemoryLimit, memoryLimit: o.memoryLimit, sliceNiceness: o.sliceNiceness });
     return 0;
   } catch (e) {
     const err = e as NodeJS.ErrnoException & { address?: string; port?: number };

@@ -40,6 +40,8 @@ export interface ServeOptions {
   queryMemoryLimit?: number;
   /** bytes the whole server may use (statements, cursors, caches); default half of RAM */
   memoryLimit?: number;
+  /** nice levels the slice threads run below the leader (default SERVER_SLICE_NICENESS) */
+  sliceNiceness?: number;
   /** how long running statements may finish during shutdown before they are canceled */
   graceMs?: number;
   log?: (line: string) => void;
@@ -57,6 +59,13 @@ export interface RunningServer {
   pg: { host: string; port: number } | null;
   close(): Promise<void>;
 }
+
+/**
+ * A server's slices run this many nice levels below its leader: the leader answers every
+ * client (and /health), so it must not wait for a core behind one account's slices. At 10 a
+ * slice gets about a tenth of a core the leader also wants, and all of an idle one.
+ */
+export const SERVER_SLICE_NICENESS = 10;
 
 /** WLM settings from the environment: STRATA_WLM_SLOTS, STRATA_WLM_SHORT_SLOTS, STRATA_WLM_SHORT_MS, STRATA_STATEMENT_TIMEOUT_MS, STRATA_WLM_ACCOUNT_SLOTS, STRATA_WLM_ACCOUNT_SHORT_SLOTS. */
 export function wlmFromEnv(env = process.env): Partial<WlmOptions> {
@@ -83,11 +92,11 @@ export interface Api {
 }
 
 /** Opens the database, loads extensions and builds the app. */
-export async function openApi(opts: Pick<ServeOptions, 'dataDir' | 'slices' | 'wlm' | 'limits' | 'importDirs' | 'exportDirs' | 'corsOrigins' | 'cursors' | 'queryMemoryLimit' | 'memoryLimit'>): Promise<Api> {
+export async function openApi(opts: Pick<ServeOptions, 'dataDir' | 'slices' | 'wlm' | 'limits' | 'importDirs' | 'exportDirs' | 'corsOrigins' | 'cursors' | 'queryMemoryLimit' | 'memoryLimit' | 'sliceNiceness'>): Promise<Api> {
   const files = { mode: 'restricted' as const, importDirs: opts.importDirs, exportDirs: opts.exportDirs };
   // a one-shot CLI may hold the directory for a moment (e.g. while this server restarts): wait
   // for it; another server is refused at once, naming its PID and port
-  const db = await Database.open({ dataDir: opts.dataDir, slices: opts.slices, files, owner: 'strata serve', lockWaitMs: 30_000, lockWaitFor: (o) => o.command !== 'strata serve', queryMemoryLimit: opts.queryMemoryLimit, memoryLimit: opts.memoryLimit });
+  const db = await Database.open({ dataDir: opts.dataDir, slices: opts.slices, files, owner: 'strata serve', lockWaitMs: 30_000, lockWaitFor: (o) => o.command !== 'strata serve', queryMemoryLimit: opts.queryMemoryLimit, memoryLimit: opts.memoryLimit, sliceNiceness: opts.sliceNiceness ?? SERVER_SLICE_NICENESS });
   try {
     await loadExtensions(db);
     const adminToken = await bootstrapAdminToken(db);

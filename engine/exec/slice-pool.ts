@@ -16,7 +16,9 @@ const MB = 1024 * 1024;
  * data (`SELECT 1`, DDL) never pays for starting threads. Under a process memory limit each
  * worker's heap is capped (a worker past it dies and is started again at the next request,
  * failing only the statements it was running) and the buffer caches together take at most a
- * quarter of the limit.
+ * quarter of the limit. With `niceness` each worker lowers its own CPU priority that many nice
+ * levels below the leader's (Linux), so on a busy machine the leader's event loop, which answers
+ * every client, gets a core before a slice computing one statement does.
  */
 export class SlicePool {
   private workers: (Worker | undefined)[];
@@ -27,7 +29,7 @@ export class SlicePool {
   /** each worker's V8 heap limit (MB), from the process memory limit */
   private readonly heapMb: number | undefined;
 
-  constructor(readonly dataDir: string, readonly size: number = availableParallelism(), lazy = false, memoryLimitBytes?: number) {
+  constructor(readonly dataDir: string, readonly size: number = availableParallelism(), lazy = false, memoryLimitBytes?: number, private readonly niceness = 0) {
     const cache = Number(process.env.STRATA_CACHE_BYTES ?? 4 * 1024 ** 3);
     this.cacheBytes = (memoryLimitBytes ? Math.min(cache, memoryLimitBytes / 4) : cache) / size;
     this.heapMb = memoryLimitBytes ? Math.max(256, Math.floor(memoryLimitBytes / 2 / size / MB)) : undefined;
@@ -39,7 +41,7 @@ export class SlicePool {
     const running = this.workers[slice];
     if (running) return running;
     const w = new Worker(WORKER_ENTRY, {
-      workerData: { dataDir: this.dataDir, slice, cacheBytes: this.cacheBytes },
+      workerData: { dataDir: this.dataDir, slice, cacheBytes: this.cacheBytes, niceness: this.niceness },
       ...(this.heapMb ? { resourceLimits: { maxOldGenerationSizeMb: this.heapMb } } : {}),
     });
     w.on('message', (m: { id: number; ok: boolean; result?: unknown; error?: { code: never; message: string; reason?: string } }) => {

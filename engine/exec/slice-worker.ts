@@ -22,8 +22,11 @@ import { addVector, emptyFigures, sketchColumns, type ColumnFigures, type Writte
 import { ModelRunner } from './model-runner.ts';
 import { SliceStop, type CancelToken } from './query-guard.ts';
 import { vectorBytes } from './memory-budget.ts';
+import { lowerThisThread } from './thread-priority.ts';
 
-const { dataDir, slice: sliceIndex, cacheBytes } = workerData as { dataDir: string; slice: number; cacheBytes: number };
+const { dataDir, slice: sliceIndex, cacheBytes, niceness } = workerData as { dataDir: string; slice: number; cacheBytes: number; niceness: number };
+// a server's slices step back behind its leader (see SlicePool's `niceness`)
+lowerThisThread(niceness);
 const BATCH = 65536;
 
 /** Decoded columns of segments, by file and column, with an LRU byte budget. */

@@ -42,6 +42,8 @@ export interface OpenOptions {
   queryMemoryLimit?: number;
   /** bytes the whole process may use (`--memory-limit`): all statements together, the slices' caches; default half of RAM */
   memoryLimit?: number;
+  /** nice levels the slice threads run below the leader (Linux; default 0): a server's leader answers clients while slices compute */
+  sliceNiceness?: number;
 }
 
 /** Emitted after every commit: the new version, its state and what the transaction touched. */
@@ -102,7 +104,7 @@ export class Database {
         await store.commit(init);
       }
       const memoryLimit = opts.memoryLimit ?? defaultMemoryLimit();
-      const db = new Database(dir, new SlicePool(dir, slices, opts.lazySlices, memoryLimit), store, opts.now ?? (() => new Date()), files, lock);
+      const db = new Database(dir, new SlicePool(dir, slices, opts.lazySlices, memoryLimit, opts.sliceNiceness), store, opts.now ?? (() => new Date()), files, lock);
       if (opts.queryMemoryLimit !== undefined) db.queryMemoryLimit = opts.queryMemoryLimit;
       db.governor = new MemoryGovernor({ limitBytes: memoryLimit });
       db.governor.start();

@@ -1,7 +1,7 @@
 // `strata serve` in a process of its own, for tests that measure the server alone: its latency
 // without the test's clients sharing its event loop, and its memory (RSS) apart from theirs.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const BIN = fileURLToPath(new URL('../../bin/strata.js', import.meta.url));
@@ -12,6 +12,8 @@ export interface ServerProcess {
   pid: number;
   /** the server's resident set size now (bytes) */
   rss(): number;
+  /** each thread's nice value (Linux), the main thread's first */
+  threadNices(): number[];
   /** what it wrote to stderr so far */
   stderr(): string;
   /** SIGTERM, then SIGKILL after `graceMs`; resolves when it has exited */
@@ -32,6 +34,7 @@ export function serveProcess(dir: string, args: string[] = []): Promise<ServerPr
       if (m && token) resolve({
         url: m[1], adminToken: token, pid: proc.pid!,
         rss: () => rssOf(proc.pid!),
+        threadNices: () => threadNices(proc.pid!),
         stderr: () => err,
         async stop(graceMs = 5000) {
           if (proc.exitCode !== null || proc.signalCode !== null) return;
@@ -54,4 +57,15 @@ function rssOf(pid: number): number {
   } catch {
     return 0;
   }
+}
+
+/** The nice value of each thread of a process (field 19 of /proc/PID/task/TID/stat), the main thread first. */
+function threadNices(pid: number): number[] {
+  const tids = readdirSync(`/proc/${pid}/task`).map(Number).sort((a, b) => (a === pid ? -1 : b === pid ? 1 : a - b));
+  return tids.flatMap((t) => {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${t}/stat`, 'utf8');
+      return [Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16])];
+    } catch { return []; } // a thread that ended meanwhile
+  });
 }

@@ -143,4 +143,9 @@ it(`normal clients keep answering while another account abuses the server (${DUR
   expect(report.health.p99).toBeLessThan(10_000);
   // the server (leader and slices; not the test's clients) stays under its memory limit + 500 MB
   if (peakRss > 0) expect(peakRss).toBeLessThan(MEMORY_LIMIT + 500 * MB);
+  // its two slice threads (restarted by this statement if the abuse killed one) run 10 nice
+  // levels below the leader (`--slice-niceness` default)
+  expect(ok(await abuser('{ query(sql: "select count(*) from n") { rows } }')).query.rows).toEqual([[300_000]]);
+  const nices = server.threadNices();
+  if (process.platform === 'linux') expect(nices.filter((n) => n === nices[0] + 10)).toHaveLength(2);
 }, 120_000);
