@@ -9,6 +9,7 @@ import { aggregateFor, type Aggregate, type AggValue, type GroupStates } from '.
 import { ExprEmitter, rowLoop } from './codegen.ts';
 import { emitFilter, filterBatch, projectBatch, shapeOf, sideArrays } from './kernels.ts';
 import { gather } from '../types/vector.ts';
+import { vectorRange } from './batches.ts';
 import { KeyBatch, KeyTable, keyKind } from './hash-table.ts';
 import { runtime } from './runtime.ts';
 import { Accumulator } from './accumulator.ts';
@@ -27,10 +28,11 @@ interface AggState extends GroupStates {
   sets: Set<unknown>[] | null;
 }
 
-/** Serializable partial state a slice sends to the leader (structured clone keeps sets and bigints). */
+/** The partial state a slice sends to the leader: key columns and state arrays (wire.ts moves them). */
 export interface PartialAgg {
   groups: number;
-  keys: KeyValue[][];
+  /** one vector per GROUP BY key, a row per group */
+  keys: Vector[];
   states: AggState[];
 }
 
@@ -117,7 +119,7 @@ export class GroupTable {
     const n = this.groups;
     return {
       groups: n,
-      keys: this.keys,
+      keys: this.spec.keys.map((k, c) => vectorFromValues(k.type, this.keys[c], n)),
       states: this.states.map((s) => ({ slots: s.slots.map((x) => x.slice(0, n)), count: s.count.slice(0, n), objs: s.objs, sets: s.sets })),
     };
   }
@@ -126,7 +128,7 @@ export class GroupTable {
   merge(p: PartialAgg, tick: () => void = () => {}, from = 0, to = p.groups): void {
     const nk = this.spec.keys.length;
     const len = Math.max(0, to - from);
-    const ids = nk === 0 ? null : this.groupIds(new KeyBatch(this.spec.keys.map((k, c) => vectorFromValues(k.type, p.keys[c].slice(from, to), len)), len, true));
+    const ids = nk === 0 ? null : this.groupIds(new KeyBatch(p.keys.map((v) => vectorRange(v, from, len)), len, true));
     for (let pg = from; pg < to; pg++) {
       tick();
       const g = ids === null ? 0 : ids[pg - from];

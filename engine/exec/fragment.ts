@@ -6,6 +6,7 @@ import type { SortKey } from '../plan/logical.ts';
 import type { SqlType } from '../types/types.ts';
 import type { AggSpec, PartialAgg } from './aggregate.ts';
 import type { Vector } from '../types/vector.ts';
+import type { WireColumn, WirePartial } from './wire.ts';
 
 /** A committed segment as a scan sees it. */
 export interface SegmentRef {
@@ -35,7 +36,10 @@ export interface JoinStep {
   joinType: 'INNER' | 'LEFT' | 'SEMI' | 'ANTI';
   probeKeys: BExpr[];
   buildKeys: number[]; // columns of the build batch
+  /** the build batch in the slice (decoded from `sent` on arrival, or computed by `local`) */
   build: Vector[];
+  /** a broadcast build batch as it crosses threads (shared buffers every slice reads) */
+  sent?: WireColumn[];
   /** the nested program that computes the build side in each slice, and its number */
   local?: { program: number; spec: FragmentSpec };
   /** residual predicate over (probe columns ++ build columns) */
@@ -76,3 +80,8 @@ export interface SliceMetrics { rows: number[]; ms: number[]; scanned: number }
 export type FragmentResult =
   | { kind: 'rows'; columns: Vector[]; rows: number; scanned: number; metrics: SliceMetrics[] }
   | { kind: 'agg'; partial: PartialAgg; scanned: number; metrics: SliceMetrics[] };
+
+/** A FragmentResult as a slice sends it: columns and partial states in wire form. */
+export type SentResult =
+  | { kind: 'rows'; columns: WireColumn[]; rows: number; scanned: number; metrics: SliceMetrics[] }
+  | { kind: 'agg'; partial: WirePartial; scanned: number; metrics: SliceMetrics[] };

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { Batch, Vector } from '../types/vector.ts';
 import { TYPES, isTemporal, type SqlType } from '../types/types.ts';
 import type { BExpr } from '../plan/bound.ts';
-import type { FragmentSpec, FragmentResult, SegmentRef, JoinStep, TopN, SliceMetrics } from './fragment.ts';
+import type { FragmentSpec, FragmentResult, SentResult, SegmentRef, JoinStep, TopN, SliceMetrics } from './fragment.ts';
 import { sortBatch } from './batch-sort.ts';
 import { readSegment, writeSegment } from '../storage/segment.ts';
 import { readDeletionVector } from '../storage/deletion.ts';
@@ -13,7 +13,7 @@ import { GroupTable } from './aggregate.ts';
 import { filterBatch, projectBatch } from './kernels.ts';
 import { concatVectors, gather } from '../types/vector.ts';
 import { asSqlError } from '../errors.ts';
-import { transferList } from './transfer.ts';
+import { toWire, fromWire, partialToWire, type WireColumn } from './wire.ts';
 import { parseCsvRange, type CsvRangeRequest } from './csv.ts';
 import { hashJoinBatch } from './hash-join.ts';
 import { zonePredicates } from './fragments.ts';
@@ -345,10 +345,29 @@ async function analyzeSegments(types: SqlType[], segments: SegmentRef[], stop: S
   return figures;
 }
 
+/** Decodes the broadcast build sides a request brought (once per request; the hash table is built on first use). */
+function receiveBuilds(steps: FragmentSpec['steps']): void {
+  for (const step of steps) {
+    if (step.k !== 'join') continue;
+    if (step.join.sent) { step.join.build = fromWire(step.join.sent); delete step.join.sent; }
+    if (step.join.local) receiveBuilds(step.join.local.spec.steps);
+  }
+}
+
+/** A result as sent: its columns or partial states in wire form, buffers moved. */
+function send(result: FragmentResult): { result: SentResult; transfer: ArrayBuffer[] } {
+  if (result.kind === 'agg') {
+    const { partial, transfer } = partialToWire(result.partial);
+    return { result: { ...result, partial }, transfer };
+  }
+  const { columns, transfer } = toWire(result.columns, 'move');
+  return { result: { ...result, columns }, transfer };
+}
+
 type Request =
   /** segments[p]: this slice's segments for program p (0 the main one, then nested build sides) */
   | { op: 'scan'; fragment: FragmentSpec; segments: SegmentRef[][]; cancel?: CancelToken }
-  | { op: 'write'; file: string; columns: Vector[]; encodings?: (string | undefined)[] }
+  | { op: 'write'; file: string; columns: WireColumn[]; encodings?: (string | undefined)[] }
   | { op: 'copy'; request: CsvRangeRequest }
   | { op: 'match'; types: SqlType[]; filter: BExpr | null; exprs: BExpr[] | null; segments: SegmentRef[]; join?: JoinStep; cancel?: CancelToken }
   | { op: 'analyze'; types: SqlType[]; segments: SegmentRef[]; cancel?: CancelToken }
@@ -357,21 +376,27 @@ type Request =
 async function handle(msg: Request): Promise<{ result: unknown; transfer: ArrayBuffer[] }> {
   switch (msg.op) {
     case 'scan': {
-      const result = await runFragment(msg.fragment, msg.segments, new SliceStop(msg.cancel));
-      return { result, transfer: result.kind === 'rows' ? transferList(result.columns) : [] };
+      receiveBuilds(msg.fragment.steps);
+      return send(await runFragment(msg.fragment, msg.segments, new SliceStop(msg.cancel)));
     }
     case 'write': {
-      const meta = await writeSegment(join(dataDir, 'segments', msg.file), msg.columns, { encodings: msg.encodings });
-      const written: WrittenSegment = { ...meta, sketches: sketchColumns(msg.columns) };
+      const columns = fromWire(msg.columns);
+      const meta = await writeSegment(join(dataDir, 'segments', msg.file), columns, { encodings: msg.encodings });
+      const written: WrittenSegment = { ...meta, sketches: sketchColumns(columns) };
       return { result: written, transfer: [] };
     }
     case 'copy': {
       const result = await parseCsvRange(msg.request, dataDir, sliceIndex);
-      return { result, transfer: [] };
+      if (!result.columns) return { result, transfer: [] };
+      const { columns, transfer } = toWire(result.columns, 'move');
+      return { result: { ...result, columns }, transfer };
     }
     case 'match': {
+      if (msg.join?.sent) { msg.join.build = fromWire(msg.join.sent); delete msg.join.sent; }
       const result = await matchRows(msg.types, msg.filter, msg.exprs, msg.segments, msg.join ?? null, new SliceStop(msg.cancel));
-      return { result, transfer: result.columns ? transferList(result.columns) : [] };
+      if (!result.columns) return { result, transfer: [] };
+      const { columns, transfer } = toWire(result.columns, 'move');
+      return { result: { ...result, columns }, transfer };
     }
     case 'analyze': {
       const result = await analyzeSegments(msg.types, msg.segments, new SliceStop(msg.cancel));

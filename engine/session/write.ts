@@ -10,6 +10,7 @@ import type { WrittenSegment } from '../exec/stats-gather.ts';
 import { mergeWrite } from '../catalog/table-stats.ts';
 import type { StatementContext } from './context.ts';
 import { sortByColumns } from '../exec/sort-rows.ts';
+import { toWire } from '../exec/wire.ts';
 import { SqlError } from '../errors.ts';
 import { findTableById } from '../catalog/lookup.ts';
 import { formatBigDecimal } from './format.ts';
@@ -104,7 +105,8 @@ export async function appendRows(ctx: StatementContext, table: TableState, batch
       const cols = sorted.columns.map((c) => gather(c, sel, n));
       const file = `seg-${randomUUID()}.arrow`;
       ctx.txn.newFiles.add(file);
-      jobs.push(ctx.db.pool.call<WrittenSegment>(slice, { op: 'write', file, columns: cols, encodings: table.columns.map((c) => c.encoding) }).then((meta) => ({ entry: segmentEntry(file, slice, meta, slices), sketches: meta.sketches })));
+      const sent = toWire(cols, 'move'); // the gathered columns are this write's own
+      jobs.push(ctx.db.pool.call<WrittenSegment>(slice, { op: 'write', file, columns: sent.columns, encodings: table.columns.map((c) => c.encoding) }, sent.transfer).then((meta) => ({ entry: segmentEntry(file, slice, meta, slices), sketches: meta.sketches })));
     }
   };
   if (plan === 'all') for (let s = 0; s < slices; s++) writePart(s, batch);

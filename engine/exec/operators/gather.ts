@@ -3,7 +3,8 @@
 // or partial aggregate states for the final aggregate above. Before the slices start it runs
 // the build sides of the pipeline's joins at the leader (their Broadcast exchanges).
 import type { Batch, Vector } from '../../types/vector.ts';
-import type { FragmentResult } from '../fragment.ts';
+import type { SentResult } from '../fragment.ts';
+import { fromWire, partialFromWire } from '../wire.ts';
 import type { PartialAgg } from '../aggregate.ts';
 import { segmentsBySlice } from '../fragments.ts';
 import { concatBatchesYielding, emptyBatch } from '../batches.ts';
@@ -85,7 +86,7 @@ export class GatherOp extends LeaderOperator {
       return bySlice;
     });
     const cancel = ctx.guard.token;
-    const results = await Promise.all(segments[0].map((_, s) => ctx.pool.call<FragmentResult>(s, { op: 'scan', fragment: spec, segments: segments.map((p) => p[s]), cancel })));
+    const results = await Promise.all(segments[0].map((_, s) => ctx.pool.call<SentResult>(s, { op: 'scan', fragment: spec, segments: segments.map((p) => p[s]), cancel })));
     ctx.check();
     b.programs.forEach((p, i) => {
       let scanned = 0;
@@ -98,9 +99,9 @@ export class GatherOp extends LeaderOperator {
       const per = results.map((r) => ({ rows: r.metrics[program]?.rows[slot] ?? 0, ms: r.metrics[program]?.ms[slot] ?? 0 }));
       ctx.record(op, per.reduce((s, x) => s + x.rows, 0), per.reduce((s, x) => s + x.ms, 0), per);
     }
-    if (spec.output.kind === 'agg') return { kind: 'agg', partials: results.map((r) => (r as { partial: PartialAgg }).partial), spec: spec.output.spec };
+    if (spec.output.kind === 'agg') return { kind: 'agg', partials: results.map((r) => partialFromWire((r as Extract<SentResult, { kind: 'agg' }>).partial)), spec: spec.output.spec };
     const types = spec.output.exprs.map((e) => e.type);
-    const parts = results.map((r) => ({ length: (r as { rows: number }).rows, columns: (r as { columns: Vector[] }).columns }));
+    const parts = results.map((r) => ({ length: (r as { rows: number }).rows, columns: fromWire((r as Extract<SentResult, { kind: 'rows' }>).columns) }));
     return { kind: 'rows', batch: await concatBatchesYielding(types, parts, ctx.pause), fields: sent ?? undefined };
   }
 }

@@ -18,6 +18,7 @@ import type { Layout, PipelineBuilder } from './pipeline.ts';
 import type { RunContext } from './run-context.ts';
 import type { BroadcastOp } from './broadcast.ts';
 import type { FragmentSpec } from '../fragment.ts';
+import { toWire } from '../wire.ts';
 
 export interface JoinSpec {
   joinType: JoinType;
@@ -225,8 +226,9 @@ export class HashProbeOp extends SliceOperator {
         joinType: this.join.joinType as 'INNER' | 'LEFT' | 'SEMI' | 'ANTI',
         probeKeys: this.probeKeys.map((k) => b.at(probeLayout, k)),
         buildKeys: this.buildKeys.map((_, i) => sent.length + i),
-        build: local ? [] : b.builds.get(this)!.columns,
-        ...(local ? { local } : {}),
+        build: [],
+        // a broadcast build side goes once into shared memory that every slice reads
+        ...(local ? { local } : { sent: toWire(b.builds.get(this)!.columns, 'share').columns }),
         residual,
         ...(this.join.nullEq ? { nullEq: this.join.nullEq } : {}),
       },

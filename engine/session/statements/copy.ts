@@ -10,6 +10,10 @@ import { done } from '../session.ts';
 import { SqlError, type ErrorCode } from '../../errors.ts';
 import type { LoadColumn, ParquetColumn, ParquetSource } from '../../storage/parquet.ts';
 import type { CsvRangeRequest, CsvRangeResult } from '../../exec/csv.ts';
+import { fromWire, type WireColumn } from '../../exec/wire.ts';
+
+/** A slice's parsed range as it arrives: returned columns in wire form. */
+type SentCsvRange = Omit<CsvRangeResult, 'columns'> & { columns?: WireColumn[] };
 import type { TableState } from '../../catalog/catalog.ts';
 import { appendRows, addSegments, segmentEntry, SEGMENT_ROWS } from '../write.ts';
 import type { Vector, Batch } from '../../types/vector.ts';
@@ -108,7 +112,7 @@ async function copyFile(stmt: A.Copy, ctx: StatementContext, t: TableState, path
   const span = Math.ceil((size - start) / nRanges);
   const ranges = Array.from({ length: nRanges }, (_, k) => ({ start: start + k * span, end: Math.min(size, start + (k + 1) * span) }));
   const run = (k: number, r: { start: number; end: number }, exactStart: boolean) =>
-    ctx.db.pool.call<CsvRangeResult>(k % slices, { op: 'copy', request: { ...base, ...r, exactStart } });
+    ctx.db.pool.call<SentCsvRange>(k % slices, { op: 'copy', request: { ...base, ...r, exactStart } });
   let results = await Promise.all(ranges.map((r, k) => run(k, r, k === 0)));
   // ranges must meet exactly; a quoted newline at a boundary breaks that: parse it in one piece
   const broken = results.some((r, k) => !r.error && k > 0 && !results[k - 1].error && r.first !== results[k - 1].last);
@@ -127,7 +131,7 @@ async function copyFile(stmt: A.Copy, ctx: StatementContext, t: TableState, path
     return done('COPY', rows);
   }
   // other layouts: gather the parsed columns, add missing columns' defaults, distribute
-  const parts = results.filter((r) => r.rows > 0).map((r) => r.columns!);
+  const parts = results.filter((r) => r.rows > 0).map((r) => fromWire(r.columns!));
   const { concatVectors } = await import('../../types/vector.ts');
   const parsed: Vector[] = cols.map((_, i) => concatVectors(base.types[i], parts.map((p) => p[i])));
   const batch = fillColumns(t, cols, parsed, rows);

@@ -9,6 +9,7 @@ import type { TableState, SegmentEntry } from '../../catalog/catalog.ts';
 import { findTableById } from '../../catalog/lookup.ts';
 import { type BExpr, usedColumns, mapCols, hasModelCall } from '../../plan/bound.ts';
 import type { JoinStep } from '../../exec/fragment.ts';
+import { fromWire, withSentBuild, type WireColumn } from '../../exec/wire.ts';
 import type { Field } from '../../plan/logical.ts';
 import { projectBatch } from '../../exec/kernels.ts';
 import { concatVectors, type Batch, type Vector } from '../../types/vector.ts';
@@ -102,13 +103,14 @@ async function matchRows(ctx: StatementContext, t: TableState, pred: BExpr | nul
     throw new SqlError('FEATURE_NOT_SUPPORTED', 'model functions are not supported in UPDATE or DELETE; compute predictions with INSERT ... SELECT or CREATE TABLE AS first');
   }
   const { bySlice } = segmentsBySlice(t, ctx.db.slices, pred, true);
-  const res = await Promise.all(bySlice.map((segments, s) => ctx.db.pool.call<{ segments: { file: string; rows: Uint32Array }[]; columns?: Vector[]; count: number }>(s, {
-    op: 'match', types: t.columns.map((c) => c.type), filter: pred, exprs: newValues, segments, join, cancel: ctx.guard.token,
+  const sent = join && withSentBuild(join);
+  const res = await Promise.all(bySlice.map((segments, s) => ctx.db.pool.call<{ segments: { file: string; rows: Uint32Array }[]; columns?: WireColumn[]; count: number }>(s, {
+    op: 'match', types: t.columns.map((c) => c.type), filter: pred, exprs: newValues, segments, join: sent, cancel: ctx.guard.token,
   })));
   const segments = res.flatMap((r) => r.segments);
   if (!newValues) return { segments };
   // an ALL table's copies match alike: its new rows come from one copy (appendRows replicates them)
-  const parts = res.filter((r, s) => r.count > 0 && (t.distStyle !== 'ALL' || s === 0)).map((r) => ({ length: r.count, columns: r.columns! }));
+  const parts = res.filter((r, s) => r.count > 0 && (t.distStyle !== 'ALL' || s === 0)).map((r) => ({ length: r.count, columns: fromWire(r.columns!) }));
   const { concatBatches } = await import('../../exec/batches.ts');
   return { segments, newRows: concatBatches(newValues.map((e) => e.type), parts) };
 }
