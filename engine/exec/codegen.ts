@@ -2,7 +2,7 @@
 // columns. One generated loop per kernel; no per-row interpretation and no per-row objects
 // except the strings a string expression produces.
 import { type BExpr, constArgCodes, walk } from '../plan/bound.ts';
-import { TYPES, type SqlType, isDecimal, isString, isWide, lengthOf, precisionOf, scaleOf } from '../types/types.ts';
+import { TYPES, isBigint, isBoolean, isDate, isDecimal, isString, isWide, lengthOf, precisionOf, scaleOf, type JsForm, type SqlType } from '../types/types.ts';
 import { emitArithmetic, emitCast, emitComparison, emitNegate } from '../functions/ops.ts';
 import { lookupScalar, emitExtract, isVolatileFunction } from '../functions/registry.ts';
 import { SqlError } from '../errors.ts';
@@ -21,7 +21,9 @@ export interface Val {
   n: string;
 }
 
-const DEFAULT_OF = (t: SqlType) => (isString(t) ? "''" : t.id === 'BOOLEAN' ? 'false' : '0');
+/** A placeholder value of each JS form, for rows whose value is NULL. */
+const PLACEHOLDER: Record<JsForm, string> = { string: "''", boolean: 'false', number: '0' };
+const DEFAULT_OF = (t: SqlType) => PLACEHOLDER[TYPES[t.id].js];
 
 /**
  * Emits JS for expressions over one input batch. Per-batch setup (column bindings, dictionary
@@ -70,7 +72,7 @@ export class ExprEmitter {
     const t = this.shape.types[i];
     const n = this.shape.nullable[i] ? `(v${i}[r] === 0)` : 'false';
     if (isString(t)) return { v: `d${i}[c${i}[r]]`, n };
-    if (t.id === 'BOOLEAN') return { v: `(c${i}[r] === 1)`, n };
+    if (isBoolean(t)) return { v: `(c${i}[r] === 1)`, n };
     // a DECIMAL past 2^53 reads its exact bigint (the double in c is only its neighbour)
     if (this.shape.big?.[i]) return { v: `(d${i}[r] != null ? d${i}[r] : c${i}[r])`, n };
     return { v: `c${i}[r]`, n };
@@ -168,8 +170,8 @@ export class ExprEmitter {
         const iv = e.right;
         if (iv.k !== 'interval') throw new SqlError('DATATYPE_MISMATCH', 'interval arithmetic needs an INTERVAL operand');
         const sign = e.op === '-' ? -1 : 1;
-        const fn = e.left.type.id === 'DATE' && e.type.id === 'DATE' ? 'dateAddInterval' : 'tsAddInterval';
-        const from = e.left.type.id === 'DATE' && fn === 'tsAddInterval' ? `(${l.v} * 86400000000)` : l.v;
+        const fn = isDate(e.left.type) && isDate(e.type) ? 'dateAddInterval' : 'tsAddInterval';
+        const from = isDate(e.left.type) && fn === 'tsAddInterval' ? `(${l.v} * 86400000000)` : l.v;
         return this.strict([l], `rt.${fn}(${from}, ${sign * iv.months}, ${sign * iv.days}, ${sign * iv.micros})`, e.type, out);
       }
       case 'interval':
@@ -270,7 +272,7 @@ export class ExprEmitter {
     if (!fn) throw new SqlError('UNDEFINED_FUNCTION', `function ${e.name} does not exist`);
     // functions work on doubles (a BIGINT or wide DECIMAL argument past 2^53 is an overflow error
     // there), except the conditionals, which only pass values on and compare them
-    const args = e.args.map((a) => { const v = this.expr(a, out); return isWide(a.type) && !fn.exact ? { v: `rt.${a.type.id === 'BIGINT' ? 'narrowI64' : 'narrow'}(${v.v})`, n: v.n } : v; });
+    const args = e.args.map((a) => { const v = this.expr(a, out); return isWide(a.type) && !fn.exact ? { v: `rt.${isBigint(a.type) ? 'narrowI64' : 'narrow'}(${v.v})`, n: v.n } : v; });
     if (fn.strict) return this.strict(args, fn.emit(args.map((a) => a.v)), e.type, out);
     const t = this.tmp();
     out.push(`const ${t} = ${fn.emit(args.map((a) => (a.n === 'false' ? a.v : `(${a.n} ? null : ${a.v})`)))};`);

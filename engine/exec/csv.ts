@@ -7,7 +7,7 @@ import { openSync, readSync, closeSync, fstatSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { SqlType } from '../types/types.ts';
-import { TYPES, isString, lengthOf, precisionOf, scaleOf, typeName, MAX_EXACT } from '../types/types.ts';
+import { TYPES, isBigint, isChar, isDecimal, isString, kindOf, lengthOf, precisionOf, scaleOf, typeName, MAX_EXACT } from '../types/types.ts';
 import type { Vector } from '../types/vector.ts';
 import { parseValue } from '../types/values.ts';
 import { daysFromCivil, daysInMonth } from '../types/calendar.ts';
@@ -72,12 +72,12 @@ class ColumnBuilder {
 
   constructor(readonly type: SqlType, private cap: number) {
     this.values = new (TYPES[type.id].array)(cap);
-    const id = type.id;
-    this.kind = id === 'SMALLINT' || id === 'INTEGER' || id === 'BIGINT' ? 0 : id === 'DECIMAL' ? 1 : id === 'DATE' ? 2 : isString(type) ? 3 : 4;
-    this.isChar = id === 'CHAR';
+    const kind = kindOf(type);
+    this.kind = kind === 'integer' ? 0 : kind === 'decimal' ? 1 : kind === 'date' ? 2 : kind === 'string' ? 3 : 4;
+    this.isChar = isChar(type);
     this.maxLen = lengthOf(type) ?? Infinity;
     this.scale = scaleOf(type);
-    this.limit = id === 'SMALLINT' ? 32767 : id === 'INTEGER' ? 2147483647 : id === 'DECIMAL' ? Math.min(POW10[Math.min(18, precisionOf(type))], MAX_EXACT + 1) : MAX_EXACT;
+    this.limit = isDecimal(type) ? Math.min(POW10[Math.min(18, precisionOf(type))], MAX_EXACT + 1) : TYPES[type.id].range?.[1] ?? MAX_EXACT;
   }
 
   ensure(): void {
@@ -191,7 +191,7 @@ function parseFieldFast(b: ColumnBuilder, buf: Buffer, s: number, e: number, fie
       }
       if (neg) v = -v;
       // past 2^53 a BIGINT is parsed exactly on the slow path
-      if (b.type.id === 'BIGINT' && (v > MAX_EXACT || v < -MAX_EXACT)) return false;
+      if (isBigint(b.type) && (v > MAX_EXACT || v < -MAX_EXACT)) return false;
       if (v > b.limit || v < -b.limit - 1) throw new ParseError(s, field, `value out of range for type ${typeName(b.type).toLowerCase()}`);
       b.push(v);
       return true;

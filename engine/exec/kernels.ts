@@ -2,7 +2,7 @@
 // Each is generated once per (expressions, input shape) and cached.
 import { type BExpr, parameterize } from '../plan/bound.ts';
 import type { Batch, Vector } from '../types/vector.ts';
-import { TYPES, isString, isWide } from '../types/types.ts';
+import { TYPES, isBoolean, isString, isWide } from '../types/types.ts';
 import { ExprEmitter, type InputShape, rowLoop } from './codegen.ts';
 import { runtime } from './runtime.ts';
 
@@ -77,7 +77,7 @@ export function projectBatch(batch: Batch, expressions: BExpr[], sel: Uint32Arra
     const body: string[] = [];
     exprs.forEach((e, i) => {
       const v = em.expr(e, body);
-      let store = isString(e.type) ? `o${i}[k] = intern${i}(${v.v});` : e.type.id === 'BOOLEAN' ? `o${i}[k] = ${v.v} ? 1 : 0;` : `o${i}[k] = ${v.v};`;
+      let store = isString(e.type) ? `o${i}[k] = intern${i}(${v.v});` : isBoolean(e.type) ? `o${i}[k] = ${v.v} ? 1 : 0;` : `o${i}[k] = ${v.v};`;
       // a wide DECIMAL past 2^53 keeps its exact value beside the nearest double
       if (isWide(e.type)) store = `{ const x = ${v.v}; if (typeof x === 'bigint') { o${i}[k] = Number(x); (out[${i}].big ??= new Array(n).fill(null))[k] = x; } else o${i}[k] = x; }`;
       body.push(v.n === 'false' ? store : `if (${v.n}) ov${i}[k] = 0; else ${store}`);

@@ -4,7 +4,7 @@
 // Postgres) or half to even (float -> integer, Postgres rint) and check ranges.
 import { SqlError } from '../errors.ts';
 import { asDecimal } from '../types/coerce.ts';
-import { TYPES, isWide, isWideDecimal, kindOf, lengthOf, MAX_EXACT, type SqlType, type TypeKind } from '../types/types.ts';
+import { MAX_EXACT, TYPES, isBigint, isChar, isDouble, isReal, isVarchar, isWide, isWideDecimal, kindOf, lengthOf, type SqlType, type TypeKind } from '../types/types.ts';
 import { errorTypeName, POW10 } from '../types/values.ts';
 
 type Kind = TypeKind;
@@ -23,7 +23,7 @@ export const INT_CHECK: Record<string, string> = { SMALLINT: 'rt.chkI16', INTEGE
 /** JS source for 10^k as a number literal. */
 export const pow10 = (k: number): string => String(POW10[k] ?? Number(`1e${k}`));
 
-const real = (c: string, to: SqlType) => (to.id === 'REAL' ? `Math.fround(${c})` : c);
+const real = (c: string, to: SqlType) => (isReal(to) ? `Math.fround(${c})` : c);
 
 /** Fits a scaled value into DECIMAL(p,s) unless the source can never exceed it. */
 function decFit(c: string, to: SqlType, sourceIntDigits: number, sourceFracScale: number): string {
@@ -37,7 +37,7 @@ function toText(c: string, from: SqlType): string {
   switch (kindOf(from)) {
     case 'integer': return `String(${c})`;
     case 'decimal': return `rt.decTxt(${c}, ${asDecimal(from).scale})`;
-    case 'float': return `rt.fltTxt(${c}, ${from.id === 'REAL'})`;
+    case 'float': return `rt.fltTxt(${c}, ${isReal(from)})`;
     case 'boolean': return `(${c} ? "true" : "false")`;
     case 'date': return `rt.dateTxt(${c})`;
     case 'timestamp': return `rt.tsTxt(${c})`;
@@ -51,13 +51,14 @@ function fitString(c: string, to: SqlType, mode: CastMode, from: SqlType | null)
   const fromLength = from ? lengthOf(from) : undefined;
   if (from && from.id === to.id && fromLength !== undefined && fromLength <= length) return c;
   const fn = mode === 'assignment' ? 'rt.txtFit' : 'rt.txtCut';
-  return `${fn}(${c}, ${length}, ${to.id === 'CHAR'})`;
+  return `${fn}(${c}, ${length}, ${isChar(to)})`;
 }
 
 const FROM_TEXT: Record<Kind, ((c: string, to: SqlType) => string) | undefined> = {
-  integer: (c, to) => `rt.${to.id === 'SMALLINT' ? 'txtI16' : to.id === 'INTEGER' ? 'txtI32' : 'txtI64'}(${c})`,
+  // the parser of the integer's width: txtI16, txtI32, txtI64
+  integer: (c, to) => `rt.txtI${TYPES[to.id].bits}(${c})`,
   decimal: (c, to) => { const { precision, scale } = asDecimal(to); return `rt.${isWideDecimal(to) ? 'txtDecWide' : 'txtDec'}(${c}, ${scale}, ${precision})`; },
-  float: (c, to) => `rt.${to.id === 'REAL' ? 'txtReal' : 'txtDouble'}(${c})`,
+  float: (c, to) => `rt.${isReal(to) ? 'txtReal' : 'txtDouble'}(${c})`,
   boolean: (c) => `rt.txtBool(${c})`,
   date: (c) => `rt.txtDate(${c})`,
   timestamp: (c) => `rt.txtTs(${c})`,
@@ -79,7 +80,7 @@ const TABLE: Partial<Record<`${Kind}>${Kind}`, Emit>> = {
     const s = asDecimal(f).scale;
     const rounded = s === 0 ? c : `rt.decRound(${c}, ${pow10(s)})`;
     // a wide value fits a BIGINT exactly (range-checked) and other integers only as a double
-    if (t.id === 'BIGINT') return isWideDecimal(f) ? `rt.chkI64(${rounded})` : rounded;
+    if (isBigint(t)) return isWideDecimal(f) ? `rt.chkI64(${rounded})` : rounded;
     const v = isWideDecimal(f) ? `rt.narrow(${rounded})` : rounded;
     const fromDigits = asDecimal(f).precision - s;
     const [, hi] = INT_BOUNDS[t.id];
@@ -102,17 +103,17 @@ const TABLE: Partial<Record<`${Kind}>${Kind}`, Emit>> = {
   },
   'decimal>string': (c, f, t, m) => fitString(toText(c, f), t, m, null),
   'float>integer': (c, _f, t) => {
-    if (t.id === 'BIGINT') return `rt.floatToI64(${c})`;
+    if (isBigint(t)) return `rt.floatToI64(${c})`;
     const [lo, hi] = INT_BOUNDS[t.id];
     return `rt.floatToInt(${c}, ${lo}, ${hi}, ${JSON.stringify(errorTypeName(t))})`;
   },
   'float>decimal': (c, _f, t) => { const { precision, scale } = asDecimal(t); return `rt.floatToDec(${c}, ${scale}, ${precision})`; },
-  'float>float': (c, f, t) => (f.id === t.id || t.id === 'DOUBLE PRECISION' ? c : `Math.fround(${c})`),
+  'float>float': (c, f, t) => (f.id === t.id || isDouble(t) ? c : `Math.fround(${c})`),
   'float>string': (c, f, t, m) => fitString(toText(c, f), t, m, null),
   'boolean>boolean': (c) => c,
   'boolean>integer': (c) => `(${c} ? 1 : 0)`,
   'boolean>string': (c, f, t, m) => fitString(toText(c, f), t, m, null),
-  'string>string': (c, f, t, m) => fitString(f.id === 'VARCHAR' && t.id === 'CHAR' ? `rt.rtrim(${c})` : c, t, m, f),
+  'string>string': (c, f, t, m) => fitString(isVarchar(f) && isChar(t) ? `rt.rtrim(${c})` : c, t, m, f),
   'date>date': (c) => c,
   'date>timestamp': (c) => `(${c} * 86400000000)`,
   'date>string': (c, f, t, m) => fitString(toText(c, f), t, m, null),

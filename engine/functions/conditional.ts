@@ -3,7 +3,7 @@
 // says so (COALESCE stops at the first non-NULL), via small arrow functions in the emitted code.
 import { SqlError } from '../errors.ts';
 import { commonSupertypeOf } from '../types/coerce.ts';
-import type { SqlType } from '../types/types.ts';
+import { isNullType, type SqlType } from '../types/types.ts';
 import { errorTypeName } from '../types/values.ts';
 import { emitCast, emitCastNullable } from './casts.ts';
 import { fresh } from './emit-util.ts';
@@ -13,7 +13,7 @@ import type { FunctionTable, Signature } from './registry.ts';
 function supertype(name: string, types: SqlType[]): SqlType {
   const t = commonSupertypeOf(types);
   if (!t) {
-    const names = [...new Set(types.filter((x) => x.id !== 'NULL').map(errorTypeName))].join(' and ');
+    const names = [...new Set(types.filter((x) => !isNullType(x)).map(errorTypeName))].join(' and ');
     throw new SqlError('DATATYPE_MISMATCH', `${name.toUpperCase()} types ${names} cannot be matched`);
   }
   return t;
@@ -84,7 +84,7 @@ export const CONDITIONAL_FUNCTIONS: FunctionTable = {
   })],
   nullif: [nonStrict({
     params: ['any', 'any'],
-    returns: ([a, b]) => { supertype('nullif', [a, b]); return a.id === 'NULL' ? b : a; },
+    returns: ([a, b]) => { supertype('nullif', [a, b]); return isNullType(a) ? b : a; },
     emit: ([a, b], [ta, tb]) => {
       const x = fresh(), y = fresh();
       return `((${x}, ${y}) => ${x} === null || ${y} === null ? ${x} : ${emitComparison('=', ta, tb, x, y)} ? null : ${x})(${a}, ${b})`;

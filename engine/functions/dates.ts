@@ -1,7 +1,7 @@
 // Date/time scalar functions (Redshift names) and EXTRACT. Date parts given as constants are
 // validated when the call is compiled, so a typo fails before any row is read.
 import { SqlError } from '../errors.ts';
-import { T, isFloat, isInteger, type SqlType } from '../types/types.ts';
+import { T, isDate, isFloat, isInteger, isNullType, isTemporal, type SqlType } from '../types/types.ts';
 import { MICROS_PER_DAY, MICROS_PER_SECOND } from '../types/calendar.ts';
 import { datePart } from './datetime.ts';
 import { emitCast } from './casts.ts';
@@ -71,7 +71,7 @@ const SUB_DAY = new Set(['hour', 'minute', 'second', 'millisecond', 'microsecond
 
 /** Result type of EXTRACT(field FROM x): INTEGER as in Redshift, BIGINT for epoch. Throws for a bad field. */
 export function extractType(field: string, argType: SqlType): SqlType {
-  if (argType.id !== 'DATE' && argType.id !== 'TIMESTAMP' && argType.id !== 'NULL') {
+  if (!isTemporal(argType) && !isNullType(argType)) {
     throw new SqlError('DATATYPE_MISMATCH', `EXTRACT needs a DATE or TIMESTAMP, not ${argType.id.toLowerCase()}`);
   }
   return datePart(field) === 'epoch' ? T.bigint : T.int;
@@ -84,6 +84,6 @@ export function extractType(field: string, argType: SqlType): SqlType {
 export function emitExtract(field: string, type: SqlType, code: string): string {
   extractType(field, type);
   const part = datePart(field);
-  if (type.id === 'DATE' && SUB_DAY.has(part)) return '0';
+  if (isDate(type) && SUB_DAY.has(part)) return '0';
   return `rt.extract(${JSON.stringify(part)}, ${toMicros(code, type)})`;
 }

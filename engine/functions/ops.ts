@@ -7,7 +7,7 @@ import {
 } from '../types/coerce.ts';
 import { MICROS_PER_DAY } from '../types/calendar.ts';
 import type { Interval } from '../types/interval.ts';
-import { isFloat, isInteger, isString, isWide, isWideDecimal, NARROW_DIGITS, sameType, scaleOf, T, type SqlType } from '../types/types.ts';
+import { NARROW_DIGITS, T, isBigint, isDate, isDecimal, isFloat, isInteger, isNullType, isReal, isString, isTimestamp, isWide, isWideDecimal, sameType, scaleOf, type SqlType } from '../types/types.ts';
 import { errorTypeName } from '../types/values.ts';
 import { emitCast, INT_CHECK, pow10 } from './casts.ts';
 import { likeMatcher } from './like.ts';
@@ -47,7 +47,7 @@ function scaleUp(code: string, k: number): string {
 
 const asDouble = (code: string, t: SqlType) => {
   const c = isWide(t) ? `rt.wnum(${code})` : code;
-  return t.id === 'DECIMAL' && (t.scale ?? 0) > 0 ? `(${c} / ${pow10(t.scale!)})` : c;
+  return isDecimal(t) && (t.scale ?? 0) > 0 ? `(${c} / ${pow10(t.scale!)})` : c;
 };
 
 /**
@@ -62,17 +62,17 @@ export function emitArithmetic(op: ArithOp, leftType: OperandType, rightType: Op
     const [t, tc, ivc] = isInterval(leftType) ? [rightType as SqlType, right, left] : [leftType, left, right];
     return { type, code: emitIntervalArithmetic(op === '-' ? -1 : 1, t, tc, ivc) };
   }
-  const lt = leftType.id === 'NULL' ? rightType : leftType;
-  const rt = rightType.id === 'NULL' ? leftType : rightType;
-  if (type.id === 'DATE' || lt.id === 'DATE') return { type, code: `(${left} ${op} ${right})` };
+  const lt = isNullType(leftType) ? rightType : leftType;
+  const rt = isNullType(rightType) ? leftType : rightType;
+  if (isDate(type) || isDate(lt)) return { type, code: `(${left} ${op} ${right})` };
   if (isFloat(type)) {
     const l = asDouble(left, lt), r = asDouble(right, rt);
     let code = op === '/' ? `rt.fdiv(${l}, ${r})` : op === '%' ? `rt.fmod(${l}, ${r})` : `(${l} ${op} ${r})`;
-    if (type.id === 'REAL') code = `Math.fround(${code})`;
+    if (isReal(type)) code = `Math.fround(${code})`;
     return { type, code };
   }
   if (isInteger(type)) {
-    if (type.id === 'BIGINT') return { type, code: `rt.${I64_OP[op]}(${left}, ${right})` };
+    if (isBigint(type)) return { type, code: `rt.${I64_OP[op]}(${left}, ${right})` };
     const chk = INT_CHECK[type.id];
     if (op === '/') return { type, code: `${chk}(rt.idiv(${left}, ${right}))` };
     if (op === '%') return { type, code: `rt.imod(${left}, ${right})` };
@@ -100,7 +100,7 @@ export function emitArithmetic(op: ArithOp, leftType: OperandType, rightType: Op
 
 /** DATE|TIMESTAMP ± INTERVAL -> TIMESTAMP; constant intervals are inlined. */
 function emitIntervalArithmetic(sign: 1 | -1, t: SqlType, code: string, ivCode: string): string {
-  const ts = t.id === 'DATE' ? `(${code} * ${MICROS_PER_DAY})` : code;
+  const ts = isDate(t) ? `(${code} * ${MICROS_PER_DAY})` : code;
   const lit = INTERVAL_LITERAL.exec(ivCode);
   if (!lit) return `rt.tsAddIv(${ts}, ${ivCode}, ${sign})`;
   const months = sign * Number(lit[1]);
@@ -111,17 +111,17 @@ function emitIntervalArithmetic(sign: 1 | -1, t: SqlType, code: string, ivCode: 
 
 /** Emits unary minus with the same overflow rules as subtraction. */
 export function emitNegate(type: SqlType, code: string): string {
-  if (type.id === 'BIGINT') return `rt.i64Neg(${code})`;
+  if (isBigint(type)) return `rt.i64Neg(${code})`;
   if (isInteger(type)) return `${INT_CHECK[type.id]}(0 - ${code})`;
   if (isWideDecimal(type)) return `rt.decNeg(${code})`;
-  if (type.id === 'DECIMAL' || isFloat(type)) return `(0 - ${code})`;
+  if (isDecimal(type) || isFloat(type)) return `(0 - ${code})`;
   throw new SqlError('DATATYPE_MISMATCH', `operator does not exist: - ${errorTypeName(type)}`);
 }
 
 /** Converts a value to the representation of `target` for comparing (no range checks needed). */
 function comparable(code: string, from: SqlType, target: SqlType): string {
-  if (from.id === 'NULL' || sameType(from, target)) return code;
-  if (target.id === 'DECIMAL') {
+  if (isNullType(from) || sameType(from, target)) return code;
+  if (isDecimal(target)) {
     const k = scaleOf(target) - asDecimal(from).scale;
     if (k === 0) return code;
     // rescaling may pass 2^53: exact through rt.up unless the digits provably fit
@@ -129,7 +129,7 @@ function comparable(code: string, from: SqlType, target: SqlType): string {
     return INT_LITERAL.test(code) ? String(Number(code) * Number(pow10(k))) : `(${code} * ${pow10(k)})`;
   }
   if (isFloat(target)) return asDouble(code, from);
-  if (target.id === 'TIMESTAMP' && from.id === 'DATE') return `(${code} * ${MICROS_PER_DAY})`;
+  if (isTimestamp(target) && isDate(from)) return `(${code} * ${MICROS_PER_DAY})`;
   return code;
 }
 
@@ -150,7 +150,7 @@ export function emitComparison(op: CompareOp, leftType: SqlType, rightType: SqlT
 
 /** Emits `a || b`: both sides as text (numbers and dates in their SQL text form). */
 export function emitConcat(leftType: SqlType, rightType: SqlType, left: string, right: string): { type: SqlType; code: string } {
-  const text = (t: SqlType, c: string) => (isString(t) || t.id === 'NULL' ? c : emitCast(t, T.varchar, c));
+  const text = (t: SqlType, c: string) => (isString(t) || isNullType(t) ? c : emitCast(t, T.varchar, c));
   const la = isString(leftType) ? leftType.length : undefined;
   const lb = isString(rightType) ? rightType.length : undefined;
   const type: SqlType = la !== undefined && lb !== undefined ? { id: 'VARCHAR', length: la + lb } : { id: 'VARCHAR' };

@@ -2,7 +2,7 @@
 // a name and argument types and gets back the result type and a code emitter; overloads are
 // tried in the order they are declared (most specific first).
 import { SqlError } from '../errors.ts';
-import { isInteger, isNumeric, isString, isTemporal, kindOf, type SqlType } from '../types/types.ts';
+import { isInteger, isNullType, isNumeric, isString, isTemporal, kindOf, type SqlType } from '../types/types.ts';
 import { errorTypeName } from '../types/values.ts';
 import { SCALAR_FUNCTIONS } from './scalar.ts';
 import { DATE_FUNCTIONS } from './dates.ts';
@@ -50,7 +50,7 @@ export interface ScalarFunction {
 const TABLE: FunctionTable = { ...SCALAR_FUNCTIONS, ...DATE_FUNCTIONS, ...CONDITIONAL_FUNCTIONS, ...CONVERSION_FUNCTIONS };
 
 function accepts(kind: ParamKind, t: SqlType): boolean {
-  if (t.id === 'NULL' || kind === 'any') return true;
+  if (isNullType(t) || kind === 'any') return true;
   switch (kind) {
     case 'num': case 'dbl': return isNumeric(t);
     case 'int': return isInteger(t);
@@ -143,7 +143,7 @@ export function describeSignatures(name: string): string {
 
 /** UNDEFINED_FUNCTION error naming the call's argument types and the candidate signatures. */
 export function functionNotFound(name: string, argTypes: SqlType[]): SqlError {
-  const call = `${name.toLowerCase()}(${argTypes.map((t) => (t.id === 'NULL' ? 'unknown' : errorTypeName(t))).join(', ')})`;
+  const call = `${name.toLowerCase()}(${argTypes.map((t) => (isNullType(t) ? 'unknown' : errorTypeName(t))).join(', ')})`;
   const candidates = signaturesOf(name);
   const hint = candidates.length ? `; candidates: ${candidates.join(', ')}` : '';
   return new SqlError('UNDEFINED_FUNCTION', `function ${call} does not exist${hint}`);

@@ -2,7 +2,7 @@
 // return JS source over argument codes. DECIMAL math stays exact (scaled integers); functions
 // that are inherently inexact (sqrt, ln, ...) work in doubles.
 import { asDecimal, MAX_PRECISION } from '../types/coerce.ts';
-import { isFloat, isInteger, isString, scaleOf, T, type SqlType } from '../types/types.ts';
+import { T, isBoolean, isDecimal, isFloat, isInteger, isNullType, isString, isTimestamp, scaleOf, type SqlType } from '../types/types.ts';
 import { INT_CHECK, pow10 } from './casts.ts';
 import { constantInt, asDouble } from './emit-util.ts';
 import { emitArithmetic, emitConcat } from './ops.ts';
@@ -29,7 +29,7 @@ type RoundKind = 'round' | 'trunc';
 function roundType(kind: RoundKind, types: SqlType[], args: string[]): SqlType {
   const t = types[0];
   if (isFloat(t)) return T.double;
-  if (t.id !== 'DECIMAL') return t.id === 'NULL' ? T.double : t;
+  if (!isDecimal(t)) return isNullType(t) ? T.double : t;
   const { precision: p, scale: s } = asDecimal(t);
   const n = types.length > 1 ? constantInt(args[1] ?? '') : 0;
   const extra = kind === 'round' ? 1 : 0; // rounding can carry into a new integer digit
@@ -63,10 +63,10 @@ function roundEmit(kind: RoundKind): Signature['emit'] {
 function ceilFloor(fn: 'ceil' | 'floor'): Signature[] {
   return [{
     params: ['num'],
-    returns: ([t]) => (isFloat(t) || t.id === 'NULL' ? T.double : t.id === 'DECIMAL' ? dec(asDecimal(t).precision - asDecimal(t).scale + 1, 0) : t),
+    returns: ([t]) => (isFloat(t) || isNullType(t) ? T.double : isDecimal(t) ? dec(asDecimal(t).precision - asDecimal(t).scale + 1, 0) : t),
     emit: ([x], [t]) => {
       if (isFloat(t)) return `Math.${fn}(${x})`;
-      if (t.id !== 'DECIMAL' || (t.scale ?? 0) === 0) return x;
+      if (!isDecimal(t) || (t.scale ?? 0) === 0) return x;
       return `rt.dec${fn === 'ceil' ? 'Ceil' : 'Floor'}(${x}, ${pow10(t.scale!)})`;
     },
   }];
@@ -75,13 +75,13 @@ function ceilFloor(fn: 'ceil' | 'floor'): Signature[] {
 const MATH: [string[], Signature[]][] = [
   [['abs'], [{
     params: ['num'],
-    returns: ([t]) => (t.id === 'NULL' ? T.double : t),
+    returns: ([t]) => (isNullType(t) ? T.double : t),
     emit: ([x], [t]) => (isInteger(t) ? `${INT_CHECK[t.id]}(Math.abs(${x}))` : `Math.abs(${x})`),
   }]],
   [['round'], [{ params: ['num'], optional: ['int'], returns: (t, a) => roundType('round', t, a), emit: roundEmit('round') }]],
   [['trunc', 'truncate'], [
     { params: ['num'], optional: ['int'], returns: (t, a) => roundType('trunc', t, a), emit: roundEmit('trunc') },
-    { params: ['temporal'], returns: T.date, emit: ([x], [t]) => (t.id === 'TIMESTAMP' ? `rt.tsDate(${x})` : x) },
+    { params: ['temporal'], returns: T.date, emit: ([x], [t]) => (isTimestamp(t) ? `rt.tsDate(${x})` : x) },
   ]],
   [['ceil', 'ceiling'], ceilFloor('ceil')],
   [['floor'], ceilFloor('floor')],
@@ -101,7 +101,7 @@ const MATH: [string[], Signature[]][] = [
   }]],
   [['sign'], [{
     params: ['num'],
-    returns: ([t]) => (isFloat(t) || t.id === 'NULL' ? T.double : isInteger(t) ? t : dec(1, 0)),
+    returns: ([t]) => (isFloat(t) || isNullType(t) ? T.double : isInteger(t) ? t : dec(1, 0)),
     emit: ([x], [t]) => (isFloat(t) ? `Math.sign(${x})` : `rt.sign(${x})`),
   }]],
   [['pi'], [{ params: [], returns: T.double, emit: () => 'Math.PI' }]],
@@ -159,8 +159,8 @@ const STRINGS: [string[], Signature[]][] = [
   [['json_extract_path_text'], [{
     params: ['str', 'any'], variadic: 'any', minArgs: 2, returns: T.varchar, strict: false,
     emit: (args, types) => {
-      const flag = types.length > 2 && types[types.length - 1].id === 'BOOLEAN';
-      const path = (flag ? args.slice(1, -1) : args.slice(1)).map((a, i) => (isString(types[i + 1]) || types[i + 1].id === 'NULL' ? a : `(${a} === null ? null : String(${a}))`));
+      const flag = types.length > 2 && isBoolean(types[types.length - 1]);
+      const path = (flag ? args.slice(1, -1) : args.slice(1)).map((a, i) => (isString(types[i + 1]) || isNullType(types[i + 1]) ? a : `(${a} === null ? null : String(${a}))`));
       return `rt.jsonExtractPathText(${args[0]}, [${path.join(', ')}], ${flag ? args[args.length - 1] : 'false'})`;
     },
   }]],

@@ -2,7 +2,7 @@
 // Type rules come from types/coerce.ts; constants are folded by running the generated code once.
 import type * as A from '../sql/ast.ts';
 import { SqlError } from '../errors.ts';
-import { T, typeName, resolveTypeName, isString, isNumeric, sameType, scaleOf, type SqlType, MAX_EXACT, isInteger } from '../types/types.ts';
+import { MAX_EXACT, T, isBoolean, isDate, isDecimal, isInteger, isNullType, isNumeric, isString, isTemporal, isTimestamp, orVarchar, resolveTypeName, sameType, scaleOf, typeName, type SqlType } from '../types/types.ts';
 import { commonSupertype, commonSupertypeOf, arithmeticType, INTERVAL, canImplicitlyCast } from '../types/coerce.ts';
 import { parseValue } from '../types/values.ts';
 import { parseInterval } from '../types/interval.ts';
@@ -152,7 +152,7 @@ export class ExprBinder {
       case 'Unary': {
         const a = await this.bind(e.operand, scope, agg);
         if (e.op === 'NOT') return this.fold({ k: 'not', arg: this.boolean(a, 'NOT', e.pos), type: BOOL });
-        if (!isNumeric(a.type) && a.type.id !== 'NULL') throw new SqlError('DATATYPE_MISMATCH', `operator does not exist: ${e.op} ${typeName(a.type)}`, e.pos);
+        if (!isNumeric(a.type) && !isNullType(a.type)) throw new SqlError('DATATYPE_MISMATCH', `operator does not exist: ${e.op} ${typeName(a.type)}`, e.pos);
         return e.op === '-' ? this.fold({ k: 'neg', arg: a, type: a.type }) : a;
       }
       case 'Binary': return this.binary(e, scope, agg);
@@ -181,7 +181,7 @@ export class ExprBinder {
         const a = await this.bind(e.expr, scope, agg);
         const p = await this.bind(e.pattern, scope, agg);
         for (const [x, what] of [[a, 'value'], [p, 'pattern']] as const) {
-          if (!isString(x.type) && x.type.id !== 'NULL') throw new SqlError('DATATYPE_MISMATCH', `${e.caseInsensitive ? 'ILIKE' : 'LIKE'} ${what} must be a string, not ${typeName(x.type)}`, e.pos);
+          if (!isString(x.type) && !isNullType(x.type)) throw new SqlError('DATATYPE_MISMATCH', `${e.caseInsensitive ? 'ILIKE' : 'LIKE'} ${what} must be a string, not ${typeName(x.type)}`, e.pos);
         }
         let escape: string | null = null;
         if (e.escape) {
@@ -195,7 +195,7 @@ export class ExprBinder {
       case 'IsBool': return { k: 'isbool', arg: this.boolean(await this.bind(e.expr, scope, agg), 'IS', e.pos), value: e.value, negated: e.negated, type: BOOL };
       case 'Extract': {
         const a = await this.bind(e.expr, scope, agg);
-        if (a.type.id !== 'DATE' && a.type.id !== 'TIMESTAMP') throw new SqlError('DATATYPE_MISMATCH', `EXTRACT needs a DATE or TIMESTAMP, not ${typeName(a.type)}`, e.pos);
+        if (!isTemporal(a.type)) throw new SqlError('DATATYPE_MISMATCH', `EXTRACT needs a DATE or TIMESTAMP, not ${typeName(a.type)}`, e.pos);
         return this.fold({ k: 'extract', field: e.field, arg: a, type: extractType(e.field, a.type) });
       }
     }
@@ -411,7 +411,7 @@ export class ExprBinder {
   type(t: A.TypeRef): SqlType {
     const r = resolveTypeName(t.name, t.params);
     if (!r) throw new SqlError('UNDEFINED_OBJECT', `type "${t.name.toLowerCase()}" does not exist`, t.pos);
-    if (r.id === 'DECIMAL' && ((r.precision ?? 18) < 1 || (r.precision ?? 18) > 38 || (r.scale ?? 0) > (r.precision ?? 18))) {
+    if (isDecimal(r) && ((r.precision ?? 18) < 1 || (r.precision ?? 18) > 38 || (r.scale ?? 0) > (r.precision ?? 18))) {
       throw new SqlError('INVALID_PARAMETER', `invalid DECIMAL precision/scale (${r.precision},${r.scale})`, t.pos);
     }
     return r;
@@ -468,11 +468,11 @@ export class ExprBinder {
       const [d, iv] = l.k === 'interval' ? [r, l] : [l, r];
       if (op === '-' && l.k === 'interval') throw new SqlError('DATATYPE_MISMATCH', 'cannot subtract a DATE or TIMESTAMP from an INTERVAL', pos);
       const base = UNTYPED.has(d) ? this.coerce(d, T.timestamp, pos) : d;
-      if (base.type.id !== 'DATE' && base.type.id !== 'TIMESTAMP' && base.type.id !== 'NULL') throw new SqlError('DATATYPE_MISMATCH', `operator does not exist: ${typeName(base.type)} ${op} INTERVAL`, pos);
+      if (!isTemporal(base.type) && !isNullType(base.type)) throw new SqlError('DATATYPE_MISMATCH', `operator does not exist: ${typeName(base.type)} ${op} INTERVAL`, pos);
       if (op !== '+' && op !== '-') throw new SqlError('DATATYPE_MISMATCH', `operator does not exist: ${typeName(base.type)} ${op} INTERVAL`, pos);
       const ivx = iv as Extract<BExpr, { k: 'interval' }>;
       // a whole-day interval keeps a DATE a DATE here, so date columns compare without conversion
-      const keepDate = base.type.id === 'DATE' && ivx.micros === 0;
+      const keepDate = isDate(base.type) && ivx.micros === 0;
       return this.fold({ k: 'dateArith', op, left: base, right: iv, type: keepDate ? T.date : T.timestamp });
     }
     const lt = UNTYPED.has(l) ? r.type : l.type, rt = UNTYPED.has(r) ? l.type : r.type;
@@ -488,13 +488,13 @@ export class ExprBinder {
     if (!t) throw new SqlError('DATATYPE_MISMATCH', `operator does not exist: ${typeName(l.type)} ${op} ${typeName(r.type)}`, pos);
     // a DATE column against a midnight TIMESTAMP constant compares as DATE (keeps zone maps usable)
     for (const [a, b] of [[l, r], [r, l]] as const) {
-      if (a.type.id === 'DATE' && b.k === 'const' && b.type.id === 'TIMESTAMP' && typeof b.value === 'number' && b.value % 86400000000 === 0) {
+      if (isDate(a.type) && b.k === 'const' && isTimestamp(b.type) && typeof b.value === 'number' && b.value % 86400000000 === 0) {
         t = T.date;
         const conv = konst(b.value / 86400000000, T.date);
         return this.fold({ k: 'cmp', op: op as never, left: a === l ? l : conv, right: a === l ? conv : r, type: BOOL });
       }
     }
-    if (t.id === 'NULL') t = T.varchar;
+    if (isNullType(t)) t = T.varchar;
     return this.fold({ k: 'cmp', op: op as never, left: this.coerce(l, t, pos), right: this.coerce(r, t, pos), type: BOOL });
   }
 
@@ -504,7 +504,7 @@ export class ExprBinder {
       t = commonSupertype(t!, x.type, { bUntypedLiteral: UNTYPED.has(x), aUntypedLiteral: UNTYPED.has(a) && x === list[0] });
       if (!t) throw new SqlError('DATATYPE_MISMATCH', `IN list item of type ${typeName(x.type)} does not match ${typeName(a.type)}`, pos);
     }
-    const tt = t!.id === 'NULL' ? T.varchar : t!;
+    const tt = orVarchar(t!);
     return this.fold({ k: 'in', arg: this.coerce(a, tt, pos), list: list.map((x) => this.coerce(x, tt, pos)), negated, type: BOOL });
   }
 
@@ -520,7 +520,7 @@ export class ExprBinder {
     const typed = results.filter((x) => !UNTYPED.has(x));
     let t = commonSupertypeOf((typed.length ? typed : results).map((x) => x.type));
     if (!t) throw new SqlError('DATATYPE_MISMATCH', `CASE types ${results.map((x) => typeName(x.type)).join(', ')} cannot be matched`, e.pos);
-    if (t.id === 'NULL') t = T.varchar;
+    if (isNullType(t)) t = T.varchar;
     const tt = t;
     return this.fold({ k: 'case', whens: whens.map((w) => ({ when: w.when, then: this.coerce(w.then, tt, e.pos) })), else: els ? this.coerce(els, tt, e.pos) : null, type: tt });
   }
@@ -559,7 +559,7 @@ export class ExprBinder {
       }
       const cast = args.map((a, i) => {
         const want = model.argTypes[i];
-        if (!UNTYPED.has(a) && !commonSupertype(a.type, want) && !(isNumeric(a.type) && isNumeric(want)) && a.type.id !== 'NULL') {
+        if (!UNTYPED.has(a) && !commonSupertype(a.type, want) && !(isNumeric(a.type) && isNumeric(want)) && !isNullType(a.type)) {
           throw new SqlError('DATATYPE_MISMATCH', `argument ${i + 1} of ${name} must be ${typeName(want)}, not ${typeName(a.type)}`, e.pos);
         }
         return this.coerce(a, want, e.pos);
@@ -574,14 +574,14 @@ export class ExprBinder {
       const typed = from.filter((x) => !UNTYPED.has(x));
       let t = commonSupertypeOf((typed.length ? typed : from).map((x) => x.type));
       if (!t) throw new SqlError('DATATYPE_MISMATCH', `${name} arguments ${from.map((x) => typeName(x.type)).join(', ')} cannot be matched`, e.pos);
-      if (t.id === 'NULL') t = T.varchar;
+      if (isNullType(t)) t = T.varchar;
       const tt = t;
       bound = name === 'nvl2' ? [bound[0], ...from.map((x) => this.coerce(x, tt, e.pos))] : from.map((x) => this.coerce(x, tt, e.pos));
     }
     let fn = lookupScalar(name, bound.map((a) => a.type), constArgCodes(bound));
-    if (!fn && bound.some((a) => UNTYPED.has(a) || a.type.id === 'NULL')) {
+    if (!fn && bound.some((a) => UNTYPED.has(a) || isNullType(a.type))) {
       // untyped literals and NULLs take whatever type makes a signature match
-      bound = bound.map((a) => (a.type.id === 'NULL' ? konst(null, T.varchar) : a));
+      bound = bound.map((a) => (isNullType(a.type) ? konst(null, T.varchar) : a));
       fn = lookupScalar(name, bound.map((a) => a.type), constArgCodes(bound));
     }
     if (!fn) {
@@ -593,8 +593,8 @@ export class ExprBinder {
   // ------------------------------------------------------------------ helpers
 
   boolean(e: BExpr, where: string, pos: A.Pos): BExpr {
-    if (e.type.id === 'BOOLEAN') return e;
-    if (e.type.id === 'NULL') return konst(null, BOOL);
+    if (isBoolean(e.type)) return e;
+    if (isNullType(e.type)) return konst(null, BOOL);
     if (UNTYPED.has(e)) return this.coerce(e, BOOL, pos);
     throw new SqlError('DATATYPE_MISMATCH', `argument of ${where} must be type boolean, not type ${typeName(e.type)}`, pos);
   }
@@ -609,7 +609,7 @@ export class ExprBinder {
 
   /** Assignment (INSERT/UPDATE): implicit casts plus numeric narrowing, with length/precision checks. */
   assign(e: BExpr, t: SqlType, column: string, pos: A.Pos): BExpr {
-    if (e.type.id === 'NULL') return konst(null, t);
+    if (isNullType(e.type)) return konst(null, t);
     if (e.k === 'const' && typeof e.value === 'string' && UNTYPED.has(e) && !isString(t)) return this.constOf(t, e.value, pos);
     const ok = canImplicitlyCast(e.type, t) || (isNumeric(e.type) && isNumeric(t)) || (isString(e.type) && isString(t)) || e.type.id === t.id;
     if (!ok) throw new SqlError('DATATYPE_MISMATCH', `column "${column}" is of type ${typeName(t).toLowerCase()} but expression is of type ${typeName(e.type).toLowerCase()}`, pos);
@@ -623,7 +623,7 @@ export class ExprBinder {
   }
 
   cast(e: BExpr, t: SqlType, pos: A.Pos): BExpr {
-    if (e.type.id === 'NULL') return konst(null, t);
+    if (isNullType(e.type)) return konst(null, t);
     if (!canCast(e.type, t)) throw new SqlError('DATATYPE_MISMATCH', `cannot cast type ${typeName(e.type)} to ${typeName(t)}`, pos);
     try {
       return this.fold({ k: 'cast', arg: e, type: t });
@@ -648,7 +648,7 @@ export class ExprBinder {
     if (v.valid && v.valid[0] === 0) return konst(null, e.type);
     if (v.big?.[0] != null) return e; // an exact DECIMAL past 2^53 stays an expression (constants are doubles)
     if (isString(e.type)) return konst(v.dict![v.values[0]], e.type);
-    if (e.type.id === 'BOOLEAN') return konst(v.values[0] === 1, e.type);
+    if (isBoolean(e.type)) return konst(v.values[0] === 1, e.type);
     return konst(v.values[0], e.type);
   }
 

@@ -1,7 +1,7 @@
 // Query binding: SELECT blocks and set operations -> logical plans.
 import type * as A from '../sql/ast.ts';
 import { SqlError } from '../errors.ts';
-import { T, typeName, type SqlType } from '../types/types.ts';
+import { T, orVarchar, typeName, type SqlType } from '../types/types.ts';
 import { commonSupertype } from '../types/coerce.ts';
 import { type BExpr, BOOL, mapCols, usedColumns, hasModelCall } from './bound.ts';
 import { type Field, type LNode, type SortKey, type TableRef, type WindowCall, newSlot } from './logical.ts';
@@ -62,7 +62,7 @@ export class QueryBinder {
     const types = lf.map((f, i) => {
       const t = commonSupertype(f.type, rf[i].type);
       if (!t) throw new SqlError('DATATYPE_MISMATCH', `${q.op} types ${typeName(f.type)} and ${typeName(rf[i].type)} cannot be matched (column ${i + 1})`, q.pos);
-      return t.id === 'NULL' ? T.varchar : t;
+      return orVarchar(t);
     });
     left = this.castTo(left, types, k, q.pos);
     right = this.castTo(right, types, k, q.pos);
@@ -370,7 +370,7 @@ export class QueryBinder {
     const anchor = await this.query(q.left, undefined, ctes);
     const vis = visible(anchor);
     if (cte.columns && cte.columns.length !== vis.length) throw new SqlError('SYNTAX_ERROR', `WITH query "${cte.name}" has ${vis.length} columns available but ${cte.columns.length} columns specified`, cte.pos);
-    const types = vis.map((f) => (f.type.id === 'NULL' ? T.varchar : f.type));
+    const types = vis.map((f) => orVarchar(f.type));
     const fields: Field[] = vis.map((f, i) => ({ name: cte.columns?.[i] ?? f.name, type: types[i] }));
     const work: Batch = { length: 0, columns: [] };
     const workNode: LNode = { k: 'batch', batch: work, fields, label: cte.name };

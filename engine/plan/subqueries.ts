@@ -13,7 +13,7 @@
 // - otherwise the outer rows are a `shared` plan: computed once, read by the domain and the join.
 import type * as A from '../sql/ast.ts';
 import { SqlError } from '../errors.ts';
-import { T, type SqlType } from '../types/types.ts';
+import { T, orVarchar, type SqlType } from '../types/types.ts';
 import { type BExpr, type BAgg, BOOL, mapCols } from './bound.ts';
 import { type Field, type LNode, type SortKey, type WindowCall, newSlot, inputsOf } from './logical.ts';
 import { type AggContext, type ExprBinder, type Host, type Scope, type CteScope, type SubqueryExpr, containsAggregate, containsSubquery, containsWindow, isAggregateCall } from './bind-expr.ts';
@@ -244,7 +244,7 @@ export class Subqueries {
       const outer = [...o.refs][0];
       const type = commonSupertype(i.type, scope.fields[outer].type);
       if (!type) return null;
-      return { conjunct: t, op: t.op as CmpOp, inner: innerSide, outer, outerFirst, type: type.id === 'NULL' ? T.varchar : type };
+      return { conjunct: t, op: t.op as CmpOp, inner: innerSide, outer, outerFirst, type: orVarchar(type) };
     }
     return null;
   }

@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Batch, Vector } from '../types/vector.ts';
 import { gather } from '../types/vector.ts';
-import { isString, scaleOf } from '../types/types.ts';
+import { isBigint, isString, scaleOf } from '../types/types.ts';
 import type { SegmentEntry, TableState, ZoneEntry } from '../catalog/catalog.ts';
 import type { SegmentMeta } from '../storage/segment.ts';
 import type { WrittenSegment } from '../exec/stats-gather.ts';
@@ -79,7 +79,7 @@ export function checkNotNull(table: TableState, batch: Batch): void {
  */
 export function checkStorable(table: TableState, batch: Batch): void {
   table.columns.forEach((c, i) => {
-    if (c.type.id === 'BIGINT') return;
+    if (isBigint(c.type)) return;
     const big = batch.columns[i]?.big;
     const r = big ? big.findIndex((x, k) => x != null && k < batch.length) : -1;
     if (r >= 0) throw new SqlError('NUMERIC_OVERFLOW', `value ${formatBigDecimal(big![r]!, scaleOf(batch.columns[i].type))} for column "${c.name}" exceeds the 15 digits a stored DECIMAL holds exactly`);

@@ -2,7 +2,6 @@
 import { TYPES, type SqlType } from '../types/types.ts';
 import type { ColumnStats } from './column-stats.ts';
 import type { Encoding } from './encodings.ts';
-import { INTEGRAL } from './arrow-types.ts';
 import { forWidth } from './codec-for.ts';
 import { dictIndexWidth } from './codec-dict.ts';
 
@@ -16,7 +15,7 @@ const MIN_AVG_RUN = 8;
 export function chooseEncoding(type: SqlType, s: ColumnStats, requested: Encoding | 'auto'): Encoding {
   const isString = TYPES[type.id].string;
   if (s.wide) return 'raw';
-  const canFor = !isString && INTEGRAL.has(type.id) && forWidth(s) !== null;
+  const canFor = !isString && TYPES[type.id].integral && forWidth(s) !== null;
   if (requested === 'raw' || requested === 'rle') return requested;
   if (requested === 'dict' && isString) return 'dict';
   if (requested === 'for' && canFor) return 'for';
@@ -33,7 +32,8 @@ export function chooseEncoding(type: SqlType, s: ColumnStats, requested: Encodin
     return dictOk ? 'dict' : 'raw';
   }
   let best: Encoding = 'raw';
-  let bestBytes = type.id === 'BOOLEAN' ? Math.ceil(n / 8) : n * TYPES[type.id].array.BYTES_PER_ELEMENT;
+  // a raw Bool column is bit-packed
+  let bestBytes = TYPES[type.id].arrow === 'Bool' ? Math.ceil(n / 8) : n * TYPES[type.id].array.BYTES_PER_ELEMENT;
   if (canFor && n * forWidth(s)! < bestBytes) { best = 'for'; bestBytes = n * forWidth(s)!; }
   if (rleOk && rleBytes < bestBytes) best = 'rle';
   return best;

@@ -1,6 +1,6 @@
 // RAW: values stored as-is in their natural Arrow type (booleans bit-packed, strings as Utf8).
 import { Bool, Utf8, makeData, type Data } from 'apache-arrow';
-import { TYPES, type SqlType } from '../types/types.ts';
+import { TYPES, isBigint, isBoolean, type SqlType } from '../types/types.ts';
 import type { Vector } from '../types/vector.ts';
 import type { ColumnStats } from './column-stats.ts';
 import { rawArrowType } from './arrow-types.ts';
@@ -20,7 +20,7 @@ export const rawCodec: Codec = {
       const { offsets, bytes } = distinct && s.nullCount === 0 ? dictBufs : gatherUtf8(dictBufs, codes, v.valid, n);
       data = makeData({ type, length: n, ...validity, valueOffsets: offsets, data: bytes });
       if (distinct) return { type, data, meta: new Map([[DISTINCT, '1']]) };
-    } else if (v.type.id === 'BIGINT') {
+    } else if (isBigint(v.type)) {
       data = makeData({ type, length: n, ...validity, data: toInt64(v, n) } as never);
     } else if (type instanceof Bool) {
       data = makeData({ type, length: n, ...validity, data: packBits(s.values as Uint8Array, n) });
@@ -40,11 +40,11 @@ export const rawCodec: Codec = {
       return { values: codes, valid, dict };
     }
     if (d.type instanceof Bool) {
-      if (type.id !== 'BOOLEAN') throw corrupt(`raw ${type.id} column has Arrow type Bool`);
+      if (!isBoolean(type)) throw corrupt(`raw ${type.id} column has Arrow type Bool`);
       return { values: unpackBits(need(d.values as Uint8Array, (rows + 7) >> 3, 'boolean'), rows), valid };
     }
     const values = need(d.values, rows, 'value');
-    if (values instanceof BigInt64Array && type.id === 'BIGINT') return { ...fromInt64(values, rows), valid };
+    if (values instanceof BigInt64Array && isBigint(type)) return { ...fromInt64(values, rows), valid };
     if (!(values instanceof phys.array)) throw corrupt(`raw ${type.id} column has Arrow type ${d.type}`);
     return { values: values.slice(0, rows), valid };
   },

@@ -12,7 +12,7 @@ import {
 import { Compression, ParquetFile, Table as WasmTable, WriterPropertiesBuilder, writeParquet } from 'parquet-wasm';
 import { allocVector, type Batch, type Vector } from '../types/vector.ts';
 import { toInt64 } from './int64.ts';
-import { MAX_EXACT, precisionOf, scaleOf, typeName, type SqlType, type TypeId } from '../types/types.ts';
+import { MAX_EXACT, TYPES, isBigint, isDecimal, isReal, isTimestamp, precisionOf, scaleOf, typeName, type SqlType, type TypeId, type TypeKind } from '../types/types.ts';
 import { POW10, checkStringLength, errorTypeName } from '../types/values.ts';
 import { MAX_DAY, MICROS_PER_DAY, MIN_DAY } from '../types/calendar.ts';
 import { encodeStrings, gatherUtf8, internUtf8 } from './utf8.ts';
@@ -91,10 +91,11 @@ export async function* readParquet(src: ParquetSource, load: LoadColumn[], batch
 type SourceKind = 'int' | 'float' | 'decimal' | 'string' | 'bool' | 'date' | 'timestamp' | 'null';
 type TargetKind = Exclude<SourceKind, 'null'>;
 
-const TARGET_KIND: Record<TypeId, TargetKind | null> = {
-  SMALLINT: 'int', INTEGER: 'int', BIGINT: 'int', DECIMAL: 'decimal', REAL: 'float', 'DOUBLE PRECISION': 'float',
-  BOOLEAN: 'bool', CHAR: 'string', VARCHAR: 'string', DATE: 'date', TIMESTAMP: 'timestamp', NULL: null,
+/** What kind of values a SQL type of each kind takes from a file. */
+const INTO: Record<TypeKind, TargetKind | null> = {
+  integer: 'int', decimal: 'decimal', float: 'float', boolean: 'bool', string: 'string', date: 'date', timestamp: 'timestamp', null: null,
 };
+const targetKind = (t: SqlType): TargetKind | null => INTO[TYPES[t.id].kind];
 
 /** The Arrow types a Parquet column can arrive as, and what kind of values each holds. */
 const SOURCE_KIND: Partial<Record<Type, SourceKind>> = {
@@ -149,7 +150,7 @@ export function describe(type: DataType): string {
 export function loadProblem(col: ParquetColumn, target: SqlType): string | null {
   const kind = kindOf(col.type);
   if (kind === undefined) return `Parquet type ${col.description} is not supported`;
-  const into = TARGET_KIND[target.id];
+  const into = targetKind(target);
   const v = valueType(col.type) as DataType & { scale?: number };
   const ok = into !== null && LOADS[kind].includes(into) && !(kind === 'decimal' && into === 'int' && v.scale !== 0);
   return ok ? null : `cannot load Parquet type ${col.description} into ${typeName(target)}`;
@@ -186,12 +187,8 @@ export function convertData(data: Data, target: SqlType, at: At): Vector {
 
 type Converter = (data: Data, out: Vector, at: At) => void;
 
-const INT_RANGE: Partial<Record<TypeId, [number, number]>> = {
-  SMALLINT: [-32768, 32767], INTEGER: [-2147483648, 2147483647], BIGINT: [-MAX_EXACT, MAX_EXACT],
-};
-
 function overflow(target: SqlType, text: string): string {
-  return target.id === 'DECIMAL'
+  return isDecimal(target)
     ? `numeric overflow: value ${text} is out of range for ${typeName(target)}`
     : `value ${text} is out of range for type ${errorTypeName(target)}`;
 }
@@ -199,14 +196,14 @@ function overflow(target: SqlType, text: string): string {
 /** Stores an exact integer `v` (the source value's text is `text()`, for errors) into an integer or DECIMAL target. */
 function storeScaled(out: Vector, i: number, v: number, at: At, text: () => string): void {
   const t = out.type;
-  if (t.id === 'DECIMAL') {
+  if (isDecimal(t)) {
     const s = t.scale ?? 0, p = t.precision ?? 18;
     const m = v * POW10[s];
     if (!Number.isSafeInteger(v) || !(Math.abs(m) <= MAX_EXACT) || (p < 23 && Math.abs(m) >= POW10[p])) fail(at, i, overflow(t, text()));
     out.values[i] = m === 0 ? 0 : m;
     return;
   }
-  const [lo, hi] = INT_RANGE[t.id]!;
+  const [lo, hi] = TYPES[t.id].range!;
   if (!(v >= lo && v <= hi)) fail(at, i, overflow(t, text()));
   out.values[i] = v;
 }
@@ -220,7 +217,7 @@ function storeBigint(out: Vector, i: number, x: bigint, at: At): void {
 }
 
 function storeFloat(out: Vector, i: number, v: number, at: At): void {
-  if (out.type.id === 'REAL') {
+  if (isReal(out.type)) {
     const f = Math.fround(v);
     if (!Number.isFinite(f) && Number.isFinite(v)) fail(at, i, `value ${v} is out of range for type real`);
     out.values[i] = f;
@@ -252,20 +249,20 @@ const intConverter: Converter = (data, out, at) => {
   const src = data.values as Int8Array | Int16Array | Int32Array | Uint8Array | Uint16Array | Uint32Array | BigInt64Array | BigUint64Array;
   const valid = out.valid;
   const n = data.length;
-  const into = TARGET_KIND[out.type.id];
+  const into = targetKind(out.type);
   if (src instanceof BigInt64Array || src instanceof BigUint64Array) {
     const at64 = int64Reader(src);
     for (let i = 0; i < n; i++) {
       if (valid !== null && !valid[i]) continue;
       const v = at64(i);
       // past 2^53 a BIGINT keeps the exact value beside its double (Vector.big)
-      if (Number.isNaN(v) && out.type.id === 'BIGINT') { storeBigint(out, i, src[i], at); continue; }
+      if (Number.isNaN(v) && isBigint(out.type)) { storeBigint(out, i, src[i], at); continue; }
       if (into === 'float') storeFloat(out, i, Number.isNaN(v) ? Number(src[i]) : v, at);
       else storeScaled(out, i, v, at, () => String(src[i]));
     }
     return;
   }
-  if (out.type.id !== 'DECIMAL' && out.values.constructor === src.constructor) {
+  if (!isDecimal(out.type) && out.values.constructor === src.constructor) {
     // same width (INT32 into INTEGER, INT16 into SMALLINT): copy
     (out.values as Int32Array).set(src as Int32Array);
     if (valid) for (let i = 0; i < n; i++) if (!valid[i]) out.values[i] = 0;
@@ -314,7 +311,7 @@ const decimalConverter: Converter = (data, out, at) => {
   const ss = type.scale;
   const valid = out.valid;
   const t = out.type;
-  const into = TARGET_KIND[t.id];
+  const into = targetKind(t);
   const ts = scaleOf(t), p = precisionOf(t);
   const text = (i: number) => bigText(unscaledBigInt(words, i, w), ss);
   for (let i = 0; i < data.length; i++) {
@@ -383,7 +380,7 @@ const dateConverter: Converter = (data, out, at) => {
   const src = data.values as Int32Array | BigInt64Array;
   const ms = src instanceof BigInt64Array ? int64Reader(src, false) : null; // DATE64: milliseconds
   const valid = out.valid;
-  const ts = out.type.id === 'TIMESTAMP';
+  const ts = isTimestamp(out.type);
   for (let i = 0; i < data.length; i++) {
     if (valid !== null && !valid[i]) continue;
     const days = ms ? Math.floor(ms(i) / MS_PER_DAY) : (src[i] as number);

@@ -2,7 +2,7 @@
 // and for formatting results. Parsing is exact: decimals go digit by digit into scaled integers,
 // dates and timestamps through integer calendar math (calendar.ts), never through JS Date.
 import { SqlError } from '../errors.ts';
-import { MAX_EXACT, TYPES, errorTypeName, scaleOf, typeName, type SqlType, type TypeKind } from './types.ts';
+import { MAX_EXACT, TYPES, errorTypeName, isBigint, isChar, isReal, scaleOf, typeName, type SqlType, type TypeKind } from './types.ts';
 import {
   MICROS_PER_DAY, MICROS_PER_HOUR, MICROS_PER_MINUTE, MICROS_PER_SECOND,
   civilFromDays, daysFromCivil, daysInMonth, splitTimestamp,
@@ -34,20 +34,14 @@ export function intOutOfRange(t: SqlType | string): SqlError {
 
 // ---------------------------------------------------------------- integers
 
-const INT_RANGE: Partial<Record<string, [number, number]>> = {
-  SMALLINT: [-32768, 32767],
-  INTEGER: [-2147483648, 2147483647],
-  BIGINT: [-MAX_EXACT, MAX_EXACT],
-};
-
 /** Parses an integer literal ("  -42 ", "+7") with the range check of its type. */
 export function parseInteger(text: string, t: SqlType): number | bigint {
   const s = text.trim();
   if (!/^[+-]?\d+$/.test(s)) throw invalidText(t, text);
-  const [lo, hi] = INT_RANGE[t.id] ?? INT_RANGE.BIGINT!;
+  const [lo, hi] = TYPES[t.id].range ?? TYPES.BIGINT.range!;
   const v = Number(s);
   if (v < lo || v > hi || (s.replace(/^[+-]?0*/, '').length > 16)) {
-    if (t.id === 'BIGINT') return parseBigint(text);
+    if (isBigint(t)) return parseBigint(text);
     throw new SqlError('NUMERIC_OVERFLOW', `value "${s}" is out of range for type ${errorTypeName(t)}`);
   }
   return v === 0 ? 0 : v;
@@ -190,7 +184,7 @@ export function parseFloatText(text: string, t: SqlType): number {
     if (l === '-infinity' || l === '-inf') return -Infinity;
     throw invalidText(t, text);
   }
-  if (t.id === 'REAL') {
+  if (isReal(t)) {
     const f = Math.fround(v);
     if (!Number.isFinite(f)) throw new SqlError('NUMERIC_OVERFLOW', `"${s}" is out of range for type real`);
     return f;
@@ -330,7 +324,7 @@ export function byteLength(s: string): number {
  * blanks (they are insignificant in Redshift, so values are held without them).
  */
 export function checkStringLength(s: string, t: SqlType): string {
-  if (t.id === 'CHAR') s = s.replace(/ +$/, '');
+  if (isChar(t)) s = s.replace(/ +$/, '');
   const length = 'length' in t ? t.length : undefined;
   if (length !== undefined && s.length * 3 > length && byteLength(s) > length) {
     throw new SqlError('INVALID_PARAMETER', `value too long for type ${errorTypeName(t)}(${length})`);
@@ -353,7 +347,7 @@ interface TextIO {
 const floatOut = (v: PhysicalValue, t: SqlType) => {
   const x = v as number;
   if (!Number.isFinite(x)) return formatFloatText(x);
-  return t.id === 'REAL' ? shortestReal(x) : x;
+  return isReal(t) ? shortestReal(x) : x;
 };
 const viaFormat = (v: PhysicalValue, t: SqlType) => String(TEXT_IO[TYPES[t.id].kind].format(v, t));
 
@@ -364,7 +358,7 @@ const TEXT_IO: Record<TypeKind, TextIO> = {
     format: (v, t) => formatDecimal(v as number, scaleOf(t)),
     toText: viaFormat,
   },
-  float: { parse: parseFloatText, format: floatOut, toText: (v, t) => formatFloatText(v as number, t.id === 'REAL') },
+  float: { parse: parseFloatText, format: floatOut, toText: (v, t) => formatFloatText(v as number, isReal(t)) },
   boolean: { parse: (s) => parseBoolean(s), format: (v) => v as boolean, toText: (v) => (v ? 'true' : 'false') },
   string: { parse: checkStringLength, format: (v) => v as string, toText: (v) => v as string },
   date: { parse: (s) => parseDate(s), format: (v) => formatDate(v as number), toText: viaFormat },

@@ -1,7 +1,7 @@
 // A compact profile of one column's distribution, kept per model version from its training
 // snapshot (and its predictions), and built the same way from a monitor's new rows: decile bins
 // and a sorted sample for numbers, category counts for text. Plain JSON.
-import { isString, type SqlType } from '../../engine/types/types.ts';
+import { isBoolean, isString, type SqlType } from '../../engine/types/types.ts';
 import type { Vector } from '../../engine/types/vector.ts';
 import { numberReader } from '../util/values.ts';
 import { binOf, quantile } from './stats.ts';
@@ -125,7 +125,7 @@ export function profileLabels(v: Vector): TextProfile {
   for (let i = 0; i < v.length; i++) {
     if (v.valid !== null && v.valid[i] === 0) { out.push(null); continue; }
     const x = read(v.values[i]);
-    out.push(v.type.id === 'BOOLEAN' ? String(x !== 0) : String(x));
+    out.push(isBoolean(v.type) ? String(x !== 0) : String(x));
   }
   return profileText(out);
 }

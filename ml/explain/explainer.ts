@@ -4,7 +4,7 @@
 // the arguments those features came from; every other model gets KernelSHAP over the arguments
 // against a background sample of its training snapshot (see kernel.ts).
 import { SqlError } from '../../engine/errors.ts';
-import { type SqlType, T, isFloat, isString } from '../../engine/types/types.ts';
+import { type SqlType, T, isNumeric, isString } from '../../engine/types/types.ts';
 import { type Vector, stringVector } from '../../engine/types/vector.ts';
 import { META } from '../onnx/compile.ts';
 import { Predictor } from '../infer/predictor.ts';
@@ -164,7 +164,7 @@ class KernelExplainer extends Explainer {
   private constructor(names: string[], types: SqlType[], background: BackgroundRow[], private readonly predictor: Predictor, private readonly hasProba: boolean, classifier: boolean) {
     super(names, types, background);
     this.bg = background.length ? background.slice(0, KERNEL_BACKGROUND) : [types.map((t) => (isString(t) ? '' : 0))];
-    const numeric = isFloat(predictor.outputType) || ['SMALLINT', 'INTEGER', 'BIGINT', 'DECIMAL'].includes(predictor.outputType.id);
+    const numeric = isNumeric(predictor.outputType);
     this.kind = hasProba ? 'probability' : classifier || !numeric ? 'label_match' : 'value';
   }
 

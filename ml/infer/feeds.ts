@@ -1,7 +1,8 @@
 // Converts engine Vectors to onnxruntime input tensors (copies, except views of NULL-free REAL columns; never shared memory).
 import * as ort from 'onnxruntime-node';
 import type { Vector } from '../../engine/types/vector.ts';
-import { readNumbers, readTexts } from '../util/values.ts';
+import { isReal } from '../../engine/types/types.ts';
+import { readNumbers, readTexts, readsAsIs } from '../util/values.ts';
 
 /**
  * How the model takes its arguments: one tensor per argument; one [N, args] matrix (brought-your-own
@@ -25,7 +26,7 @@ export function columnTensor(v: Vector, start: number, count: number, type: stri
     return new ort.Tensor('string', s, dims);
   }
   // a REAL column without NULLs already is the float32 input: pass a view of it (never of shared memory)
-  if (type === 'float32' && v.type.id === 'REAL' && v.valid === null && v.values.buffer instanceof ArrayBuffer) {
+  if (type === 'float32' && isReal(v.type) && v.valid === null && v.values.buffer instanceof ArrayBuffer) {
     return new ort.Tensor('float32', (v.values as Float32Array).subarray(start, start + count), dims);
   }
   const x = scratch && scratch.length >= count ? scratch.subarray(0, count) : type === 'float64' ? new Float64Array(count) : new Float32Array(count);
@@ -59,15 +60,12 @@ export function packedTensor(args: Vector[], cols: number[], start: number, coun
     const v = args[cols[j]];
     let src: ArrayLike<number>;
     let at = start;
-    if (v.valid === null && DIRECT.has(v.type.id)) src = v.values as ArrayLike<number>;
+    if (v.valid === null && readsAsIs(v.type)) src = v.values as ArrayLike<number>;
     else { readNumbers(v, start, count, col); src = col; at = 0; }
     for (let i = 0, o = j; i < count; i++, o += w) x[o] = src[at + i];
   }
   return new ort.Tensor('float32', x, [count, w]);
 }
-
-/** Physical arrays that already hold the numbers the graph wants (as readNumbers would give). */
-const DIRECT = new Set(['SMALLINT', 'INTEGER', 'BIGINT', 'REAL', 'DOUBLE PRECISION', 'DATE']);
 
 function convertInts(x: Float32Array | Float64Array, type: string) {
   const clean = (v: number) => (Number.isNaN(v) ? 0 : Math.round(v));

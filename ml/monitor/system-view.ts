@@ -3,7 +3,7 @@
 // that can be filtered, joined and aggregated.
 import type { Relation } from '../../engine/plan/bind-query.ts';
 import type { StatementContext } from '../../engine/session/context.ts';
-import { TYPES, type SqlType, T } from '../../engine/types/types.ts';
+import { T, TYPES, isTimestamp, isVarchar, type SqlType } from '../../engine/types/types.ts';
 import { type Batch, type Vector, stringVector } from '../../engine/types/vector.ts';
 import { monitorsOf } from './catalog.ts';
 
@@ -37,13 +37,13 @@ export function monitorRunsView(ctx: StatementContext, name: string[]): Relation
 function toBatch(rows: Cell[][]): Batch {
   const n = rows.length;
   const columns: Vector[] = COLUMNS.map(([, type], c) => {
-    if (type.id === 'VARCHAR') return stringVector(type, rows.map((r) => (r[c] === null ? null : String(r[c]))));
+    if (isVarchar(type)) return stringVector(type, rows.map((r) => (r[c] === null ? null : String(r[c]))));
     const values = new TYPES[type.id].array(n);
     let valid: Uint8Array | null = null;
     for (let i = 0; i < n; i++) {
       const v = rows[i][c];
       if (v === null) { (valid ??= new Uint8Array(n).fill(1))[i] = 0; continue; }
-      values[i] = type.id === 'TIMESTAMP' ? Date.parse(String(v)) * 1000 : Number(v);
+      values[i] = isTimestamp(type) ? Date.parse(String(v)) * 1000 : Number(v);
     }
     return { type, length: n, values, valid };
   });

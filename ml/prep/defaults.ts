@@ -1,5 +1,5 @@
 // Default preprocessing when PREPROCESSORS is absent (or for columns it does not name).
-import { type SqlType, isString, isTemporal } from '../../engine/types/types.ts';
+import { isBoolean, isString, isTemporal, type SqlType } from '../../engine/types/types.ts';
 import type { Vector } from '../../engine/types/vector.ts';
 import { profile } from './profile.ts';
 import type { ColumnPlan } from './plan.ts';
@@ -23,7 +23,7 @@ export function defaultPlan(name: string, type: SqlType, v: Vector): ColumnPlan 
     return { kind: 'onehot', column: name, imputeMode: false };
   }
   if (p.min === p.max && p.nulls === 0) return 'constant';
-  if (type.id === 'BOOLEAN') return { kind: 'numeric', columns: [name], steps: [], normalize: false };
+  if (isBoolean(type)) return { kind: 'numeric', columns: [name], steps: [], normalize: false };
   if (!isTemporal(type) && p.integral && p.distinct === present && present >= 20) {
     const dense = p.max - p.min + 1 <= 10 * present;
     if (dense || /(^id$|_id$|^id_)/i.test(name)) return 'id-like (unique integer per row)';

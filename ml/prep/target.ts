@@ -1,6 +1,6 @@
 // Problem-type inference and target encoding (labels -> class indices, or numbers for regression).
 import { SqlError } from '../../engine/errors.ts';
-import { type SqlType, T, isString, typeName } from '../../engine/types/types.ts';
+import { T, isBoolean, isString, typeName, type SqlType } from '../../engine/types/types.ts';
 import type { Vector } from '../../engine/types/vector.ts';
 import type { ProblemType } from '../types.ts';
 import { type Label, compareLabels, labelAt } from '../util/values.ts';
@@ -29,7 +29,7 @@ export function encodeTarget(name: string, v: Vector, requested?: ProblemType): 
     values[i] = l;
     if (distinct.size <= MAX_CLASSES) distinct.set(l, 0);
   }
-  const numeric = !isString(v.type) && v.type.id !== 'BOOLEAN';
+  const numeric = !isString(v.type) && !isBoolean(v.type);
   const d = distinct.size;
   let problem = requested;
   if (!problem) {

@@ -1,6 +1,6 @@
 // The one place that maps engine values to model values and back: features are numbers
 // (float32 in the ONNX graph), text is strings, labels are logical JS values.
-import { type SqlType, isString, scaleOf } from '../../engine/types/types.ts';
+import { isBoolean, isString, kindOf, scaleOf, unhandledType, type SqlType } from '../../engine/types/types.ts';
 import type { Vector } from '../../engine/types/vector.ts';
 
 const US_PER_DAY = 86_400_000_000;
@@ -14,24 +14,29 @@ export function featureKind(t: SqlType): FeatureKind {
 
 /** A converter from a physical value to the model's number: DECIMAL unscaled, BOOLEAN 0/1, DATE and TIMESTAMP in days. */
 export function numberReader(t: SqlType): (raw: number) => number {
-  switch (t.id) {
-    case 'DECIMAL': {
+  const kind = kindOf(t);
+  switch (kind) {
+    case 'decimal': {
       const f = 10 ** scaleOf(t);
       return (raw) => raw / f;
     }
-    case 'BOOLEAN': return (raw) => (raw ? 1 : 0);
-    case 'TIMESTAMP': return (raw) => raw / US_PER_DAY;
-    default: return (raw) => raw;
+    case 'boolean': return (raw) => (raw ? 1 : 0);
+    case 'timestamp': return (raw) => raw / US_PER_DAY;
+    case 'integer': case 'float': case 'date': case 'string': case 'null': return (raw) => raw;
+    default: return unhandledType(kind);
   }
 }
 
-/** Types whose physical value is already the model's number. */
-const IDENTITY = new Set(['SMALLINT', 'INTEGER', 'BIGINT', 'REAL', 'DOUBLE PRECISION', 'DATE']);
+/** Whether a vector's physical values are already the model's numbers (integers, floats, DATE days). */
+export function readsAsIs(t: SqlType): boolean {
+  const kind = kindOf(t);
+  return kind === 'integer' || kind === 'float' || kind === 'date';
+}
 
 /** Fills `out[0..count)` with the numbers of rows start.., NaN for NULL (the graph's Imputer replaces NaN). */
 export function readNumbers(v: Vector, start: number, count: number, out: Float32Array | Float64Array): void {
   const vals = v.values, valid = v.valid;
-  if (valid === null && IDENTITY.has(v.type.id)) { out.set(vals.subarray(start, start + count)); return; }
+  if (valid === null && readsAsIs(v.type)) { out.set(vals.subarray(start, start + count)); return; }
   const read = numberReader(v.type);
   for (let i = 0; i < count; i++) {
     const r = start + i;
@@ -59,18 +64,20 @@ export type Label = string | number | boolean;
 export function labelAt(v: Vector, i: number): Label | null {
   if (v.valid !== null && v.valid[i] === 0) return null;
   if (isString(v.type)) return v.dict![v.values[i]];
-  if (v.type.id === 'BOOLEAN') return v.values[i] !== 0;
+  if (isBoolean(v.type)) return v.values[i] !== 0;
   return numberReader(v.type)(v.values[i]);
 }
 
 /** Converts a model number back to the physical value of a type (the inverse of numberReader). */
 export function physicalOf(t: SqlType, x: number): number {
-  switch (t.id) {
-    case 'DECIMAL': return Math.round(x * 10 ** scaleOf(t));
-    case 'BOOLEAN': return x ? 1 : 0;
-    case 'TIMESTAMP': return Math.round(x * US_PER_DAY);
-    case 'SMALLINT': case 'INTEGER': case 'BIGINT': case 'DATE': return Math.round(x);
-    default: return x;
+  const kind = kindOf(t);
+  switch (kind) {
+    case 'decimal': return Math.round(x * 10 ** scaleOf(t));
+    case 'boolean': return x ? 1 : 0;
+    case 'timestamp': return Math.round(x * US_PER_DAY);
+    case 'integer': case 'date': return Math.round(x);
+    case 'float': case 'string': case 'null': return x;
+    default: return unhandledType(kind);
   }
 }
 

@@ -1,6 +1,6 @@
 // AVG: the exact sum divided by the count. Redshift truncates the average of an integer column to
 // an integer; DECIMAL and float averages are DOUBLE PRECISION here (see docs/sql-functions.md).
-import { isInteger, MAX_EXACT, scaleOf, T } from '../../types/types.ts';
+import { MAX_EXACT, T, isBigint, isInteger, isNullType, scaleOf } from '../../types/types.ts';
 import type { Aggregate } from './contract.ts';
 import { notNumeric } from './numeric-input.ts';
 import { sumMerge, sumTotal, sumUpdate } from './sum.ts';
@@ -12,7 +12,7 @@ export const avg: Aggregate = {
   resultType(arg) {
     const bad = notNumeric('avg', arg);
     if (bad) return bad;
-    return arg!.id === 'NULL' || isInteger(arg!) ? T.bigint : T.double;
+    return isNullType(arg!) || isInteger(arg!) ? T.bigint : T.double;
   },
   slotInit: () => [0],
   newObject: () => undefined,
@@ -22,7 +22,7 @@ export const avg: Aggregate = {
     const c = st.count[g];
     if (c === 0) return null;
     const total = sumTotal(agg, st, g);
-    if (agg.type.id === 'BIGINT') {
+    if (isBigint(agg.type)) {
       // exact truncating division, also for totals beyond 2^53
       if (typeof total === 'number') return Math.trunc(total / c);
       const q = total / BigInt(c);

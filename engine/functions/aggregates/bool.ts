@@ -1,12 +1,12 @@
 // BOOL_AND (EVERY) and BOOL_OR over BOOLEAN inputs.
-import { T } from '../../types/types.ts';
+import { T, isBoolean, isNullType } from '../../types/types.ts';
 import type { Aggregate } from './contract.ts';
 
 function logical(name: 'bool_and' | 'bool_or'): Aggregate {
   const and = name === 'bool_and';
   return {
     name,
-    resultType: (arg) => (arg && (arg.id === 'BOOLEAN' || arg.id === 'NULL') ? T.bool : `function ${name}(${arg ? arg.id.toLowerCase() : '*'}) does not exist`),
+    resultType: (arg) => (arg && (isBoolean(arg) || isNullType(arg)) ? T.bool : `function ${name}(${arg ? arg.id.toLowerCase() : '*'}) does not exist`),
     slotInit: () => [and ? 1 : 0],
     update: (_agg, v, r) => (and ? `if (!${v}) ${r.slots[0]}[${r.g}] = 0;` : `if (${v}) ${r.slots[0]}[${r.g}] = 1;`),
     merge(_agg, dst, g, src, pg) {

@@ -1,6 +1,6 @@
 // MIN and MAX over any orderable type: numbers (and DATE/TIMESTAMP/DECIMAL physical values) in a
 // Float64 slot, strings in the group's object.
-import { isString, isWide, type SqlType } from '../../types/types.ts';
+import { isBoolean, isString, isWide, type SqlType } from '../../types/types.ts';
 import type { BAgg } from '../../plan/bound.ts';
 import type { Aggregate } from './contract.ts';
 
@@ -29,7 +29,7 @@ function extremum(name: 'min' | 'max'): Aggregate {
       if (st.count[g] === 0) return null;
       if (onStrings(agg)) return st.objs![g] as string | number | bigint;
       const x = st.slots[0][g];
-      return agg.type.id === 'BOOLEAN' ? x === 1 : x;
+      return isBoolean(agg.type) ? x === 1 : x;
     },
   };
 }

@@ -2,7 +2,7 @@
 // PERCENTILE_CONT(0.5). The group keeps its values; finish sorts a copy. CONT interpolates
 // linearly between the two nearest values (a DOUBLE for integers and floats, rounded to the
 // input scale for DECIMAL); DISC returns the first value whose cumulative share reaches f.
-import { isNumeric, isWide, T } from '../../types/types.ts';
+import { T, isBigint, isDecimal, isNullType, isNumeric, isTemporal, isWide } from '../../types/types.ts';
 import type { BAgg } from '../../plan/bound.ts';
 import type { Aggregate, AggCallInfo } from './contract.ts';
 import type { SqlType } from '../../types/types.ts';
@@ -22,15 +22,15 @@ function percentileAggregate(name: 'percentile_cont' | 'percentile_disc' | 'medi
     resultType(arg: SqlType | null, call: AggCallInfo) {
       if (arg === null) return `${name}(*) is not valid`;
       if (name !== 'median' && !call.withinGroup) return `${name} needs WITHIN GROUP (ORDER BY ...)`;
-      if (arg.id === 'NULL') return T.double;
-      if (discrete) return isNumeric(arg) || arg.id === 'DATE' || arg.id === 'TIMESTAMP' ? arg : `function ${name}(${arg.id.toLowerCase()}) does not exist`;
+      if (isNullType(arg)) return T.double;
+      if (discrete) return isNumeric(arg) || isTemporal(arg) ? arg : `function ${name}(${arg.id.toLowerCase()}) does not exist`;
       if (!isNumeric(arg)) return `function ${name}(${arg.id.toLowerCase()}) does not exist`;
-      return arg.id === 'DECIMAL' ? arg : T.double;
+      return isDecimal(arg) ? arg : T.double;
     },
     slotInit: () => [],
     newObject: () => [],
     // values are sorted and interpolated as doubles: wide DECIMALs past 2^53 are an overflow here
-    update: (agg, v, r) => `${r.objs}[${r.g}].push(${isWide(agg.arg!.type) ? `rt.${agg.arg!.type.id === 'BIGINT' ? 'narrowI64' : 'narrow'}(${v})` : v});`,
+    update: (agg, v, r) => `${r.objs}[${r.g}].push(${isWide(agg.arg!.type) ? `rt.${isBigint(agg.arg!.type) ? 'narrowI64' : 'narrow'}(${v})` : v});`,
     merge(_agg, dst, g, src, pg) {
       const out = dst.objs![g] as number[];
       for (const x of src.objs![pg] as number[]) out.push(x);
@@ -44,7 +44,7 @@ function percentileAggregate(name: 'percentile_cont' | 'percentile_disc' | 'medi
       const pos = f * (s.length - 1);
       const lo = Math.floor(pos), hi = Math.ceil(pos);
       const v = s[lo] + (pos - lo) * (s[hi] - s[lo]);
-      return agg.type.id === 'DECIMAL' ? roundHalfAway(v) : v;
+      return isDecimal(agg.type) ? roundHalfAway(v) : v;
     },
   };
 }

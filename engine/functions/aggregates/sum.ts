@@ -1,6 +1,6 @@
 // SUM: integers and DECIMALs add exactly (a double accumulator that spills into a BigInt per group
 // before it can lose a digit); REAL/DOUBLE add in doubles.
-import { isInteger, isWide, T, MAX_EXACT } from '../../types/types.ts';
+import { MAX_EXACT, T, isBigint, isDecimal, isInteger, isNullType, isWide } from '../../types/types.ts';
 import { SqlError } from '../../errors.ts';
 import type { BAgg } from '../../plan/bound.ts';
 import type { Aggregate, AggValue, GroupStates } from './contract.ts';
@@ -58,13 +58,13 @@ export const sum: Aggregate = {
   resultType(arg) {
     const bad = notNumeric('sum', arg);
     if (bad) return bad;
-    if (arg!.id === 'NULL' || isInteger(arg!)) return T.bigint;
-    if (arg!.id === 'DECIMAL') return T.decimal(38, arg!.scale ?? 0);
+    if (isNullType(arg!) || isInteger(arg!)) return T.bigint;
+    if (isDecimal(arg!)) return T.decimal(38, arg!.scale ?? 0);
     return T.double;
   },
   slotInit: () => [0],
   newObject: () => undefined,
   update: (agg, v, r) => sumUpdate(agg, v, r.slots[0], r.objs, r.g),
   merge: sumMerge,
-  finish: (agg, st, g): AggValue => (st.count[g] === 0 ? null : agg.type.id === 'BIGINT' ? checkI64(sumTotal(agg, st, g)) : sumTotal(agg, st, g)),
+  finish: (agg, st, g): AggValue => (st.count[g] === 0 ? null : isBigint(agg.type) ? checkI64(sumTotal(agg, st, g)) : sumTotal(agg, st, g)),
 };

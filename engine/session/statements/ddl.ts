@@ -6,7 +6,7 @@ import { done } from '../session.ts';
 import { SqlError } from '../../errors.ts';
 import { type ColumnState, type TableState, type CatalogState, newSchema, newDatabase, nextId, type DistStyle } from '../../catalog/catalog.ts';
 import { splitName } from '../../catalog/lookup.ts';
-import { type SqlType } from '../../types/types.ts';
+import { isNullType, type SqlType } from '../../types/types.ts';
 import { printQuery, printExpr } from '../../sql/printer.ts';
 import { appendRows } from '../write.ts';
 import { ExprBinder } from '../../plan/bind-expr.ts';
@@ -120,7 +120,7 @@ export async function createTableAs(stmt: A.CreateTableAs, ctx: StatementContext
   const names = fields.map((f, i) => stmt.columns?.[i] ?? f.name);
   const dup = names.find((n, i) => names.indexOf(n) !== i);
   if (dup) throw new SqlError('DUPLICATE_OBJECT', `column "${dup}" specified more than once`, stmt.pos);
-  const columns: ColumnState[] = fields.map((f, i) => ({ name: names[i], type: f.type.id === 'NULL' ? { id: 'VARCHAR', length: 256 } : f.type, notNull: false }));
+  const columns: ColumnState[] = fields.map((f, i) => ({ name: names[i], type: isNullType(f.type) ? { id: 'VARCHAR', length: 256 } : f.type, notNull: false }));
   const phys = physicalLayout(columns, stmt, null, stmt.pos);
   const id = addTable(ctx, where, newTable(ctx, where.name, columns, phys), stmt.ifNotExists, stmt.pos);
   if (!id) return done('CREATE TABLE AS', 0);
