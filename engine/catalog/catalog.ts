@@ -20,6 +20,9 @@ export interface ZoneEntry {
   max: number | string | null;
   nullCount: number;
   encoding?: string;
+  /** bounds past 2^53 (BIGINT, wide DECIMAL): the exact values as digits; min/max are their nearest doubles */
+  exactMin?: string;
+  exactMax?: string;
 }
 
 /** One immutable segment of one slice, plus the deletion vector that masks its rows. */

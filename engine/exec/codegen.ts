@@ -270,9 +270,15 @@ export class ExprEmitter {
   private call(e: Extract<BExpr, { k: 'call' }>, out: string[]): Val {
     const fn = lookupScalar(e.name, e.args.map((a) => a.type), constArgCodes(e.args));
     if (!fn) throw new SqlError('UNDEFINED_FUNCTION', `function ${e.name} does not exist`);
-    // functions work on doubles (a BIGINT or wide DECIMAL argument past 2^53 is an overflow error
-    // there), except the conditionals, which only pass values on and compare them
-    const args = e.args.map((a) => { const v = this.expr(a, out); return isWide(a.type) && !fn.exact ? { v: `rt.${isBigint(a.type) ? 'narrowI64' : 'narrow'}(${v.v})`, n: v.n } : v; });
+    // exact functions (conditionals, abs, round, mod, ...) take a BIGINT or wide DECIMAL past 2^53
+    // as its bigint; math on doubles (sqrt, ln, ...) takes its nearest double; the rest (an
+    // INTEGER position such as substring's) take only values up to 2^53
+    const args = e.args.map((a, i) => {
+      const v = this.expr(a, out);
+      if (!isWide(a.type) || fn.exact) return v;
+      if (fn.argKinds[i] === 'dbl') return { v: `rt.wnum(${v.v})`, n: v.n };
+      return { v: `rt.${isBigint(a.type) ? 'narrowI64' : 'narrow'}(${v.v})`, n: v.n };
+    });
     if (fn.strict) return this.strict(args, fn.emit(args.map((a) => a.v)), e.type, out);
     const t = this.tmp();
     out.push(`const ${t} = ${fn.emit(args.map((a) => (a.n === 'false' ? a.v : `(${a.n} ? null : ${a.v})`)))};`);

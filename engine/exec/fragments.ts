@@ -3,7 +3,8 @@
 import { type BExpr, mapChildren } from '../plan/bound.ts';
 import type { ModelStep, SegmentRef } from './fragment.ts';
 import type { SegmentEntry, TableState } from '../catalog/catalog.ts';
-import { isString, type SqlType } from '../types/types.ts';
+import { isString, isWide, MAX_EXACT, type SqlType } from '../types/types.ts';
+import { parseValue } from '../types/values.ts';
 
 /** Replaces model calls by columns `width + i` of the steps it appends (shared by the leader). */
 export function liftModels(e: BExpr, models: ModelStep[], width: number): BExpr {
@@ -33,7 +34,7 @@ export function modelStepKey(s: ModelStep): string {
 
 // ------------------------------------------------------------------ zone maps
 
-export interface ZonePred { col: number; op: '=' | '<' | '<=' | '>' | '>='; value: number | string }
+export interface ZonePred { col: number; op: '=' | '<' | '<=' | '>' | '>='; value: number | string | bigint }
 
 /** Simple `column op constant` terms of a table-level filter, usable against zone maps. */
 export function zonePredicates(filter: BExpr | null): ZonePred[] {
@@ -42,12 +43,31 @@ export function zonePredicates(filter: BExpr | null): ZonePred[] {
   const terms = filter.k === 'and' ? filter.args.flatMap((t) => (t.k === 'and' ? t.args : [t])) : [filter];
   const flip: Record<string, ZonePred['op']> = { '<': '>', '<=': '>=', '>': '<', '>=': '<=', '=': '=' };
   for (const t of terms) {
-    if (t.k === 'cmp' && t.op !== '<>') {
-      if (t.left.k === 'col' && t.right.k === 'const' && t.right.value !== null && typeof t.right.value !== 'boolean') out.push({ col: t.left.index, op: t.op, value: t.right.value });
-      else if (t.right.k === 'col' && t.left.k === 'const' && t.left.value !== null && typeof t.left.value !== 'boolean') out.push({ col: t.right.index, op: flip[t.op], value: t.left.value });
-    }
+    if (t.k !== 'cmp' || t.op === '<>') continue;
+    const r = constantOf(t.right), l = constantOf(t.left);
+    if (t.left.k === 'col' && r !== null) out.push({ col: t.left.index, op: t.op, value: r });
+    else if (t.right.k === 'col' && l !== null) out.push({ col: t.right.index, op: flip[t.op], value: l });
   }
   return out;
+}
+
+/**
+ * The physical value of a constant operand, or null. A BIGINT or wide DECIMAL constant past 2^53
+ * is bound as a cast from its text (constants are doubles), read here as its exact bigint.
+ */
+function constantOf(e: BExpr): ZonePred['value'] | null {
+  if (e.k === 'neg') {
+    const v = constantOf(e.arg);
+    return typeof v === 'bigint' ? -v : typeof v === 'number' ? -v : null;
+  }
+  if (e.k === 'const') return e.value === null || typeof e.value === 'boolean' ? null : e.value as number | string;
+  if (e.k !== 'cast' || e.arg.k !== 'const' || typeof e.arg.value !== 'string' || !isWide(e.type)) return null;
+  try {
+    const v = parseValue(e.type, e.arg.value);
+    return typeof v === 'bigint' || typeof v === 'number' ? v : null;
+  } catch {
+    return null; // the query itself reports the bad text
+  }
 }
 
 /** False when a segment's min/max prove no row can pass every predicate. */
@@ -57,13 +77,21 @@ export function segmentMayMatch(seg: SegmentEntry, preds: ZonePred[], types: Sql
     if (!z) continue;
     if (z.min === null || z.max === null) { if (z.nullCount >= seg.rows) return false; continue; }
     if (isString(types[p.col]) !== (typeof p.value === 'string')) continue;
+    if (z.exactMin !== undefined) {
+      // values past 2^53: compare with the exact bounds (JS compares a bigint and a number exactly)
+      if (!rangeMayMatch(p, BigInt(z.exactMin), BigInt(z.exactMax!))) return false;
+      continue;
+    }
+    // a bound past 2^53 without its exact value (a segment written before they were kept) is
+    // only a neighbour: a constant past 2^53 could fall between it and the true bound
+    if (typeof p.value === 'bigint' && (Math.abs(z.min as number) > MAX_EXACT || Math.abs(z.max as number) > MAX_EXACT)) continue;
     if (!rangeMayMatch(p, z.min as number | string, z.max as number | string)) return false;
   }
   return true;
 }
 
 /** Whether some value in [min, max] can satisfy `column op value`. */
-export function rangeMayMatch(p: ZonePred, min: number | string, max: number | string): boolean {
+export function rangeMayMatch(p: ZonePred, min: number | string | bigint, max: number | string | bigint): boolean {
   switch (p.op) {
     case '=': return !(p.value < min || p.value > max);
     case '<': return min < p.value;

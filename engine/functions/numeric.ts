@@ -249,30 +249,63 @@ export function decRound(v: Dec, pow: number): Dec {
   const q = v / d, r = v % d;
   return decNorm(2n * (r < 0n ? -r : r) >= d ? q + (v < 0n ? -1n : 1n) : q);
 }
-export function decTrunc(v: number, pow: number): number {
-  return Math.trunc(v / pow) + 0;
+// truncation, floor and ceiling of v / pow; exact for numbers (|v| < 2^53) and bigints alike
+export function decTrunc(v: Dec, pow: number): Dec {
+  if (typeof v === 'number') return Math.trunc(v / pow) + 0;
+  return decNorm(v / BigInt(pow));
 }
-export function decFloor(v: number, pow: number): number {
-  const q = Math.trunc(v / pow);
-  return (v < 0 && q * pow !== v ? q - 1 : q) + 0;
+export function decFloor(v: Dec, pow: number): Dec {
+  if (typeof v === 'number') {
+    const q = Math.trunc(v / pow);
+    return (v < 0 && q * pow !== v ? q - 1 : q) + 0;
+  }
+  const d = BigInt(pow), q = v / d;
+  return decNorm(v < 0n && q * d !== v ? q - 1n : q);
 }
-export function decCeil(v: number, pow: number): number {
-  const q = Math.trunc(v / pow);
-  return (v > 0 && q * pow !== v ? q + 1 : q) + 0;
+export function decCeil(v: Dec, pow: number): Dec {
+  if (typeof v === 'number') {
+    const q = Math.trunc(v / pow);
+    return (v > 0 && q * pow !== v ? q + 1 : q) + 0;
+  }
+  const d = BigInt(pow), q = v / d;
+  return decNorm(v > 0n && q * d !== v ? q + 1n : q);
 }
 
-/** round(x, n) on a DECIMAL of scale s keeping scale s (n not known at compile time). */
-export function decRoundDigits(v: number, s: number, n: number): number {
-  if (n >= s) return v;
-  const k = s - n;
-  if (k > 22) return 0;
-  return chkDec(roundDiv(v, POW10[k]) * POW10[k]);
+/** |v| of a BIGINT or DECIMAL value (exact; the caller range-checks a BIGINT: abs(-2^63) overflows). */
+export function decAbs(v: Dec): Dec {
+  if (typeof v === 'number') return Math.abs(v);
+  return v < 0n ? -v : v;
 }
-export function decTruncDigits(v: number, s: number, n: number): number {
+
+/** a % b of scaled integers at a common scale: the dividend's sign, exact past 2^53. */
+export function decMod(a: Dec, b: Dec): Dec {
+  if (typeof a === 'number' && typeof b === 'number') return imod(a, b);
+  if (b === 0 || b === 0n) divisionByZero();
+  return decNorm(big(a) % big(b));
+}
+
+/**
+ * round(x, n) on a scaled integer of scale s, keeping scale s (n not known at compile time):
+ * half away from zero; a bigint when the result passes 2^53.
+ */
+export function decRoundDigits(v: Dec, s: number, n: number): Dec {
   if (n >= s) return v;
   const k = s - n;
-  if (k > 22) return 0;
-  return Math.trunc(v / POW10[k]) * POW10[k] + 0;
+  if (typeof v === 'number') {
+    if (k > 22) return 0; // 10^22 > 2^53 > |v|
+    const r = roundDiv(v, POW10[k]) * POW10[k];
+    if (r <= MAX_EXACT && r >= -MAX_EXACT) return r + 0;
+  }
+  const x = big(v), d = 10n ** BigInt(k);
+  const q = x / d, rem = x % d;
+  return decNorm((2n * (rem < 0n ? -rem : rem) >= d ? q + (x < 0n ? -1n : 1n) : q) * d);
+}
+export function decTruncDigits(v: Dec, s: number, n: number): Dec {
+  if (n >= s) return v;
+  const k = s - n;
+  if (typeof v === 'number') return k > 22 ? 0 : Math.trunc(v / POW10[k]) * POW10[k] + 0;
+  const d = 10n ** BigInt(k);
+  return decNorm((v / d) * d);
 }
 
 /** Float -> integer cast: rounds half to even like Postgres rint(), then range-checks. */
@@ -355,8 +388,8 @@ function domain(x: number, lo: number, hi: number): void {
 export function asin(x: number): number { domain(x, -1, 1); return Math.asin(x); }
 export function acos(x: number): number { domain(x, -1, 1); return Math.acos(x); }
 
-/** Decimal sign as a scaled value of the same scale. */
-export function sign(x: number): number {
+/** Decimal sign as a scaled value of the same scale (a bigint past 2^53 compares exactly). */
+export function sign(x: Dec): number {
   return x > 0 ? 1 : x < 0 ? -1 : 0;
 }
 

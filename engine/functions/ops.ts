@@ -92,8 +92,8 @@ export function emitArithmetic(op: ArithOp, leftType: OperandType, rightType: Op
       return { type, code: `rt.decDiv(${left}, ${right}, ${s + s2 - s1})` };
     case '%': {
       const c = Math.max(s1, s2);
-      const narrowed = (code: string, t: SqlType) => (isWide(t) ? `rt.narrow(${code})` : code);
-      return { type, code: `rt.imod(${narrowed(scaleUp(left, c - s1), lt)}, ${narrowed(scaleUp(right, c - s2), rt)})` };
+      // scaling an operand up may pass 2^53: decMod is exact either way
+      return { type, code: `rt.decMod(${scaleUp(left, c - s1)}, ${scaleUp(right, c - s2)})` };
     }
   }
 }

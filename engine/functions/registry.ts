@@ -44,6 +44,8 @@ export interface ScalarFunction {
   strict: boolean;
   volatile: boolean;
   exact: boolean;
+  /** what each argument position accepts ('dbl': the function works on the value's double) */
+  argKinds: ParamKind[];
   emit(args: string[]): string;
 }
 
@@ -62,6 +64,13 @@ function accepts(kind: ParamKind, t: SqlType): boolean {
   }
 }
 
+/** The kind of argument position i of a signature (undefined past its last). */
+function kindAt(sig: Signature, i: number): ParamKind | undefined {
+  const req = sig.params.length;
+  const opt = sig.optional?.length ?? 0;
+  return i < req ? sig.params[i] : i < req + opt ? sig.optional![i - req] : sig.variadic;
+}
+
 function matches(sig: Signature, types: SqlType[]): boolean {
   const n = types.length;
   const req = sig.params.length;
@@ -69,7 +78,7 @@ function matches(sig: Signature, types: SqlType[]): boolean {
   if (n < Math.max(req, sig.minArgs ?? 0)) return false;
   if (!sig.variadic && n > req + opt) return false;
   for (let i = 0; i < n; i++) {
-    const kind = i < req ? sig.params[i] : i < req + opt ? sig.optional![i - req] : sig.variadic;
+    const kind = kindAt(sig, i);
     if (!kind || !accepts(kind, types[i])) return false;
   }
   return true;
@@ -104,6 +113,7 @@ export function lookupScalar(name: string, argTypes: SqlType[], constArgs: (stri
     strict: sig.strict ?? true,
     volatile: sig.volatile ?? false,
     exact: sig.exact ?? false,
+    argKinds: argTypes.map((_, i) => kindAt(sig, i)!),
     emit(codes: string[]): string {
       if (codes.length !== argTypes.length) throw new SqlError('INTERNAL_ERROR', `${lname}: expected ${argTypes.length} argument codes`);
       return sig.emit(codes, argTypes, returnType);

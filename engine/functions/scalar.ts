@@ -2,7 +2,7 @@
 // return JS source over argument codes. DECIMAL math stays exact (scaled integers); functions
 // that are inherently inexact (sqrt, ln, ...) work in doubles.
 import { asDecimal, MAX_PRECISION } from '../types/coerce.ts';
-import { T, isBoolean, isDecimal, isFloat, isInteger, isNullType, isString, isTimestamp, scaleOf, type SqlType } from '../types/types.ts';
+import { T, isBoolean, isDecimal, isFloat, isInteger, isNullType, isString, isTimestamp, isWide, scaleOf, type SqlType } from '../types/types.ts';
 import { INT_CHECK, pow10 } from './casts.ts';
 import { constantInt, asDouble } from './emit-util.ts';
 import { emitArithmetic, emitConcat } from './ops.ts';
@@ -53,7 +53,7 @@ function roundEmit(kind: RoundKind): Signature['emit'] {
     if (rs < s) {
       // constant n below the input scale: the result type already has scale max(n, 0)
       const c = constantInt(n) ?? 0;
-      if (c < 0) return `rt.chkDec(${fn}(${x}, ${pow10(s - c)}) * ${pow10(-c)})`; // one rounding step, never two
+      if (c < 0) return `rt.up(${fn}(${x}, ${pow10(s - c)}), ${pow10(-c)})`; // one rounding step, never two
       return `${fn}(${x}, ${pow10(s - rs)})`;
     }
     return `${kind === 'round' ? 'rt.decRoundDigits' : 'rt.decTruncDigits'}(${x}, ${s}, ${n})`;
@@ -63,6 +63,7 @@ function roundEmit(kind: RoundKind): Signature['emit'] {
 function ceilFloor(fn: 'ceil' | 'floor'): Signature[] {
   return [{
     params: ['num'],
+    exact: true,
     returns: ([t]) => (isFloat(t) || isNullType(t) ? T.double : isDecimal(t) ? dec(asDecimal(t).precision - asDecimal(t).scale + 1, 0) : t),
     emit: ([x], [t]) => {
       if (isFloat(t)) return `Math.${fn}(${x})`;
@@ -75,12 +76,17 @@ function ceilFloor(fn: 'ceil' | 'floor'): Signature[] {
 const MATH: [string[], Signature[]][] = [
   [['abs'], [{
     params: ['num'],
+    exact: true,
     returns: ([t]) => (isNullType(t) ? T.double : t),
-    emit: ([x], [t]) => (isInteger(t) ? `${INT_CHECK[t.id]}(Math.abs(${x}))` : `Math.abs(${x})`),
+    emit: ([x], [t]) => {
+      if (isFloat(t)) return `Math.abs(${x})`;
+      const abs = isWide(t) ? `rt.decAbs(${x})` : `Math.abs(${x})`;
+      return isInteger(t) ? `${INT_CHECK[t.id]}(${abs})` : abs;
+    },
   }]],
-  [['round'], [{ params: ['num'], optional: ['int'], returns: (t, a) => roundType('round', t, a), emit: roundEmit('round') }]],
+  [['round'], [{ params: ['num'], optional: ['int'], exact: true, returns: (t, a) => roundType('round', t, a), emit: roundEmit('round') }]],
   [['trunc', 'truncate'], [
-    { params: ['num'], optional: ['int'], returns: (t, a) => roundType('trunc', t, a), emit: roundEmit('trunc') },
+    { params: ['num'], optional: ['int'], exact: true, returns: (t, a) => roundType('trunc', t, a), emit: roundEmit('trunc') },
     { params: ['temporal'], returns: T.date, emit: ([x], [t]) => (isTimestamp(t) ? `rt.tsDate(${x})` : x) },
   ]],
   [['ceil', 'ceiling'], ceilFloor('ceil')],
@@ -96,11 +102,13 @@ const MATH: [string[], Signature[]][] = [
   [['power', 'pow'], [{ params: ['dbl', 'dbl'], returns: T.double, emit: ([a, b], [ta, tb]) => `rt.power(${asDouble(a, ta)}, ${asDouble(b, tb)})` }]],
   [['mod'], [{
     params: ['num', 'num'],
+    exact: true,
     returns: ([a, b]) => emitArithmetic('%', a, b, 'a', 'b').type,
     emit: ([a, b], [ta, tb]) => emitArithmetic('%', ta, tb, a, b).code,
   }]],
   [['sign'], [{
     params: ['num'],
+    exact: true,
     returns: ([t]) => (isFloat(t) || isNullType(t) ? T.double : isInteger(t) ? t : dec(1, 0)),
     emit: ([x], [t]) => (isFloat(t) ? `Math.sign(${x})` : `rt.sign(${x})`),
   }]],
@@ -172,7 +180,7 @@ const STRINGS: [string[], Signature[]][] = [
   [['ascii'], s1('rt.ascii', T.int)],
   [['quote_ident'], s1('rt.quoteIdent')],
   [['quote_literal'], s1('rt.quoteLiteral')],
-  [['to_hex'], [{ params: ['int'], returns: T.varchar, emit: ([x]) => `rt.toHex(${x})` }]],
+  [['to_hex'], [{ params: ['int'], exact: true, returns: T.varchar, emit: ([x]) => `rt.toHex(${x})` }]],
 ];
 
 export const SCALAR_FUNCTIONS: FunctionTable = table([...MATH, ...STRINGS]);

@@ -171,7 +171,7 @@ export function quoteLiteral(s: string): string {
 }
 
 /** TO_HEX: negative values print as their 64-bit two's complement, as Postgres does for BIGINT. */
-export function toHex(n: number): string {
+export function toHex(n: number | bigint): string {
   return n >= 0 ? n.toString(16) : BigInt.asUintN(64, BigInt(n)).toString(16);
 }
 

@@ -317,7 +317,7 @@ export class ExprBinder {
         }
       }
     }
-    const type = aggregateFor(fn).resultType(call.arg!.type, { name: fn, distinct: e.distinct, withinGroup: !!e.withinGroup });
+    const type = aggregateFor(fn).resultType(call.arg!.type, { name: fn, distinct: e.distinct, withinGroup: !!e.withinGroup, fraction: call.fraction });
     if (typeof type === 'string') throw new SqlError('UNDEFINED_FUNCTION', type, e.pos);
     call.type = type;
     return call;

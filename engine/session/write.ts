@@ -21,7 +21,8 @@ export const SEGMENT_ROWS = Number(process.env.STRATA_SEGMENT_ROWS ?? 1_000_000)
 export function zonesOf(meta: SegmentMeta): ZoneEntry[] {
   return meta.columns.map((c) => {
     const ok = (v: number | string | null) => (typeof v === 'number' && !Number.isFinite(v) ? null : v);
-    return { min: ok(c.min), max: c.hasNaN ? null : ok(c.max), nullCount: c.nullCount, encoding: c.encoding };
+    const exact = c.exactMin !== undefined ? { exactMin: c.exactMin, exactMax: c.exactMax } : {};
+    return { min: ok(c.min), max: c.hasNaN ? null : ok(c.max), nullCount: c.nullCount, encoding: c.encoding, ...exact };
   });
 }
 

@@ -18,6 +18,9 @@ export interface ColumnStats {
   integral: boolean;
   /** some BIGINT value is past 2^53: only RAW (int64) holds it exactly */
   wide?: boolean;
+  /** when `wide`: the exact bounds (min/max hold only their nearest doubles) */
+  exactMin?: bigint;
+  exactMax?: bigint;
   /** the values to encode: physical values, or for strings codes into `dict` (used entries only) */
   values: TypedArray;
   dict?: string[];
@@ -55,12 +58,24 @@ function numericStats(v: Vector): ColumnStats {
     if (integral && (x !== Math.floor(x) || x === Infinity || x === -Infinity)) integral = false;
   }
   // the doubles of values past 2^53 are only neighbours: RAW alone keeps them, and the zone map
-  // stays sound because rounding to a double never crosses a value below 2^53
+  // keeps the exact bounds too, so a constant past 2^53 prunes exactly (fragments.ts)
   const wide = v.big !== undefined && v.big.some((x, i) => x !== null && i < n);
   return {
-    rows: n, nullCount: nulls, runs, hasNaN: nan, integral, ...(wide ? { wide } : {}),
+    rows: n, nullCount: nulls, runs, hasNaN: nan, integral, ...(wide ? { wide, ...exactBounds(v) } : {}),
     min: seen ? min : null, max: seen ? max : null, values: n === values.length ? values : values.subarray(0, n),
   };
+}
+
+/** The exact min and max of a vector with values past 2^53 (a BigInt per row: such segments are rare). */
+function exactBounds(v: Vector): { exactMin: bigint; exactMax: bigint } {
+  let lo: bigint | null = null, hi: bigint | null = null;
+  for (let i = 0; i < v.length; i++) {
+    if (v.valid !== null && v.valid[i] === 0) continue;
+    const x = v.big![i] ?? BigInt(v.values[i]);
+    if (lo === null || x < lo) lo = x;
+    if (hi === null || x > hi) hi = x;
+  }
+  return { exactMin: lo!, exactMax: hi! };
 }
 
 function stringStats(v: Vector): ColumnStats {

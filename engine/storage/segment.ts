@@ -25,6 +25,9 @@ export interface ColumnMeta {
   nullCount: number;
   /** the column holds NaN, which sorts above every number and is not reflected in `max` */
   hasNaN?: boolean;
+  /** values past 2^53 (BIGINT, wide DECIMAL): the exact bounds as digits; min/max are their nearest doubles */
+  exactMin?: string;
+  exactMax?: string;
 }
 
 /** What a writer learns about the segment it wrote: enough for the manifest and for pruning. */
@@ -61,6 +64,7 @@ export async function writeSegment(path: string, columns: Vector[], opts: { enco
     children.push(enc.data);
     const cm: ColumnMeta = { encoding, min: stats.min, max: stats.max, nullCount: stats.nullCount };
     if (stats.hasNaN) cm.hasNaN = true;
+    if (stats.exactMin !== undefined) { cm.exactMin = String(stats.exactMin); cm.exactMax = String(stats.exactMax); }
     metas.push(cm);
   });
   const schema = new Schema(fields, new Map([[FORMAT_KEY, FORMAT_VERSION], [ROWS_KEY, String(rows)]]));

@@ -25,6 +25,8 @@ export interface AggCallInfo {
   distinct: boolean;
   /** WITHIN GROUP (ORDER BY ...) was given */
   withinGroup: boolean;
+  /** PERCENTILE_CONT/DISC: the constant fraction */
+  fraction?: number;
 }
 
 /** Names the generated kernel gives a state's parts, for `update` to write to. */

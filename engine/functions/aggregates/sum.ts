@@ -16,8 +16,9 @@ export function sumUpdate(agg: BAgg, v: string, slot: string, objs: string, g: s
   if (!exact(agg)) return `${slot}[${g}] += ${v};`;
   // BigInt work stays out of line (rt.sumSpill) so the kernel's hot loop is plain double code
   const add = (x: string) => `{ let s = ${slot}[${g}] + ${x}; if (s > ${SPILL} || s < -${SPILL}) { rt.sumSpill(${objs}, ${g}, s); s = 0; } ${slot}[${g}] = s; }`;
-  // a BIGINT or wide DECIMAL input past 2^53 arrives as a bigint and goes straight to the exact part
-  if (isWide(agg.arg!.type)) return `{ const x = ${v}; if (typeof x === 'bigint') rt.sumSpill(${objs}, ${g}, x); else ${add('x')} }`;
+  // a BIGINT or wide DECIMAL input past 2^53 arrives as a bigint, and one past 2^52 could make the
+  // double sum inexact: both go straight to the exact part
+  if (isWide(agg.arg!.type)) return `{ const x = ${v}; if (typeof x === 'bigint' || x > ${SPILL} || x < -${SPILL}) rt.sumSpill(${objs}, ${g}, x); else ${add('x')} }`;
   return add(v);
 }
 
