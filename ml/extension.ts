@@ -46,7 +46,9 @@ export function extension(db: Database): MlExtension {
       DropMonitor: own(dropMonitor),
       CreateModel: own(createModel),
       // onnxruntime loads with the first model brought from a file, not with every process
-      CreateModelExternal: own(async (s, ctx, j) => (await import('./sql/external.ts')).createExternalModel(s, ctx, j)),
+      CreateModelExternal: own(async (s, ctx, j) => (s.sagemaker
+        ? (await import('./sql/remote.ts')).createRemoteModel(s, ctx, j)
+        : (await import('./sql/external.ts')).createExternalModel(s, ctx, j))),
       ShowModel: own(showModel),
       DropModel: own(dropModel),
       AlterModel: own(alterModel),

@@ -40,7 +40,7 @@ export const graphqlModule: GraphQLModule = {
       state: String!
       "why training failed (FAILED only)"
       reason: String
-      "LINEAR_LEARNER, XGBOOST, MLP, KMEANS, or EXTERNAL (ONNX) for a brought-your-own model"
+      "LINEAR_LEARNER, XGBOOST, MLP, KMEANS, EXTERNAL (ONNX) for a brought-your-own model, REMOTE (SAGEMAKER) for remote inference"
       modelType: String
       problemType: String
       objective: String
@@ -48,8 +48,12 @@ export const graphqlModule: GraphQLModule = {
       target: String
       "the FROM query as SQL"
       query: String
-      "the ONNX file a brought-your-own model came from"
+      "the ONNX file a brought-your-own model came from (sagemaker:<endpoint> for remote inference)"
       source: String
+      "remote inference: the SageMaker endpoint the function calls (CREATE MODEL ... SAGEMAKER 'endpoint')"
+      endpoint: String
+      "a multi-model endpoint's target model (SAGEMAKER 'endpoint':'model')"
+      endpointModel: String
       functionName: String!
       "e.g. predict(REAL, VARCHAR) RETURNS INTEGER"
       functionSignature: String!
@@ -99,6 +103,8 @@ export const graphqlModule: GraphQLModule = {
       target: (r: ModelRef) => r.entry.target ?? null,
       query: (r: ModelRef) => r.entry.query ?? null,
       source: (r: ModelRef) => r.entry.source ?? null,
+      endpoint: (r: ModelRef) => r.entry.remote?.endpoint ?? null,
+      endpointModel: (r: ModelRef) => r.entry.remote?.targetModel ?? null,
       functionName: (r: ModelRef) => r.entry.function,
       functionSignature: (r: ModelRef) => signature(r.entry),
       arguments: (r: ModelRef) => r.entry.args.map((x) => ({ name: x.name, type: typeName(x.type) })),

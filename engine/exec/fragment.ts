@@ -1,7 +1,7 @@
 // A slice program: the pipeline each slice runs over its own segments (scan -> fused filter ->
 // steps: filters, hash probes, model calls -> rows | partial aggregate), compiled from the
 // physical plan's slice operators (operators/pipeline.ts). Plain data, sent to workers.
-import type { BExpr } from '../plan/bound.ts';
+import type { BExpr, RemoteModelRef } from '../plan/bound.ts';
 import type { SortKey } from '../plan/logical.ts';
 import type { SqlType } from '../types/types.ts';
 import type { AggSpec, PartialAgg } from './aggregate.ts';
@@ -20,6 +20,8 @@ export interface SegmentRef {
 export interface ModelStep {
   model: string;
   onnx?: string; // file name of the ONNX graph in the data dir
+  /** or the SageMaker endpoint that serves the model */
+  remote?: RemoteModelRef;
   args: BExpr[];
   proba: boolean;
   type: SqlType;

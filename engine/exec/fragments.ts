@@ -24,7 +24,7 @@ export function liftModels(e: BExpr, models: ModelStep[], width: number): BExpr 
  */
 export function modelStep(e: Extract<BExpr, { k: 'model' }>, args: BExpr[]): ModelStep {
   const r = e.ref;
-  return { model: `${r.account}.${r.database}.${r.schema}.${r.name}@${r.version}`, onnx: r.onnx, args, proba: e.proba, type: e.type, ...(e.explain ? { explain: e.explain } : {}) };
+  return { model: `${r.account}.${r.database}.${r.schema}.${r.name}@${r.version}`, onnx: r.onnx, ...(r.remote ? { remote: r.remote } : {}), args, proba: e.proba, type: e.type, ...(e.explain ? { explain: e.explain } : {}) };
 }
 
 /** Calls of the same version, output and arguments are computed once. */

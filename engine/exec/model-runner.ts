@@ -14,6 +14,9 @@ interface PredictorLike {
   predictProba(args: Vector[], count: number): Promise<{ labels: (string | number | boolean)[]; probs: Float64Array }>;
 }
 
+/** What stops a remote model's calls: the statement's cancel flag and deadline (epoch ms, 0 = none). */
+export interface EvalStop { check(): void; readonly deadline: number }
+
 interface ExplainerLike {
   explainJson(args: Vector[], count: number): Promise<string[]>;
 }
@@ -64,13 +67,17 @@ export class ModelRunner {
   }
 
   /** The model's output for every row of the batch, as a new column. */
-  async evaluate(step: ModelStep, batch: Batch): Promise<Vector> {
+  async evaluate(step: ModelStep, batch: Batch, stop: EvalStop = { check: () => {}, deadline: 0 }): Promise<Vector> {
     if (batch.length === 0) return allocVector(step.type, 0);
     // plain column arguments are passed as they are; only computed ones are projected
     const computed = step.args.filter((a) => a.k !== 'col');
     const projected = computed.length ? projectBatch(batch, computed, null, batch.length) : [];
     let next = 0;
     const args = step.args.map((a) => (a.k === 'col' ? batch.columns[a.index] : projected[next++]));
+    if (step.remote) {
+      const { invokeRemote } = await import('../../ml/sagemaker/invoke.ts');
+      return invokeRemote(step.remote, args, batch.length, step.type, stop);
+    }
     if (step.explain) return stringVector(step.type, await (await this.explainer(step as ModelStep & { explain: string[] })).explainJson(args, batch.length));
     const predictor = await this.session(step);
     if (!step.proba) {

@@ -55,6 +55,10 @@ export class SliceStop {
   check(): void {
     if (this.token) checkToken(this.flag, this.token.deadline, this.token.serverMemoryLimit);
   }
+  /** the statement's deadline (epoch ms, 0 = none): remote model calls end by it */
+  get deadline(): number {
+    return this.token?.deadline ?? 0;
+  }
   tick(): void {
     if ((++this.n & 4095) === 0) this.check();
   }

@@ -155,7 +155,7 @@ async function runFragment(f: FragmentSpec, segments: SegmentRef[][], stop: Slic
           // models run only on rows that survived the steps before
           batch = compact(batch, sel, count);
           sel = null;
-          batch.columns.push(await models.evaluate(step.model, batch));
+          batch.columns.push(await models.evaluate(step.model, batch, stop));
         }
         lap(2 + i, count);
       }

@@ -23,6 +23,21 @@ export interface ModelRef {
   version: number;
   /** the version's ONNX graph, a file name under <dataDir>/models */
   onnx?: string;
+  /** or the SageMaker endpoint that serves it (remote inference) */
+  remote?: RemoteModelRef;
+}
+
+/** A model served by a SageMaker endpoint: calls go to InvokeEndpoint (ml/sagemaker/invoke.ts). */
+export interface RemoteModelRef {
+  endpoint: string;
+  /** a multi-model endpoint's model (SAGEMAKER 'endpoint':'model') */
+  targetModel?: string;
+  /** SETTINGS REGION; else the server's AWS_REGION */
+  region?: string;
+  /** rows per InvokeEndpoint call (SETTINGS MAX_BATCH_ROWS) */
+  maxBatchRows: number;
+  /** calls in flight per slice (SETTINGS MAX_CONCURRENT_CALLS) */
+  maxConcurrency: number;
 }
 
 export type BExpr =

@@ -417,7 +417,10 @@ export interface CreateModelExternal {
   function: Name;
   argTypes: TypeRef[];
   returns: TypeRef;
-  path: string;
+  /** FROM 'model.onnx': a local ONNX file (exactly one of path and sagemaker) */
+  path?: string;
+  /** SAGEMAKER 'endpoint'[:'target model']: remote inference through InvokeEndpoint */
+  sagemaker?: { endpoint: string; model?: string };
   iamRole?: IamRole;
   settings: ModelOption[];
 }

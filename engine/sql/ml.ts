@@ -20,6 +20,7 @@ export function parseCreateModel(c: Cursor, pos: Pos, orReplace = false): Create
   let fn: string[] | undefined;
   let argTypes: TypeRef[] | undefined;
   let returns: TypeRef | undefined;
+  let sagemaker: CreateModelExternal['sagemaker'];
   const m: Partial<CreateModel> = {};
   let settings: ModelOption[] = [];
   for (;;) {
@@ -51,6 +52,13 @@ export function parseCreateModel(c: Cursor, pos: Pos, orReplace = false): Create
         }
         break;
       case 'returns': c.next(); returns = parseType(c); break;
+      case 'sagemaker': {
+        // Redshift's remote inference: SAGEMAKER 'endpoint_name'[:'model_name']
+        c.next();
+        const endpoint = c.string();
+        sagemaker = c.acceptOp(':') ? { endpoint, model: c.string() } : { endpoint };
+        break;
+      }
       case 'iam_role': c.next(); m.iamRole = parseIamRole(c); break;
       case 'auto': c.next(); m.auto = c.bool(); break;
       case 'model_type': c.next(); m.modelType = c.expectOneOf(...MODEL_TYPES).toUpperCase() as CreateModel['modelType']; break;
@@ -67,9 +75,9 @@ export function parseCreateModel(c: Cursor, pos: Pos, orReplace = false): Create
     }
   }
   if (!fn) c.fail();
-  if (argTypes !== undefined || returns !== undefined || path !== undefined) {
-    if (!argTypes || !returns || path === undefined || from) c.fail();
-    const stmt: CreateModelExternal = { kind: 'CreateModelExternal', pos, name, function: fn, argTypes, returns, path, settings };
+  if (argTypes !== undefined || returns !== undefined || path !== undefined || sagemaker) {
+    if (!argTypes || !returns || (path === undefined) === !sagemaker || from) c.fail();
+    const stmt: CreateModelExternal = { kind: 'CreateModelExternal', pos, name, function: fn, argTypes, returns, ...(sagemaker ? { sagemaker } : { path }), settings };
     if (m.iamRole) stmt.iamRole = m.iamRole;
     if (orReplace) stmt.orReplace = true;
     return stmt;

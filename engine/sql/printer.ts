@@ -129,7 +129,8 @@ export function printStatement(s: Statement): string {
       const parts = [`CREATE ${s.orReplace ? 'OR REPLACE ' : ''}MODEL ${printName(s.name)}`];
       parts.push(`FUNCTION ${printName(s.function)}(${s.argTypes.map(printType).join(', ')})`);
       parts.push(`RETURNS ${printType(s.returns)}`);
-      parts.push(`FROM ${quoteString(s.path)}`);
+      if (s.sagemaker) parts.push(`SAGEMAKER ${quoteString(s.sagemaker.endpoint)}${s.sagemaker.model !== undefined ? `:${quoteString(s.sagemaker.model)}` : ''}`);
+      else parts.push(`FROM ${quoteString(s.path!)}`);
       if (s.iamRole) parts.push(`IAM_ROLE ${iamRole(s.iamRole)}`);
       if (s.settings.length) parts.push(`SETTINGS ${options(s.settings)}`);
       return parts.join(' ');

@@ -3,6 +3,7 @@
 import type { CatalogState, SchemaState } from '../../engine/catalog/catalog.ts';
 import { splitName } from '../../engine/catalog/lookup.ts';
 import { SqlError } from '../../engine/errors.ts';
+import type { RemoteModelRef } from '../../engine/plan/bound.ts';
 import type { Pos } from '../../engine/sql/ast.ts';
 import type { SqlType } from '../../engine/types/types.ts';
 import type { StatementContext } from '../../engine/session/context.ts';
@@ -33,7 +34,9 @@ export interface ModelVersion {
   onnxFile?: string;
   /** the training profile drift monitors compare with (ml/drift/training.ts), in <dataDir>/models */
   profileFile?: string;
-  /** bring-your-own or imported model: where the ONNX file came from */
+  /** remote inference: the SageMaker endpoint that serves this version (no ONNX file) */
+  remote?: RemoteModelRef;
+  /** bring-your-own or imported model: where the ONNX file came from (sagemaker:<endpoint> for remote) */
   source?: string;
   /** the FROM query, as SQL */
   query?: string;

@@ -20,7 +20,7 @@ export async function createExternalModel(stmt: A.CreateModelExternal, ctx: Stat
   const { key } = target;
   const argTypes = stmt.argTypes.map(sqlType);
   const returns = sqlType(stmt.returns);
-  const bytes = await readModel(ctx, stmt.path, stmt.pos);
+  const bytes = await readModel(ctx, stmt.path!, stmt.pos);
   await validateExternalModel(bytes, argTypes, returns);
   const proba = await hasProbabilities(bytes);
   const file = await jobs.writeOnnx(key, bytes);

@@ -34,8 +34,9 @@ export function resolveModelFunction(ctx: StatementContext, name: string[], pos:
     const v = resolveVersion(hit.entry, ref, pos);
     if (v.state !== 'READY') throw notReady(hit.entry, jobs, pos, v);
     if (hit.proba && !(v.proba ?? v.labels !== undefined)) throw new SqlError('UNDEFINED_FUNCTION', `version ${v.version} of model "${hit.entry.name}" has no probabilities: ${fn} needs a classifier`, pos);
-    const model: ModelRef = { account: ctx.session.account, database, schema: s, name: hit.entry.name, id: v.id, version: v.version ?? 1, onnx: v.onnxFile };
+    const model: ModelRef = { account: ctx.session.account, database, schema: s, name: hit.entry.name, id: v.id, version: v.version ?? 1, onnx: v.onnxFile, ...(v.remote ? { remote: v.remote } : {}) };
     const argTypes = v.args.map((a) => a.type);
+    if (v.remote && hit.explain) throw new SqlError('FEATURE_NOT_SUPPORTED', `${fn}: model "${hit.entry.name}" runs on SageMaker endpoint '${v.remote.endpoint}'; explanations need the model's graph`, pos);
     // fn_explain(...): the same model and privilege, a JSON of contributions per argument
     if (hit.explain) return { ref: model, proba: false, type: T.varchar, argTypes, explain: v.args.map((a) => a.name) };
     return { ref: model, proba: hit.proba, type: hit.proba ? T.varchar : v.returns, argTypes };

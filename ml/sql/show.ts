@@ -36,6 +36,7 @@ export function describeModel(e: ModelEntry, schema: string, jobs: ModelJobs): [
     ['Validation Score', score],
     ['Query', e.query ?? null],
     ['Source', e.source ?? null],
+    ['SageMaker Endpoint', e.remote ? `${e.remote.endpoint}${e.remote.targetModel ? ` (model ${e.remote.targetModel})` : ''}${e.remote.region ? ` in ${e.remote.region}` : ''}` : null],
     ['Target Column', e.target ?? null],
     ['Auto', e.auto === undefined ? null : e.auto ? 'ON' : 'OFF'],
     ['Model Type', e.modelType ?? null],

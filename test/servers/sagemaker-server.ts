@@ -4,6 +4,8 @@
 // label-first CSV channels from S3, trains with Strata's own boosted trees, and writes model.tar.gz
 // (an XGBoost model as `xgboost-model`, JSON or UBJSON per `modelFormat`) under the output path; bad input fails the job with a
 // FailureReason, MaxRuntimeInSeconds stops it (MaxRuntimeExceeded), StopTrainingJob stops it.
+// It also answers SageMaker Runtime's InvokeEndpoint (REST: POST /endpoints/<name>/invocations,
+// text/csv) for the endpoints a test registers in `endpoints`, with injectable faults.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
@@ -41,8 +43,23 @@ export interface SageMakerServerOptions {
   modelFormat?: 'json' | 'ubjson';
 }
 
+/** A deployed model for InvokeEndpoint: one answer (CSV cell) per input row of CSV cells. */
+export interface InferenceEndpoint {
+  predict(rows: string[][], targetModel?: string): string[];
+  /** Faults for the next calls, used up in order: a throttled call, a 5xx, the container failing, a slow answer. */
+  faults?: ('throttle' | 'unavailable' | 'model-error' | { delayMs: number })[];
+}
+
+/** One InvokeEndpoint call as the server saw it. */
+export interface Invocation { endpoint: string; rows: number; contentType: string; targetModel?: string; status: number }
+
 export interface SageMakerServer {
   endpoint: string;
+  /** InvokeEndpoint's deployed models, by endpoint name (tests add their own) */
+  endpoints: Map<string, InferenceEndpoint>;
+  invocations: Invocation[];
+  /** the most InvokeEndpoint calls that were in flight at once */
+  peakConcurrency: number;
   jobs: Map<string, Job>;
   /** Every operation called, in order (X-Amz-Target without the prefix). */
   calls: string[];
@@ -110,10 +127,20 @@ export async function startSageMakerServer(o: SageMakerServerOptions): Promise<S
     },
   };
 
+  const endpoints = new Map<string, InferenceEndpoint>();
+  const invocations: Invocation[] = [];
+  let inFlight = 0;
   const server = createServer((req, res) => { handle(req, res).catch((e) => reply(res, 500, { __type: 'InternalFailure', message: String(e) })); });
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
+    const invoke = /^\/endpoints\/([^/?]+)\/invocations$/.exec(req.url ?? '');
+    if (invoke && req.method === 'POST') {
+      inFlight++;
+      self.peakConcurrency = Math.max(self.peakConcurrency, inFlight);
+      try { await invokeEndpoint(decodeURIComponent(invoke[1]), req, Buffer.concat(chunks).toString('utf8'), res); } finally { inFlight--; }
+      return;
+    }
     const target = String(req.headers['x-amz-target'] ?? '');
     try {
       if (req.method !== 'POST' || req.url !== '/') throw new ApiError('UnknownOperationException', `${req.method} ${req.url} is not supported`, 404);
@@ -131,10 +158,37 @@ export async function startSageMakerServer(o: SageMakerServerOptions): Promise<S
     }
   }
 
+  /** SageMaker Runtime's REST protocol: POST /endpoints/<name>/invocations, the body passed to the model as it is. */
+  async function invokeEndpoint(name: string, req: IncomingMessage, body: string, res: ServerResponse): Promise<void> {
+    const contentType = String(req.headers['content-type'] ?? '');
+    const targetModel = req.headers['x-amzn-sagemaker-target-model'] as string | undefined;
+    const call: Invocation = { endpoint: name, rows: 0, contentType, ...(targetModel ? { targetModel } : {}), status: 200 };
+    invocations.push(call);
+    const fail = (status: number, type: string, extra: Json) => { call.status = status; reply(res, status, { __type: type, ...extra }, 'application/json'); };
+    if (!String(req.headers.authorization ?? '').startsWith('AWS4-HMAC-SHA256 ')) return fail(403, 'MissingAuthenticationTokenException', { message: 'Missing Authentication Token' });
+    const ep = endpoints.get(name);
+    if (!ep) return fail(400, 'ValidationError', { message: `Endpoint ${name} of account ${ACCOUNT} not found.` });
+    const rows = parseCsvRows(body);
+    call.rows = rows.length;
+    const fault = ep.faults?.shift();
+    if (fault === 'throttle') return fail(429, 'ThrottlingException', { message: 'Rate exceeded' });
+    if (fault === 'unavailable') return fail(503, 'ServiceUnavailable', { message: 'Service is unavailable' });
+    if (typeof fault === 'object') await new Promise((r) => setTimeout(r, fault.delayMs));
+    if (fault === 'model-error' || !contentType.startsWith('text/csv')) {
+      return fail(424, 'ModelError', { Message: 'Received server error (500) from primary with message "model failed". See logs.', OriginalStatusCode: 500, OriginalMessage: fault === 'model-error' ? 'model failed' : `unsupported content type ${contentType}` });
+    }
+    let answers: string[];
+    try { answers = ep.predict(rows, targetModel); } catch (e) {
+      return fail(424, 'ModelError', { Message: 'Received client error (400) from primary', OriginalStatusCode: 400, OriginalMessage: (e as Error).message });
+    }
+    res.writeHead(200, { 'content-type': 'text/csv', 'x-amzn-invoked-production-variant': 'AllTraffic' });
+    res.end(answers.map((a) => `${a}\n`).join(''));
+  }
+
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
   const self: SageMakerServer = {
-    endpoint: `http://127.0.0.1:${port}`, jobs, calls, delays, modelFormat: o.modelFormat ?? 'json',
+    endpoint: `http://127.0.0.1:${port}`, jobs, calls, delays, modelFormat: o.modelFormat ?? 'json', endpoints, invocations, peakConcurrency: 0,
     close: async () => {
       for (const j of jobs.values()) j.abort.abort();
       await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -144,9 +198,9 @@ export async function startSageMakerServer(o: SageMakerServerOptions): Promise<S
   return self;
 }
 
-function reply(res: ServerResponse, status: number, body: Json): void {
+function reply(res: ServerResponse, status: number, body: Json, contentType = 'application/x-amz-json-1.1'): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-requestid': `req-${Math.random().toString(36).slice(2)}`, ...(status >= 400 ? { 'x-amzn-errortype': String(body.__type) } : {}) });
+  res.writeHead(status, { 'content-type': contentType, 'x-amzn-requestid': `req-${Math.random().toString(36).slice(2)}`, ...(status >= 400 ? { 'x-amzn-errortype': String(body.__type) } : {}) });
   res.end(text);
 }
 
@@ -307,6 +361,22 @@ function parseCsv(text: string, channel: string, hp: AlgoParams): FitData {
     }
   });
   return { x, rows, cols, y };
+}
+
+/** CSV rows as a model container reads them: quoted cells may hold commas, quotes and newlines. */
+export function parseCsvRows(text: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [], cell = '', quoted = false, any = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (quoted) {
+      if (ch === '"' && text[i + 1] === '"') { cell += '"'; i++; } else if (ch === '"') quoted = false; else cell += ch;
+    } else if (ch === '"') { quoted = true; any = true; } else if (ch === ',') { row.push(cell); cell = ''; any = true; } else if (ch === '\n') {
+      row.push(cell); rows.push(row); row = []; cell = ''; any = false;
+    } else if (ch !== '\r') { cell += ch; any = true; }
+  }
+  if (any) { row.push(cell); rows.push(row); }
+  return rows;
 }
 
 function metric(out: Float64Array, d: FitData, classes: number): number {

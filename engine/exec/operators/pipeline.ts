@@ -102,6 +102,13 @@ export class PipelineBuilder {
 
   /** A filter: fused into the scan while no step ran yet, else a step of its own. */
   filter(pred: BExpr): void {
+    if (pred.k === 'and' && hasModelCall(pred) && !pred.args.every(hasModelCall)) {
+      // the terms without a model call filter first: a model (a remote endpoint above all) sees only the rows they pass
+      const plain = pred.args.filter((t) => !hasModelCall(t)), calls = pred.args.filter(hasModelCall);
+      this.filter(plain.length === 1 ? plain[0] : { ...pred, args: plain });
+      this.filter(calls.length === 1 ? calls[0] : { ...pred, args: calls });
+      return;
+    }
     if (this.spec.steps.length === 0 && !hasModelCall(pred)) {
       this.spec.filter = and(this.spec.filter, pred);
       const cols = this.spec.columns;

@@ -130,7 +130,7 @@ export class RunContext {
     const columns = [...input.columns];
     for (const s of steps) {
       this.check();
-      columns.push(await runner.evaluate(s, { length: input.length, columns }));
+      columns.push(await runner.evaluate(s, { length: input.length, columns }, this.guard));
     }
     return { batch: { length: input.length, columns }, exprs: lifted };
   }

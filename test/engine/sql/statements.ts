@@ -164,6 +164,8 @@ export const STATEMENTS: string[] = [
   "CREATE MODEL m FUNCTION fn(REAL, REAL, INT) RETURNS INT FROM 'models/m.onnx'",
   "CREATE MODEL s.m FUNCTION s.fn(float, varchar(10)) RETURNS decimal(10,2) FROM 's3://b/model.tar.gz' IAM_ROLE default SETTINGS (S3_BUCKET 'b')",
   "CREATE MODEL m FROM 'job-name' FUNCTION fn(int) RETURNS float IAM_ROLE default",
+  "CREATE MODEL m FUNCTION fn(REAL, VARCHAR) RETURNS REAL SAGEMAKER 'my-endpoint' IAM_ROLE default SETTINGS (MAX_BATCH_ROWS 100)",
+  "CREATE MODEL m FUNCTION fn(INT) RETURNS INT SAGEMAKER 'ep':'models/a.tar.gz'",
   'SHOW MODEL m', 'SHOW MODEL s.m', 'SHOW MODEL ALL', 'DROP MODEL m', 'DROP MODEL IF EXISTS s.m',
   // model versions
   'CREATE OR REPLACE MODEL m FROM t TARGET y FUNCTION f', "CREATE OR REPLACE MODEL m FUNCTION fn(REAL) RETURNS REAL FROM 'm.onnx'",
