@@ -50,6 +50,8 @@ export interface MonitorEvent {
   /** owning account and user: only that user and the account's superusers see it (not exposed) */
   account: string;
   owner: string;
+  /** the owner's user id: who may see the event */
+  ownerId?: string;
 }
 
 /** Running-query lifecycle, published by the API's workload manager. */

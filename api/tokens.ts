@@ -1,6 +1,7 @@
 // API tokens: random secrets shown once, stored only as SHA-256 hashes in the catalog
 // (`state.ext.tokens`), so they commit atomically with everything else and survive restarts.
 // A token is `strata_<id>_<secret>`; the id is public (for listing and revoking).
+import { legacyAccountId, legacyUserId } from '../engine/catalog/owners.ts';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Database } from '../engine/database.ts';
 import { SqlError } from '../engine/database.ts';
@@ -111,7 +112,10 @@ export function verifyToken(state: CatalogState, token: string): Principal | nul
 export function principalOf(state: CatalogState, rec: TokenRecord): Principal | null {
   const acct = state.accounts[rec.account];
   const user = acct?.users[rec.user];
-  if (!user || acct.id !== rec.accountId || user.id !== rec.userId) return null;
+  // a token made before ids existed stands for whoever held the names when the catalog was migrated
+  const accountId = rec.accountId ?? legacyAccountId(state, rec.account);
+  const userId = rec.userId ?? legacyUserId(state, rec.account, rec.user);
+  if (!user || acct.id !== accountId || user.id !== userId) return null;
   return { account: rec.account, user: rec.user, superuser: user.superuser, tokenId: rec.id, ...(user.id ? { userId: user.id } : {}) };
 }
 

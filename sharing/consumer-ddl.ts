@@ -12,17 +12,18 @@ import { checkShareAccess, consumerDatabase } from './consumer.ts';
 export async function createDatabase(stmt: A.CreateDatabase, ctx: StatementContext, next: HandlerOf<'CreateDatabase'>): Promise<Result> {
   const from = stmt.fromDatashare;
   if (!from) return next(stmt, ctx);
-  const { account, user } = ctx.session;
+  const { account } = ctx.session;
   const producer = from.account ?? from.namespace;
   if (!producer) throw new SqlError('SYNTAX_ERROR', `CREATE DATABASE ... FROM DATASHARE ${from.datashare} needs OF ACCOUNT 'producer'`, stmt.pos);
   if (!ctx.isSuperuser) throw new SqlError('PERMISSION_DENIED', 'permission denied to create database', stmt.pos);
   if (producer === account) throw new SqlError('INVALID_PARAMETER', `datashare ${from.datashare} belongs to this account; query its tables directly`, stmt.pos);
   if (ctx.account.databases[stmt.name]) throw new SqlError('DUPLICATE_OBJECT', `database "${stmt.name}" already exists`, stmt.pos);
   checkShareAccess(ctx, ctx.db.catalog, producer, from.datashare, account, `datashare "${from.datashare}"`, stmt.pos);
+  const owner = ctx.ownerRef;
   ctx.txn.apply((s) => {
     const a = s.accounts[account];
     if (a.databases[stmt.name]) throw new SqlError('DUPLICATE_OBJECT', `database "${stmt.name}" already exists`);
-    a.databases[stmt.name] = { name: stmt.name, owner: user, schemas: {}, fromShare: { producer, datashare: from.datashare } };
+    a.databases[stmt.name] = { name: stmt.name, ...owner, schemas: {}, fromShare: { producer, datashare: from.datashare } };
   }, { ddl: true });
   return done('CREATE DATABASE');
 }

@@ -57,7 +57,7 @@ export function checkShareAccess(ctx: StatementContext, latest: CatalogState, pr
 
 /** Consumer-side privilege: superusers, the database's owner, or USAGE on the database. */
 function checkUserUsage(ctx: StatementContext, database: DatabaseState, pos?: Pos): void {
-  if (ctx.isSuperuser || database.owner === ctx.session.user) return;
+  if (ctx.isSuperuser || ctx.owns(database)) return;
   const acct = ctx.account as typeof ctx.account & { publicGrants?: Record<string, string[]> };
   const key = `database:${database.name}`;
   const held = [...(acct.users[ctx.session.user]?.grants[key] ?? []), ...(acct.publicGrants?.[key] ?? [])];

@@ -3,6 +3,7 @@
 // as the producer would (same snapshot, the producer's namespace), then checks that the model or
 // function is in the share. The model and its ONNX file stay the producer's; the binder keeps the
 // resolved version in the bound call, so nothing is remembered here between queries.
+import { ownerIdOf } from '../engine/catalog/owners.ts';
 import type { Pos } from '../engine/sql/ast.ts';
 import type { Hooks, ModelFunction } from '../engine/session/extension.ts';
 import { StatementContext } from '../engine/session/context.ts';
@@ -25,7 +26,7 @@ export function resolveSharedModel(ctx: StatementContext, name: string[], pos: P
   const open = openShare(ctx, dbName, pos);
   const { share } = open;
   const producerCtx = new StatementContext(ctx.db, {
-    account: share.producer, user: share.owner, database: share.database, searchPath: [schema], settings: new Map(),
+    account: share.producer, user: share.owner, userId: ownerIdOf(ctx.db.catalog, share.producer, share), database: share.database, searchPath: [schema], settings: new Map(),
   }, ctx.txn, ctx.signal);
   const full = `${dbName}.${schema}.${fn}`;
   const at = fn.indexOf('@');

@@ -1,5 +1,6 @@
 // Producer statements: CREATE / ALTER / DROP DATASHARE and GRANT / REVOKE on a datashare. All of
 // them change catalog metadata only; nothing is copied.
+import { entryForUser, type Owned } from '../engine/catalog/owners.ts';
 import type * as A from '../engine/sql/ast.ts';
 import type { Result } from '../engine/result.ts';
 import type { StatementContext } from '../engine/session/context.ts';
@@ -24,21 +25,21 @@ export function ownShare(ctx: StatementContext, name: string, pos?: A.Pos): Data
 
 /** Owner, superuser, or a user granted `privilege` (ALTER or SHARE) on the share. */
 export function checkSharePrivilege(ctx: StatementContext, share: DatashareState, privilege: 'ALTER' | 'SHARE', pos?: A.Pos): void {
-  if (ctx.isSuperuser || share.owner === ctx.session.user) return;
-  const held = share.userGrants[ctx.session.user] ?? [];
+  if (ctx.isSuperuser || ctx.owns(share)) return;
+  const held = entryForUser(ctx.state, ctx.session.account, share.userGrants, { name: ctx.session.user, id: ctx.userId }) ?? [];
   if (held.includes(privilege) || held.includes('ALL')) return;
   throw new SqlError('PERMISSION_DENIED', `permission denied for datashare ${share.name}: only its owner or a user granted ${privilege} can do this`, pos);
 }
 
 export async function createDatashare(stmt: A.CreateDatashare, ctx: StatementContext): Promise<Result> {
-  const { account, user, database } = ctx.session;
+  const { account, database } = ctx.session;
   if (!NAME_RE.test(stmt.name)) throw new SqlError('INVALID_PARAMETER', `invalid datashare name "${stmt.name}"`, stmt.pos);
   const db = ctx.currentDatabase();
   if (db.fromShare) throw new SqlError('READ_ONLY', `database "${db.name}" was created from a datashare; datashares are created in local databases`, stmt.pos);
-  if (!ctx.isSuperuser && db.owner !== user) throw new SqlError('PERMISSION_DENIED', `permission denied to create datashare: must be a superuser or the owner of database ${db.name}`, stmt.pos);
+  if (!ctx.isSuperuser && !ctx.owns(db)) throw new SqlError('PERMISSION_DENIED', `permission denied to create datashare: must be a superuser or the owner of database ${db.name}`, stmt.pos);
   if (findShare(ctx.state, account, stmt.name)) throw new SqlError('DUPLICATE_OBJECT', `datashare "${stmt.name}" already exists`, stmt.pos);
   const share: DatashareState = {
-    name: stmt.name, producer: account, owner: user, database, createdAt: ctx.now().toISOString(),
+    name: stmt.name, producer: account, ...ctx.ownerRef, database, createdAt: ctx.now().toISOString(),
     publicAccessible: stmt.publicAccessible ?? false, managedByExchange: stmt.managedByExchange,
     objects: [], removed: [], includeNew: [], consumers: {}, userGrants: {},
   };
@@ -57,7 +58,7 @@ export async function dropDatashare(stmt: A.DropDatashare, ctx: StatementContext
     if (stmt.ifExists) return done('DROP DATASHARE');
     throw new SqlError('UNDEFINED_OBJECT', `datashare "${stmt.name}" does not exist`, stmt.pos);
   }
-  if (!ctx.isSuperuser && share.owner !== ctx.session.user) throw new SqlError('PERMISSION_DENIED', `must be owner of datashare ${share.name}`, stmt.pos);
+  if (!ctx.isSuperuser && !ctx.owns(share)) throw new SqlError('PERMISSION_DENIED', `must be owner of datashare ${share.name}`, stmt.pos);
   const product = Object.values(sharing(ctx.state).products[account] ?? {}).find((p) => p.datashare === share.name);
   if (product) throw new SqlError('INVALID_PARAMETER', `datashare "${share.name}" is published as product "${product.name}"; DROP PRODUCT ${product.name} first`, stmt.pos);
   const before = audience(ctx.state, share, ctx.now());
@@ -141,12 +142,13 @@ function objectsToAdd(ctx: StatementContext, share: DatashareState, type: A.Data
 function checkMayShare(ctx: StatementContext, share: DatashareState, sc: SchemaState, o: ShareObject, pos: A.Pos): void {
   if (ctx.isSuperuser || o.type === 'SCHEMA') return;
   const me = ctx.session.user;
-  const models = Object.values(sc.models) as { name?: string; owner?: string; function?: string }[];
+  const models = Object.values(sc.models) as (Owned & { name?: string; function?: string })[];
+  const owned = (x: Owned | undefined) => x !== undefined && ctx.owns(x);
   const allowed =
     o.type === 'TABLE' ? hasTablePrivilege(ctx, sc.tables[o.name], grantOption('SELECT'))
-    : o.type === 'VIEW' ? sc.views[o.name]?.owner === me
-    : o.type === 'MODEL' ? (sc.models[o.name] as { owner?: string } | undefined)?.owner === me
-    : models.some((m) => m.function === o.name && m.owner === me);
+    : o.type === 'VIEW' ? owned(sc.views[o.name])
+    : o.type === 'MODEL' ? owned(sc.models[o.name] as Owned | undefined)
+    : models.some((m) => m.function === o.name && owned(m));
   if (!allowed) {
     throw new SqlError('PERMISSION_DENIED', `permission denied to add ${o.type.toLowerCase()} ${o.schema}.${o.name} to datashare ${share.name}: user "${me}" must own it${o.type === 'TABLE' ? ' or hold SELECT WITH GRANT OPTION on it' : ''}`, pos);
   }
@@ -179,7 +181,7 @@ export async function alterDatashare(stmt: A.AlterDatashare, ctx: StatementConte
     case 'DatashareSetIncludeNew': {
       const sc = schemaOf(ctx, share, a.schema, stmt.pos);
       // tables created in the schema later join the share: only the schema's owner may decide that
-      if (a.value && !ctx.isSuperuser && sc.owner !== ctx.session.user) throw new SqlError('PERMISSION_DENIED', `permission denied to set INCLUDENEW for schema ${sc.name} on datashare ${share.name}: user "${ctx.session.user}" must own the schema`, stmt.pos);
+      if (a.value && !ctx.isSuperuser && !ctx.owns(sc)) throw new SqlError('PERMISSION_DENIED', `permission denied to set INCLUDENEW for schema ${sc.name} on datashare ${share.name}: user "${ctx.session.user}" must own the schema`, stmt.pos);
       changed = [sc.name];
       mutate((sh) => {
         if (a.value) addObjects(sh, [{ type: 'SCHEMA', schema: sc.name, name: sc.name, addedAt: at }]);
@@ -249,15 +251,19 @@ export async function grantOnDatashare(stmt: A.Grant | A.Revoke, ctx: StatementC
         if (privs.some((p) => p !== 'USAGE')) throw new SqlError('INVALID_PARAMETER', `only USAGE on a datashare can be granted to an account`, stmt.pos);
         accountUsage(ctx, share, g.name ?? '', add, stmt.pos);
       } else if (g.type === 'USER') {
-        if (!ctx.isSuperuser && share.owner !== ctx.session.user) throw new SqlError('PERMISSION_DENIED', `must be owner of datashare ${share.name} to ${command} on it`, stmt.pos);
-        if (!g.name || !ctx.account.users[g.name]) throw new SqlError('UNDEFINED_OBJECT', `user "${g.name}" does not exist`, stmt.pos);
+        if (!ctx.isSuperuser && !ctx.owns(share)) throw new SqlError('PERMISSION_DENIED', `must be owner of datashare ${share.name} to ${command} on it`, stmt.pos);
+        const grantee = g.name ? ctx.account.users[g.name] : undefined;
+        if (!grantee?.id) throw new SqlError('UNDEFINED_OBJECT', `user "${g.name}" does not exist`, stmt.pos);
         for (const p of privs) if (!['ALTER', 'SHARE', 'ALL'].includes(p)) throw new SqlError('INVALID_PARAMETER', `invalid privilege ${p} on a datashare for a user (ALTER, SHARE or ALL)`, stmt.pos);
-        const user = g.name;
+        const { name: user, id } = grantee;
+        // keyed by the grantee's id: a re-created namesake holds none of it
         ctx.txn.apply((s) => {
+          if (s.accounts[account]?.users[user]?.id !== id) throw new SqlError('UNDEFINED_OBJECT', `user "${user}" no longer exists`);
           const sh = shareIn(s, account, share.name);
-          const cur = new Set(sh.userGrants[user] ?? []);
+          const cur = new Set(entryForUser(s, account, sh.userGrants, grantee) ?? []);
           for (const p of privs) (add ? cur.add(p) : p === 'ALL' ? cur.clear() : cur.delete(p));
-          if (cur.size) sh.userGrants[user] = [...cur]; else delete sh.userGrants[user];
+          delete sh.userGrants[user];
+          if (cur.size) sh.userGrants[id] = [...cur]; else delete sh.userGrants[id];
         }, { ddl: true });
       } else {
         throw new SqlError('FEATURE_NOT_SUPPORTED', `${command} on a datashare goes to ACCOUNT 'name' or to a user, not ${g.type}`, stmt.pos);

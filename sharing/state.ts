@@ -1,6 +1,7 @@
 // The sharing area of the catalog (`state.ext.sharing`): datashares, their objects and consumers,
 // exchange products and subscriptions. It is versioned with the catalog like everything else, so a
 // grant, a removal or a subscription commits atomically and every reader sees one version of it.
+import { ownerIdOf } from '../engine/catalog/owners.ts';
 import type { CatalogState } from '../engine/catalog/catalog.ts';
 import { SqlError } from '../engine/errors.ts';
 
@@ -27,8 +28,9 @@ export interface RemovedObject { type: ShareObjectType; schema: string; name: st
 export interface DatashareState {
   name: string;
   producer: string;
-  /** the user who created it */
+  /** the user who created it: the name shown; ownerId is who owns it (engine/catalog/owners.ts) */
   owner: string;
+  ownerId?: string;
   /** the producer database its objects come from */
   database: string;
   createdAt: string;
@@ -41,7 +43,7 @@ export interface DatashareState {
   includeNew: string[];
   /** consumer accounts granted USAGE directly */
   consumers: Record<string, { grantedAt: string; grantedBy: string }>;
-  /** producer users allowed to ALTER or SHARE it besides its owner */
+  /** producer users allowed to ALTER or SHARE it besides its owner, by user id (by name in old catalogs) */
   userGrants: Record<string, string[]>;
 }
 
@@ -163,15 +165,17 @@ export function objectName(o: { type: ShareObjectType; schema: string; name: str
  * A dropped account or user takes its sharing rights with it, in the dropping transaction, so a
  * later namesake starts with none: a user's ALTER/SHARE grants go; an account's shares, products,
  * grants of USAGE to it and its subscriptions go. A user who still owns a datashare cannot be
- * dropped (ownership is by name).
+ * dropped (as in Redshift).
  */
 export function forgetPrincipal(state: CatalogState, account: string, user?: string): void {
   const sh = state.ext[KEY] as SharingState | undefined;
   if (!sh) return;
   if (user !== undefined) {
+    const id = state.accounts[account]?.users[user]?.id;
     for (const share of Object.values(sh.shares[account] ?? {})) {
-      if (share.owner === user) throw new SqlError('DEPENDENT_OBJECTS_STILL_EXIST', `user "${user}" cannot be dropped because it owns datashare ${share.name}; drop it first`);
+      if (id !== undefined && ownerIdOf(state, account, share) === id) throw new SqlError('DEPENDENT_OBJECTS_STILL_EXIST', `user "${user}" cannot be dropped because it owns datashare ${share.name}; drop it first`);
       delete share.userGrants[user];
+      if (id !== undefined) delete share.userGrants[id];
     }
     return;
   }

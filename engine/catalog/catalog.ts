@@ -4,6 +4,7 @@ import type { SqlType } from '../types/types.ts';
 import type { Sketch } from '../functions/aggregates/approx-count-distinct.ts';
 import { randomUUID } from 'node:crypto';
 import { SqlError } from '../errors.ts';
+import type { LegacyIds } from './owners.ts';
 
 export interface ColumnState {
   name: string;
@@ -73,7 +74,9 @@ export interface TableStats {
 export interface TableState {
   id: string;
   name: string;
+  /** the owner's name as shown; ownerId is who owns it (owners.ts) */
   owner: string;
+  ownerId?: string;
   columns: ColumnState[];
   distStyle: DistStyle;
   /** AUTO was asked for (EVEN is used) */
@@ -93,6 +96,7 @@ export interface TableState {
 export interface ViewState {
   name: string;
   owner: string;
+  ownerId?: string;
   sql: string;
   columns: { name: string; type: SqlType }[];
 }
@@ -100,6 +104,7 @@ export interface ViewState {
 export interface SchemaState {
   name: string;
   owner: string;
+  ownerId?: string;
   tables: Record<string, TableState>;
   views: Record<string, ViewState>;
   /** models and their SQL functions (owned by the ML layer; opaque here) */
@@ -110,6 +115,7 @@ export interface SchemaState {
 export interface DatabaseState {
   name: string;
   owner: string;
+  ownerId?: string;
   schemas: Record<string, SchemaState>;
   /** a consumer database created from a datashare holds no objects of its own */
   fromShare?: { producer: string; datashare: string };
@@ -143,6 +149,10 @@ export interface CatalogState {
   accounts: Record<string, AccountState>;
   /** extension areas (datashares, products, subscriptions, tokens) by module name */
   ext: Record<string, unknown>;
+  /** owners and per-user grants are recorded by user id (absent: an old catalog, migrated on open) */
+  ownersById?: boolean;
+  /** what names meant when an old catalog was migrated to ids (owners.ts) */
+  legacyIds?: LegacyIds;
 }
 
 export const DEFAULT_ACCOUNT = 'admin';
@@ -150,30 +160,34 @@ export const DEFAULT_USER = 'admin';
 export const DEFAULT_DATABASE = 'dev';
 export const DEFAULT_SCHEMA = 'public';
 
-export function newSchema(name: string, owner: string): SchemaState {
-  return { name, owner, tables: {}, views: {}, models: {} };
+/** An owner as objects record it: the name shown and the user's immutable id, which checks compare. */
+export interface OwnerRef { owner: string; ownerId?: string }
+
+export function newSchema(name: string, owner: OwnerRef): SchemaState {
+  return { name, ...owner, tables: {}, views: {}, models: {} };
 }
 
-export function newDatabase(name: string, owner: string): DatabaseState {
-  return { name, owner, schemas: { [DEFAULT_SCHEMA]: newSchema(DEFAULT_SCHEMA, owner) } };
+export function newDatabase(name: string, owner: OwnerRef): DatabaseState {
+  return { name, ...owner, schemas: { [DEFAULT_SCHEMA]: newSchema(DEFAULT_SCHEMA, owner) } };
 }
 
 /** A fresh identity for an account or user, so a later namesake is someone else. */
 export const newPrincipalId = (): string => randomUUID();
 
 export function newAccount(name: string, now = new Date()): AccountState {
+  const admin = newPrincipalId();
   return {
     id: newPrincipalId(),
     name,
     createdAt: now.toISOString(),
-    users: { [DEFAULT_USER]: { id: newPrincipalId(), name: DEFAULT_USER, superuser: true, grants: {}, system: [] } },
-    databases: { [DEFAULT_DATABASE]: newDatabase(DEFAULT_DATABASE, DEFAULT_USER) },
+    users: { [DEFAULT_USER]: { id: admin, name: DEFAULT_USER, superuser: true, grants: {}, system: [] } },
+    databases: { [DEFAULT_DATABASE]: newDatabase(DEFAULT_DATABASE, { owner: DEFAULT_USER, ownerId: admin }) },
   };
 }
 
 /** The catalog of a brand-new data directory: the built-in admin account with database dev. */
 export function initialCatalog(): CatalogState {
-  return { version: 0, nextId: 1, accounts: { [DEFAULT_ACCOUNT]: newAccount(DEFAULT_ACCOUNT) }, ext: {} };
+  return { version: 0, nextId: 1, accounts: { [DEFAULT_ACCOUNT]: newAccount(DEFAULT_ACCOUNT) }, ext: {}, ownersById: true };
 }
 
 export function account(state: CatalogState, name: string): AccountState {

@@ -2,7 +2,8 @@
 // catalog view, name resolution, binding, and running plans on the slices.
 import type { Pos, Query } from '../sql/ast.ts';
 import { parseOne } from '../sql/parser.ts';
-import type { CatalogState, TableState, AccountState, DatabaseState } from '../catalog/catalog.ts';
+import type { CatalogState, TableState, AccountState, DatabaseState, OwnerRef } from '../catalog/catalog.ts';
+import { ownerIdOf, type Owned } from '../catalog/owners.ts';
 import { splitName } from '../catalog/lookup.ts';
 import type { Transaction } from '../txn/transaction.ts';
 import type { Database } from './database.ts';
@@ -24,6 +25,8 @@ import { tableStatsView } from './statements/analyze.ts';
 export interface SessionInfo {
   account: string;
   user: string;
+  /** the user's immutable id (sessions made by the engine always have it) */
+  userId?: string;
   database: string;
   searchPath: string[];
   settings: Map<string, string>;
@@ -87,6 +90,23 @@ export class StatementContext {
     return this.session.localFiles ? this.db.files.asLocal(this.session.cwd) : this.db.files;
   }
 
+  /** The session user's immutable id: what ownership and per-user grants are keyed by. */
+  get userId(): string | undefined {
+    return this.session.userId ?? this.account.users[this.session.user]?.id;
+  }
+
+  /** Whether the session's user owns `o` (by id: a re-created namesake owns nothing of the old one). */
+  owns(o: Owned): boolean {
+    const id = this.userId;
+    return id !== undefined && ownerIdOf(this.state, this.session.account, o) === id;
+  }
+
+  /** The owner new objects of this statement record: the user's name (shown) and id (checked). */
+  get ownerRef(): OwnerRef {
+    const id = this.userId;
+    return { owner: this.session.user, ...(id !== undefined ? { ownerId: id } : {}) };
+  }
+
   get isSuperuser(): boolean {
     return this.account.users[this.session.user]?.superuser ?? false;
   }
@@ -115,7 +135,7 @@ export class StatementContext {
   /** Finds a table or view of this account by name, following the search path. */
   findTable(name: string[], pos?: Pos):
     | { kind: 'table'; database: string; schema: string; table: TableState }
-    | { kind: 'view'; database: string; schema: string; view: { name: string; sql: string; columns: { name: string }[] } } {
+    | { kind: 'view'; database: string; schema: string; view: { name: string; sql: string; columns: { name: string }[]; owner?: string; ownerId?: string } } {
     const paths = name.length === 1 ? this.session.searchPath : [undefined];
     for (const schemaName of paths) {
       const n = splitName(name, this.session.database, schemaName ?? 'public', pos);

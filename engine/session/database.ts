@@ -13,6 +13,7 @@ import { ModelRunner } from '../exec/model-runner.ts';
 import { type CatalogState, initialCatalog, referencedFiles, DEFAULT_ACCOUNT } from '../catalog/catalog.ts';
 import { Transaction } from '../txn/transaction.ts';
 import { findTableById } from '../catalog/lookup.ts';
+import { migrateOwnerIds } from '../catalog/owners.ts';
 import { Session, type SessionOptions } from './session.ts';
 import { type Extension, ExtensionSet, type Hooks, type StatementHandler } from './extension.ts';
 import type { StatementKind } from '../sql/ast.ts';
@@ -103,6 +104,8 @@ export class Database {
         init.version = 1;
         await store.commit(init);
       }
+      // a catalog written before ownership was by id: migrated in memory, written by the next commit
+      migrateOwnerIds(store.current().state as CatalogState);
       const memoryLimit = opts.memoryLimit ?? defaultMemoryLimit();
       const db = new Database(dir, new SlicePool(dir, slices, opts.lazySlices, memoryLimit, opts.sliceNiceness), store, opts.now ?? (() => new Date()), files, lock);
       if (opts.queryMemoryLimit !== undefined) db.queryMemoryLimit = opts.queryMemoryLimit;
@@ -204,6 +207,7 @@ export class Database {
     const run = this.commitChain.then(async () => {
       const latest = this.catalog;
       const next = txn.rebase(latest, (s, id) => findTableById(s, id)?.version);
+      checkActor(txn, next);
       next.version = latest.version + 1;
       for (const id of txn.tableWrites.keys()) {
         const t = findTableById(next, id);
@@ -285,6 +289,14 @@ export class Database {
     } finally {
       await this.lock.release();
     }
+  }
+}
+
+/** A transaction commits only while the user who made it still exists (not a re-created namesake). */
+function checkActor(txn: Transaction, next: CatalogState): void {
+  const a = txn.actor;
+  if (a && next.accounts[a.account]?.users[a.user]?.id !== a.userId) {
+    throw new SqlError('PERMISSION_DENIED', `user "${a.user}" was dropped; its transaction was not committed`);
   }
 }
 

@@ -4,6 +4,7 @@ import type { TableState } from '../catalog/catalog.ts';
 import type { StatementContext } from './context.ts';
 import type { Pos } from '../sql/ast.ts';
 import { SqlError } from '../errors.ts';
+import type { Owned } from '../catalog/owners.ts';
 
 export const tableKey = (t: TableState) => `table:${t.id}`;
 
@@ -12,7 +13,7 @@ export const grantOption = (privilege: string) => `${privilege} WITH GRANT OPTIO
 
 /** Whether the session's user holds `privilege` on the table. */
 export function hasTablePrivilege(ctx: StatementContext, table: TableState, privilege: string): boolean {
-  if (ctx.isSuperuser || table.owner === ctx.session.user) return true;
+  if (ctx.isSuperuser || ctx.owns(table)) return true;
   const acct = ctx.account;
   const user = acct.users[ctx.session.user];
   const held = [...(user?.grants[tableKey(table)] ?? []), ...((acct as { publicGrants?: Record<string, string[]> }).publicGrants?.[tableKey(table)] ?? [])];
@@ -27,7 +28,7 @@ export function checkTablePrivilege(ctx: StatementContext, table: TableState, sc
   }
 }
 
-/** DDL in the account (CREATE/DROP of tables, schemas, ...) needs a superuser or the object's owner. */
-export function checkOwner(ctx: StatementContext, owner: string, what: string, pos?: Pos): void {
-  if (!ctx.isSuperuser && owner !== ctx.session.user) throw new SqlError('PERMISSION_DENIED', `must be owner of ${what}`, pos);
+/** DDL in the account (CREATE/DROP of tables, schemas, ...) needs a superuser or the object's owner (by id). */
+export function checkOwner(ctx: StatementContext, owned: Owned, what: string, pos?: Pos): void {
+  if (!ctx.isSuperuser && !ctx.owns(owned)) throw new SqlError('PERMISSION_DENIED', `must be owner of ${what}`, pos);
 }

@@ -37,7 +37,7 @@ export class Session {
     const user = opts.user ?? DEFAULT_USER;
     const acct = db.catalog.accounts[opts.account];
     if (!acct.users[user]) throw new SqlError('UNDEFINED_OBJECT', `user "${user}" does not exist in account "${opts.account}"`);
-    this.info = { account: opts.account, user, database: opts.database ?? DEFAULT_DATABASE, searchPath: ['public'], settings: new Map(), localFiles: opts.localFiles, cwd: opts.cwd };
+    this.info = { account: opts.account, user, userId: acct.users[user].id, database: opts.database ?? DEFAULT_DATABASE, searchPath: ['public'], settings: new Map(), localFiles: opts.localFiles, cwd: opts.cwd };
   }
 
   get inTransaction(): boolean {
@@ -93,9 +93,10 @@ export class Session {
       }
     }
     if (this.aborted) throw new SqlError('INVALID_TRANSACTION_STATE', 'current transaction is aborted, commands ignored until end of transaction block', stmt.pos);
+    this.checkStillUser(stmt);
     const handler = this.db.handler(stmt.kind);
-    if (this.inBlock && !this.txn) this.txn = this.db.begin(true);
-    const txn = this.txn ?? this.db.begin(false);
+    if (this.inBlock && !this.txn) this.txn = this.begin(true);
+    const txn = this.txn ?? this.begin(false);
     const ctx = new StatementContext(this.db, this.info, txn, signal, deadline, true);
     try {
       const result = await handler(stmt, ctx);
@@ -130,6 +131,21 @@ export class Session {
     } finally {
       this.db.release(txn);
     }
+  }
+
+  /** A transaction that the commit refuses once this session's user is dropped. */
+  private begin(explicit: boolean): Transaction {
+    const txn = this.db.begin(explicit);
+    const { account, user, userId } = this.info;
+    if (userId !== undefined) txn.actor = { account, user, userId };
+    return txn;
+  }
+
+  /** A session outlives neither its user nor its account: a re-created namesake is someone else. */
+  private checkStillUser(stmt: Statement): void {
+    const { account, user, userId } = this.info;
+    const u = this.db.catalog.accounts[account]?.users[user];
+    if (!u || u.id !== userId) throw new SqlError('PERMISSION_DENIED', `user "${user}" of account "${account}" no longer exists; this session has ended`, stmt.pos);
   }
 
   async close(): Promise<void> {

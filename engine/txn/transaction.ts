@@ -23,6 +23,8 @@ export class Transaction {
   /** called after commit (events, e.g. share updates) */
   readonly afterCommit: ((version: number, state: CatalogState) => void)[] = [];
   ddl = false;
+  /** the user whose statements wrote it: the commit is refused once that identity is gone */
+  actor?: { account: string; user: string; userId: string };
 
   constructor(readonly base: CatalogState, readonly explicit: boolean) {}
 

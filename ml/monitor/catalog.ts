@@ -108,7 +108,7 @@ export function getMonitor(ctx: StatementContext, name: string[], pos?: Pos): Mo
  * it. Others get "does not exist", so they learn nothing of it.
  */
 export function checkMonitorAccess(ctx: StatementContext, m: MonitorEntry, name: string[], pos?: Pos): void {
-  if (ctx.isSuperuser || m.owner === ctx.session.user) return;
+  if (ctx.isSuperuser || ctx.owns(m)) return;
   throw new SqlError('UNDEFINED_OBJECT', `monitor "${name.join('.')}" does not exist`, pos);
 }
 

@@ -5,6 +5,7 @@
 import type { ApiContext, GraphQLModule } from '../../api/graphql/module.ts';
 import { streamSignal } from '../../api/graphql/events.ts';
 import type { MonitorEvent } from '../../api/events.ts';
+import { ownerIdOf, type Owned } from '../../engine/catalog/owners.ts';
 import { printQuery } from '../../engine/sql/print-expr.ts';
 import { type MonitorEntry, type MonitorRun, latestState, monitorKey, monitorsOf } from './catalog.ts';
 import { parseStoredQuery } from './sample.ts';
@@ -17,12 +18,12 @@ interface NameArgs { name: string; schema?: string | null; database?: string | n
 /** `"db"."schema"."name"` with the API's defaults (dev, public). */
 const qualified = (a: NameArgs) => [a.database ?? 'dev', a.schema ?? 'public', a.name].map(ident).join('.');
 
-/** Whether the caller may see a monitor of `owner`: its owner, or a superuser of the account. */
-const maySee = (ctx: ApiContext, owner: string) => ctx.principal.superuser || ctx.principal.user === owner;
+/** Whether the caller may see a monitor: its owner (by id), or a superuser of the account. */
+const maySee = (ctx: ApiContext, m: Owned) => ctx.principal.superuser || (ctx.principal.userId !== undefined && ownerIdOf(ctx.db.catalog, ctx.principal.account, m) === ctx.principal.userId);
 
 function visible(ctx: ApiContext): MonitorEntry[] {
   return Object.values(monitorsOf(ctx.db.catalog, ctx.principal.account))
-    .filter((m) => maySee(ctx, m.owner))
+    .filter((m) => maySee(ctx, m))
     .sort((a, b) => monitorKey(a).localeCompare(monitorKey(b)));
 }
 
@@ -174,7 +175,7 @@ export const graphqlModule: GraphQLModule = {
     Subscription: {
       monitorEvents: {
         subscribe: (_: unknown, a: { name?: string | null }, ctx: ApiContext) =>
-          ctx.bus.subscribe('monitor', (e) => e.account === ctx.principal.account && maySee(ctx, e.owner) && (!a.name || e.monitor === a.name), streamSignal(ctx)),
+          ctx.bus.subscribe('monitor', (e) => e.account === ctx.principal.account && maySee(ctx, { owner: e.owner, ownerId: e.ownerId }) && (!a.name || e.monitor === a.name), streamSignal(ctx)),
         resolve: (e: MonitorEvent) => e,
       },
     },

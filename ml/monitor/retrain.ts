@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { ownerIdOf } from '../../engine/catalog/owners.ts';
 import type { Database } from '../../engine/database.ts';
 import { SqlError, asSqlError } from '../../engine/errors.ts';
 import { StatementContext } from '../../engine/session/context.ts';
@@ -51,11 +52,11 @@ async function retrain(db: Database, jobs: ModelJobs, account: string, m: Monito
   const training = (model.versions ?? []).find((v) => v.state === 'TRAINING');
   if (training) return `not retrained: version ${training.version} of model "${model.name}" is still training`;
   const owner = db.catalog.accounts[account]?.users[model.owner];
-  if (!owner) return `not retrained: the model's owner "${model.owner}" no longer exists`;
+  if (!owner || owner.id === undefined || owner.id !== ownerIdOf(db.catalog, account, model)) return `not retrained: the model's owner "${model.owner}" no longer exists`;
 
   // the training query, as the model's owner
   const txn = db.begin(false);
-  const ctx = new StatementContext(db, { account, user: model.owner, database: m.model.database, searchPath: [m.model.schema], settings: new Map() }, txn);
+  const ctx = new StatementContext(db, { account, user: model.owner, userId: owner.id, database: m.model.database, searchPath: [m.model.schema], settings: new Map() }, txn);
   let columns: TrainingColumn[];
   try {
     const plan = await ctx.bindQuery(parseStoredQuery(old.query));

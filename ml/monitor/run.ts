@@ -3,6 +3,7 @@
 // it, compare every argument and the predictions with the version's training profile, and record
 // the run (OK, DRIFTED, or FAILED with the reason) in a commit of its own.
 import { randomUUID } from 'node:crypto';
+import { ownerIdOf } from '../../engine/catalog/owners.ts';
 import type { Database } from '../../engine/database.ts';
 import { SqlError, asSqlError } from '../../engine/errors.ts';
 import { StatementContext, type SessionInfo } from '../../engine/session/context.ts';
@@ -27,7 +28,7 @@ export interface RunOptions {
 /** A statement context acting as the monitor's owner; fails if that user is gone or replaced. */
 export function ownerContext(db: Database, account: string, m: MonitorEntry, o: RunOptions): StatementContext {
   const user = db.catalog.accounts[account]?.users[m.owner];
-  if (!user || (m.ownerId !== undefined && user.id !== m.ownerId)) {
+  if (!user || user.id === undefined || user.id !== ownerIdOf(db.catalog, account, m)) {
     throw new SqlError('PERMISSION_DENIED', `the monitor's owner "${m.owner}" no longer exists; drop the monitor and create it again`);
   }
   const settings = new Map<string, string>();
@@ -35,7 +36,7 @@ export function ownerContext(db: Database, account: string, m: MonitorEntry, o: 
     const v = o.settings?.get(k);
     if (v !== undefined) settings.set(k, v);
   }
-  const info: SessionInfo = { account, user: m.owner, database: m.database, searchPath: [m.schema], settings };
+  const info: SessionInfo = { account, user: m.owner, userId: user.id, database: m.database, searchPath: [m.schema], settings };
   return new StatementContext(db, info, db.begin(false), o.signal, o.deadline);
 }
 

@@ -3,6 +3,7 @@
 // schedule: a timer set for the next monitor due, re-planned after every commit, so schedules
 // kept in the catalog resume after a restart. Scheduled runs go one at a time for the whole
 // server, as the monitor's owner, each bounded by the statement timeout and the memory limit.
+import { ownerIdOf } from '../../engine/catalog/owners.ts';
 import type { Database } from '../../engine/database.ts';
 import { type MonitorEntry, type MonitorRun, allMonitors, monitorById } from './catalog.ts';
 import { type RunOptions, measure, noteRetrain, recordRun } from './run.ts';
@@ -51,7 +52,7 @@ export class Monitors {
     const { run, model } = await measure(this.db, account, m, { ...o, signal });
     const rec = await recordRun(this.db, account, id, run);
     if (!rec) return null;
-    const base = { monitor: m.name, model: m.model.name, at: this.db.now().toISOString(), account, owner: m.owner, run: rec.run.run };
+    const base = { monitor: m.name, model: m.model.name, at: this.db.now().toISOString(), account, owner: m.owner, ownerId: ownerIdOf(this.db.catalog, account, m), run: rec.run.run };
     const detail = rec.run.state === 'FAILED' ? rec.run.error : summary(rec.run);
     this.emit({ ...base, kind: 'run_finished', state: rec.run.state, message: detail });
     if (rec.previous !== rec.run.state) this.emit({ ...base, kind: 'state_changed', state: rec.run.state, ...(rec.previous ? { previousState: rec.previous } : {}), message: detail });

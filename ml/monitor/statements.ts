@@ -60,10 +60,9 @@ export async function createMonitor(stmt: A.CreateMonitor, ctx: StatementContext
   // binding checks the creator's privileges on every table and the columns the model needs
   await checkColumns(ctx, stmt.query, v, 'the monitor\'s query');
   checkSchedule(stmt.scheduleSeconds, stmt.pos);
-  const user = ctx.account.users[ctx.session.user];
   const entry: MonitorEntry = {
     id: randomUUID(), name: where.name, database: where.database, schema: where.schema,
-    owner: ctx.session.user, ...(user?.id ? { ownerId: user.id } : {}),
+    ...ctx.ownerRef,
     model: { database: m.database, schema: m.schema, name: m.entry.name },
     query: printQuery(stmt.query),
     ...(stmt.scheduleSeconds !== undefined ? { scheduleSeconds: stmt.scheduleSeconds } : {}),
@@ -80,7 +79,7 @@ export async function createMonitor(stmt: A.CreateMonitor, ctx: StatementContext
 
 export async function dropMonitor(stmt: A.DropMonitor, ctx: StatementContext): Promise<Result> {
   const m = findMonitor(ctx, stmt.name, stmt.pos);
-  if (!m || !(ctx.isSuperuser || m.owner === ctx.session.user)) {
+  if (!m || !(ctx.isSuperuser || ctx.owns(m))) {
     if (stmt.ifExists && !m) return done('DROP MONITOR');
     throw new SqlError('UNDEFINED_OBJECT', `monitor "${stmt.name.join('.')}" does not exist`, stmt.pos);
   }
@@ -136,7 +135,7 @@ function runRows(m: MonitorEntry, r: MonitorRun, command: string): Result {
 export async function showMonitor(stmt: A.ShowMonitor, ctx: StatementContext): Promise<Result> {
   if (!stmt.name) {
     const rows = Object.values(monitorsOf(ctx.state, ctx.session.account))
-      .filter((m) => ctx.isSuperuser || m.owner === ctx.session.user)
+      .filter((m) => ctx.isSuperuser || ctx.owns(m))
       .sort((a, b) => monitorKey(a).localeCompare(monitorKey(b)))
       .map((m) => {
         const last = m.runs.at(-1);

@@ -24,7 +24,7 @@ export function monitorRunsView(ctx: StatementContext, name: string[]): Relation
   if (last !== RUNS_VIEW || name.length > 2 || (name.length === 2 && name[0] !== 'pg_catalog')) return null;
   const rows: Cell[][] = [];
   for (const m of Object.values(monitorsOf(ctx.state, ctx.session.account))) {
-    if (!ctx.isSuperuser && m.owner !== ctx.session.user) continue;
+    if (!ctx.isSuperuser && !ctx.owns(m)) continue;
     for (const r of m.runs) {
       const head: Cell[] = [m.name, m.schema, m.owner, m.model.name, r.run, r.trigger, r.by, r.startedAt, r.finishedAt, r.modelVersion ?? null];
       for (const c of r.columns) rows.push([...head, c.column, c.kind, c.rows, c.psi, c.ks ?? null, c.ksPValue ?? null, c.state, null, null]);

@@ -13,7 +13,7 @@ import type { ModelJobs } from './jobs.ts';
 
 export async function alterModel(stmt: A.AlterModel, ctx: StatementContext, jobs: ModelJobs): Promise<Result> {
   const m = getModel(ctx, stmt.name, stmt.pos);
-  checkOwner(ctx, m.entry.owner, `model ${m.entry.name}`, stmt.pos);
+  checkOwner(ctx, m.entry, `model ${m.entry.name}`, stmt.pos);
   const a = stmt.action;
   // checked now for a clear error with the position, and again on replay at commit
   const change = (e: ModelEntry, pos?: A.Pos): void => {

@@ -68,7 +68,9 @@ export interface ModelVersion {
  */
 export interface ModelEntry extends ModelVersion {
   name: string;
+  /** the owner's name as shown; ownerId is who owns it (engine/catalog/owners.ts) */
   owner: string;
+  ownerId?: string;
   /** the prediction function; `<function>_prob` is added for classifiers */
   function: string;
   /** every version, oldest first (the current one included) */
@@ -81,7 +83,7 @@ export interface ModelEntry extends ModelVersion {
   autoRetrain?: boolean;
 }
 
-const MODEL_KEYS = ['name', 'owner', 'function', 'versions', 'aliases', 'lastVersion', 'autoRetrain'] as const;
+const MODEL_KEYS = ['name', 'owner', 'ownerId', 'function', 'versions', 'aliases', 'lastVersion', 'autoRetrain'] as const;
 
 /** Every version of a model, oldest first. */
 export function versionsOf(e: ModelEntry): ModelVersion[] {

@@ -16,7 +16,7 @@ export async function dropModel(stmt: A.DropModel, ctx: StatementContext, jobs: 
     if (stmt.ifExists) return done('DROP MODEL');
     throw new SqlError('UNDEFINED_OBJECT', `model "${stmt.name.join('.')}" does not exist`, stmt.pos);
   }
-  checkOwner(ctx, m.entry.owner, `model ${m.entry.name}`, stmt.pos);
+  checkOwner(ctx, m.entry, `model ${m.entry.name}`, stmt.pos);
   if (stmt.version !== undefined) return dropVersion(m, stmt.version, ctx, jobs, stmt.pos);
   const { id, name } = m.entry;
   const training = versionsOf(m.entry).filter((v) => v.state === 'TRAINING').map((v) => v.id);

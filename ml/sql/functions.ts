@@ -62,7 +62,7 @@ export function notReady(e: ModelEntry, jobs: ModelJobs, pos?: A.Pos, v: ModelVe
 
 /** Using a model needs its owner, a superuser, or GRANT EXECUTE ON MODEL (to the user or PUBLIC). */
 export function checkExecute(ctx: StatementContext, m: ModelLocation, pos?: A.Pos): void {
-  if (ctx.isSuperuser || m.entry.owner === ctx.session.user) return;
+  if (ctx.isSuperuser || ctx.owns(m.entry)) return;
   const acct = ctx.account as typeof ctx.account & { publicGrants?: Record<string, string[]> };
   const keys = [`model:${m.entry.name}`, `model:${m.schema}.${m.entry.name}`, `model:${m.database}.${m.schema}.${m.entry.name}`];
   const held = keys.flatMap((k) => [...(acct.users[ctx.session.user]?.grants[k] ?? []), ...(acct.publicGrants?.[k] ?? [])]);

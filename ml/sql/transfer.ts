@@ -21,7 +21,7 @@ import { insertVersion, versionTarget } from './versions.ts';
 /** Exporting hands out the model itself, so it takes the owner (or a superuser), not just EXECUTE. */
 export async function exportModel(stmt: A.ExportModel, ctx: StatementContext, jobs: ModelJobs): Promise<Result> {
   const m = getModel(ctx, stmt.name, stmt.pos);
-  checkOwner(ctx, m.entry.owner, `model ${m.entry.name}`, stmt.pos);
+  checkOwner(ctx, m.entry, `model ${m.entry.name}`, stmt.pos);
   const v = resolveVersion(m.entry, stmt.version, stmt.pos);
   if (v.remote) throw new SqlError('FEATURE_NOT_SUPPORTED', `version ${v.version} of model "${m.entry.name}" runs on SageMaker endpoint '${v.remote.endpoint}'; there is no ONNX graph to export`, stmt.pos);
   if (v.state !== 'READY' || !v.onnxFile) throw new SqlError('MODEL_NOT_READY', `version ${v.version} of model "${m.entry.name}" is ${v.state}; only a READY version can be exported`, stmt.pos);

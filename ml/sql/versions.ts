@@ -26,7 +26,7 @@ export function versionTarget(ctx: StatementContext, name: string[], fnName: str
     checkNamesFree(ctx, key, fn, pos);
     return { key, fn };
   }
-  checkOwner(ctx, existing.owner, `model ${existing.name}`, pos);
+  checkOwner(ctx, existing, `model ${existing.name}`, pos);
   if (existing.function !== fn) {
     throw new SqlError('INVALID_PARAMETER', `model "${existing.name}" has function ${existing.function}; a new version keeps it (write FUNCTION ${existing.function}, or DROP MODEL first)`, pos);
   }
@@ -40,7 +40,7 @@ export function versionTarget(ctx: StatementContext, name: string[], fnName: str
  */
 export function insertVersion(ctx: StatementContext, t: VersionTarget, v: Omit<ModelVersion, 'version'>): void {
   const { key } = t;
-  const owner = ctx.session.user;
+  const owner = ctx.ownerRef;
   ctx.txn.apply((s) => {
     const sc = schemaIn(s, key);
     if (!sc) throw new SqlError('UNDEFINED_OBJECT', `schema "${key.database}.${key.schema}" no longer exists`);
@@ -49,7 +49,7 @@ export function insertVersion(ctx: StatementContext, t: VersionTarget, v: Omit<M
     if (!t.existing) {
       if (e) throw new SqlError('DUPLICATE_OBJECT', `model "${key.name}" already exists`);
       const first: ModelVersion = { ...structuredClone(v), version: 1 };
-      const entry = { ...structuredClone(first), name: key.name, owner, function: t.fn, versions: [first], lastVersion: 1 } as ModelEntry;
+      const entry = { ...structuredClone(first), name: key.name, ...owner, function: t.fn, versions: [first], lastVersion: 1 } as ModelEntry;
       const clash = Object.values(models).find((o) => [o.function, `${o.function}_prob`].some((f) => f === t.fn || f === `${t.fn}_prob`));
       if (clash) throw new SqlError('DUPLICATE_OBJECT', `function ${t.fn} already exists (it belongs to model "${clash.name}")`);
       models[key.name] = entry;

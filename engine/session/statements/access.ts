@@ -5,8 +5,9 @@ import type { Result } from '../../result.ts';
 import type { StatementContext } from '../context.ts';
 import { done } from '../session.ts';
 import { SqlError } from '../../errors.ts';
-import { newAccount, newPrincipalId, DEFAULT_ACCOUNT, type AccountState, type CatalogState } from '../../catalog/catalog.ts';
+import { newAccount, newPrincipalId, DEFAULT_ACCOUNT, type CatalogState, type UserState } from '../../catalog/catalog.ts';
 import { grantOption, tableKey } from '../privileges.ts';
+import { ownerIdOf, forgetLegacyUser, forgetLegacyAccount, type Owned } from '../../catalog/owners.ts';
 
 const TABLE_PRIVS = new Set(['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'REFERENCES', 'ALL']);
 
@@ -36,21 +37,23 @@ export async function dropAccount(stmt: A.DropAccount, ctx: StatementContext): P
   ctx.txn.apply((s) => {
     ctx.db.hooks.principalDropped(s, stmt.name);
     delete s.accounts[stmt.name];
+    forgetLegacyAccount(s, stmt.name);
   }, { ddl: true });
   return done('DROP ACCOUNT');
 }
 
-/** The objects of an account a user owns (databases, schemas, tables, views, models), by name. */
-function ownedBy(acct: AccountState, user: string): string[] {
+/** The objects of an account a user owns (databases, schemas, tables, views, models), by the user's id. */
+function ownedBy(state: CatalogState, account: string, userId: string): string[] {
   const out: string[] = [];
-  for (const db of Object.values(acct.databases)) {
-    if (db.owner === user) out.push(`database ${db.name}`);
+  const mine = (o: Owned) => ownerIdOf(state, account, o) === userId;
+  for (const db of Object.values(state.accounts[account].databases)) {
+    if (mine(db)) out.push(`database ${db.name}`);
     for (const sc of Object.values(db.schemas)) {
       const at = `${db.name}.${sc.name}`;
-      if (sc.owner === user) out.push(`schema ${at}`);
-      for (const t of Object.values(sc.tables)) if (t.owner === user) out.push(`table ${at}.${t.name}`);
-      for (const v of Object.values(sc.views)) if (v.owner === user) out.push(`view ${at}.${v.name}`);
-      for (const [k, m] of Object.entries(sc.models)) if ((m as { owner?: string }).owner === user) out.push(`model ${at}.${k}`);
+      if (mine(sc)) out.push(`schema ${at}`);
+      for (const t of Object.values(sc.tables)) if (mine(t)) out.push(`table ${at}.${t.name}`);
+      for (const v of Object.values(sc.views)) if (mine(v)) out.push(`view ${at}.${v.name}`);
+      for (const [k, m] of Object.entries(sc.models)) if (mine(m as Owned)) out.push(`model ${at}.${k}`);
     }
   }
   return out;
@@ -81,18 +84,28 @@ export async function dropUser(stmt: A.DropUser, ctx: StatementContext): Promise
   for (const name of stmt.names) {
     if (!ctx.account.users[name]) { if (stmt.ifExists) continue; throw new SqlError('UNDEFINED_OBJECT', `user "${name}" does not exist`, stmt.pos); }
     if (name === ctx.session.user) throw new SqlError('INVALID_PARAMETER', 'you cannot drop the current user', stmt.pos);
-    // ownership is by name: a later user of the same name must not inherit these objects
-    const owned = ownedBy(ctx.account, name);
-    if (owned.length) throw new SqlError('DEPENDENT_OBJECTS_STILL_EXIST', `user "${name}" cannot be dropped because it owns ${owned.slice(0, 5).join(', ')}${owned.length > 5 ? ` and ${owned.length - 5} more` : ''}; drop those objects first`, stmt.pos);
+    // as in Redshift, an owner cannot be dropped; checked again in the commit's state, so an object
+    // created concurrently is not left to nobody
+    const id = ctx.account.users[name].id;
     ctx.txn.apply((s) => {
+      const owned = id === undefined ? [] : ownedBy(s, account, id);
+      if (owned.length) throw new SqlError('DEPENDENT_OBJECTS_STILL_EXIST', `user "${name}" cannot be dropped because it owns ${owned.slice(0, 5).join(', ')}${owned.length > 5 ? ` and ${owned.length - 5} more` : ''}; drop those objects first`, stmt.pos);
       ctx.db.hooks.principalDropped(s, account, name);
       delete s.accounts[account].users[name];
+      forgetLegacyUser(s, account, name);
     }, { ddl: true });
   }
   return done('DROP USER');
 }
 
 type Grants = Record<string, string[]>;
+
+/** The grantee as the statement saw it: a user dropped (and perhaps re-created) since gets nothing. */
+function sameUser(s: CatalogState, account: string, name: string, id: string | undefined): UserState {
+  const u = s.accounts[account]?.users[name];
+  if (!u || u.id !== id) throw new SqlError('UNDEFINED_OBJECT', `user "${name}" no longer exists`);
+  return u;
+}
 
 /** Applies a GRANT or REVOKE of table/schema/database/model privileges to users or PUBLIC. */
 async function changeGrants(stmt: A.Grant | A.Revoke, ctx: StatementContext, add: boolean): Promise<Result> {
@@ -106,8 +119,9 @@ async function changeGrants(stmt: A.Grant | A.Revoke, ctx: StatementContext, add
     for (const g of stmt.grantees) {
       if (g.type !== 'USER' || !g.name || !ctx.account.users[g.name]) throw new SqlError('UNDEFINED_OBJECT', `user "${g.name ?? 'PUBLIC'}" does not exist`, stmt.pos);
       const name = g.name;
+      const id = ctx.account.users[name].id;
       ctx.txn.apply((s) => {
-        const u = s.accounts[account].users[name];
+        const u = sameUser(s, account, name, id);
         u.system = add ? [...new Set([...u.system, ...privs])] : u.system.filter((p) => !privs.includes(p));
       }, { ddl: true });
     }
@@ -125,7 +139,7 @@ async function changeGrants(stmt: A.Grant | A.Revoke, ctx: StatementContext, add
       for (const n of on.names) {
         const loc = ctx.findTable(n, stmt.pos);
         if (loc.kind !== 'table') throw new SqlError('FEATURE_NOT_SUPPORTED', `${command} on views is not supported; grant on the underlying tables`, stmt.pos);
-        if (!ctx.isSuperuser && loc.table.owner !== ctx.session.user) throw new SqlError('PERMISSION_DENIED', `must be owner of relation ${loc.table.name} to ${command}`, stmt.pos);
+        if (!ctx.isSuperuser && !ctx.owns(loc.table)) throw new SqlError('PERMISSION_DENIED', `must be owner of relation ${loc.table.name} to ${command}`, stmt.pos);
         keys.push(tableKey(loc.table));
       }
       break;
@@ -134,7 +148,7 @@ async function changeGrants(stmt: A.Grant | A.Revoke, ctx: StatementContext, add
         const sc = ctx.currentDatabase().schemas[n[n.length - 1]];
         if (!sc) throw new SqlError('UNDEFINED_OBJECT', `schema "${n.join('.')}" does not exist`, stmt.pos);
         for (const t of Object.values(sc.tables)) {
-          if (!ctx.isSuperuser && t.owner !== ctx.session.user) throw new SqlError('PERMISSION_DENIED', `must be owner of relation ${t.name} to ${command}`, stmt.pos);
+          if (!ctx.isSuperuser && !ctx.owns(t)) throw new SqlError('PERMISSION_DENIED', `must be owner of relation ${t.name} to ${command}`, stmt.pos);
           keys.push(tableKey(t));
         }
       }
@@ -161,11 +175,12 @@ async function changeGrants(stmt: A.Grant | A.Revoke, ctx: StatementContext, add
       if (cur.size) grants[k] = [...cur]; else delete grants[k];
     }
   };
+  const ids = new Map(stmt.grantees.filter((g) => g.type === 'USER').map((g) => [g.name!, ctx.account.users[g.name!].id]));
   ctx.txn.apply((s: CatalogState) => {
     const a = s.accounts[account] as typeof s.accounts[string] & { publicGrants?: Grants };
     for (const g of stmt.grantees) {
       if (g.type === 'PUBLIC') update((a.publicGrants ??= {}));
-      else update(a.users[g.name!].grants);
+      else update(sameUser(s, account, g.name!, ids.get(g.name!)).grants);
     }
   }, { ddl: true });
   return done(command);

@@ -23,14 +23,14 @@ export async function analyze(stmt: A.Analyze, ctx: StatementContext): Promise<R
   if (stmt.table) {
     const loc = ctx.findTable(stmt.table, stmt.pos);
     if (loc.kind !== 'table') throw new SqlError('FEATURE_NOT_SUPPORTED', `"${stmt.table.join('.')}" is a view; ANALYZE works on tables`, stmt.pos);
-    if (!ctx.isSuperuser && loc.table.owner !== ctx.session.user) throw new SqlError('PERMISSION_DENIED', `must be owner of table ${loc.table.name} to ANALYZE it`, stmt.pos);
+    if (!ctx.isSuperuser && !ctx.owns(loc.table)) throw new SqlError('PERMISSION_DENIED', `must be owner of table ${loc.table.name} to ANALYZE it`, stmt.pos);
     for (const c of stmt.columns ?? []) {
       if (!loc.table.columns.some((x) => x.name === c)) throw new SqlError('UNDEFINED_COLUMN', `column "${c}" of relation "${loc.table.name}" does not exist`, stmt.pos);
     }
     tables.push(loc.table);
   } else {
     // every table of the current database the user owns (as VACUUM without a table)
-    for (const s of Object.values(ctx.currentDatabase().schemas)) for (const t of Object.values(s.tables)) if (ctx.isSuperuser || t.owner === ctx.session.user) tables.push(t);
+    for (const s of Object.values(ctx.currentDatabase().schemas)) for (const t of Object.values(s.tables)) if (ctx.isSuperuser || ctx.owns(t)) tables.push(t);
   }
   for (const t of tables) {
     const figures = await gather(ctx, t);

@@ -11,6 +11,7 @@ import { printQuery, printExpr } from '../../sql/printer.ts';
 import { appendRows } from '../write.ts';
 import { ExprBinder } from '../../plan/bind-expr.ts';
 import { checkOwner } from '../privileges.ts';
+import type { Owned } from '../../catalog/owners.ts';
 import { projectBatch } from '../../exec/kernels.ts';
 import type { BExpr } from '../../plan/bound.ts';
 
@@ -56,7 +57,7 @@ function physicalLayout(cols: ColumnState[], attrs: A.TableAttributes, colDefs: 
 }
 
 function newTable(ctx: StatementContext, name: string, columns: ColumnState[], phys: Physical): Omit<TableState, 'id'> {
-  return { name, owner: ctx.session.user, columns, ...phys, segments: [], version: 0, rr: 0, createdAt: ctx.now().toISOString() };
+  return { name, ...ctx.ownerRef, columns, ...phys, segments: [], version: 0, rr: 0, createdAt: ctx.now().toISOString() };
 }
 
 function addTable(ctx: StatementContext, where: { database: string; schema: string }, table: Omit<TableState, 'id'>, ifNotExists: boolean, pos: A.Pos): string | null {
@@ -142,8 +143,8 @@ export async function dropTable(stmt: A.DropTable | A.DropView, ctx: StatementCo
       throw e;
     }
     if (isView !== (loc.kind === 'view')) throw new SqlError('DATATYPE_MISMATCH', `"${name.join('.')}" is not a ${isView ? 'view' : 'table'}`, stmt.pos);
-    const owner = loc.kind === 'table' ? loc.table.owner : (loc.view as { owner?: string }).owner ?? '';
-    checkOwner(ctx, owner, `relation ${name.join('.')}`, stmt.pos);
+    const owned: Owned = loc.kind === 'table' ? loc.table : loc.view;
+    checkOwner(ctx, owned, `relation ${name.join('.')}`, stmt.pos);
     const account = ctx.session.account;
     const { database, schema } = loc;
     const objName = loc.kind === 'table' ? loc.table.name : loc.view.name;
@@ -168,7 +169,7 @@ export async function truncate(stmt: A.Truncate, ctx: StatementContext): Promise
 export async function alterTable(stmt: A.AlterTable, ctx: StatementContext): Promise<Result> {
   const loc = ctx.findTable(stmt.name, stmt.pos);
   if (loc.kind !== 'table') throw new SqlError('FEATURE_NOT_SUPPORTED', 'ALTER TABLE works on tables only', stmt.pos);
-  checkOwner(ctx, loc.table.owner, `relation ${loc.table.name}`, stmt.pos);
+  checkOwner(ctx, loc.table, `relation ${loc.table.name}`, stmt.pos);
   const t = loc.table;
   const account = ctx.session.account;
   const get = (s: CatalogState) => schemaIn(s, account, loc.database, loc.schema);
@@ -231,7 +232,7 @@ export async function createView(stmt: A.CreateView, ctx: StatementContext): Pro
   const sc = where.schemaState;
   if (sc.tables[where.name]) throw new SqlError('DUPLICATE_OBJECT', `relation "${where.name}" already exists`, stmt.pos);
   if (sc.views[where.name] && !stmt.orReplace) throw new SqlError('DUPLICATE_OBJECT', `relation "${where.name}" already exists`, stmt.pos);
-  const view = { name: where.name, owner: ctx.session.user, sql: printQuery(stmt.query), columns: fields.map((f, i) => ({ name: stmt.columns?.[i] ?? f.name, type: f.type })) };
+  const view = { name: where.name, ...ctx.ownerRef, sql: printQuery(stmt.query), columns: fields.map((f, i) => ({ name: stmt.columns?.[i] ?? f.name, type: f.type })) };
   const account = ctx.session.account;
   ctx.txn.apply((s) => { schemaIn(s, account, where.database, where.schema).views[where.name] = view; }, { ddl: true });
   return done('CREATE VIEW');
@@ -244,11 +245,12 @@ export async function createSchema(stmt: A.CreateSchema, ctx: StatementContext):
     if (stmt.ifNotExists) return done('CREATE SCHEMA');
     throw new SqlError('DUPLICATE_OBJECT', `schema "${stmt.name}" already exists`, stmt.pos);
   }
-  const { account, database, user } = ctx.session;
+  const { account, database } = ctx.session;
+  const owner = ctx.ownerRef;
   ctx.txn.apply((s) => {
     const d = s.accounts[account].databases[database];
     if (d.schemas[stmt.name]) throw new SqlError('DUPLICATE_OBJECT', `schema "${stmt.name}" already exists`);
-    d.schemas[stmt.name] = newSchema(stmt.name, user);
+    d.schemas[stmt.name] = newSchema(stmt.name, owner);
   }, { ddl: true });
   return done('CREATE SCHEMA');
 }
@@ -258,7 +260,7 @@ export async function dropSchema(stmt: A.DropSchema, ctx: StatementContext): Pro
   for (const name of stmt.names) {
     const sc = db.schemas[name];
     if (!sc) { if (stmt.ifExists) continue; throw new SqlError('UNDEFINED_OBJECT', `schema "${name}" does not exist`, stmt.pos); }
-    checkOwner(ctx, sc.owner, `schema ${name}`, stmt.pos);
+    checkOwner(ctx, sc, `schema ${name}`, stmt.pos);
     const n = Object.keys(sc.tables).length + Object.keys(sc.views).length + Object.keys(sc.models).length;
     if (n && !stmt.cascade) throw new SqlError('INVALID_PARAMETER', `cannot drop schema ${name} because other objects depend on it (${n} objects); use DROP SCHEMA ... CASCADE`, stmt.pos);
     for (const t of Object.values(sc.tables)) ctx.txn.touchTable(t.id, t.version, 'modify');
@@ -272,11 +274,12 @@ export async function createDatabase(stmt: A.CreateDatabase, ctx: StatementConte
   if (stmt.fromDatashare) throw new SqlError('FEATURE_NOT_SUPPORTED', 'CREATE DATABASE ... FROM DATASHARE needs the sharing extension', stmt.pos);
   if (!ctx.isSuperuser) throw new SqlError('PERMISSION_DENIED', 'permission denied to create database', stmt.pos);
   if (ctx.account.databases[stmt.name]) throw new SqlError('DUPLICATE_OBJECT', `database "${stmt.name}" already exists`, stmt.pos);
-  const { account, user } = ctx.session;
+  const { account } = ctx.session;
+  const owner = ctx.ownerRef;
   ctx.txn.apply((s) => {
     const a = s.accounts[account];
     if (a.databases[stmt.name]) throw new SqlError('DUPLICATE_OBJECT', `database "${stmt.name}" already exists`);
-    a.databases[stmt.name] = newDatabase(stmt.name, user);
+    a.databases[stmt.name] = newDatabase(stmt.name, owner);
   }, { ddl: true });
   return done('CREATE DATABASE');
 }
@@ -285,7 +288,7 @@ export async function dropDatabase(stmt: A.DropDatabase, ctx: StatementContext):
   const db = ctx.account.databases[stmt.name];
   if (!db) { if (stmt.ifExists) return done('DROP DATABASE'); throw new SqlError('UNDEFINED_OBJECT', `database "${stmt.name}" does not exist`, stmt.pos); }
   if (stmt.name === ctx.session.database) throw new SqlError('INVALID_PARAMETER', `cannot drop the currently open database "${stmt.name}"`, stmt.pos);
-  checkOwner(ctx, db.owner, `database ${stmt.name}`, stmt.pos);
+  checkOwner(ctx, db, `database ${stmt.name}`, stmt.pos);
   for (const sc of Object.values(db.schemas)) for (const t of Object.values(sc.tables)) ctx.txn.touchTable(t.id, t.version, 'modify');
   const { account } = ctx.session;
   ctx.txn.apply((s) => { delete s.accounts[account].databases[stmt.name]; }, { ddl: true });

@@ -108,7 +108,7 @@ export async function vacuum(stmt: A.Vacuum, ctx: StatementContext): Promise<Res
     tables.push(loc);
   } else {
     const db = ctx.currentDatabase();
-    for (const s of Object.values(db.schemas)) for (const t of Object.values(s.tables)) if (t.owner === ctx.session.user || ctx.isSuperuser) tables.push({ database: db.name, schema: s.name, table: t });
+    for (const s of Object.values(db.schemas)) for (const t of Object.values(s.tables)) if (ctx.owns(t) || ctx.isSuperuser) tables.push({ database: db.name, schema: s.name, table: t });
   }
   for (const loc of tables) {
     const t = loc.table;
