@@ -4,8 +4,8 @@
 import type { StatementContext } from '../engine/session/context.ts';
 import type { Relation } from '../engine/plan/bind-query.ts';
 import type { Result } from '../engine/result.ts';
-import { T, TYPES as TYPE_INFO, type SqlType } from '../engine/types/types.ts';
-import { stringVector, type Batch, type Vector } from '../engine/types/vector.ts';
+import { T, isTimestamp, type SqlType } from '../engine/types/types.ts';
+import { vectorFromValues, type Batch, type Vector } from '../engine/types/vector.ts';
 import { formatTimestamp } from '../engine/types/values.ts';
 import * as L from './listings.ts';
 import type { UsageLog } from './usage.ts';
@@ -33,24 +33,13 @@ export function systemView(ctx: StatementContext, name: string[], log: UsageLog)
 /** Builds typed column vectors from listing rows. */
 export function toBatch(l: L.Listing): Batch {
   const n = l.rows.length;
-  const columns: Vector[] = l.columns.map(([, t], c) => {
-    const type = TYPES[t];
-    if (t === 'VARCHAR') return stringVector(type, l.rows.map((r) => (r[c] === null ? null : String(r[c]))));
-    const values = new TYPE_INFO[type.id].array(n);
-    let valid: Uint8Array | null = null;
-    for (let i = 0; i < n; i++) {
-      const v = l.rows[i][c];
-      if (v === null) { (valid ??= new Uint8Array(n).fill(1))[i] = 0; continue; }
-      values[i] = t === 'TIMESTAMP' ? Date.parse(String(v)) * 1000 : t === 'BOOLEAN' ? (v ? 1 : 0) : Number(v);
-    }
-    return { type, length: n, values, valid };
-  });
+  const columns: Vector[] = l.columns.map(([, t], c) => vectorFromValues(TYPES[t], l.rows.map((r) => r[c])));
   return { length: n, columns };
 }
 
 /** A listing as a statement result (timestamps printed like query results). */
 export function toResult(command: string, l: L.Listing): Result {
-  const ts = l.columns.map(([, t]) => t === 'TIMESTAMP');
+  const ts = l.columns.map(([, t]) => isTimestamp(TYPES[t]));
   const rows = l.rows.map((r) => r.map((v, i) => (ts[i] && v !== null ? formatTimestamp(Date.parse(String(v)) * 1000) : v)));
   return { command, rowCount: rows.length, columns: l.columns.map(([name, type]) => ({ name, type })), rows };
 }

@@ -2,6 +2,7 @@
 // binary encodings of result values and parameters. One table keyed by type, so every
 // type's wire behaviour is in one place.
 import { SqlError } from '../../engine/errors.ts';
+import { TYPES as SQL_TYPES, isTypeId, type PgTypeName } from '../../engine/types/types.ts';
 import { formatDate, formatFloatText, formatTimestamp, parseBoolean, parseDate, parseFloatText, parseTimestamp } from '../../engine/types/values.ts';
 
 /** PostgreSQL type OIDs Strata uses (from pg_type.dat). */
@@ -21,6 +22,10 @@ interface WireType {
   name: string;
   /** pg_type.typlen: bytes, or -1 for variable length */
   size: number;
+  /** the type modifier (atttypmod) of a type written with parameters, e.g. VARCHAR(25); without: -1 */
+  modifier?: (params: number[]) => number;
+  /** the name `format_type` prints for a modifier (-1: none) */
+  formatName: (modifier: number) => string;
   text(v: unknown): string;
   binary(v: unknown): Buffer;
   /** binary parameter bytes to the text Strata parses */
@@ -41,63 +46,60 @@ const needLength = (b: Buffer, n: number, type: string) => {
 
 const utf8 = (v: unknown) => Buffer.from(String(v), 'utf8');
 
-const TYPES: Record<string, WireType> = {
-  bool: { oid: OID.bool, name: 'bool', size: 1, text: (v) => (v ? 't' : 'f'), binary: (v) => Buffer.from([v ? 1 : 0]), fromBinary: (b) => { needLength(b, 1, 'bool'); return b[0] ? 'true' : 'false'; } },
-  int2: { oid: OID.int2, name: 'int2', size: 2, text: String, binary: int(2), fromBinary: (b) => { needLength(b, 2, 'int2'); return String(b.readInt16BE()); } },
-  int4: { oid: OID.int4, name: 'int4', size: 4, text: String, binary: int(4), fromBinary: (b) => { needLength(b, 4, 'int4'); return String(b.readInt32BE()); } },
-  int8: { oid: OID.int8, name: 'int8', size: 8, text: String, binary: int(8), fromBinary: (b) => { needLength(b, 8, 'int8'); return String(b.readBigInt64BE()); } },
+const sized = (name: string, unsized: string) => (modifier: number) => (modifier >= 4 ? `${name}(${modifier - 4})` : unsized);
+const fixed = (name: string) => () => name;
+
+/** Every wire type Strata sends, by pg_type.typname; which one a Strata type uses is its TYPES entry's `pg`. */
+const WIRE: Record<PgTypeName, WireType> = {
+  bool: { oid: OID.bool, name: 'bool', size: 1, formatName: fixed('boolean'), text: (v) => (v ? 't' : 'f'), binary: (v) => Buffer.from([v ? 1 : 0]), fromBinary: (b) => { needLength(b, 1, 'bool'); return b[0] ? 'true' : 'false'; } },
+  int2: { oid: OID.int2, name: 'int2', size: 2, formatName: fixed('smallint'), text: String, binary: int(2), fromBinary: (b) => { needLength(b, 2, 'int2'); return String(b.readInt16BE()); } },
+  int4: { oid: OID.int4, name: 'int4', size: 4, formatName: fixed('integer'), text: String, binary: int(4), fromBinary: (b) => { needLength(b, 4, 'int4'); return String(b.readInt32BE()); } },
+  int8: { oid: OID.int8, name: 'int8', size: 8, formatName: fixed('bigint'), text: String, binary: int(8), fromBinary: (b) => { needLength(b, 8, 'int8'); return String(b.readBigInt64BE()); } },
   float4: {
-    oid: OID.float4, name: 'float4', size: 4, text: (v) => formatFloatText(Number(v), true),
+    oid: OID.float4, name: 'float4', size: 4, formatName: fixed('real'), text: (v) => formatFloatText(Number(v), true),
     binary: (v) => { const b = Buffer.alloc(4); b.writeFloatBE(Number(v)); return b; },
     fromBinary: (b) => { needLength(b, 4, 'float4'); return formatFloatText(b.readFloatBE(), true); },
   },
   float8: {
-    oid: OID.float8, name: 'float8', size: 8, text: (v) => formatFloatText(Number(v)),
+    oid: OID.float8, name: 'float8', size: 8, formatName: fixed('double precision'), text: (v) => formatFloatText(Number(v)),
     binary: (v) => { const b = Buffer.alloc(8); b.writeDoubleBE(Number(v)); return b; },
     fromBinary: (b) => { needLength(b, 8, 'float8'); return formatFloatText(b.readDoubleBE()); },
   },
-  numeric: { oid: OID.numeric, name: 'numeric', size: -1, text: String, binary: (v) => numericToBinary(String(v)), fromBinary: numericFromBinary },
-  bpchar: { oid: OID.bpchar, name: 'bpchar', size: -1, text: String, binary: utf8, fromBinary: (b) => b.toString('utf8') },
-  varchar: { oid: OID.varchar, name: 'varchar', size: -1, text: String, binary: utf8, fromBinary: (b) => b.toString('utf8') },
-  text: { oid: OID.text, name: 'text', size: -1, text: String, binary: utf8, fromBinary: (b) => b.toString('utf8') },
+  numeric: {
+    oid: OID.numeric, name: 'numeric', size: -1,
+    modifier: ([p, s]) => ((p << 16) | (s ?? 0)) + 4,
+    formatName: (m) => (m >= 4 ? `numeric(${(m - 4) >> 16},${(m - 4) & 0xffff})` : 'numeric'),
+    text: String, binary: (v) => numericToBinary(String(v)), fromBinary: numericFromBinary },
+  bpchar: { oid: OID.bpchar, name: 'bpchar', size: -1, modifier: ([n]) => n + 4, formatName: sized('character', 'bpchar'), text: String, binary: utf8, fromBinary: (b) => b.toString('utf8') },
+  varchar: { oid: OID.varchar, name: 'varchar', size: -1, modifier: ([n]) => n + 4, formatName: sized('character varying', 'character varying'), text: String, binary: utf8, fromBinary: (b) => b.toString('utf8') },
+  text: { oid: OID.text, name: 'text', size: -1, formatName: fixed('text'), text: String, binary: utf8, fromBinary: (b) => b.toString('utf8') },
   date: {
-    oid: OID.date, name: 'date', size: 4, text: String,
+    oid: OID.date, name: 'date', size: 4, formatName: fixed('date'), text: String,
     binary: (v) => { const b = Buffer.alloc(4); b.writeInt32BE(parseDate(String(v)) - PG_EPOCH_DAYS); return b; },
     fromBinary: (b) => { needLength(b, 4, 'date'); return formatDate(b.readInt32BE() + PG_EPOCH_DAYS); },
   },
   timestamp: {
-    oid: OID.timestamp, name: 'timestamp', size: 8, text: String,
+    oid: OID.timestamp, name: 'timestamp', size: 8, formatName: fixed('timestamp without time zone'), text: String,
     binary: (v) => { const b = Buffer.alloc(8); b.writeBigInt64BE(BigInt(parseTimestamp(String(v))) - BigInt(PG_EPOCH_DAYS) * MICROS_PER_DAY); return b; },
     fromBinary: (b) => { needLength(b, 8, 'timestamp'); return formatTimestamp(Number(b.readBigInt64BE() + BigInt(PG_EPOCH_DAYS) * MICROS_PER_DAY)); },
   },
 };
 
-const BY_OID = new Map<number, WireType>(Object.values(TYPES).map((t) => [t.oid, t]));
+const BY_OID = new Map<number, WireType>(Object.values(WIRE).map((t) => [t.oid, t]));
 
 /** A result column's wire type: OID, size and type modifier, from Strata's type name. */
 export interface ColumnWireType { type: WireType; modifier: number }
 
-/** Maps a Strata type name ("DECIMAL(12,2)", "VARCHAR(25)", "INTEGER") to its wire type. */
+/**
+ * Maps a Strata type name as results carry it ("DECIMAL(12,2)", "VARCHAR(25)", "INTEGER") to its
+ * wire type (its TYPES entry's `pg`) and modifier; anything else travels as text.
+ */
 export function wireTypeOf(strataType: string): ColumnWireType {
   const m = /^([A-Z ]+?)(?:\((\d+)(?:,\s*(\d+))?\))?$/.exec(strataType.trim().toUpperCase());
   const base = m?.[1] ?? '';
-  const p1 = m?.[2] !== undefined ? Number(m[2]) : undefined;
-  const p2 = m?.[3] !== undefined ? Number(m[3]) : undefined;
-  switch (base) {
-    case 'SMALLINT': return { type: TYPES.int2, modifier: -1 };
-    case 'INTEGER': return { type: TYPES.int4, modifier: -1 };
-    case 'BIGINT': return { type: TYPES.int8, modifier: -1 };
-    case 'REAL': return { type: TYPES.float4, modifier: -1 };
-    case 'DOUBLE PRECISION': return { type: TYPES.float8, modifier: -1 };
-    case 'BOOLEAN': return { type: TYPES.bool, modifier: -1 };
-    case 'DATE': return { type: TYPES.date, modifier: -1 };
-    case 'TIMESTAMP': return { type: TYPES.timestamp, modifier: -1 };
-    case 'DECIMAL': return { type: TYPES.numeric, modifier: p1 !== undefined ? ((p1 << 16) | (p2 ?? 0)) + 4 : -1 };
-    case 'CHAR': return { type: TYPES.bpchar, modifier: p1 !== undefined ? p1 + 4 : -1 };
-    case 'VARCHAR': return { type: TYPES.varchar, modifier: p1 !== undefined ? p1 + 4 : -1 };
-    // NULL (a bare NULL literal) and anything else travels as text
-    default: return { type: TYPES.text, modifier: -1 };
-  }
+  const type = WIRE[isTypeId(base) ? SQL_TYPES[base].pg : 'text'];
+  const params = [m?.[2], m?.[3]].filter((p) => p !== undefined).map(Number);
+  return { type, modifier: type.modifier && params.length ? type.modifier(params) : -1 };
 }
 
 /** The wire type of an OID, or undefined for types Strata does not have. */
@@ -105,21 +107,7 @@ export const wireTypeByOid = (oid: number): WireType | undefined => BY_OID.get(o
 
 /** PostgreSQL's name for an OID and modifier, as `format_type` prints it. */
 export function formatType(oid: number, modifier: number): string {
-  switch (oid) {
-    case OID.int2: return 'smallint';
-    case OID.int4: return 'integer';
-    case OID.int8: return 'bigint';
-    case OID.float4: return 'real';
-    case OID.float8: return 'double precision';
-    case OID.bool: return 'boolean';
-    case OID.date: return 'date';
-    case OID.timestamp: return 'timestamp without time zone';
-    case OID.text: return 'text';
-    case OID.numeric: return modifier >= 4 ? `numeric(${(modifier - 4) >> 16},${(modifier - 4) & 0xffff})` : 'numeric';
-    case OID.bpchar: return modifier >= 4 ? `character(${modifier - 4})` : 'bpchar';
-    case OID.varchar: return modifier >= 4 ? `character varying(${modifier - 4})` : 'character varying';
-    default: return BY_OID.get(oid)?.name ?? '???';
-  }
+  return BY_OID.get(oid)?.formatName(modifier) ?? '???';
 }
 
 /** Encodes a result value in the format asked for (0 text, 1 binary); null stays null. */

@@ -14,11 +14,8 @@ export type CastMode = 'explicit' | 'assignment';
 
 type Emit = (c: string, from: SqlType, to: SqlType, mode: CastMode) => string;
 
-const INT_BOUNDS: Record<string, [number, number]> = {
-  SMALLINT: [-32768, 32767], INTEGER: [-2147483648, 2147483647], BIGINT: [-MAX_EXACT, MAX_EXACT],
-};
-/** The runtime range check of each integer type (functions/numeric.ts), for every emitter. */
-export const INT_CHECK: Record<string, string> = { SMALLINT: 'rt.chkI16', INTEGER: 'rt.chkI32', BIGINT: 'rt.chkI64' };
+/** The runtime range check of an integer type by its width (rt.chkI16, chkI32, chkI64 in functions/numeric.ts), for every emitter. */
+export const intCheck = (t: SqlType): string => `rt.chkI${TYPES[t.id].bits}`;
 
 /** JS source for 10^k as a number literal. */
 export const pow10 = (k: number): string => String(POW10[k] ?? Number(`1e${k}`));
@@ -67,7 +64,7 @@ const FROM_TEXT: Record<Kind, ((c: string, to: SqlType) => string) | undefined> 
 };
 
 const TABLE: Partial<Record<`${Kind}>${Kind}`, Emit>> = {
-  'integer>integer': (c, f, t) => (TYPES[t.id].rank >= TYPES[f.id].rank ? c : `${INT_CHECK[t.id]}(${c})`),
+  'integer>integer': (c, f, t) => (TYPES[t.id].rank >= TYPES[f.id].rank ? c : `${intCheck(t)}(${c})`),
   'integer>decimal': (c, f, t) => {
     const s = asDecimal(t).scale;
     const scaled = s === 0 ? c : isWideDecimal(t) || isWide(f) ? `rt.up(${c}, ${pow10(s)})` : `(${c} * ${pow10(s)})`;
@@ -83,8 +80,8 @@ const TABLE: Partial<Record<`${Kind}>${Kind}`, Emit>> = {
     if (isBigint(t)) return isWideDecimal(f) ? `rt.chkI64(${rounded})` : rounded;
     const v = isWideDecimal(f) ? `rt.narrow(${rounded})` : rounded;
     const fromDigits = asDecimal(f).precision - s;
-    const [, hi] = INT_BOUNDS[t.id];
-    return fromDigits + 1 < String(hi).length ? v : `${INT_CHECK[t.id]}(${v})`;
+    const [, hi] = TYPES[t.id].range!;
+    return fromDigits + 1 < String(hi).length ? v : `${intCheck(t)}(${v})`;
   },
   'decimal>decimal': (c, f, t) => {
     const a = asDecimal(f), b = asDecimal(t);
@@ -104,7 +101,7 @@ const TABLE: Partial<Record<`${Kind}>${Kind}`, Emit>> = {
   'decimal>string': (c, f, t, m) => fitString(toText(c, f), t, m, null),
   'float>integer': (c, _f, t) => {
     if (isBigint(t)) return `rt.floatToI64(${c})`;
-    const [lo, hi] = INT_BOUNDS[t.id];
+    const [lo, hi] = TYPES[t.id].range!;
     return `rt.floatToInt(${c}, ${lo}, ${hi}, ${JSON.stringify(errorTypeName(t))})`;
   },
   'float>decimal': (c, _f, t) => { const { precision, scale } = asDecimal(t); return `rt.floatToDec(${c}, ${scale}, ${precision})`; },

@@ -9,7 +9,7 @@ import { MICROS_PER_DAY } from '../types/calendar.ts';
 import type { Interval } from '../types/interval.ts';
 import { NARROW_DIGITS, T, isBigint, isDate, isDecimal, isFloat, isInteger, isNullType, isReal, isString, isTimestamp, isWide, isWideDecimal, sameType, scaleOf, type SqlType } from '../types/types.ts';
 import { errorTypeName } from '../types/values.ts';
-import { emitCast, INT_CHECK, pow10 } from './casts.ts';
+import { emitCast, intCheck, pow10 } from './casts.ts';
 import { likeMatcher } from './like.ts';
 
 export { emitCast, canCast, emitCastNullable, type CastMode } from './casts.ts';
@@ -73,7 +73,7 @@ export function emitArithmetic(op: ArithOp, leftType: OperandType, rightType: Op
   }
   if (isInteger(type)) {
     if (isBigint(type)) return { type, code: `rt.${I64_OP[op]}(${left}, ${right})` };
-    const chk = INT_CHECK[type.id];
+    const chk = intCheck(type);
     if (op === '/') return { type, code: `${chk}(rt.idiv(${left}, ${right}))` };
     if (op === '%') return { type, code: `rt.imod(${left}, ${right})` };
     return { type, code: `${chk}(${left} ${op} ${right})` };
@@ -112,7 +112,7 @@ function emitIntervalArithmetic(sign: 1 | -1, t: SqlType, code: string, ivCode: 
 /** Emits unary minus with the same overflow rules as subtraction. */
 export function emitNegate(type: SqlType, code: string): string {
   if (isBigint(type)) return `rt.i64Neg(${code})`;
-  if (isInteger(type)) return `${INT_CHECK[type.id]}(0 - ${code})`;
+  if (isInteger(type)) return `${intCheck(type)}(0 - ${code})`;
   if (isWideDecimal(type)) return `rt.decNeg(${code})`;
   if (isDecimal(type) || isFloat(type)) return `(0 - ${code})`;
   throw new SqlError('DATATYPE_MISMATCH', `operator does not exist: - ${errorTypeName(type)}`);

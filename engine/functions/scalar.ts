@@ -3,7 +3,7 @@
 // that are inherently inexact (sqrt, ln, ...) work in doubles.
 import { asDecimal, MAX_PRECISION } from '../types/coerce.ts';
 import { T, isBoolean, isDecimal, isFloat, isInteger, isNullType, isString, isTimestamp, isWide, scaleOf, type SqlType } from '../types/types.ts';
-import { INT_CHECK, pow10 } from './casts.ts';
+import { intCheck, pow10 } from './casts.ts';
 import { constantInt, asDouble } from './emit-util.ts';
 import { emitArithmetic, emitConcat } from './ops.ts';
 import type { FunctionTable, Signature } from './registry.ts';
@@ -45,7 +45,7 @@ function roundEmit(kind: RoundKind): Signature['emit'] {
     if (isInteger(t)) {
       if (nCode === undefined) return x;
       const digits = kind === 'round' ? 'rt.decRoundDigits' : 'rt.decTruncDigits';
-      return `${INT_CHECK[t.id]}(${digits}(${x}, 0, ${n}))`;
+      return `${intCheck(t)}(${digits}(${x}, 0, ${n}))`;
     }
     const s = asDecimal(t).scale;
     const rs = scaleOf(ret);
@@ -81,7 +81,7 @@ const MATH: [string[], Signature[]][] = [
     emit: ([x], [t]) => {
       if (isFloat(t)) return `Math.abs(${x})`;
       const abs = isWide(t) ? `rt.decAbs(${x})` : `Math.abs(${x})`;
-      return isInteger(t) ? `${INT_CHECK[t.id]}(${abs})` : abs;
+      return isInteger(t) ? `${intCheck(t)}(${abs})` : abs;
     },
   }]],
   [['round'], [{ params: ['num'], optional: ['int'], exact: true, returns: (t, a) => roundType('round', t, a), emit: roundEmit('round') }]],

@@ -106,6 +106,9 @@ export function unhandledType(x: never): never {
   throw new Error(`unhandled type ${String(x)}`);
 }
 
+/** Whether a name is a TypeId (a canonical type name, as typeName prints it without parameters). */
+export const isTypeId = (name: string): name is TypeId => Object.hasOwn(TYPES, name);
+
 /** The table entry of a type: `typeInfo(t).numeric`, `typeInfo(t).pg`. */
 export const typeInfo = (t: SqlType): TypeInfo => TYPES[t.id];
 

@@ -1,5 +1,6 @@
 // Columnar vectors: typed-array values plus an optional byte-per-row validity array.
-import { TYPES, type SqlType, type TypedArray } from './types.ts';
+import { TYPES, unhandledType, type SqlType, type TypedArray } from './types.ts';
+import { parseValue } from './values.ts';
 
 /**
  * One column of a batch. `values` is the physical typed array for the type (see TYPES);
@@ -50,6 +51,31 @@ export function stringVector(type: SqlType, items: (string | null)[]): Vector {
     codes[i] = c;
   }
   return { type, length: items.length, values: codes, valid, dict };
+}
+
+/**
+ * A vector from JS values as system listings hold them (null for NULL): text, numbers, booleans,
+ * and timestamps as ISO-8601 text with a zone (what Date#toISOString writes); DATE and DECIMAL
+ * values are read as SQL text.
+ */
+export function vectorFromValues(type: SqlType, items: readonly unknown[]): Vector {
+  const kind = TYPES[type.id].kind;
+  if (kind === 'string') return stringVector(type, items.map((x) => (x === null || x === undefined ? null : String(x))));
+  const n = items.length;
+  const values = new (TYPES[type.id].array)(n);
+  let valid: Uint8Array | null = null;
+  for (let i = 0; i < n; i++) {
+    const x = items[i];
+    if (x === null || x === undefined || kind === 'null') { (valid ??= new Uint8Array(n).fill(1))[i] = 0; continue; }
+    switch (kind) {
+      case 'integer': case 'float': values[i] = Number(x); break;
+      case 'boolean': values[i] = x ? 1 : 0; break;
+      case 'timestamp': values[i] = Date.parse(String(x)) * 1000; break;
+      case 'decimal': case 'date': values[i] = Number(parseValue(type, String(x))); break;
+      default: unhandledType(kind);
+    }
+  }
+  return { type, length: n, values, valid };
 }
 
 /** Takes the rows at `sel` (or the first `count` rows when sel is null) into a new compact vector. */

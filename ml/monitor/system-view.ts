@@ -3,8 +3,8 @@
 // that can be filtered, joined and aggregated.
 import type { Relation } from '../../engine/plan/bind-query.ts';
 import type { StatementContext } from '../../engine/session/context.ts';
-import { T, TYPES, isTimestamp, isVarchar, type SqlType } from '../../engine/types/types.ts';
-import { type Batch, type Vector, stringVector } from '../../engine/types/vector.ts';
+import { T, type SqlType } from '../../engine/types/types.ts';
+import { type Batch, type Vector, vectorFromValues } from '../../engine/types/vector.ts';
 import { monitorsOf } from './catalog.ts';
 
 export const RUNS_VIEW = 'stv_ml_monitor_runs';
@@ -36,16 +36,6 @@ export function monitorRunsView(ctx: StatementContext, name: string[]): Relation
 
 function toBatch(rows: Cell[][]): Batch {
   const n = rows.length;
-  const columns: Vector[] = COLUMNS.map(([, type], c) => {
-    if (isVarchar(type)) return stringVector(type, rows.map((r) => (r[c] === null ? null : String(r[c]))));
-    const values = new TYPES[type.id].array(n);
-    let valid: Uint8Array | null = null;
-    for (let i = 0; i < n; i++) {
-      const v = rows[i][c];
-      if (v === null) { (valid ??= new Uint8Array(n).fill(1))[i] = 0; continue; }
-      values[i] = isTimestamp(type) ? Date.parse(String(v)) * 1000 : Number(v);
-    }
-    return { type, length: n, values, valid };
-  });
+  const columns: Vector[] = COLUMNS.map(([, type], c) => vectorFromValues(type, rows.map((r) => r[c])));
   return { length: n, columns };
 }

@@ -1,7 +1,7 @@
 // Concatenating string vectors: parts gathered from one segment share its whole dictionary, and
 // the result keeps only the strings the parts use, each once.
 import { describe, expect, it } from 'vitest';
-import { concatVectors, stringVector, type Vector } from '../../../engine/types/vector.ts';
+import { concatVectors, stringVector, valueAt, vectorFromValues, type Vector } from '../../../engine/types/vector.ts';
 import { T } from '../../../engine/types/types.ts';
 
 const strings = (v: Vector) => Array.from({ length: v.length }, (_, i) => (v.valid && v.valid[i] === 0 ? null : v.dict![v.values[i]]));
@@ -16,5 +16,22 @@ describe('concatVectors over string parts', () => {
     const out = concatVectors(whole.type, [a, b, c]);
     expect(strings(out)).toEqual(['s7', 's999', 's7', 's999', null, 's7', 'other']);
     expect([...out.dict!].sort()).toEqual(['other', 's7', 's999']);
+  });
+});
+
+describe('vectorFromValues (system listings to vectors)', () => {
+  const rows = (v: Vector) => Array.from({ length: v.length }, (_, i) => valueAt(v, i));
+
+  it('reads each kind of type from its JS form, NULL from null', () => {
+    expect(rows(vectorFromValues(T.varchar, ['a', null, 'a', 7]))).toEqual(['a', null, 'a', '7']);
+    expect(rows(vectorFromValues(T.int, [3, null, -2]))).toEqual([3, null, -2]);
+    expect(rows(vectorFromValues(T.bool, [true, false, null]))).toEqual([true, false, null]);
+    expect(rows(vectorFromValues(T.double, [0.5, null]))).toEqual([0.5, null]);
+    // 2026-12-06T09:30:00.250Z: 20793 days after 1970-01-01, 09:30:00.25 in microseconds
+    expect(rows(vectorFromValues(T.timestamp, ['2026-12-06T09:30:00.250Z']))).toEqual([20793 * 86_400_000_000 + (9.5 * 3600 + 0.25) * 1e6]);
+    // DECIMAL and DATE are SQL text: the scaled integer, the day number
+    expect(rows(vectorFromValues(T.decimal(10, 2), ['12.34', 5, null]))).toEqual([1234, 500, null]);
+    expect(rows(vectorFromValues(T.date, ['1970-01-11']))).toEqual([10]);
+    expect(rows(vectorFromValues(T.null, [null, null]))).toEqual([null, null]);
   });
 });
