@@ -8,7 +8,7 @@ import type { Result } from '../../engine/result.ts';
 import type { StatementContext } from '../../engine/session/context.ts';
 import { done } from '../../engine/session/session.ts';
 import type * as A from '../../engine/sql/ast.ts';
-import { type SqlType, resolveTypeName, typeName } from '../../engine/types/types.ts';
+import { isNullType, resolveTypeName, typeName, type SqlType } from '../../engine/types/types.ts';
 import type { ModelVersion } from './catalog.ts';
 import type { ModelJobs } from './jobs.ts';
 import { optionsRecord } from './spec.ts';
@@ -74,6 +74,6 @@ function positiveInt(k: string, v: string, max: number, pos: A.Pos): number {
 function sqlType(t: A.TypeRef, what: string): SqlType {
   const r = resolveTypeName(t.name, t.params);
   if (!r) throw new SqlError('DATATYPE_MISMATCH', `type "${t.name}" does not exist`, t.pos);
-  if (r.id === 'NULL') throw new SqlError('DATATYPE_MISMATCH', `a SAGEMAKER model's ${what} type cannot be ${typeName(r)}`, t.pos);
+  if (isNullType(r)) throw new SqlError('DATATYPE_MISMATCH', `a SAGEMAKER model's ${what} type cannot be ${typeName(r)}`, t.pos);
   return r;
 }
