@@ -14,6 +14,7 @@ import type { ProblemType, TrainedModel, TrainingColumn, TrainProgress, TrainSpe
 import type { Label } from '../util/values.ts';
 import type { SqlType } from '../../engine/types/types.ts';
 import { checkAbort } from '../util/cancel.ts';
+import type { AutopilotJobState } from './autopilot.ts';
 import { type Aws, type Credentials, awsError, connect, parseBucket, parseS3Uri } from './aws.ts';
 import { fromCsv, prepare, setting, toCsv } from './data.ts';
 import { jobName, resolveRole, trainingJobRequest, xgboostHyperparameters, xgboostImage } from './job.ts';
@@ -44,7 +45,7 @@ export interface RemoteOptions {
    * Called (and awaited) once SageMaker accepted the job, with what a restarted server needs to
    * resume it (`resumeRemote`); the caller persists it. No credentials are in it.
    */
-  onJobStarted?: (state: RemoteJobState) => Promise<void>;
+  onJobStarted?: (state: RemoteJobState | AutopilotJobState) => Promise<void>;
 }
 
 /** Aborting `signal` with this reason leaves the SageMaker job running (server shutdown: it resumes on restart). */
@@ -74,7 +75,7 @@ export interface RemoteJobState {
 }
 
 /** Seconds beyond MAX_RUNTIME Strata waits for a job (SageMaker does not count instance provisioning) before stopping it itself. */
-const PROVISIONING_GRACE_S = 900;
+export const PROVISIONING_GRACE_S = 900;
 const CANDIDATE = 'sagemaker';
 
 /** Trains an XGBoost model on SageMaker and returns it compiled like a local model (see README.md). */
@@ -197,7 +198,7 @@ async function finishJob(aws: Aws, st: RemoteJobState, valid: FitData | null, op
   };
 }
 
-async function call<T>(f: () => Promise<T>, doing: string, endpoint: string, envVar: string): Promise<T> {
+export async function call<T>(f: () => Promise<T>, doing: string, endpoint: string, envVar: string): Promise<T> {
   try { return await f(); } catch (e) { throw awsError(e, doing, endpoint, envVar); }
 }
 
@@ -231,7 +232,7 @@ async function waitForJob(
   }
 }
 
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     const done = () => { clearTimeout(t); signal?.removeEventListener('abort', done); resolve(); };
     const t = setTimeout(done, ms);
@@ -240,7 +241,7 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 }
 
 /** The XGBoost model inside model.tar.gz: `xgboost-model` (the built-in container's name), else a *.json / *.ubj, else the only file. */
-function modelFile(bytes: Uint8Array, artifact: string): { name: string; data: Uint8Array } {
+export function modelFile(bytes: Uint8Array, artifact: string): { name: string; data: Uint8Array } {
   let files;
   try { files = readTarGz(bytes); } catch (e) { throw new SqlError('INVALID_PARAMETER', `${artifact} is not a model.tar.gz: ${(e as Error).message}`); }
   const f = files.find((x) => x.name.split('/').pop() === 'xgboost-model') ?? files.find((x) => /\.(json|ubj)$/.test(x.name)) ?? (files.length === 1 ? files[0] : undefined);
@@ -248,7 +249,7 @@ function modelFile(bytes: Uint8Array, artifact: string): { name: string; data: U
   return f;
 }
 
-function checkModelShape(m: XgbModel, cols: number, problem: string, classes: number, name: string): void {
+export function checkModelShape(m: XgbModel, cols: number, problem: string, classes: number, name: string): void {
   const want = problem === 'REGRESSION' ? 'identity' : problem === 'BINARY_CLASSIFICATION' ? 'sigmoid' : 'softmax';
   if (m.head !== want) throw new SqlError('INVALID_PARAMETER', `SageMaker job ${name} returned a ${m.objective} model for a ${problem} problem`);
   if (want === 'softmax' && m.outputs !== classes) throw new SqlError('INVALID_PARAMETER', `SageMaker job ${name} returned ${m.outputs} classes, expected ${classes}`);

@@ -9,6 +9,7 @@ import type { SqlType } from '../../engine/types/types.ts';
 import type { StatementContext } from '../../engine/session/context.ts';
 import type { Label } from '../util/values.ts';
 import type { RemoteJobState } from '../sagemaker/train_remote.ts';
+import type { AutopilotJobState } from '../sagemaker/autopilot.ts';
 
 export type ModelState = 'TRAINING' | 'READY' | 'FAILED';
 
@@ -56,8 +57,8 @@ export interface ModelVersion {
   trainingSeconds?: number;
   createdAt: string;
   finishedAt?: string;
-  /** a SageMaker job still running (TRAINING only): a restarted server resumes polling it */
-  remoteJob?: RemoteJobState;
+  /** a SageMaker training or Autopilot job still running (TRAINING only): a restarted server resumes polling it */
+  remoteJob?: RemoteJobState | AutopilotJobState;
 }
 
 /**

@@ -11,6 +11,7 @@ import { fsyncDir, writeFileDurable } from '../../engine/storage/durable.ts';
 import type { FittedPrep } from '../prep/plan.ts';
 import type { TrainedModel, TrainingColumn, TrainProgress, TrainSpec } from '../types.ts';
 import type { RemoteJobState, RemoteOptions } from '../sagemaker/train_remote.ts';
+import type { AutopilotJobState } from '../sagemaker/autopilot.ts';
 /** train_remote's DETACH (not imported from there: the AWS SDK loads with the first remote training). */
 const DETACH = 'detach';
 import { startTraining, type TrainingJob } from '../worker/start.ts';
@@ -56,15 +57,24 @@ export class ModelJobs {
       const message = p.message ? `${p.candidate}: ${p.message}` : p.candidate;
       this.emit(key, 'progress', 'TRAINING', { message, epoch: p.epoch, loss: p.loss, validationScore: p.validationScore, progress: steps ? Math.min(0.99, done / steps) : 0 });
     };
-    const onJobStarted = async (state: RemoteJobState) => { await this.update(key, (v) => { v.remoteJob = structuredClone(state); }); };
-    return this.track(key, remote ? remoteJob((o) => import('../sagemaker/train_remote.ts').then((r) => r.trainRemote(columns, spec, { pollMs: o.pollMs, ...remote, signal: o.signal, onJobStarted }, onProgress)))
-      : startTraining(columns, spec, onProgress));
+    const onJobStarted = async (state: RemoteJobState | AutopilotJobState) => { await this.update(key, (v) => { v.remoteJob = structuredClone(state); }); };
+    // AUTO ON without a MODEL_TYPE runs Autopilot; otherwise SageMaker's built-in XGBoost
+    const runRemote = async (o: { pollMs?: number; signal: AbortSignal }) => {
+      const ap = await import('../sagemaker/autopilot.ts');
+      const ro = { pollMs: o.pollMs, ...remote!, signal: o.signal, onJobStarted };
+      return ap.usesAutopilot(spec) ? ap.trainAutopilot(columns, spec, ro, onProgress)
+        : (await import('../sagemaker/train_remote.ts')).trainRemote(columns, spec, ro, onProgress);
+    };
+    return this.track(key, remote ? remoteJob(runRemote) : startTraining(columns, spec, onProgress));
   }
 
   /** Resumes polling a SageMaker job found running at open; the outcome commits as for `start` (no drift profile: the rows are gone). */
-  resume(key: ModelKey, state: RemoteJobState): void {
+  resume(key: ModelKey, state: RemoteJobState | AutopilotJobState): void {
     const onProgress = (p: TrainProgress) => { if (p.message) this.emit(key, 'progress', 'TRAINING', { message: `${p.candidate}: ${p.message}` }); };
-    this.track(key, remoteJob((o) => import('../sagemaker/train_remote.ts').then((r) => r.resumeRemote(state, o, onProgress))))
+    const run = (o: { pollMs?: number; signal: AbortSignal }) => ('kind' in state && state.kind === 'autopilot'
+      ? import('../sagemaker/autopilot.ts').then((r) => r.resumeAutopilot(state, o, onProgress))
+      : import('../sagemaker/train_remote.ts').then((r) => r.resumeRemote(state as RemoteJobState, o, onProgress)));
+    this.track(key, remoteJob(run))
       .then((m) => this.commitReady(key, m, null), (e) => this.commitFailed(key, e))
       .catch(() => undefined);
   }
@@ -215,6 +225,7 @@ export function summarizePrep(p: FittedPrep): { column: string; transform: strin
     if (affine) {
       const j = affine.cols.indexOf(i);
       const scaled = affine.offset[j] !== 0 || affine.scale[j] !== 1;
+      if (Number.isNaN(affine.impute[j]) && !scaled) return { column: c.name, transform: 'numeric (as is; NULL is a missing value for the trees)' };
       return { column: c.name, transform: `numeric (impute ${fmt(affine.impute[j])}${scaled ? `, (x - ${fmt(affine.offset[j])}) * ${fmt(affine.scale[j])}` : ''}${affine === p.affine ? '' : ', L2-normalized'})` };
     }
     return { column: c.name, transform: 'unused' };

@@ -1,5 +1,6 @@
 // Remote inference from GraphQL and the one-shot CLI: a SAGEMAKER model is created, called and
-// shown through each, against the local SageMaker test server's InvokeEndpoint.
+// shown through each, against the local SageMaker test server's InvokeEndpoint; and an Autopilot
+// training the CLI waits for (CREATE MODEL ... AUTO ON with TRAINER 'sagemaker').
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,18 +13,19 @@ import { type SageMakerServer, startSageMakerServer } from '../servers/sagemaker
 import { inProcess, ok } from '../api/helpers.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
-const ENV = ['STRATA_SAGEMAKER_RUNTIME_ENDPOINT', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_REGION'];
+const ENV = ['STRATA_SAGEMAKER_RUNTIME_ENDPOINT', 'STRATA_S3_ENDPOINT', 'STRATA_SAGEMAKER_ENDPOINT', 'STRATA_SAGEMAKER_POLL_MS', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_REGION'];
 const saved = Object.fromEntries(ENV.map((k) => [k, process.env[k]]));
 
 let s3: S3Server;
 let sm: SageMakerServer;
 beforeAll(async () => {
-  s3 = await startS3Server([]);
+  s3 = await startS3Server(['strata-cli']);
   sm = await startSageMakerServer({ s3: { endpoint: s3.endpoint, credentials: S3_CREDENTIALS } });
   // the endpoint's model: the sum of the row's numbers
   sm.endpoints.set('sum-ep', { predict: (rows) => rows.map((r) => String(r.reduce((s, c) => s + Number(c), 0))) });
   Object.assign(process.env, {
     STRATA_SAGEMAKER_RUNTIME_ENDPOINT: sm.endpoint, AWS_REGION: 'us-east-1',
+    STRATA_S3_ENDPOINT: s3.endpoint, STRATA_SAGEMAKER_ENDPOINT: sm.endpoint, STRATA_SAGEMAKER_POLL_MS: '40',
     AWS_ACCESS_KEY_ID: S3_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: S3_CREDENTIALS.secretAccessKey,
   });
 });
@@ -61,6 +63,22 @@ it('strata sql: a script creates a SAGEMAKER model, calls it and shows it', asyn
     expect(stdout).toMatch(/s\r?\n3\.5\r?\n/);
     expect(stdout).toMatch(/Model Type,REMOTE \(SAGEMAKER\)/);
     expect(stdout).toMatch(/SageMaker Endpoint,sum-ep/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}, 60_000);
+
+it('strata sql: CREATE MODEL with TRAINER sagemaker and AUTO ON waits for the Autopilot job, then predicts', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'strata-ml-autopilot-cli-'));
+  try {
+    const rows = Array.from({ length: 80 }, (_, i) => `(${i % 9}, ${(i * 5) % 13}, ${(i % 9) > 4 ? 1 : 0})`).join(', ');
+    const script = `CREATE TABLE c (a REAL, b REAL, y INTEGER); INSERT INTO c VALUES ${rows};
+      CREATE MODEL cap FROM c TARGET y FUNCTION cap_fn IAM_ROLE 'arn:aws:iam::123456789012:role/R' SETTINGS (TRAINER 'sagemaker', S3_BUCKET 'strata-cli');
+      SELECT count(*) AS correct FROM c WHERE cap_fn(a, b) = y;`;
+    const { stdout, stderr } = await promisify(execFile)('node', [join(root, 'bin/strata.js'), 'sql', '--data', dir, '--slices', '2', '--format', 'csv', script], { cwd: root, env: process.env });
+    expect(stderr).toMatch(/autopilot: started SageMaker Autopilot job strata-ap-/);
+    expect(Number(/correct\r?\n(\d+)/.exec(stdout)![1])).toBeGreaterThan(70);
+    expect([...sm.autoMLJobs.values()].some((j) => j.status === 'Completed')).toBe(true);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -12,6 +12,7 @@ import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } fr
 import { writeTarGz } from '../../ml/sagemaker/tar.ts';
 import type { FitData } from '../../ml/train/backend.ts';
 import { gbt, type TreeModel } from '../../ml/train/gbt.ts';
+import { type Objective, score } from '../../ml/train/metrics.ts';
 import { encodeUbjson } from './ubjson-encode.ts';
 import { xgboostJson } from './xgboost-dump.ts';
 
@@ -31,6 +32,21 @@ export interface Job {
   abort: AbortController;
   /** What the job trained, before it became XGBoost JSON (tests compare the imported model with it). */
   model?: TreeModel;
+}
+
+/** One Autopilot job (CreateAutoMLJobV2), as DescribeAutoMLJobV2 reports it. */
+export interface AutoMLJob {
+  request: Json;
+  status: 'InProgress' | 'Completed' | 'Failed' | 'Stopping' | 'Stopped';
+  secondary: string;
+  created: number;
+  ended?: number;
+  failureReason?: string;
+  /** finished candidates, best first */
+  candidates: Json[];
+  abort: AbortController;
+  /** the best candidate's trees and label order (tests compare the imported model with them) */
+  best?: { model: TreeModel; labels: string[] };
 }
 
 export interface SageMakerServerOptions {
@@ -55,6 +71,12 @@ export interface Invocation { endpoint: string; rows: number; contentType: strin
 
 export interface SageMakerServer {
   endpoint: string;
+  autoMLJobs: Map<string, AutoMLJob>;
+  /**
+   * Mutable: the pipeline of Autopilot candidates from now on: SageMaker's XGBoost container alone
+   * (what Strata can import), or behind Autopilot's scikit-learn feature processing.
+   */
+  autopilotPipeline: 'xgboost' | 'processing';
   /** InvokeEndpoint's deployed models, by endpoint name (tests add their own) */
   endpoints: Map<string, InferenceEndpoint>;
   invocations: Invocation[];
@@ -81,6 +103,7 @@ const now = () => Date.now() / 1000;
 export async function startSageMakerServer(o: SageMakerServerOptions): Promise<SageMakerServer> {
   const s3 = new S3Client({ region: o.s3.region ?? REGION, endpoint: o.s3.endpoint, forcePathStyle: true, credentials: o.s3.credentials });
   const jobs = new Map<string, Job>();
+  const autoMLJobs = new Map<string, AutoMLJob>();
   const calls: string[] = [];
   const delays = { startupMs: o.startupMs ?? 100, trainMs: o.trainMs ?? 0 };
 
@@ -114,6 +137,41 @@ export async function startSageMakerServer(o: SageMakerServerOptions): Promise<S
         ...(job.ended ? { TrainingEndTime: job.ended, LastModifiedTime: job.ended } : { LastModifiedTime: job.created }),
         SecondaryStatusTransitions: job.transitions, FinalMetricDataList: job.metrics,
       };
+    },
+    CreateAutoMLJobV2: (b) => {
+      validateAutoML(b);
+      if (autoMLJobs.has(b.AutoMLJobName)) throw new ApiError('ResourceInUse', `Job name ${b.AutoMLJobName} already exists`);
+      const job: AutoMLJob = { request: b, status: 'InProgress', secondary: 'Starting', created: now(), candidates: [], abort: new AbortController() };
+      autoMLJobs.set(b.AutoMLJobName, job);
+      runAutoML(job, s3, { ...delays }, self.autopilotPipeline);
+      return { AutoMLJobArn: `arn:aws:sagemaker:${REGION}:${ACCOUNT}:automl-job/${b.AutoMLJobName.toLowerCase()}` };
+    },
+    DescribeAutoMLJobV2: (b) => {
+      const job = autoMLJobs.get(String(b.AutoMLJobName));
+      if (!job) throw new ApiError('ResourceNotFound', `Job ${b.AutoMLJobName} not found.`);
+      const r = job.request;
+      return {
+        AutoMLJobName: r.AutoMLJobName, AutoMLJobArn: `arn:aws:sagemaker:${REGION}:${ACCOUNT}:automl-job/${r.AutoMLJobName.toLowerCase()}`,
+        AutoMLJobInputDataConfig: r.AutoMLJobInputDataConfig, OutputDataConfig: r.OutputDataConfig, RoleArn: r.RoleArn,
+        AutoMLJobObjective: r.AutoMLJobObjective ?? { MetricName: defaultMetric(r) }, AutoMLProblemTypeConfig: r.AutoMLProblemTypeConfig,
+        CreationTime: job.created, LastModifiedTime: job.ended ?? job.created, ...(job.ended ? { EndTime: job.ended } : {}),
+        ...(job.failureReason ? { FailureReason: job.failureReason } : {}),
+        ...(job.candidates.length && job.status === 'Completed' ? { BestCandidate: job.candidates[0] } : {}),
+        AutoMLJobStatus: job.status, AutoMLJobSecondaryStatus: job.secondary,
+      };
+    },
+    ListCandidatesForAutoMLJob: (b) => {
+      const job = autoMLJobs.get(String(b.AutoMLJobName));
+      if (!job) throw new ApiError('ResourceNotFound', `Job ${b.AutoMLJobName} not found.`);
+      return { Candidates: job.candidates.slice(0, b.MaxResults ?? 10) };
+    },
+    StopAutoMLJob: (b) => {
+      const job = autoMLJobs.get(String(b.AutoMLJobName));
+      if (!job) throw new ApiError('ResourceNotFound', `Job ${b.AutoMLJobName} not found.`);
+      if (job.status !== 'InProgress') throw new ApiError('ValidationException', `Job is in status ${job.status}`);
+      job.abort.abort();
+      job.status = 'Stopped'; job.secondary = 'Stopped'; job.ended = now();
+      return {};
     },
     StopTrainingJob: (b) => {
       const job = jobs.get(String(b.TrainingJobName));
@@ -188,9 +246,9 @@ export async function startSageMakerServer(o: SageMakerServerOptions): Promise<S
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
   const self: SageMakerServer = {
-    endpoint: `http://127.0.0.1:${port}`, jobs, calls, delays, modelFormat: o.modelFormat ?? 'json', endpoints, invocations, peakConcurrency: 0,
+    endpoint: `http://127.0.0.1:${port}`, jobs, calls, delays, modelFormat: o.modelFormat ?? 'json', endpoints, invocations, peakConcurrency: 0, autoMLJobs, autopilotPipeline: 'xgboost',
     close: async () => {
-      for (const j of jobs.values()) j.abort.abort();
+      for (const j of [...jobs.values(), ...autoMLJobs.values()]) j.abort.abort();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       s3.destroy();
     },
@@ -219,6 +277,106 @@ function validateCreate(b: Json): void {
   need(b.ResourceConfig?.InstanceType && b.ResourceConfig?.InstanceCount >= 1, 'ResourceConfig needs InstanceType and InstanceCount');
   need(Number.isInteger(b.StoppingCondition?.MaxRuntimeInSeconds) && b.StoppingCondition.MaxRuntimeInSeconds >= 1, 'StoppingCondition.MaxRuntimeInSeconds must be an integer >= 1');
   for (const [k, v] of Object.entries(b.HyperParameters ?? {})) need(typeof v === 'string', `hyperparameter ${k} must be a string`);
+}
+
+/** CreateAutoMLJobV2's checks (ValidationException otherwise). */
+function validateAutoML(b: Json): void {
+  const need = (cond: unknown, msg: string) => { if (!cond) throw new ApiError('ValidationException', msg); };
+  need(typeof b.AutoMLJobName === 'string' && /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,31}$/.test(b.AutoMLJobName), `Value '${b.AutoMLJobName}' at 'autoMLJobName' failed to satisfy constraint: Member must have length less than or equal to 32`);
+  need(typeof b.RoleArn === 'string' && /^arn:aws[a-z\-]*:iam::\d{12}:role\/?[a-zA-Z_0-9+=,.@\-_/]+$/.test(b.RoleArn), `Value '${b.RoleArn}' at 'roleArn' failed to satisfy constraint`);
+  const inputs = b.AutoMLJobInputDataConfig;
+  need(Array.isArray(inputs) && inputs.length >= 1, 'AutoMLJobInputDataConfig needs a channel');
+  for (const c of inputs) {
+    need(/^s3:\/\/[^/]+\//.test(c.DataSource?.S3DataSource?.S3Uri ?? ''), 'each channel needs an S3Uri');
+    need(/^text\/csv;header=present$/.test(c.ContentType ?? 'text/csv;header=present'), `ContentType ${c.ContentType} is not supported for tabular jobs`);
+  }
+  const tab = b.AutoMLProblemTypeConfig?.TabularJobConfig;
+  need(tab && typeof tab.TargetAttributeName === 'string' && tab.TargetAttributeName.length > 0, 'TabularJobConfig.TargetAttributeName is required');
+  need(!tab.ProblemType || ['BinaryClassification', 'MulticlassClassification', 'Regression'].includes(tab.ProblemType), `ProblemType ${tab.ProblemType} is not valid`);
+  need(/^s3:\/\/[^/]+/.test(b.OutputDataConfig?.S3OutputPath ?? ''), 'OutputDataConfig.S3OutputPath must be an s3:// URI');
+}
+
+const defaultMetric = (r: Json) => ({ Regression: 'MSE', BinaryClassification: 'F1', MulticlassClassification: 'Accuracy' } as Record<string, string>)[r.AutoMLProblemTypeConfig.TabularJobConfig.ProblemType ?? 'Regression'];
+const OBJECTIVE: Record<string, Objective> = { MSE: 'MSE', Accuracy: 'Accuracy', F1: 'F1', F1macro: 'F1_Macro', AUC: 'AUC' };
+
+/**
+ * An Autopilot job's life: read the CSV (with its header), encode the target like scikit-learn's
+ * LabelEncoder (sorted labels), tune two XGBoost candidates (max_depth 3 and 6) with Strata's own
+ * boosted trees on 80% of the rows, score each on the other 20% with the job's metric, and write
+ * each candidate's model.tar.gz; the best comes first.
+ */
+async function runAutoML(job: AutoMLJob, s3: S3Client, delays: { startupMs: number; trainMs: number }, pipeline: 'xgboost' | 'processing'): Promise<void> {
+  const signal = job.abort.signal;
+  const r = job.request;
+  const tab = r.AutoMLProblemTypeConfig.TabularJobConfig;
+  try {
+    await sleep(delays.startupMs, signal);
+    if (signal.aborted) return;
+    job.secondary = 'AnalyzingData';
+    let text = '';
+    for (const c of r.AutoMLJobInputDataConfig) text += await readChannel(s3, c.DataSource.S3DataSource.S3Uri, c.ChannelType ?? 'training');
+    const lines = text.split(/\r?\n/).filter((l) => l !== '');
+    const header = lines[0].split(',');
+    const ti = header.indexOf(tab.TargetAttributeName);
+    if (ti < 0) throw new ClientError(`Target column ${tab.TargetAttributeName} is not in the header (${header.join(', ')})`);
+    const rows = lines.slice(1).map((l) => l.split(','));
+    if (rows.length < 10) throw new ClientError(`Not enough rows: ${rows.length}`);
+    const problem = tab.ProblemType === 'Regression' ? 'REGRESSION' : tab.ProblemType === 'BinaryClassification' ? 'BINARY_CLASSIFICATION' : 'MULTICLASS_CLASSIFICATION';
+    const raw = rows.map((c) => c[ti]);
+    const numericLabels = raw.every((v) => v !== '' && Number.isFinite(Number(v)));
+    const labels = problem === 'REGRESSION' ? [] : [...new Set(raw)].sort((a, b) => (numericLabels ? Number(a) - Number(b) : a < b ? -1 : a > b ? 1 : 0));
+    const cols = header.length - 1, n = rows.length;
+    const x = new Float32Array(n * cols), y = new Float64Array(n);
+    rows.forEach((c, i) => {
+      y[i] = problem === 'REGRESSION' ? Number(c[ti]) : labels.indexOf(c[ti]);
+      let j = 0;
+      for (let k = 0; k < c.length; k++) if (k !== ti) x[i * cols + j++] = c[k] === '' ? NaN : Number(c[k]);
+    });
+    job.secondary = 'ModelTuning';
+    const classes = labels.length;
+    const objective = problem === 'REGRESSION' ? 'reg:squarederror' : classes === 2 ? 'binary:logistic' : 'multi:softprob';
+    const split = (keep: (i: number) => boolean): FitData => {
+      const idx = [...Array(n).keys()].filter(keep);
+      const xs = new Float32Array(idx.length * cols);
+      idx.forEach((i, k) => xs.set(x.subarray(i * cols, (i + 1) * cols), k * cols));
+      return { x: xs, rows: idx.length, cols, y: Float64Array.from(idx, (i) => y[i]) };
+    };
+    const train = split((i) => i % 5 !== 0), valid = split((i) => i % 5 === 0);
+    const metricName = r.AutoMLJobObjective?.MetricName ?? defaultMetric(r);
+    const out: { name: string; model: TreeModel; value: number }[] = [];
+    for (const depth of [3, 6]) {
+      const fitted = await gbt.fit(train, { num_round: '40', max_depth: String(depth), eta: '0.3', objective, ...(classes > 2 ? { num_class: String(classes) } : {}) }, {
+        task: { problem, classes: problem === 'REGRESSION' ? 0 : classes }, seed: 1, deadline: Date.now() + 60_000, signal, progress: () => {},
+      });
+      const value = score(OBJECTIVE[metricName] ?? 'Accuracy', gbt.predict(fitted.model, valid.x, valid.rows), valid.y, problem === 'REGRESSION' ? 0 : classes);
+      out.push({ name: `${r.AutoMLJobName.slice(0, 20)}-${String(depth).padStart(3, '0')}-xgb`, model: fitted.model, value });
+    }
+    await sleep(delays.trainMs, signal);
+    if (signal.aborted) return;
+    const lower = metricName === 'MSE';
+    out.sort((a, b) => (lower ? a.value - b.value : b.value - a.value));
+    const base = `${String(r.OutputDataConfig.S3OutputPath).replace(/\/+$/, '')}/${r.AutoMLJobName}`;
+    for (const c of out) {
+      const uri = `${base}/tuning/${c.name}/output/model.tar.gz`;
+      const dump = xgboostJson({ model: c.model, objective, numClass: classes > 2 ? classes : 0, x: train.x, y: train.y, rows: train.rows, cols, lambda: 1 });
+      const m = /^s3:\/\/([^/]+)\/(.+)$/.exec(uri)!;
+      await s3.send(new PutObjectCommand({ Bucket: m[1], Key: m[2], Body: writeTarGz([{ name: 'xgboost-model', data: new TextEncoder().encode(JSON.stringify(dump)) }]) }));
+      const xgb = { Image: `683313688378.dkr.ecr.${REGION}.amazonaws.com/sagemaker-xgboost:1.7-1`, ModelDataUrl: uri, Environment: {} };
+      const processing = { Image: `683313688378.dkr.ecr.${REGION}.amazonaws.com/sagemaker-sklearn-automl:2.5-1-cpu-py3`, ModelDataUrl: `${base}/data-processor-models/dpp0/output/model.tar.gz`, Environment: {} };
+      job.candidates.push({
+        CandidateName: c.name, CandidateStatus: 'Completed', ObjectiveStatus: 'Succeeded',
+        FinalAutoMLJobObjectiveMetric: { MetricName: metricName, Value: c.value, StandardMetricName: metricName },
+        InferenceContainers: pipeline === 'xgboost' ? [xgb] : [processing, xgb], CandidateSteps: [],
+        CreationTime: job.created, LastModifiedTime: now(), EndTime: now(),
+      });
+    }
+    job.best = { model: out[0].model, labels };
+    job.status = 'Completed'; job.secondary = 'Completed'; job.ended = now();
+  } catch (e) {
+    if (signal.aborted) return;
+    job.status = 'Failed'; job.secondary = 'Failed'; job.ended = now();
+    job.failureReason = e instanceof ClientError ? `ClientError: ${e.message}` : `AlgorithmError: ${(e as Error).message}`;
+  }
 }
 
 function transition(job: Job, status: string, message: string): void {
