@@ -39,7 +39,7 @@ export async function main(args: string[]): Promise<void> {
       const show = Object.fromEntries((await s.execute('SHOW MODEL m'))[0].rows as [string, string][]);
       const call = `f(${features.join(', ')})`;
       const sql = ref.problem === 'classification'
-        ? `SELECT avg(CASE WHEN ${call} = ${ref.target} THEN 1.0 ELSE 0.0 END) FROM test`
+        ? `SELECT avg(CASE WHEN ${call} = ${ref.target} THEN 1.0 ELSE 0.0 END::FLOAT) FROM test`
         : `SELECT 1 - sum((${call} - ${ref.target}) * (${call} - ${ref.target})) / sum((${ref.target} - (SELECT avg(${ref.target}) FROM test)) * (${ref.target} - (SELECT avg(${ref.target}) FROM test))) FROM test`;
       const score = Number((await s.execute(sql))[0].rows[0][0]);
       const gap = (ref.best - score) * 100;

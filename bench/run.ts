@@ -8,6 +8,7 @@ const suites: Record<string, () => Promise<{ main(args: string[]): Promise<void>
   tpch: () => import('./tpch.ts'),
   cli: () => import('./cli.ts'),
   pgwire: () => import('./pgwire.ts'),
+  int64: () => import('./int64.ts'),
 };
 
 const [name, ...args] = process.argv.slice(2);

@@ -11,8 +11,6 @@ export type OperandType = SqlType | IntervalType;
 export type ArithOp = '+' | '-' | '*' | '/' | '%';
 
 export const MAX_PRECISION = 38;
-/** Decimal digits a double holds exactly (|v| < 2^53 ~ 9.007e15). */
-export const EXACT_DIGITS = 15;
 
 export const isInterval = (t: OperandType): t is IntervalType => t.id === 'INTERVAL';
 
@@ -127,14 +125,17 @@ function numericArithmetic(op: ArithOp, a: SqlType, b: SqlType): SqlType {
 }
 
 /**
- * Scale of a DECIMAL quotient. Redshift uses max(4, s1 + p2 - s2 + 1); Strata holds decimals in
- * doubles (exact below 2^53), so it keeps that scale only while it leaves room for the quotient's
- * integer digits, and otherwise uses max(6, 15 - integer digits) fraction digits (never below 4).
+ * Scale of a DECIMAL quotient: Redshift's max(4, s1 + p2 - s2 + 1). Quotients past 2^53 are exact
+ * BigInts, so nothing narrower is needed. Where integer digits (p1 - s1 + s2) plus that scale pass
+ * 38, Redshift documents only the cap: the integer digits are kept and the scale takes what is
+ * left, but never less than min(scale, 6) (SQL Server's rule), e.g. TPC-H Q14's
+ * DECIMAL(38,6) / DECIMAL(38,4) is DECIMAL(38,6).
  */
 export function divisionScale(p1: number, s1: number, p2: number, s2: number): number {
   const redshift = Math.max(4, s1 + p2 - s2 + 1);
   const intDigits = p1 - s1 + s2;
-  return Math.min(redshift, Math.max(6, EXACT_DIGITS - intDigits), MAX_PRECISION - 1);
+  if (intDigits + redshift <= MAX_PRECISION) return redshift;
+  return Math.min(MAX_PRECISION - 1, Math.max(MAX_PRECISION - intDigits, Math.min(redshift, 6)));
 }
 
 /**

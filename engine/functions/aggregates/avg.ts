@@ -1,6 +1,8 @@
-// AVG: the exact sum divided by the count. Redshift truncates the average of an integer column to
-// an integer; DECIMAL and float averages are DOUBLE PRECISION here (see docs/sql-functions.md).
-import { MAX_EXACT, T, isBigint, isInteger, isNullType, scaleOf } from '../../types/types.ts';
+// AVG: the exact sum divided by the count. As in Redshift, the average of integers is a BIGINT
+// (truncated), of DECIMAL(p,s) a DECIMAL(38,s) (rounded half away from zero, exact past 2^53),
+// and of floats a DOUBLE PRECISION.
+import { MAX_EXACT, T, isBigint, isDecimal, isInteger, isNullType, scaleOf } from '../../types/types.ts';
+import { decDiv } from '../numeric.ts';
 import type { Aggregate } from './contract.ts';
 import { notNumeric } from './numeric-input.ts';
 import { sumMerge, sumTotal, sumUpdate } from './sum.ts';
@@ -12,7 +14,8 @@ export const avg: Aggregate = {
   resultType(arg) {
     const bad = notNumeric('avg', arg);
     if (bad) return bad;
-    return isNullType(arg!) || isInteger(arg!) ? T.bigint : T.double;
+    if (isNullType(arg!) || isInteger(arg!)) return T.bigint;
+    return isDecimal(arg!) ? T.decimal(38, scaleOf(arg!)) : T.double;
   },
   slotInit: () => [0],
   newObject: () => undefined,
@@ -28,6 +31,7 @@ export const avg: Aggregate = {
       const q = total / BigInt(c);
       return q <= MAX_EXACT_BIG && q >= -MAX_EXACT_BIG ? Number(q) : q;
     }
-    return Number(total) / c / 10 ** scaleOf(agg.arg!.type);
+    if (isDecimal(agg.type)) return decDiv(total, c, 0);
+    return Number(total) / c;
   },
 };

@@ -76,10 +76,14 @@ describe('arithmeticType', () => {
     expect(arithmeticType('-', T.int, dec(15, 2))).toEqual(dec(16, 2));
     expect(arithmeticType('*', dec(15, 2), dec(15, 2))).toEqual(dec(31, 4));
     expect(arithmeticType('*', dec(20, 10), dec(20, 10))).toEqual(dec(38, 20));
-    // Redshift: 8-2+2+max(4, 2+8-2+1) = DECIMAL(17,9); Strata keeps 15 exact digits -> scale 7
-    expect(arithmeticType('/', dec(8, 2), dec(8, 2))).toEqual(dec(15, 7));
+    // Redshift's documented example: 8-2+2+max(4, 2+8-2+1) = DECIMAL(17,9)
+    expect(arithmeticType('/', dec(8, 2), dec(8, 2))).toEqual(dec(17, 9));
     expect(arithmeticType('/', dec(3, 2), dec(3, 2))).toEqual(dec(7, 4));
+    expect(arithmeticType('/', dec(15, 2), dec(15, 2))).toEqual(dec(31, 16));
+    // past 38 digits the integer digits stay and the scale keeps at least min(scale, 6)
     expect(divisionScale(38, 2, 38, 2)).toBe(6);
+    expect(arithmeticType('/', dec(38, 6), dec(38, 4))).toEqual(dec(38, 6));
+    expect(arithmeticType('/', dec(20, 2), dec(10, 2))).toEqual(dec(31, 11));
   });
 
   it('dates and intervals', () => {

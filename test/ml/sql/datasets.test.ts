@@ -54,7 +54,7 @@ describe.skipIf(!HAVE_DATASETS)('datasets through SQL (AUTO ON, defaults)', () =
           FROM (SELECT ${y}, ${call} AS p FROM ${d.name}_test) a CROSS JOIN (SELECT avg(${y}) AS m FROM ${d.name}_test) b`);
         scores = [Number(r2)];
       } else {
-        const [[acc, tp, fp, fn]] = await t.rows(`SELECT avg(CASE WHEN p = ${y} THEN 1.0 ELSE 0.0 END),
+        const [[acc, tp, fp, fn]] = await t.rows(`SELECT avg(CASE WHEN p = ${y} THEN 1.0 ELSE 0.0 END::FLOAT),
           sum(CASE WHEN p = 1 AND ${y} = 1 THEN 1 ELSE 0 END), sum(CASE WHEN p = 1 AND ${y} <> 1 THEN 1 ELSE 0 END),
           sum(CASE WHEN p <> 1 AND ${y} = 1 THEN 1 ELSE 0 END)
           FROM (SELECT ${y}, ${call} AS p FROM ${d.name}_test) s`);

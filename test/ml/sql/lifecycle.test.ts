@@ -49,7 +49,7 @@ describe('background training', () => {
   }, 120_000);
 
   it('predicts in SELECT, WHERE, GROUP BY and CREATE TABLE AS; _prob gives labels and probabilities', async () => {
-    const [[acc]] = await t.rows('SELECT avg(CASE WHEN lin_fn(x1, x2, cat) = label THEN 1.0 ELSE 0.0 END) FROM pts');
+    const [[acc]] = await t.rows('SELECT avg(CASE WHEN lin_fn(x1, x2, cat) = label THEN 1.0 ELSE 0.0 END::FLOAT) FROM pts');
     expect(Number(acc)).toBeGreaterThan(0.95);
     const groups = await t.rows('SELECT lin_fn(x1, x2, cat) AS p, count(*) FROM pts GROUP BY lin_fn(x1, x2, cat) ORDER BY 1');
     expect(groups.map((r) => r[0])).toEqual([0, 1]);

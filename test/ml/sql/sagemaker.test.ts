@@ -46,7 +46,7 @@ describe("TRAINER 'sagemaker'", () => {
     const m = await t.show('remote');
     expect(m).toMatchObject({ 'Model State': 'READY', 'Model Type': 'XGBOOST', 'Problem Type': 'BINARY_CLASSIFICATION' });
     expect(m.Hyperparameters).toMatch(/trainer=sagemaker/);
-    const [[acc]] = await t.rows('SELECT avg(CASE WHEN remote_fn(x1, x2) = label THEN 1.0 ELSE 0.0 END) FROM pts');
+    const [[acc]] = await t.rows('SELECT avg(CASE WHEN remote_fn(x1, x2) = label THEN 1.0 ELSE 0.0 END::FLOAT) FROM pts');
     expect(Number(acc)).toBeGreaterThan(0.9);
   }, 60_000);
 
@@ -79,7 +79,7 @@ describe("TRAINER 'sagemaker'", () => {
       expect(state).toBe('READY');
       const m = await second.show('resumed');
       expect(m.Hyperparameters).toContain(`training_job=${job}`);
-      const [[acc]] = await second.rows('SELECT avg(CASE WHEN resumed_fn(x1, x2) = label THEN 1.0 ELSE 0.0 END) FROM pts');
+      const [[acc]] = await second.rows('SELECT avg(CASE WHEN resumed_fn(x1, x2) = label THEN 1.0 ELSE 0.0 END::FLOAT) FROM pts');
       expect(Number(acc)).toBeGreaterThan(0.9);
       expect(await s3Keys(`strata/${job}/`)).toEqual([]); // S3_GARBAGE_COLLECT after the import
     } finally {
