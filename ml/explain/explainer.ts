@@ -87,6 +87,15 @@ export abstract class Explainer {
 
 const num = (x: number) => (Number.isFinite(x) ? String(x) : 'null');
 
+/** Rows TreeSHAP explains per call (bounds its scratch: rows × classes × features doubles). */
+const EXPLAIN_CHUNK = 1024;
+
+function padRows(data: Float32Array, count: number, width: number, to: number): Float32Array {
+  const out = new Float32Array(count * to);
+  for (let r = 0; r < count; r++) out.set(data.subarray(r * width, (r + 1) * width), r * to);
+  return out;
+}
+
 /** Exact TreeSHAP on the ensemble's margins. */
 class TreeExplainer extends Explainer {
   readonly method = 'tree' as const;
@@ -128,26 +137,62 @@ class TreeExplainer extends Explainer {
   }
 
   async explain(args: Vector[], count: number): Promise<RowExplanation[]> {
-    const { data, width } = await this.features.floatOutput(args, count, this.featureName);
-    const shap = this.shap, targets = shap.targets, w = shap.width;
-    const phi = new Float64Array(targets * w), margin = new Float64Array(targets);
-    const row = new Float32Array(w);
     const out: RowExplanation[] = new Array(count);
-    for (let r = 0; r < count; r++) {
-      phi.fill(0); margin.fill(0);
-      row.set(data.subarray(r * width, (r + 1) * width));
-      shap.explainRow(row, 0, phi, margin);
-      let k = 0;
-      if (this.head === 'multi') for (let j = 1; j < targets; j++) if (margin[j] > margin[k]) k = j;
-      const contributions = new Float64Array(this.argNames.length);
-      for (let f = 0; f < this.featureArgs.length; f++) contributions[this.featureArgs[f]] += phi[k * w + f];
+    const output = this.head === 'identity' ? 'value' : 'margin';
+    await this.each(args, count, (r, k, contributions, base, prediction) => {
       out[r] = {
-        method: 'tree', output: this.head === 'identity' ? 'value' : 'margin',
-        ...(this.classes ? { label: this.classes[this.head === 'binary' ? this.classes.length - 1 : k] } : {}),
-        base: shap.expected[k], prediction: margin[k], contributions,
+        method: 'tree', output, ...(this.classes ? { label: this.label(k) } : {}),
+        base, prediction, contributions: Float64Array.from(contributions),
       };
-    }
+    });
     return out;
+  }
+
+  /** Builds each row's JSON text straight from the contributions (no per-row objects). */
+  override async explainJson(args: Vector[], count: number): Promise<string[]> {
+    const out: string[] = new Array(count);
+    const keys = this.argNames.map((n, i) => `${i ? ',' : ''}${JSON.stringify(n)}:`);
+    const head = `{"method":"tree","output":"${this.head === 'identity' ? 'value' : 'margin'}",`;
+    const labels = this.classes?.map((l) => `"label":${JSON.stringify(l)},`);
+    await this.each(args, count, (r, k, contributions, base, prediction) => {
+      let s = `${head}${labels ? labels[this.head === 'binary' ? labels.length - 1 : k] : ''}"base":${num(base)},"prediction":${num(prediction)},"contributions":{`;
+      for (let i = 0; i < keys.length; i++) s += keys[i] + num(contributions[i]);
+      out[r] = `${s}}}`;
+    });
+    return out;
+  }
+
+  private label(k: number): Label {
+    return this.classes![this.head === 'binary' ? this.classes!.length - 1 : k];
+  }
+
+  /**
+   * Explains the rows a chunk at a time and hands each row's explained class k, its per-argument
+   * contributions (a scratch array, valid during the call), base and prediction to `row`.
+   */
+  private async each(args: Vector[], count: number, row: (r: number, k: number, contributions: Float64Array, base: number, prediction: number) => void): Promise<void> {
+    const features = await this.features.floatOutput(args, count, this.featureName);
+    const shap = this.shap, targets = shap.targets, w = shap.width, stride = Math.max(features.width, w);
+    // a feature tensor narrower than the ensemble reads is padded with zeros (unused features)
+    const data = features.width >= w ? features.data : padRows(features.data, count, features.width, w);
+    const chunk = Math.min(count, EXPLAIN_CHUNK);
+    const phi = new Float64Array(chunk * targets * w), margin = new Float64Array(chunk * targets);
+    const contributions = new Float64Array(this.argNames.length);
+    const featureArgs = this.featureArgs;
+    for (let start = 0; start < count; start += chunk) {
+      const n = Math.min(chunk, count - start);
+      phi.fill(0); margin.fill(0);
+      shap.explainBlock(data, start * stride, n, stride, phi, margin);
+      for (let r = 0; r < n; r++) {
+        let k = 0;
+        const m = r * targets;
+        if (this.head === 'multi') for (let j = 1; j < targets; j++) if (margin[m + j] > margin[m + k]) k = j;
+        contributions.fill(0);
+        const at = (m + k) * w;
+        for (let f = 0; f < featureArgs.length; f++) contributions[featureArgs[f]] += phi[at + f];
+        row(start + r, k, contributions, shap.expected[k], margin[m + k]);
+      }
+    }
   }
 
   async release(): Promise<void> { await this.features.release(); }

@@ -6,17 +6,47 @@
 // does, z_j = the product of the cover fractions of those splits. Its Shapley values are
 //   φ_i = v · (o_i − z_i) · Σ_k k!(d−1−k)!/d! · [t^k] Π_{j≠i} (z_j + o_j t),
 // which is what the original algorithm's EXTEND/UNWIND computes, summed over leaves. Only the
-// o-pattern depends on the row, so each leaf's weights for every pattern are tabulated once (up to
-// a memory budget; other leaves compute theirs per row): a row then costs one pass over the
-// split decisions plus, per leaf, its path and d table entries.
+// o-pattern depends on the row, so the weights for every pattern are tabulated once per model, as
+// "Fast TreeSHAP v2" (Yang 2021) does, up to a memory budget; leaves past it compute theirs per row.
+//
+// A small subtree whose leaves all score one target (at most UNIT_HEIGHT splits deep) is one unit:
+// its table is indexed by the pattern above it and the decisions of its own splits, leaf values
+// summed in, so a row reads one entry per feature for the whole subtree instead of one per leaf.
+//
+// Rows go through the ensemble a block at a time, tree by tree, so a tree's tables stay in cache
+// for the whole block. Within a tree a node's pattern (which of its path's features the row
+// disagrees with) follows from its parent's in one step, top-down in preorder: a row costs one
+// comparison per split, one bit operation per node above the units, and d additions per unit.
 import { type Ensemble, type EnsembleTree, goesTrue } from './ensemble.ts';
 
 /** Leaves with more distinct path features than this compute their weights per row. */
 const MAX_TABLE_DEPTH = 8;
 /** Doubles the pattern tables may take in all (32 MB). */
 const TABLE_BUDGET = 4_000_000;
+/** Splits below a unit's root, at most (2: up to 3 splits and 4 leaves per unit). */
+const UNIT_HEIGHT = 2;
+/** Table rows (patterns × decisions) one subtree unit may take. */
+const UNIT_ROWS = 1 << 10;
+/** Rows explained together, tree by tree. */
+export const SHAP_BLOCK = 128;
 
 const MODE_CODE: Record<string, number> = { BRANCH_LEQ: 0, BRANCH_LT: 1, BRANCH_GTE: 2, BRANCH_GT: 3, BRANCH_EQ: 4, BRANCH_NEQ: 5 };
+
+/** How a unit's table entries become contributions. */
+const FOLDED = 0; // one target, leaf values summed into the table
+const WEIGHTED = 1; // one leaf with values for several targets: the table holds unit weights
+const PER_ROW = 2; // one leaf past the table budget: weights computed per row
+
+/** A leaf inside a unit: its value and its path below the unit's root (split k of the unit, direction). */
+interface UnitLeaf { target: number; value: number; steps: { k: number; dir: number; bit: number; frac: number }[] }
+
+interface Unit {
+  kind: number; node: number; splits: number[]; at: number; f0: number; dp: number; d: number;
+  /** per unit feature: z above the unit (1 for the unit's new features) */
+  zs: number[];
+  leaves: UnitLeaf[];
+  values: [number, number][];
+}
 
 export class TreeShap {
   /** expected margin per target: the base value the contributions add to */
@@ -24,162 +54,195 @@ export class TreeShap {
   readonly targets: number;
   /** the features the ensemble reads (its input's width at least) */
   readonly width: number;
+  /** the ensemble's base values (margins before any tree) */
+  private readonly base: Float64Array;
 
-  // every internal node of every tree, flattened
-  private readonly nFeature: Int32Array;
-  private readonly nThreshold: Float32Array;
-  private readonly nMode: Uint8Array;
-  private readonly nMissingTrue: Uint8Array;
-  private readonly decision: Uint8Array;
-  // per leaf: its path (flattened node, direction, bit), distinct features with z, values, table
-  private readonly leafPath: Int32Array;
-  private readonly path: { node: Int32Array; dir: Uint8Array; bit: Uint16Array };
-  private readonly leafFeat: Int32Array;
+  // per tree: its nodes [treeNode[t], treeNode[t+1]) in preorder, its units [treeUnit[t], treeUnit[t+1])
+  private readonly treeNode: Int32Array;
+  private readonly treeUnit: Int32Array;
+  // the ensemble's distinct splits: each is decided once per row, however many trees share it
+  private readonly sFeature: Int32Array;
+  private readonly sThreshold: Float32Array;
+  private readonly sMode: Uint8Array;
+  private readonly sMissingTrue: Uint8Array;
+  // per node above the units and unit root (by preorder position within its tree)
+  /** position of the parent within the tree; -1 at the root */
+  private readonly nParent: Int32Array;
+  /** the parent's split */
+  private readonly nSplit: Int32Array;
+  /** 1 when the node is its parent's true child */
+  private readonly nDir: Uint8Array;
+  /** the bit of the parent's split feature in the node's pattern */
+  private readonly nBit: Uint8Array;
+  // per unit
+  private readonly uKind: Uint8Array;
+  private readonly uNode: Int32Array;
+  private readonly uSplit: Int32Array; // [s0, s1) into split: the unit's own splits (node positions)
+  private readonly uAt: Int32Array; // offset into table
+  /** folded units: table rows (patterns × decisions); the table is feature-major, at + i·rows + row */
+  private readonly uRows: Int32Array;
+  private readonly uFeat: Int32Array; // [f0, f0+d) into feat
+  private readonly uVal: Int32Array; // [v0, v1) into valTarget / valWeight; folded: reached values by decisions
+  /** the units' own splits (split ids) */
+  private readonly split: Int32Array;
   private readonly feat: Int32Array;
   private readonly z: Float64Array;
-  private readonly leafVal: Int32Array;
   private readonly valTarget: Int32Array;
   private readonly valWeight: Float64Array;
-  private readonly leafTable: Int32Array; // offset into table, or -1
   private readonly table: Float64Array;
+  // block scratch
+  /** the block's rows feature-major: xt[f·SHAP_BLOCK + r] */
+  private readonly xt: Float32Array;
+  /** per split: the block's decisions (1: the true branch) */
+  private readonly decision: Uint8Array;
+  private readonly pattern: Int32Array;
+  /** per row of the block: where its weights start in the table */
+  private readonly index: Int32Array;
+  /** the block's contributions, feature-major: acc[(target·width + f)·SHAP_BLOCK + r] */
+  private readonly acc: Float64Array;
   private readonly scratch: Float64Array;
   private readonly rowWeights: Float64Array;
   private readonly o: Uint8Array;
-  /** the ensemble's base values (margins before any tree) */
-  private readonly base: Float64Array;
-  // sibling leaf pairs folded into one table indexed by (prefix pattern, parent's decision), values included
-  private readonly pairPath: Int32Array;
-  private readonly pairSteps: { node: Int32Array; dir: Uint8Array; bit: Uint16Array; features: Int32Array };
-  private readonly pairFeat: Int32Array;
-  private readonly pairNode: Int32Array;
-  private readonly pairTarget: Int32Array;
-  private readonly pairValues: Float64Array;
-  private readonly pairTable: Int32Array;
 
-  constructor(e: Ensemble, width = e.width) {
+  /** `tableBudget`: doubles the pattern tables may take (tests set 0 to compute every weight per row). */
+  constructor(e: Ensemble, width = e.width, { tableBudget = TABLE_BUDGET }: { tableBudget?: number } = {}) {
     this.targets = e.targets;
     this.width = Math.max(width, e.width);
     const scale = e.average && e.trees.length ? 1 / e.trees.length : 1;
-    const expected = Float64Array.from(e.base);
-    const nodes = { feature: [] as number[], threshold: [] as number[], mode: [] as number[], missing: [] as number[] };
-    const leafPath = [0], pNode: number[] = [], pDir: number[] = [], pBit: number[] = [];
     this.base = Float64Array.from(e.base);
-    const leafFeat = [0], feat: number[] = [], z: number[] = [];
-    const leafVal = [0], valTarget: number[] = [], valWeight: number[] = [];
-    const leafTableAt: number[] = [];
-    let tableSize = 0;
-    const leafD: number[] = [];
-    const pairs = { pNode: [] as number[], pDir: [] as number[], pBit: [] as number[], features: [] as number[], path: [] as number[], feat: [] as number[], node: [] as number[], target: [] as number[], values: [] as number[], table: [] as number[], z: [] as number[][], fbit: [] as number[] };
-    const pairPathEnd: number[] = [];
+    const n = { parent: [] as number[], split: [] as number[], dir: [] as number[], bit: [] as number[] };
+    const sp = { feature: [] as number[], threshold: [] as number[], mode: [] as number[], missing: [] as number[], ids: new Map<string, number>() };
+    const treeNode = [0], treeUnit = [0];
+    const units: Unit[] = [];
+    let tableSize = 0, maxNodes = 1, maxD = 0;
     for (const t of e.trees) {
-      const global = new Int32Array(t.feature.length).fill(-1);
-      for (let j = 0; j < t.feature.length; j++) {
-        if (t.mode[j] === null) continue;
-        global[j] = nodes.feature.length;
-        nodes.feature.push(t.feature[j]); nodes.threshold.push(t.threshold[j]);
-        nodes.mode.push(MODE_CODE[t.mode[j]!]); nodes.missing.push(t.missingTrue[j]);
-      }
+      const first = n.parent.length;
       const fraction = coverFractions(t);
-      const single = (leaf: number) => t.mode[leaf] === null && t.leafValues[leaf].length === 2;
-      // depth-first over root-to-leaf paths
-      const walk = (j: number, steps: { node: number; dir: number; feature: number; frac: number }[]) => {
-        const a = t.trueChild[j], b = t.falseChild[j];
-        if (t.mode[j] !== null && single(a) && single(b) && t.leafValues[a][0] === t.leafValues[b][0]) {
-          // two sibling leaves of one target: one table for both (half the per-row visits)
-          const f = t.feature[j];
-          const distinct = [...new Set([...steps.map((s) => s.feature), f])];
-          const d = distinct.length, size = d <= MAX_TABLE_DEPTH ? (2 << d) * d : Infinity;
-          if (tableSize + size <= TABLE_BUDGET) {
-            pairs.path.push(pairs.pNode.length);
-            for (const s of steps) { pairs.pNode.push(global[s.node]); pairs.pDir.push(s.dir); pairs.pBit.push(distinct.indexOf(s.feature)); }
-            pairPathEnd.push(pairs.pNode.length);
-            const zOf = (frac: number) => distinct.map((g) => steps.reduce((p, s) => (s.feature === g ? p * s.frac : p), 1) * (g === f ? frac : 1));
-            const zT = zOf(fraction[a]), zF = zOf(fraction[b]);
-            const vT = t.leafValues[a][1] * scale, vF = t.leafValues[b][1] * scale, target = t.leafValues[a][0];
-            pairs.feat.push(pairs.features.length);
-            for (const g of distinct) pairs.features.push(g);
-            pairs.feat.push(pairs.features.length);
-            pairs.node.push(global[j]); pairs.target.push(target); pairs.values.push(vT, vF);
-            pairs.table.push(tableSize); tableSize += size;
-            pairs.z.push([...zT, ...zF]); pairs.fbit.push(distinct.indexOf(f));
-            expected[target] += vT * zT.reduce((p, x) => p * x, 1) + vF * zF.reduce((p, x) => p * x, 1);
-            return;
-          }
+      const splitId = (j: number) => {
+        const key = `${t.feature[j]}|${t.threshold[j]}|${t.mode[j]}|${t.missingTrue[j]}`;
+        let id = sp.ids.get(key);
+        if (id === undefined) {
+          id = sp.feature.length;
+          sp.ids.set(key, id);
+          sp.feature.push(t.feature[j]); sp.threshold.push(t.threshold[j]); sp.mode.push(MODE_CODE[t.mode[j]!]); sp.missing.push(t.missingTrue[j]);
         }
-        if (t.mode[j] === null) {
-          const distinct = [...new Set(steps.map((s) => s.feature))];
-          for (const s of steps) { pNode.push(global[s.node]); pDir.push(s.dir); pBit.push(distinct.indexOf(s.feature)); }
-          leafPath.push(pNode.length);
-          let prior = 1;
-          for (const f of distinct) {
-            let zf = 1;
-            for (const s of steps) if (s.feature === f) zf *= s.frac;
-            feat.push(f); z.push(zf); prior *= zf;
-          }
-          leafFeat.push(feat.length);
-          const lv = t.leafValues[j];
-          for (let k = 0; k < lv.length; k += 2) {
-            valTarget.push(lv[k]); valWeight.push(lv[k + 1] * scale);
-            expected[lv[k]] += lv[k + 1] * scale * prior;
-          }
-          leafVal.push(valTarget.length);
-          const d = distinct.length;
-          leafD.push(d);
-          const size = d <= MAX_TABLE_DEPTH ? Math.max(1, (1 << d) * d) : Infinity;
-          if (tableSize + size <= TABLE_BUDGET) { leafTableAt.push(tableSize); tableSize += size; } else leafTableAt.push(-1);
+        return id;
+      };
+      const push = (parent: number, split: number, dir: number, bit: number) => {
+        n.parent.push(parent); n.split.push(split); n.dir.push(dir); n.bit.push(bit);
+        return n.parent.length - 1 - first;
+      };
+      // preorder, each node with its path's distinct features (first appearance order) and their z
+      const walk = (j: number, parent: number, parentSplit: number, dir: number, bit: number, distinct: number[], zs: number[]) => {
+        const at = push(parent, parentSplit, dir, bit);
+        const unit = t.mode[j] === null ? null : subtreeUnit(t, j, fraction, distinct, zs, scale);
+        if (unit && tableSize + unit.size <= tableBudget) {
+          const splits = unit.nodes.map(splitId);
+          units.push({ kind: FOLDED, node: at, splits, at: tableSize, f0: 0, dp: distinct.length, d: unit.features.length, zs: unit.zs, leaves: unit.leaves, values: [[unit.target, 0]] });
+          (units[units.length - 1] as Unit & { features: number[] }).features = unit.features;
+          tableSize += unit.size;
+          maxD = Math.max(maxD, unit.features.length);
           return;
         }
-        walk(t.trueChild[j], [...steps, { node: j, dir: 1, feature: t.feature[j], frac: fraction[t.trueChild[j]] }]);
-        walk(t.falseChild[j], [...steps, { node: j, dir: 0, feature: t.feature[j], frac: fraction[t.falseChild[j]] }]);
+        if (t.mode[j] === null) {
+          const d = distinct.length, size = d <= MAX_TABLE_DEPTH ? Math.max(1, (1 << d) * d) : Infinity;
+          const values: [number, number][] = [];
+          for (let k = 0; k < t.leafValues[j].length; k += 2) values.push([t.leafValues[j][k], t.leafValues[j][k + 1] * scale]);
+          const fits = tableSize + size <= tableBudget;
+          const kind = !fits ? PER_ROW : values.length === 1 ? FOLDED : WEIGHTED;
+          const leaves = values.length === 1 ? [{ target: values[0][0], value: values[0][1], steps: [] }] : [];
+          units.push({ kind, node: at, splits: [], at: fits ? tableSize : -1, f0: 0, dp: d, d, zs, leaves, values });
+          (units[units.length - 1] as Unit & { features: number[] }).features = distinct;
+          if (fits) tableSize += size;
+          maxD = Math.max(maxD, d);
+          return;
+        }
+        const f = t.feature[j];
+        let fBit = distinct.indexOf(f);
+        const next = fBit < 0 ? [...distinct, f] : distinct;
+        if (fBit < 0) fBit = distinct.length;
+        const zOf = (frac: number) => next.map((g, i) => (i < zs.length ? zs[i] : 1) * (g === f ? frac : 1));
+        const id = splitId(j);
+        walk(t.trueChild[j], at, id, 1, fBit, next, zOf(fraction[t.trueChild[j]]));
+        walk(t.falseChild[j], at, id, 0, fBit, next, zOf(fraction[t.falseChild[j]]));
       };
-      walk(0, []);
+      walk(0, -1, 0, 0, 0, [], []);
+      treeNode.push(n.parent.length); treeUnit.push(units.length);
+      maxNodes = Math.max(maxNodes, n.parent.length - first);
     }
-    this.expected = expected;
-    this.nFeature = Int32Array.from(nodes.feature); this.nThreshold = Float32Array.from(nodes.threshold);
-    this.nMode = Uint8Array.from(nodes.mode); this.nMissingTrue = Uint8Array.from(nodes.missing);
-    this.decision = new Uint8Array(nodes.feature.length);
-    this.leafPath = Int32Array.from(leafPath);
-    this.path = { node: Int32Array.from(pNode), dir: Uint8Array.from(pDir), bit: Uint16Array.from(pBit) };
-    this.leafFeat = Int32Array.from(leafFeat); this.feat = Int32Array.from(feat); this.z = Float64Array.from(z);
-    this.leafVal = Int32Array.from(leafVal); this.valTarget = Int32Array.from(valTarget); this.valWeight = Float64Array.from(valWeight);
-    this.leafTable = Int32Array.from(leafTableAt);
-    this.table = new Float64Array(tableSize);
-    this.pairPath = Int32Array.from(pairs.path.flatMap((start, q) => [start, pairPathEnd[q]]));
-    this.pairSteps = { node: Int32Array.from(pairs.pNode), dir: Uint8Array.from(pairs.pDir), bit: Uint16Array.from(pairs.pBit), features: Int32Array.from(pairs.features) };
-    this.pairFeat = Int32Array.from(pairs.feat); this.pairNode = Int32Array.from(pairs.node);
-    this.pairTarget = Int32Array.from(pairs.target); this.pairValues = Float64Array.from(pairs.values);
-    this.pairTable = Int32Array.from(pairs.table);
-    const pairD = pairs.node.map((_, q) => pairs.feat[2 * q + 1] - pairs.feat[2 * q]);
-    const maxD = [...leafD, ...pairD].reduce((a, b) => Math.max(a, b), 0);
-    this.scratch = new Float64Array(2 * maxD + 2);
-    this.rowWeights = new Float64Array(maxD);
-    this.o = new Uint8Array(maxD);
-    const o = this.o;
-    for (let l = 0; l < leafTableAt.length; l++) {
-      const at = leafTableAt[l];
-      if (at < 0) continue;
-      const d = leafD[l];
-      const zs = this.z.subarray(this.leafFeat[l], this.leafFeat[l + 1]);
-      for (let mask = 0; mask < 1 << d; mask++) {
-        for (let i = 0; i < d; i++) o[i] = (mask >> i) & 1;
-        leafWeights(zs, o, d, this.table.subarray(at + mask * d, at + (mask + 1) * d), this.scratch);
+    if (maxD > 30) throw new RangeError(`a tree path reads ${maxD} distinct features; TreeSHAP handles up to 30`);
+    this.treeNode = Int32Array.from(treeNode); this.treeUnit = Int32Array.from(treeUnit);
+    this.sFeature = Int32Array.from(sp.feature); this.sThreshold = Float32Array.from(sp.threshold);
+    this.sMode = Uint8Array.from(sp.mode); this.sMissingTrue = Uint8Array.from(sp.missing);
+    this.nParent = Int32Array.from(n.parent); this.nSplit = Int32Array.from(n.split); this.nDir = Uint8Array.from(n.dir); this.nBit = Uint8Array.from(n.bit);
+    const U = units.length;
+    this.uKind = Uint8Array.from(units, (u) => u.kind); this.uNode = Int32Array.from(units, (u) => u.node);
+    this.uAt = Int32Array.from(units, (u) => u.at);
+    this.uRows = Int32Array.from(units, (u) => (1 << u.dp) << u.splits.length);
+    this.uSplit = new Int32Array(U + 1); this.uFeat = new Int32Array(U + 1); this.uVal = new Int32Array(U + 1);
+    const split: number[] = [], feat: number[] = [], z: number[] = [], valTarget: number[] = [], valWeight: number[] = [];
+    const expected = Float64Array.from(e.base);
+    units.forEach((u, i) => {
+      this.uSplit[i] = split.length; split.push(...u.splits); this.uSplit[i + 1] = split.length;
+      u.f0 = feat.length;
+      this.uFeat[i] = feat.length; feat.push(...(u as Unit & { features: number[] }).features); z.push(...u.zs); this.uFeat[i + 1] = feat.length;
+      this.uVal[i] = valTarget.length;
+      if (u.kind === FOLDED) {
+        // the reached leaf's value for each combination of the unit's decisions (margins)
+        for (let bits = 0; bits < 1 << u.splits.length; bits++) {
+          const leaf = u.leaves.find((l) => l.steps.every((s) => ((bits >> s.k) & 1) === s.dir))!;
+          valTarget.push(u.values[0][0]); valWeight.push(leaf.value);
+        }
+        for (const l of u.leaves) expected[l.target] += l.value * leafZ(u, l).reduce((p, x) => p * x, 1);
+      } else {
+        for (const [k, v] of u.values) { valTarget.push(k); valWeight.push(v); expected[k] += v * u.zs.reduce((p, x) => p * x, 1); }
       }
+      this.uVal[i + 1] = valTarget.length;
+    });
+    this.expected = expected;
+    this.split = Int32Array.from(split); this.feat = Int32Array.from(feat); this.z = Float64Array.from(z);
+    this.valTarget = Int32Array.from(valTarget); this.valWeight = Float64Array.from(valWeight);
+    this.xt = new Float32Array(this.width * SHAP_BLOCK);
+    this.decision = new Uint8Array(Math.max(1, sp.feature.length) * SHAP_BLOCK);
+    this.pattern = new Int32Array(maxNodes * SHAP_BLOCK);
+    this.index = new Int32Array(SHAP_BLOCK);
+    this.acc = new Float64Array(this.targets * this.width * SHAP_BLOCK);
+    this.scratch = new Float64Array(2 * maxD + 2);
+    this.rowWeights = new Float64Array(Math.max(1, maxD));
+    this.o = new Uint8Array(Math.max(1, maxD));
+    this.table = new Float64Array(tableSize);
+    for (const u of units) this.tabulate(u, maxD);
+  }
+
+  /**
+   * A unit's weights for every disagreement pattern above it (bit i set: the row disagrees with
+   * the path on the unit's feature i) and every combination of its own decisions.
+   */
+  private tabulate(u: Unit, maxD: number): void {
+    if (u.at < 0) return;
+    const d = u.d, m = u.splits.length;
+    if (u.kind === WEIGHTED) {
+      for (let dis = 0; dis < 1 << d; dis++) {
+        for (let i = 0; i < d; i++) this.o[i] = 1 - ((dis >> i) & 1);
+        leafWeights(u.zs, this.o, d, this.table.subarray(u.at + dis * d, u.at + (dis + 1) * d), this.scratch);
+      }
+      return;
     }
-    const wT = new Float64Array(maxD), wF = new Float64Array(maxD), oT = new Uint8Array(maxD), oF = new Uint8Array(maxD);
-    for (let q = 0; q < pairD.length; q++) {
-      const d = pairD[q], at = pairs.table[q], zT = pairs.z[q].slice(0, d), zF = pairs.z[q].slice(d);
-      const fBit = pairs.fbit[q];
-      const vT = pairs.values[2 * q], vF = pairs.values[2 * q + 1];
-      for (let mask = 0; mask < 1 << d; mask++) {
-        for (let dp = 0; dp < 2; dp++) {
-          for (let i = 0; i < d; i++) { oT[i] = (mask >> i) & 1; oF[i] = oT[i]; }
-          // the true leaf needs the parent's decision to be true on f, the false leaf false
-          if (dp !== 1) oT[fBit] = 0;
-          if (dp !== 0) oF[fBit] = 0;
-          leafWeights(zT, oT, d, wT, this.scratch);
-          leafWeights(zF, oF, d, wF, this.scratch);
-          const from = at + (mask * 2 + dp) * d;
-          for (let i = 0; i < d; i++) this.table[from + i] = vT * wT[i] + vF * wF[i];
+    const o = new Uint8Array(Math.max(1, maxD)), w = new Float64Array(Math.max(1, maxD));
+    // per leaf: its own features (those above the unit plus the ones its splits inside add), their z
+    const games = u.leaves.map((l) => {
+      const own = featuresOf(u, l), z = leafZ(u, l);
+      return { l, own, zs: own.map((b) => z[b]), steps: l.steps.map((st) => ({ k: st.k, dir: st.dir, i: own.indexOf(st.bit) })) };
+    });
+    const R = (1 << u.dp) << m;
+    for (let dis = 0; dis < 1 << u.dp; dis++) {
+      for (let bits = 0; bits < 1 << m; bits++) {
+        const row = u.at + ((dis << m) | bits);
+        for (const g of games) {
+          g.own.forEach((b, i) => { o[i] = b < u.dp ? 1 - ((dis >> b) & 1) : 1; });
+          for (const st of g.steps) if (((bits >> st.k) & 1) !== st.dir) o[st.i] = 0;
+          leafWeights(g.zs, o, g.own.length, w, this.scratch);
+          g.own.forEach((b, i) => { this.table[row + b * R] += g.l.value * w[i]; });
         }
       }
     }
@@ -190,60 +253,157 @@ export class TreeShap {
    * and the ensemble's margins (base values included) to margin[target].
    */
   explainRow(x: ArrayLike<number>, offset: number, phi: Float64Array, margin: Float64Array): void {
-    const dec = this.decision, nf = this.nFeature, nt = this.nThreshold, nm = this.nMode, mt = this.nMissingTrue;
-    for (let n = 0; n < dec.length; n++) dec[n] = decide(nm[n], x[offset + nf[n]], nt[n], mt[n]);
-    // locals: this loop is the whole cost of an explanation
-    const pNode = this.path.node, pDir = this.path.dir, pBit = this.path.bit, leafPath = this.leafPath;
-    const leafFeat = this.leafFeat, feat = this.feat, leafVal = this.leafVal, valTarget = this.valTarget, valWeight = this.valWeight;
-    const leafTable = this.leafTable, table = this.table, o = this.o, rowWeights = this.rowWeights;
-    const leaves = leafTable.length, w = this.width;
-    for (let k = 0; k < margin.length && k < this.base.length; k++) margin[k] += this.base[k];
-    const { node: qNode, dir: qDir, bit: qBit, features: qFeat } = this.pairSteps;
-    const pairPath = this.pairPath, pairFeat = this.pairFeat, pairNode = this.pairNode, pairTarget = this.pairTarget, pairValues = this.pairValues, pairTable = this.pairTable;
-    for (let q = 0, pairs = pairNode.length; q < pairs; q++) {
-      const f0 = pairFeat[2 * q], d = pairFeat[2 * q + 1] - f0, full = (1 << d) - 1;
-      let mask = full;
-      for (let p = pairPath[2 * q], end = pairPath[2 * q + 1]; p < end; p++) if (dec[qNode[p]] !== qDir[p]) mask &= ~(1 << qBit[p]);
-      const dp = dec[pairNode[q]], from = pairTable[q] + (mask * 2 + dp) * d, t = pairTarget[q], row = t * w;
-      for (let i = 0; i < d; i++) phi[row + qFeat[f0 + i]] += table[from + i];
-      if (mask === full) margin[t] += pairValues[2 * q + 1 - dp];
-    }
-    for (let l = 0; l < leaves; l++) {
-      const f0 = leafFeat[l], d = leafFeat[l + 1] - f0;
-      const at = leafTable[l];
-      let weights: Float64Array, from: number, reached: boolean;
-      if (at >= 0) {
-        const full = (1 << d) - 1;
-        let mask = full;
-        for (let p = leafPath[l], end = leafPath[l + 1]; p < end; p++) if (dec[pNode[p]] !== pDir[p]) mask &= ~(1 << pBit[p]);
-        weights = table; from = at + mask * d;
-        reached = mask === full;
-      } else {
-        o.fill(1, 0, d);
-        reached = true;
-        for (let p = leafPath[l], end = leafPath[l + 1]; p < end; p++) if (dec[pNode[p]] !== pDir[p]) { o[pBit[p]] = 0; reached = false; }
-        leafWeights(this.z.subarray(f0, f0 + d), o, d, rowWeights, this.scratch);
-        weights = rowWeights; from = 0;
+    this.explainBlock(x, offset, 1, 0, phi, margin);
+  }
+
+  /**
+   * Explains `rows` rows, row r's features at x[offset + r·stride ..]: adds its contributions to
+   * phi[r·targets·width + target·width + f] and its margins (base included) to margin[r·targets + target].
+   */
+  explainBlock(x: ArrayLike<number>, offset: number, rows: number, stride: number, phi: Float64Array, margin: Float64Array): void {
+    const T = this.targets, W = this.width, RW = T * W;
+    for (let r = 0; r < rows; r++) for (let k = 0; k < T && k < this.base.length; k++) margin[r * T + k] += this.base[k];
+    for (let start = 0; start < rows; start += SHAP_BLOCK) {
+      const n = Math.min(SHAP_BLOCK, rows - start);
+      const acc = this.acc;
+      acc.fill(0);
+      this.decide(x, offset + start * stride, n, stride);
+      for (let t = 0; t < this.treeUnit.length - 1; t++) {
+        this.patterns(t, n);
+        this.addUnits(t, n, margin, start * T);
       }
-      for (let v = leafVal[l], vend = leafVal[l + 1]; v < vend; v++) {
-        const value = valWeight[v], row = valTarget[v] * w;
-        for (let i = 0; i < d; i++) phi[row + feat[f0 + i]] += value * weights[from + i];
-        if (reached) margin[valTarget[v]] += value;
+      for (let k = 0; k < RW; k++) for (let r = 0; r < n; r++) phi[(start + r) * RW + k] += acc[k * SHAP_BLOCK + r];
+    }
+  }
+
+  /** Every split's decision for a block of n ≤ SHAP_BLOCK rows. */
+  private decide(x: ArrayLike<number>, offset: number, n: number, stride: number): void {
+    const B = SHAP_BLOCK, dec = this.decision, xt = this.xt, W = this.width;
+    for (let r = 0; r < n; r++) for (let f = 0, at = offset + r * stride; f < W; f++) xt[f * B + r] = x[at + f];
+    const sf = this.sFeature, st = this.sThreshold, sm = this.sMode, smt = this.sMissingTrue;
+    for (let s = 0; s < sf.length; s++) {
+      const row = s * B, f = sf[s] * B, v = st[s], miss = smt[s];
+      // NaN fails both comparisons: the split's missing-value branch
+      switch (sm[s]) {
+        case 0: for (let r = 0; r < n; r++) { const a = xt[f + r]; dec[row + r] = a <= v ? 1 : a > v ? 0 : miss; } break;
+        case 1: for (let r = 0; r < n; r++) { const a = xt[f + r]; dec[row + r] = a < v ? 1 : a >= v ? 0 : miss; } break;
+        case 2: for (let r = 0; r < n; r++) { const a = xt[f + r]; dec[row + r] = a >= v ? 1 : a < v ? 0 : miss; } break;
+        case 3: for (let r = 0; r < n; r++) { const a = xt[f + r]; dec[row + r] = a > v ? 1 : a <= v ? 0 : miss; } break;
+        case 4: for (let r = 0; r < n; r++) { const a = xt[f + r]; dec[row + r] = a === v ? 1 : a === a ? 0 : miss; } break;
+        default: for (let r = 0; r < n; r++) { const a = xt[f + r]; dec[row + r] = a !== a ? miss : a !== v ? 1 : 0; } break;
       }
     }
+  }
+
+  /** Tree t's patterns for the block: each node's from its parent's and the parent's decision (preorder). */
+  private patterns(t: number, n: number): void {
+    const B = SHAP_BLOCK, dec = this.decision, pat = this.pattern;
+    const n0 = this.treeNode[t], n1 = this.treeNode[t + 1];
+    const parent = this.nParent, split = this.nSplit, dir = this.nDir, bit = this.nBit;
+    for (let i = 0; i < n1 - n0; i++) {
+      const g = n0 + i, row = i * B, up = parent[g];
+      if (up < 0) { for (let r = 0; r < n; r++) pat[row + r] = 0; continue; }
+      const p = up * B, s = split[g] * B, want = dir[g], b = bit[g];
+      for (let r = 0; r < n; r++) pat[row + r] = pat[p + r] | ((dec[s + r] ^ want) << b);
+    }
+  }
+
+  /** Each unit's table entries for the block's rows into the feature-major accumulators: the hot loop. */
+  private addUnits(t: number, n: number, margin: Float64Array, marginAt: number): void {
+    const B = SHAP_BLOCK, dec = this.decision, pat = this.pattern;
+    const T = this.targets, W = this.width;
+    const uKind = this.uKind, uNode = this.uNode, uSplit = this.uSplit, uAt = this.uAt, uFeat = this.uFeat, uVal = this.uVal, uRows = this.uRows;
+    const split = this.split, feat = this.feat, table = this.table, valTarget = this.valTarget, valWeight = this.valWeight;
+    const idx = this.index, acc = this.acc;
+    for (let u = this.treeUnit[t], u1 = this.treeUnit[t + 1]; u < u1; u++) {
+      const node = uNode[u] * B, at = uAt[u], f0 = uFeat[u], d = uFeat[u + 1] - f0, v0 = uVal[u], kind = uKind[u];
+      if (kind === FOLDED) {
+        const s0 = uSplit[u], m = uSplit[u + 1] - s0, target = valTarget[v0], out = target * W * B, reached = 1 << m;
+        // table row: the pattern above the unit, then the unit's own decisions
+        for (let r = 0; r < n; r++) idx[r] = pat[node + r] << m;
+        for (let k = 0; k < m; k++) { const sk = split[s0 + k] * B; for (let r = 0; r < n; r++) idx[r] |= dec[sk + r] << k; }
+        for (let r = 0; r < n; r++) { const c = idx[r]; if (c < reached) margin[marginAt + r * T + target] += valWeight[v0 + c]; }
+        // feature-major table: each feature's column is a short stretch the block's rows gather from
+        for (let i = 0, R = uRows[u]; i < d; i++) {
+          const o = out + feat[f0 + i] * B, col = at + i * R;
+          for (let r = 0; r < n; r++) acc[o + r] += table[col + idx[r]];
+        }
+        continue;
+      }
+      if (kind === PER_ROW) {
+        for (let r = 0; r < n; r++) {
+          const p = pat[node + r], weights = this.weightsOf(f0, d, p);
+          for (let v = v0, v1 = uVal[u + 1]; v < v1; v++) {
+            const value = valWeight[v], o = valTarget[v] * W * B + r;
+            for (let i = 0; i < d; i++) acc[o + feat[f0 + i] * B] += value * weights[i];
+            if (p === 0) margin[marginAt + r * T + valTarget[v]] += value;
+          }
+        }
+        continue;
+      }
+      for (let r = 0; r < n; r++) idx[r] = at + pat[node + r] * d;
+      for (let v = v0, v1 = uVal[u + 1]; v < v1; v++) {
+        const value = valWeight[v], out = valTarget[v] * W * B;
+        for (let r = 0; r < n; r++) if (pat[node + r] === 0) margin[marginAt + r * T + valTarget[v]] += value;
+        for (let i = 0; i < d; i++) {
+          const o = out + feat[f0 + i] * B;
+          for (let r = 0; r < n; r++) acc[o + r] += value * table[idx[r] + i];
+        }
+      }
+    }
+  }
+
+  /** An untabulated leaf's weights for pattern p (deep paths past the table budget). */
+  private weightsOf(f0: number, d: number, p: number): Float64Array {
+    const o = this.o;
+    for (let i = 0; i < d; i++) o[i] = 1 - ((p >> i) & 1);
+    leafWeights(this.z.subarray(f0, f0 + d), o, d, this.rowWeights, this.scratch);
+    return this.rowWeights;
   }
 }
 
-function decide(mode: number, x: number, v: number, missingTrue: number): number {
-  if (x !== x) return missingTrue;
-  switch (mode) {
-    case 0: return x <= v ? 1 : 0;
-    case 1: return x < v ? 1 : 0;
-    case 2: return x >= v ? 1 : 0;
-    case 3: return x > v ? 1 : 0;
-    case 4: return x === v ? 1 : 0;
-    default: return x !== v ? 1 : 0;
-  }
+/** A unit leaf's z per unit feature: above the unit times the cover fractions of its own splits. */
+function leafZ(u: Unit, l: UnitLeaf): number[] {
+  const z = u.zs.slice();
+  for (const s of l.steps) z[s.bit] *= s.frac;
+  return z;
+}
+
+/** The unit features a leaf's game has: those above the unit and the ones its own splits read. */
+function featuresOf(u: Unit, l: UnitLeaf): number[] {
+  const own = Array.from({ length: u.dp }, (_, i) => i);
+  for (const s of l.steps) if (s.bit >= u.dp && !own.includes(s.bit)) own.push(s.bit);
+  return own;
+}
+
+/**
+ * The subtree at internal node j as one unit, or null: at most UNIT_HEIGHT splits deep, every
+ * leaf one value of one target, a table of at most UNIT_ROWS rows and depth MAX_TABLE_DEPTH.
+ */
+function subtreeUnit(t: EnsembleTree, j: number, fraction: Float64Array, distinct: number[], zs: number[], scale: number) {
+  const nodes: number[] = [], leaves: UnitLeaf[] = [], features = distinct.slice();
+  let target = -1, ok = true;
+  const visit = (i: number, depth: number, steps: UnitLeaf['steps']) => {
+    if (!ok) return;
+    if (t.mode[i] === null) {
+      const lv = t.leafValues[i];
+      if (lv.length !== 2 || (target >= 0 && lv[0] !== target)) { ok = false; return; }
+      target = lv[0];
+      leaves.push({ target, value: lv[1] * scale, steps });
+      return;
+    }
+    if (depth >= UNIT_HEIGHT + 1) { ok = false; return; }
+    const k = nodes.length;
+    nodes.push(i);
+    if (!features.includes(t.feature[i])) features.push(t.feature[i]);
+    const bit = features.indexOf(t.feature[i]);
+    visit(t.trueChild[i], depth + 1, [...steps, { k, dir: 1, bit, frac: fraction[t.trueChild[i]] }]);
+    visit(t.falseChild[i], depth + 1, [...steps, { k, dir: 0, bit, frac: fraction[t.falseChild[i]] }]);
+  };
+  visit(j, 1, []);
+  const rows = (1 << distinct.length) * (1 << nodes.length);
+  if (!ok || features.length > MAX_TABLE_DEPTH || rows > UNIT_ROWS) return null;
+  return { nodes, leaves, features, target, zs: features.map((_, i) => (i < zs.length ? zs[i] : 1)), size: rows * features.length };
 }
 
 /** The fraction of its parent's cover each node has (1 at the root); an empty parent splits evenly. */

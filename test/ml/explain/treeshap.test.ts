@@ -83,6 +83,35 @@ describe('TreeSHAP', () => {
     }
   });
 
+  it('blocks of rows, tabulated or not, give what one row at a time gives', () => {
+    for (const name of ['sklearn_iris_forest', 'xgboost_diabetes']) {
+      const { e, rows } = load(name);
+      const w = rows[0].length;
+      coverFromSample(e, Float32Array.from(rows.flat()), rows.length, w);
+      // 300 rows: three blocks, the last one partial; every third value missing
+      const x = Float32Array.from({ length: 300 * w }, (_, i) => (i % 3 === 0 ? NaN : rows[Math.floor(i / w) % rows.length][i % w]));
+      const tabulated = new TreeShap(e, w), perRow = new TreeShap(e, w, { tableBudget: 0 });
+      const size = e.targets * w;
+      const phi = new Float64Array(300 * size), margin = new Float64Array(300 * e.targets);
+      tabulated.explainBlock(x, 0, 300, w, phi, margin);
+      const phi2 = new Float64Array(300 * size), margin2 = new Float64Array(300 * e.targets);
+      perRow.explainBlock(x, 0, 300, w, phi2, margin2);
+      for (const r of [0, 1, 127, 128, 200, 299]) {
+        const one = new Float64Array(size), m = new Float64Array(e.targets);
+        tabulated.explainRow(x, r * w, one, m);
+        for (let i = 0; i < size; i++) {
+          expect(phi[r * size + i]).toBeCloseTo(one[i], 12);
+          expect(phi2[r * size + i]).toBeCloseTo(one[i], 10);
+        }
+        for (let k = 0; k < e.targets; k++) {
+          expect(margin[r * e.targets + k]).toBeCloseTo(m[k], 12);
+          expect(margin2[r * e.targets + k]).toBeCloseTo(m[k], 12);
+          expect(perRow.expected[k]).toBeCloseTo(tabulated.expected[k], 12);
+        }
+      }
+    }
+  });
+
   it('leaf weights: one feature gets everything, repeated features are one player', () => {
     const out = new Float64Array(2), scratch = new Float64Array(8);
     leafWeights([0.25], [1], 1, out, scratch);
