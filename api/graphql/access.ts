@@ -44,6 +44,19 @@ export const access: GraphQLModule = {
       privileges: [String!]!
     }
 
+    "A column-level grant (GRANT SELECT (a, b) ON t TO u): one column, privilege and grantee."
+    type ColumnPrivilege {
+      schema: String!
+      table: String!
+      column: String!
+      "SELECT or UPDATE"
+      privilege: String!
+      "a user's name, or PUBLIC"
+      grantee: String!
+      "user or public"
+      granteeType: String!
+    }
+
     "A token's public facts; the secret is never stored or shown again."
     type TokenInfo {
       id: ID!
@@ -67,6 +80,8 @@ export const access: GraphQLModule = {
       accounts: [Account!]!
       "Tokens the caller may manage (their own; superusers: their account's; deployment admins: all)."
       tokens: [TokenInfo!]!
+      "Column-level grants in the session's database (svv_column_privileges): the caller's own and PUBLIC's, and every grant on tables it owns (superusers: all)."
+      columnPrivileges(schema: String, table: String): [ColumnPrivilege!]!
     }
 
     extend type Mutation {
@@ -84,6 +99,11 @@ export const access: GraphQLModule = {
       },
       tokens: (_: unknown, __: unknown, ctx: ApiContext) =>
         Object.values(tokenArea(ctx.db.catalog).tokens).filter((r) => mayManage(ctx, r.account, r.user)).sort((a, b) => a.createdAt.localeCompare(b.createdAt)).map(tokenInfo),
+      columnPrivileges: async (_: unknown, args: { schema?: string | null; table?: string | null }, ctx: ApiContext) => {
+        const where = [args.schema != null ? `namespace_name = ${literal(args.schema)}` : null, args.table != null ? `relation_name = ${literal(args.table)}` : null].filter(Boolean);
+        const rs = await ctx.sql(`SELECT namespace_name, relation_name, column_name, privilege_type, identity_name, identity_type FROM svv_column_privileges${where.length ? ` WHERE ${where.join(' AND ')}` : ''}`, { readOnly: true });
+        return rs[rs.length - 1].rows.map(([schema, table, column, privilege, grantee, granteeType]) => ({ schema, table, column, privilege, grantee, granteeType }));
+      },
     },
     Mutation: {
       createToken: async (_: unknown, args: { account?: string; user?: string; label?: string }, ctx: ApiContext) => {
@@ -110,6 +130,9 @@ export const access: GraphQLModule = {
     },
   },
 };
+
+/** A SQL string literal. */
+const literal = (s: string) => `'${s.replace(/'/g, "''")}'`;
 
 /** A grant key ("table:t12", "schema:public") as a readable object name. */
 function objectName(ctx: ApiContext, key: string): string {

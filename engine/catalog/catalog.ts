@@ -5,6 +5,7 @@ import type { Sketch } from '../functions/aggregates/approx-count-distinct.ts';
 import { randomUUID } from 'node:crypto';
 import { SqlError } from '../errors.ts';
 import type { LegacyIds } from './owners.ts';
+import type { ColumnGrants } from './column-grants.ts';
 
 export interface ColumnState {
   name: string;
@@ -129,6 +130,8 @@ export interface UserState {
   passwordHash?: string;
   /** privilege grants: object key -> privileges */
   grants: Record<string, string[]>;
+  /** column-level grants (column-grants.ts) */
+  columnGrants?: ColumnGrants;
   /** account-level privileges such as 'CREATE MODEL' */
   system: string[];
 }
@@ -140,6 +143,8 @@ export interface AccountState {
   createdAt: string;
   users: Record<string, UserState>;
   databases: Record<string, DatabaseState>;
+  /** column-level grants to PUBLIC (column-grants.ts) */
+  publicColumnGrants?: ColumnGrants;
 }
 
 /** Everything one manifest version holds. Sharing, tokens and the exchange add their own keys. */

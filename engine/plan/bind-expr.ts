@@ -395,12 +395,14 @@ export class ExprBinder {
    */
   private column(e: A.ColumnRef, scope: Scope): BExpr {
     const r = resolveColumn(scope.fields, e.name, e.pos) ?? resolveColumn(scope.fields, e.name, e.pos, true);
+    if (r?.field.denied) throw new SqlError('PERMISSION_DENIED', r.field.denied, e.pos);
     if (r) return { k: 'col', index: r.index, type: r.field.type };
     let probing = !!scope.probe;
     for (let o = scope.outer; o; o = o.outer) {
       probing ||= !!o.probe;
       const hit = resolveColumn(o.fields, e.name, e.pos) ?? resolveColumn(o.fields, e.name, e.pos, true);
       if (!hit) continue;
+      if (hit.field.denied) throw new SqlError('PERMISSION_DENIED', hit.field.denied, e.pos);
       o.refs?.add(hit.index);
       if (probing) return konst(null, hit.field.type);
       throw new SqlError('FEATURE_NOT_SUPPORTED', `column "${e.name.join('.')}" refers to an outer query from a subquery in FROM or WITH (a subquery in FROM sees the items before it only when it is LATERAL)`, e.pos);

@@ -13,7 +13,8 @@ import type { Batch } from '../types/vector.ts';
 
 /** What a name in FROM can be. */
 export type Relation =
-  | { kind: 'table'; table: TableState; ref: TableRef }
+  /** `denied`: for a user with SELECT on some columns only, why each other column may not be read */
+  | { kind: 'table'; table: TableState; ref: TableRef; denied?: (column: string) => string | null }
   | { kind: 'view'; query: A.Query; columns?: string[]; path: string[] }
   | { kind: 'batch'; batch: Batch; fields: { name: string; type: SqlType }[]; path: string[] };
 
@@ -340,7 +341,10 @@ export class QueryBinder {
         }
         const rel = this.ctx.resolveRelation(r.name, r.pos);
         if (rel.kind === 'table') {
-          const fields: Field[] = rel.table.columns.map((c) => ({ name: c.name, type: c.type, qualifier: r.alias ?? rel.ref.name, path: r.alias ? undefined : [rel.ref.database, rel.ref.schema, rel.ref.name] }));
+          const fields: Field[] = rel.table.columns.map((c) => {
+            const denied = rel.denied?.(c.name);
+            return { name: c.name, type: c.type, qualifier: r.alias ?? rel.ref.name, path: r.alias ? undefined : [rel.ref.database, rel.ref.schema, rel.ref.name], ...(denied ? { denied } : {}) };
+          });
           return requalify({ k: 'scan', table: rel.table, ref: rel.ref, fields }, r.alias ?? rel.ref.name, r.columnAliases, r.alias ? undefined : [rel.ref.database, rel.ref.schema, rel.ref.name], r.pos);
         }
         if (rel.kind === 'batch') {
@@ -400,6 +404,7 @@ export class QueryBinder {
         const li = left.fields.findIndex((f) => f.name === c && !f.hidden);
         const ri = right.fields.findIndex((f) => f.name === c && !f.hidden);
         if (li < 0 || ri < 0) throw new SqlError('UNDEFINED_COLUMN', `column "${c}" specified in USING clause does not exist in ${li < 0 ? 'left' : 'right'} table`, j.pos);
+        for (const f of [left.fields[li], right.fields[ri]]) if (f.denied) throw new SqlError('PERMISSION_DENIED', f.denied, j.pos);
         parts.push(this.exprs.compare('=', { k: 'col', index: li, type: left.fields[li].type }, { k: 'col', index: left.fields.length + ri, type: right.fields[ri].type }, j.pos));
         // the right side's copy is reachable only by its qualifier
         fields[swap ? li : left.fields.length + ri] = { ...fields[swap ? li : left.fields.length + ri], hidden: true };
@@ -523,7 +528,7 @@ function requalify(plan: LNode, qualifier: string, columns: string[] | undefined
   const vf = visible(plan);
   if (keep) {
     const lead = plan.fields.slice(0, keep).map((f, i) => ({ expr: { k: 'col', index: i, type: f.type } as BExpr, field: { name: '\u0000domain', type: f.type, hidden: true } as Field }));
-    const rest = vf.map((f, i) => ({ expr: { k: 'col', index: plan.fields.indexOf(f), type: f.type } as BExpr, field: { name: columns?.[i] ?? f.name, type: f.type, qualifier } as Field }));
+    const rest = vf.map((f, i) => ({ expr: { k: 'col', index: plan.fields.indexOf(f), type: f.type } as BExpr, field: { name: columns?.[i] ?? f.name, type: f.type, qualifier, ...deniedOf(f) } as Field }));
     return { k: 'project', input: plan, exprs: [...lead, ...rest].map((x) => x.expr), fields: [...lead, ...rest].map((x) => x.field) };
   }
   if (columns && columns.length > vf.length) throw new SqlError('SYNTAX_ERROR', `"${qualifier}" has ${vf.length} columns available but ${columns.length} columns specified`, pos);
@@ -531,8 +536,11 @@ function requalify(plan: LNode, qualifier: string, columns: string[] | undefined
     return { ...plan, fields: plan.fields.map((f) => ({ ...f, qualifier, path })) };
   }
   const exprs: BExpr[] = vf.map((f) => ({ k: 'col', index: plan.fields.indexOf(f), type: f.type }));
-  return { k: 'project', input: plan, exprs, fields: vf.map((f, i) => ({ name: columns?.[i] ?? f.name, type: f.type, qualifier, path })) };
+  return { k: 'project', input: plan, exprs, fields: vf.map((f, i) => ({ name: columns?.[i] ?? f.name, type: f.type, qualifier, path, ...deniedOf(f) })) };
 }
+
+/** A renamed column stays as unreadable as the table column it is. */
+const deniedOf = (f: Field) => (f.denied ? { denied: f.denied } : {});
 
 /** Splits a join condition into equi-join keys (left expr = right expr) and a residual. */
 export function splitJoin(type: 'INNER' | 'LEFT' | 'FULL' | 'CROSS', left: LNode, right: LNode, cond: BExpr | null, fields: Field[]): LNode {

@@ -16,6 +16,8 @@ export interface Field {
   /** a copy of an outer query's column inside a decorrelated subquery (resolved after the
    *  subquery's own columns, never expanded by `*`) */
   corr?: boolean;
+  /** a table column the user may not read (column-level privileges): naming it fails with this message */
+  denied?: string;
 }
 
 /** Where a scanned table lives, and whose it is (for shares and the usage log). */

@@ -14,13 +14,14 @@ import type { Batch } from '../types/vector.ts';
 import { SqlError } from '../errors.ts';
 import { physicalRows, formatRowsYielding } from './format.ts';
 import { optimize } from '../plan/optimize.ts';
-import { checkTablePrivilege } from './privileges.ts';
+import { checkTablePrivilege, columnDenied, hasAnyColumnPrivilege, hasTablePrivilege } from './privileges.ts';
 import type { ModelFunction } from './extension.ts';
 import type { FileAccess } from './file-access.ts';
 import { didYouMean } from '../plan/did-you-mean.ts';
 import { QueryGuard } from '../exec/query-guard.ts';
 import { parseMemorySize } from '../exec/memory-budget.ts';
 import { tableStatsView } from './statements/analyze.ts';
+import { columnPrivilegesView } from './column-privileges-view.ts';
 
 export interface SessionInfo {
   account: string;
@@ -119,12 +120,15 @@ export class StatementContext {
 
   /** Resolves a table/view name in FROM (own catalog first, then extensions: shares, system views). */
   resolveRelation(name: string[], pos: Pos): Relation {
-    const r = this.db.hooks.relation(this, name, pos) ?? tableStatsView(this, name);
+    const r = this.db.hooks.relation(this, name, pos) ?? tableStatsView(this, name) ?? columnPrivilegesView(this, name);
     if (r) return r;
     const loc = this.findTable(name, pos);
     if (loc.kind === 'table') {
-      checkTablePrivilege(this, loc.table, loc.schema, 'SELECT', pos);
-      return { kind: 'table', table: loc.table, ref: { account: this.session.account, database: loc.database, schema: loc.schema, name: loc.table.name } };
+      const ref = { account: this.session.account, database: loc.database, schema: loc.schema, name: loc.table.name };
+      if (hasTablePrivilege(this, loc.table, 'SELECT')) return { kind: 'table', table: loc.table, ref };
+      // SELECT on some columns only: the binder refuses the others where the query names them
+      if (!hasAnyColumnPrivilege(this, loc.table, 'SELECT')) checkTablePrivilege(this, loc.table, loc.schema, 'SELECT', pos);
+      return { kind: 'table', table: loc.table, ref, denied: (column) => columnDenied(this, loc.table, loc.schema, column, 'SELECT') };
     }
     const view = loc.view;
     const stmt = parseOne(view.sql);
@@ -168,7 +172,8 @@ export class StatementContext {
     if (r && r.kind === 'table' && r.ref.share) throw new SqlError('READ_ONLY', `cannot ${privilege} into "${name.join('.')}": objects shared through a datashare are read-only`, pos);
     const loc = this.findTable(name, pos);
     if (loc.kind !== 'table') throw new SqlError('FEATURE_NOT_SUPPORTED', `cannot ${privilege} into view "${name.join('.')}"`, pos);
-    checkTablePrivilege(this, loc.table, loc.schema, privilege, pos);
+    // UPDATE may be held on some columns only: each SET column is checked by the UPDATE
+    if (privilege !== 'UPDATE' || !hasAnyColumnPrivilege(this, loc.table, 'UPDATE')) checkTablePrivilege(this, loc.table, loc.schema, privilege, pos);
     return loc;
   }
 

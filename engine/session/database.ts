@@ -23,6 +23,7 @@ import { FileAccess, type FileAccessConfig } from './file-access.ts';
 import { defaultMemoryLimit, defaultQueryMemoryLimit } from '../exec/memory-budget.ts';
 import { MemoryGovernor } from '../exec/memory-governor.ts';
 import { TABLE_STATS_VIEW } from './statements/analyze.ts';
+import { COLUMN_PRIVILEGES_VIEW } from './column-privileges-view.ts';
 
 export interface OpenOptions {
   dataDir: string;
@@ -161,7 +162,7 @@ export class Database {
 
   /** The engine's system views and those extensions answer (the CLI lists them). */
   get systemViews(): readonly string[] {
-    return [TABLE_STATS_VIEW, ...this.ext.systemViews];
+    return [TABLE_STATS_VIEW, COLUMN_PRIVILEGES_VIEW, ...this.ext.systemViews];
   }
 
   /**

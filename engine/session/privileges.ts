@@ -22,6 +22,37 @@ export function hasTablePrivilege(ctx: StatementContext, table: TableState, priv
   return held.includes(privilege) || held.includes(all);
 }
 
+/** The column grants of the session's user and of PUBLIC on one table: column -> privileges. */
+function columnGrants(ctx: StatementContext, table: TableState): Record<string, string[]> {
+  const key = tableKey(table);
+  const mine = ctx.account.users[ctx.session.user]?.columnGrants?.[key] ?? {};
+  const pub = ctx.account.publicColumnGrants?.[key] ?? {};
+  const out: Record<string, string[]> = {};
+  for (const [c, p] of [...Object.entries(mine), ...Object.entries(pub)]) out[c] = [...(out[c] ?? []), ...p];
+  return out;
+}
+
+/** Whether the user may use `privilege` on one column: on the table, or on that column. */
+export function hasColumnPrivilege(ctx: StatementContext, table: TableState, column: string, privilege: 'SELECT' | 'UPDATE'): boolean {
+  return hasTablePrivilege(ctx, table, privilege) || (columnGrants(ctx, table)[column] ?? []).includes(privilege);
+}
+
+/** Whether the user holds `privilege` on at least one column (or the table). */
+export function hasAnyColumnPrivilege(ctx: StatementContext, table: TableState, privilege: 'SELECT' | 'UPDATE'): boolean {
+  return hasTablePrivilege(ctx, table, privilege) || Object.values(columnGrants(ctx, table)).some((p) => p.includes(privilege));
+}
+
+/** The error for a column the user may not use; null when it may. */
+export function columnDenied(ctx: StatementContext, table: TableState, schema: string, column: string, privilege: 'SELECT' | 'UPDATE'): string | null {
+  if (hasColumnPrivilege(ctx, table, column, privilege)) return null;
+  return `permission denied for column ${column} of relation ${schema}.${table.name}: user "${ctx.session.user}" lacks ${privilege} on it`;
+}
+
+export function checkColumnPrivilege(ctx: StatementContext, table: TableState, schema: string, column: string, privilege: 'SELECT' | 'UPDATE', pos?: Pos): void {
+  const denied = columnDenied(ctx, table, schema, column, privilege);
+  if (denied) throw new SqlError('PERMISSION_DENIED', denied, pos);
+}
+
 export function checkTablePrivilege(ctx: StatementContext, table: TableState, schema: string, privilege: string, pos?: Pos): void {
   if (!hasTablePrivilege(ctx, table, privilege)) {
     throw new SqlError('PERMISSION_DENIED', `permission denied for relation ${schema}.${table.name}: user "${ctx.session.user}" lacks ${privilege}`, pos);

@@ -23,14 +23,19 @@ export function parseCreateGroup(c: Cursor, pos: Pos): Statement {
 
 const PRIVILEGES = ['select', 'insert', 'update', 'delete', 'references', 'all', 'usage', 'create', 'temp', 'temporary', 'execute', 'alter', 'share', 'drop', 'truncate'];
 
-function parsePrivileges(c: Cursor): string[] {
-  return c.list(() => {
+/** Privileges, each with an optional column list (`SELECT (a, b), UPDATE (c)`, as Redshift). */
+function parsePrivileges(c: Cursor): { privileges: string[]; columns?: (string[] | null)[] } {
+  const columns: (string[] | null)[] = [];
+  const privileges = c.list(() => {
     const p = c.expectOneOf(...PRIVILEGES);
-    if (p === 'all') { c.acceptKw('privileges'); return 'ALL'; }
-    if (p === 'temporary') return 'TEMP';
-    if (p === 'create' && c.acceptKw('model')) return 'CREATE MODEL';
-    return p.toUpperCase();
+    let name = p.toUpperCase();
+    if (p === 'all') { c.acceptKw('privileges'); name = 'ALL'; }
+    else if (p === 'temporary') name = 'TEMP';
+    else if (p === 'create' && c.acceptKw('model')) name = 'CREATE MODEL';
+    columns.push(c.isOp('(') ? c.identList() : null);
+    return name;
   });
+  return columns.some((x) => x) ? { privileges, columns } : { privileges };
 }
 
 function parseGrantObject(c: Cursor): GrantObject {
@@ -57,21 +62,21 @@ function parseGrantees(c: Cursor): Grantee[] {
 
 /** After GRANT. */
 export function parseGrant(c: Cursor, pos: Pos): Grant {
-  const privileges = parsePrivileges(c);
+  const { privileges, columns } = parsePrivileges(c);
   const on = c.acceptKw('on') ? parseGrantObject(c) : undefined;
   c.expectKw('to');
   const grantees = parseGrantees(c);
   const withGrantOption = c.acceptKw('with', 'grant', 'option');
-  return { kind: 'Grant', pos, privileges, ...(on ? { on } : {}), grantees, withGrantOption };
+  return { kind: 'Grant', pos, privileges, ...(columns ? { columns } : {}), ...(on ? { on } : {}), grantees, withGrantOption };
 }
 
 /** After REVOKE. */
 export function parseRevoke(c: Cursor, pos: Pos): Revoke {
   c.acceptKw('grant', 'option', 'for');
-  const privileges = parsePrivileges(c);
+  const { privileges, columns } = parsePrivileges(c);
   const on = c.acceptKw('on') ? parseGrantObject(c) : undefined;
   c.expectKw('from');
   const grantees = parseGrantees(c);
   const cascade = c.acceptOneOf('cascade', 'restrict') === 'cascade';
-  return { kind: 'Revoke', pos, privileges, ...(on ? { on } : {}), grantees, cascade };
+  return { kind: 'Revoke', pos, privileges, ...(columns ? { columns } : {}), ...(on ? { on } : {}), grantees, cascade };
 }

@@ -510,6 +510,8 @@ export interface DropGroup { kind: 'DropGroup'; pos: Pos; name: string; ifExists
 export interface Grant {
   kind: 'Grant'; pos: Pos;
   privileges: string[];
+  /** column-level privileges (`SELECT (a, b)`): the columns of each privilege, null for a table-level one */
+  columns?: (string[] | null)[];
   on?: GrantObject;
   grantees: Grantee[];
   withGrantOption: boolean;
@@ -517,6 +519,7 @@ export interface Grant {
 export interface Revoke {
   kind: 'Revoke'; pos: Pos;
   privileges: string[];
+  columns?: (string[] | null)[];
   on?: GrantObject;
   grantees: Grantee[];
   cascade: boolean;

@@ -326,7 +326,8 @@ function unloadOptions(o: UnloadOptions): string {
 }
 
 function privileges(s: Grant | Revoke): string {
-  return `${s.privileges.join(', ')}${s.on ? ` ON ${grantObject(s.on)}` : ''}`;
+  const cols = (i: number) => (s.columns?.[i] ? ` (${s.columns[i]!.map(quoteIdent).join(', ')})` : '');
+  return `${s.privileges.map((p, i) => p + cols(i)).join(', ')}${s.on ? ` ON ${grantObject(s.on)}` : ''}`;
 }
 
 function grantObject(o: GrantObject): string {

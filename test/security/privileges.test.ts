@@ -1,6 +1,7 @@
 // Privileges as PostgreSQL and Redshift check them, replayed through the real HTTP server with
 // several users and accounts: adding a table to a datashare needs ownership (or SELECT WITH
-// GRANT OPTION); DELETE/UPDATE that read columns need SELECT; a cursor stops after REVOKE;
+// GRANT OPTION, never column privileges); DELETE/UPDATE that read columns need SELECT; column
+// privileges limit what a query may name; a cursor stops after REVOKE;
 // identifiers with NUL or over 127 bytes are refused.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { code, ok } from '../api/helpers.ts';
@@ -37,7 +38,7 @@ const rows = async (c: Caller, sql: string) => ok(await c.sql(sql)).execute.rows
 
 describe('DELETE and UPDATE that read the table need SELECT', () => {
   it('refuses the DELETE-with-WHERE oracle and its variants to a DELETE-only user', async () => {
-    expect(await denied(dora, "BEGIN; DELETE FROM secrets WHERE ssn LIKE '123%'; ROLLBACK")).toMatch(/lacks SELECT, which DELETE needs when its WHERE/);
+    expect(await denied(dora, "BEGIN; DELETE FROM secrets WHERE ssn LIKE '123%'; ROLLBACK")).toMatch(/column ssn of relation public\.secrets: user "dora" lacks SELECT on it, which DELETE needs when its WHERE/);
     await denied(dora, "DELETE FROM secrets WHERE ssn = '123-45-6789'");
     await denied(dora, 'DELETE FROM secrets WHERE ssn IN (SELECT ssn FROM secrets)');
     await denied(dora, "UPDATE secrets SET name = 'x' WHERE ssn LIKE '9%'");
@@ -88,6 +89,22 @@ describe('ALTER DATASHARE ... ADD needs ownership of what it adds', () => {
     const globex = srv.as(await srv.token('globex'));
     expect(ok(await globex.sql('SELECT x FROM leak.public.mine')).execute.rows).toEqual([[42]]);
     expect(ok(await globex.sql('SELECT count(*) FROM leak.public.secrets')).execute.rows).toEqual([[3]]);
+  });
+});
+
+describe('column-level privileges', () => {
+  it('read only the granted columns, never add the table to a share, and end a cursor on REVOKE', async () => {
+    ok(await acme.sql('CREATE USER cole; GRANT SELECT (name) ON secrets TO cole; CREATE DATASHARE colshare; GRANT ALTER ON DATASHARE colshare TO cole'));
+    const cole = srv.as(await srv.token('acme', 'cole'));
+    expect(await rows(cole, 'SELECT name FROM secrets ORDER BY name')).toEqual([['ann'], ['bo'], ['cy']]);
+    expect(await denied(cole, 'SELECT * FROM secrets')).toMatch(/permission denied for column ssn of relation public\.secrets/);
+    await denied(cole, "SELECT name FROM secrets WHERE ssn LIKE '123%'");
+    expect(await denied(cole, 'ALTER DATASHARE colshare ADD TABLE secrets')).toMatch(/must own it or hold SELECT WITH GRANT OPTION/);
+    expect(ok(await cole('{ columnPrivileges(table: "secrets") { schema table column privilege grantee granteeType } }')).columnPrivileges)
+      .toEqual([{ schema: 'public', table: 'secrets', column: 'name', privilege: 'SELECT', grantee: 'cole', granteeType: 'user' }]);
+    const first = ok(await cole('{ query(sql: "SELECT name FROM secrets ORDER BY name", limit: 1) { cursor } }')).query;
+    ok(await acme.sql('REVOKE SELECT (name) ON secrets FROM cole'));
+    expect(code(await cole('query ($c: String!) { fetch(cursor: $c, limit: 1) { rows } }', { c: first.cursor }))).toBe('PERMISSION_DENIED');
   });
 });
 

@@ -5,8 +5,9 @@ import type { Result } from '../../result.ts';
 import type { StatementContext } from '../context.ts';
 import { done } from '../session.ts';
 import { SqlError } from '../../errors.ts';
-import { newAccount, newPrincipalId, DEFAULT_ACCOUNT, type CatalogState, type UserState } from '../../catalog/catalog.ts';
+import { newAccount, newPrincipalId, DEFAULT_ACCOUNT, type CatalogState, type TableState, type UserState } from '../../catalog/catalog.ts';
 import { grantOption, tableKey } from '../privileges.ts';
+import { COLUMN_PRIVILEGES, changeColumnGrants, revokeFromAllColumns, type ColumnGrants } from '../../catalog/column-grants.ts';
 import { ownerIdOf, forgetLegacyUser, forgetLegacyAccount, type Owned } from '../../catalog/owners.ts';
 
 const TABLE_PRIVS = new Set(['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'REFERENCES', 'ALL']);
@@ -111,8 +112,13 @@ function sameUser(s: CatalogState, account: string, name: string, id: string | u
 async function changeGrants(stmt: A.Grant | A.Revoke, ctx: StatementContext, add: boolean): Promise<Result> {
   const command = add ? 'GRANT' : 'REVOKE';
   const account = ctx.session.account;
-  const privs = stmt.privileges.map((p) => p.toUpperCase());
+  const all = stmt.privileges.map((p) => p.toUpperCase());
+  // `SELECT (a, b)`: column-level, kept apart from the table-level privileges of the statement
+  const columnPrivs = all.flatMap((p, i) => (stmt.columns?.[i] ? [{ privilege: p, columns: stmt.columns[i]!, }] : []));
+  const privs = all.filter((_, i) => !stmt.columns?.[i]);
   const keys: string[] = [];
+  const tables: TableState[] = [];
+  if (columnPrivs.length) checkColumnGrant(stmt, columnPrivs);
   if (!stmt.on) {
     // GRANT CREATE MODEL TO u: an account-level privilege
     requireSuperuser(ctx, `${command} ${privs.join(', ')}`, stmt.pos);
@@ -140,7 +146,11 @@ async function changeGrants(stmt: A.Grant | A.Revoke, ctx: StatementContext, add
         const loc = ctx.findTable(n, stmt.pos);
         if (loc.kind !== 'table') throw new SqlError('FEATURE_NOT_SUPPORTED', `${command} on views is not supported; grant on the underlying tables`, stmt.pos);
         if (!ctx.isSuperuser && !ctx.owns(loc.table)) throw new SqlError('PERMISSION_DENIED', `must be owner of relation ${loc.table.name} to ${command}`, stmt.pos);
+        for (const { columns } of columnPrivs) {
+          for (const c of columns) if (!loc.table.columns.some((x) => x.name === c)) throw new SqlError('UNDEFINED_COLUMN', `column "${c}" of relation "${loc.table.name}" does not exist`, stmt.pos);
+        }
         keys.push(tableKey(loc.table));
+        tables.push(loc.table);
       }
       break;
     case 'ALL TABLES IN SCHEMA':
@@ -150,6 +160,7 @@ async function changeGrants(stmt: A.Grant | A.Revoke, ctx: StatementContext, add
         for (const t of Object.values(sc.tables)) {
           if (!ctx.isSuperuser && !ctx.owns(t)) throw new SqlError('PERMISSION_DENIED', `must be owner of relation ${t.name} to ${command}`, stmt.pos);
           keys.push(tableKey(t));
+          tables.push(t);
         }
       }
       break;
@@ -164,6 +175,13 @@ async function changeGrants(stmt: A.Grant | A.Revoke, ctx: StatementContext, add
     if (g.type === 'USER' && (!g.name || !ctx.account.users[g.name])) throw new SqlError('UNDEFINED_OBJECT', `user "${g.name}" does not exist`, stmt.pos);
     if (g.type !== 'USER' && g.type !== 'PUBLIC') throw new SqlError('FEATURE_NOT_SUPPORTED', `${command} to ${g.type} is not supported; grant to users or PUBLIC`, stmt.pos);
   }
+  const updateColumns = (grants: ColumnGrants) => {
+    for (const k of keys) {
+      for (const { privilege, columns } of columnPrivs) changeColumnGrants(grants, k, columns, [privilege], add);
+      // a table-level REVOKE also takes the privilege off every column (as PostgreSQL)
+      if (!add && privs.length) revokeFromAllColumns(grants, k, privs);
+    }
+  };
   const update = (grants: Grants) => {
     for (const k of keys) {
       const cur = new Set(grants[k] ?? []);
@@ -179,11 +197,24 @@ async function changeGrants(stmt: A.Grant | A.Revoke, ctx: StatementContext, add
   ctx.txn.apply((s: CatalogState) => {
     const a = s.accounts[account] as typeof s.accounts[string] & { publicGrants?: Grants };
     for (const g of stmt.grantees) {
-      if (g.type === 'PUBLIC') update((a.publicGrants ??= {}));
-      else update(sameUser(s, account, g.name!, ids.get(g.name!)).grants);
+      const u = g.type === 'PUBLIC' ? null : sameUser(s, account, g.name!, ids.get(g.name!));
+      if (privs.length) update(u ? u.grants : (a.publicGrants ??= {}));
+      if (tables.length && (columnPrivs.length || !add)) {
+        updateColumns(u ? (u.columnGrants ??= {}) : (a.publicColumnGrants ??= {}));
+        if (u && !Object.keys(u.columnGrants!).length) delete u.columnGrants;
+        if (!u && !Object.keys(a.publicColumnGrants!).length) delete a.publicColumnGrants;
+      }
     }
   }, { ddl: true });
   return done(command);
+}
+
+/** Column lists go with SELECT, UPDATE or ALL on tables (Redshift's column-level privileges). */
+function checkColumnGrant(stmt: A.Grant | A.Revoke, columnPrivs: { privilege: string }[]): void {
+  if (stmt.on?.type !== 'TABLE') throw new SqlError('INVALID_PARAMETER', `column lists are for privileges on tables, not on ${stmt.on ? `a ${stmt.on.type.toLowerCase()}` : 'the account'}`, stmt.pos);
+  const bad = columnPrivs.find((c) => c.privilege !== 'ALL' && !(COLUMN_PRIVILEGES as readonly string[]).includes(c.privilege));
+  if (bad) throw new SqlError('INVALID_PARAMETER', `invalid privilege type ${bad.privilege} for a column: column privileges are SELECT and UPDATE (or ALL)`, stmt.pos);
+  if (stmt.kind === 'Grant' && stmt.withGrantOption) throw new SqlError('FEATURE_NOT_SUPPORTED', 'WITH GRANT OPTION is not supported with column privileges; grant on the table', stmt.pos);
 }
 
 export const grant = (stmt: A.Grant, ctx: StatementContext) => changeGrants(stmt, ctx, true);

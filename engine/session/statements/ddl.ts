@@ -10,7 +10,8 @@ import { isNullType, type SqlType } from '../../types/types.ts';
 import { printQuery, printExpr } from '../../sql/printer.ts';
 import { appendRows } from '../write.ts';
 import { ExprBinder } from '../../plan/bind-expr.ts';
-import { checkOwner } from '../privileges.ts';
+import { checkOwner, tableKey } from '../privileges.ts';
+import { dropColumnGrants, renameColumnGrants } from '../../catalog/column-grants.ts';
 import type { Owned } from '../../catalog/owners.ts';
 import { projectBatch } from '../../exec/kernels.ts';
 import type { BExpr } from '../../plan/bound.ts';
@@ -186,7 +187,10 @@ export async function alterTable(stmt: A.AlterTable, ctx: StatementContext): Pro
       const i = t.columns.findIndex((c) => c.name === a.from);
       if (i < 0) throw new SqlError('UNDEFINED_COLUMN', `column "${a.from}" does not exist`, stmt.pos);
       if (t.columns.some((c) => c.name === a.to)) throw new SqlError('DUPLICATE_OBJECT', `column "${a.to}" already exists`, stmt.pos);
-      ctx.txn.apply((s) => { get(s).tables[t.name].columns[i].name = a.to; }, { ddl: true });
+      ctx.txn.apply((s) => {
+        get(s).tables[t.name].columns[i].name = a.to;
+        renameColumnGrants(s.accounts[account], tableKey(t), a.from, a.to);
+      }, { ddl: true });
       break;
     }
     case 'AddColumn': {
@@ -214,6 +218,7 @@ export async function alterTable(stmt: A.AlterTable, ctx: StatementContext): Pro
         const tt = get(s).tables[t.name];
         tt.columns.splice(i, 1);
         tt.segments = [];
+        dropColumnGrants(s.accounts[account], tableKey(t), a.column);
         tt.distKey = fix(tt.distKey);
         tt.sortKey = tt.sortKey.map((k) => fix(k)!);
       }, { ddl: true });

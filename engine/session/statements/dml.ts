@@ -20,7 +20,7 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { writeDeletionVector, readDeletionVector } from '../../storage/deletion.ts';
 import { segmentsBySlice } from '../../exec/fragments.ts';
-import { hasTablePrivilege } from '../privileges.ts';
+import { checkColumnPrivilege, hasColumnPrivilege, hasTablePrivilege } from '../privileges.ts';
 
 function tableFields(t: TableState, qualifier: string): Field[] {
   return t.columns.map((c) => ({ name: c.name, type: c.type, qualifier }));
@@ -259,13 +259,25 @@ function splitAnd(e: A.Expr): A.Expr[] {
  */
 function checkReadsTarget(ctx: StatementContext, loc: { schema: string; table: TableState }, scope: Scope, exprs: (BExpr | null | undefined)[], what: 'UPDATE' | 'DELETE', pos: A.Pos): void {
   const n = loc.table.columns.length;
-  const reads = [...(scope.refs ?? [])].some((i) => i < n) || exprs.some((e) => e && [...usedColumns(e)].some((i) => i < n));
-  if (reads) requireSelect(ctx, loc, what, pos);
+  const read = new Set([...(scope.refs ?? []), ...exprs.flatMap((e) => (e ? [...usedColumns(e)] : []))].filter((i) => i < n));
+  requireSelect(ctx, loc, [...read].sort((a, b) => a - b), what, pos);
 }
 
-function requireSelect(ctx: StatementContext, loc: { schema: string; table: TableState }, what: 'UPDATE' | 'DELETE', pos: A.Pos): void {
-  if (!hasTablePrivilege(ctx, loc.table, 'SELECT')) {
-    throw new SqlError('PERMISSION_DENIED', `permission denied for relation ${loc.schema}.${loc.table.name}: user "${ctx.session.user}" lacks SELECT, which ${what} needs when its WHERE or SET reads the table's columns`, pos);
+/** SELECT on each column read (by index; all of them by default), held on the table or the column. */
+function requireSelect(ctx: StatementContext, loc: { schema: string; table: TableState }, columns: number[] | null, what: 'UPDATE' | 'DELETE', pos: A.Pos): void {
+  if (hasTablePrivilege(ctx, loc.table, 'SELECT')) return;
+  for (const i of columns ?? loc.table.columns.keys()) {
+    const c = loc.table.columns[i].name;
+    if (!hasColumnPrivilege(ctx, loc.table, c, 'SELECT')) {
+      throw new SqlError('PERMISSION_DENIED', `permission denied for column ${c} of relation ${loc.schema}.${loc.table.name}: user "${ctx.session.user}" lacks SELECT on it, which ${what} needs when its WHERE or SET reads the column`, pos);
+    }
+  }
+}
+
+/** UPDATE held on some columns only: each SET column needs it (on the table or the column). */
+function checkAssignable(ctx: StatementContext, loc: { schema: string; table: TableState }, stmt: A.Update): void {
+  for (const a of stmt.assignments) {
+    if (loc.table.columns.some((c) => c.name === a.column)) checkColumnPrivilege(ctx, loc.table, loc.schema, a.column, 'UPDATE', a.pos);
   }
 }
 
@@ -287,7 +299,7 @@ export async function del(stmt: A.Delete, ctx: StatementContext): Promise<Result
   const alias = stmt.alias ?? t.name;
   if (stmt.using.length ? subqueriesIn(stmt.where).length > 0 : await correlatedWithTarget(ctx, t, alias, [stmt.where])) {
     // the query reads the target's columns: it needs SELECT, as a WHERE reading them does
-    requireSelect(ctx, loc, 'DELETE', stmt.pos);
+    requireSelect(ctx, loc, null, 'DELETE', stmt.pos);
     const { join } = await matchByQuery(ctx, t, stmt, stmt.using, []);
     return done('DELETE', await markDeleted(ctx, t, await matchRows(ctx, t, null, null, join)));
   }
@@ -305,6 +317,7 @@ export async function del(stmt: A.Delete, ctx: StatementContext): Promise<Result
 
 export async function update(stmt: A.Update, ctx: StatementContext): Promise<Result> {
   const loc = ctx.writableTable(stmt.table, 'UPDATE', stmt.pos);
+  checkAssignable(ctx, loc, stmt);
   const t = loc.table;
   const sets = stmt.assignments.filter((a) => a.value.kind !== 'Default').map((a) => a.value);
   const alias = stmt.alias ?? t.name;
@@ -339,7 +352,7 @@ export async function update(stmt: A.Update, ctx: StatementContext): Promise<Res
 async function updateByQuery(stmt: A.Update, ctx: StatementContext, loc: { schema: string; table: TableState }, sets: A.Expr[]): Promise<Result> {
   const t = loc.table;
   const targets = assignedColumns(stmt, t);
-  requireSelect(ctx, loc, 'UPDATE', stmt.pos);
+  requireSelect(ctx, loc, null, 'UPDATE', stmt.pos);
   const { join, valueTypes } = await matchByQuery(ctx, t, stmt, stmt.from, sets);
   const binder = ctx.binder().exprs;
   const defs = await defaults(ctx, t);
