@@ -4,7 +4,7 @@
 // Postgres) or half to even (float -> integer, Postgres rint) and check ranges.
 import { SqlError } from '../errors.ts';
 import { asDecimal } from '../types/coerce.ts';
-import { MAX_EXACT, TYPES, isBigint, isChar, isDouble, isReal, isVarchar, isWide, isWideDecimal, kindOf, lengthOf, type SqlType, type TypeKind } from '../types/types.ts';
+import { MAX_EXACT, TYPES, isBigint, isChar, isDouble, isReal, isVarchar, isWide, isWideDecimal, kindOf, lengthOf, unhandledType, type SqlType, type TypeKind } from '../types/types.ts';
 import { errorTypeName, POW10 } from '../types/values.ts';
 
 type Kind = TypeKind;
@@ -31,14 +31,16 @@ function decFit(c: string, to: SqlType, sourceIntDigits: number, sourceFracScale
 
 /** Converts any type's value to its SQL text. */
 function toText(c: string, from: SqlType): string {
-  switch (kindOf(from)) {
+  const kind = kindOf(from);
+  switch (kind) {
     case 'integer': return `String(${c})`;
     case 'decimal': return `rt.decTxt(${c}, ${asDecimal(from).scale})`;
     case 'float': return `rt.fltTxt(${c}, ${isReal(from)})`;
     case 'boolean': return `(${c} ? "true" : "false")`;
     case 'date': return `rt.dateTxt(${c})`;
     case 'timestamp': return `rt.tsTxt(${c})`;
-    default: return c;
+    case 'string': case 'null': return c;
+    default: return unhandledType(kind);
   }
 }
 

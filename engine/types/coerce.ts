@@ -1,7 +1,7 @@
 // The type rules, in one place: implicit casts, the common supertype of two types (comparisons,
 // CASE, UNION, IN) and the result type of arithmetic (Redshift's DECIMAL precision/scale rules).
 import { SqlError } from '../errors.ts';
-import { T, TYPES, isDecimal, isFloat, isInteger, isNumeric, isString, kindOf, lengthOf, typeName, type SqlType } from './types.ts';
+import { T, TYPES, isChar, isDate, isDecimal, isDouble, isFloat, isInteger, isNullType, isNumeric, isReal, isString, isTemporal, isTimestamp, isVarchar, kindOf, lengthOf, typeName, unhandledType, type SqlType } from './types.ts';
 
 /** Operand of date/time arithmetic that is an INTERVAL constant (intervals are not a column type). */
 export interface IntervalType { id: 'INTERVAL' }
@@ -26,20 +26,22 @@ const dec = (precision: number, scale: number): SqlType =>
 
 /** Whether a value of `from` converts to `to` without an explicit CAST (widening only). */
 export function canImplicitlyCast(from: SqlType, to: SqlType): boolean {
-  if (from.id === 'NULL') return true;
+  if (isNullType(from)) return true;
   if (from.id === to.id) {
     if (!isDecimal(from)) return true;
     const a = asDecimal(from), b = asDecimal(to);
     return b.scale >= a.scale && b.precision - b.scale >= a.precision - a.scale;
   }
   // within a kind, widening follows rank (SMALLINT < INTEGER < BIGINT, REAL < DOUBLE, CHAR < VARCHAR)
-  switch (kindOf(from)) {
+  const kind = kindOf(from);
+  switch (kind) {
     case 'integer': return isInteger(to) ? TYPES[to.id].rank > TYPES[from.id].rank : isDecimal(to) || isFloat(to);
     case 'decimal': return isFloat(to);
-    case 'float': return to.id === 'DOUBLE PRECISION';
-    case 'string': return to.id === 'VARCHAR';
-    case 'date': return kindOf(to) === 'timestamp';
-    default: return false;
+    case 'float': return isDouble(to);
+    case 'string': return isVarchar(to);
+    case 'date': return isTimestamp(to);
+    case 'boolean': case 'timestamp': case 'null': return false;
+    default: return unhandledType(kind);
   }
 }
 
@@ -55,14 +57,14 @@ export interface SupertypeOptions {
  * DOUBLE; DECIMALs keep the larger scale and enough integer digits for both.
  */
 export function commonSupertype(a: SqlType, b: SqlType, opts: SupertypeOptions = {}): SqlType | null {
-  if (a.id === 'NULL') return b;
-  if (b.id === 'NULL') return a;
+  if (isNullType(a)) return b;
+  if (isNullType(b)) return a;
   if (opts.aUntypedLiteral && !opts.bUntypedLiteral) return isString(b) ? widerString(a, b) : b;
   if (opts.bUntypedLiteral && !opts.aUntypedLiteral) return isString(a) ? widerString(a, b) : a;
   if (isNumeric(a) && isNumeric(b)) return numericSupertype(a, b);
   if (isString(a) && isString(b)) return widerString(a, b);
   if (a.id === b.id) return a;
-  if (kindOf(a) === 'date' && kindOf(b) === 'timestamp' || kindOf(a) === 'timestamp' && kindOf(b) === 'date') return T.timestamp;
+  if (isDate(a) && isTimestamp(b) || isTimestamp(a) && isDate(b)) return T.timestamp;
   return null;
 }
 
@@ -70,12 +72,12 @@ function widerString(a: SqlType, b: SqlType): SqlType {
   const la = lengthOf(a);
   const lb = lengthOf(b);
   const length = la === undefined ? lb : lb === undefined ? la : Math.max(la, lb);
-  const id = a.id === 'CHAR' && b.id === 'CHAR' ? 'CHAR' : 'VARCHAR';
+  const id = isChar(a) && isChar(b) ? 'CHAR' : 'VARCHAR';
   return length === undefined ? { id } : { id, length };
 }
 
 function numericSupertype(a: SqlType, b: SqlType): SqlType {
-  if (isFloat(a) || isFloat(b)) return a.id === 'REAL' && b.id === 'REAL' ? T.real : T.double;
+  if (isFloat(a) || isFloat(b)) return isReal(a) && isReal(b) ? T.real : T.double;
   if (isInteger(a) && isInteger(b)) return TYPES[a.id].rank >= TYPES[b.id].rank ? a : b;
   const da = asDecimal(a), db = asDecimal(b);
   const scale = Math.max(da.scale, db.scale);
@@ -102,7 +104,7 @@ export function requireSupertype(a: SqlType, b: SqlType, context = 'compare'): S
 
 /** Result type of numeric arithmetic (Redshift's table: INT2 op INT2 is INT2, FLOAT4 op FLOAT4 is FLOAT4, DECIMAL rules). */
 function numericArithmetic(op: ArithOp, a: SqlType, b: SqlType): SqlType {
-  if (isFloat(a) || isFloat(b)) return a.id === 'REAL' && b.id === 'REAL' ? T.real : T.double;
+  if (isFloat(a) || isFloat(b)) return isReal(a) && isReal(b) ? T.real : T.double;
   if (isInteger(a) && isInteger(b)) return TYPES[a.id].rank >= TYPES[b.id].rank ? a : b;
   const { precision: p1, scale: s1 } = asDecimal(a);
   const { precision: p2, scale: s2 } = asDecimal(b);
@@ -147,20 +149,20 @@ export function arithmeticType(op: ArithOp, a: OperandType, b: OperandType): Sql
   if (isInterval(a) || isInterval(b)) {
     const other = isInterval(a) ? b : a;
     if (isInterval(other)) return null;
-    if (other.id !== 'DATE' && other.id !== 'TIMESTAMP') return null;
+    if (!isTemporal(other)) return null;
     if (op === '+' || (op === '-' && isInterval(b))) return T.timestamp;
     return null;
   }
-  if (a.id === 'NULL' && b.id === 'NULL') return null;
-  if (a.id === 'DATE' || b.id === 'DATE') {
-    if (op === '+' && a.id === 'DATE' && (isInteger(b) || b.id === 'NULL')) return T.date;
-    if (op === '+' && b.id === 'DATE' && (isInteger(a) || a.id === 'NULL')) return T.date;
-    if (op === '-' && a.id === 'DATE' && (isInteger(b) || b.id === 'NULL')) return T.date;
-    if (op === '-' && a.id === 'DATE' && b.id === 'DATE') return T.int;
+  if (isNullType(a) && isNullType(b)) return null;
+  if (isDate(a) || isDate(b)) {
+    if (op === '+' && isDate(a) && (isInteger(b) || isNullType(b))) return T.date;
+    if (op === '+' && isDate(b) && (isInteger(a) || isNullType(a))) return T.date;
+    if (op === '-' && isDate(a) && (isInteger(b) || isNullType(b))) return T.date;
+    if (op === '-' && isDate(a) && isDate(b)) return T.int;
     return null;
   }
-  const na = a.id === 'NULL' ? b : a;
-  const nb = b.id === 'NULL' ? a : b;
+  const na = isNullType(a) ? b : a;
+  const nb = isNullType(b) ? a : b;
   if (!isNumeric(na) || !isNumeric(nb)) return null;
   return numericArithmetic(op, na, nb);
 }
