@@ -5,6 +5,7 @@ import { KeyBatch, KeyTable, keyKind } from './hash-table.ts';
 import type { JoinStep } from './fragment.ts';
 import { filterBatch, projectBatch } from './kernels.ts';
 import type { BExpr } from '../plan/bound.ts';
+import { vectorBytes } from './memory-budget.ts';
 
 const noop = () => {};
 
@@ -31,6 +32,14 @@ export class BuildTable {
       this.next[r] = this.head[id];
       this.head[id] = r;
     }
+  }
+
+  /**
+   * Bytes a table over `rows` build rows and `keys` key columns holds besides the rows
+   * themselves: slots (up to 4 ids a row), a hash and a stored key per id, chains and flags.
+   */
+  static estimateBytes(rows: number, keys: number): number {
+    return rows * (16 + 4 + 8 * keys + 4 + 4 + 1);
   }
 
   /** For each probe row, the first build row with its key, or -1. */
@@ -125,7 +134,10 @@ const built = new WeakMap<JoinStep, BuildTable>();
 export function hashJoinBatch(batch: Batch, step: JoinStep, tick: () => void = noop, reserve: (bytes: number) => void = noop): Batch {
   let table = built.get(step);
   if (!table) {
-    reserve((step.build[0]?.length ?? 0) * 64);
+    // a broadcast build side's arrays are shared with the leader (which counts them), but each
+    // slice decodes its own dictionary strings; a co-located one was counted as the slice made it
+    const copy = step.local ? 0 : step.build.reduce((s, v) => s + (v.dict ? vectorBytes(v) - v.values.byteLength - (v.valid?.byteLength ?? 0) : 0), 0);
+    reserve(copy + BuildTable.estimateBytes(step.build[0]?.length ?? 0, step.buildKeys.length));
     table = new BuildTable(step.build, step.buildKeys.map((c) => step.build[c]), step.nullEq, tick);
     built.set(step, table);
   }

@@ -42,14 +42,16 @@ export function parseMemorySize(text: string): number {
 
 /**
  * One query's running total of reserved bytes against its limit. The total lives in a shared
- * Int32 (KB units) so the leader and every slice thread of the query count into one number.
+ * Int32 (KB units) so the leader and every slice thread of the query count into one number; the
+ * next Int32 keeps the highest total reached (EXPLAIN ANALYZE's peak memory).
  */
 export class MemoryBudget {
   readonly counter: Int32Array;
-  private max = 0;
+  /** KB this instance reserved and has not given back (a slice's share, see releaseAll) */
+  private mine = 0;
 
   constructor(readonly limitBytes: number = defaultQueryMemoryLimit(), counter?: Int32Array, readonly total?: SharedTotal) {
-    this.counter = counter ?? new Int32Array(new SharedArrayBuffer(4));
+    this.counter = counter ?? new Int32Array(new SharedArrayBuffer(8));
   }
 
   /** Reserves `bytes` for `what` (e.g. "hash join build"), or fails the query when over its or the server's limit. */
@@ -60,24 +62,38 @@ export class MemoryBudget {
     // the statement has ended (a slice still finishing a batch): its memory was given back already
     if (before < 0) { Atomics.sub(this.counter, 0, kb); return; }
     const total = (before + kb) * 1024;
-    if (total > this.max) this.max = total;
+    raisePeak(this.counter, before + kb);
     if (total > this.limitBytes) {
       Atomics.sub(this.counter, 0, kb);
       throw new SqlError('OUT_OF_MEMORY', `query exceeded its memory limit of ${mb(this.limitBytes)} MB (${what} needed ${mb(bytes)} MB more, ${mb(total)} MB in all); add filters or a LIMIT, or raise it with SET query_memory_limit`);
     }
-    if (!this.total) return;
+    if (!this.total) { this.mine += kb; return; }
     const all = (Atomics.add(this.total.counter, 0, kb) + kb) * 1024;
     if (all > this.total.limitBytes) {
       Atomics.sub(this.total.counter, 0, kb);
       Atomics.sub(this.counter, 0, kb);
       throw new SqlError('OUT_OF_MEMORY', `the server's running statements would exceed its memory limit of ${mb(this.total.limitBytes)} MB (${what} needed ${mb(bytes)} MB more; all statements hold ${mb(all - kb * 1024)} MB); retry when fewer statements run, or ask the operator to raise strata serve --memory-limit`);
     }
+    this.mine += kb;
   }
 
   /** Gives back bytes an operator no longer holds. */
   release(bytes: number): void {
-    const kb = Math.min(Math.ceil(bytes / 1024), Atomics.load(this.counter, 0));
+    this.releaseKb(Math.min(Math.ceil(bytes / 1024), this.mine));
+  }
+
+  /**
+   * Gives back everything this instance reserved: a slice's view of the statement's budget
+   * when its fragment is done (what it sends back, the leader reserves again).
+   */
+  releaseAll(): void {
+    this.releaseKb(this.mine);
+  }
+
+  private releaseKb(want: number): void {
+    const kb = Math.min(want, Atomics.load(this.counter, 0));
     if (kb <= 0) return;
+    this.mine -= kb;
     Atomics.sub(this.counter, 0, kb);
     if (this.total) Atomics.sub(this.total.counter, 0, kb);
   }
@@ -89,17 +105,30 @@ export class MemoryBudget {
   }
 
   get usedBytes(): number { return Math.max(0, Atomics.load(this.counter, 0)) * 1024; }
-  get peakBytes(): number { return this.max; }
+  /** The highest total the statement reached, leader and slices together. */
+  get peakBytes(): number { return Atomics.load(this.counter, 1) * 1024; }
+}
+
+function raisePeak(counter: Int32Array, kb: number): void {
+  let peak = Atomics.load(counter, 1);
+  while (kb > peak) {
+    const seen = Atomics.compareExchange(counter, 1, peak, kb);
+    if (seen === peak) return;
+    peak = seen;
+  }
 }
 
 function mb(bytes: number): string {
   return (bytes / MB).toFixed(bytes < 10 * MB ? 1 : 0);
 }
 
-/** Bytes of a column vector: its arrays, plus its dictionary strings when it owns one. */
-export function vectorBytes(v: Vector): number {
+/**
+ * Bytes of a column vector: its arrays, plus its dictionary strings. With `counted`, a
+ * dictionary already in it is not counted again (many batches of a segment share one).
+ */
+export function vectorBytes(v: Vector, counted?: WeakSet<readonly string[]>): number {
   let b = v.values.byteLength + (v.valid?.byteLength ?? 0);
-  if (v.dict) b += stringsBytes(v.dict);
+  if (v.dict && !counted?.has(v.dict)) { b += stringsBytes(v.dict); counted?.add(v.dict); }
   if (v.big) b += v.big.length * 16;
   return b;
 }

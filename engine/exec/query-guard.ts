@@ -47,6 +47,8 @@ export class SliceStop {
   private n = 0;
   /** the query's shared memory budget (unlimited without a token) */
   readonly memory: MemoryBudget;
+  /** dictionaries already counted into it (the batches of a segment share its dictionaries) */
+  readonly dictionaries = new WeakSet<readonly string[]>();
   constructor(private readonly token: CancelToken | undefined) {
     this.flag = token ? new Int32Array(token.flag) : new Int32Array(1);
     const total = token?.serverMemory ? { counter: new Int32Array(token.serverMemory), limitBytes: token.serverMemoryLimit ?? Infinity } : undefined;

@@ -261,7 +261,7 @@ const PROJECT_PIECE_BYTES = 8 * 1024 * 1024;
 function projectAccounted(batch: Batch, exprs: Parameters<typeof projectOrGather>[1], sel: Uint32Array | null, count: number, stop: SliceStop): Vector[] {
   const reserve = (cols: Vector[]) => {
     let bytes = 0;
-    for (const v of cols) bytes += vectorBytes(v);
+    for (const v of cols) bytes += vectorBytes(v, stop.dictionaries);
     stop.memory.reserve(bytes, 'rows of a slice');
   };
   if (exprs.every((e) => e.k === 'col') || count <= 256) {
@@ -278,7 +278,7 @@ function projectAccounted(batch: Batch, exprs: Parameters<typeof projectOrGather
     else { rows = new Uint32Array(n); for (let i = 0; i < n; i++) rows[i] = start + i; }
     const cols = projectBatch(batch, exprs, rows, n);
     let bytes = 0;
-    for (const v of cols) bytes += vectorBytes(v);
+    for (const v of cols) bytes += vectorBytes(v, stop.dictionaries);
     stop.memory.reserve(bytes, 'rows of a slice');
     stop.check();
     pieces.push(cols);
@@ -377,7 +377,9 @@ async function handle(msg: Request): Promise<{ result: unknown; transfer: ArrayB
   switch (msg.op) {
     case 'scan': {
       receiveBuilds(msg.fragment.steps);
-      return send(await runFragment(msg.fragment, msg.segments, new SliceStop(msg.cancel)));
+      const stop = new SliceStop(msg.cancel);
+      // what the fragment held is given back when it ends: the leader counts the rows it receives
+      return send(await runFragment(msg.fragment, msg.segments, stop).finally(() => stop.memory.releaseAll()));
     }
     case 'write': {
       const columns = fromWire(msg.columns);
@@ -393,7 +395,8 @@ async function handle(msg: Request): Promise<{ result: unknown; transfer: ArrayB
     }
     case 'match': {
       if (msg.join?.sent) { msg.join.build = fromWire(msg.join.sent); delete msg.join.sent; }
-      const result = await matchRows(msg.types, msg.filter, msg.exprs, msg.segments, msg.join ?? null, new SliceStop(msg.cancel));
+      const stop = new SliceStop(msg.cancel);
+      const result = await matchRows(msg.types, msg.filter, msg.exprs, msg.segments, msg.join ?? null, stop).finally(() => stop.memory.releaseAll());
       if (!result.columns) return { result, transfer: [] };
       const { columns, transfer } = toWire(result.columns, 'move');
       return { result: { ...result, columns }, transfer };

@@ -16,7 +16,7 @@ export class DistinctOp extends LeaderOperator {
 
   async run(ctx: RunContext): Promise<Batch> {
     const input = await ctx.run(this.input);
-    ctx.guard.memory.reserve(input.length * 64, 'DISTINCT');
+    ctx.reserve(input.length * 64, 'DISTINCT');
     return distinct(input, ctx.tick);
   }
 }

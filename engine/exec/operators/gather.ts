@@ -101,7 +101,7 @@ export class GatherOp extends LeaderOperator {
     }
     if (spec.output.kind === 'agg') return { kind: 'agg', partials: results.map((r) => partialFromWire((r as Extract<SentResult, { kind: 'agg' }>).partial)), spec: spec.output.spec };
     const types = spec.output.exprs.map((e) => e.type);
-    const parts = results.map((r) => ({ length: (r as { rows: number }).rows, columns: fromWire((r as Extract<SentResult, { kind: 'rows' }>).columns) }));
+    const parts = results.map((r) => ctx.hold({ length: (r as { rows: number }).rows, columns: fromWire((r as Extract<SentResult, { kind: 'rows' }>).columns) }, 'rows from the slices'));
     return { kind: 'rows', batch: await concatBatchesYielding(types, parts, ctx.pause), fields: sent ?? undefined };
   }
 }

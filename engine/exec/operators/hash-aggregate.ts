@@ -10,6 +10,8 @@ import { CHUNK } from '../batches.ts';
 
 /** Groups of a slice's partial aggregate the leader merges between pauses. */
 const MERGE_STEP = 4096;
+/** Estimated bytes of one group's key and aggregate states. */
+const GROUP_BYTES = 128;
 import { LeaderOperator, SliceOperator, type PhysicalOperator } from './operator.ts';
 import type { Layout, PipelineBuilder } from './pipeline.ts';
 import type { RunContext } from './run-context.ts';
@@ -36,13 +38,17 @@ export class HashAggregateOp extends LeaderOperator {
     let next = this.keys.length;
     const aggs = this.aggs.map((a) => mapAggInputs(a, () => m.exprs[next++]));
     const t = new GroupTable({ keys, aggs });
+    let counted = 0;
     for (let start = 0; start < input.length; start += CHUNK) {
       ctx.check();
       const n = Math.min(CHUNK, input.length - start);
-      if (start === 0 && n === input.length) { t.consume(input, null, n); break; }
-      const range = new Uint32Array(n);
-      for (let i = 0; i < n; i++) range[i] = start + i;
-      t.consume(input, range, n);
+      if (start === 0 && n === input.length) t.consume(input, null, n);
+      else {
+        const range = new Uint32Array(n);
+        for (let i = 0; i < n; i++) range[i] = start + i;
+        t.consume(input, range, n);
+      }
+      if (t.groups > counted) { ctx.reserve((t.groups - counted) * GROUP_BYTES, 'aggregate'); counted = t.groups; }
       await ctx.pause();
     }
     const cols = t.finish(this.keys.map((k) => k.type));
@@ -98,6 +104,8 @@ export class FinalAggregateOp extends LeaderOperator {
     const g = await this.input.gather(ctx);
     if (g.kind !== 'agg') throw new SqlError('INTERNAL_ERROR', 'expected partial aggregates from the slices');
     ctx.record(this.input, g.partials.reduce((s, p) => s + p.groups, 0), performance.now() - t0);
+    // the slices' states and the merged table: about what the slices counted for their groups
+    ctx.reserve(g.partials.reduce((s, p) => s + p.groups, 0) * 2 * GROUP_BYTES, 'aggregate');
     const t = new GroupTable(g.spec);
     for (const partial of g.partials) {
       // a few thousand groups at a time, letting other clients in between

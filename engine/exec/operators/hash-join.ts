@@ -53,7 +53,7 @@ export class HashJoinOp extends LeaderOperator {
     if (node.joinType === 'CROSS') return this.cross(ctx, left, right);
     const rightKeys = projectBatch(right, node.rightKeys, null, right.length);
     const leftKeys = projectBatch(left, node.leftKeys, null, left.length);
-    ctx.guard.memory.reserve(right.length * 64, 'hash join build');
+    ctx.reserve(BuildTable.estimateBytes(right.length, rightKeys.length), 'hash join build');
     const table = new BuildTable(right.columns, rightKeys, node.nullEq, ctx.tick);
     const kind = node.joinType === 'FULL' || node.joinType === 'SINGLE' ? 'LEFT' : node.joinType as JoinKind;
     if (node.residual && hasModelCall(node.residual)) {
@@ -78,7 +78,7 @@ export class HashJoinOp extends LeaderOperator {
   private async cross(ctx: RunContext, left: Batch, right: Batch): Promise<Batch> {
     const n = left.length * right.length;
     if (n > 50_000_000) throw new SqlError('INVALID_PARAMETER', `cross join would produce ${n} rows; add a join condition`);
-    ctx.guard.memory.reserve(n * 8 * (1 + left.columns.length + right.columns.length), 'cross join');
+    ctx.reserve(n * 8 * (1 + left.columns.length + right.columns.length), 'cross join');
     const lr = new Int32Array(n), rr = new Int32Array(n);
     let k = 0;
     for (let i = 0; i < left.length; i++) { ctx.tick(); for (let j = 0; j < right.length; j++) { lr[k] = i; rr[k] = j; k++; } }

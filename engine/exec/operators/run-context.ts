@@ -1,6 +1,11 @@
 // Per-run state of a physical plan: the slice pool, the statement's guard (cancel, deadline,
 // memory budget), model evaluation at the leader, scan counters, and each operator's actual rows
 // and time (for EXPLAIN ANALYZE). Operators keep nothing of a run; they read and write here.
+//
+// Memory the leader holds is counted while it is held, not summed for the whole statement: every
+// operator's run has a set of holdings (its inputs' outputs, the batches and tables it builds,
+// see `hold` and `reserve`). When it returns, its output moves to its consumer's holdings and
+// the rest is given back to the budget, so the statement's total is the live sum.
 import type { Batch } from '../../types/vector.ts';
 import type { SharedSlot } from '../../plan/logical.ts';
 import { gather } from '../../types/vector.ts';
@@ -44,6 +49,9 @@ export interface OperatorMetrics {
   runs: number;
 }
 
+/** What one operator's run holds: batches and tables, with the bytes reserved for each. */
+type Holdings = Map<object, number>;
+
 export class RunContext {
   readonly stats: ExecStats = { rowsScanned: 0, segmentsScanned: 0, segmentsPruned: 0, tables: new Map() };
   readonly metrics = new Map<PhysicalOperator, OperatorMetrics>();
@@ -53,6 +61,11 @@ export class RunContext {
   readonly tick: () => void;
   /** for the leader's long loops: lets the event loop run once the statement has held it a few milliseconds */
   readonly pause: () => Promise<void>;
+  /** the holdings of the operator running now (the run's own before the root starts) */
+  private holdings: Holdings = new Map();
+  /** which holdings hold each batch; shared results are held by the run itself */
+  private readonly holder = new WeakMap<object, Holdings>();
+  private readonly runHoldings: Holdings = new Map();
 
   constructor(readonly pool: SlicePool, readonly opts: ExecOptions) {
     this.guard = opts.guard ?? new QueryGuard({ signal: opts.signal });
@@ -73,9 +86,78 @@ export class RunContext {
   async run(op: LeaderOperator): Promise<Batch> {
     this.check();
     const t0 = performance.now();
-    const out = await op.run(this);
+    const parent = this.holdings;
+    const mine: Holdings = new Map();
+    this.holdings = mine;
+    let out: Batch;
+    try {
+      out = await op.run(this);
+    } catch (e) {
+      this.releaseAll(mine);
+      throw e;
+    } finally {
+      this.holdings = parent;
+    }
+    // the output goes to the consumer (counted before the inputs are given back: both exist now)
+    const by = this.holder.get(out);
+    if (by === mine) { parent.set(out, mine.get(out)!); mine.delete(out); this.holder.set(out, parent); }
+    else if (by === undefined) this.holdIn(parent, out, batchBytes(out), 'the result of ' + op.explain().split(' ')[0]);
+    this.releaseAll(mine);
     this.record(op, out.length, performance.now() - t0);
     return out;
+  }
+
+  /** Keeps a batch held until the run ends (a shared result read again later). */
+  keepForRun(b: Batch): void {
+    const by = this.holder.get(b);
+    if (by === this.runHoldings) return;
+    const bytes = by?.get(b) ?? batchBytes(b);
+    if (by) by.delete(b);
+    else this.guard.memory.reserve(bytes, 'a shared result');
+    this.runHoldings.set(b, bytes);
+    this.holder.set(b, this.runHoldings);
+  }
+
+  /** Gives back a batch kept for the run (a recursive query's round recomputes its shared results). */
+  forget(b: Batch): void {
+    const bytes = this.runHoldings.get(b);
+    if (bytes === undefined) return;
+    this.runHoldings.delete(b);
+    this.holder.delete(b);
+    this.guard.memory.release(bytes);
+  }
+
+  /**
+   * Reserves `bytes` of working memory (a hash table, sort keys) for the operator running now;
+   * given back when it returns, or earlier with `release` on the token.
+   */
+  reserve(bytes: number, what: string): object {
+    const token = {};
+    this.holdIn(this.holdings, token, bytes, what);
+    return token;
+  }
+
+  /** Gives back what a `hold` or `reserve` of the running operator took, before it returns. */
+  release(token: object): void {
+    const by = this.holder.get(token);
+    if (!by || by === this.runHoldings) return;
+    const bytes = by.get(token)!;
+    by.delete(token);
+    this.holder.delete(token);
+    this.guard.memory.release(bytes);
+  }
+
+  private holdIn(h: Holdings, key: object, bytes: number, what: string): void {
+    this.guard.memory.reserve(bytes, what);
+    h.set(key, bytes);
+    this.holder.set(key, h);
+  }
+
+  private releaseAll(h: Holdings): void {
+    let bytes = 0;
+    for (const [k, b] of h) { bytes += b; this.holder.delete(k); }
+    h.clear();
+    this.guard.memory.release(bytes);
   }
 
   record(op: PhysicalOperator, rows: number, ms: number, slices?: { rows: number; ms: number }[]): void {
@@ -87,9 +169,9 @@ export class RunContext {
     if (slices && m.slices) slices.forEach((s, i) => { m.slices![i].rows += s.rows; m.slices![i].ms += s.ms; });
   }
 
-  /** Counts a batch the leader holds against the statement's memory limit. */
+  /** Counts a batch the running operator holds against the statement's memory limit (until it returns). */
   hold<B extends Batch>(b: B, what: string): B {
-    this.guard.memory.reserve(batchBytes(b), what);
+    if (!this.holder.has(b)) this.holdIn(this.holdings, b, batchBytes(b), what);
     return b;
   }
 

@@ -4,7 +4,6 @@ import type { Batch } from '../../types/vector.ts';
 import { gather } from '../../types/vector.ts';
 import { SqlError } from '../../errors.ts';
 import { KeyBatch, KeyTable, keyKind } from '../hash-table.ts';
-import { batchBytes } from '../memory-budget.ts';
 import { concatBatches } from '../batches.ts';
 import { LeaderOperator } from './operator.ts';
 import type { RunContext } from './run-context.ts';
@@ -31,7 +30,7 @@ export class SetOp extends LeaderOperator {
       return this.all ? all : distinct(all);
     }
     // INTERSECT / EXCEPT: count right rows per key (NULLs equal), then walk the left through the same table
-    ctx.guard.memory.reserve((left.length + right.length) * 24, this.op);
+    ctx.reserve((left.length + right.length) * 24, this.op);
     const table = new KeyTable(types.map(keyKind), right.length);
     const rightIds = table.insert(new KeyBatch(right.columns, right.length, true));
     const counts = new Int32Array(table.size);
@@ -79,13 +78,17 @@ export class RecursiveUnionOp extends LeaderOperator {
     const parts: Batch[] = [];
     let added = fresh(await ctx.run(this.anchor));
     for (let round = 1; added.length > 0; round++) {
-      ctx.guard.memory.reserve(batchBytes(added), `recursive query "${name}"`);
+      ctx.hold(added, `recursive query "${name}"`);
       parts.push(added);
       if (round > limit) throw new SqlError('RECURSION_LIMIT', `recursive query "${name}" still adds rows after ${limit} rounds; raise SET max_recursion_depth if it is meant to go deeper`);
       ctx.check();
       work.length = added.length;
       work.columns = added.columns;
-      for (const slot of this.perRound) ctx.shared.delete(slot);
+      for (const slot of this.perRound) {
+        const kept = ctx.shared.get(slot);
+        if (kept) ctx.forget(kept);
+        ctx.shared.delete(slot);
+      }
       added = fresh(await ctx.run(this.step));
     }
     return concatBatches(types, parts);

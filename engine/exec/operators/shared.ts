@@ -23,6 +23,7 @@ export class SharedOp extends LeaderOperator {
     const kept = ctx.shared.get(this.slot);
     if (kept) return kept;
     const rows = await ctx.run(this.input);
+    ctx.keepForRun(rows);
     ctx.shared.set(this.slot, rows);
     return rows;
   }

@@ -22,7 +22,7 @@ export class SortOp extends LeaderOperator {
   async run(ctx: RunContext): Promise<Batch> {
     const input = await ctx.run(this.input);
     const m = await ctx.withModels(input, this.keys.map((k) => k.expr));
-    ctx.guard.memory.reserve(input.length * 24, 'sort');
+    ctx.reserve(input.length * 24, 'sort');
     const sorted = await sortBatchYielding(m.batch, this.keys.map((k, i) => ({ ...k, expr: m.exprs[i] })), ctx.tick, ctx.pause);
     return ctx.hold({ length: sorted.length, columns: sorted.columns.slice(0, input.columns.length) }, 'sort');
   }

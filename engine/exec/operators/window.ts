@@ -19,7 +19,7 @@ export class WindowOp extends LeaderOperator {
     const input = await ctx.run(this.input);
     const exprs = this.calls.flatMap((c) => [...c.args, ...(c.agg ? aggInputs(c.agg) : []), ...c.partitionBy, ...c.orderBy.map((k) => k.expr)]);
     const m = await ctx.withModels(input, exprs);
-    ctx.guard.memory.reserve(input.length * 48 * this.calls.length, 'window');
+    ctx.reserve(input.length * 48 * this.calls.length, 'window');
     if (m.batch === input) return runWindows(input, this.calls, ctx.tick);
     let i = 0;
     const next = () => m.exprs[i++];

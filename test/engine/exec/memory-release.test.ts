@@ -1,0 +1,69 @@
+// Per-statement memory is the live sum of what the leader and the slices hold, not a total of
+// everything ever reserved: an operator's inputs, tables and sort buffers are given back when it
+// returns, and a slice gives back what its fragment held when it ends. A statement that runs the
+// same work four times in a row (UNION ALL of four branches) peaks about as high as one branch.
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Database, type Session } from '../../../engine/database.ts';
+
+let dir: string;
+let db: Database;
+let s: Session;
+
+const rowsOf = async (sql: string) => { const r = await s.execute(sql); return r[r.length - 1].rows; };
+/** EXPLAIN ANALYZE's peak memory of a query, in MB. */
+const peak = async (sql: string) => {
+  const last = String((await rowsOf(`EXPLAIN ANALYZE ${sql}`)).at(-1)![0]);
+  return Number(/peak memory ([\d.]+) MB/.exec(last)![1]);
+};
+const four = (q: string) => [q, q, q, q].join(' UNION ALL ');
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'strata-memrelease-'));
+  db = await Database.open({ dataDir: join(dir, 'data'), slices: 2 });
+  s = db.connect();
+  // t: 100 000 rows (i = 0..99 999, g = i % 1000); u: 50 000 rows (k = 0..49 999)
+  await s.execute(`CREATE TABLE d (n INTEGER); INSERT INTO d VALUES (0), (1), (2), (3), (4), (5), (6), (7), (8), (9);
+    CREATE TABLE t (i INTEGER, g INTEGER, v DOUBLE PRECISION);
+    INSERT INTO t SELECT x, x % 1000, x * 0.5 FROM (SELECT a.n * 10000 + b.n * 1000 + c.n * 100 + e.n * 10 + f.n AS x FROM d a, d b, d c, d e, d f) y;
+    CREATE TABLE u (k INTEGER, w INTEGER); INSERT INTO u SELECT i, i % 7 FROM t WHERE i < 50000`);
+}, 60_000);
+
+afterAll(async () => {
+  await db?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+it('leader operators give back their inputs and working memory when they return', async () => {
+  // a window at the leader over every row of t: the gathered rows, the window's output and working memory
+  const branch = 'SELECT count(*), sum(r) FROM (SELECT i, row_number() OVER (ORDER BY v DESC) AS r FROM t) x';
+  const one = await peak(branch);
+  const all = await peak(four(branch));
+  expect(one).toBeGreaterThan(3);
+  expect(all).toBeLessThan(one * 1.25);
+  const rows = await rowsOf(four(branch));
+  expect(rows).toEqual(Array(4).fill([100000, 100000 * 100001 / 2]));
+});
+
+it('slices give back a fragment\'s build table and rows when it ends', async () => {
+  // each branch broadcasts u (50 000 rows) to both slices and gathers the 40 000 first joined rows
+  const branch = 'SELECT count(*), max(x) FROM (SELECT t.i + u.w AS x FROM t JOIN u ON t.i = u.k ORDER BY 1 LIMIT 40000) y';
+  const one = await peak(branch);
+  const all = await peak(four(branch));
+  expect(one).toBeGreaterThan(1);
+  expect(all).toBeLessThan(one * 1.25);
+});
+
+it('a statement stays under a limit its total of reservations would pass', async () => {
+  const branch = 'SELECT count(*), sum(r) FROM (SELECT i, row_number() OVER (ORDER BY v DESC) AS r FROM t) x';
+  const one = await peak(branch);
+  // four branches in a row would reserve about 4x one's peak if nothing were given back
+  await s.execute(`SET query_memory_limit = '${Math.ceil(one * 1.6)}MB'`);
+  try {
+    expect(await rowsOf(four(branch))).toEqual(Array(4).fill([100000, 100000 * 100001 / 2]));
+  } finally {
+    await s.execute('RESET query_memory_limit');
+  }
+});
