@@ -3,8 +3,8 @@
 // the parameter's type (never by splicing text, so a value can never become SQL).
 import type * as A from '../../engine/sql/ast.ts';
 import { SqlError } from '../../engine/errors.ts';
-import { parseBoolean } from '../../engine/types/values.ts';
-import { OID, checkTextParameter } from './types.ts';
+import { errorTypeName, parseBoolean } from '../../engine/types/values.ts';
+import { OID, checkTextParameter, sqlTypeOfOid } from './types.ts';
 
 /** Walks every node of a statement; `visit` may return a replacement for an expression node. */
 function mapNodes<T>(node: T, visit: (n: { kind: string }) => unknown): T {
@@ -44,8 +44,9 @@ export function parameterConstant(pos: A.Pos, index: number, oid: number, text: 
       return stringLiteral(pos, text);
     case OID.int2: case OID.int4: case OID.int8: {
       const t = text.trim();
-      if (!/^[+-]?\d+$/.test(t)) throw invalid(oid === OID.int8 ? 'bigint' : oid === OID.int2 ? 'smallint' : 'integer');
-      const name = oid === OID.int2 ? 'SMALLINT' : oid === OID.int4 ? 'INTEGER' : 'BIGINT';
+      const type = sqlTypeOfOid(oid)!;
+      if (!/^[+-]?\d+$/.test(t)) throw invalid(errorTypeName(type));
+      const name = type.id;
       // a cast checks the type's range; exact integers stay literals so plans match plain SQL
       const n = Number(t);
       if (oid !== OID.int8 || Math.abs(n) > MAX_EXACT) return { kind: 'Cast', pos, expr: stringLiteral(pos, t), type: typeRef(pos, name), syntax: 'cast' };
@@ -57,13 +58,11 @@ export function parameterConstant(pos: A.Pos, index: number, oid: number, text: 
       return { kind: 'Literal', pos, value: Number(t), literalType: t.includes('.') ? 'decimal' : 'integer', text: t.replace(/^\+/, '') };
     }
     case OID.float4: case OID.float8:
-      return { kind: 'Cast', pos, expr: stringLiteral(pos, text), type: typeRef(pos, oid === OID.float4 ? 'REAL' : 'DOUBLE PRECISION'), syntax: 'cast' };
+      return { kind: 'Cast', pos, expr: stringLiteral(pos, text), type: typeRef(pos, sqlTypeOfOid(oid)!.id), syntax: 'cast' };
     case OID.bool:
       return { kind: 'Literal', pos, value: parseBoolean(text), literalType: 'boolean', text: parseBoolean(text) ? 'TRUE' : 'FALSE' };
-    case OID.date:
-      return { kind: 'TypedLiteral', pos, typeName: typeRef(pos, 'DATE'), value: text };
-    case OID.timestamp:
-      return { kind: 'TypedLiteral', pos, typeName: typeRef(pos, 'TIMESTAMP'), value: text };
+    case OID.date: case OID.timestamp:
+      return { kind: 'TypedLiteral', pos, typeName: typeRef(pos, sqlTypeOfOid(oid)!.id), value: text };
     default:
       throw new SqlError('FEATURE_NOT_SUPPORTED', `parameter $${index} has type OID ${oid}, which Strata does not support`, pos);
   }

@@ -4,19 +4,13 @@
 import type * as A from '../../engine/sql/ast.ts';
 import { parse } from '../../engine/sql/parser.ts';
 import { SqlError } from '../../engine/errors.ts';
-import { resolveTypeName, type TypeId } from '../../engine/types/types.ts';
-import { OID } from './types.ts';
+import { isDecimal, isString, resolveTypeName } from '../../engine/types/types.ts';
+import { oidOf, sqlTypeOfOid } from './types.ts';
 
 export type PreparedSql =
   | { kind: 'prepare'; name: string; oids: number[]; statement: string; offset: number }
   | { kind: 'execute'; name: string; args: A.Expr[] }
   | { kind: 'deallocate'; name: string | null };
-
-const OID_OF: Partial<Record<TypeId, number>> = {
-  SMALLINT: OID.int2, INTEGER: OID.int4, BIGINT: OID.int8, DECIMAL: OID.numeric, REAL: OID.float4,
-  'DOUBLE PRECISION': OID.float8, BOOLEAN: OID.bool, CHAR: OID.bpchar, VARCHAR: OID.varchar,
-  DATE: OID.date, TIMESTAMP: OID.timestamp,
-};
 
 const IDENT = String.raw`("(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_$]*)`;
 const ident = (s: string) => (s.startsWith('"') ? s.slice(1, -1).replace(/""/g, '"') : s.toLowerCase());
@@ -28,7 +22,7 @@ export function parsePreparedSql(text: string): PreparedSql | null {
     const oids = (m[3] ?? '').split(',').map((t) => t.trim()).filter(Boolean).map((t) => {
       const tm = /^([A-Za-z ]+?)\s*(?:\(\s*(\d+)\s*(?:,\s*(\d+)\s*)?\))?$/.exec(t);
       const type = tm && resolveTypeName(tm[1]);
-      const oid = type && OID_OF[type.id];
+      const oid = type && oidOf(type);
       if (!oid) throw new SqlError('UNDEFINED_OBJECT', `type "${t}" does not exist`);
       return oid;
     });
@@ -48,14 +42,14 @@ export function parsePreparedSql(text: string): PreparedSql | null {
 
 /** Types an EXECUTE argument is cast to; text and numeric arguments keep their own type and
  * scale (a cast to bare NUMERIC or CHAR would round or cut them). */
-const CAST_TO: Record<number, string> = {
-  [OID.int2]: 'SMALLINT', [OID.int4]: 'INTEGER', [OID.int8]: 'BIGINT', [OID.float4]: 'REAL',
-  [OID.float8]: 'DOUBLE PRECISION', [OID.bool]: 'BOOLEAN', [OID.date]: 'DATE', [OID.timestamp]: 'TIMESTAMP',
-};
+function castTo(oid: number): string | undefined {
+  const t = sqlTypeOfOid(oid);
+  return t && !isString(t) && !isDecimal(t) ? t.id : undefined;
+}
 
 /** An EXECUTE argument as the value of a parameter of type `oid` (0: as written). */
 export function argumentFor(expr: A.Expr, oid: number, pos: A.Pos): A.Expr {
-  const name = CAST_TO[oid];
+  const name = castTo(oid);
   return name ? { kind: 'Cast', pos, expr, type: { kind: 'TypeRef', pos, name, params: [] }, syntax: 'cast' } : expr;
 }
 

@@ -2,7 +2,7 @@
 // binary encodings of result values and parameters. One table keyed by type, so every
 // type's wire behaviour is in one place.
 import { SqlError } from '../../engine/errors.ts';
-import { TYPES as SQL_TYPES, isTypeId, type PgTypeName } from '../../engine/types/types.ts';
+import { TYPES as SQL_TYPES, isTypeId, type PgTypeName, type SqlType, type TypeId } from '../../engine/types/types.ts';
 import { formatDate, formatFloatText, formatTimestamp, parseBoolean, parseDate, parseFloatText, parseTimestamp } from '../../engine/types/values.ts';
 
 /** PostgreSQL type OIDs Strata uses (from pg_type.dat). */
@@ -102,6 +102,17 @@ export function wireTypeOf(strataType: string): ColumnWireType {
   return { type, modifier: type.modifier && params.length ? type.modifier(params) : -1 };
 }
 
+/** The OID values of a Strata type travel as. */
+export const oidOf = (t: SqlType): number => WIRE[SQL_TYPES[t.id].pg].oid;
+
+/** The Strata type each OID stands for (text, the wire type of bare NULLs, has none of its own). */
+const TYPE_BY_OID = new Map<number, SqlType>(
+  (Object.keys(SQL_TYPES) as TypeId[]).filter((id) => SQL_TYPES[id].kind !== 'null').map((id) => [WIRE[SQL_TYPES[id].pg].oid, { id } as SqlType]),
+);
+
+/** The Strata type a parameter of type `oid` takes (unsized for strings and DECIMAL), or undefined. */
+export const sqlTypeOfOid = (oid: number): SqlType | undefined => TYPE_BY_OID.get(oid);
+
 /** The wire type of an OID, or undefined for types Strata does not have. */
 export const wireTypeByOid = (oid: number): WireType | undefined => BY_OID.get(oid);
 
@@ -128,7 +139,7 @@ export function decodeParameter(oid: number, format: number, bytes: Buffer, inde
 export function checkTextParameter(oid: number, text: string, index: number): void {
   try {
     if (oid === OID.bool) parseBoolean(text);
-    else if (oid === OID.float4 || oid === OID.float8) parseFloatText(text, { id: oid === OID.float4 ? 'REAL' : 'DOUBLE PRECISION' });
+    else if (oid === OID.float4 || oid === OID.float8) parseFloatText(text, sqlTypeOfOid(oid)!);
     else if (oid === OID.date) parseDate(text);
     else if (oid === OID.timestamp) parseTimestamp(text);
   } catch (e) {

@@ -48,6 +48,16 @@ describe('query and execute', () => {
     expect(ok(await t.admin('{ query(sql: "select count(*) from items") { rows } }')).query.rows).toEqual([[3]]);
   });
 
+  it('sends each SQL type as its Arrow type over /arrow', async () => {
+    const sql = "select 1::smallint a, 2 b, 9007199254740993::bigint c, 1.5::real e, 2.5::double precision f, true g, date '2020-01-02' h, 1.25::decimal(5,2) i, timestamp '2020-01-02 03:04:05' j, 'x' k";
+    const r = await t.fetcher('http://localhost/arrow?sql=' + encodeURIComponent(sql), { headers: { authorization: `Bearer ${t.api.adminToken}` } });
+    const table = tableFromIPC(new Uint8Array(await r.arrayBuffer()));
+    expect(table.schema.fields.map((f) => String(f.type))).toEqual(['Int16', 'Int32', 'Int64', 'Float32', 'Float64', 'Bool', 'Date64<MILLISECOND>', 'Utf8', 'Utf8', 'Utf8']);
+    const row = table.schema.fields.map((f) => table.getChild(f.name)!.get(0));
+    // DATE as milliseconds since 1970 (2020-01-02 is day 18263); DECIMAL and TIMESTAMP as exact text
+    expect(row).toEqual([1, 2, 9007199254740993n, 1.5, 2.5, true, 18263 * 86_400_000, '1.25', '2020-01-02 03:04:05', 'x']);
+  });
+
   it('downloads a result as Arrow IPC', async () => {
     const r = await t.fetcher('http://localhost/arrow?sql=' + encodeURIComponent('select id, name, price, d from items order by id'), { headers: { authorization: `Bearer ${t.api.adminToken}` } });
     expect(r.status).toBe(200);
