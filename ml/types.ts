@@ -1,4 +1,5 @@
 // The public shapes of the ML core: what the engine hands in (columns, spec) and gets back (a model).
+import type { RemoteModelRef } from '../engine/plan/bound.ts';
 import type { SqlType } from '../engine/types/types.ts';
 import type { Vector } from '../engine/types/vector.ts';
 import type { Label } from './util/values.ts';
@@ -33,8 +34,14 @@ export interface TrainSpec {
 export interface TrainProgress { candidate: string; epoch?: number; loss?: number; validationScore?: number; message?: string }
 
 /** A trained model: one ONNX graph (preprocessing + model + label decoding) plus what SHOW MODEL shows. */
+/** An endpoint Strata deployed for a model (Autopilot with DEPLOY_INSTANCE_TYPE); DROP MODEL deletes it. */
+export interface DeployedEndpoint { endpoint: string; config: string; model: string; region: string }
+
 export interface TrainedModel {
+  /** the compiled graph; empty for a model served by an endpoint (`served`) */
   onnx: Uint8Array;
+  /** a model that runs on a SageMaker endpoint Strata deployed: the function calls it */
+  served?: { remote: RemoteModelRef; deployed: DeployedEndpoint };
   /** The feature columns, in function-argument order. */
   inputs: { name: string; type: SqlType }[];
   /** Label type for classification, DOUBLE for regression, INTEGER for kmeans. */

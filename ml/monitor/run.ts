@@ -75,6 +75,7 @@ export async function measure(db: Database, account: string, m: MonitorEntry, o:
  */
 async function profileOf(db: Database, ctx: StatementContext, account: string, loc: { database: string; schema: string; name: string }, e: ModelEntry, v: ModelVersion): Promise<ModelProfile> {
   if (v.profileFile) return readProfile(db.dataDir, v.profileFile);
+  if (v.remote) throw new SqlError('FEATURE_NOT_SUPPORTED', `version ${v.version} of model "${e.name}" runs on SageMaker endpoint '${v.remote.endpoint}'; drift monitors need the model's graph`);
   if (!v.query) {
     throw new SqlError('FEATURE_NOT_SUPPORTED', `version ${v.version} of model "${e.name}" has no training profile and no training query to make one from (a model brought from a file); train it with CREATE MODEL to monitor it`);
   }

@@ -54,6 +54,7 @@ export async function createMonitor(stmt: A.CreateMonitor, ctx: StatementContext
   const m = getModel(ctx, stmt.model, stmt.pos);
   checkExecute(ctx, m, stmt.pos);
   const v = resolveVersion(m.entry, undefined);
+  if (v.remote) throw new SqlError('FEATURE_NOT_SUPPORTED', `model "${m.entry.name}" (version ${v.version}) runs on SageMaker endpoint '${v.remote.endpoint}'; drift monitors need the model's graph`, stmt.pos);
   if (!v.profileFile && !v.query) {
     throw new SqlError('FEATURE_NOT_SUPPORTED', `model "${m.entry.name}" (version ${v.version}) has no training profile and no training query to make one from (a model brought from a file); train it with CREATE MODEL to monitor it`, stmt.pos);
   }

@@ -6,7 +6,8 @@
 // compiled; the model then FAILS saying so and naming the candidate (see README.md, "Autopilot").
 import { DeleteObjectsCommand, GetObjectCommand, HeadBucketCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import {
-  type AutoMLCandidate, CreateAutoMLJobV2Command, type CreateAutoMLJobV2Request, DescribeAutoMLJobV2Command, type DescribeAutoMLJobV2Response,
+  type AutoMLCandidate, CreateAutoMLJobV2Command, CreateEndpointCommand, CreateEndpointConfigCommand, CreateModelCommand,
+  DeleteEndpointCommand, DeleteEndpointConfigCommand, DeleteModelCommand, DescribeEndpointCommand, type CreateAutoMLJobV2Request, DescribeAutoMLJobV2Command, type DescribeAutoMLJobV2Response,
   ListCandidatesForAutoMLJobCommand, StopAutoMLJobCommand,
 } from '@aws-sdk/client-sagemaker';
 import { SqlError } from '../../engine/errors.ts';
@@ -17,7 +18,7 @@ import type { FittedPrep } from '../prep/plan.ts';
 import { encodeTarget } from '../prep/target.ts';
 import { type Objective, resolveObjective } from '../train/metrics.ts';
 import { DEFAULT_MAX_CELLS, sampleForCells } from '../train/split.ts';
-import type { ProblemType, TrainedModel, TrainingColumn, TrainProgress, TrainSpec } from '../types.ts';
+import type { DeployedEndpoint, ProblemType, TrainedModel, TrainingColumn, TrainProgress, TrainSpec } from '../types.ts';
 import { checkAbort } from '../util/cancel.ts';
 import type { Label } from '../util/values.ts';
 import { type Aws, connect, parseBucket, parseS3Uri } from './aws.ts';
@@ -46,7 +47,14 @@ export interface AutopilotJobState {
   outputType: SqlType;
   problem: ProblemType;
   objective: Objective;
+  /** the role SageMaker assumes (for the job, and for a deployed model) */
+  roleArn: string;
+  /** DEPLOY_INSTANCE_TYPE: deploy a candidate Strata cannot compile on this instance type */
+  deploy?: string;
 }
+
+/** How long an endpoint may take to come InService (SageMaker needs minutes) before Strata gives up and deletes it. */
+const DEPLOY_TIMEOUT_S = 1800;
 
 const CANDIDATE = 'autopilot';
 /** Autopilot's names for Strata's problem types and objectives. */
@@ -95,7 +103,7 @@ export async function trainAutopilot(columns: TrainingColumn[], spec: TrainSpec,
   const s3 = <T>(doing: string, f: () => Promise<T>) => call(f, doing, aws.s3Endpoint, 'STRATA_S3_ENDPOINT');
   const sm = <T>(doing: string, f: () => Promise<T>) => call(f, doing, aws.smEndpoint, 'STRATA_SAGEMAKER_ENDPOINT');
   let state: AutopilotJobState | null = null;
-  let uploaded = false;
+  let uploaded = false, served = false;
   try {
     await s3(`checking bucket '${place.bucket}'`, async () => {
       try { await aws.s3.send(new HeadBucketCommand({ Bucket: place.bucket }), { abortSignal: signal }); } catch (e) {
@@ -118,13 +126,17 @@ export async function trainAutopilot(columns: TrainingColumn[], spec: TrainSpec,
       kind: 'autopilot', job: name, bucket: place.bucket, prefix, region: aws.region, gc, maxRuntime,
       deadline: Date.now() + (maxRuntime + PROVISIONING_GRACE_S) * 1000, startedAt: t0, rows: sel.length,
       inputs: ordered.slice(0, -1).map((c) => ({ name: c.name, type: c.type })),
-      labels: target.labels, outputType: target.outputType, problem: target.problem, objective,
+      labels: target.labels, outputType: target.outputType, problem: target.problem, objective, roleArn,
+      ...(opts.deployInstanceType ? { deploy: opts.deployInstanceType } : {}),
     };
     await opts.onJobStarted?.(state);
     say(`started SageMaker Autopilot job ${name}`);
-    return await finishAutopilot(aws, state, opts, say);
+    const model = await finishAutopilot(aws, state, opts, say);
+    served = !!model.served;
+    return model;
   } finally {
-    if (gc && uploaded && !(state && signal?.reason === DETACH)) await removePrefix(aws, place.bucket, prefix);
+    // a deployed endpoint keeps the candidate's artifacts (SageMaker reads them when it replaces or adds an instance)
+    if (gc && uploaded && !(state && signal?.reason === DETACH)) await removePrefix(aws, place.bucket, served ? `${prefix}input/` : prefix);
   }
 }
 
@@ -132,11 +144,14 @@ export async function trainAutopilot(columns: TrainingColumn[], spec: TrainSpec,
 export async function resumeAutopilot(state: AutopilotJobState, opts: Pick<RemoteOptions, 'endpoint' | 'pollMs' | 'signal' | 'credentials' | 'maxAttempts'>, onProgress?: (p: TrainProgress) => void): Promise<TrainedModel> {
   const say = (message: string, extra: Partial<TrainProgress> = {}) => onProgress?.({ candidate: CANDIDATE, message, ...extra });
   const aws = connect({ ...opts, region: state.region });
+  let served = false;
   try {
     say(`resuming SageMaker Autopilot job ${state.job} after a restart`);
-    return await finishAutopilot(aws, structuredClone(state), opts, say);
+    const model = await finishAutopilot(aws, structuredClone(state), opts, say);
+    served = !!model.served;
+    return model;
   } finally {
-    if (state.gc && opts.signal?.reason !== DETACH) await removePrefix(aws, state.bucket, state.prefix);
+    if (state.gc && opts.signal?.reason !== DETACH) await removePrefix(aws, state.bucket, served ? `${state.prefix}input/` : state.prefix);
   }
 }
 
@@ -181,6 +196,7 @@ async function finishAutopilot(aws: Aws, st: AutopilotJobState, opts: Pick<Remot
   const candidates = (listed.Candidates ?? []).filter((c) => c.FinalAutoMLJobObjectiveMetric?.Value !== undefined);
   say(`${candidates.length} candidates; best ${best.CandidateName}: ${best.FinalAutoMLJobObjectiveMetric?.MetricName} ${best.FinalAutoMLJobObjectiveMetric?.Value}`);
 
+  if (st.deploy && !canImport(best, st)) return deployCandidate(aws, st, best, candidates, opts, say, sm);
   const artifact = importableArtifact(best, st);
   say(`downloading ${artifact}`);
   const at = parseS3Uri(artifact);
@@ -212,6 +228,11 @@ async function finishAutopilot(aws: Aws, st: AutopilotJobState, opts: Pick<Remot
  * container alone, over numeric columns. Autopilot's feature-processing and label containers
  * hold pickled scikit-learn pipelines, which Strata cannot turn into ONNX.
  */
+function canImport(best: AutoMLCandidate, st: AutopilotJobState): boolean {
+  const containers = best.InferenceContainers ?? [];
+  return containers.length === 1 && /sagemaker-xgboost/.test(containers[0].Image ?? '') && !!containers[0].ModelDataUrl && st.inputs.every((c) => isNumeric(c.type));
+}
+
 function importableArtifact(best: AutoMLCandidate, st: AutopilotJobState): string {
   const containers = best.InferenceContainers ?? [];
   const images = containers.map((c) => c.Image?.split('/').pop() ?? '?').join(', ');
@@ -219,7 +240,7 @@ function importableArtifact(best: AutoMLCandidate, st: AutopilotJobState): strin
   if (!xgb || !st.inputs.every((c) => isNumeric(c.type))) {
     throw new SqlError('FEATURE_NOT_SUPPORTED', `the best candidate ${best.CandidateName} of SageMaker Autopilot job ${st.job} is a pipeline of ${containers.length} containers (${images}) `
       + 'with Autopilot\'s own feature processing, which Strata cannot compile; deploy that candidate to an endpoint and register it with '
-      + "CREATE MODEL ... FUNCTION f(...) RETURNS ... SAGEMAKER 'endpoint', or train with MODEL_TYPE XGBOOST");
+      + "CREATE MODEL ... FUNCTION f(...) RETURNS ... SAGEMAKER 'endpoint' (or let Strata do it: SETTINGS DEPLOY_INSTANCE_TYPE 'ml.m5.large'), or train with MODEL_TYPE XGBOOST");
   }
   return xgb;
 }
@@ -279,4 +300,69 @@ async function removePrefix(aws: Aws, bucket: string, prefix: string): Promise<v
 /** The CSV header: column names, quoted when they need to be. */
 function headerLine(names: string[]): string {
   return names.map((n) => (/[",\r\n]/.test(n) ? `"${n.replace(/"/g, '""')}"` : n)).join(',');
+}
+
+/**
+ * DEPLOY_INSTANCE_TYPE: the best candidate goes behind a new endpoint (CreateModel with its
+ * containers, CreateEndpointConfig with one instance, CreateEndpoint, all named after the job),
+ * and the model is served by it: its function calls InvokeEndpoint with the raw columns, as
+ * Autopilot's pipeline expects. A failure deletes what was created.
+ */
+async function deployCandidate(
+  aws: Aws, st: AutopilotJobState, best: AutoMLCandidate, candidates: AutoMLCandidate[], opts: Pick<RemoteOptions, 'pollMs' | 'signal'>,
+  say: (m: string, extra?: Partial<TrainProgress>) => void, sm: <T>(doing: string, f: () => Promise<T>) => Promise<T>,
+): Promise<TrainedModel> {
+  const { signal } = opts;
+  const d: DeployedEndpoint = { endpoint: st.job, config: st.job, model: st.job, region: st.region };
+  // a resumed deployment finds its resources already there
+  const create = async (what: string, f: () => Promise<unknown>) => {
+    try { await sm(`creating SageMaker ${what} ${st.job}`, f); } catch (e) {
+      if (!/already exist/i.test((e as Error).message)) throw e;
+    }
+  };
+  say(`deploying candidate ${best.CandidateName} to endpoint ${d.endpoint} on ${st.deploy}`);
+  try {
+    await create('model', () => aws.sm.send(new CreateModelCommand({
+      ModelName: d.model, ExecutionRoleArn: st.roleArn,
+      Containers: (best.InferenceContainers ?? []).map((c) => ({ Image: c.Image, ModelDataUrl: c.ModelDataUrl, Environment: c.Environment })),
+      Tags: [{ Key: 'strata', Value: 'create-model' }],
+    })));
+    await create('endpoint config', () => aws.sm.send(new CreateEndpointConfigCommand({
+      EndpointConfigName: d.config, ProductionVariants: [{ VariantName: 'AllTraffic', ModelName: d.model, InstanceType: st.deploy as never, InitialInstanceCount: 1 }],
+    })));
+    await create('endpoint', () => aws.sm.send(new CreateEndpointCommand({ EndpointName: d.endpoint, EndpointConfigName: d.config })));
+    const deadline = Date.now() + DEPLOY_TIMEOUT_S * 1000;
+    for (let last = ''; ;) {
+      if (signal?.aborted && signal.reason === DETACH) throw new SqlError('QUERY_CANCELED', `left endpoint ${d.endpoint} deploying; it resumes when the server restarts`);
+      if (signal?.aborted) throw new SqlError('QUERY_CANCELED', `model training was canceled; deleting endpoint ${d.endpoint}`);
+      if (Date.now() > deadline) throw new SqlError('QUERY_CANCELED', `endpoint ${d.endpoint} was not InService within ${DEPLOY_TIMEOUT_S} s; deleted it`);
+      const e = await sm(`polling SageMaker endpoint ${d.endpoint}`, () => aws.sm.send(new DescribeEndpointCommand({ EndpointName: d.endpoint })));
+      if (e.EndpointStatus !== last) { say(`endpoint ${d.endpoint}: ${e.EndpointStatus}`); last = e.EndpointStatus ?? ''; }
+      if (e.EndpointStatus === 'InService') break;
+      if (e.EndpointStatus === 'Failed') throw new SqlError('INVALID_PARAMETER', `SageMaker endpoint ${d.endpoint} failed to deploy: ${e.FailureReason ?? 'no reason given'}`);
+      await sleep(opts.pollMs ?? 15_000, signal);
+    }
+  } catch (e) {
+    if (signal?.reason !== DETACH) await deleteDeployment(d, aws);
+    throw e;
+  }
+  const validationScore = best.FinalAutoMLJobObjectiveMetric?.Value ?? NaN;
+  say(`candidate ${best.CandidateName} is served by endpoint ${d.endpoint}`, { validationScore });
+  return {
+    onnx: new Uint8Array(0), served: { remote: { endpoint: d.endpoint, region: d.region, maxBatchRows: 1000, maxConcurrency: 4 }, deployed: d },
+    inputs: st.inputs, outputType: st.outputType, labels: st.labels, problemType: st.problem, modelType: 'AUTOPILOT (SAGEMAKER ENDPOINT)', objective: st.objective,
+    validationScore, preprocessing: null, trainingRows: st.rows, trainingSeconds: (Date.now() - st.startedAt) / 1000,
+    hyperparameters: { trainer: 'sagemaker', autopilot_job: st.job, candidate: best.CandidateName ?? '', endpoint: d.endpoint, instance_type: st.deploy ?? '' },
+    candidates: candidates.map((c) => ({ modelType: 'XGBOOST', params: { candidate: c.CandidateName ?? '' }, validationScore: c.FinalAutoMLJobObjectiveMetric!.Value! })),
+    featureImportance: [],
+  };
+}
+
+/** Deletes an endpoint Strata deployed, its config and its model (each on its own: one missing does not stop the others). */
+export async function deleteDeployment(d: DeployedEndpoint, aws: Aws = connect({ region: d.region })): Promise<void> {
+  await Promise.allSettled([
+    aws.sm.send(new DeleteEndpointCommand({ EndpointName: d.endpoint })),
+    aws.sm.send(new DeleteEndpointConfigCommand({ EndpointConfigName: d.config })),
+    aws.sm.send(new DeleteModelCommand({ ModelName: d.model })),
+  ]);
 }

@@ -3,7 +3,7 @@ import { SqlError } from '../../engine/errors.ts';
 import type { RemoteOptions } from './train_remote.ts';
 
 /** SETTINGS keys remote training reads (besides MAX_CELLS, SEED, which preprocessing reads from the spec). */
-export const REMOTE_SETTINGS = ['TRAINER', 'S3_BUCKET', 'MAX_RUNTIME', 'REGION', 'S3_GARBAGE_COLLECT'];
+export const REMOTE_SETTINGS = ['TRAINER', 'S3_BUCKET', 'MAX_RUNTIME', 'REGION', 'S3_GARBAGE_COLLECT', 'DEPLOY_INSTANCE_TYPE'];
 
 /**
  * The trainRemote options for a statement's SETTINGS and IAM_ROLE clause (the AST's `{ arn }` or
@@ -16,7 +16,10 @@ export function remoteOptions(settings: Record<string, string>, iamRole?: string
   const bucket = get('S3_BUCKET');
   if (!bucket) throw new SqlError('INVALID_PARAMETER', "TRAINER 'sagemaker' needs SETTINGS (S3_BUCKET 'bucket-name') for the training data and the model");
   const runtime = get('MAX_RUNTIME');
+  const deploy = get('DEPLOY_INSTANCE_TYPE');
+  if (deploy !== undefined && !/^ml\.[a-z0-9]+\.[a-z0-9]+$/.test(deploy)) throw new SqlError('INVALID_PARAMETER', `SETTINGS DEPLOY_INSTANCE_TYPE '${deploy}' is not a SageMaker instance type (like ml.m5.large)`);
   return {
+    ...(deploy ? { deployInstanceType: deploy } : {}),
     s3Bucket: bucket,
     roleArn: typeof iamRole === 'string' ? iamRole : iamRole && 'arn' in iamRole ? iamRole.arn : undefined,
     region: get('REGION'),

@@ -37,6 +37,11 @@ export interface RemoteOptions {
   /** Abort stops the SageMaker job (StopTrainingJob) and fails with QUERY_CANCELED. */
   signal?: AbortSignal;
   credentials?: Credentials;
+  /**
+   * Autopilot only (SETTINGS DEPLOY_INSTANCE_TYPE): a best candidate Strata cannot compile is
+   * deployed to a new endpoint on one instance of this type, and the function calls it.
+   */
+  deployInstanceType?: string;
   /** Training instance (default ml.m5.xlarge). */
   instanceType?: string;
   /** SDK attempts per request (default 3). */

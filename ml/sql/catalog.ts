@@ -8,6 +8,7 @@ import type { Pos } from '../../engine/sql/ast.ts';
 import type { SqlType } from '../../engine/types/types.ts';
 import type { StatementContext } from '../../engine/session/context.ts';
 import type { Label } from '../util/values.ts';
+import type { DeployedEndpoint } from '../types.ts';
 import type { RemoteJobState } from '../sagemaker/train_remote.ts';
 import type { AutopilotJobState } from '../sagemaker/autopilot.ts';
 
@@ -37,6 +38,8 @@ export interface ModelVersion {
   profileFile?: string;
   /** remote inference: the SageMaker endpoint that serves this version (no ONNX file) */
   remote?: RemoteModelRef;
+  /** an endpoint Strata deployed for this version (Autopilot, DEPLOY_INSTANCE_TYPE): deleted with the version */
+  deployed?: DeployedEndpoint;
   /** bring-your-own or imported model: where the ONNX file came from (sagemaker:<endpoint> for remote) */
   source?: string;
   /** the FROM query, as SQL */

@@ -48,9 +48,9 @@ export async function createModel(stmt: A.CreateModel, ctx: StatementContext, jo
     jobs.emit(key, 'created', 'TRAINING', { message: `training on ${rows} rows`, progress: 0 });
     const profile = jobs.startProfile(columns, planned.args.map((a) => a.name));
     const model = await trainUntil(jobs.train(key, columns, planned.spec, rows, planned.remote), () => jobs.cancel(key.id), ctx.signal);
-    const file = await jobs.writeOnnx(key, model.onnx);
-    ctx.txn.newFiles.add(file);
-    const profileFile = await jobs.writeProfile(key, model, profile);
+    const file = model.served ? undefined : await jobs.writeOnnx(key, model.onnx);
+    if (file) ctx.txn.newFiles.add(file);
+    const profileFile = model.served ? undefined : await jobs.writeProfile(key, model, profile);
     if (profileFile) ctx.txn.newFiles.add(profileFile);
     Object.assign(version, readyFields(model, file, ctx.now().toISOString()), profileFile ? { profileFile } : {});
     insertVersion(ctx, target, version);

@@ -1,5 +1,6 @@
 // DROP MODEL [IF EXISTS] m: removes the model, every version and its functions; running trainings
-// are canceled when the drop commits (the worker is terminated, nothing of it is committed).
+// are canceled when the drop commits (the worker is terminated, nothing of it is committed), and
+// endpoints Strata deployed for its versions are deleted.
 // DROP MODEL m VERSION k removes one version that is neither current nor aliased.
 import { SqlError } from '../../engine/errors.ts';
 import type { Result } from '../../engine/result.ts';
@@ -25,8 +26,10 @@ export async function dropModel(stmt: A.DropModel, ctx: StatementContext, jobs: 
     if (sc && modelsOf(sc)[name]?.id === id) delete modelsOf(sc)[name];
   }, { ddl: true });
   const wasTraining = training.length > 0;
+  const deployed = versionsOf(m.entry).flatMap((v) => (v.deployed ? [v.deployed] : []));
   ctx.txn.afterCommit.push(() => {
     for (const t of training) jobs.cancel(t);
+    for (const d of deployed) jobs.undeploy(d);
     jobs.emit({ account: m.account, database: m.database, schema: m.schema, name, id }, 'dropped', 'DROPPED', { message: wasTraining ? 'dropped during training; training canceled' : 'dropped' });
   });
   return done('DROP MODEL');
@@ -52,6 +55,7 @@ function dropVersion(m: ModelLocation, version: number, ctx: StatementContext, j
   }, { ddl: true });
   ctx.txn.afterCommit.push(() => {
     jobs.cancel(v.id);
+    if (v.deployed) jobs.undeploy(v.deployed);
     jobs.emit({ account: m.account, database: m.database, schema: m.schema, name, id: v.id }, 'dropped', m.entry.state, { message: `version ${version} dropped${v.state === 'TRAINING' ? '; its training canceled' : ''}` });
   });
   return done('DROP MODEL');

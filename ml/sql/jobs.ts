@@ -9,7 +9,7 @@ import { asSqlError } from '../../engine/errors.ts';
 import type { CatalogState } from '../../engine/catalog/catalog.ts';
 import { fsyncDir, writeFileDurable } from '../../engine/storage/durable.ts';
 import type { FittedPrep } from '../prep/plan.ts';
-import type { TrainedModel, TrainingColumn, TrainProgress, TrainSpec } from '../types.ts';
+import type { DeployedEndpoint, TrainedModel, TrainingColumn, TrainProgress, TrainSpec } from '../types.ts';
 import type { RemoteJobState, RemoteOptions } from '../sagemaker/train_remote.ts';
 import type { AutopilotJobState } from '../sagemaker/autopilot.ts';
 /** train_remote's DETACH (not imported from there: the AWS SDK loads with the first remote training). */
@@ -128,6 +128,11 @@ export class ModelJobs {
     }
   }
 
+  /** Deletes an endpoint Strata deployed (DROP MODEL, DROP MODEL ... VERSION); best effort, in the background. */
+  undeploy(d: DeployedEndpoint): void {
+    void import('../sagemaker/autopilot.ts').then((ap) => ap.deleteDeployment(d)).catch(() => undefined);
+  }
+
   emit(key: ModelKey, kind: string, state: string, extra: Partial<ModelEventPayload> = {}): void {
     const e: ModelEventPayload = { model: key.name, state, kind, at: this.db.now().toISOString(), account: key.account };
     for (const [k, v] of Object.entries(extra)) if (v !== undefined) (e as unknown as Record<string, unknown>)[k] = v;
@@ -140,12 +145,14 @@ export class ModelJobs {
 
   private async commitReady(key: ModelKey, m: TrainedModel, profile: PendingProfile | null): Promise<void> {
     if (!this.stillTraining(this.db.catalog, key)) return;
-    const file = await this.writeOnnx(key, m.onnx);
-    const profileFile = await this.writeProfile(key, m, profile);
+    // a model served by an endpoint Strata deployed has no graph (and so no drift profile)
+    const file = m.served ? undefined : await this.writeOnnx(key, m.onnx);
+    const profileFile = m.served ? undefined : await this.writeProfile(key, m, profile);
     const at = this.db.now().toISOString();
     const ok = await this.update(key, (e) => { Object.assign(e, readyFields(m, file, at), profileFile ? { profileFile } : {}); delete e.remoteJob; });
     if (!ok) {
       for (const f of [file, profileFile]) if (f) await unlink(join(this.db.dataDir, 'models', f)).catch(() => undefined);
+      if (m.served) this.undeploy(m.served.deployed); // dropped while deploying
       return;
     }
     this.emit(key, 'ready', 'READY', { validationScore: m.validationScore, progress: 1, message: `${m.modelType} ${m.objective} ${m.validationScore.toFixed(4)} in ${m.trainingSeconds.toFixed(1)} s` });
@@ -197,13 +204,15 @@ function remoteJob(run: (o: { pollMs?: number; signal: AbortSignal }) => Promise
 }
 
 /** The entry fields a finished training sets. */
-export function readyFields(m: TrainedModel, onnxFile: string, at: string): Partial<ModelVersion> {
+export function readyFields(m: TrainedModel, onnxFile: string | undefined, at: string): Partial<ModelVersion> {
   return {
-    state: 'READY', onnxFile, finishedAt: at,
+    state: 'READY', ...(onnxFile ? { onnxFile } : {}), finishedAt: at,
+    ...(m.served ? { remote: m.served.remote, deployed: m.served.deployed, source: `sagemaker:${m.served.remote.endpoint}` } : {}),
     args: m.inputs, returns: m.outputType, labels: m.labels,
     modelType: m.modelType, problemType: m.problemType === 'CLUSTERING' ? undefined : m.problemType, objective: m.objective,
     validationScore: m.validationScore, hyperparameters: stringValues(m.hyperparameters),
-    preprocessing: summarizePrep(m.preprocessing as FittedPrep),
+    preprocessing: m.served ? m.inputs.map((c) => ({ column: c.name, transform: "Autopilot's feature processing, on the endpoint" })) : summarizePrep(m.preprocessing as FittedPrep),
+    ...(m.served ? { proba: false } : {}),
     featureImportance: m.featureImportance,
     candidates: m.candidates.map((c) => ({ modelType: c.modelType, validationScore: c.validationScore })),
     trainingRows: m.trainingRows, trainingSeconds: m.trainingSeconds,

@@ -45,7 +45,7 @@ export function planModel(stmt: A.CreateModel, columns: TrainingColumn[]): Plann
       const n = Number(v);
       if (!Number.isFinite(n) || (n <= 0 && k !== 'SEED')) throw new SqlError('INVALID_PARAMETER', `SETTINGS ${k} must be a positive number, got '${v}'`, stmt.pos);
     } else if (!OTHER_SETTINGS.has(k)) {
-      throw new SqlError('INVALID_PARAMETER', `unknown SETTINGS key ${k} (supported: TRAINER, MAX_CELLS, MAX_RUNTIME, SEED, K, S3_BUCKET, S3_GARBAGE_COLLECT, REGION)`, stmt.pos);
+      throw new SqlError('INVALID_PARAMETER', `unknown SETTINGS key ${k} (supported: TRAINER, MAX_CELLS, MAX_RUNTIME, SEED, K, S3_BUCKET, S3_GARBAGE_COLLECT, REGION, DEPLOY_INSTANCE_TYPE)`, stmt.pos);
     }
   }
   const remote = remoteOptions(settings, stmt.iamRole);

@@ -47,6 +47,15 @@ export interface AutoMLJob {
   abort: AbortController;
   /** the best candidate's trees and label order (tests compare the imported model with them) */
   best?: { model: TreeModel; labels: string[] };
+  /** every candidate's trees, by its model.tar.gz URI: what a deployed endpoint of it runs */
+  models: Map<string, { model: TreeModel; labels: string[] }>;
+}
+
+/** Models, endpoint configs and endpoints (CreateModel / CreateEndpointConfig / CreateEndpoint), by name. */
+export interface Deployments {
+  models: Map<string, Json>;
+  configs: Map<string, Json>;
+  endpoints: Map<string, { config: string; status: 'Creating' | 'InService' | 'Failed' | 'Deleting'; created: number }>;
 }
 
 export interface SageMakerServerOptions {
@@ -72,6 +81,7 @@ export interface Invocation { endpoint: string; rows: number; contentType: strin
 export interface SageMakerServer {
   endpoint: string;
   autoMLJobs: Map<string, AutoMLJob>;
+  deployments: Deployments;
   /**
    * Mutable: the pipeline of Autopilot candidates from now on: SageMaker's XGBoost container alone
    * (what Strata can import), or behind Autopilot's scikit-learn feature processing.
@@ -104,6 +114,7 @@ export async function startSageMakerServer(o: SageMakerServerOptions): Promise<S
   const s3 = new S3Client({ region: o.s3.region ?? REGION, endpoint: o.s3.endpoint, forcePathStyle: true, credentials: o.s3.credentials });
   const jobs = new Map<string, Job>();
   const autoMLJobs = new Map<string, AutoMLJob>();
+  const deployments: Deployments = { models: new Map(), configs: new Map(), endpoints: new Map() };
   const calls: string[] = [];
   const delays = { startupMs: o.startupMs ?? 100, trainMs: o.trainMs ?? 0 };
 
@@ -141,7 +152,7 @@ export async function startSageMakerServer(o: SageMakerServerOptions): Promise<S
     CreateAutoMLJobV2: (b) => {
       validateAutoML(b);
       if (autoMLJobs.has(b.AutoMLJobName)) throw new ApiError('ResourceInUse', `Job name ${b.AutoMLJobName} already exists`);
-      const job: AutoMLJob = { request: b, status: 'InProgress', secondary: 'Starting', created: now(), candidates: [], abort: new AbortController() };
+      const job: AutoMLJob = { request: b, status: 'InProgress', secondary: 'Starting', created: now(), candidates: [], abort: new AbortController(), models: new Map() };
       autoMLJobs.set(b.AutoMLJobName, job);
       runAutoML(job, s3, { ...delays }, self.autopilotPipeline);
       return { AutoMLJobArn: `arn:aws:sagemaker:${REGION}:${ACCOUNT}:automl-job/${b.AutoMLJobName.toLowerCase()}` };
@@ -171,6 +182,58 @@ export async function startSageMakerServer(o: SageMakerServerOptions): Promise<S
       if (job.status !== 'InProgress') throw new ApiError('ValidationException', `Job is in status ${job.status}`);
       job.abort.abort();
       job.status = 'Stopped'; job.secondary = 'Stopped'; job.ended = now();
+      return {};
+    },
+    CreateModel: (b) => {
+      if (deployments.models.has(b.ModelName)) throw new ApiError('ValidationException', `Cannot create already existing model "${b.ModelName}".`);
+      if (!Array.isArray(b.Containers) && !b.PrimaryContainer) throw new ApiError('ValidationException', 'Containers or PrimaryContainer is required');
+      deployments.models.set(b.ModelName, b);
+      return { ModelArn: `arn:aws:sagemaker:${REGION}:${ACCOUNT}:model/${b.ModelName.toLowerCase()}` };
+    },
+    CreateEndpointConfig: (b) => {
+      if (deployments.configs.has(b.EndpointConfigName)) throw new ApiError('ValidationException', `Cannot create already existing endpoint configuration "${b.EndpointConfigName}".`);
+      for (const v of b.ProductionVariants ?? []) if (!deployments.models.has(v.ModelName)) throw new ApiError('ValidationException', `Could not find model "${v.ModelName}".`);
+      deployments.configs.set(b.EndpointConfigName, b);
+      return { EndpointConfigArn: `arn:aws:sagemaker:${REGION}:${ACCOUNT}:endpoint-config/${b.EndpointConfigName.toLowerCase()}` };
+    },
+    CreateEndpoint: (b) => {
+      if (deployments.endpoints.has(b.EndpointName)) throw new ApiError('ValidationException', `Cannot create already existing endpoint "${b.EndpointName}".`);
+      const config = deployments.configs.get(b.EndpointConfigName);
+      if (!config) throw new ApiError('ValidationException', `Could not find endpoint configuration "${b.EndpointConfigName}".`);
+      const ep = { config: b.EndpointConfigName, status: 'Creating' as const, created: now() };
+      deployments.endpoints.set(b.EndpointName, ep);
+      // the endpoint runs the model its containers were trained as: an Autopilot candidate of this server
+      const containers: Json[] = deployments.models.get(config.ProductionVariants[0].ModelName)!.Containers;
+      const served = [...autoMLJobs.values()].map((j) => j.models.get(containers.at(-1)!.ModelDataUrl)).find(Boolean);
+      setTimeout(() => {
+        const cur = deployments.endpoints.get(b.EndpointName);
+        if (cur !== ep) return;
+        if (!served) { (ep as { status: string }).status = 'Failed'; return; }
+        (ep as { status: string }).status = 'InService';
+        endpoints.set(b.EndpointName, { predict: (rows) => predictCandidate(served, rows) });
+      }, delays.startupMs);
+      return { EndpointArn: `arn:aws:sagemaker:${REGION}:${ACCOUNT}:endpoint/${b.EndpointName.toLowerCase()}` };
+    },
+    DescribeEndpoint: (b) => {
+      const ep = deployments.endpoints.get(String(b.EndpointName));
+      if (!ep) throw new ApiError('ValidationException', `Could not find endpoint "${b.EndpointName}".`);
+      return {
+        EndpointName: b.EndpointName, EndpointArn: `arn:aws:sagemaker:${REGION}:${ACCOUNT}:endpoint/${String(b.EndpointName).toLowerCase()}`,
+        EndpointConfigName: ep.config, EndpointStatus: ep.status, CreationTime: ep.created, LastModifiedTime: ep.created,
+        ...(ep.status === 'Failed' ? { FailureReason: 'The primary container for production variant AllTraffic did not pass the ping health check.' } : {}),
+      };
+    },
+    DeleteEndpoint: (b) => {
+      if (!deployments.endpoints.delete(String(b.EndpointName))) throw new ApiError('ValidationException', `Could not find endpoint "${b.EndpointName}".`);
+      endpoints.delete(String(b.EndpointName));
+      return {};
+    },
+    DeleteEndpointConfig: (b) => {
+      if (!deployments.configs.delete(String(b.EndpointConfigName))) throw new ApiError('ValidationException', `Could not find endpoint configuration "${b.EndpointConfigName}".`);
+      return {};
+    },
+    DeleteModel: (b) => {
+      if (!deployments.models.delete(String(b.ModelName))) throw new ApiError('ValidationException', `Could not find model "${b.ModelName}".`);
       return {};
     },
     StopTrainingJob: (b) => {
@@ -246,7 +309,7 @@ export async function startSageMakerServer(o: SageMakerServerOptions): Promise<S
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
   const self: SageMakerServer = {
-    endpoint: `http://127.0.0.1:${port}`, jobs, calls, delays, modelFormat: o.modelFormat ?? 'json', endpoints, invocations, peakConcurrency: 0, autoMLJobs, autopilotPipeline: 'xgboost',
+    endpoint: `http://127.0.0.1:${port}`, jobs, calls, delays, modelFormat: o.modelFormat ?? 'json', endpoints, invocations, peakConcurrency: 0, autoMLJobs, deployments, autopilotPipeline: 'xgboost',
     close: async () => {
       for (const j of [...jobs.values(), ...autoMLJobs.values()]) j.abort.abort();
       await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -277,6 +340,21 @@ function validateCreate(b: Json): void {
   need(b.ResourceConfig?.InstanceType && b.ResourceConfig?.InstanceCount >= 1, 'ResourceConfig needs InstanceType and InstanceCount');
   need(Number.isInteger(b.StoppingCondition?.MaxRuntimeInSeconds) && b.StoppingCondition.MaxRuntimeInSeconds >= 1, 'StoppingCondition.MaxRuntimeInSeconds must be an integer >= 1');
   for (const [k, v] of Object.entries(b.HyperParameters ?? {})) need(typeof v === 'string', `hyperparameter ${k} must be a string`);
+}
+
+/** What an Autopilot candidate's deployed pipeline answers for raw feature rows: the label (or value). */
+function predictCandidate(c: { model: TreeModel; labels: string[] }, rows: string[][]): string[] {
+  const cols = rows[0]?.length ?? 0;
+  const x = new Float32Array(rows.length * cols);
+  rows.forEach((r, i) => r.forEach((v, j) => { x[i * cols + j] = v === '' ? NaN : Number(v); }));
+  const out = gbt.predict(c.model, x, rows.length);
+  if (!c.labels.length) return Array.from(out, String);
+  const k = out.length / rows.length;
+  return rows.map((_, i) => {
+    let arg = 0;
+    for (let j = 1; j < k; j++) if (out[i * k + j] > out[i * k + arg]) arg = j;
+    return c.labels[arg];
+  });
 }
 
 /** CreateAutoMLJobV2's checks (ValidationException otherwise). */
@@ -363,6 +441,7 @@ async function runAutoML(job: AutoMLJob, s3: S3Client, delays: { startupMs: numb
       await s3.send(new PutObjectCommand({ Bucket: m[1], Key: m[2], Body: writeTarGz([{ name: 'xgboost-model', data: new TextEncoder().encode(JSON.stringify(dump)) }]) }));
       const xgb = { Image: `683313688378.dkr.ecr.${REGION}.amazonaws.com/sagemaker-xgboost:1.7-1`, ModelDataUrl: uri, Environment: {} };
       const processing = { Image: `683313688378.dkr.ecr.${REGION}.amazonaws.com/sagemaker-sklearn-automl:2.5-1-cpu-py3`, ModelDataUrl: `${base}/data-processor-models/dpp0/output/model.tar.gz`, Environment: {} };
+      job.models.set(uri, { model: c.model, labels });
       job.candidates.push({
         CandidateName: c.name, CandidateStatus: 'Completed', ObjectiveStatus: 'Succeeded',
         FinalAutoMLJobObjectiveMetric: { MetricName: metricName, Value: c.value, StandardMetricName: metricName },

@@ -15,7 +15,7 @@ import { type TestDb, eventsUntil, makePoints, openDb } from './helpers.ts';
 
 const BUCKET = 'strata-ap';
 const ROLE = 'arn:aws:iam::123456789012:role/StrataSageMaker';
-const ENV = ['STRATA_S3_ENDPOINT', 'STRATA_SAGEMAKER_ENDPOINT', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'STRATA_SAGEMAKER_POLL_MS'];
+const ENV = ['STRATA_S3_ENDPOINT', 'STRATA_SAGEMAKER_ENDPOINT', 'STRATA_SAGEMAKER_RUNTIME_ENDPOINT', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'STRATA_SAGEMAKER_POLL_MS'];
 const saved = Object.fromEntries(ENV.map((k) => [k, process.env[k]]));
 const settings = `IAM_ROLE '${ROLE}' SETTINGS (TRAINER 'sagemaker', S3_BUCKET '${BUCKET}', REGION 'us-east-1')`;
 
@@ -26,7 +26,7 @@ beforeAll(async () => {
   s3 = await startS3Server([BUCKET]);
   sm = await startSageMakerServer({ s3: { endpoint: s3.endpoint, credentials: S3_CREDENTIALS }, startupMs: 50 });
   Object.assign(process.env, {
-    STRATA_S3_ENDPOINT: s3.endpoint, STRATA_SAGEMAKER_ENDPOINT: sm.endpoint, STRATA_SAGEMAKER_POLL_MS: '40',
+    STRATA_S3_ENDPOINT: s3.endpoint, STRATA_SAGEMAKER_ENDPOINT: sm.endpoint, STRATA_SAGEMAKER_RUNTIME_ENDPOINT: sm.endpoint, STRATA_SAGEMAKER_POLL_MS: '40',
     AWS_ACCESS_KEY_ID: S3_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: S3_CREDENTIALS.secretAccessKey,
   });
   t = await openDb();
@@ -89,6 +89,31 @@ describe("AUTO ON with TRAINER 'sagemaker' (Autopilot)", () => {
       const m = await t.show('apx');
       expect(m['Model State']).toBe('FAILED');
       expect(m['Failure Reason']).toMatch(/best candidate \S+ of SageMaker Autopilot job strata-ap-\S+ is a pipeline of 2 containers \(sagemaker-sklearn-automl.*, sagemaker-xgboost:1.7-1\)/);
+    } finally {
+      sm.autopilotPipeline = 'xgboost';
+    }
+  }, 60_000);
+
+  it('DEPLOY_INSTANCE_TYPE: such a candidate is deployed to an endpoint that serves the function; DROP MODEL deletes it', async () => {
+    expect((await t.error(`CREATE MODEL bad FROM pts TARGET label FUNCTION bad_fn IAM_ROLE '${ROLE}' SETTINGS (TRAINER 'sagemaker', S3_BUCKET '${BUCKET}', DEPLOY_INSTANCE_TYPE 'http://evil')`)).code).toBe('INVALID_PARAMETER');
+    sm.autopilotPipeline = 'processing';
+    try {
+      const done = eventsUntil(t.db, 'aps', ['ready', 'failed']);
+      await t.s.execute(`CREATE MODEL aps FROM (SELECT x1, x2, label FROM pts) TARGET label FUNCTION aps_fn IAM_ROLE '${ROLE}'
+        SETTINGS (TRAINER 'sagemaker', S3_BUCKET '${BUCKET}', REGION 'us-east-1', DEPLOY_INSTANCE_TYPE 'ml.m5.large')`);
+      expect((await done).at(-1)).toMatchObject({ kind: 'ready', state: 'READY' });
+      const m = await t.show('aps');
+      const job = jobOf(m);
+      expect(m).toMatchObject({ 'Model Type': 'AUTOPILOT (SAGEMAKER ENDPOINT)', 'SageMaker Endpoint': `${job} in us-east-1`, 'Problem Type': 'BINARY_CLASSIFICATION' });
+      expect(sm.deployments.models.get(job)!.Containers).toHaveLength(2); // the whole pipeline, as Autopilot made it
+      expect(sm.deployments.configs.get(job)!.ProductionVariants[0]).toMatchObject({ InstanceType: 'ml.m5.large', InitialInstanceCount: 1 });
+      const got = (await t.rows('SELECT aps_fn(x1, x2) FROM pts ORDER BY id')).map((r) => Number(r[0]));
+      expect(got).toEqual(await serverPredictions(t, job, ['x1', 'x2']));
+      expect(sm.invocations.filter((c) => c.endpoint === job).reduce((n, c) => n + c.rows, 0)).toBe(300);
+      expect(await s3Keys(`strata/${job}/input/`)).toEqual([]); // the input is collected; the artifacts stay for the endpoint
+      await t.s.execute('DROP MODEL aps');
+      for (const t0 = Date.now(); Date.now() - t0 < 10_000 && sm.deployments.endpoints.has(job); await new Promise((r) => setTimeout(r, 20)));
+      expect([sm.deployments.endpoints.has(job), sm.deployments.configs.has(job), sm.deployments.models.has(job)]).toEqual([false, false, false]);
     } finally {
       sm.autopilotPipeline = 'xgboost';
     }

@@ -117,13 +117,14 @@ describe('CREATE MODEL ... SAGEMAKER (remote inference)', () => {
     expect(sm.invocations).toHaveLength(0);
   });
 
-  it('SHOW MODEL says where it runs; no probabilities, explanations or export', async () => {
+  it('SHOW MODEL says where it runs; no probabilities, explanations, export or drift monitor', async () => {
     const m = await t.show('lin');
     expect(m).toMatchObject({ 'Model State': 'READY', 'Model Type': 'REMOTE (SAGEMAKER)', 'SageMaker Endpoint': 'linear-ep', 'Function Return Type': 'DOUBLE PRECISION' });
     expect(m.Settings).toBe('MAX_BATCH_ROWS=7, MAX_CONCURRENT_CALLS=2');
     expect((await t.error(`SELECT lin_fn_prob(1, 1, 'x')`)).code).toBe('UNDEFINED_FUNCTION');
     expect((await t.error(`SELECT lin_fn_explain(1, 1, 'x')`)).code).toBe('FEATURE_NOT_SUPPORTED');
     expect((await t.error(`EXPORT MODEL lin TO '${t.dir}/lin.onnx'`)).code).toBe('FEATURE_NOT_SUPPORTED');
+    expect(await t.error('CREATE MONITOR lin_mon ON MODEL lin USING (SELECT x1 AS arg1, x2 AS arg2, tag AS arg3 FROM pts)')).toMatchObject({ code: 'FEATURE_NOT_SUPPORTED', message: expect.stringMatching(/runs on SageMaker endpoint 'linear-ep'/) });
     expect(sm.invocations).toHaveLength(0);
   });
 
