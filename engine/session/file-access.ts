@@ -4,10 +4,19 @@
 // - 'restricted' (the server's API clients): only under the operator's --import-dir (reads) and
 //   --export-dir (writes); none by default. Relative paths start at the first such directory.
 // In both modes the data directory is off limits, whatever roots contain it. Paths are checked
-// after `..` and symlinks (realpath of the deepest existing ancestor), and the checked real path
-// is what the caller then opens. In restricted mode a missing path and a forbidden one get the
-// same error, so clients cannot probe the server's file system.
-import { realpathSync, statSync } from 'node:fs';
+// after `..` and symlinks (realpath of the deepest existing ancestor). In restricted mode a
+// missing path and a forbidden one get the same error, so clients cannot probe the server's file
+// system.
+//
+// Checking a path and then opening it leaves a window: whoever can write under an import or export
+// directory could swap a component for a symbolic link in between. So statements never open a
+// checked path by name: `openRead` opens the checked real path with O_NOFOLLOW and then asks the
+// kernel where the descriptor really leads (/proc/self/fd/N; elsewhere fstat dev/ino against the
+// path), refusing any difference; `openDirForWrite` does the same for the target's directory, and
+// files are then created through that directory's descriptor with O_EXCL|O_NOFOLLOW. Readers and
+// writers (slices included: they share the process's descriptors) use /proc/self/fd/N, which
+// stays on the verified file or directory whatever is renamed later.
+import { closeSync, constants, existsSync, fstatSync, lstatSync, openSync, readlinkSync, realpathSync, statSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { SqlError, type ErrorCode, type SourcePosition } from '../errors.ts';
 
@@ -24,6 +33,36 @@ export interface FileAccessConfig {
 export const LOCAL_FILES: FileAccessConfig = { mode: 'local' };
 
 type Direction = 'read' | 'write';
+
+/** A file opened for reading after the policy check; `path` reaches exactly this file. */
+export interface OpenedFile {
+  /** /proc/self/fd/N (the checked real path where /proc is missing) */
+  path: string;
+  size: number;
+  close(): void;
+}
+
+/** A directory opened for writing a file `name` into; `path` is that file's name through the directory's descriptor. */
+export interface OpenedDir {
+  /** the file to write: <directory handle>/<name> */
+  path: string;
+  /** a sibling name in the same verified directory (for a temporary file) */
+  sibling(name: string): string;
+  /** whether the target exists (as a regular file; anything else was refused) */
+  exists: boolean;
+  close(): void;
+}
+
+/** Flags for creating a file in an opened directory: never through a symbolic link, never over a file. */
+export const CREATE_NEW = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
+
+const HAVE_PROC_FD = existsSync('/proc/self/fd');
+
+/** Test seam: runs between the policy check and the open, with the checked real path (a test swaps a component here). */
+let beforeOpen: ((checkedPath: string) => void) | null = null;
+export function setBeforeOpenForTests(f: ((checkedPath: string) => void) | null): void {
+  beforeOpen = f;
+}
 
 /** True when `p` is `root` or lies below it (both absolute, real). */
 export function isWithin(p: string, root: string): boolean {
@@ -89,7 +128,8 @@ export class FileAccess {
   }
 
   /**
-   * The real path of a regular file `given` that `what` (e.g. "COPY") may read. Throws
+   * A check only (statements open through openRead): the real path of a regular file `given`
+   * that `what` (e.g. "COPY") may read. Throws
    * PERMISSION_DENIED (restricted: also when missing) or `missing` (local: no such file).
    */
   readable(given: string, what: string, pos?: SourcePosition, missing: ErrorCode = 'BAD_COPY_FILE'): string {
@@ -100,7 +140,7 @@ export class FileAccess {
     return path;
   }
 
-  /** The real path `given` resolves to for `what` (e.g. "UNLOAD") to create or replace. */
+  /** A check only (statements write through openDirForWrite): the real path `given` resolves to for `what` (e.g. "UNLOAD") to create or replace. */
   writable(given: string, what: string, pos?: SourcePosition): string {
     const path = this.check(given, 'write', what, pos);
     let ok = false;
@@ -111,6 +151,83 @@ export class FileAccess {
     } catch { /* no parent directory */ }
     if (!ok) throw this.refusal(given, 'write', what, pos, 'BAD_COPY_FILE');
     return path;
+  }
+
+  /**
+   * Opens a regular file `given` that `what` may read, race-free: the checked real path is opened
+   * with O_NOFOLLOW and the descriptor must lead to exactly that path. Close it when done.
+   */
+  openRead(given: string, what: string, pos?: SourcePosition, missing: ErrorCode = 'BAD_COPY_FILE'): OpenedFile {
+    const real = this.check(given, 'read', what, pos);
+    beforeOpen?.(real);
+    let fd: number;
+    try {
+      // O_NONBLOCK: a FIFO swapped in must not hang the statement (fstat refuses it below)
+      fd = openSync(real, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+    } catch (e) {
+      throw (e as NodeJS.ErrnoException).code === 'ELOOP' ? this.swapped(given, 'read', what, pos) : this.refusal(given, 'read', what, pos, missing);
+    }
+    try {
+      const st = fstatSync(fd);
+      if (!st.isFile()) throw this.refusal(given, 'read', what, pos, missing);
+      this.verify(fd, real, given, 'read', what, pos);
+      return { path: HAVE_PROC_FD ? `/proc/self/fd/${fd}` : real, size: st.size, close: () => closeSync(fd) };
+    } catch (e) {
+      closeSync(fd);
+      throw e;
+    }
+  }
+
+  /**
+   * Opens the directory `given` is to be written into, race-free (as openRead); an existing
+   * target must be a regular file. Create files through `path`/`sibling` with CREATE_NEW.
+   */
+  openDirForWrite(given: string, what: string, pos?: SourcePosition): OpenedDir {
+    const real = this.check(given, 'write', what, pos);
+    const parent = dirname(real);
+    beforeOpen?.(parent);
+    let fd: number;
+    try {
+      fd = openSync(parent, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      throw code === 'ELOOP' || code === 'ENOTDIR' ? this.swapped(given, 'write', what, pos) : this.refusal(given, 'write', what, pos, 'BAD_COPY_FILE');
+    }
+    try {
+      this.verify(fd, parent, given, 'write', what, pos);
+      const dir = HAVE_PROC_FD ? `/proc/self/fd/${fd}` : parent;
+      const path = join(dir, basename(real));
+      let exists = false;
+      try {
+        const st = lstatSync(path);
+        if (!st.isFile()) throw this.refusal(given, 'write', what, pos, 'BAD_COPY_FILE');
+        exists = true;
+      } catch (e) {
+        if (e instanceof SqlError) throw e;
+      }
+      return { path, sibling: (name) => join(dir, name), exists, close: () => closeSync(fd) };
+    } catch (e) {
+      closeSync(fd);
+      throw e;
+    }
+  }
+
+  /** The descriptor must lead to the checked path: a component swapped for a link after the check leads elsewhere. */
+  private verify(fd: number, checked: string, given: string, dir: Direction, what: string, pos?: SourcePosition): void {
+    if (HAVE_PROC_FD) {
+      if (readlinkSync(`/proc/self/fd/${fd}`) !== checked) throw this.swapped(given, dir, what, pos);
+      return;
+    }
+    const opened = fstatSync(fd);
+    let now;
+    try { now = lstatSync(checked); } catch { throw this.swapped(given, dir, what, pos); }
+    if (now.dev !== opened.dev || now.ino !== opened.ino) throw this.swapped(given, dir, what, pos);
+  }
+
+  /** A path that changed between the check and the open: an API client learns no more than from any refusal. */
+  private swapped(given: string, dir: Direction, what: string, pos?: SourcePosition): SqlError {
+    if (this.mode === 'restricted') return this.refusal(given, dir, what, pos);
+    return new SqlError('PERMISSION_DENIED', `${what} may not open "${given}" ${dir === 'read' ? 'for reading' : 'for writing'}: the path changed while it was being opened (a symbolic link was swapped in)`, pos);
   }
 
   private check(given: string, dir: Direction, what: string, pos?: SourcePosition): string {

@@ -12,6 +12,7 @@ import { type SqlType, resolveTypeName } from '../../engine/types/types.ts';
 import { validateExternalModel } from '../infer/validate.ts';
 import type { ModelVersion } from './catalog.ts';
 import { optionsRecord } from './spec.ts';
+import { MAX_ONNX_BYTES } from './files.ts';
 import type { ModelJobs } from './jobs.ts';
 import { insertVersion, versionTarget } from './versions.ts';
 
@@ -46,11 +47,15 @@ function sqlType(t: A.TypeRef): SqlType {
 /** Reads a local ONNX file where the session's file policy allows (like COPY's input). */
 async function readModel(ctx: StatementContext, path: string, pos: A.Pos): Promise<Uint8Array> {
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(path)) throw new SqlError('FEATURE_NOT_SUPPORTED', `only local model files are supported here, not '${path}'`, pos);
-  const real = ctx.files.readable(path, 'CREATE MODEL', pos, 'UNDEFINED_OBJECT');
+  const file = ctx.files.openRead(path, 'CREATE MODEL', pos, 'UNDEFINED_OBJECT');
   try {
-    return new Uint8Array(await readFile(real));
+    if (file.size > MAX_ONNX_BYTES) throw new SqlError('INVALID_PARAMETER', `'${path}' is ${file.size} bytes, more than the ${MAX_ONNX_BYTES} allowed`, pos);
+    return new Uint8Array(await readFile(file.path));
   } catch (e) {
+    if (e instanceof SqlError) throw e;
     throw new SqlError('UNDEFINED_OBJECT', `cannot read model file '${path}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, pos);
+  } finally {
+    file.close();
   }
 }
 

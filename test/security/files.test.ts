@@ -1,13 +1,15 @@
 // Server files are off limits: COPY, UNLOAD and CREATE MODEL ... FROM 'file' through the real
 // HTTP server reach only the operator's --import-dir / --export-dir, never the data directory
-// (even inside an import dir), not by `..` or symlinks; refusals do not reveal whether a path
-// exists, and no error carries the server's absolute paths.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+// (even inside an import dir), not by `..` or symlinks, not by a symlink swapped in after the
+// check; refusals do not reveal whether a path exists, and no error carries the server's absolute
+// paths.
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { code, ok } from '../api/helpers.ts';
 import { secureServer, message, type Caller, type SecureServer } from './helpers.ts';
+import { setBeforeOpenForTests } from '../../engine/session/file-access.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'strata-files-'));
 const outside = mkdtempSync(join(tmpdir(), 'strata-outside-'));
@@ -119,6 +121,45 @@ describe('UNLOAD writes only under --export-dir', () => {
     ok(await acme.sql("UNLOAD ('SELECT a, b FROM t WHERE a = 7') TO 'r.csv' FORMAT CSV"));
     expect(readFileSync(join(root, 'out', 'r.csv'), 'utf8')).toBe('7,seven\n');
     expect(statSync(join(root, 'out', 'r.csv')).isFile()).toBe(true);
+  });
+});
+
+describe('a directory swapped for a symlink between the check and the open', () => {
+  // The seam runs the swap at the one moment that matters: after the policy checked the real
+  // directory, before the file is opened. The open must then notice it leads elsewhere.
+  const swapAt = (dir: string, to: string) => setBeforeOpenForTests((checked) => {
+    if (!checked.startsWith(dir)) return;
+    setBeforeOpenForTests(null);
+    renameSync(dir, `${dir}-was`);
+    symlinkSync(to, dir);
+  });
+  afterEach(() => setBeforeOpenForTests(null));
+
+  it('COPY and CREATE MODEL read nothing through it', async () => {
+    writeFileSync(join(outside, 'stolen.csv'), '9,stolen\n');
+    copyFileSync('models/linear_regressor.onnx', join(outside, 'm.onnx'));
+    for (const [sql, name] of [["COPY t FROM 'in/race1/stolen.csv'", 'race1'], ["CREATE MODEL raced FUNCTION raced_fn(REAL, REAL) RETURNS REAL FROM 'in/race2/m.onnx'", 'race2']]) {
+      const dir = join(root, 'in', name);
+      mkdirSync(dir);
+      writeFileSync(join(dir, 'stolen.csv'), '8,decoy\n');
+      copyFileSync('models/linear_regressor.onnx', join(dir, 'm.onnx'));
+      swapAt(dir, outside);
+      await denied(acme, sql);
+    }
+    expect(ok(await acme.sql('SELECT count(*) FROM t WHERE a IN (8, 9)')).execute.rows).toEqual([[0]]);
+    expect(code(await acme.sql('SELECT raced_fn(1, 2)'))).toBe('UNDEFINED_FUNCTION');
+  });
+
+  it('UNLOAD writes nothing through it (authorized_keys stays as it was)', async () => {
+    const keys = join(outside, '.ssh', 'authorized_keys');
+    // the swapped directory is a component above the target's own (O_NOFOLLOW alone would miss it)
+    const dir = join(root, 'out', 'race3');
+    mkdirSync(join(dir, '.ssh'), { recursive: true });
+    writeFileSync(join(dir, '.ssh', 'authorized_keys'), 'decoy\n');
+    swapAt(dir, outside);
+    await denied(acme, "UNLOAD ('SELECT ''ssh-ed25519 AAAA attacker''') TO 'race3/.ssh/authorized_keys' ALLOWOVERWRITE");
+    expect(readFileSync(keys, 'utf8')).toBe('ssh-ed25519 AAAA original\n');
+    expect(readdirSync(join(outside, '.ssh'))).toEqual(['authorized_keys']);
   });
 });
 

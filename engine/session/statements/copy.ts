@@ -1,6 +1,8 @@
 // COPY (CSV into a table, parsed in parallel by the slices; Parquet, read by the leader in batches)
 // and UNLOAD (query results to a CSV, JSON or Parquet file).
-import { open, stat, writeFile, rename } from 'node:fs/promises';
+import { open, stat, rename, unlink } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { CREATE_NEW } from '../file-access.ts';
 import { createReadStream } from 'node:fs';
 import { basename } from 'node:path';
 import type * as A from '../../sql/ast.ts';
@@ -67,7 +69,15 @@ export async function copy(stmt: A.Copy, ctx: StatementContext): Promise<Result>
   if (o.format && o.format !== 'CSV' && o.format !== 'PARQUET') throw new SqlError('FEATURE_NOT_SUPPORTED', `COPY FORMAT ${o.format} is not supported yet; use CSV or PARQUET`, stmt.pos);
   if (o.compression) throw new SqlError('FEATURE_NOT_SUPPORTED', `compressed COPY input (${o.compression}) is not supported; decompress the file first`, stmt.pos);
   const loc = ctx.writableTable(stmt.table, 'INSERT', stmt.pos);
-  if (!isS3(stmt.from)) return copyFile(stmt, ctx, loc.table, ctx.files.readable(stmt.from, 'COPY', stmt.pos), basename(stmt.from));
+  if (!isS3(stmt.from)) {
+    // the slices read the verified descriptor (/proc/self/fd/N), never the name again
+    const file = ctx.files.openRead(stmt.from, 'COPY', stmt.pos);
+    try {
+      return await copyFile(stmt, ctx, loc.table, file.path, basename(stmt.from));
+    } finally {
+      file.close();
+    }
+  }
   // S3: the object is fetched to a private temporary file, then loaded like a local one
   const fetched = await downloadS3(ctx, stmt.from, o, stmt.pos);
   try {
@@ -295,15 +305,24 @@ export async function unload(stmt: A.Unload, ctx: StatementContext): Promise<Res
 /** Writes an UNLOAD's file whole (through a temporary name), refusing to replace one without ALLOWOVERWRITE. */
 async function writeTarget(stmt: A.Unload, ctx: StatementContext, data: string | Uint8Array): Promise<void> {
   if (isS3(stmt.to)) return uploadS3(ctx, stmt.to, data, stmt.options, stmt.pos);
-  const target = ctx.files.writable(stmt.to, 'UNLOAD', stmt.pos);
+  // written into the verified directory's descriptor: a temporary file made new (never through a
+  // link), then renamed over the target
+  const target = ctx.files.openDirForWrite(stmt.to, 'UNLOAD', stmt.pos);
   try {
-    await stat(target);
-    if (!stmt.options.allowOverwrite) throw new SqlError('DUPLICATE_OBJECT', `UNLOAD target "${stmt.to}" exists; add ALLOWOVERWRITE`, stmt.pos);
-  } catch (e) {
-    if (e instanceof SqlError) throw e;
+    if (target.exists && !stmt.options.allowOverwrite) throw new SqlError('DUPLICATE_OBJECT', `UNLOAD target "${stmt.to}" exists; add ALLOWOVERWRITE`, stmt.pos);
+    const tmp = target.sibling(`.${basename(stmt.to)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
+    const fh = await open(tmp, CREATE_NEW, 0o644);
+    try {
+      await fh.writeFile(data);
+    } catch (e) {
+      await fh.close();
+      await unlink(tmp).catch(() => undefined);
+      throw e;
+    }
+    await fh.close();
+    await rename(tmp, target.path);
+  } finally {
+    target.close();
   }
-  const tmp = `${target}.tmp-${process.pid}`;
-  await writeFile(tmp, data);
-  await rename(tmp, target);
 }
 
