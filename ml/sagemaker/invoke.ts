@@ -187,6 +187,8 @@ function toVector(cells: string[], type: SqlType, endpoint: string): Vector {
       throw new SqlError('DATATYPE_MISMATCH', `SageMaker endpoint '${endpoint}' returned '${cells[i].slice(0, 40)}' for row ${i + 1}, which is not a ${typeName(type)} (the function's RETURNS type)`);
     }
     v.values[i] = typeof x === 'boolean' ? (x ? 1 : 0) : Number(x);
+    // a BIGINT past 2^53 keeps its exact value beside the nearest double, as the engine's vectors do
+    if (typeof x === 'bigint' && !Number.isSafeInteger(Number(x))) (v.big ??= new Array(cells.length).fill(null))[i] = x;
   }
   return v;
 }

@@ -85,6 +85,14 @@ describe('CREATE MODEL ... SAGEMAKER (remote inference)', () => {
     expect(e.message).toMatch(/no-such-endpoint.*not found/);
     sm.endpoints.set('linear-ep', { predict: (rows) => rows.slice(1).map(linear) });
     expect((await t.error(`SELECT lin_fn(x1, x2, tag) FROM pts WHERE id < 3`)).message).toMatch(/returned 2 values for 3 rows/);
+    // exact values both ways: DECIMAL scale, BIGINT past 2^53, dates
+    sm.endpoints.set('echo', { predict: (rows) => rows.map((r) => r[0]) });
+    await t.s.execute(`CREATE MODEL echo_dec FUNCTION echo_dec_fn(DECIMAL(12,3)) RETURNS DECIMAL(12,3) SAGEMAKER 'echo';
+      CREATE MODEL echo_big FUNCTION echo_big_fn(BIGINT) RETURNS BIGINT SAGEMAKER 'echo';
+      CREATE MODEL echo_date FUNCTION echo_date_fn(DATE) RETURNS DATE SAGEMAKER 'echo'`);
+    expect(await t.rows(`SELECT echo_dec_fn(123.456), echo_big_fn(9007199254740993), echo_date_fn(DATE '2024-02-29')`))
+      .toEqual(await t.rows(`SELECT 123.456::DECIMAL(12,3), 9007199254740993::BIGINT, DATE '2024-02-29'`));
+    expect(String((await t.rows(`SELECT echo_big_fn(9007199254740993)`))[0][0])).toBe('9007199254740993');
     sm.endpoints.set('linear-ep', { predict: (rows) => rows.map(() => 'cat') });
     expect(await t.error(`SELECT lin_fn(1, 1, 'x')`)).toMatchObject({ code: 'DATATYPE_MISMATCH', message: expect.stringMatching(/returned 'cat' for row 1.*DOUBLE PRECISION/) });
   });
