@@ -4,7 +4,7 @@
 import type * as A from '../../engine/sql/ast.ts';
 import { parse } from '../../engine/sql/parser.ts';
 import { SqlError } from '../../engine/errors.ts';
-import { isDecimal, isString, resolveTypeName } from '../../engine/types/types.ts';
+import { isDecimal, isString, parseTypeText } from '../../engine/types/types.ts';
 import { oidOf, sqlTypeOfOid } from './types.ts';
 
 export type PreparedSql =
@@ -20,8 +20,7 @@ export function parsePreparedSql(text: string): PreparedSql | null {
   let m = new RegExp(String.raw`^(\s*prepare\s+)${IDENT}\s*(?:\(([^)]*)\))?\s*as\s+`, 'i').exec(text);
   if (m) {
     const oids = (m[3] ?? '').split(',').map((t) => t.trim()).filter(Boolean).map((t) => {
-      const tm = /^([A-Za-z ]+?)\s*(?:\(\s*(\d+)\s*(?:,\s*(\d+)\s*)?\))?$/.exec(t);
-      const type = tm && resolveTypeName(tm[1]);
+      const type = parseTypeText(t);
       const oid = type && oidOf(type);
       if (!oid) throw new SqlError('UNDEFINED_OBJECT', `type "${t}" does not exist`);
       return oid;

@@ -209,3 +209,9 @@ export function resolveTypeName(name: string, params: number[] = []): SqlType | 
   if (id === 'VARCHAR') return params[0] !== undefined ? { id, length: params[0] } : { id, length: 256 };
   return { id };
 }
+
+/** A type written as text with its parameters ("DECIMAL(10,2)", "varchar(20)", "double precision") to a SqlType, or null. */
+export function parseTypeText(text: string): SqlType | null {
+  const m = /^\s*([a-z][a-z0-9 ]*?)\s*(?:\(\s*(\d+)\s*(?:,\s*(\d+)\s*)?\))?\s*$/i.exec(text);
+  return m ? resolveTypeName(m[1], [m[2], m[3]].filter((x) => x !== undefined).map(Number)) : null;
+}

@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { SqlError } from '../../engine/errors.ts';
 import type * as A from '../../engine/sql/ast.ts';
-import { type SqlType, resolveTypeName, typeName } from '../../engine/types/types.ts';
+import { type SqlType, parseTypeText, typeName } from '../../engine/types/types.ts';
 import type { Label } from '../util/values.ts';
 import type { ModelEntry, ModelVersion } from './catalog.ts';
 
@@ -116,7 +116,5 @@ export function parseMetadata(bytes: Uint8Array, shown: string, pos: A.Pos): Mod
 
 /** 'REAL', 'VARCHAR(20)', 'DECIMAL(10,2)', 'DOUBLE PRECISION' -> SqlType. */
 function sqlTypeOf(s: string, field: string, bad: (what: string) => never): SqlType {
-  const m = /^\s*([a-z][a-z0-9 ]*?)\s*(?:\(\s*(\d+)\s*(?:,\s*(\d+)\s*)?\))?\s*$/i.exec(s);
-  const t = m ? resolveTypeName(m[1], [m[2], m[3]].filter((x) => x !== undefined).map(Number)) : null;
-  return t ?? bad(`"${field}" ${JSON.stringify(s)} is not a SQL type`);
+  return parseTypeText(s) ?? bad(`"${field}" ${JSON.stringify(s)} is not a SQL type`);
 }
