@@ -28,6 +28,8 @@ from sklearn.datasets import load_diabetes, load_iris
 from sklearn.ensemble import RandomForestClassifier
 import xgboost as xgb
 
+import tree_onnx
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
@@ -88,34 +90,8 @@ def forest_classifier(rf, n_features):
 def xgb_regressor(model, n_features):
     """XGBRegressor -> TreeEnsembleRegressor (variable float [N,1])."""
     booster = model.get_booster()
-    base = float(json.loads(booster.save_config())['learner']['learner_model_param']['base_score'])
-    attrs = {k: [] for k in ['nodes_treeids', 'nodes_nodeids', 'nodes_featureids', 'nodes_values', 'nodes_modes',
-                             'nodes_truenodeids', 'nodes_falsenodeids', 'nodes_missing_value_tracks_true',
-                             'target_treeids', 'target_nodeids', 'target_ids', 'target_weights']}
-
-    def walk(t, n):
-        attrs['nodes_treeids'].append(t)
-        attrs['nodes_nodeids'].append(n['nodeid'])
-        if 'leaf' in n:
-            for k, v in [('nodes_featureids', 0), ('nodes_values', 0.0), ('nodes_modes', 'LEAF'), ('nodes_truenodeids', 0),
-                         ('nodes_falsenodeids', 0), ('nodes_missing_value_tracks_true', 0)]:
-                attrs[k].append(v)
-            attrs['target_treeids'].append(t)
-            attrs['target_nodeids'].append(n['nodeid'])
-            attrs['target_ids'].append(0)
-            attrs['target_weights'].append(float(n['leaf']))
-            return
-        attrs['nodes_featureids'].append(int(n['split'][1:]))
-        attrs['nodes_values'].append(float(n['split_condition']))
-        attrs['nodes_modes'].append('BRANCH_LT')
-        attrs['nodes_truenodeids'].append(n['yes'])
-        attrs['nodes_falsenodeids'].append(n['no'])
-        attrs['nodes_missing_value_tracks_true'].append(1 if n['missing'] == n['yes'] else 0)
-        for c in n['children']:
-            walk(t, c)
-
-    for t, dump in enumerate(booster.get_dump(dump_format='json')):
-        walk(t, json.loads(dump))
+    base = tree_onnx.base_score(booster)
+    attrs = tree_onnx.xgboost_ensemble_attrs(booster, 'target')
     node = helper.make_node('TreeEnsembleRegressor', ['float_input'], ['variable'], domain='ai.onnx.ml',
                             n_targets=1, base_values=[base], post_transform='NONE', **attrs)
     graph = helper.make_graph(
@@ -126,11 +102,7 @@ def xgb_regressor(model, n_features):
 
 
 def finish(graph):
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid('', 15), helper.make_opsetid('ai.onnx.ml', 3)],
-                              producer_name='strata models/build_converted_fixtures.py')
-    model.ir_version = 8
-    onnx.checker.check_model(model)
-    return model
+    return tree_onnx.finish(graph, 'strata models/build_converted_fixtures.py')
 
 
 def main():

@@ -23,61 +23,21 @@ from onnx import TensorProto, helper
 from sklearn.datasets import load_breast_cancer, load_diabetes
 import xgboost as xgb
 
+import tree_onnx
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
-def ensemble_attrs(booster, target_prefix):
-    """The trees as TreeEnsemble attributes (BRANCH_LT, missing branch, cover as nodes_hitrates)."""
-    attrs = {k: [] for k in ['nodes_treeids', 'nodes_nodeids', 'nodes_featureids', 'nodes_values', 'nodes_modes',
-                             'nodes_truenodeids', 'nodes_falsenodeids', 'nodes_missing_value_tracks_true',
-                             'nodes_hitrates', f'{target_prefix}_treeids', f'{target_prefix}_nodeids',
-                             f'{target_prefix}_ids', f'{target_prefix}_weights']}
-
-    def walk(t, n):
-        attrs['nodes_treeids'].append(t)
-        attrs['nodes_nodeids'].append(n['nodeid'])
-        attrs['nodes_hitrates'].append(float(n['cover']))
-        if 'leaf' in n:
-            for k, v in [('nodes_featureids', 0), ('nodes_values', 0.0), ('nodes_modes', 'LEAF'), ('nodes_truenodeids', 0),
-                         ('nodes_falsenodeids', 0), ('nodes_missing_value_tracks_true', 0)]:
-                attrs[k].append(v)
-            attrs[f'{target_prefix}_treeids'].append(t)
-            attrs[f'{target_prefix}_nodeids'].append(n['nodeid'])
-            attrs[f'{target_prefix}_ids'].append(0)
-            attrs[f'{target_prefix}_weights'].append(float(n['leaf']))
-            return
-        attrs['nodes_featureids'].append(int(n['split'][1:]))
-        attrs['nodes_values'].append(float(n['split_condition']))
-        attrs['nodes_modes'].append('BRANCH_LT')
-        attrs['nodes_truenodeids'].append(n['yes'])
-        attrs['nodes_falsenodeids'].append(n['no'])
-        attrs['nodes_missing_value_tracks_true'].append(1 if n['missing'] == n['yes'] else 0)
-        for c in n['children']:
-            walk(t, c)
-
-    for t, dump in enumerate(booster.get_dump(dump_format='json', with_stats=True)):
-        walk(t, json.loads(dump))
-    return attrs
-
-
-def base_margin(booster):
-    return float(json.loads(booster.save_config())['learner']['learner_model_param']['base_score'])
-
-
 def finish(graph):
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid('', 15), helper.make_opsetid('ai.onnx.ml', 3)],
-                              producer_name='strata models/build_shap_fixtures.py')
-    model.ir_version = 8
-    onnx.checker.check_model(model)
-    return model
+    return tree_onnx.finish(graph, 'strata models/build_shap_fixtures.py')
 
 
 def binary_classifier(model, n):
     """XGBClassifier (binary:logistic) -> TreeEnsembleClassifier: one score per row (the positive
     class's margin), LOGISTIC, labels [0, 1] (onnxruntime's binary case gives [1 - p, p])."""
     booster = model.get_booster()
-    p = base_margin(booster)
-    attrs = ensemble_attrs(booster, 'class')
+    p = tree_onnx.base_score(booster)
+    attrs = tree_onnx.xgboost_ensemble_attrs(booster, 'class', with_covers=True)
     node = helper.make_node('TreeEnsembleClassifier', ['float_input'], ['label', 'probabilities'], domain='ai.onnx.ml',
                             classlabels_int64s=[0, 1], post_transform='LOGISTIC', base_values=[float(np.log(p / (1 - p)))], **attrs)
     graph = helper.make_graph([node], 'xgboost_binary', [helper.make_tensor_value_info('float_input', TensorProto.FLOAT, ['N', n])],
@@ -88,9 +48,9 @@ def binary_classifier(model, n):
 
 def regressor(model, n):
     booster = model.get_booster()
-    attrs = ensemble_attrs(booster, 'target')
+    attrs = tree_onnx.xgboost_ensemble_attrs(booster, 'target', with_covers=True)
     node = helper.make_node('TreeEnsembleRegressor', ['float_input'], ['variable'], domain='ai.onnx.ml',
-                            n_targets=1, base_values=[base_margin(booster)], post_transform='NONE', **attrs)
+                            n_targets=1, base_values=[tree_onnx.base_score(booster)], post_transform='NONE', **attrs)
     graph = helper.make_graph([node], 'xgboost_regressor', [helper.make_tensor_value_info('float_input', TensorProto.FLOAT, ['N', n])],
                               [helper.make_tensor_value_info('variable', TensorProto.FLOAT, ['N', 1])])
     return finish(graph)
