@@ -49,6 +49,8 @@ export class MemoryBudget {
   readonly counter: Int32Array;
   /** KB this instance reserved and has not given back (a slice's share, see releaseAll) */
   private mine = 0;
+  /** what operators over the budget wrote to disk instead (leader side, for EXPLAIN ANALYZE) */
+  readonly spilled = { bytes: 0, files: 0 };
 
   constructor(readonly limitBytes: number = defaultQueryMemoryLimit(), counter?: Int32Array, readonly total?: SharedTotal) {
     this.counter = counter ?? new Int32Array(new SharedArrayBuffer(8));
@@ -105,6 +107,8 @@ export class MemoryBudget {
   }
 
   get usedBytes(): number { return Math.max(0, Atomics.load(this.counter, 0)) * 1024; }
+  /** Bytes the statement may still reserve before its limit. */
+  get availableBytes(): number { return Math.max(0, this.limitBytes - this.usedBytes); }
   /** The highest total the statement reached, leader and slices together. */
   get peakBytes(): number { return Atomics.load(this.counter, 1) * 1024; }
 }

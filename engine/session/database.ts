@@ -22,6 +22,7 @@ import { SqlError } from '../errors.ts';
 import { FileAccess, type FileAccessConfig } from './file-access.ts';
 import { defaultMemoryLimit, defaultQueryMemoryLimit } from '../exec/memory-budget.ts';
 import { MemoryGovernor } from '../exec/memory-governor.ts';
+import { openSpillRoot } from '../exec/spill/spill-area.ts';
 import { TABLE_STATS_VIEW } from './statements/analyze.ts';
 import { COLUMN_PRIVILEGES_VIEW } from './column-privileges-view.ts';
 
@@ -100,6 +101,7 @@ export class Database {
       const store = await ManifestStore.open(dir);
       await mkdirPrivate(join(dir, 'segments'));
       await mkdirPrivate(join(dir, 'models'));
+      await openSpillRoot(dir);
       if (store.current().version === 0 && !isCatalog(store.current().state)) {
         const init = initialCatalog();
         init.version = 1;

@@ -19,6 +19,11 @@ import type { RunContext } from './run-context.ts';
 import type { BroadcastOp } from './broadcast.ts';
 import type { FragmentSpec } from '../fragment.ts';
 import { toWire } from '../wire.ts';
+import { graceJoin, type GraceInputs } from '../spill/grace-join.ts';
+import { batchBytes } from '../memory-budget.ts';
+
+/** Build sides this small always join in memory (a partition per 16 rows would cost more than it saves). */
+const MIN_SPILL_ROWS = 1024;
 
 export interface JoinSpec {
   joinType: JoinType;
@@ -47,13 +52,40 @@ export class HashJoinOp extends LeaderOperator {
   }
 
   async run(ctx: RunContext): Promise<Batch> {
-    const left = await ctx.run(this.left);
-    const right = await ctx.run(this.right);
+    const inputs: GraceInputs = { left: await ctx.run(this.left), right: await ctx.run(this.right) };
     const node = this.join;
-    if (node.joinType === 'CROSS') return this.cross(ctx, left, right);
+    if (node.joinType === 'CROSS') return this.cross(ctx, inputs.left!, inputs.right!);
+    const right = inputs.right!;
+    if (right.length > MIN_SPILL_ROWS && this.memoryNeeded(inputs.left!, right) > ctx.guard.memory.availableBytes) {
+      // over budget: partition both sides to disk and join them a partition at a time
+      const parts = await graceJoin(ctx, inputs, {
+        leftKeys: node.leftKeys, rightKeys: node.rightKeys, nullEq: node.nullEq,
+        leftTypes: this.left.fields.map((f) => f.type), rightTypes: this.right.fields.map((f) => f.type),
+        joinPart: (l, r) => this.joinBatches(ctx, l, r),
+      });
+      return concatBatchesYielding(this.fields.map((f) => f.type), parts, ctx.pause);
+    }
+    return this.joinBatches(ctx, inputs.left!, right);
+  }
+
+  /**
+   * Bytes joining in memory would take besides the inputs: the hash table, and the output (the
+   * rows an outer join keeps, or the planner's estimate, at the width of both sides' rows).
+   */
+  private memoryNeeded(left: Batch, right: Batch): number {
+    const t = this.join.joinType;
+    const kept = t === 'FULL' ? left.length + right.length : t === 'LEFT' || t === 'SINGLE' || t === 'ANTI' ? left.length : 0;
+    const rows = Math.max(kept, Math.min(this.estRows, 4 * (left.length + right.length)));
+    const width = batchBytes(left) / Math.max(1, left.length) + (t === 'SEMI' || t === 'ANTI' ? 0 : batchBytes(right) / Math.max(1, right.length));
+    return BuildTable.estimateBytes(right.length, this.join.rightKeys.length) + rows * width;
+  }
+
+  /** The join of two batches in memory: a hash table over the right, probed with the left. */
+  private async joinBatches(ctx: RunContext, left: Batch, right: Batch): Promise<Batch> {
+    const node = this.join;
     const rightKeys = projectBatch(right, node.rightKeys, null, right.length);
     const leftKeys = projectBatch(left, node.leftKeys, null, left.length);
-    ctx.reserve(BuildTable.estimateBytes(right.length, rightKeys.length), 'hash join build');
+    const building = ctx.reserve(BuildTable.estimateBytes(right.length, rightKeys.length), 'hash join build');
     const table = new BuildTable(right.columns, rightKeys, node.nullEq, ctx.tick);
     const kind = node.joinType === 'FULL' || node.joinType === 'SINGLE' ? 'LEFT' : node.joinType as JoinKind;
     if (node.residual && hasModelCall(node.residual)) {
@@ -65,14 +97,17 @@ export class HashJoinOp extends LeaderOperator {
     const out = await probeInChunks(ctx, left, leftKeys, table, kind, node.residual);
     // a LEFT join yields one row per left row exactly when no left row matches twice
     if (node.joinType === 'SINGLE' && out.length > left.length) throw new SqlError('CARDINALITY_VIOLATION', 'more than one row returned by a subquery used as an expression');
-    if (node.joinType !== 'FULL') return out;
+    if (node.joinType !== 'FULL') { ctx.release(building); return out; }
     // FULL: add the build rows nobody matched, padded with NULLs on the left
     const un: number[] = [];
     for (let r = 0; r < right.length; r++) if (!table.matched[r]) un.push(r);
     if (!un.length) return out;
     const rows = Int32Array.from(un), none = new Int32Array(un.length).fill(-1);
     const extra: Batch = { length: un.length, columns: [...left.columns.map((c) => takeRows(c, none, un.length)), ...right.columns.map((c) => takeRows(c, rows, un.length))] };
-    return concatBatches(this.fields.map((f) => f.type), [out, extra]);
+    ctx.release(building);
+    const all = concatBatches(this.fields.map((f) => f.type), [out, extra]);
+    if (all !== out) ctx.release(out);
+    return all;
   }
 
   private async cross(ctx: RunContext, left: Batch, right: Batch): Promise<Batch> {
@@ -101,15 +136,19 @@ async function probeInChunks(ctx: RunContext, left: Batch, leftKeys: Vector[], t
   // chunks sized to about PROBE_OUTPUT rows out: a join with many matches per key probes fewer rows
   // at a time (starting small, as the first chunk shows how many matches a row has)
   let size = 64;
-  for (let start = 0; start < left.length; start += size) {
-    const n = Math.min(size, left.length - start);
+  // advance by the rows just probed: `size` changes inside the loop
+  for (let start = 0, n = 0; start < left.length; start += n) {
+    n = Math.min(size, left.length - start);
     const part = probe(rowRange(left, start, n), leftKeys.map((k) => vectorRange(k, start, n)), table, kind, residual, ctx.tick);
     parts.push(ctx.hold(part, 'hash join'));
     size = Math.max(16, Math.min(CHUNK, Math.floor(PROBE_OUTPUT / Math.max(1, part.length / n))));
     await ctx.pause();
     ctx.check();
   }
-  return concatBatchesYielding(parts[0].columns.map((c) => c.type), parts, ctx.pause);
+  const out = await concatBatchesYielding(parts[0].columns.map((c) => c.type), parts, ctx.pause);
+  // the pieces are garbage once copied into one batch (unless it is the only piece)
+  for (const p of parts) if (p !== out) ctx.release(p);
+  return out;
 }
 
 /** Joined rows one probe step may produce before the leader pauses. */

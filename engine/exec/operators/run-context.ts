@@ -19,6 +19,7 @@ import { SqlError } from '../../errors.ts';
 import { QueryGuard } from '../query-guard.ts';
 import { batchBytes } from '../memory-budget.ts';
 import { CHUNK } from '../batches.ts';
+import { SPILL_FACTOR, StatementSpill, spillRoot } from '../spill/spill-area.ts';
 import type { LeaderOperator, PhysicalOperator } from './operator.ts';
 
 /** Counters for EXPLAIN ANALYZE and the usage log. */
@@ -66,6 +67,9 @@ export class RunContext {
   /** which holdings hold each batch; shared results are held by the run itself */
   private readonly holder = new WeakMap<object, Holdings>();
   private readonly runHoldings: Holdings = new Map();
+  /** the run's spill files, made on first use and removed when the plan's root returns or fails */
+  private spillFiles: StatementSpill | null = null;
+  private readonly base: Holdings = this.holdings;
 
   constructor(readonly pool: SlicePool, readonly opts: ExecOptions) {
     this.guard = opts.guard ?? new QueryGuard({ signal: opts.signal });
@@ -97,6 +101,8 @@ export class RunContext {
       throw e;
     } finally {
       this.holdings = parent;
+      // the root is done (or failed, or was canceled): what it spilled is read back or useless
+      if (parent === this.base) this.spillFiles?.dispose();
     }
     // the output goes to the consumer (counted before the inputs are given back: both exist now)
     const by = this.holder.get(out);
@@ -105,6 +111,11 @@ export class RunContext {
     this.releaseAll(mine);
     this.record(op, out.length, performance.now() - t0);
     return out;
+  }
+
+  /** The run's files in the data directory's temp area, for operators over their memory budget. */
+  get spill(): StatementSpill {
+    return (this.spillFiles ??= new StatementSpill(spillRoot(this.pool.dataDir), this.guard.memory.limitBytes * SPILL_FACTOR, this.guard.memory.spilled));
   }
 
   /** Keeps a batch held until the run ends (a shared result read again later). */

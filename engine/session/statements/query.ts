@@ -29,7 +29,12 @@ export async function runExplain(stmt: Extract<Statement, { kind: 'Explain' }>, 
   const t0 = performance.now();
   const { batch, lines: text } = await ctx.analyze(plan);
   const ms = performance.now() - t0;
-  return lines([...text, `Execution: ${batch.length} rows in ${ms.toFixed(1)} ms; ${ctx.stats.rowsScanned} rows scanned; segments scanned ${ctx.stats.segmentsScanned}, pruned by zone maps ${ctx.stats.segmentsPruned}; peak memory ${(ctx.guard.memory.peakBytes / 2 ** 20).toFixed(1)} MB`]);
+  return lines([...text, `Execution: ${batch.length} rows in ${ms.toFixed(1)} ms; ${ctx.stats.rowsScanned} rows scanned; segments scanned ${ctx.stats.segmentsScanned}, pruned by zone maps ${ctx.stats.segmentsPruned}; peak memory ${(ctx.guard.memory.peakBytes / 2 ** 20).toFixed(1)} MB${spilled(ctx.guard.memory.spilled)}`]);
+}
+
+/** What operators over the memory limit wrote to disk, if anything. */
+function spilled(s: { bytes: number; files: number }): string {
+  return s.files ? `; spilled ${(s.bytes / 2 ** 20).toFixed(1)} MB to ${s.files} temp files` : '';
 }
 
 function lines(text: string[]): Result {

@@ -1,0 +1,168 @@
+// External sort: when a sort's working memory would not fit in what is left of the statement's
+// budget, the input is cut into runs that fit, each run sorted (its key values computed once and
+// written next to its rows) and written to a spill file in blocks, the input given back, and the
+// runs merged k ways: a heap of runs ordered by their current row, a block of each run in
+// memory at a time. Ties keep input order (runs are cut in input order and the heap breaks ties
+// by run), so the result is the in-memory sort's.
+import type { SortKey } from '../../plan/logical.ts';
+import type { Batch, Vector } from '../../types/vector.ts';
+import { gather } from '../../types/vector.ts';
+import type { SqlType } from '../../types/types.ts';
+import { projectBatch } from '../kernels.ts';
+import { sortBatchYielding } from '../batch-sort.ts';
+import { concatBatches, concatBatchesYielding, rowRange } from '../batches.ts';
+import { batchBytes } from '../memory-budget.ts';
+import type { SpillReader } from './spill-file.ts';
+import type { RunContext } from '../operators/run-context.ts';
+
+/** Rows per block of a run file (what the merge holds of each run). */
+const BLOCK = 8192;
+/** Rows of merged output between pauses. */
+const OUT_CHUNK = 65536;
+/** Runs merged at once at most: more would hold too many files open, so runs grow instead. */
+export const MAX_RUNS = 128;
+/** Bytes per row the in-memory sort needs besides the rows (indices, comparisons). */
+export const SORT_ROW_BYTES = 24;
+
+/**
+ * Sorts `input.batch` by `keys` (expressions over its columns) through spill files, in runs of
+ * `runRows` rows; takes the batch out of `input` and gives back its reservation once it is written.
+ */
+export async function externalSort(ctx: RunContext, input: { batch: Batch | null }, keys: SortKey[], runRows: number): Promise<Batch> {
+  const b = input.batch!;
+  const types = b.columns.map((c) => c.type);
+  const width = types.length;
+  runRows = Math.max(runRows, Math.ceil(b.length / MAX_RUNS));
+  const runKeys: SortKey[] = keys.map((k, i) => ({ ...k, expr: { k: 'col', index: width + i, type: k.expr.type } }));
+  const files: string[] = [];
+  for (let start = 0; start < b.length; start += runRows) {
+    ctx.check();
+    const n = Math.min(runRows, b.length - start);
+    const run = rowRange(b, start, n);
+    const kv = projectBatch(run, keys.map((k) => k.expr), null, n);
+    const withKeys: Batch = { length: n, columns: [...run.columns, ...kv] };
+    const working = ctx.reserve(n * SORT_ROW_BYTES + batchBytes(withKeys), 'sort run');
+    const sorted = await sortBatchYielding(withKeys, runKeys, ctx.tick, ctx.pause);
+    const w = ctx.spill.create('sort run');
+    for (let s = 0; s < n; s += BLOCK) w.write(rowRange(sorted, s, Math.min(BLOCK, n - s)));
+    w.close();
+    files.push(w.path);
+    ctx.release(working);
+    await ctx.pause();
+  }
+  ctx.release(b);
+  input.batch = null;
+  return merge(ctx, files, types, keys);
+}
+
+/** The k-way merge of sorted run files into one batch of the data columns. */
+async function merge(ctx: RunContext, files: string[], types: SqlType[], keys: SortKey[]): Promise<Batch> {
+  const width = types.length;
+  const readers: SpillReader[] = files.map((f) => ctx.spill.read(f));
+  const blocks: (Batch | null)[] = readers.map((r) => r.next());
+  const pos = new Int32Array(files.length);
+  /** where the output chunk being built started taking rows of each run's block */
+  const from = new Int32Array(files.length);
+  const cmp = (r1: number, r2: number): number => compareRows(blocks[r1]!, pos[r1], blocks[r2]!, pos[r2], width, keys) || r1 - r2;
+  const heap: number[] = [];
+  for (let r = 0; r < blocks.length; r++) if (blocks[r]) heapPush(heap, r, cmp);
+  const out: Batch[] = [];
+  const picks: number[] = []; // run and row of each output row, as run * 2^20 + row (BLOCK < 2^20)
+  const flush = () => {
+    if (!picks.length) return;
+    const offset = new Int32Array(files.length);
+    const pieces: Batch[] = [];
+    let at = 0;
+    for (let r = 0; r < files.length; r++) {
+      const taken = pos[r] - from[r];
+      if (!blocks[r] || taken <= 0) continue;
+      offset[r] = at - from[r];
+      const piece = rowRange(blocks[r]!, from[r], taken);
+      pieces.push({ length: taken, columns: piece.columns.slice(0, width) });
+      at += taken;
+      from[r] = pos[r];
+    }
+    const all = concatBatches(types, pieces);
+    const sel = new Uint32Array(picks.length);
+    for (let i = 0; i < picks.length; i++) { const r = Math.floor(picks[i] / 2 ** 20); sel[i] = offset[r] + (picks[i] % 2 ** 20); }
+    out.push(ctx.hold({ length: sel.length, columns: all.columns.map((c) => gather(c, sel, sel.length)) }, 'sorted rows'));
+    picks.length = 0;
+  };
+  while (heap.length) {
+    ctx.tick();
+    const r = heap[0];
+    picks.push(r * 2 ** 20 + pos[r]);
+    pos[r]++;
+    if (pos[r] === blocks[r]!.length) {
+      // this run's block is used up: finish the chunk (it reads the block), then read the next block
+      flush();
+      blocks[r] = readers[r].next();
+      pos[r] = 0;
+      from[r] = 0;
+      heapPop(heap, cmp);
+      if (blocks[r]) heapPush(heap, r, cmp);
+      else ctx.spill.done(readers[r]);
+      await ctx.pause();
+    } else {
+      siftDown(heap, 0, cmp);
+      if (picks.length >= OUT_CHUNK) { flush(); await ctx.pause(); }
+    }
+  }
+  flush();
+  const result = await concatBatchesYielding(types, out, ctx.pause);
+  for (const o of out) if (o !== result) ctx.release(o);
+  return result;
+}
+
+/** Compares row i of block a with row j of block b by the key columns after the first `width`. */
+function compareRows(a: Batch, i: number, b: Batch, j: number, width: number, keys: SortKey[]): number {
+  for (let k = 0; k < keys.length; k++) {
+    const va: Vector = a.columns[width + k], vb: Vector = b.columns[width + k];
+    const { desc, nullsFirst } = keys[k];
+    const na = va.valid !== null && va.valid[i] === 0, nb = vb.valid !== null && vb.valid[j] === 0;
+    if (na || nb) {
+      if (na && nb) continue;
+      return na === Boolean(nullsFirst) ? -1 : 1;
+    }
+    let c: number;
+    if (va.dict) {
+      const x = va.dict[va.values[i] as number], y = vb.dict![vb.values[j] as number];
+      c = x < y ? -1 : x > y ? 1 : 0;
+    } else if (va.big && vb.big && va.big[i] != null && vb.big[j] != null) {
+      c = va.big[i]! < vb.big[j]! ? -1 : va.big[i]! > vb.big[j]! ? 1 : 0;
+    } else {
+      const x = va.values[i], y = vb.values[j];
+      c = x < y ? -1 : x > y ? 1 : 0;
+    }
+    if (c !== 0) return desc ? -c : c;
+  }
+  return 0;
+}
+
+function heapPush(h: number[], r: number, cmp: (a: number, b: number) => number): void {
+  h.push(r);
+  let i = h.length - 1;
+  while (i > 0) {
+    const p = (i - 1) >> 1;
+    if (cmp(h[i], h[p]) >= 0) break;
+    [h[i], h[p]] = [h[p], h[i]];
+    i = p;
+  }
+}
+
+function heapPop(h: number[], cmp: (a: number, b: number) => number): void {
+  const last = h.pop()!;
+  if (h.length) { h[0] = last; siftDown(h, 0, cmp); }
+}
+
+function siftDown(h: number[], i: number, cmp: (a: number, b: number) => number): void {
+  for (;;) {
+    const l = 2 * i + 1, r = l + 1;
+    let m = i;
+    if (l < h.length && cmp(h[l], h[m]) < 0) m = l;
+    if (r < h.length && cmp(h[r], h[m]) < 0) m = r;
+    if (m === i) return;
+    [h[i], h[m]] = [h[m], h[i]];
+    i = m;
+  }
+}

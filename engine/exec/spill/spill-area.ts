@@ -1,0 +1,80 @@
+// The data directory's temp area (`<data dir>/tmp`, owner-only), where operators over their
+// memory budget write partitions and sorted runs. Each statement that spills gets its own
+// directory, made on its first spill and removed when the statement ends (success, error or
+// cancel); what a crash leaves behind is removed when the directory is next opened. A
+// statement may write at most SPILL_FACTOR times its memory limit, and at most half the space
+// free on the disk when it first spills, so one query cannot fill the disk.
+import { mkdtempSync, readdirSync, rmSync, statfsSync } from 'node:fs';
+import { join } from 'node:path';
+import { mkdirPrivate } from '../../storage/durable.ts';
+import { SqlError } from '../../errors.ts';
+import { SpillReader, SpillWriter } from './spill-file.ts';
+
+/** How many times its memory limit a statement may write to the temp area. */
+export const SPILL_FACTOR = 8;
+
+/** The temp area of a data directory. */
+export function spillRoot(dataDir: string): string {
+  return join(dataDir, 'tmp');
+}
+
+/** Creates the temp area (0700) and removes whatever an earlier process left in it. */
+export async function openSpillRoot(dataDir: string): Promise<void> {
+  const root = spillRoot(dataDir);
+  await mkdirPrivate(root);
+  for (const e of readdirSync(root)) rmSync(join(root, e), { recursive: true, force: true });
+}
+
+/** One statement's spill files: a private directory, a byte cap, and what was written (for EXPLAIN ANALYZE). */
+export class StatementSpill {
+  private dir: string | null = null;
+  private n = 0;
+  /** files open now: closed when the statement ends, whatever it was doing */
+  private readonly open = new Set<SpillWriter | SpillReader>();
+  private written = 0;
+
+  /** `counts` adds up what every run of the statement spilled (EXPLAIN ANALYZE reports it). */
+  constructor(private readonly root: string, private capBytes: number, private readonly counts: { bytes: number; files: number }) {}
+
+  /** A new file for `what` (e.g. "hash join partition"). */
+  create(what: string): SpillWriter {
+    if (!this.dir) {
+      this.dir = mkdtempSync(join(this.root, 'q-'));
+      const fs = statfsSync(this.dir);
+      this.capBytes = Math.min(this.capBytes, Math.floor((fs.bavail * fs.bsize) / 2));
+    }
+    this.counts.files++;
+    return this.track(new SpillWriter(join(this.dir, `${this.n++}-${what.replace(/[^a-z]+/gi, '-')}`), (bytes) => this.count(bytes)));
+  }
+
+  private count(bytes: number): void {
+    this.written += bytes;
+    this.counts.bytes += bytes;
+    if (this.written > this.capBytes) throw new SqlError('OUT_OF_MEMORY', `query spilled more than ${Math.round(this.capBytes / 2 ** 20)} MB to disk (at most ${SPILL_FACTOR} times its memory limit and half the free disk space); add filters, or raise SET query_memory_limit`);
+  }
+
+  /** Reads a file written before (closed with its writer). */
+  read(path: string): SpillReader {
+    return this.track(new SpillReader(path));
+  }
+
+  /** Closes a file and deletes it: its rows were read back. */
+  done(f: SpillWriter | SpillReader): void {
+    f.close();
+    rmSync(f.path, { force: true });
+  }
+
+  /** Closes every open file and removes the statement's directory and everything in it. */
+  dispose(): void {
+    for (const f of [...this.open]) { try { f.close(); } catch { /* already closed */ } }
+    if (this.dir) rmSync(this.dir, { recursive: true, force: true });
+    this.dir = null;
+  }
+
+  private track<F extends SpillWriter | SpillReader>(f: F): F {
+    this.open.add(f);
+    const close = f.close.bind(f);
+    f.close = () => { if (this.open.delete(f)) close(); };
+    return f;
+  }
+}

@@ -1,0 +1,141 @@
+// Operators over the statement's memory limit spill to the data directory's temp area instead of
+// failing: a leader hash join partitions both sides to disk and joins partition by partition
+// (grace hash join), a sort writes sorted runs and merges them. A small query_memory_limit
+// forces it; answers are compared with DuckDB's over the same rows, with and without spilling.
+// Spill files are gone after success, error and cancel, and a stale one is removed at open.
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Database, type Session } from '../../../engine/database.ts';
+import { DuckDBSession } from '../../support/verify-with-duckdb.ts';
+import { SpillReader, SpillWriter } from '../../../engine/exec/spill/spill-file.ts';
+import type { Vector } from '../../../engine/types/vector.ts';
+
+let dir: string;
+let db: Database;
+let s: Session;
+let duck: { session: DuckDBSession; close: () => void };
+
+const dataDir = () => join(dir, 'data');
+const tempArea = () => join(dataDir(), 'tmp');
+/** Files left in the temp area (in statements' directories). */
+const leftover = () => readdirSync(tempArea(), { recursive: true, encoding: 'utf8' });
+
+// a: 100 000 rows, k = 0..99 999 and a string of 5 000 values (every 97th NULL); b: 60 000 rows,
+// k = 0..59 999 (every 101st NULL); narrow, so the hash table and the sort's work dominate
+const SETUP = `CREATE TABLE d (n INTEGER); INSERT INTO d VALUES (0), (1), (2), (3), (4), (5), (6), (7), (8), (9);
+  CREATE TABLE a (k INTEGER, s VARCHAR(12));
+  INSERT INTO a SELECT x, CASE WHEN x % 97 = 0 THEN NULL ELSE 'n' || (x * 7 % 5000) END FROM (SELECT d1.n * 10000 + d2.n * 1000 + d3.n * 100 + d4.n * 10 + d5.n AS x FROM d d1, d d2, d d3, d d4, d d5) y;
+  CREATE TABLE b (k INTEGER);
+  INSERT INTO b SELECT CASE WHEN k % 101 = 0 THEN NULL ELSE k END FROM a WHERE k < 60000`;
+
+const FULL_JOIN = 'SELECT count(*), count(a.k), count(b.k), sum(a.k), sum(b.k) FROM (SELECT k FROM a) a FULL JOIN b ON a.k = b.k + 50000';
+const STRING_JOIN = `SELECT count(*), count(DISTINCT x.s), sum(x.c), min(y.k), max(y.k) FROM (SELECT s, count(*) AS c FROM a GROUP BY s) x
+  FULL JOIN (SELECT k, 'n' || (k % 7000) AS s FROM b) y ON x.s = y.s`;
+/** The whole sort runs at the leader (the slices send every row for LIMIT + OFFSET); a window of it comes back. */
+const sorted = (offset: number) => `SELECT s, k FROM a ORDER BY s DESC, k LIMIT 20 OFFSET ${offset}`;
+const SORT = sorted(99980);
+
+const strata = async (sql: string) => { const r = await s.execute(sql); return r[r.length - 1].rows.map((row) => row.map(String)); };
+const duckdb = async (sql: string) => (await duck.session.execute(sql))[0].rows.map((row) => row.map(String));
+/** The Execution line of EXPLAIN ANALYZE. */
+const execution = async (sql: string) => String((await s.execute(`EXPLAIN ANALYZE ${sql}`))[0].rows.at(-1)![0]);
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'strata-spill-'));
+  db = await Database.open({ dataDir: dataDir(), slices: 2 });
+  s = db.connect();
+  await s.execute(SETUP);
+  duck = await DuckDBSession.open();
+  for (const stmt of SETUP.split(';')) await duck.session.execute(stmt);
+}, 60_000);
+
+afterAll(async () => {
+  duck?.close();
+  await db?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+it('a leader hash join over its limit partitions both sides to disk and answers as DuckDB does', async () => {
+  const want = await duckdb(FULL_JOIN);
+  expect(want[0][2]).toBe('59405'); // b's non-NULL keys: 60 000 less the 595 multiples of 101
+  expect(await execution(FULL_JOIN)).not.toMatch(/spilled/);
+  // in memory too: the probe side (100 000 rows) goes through in chunks
+  expect(await strata(FULL_JOIN)).toEqual(want);
+  // the inputs fit, the hash table and the output besides them do not
+  await s.execute("SET query_memory_limit = '4MB'");
+  try {
+    expect(await execution(FULL_JOIN)).toMatch(/spilled [\d.]+ MB to \d+ temp files/);
+    expect(await strata(FULL_JOIN)).toEqual(want);
+    expect(await strata(STRING_JOIN)).toEqual(await duckdb(STRING_JOIN));
+  } finally {
+    await s.execute('RESET query_memory_limit');
+  }
+  expect(leftover()).toEqual([]);
+});
+
+it('a sort over its limit merges sorted runs from disk into the same order as DuckDB', async () => {
+  const want = await duckdb(SORT);
+  expect(want.length).toBe(20);
+  await s.execute("SET query_memory_limit = '3MB'");
+  try {
+    expect(await execution(SORT)).toMatch(/spilled [\d.]+ MB to \d+ temp files/);
+    expect(await strata(SORT)).toEqual(want);
+    for (const offset of [0, 1234, 50000]) expect(await strata(sorted(offset))).toEqual(await duckdb(sorted(offset)));
+  } finally {
+    await s.execute('RESET query_memory_limit');
+  }
+  expect(leftover()).toEqual([]);
+});
+
+it('removes spill files when the statement fails or is canceled', async () => {
+  await s.execute("SET query_memory_limit = '3MB'");
+  try {
+    // the division fails in the aggregate above the join, after the join spilled
+    await expect(s.execute('SELECT sum(1 / (a.k - 77777)) FROM (SELECT k FROM a) a FULL JOIN b ON a.k = b.k + 50000')).rejects.toMatchObject({ code: 'DIVISION_BY_ZERO' });
+    expect(leftover()).toEqual([]);
+    // cancel once the sort has written a run
+    const stop = new AbortController();
+    let sawFiles = false;
+    const watch = setInterval(() => { if (!sawFiles && leftover().some((f) => f.includes('sort'))) { sawFiles = true; stop.abort(); } }, 1);
+    const run = s.execute(`${SORT.replace('ORDER BY', 'ORDER BY k % 3,')}`, { signal: stop.signal }).then(() => 'done', (e) => e.code);
+    const outcome = await run;
+    clearInterval(watch);
+    expect(sawFiles).toBe(true);
+    expect(outcome).toBe('QUERY_CANCELED');
+    expect(leftover()).toEqual([]);
+  } finally {
+    await s.execute('RESET query_memory_limit');
+  }
+});
+
+it('spill files give back every value: NULLs, strings (only the entries used), wide exact values', () => {
+  const path = join(dir, 'roundtrip');
+  const strings: Vector = { type: { id: 'VARCHAR', length: 10 } as Vector['type'], length: 4, values: Int32Array.from([2, 0, 0, 2]), valid: Uint8Array.from([1, 1, 0, 1]), dict: ['a', 'unused', 'é€😀'] };
+  const wide: Vector = { type: { id: 'BIGINT' } as Vector['type'], length: 4, values: Float64Array.from([1, 2 ** 60, 0, -3]), valid: Uint8Array.from([1, 1, 0, 1]), big: [1n, 2n ** 60n + 1n, null, -3n] };
+  const doubles: Vector = { type: { id: 'DOUBLE PRECISION' } as Vector['type'], length: 4, values: Float64Array.from([0.5, -0, NaN, 1e300]), valid: null };
+  const w = new SpillWriter(path);
+  w.write({ length: 4, columns: [strings, wide, doubles] });
+  w.write({ length: 1, columns: [{ ...strings, length: 1, values: Int32Array.from([1]), valid: null }, { ...wide, length: 1, values: Float64Array.from([7]), valid: null, big: [7n] }, { ...doubles, length: 1, values: Float64Array.from([2]) }] });
+  w.close();
+  const r = new SpillReader(path);
+  const [a, b] = r.all();
+  r.close();
+  const text = (v: Vector) => Array.from({ length: v.length }, (_, i) => (v.valid && v.valid[i] === 0 ? null : v.dict ? v.dict[v.values[i] as number] : v.big ? String(v.big[i]) : Object.is(v.values[i], -0) ? '-0' : String(v.values[i])));
+  expect(a.columns.map(text)).toEqual([['é€😀', 'a', null, 'é€😀'], ['1', String(2n ** 60n + 1n), null, '-3'], ['0.5', '-0', 'NaN', '1e+300']]);
+  expect(a.columns[0].dict).toEqual(['é€😀', 'a']);
+  expect(b.columns.map(text)).toEqual([['unused'], ['7'], ['2']]);
+  rmSync(path);
+});
+
+it('creates the temp area owner-only and removes what a crashed process left there', async () => {
+  expect(statSync(tempArea()).mode & 0o777).toBe(0o700);
+  await db.close();
+  mkdirSync(join(tempArea(), 'q-stale'));
+  writeFileSync(join(tempArea(), 'q-stale', '0-sort-run'), 'x');
+  db = await Database.open({ dataDir: dataDir(), slices: 2 });
+  s = db.connect();
+  expect(existsSync(join(tempArea(), 'q-stale'))).toBe(false);
+  expect(leftover()).toEqual([]);
+});
