@@ -73,6 +73,8 @@ export interface InferenceEndpoint {
   predict(rows: string[][], targetModel?: string): string[];
   /** Faults for the next calls, used up in order: a throttled call, a 5xx, the container failing, a slow answer. */
   faults?: ('throttle' | 'unavailable' | 'model-error' | { delayMs: number })[];
+  /** time every answer takes (so concurrent calls overlap and `peakConcurrency` sees them) */
+  latencyMs?: number;
 }
 
 /** One InvokeEndpoint call as the server saw it. */
@@ -298,6 +300,7 @@ export async function startSageMakerServer(o: SageMakerServerOptions): Promise<S
     if (fault === 'model-error' || !contentType.startsWith('text/csv')) {
       return fail(424, 'ModelError', { Message: 'Received server error (500) from primary with message "model failed". See logs.', OriginalStatusCode: 500, OriginalMessage: fault === 'model-error' ? 'model failed' : `unsupported content type ${contentType}` });
     }
+    if (ep.latencyMs) await new Promise((r) => setTimeout(r, ep.latencyMs));
     let answers: string[];
     try { answers = ep.predict(rows, targetModel); } catch (e) {
       return fail(424, 'ModelError', { Message: 'Received client error (400) from primary', OriginalStatusCode: 400, OriginalMessage: (e as Error).message });

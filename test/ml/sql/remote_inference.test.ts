@@ -45,6 +45,7 @@ beforeEach(() => {
 
 describe('CREATE MODEL ... SAGEMAKER (remote inference)', () => {
   it('answers every row from the endpoint, in batches of MAX_BATCH_ROWS with bounded concurrency', async () => {
+    sm.endpoints.get('linear-ep')!.latencyMs = 20; // answers overlap, so the server sees how many calls are in flight
     const rows = await t.rows(`SELECT id, lin_fn(x1, x2, tag), 2 * x1 - 3 * x2 + length(tag) FROM pts ORDER BY id`);
     expect(rows).toHaveLength(120);
     for (const [id, got, want] of rows as [number, number | null, number | null][]) {
@@ -53,7 +54,8 @@ describe('CREATE MODEL ... SAGEMAKER (remote inference)', () => {
     }
     expect(sm.invocations.every((c) => c.rows <= 7 && c.contentType.startsWith('text/csv') && c.status === 200)).toBe(true);
     expect(sm.invocations.reduce((s, c) => s + c.rows, 0)).toBe(120);
-    expect(sm.peakConcurrency).toBeLessThanOrEqual(2 * 2); // two calls per slice, two slices
+    expect(sm.peakConcurrency).toBeGreaterThanOrEqual(2); // a slice's batch of ~60 rows is 9 calls, 2 at a time
+    expect(sm.peakConcurrency).toBeLessThanOrEqual(2 * 2); // MAX_CONCURRENT_CALLS per slice, two slices
   });
 
   it('runs only on rows that pass the filter, and at the leader over VALUES', async () => {
