@@ -1,6 +1,7 @@
 // Every statement is bounded (issue 9, item 5), replayed through the real HTTP server with two
 // accounts: chunked bodies, aliases and scripts, cursors, runaway queries (timeout in the
-// slices), the per-query memory limit, and regular expressions that used to freeze the server.
+// slices), the per-query memory limit, unbounded recursion, and regular expressions that used to
+// freeze the server.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { request as httpRequest } from 'node:http';
 import { startServer, type RunningServer } from '../../api/server.ts';
@@ -169,6 +170,17 @@ describe('per-query memory limit', () => {
     // the same sort under the default limit runs (it needs ~40 MB)
     expect(ok(await acme('query($s: String!) { query(sql: $s) { rows } }', { s: sorted })).query.rows).toEqual([[1000000]]);
     expect(code(await acme('mutation { execute(sql: "set query_memory_limit = \'lots\'") { command } }'))).toBe('INVALID_PARAMETER');
+  }, 30_000);
+});
+
+describe('an unbounded WITH RECURSIVE', () => {
+  it('stops at the round limit, or at the memory limit when each round multiplies the rows, and the server keeps answering', async () => {
+    const inf = await acme('{ query(sql: "with recursive inf(n) as (select 1 union all select n + 1 from inf) select count(*) from inf") { rows } }');
+    expect(code(inf)).toBe('RECURSION_LIMIT');
+    // ten times the rows every round: past the memory limit long before the round limit
+    const bomb = await acme(`mutation { executeScript(sql: "set query_memory_limit = '32MB'; with recursive b(n) as (select 1 union all select b.n + 1 from b, d) select count(*) from b") { rows } }`);
+    expect(code(bomb)).toBe('OUT_OF_MEMORY');
+    expect(ok(await acme('{ query(sql: "select 1") { rows } }')).query.rows).toEqual([[1]]);
   }, 30_000);
 });
 

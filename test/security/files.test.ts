@@ -174,6 +174,14 @@ describe('a server without --import-dir / --export-dir', () => {
   });
 });
 
+describe('the data directory', () => {
+  it('is owner-only: the directory 0700 and every file in it 0600', () => {
+    expect(statSync(data).mode & 0o777).toBe(0o700);
+    const loose = filesUnder(data).filter((f) => (statSync(f).mode & 0o077) !== 0);
+    expect(loose.map((f) => relative(data, f))).toEqual([]);
+  });
+});
+
 describe('error messages', () => {
   it('carry no absolute server paths', async () => {
     // a real file in the import dir that is not valid Parquet: the reader's error goes to the client
