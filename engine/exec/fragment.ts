@@ -62,7 +62,20 @@ export type PipelineStep =
   | { k: 'join'; join: JoinStep }
   | { k: 'model'; model: ModelStep };
 
+/**
+ * Rows redistributed by key, the source of a program instead of a table scan: every slice runs
+ * `spec` (program number `program`) over its own rows and sends each slice the rows whose key
+ * columns (`keys`, of spec's output) hash to it; the program then reads what every slice sent.
+ */
+export interface ExchangeSource {
+  program: number;
+  spec: FragmentSpec;
+  keys: number[];
+}
+
 export interface FragmentSpec {
+  /** rows received from every slice instead of a scan (then tableTypes, columns are empty) */
+  source?: ExchangeSource;
   /** all column types of the scanned table, in table order */
   tableTypes: SqlType[];
   /** table columns to load; the batch seen by expressions has them in this order */

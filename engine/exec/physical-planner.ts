@@ -23,6 +23,7 @@ import { ValuesOp, BatchSourceOp } from './operators/values.ts';
 import { GatherOp } from './operators/gather.ts';
 import { SharedOp } from './operators/shared.ts';
 import { BroadcastOp } from './operators/broadcast.ts';
+import { RedistributeOp } from './operators/redistribute.ts';
 
 /** Estimated output rows of a logical node (from table statistics; plan/cardinality.ts). */
 export const estimateRows = (n: LNode): number => estimateFromStats(n);
@@ -122,7 +123,9 @@ class PhysicalPlanner {
 
   /**
    * A join inside the slices: probe one side's pipeline; build from the other side's pipeline in
-   * every slice when both are distributed on the join key (co-located), else broadcast it.
+   * every slice when both are distributed on the join key (co-located); redistribute both sides
+   * by the join key when the estimate says broadcasting the build side moves more rows; else
+   * broadcast it.
    */
   private probe(n: Extract<LNode, { k: 'join' }>, est: number): SliceOperator | null {
     if (n.joinType === 'FULL' || n.joinType === 'CROSS' || n.joinType === 'SINGLE' || n.leftKeys.length === 0) return null;
@@ -141,6 +144,11 @@ class PhysicalPlanner {
     const probe = (probeIsLeft ? left : right)!;
     const other = probeIsLeft ? right : left;
     if (other && this.colocated(n, left!, right!)) return new HashProbeOp(probe, other, probeIsLeft, n, n.fields, est);
+    if (other && n.est?.exchange === 'redistribute' && this.slices > 1) {
+      // both sides too large to broadcast: rows with equal keys meet in one slice
+      const [probeKeys, buildKeys] = probeIsLeft ? [n.leftKeys, n.rightKeys] : [n.rightKeys, n.leftKeys];
+      return new HashProbeOp(new RedistributeOp(probe, probeKeys), new RedistributeOp(other, buildKeys), probeIsLeft, n, n.fields, est);
+    }
     const build = new BroadcastOp(this.leader(probeIsLeft ? n.right : n.left));
     return new HashProbeOp(probe, build, probeIsLeft, n, n.fields, est);
   }

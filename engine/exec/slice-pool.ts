@@ -1,5 +1,5 @@
 // The leader's handle on the slice workers: one worker thread per slice, request/response by id.
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 import { SqlError, asSqlError } from '../errors.ts';
 
@@ -59,7 +59,44 @@ export class SlicePool {
     });
     w.unref();
     this.workers[slice] = w;
+    this.connectPeers(slice, w);
     return w;
+  }
+
+  /**
+   * A direct line (MessageChannel) between a new worker and every running one, over which
+   * slices redistribute rows to each other (slice-peers.ts); a restarted worker's lines
+   * replace its old ones.
+   */
+  private connectPeers(slice: number, w: Worker): void {
+    this.workers.forEach((other, s) => {
+      if (!other || s === slice) return;
+      const { port1, port2 } = new MessageChannel();
+      w.postMessage({ peer: s, port: port1 }, [port1]);
+      other.postMessage({ peer: slice, port: port2 }, [port2]);
+    });
+  }
+
+  /** Requests sent to the slices and not yet answered. */
+  get pendingRequests(): number {
+    return this.pending.size;
+  }
+
+  /** Starts every worker (before a request whose slices talk to each other). */
+  startAll(): void {
+    for (let s = 0; s < this.size; s++) this.worker(s);
+  }
+
+  /** A fresh id for the exchanges of one request to every slice. */
+  exchangeId(): number {
+    return this.nextExchange++;
+  }
+
+  private nextExchange = 1;
+
+  /** Fails exchange `id` in every slice: one of them failed, so the others stop waiting for it. */
+  abortExchange(id: number): void {
+    for (const w of this.workers) w?.postMessage({ abort: id });
   }
 
   /** Fails the requests a slice's worker was running when it died. */

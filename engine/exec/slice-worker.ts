@@ -1,18 +1,20 @@
 // A slice: one worker thread that owns its segments' decoded columns (a buffer cache) and runs
 // plan fragments over them. Only small results (partial aggregates, filtered rows) go back.
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { join } from 'node:path';
 import type { Batch, Vector } from '../types/vector.ts';
 import { TYPES, isTemporal, type SqlType } from '../types/types.ts';
 import type { BExpr } from '../plan/bound.ts';
-import type { FragmentSpec, FragmentResult, SentResult, SegmentRef, JoinStep, TopN, SliceMetrics } from './fragment.ts';
+import type { FragmentSpec, FragmentResult, SentResult, SegmentRef, JoinStep, TopN, SliceMetrics, ExchangeSource } from './fragment.ts';
+import { SlicePeers, exchangeTag } from './slice-peers.ts';
+import { partitionRows, rowsByDestination } from './partition.ts';
 import { sortBatch } from './batch-sort.ts';
 import { readSegment, writeSegment } from '../storage/segment.ts';
 import { readDeletionVector } from '../storage/deletion.ts';
 import { GroupTable } from './aggregate.ts';
 import { filterBatch, projectBatch } from './kernels.ts';
 import { concatVectors, gather } from '../types/vector.ts';
-import { asSqlError } from '../errors.ts';
+import { SqlError, asSqlError } from '../errors.ts';
 import { toWire, fromWire, partialToWire, type WireColumn } from './wire.ts';
 import { parseCsvRange, type CsvRangeRequest } from './csv.ts';
 import { hashJoinBatch } from './hash-join.ts';
@@ -72,6 +74,7 @@ class SegmentCache {
 const cache = new SegmentCache();
 const deletions = new Map<string, Uint32Array>();
 const models = new ModelRunner(dataDir);
+const peers = new SlicePeers(sliceIndex);
 
 async function liveRows(seg: SegmentRef): Promise<Uint8Array | null> {
   if (!seg.deleted) return null;
@@ -87,14 +90,17 @@ async function liveRows(seg: SegmentRef): Promise<Uint8Array | null> {
  * join's build side is a nested program, run first over this slice's own rows; every program's
  * metrics land in `metrics[program]`.
  */
-async function runFragment(f: FragmentSpec, segments: SegmentRef[][], stop: SliceStop, program = 0, all: SliceMetrics[] = []): Promise<FragmentResult> {
+async function runFragment(f: FragmentSpec, req: RequestRun, program = 0, all: SliceMetrics[] = []): Promise<FragmentResult> {
+  const { segments, stop } = req;
   const tick = () => stop.tick();
   for (const step of f.steps) {
     if (step.k !== 'join' || !step.join.local) continue;
     const { program: p, spec } = step.join.local;
-    const built = await runFragment(spec, segments, stop, p, all);
+    const built = await runFragment(spec, req, p, all);
     if (built.kind === 'rows') step.join.build = built.columns;
   }
+  // a program over redistributed rows: its input program runs first and the slices swap rows
+  const received = f.source ? await redistribute(f.source, req, all) : null;
   const table = f.output.kind === 'agg' ? new GroupTable(f.output.spec) : null;
   const outParts: Vector[][] = [];
   let outRows = 0;
@@ -112,19 +118,23 @@ async function runFragment(f: FragmentSpec, segments: SegmentRef[][], stop: Slic
   // block-level zone maps: the scan filter (or the filter fused into the aggregation)
   const scanFilter = f.filter ?? (f.output.kind === 'agg' && !f.steps.length ? f.output.spec.filter ?? null : null);
   const preds = zonePredicates(scanFilter);
-  for (const seg of segments[program] ?? []) {
+  if (received) { metrics.ms[0] += received.ms; metrics.rows[0] += received.rows; }
+  const sources: (SegmentRef | Vector[])[] = received ? received.parts : segments[program] ?? [];
+  for (const src of sources) {
     if (limit !== undefined && outRows >= limit) break;
     t = performance.now();
-    const cols = await cache.columns(seg.file, f.tableTypes, f.columns);
-    const live = await liveRows(seg);
+    const seg = Array.isArray(src) ? null : src;
+    const cols = seg ? await cache.columns(seg.file, f.tableTypes, f.columns) : src as Vector[];
+    const live = seg ? await liveRows(seg) : null;
+    const rows = seg ? seg.rows : cols[0]?.length ?? 0;
     lap(0, 0);
-    batches: for (let start = 0; start < seg.rows; start += BATCH) {
+    batches: for (let start = 0; start < rows; start += BATCH) {
       stop.check(); // a canceled or timed-out statement stops here, within one batch
       if (limit !== undefined && outRows >= limit) break;
-      const n = Math.min(BATCH, seg.rows - start);
-      if (preds.length && !blockMayMatch(cols, preds, start / BATCH, BATCH)) continue;
+      const n = Math.min(BATCH, rows - start);
+      if (seg && preds.length && !blockMayMatch(cols, preds, start / BATCH, BATCH)) continue;
       let batch: Batch = { length: n, columns: cols.map((v) => slice(v, start, n)) };
-      scanned += n;
+      if (seg) scanned += n;
       let sel: Uint32Array | null = null;
       let count = n;
       if (live) {
@@ -133,7 +143,7 @@ async function runFragment(f: FragmentSpec, segments: SegmentRef[][], stop: Slic
         for (let i = 0; i < n; i++) if (live[start + i]) sel[count++] = i;
         sel = sel.subarray(0, count);
       }
-      lap(0, count);
+      lap(0, seg ? count : 0);
       if (f.filter) {
         const r = filterBatch(batch, f.filter, sel);
         sel = r.sel.subarray(0, r.count);
@@ -213,6 +223,43 @@ async function runFragment(f: FragmentSpec, segments: SegmentRef[][], stop: Slic
   const columns = types.map((t, i) => concatVectors(t, outParts.map((p) => p[i])));
   metrics.rows[outSlot] = outRows;
   return { kind: 'rows', columns, rows: outRows, scanned, metrics: all };
+}
+
+/** What one request runs over: each program's segments in this slice, its stop, its exchanges. */
+interface RequestRun {
+  /** segments[p]: this slice's segments for program p (none for a program over redistributed rows) */
+  segments: SegmentRef[][];
+  stop: SliceStop;
+  /** the request's exchange id and how many slices take part */
+  exchange?: { id: number; slices: number };
+}
+
+/**
+ * Runs an exchange's input program over this slice's rows, sends every other slice the rows
+ * whose keys hash to it and waits for the rows every other slice sends here. Returns the parts
+ * this slice now holds, the rows and the time spent moving them (not running the input).
+ */
+async function redistribute(x: ExchangeSource, req: RequestRun, all: SliceMetrics[]): Promise<{ parts: Vector[][]; rows: number; ms: number }> {
+  if (!req.exchange) throw new SqlError('INTERNAL_ERROR', 'a redistributed program without an exchange id');
+  const { id, slices } = req.exchange;
+  const r = await runFragment(x.spec, req, x.program, all);
+  if (r.kind !== 'rows') throw new SqlError('INTERNAL_ERROR', 'redistributed rows expected');
+  const t0 = performance.now();
+  const bySlice = rowsByDestination(partitionRows(x.keys.map((k) => r.columns[k]), r.rows, slices), slices);
+  const tag = exchangeTag(id, x.program);
+  let own: Vector[] = [];
+  bySlice.forEach((rows, d) => {
+    const part = r.columns.map((c) => gather(c, rows, rows.length));
+    if (d === sliceIndex) { own = part; return; }
+    const w = toWire(part, 'move');
+    peers.send(d, tag, w.columns, w.transfer);
+  });
+  const got = await peers.receive(tag, slices - 1, () => req.stop.check());
+  const parts = [own, ...[...got.values()].map(fromWire)].filter((p) => (p[0]?.length ?? 0) > 0);
+  let rows = 0, bytes = 0;
+  for (const p of parts) { rows += p[0].length; for (const v of p) bytes += vectorBytes(v); }
+  req.stop.memory.reserve(bytes, 'rows redistributed to a slice');
+  return { parts, rows, ms: performance.now() - t0 };
 }
 
 /** The first `limit` rows of the parts in the top-N order. */
@@ -346,11 +393,12 @@ async function analyzeSegments(types: SqlType[], segments: SegmentRef[], stop: S
 }
 
 /** Decodes the broadcast build sides a request brought (once per request; the hash table is built on first use). */
-function receiveBuilds(steps: FragmentSpec['steps']): void {
-  for (const step of steps) {
+function receiveBuilds(f: FragmentSpec): void {
+  if (f.source) receiveBuilds(f.source.spec);
+  for (const step of f.steps) {
     if (step.k !== 'join') continue;
     if (step.join.sent) { step.join.build = fromWire(step.join.sent); delete step.join.sent; }
-    if (step.join.local) receiveBuilds(step.join.local.spec.steps);
+    if (step.join.local) receiveBuilds(step.join.local.spec);
   }
 }
 
@@ -366,7 +414,7 @@ function send(result: FragmentResult): { result: SentResult; transfer: ArrayBuff
 
 type Request =
   /** segments[p]: this slice's segments for program p (0 the main one, then nested build sides) */
-  | { op: 'scan'; fragment: FragmentSpec; segments: SegmentRef[][]; cancel?: CancelToken }
+  | { op: 'scan'; fragment: FragmentSpec; segments: SegmentRef[][]; cancel?: CancelToken; exchange?: { id: number; slices: number } }
   | { op: 'write'; file: string; columns: WireColumn[]; encodings?: (string | undefined)[] }
   | { op: 'copy'; request: CsvRangeRequest }
   | { op: 'match'; types: SqlType[]; filter: BExpr | null; exprs: BExpr[] | null; segments: SegmentRef[]; join?: JoinStep; cancel?: CancelToken }
@@ -376,10 +424,10 @@ type Request =
 async function handle(msg: Request): Promise<{ result: unknown; transfer: ArrayBuffer[] }> {
   switch (msg.op) {
     case 'scan': {
-      receiveBuilds(msg.fragment.steps);
+      receiveBuilds(msg.fragment);
       const stop = new SliceStop(msg.cancel);
       // what the fragment held is given back when it ends: the leader counts the rows it receives
-      return send(await runFragment(msg.fragment, msg.segments, stop).finally(() => stop.memory.releaseAll()));
+      return send(await runFragment(msg.fragment, { segments: msg.segments, stop, exchange: msg.exchange }).finally(() => stop.memory.releaseAll()));
     }
     case 'write': {
       const columns = fromWire(msg.columns);
@@ -412,7 +460,9 @@ async function handle(msg: Request): Promise<{ result: unknown; transfer: ArrayB
   }
 }
 
-parentPort!.on('message', async (m: { id: number; msg: Request }) => {
+parentPort!.on('message', async (m: { id: number; msg: Request } | { peer: number; port: MessagePort } | { abort: number }) => {
+  if ('peer' in m) { peers.connect(m.peer, m.port); return; }
+  if ('abort' in m) { peers.abort(m.abort); return; }
   try {
     const { result, transfer } = await handle(m.msg);
     parentPort!.postMessage({ id: m.id, ok: true, result }, transfer);

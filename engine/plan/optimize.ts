@@ -3,7 +3,7 @@
 import { type LNode, type SharedSlot, mapPlanExprs } from './logical.ts';
 import { type BExpr, BOOL, usedColumns, mapCols, mapChildren } from './bound.ts';
 import { splitJoin } from './bind-query.ts';
-import { annotateJoins, connectJoins } from './join-order.ts';
+import { annotateJoins, connectJoins, type JoinDistribution } from './join-order.ts';
 
 const conj = (e: BExpr): BExpr[] => (e.k === 'and' ? e.args.flatMap(conj) : [e]);
 const disj = (e: BExpr): BExpr[] => (e.k === 'or' ? e.args.flatMap(disj) : [e]);
@@ -11,14 +11,15 @@ const andAll = (xs: BExpr[]): BExpr | null => (xs.length === 0 ? null : xs.lengt
 
 /**
  * Optimizes a plan and the plans of the uncorrelated subqueries in its expressions. `slices`
- * (how many the database runs) decides broadcast versus redistribution of join inputs.
+ * (how many the database runs) decides broadcast versus redistribution of join inputs, unless
+ * `joinDistribution` (SET join_distribution) forces one.
  */
-export function optimize(n: LNode, opts: { slices?: number } = {}, done = new Map<LNode, LNode>()): LNode {
+export function optimize(n: LNode, opts: { slices?: number; joinDistribution?: JoinDistribution } = {}, done = new Map<LNode, LNode>()): LNode {
   // a subquery reached through several copies of a plan (a decorrelated subquery's domain
   // repeats its outer plan) stays one plan object, so the executor runs it once
   const planOf = (p: LNode): LNode => { let o = done.get(p); if (!o) { o = optimize(p, opts, done); done.set(p, o); } return o; };
   const inExprs = (e: BExpr): BExpr => (e.k === 'subquery' ? { ...mapChildren(e, inExprs), plan: planOf(e.plan) } as BExpr : mapChildren(e, inExprs));
-  return annotateJoins(mapPlanExprs(rules(n, new Map()), inExprs), opts.slices ?? 2);
+  return annotateJoins(mapPlanExprs(rules(n, new Map()), inExprs), opts.slices ?? 2, opts.joinDistribution);
 }
 
 /** Applies the rules bottom-up. A shared plan is optimized once, for all its parents. */

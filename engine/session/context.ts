@@ -15,6 +15,7 @@ import { SqlError } from '../errors.ts';
 import { physicalRows, formatRowsYielding } from './format.ts';
 import { optimize } from '../plan/optimize.ts';
 import { checkTablePrivilege, columnDenied, hasAnyColumnPrivilege, hasTablePrivilege } from './privileges.ts';
+import type { JoinDistribution } from '../plan/join-order.ts';
 import type { ModelFunction } from './extension.ts';
 import type { FileAccess } from './file-access.ts';
 import { didYouMean } from '../plan/did-you-mean.ts';
@@ -197,7 +198,8 @@ export class StatementContext {
   }
 
   async bindQuery(q: Query): Promise<LNode> {
-    return optimize(await this.binder().query(q), { slices: this.db.slices });
+    const joinDistribution = (this.session.settings.get('join_distribution') ?? 'auto') as JoinDistribution;
+    return optimize(await this.binder().query(q), { slices: this.db.slices, joinDistribution });
   }
 
   /** Executes a plan and returns its batch. */

@@ -20,6 +20,25 @@ export type Gathered =
   | { kind: 'agg'; partials: PartialAgg[]; spec: import('../aggregate.ts').AggSpec };
 
 export class GatherOp extends LeaderOperator {
+  /**
+   * Sends the request to every slice. When slices exchange rows with each other, every worker
+   * runs first (they talk directly) and the request carries an exchange id; if one slice fails,
+   * the others are told to stop waiting for its rows.
+   */
+  private async callSlices(ctx: RunContext, b: PipelineBuilder, msg: (slice: number) => Record<string, unknown>): Promise<SentResult[]> {
+    const exchanges = b.programs.some((p) => p.spec.source);
+    if (!exchanges) return Promise.all(Array.from({ length: ctx.slices }, (_, s) => ctx.pool.call<SentResult>(s, msg(s))));
+    ctx.pool.startAll();
+    const id = ctx.pool.exchangeId();
+    const exchange = { id, slices: ctx.slices };
+    try {
+      return await Promise.all(Array.from({ length: ctx.slices }, (_, s) => ctx.pool.call<SentResult>(s, { ...msg(s), exchange })));
+    } catch (e) {
+      ctx.pool.abortExchange(id);
+      throw e;
+    }
+  }
+
   constructor(readonly input: SliceOperator) {
     super(input.fields, [input], input.estRows);
   }
@@ -79,16 +98,18 @@ export class GatherOp extends LeaderOperator {
     if (emptyInner && spec.output.kind === 'rows') return { kind: 'rows', batch: emptyBatch(spec.output.exprs.map((e) => e.type)), fields: sent ?? undefined };
     // every program's segments, per slice (zone maps of its scan filter prune them)
     const segments = b.programs.map((p) => {
-      if (!p.scan) throw new SqlError('INTERNAL_ERROR', 'slice pipeline without a scan');
+      // a program over rows redistributed between the slices reads no segments
+      if (!p.scan) return Array.from({ length: ctx.slices }, () => []);
       const { bySlice, total, pruned } = segmentsBySlice(p.scan.table, ctx.slices, p.tableFilter);
       ctx.stats.segmentsScanned += total - pruned;
       ctx.stats.segmentsPruned += pruned;
       return bySlice;
     });
     const cancel = ctx.guard.token;
-    const results = await Promise.all(segments[0].map((_, s) => ctx.pool.call<SentResult>(s, { op: 'scan', fragment: spec, segments: segments.map((p) => p[s]), cancel })));
+    const results = await this.callSlices(ctx, b, (s) => ({ op: 'scan', fragment: spec, segments: segments.map((p) => p[s]), cancel }));
     ctx.check();
     b.programs.forEach((p, i) => {
+      if (!p.scan) return;
       let scanned = 0;
       for (const r of results) scanned += r.metrics[i]?.scanned ?? 0;
       ctx.stats.rowsScanned += scanned;

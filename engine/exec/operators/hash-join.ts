@@ -19,6 +19,7 @@ import type { RunContext } from './run-context.ts';
 import type { BroadcastOp } from './broadcast.ts';
 import type { FragmentSpec } from '../fragment.ts';
 import { toWire } from '../wire.ts';
+import { RedistributeOp } from './redistribute.ts';
 import { graceJoin, type GraceInputs } from '../spill/grace-join.ts';
 import { batchBytes } from '../memory-budget.ts';
 
@@ -173,7 +174,8 @@ export class HashProbeOp extends SliceOperator {
   explain(): string {
     const left = this.probeIsLeft ? this.probeSide : this.build;
     const right = this.probeIsLeft ? this.build : this.probeSide;
-    const how = this.colocated ? 'co-located, each slice builds from its own rows' : 'broadcast';
+    const how = this.build instanceof RedistributeOp ? 'both sides redistributed by key, each slice builds from the rows it received'
+      : this.colocated ? 'co-located, each slice builds from its own rows' : 'broadcast';
     return `Hash ${this.join.joinType} Join (probe: ${this.probeIsLeft ? 'left' : 'right'} input, build: ${how})${describe(this.join, [...left.fields, ...right.fields], left.fields.length)}`;
   }
 

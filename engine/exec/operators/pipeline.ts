@@ -112,7 +112,8 @@ export class PipelineBuilder {
     if (this.spec.steps.length === 0 && !hasModelCall(pred)) {
       this.spec.filter = and(this.spec.filter, pred);
       const cols = this.spec.columns;
-      this.tableFilter = and(this.tableFilter, mapCols(pred, (i, c) => ({ ...c, index: cols[i] })));
+      // over a table's columns, zone maps prune with it (rows received from other slices have none)
+      if (this.scan) this.tableFilter = and(this.tableFilter, mapCols(pred, (i, c) => ({ ...c, index: cols[i] })));
       this.last = SCAN_FILTER_METRIC;
       return;
     }

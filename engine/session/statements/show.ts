@@ -63,7 +63,9 @@ const SETTINGS: Record<string, string> = { search_path: 'public', datestyle: 'IS
   // CREATE MODEL waits for training to finish (the one-shot CLI turns it on; see ml/sql/create.ts)
   ml_wait_for_training: 'off',
   // rounds a WITH RECURSIVE query may run before it fails (see exec/executor.ts)
-  max_recursion_depth: '10000' };
+  max_recursion_depth: '10000',
+  // how joins in the slices move their inputs: auto (by estimate), broadcast or redistribute
+  join_distribution: 'auto' };
 
 export async function show(stmt: A.Show, ctx: StatementContext): Promise<Result> {
   const get = (k: string) => (k === 'search_path' ? ctx.session.searchPath.join(', ') : ctx.session.settings.get(k) ?? SETTINGS[k]);
@@ -85,7 +87,10 @@ export async function setVariable(stmt: A.SetVariable, ctx: StatementContext): P
     const value = stmt.values.join(', ');
     if (stmt.name === 'statement_timeout' && !/^\d+$/.test(value)) throw new SqlError('INVALID_PARAMETER', `statement_timeout must be a whole number of milliseconds (0 = none), not "${value}"`, stmt.pos);
     if (stmt.name === 'query_memory_limit' && value !== '0') parseMemorySize(value);
-    ctx.session.settings.set(stmt.name, value);
+    if (stmt.name === 'join_distribution' && !['auto', 'broadcast', 'redistribute'].includes(value.toLowerCase())) {
+      throw new SqlError('INVALID_PARAMETER', `join_distribution must be auto, broadcast or redistribute, not "${value}"`, stmt.pos);
+    }
+    ctx.session.settings.set(stmt.name, stmt.name === 'join_distribution' ? value.toLowerCase() : value);
   }
   return done('SET');
 }

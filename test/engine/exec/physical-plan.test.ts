@@ -131,6 +131,43 @@ describe('physical plan', () => {
     expect(await rowsOf(sql)).toEqual([[900, 45 * 10 * 190]]);
   });
 
+  it('redistributes both sides of a join by key when neither is small or co-located (3 slices here)', async () => {
+    // f.i and fk.i are 0..999 on both sides: a build side as large as the probe side
+    const sql = 'SELECT count(*), sum(fk.i), sum(f.k1) FROM f JOIN fk ON f.i = fk.i';
+    const lines = (await rowsOf(`EXPLAIN ANALYZE ${sql}`)).map((r: unknown[]) => String(r[0]));
+    const join = line(lines, /Hash INNER Join/);
+    expect(join).toMatch(/build: both sides redistributed by key.*\[3 slices/);
+    const moves = lines.filter((l) => /Redistribute by key i \(every slice -> every slice\)\s+\[3 slices/.test(l));
+    expect(moves).toHaveLength(2);
+    for (const m of moves) {
+      expect(depth(m)).toBeGreaterThan(depth(join));
+      // every row arrives in exactly one slice, and each slice gets some
+      expect(actual(m)).toBe(1000);
+      expect(perSlice(m).reduce((a, b) => a + b, 0)).toBe(1000);
+      expect(perSlice(m).every((n) => n > 0)).toBe(true);
+    }
+    expect(lines.some((l) => /Broadcast/.test(l))).toBe(false);
+    // keys are unique: each row meets itself; k1 = i % 10 sums to 100 * 45
+    expect(await rowsOf(sql)).toEqual([[1000, 499500, 4500]]);
+    // forced the other way, the same join broadcasts and answers the same
+    await s.execute(`SET join_distribution = 'broadcast'`);
+    expect(line(await explain(sql), /Hash INNER Join/)).toMatch(/build: broadcast/);
+    expect(await rowsOf(sql)).toEqual([[1000, 499500, 4500]]);
+    await s.execute('RESET join_distribution');
+    await expect(s.execute(`SET join_distribution = 'sideways'`)).rejects.toMatchObject({ code: 'INVALID_PARAMETER', message: expect.stringMatching(/join_distribution must be auto, broadcast or redistribute/) });
+  });
+
+  it('stops every slice of a redistributed join when one of them fails before sending its rows', async () => {
+    // only the slice holding f.i = 500 divides by zero, before its rows move; the others must not wait for them
+    const failing = 'SELECT count(*) FROM f JOIN fk ON f.i = fk.i WHERE 10 / (f.i - 500) > 0';
+    expect(await explain(failing)).toEqual(expect.arrayContaining([expect.stringMatching(/Redistribute by key/)]));
+    await expect(s.execute(failing)).rejects.toMatchObject({ code: 'DIVISION_BY_ZERO' });
+    // the slice that was waiting for the failed slice's rows is told to stop, and answers
+    for (let i = 0; i < 100 && db.pool.pendingRequests > 0; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(db.pool.pendingRequests).toBe(0);
+    expect(await rowsOf('SELECT count(*) FROM f JOIN fk ON f.i = fk.i WHERE f.i > 500')).toEqual([[499]]);
+  });
+
   it('counts each run of a recursive query step', async () => {
     const sql = 'WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r WHERE n < 6) SELECT sum(n) FROM r';
     const lines = (await rowsOf(`EXPLAIN ANALYZE ${sql}`)).map((r: unknown[]) => String(r[0]));
