@@ -36,6 +36,18 @@ export interface PartialAgg {
   states: AggState[];
 }
 
+/** The groups at `rows` of a partial state, in that order (the part of it one slice finalizes). */
+export function partialRows(p: PartialAgg, rows: Uint32Array): PartialAgg {
+  const n = rows.length;
+  const pick = (a: Float64Array) => { const out = new Float64Array(n); for (let i = 0; i < n; i++) out[i] = a[rows[i]]; return out; };
+  const list = <T>(a: T[] | null) => (a ? Array.from(rows, (r) => a[r]) : null);
+  return {
+    groups: n,
+    keys: p.keys.map((v) => gather(v, rows, n)),
+    states: p.states.map((s) => ({ slots: s.slots.map(pick), count: pick(s.count), objs: list(s.objs), sets: list(s.sets) })),
+  };
+}
+
 /** Groups and their aggregate states. One per slice per query, and one at the leader. */
 export class GroupTable {
   groups = 0;

@@ -66,6 +66,8 @@ export type PipelineStep =
  * Rows redistributed by key, the source of a program instead of a table scan: every slice runs
  * `spec` (program number `program`) over its own rows and sends each slice the rows whose key
  * columns (`keys`, of spec's output) hash to it; the program then reads what every slice sent.
+ * When `spec` ends in a partial aggregate, its states move by group key instead and each slice
+ * reads the groups it finished (key columns, then aggregates).
  */
 export interface ExchangeSource {
   program: number;

@@ -12,7 +12,7 @@ import { ScanOp } from './operators/scan.ts';
 import { FilterOp, SliceFilterOp } from './operators/filter.ts';
 import { ProjectOp, SliceProjectOp } from './operators/project.ts';
 import { HashJoinOp, HashProbeOp } from './operators/hash-join.ts';
-import { HashAggregateOp, PartialAggregateOp, FinalAggregateOp } from './operators/hash-aggregate.ts';
+import { HashAggregateOp, PartialAggregateOp, FinalAggregateOp, SliceFinalAggregateOp } from './operators/hash-aggregate.ts';
 import { SortOp } from './operators/sort.ts';
 import { SliceTopNOp } from './operators/top-n.ts';
 import { LimitOp, SliceLimitOp } from './operators/limit.ts';
@@ -24,6 +24,12 @@ import { GatherOp } from './operators/gather.ts';
 import { SharedOp } from './operators/shared.ts';
 import { BroadcastOp } from './operators/broadcast.ts';
 import { RedistributeOp } from './operators/redistribute.ts';
+
+/**
+ * Estimated groups from which the slices finish an aggregate themselves: below it, merging at
+ * the leader is cheap and saves the exchange between the slices.
+ */
+const SLICE_FINAL_GROUPS = 4096;
 
 /** Estimated output rows of a logical node (from table statistics; plan/cardinality.ts). */
 export const estimateRows = (n: LNode): number => estimateFromStats(n);
@@ -114,11 +120,25 @@ class PhysicalPlanner {
       }
       case 'aggregate': {
         const input = this.pipeline(n.input);
-        return input && !(input instanceof PartialAggregateOp) ? new PartialAggregateOp(input, n.keys, n.aggs, n.fields, est) : null;
+        return input && !(input instanceof PartialAggregateOp) ? this.aggregate(new PartialAggregateOp(input, n.keys, n.aggs, n.fields, est)) : null;
+      }
+      case 'distinct': {
+        // DISTINCT is a GROUP BY every column without aggregates
+        const input = this.pipeline(n.input);
+        const keys: BExpr[] = n.input.fields.map((f, i) => ({ k: 'col', index: i, type: f.type }));
+        return input && !(input instanceof PartialAggregateOp) ? this.aggregate(new PartialAggregateOp(input, keys, [], n.fields, est)) : null;
       }
       case 'join': return this.probe(filterRightInput(n), est);
       default: return null;
     }
+  }
+
+  /**
+   * With many groups, the slices finish the aggregate themselves (partial states redistributed
+   * by group key), else the leader merges the partial states (FinalAggregateOp above a Gather).
+   */
+  private aggregate(partial: PartialAggregateOp): SliceOperator {
+    return partial.keys.length > 0 && this.slices > 1 && partial.estRows >= SLICE_FINAL_GROUPS ? new SliceFinalAggregateOp(partial) : partial;
   }
 
   /**

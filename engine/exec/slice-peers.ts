@@ -5,14 +5,14 @@
 // statement failed, so no slice waits for a peer that stopped.
 import type { MessagePort } from 'node:worker_threads';
 import { SqlError } from '../errors.ts';
-import type { WireColumn } from './wire.ts';
 
-/** One part on the wire: exchange `tag` (request and program), from slice `from`. */
-interface PartMessage { tag: string; from: number; columns: WireColumn[] }
+/** One part on the wire: exchange `tag` (request and program), from slice `from`; the part is
+ *  rows (wire columns) or partial aggregate states, whichever the exchange moves. */
+interface PartMessage { tag: string; from: number; part: unknown }
 
 interface Box {
-  parts: Map<number, WireColumn[]>;
-  waiter?: { need: number; resolve: (parts: Map<number, WireColumn[]>) => void; reject: (e: unknown) => void };
+  parts: Map<number, unknown>;
+  waiter?: { need: number; resolve: (parts: Map<number, unknown>) => void; reject: (e: unknown) => void };
 }
 
 /** How often a slice waiting for its peers checks whether its statement was canceled. */
@@ -34,23 +34,23 @@ export class SlicePeers {
     port.on('message', (m: PartMessage) => this.deliver(m));
   }
 
-  /** Sends `columns` (wire form; their buffers move) to `peer` for exchange `tag`. */
-  send(peer: number, tag: string, columns: WireColumn[], transfer: ArrayBuffer[]): void {
+  /** Sends a part (wire form; the buffers in `transfer` move) to `peer` for exchange `tag`. */
+  send(peer: number, tag: string, part: unknown, transfer: ArrayBuffer[]): void {
     const port = this.ports.get(peer);
     if (!port) throw new SqlError('INTERNAL_ERROR', `slice ${this.self} has no line to slice ${peer}`);
-    port.postMessage({ tag, from: this.self, columns } satisfies PartMessage, transfer);
+    port.postMessage({ tag, from: this.self, part } satisfies PartMessage, transfer);
   }
 
   /**
    * The parts every one of `peers` sent for `tag`, by sender; `check` throws when the statement
    * was canceled (polled while waiting).
    */
-  async receive(tag: string, peers: number, check: () => void): Promise<Map<number, WireColumn[]>> {
+  async receive(tag: string, peers: number, check: () => void): Promise<Map<number, unknown>> {
     const box = this.box(tag);
     if (box.parts.size < peers) {
       let timer: NodeJS.Timeout | undefined;
       try {
-        await new Promise<Map<number, WireColumn[]>>((resolve, reject) => {
+        await new Promise<Map<number, unknown>>((resolve, reject) => {
           box.waiter = { need: peers, resolve, reject };
           timer = setInterval(() => { try { check(); } catch (e) { reject(e); } }, POLL_MS);
         });
@@ -76,7 +76,7 @@ export class SlicePeers {
   private deliver(m: PartMessage): void {
     if (this.aborted.includes(idOf(m.tag))) return;
     const box = this.box(m.tag);
-    box.parts.set(m.from, m.columns);
+    box.parts.set(m.from, m.part);
     if (box.waiter && box.parts.size >= box.waiter.need) box.waiter.resolve(box.parts);
   }
 

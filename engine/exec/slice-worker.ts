@@ -11,11 +11,11 @@ import { partitionRows, rowsByDestination } from './partition.ts';
 import { sortBatch } from './batch-sort.ts';
 import { readSegment, writeSegment } from '../storage/segment.ts';
 import { readDeletionVector } from '../storage/deletion.ts';
-import { GroupTable } from './aggregate.ts';
+import { GroupTable, partialRows, type PartialAgg } from './aggregate.ts';
 import { filterBatch, projectBatch } from './kernels.ts';
 import { concatVectors, gather } from '../types/vector.ts';
 import { SqlError, asSqlError } from '../errors.ts';
-import { toWire, fromWire, partialToWire, type WireColumn } from './wire.ts';
+import { toWire, fromWire, partialToWire, partialFromWire, type WireColumn, type WirePartial } from './wire.ts';
 import { parseCsvRange, type CsvRangeRequest } from './csv.ts';
 import { hashJoinBatch } from './hash-join.ts';
 import { zonePredicates } from './fragments.ts';
@@ -243,10 +243,10 @@ async function redistribute(x: ExchangeSource, req: RequestRun, all: SliceMetric
   if (!req.exchange) throw new SqlError('INTERNAL_ERROR', 'a redistributed program without an exchange id');
   const { id, slices } = req.exchange;
   const r = await runFragment(x.spec, req, x.program, all);
-  if (r.kind !== 'rows') throw new SqlError('INTERNAL_ERROR', 'redistributed rows expected');
   const t0 = performance.now();
-  const bySlice = rowsByDestination(partitionRows(x.keys.map((k) => r.columns[k]), r.rows, slices), slices);
   const tag = exchangeTag(id, x.program);
+  if (r.kind === 'agg') return { ...(await finishOwnGroups(r.partial, x, req, tag, slices)), ms: performance.now() - t0 };
+  const bySlice = rowsByDestination(partitionRows(x.keys.map((k) => r.columns[k]), r.rows, slices), slices);
   let own: Vector[] = [];
   bySlice.forEach((rows, d) => {
     const part = r.columns.map((c) => gather(c, rows, rows.length));
@@ -255,11 +255,40 @@ async function redistribute(x: ExchangeSource, req: RequestRun, all: SliceMetric
     peers.send(d, tag, w.columns, w.transfer);
   });
   const got = await peers.receive(tag, slices - 1, () => req.stop.check());
-  const parts = [own, ...[...got.values()].map(fromWire)].filter((p) => (p[0]?.length ?? 0) > 0);
+  const parts = [own, ...[...got.values()].map((p) => fromWire(p as WireColumn[]))].filter((p) => (p[0]?.length ?? 0) > 0);
   let rows = 0, bytes = 0;
   for (const p of parts) { rows += p[0].length; for (const v of p) bytes += vectorBytes(v); }
   req.stop.memory.reserve(bytes, 'rows redistributed to a slice');
   return { parts, rows, ms: performance.now() - t0 };
+}
+
+/**
+ * Final aggregation in the slices: partial states are redistributed by the hash of their group
+ * key, so all of a group's states meet in one slice, which merges and finishes them. Returns
+ * the finished groups (key columns, then aggregates) this slice owns.
+ */
+async function finishOwnGroups(partial: PartialAgg, x: ExchangeSource, req: RequestRun, tag: string, slices: number): Promise<{ parts: Vector[][]; rows: number }> {
+  if (x.spec.output.kind !== 'agg') throw new SqlError('INTERNAL_ERROR', 'partial states without an aggregate');
+  const spec = x.spec.output.spec;
+  const bySlice = rowsByDestination(partitionRows(partial.keys, partial.groups, slices), slices);
+  let own: PartialAgg | null = null;
+  bySlice.forEach((rows, d) => {
+    const part = partialRows(partial, rows);
+    if (d === sliceIndex) { own = part; return; }
+    const w = partialToWire(part);
+    peers.send(d, tag, w.partial, w.transfer);
+  });
+  const got = await peers.receive(tag, slices - 1, () => req.stop.check());
+  const table = new GroupTable(spec);
+  const tick = () => req.stop.tick();
+  for (const p of [own!, ...[...got.values()].map((w) => partialFromWire(w as WirePartial))]) {
+    const before = table.groups;
+    table.merge(p, tick);
+    // each new group holds its key and aggregate states
+    if (table.groups > before) req.stop.memory.reserve((table.groups - before) * 128, 'aggregate groups in a slice');
+  }
+  const columns = table.finish(spec.keys.map((k) => k.type));
+  return { parts: table.groups ? [columns] : [], rows: table.groups };
 }
 
 /** The first `limit` rows of the parts in the top-N order. */

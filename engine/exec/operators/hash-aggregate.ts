@@ -89,6 +89,38 @@ export class PartialAggregateOp extends SliceOperator {
   }
 }
 
+/**
+ * Final aggregation inside the slices, for many groups: the partial states are redistributed by
+ * group key (every slice sends each other slice the groups whose key hashes to it), so each
+ * slice merges and finishes its own share of the groups; operators above (HAVING, projections,
+ * top-N) keep running in the slices and the leader only concatenates.
+ */
+export class SliceFinalAggregateOp extends SliceOperator {
+  constructor(readonly partial: PartialAggregateOp) {
+    super(partial.fields, [partial], partial.estRows);
+  }
+
+  explain(): string {
+    return 'Final Hash Aggregate (partial states redistributed by group key; each slice finishes its own groups)';
+  }
+
+  partitionedBy(): number | null {
+    return null;
+  }
+
+  needs(): Set<number>[] {
+    return [new Set(this.fields.map((_, i) => i))];
+  }
+
+  pipe(b: PipelineBuilder): Layout {
+    const nb = b.nested();
+    nb.input(this.partial);
+    b.spec.source = { program: nb.program, spec: nb.spec, keys: [] };
+    b.width = this.fields.length;
+    return this.fields.map((f, i) => ({ k: 'col', index: i, type: f.type }));
+  }
+}
+
 /** Merges the slices' partial states and finishes the aggregates at the leader. */
 export class FinalAggregateOp extends LeaderOperator {
   constructor(readonly input: GatherOp, readonly partial: PartialAggregateOp) {

@@ -168,6 +168,29 @@ describe('physical plan', () => {
     expect(await rowsOf('SELECT count(*) FROM f JOIN fk ON f.i = fk.i WHERE f.i > 500')).toEqual([[499]]);
   });
 
+  it('finishes an aggregate with many groups in the slices: the leader only concatenates (3 slices here)', async () => {
+    // g = i % 5000 over i = 0..9999: 5000 groups of two rows each, i and i + 5000
+    await s.execute(`CREATE TABLE many (i INTEGER, g INTEGER);
+      INSERT INTO many SELECT a.n * 1000 + b.n * 100 + c.n * 10 + e.n, (a.n * 1000 + b.n * 100 + c.n * 10 + e.n) % 5000 FROM d a, d b, d c, d e;
+      ANALYZE many`);
+    const sql = 'SELECT g, count(*), sum(i) FROM many GROUP BY g HAVING sum(i) > 100 ORDER BY g DESC LIMIT 3';
+    const lines = (await rowsOf(`EXPLAIN ANALYZE ${sql}`)).map((r: unknown[]) => String(r[0]));
+    const final = line(lines, /Final Hash Aggregate \(partial states redistributed by group key; each slice finishes its own groups\)\s+\[3 slices/);
+    expect(depth(final)).toBeLessThan(depth(line(lines, /Partial Hash Aggregate/)));
+    // every group is finished in exactly one slice, and every slice finishes some
+    expect(actual(final)).toBe(5000);
+    expect(perSlice(final).every((n) => n > 0)).toBe(true);
+    // HAVING and the per-slice top-N run above it in the slices; nothing merges at the leader
+    expect(line(lines, /Filter: \(agg1 > 100\)/)).toMatch(/\[3 slices/);
+    expect(line(lines, /Top-N 3 per slice/)).toMatch(/\[3 slices/);
+    expect(lines.some((l) => /merges the slices' partial states/.test(l))).toBe(false);
+    // group g holds g and g + 5000: sum 2 g + 5000
+    expect(await rowsOf(sql)).toEqual([4999, 4998, 4997].map((g) => [g, 2, 2 * g + 5000]));
+    // DISTINCT the same way: 5000 values of g, and 2500 of g % 2500 + 1
+    expect((await explain('SELECT DISTINCT g FROM many')).join('\n')).toMatch(/Final Hash Aggregate \(partial states redistributed by group key/);
+    expect(await rowsOf('SELECT count(*), sum(g) FROM (SELECT DISTINCT g FROM many) x')).toEqual([[5000, 4999 * 5000 / 2]]);
+  });
+
   it('counts each run of a recursive query step', async () => {
     const sql = 'WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r WHERE n < 6) SELECT sum(n) FROM r';
     const lines = (await rowsOf(`EXPLAIN ANALYZE ${sql}`)).map((r: unknown[]) => String(r[0]));
