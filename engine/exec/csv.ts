@@ -7,7 +7,7 @@ import { openSync, readSync, closeSync, fstatSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { SqlType } from '../types/types.ts';
-import { TYPES, isBigint, isChar, isDecimal, isString, kindOf, lengthOf, precisionOf, scaleOf, typeName, MAX_EXACT } from '../types/types.ts';
+import { TYPES, isBigint, isChar, isDecimal, isString, isWideDecimal, kindOf, lengthOf, precisionOf, scaleOf, typeName, MAX_EXACT } from '../types/types.ts';
 import type { Vector } from '../types/vector.ts';
 import { parseValue } from '../types/values.ts';
 import { daysFromCivil, daysInMonth } from '../types/calendar.ts';
@@ -69,6 +69,8 @@ class ColumnBuilder {
   readonly maxLen: number;
   readonly scale: number;
   readonly limit: number;
+  /** a DECIMAL of more than 15 digits: values past 2^53 go to `big` */
+  readonly wide: boolean;
 
   constructor(readonly type: SqlType, private cap: number) {
     this.values = new (TYPES[type.id].array)(cap);
@@ -78,6 +80,7 @@ class ColumnBuilder {
     this.maxLen = lengthOf(type) ?? Infinity;
     this.scale = scaleOf(type);
     this.limit = isDecimal(type) ? Math.min(POW10[Math.min(18, precisionOf(type))], MAX_EXACT + 1) : TYPES[type.id].range?.[1] ?? MAX_EXACT;
+    this.wide = isWideDecimal(type);
   }
 
   ensure(): void {
@@ -100,7 +103,7 @@ class ColumnBuilder {
     this.values[this.n++] = v;
   }
 
-  /** A BIGINT past 2^53: its nearest double in `values`, the exact value beside it (Vector.big). */
+  /** A BIGINT or wide DECIMAL past 2^53: its nearest double in `values`, the exact value beside it (Vector.big). */
   pushBig(x: bigint): void {
     this.ensure();
     (this.big ??= [])[this.n] = x;
@@ -212,6 +215,8 @@ function parseFieldFast(b: ColumnBuilder, buf: Buffer, s: number, e: number, fie
       }
       if (digits === 0) return false;
       if (frac < scale) v *= POW10[scale - (frac < 0 ? 0 : frac)];
+      // past 2^53 a DECIMAL wider than 15 digits is parsed exactly on the slow path
+      if (v > MAX_EXACT && b.wide) return false;
       if (v >= b.limit) throw new ParseError(s, field, `numeric overflow: value out of range for ${typeName(b.type)}`);
       b.push(neg ? -v : v);
       return true;

@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Batch, Vector } from '../types/vector.ts';
 import { gather } from '../types/vector.ts';
-import { isBigint, isString, scaleOf } from '../types/types.ts';
+import { isString } from '../types/types.ts';
 import type { SegmentEntry, TableState, ZoneEntry } from '../catalog/catalog.ts';
 import type { SegmentMeta } from '../storage/segment.ts';
 import type { WrittenSegment } from '../exec/stats-gather.ts';
@@ -13,7 +13,6 @@ import { sortByColumns } from '../exec/sort-rows.ts';
 import { toWire } from '../exec/wire.ts';
 import { SqlError } from '../errors.ts';
 import { findTableById } from '../catalog/lookup.ts';
-import { formatBigDecimal } from './format.ts';
 
 export const SEGMENT_ROWS = Number(process.env.STRATA_SEGMENT_ROWS ?? 1_000_000);
 
@@ -74,27 +73,12 @@ export function checkNotNull(table: TableState, batch: Batch): void {
 }
 
 /**
- * Stored DECIMALs are doubles holding the scaled value exactly below 2^53; an exact wide value
- * (a DECIMAL(38) result past that) is refused rather than stored rounded. BIGINT columns are
- * stored as int64, so their exact values past 2^53 are kept.
- */
-export function checkStorable(table: TableState, batch: Batch): void {
-  table.columns.forEach((c, i) => {
-    if (isBigint(c.type)) return;
-    const big = batch.columns[i]?.big;
-    const r = big ? big.findIndex((x, k) => x != null && k < batch.length) : -1;
-    if (r >= 0) throw new SqlError('NUMERIC_OVERFLOW', `value ${formatBigDecimal(big![r]!, scaleOf(batch.columns[i].type))} for column "${c.name}" exceeds the 15 digits a stored DECIMAL holds exactly`);
-  });
-}
-
-/**
  * Writes rows (columns in table order and types) as new segments and records them in the
  * transaction. Nothing is visible to others until the transaction commits.
  */
 export async function appendRows(ctx: StatementContext, table: TableState, batch: Batch): Promise<number> {
   if (batch.length === 0) return 0;
   checkNotNull(table, batch);
-  checkStorable(table, batch);
   const slices = ctx.db.slices;
   const plan = distribute(table, batch, slices);
   const jobs: Promise<{ entry: SegmentEntry; sketches: WrittenSegment['sketches'] }>[] = [];

@@ -1,6 +1,6 @@
 // CRC32 over a column's logical Arrow buffers and its metadata, so bit rot and torn writes in a
 // segment are detected per column (a projection verifies only the columns it reads).
-import { Bool, Dictionary, Null, Utf8, type Data } from 'apache-arrow';
+import { Bool, Decimal, Dictionary, Null, Utf8, type Data } from 'apache-arrow';
 import { crc32 } from 'node:zlib';
 import type { TypedArray } from '../types/types.ts';
 
@@ -26,7 +26,7 @@ function dataCrc(d: Data, crc: number): number {
     const end = offsets[Math.min(n, offsets.length - 1)];
     crc = bytes(d.values as Uint8Array, 0, end, crc);
   } else if (d.values) {
-    crc = elems(d.values as TypedArray, n, crc);
+    crc = elems(d.values as TypedArray, d.type instanceof Decimal ? n * d.stride : n, crc);
   }
   return dictCrc(d, crc);
 }

@@ -1,12 +1,13 @@
 // RAW: values stored as-is in their natural Arrow type (booleans bit-packed, strings as Utf8).
-import { Bool, Utf8, makeData, type Data } from 'apache-arrow';
-import { TYPES, isBigint, isBoolean, type SqlType } from '../types/types.ts';
+import { Bool, Decimal, Utf8, makeData, type Data } from 'apache-arrow';
+import { TYPES, isBigint, isBoolean, isDecimal, precisionOf, scaleOf, type SqlType } from '../types/types.ts';
 import type { Vector } from '../types/vector.ts';
 import type { ColumnStats } from './column-stats.ts';
 import { rawArrowType } from './arrow-types.ts';
 import { packBits, unpackBits } from './bitmap.ts';
 import { decodeUtf8, gatherUtf8, internUtf8 } from './utf8.ts';
 import { fromInt64, toInt64 } from './int64.ts';
+import { fromDecimal128, toDecimal128 } from './decimal128.ts';
 import { corrupt, need, readValidity, validityProps, type Codec, type DecodedColumn, type EncodedColumn } from './codec.ts';
 
 export const rawCodec: Codec = {
@@ -22,6 +23,10 @@ export const rawCodec: Codec = {
       if (distinct) return { type, data, meta: new Map([[DISTINCT, '1']]) };
     } else if (isBigint(v.type)) {
       data = makeData({ type, length: n, ...validity, data: toInt64(v, n) } as never);
+    } else if (isDecimal(v.type) && s.wide) {
+      // values past 2^53: 128-bit words hold them exactly (other DECIMAL segments stay Float64)
+      const wide = new Decimal(scaleOf(v.type), Math.max(precisionOf(v.type), 1), 128);
+      return { type: wide, data: makeData({ type: wide, length: n, ...validity, data: toDecimal128(v, n) } as never), meta: new Map() };
     } else if (type instanceof Bool) {
       data = makeData({ type, length: n, ...validity, data: packBits(s.values as Uint8Array, n) });
     } else {
@@ -42,6 +47,10 @@ export const rawCodec: Codec = {
     if (d.type instanceof Bool) {
       if (!isBoolean(type)) throw corrupt(`raw ${type.id} column has Arrow type Bool`);
       return { values: unpackBits(need(d.values as Uint8Array, (rows + 7) >> 3, 'boolean'), rows), valid };
+    }
+    if (d.type instanceof Decimal) {
+      if (!isDecimal(type) || d.type.bitWidth !== 128) throw corrupt(`raw ${type.id} column has Arrow type ${d.type}`);
+      return { ...fromDecimal128(need(d.values as Uint32Array, rows * 4, 'decimal'), rows), valid };
     }
     const values = need(d.values, rows, 'value');
     if (values instanceof BigInt64Array && isBigint(type)) return { ...fromInt64(values, rows), valid };

@@ -17,7 +17,7 @@ export interface DecodedColumn {
   values: TypedArray;
   valid: Uint8Array | null;
   dict?: string[];
-  /** BIGINT: exact values of the rows past 2^53 (Vector.big) */
+  /** BIGINT and DECIMAL(p>15): exact values of the rows past 2^53 (Vector.big) */
   big?: (bigint | null)[];
 }
 

@@ -12,7 +12,7 @@ import {
 import { Compression, ParquetFile, Table as WasmTable, WriterPropertiesBuilder, writeParquet } from 'parquet-wasm';
 import { allocVector, type Batch, type Vector } from '../types/vector.ts';
 import { toInt64 } from './int64.ts';
-import { MAX_EXACT, TYPES, isBigint, isDecimal, isReal, isTimestamp, precisionOf, scaleOf, typeName, type SqlType, type TypeId, type TypeKind } from '../types/types.ts';
+import { MAX_EXACT, TYPES, isBigint, isDecimal, isReal, isTimestamp, isWideDecimal, precisionOf, scaleOf, typeName, type SqlType, type TypeId, type TypeKind } from '../types/types.ts';
 import { POW10, checkStringLength, errorTypeName } from '../types/values.ts';
 import { MAX_DAY, MICROS_PER_DAY, MIN_DAY } from '../types/calendar.ts';
 import { encodeStrings, gatherUtf8, internUtf8 } from './utf8.ts';
@@ -323,10 +323,9 @@ const decimalConverter: Converter = (data, out, at) => {
     } else if (into === 'int') {
       storeScaled(out, i, num ?? NaN, at, () => text(i)); // scale 0 (loadProblem checked)
     } else if (ts >= ss) {
-      // exact: more (or as many) fraction digits; past 2^53 nothing fits a Strata DECIMAL
+      // exact: more (or as many) fraction digits; past 2^53 only a DECIMAL of more than 15 digits holds it
       const m = num === null ? NaN : num * POW10[ts - ss];
-      if (!(Math.abs(m) <= MAX_EXACT) || (p <= 22 && Math.abs(m) >= POW10[p])) fail(at, i, overflow(t, text(i)));
-      out.values[i] = m === 0 ? 0 : m;
+      storeDecimal(out, i, Math.abs(m) <= MAX_EXACT ? m : unscaledBigInt(words, i, w) * 10n ** BigInt(ts - ss), p, at, () => text(i));
     } else {
       // fewer fraction digits: round half away from zero, as text input does
       const b = num === null ? unscaledBigInt(words, i, w) : BigInt(num);
@@ -334,12 +333,26 @@ const decimalConverter: Converter = (data, out, at) => {
       let q = b / div;
       const r = b % div;
       if ((r < 0n ? -r : r) * 2n >= div) q += b < 0n ? -1n : 1n;
-      const m = Number(q);
-      if (!(Math.abs(m) <= MAX_EXACT) || (p <= 22 && Math.abs(m) >= POW10[p])) fail(at, i, overflow(t, text(i)));
-      out.values[i] = m === 0 ? 0 : m;
+      storeDecimal(out, i, q, p, at, () => text(i));
     }
   }
 };
+
+const MAX_EXACT_N = BigInt(MAX_EXACT);
+
+/** A scaled DECIMAL value into row i: a double below 2^53, else the exact value beside it (Vector.big). */
+function storeDecimal(out: Vector, i: number, m: number | bigint, p: number, at: At, text: () => string): void {
+  if (typeof m === 'number' || (m <= MAX_EXACT_N && m >= -MAX_EXACT_N)) {
+    const x = Number(m);
+    if (p <= 22 && Math.abs(x) >= POW10[p]) fail(at, i, overflow(out.type, text()));
+    out.values[i] = x === 0 ? 0 : x;
+    return;
+  }
+  const limit = 10n ** BigInt(p);
+  if (!isWideDecimal(out.type) || m >= limit || m <= -limit) fail(at, i, overflow(out.type, text()));
+  out.values[i] = Number(m);
+  (out.big ??= new Array<bigint | null>(out.values.length).fill(null))[i] = m;
+}
 
 const stringConverter: Converter = (data, out, at) => {
   let offsets = data.valueOffsets as Int32Array | BigInt64Array;

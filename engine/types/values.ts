@@ -2,7 +2,7 @@
 // and for formatting results. Parsing is exact: decimals go digit by digit into scaled integers,
 // dates and timestamps through integer calendar math (calendar.ts), never through JS Date.
 import { SqlError } from '../errors.ts';
-import { MAX_EXACT, TYPES, errorTypeName, isBigint, isChar, isReal, scaleOf, typeName, type SqlType, type TypeKind } from './types.ts';
+import { MAX_EXACT, TYPES, errorTypeName, isBigint, isChar, isReal, isWideDecimal, scaleOf, typeName, type SqlType, type TypeKind } from './types.ts';
 import {
   MICROS_PER_DAY, MICROS_PER_HOUR, MICROS_PER_MINUTE, MICROS_PER_SECOND,
   civilFromDays, daysFromCivil, daysInMonth, splitTimestamp,
@@ -354,7 +354,8 @@ const viaFormat = (v: PhysicalValue, t: SqlType) => String(TEXT_IO[TYPES[t.id].k
 const TEXT_IO: Record<TypeKind, TextIO> = {
   integer: { parse: parseInteger, format: (v) => v as number, toText: viaFormat },
   decimal: {
-    parse: (s, t) => parseDecimalScaled(s, scaleOf(t), 'precision' in t ? t.precision ?? 18 : 18),
+    // a DECIMAL wider than 15 digits reads past 2^53 exactly (a bigint there)
+    parse: (s, t) => (isWideDecimal(t) ? parseDecimalWide : parseDecimalScaled)(s, scaleOf(t), 'precision' in t ? t.precision ?? 18 : 18),
     format: (v, t) => formatDecimal(v as number, scaleOf(t)),
     toText: viaFormat,
   },

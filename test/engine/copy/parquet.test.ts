@@ -303,9 +303,13 @@ describe('COPY FORMAT PARQUET errors load nothing', { timeout: 60_000 }, () => {
     e = await failure(`COPY target (id, amt) FROM '${file('null-amt.parquet')}' FORMAT PARQUET`, 'target');
     expect(e.code).toBe('NOT_NULL_VIOLATION');
     await duck.run(`COPY (SELECT 1 AS id, (2^60)::DECIMAL(38,0) AS big) TO '${file('huge.parquet')}' (FORMAT PARQUET)`);
-    await s.execute('CREATE TABLE wide (id INTEGER, big DECIMAL(38,0))');
+    await s.execute('CREATE TABLE wide (id INTEGER, big DECIMAL(18,0))');
     e = await failure(`COPY wide FROM '${file('huge.parquet')}' FORMAT PARQUET`, 'wide');
-    expect(e.message).toContain('value 1152921504606846976 is out of range for DECIMAL(38,0)');
+    expect(e.message).toContain('value 1152921504606846976 is out of range for DECIMAL(18,0)');
+    // a DECIMAL(38,0) column holds it exactly
+    await s.execute('CREATE TABLE wider (id INTEGER, big DECIMAL(38,0))');
+    await s.execute(`COPY wider FROM '${file('huge.parquet')}' FORMAT PARQUET`);
+    expect(await rows('SELECT big FROM wider')).toEqual([['1152921504606846976']]);
   });
 
   it('a bad value after a million rows were written still loads nothing', async () => {

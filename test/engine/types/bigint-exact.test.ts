@@ -148,7 +148,7 @@ describe('BIGINT exact over int64, against DuckDB', () => {
     ]) await expect(s.execute(sql), sql).rejects.toMatchObject({ code: 'NUMERIC_OVERFLOW' });
   });
 
-  it('prunes segments by exact int64 zone maps', async () => {
+  it('prunes segments by exact int64 (and 38-digit DECIMAL) zone maps', async () => {
     // one segment per INSERT: each holds one value, and neighbours past 2^53 share a double
     await s.execute('CREATE TABLE z (x BIGINT)');
     const zs = [TWO53, TWO53 + 1n, TWO53 + 2n, TWO53 + 3n, I64_MAX, I64_MAX - 1n, -TWO53 - 1n];
@@ -165,6 +165,16 @@ describe('BIGINT exact over int64, against DuckDB', () => {
         // (-2^63 is written as a DECIMAL literal, since 2^63 is not a BIGINT, so it compares as DECIMAL)
         if (v !== I64_MIN) expect({ where, scanned, pruned }).toEqual({ where, scanned: want.length, pruned: zs.length - want.length });
       }
+    }
+    // a DECIMAL(38,2) whose scaled values pass 2^53 (stored as Decimal128) prunes the same way
+    await s.execute('CREATE TABLE zd (x DECIMAL(38,2))');
+    const ds = ['90071992547409.92', '90071992547409.93', '90071992547409.94', '-90071992547409.93'];
+    for (const v of ds) await s.execute(`INSERT INTO zd VALUES (${v})`);
+    for (const v of ds) {
+      const rows = (await s.execute(`SELECT x FROM zd WHERE x = ${v}`)).at(-1)!.rows;
+      expect(rows, v).toEqual([[v]]);
+      const plan = (await s.execute(`EXPLAIN ANALYZE SELECT x FROM zd WHERE x = ${v}`)).at(-1)!.rows.map((r) => r[0]).join('\n');
+      expect(/segments scanned (\d+), pruned by zone maps (\d+)/.exec(plan)!.slice(1), v).toEqual(['1', '3']);
     }
   }, 60_000);
 });

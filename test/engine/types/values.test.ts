@@ -37,7 +37,11 @@ describe('parseValue', () => {
     expect(parseValue(dec(5, 2), '999.994')).toBe(99999);
     expect(() => parseValue(dec(5, 2), '1.2.3')).toThrow('invalid input syntax for type numeric: "1.2.3"');
     expect(() => parseValue(dec(5, 2), '')).toThrow(/invalid input syntax/);
-    expect(() => parseValue(dec(38, 2), '123456789012345678')).toThrow(/numeric overflow/);
+    // a DECIMAL of more than 15 digits reads past 2^53 exactly, up to its precision
+    expect(parseValue(dec(38, 2), '123456789012345678')).toBe(12345678901234567800n);
+    expect(parseValue(dec(38, 2), '-90071992547409.93')).toBe(-9007199254740993n);
+    expect(() => parseValue(dec(38, 2), '1' + '0'.repeat(36))).toThrow(/numeric overflow/);
+    expect(() => parseValue(dec(15, 2), '123456789012345678')).toThrow(/numeric overflow/);
   });
 
   it('parseDecimalScaled agrees with a BigInt reference on random text', () => {
