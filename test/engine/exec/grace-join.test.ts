@@ -1,0 +1,57 @@
+// Grace hash join on its own: with less memory left than a partition's hash table needs, the
+// partitions are split again with another hash (and joined at the next level), every row still
+// meets its partner exactly once, and the files are gone when the run's spill area is disposed.
+import { afterAll, expect, it } from 'vitest';
+import { mkdtempSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Batch, Vector } from '../../../engine/types/vector.ts';
+import type { BExpr } from '../../../engine/plan/bound.ts';
+import type { SlicePool } from '../../../engine/exec/slice-pool.ts';
+import { RunContext } from '../../../engine/exec/operators/run-context.ts';
+import { QueryGuard } from '../../../engine/exec/query-guard.ts';
+import { BuildTable, probe } from '../../../engine/exec/hash-join.ts';
+import { FANOUT, buildBytes, graceJoin } from '../../../engine/exec/spill/grace-join.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'strata-grace-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const INT = { id: 'INTEGER' } as Vector['type'];
+const ints = (xs: number[]): Vector => ({ type: INT, length: xs.length, values: Int32Array.from(xs), valid: null });
+const key: BExpr = { k: 'col', index: 0, type: INT } as BExpr;
+
+it('splits partitions that still do not fit again and joins every pair once', async () => {
+  mkdirSync(join(dir, 'tmp'));
+  const guard = new QueryGuard({ memoryLimitBytes: 8 * 2 ** 20 });
+  const ctx = new RunContext({ dataDir: dir, size: 1 } as SlicePool, { guard });
+  // build: keys 0..49 999 with a payload; probe: keys 49 980..99 979, so 20 rows match
+  const n = 50_000, m = 20;
+  const right: Batch = { length: n, columns: [ints(Array.from({ length: n }, (_, i) => i)), ints(Array.from({ length: n }, (_, i) => i * 3))] };
+  const left: Batch = { length: n, columns: [ints(Array.from({ length: n }, (_, i) => n - m + i))] };
+  // leave less than one first-level partition's table, more than a second-level one's
+  const partTable = buildBytes(n / FANOUT, 1);
+  ctx.reserve(guard.memory.availableBytes - partTable * 0.6, 'ballast');
+  expect(guard.memory.availableBytes).toBeLessThan(partTable);
+  expect(guard.memory.availableBytes).toBeGreaterThan(buildBytes(n / FANOUT / FANOUT * 2, 1));
+  let pairs = 0;
+  const parts = await graceJoin(ctx, { left, right }, {
+    leftKeys: [key], rightKeys: [key], leftTypes: [INT], rightTypes: [INT, INT],
+    joinPart: async (l, r) => {
+      pairs++;
+      const table = new BuildTable(r.columns, [r.columns[0]]);
+      return probe(l, [l.columns[0]], table, 'INNER', null);
+    },
+  });
+  // every first-level partition was split again: more pairs than FANOUT, and more files than 2 * FANOUT
+  expect(pairs).toBeGreaterThan(FANOUT);
+  expect(guard.memory.spilled.files).toBeGreaterThan(2 * FANOUT);
+  const rows = parts.reduce((s, p) => s + p.length, 0);
+  let sumKeys = 0, sumPayload = 0;
+  for (const p of parts) for (let i = 0; i < p.length; i++) { sumKeys += p.columns[0].values[i] as number; sumPayload += p.columns[2].values[i] as number; }
+  expect(rows).toBe(m);
+  expect(sumKeys).toBe((n - m + n - 1) * m / 2);
+  expect(sumPayload).toBe(3 * (n - m + n - 1) * m / 2);
+  ctx.spill.dispose();
+  expect(readdirSync(join(dir, 'tmp'))).toEqual([]);
+  guard.dispose();
+});
