@@ -2,12 +2,13 @@
 // directory to another, locally and through S3, with identical predictions and its metadata;
 // models made by scikit-learn and XGBoost (models/build_converted_fixtures.py) import with the
 // libraries' own predictions; bad paths, tampered files and bad metadata fail clearly.
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Database } from '../../../engine/database.ts';
+import { setBeforeOpenForTests } from '../../../engine/session/file-access.ts';
 import { extension } from '../../../ml/extension.ts';
 import { S3_CREDENTIALS, type S3Server, startS3Server } from '../../servers/s3-server.ts';
 import { type TestDb, makePoints, openDb } from './helpers.ts';
@@ -118,6 +119,33 @@ describe('what export and import refuse', () => {
     ];
     for (const [sql, code, message] of cases) expect({ sql, ...(await a.error(sql)) }).toEqual({ sql, code, message: expect.stringMatching(message) });
     expect(existsSync(join(out, 'v9.onnx'))).toBe(false);
+  });
+
+  it('writes and reads nothing through a directory swapped for a symlink after the check', async () => {
+    // the swap runs at the seam between the policy check and the open; the swapped component is
+    // above the file's own directory, so only verifying the opened descriptor catches it
+    const swapAt = (dir: string, to: string) => setBeforeOpenForTests((checked) => {
+      if (!checked.startsWith(dir)) return;
+      setBeforeOpenForTests(null);
+      renameSync(dir, `${dir}-was`);
+      symlinkSync(to, dir);
+    });
+    try {
+      const elsewhere = mkdtempSync(join(tmpdir(), 'strata-elsewhere-'));
+      for (const d of [join(out, 'race', 'sub'), join(elsewhere, 'sub')]) mkdirSync(d, { recursive: true });
+      swapAt(join(out, 'race'), elsewhere);
+      expect(await a.error(`EXPORT MODEL clf TO '${join(out, 'race', 'sub', 'm.onnx')}'`)).toEqual({ code: 'PERMISSION_DENIED', message: expect.stringMatching(/the path changed while it was being opened/) });
+      expect(readdirSync(join(elsewhere, 'sub'))).toEqual([]);
+      // an import: the checked directory holds one model, the swapped-in one another
+      mkdirSync(join(out, 'race2', 'sub'), { recursive: true });
+      await a.s.execute(`EXPORT MODEL clf TO '${join(out, 'race2', 'sub', 'm.onnx')}'`);
+      await a.s.execute(`EXPORT MODEL clf TO '${join(elsewhere, 'sub', 'm.onnx')}'`);
+      swapAt(join(out, 'race2'), elsewhere);
+      expect(await b.error(`IMPORT MODEL raced FROM '${join(out, 'race2', 'sub', 'm.onnx')}'`)).toEqual({ code: 'PERMISSION_DENIED', message: expect.stringMatching(/the path changed while it was being opened/) });
+      rmSync(elsewhere, { recursive: true, force: true });
+    } finally {
+      setBeforeOpenForTests(null);
+    }
   });
 
   it('checks the files it imports: hash, metadata fields, signature against the graph', async () => {
