@@ -137,6 +137,18 @@ describe('BIGINT exact over int64, against DuckDB', () => {
     }));
   });
 
+  // 8192 consecutive keys across 2^53 (pairs share a double): enough groups for the slices'
+  // final aggregation, each kept apart
+  it('keeps thousands of neighbouring keys apart in GROUP BY and DISTINCT', async () => {
+    await s.execute('CREATE TABLE many (x BIGINT)');
+    await s.execute('INSERT INTO many VALUES (9007199254740000)');
+    for (let k = 0; k < 13; k++) await s.execute(`INSERT INTO many SELECT x + ${2 ** k} FROM many`);
+    const one = async (sql: string) => (await s.execute(sql)).at(-1)!.rows[0];
+    expect(await one('SELECT count(*), count(DISTINCT x), max(x) FROM many')).toEqual([8192, 8192, '9007199254748191']);
+    expect(await one('SELECT count(*), max(c) FROM (SELECT x, count(*) AS c FROM many GROUP BY x) g')).toEqual([8192, 1]);
+    expect(await one('SELECT count(*) FROM (SELECT DISTINCT x * 100 FROM many) d')).toEqual([8192]);
+  }, 60_000);
+
   it('raises NUMERIC_OVERFLOW only past int64', async () => {
     for (const sql of [
       'SELECT abs(x) FROM b WHERE x = -9223372036854775808',
