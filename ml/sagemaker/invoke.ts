@@ -47,9 +47,12 @@ export function regionOf(ref: RemoteModelRef): string {
 
 /** The endpoint's answers for `count` rows of `args`, as a vector of `returns`. */
 export async function invokeRemote(ref: RemoteModelRef, args: Vector[], count: number, returns: SqlType, stop: CallStop): Promise<Vector> {
-  const lines = csvLines(args, count);
+  const all = csvLines(args, count);
+  // a one-argument row that is NULL is a blank line, which CSV readers skip: it answers NULL without a call
+  const sent = all.flatMap((l, r) => (l === '' ? [] : [r]));
+  const lines = sent.length === count ? all : sent.map((r) => all[r]);
   const batches = batchRanges(lines, ref.maxBatchRows);
-  const out: string[] = new Array(count);
+  const out: string[] = new Array(lines.length);
   let next = 0;
   let failed: unknown = null;
   // MAX_CONCURRENT_CALLS workers take the batches in order; the first error stops the others
@@ -64,7 +67,10 @@ export async function invokeRemote(ref: RemoteModelRef, args: Vector[], count: n
   };
   await Promise.all(Array.from({ length: Math.min(ref.maxConcurrency, batches.length) }, worker));
   if (failed !== null) throw failed;
-  return toVector(out, returns, ref.endpoint);
+  if (sent.length === count) return toVector(out, returns, ref.endpoint);
+  const full: string[] = new Array(count).fill('');
+  sent.forEach((r, i) => { full[r] = out[i]; });
+  return toVector(full, returns, ref.endpoint);
 }
 
 /** One CSV line per row; NULL is an empty cell, text is quoted when it needs to be. */

@@ -95,6 +95,10 @@ describe('CREATE MODEL ... SAGEMAKER (remote inference)', () => {
     expect(await t.rows(`SELECT echo_dec_fn(123.456), echo_big_fn(9007199254740993), echo_date_fn(DATE '2024-02-29')`))
       .toEqual(await t.rows(`SELECT 123.456::DECIMAL(12,3), 9007199254740993::BIGINT, DATE '2024-02-29'`));
     expect(String((await t.rows(`SELECT echo_big_fn(9007199254740993)`))[0][0])).toBe('9007199254740993');
+    // a NULL single argument is a blank CSV line: NULL, without sending it
+    const before = sm.invocations.length;
+    expect(await t.rows('SELECT echo_big_fn(NULL::BIGINT)')).toEqual([[null]]);
+    expect(sm.invocations.length).toBe(before);
     sm.endpoints.set('linear-ep', { predict: (rows) => rows.map(() => 'cat') });
     expect(await t.error(`SELECT lin_fn(1, 1, 'x')`)).toMatchObject({ code: 'DATATYPE_MISMATCH', message: expect.stringMatching(/returned 'cat' for row 1.*DOUBLE PRECISION/) });
   });
