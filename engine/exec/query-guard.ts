@@ -6,6 +6,7 @@
 import { SqlError } from '../errors.ts';
 import { MemoryBudget } from './memory-budget.ts';
 import { overMemoryError, type GovernedStatement, type MemoryGovernor } from './memory-governor.ts';
+import { leaderTurns } from './leader-turns.ts';
 
 /** Why a statement stops: the values of the shared flag (MEMORY: the server's memory watchdog). */
 const RUNNING = 0, CANCELED = 1, TIMEOUT = 2, SHUTDOWN = 3, MEMORY = 4;
@@ -89,6 +90,8 @@ export class QueryGuard implements GovernedStatement {
   readonly memory: MemoryBudget;
   private n = 0;
   private turnStart = performance.now();
+  /** milliseconds of the leader's thread this statement's long loops have held (leader-turns.ts) */
+  private servedMs = 0;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private readonly onAbort: (() => void) | undefined;
 
@@ -131,6 +134,7 @@ export class QueryGuard implements GovernedStatement {
   /** Raises the flag: every slice stops at its next batch. */
   stop(state = CANCELED): void {
     Atomics.compareExchange(this.flag, 0, RUNNING, state);
+    leaderTurns.wake(this);
   }
 
   /** Throws QUERY_CANCELED if the statement was canceled or is past its deadline. */
@@ -146,14 +150,22 @@ export class QueryGuard implements GovernedStatement {
 
   /**
    * For the leader's long loops, called every few thousand rows: once the statement has held
-   * the thread for LEADER_TURN_MS, waits for the event loop to go round (other clients' work
-   * runs), then checks for cancel.
+   * the thread for LEADER_TURN_MS, waits for its next turn (`leaderTurns`: other clients' work
+   * and other statements' turns run meanwhile), then checks for cancel.
    */
   async pause(): Promise<void> {
-    if (performance.now() - this.turnStart < LEADER_TURN_MS) return;
-    await new Promise<void>((resolve) => setImmediate(resolve));
+    const held = performance.now() - this.turnStart;
+    if (held < LEADER_TURN_MS) return;
+    this.servedMs += held;
+    this.check();
+    await leaderTurns.next(this, this.servedMs);
     this.turnStart = performance.now();
     this.check();
+  }
+
+  /** The statement waited for something else (its slices) and starts a new turn on the leader now. */
+  resumed(): void {
+    this.turnStart = performance.now();
   }
 
   /** True when `pause()` would yield: lets a loop skip building a chunk's state otherwise. */

@@ -107,6 +107,7 @@ export class GatherOp extends LeaderOperator {
     });
     const cancel = ctx.guard.token;
     const results = await this.callSlices(ctx, b, (s) => ({ op: 'scan', fragment: spec, segments: segments.map((p) => p[s]), cancel }));
+    ctx.guard.resumed();
     ctx.check();
     b.programs.forEach((p, i) => {
       if (!p.scan) return;
