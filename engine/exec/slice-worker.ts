@@ -25,6 +25,7 @@ import { ModelRunner } from './model-runner.ts';
 import { SliceStop, type CancelToken } from './query-guard.ts';
 import { vectorBytes } from './memory-budget.ts';
 import { lowerThisThread } from './thread-priority.ts';
+import type { EvalRequest } from './costly-exprs.ts';
 
 const { dataDir, slice: sliceIndex, cacheBytes, niceness } = workerData as { dataDir: string; slice: number; cacheBytes: number; niceness: number };
 // a server's slices step back behind its leader (see SlicePool's `niceness`)
@@ -448,7 +449,8 @@ type Request =
   | { op: 'copy'; request: CsvRangeRequest }
   | { op: 'match'; types: SqlType[]; filter: BExpr | null; exprs: BExpr[] | null; segments: SegmentRef[]; join?: JoinStep; cancel?: CancelToken }
   | { op: 'analyze'; types: SqlType[]; segments: SegmentRef[]; cancel?: CancelToken }
-  | { op: 'drop'; files: string[] };
+  | { op: 'drop'; files: string[] }
+  | EvalRequest;
 
 async function handle(msg: Request): Promise<{ result: unknown; transfer: ArrayBuffer[] }> {
   switch (msg.op) {
@@ -481,6 +483,15 @@ async function handle(msg: Request): Promise<{ result: unknown; transfer: ArrayB
     case 'analyze': {
       const result = await analyzeSegments(msg.types, msg.segments, new SliceStop(msg.cancel));
       return { result, transfer: [] };
+    }
+    case 'eval': {
+      // costly expressions the leader hands off (costly-exprs.ts)
+      const stop = new SliceStop(msg.cancel);
+      stop.check();
+      const computed = projectBatch({ length: msg.length, columns: fromWire(msg.columns) }, msg.exprs, null, msg.length);
+      stop.check();
+      const { columns, transfer } = toWire(computed, 'move');
+      return { result: columns, transfer };
     }
     case 'drop':
       cache.drop(msg.files);

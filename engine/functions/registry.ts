@@ -29,6 +29,12 @@ export interface Signature {
   /** Result can differ between rows with equal inputs (random): never constant-fold. */
   volatile?: boolean;
   /**
+   * One call can take long (a regular expression over long text, ~5 µs per character): never
+   * folded while binding, and at the leader evaluated in a slice, so the leader's thread, which
+   * answers every client, is not held by it.
+   */
+  costly?: boolean;
+  /**
    * Only passes values on and compares them (COALESCE, GREATEST, DECODE...), so BIGINT and wide
    * DECIMAL values past 2^53 reach it exactly (as bigints) instead of being limited to doubles.
    */
@@ -93,6 +99,12 @@ export function isScalarFunction(name: string): boolean {
 export function isVolatileFunction(name: string): boolean {
   const lname = name.toLowerCase();
   return Object.hasOwn(TABLE, lname) && TABLE[lname].some((sig) => sig.volatile === true);
+}
+
+/** Whether a call of `name` can take long (see Signature.costly). */
+export function isCostlyFunction(name: string): boolean {
+  const lname = name.toLowerCase();
+  return Object.hasOwn(TABLE, lname) && TABLE[lname].some((sig) => sig.costly === true);
 }
 
 /**

@@ -162,7 +162,7 @@ const STRINGS: [string[], Signature[]][] = [
   [['repeat', 'replicate'], [{ params: ['str', 'int'], returns: T.varchar, emit: call('rt.repeat') }]],
   [['initcap'], [{ params: ['str'], returns: ([t]) => strLen(t), emit: ([x]) => `rt.initcap(${x})` }]],
   [['md5'], s1('rt.md5', { id: 'VARCHAR', length: 32 })],
-  [['regexp_replace'], [{ params: ['str', 'str'], optional: ['str', 'int', 'str'], returns: T.varchar, emit: call('rt.regexpReplace') }]],
+  [['regexp_replace'], [{ costly: true, params: ['str', 'str'], optional: ['str', 'int', 'str'], returns: T.varchar, emit: call('rt.regexpReplace') }]],
   // path elements are text; a trailing BOOLEAN is null_if_invalid
   [['json_extract_path_text'], [{
     params: ['str', 'any'], variadic: 'any', minArgs: 2, returns: T.varchar, strict: false,
@@ -172,9 +172,9 @@ const STRINGS: [string[], Signature[]][] = [
       return `rt.jsonExtractPathText(${args[0]}, [${path.join(', ')}], ${flag ? args[args.length - 1] : 'false'})`;
     },
   }]],
-  [['regexp_substr'], [{ params: ['str', 'str'], optional: ['int', 'int', 'str'], returns: ([t]) => strLen(t), emit: call('rt.regexpSubstr') }]],
-  [['regexp_count'], [{ params: ['str', 'str'], optional: ['int', 'str'], returns: T.int, emit: call('rt.regexpCount') }]],
-  [['regexp_instr'], [{ params: ['str', 'str'], optional: ['int', 'int', 'int', 'str'], returns: T.int, emit: call('rt.regexpInstr') }]],
+  [['regexp_substr'], [{ costly: true, params: ['str', 'str'], optional: ['int', 'int', 'str'], returns: ([t]) => strLen(t), emit: call('rt.regexpSubstr') }]],
+  [['regexp_count'], [{ costly: true, params: ['str', 'str'], optional: ['int', 'str'], returns: T.int, emit: call('rt.regexpCount') }]],
+  [['regexp_instr'], [{ costly: true, params: ['str', 'str'], optional: ['int', 'int', 'int', 'str'], returns: T.int, emit: call('rt.regexpInstr') }]],
   [['starts_with'], [{ params: ['str', 'str'], returns: T.bool, emit: ([s, p]) => `(${s}).startsWith(${p})` }]],
   [['chr'], [{ params: ['int'], returns: { id: 'VARCHAR', length: 4 }, emit: ([x]) => `rt.chr(${x})` }]],
   [['ascii'], s1('rt.ascii', T.int)],

@@ -10,7 +10,7 @@ import { canCast } from '../functions/ops.ts';
 import { lookupScalar, isScalarFunction, isVolatileFunction, describeSignatures, extractType } from '../functions/registry.ts';
 import { aggregateName, aggregateFor } from '../functions/aggregates/registry.ts';
 import { groupingValue } from './grouping-sets.ts';
-import { type BExpr, type BAgg, type ModelRef, BOOL, walk, usedColumns, constArgCodes } from './bound.ts';
+import { type BExpr, type BAgg, type ModelRef, BOOL, walk, usedColumns, constArgCodes, isCostly } from './bound.ts';
 import type { Field, LNode, SortKey, WindowCall } from './logical.ts';
 import { projectBatch } from '../exec/kernels.ts';
 import { runtime } from '../exec/runtime.ts';
@@ -642,6 +642,8 @@ export class ExprBinder {
       if (x.k === 'col' || x.k === 'model' || x.k === 'subquery') constant = false;
       if (x.k === 'call' && isVolatileFunction(x.name)) constant = false;
     });
+    // costly work (regular expressions, text past 64K) runs when the statement does, in a slice
+    if (constant && isCostly([e])) return e;
     if (!constant || e.k === 'const' || e.k === 'interval') return e;
     // the kernels read the time from the shared runtime; set it to this statement's clock in the
     // same synchronous step that evaluates, so no other session's statement can come between

@@ -2,6 +2,7 @@
 // Plain JSON, so fragments can be shipped to slice workers and compiled there.
 import type { SqlType } from '../types/types.ts';
 import type { LNode } from './logical.ts';
+import { isCostlyFunction } from '../functions/registry.ts';
 
 export type CmpOp = '=' | '<>' | '<' | '<=' | '>' | '>=';
 export type ArithOp = '+' | '-' | '*' | '/' | '%';
@@ -161,23 +162,53 @@ export function hasModelCall(e: BExpr): boolean {
 
 /** JS source of constant arguments (functions like round(x, 2) type themselves by them). */
 export function constArgCodes(args: BExpr[]): (string | undefined)[] {
-  return args.map((a) => (a.k === 'const' && a.value !== null ? (typeof a.value === 'string' ? JSON.stringify(a.value) : String(a.value)) : undefined));
+  return args.map((a) => (a.k === 'const' && a.value !== null && !isLongText(a.value) ? (typeof a.value === 'string' ? JSON.stringify(a.value) : String(a.value)) : undefined));
+}
+
+/**
+ * Text constants longer than this are never written into generated code, kernel cache keys or
+ * constant codes: they are parameters. Code and keys grow with the text, and compiling a
+ * 60-million-character literal held the leader for most of a minute.
+ */
+export const LONG_TEXT = 256;
+
+const isLongText = (v: unknown): boolean => typeof v === 'string' && v.length > LONG_TEXT;
+
+/**
+ * Text longer than Redshift's longest VARCHAR (65535): expressions over such constants take time
+ * in proportion to it (UPPER, MD5, concatenation of repeat('x', 60000000)), like costly calls.
+ */
+export const HUGE_TEXT = 65_535;
+
+/**
+ * Whether computing these expressions may take long for even one row: a costly call (regular
+ * expressions) or a text constant past HUGE_TEXT. The binder does not fold them and the leader
+ * hands them to the slices (exec/costly-exprs.ts), so its thread stays free for other clients.
+ */
+export function isCostly(exprs: BExpr[]): boolean {
+  let found = false;
+  for (const e of exprs) {
+    walk(e, (x) => {
+      if ((x.k === 'call' && isCostlyFunction(x.name)) || (x.k === 'const' && typeof x.value === 'string' && x.value.length > HUGE_TEXT)) found = true;
+    });
+  }
+  return found;
 }
 
 /**
  * Replaces the constants compared with or combined arithmetically with other values by
- * parameters, so queries that differ only in those literals share one compiled kernel.
+ * parameters, so queries that differ only in those literals share one compiled kernel. Long
+ * text constants become parameters wherever they are.
  */
 export function parameterize(exprs: BExpr[]): { exprs: BExpr[]; params: unknown[] } {
   const params: unknown[] = [];
-  const lift = (x: BExpr): BExpr => {
-    if (x.k === 'const' && (typeof x.value === 'number' || typeof x.value === 'string')) {
-      params.push(x.value);
-      return { k: 'param', index: params.length - 1, type: x.type };
-    }
-    return visit(x);
+  const param = (x: Extract<BExpr, { k: 'const' }>): BExpr => {
+    params.push(x.value);
+    return { k: 'param', index: params.length - 1, type: x.type };
   };
+  const lift = (x: BExpr): BExpr => (x.k === 'const' && (typeof x.value === 'number' || typeof x.value === 'string') ? param(x) : visit(x));
   const visit = (e: BExpr): BExpr => {
+    if (e.k === 'const' && isLongText(e.value)) return param(e);
     if (e.k === 'cmp' || e.k === 'arith') return { ...e, left: lift(e.left), right: lift(e.right) };
     return mapChildren(e, visit);
   };

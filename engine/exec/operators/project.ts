@@ -4,7 +4,6 @@ import type { BExpr } from '../../plan/bound.ts';
 import { usedColumns } from '../../plan/bound.ts';
 import type { Field } from '../../plan/logical.ts';
 import type { Batch } from '../../types/vector.ts';
-import { projectColumns } from '../batches.ts';
 import { LeaderOperator, SliceOperator, type PhysicalOperator } from './operator.ts';
 import type { Layout, PipelineBuilder } from './pipeline.ts';
 import type { RunContext } from './run-context.ts';
@@ -23,7 +22,7 @@ export class ProjectOp extends LeaderOperator {
   async run(ctx: RunContext): Promise<Batch> {
     const input = await ctx.run(this.input);
     const m = await ctx.withModels(input, this.exprs);
-    return { length: input.length, columns: projectColumns(m.batch, m.exprs) };
+    return { length: input.length, columns: await ctx.project(m.batch, m.exprs) };
   }
 }
 

@@ -6,7 +6,7 @@
 // operator's run has a set of holdings (its inputs' outputs, the batches and tables it builds,
 // see `hold` and `reserve`). When it returns, its output moves to its consumer's holdings and
 // the rest is given back to the budget, so the statement's total is the live sum.
-import type { Batch } from '../../types/vector.ts';
+import type { Batch, Vector } from '../../types/vector.ts';
 import type { SharedSlot } from '../../plan/logical.ts';
 import { gather } from '../../types/vector.ts';
 import type { SlicePool } from '../slice-pool.ts';
@@ -14,13 +14,22 @@ import type { ModelRunner } from '../model-runner.ts';
 import type { ModelStep } from '../fragment.ts';
 import { liftModels } from '../fragments.ts';
 import { filterBatch } from '../kernels.ts';
-import { hasModelCall, type BExpr } from '../../plan/bound.ts';
+import { hasModelCall, isCostly, type BExpr } from '../../plan/bound.ts';
 import { SqlError } from '../../errors.ts';
 import { QueryGuard } from '../query-guard.ts';
 import { batchBytes } from '../memory-budget.ts';
-import { CHUNK } from '../batches.ts';
+import { CHUNK, projectColumns } from '../batches.ts';
 import { SPILL_FACTOR, StatementSpill, spillRoot } from '../spill/spill-area.ts';
+import { projectInSlices } from '../costly-exprs.ts';
 import type { LeaderOperator, PhysicalOperator } from './operator.ts';
+
+/** The rows where a computed boolean is true. */
+function selected(v: Vector): { sel: Uint32Array; count: number } {
+  const sel = new Uint32Array(v.length);
+  let count = 0;
+  for (let i = 0; i < v.length; i++) if (v.values[i] === 1 && (!v.valid || v.valid[i])) sel[count++] = i;
+  return { sel, count };
+}
 
 /** Counters for EXPLAIN ANALYZE and the usage log. */
 export interface ExecStats {
@@ -206,8 +215,20 @@ export class RunContext {
   /** The rows of `batch` passing `pred` (which may call models). */
   async keep(batch: Batch, pred: BExpr): Promise<Batch> {
     const m = await this.withModels(batch, [pred]);
-    const { sel, count } = this.filter(m.batch, m.exprs[0]);
+    const { sel, count } = isCostly(m.exprs) ? selected((await this.project(m.batch, m.exprs))[0]) : this.filter(m.batch, m.exprs[0]);
     return { length: count, columns: batch.columns.map((c) => gather(c, sel, count)) };
+  }
+
+  /**
+   * Expressions over a batch at the leader (model calls already lifted); costly ones (regular
+   * expressions, huge text) are computed in the slices.
+   */
+  async project(batch: Batch, exprs: BExpr[]): Promise<Vector[]> {
+    if (!isCostly(exprs)) return projectColumns(batch, exprs);
+    const out = await projectInSlices(this.pool, batch, exprs, this.guard.token);
+    this.guard.resumed();
+    this.check();
+    return out;
   }
 
   /**

@@ -4,7 +4,6 @@
 import type { BExpr } from '../../plan/bound.ts';
 import type { Field } from '../../plan/logical.ts';
 import type { Batch } from '../../types/vector.ts';
-import { projectBatch } from '../kernels.ts';
 import { concatBatches } from '../batches.ts';
 import { LeaderOperator, plural } from './operator.ts';
 import type { RunContext } from './run-context.ts';
@@ -22,7 +21,7 @@ export class ValuesOp extends LeaderOperator {
     const parts: Batch[] = [];
     for (const row of this.rows) {
       const m = await ctx.withModels({ length: 1, columns: [] }, row);
-      parts.push({ length: 1, columns: projectBatch(m.batch, m.exprs, null, 1) });
+      parts.push({ length: 1, columns: await ctx.project(m.batch, m.exprs) });
     }
     return concatBatches(this.fields.map((f) => f.type), parts);
   }
