@@ -40,6 +40,12 @@ export interface Backend<M> {
    * classification, n cluster indices for clustering.
    */
   predict(model: M, x: Float32Array, rows: number): Float64Array;
+  /**
+   * Whether fit stops early on `ctx.valid` with these hyperparameters (default: yes). Model
+   * selection then gives it a stopping set carved from the fold's training rows, never the rows
+   * it is scored on.
+   */
+  stopsEarly?(params: Record<string, string>): boolean;
 }
 
 /** Reads a numeric hyperparameter, with a clear error for values that are not numbers. */

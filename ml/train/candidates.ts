@@ -13,7 +13,7 @@ export const BACKENDS: Record<ModelType, Backend<any>> = { LINEAR_LEARNER: linea
 
 /** Hyperparameter variations AUTO tries per family, cheapest and most robust first. */
 const GRID: Record<ModelType, Record<string, string>[]> = {
-  LINEAR_LEARNER: [{}, { wd: '0.01' }],
+  LINEAR_LEARNER: [{ solver: 'exact' }, {}, { wd: '0.01' }],
   XGBOOST: [
     { num_round: '1000', eta: '0.1', max_depth: '3', early_stopping_rounds: '30' },
     { num_round: '1000', eta: '0.05', max_depth: '6', subsample: '0.8', colsample_bytree: '0.8', min_child_weight: '3', early_stopping_rounds: '30' },

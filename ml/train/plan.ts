@@ -11,6 +11,7 @@ import type { TrainingColumn, TrainSpec } from '../types.ts';
 import { type Task, lookup, num } from './backend.ts';
 import { type Candidate, candidatesFor } from './candidates.ts';
 import { hiddenLayers, netConfig } from './netparams.ts';
+import { FOLD_REFIT_MAX_ROWS } from './select.ts';
 import { DEFAULT_MAX_CELLS, sampleForCells } from './split.ts';
 
 /** Above this many rows the model trained on the train split is kept instead of refitting on all rows. */
@@ -78,9 +79,11 @@ export function planTraining(columns: TrainingColumn[], spec: TrainSpec): Traini
     : folds > 1 ? `${folds}-fold cross-validation${task.classes ? ' (stratified)' : ''}`
     : `holdout of ${valid} rows${task.classes ? ' (stratified)' : ''}`;
   const width = prep.features.length;
-  const shape: Shape = { train: clustering ? n : n - valid, valid, features: width, outputs: Math.max(1, task.classes > 2 ? task.classes : 1) };
+  const shape: Shape = { train: clustering ? n : n - valid, valid, features: width, outputs: Math.max(1, task.classes > 2 ? task.classes : 1), classifier: task.classes > 0 };
   const cands = candidatesFor(spec, task, n);
-  const planned = cands.map((c) => ({ modelType: c.backend.modelType, params: c.params, seconds: Math.max(1, folds) * fitSeconds(c, shape) }));
+  // a candidate that stops early fits twice on a small single holdout (see select.ts)
+  const fits = (c: Candidate) => ((c.backend.stopsEarly?.(c.params) ?? true) && folds === 1 && shape.train <= FOLD_REFIT_MAX_ROWS ? 2 : 1);
+  const planned = cands.map((c) => ({ modelType: c.backend.modelType, params: c.params, seconds: Math.max(1, folds) * fits(c) * fitSeconds(c, shape) }));
   const refit = !clustering && n <= REFIT_MAX_ROWS;
   // the refit trains the first (simplest) candidate's family on all rows, a fair middle guess
   const refitSeconds = refit ? fitSeconds(cands[0], { ...shape, train: n }) : 0;
@@ -108,10 +111,17 @@ const NET_MAC_S = 1e-9;
 const GBT_CELL_S = 9e-8;
 /** One tree of one boosting round (split search over the bins). */
 const GBT_TREE_S = 3e-4;
+/** One row x feature x output multiply-add of the exact linear solver's passes (plain JS). */
+const EXACT_MAC_S = 3e-9;
+/** Objective evaluations an L-BFGS fit takes, about (line searches included). */
+const LBFGS_EVALS = 150;
+
 /** One row x cluster x feature of one k-means iteration. */
 const KMEANS_CELL_S = 2e-9;
 
-interface Shape { train: number; valid: number; features: number; outputs: number }
+interface Shape { train: number; valid: number; features: number; outputs: number; classifier?: boolean }
+
+const isClassifier = (s: Shape) => s.classifier === true;
 
 /** Estimated seconds to fit one candidate once (one fold) on `s.train` rows. */
 function fitSeconds(c: Candidate, s: Shape): number {
@@ -128,6 +138,11 @@ function fitSeconds(c: Candidate, s: Shape): number {
       return num(p, 'max_iter', 100) * s.train * k * s.features * KMEANS_CELL_S;
     }
     default: {
+      if (c.backend.modelType === 'LINEAR_LEARNER' && (p.solver ?? '').toLowerCase() === 'exact') {
+        // ridge: Gram matrix plus leave-one-out per α; logistic: 3 folds × the C path, then one fit
+        if (!isClassifier(s)) return 8 * s.train * s.features * s.features * EXACT_MAC_S;
+        return 16 * LBFGS_EVALS * s.train * s.features * s.outputs * 2 * EXACT_MAC_S;
+      }
       const hidden = c.backend.modelType === 'MLP' ? hiddenLayers(p, [64]) : [];
       const cfg = netConfig(p, Math.max(1, s.train), hidden, c.backend.modelType === 'MLP' ? 2000 : 1500);
       const sizes = [s.features, ...hidden, s.outputs];

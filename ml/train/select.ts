@@ -2,6 +2,7 @@
 import type { FitContext, FitData } from './backend.ts';
 import type { Candidate } from './candidates.ts';
 import { type Objective, loss, score } from './metrics.ts';
+import { stoppingSplit } from './split.ts';
 
 /** Train/validation matrices of one fold. */
 export interface FoldData { train: FitData; valid: FitData }
@@ -23,6 +24,13 @@ export function choose(results: Evaluated[], higher: boolean): Evaluated {
   const bar = best.score - sign * SE_FACTOR * best.se;
   return results.find((r) => sign * (r.score - bar) >= -1e-12) ?? best;
 }
+
+/**
+ * A single holdout split with up to this many training rows refits a candidate that stopped early
+ * on all of them (the stopping set's sixth matters on small data; beyond, the second fit is not
+ * worth its time; k-fold cross-validation already fits k times and skips it).
+ */
+export const FOLD_REFIT_MAX_ROWS = 10_000;
 
 /** How many standard errors a simpler model may trail the best one by. */
 const SE_FACTOR = 0.5;
@@ -50,12 +58,20 @@ function stdErr(a: number[]): number {
   return Math.sqrt(a.reduce((s, v) => s + (v - m) ** 2, 0) / (a.length - 1) / a.length);
 }
 
-/** Trains a candidate on every fold and scores it on the held-out rows. */
-export async function evaluate(cand: Candidate, folds: FoldData[], obj: Objective, classes: number, ctx: (fold: number, valid: FitData) => FitContext): Promise<Evaluated> {
+/**
+ * Trains a candidate on every fold and scores it on the held-out rows. A candidate that stops early
+ * stops on a sixth of the fold's training rows: stopping on the scored rows would pick the epoch
+ * that suits them and flatter it against candidates that do not stop early.
+ */
+export async function evaluate(cand: Candidate, folds: FoldData[], obj: Objective, classes: number, ctx: (fold: number, valid: FitData | undefined) => FitContext, seed = 0): Promise<Evaluated> {
   const scores: number[] = [];
   let ls = 0, it = 0, first: unknown = null;
+  const stops = cand.backend.stopsEarly?.(cand.params) ?? true;
   for (const [fi, f] of folds.entries()) {
-    const fitted = await cand.backend.fit(f.train, cand.params, ctx(fi, f.valid));
+    const { train, stop } = stops ? stoppingSplit(f.train, classes > 0, seed + fi) : { train: f.train, stop: undefined };
+    let fitted = await cand.backend.fit(train, cand.params, ctx(fi, stop));
+    // a single holdout on small data: then all of its training rows for the epochs/rounds the stopping set chose
+    if (stop && folds.length === 1 && f.train.rows <= FOLD_REFIT_MAX_ROWS) fitted = { ...(await cand.backend.fit(f.train, cand.params, ctx(fi, undefined), fitted.iterations)), iterations: fitted.iterations };
     const out = cand.backend.predict(fitted.model, f.valid.x, f.valid.rows);
     scores.push(...(folds.length > 1 ? [score(obj, out, f.valid.y, classes)] : chunkScores(obj, out, f.valid.y, classes)));
     ls += loss(out, f.valid.y, classes); it += fitted.iterations;

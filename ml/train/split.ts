@@ -56,6 +56,21 @@ function stratifiedOrder(rows: number, classes: Float64Array | null, rng: Rng): 
   return perm.sort((a, b) => key[a] - key[b]);
 }
 
+/** Rows under which a fold's training rows are not split for early stopping (it then runs its full course). */
+const MIN_STOPPING_ROWS = 30;
+
+/**
+ * Splits a fold's training rows into rows to fit and a stopping set (every sixth row of a seeded,
+ * class-stratified order) for candidates that stop early.
+ */
+export function stoppingSplit(d: FitData, classification: boolean, seed: number): { train: FitData; stop: FitData | undefined } {
+  if (d.rows < MIN_STOPPING_ROWS) return { train: d, stop: undefined };
+  const order = stratifiedOrder(d.rows, classification ? d.y : null, new Rng(seed ^ 0x570b));
+  const fit: number[] = [], stop: number[] = [];
+  order.forEach((r, i) => (i % 6 === 5 ? stop : fit).push(r));
+  return { train: subset(d, Int32Array.from(fit).sort()), stop: subset(d, Int32Array.from(stop).sort()) };
+}
+
 /** The rows `idx` of a feature matrix and target. */
 export function subset(d: FitData, idx: Int32Array): FitData {
   const x = new Float32Array(idx.length * d.cols);

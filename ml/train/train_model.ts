@@ -87,7 +87,7 @@ export async function fitModel(columns: TrainingColumn[], spec: TrainSpec, onPro
     for (const [ci, cand] of cands.entries()) {
       if (ci > 0 && Date.now() > deadline) { progress({ candidate: 'auto', message: 'MAX_RUNTIME reached; skipping remaining candidates' }); break; }
       const name = `${cand.backend.modelType}#${ci + 1}`;
-      const r = await evaluate(cand, folds, obj, task.classes, (fi, valid) => ctxFor(name, seed + fi, valid));
+      const r = await evaluate(cand, folds, obj, task.classes, (fi, valid) => ctxFor(name, seed + fi, valid), seed);
       results.push(r);
       tried.push({ modelType: cand.backend.modelType, params: { ...cand.params, iterations: r.iterations }, validationScore: r.score });
       progress({ candidate: name, validationScore: r.score, message: `${obj} ${r.score.toFixed(4)} ± ${r.se.toFixed(4)} (loss ${r.loss.toFixed(4)})` });

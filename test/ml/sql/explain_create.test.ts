@@ -30,9 +30,9 @@ describe('EXPLAIN CREATE MODEL', () => {
     expect(line(out, 'x1:')).toMatch(/^x1: numeric \(impute/);
     expect(line(out, 'problem:')).toBe('problem: BINARY_CLASSIFICATION (2 classes), objective F1');
     expect(line(out, 'validation:')).toBe('validation: 5-fold cross-validation (stratified)');
-    expect(line(out, 'candidates')).toBe('candidates (5, AUTO):');
+    expect(line(out, 'candidates')).toBe('candidates (6, AUTO):');
     const cands = out.filter((l) => /^\s+\d\. /.test(l)).map((l) => l.trim().split(' ')[1]);
-    expect(cands).toEqual(['LINEAR_LEARNER', 'LINEAR_LEARNER', 'XGBOOST', 'XGBOOST', 'MLP']);
+    expect(cands).toEqual(['LINEAR_LEARNER', 'LINEAR_LEARNER', 'LINEAR_LEARNER', 'XGBOOST', 'XGBOOST', 'MLP']);
     expect(out.filter((l) => /^\s+\d\. /.test(l)).every((l) => / \(~[\d.]+ s\)$/.test(l))).toBe(true);
     expect(line(out, 'refit:')).toBe('refit: the chosen candidate on all 400 rows');
     const est = Number(/~([\d.]+) s/.exec(line(out, 'estimated time:'))?.[1]);
