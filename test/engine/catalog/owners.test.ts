@@ -134,7 +134,7 @@ describe('a catalog written with owners by name', () => {
     const admin = db.connect();
     expect(db.catalog.ownersById).toBe(true);
     // bob (who existed at migration) still owns his table and cannot be dropped
-    await db.connect({ user: 'bob' }).execute('ALTER TABLE bobs ADD COLUMN y INT');
+    await db.connect({ user: 'bob' }).execute('GRANT SELECT ON bobs TO fred');
     expect((await failure(admin, 'DROP USER bob')).code).toBe('DEPENDENT_OBJECTS_STILL_EXIST');
     // fred's grant recorded by name still works for fred
     await db.connect({ user: 'fred' }).execute('ALTER DATASHARE ds SET PUBLICACCESSIBLE TRUE');
@@ -151,7 +151,7 @@ describe('a catalog written with owners by name', () => {
     await db.close();
     dbs.splice(dbs.indexOf(db), 1);
     db = await open(dir);
-    await db.connect({ user: 'bob' }).execute('ALTER TABLE bobs ADD COLUMN z INT');
+    await db.connect({ user: 'bob' }).execute('REVOKE SELECT ON bobs FROM PUBLIC');
     expect((await failure(db.connect({ user: 'carol' }), 'DROP TABLE orphan')).code).toBe('PERMISSION_DENIED');
   });
 });
