@@ -61,10 +61,7 @@ const CANDIDATE = 'autopilot';
 const PROBLEM: Record<ProblemType, string> = { REGRESSION: 'Regression', BINARY_CLASSIFICATION: 'BinaryClassification', MULTICLASS_CLASSIFICATION: 'MulticlassClassification' };
 const METRIC: Record<Objective, string> = { MSE: 'MSE', Accuracy: 'Accuracy', F1: 'F1', F1_Macro: 'F1macro', AUC: 'AUC' };
 
-/** Whether a statement goes to Autopilot: TRAINER 'sagemaker' with AUTO ON and no MODEL_TYPE. */
-export function usesAutopilot(spec: TrainSpec): boolean {
-  return spec.auto !== false && !spec.modelType;
-}
+export { usesAutopilot } from './settings.ts';
 
 /** An Autopilot job name: at most 32 characters of [a-zA-Z0-9-]. */
 function jobName(): string {

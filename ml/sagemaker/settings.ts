@@ -1,6 +1,12 @@
 // CREATE MODEL ... SETTINGS (TRAINER 'sagemaker', S3_BUCKET 'b', MAX_RUNTIME s, REGION 'r') [IAM_ROLE ...] -> trainRemote options.
 import { SqlError } from '../../engine/errors.ts';
+import type { TrainSpec } from '../types.ts';
 import type { RemoteOptions } from './train_remote.ts';
+
+/** Whether remote training goes to Autopilot: AUTO ON (the default) and no MODEL_TYPE. */
+export function usesAutopilot(spec: Pick<TrainSpec, 'auto' | 'modelType'>): boolean {
+  return spec.auto !== false && !spec.modelType;
+}
 
 /** SETTINGS keys remote training reads (besides MAX_CELLS, SEED, which preprocessing reads from the spec). */
 export const REMOTE_SETTINGS = ['TRAINER', 'S3_BUCKET', 'MAX_RUNTIME', 'REGION', 'S3_GARBAGE_COLLECT', 'DEPLOY_INSTANCE_TYPE'];

@@ -9,6 +9,7 @@ import { planTraining } from '../train/plan.ts';
 import { trainingSnapshot } from './create.ts';
 import { summarizePrep } from './jobs.ts';
 import { planModel } from './spec.ts';
+import { usesAutopilot } from '../sagemaker/settings.ts';
 import { versionTarget } from './versions.ts';
 
 export async function explainCreateModel(stmt: A.CreateModel, ctx: StatementContext): Promise<Result> {
@@ -25,10 +26,18 @@ export async function explainCreateModel(stmt: A.CreateModel, ctx: StatementCont
     ? `sampled: ${p.inputRows - p.nullTargets} rows x ${columns.length} columns = ${cells} cells exceed MAX_CELLS ${p.maxCells}`
     : `no sampling: ${cells} cells within MAX_CELLS ${p.maxCells}`;
   out.push(`  rows: ${p.inputRows} from the query${p.nullTargets ? `, ${p.nullTargets} with a NULL target dropped` : ''}; ${p.rows} used (${sampling})`);
-  out.push(`  features: ${p.featureColumns} input columns -> ${p.features} features after preprocessing${p.dropped.length ? `; dropped ${p.dropped.map((d) => `${d.name} (${d.reason})`).join(', ')}` : ''}`);
-  for (const c of summarizePrep(p.prep)) out.push(`    ${c.column}: ${c.transform}`);
+  const autopilot = planned.remote !== null && usesAutopilot(spec);
+  if (!autopilot) out.push(`  features: ${p.featureColumns} input columns -> ${p.features} features after preprocessing${p.dropped.length ? `; dropped ${p.dropped.map((d) => `${d.name} (${d.reason})`).join(', ')}` : ''}`);
+  if (autopilot) out.push(`  features: the ${p.featureColumns} input columns as they are, in a CSV with a header; Autopilot preprocesses them itself`);
+  else for (const c of summarizePrep(p.prep)) out.push(`    ${c.column}: ${c.transform}`);
   if (planned.problemType) out.push(`  problem: ${planned.problemType}${p.classes ? ` (${p.classes} classes)` : ''}, objective ${planned.objective}`);
   out.push(`  function: ${target.fn}(${planned.args.map((a) => a.name).join(', ')})`);
+  if (autopilot) {
+    out.push('  candidates: a SageMaker Autopilot job (CreateAutoMLJobV2, hyperparameter tuning over XGBoost), scored by Autopilot on its own validation split');
+    out.push(`  import: the best candidate when it is the XGBoost container alone over numeric columns; else ${planned.remote!.deployInstanceType ? `deployed to an endpoint on ${planned.remote!.deployInstanceType}` : 'the model FAILS (SETTINGS DEPLOY_INSTANCE_TYPE deploys it to an endpoint)'}`);
+    out.push('  estimated time: not estimated (depends on Autopilot and MAX_RUNTIME)');
+    return lines(out);
+  }
   if (planned.remote) {
     out.push('  candidates: one SageMaker training job (built-in XGBoost), validated on a held-out split');
     out.push('  estimated time: not estimated (depends on the SageMaker job queue and instance)');

@@ -80,6 +80,15 @@ describe("AUTO ON with TRAINER 'sagemaker' (Autopilot)", () => {
     expect(await s3Keys(`strata/${job}/`)).toEqual([]); // S3_GARBAGE_COLLECT: input and Autopilot's output
   }, 60_000);
 
+  it('EXPLAIN CREATE MODEL says it will run Autopilot and what happens to the best candidate', async () => {
+    const plan = (await t.rows(`EXPLAIN CREATE MODEL apz FROM (SELECT x1, x2, label FROM pts) TARGET label FUNCTION apz_fn ${settings}`)).map((r) => r[0]).join('\n');
+    expect(plan).toMatch(/remote training \(TRAINER 'sagemaker'\), AUTO ON/);
+    expect(plan).toMatch(/features: the 2 input columns as they are/);
+    expect(plan).toMatch(/candidates: a SageMaker Autopilot job \(CreateAutoMLJobV2/);
+    expect(plan).toMatch(/else the model FAILS \(SETTINGS DEPLOY_INSTANCE_TYPE/);
+    expect(sm.calls.filter((c) => c === 'CreateAutoMLJobV2')).toHaveLength(1); // only the first test's job
+  });
+
   it("a candidate behind Autopilot's feature processing is not imported: the model FAILS saying why", async () => {
     sm.autopilotPipeline = 'processing';
     try {
