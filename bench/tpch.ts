@@ -1,8 +1,11 @@
-// `npm run bench -- tpch [--sf N] [--slices N] [--runs N] [--timeout S] [--queries 1,3,5]`:
+// `npm run bench -- tpch [--sf N] [--slices N] [--runs N] [--timeout S] [--queries 1,3,5] [--load-apart]`:
 // generates TPC-H at scale factor N (cached in bench/data/), loads it into Strata and DuckDB
 // (threads = slices, default 2) and runs the 22 queries in both, each engine in its own child
 // process. Prints per-query times (best of --runs after one warm-up), the Strata/DuckDB ratio,
-// Strata's peak RSS during each query, whether the answers agree, and the geometric mean.
+// Strata's peak RSS during each query, whether the answers agree, and the geometric mean. With
+// --load-apart Strata loads in a process of its own and the queries run in a fresh one, so the
+// peak RSS is the queries' own, not what loading left in the heap (times then include a colder
+// process: one warm-up run does not finish every query's compilation).
 import { existsSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -14,7 +17,7 @@ import { peakRss, runChild, textTable } from './child.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
-interface Options { sf: number; slices: number; runs: number; timeoutS: number; queries: number[] }
+interface Options { sf: number; slices: number; runs: number; timeoutS: number; queries: number[]; loadApart?: boolean }
 
 interface QueryReport { n: number; ms: number | null; error?: string; peakRssBytes: number; rows: Row[] }
 interface EngineReport { engine: string; loadMs: number; queries: QueryReport[] }
@@ -28,7 +31,8 @@ function parseArgs(args: string[]): Options {
     else if (args[i] === '--runs') { o.runs = Number(v); i++; }
     else if (args[i] === '--timeout') { o.timeoutS = Number(v); i++; }
     else if (args[i] === '--queries') { o.queries = v.split(',').map(Number); i++; }
-    else throw new Error(`unknown argument ${args[i]} (usage: tpch [--sf N] [--slices N] [--runs N] [--timeout S] [--queries 1,2])`);
+    else if (args[i] === '--load-apart') o.loadApart = true;
+    else throw new Error(`unknown argument ${args[i]} (usage: tpch [--sf N] [--slices N] [--runs N] [--timeout S] [--queries 1,2] [--load-apart])`);
   }
   if (!(o.sf > 0)) throw new Error('--sf must be positive');
   if (o.queries.some((n) => !(n >= 1 && n <= 22))) throw new Error('--queries takes numbers 1..22');
@@ -93,27 +97,53 @@ async function runDuckDBChild(data: string, o: Options): Promise<EngineReport> {
   }
 }
 
-async function runStrataChild(data: string, o: Options): Promise<EngineReport> {
+/** Loads the data into a new Strata directory `dir` (its own process: what loading leaves in the heap is not the queries' RSS). */
+async function loadStrataChild(data: string, dir: string, o: Options): Promise<{ loadMs: number }> {
+  const { Database } = await import('../engine/database.ts');
+  const { loadStrata } = await import('./tpch/engines.ts');
+  const db = await Database.open({ dataDir: dir, slices: o.slices });
+  const session = db.connect();
+  const t = performance.now();
+  await loadStrata(session, data);
+  const loadMs = performance.now() - t;
+  await session.close();
+  await db.close();
+  return { loadMs };
+}
+
+/** Loads `data` into a new directory and runs the queries, or with `loaded`, runs them over the directory `data`. */
+async function runStrataChild(data: string, o: Options, loaded = false): Promise<EngineReport> {
   const { Database } = await import('../engine/database.ts');
   const { loadStrata, runStrata } = await import('./tpch/engines.ts');
-  const dir = mkdtempSync(join(tmpdir(), 'bench-tpch-strata-'));
+  const dir = loaded ? data : mkdtempSync(join(tmpdir(), 'bench-tpch-strata-'));
   try {
     const db = await Database.open({ dataDir: dir, slices: o.slices });
     const session = db.connect();
     const t = performance.now();
-    await loadStrata(session, data);
+    if (!loaded) await loadStrata(session, data);
     const loadMs = performance.now() - t;
     const queries = await timeQueries(o, (q, signal) => runStrata(session, q, signal));
     await session.close();
     await db.close();
     return { engine: 'Strata', loadMs, queries };
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    if (!loaded) rmSync(dir, { recursive: true, force: true });
   }
 }
 
 const runEngine = (engine: string, data: string, o: Options): Promise<EngineReport> =>
   runChild<EngineReport>(fileURLToPath(import.meta.url), [engine, data, JSON.stringify(o)]);
+
+/** Strata loading in one child and querying in another (--load-apart). */
+async function loadApart(data: string, o: Options): Promise<EngineReport> {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-tpch-strata-'));
+  try {
+    const { loadMs } = await runChild<{ loadMs: number }>(fileURLToPath(import.meta.url), ['strata-load', data, JSON.stringify(o), dir]);
+    return { ...await runEngine('strata-loaded', dir, o), loadMs };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 const fmtMs = (ms: number | null): string => (ms === null ? '-' : ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(1)} ms`);
 const fmtMiB = (b: number): string => `${(b / 2 ** 20).toFixed(0)} MiB`;
@@ -126,7 +156,7 @@ export async function main(args: string[]): Promise<void> {
   console.log('DuckDB:');
   const duck = await runEngine('duckdb', data, o);
   console.log('Strata:');
-  const strata = await runEngine('strata', data, o);
+  const strata = o.loadApart ? await loadApart(data, o) : await runEngine('strata', data, o);
   const rows: string[][] = [['query', 'Strata', 'DuckDB', 'ratio', 'Strata peak RSS', 'answer']];
   const logs: number[] = [];
   for (const d of duck.queries) {
@@ -141,11 +171,12 @@ export async function main(args: string[]): Promise<void> {
   if (logs.length) console.log(`geometric mean of ratios over ${logs.length} queries: ${Math.exp(logs.reduce((a, b) => a + b, 0) / logs.length).toFixed(2)}x`);
 }
 
-// Child mode: `bench/tpch.ts --child duckdb|strata <data dir> <options json>` prints one JSON line.
+// Child mode: `bench/tpch.ts --child duckdb|strata|strata-load|strata-loaded <data> <options json> [strata dir]`
+// prints one JSON line (strata-load loads <data> into [strata dir]; strata-loaded queries a loaded <data> dir).
 if (process.argv[2] === '--child' && resolve(process.argv[1] ?? '') === fileURLToPath(import.meta.url)) {
-  const [, , , engine, data, opts] = process.argv;
+  const [, , , engine, data, opts, dir] = process.argv;
   const o = JSON.parse(opts) as Options;
-  const report = engine === 'duckdb' ? await runDuckDBChild(data, o) : await runStrataChild(data, o);
+  const report = engine === 'duckdb' ? await runDuckDBChild(data, o) : engine === 'strata-load' ? await loadStrataChild(data, dir, o) : await runStrataChild(data, o, engine === 'strata-loaded');
   // exit once the report is flushed: a pipe writes asynchronously, and SF 1 answers run to megabytes
   process.stdout.write(JSON.stringify(report) + '\n', () => process.exit(0));
 }
