@@ -61,8 +61,9 @@ function routes(services: ApiServices, state: AppState): Plugin<ApiContext> {
   return {
     async onRequest({ request, url, endResponse, setRequest }) {
       if (url.pathname === '/health') {
-        const m = services.wlm.metrics();
-        endResponse(json(state.draining ? 503 : 200, { status: state.draining ? 'draining' : 'ok', catalogVersion: services.db.catalog.version, slices: services.db.slices, running: m.running, queued: m.queued }));
+        // answered from counters only: it must stay fast while statements compute
+        const { running, queued } = services.wlm.load();
+        endResponse(json(state.draining ? 503 : 200, { status: state.draining ? 'draining' : 'ok', catalogVersion: services.db.catalog.version, slices: services.db.slices, running, queued }));
         return;
       }
       const graphiql = request.method === 'GET' && url.pathname === '/graphql' && (request.headers.get('accept') ?? '').includes('text/html') && !url.searchParams.has('query');

@@ -327,6 +327,11 @@ export class WorkloadManager {
     return this.list().find((q) => q.id === id);
   }
 
+  /** Statements running and waiting now: what /health reports, without the metrics' percentiles. */
+  load(): { running: number; queued: number } {
+    return { running: this.running.size, queued: this.queues.short.length + this.queues.main.length };
+  }
+
   metrics(): WlmMetrics {
     const runningShort = [...this.running.values()].filter((e) => e.slot === 'short').length;
     return {

@@ -138,7 +138,7 @@ describe('auth', () => {
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('<html');
     const health = await t.fetcher('http://localhost/health', {});
-    expect(await health.json()).toMatchObject({ status: 'ok', slices: 2 });
+    expect(await health.json()).toMatchObject({ status: 'ok', slices: 2, running: 0, queued: 0 });
   });
 
   it('creates, lists and revokes tokens', async () => {

@@ -24,6 +24,7 @@ describe('WorkloadManager', () => {
     const ps = gs.map((g, i) => w.submit(job(`copy t${i} from 'x'`), g.run));
     await sleep(5);
     expect(w.metrics()).toMatchObject({ running: 2, queued: 1 });
+    expect(w.load()).toEqual({ running: 2, queued: 1 }); // what /health reports
     gs[0].release();
     await ps[0];
     await sleep(5);
