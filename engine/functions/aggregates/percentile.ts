@@ -1,10 +1,10 @@
 // PERCENTILE_CONT(f) and PERCENTILE_DISC(f) WITHIN GROUP (ORDER BY x), and MEDIAN(x), which is
 // PERCENTILE_CONT(0.5). The group keeps its values; finish sorts a copy. DISC returns the first
 // value whose cumulative share reaches f. CONT interpolates linearly between the two nearest
-// values: in doubles for SMALLINT/INTEGER and floats (a DOUBLE), exactly for DECIMAL (rounded
-// once, half away from zero, to the input's scale) and BIGINT (a DECIMAL(38,k) holding the exact
-// interpolation, k the fraction's decimal digits: MEDIAN of BIGINT is DECIMAL(38,1)).
-import { T, isBigint, isDecimal, isNullType, isNumeric, isTemporal, isWide } from '../../types/types.ts';
+// values: in doubles for floats (a DOUBLE), exactly for DECIMAL (rounded once, half away from
+// zero, to the input's scale) and integers (as Redshift, a DECIMAL: DECIMAL(38,k) holds the exact
+// interpolation, k the fraction's decimal digits, so MEDIAN of an integer is DECIMAL(38,1)).
+import { T, isDecimal, isInteger, isNullType, isNumeric, isTemporal, isWide, scaleOf } from '../../types/types.ts';
 import type { BAgg } from '../../plan/bound.ts';
 import type { Aggregate, AggCallInfo } from './contract.ts';
 import type { SqlType } from '../../types/types.ts';
@@ -62,7 +62,8 @@ function percentileAggregate(name: 'percentile_cont' | 'percentile_disc' | 'medi
       if (isNullType(arg)) return T.double;
       if (discrete) return isNumeric(arg) || isTemporal(arg) ? arg : `function ${name}(${arg.id.toLowerCase()}) does not exist`;
       if (!isNumeric(arg)) return `function ${name}(${arg.id.toLowerCase()}) does not exist`;
-      if (isBigint(arg)) return T.decimal(38, fractionDigits(name === 'median' ? 0.5 : call.fraction ?? 0));
+      // integers: as Redshift, a DECIMAL (scale: the fraction's digits, so MEDIAN is DECIMAL(38,1))
+      if (isInteger(arg)) return T.decimal(38, fractionDigits(name === 'median' ? 0.5 : call.fraction ?? 0));
       return isDecimal(arg) ? arg : T.double;
     },
     slotInit: () => [],
@@ -78,12 +79,11 @@ function percentileAggregate(name: 'percentile_cont' | 'percentile_disc' | 'medi
       const f = name === 'median' ? 0.5 : agg.fraction!;
       const s = sorted(agg, xs);
       if (discrete) return s[Math.max(0, Math.ceil(f * s.length) - 1)];
-      const argType = agg.arg!.type;
-      if (isBigint(argType) || isDecimal(argType)) {
-        // exact: BIGINT keeps the fraction's digits (its result scale), a DECIMAL rounds back to its scale
+      if (isDecimal(agg.type)) {
+        // exact, at the input's scale plus the fraction's digits, then rounded once to the result's scale
         const k = fractionDigits(f);
         const x = interpolateExact(s, f, k);
-        return decNorm(isDecimal(argType) ? roundScaled(x, k) : x);
+        return decNorm(roundScaled(x, scaleOf(agg.arg!.type) + k - scaleOf(agg.type)));
       }
       const v = s as number[];
       const pos = f * (v.length - 1);
