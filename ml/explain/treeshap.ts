@@ -42,6 +42,8 @@ interface UnitLeaf { target: number; value: number; steps: { k: number; dir: num
 
 interface Unit {
   kind: number; node: number; splits: number[]; at: number; f0: number; dp: number; d: number;
+  /** the unit's features: those on the path above it (bits 0..dp-1), then the ones its own splits add */
+  features: number[];
   /** per unit feature: z above the unit (1 for the unit's new features) */
   zs: number[];
   leaves: UnitLeaf[];
@@ -138,8 +140,7 @@ export class TreeShap {
         const unit = t.mode[j] === null ? null : subtreeUnit(t, j, fraction, distinct, zs, scale);
         if (unit && tableSize + unit.size <= tableBudget) {
           const splits = unit.nodes.map(splitId);
-          units.push({ kind: FOLDED, node: at, splits, at: tableSize, f0: 0, dp: distinct.length, d: unit.features.length, zs: unit.zs, leaves: unit.leaves, values: [[unit.target, 0]] });
-          (units[units.length - 1] as Unit & { features: number[] }).features = unit.features;
+          units.push({ kind: FOLDED, node: at, splits, at: tableSize, f0: 0, dp: distinct.length, d: unit.features.length, features: unit.features, zs: unit.zs, leaves: unit.leaves, values: [[unit.target, 0]] });
           tableSize += unit.size;
           maxD = Math.max(maxD, unit.features.length);
           return;
@@ -151,8 +152,7 @@ export class TreeShap {
           const fits = tableSize + size <= tableBudget;
           const kind = !fits ? PER_ROW : values.length === 1 ? FOLDED : WEIGHTED;
           const leaves = values.length === 1 ? [{ target: values[0][0], value: values[0][1], steps: [] }] : [];
-          units.push({ kind, node: at, splits: [], at: fits ? tableSize : -1, f0: 0, dp: d, d, zs, leaves, values });
-          (units[units.length - 1] as Unit & { features: number[] }).features = distinct;
+          units.push({ kind, node: at, splits: [], at: fits ? tableSize : -1, f0: 0, dp: d, d, features: distinct, zs, leaves, values });
           if (fits) tableSize += size;
           maxD = Math.max(maxD, d);
           return;
@@ -185,7 +185,7 @@ export class TreeShap {
     units.forEach((u, i) => {
       this.uSplit[i] = split.length; split.push(...u.splits); this.uSplit[i + 1] = split.length;
       u.f0 = feat.length;
-      this.uFeat[i] = feat.length; feat.push(...(u as Unit & { features: number[] }).features); z.push(...u.zs); this.uFeat[i + 1] = feat.length;
+      this.uFeat[i] = feat.length; feat.push(...u.features); z.push(...u.zs); this.uFeat[i + 1] = feat.length;
       this.uVal[i] = valTarget.length;
       if (u.kind === FOLDED) {
         // the reached leaf's value for each combination of the unit's decisions (margins)
