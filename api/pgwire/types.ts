@@ -2,7 +2,7 @@
 // binary encodings of result values and parameters. One table keyed by type, so every
 // type's wire behaviour is in one place.
 import { SqlError } from '../../engine/errors.ts';
-import { TYPES as SQL_TYPES, isTypeId, type PgTypeName, type SqlType, type TypeId } from '../../engine/types/types.ts';
+import { TYPES as SQL_TYPES, isTypeId, typeInfo, type PgTypeName, type SqlType, type TypeId } from '../../engine/types/types.ts';
 import { formatDate, formatFloatText, formatTimestamp, parseBoolean, parseDate, parseFloatText, parseTimestamp } from '../../engine/types/values.ts';
 
 /** PostgreSQL type OIDs Strata uses (from pg_type.dat). */
@@ -103,7 +103,7 @@ export function wireTypeOf(strataType: string): ColumnWireType {
 }
 
 /** The OID values of a Strata type travel as. */
-export const oidOf = (t: SqlType): number => WIRE[SQL_TYPES[t.id].pg].oid;
+export const oidOf = (t: SqlType): number => WIRE[typeInfo(t).pg].oid;
 
 /** The Strata type each OID stands for (text, the wire type of bare NULLs, has none of its own). */
 const TYPE_BY_OID = new Map<number, SqlType>(

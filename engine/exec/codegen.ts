@@ -2,7 +2,7 @@
 // columns. One generated loop per kernel; no per-row interpretation and no per-row objects
 // except the strings a string expression produces.
 import { type BExpr, constArgCodes, walk } from '../plan/bound.ts';
-import { TYPES, isBigint, isBoolean, isDate, isDecimal, isString, isWide, lengthOf, precisionOf, scaleOf, type JsForm, type SqlType } from '../types/types.ts';
+import { TYPES, isBigint, isBoolean, isDate, isDecimal, isString, isWide, lengthOf, precisionOf, scaleOf, typeInfo, type JsForm, type SqlType } from '../types/types.ts';
 import { emitArithmetic, emitCast, emitComparison, emitNegate } from '../functions/ops.ts';
 import { lookupScalar, emitExtract, isVolatileFunction } from '../functions/registry.ts';
 import { SqlError } from '../errors.ts';
@@ -23,7 +23,7 @@ export interface Val {
 
 /** A placeholder value of each JS form, for rows whose value is NULL. */
 const PLACEHOLDER: Record<JsForm, string> = { string: "''", boolean: 'false', number: '0' };
-const DEFAULT_OF = (t: SqlType) => PLACEHOLDER[TYPES[t.id].js];
+const DEFAULT_OF = (t: SqlType) => PLACEHOLDER[typeInfo(t).js];
 
 /**
  * Emits JS for expressions over one input batch. Per-batch setup (column bindings, dictionary
