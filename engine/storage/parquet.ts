@@ -12,6 +12,7 @@ import {
 import { Compression, ParquetFile, Table as WasmTable, WriterPropertiesBuilder, writeParquet } from 'parquet-wasm';
 import { allocVector, type Batch, type Vector } from '../types/vector.ts';
 import { toInt64 } from './int64.ts';
+import { toDecimal128 } from './decimal128.ts';
 import { MAX_EXACT, TYPES, isBigint, isDecimal, isReal, isTimestamp, isWideDecimal, precisionOf, scaleOf, typeName, type SqlType, type TypeId, type TypeKind } from '../types/types.ts';
 import { POW10, checkStringLength, errorTypeName } from '../types/values.ts';
 import { MAX_DAY, MICROS_PER_DAY, MIN_DAY } from '../types/calendar.ts';
@@ -476,25 +477,6 @@ function nullBitmap(v: Vector, n: number): { nullBitmap?: Uint8Array; nullCount:
   return nulls ? { nullBitmap: bm, nullCount: nulls } : { nullCount: 0 };
 }
 
-/** DECIMAL's scaled integers as Decimal128 words (little-endian two's complement). */
-function decimalWords(v: Vector, n: number): Uint32Array {
-  const words = new Uint32Array(n * 4);
-  for (let i = 0; i < n; i++) {
-    const big = v.big?.[i];
-    if (big != null) {
-      const u = BigInt.asUintN(128, big);
-      for (let k = 0; k < 4; k++) words[i * 4 + k] = Number((u >> BigInt(32 * k)) & 0xffffffffn);
-      continue;
-    }
-    const x = v.values[i];
-    const hi = Math.floor(x / TWO32);
-    words[i * 4] = x - hi * TWO32;
-    words[i * 4 + 1] = hi >>> 0;
-    words[i * 4 + 2] = words[i * 4 + 3] = hi < 0 ? 0xffffffff : 0;
-  }
-  return words;
-}
-
 /** Integral doubles (|v| < 2^63) as INT64, written as 32-bit halves (no BigInt per row). */
 function toBigInt64(values: ArrayLike<number>, n: number): BigInt64Array {
   const out = new BigInt64Array(n);
@@ -513,7 +495,7 @@ const TO_ARROW: Record<TypeId, (v: Vector, n: number) => Data> = {
   SMALLINT: (v, n) => makeData({ type: new Int16(), length: n, ...nullBitmap(v, n), data: v.values.subarray(0, n) as Int16Array }),
   INTEGER: (v, n) => makeData({ type: new Int32(), length: n, ...nullBitmap(v, n), data: v.values.subarray(0, n) as Int32Array }),
   BIGINT: (v, n) => makeData({ type: new Int64(), length: n, ...nullBitmap(v, n), data: toInt64(v, n) }),
-  DECIMAL: (v, n) => makeData({ type: new Decimal(scaleOf(v.type), precisionOf(v.type), 128), length: n, ...nullBitmap(v, n), data: decimalWords(v, n) }),
+  DECIMAL: (v, n) => makeData({ type: new Decimal(scaleOf(v.type), precisionOf(v.type), 128), length: n, ...nullBitmap(v, n), data: toDecimal128(v, n) }),
   REAL: (v, n) => makeData({ type: new Float32(), length: n, ...nullBitmap(v, n), data: v.values.subarray(0, n) as Float32Array }),
   'DOUBLE PRECISION': (v, n) => makeData({ type: new Float64(), length: n, ...nullBitmap(v, n), data: v.values.subarray(0, n) as Float64Array }),
   BOOLEAN: (v, n) => {

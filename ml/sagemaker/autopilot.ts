@@ -21,11 +21,10 @@ import { DEFAULT_MAX_CELLS, sampleForCells } from '../train/split.ts';
 import type { DeployedEndpoint, ProblemType, TrainedModel, TrainingColumn, TrainProgress, TrainSpec } from '../types.ts';
 import { checkAbort } from '../util/cancel.ts';
 import type { Label } from '../util/values.ts';
-import { type Aws, connect, parseBucket, parseS3Uri } from './aws.ts';
+import { type Aws, connect, parseS3Uri } from './aws.ts';
 import { setting } from './data.ts';
 import { csvLines } from './invoke.ts';
-import { resolveRole } from './job.ts';
-import { DETACH, PROVISIONING_GRACE_S, type RemoteOptions, call, checkModelShape, importanceByColumn, modelFile, sleep } from './train_remote.ts';
+import { DETACH, PROVISIONING_GRACE_S, type RemoteOptions, call, jobSettings, checkModelShape, importanceByColumn, modelFile, sleep } from './train_remote.ts';
 import { parseXgboostModel, splitImportance, toTreeModel } from './xgboost.ts';
 
 /** An Autopilot job as persisted in the model version (no credentials): enough to resume and import. */
@@ -72,11 +71,7 @@ export async function trainAutopilot(columns: TrainingColumn[], spec: TrainSpec,
   const t0 = Date.now();
   const say = (message: string, extra: Partial<TrainProgress> = {}) => onProgress?.({ candidate: CANDIDATE, message, ...extra });
   const { signal } = opts;
-  const place = parseBucket(opts.s3Bucket);
-  const roleArn = resolveRole(opts.roleArn);
-  const maxRuntime = Math.round(opts.maxRuntimeSeconds ?? setting(spec, 'MAX_RUNTIME') ?? 5400);
-  if (!(maxRuntime >= 1)) throw new SqlError('INVALID_PARAMETER', 'MAX_RUNTIME must be at least 1 second');
-  const gc = String(Object.entries(spec.settings ?? {}).find(([k]) => k.toUpperCase() === 'S3_GARBAGE_COLLECT')?.[1] ?? 'ON').toUpperCase() !== 'OFF';
+  const { place, roleArn, maxRuntime, gc } = jobSettings(spec, opts);
   const ti = columns.findIndex((c) => c.name.toLowerCase() === spec.target?.toLowerCase());
   if (ti < 0) throw new SqlError('UNDEFINED_COLUMN', `target column "${spec.target}" is not in the training data`);
 

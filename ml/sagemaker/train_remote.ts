@@ -83,16 +83,22 @@ export interface RemoteJobState {
 export const PROVISIONING_GRACE_S = 900;
 const CANDIDATE = 'sagemaker';
 
-/** Trains an XGBoost model on SageMaker and returns it compiled like a local model (see README.md). */
-export async function trainRemote(columns: TrainingColumn[], spec: TrainSpec, opts: RemoteOptions, onProgress?: (p: TrainProgress) => void): Promise<TrainedModel> {
-  const t0 = Date.now();
-  const say = (message: string, extra: Partial<TrainProgress> = {}) => onProgress?.({ candidate: CANDIDATE, message, ...extra });
-  const { signal } = opts;
+/** What every SageMaker job of a statement needs first: where its files go, the role, MAX_RUNTIME and whether S3 files are collected. */
+export function jobSettings(spec: TrainSpec, opts: RemoteOptions): { place: ReturnType<typeof parseBucket>; roleArn: string; maxRuntime: number; gc: boolean } {
   const place = parseBucket(opts.s3Bucket);
   const roleArn = resolveRole(opts.roleArn);
   const maxRuntime = Math.round(opts.maxRuntimeSeconds ?? setting(spec, 'MAX_RUNTIME') ?? 5400);
   if (!(maxRuntime >= 1)) throw new SqlError('INVALID_PARAMETER', 'MAX_RUNTIME must be at least 1 second');
   const gc = String(Object.entries(spec.settings ?? {}).find(([k]) => k.toUpperCase() === 'S3_GARBAGE_COLLECT')?.[1] ?? 'ON').toUpperCase() !== 'OFF';
+  return { place, roleArn, maxRuntime, gc };
+}
+
+/** Trains an XGBoost model on SageMaker and returns it compiled like a local model (see README.md). */
+export async function trainRemote(columns: TrainingColumn[], spec: TrainSpec, opts: RemoteOptions, onProgress?: (p: TrainProgress) => void): Promise<TrainedModel> {
+  const t0 = Date.now();
+  const say = (message: string, extra: Partial<TrainProgress> = {}) => onProgress?.({ candidate: CANDIDATE, message, ...extra });
+  const { signal } = opts;
+  const { place, roleArn, maxRuntime, gc } = jobSettings(spec, opts);
 
   const d = prepare(columns, spec);
   const problem = d.target.problem;
