@@ -66,6 +66,8 @@ export const graphqlModule: GraphQLModule = {
       trainingSeconds: Float
       hyperparameters: JSON
       settings: JSON
+      "brought-your-own models: what fn_explain's KernelSHAP compares with: zero, N row(s) of EXPLAIN_BACKGROUND, or the sample the graph carries"
+      explainBaseline: String
       preprocessing: [ModelPreprocessing!]!
       featureImportance: [FeatureImportance!]!
       createdAt: String!
@@ -115,6 +117,7 @@ export const graphqlModule: GraphQLModule = {
       trainingSeconds: (r: ModelRef) => r.entry.trainingSeconds ?? null,
       hyperparameters: (r: ModelRef) => r.entry.hyperparameters ?? null,
       settings: (r: ModelRef) => r.entry.settings,
+      explainBaseline: (r: ModelRef) => r.entry.explainBaseline ?? null,
       preprocessing: (r: ModelRef) => r.entry.preprocessing ?? [],
       featureImportance: (r: ModelRef) => r.entry.featureImportance ?? [],
       createdAt: (r: ModelRef) => r.entry.createdAt,

@@ -77,10 +77,12 @@ export abstract class Explainer {
   /** The explanations as the VARCHAR JSON `fn_explain` returns. */
   async explainJson(args: Vector[], count: number): Promise<string[]> {
     const names = this.argNames.map((n) => JSON.stringify(n));
+    // KernelSHAP without a background compares with one all-zero row: say so, it is rarely meaningful
+    const baseline = this.method === 'kernel' ? `"baseline":"${this.background.length ? 'sample' : 'zero'}",` : '';
     return (await this.explain(args, count)).map((e) => {
       const parts = names.map((n, i) => `${n}:${num(e.contributions[i])}`);
       const label = e.label === undefined ? '' : `"label":${JSON.stringify(e.label)},`;
-      return `{"method":"${e.method}","output":"${e.output}",${label}"base":${num(e.base)},"prediction":${num(e.prediction)},"contributions":{${parts.join(',')}}}`;
+      return `{"method":"${e.method}","output":"${e.output}",${baseline}${label}"base":${num(e.base)},"prediction":${num(e.prediction)},"contributions":{${parts.join(',')}}}`;
     });
   }
 }

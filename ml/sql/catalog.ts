@@ -42,6 +42,8 @@ export interface ModelVersion {
   deployed?: DeployedEndpoint;
   /** bring-your-own or imported model: where the ONNX file came from (sagemaker:<endpoint> for remote) */
   source?: string;
+  /** brought-your-own models: what fn_explain's KernelSHAP averages over ('zero', or the EXPLAIN_BACKGROUND sample) */
+  explainBaseline?: string;
   /** the FROM query, as SQL */
   query?: string;
   target?: string;

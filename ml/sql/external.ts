@@ -12,6 +12,7 @@ import { type SqlType, resolveTypeName } from '../../engine/types/types.ts';
 import { validateExternalModel } from '../infer/validate.ts';
 import type { ModelVersion } from './catalog.ts';
 import { optionsRecord } from './spec.ts';
+import { hasBackground, sampleBackground, withBackground } from './explain_background.ts';
 import { MAX_ONNX_BYTES } from './files.ts';
 import type { ModelJobs } from './jobs.ts';
 import { insertVersion, versionTarget } from './versions.ts';
@@ -21,16 +22,27 @@ export async function createExternalModel(stmt: A.CreateModelExternal, ctx: Stat
   const { key } = target;
   const argTypes = stmt.argTypes.map(sqlType);
   const returns = sqlType(stmt.returns);
-  const bytes = await readModel(ctx, stmt.path!, stmt.pos);
+  let bytes = await readModel(ctx, stmt.path!, stmt.pos);
   await validateExternalModel(bytes, argTypes, returns);
   const proba = await hasProbabilities(bytes);
+  const settings = optionsRecord(stmt.settings);
+  const unknown = Object.keys(settings).find((k) => k !== 'EXPLAIN_BACKGROUND' && k !== 'SEED');
+  if (unknown) throw new SqlError('INVALID_PARAMETER', `unknown SETTINGS key ${unknown} for an ONNX model (supported: EXPLAIN_BACKGROUND, SEED)`, stmt.pos);
+  let baseline = hasBackground(bytes) ? 'the sample the graph carries' : 'zero';
+  if (settings.EXPLAIN_BACKGROUND !== undefined) {
+    const seed = settings.SEED === undefined ? 0 : Number(settings.SEED);
+    if (!Number.isInteger(seed)) throw new SqlError('INVALID_PARAMETER', `SETTINGS SEED must be an integer, got '${settings.SEED}'`, stmt.pos);
+    const rows = await sampleBackground(ctx, settings.EXPLAIN_BACKGROUND, argTypes, seed, stmt.pos);
+    bytes = withBackground(bytes, rows);
+    baseline = `${rows.length} row(s) of EXPLAIN_BACKGROUND`;
+  }
   const file = await jobs.writeOnnx(key, bytes);
   ctx.txn.newFiles.add(file);
   const now = ctx.now().toISOString();
   const version: Omit<ModelVersion, 'version'> = {
     id: key.id, state: 'READY',
     args: argTypes.map((type, i) => ({ name: `arg${i + 1}`, type })), returns, proba,
-    onnxFile: file, source: stmt.path, modelType: 'EXTERNAL (ONNX)', settings: optionsRecord(stmt.settings),
+    onnxFile: file, source: stmt.path, modelType: 'EXTERNAL (ONNX)', settings, explainBaseline: baseline,
     createdAt: now, finishedAt: now,
   };
   insertVersion(ctx, target, version);

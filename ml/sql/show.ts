@@ -52,6 +52,7 @@ export function describeModel(e: ModelEntry, schema: string, jobs: ModelJobs): [
     ['Hyperparameters', e.hyperparameters && Object.keys(e.hyperparameters).length ? Object.entries(e.hyperparameters).map(([k, v]) => `${k}=${v}`).join(', ') : null],
     ['Preprocessing', e.preprocessing ? e.preprocessing.map((p) => `${p.column}: ${p.transform}`).join('; ') : null],
     ['Candidates', e.candidates?.length ? e.candidates.map((c) => `${c.modelType} ${round(c.validationScore)}`).join(', ') : null],
+    ['Explain Baseline', e.explainBaseline ?? null],
     ['Settings', Object.keys(e.settings).length ? Object.entries(e.settings).map(([k, v]) => `${k}=${v}`).join(', ') : null],
   );
   if (e.autoRetrain) rows.push(['Auto Retrain', 'ON DRIFT (a DRIFTED monitor run retrains it; see SHOW MONITORS)']);

@@ -29,13 +29,13 @@ describe('ml GraphQL module', () => {
     const d = ok(await t.admin(`{ models { name state } model(name: "gm") {
       name database schema owner state reason modelType problemType objective validationScore target query
       functionName functionSignature arguments { name type } returnType probabilityFunction labels
-      trainingRows trainingSeconds hyperparameters settings preprocessing { column transform } featureImportance { feature importance } createdAt finishedAt } }`));
+      trainingRows trainingSeconds hyperparameters settings explainBaseline preprocessing { column transform } featureImportance { feature importance } createdAt finishedAt } }`));
     expect(d.models).toEqual([{ name: 'gm', state: 'READY' }]);
     expect(d.model).toMatchObject({
       name: 'gm', database: 'dev', schema: 'public', owner: 'admin', state: 'READY', reason: null, modelType: 'XGBOOST',
       problemType: 'BINARY_CLASSIFICATION', objective: 'F1', target: 'y', query: 'SELECT * FROM g', functionName: 'gm_fn',
       functionSignature: 'gm_fn(REAL, REAL) RETURNS INTEGER', arguments: [{ name: 'a', type: 'REAL' }, { name: 'b', type: 'REAL' }],
-      returnType: 'INTEGER', probabilityFunction: 'gm_fn_prob', labels: [0, 1], trainingRows: 60,
+      returnType: 'INTEGER', probabilityFunction: 'gm_fn_prob', labels: [0, 1], trainingRows: 60, explainBaseline: null,
     });
     expect(d.model.preprocessing.map((p: { column: string }) => p.column)).toEqual(['a', 'b']);
     expect(d.model.featureImportance).toHaveLength(2);
