@@ -9,7 +9,7 @@ export type ErrorCode =
   | 'OBJECT_IN_USE' | 'DEPENDENT_OBJECTS_STILL_EXIST'
   | 'CARDINALITY_VIOLATION'
   | 'RECURSION_LIMIT'
-  | 'READ_ONLY' | 'MODEL_NOT_READY' | 'NOT_NULL_VIOLATION' | 'OUT_OF_MEMORY' | 'INTERNAL_ERROR';
+  | 'READ_ONLY' | 'MODEL_NOT_READY' | 'NOT_NULL_VIOLATION' | 'OUT_OF_MEMORY' | 'LIMIT_EXCEEDED' | 'INTERNAL_ERROR';
 
 export interface SourcePosition { line: number; column: number; offset: number }
 

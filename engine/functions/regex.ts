@@ -3,6 +3,9 @@
 // server the way a backtracking engine (JS RegExp) does. RE2 has no backreferences; patterns
 // using them are refused with a clear error. POSIX classes ([[:digit:]]) are native to RE2.
 // Offsets are UTF-16 units internally and code points (SQL characters) at the interface.
+// Linear is not bounded: re2js runs synchronously, in time about text length × pattern program
+// size, and a slice cannot be canceled inside one call, so each call's work is capped up front
+// (REGEX_WORK_LIMIT) and statement_timeout stops the statement between calls.
 import { createRequire } from 'node:module';
 import type { RE2JS, Matcher } from 're2js';
 import { SqlError } from '../errors.ts';
@@ -15,12 +18,37 @@ const SURROGATE = /[\uD800-\uDFFF]/;
 const CACHE_LIMIT = 10_000;
 const cache = new Map<string, RE2JS>();
 
+/**
+ * Most steps one call may take: text length (UTF-16 units) × (pattern program size + 16). The 16
+ * covers the per-match cost of small patterns ('x*' matches at every character). Measured on
+ * re2js 2.10 (2 busy cores): at most ~60 ns per step, so a call stays under ~120 ms. Any text a
+ * Redshift VARCHAR holds (65,535 bytes) fits with a pattern of program size up to 14
+ * ('[0-9]+', '(\\w+) (\\w+)'); a 1,000-character text fits patterns up to size 1,984.
+ */
+export const REGEX_WORK_LIMIT = 2_000_000;
+/** Longest pattern: compiling takes up to ~6 µs per character. */
+export const REGEX_PATTERN_LIMIT = 16_384;
+const PER_CHAR = 16;
+
+/** Throws LIMIT_EXCEEDED naming `fn` when matching `s` against `re` could take more than REGEX_WORK_LIMIT steps. */
+function bounded(fn: string, s: string, re: RE2JS): RE2JS {
+  const size = re.programSize();
+  if (s.length * (size + PER_CHAR) <= REGEX_WORK_LIMIT) return re;
+  const most = Math.floor(REGEX_WORK_LIMIT / (size + PER_CHAR));
+  throw new SqlError('LIMIT_EXCEEDED', `${fn}: the text (${s.length.toLocaleString('en-US')} characters) is too long for this pattern (program size ${size}): `
+    + `one regular expression call may take at most ${REGEX_WORK_LIMIT.toLocaleString('en-US')} steps (text length × (program size + ${PER_CHAR})), `
+    + `so this pattern allows texts of at most ${most.toLocaleString('en-US')} characters; use a shorter text or a simpler pattern`);
+}
+
 /** Compiles a pattern with Redshift parameters ('i', 'c', 'p', 'e'); cached by both. */
 export function compileRegex(pattern: string, params = ''): RE2JS {
   const flags = regexFlags(params);
   const key = `${flags}\u0000${pattern}`;
   let re = cache.get(key);
   if (re) return re;
+  if (pattern.length > REGEX_PATTERN_LIMIT) {
+    throw new SqlError('LIMIT_EXCEEDED', `regular expression pattern too long (${pattern.length.toLocaleString('en-US')} characters; at most ${REGEX_PATTERN_LIMIT.toLocaleString('en-US')})`);
+  }
   try {
     re = RE2().compile(pattern, flags);
   } catch (e) {
@@ -64,9 +92,9 @@ function charsBefore(s: string, off: number): number {
 }
 
 /** The matcher positioned at the occurrence-th match from `pos`, or null when there is none. */
-function nthMatch(s: string, pattern: string, pos: number, occurrence: number, params: string): Matcher | null {
+function nthMatch(fn: string, s: string, pattern: string, pos: number, occurrence: number, params: string): Matcher | null {
   if (occurrence < 1) throw new SqlError('INVALID_PARAMETER', 'occurrence must be greater than zero');
-  const m = compileRegex(pattern, params).matcher(s);
+  const m = bounded(fn, s, compileRegex(pattern, params)).matcher(s);
   if (!m.find(offsetOf(s, pos))) return null;
   for (let k = 1; k < occurrence; k++) if (!m.find()) return null;
   return m;
@@ -74,7 +102,7 @@ function nthMatch(s: string, pattern: string, pos: number, occurrence: number, p
 
 /** REGEXP_REPLACE replaces every match from `pos` on; \1..\9 in the replacement are the groups, \\ a backslash. */
 export function regexpReplace(s: string, pattern: string, replacement = '', pos = 1, params = ''): string {
-  const m = compileRegex(pattern, params).matcher(s);
+  const m = bounded('REGEXP_REPLACE', s, compileRegex(pattern, params)).matcher(s);
   const off = offsetOf(s, pos);
   const groups = m.groupCount();
   let out = s.slice(0, off);
@@ -104,13 +132,13 @@ function expand(rep: string, m: Matcher, groups: number): string {
 
 /** REGEXP_SUBSTR: the occurrence-th match ('' when none); parameter 'e' returns the first group. */
 export function regexpSubstr(s: string, pattern: string, pos = 1, occurrence = 1, params = ''): string {
-  const m = nthMatch(s, pattern, pos, occurrence, params);
+  const m = nthMatch('REGEXP_SUBSTR', s, pattern, pos, occurrence, params);
   if (!m) return '';
   return params.includes('e') && m.groupCount() > 0 ? m.group(1) ?? '' : m.group(0) ?? '';
 }
 
 export function regexpCount(s: string, pattern: string, pos = 1, params = ''): number {
-  const m = compileRegex(pattern, params).matcher(s);
+  const m = bounded('REGEXP_COUNT', s, compileRegex(pattern, params)).matcher(s);
   let n = 0;
   if (m.find(offsetOf(s, pos))) do n++; while (m.find());
   return n;
@@ -118,11 +146,11 @@ export function regexpCount(s: string, pattern: string, pos = 1, params = ''): n
 
 /** REGEXP_INSTR: 1-based character position of the match (option 1: just after it), 0 when none. */
 export function regexpInstr(s: string, pattern: string, pos = 1, occurrence = 1, option = 0, params = ''): number {
-  const m = nthMatch(s, pattern, pos, occurrence, params);
+  const m = nthMatch('REGEXP_INSTR', s, pattern, pos, occurrence, params);
   if (!m) return 0;
   return charsBefore(s, option === 1 ? m.end() : m.start()) + 1;
 }
 
 export function regexpLike(s: string, pattern: string, params = ''): boolean {
-  return compileRegex(pattern, params).test(s);
+  return bounded('REGEXP_LIKE', s, compileRegex(pattern, params)).test(s);
 }

@@ -2,7 +2,7 @@
 // on patterns that make a backtracking engine run for minutes, and backreferences refused.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import { regexpCount, regexpInstr, regexpLike, regexpReplace, regexpSubstr, compileRegex } from '../../../engine/functions/regex.ts';
+import { regexpCount, regexpInstr, regexpLike, regexpReplace, regexpSubstr, compileRegex, REGEX_WORK_LIMIT } from '../../../engine/functions/regex.ts';
 
 let con: DuckDBConnection;
 beforeAll(async () => {
@@ -84,5 +84,24 @@ describe('Redshift semantics by hand', () => {
     expect(regexpCount('a'.repeat(30), '^(a|a?)+$')).toBe(1);
     expect(regexpSubstr('x'.repeat(20_000) + 'y', '(x+x+)+y')).toBe('x'.repeat(20_000) + 'y');
     expect(performance.now() - t0).toBeLessThan(10_000);
+  });
+
+  it('one call is capped at REGEX_WORK_LIMIT steps: text length x (program size + 16)', () => {
+    const size = compileRegex('a+b').programSize();
+    const most = Math.floor(REGEX_WORK_LIMIT / (size + 16));
+    expect(regexpCount('a'.repeat(most - 1) + 'b', 'a+b')).toBe(1);
+    for (const call of [
+      () => regexpCount('a'.repeat(most + 1), 'a+b'),
+      () => regexpReplace('a'.repeat(most + 1), 'a+b', 'x'),
+      () => regexpLike('a'.repeat(most + 1), 'a+b'),
+    ]) {
+      try { call(); expect.unreachable(); } catch (e) {
+        expect((e as { code: string }).code).toBe('LIMIT_EXCEEDED');
+        expect((e as Error).message).toContain(`allows texts of at most ${most.toLocaleString('en-US')} characters`);
+      }
+    }
+    // a bigger pattern allows a shorter text
+    expect(() => regexpSubstr('a'.repeat(1000), 'a{1,1000}b')).toThrow(/REGEXP_SUBSTR: the text \(1,000 characters\) is too long for this pattern \(program size 2002\)/);
+    expect(regexpInstr('a'.repeat(900) + 'b', 'a{1,1000}b')).toBe(1);
   });
 });
