@@ -17,15 +17,21 @@ const ident = (s: string) => (s.startsWith('"') ? s.slice(1, -1).replace(/""/g, 
 
 /** Recognizes PREPARE, EXECUTE and DEALLOCATE; anything else is null. */
 export function parsePreparedSql(text: string): PreparedSql | null {
-  let m = new RegExp(String.raw`^(\s*prepare\s+)${IDENT}\s*(?:\(([^)]*)\))?\s*as\s+`, 'i').exec(text);
+  let m = new RegExp(String.raw`^(\s*prepare\s+)${IDENT}\s*`, 'i').exec(text);
   if (m) {
-    const oids = (m[3] ?? '').split(',').map((t) => t.trim()).filter(Boolean).map((t) => {
-      const type = parseTypeText(t);
-      const oid = type && oidOf(type);
-      if (!oid) throw new SqlError('UNDEFINED_OBJECT', `type "${t}" does not exist`);
-      return oid;
-    });
-    return { kind: 'prepare', name: ident(m[2]), oids, statement: text.slice(m[0].length), offset: m[0].length };
+    // the type list is scanned with its parentheses balanced: numeric(38, 4) is one type
+    const list = m[0].length < text.length && text[m[0].length] === '(' ? typeList(text, m[0].length) : { types: [], end: m[0].length };
+    const as = /^\s*as\s+/i.exec(text.slice(list.end));
+    if (as) {
+      const oids = list.types.map((t) => {
+        const type = parseTypeText(t);
+        const oid = type && oidOf(type);
+        if (!oid) throw new SqlError('UNDEFINED_OBJECT', `type "${t}" does not exist`);
+        return oid;
+      });
+      const offset = list.end + as[0].length;
+      return { kind: 'prepare', name: ident(m[2]), oids, statement: text.slice(offset), offset };
+    }
   }
   m = new RegExp(String.raw`^\s*execute\s+${IDENT}\s*(?:\(([\s\S]*)\))?\s*;?\s*$`, 'i').exec(text);
   if (m) {
@@ -37,6 +43,33 @@ export function parsePreparedSql(text: string): PreparedSql | null {
   m = new RegExp(String.raw`^\s*deallocate\s+(?:prepare\s+)?(?:(all)|${IDENT})\s*;?\s*$`, 'i').exec(text);
   if (m) return { kind: 'deallocate', name: m[1] ? null : ident(m[2]) };
   return null;
+}
+
+/**
+ * The comma-separated types of PREPARE's list opening at `open` (a '('), split only at the top
+ * level, and the offset just past its closing ')'. Double-quoted names may hold any character.
+ */
+function typeList(text: string, open: number): { types: string[]; end: number } {
+  const types: string[] = [];
+  let depth = 0;
+  let start = open + 1;
+  for (let i = open; i < text.length; i++) {
+    const c = text[i];
+    if (c === '"') {
+      const close = text.indexOf('"', i + 1);
+      if (close < 0) break;
+      i = close;
+    } else if (c === '(') depth++;
+    else if (c === ')' && --depth === 0) {
+      types.push(text.slice(start, i));
+      return { types: types.map((t) => t.trim()).filter(Boolean), end: i + 1 };
+    } else if (c === ',' && depth === 1) {
+      types.push(text.slice(start, i));
+      start = i + 1;
+    }
+  }
+  const before = text.slice(0, open).split('\n');
+  throw new SqlError('SYNTAX_ERROR', "PREPARE's parameter type list has no closing parenthesis", { line: before.length, column: before[before.length - 1].length + 1, offset: open });
 }
 
 /** Types an EXECUTE argument is cast to; text and numeric arguments keep their own type and

@@ -98,6 +98,14 @@ SELECT count(*) FROM lineitem WHERE l_returnflag = 'N';
     await expect(psql('EXECUTE by_flag(\'R\', \'1995-01-01\');\n')).rejects.toThrow(/prepared statement "by_flag" does not exist/);
   });
 
+  it('prepares with parameterized types: decimal(12,2), varchar(10), numeric(38, 4)', async () => {
+    const out = await psql(`PREPARE typed (decimal(12,2), varchar(10), numeric(38, 4)) AS SELECT $1 + 1, $2 || '!', $3 * 2;
+EXECUTE typed(12.25, 'abc', 1.5);
+DEALLOCATE typed;
+`, ['-A', '-t']);
+    expect(out.trim().split('\n')).toEqual(['PREPARE', '13.25|abc!|3.0', 'DEALLOCATE']);
+  });
+
   it('loads a client-side file with \\copy (COPY FROM STDIN underneath)', async () => {
     const file = join(f.dir, 'kv.csv');
     writeFileSync(file, 'id,label\n1,plain\n2,"with, comma"\n3,\n');
