@@ -158,6 +158,8 @@ export interface CatalogState {
   ownersById?: boolean;
   /** what names meant when an old catalog was migrated to ids (owners.ts) */
   legacyIds?: LegacyIds;
+  /** grants on databases, schemas and models name the object fully qualified (object-grants.ts) */
+  objectGrantsQualified?: boolean;
 }
 
 export const DEFAULT_ACCOUNT = 'admin';
@@ -192,7 +194,7 @@ export function newAccount(name: string, now = new Date()): AccountState {
 
 /** The catalog of a brand-new data directory: the built-in admin account with database dev. */
 export function initialCatalog(): CatalogState {
-  return { version: 0, nextId: 1, accounts: { [DEFAULT_ACCOUNT]: newAccount(DEFAULT_ACCOUNT) }, ext: {}, ownersById: true };
+  return { version: 0, nextId: 1, accounts: { [DEFAULT_ACCOUNT]: newAccount(DEFAULT_ACCOUNT) }, ext: {}, ownersById: true, objectGrantsQualified: true };
 }
 
 export function account(state: CatalogState, name: string): AccountState {

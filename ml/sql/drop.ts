@@ -3,6 +3,7 @@
 // endpoints Strata deployed for its versions are deleted.
 // DROP MODEL m VERSION k removes one version that is neither current nor aliased.
 import { SqlError } from '../../engine/errors.ts';
+import { dropObjectGrants } from '../../engine/catalog/object-grants.ts';
 import type { Result } from '../../engine/result.ts';
 import type { StatementContext } from '../../engine/session/context.ts';
 import { checkOwner } from '../../engine/session/privileges.ts';
@@ -23,7 +24,11 @@ export async function dropModel(stmt: A.DropModel, ctx: StatementContext, jobs: 
   const training = versionsOf(m.entry).filter((v) => v.state === 'TRAINING').map((v) => v.id);
   ctx.txn.apply((s) => {
     const sc = schemaIn(s, m);
-    if (sc && modelsOf(sc)[name]?.id === id) delete modelsOf(sc)[name];
+    if (sc && modelsOf(sc)[name]?.id === id) {
+      delete modelsOf(sc)[name];
+      // as PostgreSQL: its grants go with it, so a re-created namesake starts with none
+      dropObjectGrants(s.accounts[m.account], 'model', m.database, m.schema, name);
+    }
   }, { ddl: true });
   const wasTraining = training.length > 0;
   const deployed = versionsOf(m.entry).flatMap((v) => (v.deployed ? [v.deployed] : []));

@@ -4,6 +4,7 @@
 // statement's snapshot, so a query sees models (and their current versions) as of its
 // transaction. `fn@3(...)` / `fn@alias(...)` call a given version; the binder passes them as `fn@3`.
 import { SqlError } from '../../engine/errors.ts';
+import { objectKey } from '../../engine/catalog/object-grants.ts';
 import type { StatementContext } from '../../engine/session/context.ts';
 import type { ModelFunction, ModelRef } from '../../engine/session/extension.ts';
 import type * as A from '../../engine/sql/ast.ts';
@@ -64,8 +65,9 @@ export function notReady(e: ModelEntry, jobs: ModelJobs, pos?: A.Pos, v: ModelVe
 export function checkExecute(ctx: StatementContext, m: ModelLocation, pos?: A.Pos): void {
   if (ctx.isSuperuser || ctx.owns(m.entry)) return;
   const acct = ctx.account as typeof ctx.account & { publicGrants?: Record<string, string[]> };
-  const keys = [`model:${m.entry.name}`, `model:${m.schema}.${m.entry.name}`, `model:${m.database}.${m.schema}.${m.entry.name}`];
-  const held = keys.flatMap((k) => [...(acct.users[ctx.session.user]?.grants[k] ?? []), ...(acct.publicGrants?.[k] ?? [])]);
+  // grants name the model in its schema and are dropped with it (engine/catalog/object-grants.ts)
+  const key = objectKey('model', m.database, m.schema, m.entry.name);
+  const held = [...(acct.users[ctx.session.user]?.grants[key] ?? []), ...(acct.publicGrants?.[key] ?? [])];
   if (!held.includes('EXECUTE') && !held.includes('ALL')) {
     throw new SqlError('PERMISSION_DENIED', `permission denied for model ${m.schema}.${m.entry.name}: user "${ctx.session.user}" lacks EXECUTE`, pos);
   }

@@ -9,6 +9,8 @@ import { newAccount, newPrincipalId, DEFAULT_ACCOUNT, type CatalogState, type Ta
 import { grantOption, tableKey } from '../privileges.ts';
 import { COLUMN_PRIVILEGES, changeColumnGrants, revokeFromAllColumns, type ColumnGrants } from '../../catalog/column-grants.ts';
 import { ownerIdOf, forgetLegacyUser, forgetLegacyAccount, type Owned } from '../../catalog/owners.ts';
+import { objectKey } from '../../catalog/object-grants.ts';
+import { splitName } from '../../catalog/lookup.ts';
 
 const TABLE_PRIVS = new Set(['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'REFERENCES', 'ALL']);
 
@@ -164,7 +166,11 @@ async function changeGrants(stmt: A.Grant | A.Revoke, ctx: StatementContext, add
         }
       }
       break;
-    case 'SCHEMA': case 'DATABASE': case 'MODEL': case 'FUNCTION':
+    case 'SCHEMA': case 'DATABASE': case 'MODEL':
+      requireSuperuser(ctx, `${command} on a ${on.type.toLowerCase()}`, stmt.pos);
+      for (const n of on.names) keys.push(namedObjectKey(ctx, on.type, n, stmt.pos));
+      break;
+    case 'FUNCTION':
       requireSuperuser(ctx, `${command} on a ${on.type.toLowerCase()}`, stmt.pos);
       for (const n of on.names) keys.push(`${on.type.toLowerCase()}:${n.join('.')}`);
       break;
@@ -196,6 +202,8 @@ async function changeGrants(stmt: A.Grant | A.Revoke, ctx: StatementContext, add
   const ids = new Map(stmt.grantees.filter((g) => g.type === 'USER').map((g) => [g.name!, ctx.account.users[g.name!].id]));
   ctx.txn.apply((s: CatalogState) => {
     const a = s.accounts[account] as typeof s.accounts[string] & { publicGrants?: Grants };
+    // a database, schema or model dropped since the statement looked it up gets no grant
+    for (const k of keys) if (!k.startsWith('table:') && !k.startsWith('function:') && !namedObjectExists(s, account, k)) throw new SqlError('UNDEFINED_OBJECT', `${k.replace(':', ' ')} no longer exists`);
     for (const g of stmt.grantees) {
       const u = g.type === 'PUBLIC' ? null : sameUser(s, account, g.name!, ids.get(g.name!));
       if (privs.length) update(u ? u.grants : (a.publicGrants ??= {}));
@@ -207,6 +215,41 @@ async function changeGrants(stmt: A.Grant | A.Revoke, ctx: StatementContext, add
     }
   }, { ddl: true });
   return done(command);
+}
+
+/**
+ * The grant key of the database, schema or model a GRANT/REVOKE names, resolved as the session
+ * sees it (a 1-part model name through the search path); the object must exist.
+ */
+function namedObjectKey(ctx: StatementContext, type: 'SCHEMA' | 'DATABASE' | 'MODEL', n: string[], pos: A.Pos): string {
+  const missing = () => new SqlError('UNDEFINED_OBJECT', `${type.toLowerCase()} "${n.join('.')}" does not exist`, pos);
+  const dbs = ctx.account.databases;
+  if (type === 'DATABASE') {
+    if (n.length !== 1) throw new SqlError('SYNTAX_ERROR', `improper database name (too many dotted names): ${n.join('.')}`, pos);
+    if (!dbs[n[0]]) throw missing();
+    return objectKey('database', n[0]);
+  }
+  if (type === 'SCHEMA') {
+    if (n.length > 2) throw new SqlError('SYNTAX_ERROR', `improper schema name (too many dotted names): ${n.join('.')}`, pos);
+    const [database, schema] = n.length === 2 ? n : [ctx.session.database, n[0]];
+    if (!dbs[database]?.schemas[schema]) throw missing();
+    return objectKey('schema', database, schema);
+  }
+  for (const path of n.length === 1 ? ctx.session.searchPath : [undefined]) {
+    const at = splitName(n, ctx.session.database, path ?? 'public', pos);
+    if (dbs[at.database]?.schemas[at.schema]?.models[at.name]) return objectKey('model', at.database, at.schema, at.name);
+  }
+  throw missing();
+}
+
+/** Whether the database, schema or model a qualified grant key names exists in `s`. */
+function namedObjectExists(s: CatalogState, account: string, key: string): boolean {
+  const [type, rest] = [key.slice(0, key.indexOf(':')), key.slice(key.indexOf(':') + 1)];
+  const [database, schema, model] = rest.split('.');
+  const db = s.accounts[account]?.databases[database];
+  if (type === 'database') return !!db;
+  if (type === 'schema') return !!db?.schemas[schema];
+  return !!db?.schemas[schema]?.models[model];
 }
 
 /** Column lists go with SELECT, UPDATE or ALL on tables (Redshift's column-level privileges). */

@@ -12,6 +12,7 @@ import { appendRows } from '../write.ts';
 import { ExprBinder } from '../../plan/bind-expr.ts';
 import { checkOwner, tableKey } from '../privileges.ts';
 import { dropColumnGrants, renameColumnGrants } from '../../catalog/column-grants.ts';
+import { dropObjectGrants } from '../../catalog/object-grants.ts';
 import type { Owned } from '../../catalog/owners.ts';
 import { projectBatch } from '../../exec/kernels.ts';
 import type { BExpr } from '../../plan/bound.ts';
@@ -270,7 +271,11 @@ export async function dropSchema(stmt: A.DropSchema, ctx: StatementContext): Pro
     if (n && !stmt.cascade) throw new SqlError('INVALID_PARAMETER', `cannot drop schema ${name} because other objects depend on it (${n} objects); use DROP SCHEMA ... CASCADE`, stmt.pos);
     for (const t of Object.values(sc.tables)) ctx.txn.touchTable(t.id, t.version, 'modify');
     const { account, database } = ctx.session;
-    ctx.txn.apply((s) => { delete s.accounts[account].databases[database].schemas[name]; }, { ddl: true });
+    ctx.txn.apply((s) => {
+      delete s.accounts[account].databases[database].schemas[name];
+      // its grants and its models' go with it (a re-created namesake starts with none)
+      dropObjectGrants(s.accounts[account], 'schema', database, name);
+    }, { ddl: true });
   }
   return done('DROP SCHEMA');
 }
@@ -296,7 +301,10 @@ export async function dropDatabase(stmt: A.DropDatabase, ctx: StatementContext):
   checkOwner(ctx, db, `database ${stmt.name}`, stmt.pos);
   for (const sc of Object.values(db.schemas)) for (const t of Object.values(sc.tables)) ctx.txn.touchTable(t.id, t.version, 'modify');
   const { account } = ctx.session;
-  ctx.txn.apply((s) => { delete s.accounts[account].databases[stmt.name]; }, { ddl: true });
+  ctx.txn.apply((s) => {
+    delete s.accounts[account].databases[stmt.name];
+    dropObjectGrants(s.accounts[account], 'database', stmt.name);
+  }, { ddl: true });
   return done('DROP DATABASE');
 }
 

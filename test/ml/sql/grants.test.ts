@@ -1,0 +1,120 @@
+// Grants on models, schemas and databases name one object, qualified, and go with it (as
+// PostgreSQL): a dropped and re-created model starts with no EXECUTE grant, a grant on public.m is
+// no grant on other.m, and catalogs that keyed grants by the name as typed still open.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Session } from '../../../engine/session/session.ts';
+import type { CatalogState } from '../../../engine/catalog/catalog.ts';
+import { ManifestStore } from '../../../engine/storage/manifest.ts';
+import { type TestDb, constantModel, openDb } from './helpers.ts';
+
+const files = mkdtempSync(join(tmpdir(), 'strata-grants-'));
+const modelFile = (k: number) => {
+  const p = join(files, `const${k}.onnx`);
+  if (!existsSync(p)) writeFileSync(p, constantModel(k));
+  return p;
+};
+const create = (name: string, fn: string, k: number) => `CREATE MODEL ${name} FUNCTION ${fn}(REAL) RETURNS REAL FROM '${modelFile(k)}'`;
+
+let t: TestDb;
+let bob: Session;
+beforeAll(async () => {
+  t = await openDb({ slices: 1 });
+  await t.s.execute('CREATE TABLE obs (x REAL); INSERT INTO obs VALUES (1.5); CREATE USER bob; GRANT SELECT ON obs TO bob');
+  bob = t.db.connect({ user: 'bob' });
+});
+afterAll(async () => { await t.close(); rmSync(files, { recursive: true, force: true }); });
+
+/** The code bob's statement fails with, or 'ok' and its answer. */
+async function asBob(sql: string): Promise<string> {
+  try {
+    return `ok ${(await bob.execute(sql)).at(-1)!.rows.map((r) => r.join(',')).join(';')}`;
+  } catch (e) {
+    return (e as { code: string }).code;
+  }
+}
+
+const grantsOf = (user: string) => Object.keys(t.db.catalog.accounts.admin.users[user].grants).filter((k) => !k.startsWith('table:')).sort();
+
+describe('grants on a model', () => {
+  it('do not pass to a re-created namesake', async () => {
+    await t.s.execute(`${create('m', 'f', 1)}; GRANT EXECUTE ON MODEL m TO bob`);
+    expect(await asBob('SELECT f(x) FROM obs')).toBe('ok 1');
+    await t.s.execute(`DROP MODEL m; ${create('m', 'f', 2)}`);
+    expect(await asBob('SELECT f(x) FROM obs')).toBe('PERMISSION_DENIED');
+    expect(grantsOf('bob')).toEqual([]);
+    // granted again, it is the new model's
+    await t.s.execute('GRANT EXECUTE ON MODEL public.m TO bob');
+    expect(await asBob('SELECT f(x) FROM obs')).toBe('ok 2');
+    await t.s.execute('REVOKE EXECUTE ON MODEL dev.public.m FROM bob');
+    expect(await asBob('SELECT f(x) FROM obs')).toBe('PERMISSION_DENIED');
+  });
+
+  it('name the model in its schema: EXECUTE on public.m is not EXECUTE on other.m', async () => {
+    await t.s.execute(`CREATE SCHEMA other; SET search_path TO other; ${create('m', 'g', 3)}; SET search_path TO public`);
+    await t.s.execute('GRANT EXECUTE ON MODEL m TO bob');
+    expect(await asBob('SELECT f(x) FROM obs')).toBe('ok 2');
+    expect(await asBob('SELECT other.g(x) FROM public.obs')).toBe('PERMISSION_DENIED');
+    expect(grantsOf('bob')).toEqual(['model:dev.public.m']);
+    await t.s.execute('GRANT EXECUTE ON MODEL other.m TO bob');
+    expect(await asBob('SELECT other.g(x) FROM public.obs')).toBe('ok 3');
+  });
+
+  it('must name an existing model', async () => {
+    expect(await t.error('GRANT EXECUTE ON MODEL nope TO bob')).toEqual({ code: 'UNDEFINED_OBJECT', message: 'model "nope" does not exist at line 1, column 1' });
+    expect((await t.error('GRANT EXECUTE ON MODEL other.f TO PUBLIC')).code).toBe('UNDEFINED_OBJECT');
+  });
+});
+
+describe('grants on schemas and databases', () => {
+  it('go with DROP SCHEMA (and its models\') and DROP DATABASE', async () => {
+    await t.s.execute('GRANT USAGE ON SCHEMA other TO bob; GRANT USAGE ON SCHEMA other TO PUBLIC');
+    expect(grantsOf('bob')).toEqual(['model:dev.other.m', 'model:dev.public.m', 'schema:dev.other']);
+    await t.s.execute('DROP SCHEMA other CASCADE; CREATE SCHEMA other');
+    expect(grantsOf('bob')).toEqual(['model:dev.public.m']);
+    expect((t.db.catalog.accounts.admin as { publicGrants?: Record<string, string[]> }).publicGrants ?? {}).toEqual({});
+
+    await t.s.execute('CREATE DATABASE shop; GRANT USAGE, CREATE ON DATABASE shop TO bob');
+    expect(grantsOf('bob')).toContain('database:shop');
+    await t.s.execute('DROP DATABASE shop; CREATE DATABASE shop');
+    expect(grantsOf('bob')).toEqual(['model:dev.public.m']);
+    expect((await t.error('GRANT USAGE ON DATABASE gone TO bob')).code).toBe('UNDEFINED_OBJECT');
+    expect((await t.error('GRANT USAGE ON SCHEMA shop.nope TO bob')).code).toBe('UNDEFINED_OBJECT');
+  });
+});
+
+describe('a catalog that keyed grants by the name as typed', () => {
+  it('opens with each grant on the objects it matched then, and none on later namesakes', async () => {
+    const old = await openDb({ slices: 1 });
+    await old.s.execute(`CREATE TABLE obs (x REAL); INSERT INTO obs VALUES (1.5); CREATE USER bob; GRANT SELECT ON obs TO bob; ${create('m', 'f', 4)}; CREATE SCHEMA s2`);
+    await old.close(false);
+    const store = await ManifestStore.open(old.dir);
+    const s = structuredClone(store.current().state) as CatalogState;
+    delete s.objectGrantsQualified;
+    const admin = s.accounts.admin as typeof s.accounts.admin & { publicGrants?: Record<string, string[]> };
+    Object.assign(admin.users.bob.grants, { 'model:m': ['EXECUTE'], 'model:gone': ['EXECUTE'], 'schema:s2': ['USAGE'], 'database:gone': ['USAGE'] });
+    admin.publicGrants = { 'model:public.m': ['EXECUTE'] };
+    s.version = store.current().version + 1;
+    await store.commit(s);
+
+    const t2 = await openDb({ slices: 1, dir: old.dir });
+    try {
+      const acct = t2.db.catalog.accounts.admin as typeof t2.db.catalog.accounts.admin & { publicGrants?: Record<string, string[]> };
+      const userGrants = Object.entries(acct.users.bob.grants).filter(([k]) => !k.startsWith('table:'));
+      expect(Object.fromEntries(userGrants)).toEqual({ 'model:dev.public.m': ['EXECUTE'], 'schema:dev.s2': ['USAGE'] });
+      expect(acct.publicGrants).toEqual({ 'model:dev.public.m': ['EXECUTE'] });
+      const b = t2.db.connect({ user: 'bob' });
+      expect((await b.execute('SELECT f(x) FROM obs')).at(-1)!.rows).toEqual([[4]]);
+      // a model later named like the gone one gets no old grant
+      await t2.s.execute(create('gone', 'h', 5));
+      await expect(b.execute('SELECT h(x) FROM obs')).rejects.toMatchObject({ code: 'PERMISSION_DENIED' });
+      // and the old grant on m goes with m
+      await t2.s.execute(`DROP MODEL m; ${create('m', 'f', 6)}; REVOKE EXECUTE ON MODEL m FROM PUBLIC`);
+      await expect(b.execute('SELECT f(x) FROM obs')).rejects.toMatchObject({ code: 'PERMISSION_DENIED' });
+    } finally {
+      await t2.close();
+    }
+  });
+});
