@@ -166,6 +166,15 @@ describe('catalog', () => {
     expect(ok(await t.admin('{ tables(schema: "nope") { name } }')).tables).toEqual([]);
   });
 
+  it('shows schema and database grants qualified, and not once the object is dropped and re-created', async () => {
+    const grantsOf = async (user: string) => ok(await t.admin('{ accounts { users { name grants { object privileges } } } }')).accounts[0].users.find((u: { name: string }) => u.name === user).grants;
+    ok(await t.admin('mutation { execute(sql: "create user gina; create schema gs; grant usage on schema gs to gina; create database gdb; grant usage on database gdb to gina") { command } }'));
+    expect(await grantsOf('gina')).toEqual([{ object: 'schema dev.gs', privileges: ['USAGE'] }, { object: 'database gdb', privileges: ['USAGE'] }]);
+    expect(code(await t.admin('mutation { execute(sql: "grant usage on schema nope to gina") { command } }'))).toBe('UNDEFINED_OBJECT');
+    ok(await t.admin('mutation { execute(sql: "drop schema gs; create schema gs; drop database gdb; create database gdb") { command } }'));
+    expect(await grantsOf('gina')).toEqual([]);
+  });
+
   it('shows WLM status', async () => {
     const w = ok(await t.admin('{ wlm { slots shortSlots running queued completed } runningQueries { id } }'));
     expect(w.wlm.slots).toBeGreaterThan(0);
