@@ -17,6 +17,7 @@ import { modelPlaces, readPlace, writePlaces } from './files.ts';
 import type { ModelJobs } from './jobs.ts';
 import { metadataOf, parseMetadata, sha256 } from './metadata.ts';
 import { insertVersion, versionTarget } from './versions.ts';
+import { hasBackground } from './explain_background.ts';
 
 /** Exporting hands out the model itself, so it takes the owner (or a superuser), not just EXECUTE. */
 export async function exportModel(stmt: A.ExportModel, ctx: StatementContext, jobs: ModelJobs): Promise<Result> {
@@ -58,6 +59,7 @@ export async function importModel(stmt: A.ImportModel, ctx: StatementContext, jo
     validationScore: meta.validationScore, hyperparameters: meta.hyperparameters, settings: meta.settings ?? {},
     preprocessing: meta.preprocessing, featureImportance: meta.featureImportance, candidates: meta.candidates,
     trainingRows: meta.trainingRows, trainingSeconds: meta.trainingSeconds, createdAt: now, finishedAt: now,
+    explainBaseline: meta.modelType === 'EXTERNAL (ONNX)' ? (hasBackground(onnx) ? 'the sample the graph carries' : 'zero') : undefined,
   };
   for (const k of Object.keys(v) as (keyof typeof v)[]) if (v[k] === undefined) delete v[k];
   insertVersion(ctx, target, v);

@@ -75,6 +75,20 @@ describe('EXPLAIN_BACKGROUND for brought-your-own models', () => {
     expect(Math.abs(z.contributions.arg1 - m.contributions.arg1)).toBeGreaterThan(1);
   });
 
+  it('EXPORT MODEL hands the background out with the graph; IMPORT MODEL keeps it', async () => {
+    const out = join(files, 'm_export.onnx');
+    await t.s.execute(`EXPORT MODEL m TO '${out}'`);
+    await t.s.execute(`IMPORT MODEL m2 FROM '${out}' FUNCTION m2_fn`);
+    expect((await t.show('m2'))['Explain Baseline']).toBe('the sample the graph carries');
+    expect(await explain('m2_fn', 11, -2.5)).toEqual(await explain('m_fn', 11, -2.5));
+    // a brought file that carries no background stays at zero after a round trip
+    const zout = join(files, 'z_export.onnx');
+    await t.s.execute(`EXPORT MODEL z TO '${zout}'`);
+    await t.s.execute(`IMPORT MODEL z2 FROM '${zout}' FUNCTION z2_fn`);
+    expect((await t.show('z2'))['Explain Baseline']).toBe('zero');
+    expect((await explain('z2_fn', 11, -2.5)).baseline).toBe('zero');
+  });
+
   it('samples at most MAX_BACKGROUND_ROWS rows of a large background, seeded', async () => {
     await t.s.execute(`CREATE MODEL big1 FUNCTION big1_fn(REAL, REAL) RETURNS REAL FROM '${file}' SETTINGS (EXPLAIN_BACKGROUND 'SELECT a, b FROM big', SEED 7)`);
     await t.s.execute(`CREATE MODEL big2 FUNCTION big2_fn(REAL, REAL) RETURNS REAL FROM '${file}' SETTINGS (EXPLAIN_BACKGROUND 'SELECT a, b FROM big', SEED 7)`);
