@@ -18,6 +18,7 @@ import { SqlError, asSqlError } from '../errors.ts';
 import { toWire, fromWire, partialToWire, partialFromWire, type WireColumn, type WirePartial } from './wire.ts';
 import { parseCsvRange, type CsvRangeRequest } from './csv.ts';
 import { hashJoinBatch } from './hash-join.ts';
+import { withRegexCheck } from '../functions/regex.ts';
 import { zonePredicates } from './fragments.ts';
 import { blockMayMatch } from './block-zones.ts';
 import { addVector, emptyFigures, sketchColumns, type ColumnFigures, type WrittenSegment } from './stats-gather.ts';
@@ -146,7 +147,7 @@ async function runFragment(f: FragmentSpec, req: RequestRun, program = 0, all: S
       }
       lap(0, seg ? count : 0);
       if (f.filter) {
-        const r = filterBatch(batch, f.filter, sel);
+        const r = metered(stop, () => filterBatch(batch, f.filter!, sel));
         sel = r.sel.subarray(0, r.count);
         count = r.count;
       }
@@ -155,11 +156,12 @@ async function runFragment(f: FragmentSpec, req: RequestRun, program = 0, all: S
         if (count === 0) continue batches;
         const step = f.steps[i];
         if (step.k === 'filter') {
-          const r = filterBatch(batch, step.pred, sel);
+          const r = metered(stop, () => filterBatch(batch, step.pred, sel));
           sel = r.sel.subarray(0, r.count);
           count = r.count;
         } else if (step.k === 'join') {
-          batch = hashJoinBatch(compact(batch, sel, count), step.join, tick, (b) => stop.memory.reserve(b, 'hash join build in a slice'));
+          const input = compact(batch, sel, count);
+          batch = metered(stop, () => hashJoinBatch(input, step.join, tick, (b) => stop.memory.reserve(b, 'hash join build in a slice')));
           sel = null;
           count = batch.length;
         } else {
@@ -174,7 +176,8 @@ async function runFragment(f: FragmentSpec, req: RequestRun, program = 0, all: S
       if (table) {
         // a filter the planner fused into the aggregate spec runs inside this same loop
         const before = table.groups;
-        table.consume(batch, sel, sel ? sel.length : batch.length);
+        const rows = batch;
+        metered(stop, () => table.consume(rows, sel, sel ? sel.length : rows.length));
         // each new group holds its key and aggregate states
         if (table.groups > before) stop.memory.reserve((table.groups - before) * 128, 'aggregate groups in a slice');
         lap(outSlot, 0);
@@ -183,7 +186,9 @@ async function runFragment(f: FragmentSpec, req: RequestRun, program = 0, all: S
         if (topN && cutoff !== null) {
           // rows that sort after the current limit-th row cannot make the top N
           const key = topN.keys[0];
-          const [kv] = projectBatch(batch, [f.output.exprs[key.expr.k === 'col' ? key.expr.index : 0]], sel, count);
+          const rows = batch;
+          const keyExpr = f.output.exprs[key.expr.k === 'col' ? key.expr.index : 0];
+          const [kv] = metered(stop, () => projectBatch(rows, [keyExpr], sel, count));
           const keep = new Uint32Array(count);
           let m = 0;
           for (let i = 0; i < count; i++) {
@@ -316,6 +321,11 @@ function slice(v: Vector, start: number, n: number): Vector {
   return { type: v.type, length: n, values: v.values.subarray(start, start + n), valid: v.valid ? v.valid.subarray(start, start + n) : null, dict: v.dict };
 }
 
+/** `f` (synchronous work over a batch) with the statement's cancel check between its regular expression calls. */
+function metered<T>(stop: SliceStop, f: () => T): T {
+  return withRegexCheck(() => stop.check(), f);
+}
+
 function compact(batch: Batch, sel: Uint32Array | null, count: number): Batch {
   if (sel === null) return batch;
   return { length: count, columns: batch.columns.map((c) => gather(c, sel, count)) };
@@ -342,7 +352,7 @@ function projectAccounted(batch: Batch, exprs: Parameters<typeof projectOrGather
     stop.memory.reserve(bytes, 'rows of a slice');
   };
   if (exprs.every((e) => e.k === 'col') || count <= 256) {
-    const out = projectOrGather(batch, exprs, sel, count);
+    const out = metered(stop, () => projectOrGather(batch, exprs, sel, count));
     reserve(out);
     return out;
   }
@@ -353,7 +363,7 @@ function projectAccounted(batch: Batch, exprs: Parameters<typeof projectOrGather
     let rows: Uint32Array;
     if (sel) rows = sel.subarray(start, start + n);
     else { rows = new Uint32Array(n); for (let i = 0; i < n; i++) rows[i] = start + i; }
-    const cols = projectBatch(batch, exprs, rows, n);
+    const cols = metered(stop, () => projectBatch(batch, exprs, rows, n));
     let bytes = 0;
     for (const v of cols) bytes += vectorBytes(v, stop.dictionaries);
     stop.memory.reserve(bytes, 'rows of a slice');
@@ -382,7 +392,7 @@ async function matchRows(types: SqlType[], filter: BExpr | null, exprs: BExpr[] 
       sel = Uint32Array.from(keep);
     }
     let rows: Uint32Array;
-    if (filter) { const r = filterBatch(batch, filter, sel); rows = r.sel.slice(0, r.count); }
+    if (filter) { const r = metered(stop, () => filterBatch(batch, filter, sel)); rows = r.sel.slice(0, r.count); }
     else rows = sel ?? Uint32Array.from({ length: seg.rows }, (_, i) => i);
     if (!rows.length) continue;
     if (join) {
@@ -397,12 +407,12 @@ async function matchRows(types: SqlType[], filter: BExpr | null, exprs: BExpr[] 
       const sel = Uint32Array.from(first);
       rows = Uint32Array.from(first, (i) => pos[i]);
       out.push({ file: seg.file, rows });
-      if (exprs) parts.push(projectBatch(joined, exprs, sel, sel.length));
+      if (exprs) parts.push(metered(stop, () => projectBatch(joined, exprs, sel, sel.length)));
       count += rows.length;
       continue;
     }
     out.push({ file: seg.file, rows });
-    if (exprs) parts.push(projectBatch(batch, exprs, rows, rows.length));
+    if (exprs) { const r = rows; parts.push(metered(stop, () => projectBatch(batch, exprs, r, r.length))); }
     count += rows.length;
   }
   const columns = exprs ? exprs.map((e, i) => concatVectors(e.type, parts.map((p) => p[i]))) : undefined;
@@ -488,7 +498,7 @@ async function handle(msg: Request): Promise<{ result: unknown; transfer: ArrayB
       // costly expressions the leader hands off (costly-exprs.ts)
       const stop = new SliceStop(msg.cancel);
       stop.check();
-      const computed = projectBatch({ length: msg.length, columns: fromWire(msg.columns) }, msg.exprs, null, msg.length);
+      const computed = metered(stop, () => projectBatch({ length: msg.length, columns: fromWire(msg.columns) }, msg.exprs, null, msg.length));
       stop.check();
       const { columns, transfer } = toWire(computed, 'move');
       return { result: columns, transfer };

@@ -30,10 +30,26 @@ export const REGEX_WORK_LIMIT = 2_000_000;
 export const REGEX_PATTERN_LIMIT = 16_384;
 const PER_CHAR = 16;
 
+// Many calls in one batch add up: a slice runs its batches under withRegexCheck, and every
+// REGEX_WORK_LIMIT steps the statement's cancel check runs (QUERY_CANCELED on timeout).
+let check: (() => void) | null = null;
+let spent = 0;
+
+/** Runs `f` (synchronous) with `stop` called after about every REGEX_WORK_LIMIT steps of regular expressions in it. */
+export function withRegexCheck<T>(stop: () => void, f: () => T): T {
+  const outer = check;
+  check = stop;
+  try { return f(); } finally { check = outer; }
+}
+
 /** Throws LIMIT_EXCEEDED naming `fn` when matching `s` against `re` could take more than REGEX_WORK_LIMIT steps. */
 function bounded(fn: string, s: string, re: RE2JS): RE2JS {
   const size = re.programSize();
-  if (s.length * (size + PER_CHAR) <= REGEX_WORK_LIMIT) return re;
+  const steps = s.length * (size + PER_CHAR);
+  if (steps <= REGEX_WORK_LIMIT) {
+    if (check && (spent += steps) >= REGEX_WORK_LIMIT) { spent = 0; check(); }
+    return re;
+  }
   const most = Math.floor(REGEX_WORK_LIMIT / (size + PER_CHAR));
   throw new SqlError('LIMIT_EXCEEDED', `${fn}: the text (${s.length.toLocaleString('en-US')} characters) is too long for this pattern (program size ${size}): `
     + `one regular expression call may take at most ${REGEX_WORK_LIMIT.toLocaleString('en-US')} steps (text length × (program size + ${PER_CHAR})), `

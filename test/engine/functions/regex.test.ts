@@ -2,7 +2,7 @@
 // on patterns that make a backtracking engine run for minutes, and backreferences refused.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import { regexpCount, regexpInstr, regexpLike, regexpReplace, regexpSubstr, compileRegex, REGEX_WORK_LIMIT } from '../../../engine/functions/regex.ts';
+import { regexpCount, regexpInstr, regexpLike, regexpReplace, regexpSubstr, compileRegex, REGEX_WORK_LIMIT, withRegexCheck } from '../../../engine/functions/regex.ts';
 
 let con: DuckDBConnection;
 beforeAll(async () => {
@@ -104,4 +104,18 @@ describe('Redshift semantics by hand', () => {
     expect(() => regexpSubstr('a'.repeat(1000), 'a{1,1000}b')).toThrow(/REGEXP_SUBSTR: the text \(1,000 characters\) is too long for this pattern \(program size 2002\)/);
     expect(regexpInstr('a'.repeat(900) + 'b', 'a{1,1000}b')).toBe(1);
   });
+
+  it('withRegexCheck runs the check after every REGEX_WORK_LIMIT steps, and its throw stops the work', () => {
+    const text = 'a'.repeat(50_000); // 'a+b' is program size 5: 50,000 × 21 = 1,050,000 steps a call
+    let checks = 0;
+    withRegexCheck(() => { checks++; }, () => { for (let i = 0; i < 10; i++) regexpCount(text, 'a+b'); });
+    expect(checks).toBeGreaterThanOrEqual(4);
+    expect(checks).toBeLessThanOrEqual(5);
+    let calls = 0;
+    expect(() => withRegexCheck(() => { throw new Error('canceled'); }, () => { for (;;) { regexpCount(text, 'a+b'); calls++; } })).toThrow('canceled');
+    expect(calls).toBeLessThanOrEqual(2);
+    // outside it nothing is checked
+    for (let i = 0; i < 4; i++) regexpCount(text, 'a+b');
+  });
 });
+
