@@ -199,4 +199,11 @@ describe('regular expressions', () => {
     console.log(`[bounds] ReDoS patterns: backreference refused in ${redos.ms.toFixed(0)} ms, (a+)+ answered in ${nested.ms.toFixed(0)} ms`);
     expect(nested.ms).toBeLessThan(5000);
   });
+
+  it('a regular expression over a 64 MB text is refused before it runs, naming the function and the limit', async () => {
+    const huge = await acme(`{ query(sql: "select regexp_count(repeat('a', 64000000), 'a+b')") { rows } }`);
+    expect(code(huge)).toBe('LIMIT_EXCEEDED');
+    expect(huge.errors![0].message).toMatch(/^REGEXP_COUNT: the text \(64,000,000 characters\) is too long .* at most 2,000,000 steps/);
+    expect(ok(await acme('{ query(sql: "select regexp_count(repeat(\'ab\', 1000), \'b\')") { rows } }')).query.rows).toEqual([[1000]]);
+  });
 });
