@@ -4,7 +4,7 @@
 // candidate whose pipeline is SageMaker's XGBoost container alone, over numeric columns. A
 // candidate behind Autopilot's own feature processing (a pickled scikit-learn pipeline) cannot be
 // compiled; the model then FAILS saying so and naming the candidate (see README.md, "Autopilot").
-import { DeleteObjectsCommand, GetObjectCommand, HeadBucketCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import { DeleteObjectsCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import {
   type AutoMLCandidate, CreateAutoMLJobV2Command, CreateEndpointCommand, CreateEndpointConfigCommand, CreateModelCommand,
   DeleteEndpointCommand, DeleteEndpointConfigCommand, DeleteModelCommand, DescribeEndpointCommand, type CreateAutoMLJobV2Request, DescribeAutoMLJobV2Command, type DescribeAutoMLJobV2Response,
@@ -24,7 +24,7 @@ import type { Label } from '../util/values.ts';
 import { type Aws, connect, parseS3Uri } from './aws.ts';
 import { setting } from './data.ts';
 import { csvLines } from './invoke.ts';
-import { DETACH, PROVISIONING_GRACE_S, type RemoteOptions, call, jobSettings, checkModelShape, importanceByColumn, modelFile, sleep } from './train_remote.ts';
+import { DETACH, PROVISIONING_GRACE_S, type RemoteOptions, call, checkBucket, jobSettings, checkModelShape, importanceByColumn, modelFile, sleep } from './train_remote.ts';
 import { parseXgboostModel, splitImportance, toTreeModel } from './xgboost.ts';
 
 /** An Autopilot job as persisted in the model version (no credentials): enough to resume and import. */
@@ -97,14 +97,7 @@ export async function trainAutopilot(columns: TrainingColumn[], spec: TrainSpec,
   let state: AutopilotJobState | null = null;
   let uploaded = false, served = false;
   try {
-    await s3(`checking bucket '${place.bucket}'`, async () => {
-      try { await aws.s3.send(new HeadBucketCommand({ Bucket: place.bucket }), { abortSignal: signal }); } catch (e) {
-        const status = (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-        if (status === 404) throw new SqlError('UNDEFINED_OBJECT', `S3 bucket '${place.bucket}' does not exist (S3_BUCKET, at ${aws.s3Endpoint})`);
-        if (status === 403) throw new SqlError('PERMISSION_DENIED', `no access to S3 bucket '${place.bucket}' (S3_BUCKET, at ${aws.s3Endpoint})`);
-        throw e;
-      }
-    });
+    await checkBucket(aws, place.bucket, signal);
     say(`uploading ${sel.length} rows of ${ordered.length} columns to s3://${place.bucket}/${key}`);
     await s3(`uploading s3://${place.bucket}/${key}`, () => aws.s3.send(new PutObjectCommand({ Bucket: place.bucket, Key: key, Body: csv, ContentType: 'text/csv' }), { abortSignal: signal }));
     uploaded = true;

@@ -93,6 +93,18 @@ export function jobSettings(spec: TrainSpec, opts: RemoteOptions): { place: Retu
   return { place, roleArn, maxRuntime, gc };
 }
 
+/** Fails with a clear error when the S3 bucket is missing or not ours to use, before anything is uploaded. */
+export async function checkBucket(aws: Aws, bucket: string, signal?: AbortSignal): Promise<void> {
+  await call(async () => {
+    try { await aws.s3.send(new HeadBucketCommand({ Bucket: bucket }), { abortSignal: signal }); } catch (e) {
+      const status = (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+      if (status === 404) throw new SqlError('UNDEFINED_OBJECT', `S3 bucket '${bucket}' does not exist (S3_BUCKET, at ${aws.s3Endpoint})`);
+      if (status === 403) throw new SqlError('PERMISSION_DENIED', `no access to S3 bucket '${bucket}' (S3_BUCKET, at ${aws.s3Endpoint})`);
+      throw e;
+    }
+  }, `checking bucket '${bucket}'`, aws.s3Endpoint, 'STRATA_S3_ENDPOINT');
+}
+
 /** Trains an XGBoost model on SageMaker and returns it compiled like a local model (see README.md). */
 export async function trainRemote(columns: TrainingColumn[], spec: TrainSpec, opts: RemoteOptions, onProgress?: (p: TrainProgress) => void): Promise<TrainedModel> {
   const t0 = Date.now();
@@ -118,14 +130,7 @@ export async function trainRemote(columns: TrainingColumn[], spec: TrainSpec, op
   const uploaded: string[] = [];
   let state: RemoteJobState | null = null;
   try {
-    await s3(`checking bucket '${place.bucket}'`, async () => {
-      try { await aws.s3.send(new HeadBucketCommand({ Bucket: place.bucket }), { abortSignal: signal }); } catch (e) {
-        const status = (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-        if (status === 404) throw new SqlError('UNDEFINED_OBJECT', `S3 bucket '${place.bucket}' does not exist (S3_BUCKET, at ${aws.s3Endpoint})`);
-        if (status === 403) throw new SqlError('PERMISSION_DENIED', `no access to S3 bucket '${place.bucket}' (S3_BUCKET, at ${aws.s3Endpoint})`);
-        throw e;
-      }
-    });
+    await checkBucket(aws, place.bucket, signal);
     say(`uploading ${d.train.rows} training and ${d.valid.rows} validation rows to ${uri(`${base}/`)}`);
     for (const [key, rows] of [[keys.train, d.train], [keys.validation, d.valid]] as const) {
       await s3(`uploading ${uri(key)}`, () => aws.s3.send(new PutObjectCommand({ Bucket: place.bucket, Key: key, Body: toCsv(rows), ContentType: 'text/csv' }), { abortSignal: signal }));
