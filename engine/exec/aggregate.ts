@@ -11,6 +11,7 @@ import { emitFilter, filterBatch, projectBatch, shapeOf, sideArrays } from './ke
 import { gather } from '../types/vector.ts';
 import { vectorRange } from './batches.ts';
 import { KeyBatch, KeyTable, keyKind } from './hash-table.ts';
+import { DictGroupIds } from './dict-groups.ts';
 import { runtime } from './runtime.ts';
 import { Accumulator } from './accumulator.ts';
 
@@ -70,7 +71,26 @@ export class GroupTable {
       objs: this.defs[i].newObject ? [] : null,
       sets: agg.distinct ? [] : null,
     }));
+    this.aliases = stateAliases(spec);
     if (spec.keys.length === 0) this.addGroup([]);
+  }
+
+  /** aliases[i] = j: aggregate i's state evolves as j's (AVG(x) beside SUM(x)); the kernel updates only j */
+  private readonly aliases: number[];
+  /** the kernel updated aliased states' originals since their copies were last made */
+  private stale = false;
+
+  /** Brings every aliased state up to its original's (before anything reads the states). */
+  private syncAliases(): void {
+    if (!this.stale) return;
+    this.stale = false;
+    this.aliases.forEach((j, i) => {
+      if (j < 0) return;
+      const from = this.states[j], to = this.states[i];
+      to.slots = from.slots.map((x) => x.slice());
+      to.count = from.count.slice();
+      to.objs = from.objs ? from.objs.slice() : null;
+    });
   }
 
   private grow(): void {
@@ -111,7 +131,8 @@ export class GroupTable {
    */
   consume(batch: Batch, sel: Uint32Array | null, n: number): void {
     this.lifted ??= liftParams(this.spec);
-    const kernel = aggKernel(this.lifted.spec, batch);
+    const kernel = aggKernel(this.lifted.spec, batch, this.aliases);
+    if (this.aliases.some((j) => j >= 0)) this.stale = true;
     const cols = batch.columns.map((c) => c.values), valids = batch.columns.map((c) => c.valid);
     if (this.spec.keys.length === 0) { kernel(cols, valids, sideArrays(batch), n, sel, this, this.lifted.params, null); return; }
     let rows = sel, count = n;
@@ -120,14 +141,24 @@ export class GroupTable {
       rows = f.sel; count = f.count;
     }
     if (count === 0) return;
-    const ids = this.groupIds(keyBatchOf(batch, this.spec.keys, rows, count));
+    const ids = this.directIds(batch, rows, count) ?? this.groupIds(keyBatchOf(batch, this.spec.keys, rows, count));
     kernel(cols, valids, sideArrays(batch), count, rows, this, this.lifted.params, ids);
   }
 
   private lifted?: { spec: AggSpec; params: unknown[] };
+  /** GROUP BY plain string columns: group ids straight from their dictionary codes (null: not applicable) */
+  private direct: DictGroupIds | null | undefined;
+
+  private directIds(batch: Batch, rows: Uint32Array | null, count: number): Int32Array | null {
+    this.direct ??= this.spec.keys.every((k) => k.k === 'col' && isString(k.type)) ? new DictGroupIds() : null;
+    if (this.direct === null) return null;
+    const keys = this.spec.keys.map((k) => batch.columns[(k as { index: number }).index]);
+    return this.direct.ids(keys, rows, count, (first) => this.groupIds(new KeyBatch(keys, first.length, true, first)));
+  }
 
   /** This table's state in a form that crosses threads cheaply. */
   toPartial(): PartialAgg {
+    this.syncAliases();
     const n = this.groups;
     return {
       groups: n,
@@ -138,6 +169,7 @@ export class GroupTable {
 
   /** Merges a slice's partial state into this (leader) table. */
   merge(p: PartialAgg, tick: () => void = () => {}, from = 0, to = p.groups): void {
+    this.syncAliases();
     const nk = this.spec.keys.length;
     const len = Math.max(0, to - from);
     const ids = nk === 0 ? null : this.groupIds(new KeyBatch(p.keys.map((v) => vectorRange(v, from, len)), len, true));
@@ -155,6 +187,7 @@ export class GroupTable {
 
   /** Final key and aggregate vectors, one row per group. */
   finish(keyTypes: SqlType[]): Vector[] {
+    this.syncAliases();
     const n = this.groups;
     const out: Vector[] = keyTypes.map((t, i) => vectorFromValues(t, this.keys[i], n));
     this.spec.aggs.forEach((agg, i) => {
@@ -213,7 +246,27 @@ function liftParams(spec: AggSpec): { spec: AggSpec; params: unknown[] } {
 }
 const kernels = new Map<string, AggKernel>();
 
-function aggKernel(spec: AggSpec, batch: Batch): AggKernel {
+/**
+ * For each aggregate, the earlier one whose state evolves identically (same update and merge
+ * code over the same inputs, states of plain numbers), or -1. Q1's AVG(l_quantity) keeps what
+ * SUM(l_quantity) keeps, so the kernel updates one of them.
+ */
+export function stateAliases(spec: AggSpec): number[] {
+  const seen = new Map<string, number>();
+  return spec.aggs.map((agg, i) => {
+    const def = aggregateFor(agg.fn);
+    if (agg.distinct || agg.order?.length || def.newObject?.(agg) !== undefined) return -1;
+    const init = def.slotInit(agg);
+    const refs = { slots: init.map((_, k) => `S_${k}`), objs: 'O', count: 'C', g: 'g' };
+    const key = JSON.stringify([agg.fn === 'count_star', agg.arg, init, agg.fn === 'count_star' ? '' : def.update(agg, 'V', refs, [])]);
+    const j = seen.get(key);
+    if (j !== undefined && aggregateFor(spec.aggs[j].fn).merge === def.merge) return j;
+    if (j === undefined) seen.set(key, i);
+    return -1;
+  });
+}
+
+function aggKernel(spec: AggSpec, batch: Batch, aliases: number[]): AggKernel {
   const shape = shapeOf(batch);
   const key = `${JSON.stringify(spec)}|${JSON.stringify(shape)}`;
   let k = kernels.get(key);
@@ -228,6 +281,7 @@ function aggKernel(spec: AggSpec, batch: Batch): AggKernel {
   const locals: string[] = [];
   const decl: string[] = [];
   spec.aggs.forEach((agg, i) => {
+    if (aliases[i] >= 0) return; // its original's update is its own (GroupTable.syncAliases)
     const def = aggregateFor(agg.fn);
     const slots = def.slotInit(agg).map((_, k) => `S${i}_${k}`);
     decl.push(...slots, `C${i}`, `O${i}`);

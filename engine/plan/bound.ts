@@ -202,9 +202,17 @@ export function isCostly(exprs: BExpr[]): boolean {
  */
 export function parameterize(exprs: BExpr[]): { exprs: BExpr[]; params: unknown[] } {
   const params: unknown[] = [];
+  // equal literals of one type share a parameter, so generated code can compute `1 - x` once per row
+  const seen = new Map<string, number>();
   const param = (x: Extract<BExpr, { k: 'const' }>): BExpr => {
-    params.push(x.value);
-    return { k: 'param', index: params.length - 1, type: x.type };
+    const v = x.value;
+    const key = isLongText(v) ? null : `${JSON.stringify(x.type)}|${typeof v}|${Object.is(v, -0) ? '-0' : String(v)}`;
+    let index = key === null ? undefined : seen.get(key);
+    if (index === undefined) {
+      index = params.push(x.value) - 1;
+      if (key !== null) seen.set(key, index);
+    }
+    return { k: 'param', index, type: x.type };
   };
   const lift = (x: BExpr): BExpr => (x.k === 'const' && (typeof x.value === 'number' || typeof x.value === 'string') ? param(x) : visit(x));
   const visit = (e: BExpr): BExpr => {
