@@ -42,3 +42,14 @@ export function blockMayMatch(cols: Vector[], preds: ZonePred[], blockIndex: num
   }
   return true;
 }
+
+/**
+ * Whether block `blockIndex` of `v` may hold a value in [min, max] (a join filter's build key
+ * range). A block of only NULLs cannot: a NULL join key matches nothing.
+ */
+export function blockOverlaps(v: Vector, blockIndex: number, block: number, min: number, max: number): boolean {
+  const z = blockZones(v, block);
+  const lo = z[2 * blockIndex], hi = z[2 * blockIndex + 1];
+  if (lo !== lo) return false;
+  return !(hi < min || lo > max);
+}

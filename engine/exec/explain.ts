@@ -7,6 +7,8 @@ import { type BExpr, walk } from '../plan/bound.ts';
 import { typeName } from '../types/types.ts';
 import type { PhysicalOperator } from './operators/operator.ts';
 import type { OperatorMetrics } from './operators/run-context.ts';
+import type { RuntimeFilterCounters } from './runtime-filter.ts';
+import { plural } from './operators/operator.ts';
 
 /** Numbers of the uncorrelated subqueries of the plan being explained (set while explaining). */
 let subqueryNumbers = new Map<LNode, number>();
@@ -45,6 +47,19 @@ export function subqueriesOf(plan: LNode): LNode[] {
   return subs;
 }
 
+/** What a scan's join filters removed in one slice (summed over its filters). */
+function runtimeRemoved(filters: RuntimeFilterCounters[]): string {
+  let rangeRows = 0, blocks = 0, segments = 0, bloomRows = 0, checked = 0;
+  const off = new Set<string>();
+  for (const f of filters) {
+    rangeRows += f.rangeRows; blocks += f.blocks; segments += f.segments; bloomRows += f.bloomRows; checked += f.checked;
+    if (f.bloomOff) off.add(f.bloomOff);
+  }
+  const bloom = off.has('build') && !checked ? 'bloom not used (build side larger than the scan)'
+    : `bloom ${bloomRows} of ${checked} rows${off.has('pass rate') ? ', then switched off (it kept most rows)' : ''}`;
+  return `${rangeRows + bloomRows} rows (min/max ${rangeRows} rows in ${plural(blocks, 'block')}, ${plural(segments, 'segment')}; ${bloom})`;
+}
+
 const ms = (x: number) => `${x < 10 ? x.toFixed(2) : x.toFixed(1)} ms`;
 
 /** Lines of a physical plan; with `metrics` (EXPLAIN ANALYZE), what each operator did. */
@@ -66,6 +81,10 @@ export function explainOperators(root: PhysicalOperator, slices: number, metrics
       }
     }
     out.push(`${line}]`);
+    const under = ' '.repeat(pad.length + 2);
+    for (const d of op.details()) out.push(`${under}${d}`);
+    const removed = metrics?.get(op)?.runtimeFilters;
+    if (removed) out.push(`${under}Runtime filter removed, per slice: ${removed.map((s, i) => `#${i} ${runtimeRemoved(s)}`).join(', ')}`);
     for (const c of op.children) visit(c, depth + 1);
   };
   visit(root, depth0);

@@ -7,6 +7,7 @@ import type { SqlType } from '../types/types.ts';
 import type { AggSpec, PartialAgg } from './aggregate.ts';
 import type { Vector } from '../types/vector.ts';
 import type { WireColumn, WirePartial } from './wire.ts';
+import type { RuntimeFilterCounters } from './runtime-filter.ts';
 
 /** A committed segment as a scan sees it. */
 export interface SegmentRef {
@@ -48,6 +49,13 @@ export interface JoinStep {
   residual?: BExpr | null;
   /** keys where NULL matches NULL */
   nullEq?: boolean[];
+  /**
+   * Join filter pushdown (runtime-filter.ts): the build keys' min/max and Bloom filter drop
+   * probe rows at the scan. Set only when `probeKeys` read scan columns alone and a probe row
+   * without a partner is dropped anyway. `zoneCols[k]`: the batch column key k is, when it is a
+   * bare numeric column (its block zone maps are compared with the range), else -1.
+   */
+  runtimeFilter?: { zoneCols: number[] };
 }
 
 /** ORDER BY ... LIMIT n: each slice keeps only its first n rows in that order (keys index the output). */
@@ -91,7 +99,7 @@ export interface FragmentSpec {
 }
 
 /** Rows out of and milliseconds spent in each part of a program: [scan, scan filter, ...steps, output]. */
-export interface SliceMetrics { rows: number[]; ms: number[]; scanned: number }
+export interface SliceMetrics { rows: number[]; ms: number[]; scanned: number; runtimeFilters?: RuntimeFilterCounters[] }
 
 /** `metrics[p]`: program p's (0 the main one, then the nested programs of co-located joins). */
 export type FragmentResult =

@@ -132,6 +132,13 @@ const built = new WeakMap<JoinStep, BuildTable>();
 
 /** A slice's probe step of a broadcast join (the build table is built once per fragment). */
 export function hashJoinBatch(batch: Batch, step: JoinStep, tick: () => void = noop, reserve: (bytes: number) => void = noop): Batch {
+  const table = buildTableOf(step, tick, reserve);
+  const keys = projectBatch(batch, step.probeKeys, null, batch.length);
+  return probe(batch, keys, table, step.joinType, step.residual ?? null, tick);
+}
+
+/** The build table of a slice's join step, built on first use (by the probe, or by the join filter before the scan starts). */
+export function buildTableOf(step: JoinStep, tick: () => void = noop, reserve: (bytes: number) => void = noop): BuildTable {
   let table = built.get(step);
   if (!table) {
     // a broadcast build side's arrays are shared with the leader (which counts them), but each
@@ -141,6 +148,5 @@ export function hashJoinBatch(batch: Batch, step: JoinStep, tick: () => void = n
     table = new BuildTable(step.build, step.buildKeys.map((c) => step.build[c]), step.nullEq, tick);
     built.set(step, table);
   }
-  const keys = projectBatch(batch, step.probeKeys, null, batch.length);
-  return probe(batch, keys, table, step.joinType, step.residual ?? null, tick);
+  return table;
 }

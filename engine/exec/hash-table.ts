@@ -226,6 +226,30 @@ export class KeyTable {
     return s.num !== null ? s.num[id] : s.str![id];
   }
 
+  /** The hash of every id's key (what a join filter's Bloom filter is built from). */
+  idHashes(): Uint32Array {
+    return this.hashes.subarray(0, this.size);
+  }
+
+  /**
+   * [min, max] of numeric key column `c` over the ids whose value there is not NULL (as the
+   * doubles equality compares), null when there are none, or when a NaN makes a range meaningless.
+   */
+  numericRange(c: number): [number, number] | null {
+    const st = this.store[c];
+    if (st.num === null) return null;
+    const num = st.num, nulls = st.nulls;
+    let min = Infinity, max = -Infinity;
+    for (let id = 0; id < this.size; id++) {
+      if (nulls !== null && nulls[id] === 1) continue;
+      const x = num[id];
+      if (x !== x) return null;
+      if (x < min) min = x;
+      if (x > max) max = x;
+    }
+    return min <= max ? [min, max] : null;
+  }
+
   private check(keys: KeyBatch): void {
     if (keys.cols.length !== this.kinds.length) throw new Error(`key has ${keys.cols.length} columns, table has ${this.kinds.length}`);
   }

@@ -24,6 +24,7 @@ import { GatherOp } from './operators/gather.ts';
 import { SharedOp } from './operators/shared.ts';
 import { BroadcastOp } from './operators/broadcast.ts';
 import { RedistributeOp } from './operators/redistribute.ts';
+import { planRuntimeFilters } from './runtime-filter-plan.ts';
 
 /**
  * Estimated groups from which the slices finish an aggregate themselves: below it, merging at
@@ -36,7 +37,9 @@ export const estimateRows = (n: LNode): number => estimateFromStats(n);
 
 /** The physical plan of a logical plan for `slices` slices; its root runs at the leader. */
 export function physicalPlan(node: LNode, slices: number): LeaderOperator {
-  return new PhysicalPlanner(slices).leader(node);
+  const root = new PhysicalPlanner(slices).leader(node);
+  planRuntimeFilters(root);
+  return root;
 }
 
 class PhysicalPlanner {

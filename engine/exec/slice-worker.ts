@@ -17,7 +17,8 @@ import { concatVectors, gather } from '../types/vector.ts';
 import { SqlError, asSqlError } from '../errors.ts';
 import { toWire, fromWire, partialToWire, partialFromWire, type WireColumn, type WirePartial } from './wire.ts';
 import { parseCsvRange, type CsvRangeRequest } from './csv.ts';
-import { hashJoinBatch } from './hash-join.ts';
+import { hashJoinBatch, buildTableOf } from './hash-join.ts';
+import { RuntimeFilter } from './runtime-filter.ts';
 import { withRegexCheck } from '../functions/regex.ts';
 import { zonePredicates } from './fragments.ts';
 import { blockMayMatch } from './block-zones.ts';
@@ -120,12 +121,15 @@ async function runFragment(f: FragmentSpec, req: RequestRun, program = 0, all: S
   // block-level zone maps: the scan filter (or the filter fused into the aggregation)
   const scanFilter = f.filter ?? (f.output.kind === 'agg' && !f.steps.length ? f.output.spec.filter ?? null : null);
   const preds = zonePredicates(scanFilter);
+  const runtime = f.source ? [] : runtimeFilters(f, segments[program] ?? [], stop);
+  if (runtime.length) metrics.runtimeFilters = runtime.map((r) => r.counters);
   if (received) { metrics.ms[0] += received.ms; metrics.rows[0] += received.rows; }
   const sources: (SegmentRef | Vector[])[] = received ? received.parts : segments[program] ?? [];
   for (const src of sources) {
     if (limit !== undefined && outRows >= limit) break;
     t = performance.now();
     const seg = Array.isArray(src) ? null : src;
+    if (seg && runtime.length && await skipSegment(f, seg, runtime)) continue;
     const cols = seg ? await cache.columns(seg.file, f.tableTypes, f.columns) : src as Vector[];
     const live = seg ? await liveRows(seg) : null;
     const rows = seg ? seg.rows : cols[0]?.length ?? 0;
@@ -135,6 +139,11 @@ async function runFragment(f: FragmentSpec, req: RequestRun, program = 0, all: S
       if (limit !== undefined && outRows >= limit) break;
       const n = Math.min(BATCH, rows - start);
       if (seg && preds.length && !blockMayMatch(cols, preds, start / BATCH, BATCH)) continue;
+      if (seg && runtime.length) {
+        // a join filter whose build keys' range misses the block
+        const r = runtime.find((x) => !x.blockMayMatch(cols, start / BATCH, BATCH));
+        if (r) { r.counters.blocks++; r.counters.rangeRows += n; continue; }
+      }
       let batch: Batch = { length: n, columns: cols.map((v) => slice(v, start, n)) };
       if (seg) scanned += n;
       let sel: Uint32Array | null = null;
@@ -150,6 +159,12 @@ async function runFragment(f: FragmentSpec, req: RequestRun, program = 0, all: S
         const r = metered(stop, () => filterBatch(batch, f.filter!, sel));
         sel = r.sel.subarray(0, r.count);
         count = r.count;
+      }
+      for (const r of runtime) {
+        if (count === 0) break;
+        const kept = metered(stop, () => r.filter(batch, sel, count));
+        sel = kept.sel;
+        count = kept.count;
       }
       lap(1, count);
       for (let i = 0; i < f.steps.length; i++) {
@@ -229,6 +244,44 @@ async function runFragment(f: FragmentSpec, req: RequestRun, program = 0, all: S
   const columns = types.map((t, i) => concatVectors(t, outParts.map((p) => p[i])));
   metrics.rows[outSlot] = outRows;
   return { kind: 'rows', columns, rows: outRows, scanned, metrics: all };
+}
+
+/**
+ * The join filters of a program's scan: the build tables of the join steps the planner marked
+ * are built now, before the scan starts, and their key ranges and Bloom filters go to the scan.
+ */
+function runtimeFilters(f: FragmentSpec, segments: SegmentRef[], stop: SliceStop): RuntimeFilter[] {
+  const out: RuntimeFilter[] = [];
+  const probeRows = segments.reduce((s, g) => s + g.rows, 0);
+  f.steps.forEach((step, i) => {
+    if (step.k !== 'join' || !step.join.runtimeFilter) return;
+    const table = buildTableOf(step.join, () => stop.tick(), (b) => stop.memory.reserve(b, 'hash join build in a slice'));
+    const r = new RuntimeFilter(step.join, table, i, probeRows, (b) => stop.memory.reserve(b, 'join filter in a slice'));
+    if (r.useful) out.push(r);
+  });
+  return out;
+}
+
+/**
+ * Whether no block of a segment can hold a key some join filter accepts; only the key columns
+ * are read to decide, so a skipped segment's other columns are never decoded.
+ */
+async function skipSegment(f: FragmentSpec, seg: SegmentRef, runtime: RuntimeFilter[]): Promise<boolean> {
+  const zoneCols = [...new Set(runtime.flatMap((r) => r.zoneColumns))];
+  if (!zoneCols.length && !runtime.some((r) => r.empty)) return false;
+  const read = await cache.columns(seg.file, f.tableTypes, zoneCols.map((c) => f.columns[c]));
+  const cols: Vector[] = [];
+  zoneCols.forEach((c, j) => { cols[c] = read[j]; });
+  const blocks = Math.ceil(seg.rows / BATCH);
+  const rejecting: RuntimeFilter[] = [];
+  for (let b = 0; b < blocks; b++) {
+    const r = runtime.find((x) => !x.blockMayMatch(cols, b, BATCH));
+    if (!r) return false;
+    rejecting.push(r);
+  }
+  rejecting.forEach((r, b) => { r.counters.blocks++; r.counters.rangeRows += Math.min(BATCH, seg.rows - b * BATCH); });
+  if (rejecting.length) rejecting[0].counters.segments++;
+  return true;
 }
 
 /** What one request runs over: each program's segments in this slice, its stop, its exchanges. */

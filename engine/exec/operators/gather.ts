@@ -121,6 +121,9 @@ export class GatherOp extends LeaderOperator {
       const per = results.map((r) => ({ rows: r.metrics[program]?.rows[slot] ?? 0, ms: r.metrics[program]?.ms[slot] ?? 0 }));
       ctx.record(op, per.reduce((s, x) => s + x.rows, 0), per.reduce((s, x) => s + x.ms, 0), per);
     }
+    b.programs.forEach((p, i) => {
+      if (p.scan && results.some((r) => r.metrics[i]?.runtimeFilters)) ctx.recordRuntimeFilters(p.scan, results.map((r) => r.metrics[i]?.runtimeFilters ?? []));
+    });
     if (spec.output.kind === 'agg') return { kind: 'agg', partials: results.map((r) => partialFromWire((r as Extract<SentResult, { kind: 'agg' }>).partial)), spec: spec.output.spec };
     const types = spec.output.exprs.map((e) => e.type);
     const parts = results.map((r) => ctx.hold({ length: (r as { rows: number }).rows, columns: fromWire((r as Extract<SentResult, { kind: 'rows' }>).columns) }, 'rows from the slices'));

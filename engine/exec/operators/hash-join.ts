@@ -8,6 +8,7 @@ import { usedColumns, hasModelCall, mapCols } from '../../plan/bound.ts';
 import type { Field, JoinType } from '../../plan/logical.ts';
 import type { Batch, Vector } from '../../types/vector.ts';
 import { gather } from '../../types/vector.ts';
+import { isString } from '../../types/types.ts';
 import { filterBatch, projectBatch } from '../kernels.ts';
 import { BuildTable, probe, takeRows, type JoinKind } from '../hash-join.ts';
 import { SqlError } from '../../errors.ts';
@@ -22,6 +23,7 @@ import { toWire } from '../wire.ts';
 import { RedistributeOp } from './redistribute.ts';
 import { graceJoin, type GraceInputs } from '../spill/grace-join.ts';
 import { batchBytes } from '../memory-budget.ts';
+import type { RuntimeFilterPlan } from '../runtime-filter-plan.ts';
 
 /** Build sides this small always join in memory (a partition per 16 rows would cost more than it saves). */
 const MIN_SPILL_ROWS = 1024;
@@ -162,6 +164,9 @@ const PROBE_OUTPUT = 131_072;
  * whichever side is larger; LEFT, SEMI and ANTI joins probe their left (preserved) side.
  */
 export class HashProbeOp extends SliceOperator {
+  /** the filter this join hands its probe side's scan (set by runtime-filter-plan.ts), or null */
+  runtimeFilter: RuntimeFilterPlan | null = null;
+
   constructor(readonly probeSide: SliceOperator, readonly build: BroadcastOp | SliceOperator, readonly probeIsLeft: boolean, readonly join: JoinSpec, fields: Field[], estRows: number) {
     super(fields, [probeSide, build], estRows);
   }
@@ -236,6 +241,18 @@ export class HashProbeOp extends SliceOperator {
     return { columns: [...order.map((i) => batch.columns[pos.get(i)!]), ...keys], rows: batch.length };
   }
 
+  /**
+   * The join step's filter for this program's scan, when the planner chose one and the probe
+   * keys read only columns the scan loaded (which keep their positions through every step).
+   */
+  private runtimeFilterStep(b: PipelineBuilder, probeKeys: BExpr[]): { runtimeFilter?: { zoneCols: number[] } } {
+    const rf = this.runtimeFilter;
+    if (!rf || b.scan !== rf.scan || b.spec.source) return {};
+    const width = b.spec.columns.length;
+    if (!probeKeys.every((k) => [...usedColumns(k)].every((i) => i < width))) return {};
+    return { runtimeFilter: { zoneCols: probeKeys.map((k) => (k.k === 'col' && !isString(k.type) ? k.index : -1)) } };
+  }
+
   pipe(b: PipelineBuilder): Layout {
     const probeLayout = b.input(this.probeSide);
     const sent = [...b.wantedOf(this.build)].sort((x, y) => x - y);
@@ -261,17 +278,19 @@ export class HashProbeOp extends SliceOperator {
       after = residual;
       residual = null;
     }
+    const probeKeys = this.probeKeys.map((k) => b.at(probeLayout, k));
     b.step({
       k: 'join',
       join: {
         joinType: this.join.joinType as 'INNER' | 'LEFT' | 'SEMI' | 'ANTI',
-        probeKeys: this.probeKeys.map((k) => b.at(probeLayout, k)),
+        probeKeys,
         buildKeys: this.buildKeys.map((_, i) => sent.length + i),
         build: [],
         // a broadcast build side goes once into shared memory that every slice reads
         ...(local ? { local } : { sent: toWire(b.builds.get(this)!.columns, 'share').columns }),
         residual,
         ...(this.join.nullEq ? { nullEq: this.join.nullEq } : {}),
+        ...this.runtimeFilterStep(b, probeKeys),
       },
     }, this.outputsBuild ? width : 0);
     if (after) b.step({ k: 'filter', pred: b.lift(after) });

@@ -25,6 +25,11 @@ export abstract class PhysicalOperator {
   /** One line for EXPLAIN: the operator and what it does (where it runs is added by the printer). */
   abstract explain(): string;
 
+  /** Lines EXPLAIN prints under the operator's own (a scan's join filters). */
+  details(): string[] {
+    return [];
+  }
+
   /** EXPLAIN's line where the same operator is read a second time (a shared result). */
   explainAgain(): string {
     return `${this.explain()} (again)`;

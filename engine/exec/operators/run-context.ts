@@ -22,6 +22,7 @@ import { CHUNK, projectColumns } from '../batches.ts';
 import { SPILL_FACTOR, StatementSpill, spillRoot } from '../spill/spill-area.ts';
 import { projectInSlices } from '../costly-exprs.ts';
 import type { LeaderOperator, PhysicalOperator } from './operator.ts';
+import type { RuntimeFilterCounters } from '../runtime-filter.ts';
 
 /** The rows where a computed boolean is true. */
 function selected(v: Vector): { sel: Uint32Array; count: number } {
@@ -57,6 +58,8 @@ export interface OperatorMetrics {
   slices?: { rows: number; ms: number }[];
   /** runs of the operator (a recursive query's step runs once per round) */
   runs: number;
+  /** a scan's join filters: what they removed, per slice (summed over runs) */
+  runtimeFilters?: RuntimeFilterCounters[][];
 }
 
 /** What one operator's run holds: batches and tables, with the bytes reserved for each. */
@@ -187,6 +190,14 @@ export class RunContext {
     m.ms += ms;
     m.runs++;
     if (slices && m.slices) slices.forEach((s, i) => { m.slices![i].rows += s.rows; m.slices![i].ms += s.ms; });
+  }
+
+  /** Adds what a scan's join filters removed in each slice (the scan's rows and time are recorded apart). */
+  recordRuntimeFilters(op: PhysicalOperator, slices: RuntimeFilterCounters[][]): void {
+    const m = this.metrics.get(op);
+    if (!m) return;
+    if (!m.runtimeFilters) { m.runtimeFilters = slices; return; }
+    slices.forEach((s, i) => { (m.runtimeFilters![i] ??= []).push(...s); });
   }
 
   /** Counts a batch the running operator holds against the statement's memory limit (until it returns). */

@@ -7,6 +7,9 @@ import { SliceOperator, plural } from './operator.ts';
 import type { Layout, PipelineBuilder } from './pipeline.ts';
 
 export class ScanOp extends SliceOperator {
+  /** the join filters pushed into this scan (runtime-filter-plan.ts), as EXPLAIN shows them */
+  readonly runtimeFilters: string[] = [];
+
   constructor(readonly table: TableState, readonly ref: TableRef, fields: Field[], estRows: number) {
     super(fields, [], estRows);
   }
@@ -15,6 +18,10 @@ export class ScanOp extends SliceOperator {
     const t = this.table;
     const dist = `${t.distStyle}${t.distKey !== null ? ` KEY(${t.columns[t.distKey].name})` : ''}`;
     return `Scan ${this.ref.schema}.${this.ref.name} (${dist}, ${plural(t.segments.length, 'segment')})`;
+  }
+
+  details(): string[] {
+    return this.runtimeFilters.map((t) => `Runtime filter: ${t}`);
   }
 
   /** The table's full name, as the usage log counts scanned rows. */
