@@ -71,16 +71,19 @@ export function connectJoins(root: LNode, terms: BExpr[], place: (n: LNode, term
   if (!shape?.has(full)) return greedyConnect(root, leaves, all, place, maskOf);
   // the tree of inputs in the chosen shape, the smaller side of each join on the right (build)
   const order: number[] = [];
+  // whether every join's right (build) side is a single input, as in the written left-deep tree
+  let leftDeep = true;
   const build = (m: number): LNode => {
     const split = shape.get(m);
     if (split === undefined) { const j = Math.log2(m); order.push(j); return leaves[j].node; }
     let [a, b] = [split, m & ~split];
     if (card(a) < card(b)) [a, b] = [b, a];
+    if (popcount(b) > 1) leftDeep = false;
     const left = build(a), right = build(b);
     return { k: 'join', joinType: 'CROSS', left, right, leftKeys: [], rightKeys: [], residual: null, fields: [...left.fields, ...right.fields] };
   };
   const tree = build(full);
-  if (order.every((j, i) => j === i) && isWrittenShape(root, n)) return null;
+  if (leftDeep && order.every((j, i) => j === i) && isWrittenShape(root, n)) return null;
   // new column positions, and the tree with every condition placed by the pushdown
   const newPos: number[] = [];
   let at = 0;

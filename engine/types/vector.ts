@@ -139,13 +139,20 @@ function* concatSteps(type: SqlType, parts: Vector[]): Generator<void, Vector> {
   const anyNull = parts.some((p) => p.valid !== null);
   const valid = anyNull ? new Uint8Array(n).fill(1) : null;
   const isStr = TYPES[type.id].string;
+  // parts sharing one dictionary (a broadcast build side's, a segment's) keep it and their codes,
+  // unless it holds more entries than the rows (then only the entries used are kept)
+  const first = parts[0]?.dict;
+  const shared = isStr && first && first.length <= n && parts.every((p) => p.dict === first) ? first : null;
   const dict: string[] = [];
   const index = new Map<string, number>();
+  // one remapping per source dictionary, however many parts share it: each entry is looked up once
+  const remaps = new Map<readonly string[], Int32Array>();
   let off = 0;
   for (const p of parts) {
-    if (isStr) {
+    if (isStr && shared === null) {
       // only the codes this part uses: a part gathered from a segment shares its whole dictionary
-      const remap = new Int32Array(p.dict!.length).fill(-1);
+      let remap = remaps.get(p.dict!);
+      if (!remap) { remap = new Int32Array(p.dict!.length).fill(-1); remaps.set(p.dict!, remap); }
       for (let i = 0; i < p.length; i++) {
         if (p.valid && p.valid[i] === 0) continue;
         const k = p.values[i];
@@ -166,7 +173,7 @@ function* concatSteps(type: SqlType, parts: Vector[]): Generator<void, Vector> {
     off += p.length;
     yield;
   }
-  if (isStr) return { type, length: n, values, valid, dict };
+  if (isStr) return { type, length: n, values, valid, dict: shared ?? dict };
   if (!parts.some((p) => p.big)) return { type, length: n, values, valid };
   const big = parts.flatMap((p) => p.big ?? Array.from({ length: p.length }, () => null));
   return { type, length: n, values, valid, big };

@@ -74,6 +74,19 @@ describe('join order', () => {
     expect(await rowsOf(sql)).toEqual([[n]]);
   });
 
+  it('joins the last two written inputs first when that is cheapest (the probe side reads their joined rows)', async () => {
+    await s.execute('ANALYZE');
+    // written a, c, d: a x c keeps 100 rows, c x d (d.n = 3) about 1, so a probes the join of c and d
+    const sql = 'SELECT count(*), sum(a.x) FROM a, c, d WHERE a.id = c.a_id AND c.b_id = d.n AND d.n = 3';
+    const p = await plan(sql);
+    const broadcast = p.split('\n').findIndex((l) => /Broadcast/.test(l));
+    const inner = p.split('\n').findIndex((l) => /Hash INNER Join[^\n]*b_id = n/.test(l));
+    expect(broadcast).toBeGreaterThan(0);
+    expect(inner).toBeGreaterThan(broadcast);
+    // c.b_id = 101 * d2 + d1 = 3 only for d2 = 0, d1 = 3: a_id = 111, x = 1
+    expect(await rowsOf(sql)).toEqual([[1, 1]]);
+  });
+
   it('orders a chain of more tables than the dynamic programming takes (greedy) without cross products', async () => {
     // t0 - t1 - ... - t11: each joins the next on k
     const names = Array.from({ length: 12 }, (_, i) => `ch${i}`);

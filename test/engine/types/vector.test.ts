@@ -17,6 +17,16 @@ describe('concatVectors over string parts', () => {
     expect(strings(out)).toEqual(['s7', 's999', 's7', 's999', null, 's7', 'other']);
     expect([...out.dict!].sort()).toEqual(['other', 's7', 's999']);
   });
+
+  it('keeps a dictionary all parts share when it is no larger than the rows (no strings looked up)', () => {
+    // a broadcast build side's dictionary, shared by the rows every probe batch took from it
+    const build = stringVector(T.varchar, ['x', 'y', 'z']);
+    const a: Vector = { type: build.type, length: 2, values: Int32Array.from([2, 0]), valid: null, dict: build.dict };
+    const b: Vector = { type: build.type, length: 2, values: Int32Array.from([1, 1]), valid: Uint8Array.from([0, 1]), dict: build.dict };
+    const out = concatVectors(build.type, [a, b]);
+    expect(out.dict).toBe(build.dict);
+    expect(strings(out)).toEqual(['z', 'x', null, 'y']);
+  });
 });
 
 describe('vectorFromValues (system listings to vectors)', () => {
