@@ -43,17 +43,27 @@ export function parseMemorySize(text: string): number {
 /**
  * One query's running total of reserved bytes against its limit. The total lives in a shared
  * Int32 (KB units) so the leader and every slice thread of the query count into one number; the
- * next Int32 keeps the highest total reached (EXPLAIN ANALYZE's peak memory).
+ * next Int32 keeps the highest total reached (EXPLAIN ANALYZE's peak memory), and the two after
+ * it what the leader and the slices spilled to disk (KB and files: one cap for the statement).
  */
 export class MemoryBudget {
   readonly counter: Int32Array;
   /** KB this instance reserved and has not given back (a slice's share, see releaseAll) */
   private mine = 0;
-  /** what operators over the budget wrote to disk instead (leader side, for EXPLAIN ANALYZE) */
-  readonly spilled = { bytes: 0, files: 0 };
 
   constructor(readonly limitBytes: number = defaultQueryMemoryLimit(), counter?: Int32Array, readonly total?: SharedTotal) {
-    this.counter = counter ?? new Int32Array(new SharedArrayBuffer(8));
+    this.counter = counter ?? new Int32Array(new SharedArrayBuffer(16));
+  }
+
+  /** What operators over the budget wrote to disk instead, leader and slices (EXPLAIN ANALYZE). */
+  get spilled(): { bytes: number; files: number } {
+    return { bytes: Atomics.load(this.counter, 2) * 1024, files: Atomics.load(this.counter, 3) };
+  }
+
+  /** Counts bytes and files written to spill files; returns the statement's bytes spilled so far. */
+  addSpilled(bytes: number, files: number): number {
+    if (files) Atomics.add(this.counter, 3, files);
+    return (Atomics.add(this.counter, 2, Math.ceil(bytes / 1024)) + Math.ceil(bytes / 1024)) * 1024;
   }
 
   /** Reserves `bytes` for `what` (e.g. "hash join build"), or fails the query when over its or the server's limit. */

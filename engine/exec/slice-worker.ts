@@ -11,7 +11,7 @@ import { partitionRows, rowsByDestination } from './partition.ts';
 import { sortBatch } from './batch-sort.ts';
 import { readSegment, writeSegment } from '../storage/segment.ts';
 import { readDeletionVector } from '../storage/deletion.ts';
-import { GroupTable, partialRows, type PartialAgg } from './aggregate.ts';
+import { partialRows, type PartialAgg } from './aggregate.ts';
 import { filterBatch, projectBatch } from './kernels.ts';
 import { concatVectors, gather } from '../types/vector.ts';
 import { SqlError, asSqlError } from '../errors.ts';
@@ -26,6 +26,8 @@ import { addVector, emptyFigures, sketchColumns, type ColumnFigures, type Writte
 import { ModelRunner } from './model-runner.ts';
 import { SliceStop, type CancelToken } from './query-guard.ts';
 import { vectorBytes } from './memory-budget.ts';
+import { StatementSpill, spillRoot } from './spill/spill-area.ts';
+import { SpillingGroups, concatPartials, type SpillHost } from './spill/spill-aggregate.ts';
 import { lowerThisThread } from './thread-priority.ts';
 import type { EvalRequest } from './costly-exprs.ts';
 
@@ -104,7 +106,7 @@ async function runFragment(f: FragmentSpec, req: RequestRun, program = 0, all: S
   }
   // a program over redistributed rows: its input program runs first and the slices swap rows
   const received = f.source ? await redistribute(f.source, req, all) : null;
-  const table = f.output.kind === 'agg' ? new GroupTable(f.output.spec) : null;
+  const table = f.output.kind === 'agg' ? new SpillingGroups(req.host, f.output.spec, 'aggregate in a slice') : null;
   const outParts: Vector[][] = [];
   let outRows = 0;
   let scanned = 0;
@@ -189,12 +191,10 @@ async function runFragment(f: FragmentSpec, req: RequestRun, program = 0, all: S
       }
       if (count === 0) continue;
       if (table) {
-        // a filter the planner fused into the aggregate spec runs inside this same loop
-        const before = table.groups;
+        // a filter the planner fused into the aggregate spec runs inside this same loop; new
+        // groups count into the budget, and over it the groups so far go to disk
         const rows = batch;
         metered(stop, () => table.consume(rows, sel, sel ? sel.length : rows.length));
-        // each new group holds its key and aggregate states
-        if (table.groups > before) stop.memory.reserve((table.groups - before) * 128, 'aggregate groups in a slice');
         lap(outSlot, 0);
       } else if (f.output.kind === 'rows') {
         const topN = f.output.topN;
@@ -232,8 +232,12 @@ async function runFragment(f: FragmentSpec, req: RequestRun, program = 0, all: S
   }
   metrics.scanned = scanned;
   if (table) {
-    metrics.rows[outSlot] = table.groups;
-    return { kind: 'agg', partial: table.toPartial(), scanned, metrics: all };
+    // spilled: each partition's groups merged alone, then sent together
+    const parts: PartialAgg[] = [];
+    await table.finish((t) => { parts.push(t.toPartial()); });
+    const partial = concatPartials(table.spec, parts);
+    metrics.rows[outSlot] = partial.groups;
+    return { kind: 'agg', partial, scanned, metrics: all };
   }
   const types = f.output.kind === 'rows' ? f.output.exprs.map((e) => e.type) : [];
   if (f.output.kind === 'rows' && f.output.topN) {
@@ -291,6 +295,25 @@ interface RequestRun {
   stop: SliceStop;
   /** the request's exchange id and how many slices take part */
   exchange?: { id: number; slices: number };
+  /** memory and spill files for operators over the statement's budget */
+  host: SpillHost;
+}
+
+/**
+ * A request's view of the statement for spilling operators: its budget, and spill files in a
+ * directory of this slice's own under the temp area, made on first use; `dispose` removes it.
+ */
+function requestHost(stop: SliceStop): SpillHost & { dispose(): void } {
+  let files: StatementSpill | null = null;
+  return {
+    get spill() { return (files ??= new StatementSpill(spillRoot(dataDir), stop.memory)); },
+    check: () => stop.check(),
+    tick: () => stop.tick(),
+    pause: async () => {},
+    available: () => stop.memory.availableBytes,
+    reserve: (bytes, what) => { stop.memory.reserve(bytes, what); return () => stop.memory.release(bytes); },
+    dispose: () => files?.dispose(),
+  };
 }
 
 /**
@@ -338,16 +361,25 @@ async function finishOwnGroups(partial: PartialAgg, x: ExchangeSource, req: Requ
     peers.send(d, tag, w.partial, w.transfer);
   });
   const got = await peers.receive(tag, slices - 1, () => req.stop.check());
-  const table = new GroupTable(spec);
-  const tick = () => req.stop.tick();
-  for (const p of [own!, ...[...got.values()].map((w) => partialFromWire(w as WirePartial))]) {
-    const before = table.groups;
-    table.merge(p, tick);
-    // each new group holds its key and aggregate states
-    if (table.groups > before) req.stop.memory.reserve((table.groups - before) * 128, 'aggregate groups in a slice');
+  // the groups count into the budget as they are merged; over it they go to disk by key hash
+  // and are finished one partition at a time
+  const table = new SpillingGroups(req.host, spec, 'final aggregate in a slice');
+  const received = [own!, ...[...got.values()].map((w) => partialFromWire(w as WirePartial))];
+  got.clear();
+  own = null;
+  for (let i = 0; i < received.length; i++) {
+    await table.merge(received[i]);
+    received[i] = null!; // merged: let it be collected
   }
-  const columns = table.finish(spec.keys.map((k) => k.type));
-  return { parts: table.groups ? [columns] : [], rows: table.groups };
+  const keyTypes = spec.keys.map((k) => k.type);
+  const parts: Vector[][] = [];
+  let rows = 0;
+  await table.finish((t) => {
+    if (!t.groups) return;
+    parts.push(t.finish(keyTypes));
+    rows += t.groups;
+  });
+  return { parts, rows };
 }
 
 /** The first `limit` rows of the parts in the top-N order. */
@@ -520,8 +552,10 @@ async function handle(msg: Request): Promise<{ result: unknown; transfer: ArrayB
     case 'scan': {
       receiveBuilds(msg.fragment);
       const stop = new SliceStop(msg.cancel);
-      // what the fragment held is given back when it ends: the leader counts the rows it receives
-      return send(await runFragment(msg.fragment, { segments: msg.segments, stop, exchange: msg.exchange }).finally(() => stop.memory.releaseAll()));
+      const host = requestHost(stop);
+      // what the fragment held is given back when it ends (the leader counts the rows it
+      // receives); its spill files are removed, whether it finished, failed or was canceled
+      return send(await runFragment(msg.fragment, { segments: msg.segments, stop, exchange: msg.exchange, host }).finally(() => { host.dispose(); stop.memory.releaseAll(); }));
     }
     case 'write': {
       const columns = fromWire(msg.columns);

@@ -1,7 +1,11 @@
-// DISTINCT at the leader: the first row of each distinct value (NULLs equal), in input order.
+// DISTINCT at the leader: the first row of each distinct value (NULLs equal), in input order;
+// over the memory budget, partition by partition of the rows' hash (spill/spill-rows.ts).
 import type { Batch } from '../../types/vector.ts';
+import type { SqlType } from '../../types/types.ts';
 import { gather } from '../../types/vector.ts';
 import { KeyBatch, KeyTable, keyKind } from '../hash-table.ts';
+import { concatBatchesYielding } from '../batches.ts';
+import { byRowPartitions } from '../spill/spill-rows.ts';
 import { LeaderOperator } from './operator.ts';
 import type { RunContext } from './run-context.ts';
 
@@ -15,10 +19,34 @@ export class DistinctOp extends LeaderOperator {
   }
 
   async run(ctx: RunContext): Promise<Batch> {
-    const input = await ctx.run(this.input);
-    ctx.reserve(input.length * 64, 'DISTINCT');
-    return distinct(input, ctx.tick);
+    const types = this.fields.map((f) => f.type);
+    // no reference to the input here: spilling gives it back to be collected
+    return distinctWithin(ctx, [await ctx.run(this.input)], types, 'DISTINCT', (parts) => distinct(parts[0], ctx.tick));
   }
+}
+
+/** Bytes a table of distinct rows needs per input row (its hash slots, ids and stored keys). */
+export const DISTINCT_ROW_BYTES = 64;
+
+/**
+ * `distinctOf` over the inputs in memory when their table fits in what is left of the budget,
+ * else over each partition of their rows by hash (equal rows are in the same partition).
+ */
+export async function distinctWithin(ctx: RunContext, inputs: Batch[], types: SqlType[], what: string, distinctOf: (parts: Batch[]) => Batch, rowBytes = DISTINCT_ROW_BYTES): Promise<Batch> {
+  const fits = (rows: number[]) => rows.reduce((s, n) => s + n, 0) * rowBytes <= ctx.guard.memory.availableBytes;
+  const run = (parts: Batch[]) => {
+    const working = ctx.reserve(parts.reduce((s, b) => s + b.length, 0) * rowBytes, what);
+    const out = distinctOf(parts);
+    ctx.release(working);
+    return out;
+  };
+  if (fits(inputs.map((b) => b.length))) return run(inputs);
+  const parts = await byRowPartitions(ctx, inputs.map((batch) => ({ batch })), types, what, fits, run);
+  inputs.length = 0;
+  if (parts.length === 1) return parts[0];
+  const out = await concatBatchesYielding(types, parts, ctx.pause);
+  for (const p of parts) if (p !== out) ctx.release(p);
+  return out;
 }
 
 export function distinct(b: Batch, tick: () => void = () => {}): Batch {

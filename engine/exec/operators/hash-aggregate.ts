@@ -5,13 +5,9 @@ import type { BAgg, BExpr } from '../../plan/bound.ts';
 import { aggInputs, mapAggInputs, usedColumns } from '../../plan/bound.ts';
 import type { Field } from '../../plan/logical.ts';
 import type { Batch } from '../../types/vector.ts';
-import { GroupTable, type AggSpec } from '../aggregate.ts';
-import { CHUNK } from '../batches.ts';
-
-/** Groups of a slice's partial aggregate the leader merges between pauses. */
-const MERGE_STEP = 4096;
-/** Estimated bytes of one group's key and aggregate states. */
-const GROUP_BYTES = 128;
+import type { AggSpec, GroupTable } from '../aggregate.ts';
+import { CHUNK, concatBatchesYielding } from '../batches.ts';
+import { SpillingGroups, leaderHost, partialBytes } from '../spill/spill-aggregate.ts';
 import { LeaderOperator, SliceOperator, type PhysicalOperator } from './operator.ts';
 import type { Layout, PipelineBuilder } from './pipeline.ts';
 import type { RunContext } from './run-context.ts';
@@ -37,8 +33,7 @@ export class HashAggregateOp extends LeaderOperator {
     const keys = m.exprs.slice(0, this.keys.length);
     let next = this.keys.length;
     const aggs = this.aggs.map((a) => mapAggInputs(a, () => m.exprs[next++]));
-    const t = new GroupTable({ keys, aggs });
-    let counted = 0;
+    const t = new SpillingGroups(leaderHost(ctx), { keys, aggs }, 'aggregate');
     for (let start = 0; start < input.length; start += CHUNK) {
       ctx.check();
       const n = Math.min(CHUNK, input.length - start);
@@ -48,11 +43,9 @@ export class HashAggregateOp extends LeaderOperator {
         for (let i = 0; i < n; i++) range[i] = start + i;
         t.consume(input, range, n);
       }
-      if (t.groups > counted) { ctx.reserve((t.groups - counted) * GROUP_BYTES, 'aggregate'); counted = t.groups; }
       await ctx.pause();
     }
-    const cols = t.finish(this.keys.map((k) => k.type));
-    return ctx.hold({ length: t.groups, columns: cols }, 'aggregate');
+    return finishGroups(ctx, t, this.fields);
   }
 }
 
@@ -135,19 +128,33 @@ export class FinalAggregateOp extends LeaderOperator {
     const t0 = performance.now();
     const g = await this.input.gather(ctx);
     if (g.kind !== 'agg') throw new SqlError('INTERNAL_ERROR', 'expected partial aggregates from the slices');
-    ctx.record(this.input, g.partials.reduce((s, p) => s + p.groups, 0), performance.now() - t0);
-    // the slices' states and the merged table: about what the slices counted for their groups
-    ctx.reserve(g.partials.reduce((s, p) => s + p.groups, 0) * 2 * GROUP_BYTES, 'aggregate');
-    const t = new GroupTable(g.spec);
-    for (const partial of g.partials) {
-      // a few thousand groups at a time, letting other clients in between
-      for (let start = 0; start < partial.groups || start === 0; start += MERGE_STEP) {
-        t.merge(partial, ctx.tick, start, Math.min(partial.groups, start + MERGE_STEP));
-        await ctx.pause();
-      }
+    const groups = g.partials.reduce((s, p) => s + p.groups, 0);
+    ctx.record(this.input, groups, performance.now() - t0);
+    // the slices' states, given back once merged; the merged table counts (or spills) as it grows
+    const sent = g.partials.map((p) => ctx.reserve(partialBytes(p), 'partial aggregates from the slices'));
+    const t = new SpillingGroups(leaderHost(ctx), g.spec, 'aggregate');
+    // a few thousand groups at a time, letting other clients in between; each slice's states
+    // are given back once merged
+    for (let i = 0; i < g.partials.length; i++) {
+      await t.merge(g.partials[i]);
+      g.partials[i] = null!;
+      ctx.release(sent[i]);
     }
     ctx.check();
-    const cols = t.finish(g.spec.keys.map((k) => k.type));
-    return ctx.hold({ length: t.groups, columns: cols }, 'aggregate');
+    return finishGroups(ctx, t, this.fields);
   }
+}
+
+/** The finished groups as one batch: one table's, or every spilled partition's in turn. */
+async function finishGroups(ctx: RunContext, t: SpillingGroups, fields: Field[]): Promise<Batch> {
+  const keyTypes = t.spec.keys.map((k) => k.type);
+  const parts: Batch[] = [];
+  await t.finish((table: GroupTable) => {
+    ctx.check();
+    parts.push(ctx.hold({ length: table.groups, columns: table.finish(keyTypes) }, 'aggregate'));
+  });
+  if (parts.length === 1) return parts[0];
+  const out = await concatBatchesYielding(fields.map((f) => f.type), parts, ctx.pause);
+  for (const p of parts) ctx.release(p);
+  return ctx.hold(out, 'aggregate');
 }

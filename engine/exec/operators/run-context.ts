@@ -19,7 +19,7 @@ import { SqlError } from '../../errors.ts';
 import { QueryGuard } from '../query-guard.ts';
 import { batchBytes } from '../memory-budget.ts';
 import { CHUNK, projectColumns } from '../batches.ts';
-import { SPILL_FACTOR, StatementSpill, spillRoot } from '../spill/spill-area.ts';
+import { StatementSpill, spillRoot } from '../spill/spill-area.ts';
 import { projectInSlices } from '../costly-exprs.ts';
 import type { LeaderOperator, PhysicalOperator } from './operator.ts';
 import type { RuntimeFilterCounters } from '../runtime-filter.ts';
@@ -127,7 +127,7 @@ export class RunContext {
 
   /** The run's files in the data directory's temp area, for operators over their memory budget. */
   get spill(): StatementSpill {
-    return (this.spillFiles ??= new StatementSpill(spillRoot(this.pool.dataDir), this.guard.memory.limitBytes * SPILL_FACTOR, this.guard.memory.spilled));
+    return (this.spillFiles ??= new StatementSpill(spillRoot(this.pool.dataDir), this.guard.memory));
   }
 
   /** Keeps a batch held until the run ends (a shared result read again later). */

@@ -1,13 +1,14 @@
 // UNION / INTERSECT / EXCEPT [ALL] at the leader, and the recursive UNION of WITH RECURSIVE.
 import type { Field, RecursiveWork, SharedSlot } from '../../plan/logical.ts';
 import type { Batch } from '../../types/vector.ts';
+import type { SqlType } from '../../types/types.ts';
 import { gather } from '../../types/vector.ts';
 import { SqlError } from '../../errors.ts';
 import { KeyBatch, KeyTable, keyKind } from '../hash-table.ts';
 import { concatBatches } from '../batches.ts';
 import { LeaderOperator } from './operator.ts';
 import type { RunContext } from './run-context.ts';
-import { distinct, firstOfEachKey } from './distinct.ts';
+import { distinct, distinctWithin, firstOfEachKey } from './distinct.ts';
 
 /** Rounds of a WITH RECURSIVE query unless SET max_recursion_depth says otherwise. */
 export const DEFAULT_MAX_RECURSION = 10_000;
@@ -22,15 +23,17 @@ export class SetOp extends LeaderOperator {
   }
 
   async run(ctx: RunContext): Promise<Batch> {
-    const left = await ctx.run(this.left);
-    const right = await ctx.run(this.right);
+    const inputs = [await ctx.run(this.left), await ctx.run(this.right)];
     const types = this.fields.map((f) => f.type);
-    if (this.op === 'UNION') {
-      const all = concatBatches(types, [left, right]);
-      return this.all ? all : distinct(all);
-    }
-    // INTERSECT / EXCEPT: count right rows per key (NULLs equal), then walk the left through the same table
-    ctx.reserve((left.length + right.length) * 24, this.op);
+    if (this.op === 'UNION' && this.all) return concatBatches(types, inputs);
+    // UNION keeps the first of each row, INTERSECT / EXCEPT count the right's rows per row: over
+    // the budget, one partition of both inputs at a time (equal rows meet in the same partition)
+    if (this.op === 'UNION') return distinctWithin(ctx, inputs, types, 'UNION', ([l, r]) => distinct(concatBatches(types, [l, r]), ctx.tick));
+    return distinctWithin(ctx, inputs, types, this.op, ([l, r]) => this.intersectOrExcept(ctx, l, r, types), SET_ROW_BYTES);
+  }
+
+  /** INTERSECT / EXCEPT [ALL] in memory: count right rows per key (NULLs equal), then walk the left through the same table. */
+  private intersectOrExcept(ctx: RunContext, left: Batch, right: Batch, types: SqlType[]): Batch {
     const table = new KeyTable(types.map(keyKind), right.length);
     const rightIds = table.insert(new KeyBatch(right.columns, right.length, true));
     const counts = new Int32Array(table.size);
@@ -53,6 +56,9 @@ export class SetOp extends LeaderOperator {
     return { length: keep.length, columns: left.columns.map((c) => gather(c, sel, keep.length)) };
   }
 }
+
+/** Bytes INTERSECT / EXCEPT need per input row (the key table and per-key counts). */
+const SET_ROW_BYTES = 24;
 
 /**
  * WITH RECURSIVE: the anchor's rows, then the step over the rows the last round added, until a

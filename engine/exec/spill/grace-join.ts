@@ -6,22 +6,12 @@
 // rows) the join runs anyway and the budget fails it with OUT_OF_MEMORY if it must.
 import type { BExpr } from '../../plan/bound.ts';
 import type { Batch } from '../../types/vector.ts';
-import { gather } from '../../types/vector.ts';
-import { KeyBatch } from '../hash-table.ts';
-import { projectBatch } from '../kernels.ts';
-import { CHUNK, concatBatches, rowRange } from '../batches.ts';
 import { BuildTable } from '../hash-join.ts';
-import type { SpillWriter } from './spill-file.ts';
+import { FANOUT, MAX_LEVEL, readPartition, writePartitions } from './hash-partition.ts';
 import type { RunContext } from '../operators/run-context.ts';
 import type { SqlType } from '../../types/types.ts';
 
-/** Partitions per split (a power of two: the partition is the top bits of a remixed hash). */
-export const FANOUT = 16;
-const FANOUT_BITS = 4;
-/** Splits before a partition is joined whatever its size. */
-export const MAX_LEVEL = 3;
-/** Odd constants remixing the key hash per level, so a re-split spreads a partition's rows. */
-const SEEDS = [0x9e3779b1, 0x85ebca77, 0xc2b2ae3d, 0x27d4eb2f];
+export { FANOUT, MAX_LEVEL };
 
 export interface GraceInputs {
   left: Batch | null;
@@ -46,18 +36,18 @@ export const buildBytes = (rows: number, keys: number) => BuildTable.estimateByt
  * `inputs` (and gives back their reservations) once they are written, so they can be collected.
  */
 export async function graceJoin(ctx: RunContext, inputs: GraceInputs, j: GraceJoin, level = 0): Promise<Batch[]> {
-  const right = partition(ctx, inputs.right!, j.rightKeys, j.nullEq, level, 'hash join build partition');
+  const right = writePartitions(ctx, inputs.right!, j.rightKeys, j.nullEq, level, 'hash join build partition');
   ctx.release(inputs.right!);
   inputs.right = null;
   await ctx.pause();
-  const left = partition(ctx, inputs.left!, j.leftKeys, j.nullEq, level, 'hash join probe partition');
+  const left = writePartitions(ctx, inputs.left!, j.leftKeys, j.nullEq, level, 'hash join probe partition');
   ctx.release(inputs.left!);
   inputs.left = null;
   await ctx.pause();
   const out: Batch[] = [];
   for (let p = 0; p < FANOUT; p++) {
     ctx.check();
-    const part: GraceInputs = { right: readAll(ctx, right[p], j.rightTypes), left: readAll(ctx, left[p], j.leftTypes) };
+    const part: GraceInputs = { right: readPartition(ctx, right[p], j.rightTypes), left: readPartition(ctx, left[p], j.leftTypes) };
     const rb = part.right!;
     if (rb.length + part.left!.length === 0) continue;
     ctx.hold(rb, 'hash join build partition');
@@ -72,36 +62,4 @@ export async function graceJoin(ctx: RunContext, inputs: GraceInputs, j: GraceJo
     ctx.release(rb);
   }
   return out;
-}
-
-/** Writes a batch's rows to FANOUT spill files by the hash of their key values at this level. */
-function partition(ctx: RunContext, b: Batch, keyExprs: BExpr[], nullEq: boolean[] | undefined, level: number, what: string): SpillWriter[] {
-  const files = Array.from({ length: FANOUT }, () => ctx.spill.create(what));
-  const seed = SEEDS[level];
-  for (let start = 0; start < b.length; start += CHUNK) {
-    ctx.check();
-    const n = Math.min(CHUNK, b.length - start);
-    const chunk = rowRange(b, start, n);
-    const keys = projectBatch(chunk, keyExprs, null, n);
-    const hashes = new KeyBatch(keys, n, nullEq ?? false).hashes;
-    const part = new Uint8Array(n);
-    const counts = new Int32Array(FANOUT);
-    for (let i = 0; i < n; i++) { const p = Math.imul(hashes[i] ^ seed, 0x9e3779b1) >>> (32 - FANOUT_BITS); part[i] = p; counts[p]++; }
-    for (let p = 0; p < FANOUT; p++) {
-      if (counts[p] === 0) continue;
-      const sel = new Uint32Array(counts[p]);
-      for (let i = 0, k = 0; i < n; i++) if (part[i] === p) sel[k++] = i;
-      files[p].write({ length: sel.length, columns: chunk.columns.map((c) => gather(c, sel, sel.length)) });
-    }
-  }
-  for (const f of files) f.close();
-  return files;
-}
-
-/** A partition's rows, read back and deleted. */
-function readAll(ctx: RunContext, f: SpillWriter, types: SqlType[]): Batch {
-  const r = ctx.spill.read(f.path);
-  const blocks = r.all();
-  ctx.spill.done(r);
-  return concatBatches(types, blocks);
 }

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { mkdirPrivate } from '../../storage/durable.ts';
 import { SqlError } from '../../errors.ts';
 import { SpillReader, SpillWriter } from './spill-file.ts';
+import type { MemoryBudget } from '../memory-budget.ts';
 
 /** How many times its memory limit a statement may write to the temp area. */
 export const SPILL_FACTOR = 8;
@@ -25,16 +26,21 @@ export async function openSpillRoot(dataDir: string): Promise<void> {
   for (const e of readdirSync(root)) rmSync(join(root, e), { recursive: true, force: true });
 }
 
-/** One statement's spill files: a private directory, a byte cap, and what was written (for EXPLAIN ANALYZE). */
+/**
+ * Spill files of one statement in one thread (the leader, or a slice running one request): a
+ * private directory and a byte cap. What is written counts into the statement's budget, which
+ * the leader and its slices share, so the cap holds for the statement as a whole.
+ */
 export class StatementSpill {
   private dir: string | null = null;
   private n = 0;
   /** files open now: closed when the statement ends, whatever it was doing */
   private readonly open = new Set<SpillWriter | SpillReader>();
-  private written = 0;
+  private capBytes: number;
 
-  /** `counts` adds up what every run of the statement spilled (EXPLAIN ANALYZE reports it). */
-  constructor(private readonly root: string, private capBytes: number, private readonly counts: { bytes: number; files: number }) {}
+  constructor(private readonly root: string, private readonly budget: MemoryBudget) {
+    this.capBytes = budget.limitBytes * SPILL_FACTOR;
+  }
 
   /** A new file for `what` (e.g. "hash join partition"). */
   create(what: string): SpillWriter {
@@ -43,14 +49,12 @@ export class StatementSpill {
       const fs = statfsSync(this.dir);
       this.capBytes = Math.min(this.capBytes, Math.floor((fs.bavail * fs.bsize) / 2));
     }
-    this.counts.files++;
+    this.budget.addSpilled(0, 1);
     return this.track(new SpillWriter(join(this.dir, `${this.n++}-${what.replace(/[^a-z]+/gi, '-')}`), (bytes) => this.count(bytes)));
   }
 
   private count(bytes: number): void {
-    this.written += bytes;
-    this.counts.bytes += bytes;
-    if (this.written > this.capBytes) throw new SqlError('OUT_OF_MEMORY', `query spilled more than ${Math.round(this.capBytes / 2 ** 20)} MB to disk (at most ${SPILL_FACTOR} times its memory limit and half the free disk space); add filters, or raise SET query_memory_limit`);
+    if (this.budget.addSpilled(bytes, 0) > this.capBytes) throw new SqlError('OUT_OF_MEMORY', `query spilled more than ${Math.round(this.capBytes / 2 ** 20)} MB to disk (at most ${SPILL_FACTOR} times its memory limit and half the free disk space); add filters, or raise SET query_memory_limit`);
   }
 
   /** Reads a file written before (closed with its writer). */

@@ -4,6 +4,7 @@
 // then each column's value bytes and validity bytes. Only the dictionary entries a block's rows
 // use are written, so a partition of a large string column stays small.
 import { closeSync, openSync, readSync, writeSync } from 'node:fs';
+import { deserialize, serialize } from 'node:v8';
 import type { Batch, Vector } from '../../types/vector.ts';
 import type { SqlType } from '../../types/types.ts';
 import { FILE_MODE } from '../../storage/durable.ts';
@@ -53,6 +54,17 @@ export class SpillWriter {
     this.written(bytes);
   }
 
+  /**
+   * Appends one structured-clonable value (aggregate states: typed arrays, Sets, plain objects),
+   * serialized as a thread message would be; read back with `SpillReader.nextValue`.
+   */
+  writeValue(value: unknown): void {
+    const body = serialize(value);
+    const len = Buffer.alloc(4);
+    len.writeUInt32LE(body.length);
+    this.written(this.put(len) + this.put(body));
+  }
+
   private put(bytes: Uint8Array): number {
     let off = 0;
     while (off < bytes.length) off += writeSync(this.fd, bytes, off, bytes.length - off);
@@ -91,6 +103,12 @@ export class SpillReader {
       return v;
     });
     return { length: n, columns };
+  }
+
+  /** The next value `writeValue` appended (the file must be at one). */
+  nextValue(): unknown {
+    const len = this.read(4)!;
+    return deserialize(this.read(new DataView(len.buffer, len.byteOffset).getUint32(0, true))!);
   }
 
   /** Reads every remaining block. */

@@ -3,7 +3,7 @@
 // (grace hash join), a sort writes sorted runs and merges them. A small query_memory_limit
 // forces it; answers are compared with DuckDB's over the same rows, with and without spilling.
 // Spill files are gone after success, error and cancel, and a stale one is removed at open.
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -105,6 +105,71 @@ it('removes spill files when the statement fails or is canceled', async () => {
     expect(sawFiles).toBe(true);
     expect(outcome).toBe('QUERY_CANCELED');
     expect(leftover()).toEqual([]);
+  } finally {
+    await s.execute('RESET query_memory_limit');
+  }
+});
+
+/** Rows of both engines in one order (the queries' own ORDER BY decides it). */
+const same = async (sql: string, duckSql = sql) => expect(await strata(sql)).toEqual(await duckdb(duckSql));
+const plan = async (sql: string) => (await s.execute(`EXPLAIN ${sql}`))[0].rows.map((r) => String(r[0])).join('\n');
+const spills = async (sql: string) => expect(await execution(sql)).toMatch(/spilled [\d.]+ MB to \d+ temp files/);
+
+it('aggregates over their limit spill groups by key hash, in the slices and at the leader, and answer as DuckDB does', async () => {
+  // partial states in each slice, then each slice's own groups (redistributed by key) finished there
+  const inSlices = 'SELECT count(*), sum(g), sum(c), sum(t), min(m), max(m), sum(d) FROM (SELECT k % 50000 AS g, count(*) AS c, sum(k) AS t, min(s) AS m, count(DISTINCT s) AS d FROM a GROUP BY 1) x';
+  // few groups estimated: the leader merges the slices' partial states
+  const atLeader = (agg: string) => `SELECT count(*), sum(g), sum(c), sum(t), sum(d), sum(length(l)), min(l), max(l) FROM (SELECT k % 40000 AS g, count(*) AS c, sum(k) AS t, count(DISTINCT s) AS d, ${agg} AS l FROM a WHERE k % 5 < 4 AND s > 'n1' GROUP BY 1) x`;
+  const listagg = atLeader("listagg(s, ',') WITHIN GROUP (ORDER BY s)");
+  // GROUP BY over a leader input (a UNION ALL)
+  const overLeader = 'SELECT count(*), sum(k), sum(c), sum(t) FROM (SELECT k % 30000 AS k, count(*) AS c, sum(k2) AS t FROM (SELECT k, k * 2 AS k2 FROM a UNION ALL SELECT k, 1 FROM b) u GROUP BY 1) x';
+  expect(await execution(listagg)).not.toMatch(/spilled/);
+  await same(listagg, atLeader("string_agg(s, ',' ORDER BY s)"));
+  await s.execute("SET query_memory_limit = '3MB'");
+  try {
+    expect(await plan(inSlices)).toMatch(/each slice finishes its own groups/);
+    await spills(inSlices);
+    await same(inSlices);
+    expect(await plan(overLeader)).toMatch(/Hash Aggregate \(keys: 1/);
+    await spills(overLeader);
+    await same(overLeader);
+  } finally {
+    await s.execute('RESET query_memory_limit');
+  }
+  expect(leftover()).toEqual([]);
+});
+
+it('DISTINCT, UNION, INTERSECT and EXCEPT over their limit run partition by partition of the rows\' hash', async () => {
+  const distinct = 'SELECT count(*), count(x), sum(x), sum(y) FROM (SELECT DISTINCT k % 70000 AS x, k % 3 AS y FROM (SELECT k FROM a UNION ALL SELECT k FROM b) u) z';
+  const setOp = (op: string) => `SELECT count(*), count(k), sum(k) FROM (SELECT k FROM a ${op} SELECT k * 2 FROM b) z`;
+  await s.execute("SET query_memory_limit = '3MB'");
+  try {
+    expect(await plan(distinct)).toMatch(/Distinct/);
+    await spills(distinct);
+    await same(distinct);
+    for (const op of ['UNION', 'INTERSECT', 'EXCEPT', 'INTERSECT ALL', 'EXCEPT ALL']) {
+      await spills(setOp(op));
+      await same(setOp(op));
+    }
+  } finally {
+    await s.execute('RESET query_memory_limit');
+  }
+  expect(leftover()).toEqual([]);
+});
+
+it('removes the slices\' spill files when an aggregate fails or is canceled', async () => {
+  await s.execute("SET query_memory_limit = '3MB'");
+  try {
+    await expect(s.execute('SELECT k % 50000, sum(1 / (k - 77777)) FROM a GROUP BY 1')).rejects.toMatchObject({ code: 'DIVISION_BY_ZERO' });
+    await vi.waitFor(() => expect(leftover()).toEqual([]));
+    const stop = new AbortController();
+    let sawFiles = false;
+    const watch = setInterval(() => { if (!sawFiles && leftover().some((f) => f.includes('aggregate'))) { sawFiles = true; stop.abort(); } }, 1);
+    const outcome = await s.execute('SELECT k % 50000, count(*), sum(k) FROM a GROUP BY 1', { signal: stop.signal }).then(() => 'done', (e) => e.code);
+    clearInterval(watch);
+    expect(sawFiles).toBe(true);
+    expect(outcome).toBe('QUERY_CANCELED');
+    await vi.waitFor(() => expect(leftover()).toEqual([]));
   } finally {
     await s.execute('RESET query_memory_limit');
   }

@@ -1,0 +1,75 @@
+// Splitting rows by the hash of their keys into FANOUT spill files, so rows with equal keys land
+// in the same file and each file can be processed alone (grace hash join, spilled aggregation,
+// DISTINCT and set operations). Each level remixes the hash with its own seed, so a file that is
+// still too large splits again into different parts.
+import type { BExpr } from '../../plan/bound.ts';
+import type { Batch, Vector } from '../../types/vector.ts';
+import { gather } from '../../types/vector.ts';
+import type { SqlType } from '../../types/types.ts';
+import { KeyBatch } from '../hash-table.ts';
+import { projectBatch } from '../kernels.ts';
+import { CHUNK, concatBatches, rowRange } from '../batches.ts';
+import type { SpillWriter } from './spill-file.ts';
+import type { StatementSpill } from './spill-area.ts';
+
+/** Partitions per split (a power of two: the partition is the top bits of a remixed hash). */
+export const FANOUT = 16;
+const FANOUT_BITS = 4;
+/** Splits before a partition is processed whatever its size. */
+export const MAX_LEVEL = 3;
+/** Odd constants remixing the key hash per level, so a re-split spreads a partition's rows. */
+const SEEDS = [0x9e3779b1, 0x85ebca77, 0xc2b2ae3d, 0x27d4eb2f];
+
+/** What partitioning needs of its caller: the statement's spill files and its cancel check. */
+export interface PartitionHost {
+  readonly spill: StatementSpill;
+  check(): void;
+}
+
+/** Each row's partition at `level` from its key vectors, and the rows per partition. */
+export function partitionIds(keys: Vector[], n: number, nullEq: boolean | boolean[], level: number): { part: Uint8Array; counts: Int32Array } {
+  const hashes = new KeyBatch(keys, n, nullEq).hashes;
+  const seed = SEEDS[level];
+  const part = new Uint8Array(n);
+  const counts = new Int32Array(FANOUT);
+  for (let i = 0; i < n; i++) { const p = Math.imul(hashes[i] ^ seed, 0x9e3779b1) >>> (32 - FANOUT_BITS); part[i] = p; counts[p]++; }
+  return { part, counts };
+}
+
+/** The rows in partition `p`, in order. */
+export function rowsIn(part: Uint8Array, counts: Int32Array, p: number): Uint32Array {
+  const sel = new Uint32Array(counts[p]);
+  for (let i = 0, k = 0; k < sel.length; i++) if (part[i] === p) sel[k++] = i;
+  return sel;
+}
+
+/** Writes a batch's rows to FANOUT new spill files by the hash of their key values at `level`. */
+export function writePartitions(host: PartitionHost, b: Batch, keyExprs: BExpr[], nullEq: boolean | boolean[] | undefined, level: number, what: string): SpillWriter[] {
+  const files = Array.from({ length: FANOUT }, () => host.spill.create(what));
+  for (let start = 0; start < b.length; start += CHUNK) {
+    host.check();
+    const n = Math.min(CHUNK, b.length - start);
+    const chunk = rowRange(b, start, n);
+    const { part, counts } = partitionIds(projectBatch(chunk, keyExprs, null, n), n, nullEq ?? false, level);
+    for (let p = 0; p < FANOUT; p++) {
+      if (counts[p] === 0) continue;
+      const sel = rowsIn(part, counts, p);
+      files[p].write({ length: sel.length, columns: chunk.columns.map((c) => gather(c, sel, sel.length)) });
+    }
+  }
+  for (const f of files) f.close();
+  return files;
+}
+
+/** A partition's rows, read back and deleted. */
+export function readPartition(host: PartitionHost, f: SpillWriter, types: SqlType[]): Batch {
+  const r = host.spill.read(f.path);
+  const blocks = r.all();
+  host.spill.done(r);
+  return concatBatches(types, blocks);
+}
+
+/** Plain references to every column of a batch of `types` (whole-row keys). */
+export function allColumns(types: SqlType[]): BExpr[] {
+  return types.map((type, index) => ({ k: 'col', index, type }) as BExpr);
+}

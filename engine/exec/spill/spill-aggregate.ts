@@ -1,0 +1,177 @@
+// Hash aggregation over its memory budget. Groups are added to an in-memory table as usual;
+// when the table's next growth would not fit in what is left of the statement's budget, its
+// groups (keys and partial aggregate states) are written to FANOUT spill files by the hash of
+// their keys and the table starts empty. At the end, each file is merged alone into a fresh
+// table (all states of one group are in one file) and handed on; a file whose groups still do
+// not fit splits again with another hash, up to MAX_LEVEL times. The same code runs at the
+// leader (final aggregation, GROUP BY over a leader input) and in the slices (partial and final
+// aggregation), each with its own spill files.
+import { GroupTable, partialRows, type AggSpec, type PartialAgg } from '../aggregate.ts';
+import type { Batch } from '../../types/vector.ts';
+import { concatVectors } from '../../types/vector.ts';
+import type { SpillReader, SpillWriter } from './spill-file.ts';
+import { FANOUT, MAX_LEVEL, partitionIds, rowsIn, type PartitionHost } from './hash-partition.ts';
+import type { RunContext } from '../operators/run-context.ts';
+import { vectorBytes } from '../memory-budget.ts';
+
+/** Estimated bytes of one group's key and aggregate states in a table. */
+export const GROUP_BYTES = 128;
+/** Groups of a partial state merged between pauses. */
+export const MERGE_STEP = 4096;
+
+/** What a spilling operator needs of where it runs (the leader's RunContext, or a slice's request). */
+export interface SpillHost extends PartitionHost {
+  tick(): void;
+  pause(): Promise<void>;
+  /** bytes the statement may still reserve */
+  available(): number;
+  /** reserves bytes for `what`; the returned function gives them back */
+  reserve(bytes: number, what: string): () => void;
+}
+
+/** The leader's view of a run for spilling operators. */
+export function leaderHost(ctx: RunContext): SpillHost {
+  return {
+    get spill() { return ctx.spill; },
+    check: () => ctx.check(),
+    tick: ctx.tick,
+    pause: ctx.pause,
+    available: () => ctx.guard.memory.availableBytes,
+    reserve: (bytes, what) => { const t = ctx.reserve(bytes, what); return () => ctx.release(t); },
+  };
+}
+
+/** Groups being aggregated, in memory while they fit and in partition files past that. */
+export class SpillingGroups {
+  private table: GroupTable;
+  /** groups of the table reserved so far, and the reservations to give back */
+  private reserved = 0;
+  private releases: (() => void)[] = [];
+  private files: SpillWriter[] | null = null;
+
+  constructor(private readonly host: SpillHost, readonly spec: AggSpec, private readonly what: string, private readonly level = 0) {
+    this.table = new GroupTable(spec);
+  }
+
+  /** Whether groups went to disk. */
+  get spilled(): boolean {
+    return this.files !== null;
+  }
+
+  /** Adds input rows (all of the batch, or those in `sel`). */
+  consume(batch: Batch, sel: Uint32Array | null, n: number): void {
+    this.table.consume(batch, sel, n);
+    this.account();
+  }
+
+  /** Merges partial states (groups `from`..`to` of `p`), pausing every MERGE_STEP groups. */
+  async merge(p: PartialAgg, from = 0, to = p.groups): Promise<void> {
+    for (let start = from; start < to || start === from; start += MERGE_STEP) {
+      this.table.merge(p, this.host.tick, start, Math.min(to, start + MERGE_STEP));
+      this.account();
+      await this.host.pause();
+    }
+  }
+
+  /** Counts the table's new groups into the budget, or writes the table out when they do not fit. */
+  private account(): void {
+    const grown = this.table.groups - this.reserved;
+    if (grown <= 0) return;
+    const bytes = grown * GROUP_BYTES;
+    if (this.level < MAX_LEVEL && this.spec.keys.length > 0 && bytes > this.host.available()) { this.flush(); return; }
+    this.releases.push(this.host.reserve(bytes, this.what));
+    this.reserved = this.table.groups;
+  }
+
+  /** Writes the table's groups to the partition files by key hash and starts an empty table. */
+  private flush(): void {
+    this.host.check();
+    const p = this.table.toPartial();
+    this.files ??= Array.from({ length: FANOUT }, () => this.host.spill.create(`${this.what} partition`));
+    const { part, counts } = partitionIds(p.keys, p.groups, true, this.level);
+    for (let q = 0; q < FANOUT; q++) if (counts[q] > 0) writePartial(this.files[q], partialRows(p, rowsIn(part, counts, q)));
+    this.table = new GroupTable(this.spec);
+    this.giveBack();
+  }
+
+  private giveBack(): void {
+    for (const r of this.releases) r();
+    this.releases = [];
+    this.reserved = 0;
+  }
+
+  /**
+   * Hands every group, once, to `out` as tables of whole groups: the in-memory table when
+   * nothing spilled, else one table per partition (or sub-partition). A table's reservation is
+   * given back once `out` returns, so `out` keeps only what it makes of it.
+   */
+  async finish(out: (t: GroupTable) => void | Promise<void>): Promise<void> {
+    if (!this.files) {
+      await out(this.table);
+      this.giveBack();
+      return;
+    }
+    if (this.table.groups > 0) this.flush();
+    const files = this.files;
+    this.files = null;
+    this.table = new GroupTable(this.spec);
+    for (const f of files) f.close();
+    for (const f of files) {
+      this.host.check();
+      const r = this.host.spill.read(f.path);
+      const sub = new SpillingGroups(this.host, this.spec, this.what, this.level + 1);
+      for (let p = readPartial(r); p; p = readPartial(r)) await sub.merge(p);
+      this.host.spill.done(r);
+      await sub.finish(out);
+    }
+  }
+
+  /** Gives back what the table holds (a run that failed or stopped early). */
+  dispose(): void {
+    this.giveBack();
+  }
+}
+
+/** Appends partial states: the key columns as a block, then the states as one value. */
+function writePartial(w: SpillWriter, p: PartialAgg): void {
+  w.write({ length: p.groups, columns: p.keys });
+  w.writeValue(p.states);
+}
+
+function readPartial(r: SpillReader): PartialAgg | null {
+  const keys = r.next();
+  if (!keys) return null;
+  return { groups: keys.length, keys: keys.columns, states: r.nextValue() as PartialAgg['states'] };
+}
+
+/** One partial state holding the groups of several (of distinct keys: partitions of one table). */
+export function concatPartials(spec: AggSpec, parts: PartialAgg[]): PartialAgg {
+  if (parts.length === 1) return parts[0];
+  const f64 = (arrays: Float64Array[]) => {
+    const out = new Float64Array(arrays.reduce((s, a) => s + a.length, 0));
+    let at = 0;
+    for (const a of arrays) { out.set(a, at); at += a.length; }
+    return out;
+  };
+  return {
+    groups: parts.reduce((s, p) => s + p.groups, 0),
+    keys: spec.keys.map((k, c) => concatVectors(k.type, parts.map((p) => p.keys[c]))),
+    states: spec.aggs.map((_, i) => {
+      const of = parts.map((p) => p.states[i]);
+      return {
+        slots: of[0].slots.map((_, k) => f64(of.map((s) => s.slots[k]))),
+        count: f64(of.map((s) => s.count)),
+        objs: of[0].objs ? of.flatMap((s) => s.objs!) : null,
+        sets: of[0].sets ? of.flatMap((s) => s.sets!) : null,
+      };
+    }),
+  };
+}
+
+/** Estimated bytes of partial states: key columns, state arrays, and a header per state object or set. */
+export function partialBytes(p: PartialAgg): number {
+  let bytes = 0;
+  for (const v of p.keys) bytes += vectorBytes(v);
+  for (const s of p.states) bytes += (s.slots.length + 1) * 8 * p.groups + (s.objs ? 64 * p.groups : 0) + (s.sets ? 64 * p.groups : 0);
+  return bytes;
+}
