@@ -2,6 +2,7 @@
 import { MessageChannel, Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 import { SqlError, asSqlError } from '../errors.ts';
+import { newSharedCache, type SharedCache } from './column-cache.ts';
 
 /** The compiled worker in a dist/ build; from TypeScript sources, an entry that registers tsx first. */
 const WORKER_ENTRY = new URL(import.meta.url.endsWith('.js') ? './slice-worker.js' : './slice-worker-entry.mjs', import.meta.url);
@@ -25,13 +26,15 @@ export class SlicePool {
   private pending = new Map<number, Pending>();
   private nextId = 1;
   private closed = false;
-  private readonly cacheBytes: number;
+  /** the slices' column caches: one process-wide budget and counter (column-cache.ts) */
+  readonly cache: SharedCache;
   /** each worker's V8 heap limit (MB), from the process memory limit */
   private readonly heapMb: number | undefined;
 
   constructor(readonly dataDir: string, readonly size: number = availableParallelism(), lazy = false, memoryLimitBytes?: number, private readonly niceness = 0) {
     const cache = Number(process.env.STRATA_CACHE_BYTES ?? 4 * 1024 ** 3);
-    this.cacheBytes = (memoryLimitBytes ? Math.min(cache, memoryLimitBytes / 4) : cache) / size;
+    // one budget for every slice's cache together; past 3/4 of the memory limit the caches give columns back
+    this.cache = newSharedCache(size, memoryLimitBytes ? Math.min(cache, memoryLimitBytes / 4) : cache, memoryLimitBytes ? memoryLimitBytes * 0.75 : 0);
     this.heapMb = memoryLimitBytes ? Math.max(256, Math.floor(memoryLimitBytes / 2 / size / MB)) : undefined;
     this.workers = new Array(size).fill(undefined);
     if (!lazy) for (let s = 0; s < size; s++) this.worker(s);
@@ -40,8 +43,9 @@ export class SlicePool {
   private worker(slice: number): Worker {
     const running = this.workers[slice];
     if (running) return running;
+    Atomics.store(this.cache.counters, slice, 0); // a restarted worker starts with an empty cache
     const w = new Worker(WORKER_ENTRY, {
-      workerData: { dataDir: this.dataDir, slice, cacheBytes: this.cacheBytes, niceness: this.niceness },
+      workerData: { dataDir: this.dataDir, slice, cache: this.cache, niceness: this.niceness },
       ...(this.heapMb ? { resourceLimits: { maxOldGenerationSizeMb: this.heapMb } } : {}),
     });
     w.on('message', (m: { id: number; ok: boolean; result?: unknown; error?: { code: never; message: string; reason?: string } }) => {

@@ -29,54 +29,16 @@ import { vectorBytes } from './memory-budget.ts';
 import { StatementSpill, spillRoot } from './spill/spill-area.ts';
 import { SpillingGroups, concatPartials, type SpillHost } from './spill/spill-aggregate.ts';
 import { lowerThisThread } from './thread-priority.ts';
+import { ColumnCache, type SharedCache } from './column-cache.ts';
 import type { EvalRequest } from './costly-exprs.ts';
 
-const { dataDir, slice: sliceIndex, cacheBytes, niceness } = workerData as { dataDir: string; slice: number; cacheBytes: number; niceness: number };
+const { dataDir, slice: sliceIndex, cache: sharedCache, niceness } = workerData as { dataDir: string; slice: number; cache: SharedCache; niceness: number };
 // a server's slices step back behind its leader (see SlicePool's `niceness`)
 lowerThisThread(niceness);
 const BATCH = 65536;
 
-/** Decoded columns of segments, by file and column, with an LRU byte budget. */
-class SegmentCache {
-  private entries = new Map<string, { cols: (Vector | undefined)[]; bytes: number }>();
-  private used = 0;
-
-  async columns(file: string, types: SqlType[], want: number[]): Promise<Vector[]> {
-    let e = this.entries.get(file);
-    if (!e) { e = { cols: [], bytes: 0 }; this.entries.set(file, e); }
-    else { this.entries.delete(file); this.entries.set(file, e); } // most recently used last
-    const missing = want.filter((c) => !e!.cols[c]);
-    if (missing.length) {
-      const read = await readSegment(join(dataDir, 'segments', file), types, missing);
-      missing.forEach((c, i) => {
-        e!.cols[c] = read[i];
-        const b = read[i].values.byteLength + (read[i].valid?.byteLength ?? 0);
-        e!.bytes += b;
-        this.used += b;
-      });
-      this.evict(file);
-    }
-    return want.map((c) => e!.cols[c]!);
-  }
-
-  private evict(keep: string): void {
-    for (const [file, e] of this.entries) {
-      if (this.used <= cacheBytes) break;
-      if (file === keep) continue;
-      this.used -= e.bytes;
-      this.entries.delete(file);
-    }
-  }
-
-  drop(files: string[]): void {
-    for (const f of files) {
-      const e = this.entries.get(f);
-      if (e) { this.used -= e.bytes; this.entries.delete(f); }
-    }
-  }
-}
-
-const cache = new SegmentCache();
+// decoded columns, within the process-wide budget every slice's cache counts into (column-cache.ts)
+const cache = new ColumnCache(sharedCache, sliceIndex, (file, types, columns) => readSegment(join(dataDir, 'segments', file), types, columns));
 const deletions = new Map<string, Uint32Array>();
 const models = new ModelRunner(dataDir);
 const peers = new SlicePeers(sliceIndex);
