@@ -12,6 +12,7 @@ import { extension } from '../ml/extension.ts';
 import type { ModelEntry } from '../ml/sql/catalog.ts';
 import { decodeModel, findEnsemble } from '../ml/explain/ensemble.ts';
 import { readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 
 const COLS = Array.from({ length: 20 }, (_, i) => `c${i + 1}`);
 
@@ -43,6 +44,7 @@ export async function explainCase(opts: { rows: number; runs: number }, line: (s
       explain: `SELECT count(*) FROM t WHERE gbt_fn_explain(${args}) IS NOT NULL`,
     };
     const best: Record<string, number> = {}, cpu: Record<string, number> = {};
+    const loadBefore = loadavg().map((x) => x.toFixed(1)).join(' ');
     for (let i = 0; i <= opts.runs; i++) {
       for (const [k, sql] of Object.entries(q)) {
         const c0 = process.cpuUsage();
@@ -53,6 +55,8 @@ export async function explainCase(opts: { rows: number; runs: number }, line: (s
         if (i > 0) { best[k] = Math.min(best[k] ?? Infinity, ms); cpu[k] = Math.min(cpu[k] ?? Infinity, (c.user + c.system) / 1000); }
       }
     }
+    const load = () => loadavg().map((x) => x.toFixed(1)).join(' ');
+    line(`  load average before: ${loadBefore}, after: ${load()}`);
     const ratio = best.explain / best.predict;
     const rps = (ms: number) => `${Math.round(n / (ms / 1000)).toLocaleString('en-US')} rows/s`;
     line(`  fn: ${rps(best.predict)}; fn_prob: ${rps(best.prob)}; fn_explain (TreeSHAP): ${rps(best.explain)}`);
@@ -60,6 +64,8 @@ export async function explainCase(opts: { rows: number; runs: number }, line: (s
     const us = (ms: number) => `${((ms * 1000) / n).toFixed(2)} us/row`;
     const cpuRatio = cpu.explain / cpu.predict;
     line(`  CPU time: fn ${us(cpu.predict)}, fn_prob ${us(cpu.prob)}, fn_explain ${us(cpu.explain)}: ${cpuRatio.toFixed(1)}x (target <= 20x) ${cpuRatio <= 20 ? 'OK' : 'MISSED'}`);
+    const cps = (ms: number) => `${Math.round(n / (ms / 1000)).toLocaleString('en-US')} rows per CPU-second`;
+    line(`  by CPU: fn ${cps(cpu.predict)}, fn_explain ${cps(cpu.explain)}`);
     const few = Math.min(200, n);
     const t0 = performance.now();
     await s.execute(`SELECT count(*) FROM (SELECT * FROM t LIMIT ${few}) x WHERE lin_fn_explain(${args}) IS NOT NULL`);

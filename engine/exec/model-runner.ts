@@ -18,7 +18,8 @@ interface PredictorLike {
 export interface EvalStop { check(): void; readonly deadline: number }
 
 interface ExplainerLike {
-  explainJson(args: Vector[], count: number): Promise<string[]>;
+  /** the JSON texts dictionary-coded, entries distinct (the explainer dedupes them, cheaper than hashing the text) */
+  explainColumn(args: Vector[], count: number): Promise<{ codes: Int32Array; dict: string[] }>;
 }
 
 export class ModelRunner {
@@ -78,7 +79,10 @@ export class ModelRunner {
       const { invokeRemote } = await import('../../ml/sagemaker/invoke.ts');
       return invokeRemote(step.remote, args, batch.length, step.type, stop);
     }
-    if (step.explain) return stringVector(step.type, await (await this.explainer(step as ModelStep & { explain: string[] })).explainJson(args, batch.length));
+    if (step.explain) {
+      const { codes, dict } = await (await this.explainer(step as ModelStep & { explain: string[] })).explainColumn(args, batch.length);
+      return { type: step.type, length: batch.length, values: codes, valid: null, dict };
+    }
     const predictor = await this.session(step);
     if (!step.proba) {
       const out = await predictor.predict(args, batch.length);

@@ -13,6 +13,7 @@ import { type Ensemble, coverFromSample, decodeModel, findEnsemble } from './ens
 import { featureGraph } from './feature_graph.ts';
 import { type Coalitions, EXACT_MAX_PLAYERS, coalitions, rowSeed, solveShapley } from './kernel.ts';
 import { TreeShap } from './treeshap.ts';
+import { ExplanationText } from './explanation_text.ts';
 
 /** Background rows KernelSHAP averages over (the first ones of the stored sample). */
 export const KERNEL_BACKGROUND = 32;
@@ -74,20 +75,38 @@ export abstract class Explainer {
     return { rows: n, values: out };
   }
 
-  /** The explanations as the VARCHAR JSON `fn_explain` returns. */
-  async explainJson(args: Vector[], count: number): Promise<string[]> {
-    const names = this.argNames.map((n) => JSON.stringify(n));
+  /**
+   * The explanations as the VARCHAR JSON `fn_explain` returns, dictionary-coded: equal texts
+   * share one entry (see explanation_text.ts).
+   */
+  async explainColumn(args: Vector[], count: number): Promise<ExplanationColumn> {
+    const names = this.argNames.map((n, i) => `${i ? ',' : ''}${JSON.stringify(n)}:`);
     // KernelSHAP without a background compares with one all-zero row: say so, it is rarely meaningful
     const baseline = this.method === 'kernel' ? `"baseline":"${this.background.length ? 'sample' : 'zero'}",` : '';
-    return (await this.explain(args, count)).map((e) => {
-      const parts = names.map((n, i) => `${n}:${num(e.contributions[i])}`);
-      const label = e.label === undefined ? '' : `"label":${JSON.stringify(e.label)},`;
-      return `{"method":"${e.method}","output":"${e.output}",${baseline}${label}"base":${num(e.base)},"prediction":${num(e.prediction)},"contributions":{${parts.join(',')}}}`;
+    const rows = await this.explain(args, count);
+    const labels = rows.map((e) => (e.label === undefined ? '' : `"label":${JSON.stringify(e.label)},`));
+    const text = new ExplanationText(count, ExplanationText.needsWide([...names, ...labels]));
+    rows.forEach((e, r) => {
+      text.text(`{"method":"${e.method}","output":"${e.output}",${baseline}${labels[r]}"base":`);
+      writeBody(text, names, e.base, e.prediction, e.contributions);
     });
+    return { codes: text.codes, dict: text.dictionary() };
   }
 }
 
-const num = (x: number) => (Number.isFinite(x) ? String(x) : 'null');
+/** A dictionary-coded text column: row r's text is dict[codes[r]], the entries distinct. */
+export interface ExplanationColumn { codes: Int32Array; dict: string[] }
+
+/** The rest of a row's JSON after `"base":`, and the row's end. */
+function writeBody(text: ExplanationText, names: string[], base: number, prediction: number, contributions: Float64Array): void {
+  text.number(base);
+  text.text(',"prediction":');
+  text.number(prediction);
+  text.text(',"contributions":{');
+  for (let i = 0; i < names.length; i++) { text.text(names[i]); text.number(contributions[i]); }
+  text.text('}}');
+  text.endRow();
+}
 
 /** Rows TreeSHAP explains per call (bounds its scratch: rows × classes × features doubles). */
 const EXPLAIN_CHUNK = 1024;
@@ -150,18 +169,18 @@ class TreeExplainer extends Explainer {
     return out;
   }
 
-  /** Builds each row's JSON text straight from the contributions (no per-row objects). */
-  override async explainJson(args: Vector[], count: number): Promise<string[]> {
-    const out: string[] = new Array(count);
-    const keys = this.argNames.map((n, i) => `${i ? ',' : ''}${JSON.stringify(n)}:`);
+  /** Writes each row's JSON text straight from the contributions (no per-row objects). */
+  override async explainColumn(args: Vector[], count: number): Promise<ExplanationColumn> {
+    const names = this.argNames.map((n, i) => `${i ? ',' : ''}${JSON.stringify(n)}:`);
     const head = `{"method":"tree","output":"${this.head === 'identity' ? 'value' : 'margin'}",`;
-    const labels = this.classes?.map((l) => `"label":${JSON.stringify(l)},`);
+    const labels = this.classes?.map((l) => `${head}"label":${JSON.stringify(l)},"base":`);
+    const plain = `${head}"base":`;
+    const text = new ExplanationText(count, ExplanationText.needsWide([...names, ...(labels ?? [])]));
     await this.each(args, count, (r, k, contributions, base, prediction) => {
-      let s = `${head}${labels ? labels[this.head === 'binary' ? labels.length - 1 : k] : ''}"base":${num(base)},"prediction":${num(prediction)},"contributions":{`;
-      for (let i = 0; i < keys.length; i++) s += keys[i] + num(contributions[i]);
-      out[r] = `${s}}}`;
+      text.text(labels ? labels[this.head === 'binary' ? labels.length - 1 : k] : plain);
+      writeBody(text, names, base, prediction, contributions);
     });
-    return out;
+    return { codes: text.codes, dict: text.dictionary() };
   }
 
   private label(k: number): Label {
