@@ -49,13 +49,24 @@ export interface JoinStep {
   residual?: BExpr | null;
   /** keys where NULL matches NULL */
   nullEq?: boolean[];
+}
+
+/**
+ * Join filter pushdown (runtime-filter.ts): a join's build keys (min/max, Bloom filter) drop
+ * rows at this program's scan, for a join where a probe row without a partner is dropped anyway.
+ */
+export interface JoinFilterSpec {
+  /** the join step: this program's, or one of a program that reads this one's rows (the same object) */
+  join: JoinStep;
+  /** the join's probe keys over this program's batch (scan columns only) */
+  keys: BExpr[];
+  /** per key: its batch column when it is a bare numeric column (zone maps), else -1 */
+  zoneCols: number[];
   /**
-   * Join filter pushdown (runtime-filter.ts): the build keys' min/max and Bloom filter drop
-   * probe rows at the scan. Set only when `probeKeys` read scan columns alone and a probe row
-   * without a partner is dropped anyway. `zoneCols[k]`: the batch column key k is, when it is a
-   * bare numeric column (its block zone maps are compared with the range), else -1.
+   * each slice holds only its part of the build keys (a redistributed build side): the slices
+   * swap their filters (Bloom filters sized for `keys` build keys) and use the union
    */
-  runtimeFilter?: { zoneCols: number[] };
+  merge?: { keys: number };
 }
 
 /** ORDER BY ... LIMIT n: each slice keeps only its first n rows in that order (keys index the output). */
@@ -92,6 +103,8 @@ export interface FragmentSpec {
   columns: number[];
   /** the scan's filter over the loaded columns (fused into the scan loop; block zone maps use it) */
   filter: BExpr | null;
+  /** join filters on the scan, applied after `filter` */
+  joinFilters?: JoinFilterSpec[];
   steps: PipelineStep[];
   output:
     | { kind: 'rows'; exprs: BExpr[]; limit?: number; topN?: TopN }

@@ -5,14 +5,18 @@
 // DISTINCT FROM key), and when every probe key is a column of one scan below it (through
 // filters, projections and the probe sides of other joins), or a cast of one that cannot fail:
 // the scan computes the keys exactly as the join does, so mixed key types hash and compare alike.
+// The filter goes to the program that scans: the join's own, or one whose rows are redistributed
+// to it; a redistributed build side is in parts, one per slice, and the slices merge their filters.
 import type { BExpr } from '../plan/bound.ts';
-import { TYPES, isString, type SqlType } from '../types/types.ts';
+import { isString } from '../types/types.ts';
+import { keyColumn } from './join-filter-keys.ts';
 import { explainExpr } from './explain.ts';
 import type { PhysicalOperator } from './operators/operator.ts';
 import { ScanOp } from './operators/scan.ts';
 import { SliceFilterOp } from './operators/filter.ts';
 import { SliceProjectOp } from './operators/project.ts';
 import { HashProbeOp } from './operators/hash-join.ts';
+import { RedistributeOp } from './operators/redistribute.ts';
 
 /** A join's filter on a scan: which scan, and EXPLAIN's words for it. */
 export interface RuntimeFilterPlan {
@@ -43,7 +47,7 @@ function runtimeFilterOf(op: HashProbeOp): RuntimeFilterPlan | null {
   let scan: ScanOp | null = null;
   const names: string[] = [], ranged: string[] = [];
   for (const key of probeKeys) {
-    const col = key.k === 'col' ? key : key.k === 'cast' && key.arg.k === 'col' && castCannotFail(key.arg.type, key) ? key.arg : null;
+    const col = keyColumn(key);
     if (!col) return null;
     const at = scanColumn(op.probeSide, col.index);
     if (!at || (scan && at.scan !== scan)) return null;
@@ -74,23 +78,7 @@ function scanColumn(op: PhysicalOperator, field: number): { scan: ScanOp; column
     const f = outputsBuild ? field - offset : field;
     return f >= 0 && f < op.probeSide.fields.length ? scanColumn(op.probeSide, f) : null;
   }
-  return null; // a redistributed input, an aggregate, ...: not one scan's rows
-}
-
-/**
- * Casts the scan may compute on rows a later filter would have dropped: widening numbers
- * (to floating point, to a wider integer, to a DECIMAL with room for every digit) and DATE to
- * TIMESTAMP. Others could fail on such a row, so their keys get no filter.
- */
-function castCannotFail(from: SqlType, cast: Extract<BExpr, { k: 'cast' }>): boolean {
-  if (cast.assign) return false;
-  const to = cast.type, f = TYPES[from.id], t = TYPES[to.id];
-  if (f.kind === 'date' && t.kind === 'timestamp') return true;
-  if (!f.numeric || !t.numeric) return false;
-  if (t.kind === 'float') return true;
-  if (f.kind === 'float') return false;
-  const intDigits = from.id === 'DECIMAL' ? from.precision - from.scale : f.digits;
-  const scale = from.id === 'DECIMAL' ? from.scale : 0;
-  if (t.kind === 'integer') return f.kind === 'integer' && t.rank >= f.rank;
-  return to.id === 'DECIMAL' && to.precision - to.scale >= intDigits && to.scale >= scale;
+  // rows move between slices unchanged (the join merges the slices' filters when it must)
+  if (op instanceof RedistributeOp) return scanColumn(op.input, field);
+  return null; // an aggregate, ...: not one scan's rows
 }

@@ -6,7 +6,7 @@
 // without a partner is dropped anyway (INNER, SEMI) and NULL never matches; the planner decides
 // that (runtime-filter-plan.ts) and marks the join step.
 import type { Batch, Vector } from '../types/vector.ts';
-import type { JoinStep } from './fragment.ts';
+import type { JoinFilterSpec } from './fragment.ts';
 import type { BuildTable } from './hash-join.ts';
 import { KeyBatch } from './hash-table.ts';
 import { BloomFilter } from './bloom-filter.ts';
@@ -20,7 +20,7 @@ const MAX_PASS_RATE = 0.8;
 
 /** What one join's filter removed in one slice (EXPLAIN ANALYZE). */
 export interface RuntimeFilterCounters {
-  /** the join step's index in its program */
+  /** the join filter's position in its program */
   step: number;
   /** rows removed by min/max: in skipped blocks and segments */
   rangeRows: number;
@@ -33,6 +33,46 @@ export interface RuntimeFilterCounters {
   bloomOff?: 'build' | 'pass rate';
 }
 
+/**
+ * A join filter as one slice derives it from its build table, in a form that crosses threads:
+ * the build keys, per key column [min, max] (an empty range when there are no values, the whole
+ * line when a NaN makes a range meaningless; nothing for string keys), and the Bloom filter's words.
+ */
+export interface FilterParts {
+  keys: number;
+  ranges: ([number, number] | null)[];
+  words: Uint32Array;
+}
+
+/** This slice's filter parts; `bloomKeys` sizes the Bloom filter (fixed when slices merge theirs). */
+export function filterParts(spec: JoinFilterSpec, table: BuildTable, bloomKeys: number): FilterParts {
+  const keys = table.keys;
+  const ranges = spec.zoneCols.map((col, k): [number, number] | null => {
+    if (col < 0) return null;
+    if (keys.size === 0) return [Infinity, -Infinity];
+    return keys.numericRange(k) ?? [-Infinity, Infinity];
+  });
+  const bloom = BloomFilter.forKeys(bloomKeys);
+  const hashes = keys.idHashes();
+  for (let i = 0; i < hashes.length; i++) bloom.add(hashes[i]);
+  return { keys: keys.size, ranges, words: bloom.words };
+}
+
+/** The filter of the union of the slices' build keys. */
+export function mergeParts(parts: FilterParts[]): FilterParts {
+  const out: FilterParts = { keys: 0, ranges: parts[0].ranges.map((r) => (r ? [Infinity, -Infinity] : null)), words: new Uint32Array(parts[0].words) };
+  const bloom = new BloomFilter(out.words);
+  parts.forEach((p, i) => {
+    out.keys += p.keys;
+    p.ranges.forEach((r, k) => {
+      const o = out.ranges[k];
+      if (r && o) { o[0] = Math.min(o[0], r[0]); o[1] = Math.max(o[1], r[1]); }
+    });
+    if (i > 0) bloom.merge(new BloomFilter(p.words));
+  });
+  return out;
+}
+
 export class RuntimeFilter {
   readonly counters: RuntimeFilterCounters;
   /** no build key at all (or only NULLs): no probe row can match */
@@ -43,25 +83,18 @@ export class RuntimeFilter {
   /** probe keys that are plain columns of the batch (no expression to compute) */
   private readonly bare: number[] | null;
 
-  /** `probeRows`: the rows this slice's probe scan reads at most. */
-  constructor(private readonly step: JoinStep, table: BuildTable, index: number, probeRows: number, reserve: (bytes: number) => void) {
+  /** `index`: the join filter's position in its program; `probeRows`: the rows this slice's scan reads at most. */
+  constructor(private readonly spec: JoinFilterSpec, parts: FilterParts, index: number, probeRows: number) {
     this.counters = { step: index, rangeRows: 0, blocks: 0, segments: 0, bloomRows: 0, checked: 0 };
-    const keys = table.keys;
-    this.empty = keys.size === 0;
-    const zoneCols = step.runtimeFilter?.zoneCols ?? [];
-    zoneCols.forEach((col, k) => {
-      if (col < 0) return;
-      const r = keys.numericRange(k);
-      if (r) this.ranges.push([col, r[0], r[1]]);
+    this.empty = parts.keys === 0;
+    parts.ranges.forEach((r, k) => {
+      // the whole line prunes nothing
+      if (r && (r[0] > -Infinity || r[1] < Infinity)) this.ranges.push([spec.zoneCols[k], r[0], r[1]]);
     });
-    this.bare = step.probeKeys.every((e) => e.k === 'col') ? step.probeKeys.map((e) => (e as { index: number }).index) : null;
+    this.bare = spec.keys.every((e) => e.k === 'col') ? spec.keys.map((e) => (e as { index: number }).index) : null;
     if (this.empty) return;
-    if (keys.size > probeRows) { this.counters.bloomOff = 'build'; return; }
-    const bloom = BloomFilter.forKeys(keys.size);
-    reserve(bloom.bytes);
-    const hashes = keys.idHashes();
-    for (let i = 0; i < hashes.length; i++) bloom.add(hashes[i]);
-    this.bloom = bloom;
+    if (parts.keys > probeRows) { this.counters.bloomOff = 'build'; return; }
+    this.bloom = new BloomFilter(parts.words);
   }
 
   /** The batch columns zone maps read (bare numeric key columns). */
@@ -90,7 +123,7 @@ export class RuntimeFilter {
     if (bloom === null) return { sel, count };
     const kb = this.bare
       ? new KeyBatch(this.bare.map((c) => batch.columns[c]), count, false, sel)
-      : new KeyBatch(projectBatch(batch, this.step.probeKeys, sel, count), count);
+      : new KeyBatch(projectBatch(batch, this.spec.keys, sel, count), count);
     const hashes = kb.hashes, skip = kb.skip;
     const out = new Uint32Array(count);
     let m = 0;

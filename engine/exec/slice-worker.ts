@@ -18,7 +18,7 @@ import { SqlError, asSqlError } from '../errors.ts';
 import { toWire, fromWire, partialToWire, partialFromWire, type WireColumn, type WirePartial } from './wire.ts';
 import { parseCsvRange, type CsvRangeRequest } from './csv.ts';
 import { hashJoinBatch, buildTableOf } from './hash-join.ts';
-import { RuntimeFilter } from './runtime-filter.ts';
+import { RuntimeFilter, filterParts, mergeParts, type FilterParts } from './runtime-filter.ts';
 import { withRegexCheck } from '../functions/regex.ts';
 import { zonePredicates } from './fragments.ts';
 import { blockMayMatch } from './block-zones.ts';
@@ -85,7 +85,7 @@ async function runFragment(f: FragmentSpec, req: RequestRun, program = 0, all: S
   // block-level zone maps: the scan filter (or the filter fused into the aggregation)
   const scanFilter = f.filter ?? (f.output.kind === 'agg' && !f.steps.length ? f.output.spec.filter ?? null : null);
   const preds = zonePredicates(scanFilter);
-  const runtime = f.source ? [] : runtimeFilters(f, segments[program] ?? [], stop);
+  const runtime = f.source ? [] : await runtimeFilters(f, program, segments[program] ?? [], req);
   if (runtime.length) metrics.runtimeFilters = runtime.map((r) => r.counters);
   if (received) { metrics.ms[0] += received.ms; metrics.rows[0] += received.rows; }
   const sources: (SegmentRef | Vector[])[] = received ? received.parts : segments[program] ?? [];
@@ -213,18 +213,34 @@ async function runFragment(f: FragmentSpec, req: RequestRun, program = 0, all: S
 }
 
 /**
- * The join filters of a program's scan: the build tables of the join steps the planner marked
- * are built now, before the scan starts, and their key ranges and Bloom filters go to the scan.
+ * The join filters of a program's scan: the build tables of the joins the planner marked are
+ * built now, before the scan starts (a broadcast or co-located build side; a redistributed one
+ * was received before this program runs), and their key ranges and Bloom filters go to the scan.
+ * A build side in parts (one per slice) filters rows any slice may receive: every slice sends
+ * its filter to every other and uses the union.
  */
-function runtimeFilters(f: FragmentSpec, segments: SegmentRef[], stop: SliceStop): RuntimeFilter[] {
+async function runtimeFilters(f: FragmentSpec, program: number, segments: SegmentRef[], req: RequestRun): Promise<RuntimeFilter[]> {
   const out: RuntimeFilter[] = [];
+  const { stop } = req;
   const probeRows = segments.reduce((s, g) => s + g.rows, 0);
-  f.steps.forEach((step, i) => {
-    if (step.k !== 'join' || !step.join.runtimeFilter) return;
-    const table = buildTableOf(step.join, () => stop.tick(), (b) => stop.memory.reserve(b, 'hash join build in a slice'));
-    const r = new RuntimeFilter(step.join, table, i, probeRows, (b) => stop.memory.reserve(b, 'join filter in a slice'));
+  const specs = f.joinFilters ?? [];
+  for (let i = 0; i < specs.length; i++) {
+    const spec = specs[i];
+    const table = buildTableOf(spec.join, () => stop.tick(), (b) => stop.memory.reserve(b, 'hash join build in a slice'));
+    // no Bloom filter is worth building over more keys than the scan has rows (merged ones always are: every slice takes part)
+    let parts = filterParts(spec, table, spec.merge ? spec.merge.keys : table.keys.size > probeRows ? 0 : table.keys.size);
+    stop.memory.reserve(parts.words.byteLength, 'join filter in a slice');
+    if (spec.merge) {
+      if (!req.exchange) throw new SqlError('INTERNAL_ERROR', 'a merged join filter without an exchange id');
+      const { id, slices } = req.exchange;
+      const tag = `${exchangeTag(id, program)}:filter${i}`;
+      for (let d = 0; d < slices; d++) if (d !== sliceIndex) peers.send(d, tag, parts, []);
+      const got = await peers.receive(tag, slices - 1, () => stop.check());
+      parts = mergeParts([parts, ...[...got.values()] as FilterParts[]]);
+    }
+    const r = new RuntimeFilter(spec, parts, i, probeRows);
     if (r.useful) out.push(r);
-  });
+  }
   return out;
 }
 

@@ -18,7 +18,8 @@ import { LeaderOperator, SliceOperator, type PhysicalOperator } from './operator
 import type { Layout, PipelineBuilder } from './pipeline.ts';
 import type { RunContext } from './run-context.ts';
 import type { BroadcastOp } from './broadcast.ts';
-import type { FragmentSpec } from '../fragment.ts';
+import type { FragmentSpec, JoinStep } from '../fragment.ts';
+import { keyColumn } from '../join-filter-keys.ts';
 import { toWire } from '../wire.ts';
 import { RedistributeOp } from './redistribute.ts';
 import { graceJoin, type GraceInputs } from '../spill/grace-join.ts';
@@ -242,15 +243,32 @@ export class HashProbeOp extends SliceOperator {
   }
 
   /**
-   * The join step's filter for this program's scan, when the planner chose one and the probe
-   * keys read only columns the scan loaded (which keep their positions through every step).
+   * Hands the join's filter to the program that scans the planner's scan: this one, or one whose
+   * rows are redistributed to it (keys then read through its output). Only when the keys read
+   * nothing but columns the scan loaded, which keep their positions through every step.
    */
-  private runtimeFilterStep(b: PipelineBuilder, probeKeys: BExpr[]): { runtimeFilter?: { zoneCols: number[] } } {
+  private attachRuntimeFilter(b: PipelineBuilder, step: JoinStep, probeKeys: BExpr[]): void {
     const rf = this.runtimeFilter;
-    if (!rf || b.scan !== rf.scan || b.spec.source) return {};
-    const width = b.spec.columns.length;
-    if (!probeKeys.every((k) => [...usedColumns(k)].every((i) => i < width))) return {};
-    return { runtimeFilter: { zoneCols: probeKeys.map((k) => (k.k === 'col' && !isString(k.type) ? k.index : -1)) } };
+    if (!rf) return;
+    let program = b;
+    let keys = probeKeys;
+    while (program.scan !== rf.scan) {
+      const source = program.spec.source;
+      if (!source || program.scan) return;
+      const out = source.spec.output;
+      if (out.kind !== 'rows') return;
+      keys = keys.map((k) => mapCols(k, (i) => out.exprs[i]));
+      program = b.programs[source.program];
+    }
+    const width = program.spec.columns.length;
+    if (!keys.every((k) => keyColumn(k) !== null && keyColumn(k)!.index < width)) return;
+    (program.spec.joinFilters ??= []).push({
+      join: step,
+      keys,
+      zoneCols: keys.map((k) => (k.k === 'col' && !isString(k.type) ? k.index : -1)),
+      // a build side in parts (one per slice) filters rows every slice may receive: merge the parts
+      ...(program !== b && this.colocated ? { merge: { keys: Math.max(1, Math.ceil(this.build.estRows)) } } : {}),
+    });
   }
 
   pipe(b: PipelineBuilder): Layout {
@@ -279,9 +297,7 @@ export class HashProbeOp extends SliceOperator {
       residual = null;
     }
     const probeKeys = this.probeKeys.map((k) => b.at(probeLayout, k));
-    b.step({
-      k: 'join',
-      join: {
+    const step: JoinStep = {
         joinType: this.join.joinType as 'INNER' | 'LEFT' | 'SEMI' | 'ANTI',
         probeKeys,
         buildKeys: this.buildKeys.map((_, i) => sent.length + i),
@@ -290,9 +306,9 @@ export class HashProbeOp extends SliceOperator {
         ...(local ? { local } : { sent: toWire(b.builds.get(this)!.columns, 'share').columns }),
         residual,
         ...(this.join.nullEq ? { nullEq: this.join.nullEq } : {}),
-        ...this.runtimeFilterStep(b, probeKeys),
-      },
-    }, this.outputsBuild ? width : 0);
+    };
+    b.step({ k: 'join', join: step }, this.outputsBuild ? width : 0);
+    this.attachRuntimeFilter(b, step, probeKeys);
     if (after) b.step({ k: 'filter', pred: b.lift(after) });
     return this.outputsBuild ? joined : probeLayout;
   }

@@ -148,6 +148,31 @@ describe('join filter pushdown', () => {
     expect(far.segments).toBeGreaterThanOrEqual(2);
   });
 
+  it('merges the slices\' filters when both sides are redistributed by key', async () => {
+    await s.execute('SET join_distribution = redistribute');
+    try {
+      for (const sql of [
+        'SELECT count(*), sum(p.v), sum(b.w) FROM p JOIN b ON p.k = b.k',
+        'SELECT count(*), sum(p.v) FROM p JOIN b ON p.kb = b.kb AND p.ks = b.ks',
+        'SELECT count(*), sum(p.v) FROM p WHERE EXISTS (SELECT 1 FROM b WHERE b.k = p.k)',
+        'SELECT count(*), count(b.w) FROM p LEFT JOIN b ON p.k = b.k',
+        'SELECT count(*) FROM p JOIN none ON p.k = none.k',
+      ]) {
+        const [ours, theirs] = await both(sql);
+        expect(ours, sql).toEqual(theirs);
+      }
+      const lines = await analyze('SELECT count(*), sum(p.v) FROM p JOIN b ON p.k = b.k');
+      expect(lines.join('\n')).toMatch(/Redistribute by key k[^\n]*\n\s+->\s+Scan public\.p [^\n]*\n\s+Runtime filter: k IN bloom\(k\), min\/max\n/);
+      // each slice built from its part of b; the union of both parts filters every slice's scan
+      const r = removed(lines);
+      expect(r.rows).toBeGreaterThan(PROBE_ROWS - 1000);
+      const moved = lines.find((l) => /Redistribute by key k .*Scan public\.p|Redistribute by key k \(/.test(l) && /actual rows (\d+)/.test(l) && Number(/actual rows (\d+)/.exec(l)![1]) < 1000);
+      expect(moved, lines.join('\n')).toBeTruthy();
+    } finally {
+      await s.execute('SET join_distribution = auto');
+    }
+  });
+
   it('switches the Bloom filter off when it keeps most rows', async () => {
     const lines = await analyze('SELECT count(*) FROM p JOIN most ON p.ks = most.ks');
     expect(lines.find((l) => /Runtime filter removed/.test(l))).toMatch(/switched off/);
