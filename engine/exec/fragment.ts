@@ -92,6 +92,10 @@ export interface ExchangeSource {
   program: number;
   spec: FragmentSpec;
   keys: number[];
+  /** rows go by a DISTKEY table's placement hash of the one key column, not the exchange's hash */
+  placement?: 'table';
+  /** nothing moves: the rows (or finished groups) stay in the slice that computed them (already partitioned by the key) */
+  local?: true;
 }
 
 export interface FragmentSpec {

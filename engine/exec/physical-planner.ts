@@ -25,6 +25,7 @@ import { SharedOp } from './operators/shared.ts';
 import { BroadcastOp } from './operators/broadcast.ts';
 import { RedistributeOp } from './operators/redistribute.ts';
 import { planRuntimeFilters } from './runtime-filter-plan.ts';
+import { alignKeys, hashCompatible, type Partitioning } from './partitioning.ts';
 
 /**
  * Estimated groups from which the slices finish an aggregate themselves: below it, merging at
@@ -141,6 +142,9 @@ class PhysicalPlanner {
    * by group key), else the leader merges the partial states (FinalAggregateOp above a Gather).
    */
   private aggregate(partial: PartialAggregateOp): SliceOperator {
+    // input rows partitioned on group keys: every group is whole in one slice
+    const p = partial.keys.length > 0 ? (partial.input as SliceOperator).partitioning(this.slices) : null;
+    if (p && alignKeys(p, partial.keys)) return new SliceFinalAggregateOp(partial, p);
     return partial.keys.length > 0 && this.slices > 1 && partial.estRows >= SLICE_FINAL_GROUPS ? new SliceFinalAggregateOp(partial) : partial;
   }
 
@@ -166,25 +170,43 @@ class PhysicalPlanner {
     else return null;
     const probe = (probeIsLeft ? left : right)!;
     const other = probeIsLeft ? right : left;
-    if (other && this.colocated(n, left!, right!)) return new HashProbeOp(probe, other, probeIsLeft, n, n.fields, est);
+    const [probeKeys, buildKeys] = probeIsLeft ? [n.leftKeys, n.rightKeys] : [n.rightKeys, n.leftKeys];
+    const placed = other && this.partitionedJoin(n, probeIsLeft, probe, other, probeKeys, buildKeys, est);
+    if (placed) return placed;
     if (other && n.est?.exchange === 'redistribute' && this.slices > 1) {
       // both sides too large to broadcast: rows with equal keys meet in one slice
-      const [probeKeys, buildKeys] = probeIsLeft ? [n.leftKeys, n.rightKeys] : [n.rightKeys, n.leftKeys];
       return new HashProbeOp(new RedistributeOp(probe, probeKeys), new RedistributeOp(other, buildKeys), probeIsLeft, n, n.fields, est);
     }
     const build = new BroadcastOp(this.leader(probeIsLeft ? n.right : n.left));
     return new HashProbeOp(probe, build, probeIsLeft, n, n.fields, est);
   }
 
-  /** Whether both sides sit in the slices by the hash of one pair of join keys of the same type. */
-  private colocated(n: Extract<LNode, { k: 'join' }>, left: SliceOperator, right: SliceOperator): boolean {
-    const l = left.partitionedBy(this.slices), r = right.partitionedBy(this.slices);
-    if (l === null || r === null) return false;
-    return n.leftKeys.some((k, i) => {
-      const rk = n.rightKeys[i];
-      return k.k === 'col' && k.index === l && rk.k === 'col' && rk.index === r && !n.nullEq?.[i]
-        && JSON.stringify(n.left.fields[l].type) === JSON.stringify(n.right.fields[r].type);
-    });
+  /**
+   * A join that moves at most one side, by the sides' partitioning (partitioning.ts): both
+   * partitioned alike on join keys (co-located: nothing moves); the probe side partitioned on
+   * join keys (the build side is redistributed to where the probe rows sit, which costs less
+   * than broadcasting it); or the build side partitioned and the estimate preferring
+   * redistribution (only the probe side moves). Null when neither side is partitioned on the keys.
+   */
+  private partitionedJoin(n: Join, probeIsLeft: boolean, probe: SliceOperator, other: SliceOperator, probeKeys: BExpr[], buildKeys: BExpr[], est: number): SliceOperator | null {
+    const pp = probe.partitioning(this.slices), bp = other.partitioning(this.slices);
+    const alike = (i: number) => hashCompatible(probeKeys[i].type, buildKeys[i].type);
+    const join = (p: SliceOperator, b: SliceOperator) => new HashProbeOp(p, b, probeIsLeft, n, n.fields, est);
+    if (pp && bp && pp.scheme === bp.scheme && pp.keys.length === bp.keys.length) {
+      const pairs = alignKeys(pp, probeKeys, (i, j) => {
+        const bk = buildKeys[i];
+        return alike(i) && bk.k === 'col' && bp.keys[j].includes(bk.index);
+      });
+      if (pairs) return join(probe, other);
+    }
+    if (this.slices < 2) return null;
+    // a DISTKEY table's placement hashes one column: rows moved to meet it must hash that one key
+    const movable = (p: Partitioning) => p.scheme === 'hash' || p.keys.length === 1;
+    const probePairs = pp && movable(pp) ? alignKeys(pp, probeKeys, alike) : null;
+    if (probePairs) return join(probe, new RedistributeOp(other, probePairs.map((i) => buildKeys[i]), pp!.scheme));
+    const buildPairs = bp && movable(bp) && n.est?.exchange === 'redistribute' ? alignKeys(bp, buildKeys, alike) : null;
+    if (buildPairs) return join(new RedistributeOp(probe, buildPairs.map((i) => probeKeys[i]), bp!.scheme), other);
+    return null;
   }
 }
 

@@ -7,7 +7,7 @@ import { TYPES, isTemporal, type SqlType } from '../types/types.ts';
 import type { BExpr } from '../plan/bound.ts';
 import type { FragmentSpec, FragmentResult, SentResult, SegmentRef, JoinStep, TopN, SliceMetrics, ExchangeSource } from './fragment.ts';
 import { SlicePeers, exchangeTag } from './slice-peers.ts';
-import { partitionRows, rowsByDestination } from './partition.ts';
+import { partitionRows, placeRows, rowsByDestination } from './partition.ts';
 import { sortBatch } from './batch-sort.ts';
 import { readSegment, writeSegment } from '../storage/segment.ts';
 import { readDeletionVector } from '../storage/deletion.ts';
@@ -300,13 +300,21 @@ function requestHost(stop: SliceStop): SpillHost & { dispose(): void } {
  * this slice now holds, the rows and the time spent moving them (not running the input).
  */
 async function redistribute(x: ExchangeSource, req: RequestRun, all: SliceMetrics[]): Promise<{ parts: Vector[][]; rows: number; ms: number }> {
+  if (x.local) {
+    // already partitioned by the key: this slice keeps what it computed (and finishes its own groups)
+    const r = await runFragment(x.spec, req, x.program, all);
+    const t0 = performance.now();
+    const own = r.kind === 'agg' ? await finishGroups(x, [r.partial], req) : { parts: r.rows ? [r.columns] : [], rows: r.rows };
+    return { ...own, ms: performance.now() - t0 };
+  }
   if (!req.exchange) throw new SqlError('INTERNAL_ERROR', 'a redistributed program without an exchange id');
   const { id, slices } = req.exchange;
   const r = await runFragment(x.spec, req, x.program, all);
   const t0 = performance.now();
   const tag = exchangeTag(id, x.program);
   if (r.kind === 'agg') return { ...(await finishOwnGroups(r.partial, x, req, tag, slices)), ms: performance.now() - t0 };
-  const bySlice = rowsByDestination(partitionRows(x.keys.map((k) => r.columns[k]), r.rows, slices), slices);
+  const dest = x.placement === 'table' ? placeRows(r.columns[x.keys[0]], r.rows, slices) : partitionRows(x.keys.map((k) => r.columns[k]), r.rows, slices);
+  const bySlice = rowsByDestination(dest, slices);
   let own: Vector[] = [];
   bySlice.forEach((rows, d) => {
     const part = r.columns.map((c) => gather(c, rows, rows.length));
@@ -328,8 +336,6 @@ async function redistribute(x: ExchangeSource, req: RequestRun, all: SliceMetric
  * the finished groups (key columns, then aggregates) this slice owns.
  */
 async function finishOwnGroups(partial: PartialAgg, x: ExchangeSource, req: RequestRun, tag: string, slices: number): Promise<{ parts: Vector[][]; rows: number }> {
-  if (x.spec.output.kind !== 'agg') throw new SqlError('INTERNAL_ERROR', 'partial states without an aggregate');
-  const spec = x.spec.output.spec;
   const bySlice = rowsByDestination(partitionRows(partial.keys, partial.groups, slices), slices);
   let own: PartialAgg | null = null;
   bySlice.forEach((rows, d) => {
@@ -339,12 +345,21 @@ async function finishOwnGroups(partial: PartialAgg, x: ExchangeSource, req: Requ
     peers.send(d, tag, w.partial, w.transfer);
   });
   const got = await peers.receive(tag, slices - 1, () => req.stop.check());
-  // the groups count into the budget as they are merged; over it they go to disk by key hash
-  // and are finished one partition at a time
-  const table = new SpillingGroups(req.host, spec, 'final aggregate in a slice');
   const received = [own!, ...[...got.values()].map((w) => partialFromWire(w as WirePartial))];
   got.clear();
   own = null;
+  return finishGroups(x, received, req);
+}
+
+/**
+ * Merges partial states that hold all of their groups' rows and finishes them (key columns, then
+ * aggregates). The groups count into the budget as they are merged; over it they go to disk by
+ * key hash and are finished one partition at a time.
+ */
+async function finishGroups(x: ExchangeSource, received: PartialAgg[], req: RequestRun): Promise<{ parts: Vector[][]; rows: number }> {
+  if (x.spec.output.kind !== 'agg') throw new SqlError('INTERNAL_ERROR', 'partial states without an aggregate');
+  const spec = x.spec.output.spec;
+  const table = new SpillingGroups(req.host, spec, 'final aggregate in a slice');
   for (let i = 0; i < received.length; i++) {
     await table.merge(received[i]);
     received[i] = null!; // merged: let it be collected

@@ -3,7 +3,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Batch, Vector } from '../types/vector.ts';
 import { gather } from '../types/vector.ts';
-import { isString } from '../types/types.ts';
 import type { SegmentEntry, TableState, ZoneEntry } from '../catalog/catalog.ts';
 import type { SegmentMeta } from '../storage/segment.ts';
 import type { WrittenSegment } from '../exec/stats-gather.ts';
@@ -11,6 +10,7 @@ import { mergeWrite } from '../catalog/table-stats.ts';
 import type { StatementContext } from './context.ts';
 import { sortByColumns } from '../exec/sort-rows.ts';
 import { toWire } from '../exec/wire.ts';
+import { placeRows } from '../exec/partition.ts';
 import { SqlError } from '../errors.ts';
 import { findTableById } from '../catalog/lookup.ts';
 
@@ -29,26 +29,14 @@ export function segmentEntry(file: string, slice: number, meta: SegmentMeta, sli
   return { file, slice, slices, rows: meta.rows, bytes: meta.bytes, zones: zonesOf(meta), deletedCount: 0 };
 }
 
-function hashValue(v: Vector, r: number): number {
-  if (v.valid && v.valid[r] === 0) return 0;
-  if (isString(v.type)) {
-    const s = v.dict![v.values[r]];
-    let h = 2166136261;
-    for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619);
-    return h >>> 0;
-  }
-  const x = v.values[r];
-  const h = Math.imul((x | 0) ^ Math.floor(x / 4294967296), 2654435761) ^ (x * 1000003);
-  return (h >>> 0) % 2147483647;
-}
-
 /** Which slice each row goes to. */
 export function distribute(table: TableState, batch: Batch, slices: number): number[][] | 'all' {
   if (table.distStyle === 'ALL') return 'all';
   const parts: number[][] = Array.from({ length: slices }, () => []);
   if (table.distStyle === 'KEY' && table.distKey !== null) {
     const col = batch.columns[table.distKey];
-    for (let r = 0; r < batch.length; r++) parts[hashValue(col, r) % slices].push(r);
+    const dest = placeRows(col, batch.length, slices);
+    for (let r = 0; r < batch.length; r++) parts[dest[r]].push(r);
     return parts;
   }
   // EVEN: small batches go whole to the next slice in turn; large ones are split evenly

@@ -7,6 +7,7 @@ import type { Batch } from '../../types/vector.ts';
 import { explainExpr } from '../explain.ts';
 import { LeaderOperator, SliceOperator, type PhysicalOperator } from './operator.ts';
 import type { Layout, PipelineBuilder } from './pipeline.ts';
+import type { Partitioning } from '../partitioning.ts';
 import type { RunContext } from './run-context.ts';
 import { ScanOp } from './scan.ts';
 
@@ -38,8 +39,8 @@ export class SliceFilterOp extends SliceOperator {
     return `Filter${this.onScan ? ' (fused into the scan; zone maps prune segments)' : ''}: ${explainExpr(this.pred, this.input.fields)}`;
   }
 
-  partitionedBy(slices: number): number | null {
-    return (this.input as SliceOperator).partitionedBy(slices);
+  partitioning(slices: number): Partitioning | null {
+    return (this.input as SliceOperator).partitioning(slices);
   }
 
   needs(wanted: Set<number>): Set<number>[] {

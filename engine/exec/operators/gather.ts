@@ -26,7 +26,7 @@ export class GatherOp extends LeaderOperator {
    * the others are told to stop waiting for its rows.
    */
   private async callSlices(ctx: RunContext, b: PipelineBuilder, msg: (slice: number) => Record<string, unknown>): Promise<SentResult[]> {
-    const exchanges = b.programs.some((p) => p.spec.source);
+    const exchanges = b.programs.some((p) => p.spec.source && !p.spec.source.local);
     if (!exchanges) return Promise.all(Array.from({ length: ctx.slices }, (_, s) => ctx.pool.call<SentResult>(s, msg(s))));
     ctx.pool.startAll();
     const id = ctx.pool.exchangeId();

@@ -10,6 +10,7 @@ import { CHUNK, concatBatchesYielding } from '../batches.ts';
 import { SpillingGroups, leaderHost, partialBytes } from '../spill/spill-aggregate.ts';
 import { LeaderOperator, SliceOperator, type PhysicalOperator } from './operator.ts';
 import type { Layout, PipelineBuilder } from './pipeline.ts';
+import { explainPartitioning, type Partitioning } from '../partitioning.ts';
 import type { RunContext } from './run-context.ts';
 import type { GatherOp } from './gather.ts';
 import { SqlError } from '../../errors.ts';
@@ -53,7 +54,7 @@ export class HashAggregateOp extends LeaderOperator {
 export class PartialAggregateOp extends SliceOperator {
   readonly decidesOutput = true;
 
-  partitionedBy(): number | null {
+  partitioning(): Partitioning | null {
     return null;
   }
 
@@ -86,19 +87,29 @@ export class PartialAggregateOp extends SliceOperator {
  * Final aggregation inside the slices, for many groups: the partial states are redistributed by
  * group key (every slice sends each other slice the groups whose key hashes to it), so each
  * slice merges and finishes its own share of the groups; operators above (HAVING, projections,
- * top-N) keep running in the slices and the leader only concatenates.
+ * top-N) keep running in the slices and the leader only concatenates. When the input is
+ * already partitioned on some of the group keys (`colocated`: a DISTKEY table, rows
+ * redistributed by key, a join of such), every group's rows sit in one slice and nothing moves.
  */
 export class SliceFinalAggregateOp extends SliceOperator {
-  constructor(readonly partial: PartialAggregateOp) {
+  constructor(readonly partial: PartialAggregateOp, readonly colocated: Partitioning | null = null) {
     super(partial.fields, [partial], partial.estRows);
   }
 
   explain(): string {
+    if (this.colocated) {
+      const input = this.partial.input;
+      return `Final Hash Aggregate (co-located: input ${explainPartitioning(this.colocated, (f) => input.fields[f].name)}; each slice finishes its own groups)`;
+    }
     return 'Final Hash Aggregate (partial states redistributed by group key; each slice finishes its own groups)';
   }
 
-  partitionedBy(): number | null {
-    return null;
+  /** Groups sit by the hash of all group keys (output fields 0..k-1), or as the input sat on the keys it was partitioned by. */
+  partitioning(): Partitioning | null {
+    const keys = this.partial.keys;
+    if (!this.colocated) return { scheme: 'hash', keys: keys.map((_, g) => [g]) };
+    const out = this.colocated.keys.map((alts) => keys.flatMap((k, g) => (k.k === 'col' && alts.includes(k.index) ? [g] : [])));
+    return { scheme: this.colocated.scheme, keys: out };
   }
 
   needs(): Set<number>[] {
@@ -108,7 +119,7 @@ export class SliceFinalAggregateOp extends SliceOperator {
   pipe(b: PipelineBuilder): Layout {
     const nb = b.nested();
     nb.input(this.partial);
-    b.spec.source = { program: nb.program, spec: nb.spec, keys: [] };
+    b.spec.source = { program: nb.program, spec: nb.spec, keys: [], ...(this.colocated ? { local: true as const } : {}) };
     b.width = this.fields.length;
     return this.fields.map((f, i) => ({ k: 'col', index: i, type: f.type }));
   }

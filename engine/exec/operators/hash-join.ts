@@ -16,6 +16,7 @@ import { CHUNK, concatBatches, concatBatchesYielding, rowRange, vectorRange } fr
 import { explainExpr } from '../explain.ts';
 import { LeaderOperator, SliceOperator, type PhysicalOperator } from './operator.ts';
 import type { Layout, PipelineBuilder } from './pipeline.ts';
+import { hashCompatible, type Partitioning } from '../partitioning.ts';
 import type { RunContext } from './run-context.ts';
 import type { BroadcastOp } from './broadcast.ts';
 import type { FragmentSpec, JoinStep } from '../fragment.ts';
@@ -180,15 +181,34 @@ export class HashProbeOp extends SliceOperator {
   explain(): string {
     const left = this.probeIsLeft ? this.probeSide : this.build;
     const right = this.probeIsLeft ? this.build : this.probeSide;
-    const how = this.build instanceof RedistributeOp ? 'both sides redistributed by key, each slice builds from the rows it received'
-      : this.colocated ? 'co-located, each slice builds from its own rows' : 'broadcast';
+    const moved = this.probeSide instanceof RedistributeOp, built = this.build instanceof RedistributeOp;
+    const how = moved && built ? 'both sides redistributed by key, each slice builds from the rows it received'
+      : built ? 'build side redistributed to where the probe rows sit, each slice builds from the rows it received'
+        : moved ? 'probe side redistributed to where the build rows sit, each slice builds from its own rows'
+          : this.colocated ? 'co-located, each slice builds from its own rows' : 'broadcast';
     return `Hash ${this.join.joinType} Join (probe: ${this.probeIsLeft ? 'left' : 'right'} input, build: ${how})${describe(this.join, [...left.fields, ...right.fields], left.fields.length)}`;
   }
 
-  partitionedBy(slices: number): number | null {
-    const p = this.probeSide.partitionedBy(slices);
-    if (p === null) return null;
-    return this.probeIsLeft ? p : this.build.fields.length + p;
+  /**
+   * Rows stay in their probe row's slice: the probe side's partitioning. After an inner join a
+   * build key equal to a partition key (and hashing alike) holds the same value, so it is
+   * another field to find that key in.
+   */
+  partitioning(slices: number): Partitioning | null {
+    const p = this.probeSide.partitioning(slices);
+    if (!p) return null;
+    const probeOffset = this.probeIsLeft ? 0 : this.build.fields.length;
+    const buildOffset = this.probeIsLeft ? this.probeSide.fields.length : 0;
+    const keys = p.keys.map((alts) => {
+      const out = alts.map((f) => f + probeOffset);
+      if (this.join.joinType !== 'INNER') return out;
+      this.probeKeys.forEach((k, i) => {
+        const bk = this.buildKeys[i];
+        if (k.k === 'col' && alts.includes(k.index) && bk.k === 'col' && hashCompatible(k.type, bk.type)) out.push(bk.index + buildOffset);
+      });
+      return out;
+    });
+    return { scheme: p.scheme, keys };
   }
 
   private get nLeft(): number {

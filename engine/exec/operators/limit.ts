@@ -4,6 +4,7 @@ import type { Batch } from '../../types/vector.ts';
 import { sliceRows } from '../batches.ts';
 import { LeaderOperator, SliceOperator, type PhysicalOperator } from './operator.ts';
 import type { Layout, PipelineBuilder } from './pipeline.ts';
+import type { Partitioning } from '../partitioning.ts';
 import type { RunContext } from './run-context.ts';
 
 export class LimitOp extends LeaderOperator {
@@ -23,7 +24,7 @@ export class LimitOp extends LeaderOperator {
 export class SliceLimitOp extends SliceOperator {
   readonly decidesOutput = true;
 
-  partitionedBy(): number | null {
+  partitioning(): Partitioning | null {
     return null;
   }
 

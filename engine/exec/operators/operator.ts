@@ -13,6 +13,7 @@ import type { Field } from '../../plan/logical.ts';
 import type { Batch } from '../../types/vector.ts';
 import type { RunContext } from './run-context.ts';
 import type { PipelineBuilder, Layout } from './pipeline.ts';
+import type { Partitioning } from '../partitioning.ts';
 
 /** Where an operator runs: inside every slice on its own partition, or at the leader. */
 export type Placement = 'slices' | 'leader';
@@ -65,10 +66,12 @@ export abstract class SliceOperator extends PhysicalOperator {
   readonly decidesOutput: boolean = false;
 
   /**
-   * The field every row's slice is the hash of (rows with equal values sit in the same slice),
-   * or null when rows are spread otherwise. Co-located joins need it on both sides.
+   * Which slice every output row sits in, as a hash of some of its fields (rows with equal
+   * values there sit in the same slice), or null when rows are spread otherwise. A join whose
+   * sides are partitioned alike on its keys, or a GROUP BY over the partition keys, needs no
+   * exchange (partitioning.ts).
    */
-  abstract partitionedBy(slices: number): number | null;
+  abstract partitioning(slices: number): Partitioning | null;
 
   /** Input fields read, per child, given the output fields read above. */
   abstract needs(wanted: Set<number>): Set<number>[];

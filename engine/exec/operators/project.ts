@@ -6,6 +6,7 @@ import type { Field } from '../../plan/logical.ts';
 import type { Batch } from '../../types/vector.ts';
 import { LeaderOperator, SliceOperator, type PhysicalOperator } from './operator.ts';
 import type { Layout, PipelineBuilder } from './pipeline.ts';
+import { projectPartitioning, type Partitioning } from '../partitioning.ts';
 import type { RunContext } from './run-context.ts';
 
 const names = (fields: Field[]) => fields.filter((f) => !f.hidden).map((f) => f.name).join(', ');
@@ -35,11 +36,8 @@ export class SliceProjectOp extends SliceOperator {
     return `Project: ${names(this.fields)}`;
   }
 
-  partitionedBy(slices: number): number | null {
-    const p = (this.input as SliceOperator).partitionedBy(slices);
-    if (p === null) return null;
-    const i = this.exprs.findIndex((e) => e.k === 'col' && e.index === p);
-    return i >= 0 ? i : null;
+  partitioning(slices: number): Partitioning | null {
+    return projectPartitioning((this.input as SliceOperator).partitioning(slices), this.exprs);
   }
 
   needs(wanted: Set<number>): Set<number>[] {

@@ -2,25 +2,30 @@
 // key, so that rows with equal keys meet in one slice (both inputs of a join too large to
 // broadcast). Each slice runs the input pipeline over its own rows, keeps its own part and
 // sends every other slice its part directly (worker to worker, slice-peers.ts); the pipeline
-// above then runs over what the slice received.
+// above then runs over what the slice received. Rows go by the exchange's hash of the keys, or,
+// to meet a DISTKEY table's rows where they already sit, by that table's placement hash.
+// Afterwards the rows are known to be partitioned by the keys (partitioning.ts).
 import type { BExpr } from '../../plan/bound.ts';
 import { usedColumns } from '../../plan/bound.ts';
 import { explainExpr } from '../explain.ts';
 import { SliceOperator } from './operator.ts';
 import type { Layout, PipelineBuilder } from './pipeline.ts';
+import type { Partitioning, PartitionScheme } from '../partitioning.ts';
 
 export class RedistributeOp extends SliceOperator {
-  constructor(readonly input: SliceOperator, readonly keys: BExpr[]) {
+  constructor(readonly input: SliceOperator, readonly keys: BExpr[], readonly scheme: PartitionScheme = 'hash') {
     super(input.fields, [input], input.estRows);
   }
 
   explain(): string {
-    return `Redistribute by key ${this.keys.map((k) => explainExpr(k, this.input.fields)).join(', ')} (every slice -> every slice)`;
+    const how = this.scheme === 'table' ? ', placed as the DISTKEY table it joins' : '';
+    return `Redistribute by key ${this.keys.map((k) => explainExpr(k, this.input.fields)).join(', ')} (every slice -> every slice${how})`;
   }
 
-  /** Rows sit by a hash of their own, not by any table's distribution: nothing else is co-located with them. */
-  partitionedBy(): number | null {
-    return null;
+  /** Rows sit by the hash of the key fields (a key computed from an expression is no field: unknown). */
+  partitioning(): Partitioning | null {
+    if (!this.keys.every((k) => k.k === 'col')) return null;
+    return { scheme: this.scheme, keys: this.keys.map((k) => [(k as { index: number }).index]) };
   }
 
   needs(wanted: Set<number>): Set<number>[] {
@@ -46,7 +51,7 @@ export class RedistributeOp extends SliceOperator {
       return exprs.length - 1;
     });
     nb.output({ kind: 'rows', exprs });
-    b.spec.source = { program: nb.program, spec: nb.spec, keys: keyCols };
+    b.spec.source = { program: nb.program, spec: nb.spec, keys: keyCols, ...(this.scheme === 'table' ? { placement: 'table' as const } : {}) };
     b.width = exprs.length;
     const out: Layout = this.fields.map(() => null);
     wanted.forEach((f, j) => { out[f] = { k: 'col', index: j, type: this.fields[f].type }; });

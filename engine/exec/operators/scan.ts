@@ -5,6 +5,7 @@ import type { Field, TableRef } from '../../plan/logical.ts';
 import type { TableState } from '../../catalog/catalog.ts';
 import { SliceOperator, plural } from './operator.ts';
 import type { Layout, PipelineBuilder } from './pipeline.ts';
+import type { Partitioning } from '../partitioning.ts';
 
 export class ScanOp extends SliceOperator {
   /** the join filters pushed into this scan (runtime-filter-plan.ts), as EXPLAIN shows them */
@@ -30,11 +31,11 @@ export class ScanOp extends SliceOperator {
     return `${r.account}.${r.database}.${r.schema}.${r.name}`;
   }
 
-  /** A KEY table's distribution column, when every segment was placed over this many slices. */
-  partitionedBy(slices: number): number | null {
+  /** A KEY table's rows sit by its distribution column, when every segment was placed over this many slices. */
+  partitioning(slices: number): Partitioning | null {
     const t = this.table;
     if (t.distStyle !== 'KEY' || t.distKey === null) return null;
-    return t.segments.every((s) => s.slices === slices) ? t.distKey : null;
+    return t.segments.every((s) => s.slices === slices) ? { scheme: 'table', keys: [[t.distKey]] } : null;
   }
 
   needs(): Set<number>[] {

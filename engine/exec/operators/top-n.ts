@@ -5,12 +5,13 @@ import type { SortKey } from '../../plan/logical.ts';
 import { usedColumns } from '../../plan/bound.ts';
 import { SliceOperator, type PhysicalOperator } from './operator.ts';
 import type { Layout, PipelineBuilder } from './pipeline.ts';
+import type { Partitioning } from '../partitioning.ts';
 import { explainKeys } from './sort.ts';
 
 export class SliceTopNOp extends SliceOperator {
   readonly decidesOutput = true;
 
-  partitionedBy(): number | null {
+  partitioning(): Partitioning | null {
     return null;
   }
 

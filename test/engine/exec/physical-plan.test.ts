@@ -122,6 +122,42 @@ describe('physical plan', () => {
     expect(await rowsOf('SELECT count(*) FROM dk WHERE EXISTS (SELECT 1 FROM fk WHERE fk.k = dk.k)')).toEqual([[20]]);
   });
 
+  it('knows that redistributed joins, slice-finished aggregates and DISTKEY tables are partitioned by key, and moves nothing twice', async () => {
+    // fe: i = 0..999 spread evenly, w = i % 7
+    await s.execute(`CREATE TABLE fe (i INTEGER, w INTEGER); INSERT INTO fe SELECT i, i % 7 FROM f; SET join_distribution = 'redistribute'`);
+    const moves = (lines: string[]) => lines.filter((l) => /Redistribute by key/.test(l)).length;
+    // f and fe meet by i; fk (DISTKEY k) then moves to where those rows already sit, alone
+    const chain = 'SELECT count(*), sum(fe.w), sum(fk.k) FROM f JOIN fe ON f.i = fe.i JOIN fk ON fe.i = fk.i';
+    let lines = await explain(chain);
+    expect(moves(lines)).toBe(3);
+    line(lines, /build side redistributed to where the probe rows sit/);
+    // sum of i % 7 over 0..999: 142 cycles of 21 and 0 + ... + 5; sum of i % 20: 50 cycles of 190
+    expect(await rowsOf(chain)).toEqual([[1000, 142 * 21 + 15, 50 * 190]]);
+    // GROUP BY the join key and more: every group is in one slice already
+    const grouped = 'SELECT count(*), sum(c), sum(sw) FROM (SELECT f.i, f.k1, count(*) AS c, sum(fe.w) AS sw FROM f JOIN fe ON f.i = fe.i GROUP BY f.i, f.k1) x';
+    lines = (await rowsOf(`EXPLAIN ANALYZE ${grouped}`)).map((r: unknown[]) => String(r[0]));
+    const final = line(lines, /Final Hash Aggregate \(co-located: input hash-partitioned by i; each slice finishes its own groups\)\s+\[2 slices/);
+    expect(actual(final)).toBe(1000);
+    expect(perSlice(final).every((n) => n > 0)).toBe(true);
+    expect(moves(lines)).toBe(2);
+    expect(await rowsOf(grouped)).toEqual([[1000, 1000, 142 * 21 + 15]]);
+    // a DISTKEY table stays where it is and the other side moves to it by the table's placement
+    const keyed = 'SELECT count(*), sum(dk.w) FROM f JOIN dk ON f.k2 = dk.k';
+    lines = await explain(keyed);
+    expect(line(lines, /Hash INNER Join/)).toMatch(/probe side redistributed to where the build rows sit, each slice builds from its own rows/);
+    line(lines, /Redistribute by key k2 \(every slice -> every slice, placed as the DISTKEY table it joins\)/);
+    expect(moves(lines)).toBe(1);
+    // k2 = i % 20 meets dk.k once (w = 10 k): 10 * 50 * (0 + ... + 19)
+    expect(await rowsOf(keyed)).toEqual([[1000, 10 * 50 * 190]]);
+    // GROUP BY a DISTKEY column: finished in the slices, nothing moves
+    lines = (await rowsOf('EXPLAIN ANALYZE SELECT k, count(*) FROM fk GROUP BY k')).map((r: unknown[]) => String(r[0]));
+    const placed = line(lines, /Final Hash Aggregate \(co-located: input placed by DISTKEY k; each slice finishes its own groups\)\s+\[2 slices/);
+    expect(actual(placed)).toBe(20);
+    expect(lines.some((l) => /merges the slices' partial states|partial states redistributed/.test(l))).toBe(false);
+    expect(await rowsOf('SELECT k, count(*) FROM fk GROUP BY k ORDER BY k LIMIT 3')).toEqual([[0, 50], [1, 50], [2, 50]]);
+    await s.execute('RESET join_distribution');
+  });
+
   it('does not treat tables as co-located when their rows were placed over another number of slices', async () => {
     await db.close();
     db = await Database.open({ dataDir: join(dir, 'data'), slices: 3 });
