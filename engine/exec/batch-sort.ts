@@ -27,11 +27,19 @@ export function sortBatch(b: Batch, keys: SortKey[], tick: () => void = () => {}
  */
 export async function sortBatchYielding(b: Batch, keys: SortKey[], tick: () => void, pause: () => Promise<void> = yieldToEventLoop): Promise<Batch> {
   if (b.length <= SORT_RUN) return sortBatch(b, keys, tick);
+  const sel = await sortIndicesYielding(b.length, await rowComparatorYielding(b, keys, tick, pause), pause);
+  return { length: b.length, columns: b.columns.map((c) => gather(c, sel, b.length)) };
+}
+
+/**
+ * Compares two rows of `b` by the sort keys, then by position; the keys and the string
+ * dictionaries' ranks are computed first, in steps with pauses (the leader's k-way merge uses it).
+ */
+export async function rowComparatorYielding(b: Batch, keys: SortKey[], tick: () => void, pause: () => Promise<void>): Promise<(x: number, y: number) => number> {
   const kv = await projectYielding(b, keys.map((k) => k.expr), pause);
   const ranks: (Int32Array | null)[] = [];
   for (const v of kv) ranks.push(isString(v.type) ? await rankDictionary(v.dict!, pause) : null);
-  const sel = await sortIndicesYielding(b.length, keyComparator(kv, keys, tick, ranks), pause);
-  return { length: b.length, columns: b.columns.map((c) => gather(c, sel, b.length)) };
+  return keyComparator(kv, keys, tick, ranks);
 }
 
 /** Rows sorted in one step of the leader's sort (a few milliseconds of comparisons). */

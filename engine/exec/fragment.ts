@@ -111,7 +111,7 @@ export interface FragmentSpec {
   joinFilters?: JoinFilterSpec[];
   steps: PipelineStep[];
   output:
-    | { kind: 'rows'; exprs: BExpr[]; limit?: number; topN?: TopN }
+    | { kind: 'rows'; exprs: BExpr[]; limit?: number; topN?: TopN; sort?: SortKey[] }
     | { kind: 'agg'; spec: AggSpec };
 }
 

@@ -15,6 +15,8 @@ import { HashJoinOp, HashProbeOp } from './operators/hash-join.ts';
 import { HashAggregateOp, PartialAggregateOp, FinalAggregateOp, SliceFinalAggregateOp } from './operators/hash-aggregate.ts';
 import { SortOp } from './operators/sort.ts';
 import { SliceTopNOp } from './operators/top-n.ts';
+import { SliceSortOp } from './operators/slice-sort.ts';
+import { MergeSortedRunsOp } from './operators/merge.ts';
 import { LimitOp, SliceLimitOp } from './operators/limit.ts';
 import { DistinctOp } from './operators/distinct.ts';
 import { WindowOp } from './operators/window.ts';
@@ -61,13 +63,19 @@ class PhysicalPlanner {
         const sort = n.input;
         const below = this.pipeline(sort.input);
         if (below && !(below instanceof PartialAggregateOp)) {
+          // each slice's first rows come sorted: the leader merges the runs up to the rows it needs
           const topN = new GatherOp(new SliceTopNOp(below, sort.keys, want, Math.min(want, est)));
-          return new LimitOp(new SortOp(topN, sort.keys, estimateRows(sort)), n.limit, n.offset, est);
+          return new LimitOp(new MergeSortedRunsOp(topN, sort.keys, want, Math.min(want, estimateRows(sort))), n.limit, n.offset, est);
         }
       } else {
         const below = this.pipeline(n.input);
         if (below && !(below instanceof PartialAggregateOp)) return new LimitOp(new GatherOp(new SliceLimitOp(below, want, est)), n.limit, n.offset, est);
       }
+    }
+    if (n.k === 'sort') {
+      // every slice sorts its own rows; the leader merges the sorted runs
+      const below = this.pipeline(n.input);
+      if (below && !(below instanceof PartialAggregateOp)) return new MergeSortedRunsOp(new GatherOp(new SliceSortOp(below, n.keys, est)), n.keys, null, est);
     }
     const pipeline = this.pipeline(n);
     if (pipeline) return this.gather(pipeline);

@@ -207,7 +207,18 @@ async function runFragment(f: FragmentSpec, req: RequestRun, program = 0, all: S
     metrics.rows[outSlot] = kept.length;
     return { kind: 'rows', columns: kept.columns, rows: kept.length, scanned, metrics: all };
   }
-  const columns = types.map((t, i) => concatVectors(t, outParts.map((p) => p[i])));
+  let columns = types.map((t, i) => concatVectors(t, outParts.map((p) => p[i])));
+  if (f.output.kind === 'rows' && f.output.sort) {
+    // a sorted run for the leader's k-way merge
+    const t0 = performance.now();
+    const rows: Batch = { length: outRows, columns };
+    // the index order and the sorted copy of the rows
+    let bytes = outRows * 8;
+    for (const v of columns) bytes += vectorBytes(v, stop.dictionaries);
+    stop.memory.reserve(bytes, 'sort in a slice');
+    columns = metered(stop, () => sortBatch(rows, f.output.kind === 'rows' ? f.output.sort! : [], tick)).columns;
+    metrics.ms[outSlot] += performance.now() - t0;
+  }
   metrics.rows[outSlot] = outRows;
   return { kind: 'rows', columns, rows: outRows, scanned, metrics: all };
 }

@@ -17,6 +17,7 @@ import { SqlError } from '../../errors.ts';
 /** What the slices returned for one run of a pipeline. */
 export type Gathered =
   | { kind: 'rows'; batch: Batch; fields?: number[] }
+  | { kind: 'runs'; runs: Batch[] }
   | { kind: 'agg'; partials: PartialAgg[]; spec: import('../aggregate.ts').AggSpec };
 
 export class GatherOp extends LeaderOperator {
@@ -65,8 +66,18 @@ export class GatherOp extends LeaderOperator {
     return { batch: ctx.hold(g.batch, 'rows from the slices'), fields: g.fields ?? this.fields.map((_, i) => i) };
   }
 
-  /** Runs the pipeline in every slice and returns what they sent (with `want`, only those fields when the pipeline ends in plain rows). */
-  async gather(ctx: RunContext, want?: Set<number>): Promise<Gathered> {
+  /** Each slice's rows as it sent them, one batch per slice (sorted runs to merge). */
+  async gatherRuns(ctx: RunContext): Promise<Batch[]> {
+    const g = await this.gather(ctx, undefined, true);
+    if (g.kind !== 'runs') throw new SqlError('INTERNAL_ERROR', 'expected rows from the slices');
+    return g.runs;
+  }
+
+  /**
+   * Runs the pipeline in every slice and returns what they sent (with `want`, only those fields
+   * when the pipeline ends in plain rows; with `runs`, rows as one batch per slice).
+   */
+  async gather(ctx: RunContext, want?: Set<number>, runs = false): Promise<Gathered> {
     // which fields each operator must produce, top-down, so scans and broadcasts carry only those
     const wanted = new Map<PhysicalOperator, Set<number>>();
     const probes: HashProbeOp[] = [];
@@ -95,7 +106,10 @@ export class GatherOp extends LeaderOperator {
     if (!b.outputSet) b.spec.output = { kind: 'rows', exprs: sent ? sent.map((i) => layout[i]!) : layout.map((e) => e!) };
     const spec = b.spec;
     // an inner join against an empty build side is empty
-    if (emptyInner && spec.output.kind === 'rows') return { kind: 'rows', batch: emptyBatch(spec.output.exprs.map((e) => e.type)), fields: sent ?? undefined };
+    if (emptyInner && spec.output.kind === 'rows') {
+      const empty = emptyBatch(spec.output.exprs.map((e) => e.type));
+      return runs ? { kind: 'runs', runs: [empty] } : { kind: 'rows', batch: empty, fields: sent ?? undefined };
+    }
     // every program's segments, per slice (zone maps of its scan filter prune them)
     const segments = b.programs.map((p) => {
       // a program over rows redistributed between the slices reads no segments
@@ -127,6 +141,7 @@ export class GatherOp extends LeaderOperator {
     if (spec.output.kind === 'agg') return { kind: 'agg', partials: results.map((r) => partialFromWire((r as Extract<SentResult, { kind: 'agg' }>).partial)), spec: spec.output.spec };
     const types = spec.output.exprs.map((e) => e.type);
     const parts = results.map((r) => ctx.hold({ length: (r as { rows: number }).rows, columns: fromWire((r as Extract<SentResult, { kind: 'rows' }>).columns) }, 'rows from the slices'));
+    if (runs) return { kind: 'runs', runs: parts };
     return { kind: 'rows', batch: await concatBatchesYielding(types, parts, ctx.pause), fields: sent ?? undefined };
   }
 }

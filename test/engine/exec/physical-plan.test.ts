@@ -95,13 +95,31 @@ describe('physical plan', () => {
     expect(await rowsOf('SELECT count(*) FROM d1 FULL JOIN d2 ON d1.k = d2.k + 5')).toEqual([[25]]);
   });
 
-  it('keeps ORDER BY ... LIMIT to the first rows of every slice (top-N) and sorts those at the leader', async () => {
+  it('keeps ORDER BY ... LIMIT to the first rows of every slice (top-N) and merges those at the leader', async () => {
     const sql = 'SELECT i, v FROM f WHERE k1 = 3 ORDER BY v DESC LIMIT 4';
     const lines = (await rowsOf(`EXPLAIN ANALYZE ${sql}`)).map((r: unknown[]) => String(r[0]));
     const topN = line(lines, /Top-N 4 per slice: v DESC\s+\[2 slices/);
     expect(perSlice(topN).every((n) => n <= 4)).toBe(true);
-    expect(depth(line(lines, /^\s*(->\s+)?Sort: v DESC\s+\[leader/))).toBeLessThan(depth(topN));
+    const merge = line(lines, /^\s*(->\s+)?Merge sorted runs \(k-way, one run per slice, first 4 rows\): v DESC\s+\[leader/);
+    expect(depth(merge)).toBeLessThan(depth(topN));
+    expect(actual(merge)).toBe(4);
     expect(await rowsOf(sql)).toEqual([[993, 993], [983, 983], [973, 973], [963, 963]]);
+  });
+
+  it('sorts the rows of every slice in that slice and k-way merges the sorted runs at the leader', async () => {
+    // k1 = 3 holds i = 3, 13, ..., 993; ordered by k2 (i % 20: 3 or 13) descending, then i
+    const sql = 'SELECT i, k2 FROM f WHERE k1 = 3 ORDER BY k2 DESC, i';
+    const lines = (await rowsOf(`EXPLAIN ANALYZE ${sql}`)).map((r: unknown[]) => String(r[0]));
+    const sorted = line(lines, /Sort per slice: k2 DESC, i\s+\[2 slices/);
+    // both slices sort a run of their own
+    expect(perSlice(sorted).every((n) => n > 0)).toBe(true);
+    const merge = line(lines, /^\s*Merge sorted runs \(k-way, one run per slice\): k2 DESC, i\s+\[leader/);
+    expect(actual(merge)).toBe(100);
+    expect(lines.some((l) => /^\s*(->\s+)?Sort:/.test(l))).toBe(false);
+    const want = [...Array.from({ length: 50 }, (_, j) => [13 + 20 * j, 13]), ...Array.from({ length: 50 }, (_, j) => [3 + 20 * j, 3])];
+    expect(await rowsOf(sql)).toEqual(want);
+    // with OFFSET: the rows after the first 48 of that order
+    expect(await rowsOf(`${sql} LIMIT 4 OFFSET 48`)).toEqual(want.slice(48, 52));
   });
 
   it('joins tables distributed on the join key inside every slice, each building from its own rows', async () => {

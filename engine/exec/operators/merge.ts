@@ -1,0 +1,38 @@
+// The leader's side of a sort in the slices: every slice sends its rows as one sorted run (a
+// full sort, or its top-N) and the leader k-way merges the runs (exec/merge-runs.ts), stopping
+// after `limit` rows when a LIMIT only needs those.
+import type { SortKey } from '../../plan/logical.ts';
+import type { Batch } from '../../types/vector.ts';
+import { concatBatchesYielding } from '../batches.ts';
+import { mergeSortedRuns } from '../merge-runs.ts';
+import { LeaderOperator } from './operator.ts';
+import type { GatherOp } from './gather.ts';
+import type { RunContext } from './run-context.ts';
+import { explainKeys } from './sort.ts';
+
+/** Bytes per row the merge keeps besides the rows: the order and the sort keys. */
+const MERGE_ROW_BYTES = 16;
+
+export class MergeSortedRunsOp extends LeaderOperator {
+  constructor(readonly input: GatherOp, readonly keys: SortKey[], readonly limit: number | null, estRows: number) {
+    super(input.fields, [input], estRows);
+  }
+
+  explain(): string {
+    return `Merge sorted runs (k-way, one run per slice${this.limit !== null ? `, first ${this.limit} rows` : ''}): ${explainKeys(this.keys, this.input.fields)}`;
+  }
+
+  async run(ctx: RunContext): Promise<Batch> {
+    const t0 = performance.now();
+    const runs = await this.input.gatherRuns(ctx);
+    const starts = [0];
+    for (const r of runs) starts.push(starts[starts.length - 1] + r.length);
+    ctx.record(this.input, starts[starts.length - 1], performance.now() - t0);
+    const types = this.fields.map((f) => f.type);
+    const all = ctx.hold(await concatBatchesYielding(types, runs, ctx.pause), 'sorted runs');
+    for (const r of runs) if (r !== all) ctx.release(r);
+    ctx.reserve(all.length * MERGE_ROW_BYTES, 'merge');
+    const merged = await mergeSortedRuns(all, starts, this.keys, this.limit ?? all.length, ctx.tick, ctx.pause);
+    return ctx.hold(merged, 'merge');
+  }
+}
