@@ -7,5 +7,7 @@ export default defineConfig({
   test: {
     testTimeout: 30_000,
     hookTimeout: 120_000,
+    // slice and training workers compiled once per run (see the file)
+    globalSetup: ['test/support/compiled-workers.ts'],
   },
 });

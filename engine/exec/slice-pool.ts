@@ -3,9 +3,7 @@ import { MessageChannel, Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 import { SqlError, asSqlError } from '../errors.ts';
 import { newSharedCache, type SharedCache } from './column-cache.ts';
-
-/** The compiled worker in a dist/ build; from TypeScript sources, an entry that registers tsx first. */
-const WORKER_ENTRY = new URL(import.meta.url.endsWith('.js') ? './slice-worker.js' : './slice-worker-entry.mjs', import.meta.url);
+import { workerEntry } from './worker-entry.ts';
 
 interface Pending { slice: number; resolve: (v: unknown) => void; reject: (e: unknown) => void }
 
@@ -44,7 +42,7 @@ export class SlicePool {
     const running = this.workers[slice];
     if (running) return running;
     Atomics.store(this.cache.counters, slice, 0); // a restarted worker starts with an empty cache
-    const w = new Worker(WORKER_ENTRY, {
+    const w = new Worker(workerEntry(import.meta.url, 'slice-worker.js', 'slice-worker-entry.mjs'), {
       workerData: { dataDir: this.dataDir, slice, cache: this.cache, niceness: this.niceness },
       ...(this.heapMb ? { resourceLimits: { maxOldGenerationSizeMb: this.heapMb } } : {}),
     });

@@ -5,9 +5,7 @@ import { type ErrorCode, SqlError } from '../../engine/errors.ts';
 import type { Vector } from '../../engine/types/vector.ts';
 import type { TrainedModel, TrainingColumn, TrainProgress, TrainSpec } from '../types.ts';
 import type { WorkerMessage } from './train_worker.ts';
-
-/** The compiled worker in a dist/ build; from TypeScript sources, an entry that registers tsx first. */
-const WORKER_ENTRY = new URL(import.meta.url.endsWith('.js') ? './train_worker.js' : './entry.mjs', import.meta.url);
+import { workerEntry } from '../../engine/exec/worker-entry.ts';
 
 /** A background training run. `progress` emits 'progress' (TrainProgress) events. */
 export interface TrainingJob {
@@ -24,7 +22,7 @@ export interface TrainingJob {
 export function startTraining(columns: TrainingColumn[], spec: TrainSpec, onProgress?: (p: TrainProgress) => void): TrainingJob {
   const progress = new EventEmitter();
   if (onProgress) progress.on('progress', onProgress);
-  const worker = new Worker(WORKER_ENTRY);
+  const worker = new Worker(workerEntry(import.meta.url, 'train_worker.js', 'entry.mjs'));
   const transfer: ArrayBuffer[] = [];
   const owned = columns.map((c) => ({ ...c, vector: transferable(c.vector, transfer) }));
   let settle: { resolve: (m: TrainedModel) => void; reject: (e: Error) => void };

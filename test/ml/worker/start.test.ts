@@ -24,6 +24,18 @@ describe('startTraining', () => {
     await expect(job.promise).rejects.toMatchObject({ name: 'SqlError', code: 'UNDEFINED_COLUMN' });
   }, 60_000);
 
+  it('the TypeScript entry (tsx) starts the same worker', async () => {
+    // the suite runs compiled workers (test/support/compiled-workers.ts); users of the sources run this one
+    const saved = process.env.STRATA_WORKER_DIR;
+    delete process.env.STRATA_WORKER_DIR;
+    try {
+      const job = startTraining(synth(50, 'binary'), { target: 'missing', auto: true, hyperparameters: {}, settings: {} });
+      await expect(job.promise).rejects.toMatchObject({ name: 'SqlError', code: 'UNDEFINED_COLUMN' });
+    } finally {
+      if (saved !== undefined) process.env.STRATA_WORKER_DIR = saved;
+    }
+  }, 60_000);
+
   it('cancel() terminates the worker and rejects with QUERY_CANCELED', async () => {
     const job = startTraining(synth(5000, 'multiclass'), { target: 'y', auto: true, hyperparameters: {}, settings: {} });
     await new Promise((r) => setTimeout(r, 300));
