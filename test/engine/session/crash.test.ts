@@ -1,7 +1,10 @@
 // Crash safety of whole statements: a child process loops over INSERT, COPY, multi-table
-// transactions and UPDATE transfers and is SIGKILLed at random moments, many times. After every
-// kill the parent reopens the data directory and checks that every acknowledged commit is there,
-// that no batch is partially there, that the transfer invariant holds, and that it still writes.
+// transactions and UPDATE transfers and is SIGKILLed many times: in the middle of each kind of
+// statement in turn (at a random moment within it) and, every fifth round, while it opens and
+// recovers the directory. After every kill the parent reopens the data directory and checks that
+// every acknowledged commit is there, that no batch is partially there, that the transfer
+// invariant holds, and that it still writes. Kill points follow the child's progress, not the
+// clock, so a busy machine changes nothing but the duration.
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -9,20 +12,33 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Database } from '../../../engine/database.ts';
+import { compile, type Compiled } from '../../support/compile.ts';
+import { underLoad } from '../../support/deadline.ts';
 import { ACCOUNTS, INITIAL_BALANCE, batchRows, batchSum, transferOf } from './crash-batches.ts';
 
-const CHILD = fileURLToPath(new URL('./crash-child.ts', import.meta.url));
 const ROUNDS = 20;
+/** Batch kinds (seq % 4): INSERT, COPY, two-table transaction, transfer. */
+const KINDS = [0, 1, 2, 3];
 let root: string;
 let dataDir: string;
+/** the child compiled once (test/support/compile.ts): each start costs ~0.2 s of CPU, not tsx's ~2 s */
+let compiled: Compiled;
+let childJs: string;
+const live = new Set<ChildProcess>();
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'strata-session-crash-'));
   dataDir = join(root, 'data');
+  compiled = await compile({ 'crash-child': fileURLToPath(new URL('./crash-child.ts', import.meta.url)) });
+  childJs = join(compiled.dir, 'crash-child.js');
   const db = await Database.open({ dataDir, slices: 2 });
   await db.connect().execute('CREATE TABLE probe (round INTEGER)');
   await db.close();
 });
-afterAll(async () => { await rm(root, { recursive: true, force: true }); });
+afterAll(async () => {
+  for (const p of live) p.kill('SIGKILL');
+  compiled?.remove();
+  await rm(root, { recursive: true, force: true });
+});
 
 /** A seeded generator, so a failing run can be repeated. */
 function rng(seed: number): () => number {
@@ -33,38 +49,59 @@ function rng(seed: number): () => number {
   };
 }
 
-interface Round { acks: number[]; sawReady: boolean; stderr: string }
+interface Round {
+  acks: number[];
+  sawReady: boolean;
+  /** ms from "go" to "ready" (opening and recovering the directory), if it got there */
+  startupMs?: number;
+  /** the batch that was in flight when the kill was scheduled (loop rounds) */
+  inFlight?: number;
+  /** ms each acknowledged batch took, by seq */
+  commitMs: Map<number, number>;
+  stderr: string;
+}
+
+/** When to kill: `afterMs` after "go", or `delayMs(kind)` into the first batch of `kind` that follows an acknowledgement. */
+type KillPlan = { early: true; afterMs: number } | { early: false; kind: number; delayMs: (kind: number) => number };
 
 /** A started child that has loaded its modules and waits for "go" before it opens the directory. */
-interface Child { proc: ChildProcess; round: Promise<Round>; go(delayMs: number, early: boolean): void }
+interface Child { proc: ChildProcess; round: Promise<Round>; go(plan: KillPlan): void }
 
-/**
- * Starts the child. After `go`, it is SIGKILLed `delayMs` after it printed "ready" (or, when
- * `early`, `delayMs` after "go", which may hit it while it opens and recovers the directory).
- */
 function startChild(): Child {
-  const proc = spawn(process.execPath, ['--import', 'tsx', CHILD, dataDir, join(root, 'csv')], { stdio: ['pipe', 'pipe', 'pipe'] });
-  const r: Round = { acks: [], sawReady: false, stderr: '' };
+  const proc = spawn(process.execPath, [childJs, dataDir, join(root, 'csv')], { stdio: ['pipe', 'pipe', 'pipe'] });
+  live.add(proc);
+  const r: Round = { acks: [], sawReady: false, commitMs: new Map(), stderr: '' };
   let out = '';
+  let plan: KillPlan | undefined;
+  let goAt = 0, lastAt = 0;
   let timer: NodeJS.Timeout | undefined;
-  let failsafe: NodeJS.Timeout | undefined;
-  let delay = 0;
-  const kill = () => proc.kill('SIGKILL');
+  const killIn = (ms: number) => { if (!timer) timer = setTimeout(() => proc.kill('SIGKILL'), ms); };
   proc.stdout!.on('data', (d: Buffer) => {
     out += d.toString();
     const lines = out.split('\n');
     out = lines.pop()!; // a torn last line is not an acknowledgement
     for (const l of lines) {
+      const now = performance.now();
       if (l === 'ready') {
         r.sawReady = true;
-        if (!timer) timer = setTimeout(kill, delay);
-      } else if (l.startsWith('ack ')) r.acks.push(Number(l.slice(4)));
+        r.startupMs = now - goAt;
+      } else if (l.startsWith('ack ')) {
+        const q = Number(l.slice(4));
+        r.acks.push(q);
+        r.commitMs.set(q, now - lastAt);
+        // the child starts batch q + 1 at once: kill inside it when it is of the planned kind
+        if (plan && !plan.early && (q + 1) % 4 === plan.kind && r.inFlight === undefined) {
+          r.inFlight = q + 1;
+          killIn(plan.delayMs(plan.kind));
+        }
+      }
+      lastAt = now;
     }
   });
   proc.stderr!.on('data', (d: Buffer) => { r.stderr += d.toString(); });
   const round = new Promise<Round>((resolve, reject) => {
     proc.on('exit', (code, signal) => {
-      clearTimeout(failsafe);
+      live.delete(proc);
       clearTimeout(timer);
       if (signal !== 'SIGKILL') reject(new Error(`child exited by itself (code ${code}): ${r.stderr}`));
       else resolve(r);
@@ -74,10 +111,10 @@ function startChild(): Child {
   return {
     proc,
     round,
-    go(delayMs, early) {
-      delay = delayMs;
-      failsafe = setTimeout(kill, 20_000);
-      if (early) timer = setTimeout(kill, delayMs);
+    go(p) {
+      plan = p;
+      goAt = lastAt = performance.now();
+      if (p.early) killIn(p.afterMs);
       proc.stdin!.write('go\n');
     },
   };
@@ -141,40 +178,60 @@ async function verify(acked: Set<number>, probes: number): Promise<{ present: nu
   }
 }
 
-it('every acknowledged commit survives SIGKILL and no batch is partial', async () => {
+it('every acknowledged commit survives SIGKILL in every kind of statement and during recovery', async () => {
   const rand = rng(20240611);
   const acked = new Set<number>();
-  let readyRounds = 0;
+  const startups: number[] = [];
+  /** how long each kind of batch took to commit, from the acknowledgements seen so far */
+  const commitMs = new Map<number, number[]>(KINDS.map((k) => [k, []]));
+  const killedInFlight = new Map<number, number>(KINDS.map((k) => [k, 0]));
+  let earlyRounds = 0;
   let present: number[] = [];
   let next: Child | null = startChild();
   try {
     for (let round = 0; round < ROUNDS; round++) {
-      // mostly kill a few hundred ms into the loop; every fifth round, kill during startup/recovery
+      // every fifth round: kill while the child opens and recovers the directory, at a random
+      // point of (about) its startup time so far; otherwise in the middle of a batch, the kinds in
+      // turn, at a random point of (about) how long that kind takes to commit
       const early = round % 5 === 4;
-      const delay = early ? 100 + rand() * 1500 : 80 + rand() * 500;
-      const t0 = Date.now();
+      const plan: KillPlan = early
+        ? { early: true, afterMs: rand() * 1.2 * median(startups) }
+        : { early: false, kind: KINDS[(round - Math.floor(round / 5)) % 4], delayMs: (kind) => rand() * 1.2 * (median(commitMs.get(kind)!) || 20) };
       const child: Child = next!;
-      child.go(delay, early);
+      child.go(plan);
       const r = await child.round;
-      const t1 = Date.now();
       // the next child loads its modules while this round is checked; it opens the directory
       // only after "go", once the check below has closed it
       next = round + 1 < ROUNDS ? startChild() : null;
-      if (r.sawReady) readyRounds++;
+      if (r.startupMs !== undefined) startups.push(r.startupMs);
+      for (const [q, ms] of r.commitMs) commitMs.get(q % 4)!.push(ms);
+      if (early) earlyRounds++;
+      else {
+        // a batch round always gets through recovery and commits before its kill
+        expect(r.sawReady, r.stderr).toBe(true);
+        expect(r.acks.length).toBeGreaterThan(0);
+        killedInFlight.set(r.inFlight! % 4, killedInFlight.get(r.inFlight! % 4)! + 1);
+      }
       for (const q of r.acks) acked.add(q);
       // acknowledgements come in sequence order, continuing where the directory left off
       if (r.acks.length) expect(r.acks[0]).toBe(present.length + 1);
       ({ present } = await verify(acked, round));
-      if (process.env.STRATA_TEST_VERBOSE) console.log(`round ${round}: ${r.acks.length} acks, child ${t1 - t0} ms, verify ${Date.now() - t1} ms`);
+      if (process.env.STRATA_TEST_VERBOSE) console.log(`round ${round}: ${early ? 'early' : `kind ${r.inFlight! % 4}`}, ${r.acks.length} acks, startup ${r.startupMs?.toFixed(0)} ms, ${present.length} present`);
     }
   } finally {
     next?.proc.kill('SIGKILL');
   }
-  expect(readyRounds).toBeGreaterThanOrEqual(ROUNDS / 2);
-  // the loop made real progress through every kind of batch
-  expect(acked.size).toBeGreaterThanOrEqual(ROUNDS / 2);
-  for (const kind of [0, 1, 2, 3]) expect([...acked].some((q) => q % 4 === kind)).toBe(true);
-}, 180_000);
+  expect(earlyRounds).toBe(ROUNDS / 5);
+  // each kind of statement was killed in flight as often as the others
+  expect([...killedInFlight.values()]).toEqual(KINDS.map(() => (ROUNDS - ROUNDS / 5) / 4));
+  for (const kind of KINDS) expect([...acked].some((q) => q % 4 === kind)).toBe(true);
+}, underLoad(120_000));
+
+function median(xs: number[]): number {
+  if (!xs.length) return 0;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
 
 it('after all rounds the directory answers a query over everything', async () => {
   const db = await Database.open({ dataDir, slices: 2 });
@@ -195,4 +252,4 @@ it('after all rounds the directory answers a query over everything', async () =>
   } finally {
     await db.close();
   }
-}, 30_000);
+}, underLoad(30_000));
