@@ -14,7 +14,9 @@
 // summed in, so a row reads one entry per feature for the whole subtree instead of one per leaf.
 //
 // Rows go through the ensemble a block at a time, tree by tree, so a tree's tables stay in cache
-// for the whole block. Within a tree a node's pattern (which of its path's features the row
+// for the whole block. A unit's table row holds its d weights and then the reached leaf's value
+// (the margin, zero unless the row follows the path to the unit), side by side: a row reads one
+// stretch of d + 1 numbers per unit. Within a tree a node's pattern (which of its path's features the row
 // disagrees with) follows from its parent's in one step, top-down in preorder: a row costs one
 // comparison per split, one bit operation per node above the units, and d additions per unit.
 import { type Ensemble, type EnsembleTree, goesTrue } from './ensemble.ts';
@@ -81,10 +83,8 @@ export class TreeShap {
   private readonly uNode: Int32Array;
   private readonly uSplit: Int32Array; // [s0, s1) into split: the unit's own splits (node positions)
   private readonly uAt: Int32Array; // offset into table
-  /** folded units: table rows (patterns × decisions); the table is feature-major, at + i·rows + row */
-  private readonly uRows: Int32Array;
   private readonly uFeat: Int32Array; // [f0, f0+d) into feat
-  private readonly uVal: Int32Array; // [v0, v1) into valTarget / valWeight; folded: reached values by decisions
+  private readonly uVal: Int32Array; // [v0, v1) into valTarget / valWeight; folded units: their target alone
   /** the units' own splits (split ids) */
   private readonly split: Int32Array;
   private readonly feat: Int32Array;
@@ -100,8 +100,15 @@ export class TreeShap {
   private readonly pattern: Int32Array;
   /** per row of the block: where its weights start in the table */
   private readonly index: Int32Array;
-  /** the block's contributions, feature-major: acc[(target·width + f)·SHAP_BLOCK + r] */
+  /**
+   * the block's contributions, feature-major, and its margins from folded units as one more
+   * feature: acc[(target·(width + 1) + f)·SHAP_BLOCK + r], f = width for the margin
+   */
   private readonly acc: Float64Array;
+  /** a unit's accumulator offsets (its features', then the margin's) */
+  private readonly lanes: Int32Array;
+  /** per feature: whether the block holds a NaN there (else splits skip the missing-value test) */
+  private readonly blockNaN: Uint8Array;
   private readonly scratch: Float64Array;
   private readonly rowWeights: Float64Array;
   private readonly o: Uint8Array;
@@ -146,7 +153,7 @@ export class TreeShap {
           return;
         }
         if (t.mode[j] === null) {
-          const d = distinct.length, size = d <= MAX_TABLE_DEPTH ? Math.max(1, (1 << d) * d) : Infinity;
+          const d = distinct.length, size = d <= MAX_TABLE_DEPTH ? (1 << d) * (d + 1) : Infinity;
           const values: [number, number][] = [];
           for (let k = 0; k < t.leafValues[j].length; k += 2) values.push([t.leafValues[j][k], t.leafValues[j][k + 1] * scale]);
           const fits = tableSize + size <= tableBudget;
@@ -178,7 +185,6 @@ export class TreeShap {
     const U = units.length;
     this.uKind = Uint8Array.from(units, (u) => u.kind); this.uNode = Int32Array.from(units, (u) => u.node);
     this.uAt = Int32Array.from(units, (u) => u.at);
-    this.uRows = Int32Array.from(units, (u) => (1 << u.dp) << u.splits.length);
     this.uSplit = new Int32Array(U + 1); this.uFeat = new Int32Array(U + 1); this.uVal = new Int32Array(U + 1);
     const split: number[] = [], feat: number[] = [], z: number[] = [], valTarget: number[] = [], valWeight: number[] = [];
     const expected = Float64Array.from(e.base);
@@ -188,11 +194,8 @@ export class TreeShap {
       this.uFeat[i] = feat.length; feat.push(...u.features); z.push(...u.zs); this.uFeat[i + 1] = feat.length;
       this.uVal[i] = valTarget.length;
       if (u.kind === FOLDED) {
-        // the reached leaf's value for each combination of the unit's decisions (margins)
-        for (let bits = 0; bits < 1 << u.splits.length; bits++) {
-          const leaf = u.leaves.find((l) => l.steps.every((s) => ((bits >> s.k) & 1) === s.dir))!;
-          valTarget.push(u.values[0][0]); valWeight.push(leaf.value);
-        }
+        // its target (the table holds the reached leaf's value, for the margin)
+        valTarget.push(u.values[0][0]); valWeight.push(0);
         for (const l of u.leaves) expected[l.target] += l.value * leafZ(u, l).reduce((p, x) => p * x, 1);
       } else {
         for (const [k, v] of u.values) { valTarget.push(k); valWeight.push(v); expected[k] += v * u.zs.reduce((p, x) => p * x, 1); }
@@ -206,7 +209,9 @@ export class TreeShap {
     this.decision = new Uint8Array(Math.max(1, sp.feature.length) * SHAP_BLOCK);
     this.pattern = new Int32Array(maxNodes * SHAP_BLOCK);
     this.index = new Int32Array(SHAP_BLOCK);
-    this.acc = new Float64Array(this.targets * this.width * SHAP_BLOCK);
+    this.acc = new Float64Array(this.targets * (this.width + 1) * SHAP_BLOCK);
+    this.lanes = new Int32Array(Math.max(6, maxD + 1));
+    this.blockNaN = new Uint8Array(this.width);
     this.scratch = new Float64Array(2 * maxD + 2);
     this.rowWeights = new Float64Array(Math.max(1, maxD));
     this.o = new Uint8Array(Math.max(1, maxD));
@@ -234,15 +239,16 @@ export class TreeShap {
       const own = featuresOf(u, l), z = leafZ(u, l);
       return { l, own, zs: own.map((b) => z[b]), steps: l.steps.map((st) => ({ k: st.k, dir: st.dir, i: own.indexOf(st.bit) })) };
     });
-    const R = (1 << u.dp) << m;
     for (let dis = 0; dis < 1 << u.dp; dis++) {
       for (let bits = 0; bits < 1 << m; bits++) {
-        const row = u.at + ((dis << m) | bits);
+        const row = u.at + ((dis << m) | bits) * (d + 1);
+        // the margin: the leaf the row reaches, when it follows the path to the unit
+        if (dis === 0) this.table[row + d] = u.leaves.find((l) => l.steps.every((st) => ((bits >> st.k) & 1) === st.dir))!.value;
         for (const g of games) {
           g.own.forEach((b, i) => { o[i] = b < u.dp ? 1 - ((dis >> b) & 1) : 1; });
           for (const st of g.steps) if (((bits >> st.k) & 1) !== st.dir) o[st.i] = 0;
           leafWeights(g.zs, o, g.own.length, w, this.scratch);
-          g.own.forEach((b, i) => { this.table[row + b * R] += g.l.value * w[i]; });
+          g.own.forEach((b, i) => { this.table[row + b] += g.l.value * w[i]; });
         }
       }
     }
@@ -261,7 +267,7 @@ export class TreeShap {
    * phi[r·targets·width + target·width + f] and its margins (base included) to margin[r·targets + target].
    */
   explainBlock(x: ArrayLike<number>, offset: number, rows: number, stride: number, phi: Float64Array, margin: Float64Array): void {
-    const T = this.targets, W = this.width, RW = T * W;
+    const T = this.targets, W = this.width, RW = T * W, W1 = W + 1, B = SHAP_BLOCK;
     for (let r = 0; r < rows; r++) for (let k = 0; k < T && k < this.base.length; k++) margin[r * T + k] += this.base[k];
     for (let start = 0; start < rows; start += SHAP_BLOCK) {
       const n = Math.min(SHAP_BLOCK, rows - start);
@@ -272,7 +278,11 @@ export class TreeShap {
         this.patterns(t, n);
         this.addUnits(t, n, margin, start * T);
       }
-      for (let k = 0; k < RW; k++) for (let r = 0; r < n; r++) phi[(start + r) * RW + k] += acc[k * SHAP_BLOCK + r];
+      for (let k = 0; k < T; k++) {
+        for (let f = 0; f < W; f++) { const a = (k * W1 + f) * B, o = start * RW + k * W + f; for (let r = 0; r < n; r++) phi[o + r * RW] += acc[a + r]; }
+        const a = (k * W1 + W) * B;
+        for (let r = 0; r < n; r++) margin[(start + r) * T + k] += acc[a + r];
+      }
     }
   }
 
@@ -280,9 +290,21 @@ export class TreeShap {
   private decide(x: ArrayLike<number>, offset: number, n: number, stride: number): void {
     const B = SHAP_BLOCK, dec = this.decision, xt = this.xt, W = this.width;
     for (let r = 0; r < n; r++) for (let f = 0, at = offset + r * stride; f < W; f++) xt[f * B + r] = x[at + f];
+    const nan = this.blockNaN;
+    for (let f = 0; f < W; f++) { let any = 0; for (let r = 0, a = f * B; r < n; r++) if (xt[a + r] !== xt[a + r]) any = 1; nan[f] = any; }
     const sf = this.sFeature, st = this.sThreshold, sm = this.sMode, smt = this.sMissingTrue;
     for (let s = 0; s < sf.length; s++) {
       const row = s * B, f = sf[s] * B, v = st[s], miss = smt[s];
+      if (nan[sf[s]] === 0 && sm[s] < 4) {
+        // no missing values here: one comparison per row
+        switch (sm[s]) {
+          case 0: for (let r = 0; r < n; r++) dec[row + r] = xt[f + r] <= v ? 1 : 0; break;
+          case 1: for (let r = 0; r < n; r++) dec[row + r] = xt[f + r] < v ? 1 : 0; break;
+          case 2: for (let r = 0; r < n; r++) dec[row + r] = xt[f + r] >= v ? 1 : 0; break;
+          default: for (let r = 0; r < n; r++) dec[row + r] = xt[f + r] > v ? 1 : 0; break;
+        }
+        continue;
+      }
       // NaN fails both comparisons: the split's missing-value branch
       switch (sm[s]) {
         case 0: for (let r = 0; r < n; r++) { const a = xt[f + r]; dec[row + r] = a <= v ? 1 : a > v ? 0 : miss; } break;
@@ -311,30 +333,39 @@ export class TreeShap {
   /** Each unit's table entries for the block's rows into the feature-major accumulators: the hot loop. */
   private addUnits(t: number, n: number, margin: Float64Array, marginAt: number): void {
     const B = SHAP_BLOCK, dec = this.decision, pat = this.pattern;
-    const T = this.targets, W = this.width;
-    const uKind = this.uKind, uNode = this.uNode, uSplit = this.uSplit, uAt = this.uAt, uFeat = this.uFeat, uVal = this.uVal, uRows = this.uRows;
+    const T = this.targets, W = this.width, W1 = W + 1;
+    const uKind = this.uKind, uNode = this.uNode, uSplit = this.uSplit, uAt = this.uAt, uFeat = this.uFeat, uVal = this.uVal;
     const split = this.split, feat = this.feat, table = this.table, valTarget = this.valTarget, valWeight = this.valWeight;
-    const idx = this.index, acc = this.acc;
+    const idx = this.index, acc = this.acc, lanes = this.lanes;
     for (let u = this.treeUnit[t], u1 = this.treeUnit[t + 1]; u < u1; u++) {
       const node = uNode[u] * B, at = uAt[u], f0 = uFeat[u], d = uFeat[u + 1] - f0, v0 = uVal[u], kind = uKind[u];
       if (kind === FOLDED) {
-        const s0 = uSplit[u], m = uSplit[u + 1] - s0, target = valTarget[v0], out = target * W * B, reached = 1 << m;
-        // table row: the pattern above the unit, then the unit's own decisions
-        for (let r = 0; r < n; r++) idx[r] = pat[node + r] << m;
-        for (let k = 0; k < m; k++) { const sk = split[s0 + k] * B; for (let r = 0; r < n; r++) idx[r] |= dec[sk + r] << k; }
-        for (let r = 0; r < n; r++) { const c = idx[r]; if (c < reached) margin[marginAt + r * T + target] += valWeight[v0 + c]; }
-        // feature-major table: each feature's column is a short stretch the block's rows gather from
-        for (let i = 0, R = uRows[u]; i < d; i++) {
-          const o = out + feat[f0 + i] * B, col = at + i * R;
-          for (let r = 0; r < n; r++) acc[o + r] += table[col + idx[r]];
+        const s0 = uSplit[u], m = uSplit[u + 1] - s0, out = valTarget[v0] * W1 * B, L = d + 1;
+        // table row: the pattern above the unit, then the unit's own decisions; at + row·(d + 1)
+        switch (m) {
+          case 0: for (let r = 0; r < n; r++) idx[r] = at + pat[node + r] * L; break;
+          case 1: { const a = split[s0] * B; for (let r = 0; r < n; r++) idx[r] = at + ((pat[node + r] << 1) | dec[a + r]) * L; break; }
+          case 2: { const a = split[s0] * B, b = split[s0 + 1] * B; for (let r = 0; r < n; r++) idx[r] = at + ((pat[node + r] << 2) | dec[a + r] | (dec[b + r] << 1)) * L; break; }
+          case 3: {
+            const a = split[s0] * B, b = split[s0 + 1] * B, c = split[s0 + 2] * B;
+            for (let r = 0; r < n; r++) idx[r] = at + ((pat[node + r] << 3) | dec[a + r] | (dec[b + r] << 1) | (dec[c + r] << 2)) * L;
+            break;
+          }
+          default:
+            for (let r = 0; r < n; r++) idx[r] = pat[node + r] << m;
+            for (let k = 0; k < m; k++) { const sk = split[s0 + k] * B; for (let r = 0; r < n; r++) idx[r] |= dec[sk + r] << k; }
+            for (let r = 0; r < n; r++) idx[r] = at + idx[r] * L;
         }
+        for (let i = 0; i < d; i++) lanes[i] = out + feat[f0 + i] * B;
+        lanes[d] = out + W * B;
+        addLanes(acc, table, idx, lanes, L, n);
         continue;
       }
       if (kind === PER_ROW) {
         for (let r = 0; r < n; r++) {
           const p = pat[node + r], weights = this.weightsOf(f0, d, p);
           for (let v = v0, v1 = uVal[u + 1]; v < v1; v++) {
-            const value = valWeight[v], o = valTarget[v] * W * B + r;
+            const value = valWeight[v], o = valTarget[v] * W1 * B + r;
             for (let i = 0; i < d; i++) acc[o + feat[f0 + i] * B] += value * weights[i];
             if (p === 0) margin[marginAt + r * T + valTarget[v]] += value;
           }
@@ -343,7 +374,7 @@ export class TreeShap {
       }
       for (let r = 0; r < n; r++) idx[r] = at + pat[node + r] * d;
       for (let v = v0, v1 = uVal[u + 1]; v < v1; v++) {
-        const value = valWeight[v], out = valTarget[v] * W * B;
+        const value = valWeight[v], out = valTarget[v] * W1 * B;
         for (let r = 0; r < n; r++) if (pat[node + r] === 0) margin[marginAt + r * T + valTarget[v]] += value;
         for (let i = 0; i < d; i++) {
           const o = out + feat[f0 + i] * B;
@@ -359,6 +390,42 @@ export class TreeShap {
     for (let i = 0; i < d; i++) o[i] = 1 - ((p >> i) & 1);
     leafWeights(this.z.subarray(f0, f0 + d), o, d, this.rowWeights, this.scratch);
     return this.rowWeights;
+  }
+}
+
+/**
+ * acc[lanes[i] + r] += table[idx[r] + i] for the L lanes of a unit's table rows: one pass over
+ * the block per row stretch, specialized by width so each lane's offset stays in a register.
+ */
+function addLanes(acc: Float64Array, table: Float64Array, idx: Int32Array, lanes: Int32Array, L: number, n: number): void {
+  const o0 = lanes[0], o1 = lanes[1], o2 = lanes[2], o3 = lanes[3], o4 = lanes[4], o5 = lanes[5];
+  switch (L) {
+    case 1: for (let r = 0; r < n; r++) acc[o0 + r] += table[idx[r]]; return;
+    case 2: for (let r = 0; r < n; r++) { const b = idx[r]; acc[o0 + r] += table[b]; acc[o1 + r] += table[b + 1]; } return;
+    case 3: for (let r = 0; r < n; r++) { const b = idx[r]; acc[o0 + r] += table[b]; acc[o1 + r] += table[b + 1]; acc[o2 + r] += table[b + 2]; } return;
+    case 4:
+      for (let r = 0; r < n; r++) { const b = idx[r]; acc[o0 + r] += table[b]; acc[o1 + r] += table[b + 1]; acc[o2 + r] += table[b + 2]; acc[o3 + r] += table[b + 3]; }
+      return;
+    case 5:
+      for (let r = 0; r < n; r++) {
+        const b = idx[r];
+        acc[o0 + r] += table[b]; acc[o1 + r] += table[b + 1]; acc[o2 + r] += table[b + 2]; acc[o3 + r] += table[b + 3]; acc[o4 + r] += table[b + 4];
+      }
+      return;
+    case 6:
+      for (let r = 0; r < n; r++) {
+        const b = idx[r];
+        acc[o0 + r] += table[b]; acc[o1 + r] += table[b + 1]; acc[o2 + r] += table[b + 2]; acc[o3 + r] += table[b + 3]; acc[o4 + r] += table[b + 4]; acc[o5 + r] += table[b + 5];
+      }
+      return;
+    default: {
+      // wider rows: six lanes at a time
+      for (let r = 0; r < n; r++) {
+        const b = idx[r];
+        acc[o0 + r] += table[b]; acc[o1 + r] += table[b + 1]; acc[o2 + r] += table[b + 2]; acc[o3 + r] += table[b + 3]; acc[o4 + r] += table[b + 4]; acc[o5 + r] += table[b + 5];
+      }
+      for (let i = 6; i < L; i++) { const o = lanes[i]; for (let r = 0; r < n; r++) acc[o + r] += table[idx[r] + i]; }
+    }
   }
 }
 
@@ -403,7 +470,7 @@ function subtreeUnit(t: EnsembleTree, j: number, fraction: Float64Array, distinc
   visit(j, 1, []);
   const rows = (1 << distinct.length) * (1 << nodes.length);
   if (!ok || features.length > MAX_TABLE_DEPTH || rows > UNIT_ROWS) return null;
-  return { nodes, leaves, features, target, zs: features.map((_, i) => (i < zs.length ? zs[i] : 1)), size: rows * features.length };
+  return { nodes, leaves, features, target, zs: features.map((_, i) => (i < zs.length ? zs[i] : 1)), size: rows * (features.length + 1) };
 }
 
 /** The fraction of its parent's cover each node has (1 at the root); an empty parent splits evenly. */
