@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import { world, rows, failure, dirFiles, type World } from './helpers.ts';
+import { underLoad } from '../support/deadline.ts';
 
 let w: World;
 const TOTAL = 2 * 20 * 1000;
@@ -28,22 +29,36 @@ const num = (v: unknown) => Number(v);
 
 describe('consistency', () => {
   it('consumers always see the sum invariant while the producer moves value', async () => {
+    // everyone loops until each has done enough (not for a fixed time), so a busy machine only
+    // makes this slower: at least 12 producer moves, 8 transactions per consumer account, 8 joins,
+    // and readers that saw more than one producer state (the test really raced). A reader starts
+    // its next check once the producer has moved again, so cheap reads do not starve the producer.
     let stop = false;
     let moves = 0;
-    const producer = (async () => {
-      const p = w.db.connect({ account: 'prod' });
-      let i = 0;
+    let moved!: () => void;
+    let nextMove = new Promise<void>((r) => { moved = r; });
+    const afterNextMove = () => (stop ? undefined : nextMove);
+    const checks = { txn: { acme: 0, other: 0 }, join: 0, versions: new Set<number>() };
+    const enough = () => moves >= 12 && checks.txn.acme >= 8 && checks.txn.other >= 8 && checks.join >= 8 && checks.versions.size > 1;
+    const loop = async (step: () => Promise<void>) => {
       while (!stop) {
-        const k = (i % 7) + 1, from = i % 20, to = (i * 7 + 3) % 20;
-        await p.execute(`BEGIN; update checking set bal = bal - ${k} where id = ${from}; update savings set bal = bal + ${k} where id = ${to}; COMMIT`);
-        moves++;
-        i++;
+        await step();
+        if (enough()) { stop = true; moved(); }
       }
-    })();
-    const checks = { txn: 0, join: 0, versions: new Set<number>() };
-    const txnReader = async (account: 'acme' | 'other', db: string) => {
+    };
+    const p = w.db.connect({ account: 'prod' });
+    const producer = loop(async () => {
+      const i = moves;
+      const k = (i % 7) + 1, from = i % 20, to = (i * 7 + 3) % 20;
+      await p.execute(`BEGIN; update checking set bal = bal - ${k} where id = ${from}; update savings set bal = bal + ${k} where id = ${to}; COMMIT`);
+      moves++;
+      const wake = moved;
+      nextMove = new Promise<void>((r) => { moved = r; });
+      wake();
+    });
+    const txnReader = (account: 'acme' | 'other', db: string) => {
       const c = w.db.connect({ account });
-      while (!stop) {
+      return loop(async () => {
         await c.execute('BEGIN');
         const a = num((await rows(c, `select sum(bal) from ${db}.public.checking`))[0][0]);
         await new Promise((r) => setTimeout(r, 5)); // let producer commits land mid-transaction
@@ -52,28 +67,28 @@ describe('consistency', () => {
         await c.execute('COMMIT');
         expect(a + b).toBe(TOTAL);
         expect(again).toBe(a);
-        checks.txn++;
+        checks.txn[account]++;
         checks.versions.add(a);
-      }
+        await afterNextMove();
+      });
     };
-    const joinReader = async () => {
+    const joinReader = () => {
       const c = w.db.connect({ account: 'acme' });
-      while (!stop) {
+      return loop(async () => {
         const r = await rows(c, `select sum(x.bal) + sum(y.bal) from bank.public.checking x join bank.public.savings y on x.id = y.id`);
         expect(num(r[0][0])).toBe(TOTAL);
         checks.join++;
-      }
+        await afterNextMove();
+      });
     };
-    const readers = Promise.all([txnReader('acme', 'bank'), txnReader('other', 'b2'), joinReader()]);
-    await new Promise((r) => setTimeout(r, 3000));
-    stop = true;
-    await Promise.all([producer, readers]);
-    expect(moves).toBeGreaterThan(5);
-    expect(checks.txn).toBeGreaterThan(5);
-    expect(checks.join).toBeGreaterThan(5);
-    // readers saw more than one producer state (the test really raced)
-    expect(checks.versions.size).toBeGreaterThan(1);
-  }, 30_000);
+    try {
+      await Promise.all([producer, txnReader('acme', 'bank'), txnReader('other', 'b2'), joinReader()]);
+    } finally {
+      stop = true; // a failed check ends the other loops too
+      moved();
+    }
+    expect(enough()).toBe(true);
+  }, underLoad(30_000));
 
   it('a new consumer transaction sees the latest producer commit', async () => {
     await w.prod.execute('update checking set bal = bal + 0 where id = 0; insert into savings values (99, 0)');

@@ -19,15 +19,15 @@ const WORKERS = {
 export interface Compiled { dir: string; remove(): void }
 
 /**
- * Compiles `entries` (output name -> source path) together with the workers into a fresh folder,
- * shaped like scripts/build.mjs's dist/: lazily loaded code (ML inference, SageMaker) stays in
- * chunks, so a process loads only what it uses.
+ * Compiles `entries` (output name -> source path), with the workers unless `workers` is false
+ * (an entry that opens no Database), into a fresh folder shaped like scripts/build.mjs's dist/:
+ * lazily loaded code (ML inference, SageMaker) stays in chunks, so a process loads only what it uses.
  */
-export async function compile(entries: Record<string, string> = {}): Promise<Compiled> {
+export async function compile(entries: Record<string, string> = {}, { workers = true } = {}): Promise<Compiled> {
   const dir = mkdtempSync(join(ROOT, '.test-workers-'));
   try {
     await build({
-      entryPoints: { ...WORKERS, ...entries },
+      entryPoints: { ...(workers ? WORKERS : {}), ...entries },
       outdir: dir,
       bundle: true,
       splitting: true,

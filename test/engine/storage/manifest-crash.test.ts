@@ -1,7 +1,8 @@
-// Real crashes: a child process commits in a loop and is SIGKILLed at random points; every reopen
-// must see at least the last version the child acknowledged, with its state intact.
+// Real crashes: a child process commits in a loop and is SIGKILLed at random points after its
+// first acknowledgement; every reopen must see at least the last version the child acknowledged,
+// with its state intact. Kills follow the child's progress, so a busy machine only makes it slower.
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,29 +10,42 @@ import { fileURLToPath } from 'node:url';
 import { ManifestStore } from '../../../engine/storage/manifest.ts';
 import { expectedState } from './fixtures/crash-state.ts';
 import { rng } from './lineitem.ts';
+import { compile, type Compiled } from '../../support/compile.ts';
+import { underLoad } from '../../support/deadline.ts';
 
-const CHILD = fileURLToPath(new URL('./fixtures/commit-loop.ts', import.meta.url));
 let root: string;
-beforeAll(async () => { root = await mkdtemp(join(tmpdir(), 'strata-crash-')); });
-afterAll(async () => { await rm(root, { recursive: true, force: true }); });
+/** the child compiled once (test/support/compile.ts): 30 starts without tsx's second of CPU each */
+let compiled: Compiled;
+let child: string;
+const live = new Set<ChildProcess>();
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), 'strata-crash-'));
+  compiled = await compile({ 'commit-loop': fileURLToPath(new URL('./fixtures/commit-loop.ts', import.meta.url)) }, { workers: false });
+  child = join(compiled.dir, 'commit-loop.js');
+});
+afterAll(async () => {
+  for (const p of live) p.kill('SIGKILL');
+  compiled?.remove();
+  await rm(root, { recursive: true, force: true });
+});
 
 /** Runs the child until a random moment after its first acknowledgement, SIGKILLs it, returns the last ack. */
 function runAndKill(dir: string, delayMs: number): Promise<{ lastAck: number; acks: number }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', CHILD, dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn(process.execPath, [child, dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    live.add(proc);
     let out = '', err = '', lastAck = -1, acks = 0, timer: NodeJS.Timeout | undefined;
-    const kill = () => child.kill('SIGKILL');
-    const failsafe = setTimeout(kill, 10_000);
-    child.stdout.on('data', (d: Buffer) => {
+    const kill = () => proc.kill('SIGKILL');
+    proc.stdout.on('data', (d: Buffer) => {
       out += d.toString();
       const lines = out.split('\n');
       out = lines.pop()!; // only complete lines are acknowledgements
       for (const l of lines) { lastAck = Number(l); acks++; }
       if (acks > 0 && !timer) timer = setTimeout(kill, delayMs);
     });
-    child.stderr.on('data', (d: Buffer) => { err += d.toString(); });
-    child.on('exit', (code, signal) => {
-      clearTimeout(failsafe);
+    proc.stderr.on('data', (d: Buffer) => { err += d.toString(); });
+    proc.on('exit', (code, signal) => {
+      live.delete(proc);
       clearTimeout(timer);
       if (signal !== 'SIGKILL') reject(new Error(`child exited with ${code}: ${err}`));
       else resolve({ lastAck, acks });
@@ -56,5 +70,5 @@ it('recovers at least the last acknowledged version after SIGKILL at random poin
       known = version;
     }
   }));
-  expect(totalAcks).toBeGreaterThan(30);
-}, 60_000);
+  expect(totalAcks).toBeGreaterThanOrEqual(30); // every round got past its first commit
+}, underLoad(60_000));
