@@ -51,6 +51,12 @@ export function hashNumber(v: number): number {
   return fmix(U32[0] ^ fmix(U32[1] + 0x9e3779b9));
 }
 
+/** The hash KeyBatch gives a key of one numeric column holding `v` (not NULL), without building one. */
+export function oneNumberKeyHash(v: number): number {
+  // a one-column key's running hash is that column's hash: combine(0, x) === x
+  return fmix(hashNumber(v));
+}
+
 /** FNV-1a over UTF-16 code units, finalized. */
 export function hashString(s: string): number {
   let h = 0x811c9dc5;

@@ -8,7 +8,8 @@
 import type { Batch, Vector } from '../types/vector.ts';
 import type { JoinFilterSpec } from './fragment.ts';
 import type { BuildTable } from './hash-join.ts';
-import { KeyBatch } from './hash-table.ts';
+import { KeyBatch, oneNumberKeyHash } from './hash-table.ts';
+import { isString } from '../types/types.ts';
 import { BloomFilter } from './bloom-filter.ts';
 import { blockOverlaps } from './block-zones.ts';
 import { projectBatch } from './kernels.ts';
@@ -121,16 +122,32 @@ export class RuntimeFilter {
   filter(batch: Batch, sel: Uint32Array | null, count: number): { sel: Uint32Array | null; count: number } {
     const bloom = this.bloom;
     if (bloom === null) return { sel, count };
+    const out = new Uint32Array(count);
+    let m = 0;
+    const one = this.bare && this.bare.length === 1 ? batch.columns[this.bare[0]] : null;
+    if (one && !isString(one.type) && !one.big) {
+      // one numeric column: hash its values in place (what KeyBatch would compute, without copies)
+      const vals = one.values, valid = one.valid;
+      for (let i = 0; i < count; i++) {
+        const r = sel ? sel[i] : i;
+        if (valid !== null && valid[r] === 0) continue; // a NULL key matches nothing
+        if (bloom.mayContain(oneNumberKeyHash(vals[r]))) out[m++] = r;
+      }
+      return this.passed(out, count, m);
+    }
     const kb = this.bare
       ? new KeyBatch(this.bare.map((c) => batch.columns[c]), count, false, sel)
       : new KeyBatch(projectBatch(batch, this.spec.keys, sel, count), count);
     const hashes = kb.hashes, skip = kb.skip;
-    const out = new Uint32Array(count);
-    let m = 0;
     for (let i = 0; i < count; i++) {
       if (skip !== null && skip[i] === 1) continue; // a NULL key part matches nothing
       if (bloom.mayContain(hashes[i])) out[m++] = sel ? sel[i] : i;
     }
+    return this.passed(out, count, m);
+  }
+
+  /** Counts what a batch kept, switches the Bloom filter off when it keeps most rows, and returns the rows kept. */
+  private passed(out: Uint32Array, count: number, m: number): { sel: Uint32Array; count: number } {
     const c = this.counters;
     c.checked += count;
     c.bloomRows += count - m;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { KeyBatch, KeyTable, groupIds, hashString } from '../../../engine/exec/hash-table.ts';
+import { KeyBatch, KeyTable, groupIds, hashString, oneNumberKeyHash } from '../../../engine/exec/hash-table.ts';
 import { T } from '../../../engine/types/types.ts';
 import type { Vector } from '../../../engine/types/vector.ts';
 
@@ -117,5 +117,14 @@ describe('KeyTable', () => {
 
   it('groupIds numbers the groups of a batch', () => {
     expect(groupIds([strs(['a', 'b'], [1, 0, 1, null, null])], 5)).toEqual({ ids: Int32Array.from([0, 1, 0, 2, 2]), groups: 3 });
+  });
+
+  it('oneNumberKeyHash is the hash KeyBatch gives a one-column numeric key (join filters rely on it)', () => {
+    const xs = [0, -0, 1, -5, 2147483647, -2147483648, 2 ** 40, 2 ** 53 + 2, 1.5, -1e300, NaN];
+    const kb = new KeyBatch([doubles(xs)], xs.length);
+    expect(xs.map(oneNumberKeyHash)).toEqual(Array.from(kb.hashes));
+    // INTEGER and DOUBLE columns holding the same values hash alike
+    expect(Array.from(new KeyBatch([ints([3, -7])], 2).hashes)).toEqual([3, -7].map(oneNumberKeyHash));
+    expect(new Set(xs.map(oneNumberKeyHash)).size).toBe(xs.length - 1); // only 0 and -0 meet
   });
 });
