@@ -29,8 +29,3 @@ export function readCsv(path: string): TrainingColumn[] {
     return { name, type: T.varchar, vector: stringVector(T.varchar, raw) };
   });
 }
-
-/** Loads a dataset's train and test splits. */
-export function loadDataset(name: string): { train: TrainingColumn[]; test: TrainingColumn[] } {
-  return { train: readCsv(`${DATASETS}/${name}_train.csv`), test: readCsv(`${DATASETS}/${name}_test.csv`) };
-}

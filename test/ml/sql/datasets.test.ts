@@ -1,19 +1,22 @@
 // Quality through SQL: COPY each examples/data/*_train.csv, CREATE MODEL with AUTO ON and
 // defaults, score the prediction function on *_test.csv in SQL; within 1 point of the best
-// scikit-learn score in the datasets' README. Fixed seeds (the default SEED).
+// scikit-learn score in the datasets' README. Fixed seeds (the default SEED). This is the one
+// dataset quality test: CREATE MODEL trains with the same trainModel, on the same rows, as the
+// library (the per-dataset library tests it replaced reported the very same models and scores).
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DATASETS, HAVE_DATASETS } from '../csv.ts';
 import { type TestDb, openDb } from './helpers.ts';
+import { underLoad } from '../../support/deadline.ts';
 
-interface Dataset { name: string; target: string; types: Record<string, string>; metric: 'accuracy' | 'r2' | 'accuracy+f1'; best: number[] }
+interface Dataset { name: string; target: string; types: Record<string, string>; metric: 'accuracy' | 'r2' | 'accuracy+f1'; best: number[]; problem: string }
 
 const DATASETS_UNDER_TEST: Dataset[] = [
-  { name: 'iris', target: 'species', types: { species: 'INTEGER' }, metric: 'accuracy', best: [0.9737] },
-  { name: 'breast_cancer', target: 'malignant', types: { malignant: 'INTEGER' }, metric: 'accuracy', best: [0.986] },
-  { name: 'diabetes', target: 'progression', types: {}, metric: 'r2', best: [0.5049] },
+  { name: 'iris', target: 'species', types: { species: 'INTEGER' }, metric: 'accuracy', best: [0.9737], problem: 'MULTICLASS_CLASSIFICATION' },
+  { name: 'breast_cancer', target: 'malignant', types: { malignant: 'INTEGER' }, metric: 'accuracy', best: [0.986], problem: 'BINARY_CLASSIFICATION' },
+  { name: 'diabetes', target: 'progression', types: {}, metric: 'r2', best: [0.5049], problem: 'REGRESSION' },
   {
-    name: 'churn', target: 'churned', metric: 'accuracy+f1', best: [0.8376, 0.7198],
+    name: 'churn', target: 'churned', metric: 'accuracy+f1', best: [0.8376, 0.7198], problem: 'BINARY_CLASSIFICATION',
     types: { customer_id: 'INTEGER', plan: 'VARCHAR(20)', region: 'VARCHAR(20)', tenure_months: 'INTEGER', support_calls: 'INTEGER', autopay: 'BOOLEAN', churned: 'INTEGER' },
   },
 ];
@@ -46,6 +49,9 @@ describe.skipIf(!HAVE_DATASETS)('datasets through SQL (AUTO ON, defaults)', () =
       const seconds = (Date.now() - t0) / 1000;
       const m = await t.show(`${d.name}_model`);
       expect(m['Model State']).toBe('READY');
+      expect(m['Problem Type']).toBe(d.problem);
+      // the prediction function returns the target column's type
+      expect(m['Function Return Type']).toBe(d.types[d.target] ?? 'DOUBLE PRECISION');
       const call = `predict_${d.name}(${features.join(', ')})`;
       const y = d.target;
       let scores: number[];
@@ -64,8 +70,12 @@ describe.skipIf(!HAVE_DATASETS)('datasets through SQL (AUTO ON, defaults)', () =
       console.log(`[ml/sql] ${d.name}: ${d.metric} ${scores.map((s) => s.toFixed(4)).join(' / ')} (scikit-learn best ${d.best.join(' / ')}); ${m['Model Type']}, validation ${m['Validation Score']}, CREATE MODEL ${seconds.toFixed(1)} s`);
       scores.forEach((s, i) => expect(s).toBeGreaterThanOrEqual(d.best[i] - 0.01));
       if (d.name === 'churn') {
-        expect(seconds).toBeLessThan(60);
+        // AUTO trains churn in under a minute (on a machine busier than its cores, proportionally more)
+        expect(seconds).toBeLessThan(underLoad(60_000) / 1000);
         expect(m.Preprocessing).toMatch(/customer_id: dropped/);
+        // permutation importance on held-out rows: the strongest feature matters
+        const importance = new Map((await t.rows(`SELECT EXPLAIN_MODEL(churn_model)`)).map((r) => [String(r[0]), Number(r[1])]));
+        expect(Math.max(...importance.values())).toBeGreaterThan(0);
       }
     }, 180_000);
   }
