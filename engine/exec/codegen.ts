@@ -293,22 +293,26 @@ export class ExprEmitter {
     let colIdx: number;
     let test: (s: string) => string;
     if (e.k === 'cmp') {
-      const [c, k, flip] = e.left.k === 'col' ? [e.left, e.right, false] : [e.right, e.left, true];
-      if (c.k !== 'col' || !isString(c.type) || !isString(k.type)) return null;
+      const lc = stringColumn(e.left);
+      const [c, k, flip] = lc ? [lc, e.right, false] : [stringColumn(e.right), e.left, true];
+      if (!c || !isString(k.type)) return null;
       if (!(k.k === 'param' || (k.k === 'const' && k.value !== null))) return null;
       colIdx = c.index;
       const lit = k.k === 'param' ? this.param(k.index) : JSON.stringify(k.value);
-      test = (s) => (flip ? emitComparison(e.op, k.type, c.type, lit, s) : emitComparison(e.op, c.type, k.type, s, lit));
+      const [side] = flip ? [e.right] : [e.left];
+      test = (s) => (flip ? emitComparison(e.op, k.type, side.type, lit, c.text(s)) : emitComparison(e.op, side.type, k.type, c.text(s), lit));
     } else if (e.k === 'in') {
-      if (e.arg.k !== 'col' || !isString(e.arg.type) || !e.list.every((x) => x.k === 'const' && x.value !== null)) return null;
-      colIdx = e.arg.index;
+      const c = stringColumn(e.arg);
+      if (!c || !e.list.every((x) => x.k === 'const' && x.value !== null)) return null;
+      colIdx = c.index;
       const set = this.constant(new Set(e.list.map((x) => (x as { value: unknown }).value)));
-      test = (s) => `${e.negated ? '!' : ''}${set}.has(${s})`;
+      test = (s) => `${e.negated ? '!' : ''}${set}.has(${c.text(s)})`;
     } else if (e.k === 'like') {
-      if (e.arg.k !== 'col' || e.pattern.k !== 'const' || typeof e.pattern.value !== 'string') return null;
-      colIdx = e.arg.index;
+      const c = stringColumn(e.arg);
+      if (!c || e.pattern.k !== 'const' || typeof e.pattern.value !== 'string') return null;
+      colIdx = c.index;
       const re = this.constant(compileLike(e.pattern.value, e.escape, e.ci));
-      test = (s) => `${e.negated ? '!' : ''}${re}.test(${s})`;
+      test = (s) => `${e.negated ? '!' : ''}${re}.test(${c.text(s)})`;
     } else return null;
     this.bind(colIdx);
     const m = this.tmp('m');
@@ -316,6 +320,20 @@ export class ExprEmitter {
     const n = this.shape.nullable[colIdx] ? `(v${colIdx}[r] === 0)` : 'false';
     return { v: `(${m}[c${colIdx}[r]] === 1)`, n };
   }
+}
+
+/**
+ * A dictionary-coded string column, possibly under explicit casts to other string types (a
+ * CHAR column compared with VARCHAR text is cast): `text(s)` is the value for entry `s`. Such
+ * casts only cut or trim, never fail, so they can run once per dictionary entry.
+ */
+function stringColumn(e: BExpr): { index: number; text: (s: string) => string } | null {
+  if (e.k === 'col') return isString(e.type) ? { index: e.index, text: (s) => s } : null;
+  if (e.k !== 'cast' || e.assign || !isString(e.type) || !isString(e.arg.type)) return null;
+  const inner = stringColumn(e.arg);
+  if (!inner) return null;
+  const from = e.arg.type, to = e.type;
+  return { index: inner.index, text: (s) => (sameShape(from, to) ? inner.text(s) : emitCast(from, to, inner.text(s), 'explicit')) };
 }
 
 /** A compiled LIKE pattern (engine/functions/like.ts). */

@@ -48,7 +48,8 @@ function fitString(c: string, to: SqlType, mode: CastMode, from: SqlType | null)
   const length = lengthOf(to);
   if (length === undefined) return c;
   const fromLength = from ? lengthOf(from) : undefined;
-  if (from && from.id === to.id && fromLength !== undefined && fromLength <= length) return c;
+  // a value that fits already passes as it is (CHAR(n) to VARCHAR(m >= n) too: its bytes fit, and only a cast to CHAR trims)
+  if (from && (from.id === to.id || !isChar(to)) && kindOf(from) === 'string' && fromLength !== undefined && fromLength <= length) return c;
   const fn = mode === 'assignment' ? 'rt.txtFit' : 'rt.txtCut';
   return `${fn}(${c}, ${length}, ${isChar(to)})`;
 }

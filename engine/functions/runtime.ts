@@ -21,6 +21,12 @@ const CHAR_N = new Map<number, { id: 'CHAR'; length: number }>();
 /** Cuts a string to at most n bytes of UTF-8 without splitting a character (explicit CAST to VARCHAR(n)). */
 function truncateBytes(s: string, n: number): string {
   if (s.length * 3 <= n) return s;
+  if (s.length <= n) {
+    // ASCII text of at most n characters is at most n bytes: no need to encode it
+    let i = 0;
+    while (i < s.length && s.charCodeAt(i) < 0x80) i++;
+    if (i === s.length) return s;
+  }
   const buf = Buffer.from(s, 'utf8');
   if (buf.length <= n) return s;
   let end = n;
