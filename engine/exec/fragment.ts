@@ -121,9 +121,10 @@ export interface SliceMetrics { rows: number[]; ms: number[]; scanned: number; r
 /** `metrics[p]`: program p's (0 the main one, then the nested programs of co-located joins). */
 export type FragmentResult =
   | { kind: 'rows'; columns: Vector[]; rows: number; scanned: number; metrics: SliceMetrics[] }
-  | { kind: 'agg'; partial: PartialAgg; scanned: number; metrics: SliceMetrics[] };
+  /** spilled: the slice's groups went to disk; files of partial states by key hash (spill-aggregate.ts's handOff) */
+  | { kind: 'agg'; partial: PartialAgg; spilled?: string[]; scanned: number; metrics: SliceMetrics[] };
 
 /** A FragmentResult as a slice sends it: columns and partial states in wire form. */
 export type SentResult =
   | { kind: 'rows'; columns: WireColumn[]; rows: number; scanned: number; metrics: SliceMetrics[] }
-  | { kind: 'agg'; partial: WirePartial; scanned: number; metrics: SliceMetrics[] };
+  | { kind: 'agg'; partial: WirePartial; spilled?: string[]; scanned: number; metrics: SliceMetrics[] };

@@ -11,7 +11,7 @@ import { partitionRows, placeRows, rowsByDestination } from './partition.ts';
 import { sortBatch } from './batch-sort.ts';
 import { readSegment, writeSegment } from '../storage/segment.ts';
 import { readDeletionVector } from '../storage/deletion.ts';
-import { partialRows, type PartialAgg } from './aggregate.ts';
+import { GroupTable, partialRows, type AggSpec, type PartialAgg } from './aggregate.ts';
 import { filterBatch, projectBatch } from './kernels.ts';
 import { concatVectors, gather } from '../types/vector.ts';
 import { SqlError, asSqlError } from '../errors.ts';
@@ -27,7 +27,7 @@ import { ModelRunner } from './model-runner.ts';
 import { SliceStop, type CancelToken } from './query-guard.ts';
 import { vectorBytes } from './memory-budget.ts';
 import { StatementSpill, spillRoot } from './spill/spill-area.ts';
-import { SpillingGroups, concatPartials, type SpillHost } from './spill/spill-aggregate.ts';
+import { SpillingGroups, mergeFile, readPartial, writePartial, type SpillHost } from './spill/spill-aggregate.ts';
 import { lowerThisThread } from './thread-priority.ts';
 import { ColumnCache, type SharedCache } from './column-cache.ts';
 import type { EvalRequest } from './costly-exprs.ts';
@@ -194,12 +194,17 @@ async function runFragment(f: FragmentSpec, req: RequestRun, program = 0, all: S
   }
   metrics.scanned = scanned;
   if (table) {
-    // spilled: each partition's groups merged alone, then sent together
-    const parts: PartialAgg[] = [];
-    await table.finish((t) => { parts.push(t.toPartial()); });
-    const partial = concatPartials(table.spec, parts);
-    metrics.rows[outSlot] = partial.groups;
-    return { kind: 'agg', partial, scanned, metrics: all };
+    if (table.spilled) {
+      // groups went to disk: the files go on as they are (the leader or the final aggregation
+      // in the slices merges them partition by partition), never gathered here whole
+      const spilled = table.handOff();
+      req.host.keep();
+      return { kind: 'agg', partial: emptyPartial(table.spec), spilled, scanned, metrics: all };
+    }
+    let partial: PartialAgg | null = null;
+    await table.finish((t) => { partial = t.toPartial(); });
+    metrics.rows[outSlot] = partial!.groups;
+    return { kind: 'agg', partial: partial!, scanned, metrics: all };
   }
   const types = f.output.kind === 'rows' ? f.output.exprs.map((e) => e.type) : [];
   if (f.output.kind === 'rows' && f.output.topN) {
@@ -284,24 +289,28 @@ interface RequestRun {
   stop: SliceStop;
   /** the request's exchange id and how many slices take part */
   exchange?: { id: number; slices: number };
-  /** memory and spill files for operators over the statement's budget */
-  host: SpillHost;
+  /** memory and spill files for operators over the statement's budget; `keep` when files are handed on */
+  host: SpillHost & { keep(): void };
 }
 
 /**
  * A request's view of the statement for spilling operators: its budget, and spill files in a
- * directory of this slice's own under the temp area, made on first use; `dispose` removes it.
+ * directory of this slice's own under the temp area (named after the leader's run), made on
+ * first use. `end` removes it unless files in it were handed on (`keep`): then the leader
+ * removes it when the run ends; a failed request always removes it.
  */
-function requestHost(stop: SliceStop): SpillHost & { dispose(): void } {
+function requestHost(stop: SliceStop, name: string | undefined): SpillHost & { keep(): void; end(ok: boolean): void } {
   let files: StatementSpill | null = null;
+  let kept = false;
   return {
-    get spill() { return (files ??= new StatementSpill(spillRoot(dataDir), stop.memory)); },
+    get spill() { return (files ??= new StatementSpill(spillRoot(dataDir), stop.memory, name, sliceIndex)); },
+    keep: () => { kept = true; },
+    end: (ok) => { if (!ok || !kept) files?.dispose(); },
     check: () => stop.check(),
     tick: () => stop.tick(),
     pause: async () => {},
     available: () => stop.memory.availableBytes,
     reserve: (bytes, what) => { stop.memory.reserve(bytes, what); return () => stop.memory.release(bytes); },
-    dispose: () => files?.dispose(),
   };
 }
 
@@ -315,7 +324,7 @@ async function redistribute(x: ExchangeSource, req: RequestRun, all: SliceMetric
     // already partitioned by the key: this slice keeps what it computed (and finishes its own groups)
     const r = await runFragment(x.spec, req, x.program, all);
     const t0 = performance.now();
-    const own = r.kind === 'agg' ? await finishGroups(x, [r.partial], req) : { parts: r.rows ? [r.columns] : [], rows: r.rows };
+    const own = r.kind === 'agg' ? await finishGroups(x, sharesOf(r), req) : { parts: r.rows ? [r.columns] : [], rows: r.rows };
     return { ...own, ms: performance.now() - t0 };
   }
   if (!req.exchange) throw new SqlError('INTERNAL_ERROR', 'a redistributed program without an exchange id');
@@ -323,7 +332,7 @@ async function redistribute(x: ExchangeSource, req: RequestRun, all: SliceMetric
   const r = await runFragment(x.spec, req, x.program, all);
   const t0 = performance.now();
   const tag = exchangeTag(id, x.program);
-  if (r.kind === 'agg') return { ...(await finishOwnGroups(r.partial, x, req, tag, slices)), ms: performance.now() - t0 };
+  if (r.kind === 'agg') return { ...(await finishOwnGroups(r, x, req, tag, slices)), ms: performance.now() - t0 };
   const dest = x.placement === 'table' ? placeRows(r.columns[x.keys[0]], r.rows, slices) : partitionRows(x.keys.map((k) => r.columns[k]), r.rows, slices);
   const bySlice = rowsByDestination(dest, slices);
   let own: Vector[] = [];
@@ -346,33 +355,48 @@ async function redistribute(x: ExchangeSource, req: RequestRun, all: SliceMetric
  * key, so all of a group's states meet in one slice, which merges and finishes them. Returns
  * the finished groups (key columns, then aggregates) this slice owns.
  */
-async function finishOwnGroups(partial: PartialAgg, x: ExchangeSource, req: RequestRun, tag: string, slices: number): Promise<{ parts: Vector[][]; rows: number }> {
-  const bySlice = rowsByDestination(partitionRows(partial.keys, partial.groups, slices), slices);
-  let own: PartialAgg | null = null;
-  bySlice.forEach((rows, d) => {
-    const part = partialRows(partial, rows);
-    if (d === sliceIndex) { own = part; return; }
-    const w = partialToWire(part);
-    peers.send(d, tag, w.partial, w.transfer);
+async function finishOwnGroups(r: Extract<FragmentResult, { kind: 'agg' }>, x: ExchangeSource, req: RequestRun, tag: string, slices: number): Promise<{ parts: Vector[][]; rows: number }> {
+  /** what goes to each slice: partial states, or a file of them (when this slice's groups spilled) */
+  const shares: Share[] = r.spilled ? await sharesOnDisk(r.spilled, req, slices) : [];
+  if (!r.spilled) {
+    const bySlice = rowsByDestination(partitionRows(r.partial.keys, r.partial.groups, slices), slices);
+    bySlice.forEach((rows, d) => { shares[d] = partialRows(r.partial, rows); });
+  }
+  shares.forEach((share, d) => {
+    if (d === sliceIndex) return;
+    if ('file' in share) { peers.send(d, tag, share, []); return; }
+    const w = partialToWire(share);
+    peers.send(d, tag, { partial: w.partial }, w.transfer);
   });
   const got = await peers.receive(tag, slices - 1, () => req.stop.check());
-  const received = [own!, ...[...got.values()].map((w) => partialFromWire(w as WirePartial))];
+  const received: Share[] = [shares[sliceIndex], ...[...got.values()].map((m) => {
+    const sent = m as { partial: WirePartial } | { file: string };
+    return 'file' in sent ? sent : partialFromWire(sent.partial);
+  })];
   got.clear();
-  own = null;
+  shares.length = 0;
   return finishGroups(x, received, req);
 }
+
+/** Partial states for a slice to finish: in memory, or a file of them another slice (or this one) wrote. */
+type Share = PartialAgg | { file: string };
+
+/** The shares of a partial aggregate result that already holds whole groups (its spilled files, or its states). */
+const sharesOf = (r: Extract<FragmentResult, { kind: 'agg' }>): Share[] => (r.spilled ? r.spilled.map((file) => ({ file })) : [r.partial]);
 
 /**
  * Merges partial states that hold all of their groups' rows and finishes them (key columns, then
  * aggregates). The groups count into the budget as they are merged; over it they go to disk by
  * key hash and are finished one partition at a time.
  */
-async function finishGroups(x: ExchangeSource, received: PartialAgg[], req: RequestRun): Promise<{ parts: Vector[][]; rows: number }> {
+async function finishGroups(x: ExchangeSource, received: Share[], req: RequestRun): Promise<{ parts: Vector[][]; rows: number }> {
   if (x.spec.output.kind !== 'agg') throw new SqlError('INTERNAL_ERROR', 'partial states without an aggregate');
   const spec = x.spec.output.spec;
   const table = new SpillingGroups(req.host, spec, 'final aggregate in a slice');
   for (let i = 0; i < received.length; i++) {
-    await table.merge(received[i]);
+    const share = received[i];
+    if ('file' in share) await mergeFile(req.host, share.file, table);
+    else await table.merge(share);
     received[i] = null!; // merged: let it be collected
   }
   const keyTypes = spec.keys.map((k) => k.type);
@@ -384,6 +408,32 @@ async function finishGroups(x: ExchangeSource, received: PartialAgg[], req: Requ
     rows += t.groups;
   });
   return { parts, rows };
+}
+
+/**
+ * A slice's spilled partial states split by destination slice, read a block at a time from its
+ * partition files into one file per slice (each slice reads its own); returns those files.
+ */
+async function sharesOnDisk(paths: string[], req: RequestRun, slices: number): Promise<{ file: string }[]> {
+  const { spill } = req.host;
+  const out = Array.from({ length: slices }, () => spill.create('aggregate states for a slice'));
+  for (const path of paths) {
+    const r = spill.read(path);
+    for (let p = readPartial(r); p; p = readPartial(r)) {
+      req.stop.check();
+      const bySlice = rowsByDestination(partitionRows(p.keys, p.groups, slices), slices);
+      bySlice.forEach((rows, d) => { if (rows.length) writePartial(out[d], partialRows(p!, rows)); });
+    }
+    spill.done(r);
+  }
+  for (const w of out) w.close();
+  req.host.keep();
+  return out.map((w) => ({ file: w.path }));
+}
+
+/** Partial states of no groups (a slice whose groups were all handed on in files). */
+function emptyPartial(spec: AggSpec): PartialAgg {
+  return new GroupTable(spec).toPartial();
 }
 
 /** The first `limit` rows of the parts in the top-N order. */
@@ -543,7 +593,7 @@ function send(result: FragmentResult): { result: SentResult; transfer: ArrayBuff
 
 type Request =
   /** segments[p]: this slice's segments for program p (0 the main one, then nested build sides) */
-  | { op: 'scan'; fragment: FragmentSpec; segments: SegmentRef[][]; cancel?: CancelToken; exchange?: { id: number; slices: number } }
+  | { op: 'scan'; fragment: FragmentSpec; segments: SegmentRef[][]; cancel?: CancelToken; exchange?: { id: number; slices: number }; spill?: string }
   | { op: 'write'; file: string; columns: WireColumn[]; encodings?: (string | undefined)[] }
   | { op: 'copy'; request: CsvRangeRequest }
   | { op: 'match'; types: SqlType[]; filter: BExpr | null; exprs: BExpr[] | null; segments: SegmentRef[]; join?: JoinStep; cancel?: CancelToken }
@@ -556,10 +606,13 @@ async function handle(msg: Request): Promise<{ result: unknown; transfer: ArrayB
     case 'scan': {
       receiveBuilds(msg.fragment);
       const stop = new SliceStop(msg.cancel);
-      const host = requestHost(stop);
+      const host = requestHost(stop, msg.spill);
       // what the fragment held is given back when it ends (the leader counts the rows it
-      // receives); its spill files are removed, whether it finished, failed or was canceled
-      return send(await runFragment(msg.fragment, { segments: msg.segments, stop, exchange: msg.exchange, host }).finally(() => { host.dispose(); stop.memory.releaseAll(); }));
+      // receives); its spill files are removed, unless it hands them on to the leader
+      const run = runFragment(msg.fragment, { segments: msg.segments, stop, exchange: msg.exchange, host });
+      const result = await run.then((r) => { stop.check(); return r; }).finally(() => stop.memory.releaseAll()).catch((e) => { host.end(false); throw e; });
+      host.end(true);
+      return send(result);
     }
     case 'write': {
       const columns = fromWire(msg.columns);

@@ -18,7 +18,8 @@ import { SqlError } from '../../errors.ts';
 export type Gathered =
   | { kind: 'rows'; batch: Batch; fields?: number[] }
   | { kind: 'runs'; runs: Batch[] }
-  | { kind: 'agg'; partials: PartialAgg[]; spec: import('../aggregate.ts').AggSpec };
+  /** spilled: per slice whose groups went to disk, its files of partial states by key hash */
+  | { kind: 'agg'; partials: PartialAgg[]; spilled: string[][]; spec: import('../aggregate.ts').AggSpec };
 
 export class GatherOp extends LeaderOperator {
   /**
@@ -120,7 +121,7 @@ export class GatherOp extends LeaderOperator {
       return bySlice;
     });
     const cancel = ctx.guard.token;
-    const results = await this.callSlices(ctx, b, (s) => ({ op: 'scan', fragment: spec, segments: segments.map((p) => p[s]), cancel }));
+    const results = await this.callSlices(ctx, b, (s) => ({ op: 'scan', fragment: spec, segments: segments.map((p) => p[s]), cancel, spill: ctx.spillName }));
     ctx.guard.resumed();
     ctx.check();
     b.programs.forEach((p, i) => {
@@ -138,7 +139,10 @@ export class GatherOp extends LeaderOperator {
     b.programs.forEach((p, i) => {
       if (p.scan && results.some((r) => r.metrics[i]?.runtimeFilters)) ctx.recordRuntimeFilters(p.scan, results.map((r) => r.metrics[i]?.runtimeFilters ?? []));
     });
-    if (spec.output.kind === 'agg') return { kind: 'agg', partials: results.map((r) => partialFromWire((r as Extract<SentResult, { kind: 'agg' }>).partial)), spec: spec.output.spec };
+    if (spec.output.kind === 'agg') {
+      const aggs = results as Extract<SentResult, { kind: 'agg' }>[];
+      return { kind: 'agg', partials: aggs.map((r) => partialFromWire(r.partial)), spilled: aggs.flatMap((r) => (r.spilled ? [r.spilled] : [])), spec: spec.output.spec };
+    }
     const types = spec.output.exprs.map((e) => e.type);
     const parts = results.map((r) => ctx.hold({ length: (r as { rows: number }).rows, columns: fromWire((r as Extract<SentResult, { kind: 'rows' }>).columns) }, 'rows from the slices'));
     if (runs) return { kind: 'runs', runs: parts };

@@ -144,6 +144,8 @@ export class FinalAggregateOp extends LeaderOperator {
     // the slices' states, given back once merged; the merged table counts (or spills) as it grows
     const sent = g.partials.map((p) => ctx.reserve(partialBytes(p), 'partial aggregates from the slices'));
     const t = new SpillingGroups(leaderHost(ctx), g.spec, 'aggregate');
+    // slices whose groups spilled sent their files: merged partition by partition at the end
+    for (const files of g.spilled) t.adopt(files);
     // a few thousand groups at a time, letting other clients in between; each slice's states
     // are given back once merged
     for (let i = 0; i < g.partials.length; i++) {

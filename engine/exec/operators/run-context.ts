@@ -19,7 +19,7 @@ import { SqlError } from '../../errors.ts';
 import { QueryGuard } from '../query-guard.ts';
 import { batchBytes } from '../memory-budget.ts';
 import { CHUNK, projectColumns } from '../batches.ts';
-import { StatementSpill, spillRoot } from '../spill/spill-area.ts';
+import { StatementSpill, newSpillName, spillRoot } from '../spill/spill-area.ts';
 import { projectInSlices } from '../costly-exprs.ts';
 import type { LeaderOperator, PhysicalOperator } from './operator.ts';
 import type { RuntimeFilterCounters } from '../runtime-filter.ts';
@@ -114,7 +114,8 @@ export class RunContext {
     } finally {
       this.holdings = parent;
       // the root is done (or failed, or was canceled): what it spilled is read back or useless
-      if (parent === this.base) this.spillFiles?.dispose();
+      // (the slices' directories too, when they spilled: partial states they handed on live there)
+      if (parent === this.base) { if (this.guard.memory.spilled.files > 0) this.spill.sweep(); else this.spillFiles?.dispose(); }
     }
     // the output goes to the consumer (counted before the inputs are given back: both exist now)
     const by = this.holder.get(out);
@@ -127,8 +128,11 @@ export class RunContext {
 
   /** The run's files in the data directory's temp area, for operators over their memory budget. */
   get spill(): StatementSpill {
-    return (this.spillFiles ??= new StatementSpill(spillRoot(this.pool.dataDir), this.guard.memory));
+    return (this.spillFiles ??= new StatementSpill(spillRoot(this.pool.dataDir), this.guard.memory, this.spillName));
   }
+
+  /** The name of the run's spill directories; the slices' are named after it. */
+  readonly spillName = newSpillName();
 
   /** Keeps a batch held until the run ends (a shared result read again later). */
   keepForRun(b: Batch): void {

@@ -48,6 +48,8 @@ export class SpillingGroups {
   private reserved = 0;
   private releases: (() => void)[] = [];
   private files: SpillWriter[] | null = null;
+  /** per partition, files of partial states partitioned the same way elsewhere (a slice's, see handOff) */
+  private adopted: string[][] | null = null;
 
   constructor(private readonly host: SpillHost, readonly spec: AggSpec, private readonly what: string, private readonly level = 0) {
     this.table = new GroupTable(spec);
@@ -56,6 +58,27 @@ export class SpillingGroups {
   /** Whether groups went to disk. */
   get spilled(): boolean {
     return this.files !== null;
+  }
+
+  /**
+   * Once groups went to disk, writes the rest there too and gives up the files instead of
+   * merging them: FANOUT closed files of partial states by the level's key hash, for another
+   * thread to `adopt` (or to read) partition by partition.
+   */
+  handOff(): string[] {
+    if (!this.files) throw new Error('nothing spilled to hand off');
+    if (this.table.groups > 0) this.flush();
+    for (const f of this.files) f.close();
+    const paths = this.files.map((f) => f.path);
+    this.files = null;
+    return paths;
+  }
+
+  /** Takes files another table handed off at this level: each is merged with this table's own partition. */
+  adopt(paths: string[]): void {
+    if (this.level !== 0 || paths.length !== FANOUT) throw new Error('handed-off partitions must be level 0, FANOUT of them');
+    this.adopted ??= Array.from({ length: FANOUT }, () => []);
+    paths.forEach((p, q) => this.adopted![q].push(p));
   }
 
   /** Adds input rows (all of the batch, or those in `sel`). */
@@ -106,7 +129,7 @@ export class SpillingGroups {
    * given back once `out` returns, so `out` keeps only what it makes of it.
    */
   async finish(out: (t: GroupTable) => void | Promise<void>): Promise<void> {
-    if (!this.files) {
+    if (!this.files && !this.adopted) {
       await out(this.table);
       this.giveBack();
       return;
@@ -115,15 +138,14 @@ export class SpillingGroups {
     const files = this.files;
     this.files = null;
     this.table = new GroupTable(this.spec);
-    for (const f of files) f.close();
-    for (const f of files) {
+    for (const f of files ?? []) f.close();
+    for (let q = 0; q < FANOUT; q++) {
       this.host.check();
-      const r = this.host.spill.read(f.path);
       const sub = new SpillingGroups(this.host, this.spec, this.what, this.level + 1);
-      for (let p = readPartial(r); p; p = readPartial(r)) await sub.merge(p);
-      this.host.spill.done(r);
+      for (const path of [...(files ? [files[q].path] : []), ...(this.adopted?.[q] ?? [])]) await mergeFile(this.host, path, sub);
       await sub.finish(out);
     }
+    this.adopted = null;
   }
 
   /** Gives back what the table holds (a run that failed or stopped early). */
@@ -132,13 +154,20 @@ export class SpillingGroups {
   }
 }
 
+/** Merges a file of partial states into `groups` and deletes it. */
+export async function mergeFile(host: SpillHost, path: string, groups: SpillingGroups): Promise<void> {
+  const r = host.spill.read(path);
+  for (let p = readPartial(r); p; p = readPartial(r)) await groups.merge(p);
+  host.spill.done(r);
+}
+
 /** Appends partial states: the key columns as a block, then the states as one value. */
-function writePartial(w: SpillWriter, p: PartialAgg): void {
+export function writePartial(w: SpillWriter, p: PartialAgg): void {
   w.write({ length: p.groups, columns: p.keys });
   w.writeValue(p.states);
 }
 
-function readPartial(r: SpillReader): PartialAgg | null {
+export function readPartial(r: SpillReader): PartialAgg | null {
   const keys = r.next();
   if (!keys) return null;
   return { groups: keys.length, keys: keys.columns, states: r.nextValue() as PartialAgg['states'] };

@@ -4,7 +4,8 @@
 // cancel); what a crash leaves behind is removed when the directory is next opened. A
 // statement may write at most SPILL_FACTOR times its memory limit, and at most half the space
 // free on the disk when it first spills, so one query cannot fill the disk.
-import { mkdtempSync, readdirSync, rmSync, statfsSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statfsSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { mkdirPrivate } from '../../storage/durable.ts';
 import { SqlError } from '../../errors.ts';
@@ -26,10 +27,16 @@ export async function openSpillRoot(dataDir: string): Promise<void> {
   for (const e of readdirSync(root)) rmSync(join(root, e), { recursive: true, force: true });
 }
 
+/** A new name for a run's spill directories (the leader's, and its slices' prefixed by it). */
+export const newSpillName = () => `q-${randomBytes(6).toString('hex')}`;
+
 /**
  * Spill files of one statement in one thread (the leader, or a slice running one request): a
  * private directory and a byte cap. What is written counts into the statement's budget, which
- * the leader and its slices share, so the cap holds for the statement as a whole.
+ * the leader and its slices share, so the cap holds for the statement as a whole. The leader's
+ * directory is `<temp area>/<name>`, a slice request's `<name>-s<slice>-<random>`: files a slice
+ * hands on (partial aggregate states) outlive its request, and the leader removes every
+ * directory of the name when the run ends (`sweep`).
  */
 export class StatementSpill {
   private dir: string | null = null;
@@ -38,14 +45,15 @@ export class StatementSpill {
   private readonly open = new Set<SpillWriter | SpillReader>();
   private capBytes: number;
 
-  constructor(private readonly root: string, private readonly budget: MemoryBudget) {
+  constructor(private readonly root: string, private readonly budget: MemoryBudget, readonly name = newSpillName(), private readonly slice?: number) {
     this.capBytes = budget.limitBytes * SPILL_FACTOR;
   }
 
   /** A new file for `what` (e.g. "hash join partition"). */
   create(what: string): SpillWriter {
     if (!this.dir) {
-      this.dir = mkdtempSync(join(this.root, 'q-'));
+      if (this.slice === undefined) mkdirSync((this.dir = join(this.root, this.name)), { mode: 0o700 });
+      else this.dir = mkdtempSync(join(this.root, `${this.name}-s${this.slice}-`));
       const fs = statfsSync(this.dir);
       this.capBytes = Math.min(this.capBytes, Math.floor((fs.bavail * fs.bsize) / 2));
     }
@@ -73,6 +81,14 @@ export class StatementSpill {
     for (const f of [...this.open]) { try { f.close(); } catch { /* already closed */ } }
     if (this.dir) rmSync(this.dir, { recursive: true, force: true });
     this.dir = null;
+  }
+
+  /** Removes this and every other directory of the name (the slices' of the same run). */
+  sweep(): void {
+    this.dispose();
+    let entries: string[];
+    try { entries = readdirSync(this.root); } catch { return; }
+    for (const e of entries) if (e === this.name || e.startsWith(`${this.name}-`)) rmSync(join(this.root, e), { recursive: true, force: true });
   }
 
   private track<F extends SpillWriter | SpillReader>(f: F): F {
