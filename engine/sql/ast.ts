@@ -432,12 +432,15 @@ export interface DropModel { kind: 'DropModel'; pos: Pos; name: Name; ifExists: 
 export interface ExportModel { kind: 'ExportModel'; pos: Pos; name: Name; version?: number; to: string }
 /** IMPORT MODEL m FROM 'file.onnx' [FUNCTION f]: a new model, or the next version of m. */
 export interface ImportModel { kind: 'ImportModel'; pos: Pos; name: Name; from: string; function?: Name }
-/** ALTER MODEL m SET VERSION k | SET ALIAS a TO VERSION k | DROP ALIAS a. */
+/**
+ * ALTER MODEL m SET VERSION k | SET ALIAS a TO VERSION k | DROP ALIAS a | SET AUTO RETRAIN ON DRIFT | OFF
+ * | SET EXPLAIN_BACKGROUND 'query' [SEED n].
+ */
 export interface AlterModel {
   kind: 'AlterModel'; pos: Pos;
   name: Name;
   action: { kind: 'SetVersion'; version: number } | { kind: 'SetAlias'; alias: string; version: number } | { kind: 'DropAlias'; alias: string }
-    | { kind: 'SetAutoRetrain'; on: boolean };
+    | { kind: 'SetAutoRetrain'; on: boolean } | { kind: 'SetExplainBackground'; query: string; seed?: number };
 }
 
 /**

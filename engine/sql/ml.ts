@@ -117,7 +117,10 @@ export function parseDropModel(c: Cursor, pos: Pos): Statement {
   return { kind: 'DropModel', pos, name, ifExists };
 }
 
-/** After ALTER MODEL: `name SET VERSION k | SET ALIAS a TO VERSION k | DROP ALIAS a | SET AUTO RETRAIN ON DRIFT | OFF`. */
+/**
+ * After ALTER MODEL: `name SET VERSION k | SET ALIAS a TO VERSION k | DROP ALIAS a | SET AUTO RETRAIN ON DRIFT | OFF
+ * | SET EXPLAIN_BACKGROUND 'query' [SEED n]`.
+ */
 export function parseAlterModel(c: Cursor, pos: Pos): AlterModel {
   const name = c.name();
   if (c.acceptKw('drop', 'alias')) return { kind: 'AlterModel', pos, name, action: { kind: 'DropAlias', alias: c.ident() } };
@@ -128,6 +131,10 @@ export function parseAlterModel(c: Cursor, pos: Pos): AlterModel {
     return { kind: 'AlterModel', pos, name, action: { kind: 'SetAutoRetrain', on: true } };
   }
   if (c.acceptKw('version')) return { kind: 'AlterModel', pos, name, action: { kind: 'SetVersion', version: c.integer() } };
+  if (c.acceptKw('explain_background')) {
+    const query = c.string();
+    return { kind: 'AlterModel', pos, name, action: { kind: 'SetExplainBackground', query, ...(c.acceptKw('seed') ? { seed: c.integer() } : {}) } };
+  }
   c.expectKw('alias');
   const alias = c.ident();
   c.expectKw('to', 'version');

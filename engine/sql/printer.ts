@@ -142,7 +142,9 @@ export function printStatement(s: Statement): string {
     case 'AlterModel': {
       const a = s.action;
       const what = a.kind === 'SetVersion' ? `SET VERSION ${a.version}` : a.kind === 'SetAlias' ? `SET ALIAS ${quoteIdent(a.alias)} TO VERSION ${a.version}`
-        : a.kind === 'SetAutoRetrain' ? `SET AUTO RETRAIN ${a.on ? 'ON DRIFT' : 'OFF'}` : `DROP ALIAS ${quoteIdent(a.alias)}`;
+        : a.kind === 'SetAutoRetrain' ? `SET AUTO RETRAIN ${a.on ? 'ON DRIFT' : 'OFF'}`
+        : a.kind === 'SetExplainBackground' ? `SET EXPLAIN_BACKGROUND ${quoteString(a.query)}${a.seed !== undefined ? ` SEED ${a.seed}` : ''}`
+        : `DROP ALIAS ${quoteIdent(a.alias)}`;
       return `ALTER MODEL ${printName(s.name)} ${what}`;
     }
     case 'CreateMonitor': {

@@ -1,5 +1,5 @@
 // ALTER MODEL m SET VERSION k (roll back or forward), SET ALIAS a TO VERSION k, DROP ALIAS a,
-// SET AUTO RETRAIN ON DRIFT | OFF.
+// SET AUTO RETRAIN ON DRIFT | OFF; SET EXPLAIN_BACKGROUND is alter_background.ts's.
 // Each is one catalog change committed atomically: a query binds the version current in its
 // snapshot, so it runs wholly on the old version or wholly on the new one.
 import { SqlError } from '../../engine/errors.ts';
@@ -10,11 +10,13 @@ import { done } from '../../engine/session/session.ts';
 import type * as A from '../../engine/sql/ast.ts';
 import { type ModelEntry, getModel, makeCurrent, modelsOf, resolveVersion, schemaIn, withVersions } from './catalog.ts';
 import type { ModelJobs } from './jobs.ts';
+import { setExplainBackground } from './alter_background.ts';
 
 export async function alterModel(stmt: A.AlterModel, ctx: StatementContext, jobs: ModelJobs): Promise<Result> {
   const m = getModel(ctx, stmt.name, stmt.pos);
   checkOwner(ctx, m.entry, `model ${m.entry.name}`, stmt.pos);
   const a = stmt.action;
+  if (a.kind === 'SetExplainBackground') return setExplainBackground({ ...stmt, action: a }, m, ctx, jobs);
   // checked now for a clear error with the position, and again on replay at commit
   const change = (e: ModelEntry, pos?: A.Pos): void => {
     const w = withVersions(e);

@@ -1,7 +1,7 @@
 // GraphQL (in-process): `modelEvents` streams a CREATE MODEL's training, then `models` and
 // `model(name)` show what SHOW MODEL shows.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inProcess, ok, subscribeEvents } from '../api/helpers.ts';
+import { code, inProcess, ok, subscribeEvents } from '../api/helpers.ts';
 
 let t: Awaited<ReturnType<typeof inProcess>>;
 beforeAll(async () => { t = await inProcess(); });
@@ -44,4 +44,15 @@ describe('ml GraphQL module', () => {
     const q = ok(await t.admin('{ query(sql: "SELECT count(*) AS n FROM g WHERE gm_fn(a, b) = y") { rows } }'));
     expect(q.query.rows[0][0]).toBeGreaterThan(50);
   }, 60_000);
+
+  it('ALTER MODEL ... SET EXPLAIN_BACKGROUND over GraphQL shows in model(name).explainBaseline', async () => {
+    const before = ok(await t.admin('{ model(name: "gm") { settings } }')).model.settings;
+    ok(await t.admin('mutation($s: String!) { execute(sql: $s) { command } }', { s: "ALTER MODEL gm SET EXPLAIN_BACKGROUND 'SELECT a, b FROM g WHERE y = 1'" }));
+    const [[n]] = ok(await t.admin('{ query(sql: "SELECT count(*) FROM g WHERE y = 1") { rows } }')).query.rows;
+    // a trained model's settings stay its training's
+    expect(ok(await t.admin('{ model(name: "gm") { explainBaseline settings } }')).model).toEqual({ explainBaseline: `${Math.min(32, n)} row(s) of EXPLAIN_BACKGROUND`, settings: before });
+    const bad = await t.admin('mutation($s: String!) { execute(sql: $s) { command } }', { s: "ALTER MODEL gm SET EXPLAIN_BACKGROUND 'SELECT a FROM g'" });
+    expect(code(bad)).toBe('INVALID_PARAMETER');
+    expect(bad.errors![0].message).toContain('1 column(s)');
+  });
 });

@@ -1,6 +1,7 @@
-// fn_explain of a brought-your-own model with and without SETTINGS (EXPLAIN_BACKGROUND '...'):
-// the exact 2-player Shapley values of f(a, b) = a*b + 2a are computed by hand from the
-// background rows and compared with KernelSHAP's through SQL.
+// fn_explain of a brought-your-own model with and without SETTINGS (EXPLAIN_BACKGROUND '...'),
+// and with one set later by ALTER MODEL m SET EXPLAIN_BACKGROUND: the exact 2-player Shapley
+// values of f(a, b) = a*b + 2a are computed by hand from the background rows and compared with
+// KernelSHAP's through SQL.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -120,5 +121,60 @@ describe('EXPLAIN_BACKGROUND for brought-your-own models', () => {
     await t.s.execute('GRANT SELECT ON bg TO carol');
     await carol.execute(make('SELECT a, b FROM bg'));
     expect((await t.show('bad'))['Explain Baseline']).toBe('20 row(s) of EXPLAIN_BACKGROUND');
+  });
+
+  it('ALTER MODEL ... SET EXPLAIN_BACKGROUND gives the current version a background in place, atomically', async () => {
+    await t.s.execute(`CREATE MODEL late FUNCTION late_fn(REAL, REAL) RETURNS REAL FROM '${file}'`);
+    expect((await explain('late_fn', 11, -2.5)).baseline).toBe('zero');
+    // a transaction that rolls back leaves the model as it was
+    await t.s.execute(`BEGIN; ALTER MODEL late SET EXPLAIN_BACKGROUND 'SELECT a, b FROM bg'; ROLLBACK`);
+    expect((await t.show('late'))['Explain Baseline']).toBe('zero');
+    // a query that began before the change keeps the graph of its snapshot
+    const reader = t.db.connect();
+    await reader.execute('BEGIN');
+    const before = JSON.parse((await reader.execute('SELECT late_fn_explain(11::REAL, -2.5::REAL)')).at(-1)!.rows[0][0] as string) as Explanation;
+    await t.s.execute(`ALTER MODEL late SET EXPLAIN_BACKGROUND 'SELECT a, b FROM bg' SEED 3`);
+    const during = JSON.parse((await reader.execute('SELECT late_fn_explain(11::REAL, -2.5::REAL)')).at(-1)!.rows[0][0] as string) as Explanation;
+    expect(during).toEqual(before);
+    await reader.execute('COMMIT');
+    const shown = await t.show('late');
+    expect(shown['Explain Baseline']).toBe('20 row(s) of EXPLAIN_BACKGROUND');
+    expect(shown.Settings).toBe('EXPLAIN_BACKGROUND=SELECT a, b FROM bg, SEED=3');
+    // no new version: predictions are the same model's
+    expect((await t.rows('SHOW MODEL late VERSIONS')).map((r) => r[0])).toEqual([1]);
+    const e = await explain('late_fn', 11, -2.5), want = shapley(rows, 11, -2.5);
+    expect(e).toMatchObject({ method: 'kernel', baseline: 'sample' });
+    expect(e.base).toBeCloseTo(want.base, 3);
+    expect(e.contributions.arg1).toBeCloseTo(want.a, 3);
+    expect(e.contributions.arg2).toBeCloseTo(want.b, 3);
+    expect(e).toEqual(await explain('m_fn', 11, -2.5)); // what CREATE MODEL ... SETTINGS (EXPLAIN_BACKGROUND) gives
+    // EXPORT MODEL hands the new background out
+    const out = join(files, 'late_export.onnx');
+    await t.s.execute(`EXPORT MODEL late TO '${out}'; IMPORT MODEL late2 FROM '${out}' FUNCTION late2_fn`);
+    expect(await explain('late2_fn', 11, -2.5)).toEqual(e);
+  });
+
+  it('ALTER MODEL ... SET EXPLAIN_BACKGROUND: owner only, the query as the caller, clear errors, nothing changed on failure', async () => {
+    const alter = (q: string) => `ALTER MODEL late SET EXPLAIN_BACKGROUND '${q.replace(/'/g, "''")}'`;
+    expect(await t.error(alter('SELECT a FROM bg'))).toMatchObject({ code: 'INVALID_PARAMETER', message: expect.stringContaining('1 column(s)') });
+    expect(await t.error(alter('DELETE FROM bg'))).toMatchObject({ code: 'INVALID_PARAMETER', message: expect.stringContaining('SELECT') });
+    expect(await t.error(alter('SELECT a, b FROM bg WHERE a > 1000'))).toMatchObject({ code: 'INVALID_PARAMETER', message: expect.stringContaining('no rows') });
+    expect(await t.error(`ALTER MODEL nosuch SET EXPLAIN_BACKGROUND 'SELECT a, b FROM bg'`)).toMatchObject({ code: 'UNDEFINED_OBJECT' });
+    expect(await t.error(`ALTER MODEL late SET EXPLAIN_BACKGROUND SELECT`)).toMatchObject({ code: 'SYNTAX_ERROR' });
+    expect(await t.rows('SELECT COUNT(*) FROM bg')).toEqual([[20]]);
+    // dave owns a model but may not read big; nobody else's model is his to change
+    await t.s.execute(`CREATE USER dave PASSWORD 'Secret123'; GRANT CREATE MODEL TO dave`);
+    const dave = t.db.connect({ user: 'dave' });
+    await dave.execute(`CREATE MODEL dm FUNCTION dm_fn(REAL, REAL) RETURNS REAL FROM '${file}'`);
+    await expect(dave.execute(`ALTER MODEL dm SET EXPLAIN_BACKGROUND 'SELECT a, b FROM big'`)).rejects.toMatchObject({ code: 'PERMISSION_DENIED', message: expect.stringContaining('big') });
+    await expect(dave.execute(`ALTER MODEL late SET EXPLAIN_BACKGROUND 'SELECT a, b FROM bg'`)).rejects.toMatchObject({ code: 'PERMISSION_DENIED' });
+    expect((await t.show('dm'))['Explain Baseline']).toBe('zero');
+    expect((await t.show('late'))['Explain Baseline']).toBe('20 row(s) of EXPLAIN_BACKGROUND');
+    await t.s.execute('GRANT SELECT ON big TO dave');
+    await dave.execute(`ALTER MODEL dm SET EXPLAIN_BACKGROUND 'SELECT a, b FROM big'`);
+    expect((await t.show('dm'))['Explain Baseline']).toBe(`${MAX_BACKGROUND_ROWS} row(s) of EXPLAIN_BACKGROUND`);
+    // a remote model has no graph to explain
+    await t.s.execute(`CREATE MODEL rm FUNCTION rm_fn(REAL, REAL) RETURNS REAL SAGEMAKER 'some-endpoint'`);
+    expect(await t.error(`ALTER MODEL rm SET EXPLAIN_BACKGROUND 'SELECT a, b FROM bg'`)).toMatchObject({ code: 'FEATURE_NOT_SUPPORTED', message: expect.stringContaining('some-endpoint') });
   });
 });
