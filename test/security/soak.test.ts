@@ -2,7 +2,8 @@
 // piles of cursors, sorts near the memory limit) while another account's normal clients keep
 // asking `SELECT 1` and a monitor polls /health. Normal work must keep answering. The server runs
 // in a process of its own, so its latency and memory are measured without the test's clients.
-// ~15 s by default; STRATA_SOAK=1 runs 60 s. p50/p99 latencies and the server's peak RSS are
+// ~6 s by default, and until every kind of abuse has run at least twice (however busy the
+// machine); STRATA_SOAK=1 runs 60 s. p50/p99 latencies and the server's peak RSS are
 // printed for the report; the assertions are deliberately generous (CI machines are shared and
 // noisy), except that RSS stays under the server's memory limit + 500 MB.
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -10,9 +11,12 @@ import { request as httpRequest } from 'node:http';
 import { loadavg } from 'node:os';
 import { serveProcess, type ServerProcess } from './server-process.ts';
 import { client, ok, tempDir } from '../api/helpers.ts';
+import { underLoad } from '../support/deadline.ts';
 
 const LONG = process.env.STRATA_SOAK === '1';
-const DURATION_MS = LONG ? 60_000 : 15_000;
+const DURATION_MS = LONG ? 60_000 : 6_000;
+/** every abuse loop runs at least this many times, past DURATION_MS if need be */
+const MIN_RUNS = 2;
 const MB = 1024 * 1024;
 const QUERY_MEMORY_LIMIT = 256 * MB;
 const MEMORY_LIMIT = 1024 * MB;
@@ -70,7 +74,11 @@ it(`normal clients keep answering while another account abuses the server (${DUR
   const abuse: Record<string, number> = {};
   const count = (k: string) => { abuse[k] = (abuse[k] ?? 0) + 1; };
   const errors: string[] = [];
-  const loop = async (f: () => Promise<void>) => { while (Date.now() < end) await f().catch((e) => { errors.push(String(e)); }); };
+  let abusing = true;
+  const run = (f: () => Promise<void>) => f().catch((e) => { errors.push(String(e)); });
+  const loop = async (f: () => Promise<void>) => { for (let n = 0; Date.now() < end || n < MIN_RUNS; n++) await run(f); };
+  /** normal clients keep going as long as any abuse does */
+  const whileAbused = async (f: () => Promise<void>) => { while (abusing) await run(f); };
 
   const abusers = [
     // runaway broadcast join: 3*10^10 pairs; stopped by its timeout
@@ -103,14 +111,14 @@ it(`normal clients keep answering while another account abuses the server (${DUR
   let wrong = 0;
   let peakRss = 0;
   const normals = [
-    ...[0, 1].map(() => () => loop(async () => {
+    ...[0, 1].map(() => () => whileAbused(async () => {
       const t0 = performance.now();
       const r = await normal('{ query(sql: "select 1") { rows } }');
       selectMs.push(performance.now() - t0);
       if (JSON.stringify(r.data?.query?.rows) !== '[[1]]') wrong++;
       await new Promise((res) => setTimeout(res, 20));
     })),
-    () => loop(async () => {
+    () => whileAbused(async () => {
       const t0 = performance.now();
       const r = await fetch(server.url.replace(/\/graphql$/, '/health'));
       await r.text();
@@ -119,11 +127,15 @@ it(`normal clients keep answering while another account abuses the server (${DUR
     }),
   ];
   const sampler = setInterval(() => { peakRss = Math.max(peakRss, server.rss()); }, 50);
-  await Promise.all([...abusers, ...normals].map((f) => f()));
+  const normalWork = normals.map((f) => f());
+  await Promise.all(abusers.map((f) => f()));
+  abusing = false;
+  await Promise.all(normalWork);
   clearInterval(sampler);
+  const seconds = (Date.now() - end + DURATION_MS) / 1000;
 
   const report = {
-    seconds: DURATION_MS / 1000,
+    seconds: Math.round(seconds * 10) / 10,
     // the machine's 1-minute load average at the end: on 2 cores shared with other work, the
     // server's threads wait for a core, and the latencies say more about the machine than the server
     loadAverage: Math.round(loadavg()[0] * 10) / 10,
@@ -142,7 +154,7 @@ it(`normal clients keep answering while another account abuses the server (${DUR
   expect(Object.keys(abuse).filter((k) => k.includes('INTERNAL_ERROR'))).toEqual([]);
   // normal work kept flowing; generous bounds (the target, p99 < 100 ms, is what the report shows,
   // measured on a quiet machine: on a loaded one the server's thread waits for a core)
-  expect(selectMs.length).toBeGreaterThan(DURATION_MS / 1000);
+  expect(selectMs.length).toBeGreaterThan(seconds);
   expect(report.selectOne.p99).toBeLessThan(10_000);
   expect(report.health.p99).toBeLessThan(10_000);
   // the server (leader and slices; not the test's clients) stays under its memory limit + 500 MB
@@ -152,4 +164,4 @@ it(`normal clients keep answering while another account abuses the server (${DUR
   expect(ok(await abuser('{ query(sql: "select count(*) from n") { rows } }')).query.rows).toEqual([[300_000]]);
   const nices = server.threadNices();
   if (process.platform === 'linux') expect(nices.filter((n) => n === nices[0] + 10)).toHaveLength(2);
-}, 120_000);
+}, underLoad(120_000));
