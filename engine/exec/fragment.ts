@@ -2,7 +2,7 @@
 // steps: filters, hash probes, model calls -> rows | partial aggregate), compiled from the
 // physical plan's slice operators (operators/pipeline.ts). Plain data, sent to workers.
 import type { BExpr, RemoteModelRef } from '../plan/bound.ts';
-import type { SortKey } from '../plan/logical.ts';
+import type { SortKey, WindowCall } from '../plan/logical.ts';
 import type { SqlType } from '../types/types.ts';
 import type { AggSpec, PartialAgg } from './aggregate.ts';
 import type { Vector } from '../types/vector.ts';
@@ -96,6 +96,8 @@ export interface ExchangeSource {
   placement?: 'table';
   /** nothing moves: the rows (or finished groups) stay in the slice that computed them (already partitioned by the key) */
   local?: true;
+  /** window functions computed over all the rows the slice holds after the exchange, appended as columns */
+  windows?: WindowCall[];
 }
 
 export interface FragmentSpec {

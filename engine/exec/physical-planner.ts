@@ -17,6 +17,7 @@ import { SortOp } from './operators/sort.ts';
 import { SliceTopNOp } from './operators/top-n.ts';
 import { SliceSortOp } from './operators/slice-sort.ts';
 import { MergeSortedRunsOp } from './operators/merge.ts';
+import { SliceWindowOp, sharedPartitionKeys } from './operators/slice-window.ts';
 import { LimitOp, SliceLimitOp } from './operators/limit.ts';
 import { DistinctOp } from './operators/distinct.ts';
 import { WindowOp } from './operators/window.ts';
@@ -141,6 +142,17 @@ class PhysicalPlanner {
         return input && !(input instanceof PartialAggregateOp) ? this.aggregate(new PartialAggregateOp(input, keys, [], n.fields, est)) : null;
       }
       case 'join': return this.probe(filterRightInput(n), est);
+      case 'window': {
+        // with a PARTITION BY every call shares, each slice computes the partitions it holds
+        const input = this.pipeline(n.input);
+        const keys = sharedPartitionKeys(n.calls);
+        if (!input || input instanceof PartialAggregateOp || !keys.length) return null;
+        const p = input.partitioning(this.slices);
+        const colocated = p && alignKeys(p, keys) ? p : null;
+        // one slice holds every row: nothing to move
+        const single: Partitioning | null = this.slices === 1 && !colocated ? { scheme: 'hash', keys: [] } : colocated;
+        return new SliceWindowOp(input, n.calls, n.fields, est, keys, single);
+      }
       default: return null;
     }
   }

@@ -19,6 +19,7 @@ import { toWire, fromWire, partialToWire, partialFromWire, type WireColumn, type
 import { parseCsvRange, type CsvRangeRequest } from './csv.ts';
 import { hashJoinBatch, buildTableOf } from './hash-join.ts';
 import { RuntimeFilter, filterParts, mergeParts, type FilterParts } from './runtime-filter.ts';
+import { runWindows } from './window.ts';
 import { withRegexCheck } from '../functions/regex.ts';
 import { zonePredicates } from './fragments.ts';
 import { blockMayMatch } from './block-zones.ts';
@@ -68,6 +69,7 @@ async function runFragment(f: FragmentSpec, req: RequestRun, program = 0, all: S
   }
   // a program over redistributed rows: its input program runs first and the slices swap rows
   const received = f.source ? await redistribute(f.source, req, all) : null;
+  if (received && f.source!.windows) received.parts = windowsOver(f.source!, received, stop);
   const table = f.output.kind === 'agg' ? new SpillingGroups(req.host, f.output.spec, 'aggregate in a slice') : null;
   const outParts: Vector[][] = [];
   let outRows = 0;
@@ -348,6 +350,17 @@ async function redistribute(x: ExchangeSource, req: RequestRun, all: SliceMetric
   for (const p of parts) { rows += p[0].length; for (const v of p) bytes += vectorBytes(v); }
   req.stop.memory.reserve(bytes, 'rows redistributed to a slice');
   return { parts, rows, ms: performance.now() - t0 };
+}
+
+/** The rows a slice holds after an exchange as one batch with the window functions' results appended. */
+function windowsOver(x: ExchangeSource, got: { parts: Vector[][]; rows: number }, stop: SliceStop): Vector[][] {
+  if (x.spec.output.kind !== 'rows') throw new SqlError('INTERNAL_ERROR', 'windows over partial aggregates');
+  const types = x.spec.output.exprs.map((e) => e.type);
+  const rows: Batch = { length: got.rows, columns: types.map((t, i) => concatVectors(t, got.parts.map((p) => p[i]))) };
+  // the window code keeps a row's values and its order per call
+  stop.memory.reserve(got.rows * 48 * x.windows!.length, 'window in a slice');
+  const out = metered(stop, () => runWindows(rows, x.windows!, () => stop.tick()));
+  return got.rows ? [out.columns] : [];
 }
 
 /**

@@ -176,6 +176,27 @@ describe('physical plan', () => {
     await s.execute('RESET join_distribution');
   });
 
+  it('computes windows with a PARTITION BY in the slices, each slice over the partitions it holds', async () => {
+    // k1 = i % 10: ten partitions of 100 rows, numbered 1..100 by i
+    const sql = 'SELECT k1, count(*), sum(rn), max(rn) FROM (SELECT k1, row_number() OVER (PARTITION BY k1 ORDER BY i) AS rn FROM f) x GROUP BY k1 ORDER BY k1';
+    let lines = (await rowsOf(`EXPLAIN ANALYZE ${sql}`)).map((r: unknown[]) => String(r[0]));
+    const win = line(lines, /Window per slice: row_number \(rows redistributed by k1; each slice computes its own partitions\)\s+\[2 slices/);
+    expect(actual(win)).toBe(1000);
+    expect(perSlice(win).every((n) => n > 0)).toBe(true);
+    expect(lines.some((l) => /^\s*(->\s+)?Window:/.test(l))).toBe(false);
+    expect(await rowsOf(sql)).toEqual(Array.from({ length: 10 }, (_, k) => [k, 100, 5050, 100]));
+    // a DISTKEY table partitioned by its key: nothing moves, and the GROUP BY k above finishes in place too
+    const keyed = 'SELECT k, count(*), max(rn) FROM (SELECT k, row_number() OVER (PARTITION BY k ORDER BY i DESC) AS rn FROM fk) x GROUP BY k ORDER BY k LIMIT 2';
+    lines = await explain(keyed);
+    line(lines, /Window per slice: row_number \(co-located: input placed by DISTKEY k; each slice computes its own partitions\)/);
+    line(lines, /Final Hash Aggregate \(co-located/);
+    expect(await rowsOf(keyed)).toEqual([[0, 50, 50], [1, 50, 50]]);
+    // without PARTITION BY every row is one partition: the leader computes it
+    const whole = 'SELECT i, row_number() OVER (ORDER BY v DESC) FROM f WHERE k1 = 3 ORDER BY i LIMIT 2';
+    line(await explain(whole), /^\s*(->\s+)?Window: row_number\s+\[leader/);
+    expect(await rowsOf(whole)).toEqual([[3, 100], [13, 99]]);
+  });
+
   it('does not treat tables as co-located when their rows were placed over another number of slices', async () => {
     await db.close();
     db = await Database.open({ dataDir: join(dir, 'data'), slices: 3 });
