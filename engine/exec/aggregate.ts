@@ -72,18 +72,37 @@ export class GroupTable {
       sets: agg.distinct ? [] : null,
     }));
     this.aliases = stateAliases(spec);
+    this.deferred = deferredCounts(spec);
+    this.pendingRows = new Float64Array(this.cap);
+    this.pendingNulls = spec.aggs.map((_, i) => (this.deferred[i] ? new Float64Array(this.cap) : null));
     if (spec.keys.length === 0) this.addGroup([]);
   }
 
   /** aliases[i] = j: aggregate i's state evolves as j's (AVG(x) beside SUM(x)); the kernel updates only j */
   private readonly aliases: number[];
-  /** the kernel updated aliased states' originals since their copies were last made */
+  /**
+   * deferred[i]: the kernel does not count aggregate i's inputs row by row; it counts each
+   * group's rows once (pendingRows) and i's NULL inputs (pendingNulls[i]), and syncStates adds
+   * the difference to i's count. Q1's eight counts per row become one.
+   */
+  private readonly deferred: boolean[];
+  readonly pendingRows: Float64Array;
+  readonly pendingNulls: (Float64Array | null)[];
+  /** the kernel ran since the states were last brought up to date */
   private stale = false;
 
-  /** Brings every aliased state up to its original's (before anything reads the states). */
+  /** Brings the states up to date (before anything reads them): deferred counts, then aliased states. */
   private syncAliases(): void {
     if (!this.stale) return;
     this.stale = false;
+    const n = this.groups, rows = this.pendingRows;
+    this.deferred.forEach((d, i) => {
+      if (!d) return;
+      const count = this.states[i].count, nulls = this.pendingNulls[i]!;
+      for (let g = 0; g < n; g++) count[g] += rows[g] - nulls[g];
+      nulls.fill(0, 0, n);
+    });
+    rows.fill(0, 0, n);
     this.aliases.forEach((j, i) => {
       if (j < 0) return;
       const from = this.states[j], to = this.states[i];
@@ -97,6 +116,8 @@ export class GroupTable {
     this.cap *= 2;
     const grow = (x: Float64Array) => { const y = new Float64Array(this.cap); y.set(x); return y; };
     for (const s of this.states) { s.slots = s.slots.map(grow); s.count = grow(s.count); }
+    (this as { pendingRows: Float64Array }).pendingRows = grow(this.pendingRows);
+    this.pendingNulls.forEach((x, i) => { if (x) this.pendingNulls[i] = grow(x); });
   }
 
   private addGroup(key: KeyValue[]): number {
@@ -131,8 +152,8 @@ export class GroupTable {
    */
   consume(batch: Batch, sel: Uint32Array | null, n: number): void {
     this.lifted ??= liftParams(this.spec);
-    const kernel = aggKernel(this.lifted.spec, batch, this.aliases);
-    if (this.aliases.some((j) => j >= 0)) this.stale = true;
+    const kernel = aggKernel(this.lifted.spec, batch, this.aliases, this.deferred);
+    this.stale = true;
     const cols = batch.columns.map((c) => c.values), valids = batch.columns.map((c) => c.valid);
     if (this.spec.keys.length === 0) { kernel(cols, valids, sideArrays(batch), n, sel, this, this.lifted.params, null); return; }
     let rows = sel, count = n;
@@ -266,7 +287,22 @@ export function stateAliases(spec: AggSpec): number[] {
   });
 }
 
-function aggKernel(spec: AggSpec, batch: Batch, aliases: number[]): AggKernel {
+/**
+ * Aggregates whose inputs the kernel need not count row by row (see GroupTable.deferred): not
+ * DISTINCT, and their update code does not read the count (variance does).
+ */
+export function deferredCounts(spec: AggSpec): boolean[] {
+  return spec.aggs.map((agg) => {
+    if (agg.distinct) return false;
+    if (agg.fn === 'count_star') return true;
+    const def = aggregateFor(agg.fn);
+    const refs = { slots: def.slotInit(agg).map((_, k) => `S_${k}`), objs: 'O', count: 'COUNT_REF', g: 'g' };
+    const keys = (agg.order ?? []).map(() => 'K');
+    return !def.update(agg, 'V', refs, keys).includes('COUNT_REF');
+  });
+}
+
+function aggKernel(spec: AggSpec, batch: Batch, aliases: number[], deferred: boolean[]): AggKernel {
   const shape = shapeOf(batch);
   const key = `${JSON.stringify(spec)}|${JSON.stringify(shape)}`;
   let k = kernels.get(key);
@@ -277,22 +313,26 @@ function aggKernel(spec: AggSpec, batch: Batch, aliases: number[]): AggKernel {
   const grouped = spec.keys.length > 0;
   if (!grouped && spec.filter) emitFilter(em, spec.filter, body);
   body.push(grouped ? 'const g = G[j];' : 'const g = 0;');
-  // update each aggregate: its own update code, then the count of non-NULL inputs
+  // update each aggregate: its own update code, then the count of non-NULL inputs (or, deferred,
+  // one count of the group's rows and the aggregate's NULL inputs: GroupTable.syncAliases)
   const locals: string[] = [];
   const decl: string[] = [];
+  if (spec.aggs.some((_, i) => deferred[i] && aliases[i] < 0)) { decl.push('N'); locals.push('N = S.pendingRows;'); body.push('N[g]++;'); }
   spec.aggs.forEach((agg, i) => {
     if (aliases[i] >= 0) return; // its original's update is its own (GroupTable.syncAliases)
     const def = aggregateFor(agg.fn);
     const slots = def.slotInit(agg).map((_, k) => `S${i}_${k}`);
-    decl.push(...slots, `C${i}`, `O${i}`);
-    locals.push(`${slots.map((x, k) => `${x} = S.states[${i}].slots[${k}];`).join(' ')} C${i} = S.states[${i}].count; O${i} = S.states[${i}].objs;`);
-    if (agg.fn === 'count_star') { body.push(`C${i}[g]++;`); return; }
+    decl.push(...slots, `C${i}`, `O${i}`, `D${i}`);
+    locals.push(`${slots.map((x, k) => `${x} = S.states[${i}].slots[${k}];`).join(' ')} C${i} = S.states[${i}].count; O${i} = S.states[${i}].objs; D${i} = S.pendingNulls[${i}];`);
+    if (agg.fn === 'count_star') { if (!deferred[i]) body.push(`C${i}[g]++;`); return; }
     const v = em.expr(agg.arg!, body);
     const keys = (agg.order ?? []).map((o) => { const k = em.expr(o.expr, body); return k.n === 'false' ? k.v : `(${k.n} ? null : ${k.v})`; });
+    const counted = deferred[i] ? '' : ` C${i}[g]++;`;
     const upd = agg.distinct
       ? `S.states[${i}].sets[g].add(${v.v});`
-      : `${def.update(agg, v.v, { slots, objs: `O${i}`, count: `C${i}`, g: 'g' }, keys)} C${i}[g]++;`;
-    body.push(v.n === 'false' ? upd : `if (!(${v.n})) { ${upd} }`);
+      : `${def.update(agg, v.v, { slots, objs: `O${i}`, count: `C${i}`, g: 'g' }, keys)}${counted}`;
+    if (v.n === 'false') body.push(upd);
+    else body.push(deferred[i] ? `if (${v.n}) D${i}[g]++; else { ${upd} }` : `if (!(${v.n})) { ${upd} }`);
   });
   const loop = grouped ? `for (let j = 0; j < n; j++) { const r = sel === null ? j : sel[j]; ${body.join('\n')} }` : rowLoop(body.join('\n'));
   const source = `${decl.length ? `let ${decl.join(', ')};` : ''}\n${locals.join(' ')}\n${em.prelude.join('\n')}\n${loop}`;

@@ -22,20 +22,41 @@ export class DictGroupIds {
     const map = this.map!;
     const out = new Int32Array(count);
     // the combination index of each row: codes in mixed radix, NULL as the last code of its column
-    for (let c = 0; c < keys.length; c++) {
-      const codes = keys[c].values as Int32Array, valid = keys[c].valid, size = this.sizes[c];
-      if (valid !== null) addNullableCodes(out, codes, valid, size, sel, count);
-      else if (sel !== null) for (let j = 0; j < count; j++) out[j] = out[j] * size + codes[sel[j]];
-      else for (let j = 0; j < count; j++) out[j] = out[j] * size + codes[j];
+    if (keys.length === 2 && keys[0].valid === null && keys[1].valid === null) {
+      combineTwo(out, keys[0].values as Int32Array, keys[1].values as Int32Array, this.sizes[1], sel, count);
+    } else {
+      for (let c = 0; c < keys.length; c++) {
+        const codes = keys[c].values as Int32Array, valid = keys[c].valid, size = this.sizes[c];
+        if (valid !== null) addNullableCodes(out, codes, valid, size, sel, count);
+        else if (sel !== null) for (let j = 0; j < count; j++) out[j] = out[j] * size + codes[sel[j]];
+        else for (let j = 0; j < count; j++) out[j] = out[j] * size + codes[j];
+      }
     }
+    // to group ids; a combination without one yet (-1) shows in the sign of `missing`
+    let missing = 0;
     for (let j = 0; j < count; j++) {
-      const x = out[j];
-      let g = map[x];
-      // a combination seen for the first time (once per combination and set of dictionaries)
-      if (g < 0) g = map[x] = resolve(Uint32Array.of(sel === null ? j : sel[j]))[0];
+      const g = map[out[j]];
+      missing |= g;
       out[j] = g;
     }
+    if (missing < 0) this.resolveMissing(keys, sel, count, out, resolve);
     return out;
+  }
+
+  /** Group ids for rows whose combination had none: the first row of each combination is resolved. */
+  private resolveMissing(keys: Vector[], sel: Uint32Array | null, count: number, out: Int32Array, resolve: (rows: Uint32Array) => Int32Array): void {
+    const map = this.map!;
+    for (let j = 0; j < count; j++) {
+      if (out[j] >= 0) continue;
+      const r = sel === null ? j : sel[j];
+      let x = 0;
+      for (let c = 0; c < keys.length; c++) {
+        const k = keys[c];
+        x = x * this.sizes[c] + (k.valid !== null && k.valid[r] === 0 ? this.sizes[c] - 1 : k.values[r]);
+      }
+      if (map[x] < 0) map[x] = resolve(Uint32Array.of(r))[0];
+      out[j] = map[x];
+    }
   }
 
   private sameDicts(keys: Vector[]): boolean {
@@ -59,6 +80,11 @@ export class DictGroupIds {
     this.map = new Int32Array(total).fill(-1);
     return true;
   }
+}
+
+function combineTwo(out: Int32Array, a: Int32Array, b: Int32Array, sizeB: number, sel: Uint32Array | null, count: number): void {
+  if (sel === null) for (let j = 0; j < count; j++) out[j] = a[j] * sizeB + b[j];
+  else for (let j = 0; j < count; j++) { const r = sel[j]; out[j] = a[r] * sizeB + b[r]; }
 }
 
 function addNullableCodes(out: Int32Array, codes: Int32Array, valid: Uint8Array, size: number, sel: Uint32Array | null, count: number): void {

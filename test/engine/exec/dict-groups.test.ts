@@ -1,8 +1,9 @@
-// GROUP BY over dictionary-coded string keys (exec/dict-groups.ts) and aggregates that share a
-// state (AVG beside SUM of the same input): results must equal a plain JS grouping of the same
-// rows, across batches whose dictionaries differ, grow, hold NULLs, or have too many combinations.
+// GROUP BY over dictionary-coded string keys (exec/dict-groups.ts), aggregates that share a
+// state (AVG beside SUM of the same input) and counts the kernel defers (one count of rows per
+// group, NULL inputs apart): results must equal a plain JS grouping of the same rows, across
+// batches whose dictionaries differ, grow, hold NULLs, or have too many combinations.
 import { describe, expect, it } from 'vitest';
-import { GroupTable, stateAliases, type AggSpec } from '../../../engine/exec/aggregate.ts';
+import { GroupTable, deferredCounts, stateAliases, type AggSpec } from '../../../engine/exec/aggregate.ts';
 import { DIRECT_GROUP_LIMIT } from '../../../engine/exec/dict-groups.ts';
 import type { BAgg, BExpr } from '../../../engine/plan/bound.ts';
 import { T } from '../../../engine/types/types.ts';
@@ -131,5 +132,24 @@ describe('aggregates sharing a state', () => {
     const more = randomBatches(5, [2, 3], 1);
     for (const t of [whole, leader]) t.consume(more[0].b, null, more[0].b.length);
     expect(results(leader)).toEqual(results(whole));
+  });
+});
+
+describe('deferred counts', () => {
+  it('defers every count except where the update reads it (variance, MIN/MAX) or DISTINCT keeps sets', () => {
+    const x = col(2, dec);
+    const aggs: BAgg[] = [sum(x), countStar, { fn: 'count', arg: x, distinct: false, type: T.bigint }, { fn: 'var_samp', arg: x, distinct: false, type: T.double }, { ...sum(x), distinct: true }, { fn: 'max', arg: x, distinct: false, type: dec }];
+    expect(deferredCounts({ keys: [], aggs })).toEqual([true, true, true, false, false, false]);
+  });
+
+  it('counts NULL inputs apart from rows, before and after the states are read', () => {
+    const x: BExpr = { k: 'col', index: 0, type: T.int };
+    const t = new GroupTable({ keys: [], aggs: [{ fn: 'count', arg: x, distinct: false, type: T.bigint }, countStar, { fn: 'avg', arg: x, distinct: false, type: T.bigint }] });
+    const ints = (xs: (number | null)[]): Batch => ({ length: xs.length, columns: [{ type: T.int, length: xs.length, values: Int32Array.from(xs, (v) => v ?? 0), valid: xs.includes(null) ? Uint8Array.from(xs, (v) => (v === null ? 0 : 1)) : null }] });
+    t.consume(ints([1, null, 3, null]), null, 4);
+    expect(t.finish([]).map((v) => v.values[0])).toEqual([2, 4, 2]);
+    t.consume(ints([5, 7]), null, 2); // no NULLs in this batch: another kernel shape
+    t.consume(ints([null, 9]), Uint32Array.of(0), 1); // only the NULL row selected
+    expect(t.finish([]).map((v) => v.values[0])).toEqual([4, 7, 4]);
   });
 });
