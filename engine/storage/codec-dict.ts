@@ -5,6 +5,7 @@ import type { Vector } from '../types/vector.ts';
 import type { ColumnStats } from './column-stats.ts';
 import { decodeUtf8 } from './utf8.ts';
 import { corrupt, need, readValidity, validityProps, type Codec, type DecodedColumn, type EncodedColumn } from './codec.ts';
+import { widenInto } from './widen.ts';
 
 /** Bytes per row of the index for a dictionary of `size` entries. */
 export function dictIndexWidth(size: number): 1 | 2 | 4 {
@@ -32,14 +33,14 @@ export const dictCodec: Codec = {
     const idx = need(d.values, rows, 'index');
     const valid = readValidity(d, rows);
     const codes = new Int32Array(rows);
+    widenInto(idx, codes, rows);
     const size = dict.length;
-    let bad = false;
     for (let i = 0; i < rows; i++) {
-      const c = idx[i];
-      if (c < 0 || c >= size) { if (valid === null || valid[i] !== 0) bad = true; continue; }
-      codes[i] = c;
+      const c = codes[i];
+      if (c >= 0 && c < size) continue;
+      if (valid === null || valid[i] !== 0) throw corrupt('dictionary index out of range');
+      codes[i] = 0;
     }
-    if (bad) throw corrupt('dictionary index out of range');
     if (valid !== null) for (let i = 0; i < rows; i++) if (valid[i] === 0) codes[i] = 0;
     return { values: codes, valid, dict };
   },

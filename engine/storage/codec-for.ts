@@ -5,6 +5,7 @@ import { TYPES, type SqlType } from '../types/types.ts';
 import type { Vector } from '../types/vector.ts';
 import type { ColumnStats } from './column-stats.ts';
 import { corrupt, need, readValidity, validityProps, type Codec, type DecodedColumn, type EncodedColumn } from './codec.ts';
+import { widenInto } from './widen.ts';
 
 const BASE = 'strata.for.base';
 
@@ -39,8 +40,7 @@ export const forCodec: Codec = {
       throw corrupt(`frame-of-reference column has Arrow type ${d.type}`);
     }
     const out = new TYPES[type.id].array(rows);
-    out.set(deltas.subarray(0, rows)); // native widening copy, then one monomorphic add
-    if (base !== 0) for (let i = 0; i < rows; i++) out[i] += base;
+    widenInto(deltas, out, rows, base);
     return { values: out, valid: readValidity(d, rows) };
   },
 };
