@@ -3,6 +3,7 @@
 import type { ApiContext, GraphQLModule } from '../api/graphql/module.ts';
 import type { AccountState } from '../engine/catalog/catalog.ts';
 import { typeName } from '../engine/types/types.ts';
+import { mayUseSchema } from '../engine/catalog/schema-usage.ts';
 import type { MlExtension } from './extension.ts';
 import { type ModelEntry, modelsOf } from './sql/catalog.ts';
 import { effectiveState, signature } from './sql/show.ts';
@@ -15,7 +16,8 @@ function modelsIn(ctx: ApiContext, database?: string | null, schema?: string | n
   for (const d of Object.values(acct?.databases ?? {})) {
     if (database && d.name !== database) continue;
     for (const s of Object.values(d.schemas)) {
-      if (schema && s.name !== schema) continue;
+      // as SHOW MODEL: only models in schemas the caller may use
+      if ((schema && s.name !== schema) || !mayUseSchema(ctx.db.catalog, ctx.principal, d, s)) continue;
       for (const entry of Object.values(modelsOf(s))) out.push({ database: d.name, schema: s.name, entry, ctx });
     }
   }

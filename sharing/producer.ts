@@ -7,7 +7,7 @@ import type { StatementContext } from '../engine/session/context.ts';
 import type { CatalogState, SchemaState } from '../engine/catalog/catalog.ts';
 import { done } from '../engine/session/session.ts';
 import { SqlError } from '../engine/errors.ts';
-import { grantOption, hasTablePrivilege } from '../engine/session/privileges.ts';
+import { grantOption, hasTablePrivilege, mayLookIn } from '../engine/session/privileges.ts';
 import { audience, emitShareEvent } from './events.ts';
 import {
   findShare, mutableSharing, objectName, rememberRemoved, shareIn, sharing,
@@ -71,10 +71,12 @@ export async function dropDatashare(stmt: A.DropDatashare, ctx: StatementContext
   return done('DROP DATASHARE');
 }
 
-/** A schema of the share's database, by name. */
+/** A schema of the share's database, by name: the user must be able to use it (USAGE) to share from it. */
 function schemaOf(ctx: StatementContext, share: DatashareState, name: string, pos: A.Pos): SchemaState {
-  const sc = ctx.account.databases[share.database]?.schemas[name];
+  const db = ctx.account.databases[share.database];
+  const sc = db?.schemas[name];
   if (!sc) throw new SqlError('UNDEFINED_OBJECT', `schema "${name}" does not exist in database ${share.database}`, pos);
+  mayLookIn(ctx, db, sc, true, pos);
   return sc;
 }
 

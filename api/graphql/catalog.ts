@@ -3,6 +3,7 @@ import type { ApiContext, GraphQLModule } from './module.ts';
 import type { AccountState, DatabaseState, SchemaState, TableState } from '../../engine/catalog/catalog.ts';
 import { tableBytes, tableRowCount } from '../../engine/catalog/catalog.ts';
 import { typeName } from '../../engine/types/types.ts';
+import { mayUseSchema } from '../../engine/catalog/schema-usage.ts';
 
 interface TableRef { database: string; schema: string; table: TableState }
 
@@ -10,12 +11,15 @@ function account(ctx: ApiContext): AccountState {
   return ctx.db.catalog.accounts[ctx.principal.account] ?? { name: ctx.principal.account, createdAt: '', users: {}, databases: {} };
 }
 
-function tablesOf(acct: AccountState, database?: string | null, schema?: string | null): TableRef[] {
+/** Whether the caller may use schema `s` (its tables are listed only then, as SHOW TABLES). */
+const usable = (ctx: ApiContext, d: DatabaseState, s: SchemaState) => mayUseSchema(ctx.db.catalog, ctx.principal, d, s);
+
+function tablesOf(ctx: ApiContext, database?: string | null, schema?: string | null): TableRef[] {
   const out: TableRef[] = [];
-  for (const d of Object.values(acct.databases)) {
+  for (const d of Object.values(account(ctx).databases)) {
     if (database && d.name !== database) continue;
     for (const s of Object.values(d.schemas)) {
-      if (schema && s.name !== schema) continue;
+      if ((schema && s.name !== schema) || !usable(ctx, d, s)) continue;
       for (const t of Object.values(s.tables)) out.push({ database: d.name, schema: s.name, table: t });
     }
   }
@@ -39,6 +43,7 @@ export const catalog: GraphQLModule = {
       database: String!
       name: String!
       owner: String!
+      "empty unless the caller may use the schema (USAGE)"
       tables: [Table!]!
     }
 
@@ -73,7 +78,7 @@ export const catalog: GraphQLModule = {
     extend type Query {
       "Databases of the caller's account."
       databases: [Database!]!
-      "Tables of the caller's account, optionally of one database and/or schema."
+      "Tables of the caller's account in schemas it may use (USAGE), optionally of one database and/or schema."
       tables(database: String, schema: String): [Table!]!
       "One table by database, schema and name (defaults: dev, public)."
       table(name: String!, schema: String, database: String): Table
@@ -82,17 +87,18 @@ export const catalog: GraphQLModule = {
   resolvers: {
     Query: {
       databases: (_: unknown, __: unknown, ctx: ApiContext) => Object.values(account(ctx).databases).sort((a, b) => a.name.localeCompare(b.name)),
-      tables: (_: unknown, args: { database?: string; schema?: string }, ctx: ApiContext) => tablesOf(account(ctx), args.database, args.schema),
+      tables: (_: unknown, args: { database?: string; schema?: string }, ctx: ApiContext) => tablesOf(ctx, args.database, args.schema),
       table: (_: unknown, args: { name: string; schema?: string; database?: string }, ctx: ApiContext) =>
-        tablesOf(account(ctx), args.database ?? 'dev', args.schema ?? 'public').find((t) => t.table.name === args.name) ?? null,
+        tablesOf(ctx, args.database ?? 'dev', args.schema ?? 'public').find((t) => t.table.name === args.name) ?? null,
     },
     Database: {
       shared: (d: DatabaseState) => !!d.fromShare,
       datashare: (d: DatabaseState) => (d.fromShare ? `${d.fromShare.producer}.${d.fromShare.datashare}` : null),
-      schemas: (d: DatabaseState) => Object.values(d.schemas).sort((a, b) => a.name.localeCompare(b.name)).map((s) => ({ ...s, database: d.name })),
+      schemas: (d: DatabaseState) => Object.values(d.schemas).sort((a, b) => a.name.localeCompare(b.name)).map((s) => ({ ...s, database: d.name, db: d })),
     },
     Schema: {
-      tables: (s: SchemaState & { database: string }) => Object.values(s.tables).sort((a, b) => a.name.localeCompare(b.name)).map((t) => ({ database: s.database, schema: s.name, table: t })),
+      // a schema's name and owner are listed (as pg_namespace); its tables only to who may use it
+      tables: (s: SchemaState & { database: string; db: DatabaseState }, _: unknown, ctx: ApiContext) => (usable(ctx, s.db, s) ? Object.values(s.tables) : []).sort((a, b) => a.name.localeCompare(b.name)).map((t) => ({ database: s.database, schema: s.name, table: t })),
     },
     Table: {
       name: (r: TableRef) => r.table.name,

@@ -8,6 +8,7 @@ import type { Extension, Database } from '../../engine/database.ts';
 import type { SessionInfo, StatementContext } from '../../engine/session/context.ts';
 import type { Relation } from '../../engine/plan/bind-query.ts';
 import { answerFirst } from '../../engine/session/extension.ts';
+import { hasSchemaUsage } from '../../engine/session/privileges.ts';
 import { allocVector, stringVector, type Vector } from '../../engine/types/vector.ts';
 import { T, TYPES, isDecimal, isInteger, isString, typeName, type SqlType } from '../../engine/types/types.ts';
 import { formatType, wireTypeOf, OID } from './types.ts';
@@ -47,6 +48,7 @@ function relations(ctx: StatementContext): Rel[] {
   if (!db) return [];
   const out: Rel[] = [];
   for (const s of Object.values(db.schemas)) {
+    if (!hasSchemaUsage(ctx, db, s)) continue;
     for (const t of Object.values(s.tables)) out.push({ schema: s.name, name: t.name, kind: 'r', owner: t.owner, columns: t.columns });
     for (const v of Object.values(s.views)) out.push({ schema: s.name, name: v.name, kind: 'v', owner: v.owner, columns: v.columns.map((c) => ({ ...c, notNull: false })) });
   }
@@ -69,7 +71,8 @@ function typeDetails(t: SqlType): { length: number | null; precision: number | n
 const VIEWS: Record<string, (ctx: StatementContext, path: string[]) => Relation> = {
   'information_schema.schemata': (ctx, path) => {
     const db = ctx.account.databases[ctx.session.database];
-    const rows = Object.values(db?.schemas ?? {}).map((s) => [ctx.session.database, s.name, s.owner]);
+    // as PostgreSQL: the schemas the user may use (pg_namespace lists every schema's name)
+    const rows = Object.values(db?.schemas ?? {}).filter((s) => hasSchemaUsage(ctx, db!, s)).map((s) => [ctx.session.database, s.name, s.owner]);
     return relation(path, [['catalog_name', 'text'], ['schema_name', 'text'], ['schema_owner', 'text']], rows);
   },
   'information_schema.tables': (ctx, path) => relation(path,

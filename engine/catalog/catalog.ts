@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { SqlError } from '../errors.ts';
 import type { LegacyIds } from './owners.ts';
 import type { ColumnGrants } from './column-grants.ts';
+import { grantPublicSchemaDefaults } from './object-grants.ts';
 
 export interface ColumnState {
   name: string;
@@ -143,6 +144,8 @@ export interface AccountState {
   createdAt: string;
   users: Record<string, UserState>;
   databases: Record<string, DatabaseState>;
+  /** privilege grants to PUBLIC: object key -> privileges */
+  publicGrants?: Record<string, string[]>;
   /** column-level grants to PUBLIC (column-grants.ts) */
   publicColumnGrants?: ColumnGrants;
 }
@@ -160,6 +163,8 @@ export interface CatalogState {
   legacyIds?: LegacyIds;
   /** grants on databases, schemas and models name the object fully qualified (object-grants.ts) */
   objectGrantsQualified?: boolean;
+  /** PUBLIC holds USAGE and CREATE on each database's public schema, as a grant REVOKE can take (object-grants.ts) */
+  publicSchemaUsage?: boolean;
 }
 
 export const DEFAULT_ACCOUNT = 'admin';
@@ -183,18 +188,21 @@ export const newPrincipalId = (): string => randomUUID();
 
 export function newAccount(name: string, now = new Date()): AccountState {
   const admin = newPrincipalId();
-  return {
+  const dev = newDatabase(DEFAULT_DATABASE, { owner: DEFAULT_USER, ownerId: admin });
+  const acct: AccountState = {
     id: newPrincipalId(),
     name,
     createdAt: now.toISOString(),
     users: { [DEFAULT_USER]: { id: admin, name: DEFAULT_USER, superuser: true, grants: {}, system: [] } },
-    databases: { [DEFAULT_DATABASE]: newDatabase(DEFAULT_DATABASE, { owner: DEFAULT_USER, ownerId: admin }) },
+    databases: { [DEFAULT_DATABASE]: dev },
   };
+  grantPublicSchemaDefaults(acct, dev);
+  return acct;
 }
 
 /** The catalog of a brand-new data directory: the built-in admin account with database dev. */
 export function initialCatalog(): CatalogState {
-  return { version: 0, nextId: 1, accounts: { [DEFAULT_ACCOUNT]: newAccount(DEFAULT_ACCOUNT) }, ext: {}, ownersById: true, objectGrantsQualified: true };
+  return { version: 0, nextId: 1, accounts: { [DEFAULT_ACCOUNT]: newAccount(DEFAULT_ACCOUNT) }, ext: {}, ownersById: true, objectGrantsQualified: true, publicSchemaUsage: true };
 }
 
 export function account(state: CatalogState, name: string): AccountState {

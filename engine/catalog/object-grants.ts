@@ -5,7 +5,7 @@
 // Catalogs written before this keyed such grants by the name as typed ("model:m", "schema:s"), and
 // "model:m" then matched a model m in any schema. Opening one rewrites each such key once to the
 // objects it matched at that moment, and drops keys that match nothing (their object is gone).
-import type { AccountState, CatalogState } from './catalog.ts';
+import type { AccountState, CatalogState, DatabaseState, SchemaState } from './catalog.ts';
 
 export type GrantObject = 'database' | 'schema' | 'model';
 
@@ -17,12 +17,45 @@ export function objectKey(type: GrantObject, ...path: string[]): string {
   return `${type}:${path.join('.')}`;
 }
 
+/** The grant key of a schema of a database. */
+export const schemaKey = (db: DatabaseState, sc: SchemaState): string => objectKey('schema', db.name, sc.name);
+
 type Grants = Record<string, string[]>;
 
 /** Every grant map of an account: each user's and PUBLIC's. */
 function grantMaps(acct: AccountState): Grants[] {
-  const pub = (acct as { publicGrants?: Grants }).publicGrants;
+  const pub = acct.publicGrants;
   return [...Object.values(acct.users).map((u) => u.grants), ...(pub ? [pub] : [])];
+}
+
+/** The privileges a user holds on one object: granted to it or to PUBLIC. */
+export function heldOn(acct: AccountState | undefined, user: string, key: string): string[] {
+  return [...(acct?.users[user]?.grants[key] ?? []), ...(acct?.publicGrants?.[key] ?? [])];
+}
+
+/** Whether `held` includes `privilege`, directly or through ALL. */
+export const includesPrivilege = (held: string[], privilege: string): boolean => held.includes(privilege) || held.includes('ALL');
+
+/**
+ * A new database's public schema is everyone's to use and create in (Redshift's default), kept
+ * as an ordinary grant to PUBLIC so `REVOKE USAGE, CREATE ON SCHEMA public FROM PUBLIC` can take it.
+ */
+export function grantPublicSchemaDefaults(acct: AccountState, db: DatabaseState): void {
+  const pub = db.schemas.public;
+  if (!pub) return;
+  const key = schemaKey(db, pub);
+  const grants = (acct.publicGrants ??= {});
+  grants[key] = [...new Set([...(grants[key] ?? []), 'USAGE', 'CREATE'])];
+}
+
+/**
+ * Catalogs written before schema USAGE and CREATE were enforced: PUBLIC gets both on every
+ * database's public schema (the default), once. Other schemas keep only what was granted on them.
+ */
+export function migratePublicSchemaUsage(state: CatalogState): void {
+  if (state.publicSchemaUsage) return;
+  for (const acct of Object.values(state.accounts)) for (const db of Object.values(acct.databases)) if (!db.fromShare) grantPublicSchemaDefaults(acct, db);
+  state.publicSchemaUsage = true;
 }
 
 /** Drops the grants on an object and on everything inside it (a schema's models, a database's schemas). */

@@ -1,11 +1,12 @@
 // svv_column_privileges (Redshift's name): the column-level grants on the current database's
 // tables, one row per column, privilege and grantee. A user sees the grants made to itself or to
-// PUBLIC and all grants on the tables it owns; superusers see every grant of the account.
+// PUBLIC and all grants on the tables it owns, in schemas it may use; superusers see every grant of
+// the account.
 import type { StatementContext } from './context.ts';
 import type { Relation } from '../plan/bind-query.ts';
 import { T } from '../types/types.ts';
 import { stringVector } from '../types/vector.ts';
-import { tableKey } from './privileges.ts';
+import { hasSchemaUsage, tableKey } from './privileges.ts';
 import type { ColumnGrants } from '../catalog/column-grants.ts';
 
 export const COLUMN_PRIVILEGES_VIEW = 'svv_column_privileges';
@@ -29,7 +30,9 @@ export function columnPrivilegeRows(ctx: StatementContext): ColumnPrivilegeRow[]
     ['PUBLIC', 'public', acct.publicColumnGrants],
   ];
   const rows: ColumnPrivilegeRow[] = [];
-  for (const s of Object.values(ctx.currentDatabase().schemas)) {
+  const db = ctx.currentDatabase();
+  for (const s of Object.values(db.schemas)) {
+    if (!hasSchemaUsage(ctx, db, s)) continue;
     for (const t of Object.values(s.tables)) {
       const seesAll = ctx.isSuperuser || ctx.owns(t);
       for (const [name, type, grants] of holders) {

@@ -14,7 +14,7 @@ import type { Batch } from '../types/vector.ts';
 import { SqlError } from '../errors.ts';
 import { physicalRows, formatRowsYielding } from './format.ts';
 import { optimize } from '../plan/optimize.ts';
-import { checkTablePrivilege, columnDenied, hasAnyColumnPrivilege, hasTablePrivilege } from './privileges.ts';
+import { checkTablePrivilege, columnDenied, hasAnyColumnPrivilege, hasSchemaUsage, hasTablePrivilege, mayLookIn } from './privileges.ts';
 import type { JoinDistribution } from '../plan/join-order.ts';
 import type { ModelFunction } from './extension.ts';
 import type { FileAccess } from './file-access.ts';
@@ -142,27 +142,31 @@ export class StatementContext {
     | { kind: 'table'; database: string; schema: string; table: TableState }
     | { kind: 'view'; database: string; schema: string; view: { name: string; sql: string; columns: { name: string }[]; owner?: string; ownerId?: string } } {
     const paths = name.length === 1 ? this.session.searchPath : [undefined];
+    const skipped: string[] = [];
     for (const schemaName of paths) {
       const n = splitName(name, this.session.database, schemaName ?? 'public', pos);
       const db = this.account.databases[n.database];
       if (!db) throw new SqlError('UNDEFINED_OBJECT', `database "${n.database}" does not exist`, pos);
       const schema = db.schemas[n.schema];
       if (!schema) { if (name.length === 1) continue; throw new SqlError('UNDEFINED_TABLE', `relation "${name.join('.')}" does not exist (no schema "${n.schema}")`, pos); }
+      if (!mayLookIn(this, db, schema, name.length > 1, pos)) { skipped.push(schema.name); continue; }
       const t = schema.tables[n.name];
       if (t) return { kind: 'table', database: n.database, schema: n.schema, table: t };
       const v = schema.views[n.name];
       if (v) return { kind: 'view', database: n.database, schema: n.schema, view: v };
     }
-    throw new SqlError('UNDEFINED_TABLE', `relation "${name.join('.')}" does not exist${this.closestRelation(name)}`, pos);
+    // what a schema the user may not use holds is not told, only that the search path passed it
+    const passed = skipped.length ? ` (the search path passed over schema ${skipped.join(', ')}: user "${this.session.user}" lacks USAGE on it)` : '';
+    throw new SqlError('UNDEFINED_TABLE', `relation "${name.join('.')}" does not exist${passed}${this.closestRelation(name)}`, pos);
   }
 
-  /** A did-you-mean hint among the tables and views where `name` was looked for. */
+  /** A did-you-mean hint among the tables and views where `name` was looked for (in schemas the user may use). */
   private closestRelation(name: string[]): string {
     const known: string[] = [];
     for (const schemaName of name.length === 1 ? this.session.searchPath : [name[name.length - 2]]) {
       const db = this.account.databases[name.length === 3 ? name[0] : this.session.database];
       const schema = db?.schemas[schemaName];
-      if (schema) known.push(...Object.keys(schema.tables), ...Object.keys(schema.views));
+      if (schema && hasSchemaUsage(this, db, schema)) known.push(...Object.keys(schema.tables), ...Object.keys(schema.views));
     }
     return didYouMean(name[name.length - 1], known);
   }

@@ -1,6 +1,7 @@
 // Privilege checks, enforced in the engine: superusers and owners may do anything; other users
-// need a grant on the table (directly or to PUBLIC).
-import type { TableState } from '../catalog/catalog.ts';
+// need a grant on the table (directly or to PUBLIC), and USAGE on the schema that holds it.
+import type { DatabaseState, SchemaState, TableState } from '../catalog/catalog.ts';
+import { heldOn, includesPrivilege, schemaKey } from '../catalog/object-grants.ts';
 import type { StatementContext } from './context.ts';
 import type { Pos } from '../sql/ast.ts';
 import { SqlError } from '../errors.ts';
@@ -16,7 +17,7 @@ export function hasTablePrivilege(ctx: StatementContext, table: TableState, priv
   if (ctx.isSuperuser || ctx.owns(table)) return true;
   const acct = ctx.account;
   const user = acct.users[ctx.session.user];
-  const held = [...(user?.grants[tableKey(table)] ?? []), ...((acct as { publicGrants?: Record<string, string[]> }).publicGrants?.[tableKey(table)] ?? [])];
+  const held = [...(user?.grants[tableKey(table)] ?? []), ...(acct.publicGrants?.[tableKey(table)] ?? [])];
   // "SELECT WITH GRANT OPTION" is held only as such (or as ALL WITH GRANT OPTION), never through plain ALL
   const all = privilege.endsWith(' WITH GRANT OPTION') ? 'ALL WITH GRANT OPTION' : 'ALL';
   return held.includes(privilege) || held.includes(all);
@@ -62,4 +63,42 @@ export function checkTablePrivilege(ctx: StatementContext, table: TableState, sc
 /** DDL in the account (CREATE/DROP of tables, schemas, ...) needs a superuser or the object's owner (by id). */
 export function checkOwner(ctx: StatementContext, owned: Owned, what: string, pos?: Pos): void {
   if (!ctx.isSuperuser && !ctx.owns(owned)) throw new SqlError('PERMISSION_DENIED', `must be owner of ${what}`, pos);
+}
+
+/**
+ * Whether the user may name objects in schema `sc` (PostgreSQL's USAGE): superusers and the
+ * schema's owner always, others with USAGE (or ALL) on it, to them or to PUBLIC. Grants are read
+ * from the latest commit, so a REVOKE stops the next statement even inside an open transaction
+ * (a schema this transaction created is judged by its own state).
+ */
+export function hasSchemaUsage(ctx: StatementContext, db: DatabaseState, sc: SchemaState): boolean {
+  return hasSchemaPrivilege(ctx, db, sc, 'USAGE');
+}
+
+/** USAGE (naming objects in the schema) or CREATE (making them there), judged as hasSchemaUsage says. */
+function hasSchemaPrivilege(ctx: StatementContext, db: DatabaseState, sc: SchemaState, privilege: 'USAGE' | 'CREATE'): boolean {
+  if (ctx.isSuperuser || ctx.owns(sc)) return true;
+  const latest = ctx.db.catalog.accounts[ctx.session.account];
+  const committed = latest?.databases[db.name]?.schemas[sc.name] ? latest : ctx.account;
+  return includesPrivilege(heldOn(committed, ctx.session.user, schemaKey(db, sc)), privilege);
+}
+
+/** Creating a table, view or model in a schema needs CREATE on it (or its ownership), as PostgreSQL. */
+export function checkSchemaCreate(ctx: StatementContext, db: DatabaseState, sc: SchemaState, pos?: Pos): void {
+  if (!hasSchemaPrivilege(ctx, db, sc, 'CREATE')) throw new SqlError('PERMISSION_DENIED', `permission denied for schema ${sc.name}: user "${ctx.session.user}" lacks CREATE on it`, pos);
+}
+
+/** The error for a schema the user may not use, naming it. */
+export function schemaUsageDenied(ctx: StatementContext, sc: SchemaState, pos?: Pos): SqlError {
+  return new SqlError('PERMISSION_DENIED', `permission denied for schema ${sc.name}: user "${ctx.session.user}" lacks USAGE on it`, pos);
+}
+
+/**
+ * Whether a name may be looked up in schema `sc`. A name that says its schema (`s.t`) is an error
+ * without USAGE; a search-path lookup (`t`) passes over the schema, as in PostgreSQL.
+ */
+export function mayLookIn(ctx: StatementContext, db: DatabaseState, sc: SchemaState, qualified: boolean, pos?: Pos): boolean {
+  if (hasSchemaUsage(ctx, db, sc)) return true;
+  if (qualified) throw schemaUsageDenied(ctx, sc, pos);
+  return false;
 }

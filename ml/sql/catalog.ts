@@ -7,6 +7,7 @@ import type { RemoteModelRef } from '../../engine/plan/bound.ts';
 import type { Pos } from '../../engine/sql/ast.ts';
 import type { SqlType } from '../../engine/types/types.ts';
 import type { StatementContext } from '../../engine/session/context.ts';
+import { mayLookIn } from '../../engine/session/privileges.ts';
 import type { Label } from '../util/values.ts';
 import type { DeployedEndpoint } from '../types.ts';
 import type { RemoteJobState } from '../sagemaker/train_remote.ts';
@@ -157,7 +158,10 @@ export function findModel(ctx: StatementContext, name: string[], pos?: Pos): Mod
   const schemas = name.length === 1 ? ctx.session.searchPath : [undefined];
   for (const s of schemas) {
     const n = splitName(name, ctx.session.database, s ?? 'public', pos);
-    const sc = ctx.account.databases[n.database]?.schemas[n.schema];
+    const db = ctx.account.databases[n.database];
+    const sc = db?.schemas[n.schema];
+    // naming a model needs USAGE on its schema (a search-path lookup passes over a schema without it)
+    if (sc && !mayLookIn(ctx, db!, sc, name.length > 1, pos)) continue;
     const entry = sc ? modelsOf(sc)[n.name] : undefined;
     if (entry) return { account: ctx.session.account, database: n.database, schema: n.schema, entry };
   }

@@ -8,6 +8,7 @@ import { SqlError } from '../../engine/errors.ts';
 import { isScalarFunction } from '../../engine/functions/registry.ts';
 import type { Result } from '../../engine/result.ts';
 import type { StatementContext } from '../../engine/session/context.ts';
+import { checkSchemaCreate } from '../../engine/session/privileges.ts';
 import { done } from '../../engine/session/session.ts';
 import type * as A from '../../engine/sql/ast.ts';
 import { printStatement } from '../../engine/sql/printer.ts';
@@ -93,7 +94,9 @@ export function checkCreatePrivilege(ctx: StatementContext, pos: A.Pos): void {
 export function newModelKey(ctx: StatementContext, name: string[], pos: A.Pos): ModelKey {
   const n = splitName(name, ctx.session.database, ctx.session.searchPath[0] ?? 'public', pos);
   const key = { account: ctx.session.account, database: n.database, schema: n.schema, name: n.name, id: randomUUID() };
-  if (!schemaIn(ctx.state, key)) throw new SqlError('UNDEFINED_OBJECT', `schema "${n.database}.${n.schema}" does not exist`, pos);
+  const sc = schemaIn(ctx.state, key);
+  if (!sc) throw new SqlError('UNDEFINED_OBJECT', `schema "${n.database}.${n.schema}" does not exist`, pos);
+  checkSchemaCreate(ctx, ctx.account.databases[n.database], sc, pos);
   return key;
 }
 

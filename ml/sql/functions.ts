@@ -4,7 +4,8 @@
 // statement's snapshot, so a query sees models (and their current versions) as of its
 // transaction. `fn@3(...)` / `fn@alias(...)` call a given version; the binder passes them as `fn@3`.
 import { SqlError } from '../../engine/errors.ts';
-import { objectKey } from '../../engine/catalog/object-grants.ts';
+import { heldOn, includesPrivilege, objectKey } from '../../engine/catalog/object-grants.ts';
+import { mayLookIn } from '../../engine/session/privileges.ts';
 import type { StatementContext } from '../../engine/session/context.ts';
 import type { ModelFunction, ModelRef } from '../../engine/session/extension.ts';
 import type * as A from '../../engine/sql/ast.ts';
@@ -28,6 +29,8 @@ export function resolveModelFunction(ctx: StatementContext, name: string[], pos:
   const schemas = parts.length === 1 ? ctx.session.searchPath : [parts[parts.length - 2]];
   for (const s of schemas) {
     const sc = db.schemas[s];
+    // a model's functions are in its schema: naming them needs USAGE on it, as tables do
+    if (sc && !mayLookIn(ctx, db, sc, parts.length > 1, pos)) continue;
     const hit = sc ? modelByFunction(sc, fn) : null;
     if (!hit) continue;
     const loc: ModelLocation = { account: ctx.session.account, database, schema: s, entry: hit.entry };
@@ -64,11 +67,9 @@ export function notReady(e: ModelEntry, jobs: ModelJobs, pos?: A.Pos, v: ModelVe
 /** Using a model needs its owner, a superuser, or GRANT EXECUTE ON MODEL (to the user or PUBLIC). */
 export function checkExecute(ctx: StatementContext, m: ModelLocation, pos?: A.Pos): void {
   if (ctx.isSuperuser || ctx.owns(m.entry)) return;
-  const acct = ctx.account as typeof ctx.account & { publicGrants?: Record<string, string[]> };
   // grants name the model in its schema and are dropped with it (engine/catalog/object-grants.ts)
   const key = objectKey('model', m.database, m.schema, m.entry.name);
-  const held = [...(acct.users[ctx.session.user]?.grants[key] ?? []), ...(acct.publicGrants?.[key] ?? [])];
-  if (!held.includes('EXECUTE') && !held.includes('ALL')) {
+  if (!includesPrivilege(heldOn(ctx.account, ctx.session.user, key), 'EXECUTE')) {
     throw new SqlError('PERMISSION_DENIED', `permission denied for model ${m.schema}.${m.entry.name}: user "${ctx.session.user}" lacks EXECUTE`, pos);
   }
 }

@@ -2,6 +2,7 @@
 // SHOW MODEL ALL (one row per model).
 import type { Result } from '../../engine/result.ts';
 import type { StatementContext } from '../../engine/session/context.ts';
+import { hasSchemaUsage } from '../../engine/session/privileges.ts';
 import type * as A from '../../engine/sql/ast.ts';
 import { typeName } from '../../engine/types/types.ts';
 import { type ModelEntry, type ModelVersion, getModel, modelsOf, versionsOf } from './catalog.ts';
@@ -69,6 +70,8 @@ export async function showModel(stmt: A.ShowModel, ctx: StatementContext, jobs: 
   const rows: unknown[][] = [];
   const db = ctx.currentDatabase();
   for (const sc of Object.values(db.schemas)) {
+    // as SHOW TABLES: nothing of a schema the user may not use
+    if (!hasSchemaUsage(ctx, db, sc)) continue;
     for (const e of Object.values(modelsOf(sc))) {
       rows.push([sc.name, e.name, effectiveState(e, jobs).state, e.modelType ?? null, e.problemType ?? null, signature(e), e.validationScore ?? null]);
     }

@@ -127,10 +127,14 @@ describe('a cursor opened before REVOKE', () => {
   });
 
   it('keeps serving a cursor whose query still binds as it ran (search path included)', async () => {
-    ok(await acme.sql("CREATE SCHEMA s2; CREATE TABLE s2.notes (n INT); INSERT INTO s2.notes VALUES (1), (2), (3); GRANT SELECT ON s2.notes TO carol"));
+    ok(await acme.sql("CREATE SCHEMA s2; CREATE TABLE s2.notes (n INT); INSERT INTO s2.notes VALUES (1), (2), (3); GRANT SELECT ON s2.notes TO carol; GRANT USAGE ON SCHEMA s2 TO carol"));
     const first = ok(await carol('mutation { execute(sql: "SET search_path TO s2, public; SELECT n FROM notes ORDER BY n", limit: 1) { rows cursor } }')).execute;
     expect(first.rows).toEqual([[1]]);
-    expect(ok(await page(carol, first.cursor)).fetch.rows).toEqual([[2]]);
+    const second = ok(await page(carol, first.cursor)).fetch;
+    expect(second.rows).toEqual([[2]]);
+    // and stops once the schema's USAGE is revoked, as after a REVOKE on the table
+    ok(await acme.sql('REVOKE USAGE ON SCHEMA s2 FROM carol'));
+    expect(message(await page(carol, second.cursor))).toMatch(/relation "notes" does not exist \(the search path passed over schema s2: user "carol" lacks USAGE on it\)/);
   });
 
   it('downloads nothing from /arrow after it', async () => {

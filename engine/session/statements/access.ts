@@ -6,7 +6,7 @@ import type { StatementContext } from '../context.ts';
 import { done } from '../session.ts';
 import { SqlError } from '../../errors.ts';
 import { newAccount, newPrincipalId, DEFAULT_ACCOUNT, type CatalogState, type TableState, type UserState } from '../../catalog/catalog.ts';
-import { grantOption, tableKey } from '../privileges.ts';
+import { checkOwner, grantOption, mayLookIn, tableKey } from '../privileges.ts';
 import { COLUMN_PRIVILEGES, changeColumnGrants, revokeFromAllColumns, type ColumnGrants } from '../../catalog/column-grants.ts';
 import { ownerIdOf, forgetLegacyUser, forgetLegacyAccount, type Owned } from '../../catalog/owners.ts';
 import { objectKey } from '../../catalog/object-grants.ts';
@@ -167,8 +167,12 @@ async function changeGrants(stmt: A.Grant | A.Revoke, ctx: StatementContext, add
       }
       break;
     case 'SCHEMA': case 'DATABASE': case 'MODEL':
-      requireSuperuser(ctx, `${command} on a ${on.type.toLowerCase()}`, stmt.pos);
-      for (const n of on.names) keys.push(namedObjectKey(ctx, on.type, n, stmt.pos));
+      // as PostgreSQL: the object's owner (or a superuser) grants on it
+      for (const n of on.names) {
+        const { key, owned } = namedObject(ctx, on.type, n, stmt.pos);
+        checkOwner(ctx, owned, `${on.type.toLowerCase()} ${n.join('.')} to ${command} on it`, stmt.pos);
+        keys.push(key);
+      }
       break;
     case 'FUNCTION':
       requireSuperuser(ctx, `${command} on a ${on.type.toLowerCase()}`, stmt.pos);
@@ -218,26 +222,32 @@ async function changeGrants(stmt: A.Grant | A.Revoke, ctx: StatementContext, add
 }
 
 /**
- * The grant key of the database, schema or model a GRANT/REVOKE names, resolved as the session
+ * The database, schema or model a GRANT/REVOKE names and its grant key, resolved as the session
  * sees it (a 1-part model name through the search path); the object must exist.
  */
-function namedObjectKey(ctx: StatementContext, type: 'SCHEMA' | 'DATABASE' | 'MODEL', n: string[], pos: A.Pos): string {
+function namedObject(ctx: StatementContext, type: 'SCHEMA' | 'DATABASE' | 'MODEL', n: string[], pos: A.Pos): { key: string; owned: Owned } {
   const missing = () => new SqlError('UNDEFINED_OBJECT', `${type.toLowerCase()} "${n.join('.')}" does not exist`, pos);
   const dbs = ctx.account.databases;
   if (type === 'DATABASE') {
     if (n.length !== 1) throw new SqlError('SYNTAX_ERROR', `improper database name (too many dotted names): ${n.join('.')}`, pos);
     if (!dbs[n[0]]) throw missing();
-    return objectKey('database', n[0]);
+    return { key: objectKey('database', n[0]), owned: dbs[n[0]] };
   }
   if (type === 'SCHEMA') {
     if (n.length > 2) throw new SqlError('SYNTAX_ERROR', `improper schema name (too many dotted names): ${n.join('.')}`, pos);
     const [database, schema] = n.length === 2 ? n : [ctx.session.database, n[0]];
-    if (!dbs[database]?.schemas[schema]) throw missing();
-    return objectKey('schema', database, schema);
+    const sc = dbs[database]?.schemas[schema];
+    if (!sc) throw missing();
+    return { key: objectKey('schema', database, schema), owned: sc };
   }
   for (const path of n.length === 1 ? ctx.session.searchPath : [undefined]) {
     const at = splitName(n, ctx.session.database, path ?? 'public', pos);
-    if (dbs[at.database]?.schemas[at.schema]?.models[at.name]) return objectKey('model', at.database, at.schema, at.name);
+    const db = dbs[at.database];
+    const sc = db?.schemas[at.schema];
+    // the model is named like any object in its schema: USAGE on the schema first
+    if (!sc || !mayLookIn(ctx, db, sc, n.length > 1, pos)) continue;
+    const m = sc.models[at.name] as Owned | undefined;
+    if (m) return { key: objectKey('model', at.database, at.schema, at.name), owned: m };
   }
   throw missing();
 }

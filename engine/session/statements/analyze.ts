@@ -13,7 +13,7 @@ import { segmentsBySlice } from '../../exec/fragments.ts';
 import type { ColumnFigures } from '../../exec/stats-gather.ts';
 import { analyzed, distinctValues, liveRows, columnStats } from '../../catalog/table-stats.ts';
 import { sketchMerge } from '../../functions/aggregates/approx-count-distinct.ts';
-import { hasTablePrivilege } from '../privileges.ts';
+import { hasSchemaUsage, hasTablePrivilege } from '../privileges.ts';
 import { T, typeName } from '../../types/types.ts';
 import { formatValue } from '../../types/values.ts';
 import { stringVector, type Vector } from '../../types/vector.ts';
@@ -74,7 +74,9 @@ export function tableStatsView(ctx: StatementContext, name: string[]): Relation 
   const last = name[name.length - 1];
   if (last !== VIEW || name.length > 2 || (name.length === 2 && name[0] !== 'pg_catalog')) return null;
   const rows: (string | number | boolean | null)[][] = [];
-  for (const s of Object.values(ctx.currentDatabase().schemas)) {
+  const db = ctx.currentDatabase();
+  for (const s of Object.values(db.schemas)) {
+    if (!hasSchemaUsage(ctx, db, s)) continue;
     for (const t of Object.values(s.tables)) {
       if (!hasTablePrivilege(ctx, t, 'SELECT')) continue;
       const live = liveRows(t);

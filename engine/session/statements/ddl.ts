@@ -10,9 +10,9 @@ import { isNullType, type SqlType } from '../../types/types.ts';
 import { printQuery, printExpr } from '../../sql/printer.ts';
 import { appendRows } from '../write.ts';
 import { ExprBinder } from '../../plan/bind-expr.ts';
-import { checkOwner, tableKey } from '../privileges.ts';
+import { checkOwner, checkSchemaCreate, tableKey } from '../privileges.ts';
 import { dropColumnGrants, renameColumnGrants } from '../../catalog/column-grants.ts';
-import { dropObjectGrants } from '../../catalog/object-grants.ts';
+import { dropObjectGrants, grantPublicSchemaDefaults } from '../../catalog/object-grants.ts';
 import type { Owned } from '../../catalog/owners.ts';
 import { projectBatch } from '../../exec/kernels.ts';
 import type { BExpr } from '../../plan/bound.ts';
@@ -27,6 +27,7 @@ function target(ctx: StatementContext, name: string[], pos: A.Pos) {
   if (db.fromShare) throw new SqlError('READ_ONLY', `database "${n.database}" was created from a datashare and is read-only`, pos);
   const schema = db.schemas[n.schema];
   if (!schema) throw new SqlError('UNDEFINED_OBJECT', `schema "${n.schema}" does not exist`, pos);
+  checkSchemaCreate(ctx, db, schema, pos);
   return { ...n, schemaState: schema };
 }
 
@@ -290,6 +291,7 @@ export async function createDatabase(stmt: A.CreateDatabase, ctx: StatementConte
     const a = s.accounts[account];
     if (a.databases[stmt.name]) throw new SqlError('DUPLICATE_OBJECT', `database "${stmt.name}" already exists`);
     a.databases[stmt.name] = newDatabase(stmt.name, owner);
+    grantPublicSchemaDefaults(a, a.databases[stmt.name]);
   }, { ddl: true });
   return done('CREATE DATABASE');
 }

@@ -9,6 +9,7 @@ import type { TableState } from '../../catalog/catalog.ts';
 import { appendRows } from '../write.ts';
 import { findTableById } from '../../catalog/lookup.ts';
 import { parseMemorySize } from '../../exec/memory-budget.ts';
+import { hasSchemaUsage } from '../privileges.ts';
 
 export function table(command: string, columns: [string, string][], rows: unknown[][]): Result {
   return { command, rowCount: rows.length, columns: columns.map(([name, type]) => ({ name, type })), rows };
@@ -20,7 +21,8 @@ export async function showTables(stmt: A.ShowTables, ctx: StatementContext): Pro
   if (!db) throw new SqlError('UNDEFINED_OBJECT', `database "${dbName}" does not exist`, stmt.pos);
   const rows: unknown[][] = [];
   for (const s of Object.values(db.schemas)) {
-    if (stmt.schema && s.name !== stmt.schema) continue;
+    // as information_schema.tables: nothing of a schema the user may not use
+    if ((stmt.schema && s.name !== stmt.schema) || !hasSchemaUsage(ctx, db, s)) continue;
     for (const t of Object.values(s.tables)) rows.push([s.name, t.name, 'TABLE']);
     for (const v of Object.values(s.views)) rows.push([s.name, v.name, 'VIEW']);
   }

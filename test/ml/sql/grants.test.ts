@@ -59,6 +59,9 @@ describe('grants on a model', () => {
     expect(await asBob('SELECT other.g(x) FROM public.obs')).toBe('PERMISSION_DENIED');
     expect(grantsOf('bob')).toEqual(['model:dev.public.m']);
     await t.s.execute('GRANT EXECUTE ON MODEL other.m TO bob');
+    // EXECUTE alone does not reach into a schema bob may not use
+    expect(await asBob('SELECT other.g(x) FROM public.obs')).toBe('PERMISSION_DENIED');
+    await t.s.execute('GRANT USAGE ON SCHEMA other TO bob');
     expect(await asBob('SELECT other.g(x) FROM public.obs')).toBe('ok 3');
   });
 
@@ -70,11 +73,12 @@ describe('grants on a model', () => {
 
 describe('grants on schemas and databases', () => {
   it('go with DROP SCHEMA (and its models\') and DROP DATABASE', async () => {
-    await t.s.execute('GRANT USAGE ON SCHEMA other TO bob; GRANT USAGE ON SCHEMA other TO PUBLIC');
+    await t.s.execute('GRANT USAGE ON SCHEMA other TO PUBLIC');
     expect(grantsOf('bob')).toEqual(['model:dev.other.m', 'model:dev.public.m', 'schema:dev.other']);
     await t.s.execute('DROP SCHEMA other CASCADE; CREATE SCHEMA other');
     expect(grantsOf('bob')).toEqual(['model:dev.public.m']);
-    expect((t.db.catalog.accounts.admin as { publicGrants?: Record<string, string[]> }).publicGrants ?? {}).toEqual({});
+    // PUBLIC keeps only the default USAGE on public
+    expect(t.db.catalog.accounts.admin.publicGrants).toEqual({ 'schema:dev.public': ['USAGE', 'CREATE'] });
 
     await t.s.execute('CREATE DATABASE shop; GRANT USAGE, CREATE ON DATABASE shop TO bob');
     expect(grantsOf('bob')).toContain('database:shop');
@@ -93,6 +97,7 @@ describe('a catalog that keyed grants by the name as typed', () => {
     const store = await ManifestStore.open(old.dir);
     const s = structuredClone(store.current().state) as CatalogState;
     delete s.objectGrantsQualified;
+    delete s.publicSchemaUsage;
     const admin = s.accounts.admin as typeof s.accounts.admin & { publicGrants?: Record<string, string[]> };
     Object.assign(admin.users.bob.grants, { 'model:m': ['EXECUTE'], 'model:gone': ['EXECUTE'], 'schema:s2': ['USAGE'], 'database:gone': ['USAGE'] });
     admin.publicGrants = { 'model:public.m': ['EXECUTE'] };
@@ -104,7 +109,7 @@ describe('a catalog that keyed grants by the name as typed', () => {
       const acct = t2.db.catalog.accounts.admin as typeof t2.db.catalog.accounts.admin & { publicGrants?: Record<string, string[]> };
       const userGrants = Object.entries(acct.users.bob.grants).filter(([k]) => !k.startsWith('table:'));
       expect(Object.fromEntries(userGrants)).toEqual({ 'model:dev.public.m': ['EXECUTE'], 'schema:dev.s2': ['USAGE'] });
-      expect(acct.publicGrants).toEqual({ 'model:dev.public.m': ['EXECUTE'] });
+      expect(acct.publicGrants).toEqual({ 'model:dev.public.m': ['EXECUTE'], 'schema:dev.public': ['USAGE', 'CREATE'] });
       const b = t2.db.connect({ user: 'bob' });
       expect((await b.execute('SELECT f(x) FROM obs')).at(-1)!.rows).toEqual([[4]]);
       // a model later named like the gone one gets no old grant
