@@ -9,6 +9,8 @@ import { LeaderOperator } from './operator.ts';
 import type { GatherOp } from './gather.ts';
 import type { RunContext } from './run-context.ts';
 import { explainKeys } from './sort.ts';
+import { batchBytes } from '../memory-budget.ts';
+import { mergeRunsOnDisk } from '../spill/external-sort.ts';
 
 /** Bytes per row the merge keeps besides the rows: the order and the sort keys. */
 const MERGE_ROW_BYTES = 16;
@@ -29,6 +31,11 @@ export class MergeSortedRunsOp extends LeaderOperator {
     for (const r of runs) starts.push(starts[starts.length - 1] + r.length);
     ctx.record(this.input, starts[starts.length - 1], performance.now() - t0);
     const types = this.fields.map((f) => f.type);
+    // the runs, their concatenation and the merge's order do not fit: merge them from disk
+    const rows = starts[starts.length - 1];
+    if (runs.length > 1 && runs.reduce((s, r) => s + batchBytes(r), 0) + rows * MERGE_ROW_BYTES > ctx.guard.memory.availableBytes) {
+      return mergeRunsOnDisk(ctx, runs, types, this.keys, this.limit ?? rows);
+    }
     const all = ctx.hold(await concatBatchesYielding(types, runs, ctx.pause), 'sorted runs');
     for (const r of runs) if (r !== all) ctx.release(r);
     ctx.reserve(all.length * MERGE_ROW_BYTES, 'merge');

@@ -55,8 +55,33 @@ export async function externalSort(ctx: RunContext, input: { batch: Batch | null
   return merge(ctx, files, types, keys);
 }
 
-/** The k-way merge of sorted run files into one batch of the data columns. */
-async function merge(ctx: RunContext, files: string[], types: SqlType[], keys: SortKey[]): Promise<Batch> {
+/**
+ * Merges runs that are sorted already (the slices' sorted rows) through spill files, for when
+ * holding them and their merge at once would pass the budget: each run is written with its key
+ * values and given back, then the files are merged k ways; only the first `limit` rows are kept.
+ */
+export async function mergeRunsOnDisk(ctx: RunContext, runs: Batch[], types: SqlType[], keys: SortKey[], limit: number): Promise<Batch> {
+  const files: string[] = [];
+  for (let i = 0; i < runs.length; i++) {
+    const run = runs[i];
+    const w = ctx.spill.create('sorted run');
+    for (let s = 0; s < run.length; s += BLOCK) {
+      ctx.check();
+      const n = Math.min(BLOCK, run.length - s);
+      const block = rowRange(run, s, n);
+      w.write({ length: n, columns: [...block.columns, ...projectBatch(block, keys.map((k) => k.expr), null, n)] });
+    }
+    w.close();
+    files.push(w.path);
+    ctx.release(run);
+    runs[i] = null!; // written: let it be collected
+    await ctx.pause();
+  }
+  return merge(ctx, files, types, keys, limit);
+}
+
+/** The k-way merge of sorted run files into one batch of the data columns (its first `limit` rows). */
+async function merge(ctx: RunContext, files: string[], types: SqlType[], keys: SortKey[], limit = Infinity): Promise<Batch> {
   const width = types.length;
   const readers: SpillReader[] = files.map((f) => ctx.spill.read(f));
   const blocks: (Batch | null)[] = readers.map((r) => r.next());
@@ -67,6 +92,7 @@ async function merge(ctx: RunContext, files: string[], types: SqlType[], keys: S
   const heap: number[] = [];
   for (let r = 0; r < blocks.length; r++) if (blocks[r]) heapPush(heap, r, cmp);
   const out: Batch[] = [];
+  let emitted = 0;
   const picks: number[] = []; // run and row of each output row, as run * 2^20 + row (BLOCK < 2^20)
   const flush = () => {
     if (!picks.length) return;
@@ -86,9 +112,10 @@ async function merge(ctx: RunContext, files: string[], types: SqlType[], keys: S
     const sel = new Uint32Array(picks.length);
     for (let i = 0; i < picks.length; i++) { const r = Math.floor(picks[i] / 2 ** 20); sel[i] = offset[r] + (picks[i] % 2 ** 20); }
     out.push(ctx.hold({ length: sel.length, columns: all.columns.map((c) => gather(c, sel, sel.length)) }, 'sorted rows'));
+    emitted += picks.length;
     picks.length = 0;
   };
-  while (heap.length) {
+  while (heap.length && emitted + picks.length < limit) {
     ctx.tick();
     const r = heap[0];
     picks.push(r * 2 ** 20 + pos[r]);
