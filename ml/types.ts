@@ -35,7 +35,15 @@ export interface TrainProgress { candidate: string; epoch?: number; loss?: numbe
 
 /** A trained model: one ONNX graph (preprocessing + model + label decoding) plus what SHOW MODEL shows. */
 /** An endpoint Strata deployed for a model (Autopilot with DEPLOY_INSTANCE_TYPE); DROP MODEL deletes it. */
-export interface DeployedEndpoint { endpoint: string; config: string; model: string; region: string }
+export interface DeployedEndpoint {
+  endpoint: string; config: string; model: string; region: string;
+  /**
+   * the S3 prefix Strata wrote the job's data and Autopilot its artifacts under (the job's own,
+   * inside the configured prefix), kept while the endpoint serves and deleted with it; absent when
+   * S3 garbage collection is off
+   */
+  artifacts?: { bucket: string; prefix: string };
+}
 
 export interface TrainedModel {
   /** the compiled graph; empty for a model served by an endpoint (`served`) */

@@ -298,7 +298,7 @@ async function deployCandidate(
   say: (m: string, extra?: Partial<TrainProgress>) => void, sm: <T>(doing: string, f: () => Promise<T>) => Promise<T>,
 ): Promise<TrainedModel> {
   const { signal } = opts;
-  const d: DeployedEndpoint = { endpoint: st.job, config: st.job, model: st.job, region: st.region };
+  const d: DeployedEndpoint = { endpoint: st.job, config: st.job, model: st.job, region: st.region, ...(st.gc ? { artifacts: { bucket: st.bucket, prefix: st.prefix } } : {}) };
   // a resumed deployment finds its resources already there
   const create = async (what: string, f: () => Promise<unknown>) => {
     try { await sm(`creating SageMaker ${what} ${st.job}`, f); } catch (e) {
@@ -343,11 +343,17 @@ async function deployCandidate(
   };
 }
 
-/** Deletes an endpoint Strata deployed, its config and its model (each on its own: one missing does not stop the others). */
+/**
+ * Deletes an endpoint Strata deployed, its config and its model (each on its own: one missing
+ * does not stop the others), then the artifacts it served from: only the job's own prefix,
+ * `<configured prefix>strata/<job>/`, which Strata made for this job alone.
+ */
 export async function deleteDeployment(d: DeployedEndpoint, aws: Aws = connect({ region: d.region })): Promise<void> {
   await Promise.allSettled([
     aws.sm.send(new DeleteEndpointCommand({ EndpointName: d.endpoint })),
     aws.sm.send(new DeleteEndpointConfigCommand({ EndpointConfigName: d.config })),
     aws.sm.send(new DeleteModelCommand({ ModelName: d.model })),
   ]);
+  const a = d.artifacts;
+  if (a && a.prefix.endsWith(`strata/${d.model}/`)) await removePrefix(aws, a.bucket, a.prefix);
 }

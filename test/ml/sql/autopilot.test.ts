@@ -5,7 +5,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gbt } from '../../../ml/train/gbt.ts';
 import type { ModelEventPayload } from '../../../ml/sql/jobs.ts';
@@ -120,11 +120,62 @@ describe("AUTO ON with TRAINER 'sagemaker' (Autopilot)", () => {
       expect(got).toEqual(await serverPredictions(t, job, ['x1', 'x2']));
       expect(sm.invocations.filter((c) => c.endpoint === job).reduce((n, c) => n + c.rows, 0)).toBe(300);
       expect(await s3Keys(`strata/${job}/input/`)).toEqual([]); // the input is collected; the artifacts stay for the endpoint
+      const artifacts = await s3Keys(`strata/${job}/`);
+      expect(artifacts.length).toBeGreaterThan(0);
+      // a neighbour whose name starts like the job's is not the job's
+      await s3Put(`strata/${job}x/keep.csv`);
       await t.s.execute('DROP MODEL aps');
-      for (const t0 = Date.now(); Date.now() - t0 < 10_000 && sm.deployments.endpoints.has(job); await new Promise((r) => setTimeout(r, 20)));
+      for (const t0 = Date.now(); Date.now() - t0 < 10_000 && (sm.deployments.endpoints.has(job) || (await s3Keys(`strata/${job}/`)).length); await new Promise((r) => setTimeout(r, 20)));
       expect([sm.deployments.endpoints.has(job), sm.deployments.configs.has(job), sm.deployments.models.has(job)]).toEqual([false, false, false]);
+      expect(await s3Keys(`strata/${job}/`)).toEqual([]); // what the endpoint served from goes with it
+      expect(await s3Keys(`strata/${job}x/`)).toEqual([`strata/${job}x/keep.csv`]);
     } finally {
       sm.autopilotPipeline = 'xgboost';
+    }
+  }, 60_000);
+
+  it('a restart while the endpoint deploys resumes waiting for it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'strata-ml-ap-deploy-'));
+    const first = await openDb({ dir });
+    await makePoints(first, 'pts', 300);
+    sm.autopilotPipeline = 'processing';
+    // the job and then the endpoint each take 1.5 s to come up
+    sm.delays.startupMs = 1500;
+    const callsBefore = sm.calls.length;
+    let second: TestDb | undefined;
+    try {
+      const deploying = new Promise<string>((resolve) => first.db.events.on('model', (e: ModelEventPayload) => {
+        const m = /to endpoint (\S+) on/.exec(e.message ?? '');
+        if (e.model === 'apx' && m) resolve(m[1]);
+      }));
+      await first.s.execute(`CREATE MODEL apx FROM (SELECT x1, x2, label FROM pts) TARGET label FUNCTION apx_fn IAM_ROLE '${ROLE}'
+        SETTINGS (TRAINER 'sagemaker', S3_BUCKET '${BUCKET}', REGION 'us-east-1', DEPLOY_INSTANCE_TYPE 'ml.m5.large')`);
+      const job = await deploying;
+      for (const t0 = Date.now(); Date.now() - t0 < 10_000 && !sm.deployments.endpoints.has(job); await new Promise((r) => setTimeout(r, 10)));
+      await first.close(false);
+      expect(sm.deployments.endpoints.get(job)?.status).toBe('Creating');
+      expect((await s3Keys(`strata/${job}/`)).length).toBeGreaterThan(0); // left for the resumed deployment
+
+      second = await openDb({ dir });
+      let state = '';
+      for (const t0 = Date.now(); Date.now() - t0 < 30_000; await new Promise((r) => setTimeout(r, 50))) {
+        state = (await second.show('apx'))['Model State'];
+        if (state !== 'TRAINING') break;
+      }
+      expect(state).toBe('READY');
+      expect(sm.deployments.endpoints.get(job)?.status).toBe('InService');
+      // the resumed deployment found the endpoint there and waited for it
+      expect(sm.calls.slice(callsBefore).filter((c) => c === 'CreateEndpoint')).toHaveLength(2);
+      expect(sm.calls.slice(callsBefore)).not.toContain('DeleteEndpoint');
+      const got = (await second.rows('SELECT apx_fn(x1, x2) FROM pts ORDER BY id')).map((r) => Number(r[0]));
+      expect(got).toEqual(await serverPredictions(second, job, ['x1', 'x2']));
+      await second.s.execute('DROP MODEL apx');
+      for (const t0 = Date.now(); Date.now() - t0 < 10_000 && (sm.deployments.endpoints.has(job) || (await s3Keys(`strata/${job}/`)).length); await new Promise((r) => setTimeout(r, 20)));
+      expect([sm.deployments.endpoints.has(job), (await s3Keys(`strata/${job}/`)).length]).toEqual([false, 0]);
+    } finally {
+      sm.autopilotPipeline = 'xgboost';
+      sm.delays.startupMs = 50;
+      await second?.close();
     }
   }, 60_000);
 
@@ -182,6 +233,11 @@ describe("AUTO ON with TRAINER 'sagemaker' (Autopilot)", () => {
     }
   }, 60_000);
 });
+
+async function s3Put(key: string): Promise<void> {
+  const c = new S3Client({ region: 'us-east-1', endpoint: s3.endpoint, forcePathStyle: true, credentials: S3_CREDENTIALS });
+  try { await c.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: 'x' })); } finally { c.destroy(); }
+}
 
 async function s3Keys(prefix: string): Promise<string[]> {
   const c = new S3Client({ region: 'us-east-1', endpoint: s3.endpoint, forcePathStyle: true, credentials: S3_CREDENTIALS });
