@@ -30,7 +30,10 @@ export class SlicePool {
   private readonly heapMb: number | undefined;
 
   constructor(readonly dataDir: string, readonly size: number = availableParallelism(), lazy = false, memoryLimitBytes?: number, private readonly niceness = 0) {
-    const cache = Number(process.env.STRATA_CACHE_BYTES ?? 4 * 1024 ** 3);
+    // 1 GiB by default: TPC-H SF 1's 22 queries touch ~1.5 GiB of decoded columns, which cached
+    // whole pushed the process past 2 GB; every query's own columns still fit, so a repeat stays warm
+    const set = process.env.STRATA_CACHE_BYTES ? Number(process.env.STRATA_CACHE_BYTES) : NaN;
+    const cache = Number.isFinite(set) && set >= 0 ? set : 1024 ** 3;
     // one budget for every slice's cache together; past 3/4 of the memory limit the caches give columns back
     this.cache = newSharedCache(size, memoryLimitBytes ? Math.min(cache, memoryLimitBytes / 4) : cache, memoryLimitBytes ? memoryLimitBytes * 0.75 : 0);
     this.heapMb = memoryLimitBytes ? Math.max(256, Math.floor(memoryLimitBytes / 2 / size / MB)) : undefined;

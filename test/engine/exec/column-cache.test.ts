@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { ColumnCache, cacheTotalBytes, cachedBytes, newSharedCache } from '../../../engine/exec/column-cache.ts';
 import { T, type SqlType } from '../../../engine/types/types.ts';
+import { SlicePool } from '../../../engine/exec/slice-pool.ts';
 import type { Vector } from '../../../engine/types/vector.ts';
 
 const ROWS = 1024; // a double column is 8 KB
@@ -91,5 +92,27 @@ describe('ColumnCache', () => {
     cache.drop(['x/1']);
     expect(cache.usage.entries).toBe(1);
     expect(cacheTotalBytes(shared)).toBe(numBytes);
+  });
+});
+
+describe("the slices' cache budget", () => {
+  const GiB = 1024 ** 3;
+  const budget = (memoryLimit: number, env?: string): number => {
+    const before = process.env.STRATA_CACHE_BYTES;
+    if (env === undefined) delete process.env.STRATA_CACHE_BYTES; else process.env.STRATA_CACHE_BYTES = env;
+    try {
+      const pool = new SlicePool('/nonexistent', 2, true, memoryLimit); // lazy: no worker starts
+      return pool.cache.budgetBytes;
+    } finally {
+      if (before === undefined) delete process.env.STRATA_CACHE_BYTES; else process.env.STRATA_CACHE_BYTES = before;
+    }
+  };
+
+  it('is 1 GiB for all slices together, at most a quarter of the memory limit, unless STRATA_CACHE_BYTES says', () => {
+    expect(budget(16 * GiB)).toBe(GiB);
+    expect(budget(2 * GiB)).toBe(GiB / 2);
+    expect(budget(16 * GiB, String(3 * GiB))).toBe(3 * GiB);
+    expect(budget(16 * GiB, '0')).toBe(0);
+    expect(budget(16 * GiB, 'lots')).toBe(GiB);
   });
 });
