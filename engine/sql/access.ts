@@ -1,6 +1,7 @@
 // Accounts, users, groups and privileges: GRANT / REVOKE in one shape for every object type.
 
-import type { Grant, GrantObject, Grantee, Pos, Revoke, Statement } from './ast.ts';
+import type { Grant, GrantObject, Grantee, Pos, Revoke, Statement, TypeRef } from './ast.ts';
+import { parseType } from './expr.ts';
 import type { Cursor } from './cursor.ts';
 
 /** After CREATE USER. */
@@ -46,7 +47,20 @@ function parseGrantObject(c: Cursor): GrantObject {
   }
   const t = c.acceptOneOf('table', 'schema', 'database', 'model', 'datashare', 'function');
   const type = (t ?? 'table').toUpperCase() as GrantObject['type'];
-  return { type, names: c.list(() => c.name()) };
+  if (type !== 'FUNCTION') return { type, names: c.list(() => c.name()) };
+  // Redshift writes a function with its argument types: ON FUNCTION f(REAL, INT)
+  const argTypes: (TypeRef[] | null)[] = [];
+  const names = c.list(() => {
+    const n = c.name();
+    let types: TypeRef[] | null = null;
+    if (c.acceptOp('(')) {
+      types = c.isOp(')') ? [] : c.list(() => parseType(c));
+      c.expectOp(')');
+    }
+    argTypes.push(types);
+    return n;
+  });
+  return { type, names, ...(argTypes.some((a) => a) ? { argTypes } : {}) };
 }
 
 function parseGrantees(c: Cursor): Grantee[] {

@@ -219,7 +219,12 @@ export type GrantObjectType =
   | 'TABLE' | 'SCHEMA' | 'DATABASE' | 'MODEL' | 'DATASHARE' | 'FUNCTION'
   | 'ALL TABLES IN SCHEMA' | 'ALL FUNCTIONS IN SCHEMA';
 /** What a privilege is on; for ALL TABLES IN SCHEMA the names are the schemas. */
-export interface GrantObject { type: GrantObjectType; names: Name[] }
+export interface GrantObject {
+  type: GrantObjectType;
+  names: Name[];
+  /** ON FUNCTION f(type, ...): each name's argument types as written (null: none written) */
+  argTypes?: (TypeRef[] | null)[];
+}
 
 // ---------------------------------------------------------------- statements
 

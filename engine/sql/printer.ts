@@ -333,7 +333,8 @@ function privileges(s: Grant | Revoke): string {
 }
 
 function grantObject(o: GrantObject): string {
-  return `${o.type} ${o.names.map(printName).join(', ')}`;
+  const args = (i: number) => (o.argTypes?.[i] ? `(${o.argTypes[i]!.map(printType).join(', ')})` : '');
+  return `${o.type} ${o.names.map((n, i) => printName(n) + args(i)).join(', ')}`;
 }
 
 function grantees(gs: Grantee[]): string {

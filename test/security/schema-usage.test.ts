@@ -5,24 +5,31 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { code, ok, tempDir } from '../api/helpers.ts';
+import { constantModel } from '../ml/sql/helpers.ts';
 import { Database } from '../../engine/database.ts';
 import { secureServer, message, type Caller, type SecureServer } from './helpers.ts';
 
 let srv: SecureServer;
 let acme: Caller;
 let eve: Caller;
+const files = tempDir('strata-usage-files-');
 
 beforeAll(async () => {
-  srv = await secureServer({ accounts: ['acme', 'globex'] });
+  const onnx = join(files.dir, 'const3.onnx');
+  writeFileSync(onnx, constantModel(3));
+  srv = await secureServer({ accounts: ['acme', 'globex'], importDirs: [files.dir] });
   acme = srv.as(await srv.token('acme'));
   ok(await acme.sql(`CREATE USER eve; CREATE SCHEMA hr;
     CREATE TABLE hr.salaries (name VARCHAR(10), pay INT); INSERT INTO hr.salaries VALUES ('ann', 100), ('bo', 200);
     CREATE TABLE hr.reviews (name VARCHAR(10), note VARCHAR(20)); INSERT INTO hr.reviews VALUES ('ann', 'fine');
-    GRANT SELECT ON hr.salaries TO eve`));
+    GRANT SELECT ON hr.salaries TO eve;
+    CREATE MODEL hr.raise FUNCTION hr.raise_for(REAL) RETURNS REAL FROM '${onnx}'`));
   eve = srv.as(await srv.token('acme', 'eve'));
 }, 60_000);
-afterAll(async () => srv?.close());
+afterAll(async () => { await srv?.close(); files.remove(); });
 
 const tables = async (c: Caller) => ok(await c('{ tables { schema name } }')).tables.map((t: { schema: string; name: string }) => `${t.schema}.${t.name}`);
 
@@ -36,6 +43,7 @@ describe('a token with SELECT on a table in a schema it may not use', () => {
     const dbs = ok(await eve('{ databases { name schemas { name tables { name } } } }')).databases;
     expect(dbs).toEqual([{ name: 'dev', schemas: [{ name: 'hr', tables: [] }, { name: 'public', tables: [] }] }]);
     expect(ok(await eve('{ table(name: "salaries", schema: "hr") { name } }')).table).toBeNull();
+    expect(ok(await eve('{ models { name } }')).models).toEqual([]);
     expect(await tables(acme)).toEqual(['hr.reviews', 'hr.salaries']);
   });
 
@@ -57,8 +65,14 @@ describe('a token with USAGE on the schema and SELECT on one table', () => {
       expect(code(await eve.sql(sql)), sql).toBe('PERMISSION_DENIED');
     }
     expect(ok(await acme.sql('SELECT count(*) FROM hr.salaries')).execute.rows).toEqual([[2]]);
+    // the model's function needs EXECUTE too, granted on the function or on the model alike
+    expect(ok(await eve('{ models { name schema } }')).models).toEqual([{ name: 'raise', schema: 'hr' }]);
+    expect(code(await eve.sql('SELECT hr.raise_for(1.0)'))).toBe('PERMISSION_DENIED');
+    ok(await acme.sql('GRANT EXECUTE ON FUNCTION hr.raise_for(REAL) TO eve'));
+    expect(ok(await eve.sql('SELECT hr.raise_for(1.0)')).execute.rows).toEqual([[3]]);
     // REVOKE takes effect at once
     ok(await acme.sql('REVOKE USAGE ON SCHEMA hr FROM eve'));
+    expect(code(await eve.sql('SELECT hr.raise_for(1.0)'))).toBe('PERMISSION_DENIED');
     expect(code(await eve.sql('SELECT name FROM hr.salaries'))).toBe('PERMISSION_DENIED');
     expect(await tables(eve)).toEqual([]);
   });

@@ -11,6 +11,8 @@ import { COLUMN_PRIVILEGES, changeColumnGrants, revokeFromAllColumns, type Colum
 import { ownerIdOf, forgetLegacyUser, forgetLegacyAccount, type Owned } from '../../catalog/owners.ts';
 import { objectKey } from '../../catalog/object-grants.ts';
 import { splitName } from '../../catalog/lookup.ts';
+import { typeName, type SqlType } from '../../types/types.ts';
+import { isScalarFunction } from '../../functions/registry.ts';
 
 const TABLE_PRIVS = new Set(['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'REFERENCES', 'ALL']);
 
@@ -174,9 +176,17 @@ async function changeGrants(stmt: A.Grant | A.Revoke, ctx: StatementContext, add
         keys.push(key);
       }
       break;
-    case 'FUNCTION':
-      requireSuperuser(ctx, `${command} on a ${on.type.toLowerCase()}`, stmt.pos);
-      for (const n of on.names) keys.push(`${on.type.toLowerCase()}:${n.join('.')}`);
+    case 'FUNCTION': case 'ALL FUNCTIONS IN SCHEMA':
+      // the engine's functions are built in (everyone's) or a model's prediction functions, whose
+      // EXECUTE is the model's: GRANT ... ON FUNCTION fn is GRANT ... ON MODEL of fn's model
+      for (const p of privs) if (p !== 'EXECUTE' && p !== 'ALL') throw new SqlError('INVALID_PARAMETER', `invalid privilege type ${p} for function`, stmt.pos);
+      for (const [i, n] of on.names.entries()) {
+        const models = on.type === 'FUNCTION' ? [functionModel(ctx, n, on.argTypes?.[i] ?? null, stmt.pos)] : schemaModels(ctx, n, stmt.pos);
+        for (const { key, owned, what } of models) {
+          checkOwner(ctx, owned, `${what} to ${command} on it`, stmt.pos);
+          keys.push(key);
+        }
+      }
       break;
     default:
       throw new SqlError('FEATURE_NOT_SUPPORTED', `${command} on ${on.type} is not supported here`, stmt.pos);
@@ -207,7 +217,7 @@ async function changeGrants(stmt: A.Grant | A.Revoke, ctx: StatementContext, add
   ctx.txn.apply((s: CatalogState) => {
     const a = s.accounts[account] as typeof s.accounts[string] & { publicGrants?: Grants };
     // a database, schema or model dropped since the statement looked it up gets no grant
-    for (const k of keys) if (!k.startsWith('table:') && !k.startsWith('function:') && !namedObjectExists(s, account, k)) throw new SqlError('UNDEFINED_OBJECT', `${k.replace(':', ' ')} no longer exists`);
+    for (const k of keys) if (!k.startsWith('table:') && !namedObjectExists(s, account, k)) throw new SqlError('UNDEFINED_OBJECT', `${k.replace(':', ' ')} no longer exists`);
     for (const g of stmt.grantees) {
       const u = g.type === 'PUBLIC' ? null : sameUser(s, account, g.name!, ids.get(g.name!));
       if (privs.length) update(u ? u.grants : (a.publicGrants ??= {}));
@@ -250,6 +260,49 @@ function namedObject(ctx: StatementContext, type: 'SCHEMA' | 'DATABASE' | 'MODEL
     if (m) return { key: objectKey('model', at.database, at.schema, at.name), owned: m };
   }
   throw missing();
+}
+
+/** What the engine reads of a model (ml/sql/catalog.ts's ModelEntry) to find it by its functions. */
+type ModelFunctions = Owned & { function: string; args?: { type: SqlType }[] };
+
+/** The functions a model adds: fn, fn_prob and fn_explain. */
+const functionsOf = (m: ModelFunctions) => [m.function, `${m.function}_prob`, `${m.function}_explain`];
+
+/**
+ * The model whose prediction function `n` names (through the search path, or `s.fn`), as
+ * GRANT ... ON FUNCTION fn[(types)] resolves it; written argument types must be the model's.
+ */
+function functionModel(ctx: StatementContext, n: string[], argTypes: A.TypeRef[] | null, pos: A.Pos): { key: string; owned: Owned; what: string } {
+  const fn = n[n.length - 1];
+  const wanted = argTypes?.map((t) => ctx.binder().exprs.type(t));
+  const shown = `${n.join('.')}${wanted ? `(${wanted.map(typeName).join(', ')})` : ''}`;
+  for (const path of n.length === 1 ? ctx.session.searchPath : [undefined]) {
+    const at = splitName(n, ctx.session.database, path ?? 'public', pos);
+    const db = ctx.account.databases[at.database];
+    const sc = db?.schemas[at.schema];
+    if (!sc || !mayLookIn(ctx, db, sc, n.length > 1, pos)) continue;
+    for (const [name, m] of Object.entries(sc.models as Record<string, ModelFunctions>)) {
+      if (!functionsOf(m).includes(at.name)) continue;
+      const args = (m.args ?? []).map((a) => a.type);
+      if (wanted && (wanted.length !== args.length || wanted.some((t, k) => t.id !== args[k].id))) {
+        throw new SqlError('UNDEFINED_FUNCTION', `function ${shown} does not exist: model ${at.schema}.${name}'s function is ${at.name}(${args.map(typeName).join(', ')})`, pos);
+      }
+      return { key: objectKey('model', at.database, at.schema, name), owned: m, what: `function ${at.schema}.${at.name} (model ${name})` };
+    }
+  }
+  if (n.length === 1 && isScalarFunction(fn)) throw new SqlError('FEATURE_NOT_SUPPORTED', `function ${fn} is built in: everyone may call it, so EXECUTE on it is neither granted nor revoked`, pos);
+  throw new SqlError('UNDEFINED_FUNCTION', `function ${shown} does not exist`, pos);
+}
+
+/** Every model of a schema, for GRANT ... ON ALL FUNCTIONS IN SCHEMA s. */
+function schemaModels(ctx: StatementContext, n: string[], pos: A.Pos): { key: string; owned: Owned; what: string }[] {
+  if (n.length > 2) throw new SqlError('SYNTAX_ERROR', `improper schema name (too many dotted names): ${n.join('.')}`, pos);
+  const [database, schema] = n.length === 2 ? n : [ctx.session.database, n[0]];
+  const db = ctx.account.databases[database];
+  const sc = db?.schemas[schema];
+  if (!sc) throw new SqlError('UNDEFINED_OBJECT', `schema "${n.join('.')}" does not exist`, pos);
+  mayLookIn(ctx, db, sc, true, pos);
+  return Object.entries(sc.models as Record<string, ModelFunctions>).map(([name, m]) => ({ key: objectKey('model', database, schema, name), owned: m, what: `model ${schema}.${name}` }));
 }
 
 /** Whether the database, schema or model a qualified grant key names exists in `s`. */

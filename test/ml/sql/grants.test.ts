@@ -71,6 +71,36 @@ describe('grants on a model', () => {
   });
 });
 
+describe('GRANT EXECUTE ON FUNCTION', () => {
+  it('is EXECUTE on the model whose function it names, the same grant GRANT ... ON MODEL gives and REVOKE takes', async () => {
+    await t.s.execute(create('fm', 'h2', 8));
+    expect(await asBob('SELECT h2(x) FROM obs')).toBe('PERMISSION_DENIED');
+    await t.s.execute('GRANT EXECUTE ON FUNCTION h2(REAL) TO bob');
+    expect(await asBob('SELECT h2(x) FROM obs')).toBe('ok 8');
+    expect(await asBob('SELECT h2_explain(x) IS NOT NULL FROM obs')).toBe('ok true');
+    expect(grantsOf('bob')).toContain('model:dev.public.fm');
+    await t.s.execute('REVOKE EXECUTE ON MODEL fm FROM bob');
+    expect(await asBob('SELECT h2(x) FROM obs')).toBe('PERMISSION_DENIED');
+    await t.s.execute('GRANT EXECUTE ON MODEL public.fm TO PUBLIC');
+    expect(await asBob('SELECT public.h2(x) FROM obs')).toBe('ok 8');
+    await t.s.execute('REVOKE ALL ON FUNCTION public.h2 FROM PUBLIC');
+    expect(await asBob('SELECT h2(x) FROM obs')).toBe('PERMISSION_DENIED');
+    await t.s.execute('GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA public TO bob');
+    expect(await asBob('SELECT h2(x) FROM obs')).toBe('ok 8');
+    await t.s.execute('REVOKE EXECUTE ON FUNCTION h2 FROM bob');
+  });
+
+  it('names an existing model function, with its argument types if written; built-ins are everyone\'s', async () => {
+    expect(await t.error('GRANT EXECUTE ON FUNCTION h2(INT) TO bob')).toEqual({ code: 'UNDEFINED_FUNCTION', message: "function h2(INTEGER) does not exist: model public.fm's function is h2(REAL) at line 1, column 1" });
+    expect((await t.error('GRANT EXECUTE ON FUNCTION nope TO bob')).code).toBe('UNDEFINED_FUNCTION');
+    expect((await t.error('GRANT EXECUTE ON FUNCTION upper TO bob')).code).toBe('FEATURE_NOT_SUPPORTED');
+    expect((await t.error('GRANT SELECT ON FUNCTION h2 TO bob')).code).toBe('INVALID_PARAMETER');
+    // only the model's owner (or a superuser) grants on its functions
+    expect(await asBob('GRANT EXECUTE ON FUNCTION h2 TO bob')).toBe('PERMISSION_DENIED');
+    expect(await asBob('SELECT h2(x) FROM obs')).toBe('PERMISSION_DENIED');
+  });
+});
+
 describe('grants on schemas and databases', () => {
   it('go with DROP SCHEMA (and its models\') and DROP DATABASE', async () => {
     await t.s.execute('GRANT USAGE ON SCHEMA other TO PUBLIC');
