@@ -253,6 +253,20 @@ function greedyConnect(root: LNode, leaves: Leaf[], all: BExpr[], place: (n: LNo
  */
 const BUILD_COST = 3;
 
+/**
+ * Bytes a broadcast build row costs in each slice besides its columns: its hash table entry
+ * (exec/hash-join.ts's BuildTable.estimateBytes, less 8 bytes a key column).
+ */
+const TABLE_ROW_BYTES = 37;
+
+/**
+ * Estimated bytes a broadcast of the join's build side holds at once: its rows at the leader
+ * (8 bytes a column) and a hash table of all of them in every slice.
+ */
+export function broadcastBytes(n: Extract<LNode, { k: 'join' }>, slices: number): number {
+  return estimateRows(n.right) * (8 * n.right.fields.length + slices * (TABLE_ROW_BYTES + 8 * n.rightKeys.length));
+}
+
 /** How joins move their inputs: chosen by estimate, or forced (SET join_distribution). */
 export type JoinDistribution = 'auto' | 'broadcast' | 'redistribute';
 
@@ -261,10 +275,12 @@ export type JoinDistribution = 'auto' | 'broadcast' | 'redistribute';
  * through the leader and every slice builds a table of all its rows: about (1 + BUILD_COST) ×
  * build per slice. Redistributing moves every probe and build row once and each slice builds
  * over its share: about (probe + (1 + BUILD_COST) × build) / slices. Redistribution wins when
- * probe < (1 + BUILD_COST) × build × (slices - 1). Joins without keys can only broadcast.
+ * probe < (1 + BUILD_COST) × build × (slices - 1). A broadcast that would hold more than half
+ * the statement's memory limit redistributes instead (each slice then builds over its share,
+ * and what a slice receives counts into the budget). Joins without keys can only broadcast.
  * Mutates the (freshly optimized) plan in place.
  */
-export function annotateJoins(root: LNode, slices: number, force: JoinDistribution = 'auto'): LNode {
+export function annotateJoins(root: LNode, slices: number, force: JoinDistribution = 'auto', memoryLimitBytes = Infinity): LNode {
   const seen = new Set<LNode>();
   const visit = (n: LNode): void => {
     if (seen.has(n)) return;
@@ -272,7 +288,7 @@ export function annotateJoins(root: LNode, slices: number, force: JoinDistributi
     if (n.k === 'join') {
       const buildRows = estimateRows(n.right), probeRows = estimateRows(n.left);
       const broadcast = n.leftKeys.length === 0 || force === 'broadcast' || slices < 2
-        || (force === 'auto' && probeRows >= (1 + BUILD_COST) * buildRows * (slices - 1));
+        || (force === 'auto' && probeRows >= (1 + BUILD_COST) * buildRows * (slices - 1) && broadcastBytes(n, slices) <= memoryLimitBytes / 2);
       n.est = { rows: estimateRows(n), buildRows, probeRows, exchange: broadcast ? 'broadcast' : 'redistribute' };
     }
     for (const c of inputsOf(n)) visit(c);

@@ -11,15 +11,16 @@ const andAll = (xs: BExpr[]): BExpr | null => (xs.length === 0 ? null : xs.lengt
 
 /**
  * Optimizes a plan and the plans of the uncorrelated subqueries in its expressions. `slices`
- * (how many the database runs) decides broadcast versus redistribution of join inputs, unless
- * `joinDistribution` (SET join_distribution) forces one.
+ * (how many the database runs) and `memoryLimitBytes` (the statement's query_memory_limit)
+ * decide broadcast versus redistribution of join inputs, unless `joinDistribution` (SET
+ * join_distribution) forces one.
  */
-export function optimize(n: LNode, opts: { slices?: number; joinDistribution?: JoinDistribution } = {}, done = new Map<LNode, LNode>()): LNode {
+export function optimize(n: LNode, opts: { slices?: number; joinDistribution?: JoinDistribution; memoryLimitBytes?: number } = {}, done = new Map<LNode, LNode>()): LNode {
   // a subquery reached through several copies of a plan (a decorrelated subquery's domain
   // repeats its outer plan) stays one plan object, so the executor runs it once
   const planOf = (p: LNode): LNode => { let o = done.get(p); if (!o) { o = optimize(p, opts, done); done.set(p, o); } return o; };
   const inExprs = (e: BExpr): BExpr => (e.k === 'subquery' ? { ...mapChildren(e, inExprs), plan: planOf(e.plan) } as BExpr : mapChildren(e, inExprs));
-  return annotateJoins(mapPlanExprs(rules(n, new Map()), inExprs), opts.slices ?? 2, opts.joinDistribution);
+  return annotateJoins(mapPlanExprs(rules(n, new Map()), inExprs), opts.slices ?? 2, opts.joinDistribution, opts.memoryLimitBytes);
 }
 
 /** Applies the rules bottom-up. A shared plan is optimized once, for all its parents. */

@@ -203,7 +203,7 @@ export class StatementContext {
 
   async bindQuery(q: Query): Promise<LNode> {
     const joinDistribution = (this.session.settings.get('join_distribution') ?? 'auto') as JoinDistribution;
-    return optimize(await this.binder().query(q), { slices: this.db.slices, joinDistribution });
+    return optimize(await this.binder().query(q), { slices: this.db.slices, joinDistribution, memoryLimitBytes: this.guard.memory.limitBytes });
   }
 
   /** Executes a plan and returns its batch. */

@@ -177,6 +177,19 @@ it('removes the slices\' spill files when an aggregate fails or is canceled', as
   }
 });
 
+it('a join whose broadcast build side would take over half the limit redistributes both sides instead', async () => {
+  // 20 000 build rows against 100 000: broadcast by the row estimate; at 3 MB, 2 slices' tables of it would not fit
+  const join = 'SELECT count(*), sum(a.k), min(a.s) FROM a JOIN b ON a.k = b.k WHERE b.k < 20000';
+  expect(await plan(join)).toMatch(/build: broadcast/);
+  await s.execute("SET query_memory_limit = '3MB'");
+  try {
+    expect(await plan(join)).toMatch(/both sides redistributed by key/);
+    await same(join);
+  } finally {
+    await s.execute('RESET query_memory_limit');
+  }
+});
+
 it('spill files give back every value: NULLs, strings (only the entries used), wide exact values', () => {
   const path = join(dir, 'roundtrip');
   const strings: Vector = { type: { id: 'VARCHAR', length: 10 } as Vector['type'], length: 4, values: Int32Array.from([2, 0, 0, 2]), valid: Uint8Array.from([1, 1, 0, 1]), dict: ['a', 'unused', 'é€😀'] };
