@@ -9,6 +9,7 @@ import { SubqueryResults } from './subqueries.ts';
 import { physicalPlan } from './physical-planner.ts';
 import { explainOperators } from './explain.ts';
 import { RunContext, type ExecOptions, type ExecStats } from './operators/run-context.ts';
+import type { PhysicalOperator } from './operators/operator.ts';
 
 export type { ExecOptions, ExecStats };
 export { DEFAULT_MAX_RECURSION } from './operators/set-op.ts';
@@ -16,7 +17,9 @@ export { DEFAULT_MAX_RECURSION } from './operators/set-op.ts';
 export class Executor {
   private readonly ctx: RunContext;
   /** uncorrelated subqueries' results, computed once per run */
-  private readonly subqueries = new SubqueryResults((plan) => this.run(plan));
+  private readonly subqueries = new SubqueryResults((plan) => this.runSubquery(plan));
+  /** the physical plans the subqueries ran as, in the order they ran (EXPLAIN ANALYZE prints them) */
+  private readonly subqueryPlans: PhysicalOperator[] = [];
 
   constructor(pool: SlicePool, opts: ExecOptions) {
     this.ctx = new RunContext(pool, opts);
@@ -32,11 +35,25 @@ export class Executor {
     return this.ctx.run(physicalPlan(resolved, this.ctx.slices));
   }
 
+  private async runSubquery(node: LNode): Promise<Batch> {
+    this.ctx.check();
+    const resolved = await this.subqueries.resolve(node);
+    const root = physicalPlan(resolved, this.ctx.slices);
+    this.subqueryPlans.push(root);
+    return this.ctx.run(root);
+  }
+
   /** Runs the plan and returns its result with the EXPLAIN ANALYZE lines of its physical plan. */
   async analyze(node: LNode): Promise<{ batch: Batch; lines: string[] }> {
     const resolved = await this.subqueries.resolve(node);
     const root = physicalPlan(resolved, this.ctx.slices);
     const batch = await this.ctx.run(root);
-    return { batch, lines: explainOperators(root, this.ctx.slices, this.ctx.metrics) };
+    const lines = explainOperators(root, this.ctx.slices, this.ctx.metrics);
+    // what each uncorrelated subquery did when it ran, before the plan (its result is a constant above)
+    this.subqueryPlans.forEach((sub, i) => {
+      lines.push(`Subquery ${i + 1} (ran once, before the plan that uses it)`);
+      lines.push(...explainOperators(sub, this.ctx.slices, this.ctx.metrics, 1));
+    });
+    return { batch, lines };
   }
 }

@@ -11,7 +11,7 @@ import { partitionRows, placeRows, rowsByDestination } from './partition.ts';
 import { sortBatch } from './batch-sort.ts';
 import { readSegment, writeSegment } from '../storage/segment.ts';
 import { readDeletionVector } from '../storage/deletion.ts';
-import { GroupTable, partialRows, type AggSpec, type PartialAgg } from './aggregate.ts';
+import { GroupTable, finishPartial, partialRows, type AggSpec, type PartialAgg } from './aggregate.ts';
 import { filterBatch, projectBatch } from './kernels.ts';
 import { concatVectors, gather } from '../types/vector.ts';
 import { SqlError, asSqlError } from '../errors.ts';
@@ -326,7 +326,8 @@ async function redistribute(x: ExchangeSource, req: RequestRun, all: SliceMetric
     // already partitioned by the key: this slice keeps what it computed (and finishes its own groups)
     const r = await runFragment(x.spec, req, x.program, all);
     const t0 = performance.now();
-    const own = r.kind === 'agg' ? await finishGroups(x, sharesOf(r), req) : { parts: r.rows ? [r.columns] : [], rows: r.rows };
+    // partial states in memory hold each of its groups once, whole: they are finished as they are
+    const own = r.kind === 'agg' ? (r.spilled ? await finishGroups(x, sharesOf(r), req) : finishedGroups(x, r.partial)) : { parts: r.rows ? [r.columns] : [], rows: r.rows };
     return { ...own, ms: performance.now() - t0 };
   }
   if (!req.exchange) throw new SqlError('INTERNAL_ERROR', 'a redistributed program without an exchange id');
@@ -396,6 +397,12 @@ type Share = PartialAgg | { file: string };
 
 /** The shares of a partial aggregate result that already holds whole groups (its spilled files, or its states). */
 const sharesOf = (r: Extract<FragmentResult, { kind: 'agg' }>): Share[] => (r.spilled ? r.spilled.map((file) => ({ file })) : [r.partial]);
+
+/** The finished groups of partial states holding each group once with all its rows (key columns, then aggregates). */
+function finishedGroups(x: ExchangeSource, partial: PartialAgg): { parts: Vector[][]; rows: number } {
+  if (x.spec.output.kind !== 'agg') throw new SqlError('INTERNAL_ERROR', 'partial states without an aggregate');
+  return { parts: partial.groups ? [finishPartial(x.spec.output.spec, partial)] : [], rows: partial.groups };
+}
 
 /**
  * Merges partial states that hold all of their groups' rows and finishes them (key columns, then

@@ -266,6 +266,20 @@ describe('physical plan', () => {
     expect(await rowsOf('SELECT count(*), sum(g) FROM (SELECT DISTINCT g FROM many) x')).toEqual([[5000, 4999 * 5000 / 2]]);
   });
 
+  it('shows under EXPLAIN ANALYZE what each uncorrelated subquery did when it ran first', async () => {
+    // the subquery averages v over k1 = 3 (3, 13, ..., 993: 498); 501 rows have v > 498
+    const sql = 'SELECT count(*) FROM f WHERE v > (SELECT avg(v) FROM f WHERE k1 = 3)';
+    const lines = (await rowsOf(`EXPLAIN ANALYZE ${sql}`)).map((r: unknown[]) => String(r[0]));
+    const at = lines.findIndex((l) => l === 'Subquery 1 (ran once, before the plan that uses it)');
+    expect(at).toBeGreaterThan(0);
+    const sub = lines.slice(at + 1);
+    expect(line(sub, /Scan public\.f/)).toMatch(/actual rows 1000/);
+    expect(actual(line(sub, /Final Hash Aggregate/))).toBe(1);
+    // the plan above it compares with the subquery's result, a constant by then
+    expect(line(lines.slice(0, at), /Filter/)).toMatch(/498/);
+    expect(await rowsOf(sql)).toEqual([[501]]);
+  });
+
   it('counts each run of a recursive query step', async () => {
     const sql = 'WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r WHERE n < 6) SELECT sum(n) FROM r';
     const lines = (await rowsOf(`EXPLAIN ANALYZE ${sql}`)).map((r: unknown[]) => String(r[0]));
