@@ -3,7 +3,7 @@
 // and the join (filters, other joins) have dropped any row, so a key that could fail on a row
 // those steps drop would turn a valid query into an error.
 import type { BExpr } from '../plan/bound.ts';
-import { TYPES, type SqlType } from '../types/types.ts';
+import { TYPES, isDecimal, type SqlType } from '../types/types.ts';
 
 /** The column a key reads, when the key is that column or a cast of it that cannot fail; else null. */
 export function keyColumn(e: BExpr): Extract<BExpr, { k: 'col' }> | null {
@@ -22,8 +22,8 @@ function castCannotFail(from: SqlType, cast: Extract<BExpr, { k: 'cast' }>): boo
   if (!f.numeric || !t.numeric) return false;
   if (t.kind === 'float') return true;
   if (f.kind === 'float') return false;
-  const intDigits = from.id === 'DECIMAL' ? from.precision - from.scale : f.digits;
-  const scale = from.id === 'DECIMAL' ? from.scale : 0;
+  const intDigits = isDecimal(from) ? from.precision - from.scale : f.digits;
+  const scale = isDecimal(from) ? from.scale : 0;
   if (t.kind === 'integer') return f.kind === 'integer' && t.rank >= f.rank;
-  return to.id === 'DECIMAL' && to.precision - to.scale >= intDigits && to.scale >= scale;
+  return isDecimal(to) && to.precision - to.scale >= intDigits && to.scale >= scale;
 }
