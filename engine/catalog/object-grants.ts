@@ -6,6 +6,7 @@
 // "model:m" then matched a model m in any schema. Opening one rewrites each such key once to the
 // objects it matched at that moment, and drops keys that match nothing (their object is gone).
 import type { AccountState, CatalogState, DatabaseState, SchemaState } from './catalog.ts';
+import type { ColumnGrants } from './column-grants.ts';
 
 export type GrantObject = 'database' | 'schema' | 'model';
 
@@ -69,6 +70,46 @@ export function dropObjectGrants(acct: AccountState, type: GrantObject, ...path:
     return contained && rest.startsWith(`${path.join('.')}.`);
   };
   for (const g of grantMaps(acct)) for (const k of Object.keys(g)) if (k === key || inside(k)) delete g[k];
+}
+
+/** The column-grant maps of an account: each user's and PUBLIC's. */
+function columnGrantMaps(acct: AccountState): ColumnGrants[] {
+  return [...Object.values(acct.users).map((u) => u.columnGrants), acct.publicColumnGrants].filter((g): g is ColumnGrants => !!g);
+}
+
+/** Drops every grant on a table, table-level and column-level (DROP TABLE and what drops tables with it). */
+export function dropTableGrants(acct: AccountState, tableId: string): void {
+  const key = `table:${tableId}`;
+  for (const g of [...grantMaps(acct), ...columnGrantMaps(acct)]) delete g[key];
+}
+
+/** Whether the object a grant key names exists in the account (tables by id, the others by qualified name). */
+export function grantObjectExists(acct: AccountState, key: string): boolean {
+  const at = key.indexOf(':');
+  const [type, rest] = [key.slice(0, at), key.slice(at + 1)];
+  if (type === 'table') {
+    for (const db of Object.values(acct.databases)) for (const sc of Object.values(db.schemas)) for (const t of Object.values(sc.tables)) if (t.id === rest) return true;
+    return false;
+  }
+  const [database, schema, model] = rest.split('.');
+  const db = acct.databases[database];
+  if (type === 'database') return !!db;
+  if (type === 'schema') return !!db?.schemas[schema];
+  if (type === 'model') return !!db?.schemas[schema]?.models[model];
+  return false;
+}
+
+/**
+ * Removes grants whose object is gone (on open): grants on tables dropped before DROP TABLE took
+ * its grants along, and `function:` entries older versions stored for GRANT ON FUNCTION, which
+ * named no object and were never checked (a function's EXECUTE is its model's).
+ */
+export function dropOrphanGrants(state: CatalogState): void {
+  // keys of other kinds (none today) are left alone: only these name catalog objects
+  const orphan = (acct: AccountState, k: string) => /^(table|database|schema|model|function):/.test(k) && !grantObjectExists(acct, k);
+  for (const acct of Object.values(state.accounts)) {
+    for (const g of [...grantMaps(acct), ...columnGrantMaps(acct)]) for (const k of Object.keys(g)) if (orphan(acct, k)) delete g[k];
+  }
 }
 
 /** The full names of the account's objects an old (as typed) key matched. */

@@ -9,7 +9,7 @@ import { newAccount, newPrincipalId, DEFAULT_ACCOUNT, type CatalogState, type Ta
 import { checkOwner, grantOption, mayLookIn, tableKey } from '../privileges.ts';
 import { COLUMN_PRIVILEGES, changeColumnGrants, revokeFromAllColumns, type ColumnGrants } from '../../catalog/column-grants.ts';
 import { ownerIdOf, forgetLegacyUser, forgetLegacyAccount, type Owned } from '../../catalog/owners.ts';
-import { objectKey } from '../../catalog/object-grants.ts';
+import { grantObjectExists, objectKey } from '../../catalog/object-grants.ts';
 import { splitName } from '../../catalog/lookup.ts';
 import { typeName, type SqlType } from '../../types/types.ts';
 import { isScalarFunction } from '../../functions/registry.ts';
@@ -217,7 +217,7 @@ async function changeGrants(stmt: A.Grant | A.Revoke, ctx: StatementContext, add
   ctx.txn.apply((s: CatalogState) => {
     const a = s.accounts[account] as typeof s.accounts[string] & { publicGrants?: Grants };
     // a database, schema or model dropped since the statement looked it up gets no grant
-    for (const k of keys) if (!k.startsWith('table:') && !namedObjectExists(s, account, k)) throw new SqlError('UNDEFINED_OBJECT', `${k.replace(':', ' ')} no longer exists`);
+    for (const k of keys) if (!k.startsWith('table:') && !grantObjectExists(s.accounts[account], k)) throw new SqlError('UNDEFINED_OBJECT', `${k.replace(':', ' ')} no longer exists`);
     for (const g of stmt.grantees) {
       const u = g.type === 'PUBLIC' ? null : sameUser(s, account, g.name!, ids.get(g.name!));
       if (privs.length) update(u ? u.grants : (a.publicGrants ??= {}));
@@ -303,16 +303,6 @@ function schemaModels(ctx: StatementContext, n: string[], pos: A.Pos): { key: st
   if (!sc) throw new SqlError('UNDEFINED_OBJECT', `schema "${n.join('.')}" does not exist`, pos);
   mayLookIn(ctx, db, sc, true, pos);
   return Object.entries(sc.models as Record<string, ModelFunctions>).map(([name, m]) => ({ key: objectKey('model', database, schema, name), owned: m, what: `model ${schema}.${name}` }));
-}
-
-/** Whether the database, schema or model a qualified grant key names exists in `s`. */
-function namedObjectExists(s: CatalogState, account: string, key: string): boolean {
-  const [type, rest] = [key.slice(0, key.indexOf(':')), key.slice(key.indexOf(':') + 1)];
-  const [database, schema, model] = rest.split('.');
-  const db = s.accounts[account]?.databases[database];
-  if (type === 'database') return !!db;
-  if (type === 'schema') return !!db?.schemas[schema];
-  return !!db?.schemas[schema]?.models[model];
 }
 
 /** Column lists go with SELECT, UPDATE or ALL on tables (Redshift's column-level privileges). */

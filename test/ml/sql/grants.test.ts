@@ -119,6 +119,51 @@ describe('grants on schemas and databases', () => {
   });
 });
 
+describe('grants on tables', () => {
+  const tableKeys = () => {
+    const a = t.db.catalog.accounts.admin;
+    return [...Object.keys(a.users.bob.grants), ...Object.keys(a.users.bob.columnGrants ?? {}), ...Object.keys(a.publicColumnGrants ?? {})].filter((k) => k.startsWith('table:')).sort();
+  };
+  it('go with DROP TABLE, DROP SCHEMA ... CASCADE and DROP DATABASE, column grants included', async () => {
+    const before = tableKeys();
+    await t.s.execute('CREATE TABLE gone_t (a INT); GRANT SELECT ON gone_t TO bob; GRANT UPDATE (a) ON gone_t TO bob; GRANT SELECT (a) ON gone_t TO PUBLIC');
+    const id = `table:${t.db.catalog.accounts.admin.databases.dev.schemas.public.tables.gone_t.id}`;
+    expect(tableKeys()).toEqual([...before, id, id, id].sort());
+    await t.s.execute('DROP TABLE gone_t');
+    expect(tableKeys()).toEqual(before);
+    await t.s.execute('CREATE SCHEMA tmp; CREATE TABLE tmp.x (a INT); GRANT SELECT ON tmp.x TO bob; CREATE DATABASE d2');
+    await t.s.execute('DROP SCHEMA tmp CASCADE');
+    expect(tableKeys()).toEqual(before);
+    const other = t.db.connect({ database: 'd2' });
+    await other.execute('CREATE TABLE y (a INT); GRANT SELECT (a) ON y TO bob');
+    expect(tableKeys()).toHaveLength(before.length + 1);
+    await t.s.execute('DROP DATABASE d2');
+    expect(tableKeys()).toEqual(before);
+  });
+
+  it('on objects dropped before (and old ON FUNCTION entries) are removed when the catalog opens', async () => {
+    const old = await openDb({ slices: 1 });
+    await old.s.execute('CREATE TABLE obs (x REAL); CREATE USER bob; GRANT SELECT ON obs TO bob');
+    await old.close(false);
+    const store = await ManifestStore.open(old.dir);
+    const s = structuredClone(store.current().state) as CatalogState;
+    const admin = s.accounts.admin;
+    const live = `table:${admin.databases.dev.schemas.public.tables.obs.id}`;
+    Object.assign(admin.users.bob.grants, { 'table:t99999': ['SELECT'], 'function:f': ['EXECUTE'], 'schema:dev.gone': ['USAGE'] });
+    admin.users.bob.columnGrants = { 'table:t99999': { a: ['SELECT'] }, [live]: { x: ['UPDATE'] } };
+    s.version = store.current().version + 1;
+    await store.commit(s);
+    const t2 = await openDb({ slices: 1, dir: old.dir });
+    try {
+      const bob2 = t2.db.catalog.accounts.admin.users.bob;
+      expect(bob2.grants).toEqual({ [live]: ['SELECT'] });
+      expect(bob2.columnGrants).toEqual({ [live]: { x: ['UPDATE'] } });
+    } finally {
+      await t2.close();
+    }
+  });
+});
+
 describe('a catalog that keyed grants by the name as typed', () => {
   it('opens with each grant on the objects it matched then, and none on later namesakes', async () => {
     const old = await openDb({ slices: 1 });
