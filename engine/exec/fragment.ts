@@ -122,11 +122,12 @@ export interface SliceMetrics { rows: number[]; ms: number[]; scanned: number; r
 
 /** `metrics[p]`: program p's (0 the main one, then the nested programs of co-located joins). */
 export type FragmentResult =
-  | { kind: 'rows'; columns: Vector[]; rows: number; scanned: number; metrics: SliceMetrics[] }
+  /** runs: a sort over the slice's budget wrote its rows as sorted run files instead (external-sort.ts's writeSortedRuns) */
+  | { kind: 'rows'; columns: Vector[]; rows: number; runs?: string[]; scanned: number; metrics: SliceMetrics[] }
   /** spilled: the slice's groups went to disk; files of partial states by key hash (spill-aggregate.ts's handOff) */
   | { kind: 'agg'; partial: PartialAgg; spilled?: string[]; scanned: number; metrics: SliceMetrics[] };
 
 /** A FragmentResult as a slice sends it: columns and partial states in wire form. */
 export type SentResult =
-  | { kind: 'rows'; columns: WireColumn[]; rows: number; scanned: number; metrics: SliceMetrics[] }
+  | { kind: 'rows'; columns: WireColumn[]; rows: number; runs?: string[]; scanned: number; metrics: SliceMetrics[] }
   | { kind: 'agg'; partial: WirePartial; spilled?: string[]; scanned: number; metrics: SliceMetrics[] };

@@ -28,6 +28,7 @@ import { ModelRunner } from './model-runner.ts';
 import { SliceStop, type CancelToken } from './query-guard.ts';
 import { vectorBytes } from './memory-budget.ts';
 import { StatementSpill, spillRoot } from './spill/spill-area.ts';
+import { writeSortedRuns } from './spill/external-sort.ts';
 import { SpillingGroups, mergeFile, readPartial, writePartial, type SpillHost } from './spill/spill-aggregate.ts';
 import { lowerThisThread } from './thread-priority.ts';
 import { ColumnCache, type SharedCache } from './column-cache.ts';
@@ -222,6 +223,15 @@ async function runFragment(f: FragmentSpec, req: RequestRun, program = 0, all: S
     // the index order and the sorted copy of the rows
     let bytes = outRows * 8;
     for (const v of columns) bytes += vectorBytes(v, stop.dictionaries);
+    if (bytes > stop.memory.availableBytes && outRows > 1) {
+      // over the budget: sorted runs that fit go to files, handed on to the leader's merge
+      const runRows = Math.floor(stop.memory.availableBytes / 2 / Math.max(1, bytes / outRows));
+      const runs = metered(stop, () => writeSortedRuns(req.host, rows, f.output.kind === 'rows' ? f.output.sort! : [], runRows, tick));
+      req.host.keep();
+      metrics.ms[outSlot] += performance.now() - t0;
+      metrics.rows[outSlot] = outRows;
+      return { kind: 'rows', columns: columns.map((c) => gather(c, null, 0)), rows: 0, runs, scanned, metrics: all };
+    }
     stop.memory.reserve(bytes, 'sort in a slice');
     columns = metered(stop, () => sortBatch(rows, f.output.kind === 'rows' ? f.output.sort! : [], tick)).columns;
     metrics.ms[outSlot] += performance.now() - t0;

@@ -17,7 +17,8 @@ import { SqlError } from '../../errors.ts';
 /** What the slices returned for one run of a pipeline. */
 export type Gathered =
   | { kind: 'rows'; batch: Batch; fields?: number[] }
-  | { kind: 'runs'; runs: Batch[] }
+  /** files: sorted run files of slices whose sort went over the budget */
+  | { kind: 'runs'; runs: Batch[]; files: string[] }
   /** spilled: per slice whose groups went to disk, its files of partial states by key hash */
   | { kind: 'agg'; partials: PartialAgg[]; spilled: string[][]; spec: import('../aggregate.ts').AggSpec };
 
@@ -68,10 +69,10 @@ export class GatherOp extends LeaderOperator {
   }
 
   /** Each slice's rows as it sent them, one batch per slice (sorted runs to merge). */
-  async gatherRuns(ctx: RunContext): Promise<Batch[]> {
+  async gatherRuns(ctx: RunContext): Promise<{ runs: Batch[]; files: string[] }> {
     const g = await this.gather(ctx, undefined, true);
     if (g.kind !== 'runs') throw new SqlError('INTERNAL_ERROR', 'expected rows from the slices');
-    return g.runs;
+    return g;
   }
 
   /**
@@ -109,7 +110,7 @@ export class GatherOp extends LeaderOperator {
     // an inner join against an empty build side is empty
     if (emptyInner && spec.output.kind === 'rows') {
       const empty = emptyBatch(spec.output.exprs.map((e) => e.type));
-      return runs ? { kind: 'runs', runs: [empty] } : { kind: 'rows', batch: empty, fields: sent ?? undefined };
+      return runs ? { kind: 'runs', runs: [empty], files: [] } : { kind: 'rows', batch: empty, fields: sent ?? undefined };
     }
     // every program's segments, per slice (zone maps of its scan filter prune them)
     const segments = b.programs.map((p) => {
@@ -145,7 +146,7 @@ export class GatherOp extends LeaderOperator {
     }
     const types = spec.output.exprs.map((e) => e.type);
     const parts = results.map((r) => ctx.hold({ length: (r as { rows: number }).rows, columns: fromWire((r as Extract<SentResult, { kind: 'rows' }>).columns) }, 'rows from the slices'));
-    if (runs) return { kind: 'runs', runs: parts };
+    if (runs) return { kind: 'runs', runs: parts, files: results.flatMap((r) => (r.kind === 'rows' && r.runs ? r.runs : [])) };
     return { kind: 'rows', batch: await concatBatchesYielding(types, parts, ctx.pause), fields: sent ?? undefined };
   }
 }

@@ -26,15 +26,16 @@ export class MergeSortedRunsOp extends LeaderOperator {
 
   async run(ctx: RunContext): Promise<Batch> {
     const t0 = performance.now();
-    const runs = await this.input.gatherRuns(ctx);
+    const { runs, files } = await this.input.gatherRuns(ctx);
     const starts = [0];
     for (const r of runs) starts.push(starts[starts.length - 1] + r.length);
     ctx.record(this.input, starts[starts.length - 1], performance.now() - t0);
     const types = this.fields.map((f) => f.type);
     // the runs, their concatenation and the merge's order do not fit: merge them from disk
     const rows = starts[starts.length - 1];
-    if (runs.length > 1 && runs.reduce((s, r) => s + batchBytes(r), 0) + rows * MERGE_ROW_BYTES > ctx.guard.memory.availableBytes) {
-      return mergeRunsOnDisk(ctx, runs, types, this.keys, this.limit ?? rows);
+    // (or slices' sorts went over it and sent sorted run files instead of rows)
+    if (files.length || (runs.length > 1 && runs.reduce((s, r) => s + batchBytes(r), 0) + rows * MERGE_ROW_BYTES > ctx.guard.memory.availableBytes)) {
+      return mergeRunsOnDisk(ctx, runs, types, this.keys, this.limit ?? Infinity, files);
     }
     const all = ctx.hold(await concatBatchesYielding(types, runs, ctx.pause), 'sorted runs');
     for (const r of runs) if (r !== all) ctx.release(r);

@@ -9,11 +9,12 @@ import type { Batch, Vector } from '../../types/vector.ts';
 import { gather } from '../../types/vector.ts';
 import type { SqlType } from '../../types/types.ts';
 import { projectBatch } from '../kernels.ts';
-import { sortBatchYielding } from '../batch-sort.ts';
+import { sortBatch, sortBatchYielding } from '../batch-sort.ts';
 import { concatBatches, concatBatchesYielding, rowRange } from '../batches.ts';
 import { batchBytes } from '../memory-budget.ts';
 import type { SpillReader } from './spill-file.ts';
 import type { RunContext } from '../operators/run-context.ts';
+import type { PartitionHost } from './hash-partition.ts';
 
 /** Rows per block of a run file (what the merge holds of each run). */
 const BLOCK = 8192;
@@ -56,14 +57,38 @@ export async function externalSort(ctx: RunContext, input: { batch: Batch | null
 }
 
 /**
+ * A slice's rows over its budget, as sorted run files for the leader's merge: runs of `runRows`
+ * rows (at most MAX_RUNS of them), each sorted with its key values written next to its rows.
+ * Returns the files, closed (the format `mergeRunsOnDisk` reads).
+ */
+export function writeSortedRuns(host: PartitionHost, b: Batch, keys: SortKey[], runRows: number, tick: () => void): string[] {
+  const width = b.columns.length;
+  runRows = Math.max(runRows, Math.ceil(b.length / MAX_RUNS));
+  const runKeys: SortKey[] = keys.map((k, i) => ({ ...k, expr: { k: 'col', index: width + i, type: k.expr.type } }));
+  const files: string[] = [];
+  for (let start = 0; start < b.length; start += runRows) {
+    host.check();
+    const n = Math.min(runRows, b.length - start);
+    const run = rowRange(b, start, n);
+    const sorted = sortBatch({ length: n, columns: [...run.columns, ...projectBatch(run, keys.map((k) => k.expr), null, n)] }, runKeys, tick);
+    const w = host.spill.create('sorted run');
+    for (let s = 0; s < n; s += BLOCK) w.write(rowRange(sorted, s, Math.min(BLOCK, n - s)));
+    w.close();
+    files.push(w.path);
+  }
+  return files;
+}
+
+/**
  * Merges runs that are sorted already (the slices' sorted rows) through spill files, for when
  * holding them and their merge at once would pass the budget: each run is written with its key
  * values and given back, then the files are merged k ways; only the first `limit` rows are kept.
  */
-export async function mergeRunsOnDisk(ctx: RunContext, runs: Batch[], types: SqlType[], keys: SortKey[], limit: number): Promise<Batch> {
-  const files: string[] = [];
+export async function mergeRunsOnDisk(ctx: RunContext, runs: Batch[], types: SqlType[], keys: SortKey[], limit: number, written: string[] = []): Promise<Batch> {
+  const files: string[] = [...written];
   for (let i = 0; i < runs.length; i++) {
     const run = runs[i];
+    if (run.length === 0) continue;
     const w = ctx.spill.create('sorted run');
     for (let s = 0; s < run.length; s += BLOCK) {
       ctx.check();

@@ -37,6 +37,13 @@ const STRING_JOIN = `SELECT count(*), count(DISTINCT x.s), sum(x.c), min(y.k), m
 const sorted = (offset: number) => `SELECT s, k FROM a ORDER BY s DESC, k LIMIT 20 OFFSET ${offset}`;
 const SORT = sorted(99980);
 
+/** Watches the temp area while a statement runs: whether a directory matching `which` appeared. */
+const watchSpill = (which: (dir: string) => boolean) => {
+  let seen = false;
+  const timer = setInterval(() => { if (!seen && readdirSync(tempArea()).some(which)) seen = true; }, 1);
+  // the first call stops watching
+  return () => { clearInterval(timer); return seen; };
+};
 const strata = async (sql: string) => { const r = await s.execute(sql); return r[r.length - 1].rows.map((row) => row.map(String)); };
 const duckdb = async (sql: string) => (await duck.session.execute(sql))[0].rows.map((row) => row.map(String));
 /** The Execution line of EXPLAIN ANALYZE. */
@@ -83,6 +90,13 @@ it('a sort over its limit merges sorted runs from disk into the same order as Du
     expect(await execution(SORT)).toMatch(/spilled [\d.]+ MB to \d+ temp files/);
     expect(await strata(SORT)).toEqual(want);
     for (const offset of [0, 1234, 50000]) expect(await strata(sorted(offset))).toEqual(await duckdb(sorted(offset)));
+    // at 2 MB the slices' own sorts do not fit either: they hand the leader sorted run files
+    await s.execute("SET query_memory_limit = '2MB'");
+    const perSlice = 'SELECT count(*), min(x), max(x), sum(k) FROM (SELECT k % 7 AS x, k FROM a ORDER BY k % 7, k DESC) t';
+    const slicesSpilled = watchSpill((dir) => /-s\d-/.test(dir));
+    const got = await strata(perSlice).finally(() => slicesSpilled());
+    expect(slicesSpilled()).toBe(true);
+    expect(got).toEqual(await duckdb(perSlice));
   } finally {
     await s.execute('RESET query_memory_limit');
   }
