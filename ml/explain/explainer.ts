@@ -94,6 +94,11 @@ export abstract class Explainer {
   }
 }
 
+/** A row's length at most, about: its longest head, the names, and 24 characters per number. */
+function rowLength(names: string[], heads: string[]): number {
+  return Math.max(...heads.map((h) => h.length)) + names.reduce((n, s) => n + s.length, 0) + 24 * (names.length + 2) + 32;
+}
+
 /** A dictionary-coded text column: row r's text is dict[codes[r]], the entries distinct. */
 export interface ExplanationColumn { codes: Int32Array; dict: string[] }
 
@@ -175,7 +180,7 @@ class TreeExplainer extends Explainer {
     const head = `{"method":"tree","output":"${this.head === 'identity' ? 'value' : 'margin'}",`;
     const labels = this.classes?.map((l) => `${head}"label":${JSON.stringify(l)},"base":`);
     const plain = `${head}"base":`;
-    const text = new ExplanationText(count, ExplanationText.needsWide([...names, ...(labels ?? [])]));
+    const text = new ExplanationText(count, ExplanationText.needsWide([...names, ...(labels ?? [])]), rowLength(names, labels ?? [plain]));
     await this.each(args, count, (r, k, contributions, base, prediction) => {
       text.text(labels ? labels[this.head === 'binary' ? labels.length - 1 : k] : plain);
       writeBody(text, names, base, prediction, contributions);

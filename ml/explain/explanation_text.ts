@@ -40,9 +40,13 @@ export class ExplanationText {
   private rows = 0;
   private readonly digits = new Uint8Array(DIGITS);
 
-  /** `wide`: some constant piece has a character past U+00FF, so the buffer holds UTF-16 code units. */
-  constructor(count: number, private readonly wide: boolean) {
-    this.buf = wide ? new Uint16Array(Math.max(64, count * 256)) : new Uint8Array(Math.max(64, count * 256));
+  /**
+   * `wide`: some constant piece has a character past U+00FF, so the buffer holds UTF-16 code
+   * units; `rowLength`: a guess of a row's length, so the buffer rarely grows.
+   */
+  constructor(count: number, private readonly wide: boolean, rowLength = 256) {
+    const length = Math.max(64, count * rowLength);
+    this.buf = wide ? new Uint16Array(length) : new Uint8Array(length);
     this.codes = new Int32Array(count);
     this.starts = new Int32Array(Math.max(1, count));
     this.ends = new Int32Array(Math.max(1, count));
