@@ -78,6 +78,11 @@ export class ColumnCache {
     return out as Vector[];
   }
 
+  /** Whether column `column` of segment `file` is decoded here now. */
+  has(file: string, column: number): boolean {
+    return this.entries.has(`${file}/${column}`);
+  }
+
   /** Bytes this slice's cache counts, the process-wide total and this slice's entries. */
   get usage(): { ownBytes: number; totalBytes: number; entries: number } {
     return { ownBytes: this.ownKb * 1024, totalBytes: cacheTotalBytes(this.shared), entries: this.entries.size };

@@ -273,15 +273,23 @@ async function runtimeFilters(f: FragmentSpec, program: number, segments: Segmen
 }
 
 /**
- * Whether no block of a segment can hold a key some join filter accepts; only the key columns
- * are read to decide, so a skipped segment's other columns are never decoded.
+ * Whether no block of a segment can hold a key some join filter accepts. When the key columns
+ * are cached only they are read to decide, so a skipped segment's other columns stay undecoded;
+ * otherwise the segment is read once, every column the scan needs at a time (reading the file
+ * for the keys alone and again for the rest would cost more whenever it is not skipped).
  */
 async function skipSegment(f: FragmentSpec, seg: SegmentRef, runtime: RuntimeFilter[]): Promise<boolean> {
   const zoneCols = [...new Set(runtime.flatMap((r) => r.zoneColumns))];
   if (!zoneCols.length && !runtime.some((r) => r.empty)) return false;
-  const read = await cache.columns(seg.file, f.tableTypes, zoneCols.map((c) => f.columns[c]));
-  const cols: Vector[] = [];
-  zoneCols.forEach((c, j) => { cols[c] = read[j]; });
+  const keysCached = zoneCols.every((c) => cache.has(seg.file, f.columns[c]));
+  const cols: Vector[] = []; // by batch column: the key columns
+  if (keysCached) {
+    const read = await cache.columns(seg.file, f.tableTypes, zoneCols.map((c) => f.columns[c]));
+    zoneCols.forEach((c, j) => { cols[c] = read[j]; });
+  } else {
+    const all = await cache.columns(seg.file, f.tableTypes, f.columns);
+    for (const c of zoneCols) cols[c] = all[c];
+  }
   const blocks = Math.ceil(seg.rows / BATCH);
   const rejecting: RuntimeFilter[] = [];
   for (let b = 0; b < blocks; b++) {
