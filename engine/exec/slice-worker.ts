@@ -197,9 +197,9 @@ async function runFragment(f: FragmentSpec, req: RequestRun, program = 0, all: S
   }
   metrics.scanned = scanned;
   if (table) {
-    if (table.spilled) {
-      // groups went to disk: the files go on as they are (the leader or the final aggregation
-      // in the slices merges them partition by partition), never gathered here whole
+    if (table.spilled || table.tooBigToSend) {
+      // groups went to disk, or would not fit where they go: the files go on as they are (the
+      // leader or the final aggregation in the slices merges them partition by partition)
       const spilled = table.handOff();
       req.host.keep();
       return { kind: 'agg', partial: emptyPartial(table.spec), spilled, scanned, metrics: all };

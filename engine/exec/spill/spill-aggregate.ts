@@ -8,7 +8,6 @@
 // aggregation), each with its own spill files.
 import { GroupTable, partialRows, type AggSpec, type PartialAgg } from '../aggregate.ts';
 import type { Batch } from '../../types/vector.ts';
-import { concatVectors } from '../../types/vector.ts';
 import type { SpillReader, SpillWriter } from './spill-file.ts';
 import { FANOUT, MAX_LEVEL, partitionIds, rowsIn, type PartitionHost } from './hash-partition.ts';
 import type { RunContext } from '../operators/run-context.ts';
@@ -60,16 +59,21 @@ export class SpillingGroups {
     return this.files !== null;
   }
 
+  /** Whether the groups held now would not fit in what is left of the budget a second time (sent on as partial states). */
+  get tooBigToSend(): boolean {
+    return this.spec.keys.length > 0 && this.table.groups * GROUP_BYTES > this.host.available();
+  }
+
   /**
-   * Once groups went to disk, writes the rest there too and gives up the files instead of
-   * merging them: FANOUT closed files of partial states by the level's key hash, for another
-   * thread to `adopt` (or to read) partition by partition.
+   * Writes the groups (the rest of them, when some went to disk already) to the partition
+   * files and gives up the files instead of merging them: FANOUT closed files of partial states
+   * by the level's key hash, for another thread to `adopt` (or to read) partition by partition.
    */
   handOff(): string[] {
-    if (!this.files) throw new Error('nothing spilled to hand off');
-    if (this.table.groups > 0) this.flush();
-    for (const f of this.files) f.close();
-    const paths = this.files.map((f) => f.path);
+    if (this.table.groups > 0 || !this.files) this.flush();
+    const files = this.files!;
+    for (const f of files) f.close();
+    const paths = files.map((f) => f.path);
     this.files = null;
     return paths;
   }
@@ -171,30 +175,6 @@ export function readPartial(r: SpillReader): PartialAgg | null {
   const keys = r.next();
   if (!keys) return null;
   return { groups: keys.length, keys: keys.columns, states: r.nextValue() as PartialAgg['states'] };
-}
-
-/** One partial state holding the groups of several (of distinct keys: partitions of one table). */
-export function concatPartials(spec: AggSpec, parts: PartialAgg[]): PartialAgg {
-  if (parts.length === 1) return parts[0];
-  const f64 = (arrays: Float64Array[]) => {
-    const out = new Float64Array(arrays.reduce((s, a) => s + a.length, 0));
-    let at = 0;
-    for (const a of arrays) { out.set(a, at); at += a.length; }
-    return out;
-  };
-  return {
-    groups: parts.reduce((s, p) => s + p.groups, 0),
-    keys: spec.keys.map((k, c) => concatVectors(k.type, parts.map((p) => p.keys[c]))),
-    states: spec.aggs.map((_, i) => {
-      const of = parts.map((p) => p.states[i]);
-      return {
-        slots: of[0].slots.map((_, k) => f64(of.map((s) => s.slots[k]))),
-        count: f64(of.map((s) => s.count)),
-        objs: of[0].objs ? of.flatMap((s) => s.objs!) : null,
-        sets: of[0].sets ? of.flatMap((s) => s.sets!) : null,
-      };
-    }),
-  };
 }
 
 /** Estimated bytes of partial states: key columns, state arrays, and a header per state object or set. */

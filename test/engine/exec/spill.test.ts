@@ -134,7 +134,7 @@ it('aggregates over their limit spill groups by key hash, in the slices and at t
   const inSlices = 'SELECT count(*), sum(g), sum(c), sum(t), min(m), max(m) FROM (SELECT k % 30000 AS g, count(*) AS c, sum(k) AS t, min(s) AS m FROM a GROUP BY 1) x';
   // few groups estimated: the leader merges the slices' partial states, which spilled in the
   // slices and come to it as files, merged partition by partition
-  const atLeader = (agg: string) => `SELECT count(*), sum(g), sum(c), sum(t), sum(d), sum(length(l)), min(l), max(l) FROM (SELECT k % 40000 AS g, count(*) AS c, sum(k) AS t, count(DISTINCT s) AS d, ${agg} AS l FROM a WHERE k % 5 < 4 AND s > 'n1' GROUP BY 1) x`;
+  const atLeader = (agg: string) => `SELECT count(*), sum(g), sum(c), sum(t), sum(d), sum(length(l)), min(l), max(l) FROM (SELECT k % 20000 AS g, count(*) AS c, sum(k) AS t, count(DISTINCT s) AS d, ${agg} AS l FROM a WHERE k % 5 < 4 AND s > 'n1' GROUP BY 1) x`;
   const listagg = atLeader("listagg(s, ',') WITHIN GROUP (ORDER BY s)");
   // GROUP BY over a leader input (a UNION ALL)
   const overLeader = 'SELECT count(*), sum(k), sum(c), sum(t) FROM (SELECT k % 30000 AS k, count(*) AS c, sum(k2) AS t FROM (SELECT k, k * 2 AS k2 FROM a UNION ALL SELECT k, 1 FROM b) u GROUP BY 1) x';
