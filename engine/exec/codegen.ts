@@ -315,10 +315,13 @@ export class ExprEmitter {
       test = (s) => `${e.negated ? '!' : ''}${re}.test(${c.text(s)})`;
     } else return null;
     this.bind(colIdx);
-    const m = this.tmp('m');
-    this.prelude.push(`const ${m} = new Uint8Array(d${colIdx}.length); for (let q = 0; q < ${m}.length; q++) { const s = d${colIdx}[q]; ${m}[q] = (${test('s')}) ? 1 : 0; }`);
+    const m = this.tmp('m'), lazy = this.tmp('lazy'), k = this.tmp('k');
+    // 2 = passes, 1 = fails, 0 = not tested yet: a dictionary larger than the batch (a segment's
+    // dictionary of a high-cardinality column) is tested only at the codes the rows hold
+    this.prelude.push(`const ${m} = new Uint8Array(d${colIdx}.length), ${lazy} = ${m}.length > n; if (!${lazy}) for (let q = 0; q < ${m}.length; q++) { const s = d${colIdx}[q]; ${m}[q] = (${test('s')}) ? 2 : 1; }`);
+    out.push(`const ${k} = c${colIdx}[r]; if (${lazy} && ${m}[${k}] === 0) { const s = d${colIdx}[${k}]; ${m}[${k}] = (${test('s')}) ? 2 : 1; }`);
     const n = this.shape.nullable[colIdx] ? `(v${colIdx}[r] === 0)` : 'false';
-    return { v: `(${m}[c${colIdx}[r]] === 1)`, n };
+    return { v: `(${m}[${k}] === 2)`, n };
   }
 }
 

@@ -37,12 +37,36 @@ export class LikeMatcher {
     }
     this.exact = segments.length === 1;
     this.segments = segments.map((s) => ({ codes: Int32Array.from(s), literal: s.includes(ANY) ? null : String.fromCodePoint(...s) }));
+    if (!caseInsensitive && this.segments.every((s) => s.literal !== null)) this.literals = this.segments.map((s) => s.literal!);
   }
+
+  /**
+   * The segments' texts when none has a '_' (and case matters): then matching needs no code
+   * points. A literal is well-formed UTF-16, so it only matches at character boundaries, and
+   * lengths in UTF-16 units compare as well as in characters.
+   */
+  private readonly literals: string[] | null = null;
 
   /** Whether `s` matches the whole pattern. */
   test(s: string): boolean {
+    if (this.literals !== null) return this.testLiterals(s, this.literals);
     const t = this.caseInsensitive ? foldText(s) : s;
     return t !== null && !SURROGATE.test(t) ? this.run(new StringText(t)) : this.run(new CodeText(this.codePoints(s)));
+  }
+
+  /** '%'-separated literal segments: the first anchored at the start, the last at the end, the others leftmost between. */
+  private testLiterals(s: string, lits: string[]): boolean {
+    if (lits.length === 1) return s === lits[0];
+    const first = lits[0], last = lits[lits.length - 1];
+    const end = s.length - last.length;
+    if (first.length > end || !s.startsWith(first) || !s.endsWith(last)) return false;
+    let at = first.length;
+    for (let k = 1; k < lits.length - 1; k++) {
+      const found = s.indexOf(lits[k], at);
+      if (found < 0 || found + lits[k].length > end) return false;
+      at = found + lits[k].length;
+    }
+    return true;
   }
 
   private run(text: Text): boolean {

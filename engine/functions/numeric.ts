@@ -104,9 +104,12 @@ export function chkDec(x: number): number {
   return x;
 }
 
+/** 10^p as a bigint for every DECIMAL precision (made once: a wide value is checked per row). */
+const BIG_POW10 = Array.from({ length: 40 }, (_, p) => 10n ** BigInt(p));
+
 /** Checks a scaled value against DECIMAL(p,s): |v| < 10^p. */
 export function decFit(v: Dec, limit: number, p: number, s: number): Dec {
-  if (typeof v === 'bigint' ? (v >= 10n ** BigInt(p) || v <= -(10n ** BigInt(p))) : (v >= limit || v <= -limit || v > MAX_EXACT || v < -MAX_EXACT)) throw decimalOverflow(p, s);
+  if (typeof v === 'bigint' ? (v >= BIG_POW10[p] || v <= -BIG_POW10[p]) : (v >= limit || v <= -limit || v > MAX_EXACT || v < -MAX_EXACT)) throw decimalOverflow(p, s);
   return v;
 }
 
@@ -183,8 +186,11 @@ export function up(v: Dec, pow: number): Dec {
     const p = v * pow;
     if (p <= MAX_EXACT && p >= -MAX_EXACT) return p;
   }
-  return decNorm(big(v) * BigInt(pow));
+  return decNorm(big(v) * (POW10_BIG.get(pow) ?? BigInt(pow)));
 }
+
+/** The powers of ten rescaling uses, as bigints (BigInt(10^k) is exact up to 10^22). */
+const POW10_BIG = new Map(Array.from({ length: 23 }, (_, k) => [10 ** k, 10n ** BigInt(k)]));
 
 /** Integer division truncating toward zero (Postgres/Redshift int / int). */
 export function idiv(a: number, b: number): number {

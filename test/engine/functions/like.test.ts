@@ -24,6 +24,14 @@ describe('LIKE matcher', () => {
     expect(checked).toBe(patterns.length * texts.length);
   });
 
+  it('agrees with the reference on patterns of literals and % over text with surrogate pairs (no code points needed)', () => {
+    const alphabet = ['a', '\u{1F600}', '%'];
+    const patterns: string[] = [''];
+    for (let len = 1; len <= 4; len++) for (const p of patterns.filter((x) => Array.from(x).length === len - 1)) for (const c of alphabet) patterns.push(p + c);
+    const texts = ['', 'a', '\u{1F600}', 'a\u{1F600}', '\u{1F600}a\u{1F600}', 'aa\u{1F600}\u{1F600}', '\u{1F600}\u{1F600}a', '\uD83D', '\uDE00a'];
+    for (const p of patterns) for (const s of texts) expect(like(s, p, null, false), `${s} LIKE ${p}`).toBe(reference(s, p));
+  });
+
   it("treats regex metacharacters as literals ('row-%' used to fail with Invalid escape)", () => {
     expect(like('row-17', 'row-%', '\\', false)).toBe(true);
     expect(like('row_17', 'row-%', '\\', false)).toBe(false);
