@@ -6,6 +6,7 @@ import type { StatementContext } from '../engine/session/context.ts';
 import type { HandlerOf } from '../engine/session/extension.ts';
 import { done } from '../engine/session/session.ts';
 import { SqlError } from '../engine/errors.ts';
+import { newObjectId } from '../engine/catalog/catalog.ts';
 import { checkShareAccess, consumerDatabase } from './consumer.ts';
 
 /** CREATE DATABASE d FROM DATASHARE s OF ACCOUNT 'p': a pointer to the producer's share; `next` creates the others. */
@@ -23,7 +24,7 @@ export async function createDatabase(stmt: A.CreateDatabase, ctx: StatementConte
   ctx.txn.apply((s) => {
     const a = s.accounts[account];
     if (a.databases[stmt.name]) throw new SqlError('DUPLICATE_OBJECT', `database "${stmt.name}" already exists`);
-    a.databases[stmt.name] = { name: stmt.name, ...owner, schemas: {}, fromShare: { producer, datashare: from.datashare } };
+    a.databases[stmt.name] = { id: newObjectId(), name: stmt.name, ...owner, schemas: {}, fromShare: { producer, datashare: from.datashare } };
   }, { ddl: true });
   return done('CREATE DATABASE');
 }

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Pos, Query } from '../engine/sql/ast.ts';
 import type { CatalogState, DatabaseState, TableState, ViewState } from '../engine/catalog/catalog.ts';
-import { objectKey } from '../engine/catalog/object-grants.ts';
+import { databaseKey } from '../engine/catalog/object-grants.ts';
 import type { StatementContext } from '../engine/session/context.ts';
 import type { Relation } from '../engine/plan/bind-query.ts';
 import { parseOne } from '../engine/sql/parser.ts';
@@ -60,7 +60,7 @@ export function checkShareAccess(ctx: StatementContext, latest: CatalogState, pr
 function checkUserUsage(ctx: StatementContext, database: DatabaseState, pos?: Pos): void {
   if (ctx.isSuperuser || ctx.owns(database)) return;
   const acct = ctx.account as typeof ctx.account & { publicGrants?: Record<string, string[]> };
-  const key = objectKey('database', database.name);
+  const key = databaseKey(database);
   const held = [...(acct.users[ctx.session.user]?.grants[key] ?? []), ...(acct.publicGrants?.[key] ?? [])];
   if (!held.includes('USAGE') && !held.includes('ALL')) throw new SqlError('PERMISSION_DENIED', `permission denied for database ${database.name}: user "${ctx.session.user}" lacks USAGE`, pos);
 }

@@ -3,7 +3,7 @@
 import type { ApiContext, GraphQLModule } from './module.ts';
 import type { AccountState, UserState } from '../../engine/catalog/catalog.ts';
 import { DEFAULT_ACCOUNT } from '../../engine/catalog/catalog.ts';
-import { locateTable } from '../../engine/catalog/lookup.ts';
+import { describeGrantKey } from '../../engine/catalog/object-grants.ts';
 import { createToken, revokeToken, tokenArea, type TokenRecord } from '../tokens.ts';
 import { SqlError } from '../../engine/database.ts';
 
@@ -126,7 +126,7 @@ export const access: GraphQLModule = {
     User: {
       systemPrivileges: (u: UserState) => u.system,
       grants: (u: UserState & { account: string }, _: unknown, ctx: ApiContext) =>
-        Object.entries(u.grants).map(([key, privileges]) => ({ object: objectName(ctx, key), privileges })),
+        Object.entries(u.grants).map(([key, privileges]) => ({ object: objectName(ctx, u.account, key), privileges })),
     },
   },
 };
@@ -134,12 +134,8 @@ export const access: GraphQLModule = {
 /** A SQL string literal. */
 const literal = (s: string) => `'${s.replace(/'/g, "''")}'`;
 
-/** A grant key ("table:t12", "schema:public") as a readable object name. */
-function objectName(ctx: ApiContext, key: string): string {
-  const [type, rest] = [key.slice(0, key.indexOf(':')), key.slice(key.indexOf(':') + 1)];
-  if (type === 'table') {
-    const loc = locateTable(ctx.db.catalog, rest);
-    return loc ? `table ${loc.database}.${loc.schema}.${loc.table.name}` : `table ${rest} (dropped)`;
-  }
-  return `${type} ${rest}`;
+/** A grant key ("table:t12", "schema:<id>") as a readable object name ("table dev.public.t"). */
+function objectName(ctx: ApiContext, account: string, key: string): string {
+  const acct = ctx.db.catalog.accounts[account];
+  return acct ? describeGrantKey(acct, key) : key;
 }

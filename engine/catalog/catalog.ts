@@ -104,6 +104,8 @@ export interface ViewState {
 }
 
 export interface SchemaState {
+  /** stable identity made at CREATE SCHEMA (older catalogs get one on open): grants are keyed by it */
+  id?: string;
   name: string;
   owner: string;
   ownerId?: string;
@@ -115,6 +117,8 @@ export interface SchemaState {
 }
 
 export interface DatabaseState {
+  /** stable identity made at CREATE DATABASE (older catalogs get one on open): grants are keyed by it */
+  id?: string;
   name: string;
   owner: string;
   ownerId?: string;
@@ -163,6 +167,8 @@ export interface CatalogState {
   legacyIds?: LegacyIds;
   /** grants on databases, schemas and models name the object fully qualified (object-grants.ts) */
   objectGrantsQualified?: boolean;
+  /** databases, schemas and models have ids and grants on them are keyed by id (object-grants.ts) */
+  objectIds?: boolean;
   /** PUBLIC holds USAGE and CREATE on each database's public schema, as a grant REVOKE can take (object-grants.ts) */
   publicSchemaUsage?: boolean;
 }
@@ -175,16 +181,19 @@ export const DEFAULT_SCHEMA = 'public';
 /** An owner as objects record it: the name shown and the user's immutable id, which checks compare. */
 export interface OwnerRef { owner: string; ownerId?: string }
 
+/** A fresh identity for an account or user, so a later namesake is someone else. */
+export const newPrincipalId = (): string => randomUUID();
+
+/** A fresh identity for a database, schema or model, so a later namesake is another object. */
+export const newObjectId = (): string => randomUUID();
+
 export function newSchema(name: string, owner: OwnerRef): SchemaState {
-  return { name, ...owner, tables: {}, views: {}, models: {} };
+  return { id: newObjectId(), name, ...owner, tables: {}, views: {}, models: {} };
 }
 
 export function newDatabase(name: string, owner: OwnerRef): DatabaseState {
-  return { name, ...owner, schemas: { [DEFAULT_SCHEMA]: newSchema(DEFAULT_SCHEMA, owner) } };
+  return { id: newObjectId(), name, ...owner, schemas: { [DEFAULT_SCHEMA]: newSchema(DEFAULT_SCHEMA, owner) } };
 }
-
-/** A fresh identity for an account or user, so a later namesake is someone else. */
-export const newPrincipalId = (): string => randomUUID();
 
 export function newAccount(name: string, now = new Date()): AccountState {
   const admin = newPrincipalId();
@@ -202,7 +211,7 @@ export function newAccount(name: string, now = new Date()): AccountState {
 
 /** The catalog of a brand-new data directory: the built-in admin account with database dev. */
 export function initialCatalog(): CatalogState {
-  return { version: 0, nextId: 1, accounts: { [DEFAULT_ACCOUNT]: newAccount(DEFAULT_ACCOUNT) }, ext: {}, ownersById: true, objectGrantsQualified: true, publicSchemaUsage: true };
+  return { version: 0, nextId: 1, accounts: { [DEFAULT_ACCOUNT]: newAccount(DEFAULT_ACCOUNT) }, ext: {}, ownersById: true, objectGrantsQualified: true, objectIds: true, publicSchemaUsage: true };
 }
 
 export function account(state: CatalogState, name: string): AccountState {

@@ -1,16 +1,18 @@
-// Grants on named objects (databases, schemas, models) as PostgreSQL keeps them: a grant names one
-// existing object fully qualified ("database:dev", "schema:dev.s", "model:dev.s.m"), dropping the
-// object drops its grants, and a re-created namesake starts with none. (Tables are keyed by id.)
+// Grants on objects as PostgreSQL keeps them: a grant names one existing object by its stable id
+// ("table:t12", "database:<id>", "schema:<id>", "model:<id>"), dropping the object drops its
+// grants, and a re-created namesake (a new id) starts with none, even when the GRANT raced the
+// drop: the GRANT's commit looks for the id it resolved.
 //
-// Catalogs written before this keyed such grants by the name as typed ("model:m", "schema:s"), and
-// "model:m" then matched a model m in any schema. Opening one rewrites each such key once to the
-// objects it matched at that moment, and drops keys that match nothing (their object is gone).
-import type { AccountState, CatalogState, DatabaseState, SchemaState } from './catalog.ts';
+// Older catalogs keyed such grants by the name as typed ("model:m", which matched m in any
+// schema), later by the qualified name ("model:dev.s.m"). Opening one rewrites each key once to
+// the objects it named at that moment (migrateObjectGrants, then migrateObjectIds), and drops
+// keys whose object is gone (dropOrphanGrants).
+import { newObjectId, type AccountState, type CatalogState, type DatabaseState, type SchemaState } from './catalog.ts';
 import type { ColumnGrants } from './column-grants.ts';
 
 export type GrantObject = 'database' | 'schema' | 'model';
 
-/** The grant key of one object, by its full name. */
+/** The qualified-name key older catalogs used for one object (migrations only). */
 export function objectKey(type: 'database', database: string): string;
 export function objectKey(type: 'schema', database: string, schema: string): string;
 export function objectKey(type: 'model', database: string, schema: string, name: string): string;
@@ -18,8 +20,13 @@ export function objectKey(type: GrantObject, ...path: string[]): string {
   return `${type}:${path.join('.')}`;
 }
 
-/** The grant key of a schema of a database. */
-export const schemaKey = (db: DatabaseState, sc: SchemaState): string => objectKey('schema', db.name, sc.name);
+/** What the catalog layer reads of a model (ml/sql/catalog.ts's ModelEntry): its stable id. */
+export interface ModelIdentity { modelId?: string }
+
+/** The grant keys of a database, a schema and a model: by their stable ids. */
+export const databaseKey = (db: DatabaseState): string => `database:${db.id}`;
+export const schemaKey = (_db: DatabaseState, sc: SchemaState): string => `schema:${sc.id}`;
+export const modelKey = (m: unknown): string => `model:${(m as ModelIdentity).modelId}`;
 
 type Grants = Record<string, string[]>;
 
@@ -59,57 +66,83 @@ export function migratePublicSchemaUsage(state: CatalogState): void {
   state.publicSchemaUsage = true;
 }
 
-/** Drops the grants on an object and on everything inside it (a schema's models, a database's schemas). */
-export function dropObjectGrants(acct: AccountState, type: GrantObject, ...path: string[]): void {
-  const key = `${type}:${path.join('.')}`;
-  const inside = (k: string) => {
-    const at = k.indexOf(':');
-    const [t, rest] = [k.slice(0, at), k.slice(at + 1)];
-    if (t === type && rest === path.join('.')) return true;
-    const contained = type === 'database' ? t === 'schema' || t === 'model' : type === 'schema' && t === 'model';
-    return contained && rest.startsWith(`${path.join('.')}.`);
-  };
-  for (const g of grantMaps(acct)) for (const k of Object.keys(g)) if (k === key || inside(k)) delete g[k];
-}
-
 /** The column-grant maps of an account: each user's and PUBLIC's. */
 function columnGrantMaps(acct: AccountState): ColumnGrants[] {
   return [...Object.values(acct.users).map((u) => u.columnGrants), acct.publicColumnGrants].filter((g): g is ColumnGrants => !!g);
 }
 
-/** Drops every grant on a table, table-level and column-level (DROP TABLE and what drops tables with it). */
-export function dropTableGrants(acct: AccountState, tableId: string): void {
-  const key = `table:${tableId}`;
-  for (const g of [...grantMaps(acct), ...columnGrantMaps(acct)]) delete g[key];
+/** Every object of an account a grant can name, by grant key, with its qualified name. */
+function grantableObjects(acct: AccountState): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const db of Object.values(acct.databases)) {
+    out.set(databaseKey(db), `database ${db.name}`);
+    for (const sc of Object.values(db.schemas)) {
+      out.set(schemaKey(db, sc), `schema ${db.name}.${sc.name}`);
+      for (const t of Object.values(sc.tables)) out.set(`table:${t.id}`, `table ${db.name}.${sc.name}.${t.name}`);
+      for (const [name, m] of Object.entries(sc.models)) out.set(modelKey(m), `model ${db.name}.${sc.name}.${name}`);
+    }
+  }
+  return out;
 }
 
-/** Whether the object a grant key names exists in the account (tables by id, the others by qualified name). */
+/** Whether the object a grant key names (by id) exists in the account. */
 export function grantObjectExists(acct: AccountState, key: string): boolean {
-  const at = key.indexOf(':');
-  const [type, rest] = [key.slice(0, at), key.slice(at + 1)];
-  if (type === 'table') {
-    for (const db of Object.values(acct.databases)) for (const sc of Object.values(db.schemas)) for (const t of Object.values(sc.tables)) if (t.id === rest) return true;
-    return false;
-  }
-  const [database, schema, model] = rest.split('.');
-  const db = acct.databases[database];
-  if (type === 'database') return !!db;
-  if (type === 'schema') return !!db?.schemas[schema];
-  if (type === 'model') return !!db?.schemas[schema]?.models[model];
-  return false;
+  return grantableObjects(acct).has(key);
+}
+
+/** A grant key as people read it ("schema dev.hr"), or its kind and "(dropped)". */
+export function describeGrantKey(acct: AccountState, key: string): string {
+  return grantableObjects(acct).get(key) ?? `${key.slice(0, key.indexOf(':'))} (dropped)`;
 }
 
 /**
- * Removes grants whose object is gone (on open): grants on tables dropped before DROP TABLE took
- * its grants along, and `function:` entries older versions stored for GRANT ON FUNCTION, which
- * named no object and were never checked (a function's EXECUTE is its model's).
+ * Removes grants whose object is gone, table-level and column-level: at every DROP (after the
+ * object left the state) and on open (tables dropped before DROP TABLE took its grants along, and
+ * the `function:` entries older versions stored for GRANT ON FUNCTION, which named no object and
+ * were never checked: a function's EXECUTE is its model's).
  */
-export function dropOrphanGrants(state: CatalogState): void {
+export function dropOrphanGrants(acct: AccountState): void {
+  const live = grantableObjects(acct);
   // keys of other kinds (none today) are left alone: only these name catalog objects
-  const orphan = (acct: AccountState, k: string) => /^(table|database|schema|model|function):/.test(k) && !grantObjectExists(acct, k);
+  const orphan = (k: string) => /^(table|database|schema|model|function):/.test(k) && !live.has(k);
+  for (const g of [...grantMaps(acct), ...columnGrantMaps(acct)]) for (const k of Object.keys(g)) if (orphan(k)) delete g[k];
+}
+
+/**
+ * Gives databases, schemas and models without an id one, and rewrites grants keyed by qualified
+ * name ("schema:dev.s") to the id of the object that name meant (in place, once, on open).
+ */
+export function migrateObjectIds(state: CatalogState): void {
+  if (state.objectIds) return;
   for (const acct of Object.values(state.accounts)) {
-    for (const g of [...grantMaps(acct), ...columnGrantMaps(acct)]) for (const k of Object.keys(g)) if (orphan(acct, k)) delete g[k];
+    const byName = new Map<string, string>();
+    for (const db of Object.values(acct.databases)) {
+      db.id ??= newObjectId();
+      byName.set(objectKey('database', db.name), databaseKey(db));
+      for (const sc of Object.values(db.schemas)) {
+        sc.id ??= newObjectId();
+        byName.set(objectKey('schema', db.name, sc.name), schemaKey(db, sc));
+        for (const [name, m] of Object.entries(sc.models)) {
+          (m as ModelIdentity).modelId ??= newObjectId();
+          byName.set(objectKey('model', db.name, sc.name, name), modelKey(m));
+        }
+      }
+    }
+    for (const g of grantMaps(acct)) {
+      for (const [k, privs] of Object.entries(g)) {
+        const id = byName.get(k);
+        if (!id) continue;
+        delete g[k];
+        g[id] = [...new Set([...(g[id] ?? []), ...privs])];
+      }
+    }
   }
+  state.objectIds = true;
+}
+
+/** Drops grants whose object is gone, in every account (on open). */
+export function dropAllOrphanGrants(state: CatalogState): void {
+  for (const acct of Object.values(state.accounts)) dropOrphanGrants(acct);
 }
 
 /** The full names of the account's objects an old (as typed) key matched. */

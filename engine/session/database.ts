@@ -14,7 +14,7 @@ import { type CatalogState, initialCatalog, referencedFiles, DEFAULT_ACCOUNT } f
 import { Transaction } from '../txn/transaction.ts';
 import { findTableById } from '../catalog/lookup.ts';
 import { migrateOwnerIds } from '../catalog/owners.ts';
-import { dropOrphanGrants, migrateObjectGrants, migratePublicSchemaUsage } from '../catalog/object-grants.ts';
+import { dropAllOrphanGrants, migrateObjectGrants, migrateObjectIds, migratePublicSchemaUsage } from '../catalog/object-grants.ts';
 import { Session, type SessionOptions } from './session.ts';
 import { type Extension, ExtensionSet, type Hooks, type StatementHandler } from './extension.ts';
 import type { StatementKind } from '../sql/ast.ts';
@@ -112,10 +112,12 @@ export class Database {
       migrateOwnerIds(store.current().state as CatalogState);
       // grants on databases, schemas and models by the name as typed: qualified once, likewise
       migrateObjectGrants(store.current().state as CatalogState);
+      // databases, schemas and models get ids, and grants by qualified name are keyed by them
+      migrateObjectIds(store.current().state as CatalogState);
       // schema USAGE enforced: PUBLIC keeps USAGE on each public schema (the default), likewise
       migratePublicSchemaUsage(store.current().state as CatalogState);
       // grants on objects dropped before their grants went with them
-      dropOrphanGrants(store.current().state as CatalogState);
+      dropAllOrphanGrants(store.current().state as CatalogState);
       const memoryLimit = opts.memoryLimit ?? defaultMemoryLimit();
       const db = new Database(dir, new SlicePool(dir, slices, opts.lazySlices, memoryLimit, opts.sliceNiceness), store, opts.now ?? (() => new Date()), files, lock);
       if (opts.queryMemoryLimit !== undefined) db.queryMemoryLimit = opts.queryMemoryLimit;

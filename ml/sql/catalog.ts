@@ -74,6 +74,8 @@ export interface ModelVersion {
  * they are version 1 (see versionsOf).
  */
 export interface ModelEntry extends ModelVersion {
+  /** stable identity made when the model is created (older catalogs get one on open): grants are keyed by it */
+  modelId?: string;
   name: string;
   /** the owner's name as shown; ownerId is who owns it (engine/catalog/owners.ts) */
   owner: string;
@@ -90,7 +92,7 @@ export interface ModelEntry extends ModelVersion {
   autoRetrain?: boolean;
 }
 
-const MODEL_KEYS = ['name', 'owner', 'ownerId', 'function', 'versions', 'aliases', 'lastVersion', 'autoRetrain'] as const;
+const MODEL_KEYS = ['modelId', 'name', 'owner', 'ownerId', 'function', 'versions', 'aliases', 'lastVersion', 'autoRetrain'] as const;
 
 /** Every version of a model, oldest first. */
 export function versionsOf(e: ModelEntry): ModelVersion[] {

@@ -3,7 +3,7 @@
 // endpoints Strata deployed for its versions are deleted.
 // DROP MODEL m VERSION k removes one version that is neither current nor aliased.
 import { SqlError } from '../../engine/errors.ts';
-import { dropObjectGrants } from '../../engine/catalog/object-grants.ts';
+import { dropOrphanGrants } from '../../engine/catalog/object-grants.ts';
 import type { Result } from '../../engine/result.ts';
 import type { StatementContext } from '../../engine/session/context.ts';
 import { checkOwner } from '../../engine/session/privileges.ts';
@@ -27,7 +27,7 @@ export async function dropModel(stmt: A.DropModel, ctx: StatementContext, jobs: 
     if (sc && modelsOf(sc)[name]?.id === id) {
       delete modelsOf(sc)[name];
       // as PostgreSQL: its grants go with it, so a re-created namesake starts with none
-      dropObjectGrants(s.accounts[m.account], 'model', m.database, m.schema, name);
+      dropOrphanGrants(s.accounts[m.account]);
     }
   }, { ddl: true });
   const wasTraining = training.length > 0;

@@ -4,7 +4,7 @@
 // statement's snapshot, so a query sees models (and their current versions) as of its
 // transaction. `fn@3(...)` / `fn@alias(...)` call a given version; the binder passes them as `fn@3`.
 import { SqlError } from '../../engine/errors.ts';
-import { heldOn, includesPrivilege, objectKey } from '../../engine/catalog/object-grants.ts';
+import { heldOn, includesPrivilege, modelKey } from '../../engine/catalog/object-grants.ts';
 import { mayLookIn } from '../../engine/session/privileges.ts';
 import type { StatementContext } from '../../engine/session/context.ts';
 import type { ModelFunction, ModelRef } from '../../engine/session/extension.ts';
@@ -68,7 +68,7 @@ export function notReady(e: ModelEntry, jobs: ModelJobs, pos?: A.Pos, v: ModelVe
 export function checkExecute(ctx: StatementContext, m: ModelLocation, pos?: A.Pos): void {
   if (ctx.isSuperuser || ctx.owns(m.entry)) return;
   // grants name the model in its schema and are dropped with it (engine/catalog/object-grants.ts)
-  const key = objectKey('model', m.database, m.schema, m.entry.name);
+  const key = modelKey(m.entry);
   if (!includesPrivilege(heldOn(ctx.account, ctx.session.user, key), 'EXECUTE')) {
     throw new SqlError('PERMISSION_DENIED', `permission denied for model ${m.schema}.${m.entry.name}: user "${ctx.session.user}" lacks EXECUTE`, pos);
   }

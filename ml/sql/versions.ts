@@ -2,6 +2,7 @@
 // or imported alike). Which version is current decides what `fn(...)` runs; the rules live here so
 // the statement, the background job and ALTER MODEL agree.
 import { SqlError } from '../../engine/errors.ts';
+import { newObjectId } from '../../engine/catalog/catalog.ts';
 import type { StatementContext } from '../../engine/session/context.ts';
 import { checkOwner } from '../../engine/session/privileges.ts';
 import type * as A from '../../engine/sql/ast.ts';
@@ -49,7 +50,7 @@ export function insertVersion(ctx: StatementContext, t: VersionTarget, v: Omit<M
     if (!t.existing) {
       if (e) throw new SqlError('DUPLICATE_OBJECT', `model "${key.name}" already exists`);
       const first: ModelVersion = { ...structuredClone(v), version: 1 };
-      const entry = { ...structuredClone(first), name: key.name, ...owner, function: t.fn, versions: [first], lastVersion: 1 } as ModelEntry;
+      const entry = { ...structuredClone(first), modelId: newObjectId(), name: key.name, ...owner, function: t.fn, versions: [first], lastVersion: 1 } as ModelEntry;
       const clash = Object.values(models).find((o) => [o.function, `${o.function}_prob`].some((f) => f === t.fn || f === `${t.fn}_prob`));
       if (clash) throw new SqlError('DUPLICATE_OBJECT', `function ${t.fn} already exists (it belongs to model "${clash.name}")`);
       models[key.name] = entry;

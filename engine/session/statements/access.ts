@@ -9,7 +9,7 @@ import { newAccount, newPrincipalId, DEFAULT_ACCOUNT, type CatalogState, type Ta
 import { checkOwner, grantOption, mayLookIn, tableKey } from '../privileges.ts';
 import { COLUMN_PRIVILEGES, changeColumnGrants, revokeFromAllColumns, type ColumnGrants } from '../../catalog/column-grants.ts';
 import { ownerIdOf, forgetLegacyUser, forgetLegacyAccount, type Owned } from '../../catalog/owners.ts';
-import { grantObjectExists, objectKey } from '../../catalog/object-grants.ts';
+import { databaseKey, describeGrantKey, grantObjectExists, modelKey, schemaKey } from '../../catalog/object-grants.ts';
 import { splitName } from '../../catalog/lookup.ts';
 import { typeName, type SqlType } from '../../types/types.ts';
 import { isScalarFunction } from '../../functions/registry.ts';
@@ -217,7 +217,7 @@ async function changeGrants(stmt: A.Grant | A.Revoke, ctx: StatementContext, add
   ctx.txn.apply((s: CatalogState) => {
     const a = s.accounts[account] as typeof s.accounts[string] & { publicGrants?: Grants };
     // a database, schema or model dropped since the statement looked it up gets no grant
-    for (const k of keys) if (!k.startsWith('table:') && !grantObjectExists(s.accounts[account], k)) throw new SqlError('UNDEFINED_OBJECT', `${k.replace(':', ' ')} no longer exists`);
+    for (const k of keys) if (!k.startsWith('table:') && !grantObjectExists(s.accounts[account], k)) throw new SqlError('UNDEFINED_OBJECT', `${describeGrantKey(ctx.account, k).replace(' (dropped)', '')} was dropped (or dropped and created again) while the statement ran; it gets no grant`);
     for (const g of stmt.grantees) {
       const u = g.type === 'PUBLIC' ? null : sameUser(s, account, g.name!, ids.get(g.name!));
       if (privs.length) update(u ? u.grants : (a.publicGrants ??= {}));
@@ -241,14 +241,14 @@ function namedObject(ctx: StatementContext, type: 'SCHEMA' | 'DATABASE' | 'MODEL
   if (type === 'DATABASE') {
     if (n.length !== 1) throw new SqlError('SYNTAX_ERROR', `improper database name (too many dotted names): ${n.join('.')}`, pos);
     if (!dbs[n[0]]) throw missing();
-    return { key: objectKey('database', n[0]), owned: dbs[n[0]] };
+    return { key: databaseKey(dbs[n[0]]), owned: dbs[n[0]] };
   }
   if (type === 'SCHEMA') {
     if (n.length > 2) throw new SqlError('SYNTAX_ERROR', `improper schema name (too many dotted names): ${n.join('.')}`, pos);
     const [database, schema] = n.length === 2 ? n : [ctx.session.database, n[0]];
     const sc = dbs[database]?.schemas[schema];
     if (!sc) throw missing();
-    return { key: objectKey('schema', database, schema), owned: sc };
+    return { key: schemaKey(dbs[database], sc), owned: sc };
   }
   for (const path of n.length === 1 ? ctx.session.searchPath : [undefined]) {
     const at = splitName(n, ctx.session.database, path ?? 'public', pos);
@@ -257,7 +257,7 @@ function namedObject(ctx: StatementContext, type: 'SCHEMA' | 'DATABASE' | 'MODEL
     // the model is named like any object in its schema: USAGE on the schema first
     if (!sc || !mayLookIn(ctx, db, sc, n.length > 1, pos)) continue;
     const m = sc.models[at.name] as Owned | undefined;
-    if (m) return { key: objectKey('model', at.database, at.schema, at.name), owned: m };
+    if (m) return { key: modelKey(m), owned: m };
   }
   throw missing();
 }
@@ -287,7 +287,7 @@ function functionModel(ctx: StatementContext, n: string[], argTypes: A.TypeRef[]
       if (wanted && (wanted.length !== args.length || wanted.some((t, k) => t.id !== args[k].id))) {
         throw new SqlError('UNDEFINED_FUNCTION', `function ${shown} does not exist: model ${at.schema}.${name}'s function is ${at.name}(${args.map(typeName).join(', ')})`, pos);
       }
-      return { key: objectKey('model', at.database, at.schema, name), owned: m, what: `function ${at.schema}.${at.name} (model ${name})` };
+      return { key: modelKey(m), owned: m, what: `function ${at.schema}.${at.name} (model ${name})` };
     }
   }
   if (n.length === 1 && isScalarFunction(fn)) throw new SqlError('FEATURE_NOT_SUPPORTED', `function ${fn} is built in: everyone may call it, so EXECUTE on it is neither granted nor revoked`, pos);
@@ -302,7 +302,7 @@ function schemaModels(ctx: StatementContext, n: string[], pos: A.Pos): { key: st
   const sc = db?.schemas[schema];
   if (!sc) throw new SqlError('UNDEFINED_OBJECT', `schema "${n.join('.')}" does not exist`, pos);
   mayLookIn(ctx, db, sc, true, pos);
-  return Object.entries(sc.models as Record<string, ModelFunctions>).map(([name, m]) => ({ key: objectKey('model', database, schema, name), owned: m, what: `model ${schema}.${name}` }));
+  return Object.entries(sc.models as Record<string, ModelFunctions>).map(([name, m]) => ({ key: modelKey(m), owned: m, what: `model ${schema}.${name}` }));
 }
 
 /** Column lists go with SELECT, UPDATE or ALL on tables (Redshift's column-level privileges). */

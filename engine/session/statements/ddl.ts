@@ -12,7 +12,7 @@ import { appendRows } from '../write.ts';
 import { ExprBinder } from '../../plan/bind-expr.ts';
 import { checkOwner, checkSchemaCreate, tableKey } from '../privileges.ts';
 import { dropColumnGrants, renameColumnGrants } from '../../catalog/column-grants.ts';
-import { dropObjectGrants, dropTableGrants, grantPublicSchemaDefaults } from '../../catalog/object-grants.ts';
+import { dropOrphanGrants, grantPublicSchemaDefaults } from '../../catalog/object-grants.ts';
 import type { Owned } from '../../catalog/owners.ts';
 import { projectBatch } from '../../exec/kernels.ts';
 import type { BExpr } from '../../plan/bound.ts';
@@ -158,7 +158,7 @@ export async function dropTable(stmt: A.DropTable | A.DropView, ctx: StatementCo
       if (isView) delete sc.views[objName];
       else delete sc.tables[objName];
       // its grants go with it (table ids are never reused, but nothing should name a gone table)
-      if (tableId) dropTableGrants(s.accounts[account], tableId);
+      if (tableId) dropOrphanGrants(s.accounts[account]);
     }, { ddl: true });
   }
   return done(isView ? 'DROP VIEW' : 'DROP TABLE');
@@ -275,12 +275,10 @@ export async function dropSchema(stmt: A.DropSchema, ctx: StatementContext): Pro
     if (n && !stmt.cascade) throw new SqlError('INVALID_PARAMETER', `cannot drop schema ${name} because other objects depend on it (${n} objects); use DROP SCHEMA ... CASCADE`, stmt.pos);
     for (const t of Object.values(sc.tables)) ctx.txn.touchTable(t.id, t.version, 'modify');
     const { account, database } = ctx.session;
-    const tableIds = Object.values(sc.tables).map((t) => t.id);
     ctx.txn.apply((s) => {
       delete s.accounts[account].databases[database].schemas[name];
       // its grants and its models' and tables' go with it (a re-created namesake starts with none)
-      dropObjectGrants(s.accounts[account], 'schema', database, name);
-      for (const id of tableIds) dropTableGrants(s.accounts[account], id);
+      dropOrphanGrants(s.accounts[account]);
     }, { ddl: true });
   }
   return done('DROP SCHEMA');
@@ -308,11 +306,9 @@ export async function dropDatabase(stmt: A.DropDatabase, ctx: StatementContext):
   checkOwner(ctx, db, `database ${stmt.name}`, stmt.pos);
   for (const sc of Object.values(db.schemas)) for (const t of Object.values(sc.tables)) ctx.txn.touchTable(t.id, t.version, 'modify');
   const { account } = ctx.session;
-  const tableIds = Object.values(db.schemas).flatMap((sc) => Object.values(sc.tables).map((t) => t.id));
   ctx.txn.apply((s) => {
     delete s.accounts[account].databases[stmt.name];
-    dropObjectGrants(s.accounts[account], 'database', stmt.name);
-    for (const id of tableIds) dropTableGrants(s.accounts[account], id);
+    dropOrphanGrants(s.accounts[account]);
   }, { ddl: true });
   return done('DROP DATABASE');
 }

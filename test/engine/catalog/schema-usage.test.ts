@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import type { Session } from '../../../engine/session/session.ts';
 import type { CatalogState } from '../../../engine/catalog/catalog.ts';
 import { ManifestStore } from '../../../engine/storage/manifest.ts';
+import { describeGrantKey } from '../../../engine/catalog/object-grants.ts';
 import { type TestDb, constantModel, openDb } from '../../ml/sql/helpers.ts';
 
 let t: TestDb;
@@ -149,7 +150,8 @@ describe('a catalog written before USAGE was enforced', () => {
 
     const t2 = await openDb({ slices: 1, dir: old.dir });
     try {
-      expect(t2.db.catalog.accounts.admin.publicGrants).toEqual({ 'schema:dev.public': ['USAGE', 'CREATE'], 'schema:other.public': ['USAGE', 'CREATE'] });
+      const acct = t2.db.catalog.accounts.admin;
+      expect(Object.fromEntries(Object.entries(acct.publicGrants ?? {}).map(([k, p]) => [describeGrantKey(acct, k), p]))).toEqual({ 'schema dev.public': ['USAGE', 'CREATE'], 'schema other.public': ['USAGE', 'CREATE'] });
       const b = t2.db.connect({ user: 'bob' });
       expect((await b.execute('SELECT x FROM obs')).at(-1)!.rows).toEqual([[1]]);
       await expect(b.execute('SELECT x FROM s2.t')).rejects.toMatchObject({ code: 'PERMISSION_DENIED' });

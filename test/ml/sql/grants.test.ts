@@ -6,7 +6,8 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Session } from '../../../engine/session/session.ts';
-import type { CatalogState } from '../../../engine/catalog/catalog.ts';
+import type { AccountState, CatalogState } from '../../../engine/catalog/catalog.ts';
+import { describeGrantKey } from '../../../engine/catalog/object-grants.ts';
 import { ManifestStore } from '../../../engine/storage/manifest.ts';
 import { type TestDb, constantModel, openDb } from './helpers.ts';
 
@@ -36,7 +37,9 @@ async function asBob(sql: string): Promise<string> {
   }
 }
 
-const grantsOf = (user: string) => Object.keys(t.db.catalog.accounts.admin.users[user].grants).filter((k) => !k.startsWith('table:')).sort();
+/** Grants (keyed by object id) by the objects' names, as GraphQL shows them. */
+const named = (acct: AccountState, grants: Record<string, string[]> = {}) => Object.fromEntries(Object.entries(grants).map(([k, p]) => [describeGrantKey(acct, k), p]));
+const grantsOf = (user: string) => Object.keys(named(t.db.catalog.accounts.admin, t.db.catalog.accounts.admin.users[user].grants)).filter((k) => !k.startsWith('table ')).sort();
 
 describe('grants on a model', () => {
   it('do not pass to a re-created namesake', async () => {
@@ -57,7 +60,7 @@ describe('grants on a model', () => {
     await t.s.execute('GRANT EXECUTE ON MODEL m TO bob');
     expect(await asBob('SELECT f(x) FROM obs')).toBe('ok 2');
     expect(await asBob('SELECT other.g(x) FROM public.obs')).toBe('PERMISSION_DENIED');
-    expect(grantsOf('bob')).toEqual(['model:dev.public.m']);
+    expect(grantsOf('bob')).toEqual(['model dev.public.m']);
     await t.s.execute('GRANT EXECUTE ON MODEL other.m TO bob');
     // EXECUTE alone does not reach into a schema bob may not use
     expect(await asBob('SELECT other.g(x) FROM public.obs')).toBe('PERMISSION_DENIED');
@@ -78,7 +81,7 @@ describe('GRANT EXECUTE ON FUNCTION', () => {
     await t.s.execute('GRANT EXECUTE ON FUNCTION h2(REAL) TO bob');
     expect(await asBob('SELECT h2(x) FROM obs')).toBe('ok 8');
     expect(await asBob('SELECT h2_explain(x) IS NOT NULL FROM obs')).toBe('ok true');
-    expect(grantsOf('bob')).toContain('model:dev.public.fm');
+    expect(grantsOf('bob')).toContain('model dev.public.fm');
     await t.s.execute('REVOKE EXECUTE ON MODEL fm FROM bob');
     expect(await asBob('SELECT h2(x) FROM obs')).toBe('PERMISSION_DENIED');
     await t.s.execute('GRANT EXECUTE ON MODEL public.fm TO PUBLIC');
@@ -104,18 +107,46 @@ describe('GRANT EXECUTE ON FUNCTION', () => {
 describe('grants on schemas and databases', () => {
   it('go with DROP SCHEMA (and its models\') and DROP DATABASE', async () => {
     await t.s.execute('GRANT USAGE ON SCHEMA other TO PUBLIC');
-    expect(grantsOf('bob')).toEqual(['model:dev.other.m', 'model:dev.public.m', 'schema:dev.other']);
+    expect(grantsOf('bob')).toEqual(['model dev.other.m', 'model dev.public.m', 'schema dev.other']);
     await t.s.execute('DROP SCHEMA other CASCADE; CREATE SCHEMA other');
-    expect(grantsOf('bob')).toEqual(['model:dev.public.m']);
+    expect(grantsOf('bob')).toEqual(['model dev.public.m']);
     // PUBLIC keeps only the default USAGE on public
-    expect(t.db.catalog.accounts.admin.publicGrants).toEqual({ 'schema:dev.public': ['USAGE', 'CREATE'] });
+    expect(named(t.db.catalog.accounts.admin, t.db.catalog.accounts.admin.publicGrants)).toEqual({ 'schema dev.public': ['USAGE', 'CREATE'] });
 
     await t.s.execute('CREATE DATABASE shop; GRANT USAGE, CREATE ON DATABASE shop TO bob');
-    expect(grantsOf('bob')).toContain('database:shop');
+    expect(grantsOf('bob')).toContain('database shop');
     await t.s.execute('DROP DATABASE shop; CREATE DATABASE shop');
-    expect(grantsOf('bob')).toEqual(['model:dev.public.m']);
+    expect(grantsOf('bob')).toEqual(['model dev.public.m']);
     expect((await t.error('GRANT USAGE ON DATABASE gone TO bob')).code).toBe('UNDEFINED_OBJECT');
     expect((await t.error('GRANT USAGE ON SCHEMA shop.nope TO bob')).code).toBe('UNDEFINED_OBJECT');
+  });
+});
+
+describe('a GRANT racing DROP and CREATE of the same name', () => {
+  const failure = async (s: Session, sql: string) => {
+    try { await s.execute(sql); } catch (e) { return e as { code: string; message: string }; }
+    throw new Error(`expected "${sql}" to fail`);
+  };
+  it('is refused at commit for a schema, a model and a database: the new namesake gets nothing', async () => {
+    const admin = t.db.connect();
+    await t.s.execute(`CREATE SCHEMA race; ${create('rm', 'rf', 9)}; CREATE DATABASE rdb`);
+    for (const [grant, recreate] of [
+      ['GRANT USAGE ON SCHEMA race TO bob', 'DROP SCHEMA race; CREATE SCHEMA race'],
+      ['GRANT EXECUTE ON MODEL rm TO bob', `DROP MODEL rm; ${create('rm', 'rf', 10)}`],
+      ['GRANT EXECUTE ON FUNCTION rf TO bob', `DROP MODEL rm; ${create('rm', 'rf', 11)}`],
+      ['GRANT USAGE ON DATABASE rdb TO bob', 'DROP DATABASE rdb; CREATE DATABASE rdb'],
+    ]) {
+      await admin.execute(`BEGIN; ${grant}`);
+      await t.db.connect().execute(recreate);
+      expect((await failure(admin, 'COMMIT')).message, grant).toMatch(/was dropped \(or dropped and created again\) while the statement ran; it gets no grant/);
+    }
+    expect(grantsOf('bob').filter((k) => /race|rm|rdb/.test(k))).toEqual([]);
+    expect(await asBob('SELECT rf(x) FROM obs')).toBe('PERMISSION_DENIED');
+    // without a race the same grants land on the objects as they are now
+    await t.s.execute('GRANT USAGE ON SCHEMA race TO bob; GRANT EXECUTE ON FUNCTION rf TO bob');
+    expect(await asBob('SELECT rf(x) FROM obs')).toBe('ok 11');
+    expect(grantsOf('bob').filter((k) => /race|rm/.test(k))).toEqual(['model dev.public.rm', 'schema dev.race']);
+    await t.s.execute('DROP SCHEMA race; DROP MODEL rm; DROP DATABASE rdb');
   });
 });
 
@@ -173,6 +204,15 @@ describe('a catalog that keyed grants by the name as typed', () => {
     const s = structuredClone(store.current().state) as CatalogState;
     delete s.objectGrantsQualified;
     delete s.publicSchemaUsage;
+    // and before objects had ids
+    delete s.objectIds;
+    for (const db of Object.values(s.accounts.admin.databases)) {
+      delete db.id;
+      for (const sc of Object.values(db.schemas)) {
+        delete sc.id;
+        for (const m of Object.values(sc.models) as { modelId?: string }[]) delete m.modelId;
+      }
+    }
     const admin = s.accounts.admin as typeof s.accounts.admin & { publicGrants?: Record<string, string[]> };
     Object.assign(admin.users.bob.grants, { 'model:m': ['EXECUTE'], 'model:gone': ['EXECUTE'], 'schema:s2': ['USAGE'], 'database:gone': ['USAGE'] });
     admin.publicGrants = { 'model:public.m': ['EXECUTE'] };
@@ -183,8 +223,8 @@ describe('a catalog that keyed grants by the name as typed', () => {
     try {
       const acct = t2.db.catalog.accounts.admin as typeof t2.db.catalog.accounts.admin & { publicGrants?: Record<string, string[]> };
       const userGrants = Object.entries(acct.users.bob.grants).filter(([k]) => !k.startsWith('table:'));
-      expect(Object.fromEntries(userGrants)).toEqual({ 'model:dev.public.m': ['EXECUTE'], 'schema:dev.s2': ['USAGE'] });
-      expect(acct.publicGrants).toEqual({ 'model:dev.public.m': ['EXECUTE'], 'schema:dev.public': ['USAGE', 'CREATE'] });
+      expect(named(acct, Object.fromEntries(userGrants))).toEqual({ 'model dev.public.m': ['EXECUTE'], 'schema dev.s2': ['USAGE'] });
+      expect(named(acct, acct.publicGrants)).toEqual({ 'model dev.public.m': ['EXECUTE'], 'schema dev.public': ['USAGE', 'CREATE'] });
       const b = t2.db.connect({ user: 'bob' });
       expect((await b.execute('SELECT f(x) FROM obs')).at(-1)!.rows).toEqual([[4]]);
       // a model later named like the gone one gets no old grant
