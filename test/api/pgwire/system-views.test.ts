@@ -40,6 +40,20 @@ describe('system views', () => {
     expect((await c.query('select datname from pg_database')).rows).toContainEqual({ datname: 'dev' });
   });
 
+  it('leaves out what schemas the user may not use hold (USAGE), as information_schema does', async () => {
+    const c = await f.connect();
+    await c.query('create user sv_ivy; create schema sv_hidden; create table sv_hidden.sv_pay (a int); grant select on sv_hidden.sv_pay to sv_ivy');
+    const { createToken } = await import('../../../api/tokens.ts');
+    const { token } = await createToken(f.api.services.db, { account: 'admin', user: 'sv_ivy' });
+    const ivy = await f.connect({ user: 'sv_ivy', password: token });
+    const seen = async () => (await ivy.query("select table_schema || '.' || table_name as t from information_schema.tables where table_name like 'sv_%' order by 1")).rows.map((r) => r.t);
+    expect(await seen()).toEqual(['public.sv_big', 'public.sv_orders']);
+    expect((await ivy.query("select count(*) as n from pg_class where relname = 'sv_pay'")).rows[0].n).toBe('0');
+    expect((await ivy.query("select schema_name from information_schema.schemata where schema_name = 'sv_hidden'")).rows).toEqual([]);
+    await c.query('grant usage on schema sv_hidden to sv_ivy');
+    expect(await seen()).toEqual(['public.sv_big', 'public.sv_orders', 'sv_hidden.sv_pay']);
+  });
+
   it('shows only the session\'s account, and only to protocol sessions', async () => {
     const c = await f.connect();
     await c.query('create account other');
