@@ -2,11 +2,10 @@
 // own partition and sends it as one sorted run; the leader k-way merges the runs
 // (MergeSortedRunsOp) instead of sorting every row itself.
 import type { SortKey } from '../../plan/logical.ts';
-import { usedColumns } from '../../plan/bound.ts';
 import { SliceOperator, type PhysicalOperator } from './operator.ts';
 import type { Layout, PipelineBuilder } from './pipeline.ts';
 import type { Partitioning } from '../partitioning.ts';
-import { explainKeys } from './sort.ts';
+import { explainKeys, sortNeeds } from './sort.ts';
 
 export class SliceSortOp extends SliceOperator {
   readonly decidesOutput = true;
@@ -25,10 +24,7 @@ export class SliceSortOp extends SliceOperator {
   }
 
   needs(): Set<number>[] {
-    // the slices send every field in order (the keys index them), and the keys read their own
-    const used = new Set(this.fields.map((_, i) => i));
-    for (const k of this.keys) usedColumns(k.expr, used);
-    return [used];
+    return sortNeeds(this.fields, this.keys);
   }
 
   pipe(b: PipelineBuilder): Layout {

@@ -4,6 +4,7 @@ import type { Field, SortKey } from '../../plan/logical.ts';
 import type { Batch } from '../../types/vector.ts';
 import { sortBatchYielding } from '../batch-sort.ts';
 import { explainExpr } from '../explain.ts';
+import { usedColumns } from '../../plan/bound.ts';
 import { LeaderOperator } from './operator.ts';
 import { batchBytes } from '../memory-budget.ts';
 import { externalSort, SORT_ROW_BYTES } from '../spill/external-sort.ts';
@@ -14,6 +15,13 @@ import type { RunContext } from './run-context.ts';
 
 export function explainKeys(keys: SortKey[], fields: Field[]): string {
   return keys.map((k) => `${explainExpr(k.expr, fields)}${k.desc ? ' DESC' : ''}`).join(', ');
+}
+
+/** What a slice sort needs from its input: every field in order (the keys index them) and what the keys read. */
+export function sortNeeds(fields: Field[], keys: SortKey[]): Set<number>[] {
+  const used = new Set(fields.map((_, i) => i));
+  for (const k of keys) usedColumns(k.expr, used);
+  return [used];
 }
 
 export class SortOp extends LeaderOperator {

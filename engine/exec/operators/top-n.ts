@@ -2,11 +2,10 @@
 // sort order, so the leader sorts at most n rows per slice. The leader's Sort and Limit above
 // finish the job.
 import type { SortKey } from '../../plan/logical.ts';
-import { usedColumns } from '../../plan/bound.ts';
 import { SliceOperator, type PhysicalOperator } from './operator.ts';
 import type { Layout, PipelineBuilder } from './pipeline.ts';
 import type { Partitioning } from '../partitioning.ts';
-import { explainKeys } from './sort.ts';
+import { explainKeys, sortNeeds } from './sort.ts';
 
 export class SliceTopNOp extends SliceOperator {
   readonly decidesOutput = true;
@@ -24,10 +23,7 @@ export class SliceTopNOp extends SliceOperator {
   }
 
   needs(): Set<number>[] {
-    // the slices send every field (the leader sorts them again), and the keys read their own
-    const used = new Set(this.fields.map((_, i) => i));
-    for (const k of this.keys) usedColumns(k.expr, used);
-    return [used];
+    return sortNeeds(this.fields, this.keys);
   }
 
   pipe(b: PipelineBuilder): Layout {
