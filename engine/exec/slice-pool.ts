@@ -141,6 +141,12 @@ export class SlicePool {
 
   async close(): Promise<void> {
     this.closed = true;
-    await Promise.all(this.workers.map((w) => w?.terminate()));
+    // wait for each worker's exit with a timer running: terminate()'s promise alone does not keep
+    // the event loop alive, and a CLI process awaiting close() could end with it unsettled (exit 13)
+    await Promise.all(this.workers.map((w) => w && new Promise<void>((done) => {
+      const timer = setTimeout(done, 10_000);
+      w.once('exit', () => { clearTimeout(timer); done(); });
+      void w.terminate();
+    })));
   }
 }
