@@ -12,7 +12,7 @@ import { projectBatch } from '../kernels.ts';
 import { sortBatch, sortBatchYielding } from '../batch-sort.ts';
 import { concatBatches, concatBatchesYielding, rowRange } from '../batches.ts';
 import { batchBytes } from '../memory-budget.ts';
-import type { SpillReader } from './spill-file.ts';
+import type { SpillReader, SpillWriter } from './spill-file.ts';
 import type { RunContext } from '../operators/run-context.ts';
 import type { PartitionHost } from './hash-partition.ts';
 
@@ -34,7 +34,7 @@ export async function externalSort(ctx: RunContext, input: { batch: Batch | null
   const types = b.columns.map((c) => c.type);
   const width = types.length;
   runRows = Math.max(runRows, Math.ceil(b.length / MAX_RUNS));
-  const runKeys: SortKey[] = keys.map((k, i) => ({ ...k, expr: { k: 'col', index: width + i, type: k.expr.type } }));
+  const runKeys = keysAfter(keys, width);
   const files: string[] = [];
   for (let start = 0; start < b.length; start += runRows) {
     ctx.check();
@@ -44,10 +44,7 @@ export async function externalSort(ctx: RunContext, input: { batch: Batch | null
     const withKeys: Batch = { length: n, columns: [...run.columns, ...kv] };
     const working = ctx.reserve(n * SORT_ROW_BYTES + batchBytes(withKeys), 'sort run');
     const sorted = await sortBatchYielding(withKeys, runKeys, ctx.tick, ctx.pause);
-    const w = ctx.spill.create('sort run');
-    for (let s = 0; s < n; s += BLOCK) w.write(rowRange(sorted, s, Math.min(BLOCK, n - s)));
-    w.close();
-    files.push(w.path);
+    files.push(writeRun(ctx.spill.create('sort run'), sorted));
     ctx.release(working);
     await ctx.pause();
   }
@@ -64,19 +61,28 @@ export async function externalSort(ctx: RunContext, input: { batch: Batch | null
 export function writeSortedRuns(host: PartitionHost, b: Batch, keys: SortKey[], runRows: number, tick: () => void): string[] {
   const width = b.columns.length;
   runRows = Math.max(runRows, Math.ceil(b.length / MAX_RUNS));
-  const runKeys: SortKey[] = keys.map((k, i) => ({ ...k, expr: { k: 'col', index: width + i, type: k.expr.type } }));
+  const runKeys = keysAfter(keys, width);
   const files: string[] = [];
   for (let start = 0; start < b.length; start += runRows) {
     host.check();
     const n = Math.min(runRows, b.length - start);
     const run = rowRange(b, start, n);
     const sorted = sortBatch({ length: n, columns: [...run.columns, ...projectBatch(run, keys.map((k) => k.expr), null, n)] }, runKeys, tick);
-    const w = host.spill.create('sorted run');
-    for (let s = 0; s < n; s += BLOCK) w.write(rowRange(sorted, s, Math.min(BLOCK, n - s)));
-    w.close();
-    files.push(w.path);
+    files.push(writeRun(host.spill.create('sorted run'), sorted));
   }
   return files;
+}
+
+/** Sort keys reading the key values written after a run's `width` columns. */
+function keysAfter(keys: SortKey[], width: number): SortKey[] {
+  return keys.map((k, i) => ({ ...k, expr: { k: 'col', index: width + i, type: k.expr.type } }));
+}
+
+/** Writes a sorted run (rows with their key values) in BLOCK-row blocks and closes the file. */
+function writeRun(w: SpillWriter, sorted: Batch): string {
+  for (let s = 0; s < sorted.length; s += BLOCK) w.write(rowRange(sorted, s, Math.min(BLOCK, sorted.length - s)));
+  w.close();
+  return w.path;
 }
 
 /**
