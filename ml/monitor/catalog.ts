@@ -5,6 +5,7 @@ import type { CatalogState } from '../../engine/catalog/catalog.ts';
 import { splitName } from '../../engine/catalog/lookup.ts';
 import { SqlError } from '../../engine/errors.ts';
 import type { StatementContext } from '../../engine/session/context.ts';
+import { checkSchemaCreate } from '../../engine/session/privileges.ts';
 import type { Pos } from '../../engine/sql/ast.ts';
 import type { ColumnDrift, DriftThresholds } from '../drift/compare.ts';
 
@@ -80,7 +81,10 @@ export function allMonitors(state: CatalogState): { account: string; monitor: Mo
 /** Where a new monitor named `name` goes. */
 export function newMonitorName(ctx: StatementContext, name: string[], pos: Pos): { database: string; schema: string; name: string } {
   const n = splitName(name, ctx.session.database, ctx.session.searchPath[0] ?? 'public', pos);
-  if (!ctx.account.databases[n.database]?.schemas[n.schema]) throw new SqlError('UNDEFINED_OBJECT', `schema "${n.database}.${n.schema}" does not exist`, pos);
+  const db = ctx.account.databases[n.database];
+  const sc = db?.schemas[n.schema];
+  if (!sc) throw new SqlError('UNDEFINED_OBJECT', `schema "${n.database}.${n.schema}" does not exist`, pos);
+  checkSchemaCreate(ctx, db, sc, pos);
   return n;
 }
 

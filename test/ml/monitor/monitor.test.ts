@@ -184,6 +184,18 @@ describe('monitor security', () => {
     await expect(bob.execute('CREATE MONITOR b ON MODEL m USING (SELECT x1, x2, cat FROM pts)')).rejects.toMatchObject({ code: 'PERMISSION_DENIED', message: expect.stringMatching(/lacks EXECUTE/) });
   });
 
+  it('a monitor goes only into a schema its creator may CREATE in', async () => {
+    await t.s.execute(`CREATE SCHEMA watch; CREATE USER dora PASSWORD 'Secret123'; GRANT SELECT ON pts TO dora; GRANT EXECUTE ON MODEL m TO dora;
+      GRANT USAGE ON SCHEMA watch TO dora`);
+    const dora = t.db.connect({ user: 'dora' });
+    expect(await dora.execute('CREATE MONITOR watch.d ON MODEL m USING (SELECT x1, x2, cat FROM pts)').catch((e) => e)).toMatchObject({
+      code: 'PERMISSION_DENIED', message: expect.stringMatching(/permission denied for schema watch: user "dora" lacks CREATE on it/),
+    });
+    await t.s.execute('GRANT CREATE ON SCHEMA watch TO dora');
+    await dora.execute('CREATE MONITOR watch.d ON MODEL m USING (SELECT x1, x2, cat FROM pts)');
+    expect((await dora.execute('SHOW MONITORS'))[0].rows.map((r) => r.slice(0, 2))).toEqual([['d', 'watch']]);
+  });
+
   it('a dropped owner is not replaced by a namesake: the run fails', async () => {
     await t.s.execute(`CREATE USER carl PASSWORD 'Secret123'; GRANT SELECT ON pts TO carl; GRANT EXECUTE ON MODEL m TO carl`);
     await t.db.connect({ user: 'carl' }).execute('CREATE MONITOR carls ON MODEL m USING (SELECT x1, x2, cat FROM pts)');
