@@ -9,33 +9,21 @@
 import { build } from 'esbuild';
 import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { BUILD_OPTIONS, ROOT as root, WORKER_ENTRIES } from './esbuild-options.mjs';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
 const out = join(root, 'dist');
 const staging = join(root, `.dist-${process.pid}`);
 
 const started = Date.now();
 try {
   const result = await build({
-    entryPoints: {
-      cli: join(root, 'api/cli.ts'),
-      'slice-worker': join(root, 'engine/exec/slice-worker.ts'),
-      train_worker: join(root, 'ml/worker/train_worker.ts'),
-    },
+    ...BUILD_OPTIONS,
+    entryPoints: { cli: join(root, 'api/cli.ts'), ...WORKER_ENTRIES },
     outdir: staging,
-    bundle: true,
-    splitting: true,
-    packages: 'external',
-    format: 'esm',
-    platform: 'node',
-    target: 'node20',
-    chunkNames: 'chunk-[hash]',
     metafile: true,
     // less source for V8 to parse at every start; names stay, so stack traces stay readable
     minifyWhitespace: true,
     minifySyntax: true,
-    logLevel: 'warning',
   });
   // what bin/strata.js checks before trusting dist/: every source file and when the build began
   const files = Object.keys(result.metafile.inputs).map((f) => relative(root, join(root, f))).filter((f) => !f.startsWith('node_modules')).sort();

@@ -6,15 +6,9 @@
 import { build } from 'esbuild';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { BUILD_OPTIONS, ROOT, WORKER_ENTRIES } from '../../scripts/esbuild-options.mjs';
 
-export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-
-/** The workers a compiled engine starts: beside it, as in dist/ (engine/exec/worker-entry.ts). */
-const WORKERS = {
-  'slice-worker': join(ROOT, 'engine/exec/slice-worker.ts'),
-  train_worker: join(ROOT, 'ml/worker/train_worker.ts'),
-};
+export { ROOT };
 
 export interface Compiled { dir: string; remove(): void }
 
@@ -26,18 +20,7 @@ export interface Compiled { dir: string; remove(): void }
 export async function compile(entries: Record<string, string> = {}, { workers = true } = {}): Promise<Compiled> {
   const dir = mkdtempSync(join(ROOT, '.test-workers-'));
   try {
-    await build({
-      entryPoints: { ...(workers ? WORKERS : {}), ...entries },
-      outdir: dir,
-      bundle: true,
-      splitting: true,
-      packages: 'external',
-      format: 'esm',
-      platform: 'node',
-      target: 'node20',
-      chunkNames: 'chunk-[hash]',
-      logLevel: 'warning',
-    });
+    await build({ ...BUILD_OPTIONS, entryPoints: { ...(workers ? WORKER_ENTRIES : {}), ...entries }, outdir: dir });
   } catch (e) {
     rmSync(dir, { recursive: true, force: true });
     throw e;
