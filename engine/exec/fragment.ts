@@ -100,9 +100,24 @@ export interface ExchangeSource {
   windows?: WindowCall[];
 }
 
+/**
+ * A semi or anti join built on its preserved side, the source of a program instead of a table
+ * scan: the slice computes the preserved rows (`join.local`) and builds its table over them;
+ * program `probe` streams the other side's rows through it and marks every preserved row some
+ * row matches (keys equal and `join.residual` true); this program then reads the marked rows
+ * (SEMI) or the unmarked ones (ANTI). Equal keys must meet in one slice (co-located sides, or
+ * rows redistributed by key).
+ */
+export interface MarkedSource {
+  join: JoinStep;
+  probe: { program: number; spec: FragmentSpec };
+}
+
 export interface FragmentSpec {
   /** rows received from every slice instead of a scan (then tableTypes, columns are empty) */
   source?: ExchangeSource;
+  /** or the preserved rows a semi or anti join keeps (then tableTypes, columns are empty) */
+  marked?: MarkedSource;
   /** all column types of the scanned table, in table order */
   tableTypes: SqlType[];
   /** table columns to load; the batch seen by expressions has them in this order */
@@ -114,7 +129,9 @@ export interface FragmentSpec {
   steps: PipelineStep[];
   output:
     | { kind: 'rows'; exprs: BExpr[]; limit?: number; topN?: TopN; sort?: SortKey[] }
-    | { kind: 'agg'; spec: AggSpec };
+    | { kind: 'agg'; spec: AggSpec }
+    /** no rows: each row marks the rows of `join`'s table it matches (a MarkedSource's probe program) */
+    | { kind: 'mark'; join: JoinStep };
 }
 
 /** Rows out of and milliseconds spent in each part of a program: [scan, scan filter, ...steps, output]. */

@@ -4,7 +4,7 @@ import type { Batch, Vector } from '../types/vector.ts';
 import { KeyBatch, KeyTable, keyKind } from './hash-table.ts';
 import type { JoinStep } from './fragment.ts';
 import { filterBatch, projectBatch } from './kernels.ts';
-import type { BExpr } from '../plan/bound.ts';
+import { usedColumns, type BExpr } from '../plan/bound.ts';
 import { vectorBytes } from './memory-budget.ts';
 
 const noop = () => {};
@@ -126,6 +126,50 @@ export function probe(probeBatch: Batch, probeKeys: Vector[], table: BuildTable,
     return { length: m, columns: joined.columns.slice(0, probeBatch.columns.length) };
   }
   return joined;
+}
+
+/** Candidate pairs a residual is tested over at a time (bounds the memory of keys with many rows). */
+const MARK_PAIRS = 65_536;
+
+/**
+ * Marks the build rows (`table.matched`) some row of `probeBatch` matches: keys equal and, with
+ * a residual, the residual true over (probe columns ++ build columns). A semi or anti join built
+ * on its preserved side then keeps the marked rows, or the others. Rows already marked are not
+ * tested again.
+ */
+export function markMatches(probeBatch: Batch, probeKeys: Vector[], table: BuildTable, residual: BExpr | null, tick: () => void = noop): void {
+  const n = probeBatch.length;
+  const first = table.firstMatches(probeKeys, n);
+  const { matched, next } = table;
+  if (!residual) {
+    // a key's rows are marked together, so its first row tells whether they all are
+    for (let r = 0; r < n; r++) {
+      let b = first[r];
+      if (b < 0 || matched[b]) continue;
+      for (; b >= 0; b = next[b]) matched[b] = 1;
+    }
+    return;
+  }
+  const width = probeBatch.columns.length;
+  const used = usedColumns(residual);
+  const pRows = new Int32Array(MARK_PAIRS), bRows = new Int32Array(MARK_PAIRS);
+  let m = 0;
+  const test = () => {
+    // only the columns the residual reads are gathered; the others keep their (unread) place
+    const columns = [...probeBatch.columns, ...table.build].map((c, i) => (used.has(i) ? takeRows(c, i < width ? pRows : bRows, m) : c));
+    const { sel, count } = filterBatch({ length: m, columns }, residual);
+    for (let i = 0; i < count; i++) matched[bRows[sel[i]]] = 1;
+    m = 0;
+  };
+  for (let r = 0; r < n; r++) {
+    tick();
+    for (let b = first[r]; b >= 0; b = next[b]) {
+      if (matched[b]) continue;
+      pRows[m] = r; bRows[m] = b; m++;
+      if (m === MARK_PAIRS) test();
+    }
+  }
+  if (m) test();
 }
 
 const built = new WeakMap<JoinStep, BuildTable>();

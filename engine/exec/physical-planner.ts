@@ -181,8 +181,10 @@ class PhysicalPlanner {
     const right = usable(this.pipeline(n.right));
     let probeIsLeft: boolean;
     if (n.joinType !== 'INNER') {
-      // outer, semi and anti joins keep every row of their left side: it must be the probe
+      // outer, semi and anti joins keep every row of their left side: it must be the probe,
+      // unless a semi or anti join builds on it, the smaller side, and the right side marks it
       if (!left) return null;
+      if ((n.joinType === 'SEMI' || n.joinType === 'ANTI') && right && estimateRows(n.left) < estimateRows(n.right)) return this.markingJoin(n, left, right, est);
       probeIsLeft = true;
     } else if (left && right) probeIsLeft = estimateRows(n.left) >= estimateRows(n.right);
     else if (left) probeIsLeft = true;
@@ -202,13 +204,26 @@ class PhysicalPlanner {
   }
 
   /**
+   * A semi or anti join built on its left side: equal keys must meet in one slice, so the sides
+   * are co-located, or one side (the right when the left is partitioned on the keys) or both
+   * are redistributed by key; never broadcast (a slice marks only the rows it holds).
+   */
+  private markingJoin(n: Join, left: SliceOperator, right: SliceOperator, est: number): SliceOperator {
+    const placed = this.partitionedJoin(n, false, right, left, n.rightKeys, n.leftKeys, est, true);
+    if (placed) return placed;
+    if (this.slices < 2) return new HashProbeOp(right, left, false, n, n.fields, est);
+    return new HashProbeOp(new RedistributeOp(right, n.rightKeys), new RedistributeOp(left, n.leftKeys), false, n, n.fields, est);
+  }
+
+  /**
    * A join that moves at most one side, by the sides' partitioning (partitioning.ts): both
    * partitioned alike on join keys (co-located: nothing moves); the probe side partitioned on
    * join keys (the build side is redistributed to where the probe rows sit, which costs less
    * than broadcasting it); or the build side partitioned and the estimate preferring
-   * redistribution (only the probe side moves). Null when neither side is partitioned on the keys.
+   * redistribution, or `moveProbe` (only the probe side moves). Null when neither side is
+   * partitioned on the keys.
    */
-  private partitionedJoin(n: Join, probeIsLeft: boolean, probe: SliceOperator, other: SliceOperator, probeKeys: BExpr[], buildKeys: BExpr[], est: number): SliceOperator | null {
+  private partitionedJoin(n: Join, probeIsLeft: boolean, probe: SliceOperator, other: SliceOperator, probeKeys: BExpr[], buildKeys: BExpr[], est: number, moveProbe = n.est?.exchange === 'redistribute'): SliceOperator | null {
     const pp = probe.partitioning(this.slices), bp = other.partitioning(this.slices);
     const alike = (i: number) => hashCompatible(probeKeys[i].type, buildKeys[i].type);
     const join = (p: SliceOperator, b: SliceOperator) => new HashProbeOp(p, b, probeIsLeft, n, n.fields, est);
@@ -224,7 +239,7 @@ class PhysicalPlanner {
     const movable = (p: Partitioning) => p.scheme === 'hash' || p.keys.length === 1;
     const probePairs = pp && movable(pp) ? alignKeys(pp, probeKeys, alike) : null;
     if (probePairs) return join(probe, new RedistributeOp(other, probePairs.map((i) => buildKeys[i]), pp!.scheme));
-    const buildPairs = bp && movable(bp) && n.est?.exchange === 'redistribute' ? alignKeys(bp, buildKeys, alike) : null;
+    const buildPairs = bp && movable(bp) && moveProbe ? alignKeys(bp, buildKeys, alike) : null;
     if (buildPairs) return join(new RedistributeOp(probe, buildPairs.map((i) => probeKeys[i]), bp!.scheme), other);
     return null;
   }

@@ -1,7 +1,8 @@
 // Join filter pushdown, the planner's half: which hash joins in the slices hand their build keys'
 // min/max and Bloom filter to the probe side's scan (runtime-filter.ts does the filtering). A
 // join qualifies when a probe row without a partner is dropped anyway — INNER and SEMI joins,
-// never the preserved side of an outer join, never ANTI — when NULL never matches (no IS NOT
+// and the right side of a SEMI or ANTI join built on its left; never the preserved side of an
+// outer join, never the left of an ANTI join — when NULL never matches (no IS NOT
 // DISTINCT FROM key), and when every probe key is a column of one scan below it (through
 // filters, projections and the probe sides of other joins), or a cast of one that cannot fail:
 // the scan computes the keys exactly as the join does, so mixed key types hash and compare alike.
@@ -41,7 +42,8 @@ export function planRuntimeFilters(root: PhysicalOperator): void {
 
 function runtimeFilterOf(op: HashProbeOp): RuntimeFilterPlan | null {
   const j = op.join;
-  if (j.joinType !== 'INNER' && j.joinType !== 'SEMI') return null;
+  // a join that marks its build side drops a probe row without a partner, ANTI too
+  if (j.joinType !== 'INNER' && j.joinType !== 'SEMI' && !op.marksBuild) return null;
   if (j.nullEq?.some(Boolean)) return null;
   const probeKeys = op.probeIsLeft ? j.leftKeys : j.rightKeys;
   let scan: ScanOp | null = null;
@@ -72,6 +74,8 @@ function scanColumn(op: PhysicalOperator, field: number): { scan: ScanOp; column
     return e && e.k === 'col' ? scanColumn(op.input, e.index) : null;
   }
   if (op instanceof HashProbeOp) {
+    // rows of a build side the probe marked come from a program of their own
+    if (op.marksBuild) return null;
     // the probe side's fields pass through (first when it is the left input, after the build's otherwise)
     const offset = op.probeIsLeft ? 0 : op.build.fields.length;
     const outputsBuild = op.join.joinType === 'INNER' || op.join.joinType === 'LEFT';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { Batch, Vector } from '../types/vector.ts';
 import { TYPES, isTemporal, type SqlType } from '../types/types.ts';
 import type { BExpr } from '../plan/bound.ts';
-import type { FragmentSpec, FragmentResult, SentResult, SegmentRef, JoinStep, TopN, SliceMetrics, ExchangeSource } from './fragment.ts';
+import type { FragmentSpec, FragmentResult, SentResult, SegmentRef, JoinStep, TopN, SliceMetrics, ExchangeSource, MarkedSource } from './fragment.ts';
 import { SlicePeers, exchangeTag } from './slice-peers.ts';
 import { partitionRows, placeRows, rowsByDestination } from './partition.ts';
 import { sortBatch } from './batch-sort.ts';
@@ -17,7 +17,7 @@ import { concatVectors, gather } from '../types/vector.ts';
 import { SqlError, asSqlError } from '../errors.ts';
 import { toWire, fromWire, partialToWire, partialFromWire, type WireColumn, type WirePartial } from './wire.ts';
 import { parseCsvRange, type CsvRangeRequest } from './csv.ts';
-import { hashJoinBatch, buildTableOf } from './hash-join.ts';
+import { hashJoinBatch, buildTableOf, markMatches } from './hash-join.ts';
 import { RuntimeFilter, filterParts, mergeParts, type FilterParts } from './runtime-filter.ts';
 import { runWindows } from './window.ts';
 import { withRegexCheck } from '../functions/regex.ts';
@@ -68,9 +68,10 @@ async function runFragment(f: FragmentSpec, req: RequestRun, program = 0, all: S
     const built = await runFragment(spec, req, p, all);
     if (built.kind === 'rows') step.join.build = built.columns;
   }
-  // a program over redistributed rows: its input program runs first and the slices swap rows
-  const received = f.source ? await redistribute(f.source, req, all) : null;
-  if (received && f.source!.windows) received.parts = windowsOver(f.source!, received, stop);
+  // a program over redistributed rows: its input program runs first and the slices swap rows;
+  // or over the preserved rows a semi or anti join keeps, once the other side has marked them
+  const received = f.source ? await redistribute(f.source, req, all) : f.marked ? await markedRows(f.marked, req, all) : null;
+  if (received && f.source?.windows) received.parts = windowsOver(f.source!, received, stop);
   const table = f.output.kind === 'agg' ? new SpillingGroups(req.host, f.output.spec, 'aggregate in a slice') : null;
   const outParts: Vector[][] = [];
   let outRows = 0;
@@ -88,7 +89,7 @@ async function runFragment(f: FragmentSpec, req: RequestRun, program = 0, all: S
   // block-level zone maps: the scan filter (or the filter fused into the aggregation)
   const scanFilter = f.filter ?? (f.output.kind === 'agg' && !f.steps.length ? f.output.spec.filter ?? null : null);
   const preds = zonePredicates(scanFilter);
-  const runtime = f.source ? [] : await runtimeFilters(f, program, segments[program] ?? [], req);
+  const runtime = received ? [] : await runtimeFilters(f, program, segments[program] ?? [], req);
   if (runtime.length) metrics.runtimeFilters = runtime.map((r) => r.counters);
   if (received) { metrics.ms[0] += received.ms; metrics.rows[0] += received.rows; }
   const sources: (SegmentRef | Vector[])[] = received ? received.parts : segments[program] ?? [];
@@ -155,7 +156,12 @@ async function runFragment(f: FragmentSpec, req: RequestRun, program = 0, all: S
         lap(2 + i, count);
       }
       if (count === 0) continue;
-      if (table) {
+      if (f.output.kind === 'mark') {
+        const mark = f.output.join;
+        const input = compact(batch, sel, count);
+        metered(stop, () => markMatches(input, projectBatch(input, mark.probeKeys, null, input.length), buildTableOf(mark), mark.residual ?? null, tick));
+        lap(outSlot, 0);
+      } else if (table) {
         // a filter the planner fused into the aggregate spec runs inside this same loop; new
         // groups count into the budget, and over it the groups so far go to disk
         const rows = batch;
@@ -369,6 +375,33 @@ async function redistribute(x: ExchangeSource, req: RequestRun, all: SliceMetric
   for (const p of parts) { rows += p[0].length; for (const v of p) bytes += vectorBytes(v); }
   req.stop.memory.reserve(bytes, 'rows redistributed to a slice');
   return { parts, rows, ms: performance.now() - t0 };
+}
+
+/**
+ * The preserved rows a semi or anti join built on that side keeps in this slice: it computes
+ * them (the join's nested program) and builds its table, the probe program marks the rows its
+ * rows match, and the marked rows (SEMI) or the unmarked ones (ANTI) are returned as one part.
+ */
+async function markedRows(m: MarkedSource, req: RequestRun, all: SliceMetrics[]): Promise<{ parts: Vector[][]; rows: number; ms: number }> {
+  const { stop } = req;
+  const local = m.join.local!;
+  const built = await runFragment(local.spec, req, local.program, all);
+  if (built.kind !== 'rows') throw new SqlError('INTERNAL_ERROR', 'a semi join built over partial aggregates');
+  m.join.build = built.columns;
+  const t0 = performance.now();
+  const table = buildTableOf(m.join, () => stop.tick(), (b) => stop.memory.reserve(b, 'hash join build in a slice'));
+  const buildMs = performance.now() - t0;
+  await runFragment(m.probe.spec, req, m.probe.program, all);
+  const t1 = performance.now();
+  const keep = m.join.joinType === 'SEMI' ? 1 : 0;
+  const rows: number[] = [];
+  for (let r = 0; r < built.rows; r++) if (table.matched[r] === keep) rows.push(r);
+  const sel = Uint32Array.from(rows);
+  const part = built.columns.map((c) => gather(c, sel, sel.length));
+  stop.memory.reserve(part.reduce((s, v) => s + vectorBytes(v), 0), 'rows a semi join keeps in a slice');
+  // the join's time: building its table, marking (the probe program's output) and picking the rows
+  const marking = all[m.probe.program]?.ms.at(-1) ?? 0;
+  return { parts: sel.length ? [part] : [], rows: sel.length, ms: buildMs + marking + performance.now() - t1 };
 }
 
 /** The rows a slice holds after an exchange as one batch with the window functions' results appended. */
@@ -612,6 +645,7 @@ async function analyzeSegments(types: SqlType[], segments: SegmentRef[], stop: S
 /** Decodes the broadcast build sides a request brought (once per request; the hash table is built on first use). */
 function receiveBuilds(f: FragmentSpec): void {
   if (f.source) receiveBuilds(f.source.spec);
+  if (f.marked) { receiveBuilds(f.marked.join.local!.spec); receiveBuilds(f.marked.probe.spec); }
   for (const step of f.steps) {
     if (step.k !== 'join') continue;
     if (step.join.sent) { step.join.build = fromWire(step.join.sent); delete step.join.sent; }

@@ -144,6 +144,7 @@ export class GatherOp extends LeaderOperator {
       const aggs = results as Extract<SentResult, { kind: 'agg' }>[];
       return { kind: 'agg', partials: aggs.map((r) => partialFromWire(r.partial)), spilled: aggs.flatMap((r) => (r.spilled ? [r.spilled] : [])), spec: spec.output.spec };
     }
+    if (spec.output.kind !== 'rows') throw new SqlError('INTERNAL_ERROR', 'a marking program gathered');
     const types = spec.output.exprs.map((e) => e.type);
     const parts = results.map((r) => ctx.hold({ length: (r as { rows: number }).rows, columns: fromWire((r as Extract<SentResult, { kind: 'rows' }>).columns) }, 'rows from the slices'));
     if (runs) return { kind: 'runs', runs: parts, files: results.flatMap((r) => (r.kind === 'rows' && r.runs ? r.runs : [])) };

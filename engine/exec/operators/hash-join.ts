@@ -163,7 +163,9 @@ const PROBE_OUTPUT = 131_072;
  * The probe of a hash join inside every slice: children are the probe side (a slice pipeline)
  * and the build side: a Broadcast exchange, or, when both sides are distributed on the join key
  * (co-located), a slice pipeline each slice runs over its own rows first. INNER joins probe
- * whichever side is larger; LEFT, SEMI and ANTI joins probe their left (preserved) side.
+ * whichever side is larger; LEFT, SEMI and ANTI joins probe their left (preserved) side, except
+ * a SEMI or ANTI join whose left side is the smaller: it builds on the left and the right side's
+ * rows mark the left rows they match (`marksBuild`).
  */
 export class HashProbeOp extends SliceOperator {
   /** the filter this join hands its probe side's scan (set by runtime-filter-plan.ts), or null */
@@ -178,6 +180,15 @@ export class HashProbeOp extends SliceOperator {
     return this.build instanceof SliceOperator;
   }
 
+  /**
+   * A semi or anti join built on its left (preserved) side, the smaller: each slice builds its
+   * table from its own left rows, the right side's rows stream through and mark the rows they
+   * match, and the marked (SEMI) or unmarked (ANTI) left rows go on.
+   */
+  get marksBuild(): boolean {
+    return !this.probeIsLeft && (this.join.joinType === 'SEMI' || this.join.joinType === 'ANTI');
+  }
+
   explain(): string {
     const left = this.probeIsLeft ? this.probeSide : this.build;
     const right = this.probeIsLeft ? this.build : this.probeSide;
@@ -186,7 +197,9 @@ export class HashProbeOp extends SliceOperator {
       : built ? 'build side redistributed to where the probe rows sit, each slice builds from the rows it received'
         : moved ? 'probe side redistributed to where the build rows sit, each slice builds from its own rows'
           : this.colocated ? 'co-located, each slice builds from its own rows' : 'broadcast';
-    return `Hash ${this.join.joinType} Join (probe: ${this.probeIsLeft ? 'left' : 'right'} input, build: ${how})${describe(this.join, [...left.fields, ...right.fields], left.fields.length)}`;
+    const on = describe(this.join, [...left.fields, ...right.fields], left.fields.length);
+    if (this.marksBuild) return `Hash ${this.join.joinType} Join (build: left input, ${how}; the right input's rows mark the left rows they match)${on}`;
+    return `Hash ${this.join.joinType} Join (probe: ${this.probeIsLeft ? 'left' : 'right'} input, build: ${how})${on}`;
   }
 
   /**
@@ -195,6 +208,8 @@ export class HashProbeOp extends SliceOperator {
    * another field to find that key in.
    */
   partitioning(slices: number): Partitioning | null {
+    // left rows built on stay in the slice that built them
+    if (this.marksBuild) return (this.build as SliceOperator).partitioning(slices);
     const p = this.probeSide.partitioning(slices);
     if (!p) return null;
     const probeOffset = this.probeIsLeft ? 0 : this.build.fields.length;
@@ -230,6 +245,14 @@ export class HashProbeOp extends SliceOperator {
 
   needs(wanted: Set<number>): Set<number>[] {
     const nl = this.nLeft;
+    if (this.marksBuild) {
+      // the output fields are the build side's (the left input)
+      const p = new Set<number>(), b = new Set<number>(wanted);
+      for (const k of this.probeKeys) usedColumns(k, p);
+      for (const k of this.buildKeys) usedColumns(k, b);
+      if (this.join.residual) for (const i of usedColumns(this.join.residual)) (i < nl ? b.add(i) : p.add(i - nl));
+      return [p, b];
+    }
     const probeOffset = this.probeIsLeft ? 0 : nl;
     const buildOffset = this.probeIsLeft ? nl : 0;
     const nProbe = this.probeSide.fields.length, nBuild = this.build.fields.length;
@@ -291,7 +314,44 @@ export class HashProbeOp extends SliceOperator {
     });
   }
 
+  /**
+   * A join that marks its build side: the left rows are a nested program ([sent fields..., keys])
+   * each slice runs first and builds on; a second nested program runs the right side and marks
+   * them; this program reads the rows kept (spec.marked).
+   */
+  private pipeMarked(b: PipelineBuilder): Layout {
+    const sent = [...b.wantedOf(this.build)].sort((x, y) => x - y);
+    const nb = b.nested();
+    const layout = nb.input(this.build);
+    nb.output({ kind: 'rows', exprs: [...sent.map((i) => layout[i]!), ...this.buildKeys.map((k) => nb.lift(nb.at(layout, k)))] });
+    const pb = b.nested();
+    const probeLayout = pb.input(this.probeSide);
+    const base = pb.width;
+    const buildLayout: Layout = this.build.fields.map(() => null);
+    sent.forEach((f, j) => { buildLayout[f] = { k: 'col', index: base + j, type: this.build.fields[f].type }; });
+    const residual = this.join.residual ? pb.at([...buildLayout, ...probeLayout], this.join.residual) : null;
+    if (residual && hasModelCall(residual)) throw new SqlError('FEATURE_NOT_SUPPORTED', 'model functions in an outer or semi join condition are not supported; use them in WHERE');
+    const probeKeys = this.probeKeys.map((k) => pb.at(probeLayout, k));
+    const step: JoinStep = {
+      joinType: this.join.joinType as 'SEMI' | 'ANTI',
+      probeKeys,
+      buildKeys: this.buildKeys.map((_, i) => sent.length + i),
+      build: [],
+      local: { program: nb.program, spec: nb.spec },
+      residual,
+      ...(this.join.nullEq ? { nullEq: this.join.nullEq } : {}),
+    };
+    pb.output({ kind: 'mark', join: step });
+    this.attachRuntimeFilter(pb, step, probeKeys);
+    b.spec.marked = { join: step, probe: { program: pb.program, spec: pb.spec } };
+    b.width = sent.length + this.buildKeys.length;
+    const out: Layout = this.fields.map(() => null);
+    sent.forEach((f, j) => { out[f] = { k: 'col', index: j, type: this.fields[f].type }; });
+    return out;
+  }
+
   pipe(b: PipelineBuilder): Layout {
+    if (this.marksBuild) return this.pipeMarked(b);
     const probeLayout = b.input(this.probeSide);
     const sent = [...b.wantedOf(this.build)].sort((x, y) => x - y);
     let local: { program: number; spec: FragmentSpec } | undefined;
