@@ -14,7 +14,8 @@
 import type * as A from '../sql/ast.ts';
 import { SqlError } from '../errors.ts';
 import { T, orVarchar, type SqlType } from '../types/types.ts';
-import { type BExpr, type BAgg, BOOL, mapCols } from './bound.ts';
+import { type BExpr, type BAgg, BOOL, mapCols, usedColumns } from './bound.ts';
+import { keySource, remap } from './key-source.ts';
 import { type Field, type LNode, type SortKey, type WindowCall, newSlot, inputsOf } from './logical.ts';
 import { type AggContext, type ExprBinder, type Host, type Scope, type CteScope, type SubqueryExpr, containsAggregate, containsSubquery, containsWindow, isAggregateCall } from './bind-expr.ts';
 import { commonSupertype } from '../types/coerce.ts';
@@ -256,13 +257,25 @@ export class Subqueries {
   private async joinKeyed(host: Host, e: SubqueryExpr, arg: BExpr | null, { corrs, query, empty }: Keyed, hostExpr: (outer: number) => BExpr, scope: Scope, top: boolean): Promise<BExpr | null> {
     const outerKeys = corrs.map((c) => this.exprs.coerce(hostExpr(c.outer), c.type, e.pos));
     // an aggregating subquery under a filtered outer query groups only the keys the outer rows
-    // have (the domain's semi join, as filter): the outer rows, computed once, give them
+    // have (the domain's semi join, as filter): those of the filtered part of the outer plan
+    // that holds the keys when that part filters (then nothing waits for the outer rows), else
+    // those of the outer rows, computed once
     let n = host.node;
     let only: LNode | undefined;
     if (aggregates(query) && filters(n)) {
-      n = n.k === 'shared' ? n : { k: 'shared', input: n, slot: newSlot(), fields: n.fields };
       const keyFields: Field[] = corrs.map((c, i) => ({ name: `key${i}`, type: c.type, hidden: true }));
-      only = { k: 'distinct', input: { k: 'project', input: n, exprs: outerKeys, fields: keyFields }, fields: keyFields };
+      const keyCols = new Set<number>();
+      for (const k of outerKeys) usedColumns(k, keyCols);
+      const src = keySource(n, keyCols);
+      let source: LNode, keys = outerKeys;
+      if (src.node !== n && filters(src.node)) {
+        source = src.node;
+        keys = outerKeys.map((k) => remap(k, src)!);
+      } else {
+        n = n.k === 'shared' ? n : { k: 'shared', input: n, slot: newSlot(), fields: n.fields };
+        source = n;
+      }
+      only = { k: 'distinct', input: { k: 'project', input: source, exprs: keys, fields: keyFields }, fields: keyFields };
     }
     const inner = await this.bindQuery(query, { fields: scope.fields, outer: scope.outer, ctes: scope.ctes }, scope.ctes, { keyed: corrs.map((c) => c.inner), types: corrs.map((c) => c.type), only });
     const nl = n.fields.length;

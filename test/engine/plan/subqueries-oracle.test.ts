@@ -151,6 +151,26 @@ describe('subqueries against DuckDB', () => {
     expect(wrong.join('\n\n')).toBe('');
   }, 300_000);
 
+  it('groups a keyed aggregate over the filtered keys of the joined table they come from, as DuckDB answers', async () => {
+    // the semi join that limits the subquery reads the part of the FROM holding the outer keys,
+    // with that part's own filters, not the outer rows (which then need not be computed first)
+    const queries = [
+      "SELECT o.id, k.id FROM o, k WHERE o.a = k.a AND o.s = 'x' AND k.b < (SELECT avg(i.b) FROM i WHERE i.a = o.a) ORDER BY 1, 2",
+      "SELECT o.id, k.id FROM o JOIN k ON o.b = k.b WHERE k.s <> 'y' AND o.b >= (SELECT count(*) FROM i WHERE i.s = k.s) ORDER BY 1, 2",
+      "SELECT o.id, k.id FROM o, k WHERE o.s = k.s AND o.a > 1 AND o.b < (SELECT 0.5 * sum(i.b) FROM i WHERE i.a = o.a AND i.s = o.s) ORDER BY 1, 2",
+      "SELECT o.id, k.id FROM o, k WHERE o.a = k.b AND k.s = 'z' AND o.b > (SELECT max(i.b) FROM i WHERE CAST(i.a AS BIGINT) = k.a) ORDER BY 1, 2",
+      "SELECT d.id, k.id FROM (SELECT id, a + 1 AS a1, s FROM o WHERE b > 2) d, k WHERE d.s = k.s AND k.b > (SELECT avg(i.b) FROM i WHERE i.a = d.a1) ORDER BY 1, 2",
+      "SELECT o.id, k.id FROM o, k WHERE o.id = k.id AND EXISTS (SELECT 1 FROM i WHERE i.s = o.s) AND k.b > (SELECT min(i.b) FROM i WHERE i.a = o.a) ORDER BY 1, 2",
+      "SELECT o.id, k.id FROM o, k WHERE o.id = k.id AND o.b NOT IN (SELECT i.b FROM i WHERE i.a = o.a) AND o.s IS NOT NULL AND k.a <= (SELECT count(i.s) FROM i WHERE i.b = o.b) ORDER BY 1, 2",
+      "SELECT o.id, k.id FROM o, k WHERE o.a = k.a AND o.s = 'x' AND o.b * 0 = 0 AND k.b < (SELECT avg(i.b) FROM i WHERE i.a = o.a AND i.b > 100) ORDER BY 1, 2",
+    ];
+    for (const sql of queries) expect(await strata(sql), sql).toEqual(await duckdb(sql));
+    const r = await s.execute(`EXPLAIN ${queries[0]}`);
+    const plan = r[0].rows.map((row: unknown[]) => String(row[0])).join('\n');
+    expect(plan).toMatch(/SEMI Join/);
+    expect(plan).not.toMatch(/Shared result/);
+  });
+
   it('EXPLAIN lists each uncorrelated subquery once and runs none', async () => {
     // the subquery would fail with DIVISION_BY_ZERO if it ran
     const sql = 'SELECT id FROM o WHERE b > (SELECT max(b) / min(b - b) FROM i) AND EXISTS (SELECT 1 FROM i WHERE i.a = o.a AND i.b > o.b)';
