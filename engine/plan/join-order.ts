@@ -7,7 +7,8 @@
 // (right) side. A join graph that is not connected keeps a greedy connected-first order.
 import { type LNode, inputsOf } from './logical.ts';
 import { type BExpr, BOOL, usedColumns, mapCols } from './bound.ts';
-import { estimateRows, keySelectivity, selectivity, OTHER_GUESS } from './cardinality.ts';
+import { estimateRows, exprDistinct, keySelectivity, selectivity, OTHER_GUESS } from './cardinality.ts';
+import { classEqualities, keyClasses } from './key-classes.ts';
 
 /** Inputs up to which every connected order is considered (3^10 subset pairs). */
 const DP_MAX = 10;
@@ -54,23 +55,42 @@ export function connectJoins(root: LNode, terms: BExpr[], place: (n: LNode, term
     for (const t of all) if (maskOf(t) === bit(j)) r *= selectivity(l.node, local(t, j));
     return Math.max(1, r);
   });
+  // equalities of key columns fold into classes: each pair of inputs a class spans is an edge
+  const classes = keyClasses(all, leafOf);
   const joins: Term[] = [];
   for (const t of all) {
     const m = maskOf(t);
-    if (popcount(m) < 2) continue;
+    if (popcount(m) < 2 || classes.folded(t)) continue;
     joins.push({ expr: t, leaves: m, sel: termSelectivity(t, m, leaves, rows, maskOf, local) });
   }
-  const edges = joins.filter((t) => isEquiEdge(t.expr, maskOf));
+  // per class, each input's distinct values of its columns there (the fewest when it has several)
+  const classNdv = classes.members.map((cols) => {
+    const d = new Map<number, number>();
+    for (const c of cols) {
+      const j = leafOf(c.index);
+      const v = exprDistinct(leaves[j].node, local(c, j), rows[j]) ?? rows[j];
+      d.set(j, Math.min(d.get(j) ?? Infinity, v));
+    }
+    return d;
+  });
+  const classEdges: Term[] = [];
+  classes.members.forEach((cols, k) => {
+    const js = [...classNdv[k].keys()];
+    for (const a of js) for (const b of js) if (a < b) classEdges.push({ expr: cols[0], leaves: bit(a) | bit(b), sel: 1 / Math.max(classNdv[k].get(a)!, classNdv[k].get(b)!, 1) });
+  });
+  const edges = [...joins.filter((t) => isEquiEdge(t.expr, maskOf)), ...classEdges];
   const n = leaves.length;
   const full = (1 << n) - 1;
   const connected = connectivity(n, edges);
   if (!connected(full)) return greedyConnect(root, leaves, all, place, maskOf);
-  const card = cardinalities(n, rows, joins);
+  const card = cardinalities(n, rows, joins, classNdv);
   const shape = n <= DP_MAX ? dpOrder(n, card, connected, edges) : greedyOrder(n, card, edges);
   // conditions over three or more inputs can leave no split into two joined parts
   if (!shape?.has(full)) return greedyConnect(root, leaves, all, place, maskOf);
   // the tree of inputs in the chosen shape, the smaller side of each join on the right (build)
   const order: number[] = [];
+  // the class equalities each join of the tree needs
+  const keys: BExpr[] = [];
   // whether every join's right (build) side is a single input, as in the written left-deep tree
   let leftDeep = true;
   const build = (m: number): LNode => {
@@ -80,6 +100,8 @@ export function connectJoins(root: LNode, terms: BExpr[], place: (n: LNode, term
     if (card(a) < card(b)) [a, b] = [b, a];
     if (popcount(b) > 1) leftDeep = false;
     const left = build(a), right = build(b);
+    const inside = (part: number) => (col: number) => (bit(leafOf(col)) & part) !== 0;
+    keys.push(...classEqualities(classes, all, inside(a), inside(b)));
     return { k: 'join', joinType: 'CROSS', left, right, leftKeys: [], rightKeys: [], residual: null, fields: [...left.fields, ...right.fields] };
   };
   const tree = build(full);
@@ -88,7 +110,7 @@ export function connectJoins(root: LNode, terms: BExpr[], place: (n: LNode, term
   const newPos: number[] = [];
   let at = 0;
   for (const j of order) { for (let c = 0; c < leaves[j].width; c++) newPos[leaves[j].offset + c] = at + c; at += leaves[j].width; }
-  const moved = all.map((t) => mapCols(t, (i, c) => ({ k: 'col', index: newPos[i], type: c.type })));
+  const moved = [...all.filter((t) => !classes.folded(t)), ...keys].map((t) => mapCols(t, (i, c) => ({ k: 'col', index: newPos[i], type: c.type })));
   const placed = place(tree, moved);
   // back to the written column order
   return { k: 'project', input: placed, exprs: root.fields.map((f, i) => ({ k: 'col', index: newPos[i], type: f.type })), fields: root.fields };
@@ -142,10 +164,12 @@ function connectivity(n: number, edges: Term[]): (m: number) => boolean {
 
 /**
  * Estimated rows of the join of a set of inputs: the product of their rows and of the
- * selectivity of every condition within the set. Several key conditions between the same two
- * inputs (a composite key) count by the most selective one.
+ * selectivity of every condition within the set. A key class over k of the inputs counts as
+ * k - 1 joins, each by the larger distinct count (the inputs in ascending order of distinct
+ * values, each joined to the one before). Several key conditions between the same two inputs
+ * (a composite key) count by the most selective one.
  */
-function cardinalities(n: number, rows: number[], joins: Term[]): (m: number) => number {
+function cardinalities(n: number, rows: number[], joins: Term[], classNdv: Map<number, number>[]): (m: number) => number {
   const memo = new Map<number, number>();
   return (m) => {
     let r = memo.get(m);
@@ -157,6 +181,13 @@ function cardinalities(n: number, rows: number[], joins: Term[]): (m: number) =>
       if ((t.leaves & m) !== t.leaves) continue;
       if (popcount(t.leaves) === 2) pairs.set(t.leaves, Math.min(pairs.get(t.leaves) ?? 1, t.sel));
       else r *= t.sel;
+    }
+    for (const d of classNdv) {
+      const inSet = [...d].filter(([j]) => m & bit(j)).sort((x, y) => x[1] - y[1]);
+      for (let i = 1; i < inSet.length; i++) {
+        const pair = bit(inSet[i - 1][0]) | bit(inSet[i][0]);
+        pairs.set(pair, Math.min(pairs.get(pair) ?? 1, 1 / Math.max(1, inSet[i][1])));
+      }
     }
     for (const s of pairs.values()) r *= s;
     r = Math.max(1, r);

@@ -87,6 +87,23 @@ describe('join order', () => {
     expect(await rowsOf(sql)).toEqual([[1, 1]]);
   });
 
+  it('joins two inputs through an equality both have with a third (key classes), NULL keys matching nothing', async () => {
+    await s.execute(`CREATE TABLE kp (pk INTEGER, px INTEGER); CREATE TABLE kq (qk INTEGER); CREATE TABLE kr (rk INTEGER);
+      INSERT INTO kp SELECT d1.n * 100 + d2.n * 10 + d3.n, d3.n FROM d d1, d d2, d d3; INSERT INTO kp VALUES (NULL, 3);
+      INSERT INTO kq SELECT d1.n * 1000 + d2.n * 100 + d3.n * 10 + d4.n FROM d d0, d d1, d d2, d d3, d d4 WHERE d0.n < 2; INSERT INTO kq VALUES (NULL);
+      INSERT INTO kr SELECT (d1.n * 10 + d2.n) * 37 FROM d d1, d d2; INSERT INTO kr VALUES (NULL); ANALYZE`);
+    // written: kp - kq and kq - kr; kp (100 rows with px = 3) joins kr (100 rows) first on the
+    // implied pk = rk, and kq (each key twice) is joined last
+    const sql = 'SELECT count(*), sum(pk), sum(rk) FROM kq, kp, kr WHERE kp.pk = kq.qk AND kq.qk = kr.rk AND kp.px = 3';
+    const p = await plan(sql);
+    expect(p).toMatch(/Join[^\n]* on (pk = rk|rk = pk)\b/);
+    // one equality per join: the class is not joined on twice
+    expect(p).not.toMatch(/Join[^\n]* AND /);
+    let n = 0, sum = 0;
+    for (let m = 0; m < 100; m++) if (37 * m < 1000 && (37 * m) % 10 === 3) { n += 2; sum += 2 * 37 * m; }
+    expect(await rowsOf(sql)).toEqual([[n, sum, sum]]);
+  });
+
   it('orders a chain of more tables than the dynamic programming takes (greedy) without cross products', async () => {
     // t0 - t1 - ... - t11: each joins the next on k
     const names = Array.from({ length: 12 }, (_, i) => `ch${i}`);
