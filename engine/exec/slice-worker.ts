@@ -262,7 +262,12 @@ async function runtimeFilters(f: FragmentSpec, program: number, segments: Segmen
     const spec = specs[i];
     const table = buildTableOf(spec.join, () => stop.tick(), (b) => stop.memory.reserve(b, 'hash join build in a slice'));
     // no Bloom filter is worth building over more keys than the scan has rows (merged ones always are: every slice takes part)
-    let parts = filterParts(spec, table, spec.merge ? spec.merge.keys : table.keys.size > probeRows ? 0 : table.keys.size);
+    // merged filters: the planner's estimate of the build keys may be far off, so each slice
+    // sizes its filter for its own keys as if every slice held as many
+    const slices = req.exchange?.slices ?? 1;
+    let parts = spec.merge
+      ? filterParts(spec, table, Math.max(spec.merge.keys, table.keys.size * slices), true)
+      : filterParts(spec, table, table.keys.size > probeRows ? 0 : table.keys.size);
     stop.memory.reserve(parts.words.byteLength, 'join filter in a slice');
     if (spec.merge) {
       if (!req.exchange) throw new SqlError('INTERNAL_ERROR', 'a merged join filter without an exchange id');
