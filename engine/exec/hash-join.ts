@@ -181,14 +181,19 @@ export function hashJoinBatch(batch: Batch, step: JoinStep, tick: () => void = n
   return probe(batch, keys, table, step.joinType, step.residual ?? null, tick);
 }
 
+/** Bytes a slice's join step takes to build its table (besides the build rows it holds already). */
+export function stepTableBytes(step: JoinStep): number {
+  // a broadcast build side's arrays are shared with the leader (which counts them), but each
+  // slice decodes its own dictionary strings; a co-located one was counted as the slice made it
+  const copy = step.local ? 0 : step.build.reduce((s, v) => s + (v.dict ? vectorBytes(v) - v.values.byteLength - (v.valid?.byteLength ?? 0) : 0), 0);
+  return copy + BuildTable.estimateBytes(step.build[0]?.length ?? 0, step.buildKeys.length);
+}
+
 /** The build table of a slice's join step, built on first use (by the probe, or by the join filter before the scan starts). */
 export function buildTableOf(step: JoinStep, tick: () => void = noop, reserve: (bytes: number) => void = noop): BuildTable {
   let table = built.get(step);
   if (!table) {
-    // a broadcast build side's arrays are shared with the leader (which counts them), but each
-    // slice decodes its own dictionary strings; a co-located one was counted as the slice made it
-    const copy = step.local ? 0 : step.build.reduce((s, v) => s + (v.dict ? vectorBytes(v) - v.values.byteLength - (v.valid?.byteLength ?? 0) : 0), 0);
-    reserve(copy + BuildTable.estimateBytes(step.build[0]?.length ?? 0, step.buildKeys.length));
+    reserve(stepTableBytes(step));
     table = new BuildTable(step.build, step.buildKeys.map((c) => step.build[c]), step.nullEq, tick);
     built.set(step, table);
   }

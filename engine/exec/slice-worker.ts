@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { Batch, Vector } from '../types/vector.ts';
 import { TYPES, isTemporal, type SqlType } from '../types/types.ts';
 import type { BExpr } from '../plan/bound.ts';
-import type { FragmentSpec, FragmentResult, SentResult, SegmentRef, JoinStep, TopN, SliceMetrics, ExchangeSource, MarkedSource } from './fragment.ts';
+import type { FragmentSpec, FragmentResult, SentResult, SegmentRef, JoinStep, JoinFilterSpec, TopN, SliceMetrics, ExchangeSource, MarkedSource } from './fragment.ts';
 import { SlicePeers, exchangeTag } from './slice-peers.ts';
 import { partitionRows, placeRows, rowsByDestination } from './partition.ts';
 import { sortBatch } from './batch-sort.ts';
@@ -17,8 +17,9 @@ import { concatVectors, gather } from '../types/vector.ts';
 import { SqlError, asSqlError } from '../errors.ts';
 import { toWire, fromWire, partialToWire, partialFromWire, type WireColumn, type WirePartial } from './wire.ts';
 import { parseCsvRange, type CsvRangeRequest } from './csv.ts';
-import { hashJoinBatch, buildTableOf, markMatches } from './hash-join.ts';
+import { hashJoinBatch, buildTableOf, markMatches, stepTableBytes } from './hash-join.ts';
 import { RuntimeFilter, filterParts, mergeParts, type FilterParts } from './runtime-filter.ts';
+import { BloomFilter } from './bloom-filter.ts';
 import { runWindows } from './window.ts';
 import { withRegexCheck } from '../functions/regex.ts';
 import { zonePredicates } from './fragments.ts';
@@ -30,6 +31,7 @@ import { vectorBytes } from './memory-budget.ts';
 import { StatementSpill, spillRoot } from './spill/spill-area.ts';
 import { writeSortedRuns } from './spill/external-sort.ts';
 import { SpillingGroups, mergeFile, readPartial, writePartial, type SpillHost } from './spill/spill-aggregate.ts';
+import { SliceGraceJoin, MIN_SPILL_ROWS } from './spill/slice-grace-join.ts';
 import { lowerThisThread } from './thread-priority.ts';
 import { ColumnCache, type SharedCache } from './column-cache.ts';
 import type { EvalRequest } from './costly-exprs.ts';
@@ -68,6 +70,7 @@ async function runFragment(f: FragmentSpec, req: RequestRun, program = 0, all: S
     const built = await runFragment(spec, req, p, all);
     if (built.kind === 'rows') step.join.build = built.columns;
   }
+  for (const step of f.steps) if (step.k === 'join') buildOrSpill(step.join, req);
   // a program over redistributed rows: its input program runs first and the slices swap rows;
   // or over the preserved rows a semi or anti join keeps, once the other side has marked them
   const received = f.source ? await redistribute(f.source, req, all) : f.marked ? await markedRows(f.marked, req, all) : null;
@@ -92,11 +95,84 @@ async function runFragment(f: FragmentSpec, req: RequestRun, program = 0, all: S
   const runtime = received ? [] : await runtimeFilters(f, program, segments[program] ?? [], req);
   if (runtime.length) metrics.runtimeFilters = runtime.map((r) => r.counters);
   if (received) { metrics.ms[0] += received.ms; metrics.rows[0] += received.rows; }
+  /** Runs steps `from` on and the output over a batch's rows (`sel`, or its first `count`). */
+  const flow = async (batch: Batch, sel: Uint32Array | null, count: number, from: number): Promise<void> => {
+    for (let i = from; i < f.steps.length; i++) {
+      if (count === 0) return;
+      const step = f.steps[i];
+      if (step.k === 'filter') {
+        const r = metered(stop, () => filterBatch(batch, step.pred, sel));
+        sel = r.sel.subarray(0, r.count);
+        count = r.count;
+      } else if (step.k === 'join') {
+        const input = compact(batch, sel, count);
+        const grace = graceJoins.get(step.join);
+        // a spilled join takes the batch into its files; its rows go on when it drains
+        if (grace) { metered(stop, () => grace.add(input)); lap(2 + i, 0); return; }
+        batch = metered(stop, () => hashJoinBatch(input, step.join, tick, (b) => stop.memory.reserve(b, 'hash join build in a slice')));
+        sel = null;
+        count = batch.length;
+      } else {
+        // models run only on rows that survived the steps before
+        batch = compact(batch, sel, count);
+        sel = null;
+        batch.columns.push(await models.evaluate(step.model, batch, stop));
+      }
+      lap(2 + i, count);
+    }
+    if (count === 0) return;
+    if (f.output.kind === 'mark') {
+      const mark = f.output.join;
+      const input = compact(batch, sel, count);
+      metered(stop, () => markMatches(input, projectBatch(input, mark.probeKeys, null, input.length), buildTableOf(mark), mark.residual ?? null, tick));
+      lap(outSlot, 0);
+    } else if (table) {
+      // a filter the planner fused into the aggregate spec runs inside this same loop; new
+      // groups count into the budget, and over it the groups so far go to disk
+      const rows = batch;
+      metered(stop, () => table.consume(rows, sel, sel ? sel.length : rows.length));
+      lap(outSlot, 0);
+    } else if (f.output.kind === 'rows') {
+      const topN = f.output.topN;
+      if (topN && cutoff !== null) {
+        // rows that sort after the current limit-th row cannot make the top N
+        const key = topN.keys[0];
+        const rows = batch;
+        const keyExpr = f.output.exprs[key.expr.k === 'col' ? key.expr.index : 0];
+        const [kv] = metered(stop, () => projectBatch(rows, [keyExpr], sel, count));
+        const keep = new Uint32Array(count);
+        let m = 0;
+        for (let i = 0; i < count; i++) {
+          const isNull = kv.valid !== null && kv.valid[i] === 0;
+          const x = kv.values[i];
+          if (isNull ? key.nullsFirst : key.desc ? x >= cutoff : x <= cutoff) keep[m++] = sel ? sel[i] : i;
+        }
+        sel = keep.subarray(0, m);
+        count = m;
+        if (count === 0) { lap(outSlot, 0); return; }
+      }
+      const take = limit !== undefined ? Math.min(count, limit - outRows) : count;
+      const part = projectAccounted(batch, f.output.exprs, sel, take, stop);
+      outParts.push(part);
+      outRows += take;
+      if (topN && outRows >= 2 * topN.limit + 1024) {
+        // keep memory bounded: only the first `limit` rows in sort order can survive
+        const kept = keepTop(f.output.exprs.map((e) => e.type), outParts, topN);
+        outParts.splice(0, outParts.length, kept.columns);
+        outRows = kept.length;
+        cutoff = numericCutoff(kept, topN);
+      }
+      lap(outSlot, 0);
+    }
+  };
   const sources: (SegmentRef | Vector[])[] = received ? received.parts : segments[program] ?? [];
-  for (const src of sources) {
+  for (let j = 0; j < sources.length; j++) {
     if (limit !== undefined && outRows >= limit) break;
     t = performance.now();
+    const src = sources[j];
     const seg = Array.isArray(src) ? null : src;
+    // rows received from other slices are given back once they went through (a spilled join holds them on disk)
+    if (!seg) { sources[j] = []; stop.memory.release(arraysBytes(src as Vector[])); }
     if (seg && runtime.length && await skipSegment(f, seg, runtime)) continue;
     const cols = seg ? await cache.columns(seg.file, f.tableTypes, f.columns) : src as Vector[];
     const live = seg ? await liveRows(seg) : null;
@@ -135,71 +211,21 @@ async function runFragment(f: FragmentSpec, req: RequestRun, program = 0, all: S
         count = kept.count;
       }
       lap(1, count);
-      for (let i = 0; i < f.steps.length; i++) {
-        if (count === 0) continue batches;
-        const step = f.steps[i];
-        if (step.k === 'filter') {
-          const r = metered(stop, () => filterBatch(batch, step.pred, sel));
-          sel = r.sel.subarray(0, r.count);
-          count = r.count;
-        } else if (step.k === 'join') {
-          const input = compact(batch, sel, count);
-          batch = metered(stop, () => hashJoinBatch(input, step.join, tick, (b) => stop.memory.reserve(b, 'hash join build in a slice')));
-          sel = null;
-          count = batch.length;
-        } else {
-          // models run only on rows that survived the steps before
-          batch = compact(batch, sel, count);
-          sel = null;
-          batch.columns.push(await models.evaluate(step.model, batch, stop));
-        }
-        lap(2 + i, count);
-      }
-      if (count === 0) continue;
-      if (f.output.kind === 'mark') {
-        const mark = f.output.join;
-        const input = compact(batch, sel, count);
-        metered(stop, () => markMatches(input, projectBatch(input, mark.probeKeys, null, input.length), buildTableOf(mark), mark.residual ?? null, tick));
-        lap(outSlot, 0);
-      } else if (table) {
-        // a filter the planner fused into the aggregate spec runs inside this same loop; new
-        // groups count into the budget, and over it the groups so far go to disk
-        const rows = batch;
-        metered(stop, () => table.consume(rows, sel, sel ? sel.length : rows.length));
-        lap(outSlot, 0);
-      } else if (f.output.kind === 'rows') {
-        const topN = f.output.topN;
-        if (topN && cutoff !== null) {
-          // rows that sort after the current limit-th row cannot make the top N
-          const key = topN.keys[0];
-          const rows = batch;
-          const keyExpr = f.output.exprs[key.expr.k === 'col' ? key.expr.index : 0];
-          const [kv] = metered(stop, () => projectBatch(rows, [keyExpr], sel, count));
-          const keep = new Uint32Array(count);
-          let m = 0;
-          for (let i = 0; i < count; i++) {
-            const isNull = kv.valid !== null && kv.valid[i] === 0;
-            const x = kv.values[i];
-            if (isNull ? key.nullsFirst : key.desc ? x >= cutoff : x <= cutoff) keep[m++] = sel ? sel[i] : i;
-          }
-          sel = keep.subarray(0, m);
-          count = m;
-          if (count === 0) { lap(outSlot, 0); continue; }
-        }
-        const take = limit !== undefined ? Math.min(count, limit - outRows) : count;
-        const part = projectAccounted(batch, f.output.exprs, sel, take, stop);
-        outParts.push(part);
-        outRows += take;
-        if (topN && outRows >= 2 * topN.limit + 1024) {
-          // keep memory bounded: only the first `limit` rows in sort order can survive
-          const kept = keepTop(f.output.exprs.map((e) => e.type), outParts, topN);
-          outParts.splice(0, outParts.length, kept.columns);
-          outRows = kept.length;
-          cutoff = numericCutoff(kept, topN);
-        }
-        lap(outSlot, 0);
-      }
+      if (count > 0) await flow(batch, sel, count, 0);
     }
+  }
+  // spilled joins, in step order: each joins its files pair by pair, and its rows go on through
+  // the later steps (a later spilled join takes them into its own files)
+  for (let i = 0; i < f.steps.length; i++) {
+    const step = f.steps[i];
+    const grace = step.k === 'join' ? graceJoins.get(step.join) : undefined;
+    if (!grace) continue;
+    t = performance.now();
+    await grace.drain(async (joined) => {
+      lap(2 + i, joined.length);
+      await flow(joined, null, joined.length, i + 1);
+      return limit !== undefined && outRows >= limit;
+    });
   }
   metrics.scanned = scanned;
   if (table) {
@@ -246,6 +272,29 @@ async function runFragment(f: FragmentSpec, req: RequestRun, program = 0, all: S
   return { kind: 'rows', columns, rows: outRows, scanned, metrics: all };
 }
 
+/** Join steps whose build side went to disk (grace join in the slice), by step. */
+const graceJoins = new WeakMap<JoinStep, SliceGraceJoin>();
+
+/**
+ * Builds a join step's hash table now, its memory reserved; when it would take over half of this
+ * slice's share of what is left of the statement's budget (the probe rows streaming through and
+ * what the steps after it hold need the rest), writes its build rows to partition files instead:
+ * a grace join, whose probe rows follow them to disk and whose pairs of files are joined once
+ * the slice's input is done.
+ */
+function buildOrSpill(step: JoinStep, req: RequestRun): void {
+  const { stop } = req;
+  const reserve = (b: number) => stop.memory.reserve(b, 'hash join build in a slice');
+  if ((step.build[0]?.length ?? 0) <= MIN_SPILL_ROWS || stepTableBytes(step) <= stop.memory.availableBytes / (2 * req.slices)) {
+    buildTableOf(step, () => stop.tick(), reserve);
+    return;
+  }
+  graceJoins.set(step, metered(stop, () => new SliceGraceJoin(req.host, step)));
+  // a build side this slice computed counted into the budget as it was made: its rows are on disk now
+  if (step.local) stop.memory.release(arraysBytes(step.build));
+  step.build = [];
+}
+
 /**
  * The join filters of a program's scan: the build tables of the joins the planner marked are
  * built now, before the scan starts (a broadcast or co-located build side; a redistributed one
@@ -260,14 +309,13 @@ async function runtimeFilters(f: FragmentSpec, program: number, segments: Segmen
   const specs = f.joinFilters ?? [];
   for (let i = 0; i < specs.length; i++) {
     const spec = specs[i];
-    const table = buildTableOf(spec.join, () => stop.tick(), (b) => stop.memory.reserve(b, 'hash join build in a slice'));
+    // a join spilled to disk has no table to filter with; where the slices merge their filters,
+    // its part lets every key through (the other slices wait for it)
+    const spilled = graceJoins.has(spec.join);
+    if (spilled && !spec.merge) continue;
+    const table = spilled ? null : buildTableOf(spec.join, () => stop.tick(), (b) => stop.memory.reserve(b, 'hash join build in a slice'));
     // no Bloom filter is worth building over more keys than the scan has rows (merged ones always are: every slice takes part)
-    // merged filters: the planner's estimate of the build keys may be far off, so each slice
-    // sizes its filter for its own keys as if every slice held as many
-    const slices = req.exchange?.slices ?? 1;
-    let parts = spec.merge
-      ? filterParts(spec, table, Math.max(spec.merge.keys, table.keys.size * slices), true)
-      : filterParts(spec, table, table.keys.size > probeRows ? 0 : table.keys.size);
+    let parts = table ? filterParts(spec, table, spec.merge ? spec.merge.keys : table.keys.size > probeRows ? 0 : table.keys.size) : passAll(spec);
     stop.memory.reserve(parts.words.byteLength, 'join filter in a slice');
     if (spec.merge) {
       if (!req.exchange) throw new SqlError('INTERNAL_ERROR', 'a merged join filter without an exchange id');
@@ -278,9 +326,15 @@ async function runtimeFilters(f: FragmentSpec, program: number, segments: Segmen
       parts = mergeParts([parts, ...[...got.values()] as FilterParts[]]);
     }
     const r = new RuntimeFilter(spec, parts, i, probeRows);
-    if (r.useful) out.push(r);
+    if (r.useful && !spilled) out.push(r);
   }
   return out;
+}
+
+/** A join filter part that keeps every key (a spilled build side's, merged with the other slices'). */
+function passAll(spec: JoinFilterSpec): FilterParts {
+  const words = BloomFilter.forKeys(spec.merge!.keys).words.fill(0xffffffff);
+  return { keys: 1, ranges: spec.zoneCols.map((c) => (c < 0 ? null : [-Infinity, Infinity])), words };
 }
 
 /**
@@ -322,6 +376,8 @@ interface RequestRun {
   exchange?: { id: number; slices: number };
   /** memory and spill files for operators over the statement's budget; `keep` when files are handed on */
   host: SpillHost & { keep(): void };
+  /** how many slices run the request (they share the statement's budget) */
+  slices: number;
 }
 
 /**
@@ -374,6 +430,8 @@ async function redistribute(x: ExchangeSource, req: RequestRun, all: SliceMetric
     const w = toWire(part, 'move');
     peers.send(d, tag, w.columns, w.transfer);
   });
+  // the rows this slice computed left as copies, one per destination: what comes in is counted instead
+  req.stop.memory.release(arraysBytes(r.columns));
   const got = await peers.receive(tag, slices - 1, () => req.stop.check());
   const parts = [own, ...[...got.values()].map((p) => fromWire(p as WireColumn[]))].filter((p) => (p[0]?.length ?? 0) > 0);
   let rows = 0, bytes = 0;
@@ -531,6 +589,13 @@ function numericCutoff(kept: Batch, topN: TopN): number | null {
   return v.values[last];
 }
 
+/** Bytes of columns' value and validity arrays (dictionaries are counted once per request, not here). */
+function arraysBytes(columns: Vector[]): number {
+  let bytes = 0;
+  for (const v of columns) bytes += v.values.byteLength + (v.valid?.byteLength ?? 0);
+  return bytes;
+}
+
 function slice(v: Vector, start: number, n: number): Vector {
   if (start === 0 && n === v.length) return v;
   return { type: v.type, length: n, values: v.values.subarray(start, start + n), valid: v.valid ? v.valid.subarray(start, start + n) : null, dict: v.dict };
@@ -670,7 +735,7 @@ function send(result: FragmentResult): { result: SentResult; transfer: ArrayBuff
 
 type Request =
   /** segments[p]: this slice's segments for program p (0 the main one, then nested build sides) */
-  | { op: 'scan'; fragment: FragmentSpec; segments: SegmentRef[][]; cancel?: CancelToken; exchange?: { id: number; slices: number }; spill?: string }
+  | { op: 'scan'; fragment: FragmentSpec; segments: SegmentRef[][]; cancel?: CancelToken; exchange?: { id: number; slices: number }; spill?: string; slices?: number }
   | { op: 'write'; file: string; columns: WireColumn[]; encodings?: (string | undefined)[] }
   | { op: 'copy'; request: CsvRangeRequest }
   | { op: 'match'; types: SqlType[]; filter: BExpr | null; exprs: BExpr[] | null; segments: SegmentRef[]; join?: JoinStep; cancel?: CancelToken }
@@ -686,7 +751,7 @@ async function handle(msg: Request): Promise<{ result: unknown; transfer: ArrayB
       const host = requestHost(stop, msg.spill);
       // what the fragment held is given back when it ends (the leader counts the rows it
       // receives); its spill files are removed, unless it hands them on to the leader
-      const run = runFragment(msg.fragment, { segments: msg.segments, stop, exchange: msg.exchange, host });
+      const run = runFragment(msg.fragment, { segments: msg.segments, stop, exchange: msg.exchange, host, slices: msg.slices ?? 1 });
       const result = await run.then((r) => { stop.check(); return r; }).finally(() => stop.memory.releaseAll()).catch((e) => { host.end(false); throw e; });
       host.end(true);
       return send(result);

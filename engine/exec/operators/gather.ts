@@ -122,7 +122,7 @@ export class GatherOp extends LeaderOperator {
       return bySlice;
     });
     const cancel = ctx.guard.token;
-    const results = await this.callSlices(ctx, b, (s) => ({ op: 'scan', fragment: spec, segments: segments.map((p) => p[s]), cancel, spill: ctx.spillName }));
+    const results = await this.callSlices(ctx, b, (s) => ({ op: 'scan', fragment: spec, segments: segments.map((p) => p[s]), cancel, spill: ctx.spillName, slices: ctx.slices }));
     ctx.guard.resumed();
     ctx.check();
     b.programs.forEach((p, i) => {

@@ -43,22 +43,43 @@ export function rowsIn(part: Uint8Array, counts: Int32Array, p: number): Uint32A
   return sel;
 }
 
-/** Writes a batch's rows to FANOUT new spill files by the hash of their key values at `level`. */
-export function writePartitions(host: PartitionHost, b: Batch, keyExprs: BExpr[], nullEq: boolean | boolean[] | undefined, level: number, what: string): SpillWriter[] {
-  const files = Array.from({ length: FANOUT }, () => host.spill.create(what));
-  for (let start = 0; start < b.length; start += CHUNK) {
-    host.check();
-    const n = Math.min(CHUNK, b.length - start);
-    const chunk = rowRange(b, start, n);
-    const { part, counts } = partitionIds(projectBatch(chunk, keyExprs, null, n), n, nullEq ?? false, level);
-    for (let p = 0; p < FANOUT; p++) {
-      if (counts[p] === 0) continue;
-      const sel = rowsIn(part, counts, p);
-      files[p].write({ length: sel.length, columns: chunk.columns.map((c) => gather(c, sel, sel.length)) });
+/**
+ * FANOUT new spill files that batches are split into by the hash of their key values at
+ * `level`, batch after batch (a probe side streaming through a spilled join), until `close`.
+ */
+export class PartitionWriter {
+  readonly files: SpillWriter[];
+
+  constructor(private readonly host: PartitionHost, private readonly keyExprs: BExpr[], private readonly nullEq: boolean | boolean[] | undefined, private readonly level: number, what: string) {
+    this.files = Array.from({ length: FANOUT }, () => host.spill.create(what));
+  }
+
+  add(b: Batch): void {
+    for (let start = 0; start < b.length; start += CHUNK) {
+      this.host.check();
+      const n = Math.min(CHUNK, b.length - start);
+      const chunk = rowRange(b, start, n);
+      const { part, counts } = partitionIds(projectBatch(chunk, this.keyExprs, null, n), n, this.nullEq ?? false, this.level);
+      for (let p = 0; p < FANOUT; p++) {
+        if (counts[p] === 0) continue;
+        const sel = rowsIn(part, counts, p);
+        this.files[p].write({ length: sel.length, columns: chunk.columns.map((c) => gather(c, sel, sel.length)) });
+      }
     }
   }
-  for (const f of files) f.close();
-  return files;
+
+  /** Closes the files (to be read back) and returns them. */
+  close(): SpillWriter[] {
+    for (const f of this.files) f.close();
+    return this.files;
+  }
+}
+
+/** Writes a batch's rows to FANOUT new spill files by the hash of their key values at `level`. */
+export function writePartitions(host: PartitionHost, b: Batch, keyExprs: BExpr[], nullEq: boolean | boolean[] | undefined, level: number, what: string): SpillWriter[] {
+  const w = new PartitionWriter(host, keyExprs, nullEq, level, what);
+  w.add(b);
+  return w.close();
 }
 
 /** A partition's rows, read back and deleted. */

@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writ
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Database, type Session } from '../../../engine/database.ts';
-import { DuckDBSession } from '../../support/verify-with-duckdb.ts';
+import { DuckDBSession, translateToDuckDB } from '../../support/verify-with-duckdb.ts';
 import { SpillReader, SpillWriter } from '../../../engine/exec/spill/spill-file.ts';
 import type { Vector } from '../../../engine/types/vector.ts';
 
@@ -37,6 +37,8 @@ const STRING_JOIN = `SELECT count(*), count(DISTINCT x.s), sum(x.c), min(y.k), m
 const sorted = (offset: number) => `SELECT s, k FROM a ORDER BY s DESC, k LIMIT 20 OFFSET ${offset}`;
 const SORT = sorted(99980);
 
+/** Files in a statement's directory of the temp area (none once it is removed). */
+const filesIn = (d: string) => { try { return readdirSync(join(tempArea(), d)); } catch { return []; } };
 /** Watches the temp area while a statement runs: whether a directory matching `which` appeared. */
 const watchSpill = (which: (dir: string) => boolean) => {
   let seen = false;
@@ -199,6 +201,59 @@ it('a join whose broadcast build side would take over half the limit redistribut
   try {
     expect(await plan(join)).toMatch(/both sides redistributed by key/);
     await same(join);
+  } finally {
+    await s.execute('RESET query_memory_limit');
+  }
+});
+
+it('a hash join in the slices whose build side would not fit spills both sides by key hash and answers as DuckDB does', async () => {
+  const colocate = 'CREATE TABLE ak (k INTEGER DISTKEY, s VARCHAR(12)); INSERT INTO ak SELECT k, s FROM a; CREATE TABLE bk (k INTEGER DISTKEY, t VARCHAR(12)); INSERT INTO bk SELECT k, \'m\' || (k % 3000) FROM b';
+  await s.execute(colocate);
+  for (const stmt of colocate.split(';')) await duck.session.execute(translateToDuckDB(stmt));
+  const joins = [
+    // both sides redistributed by key: inner, left with a residual, semi, anti
+    'SELECT count(*), sum(a.k), min(a.s) FROM a JOIN b ON a.k = b.k',
+    'SELECT count(*), count(b.k), sum(a.k) FROM a LEFT JOIN b ON a.k % 40000 = b.k AND a.k > b.k',
+    'SELECT count(*), sum(k) FROM a WHERE EXISTS (SELECT 1 FROM b WHERE b.k = a.k)',
+    'SELECT count(*), sum(k) FROM a WHERE NOT EXISTS (SELECT 1 FROM b WHERE b.k = a.k)',
+    // co-located (DISTKEY on the key): each slice builds from its own rows
+    'SELECT count(*), sum(ak.k), min(bk.t), max(ak.s) FROM ak JOIN bk ON ak.k = bk.k',
+    // string keys, and a LIMIT reached while the partitions are joined
+    "SELECT count(*), count(DISTINCT y.s) FROM a x JOIN (SELECT k, 'n' || (k % 7000) AS s FROM b) y ON x.s = y.s",
+    'SELECT count(*) FROM (SELECT a.k FROM a JOIN b ON a.k = b.k LIMIT 7) z',
+  ];
+  expect(await plan(joins[0])).toMatch(/Hash INNER Join \(probe: left input, build: both sides redistributed by key.*\[2 slices/);
+  expect(await plan(joins[4])).toMatch(/Hash INNER Join .*co-located.*\[2 slices/);
+  expect(await execution(joins[0])).not.toMatch(/spilled/);
+  await s.execute("SET query_memory_limit = '4MB'");
+  try {
+    for (const sql of joins) {
+      // the slices' join files appear in the temp area while the statement runs
+      const spilled = watchSpill((d) => /-s\d-/.test(d) && filesIn(d).some((f) => f.includes('slice-hash-join')));
+      await same(sql).finally(() => spilled());
+      expect(spilled(), sql).toBe(true);
+    }
+  } finally {
+    await s.execute('RESET query_memory_limit');
+    await s.execute('DROP TABLE ak; DROP TABLE bk');
+  }
+  expect(leftover()).toEqual([]);
+});
+
+it('removes a slice hash join\'s spill files when the statement fails or is canceled', async () => {
+  await s.execute("SET query_memory_limit = '4MB'");
+  try {
+    // the division fails in the slices' aggregate over the rows the spilled join hands on
+    await expect(s.execute('SELECT sum(1 / (a.k - 777)) FROM a JOIN b ON a.k = b.k')).rejects.toMatchObject({ code: 'DIVISION_BY_ZERO' });
+    await vi.waitFor(() => expect(leftover()).toEqual([]));
+    const stop = new AbortController();
+    let sawFiles = false;
+    const watch = setInterval(() => { if (!sawFiles && leftover().some((f) => f.includes('slice-hash-join'))) { sawFiles = true; stop.abort(); } }, 1);
+    const outcome = await s.execute('SELECT count(*), sum(a.k * b.k) FROM a JOIN b ON a.k % 30000 = b.k % 30000', { signal: stop.signal }).then(() => 'done', (e) => e.code);
+    clearInterval(watch);
+    expect(sawFiles).toBe(true);
+    expect(outcome).toBe('QUERY_CANCELED');
+    await vi.waitFor(() => expect(leftover()).toEqual([]));
   } finally {
     await s.execute('RESET query_memory_limit');
   }

@@ -1,0 +1,104 @@
+// Grace hash join inside a slice. A join step whose hash table would not fit in what is left of
+// the statement's budget writes its build rows to FANOUT spill files by the hash of their keys;
+// the probe batches streaming through the slice's pipeline go to FANOUT files by the same hash
+// instead of being probed. Once the slice's input is done, each pair of files is joined alone
+// (the build file as a hash table, the probe file read back a block at a time) and the joined
+// rows go on through the rest of the pipeline. A build file whose table still does not fit is
+// split again, with the probe file, by another hash, up to MAX_LEVEL times; past that (one key
+// holding most rows) it is joined anyway and the budget fails it with OUT_OF_MEMORY if it must.
+import type { BExpr } from '../../plan/bound.ts';
+import type { Batch } from '../../types/vector.ts';
+import type { SqlType } from '../../types/types.ts';
+import type { JoinStep } from '../fragment.ts';
+import { BuildTable, probe } from '../hash-join.ts';
+import { projectBatch } from '../kernels.ts';
+import { batchBytes } from '../memory-budget.ts';
+import { FANOUT, MAX_LEVEL, PartitionWriter, readPartition } from './hash-partition.ts';
+import type { SpillWriter } from './spill-file.ts';
+import type { SpillHost } from './spill-aggregate.ts';
+
+/** Build sides this small always join in memory (a file per 16 rows would cost more than it saves). */
+export const MIN_SPILL_ROWS = 1024;
+
+/** Receives joined rows; returns true when it needs no more (a LIMIT is reached). */
+export type JoinedSink = (joined: Batch) => Promise<boolean>;
+
+export class SliceGraceJoin {
+  private readonly buildKeyExprs: BExpr[];
+  private readonly buildTypes: SqlType[];
+  private readonly build: SpillWriter[];
+  private probe: PartitionWriter | null = null;
+  private probeTypes: SqlType[] = [];
+
+  /** Writes the step's build rows to partition files; the caller then lets go of them. */
+  constructor(private readonly host: SpillHost, private readonly step: JoinStep) {
+    this.buildTypes = step.build.map((v) => v.type);
+    this.buildKeyExprs = step.buildKeys.map((index) => ({ k: 'col', index, type: step.build[index].type }) as BExpr);
+    const rows = step.build[0]?.length ?? 0;
+    const w = new PartitionWriter(host, this.buildKeyExprs, step.nullEq, 0, 'slice hash join build partition');
+    w.add({ length: rows, columns: step.build });
+    this.build = w.close();
+  }
+
+  /** A probe batch (its rows all selected): split into the probe files, to be joined at `drain`. */
+  add(batch: Batch): void {
+    if (batch.length === 0) return;
+    if (!this.probe) {
+      this.probeTypes = batch.columns.map((v) => v.type);
+      this.probe = new PartitionWriter(this.host, this.step.probeKeys, this.step.nullEq, 0, 'slice hash join probe partition');
+    }
+    this.probe.add(batch);
+  }
+
+  /** Joins the files pair by pair, handing the joined rows to `sink`; deletes each file once read. */
+  async drain(sink: JoinedSink): Promise<void> {
+    const probe = this.probe?.close() ?? null;
+    this.probe = null;
+    for (let p = 0; p < FANOUT; p++) {
+      if (!probe) { this.host.spill.done(this.build[p]); continue; }
+      if (await this.joinFiles(this.build[p], probe[p], 0, sink)) return;
+    }
+  }
+
+  /** Joins one build file with its probe file; true when the sink wants no more. */
+  private async joinFiles(buildFile: SpillWriter, probeFile: SpillWriter, level: number, sink: JoinedSink): Promise<boolean> {
+    const { host, step } = this;
+    host.check();
+    const kind = step.joinType;
+    const build = readPartition(host, buildFile, this.buildTypes);
+    // without build rows, an inner or semi join keeps nothing of the probe file
+    if (build.length === 0 && (kind === 'INNER' || kind === 'SEMI')) { host.spill.done(probeFile); return false; }
+    const need = BuildTable.estimateBytes(build.length, step.buildKeys.length) + batchBytes(build);
+    if (level < MAX_LEVEL && build.length > MIN_SPILL_ROWS && need > host.available()) {
+      // still too big: split both files again with the next level's hash
+      const subBuild = new PartitionWriter(host, this.buildKeyExprs, step.nullEq, level + 1, 'slice hash join build partition');
+      subBuild.add(build);
+      const builds = subBuild.close();
+      const subProbe = new PartitionWriter(host, step.probeKeys, step.nullEq, level + 1, 'slice hash join probe partition');
+      const r = host.spill.read(probeFile.path);
+      for (let b = r.next(); b; b = r.next()) { subProbe.add(b); await host.pause(); }
+      host.spill.done(r);
+      const probes = subProbe.close();
+      for (let p = 0; p < FANOUT; p++) if (await this.joinFiles(builds[p], probes[p], level + 1, sink)) return true;
+      return false;
+    }
+    const release = host.reserve(need, 'hash join build partition in a slice');
+    try {
+      const table = new BuildTable(build.columns, step.buildKeys.map((c) => build.columns[c]), step.nullEq, host.tick);
+      const r = host.spill.read(probeFile.path);
+      try {
+        for (let b = r.next(); b; b = r.next()) {
+          host.check();
+          const keys = projectBatch(b, step.probeKeys, null, b.length);
+          const joined = probe(b, keys, table, kind, step.residual ?? null, host.tick);
+          if (joined.length && await sink(joined)) return true;
+        }
+      } finally {
+        host.spill.done(r);
+      }
+      return false;
+    } finally {
+      release();
+    }
+  }
+}
