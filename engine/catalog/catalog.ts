@@ -96,11 +96,16 @@ export interface TableState {
 }
 
 export interface ViewState {
+  /** stable identity made at CREATE VIEW, kept by CREATE OR REPLACE (older catalogs get one on open): grants are keyed by it */
+  id?: string;
   name: string;
+  /** the owner, whose privileges the view's query is checked with (views.ts) */
   owner: string;
   ownerId?: string;
   sql: string;
   columns: { name: string; type: SqlType }[];
+  /** the database and search path the query's names were written for (absent in older catalogs: the view's own schema, then public) */
+  resolveIn?: { database: string; searchPath: string[] };
 }
 
 export interface SchemaState {
@@ -171,6 +176,8 @@ export interface CatalogState {
   objectIds?: boolean;
   /** PUBLIC holds USAGE and CREATE on each database's public schema, as a grant REVOKE can take (object-grants.ts) */
   publicSchemaUsage?: boolean;
+  /** views have ids, SELECT on them is granted, and they run with their owner's rights (object-grants.ts migrateViewIds) */
+  viewIds?: boolean;
 }
 
 export const DEFAULT_ACCOUNT = 'admin';
@@ -211,7 +218,7 @@ export function newAccount(name: string, now = new Date()): AccountState {
 
 /** The catalog of a brand-new data directory: the built-in admin account with database dev. */
 export function initialCatalog(): CatalogState {
-  return { version: 0, nextId: 1, accounts: { [DEFAULT_ACCOUNT]: newAccount(DEFAULT_ACCOUNT) }, ext: {}, ownersById: true, objectGrantsQualified: true, objectIds: true, publicSchemaUsage: true };
+  return { version: 0, nextId: 1, accounts: { [DEFAULT_ACCOUNT]: newAccount(DEFAULT_ACCOUNT) }, ext: {}, ownersById: true, objectGrantsQualified: true, objectIds: true, publicSchemaUsage: true, viewIds: true };
 }
 
 export function account(state: CatalogState, name: string): AccountState {

@@ -1,5 +1,5 @@
 // Grants on objects as PostgreSQL keeps them: a grant names one existing object by its stable id
-// ("table:t12", "database:<id>", "schema:<id>", "model:<id>"), dropping the object drops its
+// ("table:t12", "view:<id>", "database:<id>", "schema:<id>", "model:<id>"), dropping the object drops its
 // grants, and a re-created namesake (a new id) starts with none, even when the GRANT raced the
 // drop: the GRANT's commit looks for the id it resolved.
 //
@@ -7,7 +7,7 @@
 // schema), later by the qualified name ("model:dev.s.m"). Opening one rewrites each key once to
 // the objects it named at that moment (migrateObjectGrants, then migrateObjectIds), and drops
 // keys whose object is gone (dropOrphanGrants).
-import { newObjectId, type AccountState, type CatalogState, type DatabaseState, type SchemaState } from './catalog.ts';
+import { newObjectId, type AccountState, type CatalogState, type DatabaseState, type SchemaState, type ViewState } from './catalog.ts';
 import type { ColumnGrants } from './column-grants.ts';
 
 export type GrantObject = 'database' | 'schema' | 'model';
@@ -27,6 +27,8 @@ export interface ModelIdentity { modelId?: string }
 export const databaseKey = (db: DatabaseState): string => `database:${db.id}`;
 export const schemaKey = (_db: DatabaseState, sc: SchemaState): string => `schema:${sc.id}`;
 export const modelKey = (m: unknown): string => `model:${(m as ModelIdentity).modelId}`;
+/** The grant key of a view: by its id, which CREATE OR REPLACE keeps, so its grants stay. */
+export const viewKey = (v: ViewState): string => `view:${v.id}`;
 
 type Grants = Record<string, string[]>;
 
@@ -79,6 +81,7 @@ function grantableObjects(acct: AccountState): Map<string, string> {
     for (const sc of Object.values(db.schemas)) {
       out.set(schemaKey(db, sc), `schema ${db.name}.${sc.name}`);
       for (const t of Object.values(sc.tables)) out.set(`table:${t.id}`, `table ${db.name}.${sc.name}.${t.name}`);
+      for (const v of Object.values(sc.views)) out.set(viewKey(v), `view ${db.name}.${sc.name}.${v.name}`);
       for (const [name, m] of Object.entries(sc.models)) out.set(modelKey(m), `model ${db.name}.${sc.name}.${name}`);
     }
   }
@@ -104,7 +107,7 @@ export function describeGrantKey(acct: AccountState, key: string): string {
 export function dropOrphanGrants(acct: AccountState): void {
   const live = grantableObjects(acct);
   // keys of other kinds (none today) are left alone: only these name catalog objects
-  const orphan = (k: string) => /^(table|database|schema|model|function):/.test(k) && !live.has(k);
+  const orphan = (k: string) => /^(table|view|database|schema|model|function):/.test(k) && !live.has(k);
   for (const g of [...grantMaps(acct), ...columnGrantMaps(acct)]) for (const k of Object.keys(g)) if (orphan(k)) delete g[k];
 }
 
@@ -138,6 +141,20 @@ export function migrateObjectIds(state: CatalogState): void {
     }
   }
   state.objectIds = true;
+}
+
+/**
+ * Catalogs written before views had ids and grants: each view gets an id (in place, once, on
+ * open) and no grant. Views then need SELECT on them and run with their owner's rights, so a
+ * non-owner who read a view before reads it again only once its owner grants SELECT on it: the
+ * safe choice, since the view now reads with the owner's privileges, not the reader's.
+ */
+export function migrateViewIds(state: CatalogState): void {
+  if (state.viewIds) return;
+  for (const acct of Object.values(state.accounts)) {
+    for (const db of Object.values(acct.databases)) for (const sc of Object.values(db.schemas)) for (const v of Object.values(sc.views)) v.id ??= newObjectId();
+  }
+  state.viewIds = true;
 }
 
 /** Drops grants whose object is gone, in every account (on open). */

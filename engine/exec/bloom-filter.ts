@@ -29,6 +29,37 @@ export class BloomFilter {
     return new BloomFilter(new Uint32Array(blocks * 8));
   }
 
+  /**
+   * An empty filter for at least `keys` keys whose block count is a power of two, so that filters
+   * sized apart can be folded to one size and merged (`fold`).
+   */
+  static foldableForKeys(keys: number): BloomFilter {
+    const need = Math.max(1, Math.ceil((keys * BLOOM_BITS_PER_KEY) / 256));
+    return new BloomFilter(new Uint32Array(Math.min(MAX_BLOCKS, 2 ** Math.ceil(Math.log2(need))) * 8));
+  }
+
+  /**
+   * This filter folded to `blocks` blocks (both powers of two, `blocks` not more): a hash's block
+   * is the top bits of its remix, so block b lands in block b >> (log2 of the ratio) of the
+   * smaller one, which holds every key the blocks folded into it held.
+   */
+  fold(blocks: number): BloomFilter {
+    if (blocks === this.blocks) return this;
+    const ratio = this.blocks / blocks;
+    if (!Number.isInteger(ratio) || ratio < 1 || (ratio & (ratio - 1)) !== 0 || (blocks & (blocks - 1)) !== 0) throw new Error('Bloom filters fold only by a power of two');
+    const out = new Uint32Array(blocks * 8), w = this.words;
+    for (let b = 0; b < this.blocks; b++) {
+      const to = Math.floor(b / ratio) << 3, from = b << 3;
+      for (let i = 0; i < 8; i++) out[to + i] |= w[from + i];
+    }
+    return new BloomFilter(out);
+  }
+
+  /** Blocks of 256 bits. */
+  get blockCount(): number {
+    return this.blocks;
+  }
+
   get bytes(): number {
     return this.words.byteLength;
   }

@@ -64,7 +64,7 @@ export interface JoinFilterSpec {
   zoneCols: number[];
   /**
    * each slice holds only its part of the build keys (a redistributed build side): the slices
-   * swap their filters (Bloom filters sized for `keys` build keys) and use the union
+   * swap their filters (Bloom filters of power-of-two sizes for at least `keys` build keys, folded to the smallest) and use the union
    */
   merge?: { keys: number };
 }

@@ -45,31 +45,39 @@ export interface FilterParts {
   words: Uint32Array;
 }
 
-/** This slice's filter parts; `bloomKeys` sizes the Bloom filter (fixed when slices merge theirs). */
-export function filterParts(spec: JoinFilterSpec, table: BuildTable, bloomKeys: number): FilterParts {
+/**
+ * This slice's filter parts; `bloomKeys` sizes the Bloom filter (`foldable`: to a power of two
+ * of blocks, for filters the slices merge).
+ */
+export function filterParts(spec: JoinFilterSpec, table: BuildTable, bloomKeys: number, foldable = false): FilterParts {
   const keys = table.keys;
   const ranges = spec.zoneCols.map((col, k): [number, number] | null => {
     if (col < 0) return null;
     if (keys.size === 0) return [Infinity, -Infinity];
     return keys.numericRange(k) ?? [-Infinity, Infinity];
   });
-  const bloom = BloomFilter.forKeys(bloomKeys);
+  const bloom = foldable ? BloomFilter.foldableForKeys(bloomKeys) : BloomFilter.forKeys(bloomKeys);
   const hashes = keys.idHashes();
   for (let i = 0; i < hashes.length; i++) bloom.add(hashes[i]);
   return { keys: keys.size, ranges, words: bloom.words };
 }
 
-/** The filter of the union of the slices' build keys. */
+/**
+ * The filter of the union of the slices' build keys. Each slice sized its (foldable) Bloom filter
+ * for its own keys times the slices, the planner's estimate at least; all fold to the smallest.
+ */
 export function mergeParts(parts: FilterParts[]): FilterParts {
-  const out: FilterParts = { keys: 0, ranges: parts[0].ranges.map((r) => (r ? [Infinity, -Infinity] : null)), words: new Uint32Array(parts[0].words) };
-  const bloom = new BloomFilter(out.words);
+  const blooms = parts.map((p) => new BloomFilter(p.words));
+  const blocks = Math.min(...blooms.map((b) => b.blockCount));
+  const bloom = new BloomFilter(new Uint32Array(blocks * 8));
+  const out: FilterParts = { keys: 0, ranges: parts[0].ranges.map((r) => (r ? [Infinity, -Infinity] : null)), words: bloom.words };
   parts.forEach((p, i) => {
     out.keys += p.keys;
     p.ranges.forEach((r, k) => {
       const o = out.ranges[k];
       if (r && o) { o[0] = Math.min(o[0], r[0]); o[1] = Math.max(o[1], r[1]); }
     });
-    if (i > 0) bloom.merge(new BloomFilter(p.words));
+    bloom.merge(blooms[i].fold(blocks));
   });
   return out;
 }

@@ -315,7 +315,13 @@ async function runtimeFilters(f: FragmentSpec, program: number, segments: Segmen
     if (spilled && !spec.merge) continue;
     const table = spilled ? null : buildTableOf(spec.join, () => stop.tick(), (b) => stop.memory.reserve(b, 'hash join build in a slice'));
     // no Bloom filter is worth building over more keys than the scan has rows (merged ones always are: every slice takes part)
-    let parts = table ? filterParts(spec, table, spec.merge ? spec.merge.keys : table.keys.size > probeRows ? 0 : table.keys.size) : passAll(spec);
+    // merged filters: the planner's estimate of the build keys may be far off, so each slice
+    // sizes its filter for its own keys as if every slice held as many
+    const slices = req.exchange?.slices ?? 1;
+    let parts = !table ? passAll(spec)
+      : spec.merge
+        ? filterParts(spec, table, Math.max(spec.merge.keys, table.keys.size * slices), true)
+        : filterParts(spec, table, table.keys.size > probeRows ? 0 : table.keys.size);
     stop.memory.reserve(parts.words.byteLength, 'join filter in a slice');
     if (spec.merge) {
       if (!req.exchange) throw new SqlError('INTERNAL_ERROR', 'a merged join filter without an exchange id');
@@ -333,7 +339,8 @@ async function runtimeFilters(f: FragmentSpec, program: number, segments: Segmen
 
 /** A join filter part that keeps every key (a spilled build side's, merged with the other slices'). */
 function passAll(spec: JoinFilterSpec): FilterParts {
-  const words = BloomFilter.forKeys(spec.merge!.keys).words.fill(0xffffffff);
+  // one block of ones: the other slices' filters fold to it, and the union keeps every key
+  const words = BloomFilter.foldableForKeys(1).words.fill(0xffffffff);
   return { keys: 1, ranges: spec.zoneCols.map((c) => (c < 0 ? null : [-Infinity, Infinity])), words };
 }
 

@@ -15,7 +15,8 @@ import type { Batch } from '../types/vector.ts';
 export type Relation =
   /** `denied`: for a user with SELECT on some columns only, why each other column may not be read */
   | { kind: 'table'; table: TableState; ref: TableRef; denied?: (column: string) => string | null }
-  | { kind: 'view'; query: A.Query; columns?: string[]; path: string[] }
+  /** `bind`: binds the view's query as the view's owner (session/views.ts); without it, in this binder */
+  | { kind: 'view'; query: A.Query; columns?: string[]; path: string[]; bind?: () => Promise<LNode> }
   | { kind: 'batch'; batch: Batch; fields: { name: string; type: SqlType }[]; path: string[] };
 
 export interface QueryContext extends Omit<BindContext, 'bindQuery'> {
@@ -351,7 +352,7 @@ export class QueryBinder {
           const fields = rel.fields.map((f) => ({ ...f }));
           return requalify({ k: 'batch', batch: rel.batch, fields, label: rel.path.join('.') }, r.alias ?? rel.path[rel.path.length - 1], r.columnAliases, rel.path, r.pos);
         }
-        const plan = await this.query(rel.query, undefined, undefined);
+        const plan = rel.bind ? await rel.bind() : await this.query(rel.query, undefined, undefined);
         return requalify(plan, r.alias ?? rel.path[rel.path.length - 1], r.columnAliases ?? rel.columns, r.alias ? undefined : rel.path, r.pos);
       }
       case 'SubqueryRef': {

@@ -54,7 +54,8 @@ export type LNode =
   | { k: 'batch'; batch: Batch; fields: Field[]; label: string }
   | { k: 'values'; rows: BExpr[][]; fields: Field[] }
   | { k: 'filter'; input: LNode; pred: BExpr; fields: Field[] }
-  | { k: 'project'; input: LNode; exprs: BExpr[]; fields: Field[] }
+  /** `barrier`: a view read with its owner's rights; only leakproof filters move below it (optimize.ts) */
+  | { k: 'project'; input: LNode; exprs: BExpr[]; fields: Field[]; barrier?: true }
   | { k: 'aggregate'; input: LNode; keys: BExpr[]; aggs: BAgg[]; fields: Field[] }
   /** SINGLE: a LEFT join where a left row matching two right rows is an error (scalar subqueries).
    *  nullEq[i]: key i matches NULL with NULL (IS NOT DISTINCT FROM), as subqueries' outer columns do */

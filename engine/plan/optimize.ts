@@ -87,7 +87,12 @@ function pushFilter(input: LNode, terms: BExpr[]): LNode {
   // a projection that only picks columns (a reordered join's) commutes with a filter
   if (input.k === 'project' && input.exprs.every((e) => e.k === 'col')) {
     const picked = input.exprs as Extract<BExpr, { k: 'col' }>[];
-    return { ...input, input: pushFilter(input.input, terms.map((t) => mapCols(t, (i, c) => ({ k: 'col', index: picked[i].index, type: c.type })))) };
+    // below a view that reads with its owner's rights, a filter that can fail would see (and its
+    // error could tell) rows the view's own filter hides: only leakproof ones go down
+    const down = input.barrier ? terms.filter(leakproof) : terms;
+    const stay = input.barrier ? terms.filter((t) => !leakproof(t)) : [];
+    const moved: LNode = down.length ? { ...input, input: pushFilter(input.input, down.map((t) => mapCols(t, (i, c) => ({ k: 'col', index: picked[i].index, type: c.type })))) } : input;
+    return stay.length ? { k: 'filter', input: moved, pred: andAll(stay)!, fields: input.fields } : moved;
   }
   // a semi/anti join outputs its left rows: every filter on them can run before it
   if (input.k === 'join' && (input.joinType === 'SEMI' || input.joinType === 'ANTI')) return { ...input, left: pushFilter(input.left, terms) };
@@ -124,4 +129,23 @@ function pushFilter(input: LNode, terms: BExpr[]): LNode {
     return splitJoin(input.joinType === 'CROSS' && !cond ? 'CROSS' : input.joinType === 'CROSS' ? 'INNER' : input.joinType, l, r, cond, input.fields);
   }
   return { k: 'filter', input, pred: andAll(terms)!, fields: input.fields };
+}
+
+/**
+ * Whether a filter term cannot fail whatever row it sees (PostgreSQL's LEAKPROOF): comparisons,
+ * AND/OR/NOT, IS [NOT] NULL, IN lists and LIKE with a constant pattern over columns and constants,
+ * and uncorrelated subqueries (run once, not per row). Casts, arithmetic and function calls can
+ * raise an error that names the value.
+ */
+function leakproof(e: BExpr): boolean {
+  switch (e.k) {
+    case 'col': case 'const': case 'param': case 'interval': return true;
+    case 'cmp': return leakproof(e.left) && leakproof(e.right);
+    case 'and': case 'or': return e.args.every(leakproof);
+    case 'not': case 'isnull': case 'isbool': return leakproof(e.arg);
+    case 'in': return leakproof(e.arg) && e.list.every(leakproof);
+    case 'like': return leakproof(e.arg) && (e.pattern.k === 'const' || e.pattern.k === 'param');
+    case 'subquery': return e.arg === null || leakproof(e.arg);
+    default: return false;
+  }
 }

@@ -1,8 +1,7 @@
 // What a statement handler works with: the session's identity and defaults, its transaction's
 // catalog view, name resolution, binding, and running plans on the slices.
 import type { Pos, Query } from '../sql/ast.ts';
-import { parseOne } from '../sql/parser.ts';
-import type { CatalogState, TableState, AccountState, DatabaseState, OwnerRef } from '../catalog/catalog.ts';
+import type { CatalogState, TableState, AccountState, DatabaseState, OwnerRef, ViewState } from '../catalog/catalog.ts';
 import { ownerIdOf, type Owned } from '../catalog/owners.ts';
 import { splitName } from '../catalog/lookup.ts';
 import type { Transaction } from '../txn/transaction.ts';
@@ -23,6 +22,7 @@ import { QueryGuard } from '../exec/query-guard.ts';
 import { parseMemorySize } from '../exec/memory-budget.ts';
 import { tableStatsView } from './statements/analyze.ts';
 import { columnPrivilegesView } from './column-privileges-view.ts';
+import { viewRelation, type ViewReads } from './views.ts';
 
 export interface SessionInfo {
   account: string;
@@ -37,7 +37,11 @@ export interface SessionInfo {
 }
 
 export class StatementContext {
-  readonly stats = { rowsScanned: 0, segmentsScanned: 0, segmentsPruned: 0, tables: new Map<string, number>() };
+  stats = { rowsScanned: 0, segmentsScanned: 0, segmentsPruned: 0, tables: new Map<string, number>() };
+  /** The views this statement read with their owners' rights (views.ts); shared with the contexts those views bound in. */
+  viewReads: ViewReads = { borrowed: [], asInvoker: false };
+  /** Who wrote the statement, when this context checks privileges as a view's owner: current_user stays the caller. */
+  private invoker?: string;
 
   constructor(
     readonly db: Database,
@@ -109,6 +113,27 @@ export class StatementContext {
     return { owner: this.session.user, ...(id !== undefined ? { ownerId: id } : {}) };
   }
 
+  /** current_user and session_user: the session's user, also inside a view that reads as its owner. */
+  get currentUser(): string {
+    return this.invoker ?? this.session.user;
+  }
+
+  /**
+   * The same statement with privileges checked as `user` (a view's owner), naming objects in
+   * `resolveIn`: it shares the statement's clock, guard, stats and view reads, and keeps
+   * current_user the caller's, as PostgreSQL does.
+   */
+  actingAs(user: { name: string; id?: string }, resolveIn: { database: string; searchPath: string[] }): StatementContext {
+    const session: SessionInfo = { ...this.session, user: user.name, userId: user.id, database: resolveIn.database, searchPath: resolveIn.searchPath };
+    const c = new StatementContext(this.db, session, this.txn, this.signal, this.deadline, this.governed);
+    c.clock = this.clock;
+    c.guardValue = this.guard;
+    c.stats = this.stats;
+    c.viewReads = this.viewReads;
+    c.invoker = this.currentUser;
+    return c;
+  }
+
   get isSuperuser(): boolean {
     return this.account.users[this.session.user]?.superuser ?? false;
   }
@@ -131,16 +156,13 @@ export class StatementContext {
       if (!hasAnyColumnPrivilege(this, loc.table, 'SELECT')) checkTablePrivilege(this, loc.table, loc.schema, 'SELECT', pos);
       return { kind: 'table', table: loc.table, ref, denied: (column) => columnDenied(this, loc.table, loc.schema, column, 'SELECT') };
     }
-    const view = loc.view;
-    const stmt = parseOne(view.sql);
-    if (stmt.kind !== 'Query') throw new SqlError('INTERNAL_ERROR', `view ${view.name} is not a query`);
-    return { kind: 'view', query: stmt.query, columns: view.columns.map((c) => c.name), path: [loc.database, loc.schema, view.name] };
+    return viewRelation(this, loc.database, loc.schema, loc.view, pos);
   }
 
   /** Finds a table or view of this account by name, following the search path. */
   findTable(name: string[], pos?: Pos):
     | { kind: 'table'; database: string; schema: string; table: TableState }
-    | { kind: 'view'; database: string; schema: string; view: { name: string; sql: string; columns: { name: string }[]; owner?: string; ownerId?: string } } {
+    | { kind: 'view'; database: string; schema: string; view: ViewState } {
     const paths = name.length === 1 ? this.session.searchPath : [undefined];
     const skipped: string[] = [];
     for (const schemaName of paths) {
@@ -191,7 +213,7 @@ export class StatementContext {
       resolveRelation: (n, p) => this.resolveRelation(n, p),
       resolveModelFunction: (n, p) => this.resolveModelFunction(n, p),
       now: () => this.now().getTime() * 1000,
-      currentUser: this.session.user,
+      currentUser: this.currentUser,
       runQuery: async (plan) => {
         const b = await this.run(plan);
         const fields = plan.fields.filter((f) => !f.hidden);

@@ -14,7 +14,7 @@ import { type CatalogState, initialCatalog, referencedFiles, DEFAULT_ACCOUNT } f
 import { Transaction } from '../txn/transaction.ts';
 import { findTableById } from '../catalog/lookup.ts';
 import { migrateOwnerIds } from '../catalog/owners.ts';
-import { dropAllOrphanGrants, migrateObjectGrants, migrateObjectIds, migratePublicSchemaUsage } from '../catalog/object-grants.ts';
+import { dropAllOrphanGrants, migrateObjectGrants, migrateObjectIds, migratePublicSchemaUsage, migrateViewIds } from '../catalog/object-grants.ts';
 import { Session, type SessionOptions } from './session.ts';
 import { type Extension, ExtensionSet, type Hooks, type StatementHandler } from './extension.ts';
 import type { StatementKind } from '../sql/ast.ts';
@@ -116,6 +116,8 @@ export class Database {
       migrateObjectIds(store.current().state as CatalogState);
       // schema USAGE enforced: PUBLIC keeps USAGE on each public schema (the default), likewise
       migratePublicSchemaUsage(store.current().state as CatalogState);
+      // views get ids (grants on them are keyed by it) and no grant: they now need SELECT (views.ts)
+      migrateViewIds(store.current().state as CatalogState);
       // grants on objects dropped before their grants went with them
       dropAllOrphanGrants(store.current().state as CatalogState);
       const memoryLimit = opts.memoryLimit ?? defaultMemoryLimit();

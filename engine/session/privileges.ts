@@ -1,7 +1,7 @@
 // Privilege checks, enforced in the engine: superusers and owners may do anything; other users
 // need a grant on the table (directly or to PUBLIC), and USAGE on the schema that holds it.
-import type { DatabaseState, SchemaState, TableState } from '../catalog/catalog.ts';
-import { heldOn, includesPrivilege, schemaKey } from '../catalog/object-grants.ts';
+import type { DatabaseState, SchemaState, TableState, ViewState } from '../catalog/catalog.ts';
+import { heldOn, includesPrivilege, schemaKey, viewKey } from '../catalog/object-grants.ts';
 import type { StatementContext } from './context.ts';
 import type { Pos } from '../sql/ast.ts';
 import { SqlError } from '../errors.ts';
@@ -14,10 +14,19 @@ export const grantOption = (privilege: string) => `${privilege} WITH GRANT OPTIO
 
 /** Whether the session's user holds `privilege` on the table. */
 export function hasTablePrivilege(ctx: StatementContext, table: TableState, privilege: string): boolean {
-  if (ctx.isSuperuser || ctx.owns(table)) return true;
+  return holdsOnRelation(ctx, table, tableKey(table), privilege);
+}
+
+/** Whether the session's user holds `privilege` on the view (SELECT to query it): its owner and superusers always. */
+export function hasViewPrivilege(ctx: StatementContext, view: ViewState, privilege: string): boolean {
+  return holdsOnRelation(ctx, view, viewKey(view), privilege);
+}
+
+function holdsOnRelation(ctx: StatementContext, rel: Owned, key: string, privilege: string): boolean {
+  if (ctx.isSuperuser || ctx.owns(rel)) return true;
   const acct = ctx.account;
   const user = acct.users[ctx.session.user];
-  const held = [...(user?.grants[tableKey(table)] ?? []), ...(acct.publicGrants?.[tableKey(table)] ?? [])];
+  const held = [...(user?.grants[key] ?? []), ...(acct.publicGrants?.[key] ?? [])];
   // "SELECT WITH GRANT OPTION" is held only as such (or as ALL WITH GRANT OPTION), never through plain ALL
   const all = privilege.endsWith(' WITH GRANT OPTION') ? 'ALL WITH GRANT OPTION' : 'ALL';
   return held.includes(privilege) || held.includes(all);

@@ -9,7 +9,7 @@ import { newAccount, newPrincipalId, DEFAULT_ACCOUNT, type CatalogState, type Ta
 import { checkOwner, grantOption, mayLookIn, tableKey } from '../privileges.ts';
 import { COLUMN_PRIVILEGES, changeColumnGrants, revokeFromAllColumns, type ColumnGrants } from '../../catalog/column-grants.ts';
 import { ownerIdOf, forgetLegacyUser, forgetLegacyAccount, type Owned } from '../../catalog/owners.ts';
-import { databaseKey, describeGrantKey, grantObjectExists, modelKey, schemaKey } from '../../catalog/object-grants.ts';
+import { databaseKey, describeGrantKey, grantObjectExists, modelKey, schemaKey, viewKey } from '../../catalog/object-grants.ts';
 import { splitName } from '../../catalog/lookup.ts';
 import { typeName, type SqlType } from '../../types/types.ts';
 import { isScalarFunction } from '../../functions/registry.ts';
@@ -112,7 +112,7 @@ function sameUser(s: CatalogState, account: string, name: string, id: string | u
   return u;
 }
 
-/** Applies a GRANT or REVOKE of table/schema/database/model privileges to users or PUBLIC. */
+/** Applies a GRANT or REVOKE of table/view/schema/database/model privileges to users or PUBLIC. */
 async function changeGrants(stmt: A.Grant | A.Revoke, ctx: StatementContext, add: boolean): Promise<Result> {
   const command = add ? 'GRANT' : 'REVOKE';
   const account = ctx.session.account;
@@ -148,7 +148,13 @@ async function changeGrants(stmt: A.Grant | A.Revoke, ctx: StatementContext, add
       for (const p of privs) if (!TABLE_PRIVS.has(p)) throw new SqlError('INVALID_PARAMETER', `invalid privilege type ${p} for table`, stmt.pos);
       for (const n of on.names) {
         const loc = ctx.findTable(n, stmt.pos);
-        if (loc.kind !== 'table') throw new SqlError('FEATURE_NOT_SUPPORTED', `${command} on views is not supported; grant on the underlying tables`, stmt.pos);
+        if (loc.kind === 'view') {
+          // a view's grants are SELECT (and ALL) on the whole view: its query reads as its owner (views.ts)
+          if (columnPrivs.length) throw new SqlError('FEATURE_NOT_SUPPORTED', `column privileges on view ${loc.schema}.${loc.view.name} are not supported; ${command.toLowerCase()} on the whole view, or make a view of those columns`, stmt.pos);
+          checkOwner(ctx, loc.view, `relation ${loc.view.name} to ${command}`, stmt.pos);
+          keys.push(viewKey(loc.view));
+          continue;
+        }
         if (!ctx.isSuperuser && !ctx.owns(loc.table)) throw new SqlError('PERMISSION_DENIED', `must be owner of relation ${loc.table.name} to ${command}`, stmt.pos);
         for (const { columns } of columnPrivs) {
           for (const c of columns) if (!loc.table.columns.some((x) => x.name === c)) throw new SqlError('UNDEFINED_COLUMN', `column "${c}" of relation "${loc.table.name}" does not exist`, stmt.pos);
@@ -165,6 +171,11 @@ async function changeGrants(stmt: A.Grant | A.Revoke, ctx: StatementContext, add
           if (!ctx.isSuperuser && !ctx.owns(t)) throw new SqlError('PERMISSION_DENIED', `must be owner of relation ${t.name} to ${command}`, stmt.pos);
           keys.push(tableKey(t));
           tables.push(t);
+        }
+        // as PostgreSQL: ALL TABLES takes in the schema's views
+        for (const v of Object.values(sc.views)) {
+          checkOwner(ctx, v, `relation ${v.name} to ${command}`, stmt.pos);
+          keys.push(viewKey(v));
         }
       }
       break;

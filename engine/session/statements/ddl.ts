@@ -4,7 +4,7 @@ import type { Result } from '../../result.ts';
 import type { StatementContext } from '../context.ts';
 import { done } from '../session.ts';
 import { SqlError } from '../../errors.ts';
-import { type ColumnState, type TableState, type CatalogState, newSchema, newDatabase, nextId, type DistStyle } from '../../catalog/catalog.ts';
+import { type ColumnState, type TableState, type CatalogState, type ViewState, newSchema, newDatabase, newObjectId, nextId, type DistStyle } from '../../catalog/catalog.ts';
 import { splitName } from '../../catalog/lookup.ts';
 import { isNullType, type SqlType } from '../../types/types.ts';
 import { printQuery, printExpr } from '../../sql/printer.ts';
@@ -152,13 +152,12 @@ export async function dropTable(stmt: A.DropTable | A.DropView, ctx: StatementCo
     const { database, schema } = loc;
     const objName = loc.kind === 'table' ? loc.table.name : loc.view.name;
     if (loc.kind === 'table') ctx.txn.touchTable(loc.table.id, loc.table.version, 'modify');
-    const tableId = loc.kind === 'table' ? loc.table.id : null;
     ctx.txn.apply((s) => {
       const sc = schemaIn(s, account, database, schema);
       if (isView) delete sc.views[objName];
       else delete sc.tables[objName];
-      // its grants go with it (table ids are never reused, but nothing should name a gone table)
-      if (tableId) dropOrphanGrants(s.accounts[account]);
+      // its grants go with it (ids are never reused, but nothing should name a gone object)
+      dropOrphanGrants(s.accounts[account]);
     }, { ddl: true });
   }
   return done(isView ? 'DROP VIEW' : 'DROP TABLE');
@@ -241,10 +240,26 @@ export async function createView(stmt: A.CreateView, ctx: StatementContext): Pro
   if (stmt.columns && stmt.columns.length !== fields.length) throw new SqlError('SYNTAX_ERROR', `view names ${stmt.columns.length} columns but the query returns ${fields.length}`, stmt.pos);
   const sc = where.schemaState;
   if (sc.tables[where.name]) throw new SqlError('DUPLICATE_OBJECT', `relation "${where.name}" already exists`, stmt.pos);
-  if (sc.views[where.name] && !stmt.orReplace) throw new SqlError('DUPLICATE_OBJECT', `relation "${where.name}" already exists`, stmt.pos);
-  const view = { name: where.name, ...ctx.ownerRef, sql: printQuery(stmt.query), columns: fields.map((f, i) => ({ name: stmt.columns?.[i] ?? f.name, type: f.type })) };
+  const old = sc.views[where.name];
+  if (old && !stmt.orReplace) throw new SqlError('DUPLICATE_OBJECT', `relation "${where.name}" already exists`, stmt.pos);
+  // as PostgreSQL: replacing needs ownership, and the view keeps its id (so its grants) and owner,
+  // whose privileges its query keeps running with
+  if (old) checkOwner(ctx, old, `view ${where.schema}.${where.name} to replace it`, stmt.pos);
+  const view: ViewState = {
+    id: old?.id ?? newObjectId(),
+    name: where.name,
+    ...(old ? { owner: old.owner, ...(old.ownerId !== undefined ? { ownerId: old.ownerId } : {}) } : ctx.ownerRef),
+    sql: printQuery(stmt.query),
+    columns: fields.map((f, i) => ({ name: stmt.columns?.[i] ?? f.name, type: f.type })),
+    // names in the query keep meaning what they meant here, whoever queries the view
+    resolveIn: { database: ctx.session.database, searchPath: [...ctx.session.searchPath] },
+  };
   const account = ctx.session.account;
-  ctx.txn.apply((s) => { schemaIn(s, account, where.database, where.schema).views[where.name] = view; }, { ddl: true });
+  ctx.txn.apply((s) => {
+    const x = schemaIn(s, account, where.database, where.schema);
+    if (x.views[where.name]?.id !== old?.id) throw new SqlError('DUPLICATE_OBJECT', `view "${where.name}" was created, replaced or dropped by another statement while this one ran`, stmt.pos);
+    x.views[where.name] = view;
+  }, { ddl: true });
   return done('CREATE VIEW');
 }
 

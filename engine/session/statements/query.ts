@@ -7,6 +7,7 @@ import { explainPlan } from '../../exec/explain.ts';
 import { physicalPlan } from '../../exec/physical-planner.ts';
 import { SqlError } from '../../errors.ts';
 import type { Field } from '../../plan/logical.ts';
+import { checkExplainable } from '../views.ts';
 
 export function resultOf(command: string, fields: Field[], rows: unknown[][]): Result {
   return { command, rowCount: rows.length, columns: fields.map((f) => ({ name: f.name, type: typeName(f.type) })), rows };
@@ -25,6 +26,7 @@ export async function runExplain(stmt: Extract<Statement, { kind: 'Explain' }>, 
     return lines([`${inner.kind} (no query plan: runs as a catalog or storage operation)`]);
   }
   const plan = await ctx.bindQuery(inner.query);
+  await checkExplainable(ctx, inner.query, stmt.pos);
   if (!stmt.analyze) return lines(explainPlan(plan, (n) => physicalPlan(n, ctx.db.slices), ctx.db.slices));
   const t0 = performance.now();
   const { batch, lines: text } = await ctx.analyze(plan);

@@ -30,4 +30,21 @@ describe('BloomFilter', () => {
     expect([...ka, ...kb].every((h) => a.mayContain(h))).toBe(true);
     expect(() => a.merge(BloomFilter.forKeys(100_000))).toThrow(/different sizes/);
   });
+
+  it('folds a filter sized for more keys into a smaller one that still holds them all', () => {
+    const big = BloomFilter.foldableForKeys(40_000), small = BloomFilter.foldableForKeys(5000);
+    expect(big.blockCount).toBe(2048); // 40,000 keys at 10 bits: 1563 blocks, rounded up to a power of two
+    expect(small.blockCount).toBe(256);
+    const kb = hashes(0, 3000), ks = hashes(10_000, 3000);
+    kb.forEach((h) => big.add(h));
+    ks.forEach((h) => small.add(h));
+    const folded = big.fold(small.blockCount);
+    expect(folded.blockCount).toBe(256);
+    folded.merge(small);
+    expect([...kb, ...ks].every((h) => folded.mayContain(h))).toBe(true);
+    // 6000 keys in a filter sized for 5000 still rejects most others
+    const others = hashes(1_000_000, 50_000);
+    expect(others.filter((h) => folded.mayContain(h)).length / others.length).toBeLessThan(0.06);
+    expect(() => small.fold(big.blockCount)).toThrow(/power of two/);
+  });
 });

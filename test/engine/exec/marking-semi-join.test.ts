@@ -135,6 +135,21 @@ describe('semi and anti joins built on the smaller, preserved side', () => {
     expect(bloom).toBeGreaterThan(15_000);
   });
 
+  it('sizes a join filter the slices merge by the keys they hold, not by the estimate', async () => {
+    // the planner expects 2 left rows where 300 pass; the right rows move to meet the left ones,
+    // so each slice's filter must hold every slice's keys
+    const sql = 'SELECT ov FROM o_k o WHERE o.ov + 1 = o.ov + 1 AND NOT EXISTS (SELECT * FROM l_o l WHERE l.lk = o.ok)';
+    const plan = (await explain(sql)).join('\n');
+    expect(plan).toMatch(/Filter .*\(\(ov \+ 1\) = \(ov \+ 1\)\)\s+\[2 slices; est\. rows [1-9]\]/);
+    expect(plan).toContain('probe side redistributed to where the build rows sit');
+    const lines = (await rowsOf(s, `EXPLAIN ANALYZE ${sql}`)).map((r: unknown[]) => String(r[0]));
+    const line = lines.find((x) => /Runtime filter removed, per slice/.test(x));
+    const bloom = [...line!.matchAll(/bloom (\d+) of/g)].reduce((t, m) => t + Number(m[1]), 0);
+    // about 1000 right rows have a left key; a filter sized for 2 keys passes nearly all 20,000
+    expect(bloom).toBeGreaterThan(15_000);
+    await expectDuckDB(s, sql);
+  });
+
   it('probes the left side when it is the larger', async () => {
     const plan = await explain('SELECT lo FROM l_o l WHERE EXISTS (SELECT * FROM o_k o WHERE o.ok = l.lk)');
     expect(plan.find((x) => /Hash SEMI Join/.test(x)), plan.join('\n')).toMatch(/probe: left input/);
