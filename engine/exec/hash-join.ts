@@ -36,10 +36,10 @@ export class BuildTable {
 
   /**
    * Bytes a table over `rows` build rows and `keys` key columns holds besides the rows
-   * themselves: slots (up to 4 ids a row), a hash and a stored key per id, chains and flags.
+   * themselves: slots (up to 4 a row, each an id and a hash), a hash and a stored key per id, chains and flags.
    */
   static estimateBytes(rows: number, keys: number): number {
-    return rows * (16 + 4 + 8 * keys + 4 + 4 + 1);
+    return rows * (32 + 4 + 8 * keys + 4 + 4 + 1);
   }
 
   /** For each probe row, the first build row with its key, or -1. */

@@ -158,12 +158,16 @@ interface StoredColumn {
 
 /**
  * Keys to dense ids 0..size-1 in order of first insertion. Open addressing with linear probing:
- * `slots` holds id + 1 (0 = empty) and stays at most half full; each id keeps its full hash, so
- * most mismatches are rejected without comparing keys, and growth rehashes without rehashing keys.
+ * each slot is two words, id + 1 (0 = empty) and the key's full hash, so a probe reads one cache
+ * line and rejects most mismatches without touching the stored keys; the table stays at most
+ * half full. Each id also keeps its hash, so growth rehashes without rehashing keys. One
+ * numeric key column (the common join and GROUP BY key) compares its doubles directly.
  */
 export class KeyTable {
   size = 0;
+  /** per slot: [id + 1, hash | 0] */
   private slots: Int32Array;
+  /** slot count - 1 */
   private mask: number;
   private hashes: Uint32Array;
   private readonly store: StoredColumn[];
@@ -172,7 +176,7 @@ export class KeyTable {
   constructor(readonly kinds: KeyKind[], expected = 8) {
     let slots = 16;
     while (slots < expected * 2) slots *= 2;
-    this.slots = new Int32Array(slots);
+    this.slots = new Int32Array(slots * 2);
     this.mask = slots - 1;
     this.cap = Math.max(8, slots >>> 1);
     this.hashes = new Uint32Array(this.cap);
@@ -192,6 +196,7 @@ export class KeyTable {
   insert(keys: KeyBatch, out: Int32Array = new Int32Array(keys.count)): Int32Array {
     this.check(keys);
     const n = keys.count, hashes = keys.hashes, skip = keys.skip;
+    if (this.oneNumber(keys)) return this.insertOneNumber(keys, out);
     const memo = this.stringMemo(keys);
     for (let i = 0; i < n; i++) {
       if (skip !== null && skip[i] === 1) { out[i] = -1; continue; }
@@ -210,16 +215,69 @@ export class KeyTable {
   /** The id of each row's key, or -1 when the key is absent (or the row is marked `skip`). */
   find(keys: KeyBatch, out: Int32Array = new Int32Array(keys.count)): Int32Array {
     this.check(keys);
-    const n = keys.count, hashes = keys.hashes, skip = keys.skip, slots = this.slots, mask = this.mask, ids = this.hashes;
+    const n = keys.count, hashes = keys.hashes, skip = keys.skip, slots = this.slots, mask = this.mask;
+    if (this.oneNumber(keys)) {
+      const num = keys.cols[0].num!, stored = this.store[0].num!;
+      for (let i = 0; i < n; i++) {
+        out[i] = -1;
+        if (skip !== null && skip[i] === 1) continue;
+        const h = hashes[i] | 0, v = num[i];
+        // NaN and values past 2^53 compare as the general path does
+        const plain = v === v && v < EXACT_LIMIT && v > -EXACT_LIMIT;
+        for (let s = h & mask; ; s = (s + 1) & mask) {
+          const e = slots[2 * s];
+          if (e === 0) break;
+          if (slots[2 * s + 1] === h && (plain ? stored[e - 1] === v : this.equals(e - 1, keys, i))) { out[i] = e - 1; break; }
+        }
+      }
+      return out;
+    }
     for (let i = 0; i < n; i++) {
       out[i] = -1;
       if (skip !== null && skip[i] === 1) continue;
-      const h = hashes[i];
+      const h = hashes[i] | 0;
       for (let s = h & mask; ; s = (s + 1) & mask) {
-        const e = slots[s];
+        const e = slots[2 * s];
         if (e === 0) break;
-        if (ids[e - 1] === h && this.equals(e - 1, keys, i)) { out[i] = e - 1; break; }
+        if (slots[2 * s + 1] === h && this.equals(e - 1, keys, i)) { out[i] = e - 1; break; }
       }
+    }
+    return out;
+  }
+
+  /** One numeric key column holding no NULLs, and no NULL key stored: the fast paths apply. */
+  private oneNumber(keys: KeyBatch): boolean {
+    return this.store.length === 1 && this.store[0].num !== null && this.store[0].nulls === null && keys.cols[0].valid === null;
+  }
+
+  /** insert() for one numeric key column without NULLs. */
+  private insertOneNumber(keys: KeyBatch, out: Int32Array): Int32Array {
+    const n = keys.count, hashes = keys.hashes, skip = keys.skip, num = keys.cols[0].num!;
+    let slots = this.slots, mask = this.mask, stored = this.store[0].num!;
+    for (let i = 0; i < n; i++) {
+      if (skip !== null && skip[i] === 1) { out[i] = -1; continue; }
+      const h = hashes[i] | 0, v = num[i];
+      if (!(v === v && v < EXACT_LIMIT && v > -EXACT_LIMIT)) {
+        out[i] = this.findOrAdd(keys, i, hashes[i]);
+        slots = this.slots; mask = this.mask; stored = this.store[0].num!;
+        continue;
+      }
+      let s = h & mask, id = -1;
+      for (; ; s = (s + 1) & mask) {
+        const e = slots[2 * s];
+        if (e === 0) break;
+        if (slots[2 * s + 1] === h && stored[e - 1] === v) { id = e - 1; break; }
+      }
+      if (id < 0) {
+        id = this.size++;
+        if (id === this.cap) { this.growStore(); stored = this.store[0].num!; }
+        this.hashes[id] = h >>> 0;
+        stored[id] = v;
+        slots[2 * s] = id + 1;
+        slots[2 * s + 1] = h;
+        if (this.size * 2 > mask + 1) { this.rehash(); slots = this.slots; mask = this.mask; }
+      }
+      out[i] = id;
     }
     return out;
   }
@@ -269,12 +327,12 @@ export class KeyTable {
   }
 
   private findOrAdd(keys: KeyBatch, i: number, h: number): number {
-    const slots = this.slots, mask = this.mask, ids = this.hashes;
+    const slots = this.slots, mask = this.mask, hs = h | 0;
     let s = h & mask;
     for (; ; s = (s + 1) & mask) {
-      const e = slots[s];
+      const e = slots[2 * s];
       if (e === 0) break;
-      if (ids[e - 1] === h && this.equals(e - 1, keys, i)) return e - 1;
+      if (slots[2 * s + 1] === hs && this.equals(e - 1, keys, i)) return e - 1;
     }
     const id = this.size++;
     if (id === this.cap) this.growStore();
@@ -288,8 +346,9 @@ export class KeyTable {
         if (exact != null) (st.big ??= new Map()).set(id, exact);
       } else st.str![id] = col.dict![col.codes![i]];
     }
-    slots[s] = id + 1;
-    if (this.size * 2 > slots.length) this.rehash();
+    slots[2 * s] = id + 1;
+    slots[2 * s + 1] = hs;
+    if (this.size * 2 > mask + 1) this.rehash();
     return id;
   }
 
@@ -319,11 +378,13 @@ export class KeyTable {
   }
 
   private rehash(): void {
-    const slots = new Int32Array(this.slots.length * 2), mask = slots.length - 1;
+    const slots = new Int32Array(this.slots.length * 2), mask = (slots.length >>> 1) - 1;
     for (let id = 0; id < this.size; id++) {
-      let s = this.hashes[id] & mask;
-      while (slots[s] !== 0) s = (s + 1) & mask;
-      slots[s] = id + 1;
+      const h = this.hashes[id];
+      let s = h & mask;
+      while (slots[2 * s] !== 0) s = (s + 1) & mask;
+      slots[2 * s] = id + 1;
+      slots[2 * s + 1] = h | 0;
     }
     this.slots = slots;
     this.mask = mask;

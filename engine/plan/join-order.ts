@@ -288,7 +288,7 @@ const BUILD_COST = 3;
  * Bytes a broadcast build row costs in each slice besides its columns: its hash table entry
  * (exec/hash-join.ts's BuildTable.estimateBytes, less 8 bytes a key column).
  */
-const TABLE_ROW_BYTES = 37;
+const TABLE_ROW_BYTES = 53;
 
 /**
  * Estimated bytes a broadcast of the join's build side holds at once: its rows at the leader

@@ -64,6 +64,27 @@ describe('KeyTable', () => {
     expect(t.size).toBeGreaterThan(50_000);
   });
 
+  it('one numeric key column (the fast path) agrees with a Map as it grows, past 2^53 by exact value, and after a NULL key arrives', () => {
+    let seed = 7;
+    const rand = () => { seed = (Math.imul(seed, 1103515245) + 12345) >>> 0; return seed; };
+    const t = new KeyTable(['num'], 1);
+    const ref = new Map<string, number>();
+    const idOf = (k: string) => { if (!ref.has(k)) ref.set(k, ref.size); return ref.get(k)!; };
+    for (let batch = 0; batch < 6; batch++) {
+      const xs = Array.from({ length: 20_000 }, () => (rand() % 30_000) - 15_000);
+      expect(insert(t, [doubles(xs)])).toEqual(xs.map((x) => idOf(String(x))));
+      expect(find(t, [doubles([xs[3], 0.5])])).toEqual([ref.get(String(xs[3])), -1]);
+    }
+    // 2^53 + 2 and 2^53 + 3 share a double: BIGINT keys past 2^53 compare by their exact value
+    const exact = [2n ** 53n + 2n, 2n ** 53n + 3n, 2n ** 53n + 2n];
+    const wide: Vector = { type: T.bigint, length: 3, values: Float64Array.from(exact, Number), valid: null, big: exact };
+    expect(insert(t, [wide])).toEqual(exact.map((x) => idOf(String(x))));
+    // a NULL key: the table then compares through the general path, and NULLs group together
+    expect(insert(t, [doubles([null, 5, null])])).toEqual([idOf('null'), idOf('5'), idOf('null')]);
+    expect(find(t, [doubles([5, null])])).toEqual([ref.get('5'), ref.get('null')]);
+    expect(t.size).toBe(ref.size);
+  });
+
   it('tells (a, b) from (b, a) in multi-column keys', () => {
     const t = new KeyTable(['num', 'str']);
     const ids = insert(t, [ints([1, 2, 1, 2]), strs(['1', '2'], [1, 0, 1, 0])]);
