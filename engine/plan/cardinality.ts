@@ -126,7 +126,7 @@ export function keySelectivity(left: LNode, lk: BExpr, lr: number, right: LNode,
 /** The fraction of `n`'s rows a predicate keeps. */
 export function selectivity(n: LNode, e: BExpr): number {
   switch (e.k) {
-    case 'and': return e.args.reduce((s, a) => s * selectivity(n, a), 1);
+    case 'and': return andSelectivity(n, e.args);
     case 'or': return Math.min(1, e.args.reduce((s, a) => s + selectivity(n, a), 0));
     case 'not': return 1 - selectivity(n, e.arg);
     case 'const': return e.value === true ? 1 : 0;
@@ -158,12 +158,58 @@ function constValue(e: BExpr): number | string | null {
   return null;
 }
 
-function compareSelectivity(n: LNode, e: Extract<BExpr, { k: 'cmp' }>): number {
-  let col = e.left, lit = e.right, op = e.op;
+/**
+ * Conditions that all hold: each keeps its share, except that range conditions on one column
+ * together keep the part of [min, max] between their bounds (`d >= x AND d < y` is one
+ * interval, not two independent halves).
+ */
+function andSelectivity(n: LNode, args: BExpr[]): number {
+  const ranges = new Map<string, { lo: number; hi: number; min: number; max: number; rows: number }>();
+  let s = 1;
+  for (const a of args) {
+    const b = rangeBound(n, a);
+    if (!b) { s *= selectivity(n, a); continue; }
+    const r = ranges.get(b.key) ?? { lo: b.min, hi: b.max, min: b.min, max: b.max, rows: b.rows };
+    if (b.lo !== undefined) r.lo = Math.max(r.lo, b.lo);
+    if (b.hi !== undefined) r.hi = Math.min(r.hi, b.hi);
+    ranges.set(b.key, r);
+  }
+  for (const r of ranges.values()) {
+    const covered = Math.min(1, Math.max(0, (r.hi - r.lo) / (r.max - r.min)));
+    // never quite zero: statistics may be stale
+    s *= Math.max(covered, 1 / Math.max(1, r.rows));
+  }
+  return s;
+}
+
+/** A comparison as the operand order `column op constant`. */
+function normalizeCompare(e: Extract<BExpr, { k: 'cmp' }>): { col: BExpr; lit: BExpr; op: string } {
+  let col = e.left, lit = e.right, op: string = e.op;
   if (constValue(col) !== null && constValue(lit) === null) {
     [col, lit] = [lit, col];
     op = op === '<' ? '>' : op === '>' ? '<' : op === '<=' ? '>=' : op === '>=' ? '<=' : op;
   }
+  return { col, lit, op };
+}
+
+/** A range condition on a stored numeric column with statistics: its column and bound. */
+function rangeBound(n: LNode, e: BExpr): { key: string; lo?: number; hi?: number; min: number; max: number; rows: number } | null {
+  if (e.k !== 'cmp' || !['<', '<=', '>', '>='].includes(e.op)) return null;
+  const { col, lit, op } = normalizeCompare(e);
+  const v = constValue(lit);
+  if (typeof v !== 'number') return null;
+  const base = col.k === 'cast' ? col.arg : col;
+  if (base.k !== 'col') return null;
+  const o = originOf(n, base.index);
+  const cs = o ? columnStats(o.table, o.column) : undefined;
+  if (!cs || typeof cs.min !== 'number' || typeof cs.max !== 'number' || cs.max <= cs.min) return null;
+  // by the plan's column: a self join's two copies of a column are different columns
+  const bound = { key: String(base.index), min: cs.min, max: cs.max, rows: o!.table.stats!.rows };
+  return op === '<' || op === '<=' ? { ...bound, hi: v } : { ...bound, lo: v };
+}
+
+function compareSelectivity(n: LNode, e: Extract<BExpr, { k: 'cmp' }>): number {
+  const { col, lit, op } = normalizeCompare(e);
   const v = constValue(lit);
   if (op === '=' || op === '<>') {
     let s: number;

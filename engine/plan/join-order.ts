@@ -51,9 +51,8 @@ export function connectJoins(root: LNode, terms: BExpr[], place: (n: LNode, term
   const local = (e: BExpr, j: number) => mapCols(e, (i, c) => ({ k: 'col', index: i - leaves[j].offset, type: c.type }));
   // each input's rows after the filters that touch only it
   const rows = leaves.map((l, j) => {
-    let r = estimateRows(l.node);
-    for (const t of all) if (maskOf(t) === bit(j)) r *= selectivity(l.node, local(t, j));
-    return Math.max(1, r);
+    const own = all.filter((t) => maskOf(t) === bit(j)).map((t) => local(t, j));
+    return Math.max(1, estimateRows(l.node) * (own.length ? selectivity(l.node, { k: 'and', args: own, type: BOOL }) : 1));
   });
   // equalities of key columns fold into classes: each pair of inputs a class spans is an edge
   const classes = keyClasses(all, leafOf);

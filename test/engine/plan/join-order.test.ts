@@ -74,6 +74,14 @@ describe('join order', () => {
     expect(await rowsOf(sql)).toEqual([[n]]);
   });
 
+  it('estimates two range conditions on one column as one interval', async () => {
+    await s.execute('ANALYZE');
+    // id covers 0..9999: [2000, 3000) keeps a tenth (as independent halves it would be 0.8 * 0.3)
+    expect(await plan('SELECT count(*) FROM a WHERE id >= 2000 AND id < 3000 AND x = 1')).toMatch(/Filter[^\n]*est\. rows 100\]/);
+    expect(await plan('SELECT count(*) FROM a WHERE id >= 2000 AND id < 3000')).toMatch(/Filter[^\n]*est\. rows 1000\]/);
+    expect(await rowsOf('SELECT count(*) FROM a WHERE id >= 2000 AND id < 3000 AND x = 1')).toEqual([[100]]);
+  });
+
   it('joins the last two written inputs first when that is cheapest (the probe side reads their joined rows)', async () => {
     await s.execute('ANALYZE');
     // written a, c, d: a x c keeps 100 rows, c x d (d.n = 3) about 1, so a probes the join of c and d
