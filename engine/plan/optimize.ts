@@ -1,9 +1,11 @@
 // Optimizer rules over the logical plan: push filters below joins (turning comma joins with an
 // equality into hash joins) and merge stacked filters. Each rule is small; they run in order.
+// Last, aggregates the plan computes twice become one shared plan (common-subplans.ts).
 import { type LNode, type SharedSlot, mapPlanExprs } from './logical.ts';
 import { type BExpr, BOOL, usedColumns, mapCols, mapChildren } from './bound.ts';
 import { splitJoin } from './bind-query.ts';
 import { annotateJoins, connectJoins, type JoinDistribution } from './join-order.ts';
+import { shareCommonSubplans } from './common-subplans.ts';
 
 const conj = (e: BExpr): BExpr[] => (e.k === 'and' ? e.args.flatMap(conj) : [e]);
 const disj = (e: BExpr): BExpr[] => (e.k === 'or' ? e.args.flatMap(disj) : [e]);
@@ -15,10 +17,17 @@ const andAll = (xs: BExpr[]): BExpr | null => (xs.length === 0 ? null : xs.lengt
  * decide broadcast versus redistribution of join inputs, unless `joinDistribution` (SET
  * join_distribution) forces one.
  */
-export function optimize(n: LNode, opts: { slices?: number; joinDistribution?: JoinDistribution; memoryLimitBytes?: number } = {}, done = new Map<LNode, LNode>()): LNode {
+export function optimize(n: LNode, opts: OptimizeOptions = {}): LNode {
+  // an aggregate computed twice (a view read again in a subquery) runs once
+  return shareCommonSubplans(optimizeWith(n, opts, new Map()));
+}
+
+type OptimizeOptions = { slices?: number; joinDistribution?: JoinDistribution; memoryLimitBytes?: number };
+
+function optimizeWith(n: LNode, opts: OptimizeOptions, done: Map<LNode, LNode>): LNode {
   // a subquery reached through several copies of a plan (a decorrelated subquery's domain
   // repeats its outer plan) stays one plan object, so the executor runs it once
-  const planOf = (p: LNode): LNode => { let o = done.get(p); if (!o) { o = optimize(p, opts, done); done.set(p, o); } return o; };
+  const planOf = (p: LNode): LNode => { let o = done.get(p); if (!o) { o = optimizeWith(p, opts, done); done.set(p, o); } return o; };
   const inExprs = (e: BExpr): BExpr => (e.k === 'subquery' ? { ...mapChildren(e, inExprs), plan: planOf(e.plan) } as BExpr : mapChildren(e, inExprs));
   return annotateJoins(mapPlanExprs(rules(n, new Map()), inExprs), opts.slices ?? 2, opts.joinDistribution, opts.memoryLimitBytes);
 }
