@@ -10,6 +10,7 @@ import { databaseKey } from '../engine/catalog/object-grants.ts';
 import type { StatementContext } from '../engine/session/context.ts';
 import type { Relation } from '../engine/plan/bind-query.ts';
 import { parseOne } from '../engine/sql/parser.ts';
+import { barrier, checkOwnerReads } from '../engine/session/views.ts';
 import { SqlError } from '../engine/errors.ts';
 import { accessOf, findShare, sharing, subscriptionEnd, type DatashareState } from './state.ts';
 
@@ -78,7 +79,7 @@ export function resolveShared(ctx: StatementContext, open: OpenShare, schema: st
   if (view && share.objects.some((o) => o.type === 'VIEW' && o.schema === schema && o.name === name)) {
     const snap = ctx.state.accounts[share.producer]?.databases[share.database]?.schemas[schema]?.views[name];
     if (!snap) throw new SqlError('UNDEFINED_TABLE', `relation "${full}" was shared after this transaction began; retry in a new transaction`, pos);
-    return viewRelation(share, share.database, schema, snap, [open.name, schema, name]);
+    return viewRelation(ctx, share, share.database, schema, snap, [open.name, schema, name]);
   }
   throw missing(share, latest, schema, name, full, pos);
 }
@@ -117,8 +118,10 @@ function tableRelation(ctx: StatementContext, share: DatashareState, id: string,
 /**
  * A shared view runs with its owner's rights (as views do): its table names are rewritten to
  * marked names that resolve in the producer's database, whether or not those tables are shared.
+ * The consumer never holds those rights, so (as for a local view read with borrowed rights) its
+ * filters that can fail stay above the view's plan, and EXPLAIN does not show inside it.
  */
-function viewRelation(share: DatashareState, database: string, schema: string, view: ViewState, path: string[]): Relation {
+function viewRelation(ctx: StatementContext, share: DatashareState, database: string, schema: string, view: ViewState, path: string[]): Relation {
   const stmt = parseOne(view.sql);
   if (stmt.kind !== 'Query') throw new SqlError('INTERNAL_ERROR', `view ${view.name} is not a query`);
   const ctes = new Set<string>();
@@ -130,7 +133,22 @@ function viewRelation(share: DatashareState, database: string, schema: string, v
     const [db, sc, obj] = name.length === 3 ? name : name.length === 2 ? [database, name[0], name[1]] : [database, '', name[0]];
     n.name = [MARK, share.producer, share.name, db, sc, obj, schema];
   });
-  return { kind: 'view', query: stmt.query as Query, columns: view.columns.map((c) => c.name), path };
+  const query = stmt.query as Query;
+  const shown = path.join('.');
+  const bind = async () => {
+    if (ctx.viewReads.asInvoker) throw new SqlError('PERMISSION_DENIED', `shared view ${shown} reads objects of account "${share.producer}" that account "${ctx.session.account}" may not see`);
+    ctx.viewReads.borrowed.push(shown);
+    // the view reads with its owner's rights in the producer's account: an owner who lost them
+    // (or is gone) shares nothing more; the consumer is not told the producer's details
+    try {
+      await checkOwnerReads(ctx, share.producer, database, schema, view);
+    } catch (e) {
+      if (!(e instanceof SqlError)) throw e;
+      throw new SqlError('PERMISSION_DENIED', `shared view ${shown} can no longer be read: its query fails for its owner in account "${share.producer}" (a privilege lost, or an object gone)`);
+    }
+    return barrier(await ctx.binder().query(query));
+  };
+  return { kind: 'view', query, columns: view.columns.map((c) => c.name), path, bind };
 }
 
 function walk(node: unknown, f: (n: Record<string, unknown>) => void): void {
@@ -152,7 +170,7 @@ export function resolveMarked(ctx: StatementContext, name: string[], pos: Pos): 
     const t = s?.tables[obj];
     if (t) return { kind: 'table', table: t, ref: { account: producer, database, schema: sc, name: t.name, share: { producer, datashare, consumer: ctx.session.account } } };
     const v = s?.views[obj];
-    if (v) return viewRelation(share, database, sc, v, [database, sc, obj]);
+    if (v) return viewRelation(ctx, share, database, sc, v, [database, sc, obj]);
   }
   throw new SqlError('UNDEFINED_TABLE', `a shared view refers to "${[schema, obj].filter(Boolean).join('.')}", which no longer exists in the producer's database`, pos);
 }

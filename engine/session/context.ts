@@ -119,12 +119,12 @@ export class StatementContext {
   }
 
   /**
-   * The same statement with privileges checked as `user` (a view's owner), naming objects in
-   * `resolveIn`: it shares the statement's clock, guard, stats and view reads, and keeps
+   * The same statement with privileges checked as `user` of `account` (a view's owner), naming
+   * objects in `resolveIn`: it shares the statement's clock, guard, stats and view reads, and keeps
    * current_user the caller's, as PostgreSQL does.
    */
-  actingAs(user: { name: string; id?: string }, resolveIn: { database: string; searchPath: string[] }): StatementContext {
-    const session: SessionInfo = { ...this.session, user: user.name, userId: user.id, database: resolveIn.database, searchPath: resolveIn.searchPath };
+  actingAs(user: { name: string; id?: string }, resolveIn: { database: string; searchPath: string[] }, account = this.session.account): StatementContext {
+    const session: SessionInfo = { ...this.session, account, user: user.name, userId: user.id, database: resolveIn.database, searchPath: resolveIn.searchPath };
     const c = new StatementContext(this.db, session, this.txn, this.signal, this.deadline, this.governed);
     c.clock = this.clock;
     c.guardValue = this.guard;

@@ -64,7 +64,7 @@ export function viewRelation(ctx: StatementContext, database: string, schema: st
  * sees, or names in an error, a row the view hides (PostgreSQL's security_barrier, always on for
  * views read with rights the caller lacks).
  */
-function barrier(plan: LNode): LNode {
+export function barrier(plan: LNode): LNode {
   return { k: 'project', input: plan, exprs: plan.fields.map((f, index) => ({ k: 'col', index, type: f.type })), fields: plan.fields, barrier: true };
 }
 
@@ -95,4 +95,17 @@ export async function checkExplainable(ctx: StatementContext, query: Query, pos:
   } finally {
     ctx.viewReads.asInvoker = false;
   }
+}
+
+/**
+ * Whether a view's owner may still read what the view's query reads, in the owner's account (a
+ * shared view, read from another account): throws the refusal, or PERMISSION_DENIED when the
+ * owner is gone.
+ */
+export async function checkOwnerReads(ctx: StatementContext, account: string, database: string, schema: string, view: ViewState): Promise<void> {
+  const owner = userById(ctx.state.accounts[account], ownerIdOf(ctx.state, account, view));
+  if (!owner) throw new SqlError('PERMISSION_DENIED', `view ${schema}.${view.name}: its owner no longer exists`);
+  const stmt = parseOne(view.sql);
+  if (stmt.kind !== 'Query') throw new SqlError('INTERNAL_ERROR', `view ${view.name} is not a query`);
+  await ctx.actingAs({ name: owner.name, id: owner.id }, viewNamespace(database, schema, view), account).binder().query(stmt.query);
 }
