@@ -5,7 +5,7 @@
 // already computed, and the probe side's scan drops rows whose key hash it does not contain.
 
 /** Odd multipliers that pick the bit of each word (Parquet's split-block salts). */
-const SALT = [0x47b6137b, 0x44974d91, 0x8824ad5b, 0xa2b7289d, 0x705495c7, 0x2df1424b, 0x9efc4947, 0x5c6bfb31];
+export const SALT = [0x47b6137b, 0x44974d91, 0x8824ad5b, 0xa2b7289d, 0x705495c7, 0x2df1424b, 0x9efc4947, 0x5c6bfb31];
 
 /** Bits per key: about a 1–2 % false positive rate for a split-block filter. */
 export const BLOOM_BITS_PER_KEY = 10;

@@ -8,7 +8,8 @@
 import type { Batch, Vector } from '../types/vector.ts';
 import type { JoinFilterSpec } from './fragment.ts';
 import type { BuildTable } from './hash-join.ts';
-import { KeyBatch, oneNumberKeyHash } from './hash-table.ts';
+import { KeyBatch } from './hash-table.ts';
+import { bloomProbe } from './bloom-probe.ts';
 import { isString } from '../types/types.ts';
 import { BloomFilter } from './bloom-filter.ts';
 import { blockOverlaps } from './block-zones.ts';
@@ -135,13 +136,7 @@ export class RuntimeFilter {
     const one = this.bare && this.bare.length === 1 ? batch.columns[this.bare[0]] : null;
     if (one && !isString(one.type) && !one.big) {
       // one numeric column: hash its values in place (what KeyBatch would compute, without copies)
-      const vals = one.values, valid = one.valid;
-      for (let i = 0; i < count; i++) {
-        const r = sel ? sel[i] : i;
-        if (valid !== null && valid[r] === 0) continue; // a NULL key matches nothing
-        if (bloom.mayContain(oneNumberKeyHash(vals[r]))) out[m++] = r;
-      }
-      return this.passed(out, count, m);
+      return this.passed(out, count, bloomProbe(one.values, one.valid, sel, count, bloom.words, out));
     }
     const kb = this.bare
       ? new KeyBatch(this.bare.map((c) => batch.columns[c]), count, false, sel)

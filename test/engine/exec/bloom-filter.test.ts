@@ -2,7 +2,8 @@
 // rate near what 10 bits per key promise, and merging as the union of two key sets.
 import { describe, expect, it } from 'vitest';
 import { BloomFilter } from '../../../engine/exec/bloom-filter.ts';
-import { hashNumber } from '../../../engine/exec/hash-table.ts';
+import { hashNumber, oneNumberKeyHash } from '../../../engine/exec/hash-table.ts';
+import { bloomProbe } from '../../../engine/exec/bloom-probe.ts';
 
 const hashes = (from: number, n: number) => Array.from({ length: n }, (_, i) => hashNumber(from + i));
 
@@ -46,5 +47,33 @@ describe('BloomFilter', () => {
     const others = hashes(1_000_000, 50_000);
     expect(others.filter((h) => folded.mayContain(h)).length / others.length).toBeLessThan(0.06);
     expect(() => small.fold(big.blockCount)).toThrow(/power of two/);
+  });
+});
+
+describe('bloomProbe', () => {
+  it('keeps exactly the rows mayContain(oneNumberKeyHash) keeps, for every array kind, with a selection and NULLs', () => {
+    const f = BloomFilter.forKeys(300);
+    for (let k = 0; k < 300; k++) f.add(oneNumberKeyHash(k * 3));
+    const xs = Array.from({ length: 2000 }, (_, i) => i - 300);
+    const odd = [-0, 0.5, -7.25, NaN, 2 ** 40, 2 ** 53 + 2, -1e300, 2 ** 31, -(2 ** 31)];
+    f.add(oneNumberKeyHash(2 ** 40)); f.add(oneNumberKeyHash(0.5));
+    const sel = Uint32Array.from({ length: 700 }, (_, i) => (i * 7) % 2000);
+    const valid = Uint8Array.from(xs, (_, i) => (i % 13 === 0 ? 0 : 1));
+    const kinds = [Int8Array, Uint8Array, Int16Array, Uint16Array, Int32Array, Float32Array, Float64Array];
+    for (const Kind of kinds) {
+      const vals = Kind.from([...xs, ...odd]);
+      const n = vals.length;
+      const want = (rows: number[], v: Uint8Array | null) => rows.filter((r) => (v === null || v[r] === 1) && f.mayContain(oneNumberKeyHash(vals[r])));
+      const out = new Uint32Array(n);
+      const all = Array.from({ length: n }, (_, i) => i);
+      const kept = bloomProbe(vals, null, null, n, f.words, out);
+      expect(Array.from(out.subarray(0, kept))).toEqual(want(all, null));
+      const v = Uint8Array.from({ length: n }, (_, i) => (i < 2000 ? valid[i] : 1));
+      const keptSel = bloomProbe(vals, v, sel, sel.length, f.words, out);
+      expect(Array.from(out.subarray(0, keptSel))).toEqual(want(Array.from(sel), v));
+      // it keeps some rows and drops others (never blind)
+      expect(kept).toBeGreaterThan(50);
+      expect(kept).toBeLessThan(n / 2);
+    }
   });
 });
