@@ -3,7 +3,11 @@
 // answers agree and prints load time, best/median query times, peak RSS during the load and bytes
 // on disk. Strata's table has no sort key unless --sortkey names one (DuckDB never has one), so
 // Q6's date range is a scan, not a zone-map skip.
-// Each engine runs in its own child process so its peak RSS (VmHWM) is its own.
+// Each engine runs in its own child process so its peak RSS (VmHWM) is its own, and its CPU time
+// (user + system, every thread of the process) is its own: on a busy machine the CPU ratio is
+// the steadier one. Strata's slices start from workers compiled once with esbuild, as the
+// `strata` command's dist/ build does; through tsx each worker would spend ~1 s compiling
+// TypeScript inside the timed COPY.
 import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -12,6 +16,7 @@ import { LINEITEM_COLUMNS, lineitemCsv } from './lineitem.ts';
 import { peakRss, runChild, textTable } from './child.ts';
 import { forDuckDB, tpchQuery } from './tpch/queries.ts';
 import { compareRows, type Row } from './tpch/compare.ts';
+import { compile } from '../test/support/compile.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
@@ -27,6 +32,10 @@ interface EngineReport {
   rowsLoaded: number;
   q1Ms: number[];
   q6Ms: number[];
+  /** CPU milliseconds of the load and of each timed run (every thread of the engine's process) */
+  loadCpuMs: number;
+  q1CpuMs: number[];
+  q6CpuMs: number[];
   q1: Row[];
   q6: Row[];
   peakRssBytes: number;
@@ -60,15 +69,19 @@ function dirBytes(path: string): number {
   return total;
 }
 
-async function timeRuns(runs: number, fn: () => Promise<Row[]>): Promise<{ ms: number[]; rows: Row[] }> {
+/** CPU time of this whole process (every thread), in milliseconds. */
+const cpuMs = (): number => { const c = process.cpuUsage(); return (c.user + c.system) / 1000; };
+
+async function timeRuns(runs: number, fn: () => Promise<Row[]>): Promise<{ ms: number[]; cpu: number[]; rows: Row[] }> {
   let rows = await fn(); // warm-up
-  const ms: number[] = [];
+  const ms: number[] = [], cpu: number[] = [];
   for (let i = 0; i < runs; i++) {
-    const t = performance.now();
+    const t = performance.now(), c = cpuMs();
     rows = await fn();
     ms.push(performance.now() - t);
+    cpu.push(cpuMs() - c);
   }
-  return { ms, rows };
+  return { ms, cpu, rows };
 }
 
 const createSql = (extra: string): string =>
@@ -83,11 +96,11 @@ async function runDuckDB(csv: string, o: Options): Promise<EngineReport> {
     const baseRssBytes = process.memoryUsage().rss;
     const inst = await DuckDBInstance.create(join(dir, 'bench.duckdb'), { threads: '2' });
     const con = await inst.connect();
-    const t = performance.now();
+    const t = performance.now(), c = cpuMs();
     await con.run(createSql(''));
     await con.run(`COPY lineitem FROM '${csv.replace(/'/g, "''")}' (FORMAT CSV, HEADER false, DELIMITER ',')`);
     await con.run('CHECKPOINT');
-    const loadMs = performance.now() - t;
+    const loadMs = performance.now() - t, loadCpuMs = cpuMs() - c;
     const peakRssBytes = peakRss();
     const count = Number((await con.runAndReadAll('SELECT count(*) FROM lineitem')).getRows()[0][0]);
     const query = async (sql: string): Promise<Row[]> => {
@@ -99,6 +112,7 @@ async function runDuckDB(csv: string, o: Options): Promise<EngineReport> {
     con.disconnectSync();
     return {
       engine: 'DuckDB', loadMs, rowsLoaded: count, q1Ms: q1.ms, q6Ms: q6.ms, q1: q1.rows, q6: q6.rows,
+      loadCpuMs, q1CpuMs: q1.cpu, q6CpuMs: q6.cpu,
       peakRssBytes, baseRssBytes, diskBytes: dirBytes(dir),
     };
   } finally {
@@ -108,7 +122,7 @@ async function runDuckDB(csv: string, o: Options): Promise<EngineReport> {
 
 async function runStrata(csv: string, o: Options): Promise<EngineReport> {
   const entry = join(root, 'engine', 'database.ts');
-  const empty = { engine: 'Strata', loadMs: NaN, rowsLoaded: 0, q1Ms: [], q6Ms: [], q1: [], q6: [], peakRssBytes: NaN, baseRssBytes: NaN, diskBytes: NaN };
+  const empty = { engine: 'Strata', loadMs: NaN, rowsLoaded: 0, q1Ms: [], q6Ms: [], q1: [], q6: [], peakRssBytes: NaN, baseRssBytes: NaN, diskBytes: NaN, loadCpuMs: NaN, q1CpuMs: [], q6CpuMs: [] };
   if (!existsSync(entry)) return { ...empty, skipped: 'engine/database.ts does not exist yet' };
   const { Database } = await import(entry);
   const dir = mkdtempSync(join(tmpdir(), 'bench-strata-'));
@@ -120,10 +134,10 @@ async function runStrata(csv: string, o: Options): Promise<EngineReport> {
       const results = await session.execute(sql);
       return results[results.length - 1].rows as Row[];
     };
-    const t = performance.now();
+    const t = performance.now(), c = cpuMs();
     await run(createSql(o.sortkey ? ` SORTKEY(${o.sortkey})` : ''));
     await run(`COPY lineitem FROM '${csv.replace(/'/g, "''")}' FORMAT CSV DELIMITER ','`);
-    const loadMs = performance.now() - t;
+    const loadMs = performance.now() - t, loadCpuMs = cpuMs() - c;
     const peakRssBytes = peakRss();
     const count = Number((await run('SELECT count(*) FROM lineitem'))[0][0]);
     const q1 = await timeRuns(o.runs, () => run(Q1));
@@ -132,6 +146,7 @@ async function runStrata(csv: string, o: Options): Promise<EngineReport> {
     await db.close();
     return {
       engine: 'Strata', loadMs, rowsLoaded: count, q1Ms: q1.ms, q6Ms: q6.ms, q1: q1.rows, q6: q6.rows,
+      loadCpuMs, q1CpuMs: q1.cpu, q6CpuMs: q6.cpu,
       peakRssBytes, baseRssBytes, diskBytes: dirBytes(dir),
     };
   } finally {
@@ -158,23 +173,31 @@ export async function main(args: string[]): Promise<void> {
   console.log(`lineitem: ${o.rows} rows, CSV ${fmtBytes(csvBytes)}; ${o.runs} timed runs after 1 warm-up; slices ${o.slices ?? 'default'}; Strata sort key ${o.sortkey ?? 'none'}; DuckDB threads 2`);
   const duck = await runEngine('duckdb', csv, o);
   let strata: EngineReport;
+  const workers = await compile();
+  process.env.STRATA_WORKER_DIR = workers.dir; // the Strata child inherits it (engine/exec/worker-entry.ts)
   try {
     strata = await runEngine('strata', csv, o);
   } catch (e) {
     console.log(`Strata failed: ${(e as Error).message}`);
-    strata = { engine: 'Strata', skipped: 'failed', loadMs: NaN, rowsLoaded: 0, q1Ms: [], q6Ms: [], q1: [], q6: [], peakRssBytes: NaN, baseRssBytes: NaN, diskBytes: NaN };
+    strata = { engine: 'Strata', skipped: 'failed', loadMs: NaN, rowsLoaded: 0, q1Ms: [], q6Ms: [], q1: [], q6: [], peakRssBytes: NaN, baseRssBytes: NaN, diskBytes: NaN, loadCpuMs: NaN, q1CpuMs: [], q6CpuMs: [] };
+  } finally {
+    workers.remove();
+    delete process.env.STRATA_WORKER_DIR;
   }
   const s = strata, d = duck;
   const rows: string[][] = [['', 'Strata', 'DuckDB', 'Strata/DuckDB']];
   rows.push(['load (COPY)', fmtMs(s.loadMs), fmtMs(d.loadMs), ratio(s.loadMs, d.loadMs)]);
+  rows.push(['load CPU', fmtMs(s.loadCpuMs), fmtMs(d.loadCpuMs), ratio(s.loadCpuMs, d.loadCpuMs)]);
   const q = (label: string, sx: number[], dx: number[], f: (x: number[]) => number): void => {
     const a = sx.length ? f(sx) : NaN, b = f(dx);
     rows.push([label, fmtMs(a), fmtMs(b), ratio(a, b)]);
   };
   q('Q1 best', s.q1Ms, d.q1Ms, best);
   q('Q1 median', s.q1Ms, d.q1Ms, median);
+  q('Q1 CPU, least', s.q1CpuMs, d.q1CpuMs, best);
   q('Q6 best', s.q6Ms, d.q6Ms, best);
   q('Q6 median', s.q6Ms, d.q6Ms, median);
+  q('Q6 CPU, least', s.q6CpuMs, d.q6CpuMs, best);
   rows.push(['peak RSS during load', fmtBytes(s.peakRssBytes), fmtBytes(d.peakRssBytes), ratio(s.peakRssBytes, d.peakRssBytes)]);
   rows.push(['bytes on disk', fmtBytes(s.diskBytes), fmtBytes(d.diskBytes), ratio(s.diskBytes, d.diskBytes)]);
   rows.push(['disk / CSV size', ratio(s.diskBytes, csvBytes), ratio(d.diskBytes, csvBytes), '']);
