@@ -39,7 +39,7 @@ export const access: GraphQLModule = {
     }
 
     type Grant {
-      "the object, e.g. table dev.public.t or schema public"
+      "the object, e.g. table dev.public.t, view dev.public.v or schema dev.public"
       object: String!
       privileges: [String!]!
     }

@@ -235,16 +235,16 @@ export async function alterTable(stmt: A.AlterTable, ctx: StatementContext): Pro
 
 export async function createView(stmt: A.CreateView, ctx: StatementContext): Promise<Result> {
   const where = target(ctx, stmt.name, stmt.pos);
+  const sc = where.schemaState;
+  const old = sc.views[where.name];
+  // as PostgreSQL: replacing needs ownership, and the view keeps its id (so its grants) and owner,
+  // whose privileges its query keeps running with
+  if (old && stmt.orReplace) checkOwner(ctx, old, `view ${where.schema}.${where.name} to replace it`, stmt.pos);
   const plan = await ctx.bindQuery(stmt.query);
   const fields = plan.fields.filter((f) => !f.hidden);
   if (stmt.columns && stmt.columns.length !== fields.length) throw new SqlError('SYNTAX_ERROR', `view names ${stmt.columns.length} columns but the query returns ${fields.length}`, stmt.pos);
-  const sc = where.schemaState;
   if (sc.tables[where.name]) throw new SqlError('DUPLICATE_OBJECT', `relation "${where.name}" already exists`, stmt.pos);
-  const old = sc.views[where.name];
   if (old && !stmt.orReplace) throw new SqlError('DUPLICATE_OBJECT', `relation "${where.name}" already exists`, stmt.pos);
-  // as PostgreSQL: replacing needs ownership, and the view keeps its id (so its grants) and owner,
-  // whose privileges its query keeps running with
-  if (old) checkOwner(ctx, old, `view ${where.schema}.${where.name} to replace it`, stmt.pos);
   const view: ViewState = {
     id: old?.id ?? newObjectId(),
     name: where.name,
