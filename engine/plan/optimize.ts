@@ -1,11 +1,13 @@
 // Optimizer rules over the logical plan: push filters below joins (turning comma joins with an
-// equality into hash joins) and merge stacked filters. Each rule is small; they run in order.
+// equality into hash joins), merge stacked filters and aggregate one side of a join before it
+// when that pays (eager-aggregate.ts). Each rule is small; they run in order.
 // Last, aggregates the plan computes twice become one shared plan (common-subplans.ts).
 import { type LNode, type SharedSlot, mapPlanExprs } from './logical.ts';
 import { type BExpr, BOOL, usedColumns, mapCols, mapChildren } from './bound.ts';
 import { splitJoin } from './bind-query.ts';
 import { annotateJoins, connectJoins, type JoinDistribution } from './join-order.ts';
 import { shareCommonSubplans } from './common-subplans.ts';
+import { aggregateBelowJoin } from './eager-aggregate.ts';
 
 const conj = (e: BExpr): BExpr[] => (e.k === 'and' ? e.args.flatMap(conj) : [e]);
 const disj = (e: BExpr): BExpr[] => (e.k === 'or' ? e.args.flatMap(disj) : [e]);
@@ -44,6 +46,7 @@ function rules(n: LNode, shared: Map<SharedSlot, LNode>): LNode {
       const terms = conj(n.pred).flatMap(factorOr);
       return connectJoins(input, terms, pushFilter) ?? pushFilter(input, terms);
     }
+    case 'aggregate': return aggregateBelowJoin({ ...n, input: r(n.input) });
     case 'shared': {
       let done = shared.get(n.slot);
       if (!done) { done = { ...n, input: r(n.input) }; shared.set(n.slot, done); }
