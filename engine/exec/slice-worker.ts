@@ -124,7 +124,10 @@ async function runFragment(f: FragmentSpec, req: RequestRun, program = 0, all: S
     if (f.output.kind === 'mark') {
       const mark = f.output.join;
       const input = compact(batch, sel, count);
-      metered(stop, () => markMatches(input, projectBatch(input, mark.probeKeys, null, input.length), buildTableOf(mark), mark.residual ?? null, tick));
+      const grace = graceJoins.get(mark);
+      // a spilled marking join takes the rows into its files; they mark once the input is done
+      if (grace) metered(stop, () => grace.add(input));
+      else metered(stop, () => markMatches(input, projectBatch(input, mark.probeKeys, null, input.length), buildTableOf(mark), mark.residual ?? null, tick));
       lap(outSlot, 0);
     } else if (table) {
       // a filter the planner fused into the aggregate spec runs inside this same loop; new
@@ -459,18 +462,32 @@ async function markedRows(m: MarkedSource, req: RequestRun, all: SliceMetrics[])
   if (built.kind !== 'rows') throw new SqlError('INTERNAL_ERROR', 'a semi join built over partial aggregates');
   m.join.build = built.columns;
   const t0 = performance.now();
-  const table = buildTableOf(m.join, () => stop.tick(), (b) => stop.memory.reserve(b, 'hash join build in a slice'));
+  buildOrSpill(m.join, req);
   const buildMs = performance.now() - t0;
   await runFragment(m.probe.spec, req, m.probe.program, all);
   const t1 = performance.now();
   const keep = m.join.joinType === 'SEMI' ? 1 : 0;
+  const marking = all[m.probe.program]?.ms.at(-1) ?? 0;
+  const grace = graceJoins.get(m.join);
+  if (grace) {
+    // over the budget: the preserved rows and the marking rows went to files by key hash, each pair marks alone
+    const parts: Vector[][] = [];
+    let rows = 0;
+    await grace.drainMarked(keep, async (b) => {
+      stop.memory.reserve(arraysBytes(b.columns), 'rows a semi join keeps in a slice');
+      parts.push(b.columns);
+      rows += b.length;
+      return false;
+    });
+    return { parts, rows, ms: buildMs + marking + performance.now() - t1 };
+  }
+  const table = buildTableOf(m.join);
   const rows: number[] = [];
   for (let r = 0; r < built.rows; r++) if (table.matched[r] === keep) rows.push(r);
   const sel = Uint32Array.from(rows);
   const part = built.columns.map((c) => gather(c, sel, sel.length));
   stop.memory.reserve(part.reduce((s, v) => s + vectorBytes(v), 0), 'rows a semi join keeps in a slice');
   // the join's time: building its table, marking (the probe program's output) and picking the rows
-  const marking = all[m.probe.program]?.ms.at(-1) ?? 0;
   return { parts: sel.length ? [part] : [], rows: sel.length, ms: buildMs + marking + performance.now() - t1 };
 }
 

@@ -6,11 +6,14 @@
 // rows go on through the rest of the pipeline. A build file whose table still does not fit is
 // split again, with the probe file, by another hash, up to MAX_LEVEL times; past that (one key
 // holding most rows) it is joined anyway and the budget fails it with OUT_OF_MEMORY if it must.
+// A semi or anti join built on its preserved side spills the same way: each pair of files marks
+// the build rows its probe rows match, and the marked (or unmarked) build rows go on.
 import type { BExpr } from '../../plan/bound.ts';
 import type { Batch } from '../../types/vector.ts';
+import { gather } from '../../types/vector.ts';
 import type { SqlType } from '../../types/types.ts';
 import type { JoinStep } from '../fragment.ts';
-import { BuildTable, probe } from '../hash-join.ts';
+import { BuildTable, markMatches, probe } from '../hash-join.ts';
 import { projectBatch } from '../kernels.ts';
 import { batchBytes } from '../memory-budget.ts';
 import { FANOUT, MAX_LEVEL, PartitionWriter, readPartition } from './hash-partition.ts';
@@ -51,23 +54,54 @@ export class SliceGraceJoin {
   }
 
   /** Joins the files pair by pair, handing the joined rows to `sink`; deletes each file once read. */
-  async drain(sink: JoinedSink): Promise<void> {
+  drain(sink: JoinedSink): Promise<void> {
+    return this.drainAll(sink, null);
+  }
+
+  /**
+   * A semi or anti join built on its preserved side: the build rows of each file that some row
+   * of its probe file matches (`keep` 1) or that none does (`keep` 0), handed to `sink`.
+   */
+  drainMarked(keep: 0 | 1, sink: JoinedSink): Promise<void> {
+    return this.drainAll(sink, keep);
+  }
+
+  private async drainAll(sink: JoinedSink, keep: 0 | 1 | null): Promise<void> {
     const probe = this.probe?.close() ?? null;
     this.probe = null;
     for (let p = 0; p < FANOUT; p++) {
-      if (!probe) { this.host.spill.done(this.build[p]); continue; }
-      if (await this.joinFiles(this.build[p], probe[p], 0, sink)) return;
+      if (!probe) {
+        // no probe rows: an anti join built on its preserved side keeps every build row
+        if (keep === 0) { if (await this.keepBuildRows(this.build[p], sink)) return; continue; }
+        this.host.spill.done(this.build[p]);
+        continue;
+      }
+      if (await this.joinFiles(this.build[p], probe[p], 0, sink, keep)) return;
     }
   }
 
-  /** Joins one build file with its probe file; true when the sink wants no more. */
-  private async joinFiles(buildFile: SpillWriter, probeFile: SpillWriter, level: number, sink: JoinedSink): Promise<boolean> {
+  /** Hands every row of a build file to `sink`, a block at a time. */
+  private async keepBuildRows(buildFile: SpillWriter, sink: JoinedSink): Promise<boolean> {
+    const r = this.host.spill.read(buildFile.path);
+    try {
+      for (let b = r.next(); b; b = r.next()) if (await sink(b)) return true;
+      return false;
+    } finally {
+      this.host.spill.done(r);
+    }
+  }
+
+  /**
+   * Joins one build file with its probe file (`keep` null), or marks the build rows its probe
+   * rows match and keeps the marked (1) or unmarked (0) ones; true when the sink wants no more.
+   */
+  private async joinFiles(buildFile: SpillWriter, probeFile: SpillWriter, level: number, sink: JoinedSink, keep: 0 | 1 | null): Promise<boolean> {
     const { host, step } = this;
     host.check();
     const kind = step.joinType;
     const build = readPartition(host, buildFile, this.buildTypes);
-    // without build rows, an inner or semi join keeps nothing of the probe file
-    if (build.length === 0 && (kind === 'INNER' || kind === 'SEMI')) { host.spill.done(probeFile); return false; }
+    // without build rows, an inner or semi join keeps nothing of the probe file (nor a marking join anything)
+    if (build.length === 0 && (kind === 'INNER' || kind === 'SEMI' || keep !== null)) { host.spill.done(probeFile); return false; }
     const need = BuildTable.estimateBytes(build.length, step.buildKeys.length) + batchBytes(build);
     if (level < MAX_LEVEL && build.length > MIN_SPILL_ROWS && need > host.available()) {
       // still too big: split both files again with the next level's hash
@@ -79,7 +113,7 @@ export class SliceGraceJoin {
       for (let b = r.next(); b; b = r.next()) { subProbe.add(b); await host.pause(); }
       host.spill.done(r);
       const probes = subProbe.close();
-      for (let p = 0; p < FANOUT; p++) if (await this.joinFiles(builds[p], probes[p], level + 1, sink)) return true;
+      for (let p = 0; p < FANOUT; p++) if (await this.joinFiles(builds[p], probes[p], level + 1, sink, keep)) return true;
       return false;
     }
     const release = host.reserve(need, 'hash join build partition in a slice');
@@ -90,13 +124,18 @@ export class SliceGraceJoin {
         for (let b = r.next(); b; b = r.next()) {
           host.check();
           const keys = projectBatch(b, step.probeKeys, null, b.length);
+          if (keep !== null) { markMatches(b, keys, table, step.residual ?? null, host.tick); continue; }
           const joined = probe(b, keys, table, kind, step.residual ?? null, host.tick);
           if (joined.length && await sink(joined)) return true;
         }
       } finally {
         host.spill.done(r);
       }
-      return false;
+      if (keep === null) return false;
+      const rows: number[] = [];
+      for (let i = 0; i < build.length; i++) if (table.matched[i] === keep) rows.push(i);
+      const sel = Uint32Array.from(rows);
+      return sel.length > 0 && await sink({ length: sel.length, columns: build.columns.map((c) => gather(c, sel, sel.length)) });
     } finally {
       release();
     }

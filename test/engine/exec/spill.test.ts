@@ -206,7 +206,7 @@ it('a join whose broadcast build side would take over half the limit redistribut
   }
 });
 
-it('a hash join in the slices whose build side would not fit spills both sides by key hash and answers as DuckDB does', async () => {
+it('a hash join in the slices whose build side would not fit spills both sides by key hash (marking joins too) and answers as DuckDB does', async () => {
   const colocate = 'CREATE TABLE ak (k INTEGER DISTKEY, s VARCHAR(12)); INSERT INTO ak SELECT k, s FROM a; CREATE TABLE bk (k INTEGER DISTKEY, t VARCHAR(12)); INSERT INTO bk SELECT k, \'m\' || (k % 3000) FROM b';
   await s.execute(colocate);
   for (const stmt of colocate.split(';')) await duck.session.execute(translateToDuckDB(stmt));
@@ -216,6 +216,9 @@ it('a hash join in the slices whose build side would not fit spills both sides b
     'SELECT count(*), count(b.k), sum(a.k) FROM a LEFT JOIN b ON a.k % 40000 = b.k AND a.k > b.k',
     'SELECT count(*), sum(k) FROM a WHERE EXISTS (SELECT 1 FROM b WHERE b.k = a.k)',
     'SELECT count(*), sum(k) FROM a WHERE NOT EXISTS (SELECT 1 FROM b WHERE b.k = a.k)',
+    // semi and anti joins built on their (smaller) preserved side: the other side's rows mark them
+    'SELECT count(*), sum(k) FROM b WHERE EXISTS (SELECT 1 FROM a WHERE a.k = b.k)',
+    'SELECT count(*), sum(k) FROM b WHERE NOT EXISTS (SELECT 1 FROM a WHERE a.k = b.k)',
     // co-located (DISTKEY on the key): each slice builds from its own rows
     'SELECT count(*), sum(ak.k), min(bk.t), max(ak.s) FROM ak JOIN bk ON ak.k = bk.k',
     // string keys, and a LIMIT reached while the partitions are joined
@@ -223,7 +226,8 @@ it('a hash join in the slices whose build side would not fit spills both sides b
     'SELECT count(*) FROM (SELECT a.k FROM a JOIN b ON a.k = b.k LIMIT 7) z',
   ];
   expect(await plan(joins[0])).toMatch(/Hash INNER Join \(probe: left input, build: both sides redistributed by key.*\[2 slices/);
-  expect(await plan(joins[4])).toMatch(/Hash INNER Join .*co-located.*\[2 slices/);
+  expect(await plan(joins[4])).toMatch(/Hash SEMI Join \(build: left input.*mark the left rows.*\[2 slices/);
+  expect(await plan(joins[6])).toMatch(/Hash INNER Join .*co-located.*\[2 slices/);
   expect(await execution(joins[0])).not.toMatch(/spilled/);
   await s.execute("SET query_memory_limit = '4MB'");
   try {
