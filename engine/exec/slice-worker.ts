@@ -123,11 +123,17 @@ async function runFragment(f: FragmentSpec, req: RequestRun, program = 0, all: S
     if (count === 0) return;
     if (f.output.kind === 'mark') {
       const mark = f.output.join;
-      const input = compact(batch, sel, count);
       const grace = graceJoins.get(mark);
       // a spilled marking join takes the rows into its files; they mark once the input is done
-      if (grace) metered(stop, () => grace.add(input));
-      else metered(stop, () => markMatches(input, projectBatch(input, mark.probeKeys, null, input.length), buildTableOf(mark), mark.residual ?? null, tick));
+      if (grace) { const input = compact(batch, sel, count); metered(stop, () => grace.add(input)); }
+      else if (!mark.residual) {
+        // only the keys are read: the selected rows' other columns are not copied
+        const whole = batch, chosen = sel;
+        metered(stop, () => markMatches({ length: count, columns: [] }, projectBatch(whole, mark.probeKeys, chosen, count), buildTableOf(mark), null, tick));
+      } else {
+        const input = compact(batch, sel, count);
+        metered(stop, () => markMatches(input, projectBatch(input, mark.probeKeys, null, input.length), buildTableOf(mark), mark.residual ?? null, tick));
+      }
       lap(outSlot, 0);
     } else if (table) {
       // a filter the planner fused into the aggregate spec runs inside this same loop; new
