@@ -22,6 +22,7 @@ import { QueryGuard } from '../exec/query-guard.ts';
 import { parseMemorySize } from '../exec/memory-budget.ts';
 import { tableStatsView } from './statements/analyze.ts';
 import { columnPrivilegesView } from './column-privileges-view.ts';
+import { relationPrivilegesView } from './relation-privileges-view.ts';
 import { viewRelation, type ViewReads } from './views.ts';
 
 export interface SessionInfo {
@@ -146,7 +147,7 @@ export class StatementContext {
 
   /** Resolves a table/view name in FROM (own catalog first, then extensions: shares, system views). */
   resolveRelation(name: string[], pos: Pos): Relation {
-    const r = this.db.hooks.relation(this, name, pos) ?? tableStatsView(this, name) ?? columnPrivilegesView(this, name);
+    const r = this.db.hooks.relation(this, name, pos) ?? tableStatsView(this, name) ?? columnPrivilegesView(this, name) ?? relationPrivilegesView(this, name);
     if (r) return r;
     const loc = this.findTable(name, pos);
     if (loc.kind === 'table') {

@@ -26,6 +26,7 @@ import { MemoryGovernor } from '../exec/memory-governor.ts';
 import { openSpillRoot } from '../exec/spill/spill-area.ts';
 import { TABLE_STATS_VIEW } from './statements/analyze.ts';
 import { COLUMN_PRIVILEGES_VIEW } from './column-privileges-view.ts';
+import { RELATION_PRIVILEGES_VIEW } from './relation-privileges-view.ts';
 
 export interface OpenOptions {
   dataDir: string;
@@ -175,7 +176,7 @@ export class Database {
 
   /** The engine's system views and those extensions answer (the CLI lists them). */
   get systemViews(): readonly string[] {
-    return [TABLE_STATS_VIEW, COLUMN_PRIVILEGES_VIEW, ...this.ext.systemViews];
+    return [TABLE_STATS_VIEW, COLUMN_PRIVILEGES_VIEW, RELATION_PRIVILEGES_VIEW, ...this.ext.systemViews];
   }
 
   /**

@@ -82,6 +82,14 @@ describe('SELECT on a view', () => {
     expect(await fails(hr, 'GRANT SELECT ON eng TO nobody', 'UNDEFINED_OBJECT')).toMatch(/user "nobody"/);
   });
 
+  it('is listed in svv_relation_privileges: a user sees its own and PUBLIC\'s grants, an owner all on what it owns', async () => {
+    await hr.execute('GRANT SELECT ON eng TO bo; GRANT SELECT ON eng TO PUBLIC');
+    const q = "SELECT relation_name, relation_type, privilege_type, identity_name FROM svv_relation_privileges WHERE relation_name = 'eng' ORDER BY identity_name";
+    expect(await rows(hr, q)).toEqual([['eng', 'view', 'SELECT', 'PUBLIC'], ['eng', 'view', 'SELECT', 'ann'], ['eng', 'view', 'SELECT', 'bo']]);
+    expect(await rows(ann, q)).toEqual([['eng', 'view', 'SELECT', 'PUBLIC'], ['eng', 'view', 'SELECT', 'ann']]);
+    await hr.execute('REVOKE SELECT ON eng FROM bo; REVOKE SELECT ON eng FROM PUBLIC');
+  });
+
   it('keeps WITH GRANT OPTION as a table does', async () => {
     await hr.execute('GRANT SELECT ON eng TO bo WITH GRANT OPTION');
     const grants = () => db.catalog.accounts.admin.users.bo.grants;
