@@ -78,6 +78,11 @@ async function runFragment(f: FragmentSpec, req: RequestRun, program = 0, all: S
   const table = f.output.kind === 'agg' ? new SpillingGroups(req.host, f.output.spec, 'aggregate in a slice') : null;
   const outParts: Vector[][] = [];
   let outRows = 0;
+  /** bytes of outParts' arrays (reserved as they were made) */
+  let outBytes = 0;
+  /** a top-N over the budget: sorted runs of its first N rows written so far */
+  const topRuns: string[] = [];
+  let topRunRows = 0;
   let scanned = 0;
   const limit = f.output.kind === 'rows' ? f.output.limit : undefined;
   /** with ORDER BY ... LIMIT on a numeric first key: that key's value in the limit-th row kept */
@@ -164,12 +169,28 @@ async function runFragment(f: FragmentSpec, req: RequestRun, program = 0, all: S
       const part = projectAccounted(batch, f.output.exprs, sel, take, stop);
       outParts.push(part);
       outRows += take;
+      outBytes += arraysBytes(part);
       if (topN && outRows >= 2 * topN.limit + 1024) {
         // keep memory bounded: only the first `limit` rows in sort order can survive
         const kept = keepTop(f.output.exprs.map((e) => e.type), outParts, topN);
         outParts.splice(0, outParts.length, kept.columns);
         outRows = kept.length;
         cutoff = numericCutoff(kept, topN);
+        const keptBytes = arraysBytes(kept.columns);
+        stop.memory.release(outBytes - keptBytes);
+        outBytes = keptBytes;
+      }
+      if (topN && outRows > 1 && outBytes > stop.memory.availableBytes / (2 * req.slices)) {
+        // the rows a large N keeps would not fit: their first N go to disk as a sorted run (the
+        // leader merges the runs) and the slice starts again from none
+        const kept = keepTop(f.output.exprs.map((e) => e.type), outParts, topN);
+        topRuns.push(...metered(stop, () => writeSortedRuns(req.host, kept, topN.keys, kept.length, tick)));
+        topRunRows += kept.length;
+        cutoff = numericCutoff(kept, topN);
+        outParts.length = 0;
+        outRows = 0;
+        stop.memory.release(outBytes);
+        outBytes = 0;
       }
       lap(outSlot, 0);
     }
@@ -252,9 +273,14 @@ async function runFragment(f: FragmentSpec, req: RequestRun, program = 0, all: S
   }
   const types = f.output.kind === 'rows' ? f.output.exprs.map((e) => e.type) : [];
   if (f.output.kind === 'rows' && f.output.topN) {
-    const kept = keepTop(types, outParts, f.output.topN);
-    metrics.rows[outSlot] = kept.length;
-    return { kind: 'rows', columns: kept.columns, rows: kept.length, scanned, metrics: all };
+    const topN = f.output.topN;
+    const kept = keepTop(types, outParts, topN);
+    metrics.rows[outSlot] = topRunRows + kept.length;
+    if (!topRuns.length) return { kind: 'rows', columns: kept.columns, rows: kept.length, scanned, metrics: all };
+    // runs went to disk: the rest is one more, and the leader merges the files
+    if (kept.length) topRuns.push(...metered(stop, () => writeSortedRuns(req.host, kept, topN.keys, kept.length, tick)));
+    req.host.keep();
+    return { kind: 'rows', columns: kept.columns.map((c) => gather(c, null, 0)), rows: 0, runs: topRuns, scanned, metrics: all };
   }
   let columns = types.map((t, i) => concatVectors(t, outParts.map((p) => p[i])));
   if (f.output.kind === 'rows' && f.output.sort) {

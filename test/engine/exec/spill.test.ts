@@ -263,6 +263,27 @@ it('removes a slice hash join\'s spill files when the statement fails or is canc
   }
 });
 
+it('a slice\'s top-N whose N rows would not fit writes its first N as sorted runs, which the leader merges', async () => {
+  // two segments a slice: after the first batch's run, the second batch's rows are cut by its N-th key
+  const setup = 'CREATE TABLE t (k INTEGER, s VARCHAR(12)); INSERT INTO t SELECT k, s FROM a; INSERT INTO t SELECT k + 100000, s FROM a';
+  await s.execute(setup);
+  for (const stmt of setup.split(';')) await duck.session.execute(stmt);
+  const topN = ['SELECT k, s FROM t ORDER BY s DESC, k LIMIT 20 OFFSET 30000', 'SELECT k, s FROM t ORDER BY k DESC LIMIT 10 OFFSET 45000'];
+  expect(await plan(topN[0])).toMatch(/Top-N 30020 per slice/);
+  await s.execute("SET query_memory_limit = '2MB'");
+  try {
+    for (const sql of topN) {
+      const spilled = watchSpill((d) => /-s\d-/.test(d) && filesIn(d).some((f) => f.includes('sorted-run')));
+      await same(sql).finally(() => spilled());
+      expect(spilled(), sql).toBe(true);
+    }
+  } finally {
+    await s.execute('RESET query_memory_limit');
+    await s.execute('DROP TABLE t');
+  }
+  expect(leftover()).toEqual([]);
+});
+
 it('spill files give back every value: NULLs, strings (only the entries used), wide exact values', () => {
   const path = join(dir, 'roundtrip');
   const strings: Vector = { type: { id: 'VARCHAR', length: 10 } as Vector['type'], length: 4, values: Int32Array.from([2, 0, 0, 2]), valid: Uint8Array.from([1, 1, 0, 1]), dict: ['a', 'unused', 'é€😀'] };
