@@ -7,7 +7,7 @@ import type { Batch, Vector } from '../types/vector.ts';
 import { TYPES, isString, type SqlType } from '../types/types.ts';
 import { aggregateFor, type Aggregate, type AggValue, type GroupStates } from '../functions/aggregates/registry.ts';
 import { ExprEmitter, rowLoop } from './codegen.ts';
-import { emitFilter, filterBatch, projectBatch, shapeOf, sideArrays } from './kernels.ts';
+import { emitFilter, emitSelectionPass, filterBatch, projectBatch, shapeOf, sideArrays, splitFilter } from './kernels.ts';
 import { gather } from '../types/vector.ts';
 import { vectorRange } from './batches.ts';
 import { KeyBatch, KeyTable, keyKind } from './hash-table.ts';
@@ -131,6 +131,13 @@ export class GroupTable {
       s.sets?.push(new Set());
     });
     return g;
+  }
+
+  private scratchRows = new Uint32Array(0);
+  /** A row array of at least n entries for the kernel's selection pass, reused batch after batch. */
+  scratch(n: number): Uint32Array {
+    if (this.scratchRows.length < n) this.scratchRows = new Uint32Array(Math.max(n, 1024));
+    return this.scratchRows;
   }
 
   /** The group id of each key row (vectors of equal length), creating groups for new keys. */
@@ -327,7 +334,12 @@ function aggKernel(spec: AggSpec, batch: Batch, aliases: number[], deferred: boo
   const body: string[] = [];
   // without GROUP BY keys the filter is fused here; with keys, rows arrive filtered with their group ids in G
   const grouped = spec.keys.length > 0;
-  if (!grouped && spec.filter) emitFilter(em, spec.filter, body);
+  // without keys, the filter's plain comparisons first select rows into the scratch array F
+  // without a branch (kernels.ts emitSelectionPass); the updates then run over those rows only
+  const split = !grouped && spec.filter ? splitFilter(shape, spec.filter) : null;
+  const pass = split && split.plain.length ? emitSelectionPass(em, split.plain, 'F') : null;
+  if (split && pass === null) emitFilter(em, spec.filter!, body);
+  else if (split) for (const c of split.rest) emitFilter(em, c, body);
   body.push(grouped ? 'const g = G[j];' : 'const g = 0;');
   // update each aggregate: its own update code, then the count of non-NULL inputs (or, deferred,
   // one count of the group's rows and the aggregate's NULL inputs: GroupTable.syncAliases)
@@ -350,7 +362,9 @@ function aggKernel(spec: AggSpec, batch: Batch, aliases: number[], deferred: boo
     if (v.n === 'false') body.push(upd);
     else body.push(deferred[i] ? `if (${v.n}) D${i}[g]++; else { ${upd} }` : `if (!(${v.n})) { ${upd} }`);
   });
-  const loop = grouped ? `for (let j = 0; j < n; j++) { const r = sel === null ? j : sel[j]; ${body.join('\n')} }` : rowLoop(body.join('\n'));
+  const loop = grouped ? `for (let j = 0; j < n; j++) { const r = sel === null ? j : sel[j]; ${body.join('\n')} }`
+    : pass !== null ? `const F = S.scratch(n); let k = 0;\n${pass}\nfor (let j = 0; j < k; j++) { const r = F[j]; ${body.join('\n')} }`
+    : rowLoop(body.join('\n'));
   const source = `${decl.length ? `let ${decl.join(', ')};` : ''}\n${locals.join(' ')}\n${em.prelude.join('\n')}\n${loop}`;
   // eslint-disable-next-line no-new-func -- generated from our own bound plan
   k = new Function('rt', 'K', `return function aggKernel(cols, valids, dicts, n, sel, S, P, G) {\n${source}\n};`)(runtime, em.consts) as AggKernel;

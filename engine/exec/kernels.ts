@@ -44,10 +44,53 @@ export function conjuncts(e: BExpr): BExpr[] {
 
 /** Emits per-row statements that `continue` when the predicate is not TRUE. */
 export function emitFilter(em: ExprEmitter, pred: BExpr, out: string[]): void {
-  for (const c of conjuncts(pred)) {
+  emitConjuncts(em, conjuncts(pred), out);
+}
+
+function emitConjuncts(em: ExprEmitter, terms: BExpr[], out: string[]): void {
+  for (const c of terms) {
     const v = em.expr(c, out);
     out.push(v.n === 'false' ? `if (!${v.v}) continue;` : `if (${v.n} || !${v.v}) continue;`);
   }
+}
+
+/**
+ * A predicate's conjuncts split in two: `plain` comparisons (see plainComparison), which a
+ * selection pass tests without a branch, and the `rest`, tested one by one after them.
+ */
+export function splitFilter(shape: InputShape, pred: BExpr): { plain: BExpr[]; rest: BExpr[] } {
+  const terms = conjuncts(pred);
+  const plain = terms.filter((c) => plainComparison(shape, c));
+  return { plain, rest: terms.filter((c) => !plain.includes(c)) };
+}
+
+/**
+ * A selection pass: the loop over the batch's rows (or `sel`) that writes each row into `into`
+ * and advances the count `k` by the plain comparisons' combined result, so the loop has no
+ * branch. Over unsorted data each of TPC-H Q6's range tests is a coin flip for the branch
+ * predictor; a loop of `continue`s over them ran ~40 % slower, and so did the aggregate
+ * updates fused after them (any branch in that loop did). What follows reads rows `into[0..k)`.
+ */
+export function emitSelectionPass(em: ExprEmitter, plain: BExpr[], into: string): string {
+  const body: string[] = [];
+  const tests = plain.map((c) => { const v = em.expr(c, body); return v.n === 'false' ? v.v : `(!${v.n} & ${v.v})`; });
+  body.push(`${into}[k] = r; k += (${tests.join(' & ')}) & 1;`);
+  em.resetRow(); // values computed in this loop are out of scope in the next one
+  return rowLoop(body.join('\n'));
+}
+
+/**
+ * A comparison of columns and literals of one numeric or date kind whose code is one JS
+ * comparison: no call (so nothing can throw or allocate), no string, no value past 2^53. Such
+ * a test is as cheap as the branch that would skip it. Decided by generating it on its own.
+ */
+function plainComparison(shape: InputShape, e: BExpr): boolean {
+  if (e.k !== 'cmp') return false;
+  const operand = (x: BExpr) => (x.k === 'col' || x.k === 'param' || (x.k === 'const' && x.value !== null)) && !isString(x.type) && !isWide(x.type) && !shape.big?.[x.k === 'col' ? x.index : -1];
+  if (!operand(e.left) || !operand(e.right)) return false;
+  const trial = new ExprEmitter(shape), code: string[] = [];
+  trial.expr(e, code);
+  return !/\brt\./.test(code.join('\n'));
 }
 
 /** Rows of `batch` (restricted to `sel` if given) for which `pred` is TRUE, as a selection vector. */
@@ -56,10 +99,19 @@ export function filterBatch(batch: Batch, predicate: BExpr, sel: Uint32Array | n
   const { exprs: [pred], params } = parameterize([predicate]);
   const kernel = compile(`F${JSON.stringify(pred)}|${JSON.stringify(shape)}`, () => {
     const em = new ExprEmitter(shape);
+    const { plain, rest } = splitFilter(shape, pred);
     const body: string[] = [];
-    emitFilter(em, pred, body);
-    body.push('outSel[k++] = r;');
-    return { source: `const outSel = out[0]; let k = 0;\n${em.prelude.join('\n')}\n${rowLoop(body.join('\n'))}\nreturn k;`, consts: em.consts };
+    if (plain.length === 0) {
+      emitConjuncts(em, rest, body);
+      body.push('outSel[k++] = r;');
+      return { source: `const outSel = out[0]; let k = 0;\n${em.prelude.join('\n')}\n${rowLoop(body.join('\n'))}\nreturn k;`, consts: em.consts };
+    }
+    // the plain comparisons select into outSel; the rest then keep rows of it in place
+    const pass = emitSelectionPass(em, plain, 'outSel');
+    if (rest.length === 0) return { source: `const outSel = out[0]; let k = 0;\n${em.prelude.join('\n')}\n${pass}\nreturn k;`, consts: em.consts };
+    emitConjuncts(em, rest, body);
+    body.push('outSel[m++] = r;');
+    return { source: `const outSel = out[0]; let k = 0, m = 0;\n${em.prelude.join('\n')}\n${pass}\nfor (let j = 0; j < k; j++) { const r = outSel[j]; ${body.join('\n')} }\nreturn m;`, consts: em.consts };
   });
   const n = sel ? sel.length : batch.length;
   const outSel = new Uint32Array(n);
