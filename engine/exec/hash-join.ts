@@ -1,6 +1,7 @@
 // Hash join: build a chained hash table (hash-table.ts) over the build side's key columns once, then probe it
 // batch by batch. Used inside slices (build side broadcast) and at the leader.
 import type { Batch, Vector } from '../types/vector.ts';
+import type { TypedArray } from '../types/types.ts';
 import { KeyBatch, KeyTable, keyKind } from './hash-table.ts';
 import type { JoinStep } from './fragment.ts';
 import { filterBatch, projectBatch } from './kernels.ts';
@@ -53,15 +54,37 @@ export class BuildTable {
 /** Gathers rows by index; index -1 yields NULL (outer join padding). */
 export function takeRows(v: Vector, rows: Int32Array, count: number): Vector {
   const values = new (v.values.constructor as { new (n: number): typeof v.values })(count);
-  let valid: Uint8Array | null = null;
-  for (let i = 0; i < count; i++) {
-    const r = rows[i];
-    if (r < 0 || (v.valid && v.valid[r] === 0)) { (valid ??= new Uint8Array(count).fill(1))[i] = 0; continue; }
-    values[i] = v.values[r];
-  }
+  const valid = takeLoop(v.values)(v.values, v.valid, rows, count, values);
   const out: Vector = { type: v.type, length: count, values, valid, dict: v.dict };
   if (v.big) out.big = Array.from(rows.subarray(0, count), (r) => (r < 0 ? null : v.big![r]));
   return out;
+}
+
+/** dst[i] = src[rows[i]]; returns the validity of the result (null: no NULL), a row -1 or NULL at its source being NULL. */
+type TakeLoop = (src: TypedArray, valid: Uint8Array | null, rows: Int32Array, count: number, dst: TypedArray) => Uint8Array | null;
+
+const takeLoops = new Map<string, TakeLoop>();
+
+/**
+ * One generated gather loop per kind of typed array: a loop shared by every column kind is
+ * polymorphic, and V8 then reads and writes the elements through its slow generic path.
+ */
+function takeLoop(src: TypedArray): TakeLoop {
+  const kind = src.constructor.name;
+  let loop = takeLoops.get(kind);
+  if (!loop) {
+    // eslint-disable-next-line no-new-func -- fixed source; only its feedback differs per array kind
+    loop = new Function('src', 'valid', 'rows', 'count', 'dst', `
+      let out = null;
+      for (let i = 0; i < count; i++) {
+        const r = rows[i];
+        if (r < 0 || (valid !== null && valid[r] === 0)) { if (out === null) out = new Uint8Array(count).fill(1); out[i] = 0; continue; }
+        dst[i] = src[r];
+      }
+      return out;`) as TakeLoop;
+    takeLoops.set(kind, loop);
+  }
+  return loop;
 }
 
 export type JoinKind = 'INNER' | 'LEFT' | 'SEMI' | 'ANTI';
@@ -77,22 +100,27 @@ export function probe(probeBatch: Batch, probeKeys: Vector[], table: BuildTable,
   let cap = Math.max(16, n);
   let pRows = new Int32Array(cap), bRows = new Int32Array(cap);
   let m = 0;
-  const push = (p: number, b: number) => {
-    if (m === cap) {
-      cap *= 2;
-      const np = new Int32Array(cap); np.set(pRows); pRows = np;
-      const nb = new Int32Array(cap); nb.set(bRows); bRows = nb;
-    }
-    pRows[m] = p; bRows[m] = b; m++;
-  };
-  // `tick` lets a cancel or timeout stop a probe whose output explodes (many matches per key)
+  const next = table.next;
+  const padUnmatched = kind === 'LEFT' || kind === 'ANTI';
+  // one build row per key found is enough: SEMI keeps the probe row, ANTI drops it
+  const firstOnly = (kind === 'SEMI' || kind === 'ANTI') && !residual;
   for (let r = 0; r < n; r++) {
-    tick();
+    // `tick` lets a cancel or timeout stop a probe whose output explodes (many matches per key)
+    if ((r & 1023) === 0) tick();
     let b = first[r];
-    if (b < 0) { if (kind === 'LEFT' || kind === 'ANTI') push(r, -1); continue; }
-    if (kind === 'SEMI' && !residual) { push(r, b); continue; }
-    if (kind === 'ANTI' && !residual) continue;
-    for (; b >= 0; b = table.next[b]) { tick(); push(r, b); }
+    if (b < 0) { if (!padUnmatched) continue; }
+    else if (firstOnly) { if (kind === 'ANTI') continue; }
+    else if (next[b] >= 0) {
+      // several build rows share the key: every pair
+      for (; b >= 0; b = next[b]) {
+        tick();
+        if (m === cap) ({ pRows, bRows, cap } = grown(pRows, bRows, m));
+        pRows[m] = r; bRows[m] = b; m++;
+      }
+      continue;
+    }
+    if (m === cap) ({ pRows, bRows, cap } = grown(pRows, bRows, m));
+    pRows[m] = r; bRows[m] = b; m++;
   }
   let joined: Batch = {
     length: m,
@@ -126,6 +154,14 @@ export function probe(probeBatch: Batch, probeKeys: Vector[], table: BuildTable,
     return { length: m, columns: joined.columns.slice(0, probeBatch.columns.length) };
   }
   return joined;
+}
+
+/** The pair arrays of a probe, doubled. */
+function grown(pRows: Int32Array<ArrayBuffer>, bRows: Int32Array<ArrayBuffer>, m: number): { pRows: Int32Array<ArrayBuffer>; bRows: Int32Array<ArrayBuffer>; cap: number } {
+  const cap = m * 2;
+  const np = new Int32Array(cap); np.set(pRows);
+  const nb = new Int32Array(cap); nb.set(bRows);
+  return { pRows: np, bRows: nb, cap };
 }
 
 /** Candidate pairs a residual is tested over at a time (bounds the memory of keys with many rows). */
