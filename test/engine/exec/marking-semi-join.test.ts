@@ -4,7 +4,7 @@
 // against DuckDB over the same tables: NULL keys on both sides, duplicate keys on both sides,
 // residual conditions (Q21's `l_suppkey <> l1.l_suppkey`), empty sides, and every placement the
 // planner may choose (co-located, one side redistributed to meet the other, both redistributed,
-// one slice). EXPLAIN shows the join and its filter on the right side's scan.
+// a DISTSTYLE ALL table, one slice). EXPLAIN shows the join and its filter on the right side's scan.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -41,7 +41,7 @@ const SMALL = (name: string, layout: string) => [
 const SETUP = [
   ...DIGITS,
   ...BIG('l_k', 'DISTKEY(lk)'), ...BIG('l_o', 'DISTKEY(lo)'),
-  ...SMALL('o_k', 'DISTKEY(ok)'), ...SMALL('o_v', 'DISTKEY(ov)'),
+  ...SMALL('o_k', 'DISTKEY(ok)'), ...SMALL('o_v', 'DISTKEY(ov)'), ...SMALL('o_all', 'DISTSTYLE ALL'),
 ];
 
 /** The queries, over a left table O and a right table L. */
@@ -68,6 +68,8 @@ const PLACEMENTS: [string, string, string][] = [
   ['o_k', 'l_o', 'probe side redistributed to where the build rows sit'],
   ['o_v', 'l_k', 'build side redistributed to where the probe rows sit'],
   ['o_v', 'l_o', 'both sides redistributed by key'],
+  // every slice holds a copy of an ALL table, but one reads it
+  ['o_all', 'l_k', 'build side redistributed to where the probe rows sit'],
 ];
 
 const sqlFor = (q: string, o: string, l: string) => q.replace(/\bO\b/g, o).replace(/\bL\b/g, l);
