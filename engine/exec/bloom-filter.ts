@@ -6,6 +6,7 @@
 
 /** Odd multipliers that pick the bit of each word (Parquet's split-block salts). */
 export const SALT = [0x47b6137b, 0x44974d91, 0x8824ad5b, 0xa2b7289d, 0x705495c7, 0x2df1424b, 0x9efc4947, 0x5c6bfb31];
+const [S0, S1, S2, S3, S4, S5, S6, S7] = SALT;
 
 /** Bits per key: about a 1–2 % false positive rate for a split-block filter. */
 export const BLOOM_BITS_PER_KEY = 10;
@@ -75,11 +76,17 @@ export class BloomFilter {
     for (let i = 0; i < 8; i++) w[b + i] |= 1 << (Math.imul(h, SALT[i]) >>> 27);
   }
 
-  /** False only when `h` was never added. */
+  /**
+   * False only when `h` was never added. Each word has about half its bits set, so a test per
+   * word would branch at random: the first four are tested together without branches (a key
+   * not added fails them about nine times in ten), then the other four.
+   */
   mayContain(h: number): boolean {
     const w = this.words, b = this.block(h);
-    for (let i = 0; i < 8; i++) if ((w[b + i] & (1 << (Math.imul(h, SALT[i]) >>> 27))) === 0) return false;
-    return true;
+    if (((~w[b] & (1 << (Math.imul(h, S0) >>> 27))) | (~w[b + 1] & (1 << (Math.imul(h, S1) >>> 27)))
+      | (~w[b + 2] & (1 << (Math.imul(h, S2) >>> 27))) | (~w[b + 3] & (1 << (Math.imul(h, S3) >>> 27)))) !== 0) return false;
+    return ((~w[b + 4] & (1 << (Math.imul(h, S4) >>> 27))) | (~w[b + 5] & (1 << (Math.imul(h, S5) >>> 27)))
+      | (~w[b + 6] & (1 << (Math.imul(h, S6) >>> 27))) | (~w[b + 7] & (1 << (Math.imul(h, S7) >>> 27)))) === 0;
   }
 
   /** Adds every key of another filter of the same size (the union of two key sets). */
