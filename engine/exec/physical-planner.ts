@@ -184,7 +184,9 @@ class PhysicalPlanner {
       // outer, semi and anti joins keep every row of their left side: it must be the probe,
       // unless a semi or anti join builds on it, the smaller side, and the right side marks it
       if (!left) return null;
-      if ((n.joinType === 'SEMI' || n.joinType === 'ANTI') && right && estimateRows(n.left) < estimateRows(n.right)) return this.markingJoin(n, left, right, est);
+      // (it never broadcasts, so not when SET join_distribution = broadcast forces that)
+      const marking = (n.joinType === 'SEMI' || n.joinType === 'ANTI') && right && (this.slices < 2 || n.est?.exchange !== 'broadcast');
+      if (marking && estimateRows(n.left) < estimateRows(n.right)) return this.markingJoin(n, left, right, est);
       probeIsLeft = true;
     } else if (left && right) probeIsLeft = estimateRows(n.left) >= estimateRows(n.right);
     else if (left) probeIsLeft = true;

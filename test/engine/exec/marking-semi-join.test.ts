@@ -152,6 +152,18 @@ describe('semi and anti joins built on the smaller, preserved side', () => {
     await expectDuckDB(s, sql);
   });
 
+  it('probes the left side when SET join_distribution = broadcast forces a broadcast', async () => {
+    const sql = sqlFor(QUERIES[2][1], 'o_v', 'l_o');
+    await s.execute('SET join_distribution = broadcast');
+    try {
+      const plan = await explain(sql);
+      expect(plan.find((x) => /Hash SEMI Join/.test(x)), plan.join('\n')).toMatch(/probe: left input, build: broadcast/);
+      await expectDuckDB(s, sql);
+    } finally {
+      await s.execute('SET join_distribution = auto');
+    }
+  });
+
   it('probes the left side when it is the larger', async () => {
     const plan = await explain('SELECT lo FROM l_o l WHERE EXISTS (SELECT * FROM o_k o WHERE o.ok = l.lk)');
     expect(plan.find((x) => /Hash SEMI Join/.test(x)), plan.join('\n')).toMatch(/probe: left input/);
