@@ -11,20 +11,25 @@ export class DictGroupIds {
   private dicts: string[][] = [];
   private sizes: number[] = [];
   private map: Int32Array | null = null;
+  /** what ids() returns, reused batch after batch (the caller reads it before the next call) */
+  private buf = new Int32Array(0);
 
   /**
    * The group id of each selected row (`sel`'s first `count` entries, or rows 0..count-1), or
    * null when the dictionaries have too many combinations. `resolve(rows)` returns the group ids
    * of rows (batch positions); it is called with one row per combination not seen before.
+   * The array returned is this object's and is overwritten by the next call.
    */
   ids(keys: Vector[], sel: Uint32Array | null, count: number, resolve: (rows: Uint32Array) => Int32Array): Int32Array | null {
     if (!this.sameDicts(keys) && !this.reset(keys)) return null;
     const map = this.map!;
-    const out = new Int32Array(count);
+    if (this.buf.length < count) this.buf = new Int32Array(Math.max(count, 1024));
+    const out = this.buf.subarray(0, count);
     // the combination index of each row: codes in mixed radix, NULL as the last code of its column
     if (keys.length === 2 && keys[0].valid === null && keys[1].valid === null) {
       combineTwo(out, keys[0].values as Int32Array, keys[1].values as Int32Array, this.sizes[1], sel, count);
     } else {
+      out.fill(0);
       for (let c = 0; c < keys.length; c++) {
         const codes = keys[c].values as Int32Array, valid = keys[c].valid, size = this.sizes[c];
         if (valid !== null) addNullableCodes(out, codes, valid, size, sel, count);

@@ -93,8 +93,11 @@ function plainComparison(shape: InputShape, e: BExpr): boolean {
   return !/\brt\./.test(code.join('\n'));
 }
 
-/** Rows of `batch` (restricted to `sel` if given) for which `pred` is TRUE, as a selection vector. */
-export function filterBatch(batch: Batch, predicate: BExpr, sel: Uint32Array | null = null): { sel: Uint32Array; count: number } {
+/**
+ * Rows of `batch` (restricted to `sel` if given) for which `pred` is TRUE, as a selection vector:
+ * written into `into` when given (at least as long as the rows tested), else a new array.
+ */
+export function filterBatch(batch: Batch, predicate: BExpr, sel: Uint32Array | null = null, into?: Uint32Array): { sel: Uint32Array; count: number } {
   const shape = shapeOf(batch);
   const { exprs: [pred], params } = parameterize([predicate]);
   const kernel = compile(`F${JSON.stringify(pred)}|${JSON.stringify(shape)}`, () => {
@@ -114,7 +117,7 @@ export function filterBatch(batch: Batch, predicate: BExpr, sel: Uint32Array | n
     return { source: `const outSel = out[0]; let k = 0, m = 0;\n${em.prelude.join('\n')}\n${pass}\nfor (let j = 0; j < k; j++) { const r = outSel[j]; ${body.join('\n')} }\nreturn m;`, consts: em.consts };
   });
   const n = sel ? sel.length : batch.length;
-  const outSel = new Uint32Array(n);
+  const outSel = into ?? new Uint32Array(n);
   const [c, v, d] = args(batch);
   const count = kernel(c, v, d, n, sel, [outSel], params);
   return { sel: outSel, count };
