@@ -13,10 +13,10 @@ import { classEqualities, keyClasses } from './key-classes.ts';
 /** Inputs up to which every connected order is considered (3^10 subset pairs). */
 const DP_MAX = 10;
 
-interface Leaf { node: LNode; offset: number; width: number }
+export interface Leaf { node: LNode; offset: number; width: number }
 
 /** Leaves and conditions of a maximal inner/cross join tree, over the tree's own fields. */
-function flatten(n: LNode, offset: number, leaves: Leaf[], conds: BExpr[]): void {
+export function flatten(n: LNode, offset: number, leaves: Leaf[], conds: BExpr[]): void {
   if (n.k === 'join' && (n.joinType === 'INNER' || n.joinType === 'CROSS') && !n.nullEq) {
     const nl = n.left.fields.length;
     flatten(n.left, offset, leaves, conds);

@@ -46,7 +46,7 @@ function rules(n: LNode, shared: Map<SharedSlot, LNode>): LNode {
       const terms = conj(n.pred).flatMap(factorOr);
       return connectJoins(input, terms, pushFilter) ?? pushFilter(input, terms);
     }
-    case 'aggregate': return aggregateBelowJoin({ ...n, input: r(n.input) });
+    case 'aggregate': return aggregateBelowJoin({ ...n, input: r(n.input) }, (x, terms) => connectJoins(x, terms, pushFilter) ?? pushFilter(x, terms));
     case 'shared': {
       let done = shared.get(n.slot);
       if (!done) { done = { ...n, input: r(n.input) }; shared.set(n.slot, done); }

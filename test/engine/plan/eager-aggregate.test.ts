@@ -27,6 +27,11 @@ const SETUP = [
      CASE WHEN n % 13 = 0 THEN NULL ELSE CAST((n % 997) / 100.0 AS DECIMAL(10, 2)) END,
      CASE WHEN n % 5 = 0 THEN 'xx' WHEN n % 19 = 0 THEN NULL ELSE 'ok' || (n % 11) END
    FROM (${DIGITS}) g WHERE n < 4000`,
+  'CREATE TABLE li (ok INTEGER, qty INTEGER)',
+  // 12,000 rows, three per order, every 17th quantity NULL
+  `INSERT INTO li SELECT n % 4000, CASE WHEN n % 17 = 0 THEN NULL ELSE n % 50 END FROM (${DIGITS}) g WHERE n < 12000`,
+  'CREATE TABLE g (id INTEGER, label VARCHAR(8))',
+  "INSERT INTO g VALUES (0, 'even'), (1, 'odd')",
 ];
 
 const rowsOf = async (sql: string) => { const r = await s.execute(sql); return (Array.isArray(r) ? r[r.length - 1] : r).rows as unknown[][]; };
@@ -64,6 +69,14 @@ const REWRITTEN = [
   // two join keys; HAVING over the combined count
   'SELECT c.ck, c.grp, count(*), min(o.amt) FROM c JOIN o ON c.ck = o.ck AND c.grp = o.grp GROUP BY c.ck, c.grp HAVING count(*) > 1 ORDER BY 1, 2',
   'SELECT c.ck FROM c LEFT JOIN o ON c.ck = o.ck GROUP BY c.ck HAVING count(o.ok) = 0 ORDER BY 1 NULLS LAST',
+  // a join tree: line items and their orders are summed per customer key before customers and
+  // groups join them (TPC-H Q10's shape), or line items per order before orders join
+  `SELECT c.ck, c.name, g.label, sum(li.qty), count(*), count(li.qty) FROM li, o, c, g
+   WHERE li.ok = o.ok AND o.ck = c.ck AND c.grp = g.id GROUP BY c.ck, c.name, g.label ORDER BY 1, 2, 3`,
+  'SELECT c.name, o.grp, sum(li.qty), min(li.qty) FROM li JOIN o ON li.ok = o.ok JOIN c ON o.ck = c.ck GROUP BY c.name, o.grp ORDER BY 1, 2',
+  'SELECT g.label, c.ck, sum(li.qty), max(o.amt) FROM g JOIN c ON g.id = c.grp JOIN o ON c.ck = o.ck JOIN li ON o.ok = li.ok GROUP BY g.label, c.ck ORDER BY 1, 2',
+  // aggregates reading two inputs of the tree: both are on the aggregated side
+  'SELECT c.name, sum(li.qty + o.ok) FROM li, o, c WHERE li.ok = o.ok AND o.ck = c.ck AND c.ck < 200 GROUP BY c.name ORDER BY 1',
   // count(*) reads no side: the side with the duplicate keys (c) is counted first
   'SELECT o.grp, count(*), max(c.name) FROM c JOIN o ON c.ck = o.ck GROUP BY o.grp ORDER BY 1',
 ];
@@ -79,6 +92,10 @@ const KEPT = [
   'SELECT o.grp, c.grp, count(*), sum(o.amt) FROM c JOIN o ON c.ck = o.ck GROUP BY o.grp, c.grp ORDER BY 1, 2',
   // the other side is a small table: joining it costs a probe per row
   'SELECT c.name, count(*) FROM o JOIN (SELECT * FROM c WHERE c.ck < 120) c ON o.ck = c.ck GROUP BY c.name ORDER BY 1',
+  // the same with a filter keeping about a quarter of the orders: most line items' orders find no partner
+  'SELECT c.name, o.grp, sum(li.qty), min(li.qty) FROM li JOIN o ON li.ok = o.ok JOIN c ON o.ck = c.ck WHERE o.ok % 4 = 0 GROUP BY c.name, o.grp ORDER BY 1, 2',
+  // a join tree whose aggregates read an input the keys read too
+  'SELECT c.name, sum(li.qty + c.grp) FROM li, o, c WHERE li.ok = o.ok AND o.ck = c.ck GROUP BY c.name ORDER BY 1',
   // an ON condition across both sides
   'SELECT c.ck, count(o.ok) FROM c LEFT JOIN o ON c.ck = o.ck AND o.grp > c.grp GROUP BY c.ck ORDER BY 1 NULLS LAST',
 ];
