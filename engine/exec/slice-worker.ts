@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { Batch, Vector } from '../types/vector.ts';
 import { TYPES, isTemporal, type SqlType } from '../types/types.ts';
 import type { BExpr } from '../plan/bound.ts';
+import type { WindowCall } from '../plan/logical.ts';
 import type { FragmentSpec, FragmentResult, SentResult, SegmentRef, JoinStep, JoinFilterSpec, TopN, SliceMetrics, ExchangeSource, MarkedSource } from './fragment.ts';
 import { SlicePeers, exchangeTag } from './slice-peers.ts';
 import { partitionRows, placeRows, rowsByDestination } from './partition.ts';
@@ -32,6 +33,7 @@ import { StatementSpill, spillRoot } from './spill/spill-area.ts';
 import { writeSortedRuns } from './spill/external-sort.ts';
 import { SpillingGroups, mergeFile, readPartial, writePartial, type SpillHost } from './spill/spill-aggregate.ts';
 import { SliceGraceJoin, MIN_SPILL_ROWS } from './spill/slice-grace-join.ts';
+import { PartitionWriter, readPartition } from './spill/hash-partition.ts';
 import { lowerThisThread } from './thread-priority.ts';
 import { ColumnCache, type SharedCache } from './column-cache.ts';
 import type { EvalRequest } from './costly-exprs.ts';
@@ -74,7 +76,7 @@ async function runFragment(f: FragmentSpec, req: RequestRun, program = 0, all: S
   // a program over redistributed rows: its input program runs first and the slices swap rows;
   // or over the preserved rows a semi or anti join keeps, once the other side has marked them
   const received = f.source ? await redistribute(f.source, req, all) : f.marked ? await markedRows(f.marked, req, all) : null;
-  if (received && f.source?.windows) received.parts = windowsOver(f.source!, received, stop);
+  const windowed = received && f.source?.windows ? windowsOver(f.source!, received, req) : null;
   const table = f.output.kind === 'agg' ? new SpillingGroups(req.host, f.output.spec, 'aggregate in a slice') : null;
   const outParts: Vector[][] = [];
   let outRows = 0;
@@ -195,11 +197,13 @@ async function runFragment(f: FragmentSpec, req: RequestRun, program = 0, all: S
       lap(outSlot, 0);
     }
   };
-  const sources: (SegmentRef | Vector[])[] = received ? received.parts : segments[program] ?? [];
+  const sources: (SegmentRef | Vector[] | WindowedPart)[] = windowed ?? (received ? received.parts : segments[program] ?? []);
   for (let j = 0; j < sources.length; j++) {
     if (limit !== undefined && outRows >= limit) break;
     t = performance.now();
-    const src = sources[j];
+    const next = sources[j];
+    // a window partition read back from disk is computed when its turn comes
+    const src = typeof next === 'function' ? next() : next;
     const seg = Array.isArray(src) ? null : src;
     // rows received from other slices are given back once they went through (a spilled join holds them on disk)
     if (!seg) { sources[j] = []; stop.memory.release(arraysBytes(src as Vector[])); }
@@ -523,15 +527,49 @@ async function markedRows(m: MarkedSource, req: RequestRun, all: SliceMetrics[])
   return { parts: sel.length ? [part] : [], rows: sel.length, ms: buildMs + marking + performance.now() - t1 };
 }
 
-/** The rows a slice holds after an exchange as one batch with the window functions' results appended. */
-function windowsOver(x: ExchangeSource, got: { parts: Vector[][]; rows: number }, stop: SliceStop): Vector[][] {
+/** A part of a slice's rows computed when the scan loop reaches it (a window partition spilled to disk). */
+type WindowedPart = () => Vector[];
+
+/**
+ * The rows a slice holds after an exchange with the window functions' results appended: as one
+ * batch, or, when that and the windows' work would take over half of the slice's share of what
+ * is left of the budget, by PARTITION BY key hash through 16 files (a window partition's rows
+ * are all in one file), each file's windows computed when the pipeline reaches it.
+ */
+function windowsOver(x: ExchangeSource, got: { parts: Vector[][]; rows: number }, req: RequestRun): (Vector[] | WindowedPart)[] {
+  const { stop } = req;
   if (x.spec.output.kind !== 'rows') throw new SqlError('INTERNAL_ERROR', 'windows over partial aggregates');
   const types = x.spec.output.exprs.map((e) => e.type);
-  const rows: Batch = { length: got.rows, columns: types.map((t, i) => concatVectors(t, got.parts.map((p) => p[i]))) };
+  const calls = x.windows!;
   // the window code keeps a row's values and its order per call
-  stop.memory.reserve(got.rows * 48 * x.windows!.length, 'window in a slice');
-  const out = metered(stop, () => runWindows(rows, x.windows!, () => stop.tick()));
+  const work = (rows: number) => rows * 48 * calls.length;
+  const held = got.parts.reduce((sum, p) => sum + arraysBytes(p), 0);
+  const keys = sharedWindowKeys(calls);
+  if (keys.length && got.rows > 1024 && work(got.rows) + held > stop.memory.availableBytes / (2 * req.slices)) {
+    const w = new PartitionWriter(req.host, keys, true, 0, 'window partition');
+    for (const p of got.parts) metered(stop, () => w.add({ length: p[0]?.length ?? 0, columns: p }));
+    got.parts.length = 0;
+    stop.memory.release(held);
+    return w.close().map((file) => () => {
+      const rows = readPartition(req.host, file, types);
+      if (rows.length === 0) return [];
+      const working = work(rows.length);
+      stop.memory.reserve(working + arraysBytes(rows.columns), 'window partition in a slice');
+      const out = metered(stop, () => runWindows(rows, calls, () => stop.tick()));
+      stop.memory.release(working);
+      return out.columns;
+    });
+  }
+  const rows: Batch = { length: got.rows, columns: types.map((t, i) => concatVectors(t, got.parts.map((p) => p[i]))) };
+  stop.memory.reserve(work(got.rows), 'window in a slice');
+  const out = metered(stop, () => runWindows(rows, calls, () => stop.tick()));
   return got.rows ? [out.columns] : [];
+}
+
+/** The PARTITION BY expressions every window call has (rows equal on them share every call's partition). */
+function sharedWindowKeys(calls: WindowCall[]): BExpr[] {
+  const same = (a: BExpr, b: BExpr) => JSON.stringify(a) === JSON.stringify(b);
+  return calls[0].partitionBy.filter((k) => calls.every((c) => c.partitionBy.some((p) => same(p, k))));
 }
 
 /**

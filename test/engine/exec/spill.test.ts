@@ -284,6 +284,21 @@ it('a slice\'s top-N whose N rows would not fit writes its first N as sorted run
   expect(leftover()).toEqual([]);
 });
 
+it('windows in the slices over their limit run partition by partition of the PARTITION BY keys\' hash', async () => {
+  // two calls share k % 5000 (the third's partition adds k % 3): a file holds whole partitions of every call
+  const windows = 'SELECT count(*), sum(r), sum(c), max(m), sum(m) FROM (SELECT k, row_number() OVER (PARTITION BY k % 5000 ORDER BY k) AS r, count(*) OVER (PARTITION BY k % 5000) AS c, sum(k) OVER (PARTITION BY k % 5000, k % 3 ORDER BY k) AS m FROM a) x';
+  expect(await plan(windows)).toMatch(/Window per slice/);
+  await s.execute("SET query_memory_limit = '3MB'");
+  try {
+    const spilled = watchSpill((d) => /-s\d-/.test(d) && filesIn(d).some((f) => f.includes('window-partition')));
+    await same(windows).finally(() => spilled());
+    expect(spilled()).toBe(true);
+  } finally {
+    await s.execute('RESET query_memory_limit');
+  }
+  expect(leftover()).toEqual([]);
+});
+
 it('spill files give back every value: NULLs, strings (only the entries used), wide exact values', () => {
   const path = join(dir, 'roundtrip');
   const strings: Vector = { type: { id: 'VARCHAR', length: 10 } as Vector['type'], length: 4, values: Int32Array.from([2, 0, 0, 2]), valid: Uint8Array.from([1, 1, 0, 1]), dict: ['a', 'unused', 'é€😀'] };
