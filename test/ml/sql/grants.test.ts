@@ -41,6 +41,19 @@ async function asBob(sql: string): Promise<string> {
 const named = (acct: AccountState, grants: Record<string, string[]> = {}) => Object.fromEntries(Object.entries(grants).map(([k, p]) => [describeGrantKey(acct, k), p]));
 const grantsOf = (user: string) => Object.keys(named(t.db.catalog.accounts.admin, t.db.catalog.accounts.admin.users[user].grants)).filter((k) => !k.startsWith('table ')).sort();
 
+describe('a view calling a model\'s function', () => {
+  it('runs it with the view owner\'s EXECUTE, not the caller\'s', async () => {
+    await t.s.execute(`${create('vm', 'vf', 7)}; CREATE USER carol; GRANT SELECT ON obs TO carol; GRANT EXECUTE ON MODEL vm TO carol`);
+    const carol = t.db.connect({ user: 'carol' });
+    await carol.execute('CREATE VIEW scored AS SELECT vf(x) AS p FROM obs; GRANT SELECT ON scored TO bob');
+    expect(await asBob('SELECT vf(x) FROM obs')).toBe('PERMISSION_DENIED');
+    expect(await asBob('SELECT p FROM scored')).toBe('ok 7');
+    await t.s.execute('REVOKE EXECUTE ON MODEL vm FROM carol');
+    await expect(bob.execute('SELECT p FROM scored')).rejects.toThrow(/view public\.scored reads as its owner "carol", who may not: permission denied for model public\.vm: user "carol" lacks EXECUTE/);
+    await t.s.execute('DROP VIEW scored; DROP MODEL vm');
+  });
+});
+
 describe('grants on a model', () => {
   it('do not pass to a re-created namesake', async () => {
     await t.s.execute(`${create('m', 'f', 1)}; GRANT EXECUTE ON MODEL m TO bob`);
