@@ -1,6 +1,6 @@
 // Privilege checks, enforced in the engine: superusers and owners may do anything; other users
 // need a grant on the table (directly or to PUBLIC), and USAGE on the schema that holds it.
-import type { DatabaseState, SchemaState, TableState, ViewState } from '../catalog/catalog.ts';
+import type { AccountState, DatabaseState, SchemaState, TableState, ViewState } from '../catalog/catalog.ts';
 import { heldOn, includesPrivilege, schemaKey, viewKey } from '../catalog/object-grants.ts';
 import type { StatementContext } from './context.ts';
 import type { Pos } from '../sql/ast.ts';
@@ -22,9 +22,19 @@ export function hasViewPrivilege(ctx: StatementContext, view: ViewState, privile
   return holdsOnRelation(ctx, view, viewKey(view), privilege);
 }
 
+/**
+ * The account whose grants privilege checks read: the latest commit's, so a REVOKE stops the
+ * user's next statement even inside an open transaction (as PostgreSQL's checks read the
+ * current catalog). Only an owner or superuser grants, and they pass by that, so grants this
+ * transaction made itself and has not committed are never needed.
+ */
+function grantsOf(ctx: StatementContext): AccountState {
+  return ctx.db.catalog.accounts[ctx.session.account] ?? ctx.account;
+}
+
 function holdsOnRelation(ctx: StatementContext, rel: Owned, key: string, privilege: string): boolean {
   if (ctx.isSuperuser || ctx.owns(rel)) return true;
-  const acct = ctx.account;
+  const acct = grantsOf(ctx);
   const user = acct.users[ctx.session.user];
   const held = [...(user?.grants[key] ?? []), ...(acct.publicGrants?.[key] ?? [])];
   // "SELECT WITH GRANT OPTION" is held only as such (or as ALL WITH GRANT OPTION), never through plain ALL
@@ -35,8 +45,9 @@ function holdsOnRelation(ctx: StatementContext, rel: Owned, key: string, privile
 /** The column grants of the session's user and of PUBLIC on one table: column -> privileges. */
 function columnGrants(ctx: StatementContext, table: TableState): Record<string, string[]> {
   const key = tableKey(table);
-  const mine = ctx.account.users[ctx.session.user]?.columnGrants?.[key] ?? {};
-  const pub = ctx.account.publicColumnGrants?.[key] ?? {};
+  const acct = grantsOf(ctx);
+  const mine = acct.users[ctx.session.user]?.columnGrants?.[key] ?? {};
+  const pub = acct.publicColumnGrants?.[key] ?? {};
   const out: Record<string, string[]> = {};
   for (const [c, p] of [...Object.entries(mine), ...Object.entries(pub)]) out[c] = [...(out[c] ?? []), ...p];
   return out;

@@ -68,6 +68,14 @@ describe('SELECT on a view', () => {
     expect(await rows(ann, 'SELECT count(*) FROM eng')).toEqual([[2]]);
   });
 
+  it('is taken by REVOKE at the caller\'s next statement even inside its open transaction', async () => {
+    await hr.execute('GRANT SELECT ON eng TO bo');
+    await bo.execute('BEGIN; SELECT count(*) FROM eng');
+    await hr.execute('REVOKE SELECT ON eng FROM bo');
+    await fails(bo, 'SELECT count(*) FROM eng');
+    await bo.execute('ROLLBACK');
+  });
+
   it('comes with ALL TABLES IN SCHEMA, which takes in the schema\'s views', async () => {
     await hr.execute('CREATE VIEW private.names AS SELECT name FROM private.emp');
     await admin.execute('GRANT USAGE ON SCHEMA private TO bo; GRANT SELECT ON ALL TABLES IN SCHEMA private TO bo');
