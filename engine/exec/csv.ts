@@ -285,6 +285,8 @@ export async function parseCsvRange(req: CsvRangeRequest, dataDir: string, _slic
     const size = fstatSync(fd).size;
     let buf = Buffer.alloc(0);
     let i = 0; // cursor in buf
+    // where the next quote and CR bytes are in buf at or after i (-1: none, -2: not looked yet)
+    let nextQuote = -2, nextCR = -2;
     const nf = req.types.length;
     const read = (): boolean => {
       // keep the unparsed tail, append the next chunk
@@ -296,6 +298,7 @@ export async function parseCsvRange(req: CsvRangeRequest, dataDir: string, _slic
       pos += i;
       buf = Buffer.concat([tail, chunk.subarray(0, got)]);
       i = 0;
+      nextQuote = nextCR = -2;
       return true;
     };
     read();
@@ -317,7 +320,25 @@ export async function parseCsvRange(req: CsvRangeRequest, dataDir: string, _slic
       if (pos + i >= req.end || pos + i >= size) break;
       // find a complete record in buf starting at i; if it runs off the buffer, read more
       let p = i, f = 0, complete = false;
-      while (true) {
+      // most lines hold no quote and no CR but the one before their newline: their fields end
+      // at delimiters only, and the newline is found by a native byte search
+      const nl = buf.indexOf(NL, i);
+      if (nl >= 0 && nextQuote !== -1 && nextQuote < i) nextQuote = buf.indexOf(Q, i);
+      if (nl >= 0 && nextCR !== -1 && nextCR < i) nextCR = buf.indexOf(CR, i);
+      if (nl >= 0 && (nextQuote < 0 || nextQuote > nl) && (nextCR < 0 || nextCR >= nl - 1)) {
+        const end = nextCR === nl - 1 ? nl - 1 : nl;
+        for (;;) {
+          let q = p;
+          while (q < end && buf[q] !== D) q++;
+          if (f <= nf) { starts[f] = p; ends[f] = q; quotedText[f] = null; }
+          f++;
+          if (q >= end) break;
+          p = q + 1;
+        }
+        p = nl + 1;
+        complete = true;
+      }
+      while (!complete) {
         if (p >= buf.length) break;
         if (buf[p] === Q) {
           // quoted field: find the closing quote ("" is an escaped quote)
