@@ -17,7 +17,7 @@ export { DEFAULT_MAX_RECURSION } from './operators/set-op.ts';
 export class Executor {
   private readonly ctx: RunContext;
   /** uncorrelated subqueries' results, computed once per run */
-  private readonly subqueries = new SubqueryResults((plan) => this.runSubquery(plan));
+  private readonly subqueries = new SubqueryResults((plan) => this.runSubquery(plan), () => this.ctx.guard.stop());
   /** the physical plans the subqueries ran as, in the order they ran (EXPLAIN ANALYZE prints them) */
   private readonly subqueryPlans: PhysicalOperator[] = [];
 

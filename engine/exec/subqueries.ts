@@ -5,6 +5,7 @@ import { type LNode, mapPlanExprs, inputsOf } from '../plan/logical.ts';
 import { type BExpr, BOOL, walk, mapChildren } from '../plan/bound.ts';
 import { valueAt, type Batch, type Vector } from '../types/vector.ts';
 import { SqlError } from '../errors.ts';
+import { allPhases } from './concurrent-phases.ts';
 
 type Subquery = Extract<BExpr, { k: 'subquery' }>;
 type Value = number | string | boolean | null;
@@ -15,15 +16,19 @@ export class SubqueryResults {
   private readonly ready = new WeakSet<LNode>();
   private readonly results = new Map<LNode, Value[]>();
 
-  constructor(private readonly runPlan: (plan: LNode) => Promise<Batch>) {}
+  /** `stop` raises the statement's flag (a failed subquery stops the others running beside it) */
+  constructor(private readonly runPlan: (plan: LNode) => Promise<Batch>, private readonly stop: () => void = () => {}) {}
 
   async resolve(node: LNode): Promise<LNode> {
     if (this.ready.has(node)) return node;
     const found: Subquery[] = [];
     visitPlanExprs(node, (e) => walk(e, (x) => { if (x.k === 'subquery') found.push(x); }));
-    for (const s of found) {
-      if (!this.results.has(s.plan)) this.results.set(s.plan, firstColumn(await this.runPlan(s.plan), s.mode === 'exists' ? 1 : Infinity));
-    }
+    // each subquery plan once (the first use decides how many rows it keeps), all at once: they do not depend on each other
+    const pending = new Map<LNode, Subquery>();
+    for (const s of found) if (!this.results.has(s.plan) && !pending.has(s.plan)) pending.set(s.plan, s);
+    const subs = [...pending.values()];
+    const batches = await allPhases(this.stop, subs.map((s) => () => this.runPlan(s.plan)));
+    subs.forEach((s, i) => this.results.set(s.plan, firstColumn(batches[i], s.mode === 'exists' ? 1 : Infinity)));
     const out = found.length ? mapPlanExprs(node, (e) => this.substitute(e)) : node;
     markReady(out, this.ready);
     return out;

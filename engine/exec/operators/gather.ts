@@ -1,7 +1,7 @@
 // Gather exchange: runs the slice pipeline below it in every slice, each over its own segments,
 // and brings the results to the leader: rows (filtered, projected, top-N or limited per slice)
 // or partial aggregate states for the final aggregate above. Before the slices start it runs
-// the build sides of the pipeline's joins at the leader (their Broadcast exchanges).
+// the build sides of the pipeline's joins at the leader (their Broadcast exchanges), all at once.
 import type { Batch, Vector } from '../../types/vector.ts';
 import type { SentResult } from '../fragment.ts';
 import { fromWire, partialFromWire } from '../wire.ts';
@@ -13,6 +13,7 @@ import { PipelineBuilder } from './pipeline.ts';
 import type { RunContext } from './run-context.ts';
 import { HashProbeOp } from './hash-join.ts';
 import { SqlError } from '../../errors.ts';
+import { allPhases } from '../concurrent-phases.ts';
 
 /** What the slices returned for one run of a pipeline. */
 export type Gathered =
@@ -94,14 +95,15 @@ export class GatherOp extends LeaderOperator {
     // a top operator that sets the output (aggregate, top-N, limit) sends every field
     const narrow = want && !this.input.decidesOutput ? want : null;
     visit(this.input, narrow ?? all);
-    // build sides first: the leader runs each and sends it with the pipeline
+    // build sides first, all at once (they do not depend on each other): the leader runs each and sends it with the pipeline
     const builds = new Map<PhysicalOperator, Batch>();
     let emptyInner = false;
-    for (const p of probes) {
-      const { columns, rows } = await p.buildSide(ctx, wanted.get(p.build)!);
+    const built = await allPhases(() => ctx.guard.stop(), probes.map((p) => () => p.buildSide(ctx, wanted.get(p.build)!)));
+    probes.forEach((p, i) => {
+      const { columns, rows } = built[i];
       builds.set(p, { length: rows, columns });
       if (rows === 0 && p.join.joinType === 'INNER') emptyInner = true;
-    }
+    });
     const b = new PipelineBuilder(wanted, builds);
     const layout = b.input(this.input);
     const sent = narrow ? [...narrow].sort((x, y) => x - y) : null;

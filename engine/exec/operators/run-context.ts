@@ -16,6 +16,7 @@ import { liftModels } from '../fragments.ts';
 import { filterBatch } from '../kernels.ts';
 import { hasModelCall, isCostly, type BExpr } from '../../plan/bound.ts';
 import { SqlError } from '../../errors.ts';
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { QueryGuard } from '../query-guard.ts';
 import { batchBytes } from '../memory-budget.ts';
 import { CHUNK, projectColumns } from '../batches.ts';
@@ -74,14 +75,23 @@ export class RunContext {
   readonly tick: () => void;
   /** for the leader's long loops: lets the event loop run once the statement has held it a few milliseconds */
   readonly pause: () => Promise<void>;
-  /** the holdings of the operator running now (the run's own before the root starts) */
-  private holdings: Holdings = new Map();
+  /**
+   * The holdings of the operator running now, per async context: phases of a statement run
+   * concurrently (concurrent-phases.ts), each below its own operator. Outside any operator
+   * (before the root starts) the run's own.
+   */
+  private readonly running = new AsyncLocalStorage<Holdings>();
+  private get holdings(): Holdings {
+    return this.running.getStore() ?? this.base;
+  }
+  /** root-level runs in flight (concurrent subqueries): the spill area goes when the last ends */
+  private roots = 0;
   /** which holdings hold each batch; shared results are held by the run itself */
   private readonly holder = new WeakMap<object, Holdings>();
   private readonly runHoldings: Holdings = new Map();
   /** the run's spill files, made on first use and removed when the plan's root returns or fails */
   private spillFiles: StatementSpill | null = null;
-  private readonly base: Holdings = this.holdings;
+  private readonly base: Holdings = new Map();
 
   constructor(readonly pool: SlicePool, readonly opts: ExecOptions) {
     this.guard = opts.guard ?? new QueryGuard({ signal: opts.signal });
@@ -104,18 +114,18 @@ export class RunContext {
     const t0 = performance.now();
     const parent = this.holdings;
     const mine: Holdings = new Map();
-    this.holdings = mine;
+    const root = parent === this.base;
+    if (root) this.roots++;
     let out: Batch;
     try {
-      out = await op.run(this);
+      out = await this.running.run(mine, () => op.run(this));
     } catch (e) {
       this.releaseAll(mine);
       throw e;
     } finally {
-      this.holdings = parent;
-      // the root is done (or failed, or was canceled): what it spilled is read back or useless
+      // the last root is done (or failed, or was canceled): what it spilled is read back or useless
       // (the slices' directories too, when they spilled: partial states they handed on live there)
-      if (parent === this.base) { if (this.guard.memory.spilled.files > 0) this.spill.sweep(); else this.spillFiles?.dispose(); }
+      if (root && --this.roots === 0) { if (this.guard.memory.spilled.files > 0) this.spill.sweep(); else this.spillFiles?.dispose(); }
     }
     // the output goes to the consumer (counted before the inputs are given back: both exist now)
     const by = this.holder.get(out);
