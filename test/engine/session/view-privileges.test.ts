@@ -171,6 +171,15 @@ describe('what a reader cannot learn through a view', () => {
     expect(await rows(ann, 'SELECT id FROM open_emp WHERE CAST(name AS INT) > 15')).toEqual([[2]]);
     expect(await rows(ann, 'SELECT id FROM eng WHERE CAST(name AS INT) > 15')).toEqual([[2]]);
     expect(await rows(ann, 'SELECT e.id FROM open_emp e JOIN eng f ON e.id = f.id WHERE CAST(e.name AS INT) / (e.id - 3) < 0 ORDER BY 1')).toEqual([[1], [2]]);
+    // the same cast in every place a query can put it near the view's rows
+    for (const sql of [
+      'SELECT id FROM open_emp WHERE EXISTS (SELECT 1 WHERE CAST(open_emp.name AS INT) > 15)',
+      'SELECT max(o.id) FROM eng e LEFT JOIN open_emp o ON CAST(o.name AS INT) = e.id + 20',
+      'SELECT o.id FROM eng e JOIN open_emp o ON CAST(o.name AS INT) > 15 AND o.id = e.id',
+      'SELECT id FROM (SELECT * FROM open_emp) q WHERE CAST(name AS INT) > 15',
+      'SELECT max(id) FROM open_emp GROUP BY name HAVING CAST(name AS INT) > 15',
+      'SELECT id FROM eng WHERE id IN (SELECT id FROM open_emp WHERE CAST(name AS INT) > 15)',
+    ]) expect(await rows(ann, sql), sql).toEqual([[2]]);
     // leakproof filters still go down (and stay right)
     expect(await rows(ann, "SELECT id FROM open_emp WHERE name = '22' OR name IS NULL")).toEqual([[2]]);
   });
