@@ -1,11 +1,12 @@
-// `npm run bench -- tpch [--sf N] [--slices N] [--runs N] [--timeout S] [--queries 1,3,5] [--load-apart]`:
+// `npm run bench -- tpch [--sf N] [--slices N] [--runs N] [--timeout S] [--queries 1,3,5] [--load-apart] [--memory-limit SIZE]`:
 // generates TPC-H at scale factor N (cached in bench/data/), loads it into Strata and DuckDB
 // (threads = slices, default 2) and runs the 22 queries in both, each engine in its own child
 // process. Prints per-query times (best of --runs after one warm-up), the Strata/DuckDB ratio,
 // each engine's user CPU time in that run, Strata's peak RSS during each query, whether the answers agree, and the geometric mean. With
 // --load-apart Strata loads in a process of its own and the queries run in a fresh one, so the
 // peak RSS is the queries' own, not what loading left in the heap (times then include a colder
-// process: one warm-up run does not finish every query's compilation).
+// process: one warm-up run does not finish every query's compilation). --memory-limit runs Strata's
+// queries with `SET query_memory_limit = SIZE` (e.g. 2MB: the operators over it spill to disk).
 import { existsSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -17,7 +18,7 @@ import { peakRss, runChild, textTable } from './child.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
-interface Options { sf: number; slices: number; runs: number; timeoutS: number; queries: number[]; loadApart?: boolean }
+interface Options { sf: number; slices: number; runs: number; timeoutS: number; queries: number[]; loadApart?: boolean; memoryLimit?: string }
 
 interface QueryReport { n: number; ms: number | null; error?: string; peakRssBytes: number; rows: Row[]; userMs?: number | null }
 interface EngineReport { engine: string; loadMs: number; queries: QueryReport[] }
@@ -32,7 +33,8 @@ function parseArgs(args: string[]): Options {
     else if (args[i] === '--timeout') { o.timeoutS = Number(v); i++; }
     else if (args[i] === '--queries') { o.queries = v.split(',').map(Number); i++; }
     else if (args[i] === '--load-apart') o.loadApart = true;
-    else throw new Error(`unknown argument ${args[i]} (usage: tpch [--sf N] [--slices N] [--runs N] [--timeout S] [--queries 1,2] [--load-apart])`);
+    else if (args[i] === '--memory-limit') { o.memoryLimit = v; i++; }
+    else throw new Error(`unknown argument ${args[i]} (usage: tpch [--sf N] [--slices N] [--runs N] [--timeout S] [--queries 1,2] [--load-apart] [--memory-limit SIZE])`);
   }
   if (!(o.sf > 0)) throw new Error('--sf must be positive');
   if (o.queries.some((n) => !(n >= 1 && n <= 22))) throw new Error('--queries takes numbers 1..22');
@@ -125,6 +127,7 @@ async function runStrataChild(data: string, o: Options, loaded = false): Promise
     const t = performance.now();
     if (!loaded) await loadStrata(session, data);
     const loadMs = performance.now() - t;
+    if (o.memoryLimit) await session.execute(`SET query_memory_limit = '${o.memoryLimit.replace(/'/g, '')}'`);
     const queries = await timeQueries(o, (q, signal) => runStrata(session, q, signal));
     await session.close();
     await db.close();
@@ -155,7 +158,7 @@ const fmtMiB = (b: number): string => `${(b / 2 ** 20).toFixed(0)} MiB`;
 export async function main(args: string[]): Promise<void> {
   const o = parseArgs(args);
   const data = dataFor(o.sf);
-  console.log(`TPC-H SF ${o.sf}: Strata with ${o.slices} slices, DuckDB with ${o.slices} threads; best of ${o.runs} run(s) after a warm-up; timeout ${o.timeoutS} s`);
+  console.log(`TPC-H SF ${o.sf}: Strata with ${o.slices} slices, DuckDB with ${o.slices} threads; best of ${o.runs} run(s) after a warm-up; timeout ${o.timeoutS} s${o.memoryLimit ? `; Strata's query_memory_limit ${o.memoryLimit}` : ''}`);
   console.log('DuckDB:');
   const duck = await runEngine('duckdb', data, o);
   console.log('Strata:');
