@@ -1,10 +1,10 @@
 // Join order for inner joins and comma-separated FROM lists, by estimated cost. The rule
 // flattens a tree of inner/cross joins into its inputs and conditions, estimates each input's
-// rows after its own filters (plan/cardinality.ts), and picks the linear order with the fewest
-// intermediate rows (C_out): dynamic programming over connected subsets up to DP_MAX inputs,
-// greedy beyond. Only inputs with a join condition between them are joined, so no cross
-// product appears where a connected order exists; the smaller side of each join is its build
-// (right) side. A join graph that is not connected keeps a greedy connected-first order.
+// rows after its own filters (plan/cardinality.ts), and picks the join tree with the fewest
+// intermediate rows (C_out): dynamic programming over connected subsets up to DP_MAX inputs
+// (bushy trees included: both sides of a join may be joins), greedy (linear) beyond. Only
+// inputs with a join condition between them are joined, so no cross product appears where a
+// connected order exists; the smaller side of each join is its build (right) side. A join graph that is not connected keeps a greedy connected-first order.
 import { type LNode, inputsOf } from './logical.ts';
 import { type BExpr, BOOL, usedColumns, mapCols } from './bound.ts';
 import { estimateRows, exprDistinct, keySelectivity, selectivity, OTHER_GUESS } from './cardinality.ts';
@@ -195,7 +195,7 @@ function cardinalities(n: number, rows: number[], joins: Term[], classNdv: Map<n
   };
 }
 
-/** Best split per connected set by C_out (the sum of every intermediate result's rows), linear trees. */
+/** Best split per connected set by C_out (the sum of every intermediate result's rows), bushy trees included. */
 function dpOrder(n: number, card: (m: number) => number, connected: (m: number) => boolean, edges: Term[]): Map<number, number> {
   const cost = new Map<number, number>();
   const split = new Map<number, number>();
@@ -210,9 +210,9 @@ function dpOrder(n: number, card: (m: number) => number, connected: (m: number) 
     for (let sub = (m - 1) & m; sub > 0; sub = (sub - 1) & m) {
       if (!(sub & low)) continue;
       const rest = m & ~sub;
-      // linear trees only: one side of every join is a single input, so the slices run the
-      // whole chain as one pipeline (scan, then a probe per broadcast build side)
-      if (popcount(sub) > 1 && popcount(rest) > 1) continue;
+      // bushy trees too: a build side is a pipeline of its own (broadcast, co-located or
+      // redistributed), so joining two joined parts (supplier ⋈ nation beside lineitem ⋈ part)
+      // runs as well as adding one input at a time
       const cs = cost.get(sub), cr = cost.get(rest);
       if (cs === undefined || cr === undefined || !joined(sub, rest)) continue;
       const c = cs + cr + card(m);
