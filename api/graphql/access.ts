@@ -57,6 +57,23 @@ export const access: GraphQLModule = {
       granteeType: String!
     }
 
+    "A table- or view-level grant (GRANT SELECT ON t TO u): one relation, privilege and grantee."
+    type RelationPrivilege {
+      schema: String!
+      "the table's or view's name"
+      relation: String!
+      "table or view"
+      relationType: String!
+      "SELECT, INSERT, UPDATE, DELETE, REFERENCES or ALL"
+      privilege: String!
+      "a user's name, or PUBLIC"
+      grantee: String!
+      "user or public"
+      granteeType: String!
+      "held WITH GRANT OPTION"
+      grantOption: Boolean!
+    }
+
     "A token's public facts; the secret is never stored or shown again."
     type TokenInfo {
       id: ID!
@@ -82,6 +99,8 @@ export const access: GraphQLModule = {
       tokens: [TokenInfo!]!
       "Column-level grants in the session's database (svv_column_privileges): the caller's own and PUBLIC's, and every grant on tables it owns (superusers: all)."
       columnPrivileges(schema: String, table: String): [ColumnPrivilege!]!
+      "Table- and view-level grants in the session's database (svv_relation_privileges): the caller's own and PUBLIC's, and every grant on relations it owns (superusers: all)."
+      relationPrivileges(schema: String, relation: String): [RelationPrivilege!]!
     }
 
     extend type Mutation {
@@ -103,6 +122,11 @@ export const access: GraphQLModule = {
         const where = [args.schema != null ? `namespace_name = ${literal(args.schema)}` : null, args.table != null ? `relation_name = ${literal(args.table)}` : null].filter(Boolean);
         const rs = await ctx.sql(`SELECT namespace_name, relation_name, column_name, privilege_type, identity_name, identity_type FROM svv_column_privileges${where.length ? ` WHERE ${where.join(' AND ')}` : ''}`, { readOnly: true });
         return rs[rs.length - 1].rows.map(([schema, table, column, privilege, grantee, granteeType]) => ({ schema, table, column, privilege, grantee, granteeType }));
+      },
+      relationPrivileges: async (_: unknown, args: { schema?: string | null; relation?: string | null }, ctx: ApiContext) => {
+        const where = [args.schema != null ? `namespace_name = ${literal(args.schema)}` : null, args.relation != null ? `relation_name = ${literal(args.relation)}` : null].filter(Boolean);
+        const rs = await ctx.sql(`SELECT namespace_name, relation_name, relation_type, privilege_type, identity_name, identity_type, admin_option FROM svv_relation_privileges${where.length ? ` WHERE ${where.join(' AND ')}` : ''}`, { readOnly: true });
+        return rs[rs.length - 1].rows.map(([schema, relation, relationType, privilege, grantee, granteeType, grantOption]) => ({ schema, relation, relationType, privilege, grantee, granteeType, grantOption }));
       },
     },
     Mutation: {

@@ -40,9 +40,13 @@ describe('a view over GraphQL', () => {
     expect(await rows(ann, 'SELECT name FROM staff ORDER BY name')).toEqual([['ann'], ['bo']]);
     await denied(ann, 'SELECT salary FROM private.pay');
     expect(await denied(ann, 'EXPLAIN SELECT * FROM staff')).toMatch(/EXPLAIN would show what view dev\.public\.staff reads/);
-    // the view's owner lists its grant by the view's name
+    // the grant is listed by the view's name
     const users = ok(await acme('{ accounts { users { name grants { object privileges } } } }')).accounts[0].users;
     expect(users.find((u: { name: string }) => u.name === 'ann').grants).toEqual([{ object: 'view dev.public.staff', privileges: ['SELECT'] }]);
+    const listed = '{ relationPrivileges(relation: "staff") { schema relation relationType privilege grantee granteeType grantOption } }';
+    const annsGrant = { schema: 'public', relation: 'staff', relationType: 'view', privilege: 'SELECT', grantee: 'ann', granteeType: 'user', grantOption: false };
+    expect(ok(await hr(listed)).relationPrivileges).toEqual([annsGrant]);
+    expect(ok(await ann(listed)).relationPrivileges).toEqual([annsGrant]);
   });
 
   it('ends a cursor at the next page after REVOKE on the view, or of the owner\'s privilege', async () => {
