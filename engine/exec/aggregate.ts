@@ -150,14 +150,28 @@ export class GroupTable {
   /** The group id of each key row (vectors of equal length), creating groups for new keys. */
   private groupIds(keys: KeyBatch): Int32Array {
     const ids = this.index.insert(keys);
-    const nk = this.spec.keys.length;
-    while (this.groups < this.index.size) {
-      const g = this.groups;
-      const key: KeyValue[] = new Array(nk);
-      for (let c = 0; c < nk; c++) key[c] = this.index.value(c, g);
-      this.addGroup(key);
-    }
+    if (this.groups < this.index.size) this.addGroups(this.index.size);
     return ids;
+  }
+
+  /**
+   * Adds the groups the index gave ids up to `to`, column by column and state by state (a
+   * batch of a GROUP BY over unique keys adds thousands at once: no array and no calls a group).
+   */
+  private addGroups(to: number): void {
+    const from = this.groups;
+    while (this.cap < to) this.grow();
+    this.groups = to;
+    for (let c = 0; c < this.keys.length; c++) {
+      const col = this.keys[c];
+      for (let g = from; g < to; g++) col.push(this.index.value(c, g));
+    }
+    this.spec.aggs.forEach((agg, i) => {
+      const s = this.states[i];
+      this.inits[i].forEach((x, k) => { if (x !== 0) s.slots[k].fill(x, from, to); });
+      if (s.objs) for (let g = from; g < to; g++) s.objs.push(this.defs[i].newObject!(agg));
+      if (s.sets) for (let g = from; g < to; g++) s.sets.push(new Set());
+    });
   }
 
   /**
