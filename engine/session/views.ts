@@ -49,10 +49,13 @@ export function viewRelation(ctx: StatementContext, database: string, schema: st
       return borrowed ? barrier(plan) : plan;
     } catch (e) {
       // the view's text positions mean nothing to the caller: say which view, and as whom
-      if (!(e instanceof SqlError) || e.code !== 'PERMISSION_DENIED') throw e;
+      if (!(e instanceof SqlError)) throw e;
       const why = e.message.replace(/ at line \d+, column \d+$/, '');
       const as = ctx.viewReads.asInvoker ? `user "${owner.name}"` : `its owner "${owner.name}"`;
-      throw new SqlError('PERMISSION_DENIED', `view ${shown} reads as ${as}, who may not: ${why}`, pos);
+      if (e.code === 'PERMISSION_DENIED') throw new SqlError('PERMISSION_DENIED', `view ${shown} reads as ${as}, who may not: ${why}`, pos);
+      if (!borrowed) throw e;
+      // a broken view read with borrowed rights: no did-you-mean from names only its owner sees
+      throw new SqlError(e.code, `view ${shown} no longer binds as ${as}: ${why.replace(/ \(did you mean "[^"]*"\?\)/g, '')}`, pos);
     }
   };
   return { kind: 'view', query: stmt.query, columns: view.columns.map((c) => c.name), path, bind };

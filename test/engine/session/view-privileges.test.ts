@@ -203,6 +203,14 @@ describe('what a reader cannot learn through a view', () => {
     await fails(ann, 'SELECT * FROM gone');
   });
 
+  it('a view broken since it was made names no near-named relation only its owner sees', async () => {
+    await hr.execute("CREATE TABLE private.bonus (n INT); CREATE VIEW bonus_v AS SELECT n FROM private.bonus; GRANT SELECT ON bonus_v TO ann; DROP TABLE private.bonus; CREATE TABLE private.bonus2 (n INT)");
+    expect(await fails(hr, 'SELECT * FROM bonus_v', 'UNDEFINED_TABLE')).toMatch(/did you mean "bonus2"/);
+    const why = await fails(ann, 'SELECT * FROM bonus_v', 'UNDEFINED_TABLE');
+    expect(why).toMatch(/view public\.bonus_v no longer binds as its owner "hr": relation "private\.bonus" does not exist/);
+    expect(why).not.toMatch(/bonus2/);
+  });
+
   it('INSERT, UPDATE and DELETE on a view stay refused, whatever the grant', async () => {
     await hr.execute('GRANT ALL ON eng TO ann');
     for (const sql of ['INSERT INTO eng VALUES (9, \'x\')', 'DELETE FROM eng', "UPDATE eng SET name = 'x'"]) await fails(ann, sql, 'FEATURE_NOT_SUPPORTED');
