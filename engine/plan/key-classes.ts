@@ -26,6 +26,9 @@ export function keyClasses(terms: BExpr[], leafOf: (col: number) => number): Key
   const parent = new Map<number, number>();
   const find = (x: number): number => { let p = parent.get(x) ?? x; if (p !== x) { p = find(p); parent.set(x, p); } return p; };
   const cols = new Map<number, Col>();
+  // per class (by its root): each input's one column in it
+  const inputs = new Map<number, Map<number, number>>();
+  const inputsOf = (root: number, c: number) => inputs.get(root) ?? new Map([[leafOf(c), c]]);
   const folded = new Set<BExpr>();
   for (const t of terms) {
     if (t.k !== 'cmp' || t.op !== '=' || t.left.k !== 'col' || t.right.k !== 'col') continue;
@@ -33,10 +36,16 @@ export function keyClasses(terms: BExpr[], leafOf: (col: number) => number): Key
     if (!sameType(a, b) || leafOf(a.index) === leafOf(b.index)) continue;
     // every column of a class has one type
     const ra = find(a.index), rb = find(b.index);
+    if (ra === rb) { folded.add(t); continue; }
     const other = cols.get(ra) ?? cols.get(rb);
     if (other && !sameType(other, a)) continue;
+    // at most one column of an input in a class: the joins' equalities alone would never make
+    // two columns of one input equal (p1 = k AND p2 = k stays two conditions)
+    const ia = inputsOf(ra, a.index), ib = inputsOf(rb, b.index);
+    if ([...ia.keys()].some((leaf) => ib.has(leaf))) continue;
     cols.set(a.index, a); cols.set(b.index, b);
     parent.set(ra, rb);
+    inputs.set(rb, new Map([...ia, ...ib]));
     folded.add(t);
   }
   const byRoot = new Map<number, Col[]>();

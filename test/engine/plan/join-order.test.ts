@@ -112,6 +112,16 @@ describe('join order', () => {
     expect(await rowsOf(sql)).toEqual([[n, sum, sum]]);
   });
 
+  it('keeps both equalities when two columns of one input equal the same key', async () => {
+    await s.execute(`CREATE TABLE kp2 (p1 INTEGER, p2 INTEGER); INSERT INTO kp2 SELECT pk, CASE WHEN pk % 4 = 0 THEN pk ELSE pk + 1 END FROM kp WHERE pk IS NOT NULL; ANALYZE`);
+    // p1 = qk and p2 = qk: only the rows with p1 = p2 (pk % 4 = 0) join
+    const sql = 'SELECT count(*), sum(p1) FROM kq, kp2, kr WHERE kp2.p1 = kq.qk AND kq.qk = kr.rk AND kq.qk = kp2.p2';
+    let n = 0, sum = 0;
+    // kr holds 37 * m (m < 100), kq every key below 10000 twice, kp2 every p1 below 1000
+    for (let m = 0; m < 100; m++) if (37 * m < 1000 && (37 * m) % 4 === 0) { n += 2; sum += 2 * 37 * m; }
+    expect(await rowsOf(sql)).toEqual([[n, sum]]);
+  });
+
   it('orders a chain of more tables than the dynamic programming takes (greedy) without cross products', async () => {
     // t0 - t1 - ... - t11: each joins the next on k
     const names = Array.from({ length: 12 }, (_, i) => `ch${i}`);
