@@ -79,7 +79,7 @@ export class StatementSpill {
   /** Closes every open file and removes the statement's directory and everything in it. */
   dispose(): void {
     for (const f of [...this.open]) { try { f.close(); } catch { /* already closed */ } }
-    if (this.dir) rmSync(this.dir, { recursive: true, force: true });
+    if (this.dir) removeQuietly(this.dir);
     this.dir = null;
   }
 
@@ -88,7 +88,7 @@ export class StatementSpill {
     this.dispose();
     let entries: string[];
     try { entries = readdirSync(this.root); } catch { return; }
-    for (const e of entries) if (e === this.name || e.startsWith(`${this.name}-`)) rmSync(join(this.root, e), { recursive: true, force: true });
+    for (const e of entries) if (e === this.name || e.startsWith(`${this.name}-`)) removeQuietly(join(this.root, e));
   }
 
   private track<F extends SpillWriter | SpillReader>(f: F): F {
@@ -97,4 +97,14 @@ export class StatementSpill {
     f.close = () => { if (this.open.delete(f)) close(); };
     return f;
   }
+}
+
+/**
+ * Removes a statement's directory, retrying while a slice still finishing a file adds to it
+ * (ENOTEMPTY). It never throws: cleanup runs as a statement ends and must not replace its
+ * outcome (a failed statement's own error); the slice removes its directory when it stops, and
+ * what is left past that is removed when the temp area is next opened.
+ */
+function removeQuietly(path: string): void {
+  try { rmSync(path, { recursive: true, force: true, maxRetries: 5, retryDelay: 20 }); } catch { /* see above */ }
 }
