@@ -7,7 +7,7 @@ import type { StatementContext } from '../engine/session/context.ts';
 import type { CatalogState, SchemaState } from '../engine/catalog/catalog.ts';
 import { done } from '../engine/session/session.ts';
 import { SqlError } from '../engine/errors.ts';
-import { grantOption, hasTablePrivilege, mayLookIn } from '../engine/session/privileges.ts';
+import { grantOption, hasTablePrivilege, hasViewPrivilege, mayLookIn } from '../engine/session/privileges.ts';
 import { audience, emitShareEvent } from './events.ts';
 import {
   findShare, mutableSharing, objectName, rememberRemoved, shareIn, sharing,
@@ -138,7 +138,7 @@ function objectsToAdd(ctx: StatementContext, share: DatashareState, type: A.Data
 
 /**
  * Adding an object to a share publishes it to other accounts, so (as in Redshift and PostgreSQL)
- * only its owner may, or for a table a user holding SELECT WITH GRANT OPTION. A schema alone is
+ * only its owner may, or for a table or view a user holding SELECT WITH GRANT OPTION. A schema alone is
  * a namespace; its objects are checked one by one.
  */
 function checkMayShare(ctx: StatementContext, share: DatashareState, sc: SchemaState, o: ShareObject, pos: A.Pos): void {
@@ -148,11 +148,11 @@ function checkMayShare(ctx: StatementContext, share: DatashareState, sc: SchemaS
   const owned = (x: Owned | undefined) => x !== undefined && ctx.owns(x);
   const allowed =
     o.type === 'TABLE' ? hasTablePrivilege(ctx, sc.tables[o.name], grantOption('SELECT'))
-    : o.type === 'VIEW' ? owned(sc.views[o.name])
+    : o.type === 'VIEW' ? hasViewPrivilege(ctx, sc.views[o.name], grantOption('SELECT'))
     : o.type === 'MODEL' ? owned(sc.models[o.name] as Owned | undefined)
     : models.some((m) => m.function === o.name && owned(m));
   if (!allowed) {
-    throw new SqlError('PERMISSION_DENIED', `permission denied to add ${o.type.toLowerCase()} ${o.schema}.${o.name} to datashare ${share.name}: user "${me}" must own it${o.type === 'TABLE' ? ' or hold SELECT WITH GRANT OPTION on it' : ''}`, pos);
+    throw new SqlError('PERMISSION_DENIED', `permission denied to add ${o.type.toLowerCase()} ${o.schema}.${o.name} to datashare ${share.name}: user "${me}" must own it${o.type === 'TABLE' || o.type === 'VIEW' ? ' or hold SELECT WITH GRANT OPTION on it' : ''}`, pos);
   }
 }
 

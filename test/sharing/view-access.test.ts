@@ -47,6 +47,17 @@ describe('a shared view', () => {
     expect(explain.message).not.toMatch(/emp|open_depts/);
   });
 
+  it('is added to a share by its owner, or by a user holding SELECT WITH GRANT OPTION on it', async () => {
+    await w.prod.execute('create user carl; CREATE DATASHARE s2; GRANT ALTER ON DATASHARE s2 TO carl');
+    const carl = w.db.connect({ account: 'prod', user: 'carl' });
+    expect((await failure(carl, 'ALTER DATASHARE s2 ADD VIEW pub')).message).toMatch(/must own it or hold SELECT WITH GRANT OPTION on it/);
+    await w.prod.execute('grant select on pub to carl');
+    expect((await failure(carl, 'ALTER DATASHARE s2 ADD VIEW pub')).code).toBe('PERMISSION_DENIED');
+    await w.prod.execute('grant select on pub to carl with grant option');
+    await carl.execute('ALTER DATASHARE s2 ADD VIEW pub');
+    expect(await rows(w.prod, "select object_name from svv_datashare_objects where share_name = 's2' and object_type = 'VIEW'")).toEqual([['public.pub']]);
+  });
+
   it('stops when its owner loses a privilege it needs, without telling the consumer the producer\'s details', async () => {
     await w.prod.execute('revoke select on open_depts from bob');
     const f = await failure(w.acme, 'select * from shop.public.pub');
