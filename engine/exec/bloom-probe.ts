@@ -40,7 +40,8 @@ function source(integral: boolean): string {
     ${lookups}
     out[m++] = r;
   }
-  return m;`;
+  return m;
+  //# sourceURL=strata-bloom-probe.js`;
 }
 
 /** The selected rows of `vals` whose one-column key hash the Bloom filter `words` may hold. */

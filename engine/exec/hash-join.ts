@@ -81,7 +81,8 @@ function takeLoop(src: TypedArray): TakeLoop {
         if (r < 0 || (valid !== null && valid[r] === 0)) { if (out === null) out = new Uint8Array(count).fill(1); out[i] = 0; continue; }
         dst[i] = src[r];
       }
-      return out;`) as TakeLoop;
+      return out;
+      //# sourceURL=strata-take-rows.js`) as TakeLoop;
     takeLoops.set(kind, loop);
   }
   return loop;
