@@ -78,6 +78,24 @@ export function vectorFromValues(type: SqlType, items: readonly unknown[]): Vect
   return { type, length: n, values, valid };
 }
 
+type GatherLoop = (src: TypedArray, sel: Uint32Array, count: number, dst: TypedArray) => void;
+const gatherLoops = new Map<string, GatherLoop>();
+
+/**
+ * dst[i] = src[sel[i]], one generated loop per kind of typed array: a loop shared by every
+ * column kind is polymorphic, and V8 then moves the elements through its slow generic path.
+ */
+function gatherLoop(src: TypedArray): GatherLoop {
+  const kind = src.constructor.name;
+  let loop = gatherLoops.get(kind);
+  if (!loop) {
+    // eslint-disable-next-line no-new-func -- fixed source; only its feedback differs per array kind
+    loop = new Function('src', 'sel', 'count', 'dst', 'for (let i = 0; i < count; i++) dst[i] = src[sel[i]];\n//# sourceURL=strata-gather.js') as GatherLoop;
+    gatherLoops.set(kind, loop);
+  }
+  return loop;
+}
+
 /** Takes the rows at `sel` (or the first `count` rows when sel is null) into a new compact vector. */
 export function gather(v: Vector, sel: Uint32Array | null, count: number): Vector {
   const Ctor = v.values.constructor as { new (n: number): TypedArray };
@@ -88,7 +106,7 @@ export function gather(v: Vector, sel: Uint32Array | null, count: number): Vecto
     if (v.valid) valid = v.valid.slice(0, count);
     if (v.big) return { type: v.type, length: count, values, valid, dict: v.dict, big: v.big.slice(0, count) };
   } else {
-    for (let i = 0; i < count; i++) values[i] = v.values[sel[i]];
+    gatherLoop(v.values)(v.values, sel, count, values);
     if (v.valid) {
       valid = new Uint8Array(count);
       for (let i = 0; i < count; i++) valid[i] = v.valid[sel[i]];

@@ -1,7 +1,7 @@
 // Concatenating string vectors: parts gathered from one segment share its whole dictionary, and
 // the result keeps only the strings the parts use, each once.
 import { describe, expect, it } from 'vitest';
-import { concatVectors, stringVector, valueAt, vectorFromValues, type Vector } from '../../../engine/types/vector.ts';
+import { concatVectors, gather, stringVector, valueAt, vectorFromValues, type Vector } from '../../../engine/types/vector.ts';
 import { T } from '../../../engine/types/types.ts';
 
 const strings = (v: Vector) => Array.from({ length: v.length }, (_, i) => (v.valid && v.valid[i] === 0 ? null : v.dict![v.values[i]]));
@@ -43,5 +43,22 @@ describe('vectorFromValues (system listings to vectors)', () => {
     expect(rows(vectorFromValues(T.decimal(10, 2), ['12.34', 5, null]))).toEqual([1234, 500, null]);
     expect(rows(vectorFromValues(T.date, ['1970-01-11']))).toEqual([10]);
     expect(rows(vectorFromValues(T.null, [null, null]))).toEqual([null, null]);
+  });
+});
+
+describe('gather', () => {
+  it('takes the selected rows of every array kind, NULLs and exact bigints with them', () => {
+    const sel = Uint32Array.from([4, 0, 3, 3]);
+    const kinds: [Vector['type'], Vector['values']][] = [
+      [T.smallint, Int16Array.from([1, -2, 3, -4, 5])], [T.int, Int32Array.from([10, 20, 30, 40, 50])],
+      [T.double, Float64Array.from([0.5, 1.5, 2.5, 3.5, 4.5])], [T.real, Float32Array.from([1, 2, 3, 4, 5])],
+    ];
+    for (const [type, values] of kinds) {
+      const v: Vector = { type, length: 5, values, valid: Uint8Array.from([1, 1, 1, 0, 1]) };
+      const g = gather(v, sel, 4);
+      expect(Array.from({ length: 4 }, (_, i) => valueAt(g, i))).toEqual([values[4], values[0], null, null]);
+    }
+    const big: Vector = { type: T.bigint, length: 3, values: Float64Array.from([1, 2 ** 60, 3]), valid: null, big: [1n, 2n ** 60n + 1n, 3n] };
+    expect(Array.from({ length: 2 }, (_, i) => valueAt(gather(big, Uint32Array.from([1, 2]), 2), i))).toEqual([2n ** 60n + 1n, 3n]);
   });
 });
