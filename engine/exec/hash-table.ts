@@ -6,7 +6,8 @@
 // A BIGINT (or wide DECIMAL) past 2^53 hashes from its double, which exact values sharing it
 // also have, and compares equal only by its exact value (`Vector.big`).
 import type { Vector } from '../types/vector.ts';
-import { isString, type SqlType } from '../types/types.ts';
+import { isString, type SqlType, type TypedArray } from '../types/types.ts';
+import { widenInto } from '../storage/widen.ts';
 
 /** How a key column is stored: as a double, or as a string (dictionary-coded in vectors). */
 export type KeyKind = 'num' | 'str';
@@ -139,12 +140,27 @@ function normalize(v: Vector, sel: Uint32Array | null, count: number): KeyColumn
   if (sel === null && src instanceof Float64Array) num = src.length === count ? src : src.subarray(0, count);
   else {
     num = new Float64Array(count);
-    if (sel === null) for (let i = 0; i < count; i++) num[i] = src[i];
-    else for (let i = 0; i < count; i++) num[i] = src[sel[i]];
+    if (sel === null) widenInto(src, num, count);
+    else selectInto(src, sel, count, num);
   }
   let big: (bigint | null)[] | null = null;
   if (v.big) big = sel === null ? v.big : Array.from(sel.subarray(0, count), (r) => v.big![r]);
   return { num, codes: null, dict: null, valid, big };
+}
+
+type SelectLoop = (src: TypedArray, sel: Uint32Array, count: number, dst: Float64Array) => void;
+const selectLoops = new Map<string, SelectLoop>();
+
+/** dst[i] = src[sel[i]] in one generated loop per kind of typed array (a shared loop runs polymorphic, several times slower). */
+function selectInto(src: TypedArray, sel: Uint32Array, count: number, dst: Float64Array): void {
+  const kind = src.constructor.name;
+  let loop = selectLoops.get(kind);
+  if (!loop) {
+    // eslint-disable-next-line no-new-func -- fixed source; only its feedback differs per array kind
+    loop = new Function('src', 'sel', 'count', 'dst', 'for (let i = 0; i < count; i++) dst[i] = src[sel[i]];\n//# sourceURL=strata-key-select.js') as SelectLoop;
+    selectLoops.set(kind, loop);
+  }
+  loop(src, sel, count, dst);
 }
 
 /** A stored key column: the values of every id, and which ids hold NULL there. */
