@@ -105,25 +105,32 @@ it('a sort over its limit merges sorted runs from disk into the same order as Du
   expect(leftover()).toEqual([]);
 });
 
-it('removes spill files when the statement fails or is canceled', async () => {
-  await s.execute("SET query_memory_limit = '3MB'");
+/**
+ * Under `limit`, `failing` fails with DIVISION_BY_ZERO and `canceled` is canceled as soon as a spill
+ * file whose name holds `marker` appears: both leave no file behind.
+ */
+async function cleansUp(limit: string, failing: string, canceled: string, marker: string): Promise<void> {
+  await s.execute(`SET query_memory_limit = '${limit}'`);
   try {
-    // the division fails in the aggregate above the join, after the join spilled
-    await expect(s.execute('SELECT sum(1 / (a.k - 77777)) FROM (SELECT k FROM a) a FULL JOIN b ON a.k = b.k + 50000')).rejects.toMatchObject({ code: 'DIVISION_BY_ZERO' });
-    expect(leftover()).toEqual([]);
-    // cancel once the sort has written a run
+    await expect(s.execute(failing)).rejects.toMatchObject({ code: 'DIVISION_BY_ZERO' });
+    await vi.waitFor(() => expect(leftover()).toEqual([]));
     const stop = new AbortController();
     let sawFiles = false;
-    const watch = setInterval(() => { if (!sawFiles && leftover().some((f) => f.includes('sort'))) { sawFiles = true; stop.abort(); } }, 1);
-    const run = s.execute(`${SORT.replace('ORDER BY', 'ORDER BY k % 3,')}`, { signal: stop.signal }).then(() => 'done', (e) => e.code);
-    const outcome = await run;
+    const watch = setInterval(() => { if (!sawFiles && leftover().some((f) => f.includes(marker))) { sawFiles = true; stop.abort(); } }, 1);
+    const outcome = await s.execute(canceled, { signal: stop.signal }).then(() => 'done', (e) => e.code);
     clearInterval(watch);
     expect(sawFiles).toBe(true);
     expect(outcome).toBe('QUERY_CANCELED');
-    expect(leftover()).toEqual([]);
+    await vi.waitFor(() => expect(leftover()).toEqual([]));
   } finally {
     await s.execute('RESET query_memory_limit');
   }
+}
+
+it('removes spill files when the statement fails or is canceled', async () => {
+  // the division fails in the aggregate above the join, after the join spilled; the cancel comes once the sort has written a run
+  await cleansUp('3MB', 'SELECT sum(1 / (a.k - 77777)) FROM (SELECT k FROM a) a FULL JOIN b ON a.k = b.k + 50000',
+    SORT.replace('ORDER BY', 'ORDER BY k % 3,'), 'sort');
 });
 
 /** Rows of both engines in one order (the queries' own ORDER BY decides it). */
@@ -176,21 +183,7 @@ it('DISTINCT, UNION, INTERSECT and EXCEPT over their limit run partition by part
 });
 
 it('removes the slices\' spill files when an aggregate fails or is canceled', async () => {
-  await s.execute("SET query_memory_limit = '3MB'");
-  try {
-    await expect(s.execute('SELECT k % 50000, sum(1 / (k - 77777)) FROM a GROUP BY 1')).rejects.toMatchObject({ code: 'DIVISION_BY_ZERO' });
-    await vi.waitFor(() => expect(leftover()).toEqual([]));
-    const stop = new AbortController();
-    let sawFiles = false;
-    const watch = setInterval(() => { if (!sawFiles && leftover().some((f) => f.includes('aggregate'))) { sawFiles = true; stop.abort(); } }, 1);
-    const outcome = await s.execute('SELECT k % 50000, count(*), sum(k) FROM a GROUP BY 1', { signal: stop.signal }).then(() => 'done', (e) => e.code);
-    clearInterval(watch);
-    expect(sawFiles).toBe(true);
-    expect(outcome).toBe('QUERY_CANCELED');
-    await vi.waitFor(() => expect(leftover()).toEqual([]));
-  } finally {
-    await s.execute('RESET query_memory_limit');
-  }
+  await cleansUp('3MB', 'SELECT k % 50000, sum(1 / (k - 77777)) FROM a GROUP BY 1', 'SELECT k % 50000, count(*), sum(k) FROM a GROUP BY 1', 'aggregate');
 });
 
 it('a join whose broadcast build side would take over half the limit redistributes both sides instead', async () => {
@@ -245,22 +238,9 @@ it('a hash join in the slices whose build side would not fit spills both sides b
 });
 
 it('removes a slice hash join\'s spill files when the statement fails or is canceled', async () => {
-  await s.execute("SET query_memory_limit = '4MB'");
-  try {
-    // the division fails in the slices' aggregate over the rows the spilled join hands on
-    await expect(s.execute('SELECT sum(1 / (a.k - 777)) FROM a JOIN b ON a.k = b.k')).rejects.toMatchObject({ code: 'DIVISION_BY_ZERO' });
-    await vi.waitFor(() => expect(leftover()).toEqual([]));
-    const stop = new AbortController();
-    let sawFiles = false;
-    const watch = setInterval(() => { if (!sawFiles && leftover().some((f) => f.includes('slice-hash-join'))) { sawFiles = true; stop.abort(); } }, 1);
-    const outcome = await s.execute('SELECT count(*), sum(a.k * b.k) FROM a JOIN b ON a.k % 30000 = b.k % 30000', { signal: stop.signal }).then(() => 'done', (e) => e.code);
-    clearInterval(watch);
-    expect(sawFiles).toBe(true);
-    expect(outcome).toBe('QUERY_CANCELED');
-    await vi.waitFor(() => expect(leftover()).toEqual([]));
-  } finally {
-    await s.execute('RESET query_memory_limit');
-  }
+  // the division fails in the slices' aggregate over the rows the spilled join hands on
+  await cleansUp('4MB', 'SELECT sum(1 / (a.k - 777)) FROM a JOIN b ON a.k = b.k',
+    'SELECT count(*), sum(a.k * b.k) FROM a JOIN b ON a.k % 30000 = b.k % 30000', 'slice-hash-join');
 });
 
 it('a slice\'s top-N whose N rows would not fit writes its first N as sorted runs, which the leader merges', async () => {
