@@ -4,17 +4,13 @@
 // semi, left, right and anti joins); EXPLAIN and EXPLAIN ANALYZE show where the filter goes and
 // what it removed.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Database, type Session } from '../../../engine/database.ts';
-import { DuckDBSession, translateToDuckDB } from '../../support/verify-with-duckdb.ts';
+import type { Session } from '../../../engine/database.ts';
+import { type DuckDBSession, translateToDuckDB } from '../../support/verify-with-duckdb.ts';
+import { openTwinEngines, type TwinEngines } from '../../support/twin-engines.ts';
 
-let dir: string;
-let db: Database;
 let s: Session;
 let duck: DuckDBSession;
-let closeDuck: () => void;
+let twins: TwinEngines | undefined;
 
 /** Probe rows: x = 0..199999 (a.n < 2 below), sorted on k so its blocks' zone maps are narrow. */
 const PROBE_ROWS = 200_000;
@@ -72,17 +68,12 @@ function removed(lines: string[]): { rows: number; rangeRows: number; blocks: nu
 }
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'strata-runtime-filter-'));
-  db = await Database.open({ dataDir: join(dir, 'data'), slices: 2 });
-  s = db.connect();
-  ({ session: duck, close: closeDuck } = await DuckDBSession.open());
-  for (const sql of SETUP) { await s.execute(sql); await duck.execute(translateToDuckDB(sql)); }
+  twins = await openTwinEngines('runtime-filter', SETUP);
+  ({ s, duck } = twins);
 }, 120_000);
 
 afterAll(async () => {
-  await db?.close();
-  closeDuck?.();
-  rmSync(dir, { recursive: true, force: true });
+  await twins?.close();
 });
 
 describe('join filter pushdown', () => {

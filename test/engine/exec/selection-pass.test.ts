@@ -5,17 +5,13 @@
 // (conjuncts that stay out of the pass), blocks where every row or no row passes, filters that
 // keep nothing, and the same again after DELETE, when the scan hands the kernels a selection.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Database, type Session } from '../../../engine/database.ts';
-import { DuckDBSession, translateToDuckDB } from '../../support/verify-with-duckdb.ts';
+import type { Session } from '../../../engine/database.ts';
+import { type DuckDBSession, translateToDuckDB } from '../../support/verify-with-duckdb.ts';
+import { openTwinEngines, type TwinEngines } from '../../support/twin-engines.ts';
 
-let dir: string;
-let db: Database;
 let s: Session;
 let duck: DuckDBSession;
-let closeDuck: () => void;
+let twins: TwinEngines | undefined;
 
 // 150,000 rows over 2 slices: each slice scans one full batch of 65,536 rows and a partial one.
 // x runs in order, so `x < 70000` passes every row of some blocks and none of others.
@@ -46,18 +42,12 @@ async function both(sql: string): Promise<[unknown[][], unknown[][]]> {
 }
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'strata-selection-pass-'));
-  db = await Database.open({ dataDir: join(dir, 'data'), slices: 2 });
-  s = db.connect();
-  ({ session: duck, close: closeDuck } = await DuckDBSession.open());
-  for (const sql of SETUP) { await s.execute(sql); await duck.execute(translateToDuckDB(sql)); }
+  twins = await openTwinEngines('selection-pass', SETUP);
+  ({ s, duck } = twins);
 }, 120_000);
 
 afterAll(async () => {
-  await s?.close();
-  await db?.close();
-  closeDuck?.();
-  rmSync(dir, { recursive: true, force: true });
+  await twins?.close();
 });
 
 const AGGS = 'count(*), count(i), sum(i), sum(p), min(p), max(p), sum(p * q), min(dt), max(dt)';

@@ -3,17 +3,13 @@
 // third table join the other two (Q5). Answers are checked against DuckDB; an outer join among
 // the inner ones keeps its place and its preserved side.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Database, type Session } from '../../../engine/database.ts';
-import { DuckDBSession, translateToDuckDB } from '../../support/verify-with-duckdb.ts';
+import type { Session } from '../../../engine/database.ts';
+import { type DuckDBSession, translateToDuckDB } from '../../support/verify-with-duckdb.ts';
+import { openTwinEngines, type TwinEngines } from '../../support/twin-engines.ts';
 
-let dir: string;
-let db: Database;
 let s: Session;
 let duck: DuckDBSession;
-let closeDuck: () => void;
+let twins: TwinEngines | undefined;
 
 const SETUP = [
   'CREATE TABLE d (n INTEGER)',
@@ -69,17 +65,12 @@ const bushyJoins = (n: PlanNode): PlanNode[] => [
 ];
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'strata-bushy-'));
-  db = await Database.open({ dataDir: join(dir, 'data'), slices: 2 });
-  s = db.connect();
-  ({ session: duck, close: closeDuck } = await DuckDBSession.open());
-  for (const sql of SETUP) { await s.execute(sql); if (sql !== 'ANALYZE') await duck.execute(translateToDuckDB(sql)); }
+  twins = await openTwinEngines('bushy', SETUP);
+  ({ s, duck } = twins);
 }, 120_000);
 
 afterAll(async () => {
-  await db?.close();
-  closeDuck?.();
-  rmSync(dir, { recursive: true, force: true });
+  await twins?.close();
 });
 
 describe('bushy join trees', () => {

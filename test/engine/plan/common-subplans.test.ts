@@ -2,19 +2,16 @@
 // a subquery, a CTE joined to itself) runs once. Answers are compared with DuckDB's over tables
 // with NULLs; EXPLAIN ANALYZE shows how many times the table's scan ran.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import { Database, type Session } from '../../../engine/database.ts';
+import type { Session } from '../../../engine/database.ts';
+import { type DuckDBSession, translateToDuckDB } from '../../support/verify-with-duckdb.ts';
+import { openTwinEngines, type TwinEngines } from '../../support/twin-engines.ts';
 import { rng } from '../../support/rng.ts';
 
 const T_ROWS = 300, S_ROWS = 40;
 
-let dir: string;
-let db: Database;
 let s: Session;
-let duck: DuckDBConnection;
+let duck: DuckDBSession;
+let twins: TwinEngines | undefined;
 
 /** INSERT rows (id, k, v, d) with about one NULL in eight k and v values. */
 function rows(table: string, n: number, seed: number): string {
@@ -34,17 +31,12 @@ const SETUP = [
 ];
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'strata-common-'));
-  db = await Database.open({ dataDir: join(dir, 'data'), slices: 2 });
-  s = db.connect();
-  duck = await (await DuckDBInstance.create(':memory:')).connect();
-  for (const sql of SETUP) { await s.execute(sql); await duck.run(sql); }
+  twins = await openTwinEngines('common', SETUP);
+  ({ s, duck } = twins);
 }, 60_000);
 
 afterAll(async () => {
-  duck?.disconnectSync();
-  await db?.close();
-  rmSync(dir, { recursive: true, force: true });
+  await twins?.close();
 });
 
 const text = (v: unknown) => (v === null || v === undefined ? 'NULL' : String(v));
@@ -55,7 +47,7 @@ async function strata(sql: string): Promise<string[][]> {
 }
 
 async function duckdb(sql: string): Promise<string[][]> {
-  return (await duck.runAndReadAll(sql)).getRows().map((row) => row.map(text));
+  return (await duck.execute(translateToDuckDB(sql)))[0].rows.map((row) => row.map(text));
 }
 
 /** The EXPLAIN ANALYZE text and how many scans of table t ran (one that never ran has no actual rows). */

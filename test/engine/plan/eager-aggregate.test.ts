@@ -3,16 +3,13 @@
 // with duplicate and NULL join keys, keys without partners, NULL values and a join condition on
 // one side only; EXPLAIN shows where the rule applies and where it must not.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import { Database, type Session } from '../../../engine/database.ts';
+import type { Session } from '../../../engine/database.ts';
+import { type DuckDBSession, translateToDuckDB } from '../../support/verify-with-duckdb.ts';
+import { openTwinEngines, type TwinEngines } from '../../support/twin-engines.ts';
 
-let dir: string;
-let db: Database;
 let s: Session;
-let duck: DuckDBConnection;
+let duck: DuckDBSession;
+let twins: TwinEngines | undefined;
 
 const DIGITS = 'SELECT a.n * 1000 + b.n * 100 + c.n * 10 + d.n AS n FROM d a, d b, d c, d d';
 const SETUP = [
@@ -39,17 +36,12 @@ const plan = async (sql: string) => (await rowsOf(`EXPLAIN ${sql}`)).map((r) => 
 const text = (v: unknown) => (v === null || v === undefined ? 'NULL' : String(v));
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'strata-eager-agg-'));
-  db = await Database.open({ dataDir: join(dir, 'data'), slices: 2 });
-  s = db.connect();
-  duck = await (await DuckDBInstance.create(':memory:')).connect();
-  for (const sql of SETUP) { await s.execute(sql); await duck.run(sql); }
+  twins = await openTwinEngines('eager-agg', SETUP);
+  ({ s, duck } = twins);
 }, 60_000);
 
 afterAll(async () => {
-  duck?.disconnectSync();
-  await db?.close();
-  rmSync(dir, { recursive: true, force: true });
+  await twins?.close();
 });
 
 /** Whether some hash aggregate runs below the (first) join in the plan. */
@@ -104,7 +96,7 @@ describe('aggregating one side of a join first', () => {
   it('answers as DuckDB does, aggregating below the join where that pays', async () => {
     for (const sql of [...REWRITTEN, ...KEPT]) {
       const mine = (await rowsOf(sql)).map((r) => r.map(text));
-      const theirs = (await duck.runAndReadAll(sql)).getRows().map((r) => r.map(text));
+      const theirs = (await duck.execute(translateToDuckDB(sql)))[0].rows.map((r) => r.map(text));
       expect(mine, sql).toEqual(theirs);
       expect(mine.length, sql).toBeGreaterThan(0);
     }
