@@ -138,6 +138,20 @@ const same = async (sql: string, duckSql = sql) => expect(await strata(sql)).toE
 const plan = async (sql: string) => (await s.execute(`EXPLAIN ${sql}`))[0].rows.map((r) => String(r[0])).join('\n');
 const spills = async (sql: string) => expect(await execution(sql)).toMatch(/spilled [\d.]+ MB to \d+ temp files/);
 
+/** Under `limit`, each of `queries` answers as DuckDB does while spill files named with `marker` appear in a slice's directory. */
+async function sameWhileSlicesSpill(limit: string, queries: string[], marker: string): Promise<void> {
+  await s.execute(`SET query_memory_limit = '${limit}'`);
+  try {
+    for (const sql of queries) {
+      const spilled = watchSpill((d) => /-s\d-/.test(d) && filesIn(d).some((f) => f.includes(marker)));
+      await same(sql).finally(() => spilled());
+      expect(spilled(), sql).toBe(true);
+    }
+  } finally {
+    await s.execute('RESET query_memory_limit');
+  }
+}
+
 it('aggregates over their limit spill groups by key hash, in the slices and at the leader, and answer as DuckDB does', async () => {
   // partial states in each slice, then each slice's own groups (redistributed by key) finished there
   const inSlices = 'SELECT count(*), sum(g), sum(c), sum(t), min(m), max(m) FROM (SELECT k % 30000 AS g, count(*) AS c, sum(k) AS t, min(s) AS m FROM a GROUP BY 1) x';
@@ -222,16 +236,10 @@ it('a hash join in the slices whose build side would not fit spills both sides b
   expect(await plan(joins[4])).toMatch(/Hash SEMI Join \(build: left input.*mark the left rows.*\[2 slices/);
   expect(await plan(joins[6])).toMatch(/Hash INNER Join .*co-located.*\[2 slices/);
   expect(await execution(joins[0])).not.toMatch(/spilled/);
-  await s.execute("SET query_memory_limit = '4MB'");
   try {
-    for (const sql of joins) {
-      // the slices' join files appear in the temp area while the statement runs
-      const spilled = watchSpill((d) => /-s\d-/.test(d) && filesIn(d).some((f) => f.includes('slice-hash-join')));
-      await same(sql).finally(() => spilled());
-      expect(spilled(), sql).toBe(true);
-    }
+    // the slices' join files appear in the temp area while the statement runs
+    await sameWhileSlicesSpill('4MB', joins, 'slice-hash-join');
   } finally {
-    await s.execute('RESET query_memory_limit');
     await s.execute('DROP TABLE ak; DROP TABLE bk');
   }
   expect(leftover()).toEqual([]);
@@ -250,15 +258,9 @@ it('a slice\'s top-N whose N rows would not fit writes its first N as sorted run
   for (const stmt of setup.split(';')) await duck.session.execute(stmt);
   const topN = ['SELECT k, s FROM t ORDER BY s DESC, k LIMIT 20 OFFSET 30000', 'SELECT k, s FROM t ORDER BY k DESC LIMIT 10 OFFSET 45000'];
   expect(await plan(topN[0])).toMatch(/Top-N 30020 per slice/);
-  await s.execute("SET query_memory_limit = '2MB'");
   try {
-    for (const sql of topN) {
-      const spilled = watchSpill((d) => /-s\d-/.test(d) && filesIn(d).some((f) => f.includes('sorted-run')));
-      await same(sql).finally(() => spilled());
-      expect(spilled(), sql).toBe(true);
-    }
+    await sameWhileSlicesSpill('2MB', topN, 'sorted-run');
   } finally {
-    await s.execute('RESET query_memory_limit');
     await s.execute('DROP TABLE t');
   }
   expect(leftover()).toEqual([]);
@@ -268,14 +270,7 @@ it('windows in the slices over their limit run partition by partition of the PAR
   // two calls share k % 5000 (the third's partition adds k % 3): a file holds whole partitions of every call
   const windows = 'SELECT count(*), sum(r), sum(c), max(m), sum(m) FROM (SELECT k, row_number() OVER (PARTITION BY k % 5000 ORDER BY k) AS r, count(*) OVER (PARTITION BY k % 5000) AS c, sum(k) OVER (PARTITION BY k % 5000, k % 3 ORDER BY k) AS m FROM a) x';
   expect(await plan(windows)).toMatch(/Window per slice/);
-  await s.execute("SET query_memory_limit = '3MB'");
-  try {
-    const spilled = watchSpill((d) => /-s\d-/.test(d) && filesIn(d).some((f) => f.includes('window-partition')));
-    await same(windows).finally(() => spilled());
-    expect(spilled()).toBe(true);
-  } finally {
-    await s.execute('RESET query_memory_limit');
-  }
+  await sameWhileSlicesSpill('3MB', [windows], 'window-partition');
   expect(leftover()).toEqual([]);
 });
 
