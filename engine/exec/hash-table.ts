@@ -5,7 +5,7 @@
 // from their characters, hashed once per dictionary entry — never from a per-row JS string.
 // A BIGINT (or wide DECIMAL) past 2^53 hashes from its double, which exact values sharing it
 // also have, and compares equal only by its exact value (`Vector.big`).
-import type { Vector } from '../types/vector.ts';
+import { takeInto, type Vector } from '../types/vector.ts';
 import { isString, type SqlType, type TypedArray } from '../types/types.ts';
 import { widenInto } from '../storage/widen.ts';
 
@@ -141,26 +141,11 @@ function normalize(v: Vector, sel: Uint32Array | null, count: number): KeyColumn
   else {
     num = new Float64Array(count);
     if (sel === null) widenInto(src, num, count);
-    else selectInto(src, sel, count, num);
+    else takeInto(src, sel, count, num);
   }
   let big: (bigint | null)[] | null = null;
   if (v.big) big = sel === null ? v.big : Array.from(sel.subarray(0, count), (r) => v.big![r]);
   return { num, codes: null, dict: null, valid, big };
-}
-
-type SelectLoop = (src: TypedArray, sel: Uint32Array, count: number, dst: Float64Array) => void;
-const selectLoops = new Map<string, SelectLoop>();
-
-/** dst[i] = src[sel[i]] in one generated loop per kind of typed array (a shared loop runs polymorphic, several times slower). */
-function selectInto(src: TypedArray, sel: Uint32Array, count: number, dst: Float64Array): void {
-  const kind = src.constructor.name;
-  let loop = selectLoops.get(kind);
-  if (!loop) {
-    // eslint-disable-next-line no-new-func -- fixed source; only its feedback differs per array kind
-    loop = new Function('src', 'sel', 'count', 'dst', 'for (let i = 0; i < count; i++) dst[i] = src[sel[i]];\n//# sourceURL=strata-key-select.js') as SelectLoop;
-    selectLoops.set(kind, loop);
-  }
-  loop(src, sel, count, dst);
 }
 
 /** A stored key column: the values of every id, and which ids hold NULL there. */

@@ -82,18 +82,19 @@ type GatherLoop = (src: TypedArray, sel: Uint32Array, count: number, dst: TypedA
 const gatherLoops = new Map<string, GatherLoop>();
 
 /**
- * dst[i] = src[sel[i]], one generated loop per kind of typed array: a loop shared by every
- * column kind is polymorphic, and V8 then moves the elements through its slow generic path.
+ * dst[i] = src[sel[i]] for i < count, one generated loop per pair of typed-array kinds: a loop
+ * shared by every column kind is polymorphic, and V8 then moves the elements through its slow
+ * generic path.
  */
-function gatherLoop(src: TypedArray): GatherLoop {
-  const kind = src.constructor.name;
-  let loop = gatherLoops.get(kind);
+export function takeInto(src: TypedArray, sel: Uint32Array, count: number, dst: TypedArray): void {
+  const kinds = `${src.constructor.name}>${dst.constructor.name}`;
+  let loop = gatherLoops.get(kinds);
   if (!loop) {
-    // eslint-disable-next-line no-new-func -- fixed source; only its feedback differs per array kind
+    // eslint-disable-next-line no-new-func -- fixed source; only its feedback differs per pair of array kinds
     loop = new Function('src', 'sel', 'count', 'dst', 'for (let i = 0; i < count; i++) dst[i] = src[sel[i]];\n//# sourceURL=strata-gather.js') as GatherLoop;
-    gatherLoops.set(kind, loop);
+    gatherLoops.set(kinds, loop);
   }
-  return loop;
+  loop(src, sel, count, dst);
 }
 
 /** Takes the rows at `sel` (or the first `count` rows when sel is null) into a new compact vector. */
@@ -106,7 +107,7 @@ export function gather(v: Vector, sel: Uint32Array | null, count: number): Vecto
     if (v.valid) valid = v.valid.slice(0, count);
     if (v.big) return { type: v.type, length: count, values, valid, dict: v.dict, big: v.big.slice(0, count) };
   } else {
-    gatherLoop(v.values)(v.values, sel, count, values);
+    takeInto(v.values, sel, count, values);
     if (v.valid) {
       valid = new Uint8Array(count);
       for (let i = 0; i < count; i++) valid[i] = v.valid[sel[i]];
