@@ -1,12 +1,12 @@
 // svv_relation_privileges (Redshift's name): the table- and view-level grants in the current
 // database, one row per relation, privilege and grantee (column-level grants are in
-// svv_column_privileges). As there, a user sees the grants made to itself or to PUBLIC and all
-// grants on the relations it owns, in schemas it may use; superusers see every grant.
+// svv_column_privileges). What a user sees of them: grant-listing.ts.
 import type { StatementContext } from './context.ts';
 import type { Relation } from '../plan/bind-query.ts';
 import { T } from '../types/types.ts';
 import { stringVector, vectorFromValues } from '../types/vector.ts';
-import { hasSchemaUsage, tableKey } from './privileges.ts';
+import { tableKey } from './privileges.ts';
+import { grantHolders, listedSchemas, namesSystemView, visibleHolders } from './grant-listing.ts';
 import { viewKey } from '../catalog/object-grants.ts';
 import type { Owned } from '../catalog/owners.ts';
 
@@ -32,23 +32,15 @@ function privilegesOf(held: string[]): { privilege: string; option: boolean }[] 
 }
 
 export function relationPrivilegeRows(ctx: StatementContext): RelationPrivilegeRow[] {
-  const acct = ctx.account;
-  const holders: [string, 'user' | 'public', Record<string, string[]>][] = [
-    ...Object.values(acct.users).map((u): [string, 'user', Record<string, string[]>] => [u.name, 'user', u.grants]),
-    ['PUBLIC', 'public', acct.publicGrants ?? {}],
-  ];
+  const holders = grantHolders(ctx.account, (u) => u.grants, ctx.account.publicGrants ?? {});
   const rows: RelationPrivilegeRow[] = [];
-  const db = ctx.currentDatabase();
-  for (const s of Object.values(db.schemas)) {
-    if (!hasSchemaUsage(ctx, db, s)) continue;
+  for (const s of listedSchemas(ctx)) {
     const relations: [string, 'table' | 'view', string, Owned][] = [
       ...Object.values(s.tables).map((t): [string, 'table', string, Owned] => [t.name, 'table', tableKey(t), t]),
       ...Object.values(s.views).map((v): [string, 'view', string, Owned] => [v.name, 'view', viewKey(v), v]),
     ];
     for (const [relation, kind, key, owned] of relations) {
-      const seesAll = ctx.isSuperuser || ctx.owns(owned);
-      for (const [name, type, grants] of holders) {
-        if (!seesAll && type === 'user' && name !== ctx.session.user) continue;
+      for (const { name, type, grants } of visibleHolders(ctx, owned, holders)) {
         for (const { privilege, option } of privilegesOf(grants[key] ?? [])) {
           rows.push({ namespace_name: s.name, relation_name: relation, relation_type: kind, privilege_type: privilege, identity_name: name, identity_type: type, admin_option: option });
         }
@@ -61,8 +53,7 @@ export function relationPrivilegeRows(ctx: StatementContext): RelationPrivilegeR
 
 /** The view, when `name` is svv_relation_privileges (optionally pg_catalog.svv_relation_privileges). */
 export function relationPrivilegesView(ctx: StatementContext, name: string[]): Relation | null {
-  const last = name[name.length - 1];
-  if (last !== RELATION_PRIVILEGES_VIEW || name.length > 2 || (name.length === 2 && name[0] !== 'pg_catalog')) return null;
+  if (!namesSystemView(name, RELATION_PRIVILEGES_VIEW)) return null;
   const rows = relationPrivilegeRows(ctx);
   const columns = [...TEXT_COLUMNS.map((c) => stringVector(T.varchar, rows.map((r) => r[c]))), vectorFromValues(T.bool, rows.map((r) => r.admin_option))];
   const fields = [...TEXT_COLUMNS.map((n) => ({ name: n, type: T.varchar })), { name: 'admin_option', type: T.bool }];
