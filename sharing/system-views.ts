@@ -9,6 +9,7 @@ import { vectorFromValues, type Batch, type Vector } from '../engine/types/vecto
 import { formatTimestamp } from '../engine/types/values.ts';
 import * as L from './listings.ts';
 import type { UsageLog } from './usage.ts';
+import { namesSystemView } from '../engine/catalog/lookup.ts';
 
 const TYPES: Record<L.ColType, SqlType> = { VARCHAR: T.varchar, INTEGER: T.int, BIGINT: T.bigint, BOOLEAN: T.bool, TIMESTAMP: T.timestamp };
 
@@ -25,7 +26,7 @@ export const SYSTEM_VIEWS = Object.keys(VIEWS);
 /** A sharing system view named `name` (optionally `pg_catalog.name`), or null. */
 export function systemView(ctx: StatementContext, name: string[], log: UsageLog): Relation | null {
   const last = name[name.length - 1];
-  if (!(last in VIEWS) || name.length > 2 || (name.length === 2 && name[0] !== 'pg_catalog')) return null;
+  if (!(last in VIEWS) || !namesSystemView(name, last)) return null;
   const listing = VIEWS[last](ctx, log);
   return { kind: 'batch', batch: toBatch(listing), fields: listing.columns.map(([n, t]) => ({ name: n, type: TYPES[t] })), path: [last] };
 }

@@ -40,3 +40,8 @@ export function splitName(name: string[], currentDb: string, currentSchema: stri
   if (name.length === 3) return { database: name[0], schema: name[1], name: name[2] };
   throw new SqlError('SYNTAX_ERROR', `improper qualified name (too many dotted names): ${name.join('.')}`, pos);
 }
+
+/** Whether `name` names the system view `view`, alone or as pg_catalog.view. */
+export function namesSystemView(name: string[], view: string): boolean {
+  return name[name.length - 1] === view && (name.length === 1 || (name.length === 2 && name[0] === 'pg_catalog'));
+}

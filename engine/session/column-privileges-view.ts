@@ -5,7 +5,8 @@ import type { Relation } from '../plan/bind-query.ts';
 import { T } from '../types/types.ts';
 import { stringVector } from '../types/vector.ts';
 import { tableKey } from './privileges.ts';
-import { grantHolders, listedSchemas, namesSystemView, visibleHolders } from './grant-listing.ts';
+import { grantHolders, listedSchemas, visibleHolders } from './grant-listing.ts';
+import { namesSystemView } from '../catalog/lookup.ts';
 import type { ColumnGrants } from '../catalog/column-grants.ts';
 
 export const COLUMN_PRIVILEGES_VIEW = 'svv_column_privileges';

@@ -25,8 +25,3 @@ export function visibleHolders<G>(ctx: StatementContext, owned: Owned, holders: 
   if (ctx.isSuperuser || ctx.owns(owned)) return holders;
   return holders.filter((h) => h.type === 'public' || h.name === ctx.session.user);
 }
-
-/** Whether `name` names the system view `view` (optionally as pg_catalog.view). */
-export function namesSystemView(name: string[], view: string): boolean {
-  return name[name.length - 1] === view && (name.length === 1 || (name.length === 2 && name[0] === 'pg_catalog'));
-}

@@ -6,7 +6,8 @@ import type { Relation } from '../plan/bind-query.ts';
 import { T } from '../types/types.ts';
 import { stringVector, vectorFromValues } from '../types/vector.ts';
 import { tableKey } from './privileges.ts';
-import { grantHolders, listedSchemas, namesSystemView, visibleHolders } from './grant-listing.ts';
+import { grantHolders, listedSchemas, visibleHolders } from './grant-listing.ts';
+import { namesSystemView } from '../catalog/lookup.ts';
 import { viewKey } from '../catalog/object-grants.ts';
 import type { Owned } from '../catalog/owners.ts';
 

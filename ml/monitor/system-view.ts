@@ -6,6 +6,7 @@ import type { StatementContext } from '../../engine/session/context.ts';
 import { T, type SqlType } from '../../engine/types/types.ts';
 import { type Batch, type Vector, vectorFromValues } from '../../engine/types/vector.ts';
 import { monitorsOf } from './catalog.ts';
+import { namesSystemView } from '../../engine/catalog/lookup.ts';
 
 export const RUNS_VIEW = 'stv_ml_monitor_runs';
 
@@ -20,8 +21,7 @@ const COLUMNS: [string, SqlType][] = [
 
 /** The view named `name` (optionally pg_catalog.name), or null. */
 export function monitorRunsView(ctx: StatementContext, name: string[]): Relation | null {
-  const last = name[name.length - 1];
-  if (last !== RUNS_VIEW || name.length > 2 || (name.length === 2 && name[0] !== 'pg_catalog')) return null;
+  if (!namesSystemView(name, RUNS_VIEW)) return null;
   const rows: Cell[][] = [];
   for (const m of Object.values(monitorsOf(ctx.state, ctx.session.account))) {
     if (!ctx.isSuperuser && !ctx.owns(m)) continue;

@@ -8,7 +8,7 @@ import type { Relation } from '../../plan/bind-query.ts';
 import type { TableState } from '../../catalog/catalog.ts';
 import { done } from '../session.ts';
 import { SqlError } from '../../errors.ts';
-import { findTableById } from '../../catalog/lookup.ts';
+import { findTableById, namesSystemView } from '../../catalog/lookup.ts';
 import { segmentsBySlice } from '../../exec/fragments.ts';
 import type { ColumnFigures } from '../../exec/stats-gather.ts';
 import { analyzed, distinctValues, liveRows, columnStats } from '../../catalog/table-stats.ts';
@@ -71,8 +71,7 @@ const COLUMNS: [string, typeof T.varchar][] = [
  * made (stats_rows differs from live_rows): distinct values and min/max are then bounds.
  */
 export function tableStatsView(ctx: StatementContext, name: string[]): Relation | null {
-  const last = name[name.length - 1];
-  if (last !== VIEW || name.length > 2 || (name.length === 2 && name[0] !== 'pg_catalog')) return null;
+  if (!namesSystemView(name, VIEW)) return null;
   const rows: (string | number | boolean | null)[][] = [];
   const db = ctx.currentDatabase();
   for (const s of Object.values(db.schemas)) {
