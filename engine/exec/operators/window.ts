@@ -1,10 +1,23 @@
-// Window functions at the leader over the whole input (exec/window.ts computes them).
+// Window functions at the leader over the whole input (exec/window.ts computes them). When the
+// input's rows and the windows' work would not fit in what is left of the statement's budget,
+// and every call has a PARTITION BY key in common, the rows go to spill files by that key's hash
+// (a window partition is whole in one file) and the windows run one file at a time, as in the
+// slices. Windows without a shared PARTITION BY need every row at once and stop at the limit.
 import type { Field, WindowCall } from '../../plan/logical.ts';
-import { aggInputs, mapAggInputs } from '../../plan/bound.ts';
+import { type BExpr, aggInputs, mapAggInputs } from '../../plan/bound.ts';
 import type { Batch } from '../../types/vector.ts';
 import { runWindows } from '../window.ts';
+import { batchBytes } from '../memory-budget.ts';
+import { concatBatchesYielding } from '../batches.ts';
+import { byKeyPartitions } from '../spill/spill-rows.ts';
 import { LeaderOperator } from './operator.ts';
+import { sharedPartitionKeys } from './slice-window.ts';
 import type { RunContext } from './run-context.ts';
+
+/** Inputs this small always compute in memory. */
+const MIN_SPILL_ROWS = 1024;
+/** Bytes of work per row and call: the row's values and its place in the order, and the result. */
+const WINDOW_ROW_BYTES = 48;
 
 export class WindowOp extends LeaderOperator {
   constructor(readonly input: LeaderOperator, readonly calls: WindowCall[], fields: Field[], estRows: number) {
@@ -16,10 +29,40 @@ export class WindowOp extends LeaderOperator {
   }
 
   async run(ctx: RunContext): Promise<Batch> {
-    const input = await ctx.run(this.input);
+    // the input is only reachable through `held`, so spilling can let it be collected
+    const held: { batch: Batch | null } = { batch: await ctx.run(this.input) };
+    // no model calls in any call (those have no shared keys): partitions can be computed apart
+    const keys = sharedPartitionKeys(this.calls);
+    const n = held.batch!.length;
+    if (keys.length && n > MIN_SPILL_ROWS && this.work(n) + batchBytes(held.batch!) > ctx.guard.memory.availableBytes) return this.byPartitions(ctx, held, keys);
+    return this.inMemory(ctx, held.batch!);
+  }
+
+  private work(rows: number): number {
+    return rows * WINDOW_ROW_BYTES * this.calls.length;
+  }
+
+  /** The input through spill files by the hash of `keys`, each file's windows computed alone. */
+  private async byPartitions(ctx: RunContext, held: { batch: Batch | null }, keys: BExpr[]): Promise<Batch> {
+    const types = this.input.fields.map((f) => f.type);
+    // a partition fits when its work and its output's window columns do
+    const fits = ([rows]: number[]) => this.work(rows) * 2 <= ctx.guard.memory.availableBytes;
+    const parts = await byKeyPartitions(ctx, [held], keys, types, 'window', fits, ([rows]) => {
+      const working = ctx.reserve(this.work(rows.length), 'window');
+      const out = runWindows(rows, this.calls, ctx.tick);
+      ctx.release(working);
+      return out;
+    });
+    // counted before the parts are given back: both exist until it returns
+    const out = ctx.hold(await concatBatchesYielding(this.fields.map((f) => f.type), parts, ctx.pause), 'window');
+    for (const p of parts) if (p !== out) ctx.release(p);
+    return out;
+  }
+
+  private async inMemory(ctx: RunContext, input: Batch): Promise<Batch> {
     const exprs = this.calls.flatMap((c) => [...c.args, ...(c.agg ? aggInputs(c.agg) : []), ...c.partitionBy, ...c.orderBy.map((k) => k.expr)]);
     const m = await ctx.withModels(input, exprs);
-    ctx.reserve(input.length * 48 * this.calls.length, 'window');
+    ctx.reserve(this.work(input.length), 'window');
     if (m.batch === input) return runWindows(input, this.calls, ctx.tick);
     let i = 0;
     const next = () => m.exprs[i++];

@@ -1,10 +1,12 @@
 // DISTINCT and set operations (UNION, INTERSECT, EXCEPT) over their memory budget: every input
 // is split by the hash of its whole row into FANOUT spill files (equal rows land in the same
 // file of every input), the inputs are given back, and the operation runs on one file of each
-// input at a time. A partition still too large splits again with another hash, up to MAX_LEVEL
-// times; past that it runs anyway and the budget fails it if it must.
+// input at a time. Windows at the leader split the same way by their PARTITION BY keys (a window
+// partition is whole in one file). A partition still too large splits again with another hash,
+// up to MAX_LEVEL times; past that it runs anyway and the budget fails it if it must.
 import type { Batch } from '../../types/vector.ts';
 import type { SqlType } from '../../types/types.ts';
+import type { BExpr } from '../../plan/bound.ts';
 import type { RunContext } from '../operators/run-context.ts';
 import { FANOUT, MAX_LEVEL, allColumns, readPartition, writePartitions } from './hash-partition.ts';
 
@@ -13,9 +15,14 @@ import { FANOUT, MAX_LEVEL, allColumns, readPartition, writePartitions } from '.
  * each held for the running operator. Takes the batches out of `inputs` once they are written.
  * `fits` says whether partitions of these row counts may run in memory.
  */
-export async function byRowPartitions(ctx: RunContext, inputs: { batch: Batch | null }[], types: SqlType[], what: string,
+export function byRowPartitions(ctx: RunContext, inputs: { batch: Batch | null }[], types: SqlType[], what: string,
+  fits: (rows: number[]) => boolean, each: (parts: Batch[]) => Batch | Promise<Batch>): Promise<Batch[]> {
+  return byKeyPartitions(ctx, inputs, allColumns(types), types, what, fits, each);
+}
+
+/** `byRowPartitions` by the hash of `keys` (expressions over every input's rows; NULLs equal). */
+export async function byKeyPartitions(ctx: RunContext, inputs: { batch: Batch | null }[], keys: BExpr[], types: SqlType[], what: string,
   fits: (rows: number[]) => boolean, each: (parts: Batch[]) => Batch | Promise<Batch>, level = 0): Promise<Batch[]> {
-  const keys = allColumns(types);
   const files = [];
   for (const input of inputs) {
     files.push(writePartitions(ctx, input.batch!, keys, true, level, `${what} partition`));
@@ -29,7 +36,7 @@ export async function byRowPartitions(ctx: RunContext, inputs: { batch: Batch | 
     const parts = files.map((f) => ctx.hold(readPartition(ctx, f[p], types), `${what} partition`));
     if (parts.every((b) => b.length === 0)) continue;
     if (level < MAX_LEVEL && !fits(parts.map((b) => b.length)) && parts.some((b) => b.length > 1)) {
-      out.push(...await byRowPartitions(ctx, parts.map((batch) => ({ batch })), types, what, fits, each, level + 1));
+      out.push(...await byKeyPartitions(ctx, parts.map((batch) => ({ batch })), keys, types, what, fits, each, level + 1));
       continue;
     }
     const result = await each(parts);

@@ -274,6 +274,31 @@ it('windows in the slices over their limit run partition by partition of the PAR
   expect(leftover()).toEqual([]);
 });
 
+/** The statement's peak memory in EXPLAIN ANALYZE, in MB. */
+const peakMb = async (sql: string) => Number(/peak memory ([\d.]+) MB/.exec(await execution(sql))![1]);
+
+it('windows at the leader over their limit run partition by partition of the PARTITION BY keys\' hash, within the limit', async () => {
+  // the LIMIT keeps the window's input at the leader (a plain LIMIT never runs in the slices)
+  const windows = `SELECT count(*), sum(r), sum(c), max(m), sum(m), min(f), max(f) FROM (SELECT k, row_number() OVER (PARTITION BY k % 5000 ORDER BY k) AS r,
+    count(*) OVER (PARTITION BY k % 5000) AS c, sum(k) OVER (PARTITION BY k % 5000, s ORDER BY k) AS m, first_value(s) OVER (PARTITION BY k % 5000 ORDER BY s DESC, k) AS f
+    FROM (SELECT k, s FROM a LIMIT 200000) l) x`;
+  expect(await plan(windows)).toMatch(/Window: row_number, agg, agg, first_value +\[leader/);
+  expect(await execution(windows)).not.toMatch(/spilled/);
+  await s.execute("SET query_memory_limit = '8MB'");
+  try {
+    await spills(windows);
+    expect(await peakMb(windows)).toBeLessThanOrEqual(8);
+    await same(windows);
+    // one window partition holding every row cannot be split: it stops at the limit with a clear error
+    const one = 'SELECT max(r), max(c), max(d) FROM (SELECT row_number() OVER (PARTITION BY k % 1 ORDER BY k) AS r, rank() OVER (PARTITION BY k % 1 ORDER BY k) AS c, count(*) OVER (PARTITION BY k % 1) AS d FROM (SELECT k FROM a LIMIT 200000) l) x';
+    await expect(s.execute(one)).rejects.toMatchObject({ code: 'OUT_OF_MEMORY', message: expect.stringMatching(/memory limit of 8\.0 MB \(window needed/) });
+  } finally {
+    await s.execute('RESET query_memory_limit');
+  }
+  expect(leftover()).toEqual([]);
+  await cleansUp('8MB', windows.replace('SELECT count(*),', 'SELECT sum(1 / (k - 77777)),'), windows, 'window');
+});
+
 it('spill files give back every value: NULLs, strings (only the entries used), wide exact values', () => {
   const path = join(dir, 'roundtrip');
   const strings: Vector = { type: { id: 'VARCHAR', length: 10 } as Vector['type'], length: 4, values: Int32Array.from([2, 0, 0, 2]), valid: Uint8Array.from([1, 1, 0, 1]), dict: ['a', 'unused', 'é€😀'] };
