@@ -66,6 +66,13 @@ export interface OperatorMetrics {
 /** What one operator's run holds: batches and tables, with the bytes reserved for each. */
 type Holdings = Map<object, number>;
 
+/**
+ * The operator running now in each async context, with the run it belongs to. One storage for
+ * the process: Node keeps every AsyncLocalStorage that ever ran in a list that each new promise
+ * of the process walks, so one per run made every promise slower with every statement.
+ */
+const runningOperator = new AsyncLocalStorage<{ run: RunContext; holdings: Holdings }>();
+
 export class RunContext {
   readonly stats: ExecStats = { rowsScanned: 0, segmentsScanned: 0, segmentsPruned: 0, tables: new Map() };
   readonly metrics = new Map<PhysicalOperator, OperatorMetrics>();
@@ -80,9 +87,9 @@ export class RunContext {
    * concurrently (concurrent-phases.ts), each below its own operator. Outside any operator
    * (before the root starts) the run's own.
    */
-  private readonly running = new AsyncLocalStorage<Holdings>();
   private get holdings(): Holdings {
-    return this.running.getStore() ?? this.base;
+    const now = runningOperator.getStore();
+    return now !== undefined && now.run === this ? now.holdings : this.base;
   }
   /** root-level runs in flight (concurrent subqueries): the spill area goes when the last ends */
   private roots = 0;
@@ -118,7 +125,7 @@ export class RunContext {
     if (root) this.roots++;
     let out: Batch;
     try {
-      out = await this.running.run(mine, () => op.run(this));
+      out = await runningOperator.run({ run: this, holdings: mine }, () => op.run(this));
     } catch (e) {
       this.releaseAll(mine);
       throw e;
