@@ -12,6 +12,9 @@ import type { Vector } from '../types/vector.ts';
 import { parseValue } from '../types/values.ts';
 import { daysFromCivil, daysInMonth } from '../types/calendar.ts';
 import { writeSegment } from '../storage/segment.ts';
+import { decodeUtf8, type Utf8Buffers } from '../storage/utf8.ts';
+import { Utf8DictionaryBuilder } from './utf8-dictionary.ts';
+import { isAscii, isUtf8 } from 'node:buffer';
 import { sketchColumns, type WrittenSegment } from './stats-gather.ts';
 import { sortByColumns } from './sort-rows.ts';
 
@@ -55,10 +58,8 @@ class ParseError {
 class ColumnBuilder {
   values: Float64Array | Int32Array | Int16Array | Float32Array | Uint8Array;
   valid: Uint8Array | null = null;
-  dict: string[] = [];
-  private slots = new Int32Array(1 << 12).fill(-1);
-  private keys: Uint8Array[] = [];
-  private highCard = false;
+  /** strings: the dictionary, as UTF-8 bytes */
+  private readonly strings: Utf8DictionaryBuilder | null;
   /** exact BIGINT values past 2^53, by row (sparse) */
   private big: bigint[] | null = null;
   n = 0;
@@ -81,6 +82,7 @@ class ColumnBuilder {
     this.scale = scaleOf(type);
     this.limit = isDecimal(type) ? Math.min(POW10[Math.min(18, precisionOf(type))], MAX_EXACT + 1) : TYPES[type.id].range?.[1] ?? MAX_EXACT;
     this.wide = isWideDecimal(type);
+    this.strings = this.kind === 3 ? new Utf8DictionaryBuilder() : null;
   }
 
   ensure(): void {
@@ -110,70 +112,35 @@ class ColumnBuilder {
     this.values[this.n++] = Number(x);
   }
 
-  /** Interns a string given by its bytes: hashing the bytes avoids decoding repeats. */
+  /** A string given by its bytes: its dictionary code. */
   pushBytes(buf: Buffer, s: number, e: number): void {
     this.ensure();
-    if (this.highCard) { this.values[this.n++] = this.dict.length; this.dict.push(buf.toString('utf8', s, e)); return; }
-    let h = 2166136261;
-    for (let i = s; i < e; i++) h = Math.imul(h ^ buf[i], 16777619);
-    const mask = this.slots.length - 1;
-    let slot = (h >>> 0) & mask;
-    for (;;) {
-      const code = this.slots[slot];
-      if (code < 0) break;
-      const k = this.keys[code];
-      if (k.length === e - s) {
-        let j = 0;
-        while (j < k.length && k[j] === buf[s + j]) j++;
-        if (j === k.length) { this.values[this.n++] = code; return; }
-      }
-      slot = (slot + 1) & mask;
-    }
-    const code = this.dict.length;
-    this.dict.push(buf.toString('utf8', s, e));
-    this.keys.push(Uint8Array.prototype.slice.call(buf, s, e));
-    this.slots[slot] = code;
-    this.values[this.n++] = code;
-    if (code * 2 > this.slots.length) this.rehash();
-    // many distinct values: stop hashing, every row gets its own entry
-    if (code > 65536 && code * 4 > this.n) { this.highCard = true; this.keys = []; }
+    this.values[this.n++] = this.strings!.code(buf, s, e);
   }
 
   pushString(str: string): void {
-    if (!this.highCard) { const b = Buffer.from(str); this.pushBytes(b, 0, b.length); return; }
     this.ensure();
-    this.values[this.n++] = this.dict.length;
-    this.dict.push(str);
+    this.values[this.n++] = this.strings!.codeString(str);
   }
 
-  private rehash(): void {
-    const slots = new Int32Array(this.slots.length * 2).fill(-1);
-    const mask = slots.length - 1;
-    this.keys.forEach((k, code) => {
-      let h = 2166136261;
-      for (let i = 0; i < k.length; i++) h = Math.imul(h ^ k[i], 16777619);
-      let slot = (h >>> 0) & mask;
-      while (slots[slot] >= 0) slot = (slot + 1) & mask;
-      slots[slot] = code;
-    });
-    this.slots = slots;
-  }
-
-  /** Takes the built vector and resets for the next segment. */
-  take(): Vector {
+  /**
+   * Takes the built vector and resets for the next segment. A string column's dictionary comes
+   * as UTF-8 bytes beside it, and as JS strings in `dict` only when `decode` asks for them.
+   */
+  take(decode: boolean): { vector: Vector; utf8?: Utf8Buffers } {
     const n = this.n;
     const values = this.values.slice(0, n);
     const valid = this.valid ? this.valid.slice(0, n) : null;
-    const v: Vector = { type: this.type, length: n, values, valid };
-    if (isString(this.type)) v.dict = this.dict;
-    if (this.big) { v.big = Array.from({ length: n }, (_, i) => this.big![i] ?? null); this.big = null; }
+    const vector: Vector = { type: this.type, length: n, values, valid };
+    let utf8: Utf8Buffers | undefined;
+    if (this.strings) {
+      utf8 = this.strings.take();
+      if (decode) vector.dict = decodeUtf8(utf8.offsets, utf8.bytes, utf8.offsets.length - 1);
+    }
+    if (this.big) { vector.big = Array.from({ length: n }, (_, i) => this.big![i] ?? null); this.big = null; }
     this.n = 0;
     this.valid = null;
-    this.dict = [];
-    this.keys = [];
-    this.slots.fill(-1);
-    this.highCard = false;
-    return v;
+    return { vector, utf8 };
   }
 }
 
@@ -262,6 +229,16 @@ function pushField(b: ColumnBuilder, buf: Buffer, s: number, e: number, quoted: 
 }
 
 /**
+ * The file's bytes as the dictionary, when they are valid UTF-8. Otherwise the entries are decoded
+ * (each invalid sequence becomes U+FFFD) and the column goes on as JS strings.
+ */
+function validUtf8(v: Vector, utf8: Utf8Buffers): Utf8Buffers | undefined {
+  if (isAscii(utf8.bytes) || isUtf8(utf8.bytes)) return utf8;
+  v.dict = decodeUtf8(utf8.offsets, utf8.bytes, utf8.offsets.length - 1);
+  return undefined;
+}
+
+/**
  * Parses one byte range of a CSV file. In 'write' mode the slice writes a segment every
  * `segmentRows` rows into the data dir; in 'return' mode the columns are returned.
  */
@@ -272,12 +249,16 @@ export async function parseCsvRange(req: CsvRangeRequest, dataDir: string, _slic
   const returned: Vector[][] = [];
   const flush = async () => {
     if (builders[0].n === 0) return;
-    let cols = builders.map((b) => b.take());
+    // sorting compares strings, and returned columns travel as JS strings: both need them decoded
+    const decode = req.mode === 'return' || req.sortKey.length > 0;
+    const taken = builders.map((b) => b.take(decode));
+    let cols = taken.map((t) => t.vector);
     if (req.mode === 'return') { returned.push(cols); return; }
     if (req.sortKey.length) cols = sortByColumns({ length: cols[0].length, columns: cols }, req.sortKey).columns;
+    const utf8 = decode ? undefined : taken.map((t, k) => t.utf8 && validUtf8(cols[k], t.utf8));
     const file = `seg-${randomUUID()}.arrow`;
-    const meta = await writeSegment(join(dataDir, 'segments', file), cols, { encodings: req.encodings });
-    const written: WrittenSegment = { ...meta, sketches: sketchColumns(cols) };
+    const meta = await writeSegment(join(dataDir, 'segments', file), cols, { encodings: req.encodings, utf8 });
+    const written: WrittenSegment = { ...meta, sketches: sketchColumns(cols, utf8) };
     result.segments.push({ file, meta: written });
   };
   let pos = req.start; // file offset of buf[0]

@@ -4,7 +4,9 @@
 import type { Vector } from '../types/vector.ts';
 import type { SegmentMeta } from '../storage/segment.ts';
 import { isString } from '../types/types.ts';
-import { hash52, sketchAddHash, type Sketch } from '../functions/aggregates/approx-count-distinct.ts';
+import { isAscii } from 'node:buffer';
+import { hash52, hash52Ascii, sketchAddHash, type Sketch } from '../functions/aggregates/approx-count-distinct.ts';
+import { decodeUtf8, type Utf8Buffers } from '../storage/utf8.ts';
 
 /** One column's figures over the rows a slice looked at (min/max as stored: numbers or strings). */
 export interface ColumnFigures {
@@ -56,9 +58,50 @@ export function addVector(f: ColumnFigures, v: Vector, live: Uint8Array | null =
   return { rows, nulls, min, max, sketch };
 }
 
-/** Sketches of every column of a segment being written (its zone map already has the rest). */
-export function sketchColumns(columns: Vector[]): (Sketch | undefined)[] {
-  return columns.map((v) => addVector(emptyFigures(), v).sketch);
+/**
+ * Sketches of every column of a segment being written (its zone map already has the rest).
+ * `utf8[i]`, for a string column, is its dictionary as UTF-8 bytes, read instead of `dict`.
+ */
+export function sketchColumns(columns: Vector[], utf8?: (Utf8Buffers | undefined)[]): (Sketch | undefined)[] {
+  return columns.map((v, i) => {
+    if (!isString(v.type)) return sketchNumbers(v);
+    const bytes = utf8?.[i];
+    return bytes ? sketchUtf8(v, bytes) : addVector(emptyFigures(), v).sketch;
+  });
+}
+
+/** Recently hashed values, by a few low bits: a value seen again adds nothing to a sketch, so it is not hashed again. */
+const RECENT = 4096;
+
+/** The sketch of a numeric column (the same as addVector's): each value hashed once while it stays in a small cache. */
+function sketchNumbers(v: Vector): Sketch | undefined {
+  const n = v.length, values = v.values, valid = v.valid;
+  const recent = new Float64Array(RECENT).fill(NaN);
+  let sketch: Sketch | undefined;
+  for (let r = 0; r < n; r++) {
+    if (valid !== null && valid[r] === 0) continue;
+    const x = values[r];
+    const slot = (x | 0) & (RECENT - 1);
+    if (recent[slot] === x) continue;
+    recent[slot] = x;
+    sketch = sketchAddHash(sketch, hash52(x));
+  }
+  return sketch;
+}
+
+/** The sketch of a string column whose dictionary is UTF-8 bytes (the same as addVector's over the decoded strings). */
+function sketchUtf8(v: Vector, dict: Utf8Buffers): Sketch | undefined {
+  const n = v.length, codes = v.values, valid = v.valid, offsets = dict.offsets, size = offsets.length - 1;
+  const used = new Uint8Array(size);
+  for (let r = 0; r < n; r++) if (valid === null || valid[r] !== 0) used[codes[r]] = 1;
+  const ascii = isAscii(dict.bytes);
+  const text = ascii ? null : decodeUtf8(offsets, dict.bytes, size);
+  let sketch: Sketch | undefined;
+  for (let c = 0; c < size; c++) {
+    if (used[c] === 0) continue;
+    sketch = sketchAddHash(sketch, text === null ? hash52Ascii(dict.bytes, offsets[c], offsets[c + 1]) : hash52(text[c]));
+  }
+  return sketch;
 }
 
 /** What a slice reports for a segment it wrote: the storage layer's metadata plus column sketches. */

@@ -25,7 +25,7 @@ export function chooseEncoding(type: SqlType, s: ColumnStats, requested: Encodin
   const rleOk = n > 0 && s.runs * MIN_AVG_RUN <= n;
   if (isString) {
     // a dictionary must pay for itself: high-cardinality strings stay plain Utf8
-    const distinct = s.dict!.length;
+    const distinct = s.distinct!;
     const dictBytes = s.utf8!.bytes.length + 4 * distinct + n * dictIndexWidth(distinct);
     const dictOk = distinct <= 1 || dictBytes < s.rowBytes! + 4 * n;
     if (rleOk && (!dictOk || rleBytes < n * dictIndexWidth(distinct))) return 'rle';

@@ -14,13 +14,13 @@ export function dictIndexWidth(size: number): 1 | 2 | 4 {
 
 export const dictCodec: Codec = {
   encode(v: Vector, s: ColumnStats, column: number): EncodedColumn {
-    const n = v.length, dict = s.dict!, codes = s.values as Int32Array;
-    const width = dictIndexWidth(dict.length);
+    const n = v.length, size = s.distinct!, codes = s.values as Int32Array;
+    const width = dictIndexWidth(size);
     const indexType = width === 1 ? new Int8() : width === 2 ? new Int16() : new Int32();
     const indices = width === 1 ? new Int8Array(n) : width === 2 ? new Int16Array(n) : null;
     if (indices !== null) for (let i = 0; i < n; i++) indices[i] = codes[i];
     const { offsets, bytes } = s.utf8!;
-    const dictionary = makeVector(makeData({ type: new Utf8(), length: dict.length, nullCount: 0, valueOffsets: offsets, data: bytes }));
+    const dictionary = makeVector(makeData({ type: new Utf8(), length: size, nullCount: 0, valueOffsets: offsets, data: bytes }));
     const type = new Dictionary(new Utf8(), indexType, column);
     const data = makeData({ type, length: n, ...validityProps(v, s), data: indices ?? codes, dictionary } as never) as Data;
     return { type, data, meta: new Map() };

@@ -17,7 +17,7 @@ export const rawCodec: Codec = {
     if (type instanceof Utf8) {
       const codes = s.values as Int32Array, dictBufs = s.utf8!;
       // all non-NULL rows distinct: compaction numbered them 0, 1, 2, ... so the reader need not intern
-      const distinct = s.dict!.length === n - s.nullCount;
+      const distinct = s.distinct === n - s.nullCount;
       const { offsets, bytes } = distinct && s.nullCount === 0 ? dictBufs : gatherUtf8(dictBufs, codes, v.valid, n);
       data = makeData({ type, length: n, ...validity, valueOffsets: offsets, data: bytes });
       if (distinct) return { type, data, meta: new Map([[DISTINCT, '1']]) };

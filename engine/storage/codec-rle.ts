@@ -5,7 +5,7 @@ import { Null, makeData, type Data } from 'apache-arrow';
 import { Buffer } from 'node:buffer';
 import { TYPES, type SqlType, type TypedArray } from '../types/types.ts';
 import type { Vector } from '../types/vector.ts';
-import type { ColumnStats } from './column-stats.ts';
+import { dictOf, type ColumnStats } from './column-stats.ts';
 import { corrupt, type Codec, type DecodedColumn, type EncodedColumn } from './codec.ts';
 
 const ENDS = 'strata.rle.ends', VALUES = 'strata.rle.values', VALID = 'strata.rle.valid', DICT = 'strata.rle.dict';
@@ -30,7 +30,7 @@ export const rleCodec: Codec = {
       ends[r] = i + 1;
     }
     const meta = new Map([[ENDS, toBase64(ends)], [VALUES, toBase64(runValues)], [VALID, toBase64(runValid)]]);
-    if (s.dict) meta.set(DICT, JSON.stringify(s.dict));
+    if (TYPES[v.type.id].string) meta.set(DICT, JSON.stringify(dictOf(s)));
     return { type: new Null(), data: makeData({ type: new Null(), length: n }), meta };
   },
 

@@ -11,6 +11,7 @@ import { CODECS, isEncoding } from './codecs.ts';
 import { resolveEncodingName } from './encodings.ts';
 import { CRC_KEY, columnChecksum } from './checksum.ts';
 import { writeChunksDurable } from './durable.ts';
+import type { Utf8Buffers } from './utf8.ts';
 
 /**
  * Zone map and encoding of one column. Bounds are physical values (scaled integers for DECIMAL,
@@ -44,16 +45,18 @@ const MAGIC = 'ARROW1';
 /**
  * Writes one immutable segment file and fsyncs it. `opts.encodings[i]` requests column i's encoding
  * by Redshift ENCODE name (RAW, BYTEDICT, DELTA, AZ64, RUNLENGTH, ZSTD, ...); undefined = automatic.
+ * `opts.utf8[i]`, for a string column, is its dictionary as UTF-8 bytes (the entries the codes
+ * index), given instead of `dict` so the strings need never be JS strings.
  * The directory entry is made durable by the commit that references the file (ManifestStore.commit).
  */
-export async function writeSegment(path: string, columns: Vector[], opts: { encodings?: (string | undefined)[] } = {}): Promise<SegmentMeta> {
+export async function writeSegment(path: string, columns: Vector[], opts: { encodings?: (string | undefined)[]; utf8?: (Utf8Buffers | undefined)[] } = {}): Promise<SegmentMeta> {
   const rows = columns.length > 0 ? columns[0].length : 0;
   const fields: Field[] = [];
   const children: Data[] = [];
   const metas: ColumnMeta[] = [];
   columns.forEach((v, i) => {
     checkVector(v, i, rows);
-    const stats = computeStats(v);
+    const stats = computeStats(v, opts.utf8?.[i]);
     const encoding = chooseEncoding(v.type, stats, resolveEncodingName(opts.encodings?.[i]));
     const enc = CODECS[encoding].encode(v, stats, i);
     const meta = new Map(enc.meta);

@@ -44,6 +44,22 @@ export function hash52(value: unknown): number {
   return h1 * 1048576 + (h2 >>> 12); // 32 + 20 bits
 }
 
+/**
+ * hash52 of the string spelled by the ASCII bytes bytes[start, end) (each byte one UTF-16 code
+ * unit), without making the string: COPY sketches text straight from the file's bytes.
+ */
+export function hash52Ascii(bytes: Uint8Array, start: number, end: number): number {
+  let h1 = 0xdeadbeef, h2 = 0x41c6ce57;
+  for (let i = start; i < end; i++) {
+    const c = bytes[i];
+    h1 = Math.imul(h1 ^ c, 2654435761);
+    h2 = Math.imul(h2 ^ c, 1597334677);
+  }
+  h1 = mix(h1 ^ Math.imul(h2, 0x27d4eb2d) ^ (end - start));
+  h2 = mix(h2 ^ Math.imul(h1, 0x165667b1));
+  return h1 * 1048576 + (h2 >>> 12);
+}
+
 function registerOf(registers: Uint8Array, h: number): void {
   const hi = Math.floor(h / 1048576); // the top 32 bits
   const lo = h % 1048576; // the low 20 bits

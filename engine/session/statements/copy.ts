@@ -124,8 +124,10 @@ async function copyFile(stmt: A.Copy, ctx: StatementContext, t: TableState, path
   const run = (k: number, r: { start: number; end: number }, exactStart: boolean) =>
     ctx.db.pool.call<SentCsvRange>(k % slices, { op: 'copy', request: { ...base, ...r, exactStart } });
   let results = await Promise.all(ranges.map((r, k) => run(k, r, k === 0)));
-  // ranges must meet exactly; a quoted newline at a boundary breaks that: parse it in one piece
-  const broken = results.some((r, k) => !r.error && k > 0 && !results[k - 1].error && r.first !== results[k - 1].last);
+  // ranges must meet exactly; a quoted newline at a boundary breaks that: parse it in one piece.
+  // A range that began inside a quoted field may also have failed on text that is no record, so
+  // its error counts only when the range before ended where it began.
+  const broken = results.some((r, k) => k > 0 && !results[k - 1].error && r.first !== results[k - 1].last);
   if (broken) results = [await run(0, { start, end: size }, true)];
   for (const r of results) for (const s of r.segments) ctx.txn.newFiles.add(s.file);
   const failed = results.find((r) => r.error);
