@@ -49,6 +49,13 @@ export interface JoinStep {
   residual?: BExpr | null;
   /** keys where NULL matches NULL */
   nullEq?: boolean[];
+  /**
+   * an outer join that keeps its build side (FULL, or a LEFT join built on its left): once the
+   * slice's probe rows are all through, the build rows none matched go on with NULL probe
+   * columns, typed as the probe rows were (`probeTypes` when none came). Its sides are
+   * co-located or redistributed by key, never broadcast: each build row lives in one slice.
+   */
+  keepsBuild?: { probeTypes: SqlType[] };
 }
 
 /**
@@ -79,7 +86,9 @@ export interface TopN {
 export type PipelineStep =
   | { k: 'filter'; pred: BExpr }
   | { k: 'join'; join: JoinStep }
-  | { k: 'model'; model: ModelStep };
+  | { k: 'model'; model: ModelStep }
+  /** expressions computed into columns of their own, appended (the fields an outer join pads with NULL) */
+  | { k: 'compute'; exprs: BExpr[] };
 
 /**
  * Rows redistributed by key, the source of a program instead of a table scan: every slice runs

@@ -1,7 +1,8 @@
 // Hash join: build a chained hash table (hash-table.ts) over the build side's key columns once, then probe it
 // batch by batch. Used inside slices (build side broadcast) and at the leader.
 import type { Batch, Vector } from '../types/vector.ts';
-import type { TypedArray } from '../types/types.ts';
+import { gather } from '../types/vector.ts';
+import { TYPES, isString, type SqlType, type TypedArray } from '../types/types.ts';
 import { KeyBatch, KeyTable, keyKind } from './hash-table.ts';
 import type { JoinStep } from './fragment.ts';
 import { filterBatch, projectBatch } from './kernels.ts';
@@ -207,6 +208,30 @@ export function markMatches(probeBatch: Batch, probeKeys: Vector[], table: Build
     }
   }
   if (m) test();
+}
+
+/** Build rows not yet emitted that the padding of one batch takes at most. */
+const PAD_BATCH = 65536;
+
+/**
+ * The build rows of `table` no probe row matched (an outer join keeping its build side), a batch
+ * of at most PAD_BATCH rows at a time: probe columns NULL (of `probeTypes`), then the build columns.
+ */
+export function* unmatchedBuildRows(table: BuildTable, probeTypes: SqlType[]): Generator<Batch> {
+  const { matched, build } = table;
+  const n = matched.length;
+  const rows = new Uint32Array(Math.min(n, PAD_BATCH));
+  for (let start = 0; start < n;) {
+    let m = 0;
+    for (; start < n && m < rows.length; start++) if (!matched[start]) rows[m++] = start;
+    if (m) yield padProbeSide(probeTypes, build.map((c) => gather(c, rows, m)), m);
+  }
+}
+
+/** Build rows (whole columns of `n` rows) after probe columns of NULLs of `probeTypes`. */
+export function padProbeSide(probeTypes: SqlType[], buildColumns: Vector[], n: number): Batch {
+  const nulls = probeTypes.map((t): Vector => ({ type: t, length: n, values: new (TYPES[t.id].array)(n), valid: new Uint8Array(n), ...(isString(t) ? { dict: [] } : {}) }));
+  return { length: n, columns: [...nulls, ...buildColumns] };
 }
 
 const built = new WeakMap<JoinStep, BuildTable>();

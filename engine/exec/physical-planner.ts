@@ -175,18 +175,26 @@ class PhysicalPlanner {
    * broadcast it.
    */
   private probe(n: Extract<LNode, { k: 'join' }>, est: number): SliceOperator | null {
-    if (n.joinType === 'FULL' || n.joinType === 'CROSS' || n.joinType === 'SINGLE' || n.leftKeys.length === 0) return null;
+    if (n.joinType === 'CROSS' || n.joinType === 'SINGLE' || n.leftKeys.length === 0) return null;
     const usable = (p: SliceOperator | null) => (p && !(p instanceof PartialAggregateOp) ? p : null);
     const left = usable(this.pipeline(n.left));
     const right = usable(this.pipeline(n.right));
     let probeIsLeft: boolean;
+    if (n.joinType === 'FULL') {
+      // both sides' unmatched rows are kept: it builds on the smaller, whose rows meet their
+      // partners by key (never broadcast: each slice adds the build rows it alone holds)
+      if (!left || !right) return null;
+      const buildLeft = estimateRows(n.left) < estimateRows(n.right);
+      return buildLeft ? this.keyedJoin(n, false, right, left, est) : this.keyedJoin(n, true, left, right, est);
+    }
     if (n.joinType !== 'INNER') {
       // outer, semi and anti joins keep every row of their left side: it must be the probe,
-      // unless a semi or anti join builds on it, the smaller side, and the right side marks it
+      // unless it is the smaller side and builds: a semi or anti join's right side marks the
+      // left rows it matches, a LEFT join adds the left rows nothing matched at the end
       if (!left) return null;
-      // (it never broadcasts, so not when SET join_distribution = broadcast forces that)
-      const marking = (n.joinType === 'SEMI' || n.joinType === 'ANTI') && right && (this.slices < 2 || n.est?.exchange !== 'broadcast');
-      if (marking && estimateRows(n.left) < estimateRows(n.right)) return this.markingJoin(n, left, right, est);
+      // (they never broadcast, so not when SET join_distribution = broadcast forces that)
+      const keyed = right && (this.slices < 2 || n.est?.exchange !== 'broadcast');
+      if (keyed && estimateRows(n.left) < estimateRows(n.right)) return this.keyedJoin(n, false, right, left, est);
       probeIsLeft = true;
     } else if (left && right) probeIsLeft = estimateRows(n.left) >= estimateRows(n.right);
     else if (left) probeIsLeft = true;
@@ -206,15 +214,18 @@ class PhysicalPlanner {
   }
 
   /**
-   * A semi or anti join built on its left side: equal keys must meet in one slice, so the sides
-   * are co-located, or one side (the right when the left is partitioned on the keys) or both
-   * are redistributed by key; never broadcast (a slice marks only the rows it holds).
+   * A join whose build rows must each be in one slice: a semi or anti join built on its left
+   * side (a slice marks only the rows it holds), a FULL join, or a LEFT join built on its left
+   * (a slice adds the build rows none of its probe rows matched). Equal keys meet in one slice:
+   * the sides are co-located, or one side (the other being partitioned on the keys) or both are
+   * redistributed by key; never broadcast.
    */
-  private markingJoin(n: Join, left: SliceOperator, right: SliceOperator, est: number): SliceOperator {
-    const placed = this.partitionedJoin(n, false, right, left, n.rightKeys, n.leftKeys, est, true);
+  private keyedJoin(n: Join, probeIsLeft: boolean, probe: SliceOperator, build: SliceOperator, est: number): SliceOperator {
+    const [probeKeys, buildKeys] = probeIsLeft ? [n.leftKeys, n.rightKeys] : [n.rightKeys, n.leftKeys];
+    const placed = this.partitionedJoin(n, probeIsLeft, probe, build, probeKeys, buildKeys, est, true);
     if (placed) return placed;
-    if (this.slices < 2) return new HashProbeOp(right, left, false, n, n.fields, est);
-    return new HashProbeOp(new RedistributeOp(right, n.rightKeys), new RedistributeOp(left, n.leftKeys), false, n, n.fields, est);
+    if (this.slices < 2) return new HashProbeOp(probe, build, probeIsLeft, n, n.fields, est);
+    return new HashProbeOp(new RedistributeOp(probe, probeKeys), new RedistributeOp(build, buildKeys), probeIsLeft, n, n.fields, est);
   }
 
   /**

@@ -42,8 +42,10 @@ export function planRuntimeFilters(root: PhysicalOperator): void {
 
 function runtimeFilterOf(op: HashProbeOp): RuntimeFilterPlan | null {
   const j = op.join;
-  // a join that marks its build side drops a probe row without a partner, ANTI too
-  if (j.joinType !== 'INNER' && j.joinType !== 'SEMI' && !op.marksBuild) return null;
+  // a join that marks its build side drops a probe row without a partner, ANTI too, and so
+  // does a LEFT join built on its left (its right rows probe)
+  const dropsUnmatched = j.joinType === 'INNER' || j.joinType === 'SEMI' || op.marksBuild || (op.keepsBuild && j.joinType === 'LEFT');
+  if (!dropsUnmatched) return null;
   if (j.nullEq?.some(Boolean)) return null;
   const probeKeys = op.probeIsLeft ? j.leftKeys : j.rightKeys;
   let scan: ScanOp | null = null;
@@ -75,10 +77,11 @@ function scanColumn(op: PhysicalOperator, field: number): { scan: ScanOp; column
   }
   if (op instanceof HashProbeOp) {
     // rows of a build side the probe marked come from a program of their own
-    if (op.marksBuild) return null;
+    // (nor the probe side of a join that keeps its build rows: dropping a probe row there adds a padded build row)
+    if (op.marksBuild || op.keepsBuild) return null;
     // the probe side's fields pass through (first when it is the left input, after the build's otherwise)
     const offset = op.probeIsLeft ? 0 : op.build.fields.length;
-    const outputsBuild = op.join.joinType === 'INNER' || op.join.joinType === 'LEFT';
+    const outputsBuild = op.join.joinType === 'INNER' || op.join.joinType === 'LEFT' || op.join.joinType === 'FULL';
     const f = outputsBuild ? field - offset : field;
     return f >= 0 && f < op.probeSide.fields.length ? scanColumn(op.probeSide, f) : null;
   }

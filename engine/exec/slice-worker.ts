@@ -18,7 +18,7 @@ import { concatVectors, gather } from '../types/vector.ts';
 import { SqlError, asSqlError } from '../errors.ts';
 import { toWire, fromWire, partialToWire, partialFromWire, type WireColumn, type WirePartial } from './wire.ts';
 import { parseCsvRange, type CsvRangeRequest } from './csv.ts';
-import { hashJoinBatch, buildTableOf, markMatches, stepTableBytes } from './hash-join.ts';
+import { hashJoinBatch, buildTableOf, markMatches, stepTableBytes, unmatchedBuildRows } from './hash-join.ts';
 import { RuntimeFilter, filterParts, mergeParts, type FilterParts } from './runtime-filter.ts';
 import { BloomFilter } from './bloom-filter.ts';
 import { runWindows } from './window.ts';
@@ -113,12 +113,19 @@ async function runFragment(f: FragmentSpec, req: RequestRun, program = 0, all: S
         count = r.count;
       } else if (step.k === 'join') {
         const input = compact(batch, sel, count);
+        // an outer join pads its unmatched build rows as the probe rows are typed
+        if (step.join.keepsBuild && !probeTypesOf.has(step.join)) probeTypesOf.set(step.join, input.columns.map((c) => c.type));
         const grace = graceJoins.get(step.join);
         // a spilled join takes the batch into its files; its rows go on when it drains
         if (grace) { metered(stop, () => grace.add(input)); lap(2 + i, 0); return; }
         batch = metered(stop, () => hashJoinBatch(input, step.join, tick, (b) => stop.memory.reserve(b, 'hash join build in a slice')));
         sel = null;
         count = batch.length;
+      } else if (step.k === 'compute') {
+        batch = compact(batch, sel, count);
+        sel = null;
+        const computed = metered(stop, () => projectBatch(batch, step.exprs, null, count));
+        batch = { length: count, columns: [...batch.columns, ...computed] };
       } else {
         // models run only on rows that survived the steps before
         batch = compact(batch, sel, count);
@@ -249,17 +256,26 @@ async function runFragment(f: FragmentSpec, req: RequestRun, program = 0, all: S
     }
   }
   // spilled joins, in step order: each joins its files pair by pair, and its rows go on through
-  // the later steps (a later spilled join takes them into its own files)
+  // the later steps (a later spilled join takes them into its own files); an outer join keeping
+  // its build side then adds the build rows nothing matched, its probe rows being all through
   for (let i = 0; i < f.steps.length; i++) {
     const step = f.steps[i];
-    const grace = step.k === 'join' ? graceJoins.get(step.join) : undefined;
-    if (!grace) continue;
-    t = performance.now();
-    await grace.drain(async (joined) => {
+    if (step.k !== 'join' || (limit !== undefined && outRows >= limit)) continue;
+    const grace = graceJoins.get(step.join);
+    const sink = async (joined: Batch) => {
       lap(2 + i, joined.length);
       await flow(joined, null, joined.length, i + 1);
       return limit !== undefined && outRows >= limit;
-    });
+    };
+    t = performance.now();
+    if (grace) await grace.drain(sink);
+    else if (step.join.keepsBuild) {
+      const types = probeTypesOf.get(step.join) ?? step.join.keepsBuild.probeTypes;
+      for (const padded of unmatchedBuildRows(buildTableOf(step.join), types)) {
+        stop.check();
+        if (await sink(padded)) break;
+      }
+    }
   }
   metrics.scanned = scanned;
   if (table) {
@@ -310,6 +326,9 @@ async function runFragment(f: FragmentSpec, req: RequestRun, program = 0, all: S
   metrics.rows[outSlot] = outRows;
   return { kind: 'rows', columns, rows: outRows, scanned, metrics: all };
 }
+
+/** The column types of the probe rows an outer join keeping its build side saw, by step. */
+const probeTypesOf = new WeakMap<JoinStep, SqlType[]>();
 
 /** Join steps whose build side went to disk (grace join in the slice), by step. */
 const graceJoins = new WeakMap<JoinStep, SliceGraceJoin>();

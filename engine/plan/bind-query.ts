@@ -547,7 +547,9 @@ const deniedOf = (f: Field) => (f.denied ? { denied: f.denied } : {});
 export function splitJoin(type: 'INNER' | 'LEFT' | 'FULL' | 'CROSS', left: LNode, right: LNode, cond: BExpr | null, fields: Field[]): LNode {
   const nl = left.fields.length;
   const leftKeys: BExpr[] = [], rightKeys: BExpr[] = [], rest: BExpr[] = [];
-  const terms = cond ? (cond.k === 'and' ? cond.args : [cond]) : [];
+  // `a AND b AND c` binds as nested ANDs: every term of them may be a key
+  const flat = (e: BExpr): BExpr[] => (e.k === 'and' ? e.args.flatMap(flat) : [e]);
+  const terms = cond ? flat(cond) : [];
   for (const t of terms) {
     // model calls stay in the residual: join keys are computed before models run
     if (t.k === 'cmp' && t.op === '=' && !hasModelCall(t)) {

@@ -1,14 +1,15 @@
 // Hash join. In the slices (HashProbeOp) the probe side is the slice's own partition, streamed
 // batch by batch through the pipeline, and the build side arrives whole in every slice through a
-// Broadcast exchange; each slice builds its table once and probes. At the leader (HashJoinOp)
-// both inputs are batches: the joins the slices cannot run yet (FULL, scalar-subquery SINGLE,
-// CROSS, joins without an equality, and joins of two leader results).
+// Broadcast exchange, or is the slice's share of it (co-located or redistributed by key); each
+// slice builds its table once and probes. At the leader (HashJoinOp) both inputs are batches:
+// the joins the slices cannot run (scalar-subquery SINGLE, CROSS, joins without an equality,
+// outer joins over a leader input on a side they keep, and joins of two leader results).
 import type { BExpr } from '../../plan/bound.ts';
 import { usedColumns, hasModelCall, mapCols } from '../../plan/bound.ts';
 import type { Field, JoinType } from '../../plan/logical.ts';
 import type { Batch, Vector } from '../../types/vector.ts';
 import { gather } from '../../types/vector.ts';
-import { isString } from '../../types/types.ts';
+import { isString, type SqlType } from '../../types/types.ts';
 import { filterBatch, projectBatch } from '../kernels.ts';
 import { BuildTable, probe, takeRows, type JoinKind } from '../hash-join.ts';
 import { SqlError } from '../../errors.ts';
@@ -189,6 +190,23 @@ export class HashProbeOp extends SliceOperator {
     return !this.probeIsLeft && (this.join.joinType === 'SEMI' || this.join.joinType === 'ANTI');
   }
 
+  /**
+   * An outer join that keeps its build side's rows: FULL, or a LEFT join built on its left (the
+   * smaller) side. Each slice probes, marks the build rows matched and, once its probe rows are
+   * all through, adds the others with NULL probe columns; so each build row must live in one
+   * slice (co-located or redistributed by key, never broadcast).
+   */
+  get keepsBuild(): boolean {
+    return this.join.joinType === 'FULL' || (this.join.joinType === 'LEFT' && !this.probeIsLeft);
+  }
+
+  /** How each probe row joins: a FULL join keeps unmatched probe rows (LEFT), a LEFT join built on its left drops them (INNER). */
+  private get probeKind(): JoinStep['joinType'] {
+    if (this.join.joinType === 'FULL') return 'LEFT';
+    if (this.keepsBuild) return 'INNER';
+    return this.join.joinType as JoinStep['joinType'];
+  }
+
   explain(): string {
     const left = this.probeIsLeft ? this.probeSide : this.build;
     const right = this.probeIsLeft ? this.build : this.probeSide;
@@ -199,6 +217,7 @@ export class HashProbeOp extends SliceOperator {
           : this.colocated ? 'co-located, each slice builds from its own rows' : 'broadcast';
     const on = describe(this.join, [...left.fields, ...right.fields], left.fields.length);
     if (this.marksBuild) return `Hash ${this.join.joinType} Join (build: left input, ${how}; the right input's rows mark the left rows they match)${on}`;
+    if (this.keepsBuild) return `Hash ${this.join.joinType} Join (probe: ${this.probeIsLeft ? 'left' : 'right'} input, build: ${how}; then each slice adds the build rows no probe row matched)${on}`;
     return `Hash ${this.join.joinType} Join (probe: ${this.probeIsLeft ? 'left' : 'right'} input, build: ${how})${on}`;
   }
 
@@ -210,6 +229,10 @@ export class HashProbeOp extends SliceOperator {
   partitioning(slices: number): Partitioning | null {
     // left rows built on stay in the slice that built them
     if (this.marksBuild) return (this.build as SliceOperator).partitioning(slices);
+    // a FULL join's unmatched build rows have NULL probe keys, wherever they sit
+    if (this.join.joinType === 'FULL') return null;
+    // a LEFT join built on its left: every row stays with its left row (the build side's fields come first)
+    if (this.keepsBuild) return (this.build as SliceOperator).partitioning(slices);
     const p = this.probeSide.partitioning(slices);
     if (!p) return null;
     const probeOffset = this.probeIsLeft ? 0 : this.build.fields.length;
@@ -240,7 +263,7 @@ export class HashProbeOp extends SliceOperator {
 
   /** Output fields of the build side (semi and anti joins output the probe side only). */
   private get outputsBuild(): boolean {
-    return this.join.joinType === 'INNER' || this.join.joinType === 'LEFT';
+    return this.join.joinType === 'INNER' || this.join.joinType === 'LEFT' || this.join.joinType === 'FULL';
   }
 
   needs(wanted: Set<number>): Set<number>[] {
@@ -352,7 +375,12 @@ export class HashProbeOp extends SliceOperator {
 
   pipe(b: PipelineBuilder): Layout {
     if (this.marksBuild) return this.pipeMarked(b);
-    const probeLayout = b.input(this.probeSide);
+    let probeLayout = b.input(this.probeSide);
+    if (this.keepsBuild) {
+      if (!(this.build instanceof SliceOperator)) throw new SqlError('INTERNAL_ERROR', `a ${this.join.joinType} join keeping its build rows over a broadcast build side`);
+      // its unmatched build rows pad the probe fields with NULL: they must be columns
+      probeLayout = b.materialize(probeLayout);
+    }
     const sent = [...b.wantedOf(this.build)].sort((x, y) => x - y);
     let local: { program: number; spec: FragmentSpec } | undefined;
     let width: number;
@@ -378,7 +406,7 @@ export class HashProbeOp extends SliceOperator {
     }
     const probeKeys = this.probeKeys.map((k) => b.at(probeLayout, k));
     const step: JoinStep = {
-        joinType: this.join.joinType as 'INNER' | 'LEFT' | 'SEMI' | 'ANTI',
+        joinType: this.probeKind,
         probeKeys,
         buildKeys: this.buildKeys.map((_, i) => sent.length + i),
         build: [],
@@ -386,6 +414,7 @@ export class HashProbeOp extends SliceOperator {
         ...(local ? { local } : { sent: toWire(b.builds.get(this)!.columns, 'share').columns }),
         residual,
         ...(this.join.nullEq ? { nullEq: this.join.nullEq } : {}),
+        ...(this.keepsBuild ? { keepsBuild: { probeTypes: padTypes(probeLayout, base) } } : {}),
     };
     b.step({ k: 'join', join: step }, this.outputsBuild ? width : 0);
     this.attachRuntimeFilter(b, step, probeKeys);
@@ -394,3 +423,12 @@ export class HashProbeOp extends SliceOperator {
   }
 }
 
+/**
+ * The types of a probe batch's `width` columns for NULL padding when no probe row came: the
+ * fields' types where the layout reads them (nothing reads the other columns).
+ */
+function padTypes(layout: Layout, width: number): SqlType[] {
+  const types: SqlType[] = Array.from({ length: width }, () => ({ id: 'INTEGER' }) as SqlType);
+  for (const e of layout) if (e && e.k === 'col' && e.index < width) types[e.index] = e.type;
+  return types;
+}

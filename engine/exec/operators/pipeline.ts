@@ -100,6 +100,22 @@ export class PipelineBuilder {
     this.last = 2 + this.spec.steps.length - 1;
   }
 
+  /**
+   * The layout with every field that is an expression (or a constant) computed into a column of
+   * its own: an outer join pads those columns with NULL, where the expression would be
+   * evaluated again over the NULL inputs (a constant, or coalesce(x, 0), would not be NULL).
+   */
+  materialize(layout: Layout): Layout {
+    const exprs: BExpr[] = [];
+    const out = layout.map((e): BExpr | null => {
+      if (!e || e.k === 'col') return e;
+      exprs.push(e);
+      return { k: 'col', index: this.width + exprs.length - 1, type: e.type };
+    });
+    if (exprs.length) this.step({ k: 'compute', exprs }, exprs.length);
+    return out;
+  }
+
   /** A filter: fused into the scan while no step ran yet, else a step of its own. */
   filter(pred: BExpr): void {
     if (pred.k === 'and' && hasModelCall(pred) && !pred.args.every(hasModelCall)) {

@@ -7,13 +7,15 @@
 // split again, with the probe file, by another hash, up to MAX_LEVEL times; past that (one key
 // holding most rows) it is joined anyway and the budget fails it with OUT_OF_MEMORY if it must.
 // A semi or anti join built on its preserved side spills the same way: each pair of files marks
-// the build rows its probe rows match, and the marked (or unmarked) build rows go on.
+// the build rows its probe rows match, and the marked (or unmarked) build rows go on. An outer
+// join keeping its build side (FULL, LEFT built on its left) adds, after each pair of files,
+// that build file's rows no probe row matched, with NULL probe columns.
 import type { BExpr } from '../../plan/bound.ts';
 import type { Batch } from '../../types/vector.ts';
 import { gather } from '../../types/vector.ts';
 import type { SqlType } from '../../types/types.ts';
 import type { JoinStep } from '../fragment.ts';
-import { BuildTable, markMatches, probe } from '../hash-join.ts';
+import { BuildTable, markMatches, padProbeSide, probe, unmatchedBuildRows } from '../hash-join.ts';
 import { projectBatch } from '../kernels.ts';
 import { batchBytes } from '../memory-budget.ts';
 import { FANOUT, MAX_LEVEL, PartitionWriter, readPartition } from './hash-partition.ts';
@@ -71,13 +73,23 @@ export class SliceGraceJoin {
     this.probe = null;
     for (let p = 0; p < FANOUT; p++) {
       if (!probe) {
-        // no probe rows: an anti join built on its preserved side keeps every build row
+        // no probe rows: an anti join built on its preserved side keeps every build row, an outer join pads them
         if (keep === 0) { if (await this.keepBuildRows(this.build[p], sink)) return; continue; }
+        if (keep === null && this.step.keepsBuild) {
+          const types = this.paddingTypes;
+          if (await this.keepBuildRows(this.build[p], (b) => sink(padProbeSide(types, b.columns, b.length)))) return;
+          continue;
+        }
         this.host.spill.done(this.build[p]);
         continue;
       }
       if (await this.joinFiles(this.build[p], probe[p], 0, sink, keep)) return;
     }
+  }
+
+  /** The probe rows' column types (as planned when none came), for NULL padding. */
+  private get paddingTypes(): SqlType[] {
+    return this.probeTypes.length ? this.probeTypes : this.step.keepsBuild!.probeTypes;
   }
 
   /** Hands every row of a build file to `sink`, a block at a time. */
@@ -131,7 +143,11 @@ export class SliceGraceJoin {
       } finally {
         host.spill.done(r);
       }
-      if (keep === null) return false;
+      if (keep === null) {
+        if (!step.keepsBuild) return false;
+        for (const padded of unmatchedBuildRows(table, this.paddingTypes)) if (await sink(padded)) return true;
+        return false;
+      }
       const rows: number[] = [];
       for (let i = 0; i < build.length; i++) if (table.matched[i] === keep) rows.push(i);
       const sel = Uint32Array.from(rows);

@@ -77,7 +77,7 @@ describe('physical plan', () => {
     expect(line(lines, /^Execution: 5 rows/)).toMatch(/1030 rows scanned/);
   });
 
-  it('probes the preserved side of a LEFT join in the slices and runs a FULL join at the leader', async () => {
+  it('probes the preserved side of a LEFT join in the slices, and runs FULL joins there with the sides redistributed by key', async () => {
     const left = await explain('SELECT count(*), count(d2.k) FROM f LEFT JOIN d2 ON f.k2 = d2.k AND d2.g < 3');
     expect(line(left, /Hash LEFT Join/)).toMatch(/probe: left input, build: broadcast.*\[2 slices/);
     expect(await rowsOf('SELECT count(*), count(d2.k) FROM f LEFT JOIN d2 ON f.k2 = d2.k AND d2.g < 3')).toEqual([[1000, 300]]);
@@ -89,10 +89,18 @@ describe('physical plan', () => {
     expect(await rowsOf('SELECT count(*) FROM f WHERE NOT EXISTS (SELECT 1 FROM d2 WHERE d2.k = f.k2 AND d2.g < 3)')).toEqual([[700]]);
     // with d2.k > f.k1 too: keys 0..2 have k1 = k2 and fail it, keys 10..12 (k1 = k2 - 10) pass, 50 rows each
     expect(await rowsOf('SELECT count(*) FROM f WHERE EXISTS (SELECT 1 FROM d2 WHERE d2.k = f.k2 AND d2.g < 3 AND d2.k > f.k1)')).toEqual([[150]]);
-    const full = await explain('SELECT count(*) FROM d1 FULL JOIN d2 ON d1.k = d2.k + 5');
-    expect(line(full, /Hash FULL Join/)).toMatch(/\[leader/);
+    const fullJoin = 'SELECT count(*), count(d1.k), count(d2.k) FROM d1 FULL JOIN d2 ON d1.k = d2.k + 5';
+    const full = (await rowsOf(`EXPLAIN ANALYZE ${fullJoin}`)).map((r: unknown[]) => String(r[0]));
+    // d1 (10 rows) builds: each slice adds the d1 rows its d2 rows did not match, never broadcast
+    const op = line(full, /Hash FULL Join \(probe: right input, build: both sides redistributed by key.*then each slice adds the build rows no probe row matched\).*\[2 slices/);
+    expect(full.some((l) => /Broadcast|Join.*\[leader/.test(l))).toBe(false);
     // d2.k + 5 covers 5..24: d1 keys 5..9 match, 0..4 do not, and 15 d2 rows find no d1 row
-    expect(await rowsOf('SELECT count(*) FROM d1 FULL JOIN d2 ON d1.k = d2.k + 5')).toEqual([[25]]);
+    expect(actual(op)).toBe(25);
+    expect(await rowsOf(fullJoin)).toEqual([[25, 10, 20]]);
+    // a LEFT join whose left side is the smaller builds on it the same way: d1's keys 5..9 meet d2's 0..4
+    const leftJoin = 'SELECT count(*), count(d2.k), sum(d1.k) FROM d1 LEFT JOIN d2 ON d1.k = d2.k + 5';
+    line(await explain(leftJoin), /Hash LEFT Join \(probe: right input, build: both sides redistributed by key.*then each slice adds the build rows no probe row matched\).*\[2 slices/);
+    expect(await rowsOf(leftJoin)).toEqual([[10, 5, 45]]);
   });
 
   it('keeps ORDER BY ... LIMIT to the first rows of every slice (top-N) and merges those at the leader', async () => {

@@ -2,7 +2,8 @@
 // batches follow them as they stream in, and the pairs of files are joined once the input is
 // done. With less memory left than a partition's table needs, partitions split again; every
 // probe row still meets its partners exactly once (inner) or comes out once, padded (left),
-// and every file is gone once drained.
+// and every file is gone once drained. A join keeping its build rows (FULL, LEFT built on its
+// left) adds each build row no probe row matched once, with NULL probe columns.
 import { afterAll, expect, it } from 'vitest';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -36,18 +37,19 @@ function host(available: number): SpillHost & { budget: MemoryBudget; files: Sta
 
 /** Build: keys 0..n-1 with payload 3k; probe batches of 10 000 rows, keys n-m.. (m match). */
 const n = 50_000, m = 20;
-const step = (joinType: JoinStep['joinType']): JoinStep => ({
+const step = (joinType: JoinStep['joinType'], keepsBuild = false): JoinStep => ({
   joinType,
+  ...(keepsBuild ? { keepsBuild: { probeTypes: [INT] } } : {}),
   probeKeys: [{ k: 'col', index: 0, type: INT } as JoinStep['probeKeys'][0]],
   buildKeys: [0],
   build: [ints(range(n, (i) => i)), ints(range(n, (i) => 3 * i))],
 });
 const probeBatches = (): Batch[] => range(5, (b) => ({ length: 10_000, columns: [ints(range(10_000, (i) => n - m + b * 10_000 + i))] }));
 
-async function run(joinType: JoinStep['joinType'], available: number) {
+async function run(joinType: JoinStep['joinType'], available: number, keepsBuild = false, probes = probeBatches()) {
   const h = host(available);
-  const grace = new SliceGraceJoin(h, step(joinType));
-  for (const b of probeBatches()) grace.add(b);
+  const grace = new SliceGraceJoin(h, step(joinType, keepsBuild));
+  for (const b of probes) grace.add(b);
   const out: Batch[] = [];
   await grace.drain(async (b) => { out.push(b); return false; });
   const files = h.budget.spilled.files;
@@ -76,4 +78,27 @@ it('a left join keeps every probe row once, padded where no build row matches', 
   for (const b of out) for (let i = 0; i < b.length; i++) { rows++; if (b.columns[2].valid?.[i] !== 0) matched++; }
   expect(rows).toBe(50_000);
   expect(matched).toBe(m);
+});
+
+it('a join keeping its build rows adds each unmatched build row once, padded, also after re-splitting', async () => {
+  for (const [kind, probes] of [['LEFT', 50_000], ['INNER', m]] as const) {
+    const { out, files } = await run(kind, BuildTable.estimateBytes(n / FANOUT, 1) * 0.6, true);
+    expect(files).toBeGreaterThan(4 * FANOUT);
+    let rows = 0, padded = 0, buildKeys = 0;
+    for (const b of out) {
+      for (let i = 0; i < b.length; i++) {
+        rows++;
+        if (b.columns[0].valid?.[i] === 0) padded++;
+        if (b.columns[1].valid?.[i] !== 0) buildKeys += b.columns[1].values[i] as number;
+      }
+    }
+    // the probe rows (all of them, or the matched ones), then the n - m build rows nothing matched
+    expect(rows, kind).toBe(probes + n - m);
+    expect(padded, kind).toBe(n - m);
+    expect(buildKeys, kind).toBe((n * (n - 1)) / 2); // every build row exactly once
+  }
+  // no probe rows at all: every build row comes out padded
+  const { out } = await run('LEFT', BuildTable.estimateBytes(n / FANOUT, 1) * 0.6, true, []);
+  expect(out.reduce((sum, b) => sum + b.length, 0)).toBe(n);
+  expect(out.every((b) => b.columns.length === 3 && b.columns[0].valid!.every((v) => v === 0))).toBe(true);
 });

@@ -30,7 +30,8 @@ const SETUP = `CREATE TABLE d (n INTEGER); INSERT INTO d VALUES (0), (1), (2), (
   CREATE TABLE b (k INTEGER);
   INSERT INTO b SELECT CASE WHEN k % 101 = 0 THEN NULL ELSE k END FROM a WHERE k < 60000`;
 
-const FULL_JOIN = 'SELECT count(*), count(a.k), count(b.k), sum(a.k), sum(b.k) FROM (SELECT k FROM a) a FULL JOIN b ON a.k = b.k + 50000';
+// a join over a leader input (the LIMIT's rows) runs at the leader
+const FULL_JOIN = 'SELECT count(*), count(a.k), count(b.k), sum(a.k), sum(b.k) FROM (SELECT k FROM a LIMIT 100000) a FULL JOIN b ON a.k = b.k + 50000';
 const STRING_JOIN = `SELECT count(*), count(DISTINCT x.s), sum(x.c), min(y.k), max(y.k) FROM (SELECT s, count(*) AS c FROM a GROUP BY s) x
   FULL JOIN (SELECT k, 'n' || (k % 7000) AS s FROM b) y ON x.s = y.s`;
 /** The whole sort runs at the leader (the slices send every row for LIMIT + OFFSET); a window of it comes back. */
@@ -48,6 +49,7 @@ const watchSpill = (which: (dir: string) => boolean) => {
 };
 const strata = async (sql: string) => { const r = await s.execute(sql); return r[r.length - 1].rows.map((row) => row.map(String)); };
 const duckdb = async (sql: string) => (await duck.session.execute(sql))[0].rows.map((row) => row.map(String));
+const plan = async (sql: string) => (await s.execute(`EXPLAIN ${sql}`))[0].rows.map((r) => String(r[0])).join('\n');
 /** The Execution line of EXPLAIN ANALYZE. */
 const execution = async (sql: string) => String((await s.execute(`EXPLAIN ANALYZE ${sql}`))[0].rows.at(-1)![0]);
 
@@ -69,6 +71,7 @@ afterAll(async () => {
 it('a leader hash join over its limit partitions both sides to disk and answers as DuckDB does', async () => {
   const want = await duckdb(FULL_JOIN);
   expect(want[0][2]).toBe('59405'); // b's non-NULL keys: 60 000 less the 595 multiples of 101
+  expect(await plan(FULL_JOIN)).toMatch(/Hash FULL Join \(build: right input\).*\[leader/);
   expect(await execution(FULL_JOIN)).not.toMatch(/spilled/);
   // in memory too: the probe side (100 000 rows) goes through in chunks
   expect(await strata(FULL_JOIN)).toEqual(want);
@@ -135,7 +138,6 @@ it('removes spill files when the statement fails or is canceled', async () => {
 
 /** Rows of both engines in one order (the queries' own ORDER BY decides it). */
 const same = async (sql: string, duckSql = sql) => expect(await strata(sql)).toEqual(await duckdb(duckSql));
-const plan = async (sql: string) => (await s.execute(`EXPLAIN ${sql}`))[0].rows.map((r) => String(r[0])).join('\n');
 const spills = async (sql: string) => expect(await execution(sql)).toMatch(/spilled [\d.]+ MB to \d+ temp files/);
 
 /** Under `limit`, each of `queries` answers as DuckDB does while spill files named with `marker` appear in a slice's directory. */
