@@ -31,8 +31,10 @@ export class Executor {
 
   async run(node: LNode): Promise<Batch> {
     this.ctx.check();
-    const resolved = await this.subqueries.resolve(node);
-    return this.ctx.run(physicalPlan(resolved, this.ctx.slices));
+    return this.ctx.whole(async () => {
+      const resolved = await this.subqueries.resolve(node);
+      return this.ctx.run(physicalPlan(resolved, this.ctx.slices));
+    });
   }
 
   private async runSubquery(node: LNode): Promise<Batch> {
@@ -45,9 +47,10 @@ export class Executor {
 
   /** Runs the plan and returns its result with the EXPLAIN ANALYZE lines of its physical plan. */
   async analyze(node: LNode): Promise<{ batch: Batch; lines: string[] }> {
-    const resolved = await this.subqueries.resolve(node);
-    const root = physicalPlan(resolved, this.ctx.slices);
-    const batch = await this.ctx.run(root);
+    const { root, batch } = await this.ctx.whole(async () => {
+      const root = physicalPlan(await this.subqueries.resolve(node), this.ctx.slices);
+      return { root, batch: await this.ctx.run(root) };
+    });
     const lines = explainOperators(root, this.ctx.slices, this.ctx.metrics);
     // what each uncorrelated subquery did when it ran, before the plan (its result is a constant above)
     this.subqueryPlans.forEach((sub, i) => {

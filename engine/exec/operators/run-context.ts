@@ -17,6 +17,7 @@ import { filterBatch } from '../kernels.ts';
 import { hasModelCall, isCostly, type BExpr } from '../../plan/bound.ts';
 import { SqlError } from '../../errors.ts';
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { rmSync } from 'node:fs';
 import { QueryGuard } from '../query-guard.ts';
 import { batchBytes } from '../memory-budget.ts';
 import { CHUNK, projectColumns } from '../batches.ts';
@@ -76,8 +77,8 @@ const runningOperator = new AsyncLocalStorage<{ run: RunContext; holdings: Holdi
 export class RunContext {
   readonly stats: ExecStats = { rowsScanned: 0, segmentsScanned: 0, segmentsPruned: 0, tables: new Map() };
   readonly metrics = new Map<PhysicalOperator, OperatorMetrics>();
-  /** results of shared plans (a decorrelated subquery's outer rows), computed once per run */
-  readonly shared = new Map<SharedSlot, Batch>();
+  /** results of shared plans (a decorrelated subquery's outer rows), computed once per run: rows, or their spill file */
+  readonly shared = new Map<SharedSlot, Batch | { path: string; first: WeakRef<Batch> }>();
   readonly guard: QueryGuard;
   readonly tick: () => void;
   /** for the leader's long loops: lets the event loop run once the statement has held it a few milliseconds */
@@ -132,7 +133,7 @@ export class RunContext {
     } finally {
       // the last root is done (or failed, or was canceled): what it spilled is read back or useless
       // (the slices' directories too, when they spilled: partial states they handed on live there)
-      if (root && --this.roots === 0) { if (this.guard.memory.spilled.files > 0) this.spill.sweep(); else this.spillFiles?.dispose(); }
+      if (root) this.endRoot();
     }
     // the output goes to the consumer (counted before the inputs are given back: both exist now)
     const by = this.holder.get(out);
@@ -141,6 +142,24 @@ export class RunContext {
     this.releaseAll(mine);
     this.record(op, out.length, performance.now() - t0);
     return out;
+  }
+
+  /**
+   * Runs a statement's phases (its uncorrelated subqueries, then its plan) as one root: the spill
+   * area stays until the last ends (a shared result's file is read again by a later phase).
+   */
+  async whole<T>(f: () => Promise<T>): Promise<T> {
+    this.roots++;
+    try {
+      return await f();
+    } finally {
+      this.endRoot();
+    }
+  }
+
+  private endRoot(): void {
+    if (--this.roots > 0) return;
+    if (this.guard.memory.spilled.files > 0) this.spill.sweep(); else this.spillFiles?.dispose();
   }
 
   /** The run's files in the data directory's temp area, for operators over their memory budget. */
@@ -162,12 +181,16 @@ export class RunContext {
     this.holder.set(b, this.runHoldings);
   }
 
-  /** Gives back a batch kept for the run (a recursive query's round recomputes its shared results). */
-  forget(b: Batch): void {
-    const bytes = this.runHoldings.get(b);
+  /** Drops a shared result kept for the run (a recursive query's round recomputes its shared results). */
+  forgetShared(slot: SharedSlot): void {
+    const kept = this.shared.get(slot);
+    this.shared.delete(slot);
+    if (!kept) return;
+    if ('path' in kept) { rmSync(kept.path, { force: true }); return; }
+    const bytes = this.runHoldings.get(kept);
     if (bytes === undefined) return;
-    this.runHoldings.delete(b);
-    this.holder.delete(b);
+    this.runHoldings.delete(kept);
+    this.holder.delete(kept);
     this.guard.memory.release(bytes);
   }
 
@@ -179,6 +202,11 @@ export class RunContext {
     const token = {};
     this.holdIn(this.holdings, token, bytes, what);
     return token;
+  }
+
+  /** Whether some running operator (or the run) still holds a batch. */
+  isHeld(b: Batch): boolean {
+    return this.holder.has(b);
   }
 
   /** Gives back what a `hold` or `reserve` of the running operator took, before it returns. */

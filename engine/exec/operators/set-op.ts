@@ -8,7 +8,7 @@ import { KeyBatch, KeyTable, keyKind } from '../hash-table.ts';
 import { concatBatches } from '../batches.ts';
 import { LeaderOperator } from './operator.ts';
 import type { RunContext } from './run-context.ts';
-import { distinct, distinctWithin, firstOfEachKey } from './distinct.ts';
+import { DISTINCT_ROW_BYTES, distinct, distinctWithin, firstOfEachKey } from './distinct.ts';
 
 /** Rounds of a WITH RECURSIVE query unless SET max_recursion_depth says otherwise. */
 export const DEFAULT_MAX_RECURSION = 10_000;
@@ -85,16 +85,14 @@ export class RecursiveUnionOp extends LeaderOperator {
     let added = fresh(await ctx.run(this.anchor));
     for (let round = 1; added.length > 0; round++) {
       ctx.hold(added, `recursive query "${name}"`);
+      // UNION keeps every row it added in its table of rows seen
+      if (seen) ctx.reserve(added.length * DISTINCT_ROW_BYTES, `recursive query "${name}"`);
       parts.push(added);
       if (round > limit) throw new SqlError('RECURSION_LIMIT', `recursive query "${name}" still adds rows after ${limit} rounds; raise SET max_recursion_depth if it is meant to go deeper`);
       ctx.check();
       work.length = added.length;
       work.columns = added.columns;
-      for (const slot of this.perRound) {
-        const kept = ctx.shared.get(slot);
-        if (kept) ctx.forget(kept);
-        ctx.shared.delete(slot);
-      }
+      for (const slot of this.perRound) ctx.forgetShared(slot);
       added = fresh(await ctx.run(this.step));
     }
     return concatBatches(types, parts);

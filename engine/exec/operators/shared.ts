@@ -1,10 +1,18 @@
 // A shared result: a plan with two parents (a decorrelated subquery's outer rows, read for its
-// domain and joined back) runs once per execution; the second reader gets the rows the first
-// kept in the run context. A recursive query's step clears the ones it contains every round.
+// domain and joined back; an aggregate computed twice) runs once per execution; later readers
+// get the rows the first kept in the run context. A result over a quarter of the statement's
+// memory limit is not kept in memory for the rest of the run: it goes to a spill file, the first
+// reader takes the rows in hand, and a later one shares them while a reader still holds them (a
+// join of the result with itself) or else reads the file back (removed with the run's spill area). A recursive query's step clears the ones it contains every round.
 import type { SharedSlot } from '../../plan/logical.ts';
 import type { Batch } from '../../types/vector.ts';
+import { batchBytes } from '../memory-budget.ts';
+import { CHUNK, concatBatchesYielding, rowRange } from '../batches.ts';
 import { LeaderOperator } from './operator.ts';
 import type { RunContext } from './run-context.ts';
+
+/** Results with fewer rows are always kept in memory. */
+const MIN_SPILL_ROWS = 1024;
 
 export class SharedOp extends LeaderOperator {
   constructor(readonly input: LeaderOperator, readonly slot: SharedSlot, readonly number: number) {
@@ -21,10 +29,43 @@ export class SharedOp extends LeaderOperator {
 
   async run(ctx: RunContext): Promise<Batch> {
     const kept = ctx.shared.get(this.slot);
+    if (kept && 'path' in kept) {
+      // a reader still holds the rows (a join of the result with itself): no second copy
+      const first = kept.first.deref();
+      return first && ctx.isHeld(first) ? first : this.readBack(ctx, kept.path);
+    }
     if (kept) return kept;
     const rows = await ctx.run(this.input);
+    if (rows.length > MIN_SPILL_ROWS && batchBytes(rows) > ctx.guard.memory.limitBytes / 4) {
+      const file = ctx.spill.create('shared result');
+      for (let start = 0; start < rows.length; start += CHUNK) {
+        ctx.check();
+        file.write(rowRange(rows, start, Math.min(CHUNK, rows.length - start)));
+        await ctx.pause();
+      }
+      file.close();
+      ctx.shared.set(this.slot, { path: file.path, first: new WeakRef(rows) });
+      return rows;
+    }
     ctx.keepForRun(rows);
     ctx.shared.set(this.slot, rows);
     return rows;
+  }
+
+  /** The result as it was written, for a later reader (the file stays for the next one). */
+  private async readBack(ctx: RunContext, path: string): Promise<Batch> {
+    const r = ctx.spill.read(path);
+    try {
+      const blocks: Batch[] = [];
+      for (let b = r.next(); b; b = r.next()) {
+        blocks.push(ctx.hold(b, 'a shared result read back'));
+        await ctx.pause();
+      }
+      const out = ctx.hold(await concatBatchesYielding(this.fields.map((f) => f.type), blocks, ctx.pause), 'a shared result read back');
+      for (const b of blocks) if (b !== out) ctx.release(b);
+      return out;
+    } finally {
+      r.close();
+    }
   }
 }

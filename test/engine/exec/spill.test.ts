@@ -301,6 +301,28 @@ it('windows at the leader over their limit run partition by partition of the PAR
   await cleansUp('8MB', windows.replace('SELECT count(*),', 'SELECT sum(1 / (k - 77777)),'), windows, 'window');
 });
 
+it('a shared result over a quarter of the limit goes to a spill file that later readers read back, and answers as DuckDB does', async () => {
+  const c = 'WITH c AS (SELECT k % 50000 AS g, min(s) AS m, count(*) AS n FROM a GROUP BY 1)';
+  const queries = [
+    // TPC-H Q15's shape: the subquery reads the result first, the plan reads it back
+    `${c} SELECT count(*), sum(g), min(m) FROM c WHERE n = (SELECT max(n) FROM c)`,
+    // a join of the result with itself: the second reader shares the rows the first still holds
+    `${c} SELECT count(*), sum(x.n), max(y.m) FROM c x JOIN c y ON x.g = y.g * 50`,
+  ];
+  expect(await plan(queries[0])).toMatch(/Shared result 1[^]*Subquery 1[^]*Shared result 1/);
+  await s.execute("SET query_memory_limit = '3MB'");
+  try {
+    for (const sql of queries) {
+      const written = watchSpill((d) => !/-s\d-/.test(d) && filesIn(d).some((f) => f.includes('shared-result')));
+      await same(sql).finally(() => written());
+      expect(written(), sql).toBe(true);
+    }
+  } finally {
+    await s.execute('RESET query_memory_limit');
+  }
+  expect(leftover()).toEqual([]);
+});
+
 it('spill files give back every value: NULLs, strings (only the entries used), wide exact values', () => {
   const path = join(dir, 'roundtrip');
   const strings: Vector = { type: { id: 'VARCHAR', length: 10 } as Vector['type'], length: 4, values: Int32Array.from([2, 0, 0, 2]), valid: Uint8Array.from([1, 1, 0, 1]), dict: ['a', 'unused', 'é€😀'] };
