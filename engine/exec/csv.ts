@@ -7,13 +7,11 @@ import { openSync, readSync, closeSync, fstatSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { SqlType } from '../types/types.ts';
-import { TYPES, isBigint, isChar, isDecimal, isString, isWideDecimal, kindOf, lengthOf, precisionOf, scaleOf, typeName, MAX_EXACT } from '../types/types.ts';
+import { TYPES, isString } from '../types/types.ts';
 import type { Vector } from '../types/vector.ts';
-import { parseValue } from '../types/values.ts';
-import { daysFromCivil, daysInMonth } from '../types/calendar.ts';
 import { writeSegment } from '../storage/segment.ts';
 import { decodeUtf8, type Utf8Buffers } from '../storage/utf8.ts';
-import { Utf8DictionaryBuilder } from './utf8-dictionary.ts';
+import { ColumnBuilder, ParseError, parseSimpleRow, pushField } from './csv-columns.ts';
 import { isAscii, isUtf8 } from 'node:buffer';
 import { sketchColumns, type WrittenSegment } from './stats-gather.ts';
 import { sortByColumns } from './sort-rows.ts';
@@ -50,183 +48,6 @@ export interface CsvRangeResult {
 const CHUNK = 8 * 1024 * 1024;
 const NL = 10, CR = 13;
 
-class ParseError {
-  constructor(readonly offset: number, readonly field: number, readonly message: string) {}
-}
-
-/** A growable column of one physical type. */
-class ColumnBuilder {
-  values: Float64Array | Int32Array | Int16Array | Float32Array | Uint8Array;
-  valid: Uint8Array | null = null;
-  /** strings: the dictionary, as UTF-8 bytes */
-  private readonly strings: Utf8DictionaryBuilder | null;
-  /** exact BIGINT values past 2^53, by row (sparse) */
-  private big: bigint[] | null = null;
-  n = 0;
-
-  /** what the byte fast path does with this column: 0 int, 1 decimal, 2 date, 3 string, 4 other */
-  readonly kind: number;
-  readonly isChar: boolean;
-  readonly maxLen: number;
-  readonly scale: number;
-  readonly limit: number;
-  /** a DECIMAL of more than 15 digits: values past 2^53 go to `big` */
-  readonly wide: boolean;
-
-  constructor(readonly type: SqlType, private cap: number) {
-    this.values = new (TYPES[type.id].array)(cap);
-    const kind = kindOf(type);
-    this.kind = kind === 'integer' ? 0 : kind === 'decimal' ? 1 : kind === 'date' ? 2 : kind === 'string' ? 3 : 4;
-    this.isChar = isChar(type);
-    this.maxLen = lengthOf(type) ?? Infinity;
-    this.scale = scaleOf(type);
-    this.limit = isDecimal(type) ? Math.min(POW10[Math.min(18, precisionOf(type))], MAX_EXACT + 1) : TYPES[type.id].range?.[1] ?? MAX_EXACT;
-    this.wide = isWideDecimal(type);
-    this.strings = this.kind === 3 ? new Utf8DictionaryBuilder() : null;
-  }
-
-  ensure(): void {
-    if (this.n < this.cap) return;
-    this.cap *= 2;
-    const v = new (TYPES[this.type.id].array)(this.cap);
-    v.set(this.values as never);
-    this.values = v;
-    if (this.valid) { const b = new Uint8Array(this.cap).fill(1); b.set(this.valid); this.valid = b; }
-  }
-
-  pushNull(): void {
-    this.ensure();
-    if (!this.valid) { this.valid = new Uint8Array(this.cap).fill(1); }
-    this.valid[this.n++] = 0;
-  }
-
-  push(v: number): void {
-    this.ensure();
-    this.values[this.n++] = v;
-  }
-
-  /** A BIGINT or wide DECIMAL past 2^53: its nearest double in `values`, the exact value beside it (Vector.big). */
-  pushBig(x: bigint): void {
-    this.ensure();
-    (this.big ??= [])[this.n] = x;
-    this.values[this.n++] = Number(x);
-  }
-
-  /** A string given by its bytes: its dictionary code. */
-  pushBytes(buf: Buffer, s: number, e: number): void {
-    this.ensure();
-    this.values[this.n++] = this.strings!.code(buf, s, e);
-  }
-
-  pushString(str: string): void {
-    this.ensure();
-    this.values[this.n++] = this.strings!.codeString(str);
-  }
-
-  /**
-   * Takes the built vector and resets for the next segment. A string column's dictionary comes
-   * as UTF-8 bytes beside it, and as JS strings in `dict` only when `decode` asks for them.
-   */
-  take(decode: boolean): { vector: Vector; utf8?: Utf8Buffers } {
-    const n = this.n;
-    const values = this.values.slice(0, n);
-    const valid = this.valid ? this.valid.slice(0, n) : null;
-    const vector: Vector = { type: this.type, length: n, values, valid };
-    let utf8: Utf8Buffers | undefined;
-    if (this.strings) {
-      utf8 = this.strings.take();
-      if (decode) vector.dict = decodeUtf8(utf8.offsets, utf8.bytes, utf8.offsets.length - 1);
-    }
-    if (this.big) { vector.big = Array.from({ length: n }, (_, i) => this.big![i] ?? null); this.big = null; }
-    this.n = 0;
-    this.valid = null;
-    return { vector, utf8 };
-  }
-}
-
-const POW10 = [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18];
-
-/** Parses one unquoted field of a numeric/date type from bytes; false sends it to the slow path. */
-function parseFieldFast(b: ColumnBuilder, buf: Buffer, s: number, e: number, field: number): boolean {
-  switch (b.kind) {
-    case 0: {
-      let i = s, neg = false;
-      if (buf[i] === 45) { neg = true; i++; } else if (buf[i] === 43) i++;
-      if (i >= e) return false;
-      let v = 0;
-      for (; i < e; i++) {
-        const d = buf[i] - 48;
-        if (d < 0 || d > 9) return false;
-        v = v * 10 + d;
-      }
-      if (neg) v = -v;
-      // past 2^53 a BIGINT is parsed exactly on the slow path
-      if (isBigint(b.type) && (v > MAX_EXACT || v < -MAX_EXACT)) return false;
-      if (v > b.limit || v < -b.limit - 1) throw new ParseError(s, field, `value out of range for type ${typeName(b.type).toLowerCase()}`);
-      b.push(v);
-      return true;
-    }
-    case 1: {
-      const scale = b.scale;
-      let i = s, neg = false;
-      if (buf[i] === 45) { neg = true; i++; } else if (buf[i] === 43) i++;
-      let v = 0, digits = 0, frac = -1;
-      for (; i < e; i++) {
-        const c = buf[i];
-        if (c === 46) { if (frac >= 0) return false; frac = 0; continue; }
-        const d = c - 48;
-        if (d < 0 || d > 9) return false;
-        if (frac >= 0) { if (frac === scale) return false; frac++; }
-        v = v * 10 + d;
-        digits++;
-      }
-      if (digits === 0) return false;
-      if (frac < scale) v *= POW10[scale - (frac < 0 ? 0 : frac)];
-      // past 2^53 a DECIMAL wider than 15 digits is parsed exactly on the slow path
-      if (v > MAX_EXACT && b.wide) return false;
-      if (v >= b.limit) throw new ParseError(s, field, `numeric overflow: value out of range for ${typeName(b.type)}`);
-      b.push(neg ? -v : v);
-      return true;
-    }
-    case 2: {
-      if (e - s !== 10 || buf[s + 4] !== 45 || buf[s + 7] !== 45) return false;
-      const y0 = buf[s] - 48, y1 = buf[s + 1] - 48, y2 = buf[s + 2] - 48, y3 = buf[s + 3] - 48;
-      const m0 = buf[s + 5] - 48, m1 = buf[s + 6] - 48, d0 = buf[s + 8] - 48, d1 = buf[s + 9] - 48;
-      if ((y0 | y1 | y2 | y3 | m0 | m1 | d0 | d1) < 0 || y0 > 9 || y1 > 9 || y2 > 9 || y3 > 9 || m0 > 9 || m1 > 9 || d0 > 9 || d1 > 9) return false;
-      const y = y0 * 1000 + y1 * 100 + y2 * 10 + y3, m = m0 * 10 + m1, d = d0 * 10 + d1;
-      if (y < 1 || m < 1 || m > 12 || d < 1 || d > daysInMonth(y, m)) return false;
-      b.push(daysFromCivil(y, m, d));
-      return true;
-    }
-    default:
-      return false;
-  }
-}
-
-/** Parses one field value (quoted or not) into its column; numbers take the byte fast path. */
-function pushField(b: ColumnBuilder, buf: Buffer, s: number, e: number, quoted: string | null, field: number, req: CsvRangeRequest): void {
-  if (quoted === null) {
-    if (req.nullAs !== null && e - s === req.nullAs.length && (e === s || buf.toString('utf8', s, e) === req.nullAs)) { b.pushNull(); return; }
-    if (b.kind === 3) {
-      // CHAR drops trailing blanks; lengths count bytes, as in Redshift
-      if (b.isChar) while (e > s && buf[e - 1] === 32) e--;
-      if (e - s > b.maxLen) throw new ParseError(s, field, `value too long for type ${typeName(b.type).toLowerCase()}`);
-      b.pushBytes(buf, s, e);
-      return;
-    }
-    if (parseFieldFast(b, buf, s, e, field)) return;
-  }
-  const text = quoted ?? buf.toString('utf8', s, e);
-  let v: number | string | boolean | bigint;
-  try {
-    v = parseValue(b.type, b.kind === 3 ? text : text.trim());
-  } catch (err) {
-    throw new ParseError(s, field, (err as Error).message.replace(/ at line \d+, column \d+$/, ''));
-  }
-  if (b.kind === 3) b.pushString(v as string);
-  else if (typeof v === 'bigint') b.pushBig(v);
-  else { b.ensure(); b.values[b.n++] = typeof v === 'boolean' ? (v ? 1 : 0) : (v as number); }
-}
 
 /**
  * The file's bytes as the dictionary, when they are valid UTF-8. Otherwise the entries are decoded
@@ -296,6 +117,8 @@ export async function parseCsvRange(req: CsvRangeRequest, dataDir: string, _slic
     const starts = new Int32Array(nf + 1), ends = new Int32Array(nf + 1);
     const quotedText: (string | null)[] = new Array(nf + 1).fill(null);
     const D = req.delimiter, Q = req.quote;
+    // records without quotes parse in one pass when every column has a byte parser and NULL is ''
+    const onePass = req.nullAs === '' && builders.every((b) => b.kind < 4);
     // records: parse while the record starts before `end`
     for (;;) {
       if (pos + i >= req.end || pos + i >= size) break;
@@ -308,6 +131,12 @@ export async function parseCsvRange(req: CsvRangeRequest, dataDir: string, _slic
       if (nl >= 0 && nextCR !== -1 && nextCR < i) nextCR = buf.indexOf(CR, i);
       if (nl >= 0 && (nextQuote < 0 || nextQuote > nl) && (nextCR < 0 || nextCR >= nl - 1)) {
         const end = nextCR === nl - 1 ? nl - 1 : nl;
+        if (onePass && end > i && parseSimpleRow(builders, buf, i, end, D)) {
+          result.rows++;
+          i = nl + 1;
+          if (builders[0].n >= req.segmentRows) await flush();
+          continue;
+        }
         for (;;) {
           let q = p;
           while (q < end && buf[q] !== D) q++;
@@ -370,7 +199,7 @@ export async function parseCsvRange(req: CsvRangeRequest, dataDir: string, _slic
       if (f !== nf) throw new ParseError(i, Math.min(f, nf), `expected ${nf} fields but found ${f}`);
       for (let k = 0; k < nf; k++) {
         const b = builders[k];
-        pushField(b, buf, starts[k], ends[k], quotedText[k], k, req);
+        pushField(b, buf, starts[k], ends[k], quotedText[k], k, req.nullAs);
         quotedText[k] = null;
       }
       result.rows++;

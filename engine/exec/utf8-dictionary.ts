@@ -25,6 +25,14 @@ export class Utf8DictionaryBuilder {
 
   /** The code of the value in buf[s, e), adding an entry when it is new. */
   code(buf: Uint8Array, s: number, e: number): number {
+    if (this.slots === null || e - s === 1) return this.codeHashed(buf, s, e, 0);
+    let h = 2166136261;
+    for (let i = s; i < e; i++) h = Math.imul(h ^ buf[i], 16777619);
+    return this.codeHashed(buf, s, e, h);
+  }
+
+  /** code() when the caller hashed the bytes already (FNV-1a from 2166136261, as code() does). */
+  codeHashed(buf: Uint8Array, s: number, e: number, h: number): number {
     this.rows++;
     const slots = this.slots;
     if (slots === null) return this.append(buf, s, e);
@@ -33,8 +41,6 @@ export class Utf8DictionaryBuilder {
       if (c >= 0) return c;
       return (this.single[buf[s]] = this.addInterned(buf, s, e, -1));
     }
-    let h = 2166136261;
-    for (let i = s; i < e; i++) h = Math.imul(h ^ buf[i], 16777619);
     const mask = slots.length - 1, offsets = this.offsets, bytes = this.bytes, len = e - s;
     let slot = (h ^ (h >>> 15)) & mask;
     for (;;) {
