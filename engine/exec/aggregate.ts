@@ -7,7 +7,7 @@ import type { Batch, Vector } from '../types/vector.ts';
 import { TYPES, isString, type SqlType } from '../types/types.ts';
 import { aggregateFor, type Aggregate, type AggValue, type GroupStates } from '../functions/aggregates/registry.ts';
 import { ExprEmitter, rowLoop } from './codegen.ts';
-import { emitFilter, emitSelectionPass, filterBatch, projectBatch, shapeOf, sideArrays, splitFilter } from './kernels.ts';
+import { emitFilter, emitSelectionPass, filterBatch, framesOf, projectBatch, shapeOf, sideArrays, splitFilter } from './kernels.ts';
 import { gather } from '../types/vector.ts';
 import { vectorRange } from './batches.ts';
 import { KeyBatch, KeyTable, keyKind } from './hash-table.ts';
@@ -183,7 +183,7 @@ export class GroupTable {
     const kernel = aggKernel(this.lifted.spec, batch, this.aliases, this.deferred);
     this.stale = true;
     const cols = batch.columns.map((c) => c.values), valids = batch.columns.map((c) => c.valid);
-    if (this.spec.keys.length === 0) { kernel(cols, valids, sideArrays(batch), n, sel, this, this.lifted.params, null); return; }
+    if (this.spec.keys.length === 0) { kernel(cols, valids, sideArrays(batch), n, sel, this, this.lifted.params, null, framesOf(batch)); return; }
     let rows = sel, count = n;
     if (this.spec.filter) {
       const f = filterBatch(batch, this.spec.filter, sel, this.passing(n));
@@ -290,7 +290,7 @@ export function vectorFromValues(t: SqlType, vals: (KeyValue | bigint)[], n: num
   return big ? { type: t, length: n, values, valid, big } : { type: t, length: n, values, valid };
 }
 
-type AggKernel = (cols: unknown[], valids: unknown[], dicts: unknown[], n: number, sel: Uint32Array | null, S: GroupTable, P: unknown[], G: Int32Array | null) => void;
+type AggKernel = (cols: unknown[], valids: unknown[], dicts: unknown[], n: number, sel: Uint32Array | null, S: GroupTable, P: unknown[], G: Int32Array | null, frames?: unknown[]) => void;
 
 /** The key vectors of the selected rows: plain columns read in place, computed keys evaluated. */
 function keyBatchOf(batch: Batch, keys: BExpr[], sel: Uint32Array | null, count: number): KeyBatch {
@@ -310,6 +310,8 @@ function liftParams(spec: AggSpec): { spec: AggSpec; params: unknown[] } {
   return { spec: { keys: exprs.slice(0, spec.keys.length), aggs, filter: spec.filter ? exprs[next] : null }, params };
 }
 const kernels = new Map<string, AggKernel>();
+/** A spec's part of its kernels' cache key, made once per spec (not per batch) */
+const specKeys = new WeakMap<AggSpec, string>();
 
 /**
  * For each aggregate, the earlier one whose state evolves identically (same update and merge
@@ -347,8 +349,11 @@ export function deferredCounts(spec: AggSpec): boolean[] {
 }
 
 function aggKernel(spec: AggSpec, batch: Batch, aliases: number[], deferred: boolean[]): AggKernel {
-  const shape = shapeOf(batch);
-  const key = `${JSON.stringify(spec)}|${JSON.stringify(shape)}`;
+  // without GROUP BY the filter is fused into the kernel, and its comparisons may read frames
+  const shape = shapeOf(batch, spec.keys.length === 0 && !!spec.filter);
+  let specKey = specKeys.get(spec);
+  if (specKey === undefined) { specKey = JSON.stringify(spec); specKeys.set(spec, specKey); }
+  const key = `${specKey}|${JSON.stringify(shape)}`;
   let k = kernels.get(key);
   if (k) return k;
   const em = new ExprEmitter(shape);
@@ -388,7 +393,7 @@ function aggKernel(spec: AggSpec, batch: Batch, aliases: number[], deferred: boo
     : rowLoop(body.join('\n'));
   const source = `${decl.length ? `let ${decl.join(', ')};` : ''}\n${locals.join(' ')}\n${em.prelude.join('\n')}\n${loop}`;
   // eslint-disable-next-line no-new-func -- generated from our own bound plan
-  k = new Function('rt', 'K', `return function aggKernel(cols, valids, dicts, n, sel, S, P, G) {\n${source}\n};`)(runtime, em.consts) as AggKernel;
+  k = new Function('rt', 'K', `return function aggKernel(cols, valids, dicts, n, sel, S, P, G, frames) {\n${source}\n};`)(runtime, em.consts) as AggKernel;
   if (kernels.size > 1000) kernels.clear();
   kernels.set(key, k);
   return k;

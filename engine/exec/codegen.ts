@@ -13,6 +13,8 @@ export interface InputShape {
   nullable: boolean[];
   /** columns carrying exact wide DECIMAL values (Vector.big), passed in the kernel's `dicts` slot */
   big?: boolean[];
+  /** columns with frame-of-reference deltas (Vector.frame), passed in the kernel's `frames` argument; only filters read them */
+  frames?: boolean[];
 }
 
 /** A generated value: a JS expression for the value and one for "is NULL" ('false' when never). */

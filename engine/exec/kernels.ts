@@ -5,15 +5,25 @@ import type { Batch, Vector } from '../types/vector.ts';
 import { TYPES, isBoolean, isString, isWide } from '../types/types.ts';
 import { ExprEmitter, type InputShape, rowLoop } from './codegen.ts';
 import { runtime } from './runtime.ts';
+import { emitSelectionPass } from './selection.ts';
 
-type RawKernel = (cols: unknown[], valids: unknown[], dicts: unknown[], n: number, sel: Uint32Array | null, out: unknown[], P: unknown[]) => number;
+export { emitSelectionPass };
+
+type RawKernel = (cols: unknown[], valids: unknown[], dicts: unknown[], n: number, sel: Uint32Array | null, out: unknown[], P: unknown[], frames?: unknown[]) => number;
 
 const cache = new Map<string, RawKernel>();
 
-export function shapeOf(batch: Batch): InputShape {
+/** What generated code knows of a batch's columns; `frames` for kernels whose filters read frame-of-reference deltas. */
+export function shapeOf(batch: Batch, frames = false): InputShape {
   const shape: InputShape = { types: batch.columns.map((c) => c.type), nullable: batch.columns.map((c) => c.valid !== null) };
   if (batch.columns.some((c) => c.big)) shape.big = batch.columns.map((c) => c.big !== undefined);
+  if (frames && batch.columns.some((c) => c.frame)) shape.frames = batch.columns.map((c) => c.frame !== undefined);
   return shape;
+}
+
+/** Per column, its frame-of-reference deltas or null (the kernels' `frames` argument). */
+export function framesOf(batch: Batch): unknown[] {
+  return batch.columns.map((c) => c.frame ?? null);
 }
 
 function compile(key: string, build: () => { source: string; consts: unknown[] }): RawKernel {
@@ -21,7 +31,7 @@ function compile(key: string, build: () => { source: string; consts: unknown[] }
   if (!k) {
     const { source, consts } = build();
     // eslint-disable-next-line no-new-func -- generated from our own bound plan, never from user text
-    k = new Function('rt', 'K', `return function kernel(cols, valids, dicts, n, sel, out, P) {\n${source}\n};`)(runtime, consts) as RawKernel;
+    k = new Function('rt', 'K', `return function kernel(cols, valids, dicts, n, sel, out, P, frames) {\n${source}\n};`)(runtime, consts) as RawKernel;
     if (cache.size > 2000) cache.clear();
     cache.set(key, k);
   }
@@ -65,21 +75,6 @@ export function splitFilter(shape: InputShape, pred: BExpr): { plain: BExpr[]; r
 }
 
 /**
- * A selection pass: the loop over the batch's rows (or `sel`) that writes each row into `into`
- * and advances the count `k` by the plain comparisons' combined result, so the loop has no
- * branch. Over unsorted data each of TPC-H Q6's range tests is a coin flip for the branch
- * predictor; a loop of `continue`s over them ran ~40 % slower, and so did the aggregate
- * updates fused after them (any branch in that loop did). What follows reads rows `into[0..k)`.
- */
-export function emitSelectionPass(em: ExprEmitter, plain: BExpr[], into: string): string {
-  const body: string[] = [];
-  const tests = plain.map((c) => { const v = em.expr(c, body); return v.n === 'false' ? v.v : `(!${v.n} & ${v.v})`; });
-  body.push(`${into}[k] = r; k += (${tests.join(' & ')}) & 1;`);
-  em.resetRow(); // values computed in this loop are out of scope in the next one
-  return rowLoop(body.join('\n'));
-}
-
-/**
  * A comparison of columns and literals of one numeric or date kind whose code is one JS
  * comparison: no call (so nothing can throw or allocate), no string, no value past 2^53. Such
  * a test is as cheap as the branch that would skip it. Decided by generating it on its own.
@@ -98,9 +93,9 @@ function plainComparison(shape: InputShape, e: BExpr): boolean {
  * written into `into` when given (at least as long as the rows tested), else a new array.
  */
 export function filterBatch(batch: Batch, predicate: BExpr, sel: Uint32Array | null = null, into?: Uint32Array): { sel: Uint32Array; count: number } {
-  const shape = shapeOf(batch);
-  const { exprs: [pred], params } = parameterize([predicate]);
-  const kernel = compile(`F${JSON.stringify(pred)}|${JSON.stringify(shape)}`, () => {
+  const shape = shapeOf(batch, true);
+  const { pred, params, key } = liftedFilter(predicate);
+  const kernel = compile(`${key}|${JSON.stringify(shape)}`, () => {
     const em = new ExprEmitter(shape);
     const { plain, rest } = splitFilter(shape, pred);
     const body: string[] = [];
@@ -119,8 +114,22 @@ export function filterBatch(batch: Batch, predicate: BExpr, sel: Uint32Array | n
   const n = sel ? sel.length : batch.length;
   const outSel = into ?? new Uint32Array(n);
   const [c, v, d] = args(batch);
-  const count = kernel(c, v, d, n, sel, [outSel], params);
+  const count = kernel(c, v, d, n, sel, [outSel], params, framesOf(batch));
   return { sel: outSel, count };
+}
+
+/** Predicates with their literals lifted into parameters, and their part of the kernel key. */
+const liftedFilters = new WeakMap<BExpr, { pred: BExpr; params: unknown[]; key: string }>();
+
+/** Made once per predicate: a scan filters batch after batch with the same one. */
+function liftedFilter(predicate: BExpr): { pred: BExpr; params: unknown[]; key: string } {
+  let l = liftedFilters.get(predicate);
+  if (!l) {
+    const { exprs: [pred], params } = parameterize([predicate]);
+    l = { pred, params, key: `F${JSON.stringify(pred)}` };
+    liftedFilters.set(predicate, l);
+  }
+  return l;
 }
 
 /** Evaluates expressions over the selected rows of a batch into new vectors. */

@@ -144,6 +144,7 @@ export function vectorBytes(v: Vector, counted?: WeakSet<readonly string[]>): nu
   let b = v.values.byteLength + (v.valid?.byteLength ?? 0);
   if (v.dict && !counted?.has(v.dict)) { b += stringsBytes(v.dict); counted?.add(v.dict); }
   if (v.big) b += v.big.length * 16;
+  if (v.frame) b += v.frame.deltas.byteLength;
   return b;
 }
 

@@ -711,7 +711,9 @@ function arraysBytes(columns: Vector[]): number {
 
 function slice(v: Vector, start: number, n: number): Vector {
   if (start === 0 && n === v.length) return v;
-  return { type: v.type, length: n, values: v.values.subarray(start, start + n), valid: v.valid ? v.valid.subarray(start, start + n) : null, dict: v.dict };
+  const part: Vector = { type: v.type, length: n, values: v.values.subarray(start, start + n), valid: v.valid ? v.valid.subarray(start, start + n) : null, dict: v.dict };
+  if (v.frame) part.frame = { base: v.frame.base, deltas: v.frame.deltas.subarray(start, start + n) };
+  return part;
 }
 
 /** `f` (synchronous work over a batch) with the statement's cancel check between its regular expression calls. */

@@ -41,6 +41,8 @@ export const forCodec: Codec = {
     }
     const out = new TYPES[type.id].array(rows);
     widenInto(deltas, out, rows, base);
-    return { values: out, valid: readValidity(d, rows) };
+    // one- and two-byte deltas stay beside the values (a copy: the view holds the whole file's buffer)
+    const frame = deltas instanceof Uint32Array ? undefined : { base, deltas: deltas.slice(0, rows) };
+    return { values: out, valid: readValidity(d, rows), ...(frame ? { frame } : {}) };
   },
 };

@@ -1,7 +1,7 @@
 // The contract every column encoding implements, plus the validity helpers they share.
 import type { Data, DataType } from 'apache-arrow';
 import type { SqlType, TypedArray } from '../types/types.ts';
-import type { Vector } from '../types/vector.ts';
+import type { Frame, Vector } from '../types/vector.ts';
 import type { ColumnStats } from './column-stats.ts';
 import { packBits, unpackBits } from './bitmap.ts';
 
@@ -19,6 +19,8 @@ export interface DecodedColumn {
   dict?: string[];
   /** BIGINT and DECIMAL(p>15): exact values of the rows past 2^53 (Vector.big) */
   big?: (bigint | null)[];
+  /** integers of a narrow range: their one- or two-byte differences from the minimum (Vector.frame) */
+  frame?: Frame;
 }
 
 /** One encoding: writes a column as Arrow data and reads it back exactly. */

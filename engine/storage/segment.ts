@@ -130,6 +130,7 @@ function decodeSegment(buf: Uint8Array, types: SqlType[], columnIndexes?: number
     const v: Vector = { type, length: rows, values: dec.values, valid: dec.valid };
     if (TYPES[type.id].string) v.dict = dec.dict ?? [];
     if (dec.big) v.big = dec.big;
+    if (dec.frame) v.frame = dec.frame;
     return v;
   });
 }

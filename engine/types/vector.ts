@@ -18,6 +18,17 @@ export interface Vector {
    * `values` then holds the nearest doubles, used for ordering and further arithmetic.
    */
   big?: (bigint | null)[];
+  /**
+   * The same values as `value - base` in one or two bytes a row, kept from a segment's
+   * frame-of-reference encoding: a scan's comparisons read these instead of the wider values.
+   */
+  frame?: Frame;
+}
+
+/** Integer values stored as their difference from `base` (storage/codec-for.ts). */
+export interface Frame {
+  base: number;
+  deltas: Uint8Array | Uint16Array;
 }
 
 /** A batch of rows: equal-length vectors, one per output column. */

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Session } from '../../../engine/database.ts';
 import { type DuckDBSession, translateToDuckDB } from '../../support/verify-with-duckdb.ts';
 import { openTwinEngines, type TwinEngines } from '../../support/twin-engines.ts';
+import { PassOrder } from '../../../engine/exec/selection.ts';
 
 let s: Session;
 let duck: DuckDBSession;
@@ -29,6 +30,22 @@ const SETUP = [
      CAST(x AS BIGINT) * 1000000000000,
      'v' || CAST(x % 10 AS VARCHAR(2))
    FROM (SELECT a.n * 100000 + b.n * 10000 + c.n * 1000 + e.n * 100 + f.n * 10 + g.n AS x FROM d a, d b, d c, d e, d f, d g) r WHERE x < 150000`,
+  // u: segments of each INSERT (one a slice), so its columns come in different encodings. The
+  // first two are frame-of-reference in one or two bytes (scans compare their deltas): a from 0
+  // and from 10^6, dq with a negative base and NULLs, dd with NULLs. The third holds dq at the
+  // ends of DECIMAL(12,2) (no frame) and dd from 1900 (a negative base); the fourth a NULL in
+  // every a and runs (run-length encoded: no frames).
+  'CREATE TABLE u (a INTEGER, dq DECIMAL(12,2), dd DATE, w INTEGER)',
+  `INSERT INTO u SELECT x % 200, CASE WHEN x % 11 = 0 THEN NULL ELSE CAST(x % 997 - 500 AS DECIMAL(12,2)) / 100 END,
+     CASE WHEN x % 13 = 0 THEN NULL ELSE CAST('1995-06-01' AS DATE) + x % 300 END, x % 7
+   FROM (SELECT a.n * 10000 + b.n * 1000 + c.n * 100 + e.n * 10 + f.n AS x FROM d a, d b, d c, d e, d f) r WHERE x < 70000`,
+  `INSERT INTO u SELECT 1000000 + (x * 7) % 60000, CAST(x % 31 - 15 AS DECIMAL(12,2)) / 4, CAST('1996-01-01' AS DATE) + x % 40000, x % 5
+   FROM (SELECT a.n * 10000 + b.n * 1000 + c.n * 100 + e.n * 10 + f.n AS x FROM d a, d b, d c, d e, d f) r WHERE x < 50000`,
+  `INSERT INTO u SELECT x % 150, CASE WHEN x % 3 = 0 THEN 9999999999.99 WHEN x % 3 = 1 THEN -9999999999.99 ELSE CAST(x AS DECIMAL(12,2)) END,
+     CAST('1900-01-01' AS DATE) + x * 7, x % 3
+   FROM (SELECT a.n * 10000 + b.n * 1000 + c.n * 100 + e.n * 10 + f.n AS x FROM d a, d b, d c, d e, d f) r WHERE x < 10000`,
+  `INSERT INTO u SELECT NULL, CAST(x / 1000 AS DECIMAL(12,2)), CAST('1995-07-01' AS DATE), x / 2000
+   FROM (SELECT a.n * 10000 + b.n * 1000 + c.n * 100 + e.n * 10 + f.n AS x FROM d a, d b, d c, d e, d f) r WHERE x < 20000`,
 ];
 
 const rowsOf = async (sql: string) => { const r = await s.execute(sql); return (Array.isArray(r) ? r[r.length - 1] : r).rows; };
@@ -102,6 +119,59 @@ describe('filters whose plain comparisons select rows in one pass', () => {
     const [a, b] = await both(sql);
     expect(a).toEqual(b);
     expect(Number(a[0][0])).toBeGreaterThan(0);
+  });
+
+  it('comparisons on frame-of-reference deltas agree with DuckDB across segments of mixed encodings', async () => {
+    const filters = [
+      // Q6's shape over columns with frames in some segments and not in others
+      `a >= 50 AND a < 150 AND dq BETWEEN -1.5 AND 2.25 AND dd >= DATE '1995-07-01'`,
+      // the literal on the left, equality and inequality, a negative bound below the base
+      'a = 7 AND w <> 3',
+      '150 > a AND -2.5 <= dq AND 3 >= w',
+      `dq > -6 AND dq <> 0.25 AND dd <> DATE '1995-07-01'`,
+      // a second segment's values around its base of 10^6, and past its range
+      'a > 1000000 AND a <= 1030000 AND w < 4',
+      'a >= 1059999 AND dq < 100',
+      // the ends of DECIMAL(12,2), and bounds far outside every frame
+      'dq >= -9999999999.99 AND dq <= 9999999999.99 AND a >= 0',
+      'dq < -9999999999.98 AND a < 100',
+      'a > -2147483647 AND a < 2147483647 AND dq > -99999999.99',
+      // every row, no row, and whole segments out (dates before and after each segment's range)
+      `a >= 0 AND dd >= DATE '1900-01-01'`,
+      'a < 0 AND w >= 0',
+      `dd < DATE '1995-06-01' AND a < 200`,
+      `dd > DATE '2100-01-01' AND w = 1`,
+      // a column compared with a column, and NULL tests (neither reads frames)
+      'a > w AND dq < a',
+      'a IS NULL AND dq > 5 AND w < 8',
+    ];
+    for (const f of filters) {
+      const [a, b] = await both(`SELECT count(*), count(a), sum(a), sum(dq), min(dd), max(dd), sum(w) FROM u WHERE ${f}`);
+      expect(a, f).toEqual(b);
+      const [c, d] = await both(`SELECT w, count(*), sum(dq), max(a) FROM u WHERE ${f} GROUP BY w`);
+      expect(c, f).toEqual(d);
+    }
+    const [c, d] = await both(`SELECT a, dq, dd FROM u WHERE ${filters[0]} ORDER BY a, dq, dd LIMIT 40`);
+    expect(c).toEqual(d);
+  }, 60_000);
+
+  it('runs the passes that keep the fewest rows first, as the batches show', () => {
+    const po = new PassOrder(3);
+    expect([...po.order]).toEqual([0, 1, 2]);
+    // pass 0 kept 61 % of what it tested, pass 2 a tenth; pass 1 never ran (the rows ran out
+    // first), so it counts as keeping half
+    po.tested[0] = 65536; po.kept[0] = 40000;
+    po.tested[2] = 32768; po.kept[2] = 3277;
+    po.update();
+    expect([...po.order]).toEqual([2, 1, 0]);
+    po.tested[1] = 3277; po.kept[1] = 3000;
+    po.update();
+    expect([...po.order]).toEqual([2, 0, 1]);
+    // counts halve once a pass has seen 2^24 rows, keeping their ratios
+    po.tested[2] = 2 ** 25; po.kept[2] = 2 ** 20;
+    po.update();
+    expect(po.tested[2]).toBe(2 ** 24);
+    expect([...po.order]).toEqual([2, 0, 1]);
   });
 
   it('agrees with DuckDB after DELETE, when the scan passes live rows as a selection', async () => {

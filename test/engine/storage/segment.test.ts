@@ -58,6 +58,25 @@ describe('segment round trips', () => {
     expect(meta.columns.map((c) => c.encoding)).toEqual(['rle', 'rle', 'rle', 'rle']);
   });
 
+  it('FOR columns of one or two bytes a row keep their deltas beside the values (Vector.frame), wider ones do not', async () => {
+    const n = 3000;
+    const nulls = Array.from({ length: n }, (_, i) => (i % 7 === 0 ? 0 : 1));
+    const cols = [
+      v(T.int, Array.from({ length: n }, (_, i) => -40 + ((i * 37) % 200)), nulls), // one byte, negative base
+      v(T.decimal(12, 2), Array.from({ length: n }, (_, i) => 99999999999 - ((i * 7919) % 60000))), // two bytes, base near 10^11
+      v(T.date, Array.from({ length: n }, (_, i) => 8000 + ((i * 31) % 70000))), // four bytes: no frame
+    ];
+    const { meta, back } = await roundTrip(cols, ['for', 'for', 'for']);
+    expect(meta.columns.map((c) => c.encoding)).toEqual(['for', 'for', 'for']);
+    expect(back.map((b) => b.frame?.deltas.constructor.name)).toEqual(['Uint8Array', 'Uint16Array', undefined]);
+    for (const b of back.slice(0, 2)) {
+      const { base, deltas } = b.frame!;
+      expect(deltas.length).toBe(n);
+      for (let i = 0; i < n; i++) if (!b.valid || b.valid[i]) expect(base + deltas[i]).toBe(b.values[i]);
+    }
+    expect(back[0].frame!.base).toBe(-40);
+  });
+
   it('floats keep -0, NaN, ±Infinity and subnormals bit for bit', async () => {
     const specials = [0, -0, NaN, Infinity, -Infinity, 5e-324, -Number.MAX_VALUE, 1.5, 0.1];
     for (const enc of [undefined, 'RAW', 'RUNLENGTH']) {
