@@ -17,7 +17,11 @@ export { DEFAULT_MAX_RECURSION } from './operators/set-op.ts';
 export class Executor {
   private readonly ctx: RunContext;
   /** uncorrelated subqueries' results, computed once per run */
-  private readonly subqueries = new SubqueryResults((plan) => this.runSubquery(plan), () => this.ctx.guard.stop());
+  private readonly subqueries = new SubqueryResults((plan) => this.runSubquery(plan), () => this.ctx.guard.stop(), (rows, bytes) => {
+    // the rows are done with; their values stay, as constants of the plan, until the run ends
+    this.ctx.release(rows);
+    this.ctx.reserve(bytes, 'a subquery\'s result');
+  });
   /** the physical plans the subqueries ran as, in the order they ran (EXPLAIN ANALYZE prints them) */
   private readonly subqueryPlans: PhysicalOperator[] = [];
 
@@ -60,3 +64,4 @@ export class Executor {
     return { batch, lines };
   }
 }
+

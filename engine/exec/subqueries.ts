@@ -16,8 +16,13 @@ export class SubqueryResults {
   private readonly ready = new WeakSet<LNode>();
   private readonly results = new Map<LNode, Value[]>();
 
-  /** `stop` raises the statement's flag (a failed subquery stops the others running beside it) */
-  constructor(private readonly runPlan: (plan: LNode) => Promise<Batch>, private readonly stop: () => void = () => {}) {}
+  /**
+   * `stop` raises the statement's flag (a failed subquery stops the others running beside it);
+   * `settled` hears of each result once its values are taken: its rows can be given back, and
+   * the values (and the constants made of them) take `bytes` until the run ends.
+   */
+  constructor(private readonly runPlan: (plan: LNode) => Promise<Batch>, private readonly stop: () => void = () => {},
+    private readonly settled: (rows: Batch, bytes: number) => void = () => {}) {}
 
   async resolve(node: LNode): Promise<LNode> {
     if (this.ready.has(node)) return node;
@@ -28,7 +33,11 @@ export class SubqueryResults {
     for (const s of found) if (!this.results.has(s.plan) && !pending.has(s.plan)) pending.set(s.plan, s);
     const subs = [...pending.values()];
     const batches = await allPhases(this.stop, subs.map((s) => () => this.runPlan(s.plan)));
-    subs.forEach((s, i) => this.results.set(s.plan, firstColumn(batches[i], s.mode === 'exists' ? 1 : Infinity)));
+    subs.forEach((s, i) => {
+      const values = firstColumn(batches[i], s.mode === 'exists' ? 1 : Infinity);
+      this.results.set(s.plan, values);
+      this.settled(batches[i], valuesBytes(values, (s.mode === 'any' || s.mode === 'all') && (s.op === '=' || s.op === '<>')));
+    });
     const out = found.length ? mapPlanExprs(node, (e) => this.substitute(e)) : node;
     markReady(out, this.ready);
     return out;
@@ -76,6 +85,16 @@ function quantified(e: Subquery, arg: BExpr, rows: Value[]): BExpr {
     tests = consts.map((c): BExpr => ({ k: 'cmp', op: e.op, left: arg, right: c, type: BOOL }));
   }
   return tests.length === 1 ? tests[0] : { k: any ? 'or' : 'and', args: tests, type: BOOL };
+}
+
+/**
+ * Heap bytes of a result's values: an array slot each and the strings, plus a constant
+ * expression each when they become a list of comparisons (`= ANY`, `<> ALL`).
+ */
+function valuesBytes(values: readonly Value[], listed: boolean): number {
+  let bytes = 0;
+  for (const v of values) bytes += (listed ? 80 : 16) + (typeof v === 'string' ? 24 + v.length * 2 : 0);
+  return bytes;
 }
 
 /** The first visible column's values (at most `limit` rows). */

@@ -76,3 +76,10 @@ it('a recursive UNION counts its table of the rows it has seen', async () => {
   // 131 071 keys of 64 bytes (8 MB) counted besides the rows; UNION ALL keeps no table
   expect(await peak(rec('UNION'))).toBeGreaterThan(await peak(rec('UNION ALL')) + 5);
 });
+
+it('an uncorrelated subquery\'s values count while they are constants of the plan', async () => {
+  // 20 000 values become an IN list of 20 000 constants (about 80 bytes each)
+  const sql = 'SELECT sum(CASE WHEN i IN (SELECT k * 2 FROM u WHERE k < 20000) THEN 1 ELSE 0 END) FROM t';
+  expect(await rowsOf(sql)).toEqual([[20000]]);
+  expect(await peak(sql)).toBeGreaterThan(1.2);
+});
