@@ -13,9 +13,9 @@ function updaterFor(agg: BAgg, def: Aggregate): Updater {
   const key = JSON.stringify({ fn: agg.fn, t: agg.arg?.type ?? null, type: agg.type, order: agg.order?.length ?? 0 });
   let u = updaters.get(key);
   if (!u) {
-    const slots = def.slotInit(agg).map((_, k) => `slots[${k}]`);
+    const slots = def.slotInit(agg).map((_, k) => `slots[${k}][0]`);
     const keys = (agg.order ?? []).map((_, k) => `keys[${k}]`);
-    const code = `const g = 0; ${def.update(agg, 'v', { slots, objs: 'objs', count: 'count', g: 'g' }, keys)} count[0]++;`;
+    const code = `const g = 0; ${def.update(agg, 'v', { slots, objs: 'objs', count: 'count[0]', g: 'g' }, keys)} count[0]++;`;
     // eslint-disable-next-line no-new-func -- generated from the aggregate's own update code
     u = new Function('slots', 'objs', 'count', 'v', 'keys', 'rt', code) as Updater;
     if (updaters.size > 500) updaters.clear();

@@ -24,6 +24,8 @@ export interface AggSpec {
 
 type KeyValue = number | string | boolean | bigint | null;
 
+const EMPTY = new Float64Array(0);
+
 /** One aggregate's state across groups, plus the DISTINCT inputs seen per group. */
 interface AggState extends GroupStates {
   sets: Set<unknown>[] | null;
@@ -49,6 +51,36 @@ export function partialRows(p: PartialAgg, rows: Uint32Array): PartialAgg {
   };
 }
 
+/**
+ * Where GroupTable.cells keeps a group's numbers: `width` of them per group, side by side, so
+ * one row's updates touch one short run of memory and the kernel holds one array rather than
+ * one per state. Q1's eight aggregates update six numbers a row in one 48-byte run.
+ */
+export interface CellLayout {
+  width: number;
+  /** offset of the group's row count, which deferred counts are kept relative to (-1: none) */
+  rows: number;
+  /** per aggregate, its first slot's offset (-1: aliased, its original keeps the state) */
+  slot: number[];
+  /** per aggregate, its count's offset: the count, or (deferred) the count minus the group's rows */
+  count: number[];
+}
+
+export function cellLayout(spec: AggSpec, aliases: number[], deferred: boolean[]): CellLayout {
+  let width = 0;
+  const rows = spec.aggs.some((_, i) => deferred[i] && aliases[i] < 0) ? width++ : -1;
+  const slot: number[] = [], count: number[] = [];
+  spec.aggs.forEach((agg, i) => {
+    if (aliases[i] >= 0) { slot.push(-1); count.push(-1); return; }
+    slot.push(width);
+    width += aggregateFor(agg.fn).slotInit(agg).length;
+    count.push(deferred[i] ? -1 : width++);
+  });
+  // deferred counts change only at NULL inputs: they go last, after the numbers every row updates
+  spec.aggs.forEach((_, i) => { if (aliases[i] < 0 && deferred[i]) count[i] = width++; });
+  return { width: Math.max(width, 1), rows, slot, count };
+}
+
 /** Groups and their aggregate states. One per slice per query, and one at the leader. */
 export class GroupTable {
   groups = 0;
@@ -59,6 +91,22 @@ export class GroupTable {
   private readonly inits: number[][];
   /** group keys to group ids (NULLs form one group) */
   private readonly index: KeyTable;
+  /** aliases[i] = j: aggregate i's state evolves as j's (AVG(x) beside SUM(x)); the kernel updates only j */
+  private readonly aliases: number[];
+  /**
+   * deferred[i]: the kernel does not count aggregate i's inputs row by row; it counts each
+   * group's rows once and i's NULL inputs, and i's count is the difference. Q1's eight counts
+   * per row become one.
+   */
+  private readonly deferred: boolean[];
+  readonly layout: CellLayout;
+  /**
+   * The Float64 states while the kernel adds rows (`packed`): a group's slots and counts side by
+   * side (see CellLayout). Merging, partial states and results read `states`, one array per
+   * slot, which `unpack` fills; whichever form is not in use is not kept.
+   */
+  cells = new Float64Array(0);
+  private packed = false;
 
   constructor(readonly spec: AggSpec) {
     this.keys = spec.keys.map(() => []);
@@ -73,36 +121,45 @@ export class GroupTable {
     }));
     this.aliases = stateAliases(spec);
     this.deferred = deferredCounts(spec);
-    this.pendingRows = new Float64Array(this.cap);
-    this.pendingNulls = spec.aggs.map((_, i) => (this.deferred[i] ? new Float64Array(this.cap) : null));
-    if (spec.keys.length === 0) this.addGroup([]);
+    this.layout = cellLayout(spec, this.aliases, this.deferred);
+    if (spec.keys.length === 0) this.addGroups(1);
   }
 
-  /** aliases[i] = j: aggregate i's state evolves as j's (AVG(x) beside SUM(x)); the kernel updates only j */
-  private readonly aliases: number[];
-  /**
-   * deferred[i]: the kernel does not count aggregate i's inputs row by row; it counts each
-   * group's rows once (pendingRows) and i's NULL inputs (pendingNulls[i]), and syncStates adds
-   * the difference to i's count. Q1's eight counts per row become one.
-   */
-  private readonly deferred: boolean[];
-  readonly pendingRows: Float64Array;
-  readonly pendingNulls: (Float64Array | null)[];
-  /** the kernel ran since the states were last brought up to date */
-  private stale = false;
-
-  /** Brings the states up to date (before anything reads them): deferred counts, then aliased states. */
-  private syncAliases(): void {
-    if (!this.stale) return;
-    this.stale = false;
-    const n = this.groups, rows = this.pendingRows;
-    this.deferred.forEach((d, i) => {
-      if (!d) return;
-      const count = this.states[i].count, nulls = this.pendingNulls[i]!;
-      for (let g = 0; g < n; g++) count[g] += rows[g] - nulls[g];
-      nulls.fill(0, 0, n);
+  /** Moves the states into `cells` for the kernel. */
+  private pack(): void {
+    if (this.packed) return;
+    const { width: w, slot, count } = this.layout, n = this.groups;
+    const cells = new Float64Array(this.cap * w);
+    this.states.forEach((s, i) => {
+      if (slot[i] >= 0) {
+        s.slots.forEach((a, k) => { for (let g = 0; g < n; g++) cells[g * w + slot[i] + k] = a[g]; });
+        // a deferred count is kept relative to the rows added from now on (none yet)
+        for (let g = 0; g < n; g++) cells[g * w + count[i]] = s.count[g];
+      }
+      s.slots = s.slots.map(() => EMPTY);
+      s.count = EMPTY;
     });
-    rows.fill(0, 0, n);
+    this.cells = cells;
+    this.packed = true;
+  }
+
+  /** Brings `states` up to date from `cells` (before anything reads them), aliased states included. */
+  private unpack(): void {
+    if (!this.packed) return;
+    this.packed = false;
+    const { width: w, rows, slot, count } = this.layout, n = this.groups, cells = this.cells;
+    this.states.forEach((s, i) => {
+      if (slot[i] < 0) return;
+      s.slots = s.slots.map((_, k) => {
+        const a = new Float64Array(this.cap);
+        for (let g = 0; g < n; g++) a[g] = cells[g * w + slot[i] + k];
+        return a;
+      });
+      s.count = new Float64Array(this.cap);
+      const c = count[i];
+      if (this.deferred[i]) for (let g = 0; g < n; g++) s.count[g] = cells[g * w + rows] + cells[g * w + c];
+      else for (let g = 0; g < n; g++) s.count[g] = cells[g * w + c];
+    });
     this.aliases.forEach((j, i) => {
       if (j < 0) return;
       const from = this.states[j], to = this.states[i];
@@ -110,27 +167,19 @@ export class GroupTable {
       to.count = from.count.slice();
       to.objs = from.objs ? from.objs.slice() : null;
     });
+    this.cells = EMPTY;
   }
 
   private grow(): void {
     this.cap *= 2;
+    if (this.packed) {
+      const cells = new Float64Array(this.cap * this.layout.width);
+      cells.set(this.cells);
+      this.cells = cells;
+      return;
+    }
     const grow = (x: Float64Array) => { const y = new Float64Array(this.cap); y.set(x); return y; };
     for (const s of this.states) { s.slots = s.slots.map(grow); s.count = grow(s.count); }
-    (this as { pendingRows: Float64Array }).pendingRows = grow(this.pendingRows);
-    this.pendingNulls.forEach((x, i) => { if (x) this.pendingNulls[i] = grow(x); });
-  }
-
-  private addGroup(key: KeyValue[]): number {
-    const g = this.groups++;
-    if (g >= this.cap) this.grow();
-    key.forEach((v, i) => this.keys[i].push(v));
-    this.spec.aggs.forEach((agg, i) => {
-      const s = this.states[i];
-      this.inits[i].forEach((x, k) => { if (x !== 0) s.slots[k][g] = x; });
-      s.objs?.push(this.defs[i].newObject!(agg));
-      s.sets?.push(new Set());
-    });
-    return g;
   }
 
   private scratchRows = new Uint32Array(0);
@@ -166,9 +215,14 @@ export class GroupTable {
       const col = this.keys[c];
       for (let g = from; g < to; g++) col.push(this.index.value(c, g));
     }
+    const { width: w, slot } = this.layout;
     this.spec.aggs.forEach((agg, i) => {
       const s = this.states[i];
-      this.inits[i].forEach((x, k) => { if (x !== 0) s.slots[k].fill(x, from, to); });
+      this.inits[i].forEach((x, k) => {
+        if (x === 0) return;
+        if (!this.packed) s.slots[k].fill(x, from, to);
+        else if (slot[i] >= 0) for (let g = from; g < to; g++) this.cells[g * w + slot[i] + k] = x;
+      });
       if (s.objs) for (let g = from; g < to; g++) s.objs.push(this.defs[i].newObject!(agg));
       if (s.sets) for (let g = from; g < to; g++) s.sets.push(new Set());
     });
@@ -180,8 +234,8 @@ export class GroupTable {
    */
   consume(batch: Batch, sel: Uint32Array | null, n: number): void {
     this.lifted ??= liftParams(this.spec);
-    const kernel = aggKernel(this.lifted.spec, batch, this.aliases, this.deferred);
-    this.stale = true;
+    const kernel = aggKernel(this.lifted.spec, batch, this.aliases, this.deferred, this.layout);
+    this.pack();
     const cols = batch.columns.map((c) => c.values), valids = batch.columns.map((c) => c.valid);
     if (this.spec.keys.length === 0) { kernel(cols, valids, sideArrays(batch), n, sel, this, this.lifted.params, null, framesOf(batch)); return; }
     let rows = sel, count = n;
@@ -207,7 +261,7 @@ export class GroupTable {
 
   /** This table's state in a form that crosses threads cheaply. */
   toPartial(): PartialAgg {
-    this.syncAliases();
+    this.unpack();
     const n = this.groups;
     return {
       groups: n,
@@ -218,7 +272,7 @@ export class GroupTable {
 
   /** Merges a slice's partial state into this (leader) table. */
   merge(p: PartialAgg, tick: () => void = () => {}, from = 0, to = p.groups): void {
-    this.syncAliases();
+    this.unpack();
     const nk = this.spec.keys.length;
     const len = Math.max(0, to - from);
     const ids = nk === 0 ? null : this.groupIds(new KeyBatch(p.keys.map((v) => vectorRange(v, from, len)), len, true));
@@ -236,7 +290,7 @@ export class GroupTable {
 
   /** Final key and aggregate vectors, one row per group. */
   finish(keyTypes: SqlType[]): Vector[] {
-    this.syncAliases();
+    this.unpack();
     const n = this.groups;
     const out: Vector[] = keyTypes.map((t, i) => vectorFromValues(t, this.keys[i], n));
     this.spec.aggs.forEach((agg, i) => {
@@ -348,7 +402,7 @@ export function deferredCounts(spec: AggSpec): boolean[] {
   });
 }
 
-function aggKernel(spec: AggSpec, batch: Batch, aliases: number[], deferred: boolean[]): AggKernel {
+function aggKernel(spec: AggSpec, batch: Batch, aliases: number[], deferred: boolean[], layout: CellLayout): AggKernel {
   // without GROUP BY the filter is fused into the kernel, and its comparisons may read frames
   const shape = shapeOf(batch, spec.keys.length === 0 && !!spec.filter);
   let specKey = specKeys.get(spec);
@@ -366,32 +420,33 @@ function aggKernel(spec: AggSpec, batch: Batch, aliases: number[], deferred: boo
   const pass = split && split.plain.length ? emitSelectionPass(em, split.plain, 'F') : null;
   if (split && pass === null) emitFilter(em, spec.filter!, body);
   else if (split) for (const c of split.rest) emitFilter(em, c, body);
-  body.push(grouped ? 'const g = G[j];' : 'const g = 0;');
+  // the group's numbers start at A[b] (GroupTable.cells, CellLayout)
+  body.push(grouped ? `const g = G[j], b = g * ${layout.width};` : 'const g = 0, b = 0;');
+  const cell = (offset: number) => `A[b + ${offset}]`;
   // update each aggregate: its own update code, then the count of non-NULL inputs (or, deferred,
-  // one count of the group's rows and the aggregate's NULL inputs: GroupTable.syncAliases)
-  const locals: string[] = [];
-  const decl: string[] = [];
-  if (spec.aggs.some((_, i) => deferred[i] && aliases[i] < 0)) { decl.push('N'); locals.push('N = S.pendingRows;'); body.push('N[g]++;'); }
+  // one count of the group's rows, less one for each NULL input of the aggregate)
+  const locals = ['const A = S.cells;'];
+  if (layout.rows >= 0) body.push(`${cell(layout.rows)}++;`);
   spec.aggs.forEach((agg, i) => {
-    if (aliases[i] >= 0) return; // its original's update is its own (GroupTable.syncAliases)
+    if (aliases[i] >= 0) return; // its original's update is its own (GroupTable.unpack)
     const def = aggregateFor(agg.fn);
-    const slots = def.slotInit(agg).map((_, k) => `S${i}_${k}`);
-    decl.push(...slots, `C${i}`, `O${i}`, `D${i}`);
-    locals.push(`${slots.map((x, k) => `${x} = S.states[${i}].slots[${k}];`).join(' ')} C${i} = S.states[${i}].count; O${i} = S.states[${i}].objs; D${i} = S.pendingNulls[${i}];`);
-    if (agg.fn === 'count_star') { if (!deferred[i]) body.push(`C${i}[g]++;`); return; }
+    const slots = def.slotInit(agg).map((_, k) => cell(layout.slot[i] + k));
+    const count = cell(layout.count[i]);
+    locals.push(`const O${i} = S.states[${i}].objs;`);
+    if (agg.fn === 'count_star') { if (!deferred[i]) body.push(`${count}++;`); return; }
     const v = em.expr(agg.arg!, body);
     const keys = (agg.order ?? []).map((o) => { const k = em.expr(o.expr, body); return k.n === 'false' ? k.v : `(${k.n} ? null : ${k.v})`; });
-    const counted = deferred[i] ? '' : ` C${i}[g]++;`;
+    const counted = deferred[i] ? '' : ` ${count}++;`;
     const upd = agg.distinct
       ? `S.states[${i}].sets[g].add(${v.v});`
-      : `${def.update(agg, v.v, { slots, objs: `O${i}`, count: `C${i}`, g: 'g' }, keys)}${counted}`;
+      : `${def.update(agg, v.v, { slots, objs: `O${i}`, count, g: 'g' }, keys)}${counted}`;
     if (v.n === 'false') body.push(upd);
-    else body.push(deferred[i] ? `if (${v.n}) D${i}[g]++; else { ${upd} }` : `if (!(${v.n})) { ${upd} }`);
+    else body.push(deferred[i] ? `if (${v.n}) ${count}--; else { ${upd} }` : `if (!(${v.n})) { ${upd} }`);
   });
   const loop = grouped ? `for (let j = 0; j < n; j++) { const r = sel === null ? j : sel[j]; ${body.join('\n')} }`
     : pass !== null ? `const F = S.scratch(n); let k = 0;\n${pass}\nfor (let j = 0; j < k; j++) { const r = F[j]; ${body.join('\n')} }`
     : rowLoop(body.join('\n'));
-  const source = `${decl.length ? `let ${decl.join(', ')};` : ''}\n${locals.join(' ')}\n${em.prelude.join('\n')}\n${loop}`;
+  const source = `${locals.join(' ')}\n${em.prelude.join('\n')}\n${loop}`;
   // eslint-disable-next-line no-new-func -- generated from our own bound plan
   k = new Function('rt', 'K', `return function aggKernel(cols, valids, dicts, n, sel, S, P, G, frames) {\n${source}\n};`)(runtime, em.consts) as AggKernel;
   if (kernels.size > 1000) kernels.clear();

@@ -8,7 +8,7 @@ function logical(name: 'bool_and' | 'bool_or'): Aggregate {
     name,
     resultType: (arg) => (arg && (isBoolean(arg) || isNullType(arg)) ? T.bool : `function ${name}(${arg ? arg.id.toLowerCase() : '*'}) does not exist`),
     slotInit: () => [and ? 1 : 0],
-    update: (_agg, v, r) => (and ? `if (!${v}) ${r.slots[0]}[${r.g}] = 0;` : `if (${v}) ${r.slots[0]}[${r.g}] = 1;`),
+    update: (_agg, v, r) => (and ? `if (!${v}) ${r.slots[0]} = 0;` : `if (${v}) ${r.slots[0]} = 1;`),
     merge(_agg, dst, g, src, pg) {
       if (src.count[pg] === 0) return;
       const a = dst.slots[0];

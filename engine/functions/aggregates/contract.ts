@@ -29,13 +29,17 @@ export interface AggCallInfo {
   fraction?: number;
 }
 
-/** Names the generated kernel gives a state's parts, for `update` to write to. */
+/**
+ * How the generated kernel names a state's parts, for `update` to read and write. Slots and
+ * count are the current group's values as assignable JS expressions (`A[b + 3]` where a group's
+ * numbers lie side by side, or a local), so the kernel chooses the layout, not the aggregate.
+ */
 export interface StateRefs {
-  /** one local per Float64 slot array */
+  /** the current group's value of each Float64 slot */
   slots: string[];
-  /** the per-group object array */
+  /** the per-group object array, indexed by `g` */
   objs: string;
-  /** the per-group count of non-NULL inputs so far (before this one) */
+  /** the current group's count of non-NULL inputs so far (before this one) */
   count: string;
   /** the current group id */
   g: string;

@@ -16,8 +16,8 @@ function extremum(name: 'min' | 'max'): Aggregate {
     slotInit: () => [0],
     newObject: () => undefined,
     update(agg, v, r) {
-      if (onStrings(agg)) return `{ const x = ${v}; if (${r.count}[${r.g}] === 0 || x ${op} ${r.objs}[${r.g}]) ${r.objs}[${r.g}] = x; }`;
-      return `{ const x = ${v}; if (${r.count}[${r.g}] === 0 || x ${op} ${r.slots[0]}[${r.g}]) ${r.slots[0]}[${r.g}] = x; }`;
+      if (onStrings(agg)) return `{ const x = ${v}; if (${r.count} === 0 || x ${op} ${r.objs}[${r.g}]) ${r.objs}[${r.g}] = x; }`;
+      return `{ const x = ${v}; if (${r.count} === 0 || x ${op} ${r.slots[0]}) ${r.slots[0]} = x; }`;
     },
     merge(agg, dst, g, src, pg) {
       if (src.count[pg] === 0) return;

@@ -11,11 +11,11 @@ export const SPILL = 4503599627370496;
 
 const exact = (agg: BAgg) => agg.arg !== null && exactSum(agg.arg.type);
 
-/** Kernel code adding `v` into slot 0, spilling into the group's BigInt when it grows large. */
+/** Kernel code adding `v` into `slot` (the group's slot 0), spilling into the group's BigInt when it grows large. */
 export function sumUpdate(agg: BAgg, v: string, slot: string, objs: string, g: string): string {
-  if (!exact(agg)) return `${slot}[${g}] += ${v};`;
+  if (!exact(agg)) return `${slot} += ${v};`;
   // BigInt work stays out of line (rt.sumSpill) so the kernel's hot loop is plain double code
-  const add = (x: string) => `{ let s = ${slot}[${g}] + ${x}; if (s > ${SPILL} || s < -${SPILL}) { rt.sumSpill(${objs}, ${g}, s); s = 0; } ${slot}[${g}] = s; }`;
+  const add = (x: string) => `{ let s = ${slot} + ${x}; if (s > ${SPILL} || s < -${SPILL}) { rt.sumSpill(${objs}, ${g}, s); s = 0; } ${slot} = s; }`;
   // a BIGINT or wide DECIMAL input past 2^53 arrives as a bigint, and one past 2^52 could make the
   // double sum inexact: both go straight to the exact part
   if (isWide(agg.arg!.type)) return `{ const x = ${v}; if (typeof x === 'bigint' || x > ${SPILL} || x < -${SPILL}) rt.sumSpill(${objs}, ${g}, x); else ${add('x')} }`;

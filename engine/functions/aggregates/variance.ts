@@ -18,7 +18,7 @@ function variance(name: Kind): Aggregate {
       const [mean, m2] = r.slots;
       const x = asDoubleCode(agg.arg!.type, v);
       // the framework increments the count after update: this input is number count + 1
-      return `{ const x = ${x}, n = ${r.count}[${r.g}] + 1, d = x - ${mean}[${r.g}]; ${mean}[${r.g}] += d / n; ${m2}[${r.g}] += d * (x - ${mean}[${r.g}]); }`;
+      return `{ const x = ${x}, n = ${r.count} + 1, d = x - ${mean}; ${mean} += d / n; ${m2} += d * (x - ${mean}); }`;
     },
     merge(_agg, dst, g, src, pg) {
       const nb = src.count[pg];
