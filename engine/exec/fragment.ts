@@ -105,6 +105,8 @@ export interface ExchangeSource {
   placement?: 'table';
   /** nothing moves: the rows (or finished groups) stay in the slice that computed them (already partitioned by the key) */
   local?: true;
+  /** every row goes to every slice (a join's build side broadcast between the slices; `keys` unused) */
+  everywhere?: true;
   /** window functions computed over all the rows the slice holds after the exchange, appended as columns */
   windows?: WindowCall[];
 }

@@ -486,6 +486,7 @@ async function redistribute(x: ExchangeSource, req: RequestRun, all: SliceMetric
   const t0 = performance.now();
   const tag = exchangeTag(id, x.program);
   if (r.kind === 'agg') return { ...(await finishOwnGroups(r, x, req, tag, slices)), ms: performance.now() - t0 };
+  if (x.everywhere) return { ...(await broadcastRows(r, req, tag, slices)), ms: performance.now() - t0 };
   const dest = x.placement === 'table' ? placeRows(r.columns[x.keys[0]], r.rows, slices) : partitionRows(x.keys.map((k) => r.columns[k]), r.rows, slices);
   const bySlice = rowsByDestination(dest, slices);
   let own: Vector[] = [];
@@ -503,6 +504,24 @@ async function redistribute(x: ExchangeSource, req: RequestRun, all: SliceMetric
   for (const p of parts) { rows += p[0].length; for (const v of p) bytes += vectorBytes(v); }
   req.stop.memory.reserve(bytes, 'rows redistributed to a slice');
   return { parts, rows, ms: performance.now() - t0 };
+}
+
+/**
+ * A broadcast between the slices: this slice's rows go to every other slice (copied once into
+ * shared memory that all of them read) and it keeps them too; returns its own rows and every
+ * other slice's.
+ */
+async function broadcastRows(r: FragmentResult, req: RequestRun, tag: string, slices: number): Promise<{ parts: Vector[][]; rows: number }> {
+  if (r.kind !== 'rows') throw new SqlError('INTERNAL_ERROR', 'partial aggregates broadcast between the slices');
+  const w = toWire(r.columns, 'share');
+  for (let d = 0; d < slices; d++) if (d !== sliceIndex) peers.send(d, tag, w.columns, []);
+  const got = await peers.receive(tag, slices - 1, () => req.stop.check());
+  const others = [...got.values()].map((p) => fromWire(p as WireColumn[]));
+  let rows = r.rows, bytes = 0;
+  for (const p of others) { rows += p[0]?.length ?? 0; for (const v of p) bytes += vectorBytes(v); }
+  // this slice's own rows are counted already (it computed them)
+  req.stop.memory.reserve(bytes, 'rows broadcast to a slice');
+  return { parts: [r.columns, ...others].filter((p) => (p[0]?.length ?? 0) > 0), rows };
 }
 
 /**

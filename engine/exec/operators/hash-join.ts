@@ -1,9 +1,10 @@
 // Hash join. In the slices (HashProbeOp) the probe side is the slice's own partition, streamed
 // batch by batch through the pipeline, and the build side arrives whole in every slice through a
-// Broadcast exchange, or is the slice's share of it (co-located or redistributed by key); each
-// slice builds its table once and probes. At the leader (HashJoinOp) both inputs are batches:
-// the joins the slices cannot run (scalar-subquery SINGLE, CROSS, joins without an equality,
-// outer joins over a leader input on a side they keep, and joins of two leader results).
+// Broadcast exchange (between the slices, or from the leader when only it can compute the build
+// side), or is the slice's share of it (co-located or redistributed by key); each slice builds
+// its table once and probes. At the leader (HashJoinOp) both inputs are batches: the joins the
+// slices cannot run (scalar-subquery SINGLE, CROSS, joins without an equality, outer joins over
+// a leader input on a side they keep, and joins of two leader results).
 import type { BExpr } from '../../plan/bound.ts';
 import { usedColumns, hasModelCall, mapCols } from '../../plan/bound.ts';
 import type { Field, JoinType } from '../../plan/logical.ts';
@@ -24,6 +25,7 @@ import type { FragmentSpec, JoinStep } from '../fragment.ts';
 import { keyColumn } from '../join-filter-keys.ts';
 import { toWire } from '../wire.ts';
 import { RedistributeOp } from './redistribute.ts';
+import { SliceBroadcastOp } from './slice-broadcast.ts';
 import { graceJoin, type GraceInputs } from '../spill/grace-join.ts';
 import { batchBytes } from '../memory-budget.ts';
 import type { RuntimeFilterPlan } from '../runtime-filter-plan.ts';
@@ -176,9 +178,14 @@ export class HashProbeOp extends SliceOperator {
     super(fields, [probeSide, build], estRows);
   }
 
-  /** Whether each slice builds from its own rows (both sides distributed on the join key). */
+  /** Whether each slice computes its build side (co-located, redistributed or broadcast between the slices). */
   get colocated(): boolean {
     return this.build instanceof SliceOperator;
+  }
+
+  /** Whether each slice's table holds only its part of the build side (not broadcast). */
+  get buildInParts(): boolean {
+    return this.colocated && !(this.build instanceof SliceBroadcastOp);
   }
 
   /**
@@ -214,7 +221,7 @@ export class HashProbeOp extends SliceOperator {
     const how = moved && built ? 'both sides redistributed by key, each slice builds from the rows it received'
       : built ? 'build side redistributed to where the probe rows sit, each slice builds from the rows it received'
         : moved ? 'probe side redistributed to where the build rows sit, each slice builds from its own rows'
-          : this.colocated ? 'co-located, each slice builds from its own rows' : 'broadcast';
+          : this.buildInParts ? 'co-located, each slice builds from its own rows' : 'broadcast';
     const on = describe(this.join, [...left.fields, ...right.fields], left.fields.length);
     if (this.marksBuild) return `Hash ${this.join.joinType} Join (build: left input, ${how}; the right input's rows mark the left rows they match)${on}`;
     if (this.keepsBuild) return `Hash ${this.join.joinType} Join (probe: ${this.probeIsLeft ? 'left' : 'right'} input, build: ${how}; then each slice adds the build rows no probe row matched)${on}`;
@@ -333,7 +340,7 @@ export class HashProbeOp extends SliceOperator {
       keys,
       zoneCols: keys.map((k) => (k.k === 'col' && !isString(k.type) ? k.index : -1)),
       // a build side in parts (one per slice) filters rows every slice may receive: merge the parts
-      ...(program !== b && this.colocated ? { merge: { keys: Math.max(1, Math.ceil(this.build.estRows)) } } : {}),
+      ...(program !== b && this.buildInParts ? { merge: { keys: Math.max(1, Math.ceil(this.build.estRows)) } } : {}),
     });
   }
 

@@ -1,0 +1,134 @@
+// Broadcast between the slices (operators/slice-broadcast.ts): a join's build side that the
+// slices compute goes from every slice to every other directly, and the probe side's pipeline
+// runs in the same slice request. Answers are checked against DuckDB for every join kind that
+// broadcasts (inner, left with a residual, semi, anti), NULL keys, keys of two columns and of
+// strings, a build side that is itself a join with a broadcast, an empty build side, a table
+// with DISTSTYLE ALL, with one, two and three slices, and while the build spills; a failure in
+// one slice while the others wait for its rows, and a cancel, leave no file and no stuck slice.
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Session } from '../../../engine/database.ts';
+import { type DuckDBSession, translateToDuckDB } from '../../support/verify-with-duckdb.ts';
+import { openTwinEngines, type TwinEngines } from '../../support/twin-engines.ts';
+
+const SETUP = [
+  'CREATE TABLE d (n INTEGER)',
+  'INSERT INTO d VALUES (0), (1), (2), (3), (4), (5), (6), (7), (8), (9)',
+  // the probe side: 20 000 rows; k NULL on every 53rd row, g a second key, s a string key
+  'CREATE TABLE f (i INTEGER, k INTEGER, g INTEGER, s VARCHAR(8), v INTEGER)',
+  `INSERT INTO f SELECT x, CASE WHEN x % 53 = 0 THEN NULL ELSE x % 400 END, x % 7, 'c' || CAST(x % 300 AS VARCHAR(4)), x % 1000
+     FROM (SELECT a.n * 1000 + b.n * 100 + c.n * 10 + e.n AS x FROM d a, d b, d c, d e) t`,
+  'INSERT INTO f SELECT i + 10000, k, g, s, v FROM f',
+  // build sides: 300 keys (some twice, one NULL), and a chain dim -> grp
+  'CREATE TABLE dim (k INTEGER, g INTEGER, name VARCHAR(8), gk INTEGER)',
+  `INSERT INTO dim SELECT x, x % 7, 'c' || CAST(x AS VARCHAR(4)), x % 5 FROM (SELECT a.n * 100 + b.n * 10 + c.n AS x FROM d a, d b, d c) t WHERE x < 300`,
+  `INSERT INTO dim SELECT k, g + 1, name, gk FROM dim WHERE k % 10 = 0`,
+  'INSERT INTO dim VALUES (NULL, 1, NULL, 0)',
+  'CREATE TABLE grp (gk INTEGER, label VARCHAR(8)) DISTSTYLE ALL',
+  `INSERT INTO grp VALUES (0, 'zero'), (1, 'one'), (2, 'two'), (4, 'four')`,
+  'ANALYZE',
+];
+
+const QUERIES = [
+  // inner, one key, NULL keys on both sides
+  'SELECT count(*), sum(f.v), count(DISTINCT dim.name) FROM f JOIN dim ON f.k = dim.k',
+  // two key columns
+  'SELECT dim.g, count(*), sum(f.i) FROM f JOIN dim ON f.k = dim.k AND f.g = dim.g GROUP BY dim.g ORDER BY 1',
+  // a string key
+  'SELECT count(*), sum(f.v), min(dim.k), max(dim.k) FROM f JOIN dim ON f.s = dim.name',
+  // left with a residual: unmatched and NULL-keyed rows stay
+  'SELECT count(*), count(dim.k), sum(dim.g), sum(f.v) FROM f LEFT JOIN dim ON f.k = dim.k AND dim.g > f.g',
+  // semi and anti (NULL keys never match; NOT EXISTS keeps them)
+  'SELECT count(*), sum(v) FROM f WHERE EXISTS (SELECT 1 FROM dim WHERE dim.k = f.k AND dim.g = 3)',
+  'SELECT count(*), sum(v), count(k) FROM f WHERE NOT EXISTS (SELECT 1 FROM dim WHERE dim.k = f.k AND dim.g = 3)',
+  // the build side is itself a join whose build side (DISTSTYLE ALL) is broadcast
+  'SELECT grp.label, count(*), sum(f.v) FROM f JOIN dim ON f.k = dim.k JOIN grp ON dim.gk = grp.gk GROUP BY grp.label ORDER BY 1',
+  // an empty build side
+  'SELECT count(*), sum(f.v) FROM f JOIN dim ON f.k = dim.k WHERE dim.g > 100',
+  'SELECT count(*), count(dim.k) FROM f LEFT JOIN (SELECT * FROM dim WHERE g > 100) dim ON f.k = dim.k',
+];
+
+let twins: TwinEngines | undefined;
+let s: Session;
+let duck: DuckDBSession;
+
+const rowsOf = async (session: Session, sql: string) => { const r = await session.execute(sql); return r[r.length - 1].rows; };
+const norm = (rows: unknown[][]) => rows.map((r) => r.map((v) => (typeof v === 'bigint' ? Number(v) : v === null ? null : String(v))));
+const duckRows = async (sql: string) => norm((await duck.execute(translateToDuckDB(sql)))[0].rows as unknown[][]);
+const explain = async (session: Session, sql: string) => (await rowsOf(session, `EXPLAIN ${sql}`)).map((r) => String(r[0]));
+const execution = async (sql: string) => String((await rowsOf(s, `EXPLAIN ANALYZE ${sql}`)).at(-1)![0]);
+/** Files left in the temp area of a Strata data directory. */
+const leftover = (t: TwinEngines) => readdirSync(join(t.db.dataDir, 'tmp'), { recursive: true, encoding: 'utf8' });
+
+beforeAll(async () => {
+  twins = await openTwinEngines('slice-broadcast', SETUP);
+  ({ s, duck } = twins);
+}, 60_000);
+
+afterAll(async () => {
+  await twins?.close();
+});
+
+describe('broadcast between the slices', () => {
+  it('computes every broadcast build side in the slices: one request, nothing gathered at the leader before it', async () => {
+    const lines = await explain(s, QUERIES[6]);
+    const broadcasts = lines.filter((l) => /Broadcast \(every slice -> every slice\)/.test(l));
+    expect(broadcasts, lines.join('\n')).toHaveLength(2);
+    for (const b of broadcasts) expect(b).toMatch(/\[2 slices/);
+    expect(lines.filter((l) => /Gather/.test(l))).toHaveLength(1);
+    expect(lines.filter((l) => /Broadcast \(leader/.test(l))).toHaveLength(0);
+    for (const sql of QUERIES.slice(0, 6)) expect((await explain(s, sql)).join('\n')).toMatch(/build: broadcast\)[^\n]*\[2 slices[^]*Broadcast \(every slice -> every slice\)/);
+  });
+
+  it('answers as DuckDB does for inner, left, semi and anti joins, NULL, two-column and string keys, nested and empty build sides', async () => {
+    for (const sql of QUERIES) expect(norm(await rowsOf(s, sql) as unknown[][]), sql).toEqual(await duckRows(sql));
+    // EXPLAIN ANALYZE: each slice holds every build row (dim's 331 rows, the NULL key's included)
+    const lines = (await rowsOf(s, `EXPLAIN ANALYZE ${QUERIES[0]}`)).map((r) => String(r[0]));
+    expect(lines.find((l) => /Broadcast \(every slice/.test(l))).toMatch(/per slice: #0 331 rows [\d.]+ ms, #1 331 rows/);
+  });
+
+  it('answers alike with one slice (nothing moves) and with three', async () => {
+    for (const slices of [1, 3]) {
+      const other = await openTwinEngines(`slice-broadcast-${slices}`, SETUP, { slices });
+      try {
+        expect((await explain(other.s, QUERIES[6])).join('\n')).toMatch(/Broadcast \(every slice -> every slice\)/);
+        for (const sql of [QUERIES[1], QUERIES[3], QUERIES[5], QUERIES[6]]) expect(norm(await rowsOf(other.s, sql) as unknown[][]), `${slices} slices: ${sql}`).toEqual(await duckRows(sql));
+      } finally {
+        await other.close();
+      }
+    }
+  }, 60_000);
+
+  it('a broadcast build side over the slices\' share of the memory limit spills in every slice and answers as DuckDB does', async () => {
+    // 10 000 build rows: forced to broadcast, each slice's table of them would take over its share of 1 MB
+    const sql = 'SELECT count(*), sum(a.v), min(b.s) FROM f a JOIN (SELECT i, s FROM f WHERE i % 2 = 0) b ON a.i = b.i + 1';
+    await s.execute("SET join_distribution = 'broadcast'");
+    try {
+      expect((await explain(s, sql)).join('\n')).toMatch(/Broadcast \(every slice -> every slice\)/);
+      expect(await execution(sql)).not.toMatch(/spilled/);
+      await s.execute("SET query_memory_limit = '1MB'");
+      expect(await execution(sql)).toMatch(/spilled [\d.]+ MB to \d+ temp files/);
+      expect(norm(await rowsOf(s, sql) as unknown[][])).toEqual(await duckRows(sql));
+    } finally {
+      await s.execute('RESET query_memory_limit');
+      await s.execute('RESET join_distribution');
+    }
+    await vi.waitFor(() => expect(leftover(twins!)).toEqual([]));
+  });
+
+  it('a failure in one slice while the others wait for its broadcast rows, or a cancel, stops every slice and leaves no file', async () => {
+    // dim's key 37 sits in one slice only: that slice fails computing its part, the other waits for it
+    const failing = 'SELECT count(*) FROM f JOIN (SELECT k FROM dim WHERE 10 / (k - 37) > -100) b ON f.k = b.k';
+    await expect(s.execute(failing)).rejects.toMatchObject({ code: 'DIVISION_BY_ZERO' });
+    // a self-join of 40 000 rows on a key with 7 values (~229M rows) never ends by itself
+    const stop = new AbortController();
+    const slow = 'SELECT count(*) FROM f a JOIN (SELECT g, v FROM f) b ON a.g = b.g';
+    const run = s.execute(slow, { signal: stop.signal }).then(() => 'done', (e) => e.code);
+    setTimeout(() => stop.abort(), 300);
+    expect(await run).toBe('QUERY_CANCELED');
+    await vi.waitFor(() => expect(leftover(twins!)).toEqual([]));
+    // the slices answer the next statement
+    expect(norm(await rowsOf(s, QUERIES[0]) as unknown[][])).toEqual(await duckRows(QUERIES[0]));
+  });
+});
