@@ -10,7 +10,8 @@ import { ExprEmitter, rowLoop } from './codegen.ts';
 import { emitFilter, emitSelectionPass, filterBatch, framesOf, projectBatch, shapeOf, sideArrays, splitFilter } from './kernels.ts';
 import { gather } from '../types/vector.ts';
 import { vectorRange } from './batches.ts';
-import { KeyBatch, KeyTable, keyKind } from './hash-table.ts';
+import { KeyBatch, KeyScratch, KeyTable, keyKind } from './hash-table.ts';
+import { ReusedArray } from './scratch.ts';
 import { DictGroupIds } from './dict-groups.ts';
 import { runtime } from './runtime.ts';
 import { Accumulator } from './accumulator.ts';
@@ -196,9 +197,13 @@ export class GroupTable {
     return this.passingRows;
   }
 
+  /** A batch's keys and group ids, reused batch after batch (the kernel reads them at once). */
+  private readonly keyScratch = new KeyScratch();
+  private readonly batchIds = new ReusedArray(Int32Array);
+
   /** The group id of each key row (vectors of equal length), creating groups for new keys. */
-  private groupIds(keys: KeyBatch): Int32Array {
-    const ids = this.index.insert(keys);
+  private groupIds(keys: KeyBatch, out?: Int32Array): Int32Array {
+    const ids = this.index.insert(keys, out);
     if (this.groups < this.index.size) this.addGroups(this.index.size);
     return ids;
   }
@@ -244,7 +249,7 @@ export class GroupTable {
       rows = f.sel; count = f.count;
     }
     if (count === 0) return;
-    const ids = this.directIds(batch, rows, count) ?? this.groupIds(keyBatchOf(batch, this.spec.keys, rows, count));
+    const ids = this.directIds(batch, rows, count) ?? this.groupIds(keyBatchOf(batch, this.spec.keys, rows, count, this.keyScratch), this.batchIds.take(count));
     kernel(cols, valids, sideArrays(batch), count, rows, this, this.lifted.params, ids);
   }
 
@@ -347,11 +352,11 @@ export function vectorFromValues(t: SqlType, vals: (KeyValue | bigint)[], n: num
 type AggKernel = (cols: unknown[], valids: unknown[], dicts: unknown[], n: number, sel: Uint32Array | null, S: GroupTable, P: unknown[], G: Int32Array | null, frames?: unknown[]) => void;
 
 /** The key vectors of the selected rows: plain columns read in place, computed keys evaluated. */
-function keyBatchOf(batch: Batch, keys: BExpr[], sel: Uint32Array | null, count: number): KeyBatch {
-  if (keys.every((e) => e.k === 'col')) return new KeyBatch(keys.map((e) => batch.columns[(e as { index: number }).index]), count, true, sel);
+function keyBatchOf(batch: Batch, keys: BExpr[], sel: Uint32Array | null, count: number, scratch?: KeyScratch): KeyBatch {
+  if (keys.every((e) => e.k === 'col')) return new KeyBatch(keys.map((e) => batch.columns[(e as { index: number }).index]), count, true, sel, scratch);
   const computed = projectBatch(batch, keys.map((e) => (e.k === 'col' ? { k: 'const', value: null, type: e.type } as BExpr : e)), sel, count);
   const vectors = keys.map((e, i) => (e.k === 'col' ? gather(batch.columns[e.index], sel, count) : computed[i]));
-  return new KeyBatch(vectors, count, true);
+  return new KeyBatch(vectors, count, true, null, scratch);
 }
 
 /** The spec with its literals lifted into parameters (one kernel for every literal value). */

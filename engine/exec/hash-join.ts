@@ -3,7 +3,8 @@
 import type { Batch, Vector } from '../types/vector.ts';
 import { gather } from '../types/vector.ts';
 import { TYPES, isString, type SqlType, type TypedArray } from '../types/types.ts';
-import { KeyBatch, KeyTable, keyKind } from './hash-table.ts';
+import { KeyBatch, KeyScratch, KeyTable, keyKind } from './hash-table.ts';
+import { ReusedArray } from './scratch.ts';
 import type { JoinStep } from './fragment.ts';
 import { filterBatch, projectBatch } from './kernels.ts';
 import { usedColumns, type BExpr } from '../plan/bound.ts';
@@ -18,6 +19,14 @@ export class BuildTable {
   readonly next: Int32Array;
   /** build rows that found a partner (for RIGHT/FULL joins) */
   readonly matched: Uint8Array;
+  /**
+   * What one probe of this table uses and drops (probe keys, first matches, row pairs), reused
+   * batch after batch: a probe runs synchronously and hands on only the rows it gathers.
+   */
+  private readonly probeKeys = new KeyScratch();
+  private readonly firstRows = new ReusedArray(Int32Array);
+  readonly probeRows = new ReusedArray(Int32Array);
+  readonly buildRows = new ReusedArray(Int32Array);
 
   /** `nullEq[k]` marks key parts where NULL matches NULL (IS NOT DISTINCT FROM); elsewhere a NULL part never matches. */
   constructor(readonly build: Vector[], keyCols: Vector[], readonly nullEq: boolean[] = [], tick: () => void = noop) {
@@ -44,9 +53,9 @@ export class BuildTable {
     return rows * (32 + 4 + 8 * keys + 4 + 4 + 1);
   }
 
-  /** For each probe row, the first build row with its key, or -1. */
+  /** For each probe row, the first build row with its key, or -1 (good until the next call). */
   firstMatches(probeKeys: Vector[], n: number): Int32Array {
-    const ids = this.keys.find(new KeyBatch(probeKeys, n, this.nullEq));
+    const ids = this.keys.find(new KeyBatch(probeKeys, n, this.nullEq, null, this.probeKeys), this.firstRows.take(n));
     for (let r = 0; r < n; r++) if (ids[r] >= 0) ids[r] = this.head[ids[r]];
     return ids;
   }
@@ -100,7 +109,8 @@ export function probe(probeBatch: Batch, probeKeys: Vector[], table: BuildTable,
   const n = probeBatch.length;
   const first = table.firstMatches(probeKeys, n);
   let cap = Math.max(16, n);
-  let pRows = new Int32Array(cap), bRows = new Int32Array(cap);
+  // reused while they suffice; a probe with more pairs than rows grows them into new arrays
+  let pRows: Int32Array = table.probeRows.take(cap), bRows: Int32Array = table.buildRows.take(cap);
   let m = 0;
   const next = table.next;
   const padUnmatched = kind === 'LEFT' || kind === 'ANTI';
@@ -159,7 +169,7 @@ export function probe(probeBatch: Batch, probeKeys: Vector[], table: BuildTable,
 }
 
 /** The pair arrays of a probe, doubled. */
-function grown(pRows: Int32Array<ArrayBuffer>, bRows: Int32Array<ArrayBuffer>, m: number): { pRows: Int32Array<ArrayBuffer>; bRows: Int32Array<ArrayBuffer>; cap: number } {
+function grown(pRows: Int32Array, bRows: Int32Array, m: number): { pRows: Int32Array; bRows: Int32Array; cap: number } {
   const cap = m * 2;
   const np = new Int32Array(cap); np.set(pRows);
   const nb = new Int32Array(cap); nb.set(bRows);
@@ -190,7 +200,7 @@ export function markMatches(probeBatch: Batch, probeKeys: Vector[], table: Build
   }
   const width = probeBatch.columns.length;
   const used = usedColumns(residual);
-  const pRows = new Int32Array(MARK_PAIRS), bRows = new Int32Array(MARK_PAIRS);
+  const pRows = table.probeRows.take(MARK_PAIRS), bRows = table.buildRows.take(MARK_PAIRS);
   let m = 0;
   const test = () => {
     // only the columns the residual reads are gathered; the others keep their (unread) place
@@ -239,7 +249,8 @@ const built = new WeakMap<JoinStep, BuildTable>();
 /** A slice's probe step of a broadcast join (the build table is built once per fragment). */
 export function hashJoinBatch(batch: Batch, step: JoinStep, tick: () => void = noop, reserve: (bytes: number) => void = noop): Batch {
   const table = buildTableOf(step, tick, reserve);
-  const keys = projectBatch(batch, step.probeKeys, null, batch.length);
+  // plain key columns are read where they are; only computed keys are evaluated into new vectors
+  const keys = step.probeKeys.every((e) => e.k === 'col') ? step.probeKeys.map((e) => batch.columns[(e as { index: number }).index]) : projectBatch(batch, step.probeKeys, null, batch.length);
   return probe(batch, keys, table, step.joinType, step.residual ?? null, tick);
 }
 

@@ -8,6 +8,7 @@
 import { takeInto, type Vector } from '../types/vector.ts';
 import { isString, type SqlType, type TypedArray } from '../types/types.ts';
 import { widenInto } from '../storage/widen.ts';
+import { ReusedArray } from './scratch.ts';
 
 /** How a key column is stored: as a double, or as a string (dictionary-coded in vectors). */
 export type KeyKind = 'num' | 'str';
@@ -89,10 +90,14 @@ export class KeyBatch {
   readonly hashes: Uint32Array;
   readonly skip: Uint8Array | null = null;
 
-  /** `sel` picks the rows (its first `count` entries); without it rows 0..count-1. */
-  constructor(vectors: Vector[], readonly count: number, nullsEqual: boolean | boolean[] = false, sel: Uint32Array | null = null) {
-    this.cols = vectors.map((v) => normalize(v, sel, count));
-    const hashes = new Uint32Array(count);
+  /**
+   * `sel` picks the rows (its first `count` entries); without it rows 0..count-1. With `scratch`
+   * the hashes, skip marks and copied key columns go into its reused arrays: the batch is then
+   * good until the owner of `scratch` builds its next one.
+   */
+  constructor(vectors: Vector[], readonly count: number, nullsEqual: boolean | boolean[] = false, sel: Uint32Array | null = null, scratch?: KeyScratch) {
+    this.cols = vectors.map((v, c) => normalize(v, sel, count, scratch?.column(c)));
+    const hashes = scratch ? scratch.hashes.zeroed(count) : new Uint32Array(count);
     let skip: Uint8Array | null = null;
     for (let c = 0; c < this.cols.length; c++) {
       const col = this.cols[c];
@@ -106,7 +111,7 @@ export class KeyBatch {
         for (let i = 0; i < count; i++) hashes[i] = combine(hashes[i], valid !== null && valid[i] === 0 ? NULL_HASH : hashNumber(num[i]));
       }
       if (valid !== null && !eqNull) {
-        for (let i = 0; i < count; i++) if (valid[i] === 0) (skip ??= new Uint8Array(count))[i] = 1;
+        for (let i = 0; i < count; i++) if (valid[i] === 0) (skip ??= scratch ? scratch.skip.zeroed(count) : new Uint8Array(count))[i] = 1;
       }
     }
     for (let i = 0; i < count; i++) hashes[i] = fmix(hashes[i]);
@@ -120,26 +125,46 @@ function combine(h: number, x: number): number {
   return (Math.imul((h << 5) | (h >>> 27), 0x01000193) ^ x) >>> 0;
 }
 
-function normalize(v: Vector, sel: Uint32Array | null, count: number): KeyColumn {
+/**
+ * The reused arrays of one owner's key batches (a probe's, a join filter's, a GROUP BY's): a
+ * KeyBatch built with them needs no new arrays once they have grown to the batch size.
+ */
+export class KeyScratch {
+  readonly hashes = new ReusedArray(Uint32Array);
+  readonly skip = new ReusedArray(Uint8Array);
+  private readonly columns: ColumnScratch[] = [];
+
+  column(c: number): ColumnScratch {
+    return (this.columns[c] ??= { valid: new ReusedArray(Uint8Array), codes: new ReusedArray(Int32Array), num: new ReusedArray(Float64Array) });
+  }
+}
+
+interface ColumnScratch { valid: ReusedArray<Uint8Array>; codes: ReusedArray<Int32Array>; num: ReusedArray<Float64Array> }
+
+function normalize(v: Vector, sel: Uint32Array | null, count: number, scratch?: ColumnScratch): KeyColumn {
   let valid: Uint8Array | null = null;
   if (v.valid) {
     if (sel === null) valid = v.valid.length === count ? v.valid : v.valid.subarray(0, count);
-    else { valid = new Uint8Array(count); for (let i = 0; i < count; i++) valid[i] = v.valid[sel[i]]; }
+    else { valid = scratch ? scratch.valid.take(count) : new Uint8Array(count); for (let i = 0; i < count; i++) valid[i] = v.valid[sel[i]]; }
   }
   if (isString(v.type)) {
     const src = v.values as Int32Array;
     let codes: Int32Array;
+    let copied = false;
     if (sel === null) codes = src.length === count ? src : src.subarray(0, count);
-    else { codes = new Int32Array(count); for (let i = 0; i < count; i++) codes[i] = src[sel[i]]; }
+    else { codes = scratch ? scratch.codes.take(count) : new Int32Array(count); copied = true; for (let i = 0; i < count; i++) codes[i] = src[sel[i]]; }
     // NULL slots may hold any code; make them 0 so hashing never reads outside the dictionary
-    if (valid) { if (codes === src || codes.buffer === src.buffer) codes = codes.slice(); for (let i = 0; i < count; i++) if (valid[i] === 0) codes[i] = 0; }
+    if (valid) {
+      if (!copied) { const own = scratch ? scratch.codes.take(count) : new Int32Array(count); own.set(codes); codes = own; }
+      for (let i = 0; i < count; i++) if (valid[i] === 0) codes[i] = 0;
+    }
     return { num: null, codes, dict: v.dict ?? [], valid, big: null };
   }
   const src = v.values;
   let num: Float64Array;
   if (sel === null && src instanceof Float64Array) num = src.length === count ? src : src.subarray(0, count);
   else {
-    num = new Float64Array(count);
+    num = scratch ? scratch.num.take(count) : new Float64Array(count);
     if (sel === null) widenInto(src, num, count);
     else takeInto(src, sel, count, num);
   }
@@ -173,6 +198,8 @@ export class KeyTable {
   private hashes: Uint32Array;
   private readonly store: StoredColumn[];
   private cap: number;
+  /** insert's id per dictionary code of one string key column, reused batch after batch */
+  private readonly memo = new ReusedArray(Int32Array);
 
   constructor(readonly kinds: KeyKind[], expected = 8) {
     let slots = 16;
@@ -324,7 +351,7 @@ export class KeyTable {
     if (keys.cols.length !== 1) return null;
     const col = keys.cols[0];
     if (col.codes === null || col.valid !== null || col.dict!.length > keys.count) return null;
-    return new Int32Array(col.dict!.length).fill(-1);
+    return this.memo.take(col.dict!.length).fill(-1);
   }
 
   private findOrAdd(keys: KeyBatch, i: number, h: number): number {

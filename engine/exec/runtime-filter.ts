@@ -8,7 +8,8 @@
 import type { Batch, Vector } from '../types/vector.ts';
 import type { JoinFilterSpec } from './fragment.ts';
 import type { BuildTable } from './hash-join.ts';
-import { KeyBatch } from './hash-table.ts';
+import { KeyBatch, KeyScratch } from './hash-table.ts';
+import { ReusedArray } from './scratch.ts';
 import { bloomProbe } from './bloom-probe.ts';
 import { isString } from '../types/types.ts';
 import { BloomFilter } from './bloom-filter.ts';
@@ -92,6 +93,9 @@ export class RuntimeFilter {
   private bloom: BloomFilter | null = null;
   /** probe keys that are plain columns of the batch (no expression to compute) */
   private readonly bare: number[] | null;
+  /** the rows a batch keeps and its hashed keys, reused batch after batch */
+  private readonly kept = new ReusedArray(Uint32Array);
+  private readonly keyScratch = new KeyScratch();
 
   /** `index`: the join filter's position in its program; `probeRows`: the rows this slice's scan reads at most. */
   constructor(private readonly spec: JoinFilterSpec, parts: FilterParts, index: number, probeRows: number) {
@@ -127,11 +131,12 @@ export class RuntimeFilter {
   /**
    * The selected rows (all `count` rows when `sel` is null) whose key the Bloom filter may hold.
    * Keys are hashed exactly as the join hashes them (the same expressions, the same KeyBatch).
+   * The rows kept are in an array this filter reuses: good until its next call.
    */
   filter(batch: Batch, sel: Uint32Array | null, count: number): { sel: Uint32Array | null; count: number } {
     const bloom = this.bloom;
     if (bloom === null) return { sel, count };
-    const out = new Uint32Array(count);
+    const out = this.kept.take(count);
     let m = 0;
     const one = this.bare && this.bare.length === 1 ? batch.columns[this.bare[0]] : null;
     if (one && !isString(one.type) && !one.big) {
@@ -139,8 +144,8 @@ export class RuntimeFilter {
       return this.passed(out, count, bloomProbe(one.values, one.valid, sel, count, bloom.words, out));
     }
     const kb = this.bare
-      ? new KeyBatch(this.bare.map((c) => batch.columns[c]), count, false, sel)
-      : new KeyBatch(projectBatch(batch, this.spec.keys, sel, count), count);
+      ? new KeyBatch(this.bare.map((c) => batch.columns[c]), count, false, sel, this.keyScratch)
+      : new KeyBatch(projectBatch(batch, this.spec.keys, sel, count), count, false, null, this.keyScratch);
     const hashes = kb.hashes, skip = kb.skip;
     for (let i = 0; i < count; i++) {
       if (skip !== null && skip[i] === 1) continue; // a NULL key part matches nothing

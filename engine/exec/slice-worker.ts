@@ -14,6 +14,7 @@ import { readSegment, writeSegment } from '../storage/segment.ts';
 import { readDeletionVector } from '../storage/deletion.ts';
 import { GroupTable, finishPartial, partialRows, type AggSpec, type PartialAgg } from './aggregate.ts';
 import { filterBatch, projectBatch } from './kernels.ts';
+import { ReusedArray } from './scratch.ts';
 import { concatVectors, gather } from '../types/vector.ts';
 import { SqlError, asSqlError } from '../errors.ts';
 import { toWire, fromWire, partialToWire, partialFromWire, type WireColumn, type WirePartial } from './wire.ts';
@@ -102,13 +103,18 @@ async function runFragment(f: FragmentSpec, req: RequestRun, program = 0, all: S
   const runtime = received ? [] : await runtimeFilters(f, program, segments[program] ?? [], req);
   if (runtime.length) metrics.runtimeFilters = runtime.map((r) => r.counters);
   if (received) { metrics.ms[0] += received.ms; metrics.rows[0] += received.rows; }
+  // the rows each filter keeps, in arrays reused batch after batch (scratch.ts): one batch goes
+  // through every step and the output (which copies what it keeps) before the next is read
+  const liveSel = new ReusedArray(Uint32Array), scanSel = new ReusedArray(Uint32Array);
+  const stepSel = f.steps.map(() => new ReusedArray(Uint32Array));
   /** Runs steps `from` on and the output over a batch's rows (`sel`, or its first `count`). */
   const flow = async (batch: Batch, sel: Uint32Array | null, count: number, from: number): Promise<void> => {
     for (let i = from; i < f.steps.length; i++) {
       if (count === 0) return;
       const step = f.steps[i];
       if (step.k === 'filter') {
-        const r = metered(stop, () => filterBatch(batch, step.pred, sel));
+        const into = stepSel[i].take(sel ? sel.length : batch.length);
+        const r = metered(stop, () => filterBatch(batch, step.pred, sel, into));
         sel = r.sel.subarray(0, r.count);
         count = r.count;
       } else if (step.k === 'join') {
@@ -234,14 +240,15 @@ async function runFragment(f: FragmentSpec, req: RequestRun, program = 0, all: S
       let sel: Uint32Array | null = null;
       let count = n;
       if (live) {
-        sel = new Uint32Array(n);
+        sel = liveSel.take(n);
         count = 0;
         for (let i = 0; i < n; i++) if (live[start + i]) sel[count++] = i;
         sel = sel.subarray(0, count);
       }
       lap(0, seg ? count : 0);
       if (f.filter) {
-        const r = metered(stop, () => filterBatch(batch, f.filter!, sel));
+        const into = scanSel.take(sel ? sel.length : n);
+        const r = metered(stop, () => filterBatch(batch, f.filter!, sel, into));
         sel = r.sel.subarray(0, r.count);
         count = r.count;
       }
