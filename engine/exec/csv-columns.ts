@@ -87,11 +87,20 @@ export class ColumnBuilder {
   /**
    * Takes the built vector and resets for the next segment. A string column's dictionary comes
    * as UTF-8 bytes beside it, and as JS strings in `dict` only when `decode` asks for them.
+   * `handOver` gives the builder's own arrays (as views of their first rows) and starts new ones,
+   * for a vector written and dropped at once; otherwise the rows are copied out.
    */
-  take(decode: boolean): { vector: Vector; utf8?: Utf8Buffers } {
+  take(decode: boolean, handOver: boolean): { vector: Vector; utf8?: Utf8Buffers } {
     const n = this.n;
-    const values = this.values.slice(0, n);
-    const valid = this.valid ? this.valid.slice(0, n) : null;
+    let values: typeof this.values, valid: Uint8Array | null;
+    if (handOver) {
+      values = this.values.subarray(0, n);
+      valid = this.valid ? this.valid.subarray(0, n) : null;
+      this.values = new (TYPES[this.type.id].array)(this.cap);
+    } else {
+      values = this.values.slice(0, n);
+      valid = this.valid ? this.valid.slice(0, n) : null;
+    }
     const vector: Vector = { type: this.type, length: n, values, valid };
     let utf8: Utf8Buffers | undefined;
     if (this.strings) {

@@ -66,13 +66,15 @@ function validUtf8(v: Vector, utf8: Utf8Buffers): Utf8Buffers | undefined {
 export async function parseCsvRange(req: CsvRangeRequest, dataDir: string, _slice: number): Promise<CsvRangeResult> {
   const fd = openSync(req.path, 'r');
   const result: CsvRangeResult = { first: req.start, last: req.start, rows: 0, segments: [] };
-  const builders = req.types.map((t) => new ColumnBuilder(t, Math.min(req.segmentRows, 1 << 16)));
+  // room for a segment's rows up front when the range holds that many (at 64 bytes a row or more)
+  const capacity = Math.min(req.segmentRows, 1 << 20, Math.max(1 << 16, Math.ceil((req.end - req.start) / 64)));
+  const builders = req.types.map((t) => new ColumnBuilder(t, capacity));
   const returned: Vector[][] = [];
   const flush = async () => {
     if (builders[0].n === 0) return;
     // sorting compares strings, and returned columns travel as JS strings: both need them decoded
     const decode = req.mode === 'return' || req.sortKey.length > 0;
-    const taken = builders.map((b) => b.take(decode));
+    const taken = builders.map((b) => b.take(decode, req.mode === 'write'));
     let cols = taken.map((t) => t.vector);
     if (req.mode === 'return') { returned.push(cols); return; }
     if (req.sortKey.length) cols = sortByColumns({ length: cols[0].length, columns: cols }, req.sortKey).columns;

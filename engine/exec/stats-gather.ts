@@ -5,7 +5,7 @@ import type { Vector } from '../types/vector.ts';
 import type { SegmentMeta } from '../storage/segment.ts';
 import { isString } from '../types/types.ts';
 import { isAscii } from 'node:buffer';
-import { hash52, hash52Ascii, sketchAddHash, type Sketch } from '../functions/aggregates/approx-count-distinct.ts';
+import { hash52, hash52Ascii, sketchAddHash, sketchAddNumber, type Sketch } from '../functions/aggregates/approx-count-distinct.ts';
 import { decodeUtf8, type Utf8Buffers } from '../storage/utf8.ts';
 
 /** One column's figures over the rows a slice looked at (min/max as stored: numbers or strings). */
@@ -71,7 +71,7 @@ export function sketchColumns(columns: Vector[], utf8?: (Utf8Buffers | undefined
 }
 
 /** Recently hashed values, by a few low bits: a value seen again adds nothing to a sketch, so it is not hashed again. */
-const RECENT = 4096;
+const RECENT = 16384;
 
 /** The sketch of a numeric column (the same as addVector's): each value hashed once while it stays in a small cache. */
 function sketchNumbers(v: Vector): Sketch | undefined {
@@ -84,7 +84,7 @@ function sketchNumbers(v: Vector): Sketch | undefined {
     const slot = (x | 0) & (RECENT - 1);
     if (recent[slot] === x) continue;
     recent[slot] = x;
-    sketch = sketchAddHash(sketch, hash52(x));
+    sketch = sketchAddNumber(sketch, x);
   }
   return sketch;
 }

@@ -61,8 +61,11 @@ export function hash52Ascii(bytes: Uint8Array, start: number, end: number): numb
 }
 
 function registerOf(registers: Uint8Array, h: number): void {
-  const hi = Math.floor(h / 1048576); // the top 32 bits
-  const lo = h % 1048576; // the low 20 bits
+  registerOfParts(registers, Math.floor(h / 1048576), h % 1048576);
+}
+
+/** registerOf for a hash given as its top 32 bits and low 20 bits. */
+function registerOfParts(registers: Uint8Array, hi: number, lo: number): void {
   const idx = hi >>> (32 - P);
   // rank: leading zeros of the 40 bits after the index, plus one
   const w = (hi << P) >>> 0;
@@ -80,6 +83,19 @@ function densify(s: Sketch): Uint8Array {
 /** Adds a value's hash to a sketch, returning the (possibly new) sketch. */
 export function sketchAdd(s: Sketch | undefined, v: unknown): Sketch {
   return sketchAddHash(s, hash52(v));
+}
+
+/**
+ * sketchAddHash(s, hash52(x)) for a number x, without the double that joins the hash's halves
+ * once the sketch has registers: COPY sketches every value of a segment's numeric columns.
+ */
+export function sketchAddNumber(s: Sketch | undefined, x: number): Sketch {
+  f64[0] = x === 0 ? 0 : x; // -0 is 0
+  const a = u32[0], b = u32[1];
+  const h1 = mix(a ^ mix(b ^ 0x9e3779b9));
+  const h2 = mix(b ^ mix(a ^ 0x7f4a7c15) ^ h1);
+  if (s !== undefined && s.registers) { registerOfParts(s.registers, h1, h2 >>> 12); return s; }
+  return sketchAddHash(s, h1 * 1048576 + (h2 >>> 12));
 }
 
 /** Adds a hash made by hash52 (hashed once per dictionary entry by table statistics). */
