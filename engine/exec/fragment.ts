@@ -88,7 +88,9 @@ export type PipelineStep =
   | { k: 'join'; join: JoinStep }
   | { k: 'model'; model: ModelStep }
   /** expressions computed into columns of their own, appended (the fields an outer join pads with NULL) */
-  | { k: 'compute'; exprs: BExpr[] };
+  | { k: 'compute'; exprs: BExpr[] }
+  /** each row `count` times (none for 0, less or NULL): INTERSECT ALL, EXCEPT ALL */
+  | { k: 'repeat'; count: BExpr };
 
 /**
  * Rows redistributed by key, the source of a program instead of a table scan: every slice runs
@@ -109,6 +111,8 @@ export interface ExchangeSource {
   everywhere?: true;
   /** window functions computed over all the rows the slice holds after the exchange, appended as columns */
   windows?: WindowCall[];
+  /** UNION ALL: the rows of a second program (the same columns) follow these */
+  union?: ExchangeSource;
 }
 
 /**

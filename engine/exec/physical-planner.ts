@@ -3,8 +3,9 @@
 // filters and projections, hash probes against broadcast build sides, and at the top a partial
 // aggregate, a per-slice top-N or limit; a Gather brings its output to the leader. The rest
 // runs at the leader over its inputs' results.
-import { type LNode, type SharedSlot, sharedSlotsOf } from '../plan/logical.ts';
-import { type BExpr, BOOL, hasModelCall, mapCols, usedColumns } from '../plan/bound.ts';
+import { type Field, type LNode, type SharedSlot, sharedSlotsOf } from '../plan/logical.ts';
+import { type BAgg, type BExpr, BOOL, hasModelCall, mapCols, usedColumns } from '../plan/bound.ts';
+import type { SqlType } from '../types/types.ts';
 import { estimateRows as estimateFromStats } from '../plan/cardinality.ts';
 import { SqlError } from '../errors.ts';
 import { type PhysicalOperator, LeaderOperator, SliceOperator } from './operators/operator.ts';
@@ -18,6 +19,8 @@ import { SliceTopNOp } from './operators/top-n.ts';
 import { SliceSortOp } from './operators/slice-sort.ts';
 import { MergeSortedRunsOp } from './operators/merge.ts';
 import { SliceWindowOp, sharedPartitionKeys } from './operators/slice-window.ts';
+import { SliceUnionAllOp } from './operators/slice-union-all.ts';
+import { SliceRepeatOp } from './operators/slice-repeat.ts';
 import { LimitOp, SliceLimitOp } from './operators/limit.ts';
 import { DistinctOp } from './operators/distinct.ts';
 import { WindowOp } from './operators/window.ts';
@@ -36,6 +39,8 @@ import { alignKeys, hashCompatible, type Partitioning } from './partitioning.ts'
  * the leader is cheap and saves the exchange between the slices.
  */
 const SLICE_FINAL_GROUPS = 4096;
+
+const INT = { id: 'INTEGER' } as SqlType, BIG = { id: 'BIGINT' } as SqlType;
 
 /** Estimated output rows of a logical node (from table statistics; plan/cardinality.ts). */
 export const estimateRows = (n: LNode): number => estimateFromStats(n);
@@ -143,6 +148,7 @@ class PhysicalPlanner {
         return input && !(input instanceof PartialAggregateOp) ? this.aggregate(new PartialAggregateOp(input, keys, [], n.fields, est)) : null;
       }
       case 'join': return this.probe(filterRightInput(n), est);
+      case 'setop': return n.recursive ? null : this.setOp(n, est);
       case 'window': {
         // with a PARTITION BY every call shares, each slice computes the partitions it holds
         const input = this.pipeline(n.input);
@@ -156,6 +162,55 @@ class PhysicalPlanner {
       }
       default: return null;
     }
+  }
+
+  /**
+   * A set operation over two slice pipelines: UNION ALL adds both inputs' rows where they are;
+   * the others are aggregates over that, grouped by every column (NULLs equal, as set operations
+   * compare rows), so they spill like any aggregate in the slices: UNION keeps each group;
+   * INTERSECT and EXCEPT count each row's copies per input and keep a row once, or (ALL) as
+   * often as the counts say (the lesser count; the left's less the right's).
+   */
+  private setOp(n: Extract<LNode, { k: 'setop' }>, est: number): SliceOperator | null {
+    const usable = (p: SliceOperator | null) => (p && !(p instanceof PartialAggregateOp) ? p : null);
+    const left = usable(this.pipeline(n.left));
+    const right = left && usable(this.pipeline(n.right));
+    if (!left || !right) return null;
+    const width = n.fields.length;
+    const col = (index: number, type: SqlType): BExpr => ({ k: 'col', index, type });
+    const cols = n.fields.map((f, i) => col(i, f.type));
+    const unionEst = left.estRows + right.estRows;
+    if (n.op === 'UNION') {
+      const both = new SliceUnionAllOp(left, right, n.fields, unionEst);
+      return n.all ? both : this.finishInSlices(new PartialAggregateOp(both, cols, [], n.fields, est, 'UNION: each row once'));
+    }
+    // each input's rows with a 1 in its own count column and NULL in the other's
+    const one: BExpr = { k: 'const', value: 1, type: INT }, none: BExpr = { k: 'const', value: null, type: INT };
+    const tagged: Field[] = [...n.fields, { name: 'left_rows', type: INT }, { name: 'right_rows', type: INT }];
+    const tag = (input: SliceOperator, isLeft: boolean) => new SliceProjectOp(input, [...cols, isLeft ? one : none, isLeft ? none : one], tagged, input.estRows);
+    const both = new SliceUnionAllOp(tag(left, true), tag(right, false), tagged, unionEst);
+    const counts: Field[] = [...n.fields, { name: 'left_rows', type: BIG }, { name: 'right_rows', type: BIG }];
+    const aggs: BAgg[] = [width, width + 1].map((i) => ({ fn: 'count', arg: col(i, INT), distinct: false, type: BIG }));
+    const name = `${n.op}${n.all ? ' ALL' : ''}`;
+    const grouped = this.finishInSlices(new PartialAggregateOp(both, cols, aggs, counts, est, `${name}: each row's copies per input`));
+    const l = col(width, BIG), r = col(width + 1, BIG), zero: BExpr = { k: 'const', value: 0, type: BIG };
+    const cmp = (op: '>' | '=' | '<', a: BExpr, b: BExpr): BExpr => ({ k: 'cmp', op, left: a, right: b, type: BOOL });
+    const pred: BExpr = n.op === 'INTERSECT' ? { k: 'and', args: [cmp('>', l, zero), cmp('>', r, zero)], type: BOOL }
+      : n.all ? cmp('>', l, r) : { k: 'and', args: [cmp('>', l, zero), cmp('=', r, zero)], type: BOOL };
+    let kept: SliceOperator = new SliceFilterOp(grouped, pred, est);
+    if (n.all) {
+      const times: BExpr = n.op === 'INTERSECT' ? { k: 'case', whens: [{ when: cmp('<', l, r), then: l }], else: r, type: BIG } : { k: 'arith', op: '-', left: l, right: r, type: BIG };
+      kept = new SliceRepeatOp(kept, times, est);
+    }
+    return new SliceProjectOp(kept, cols, n.fields, est);
+  }
+
+  /** An aggregate the slices finish themselves (each group whole in one slice), whatever the estimate says. */
+  private finishInSlices(partial: PartialAggregateOp): SliceOperator {
+    const p = (partial.input as SliceOperator).partitioning(this.slices);
+    if (p && alignKeys(p, partial.keys)) return new SliceFinalAggregateOp(partial, p);
+    // one slice holds every group: nothing moves
+    return new SliceFinalAggregateOp(partial, this.slices === 1 ? { scheme: 'hash', keys: [] } : null);
   }
 
   /**

@@ -76,7 +76,7 @@ async function runFragment(f: FragmentSpec, req: RequestRun, program = 0, all: S
   for (const step of f.steps) if (step.k === 'join') buildOrSpill(step.join, req);
   // a program over redistributed rows: its input program runs first and the slices swap rows;
   // or over the preserved rows a semi or anti join keeps, once the other side has marked them
-  const received = f.source ? await redistribute(f.source, req, all) : f.marked ? await markedRows(f.marked, req, all) : null;
+  const received = f.source ? await unionOf(f.source, req, all) : f.marked ? await markedRows(f.marked, req, all) : null;
   const windowed = received && f.source?.windows ? windowsOver(f.source!, received, req) : null;
   const table = f.output.kind === 'agg' ? new SpillingGroups(req.host, f.output.spec, 'aggregate in a slice') : null;
   const outParts: Vector[][] = [];
@@ -125,6 +125,12 @@ async function runFragment(f: FragmentSpec, req: RequestRun, program = 0, all: S
         // a spilled join takes the batch into its files; its rows go on when it drains
         if (grace) { metered(stop, () => grace.add(input)); lap(2 + i, 0); return; }
         batch = metered(stop, () => hashJoinBatch(input, step.join, tick, (b) => stop.memory.reserve(b, 'hash join build in a slice')));
+        sel = null;
+        count = batch.length;
+      } else if (step.k === 'repeat') {
+        const input = compact(batch, sel, count);
+        const [times] = metered(stop, () => projectBatch(input, [step.count], null, input.length));
+        batch = repeatRows(input, times);
         sel = null;
         count = batch.length;
       } else if (step.k === 'compute') {
@@ -513,6 +519,27 @@ async function redistribute(x: ExchangeSource, req: RequestRun, all: SliceMetric
   return { parts, rows, ms: performance.now() - t0 };
 }
 
+/** The rows of an exchange source, and of the sources its rows are a UNION ALL with, in turn. */
+async function unionOf(x: ExchangeSource, req: RequestRun, all: SliceMetrics[]): Promise<{ parts: Vector[][]; rows: number; ms: number }> {
+  const got = await redistribute(x, req, all);
+  if (!x.union) return got;
+  const more = await unionOf(x.union, req, all);
+  return { parts: [...got.parts, ...more.parts], rows: got.rows + more.rows, ms: got.ms + more.ms };
+}
+
+/** Each row of a batch `times[i]` times (none for NULL or less than 1), in order. */
+function repeatRows(batch: Batch, times: Vector): Batch {
+  let n = 0;
+  for (let i = 0; i < batch.length; i++) if (times.valid === null || times.valid[i]) n += Math.max(0, Number(times.values[i]));
+  const rows = new Uint32Array(n);
+  let k = 0;
+  for (let i = 0; i < batch.length; i++) {
+    if (times.valid !== null && !times.valid[i]) continue;
+    for (let c = Number(times.values[i]); c > 0; c--) rows[k++] = i;
+  }
+  return { length: n, columns: batch.columns.map((c) => gather(c, rows, n)) };
+}
+
 /**
  * A broadcast between the slices: this slice's rows go to every other slice (copied once into
  * shared memory that all of them read) and it keeps them too; returns its own rows and every
@@ -855,7 +882,7 @@ async function analyzeSegments(types: SqlType[], segments: SegmentRef[], stop: S
 
 /** Decodes the broadcast build sides a request brought (once per request; the hash table is built on first use). */
 function receiveBuilds(f: FragmentSpec): void {
-  if (f.source) receiveBuilds(f.source.spec);
+  for (let x = f.source; x; x = x.union) receiveBuilds(x.spec);
   if (f.marked) { receiveBuilds(f.marked.join.local!.spec); receiveBuilds(f.marked.probe.spec); }
   for (const step of f.steps) {
     if (step.k !== 'join') continue;

@@ -58,12 +58,13 @@ export class PartialAggregateOp extends SliceOperator {
     return null;
   }
 
-  constructor(readonly input: PhysicalOperator, readonly keys: BExpr[], readonly aggs: BAgg[], fields: Field[], estRows: number) {
+  /** `purpose`: what the aggregate computes when the query wrote no GROUP BY (a set operation's rows) */
+  constructor(readonly input: PhysicalOperator, readonly keys: BExpr[], readonly aggs: BAgg[], fields: Field[], estRows: number, readonly purpose = '') {
     super(fields, [input], estRows);
   }
 
   explain(): string {
-    return `Partial Hash Aggregate (${describe(this.keys, this.aggs)})`;
+    return `Partial Hash Aggregate (${this.purpose ? `${this.purpose}; ` : ''}${describe(this.keys, this.aggs)})`;
   }
 
   needs(): Set<number>[] {
@@ -97,6 +98,7 @@ export class SliceFinalAggregateOp extends SliceOperator {
   }
 
   explain(): string {
+    if (this.colocated && !this.colocated.keys.length) return 'Final Hash Aggregate (one slice holds every group: it finishes them)';
     if (this.colocated) {
       const input = this.partial.input;
       return `Final Hash Aggregate (co-located: input ${explainPartitioning(this.colocated, (f) => input.fields[f].name)}; each slice finishes its own groups)`;

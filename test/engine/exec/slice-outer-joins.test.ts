@@ -5,7 +5,10 @@
 // against DuckDB over the same tables: NULL keys and duplicate keys on both sides, two-column
 // keys, residual ON conditions, empty sides, computed columns padded with NULL, and a GROUP BY
 // over the padded rows; on 3 slices and on 1, and under a query_memory_limit that makes the
-// slices' joins spill to disk by key hash.
+// slices' joins spill to disk by key hash. Set operations over the same tables run in the slices
+// too (UNION ALL where the rows are, the others as aggregates by every column): checked the same
+// way, duplicates and NULLs included.
+// (Set operations spilling in the slices: spill.test.ts.)
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -147,6 +150,24 @@ describe('outer joins keeping their build rows in the slices', () => {
       }
     } finally {
       await s.execute('RESET query_memory_limit');
+    }
+  });
+});
+
+describe('set operations over two slice pipelines', () => {
+  const ops = ['UNION', 'UNION ALL', 'INTERSECT', 'INTERSECT ALL', 'EXCEPT', 'EXCEPT ALL'];
+  // every row with how often it comes out: a multiset answer, NULLs equal
+  const counted = (left: string, op: string, right: string) => `SELECT k, j, count(*) FROM (SELECT k, j FROM ${left} ${op} SELECT k, j FROM ${right}) x GROUP BY k, j`;
+
+  it('answer as DuckDB does on 3 slices and on 1, with duplicates, NULLs and an empty side', async () => {
+    for (const op of ops) {
+      const plan = (await explain(s, counted('small_w', op, 'big_v'))).join('\n');
+      expect(plan).toMatch(/UNION ALL per slice/);
+      expect(plan).not.toMatch(/(UNION|INTERSECT|EXCEPT)( ALL)?\s+\[leader/);
+      for (const [l, r] of [['small_w', 'big_v'], ['big_v', 'small_w'], ['none', 'small_w'], ['small_w', 'none']]) {
+        await expectDuckDB(s, counted(l, op, r));
+        await expectDuckDB(s1, counted(l, op, r));
+      }
     }
   });
 });

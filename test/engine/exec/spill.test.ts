@@ -180,21 +180,37 @@ it('aggregates over their limit spill groups by key hash, in the slices and at t
   expect(leftover()).toEqual([]);
 });
 
-it('DISTINCT, UNION, INTERSECT and EXCEPT over their limit run partition by partition of the rows\' hash', async () => {
-  const distinct = 'SELECT count(*), count(x), sum(x), sum(y) FROM (SELECT DISTINCT k % 70000 AS x, k % 3 AS y FROM (SELECT k FROM a UNION ALL SELECT k FROM b) u) z';
-  const setOp = (op: string) => `SELECT count(*), count(k), sum(k) FROM (SELECT k FROM a ${op} SELECT k * 2 FROM b) z`;
+const SET_OPS = ['UNION', 'INTERSECT', 'EXCEPT', 'INTERSECT ALL', 'EXCEPT ALL'];
+
+it('DISTINCT, UNION, INTERSECT and EXCEPT at the leader over their limit run partition by partition of the rows\' hash', async () => {
+  // a LIMIT's rows are a leader input: the set operation and the DISTINCT over it run at the leader
+  const distinct = 'SELECT count(*), count(x), sum(x), sum(y) FROM (SELECT DISTINCT k % 70000 AS x, k % 3 AS y FROM (SELECT k FROM (SELECT k FROM a LIMIT 1000000) a UNION ALL SELECT k FROM b) u) z';
+  const setOp = (op: string) => `SELECT count(*), count(k), sum(k) FROM (SELECT k FROM (SELECT k FROM a LIMIT 1000000) a ${op} SELECT k * 2 FROM b) z`;
   await s.execute("SET query_memory_limit = '3MB'");
   try {
     expect(await plan(distinct)).toMatch(/Distinct/);
     await spills(distinct);
     await same(distinct);
-    for (const op of ['UNION', 'INTERSECT', 'EXCEPT', 'INTERSECT ALL', 'EXCEPT ALL']) {
+    for (const op of SET_OPS) {
+      expect(await plan(setOp(op))).toMatch(new RegExp(`${op}\\s+\\[leader`));
       await spills(setOp(op));
       await same(setOp(op));
     }
   } finally {
     await s.execute('RESET query_memory_limit');
   }
+  expect(leftover()).toEqual([]);
+});
+
+it('UNION, INTERSECT and EXCEPT over two slice pipelines run in the slices as aggregates, which spill by key hash there', async () => {
+  const setOp = (op: string) => `SELECT count(*), count(k), sum(k) FROM (SELECT k FROM a ${op} SELECT k * 2 FROM b) z`;
+  for (const op of SET_OPS) {
+    const lines = await plan(setOp(op));
+    expect(lines).toMatch(new RegExp(`Partial Hash Aggregate \\(${op}: .*\\[2 slices`));
+    expect(lines).toMatch(/UNION ALL per slice/);
+    expect(lines).not.toMatch(/(UNION|INTERSECT|EXCEPT)( ALL)?\s+\[leader/);
+  }
+  await sameWhileSlicesSpill('3MB', SET_OPS.map(setOp), 'aggregate');
   expect(leftover()).toEqual([]);
 });
 
