@@ -384,7 +384,7 @@ export class HashProbeOp extends SliceOperator {
     if (this.marksBuild) return this.pipeMarked(b);
     let probeLayout = b.input(this.probeSide);
     if (this.keepsBuild) {
-      if (!(this.build instanceof SliceOperator)) throw new SqlError('INTERNAL_ERROR', `a ${this.join.joinType} join keeping its build rows over a broadcast build side`);
+      if (!this.buildInParts) throw new SqlError('INTERNAL_ERROR', `a ${this.join.joinType} join keeping its build rows over a broadcast build side`);
       // its unmatched build rows pad the probe fields with NULL: they must be columns
       probeLayout = b.materialize(probeLayout);
     }
