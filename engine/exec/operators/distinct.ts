@@ -4,7 +4,6 @@ import type { Batch } from '../../types/vector.ts';
 import type { SqlType } from '../../types/types.ts';
 import { gather } from '../../types/vector.ts';
 import { KeyBatch, KeyTable, keyKind } from '../hash-table.ts';
-import { concatBatchesYielding } from '../batches.ts';
 import { byRowPartitions } from '../spill/spill-rows.ts';
 import { LeaderOperator } from './operator.ts';
 import type { RunContext } from './run-context.ts';
@@ -43,10 +42,7 @@ export async function distinctWithin(ctx: RunContext, inputs: Batch[], types: Sq
   if (fits(inputs.map((b) => b.length))) return run(inputs);
   const parts = await byRowPartitions(ctx, inputs.map((batch) => ({ batch })), types, what, fits, run);
   inputs.length = 0;
-  if (parts.length === 1) return parts[0];
-  const out = await concatBatchesYielding(types, parts, ctx.pause);
-  for (const p of parts) if (p !== out) ctx.release(p);
-  return out;
+  return ctx.concatHeld(types, parts, what);
 }
 
 export function distinct(b: Batch, tick: () => void = () => {}): Batch {

@@ -7,7 +7,7 @@ import type { SentResult } from '../fragment.ts';
 import { fromWire, partialFromWire } from '../wire.ts';
 import type { PartialAgg } from '../aggregate.ts';
 import { segmentsBySlice } from '../fragments.ts';
-import { concatBatchesYielding, emptyBatch } from '../batches.ts';
+import { emptyBatch } from '../batches.ts';
 import { LeaderOperator, SliceOperator, type PhysicalOperator } from './operator.ts';
 import { PipelineBuilder } from './pipeline.ts';
 import type { RunContext } from './run-context.ts';
@@ -150,7 +150,7 @@ export class GatherOp extends LeaderOperator {
     const types = spec.output.exprs.map((e) => e.type);
     const parts = results.map((r) => ctx.hold({ length: (r as { rows: number }).rows, columns: fromWire((r as Extract<SentResult, { kind: 'rows' }>).columns) }, 'rows from the slices'));
     if (runs) return { kind: 'runs', runs: parts, files: results.flatMap((r) => (r.kind === 'rows' && r.runs ? r.runs : [])) };
-    return { kind: 'rows', batch: await concatBatchesYielding(types, parts, ctx.pause), fields: sent ?? undefined };
+    return { kind: 'rows', batch: await ctx.concatHeld(types, parts, 'rows from the slices'), fields: sent ?? undefined };
   }
 }
 

@@ -6,7 +6,7 @@ import { aggInputs, mapAggInputs, usedColumns } from '../../plan/bound.ts';
 import type { Field } from '../../plan/logical.ts';
 import type { Batch } from '../../types/vector.ts';
 import type { AggSpec, GroupTable } from '../aggregate.ts';
-import { CHUNK, concatBatchesYielding } from '../batches.ts';
+import { CHUNK } from '../batches.ts';
 import { SpillingGroups, leaderHost, partialBytes } from '../spill/spill-aggregate.ts';
 import { LeaderOperator, SliceOperator, type PhysicalOperator } from './operator.ts';
 import type { Layout, PipelineBuilder } from './pipeline.ts';
@@ -168,8 +168,5 @@ async function finishGroups(ctx: RunContext, t: SpillingGroups, fields: Field[])
     ctx.check();
     parts.push(ctx.hold({ length: table.groups, columns: table.finish(keyTypes) }, 'aggregate'));
   });
-  if (parts.length === 1) return parts[0];
-  const out = await concatBatchesYielding(fields.map((f) => f.type), parts, ctx.pause);
-  for (const p of parts) ctx.release(p);
-  return ctx.hold(out, 'aggregate');
+  return ctx.concatHeld(fields.map((f) => f.type), parts, 'aggregate');
 }

@@ -14,7 +14,7 @@ import { isString, type SqlType } from '../../types/types.ts';
 import { filterBatch, projectBatch } from '../kernels.ts';
 import { BuildTable, probe, takeRows, type JoinKind } from '../hash-join.ts';
 import { SqlError } from '../../errors.ts';
-import { CHUNK, concatBatches, concatBatchesYielding, rowRange, vectorRange } from '../batches.ts';
+import { CHUNK, concatBatches, rowRange, vectorRange } from '../batches.ts';
 import { explainExpr } from '../explain.ts';
 import { LeaderOperator, SliceOperator, type PhysicalOperator } from './operator.ts';
 import type { Layout, PipelineBuilder } from './pipeline.ts';
@@ -71,7 +71,7 @@ export class HashJoinOp extends LeaderOperator {
         leftTypes: this.left.fields.map((f) => f.type), rightTypes: this.right.fields.map((f) => f.type),
         joinPart: (l, r) => this.joinBatches(ctx, l, r),
       });
-      return concatBatchesYielding(this.fields.map((f) => f.type), parts, ctx.pause);
+      return ctx.concatHeld(this.fields.map((f) => f.type), parts, 'hash join');
     }
     return this.joinBatches(ctx, inputs.left!, right);
   }
@@ -153,10 +153,7 @@ async function probeInChunks(ctx: RunContext, left: Batch, leftKeys: Vector[], t
     await ctx.pause();
     ctx.check();
   }
-  const out = await concatBatchesYielding(parts[0].columns.map((c) => c.type), parts, ctx.pause);
-  // the pieces are garbage once copied into one batch (unless it is the only piece)
-  for (const p of parts) if (p !== out) ctx.release(p);
-  return out;
+  return ctx.concatHeld(parts[0].columns.map((c) => c.type), parts, 'hash join');
 }
 
 /** Joined rows one probe step may produce before the leader pauses. */

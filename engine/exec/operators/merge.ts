@@ -3,7 +3,6 @@
 // after `limit` rows when a LIMIT only needs those.
 import type { SortKey } from '../../plan/logical.ts';
 import type { Batch } from '../../types/vector.ts';
-import { concatBatchesYielding } from '../batches.ts';
 import { mergeSortedRuns } from '../merge-runs.ts';
 import { LeaderOperator } from './operator.ts';
 import type { GatherOp } from './gather.ts';
@@ -37,8 +36,7 @@ export class MergeSortedRunsOp extends LeaderOperator {
     if (files.length || (runs.length > 1 && runs.reduce((s, r) => s + batchBytes(r), 0) + rows * MERGE_ROW_BYTES > ctx.guard.memory.availableBytes)) {
       return mergeRunsOnDisk(ctx, runs, types, this.keys, this.limit ?? Infinity, files);
     }
-    const all = ctx.hold(await concatBatchesYielding(types, runs, ctx.pause), 'sorted runs');
-    for (const r of runs) if (r !== all) ctx.release(r);
+    const all = await ctx.concatHeld(types, runs, 'sorted runs');
     ctx.reserve(all.length * MERGE_ROW_BYTES, 'merge');
     const merged = await mergeSortedRuns(all, starts, this.keys, this.limit ?? all.length, ctx.tick, ctx.pause);
     return ctx.hold(merged, 'merge');

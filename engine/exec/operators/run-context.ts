@@ -8,7 +8,8 @@
 // the rest is given back to the budget, so the statement's total is the live sum.
 import type { Batch, Vector } from '../../types/vector.ts';
 import type { SharedSlot } from '../../plan/logical.ts';
-import { gather } from '../../types/vector.ts';
+import { concatVectorsYielding, gather } from '../../types/vector.ts';
+import type { SqlType } from '../../types/types.ts';
 import type { SlicePool } from '../slice-pool.ts';
 import type { ModelRunner } from '../model-runner.ts';
 import type { ModelStep } from '../fragment.ts';
@@ -19,8 +20,8 @@ import { SqlError } from '../../errors.ts';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { rmSync } from 'node:fs';
 import { QueryGuard } from '../query-guard.ts';
-import { batchBytes } from '../memory-budget.ts';
-import { CHUNK, projectColumns } from '../batches.ts';
+import { batchBytes, vectorBytes } from '../memory-budget.ts';
+import { CHUNK, concatBatches, projectColumns } from '../batches.ts';
 import { StatementSpill, newSpillName, spillRoot } from '../spill/spill-area.ts';
 import { projectInSlices } from '../costly-exprs.ts';
 import type { LeaderOperator, PhysicalOperator } from './operator.ts';
@@ -217,6 +218,47 @@ export class RunContext {
     by.delete(token);
     this.holder.delete(token);
     this.guard.memory.release(bytes);
+  }
+
+  /**
+   * The batches' rows as one batch, for the running operator that holds them (`hold`), built a
+   * column at a time: once a column is copied, the parts' own column is dropped and its bytes
+   * given back, so the copy and the parts together take about one column more than the rows,
+   * not twice them (the budget counts the rows once). The parts are used up (their columns are
+   * gone); the result is held.
+   */
+  async concatHeld(types: SqlType[], parts: Batch[], what: string): Promise<Batch> {
+    const rows = parts.filter((p) => p.length > 0);
+    if (rows.length <= 1) {
+      const out = this.hold(concatBatches(types, rows), what);
+      for (const p of parts) if (p !== out) this.release(p);
+      return out;
+    }
+    const columns: Vector[] = [];
+    const built: object[] = [];
+    for (let i = 0; i < types.length; i++) {
+      const col = await concatVectorsYielding(types[i], rows.map((p) => p.columns[i]), this.pause);
+      // the parts' column first: the copy is counted in its place (one column over, briefly)
+      for (const p of rows) {
+        this.giveBackPart(p, vectorBytes(p.columns[i]));
+        p.columns[i] = null!;
+      }
+      built.push(this.reserve(vectorBytes(col), what));
+      columns.push(col);
+    }
+    for (const p of parts) this.release(p);
+    for (const t of built) this.release(t);
+    return this.hold({ length: rows.reduce((s, p) => s + p.length, 0), columns }, what);
+  }
+
+  /** Gives back part of what a held batch took (whole kilobytes: the rest goes with the batch). */
+  private giveBackPart(key: object, bytes: number): void {
+    const by = this.holder.get(key);
+    if (!by || by === this.runHoldings) return;
+    const held = by.get(key)!;
+    const part = Math.min(held, Math.floor(bytes / 1024) * 1024);
+    by.set(key, held - part);
+    this.guard.memory.release(part);
   }
 
   private holdIn(h: Holdings, key: object, bytes: number, what: string): void {

@@ -7,7 +7,7 @@
 import type { SharedSlot } from '../../plan/logical.ts';
 import type { Batch } from '../../types/vector.ts';
 import { batchBytes } from '../memory-budget.ts';
-import { CHUNK, concatBatchesYielding, rowRange } from '../batches.ts';
+import { CHUNK, rowRange } from '../batches.ts';
 import { LeaderOperator } from './operator.ts';
 import type { RunContext } from './run-context.ts';
 
@@ -61,9 +61,7 @@ export class SharedOp extends LeaderOperator {
         blocks.push(ctx.hold(b, 'a shared result read back'));
         await ctx.pause();
       }
-      const out = ctx.hold(await concatBatchesYielding(this.fields.map((f) => f.type), blocks, ctx.pause), 'a shared result read back');
-      for (const b of blocks) if (b !== out) ctx.release(b);
-      return out;
+      return await ctx.concatHeld(this.fields.map((f) => f.type), blocks, 'a shared result read back');
     } finally {
       r.close();
     }

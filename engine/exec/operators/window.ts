@@ -8,7 +8,6 @@ import { type BExpr, aggInputs, mapAggInputs } from '../../plan/bound.ts';
 import type { Batch } from '../../types/vector.ts';
 import { runWindows } from '../window.ts';
 import { batchBytes } from '../memory-budget.ts';
-import { concatBatchesYielding } from '../batches.ts';
 import { byKeyPartitions } from '../spill/spill-rows.ts';
 import { LeaderOperator } from './operator.ts';
 import { sharedPartitionKeys } from './slice-window.ts';
@@ -53,10 +52,7 @@ export class WindowOp extends LeaderOperator {
       ctx.release(working);
       return out;
     });
-    // counted before the parts are given back: both exist until it returns
-    const out = ctx.hold(await concatBatchesYielding(this.fields.map((f) => f.type), parts, ctx.pause), 'window');
-    for (const p of parts) if (p !== out) ctx.release(p);
-    return out;
+    return ctx.concatHeld(this.fields.map((f) => f.type), parts, 'window');
   }
 
   private async inMemory(ctx: RunContext, input: Batch): Promise<Batch> {

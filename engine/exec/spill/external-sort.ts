@@ -10,7 +10,7 @@ import { gather } from '../../types/vector.ts';
 import type { SqlType } from '../../types/types.ts';
 import { projectBatch } from '../kernels.ts';
 import { sortBatch, sortBatchYielding } from '../batch-sort.ts';
-import { concatBatches, concatBatchesYielding, rowRange } from '../batches.ts';
+import { concatBatches, rowRange } from '../batches.ts';
 import { batchBytes } from '../memory-budget.ts';
 import type { SpillReader, SpillWriter } from './spill-file.ts';
 import type { RunContext } from '../operators/run-context.ts';
@@ -167,9 +167,7 @@ async function merge(ctx: RunContext, files: string[], types: SqlType[], keys: S
     }
   }
   flush();
-  const result = await concatBatchesYielding(types, out, ctx.pause);
-  for (const o of out) if (o !== result) ctx.release(o);
-  return result;
+  return ctx.concatHeld(types, out, 'sorted rows');
 }
 
 /** Compares row i of block a with row j of block b by the key columns after the first `width`. */
