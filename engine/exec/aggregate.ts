@@ -239,29 +239,46 @@ export class GroupTable {
    */
   consume(batch: Batch, sel: Uint32Array | null, n: number): void {
     this.lifted ??= liftParams(this.spec);
-    const kernel = aggKernel(this.lifted.spec, batch, this.aliases, this.deferred, this.layout);
+    const { spec, params } = this.lifted;
     this.pack();
     const cols = batch.columns.map((c) => c.values), valids = batch.columns.map((c) => c.valid);
-    if (this.spec.keys.length === 0) { kernel(cols, valids, sideArrays(batch), n, sel, this, this.lifted.params, null, framesOf(batch)); return; }
+    if (this.spec.keys.length === 0) { aggKernel(spec, batch, this.aliases, this.deferred, this.layout, false)(cols, valids, sideArrays(batch), n, sel, this, params, null, framesOf(batch)); return; }
     let rows = sel, count = n;
     if (this.spec.filter) {
       const f = filterBatch(batch, this.spec.filter, sel, this.passing(n));
       rows = f.sel; count = f.count;
     }
     if (count === 0) return;
-    const ids = this.directIds(batch, rows, count) ?? this.groupIds(keyBatchOf(batch, this.spec.keys, rows, count, this.keyScratch), this.batchIds.take(count));
-    kernel(cols, valids, sideArrays(batch), count, rows, this, this.lifted.params, ids);
+    const dense = this.denseKeys(batch);
+    if (dense !== null) {
+      // the kernel finds each row's group from its keys' codes (denseMiss for a new combination)
+      this.denseBatch = dense;
+      try { aggKernel(spec, batch, this.aliases, this.deferred, this.layout, true)(cols, valids, sideArrays(batch), count, rows, this, params, null); } finally { this.denseBatch = null; }
+      return;
+    }
+    const ids = this.groupIds(keyBatchOf(batch, this.spec.keys, rows, count, this.keyScratch), this.batchIds.take(count));
+    aggKernel(spec, batch, this.aliases, this.deferred, this.layout, false)(cols, valids, sideArrays(batch), count, rows, this, params, ids);
   }
 
   private lifted?: { spec: AggSpec; params: unknown[] };
-  /** GROUP BY plain string columns: group ids straight from their dictionary codes (null: not applicable) */
-  private direct: DictGroupIds | null | undefined;
+  /** GROUP BY plain string columns: group ids from their dictionary codes (null: not applicable) */
+  direct: DictGroupIds | null | undefined;
+  /** the key vectors of the batch a dense kernel is adding */
+  private denseBatch: Vector[] | null = null;
 
-  private directIds(batch: Batch, rows: Uint32Array | null, count: number): Int32Array | null {
+  /** The key vectors when the batch's groups can be found from their dictionary codes (DictGroupIds), else null. */
+  private denseKeys(batch: Batch): Vector[] | null {
     this.direct ??= this.spec.keys.every((k) => k.k === 'col' && isString(k.type)) ? new DictGroupIds() : null;
     if (this.direct === null) return null;
     const keys = this.spec.keys.map((k) => batch.columns[(k as { index: number }).index]);
-    return this.direct.ids(keys, rows, count, (first) => this.groupIds(new KeyBatch(keys, first.length, true, first)));
+    return this.direct.prepare(keys) ? keys : null;
+  }
+
+  /** A dense kernel met combination `x` of codes without a group id (row `r` has it): its group, made if new. */
+  denseMiss(x: number, r: number): number {
+    const id = this.groupIds(new KeyBatch(this.denseBatch!, 1, true, Uint32Array.of(r)))[0];
+    this.direct!.table[x] = id;
+    return id;
   }
 
   /** This table's state in a form that crosses threads cheaply. */
@@ -407,12 +424,17 @@ export function deferredCounts(spec: AggSpec): boolean[] {
   });
 }
 
-function aggKernel(spec: AggSpec, batch: Batch, aliases: number[], deferred: boolean[], layout: CellLayout): AggKernel {
+/**
+ * The kernel adding a batch's rows to a GroupTable. Grouped rows arrive filtered, with their
+ * group ids in G, or (`dense`) the kernel reads each row's group from the dense array of its
+ * keys' dictionary code combinations (DictGroupIds), so no pass over the rows comes before it.
+ */
+function aggKernel(spec: AggSpec, batch: Batch, aliases: number[], deferred: boolean[], layout: CellLayout, dense: boolean): AggKernel {
   // without GROUP BY the filter is fused into the kernel, and its comparisons may read frames
   const shape = shapeOf(batch, spec.keys.length === 0 && !!spec.filter);
   let specKey = specKeys.get(spec);
   if (specKey === undefined) { specKey = JSON.stringify(spec); specKeys.set(spec, specKey); }
-  const key = `${specKey}|${JSON.stringify(shape)}`;
+  const key = `${specKey}|${JSON.stringify(shape)}${dense ? '|dense' : ''}`;
   let k = kernels.get(key);
   if (k) return k;
   const em = new ExprEmitter(shape);
@@ -426,11 +448,21 @@ function aggKernel(spec: AggSpec, batch: Batch, aliases: number[], deferred: boo
   if (split && pass === null) emitFilter(em, spec.filter!, body);
   else if (split) for (const c of split.rest) emitFilter(em, c, body);
   // the group's numbers start at A[b] (GroupTable.cells, CellLayout)
-  body.push(grouped ? `const g = G[j], b = g * ${layout.width};` : 'const g = 0, b = 0;');
+  const locals = ['let A = S.cells;'];
+  if (dense) {
+    // codes in mixed radix, NULL as the last code of its column (DictGroupIds); a new group may grow A
+    const codes = spec.keys.map((e, c) => {
+      const i = (e as { index: number }).index;
+      locals.push(`const kc${c} = cols[${i}], kv${c} = valids[${i}], kz${c} = S.direct.radix[${c}];`);
+      return shape.nullable[i] ? `(kv${c}[r] === 0 ? kz${c} - 1 : kc${c}[r])` : `kc${c}[r]`;
+    });
+    locals.push('const M = S.direct.table;');
+    const x = codes.reduce((acc, code, c) => (c === 0 ? code : `(${acc}) * kz${c} + ${code}`));
+    body.push(`const x = ${x}; let g = M[x]; if (g < 0) { g = S.denseMiss(x, r); A = S.cells; } const b = g * ${layout.width};`);
+  } else body.push(grouped ? `const g = G[j], b = g * ${layout.width};` : 'const g = 0, b = 0;');
   const cell = (offset: number) => `A[b + ${offset}]`;
   // update each aggregate: its own update code, then the count of non-NULL inputs (or, deferred,
   // one count of the group's rows, less one for each NULL input of the aggregate)
-  const locals = ['const A = S.cells;'];
   if (layout.rows >= 0) body.push(`${cell(layout.rows)}++;`);
   spec.aggs.forEach((agg, i) => {
     if (aliases[i] >= 0) return; // its original's update is its own (GroupTable.unpack)
