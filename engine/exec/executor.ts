@@ -2,6 +2,7 @@
 // the physical plan made from it (physical-planner.ts), operator by operator from the root; the
 // slice pipelines inside it run in every slice. EXPLAIN ANALYZE runs the same way and prints
 // the plan with what each operator did.
+import { timelineLines } from './slice-timing.ts';
 import type { LNode } from '../plan/logical.ts';
 import type { Batch } from '../types/vector.ts';
 import type { SlicePool } from './slice-pool.ts';
@@ -61,6 +62,8 @@ export class Executor {
       lines.push(`Subquery ${i + 1} (ran once, before the plan that uses it)`);
       lines.push(...explainOperators(sub, this.ctx.slices, this.ctx.metrics, 1));
     });
+    // when each slice request ran, and how its slices spent that time
+    lines.push(...timelineLines(this.ctx.sliceRequests, this.ctx.began));
     return { batch, lines };
   }
 }

@@ -1,6 +1,7 @@
 // A slice program: the pipeline each slice runs over its own segments (scan -> fused filter ->
 // steps: filters, hash probes, model calls -> rows | partial aggregate), compiled from the
 // physical plan's slice operators (operators/pipeline.ts). Plain data, sent to workers.
+import type { SliceTiming } from './slice-timing.ts';
 import type { BExpr, RemoteModelRef } from '../plan/bound.ts';
 import type { SortKey, WindowCall } from '../plan/logical.ts';
 import type { SqlType } from '../types/types.ts';
@@ -161,5 +162,5 @@ export type FragmentResult =
 
 /** A FragmentResult as a slice sends it: columns and partial states in wire form. */
 export type SentResult =
-  | { kind: 'rows'; columns: WireColumn[]; rows: number; runs?: string[]; scanned: number; metrics: SliceMetrics[] }
-  | { kind: 'agg'; partial: WirePartial; spilled?: string[]; scanned: number; metrics: SliceMetrics[] };
+  | { kind: 'rows'; columns: WireColumn[]; rows: number; runs?: string[]; scanned: number; metrics: SliceMetrics[]; timing?: SliceTiming }
+  | { kind: 'agg'; partial: WirePartial; spilled?: string[]; scanned: number; metrics: SliceMetrics[]; timing?: SliceTiming };

@@ -38,6 +38,7 @@ import { PartitionWriter, readPartition } from './spill/hash-partition.ts';
 import { lowerThisThread } from './thread-priority.ts';
 import { ColumnCache, type SharedCache } from './column-cache.ts';
 import type { EvalRequest } from './costly-exprs.ts';
+import { epochMs, threadTimes } from './slice-timing.ts';
 
 const { dataDir, slice: sliceIndex, cache: sharedCache, niceness } = workerData as { dataDir: string; slice: number; cache: SharedCache; niceness: number };
 // a server's slices step back behind its leader (see SlicePool's `niceness`)
@@ -399,7 +400,7 @@ async function runtimeFilters(f: FragmentSpec, program: number, segments: Segmen
       const { id, slices } = req.exchange;
       const tag = `${exchangeTag(id, program)}:filter${i}`;
       for (let d = 0; d < slices; d++) if (d !== sliceIndex) peers.send(d, tag, parts, []);
-      const got = await peers.receive(tag, slices - 1, () => stop.check());
+      const got = await fromPeers(req, tag);
       parts = mergeParts([parts, ...[...got.values()] as FilterParts[]]);
     }
     const r = new RuntimeFilter(spec, parts, i, probeRows);
@@ -456,6 +457,18 @@ interface RequestRun {
   host: SpillHost & { keep(): void };
   /** how many slices run the request (they share the statement's budget) */
   slices: number;
+  /** ms spent waiting for other slices' rows and filters (EXPLAIN ANALYZE's timeline) */
+  peersMs: number;
+}
+
+/** The parts every other slice sent for `tag`, the wait counted into the request's. */
+async function fromPeers(req: RequestRun, tag: string): Promise<Map<number, unknown>> {
+  const t0 = performance.now();
+  try {
+    return await peers.receive(tag, (req.exchange?.slices ?? 1) - 1, () => req.stop.check());
+  } finally {
+    req.peersMs += performance.now() - t0;
+  }
 }
 
 /**
@@ -511,7 +524,7 @@ async function redistribute(x: ExchangeSource, req: RequestRun, all: SliceMetric
   });
   // the rows this slice computed left as copies, one per destination: what comes in is counted instead
   req.stop.memory.release(arraysBytes(r.columns));
-  const got = await peers.receive(tag, slices - 1, () => req.stop.check());
+  const got = await fromPeers(req, tag);
   const parts = [own, ...[...got.values()].map((p) => fromWire(p as WireColumn[]))].filter((p) => (p[0]?.length ?? 0) > 0);
   let rows = 0, bytes = 0;
   for (const p of parts) { rows += p[0].length; for (const v of p) bytes += vectorBytes(v); }
@@ -549,7 +562,7 @@ async function broadcastRows(r: FragmentResult, req: RequestRun, tag: string, sl
   if (r.kind !== 'rows') throw new SqlError('INTERNAL_ERROR', 'partial aggregates broadcast between the slices');
   const w = toWire(r.columns, 'share');
   for (let d = 0; d < slices; d++) if (d !== sliceIndex) peers.send(d, tag, w.columns, []);
-  const got = await peers.receive(tag, slices - 1, () => req.stop.check());
+  const got = await fromPeers(req, tag);
   const others = [...got.values()].map((p) => fromWire(p as WireColumn[]));
   let rows = r.rows, bytes = 0;
   for (const p of others) { rows += p[0]?.length ?? 0; for (const v of p) bytes += vectorBytes(v); }
@@ -662,7 +675,7 @@ async function finishOwnGroups(r: Extract<FragmentResult, { kind: 'agg' }>, x: E
     const w = partialToWire(share);
     peers.send(d, tag, { partial: w.partial }, w.transfer);
   });
-  const got = await peers.receive(tag, slices - 1, () => req.stop.check());
+  const got = await fromPeers(req, tag);
   const received: Share[] = [shares[sliceIndex], ...[...got.values()].map((m) => {
     const sent = m as { partial: WirePartial } | { file: string };
     return 'file' in sent ? sent : partialFromWire(sent.partial);
@@ -919,10 +932,14 @@ async function handle(msg: Request): Promise<{ result: unknown; transfer: ArrayB
       const host = requestHost(stop, msg.spill);
       // what the fragment held is given back when it ends (the leader counts the rows it
       // receives); its spill files are removed, unless it hands them on to the leader
-      const run = runFragment(msg.fragment, { segments: msg.segments, stop, exchange: msg.exchange, host, slices: msg.slices ?? 1 });
-      const result = await run.then((r) => { stop.check(); return r; }).finally(() => stop.memory.releaseAll()).catch((e) => { host.end(false); throw e; });
+      const began = epochMs(), before = threadTimes();
+      const req: RequestRun = { segments: msg.segments, stop, exchange: msg.exchange, host, slices: msg.slices ?? 1, peersMs: 0 };
+      const result = await runFragment(msg.fragment, req).then((r) => { stop.check(); return r; }).finally(() => stop.memory.releaseAll()).catch((e) => { host.end(false); throw e; });
       host.end(true);
-      return send(result);
+      const sent = send(result);
+      const after = threadTimes();
+      sent.result.timing = { began, ended: epochMs(), cpuMs: before && after ? after.cpu - before.cpu : null, runqMs: before && after ? after.runq - before.runq : null, peersMs: req.peersMs };
+      return sent;
     }
     case 'write': {
       const columns = fromWire(msg.columns);

@@ -14,6 +14,7 @@ import type { RunContext } from './run-context.ts';
 import { HashProbeOp } from './hash-join.ts';
 import { SqlError } from '../../errors.ts';
 import { allPhases } from '../concurrent-phases.ts';
+import { epochMs } from '../slice-timing.ts';
 
 /** What the slices returned for one run of a pipeline. */
 export type Gathered =
@@ -124,8 +125,10 @@ export class GatherOp extends LeaderOperator {
       return bySlice;
     });
     const cancel = ctx.guard.token;
+    const sentAt = epochMs();
     const results = await this.callSlices(ctx, b, (s) => ({ op: 'scan', fragment: spec, segments: segments.map((p) => p[s]), cancel, spill: ctx.spillName, slices: ctx.slices }));
     ctx.guard.resumed();
+    ctx.sliceRequests.push({ what: this.input.explain().split(/ \(|:/)[0], sentAt, slices: results.map((r) => r.timing) });
     ctx.check();
     b.programs.forEach((p, i) => {
       if (!p.scan) return;

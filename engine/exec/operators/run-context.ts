@@ -26,6 +26,7 @@ import { StatementSpill, newSpillName, spillRoot } from '../spill/spill-area.ts'
 import { projectInSlices } from '../costly-exprs.ts';
 import type { LeaderOperator, PhysicalOperator } from './operator.ts';
 import type { RuntimeFilterCounters } from '../runtime-filter.ts';
+import { epochMs, type SliceRequestTiming } from '../slice-timing.ts';
 
 /** The rows where a computed boolean is true. */
 function selected(v: Vector): { sel: Uint32Array; count: number } {
@@ -78,6 +79,9 @@ const runningOperator = new AsyncLocalStorage<{ run: RunContext; holdings: Holdi
 export class RunContext {
   readonly stats: ExecStats = { rowsScanned: 0, segmentsScanned: 0, segmentsPruned: 0, tables: new Map() };
   readonly metrics = new Map<PhysicalOperator, OperatorMetrics>();
+  /** when the run began (epoch ms) and when each slice request ran (EXPLAIN ANALYZE's timeline) */
+  readonly began = epochMs();
+  readonly sliceRequests: SliceRequestTiming[] = [];
   /** results of shared plans (a decorrelated subquery's outer rows), computed once per run: rows, or their spill file */
   readonly shared = new Map<SharedSlot, Batch | { path: string; first: WeakRef<Batch> }>();
   readonly guard: QueryGuard;
