@@ -33,6 +33,8 @@ export interface CsvRangeRequest {
   sortKey: number[];
   /** 'write': this slice writes segments itself; 'return': columns go back to the leader */
   mode: 'write' | 'return';
+  /** bytes read at a time (8 MiB unless given; tests give small sizes to cross reads often) */
+  readBytes?: number;
 }
 
 export interface CsvRangeResult {
@@ -87,23 +89,32 @@ export async function parseCsvRange(req: CsvRangeRequest, dataDir: string, _slic
   let pos = req.start; // file offset of buf[0]
   try {
     const size = fstatSync(fd).size;
-    let buf = Buffer.alloc(0);
+    // one read buffer for the whole range: nothing keeps a view of it past the record being parsed
+    const chunk = req.readBytes ?? CHUNK;
+    let store = Buffer.allocUnsafe(chunk);
+    let buf = store.subarray(0, 0); // the bytes read and not yet dropped
     let i = 0; // cursor in buf
     // where the next quote and CR bytes are in buf at or after i (-1: none, -2: not looked yet)
     let nextQuote = -2, nextCR = -2;
     const nf = req.types.length;
     const read = (): boolean => {
-      // keep the unparsed tail, append the next chunk
-      const tail = buf.subarray(i);
+      // keep the unparsed tail at the front, read the next chunk after it
       if (pos + buf.length >= size) return false;
-      const chunk = Buffer.allocUnsafe(CHUNK);
-      const got = readSync(fd, chunk, 0, CHUNK, pos + buf.length);
-      if (got <= 0) return false;
+      const tail = buf.length - i;
+      if (tail + chunk > store.length) {
+        // a record longer than the buffer holds so far
+        const bigger = Buffer.allocUnsafe(tail + chunk);
+        buf.copy(bigger, 0, i);
+        store = bigger;
+      } else if (tail > 0) {
+        store.copyWithin(0, i, buf.length); // buf is store's first bytes
+      }
+      const got = Math.max(0, readSync(fd, store, tail, chunk, pos + buf.length));
       pos += i;
-      buf = Buffer.concat([tail, chunk.subarray(0, got)]);
+      buf = store.subarray(0, tail + got);
       i = 0;
       nextQuote = nextCR = -2;
-      return true;
+      return got > 0;
     };
     read();
     if (!req.exactStart) {
