@@ -140,11 +140,14 @@ export class RunContext {
       // (the slices' directories too, when they spilled: partial states they handed on live there)
       if (root) this.endRoot();
     }
-    // the output goes to the consumer (counted before the inputs are given back: both exist now)
+    // the output goes to the consumer (counted before the inputs are given back: both exist now;
+    // columns it shares with an input are counted once, and move to it as the input goes)
     const by = this.holder.get(out);
     if (by === mine) { parent.set(out, mine.get(out)!); mine.delete(out); this.holder.set(out, parent); }
-    else if (by === undefined) this.holdIn(parent, out, batchBytes(out), 'the result of ' + op.explain().split(' ')[0]);
+    const shared = by === undefined ? bytesSharedWith(out, mine) : 0;
+    if (by === undefined) this.holdIn(parent, out, batchBytes(out) - shared, 'the result of ' + op.explain().split(' ')[0]);
     this.releaseAll(mine);
+    if (shared > 0) { this.guard.memory.reserve(shared, 'the result of ' + op.explain().split(' ')[0]); parent.set(out, parent.get(out)! + shared); }
     this.record(op, out.length, performance.now() - t0);
     return out;
   }
@@ -354,4 +357,33 @@ export class RunContext {
     }
     return { batch: { length: input.length, columns }, exprs: lifted };
   }
+}
+
+/**
+ * Bytes of `out` in arrays and dictionaries that batches held in `h` have too (an operator's
+ * output passing its input's columns on: a projection, a LIMIT, a window's input columns).
+ */
+function bytesSharedWith(out: Batch, h: Holdings): number {
+  const buffers = new Set<ArrayBufferLike>();
+  const dicts = new Set<readonly string[]>();
+  for (const k of h.keys()) {
+    const columns = (k as Partial<Batch>).columns;
+    if (!Array.isArray(columns)) continue;
+    for (const v of columns) {
+      if (!v) continue;
+      buffers.add(v.values.buffer);
+      if (v.valid) buffers.add(v.valid.buffer);
+      if (v.dict) dicts.add(v.dict);
+    }
+  }
+  if (buffers.size === 0) return 0;
+  let bytes = 0;
+  for (const v of out.columns) {
+    const arrays = v.values.byteLength + (v.valid?.byteLength ?? 0);
+    if (buffers.has(v.values.buffer)) bytes += v.values.byteLength;
+    if (v.valid && buffers.has(v.valid.buffer)) bytes += v.valid.byteLength;
+    // the rest of the vector's bytes are its dictionary's strings and exact wide values
+    if (v.dict && dicts.has(v.dict)) bytes += vectorBytes(v) - arrays - (v.big ? v.big.length * 16 : 0);
+  }
+  return bytes;
 }

@@ -83,3 +83,11 @@ it('an uncorrelated subquery\'s values count while they are constants of the pla
   expect(await rowsOf(sql)).toEqual([[20000]]);
   expect(await peak(sql)).toBeGreaterThan(1.2);
 });
+
+it('an operator passing its input\'s columns on (a LIMIT, a projection) counts them once', async () => {
+  // 100 000 rows of 4 + 4 + 8 bytes: the Gather's rows, which the LIMIT and the projection pass on
+  const sql = 'SELECT count(*), sum(v) FROM (SELECT i, g, v FROM t LIMIT 1000000) l';
+  expect(await rowsOf(sql)).toEqual([[100000, 0.5 * 99999 * 100000 / 2]]);
+  const rows = 100000 * 16 / 2 ** 20;
+  expect(await peak(sql)).toBeLessThan(rows * 1.5);
+});
