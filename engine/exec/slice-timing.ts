@@ -41,7 +41,8 @@ export function timelineLines(requests: SliceRequestTiming[], start: number): st
       if (!t) return `#${s} ?`;
       const span = t.ended - t.began;
       const cpu = t.cpuMs === null || t.runqMs === null ? ''
-        : `on CPU ${ms(t.cpuMs)}, waiting for a core ${ms(t.runqMs)}, idle ${ms(Math.max(0, span - t.cpuMs - t.runqMs))} ms, of which `;
+        : `on CPU ${ms(t.cpuMs)}, waiting for a core ${ms(t.runqMs)}, idle ${ms(Math.max(0, span - t.cpuMs - t.runqMs))} ms; `;
+      // waiting for a peer is idle time, or run-queue time once its rows came and the thread waits for a core
       return `#${s} ${ms(t.began - start)}-${ms(t.ended - start)} ms (${cpu}${ms(t.peersMs)} ms waiting for other slices)`;
     });
     return `Slice request ${i + 1} (${r.what}), sent at ${ms(r.sentAt - start)} ms: ${per.join(', ')}`;

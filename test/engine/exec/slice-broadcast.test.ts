@@ -88,7 +88,7 @@ describe('broadcast between the slices', () => {
     expect(requests, lines.join('\n')).toHaveLength(1);
     const m = /^Slice request 1 \(Partial Hash Aggregate\), sent at ([\d.]+) ms: (.*)$/.exec(requests[0])!;
     expect(m, requests[0]).not.toBeNull();
-    const slices = [...m[2].matchAll(/#(\d) ([\d.]+)-([\d.]+) ms \((?:on CPU ([\d.]+), waiting for a core ([\d.]+), idle ([\d.]+) ms, of which )?([\d.]+) ms waiting for other slices\)/g)];
+    const slices = [...m[2].matchAll(/#(\d) ([\d.]+)-([\d.]+) ms \((?:on CPU ([\d.]+), waiting for a core ([\d.]+), idle ([\d.]+) ms; )?([\d.]+) ms waiting for other slices\)/g)];
     expect(slices.map((x) => x[1])).toEqual(['0', '1']);
     const sent = Number(m[1]);
     for (const [, , began, ended, cpu, runq, idle, peers] of slices) {
