@@ -72,6 +72,15 @@ export async function parseCsvRange(req: CsvRangeRequest, dataDir: string, _slic
   const capacity = Math.min(req.segmentRows, 1 << 20, Math.max(1 << 16, Math.ceil((req.end - req.start) / 64)));
   const builders = req.types.map((t) => new ColumnBuilder(t, capacity));
   const returned: Vector[][] = [];
+  // the segment being written: its file writes and fsync go on while the next one is parsed.
+  // It settles to its error (or null), so a failure waits, unhandled by nobody, to be thrown here.
+  let writing: Promise<unknown> | null = null;
+  const written = async () => {
+    const w = writing;
+    writing = null;
+    const failure = w && await w;
+    if (failure) throw failure;
+  };
   const flush = async () => {
     if (builders[0].n === 0) return;
     // sorting compares strings, and returned columns travel as JS strings: both need them decoded
@@ -81,10 +90,11 @@ export async function parseCsvRange(req: CsvRangeRequest, dataDir: string, _slic
     if (req.mode === 'return') { returned.push(cols); return; }
     if (req.sortKey.length) cols = sortByColumns({ length: cols[0].length, columns: cols }, req.sortKey).columns;
     const utf8 = decode ? undefined : taken.map((t, k) => t.utf8 && validUtf8(cols[k], t.utf8));
+    const sketches = sketchColumns(cols, utf8);
     const file = `seg-${randomUUID()}.arrow`;
-    const meta = await writeSegment(join(dataDir, 'segments', file), cols, { encodings: req.encodings, utf8 });
-    const written: WrittenSegment = { ...meta, sketches: sketchColumns(cols, utf8) };
-    result.segments.push({ file, meta: written });
+    await written(); // one segment in flight: segments are listed in the order of their rows
+    writing = writeSegment(join(dataDir, 'segments', file), cols, { encodings: req.encodings, utf8 })
+      .then((meta) => { result.segments.push({ file, meta: { ...meta, sketches } satisfies WrittenSegment }); return null; }, (e: unknown) => e ?? new Error('segment write failed'));
   };
   let pos = req.start; // file offset of buf[0]
   try {
@@ -221,7 +231,10 @@ export async function parseCsvRange(req: CsvRangeRequest, dataDir: string, _slic
     }
     result.last = pos + i;
     await flush();
+    await written();
   } catch (e) {
+    // a segment still being written is finished (or fails) first, so the leader learns of its file
+    await written();
     if (e instanceof ParseError) {
       result.error = { offset: pos + e.offset, field: e.field, message: e.message };
       return result;
