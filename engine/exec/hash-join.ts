@@ -53,9 +53,9 @@ export class BuildTable {
     return rows * (32 + 4 + 8 * keys + 4 + 4 + 1);
   }
 
-  /** For each probe row, the first build row with its key, or -1 (good until the next call). */
-  firstMatches(probeKeys: Vector[], n: number): Int32Array {
-    const ids = this.keys.find(new KeyBatch(probeKeys, n, this.nullEq, null, this.probeKeys), this.firstRows.take(n));
+  /** For each probe row (the n rows at `sel`, or the first n), the first build row with its key, or -1 (good until the next call). */
+  firstMatches(probeKeys: Vector[], n: number, sel: Uint32Array | null = null): Int32Array {
+    const ids = this.keys.find(new KeyBatch(probeKeys, n, this.nullEq, sel, this.probeKeys), this.firstRows.take(n));
     for (let r = 0; r < n; r++) if (ids[r] >= 0) ids[r] = this.head[ids[r]];
     return ids;
   }
@@ -103,11 +103,13 @@ export type JoinKind = 'INNER' | 'LEFT' | 'SEMI' | 'ANTI';
 /**
  * Probes `table` with each row of `probe` (keys already evaluated in `probeKeys`). INNER/LEFT
  * output probe columns then build columns; SEMI/ANTI output probe columns only. A residual
- * predicate (over the joined columns) decides which key matches count.
+ * predicate (over the joined columns) decides which key matches count. With `sel` (no residual)
+ * only the probe rows it lists take part, read where they are: the batch is not compacted first.
  */
-export function probe(probeBatch: Batch, probeKeys: Vector[], table: BuildTable, kind: JoinKind, residual: BExpr | null, tick: () => void = noop): Batch {
-  const n = probeBatch.length;
-  const first = table.firstMatches(probeKeys, n);
+export function probe(probeBatch: Batch, probeKeys: Vector[], table: BuildTable, kind: JoinKind, residual: BExpr | null, tick: () => void = noop, sel: Uint32Array | null = null): Batch {
+  if (sel !== null && residual) throw new Error('a probe through a selection takes no residual');
+  const n = sel ? sel.length : probeBatch.length;
+  const first = table.firstMatches(probeKeys, n, sel);
   let cap = Math.max(16, n);
   // reused while they suffice; a probe with more pairs than rows grows them into new arrays
   let pRows: Int32Array = table.probeRows.take(cap), bRows: Int32Array = table.buildRows.take(cap);
@@ -134,6 +136,8 @@ export function probe(probeBatch: Batch, probeKeys: Vector[], table: BuildTable,
     if (m === cap) ({ pRows, bRows, cap } = grown(pRows, bRows, m));
     pRows[m] = r; bRows[m] = b; m++;
   }
+  // pairs name the i-th selected row: gather from the row it is
+  if (sel !== null) for (let i = 0; i < m; i++) pRows[i] = sel[pRows[i]];
   let joined: Batch = {
     length: m,
     columns: [...probeBatch.columns.map((c) => takeRows(c, pRows, m)), ...table.build.map((c) => takeRows(c, bRows, m))],
@@ -246,12 +250,20 @@ export function padProbeSide(probeTypes: SqlType[], buildColumns: Vector[], n: n
 
 const built = new WeakMap<JoinStep, BuildTable>();
 
-/** A slice's probe step of a broadcast join (the build table is built once per fragment). */
-export function hashJoinBatch(batch: Batch, step: JoinStep, tick: () => void = noop, reserve: (bytes: number) => void = noop): Batch {
+/**
+ * A slice's probe step of a broadcast join (the build table is built once per fragment), over
+ * the rows at `sel` (or all). Plain key columns are read where they are and, without a residual,
+ * the selected rows are gathered once, into the joined rows; otherwise they are compacted first.
+ */
+export function hashJoinBatch(batch: Batch, step: JoinStep, tick: () => void = noop, reserve: (bytes: number) => void = noop, sel: Uint32Array | null = null): Batch {
   const table = buildTableOf(step, tick, reserve);
-  // plain key columns are read where they are; only computed keys are evaluated into new vectors
-  const keys = step.probeKeys.every((e) => e.k === 'col') ? step.probeKeys.map((e) => batch.columns[(e as { index: number }).index]) : projectBatch(batch, step.probeKeys, null, batch.length);
-  return probe(batch, keys, table, step.joinType, step.residual ?? null, tick);
+  const plainKeys = step.probeKeys.every((e) => e.k === 'col');
+  if (sel !== null && (!plainKeys || step.residual)) {
+    batch = { length: sel.length, columns: batch.columns.map((c) => gather(c, sel, sel!.length)) };
+    sel = null;
+  }
+  const keys = plainKeys ? step.probeKeys.map((e) => batch.columns[(e as { index: number }).index]) : projectBatch(batch, step.probeKeys, null, batch.length);
+  return probe(batch, keys, table, step.joinType, step.residual ?? null, tick, sel);
 }
 
 /** Bytes a slice's join step takes to build its table (besides the build rows it holds already). */

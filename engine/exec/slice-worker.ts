@@ -119,13 +119,14 @@ async function runFragment(f: FragmentSpec, req: RequestRun, program = 0, all: S
         sel = r.sel.subarray(0, r.count);
         count = r.count;
       } else if (step.k === 'join') {
-        const input = compact(batch, sel, count);
         // an outer join pads its unmatched build rows as the probe rows are typed
-        if (step.join.keepsBuild && !probeTypesOf.has(step.join)) probeTypesOf.set(step.join, input.columns.map((c) => c.type));
+        if (step.join.keepsBuild && !probeTypesOf.has(step.join)) probeTypesOf.set(step.join, batch.columns.map((c) => c.type));
         const grace = graceJoins.get(step.join);
         // a spilled join takes the batch into its files; its rows go on when it drains
-        if (grace) { metered(stop, () => grace.add(input)); lap(2 + i, 0); return; }
-        batch = metered(stop, () => hashJoinBatch(input, step.join, tick, (b) => stop.memory.reserve(b, 'hash join build in a slice')));
+        if (grace) { const input = compact(batch, sel, count); metered(stop, () => grace.add(input)); lap(2 + i, 0); return; }
+        // the probe reads the selected rows where they are (no compacted copy of every column)
+        const input = batch, rows = sel ? sel.subarray(0, count) : null;
+        batch = metered(stop, () => hashJoinBatch(input, step.join, tick, (b) => stop.memory.reserve(b, 'hash join build in a slice'), rows));
         sel = null;
         count = batch.length;
       } else if (step.k === 'repeat') {

@@ -1,12 +1,13 @@
 // Arrays reused batch after batch (exec/scratch.ts): probe keys, first matches and row pairs of a
-// hash join, a join filter's kept rows, a GROUP BY's key copies and ids, the slices' selections.
+// hash join (also when it probes through a selection instead of a compacted batch), a join
+// filter's kept rows, a GROUP BY's key copies and ids, the slices' selections.
 // A reused array must never show through in what an operator hands on: each batch's answer is
 // checked against a fresh computation, batches are fed largest first (stale tails must not leak
 // into a smaller batch), and the rows handed on by an earlier batch must stay as they were after
 // later batches reuse the arrays. End to end, multi-batch joins, filters over deleted rows and
 // aggregates in two slices give DuckDB's answers.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Vector } from '../../../engine/types/vector.ts';
+import { gather, type Vector } from '../../../engine/types/vector.ts';
 import { T } from '../../../engine/types/types.ts';
 import { ReusedArray } from '../../../engine/exec/scratch.ts';
 import { KeyBatch, KeyScratch } from '../../../engine/exec/hash-table.ts';
@@ -87,6 +88,20 @@ describe('hash join probes over reused arrays', () => {
       // what each probe handed on is its own: later probes did not write over it
       for (const o of outputs) expect(rowsOfBatch(o.batch)).toEqual(o.rows);
       expect(outputs[0].rows.length).toBeGreaterThan(100);
+    });
+  }
+
+  for (const kind of ['INNER', 'LEFT', 'SEMI', 'ANTI'] as JoinKind[]) {
+    it(`${kind} through a selection gives the rows of the compacted batch`, () => {
+      for (const [from, n, every] of [[0, 4000, 3], [7, 2500, 2], [1, 300, 5]]) {
+        const cols = probeBatch(from, n);
+        const sel = Uint32Array.from({ length: Math.ceil(n / every) }, (_, i) => i * every);
+        const compacted = cols.map((c) => gather(c, sel, sel.length));
+        const got = probe({ length: n, columns: cols }, [cols[0]], table, kind, null, undefined, sel);
+        const want = probe({ length: sel.length, columns: compacted }, [compacted[0]], fresh(), kind, null);
+        expect(rowsOfBatch(got)).toEqual(rowsOfBatch(want));
+        expect(want.length).toBeGreaterThan(10);
+      }
     });
   }
 });
