@@ -429,6 +429,23 @@ export function deferredCounts(spec: AggSpec): boolean[] {
  * group ids in G, or (`dense`) the kernel reads each row's group from the dense array of its
  * keys' dictionary code combinations (DictGroupIds), so no pass over the rows comes before it.
  */
+/**
+ * Without GROUP BY every row updates the same cells: the loop keeps them in locals and writes
+ * them back once (a typed-array cell, which may share memory with the inputs, is otherwise
+ * read and written every row). Only when the code reads A through its cells alone.
+ */
+function cellsInLocals(code: string): { code: string; load: string; store: string } {
+  const cell = /\bA\[b \+ (\d+)\]/g;
+  if (/\bA\b/.test(code.replace(cell, ''))) return { code, load: '', store: '' };
+  const used = [...new Set([...code.matchAll(cell)].map((m) => Number(m[1])))];
+  if (!used.length) return { code, load: '', store: '' };
+  return {
+    code: code.replace(cell, (_, x: string) => `a${x}`),
+    load: `let ${used.map((x) => `a${x} = A[${x}]`).join(', ')};`,
+    store: used.map((x) => `A[${x}] = a${x};`).join(' '),
+  };
+}
+
 function aggKernel(spec: AggSpec, batch: Batch, aliases: number[], deferred: boolean[], layout: CellLayout, dense: boolean): AggKernel {
   // without GROUP BY the filter is fused into the kernel, and its comparisons may read frames
   const shape = shapeOf(batch, spec.keys.length === 0 && !!spec.filter);
@@ -480,9 +497,10 @@ function aggKernel(spec: AggSpec, batch: Batch, aliases: number[], deferred: boo
     if (v.n === 'false') body.push(upd);
     else body.push(deferred[i] ? `if (${v.n}) ${count}--; else { ${upd} }` : `if (!(${v.n})) { ${upd} }`);
   });
+  const cells = grouped ? null : cellsInLocals(body.join('\n'));
   const loop = grouped ? `for (let j = 0; j < n; j++) { const r = sel === null ? j : sel[j]; ${body.join('\n')} }`
-    : pass !== null ? `const F = S.scratch(n); let k = 0;\n${pass}\nfor (let j = 0; j < k; j++) { const r = F[j]; ${body.join('\n')} }`
-    : rowLoop(body.join('\n'));
+    : pass !== null ? `const F = S.scratch(n); let k = 0;\n${pass}\n${cells!.load}\nfor (let j = 0; j < k; j++) { const r = F[j]; ${cells!.code} }\n${cells!.store}`
+    : `${cells!.load}\n${rowLoop(cells!.code)}\n${cells!.store}`;
   const source = `${locals.join(' ')}\n${em.prelude.join('\n')}\n${loop}`;
   // eslint-disable-next-line no-new-func -- generated from our own bound plan
   k = new Function('rt', 'K', `return function aggKernel(cols, valids, dicts, n, sel, S, P, G, frames) {\n${source}\n};`)(runtime, em.consts) as AggKernel;
