@@ -5,7 +5,7 @@
 import type { Utf8Buffers } from '../storage/utf8.ts';
 
 /** Rows of a block looked at before deciding whether its values repeat. */
-const SAMPLE_ROWS = 16384;
+const SAMPLE_ROWS = 4096;
 /** Past the sample, more distinct values than this share of the rows: stop interning. */
 const DISTINCT_SHARE = 0.5;
 const MAX_BYTES = 0x7fffffff;

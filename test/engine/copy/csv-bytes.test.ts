@@ -14,6 +14,8 @@ import { join } from 'node:path';
 import { rng } from '../../support/rng.ts';
 import { openTwinEngines, type TwinEngines } from '../../support/twin-engines.ts';
 
+/** Makes rows long, so a file over 1 MiB (split between two slices) needs fewer of them. */
+const PADDING = ' and then some more words to make the note longer'.repeat(2);
 const WORDS = ['plain', 'é', 'naïve café', '東京', 'smile 😀', 'Zürich', 'a,b', 'say "hi"', 'x\ny', 'p\r\nq', ' padded ', 'ÆØÅ'];
 const FLAGS = ['A', 'B', 'é', 'ZZ'];
 
@@ -31,13 +33,13 @@ function field(v: string | null, quoteAnyway: boolean): string {
  * Rows of (id, word, note, flag, amt, day); `note` is mostly distinct, so it goes past the interning
  * sample. One line ending per file: DuckDB's strict mode refuses a file that mixes them.
  */
-function rows(n: number, seed: number, end = '\n'): string[] {
+function rows(n: number, seed: number, end = '\n', padding = ''): string[] {
   const r = rng(seed);
   const out: string[] = [];
   for (let i = 0; i < n; i++) {
     const k = Math.floor(r() * 20);
     const word = k === 0 ? null : k === 1 ? '' : WORDS[k % WORDS.length];
-    const note = k === 2 ? null : `${WORDS[Math.floor(r() * WORDS.length)]} ${i} ${Math.floor(r() * 1e6).toString(36)}`;
+    const note = k === 2 ? null : `${WORDS[Math.floor(r() * WORDS.length)]} ${i} ${Math.floor(r() * 1e6).toString(36)}${padding}`;
     const flag = k === 3 ? null : FLAGS[i % FLAGS.length];
     const amt = (Math.floor(r() * 2e6) - 1e6) / 100;
     const day = new Date(Date.UTC(1990, 0, 1) + Math.floor(r() * 12000) * 86_400_000).toISOString().slice(0, 10);
@@ -53,7 +55,7 @@ function rows(n: number, seed: number, end = '\n'): string[] {
  * guess then fails with a parse error that is not the file's).
  */
 function splitInsideQuote(inside: 'rows' | 'garbage'): string {
-  const lines = rows(24_000, 7);
+  const lines = rows(10_000, 7, '\n', PADDING);
   // rows: the field's last line and what follows its closing quote also make six fields
   const text = inside === 'rows' ? `${'9,w,n,A,1.00,2001-01-01\n'.repeat(400)}9,w,n` : Array.from({ length: 400 }, () => 'not,a row').join('\n');
   const big = `${lines.length},"word","${text}",A,1.00,2001-01-01\n`;
@@ -67,7 +69,7 @@ function splitInsideQuote(inside: 'rows' | 'garbage'): string {
 
 const TABLE = '(id INTEGER, word VARCHAR(64), note VARCHAR(16000), flag CHAR(2), amt DECIMAL(10,2), day DATE)';
 const FILES: Record<string, string> = {
-  'rows.csv': rows(40_000, 1, '\r\n').join(''),
+  'rows.csv': rows(12_000, 1, '\r\n', PADDING).join(''),
   'split-rows.csv': splitInsideQuote('rows'),
   'split-garbage.csv': splitInsideQuote('garbage'),
   'null-as.csv': rows(500, 3).join('').replace(/,,/g, ',NA,'),
@@ -126,11 +128,11 @@ const lineOf = (lines: string[], k: number): number => 1 + lines.slice(0, k).joi
 
 describe('COPY CSV errors and odd bytes', () => {
   it('a bad value in the second half fails naming its line and column, and loads nothing', async () => {
-    const lines = rows(30_000, 5);
-    lines[21_000] = lines[21_000].replace(/,\d{4}-\d\d-\d\d(\r?\n)$/, ',2001-02-30$1');
+    const lines = rows(12_000, 5, '\n', PADDING);
+    lines[9_000] = lines[9_000].replace(/,\d{4}-\d\d-\d\d(\r?\n)$/, ',2001-02-30$1');
     writeFileSync(join(dir, 'bad.csv'), lines.join(''));
-    const line = lineOf(lines, 21_000);
-    expect(line).toBeGreaterThan(21_001); // quoted newlines before it count
+    const line = lineOf(lines, 9_000);
+    expect(line).toBeGreaterThan(9_001); // quoted newlines before it count
     await twins.s.execute(`CREATE TABLE bad ${TABLE}`);
     const err = await twins.s.execute(`COPY bad FROM '${join(dir, 'bad.csv')}' FORMAT CSV`).then(() => null, (e: Error) => e);
     expect(err?.message).toContain(`bad.csv:${line}: column "day"`);
@@ -138,10 +140,10 @@ describe('COPY CSV errors and odd bytes', () => {
   });
 
   it('a row with too few fields fails naming its line', async () => {
-    const lines = rows(30_000, 6);
-    lines[25_000] = 'é,東京\n';
+    const lines = rows(12_000, 6, '\n', PADDING);
+    lines[10_000] = 'é,東京\n';
     writeFileSync(join(dir, 'short.csv'), lines.join(''));
-    const line = lineOf(lines, 25_000);
+    const line = lineOf(lines, 10_000);
     const err = await twins.s.execute(`COPY bad FROM '${join(dir, 'short.csv')}' FORMAT CSV`).then(() => null, (e: Error) => e);
     expect(err?.message).toMatch(new RegExp(`short\\.csv:${line}: .*expected 6 fields but found 2`));
     expect((await twins.s.execute('SELECT count(*) FROM bad'))[0].rows).toEqual([[0]]);
