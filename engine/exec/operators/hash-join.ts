@@ -140,6 +140,9 @@ export class HashJoinOp extends LeaderOperator {
  */
 async function probeInChunks(ctx: RunContext, left: Batch, leftKeys: Vector[], table: BuildTable, kind: JoinKind, residual: BExpr | null): Promise<Batch> {
   if (left.length <= CHUNK) return ctx.hold(probe(left, leftKeys, table, kind, residual, ctx.tick), 'hash join');
+  // the pieces' string columns keep the inputs' dictionaries, counted with the inputs already
+  const counted = new WeakSet<readonly string[]>();
+  for (const v of [...left.columns, ...table.build]) if (v.dict) counted.add(v.dict);
   const parts: Batch[] = [];
   // chunks sized to about PROBE_OUTPUT rows out: a join with many matches per key probes fewer rows
   // at a time (starting small, as the first chunk shows how many matches a row has)
@@ -148,7 +151,7 @@ async function probeInChunks(ctx: RunContext, left: Batch, leftKeys: Vector[], t
   for (let start = 0, n = 0; start < left.length; start += n) {
     n = Math.min(size, left.length - start);
     const part = probe(rowRange(left, start, n), leftKeys.map((k) => vectorRange(k, start, n)), table, kind, residual, ctx.tick);
-    parts.push(ctx.hold(part, 'hash join'));
+    parts.push(ctx.hold(part, 'hash join', counted));
     size = Math.max(16, Math.min(CHUNK, Math.floor(PROBE_OUTPUT / Math.max(1, part.length / n))));
     await ctx.pause();
     ctx.check();

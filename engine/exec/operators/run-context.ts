@@ -247,7 +247,9 @@ export class RunContext {
       const col = await concatVectorsYielding(types[i], rows.map((p) => p.columns[i]), this.pause);
       // the parts' column first: the copy is counted in its place (one column over, briefly)
       for (const p of rows) {
-        this.giveBackPart(p, vectorBytes(p.columns[i]));
+        // its arrays (its dictionary, maybe not counted in it, goes with the part)
+        const v = p.columns[i];
+        this.giveBackPart(p, v.values.byteLength + (v.valid?.byteLength ?? 0));
         p.columns[i] = null!;
       }
       built.push(this.reserve(vectorBytes(col), what));
@@ -299,8 +301,12 @@ export class RunContext {
   }
 
   /** Counts a batch the running operator holds against the statement's memory limit (until it returns). */
-  hold<B extends Batch>(b: B, what: string): B {
-    if (!this.holder.has(b)) this.holdIn(this.holdings, b, batchBytes(b), what);
+  hold<B extends Batch>(b: B, what: string, counted?: WeakSet<readonly string[]>): B {
+    if (this.holder.has(b)) return b;
+    // with `counted`, dictionaries in it are not counted again (pieces of one output sharing an input's)
+    let bytes = 0;
+    for (const c of b.columns) bytes += vectorBytes(c, counted);
+    this.holdIn(this.holdings, b, bytes, what);
     return b;
   }
 

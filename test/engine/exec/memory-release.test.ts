@@ -91,3 +91,12 @@ it('an operator passing its input\'s columns on (a LIMIT, a projection) counts t
   const rows = 100000 * 16 / 2 ** 20;
   expect(await peak(sql)).toBeLessThan(rows * 1.5);
 });
+
+it('a leader join\'s pieces of output count the inputs\' string dictionaries once', async () => {
+  // 100 000 distinct strings on the probe side: every probed piece keeps that dictionary
+  const sql = "SELECT count(*), max(x.s) FROM (SELECT i, 'v' || i AS s FROM t LIMIT 1000000) x JOIN (SELECT k FROM u LIMIT 1000000) y ON x.i = y.k";
+  expect(await rowsOf(sql)).toEqual([[50000, 'v9999']]);
+  // the dictionary: 100 000 strings of about 6 characters (2 bytes each and a header)
+  const dict = 100000 * (24 + 2 * 6) / 2 ** 20;
+  expect(await peak(sql)).toBeLessThan(4 * dict);
+});
