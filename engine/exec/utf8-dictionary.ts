@@ -4,10 +4,14 @@
 // looking and appends every row as its own entry.
 import type { Utf8Buffers } from '../storage/utf8.ts';
 
-/** Rows of a block looked at before deciding whether its values repeat. */
-const SAMPLE_ROWS = 4096;
-/** Past the sample, more distinct values than this share of the rows: stop interning. */
-const DISTINCT_SHARE = 0.5;
+/**
+ * Interning stops once the dictionary holds more than MIN_ENTRIES values and they are more than
+ * DISTINCT_SHARE of the rows so far: such a block is stored plain anyway (storage/choose.ts picks
+ * a dictionary only when it pays), while a block of fewer or more repeated values is worth the
+ * hashing, which shrinks it on disk.
+ */
+export const MIN_ENTRIES = 65536;
+const DISTINCT_SHARE = 0.9;
 const MAX_BYTES = 0x7fffffff;
 
 export class Utf8DictionaryBuilder {
@@ -68,7 +72,7 @@ export class Utf8DictionaryBuilder {
     if (slot >= 0) this.slots![slot] = code;
     const n = this.size;
     // values that rarely repeat: stop hashing, every later row is its own entry
-    if (this.rows >= SAMPLE_ROWS && n > this.rows * DISTINCT_SHARE) this.slots = null;
+    if (n > MIN_ENTRIES && n > this.rows * DISTINCT_SHARE) this.slots = null;
     else if (n * 2 > this.slots!.length) this.rehash();
     return code;
   }

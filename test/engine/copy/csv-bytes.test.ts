@@ -4,7 +4,8 @@
 // files mix what that path must get right, each checked against DuckDB reading the same file:
 // multi-byte text (2-, 3- and 4-byte UTF-8), quotes, escaped quotes, delimiters and newlines
 // inside quoted fields, CRLF or LF line ends, NULL (unquoted empty or NULL AS) against the quoted empty
-// string, CHAR padding, a column with more distinct values than the interning sample, and byte
+// string, CHAR padding, a mostly distinct column (interned here; utf8-sketches.test.ts covers
+// blocks past where interning stops), and byte
 // ranges that split inside a quoted field. Malformed rows must fail naming line and column and
 // load nothing; bytes that are not UTF-8 load as U+FFFD, as they did when rows were decoded.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -30,8 +31,8 @@ function field(v: string | null, quoteAnyway: boolean): string {
 }
 
 /**
- * Rows of (id, word, note, flag, amt, day); `note` is mostly distinct, so it goes past the interning
- * sample. One line ending per file: DuckDB's strict mode refuses a file that mixes them.
+ * Rows of (id, word, note, flag, amt, day); `note` is mostly distinct. One line ending per file:
+ * DuckDB's strict mode refuses a file that mixes them.
  */
 function rows(n: number, seed: number, end = '\n', padding = ''): string[] {
   const r = rng(seed);

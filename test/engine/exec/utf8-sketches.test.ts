@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { hash52, hash52Ascii } from '../../../engine/functions/aggregates/approx-count-distinct.ts';
 import { addVector, emptyFigures, sketchColumns } from '../../../engine/exec/stats-gather.ts';
 import { computeStats } from '../../../engine/storage/column-stats.ts';
-import { Utf8DictionaryBuilder } from '../../../engine/exec/utf8-dictionary.ts';
+import { MIN_ENTRIES, Utf8DictionaryBuilder } from '../../../engine/exec/utf8-dictionary.ts';
 import { T } from '../../../engine/types/types.ts';
 import type { Vector } from '../../../engine/types/vector.ts';
 import { rng } from '../../support/rng.ts';
@@ -42,7 +42,7 @@ describe('string sketches and bounds from UTF-8 bytes', () => {
 
   const cases: [string, (string | null)[]][] = [
     ['repeated ASCII values', words(5000, 1, ['AIR', 'RAIL', 'TRUCK', 'MAIL', 'A', 'R'], false)],
-    ['distinct ASCII values past the interning sample', words(40_000, 2, ['quickly', 'bold', 'Zeta', 'alpha'], true)],
+    ['distinct ASCII values, past where interning stops', words(MIN_ENTRIES + 5000, 2, ['quickly', 'bold', 'Zeta', 'alpha'], true)],
     ['multi-byte values', words(3000, 3, ['é', '東京', 'smile 😀', 'Zürich', 'plain', ''], false)],
     ['distinct multi-byte values', words(20_000, 4, ['é', '東京', 'naïve', 'ÆØÅ'], true)],
   ];
@@ -63,8 +63,14 @@ describe('string sketches and bounds from UTF-8 bytes', () => {
   it('repeated values share one entry; values that rarely repeat each get their own', () => {
     const repeated = column(words(30_000, 5, ['AIR', 'RAIL', 'TRUCK'], false)).utf8;
     expect(repeated.offsets.length - 1).toBe(3);
-    const rare = column(words(30_000, 6, ['a', 'b'], true)).utf8;
-    expect(rare.offsets.length - 1).toBeGreaterThan(25_000);
+    const rare = column(words(MIN_ENTRIES + 20_000, 6, ['a', 'b'], true)).utf8;
+    expect(rare.offsets.length - 1).toBeGreaterThan(MIN_ENTRIES + 15_000);
+    // ~98k distinct values over 400k rows in random order stay interned: each entry is kept once
+    const r = rng(8);
+    const values = Array.from({ length: 400_000 }, () => `v${Math.floor(r() * 100_000)}`);
+    const some = column(values).utf8;
+    expect(some.offsets.length - 1).toBe(new Set(values).size);
+    expect(some.offsets.length - 1).toBeGreaterThan(MIN_ENTRIES);
   });
 
   it('numeric sketches skip repeats yet equal the sketch of every value', () => {
