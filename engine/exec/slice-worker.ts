@@ -77,7 +77,7 @@ async function runFragment(f: FragmentSpec, req: RequestRun, program = 0, all: S
   for (const step of f.steps) if (step.k === 'join') buildOrSpill(step.join, req);
   // a program over redistributed rows: its input program runs first and the slices swap rows;
   // or over the preserved rows a semi or anti join keeps, once the other side has marked them
-  const received = f.source ? await unionOf(f.source, req, all) : f.marked ? await markedRows(f.marked, req, all) : null;
+  const received = f.source ? await redistribute(f.source, req, all) : f.marked ? await markedRows(f.marked, req, all) : null;
   const windowed = received && f.source?.windows ? windowsOver(f.source!, received, req) : null;
   const table = f.output.kind === 'agg' ? new SpillingGroups(req.host, f.output.spec, 'aggregate in a slice') : null;
   const outParts: Vector[][] = [];
@@ -218,13 +218,25 @@ async function runFragment(f: FragmentSpec, req: RequestRun, program = 0, all: S
       lap(outSlot, 0);
     }
   };
-  const sources: (SegmentRef | Vector[] | WindowedPart)[] = windowed ?? (received ? received.parts : segments[program] ?? []);
+  const sources: (SegmentRef | Vector[] | WindowedPart | UnionPart)[] = windowed ?? (received ? received.parts : segments[program] ?? []);
+  // UNION ALL: each further input runs once the rows before it went through (and were given back)
+  for (let x = f.source?.union; x; x = x.union) {
+    const input = x;
+    sources.push(async () => {
+      const got = await redistribute(input, req, all);
+      metrics.ms[0] += got.ms;
+      metrics.rows[0] += got.rows;
+      // the input program's time is its own metrics'
+      t = performance.now();
+      return got.parts.length === 1 ? got.parts[0] : [];
+    });
+  }
   for (let j = 0; j < sources.length; j++) {
     if (limit !== undefined && outRows >= limit) break;
     t = performance.now();
     const next = sources[j];
     // a window partition read back from disk is computed when its turn comes
-    const src = typeof next === 'function' ? next() : next;
+    const src = typeof next === 'function' ? await next() : next;
     const seg = Array.isArray(src) ? null : src;
     // rows received from other slices are given back once they went through (a spilled join holds them on disk)
     if (!seg) { sources[j] = []; stop.memory.release(arraysBytes(src as Vector[])); }
@@ -533,14 +545,6 @@ async function redistribute(x: ExchangeSource, req: RequestRun, all: SliceMetric
   return { parts, rows, ms: performance.now() - t0 };
 }
 
-/** The rows of an exchange source, and of the sources its rows are a UNION ALL with, in turn. */
-async function unionOf(x: ExchangeSource, req: RequestRun, all: SliceMetrics[]): Promise<{ parts: Vector[][]; rows: number; ms: number }> {
-  const got = await redistribute(x, req, all);
-  if (!x.union) return got;
-  const more = await unionOf(x.union, req, all);
-  return { parts: [...got.parts, ...more.parts], rows: got.rows + more.rows, ms: got.ms + more.ms };
-}
-
 /** Each row of a batch `times[i]` times (none for NULL or less than 1), in order. */
 function repeatRows(batch: Batch, times: Vector): Batch {
   let n = 0;
@@ -615,6 +619,9 @@ async function markedRows(m: MarkedSource, req: RequestRun, all: SliceMetrics[])
 
 /** A part of a slice's rows computed when the scan loop reaches it (a window partition spilled to disk). */
 type WindowedPart = () => Vector[];
+
+/** The rows of a further UNION ALL input, computed when the scan loop reaches them (one local part). */
+type UnionPart = () => Promise<Vector[]>;
 
 /**
  * The rows a slice holds after an exchange with the window functions' results appended: as one

@@ -8,6 +8,7 @@
 // aggregation), each with its own spill files.
 import { GroupTable, partialRows, type AggSpec, type PartialAgg } from '../aggregate.ts';
 import type { Batch } from '../../types/vector.ts';
+import { SqlError } from '../../errors.ts';
 import type { SpillReader, SpillWriter } from './spill-file.ts';
 import { FANOUT, MAX_LEVEL, partitionIds, rowsIn, type PartitionHost } from './hash-partition.ts';
 import type { RunContext } from '../operators/run-context.ts';
@@ -105,8 +106,16 @@ export class SpillingGroups {
     const grown = this.table.groups - this.reserved;
     if (grown <= 0) return;
     const bytes = grown * GROUP_BYTES;
-    if (this.level < MAX_LEVEL && this.spec.keys.length > 0 && bytes > this.host.available()) { this.flush(); return; }
-    this.releases.push(this.host.reserve(bytes, this.what));
+    const canSpill = this.level < MAX_LEVEL && this.spec.keys.length > 0;
+    if (canSpill && bytes > this.host.available()) { this.flush(); return; }
+    try {
+      this.releases.push(this.host.reserve(bytes, this.what));
+    } catch (e) {
+      // another slice of the statement took what was left since it was read: spill instead
+      if (!canSpill || !(e instanceof SqlError) || e.code !== 'OUT_OF_MEMORY') throw e;
+      this.flush();
+      return;
+    }
     this.reserved = this.table.groups;
   }
 

@@ -161,8 +161,9 @@ it('aggregates over their limit spill groups by key hash, in the slices and at t
   // slices and come to it as files, merged partition by partition
   const atLeader = (agg: string) => `SELECT count(*), sum(g), sum(c), sum(t), sum(d), sum(length(l)), min(l), max(l) FROM (SELECT k % 20000 AS g, count(*) AS c, sum(k) AS t, count(DISTINCT s) AS d, ${agg} AS l FROM a WHERE k % 5 < 4 AND s > 'n1' GROUP BY 1) x`;
   const listagg = atLeader("listagg(s, ',') WITHIN GROUP (ORDER BY s)");
-  // GROUP BY over a leader input (a UNION ALL)
-  const overLeader = 'SELECT count(*), sum(k), sum(c), sum(t) FROM (SELECT k % 30000 AS k, count(*) AS c, sum(k2) AS t FROM (SELECT k, k * 2 AS k2 FROM a UNION ALL SELECT k, 1 FROM b) u GROUP BY 1) x';
+  // GROUP BY over a UNION ALL: in the slices, or at the leader over a leader input (a LIMIT's rows)
+  const overUnion = (a: string) => `SELECT count(*), sum(k), sum(c), sum(t) FROM (SELECT k % 30000 AS k, count(*) AS c, sum(k2) AS t FROM (SELECT k, k * 2 AS k2 FROM ${a} UNION ALL SELECT k, 1 FROM b) u GROUP BY 1) x`;
+  const overLeader = overUnion('(SELECT k FROM a LIMIT 1000000) a');
   await s.execute("SET query_memory_limit = '3MB'");
   try {
     expect(await plan(inSlices)).toMatch(/each slice finishes its own groups/);
@@ -171,9 +172,12 @@ it('aggregates over their limit spill groups by key hash, in the slices and at t
     expect(await plan(listagg)).toMatch(/merges the slices' partial states/);
     await spills(listagg);
     await same(listagg, atLeader("string_agg(s, ',' ORDER BY s)"));
-    expect(await plan(overLeader)).toMatch(/Hash Aggregate \(keys: 1/);
+    expect(await plan(overLeader)).toMatch(/-> +Hash Aggregate \(keys: 1.*\[leader/);
     await spills(overLeader);
     await same(overLeader);
+    expect(await plan(overUnion('a'))).toMatch(/Partial Hash Aggregate \(keys: 1.*\[2 slices/);
+    await spills(overUnion('a'));
+    await same(overUnion('a'));
   } finally {
     await s.execute('RESET query_memory_limit');
   }
