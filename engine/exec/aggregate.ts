@@ -388,6 +388,8 @@ function liftParams(spec: AggSpec): { spec: AggSpec; params: unknown[] } {
 const kernels = new Map<string, AggKernel>();
 /** A spec's part of its kernels' cache key, made once per spec (not per batch) */
 const specKeys = new WeakMap<AggSpec, string>();
+/** Each spec's kernels by batch shape alone: batch after batch, no long key is built and hashed */
+const specKernels = new WeakMap<AggSpec, Map<string, AggKernel>>();
 
 /**
  * For each aggregate, the earlier one whose state evolves identically (same update and merge
@@ -449,11 +451,16 @@ function cellsInLocals(code: string): { code: string; load: string; store: strin
 function aggKernel(spec: AggSpec, batch: Batch, aliases: number[], deferred: boolean[], layout: CellLayout, dense: boolean): AggKernel {
   // without GROUP BY the filter is fused into the kernel, and its comparisons may read frames
   const shape = shapeOf(batch, spec.keys.length === 0 && !!spec.filter);
+  const shapeKey = `${JSON.stringify(shape)}${dense ? '|dense' : ''}`;
+  let mine = specKernels.get(spec);
+  if (!mine) { mine = new Map(); specKernels.set(spec, mine); }
+  let k = mine.get(shapeKey);
+  if (k) return k;
   let specKey = specKeys.get(spec);
   if (specKey === undefined) { specKey = JSON.stringify(spec); specKeys.set(spec, specKey); }
-  const key = `${specKey}|${JSON.stringify(shape)}${dense ? '|dense' : ''}`;
-  let k = kernels.get(key);
-  if (k) return k;
+  const key = `${specKey}|${shapeKey}`;
+  k = kernels.get(key);
+  if (k) { mine.set(shapeKey, k); return k; }
   const em = new ExprEmitter(shape);
   const body: string[] = [];
   // without GROUP BY keys the filter is fused here; with keys, rows arrive filtered with their group ids in G
@@ -506,5 +513,6 @@ function aggKernel(spec: AggSpec, batch: Batch, aliases: number[], deferred: boo
   k = new Function('rt', 'K', `return function aggKernel(cols, valids, dicts, n, sel, S, P, G, frames) {\n${source}\n};`)(runtime, em.consts) as AggKernel;
   if (kernels.size > 1000) kernels.clear();
   kernels.set(key, k);
+  mine.set(shapeKey, k);
   return k;
 }

@@ -28,11 +28,11 @@ export class PassOrder {
 
   /** After a batch: reorders the passes by the share of rows each kept (insertion sort: a handful of passes). */
   update(): void {
-    const o = this.order, rate = (g: number) => (this.kept[g] + 1) / (this.tested[g] + 2);
+    const o = this.order, kept = this.kept, tested = this.tested;
     for (let i = 1; i < o.length; i++) {
-      const g = o[i], x = rate(g);
+      const g = o[i], x = (kept[g] + 1) / (tested[g] + 2);
       let j = i - 1;
-      while (j >= 0 && rate(o[j]) > x) { o[j + 1] = o[j]; j--; }
+      while (j >= 0 && (kept[o[j]] + 1) / (tested[o[j]] + 2) > x) { o[j + 1] = o[j]; j--; }
       o[j + 1] = g;
     }
     if (this.tested[o[0]] > 2 ** 24) for (let g = 0; g < o.length; g++) { this.tested[g] /= 2; this.kept[g] /= 2; }
