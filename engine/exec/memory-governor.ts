@@ -5,6 +5,9 @@
 //   threads and everything else) is sampled a few times a second, and when it is over the limit
 //   the statement holding the most is stopped with OUT_OF_MEMORY. Stopping it frees its memory
 //   at the next garbage collection, so the watchdog then waits before it picks another.
+//   RSS falls late (collection, pages given back), so a statement that began after the process
+//   went over the limit is not picked for that while it holds little and the process is not
+//   growing: else `select 1` after a stopped statement would be stopped too.
 import { SqlError } from '../errors.ts';
 import type { SharedTotal } from './memory-budget.ts';
 
@@ -40,6 +43,8 @@ export class MemoryGovernor {
   private readonly cooldownMs: number;
   private timer: ReturnType<typeof setInterval> | undefined;
   private lastStop = 0;
+  /** while over the limit: the statements running when it went over, and the size then */
+  private over: { present: Set<GovernedStatement>; sizeBytes: number } | null = null;
   /** statements the watchdog stopped, and the largest process size it saw */
   readonly stats = { stopped: 0, peakBytes: 0 };
 
@@ -73,15 +78,24 @@ export class MemoryGovernor {
   check(now = Date.now()): GovernedStatement | null {
     const size = this.sample();
     if (size > this.stats.peakBytes) this.stats.peakBytes = size;
-    if (size <= this.opts.limitBytes || now - this.lastStop < this.cooldownMs) return null;
+    if (size <= this.opts.limitBytes) { this.over = null; return null; }
+    this.over ??= { present: new Set(this.running), sizeBytes: size };
+    if (now - this.lastStop < this.cooldownMs) return null;
     let victim: GovernedStatement | null = null;
     // the largest holder; among equals the first started (Set order), which has run longest
-    for (const s of this.running) if (!victim || s.heldBytes > victim.heldBytes) victim = s;
+    for (const s of this.running) if (this.mayCause(s, size) && (!victim || s.heldBytes > victim.heldBytes)) victim = s;
     if (!victim) return null;
     this.running.delete(victim);
     victim.stopForMemory();
     this.lastStop = now;
     this.stats.stopped++;
     return victim;
+  }
+
+  /** Whether a statement may be why the process is over the limit (see the header). */
+  private mayCause(s: GovernedStatement, size: number): boolean {
+    const { present, sizeBytes } = this.over!;
+    const step = this.opts.limitBytes / 16;
+    return present.has(s) || s.heldBytes >= step || size > sizeBytes + step;
   }
 }

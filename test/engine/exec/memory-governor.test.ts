@@ -55,4 +55,30 @@ describe('MemoryGovernor', () => {
     small.dispose(); big.dispose();
     expect(gov.check(1_003_000)).toBeNull();
   });
+
+  it('a statement begun after the process went over is not stopped for it while it holds little and the size is not growing', () => {
+    let rss = 150 * MB;
+    const gov = new MemoryGovernor({ limitBytes: 100 * MB, sample: () => rss, cooldownMs: 1000 });
+    const big = new QueryGuard({ governor: gov });
+    big.memory.reserve(40 * MB, 'sort');
+    expect(gov.check(1_000_000)).toBe(big);
+    big.dispose();
+    // the stopped statement's memory is not yet given back: `select 1` comes meanwhile
+    const small = new QueryGuard({ governor: gov });
+    small.memory.reserve(1 * MB, 'a');
+    expect(gov.check(1_002_000)).toBeNull();
+    // ... but one that reserves much is, and so is any once the process keeps growing
+    const large = new QueryGuard({ governor: gov });
+    large.memory.reserve(10 * MB, 'hash join build');
+    expect(gov.check(1_003_000)).toBe(large);
+    rss = 160 * MB;
+    expect(gov.check(1_005_000)).toBe(small);
+    // back under the limit, the next time over starts afresh
+    rss = 90 * MB;
+    expect(gov.check(1_007_000)).toBeNull();
+    const after = new QueryGuard({ governor: gov });
+    rss = 150 * MB;
+    expect(gov.check(1_009_000)).toBe(after);
+    small.dispose(); large.dispose(); after.dispose();
+  });
 });
