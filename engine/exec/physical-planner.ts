@@ -221,7 +221,9 @@ class PhysicalPlanner {
     // input rows partitioned on group keys: every group is whole in one slice
     const p = partial.keys.length > 0 ? (partial.input as SliceOperator).partitioning(this.slices) : null;
     if (p && alignKeys(p, partial.keys)) return new SliceFinalAggregateOp(partial, p);
-    return partial.keys.length > 0 && this.slices > 1 && partial.estRows >= SLICE_FINAL_GROUPS ? new SliceFinalAggregateOp(partial) : partial;
+    if (partial.keys.length === 0 || partial.estRows < SLICE_FINAL_GROUPS) return partial;
+    // one slice holds every row: it finishes every group where it is, nothing goes to the leader to merge
+    return new SliceFinalAggregateOp(partial, this.slices === 1 ? { scheme: 'hash', keys: [] } : null);
   }
 
   /**

@@ -49,6 +49,9 @@ const QUERIES = [
   'SELECT count(*), count(dim.k) FROM f LEFT JOIN (SELECT * FROM dim WHERE g > 100) dim ON f.k = dim.k',
 ];
 
+/** 20 000 groups: more than the leader should merge */
+const MANY_GROUPS = 'SELECT i, sum(v), count(k) FROM f GROUP BY i ORDER BY 2 DESC, 1 LIMIT 5';
+
 let twins: TwinEngines | undefined;
 let s: Session;
 let duck: DuckDBSession;
@@ -111,12 +114,16 @@ describe('broadcast between the slices', () => {
     expect(lines.find((l) => /Broadcast \(every slice/.test(l))).toMatch(/per slice: #0 331 rows [\d.]+ ms, #1 331 rows/);
   });
 
-  it('answers alike with one slice (nothing moves) and with three', async () => {
+  it('answers alike with one slice (nothing moves) and with three; with one, a GROUP BY of many groups finishes in the slice', async () => {
     for (const slices of [1, 3]) {
       const other = await openTwinEngines(`slice-broadcast-${slices}`, SETUP, { slices });
       try {
         expect((await explain(other.s, QUERIES[6])).join('\n')).toMatch(/Broadcast \(every slice -> every slice\)/);
-        for (const sql of [QUERIES[3], QUERIES[6]]) expect(norm(await rowsOf(other.s, sql) as unknown[][]), `${slices} slices: ${sql}`).toEqual(await duckRows(sql));
+        for (const sql of [QUERIES[3], QUERIES[6], MANY_GROUPS]) expect(norm(await rowsOf(other.s, sql) as unknown[][]), `${slices} slices: ${sql}`).toEqual(await duckRows(sql));
+        // many groups: the slices finish them (one slice: where they are; three: by group key), the leader only takes the first rows
+        const plan = (await explain(other.s, MANY_GROUPS)).join('\n');
+        expect(plan).toMatch(slices === 1 ? /Final Hash Aggregate \(one slice holds every group: it finishes them\)\s+\[1 slice/ : /Final Hash Aggregate \(partial states redistributed by group key/);
+        expect(plan).toMatch(/Top-N 5 per slice/);
       } finally {
         await other.close();
       }
