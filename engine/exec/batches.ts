@@ -32,10 +32,11 @@ export async function concatBatchesYielding(types: SqlType[], parts: Batch[], pa
   return { length: nonEmpty.reduce((s, p) => s + p.length, 0), columns };
 }
 
-/** Rows [start, start + n) of a vector, sharing its arrays. */
+/** Rows [start, start + n) of a vector, sharing its arrays (and keeping its exact wide values and frame). */
 export function vectorRange(v: Vector, start: number, n: number): Vector {
   const out: Vector = { type: v.type, length: n, values: v.values.subarray(start, start + n), valid: v.valid ? v.valid.subarray(start, start + n) : null, dict: v.dict };
   if (v.big) out.big = v.big.slice(start, start + n);
+  if (v.frame) out.frame = { base: v.frame.base, deltas: v.frame.deltas.subarray(start, start + n) };
   return out;
 }
 

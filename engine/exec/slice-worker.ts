@@ -7,6 +7,7 @@ import { TYPES, isTemporal, type SqlType } from '../types/types.ts';
 import type { BExpr } from '../plan/bound.ts';
 import type { WindowCall } from '../plan/logical.ts';
 import type { FragmentSpec, FragmentResult, SentResult, SegmentRef, JoinStep, JoinFilterSpec, TopN, SliceMetrics, ExchangeSource, MarkedSource } from './fragment.ts';
+import { vectorRange } from './batches.ts';
 import { SlicePeers, exchangeTag } from './slice-peers.ts';
 import { partitionRows, placeRows, rowsByDestination } from './partition.ts';
 import { sortBatch } from './batch-sort.ts';
@@ -255,7 +256,7 @@ async function runFragment(f: FragmentSpec, req: RequestRun, program = 0, all: S
         const r = runtime.find((x) => !x.blockMayMatch(cols, start / BATCH, BATCH));
         if (r) { r.counters.blocks++; r.counters.rangeRows += n; continue; }
       }
-      let batch: Batch = { length: n, columns: cols.map((v) => slice(v, start, n)) };
+      let batch: Batch = { length: n, columns: cols.map((v) => (n === v.length ? v : vectorRange(v, start, n))) };
       if (seg) scanned += n;
       let sel: Uint32Array | null = null;
       let count = n;
@@ -781,13 +782,6 @@ function arraysBytes(columns: Vector[]): number {
   let bytes = 0;
   for (const v of columns) bytes += v.values.byteLength + (v.valid?.byteLength ?? 0);
   return bytes;
-}
-
-function slice(v: Vector, start: number, n: number): Vector {
-  if (start === 0 && n === v.length) return v;
-  const part: Vector = { type: v.type, length: n, values: v.values.subarray(start, start + n), valid: v.valid ? v.valid.subarray(start, start + n) : null, dict: v.dict };
-  if (v.frame) part.frame = { base: v.frame.base, deltas: v.frame.deltas.subarray(start, start + n) };
-  return part;
 }
 
 /** `f` (synchronous work over a batch) with the statement's cancel check between its regular expression calls. */
