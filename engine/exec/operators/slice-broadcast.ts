@@ -15,7 +15,7 @@ export class SliceBroadcastOp extends SliceOperator {
   }
 
   explain(): string {
-    return 'Broadcast (every slice -> every slice)';
+    return this.slices > 1 ? 'Broadcast (every slice -> every slice)' : 'Broadcast (one slice: its rows stay where they are)';
   }
 
   /** Every slice holds every row: rows are not partitioned by anything. */
