@@ -183,19 +183,14 @@ export class GroupTable {
     for (const s of this.states) { s.slots = s.slots.map(grow); s.count = grow(s.count); }
   }
 
-  private scratchRows = new Uint32Array(0);
-  /** A row array of at least n entries for the kernel's selection pass, reused batch after batch. */
+  private readonly scratchRows = new ReusedArray(Uint32Array);
+  /** A row array of n entries for the kernel's selection pass, reused batch after batch. */
   scratch(n: number): Uint32Array {
-    if (this.scratchRows.length < n) this.scratchRows = new Uint32Array(Math.max(n, 1024));
-    return this.scratchRows;
+    return this.scratchRows.take(n);
   }
 
-  private passingRows = new Uint32Array(0);
   /** The rows a grouped batch's filter keeps, reused batch after batch (no 256 KB of garbage a batch). */
-  private passing(n: number): Uint32Array {
-    if (this.passingRows.length < n) this.passingRows = new Uint32Array(Math.max(n, 1024));
-    return this.passingRows;
-  }
+  private readonly passingRows = new ReusedArray(Uint32Array);
 
   /** A batch's keys and group ids, reused batch after batch (the kernel reads them at once). */
   private readonly keyScratch = new KeyScratch();
@@ -245,7 +240,7 @@ export class GroupTable {
     if (this.spec.keys.length === 0) { aggKernel(spec, batch, this.aliases, this.deferred, this.layout, false)(cols, valids, sideArrays(batch), n, sel, this, params, null, framesOf(batch)); return; }
     let rows = sel, count = n;
     if (this.spec.filter) {
-      const f = filterBatch(batch, this.spec.filter, sel, this.passing(n));
+      const f = filterBatch(batch, this.spec.filter, sel, this.passingRows.take(n));
       rows = f.sel; count = f.count;
     }
     if (count === 0) return;
