@@ -160,12 +160,9 @@ function parseFieldFast(b: ColumnBuilder, buf: Buffer, s: number, e: number, fie
     }
     case 2: {
       if (e - s !== 10 || buf[s + 4] !== 45 || buf[s + 7] !== 45) return false;
-      const y0 = buf[s] - 48, y1 = buf[s + 1] - 48, y2 = buf[s + 2] - 48, y3 = buf[s + 3] - 48;
-      const m0 = buf[s + 5] - 48, m1 = buf[s + 6] - 48, d0 = buf[s + 8] - 48, d1 = buf[s + 9] - 48;
-      if ((y0 | y1 | y2 | y3 | m0 | m1 | d0 | d1) < 0 || y0 > 9 || y1 > 9 || y2 > 9 || y3 > 9 || m0 > 9 || m1 > 9 || d0 > 9 || d1 > 9) return false;
-      const y = y0 * 1000 + y1 * 100 + y2 * 10 + y3, m = m0 * 10 + m1, d = d0 * 10 + d1;
-      if (y < 1 || m < 1 || m > 12 || d < 1 || d > daysInMonth(y, m)) return false;
-      b.push(dayNumber(y, m, d));
+      const day = isoDateAt(buf, s);
+      if (day !== day) return false;
+      b.push(day);
       return true;
     }
     default:
@@ -206,6 +203,19 @@ const MONTH_START = [0, 0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334];
 /** daysFromCivil for a valid date of years 1..9999, by table. */
 function dayNumber(y: number, m: number, d: number): number {
   return YEAR_START[y] + MONTH_START[m] + (m > 2 && isLeapYear(y) ? 1 : 0) + d - 1;
+}
+
+/**
+ * The day number of the YYYY-MM-DD at buf[s] (its dashes already checked), or NaN when a digit
+ * is not one or the date does not exist (the slow path then reports it; -1 is 1969-12-31).
+ */
+function isoDateAt(buf: Uint8Array, s: number): number {
+  const y0 = buf[s] - 48, y1 = buf[s + 1] - 48, y2 = buf[s + 2] - 48, y3 = buf[s + 3] - 48;
+  const m0 = buf[s + 5] - 48, m1 = buf[s + 6] - 48, d0 = buf[s + 8] - 48, d1 = buf[s + 9] - 48;
+  if ((y0 | y1 | y2 | y3 | m0 | m1 | d0 | d1) < 0 || y0 > 9 || y1 > 9 || y2 > 9 || y3 > 9 || m0 > 9 || m1 > 9 || d0 > 9 || d1 > 9) return NaN;
+  const y = y0 * 1000 + y1 * 100 + y2 * 10 + y3, m = m0 * 10 + m1, d = d0 * 10 + d1;
+  if (y < 1 || m < 1 || m > 12 || d < 1 || d > daysInMonth(y, m)) return NaN;
+  return dayNumber(y, m, d);
 }
 
 /**
@@ -298,12 +308,9 @@ function fuseDate(b: ColumnBuilder, buf: Uint8Array, p: number, end: number, del
   if (p === end || buf[p] === delim) { b.pushNull(); return p; }
   const s = p;
   if (s + 10 > end || (s + 10 < end && buf[s + 10] !== delim) || buf[s + 4] !== 45 || buf[s + 7] !== 45) return -1;
-  const y0 = buf[s] - 48, y1 = buf[s + 1] - 48, y2 = buf[s + 2] - 48, y3 = buf[s + 3] - 48;
-  const m0 = buf[s + 5] - 48, m1 = buf[s + 6] - 48, d0 = buf[s + 8] - 48, d1 = buf[s + 9] - 48;
-  if ((y0 | y1 | y2 | y3 | m0 | m1 | d0 | d1) < 0 || y0 > 9 || y1 > 9 || y2 > 9 || y3 > 9 || m0 > 9 || m1 > 9 || d0 > 9 || d1 > 9) return -1;
-  const y = y0 * 1000 + y1 * 100 + y2 * 10 + y3, m = m0 * 10 + m1, d = d0 * 10 + d1;
-  if (y < 1 || m < 1 || m > 12 || d < 1 || d > daysInMonth(y, m)) return -1;
-  b.values[b.n++] = dayNumber(y, m, d);
+  const day = isoDateAt(buf, s);
+  if (day !== day) return -1;
+  b.values[b.n++] = day;
   return s + 10;
 }
 
