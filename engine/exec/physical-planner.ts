@@ -124,28 +124,35 @@ class PhysicalPlanner {
   /**
    * A node's plan as a slice pipeline, or null when it must run at the leader: a scan with
    * filters, projections and joins whose other side is broadcast, with an aggregate on top.
+   * `inSlices`: its rows stay in the slices (a join input), so a grouped aggregate on top is
+   * finished there whatever its estimate, keeping the join in the same slice request instead of
+   * sending its rows to the leader to merge and back.
    */
-  pipeline(n: LNode): SliceOperator | null {
+  pipeline(n: LNode, inSlices = false): SliceOperator | null {
     const est = estimateRows(n);
     switch (n.k) {
       case 'scan': return new ScanOp(n.table, n.ref, n.fields, est);
       case 'filter': {
-        const input = this.pipeline(n.input);
+        const input = this.pipeline(n.input, inSlices);
         return input && !(input instanceof PartialAggregateOp) ? new SliceFilterOp(input, n.pred, est) : null;
       }
       case 'project': {
-        const input = this.pipeline(n.input);
+        const input = this.pipeline(n.input, inSlices);
         return input && !(input instanceof PartialAggregateOp) ? new SliceProjectOp(input, n.exprs, n.fields, est) : null;
       }
       case 'aggregate': {
         const input = this.pipeline(n.input);
-        return input && !(input instanceof PartialAggregateOp) ? this.aggregate(new PartialAggregateOp(input, n.keys, n.aggs, n.fields, est)) : null;
+        if (!input || input instanceof PartialAggregateOp) return null;
+        const partial = new PartialAggregateOp(input, n.keys, n.aggs, n.fields, est);
+        return inSlices && n.keys.length ? this.finishInSlices(partial) : this.aggregate(partial);
       }
       case 'distinct': {
         // DISTINCT is a GROUP BY every column without aggregates
         const input = this.pipeline(n.input);
         const keys: BExpr[] = n.input.fields.map((f, i) => ({ k: 'col', index: i, type: f.type }));
-        return input && !(input instanceof PartialAggregateOp) ? this.aggregate(new PartialAggregateOp(input, keys, [], n.fields, est)) : null;
+        if (!input || input instanceof PartialAggregateOp) return null;
+        const partial = new PartialAggregateOp(input, keys, [], n.fields, est);
+        return inSlices && keys.length ? this.finishInSlices(partial) : this.aggregate(partial);
       }
       case 'join': return this.probe(filterRightInput(n), est);
       case 'setop': return n.recursive ? null : this.setOp(n, est);
@@ -234,9 +241,11 @@ class PhysicalPlanner {
    */
   private probe(n: Extract<LNode, { k: 'join' }>, est: number): SliceOperator | null {
     if (n.joinType === 'CROSS' || n.joinType === 'SINGLE' || n.leftKeys.length === 0) return null;
+    // a grouped aggregate the leader would merge is finished in the slices instead: the join
+    // then stays in the same slice request, with no round trip through the leader for its rows
     const usable = (p: SliceOperator | null) => (p && !(p instanceof PartialAggregateOp) ? p : null);
-    const left = usable(this.pipeline(n.left));
-    const right = usable(this.pipeline(n.right));
+    const left = usable(this.pipeline(n.left, true));
+    const right = usable(this.pipeline(n.right, true));
     let probeIsLeft: boolean;
     if (n.joinType === 'FULL') {
       // both sides' unmatched rows are kept: it builds on the smaller, whose rows meet their

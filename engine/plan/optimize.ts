@@ -1,5 +1,6 @@
 // Optimizer rules over the logical plan: push filters below joins (turning comma joins with an
-// equality into hash joins), merge stacked filters and aggregate one side of a join before it
+// equality into hash joins), make LEFT joins whose padded rows a filter drops INNER
+// (outer-join-to-inner.ts), merge stacked filters and aggregate one side of a join before it
 // when that pays (eager-aggregate.ts). Each rule is small; they run in order.
 // Last, aggregates the plan computes twice become one shared plan (common-subplans.ts).
 import { type LNode, type SharedSlot, mapPlanExprs } from './logical.ts';
@@ -8,6 +9,7 @@ import { splitJoin } from './bind-query.ts';
 import { annotateJoins, connectJoins, type JoinDistribution } from './join-order.ts';
 import { shareCommonSubplans } from './common-subplans.ts';
 import { aggregateBelowJoin } from './eager-aggregate.ts';
+import { innerWhenPaddingRejected } from './outer-join-to-inner.ts';
 
 const conj = (e: BExpr): BExpr[] => (e.k === 'and' ? e.args.flatMap(conj) : [e]);
 const disj = (e: BExpr): BExpr[] => (e.k === 'or' ? e.args.flatMap(disj) : [e]);
@@ -42,8 +44,9 @@ function rules(n: LNode, shared: Map<SharedSlot, LNode>): LNode {
     case 'join': return { ...n, left: r(n.left), right: r(n.right) };
     case 'setop': return { ...n, left: r(n.left), right: r(n.right) };
     case 'filter': {
-      const input = r(n.input);
       const terms = conj(n.pred).flatMap(factorOr);
+      // a LEFT join whose padded rows the filter drops is an INNER one, which joins reorder with
+      const input = innerWhenPaddingRejected(r(n.input), terms);
       return connectJoins(input, terms, pushFilter) ?? pushFilter(input, terms);
     }
     case 'aggregate': return aggregateBelowJoin({ ...n, input: r(n.input) }, (x, terms) => connectJoins(x, terms, pushFilter) ?? pushFilter(x, terms));

@@ -126,6 +126,11 @@ function filters(n: LNode): boolean {
   return n.k === 'filter' || n.k === 'join' || inputsOf(n).some(filters);
 }
 
+/** Whether a plan is one table's scan under filters and projections (cheap to compute twice). */
+function scansOnly(n: LNode): boolean {
+  return n.k === 'scan' || ((n.k === 'filter' || n.k === 'project') && scansOnly(n.input));
+}
+
 function splitAnd(e: A.Expr): A.Expr[] {
   return e.kind === 'Binary' && e.op === 'AND' ? [...splitAnd(e.left), ...splitAnd(e.right)] : [e];
 }
@@ -259,7 +264,7 @@ export class Subqueries {
     // an aggregating subquery under a filtered outer query groups only the keys the outer rows
     // have (the domain's semi join, as filter): those of the filtered part of the outer plan
     // that holds the keys when that part filters (then nothing waits for the outer rows), else
-    // those of the outer rows, computed once
+    // those of the outer rows: computed again when they are a filtered scan, else computed once
     let n = host.node;
     let only: LNode | undefined;
     if (aggregates(query) && filters(n)) {
@@ -271,6 +276,9 @@ export class Subqueries {
       if (src.node !== n && filters(src.node)) {
         source = src.node;
         keys = outerKeys.map((k) => remap(k, src)!);
+      } else if (scansOnly(n)) {
+        // a filtered scan is read again in the slices: cheaper than keeping its rows at the leader
+        source = n;
       } else {
         n = n.k === 'shared' ? n : { k: 'shared', input: n, slot: newSlot(), fields: n.fields };
         source = n;
