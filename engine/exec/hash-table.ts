@@ -318,6 +318,13 @@ export class KeyTable {
     return s.num !== null ? s.num[id] : s.str![id];
   }
 
+  /** Numeric key column `c`'s value per id, and which ids hold NULL there; null for a string column. */
+  numbers(c: number): { values: Float64Array; nulls: Uint8Array | null } | null {
+    const st = this.store[c];
+    if (st.num === null) return null;
+    return { values: st.num.subarray(0, this.size), nulls: st.nulls === null ? null : st.nulls.subarray(0, this.size) };
+  }
+
   /** The hash of every id's key (what a join filter's Bloom filter is built from). */
   idHashes(): Uint32Array {
     return this.hashes.subarray(0, this.size);

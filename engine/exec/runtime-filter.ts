@@ -12,7 +12,8 @@ import { KeyBatch, KeyScratch } from './hash-table.ts';
 import { ReusedArray } from './scratch.ts';
 import { bloomProbe } from './bloom-probe.ts';
 import { isString } from '../types/types.ts';
-import { BloomFilter } from './bloom-filter.ts';
+import { BloomFilter, keyBits, rawKeyHash } from './bloom-filter.ts';
+import { SqlError } from '../errors.ts';
 import { blockOverlaps } from './block-zones.ts';
 import { projectBatch } from './kernels.ts';
 
@@ -44,34 +45,57 @@ export interface RuntimeFilterCounters {
 export interface FilterParts {
   keys: number;
   ranges: ([number, number] | null)[];
-  words: Uint32Array;
+  words: Int32Array;
 }
 
 /**
- * This slice's filter parts; `bloomKeys` sizes the Bloom filter (`foldable`: to a power of two
- * of blocks, for filters the slices merge).
+ * Whether the Bloom filter hashes the key straight from its number (rawKeyHash): one probe key, a
+ * bare numeric column. Otherwise it holds the join's own key hashes (KeyBatch), so keys of mixed
+ * types, strings and several columns hash as the join compares them. Decided from the spec
+ * alone, so every slice's part of a merged filter hashes alike.
  */
-export function filterParts(spec: JoinFilterSpec, table: BuildTable, bloomKeys: number, foldable = false): FilterParts {
+export function hashesRawKeys(spec: JoinFilterSpec): boolean {
+  return spec.keys.length === 1 && spec.keys[0].k === 'col' && !isString(spec.keys[0].type);
+}
+
+/**
+ * This slice's filter parts; `bloomKeys` sizes the Bloom filter (to a power of two of words, so
+ * the slices' filters fold to one size and merge).
+ */
+export function filterParts(spec: JoinFilterSpec, table: BuildTable, bloomKeys: number): FilterParts {
   const keys = table.keys;
   const ranges = spec.zoneCols.map((col, k): [number, number] | null => {
     if (col < 0) return null;
     if (keys.size === 0) return [Infinity, -Infinity];
     return keys.numericRange(k) ?? [-Infinity, Infinity];
   });
-  const bloom = foldable ? BloomFilter.foldableForKeys(bloomKeys) : BloomFilter.forKeys(bloomKeys);
-  const hashes = keys.idHashes();
-  for (let i = 0; i < hashes.length; i++) bloom.add(hashes[i]);
-  return { keys: keys.size, ranges, words: bloom.words };
+  const bloom = BloomFilter.forKeys(bloomKeys);
+  const words = bloom.words, shift = bloom.shift;
+  if (hashesRawKeys(spec)) {
+    const stored = keys.numbers(0);
+    if (stored === null) throw new SqlError('INTERNAL_ERROR', 'a numeric join filter key over a build key that is not a number');
+    // a NULL key (stored only where NULL matches NULL, which no join filter is planned for) matches nothing
+    const { values, nulls } = stored;
+    for (let id = 0; id < values.length; id++) {
+      if (nulls !== null && nulls[id] === 1) continue;
+      const h = rawKeyHash(values[id]);
+      words[h >>> shift] |= keyBits(h);
+    }
+  } else {
+    const hashes = keys.idHashes();
+    for (let i = 0; i < hashes.length; i++) { const h = hashes[i] | 0; words[h >>> shift] |= keyBits(h); }
+  }
+  return { keys: keys.size, ranges, words };
 }
 
 /**
- * The filter of the union of the slices' build keys. Each slice sized its (foldable) Bloom filter
- * for its own keys times the slices, the planner's estimate at least; all fold to the smallest.
+ * The filter of the union of the slices' build keys. Each slice sized its Bloom filter for its
+ * own keys times the slices, the planner's estimate at least; all fold to the smallest.
  */
 export function mergeParts(parts: FilterParts[]): FilterParts {
   const blooms = parts.map((p) => new BloomFilter(p.words));
-  const blocks = Math.min(...blooms.map((b) => b.blockCount));
-  const bloom = new BloomFilter(new Uint32Array(blocks * 8));
+  const size = Math.min(...blooms.map((b) => b.wordCount));
+  const bloom = new BloomFilter(new Int32Array(size));
   const out: FilterParts = { keys: 0, ranges: parts[0].ranges.map((r) => (r ? [Infinity, -Infinity] : null)), words: bloom.words };
   parts.forEach((p, i) => {
     out.keys += p.keys;
@@ -79,7 +103,7 @@ export function mergeParts(parts: FilterParts[]): FilterParts {
       const o = out.ranges[k];
       if (r && o) { o[0] = Math.min(o[0], r[0]); o[1] = Math.max(o[1], r[1]); }
     });
-    bloom.merge(blooms[i].fold(blocks));
+    bloom.merge(blooms[i].fold(size));
   });
   return out;
 }
@@ -93,6 +117,8 @@ export class RuntimeFilter {
   private bloom: BloomFilter | null = null;
   /** probe keys that are plain columns of the batch (no expression to compute) */
   private readonly bare: number[] | null;
+  /** the Bloom filter holds raw key hashes (hashesRawKeys) */
+  private readonly raw: boolean;
   /** the rows a batch keeps and its hashed keys, reused batch after batch */
   private readonly kept = new ReusedArray(Uint32Array);
   private readonly keyScratch = new KeyScratch();
@@ -106,6 +132,7 @@ export class RuntimeFilter {
       if (r && (r[0] > -Infinity || r[1] < Infinity)) this.ranges.push([spec.zoneCols[k], r[0], r[1]]);
     });
     this.bare = spec.keys.every((e) => e.k === 'col') ? spec.keys.map((e) => (e as { index: number }).index) : null;
+    this.raw = hashesRawKeys(spec);
     if (this.empty) return;
     if (parts.keys > probeRows) { this.counters.bloomOff = 'build'; return; }
     this.bloom = new BloomFilter(parts.words);
@@ -138,18 +165,19 @@ export class RuntimeFilter {
     if (bloom === null) return { sel, count };
     const out = this.kept.take(count);
     let m = 0;
-    const one = this.bare && this.bare.length === 1 ? batch.columns[this.bare[0]] : null;
-    if (one && !isString(one.type) && !one.big) {
-      // one numeric column: hash its values in place (what KeyBatch would compute, without copies)
-      return this.passed(out, count, bloomProbe(one.values, one.valid, sel, count, bloom.words, out));
+    if (this.raw) {
+      // one numeric column: hash its values in place (values past 2^53 by their double, as the build side did)
+      const one = batch.columns[this.bare![0]];
+      return this.passed(out, count, bloomProbe(one.values, one.valid, sel, count, bloom.words, bloom.shift, out));
     }
     const kb = this.bare
       ? new KeyBatch(this.bare.map((c) => batch.columns[c]), count, false, sel, this.keyScratch)
       : new KeyBatch(projectBatch(batch, this.spec.keys, sel, count), count, false, null, this.keyScratch);
-    const hashes = kb.hashes, skip = kb.skip;
+    const hashes = kb.hashes, skip = kb.skip, words = bloom.words, shift = bloom.shift;
     for (let i = 0; i < count; i++) {
       if (skip !== null && skip[i] === 1) continue; // a NULL key part matches nothing
-      if (bloom.mayContain(hashes[i])) out[m++] = sel ? sel[i] : i;
+      const h = hashes[i] | 0, bits = keyBits(h);
+      if ((words[h >>> shift] & bits) === bits) out[m++] = sel ? sel[i] : i;
     }
     return this.passed(out, count, m);
   }

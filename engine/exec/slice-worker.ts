@@ -406,7 +406,7 @@ async function runtimeFilters(f: FragmentSpec, program: number, segments: Segmen
     const slices = req.exchange?.slices ?? 1;
     let parts = !table ? passAll(spec)
       : spec.merge
-        ? filterParts(spec, table, Math.max(spec.merge.keys, table.keys.size * slices), true)
+        ? filterParts(spec, table, Math.max(spec.merge.keys, table.keys.size * slices))
         : filterParts(spec, table, table.keys.size > probeRows ? 0 : table.keys.size);
     stop.memory.reserve(parts.words.byteLength, 'join filter in a slice');
     if (spec.merge) {
@@ -425,8 +425,8 @@ async function runtimeFilters(f: FragmentSpec, program: number, segments: Segmen
 
 /** A join filter part that keeps every key (a spilled build side's, merged with the other slices'). */
 function passAll(spec: JoinFilterSpec): FilterParts {
-  // one block of ones: the other slices' filters fold to it, and the union keeps every key
-  const words = BloomFilter.foldableForKeys(1).words.fill(0xffffffff);
+  // the fewest words, all ones: the other slices' filters fold to it, and the union keeps every key
+  const words = BloomFilter.forKeys(1).words.fill(-1);
   return { keys: 1, ranges: spec.zoneCols.map((c) => (c < 0 ? null : [-Infinity, Infinity])), words };
 }
 
