@@ -1,6 +1,7 @@
 // The leader's handle on the slice workers: one worker thread per slice, request/response by id.
 import { MessageChannel, Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
+import { setFlagsFromString } from 'node:v8';
 import { SqlError, asSqlError } from '../errors.ts';
 import { newSharedCache, type SharedCache } from './column-cache.ts';
 import { workerEntry } from './worker-entry.ts';
@@ -8,6 +9,22 @@ import { workerEntry } from './worker-entry.ts';
 interface Pending { slice: number; resolve: (v: unknown) => void; reject: (e: unknown) => void }
 
 const MB = 1024 * 1024;
+
+/**
+ * The old generation (MB) a slice worker's V8 heap starts out allowed before its first full
+ * collection. V8 sizes a new heap's limits for a small program: a slice holds ~15 MB of objects,
+ * so its limit sat near 40 MB, and the typed arrays a query keeps across batches (join outputs,
+ * build tables, rows on their way through an exchange: 15-120 MB per slice per TPC-H query at
+ * SF 1) count towards it once they outlive a scavenge. Each query then set off one to four full
+ * mark-compacts per slice, whose marking runs on V8's helper threads: with two slices on two
+ * cores they take CPU from the slices (Q9 at SF 1: ~175 ms of helper threads a run). From 128 MB
+ * a full collection comes every few queries (Q3, Q5) or once a query (Q9), and the helper threads
+ * take about half as much. Under a memory limit it is a quarter of the worker's heap cap, so
+ * garbage waiting for a collection stays a small part of the limit.
+ */
+export function sliceHeapStartMb(heapMb: number | undefined): number {
+  return heapMb ? Math.min(128, Math.floor(heapMb / 4)) : 128;
+}
 
 /**
  * N slice workers over one data directory. They start at once, or with `lazy` each with its
@@ -45,6 +62,9 @@ export class SlicePool {
     const running = this.workers[slice];
     if (running) return running;
     Atomics.store(this.cache.counters, slice, 0); // a restarted worker starts with an empty cache
+    // V8 reads this flag once, as it makes an isolate's heap: it sets the new worker's start and
+    // no running heap's (there is no Worker option for it; `resourceLimits` only caps the sizes)
+    setFlagsFromString(`--initial-old-space-size=${sliceHeapStartMb(this.heapMb)}`);
     const w = new Worker(workerEntry(import.meta.url, 'slice-worker.js', 'slice-worker-entry.mjs'), {
       workerData: { dataDir: this.dataDir, slice, cache: this.cache, niceness: this.niceness },
       ...(this.heapMb ? { resourceLimits: { maxOldGenerationSizeMb: this.heapMb } } : {}),

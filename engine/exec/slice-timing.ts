@@ -5,6 +5,7 @@
 // waited for other slices' rows (exchanges). What is left of its span is idle: waiting for a
 // peer, or for reads. On a busy machine the run queue shows which time the load took.
 import { readFileSync } from 'node:fs';
+import { PerformanceObserver, constants } from 'node:perf_hooks';
 
 export interface SliceTiming {
   began: number;
@@ -14,6 +15,59 @@ export interface SliceTiming {
   runqMs: number | null;
   /** waiting for other slices' rows or filters */
   peersMs: number;
+  /** this thread's garbage collections during the request (absent: not counted) */
+  gc?: GcCounts;
+}
+
+/**
+ * Collections of one isolate: scavenges of the young generation, full mark-compacts (their
+ * incremental marking steps counted apart), and the time they stopped the thread. Marking and
+ * sweeping done on V8's helper threads is not in `pauseMs`: it shows as CPU time of the
+ * process beside the slices'.
+ */
+export interface GcCounts { minor: number; major: number; incremental: number; pauseMs: number }
+
+/**
+ * Counts this thread's collections as they happen (PerformanceObserver 'gc'). A request reads
+ * the totals before and after; statements running at once in the same slice share its counts.
+ */
+export class GcMeter {
+  private readonly total: GcCounts = { minor: 0, major: 0, incremental: 0, pauseMs: 0 };
+  private readonly observer = new PerformanceObserver((list) => this.add(list.getEntries()));
+
+  constructor() {
+    this.observer.observe({ entryTypes: ['gc'] });
+  }
+
+  private add(entries: readonly PerformanceEntry[]): void {
+    for (const e of entries) {
+      const kind = (e as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind;
+      if (kind === constants.NODE_PERFORMANCE_GC_MINOR) this.total.minor++;
+      else if (kind === constants.NODE_PERFORMANCE_GC_MAJOR) this.total.major++;
+      else if (kind === constants.NODE_PERFORMANCE_GC_INCREMENTAL) this.total.incremental++;
+      this.total.pauseMs += e.duration;
+    }
+  }
+
+  /** The totals so far, with the entries the observer holds and has not yet been handed. */
+  now(): GcCounts {
+    this.add(this.observer.takeRecords());
+    return { ...this.total };
+  }
+
+  /**
+   * The totals once the collections so far are in: Node makes a collection's entry in a
+   * callback run on the event loop after it, so a reading taken synchronously misses the last ones.
+   */
+  async settled(): Promise<GcCounts> {
+    await new Promise((done) => setImmediate(done));
+    return this.now();
+  }
+
+  /** What happened between two readings of now(). */
+  static since(before: GcCounts, after: GcCounts): GcCounts {
+    return { minor: after.minor - before.minor, major: after.major - before.major, incremental: after.incremental - before.incremental, pauseMs: after.pauseMs - before.pauseMs };
+  }
 }
 
 /** Milliseconds since the epoch, in a form every thread of the process agrees on. */
@@ -43,7 +97,8 @@ export function timelineLines(requests: SliceRequestTiming[], start: number): st
       const cpu = t.cpuMs === null || t.runqMs === null ? ''
         : `on CPU ${ms(t.cpuMs)}, waiting for a core ${ms(t.runqMs)}, idle ${ms(Math.max(0, span - t.cpuMs - t.runqMs))} ms; `;
       // waiting for a peer is idle time, or run-queue time once its rows came and the thread waits for a core
-      return `#${s} ${ms(t.began - start)}-${ms(t.ended - start)} ms (${cpu}${ms(t.peersMs)} ms waiting for other slices)`;
+      const gc = t.gc ? `; GC ${t.gc.minor} minor, ${t.gc.major} major, ${ms(t.gc.pauseMs)} ms paused` : '';
+      return `#${s} ${ms(t.began - start)}-${ms(t.ended - start)} ms (${cpu}${ms(t.peersMs)} ms waiting for other slices${gc})`;
     });
     return `Slice request ${i + 1} (${r.what}), sent at ${ms(r.sentAt - start)} ms: ${per.join(', ')}`;
   });

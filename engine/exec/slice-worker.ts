@@ -39,7 +39,7 @@ import { PartitionWriter, readPartition } from './spill/hash-partition.ts';
 import { lowerThisThread } from './thread-priority.ts';
 import { ColumnCache, type SharedCache } from './column-cache.ts';
 import type { EvalRequest } from './costly-exprs.ts';
-import { epochMs, threadTimes } from './slice-timing.ts';
+import { GcMeter, epochMs, threadTimes } from './slice-timing.ts';
 
 const { dataDir, slice: sliceIndex, cache: sharedCache, niceness } = workerData as { dataDir: string; slice: number; cache: SharedCache; niceness: number };
 // a server's slices step back behind its leader (see SlicePool's `niceness`)
@@ -51,6 +51,8 @@ const cache = new ColumnCache(sharedCache, sliceIndex, (file, types, columns) =>
 const deletions = new Map<string, Uint32Array>();
 const models = new ModelRunner(dataDir);
 const peers = new SlicePeers(sliceIndex);
+/** this slice's garbage collections, for EXPLAIN ANALYZE's timeline */
+const gcMeter = new GcMeter();
 
 async function liveRows(seg: SegmentRef): Promise<Uint8Array | null> {
   if (!seg.deleted) return null;
@@ -934,13 +936,14 @@ async function handle(msg: Request): Promise<{ result: unknown; transfer: ArrayB
       const host = requestHost(stop, msg.spill);
       // what the fragment held is given back when it ends (the leader counts the rows it
       // receives); its spill files are removed, unless it hands them on to the leader
-      const began = epochMs(), before = threadTimes();
+      const began = epochMs(), before = threadTimes(), gcBefore = gcMeter.now();
       const req: RequestRun = { segments: msg.segments, stop, exchange: msg.exchange, host, slices: msg.slices ?? 1, peersMs: 0 };
       const result = await runFragment(msg.fragment, req).then((r) => { stop.check(); return r; }).finally(() => stop.memory.releaseAll()).catch((e) => { host.end(false); throw e; });
       host.end(true);
+      const gcAfter = await gcMeter.settled();
       const sent = send(result);
       const after = threadTimes();
-      sent.result.timing = { began, ended: epochMs(), cpuMs: before && after ? after.cpu - before.cpu : null, runqMs: before && after ? after.runq - before.runq : null, peersMs: req.peersMs };
+      sent.result.timing = { began, ended: epochMs(), cpuMs: before && after ? after.cpu - before.cpu : null, runqMs: before && after ? after.runq - before.runq : null, peersMs: req.peersMs, gc: GcMeter.since(gcBefore, gcAfter) };
       return sent;
     }
     case 'write': {
