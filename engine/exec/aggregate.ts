@@ -131,15 +131,22 @@ export class GroupTable {
     if (this.packed) return;
     const { width: w, slot, count } = this.layout, n = this.groups;
     const cells = new Float64Array(this.cap * w);
-    this.states.forEach((s, i) => {
+    // plain loops, not closures: a closure's optimized code dies with it, and pack and unpack
+    // run for every query (see docs/ARCHITECTURE.md, "Code that stays optimized")
+    for (let i = 0; i < this.states.length; i++) {
+      const s = this.states[i];
       if (slot[i] >= 0) {
-        s.slots.forEach((a, k) => { for (let g = 0; g < n; g++) cells[g * w + slot[i] + k] = a[g]; });
+        for (let k = 0; k < s.slots.length; k++) {
+          const a = s.slots[k], at = slot[i] + k;
+          for (let g = 0; g < n; g++) cells[g * w + at] = a[g];
+        }
         // a deferred count is kept relative to the rows added from now on (none yet)
-        for (let g = 0; g < n; g++) cells[g * w + count[i]] = s.count[g];
+        const c = count[i], counts = s.count;
+        for (let g = 0; g < n; g++) cells[g * w + c] = counts[g];
       }
       s.slots = s.slots.map(() => EMPTY);
       s.count = EMPTY;
-    });
+    }
     this.cells = cells;
     this.packed = true;
   }
@@ -149,18 +156,21 @@ export class GroupTable {
     if (!this.packed) return;
     this.packed = false;
     const { width: w, rows, slot, count } = this.layout, n = this.groups, cells = this.cells;
-    this.states.forEach((s, i) => {
-      if (slot[i] < 0) return;
-      s.slots = s.slots.map((_, k) => {
-        const a = new Float64Array(this.cap);
-        for (let g = 0; g < n; g++) a[g] = cells[g * w + slot[i] + k];
-        return a;
-      });
-      s.count = new Float64Array(this.cap);
-      const c = count[i];
-      if (this.deferred[i]) for (let g = 0; g < n; g++) s.count[g] = cells[g * w + rows] + cells[g * w + c];
-      else for (let g = 0; g < n; g++) s.count[g] = cells[g * w + c];
-    });
+    for (let i = 0; i < this.states.length; i++) {
+      const s = this.states[i];
+      if (slot[i] < 0) continue;
+      const slots: Float64Array[] = [];
+      for (let k = 0; k < s.slots.length; k++) {
+        const a = new Float64Array(this.cap), at = slot[i] + k;
+        for (let g = 0; g < n; g++) a[g] = cells[g * w + at];
+        slots.push(a);
+      }
+      s.slots = slots;
+      const counts = new Float64Array(this.cap), c = count[i];
+      if (this.deferred[i]) for (let g = 0; g < n; g++) counts[g] = cells[g * w + rows] + cells[g * w + c];
+      else for (let g = 0; g < n; g++) counts[g] = cells[g * w + c];
+      s.count = counts;
+    }
     this.aliases.forEach((j, i) => {
       if (j < 0) return;
       const from = this.states[j], to = this.states[i];
@@ -327,12 +337,12 @@ export class GroupTable {
  */
 export function finishPartial(spec: AggSpec, p: PartialAgg): Vector[] {
   const out: Vector[] = [...p.keys];
-  spec.aggs.forEach((agg, i) => {
-    const s = p.states[i], def = aggregateFor(agg.fn);
+  for (let i = 0; i < spec.aggs.length; i++) {
+    const agg = spec.aggs[i], s = p.states[i], def = aggregateFor(agg.fn);
     const vals: AggValue[] = new Array(p.groups);
     for (let g = 0; g < p.groups; g++) vals[g] = s.sets ? finishDistinct(agg, s.sets[g]) : def.finish(agg, s, g);
     out.push(vectorFromValues(agg.type, vals, p.groups));
-  });
+  }
   return out;
 }
 

@@ -110,41 +110,84 @@ function rowComparator(b: Batch, keys: SortKey[], tick: () => void): (x: number,
 
 /** Compares rows by the sort keys' vectors `kv`; `ranks` may bring string keys' dictionary ranks already computed. */
 function keyComparator(kv: Vector[], keys: SortKey[], tick: () => void, ranks: (Int32Array | null)[] = []): (x: number, y: number) => number {
-  const cmps = kv.map((v, i) => {
-    const { desc, nullsFirst } = keys[i];
-    const dir = desc ? -1 : 1;
-    const valid = v.valid;
-    const nullCmp = nullsFirst ? -1 : 1;
-    if (isString(v.type)) {
+  const order = new RowOrder(kv, keys, tick, ranks);
+  // a bound method, not a closure: the code V8 optimizes for `compare` is kept by the one
+  // prototype method and reused by every later sort, where a new closure each sort would be
+  // optimized anew (its code dies with it)
+  return order.compare.bind(order);
+}
+
+/** How RowOrder reads a key: through a string's dictionary rank, or as doubles or 32-bit integers, or any other typed array. */
+const RANK = 0, F64 = 1, I32 = 2, OTHER = 3;
+type KeyRead = typeof RANK | typeof F64 | typeof I32 | typeof OTHER;
+
+/**
+ * The sort keys of one batch, compared row against row. One class for every sort: its
+ * `compare` is optimized once per isolate, and each typed-array kind is read at a load site
+ * of its own, so none of them turns megamorphic as queries bring different key types.
+ */
+class RowOrder {
+  private readonly reads: KeyRead[] = [];
+  private readonly values: ArrayLike<number>[] = [];
+  private readonly valids: (Uint8Array | null)[] = [];
+  private readonly ranks: (Int32Array | null)[] = [];
+  private readonly bigs: ((bigint | null)[] | null)[] = [];
+  private readonly dirs: number[] = [];
+  private readonly nullCmps: number[] = [];
+
+  constructor(kv: Vector[], keys: SortKey[], private readonly tick: () => void, ranks: (Int32Array | null)[]) {
+    kv.forEach((v, i) => {
+      const { desc, nullsFirst } = keys[i];
+      const str = isString(v.type);
       // rank the dictionary once, then compare ranks
-      let rank = ranks[i];
-      if (!rank) {
-        const order = v.dict!.map((s, j) => j).sort((x, y) => (v.dict![x] < v.dict![y] ? -1 : v.dict![x] > v.dict![y] ? 1 : 0));
-        rank = new Int32Array(v.dict!.length);
-        order.forEach((code, r) => { rank![code] = r; });
-      }
-      const rk = rank;
-      const codes = v.values;
-      return (x: number, y: number) => {
-        const nx = valid !== null && valid[x] === 0, ny = valid !== null && valid[y] === 0;
-        if (nx || ny) return nx && ny ? 0 : nx ? nullCmp : -nullCmp;
-        return (rk[codes[x]] - rk[codes[y]]) * dir;
-      };
-    }
-    const vals = v.values;
-    const big = v.big;
-    return (x: number, y: number) => {
+      this.ranks.push(str ? ranks[i] ?? rankOf(v.dict!) : null);
+      this.reads.push(str ? RANK : v.values instanceof Float64Array ? F64 : v.values instanceof Int32Array ? I32 : OTHER);
+      this.values.push(v.values);
+      this.valids.push(v.valid);
+      this.bigs.push(v.big ?? null);
+      this.dirs.push(desc ? -1 : 1);
+      this.nullCmps.push(nullsFirst ? -1 : 1);
+    });
+  }
+
+  /** By the keys in turn (ASC/DESC, NULLS FIRST/LAST), then by position (a stable order). */
+  compare(x: number, y: number): number {
+    this.tick();
+    for (let k = 0; k < this.reads.length; k++) {
+      const valid = this.valids[k];
       const nx = valid !== null && valid[x] === 0, ny = valid !== null && valid[y] === 0;
-      if (nx || ny) return nx && ny ? 0 : nx ? nullCmp : -nullCmp;
-      if (big && big[x] != null && big[y] != null) return (big[x]! < big[y]! ? -1 : big[x]! > big[y]! ? 1 : 0) * dir;
-      const a = vals[x], c = vals[y];
-      return (a < c ? -1 : a > c ? 1 : 0) * dir;
-    };
-  });
-  return (x, y) => {
-    tick();
-    for (const c of cmps) { const r = c(x, y); if (r !== 0) return r; }
+      if (nx || ny) {
+        if (nx && ny) continue;
+        return nx ? this.nullCmps[k] : -this.nullCmps[k];
+      }
+      const r = this.compareKey(k, x, y);
+      if (r !== 0) return r * this.dirs[k];
+    }
     return x - y;
-  };
+  }
+
+  /** Key k of rows x and y (neither NULL there): -1, 0 or 1 in ascending order (a rank difference for strings). */
+  private compareKey(k: number, x: number, y: number): number {
+    const read = this.reads[k];
+    if (read === RANK) {
+      const rk = this.ranks[k]!, codes = this.values[k] as Int32Array;
+      return rk[codes[x]] - rk[codes[y]];
+    }
+    const big = this.bigs[k];
+    if (big !== null && big[x] != null && big[y] != null) return big[x]! < big[y]! ? -1 : big[x]! > big[y]! ? 1 : 0;
+    let a: number, c: number;
+    if (read === F64) { const f = this.values[k] as Float64Array; a = f[x]; c = f[y]; }
+    else if (read === I32) { const n = this.values[k] as Int32Array; a = n[x]; c = n[y]; }
+    else { const o = this.values[k]; a = o[x]; c = o[y]; }
+    return a < c ? -1 : a > c ? 1 : 0;
+  }
+}
+
+/** Each dictionary code's rank in code-unit (C) order of its string. */
+function rankOf(dict: readonly string[]): Int32Array {
+  const order = dict.map((_, j) => j).sort((x, y) => (dict[x] < dict[y] ? -1 : dict[x] > dict[y] ? 1 : 0));
+  const rank = new Int32Array(dict.length);
+  order.forEach((code, r) => { rank[code] = r; });
+  return rank;
 }
 
