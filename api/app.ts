@@ -48,7 +48,7 @@ export function sqlRunner(services: ApiServices, principal: Principal, budget = 
       // the control socket is the data directory's owner: trusted with local files like the CLI
       const session = services.db.connect({ account: principal.account, user: principal.user, localFiles: principal.tokenId === LOCAL_TOKEN });
       try {
-        return await session.execute(text, { readOnly: opts.readOnly, signal, deadline, admit: (n) => budget.take(n) });
+        return await session.execute(text, { readOnly: opts.readOnly, signal, deadline, admit: (n) => budget.take(n), stream: opts.stream });
       } finally {
         await session.close();
       }

@@ -10,11 +10,12 @@ import { asSqlError } from '../engine/errors.ts';
 import type { Result } from '../engine/result.ts';
 import { type CatalogNames, complete } from './cli-complete.ts';
 import { isMetaCommand, type MetaHost, runMeta } from './cli-meta.ts';
-import { formatResult, type OutputFormat } from './output.ts';
+import { writeResult, type OutputFormat } from './output.ts';
 
 /** What the shell runs statements on: a session of this process, or of the server that owns the data directory. */
 export interface ShellSession {
-  execute(sql: string, opts: { signal?: AbortSignal; onResult?: (r: Result) => void }): Promise<Result[]>;
+  /** with `stream`, a session that can hands queries' rows over as Result.stream (printed a piece at a time) */
+  execute(sql: string, opts: { signal?: AbortSignal; onResult?: (r: Result) => void; stream?: boolean }): Promise<Result[]>;
   /** whether aborting the signal stops a running statement */
   readonly cancellable: boolean;
   /** tables, views and columns for Tab completion */
@@ -84,9 +85,8 @@ export class Shell implements MetaHost {
   printResult(r: Result): void {
     // on a terminal, long last columns (SHOW MODEL's preprocessing) wrap to its width
     const width = this.outFd === null && this.io.terminal ? (this.io.output as { columns?: number }).columns : undefined;
-    const text = formatResult(r, this.format, this.expanded, width);
-    if (this.outFd === null) this.io.output.write(text);
-    else writeSync(this.outFd, text);
+    const fd = this.outFd;
+    writeResult(r, (text) => { if (fd === null) this.io.output.write(text); else writeSync(fd, text); }, this.format, this.expanded, width);
   }
 
   say(text: string): void {
@@ -140,7 +140,7 @@ export class Shell implements MetaHost {
     this.running = ac;
     const t0 = performance.now();
     try {
-      await this.session.execute(text, { signal: ac.signal, onResult: (r) => this.printResult(r) });
+      await this.session.execute(text, { signal: ac.signal, onResult: (r) => this.printResult(r), stream: true });
     } catch (e) {
       this.error(e);
     } finally {

@@ -15,7 +15,7 @@ import { WAIT_FOR_TRAINING, showModelProgress } from './cli-progress.ts';
 import { runShell, type ShellSession } from './cli-shell.ts';
 import { type ServerSession, type SqlSession, sqlTarget } from './data-dir-owner.ts';
 import { loadExtensions } from './extensions.ts';
-import { formatResult } from './output.ts';
+import { writeResult } from './output.ts';
 
 /** Says on stderr when the data directory does not exist yet, so a mistyped --data shows. */
 function announceNewDirectory(data: string): void {
@@ -149,7 +149,8 @@ async function runScript(session: SqlSession, progress: { events: EventEmitter }
   const stopProgress = showModelProgress(progress, process.stderr);
   try {
     const width = process.stdout.isTTY ? process.stdout.columns : undefined; // wrap to a terminal, never into files or pipes
-    await session.execute(sql, { onResult: (r) => process.stdout.write(formatResult(r, o.format, false, width)) });
+    // a local session hands queries' rows over as streams, printed a piece at a time
+    await session.execute(sql, { onResult: (r) => writeResult(r, (text) => process.stdout.write(text), o.format, false, width), stream: true });
     return 0;
   } catch (e) {
     process.stderr.write(`ERROR: ${asSqlError(e).message}\n`);

@@ -1,7 +1,10 @@
-// Server-side cursors for results larger than one page: the rest of a result is kept in memory
-// for a while, owned by the caller, and fetched page by page. Bounded three ways: a TTL, a count,
+// Server-side cursors for results larger than one page: the rest of a result is kept for a
+// while, owned by the caller, and fetched page by page. Bounded three ways: a TTL, a count,
 // and a byte budget (estimated size of the kept rows). Over budget, the caller's own oldest
 // cursors go first, then everyone's oldest; a result too large to keep at all is refused.
+// A streamed result (Result.stream) keeps its rows unformatted, or in files where the slices
+// wrote them past the statement's budget, and formats each page as it is read; its bytes in
+// memory and on disk count into the budget, and it is closed (files deleted) with its cursor.
 import { randomBytes } from 'node:crypto';
 import { totalmem } from 'node:os';
 import type { Result } from '../engine/database.ts';
@@ -53,6 +56,7 @@ export class CursorStore {
   /** Drops every cursor and stops the expiry sweep (server shutdown). */
   dispose(): void {
     clearInterval(this.sweeper);
+    for (const c of this.cursors.values()) c.result.stream?.close();
     this.cursors.clear();
     this.used = 0;
   }
@@ -64,20 +68,28 @@ export class CursorStore {
 
   /** The page of `result` from `offset` with up to `limit` rows; opens a cursor if more remain. */
   page(owner: string, result: Result, limit: number, offset = 0, id?: string): Page {
-    const rows = result.rows.slice(offset, offset + limit);
+    const stream = result.stream;
+    // a stream is read in order: its next rows are those from `offset`
+    const rows = stream ? stream.next(limit) : result.rows.slice(offset, offset + limit);
     const next = offset + rows.length;
-    const hasMore = next < result.rows.length;
+    const total = stream ? stream.total : result.rows.length;
+    const hasMore = next < total;
     let cursor: string | null = null;
     const old = id ? this.cursors.get(id) : undefined;
-    if (id) this.remove(id);
+    if (id) this.remove(id, false);
     if (hasMore) {
-      const bytes = old?.bytes ?? rowsBytes(result.rows);
-      this.makeRoom(owner, bytes, result.rows.length);
+      const bytes = old?.bytes ?? (stream ? stream.heldBytes : rowsBytes(result.rows));
+      try {
+        this.makeRoom(owner, bytes, total);
+      } catch (e) {
+        stream?.close();
+        throw e;
+      }
       cursor = id ?? randomBytes(18).toString('base64url');
       this.cursors.set(cursor, { owner, result, offset: next, expires: Date.now() + this.limits.ttlMs, bytes });
       this.used += bytes;
     }
-    return { command: result.command, rowCount: result.rowCount, columns: result.columns, rows, totalRows: result.rows.length, offset, hasMore, cursor };
+    return { command: result.command, rowCount: result.rowCount, columns: result.columns, rows, totalRows: total, offset, hasMore, cursor };
   }
 
   /** The next page of an open cursor, or null if it is unknown, expired or someone else's. */
@@ -90,8 +102,13 @@ export class CursorStore {
   rest(owner: string, id: string): Result | null {
     const c = this.take(owner, id);
     if (!c) return null;
-    this.remove(id);
-    return { ...c.result, rows: c.result.rows.slice(c.offset) };
+    this.remove(id, false);
+    const stream = c.result.stream;
+    if (!stream) return { ...c.result, rows: c.result.rows.slice(c.offset) };
+    // the Arrow download takes the rest whole (it is one response)
+    const rows = stream.next(stream.remaining);
+    stream.close();
+    return { ...c.result, rows, stream: undefined };
   }
 
   /** The whole result behind an open cursor (it stays open), or null. */
@@ -119,9 +136,11 @@ export class CursorStore {
     return c;
   }
 
-  private remove(id: string): boolean {
+  /** Forgets a cursor; `close`: its result is done with (a stream's rest is dropped). */
+  private remove(id: string, close = true): boolean {
     const c = this.cursors.get(id);
     if (!c) return false;
+    if (close) c.result.stream?.close();
     this.used -= c.bytes;
     return this.cursors.delete(id);
   }

@@ -10,7 +10,8 @@ import { LOCAL_SQL_PATH, type LocalSqlLine, type LocalSqlRequest } from './local
 
 /** What the CLI runs statements on: a Session here, or the same calls through the server. */
 export interface SqlSession {
-  execute(sql: string, opts?: { onResult?: (r: Result) => void }): Promise<Result[]>;
+  /** `stream`: queries' rows as Result.stream where the session runs here (a server's session sends them whole) */
+  execute(sql: string, opts?: { onResult?: (r: Result) => void; stream?: boolean }): Promise<Result[]>;
 }
 
 export type SqlTarget =

@@ -29,6 +29,51 @@ export function formatResult(r: Result, format: OutputFormat, expanded = false, 
   return `${aligned(r, cells, width)}\n${count}\n`;
 }
 
+/** Rows of a streamed result printed at a time; each piece of a table is aligned on its own (as psql's FETCH_COUNT). */
+export const PRINT_ROWS = 10_000;
+
+/**
+ * Writes one statement's result as formatResult formats it; a streamed result (Result.stream)
+ * a piece of rows at a time, so it is never formatted whole, and closed once written.
+ */
+export function writeResult(r: Result, write: (text: string) => void, format: OutputFormat, expanded = false, width?: number): void {
+  const stream = r.stream;
+  if (!stream) { write(formatResult(r, format, expanded, width)); return; }
+  try {
+    if (format === 'json') {
+      // the same text as one JSON.stringify of the whole result: its head up to `"rows":[`, then the rows
+      const head = JSON.stringify({ command: r.command, rowCount: r.rowCount, columns: r.columns, rows: [] });
+      write(head.slice(0, -2));
+      for (let n = 0; stream.remaining > 0;) {
+        const rows = stream.next(PRINT_ROWS);
+        write(`${n ? ',' : ''}${rows.map((row) => JSON.stringify(row)).join(',')}`);
+        n += rows.length;
+      }
+      write(']}\n');
+      return;
+    }
+    let n = 0;
+    do {
+      const rows = stream.next(PRINT_ROWS);
+      const piece: Result = { ...r, rows, stream: undefined };
+      if (format === 'csv') {
+        const text = formatResult(piece, 'csv');
+        write(n ? text.slice(text.indexOf('\n') + 1) : text);
+      } else if (rows.length || !expanded) {
+        const cells = rows.map((row) => row.map((v) => (v === null ? 'NULL' : text(v))));
+        // a later piece of a table goes on under the first one's header
+        const body = expanded ? records(piece, cells, n) : aligned(piece, cells, width);
+        if (n === 0 || expanded) write(`${body}\n`);
+        else if (rows.length) write(`${body.split('\n').slice(2).join('\n')}\n`);
+      }
+      n += rows.length;
+    } while (stream.remaining > 0);
+    if (format !== 'csv') write(`(${n} row${n === 1 ? '' : 's'})\n`);
+  } finally {
+    stream.close();
+  }
+}
+
 /** Breaks a line into pieces of at most `room` characters, at spaces where it can. */
 function wrapLine(line: string, room: number): string[] {
   const out: string[] = [];
@@ -67,12 +112,12 @@ function aligned(r: Result, cells: string[][], width?: number): string {
   return out.join('\n');
 }
 
-/** psql's expanded display (`\x`): one block per row, one line per column. */
-function records(r: Result, cells: string[][]): string {
+/** psql's expanded display (`\x`): one block per row, one line per column; `from` rows came before. */
+function records(r: Result, cells: string[][], from = 0): string {
   const nameWidth = Math.max(...r.columns.map((c) => c.name.length));
   const out: string[] = [];
   cells.forEach((row, n) => {
-    out.push(`-[ RECORD ${n + 1} ]${'-'.repeat(Math.max(0, nameWidth - 10))}`);
+    out.push(`-[ RECORD ${from + n + 1} ]${'-'.repeat(Math.max(0, nameWidth - 10))}`);
     row.forEach((v, i) => v.split('\n').forEach((l, k) => out.push(`${(k ? '' : r.columns[i].name).padEnd(nameWidth)} | ${l}`.trimEnd())));
   });
   return out.join('\n');

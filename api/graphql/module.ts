@@ -27,6 +27,8 @@ export interface ApiServices {
 export interface SqlOptions {
   readOnly?: boolean;
   timeoutMs?: number;
+  /** queries' rows as Result.stream, read a page at a time (the caller closes each) */
+  stream?: boolean;
 }
 
 /** The per-request context every resolver receives. */

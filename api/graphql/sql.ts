@@ -19,9 +19,16 @@ function pageSize(ctx: ApiContext, limit: number | null | undefined): number {
 async function run(ctx: ApiContext, args: SqlArgs, readOnly: boolean): Promise<Page[]> {
   const limit = pageSize(ctx, args.limit);
   const t0 = performance.now();
-  const results = await ctx.sql(args.sql, { readOnly, timeoutMs: args.timeoutMs ?? undefined });
+  // a query's rows stay unformatted (or in files, past the statement's budget) and are read a page at a time
+  const results = await ctx.sql(args.sql, { readOnly, timeoutMs: args.timeoutMs ?? undefined, stream: true });
   const elapsedMs = performance.now() - t0;
-  return results.map((r) => ({ ...ctx.cursors.page(ownerOf(ctx), r, limit), elapsedMs }));
+  try {
+    return results.map((r) => ({ ...ctx.cursors.page(ownerOf(ctx), r, limit), elapsedMs }));
+  } catch (e) {
+    // a result too large to keep as a cursor: the caller gets no cursor ids, so every result's rest is dropped
+    for (const r of results) r.stream?.close();
+    throw e;
+  }
 }
 
 const last = <T>(xs: T[]): T => {

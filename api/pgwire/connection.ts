@@ -174,6 +174,7 @@ export class PgConnection {
       clearTimeout(timer);
       this.ctx.unregister(this);
       this.running?.abort('user');
+      this.dropPortals();
       await this.session?.close().catch(() => undefined);
       if (!this.socket.destroyed) this.socket.end();
     }
@@ -283,7 +284,7 @@ export class PgConnection {
       case 'C': return this.close(body);
       case 'S':
         this.skipToSync = false;
-        if (!this.session.inTransaction) this.portals.clear();
+        if (!this.session.inTransaction) this.dropPortals();
         return this.ready();
       case 'H': return this.flush();
       // CopyData/CopyDone/CopyFail outside COPY are ignored, as PostgreSQL does
@@ -299,15 +300,18 @@ export class PgConnection {
     if (Buffer.byteLength(text, 'utf8') > limit) throw new ProtocolError('54000', `SQL text is larger than ${limit} bytes`);
   }
 
-  /** Runs one parsed statement as the user through the workload manager; cancelable. */
-  private async runStatement(stmt: A.Statement, text: string): Promise<Result> {
+  /**
+   * Runs one parsed statement as the user through the workload manager; cancelable. With
+   * `stream`, a query's rows come as Result.stream, sent as they are read (sendResult, execute).
+   */
+  private async runStatement(stmt: A.Statement, text: string, stream = false): Promise<Result> {
     // a revoked token or dropped user ends the connection, as it ends GraphQL subscriptions
     if (!principalStands(this.ctx.services.db.catalog, this.principal)) throw new Revoked();
     const ctl = new AbortController();
     this.running = ctl;
     try {
       const { wlm } = this.ctx.services;
-      return await wlm.submit({ account: this.principal.account, user: this.principal.user, sql: text }, (signal) => this.session.run(stmt, AbortSignal.any([signal, ctl.signal])));
+      return await wlm.submit({ account: this.principal.account, user: this.principal.user, sql: text }, (signal) => this.session.run(stmt, AbortSignal.any([signal, ctl.signal]), undefined, { stream }));
     } finally {
       this.running = null;
     }
@@ -322,6 +326,22 @@ export class PgConnection {
 
   private async sendResult(r: Result, shape: ResultShape | null, withDescription: boolean): Promise<void> {
     if (shape && withDescription) this.send(shape.description());
+    if (r.stream) {
+      // a piece of rows at a time: formatted, sent and dropped before the next is read
+      let sent = 0;
+      try {
+        while (r.stream.remaining > 0) {
+          const rows = r.stream.next(1024);
+          if (shape) for (const row of rows) this.send(shape.row(row));
+          sent += rows.length;
+          await this.flushAndDrain();
+        }
+      } finally {
+        r.stream.close();
+      }
+      this.send(M.commandComplete(commandTag(r, sent)));
+      return;
+    }
     if (shape) {
       for (let i = 0; i < r.rows.length; i++) {
         this.send(shape.row(r.rows[i]));
@@ -358,7 +378,7 @@ export class PgConnection {
     if (stmts.length > maxStatements) throw new ProtocolError('54000', `a query may hold at most ${maxStatements} statements, this one has ${stmts.length}`);
     if (!stmts.length) this.send(M.emptyQueryResponse());
     for (const s of stmts) {
-      const r = await this.runStatement(s, text);
+      const r = await this.runStatement(s, text, true);
       await this.sendResult(r, r.columns.length ? new ResultShape(r.columns, resultFormats([], r.columns.length)) : null, true);
     }
     this.ready();
@@ -388,7 +408,7 @@ export class PgConnection {
     if (p.args.length !== prepared.oids.length) throw new ProtocolError('42601', `wrong number of parameters for prepared statement "${p.name}": expected ${prepared.oids.length}, got ${p.args.length}`);
     // an argument is any constant expression, cast to the parameter's declared type if it has one
     const stmt = substituteParameters(prepared.stmt, p.args.length, (i, pos) => argumentFor(p.args[i - 1], prepared.oids[i - 1], pos));
-    const r = await this.runStatement(stmt, prepared.text);
+    const r = await this.runStatement(stmt, prepared.text, true);
     await this.sendResult(r, r.columns.length ? new ResultShape(r.columns, resultFormats([], r.columns.length)) : null, true);
   }
 
@@ -434,6 +454,7 @@ export class PgConnection {
     const formatCodes = Array.from({ length: body.int16() }, () => body.int16());
     if (portalName && this.portals.has(portalName)) throw new ProtocolError('42P03', `cursor "${portalName}" already exists`);
     if (this.portals.size >= this.ctx.options.maxPrepared) throw new ProtocolError('54000', `too many open portals on this connection (limit ${this.ctx.options.maxPrepared})`);
+    this.dropPortal(portalName);
     this.portals.set(portalName, { prepared, values, formatCodes, sent: 0 });
     this.send(M.bindComplete());
   }
@@ -449,7 +470,7 @@ export class PgConnection {
       p.result = { command: '', rowCount: 0, columns: [], rows: [] };
     } else {
       const stmt = bindParameters(prepared.stmt, prepared.oids, p.values);
-      p.result = await this.runStatement(stmt, prepared.text);
+      p.result = await this.runStatement(stmt, prepared.text, true);
     }
     p.shape = p.result.columns.length ? new ResultShape(p.result.columns, resultFormats(p.formatCodes, p.result.columns.length)) : undefined;
   }
@@ -521,6 +542,21 @@ export class PgConnection {
     // more rows of a suspended portal: its query must still bind for this user (REVOKE, DROP)
     if (p.sent > 0) await this.session.authorize(r);
     const first = p.sent;
+    if (r.stream) {
+      // rows are read from the stream as they are sent; a suspended portal keeps the rest there
+      const stream = r.stream;
+      let left = maxRows > 0 ? maxRows : Infinity;
+      while (left > 0 && stream.remaining > 0) {
+        const rows = stream.next(Math.min(1024, left));
+        if (p.shape) for (const row of rows) this.send(p.shape.row(row));
+        p.sent += rows.length;
+        left -= rows.length;
+        await this.flushAndDrain();
+      }
+      if (stream.remaining > 0) { this.send(M.portalSuspended()); return; }
+      this.send(M.commandComplete(commandTag(r, p.sent - first)));
+      return;
+    }
     const end = maxRows > 0 ? Math.min(r.rows.length, p.sent + maxRows) : r.rows.length;
     if (p.shape) {
       for (let i = p.sent; i < end; i++) {
@@ -538,8 +574,18 @@ export class PgConnection {
     const what = String.fromCharCode(body.byte());
     const name = body.cstring();
     if (what === 'S') this.statements.delete(name);
-    else this.portals.delete(name);
+    else this.dropPortal(name);
     this.send(M.closeComplete());
+  }
+
+  /** Forgets a portal, closing the rows it had not sent (their files are deleted). */
+  private dropPortal(name: string): void {
+    this.portals.get(name)?.result?.stream?.close();
+    this.portals.delete(name);
+  }
+
+  private dropPortals(): void {
+    for (const name of [...this.portals.keys()]) this.dropPortal(name);
   }
 }
 

@@ -11,6 +11,10 @@ import { physicalPlan } from './physical-planner.ts';
 import { explainOperators } from './explain.ts';
 import { RunContext, type ExecOptions, type ExecStats } from './operators/run-context.ts';
 import type { PhysicalOperator } from './operators/operator.ts';
+import { GatherOp } from './operators/gather.ts';
+import { MergeSortedRunsOp } from './operators/merge.ts';
+import { renameSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 
 export type { ExecOptions, ExecStats };
 export { DEFAULT_MAX_RECURSION } from './operators/set-op.ts';
@@ -39,6 +43,30 @@ export class Executor {
     return this.ctx.whole(async () => {
       const resolved = await this.subqueries.resolve(node);
       return this.ctx.run(physicalPlan(resolved, this.ctx.slices));
+    });
+  }
+
+  /**
+   * Runs the plan for a client that reads its rows a piece at a time: when the root is a Gather,
+   * slices whose rows pass their share of the budget write them to files instead of sending
+   * them, and those files are moved to `resultDir()` (a new directory the caller then owns),
+   * since the run's spill area is removed when the run ends. Otherwise the root's batch alone.
+   */
+  async runForClient(node: LNode, resultDir: () => string): Promise<{ batch: Batch; files: string[]; fileRows: number }> {
+    this.ctx.check();
+    return this.ctx.whole(async () => {
+      const root = physicalPlan(await this.subqueries.resolve(node), this.ctx.slices);
+      const got = root instanceof GatherOp ? await root.gatherForClient(this.ctx)
+        : root instanceof MergeSortedRunsOp ? await root.runForClient(this.ctx)
+          : { batch: await this.ctx.run(root), files: [], fileRows: 0 };
+      if (!got.files.length) return got;
+      const dir = resultDir();
+      try {
+        return { ...got, files: got.files.map((f, i) => { const to = join(dir, String(i)); renameSync(f, to); return to; }) };
+      } catch (e) {
+        rmSync(dir, { recursive: true, force: true });
+        throw e;
+      }
     });
   }
 

@@ -144,7 +144,8 @@ export interface FragmentSpec {
   joinFilters?: JoinFilterSpec[];
   steps: PipelineStep[];
   output:
-    | { kind: 'rows'; exprs: BExpr[]; limit?: number; topN?: TopN; sort?: SortKey[] }
+    /** toFile: rows for a client; past the slice's share they go to a file handed on (`files`) */
+    | { kind: 'rows'; exprs: BExpr[]; limit?: number; topN?: TopN; sort?: SortKey[]; toFile?: boolean }
     | { kind: 'agg'; spec: AggSpec }
     /** no rows: each row marks the rows of `join`'s table it matches (a MarkedSource's probe program) */
     | { kind: 'mark'; join: JoinStep };
@@ -156,11 +157,11 @@ export interface SliceMetrics { rows: number[]; ms: number[]; scanned: number; r
 /** `metrics[p]`: program p's (0 the main one, then the nested programs of co-located joins). */
 export type FragmentResult =
   /** runs: a sort over the slice's budget wrote its rows as sorted run files instead (external-sort.ts's writeSortedRuns) */
-  | { kind: 'rows'; columns: Vector[]; rows: number; runs?: string[]; scanned: number; metrics: SliceMetrics[] }
+  | { kind: 'rows'; columns: Vector[]; rows: number; runs?: string[]; files?: string[]; fileRows?: number; scanned: number; metrics: SliceMetrics[] }
   /** spilled: the slice's groups went to disk; files of partial states by key hash (spill-aggregate.ts's handOff) */
   | { kind: 'agg'; partial: PartialAgg; spilled?: string[]; scanned: number; metrics: SliceMetrics[] };
 
 /** A FragmentResult as a slice sends it: columns and partial states in wire form. */
 export type SentResult =
-  | { kind: 'rows'; columns: WireColumn[]; rows: number; runs?: string[]; scanned: number; metrics: SliceMetrics[]; timing?: SliceTiming }
+  | { kind: 'rows'; columns: WireColumn[]; rows: number; runs?: string[]; files?: string[]; fileRows?: number; scanned: number; metrics: SliceMetrics[]; timing?: SliceTiming }
   | { kind: 'agg'; partial: WirePartial; spilled?: string[]; scanned: number; metrics: SliceMetrics[]; timing?: SliceTiming };

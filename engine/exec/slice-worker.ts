@@ -7,7 +7,7 @@ import { TYPES, isTemporal, type SqlType } from '../types/types.ts';
 import type { BExpr } from '../plan/bound.ts';
 import type { WindowCall } from '../plan/logical.ts';
 import type { FragmentSpec, FragmentResult, SentResult, SegmentRef, JoinStep, JoinFilterSpec, TopN, SliceMetrics, ExchangeSource, MarkedSource } from './fragment.ts';
-import { vectorRange } from './batches.ts';
+import { emptyBatch, vectorRange } from './batches.ts';
 import { SlicePeers, exchangeTag } from './slice-peers.ts';
 import { partitionRows, placeRows, rowsByDestination } from './partition.ts';
 import { sortBatch } from './batch-sort.ts';
@@ -36,6 +36,7 @@ import { writeSortedRuns } from './spill/external-sort.ts';
 import { SpillingGroups, mergeFile, readPartial, writePartial, type SpillHost } from './spill/spill-aggregate.ts';
 import { SliceGraceJoin, MIN_SPILL_ROWS } from './spill/slice-grace-join.ts';
 import { PartitionWriter, readPartition } from './spill/hash-partition.ts';
+import type { SpillWriter } from './spill/spill-file.ts';
 import { lowerThisThread } from './thread-priority.ts';
 import { ColumnCache, type SharedCache } from './column-cache.ts';
 import type { EvalRequest } from './costly-exprs.ts';
@@ -90,6 +91,11 @@ async function runFragment(f: FragmentSpec, req: RequestRun, program = 0, all: S
   /** a top-N over the budget: sorted runs of its first N rows written so far */
   const topRuns: string[] = [];
   let topRunRows = 0;
+  /** a sort's rows past this slice's share: sorted runs written so far (the leader merges them) */
+  const sortRuns: string[] = [];
+  let sortRunRows = 0;
+  /** rows for a client past this slice's share: the file they go to, in order (handed on) */
+  let resultFile: SpillWriter | null = null;
   let scanned = 0;
   const limit = f.output.kind === 'rows' ? f.output.limit : undefined;
   /** with ORDER BY ... LIMIT on a numeric first key: that key's value in the limit-th row kept */
@@ -205,6 +211,29 @@ async function runFragment(f: FragmentSpec, req: RequestRun, program = 0, all: S
         const keptBytes = arraysBytes(kept.columns);
         stop.memory.release(outBytes - keptBytes);
         outBytes = keptBytes;
+      }
+      if (f.output.toFile && outBytes > stop.memory.availableBytes / (2 * req.slices)) {
+        // a client's rows need not be whole anywhere: past this slice's share they go to a file
+        // the client reads back (result-rows.ts), and the slice goes on from none
+        resultFile ??= req.host.spill.create('result rows');
+        const file = resultFile;
+        metered(stop, () => { for (const p of outParts) file.write({ length: p[0]?.length ?? 0, columns: p }); });
+        outParts.length = 0;
+        stop.memory.release(outBytes);
+        outBytes = 0;
+      }
+      const sort = f.output.sort;
+      if (sort && outRows > 1 && outBytes > stop.memory.availableBytes / (2 * req.slices)) {
+        // a sort whose rows would not fit: those so far go to disk as a sorted run (sorting them
+        // takes an order of 8 bytes a row more) and the slice goes on from none
+        const types = f.output.exprs.map((e) => e.type);
+        const rows: Batch = { length: outRows, columns: types.map((t, i) => concatVectors(t, outParts.map((p) => p[i]))) };
+        outParts.length = 0;
+        sortRuns.push(...metered(stop, () => writeSortedRuns(req.host, rows, sort, rows.length, tick)));
+        sortRunRows += outRows;
+        outRows = 0;
+        stop.memory.release(outBytes);
+        outBytes = 0;
       }
       if (topN && outRows > 1 && outBytes > stop.memory.availableBytes / (2 * req.slices)) {
         // the rows a large N keeps would not fit: their first N go to disk as a sorted run (the
@@ -331,6 +360,24 @@ async function runFragment(f: FragmentSpec, req: RequestRun, program = 0, all: S
     if (kept.length) topRuns.push(...metered(stop, () => writeSortedRuns(req.host, kept, topN.keys, kept.length, tick)));
     req.host.keep();
     return { kind: 'rows', columns: kept.columns.map((c) => gather(c, null, 0)), rows: 0, runs: topRuns, scanned, metrics: all };
+  }
+  // (assigned inside `flow`, which TypeScript does not follow)
+  const file = resultFile as SpillWriter | null;
+  if (file) {
+    // the rest of the rows follow the ones already in the file
+    metered(stop, () => { for (const p of outParts) file.write({ length: p[0]?.length ?? 0, columns: p }); });
+    file.close();
+    req.host.keep();
+    metrics.rows[outSlot] = outRows;
+    return { kind: 'rows', columns: emptyBatch(types).columns, rows: 0, files: [file.path], fileRows: outRows, scanned, metrics: all };
+  }
+  if (sortRuns.length && f.output.kind === 'rows' && f.output.sort) {
+    // runs went to disk: the rest is one more, and the leader merges the files
+    const rows: Batch = { length: outRows, columns: types.map((t, i) => concatVectors(t, outParts.map((p) => p[i]))) };
+    if (outRows) sortRuns.push(...metered(stop, () => writeSortedRuns(req.host, rows, f.output.kind === 'rows' ? f.output.sort! : [], rows.length, tick)));
+    req.host.keep();
+    metrics.rows[outSlot] = sortRunRows + outRows;
+    return { kind: 'rows', columns: emptyBatch(types).columns, rows: 0, runs: sortRuns, scanned, metrics: all };
   }
   let columns = types.map((t, i) => concatVectors(t, outParts.map((p) => p[i])));
   if (f.output.kind === 'rows' && f.output.sort) {

@@ -12,6 +12,10 @@ import { Executor, DEFAULT_MAX_RECURSION } from '../exec/executor.ts';
 import type { Batch } from '../types/vector.ts';
 import { SqlError } from '../errors.ts';
 import { physicalRows, formatRowsYielding } from './format.ts';
+import { ResultRows } from './result-rows.ts';
+import { spillRoot } from '../exec/spill/spill-area.ts';
+import { mkdtempSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { optimize } from '../plan/optimize.ts';
 import { checkTablePrivilege, columnDenied, hasAnyColumnPrivilege, hasSchemaUsage, hasTablePrivilege, mayLookIn } from './privileges.ts';
 import type { JoinDistribution } from '../plan/join-order.ts';
@@ -269,6 +273,23 @@ export class StatementContext {
     this.guard.memory.reserve(b.length * (32 + 16 * fields.length), 'result set');
     return { fields, rows: await formatRowsYielding(b, fields.length, () => this.guard.pause()) };
   }
+
+  /**
+   * Runs a plan for a client that reads its rows a piece at a time (ResultRows): they are
+   * formatted as read, and rows slices wrote to files past their share of the budget are read
+   * back from there, so the result is never whole in memory, formatted or not.
+   */
+  async queryStream(plan: LNode): Promise<{ fields: Field[]; rows: ResultRows }> {
+    const ex = this.executor();
+    const root = spillRoot(this.db.pool.dataDir);
+    const got = await ex.runForClient(plan, () => mkdtempSync(join(root, 'result-')));
+    this.addStats(ex);
+    const fields = plan.fields.filter((f) => !f.hidden);
+    return { fields, rows: new ResultRows(got.batch, got.files, got.files.length ? dirname(got.files[0]) : null, fields.length, got.batch.length + got.fileRows) };
+  }
+
+  /** Whether the statement's caller reads a query's rows a piece at a time (Result.stream). */
+  streamResult = false;
 
   private clock: Date;
 

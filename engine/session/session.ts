@@ -48,7 +48,7 @@ export class Session {
    * Runs a script of `;`-separated statements and returns one result per statement. Throws a
    * SqlError at the first failing statement (earlier statements stay committed).
    */
-  async execute(sql: string, opts: { readOnly?: boolean; signal?: AbortSignal; deadline?: number; onResult?: (r: Result) => void; admit?: (statements: number) => void } = {}): Promise<Result[]> {
+  async execute(sql: string, opts: { readOnly?: boolean; signal?: AbortSignal; deadline?: number; onResult?: (r: Result) => void; admit?: (statements: number) => void; stream?: boolean } = {}): Promise<Result[]> {
     if (this.closed) throw new SqlError('INTERNAL_ERROR', 'session is closed');
     const stmts = parse(sql);
     opts.admit?.(stmts.length); // a caller's statement budget may refuse the script before it runs
@@ -56,16 +56,26 @@ export class Session {
       for (const s of stmts) if (!READ_ONLY_KINDS.has(s.kind) || (s.kind === 'Explain' && s.analyze)) throw new SqlError('READ_ONLY', `${s.kind} is not allowed in a read-only query; use execute`, s.pos);
     }
     const results: Result[] = [];
-    for (const s of stmts) {
-      const r = await this.run(s, opts.signal, opts.deadline);
-      results.push(r);
-      opts.onResult?.(r);
+    try {
+      for (const s of stmts) {
+        const r = await this.run(s, opts.signal, opts.deadline, { stream: opts.stream });
+        results.push(r);
+        opts.onResult?.(r);
+      }
+    } catch (e) {
+      // a later statement failed: the caller gets no results, so earlier streams are closed here
+      for (const r of results) r.stream?.close();
+      throw e;
     }
     return results;
   }
 
   /** Runs one parsed statement with transaction handling. */
-  async run(stmt: Statement, signal?: AbortSignal, deadline?: number): Promise<Result> {
+  /**
+   * With `stream`, a query's rows come as `Result.stream` (read a piece at a time, never whole
+   * in memory; the caller closes it) instead of `rows`.
+   */
+  async run(stmt: Statement, signal?: AbortSignal, deadline?: number, opts: { stream?: boolean } = {}): Promise<Result> {
     switch (stmt.kind) {
       case 'Begin':
         if (!this.inBlock) { this.inBlock = true; this.aborted = false; }
@@ -98,13 +108,16 @@ export class Session {
     if (this.inBlock && !this.txn) this.txn = this.begin(true);
     const txn = this.txn ?? this.begin(false);
     const ctx = new StatementContext(this.db, this.info, txn, signal, deadline, true);
+    ctx.streamResult = !!opts.stream;
+    let result: Result | undefined;
     try {
-      const result = await handler(stmt, ctx);
+      result = await handler(stmt, ctx);
       if (stmt.kind === 'Query') origins.set(result, { stmt, database: this.info.database, searchPath: [...this.info.searchPath] });
       if (!this.txn) await this.db.commit(txn, this.info.account);
       this.db.hooks.afterQuery(ctx, ctx.stats);
       return result;
     } catch (e) {
+      result?.stream?.close();
       if (this.txn) this.aborted = true;
       throw asSqlError(e);
     } finally {

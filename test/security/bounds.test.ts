@@ -102,15 +102,17 @@ describe('cursors', () => {
   it('ten query(limit: 1) over a large result stay within the cursor budget', async () => {
     const outcomes: string[] = [];
     for (let i = 0; i < 10; i++) {
-      const r = await acme('{ query(sql: "select x, x * 2 as y from n where x < 200000", limit: 1) { hasMore cursor totalRows } }');
+      const r = await acme('{ query(sql: "select x, x * 2 as y from n where x < 600000", limit: 1) { hasMore cursor totalRows } }');
       outcomes.push(r.errors ? String(code(r)) : r.data!.query.hasMore ? 'cursor' : 'done');
     }
-    // each result is ~10 MB estimated: over the owner's 4 MB share, so the cursor is refused clearly
+    // a cursor keeps its result's columns (formatted a page at a time): ~4.8 MB each, over the
+    // owner's 4 MB share, so the cursor is refused clearly
     expect(new Set(outcomes)).toEqual(new Set(['LIMIT_EXCEEDED']));
     expect(server.services.cursors.bytes).toBeLessThanOrEqual(8 * 1024 * 1024);
     // results that fit: each new cursor pushes the owner's oldest out, the total stays bounded
     const cursors: string[] = [];
-    for (let i = 0; i < 10; i++) cursors.push(ok(await acme('{ query(sql: "select x from n where x < 30000", limit: 1) { cursor } }')).query.cursor);
+    // (each ~1.2 MB of columns)
+    for (let i = 0; i < 10; i++) cursors.push(ok(await acme('{ query(sql: "select x, x * 2 as y, x * 3 as z from n where x < 100000", limit: 1) { cursor } }')).query.cursor);
     expect(server.services.cursors.bytes).toBeLessThanOrEqual(4 * 1024 * 1024);
     const last = cursors[cursors.length - 1];
     expect(code(await acme('query($c: String!) { fetch(cursor: $c) { rows } }', { c: cursors[0] }))).toBe('INVALID_CURSOR');

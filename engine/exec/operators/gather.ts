@@ -18,7 +18,8 @@ import { epochMs } from '../slice-timing.ts';
 
 /** What the slices returned for one run of a pipeline. */
 export type Gathered =
-  | { kind: 'rows'; batch: Batch; fields?: number[] }
+  /** files: rows for a client that slices wrote to disk past their share (with `toFile`) */
+  | { kind: 'rows'; batch: Batch; fields?: number[]; files?: string[]; fileRows?: number }
   /** files: sorted run files of slices whose sort went over the budget */
   | { kind: 'runs'; runs: Batch[]; files: string[] }
   /** spilled: per slice whose groups went to disk, its files of partial states by key hash */
@@ -70,6 +71,18 @@ export class GatherOp extends LeaderOperator {
     return { batch: ctx.hold(g.batch, 'rows from the slices'), fields: g.fields ?? this.fields.map((_, i) => i) };
   }
 
+  /**
+   * The rows for a client: what the slices kept in memory, concatenated, and the files of rows a
+   * slice wrote once its rows passed its share of the budget (read back a block at a time).
+   */
+  async gatherForClient(ctx: RunContext): Promise<{ batch: Batch; files: string[]; fileRows: number }> {
+    const t0 = performance.now();
+    const g = await this.gather(ctx, undefined, false, true);
+    if (g.kind !== 'rows') throw new SqlError('INTERNAL_ERROR', 'partial aggregates gathered without a final aggregate');
+    ctx.record(this, g.batch.length + (g.fileRows ?? 0), performance.now() - t0);
+    return { batch: ctx.hold(g.batch, 'rows from the slices'), files: g.files ?? [], fileRows: g.fileRows ?? 0 };
+  }
+
   /** Each slice's rows as it sent them, one batch per slice (sorted runs to merge). */
   async gatherRuns(ctx: RunContext): Promise<{ runs: Batch[]; files: string[] }> {
     const g = await this.gather(ctx, undefined, true);
@@ -81,7 +94,7 @@ export class GatherOp extends LeaderOperator {
    * Runs the pipeline in every slice and returns what they sent (with `want`, only those fields
    * when the pipeline ends in plain rows; with `runs`, rows as one batch per slice).
    */
-  async gather(ctx: RunContext, want?: Set<number>, runs = false): Promise<Gathered> {
+  async gather(ctx: RunContext, want?: Set<number>, runs = false, toFile = false): Promise<Gathered> {
     // which fields each operator must produce, top-down, so scans and broadcasts carry only those
     const wanted = new Map<PhysicalOperator, Set<number>>();
     const probes: HashProbeOp[] = [];
@@ -110,6 +123,8 @@ export class GatherOp extends LeaderOperator {
     const sent = narrow ? [...narrow].sort((x, y) => x - y) : null;
     if (!b.outputSet) b.spec.output = { kind: 'rows', exprs: sent ? sent.map((i) => layout[i]!) : layout.map((e) => e!) };
     const spec = b.spec;
+    const out = spec.output;
+    if (toFile && out.kind === 'rows' && out.exprs.length && !out.limit && !out.topN && !out.sort) out.toFile = true;
     // an inner join against an empty build side is empty
     if (emptyInner && spec.output.kind === 'rows') {
       const empty = emptyBatch(spec.output.exprs.map((e) => e.type));
@@ -153,7 +168,9 @@ export class GatherOp extends LeaderOperator {
     const types = spec.output.exprs.map((e) => e.type);
     const parts = results.map((r) => ctx.hold({ length: (r as { rows: number }).rows, columns: fromWire((r as Extract<SentResult, { kind: 'rows' }>).columns) }, 'rows from the slices'));
     if (runs) return { kind: 'runs', runs: parts, files: results.flatMap((r) => (r.kind === 'rows' && r.runs ? r.runs : [])) };
-    return { kind: 'rows', batch: await ctx.concatHeld(types, parts, 'rows from the slices'), fields: sent ?? undefined };
+    const files = results.flatMap((r) => (r.kind === 'rows' && r.files ? r.files : []));
+    const fileRows = results.reduce((n, r) => n + (r.kind === 'rows' ? r.fileRows ?? 0 : 0), 0);
+    return { kind: 'rows', batch: await ctx.concatHeld(types, parts, 'rows from the slices'), fields: sent ?? undefined, files, fileRows };
   }
 }
 

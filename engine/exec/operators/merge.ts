@@ -24,6 +24,22 @@ export class MergeSortedRunsOp extends LeaderOperator {
   }
 
   async run(ctx: RunContext): Promise<Batch> {
+    return (await this.merge(ctx, false)).batch;
+  }
+
+  /**
+   * The merged rows for a client that reads them a piece at a time: when the runs are merged
+   * from disk (they would not fit), the merged rows go to a file too, which the client reads
+   * back, so the sorted result is never whole in memory.
+   */
+  async runForClient(ctx: RunContext): Promise<{ batch: Batch; files: string[]; fileRows: number }> {
+    const t0 = performance.now();
+    const out = await this.merge(ctx, true);
+    ctx.record(this, out.batch.length + out.fileRows, performance.now() - t0);
+    return out;
+  }
+
+  private async merge(ctx: RunContext, toFile: boolean): Promise<{ batch: Batch; files: string[]; fileRows: number }> {
     const t0 = performance.now();
     const { runs, files } = await this.input.gatherRuns(ctx);
     const starts = [0];
@@ -34,11 +50,16 @@ export class MergeSortedRunsOp extends LeaderOperator {
     const rows = starts[starts.length - 1];
     // (or slices' sorts went over it and sent sorted run files instead of rows)
     if (files.length || (runs.length > 1 && runs.reduce((s, r) => s + batchBytes(r), 0) + rows * MERGE_ROW_BYTES > ctx.guard.memory.availableBytes)) {
-      return mergeRunsOnDisk(ctx, runs, types, this.keys, this.limit ?? Infinity, files);
+      if (!toFile) return { batch: await mergeRunsOnDisk(ctx, runs, types, this.keys, this.limit ?? Infinity, files), files: [], fileRows: 0 };
+      const into = ctx.spill.create('result rows');
+      let written = 0;
+      const batch = await mergeRunsOnDisk(ctx, runs, types, this.keys, this.limit ?? Infinity, files, (chunk) => { into.write(chunk); written += chunk.length; });
+      into.close();
+      return { batch, files: [into.path], fileRows: written };
     }
     const all = await ctx.concatHeld(types, runs, 'sorted runs');
     ctx.reserve(all.length * MERGE_ROW_BYTES, 'merge');
     const merged = await mergeSortedRuns(all, starts, this.keys, this.limit ?? all.length, ctx.tick, ctx.pause);
-    return ctx.hold(merged, 'merge');
+    return { batch: ctx.hold(merged, 'merge'), files: [], fileRows: 0 };
   }
 }

@@ -90,7 +90,7 @@ function writeRun(w: SpillWriter, sorted: Batch): string {
  * holding them and their merge at once would pass the budget: each run is written with its key
  * values and given back, then the files are merged k ways; only the first `limit` rows are kept.
  */
-export async function mergeRunsOnDisk(ctx: RunContext, runs: Batch[], types: SqlType[], keys: SortKey[], limit: number, written: string[] = []): Promise<Batch> {
+export async function mergeRunsOnDisk(ctx: RunContext, runs: Batch[], types: SqlType[], keys: SortKey[], limit: number, written: string[] = [], into?: (chunk: Batch) => void): Promise<Batch> {
   const files: string[] = [...written];
   for (let i = 0; i < runs.length; i++) {
     const run = runs[i];
@@ -108,11 +108,15 @@ export async function mergeRunsOnDisk(ctx: RunContext, runs: Batch[], types: Sql
     runs[i] = null!; // written: let it be collected
     await ctx.pause();
   }
-  return merge(ctx, files, types, keys, limit);
+  return merge(ctx, files, types, keys, limit, into);
 }
 
-/** The k-way merge of sorted run files into one batch of the data columns (its first `limit` rows). */
-async function merge(ctx: RunContext, files: string[], types: SqlType[], keys: SortKey[], limit = Infinity): Promise<Batch> {
+/**
+ * The k-way merge of sorted run files into one batch of the data columns (its first `limit`
+ * rows); with `into`, each merged chunk is written there instead (rows for a client) and the
+ * batch returned is empty.
+ */
+async function merge(ctx: RunContext, files: string[], types: SqlType[], keys: SortKey[], limit = Infinity, into?: (chunk: Batch) => void): Promise<Batch> {
   const width = types.length;
   const readers: SpillReader[] = files.map((f) => ctx.spill.read(f));
   const blocks: (Batch | null)[] = readers.map((r) => r.next());
@@ -142,7 +146,9 @@ async function merge(ctx: RunContext, files: string[], types: SqlType[], keys: S
     const all = concatBatches(types, pieces);
     const sel = new Uint32Array(picks.length);
     for (let i = 0; i < picks.length; i++) { const r = Math.floor(picks[i] / 2 ** 20); sel[i] = offset[r] + (picks[i] % 2 ** 20); }
-    out.push(ctx.hold({ length: sel.length, columns: all.columns.map((c) => gather(c, sel, sel.length)) }, 'sorted rows'));
+    const chunk: Batch = { length: sel.length, columns: all.columns.map((c) => gather(c, sel, sel.length)) };
+    if (into) into(chunk);
+    else out.push(ctx.hold(chunk, 'sorted rows'));
     emitted += picks.length;
     picks.length = 0;
   };

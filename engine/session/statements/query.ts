@@ -15,6 +15,10 @@ export function resultOf(command: string, fields: Field[], rows: unknown[][]): R
 
 export async function runQuery(stmt: Extract<Statement, { kind: 'Query' }>, ctx: StatementContext): Promise<Result> {
   const plan = await ctx.bindQuery(stmt.query);
+  if (ctx.streamResult) {
+    const { fields, rows } = await ctx.queryStream(plan);
+    return { ...resultOf('SELECT', fields, []), rowCount: rows.total, stream: rows };
+  }
   const { fields, rows } = await ctx.query(plan);
   return resultOf('SELECT', fields, rows);
 }

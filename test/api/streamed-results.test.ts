@@ -1,0 +1,191 @@
+// A query's result read by a client a piece at a time (Result.stream): under a small
+// query_memory_limit, a result several times the limit comes whole through the engine's stream,
+// the PostgreSQL wire protocol (simple query, and a portal suspended by an Execute row limit)
+// and GraphQL pages, where gathering it whole fails with OUT_OF_MEMORY; slices wrote the rows
+// past their share to files the client reads back. The answers are checked against DuckDB over
+// the same rows, and the temp area is empty after reading to the end, closing early, an error
+// and a cancel. The CLI's printer writes a streamed result as it prints a whole one.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { serialize } from 'pg-protocol';
+import type { Session } from '../../engine/database.ts';
+import { DuckDBSession } from '../support/verify-with-duckdb.ts';
+import { RawClient, dataRowFields, startPg, type PgFixture } from './pgwire/helpers.ts';
+import { client } from './helpers.ts';
+import { formatResult, writeResult, PRINT_ROWS } from '../../api/output.ts';
+
+const LIMIT = 4 * 2 ** 20;
+// 300 000 rows of (k, s): about 2.4 MB of values and codes per column pair in the slices, and
+// far more formatted; s has 5 000 distinct strings, so a segment's dictionary stays small
+const SETUP = `CREATE TABLE d (n INTEGER); INSERT INTO d VALUES (0), (1), (2), (3), (4), (5), (6), (7), (8), (9);
+  CREATE TABLE a (k INTEGER, s VARCHAR(30));
+  INSERT INTO a SELECT x, 'row ' || (x % 5000) || ' of a few' FROM (SELECT d1.n * 100000 + d2.n * 10000 + d3.n * 1000 + d4.n * 100 + d5.n * 10 + d6.n AS x FROM d d1, d d2, d d3, d d4, d d5, d d6) y WHERE x < 300000`;
+const QUERY = 'SELECT k, s FROM a';
+const ROWS = 300_000;
+
+let f: PgFixture;
+let s: Session;
+/** count, sum(k), sum(length(s)) and the largest s as DuckDB computes them over the same rows */
+let want: { count: number; sumK: number; sumLen: number; maxS: string };
+/** DuckDB's first three rows of the sorted query */
+let wantFirst: unknown[][];
+
+const tempArea = () => join(f.dir, 'tmp');
+const leftover = () => readdirSync(tempArea(), { recursive: true, encoding: 'utf8' });
+
+/** The same summary of rows read by a client. */
+function summary(rows: unknown[][]) {
+  let sumK = 0, sumLen = 0, maxS = '';
+  for (const [k, str] of rows) { sumK += Number(k); sumLen += String(str).length; if (String(str) > maxS) maxS = String(str); }
+  return { count: rows.length, sumK, sumLen, maxS };
+}
+
+beforeAll(async () => {
+  f = await startPg({ auth: 'password' });
+  s = f.api.services.db.connect();
+  await s.execute(SETUP);
+  // every statement from here on (this session's, the wire's, GraphQL's) runs under the limit
+  f.api.services.db.queryMemoryLimit = LIMIT;
+  const duck = await DuckDBSession.open();
+  try {
+    for (const stmt of SETUP.split(';')) await duck.session.execute(stmt);
+    const [r] = await duck.session.execute('SELECT count(*), sum(k), sum(length(s)), max(s) FROM a');
+    const [count, sumK, sumLen, maxS] = r.rows[0];
+    want = { count: Number(count), sumK: Number(sumK), sumLen: Number(sumLen), maxS: String(maxS) };
+    wantFirst = (await duck.session.execute('SELECT k, s FROM a ORDER BY s DESC, k LIMIT 3'))[0].rows.map(([k, str]) => [Number(k), String(str)]);
+  } finally {
+    duck.close();
+  }
+  expect(want.count).toBe(ROWS);
+}, 60_000);
+afterAll(async () => { await f?.close(); });
+
+describe('the engine', () => {
+  it('streams a result over the limit that gathering whole cannot hold, reading files the slices wrote', async () => {
+    await expect(s.execute(QUERY)).rejects.toMatchObject({ code: 'OUT_OF_MEMORY' });
+    const [r] = await s.execute(QUERY, { stream: true });
+    expect(r.rowCount).toBe(ROWS);
+    expect(r.rows).toEqual([]);
+    // past their share the slices' rows went to files, moved to the result's own directory
+    expect(leftover().some((p) => p.startsWith('result-'))).toBe(true);
+    const rows: unknown[][] = [];
+    while (r.stream!.remaining > 0) rows.push(...r.stream!.next(7_000));
+    expect(summary(rows)).toEqual(want);
+    expect(leftover()).toEqual([]);
+  });
+
+  it('streams a sorted result over the limit: slices write sorted runs, the leader merges them into a file', async () => {
+    const sql = 'SELECT k, s FROM a ORDER BY s DESC, k';
+    await expect(s.execute(sql)).rejects.toMatchObject({ code: 'OUT_OF_MEMORY' });
+    const [r] = await s.execute(sql, { stream: true });
+    expect(r.rowCount).toBe(ROWS);
+    const rows: unknown[][] = [];
+    while (r.stream!.remaining > 0) rows.push(...r.stream!.next(50_000));
+    expect(summary(rows)).toEqual(want);
+    // in order: s descending, then k
+    let ordered = true;
+    for (let i = 1; i < rows.length && ordered; i++) {
+      const [k0, s0] = rows[i - 1] as [number, string], [k1, s1] = rows[i] as [number, string];
+      ordered = s0 > s1 || (s0 === s1 && k0 < k1);
+    }
+    expect(ordered).toBe(true);
+    expect(rows.slice(0, 3)).toEqual(wantFirst);
+    expect(leftover()).toEqual([]);
+  });
+
+  it('leaves no files when the result is closed early, when the query fails, and when it is canceled', async () => {
+    const [r] = await s.execute(QUERY, { stream: true });
+    expect(r.stream!.next(10)).toHaveLength(10);
+    r.stream!.close();
+    expect(leftover()).toEqual([]);
+    // a division by zero in the slices, after some rows went to files
+    await expect(s.execute('SELECT k, s, 1 / (k - 299999) FROM a', { stream: true })).rejects.toMatchObject({ code: 'DIVISION_BY_ZERO' });
+    expect(leftover()).toEqual([]);
+    const ac = new AbortController();
+    const run = s.execute(QUERY, { stream: true, signal: ac.signal });
+    setTimeout(() => ac.abort(), 5);
+    await expect(run).rejects.toMatchObject({ code: 'QUERY_CANCELED' });
+    expect(leftover()).toEqual([]);
+  });
+
+  it('a script whose later statement fails closes the streams of those before it', async () => {
+    await expect(s.execute(`${QUERY}; SELECT * FROM no_such_table`, { stream: true })).rejects.toMatchObject({ code: 'UNDEFINED_TABLE' });
+    expect(leftover()).toEqual([]);
+  });
+});
+
+describe('the PostgreSQL wire protocol', () => {
+  it('sends a result over the limit a piece at a time (simple query)', async () => {
+    const c = await f.connect();
+    const r = await c.query(QUERY);
+    expect(summary(r.rows.map((x) => [x.k, x.s]))).toEqual(want);
+    expect(leftover()).toEqual([]);
+  });
+
+  it('a portal suspended by a row limit reads on from the stream; closing it deletes the rest', async () => {
+    const c = await RawClient.login(f.server.port, f.token);
+    c.send(Buffer.concat([
+      serialize.parse({ text: QUERY, types: [] }),
+      serialize.bind({ portal: 'p' }),
+      serialize.execute({ portal: 'p', rows: 2_500 }),
+      serialize.flush(),
+    ]));
+    const first = (await c.until('s')).filter((m) => m.type === 'D');
+    c.send(Buffer.concat([serialize.execute({ portal: 'p', rows: 2_500 }), serialize.flush()]));
+    const second = (await c.until('s')).filter((m) => m.type === 'D');
+    expect([first.length, second.length]).toEqual([2_500, 2_500]);
+    const keys = [...first, ...second].map((m) => Number(dataRowFields(m.body)[0]!.toString()));
+    expect(new Set(keys).size).toBe(5_000);
+    expect(leftover().length).toBeGreaterThan(0);
+    c.send(Buffer.concat([serialize.close({ type: 'P', name: 'p' }), serialize.sync()]));
+    await c.until('Z');
+    expect(leftover()).toEqual([]);
+    c.close();
+  });
+});
+
+describe('GraphQL', () => {
+  const gql = () => client((url, init) => f.api.app.fetch(url, init), 'http://localhost/graphql', f.token);
+
+  it('pages through a result over the limit with its cursor, and closing a cursor deletes its files', async () => {
+    const q = gql();
+    const rows: unknown[][] = [];
+    let page = (await q('query($sql: String!) { query(sql: $sql, limit: 10000) { totalRows hasMore cursor rows } }', { sql: QUERY })).data!.query;
+    expect(page.totalRows).toBe(ROWS);
+    rows.push(...page.rows);
+    while (page.hasMore) {
+      page = (await q('query($c: String!) { fetch(cursor: $c, limit: 10000) { hasMore cursor rows } }', { c: page.cursor })).data!.fetch;
+      rows.push(...page.rows);
+    }
+    expect(summary(rows)).toEqual(want);
+    expect(leftover()).toEqual([]);
+    const open = (await q('query($sql: String!) { query(sql: $sql, limit: 10) { cursor } }', { sql: QUERY })).data!.query;
+    expect(leftover().length).toBeGreaterThan(0);
+    expect((await q('mutation($c: String!) { closeCursor(cursor: $c) }', { c: open.cursor })).data!.closeCursor).toBe(true);
+    expect(leftover()).toEqual([]);
+  });
+});
+
+describe("the CLI's printer", () => {
+  it('prints a streamed result as it prints the whole one (CSV, JSON, expanded records)', async () => {
+    const sql = 'SELECT k, s FROM a WHERE k < 25000 ORDER BY k';
+    const [whole] = await s.execute(sql);
+    expect(whole.rows.length).toBeGreaterThan(2 * PRINT_ROWS);
+    for (const [format, expanded] of [['csv', false], ['json', false], ['table', true]] as const) {
+      const [r] = await s.execute(sql, { stream: true });
+      let text = '';
+      writeResult(r, (t) => { text += t; }, format, expanded);
+      expect(text).toBe(formatResult(whole, format, expanded));
+    }
+    // a table: one header, the pieces under it, one count
+    const [r] = await s.execute(sql, { stream: true });
+    let text = '';
+    writeResult(r, (t) => { text += t; }, 'table');
+    const lines = text.trimEnd().split('\n');
+    expect(lines.filter((l) => /^k +\| s/.test(l))).toHaveLength(1);
+    expect(lines.length).toBe(2 + whole.rows.length + 1);
+    expect(lines.at(-1)).toBe(`(${whole.rows.length} rows)`);
+    expect(leftover()).toEqual([]);
+  });
+});
