@@ -70,6 +70,15 @@ export function takeRows(v: Vector, rows: Int32Array, count: number): Vector {
   return out;
 }
 
+/**
+ * A column of `count` rows nothing reads (a probe gathers only the columns read after it): its
+ * type and dictionary stay, its values are an empty array of its kind.
+ */
+function unread(v: Vector, count: number): Vector {
+  const empty = new (v.values.constructor as { new (n: number): typeof v.values })(0);
+  return { type: v.type, length: count, values: empty, valid: null, ...(v.dict ? { dict: v.dict } : {}) };
+}
+
 /** dst[i] = src[rows[i]]; returns the validity of the result (null: no NULL), a row -1 or NULL at its source being NULL. */
 type TakeLoop = (src: TypedArray, valid: Uint8Array | null, rows: Int32Array, count: number, dst: TypedArray) => Uint8Array | null;
 
@@ -106,8 +115,13 @@ export type JoinKind = 'INNER' | 'LEFT' | 'SEMI' | 'ANTI';
  * predicate (over the joined columns) decides which key matches count. With `sel` (no residual)
  * only the probe rows it lists take part, read where they are: the batch is not compacted first.
  */
-export function probe(probeBatch: Batch, probeKeys: Vector[], table: BuildTable, kind: JoinKind, residual: BExpr | null, tick: () => void = noop, sel: Uint32Array | null = null): Batch {
+export function probe(probeBatch: Batch, probeKeys: Vector[], table: BuildTable, kind: JoinKind, residual: BExpr | null, tick: () => void = noop, sel: Uint32Array | null = null, needed: Set<number> | null = null): Batch {
   if (sel !== null && residual) throw new Error('a probe through a selection takes no residual');
+  // with `needed`, only the columns read later (and the residual's) are gathered; the others keep their place, unread
+  const width = probeBatch.columns.length;
+  const keep = needed && residual ? usedColumns(residual, new Set(needed)) : needed;
+  const takeAll = (cols: Vector[], rows: Int32Array, count: number, offset: number) =>
+    cols.map((c, i) => (keep === null || keep.has(offset + i) ? takeRows(c, rows, count) : unread(c, count)));
   const n = sel ? sel.length : probeBatch.length;
   const first = table.firstMatches(probeKeys, n, sel);
   let cap = Math.max(16, n);
@@ -138,10 +152,7 @@ export function probe(probeBatch: Batch, probeKeys: Vector[], table: BuildTable,
   }
   // pairs name the i-th selected row: gather from the row it is
   if (sel !== null) for (let i = 0; i < m; i++) pRows[i] = sel[pRows[i]];
-  let joined: Batch = {
-    length: m,
-    columns: [...probeBatch.columns.map((c) => takeRows(c, pRows, m)), ...table.build.map((c) => takeRows(c, bRows, m))],
-  };
+  let joined: Batch = { length: m, columns: [...takeAll(probeBatch.columns, pRows, m, 0), ...takeAll(table.build, bRows, m, width)] };
   if (residual) {
     // keep pairs passing the residual; unmatched probe rows of LEFT/ANTI stay (padded)
     const { sel, count } = filterBatch(joined, residual);
@@ -162,11 +173,11 @@ export function probe(probeBatch: Batch, probeKeys: Vector[], table: BuildTable,
       }
     }
     pRows = rowsP; bRows = rowsB; m = k;
-    joined = { length: m, columns: [...probeBatch.columns.map((c) => takeRows(c, pRows, m)), ...table.build.map((c) => takeRows(c, bRows, m))] };
+    joined = { length: m, columns: [...takeAll(probeBatch.columns, pRows, m, 0), ...takeAll(table.build, bRows, m, width)] };
   }
   for (let i = 0; i < m; i++) if (bRows[i] >= 0) table.matched[bRows[i]] = 1;
   if (kind === 'SEMI' || kind === 'ANTI') {
-    if (!residual) return { length: m, columns: probeBatch.columns.map((c) => takeRows(c, pRows, m)) };
+    if (!residual) return { length: m, columns: takeAll(probeBatch.columns, pRows, m, 0) };
     return { length: m, columns: joined.columns.slice(0, probeBatch.columns.length) };
   }
   return joined;
@@ -255,15 +266,19 @@ const built = new WeakMap<JoinStep, BuildTable>();
  * the rows at `sel` (or all). Plain key columns are read where they are and, without a residual,
  * the selected rows are gathered once, into the joined rows; otherwise they are compacted first.
  */
-export function hashJoinBatch(batch: Batch, step: JoinStep, tick: () => void = noop, reserve: (bytes: number) => void = noop, sel: Uint32Array | null = null): Batch {
+export function hashJoinBatch(batch: Batch, step: JoinStep, tick: () => void = noop, reserve: (bytes: number) => void = noop, sel: Uint32Array | null = null, needed: Set<number> | null = null): Batch {
   const table = buildTableOf(step, tick, reserve);
   const plainKeys = step.probeKeys.every((e) => e.k === 'col');
   if (sel !== null && (!plainKeys || step.residual)) {
-    batch = { length: sel.length, columns: batch.columns.map((c) => gather(c, sel, sel!.length)) };
+    // compacted first: with `needed`, only the columns the keys, the residual and later steps read
+    const rows = sel;
+    const keep = needed ? new Set(needed) : null;
+    if (keep) { for (const e of step.probeKeys) usedColumns(e, keep); if (step.residual) usedColumns(step.residual, keep); }
+    batch = { length: rows.length, columns: batch.columns.map((c, i) => (keep === null || keep.has(i) ? gather(c, rows, rows.length) : unread(c, rows.length))) };
     sel = null;
   }
   const keys = plainKeys ? step.probeKeys.map((e) => batch.columns[(e as { index: number }).index]) : projectBatch(batch, step.probeKeys, null, batch.length);
-  return probe(batch, keys, table, step.joinType, step.residual ?? null, tick, sel);
+  return probe(batch, keys, table, step.joinType, step.residual ?? null, tick, sel, needed);
 }
 
 /** Bytes a slice's join step takes to build its table (besides the build rows it holds already). */

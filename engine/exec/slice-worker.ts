@@ -21,6 +21,7 @@ import { SqlError, asSqlError } from '../errors.ts';
 import { toWire, fromWire, partialToWire, partialFromWire, type WireColumn, type WirePartial } from './wire.ts';
 import { parseCsvRange, type CsvRangeRequest } from './csv.ts';
 import { hashJoinBatch, buildTableOf, markMatches, stepTableBytes, unmatchedBuildRows } from './hash-join.ts';
+import { columnsReadAfter } from './column-needs.ts';
 import { RuntimeFilter, filterParts, mergeParts, type FilterParts } from './runtime-filter.ts';
 import { BloomFilter } from './bloom-filter.ts';
 import { runWindows } from './window.ts';
@@ -117,6 +118,8 @@ async function runFragment(f: FragmentSpec, req: RequestRun, program = 0, all: S
   // through every step and the output (which copies what it keeps) before the next is read
   const liveSel = new ReusedArray(Uint32Array), scanSel = new ReusedArray(Uint32Array);
   const stepSel = f.steps.map(() => new ReusedArray(Uint32Array));
+  // a probe gathers only the columns the steps after it and the output read
+  const readAfter = columnsReadAfter(f);
   /** Runs steps `from` on and the output over a batch's rows (`sel`, or its first `count`). */
   const flow = async (batch: Batch, sel: Uint32Array | null, count: number, from: number): Promise<void> => {
     for (let i = from; i < f.steps.length; i++) {
@@ -135,7 +138,7 @@ async function runFragment(f: FragmentSpec, req: RequestRun, program = 0, all: S
         if (grace) { const input = compact(batch, sel, count); metered(stop, () => grace.add(input)); lap(2 + i, 0); return; }
         // the probe reads the selected rows where they are (no compacted copy of every column)
         const input = batch, rows = sel ? sel.subarray(0, count) : null;
-        batch = metered(stop, () => hashJoinBatch(input, step.join, tick, (b) => stop.memory.reserve(b, 'hash join build in a slice'), rows));
+        batch = metered(stop, () => hashJoinBatch(input, step.join, tick, (b) => stop.memory.reserve(b, 'hash join build in a slice'), rows, readAfter[i]));
         sel = null;
         count = batch.length;
       } else if (step.k === 'repeat') {

@@ -1,11 +1,14 @@
 // The probe loop of a hash join against a nested-loop reference: INNER with keys that repeat on
 // the build side, LEFT padding with NULLs, SEMI and ANTI, over payload columns of several array
 // kinds (each gathered by its own generated loop) with NULLs, dictionary strings and exact
-// bigints.
+// bigints; and the late gather of only the columns a slice program reads after a probe.
 import { describe, expect, it } from 'vitest';
 import type { Vector } from '../../../engine/types/vector.ts';
 import { BuildTable, probe, type JoinKind } from '../../../engine/exec/hash-join.ts';
 import { T } from '../../../engine/types/types.ts';
+import { columnsReadAfter } from '../../../engine/exec/column-needs.ts';
+import type { FragmentSpec } from '../../../engine/exec/fragment.ts';
+import type { BAgg, BExpr } from '../../../engine/plan/bound.ts';
 
 const vec = (type: Vector['type'], values: Vector['values'], nullAt = -1, extra: Partial<Vector> = {}): Vector => ({
   type, length: values.length, values, valid: nullAt < 0 ? null : Uint8Array.from(values, (_, i) => (i % nullAt === 0 ? 0 : 1)), ...extra,
@@ -50,4 +53,39 @@ describe('hash join probe', () => {
       expect(want.length).toBeGreaterThan(10);
     });
   }
+});
+
+describe('late gather', () => {
+  const table = new BuildTable(build, [build[0]]);
+  for (const kind of ['INNER', 'LEFT', 'SEMI', 'ANTI'] as JoinKind[]) {
+    it(`${kind} gathers only the columns read later, the others keeping their place`, () => {
+      // probe column 1 and build columns 2, 3 (positions 5, 6) are read later
+      const needed = new Set([1, 5, 6]);
+      const b = probe({ length: pKeys.length, columns: probeSide }, [probeSide[0]], table, kind, null, undefined, null, needed);
+      const full = reference(kind);
+      expect(b.length).toBe(full.length);
+      expect(b.columns.length).toBe(kind === 'SEMI' || kind === 'ANTI' ? 3 : 7);
+      b.columns.forEach((c, j) => {
+        expect(c.type).toBe(j < 3 ? probeSide[j].type : build[j - 3].type);
+        if (!needed.has(j)) { expect(c.values.length).toBe(0); return; }
+        expect(Array.from({ length: b.length }, (_, i) => cell(c, i))).toEqual(full.map((r) => r[j]));
+      });
+    });
+  }
+
+  it('names the columns each step of a slice program leaves to be read', () => {
+    const col = (index: number): BExpr => ({ k: 'col', index, type: T.int });
+    const join = (probeKeys: BExpr[], residual: BExpr | null = null) => ({ joinType: 'INNER' as const, probeKeys, buildKeys: [0], build: [], residual });
+    const spec: FragmentSpec = {
+      tableTypes: [], columns: [0, 1, 2, 3], filter: null,
+      steps: [
+        { k: 'join', join: join([col(0)]) }, // appends 4, 5
+        { k: 'filter', pred: { k: 'cmp', op: '<', left: col(2), right: col(4), type: T.bool } as BExpr },
+        { k: 'join', join: join([col(1)], { k: 'cmp', op: '=', left: col(3), right: col(7), type: T.bool } as BExpr) }, // appends 6, 7
+      ],
+      output: { kind: 'agg', spec: { keys: [col(5)], aggs: [{ fn: 'sum', arg: col(6), distinct: false, type: T.int } as BAgg], filter: null } },
+    };
+    const after = columnsReadAfter(spec).map((s) => [...s].sort((a, b) => a - b));
+    expect(after).toEqual([[1, 2, 3, 4, 5, 6, 7], [1, 3, 5, 6, 7], [5, 6]]);
+  });
 });

@@ -115,6 +115,10 @@ describe('join filter pushdown', () => {
     ['DATE keys', 'SELECT count(*), sum(pe.v), sum(be.w) FROM pe JOIN be ON pe.d = be.d'],
     ['fractional DOUBLE keys', 'SELECT count(*), sum(pe.v), sum(be.w) FROM pe JOIN be ON pe.f = be.f'],
     ['BIGINT keys past 2^53', 'SELECT bigb.w, count(*), sum(bigp.v) FROM bigp JOIN bigb ON bigp.big = bigb.big GROUP BY bigb.w'],
+    // a probe gathers only the columns read after it: later probes, filters, residuals and the output read earlier joins' columns
+    ['late gather: a later probe keyed on a build column, a filter over both sides', 'SELECT b.w, count(*), sum(p.v) FROM p JOIN b ON p.k = b.k JOIN bk ON bk.w = b.w WHERE p.v > b.w GROUP BY b.w'],
+    ['late gather: a later residual over three inputs', 'SELECT count(*), sum(p.v), sum(b.kb) FROM p JOIN b ON p.k = b.k JOIN bk ON bk.k = p.k AND bk.w + p.v > b.w'],
+    ['late gather: a LEFT join after an inner one', 'SELECT count(*), count(bk.w), sum(b.kb) FROM p JOIN b ON p.k = b.k LEFT JOIN bk ON bk.w = p.v'],
     ['every probe row filtered out before the join', 'SELECT count(*), sum(pe.v) FROM pe JOIN be ON pe.d = be.d WHERE pe.v < 0'],
   ];
   for (const [name, sql] of queries) {
