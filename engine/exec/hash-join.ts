@@ -55,7 +55,11 @@ export class BuildTable {
 
   /** For each probe row (the n rows at `sel`, or the first n), the first build row with its key, or -1 (good until the next call). */
   firstMatches(probeKeys: Vector[], n: number, sel: Uint32Array | null = null): Int32Array {
-    const ids = this.keys.find(new KeyBatch(probeKeys, n, this.nullEq, sel, this.probeKeys), this.firstRows.take(n));
+    let ids: Int32Array = this.firstRows.take(n);
+    // one numeric key where NULL matches nothing: hashed and looked up where it is
+    if (!(probeKeys.length === 1 && this.nullEq[0] !== true && this.keys.findColumn(probeKeys[0], sel, n, ids))) {
+      ids = this.keys.find(new KeyBatch(probeKeys, n, this.nullEq, sel, this.probeKeys), ids);
+    }
     for (let r = 0; r < n; r++) if (ids[r] >= 0) ids[r] = this.head[ids[r]];
     return ids;
   }
@@ -114,8 +118,10 @@ export type JoinKind = 'INNER' | 'LEFT' | 'SEMI' | 'ANTI';
  * output probe columns then build columns; SEMI/ANTI output probe columns only. A residual
  * predicate (over the joined columns) decides which key matches count. With `sel` (no residual)
  * only the probe rows it lists take part, read where they are: the batch is not compacted first.
+ * With `needed`, only those columns are gathered (late gather); `marks` records the build rows
+ * matched (`table.matched`), which only a join adding the unmatched ones reads.
  */
-export function probe(probeBatch: Batch, probeKeys: Vector[], table: BuildTable, kind: JoinKind, residual: BExpr | null, tick: () => void = noop, sel: Uint32Array | null = null, needed: Set<number> | null = null): Batch {
+export function probe(probeBatch: Batch, probeKeys: Vector[], table: BuildTable, kind: JoinKind, residual: BExpr | null, tick: () => void = noop, sel: Uint32Array | null = null, needed: Set<number> | null = null, marks = true): Batch {
   if (sel !== null && residual) throw new Error('a probe through a selection takes no residual');
   // with `needed`, only the columns read later (and the residual's) are gathered; the others keep their place, unread
   const width = probeBatch.columns.length;
@@ -175,7 +181,8 @@ export function probe(probeBatch: Batch, probeKeys: Vector[], table: BuildTable,
     pRows = rowsP; bRows = rowsB; m = k;
     joined = { length: m, columns: [...takeAll(probeBatch.columns, pRows, m, 0), ...takeAll(table.build, bRows, m, width)] };
   }
-  for (let i = 0; i < m; i++) if (bRows[i] >= 0) table.matched[bRows[i]] = 1;
+  // the build rows matched, for a join that later adds the others (a write per pair, at random: only when asked)
+  if (marks) for (let i = 0; i < m; i++) if (bRows[i] >= 0) table.matched[bRows[i]] = 1;
   if (kind === 'SEMI' || kind === 'ANTI') {
     if (!residual) return { length: m, columns: takeAll(probeBatch.columns, pRows, m, 0) };
     return { length: m, columns: joined.columns.slice(0, probeBatch.columns.length) };
@@ -278,7 +285,7 @@ export function hashJoinBatch(batch: Batch, step: JoinStep, tick: () => void = n
     sel = null;
   }
   const keys = plainKeys ? step.probeKeys.map((e) => batch.columns[(e as { index: number }).index]) : projectBatch(batch, step.probeKeys, null, batch.length);
-  return probe(batch, keys, table, step.joinType, step.residual ?? null, tick, sel, needed);
+  return probe(batch, keys, table, step.joinType, step.residual ?? null, tick, sel, needed, step.keepsBuild !== undefined);
 }
 
 /** Bytes a slice's join step takes to build its table (besides the build rows it holds already). */

@@ -273,6 +273,23 @@ export class KeyTable {
     return out;
   }
 
+  /**
+   * find() for a key of one numeric column, read where it is (the rows at `sel`, or the first
+   * `count`): each value is hashed and compared in place, with no KeyBatch copy and no pass per
+   * step. NULL finds nothing. False (nothing written) when the table's key is not one numeric
+   * column holding no NULL, or the column holds exact values past 2^53; find() then applies.
+   */
+  findColumn(v: Vector, sel: Uint32Array | null, count: number, out: Int32Array): boolean {
+    if (this.store.length !== 1 || this.store[0].num === null || this.store[0].nulls !== null || isString(v.type) || v.big) return false;
+    const slow = (r: number) => {
+      // NaN and values past 2^53 compare as the general path does
+      const one = new KeyBatch([v], 1, false, Uint32Array.of(r));
+      return this.find(one)[0];
+    };
+    columnFinder(v.values)(v.values, v.valid, sel, count, this.slots, this.mask, this.store[0].num!, out, slow, oneNumberKeyHash);
+    return true;
+  }
+
   /** One numeric key column holding no NULLs, and no NULL key stored: the fast paths apply. */
   private oneNumber(keys: KeyBatch): boolean {
     return this.store.length === 1 && this.store[0].num !== null && this.store[0].nulls === null && keys.cols[0].valid === null;
@@ -424,6 +441,47 @@ export class KeyTable {
     this.slots = slots;
     this.mask = mask;
   }
+}
+
+/** findColumn's loop: writes each selected row's id (or -1) to `out`. */
+type ColumnFinder = (vals: TypedArray, valid: Uint8Array | null, sel: Uint32Array | null, count: number, slots: Int32Array, mask: number, stored: Float64Array, out: Int32Array,
+  slow: (r: number) => number, hash: (v: number) => number) => void;
+
+const finders = new Map<string, ColumnFinder>();
+
+/** murmur3's finalizer on int32 variable `h`, in place (fmix without the final >>> 0: the same bits). */
+const fmixCode = (h: string) => `${h} ^= ${h} >>> 16; ${h} = Math.imul(${h}, 0x85ebca6b); ${h} ^= ${h} >>> 13; ${h} = Math.imul(${h}, 0xc2b2ae35); ${h} ^= ${h} >>> 16;`;
+
+/**
+ * One generated findColumn loop per kind of typed array (a loop shared by every kind reads the
+ * elements through V8's generic path). An int32 value's hash, oneNumberKeyHash (fmix twice), is
+ * written out inline; other doubles call it.
+ */
+function columnFinder(vals: TypedArray): ColumnFinder {
+  const kind = vals.constructor.name;
+  let loop = finders.get(kind);
+  if (!loop) {
+    // eslint-disable-next-line no-new-func -- fixed source; only its feedback differs per array kind
+    loop = new Function('vals', 'valid', 'sel', 'count', 'slots', 'mask', 'stored', 'out', 'slow', 'hash', `
+      for (let i = 0; i < count; i++) {
+        const r = sel === null ? i : sel[i];
+        out[i] = -1;
+        if (valid !== null && valid[r] === 0) continue; // a NULL key matches nothing
+        const v = vals[r];
+        let h = 0;
+        if (v === (v | 0)) { h = v | 0; ${fmixCode('h')} ${fmixCode('h')} }
+        else if (v === v && v < ${EXACT_LIMIT} && v > -${EXACT_LIMIT}) h = hash(v) | 0;
+        else { out[i] = slow(r); continue; }
+        for (let s = h & mask; ; s = (s + 1) & mask) {
+          const e = slots[2 * s];
+          if (e === 0) break;
+          if (slots[2 * s + 1] === h && stored[e - 1] === v) { out[i] = e - 1; break; }
+        }
+      }
+      //# sourceURL=strata-find-column.js`) as ColumnFinder;
+    finders.set(kind, loop);
+  }
+  return loop;
 }
 
 /** Dense ids for the rows of `vectors` (NULLs group together), and how many distinct keys there are. */

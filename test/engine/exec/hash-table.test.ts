@@ -149,3 +149,44 @@ describe('KeyTable', () => {
     expect(new Set(xs.map(oneNumberKeyHash)).size).toBe(xs.length - 1); // only 0 and -0 meet
   });
 });
+
+describe('KeyTable.findColumn', () => {
+  it('finds the ids find() finds over a KeyBatch, for every array kind, through a selection, with NULLs and odd doubles', () => {
+    const keys = [0, 1, -1, 7, 1000, 65535, -70000, 2 ** 31 - 1, -(2 ** 31), 2 ** 31, 2 ** 40, 0.5, -7.25, NaN, 2 ** 53, 2 ** 53 + 2, -1e300];
+    const t = new KeyTable(['num']);
+    insert(t, [doubles(keys)], false);
+    const probe = [...keys, -0, 3, 2 ** 53 + 4, 1e300, -0.5, 12, 1001];
+    const kinds = [Int8Array, Uint8Array, Int16Array, Uint16Array, Int32Array, Float32Array, Float64Array];
+    for (const Kind of kinds) {
+      const values = Kind.from(probe);
+      const valid = Uint8Array.from(probe, (_, i) => (i % 5 === 3 ? 0 : 1));
+      for (const v of [null, valid]) {
+        const vec: Vector = { type: Kind === Float64Array || Kind === Float32Array ? T.double : T.int, length: probe.length, values, valid: v };
+        const sel = Uint32Array.from({ length: probe.length }, (_, i) => (i * 7) % probe.length);
+        for (const s of [null, sel]) {
+          const out = new Int32Array(probe.length);
+          expect(t.findColumn(vec, s, probe.length, out)).toBe(true);
+          const want = Array.from(t.find(new KeyBatch([vec], probe.length, false, s)));
+          expect(Array.from(out), Kind.name).toEqual(want);
+          // it finds keys, and not every row (never blind)
+          expect(want.filter((id) => id >= 0).length).toBeGreaterThan(3);
+          expect(want.filter((id) => id < 0).length).toBeGreaterThan(0);
+        }
+      }
+    }
+  });
+
+  it('leaves strings, several columns, stored NULL keys and exact bigints to find()', () => {
+    const out = new Int32Array(3);
+    const s = new KeyTable(['str']);
+    insert(s, [strs(['a'], [0])]);
+    expect(s.findColumn(strs(['a'], [0, 0, 0]), null, 3, out)).toBe(false);
+    const n = new KeyTable(['num']);
+    insert(n, [ints([1, null])]);
+    expect(n.findColumn(ints([1, 2, 3]), null, 3, out)).toBe(false);
+    const ok = new KeyTable(['num']);
+    insert(ok, [ints([1, 2])]);
+    const big: Vector = { ...doubles([2 ** 53, 1, 2]), big: [2n ** 53n + 1n, null, null] };
+    expect(ok.findColumn(big, null, 3, out)).toBe(false);
+  });
+});
