@@ -5,6 +5,7 @@ import { type LNode, mapPlanExprs, inputsOf } from '../plan/logical.ts';
 import { type BExpr, BOOL, walk, mapChildren } from '../plan/bound.ts';
 import { valueAt, type Batch, type Vector } from '../types/vector.ts';
 import { SqlError } from '../errors.ts';
+import { narrowComparison } from '../plan/narrow-comparison.ts';
 import { allPhases } from './concurrent-phases.ts';
 
 type Subquery = Extract<BExpr, { k: 'subquery' }>;
@@ -44,7 +45,8 @@ export class SubqueryResults {
   }
 
   private substitute(e: BExpr): BExpr {
-    if (e.k !== 'subquery') return mapChildren(e, (x) => this.substitute(x));
+    // a comparison with a value now known may compare the column at its own scale
+    if (e.k !== 'subquery') return narrowComparison(mapChildren(e, (x) => this.substitute(x)));
     const rows = this.results.get(e.plan)!;
     const arg = e.arg ? this.substitute(e.arg) : null;
     switch (e.mode) {

@@ -9,12 +9,12 @@ import { estimateRows } from './cardinality.ts';
 import { isVolatileFunction } from '../functions/registry.ts';
 
 /** Results larger than this stay unshared: a shared result is kept whole at the leader. */
-const MAX_SHARED_ROWS = 1 << 20;
+export const MAX_SHARED_ROWS = 1 << 20;
 
 const candidate = (n: LNode): boolean => n.k === 'aggregate' || n.k === 'distinct';
 
 /** Identifies plans that compute the same rows: equal ids, equal results within one statement. */
-class Fingerprints {
+export class Fingerprints {
   private readonly ids = new Map<string, number>();
   private readonly memo = new WeakMap<LNode, number | null>();
 
@@ -58,7 +58,7 @@ function isRepeatable(e: BExpr): boolean {
 }
 
 /** The uncorrelated subqueries' plans in a node's own expressions. */
-function subqueryPlans(n: LNode): LNode[] {
+export function subqueryPlans(n: LNode): LNode[] {
   const out: LNode[] = [];
   mapOwnExprs(n, (e) => { walk(e, (x) => { if (x.k === 'subquery') out.push(x.plan); }); return e; });
   return out;
@@ -111,14 +111,14 @@ export function shareCommonSubplans(root: LNode): LNode {
 const LEAF: LNode = { k: 'values', rows: [], fields: [] };
 
 /** The node with its own expressions (not its inputs') replaced by f(expression). */
-function mapOwnExprs(n: LNode, f: (e: BExpr) => BExpr): LNode {
+export function mapOwnExprs(n: LNode, f: (e: BExpr) => BExpr): LNode {
   const inputs = inputsOf(n);
   let i = 0;
   return withInputs(mapPlanExprs(withInputs(n, () => LEAF), f), () => inputs[i++]);
 }
 
 /** The node with its inputs replaced by f(input). */
-function withInputs(n: LNode, f: (x: LNode) => LNode): LNode {
+export function withInputs(n: LNode, f: (x: LNode) => LNode): LNode {
   switch (n.k) {
     case 'scan': case 'batch': case 'values': return n;
     case 'join': case 'setop': return { ...n, left: f(n.left), right: f(n.right) };

@@ -2,12 +2,14 @@
 // equality into hash joins), make LEFT joins whose padded rows a filter drops INNER
 // (outer-join-to-inner.ts), merge stacked filters and aggregate one side of a join before it
 // when that pays (eager-aggregate.ts). Each rule is small; they run in order.
-// Last, aggregates the plan computes twice become one shared plan (common-subplans.ts).
+// Last, a total over a grouped aggregate's input reads its groups (totals-from-groups.ts) and
+// aggregates the plan computes twice become one shared plan (common-subplans.ts).
 import { type LNode, type SharedSlot, mapPlanExprs } from './logical.ts';
 import { type BExpr, BOOL, usedColumns, mapCols, mapChildren } from './bound.ts';
 import { splitJoin } from './bind-query.ts';
 import { annotateJoins, connectJoins, type JoinDistribution } from './join-order.ts';
 import { shareCommonSubplans } from './common-subplans.ts';
+import { totalsFromGroups } from './totals-from-groups.ts';
 import { aggregateBelowJoin } from './eager-aggregate.ts';
 import { innerWhenPaddingRejected } from './outer-join-to-inner.ts';
 
@@ -22,8 +24,9 @@ const andAll = (xs: BExpr[]): BExpr | null => (xs.length === 0 ? null : xs.lengt
  * join_distribution) forces one.
  */
 export function optimize(n: LNode, opts: OptimizeOptions = {}): LNode {
-  // an aggregate computed twice (a view read again in a subquery) runs once
-  return shareCommonSubplans(optimizeWith(n, opts, new Map()));
+  // a total over a grouped aggregate's input is computed from its groups; an aggregate
+  // computed twice (a view read again in a subquery) runs once
+  return shareCommonSubplans(totalsFromGroups(optimizeWith(n, opts, new Map())));
 }
 
 type OptimizeOptions = { slices?: number; joinDistribution?: JoinDistribution; memoryLimitBytes?: number };

@@ -14,6 +14,9 @@ import type { RunContext } from './run-context.ts';
 /** Results with fewer rows are always kept in memory. */
 const MIN_SPILL_ROWS = 1024;
 
+/** Per run (its map of kept results), the shared plans being computed now. */
+const computing = new WeakMap<object, Map<SharedSlot, Promise<Batch>>>();
+
 export class SharedOp extends LeaderOperator {
   constructor(readonly input: LeaderOperator, readonly slot: SharedSlot, readonly number: number) {
     super(input.fields, [input], input.estRows);
@@ -35,6 +38,22 @@ export class SharedOp extends LeaderOperator {
       return first && ctx.isHeld(first) ? first : this.readBack(ctx, kept.path);
     }
     if (kept) return kept;
+    // two readers at once (uncorrelated subqueries run concurrently): the later waits for the first's rows
+    let now = computing.get(ctx.shared);
+    if (!now) { now = new Map(); computing.set(ctx.shared, now); }
+    const running = now.get(this.slot);
+    if (running) { await running; return this.run(ctx); }
+    const first = this.compute(ctx);
+    now.set(this.slot, first);
+    try {
+      return await first;
+    } finally {
+      now.delete(this.slot);
+    }
+  }
+
+  /** Runs the plan and keeps its rows (or their spill file) for later readers. */
+  private async compute(ctx: RunContext): Promise<Batch> {
     const rows = await ctx.run(this.input);
     if (rows.length > MIN_SPILL_ROWS && batchBytes(rows) > ctx.guard.memory.limitBytes / 4) {
       const file = ctx.spill.create('shared result');
