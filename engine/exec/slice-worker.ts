@@ -10,6 +10,7 @@ import type { FragmentSpec, FragmentResult, SentResult, SegmentRef, JoinStep, Jo
 import { emptyBatch, vectorRange } from './batches.ts';
 import { SlicePeers, exchangeTag } from './slice-peers.ts';
 import { partitionRows, placeRows, rowsByDestination } from './partition.ts';
+import { rmSync } from 'node:fs';
 import { sortBatch } from './batch-sort.ts';
 import { readSegment, writeSegment } from '../storage/segment.ts';
 import { readDeletionVector } from '../storage/deletion.ts';
@@ -37,7 +38,7 @@ import { writeSortedRuns } from './spill/external-sort.ts';
 import { SpillingGroups, mergeFile, readPartial, writePartial, type SpillHost } from './spill/spill-aggregate.ts';
 import { SliceGraceJoin, MIN_SPILL_ROWS } from './spill/slice-grace-join.ts';
 import { PartitionWriter, readPartition } from './spill/hash-partition.ts';
-import type { SpillWriter } from './spill/spill-file.ts';
+import type { SpillReader, SpillWriter } from './spill/spill-file.ts';
 import { lowerThisThread } from './thread-priority.ts';
 import { ColumnCache, type SharedCache } from './column-cache.ts';
 import type { EvalRequest } from './costly-exprs.ts';
@@ -82,7 +83,8 @@ async function runFragment(f: FragmentSpec, req: RequestRun, program = 0, all: S
   for (const step of f.steps) if (step.k === 'join') buildOrSpill(step.join, req);
   // a program over redistributed rows: its input program runs first and the slices swap rows;
   // or over the preserved rows a semi or anti join keeps, once the other side has marked them
-  const received = f.source ? await redistribute(f.source, req, all) : f.marked ? await markedRows(f.marked, req, all) : null;
+  // (rows received for windows are taken whole: the windows sort them by partition)
+  const received = f.source ? await redistribute(f.source, req, all, !f.source.windows) : f.marked ? await markedRows(f.marked, req, all) : null;
   const windowed = received && f.source?.windows ? windowsOver(f.source!, received, req) : null;
   const table = f.output.kind === 'agg' ? new SpillingGroups(req.host, f.output.spec, 'aggregate in a slice') : null;
   const outParts: Vector[][] = [];
@@ -253,7 +255,7 @@ async function runFragment(f: FragmentSpec, req: RequestRun, program = 0, all: S
       lap(outSlot, 0);
     }
   };
-  const sources: (SegmentRef | Vector[] | WindowedPart | UnionPart)[] = windowed ?? (received ? received.parts : segments[program] ?? []);
+  const sources: (SegmentRef | Vector[] | WindowedPart | UnionPart)[] = windowed ?? (received ? [...received.parts, ...((received as { onDisk?: UnionPart[] }).onDisk ?? [])] : segments[program] ?? []);
   // UNION ALL: each further input runs once the rows before it went through (and were given back)
   for (let x = f.source?.union; x; x = x.union) {
     const input = x;
@@ -563,7 +565,7 @@ function requestHost(stop: SliceStop, name: string | undefined): SpillHost & { k
  * whose keys hash to it and waits for the rows every other slice sends here. Returns the parts
  * this slice now holds, the rows and the time spent moving them (not running the input).
  */
-async function redistribute(x: ExchangeSource, req: RequestRun, all: SliceMetrics[]): Promise<{ parts: Vector[][]; rows: number; ms: number }> {
+async function redistribute(x: ExchangeSource, req: RequestRun, all: SliceMetrics[], toDisk = false): Promise<{ parts: Vector[][]; rows: number; ms: number; onDisk?: UnionPart[] }> {
   if (x.local) {
     // already partitioned by the key: this slice keeps what it computed (and finishes its own groups)
     const r = await runFragment(x.spec, req, x.program, all);
@@ -574,11 +576,15 @@ async function redistribute(x: ExchangeSource, req: RequestRun, all: SliceMetric
   }
   if (!req.exchange) throw new SqlError('INTERNAL_ERROR', 'a redistributed program without an exchange id');
   const { id, slices } = req.exchange;
+  const out = x.spec.output;
+  // the rows to send may go to disk past this slice's share (then they go on as files, below)
+  if (toDisk && !x.everywhere && out.kind === 'rows' && out.exprs.length && !out.limit && !out.topN && !out.sort) out.toFile = true;
   const r = await runFragment(x.spec, req, x.program, all);
   const t0 = performance.now();
   const tag = exchangeTag(id, x.program);
   if (r.kind === 'agg') return { ...(await finishOwnGroups(r, x, req, tag, slices)), ms: performance.now() - t0 };
   if (x.everywhere) return { ...(await broadcastRows(r, req, tag, slices)), ms: performance.now() - t0 };
+  if (r.files?.length) return { ...(await redistributeOnDisk(x, r.files, req, tag, slices)), ms: performance.now() - t0 };
   const dest = x.placement === 'table' ? placeRows(r.columns[x.keys[0]], r.rows, slices) : partitionRows(x.keys.map((k) => r.columns[k]), r.rows, slices);
   const bySlice = rowsByDestination(dest, slices);
   let own: Vector[] = [];
@@ -591,11 +597,114 @@ async function redistribute(x: ExchangeSource, req: RequestRun, all: SliceMetric
   // the rows this slice computed left as copies, one per destination: what comes in is counted instead
   req.stop.memory.release(arraysBytes(r.columns));
   const got = await fromPeers(req, tag);
-  const parts = [own, ...[...got.values()].map((p) => fromWire(p as WireColumn[]))].filter((p) => (p[0]?.length ?? 0) > 0);
+  // a slice whose rows passed its share sent the name of a file of them instead (redistributeOnDisk)
+  const sent = [...got.values()];
+  const files = sent.filter((p): p is RowsOnDisk => !!p && typeof p === 'object' && 'file' in p);
+  const parts = [own, ...sent.filter((p) => !files.includes(p as RowsOnDisk)).map((p) => fromWire(p as WireColumn[]))].filter((p) => (p[0]?.length ?? 0) > 0);
   let rows = 0, bytes = 0;
   for (const p of parts) { rows += p[0].length; for (const v of p) bytes += vectorBytes(v); }
+  if (files.length) {
+    const onDisk = files.flatMap((f) => blocksOf(f, req));
+    rows += files.reduce((n, f) => n + f.rows, 0);
+    if (rows > MIN_SPILL_ROWS && bytes > req.stop.memory.availableBytes / (2 * req.slices)) return { parts: [], rows, ms: performance.now() - t0, onDisk: [...metered(req.stop, () => receivedOnDisk(parts, req)), ...onDisk] };
+    req.stop.memory.reserve(bytes, 'rows redistributed to a slice');
+    return { parts, rows, ms: performance.now() - t0, onDisk };
+  }
+  if (toDisk && rows > MIN_SPILL_ROWS && bytes > req.stop.memory.availableBytes / (2 * req.slices)) {
+    // more than this slice's share: the rows wait on disk and are read back a block at a time
+    // as the pipeline reaches them (each part is in memory only while it is written)
+    return { parts: [], rows, ms: performance.now() - t0, onDisk: metered(req.stop, () => receivedOnDisk(parts, req)) };
+  }
   req.stop.memory.reserve(bytes, 'rows redistributed to a slice');
   return { parts, rows, ms: performance.now() - t0 };
+}
+
+/** Where a slice's rows for another went when they passed its share: a file of `blocks` blocks. */
+interface RowsOnDisk { file: string; blocks: number; rows: number }
+
+/**
+ * Redistributes rows the input program wrote to files (they passed this slice's share): each
+ * block is split by destination into one file per slice, and every other slice is sent its
+ * file's name instead of rows (the slices share the temp area); the files stay until the run
+ * ends (the leader removes the run's directories). Returns this slice's own rows as sources on
+ * disk, and those of the files it was sent; rows other slices sent in memory are spilled too
+ * when they pass its share.
+ */
+async function redistributeOnDisk(x: ExchangeSource, files: string[], req: RequestRun, tag: string, slices: number): Promise<{ parts: Vector[][]; rows: number; onDisk: UnionPart[] }> {
+  const { spill } = req.host;
+  const writers = Array.from({ length: slices }, () => spill.create('rows for a slice'));
+  const blocks = new Array<number>(slices).fill(0), rowsTo = new Array<number>(slices).fill(0);
+  for (const path of files) {
+    const reader = spill.read(path);
+    for (let b = reader.next(); b; b = reader.next()) {
+      req.stop.check();
+      const batch = b;
+      metered(req.stop, () => {
+        const dest = x.placement === 'table' ? placeRows(batch.columns[x.keys[0]], batch.length, slices) : partitionRows(x.keys.map((k) => batch.columns[k]), batch.length, slices);
+        rowsByDestination(dest, slices).forEach((rows, d) => {
+          if (!rows.length) return;
+          writers[d].write({ length: rows.length, columns: batch.columns.map((c) => gather(c, rows, rows.length)) });
+          blocks[d]++;
+          rowsTo[d] += rows.length;
+        });
+      });
+    }
+    spill.done(reader);
+  }
+  for (const w of writers) w.close();
+  req.host.keep(); // other slices read their files after this request may have ended
+  for (let d = 0; d < slices; d++) if (d !== sliceIndex) peers.send(d, tag, { file: writers[d].path, blocks: blocks[d], rows: rowsTo[d] } satisfies RowsOnDisk, []);
+  const got = await fromPeers(req, tag);
+  const onDisk = blocksOf({ file: writers[sliceIndex].path, blocks: blocks[sliceIndex], rows: rowsTo[sliceIndex] }, req);
+  const inMemory: Vector[][] = [];
+  let rows = rowsTo[sliceIndex];
+  for (const p of got.values()) {
+    if (p && typeof p === 'object' && 'file' in p) { onDisk.push(...blocksOf(p as RowsOnDisk, req)); rows += (p as RowsOnDisk).rows; continue; }
+    const part = fromWire(p as WireColumn[]);
+    if ((part[0]?.length ?? 0) > 0) { inMemory.push(part); rows += part[0].length; }
+  }
+  if (inMemory.length) onDisk.push(...receivedOnDisk(inMemory, req));
+  return { parts: [], rows, onDisk };
+}
+
+/** One source per block of a file of rows: each reads its block when the pipeline reaches it (in order), its bytes reserved. */
+function blocksOf(f: RowsOnDisk, req: RequestRun): UnionPart[] {
+  const { spill } = req.host;
+  let reader: SpillReader | null = null;
+  let left = f.blocks;
+  if (left === 0) { rmSync(f.file, { force: true }); return []; }
+  return Array.from({ length: f.blocks }, () => async () => {
+    reader ??= spill.read(f.file);
+    const b = reader.next();
+    if (!b) throw new SqlError('INTERNAL_ERROR', 'rows received by a slice: the spill file ended early');
+    if (--left === 0) spill.done(reader);
+    req.stop.memory.reserve(arraysBytes(b.columns), 'rows redistributed to a slice');
+    return b.columns;
+  });
+}
+
+/**
+ * Rows a slice received, written to a spill file in BATCH-row blocks; returns one source per
+ * block, each reading its block when the pipeline reaches it and reserving its bytes (the
+ * pipeline gives them back once the block went through).
+ */
+function receivedOnDisk(parts: Vector[][], req: RequestRun): UnionPart[] {
+  const { spill } = req.host;
+  const w = spill.create('rows received by a slice');
+  let blocks = 0;
+  for (let i = 0; i < parts.length; i++) {
+    const p = parts[i];
+    const n = p[0].length;
+    for (let start = 0; start < n; start += BATCH) {
+      req.stop.check();
+      const len = Math.min(BATCH, n - start);
+      w.write({ length: len, columns: p.map((v) => (len === v.length ? v : vectorRange(v, start, len))) });
+      blocks++;
+    }
+    parts[i] = null!; // written: let it be collected
+  }
+  w.close();
+  return blocksOf({ file: w.path, blocks, rows: 0 }, req);
 }
 
 /** Each row of a batch `times[i]` times (none for NULL or less than 1), in order. */

@@ -1,0 +1,71 @@
+// Rows redistributed between the slices over a small query_memory_limit: a slice whose rows to
+// send pass its share writes them to a file and splits it by destination into a file per slice,
+// sending each slice the file's name; a slice whose received rows pass its share writes them to
+// disk; the pipeline reads either back a block at a time. The join answers as DuckDB does where
+// holding the redistributed rows fails, and no file is left after success, error and cancel.
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Database, type Session } from '../../../engine/database.ts';
+import { DuckDBSession } from '../../support/verify-with-duckdb.ts';
+
+let dir: string;
+let db: Database;
+let s: Session;
+let duck: { session: DuckDBSession; close: () => void };
+
+const SETUP = `CREATE TABLE d (n INTEGER); INSERT INTO d VALUES (0), (1), (2), (3), (4), (5), (6), (7), (8), (9);
+  CREATE TABLE a (k INTEGER, s VARCHAR(30));
+  INSERT INTO a SELECT x, 'row ' || (x % 5000) || ' of a few' FROM (SELECT d1.n * 100000 + d2.n * 10000 + d3.n * 1000 + d4.n * 100 + d5.n * 10 + d6.n AS x FROM d d1, d d2, d d3, d d4, d d5, d d6) y WHERE x < 300000`;
+// both sides redistributed by key (join_distribution below): 300 000 probe rows cross the slices
+const JOIN = 'SELECT count(*), sum(x.k), count(DISTINCT x.s), min(x.s) FROM a x JOIN (SELECT k FROM a WHERE k % 10 = 0) y ON x.k = y.k + 1';
+
+const tempArea = () => join(dir, 'data', 'tmp');
+const leftover = () => readdirSync(tempArea(), { recursive: true, encoding: 'utf8' });
+const rows = async (sql: string) => (await s.execute(sql))[0].rows.map((r) => r.map(String));
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'strata-exchange-spill-'));
+  db = await Database.open({ dataDir: join(dir, 'data'), slices: 2 });
+  s = db.connect();
+  await s.execute(SETUP);
+  await s.execute("SET join_distribution = 'redistribute'");
+  duck = await DuckDBSession.open();
+  for (const stmt of SETUP.split(';')) await duck.session.execute(stmt);
+}, 60_000);
+
+afterAll(async () => {
+  duck?.close();
+  await db?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+it('redistributed rows over a slice\'s share go between the slices as files and the join answers as DuckDB does', async () => {
+  expect((await rows(`EXPLAIN ${JOIN}`)).join('\n')).toMatch(/Redistribute by key k[^]*Redistribute by key \(k \+ 1\)/);
+  const want = (await duck.session.execute(JOIN))[0].rows.map((r) => r.map(String));
+  expect(await rows(JOIN)).toEqual(want);
+  await s.execute("SET query_memory_limit = '3MB'");
+  try {
+    // the files each slice writes for the others appear while it runs
+    let seen = false;
+    const timer = setInterval(() => { if (!seen && leftover().some((p) => p.includes('rows-for-a-slice'))) seen = true; }, 1);
+    try {
+      expect(await rows(JOIN)).toEqual(want);
+    } finally {
+      clearInterval(timer);
+    }
+    expect(seen).toBe(true);
+    expect(leftover()).toEqual([]);
+    // a failure in the pipeline reading them back, and a cancel, leave no files either
+    await expect(s.execute(JOIN.replace('count(*)', 'sum(1 / (x.k - 299991))'))).rejects.toMatchObject({ code: 'DIVISION_BY_ZERO' });
+    expect(leftover()).toEqual([]);
+    const ac = new AbortController();
+    const run = s.execute(JOIN, { signal: ac.signal });
+    setTimeout(() => ac.abort(), 20);
+    await expect(run).rejects.toMatchObject({ code: 'QUERY_CANCELED' });
+    expect(leftover()).toEqual([]);
+  } finally {
+    await s.execute('RESET query_memory_limit');
+  }
+});
