@@ -1,5 +1,6 @@
 // A Strata database (in a fresh temp folder) and a DuckDB session loaded by the same statements,
-// for tests that check Strata's answers against DuckDB's over the same rows.
+// for tests that check Strata's answers against DuckDB's over the same rows; optionally a second
+// Strata database with one slice, loaded with some of them (plans that differ with one slice).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,19 +11,28 @@ export interface TwinEngines {
   db: Database;
   s: Session;
   duck: DuckDBSession;
-  /** closes both engines and removes the folder */
+  /** the one-slice database's session (with `oneSlice`), else null */
+  s1: Session | null;
+  /** closes the engines and removes the folder */
   close(): Promise<void>;
 }
 
-/** Opens both engines and runs `setup` on each (ANALYZE on Strata only, the rest translated for DuckDB). */
-export async function openTwinEngines(name: string, setup: string[], { slices = 2 } = {}): Promise<TwinEngines> {
+/**
+ * Opens the engines and runs `setup` on each (ANALYZE on Strata only, the rest translated for
+ * DuckDB); with `oneSlice`, also a Strata database with one slice, loaded by those statements.
+ */
+export async function openTwinEngines(name: string, setup: string[], { slices = 2, oneSlice }: { slices?: number; oneSlice?: string[] } = {}): Promise<TwinEngines> {
   const dir = mkdtempSync(join(tmpdir(), `strata-${name}-`));
   const db = await Database.open({ dataDir: join(dir, 'data'), slices });
   const s = db.connect();
+  const one = oneSlice ? await Database.open({ dataDir: join(dir, 'one'), slices: 1 }) : null;
+  const s1 = one?.connect() ?? null;
   const { session: duck, close: closeDuck } = await DuckDBSession.open();
   const close = async () => {
     await s.close();
+    await s1?.close();
     await db.close();
+    await one?.close();
     closeDuck();
     rmSync(dir, { recursive: true, force: true });
   };
@@ -31,9 +41,10 @@ export async function openTwinEngines(name: string, setup: string[], { slices = 
       await s.execute(sql);
       if (!/^\s*ANALYZE\b/i.test(sql)) await duck.execute(translateToDuckDB(sql));
     }
+    for (const sql of oneSlice ?? []) await s1!.execute(sql);
   } catch (e) {
     await close();
     throw e;
   }
-  return { db, s, duck, close };
+  return { db, s, duck, s1, close };
 }

@@ -6,19 +6,14 @@
 // planner may choose (co-located, one side redistributed to meet the other, both redistributed,
 // a DISTSTYLE ALL table, one slice). EXPLAIN shows the join and its filter on the right side's scan.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Database, type Session } from '../../../engine/database.ts';
-import { DuckDBSession, translateToDuckDB } from '../../support/verify-with-duckdb.ts';
+import type { Session } from '../../../engine/database.ts';
+import { translateToDuckDB, type DuckDBSession } from '../../support/verify-with-duckdb.ts';
+import { openTwinEngines, type TwinEngines } from '../../support/twin-engines.ts';
 
-let dir: string;
-let db: Database;
-let one: Database;
+let engines: TwinEngines;
 let s: Session;
 let s1: Session;
 let duck: DuckDBSession;
-let closeDuck: () => void;
 
 const DIGITS = ['CREATE TABLE d (n INTEGER)', 'INSERT INTO d VALUES (0), (1), (2), (3), (4), (5), (6), (7), (8), (9)'];
 
@@ -87,24 +82,14 @@ async function expectDuckDB(session: Session, sql: string): Promise<number> {
 }
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'strata-marking-join-'));
-  db = await Database.open({ dataDir: join(dir, 'two'), slices: 2 });
-  one = await Database.open({ dataDir: join(dir, 'one'), slices: 1 });
-  s = db.connect();
-  s1 = one.connect();
-  ({ session: duck, close: closeDuck } = await DuckDBSession.open());
-  for (const sql of SETUP) await duck.execute(translateToDuckDB(sql));
-  for (const sql of SETUP) await s.execute(sql);
-  for (const sql of [...DIGITS, ...BIG('l_k', 'DISTKEY(lk)'), ...SMALL('o_v', 'DISTKEY(ov)')]) await s1.execute(sql);
+  // Strata with 2 slices and with 1 (loaded with the tables its tests read), and DuckDB
+  engines = await openTwinEngines('marking-join', SETUP, { slices: 2, oneSlice: [...DIGITS, ...BIG('l_k', 'DISTKEY(lk)'), ...SMALL('o_v', 'DISTKEY(ov)')] });
+  ({ s, duck } = engines);
+  s1 = engines.s1!;
 }, 120_000);
 
 afterAll(async () => {
-  await s?.close();
-  await s1?.close();
-  await db?.close();
-  await one?.close();
-  closeDuck?.();
-  rmSync(dir, { recursive: true, force: true });
+  await engines?.close();
 });
 
 describe('semi and anti joins built on the smaller, preserved side', () => {

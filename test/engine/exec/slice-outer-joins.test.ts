@@ -10,19 +10,14 @@
 // way, duplicates and NULLs included.
 // (Set operations spilling in the slices: spill.test.ts.)
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Database, type Session } from '../../../engine/database.ts';
-import { DuckDBSession, translateToDuckDB } from '../../support/verify-with-duckdb.ts';
+import type { Session } from '../../../engine/database.ts';
+import { translateToDuckDB, type DuckDBSession } from '../../support/verify-with-duckdb.ts';
+import { openTwinEngines, type TwinEngines } from '../../support/twin-engines.ts';
 
-let dir: string;
-let db: Database;
-let one: Database;
+let engines: TwinEngines;
 let s: Session;
 let s1: Session;
 let duck: DuckDBSession;
-let closeDuck: () => void;
 
 const DIGITS = ['CREATE TABLE d (n INTEGER)', 'INSERT INTO d VALUES (0), (1), (2), (3), (4), (5), (6), (7), (8), (9)'];
 
@@ -97,24 +92,14 @@ function sliceJoin(plan: string[], kind: string, slices: number): string {
 }
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'strata-outer-joins-'));
-  db = await Database.open({ dataDir: join(dir, 'three'), slices: 3 });
-  one = await Database.open({ dataDir: join(dir, 'one'), slices: 1 });
-  s = db.connect();
-  s1 = one.connect();
-  ({ session: duck, close: closeDuck } = await DuckDBSession.open());
-  for (const sql of SETUP) await duck.execute(translateToDuckDB(sql));
-  for (const sql of SETUP) await s.execute(sql);
-  for (const sql of [...DIGITS, ...BIG('big_v', 'DISTKEY(v)'), ...SMALL('small_w', 'DISTKEY(w)'), SETUP.at(-1)!]) await s1.execute(sql);
+  // Strata with 3 slices and with 1 (loaded with the tables its tests read), and DuckDB
+  engines = await openTwinEngines('outer-joins', SETUP, { slices: 3, oneSlice: [...DIGITS, ...BIG('big_v', 'DISTKEY(v)'), ...SMALL('small_w', 'DISTKEY(w)'), SETUP.at(-1)!] });
+  ({ s, duck } = engines);
+  s1 = engines.s1!;
 }, 120_000);
 
 afterAll(async () => {
-  await s?.close();
-  await s1?.close();
-  await db?.close();
-  await one?.close();
-  closeDuck?.();
-  rmSync(dir, { recursive: true, force: true });
+  await engines?.close();
 });
 
 describe('outer joins keeping their build rows in the slices', () => {
