@@ -4,6 +4,7 @@
 import type { BAgg } from '../plan/bound.ts';
 import { aggregateFor, type Aggregate, type AggValue, type GroupStates } from '../functions/aggregates/registry.ts';
 import { runtime } from './runtime.ts';
+import { generatedCode } from './code-cache.ts';
 
 type Updater = (slots: Float64Array[], objs: unknown[] | null, count: Float64Array, v: unknown, keys: unknown[], rt: unknown) => void;
 
@@ -16,8 +17,7 @@ function updaterFor(agg: BAgg, def: Aggregate): Updater {
     const slots = def.slotInit(agg).map((_, k) => `slots[${k}][0]`);
     const keys = (agg.order ?? []).map((_, k) => `keys[${k}]`);
     const code = `const g = 0; ${def.update(agg, 'v', { slots, objs: 'objs', count: 'count[0]', g: 'g' }, keys)} count[0]++;`;
-    // eslint-disable-next-line no-new-func -- generated from the aggregate's own update code
-    u = new Function('slots', 'objs', 'count', 'v', 'keys', 'rt', code) as Updater;
+    u = generatedCode.fn<Updater>(['slots', 'objs', 'count', 'v', 'keys', 'rt'], code);
     if (updaters.size > 500) updaters.clear();
     updaters.set(key, u);
   }

@@ -14,6 +14,7 @@ import { KeyBatch, KeyScratch, KeyTable, keyKind } from './hash-table.ts';
 import { ReusedArray } from './scratch.ts';
 import { DictGroupIds } from './dict-groups.ts';
 import { runtime } from './runtime.ts';
+import { generatedCode } from './code-cache.ts';
 import { Accumulator } from './accumulator.ts';
 
 export interface AggSpec {
@@ -226,16 +227,17 @@ export class GroupTable {
       for (let g = from; g < to; g++) col.push(this.index.value(c, g));
     }
     const { width: w, slot } = this.layout;
-    this.spec.aggs.forEach((agg, i) => {
-      const s = this.states[i];
-      this.inits[i].forEach((x, k) => {
-        if (x === 0) return;
+    for (let i = 0; i < this.spec.aggs.length; i++) {
+      const agg = this.spec.aggs[i], s = this.states[i], inits = this.inits[i];
+      for (let k = 0; k < inits.length; k++) {
+        const x = inits[k];
+        if (x === 0) continue;
         if (!this.packed) s.slots[k].fill(x, from, to);
         else if (slot[i] >= 0) for (let g = from; g < to; g++) this.cells[g * w + slot[i] + k] = x;
-      });
+      }
       if (s.objs) for (let g = from; g < to; g++) s.objs.push(this.defs[i].newObject!(agg));
       if (s.sets) for (let g = from; g < to; g++) s.sets.push(new Set());
-    });
+    }
   }
 
   /**
@@ -247,7 +249,7 @@ export class GroupTable {
     const { spec, params } = this.lifted;
     this.pack();
     const cols = batch.columns.map((c) => c.values), valids = batch.columns.map((c) => c.valid);
-    if (this.spec.keys.length === 0) { aggKernel(spec, batch, this.aliases, this.deferred, this.layout, false)(cols, valids, sideArrays(batch), n, sel, this, params, null, framesOf(batch)); return; }
+    if (this.spec.keys.length === 0) { const k = aggKernel(spec, batch, this.aliases, this.deferred, this.layout, false); k.run(cols, valids, sideArrays(batch), n, sel, this, params, null, framesOf(batch), k.consts, runtime); return; }
     let rows = sel, count = n;
     if (this.spec.filter) {
       const f = filterBatch(batch, this.spec.filter, sel, this.passingRows.take(n));
@@ -258,11 +260,12 @@ export class GroupTable {
     if (dense !== null) {
       // the kernel finds each row's group from its keys' codes (denseMiss for a new combination)
       this.denseBatch = dense;
-      try { aggKernel(spec, batch, this.aliases, this.deferred, this.layout, true)(cols, valids, sideArrays(batch), count, rows, this, params, null); } finally { this.denseBatch = null; }
+      try { const k = aggKernel(spec, batch, this.aliases, this.deferred, this.layout, true); k.run(cols, valids, sideArrays(batch), count, rows, this, params, null, null, k.consts, runtime); } finally { this.denseBatch = null; }
       return;
     }
     const ids = this.groupIds(keyBatchOf(batch, this.spec.keys, rows, count, this.keyScratch), this.batchIds.take(count));
-    aggKernel(spec, batch, this.aliases, this.deferred, this.layout, false)(cols, valids, sideArrays(batch), count, rows, this, params, ids);
+    const k = aggKernel(spec, batch, this.aliases, this.deferred, this.layout, false);
+    k.run(cols, valids, sideArrays(batch), count, rows, this, params, ids, null, k.consts, runtime);
   }
 
   private lifted?: { spec: AggSpec; params: unknown[] };
@@ -371,7 +374,11 @@ export function vectorFromValues(t: SqlType, vals: (KeyValue | bigint)[], n: num
   return big ? { type: t, length: n, values, valid, big } : { type: t, length: n, values, valid };
 }
 
-type AggKernel = (cols: unknown[], valids: unknown[], dicts: unknown[], n: number, sel: Uint32Array | null, S: GroupTable, P: unknown[], G: Int32Array | null, frames?: unknown[]) => void;
+type AggRun = (cols: unknown[], valids: unknown[], dicts: unknown[], n: number, sel: Uint32Array | null, S: GroupTable, P: unknown[], G: Int32Array | null, frames: unknown[] | null, K: unknown[], rt: typeof runtime) => void;
+/** A generated aggregate kernel (from the isolate's code cache, by source) and its expressions' constants. */
+interface AggKernel { run: AggRun; consts: unknown[] }
+/** Per-query values are arguments, so one function serves every query generating its source. */
+const AGG_KERNEL_PARAMS = ['cols', 'valids', 'dicts', 'n', 'sel', 'S', 'P', 'G', 'frames', 'K', 'rt'];
 
 /** The key vectors of the selected rows: plain columns read in place, computed keys evaluated. */
 function keyBatchOf(batch: Batch, keys: BExpr[], sel: Uint32Array | null, count: number, scratch?: KeyScratch): KeyBatch {
@@ -514,8 +521,7 @@ function aggKernel(spec: AggSpec, batch: Batch, aliases: number[], deferred: boo
     : pass !== null ? `const F = S.scratch(n); let k = 0;\n${pass}\n${cells!.load}\nfor (let j = 0; j < k; j++) { const r = F[j]; ${cells!.code} }\n${cells!.store}`
     : `${cells!.load}\n${rowLoop(cells!.code)}\n${cells!.store}`;
   const source = `${locals.join(' ')}\n${em.prelude.join('\n')}\n${loop}`;
-  // eslint-disable-next-line no-new-func -- generated from our own bound plan
-  k = new Function('rt', 'K', `return function aggKernel(cols, valids, dicts, n, sel, S, P, G, frames) {\n${source}\n};`)(runtime, em.consts) as AggKernel;
+  k = { run: generatedCode.fn<AggRun>(AGG_KERNEL_PARAMS, source), consts: em.consts };
   if (kernels.size > 1000) kernels.clear();
   kernels.set(key, k);
   mine.set(shapeKey, k);

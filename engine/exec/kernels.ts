@@ -5,13 +5,21 @@ import type { Batch, Vector } from '../types/vector.ts';
 import { TYPES, isBoolean, isString, isWide } from '../types/types.ts';
 import { ExprEmitter, type InputShape, rowLoop } from './codegen.ts';
 import { runtime } from './runtime.ts';
+import { generatedCode } from './code-cache.ts';
 import { emitSelectionPass } from './selection.ts';
 
 export { emitSelectionPass };
 
-type RawKernel = (cols: unknown[], valids: unknown[], dicts: unknown[], n: number, sel: Uint32Array | null, out: unknown[], P: unknown[], frames?: unknown[]) => number;
+type RawKernel = (cols: unknown[], valids: unknown[], dicts: unknown[], n: number, sel: Uint32Array | null, out: unknown[], P: unknown[], frames: unknown[] | undefined, K: unknown[], rt: typeof runtime) => number;
 
-const cache = new Map<string, RawKernel>();
+/** A generated kernel and the constants (sets, regexes, pass orders) its expressions were given. */
+interface Kernel { run: RawKernel; consts: unknown[] }
+
+/** Kernels by expressions and shape; their functions come from the isolate's code cache, by source. */
+const cache = new Map<string, Kernel>();
+
+/** The kernel's parameters: per-query values are arguments, so one function serves every query generating its source. */
+const KERNEL_PARAMS = ['cols', 'valids', 'dicts', 'n', 'sel', 'out', 'P', 'frames', 'K', 'rt'];
 
 /** What generated code knows of a batch's columns; `frames` for kernels whose filters read frame-of-reference deltas. */
 export function shapeOf(batch: Batch, frames = false): InputShape {
@@ -26,12 +34,11 @@ export function framesOf(batch: Batch): unknown[] {
   return batch.columns.map((c) => c.frame ?? null);
 }
 
-function compile(key: string, build: () => { source: string; consts: unknown[] }): RawKernel {
+function compile(key: string, build: () => { source: string; consts: unknown[] }): Kernel {
   let k = cache.get(key);
   if (!k) {
     const { source, consts } = build();
-    // eslint-disable-next-line no-new-func -- generated from our own bound plan, never from user text
-    k = new Function('rt', 'K', `return function kernel(cols, valids, dicts, n, sel, out, P, frames) {\n${source}\n};`)(runtime, consts) as RawKernel;
+    k = { run: generatedCode.fn<RawKernel>(KERNEL_PARAMS, source), consts };
     if (cache.size > 2000) cache.clear();
     cache.set(key, k);
   }
@@ -114,7 +121,7 @@ export function filterBatch(batch: Batch, predicate: BExpr, sel: Uint32Array | n
   const n = sel ? sel.length : batch.length;
   const outSel = into ?? new Uint32Array(n);
   const [c, v, d] = args(batch);
-  const count = kernel(c, v, d, n, sel, [outSel], params, framesOf(batch));
+  const count = kernel.run(c, v, d, n, sel, [outSel], params, framesOf(batch), kernel.consts, runtime);
   return { sel: outSel, count };
 }
 
@@ -156,7 +163,7 @@ export function projectBatch(batch: Batch, expressions: BExpr[], sel: Uint32Arra
     return vec;
   });
   const [c, v, d] = args(batch);
-  kernel(c, v, d, count, sel, outs, params);
+  kernel.run(c, v, d, count, sel, outs, params, undefined, kernel.consts, runtime);
   for (const o of outs) if (o.valid!.indexOf(0) < 0) o.valid = null;
   return outs;
 }

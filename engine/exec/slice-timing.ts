@@ -6,6 +6,7 @@
 // peer, or for reads. On a busy machine the run queue shows which time the load took.
 import { readFileSync } from 'node:fs';
 import { PerformanceObserver, constants } from 'node:perf_hooks';
+import type { CodeCacheCounts } from './code-cache.ts';
 
 export interface SliceTiming {
   began: number;
@@ -17,6 +18,16 @@ export interface SliceTiming {
   peersMs: number;
   /** this thread's garbage collections during the request (absent: not counted) */
   gc?: GcCounts;
+  /** generated functions this thread compiled during the request: none when every kernel was cached (code-cache.ts) */
+  code?: CodeCounts;
+}
+
+/** Generated functions compiled (not in the isolate's code cache) and reused (found there). */
+export interface CodeCounts { compiled: number; reused: number }
+
+/** The code cache's work between two readings of its counts (statements running at once in a slice share them). */
+export function codeSince(before: CodeCacheCounts, after: CodeCacheCounts): CodeCounts {
+  return { compiled: after.compiled - before.compiled, reused: after.reused - before.reused };
 }
 
 /**
@@ -98,7 +109,8 @@ export function timelineLines(requests: SliceRequestTiming[], start: number): st
         : `on CPU ${ms(t.cpuMs)}, waiting for a core ${ms(t.runqMs)}, idle ${ms(Math.max(0, span - t.cpuMs - t.runqMs))} ms; `;
       // waiting for a peer is idle time, or run-queue time once its rows came and the thread waits for a core
       const gc = t.gc ? `; GC ${t.gc.minor} minor, ${t.gc.major} major, ${ms(t.gc.pauseMs)} ms paused` : '';
-      return `#${s} ${ms(t.began - start)}-${ms(t.ended - start)} ms (${cpu}${ms(t.peersMs)} ms waiting for other slices${gc})`;
+      const code = t.code ? `; ${t.code.compiled} kernels compiled` : '';
+      return `#${s} ${ms(t.began - start)}-${ms(t.ended - start)} ms (${cpu}${ms(t.peersMs)} ms waiting for other slices${gc}${code})`;
     });
     return `Slice request ${i + 1} (${r.what}), sent at ${ms(r.sentAt - start)} ms: ${per.join(', ')}`;
   });

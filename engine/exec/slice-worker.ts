@@ -42,7 +42,8 @@ import type { SpillReader, SpillWriter } from './spill/spill-file.ts';
 import { lowerThisThread } from './thread-priority.ts';
 import { ColumnCache, type SharedCache } from './column-cache.ts';
 import type { EvalRequest } from './costly-exprs.ts';
-import { GcMeter, epochMs, threadTimes } from './slice-timing.ts';
+import { GcMeter, codeSince, epochMs, threadTimes } from './slice-timing.ts';
+import { generatedCode } from './code-cache.ts';
 
 const { dataDir, slice: sliceIndex, cache: sharedCache, niceness } = workerData as { dataDir: string; slice: number; cache: SharedCache; niceness: number };
 // a server's slices step back behind its leader (see SlicePool's `niceness`)
@@ -1095,14 +1096,14 @@ async function handle(msg: Request): Promise<{ result: unknown; transfer: ArrayB
       const host = requestHost(stop, msg.spill);
       // what the fragment held is given back when it ends (the leader counts the rows it
       // receives); its spill files are removed, unless it hands them on to the leader
-      const began = epochMs(), before = threadTimes(), gcBefore = gcMeter.now();
+      const began = epochMs(), before = threadTimes(), gcBefore = gcMeter.now(), codeBefore = generatedCode.counts();
       const req: RequestRun = { segments: msg.segments, stop, exchange: msg.exchange, host, slices: msg.slices ?? 1, peersMs: 0 };
       const result = await runFragment(msg.fragment, req).then((r) => { stop.check(); return r; }).finally(() => stop.memory.releaseAll()).catch((e) => { host.end(false); throw e; });
       host.end(true);
       const gcAfter = await gcMeter.settled();
       const sent = send(result);
       const after = threadTimes();
-      sent.result.timing = { began, ended: epochMs(), cpuMs: before && after ? after.cpu - before.cpu : null, runqMs: before && after ? after.runq - before.runq : null, peersMs: req.peersMs, gc: GcMeter.since(gcBefore, gcAfter) };
+      sent.result.timing = { began, ended: epochMs(), cpuMs: before && after ? after.cpu - before.cpu : null, runqMs: before && after ? after.runq - before.runq : null, peersMs: req.peersMs, gc: GcMeter.since(gcBefore, gcAfter), code: codeSince(codeBefore, generatedCode.counts()) };
       return sent;
     }
     case 'write': {

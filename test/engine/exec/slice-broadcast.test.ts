@@ -91,7 +91,7 @@ describe('broadcast between the slices', () => {
     expect(requests, lines.join('\n')).toHaveLength(1);
     const m = /^Slice request 1 \(Partial Hash Aggregate\), sent at ([\d.]+) ms: (.*)$/.exec(requests[0])!;
     expect(m, requests[0]).not.toBeNull();
-    const slices = [...m[2].matchAll(/#(\d) ([\d.]+)-([\d.]+) ms \((?:on CPU ([\d.]+), waiting for a core ([\d.]+), idle ([\d.]+) ms; )?([\d.]+) ms waiting for other slices; GC (\d+) minor, (\d+) major, ([\d.]+) ms paused\)/g)];
+    const slices = [...m[2].matchAll(/#(\d) ([\d.]+)-([\d.]+) ms \((?:on CPU ([\d.]+), waiting for a core ([\d.]+), idle ([\d.]+) ms; )?([\d.]+) ms waiting for other slices; GC (\d+) minor, (\d+) major, ([\d.]+) ms paused; (\d+) kernels compiled\)/g)];
     expect(slices.map((x) => x[1]), requests[0]).toEqual(['0', '1']);
     const sent = Number(m[1]);
     for (const [, , began, ended, cpu, runq, idle, peers, , , paused] of slices) {
