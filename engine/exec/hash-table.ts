@@ -225,6 +225,7 @@ export class KeyTable {
     this.check(keys);
     const n = keys.count, hashes = keys.hashes, skip = keys.skip;
     if (this.oneNumber(keys)) return this.insertOneNumber(keys, out);
+    if (this.twoNumbers(keys)) return this.insertTwoNumbers(keys, out);
     const memo = this.stringMemo(keys);
     for (let i = 0; i < n; i++) {
       if (skip !== null && skip[i] === 1) { out[i] = -1; continue; }
@@ -256,6 +257,21 @@ export class KeyTable {
           const e = slots[2 * s];
           if (e === 0) break;
           if (slots[2 * s + 1] === h && (plain ? stored[e - 1] === v : this.equals(e - 1, keys, i))) { out[i] = e - 1; break; }
+        }
+      }
+      return out;
+    }
+    if (this.twoNumbers(keys)) {
+      const a = keys.cols[0].num!, b = keys.cols[1].num!, sa = this.store[0].num!, sb = this.store[1].num!;
+      for (let i = 0; i < n; i++) {
+        out[i] = -1;
+        if (skip !== null && skip[i] === 1) continue;
+        const h = hashes[i] | 0, x = a[i], y = b[i];
+        const plain = x === x && x < EXACT_LIMIT && x > -EXACT_LIMIT && y === y && y < EXACT_LIMIT && y > -EXACT_LIMIT;
+        for (let s = h & mask; ; s = (s + 1) & mask) {
+          const e = slots[2 * s];
+          if (e === 0) break;
+          if (slots[2 * s + 1] === h && (plain ? sa[e - 1] === x && sb[e - 1] === y : this.equals(e - 1, keys, i))) { out[i] = e - 1; break; }
         }
       }
       return out;
@@ -293,6 +309,50 @@ export class KeyTable {
   /** One numeric key column holding no NULLs, and no NULL key stored: the fast paths apply. */
   private oneNumber(keys: KeyBatch): boolean {
     return this.store.length === 1 && this.store[0].num !== null && this.store[0].nulls === null && keys.cols[0].valid === null;
+  }
+
+  /**
+   * Two numeric key columns holding no NULLs, and no NULL key stored: a two-column key (TPC-H's
+   * partsupp and nation joins) is compared column by column in place, not through equals().
+   */
+  private twoNumbers(keys: KeyBatch): boolean {
+    const st = this.store;
+    return st.length === 2 && st[0].num !== null && st[1].num !== null && st[0].nulls === null && st[1].nulls === null
+      && keys.cols[0].valid === null && keys.cols[1].valid === null;
+  }
+
+  /** insert() for two numeric key columns without NULLs. */
+  private insertTwoNumbers(keys: KeyBatch, out: Int32Array): Int32Array {
+    const n = keys.count, hashes = keys.hashes, skip = keys.skip, a = keys.cols[0].num!, b = keys.cols[1].num!;
+    let slots = this.slots, mask = this.mask, sa = this.store[0].num!, sb = this.store[1].num!;
+    for (let i = 0; i < n; i++) {
+      if (skip !== null && skip[i] === 1) { out[i] = -1; continue; }
+      const h = hashes[i] | 0, x = a[i], y = b[i];
+      if (!(x === x && x < EXACT_LIMIT && x > -EXACT_LIMIT && y === y && y < EXACT_LIMIT && y > -EXACT_LIMIT)) {
+        // NaN and values past 2^53 compare as the general path does
+        out[i] = this.findOrAdd(keys, i, hashes[i]);
+        slots = this.slots; mask = this.mask; sa = this.store[0].num!; sb = this.store[1].num!;
+        continue;
+      }
+      let s = h & mask, id = -1;
+      for (; ; s = (s + 1) & mask) {
+        const e = slots[2 * s];
+        if (e === 0) break;
+        if (slots[2 * s + 1] === h && sa[e - 1] === x && sb[e - 1] === y) { id = e - 1; break; }
+      }
+      if (id < 0) {
+        id = this.size++;
+        if (id === this.cap) { this.growStore(); sa = this.store[0].num!; sb = this.store[1].num!; }
+        this.hashes[id] = h >>> 0;
+        sa[id] = x;
+        sb[id] = y;
+        slots[2 * s] = id + 1;
+        slots[2 * s + 1] = h;
+        if (this.size * 2 > mask + 1) { this.rehash(); slots = this.slots; mask = this.mask; }
+      }
+      out[i] = id;
+    }
+    return out;
   }
 
   /** insert() for one numeric key column without NULLs. */

@@ -190,3 +190,48 @@ describe('KeyTable.findColumn', () => {
     expect(ok.findColumn(big, null, 3, out)).toBe(false);
   });
 });
+
+describe('two numeric key columns', () => {
+  it('give equal pairs one id in order of first appearance, and find them again, as a reference map does', () => {
+    const odd = [0, -0, 1, NaN, 2 ** 53, 2 ** 53 + 2, 0.5, -3, 2 ** 31];
+    const n = 5000;
+    const xs = Array.from({ length: n }, (_, i) => (i % 50 === 7 ? odd[i % odd.length] : (i * 7919) % 300));
+    const ys = Array.from({ length: n }, (_, i) => (i % 61 === 5 ? odd[(i >> 3) % odd.length] : (i * 104729) % 40));
+    const name = (x: number) => (Object.is(x, -0) ? '0' : String(x));
+    const ref = new Map<string, number>();
+    const want = xs.map((x, i) => { const k = `${name(x)}|${name(ys[i])}`; if (!ref.has(k)) ref.set(k, ref.size); return ref.get(k)!; });
+    const t = new KeyTable(['num', 'num'], 4); // grows and rehashes on the way
+    const ids = insert(t, [doubles(xs), doubles(ys)], false);
+    expect(ids).toEqual(want);
+    expect(t.size).toBe(ref.size);
+    expect(ref.size).toBeGreaterThan(500);
+    // probes: the same pairs swapped round (mostly absent) and the pairs themselves
+    const px = [...ys, ...xs], py = [...xs, ...ys];
+    const found = find(t, [doubles(px), doubles(py)], false);
+    expect(found).toEqual(px.map((x, i) => ref.get(`${name(x)}|${name(py[i])}`) ?? -1));
+    expect(found.filter((id) => id < 0).length).toBeGreaterThan(100);
+  });
+});
+
+describe('keys whose hashes collide', () => {
+  it('stay apart: one and two numeric columns compare every column, not just the hash', () => {
+    // a pair of keys with one 32-bit hash, found by the birthday bound among 300,000
+    const collide = (cols: (i: number) => number[]) => {
+      const n = 300_000, width = cols(0).length;
+      const vecs = Array.from({ length: width }, (_, c) => doubles(Array.from({ length: n }, (_, i) => cols(i)[c])));
+      const hs = new KeyBatch(vecs, n, false).hashes;
+      const seen = new Map<number, number>();
+      for (let i = 0; i < n; i++) { const j = seen.get(hs[i]); if (j !== undefined) return [cols(j), cols(i)]; seen.set(hs[i], i); }
+      throw new Error('no collision');
+    };
+    // fractions of full mantissas (int32 values hash one to one); one column equal, so both must be compared
+    const f = (i: number) => i / 7 + 0.001;
+    for (const cols of [(i: number) => [f(i)], (i: number) => [7, f(i)], (i: number) => [f(i), 7]]) {
+      const [a, b] = collide(cols);
+      const t = new KeyTable(a.map(() => 'num' as const));
+      const rows = (k: number[][]) => a.map((_, c) => doubles(k.map((r) => r[c])));
+      expect(insert(t, rows([a, b, a, b]), false)).toEqual([0, 1, 0, 1]);
+      expect(find(t, rows([b, a]), false)).toEqual([1, 0]);
+    }
+  });
+});
