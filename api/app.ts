@@ -9,7 +9,7 @@ import type { ApiContext, ApiServices, GraphQLModule, SqlOptions } from './graph
 import { buildSchema } from './graphql/index.ts';
 import { maskError, sqlGraphQLError, apiError, pathScrubber, scrubError } from './graphql/errors.ts';
 import { complexityRule, rootFieldsRule, readBodyLimited, BodyTooLarge, StatementBudget } from './limits.ts';
-import { resultToArrow } from './arrow.ts';
+import { resultToArrow, streamToArrow } from './arrow.ts';
 import { renderStrataGraphiQL } from './graphiql.ts';
 import { corsPolicy } from './cors.ts';
 import { recheckCursor } from './cursor-access.ts';
@@ -102,10 +102,14 @@ async function arrow(services: ApiServices, principal: Principal, request: Reque
       if (!result) return json(404, { errors: [{ message: 'cursor is unknown, expired or already read to the end', extensions: { code: 'INVALID_CURSOR' } }] });
     } else {
       if (!sql) return json(400, { errors: [{ message: 'pass sql (query string or JSON body) or cursor', extensions: { code: 'INVALID_PARAMETER' } }] });
-      const results = await sqlRunner(services, principal)(sql, { readOnly: true });
+      const results = await sqlRunner(services, principal)(sql, { readOnly: true, stream: true });
       result = results[results.length - 1];
+      for (const r of results) if (r !== result) r.stream?.close();
     }
-    return new Response(Buffer.from(resultToArrow(result)), { status: 200, headers: { 'content-type': 'application/vnd.apache.arrow.stream', 'x-strata-rows': String(result.rows.length) } });
+    const headers = { 'content-type': 'application/vnd.apache.arrow.stream', 'x-strata-rows': String(result.stream ? result.stream.remaining : result.rows.length) };
+    // a query's rows go out a record batch at a time as the client reads them
+    if (result.stream) return new Response(streamToArrow(result), { status: 200, headers });
+    return new Response(Buffer.from(resultToArrow(result)), { status: 200, headers });
   } catch (e) {
     const err = scrubError(e instanceof GraphQLError ? e : sqlGraphQLError(asSqlError(e)), services.scrub) as GraphQLError;
     return json(err.extensions.code === 'LIMIT_EXCEEDED' ? 413 : 400, { errors: [err.toJSON()] });

@@ -98,17 +98,14 @@ export class CursorStore {
     return c ? this.page(owner, c.result, limit, c.offset, id) : null;
   }
 
-  /** The whole remaining result of a cursor (for the Arrow download); closes it. */
+  /** The whole remaining result of a cursor (for the Arrow download), or its stream; closes the cursor. */
   rest(owner: string, id: string): Result | null {
     const c = this.take(owner, id);
     if (!c) return null;
     this.remove(id, false);
-    const stream = c.result.stream;
-    if (!stream) return { ...c.result, rows: c.result.rows.slice(c.offset) };
-    // the Arrow download takes the rest whole (it is one response)
-    const rows = stream.next(stream.remaining);
-    stream.close();
-    return { ...c.result, rows, stream: undefined };
+    // a stream goes on where the last page ended (its reader closes it)
+    if (c.result.stream) return c.result;
+    return { ...c.result, rows: c.result.rows.slice(c.offset) };
   }
 
   /** The whole result behind an open cursor (it stays open), or null. */

@@ -1,7 +1,7 @@
 // A query's result read by a client a piece at a time (Result.stream): under a small
 // query_memory_limit, a result several times the limit comes whole through the engine's stream,
 // the PostgreSQL wire protocol (simple query, and a portal suspended by an Execute row limit)
-// and GraphQL pages, where gathering it whole fails with OUT_OF_MEMORY; slices wrote the rows
+// GraphQL pages and the Arrow download, where gathering it whole fails with OUT_OF_MEMORY; slices wrote the rows
 // past their share to files the client reads back. The answers are checked against DuckDB over
 // the same rows, and the temp area is empty after reading to the end, closing early, an error
 // and a cancel. The CLI's printer writes a streamed result as it prints a whole one.
@@ -14,6 +14,7 @@ import { DuckDBSession } from '../support/verify-with-duckdb.ts';
 import { RawClient, dataRowFields, startPg, type PgFixture } from './pgwire/helpers.ts';
 import { client } from './helpers.ts';
 import { formatResult, writeResult, PRINT_ROWS } from '../../api/output.ts';
+import { tableFromIPC } from 'apache-arrow';
 
 const LIMIT = 4 * 2 ** 20;
 // 300 000 rows of (k, s): about 2.4 MB of values and codes per column pair in the slices, and
@@ -163,6 +164,30 @@ describe('GraphQL', () => {
     const open = (await q('query($sql: String!) { query(sql: $sql, limit: 10) { cursor } }', { sql: QUERY })).data!.query;
     expect(leftover().length).toBeGreaterThan(0);
     expect((await q('mutation($c: String!) { closeCursor(cursor: $c) }', { c: open.cursor })).data!.closeCursor).toBe(true);
+    expect(leftover()).toEqual([]);
+  });
+});
+
+describe('the Arrow download', () => {
+  const arrow = async (query: string) => {
+    const r = await f.api.app.fetch(`http://localhost/arrow?${query}`, { headers: { authorization: `Bearer ${f.token}` } });
+    expect(r.status).toBe(200);
+    const table = tableFromIPC(new Uint8Array(await r.arrayBuffer()));
+    return { header: Number(r.headers.get('x-strata-rows')), rows: [...table].map((row) => [row.k, row.s] as unknown[]), batches: table.batches.length };
+  };
+
+  it('sends a result over the limit a record batch at a time, and a cursor\'s rest', async () => {
+    const got = await arrow(`sql=${encodeURIComponent(QUERY)}`);
+    expect(got.header).toBe(ROWS);
+    expect(got.batches).toBeGreaterThan(1);
+    expect(summary(got.rows)).toEqual(want);
+    expect(leftover()).toEqual([]);
+    // the rows a GraphQL page left, from its cursor
+    const q = client((url, init) => f.api.app.fetch(url, init), 'http://localhost/graphql', f.token);
+    const page = (await q('query($sql: String!) { query(sql: $sql, limit: 1000) { cursor rows } }', { sql: QUERY })).data!.query;
+    const rest = await arrow(`cursor=${page.cursor}`);
+    expect(rest.header).toBe(ROWS - 1000);
+    expect(summary([...page.rows, ...rest.rows])).toEqual(want);
     expect(leftover()).toEqual([]);
   });
 });
