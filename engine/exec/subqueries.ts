@@ -4,12 +4,14 @@
 import { type LNode, mapPlanExprs, inputsOf } from '../plan/logical.ts';
 import { type BExpr, BOOL, walk, mapChildren } from '../plan/bound.ts';
 import { valueAt, type Batch, type Vector } from '../types/vector.ts';
+import { T, isDecimal, scaleOf } from '../types/types.ts';
+import { formatDecimal } from '../types/values.ts';
 import { SqlError } from '../errors.ts';
 import { narrowComparison } from '../plan/narrow-comparison.ts';
 import { allPhases } from './concurrent-phases.ts';
 
 type Subquery = Extract<BExpr, { k: 'subquery' }>;
-type Value = number | string | boolean | null;
+type Value = number | string | boolean | bigint | null;
 
 /** Runs each subquery of a plan once and substitutes its result. */
 export class SubqueryResults {
@@ -59,7 +61,16 @@ export class SubqueryResults {
   }
 }
 
-const konst = (value: Value, type: BExpr['type']): BExpr => ({ k: 'const', value, type });
+/**
+ * A value as an expression. An exact integer past 2^53 (a BIGINT or wide DECIMAL) is its text
+ * cast to the type, as the binder writes a large literal: plans are plain JSON, a double would
+ * round it.
+ */
+function konst(value: Value, type: BExpr['type']): BExpr {
+  if (typeof value !== 'bigint') return { k: 'const', value, type };
+  const text = isDecimal(type) ? formatDecimal(value, scaleOf(type)) : String(value);
+  return { k: 'cast', arg: { k: 'const', value: text, type: T.varchar }, type };
+}
 
 /**
  * `arg op ANY (rows)` is the OR of `arg op row` over the rows and `arg op ALL (rows)` their AND,
@@ -106,7 +117,7 @@ function firstColumn(b: Batch, limit: number): Value[] {
   const out: Value[] = [];
   for (let i = 0; i < n; i++) {
     if (!v || (v.valid && v.valid[i] === 0)) { out.push(null); continue; }
-    out.push(valueAt(v, i, false) as Value);
+    out.push(valueAt(v, i) as Value);
   }
   return out;
 }

@@ -15,6 +15,8 @@ const SETUP = [
   'INSERT INTO t VALUES (1, -1.01, -2), (2, -1.00, -1), (3, 0, 0), (4, 12.34, 12), (5, 12.35, 13), (6, NULL, NULL), (7, 99999.99, 3)',
   'CREATE TABLE c (x DECIMAL(12,6))',
   'INSERT INTO c VALUES (12.345), (12.34), (-1.005), (-1.0), (12.5)',
+  'CREATE TABLE w (d DECIMAL(38,2))',
+  'INSERT INTO w VALUES (900719925474.09), (900719925474.10), (900719925474.11)',
 ];
 
 beforeAll(async () => {
@@ -58,5 +60,12 @@ describe('a comparison with a subquery value of a larger scale', () => {
     const plan = r[0].rows.map((row: unknown[]) => String(row[0])).join('\n');
     expect(plan).toMatch(/Filter.*\(v > 1250\)/);
     expect(plan).not.toMatch(/v::DECIMAL/);
+  });
+
+  it('narrows a value past 2^53 at its scale (exact, written as text) too', async () => {
+    const sql = 'SELECT d FROM w WHERE d > (SELECT CAST(max(d) AS DECIMAL(38,8)) - 0.015 FROM w) ORDER BY 1';
+    expect(await strata(sql)).toEqual(await duckdb(sql));
+    const r = await s.execute(`EXPLAIN ANALYZE ${sql}`);
+    expect(r[0].rows.map((row: unknown[]) => String(row[0])).join('\n')).toMatch(/\(d > 90071992547409\)/);
   });
 });
