@@ -182,12 +182,14 @@ describe('the Arrow download', () => {
     expect(got.batches).toBeGreaterThan(1);
     expect(summary(got.rows)).toEqual(want);
     expect(leftover()).toEqual([]);
-    // the rows a GraphQL page left, from its cursor
+    // the rows a GraphQL page left, from its cursor (a smaller result, checked against the rows it holds whole)
+    const sql = `${QUERY} WHERE k % 10 = 3`;
+    const whole = (await s.execute(sql))[0].rows;
     const q = client((url, init) => f.api.app.fetch(url, init), 'http://localhost/graphql', f.token);
-    const page = (await q('query($sql: String!) { query(sql: $sql, limit: 1000) { cursor rows } }', { sql: QUERY })).data!.query;
+    const page = (await q('query($sql: String!) { query(sql: $sql, limit: 1000) { cursor rows } }', { sql })).data!.query;
     const rest = await arrow(`cursor=${page.cursor}`);
-    expect(rest.header).toBe(ROWS - 1000);
-    expect(summary([...page.rows, ...rest.rows])).toEqual(want);
+    expect(rest.header).toBe(whole.length - 1000);
+    expect(summary([...page.rows, ...rest.rows])).toEqual(summary(whole));
     expect(leftover()).toEqual([]);
   });
 });
