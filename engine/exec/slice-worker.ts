@@ -17,7 +17,7 @@ import { readDeletionVector } from '../storage/deletion.ts';
 import { GroupTable, finishPartial, partialRows, type AggSpec, type PartialAgg } from './aggregate.ts';
 import { filterBatch, projectBatch } from './kernels.ts';
 import { ReusedArray } from './scratch.ts';
-import { concatVectors, gather } from '../types/vector.ts';
+import { concatRows, concatVectors, gather } from '../types/vector.ts';
 import { SqlError, asSqlError } from '../errors.ts';
 import { toWire, fromWire, partialToWire, partialFromWire, type WireColumn, type WirePartial } from './wire.ts';
 import { parseCsvRange, type CsvRangeRequest } from './csv.ts';
@@ -72,7 +72,7 @@ async function liveRows(seg: SegmentRef): Promise<Uint8Array | null> {
  * join's build side is a nested program, run first over this slice's own rows; every program's
  * metrics land in `metrics[program]`.
  */
-async function runFragment(f: FragmentSpec, req: RequestRun, program = 0, all: SliceMetrics[] = []): Promise<FragmentResult> {
+async function runFragment(f: FragmentSpec, req: RequestRun, program = 0, all: SliceMetrics[] = [], asParts = false): Promise<FragmentResult & { parts?: Vector[][] }> {
   const { segments, stop } = req;
   const tick = () => stop.tick();
   for (const step of f.steps) {
@@ -123,8 +123,12 @@ async function runFragment(f: FragmentSpec, req: RequestRun, program = 0, all: S
   const stepSel = f.steps.map(() => new ReusedArray(Uint32Array));
   // a probe gathers only the columns the steps after it and the output read
   const readAfter = columnsReadAfter(f);
-  /** Runs steps `from` on and the output over a batch's rows (`sel`, or its first `count`). */
-  const flow = async (batch: Batch, sel: Uint32Array | null, count: number, from: number): Promise<void> => {
+  /**
+   * Runs steps `from` on and the output over a batch's rows (`sel`, or its first `count`).
+   * `owned`: the batch's arrays were made for it (joined rows) and nothing else reads them, so
+   * the output may keep them rather than copy them.
+   */
+  const flow = async (batch: Batch, sel: Uint32Array | null, count: number, from: number, owned = false): Promise<void> => {
     for (let i = from; i < f.steps.length; i++) {
       if (count === 0) return;
       const step = f.steps[i];
@@ -144,22 +148,26 @@ async function runFragment(f: FragmentSpec, req: RequestRun, program = 0, all: S
         batch = metered(stop, () => hashJoinBatch(input, step.join, tick, (b) => stop.memory.reserve(b, 'hash join build in a slice'), rows, readAfter[i]));
         sel = null;
         count = batch.length;
+        owned = true; // a probe gathers every column of the joined rows into new arrays
       } else if (step.k === 'repeat') {
         const input = compact(batch, sel, count);
         const [times] = metered(stop, () => projectBatch(input, [step.count], null, input.length));
         batch = repeatRows(input, times);
         sel = null;
         count = batch.length;
+        owned = false;
       } else if (step.k === 'compute') {
         batch = compact(batch, sel, count);
         sel = null;
         const computed = metered(stop, () => projectBatch(batch, step.exprs, null, count));
         batch = { length: count, columns: [...batch.columns, ...computed] };
+        owned = false;
       } else {
         // models run only on rows that survived the steps before
         batch = compact(batch, sel, count);
         sel = null;
         batch.columns.push(await models.evaluate(step.model, batch, stop));
+        owned = false;
       }
       lap(2 + i, count);
     }
@@ -204,7 +212,7 @@ async function runFragment(f: FragmentSpec, req: RequestRun, program = 0, all: S
         if (count === 0) { lap(outSlot, 0); return; }
       }
       const take = limit !== undefined ? Math.min(count, limit - outRows) : count;
-      const part = projectAccounted(batch, f.output.exprs, sel, take, stop);
+      const part = (owned && sel === null && take === batch.length ? keptColumns(batch, f.output.exprs, stop) : null) ?? projectAccounted(batch, f.output.exprs, sel, take, stop);
       outParts.push(part);
       outRows += take;
       outBytes += arraysBytes(part);
@@ -266,7 +274,10 @@ async function runFragment(f: FragmentSpec, req: RequestRun, program = 0, all: S
       metrics.rows[0] += got.rows;
       // the input program's time is its own metrics'
       t = performance.now();
-      return got.parts.length === 1 ? got.parts[0] : [];
+      // one part at a time: an input's rows in several pieces are joined into one
+      if (got.parts.length <= 1) return got.parts[0] ?? [];
+      const parts = got.parts;
+      return parts[0].map((c, i) => concatVectors(c.type, parts.map((p) => p[i])));
     });
   }
   for (let j = 0; j < sources.length; j++) {
@@ -384,6 +395,11 @@ async function runFragment(f: FragmentSpec, req: RequestRun, program = 0, all: S
     req.host.keep();
     metrics.rows[outSlot] = sortRunRows + outRows;
     return { kind: 'rows', columns: emptyBatch(types).columns, rows: 0, runs: sortRuns, scanned, metrics: all };
+  }
+  if (asParts && f.output.kind === 'rows' && !f.output.sort) {
+    // the caller (an exchange) copies the rows once, cut by destination: no joined copy first
+    metrics.rows[outSlot] = outRows;
+    return { kind: 'rows', columns: [], parts: outParts, rows: outRows, scanned, metrics: all };
   }
   let columns = types.map((t, i) => concatVectors(t, outParts.map((p) => p[i])));
   if (f.output.kind === 'rows' && f.output.sort) {
@@ -569,10 +585,12 @@ function requestHost(stop: SliceStop, name: string | undefined): SpillHost & { k
 async function redistribute(x: ExchangeSource, req: RequestRun, all: SliceMetrics[], toDisk = false): Promise<{ parts: Vector[][]; rows: number; ms: number; onDisk?: UnionPart[] }> {
   if (x.local) {
     // already partitioned by the key: this slice keeps what it computed (and finishes its own groups)
-    const r = await runFragment(x.spec, req, x.program, all);
+    const r = await runFragment(x.spec, req, x.program, all, true);
     const t0 = performance.now();
-    // partial states in memory hold each of its groups once, whole: they are finished as they are
-    const own = r.kind === 'agg' ? (r.spilled ? await finishGroups(x, sharesOf(r), req) : finishedGroups(x, r.partial)) : { parts: r.rows ? [r.columns] : [], rows: r.rows };
+    // partial states in memory hold each of its groups once, whole: they are finished as they
+    // are; rows stay in the pieces the program made them in
+    const own = r.kind === 'agg' ? (r.spilled ? await finishGroups(x, sharesOf(r), req) : finishedGroups(x, r.partial))
+      : { parts: (r.parts ?? [r.columns]).filter((p) => (p[0]?.length ?? 0) > 0), rows: r.rows };
     return { ...own, ms: performance.now() - t0 };
   }
   if (!req.exchange) throw new SqlError('INTERNAL_ERROR', 'a redistributed program without an exchange id');
@@ -580,23 +598,27 @@ async function redistribute(x: ExchangeSource, req: RequestRun, all: SliceMetric
   const out = x.spec.output;
   // the rows to send may go to disk past this slice's share (then they go on as files, below)
   if (toDisk && !x.everywhere && out.kind === 'rows' && out.exprs.length && !out.limit && !out.topN && !out.sort) out.toFile = true;
-  const r = await runFragment(x.spec, req, x.program, all);
+  const r = await runFragment(x.spec, req, x.program, all, !x.everywhere);
   const t0 = performance.now();
   const tag = exchangeTag(id, x.program);
   if (r.kind === 'agg') return { ...(await finishOwnGroups(r, x, req, tag, slices)), ms: performance.now() - t0 };
   if (x.everywhere) return { ...(await broadcastRows(r, req, tag, slices)), ms: performance.now() - t0 };
   if (r.files?.length) return { ...(await redistributeOnDisk(x, r.files, req, tag, slices)), ms: performance.now() - t0 };
-  const dest = x.placement === 'table' ? placeRows(r.columns[x.keys[0]], r.rows, slices) : partitionRows(x.keys.map((k) => r.columns[k]), r.rows, slices);
-  const bySlice = rowsByDestination(dest, slices);
+  // the pieces of rows the program made, each cut by destination and copied once into its piece
+  const made = r.parts ?? [r.columns];
+  const cut = made.map((p) => {
+    const n = p[0]?.length ?? 0;
+    return rowsByDestination(x.placement === 'table' ? placeRows(p[x.keys[0]], n, slices) : partitionRows(x.keys.map((k) => p[k]), n, slices), slices);
+  });
   let own: Vector[] = [];
-  bySlice.forEach((rows, d) => {
-    const part = r.columns.map((c) => gather(c, rows, rows.length));
-    if (d === sliceIndex) { own = part; return; }
+  for (let d = 0; d < slices; d++) {
+    const part = made.length ? made[0].map((c, i) => concatRows(c.type, made.map((p) => p[i]), cut.map((rows) => rows[d]))) : [];
+    if (d === sliceIndex) { own = part; continue; }
     const w = toWire(part, 'move');
     peers.send(d, tag, w.columns, w.transfer);
-  });
+  }
   // the rows this slice computed left as copies, one per destination: what comes in is counted instead
-  req.stop.memory.release(arraysBytes(r.columns));
+  for (const p of made) req.stop.memory.release(arraysBytes(p));
   const got = await fromPeers(req, tag);
   // a slice whose rows passed its share sent the name of a file of them instead (redistributeOnDisk)
   const sent = [...got.values()];
@@ -959,6 +981,28 @@ function compact(batch: Batch, sel: Uint32Array | null, count: number): Batch {
 function projectOrGather(batch: Batch, exprs: FragmentSpec['output'] extends infer O ? O extends { exprs: infer E } ? E : never : never, sel: Uint32Array | null, count: number): Vector[] {
   if (exprs.every((e) => e.k === 'col')) return exprs.map((e) => gather(batch.columns[(e as { index: number }).index], sel, count));
   return projectBatch(batch, exprs, sel, count);
+}
+
+/**
+ * A batch's own columns as the output rows, when every output expression is a plain column of
+ * it (else null): the batch's arrays were made for it and nothing reads them after, so they are
+ * kept as they are (a column named twice is copied the second time: each output array has one
+ * owner, as a transfer to another thread needs), counted into the budget as a copy would be.
+ */
+function keptColumns(batch: Batch, exprs: Parameters<typeof projectOrGather>[1], stop: SliceStop): Vector[] | null {
+  if (!exprs.every((e) => e.k === 'col')) return null;
+  const seen = new Set<number>();
+  const out = exprs.map((e) => {
+    const { index } = e as { index: number };
+    const v = batch.columns[index];
+    if (seen.has(index)) return gather(v, null, v.length);
+    seen.add(index);
+    return v;
+  });
+  let bytes = 0;
+  for (const v of out) bytes += vectorBytes(v, stop.dictionaries);
+  stop.memory.reserve(bytes, 'rows of a slice');
+  return out;
 }
 
 /** Bytes of output rows a slice computes between two reservations. */

@@ -160,10 +160,21 @@ export async function concatVectorsYielding(type: SqlType, parts: Vector[], paus
 /** Rows of strings remapped between two yields of concatSteps. */
 const CONCAT_STEP = 8192;
 
-/** The work of concatVectors, yielding after every part and every CONCAT_STEP rows of strings. */
-function* concatSteps(type: SqlType, parts: Vector[]): Generator<void, Vector> {
+/**
+ * The rows at `sels[j]` of each part j (all its rows where `sels` or `sels[j]` is null), one part
+ * after another, in one new vector: a concatenation that picks rows, so pieces of rows cut by
+ * destination (an exchange) are copied once rather than joined and then gathered.
+ */
+export function concatRows(type: SqlType, parts: Vector[], sels: (Uint32Array | null)[]): Vector {
+  const steps = concatSteps(type, parts, sels);
+  for (;;) { const r = steps.next(); if (r.done) return r.value; }
+}
+
+/** The work of concatVectors and concatRows, yielding after every part and every CONCAT_STEP rows of strings. */
+function* concatSteps(type: SqlType, parts: Vector[], sels: (Uint32Array | null)[] | null = null): Generator<void, Vector> {
+  const rowsOf = (j: number) => sels?.[j]?.length ?? parts[j].length;
   let n = 0;
-  for (const p of parts) n += p.length;
+  for (let j = 0; j < parts.length; j++) n += rowsOf(j);
   const Ctor = TYPES[type.id].array;
   const values = new Ctor(n);
   const anyNull = parts.some((p) => p.valid !== null);
@@ -178,14 +189,16 @@ function* concatSteps(type: SqlType, parts: Vector[]): Generator<void, Vector> {
   // one remapping per source dictionary, however many parts share it: each entry is looked up once
   const remaps = new Map<readonly string[], Int32Array>();
   let off = 0;
-  for (const p of parts) {
+  for (let j = 0; j < parts.length; j++) {
+    const p = parts[j], sel = sels?.[j] ?? null, count = rowsOf(j);
     if (isStr && shared === null) {
       // only the codes this part uses: a part gathered from a segment shares its whole dictionary
       let remap = remaps.get(p.dict!);
       if (!remap) { remap = new Int32Array(p.dict!.length).fill(-1); remaps.set(p.dict!, remap); }
-      for (let i = 0; i < p.length; i++) {
-        if (p.valid && p.valid[i] === 0) continue;
-        const k = p.values[i];
+      for (let i = 0; i < count; i++) {
+        const r = sel ? sel[i] : i;
+        if (p.valid && p.valid[r] === 0) continue;
+        const k = p.values[r];
         let c = remap[k];
         if (c < 0) {
           const s = p.dict![k];
@@ -196,15 +209,24 @@ function* concatSteps(type: SqlType, parts: Vector[]): Generator<void, Vector> {
         values[off + i] = c;
         if ((i + 1) % CONCAT_STEP === 0) yield;
       }
+    } else if (sel) {
+      takeInto(p.values, sel, count, values.subarray(off, off + count));
     } else {
       values.set(p.values.subarray(0, p.length) as never, off);
     }
-    if (valid && p.valid) valid.set(p.valid.subarray(0, p.length), off);
-    off += p.length;
+    if (valid && p.valid) {
+      if (sel) for (let i = 0; i < count; i++) valid[off + i] = p.valid[sel[i]];
+      else valid.set(p.valid.subarray(0, p.length), off);
+    }
+    off += count;
     yield;
   }
   if (isStr) return { type, length: n, values, valid, dict: shared ?? dict };
   if (!parts.some((p) => p.big)) return { type, length: n, values, valid };
-  const big = parts.flatMap((p) => p.big ?? Array.from({ length: p.length }, () => null));
+  const big = parts.flatMap((p, j) => {
+    const sel = sels?.[j] ?? null;
+    if (!p.big) return Array.from({ length: rowsOf(j) }, () => null);
+    return sel ? Array.from(sel, (r) => p.big![r]) : p.big.slice(0, p.length);
+  });
   return { type, length: n, values, valid, big };
 }

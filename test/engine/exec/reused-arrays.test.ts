@@ -7,7 +7,7 @@
 // later batches reuse the arrays. End to end, multi-batch joins, filters over deleted rows and
 // aggregates in two slices give DuckDB's answers.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { gather, type Vector } from '../../../engine/types/vector.ts';
+import { concatRows, concatVectors, gather, type Vector } from '../../../engine/types/vector.ts';
 import { T } from '../../../engine/types/types.ts';
 import { ReusedArray } from '../../../engine/exec/scratch.ts';
 import { KeyBatch, KeyScratch } from '../../../engine/exec/hash-table.ts';
@@ -43,6 +43,26 @@ describe('ReusedArray', () => {
     expect(c.length).toBe(5000);
     expect(c.buffer).not.toBe(a.buffer);
     expect(r.capacity).toBeGreaterThanOrEqual(5000);
+  });
+});
+
+describe('concatRows (an exchange cutting pieces of rows by destination)', () => {
+  it('gives what gathering each piece and joining them gives: strings of several dictionaries, NULLs, exact big values', () => {
+    const pieces = [probeBatch(0, 300), probeBatch(40, 120), probeBatch(7, 90)];
+    // the second piece's strings come from another dictionary, in another order
+    pieces[1][1] = { ...pieces[1][1], dict: ['z', 'y', 'x', 'w'] };
+    const big = (n: number, from: number): Vector => ({ type: T.decimal(38, 0), length: n, values: Float64Array.from({ length: n }, (_, i) => 2 ** 60 + i + from), valid: null, big: Array.from({ length: n }, (_, i) => (i % 5 === 0 ? null : 2n ** 60n + BigInt(i + from))) });
+    pieces.forEach((p, j) => p.push(big(p[0].length, j * 1000)));
+    const sels = [Uint32Array.from({ length: 100 }, (_, i) => 3 * i), null, new Uint32Array(0)];
+    for (let c = 0; c < pieces[0].length; c++) {
+      const cols = pieces.map((p) => p[c]);
+      const got = concatRows(cols[0].type, cols, sels);
+      const want = concatVectors(cols[0].type, cols.map((v, j) => gather(v, sels[j], sels[j]?.length ?? v.length)));
+      expect(got.length).toBe(220);
+      const rows = (v: Vector) => Array.from({ length: v.length }, (_, i) => cell(v, i));
+      expect(rows(got)).toEqual(rows(want));
+      expect(got.big ?? null).toEqual(want.big ?? null);
+    }
   });
 });
 
@@ -165,5 +185,39 @@ describe('multi-batch joins, filters and aggregates in two slices match DuckDB',
 
   it('joined rows the slices keep across batches (no aggregate) stay as they were', async () => {
     await same(`SELECT f.x, f.g, dim.p, dim.label FROM f JOIN dim ON f.k = dim.k WHERE f.x % 97 = 1 ORDER BY f.x, dim.p`);
+  });
+
+  // joined rows an exchange sends on are the probe's own arrays (not copied per batch), cut by
+  // destination and copied once from all the batches' pieces: strings of several dictionaries,
+  // NULLs, a column named twice, while two statements run in the same slices
+  const EXCHANGED = [
+    // scanned rows redistributed on both sides, two batches a slice
+    `SELECT b.g, dim.label, count(*), sum(a.v), count(a.w), min(a.g), max(dim.label) FROM f a JOIN dim ON a.k = dim.k JOIN f b ON a.x = b.x
+      WHERE a.x % 3 <> 1 GROUP BY b.g, dim.label ORDER BY 1, 2`,
+    // joined rows (f with dim) redistributed to meet f's rows by a computed key
+    `SELECT a.w, dim.label, count(*), sum(b.v), count(b.w), min(b.g), max(a.g) FROM f a JOIN dim ON a.k = dim.k JOIN f b ON a.x = b.v * 240 + b.w
+      GROUP BY a.w, dim.label ORDER BY 1 NULLS FIRST, 2`,
+  ];
+
+  it('joined rows redistributed to meet another table, two statements at once in the same slices', async () => {
+    const plans = await Promise.all(EXCHANGED.map(async (sql) => (await strataRows(`EXPLAIN ${sql}`)).map((r) => String(r[0])).join('\n')));
+    expect(plans[0]).toMatch(/Redistribute by key x \(every slice -> every slice\)[^\n]*\n\s*->  Scan public\.f/);
+    expect(plans[1]).toMatch(/Redistribute by key x \(every slice -> every slice\)[^\n]*\n\s*->  Hash INNER Join \(probe: left input, build: broadcast\)/);
+    const other = twins!.db.connect();
+    try {
+      const [one, two] = await Promise.all([strataRows(EXCHANGED[0]), (async () => { const r = await other.execute(EXCHANGED[1]); return r[r.length - 1].rows as unknown[][]; })()]);
+      for (const [sql, got] of [[EXCHANGED[0], one], [EXCHANGED[1], two]] as const) {
+        const want = norm((await duck.execute(translateToDuckDB(sql)))[0].rows as unknown[][]);
+        expect(norm(got), sql).toEqual(want);
+        expect(want.length).toBeGreaterThan(3);
+      }
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('a UNION ALL of two joins whose rows stay in their slices, in pieces', async () => {
+    await same(`SELECT x.g, count(*), sum(x.p), min(x.label) FROM (SELECT f.g, dim.p, dim.label FROM f JOIN dim ON f.k = dim.k WHERE f.x % 5 = 0
+      UNION ALL SELECT f.g, dim.p, f.g FROM f JOIN dim ON f.k = dim.k WHERE f.x % 7 = 0) x GROUP BY x.g ORDER BY x.g`);
   });
 });
