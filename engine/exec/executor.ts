@@ -13,6 +13,17 @@ import { RunContext, type ExecOptions, type ExecStats } from './operators/run-co
 import type { PhysicalOperator } from './operators/operator.ts';
 import { GatherOp } from './operators/gather.ts';
 import { MergeSortedRunsOp } from './operators/merge.ts';
+import { RecursiveUnionOp } from './operators/set-op.ts';
+import { ProjectOp } from './operators/project.ts';
+import { FilterOp } from './operators/filter.ts';
+import type { LeaderOperator } from './operators/operator.ts';
+
+/** Rows for a client: one batch in memory, then files of rows (spill-file blocks), in order. */
+interface ClientRows { batch: Batch; files: string[]; fileRows: number }
+
+/** Whether an operator's rows can reach a client in pieces (Executor.clientRows). */
+const streams = (op: PhysicalOperator): boolean => op instanceof GatherOp || op instanceof MergeSortedRunsOp || op instanceof RecursiveUnionOp
+  || ((op instanceof ProjectOp || op instanceof FilterOp) && streams(op.input));
 import { renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -52,13 +63,11 @@ export class Executor {
    * them, and those files are moved to `resultDir()` (a new directory the caller then owns),
    * since the run's spill area is removed when the run ends. Otherwise the root's batch alone.
    */
-  async runForClient(node: LNode, resultDir: () => string): Promise<{ batch: Batch; files: string[]; fileRows: number }> {
+  async runForClient(node: LNode, resultDir: () => string): Promise<ClientRows> {
     this.ctx.check();
     return this.ctx.whole(async () => {
       const root = physicalPlan(await this.subqueries.resolve(node), this.ctx.slices);
-      const got = root instanceof GatherOp ? await root.gatherForClient(this.ctx)
-        : root instanceof MergeSortedRunsOp ? await root.runForClient(this.ctx)
-          : { batch: await this.ctx.run(root), files: [], fileRows: 0 };
+      const got = await this.clientRows(root);
       if (!got.files.length) return got;
       const dir = resultDir();
       try {
@@ -68,6 +77,42 @@ export class Executor {
         throw e;
       }
     });
+  }
+
+  /**
+   * An operator's rows for a client: a Gather's, a merge's or a recursive UNION's in memory and
+   * in files past the budget; a Project or Filter over one of those applied to its batch and to
+   * its files block by block (into new files); anything else's one batch.
+   */
+  private async clientRows(op: PhysicalOperator): Promise<ClientRows> {
+    const ctx = this.ctx;
+    if (op instanceof GatherOp) return op.gatherForClient(ctx);
+    if (op instanceof MergeSortedRunsOp || op instanceof RecursiveUnionOp) return op.runForClient(ctx);
+    if (!((op instanceof ProjectOp || op instanceof FilterOp) && streams(op.input))) return { batch: await ctx.run(op as LeaderOperator), files: [], fileRows: 0 };
+    const got = await this.clientRows(op.input);
+    const t0 = performance.now();
+    const batch = ctx.hold(await op.apply(ctx, got.batch), 'rows for a client');
+    ctx.release(got.batch);
+    const files: string[] = [];
+    let fileRows = 0;
+    for (const path of got.files) {
+      const w = ctx.spill.create('result rows');
+      const r = ctx.spill.read(path);
+      for (let b = r.next(); b; b = r.next()) {
+        ctx.check();
+        ctx.hold(b, 'rows for a client');
+        const out = ctx.hold(await op.apply(ctx, b), 'rows for a client');
+        w.write(out);
+        fileRows += out.length;
+        ctx.release(out);
+        ctx.release(b);
+      }
+      ctx.spill.done(r);
+      w.close();
+      files.push(w.path);
+    }
+    ctx.record(op, batch.length + fileRows, performance.now() - t0);
+    return { batch, files, fileRows };
   }
 
   private async runSubquery(node: LNode): Promise<Batch> {

@@ -26,6 +26,7 @@ const QUERY = 'SELECT k, s FROM a';
 const ROWS = 300_000;
 
 let f: PgFixture;
+let duck: { session: DuckDBSession; close: () => void };
 let s: Session;
 /** count, sum(k), sum(length(s)) and the largest s as DuckDB computes them over the same rows */
 let want: { count: number; sumK: number; sumLen: number; maxS: string };
@@ -48,19 +49,17 @@ beforeAll(async () => {
   await s.execute(SETUP);
   // every statement from here on (this session's, the wire's, GraphQL's) runs under the limit
   f.api.services.db.queryMemoryLimit = LIMIT;
-  const duck = await DuckDBSession.open();
-  try {
+  duck = await DuckDBSession.open();
+  {
     for (const stmt of SETUP.split(';')) await duck.session.execute(stmt);
     const [r] = await duck.session.execute('SELECT count(*), sum(k), sum(length(s)), max(s) FROM a');
     const [count, sumK, sumLen, maxS] = r.rows[0];
     want = { count: Number(count), sumK: Number(sumK), sumLen: Number(sumLen), maxS: String(maxS) };
     wantFirst = (await duck.session.execute('SELECT k, s FROM a ORDER BY s DESC, k LIMIT 3'))[0].rows.map(([k, str]) => [Number(k), String(str)]);
-  } finally {
-    duck.close();
   }
   expect(want.count).toBe(ROWS);
 }, 60_000);
-afterAll(async () => { await f?.close(); });
+afterAll(async () => { duck?.close(); await f?.close(); });
 
 describe('the engine', () => {
   it('streams a result over the limit that gathering whole cannot hold, reading files the slices wrote', async () => {
@@ -92,6 +91,21 @@ describe('the engine', () => {
     }
     expect(ordered).toBe(true);
     expect(rows.slice(0, 3)).toEqual(wantFirst);
+    expect(leftover()).toEqual([]);
+  });
+
+  it('streams a recursive UNION ALL over the limit, rounds going to a file, through a leader filter and projection', async () => {
+    // 2 000 rows a round for 300 rounds: the rounds held whole pass the limit
+    const sql = 'WITH RECURSIVE r(k, n) AS (SELECT k, 0 FROM a WHERE k < 2000 UNION ALL SELECT k, n + 1 FROM r WHERE n < 299) SELECT k, n * 2 AS m FROM r WHERE n % 3 <> 1';
+    const plan = (await s.execute(`EXPLAIN ${sql}`))[0].rows.map((r) => String(r[0])).join('\n');
+    expect(plan).toMatch(/Project[^]*Filter[^]*Recursive UNION ALL/);
+    await expect(s.execute(sql)).rejects.toMatchObject({ code: 'OUT_OF_MEMORY' });
+    const [r] = await s.execute(sql, { stream: true });
+    const rows: unknown[][] = [];
+    while (r.stream!.remaining > 0) rows.push(...r.stream!.next(50_000));
+    const ours = [rows.length, rows.reduce((t, [k]) => t + Number(k), 0), rows.reduce((t, [, m]) => t + Number(m), 0)];
+    const [d] = await duck.session.execute(`SELECT count(*), sum(k), sum(m) FROM (${sql}) x`);
+    expect(ours).toEqual(d.rows[0].map(Number));
     expect(leftover()).toEqual([]);
   });
 

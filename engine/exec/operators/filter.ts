@@ -21,7 +21,12 @@ export class FilterOp extends LeaderOperator {
   }
 
   async run(ctx: RunContext): Promise<Batch> {
-    return ctx.keep(await ctx.run(this.input), this.pred);
+    return this.apply(ctx, await ctx.run(this.input));
+  }
+
+  /** The rows of one batch of the input that pass (a piece of rows for a client, executor.ts). */
+  async apply(ctx: RunContext, input: Batch): Promise<Batch> {
+    return ctx.keep(input, this.pred);
   }
 }
 

@@ -21,7 +21,11 @@ export class ProjectOp extends LeaderOperator {
   }
 
   async run(ctx: RunContext): Promise<Batch> {
-    const input = await ctx.run(this.input);
+    return this.apply(ctx, await ctx.run(this.input));
+  }
+
+  /** The projection of one batch of the input (a piece of rows for a client, executor.ts). */
+  async apply(ctx: RunContext, input: Batch): Promise<Batch> {
     const m = await ctx.withModels(input, this.exprs);
     return { length: input.length, columns: await ctx.project(m.batch, m.exprs) };
   }

@@ -5,7 +5,9 @@ import type { SqlType } from '../../types/types.ts';
 import { gather } from '../../types/vector.ts';
 import { SqlError } from '../../errors.ts';
 import { KeyBatch, KeyTable, keyKind } from '../hash-table.ts';
-import { concatBatches } from '../batches.ts';
+import { concatBatches, emptyBatch } from '../batches.ts';
+import { batchBytes } from '../memory-budget.ts';
+import type { SpillWriter } from '../spill/spill-file.ts';
 import { LeaderOperator } from './operator.ts';
 import type { RunContext } from './run-context.ts';
 import { DISTINCT_ROW_BYTES, distinct, distinctWithin, firstOfEachKey } from './distinct.ts';
@@ -76,18 +78,54 @@ export class RecursiveUnionOp extends LeaderOperator {
   }
 
   async run(ctx: RunContext): Promise<Batch> {
+    const parts: Batch[] = [];
+    await this.rounds(ctx, (added) => parts.push(added));
+    return concatBatches(this.fields.map((f) => f.type), parts);
+  }
+
+  /**
+   * The rows for a client that reads them a piece at a time: once the rounds held pass a
+   * quarter of what is left of the budget, they go to a file as each next round is computed
+   * (the last round stays: the step reads it), and the client reads the file back.
+   */
+  async runForClient(ctx: RunContext): Promise<{ batch: Batch; files: string[]; fileRows: number }> {
+    const t0 = performance.now();
+    const held: Batch[] = [];
+    let file: SpillWriter | null = null;
+    let fileRows = 0;
+    const toFile = (keepLast: boolean) => {
+      const n = keepLast ? held.length - 1 : held.length;
+      file ??= ctx.spill.create('result rows');
+      for (const b of held.splice(0, n)) { file.write(b); fileRows += b.length; ctx.release(b); }
+    };
+    await this.rounds(ctx, (added) => {
+      held.push(added);
+      if (file || held.reduce((s, b) => s + batchBytes(b), 0) > ctx.guard.memory.availableBytes / 4) toFile(true);
+    });
+    const types = this.fields.map((f) => f.type);
+    let out: { batch: Batch; files: string[]; fileRows: number };
+    if (file) {
+      toFile(false);
+      (file as SpillWriter).close();
+      out = { batch: emptyBatch(types), files: [(file as SpillWriter).path], fileRows };
+    } else out = { batch: concatBatches(types, held), files: [], fileRows: 0 };
+    ctx.record(this, out.batch.length + out.fileRows, performance.now() - t0);
+    return out;
+  }
+
+  /** Runs the anchor, then the step round after round; `keep` takes each round's new rows (held). */
+  private async rounds(ctx: RunContext, keep: (added: Batch) => void): Promise<void> {
     const { name, work } = this.work;
     const limit = ctx.opts.maxRecursion ?? DEFAULT_MAX_RECURSION;
     const types = this.fields.map((f) => f.type);
     const seen = this.all ? null : new KeyTable(types.map(keyKind));
     const fresh = (b: Batch): Batch => (seen ? firstOfEachKey(b, seen) : b);
-    const parts: Batch[] = [];
     let added = fresh(await ctx.run(this.anchor));
     for (let round = 1; added.length > 0; round++) {
       ctx.hold(added, `recursive query "${name}"`);
       // UNION keeps every row it added in its table of rows seen
       if (seen) ctx.reserve(added.length * DISTINCT_ROW_BYTES, `recursive query "${name}"`);
-      parts.push(added);
+      keep(added);
       if (round > limit) throw new SqlError('RECURSION_LIMIT', `recursive query "${name}" still adds rows after ${limit} rounds; raise SET max_recursion_depth if it is meant to go deeper`);
       ctx.check();
       work.length = added.length;
@@ -95,6 +133,5 @@ export class RecursiveUnionOp extends LeaderOperator {
       for (const slot of this.perRound) ctx.forgetShared(slot);
       added = fresh(await ctx.run(this.step));
     }
-    return concatBatches(types, parts);
   }
 }
