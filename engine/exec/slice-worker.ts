@@ -78,8 +78,12 @@ async function runFragment(f: FragmentSpec, req: RequestRun, program = 0, all: S
   for (const step of f.steps) {
     if (step.k !== 'join' || !step.join.local) continue;
     const { program: p, spec } = step.join.local;
+    // build rows past this slice's share go to a file as they come: the join then spills them
+    const out = spec.output;
+    if (out.kind === 'rows' && out.exprs.length && !out.limit && !out.topN && !out.sort) out.toFile = true;
     const built = await runFragment(spec, req, p, all);
     if (built.kind === 'rows') step.join.build = built.columns;
+    if (built.kind === 'rows' && built.files?.length) buildFiles.set(step.join, built.files);
   }
   for (const step of f.steps) if (step.k === 'join') buildOrSpill(step.join, req);
   // a program over redistributed rows: its input program runs first and the slices swap rows;
@@ -429,6 +433,9 @@ async function runFragment(f: FragmentSpec, req: RequestRun, program = 0, all: S
 /** The column types of the probe rows an outer join keeping its build side saw, by step. */
 const probeTypesOf = new WeakMap<JoinStep, SqlType[]>();
 
+/** Join steps whose build side a nested program wrote to files as it computed them, by step. */
+const buildFiles = new WeakMap<JoinStep, string[]>();
+
 /** Join steps whose build side went to disk (grace join in the slice), by step. */
 const graceJoins = new WeakMap<JoinStep, SliceGraceJoin>();
 
@@ -442,6 +449,13 @@ const graceJoins = new WeakMap<JoinStep, SliceGraceJoin>();
 function buildOrSpill(step: JoinStep, req: RequestRun): void {
   const { stop } = req;
   const reserve = (b: number) => stop.memory.reserve(b, 'hash join build in a slice');
+  const files = buildFiles.get(step);
+  if (files) {
+    // the build rows are on disk already (they passed the share as they were computed)
+    graceJoins.set(step, metered(stop, () => new SliceGraceJoin(req.host, step, files)));
+    step.build = [];
+    return;
+  }
   if ((step.build[0]?.length ?? 0) <= MIN_SPILL_ROWS || stepTableBytes(step) <= stop.memory.availableBytes / (2 * req.slices)) {
     buildTableOf(step, () => stop.tick(), reserve);
     return;

@@ -35,13 +35,22 @@ export class SliceGraceJoin {
   private probe: PartitionWriter | null = null;
   private probeTypes: SqlType[] = [];
 
-  /** Writes the step's build rows to partition files; the caller then lets go of them. */
-  constructor(private readonly host: SpillHost, private readonly step: JoinStep) {
+  /**
+   * Writes the step's build rows to partition files; the caller then lets go of them. With
+   * `files`, the build rows are in those files instead (step.build only gives their types): they
+   * are split a block at a time and deleted.
+   */
+  constructor(private readonly host: SpillHost, private readonly step: JoinStep, files: string[] = []) {
     this.buildTypes = step.build.map((v) => v.type);
     this.buildKeyExprs = step.buildKeys.map((index) => ({ k: 'col', index, type: step.build[index].type }) as BExpr);
     const rows = step.build[0]?.length ?? 0;
     const w = new PartitionWriter(host, this.buildKeyExprs, step.nullEq, 0, 'slice hash join build partition');
-    w.add({ length: rows, columns: step.build });
+    if (rows) w.add({ length: rows, columns: step.build });
+    for (const path of files) {
+      const r = host.spill.read(path);
+      for (let b = r.next(); b; b = r.next()) { host.check(); w.add(b); }
+      host.spill.done(r);
+    }
     this.build = w.close();
   }
 

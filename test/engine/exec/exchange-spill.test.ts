@@ -1,8 +1,10 @@
 // Rows redistributed between the slices over a small query_memory_limit: a slice whose rows to
 // send pass its share writes them to a file and splits it by destination into a file per slice,
 // sending each slice the file's name; a slice whose received rows pass its share writes them to
-// disk; the pipeline reads either back a block at a time. The join answers as DuckDB does where
-// holding the redistributed rows fails, and no file is left after success, error and cancel.
+// disk; the pipeline reads either back a block at a time. A join's build rows computed in the
+// slice go to a file as they come once they pass its share, and the join spills from there. The
+// joins answer as DuckDB does where holding those rows fails, and no file is left after
+// success, error and cancel.
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -64,6 +66,26 @@ it('redistributed rows over a slice\'s share go between the slices as files and 
     const run = s.execute(JOIN, { signal: ac.signal });
     setTimeout(() => ac.abort(), 20);
     await expect(run).rejects.toMatchObject({ code: 'QUERY_CANCELED' });
+    expect(leftover()).toEqual([]);
+  } finally {
+    await s.execute('RESET query_memory_limit');
+  }
+});
+
+it('build rows a slice computes past its share go to a file as they come, and the join spills from there', async () => {
+  // both sides 300 000 rows: the build side's rows alone pass a slice's share of 8 MB
+  const sql = 'SELECT count(*), sum(x.k), count(DISTINCT y.s), max(y.s) FROM a x JOIN a y ON x.k = y.k + 1';
+  const want = (await duck.session.execute(sql))[0].rows.map((r) => r.map(String));
+  await s.execute("SET query_memory_limit = '8MB'");
+  try {
+    let seen = false;
+    const timer = setInterval(() => { if (!seen && leftover().some((p) => p.includes('result-rows'))) seen = true; }, 1);
+    try {
+      expect(await rows(sql)).toEqual(want);
+    } finally {
+      clearInterval(timer);
+    }
+    expect(seen).toBe(true);
     expect(leftover()).toEqual([]);
   } finally {
     await s.execute('RESET query_memory_limit');
