@@ -196,12 +196,24 @@ export function isCostly(exprs: BExpr[]): boolean {
 }
 
 /**
+ * An empty array whose elements V8 keeps as tagged values whatever is pushed, so every
+ * parameter array has one map. Pushed into `[]`, an array takes the element kind its
+ * allocation site learnt from earlier queries (small integers, doubles, anything), and a
+ * kernel optimized for one kind was thrown away when a later query's parameters came in another.
+ */
+function taggedArray(): unknown[] {
+  const a: unknown[] = [null];
+  a.length = 0;
+  return a;
+}
+
+/**
  * Replaces the constants compared with or combined arithmetically with other values by
  * parameters, so queries that differ only in those literals share one compiled kernel. Long
  * text constants become parameters wherever they are.
  */
 export function parameterize(exprs: BExpr[]): { exprs: BExpr[]; params: unknown[] } {
-  const params: unknown[] = [];
+  const params = taggedArray();
   // equal literals of one type share a parameter, so generated code can compute `1 - x` once per row
   const seen = new Map<string, number>();
   const param = (x: Extract<BExpr, { k: 'const' }>): BExpr => {
