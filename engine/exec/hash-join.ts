@@ -4,7 +4,7 @@ import type { Batch, Vector } from '../types/vector.ts';
 import { gather } from '../types/vector.ts';
 import { TYPES, isString, type SqlType, type TypedArray } from '../types/types.ts';
 import { KeyBatch, KeyScratch, KeyTable, keyKind } from './hash-table.ts';
-import { ReusedArray } from './scratch.ts';
+import { ReusedArray, type ReusedColumns } from './scratch.ts';
 import type { JoinStep } from './fragment.ts';
 import { filterBatch, projectBatch } from './kernels.ts';
 import { usedColumns, type BExpr } from '../plan/bound.ts';
@@ -65,10 +65,15 @@ export class BuildTable {
   }
 }
 
-/** Gathers rows by index; index -1 yields NULL (outer join padding). */
-export function takeRows(v: Vector, rows: Int32Array, count: number): Vector {
-  const values = new (v.values.constructor as { new (n: number): typeof v.values })(count);
+/**
+ * Gathers rows by index; index -1 yields NULL (outer join padding). With `into` (`count`
+ * elements of the column's array kind, reused) the values go there instead of a new array.
+ */
+export function takeRows(v: Vector, rows: Int32Array, count: number, into: TypedArray | null = null): Vector {
+  const values = into ?? new (v.values.constructor as { new (n: number): typeof v.values })(count);
   const valid = takeLoop(v.values)(v.values, v.valid, rows, count, values);
+  // a reused array still holds an earlier batch's values where this one's rows are NULL: zeros, as in a new one
+  if (into !== null && valid !== null) for (let i = 0; i < count; i++) if (valid[i] === 0) values[i] = 0;
   const out: Vector = { type: v.type, length: count, values, valid, dict: v.dict };
   if (v.big) out.big = Array.from(rows.subarray(0, count), (r) => (r < 0 ? null : v.big![r]));
   return out;
@@ -119,15 +124,17 @@ export type JoinKind = 'INNER' | 'LEFT' | 'SEMI' | 'ANTI';
  * predicate (over the joined columns) decides which key matches count. With `sel` (no residual)
  * only the probe rows it lists take part, read where they are: the batch is not compacted first.
  * With `needed`, only those columns are gathered (late gather); `marks` records the build rows
- * matched (`table.matched`), which only a join adding the unmatched ones reads.
+ * matched (`table.matched`), which only a join adding the unmatched ones reads. With `reuse` the
+ * joined columns go into its arrays, overwritten by the next probe: for rows only the next
+ * probe reads, which copies what it keeps.
  */
-export function probe(probeBatch: Batch, probeKeys: Vector[], table: BuildTable, kind: JoinKind, residual: BExpr | null, tick: () => void = noop, sel: Uint32Array | null = null, needed: Set<number> | null = null, marks = true): Batch {
+export function probe(probeBatch: Batch, probeKeys: Vector[], table: BuildTable, kind: JoinKind, residual: BExpr | null, tick: () => void = noop, sel: Uint32Array | null = null, needed: Set<number> | null = null, marks = true, reuse: ReusedColumns | null = null): Batch {
   if (sel !== null && residual) throw new Error('a probe through a selection takes no residual');
   // with `needed`, only the columns read later (and the residual's) are gathered; the others keep their place, unread
   const width = probeBatch.columns.length;
   const keep = needed && residual ? usedColumns(residual, new Set(needed)) : needed;
   const takeAll = (cols: Vector[], rows: Int32Array, count: number, offset: number) =>
-    cols.map((c, i) => (keep === null || keep.has(offset + i) ? takeRows(c, rows, count) : unread(c, count)));
+    cols.map((c, i) => (keep === null || keep.has(offset + i) ? takeRows(c, rows, count, reuse?.take(offset + i, c.values, count) ?? null) : unread(c, count)));
   const n = sel ? sel.length : probeBatch.length;
   const first = table.firstMatches(probeKeys, n, sel);
   let cap = Math.max(16, n);
@@ -273,7 +280,7 @@ const built = new WeakMap<JoinStep, BuildTable>();
  * the rows at `sel` (or all). Plain key columns are read where they are and, without a residual,
  * the selected rows are gathered once, into the joined rows; otherwise they are compacted first.
  */
-export function hashJoinBatch(batch: Batch, step: JoinStep, tick: () => void = noop, reserve: (bytes: number) => void = noop, sel: Uint32Array | null = null, needed: Set<number> | null = null): Batch {
+export function hashJoinBatch(batch: Batch, step: JoinStep, tick: () => void = noop, reserve: (bytes: number) => void = noop, sel: Uint32Array | null = null, needed: Set<number> | null = null, reuse: ReusedColumns | null = null): Batch {
   const table = buildTableOf(step, tick, reserve);
   const plainKeys = step.probeKeys.every((e) => e.k === 'col');
   if (sel !== null && (!plainKeys || step.residual)) {
@@ -285,7 +292,7 @@ export function hashJoinBatch(batch: Batch, step: JoinStep, tick: () => void = n
     sel = null;
   }
   const keys = plainKeys ? step.probeKeys.map((e) => batch.columns[(e as { index: number }).index]) : projectBatch(batch, step.probeKeys, null, batch.length);
-  return probe(batch, keys, table, step.joinType, step.residual ?? null, tick, sel, needed, step.keepsBuild !== undefined);
+  return probe(batch, keys, table, step.joinType, step.residual ?? null, tick, sel, needed, step.keepsBuild !== undefined, reuse);
 }
 
 /** Bytes a slice's join step takes to build its table (besides the build rows it holds already). */

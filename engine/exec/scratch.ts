@@ -39,3 +39,21 @@ export class ReusedArray<T extends TypedArray> {
     return this.array.length;
   }
 }
+
+/**
+ * Reused arrays for the columns of the batches one operator hands to another that copies what it
+ * keeps (a probe's joined rows going into the next probe): one ReusedArray per column position
+ * and array kind. What `take` returns is overwritten by the next batch's call for that column.
+ */
+export class ReusedColumns {
+  private readonly arrays = new Map<string, ReusedArray<TypedArray>>();
+
+  /** n elements of `like`'s kind for column `column`, whatever the last batch left there. */
+  take(column: number, like: TypedArray, n: number): TypedArray {
+    const kind = like.constructor as ArrayKind<TypedArray>;
+    const key = `${column}:${kind.name}`;
+    let r = this.arrays.get(key);
+    if (!r) { r = new ReusedArray(kind); this.arrays.set(key, r); }
+    return r.take(n);
+  }
+}

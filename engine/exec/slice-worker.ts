@@ -16,7 +16,7 @@ import { readSegment, writeSegment } from '../storage/segment.ts';
 import { readDeletionVector } from '../storage/deletion.ts';
 import { GroupTable, finishPartial, partialRows, type AggSpec, type PartialAgg } from './aggregate.ts';
 import { filterBatch, projectBatch } from './kernels.ts';
-import { ReusedArray } from './scratch.ts';
+import { ReusedArray, ReusedColumns } from './scratch.ts';
 import { concatRows, concatVectors, gather } from '../types/vector.ts';
 import { SqlError, asSqlError } from '../errors.ts';
 import { toWire, fromWire, partialToWire, partialFromWire, type WireColumn, type WirePartial } from './wire.ts';
@@ -127,6 +127,17 @@ async function runFragment(f: FragmentSpec, req: RequestRun, program = 0, all: S
   const stepSel = f.steps.map(() => new ReusedArray(Uint32Array));
   // a probe gathers only the columns the steps after it and the output read
   const readAfter = columnsReadAfter(f);
+  // a probe whose joined rows go (through filters at most) into another probe, which copies what
+  // it keeps, writes them into arrays it reuses batch after batch; not when that join spilled
+  // (its files take the rows as they are)
+  const nextJoin = f.steps.map((s, i) => {
+    if (s.k !== 'join') return null;
+    let j = i + 1;
+    while (f.steps[j]?.k === 'filter') j++;
+    const next = f.steps[j];
+    return next?.k === 'join' ? next.join : null;
+  });
+  const joinedInto = nextJoin.map((n) => (n ? new ReusedColumns() : null));
   /**
    * Runs steps `from` on and the output over a batch's rows (`sel`, or its first `count`).
    * `owned`: the batch's arrays were made for it (joined rows) and nothing else reads them, so
@@ -149,10 +160,12 @@ async function runFragment(f: FragmentSpec, req: RequestRun, program = 0, all: S
         if (grace) { const input = compact(batch, sel, count); metered(stop, () => grace.add(input)); lap(2 + i, 0); return; }
         // the probe reads the selected rows where they are (no compacted copy of every column)
         const input = batch, rows = sel ? sel.subarray(0, count) : null;
-        batch = metered(stop, () => hashJoinBatch(input, step.join, tick, (b) => stop.memory.reserve(b, 'hash join build in a slice'), rows, readAfter[i]));
+        const into = nextJoin[i] && !graceJoins.has(nextJoin[i]!) ? joinedInto[i] : null;
+        batch = metered(stop, () => hashJoinBatch(input, step.join, tick, (b) => stop.memory.reserve(b, 'hash join build in a slice'), rows, readAfter[i], into));
         sel = null;
         count = batch.length;
-        owned = true; // a probe gathers every column of the joined rows into new arrays
+        // a probe gathers the joined rows into new arrays (or, with `into`, arrays the next probe reads and the next batch overwrites)
+        owned = into === null;
       } else if (step.k === 'repeat') {
         const input = compact(batch, sel, count);
         const [times] = metered(stop, () => projectBatch(input, [step.count], null, input.length));

@@ -174,6 +174,15 @@ describe('multi-batch joins, filters and aggregates in two slices match DuckDB',
       WHERE f.w > 3 AND dim.p % 4 <> 1 GROUP BY labels.cat ORDER BY labels.cat`);
   });
 
+  it('a chain of three probes in one pipeline, the middle one padding NULLs: the first two hand their rows on in reused arrays', async () => {
+    const sql = `SELECT labels.cat, d2.label, count(*), sum(f.v), sum(dim.p + d2.p), count(f.w), min(f.g), count(labels.cat)
+      FROM f JOIN dim ON f.k = dim.k LEFT JOIN labels ON dim.label = labels.label AND labels.cat < 3 JOIN dim d2 ON f.v = d2.k
+      WHERE f.x % 4 <> 0 GROUP BY labels.cat, d2.label ORDER BY 1 NULLS FIRST, 2`;
+    const plan = (await strataRows(`EXPLAIN ${sql}`)).map((r) => String(r[0])).join('\n');
+    expect(plan).toMatch(/Hash INNER Join \(probe: left input, build: broadcast\)[^\n]*\n\s*->  Hash LEFT Join \(probe: left input, build: broadcast\)[^\n]*\n\s*->  Hash INNER Join \(probe: left input/);
+    await same(sql);
+  });
+
   it('a LEFT join with a residual condition', async () => {
     await same(`SELECT f.w, count(dim.p), sum(f.v) FROM f LEFT JOIN dim ON f.k = dim.k AND dim.p > f.v GROUP BY f.w ORDER BY f.w NULLS FIRST`);
   });
