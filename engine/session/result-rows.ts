@@ -10,6 +10,7 @@ import type { Batch } from '../types/vector.ts';
 import type { RowStream } from '../result.ts';
 import { SpillReader } from '../exec/spill/spill-file.ts';
 import { batchBytes } from '../exec/memory-budget.ts';
+import { rowRange } from '../exec/batches.ts';
 import { formatAt } from './format.ts';
 import { SqlError } from '../errors.ts';
 
@@ -56,6 +57,19 @@ export class ResultRows implements RowStream {
       this.at = to;
     }
     this.read += out.length;
+    if (this.remaining === 0) this.close();
+    return out;
+  }
+
+  /** The next rows, at most `n`, as a batch of all the columns (unformatted); null at the end. */
+  nextBatch(n: number): Batch | null {
+    if (this.closed && this.remaining > 0) throw new SqlError('INTERNAL_ERROR', 'a result was read after it was closed');
+    const b = this.closed ? null : this.current();
+    if (!b) return null;
+    const len = Math.min(n, b.length - this.at);
+    const out = this.at === 0 && len === b.length ? b : rowRange(b, this.at, len);
+    this.at += len;
+    this.read += len;
     if (this.remaining === 0) this.close();
     return out;
   }

@@ -24,7 +24,7 @@ import { projectBatch } from '../../exec/kernels.ts';
 import type { BExpr } from '../../plan/bound.ts';
 import { formatAt } from '../format.ts';
 import { valueToText } from '../../types/values.ts';
-import { isString } from '../../types/types.ts';
+import { isString, type SqlType } from '../../types/types.ts';
 import { physicalAt } from '../format.ts';
 import { checkS3Access, downloadS3, isS3, uploadS3 } from '../s3-files.ts';
 
@@ -277,15 +277,43 @@ export async function unload(stmt: A.Unload, ctx: StatementContext): Promise<Res
       seen.add(key);
     }
   }
+  const delim = o.delimiter ?? (o.format === 'CSV' ? ',' : '|');
+  const header = o.header && o.format !== 'JSON' ? `${fields.map((f) => csvField(f.name, delim)).join(delim)}\n` : '';
+  if (o.format !== 'PARQUET' && !isS3(stmt.to)) {
+    // text to a local file: the rows are read and written a piece at a time (a result past the
+    // memory limit waits in temp files, as a client's does), never formatted whole
+    const { rows } = await ctx.queryStream(plan);
+    try {
+      await writeTarget(stmt, ctx, async (write) => {
+        if (header) await write(header);
+        for (let b = rows.nextBatch(UNLOAD_ROWS); b; b = rows.nextBatch(UNLOAD_ROWS)) {
+          ctx.guard.check();
+          await write(textLines(b, fields, o, delim));
+        }
+      });
+    } finally {
+      rows.close();
+    }
+    return done('UNLOAD', rows.total);
+  }
   const b = await ctx.run(plan);
   if (o.format === 'PARQUET') {
     const { encodeParquet } = await import('../../storage/parquet.ts');
-    await writeTarget(stmt, ctx, encodeParquet(fields.map((f) => ({ name: f.name, type: f.type })), b));
+    const data = encodeParquet(fields.map((f) => ({ name: f.name, type: f.type })), b);
+    await writeTarget(stmt, ctx, (write) => write(data));
     return done('UNLOAD', b.length);
   }
-  const delim = o.delimiter ?? (o.format === 'CSV' ? ',' : '|');
+  // to S3: one upload of the whole text
+  await writeTarget(stmt, ctx, async (write) => write(header + textLines(b, fields, o, delim)));
+  return done('UNLOAD', b.length);
+}
+
+/** Rows an UNLOAD to a local file formats and writes at a time. */
+const UNLOAD_ROWS = 8192;
+
+/** A batch's rows as UNLOAD's text lines (CSV, delimited or JSON), each ending in a newline. */
+function textLines(b: Batch, fields: { name: string; type: SqlType }[], o: A.Unload['options'], delim: string): string {
   const lines: string[] = [];
-  if (o.header && o.format !== 'JSON') lines.push(fields.map((f) => csvField(f.name, delim)).join(delim));
   for (let r = 0; r < b.length; r++) {
     if (o.format === 'JSON') {
       const obj: Record<string, unknown> = {};
@@ -300,13 +328,20 @@ export async function unload(stmt: A.Unload, ctx: StatementContext): Promise<Res
       return isString(f.type) || o.format === 'CSV' ? csvField(text, delim) : text;
     }).join(delim));
   }
-  await writeTarget(stmt, ctx, lines.length ? lines.join('\n') + '\n' : '');
-  return done('UNLOAD', b.length);
+  return lines.length ? lines.join('\n') + '\n' : '';
 }
 
-/** Writes an UNLOAD's file whole (through a temporary name), refusing to replace one without ALLOWOVERWRITE. */
-async function writeTarget(stmt: A.Unload, ctx: StatementContext, data: string | Uint8Array): Promise<void> {
-  if (isS3(stmt.to)) return uploadS3(ctx, stmt.to, data, stmt.options, stmt.pos);
+/**
+ * Writes an UNLOAD's file (through a temporary name, renamed over the target once complete),
+ * refusing to replace one without ALLOWOVERWRITE; `fill` writes its content in one or more
+ * pieces. To S3 the pieces are one upload.
+ */
+async function writeTarget(stmt: A.Unload, ctx: StatementContext, fill: (write: (data: string | Uint8Array) => Promise<void>) => Promise<void>): Promise<void> {
+  if (isS3(stmt.to)) {
+    const parts: (string | Uint8Array)[] = [];
+    await fill(async (d) => { parts.push(d); });
+    return uploadS3(ctx, stmt.to, parts.length === 1 ? parts[0] : parts.map((p) => (typeof p === 'string' ? p : Buffer.from(p).toString())).join(''), stmt.options, stmt.pos);
+  }
   // written into the verified directory's descriptor: a temporary file made new (never through a
   // link), then renamed over the target
   const target = ctx.files.openDirForWrite(stmt.to, 'UNLOAD', stmt.pos);
@@ -315,7 +350,8 @@ async function writeTarget(stmt: A.Unload, ctx: StatementContext, data: string |
     const tmp = target.sibling(`.${basename(stmt.to)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
     const fh = await open(tmp, CREATE_NEW, 0o644);
     try {
-      await fh.writeFile(data);
+      // writeFile on a handle writes on from where the last write ended, every byte
+      await fill(async (d) => { await fh.writeFile(d); });
     } catch (e) {
       await fh.close();
       await unlink(tmp).catch(() => undefined);

@@ -4,9 +4,10 @@
 // disk; the pipeline reads either back a block at a time. A join's build rows computed in the
 // slice go to a file as they come once they pass its share, and the join spills from there. The
 // joins answer as DuckDB does where holding those rows fails, and no file is left after
-// success, error and cancel.
+// success, error and cancel. UNLOAD to a local file writes a result past the limit a piece at
+// a time.
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Database, type Session } from '../../../engine/database.ts';
@@ -90,4 +91,25 @@ it('build rows a slice computes past its share go to a file as they come, and th
   } finally {
     await s.execute('RESET query_memory_limit');
   }
+});
+
+it('UNLOAD to a local file writes a result past the limit a piece at a time', async () => {
+  const sql = 'SELECT k, s FROM a ORDER BY k';
+  const target = join(dir, 'unloaded.csv');
+  const [d] = await duck.session.execute('SELECT count(*), sum(k), sum(length(s)) FROM a');
+  await s.execute("SET query_memory_limit = '3MB'");
+  try {
+    // the rows gathered whole do not fit
+    await expect(s.execute(sql)).rejects.toMatchObject({ code: 'OUT_OF_MEMORY' });
+    const [r] = await s.execute(`UNLOAD ('${sql}') TO '${target}' FORMAT CSV HEADER`);
+    expect(r.rowCount).toBe(300_000);
+  } finally {
+    await s.execute('RESET query_memory_limit');
+  }
+  const lines = readFileSync(target, 'utf8').trimEnd().split('\n');
+  expect(lines.slice(0, 2)).toEqual(['k,s', '0,row 0 of a few']);
+  const data = lines.slice(1).map((l) => l.split(','));
+  expect([data.length, data.reduce((t, [k]) => t + Number(k), 0), data.reduce((t, [, str]) => t + str.length, 0)]).toEqual(d.rows[0].map(Number));
+  expect(data.every(([k], i) => Number(k) === i)).toBe(true);
+  expect(leftover()).toEqual([]);
 });
