@@ -57,10 +57,10 @@ export function ok(r: GqlResponse): Record<string, any> {
 /** The first error's code extension. */
 export const code = (r: GqlResponse) => r.errors?.[0]?.extensions?.code;
 
-/** A read-only script slow enough to cancel (each statement ~0.1-0.5 s; checked between them). */
+/** A read-only script slow enough to cancel (each statement ~1 s: a join of 100M row pairs). */
 export const SLOW_SETUP = `create table d (x int); insert into d values (0),(1),(2),(3),(4),(5),(6),(7),(8),(9);
 create table big as select a.x*10000+b.x*1000+c.x*100+e.x*10+f.x as x from d a, d b, d c, d e, d f`;
-export const slowScript = (n = 30) => Array.from({ length: n }, () => 'select count(*) from big a join big b on a.x % 1000 = b.x % 1000').join(';\n');
+export const slowScript = (n = 30) => Array.from({ length: n }, () => 'select count(*) from big a join big b on a.x % 100 = b.x % 100').join(';\n');
 
 /**
  * Runs a GraphQL subscription over SSE as `token`, calls `started` once it is open, and collects
