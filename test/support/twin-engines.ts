@@ -13,9 +13,16 @@ export interface TwinEngines {
   duck: DuckDBSession;
   /** the one-slice database's session (with `oneSlice`), else null */
   s1: Session | null;
+  /** the last statement's rows of `sql` on Strata, each cell as `cellText` */
+  strataRows(sql: string): Promise<string[][]>;
+  /** the rows of `sql` (translated) on DuckDB, each cell as `cellText` */
+  duckRows(sql: string): Promise<string[][]>;
   /** closes the engines and removes the folder */
   close(): Promise<void>;
 }
+
+/** A cell as text, NULL for null or undefined, so both engines' answers compare as strings. */
+export const cellText = (v: unknown) => (v === null || v === undefined ? 'NULL' : String(v));
 
 /**
  * Opens the engines and runs `setup` on each (ANALYZE on Strata only, the rest translated for
@@ -46,5 +53,10 @@ export async function openTwinEngines(name: string, setup: string[], { slices = 
     await close();
     throw e;
   }
-  return { db, s, duck, s1, close };
+  const strataRows = async (sql: string) => {
+    const r = await s.execute(sql);
+    return r[r.length - 1].rows.map((row: unknown[]) => row.map(cellText));
+  };
+  const duckRows = async (sql: string) => (await duck.execute(translateToDuckDB(sql)))[0].rows.map((row) => row.map(cellText));
+  return { db, s, duck, s1, strataRows, duckRows, close };
 }

@@ -3,11 +3,9 @@
 // around the boundaries, negative values included; EXPLAIN ANALYZE shows the cast gone.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Session } from '../../../engine/database.ts';
-import { type DuckDBSession, translateToDuckDB } from '../../support/verify-with-duckdb.ts';
 import { openTwinEngines, type TwinEngines } from '../../support/twin-engines.ts';
 
 let s: Session;
-let duck: DuckDBSession;
 let twins: TwinEngines | undefined;
 
 const SETUP = [
@@ -21,23 +19,15 @@ const SETUP = [
 
 beforeAll(async () => {
   twins = await openTwinEngines('narrow', SETUP);
-  ({ s, duck } = twins);
+  ({ s } = twins);
 }, 60_000);
 
 afterAll(async () => {
   await twins?.close();
 });
 
-const text = (v: unknown) => (v === null || v === undefined ? 'NULL' : String(v));
-
-async function strata(sql: string): Promise<string[][]> {
-  const r = await s.execute(sql);
-  return r[r.length - 1].rows.map((row: unknown[]) => row.map(text));
-}
-
-async function duckdb(sql: string): Promise<string[][]> {
-  return (await duck.execute(translateToDuckDB(sql)))[0].rows.map((row) => row.map(text));
-}
+const strata = (sql: string) => twins!.strataRows(sql);
+const duckdb = (sql: string) => twins!.duckRows(sql);
 
 describe('a comparison with a subquery value of a larger scale', () => {
   it('answers as DuckDB for every operator at and around the boundaries', async () => {

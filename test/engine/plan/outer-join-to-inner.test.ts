@@ -5,12 +5,10 @@
 // slice request, without the outer rows kept at the leader.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Session } from '../../../engine/database.ts';
-import { type DuckDBSession, translateToDuckDB } from '../../support/verify-with-duckdb.ts';
 import { openTwinEngines, type TwinEngines } from '../../support/twin-engines.ts';
 import { rng } from '../../support/rng.ts';
 
 let s: Session;
-let duck: DuckDBSession;
 let twins: TwinEngines | undefined;
 
 /** INSERT rows (id, k, b, s) with about one NULL in seven k, b and s values; k repeats. */
@@ -31,23 +29,15 @@ const SETUP = [
 
 beforeAll(async () => {
   twins = await openTwinEngines('outer-inner', SETUP);
-  ({ s, duck } = twins);
+  ({ s } = twins);
 }, 60_000);
 
 afterAll(async () => {
   await twins?.close();
 });
 
-const text = (v: unknown) => (v === null || v === undefined ? 'NULL' : String(v));
-
-async function strata(sql: string): Promise<string[][]> {
-  const r = await s.execute(sql);
-  return r[r.length - 1].rows.map((row: unknown[]) => row.map(text));
-}
-
-async function duckdb(sql: string): Promise<string[][]> {
-  return (await duck.execute(translateToDuckDB(sql)))[0].rows.map((row) => row.map(text));
-}
+const strata = (sql: string) => twins!.strataRows(sql);
+const duckdb = (sql: string) => twins!.duckRows(sql);
 
 async function explain(sql: string): Promise<string> {
   const r = await s.execute(`EXPLAIN ${sql}`);

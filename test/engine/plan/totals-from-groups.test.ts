@@ -3,12 +3,10 @@
 // with DuckDB's over tables with NULL values and NULL keys; EXPLAIN ANALYZE counts the scans.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Session } from '../../../engine/database.ts';
-import { type DuckDBSession, translateToDuckDB } from '../../support/verify-with-duckdb.ts';
 import { openTwinEngines, type TwinEngines } from '../../support/twin-engines.ts';
 import { rng } from '../../support/rng.ts';
 
 let s: Session;
-let duck: DuckDBSession;
 let twins: TwinEngines | undefined;
 
 /** INSERT rows (id, k, v, d) with about one NULL in ten k and v values; 40 keys. */
@@ -30,23 +28,15 @@ const SETUP = [
 
 beforeAll(async () => {
   twins = await openTwinEngines('totals', SETUP);
-  ({ s, duck } = twins);
+  ({ s } = twins);
 }, 60_000);
 
 afterAll(async () => {
   await twins?.close();
 });
 
-const text = (v: unknown) => (v === null || v === undefined ? 'NULL' : String(v));
-
-async function strata(sql: string): Promise<string[][]> {
-  const r = await s.execute(sql);
-  return r[r.length - 1].rows.map((row: unknown[]) => row.map(text));
-}
-
-async function duckdb(sql: string): Promise<string[][]> {
-  return (await duck.execute(translateToDuckDB(sql)))[0].rows.map((row) => row.map(text));
-}
+const strata = (sql: string) => twins!.strataRows(sql);
+const duckdb = (sql: string) => twins!.duckRows(sql);
 
 /** How many scans of table t ran (one that never ran has no actual rows). */
 async function scansOfT(sql: string): Promise<number> {
