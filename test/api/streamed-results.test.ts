@@ -15,15 +15,11 @@ import { RawClient, dataRowFields, startPg, type PgFixture } from './pgwire/help
 import { client } from './helpers.ts';
 import { formatResult, writeResult, PRINT_ROWS } from '../../api/output.ts';
 import { tableFromIPC } from 'apache-arrow';
+import { TABLE_A_ROWS, TABLE_A_SETUP } from '../support/table-a.ts';
 
 const LIMIT = 4 * 2 ** 20;
-// 300 000 rows of (k, s): about 2.4 MB of values and codes per column pair in the slices, and
-// far more formatted; s has 5 000 distinct strings, so a segment's dictionary stays small
-const SETUP = `CREATE TABLE d (n INTEGER); INSERT INTO d VALUES (0), (1), (2), (3), (4), (5), (6), (7), (8), (9);
-  CREATE TABLE a (k INTEGER, s VARCHAR(30));
-  INSERT INTO a SELECT x, 'row ' || (x % 5000) || ' of a few' FROM (SELECT d1.n * 100000 + d2.n * 10000 + d3.n * 1000 + d4.n * 100 + d5.n * 10 + d6.n AS x FROM d d1, d d2, d d3, d d4, d d5, d d6) y WHERE x < 300000`;
 const QUERY = 'SELECT k, s FROM a';
-const ROWS = 300_000;
+const ROWS = TABLE_A_ROWS;
 
 let f: PgFixture;
 let duck: { session: DuckDBSession; close: () => void };
@@ -46,12 +42,12 @@ function summary(rows: unknown[][]) {
 beforeAll(async () => {
   f = await startPg({ auth: 'password' });
   s = f.api.services.db.connect();
-  await s.execute(SETUP);
+  for (const stmt of TABLE_A_SETUP) await s.execute(stmt);
   // every statement from here on (this session's, the wire's, GraphQL's) runs under the limit
   f.api.services.db.queryMemoryLimit = LIMIT;
   duck = await DuckDBSession.open();
   {
-    for (const stmt of SETUP.split(';')) await duck.session.execute(stmt);
+    for (const stmt of TABLE_A_SETUP) await duck.session.execute(stmt);
     const [r] = await duck.session.execute('SELECT count(*), sum(k), sum(length(s)), max(s) FROM a');
     const [count, sumK, sumLen, maxS] = r.rows[0];
     want = { count: Number(count), sumK: Number(sumK), sumLen: Number(sumLen), maxS: String(maxS) };

@@ -8,6 +8,8 @@ import { Database, type Session } from '../../engine/database.ts';
 import { DuckDBSession, translateToDuckDB } from './verify-with-duckdb.ts';
 
 export interface TwinEngines {
+  /** the temp folder: Strata's data in `data` (and `one`); removed by close() */
+  dir: string;
   db: Database;
   s: Session;
   duck: DuckDBSession;
@@ -58,5 +60,5 @@ export async function openTwinEngines(name: string, setup: string[], { slices = 
     return r[r.length - 1].rows.map((row: unknown[]) => row.map(cellText));
   };
   const duckRows = async (sql: string) => (await duck.execute(translateToDuckDB(sql)))[0].rows.map((row) => row.map(cellText));
-  return { db, s, duck, s1, strataRows, duckRows, close };
+  return { dir, db, s, duck, s1, strataRows, duckRows, close };
 }

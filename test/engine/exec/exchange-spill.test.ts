@@ -7,20 +7,17 @@
 // success, error and cancel. UNLOAD to a local file writes a result past the limit a piece at
 // a time.
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Database, type Session } from '../../../engine/database.ts';
-import { DuckDBSession } from '../../support/verify-with-duckdb.ts';
+import type { Session } from '../../../engine/database.ts';
+import type { DuckDBSession } from '../../support/verify-with-duckdb.ts';
+import { openTwinEngines, type TwinEngines } from '../../support/twin-engines.ts';
+import { TABLE_A_ROWS, TABLE_A_SETUP } from '../../support/table-a.ts';
 
+let twins: TwinEngines | undefined;
 let dir: string;
-let db: Database;
 let s: Session;
-let duck: { session: DuckDBSession; close: () => void };
-
-const SETUP = `CREATE TABLE d (n INTEGER); INSERT INTO d VALUES (0), (1), (2), (3), (4), (5), (6), (7), (8), (9);
-  CREATE TABLE a (k INTEGER, s VARCHAR(30));
-  INSERT INTO a SELECT x, 'row ' || (x % 5000) || ' of a few' FROM (SELECT d1.n * 100000 + d2.n * 10000 + d3.n * 1000 + d4.n * 100 + d5.n * 10 + d6.n AS x FROM d d1, d d2, d d3, d d4, d d5, d d6) y WHERE x < 300000`;
+let duck: DuckDBSession;
 // both sides redistributed by key (join_distribution below): 300 000 probe rows cross the slices
 const JOIN = 'SELECT count(*), sum(x.k), count(DISTINCT x.s), min(x.s) FROM a x JOIN (SELECT k FROM a WHERE k % 10 = 0) y ON x.k = y.k + 1';
 
@@ -29,24 +26,18 @@ const leftover = () => readdirSync(tempArea(), { recursive: true, encoding: 'utf
 const rows = async (sql: string) => (await s.execute(sql))[0].rows.map((r) => r.map(String));
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'strata-exchange-spill-'));
-  db = await Database.open({ dataDir: join(dir, 'data'), slices: 2 });
-  s = db.connect();
-  await s.execute(SETUP);
+  twins = await openTwinEngines('exchange-spill', TABLE_A_SETUP);
+  ({ dir, s, duck } = twins);
   await s.execute("SET join_distribution = 'redistribute'");
-  duck = await DuckDBSession.open();
-  for (const stmt of SETUP.split(';')) await duck.session.execute(stmt);
 }, 60_000);
 
 afterAll(async () => {
-  duck?.close();
-  await db?.close();
-  rmSync(dir, { recursive: true, force: true });
+  await twins?.close();
 });
 
 it('redistributed rows over a slice\'s share go between the slices as files and the join answers as DuckDB does', async () => {
   expect((await rows(`EXPLAIN ${JOIN}`)).join('\n')).toMatch(/Redistribute by key k[^]*Redistribute by key \(k \+ 1\)/);
-  const want = (await duck.session.execute(JOIN))[0].rows.map((r) => r.map(String));
+  const want = (await duck.execute(JOIN))[0].rows.map((r) => r.map(String));
   expect(await rows(JOIN)).toEqual(want);
   await s.execute("SET query_memory_limit = '3MB'");
   try {
@@ -76,7 +67,7 @@ it('redistributed rows over a slice\'s share go between the slices as files and 
 it('build rows a slice computes past its share go to a file as they come, and the join spills from there', async () => {
   // both sides 300 000 rows: the build side's rows alone pass a slice's share of 8 MB
   const sql = 'SELECT count(*), sum(x.k), count(DISTINCT y.s), max(y.s) FROM a x JOIN a y ON x.k = y.k + 1';
-  const want = (await duck.session.execute(sql))[0].rows.map((r) => r.map(String));
+  const want = (await duck.execute(sql))[0].rows.map((r) => r.map(String));
   await s.execute("SET query_memory_limit = '8MB'");
   try {
     let seen = false;
@@ -96,13 +87,13 @@ it('build rows a slice computes past its share go to a file as they come, and th
 it('UNLOAD to a local file writes a result past the limit a piece at a time', async () => {
   const sql = 'SELECT k, s FROM a ORDER BY k';
   const target = join(dir, 'unloaded.csv');
-  const [d] = await duck.session.execute('SELECT count(*), sum(k), sum(length(s)) FROM a');
+  const [d] = await duck.execute('SELECT count(*), sum(k), sum(length(s)) FROM a');
   await s.execute("SET query_memory_limit = '3MB'");
   try {
     // the rows gathered whole do not fit
     await expect(s.execute(sql)).rejects.toMatchObject({ code: 'OUT_OF_MEMORY' });
     const [r] = await s.execute(`UNLOAD ('${sql}') TO '${target}' FORMAT CSV HEADER`);
-    expect(r.rowCount).toBe(300_000);
+    expect(r.rowCount).toBe(TABLE_A_ROWS);
   } finally {
     await s.execute('RESET query_memory_limit');
   }
