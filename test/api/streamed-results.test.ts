@@ -105,6 +105,37 @@ describe('the engine', () => {
     expect(leftover()).toEqual([]);
   });
 
+  it('streams a LIMIT / OFFSET at the leader over the limit, reading the slices\' files no further than its last row', async () => {
+    const sql = 'SELECT k, s FROM a LIMIT 100000 OFFSET 150000';
+    await expect(s.execute(sql)).rejects.toMatchObject({ code: 'OUT_OF_MEMORY' });
+    const [r] = await s.execute(sql, { stream: true });
+    const rows: unknown[][] = [];
+    while (r.stream!.remaining > 0) rows.push(...r.stream!.next(30_000));
+    // without ORDER BY any 100,000 rows of a will do: as many as DuckDB returns, each a row of a once
+    const [d] = await duck.session.execute(`SELECT count(*) FROM (${sql}) x`);
+    expect(rows.length).toBe(Number(d.rows[0][0]));
+    expect(new Set(rows.map(([k]) => k)).size).toBe(rows.length);
+    expect(rows.every(([k, str]) => str === `row ${Number(k) % 5000} of a few` && Number(k) < ROWS)).toBe(true);
+    expect(leftover()).toEqual([]);
+  });
+
+  it('streams a UNION ALL at the leader over the limit: both inputs\' rows, one after the other', async () => {
+    for (const sql of [
+      "SELECT k, s FROM a UNION ALL SELECT -1, 'none'",
+      'SELECT k, s FROM a WHERE k % 3 <> 0 UNION ALL (SELECT k, s FROM a ORDER BY k DESC LIMIT 50000)',
+    ]) {
+      expect((await s.execute(`EXPLAIN ${sql}`))[0].rows[0][0]).toMatch(/^UNION ALL/);
+      await expect(s.execute(sql)).rejects.toMatchObject({ code: 'OUT_OF_MEMORY' });
+      const [r] = await s.execute(sql, { stream: true });
+      const rows: unknown[][] = [];
+      while (r.stream!.remaining > 0) rows.push(...r.stream!.next(40_000));
+      const [d] = await duck.session.execute(`SELECT count(*), sum(k), sum(length(s)), max(s) FROM (${sql}) x`);
+      const [count, sumK, sumLen, maxS] = d.rows[0];
+      expect(summary(rows)).toEqual({ count: Number(count), sumK: Number(sumK), sumLen: Number(sumLen), maxS: String(maxS) });
+      expect(leftover()).toEqual([]);
+    }
+  });
+
   it('leaves no files when the result is closed early, when the query fails, and when it is canceled', async () => {
     const [r] = await s.execute(QUERY, { stream: true });
     expect(r.stream!.next(10)).toHaveLength(10);

@@ -124,7 +124,7 @@ export class GatherOp extends LeaderOperator {
     if (!b.outputSet) b.spec.output = { kind: 'rows', exprs: sent ? sent.map((i) => layout[i]!) : layout.map((e) => e!) };
     const spec = b.spec;
     const out = spec.output;
-    if (toFile && out.kind === 'rows' && out.exprs.length && !out.limit && !out.topN && !out.sort) out.toFile = true;
+    if (toFile && out.kind === 'rows' && out.exprs.length && !out.topN && !out.sort) out.toFile = true;
     // an inner join against an empty build side is empty
     if (emptyInner && spec.output.kind === 'rows') {
       const empty = emptyBatch(spec.output.exprs.map((e) => e.type));
