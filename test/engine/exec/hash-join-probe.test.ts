@@ -89,3 +89,26 @@ describe('late gather', () => {
     expect(after).toEqual([[1, 2, 3, 4, 5, 6, 7], [1, 3, 5, 6, 7], [5, 6]]);
   });
 });
+
+describe('probes with no columns on one side', () => {
+  // a build side that keeps only its key expression's values (no payload), and probe batches that
+  // carry only their keys: the joined batch still has one row per pair, in the same order
+  const keyOnly = new BuildTable([], [build[0]]);
+  const withPayload = new BuildTable(build, [build[0]]);
+  for (const kind of ['INNER', 'LEFT', 'SEMI', 'ANTI'] as JoinKind[]) {
+    it(`${kind}: rows of the full probe, without the columns neither side has`, () => {
+      const full = reference(kind);
+      const noBuildCols = probe({ length: pKeys.length, columns: probeSide }, [probeSide[0]], keyOnly, kind, null);
+      expect(noBuildCols.columns.length).toBe(probeSide.length);
+      expect(Array.from({ length: noBuildCols.length }, (_, i) => noBuildCols.columns.map((c) => cell(c, i)))).toEqual(full.map((r) => r.slice(0, probeSide.length)));
+      // batches of no columns and of some, in turn, through one table
+      for (const columns of [[], probeSide, []]) {
+        const b = probe({ length: pKeys.length, columns }, [probeSide[0]], withPayload, kind, null);
+        const wide = kind === 'SEMI' || kind === 'ANTI' ? columns.length : columns.length + build.length;
+        expect([b.length, b.columns.length]).toEqual([full.length, wide]);
+        const want = full.map((r) => (columns.length ? r : r.slice(probeSide.length)));
+        expect(Array.from({ length: b.length }, (_, i) => b.columns.map((c) => cell(c, i)))).toEqual(want);
+      }
+    });
+  }
+});
