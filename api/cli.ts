@@ -133,7 +133,7 @@ function localShellSession(session: Session): ShellSession {
 function serverShellSession(session: ServerSession): ShellSession {
   let relations: string[] = [];
   return {
-    execute: (sql, opts) => session.execute(sql, { onResult: opts.onResult }),
+    execute: (sql, opts) => session.execute(sql, { onResult: opts.onResult, stream: opts.stream }),
     cancellable: false,
     names: () => ({ relations, columns: new Map() }),
     systemViews: () => [],
@@ -149,7 +149,7 @@ async function runScript(session: SqlSession, progress: { events: EventEmitter }
   const stopProgress = showModelProgress(progress, process.stderr);
   try {
     const width = process.stdout.isTTY ? process.stdout.columns : undefined; // wrap to a terminal, never into files or pipes
-    // a local session hands queries' rows over as streams, printed a piece at a time
+    // queries' rows come as streams (a server's as it sends them), printed a piece at a time
     await session.execute(sql, { onResult: (r) => writeResult(r, (text) => process.stdout.write(text), o.format, false, width), stream: true });
     return 0;
   } catch (e) {

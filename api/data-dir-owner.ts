@@ -7,10 +7,11 @@ import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { Database, DataDirLockedError, SqlError, describeOwner, findOwner, type ErrorCode, type OwnerRecord, type Result } from '../engine/database.ts';
 import { LOCAL_SQL_PATH, type LocalSqlLine, type LocalSqlRequest } from './local-sql.ts';
+import { ArrivingRows } from './output.ts';
 
 /** What the CLI runs statements on: a Session here, or the same calls through the server. */
 export interface SqlSession {
-  /** `stream`: queries' rows as Result.stream where the session runs here (a server's session sends them whole) */
+  /** `stream`: queries' rows as Result.stream (read a piece at a time here; from a server, ArrivingRows as it sends them) */
   execute(sql: string, opts?: { onResult?: (r: Result) => void; stream?: boolean }): Promise<Result[]>;
 }
 
@@ -81,13 +82,20 @@ export class ServerSession implements SqlSession {
     }
   }
 
-  async execute(sql: string, opts: { onResult?: (r: Result) => void } = {}): Promise<Result[]> {
+  async execute(sql: string, opts: { onResult?: (r: Result) => void; stream?: boolean } = {}): Promise<Result[]> {
     const results: Result[] = [];
     let outcome: LocalSqlLine | null = null;
+    /** the streamed result whose rows are arriving */
+    let arriving: ArrivingRows | null = null;
     try {
-      await this.post({ ...this.base, sql }, (l) => {
-        if ('result' in l) { results.push(l.result); opts.onResult?.(l.result); }
-        else if ('model' in l) this.events.emit('model', l.model);
+      await this.post({ ...this.base, sql, stream: opts.stream }, (l) => {
+        if ('rows' in l) arriving?.push(l.rows);
+        else if ('result' in l) {
+          arriving = l.streamed ? new ArrivingRows(l.result.rowCount) : null;
+          const r = arriving ? { ...l.result, stream: arriving } : l.result;
+          results.push(r);
+          opts.onResult?.(r);
+        } else if ('model' in l) this.events.emit('model', l.model);
         else outcome = l;
       });
     } catch (e) {

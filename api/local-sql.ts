@@ -7,9 +7,13 @@
 // the one-shot CLI has. One session per connection: an interactive shell keeps BEGIN ... COMMIT
 // across lines on one keep-alive connection, and its session ends when the connection closes.
 //
-// Request: {"sql": "...", "account"?, "user"?, "cwd"?, "waitForTraining"?}. Response: NDJSON lines,
-// {"result": Result} per statement as it finishes, {"model": ModelEvent} for training progress,
-// then {"error": {"code", "message"}} or {"end": true}.
+// Request: {"sql": "...", "account"?, "user"?, "cwd"?, "waitForTraining"?, "stream"?}. Response:
+// NDJSON lines, {"result": Result} per statement as it finishes, {"model": ModelEvent} for
+// training progress, then {"error": {"code", "message"}} or {"end": true}. With "stream", a
+// query's result comes as {"result": Result, "streamed": true} (no rows) and then its rows in
+// {"rows": [...]} lines of PRINT_ROWS, read from the engine's stream as the socket drains, so
+// the server holds a piece of formatted rows at a time, not the whole result; the next
+// statement runs once they are sent.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { isAbsolute } from 'node:path';
@@ -18,6 +22,8 @@ import { SqlError, asSqlError } from '../engine/errors.ts';
 import type { ApiServices } from './graphql/module.ts';
 import type { ModelEvent } from './events.ts';
 import { WAIT_FOR_TRAINING } from './cli-progress.ts';
+import { PRINT_ROWS } from './output.ts';
+import type { Result } from '../engine/result.ts';
 
 export const LOCAL_SQL_PATH = '/local/sql';
 
@@ -30,11 +36,14 @@ export interface LocalSqlRequest {
   cwd?: string;
   /** CREATE MODEL waits for its training (the CLI's one-shot mode), streaming progress */
   waitForTraining?: boolean;
+  /** queries' rows a piece at a time, after a result line without them */
+  stream?: boolean;
 }
 
 /** One line of the response stream. */
 export type LocalSqlLine =
-  | { result: import('../engine/result.ts').Result }
+  | { result: Result; streamed?: true }
+  | { rows: unknown[][] }
   | { model: ModelEvent }
   | { error: { code: string; message: string } }
   | { end: true; session: number };
@@ -62,6 +71,25 @@ export function localSql(services: ApiServices) {
 
   const run = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const line = (l: LocalSqlLine) => res.write(`${JSON.stringify(l)}\n`);
+    // a line once the socket has taken the ones before it (the client prints as it reads)
+    const sent = (l: LocalSqlLine) => new Promise<void>((resolve, reject) => {
+      if (res.destroyed) { reject(new SqlError('QUERY_CANCELED', 'the CLI went away while its rows were sent')); return; }
+      if (line(l)) { resolve(); return; }
+      const done = (ok: boolean) => () => { res.off('drain', drained); res.off('close', gone); if (ok) resolve(); else reject(new SqlError('QUERY_CANCELED', 'the CLI went away while its rows were sent')); };
+      const drained = done(true), gone = done(false);
+      res.once('drain', drained);
+      res.once('close', gone);
+    });
+    const sendResult = async (result: Result) => {
+      const stream = result.stream;
+      if (!stream) { line({ result }); return; }
+      try {
+        await sent({ result: { ...result, stream: undefined }, streamed: true });
+        while (stream.remaining > 0) await sent({ rows: stream.next(PRINT_ROWS) });
+      } finally {
+        stream.close();
+      }
+    };
     let body: LocalSqlRequest;
     try {
       body = parseBody(await readBody(req));
@@ -84,7 +112,7 @@ export function localSql(services: ApiServices) {
         session.info.settings.delete(WAIT_FOR_TRAINING);
       }
       await services.wlm.submit({ account: conn.account, user: conn.user, sql: body.sql }, (signal) =>
-        session.execute(body.sql, { signal, onResult: (result) => line({ result }) }));
+        session.execute(body.sql, { signal, stream: body.stream, onResult: sendResult }));
       line({ end: true, session: conn.id });
     } catch (e) {
       const err = asSqlError(e);
@@ -124,5 +152,5 @@ function parseBody(text: string): LocalSqlRequest {
     throw new SqlError('INVALID_PARAMETER', 'POST /local/sql takes {"sql": string, "account"?: string, "user"?: string, "cwd"?: string}');
   }
   if (b.cwd !== undefined && !isAbsolute(b.cwd)) throw new SqlError('INVALID_PARAMETER', 'cwd must be an absolute path');
-  return { sql: b.sql, account: b.account, user: b.user, cwd: b.cwd, waitForTraining: b.waitForTraining === true };
+  return { sql: b.sql, account: b.account, user: b.user, cwd: b.cwd, waitForTraining: b.waitForTraining === true, stream: b.stream === true };
 }

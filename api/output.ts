@@ -1,6 +1,6 @@
 // Printing results for the CLI: an aligned table (or psql's expanded records, `\x`), one JSON
 // object per line, or CSV.
-import type { Result } from '../engine/result.ts';
+import type { Result, RowStream } from '../engine/result.ts';
 
 export type OutputFormat = 'table' | 'json' | 'csv';
 
@@ -34,43 +34,111 @@ export const PRINT_ROWS = 10_000;
 
 /**
  * Writes one statement's result as formatResult formats it; a streamed result (Result.stream)
- * a piece of rows at a time, so it is never formatted whole, and closed once written.
+ * a piece of rows at a time, so it is never formatted whole, and closed once written. Rows that
+ * arrive from a server (ArrivingRows) are written as each piece arrives.
  */
 export function writeResult(r: Result, write: (text: string) => void, format: OutputFormat, expanded = false, width?: number): void {
   const stream = r.stream;
   if (!stream) { write(formatResult(r, format, expanded, width)); return; }
+  const w = new PieceWriter(r, write, format, expanded, width);
+  if (stream instanceof ArrivingRows) { stream.follow(w); return; }
   try {
-    if (format === 'json') {
-      // the same text as one JSON.stringify of the whole result: its head up to `"rows":[`, then the rows
-      const head = JSON.stringify({ command: r.command, rowCount: r.rowCount, columns: r.columns, rows: [] });
-      write(head.slice(0, -2));
-      for (let n = 0; stream.remaining > 0;) {
-        const rows = stream.next(PRINT_ROWS);
-        write(`${n ? ',' : ''}${rows.map((row) => JSON.stringify(row)).join(',')}`);
-        n += rows.length;
-      }
-      write(']}\n');
-      return;
-    }
-    let n = 0;
-    do {
-      const rows = stream.next(PRINT_ROWS);
-      const piece: Result = { ...r, rows, stream: undefined };
-      if (format === 'csv') {
-        const text = formatResult(piece, 'csv');
-        write(n ? text.slice(text.indexOf('\n') + 1) : text);
-      } else if (rows.length || !expanded) {
-        const cells = rows.map((row) => row.map((v) => (v === null ? 'NULL' : text(v))));
-        // a later piece of a table goes on under the first one's header
-        const body = expanded ? records(piece, cells, n) : aligned(piece, cells, width);
-        if (n === 0 || expanded) write(`${body}\n`);
-        else if (rows.length) write(`${body.split('\n').slice(2).join('\n')}\n`);
-      }
-      n += rows.length;
-    } while (stream.remaining > 0);
-    if (format !== 'csv') write(`(${n} row${n === 1 ? '' : 's'})\n`);
+    do w.piece(stream.next(PRINT_ROWS)); while (stream.remaining > 0);
+    w.end();
   } finally {
     stream.close();
+  }
+}
+
+/** Writes a result's rows piece by piece, as formatResult writes them whole. */
+class PieceWriter {
+  private n = 0;
+  private pieces = 0;
+
+  constructor(private readonly r: Result, private readonly write: (text: string) => void, private readonly format: OutputFormat, private readonly expanded: boolean, private readonly width?: number) {}
+
+  piece(rows: unknown[][]): void {
+    const { r, write, n } = this;
+    if (this.format === 'json') {
+      // the same text as one JSON.stringify of the whole result: its head up to `"rows":[`, then the rows
+      if (this.pieces === 0) write(JSON.stringify({ command: r.command, rowCount: r.rowCount, columns: r.columns, rows: [] }).slice(0, -2));
+      if (rows.length) write(`${n ? ',' : ''}${rows.map((row) => JSON.stringify(row)).join(',')}`);
+    } else {
+      const piece: Result = { ...r, rows, stream: undefined };
+      if (this.format === 'csv') {
+        const text = formatResult(piece, 'csv');
+        write(n ? text.slice(text.indexOf('\n') + 1) : text);
+      } else if (rows.length || !this.expanded) {
+        const cells = rows.map((row) => row.map((v) => (v === null ? 'NULL' : text(v))));
+        // a later piece of a table goes on under the first one's header
+        const body = this.expanded ? records(piece, cells, n) : aligned(piece, cells, this.width);
+        if (this.pieces === 0 || this.expanded) write(`${body}\n`);
+        else if (rows.length) write(`${body.split('\n').slice(2).join('\n')}\n`);
+      }
+    }
+    this.n += rows.length;
+    this.pieces++;
+  }
+
+  end(): void {
+    if (this.pieces === 0) this.piece([]);
+    if (this.format === 'json') this.write(']}\n');
+    else if (this.format !== 'csv') this.write(`(${this.n} row${this.n === 1 ? '' : 's'})\n`);
+  }
+}
+
+/**
+ * A result's rows that arrive later, a piece at a time (a query a server runs for the CLI over
+ * its control socket): a printer follows them, writing each piece as it comes; until one does,
+ * they wait here.
+ */
+export class ArrivingRows implements RowStream {
+  private waiting: unknown[][][] = [];
+  private arrived = 0;
+  private read = 0;
+  private follower: PieceWriter | null = null;
+  private closed = false;
+  readonly heldBytes = 0;
+
+  constructor(readonly total: number) {}
+
+  get remaining(): number {
+    return this.total - this.read;
+  }
+
+  get complete(): boolean {
+    return this.arrived >= this.total;
+  }
+
+  /** Takes the next piece; the last one ends the follower's output. */
+  push(rows: unknown[][]): void {
+    this.arrived += rows.length;
+    if (this.closed) return;
+    if (this.follower) { this.read += rows.length; this.follower.piece(rows); } else this.waiting.push(rows);
+    if (this.complete) this.follower?.end();
+  }
+
+  follow(w: PieceWriter): void {
+    this.follower = w;
+    for (const rows of this.waiting.splice(0)) { this.read += rows.length; w.piece(rows); }
+    if (this.complete) w.end();
+  }
+
+  next(n: number): unknown[][] {
+    const out: unknown[][] = [];
+    while (out.length < n && this.waiting.length) {
+      const head = this.waiting[0];
+      const take = head.splice(0, n - out.length);
+      out.push(...take);
+      if (!head.length) this.waiting.shift();
+    }
+    this.read += out.length;
+    return out;
+  }
+
+  close(): void {
+    this.closed = true;
+    this.waiting = [];
   }
 }
 

@@ -48,7 +48,7 @@ export class Session {
    * Runs a script of `;`-separated statements and returns one result per statement. Throws a
    * SqlError at the first failing statement (earlier statements stay committed).
    */
-  async execute(sql: string, opts: { readOnly?: boolean; signal?: AbortSignal; deadline?: number; onResult?: (r: Result) => void; admit?: (statements: number) => void; stream?: boolean } = {}): Promise<Result[]> {
+  async execute(sql: string, opts: { readOnly?: boolean; signal?: AbortSignal; deadline?: number; onResult?: (r: Result) => void | Promise<void>; admit?: (statements: number) => void; stream?: boolean } = {}): Promise<Result[]> {
     if (this.closed) throw new SqlError('INTERNAL_ERROR', 'session is closed');
     const stmts = parse(sql);
     opts.admit?.(stmts.length); // a caller's statement budget may refuse the script before it runs
@@ -60,7 +60,8 @@ export class Session {
       for (const s of stmts) {
         const r = await this.run(s, opts.signal, opts.deadline, { stream: opts.stream });
         results.push(r);
-        opts.onResult?.(r);
+        // a caller that sends the rows on (a server for the CLI) reads them before the next statement runs
+        await opts.onResult?.(r);
       }
     } catch (e) {
       // a later statement failed: the caller gets no results, so earlier streams are closed here
