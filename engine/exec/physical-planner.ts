@@ -31,6 +31,7 @@ import { SharedOp } from './operators/shared.ts';
 import { BroadcastOp } from './operators/broadcast.ts';
 import { RedistributeOp } from './operators/redistribute.ts';
 import { SliceBroadcastOp } from './operators/slice-broadcast.ts';
+import { computedWhole } from './operators/replicated.ts';
 import { planRuntimeFilters } from './runtime-filter-plan.ts';
 import { alignKeys, hashCompatible, type Partitioning } from './partitioning.ts';
 
@@ -276,8 +277,9 @@ class PhysicalPlanner {
       // both sides too large to broadcast: rows with equal keys meet in one slice
       return new HashProbeOp(new RedistributeOp(probe, probeKeys), new RedistributeOp(other, buildKeys), probeIsLeft, n, n.fields, est);
     }
-    // a build side the slices compute is broadcast between them; one only the leader can finish, from there
-    const build = other ? new SliceBroadcastOp(other, this.slices) : new BroadcastOp(this.leader(probeIsLeft ? n.right : n.left));
+    // a build side the slices compute is broadcast between them (or computed whole in each, from
+    // ALL tables); one only the leader can finish, from there
+    const build = other ? new SliceBroadcastOp(other, this.slices, computedWhole(other)) : new BroadcastOp(this.leader(probeIsLeft ? n.right : n.left));
     return new HashProbeOp(probe, build, probeIsLeft, n, n.fields, est);
   }
 

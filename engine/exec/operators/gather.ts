@@ -134,6 +134,13 @@ export class GatherOp extends LeaderOperator {
     const segments = b.programs.map((p) => {
       // a program over rows redistributed between the slices reads no segments
       if (!p.scan) return Array.from({ length: ctx.slices }, () => []);
+      if (p.whole) {
+        // every slice reads the whole copy
+        const { bySlice, total, pruned } = segmentsBySlice(p.scan.table, 1, p.tableFilter);
+        ctx.stats.segmentsScanned += total - pruned;
+        ctx.stats.segmentsPruned += pruned;
+        return Array.from({ length: ctx.slices }, () => bySlice[0]);
+      }
       const { bySlice, total, pruned } = segmentsBySlice(p.scan.table, ctx.slices, p.tableFilter);
       ctx.stats.segmentsScanned += total - pruned;
       ctx.stats.segmentsPruned += pruned;
@@ -148,7 +155,8 @@ export class GatherOp extends LeaderOperator {
     b.programs.forEach((p, i) => {
       if (!p.scan) return;
       let scanned = 0;
-      for (const r of results) scanned += r.metrics[i]?.scanned ?? 0;
+      // a table every slice read whole counts its rows once
+      for (const r of p.whole ? results.slice(0, 1) : results) scanned += r.metrics[i]?.scanned ?? 0;
       ctx.stats.rowsScanned += scanned;
       const key = p.scan!.qualifiedName;
       ctx.stats.tables.set(key, (ctx.stats.tables.get(key) ?? 0) + scanned);

@@ -27,6 +27,8 @@ export class PipelineBuilder {
   tableFilter: BExpr | null = null;
   /** the scan this program reads */
   scan: ScanOp | null = null;
+  /** every slice reads all of the scan's segments (an ALL table's copy; the program computes its rows whole) */
+  whole = false;
   /** metric slot of the last step appended */
   last = SCAN_METRIC;
   /** whether an operator set the output (partial aggregate, top-N, limit); else rows of every field */

@@ -5,6 +5,8 @@
 // strings, a build side that is itself a join with a broadcast, an empty build side, a table
 // with DISTSTYLE ALL, with one, two and three slices, and while the build spills; a failure in
 // one slice while the others wait for its rows, and a cancel, leave no file and no stuck slice.
+// A build side over DISTSTYLE ALL tables alone is not broadcast: every slice computes all of it
+// from its own copy (operators/replicated.ts), for the same join kinds and keys.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -27,6 +29,9 @@ const SETUP = [
   'INSERT INTO dim VALUES (NULL, 1, NULL, 0)',
   'CREATE TABLE grp (gk INTEGER, label VARCHAR(8)) DISTSTYLE ALL',
   `INSERT INTO grp VALUES (0, 'zero'), (1, 'one'), (2, 'two'), (4, 'four')`,
+  // dim's rows (its NULL key and duplicate keys too) in a table every slice holds whole
+  'CREATE TABLE dima (k INTEGER, g INTEGER, name VARCHAR(8), gk INTEGER) DISTSTYLE ALL',
+  'INSERT INTO dima SELECT * FROM dim',
   'ANALYZE',
 ];
 
@@ -47,6 +52,18 @@ const QUERIES = [
   // an empty build side
   'SELECT count(*), sum(f.v) FROM f JOIN dim ON f.k = dim.k WHERE dim.g > 100',
   'SELECT count(*), count(dim.k) FROM f LEFT JOIN (SELECT * FROM dim WHERE g > 100) dim ON f.k = dim.k',
+];
+
+/** QUERIES' joins with build sides over ALL tables only, which every slice computes whole */
+const ALL_QUERIES = [
+  'SELECT count(*), sum(f.v), count(DISTINCT dima.name) FROM f JOIN dima ON f.k = dima.k',
+  'SELECT dima.g, count(*), sum(f.i) FROM f JOIN dima ON f.k = dima.k AND f.g = dima.g GROUP BY dima.g ORDER BY 1',
+  'SELECT count(*), sum(f.v), min(dima.k), max(dima.k) FROM f JOIN dima ON f.s = dima.name',
+  'SELECT count(*), count(dima.k), sum(dima.g), sum(f.v) FROM f LEFT JOIN dima ON f.k = dima.k AND dima.g > f.g',
+  'SELECT count(*), sum(v) FROM f WHERE EXISTS (SELECT 1 FROM dima WHERE dima.k = f.k AND dima.g = 3)',
+  'SELECT count(*), sum(v), count(k) FROM f WHERE NOT EXISTS (SELECT 1 FROM dima WHERE dima.k = f.k AND dima.g = 3)',
+  // the build side is a join of two ALL tables
+  "SELECT grp.label, count(*), sum(f.v) FROM f JOIN (SELECT dima.k, grp.label FROM dima JOIN grp ON dima.gk = grp.gk WHERE dima.name LIKE 'c1%') b ON f.k = b.k JOIN grp ON grp.label = b.label GROUP BY grp.label ORDER BY 1",
 ];
 
 /** 20 000 groups: more than the leader should merge */
@@ -77,7 +94,9 @@ describe('broadcast between the slices', () => {
   it('computes every broadcast build side in the slices: one request, nothing gathered at the leader before it', async () => {
     const lines = await explain(s, QUERIES[6]);
     const broadcasts = lines.filter((l) => /Broadcast \(every slice -> every slice\)/.test(l));
-    expect(broadcasts, lines.join('\n')).toHaveLength(2);
+    // dim's rows are broadcast; grp (DISTSTYLE ALL) is read whole in every slice
+    expect(broadcasts, lines.join('\n')).toHaveLength(1);
+    expect(lines.filter((l) => /Broadcast \(none: every slice computes every row from its copy of the ALL tables\)/.test(l)), lines.join('\n')).toHaveLength(1);
     for (const b of broadcasts) expect(b).toMatch(/\[2 slices/);
     expect(lines.filter((l) => /Gather/.test(l))).toHaveLength(1);
     expect(lines.filter((l) => /Broadcast \(leader/.test(l))).toHaveLength(0);
@@ -121,7 +140,7 @@ describe('broadcast between the slices', () => {
       const other = await openTwinEngines(`slice-broadcast-${slices}`, SETUP, { slices });
       try {
         expect((await explain(other.s, QUERIES[6])).join('\n')).toMatch(slices === 1 ? /Broadcast \(one slice: its rows stay where they are\)/ : /Broadcast \(every slice -> every slice\)/);
-        for (const sql of [QUERIES[3], QUERIES[6], MANY_GROUPS]) expect(norm(await rowsOf(other.s, sql) as unknown[][]), `${slices} slices: ${sql}`).toEqual(await duckRows(sql));
+        for (const sql of [QUERIES[3], QUERIES[6], MANY_GROUPS, ALL_QUERIES[0], ALL_QUERIES[5], ALL_QUERIES[6]]) expect(norm(await rowsOf(other.s, sql) as unknown[][]), `${slices} slices: ${sql}`).toEqual(await duckRows(sql));
         // many groups: the slices finish them (one slice: where they are; three: by group key), the leader only takes the first rows
         const plan = (await explain(other.s, MANY_GROUPS)).join('\n');
         expect(plan).toMatch(slices === 1 ? /Final Hash Aggregate \(one slice holds every group: it finishes them\)\s+\[1 slice/ : /Final Hash Aggregate \(partial states redistributed by group key/);
@@ -131,6 +150,23 @@ describe('broadcast between the slices', () => {
       }
     }
   }, 60_000);
+
+  it('a build side over ALL tables alone moves nothing: every slice computes all of it, and answers as DuckDB does', async () => {
+    for (const sql of ALL_QUERIES) {
+      const plan = (await explain(s, sql)).join('\n');
+      expect(plan, sql).toMatch(/Broadcast \(none: every slice computes every row from its copy of the ALL tables\)\s+\[2 slices/);
+      expect(plan, sql).not.toMatch(/Broadcast \(every slice -> every slice\)/);
+      expect(norm(await rowsOf(s, sql) as unknown[][]), sql).toEqual(await duckRows(sql));
+    }
+    // each slice holds all 331 rows (the NULL key's too); the table's rows count once as scanned
+    const lines = (await rowsOf(s, `EXPLAIN ANALYZE ${ALL_QUERIES[0]}`)).map((r) => String(r[0]));
+    expect(lines.find((l) => /Broadcast \(none/.test(l)), lines.join('\n')).toMatch(/per slice: #0 331 rows [\d.]+ ms, #1 331 rows/);
+    expect(lines.at(-1)).toMatch(/ 20331 rows scanned/);
+    // a volatile filter could keep different rows in each slice: that side is broadcast
+    const volatile = 'SELECT count(*), sum(f.v) FROM f JOIN (SELECT k FROM dima WHERE random() < 2) b ON f.k = b.k';
+    expect((await explain(s, volatile)).join('\n')).toMatch(/Broadcast \(every slice -> every slice\)/);
+    expect(norm(await rowsOf(s, volatile) as unknown[][])).toEqual(await duckRows(volatile));
+  });
 
   it('a broadcast build side over the slices\' share of the memory limit spills in every slice and answers as DuckDB does', async () => {
     // 10 000 build rows: forced to broadcast, each slice's table of them would take over its share of 1 MB

@@ -1,0 +1,49 @@
+// Build sides every slice can compute whole from its own copy of the data: pipelines over
+// DISTSTYLE ALL tables (every slice holds all their rows), through filters, projections and
+// probes of other such sides. Broadcasting one has each slice compute its share, send it to
+// every other slice and wait at the exchange for theirs (TPC-H's region and nation, a wait per
+// exchange before the query's scan can start); computed whole in every slice, it costs each
+// slice a small table's scan and moves nothing, so no slice waits for another.
+import { walk, type BExpr } from '../../plan/bound.ts';
+import { isVolatileFunction } from '../../functions/registry.ts';
+import type { PhysicalOperator } from './operator.ts';
+import { ScanOp } from './scan.ts';
+import { SliceFilterOp } from './filter.ts';
+import { SliceProjectOp } from './project.ts';
+import { HashProbeOp } from './hash-join.ts';
+import { BroadcastOp } from './broadcast.ts';
+import { SliceBroadcastOp } from './slice-broadcast.ts';
+
+/** The most rows of an ALL table every slice reads whole instead of its share (duplicate work stays small). */
+export const REPLICATED_MAX_ROWS = 100_000;
+
+/** An expression every slice evaluates to the same values: no volatile call (random()), no model. */
+function sameEverywhere(e: BExpr): boolean {
+  let ok = true;
+  walk(e, (x) => { if (x.k === 'model' || (x.k === 'call' && isVolatileFunction(x.name))) ok = false; });
+  return ok;
+}
+
+/** Rows of an ALL table's copy (the one queries read: slice 0's). */
+function copyRows(scan: ScanOp): number {
+  return scan.table.segments.reduce((n, s) => (s.slice === 0 ? n + s.rows : n), 0);
+}
+
+/**
+ * Whether every slice computes all of `op`'s rows by itself, the same rows in each: only
+ * scans of ALL tables (of at most REPLICATED_MAX_ROWS rows), filters and projections without
+ * volatile calls, and inner, left, semi and anti probes (never marking or keeping their build
+ * rows) whose build side is itself whole everywhere (such a pipeline, or one the leader sends).
+ */
+export function computedWhole(op: PhysicalOperator): boolean {
+  if (op instanceof ScanOp) return op.table.distStyle === 'ALL' && copyRows(op) <= REPLICATED_MAX_ROWS;
+  if (op instanceof SliceFilterOp) return sameEverywhere(op.pred) && computedWhole(op.input);
+  if (op instanceof SliceProjectOp) return op.exprs.every(sameEverywhere) && computedWhole(op.input);
+  if (op instanceof SliceBroadcastOp) return computedWhole(op.input);
+  if (op instanceof HashProbeOp) {
+    if (op.marksBuild || op.keepsBuild || (op.join.residual && !sameEverywhere(op.join.residual))) return false;
+    if (![...op.join.leftKeys, ...op.join.rightKeys].every(sameEverywhere)) return false;
+    return computedWhole(op.probeSide) && (op.build instanceof BroadcastOp || computedWhole(op.build));
+  }
+  return false;
+}
