@@ -127,9 +127,9 @@ async function runFragment(f: FragmentSpec, req: RequestRun, program = 0, all: S
   const stepSel = f.steps.map(() => new ReusedArray(Uint32Array));
   // a probe gathers only the columns the steps after it and the output read
   const readAfter = columnsReadAfter(f);
-  // a probe whose joined rows go (through filters at most) into another probe, which copies what
-  // it keeps, writes them into arrays it reuses batch after batch; not when that join spilled
-  // (its files take the rows as they are)
+  // a probe whose joined rows go (through filters at most) into another probe or into the
+  // fragment's aggregate, which copy what they keep, writes them into arrays it reuses batch
+  // after batch; not when that next join spilled (its files take the rows as they are)
   const nextJoin = f.steps.map((s, i) => {
     if (s.k !== 'join') return null;
     let j = i + 1;
@@ -137,7 +137,8 @@ async function runFragment(f: FragmentSpec, req: RequestRun, program = 0, all: S
     const next = f.steps[j];
     return next?.k === 'join' ? next.join : null;
   });
-  const joinedInto = nextJoin.map((n) => (n ? new ReusedColumns() : null));
+  const intoAggregate = f.steps.map((s, i) => s.k === 'join' && f.output.kind === 'agg' && f.steps.slice(i + 1).every((x) => x.k === 'filter'));
+  const joinedInto = nextJoin.map((n, i) => (n || intoAggregate[i] ? new ReusedColumns() : null));
   /**
    * Runs steps `from` on and the output over a batch's rows (`sel`, or its first `count`).
    * `owned`: the batch's arrays were made for it (joined rows) and nothing else reads them, so
@@ -160,7 +161,7 @@ async function runFragment(f: FragmentSpec, req: RequestRun, program = 0, all: S
         if (grace) { const input = compact(batch, sel, count); metered(stop, () => grace.add(input)); lap(2 + i, 0); return; }
         // the probe reads the selected rows where they are (no compacted copy of every column)
         const input = batch, rows = sel ? sel.subarray(0, count) : null;
-        const into = nextJoin[i] && !graceJoins.has(nextJoin[i]!) ? joinedInto[i] : null;
+        const into = (nextJoin[i] && !graceJoins.has(nextJoin[i]!)) || intoAggregate[i] ? joinedInto[i] : null;
         batch = metered(stop, () => hashJoinBatch(input, step.join, tick, (b) => stop.memory.reserve(b, 'hash join build in a slice'), rows, readAfter[i], into));
         sel = null;
         count = batch.length;

@@ -169,6 +169,13 @@ describe('multi-batch joins, filters and aggregates in two slices match DuckDB',
       WHERE f.x < 70000 OR f.x % 3 = 0 GROUP BY f.g ORDER BY f.g`);
   });
 
+  // the last probe before a slice's GROUP BY hands its rows on in reused arrays: the groups'
+  // keys, DISTINCT sets and string min/max must hold values, never views of the next batch's rows
+  it('a probe straight into GROUP BY: string and NULL keys, DISTINCT and string min/max over batches', async () => {
+    await same(`SELECT dim.label, f.w, count(*), count(DISTINCT dim.p), min(f.g), max(f.g), sum(f.v), max(dim.p) FROM f JOIN dim ON f.k = dim.k
+      WHERE f.x % 5 <> 2 GROUP BY dim.label, f.w ORDER BY 1, 2 NULLS FIRST`);
+  });
+
   it('two joins (an int key, then a string key) with a filter between them', async () => {
     await same(`SELECT labels.cat, count(*), sum(f.v + dim.p) FROM f JOIN dim ON f.k = dim.k JOIN labels ON dim.label = labels.label
       WHERE f.w > 3 AND dim.p % 4 <> 1 GROUP BY labels.cat ORDER BY labels.cat`);
