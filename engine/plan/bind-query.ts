@@ -96,7 +96,7 @@ export class QueryBinder {
     const k = domainCols.length;
     if (keyed?.only) {
       const only = keyed.only;
-      host.node = { k: 'join', joinType: 'SEMI', left: host.node, right: only, leftKeys: domainCols, rightKeys: only.fields.map((f, i): BExpr => ({ k: 'col', index: i, type: f.type })), residual: null, fields: host.node.fields };
+      host.node = { k: 'join', joinType: 'SEMI', left: host.node, right: only, leftKeys: domainCols, rightKeys: only.fields.map((f, i): BExpr => ({ k: 'col', index: i, type: f.type })), residual: null, fields: host.node.fields, outerKeys: true };
     }
     if (q.where) await this.where(q.where, input, host);
     const items = this.expandStars(q.columns, input);

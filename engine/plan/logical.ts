@@ -58,8 +58,10 @@ export type LNode =
   | { k: 'project'; input: LNode; exprs: BExpr[]; fields: Field[]; barrier?: true }
   | { k: 'aggregate'; input: LNode; keys: BExpr[]; aggs: BAgg[]; fields: Field[] }
   /** SINGLE: a LEFT join where a left row matching two right rows is an error (scalar subqueries).
-   *  nullEq[i]: key i matches NULL with NULL (IS NOT DISTINCT FROM), as subqueries' outer columns do */
-  | { k: 'join'; joinType: JoinType; left: LNode; right: LNode; leftKeys: BExpr[]; rightKeys: BExpr[]; residual: BExpr | null; fields: Field[]; nullEq?: boolean[]; est?: JoinEstimate }
+   *  nullEq[i]: key i matches NULL with NULL (IS NOT DISTINCT FROM), as subqueries' outer columns do.
+   *  outerKeys: a decorrelated subquery's SEMI join with the outer query's keys, which only
+   *  narrows what the subquery reads (plan/subquery-windows.ts may drop it) */
+  | { k: 'join'; joinType: JoinType; left: LNode; right: LNode; leftKeys: BExpr[]; rightKeys: BExpr[]; residual: BExpr | null; fields: Field[]; nullEq?: boolean[]; outerKeys?: true; est?: JoinEstimate }
   | { k: 'sort'; input: LNode; keys: SortKey[]; fields: Field[] }
   | { k: 'limit'; input: LNode; limit: number | null; offset: number; fields: Field[] }
   | { k: 'distinct'; input: LNode; fields: Field[] }

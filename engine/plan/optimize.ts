@@ -1,4 +1,6 @@
-// Optimizer rules over the logical plan: push filters below joins (turning comma joins with an
+// Optimizer rules over the logical plan: first, a correlated aggregate subquery over tables the
+// outer query already joins becomes a window over the outer rows (subquery-windows.ts); then push
+// filters below joins (turning comma joins with an
 // equality into hash joins), make LEFT joins whose padded rows a filter drops INNER
 // (outer-join-to-inner.ts), merge stacked filters and aggregate one side of a join before it
 // when that pays (eager-aggregate.ts). Each rule is small; they run in order.
@@ -12,6 +14,7 @@ import { shareCommonSubplans } from './common-subplans.ts';
 import { totalsFromGroups } from './totals-from-groups.ts';
 import { aggregateBelowJoin } from './eager-aggregate.ts';
 import { innerWhenPaddingRejected } from './outer-join-to-inner.ts';
+import { subqueriesAsWindows } from './subquery-windows.ts';
 
 const conj = (e: BExpr): BExpr[] => (e.k === 'and' ? e.args.flatMap(conj) : [e]);
 const disj = (e: BExpr): BExpr[] => (e.k === 'or' ? e.args.flatMap(disj) : [e]);
@@ -36,7 +39,7 @@ function optimizeWith(n: LNode, opts: OptimizeOptions, done: Map<LNode, LNode>):
   // repeats its outer plan) stays one plan object, so the executor runs it once
   const planOf = (p: LNode): LNode => { let o = done.get(p); if (!o) { o = optimizeWith(p, opts, done); done.set(p, o); } return o; };
   const inExprs = (e: BExpr): BExpr => (e.k === 'subquery' ? { ...mapChildren(e, inExprs), plan: planOf(e.plan) } as BExpr : mapChildren(e, inExprs));
-  return annotateJoins(mapPlanExprs(rules(n, new Map()), inExprs), opts.slices ?? 2, opts.joinDistribution, opts.memoryLimitBytes);
+  return annotateJoins(mapPlanExprs(rules(subqueriesAsWindows(n), new Map()), inExprs), opts.slices ?? 2, opts.joinDistribution, opts.memoryLimitBytes);
 }
 
 /** Applies the rules bottom-up. A shared plan is optimized once, for all its parents. */
