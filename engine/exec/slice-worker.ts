@@ -88,9 +88,10 @@ async function runFragment(f: FragmentSpec, req: RequestRun, program = 0, all: S
   for (const step of f.steps) if (step.k === 'join') buildOrSpill(step.join, req);
   // a program over redistributed rows: its input program runs first and the slices swap rows;
   // or over the preserved rows a semi or anti join keeps, once the other side has marked them
-  // (rows received for windows are taken whole: the windows sort them by partition)
-  const received = f.source ? await redistribute(f.source, req, all, !f.source.windows) : f.marked ? await markedRows(f.marked, req, all) : null;
-  const windowed = received && f.source?.windows ? windowsOver(f.source!, received, req) : null;
+  // (rows received for windows whose calls share no PARTITION BY key are taken whole: the
+  // windows sort them all; with one, past the share they wait on disk to be split by its hash)
+  const received = f.source ? await redistribute(f.source, req, all, !f.source.windows || sharedWindowKeys(f.source.windows).length > 0) : f.marked ? await markedRows(f.marked, req, all) : null;
+  const windowed = received && f.source?.windows ? await windowsOver(f.source!, received, req) : null;
   const table = f.output.kind === 'agg' ? new SpillingGroups(req.host, f.output.spec, 'aggregate in a slice') : null;
   const outParts: Vector[][] = [];
   let outRows = 0;
@@ -839,23 +840,35 @@ type UnionPart = () => Promise<Vector[]>;
 /**
  * The rows a slice holds after an exchange with the window functions' results appended: as one
  * batch, or, when that and the windows' work would take over half of the slice's share of what
- * is left of the budget, by PARTITION BY key hash through 16 files (a window partition's rows
- * are all in one file), each file's windows computed when the pipeline reaches it.
+ * is left of the budget (or the rows it received wait on disk), by PARTITION BY key hash
+ * through 16 files (a window partition's rows are all in one file; received rows on disk go
+ * there a block at a time), each file's windows computed when the pipeline reaches it.
  */
-function windowsOver(x: ExchangeSource, got: { parts: Vector[][]; rows: number }, req: RequestRun): (Vector[] | WindowedPart)[] {
+async function windowsOver(x: ExchangeSource, got: { parts: Vector[][]; rows: number; onDisk?: UnionPart[] }, req: RequestRun): Promise<(Vector[] | WindowedPart)[]> {
   const { stop } = req;
   if (x.spec.output.kind !== 'rows') throw new SqlError('INTERNAL_ERROR', 'windows over partial aggregates');
   const types = x.spec.output.exprs.map((e) => e.type);
   const calls = x.windows!;
   // the window code keeps a row's values and its order per call
   const work = (rows: number) => rows * 48 * calls.length;
-  const held = got.parts.reduce((sum, p) => sum + arraysBytes(p), 0);
+  const onDisk = got.onDisk ?? [];
   const keys = sharedWindowKeys(calls);
-  if (keys.length && got.rows > 1024 && work(got.rows) + held > stop.memory.availableBytes / (2 * req.slices)) {
+  if (!keys.length || got.rows <= 1024) {
+    // computed whole: rows that waited on disk are read back (each block counted as it comes)
+    for (const load of onDisk) got.parts.push(await load());
+    onDisk.length = 0;
+  }
+  const held = got.parts.reduce((sum, p) => sum + arraysBytes(p), 0);
+  if (keys.length && got.rows > 1024 && (onDisk.length || work(got.rows) + held > stop.memory.availableBytes / (2 * req.slices))) {
     const w = new PartitionWriter(req.host, keys, true, 0, 'window partition');
     for (const p of got.parts) metered(stop, () => w.add({ length: p[0]?.length ?? 0, columns: p }));
     got.parts.length = 0;
     stop.memory.release(held);
+    for (const load of onDisk) {
+      const cols = await load();
+      metered(stop, () => w.add({ length: cols[0]?.length ?? 0, columns: cols }));
+      stop.memory.release(arraysBytes(cols));
+    }
     return w.close().map((file) => () => {
       const rows = readPartition(req.host, file, types);
       if (rows.length === 0) return [];

@@ -2,8 +2,9 @@
 // send pass its share writes them to a file and splits it by destination into a file per slice,
 // sending each slice the file's name; a slice whose received rows pass its share writes them to
 // disk; the pipeline reads either back a block at a time. A join's build rows computed in the
-// slice go to a file as they come once they pass its share, and the join spills from there. The
-// joins answer as DuckDB does where holding those rows fails, and no file is left after
+// slice go to a file as they come once they pass its share, and the join spills from there; rows
+// received for windows wait on disk and are split into window partitions from there. The
+// joins and windows answer as DuckDB does where holding those rows fails, and no file is left after
 // success, error and cancel. UNLOAD to a local file writes a result past the limit a piece at
 // a time.
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -78,6 +79,23 @@ it('build rows a slice computes past its share go to a file as they come, and th
       clearInterval(timer);
     }
     expect(seen).toBe(true);
+    expect(leftover()).toEqual([]);
+  } finally {
+    await s.execute('RESET query_memory_limit');
+  }
+});
+
+it('rows a slice receives for windows wait on disk past its share and go to partition files a block at a time', async () => {
+  // 300 000 rows of (k, s, s || s) redistributed by k % 1000: held whole in each slice, they pass 4 MB
+  const sql = 'SELECT count(*), sum(r), count(DISTINCT r), max(t) FROM (SELECT k, s || s AS t, row_number() OVER (PARTITION BY k % 1000 ORDER BY k) r FROM a) x';
+  expect((await rows(`EXPLAIN ${sql}`)).join('\n')).toMatch(/Window per slice/);
+  const want = (await duck.execute(sql))[0].rows.map((r) => r.map(String));
+  await s.execute("SET query_memory_limit = '4MB'");
+  try {
+    expect(await rows(sql)).toEqual(want);
+    expect(leftover()).toEqual([]);
+    // r reaches 300 in every partition: the division fails in the slices after the rows went to disk
+    await expect(s.execute(sql.replace('sum(r)', 'sum(1 / (r - 300))'))).rejects.toMatchObject({ code: 'DIVISION_BY_ZERO' });
     expect(leftover()).toEqual([]);
   } finally {
     await s.execute('RESET query_memory_limit');
