@@ -75,8 +75,10 @@ async function liveRows(seg: SegmentRef): Promise<Uint8Array | null> {
 async function runFragment(f: FragmentSpec, req: RequestRun, program = 0, all: SliceMetrics[] = [], asParts = false): Promise<FragmentResult & { parts?: Vector[][] }> {
   const { segments, stop } = req;
   const tick = () => stop.tick();
-  for (const step of f.steps) {
-    if (step.k !== 'join' || !step.join.local) continue;
+  // the build sides run at once: while one waits for other slices' rows (a broadcast), the next
+  // computes and sends its own, so the slices meet at one exchange rather than one after another
+  await allSettledOrThrow(f.steps.map(async (step) => {
+    if (step.k !== 'join' || !step.join.local) return;
     const { program: p, spec } = step.join.local;
     // build rows past this slice's share go to a file as they come: the join then spills them
     const out = spec.output;
@@ -84,7 +86,7 @@ async function runFragment(f: FragmentSpec, req: RequestRun, program = 0, all: S
     const built = await runFragment(spec, req, p, all);
     if (built.kind === 'rows') step.join.build = built.columns;
     if (built.kind === 'rows' && built.files?.length) buildFiles.set(step.join, built.files);
-  }
+  }));
   for (const step of f.steps) if (step.k === 'join') buildOrSpill(step.join, req);
   // a program over redistributed rows: its input program runs first and the slices swap rows;
   // or over the preserved rows a semi or anti join keeps, once the other side has marked them
@@ -604,6 +606,13 @@ function requestHost(stop: SliceStop, name: string | undefined): SpillHost & { k
     available: () => stop.memory.availableBytes,
     reserve: (bytes, what) => { stop.memory.reserve(bytes, what); return () => stop.memory.release(bytes); },
   };
+}
+
+/** Waits for every promise; then throws the first failure, if any (none is left running on its own). */
+async function allSettledOrThrow(work: Promise<void>[]): Promise<void> {
+  const done = await Promise.allSettled(work);
+  const failed = done.find((d): d is PromiseRejectedResult => d.status === 'rejected');
+  if (failed) throw failed.reason;
 }
 
 /**
