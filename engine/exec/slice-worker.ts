@@ -290,15 +290,15 @@ async function runFragment(f: FragmentSpec, req: RequestRun, program = 0, all: S
   for (let x = f.source?.union; x; x = x.union) {
     const input = x;
     sources.push(async () => {
-      const got = await redistribute(input, req, all);
+      // past the slice's share the input's rows wait on disk, read back a block at a time
+      const got = await redistribute(input, req, all, true);
       metrics.ms[0] += got.ms;
       metrics.rows[0] += got.rows;
       // the input program's time is its own metrics'
       t = performance.now();
-      // one part at a time: an input's rows in several pieces are joined into one
-      if (got.parts.length <= 1) return got.parts[0] ?? [];
+      // one part at a time, each a source of its own
       const parts = got.parts;
-      return parts[0].map((c, i) => concatVectors(c.type, parts.map((p) => p[i])));
+      return { cols: [], more: [...parts.map((p, i): UnionPart => async () => { parts[i] = null!; return p; }), ...(got.onDisk ?? [])] };
     });
   }
   for (let j = 0; j < sources.length; j++) {
@@ -306,7 +306,9 @@ async function runFragment(f: FragmentSpec, req: RequestRun, program = 0, all: S
     t = performance.now();
     const next = sources[j];
     // a window partition read back from disk is computed when its turn comes
-    const src = typeof next === 'function' ? await next() : next;
+    let src = typeof next === 'function' ? await next() : next;
+    // a UNION ALL input's rows in several parts, or on disk: the rest come after this one
+    if (!Array.isArray(src) && 'more' in src) { sources.splice(j + 1, 0, ...src.more); src = src.cols; }
     const seg = Array.isArray(src) ? null : src;
     // rows received from other slices are given back once they went through (a spilled join holds them on disk)
     if (!seg) { sources[j] = []; stop.memory.release(arraysBytes(src as Vector[])); }
@@ -622,9 +624,13 @@ async function allSettledOrThrow(work: Promise<void>[]): Promise<void> {
  */
 async function redistribute(x: ExchangeSource, req: RequestRun, all: SliceMetrics[], toDisk = false): Promise<{ parts: Vector[][]; rows: number; ms: number; onDisk?: UnionPart[] }> {
   if (x.local) {
-    // already partitioned by the key: this slice keeps what it computed (and finishes its own groups)
+    // already partitioned by the key: this slice keeps what it computed (and finishes its own
+    // groups); rows past its share may go to a file, read back a block at a time
+    const local = x.spec.output;
+    if (toDisk && local.kind === 'rows' && local.exprs.length && !local.limit && !local.topN && !local.sort) local.toFile = true;
     const r = await runFragment(x.spec, req, x.program, all, true);
     const t0 = performance.now();
+    if (r.kind === 'rows' && r.files?.length) return { parts: [], rows: r.fileRows ?? 0, ms: performance.now() - t0, onDisk: r.files.map((file) => fileBlocks(file, req)) };
     // partial states in memory hold each of its groups once, whole: they are finished as they
     // are; rows stay in the pieces the program made them in
     const own = r.kind === 'agg' ? (r.spilled ? await finishGroups(x, sharesOf(r), req) : finishedGroups(x, r.partial))
@@ -844,7 +850,39 @@ async function markedRows(m: MarkedSource, req: RequestRun, all: SliceMetrics[])
 type WindowedPart = () => Vector[];
 
 /** The rows of a further UNION ALL input, computed when the scan loop reaches them (one local part). */
-type UnionPart = () => Promise<Vector[]>;
+type UnionPart = () => Promise<Vector[] | UnionParts>;
+
+/** Rows of a source followed by further sources the scan loop reaches next (the blocks of a file, one by one). */
+interface UnionParts { cols: Vector[]; more: UnionPart[] }
+
+/** Every block of these sources in order, following each one's further sources. */
+async function* blocksIn(sources: UnionPart[]): AsyncGenerator<Vector[]> {
+  const queue = [...sources];
+  while (queue.length) {
+    const got = await queue.shift()!();
+    if (Array.isArray(got)) { if (got.length) yield got; continue; }
+    queue.unshift(...got.more);
+    if (got.cols.length) yield got.cols;
+  }
+}
+
+/**
+ * A file of rows this slice wrote (its program's rows past its share), read a block at a time
+ * as the pipeline reaches it, each block counted while it goes through and the file deleted at
+ * its end.
+ */
+function fileBlocks(path: string, req: RequestRun): UnionPart {
+  const { spill } = req.host;
+  let reader: SpillReader | null = null;
+  const read: UnionPart = async () => {
+    reader ??= spill.read(path);
+    const b = reader.next();
+    if (!b) { spill.done(reader); return []; }
+    req.stop.memory.reserve(arraysBytes(b.columns), 'rows of a slice read back');
+    return { cols: b.columns, more: [read] };
+  };
+  return read;
+}
 
 /**
  * The rows a slice holds after an exchange with the window functions' results appended: as one
@@ -864,7 +902,7 @@ async function windowsOver(x: ExchangeSource, got: { parts: Vector[][]; rows: nu
   const keys = sharedWindowKeys(calls);
   if (!keys.length || got.rows <= 1024) {
     // computed whole: rows that waited on disk are read back (each block counted as it comes)
-    for (const load of onDisk) got.parts.push(await load());
+    for await (const cols of blocksIn(onDisk)) got.parts.push(cols);
     onDisk.length = 0;
   }
   const held = got.parts.reduce((sum, p) => sum + arraysBytes(p), 0);
@@ -873,8 +911,7 @@ async function windowsOver(x: ExchangeSource, got: { parts: Vector[][]; rows: nu
     for (const p of got.parts) metered(stop, () => w.add({ length: p[0]?.length ?? 0, columns: p }));
     got.parts.length = 0;
     stop.memory.release(held);
-    for (const load of onDisk) {
-      const cols = await load();
+    for await (const cols of blocksIn(onDisk)) {
       metered(stop, () => w.add({ length: cols[0]?.length ?? 0, columns: cols }));
       stop.memory.release(arraysBytes(cols));
     }

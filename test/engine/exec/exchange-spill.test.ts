@@ -3,7 +3,8 @@
 // sending each slice the file's name; a slice whose received rows pass its share writes them to
 // disk; the pipeline reads either back a block at a time. A join's build rows computed in the
 // slice go to a file as they come once they pass its share, and the join spills from there; rows
-// received for windows wait on disk and are split into window partitions from there. The
+// received for windows wait on disk and are split into window partitions from there, and a
+// UNION ALL input's rows past a slice's share go to a file read back a block at a time. The
 // joins and windows answer as DuckDB does where holding those rows fails, and no file is left after
 // success, error and cancel. UNLOAD to a local file writes a result past the limit a piece at
 // a time.
@@ -96,6 +97,22 @@ it('rows a slice receives for windows wait on disk past its share and go to part
     expect(leftover()).toEqual([]);
     // r reaches 300 in every partition: the division fails in the slices after the rows went to disk
     await expect(s.execute(sql.replace('sum(r)', 'sum(1 / (r - 300))'))).rejects.toMatchObject({ code: 'DIVISION_BY_ZERO' });
+    expect(leftover()).toEqual([]);
+  } finally {
+    await s.execute('RESET query_memory_limit');
+  }
+});
+
+it('a UNION ALL input\'s rows in a slice go to a file past its share and are read back a block at a time', async () => {
+  // each input computed whole in a slice (150 000 rows with a new string each) passes 6 MB
+  const sql = "SELECT count(*), sum(k), max(t), min(t) FROM (SELECT k, s || s AS t FROM a UNION ALL SELECT k * 2, s || 'x' FROM a WHERE k % 3 <> 0) x";
+  expect((await rows(`EXPLAIN ${sql}`)).join('\n')).toMatch(/UNION ALL per slice/);
+  const want = (await duck.execute(sql))[0].rows.map((r) => r.map(String));
+  await s.execute("SET query_memory_limit = '6MB'");
+  try {
+    expect(await rows(sql)).toEqual(want);
+    expect(leftover()).toEqual([]);
+    await expect(s.execute(sql.replace('sum(k)', 'sum(1 / (k - 299999))'))).rejects.toMatchObject({ code: 'DIVISION_BY_ZERO' });
     expect(leftover()).toEqual([]);
   } finally {
     await s.execute('RESET query_memory_limit');
