@@ -9,6 +9,7 @@ import type { JoinStep } from './fragment.ts';
 import { filterBatch, projectBatch } from './kernels.ts';
 import { usedColumns, type BExpr } from '../plan/bound.ts';
 import { vectorBytes } from './memory-budget.ts';
+import { NO_TICKS, type Ticker } from './query-guard.ts';
 
 const noop = () => {};
 
@@ -29,13 +30,13 @@ export class BuildTable {
   readonly buildRows = new ReusedArray(Int32Array);
 
   /** `nullEq[k]` marks key parts where NULL matches NULL (IS NOT DISTINCT FROM); elsewhere a NULL part never matches. */
-  constructor(readonly build: Vector[], keyCols: Vector[], readonly nullEq: boolean[] = [], tick: () => void = noop) {
+  constructor(readonly build: Vector[], keyCols: Vector[], readonly nullEq: boolean[] = [], ticks: Ticker = NO_TICKS) {
     const n = build.length ? build[0].length : keyCols[0]?.length ?? 0;
     this.next = new Int32Array(n).fill(-1);
     this.matched = new Uint8Array(n);
     this.keys = new KeyTable(keyCols.map((c) => keyKind(c.type)), Math.min(n, 1 << 20));
     const ids = this.keys.insert(new KeyBatch(keyCols, n, nullEq));
-    tick();
+    ticks.tick();
     this.head = new Int32Array(this.keys.size).fill(-1);
     for (let r = n - 1; r >= 0; r--) {
       const id = ids[r];
@@ -145,7 +146,7 @@ export type JoinKind = 'INNER' | 'LEFT' | 'SEMI' | 'ANTI';
  * joined columns go into its arrays, overwritten by the next probe: for rows only the next
  * probe reads, which copies what it keeps.
  */
-export function probe(probeBatch: Batch, probeKeys: Vector[], table: BuildTable, kind: JoinKind, residual: BExpr | null, tick: () => void = noop, sel: Uint32Array | null = null, needed: Set<number> | null = null, marks = true, reuse: ReusedColumns | null = null): Batch {
+export function probe(probeBatch: Batch, probeKeys: Vector[], table: BuildTable, kind: JoinKind, residual: BExpr | null, ticks: Ticker = NO_TICKS, sel: Uint32Array | null = null, needed: Set<number> | null = null, marks = true, reuse: ReusedColumns | null = null): Batch {
   if (sel !== null && residual) throw new Error('a probe through a selection takes no residual');
   // with `needed`, only the columns read later (and the residual's) are gathered; the others keep their place, unread
   const width = probeBatch.columns.length;
@@ -161,15 +162,15 @@ export function probe(probeBatch: Batch, probeKeys: Vector[], table: BuildTable,
   // one build row per key found is enough: SEMI keeps the probe row, ANTI drops it
   const firstOnly = (kind === 'SEMI' || kind === 'ANTI') && !residual;
   for (let r = 0; r < n; r++) {
-    // `tick` lets a cancel or timeout stop a probe whose output explodes (many matches per key)
-    if ((r & 1023) === 0) tick();
+    // `ticks` lets a cancel or timeout stop a probe whose output explodes (many matches per key)
+    if ((r & 1023) === 0) ticks.tick();
     let b = first[r];
     if (b < 0) { if (!padUnmatched) continue; }
     else if (firstOnly) { if (kind === 'ANTI') continue; }
     else if (next[b] >= 0) {
       // several build rows share the key: every pair
       for (; b >= 0; b = next[b]) {
-        tick();
+        ticks.tick();
         if (m === cap) ({ pRows, bRows, cap } = grown(pRows, bRows, m));
         pRows[m] = r; bRows[m] = b; m++;
       }
@@ -229,7 +230,7 @@ const MARK_PAIRS = 65_536;
  * on its preserved side then keeps the marked rows, or the others. Rows already marked are not
  * tested again.
  */
-export function markMatches(probeBatch: Batch, probeKeys: Vector[], table: BuildTable, residual: BExpr | null, tick: () => void = noop): void {
+export function markMatches(probeBatch: Batch, probeKeys: Vector[], table: BuildTable, residual: BExpr | null, ticks: Ticker = NO_TICKS): void {
   const n = probeBatch.length;
   const first = table.firstMatches(probeKeys, n);
   const { matched, next } = table;
@@ -254,7 +255,7 @@ export function markMatches(probeBatch: Batch, probeKeys: Vector[], table: Build
     m = 0;
   };
   for (let r = 0; r < n; r++) {
-    tick();
+    ticks.tick();
     for (let b = first[r]; b >= 0; b = next[b]) {
       if (matched[b]) continue;
       pRows[m] = r; bRows[m] = b; m++;
@@ -295,8 +296,8 @@ const built = new WeakMap<JoinStep, BuildTable>();
  * the rows at `sel` (or all). Plain key columns are read where they are and, without a residual,
  * the selected rows are gathered once, into the joined rows; otherwise they are compacted first.
  */
-export function hashJoinBatch(batch: Batch, step: JoinStep, tick: () => void = noop, reserve: (bytes: number) => void = noop, sel: Uint32Array | null = null, needed: Set<number> | null = null, reuse: ReusedColumns | null = null): Batch {
-  const table = buildTableOf(step, tick, reserve);
+export function hashJoinBatch(batch: Batch, step: JoinStep, ticks: Ticker = NO_TICKS, reserve: (bytes: number) => void = noop, sel: Uint32Array | null = null, needed: Set<number> | null = null, reuse: ReusedColumns | null = null): Batch {
+  const table = buildTableOf(step, ticks, reserve);
   const plainKeys = step.probeKeys.every((e) => e.k === 'col');
   if (sel !== null && (!plainKeys || step.residual)) {
     // compacted first: with `needed`, only the columns the keys, the residual and later steps read
@@ -307,7 +308,7 @@ export function hashJoinBatch(batch: Batch, step: JoinStep, tick: () => void = n
     sel = null;
   }
   const keys = plainKeys ? step.probeKeys.map((e) => batch.columns[(e as { index: number }).index]) : projectBatch(batch, step.probeKeys, null, batch.length);
-  return probe(batch, keys, table, step.joinType, step.residual ?? null, tick, sel, needed, step.keepsBuild !== undefined, reuse);
+  return probe(batch, keys, table, step.joinType, step.residual ?? null, ticks, sel, needed, step.keepsBuild !== undefined, reuse);
 }
 
 /** Bytes a slice's join step takes to build its table (besides the build rows it holds already). */
@@ -319,11 +320,11 @@ export function stepTableBytes(step: JoinStep): number {
 }
 
 /** The build table of a slice's join step, built on first use (by the probe, or by the join filter before the scan starts). */
-export function buildTableOf(step: JoinStep, tick: () => void = noop, reserve: (bytes: number) => void = noop): BuildTable {
+export function buildTableOf(step: JoinStep, ticks: Ticker = NO_TICKS, reserve: (bytes: number) => void = noop): BuildTable {
   let table = built.get(step);
   if (!table) {
     reserve(stepTableBytes(step));
-    table = new BuildTable(step.build, step.buildKeys.map((c) => step.build[c]), step.nullEq, tick);
+    table = new BuildTable(step.build, step.buildKeys.map((c) => step.build[c]), step.nullEq, ticks);
     built.set(step, table);
   }
   return table;

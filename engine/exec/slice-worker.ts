@@ -165,7 +165,7 @@ async function runFragment(f: FragmentSpec, req: RequestRun, program = 0, all: S
         // the probe reads the selected rows where they are (no compacted copy of every column)
         const input = batch, rows = sel ? sel.subarray(0, count) : null;
         const into = (nextJoin[i] && !graceJoins.has(nextJoin[i]!)) || intoAggregate[i] ? joinedInto[i] : null;
-        batch = metered(stop, () => hashJoinBatch(input, step.join, tick, (b) => stop.memory.reserve(b, 'hash join build in a slice'), rows, readAfter[i], into));
+        batch = metered(stop, () => hashJoinBatch(input, step.join, stop, (b) => stop.memory.reserve(b, 'hash join build in a slice'), rows, readAfter[i], into));
         sel = null;
         count = batch.length;
         // a probe gathers the joined rows into new arrays (or, with `into`, arrays the next probe reads and the next batch overwrites)
@@ -201,10 +201,10 @@ async function runFragment(f: FragmentSpec, req: RequestRun, program = 0, all: S
       else if (!mark.residual) {
         // only the keys are read: the selected rows' other columns are not copied
         const whole = batch, chosen = sel;
-        metered(stop, () => markMatches({ length: count, columns: [] }, projectBatch(whole, mark.probeKeys, chosen, count), buildTableOf(mark), null, tick));
+        metered(stop, () => markMatches({ length: count, columns: [] }, projectBatch(whole, mark.probeKeys, chosen, count), buildTableOf(mark), null, stop));
       } else {
         const input = compact(batch, sel, count);
-        metered(stop, () => markMatches(input, projectBatch(input, mark.probeKeys, null, input.length), buildTableOf(mark), mark.residual ?? null, tick));
+        metered(stop, () => markMatches(input, projectBatch(input, mark.probeKeys, null, input.length), buildTableOf(mark), mark.residual ?? null, stop));
       }
       lap(outSlot, 0);
     } else if (table) {
@@ -476,7 +476,7 @@ function buildOrSpill(step: JoinStep, req: RequestRun): void {
     return;
   }
   if ((step.build[0]?.length ?? 0) <= MIN_SPILL_ROWS || stepTableBytes(step) <= stop.memory.availableBytes / (2 * req.slices)) {
-    buildTableOf(step, () => stop.tick(), reserve);
+    buildTableOf(step, stop, reserve);
     return;
   }
   graceJoins.set(step, metered(stop, () => new SliceGraceJoin(req.host, step)));
@@ -503,7 +503,7 @@ async function runtimeFilters(f: FragmentSpec, program: number, segments: Segmen
     // its part lets every key through (the other slices wait for it)
     const spilled = graceJoins.has(spec.join);
     if (spilled && !spec.merge) continue;
-    const table = spilled ? null : buildTableOf(spec.join, () => stop.tick(), (b) => stop.memory.reserve(b, 'hash join build in a slice'));
+    const table = spilled ? null : buildTableOf(spec.join, stop, (b) => stop.memory.reserve(b, 'hash join build in a slice'));
     // no Bloom filter is worth building over more keys than the scan has rows (merged ones always are: every slice takes part)
     // merged filters: the planner's estimate of the build keys may be far off, so each slice
     // sizes its filter for its own keys as if every slice held as many
@@ -1154,7 +1154,7 @@ async function matchRows(types: SqlType[], filter: BExpr | null, exprs: BExpr[] 
     if (join) {
       // UPDATE ... FROM / DELETE ... USING: join the matched rows (with their positions) to the other tables
       const withPos: Batch = { length: rows.length, columns: [...cols.map((c) => gather(c, rows, rows.length)), { type: { id: 'INTEGER' }, length: rows.length, values: Int32Array.from(rows), valid: null }] };
-      const joined = hashJoinBatch(withPos, join, () => stop.tick());
+      const joined = hashJoinBatch(withPos, join, stop);
       const pos = joined.columns[cols.length].values;
       const seen = new Set<number>();
       const first: number[] = [];

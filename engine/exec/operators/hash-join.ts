@@ -94,12 +94,12 @@ export class HashJoinOp extends LeaderOperator {
     const rightKeys = projectBatch(right, node.rightKeys, null, right.length);
     const leftKeys = projectBatch(left, node.leftKeys, null, left.length);
     const building = ctx.reserve(BuildTable.estimateBytes(right.length, rightKeys.length), 'hash join build');
-    const table = new BuildTable(right.columns, rightKeys, node.nullEq, ctx.tick);
+    const table = new BuildTable(right.columns, rightKeys, node.nullEq, ctx.guard);
     const kind = node.joinType === 'FULL' || node.joinType === 'SINGLE' ? 'LEFT' : node.joinType as JoinKind;
     if (node.residual && hasModelCall(node.residual)) {
       // a condition calling a model filters the joined rows (inner joins only)
       if (kind !== 'INNER') throw new SqlError('FEATURE_NOT_SUPPORTED', 'model functions in an outer or semi join condition are not supported; use them in WHERE');
-      const joined = ctx.hold(probe(left, leftKeys, table, kind, null, ctx.tick), 'hash join');
+      const joined = ctx.hold(probe(left, leftKeys, table, kind, null, ctx.guard), 'hash join');
       return ctx.keep(joined, node.residual);
     }
     const out = await probeInChunks(ctx, left, leftKeys, table, kind, node.residual);
@@ -139,7 +139,7 @@ export class HashJoinOp extends LeaderOperator {
  * for one statement's join. Results are the same as one probe over all rows.
  */
 async function probeInChunks(ctx: RunContext, left: Batch, leftKeys: Vector[], table: BuildTable, kind: JoinKind, residual: BExpr | null): Promise<Batch> {
-  if (left.length <= CHUNK) return ctx.hold(probe(left, leftKeys, table, kind, residual, ctx.tick), 'hash join');
+  if (left.length <= CHUNK) return ctx.hold(probe(left, leftKeys, table, kind, residual, ctx.guard), 'hash join');
   // the pieces' string columns keep the inputs' dictionaries, counted with the inputs already
   const counted = new WeakSet<readonly string[]>();
   for (const v of [...left.columns, ...table.build]) if (v.dict) counted.add(v.dict);
@@ -150,7 +150,7 @@ async function probeInChunks(ctx: RunContext, left: Batch, leftKeys: Vector[], t
   // advance by the rows just probed: `size` changes inside the loop
   for (let start = 0, n = 0; start < left.length; start += n) {
     n = Math.min(size, left.length - start);
-    const part = probe(rowRange(left, start, n), leftKeys.map((k) => vectorRange(k, start, n)), table, kind, residual, ctx.tick);
+    const part = probe(rowRange(left, start, n), leftKeys.map((k) => vectorRange(k, start, n)), table, kind, residual, ctx.guard);
     parts.push(ctx.hold(part, 'hash join', counted));
     size = Math.max(16, Math.min(CHUNK, Math.floor(PROBE_OUTPUT / Math.max(1, part.length / n))));
     await ctx.pause();

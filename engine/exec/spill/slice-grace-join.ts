@@ -139,14 +139,14 @@ export class SliceGraceJoin {
     }
     const release = host.reserve(need, 'hash join build partition in a slice');
     try {
-      const table = new BuildTable(build.columns, step.buildKeys.map((c) => build.columns[c]), step.nullEq, host.tick);
+      const table = new BuildTable(build.columns, step.buildKeys.map((c) => build.columns[c]), step.nullEq, host);
       const r = host.spill.read(probeFile.path);
       try {
         for (let b = r.next(); b; b = r.next()) {
           host.check();
           const keys = projectBatch(b, step.probeKeys, null, b.length);
-          if (keep !== null) { markMatches(b, keys, table, step.residual ?? null, host.tick); continue; }
-          const joined = probe(b, keys, table, kind, step.residual ?? null, host.tick);
+          if (keep !== null) { markMatches(b, keys, table, step.residual ?? null, host); continue; }
+          const joined = probe(b, keys, table, kind, step.residual ?? null, host);
           if (joined.length && await sink(joined)) return true;
         }
       } finally {

@@ -112,3 +112,21 @@ describe('probes with no columns on one side', () => {
     });
   }
 });
+
+describe('a probe under a Ticker', () => {
+  // 1,000 build rows and 1,000 probe rows of one key: a million pairs, each of which ticks
+  const same = (n: number): Vector => vec(T.int, new Int32Array(n).fill(7));
+  const table = new BuildTable([same(1000)], [same(1000)]);
+  const probeSide = { length: 1000, columns: [same(1000)] };
+
+  it('ticks for every pair, so a cancel stops a probe whose output explodes', () => {
+    let ticks = 0;
+    const joined = probe(probeSide, probeSide.columns, table, 'INNER', null, { tick: () => { ticks++; } });
+    expect(joined.length).toBe(1_000_000);
+    expect(ticks).toBeGreaterThanOrEqual(1_000_000);
+    let left = 5000;
+    const canceled = { tick: () => { if (--left === 0) throw new Error('canceled'); } };
+    expect(() => probe(probeSide, probeSide.columns, table, 'INNER', null, canceled)).toThrow('canceled');
+    expect(left).toBe(0);
+  });
+});
