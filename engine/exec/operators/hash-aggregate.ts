@@ -14,6 +14,7 @@ import { explainPartitioning, type Partitioning } from '../partitioning.ts';
 import type { RunContext } from './run-context.ts';
 import type { GatherOp } from './gather.ts';
 import { SqlError } from '../../errors.ts';
+import { eachPiece, rowPieces, streams } from './row-pieces.ts';
 
 const describe = (keys: BExpr[], aggs: BAgg[]) => `keys: ${keys.length}, aggregates: ${aggs.map((a) => a.fn).join(', ') || 'none'}`;
 
@@ -27,26 +28,34 @@ export class HashAggregateOp extends LeaderOperator {
   }
 
   async run(ctx: RunContext): Promise<Batch> {
-    const raw = await ctx.run(this.input);
     const args = this.aggs.flatMap(aggInputs);
-    const m = await ctx.withModels(raw, [...this.keys, ...args]);
-    const input = m.batch;
-    const keys = m.exprs.slice(0, this.keys.length);
-    let next = this.keys.length;
-    const aggs = this.aggs.map((a) => mapAggInputs(a, () => m.exprs[next++]));
-    const t = new SpillingGroups(leaderHost(ctx), { keys, aggs }, 'aggregate');
-    for (let start = 0; start < input.length; start += CHUNK) {
-      ctx.check();
-      const n = Math.min(CHUNK, input.length - start);
-      if (start === 0 && n === input.length) t.consume(input, null, n);
-      else {
-        const range = new Uint32Array(n);
-        for (let i = 0; i < n; i++) range[i] = start + i;
-        t.consume(input, range, n);
+    let t: SpillingGroups | null = null;
+    const consume = async (raw: Batch) => {
+      const m = await ctx.withModels(raw, [...this.keys, ...args]);
+      const input = m.batch;
+      if (!t) {
+        // (model calls are lifted to the same columns in every piece)
+        const keys = m.exprs.slice(0, this.keys.length);
+        let next = this.keys.length;
+        const aggs = this.aggs.map((a) => mapAggInputs(a, () => m.exprs[next++]));
+        t = new SpillingGroups(leaderHost(ctx), { keys, aggs }, 'aggregate');
       }
-      await ctx.pause();
-    }
-    return finishGroups(ctx, t, this.fields);
+      for (let start = 0; start < input.length; start += CHUNK) {
+        ctx.check();
+        const n = Math.min(CHUNK, input.length - start);
+        if (start === 0 && n === input.length) t.consume(input, null, n);
+        else {
+          const range = new Uint32Array(n);
+          for (let i = 0; i < n; i++) range[i] = start + i;
+          t.consume(input, range, n);
+        }
+        await ctx.pause();
+      }
+    };
+    // an input that comes in pieces (a LIMIT or UNION ALL over the slices' rows) is read a piece at a time
+    if (streams(this.input)) await eachPiece(ctx, await rowPieces(ctx, this.input), consume);
+    else await consume(await ctx.run(this.input));
+    return finishGroups(ctx, t!, this.fields);
   }
 }
 

@@ -310,6 +310,19 @@ export class RunContext {
     return b;
   }
 
+  /**
+   * Holds `out`, made from the held batch `input` (a projection or a filter of it), in its place:
+   * columns it passes on are counted once, as `run` counts an operator's output.
+   */
+  handOn(input: Batch, out: Batch, what: string): Batch {
+    if (out === input) return out;
+    const shared = bytesSharedWith(out, new Map([[input, 0]]));
+    this.holdIn(this.holdings, out, batchBytes(out) - shared, what);
+    this.release(input);
+    if (shared > 0) { this.guard.memory.reserve(shared, what); this.holdings.set(out, this.holdings.get(out)! + shared); }
+    return out;
+  }
+
   /** filterBatch over a large batch in chunks, checking for cancel between them. */
   filter(batch: Batch, pred: BExpr): { sel: Uint32Array; count: number } {
     if (batch.length <= CHUNK) return filterBatch(batch, pred);

@@ -4,7 +4,8 @@
 // disk; the pipeline reads either back a block at a time. A join's build rows computed in the
 // slice go to a file as they come once they pass its share, and the join spills from there; rows
 // received for windows wait on disk and are split into window partitions from there, and a
-// UNION ALL input's rows past a slice's share go to a file read back a block at a time. The
+// UNION ALL input's rows past a slice's share go to a file read back a block at a time; a leader
+// GROUP BY over a LIMIT or UNION ALL at the leader reads the slices' rows in pieces. The
 // joins and windows answer as DuckDB does where holding those rows fails, and no file is left after
 // success, error and cancel. UNLOAD to a local file writes a result past the limit a piece at
 // a time.
@@ -113,6 +114,26 @@ it('a UNION ALL input\'s rows in a slice go to a file past its share and are rea
     expect(await rows(sql)).toEqual(want);
     expect(leftover()).toEqual([]);
     await expect(s.execute(sql.replace('sum(k)', 'sum(1 / (k - 299999))'))).rejects.toMatchObject({ code: 'DIVISION_BY_ZERO' });
+    expect(leftover()).toEqual([]);
+  } finally {
+    await s.execute('RESET query_memory_limit');
+  }
+});
+
+it('a leader GROUP BY reads a LIMIT or a UNION ALL over the slices\' rows a piece at a time', async () => {
+  await s.execute("SET query_memory_limit = '4MB'");
+  try {
+    for (const sql of [
+      // any 299 000 rows of a: as many, and strings of every length
+      'SELECT count(*), min(length(s)), max(length(s)) FROM (SELECT k, s FROM a LIMIT 299000) x',
+      "SELECT s, count(*), sum(k) FROM (SELECT k, s FROM a UNION ALL SELECT -1, 'x') y GROUP BY s ORDER BY 2 DESC, 1 LIMIT 3",
+    ]) {
+      // the aggregate's input is the leader's, in pieces (held whole it passes the limit)
+      expect((await rows(`EXPLAIN ${sql}`)).join('\n')).toMatch(/Hash Aggregate[^\n]*\[leader[^]*(Limit 299000|UNION ALL)  \[leader/);
+      expect(await rows(sql)).toEqual((await duck.execute(sql))[0].rows.map((r) => r.map(String)));
+      expect(leftover()).toEqual([]);
+    }
+    await expect(s.execute('SELECT count(*), sum(1 / (k - 299999)) FROM (SELECT k, s FROM a UNION ALL SELECT -1, \'x\') y')).rejects.toMatchObject({ code: 'DIVISION_BY_ZERO' });
     expect(leftover()).toEqual([]);
   } finally {
     await s.execute('RESET query_memory_limit');

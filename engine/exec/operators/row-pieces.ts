@@ -1,0 +1,151 @@
+// A leader operator's rows in pieces: one batch in memory, then files of rows (spill-file
+// blocks) read back a block at a time, for a consumer that takes them piece by piece (a client's
+// streamed result, a leader aggregate) instead of one batch holding them all. A Gather's slices
+// write their rows past their share to files; a merge of sorted runs and a recursive UNION's
+// rounds go to files past the budget; a Project, Filter, LIMIT or UNION ALL over one of those
+// works on its pieces. Any other operator's rows are its one batch.
+import { rmSync } from 'node:fs';
+import type { Batch } from '../../types/vector.ts';
+import type { RunContext } from './run-context.ts';
+import type { LeaderOperator, PhysicalOperator } from './operator.ts';
+import { GatherOp } from './gather.ts';
+import { MergeSortedRunsOp } from './merge.ts';
+import { RecursiveUnionOp, SetOp } from './set-op.ts';
+import { ProjectOp } from './project.ts';
+import { FilterOp } from './filter.ts';
+import { LimitOp } from './limit.ts';
+import { batchBytes } from '../memory-budget.ts';
+import { sliceRows } from '../batches.ts';
+
+/** Rows in pieces: one batch in memory, then files of rows (spill-file blocks), in order. */
+export interface RowPieces { batch: Batch; files: string[]; fileRows: number }
+
+/** Whether an operator's rows can come in pieces (rowPieces) rather than as one batch. */
+export const streams = (op: PhysicalOperator): boolean => op instanceof GatherOp || op instanceof MergeSortedRunsOp || op instanceof RecursiveUnionOp
+  || ((op instanceof ProjectOp || op instanceof FilterOp || op instanceof LimitOp) && streams(op.input))
+  || (isUnionAll(op) && (streams(op.left) || streams(op.right)));
+const isUnionAll = (op: PhysicalOperator): op is SetOp => op instanceof SetOp && op.op === 'UNION' && op.all;
+
+/**
+ * Hands `consume` the pieces' rows, each held while it runs: the batch, then every file block by
+ * block (each file deleted once read).
+ */
+export async function eachPiece(ctx: RunContext, got: RowPieces, consume: (b: Batch) => Promise<void>): Promise<void> {
+  await consume(got.batch);
+  ctx.release(got.batch);
+  for (const path of got.files) {
+    const r = ctx.spill.read(path);
+    for (let b = r.next(); b; b = r.next()) {
+      ctx.check();
+      ctx.hold(b, 'rows read back');
+      await consume(b);
+      ctx.release(b);
+    }
+    ctx.spill.done(r);
+  }
+}
+
+/**
+ * An operator's rows in pieces: a Gather's, a merge's or a recursive UNION's in memory and
+ * in files past the budget; a Project or Filter over one of those applied to its batch and to
+ * its files block by block (into new files); a LIMIT over one cutting them (reading no further
+ * than its last row); a UNION ALL with such an input both inputs' rows one after the other;
+ * anything else's one batch.
+ */
+export async function rowPieces(ctx: RunContext, op: PhysicalOperator): Promise<RowPieces> {
+  if (!streams(op)) return { batch: await ctx.run(op as LeaderOperator), files: [], fileRows: 0 };
+  if (op instanceof GatherOp) return op.gatherForClient(ctx);
+  if (op instanceof MergeSortedRunsOp || op instanceof RecursiveUnionOp) return op.runForClient(ctx);
+  if (isUnionAll(op)) return unionAllRows(ctx, op);
+  const step = op as ProjectOp | FilterOp | LimitOp;
+  const got = await rowPieces(ctx, step.input);
+  const t0 = performance.now();
+  const out = step instanceof LimitOp ? cutRows(ctx, got, step.offset, step.limit) : await applyToRows(ctx, step, got);
+  ctx.record(op, out.batch.length + out.fileRows, performance.now() - t0);
+  return out;
+}
+
+/** A Project's or Filter's rows over its input's: the batch, then each file block by block into a new one. */
+async function applyToRows(ctx: RunContext, op: ProjectOp | FilterOp, got: RowPieces): Promise<RowPieces> {
+  const batch = ctx.handOn(got.batch, await op.apply(ctx, got.batch), 'rows in pieces');
+  const files: string[] = [];
+  let fileRows = 0;
+  for (const path of got.files) {
+    const w = ctx.spill.create('result rows');
+    const r = ctx.spill.read(path);
+    for (let b = r.next(); b; b = r.next()) {
+      ctx.check();
+      ctx.hold(b, 'rows in pieces');
+      const out = ctx.handOn(b, await op.apply(ctx, b), 'rows in pieces');
+      w.write(out);
+      fileRows += out.length;
+      ctx.release(out);
+    }
+    ctx.spill.done(r);
+    w.close();
+    files.push(w.path);
+  }
+  return { batch, files, fileRows };
+}
+
+/**
+ * The rows from `offset`, at most `limit` of them: a cut of the batch, then the files' blocks
+ * in that range copied into new files; once past the last row the rest is deleted unread.
+ */
+function cutRows(ctx: RunContext, got: RowPieces, offset: number, limit: number | null): RowPieces {
+  const total = got.batch.length + got.fileRows;
+  const end = limit === null ? total : Math.min(total, offset + limit);
+  if (offset === 0 && end === total) return got;
+  const batch = ctx.handOn(got.batch, sliceRows(got.batch, Math.min(offset, got.batch.length), Math.max(0, Math.min(end, got.batch.length) - offset)), 'rows in pieces');
+  const files: string[] = [];
+  let fileRows = 0;
+  let at = got.batch.length;
+  for (const path of got.files) {
+    if (at >= end) { rmSync(path, { force: true }); continue; }
+    const w = ctx.spill.create('result rows');
+    const r = ctx.spill.read(path);
+    for (let b = r.next(); b && at < end; b = r.next()) {
+      ctx.check();
+      const from = Math.max(offset - at, 0), to = Math.min(end - at, b.length);
+      if (to > from) {
+        const part = sliceRows(b, from, to - from);
+        w.write(part);
+        fileRows += part.length;
+      }
+      at += b.length;
+    }
+    ctx.spill.done(r);
+    w.close();
+    files.push(w.path);
+  }
+  return { batch, files, fileRows };
+}
+
+/**
+ * UNION ALL's rows in pieces: the left input's, then the right's. The right's batch goes
+ * to a file after the left's files, unless neither input has files and both batches fit in
+ * what is left of the budget together, when they are put together in memory.
+ */
+async function unionAllRows(ctx: RunContext, op: SetOp): Promise<RowPieces> {
+  const left = await rowPieces(ctx, op.left);
+  const right = await rowPieces(ctx, op.right);
+  const t0 = performance.now();
+  const inMemory = !left.files.length && !right.files.length && batchBytes(right.batch) <= ctx.guard.memory.availableBytes;
+  let batch: Batch;
+  const files = [...left.files];
+  if (inMemory || right.batch.length === 0) {
+    batch = inMemory ? await ctx.concatHeld(op.fields.map((f) => f.type), [left.batch, right.batch], 'rows in pieces') : left.batch;
+    if (!inMemory) ctx.release(right.batch);
+  } else {
+    batch = left.batch;
+    const w = ctx.spill.create('result rows');
+    w.write(right.batch);
+    w.close();
+    ctx.release(right.batch);
+    files.push(w.path);
+  }
+  files.push(...right.files);
+  const fileRows = left.fileRows + right.fileRows + (files.length > left.files.length + right.files.length ? right.batch.length : 0);
+  ctx.record(op, batch.length + fileRows, performance.now() - t0);
+  return { batch, files, fileRows };
+}
