@@ -5,6 +5,7 @@ import { gather } from '../types/vector.ts';
 import { TYPES, isString, type SqlType, type TypedArray } from '../types/types.ts';
 import { KeyBatch, KeyScratch, KeyTable, keyKind } from './hash-table.ts';
 import { ReusedArray, type ReusedColumns } from './scratch.ts';
+import type { ArrayLease } from './array-pool.ts';
 import type { JoinStep } from './fragment.ts';
 import { filterBatch, projectBatch } from './kernels.ts';
 import { usedColumns, type BExpr } from '../plan/bound.ts';
@@ -29,15 +30,19 @@ export class BuildTable {
   readonly probeRows = new ReusedArray(Int32Array);
   readonly buildRows = new ReusedArray(Int32Array);
 
-  /** `nullEq[k]` marks key parts where NULL matches NULL (IS NOT DISTINCT FROM); elsewhere a NULL part never matches. */
-  constructor(readonly build: Vector[], keyCols: Vector[], readonly nullEq: boolean[] = [], ticks: Ticker = NO_TICKS) {
+  /**
+   * `nullEq[k]` marks key parts where NULL matches NULL (IS NOT DISTINCT FROM); elsewhere a NULL
+   * part never matches. With `arrays`, the table's arrays come from a statement's lease of a
+   * slice's pool (array-pool.ts) and go back when the statement ends.
+   */
+  constructor(readonly build: Vector[], keyCols: Vector[], readonly nullEq: boolean[] = [], ticks: Ticker = NO_TICKS, arrays: ArrayLease | null = null) {
     const n = build.length ? build[0].length : keyCols[0]?.length ?? 0;
-    this.next = new Int32Array(n).fill(-1);
-    this.matched = new Uint8Array(n);
-    this.keys = new KeyTable(keyCols.map((c) => keyKind(c.type)), Math.min(n, 1 << 20));
-    const ids = this.keys.insert(new KeyBatch(keyCols, n, nullEq));
+    this.next = (arrays ? arrays.take(Int32Array, n) : new Int32Array(n)).fill(-1);
+    this.matched = arrays ? arrays.zeroed(Uint8Array, n) : new Uint8Array(n);
+    this.keys = new KeyTable(keyCols.map((c) => keyKind(c.type)), Math.min(n, 1 << 20), arrays);
+    const ids = this.keys.insert(new KeyBatch(keyCols, n, nullEq), arrays ? arrays.take(Int32Array, n) : new Int32Array(n));
     ticks.tick();
-    this.head = new Int32Array(this.keys.size).fill(-1);
+    this.head = (arrays ? arrays.take(Int32Array, this.keys.size) : new Int32Array(this.keys.size)).fill(-1);
     for (let r = n - 1; r >= 0; r--) {
       const id = ids[r];
       if (id < 0) continue;
@@ -319,12 +324,15 @@ export function stepTableBytes(step: JoinStep): number {
   return copy + BuildTable.estimateBytes(step.build[0]?.length ?? 0, step.buildKeys.length);
 }
 
-/** The build table of a slice's join step, built on first use (by the probe, or by the join filter before the scan starts). */
-export function buildTableOf(step: JoinStep, ticks: Ticker = NO_TICKS, reserve: (bytes: number) => void = noop): BuildTable {
+/**
+ * The build table of a slice's join step, built on first use (by the probe, or by the join
+ * filter before the scan starts); with `arrays`, its arrays come from the statement's lease.
+ */
+export function buildTableOf(step: JoinStep, ticks: Ticker = NO_TICKS, reserve: (bytes: number) => void = noop, arrays: ArrayLease | null = null): BuildTable {
   let table = built.get(step);
   if (!table) {
     reserve(stepTableBytes(step));
-    table = new BuildTable(step.build, step.buildKeys.map((c) => step.build[c]), step.nullEq, ticks);
+    table = new BuildTable(step.build, step.buildKeys.map((c) => step.build[c]), step.nullEq, ticks, arrays);
     built.set(step, table);
   }
   return table;

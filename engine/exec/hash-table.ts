@@ -9,6 +9,7 @@ import { takeInto, type Vector } from '../types/vector.ts';
 import { isString, type SqlType, type TypedArray } from '../types/types.ts';
 import { widenInto } from '../storage/widen.ts';
 import { ReusedArray } from './scratch.ts';
+import type { ArrayKind, ArrayLease } from './array-pool.ts';
 
 /** How a key column is stored: as a double, or as a string (dictionary-coded in vectors). */
 export type KeyKind = 'num' | 'str';
@@ -201,14 +202,25 @@ export class KeyTable {
   /** insert's id per dictionary code of one string key column, reused batch after batch */
   private readonly memo = new ReusedArray(Int32Array);
 
-  constructor(readonly kinds: KeyKind[], expected = 8) {
+  /** With `arrays`, the table's arrays come from (and go back to) a statement's lease of a slice's pool. */
+  constructor(readonly kinds: KeyKind[], expected = 8, private readonly arrays: ArrayLease | null = null) {
     let slots = 16;
     while (slots < expected * 2) slots *= 2;
-    this.slots = new Int32Array(slots * 2);
+    this.slots = this.zeroed(Int32Array, slots * 2);
     this.mask = slots - 1;
     this.cap = Math.max(8, slots >>> 1);
-    this.hashes = new Uint32Array(this.cap);
-    this.store = kinds.map((k) => ({ num: k === 'num' ? new Float64Array(this.cap) : null, big: null, str: k === 'str' ? [] : null, nulls: null }));
+    this.hashes = this.fresh(Uint32Array, this.cap);
+    this.store = kinds.map((k) => ({ num: k === 'num' ? this.fresh(Float64Array, this.cap) : null, big: null, str: k === 'str' ? [] : null, nulls: null }));
+  }
+
+  /** n elements, zero or not (every one is written before it is read). */
+  private fresh<T extends TypedArray>(kind: ArrayKind<T>, n: number): T {
+    return this.arrays ? this.arrays.take(kind, n) : new kind(n);
+  }
+
+  /** n elements set to 0. */
+  private zeroed<T extends TypedArray>(kind: ArrayKind<T>, n: number): T {
+    return this.arrays ? this.arrays.zeroed(kind, n) : new kind(n);
   }
 
   /** Bytes held by the table (for memory accounting). */
@@ -482,15 +494,15 @@ export class KeyTable {
 
   private growStore(): void {
     this.cap *= 2;
-    const h = new Uint32Array(this.cap); h.set(this.hashes); this.hashes = h;
+    const h = this.fresh(Uint32Array, this.cap); h.set(this.hashes); this.hashes = h;
     for (const st of this.store) {
-      if (st.num) { const x = new Float64Array(this.cap); x.set(st.num); st.num = x; }
+      if (st.num) { const x = this.fresh(Float64Array, this.cap); x.set(st.num); st.num = x; }
       if (st.nulls) { const x = new Uint8Array(this.cap); x.set(st.nulls); st.nulls = x; }
     }
   }
 
   private rehash(): void {
-    const slots = new Int32Array(this.slots.length * 2), mask = (slots.length >>> 1) - 1;
+    const slots = this.zeroed(Int32Array, this.slots.length * 2), mask = (slots.length >>> 1) - 1;
     for (let id = 0; id < this.size; id++) {
       const h = this.hashes[id];
       let s = h & mask;

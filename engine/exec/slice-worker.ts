@@ -44,6 +44,7 @@ import { ColumnCache, type SharedCache } from './column-cache.ts';
 import type { EvalRequest } from './costly-exprs.ts';
 import { GcMeter, codeSince, epochMs, threadTimes } from './slice-timing.ts';
 import { generatedCode } from './code-cache.ts';
+import { ArrayPool, type ArrayLease } from './array-pool.ts';
 
 const { dataDir, slice: sliceIndex, cache: sharedCache, niceness } = workerData as { dataDir: string; slice: number; cache: SharedCache; niceness: number };
 // a server's slices step back behind its leader (see SlicePool's `niceness`)
@@ -53,6 +54,13 @@ const BATCH = 65536;
 // decoded columns, within the process-wide budget every slice's cache counts into (column-cache.ts)
 const cache = new ColumnCache(sharedCache, sliceIndex, (file, types, columns) => readSegment(join(dataDir, 'segments', file), types, columns));
 const deletions = new Map<string, Uint32Array>();
+/**
+ * Join hash tables' arrays, reused statement after statement (array-pool.ts): at most 64 MB idle
+ * (less under a small cache budget: a quarter of this slice's share of it), none while the
+ * process is over the cache's pressure mark.
+ */
+const arrayPool = new ArrayPool(Math.min(64 * 2 ** 20, sharedCache.budgetBytes / (4 * sharedCache.counters.length)),
+  () => sharedCache.pressureBytes > 0 && process.memoryUsage.rss() > sharedCache.pressureBytes);
 const models = new ModelRunner(dataDir);
 const peers = new SlicePeers(sliceIndex);
 /** this slice's garbage collections, for EXPLAIN ANALYZE's timeline */
@@ -476,7 +484,7 @@ function buildOrSpill(step: JoinStep, req: RequestRun): void {
     return;
   }
   if ((step.build[0]?.length ?? 0) <= MIN_SPILL_ROWS || stepTableBytes(step) <= stop.memory.availableBytes / (2 * req.slices)) {
-    buildTableOf(step, stop, reserve);
+    buildTableOf(step, stop, reserve, req.arrays);
     return;
   }
   graceJoins.set(step, metered(stop, () => new SliceGraceJoin(req.host, step)));
@@ -503,7 +511,7 @@ async function runtimeFilters(f: FragmentSpec, program: number, segments: Segmen
     // its part lets every key through (the other slices wait for it)
     const spilled = graceJoins.has(spec.join);
     if (spilled && !spec.merge) continue;
-    const table = spilled ? null : buildTableOf(spec.join, stop, (b) => stop.memory.reserve(b, 'hash join build in a slice'));
+    const table = spilled ? null : buildTableOf(spec.join, stop, (b) => stop.memory.reserve(b, 'hash join build in a slice'), req.arrays);
     // no Bloom filter is worth building over more keys than the scan has rows (merged ones always are: every slice takes part)
     // merged filters: the planner's estimate of the build keys may be far off, so each slice
     // sizes its filter for its own keys as if every slice held as many
@@ -577,6 +585,8 @@ interface RequestRun {
   slices: number;
   /** ms spent waiting for other slices' rows and filters (EXPLAIN ANALYZE's timeline) */
   peersMs: number;
+  /** where the request's join tables take their arrays (handed back when it ends well) */
+  arrays: ArrayLease;
 }
 
 /** The parts every other slice sent for `tag`, the wait counted into the request's. */
@@ -1228,8 +1238,10 @@ async function handle(msg: Request): Promise<{ result: unknown; transfer: ArrayB
       // what the fragment held is given back when it ends (the leader counts the rows it
       // receives); its spill files are removed, unless it hands them on to the leader
       const began = epochMs(), before = threadTimes(), gcBefore = gcMeter.now(), codeBefore = generatedCode.counts();
-      const req: RequestRun = { segments: msg.segments, stop, exchange: msg.exchange, host, slices: msg.slices ?? 1, peersMs: 0 };
-      const result = await runFragment(msg.fragment, req).then((r) => { stop.check(); return r; }).finally(() => stop.memory.releaseAll()).catch((e) => { host.end(false); throw e; });
+      const arrays = arrayPool.lease();
+      const req: RequestRun = { segments: msg.segments, stop, exchange: msg.exchange, host, slices: msg.slices ?? 1, peersMs: 0, arrays };
+      // a failed request's tables may still be written by work of it under way: their arrays are dropped, not pooled
+      const result = await runFragment(msg.fragment, req).then((r) => { stop.check(); arrays.end(true); return r; }).finally(() => stop.memory.releaseAll()).catch((e) => { arrays.end(false); host.end(false); throw e; });
       host.end(true);
       const gcAfter = await gcMeter.settled();
       const sent = send(result);
