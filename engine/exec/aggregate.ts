@@ -4,13 +4,14 @@
 // the kernel. Slices build partial states; the leader merges them and finalizes.
 import { type BAgg, type BExpr, aggInputs, mapAggInputs, parameterize } from '../plan/bound.ts';
 import type { Batch, Vector } from '../types/vector.ts';
-import { TYPES, isString, type SqlType } from '../types/types.ts';
+import { TYPES, isInteger, isString, type SqlType } from '../types/types.ts';
 import { aggregateFor, type Aggregate, type AggValue, type GroupStates } from '../functions/aggregates/registry.ts';
 import { ExprEmitter, rowLoop } from './codegen.ts';
 import { emitFilter, emitSelectionPass, filterBatch, framesOf, projectBatch, shapeOf, sideArrays, splitFilter } from './kernels.ts';
 import { gather } from '../types/vector.ts';
 import { vectorRange } from './batches.ts';
 import { KeyBatch, KeyScratch, KeyTable, keyKind } from './hash-table.ts';
+import { IntegerGroupIds } from './integer-group-ids.ts';
 import { ReusedArray } from './scratch.ts';
 import { DictGroupIds } from './dict-groups.ts';
 import { runtime } from './runtime.ts';
@@ -22,6 +23,8 @@ export interface AggSpec {
   aggs: BAgg[];
   /** rows must pass this predicate first (fused into the same loop) */
   filter?: BExpr | null;
+  /** one integer key's [min, max] by the statistics, dense enough for an array of group ids (IntegerGroupIds) */
+  keyRange?: [number, number];
 }
 
 type KeyValue = number | string | boolean | bigint | null;
@@ -91,8 +94,8 @@ export class GroupTable {
   readonly states: AggState[];
   private readonly defs: Aggregate[];
   private readonly inits: number[][];
-  /** group keys to group ids (NULLs form one group) */
-  private readonly index: KeyTable;
+  /** group keys to group ids (NULLs form one group); one integer key: an array while its values are dense */
+  private readonly index: KeyTable | IntegerGroupIds;
   /** aliases[i] = j: aggregate i's state evolves as j's (AVG(x) beside SUM(x)); the kernel updates only j */
   private readonly aliases: number[];
   /**
@@ -112,7 +115,7 @@ export class GroupTable {
 
   constructor(readonly spec: AggSpec) {
     this.keys = spec.keys.map(() => []);
-    this.index = new KeyTable(spec.keys.map((k) => keyKind(k.type)));
+    this.index = spec.keyRange && spec.keys.length === 1 && isInteger(spec.keys[0].type) ? new IntegerGroupIds(spec.keys[0].type, spec.keyRange) : new KeyTable(spec.keys.map((k) => keyKind(k.type)));
     this.defs = spec.aggs.map((a) => aggregateFor(a.fn));
     this.inits = spec.aggs.map((a, i) => this.defs[i].slotInit(a));
     this.states = spec.aggs.map((agg, i) => ({

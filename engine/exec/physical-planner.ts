@@ -7,6 +7,7 @@ import { type Field, type LNode, type SharedSlot, sharedSlotsOf } from '../plan/
 import { type BAgg, type BExpr, BOOL, hasModelCall, mapCols, usedColumns } from '../plan/bound.ts';
 import type { SqlType } from '../types/types.ts';
 import { estimateRows as estimateFromStats } from '../plan/cardinality.ts';
+import { denseKeyRange } from './integer-group-ids.ts';
 import { SqlError } from '../errors.ts';
 import { type PhysicalOperator, LeaderOperator, SliceOperator } from './operators/operator.ts';
 import { ScanOp } from './operators/scan.ts';
@@ -145,6 +146,7 @@ class PhysicalPlanner {
         const input = this.pipeline(n.input);
         if (!input || input instanceof PartialAggregateOp) return null;
         const partial = new PartialAggregateOp(input, n.keys, n.aggs, n.fields, est);
+        partial.keyRange = denseKeyRange(n, est);
         return inSlices && n.keys.length ? this.finishInSlices(partial) : this.aggregate(partial);
       }
       case 'distinct': {

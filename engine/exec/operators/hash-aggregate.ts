@@ -67,13 +67,17 @@ export class PartialAggregateOp extends SliceOperator {
     return null;
   }
 
+  /** one integer key's dense [min, max] by the statistics (denseKeyRange): group ids from an array */
+  keyRange: [number, number] | null = null;
+
   /** `purpose`: what the aggregate computes when the query wrote no GROUP BY (a set operation's rows) */
   constructor(readonly input: PhysicalOperator, readonly keys: BExpr[], readonly aggs: BAgg[], fields: Field[], estRows: number, readonly purpose = '') {
     super(fields, [input], estRows);
   }
 
   explain(): string {
-    return `Partial Hash Aggregate (${this.purpose ? `${this.purpose}; ` : ''}${describe(this.keys, this.aggs)})`;
+    const array = this.keyRange ? `; group ids from an array over key values ${this.keyRange[0]}..${this.keyRange[1]}` : '';
+    return `Partial Hash Aggregate (${this.purpose ? `${this.purpose}; ` : ''}${describe(this.keys, this.aggs)}${array})`;
   }
 
   needs(): Set<number>[] {
@@ -86,6 +90,7 @@ export class PartialAggregateOp extends SliceOperator {
     const layout = b.input(this.input);
     const at = (e: BExpr) => b.lift(b.at(layout, e));
     const spec: AggSpec = { keys: this.keys.map(at), aggs: this.aggs.map((a) => mapAggInputs(a, at)), filter: null };
+    if (this.keyRange) spec.keyRange = this.keyRange;
     // with nothing between the scan and the aggregate, the filter runs inside the aggregation loop
     if (b.spec.steps.length === 0 && b.spec.filter) { spec.filter = b.spec.filter; b.spec.filter = null; }
     b.output({ kind: 'agg', spec });
