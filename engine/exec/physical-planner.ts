@@ -79,6 +79,13 @@ class PhysicalPlanner {
       } else {
         const below = this.pipeline(n.input);
         if (below && !(below instanceof PartialAggregateOp)) return new LimitOp(new GatherOp(new SliceLimitOp(below, want, est)), n.limit, n.offset, est);
+        const u = n.input;
+        if (u.k === 'setop' && u.op === 'UNION' && u.all && !u.recursive) {
+          // a UNION ALL at the leader: neither input needs more than LIMIT + OFFSET rows, so
+          // each gets that LIMIT (its slices stop there)
+          const cap = (x: LNode): LNode => (x.k === 'limit' && x.limit !== null && x.limit + x.offset <= want ? x : { k: 'limit', input: x, limit: want, offset: 0, fields: x.fields });
+          return new LimitOp(this.leader({ ...u, left: cap(u.left), right: cap(u.right) }), n.limit, n.offset, est);
+        }
       }
     }
     if (n.k === 'sort') {

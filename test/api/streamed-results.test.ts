@@ -136,6 +136,25 @@ describe('the engine', () => {
     }
   });
 
+  it('a LIMIT over a leader UNION ALL goes into both inputs, so their slices stop there, and leaves an input it does not reach unrun', async () => {
+    const sql = "SELECT k, s FROM a UNION ALL SELECT -1, 'none' LIMIT 10 OFFSET 295000";
+    expect((await s.execute(`EXPLAIN ${sql}`))[0].rows.map((r) => String(r[0])).join('\n')).toMatch(/UNION ALL[^]*Limit 295010 per slice/);
+    const [d] = await duck.session.execute(`SELECT count(*) FROM (${sql}) x`);
+    const valid = (rows: unknown[][]) => rows.every(([k, str]) => (k === -1 ? str === 'none' : str === `row ${Number(k) % 5000} of a few`));
+    for (const stream of [false, true]) {
+      const [r] = await s.execute(sql, { stream });
+      const rows = stream ? r.stream!.next(100) : r.rows;
+      expect(rows).toHaveLength(Number(d.rows[0][0]));
+      expect(valid(rows)).toBe(true);
+    }
+    // the left input has the 10 rows: the right, which would fail, never runs (as in PostgreSQL)
+    const lazy = 'SELECT k, s FROM a UNION ALL (SELECT k, s FROM a WHERE 1 / (k - k) > 0 LIMIT 5) LIMIT 10';
+    expect((await s.execute(lazy))[0].rows).toHaveLength(10);
+    expect((await s.execute(lazy, { stream: true }))[0].stream!.next(100)).toHaveLength(10);
+    expect((await s.execute(`SELECT count(*) FROM (${lazy}) x`))[0].rows).toEqual([[10]]);
+    expect(leftover()).toEqual([]);
+  });
+
   it('leaves no files when the result is closed early, when the query fails, and when it is canceled', async () => {
     const [r] = await s.execute(QUERY, { stream: true });
     expect(r.stream!.next(10)).toHaveLength(10);

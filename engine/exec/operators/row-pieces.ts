@@ -6,6 +6,7 @@
 // works on its pieces. Any other operator's rows are its one batch.
 import { rmSync } from 'node:fs';
 import type { Batch } from '../../types/vector.ts';
+import type { SqlType } from '../../types/types.ts';
 import type { RunContext } from './run-context.ts';
 import type { LeaderOperator, PhysicalOperator } from './operator.ts';
 import { GatherOp } from './gather.ts';
@@ -24,7 +25,7 @@ export interface RowPieces { batch: Batch; files: string[]; fileRows: number }
 export const streams = (op: PhysicalOperator): boolean => op instanceof GatherOp || op instanceof MergeSortedRunsOp || op instanceof RecursiveUnionOp
   || ((op instanceof ProjectOp || op instanceof FilterOp || op instanceof LimitOp) && streams(op.input))
   || (isUnionAll(op) && (streams(op.left) || streams(op.right)));
-const isUnionAll = (op: PhysicalOperator): op is SetOp => op instanceof SetOp && op.op === 'UNION' && op.all;
+export const isUnionAll = (op: PhysicalOperator): op is SetOp => op instanceof SetOp && op.op === 'UNION' && op.all;
 
 /**
  * Hands `consume` the pieces' rows, each held while it runs: the batch, then every file block by
@@ -52,13 +53,15 @@ export async function eachPiece(ctx: RunContext, got: RowPieces, consume: (b: Ba
  * than its last row); a UNION ALL with such an input both inputs' rows one after the other;
  * anything else's one batch.
  */
-export async function rowPieces(ctx: RunContext, op: PhysicalOperator): Promise<RowPieces> {
+export async function rowPieces(ctx: RunContext, op: PhysicalOperator, want = Infinity): Promise<RowPieces> {
   if (!streams(op)) return { batch: await ctx.run(op as LeaderOperator), files: [], fileRows: 0 };
   if (op instanceof GatherOp) return op.gatherForClient(ctx);
   if (op instanceof MergeSortedRunsOp || op instanceof RecursiveUnionOp) return op.runForClient(ctx);
-  if (isUnionAll(op)) return unionAllRows(ctx, op);
+  if (isUnionAll(op)) return unionAllRows(ctx, op, want);
   const step = op as ProjectOp | FilterOp | LimitOp;
-  const got = await rowPieces(ctx, step.input);
+  // how many of the input's rows can be read at most: a LIMIT's, through projections
+  const inputWant = step instanceof LimitOp ? Math.min(want, step.limit === null ? Infinity : step.offset + step.limit) : step instanceof ProjectOp ? want : Infinity;
+  const got = await rowPieces(ctx, step.input, inputWant);
   const t0 = performance.now();
   const out = step instanceof LimitOp ? cutRows(ctx, got, step.offset, step.limit) : await applyToRows(ctx, step, got);
   ctx.record(op, out.batch.length + out.fileRows, performance.now() - t0);
@@ -92,7 +95,7 @@ async function applyToRows(ctx: RunContext, op: ProjectOp | FilterOp, got: RowPi
  * The rows from `offset`, at most `limit` of them: a cut of the batch, then the files' blocks
  * in that range copied into new files; once past the last row the rest is deleted unread.
  */
-function cutRows(ctx: RunContext, got: RowPieces, offset: number, limit: number | null): RowPieces {
+export function cutRows(ctx: RunContext, got: RowPieces, offset: number, limit: number | null): RowPieces {
   const total = got.batch.length + got.fileRows;
   const end = limit === null ? total : Math.min(total, offset + limit);
   if (offset === 0 && end === total) return got;
@@ -122,13 +125,17 @@ function cutRows(ctx: RunContext, got: RowPieces, offset: number, limit: number 
 }
 
 /**
- * UNION ALL's rows in pieces: the left input's, then the right's. The right's batch goes
+ * UNION ALL's rows in pieces: the left input's, then the right's (unless the left's are all
+ * `want`, what a LIMIT above reads). The right's batch goes
  * to a file after the left's files, unless neither input has files and both batches fit in
  * what is left of the budget together, when they are put together in memory.
  */
-async function unionAllRows(ctx: RunContext, op: SetOp): Promise<RowPieces> {
-  const left = await rowPieces(ctx, op.left);
-  const right = await rowPieces(ctx, op.right);
+async function unionAllRows(ctx: RunContext, op: SetOp, want: number): Promise<RowPieces> {
+  const left = await rowPieces(ctx, op.left, want);
+  // under a LIMIT the left's rows may be all it reads: the right is not run
+  const leftRows = left.batch.length + left.fileRows;
+  if (leftRows >= want) { ctx.record(op, leftRows, 0); return left; }
+  const right = await rowPieces(ctx, op.right, want - leftRows);
   const t0 = performance.now();
   const inMemory = !left.files.length && !right.files.length && batchBytes(right.batch) <= ctx.guard.memory.availableBytes;
   let batch: Batch;
@@ -148,4 +155,16 @@ async function unionAllRows(ctx: RunContext, op: SetOp): Promise<RowPieces> {
   const fileRows = left.fileRows + right.fileRows + (files.length > left.files.length + right.files.length ? right.batch.length : 0);
   ctx.record(op, batch.length + fileRows, performance.now() - t0);
   return { batch, files, fileRows };
+}
+
+/** The pieces' rows as one batch (held): the files read back and put together with the batch. */
+export async function wholeRows(ctx: RunContext, types: SqlType[], got: RowPieces): Promise<Batch> {
+  if (!got.files.length) return got.batch;
+  const parts = [got.batch];
+  for (const path of got.files) {
+    const r = ctx.spill.read(path);
+    for (let b = r.next(); b; b = r.next()) parts.push(ctx.hold(b, 'rows read back'));
+    ctx.spill.done(r);
+  }
+  return ctx.concatHeld(types, parts, 'rows read back');
 }
