@@ -76,13 +76,13 @@ export class ArrayPool {
  */
 export class ArrayLease {
   private readonly taken: TypedArray[] = [];
-  private ended = false;
+  private done = false;
 
   constructor(private readonly pool: ArrayPool) {}
 
   /** n elements whose contents are whatever the last user left there. */
   take<T extends TypedArray>(kind: ArrayKind<T>, n: number): T {
-    if (this.ended) return new kind(n);
+    if (this.done) return new kind(n);
     const a = this.pool.takeIdle(kind, n) ?? new kind(n);
     this.taken.push(a);
     return (a.length === n ? a : a.subarray(0, n)) as T;
@@ -95,6 +95,11 @@ export class ArrayLease {
     return a;
   }
 
+  /** Whether the statement ended (its arrays went back or were dropped). */
+  get ended(): boolean {
+    return this.done;
+  }
+
   /** Bytes of the arrays this lease holds. */
   get bytes(): number {
     return this.taken.reduce((s, a) => s + a.byteLength, 0);
@@ -105,8 +110,8 @@ export class ArrayLease {
    * are dropped. Arrays taken after this are the caller's own, never pooled.
    */
   end(ok: boolean): void {
-    if (this.ended) return;
-    this.ended = true;
+    if (this.done) return;
+    this.done = true;
     if (ok) this.pool.giveBack(this.taken);
     this.taken.length = 0;
   }

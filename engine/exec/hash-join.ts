@@ -35,7 +35,7 @@ export class BuildTable {
    * part never matches. With `arrays`, the table's arrays come from a statement's lease of a
    * slice's pool (array-pool.ts) and go back when the statement ends.
    */
-  constructor(readonly build: Vector[], keyCols: Vector[], readonly nullEq: boolean[] = [], ticks: Ticker = NO_TICKS, arrays: ArrayLease | null = null) {
+  constructor(readonly build: Vector[], keyCols: Vector[], readonly nullEq: boolean[] = [], ticks: Ticker = NO_TICKS, readonly arrays: ArrayLease | null = null) {
     const n = build.length ? build[0].length : keyCols[0]?.length ?? 0;
     this.next = (arrays ? arrays.take(Int32Array, n) : new Int32Array(n)).fill(-1);
     this.matched = arrays ? arrays.zeroed(Uint8Array, n) : new Uint8Array(n);
@@ -330,7 +330,8 @@ export function stepTableBytes(step: JoinStep): number {
  */
 export function buildTableOf(step: JoinStep, ticks: Ticker = NO_TICKS, reserve: (bytes: number) => void = noop, arrays: ArrayLease | null = null): BuildTable {
   let table = built.get(step);
-  if (!table) {
+  // a table whose statement ended gave its arrays back to the pool: never read it again
+  if (!table || table.arrays?.ended) {
     reserve(stepTableBytes(step));
     table = new BuildTable(step.build, step.buildKeys.map((c) => step.build[c]), step.nullEq, ticks, arrays);
     built.set(step, table);
