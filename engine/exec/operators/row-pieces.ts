@@ -2,8 +2,9 @@
 // blocks) read back a block at a time, for a consumer that takes them piece by piece (a client's
 // streamed result, a leader aggregate) instead of one batch holding them all. A Gather's slices
 // write their rows past their share to files; a merge of sorted runs and a recursive UNION's
-// rounds go to files past the budget; a Project, Filter, LIMIT or UNION ALL over one of those
-// works on its pieces. Any other operator's rows are its one batch.
+// rounds go to files past the budget; a CROSS or non-equi join's rows are made a block at a time
+// (nested-loop.ts); a Project, Filter, LIMIT or UNION ALL over one of those works on its pieces.
+// Any other operator's rows are its one batch.
 import { rmSync } from 'node:fs';
 import type { Batch } from '../../types/vector.ts';
 import type { SqlType } from '../../types/types.ts';
@@ -15,6 +16,8 @@ import { RecursiveUnionOp, SetOp } from './set-op.ts';
 import { ProjectOp } from './project.ts';
 import { FilterOp } from './filter.ts';
 import { LimitOp } from './limit.ts';
+import { HashJoinOp } from './hash-join.ts';
+import { eachJoinedBlock, isNestedLoop, nestedLoopRows } from './nested-loop.ts';
 import { batchBytes } from '../memory-budget.ts';
 import { sliceRows } from '../batches.ts';
 
@@ -23,9 +26,33 @@ export interface RowPieces { batch: Batch; files: string[]; fileRows: number }
 
 /** Whether an operator's rows can come in pieces (rowPieces) rather than as one batch. */
 export const streams = (op: PhysicalOperator): boolean => op instanceof GatherOp || op instanceof MergeSortedRunsOp || op instanceof RecursiveUnionOp
+  || (op instanceof HashJoinOp && isNestedLoop(op))
   || ((op instanceof ProjectOp || op instanceof FilterOp || op instanceof LimitOp) && streams(op.input))
   || (isUnionAll(op) && (streams(op.left) || streams(op.right)));
 export const isUnionAll = (op: PhysicalOperator): op is SetOp => op instanceof SetOp && op.op === 'UNION' && op.all;
+
+/**
+ * Hands `consume` an operator's rows (one that `streams`) a piece at a time, each held while it
+ * runs: a nested-loop join's blocks as they are made (through Projects and Filters, applied to
+ * each), never kept; any other's pieces (eachPiece).
+ */
+export async function forEachPiece(ctx: RunContext, op: PhysicalOperator, consume: (b: Batch) => Promise<void>): Promise<void> {
+  if (op instanceof HashJoinOp && isNestedLoop(op)) return eachJoinedBlock(ctx, op, consume);
+  if ((op instanceof ProjectOp || op instanceof FilterOp) && streams(op.input)) {
+    let rows = 0, ms = 0;
+    await forEachPiece(ctx, op.input, async (b) => {
+      const t0 = performance.now();
+      const out = ctx.handOn(b, await op.apply(ctx, b), 'rows in pieces');
+      ms += performance.now() - t0;
+      rows += out.length;
+      await consume(out);
+      ctx.release(out);
+    });
+    ctx.record(op, rows, ms);
+    return;
+  }
+  return eachPiece(ctx, await rowPieces(ctx, op), consume);
+}
 
 /**
  * Hands `consume` the pieces' rows, each held while it runs: the batch, then every file block by
@@ -58,6 +85,7 @@ export async function rowPieces(ctx: RunContext, op: PhysicalOperator, want = In
   if (op instanceof GatherOp) return op.gatherForClient(ctx);
   if (op instanceof MergeSortedRunsOp || op instanceof RecursiveUnionOp) return op.runForClient(ctx);
   if (isUnionAll(op)) return unionAllRows(ctx, op, want);
+  if (op instanceof HashJoinOp) return nestedLoopRows(ctx, op);
   const step = op as ProjectOp | FilterOp | LimitOp;
   // how many of the input's rows can be read at most: a LIMIT's, through projections
   const inputWant = step instanceof LimitOp ? Math.min(want, step.limit === null ? Infinity : step.offset + step.limit) : step instanceof ProjectOp ? want : Infinity;

@@ -5,7 +5,8 @@
 // slice go to a file as they come once they pass its share, and the join spills from there; rows
 // received for windows wait on disk and are split into window partitions from there, and a
 // UNION ALL input's rows past a slice's share go to a file read back a block at a time; a leader
-// GROUP BY over a LIMIT or UNION ALL at the leader reads the slices' rows in pieces. The
+// GROUP BY over a LIMIT or UNION ALL at the leader reads the slices' rows in pieces, and over a
+// CROSS or non-equi join the joined rows a block at a time. The
 // joins and windows answer as DuckDB does where holding those rows fails, and no file is left after
 // success, error and cancel. UNLOAD to a local file writes a result past the limit a piece at
 // a time.
@@ -134,6 +135,32 @@ it('a leader GROUP BY reads a LIMIT or a UNION ALL over the slices\' rows a piec
       expect(leftover()).toEqual([]);
     }
     await expect(s.execute('SELECT count(*), sum(1 / (k - 299999)) FROM (SELECT k, s FROM a UNION ALL SELECT -1, \'x\') y')).rejects.toMatchObject({ code: 'DIVISION_BY_ZERO' });
+    expect(leftover()).toEqual([]);
+  } finally {
+    await s.execute('RESET query_memory_limit');
+  }
+});
+
+it('a CROSS or non-equi join at the leader joins a block at a time: a GROUP BY takes each block, a client reads the rest from a file', async () => {
+  const summary = 'count(*), sum(x.k), sum(d.n), max(x.s)';
+  await s.execute("SET query_memory_limit = '4MB'");
+  try {
+    // 3M and ~2.99M joined rows (over 90 MB whole), aggregated as they are made
+    for (const sql of [`SELECT ${summary} FROM a x CROSS JOIN d`, `SELECT ${summary} FROM a x JOIN d ON x.k > d.n * 1000`]) {
+      expect((await rows(`EXPLAIN ${sql}`)).join('\n')).toMatch(/(Nested Loop CROSS|Hash INNER) Join[^\n]*\[leader/);
+      expect(await rows(sql)).toEqual((await duck.execute(sql))[0].rows.map((r) => r.map(String)));
+      expect(leftover()).toEqual([]);
+    }
+    // 500,000 joined rows for a client: those past a quarter of what is left go to a file
+    const sql = 'SELECT x.k, x.s, d.n FROM a x CROSS JOIN d WHERE x.k < 50000';
+    await expect(s.execute(sql)).rejects.toMatchObject({ code: 'OUT_OF_MEMORY' });
+    const [r] = await s.execute(sql, { stream: true });
+    let count = 0, sumK = 0, sumN = 0, sumLen = 0;
+    while (r.stream!.remaining > 0) for (const [k, str, n] of r.stream!.next(50_000)) { count++; sumK += Number(k); sumN += Number(n); sumLen += String(str).length; }
+    const [d] = await duck.execute(`SELECT count(*), sum(k), sum(n), sum(length(s)) FROM (${sql}) z`);
+    expect([count, sumK, sumN, sumLen]).toEqual(d.rows[0].map(Number));
+    expect(leftover()).toEqual([]);
+    await expect(s.execute('SELECT count(*), sum(1 / (x.k - 299999 + d.n)) FROM a x CROSS JOIN d')).rejects.toMatchObject({ code: 'DIVISION_BY_ZERO' });
     expect(leftover()).toEqual([]);
   } finally {
     await s.execute('RESET query_memory_limit');

@@ -1,0 +1,119 @@
+// A CROSS join, or an inner join on a condition without equal keys, at the leader as a block
+// nested loop over rows in pieces: the right input (the planner's build side) is held whole,
+// the left is read a piece at a time (the slices' rows, files read back block by block), and
+// each block of left rows is paired with every right row, filtered by the condition and handed
+// on: held while the joined rows fit in a quarter of what is left of the budget, then written
+// to a file, or, for a GROUP BY, handed to it block by block and dropped. So the joined rows,
+// which grow as the product of both inputs, are never whole in memory when a client or a GROUP
+// BY reads them in pieces (row-pieces.ts).
+import type { Batch } from '../../types/vector.ts';
+import { gather } from '../../types/vector.ts';
+import type { SpillWriter } from '../spill/spill-file.ts';
+import { filterBatch } from '../kernels.ts';
+import { takeRows } from '../hash-join.ts';
+import { batchBytes } from '../memory-budget.ts';
+import { hasModelCall } from '../../plan/bound.ts';
+import { SqlError } from '../../errors.ts';
+import type { RunContext } from './run-context.ts';
+import type { HashJoinOp } from './hash-join.ts';
+import { eachPiece, rowPieces, type RowPieces } from './row-pieces.ts';
+
+/** Joined rows made at a time (left rows × right rows in one block). */
+const BLOCK_ROWS = 65_536;
+
+/** CROSS joins refuse more joined rows than this (a forgotten join condition), as HashJoinOp does. */
+export const MAX_CROSS_ROWS = 50_000_000;
+
+/** Whether a leader join runs as a block nested loop in pieces: CROSS, or INNER with a condition but no equal keys. */
+export const isNestedLoop = (op: HashJoinOp): boolean => {
+  const j = op.join;
+  return j.joinType === 'CROSS' || (j.joinType === 'INNER' && j.leftKeys.length === 0 && j.residual !== null && !hasModelCall(j.residual));
+};
+
+/** The joined rows in pieces (held while they fit in a quarter of what is left, then in a file). */
+export async function nestedLoopRows(ctx: RunContext, op: HashJoinOp): Promise<RowPieces> {
+  const out = new JoinedRows(ctx);
+  const t0 = performance.now();
+  const rows = await nestedLoop(ctx, op, async (b) => out.add(b));
+  const got = await out.done(op.fields.map((f) => f.type));
+  ctx.record(op, rows, performance.now() - t0);
+  return got;
+}
+
+/**
+ * Hands `emit` the joined rows a block at a time (held while it runs), for a consumer that
+ * keeps only what it computes from them (a GROUP BY): nothing of them is kept here.
+ */
+export async function eachJoinedBlock(ctx: RunContext, op: HashJoinOp, emit: (b: Batch) => Promise<void>): Promise<void> {
+  const t0 = performance.now();
+  const rows = await nestedLoop(ctx, op, async (b) => {
+    ctx.hold(b, 'joined rows');
+    await emit(b);
+    ctx.release(b);
+  });
+  ctx.record(op, rows, performance.now() - t0);
+}
+
+/** The loop: every left piece's blocks paired with the whole right input; returns the rows joined. */
+async function nestedLoop(ctx: RunContext, op: HashJoinOp, emit: (b: Batch) => Promise<void>): Promise<number> {
+  const right = await ctx.run(op.right);
+  const left = await rowPieces(ctx, op.left);
+  const pairs = (left.batch.length + left.fileRows) * right.length;
+  if (op.join.joinType === 'CROSS' && pairs > MAX_CROSS_ROWS) throw new SqlError('INVALID_PARAMETER', `cross join would produce ${pairs} rows; add a join condition`);
+  let rows = 0;
+  const residual = op.join.residual;
+  const step = Math.max(1, Math.floor(BLOCK_ROWS / Math.max(1, right.length)));
+  if (right.length > 0) {
+    await eachPiece(ctx, left, async (l) => {
+      for (let start = 0; start < l.length; start += step) {
+        ctx.check();
+        const n = Math.min(step, l.length - start) * right.length;
+        const lr = new Int32Array(n), rr = new Int32Array(n);
+        let k = 0;
+        for (let i = start; i < start + n / right.length; i++) for (let j = 0; j < right.length; j++) { lr[k] = i; rr[k] = j; k++; }
+        let joined: Batch = { length: n, columns: [...l.columns.map((c) => takeRows(c, lr, n)), ...right.columns.map((c) => takeRows(c, rr, n))] };
+        if (residual) {
+          const m = await ctx.withModels(joined, [residual]);
+          const { sel, count } = filterBatch(m.batch, m.exprs[0]);
+          joined = { length: count, columns: joined.columns.map((c) => gather(c, sel, count)) };
+        }
+        rows += joined.length;
+        if (joined.length) await emit(joined);
+        await ctx.pause();
+      }
+    });
+  } else {
+    await eachPiece(ctx, left, async () => {});
+  }
+  ctx.release(right);
+  return rows;
+}
+
+/** Joined rows as they are made: held up to a quarter of what is left of the budget, then into a file. */
+class JoinedRows {
+  private readonly parts: Batch[] = [];
+  private held = 0;
+  private file: SpillWriter | null = null;
+  private fileRows = 0;
+
+  constructor(private readonly ctx: RunContext) {}
+
+  add(b: Batch): void {
+    if (b.length === 0) return;
+    const bytes = batchBytes(b);
+    if (!this.file && this.held + bytes <= this.ctx.guard.memory.availableBytes / 4) {
+      this.parts.push(this.ctx.hold(b, 'joined rows'));
+      this.held += bytes;
+      return;
+    }
+    this.file ??= this.ctx.spill.create('joined rows');
+    this.file.write(b);
+    this.fileRows += b.length;
+  }
+
+  async done(types: Parameters<RunContext['concatHeld']>[0]): Promise<RowPieces> {
+    this.file?.close();
+    const batch = await this.ctx.concatHeld(types, this.parts, 'joined rows');
+    return { batch, files: this.file ? [this.file.path] : [], fileRows: this.fileRows };
+  }
+}
