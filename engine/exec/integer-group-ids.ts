@@ -46,13 +46,18 @@ export class IntegerGroupIds {
 
   constructor(private readonly type: SqlType, [min, max]: [number, number]) {
     this.lo = min;
-    this.slots = new Int32Array(max - min + 1);
+    this.span = max - min + 1;
+    this.slots = new Int32Array(0);
   }
+
+  /** entries of the array, made on the first insert (a table that gets no rows allocates nothing) */
+  private readonly span: number;
 
   /** The id of each row's key (NULL is a group of its own), adding keys not seen before. */
   insert(keys: KeyBatch, out: Int32Array = new Int32Array(keys.count)): Int32Array {
     if (this.hashed !== null || keys.cols[0].big !== null) return this.byHash(keys, out);
     const col = keys.cols[0], num = col.num!, valid = col.valid, n = keys.count;
+    if (this.slots.length === 0) this.slots = new Int32Array(this.span);
     const slots = this.slots, lo = this.lo;
     for (let i = 0; i < n; i++) {
       if (valid !== null && valid[i] === 0) {

@@ -52,7 +52,17 @@ export class SpillingGroups {
   private adopted: string[][] | null = null;
 
   constructor(private readonly host: SpillHost, readonly spec: AggSpec, private readonly what: string, private readonly level = 0) {
-    this.table = new GroupTable(spec);
+    this.table = this.newTable();
+  }
+
+  /**
+   * An empty table. Its array of group ids by key value (spec.keyRange), which the budget does
+   * not count, only while nothing went to disk and it takes at most a quarter of what is left.
+   */
+  private newTable(): GroupTable {
+    const r = this.spec.keyRange;
+    if (!r || (this.level === 0 && !this.files && (r[1] - r[0] + 1) * 4 <= this.host.available() / 4)) return new GroupTable(this.spec);
+    return new GroupTable({ ...this.spec, keyRange: undefined });
   }
 
   /** Whether groups went to disk. */
@@ -126,7 +136,7 @@ export class SpillingGroups {
     this.files ??= Array.from({ length: FANOUT }, () => this.host.spill.create(`${this.what} partition`));
     const { part, counts } = partitionIds(p.keys, p.groups, true, this.level);
     for (let q = 0; q < FANOUT; q++) if (counts[q] > 0) writePartial(this.files[q], partialRows(p, rowsIn(part, counts, q)));
-    this.table = new GroupTable(this.spec);
+    this.table = this.newTable();
     this.giveBack();
   }
 
@@ -150,7 +160,7 @@ export class SpillingGroups {
     if (this.table.groups > 0) this.flush();
     const files = this.files;
     this.files = null;
-    this.table = new GroupTable(this.spec);
+    this.table = this.newTable();
     for (const f of files ?? []) f.close();
     for (let q = 0; q < FANOUT; q++) {
       this.host.check();

@@ -49,6 +49,10 @@ function rows(): string {
 beforeAll(async () => {
   twins = await openTwinEngines('integer-group-ids', [
     'CREATE TABLE t (k BIGINT, x DECIMAL(8,2)) DISTKEY(k)', rows(), 'ANALYZE t',
+    // ~60,000 keys in 0..200,000: past a 2 MB budget the groups go to partition files
+    'CREATE TABLE u (k BIGINT, x DECIMAL(8,2))',
+    'INSERT INTO u SELECT a.k * 100 + b.k, a.x FROM t a, t b WHERE b.k < 30 AND a.k IS NOT NULL',
+    'ANALYZE u',
   ]);
 }, 60_000);
 
@@ -62,6 +66,20 @@ describe('GROUP BY a dense integer column', () => {
     const plan = (await twins!.s.execute(`EXPLAIN ${sql}`))[0].rows.map((row: unknown[]) => String(row[0])).join('\n');
     expect(plan).toMatch(/group ids from an array over key values 1\.\.\d+\)/);
     expect(await twins!.strataRows(sql)).toEqual(await twins!.duckRows(sql));
+  });
+
+  it('spills past the budget as DuckDB groups (the spilled tables hash)', async () => {
+    const big = 'SELECT count(*), sum(s), max(n) FROM (SELECT k, sum(x) AS s, count(*) AS n FROM u GROUP BY k) g';
+    const plan = (await twins!.s.execute(`EXPLAIN ${big}`))[0].rows.map((row: unknown[]) => String(row[0])).join('\n');
+    expect(plan).toMatch(/group ids from an array over key values/);
+    await twins!.s.execute("SET query_memory_limit = '2MB'");
+    try {
+      const r = await twins!.s.execute(`EXPLAIN ANALYZE ${big}`);
+      expect(r[r.length - 1].rows.map((row: unknown[]) => String(row[0])).join('\n')).toMatch(/spilled [\d.]+ MB/);
+      expect(await twins!.strataRows(big)).toEqual(await twins!.duckRows(big));
+    } finally {
+      await twins!.s.execute('RESET query_memory_limit');
+    }
   });
 
   it('covers keys inserted after ANALYZE (statistics follow inserts), negative ones too, as DuckDB groups', async () => {
