@@ -151,6 +151,15 @@ export interface FragmentSpec {
     | { kind: 'mark'; join: JoinStep };
 }
 
+/**
+ * Lets a program's plain rows go to a file past the slice's share (`toFile`). A top-N's or a
+ * sort's rows stay (they are ordered in memory or as sorted runs), and so do a LIMIT's, unless
+ * the reader cuts them to it (`limitCut`: the leader's rows for a client).
+ */
+export function sendRowsToFile(out: FragmentSpec['output'], limitCut = false): void {
+  if (out.kind === 'rows' && out.exprs.length && (limitCut || !out.limit) && !out.topN && !out.sort) out.toFile = true;
+}
+
 /** Rows out of and milliseconds spent in each part of a program: [scan, scan filter, ...steps, output]. */
 export interface SliceMetrics { rows: number[]; ms: number[]; scanned: number; runtimeFilters?: RuntimeFilterCounters[] }
 

@@ -7,6 +7,7 @@ import { TYPES, isTemporal, type SqlType } from '../types/types.ts';
 import type { BExpr } from '../plan/bound.ts';
 import type { WindowCall } from '../plan/logical.ts';
 import type { FragmentSpec, FragmentResult, SentResult, SegmentRef, JoinStep, JoinFilterSpec, TopN, SliceMetrics, ExchangeSource, MarkedSource } from './fragment.ts';
+import { sendRowsToFile } from './fragment.ts';
 import { emptyBatch, vectorRange } from './batches.ts';
 import { SlicePeers, exchangeTag } from './slice-peers.ts';
 import { partitionRows, placeRows, rowsByDestination } from './partition.ts';
@@ -89,8 +90,7 @@ async function runFragment(f: FragmentSpec, req: RequestRun, program = 0, all: S
     if (step.k !== 'join' || !step.join.local) return;
     const { program: p, spec } = step.join.local;
     // build rows past this slice's share go to a file as they come: the join then spills them
-    const out = spec.output;
-    if (out.kind === 'rows' && out.exprs.length && !out.limit && !out.topN && !out.sort) out.toFile = true;
+    sendRowsToFile(spec.output);
     const built = await runFragment(spec, req, p, all);
     if (built.kind === 'rows') step.join.build = built.columns;
     if (built.kind === 'rows' && built.files?.length) buildFiles.set(step.join, built.files);
@@ -636,8 +636,7 @@ async function redistribute(x: ExchangeSource, req: RequestRun, all: SliceMetric
   if (x.local) {
     // already partitioned by the key: this slice keeps what it computed (and finishes its own
     // groups); rows past its share may go to a file, read back a block at a time
-    const local = x.spec.output;
-    if (toDisk && local.kind === 'rows' && local.exprs.length && !local.limit && !local.topN && !local.sort) local.toFile = true;
+    if (toDisk) sendRowsToFile(x.spec.output);
     const r = await runFragment(x.spec, req, x.program, all, true);
     const t0 = performance.now();
     if (r.kind === 'rows' && r.files?.length) return { parts: [], rows: r.fileRows ?? 0, ms: performance.now() - t0, onDisk: r.files.map((file) => fileBlocks(file, req)) };
@@ -649,9 +648,8 @@ async function redistribute(x: ExchangeSource, req: RequestRun, all: SliceMetric
   }
   if (!req.exchange) throw new SqlError('INTERNAL_ERROR', 'a redistributed program without an exchange id');
   const { id, slices } = req.exchange;
-  const out = x.spec.output;
   // the rows to send may go to disk past this slice's share (then they go on as files, below)
-  if (toDisk && !x.everywhere && out.kind === 'rows' && out.exprs.length && !out.limit && !out.topN && !out.sort) out.toFile = true;
+  if (toDisk && !x.everywhere) sendRowsToFile(x.spec.output);
   const r = await runFragment(x.spec, req, x.program, all, !x.everywhere);
   const t0 = performance.now();
   const tag = exchangeTag(id, x.program);

@@ -3,7 +3,7 @@
 // or partial aggregate states for the final aggregate above. Before the slices start it runs
 // the build sides of the pipeline's joins at the leader (their Broadcast exchanges), all at once.
 import type { Batch, Vector } from '../../types/vector.ts';
-import type { SentResult } from '../fragment.ts';
+import { sendRowsToFile, type SentResult } from '../fragment.ts';
 import { fromWire, partialFromWire } from '../wire.ts';
 import type { PartialAgg } from '../aggregate.ts';
 import { segmentsBySlice } from '../fragments.ts';
@@ -123,8 +123,8 @@ export class GatherOp extends LeaderOperator {
     const sent = narrow ? [...narrow].sort((x, y) => x - y) : null;
     if (!b.outputSet) b.spec.output = { kind: 'rows', exprs: sent ? sent.map((i) => layout[i]!) : layout.map((e) => e!) };
     const spec = b.spec;
-    const out = spec.output;
-    if (toFile && out.kind === 'rows' && out.exprs.length && !out.topN && !out.sort) out.toFile = true;
+    // the leader cuts a LIMIT's rows itself (row-pieces.ts), so they may go to files too
+    if (toFile) sendRowsToFile(spec.output, true);
     // an inner join against an empty build side is empty
     if (emptyInner && spec.output.kind === 'rows') {
       const empty = emptyBatch(spec.output.exprs.map((e) => e.type));
