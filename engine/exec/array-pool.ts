@@ -116,3 +116,13 @@ export class ArrayLease {
     this.taken.length = 0;
   }
 }
+
+/** n elements from `lease` (whatever an earlier statement left there), or a new array without one. */
+export function takeArray<T extends TypedArray>(lease: ArrayLease | null, kind: ArrayKind<T>, n: number): T {
+  return lease ? lease.take(kind, n) : new kind(n);
+}
+
+/** n elements set to 0, from `lease` or new. */
+export function zeroedArray<T extends TypedArray>(lease: ArrayLease | null, kind: ArrayKind<T>, n: number): T {
+  return lease ? lease.zeroed(kind, n) : new kind(n);
+}

@@ -5,7 +5,7 @@ import { gather } from '../types/vector.ts';
 import { TYPES, isString, type SqlType, type TypedArray } from '../types/types.ts';
 import { KeyBatch, KeyScratch, KeyTable, keyKind } from './hash-table.ts';
 import { ReusedArray, type ReusedColumns } from './scratch.ts';
-import type { ArrayLease } from './array-pool.ts';
+import { takeArray, zeroedArray, type ArrayLease } from './array-pool.ts';
 import type { JoinStep } from './fragment.ts';
 import { filterBatch, projectBatch } from './kernels.ts';
 import { usedColumns, type BExpr } from '../plan/bound.ts';
@@ -37,12 +37,12 @@ export class BuildTable {
    */
   constructor(readonly build: Vector[], keyCols: Vector[], readonly nullEq: boolean[] = [], ticks: Ticker = NO_TICKS, readonly arrays: ArrayLease | null = null) {
     const n = build.length ? build[0].length : keyCols[0]?.length ?? 0;
-    this.next = (arrays ? arrays.take(Int32Array, n) : new Int32Array(n)).fill(-1);
-    this.matched = arrays ? arrays.zeroed(Uint8Array, n) : new Uint8Array(n);
+    this.next = takeArray(arrays, Int32Array, n).fill(-1);
+    this.matched = zeroedArray(arrays, Uint8Array, n);
     this.keys = new KeyTable(keyCols.map((c) => keyKind(c.type)), Math.min(n, 1 << 20), arrays);
-    const ids = this.keys.insert(new KeyBatch(keyCols, n, nullEq), arrays ? arrays.take(Int32Array, n) : new Int32Array(n));
+    const ids = this.keys.insert(new KeyBatch(keyCols, n, nullEq), takeArray(arrays, Int32Array, n));
     ticks.tick();
-    this.head = (arrays ? arrays.take(Int32Array, this.keys.size) : new Int32Array(this.keys.size)).fill(-1);
+    this.head = takeArray(arrays, Int32Array, this.keys.size).fill(-1);
     for (let r = n - 1; r >= 0; r--) {
       const id = ids[r];
       if (id < 0) continue;

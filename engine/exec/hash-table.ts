@@ -9,7 +9,7 @@ import { takeInto, type Vector } from '../types/vector.ts';
 import { isString, type SqlType, type TypedArray } from '../types/types.ts';
 import { widenInto } from '../storage/widen.ts';
 import { ReusedArray } from './scratch.ts';
-import type { ArrayKind, ArrayLease } from './array-pool.ts';
+import { takeArray, zeroedArray, type ArrayLease } from './array-pool.ts';
 
 /** How a key column is stored: as a double, or as a string (dictionary-coded in vectors). */
 export type KeyKind = 'num' | 'str';
@@ -206,21 +206,12 @@ export class KeyTable {
   constructor(readonly kinds: KeyKind[], expected = 8, private readonly arrays: ArrayLease | null = null) {
     let slots = 16;
     while (slots < expected * 2) slots *= 2;
-    this.slots = this.zeroed(Int32Array, slots * 2);
+    this.slots = zeroedArray(arrays, Int32Array, slots * 2);
     this.mask = slots - 1;
     this.cap = Math.max(8, slots >>> 1);
-    this.hashes = this.fresh(Uint32Array, this.cap);
-    this.store = kinds.map((k) => ({ num: k === 'num' ? this.fresh(Float64Array, this.cap) : null, big: null, str: k === 'str' ? [] : null, nulls: null }));
-  }
-
-  /** n elements, zero or not (every one is written before it is read). */
-  private fresh<T extends TypedArray>(kind: ArrayKind<T>, n: number): T {
-    return this.arrays ? this.arrays.take(kind, n) : new kind(n);
-  }
-
-  /** n elements set to 0. */
-  private zeroed<T extends TypedArray>(kind: ArrayKind<T>, n: number): T {
-    return this.arrays ? this.arrays.zeroed(kind, n) : new kind(n);
+    // hashes and stored keys: every element is written before it is read
+    this.hashes = takeArray(arrays, Uint32Array, this.cap);
+    this.store = kinds.map((k) => ({ num: k === 'num' ? takeArray(arrays, Float64Array, this.cap) : null, big: null, str: k === 'str' ? [] : null, nulls: null }));
   }
 
   /** Bytes held by the table (for memory accounting). */
@@ -494,15 +485,15 @@ export class KeyTable {
 
   private growStore(): void {
     this.cap *= 2;
-    const h = this.fresh(Uint32Array, this.cap); h.set(this.hashes); this.hashes = h;
+    const h = takeArray(this.arrays, Uint32Array, this.cap); h.set(this.hashes); this.hashes = h;
     for (const st of this.store) {
-      if (st.num) { const x = this.fresh(Float64Array, this.cap); x.set(st.num); st.num = x; }
+      if (st.num) { const x = takeArray(this.arrays, Float64Array, this.cap); x.set(st.num); st.num = x; }
       if (st.nulls) { const x = new Uint8Array(this.cap); x.set(st.nulls); st.nulls = x; }
     }
   }
 
   private rehash(): void {
-    const slots = this.zeroed(Int32Array, this.slots.length * 2), mask = (slots.length >>> 1) - 1;
+    const slots = zeroedArray(this.arrays, Int32Array, this.slots.length * 2), mask = (slots.length >>> 1) - 1;
     for (let id = 0; id < this.size; id++) {
       const h = this.hashes[id];
       let s = h & mask;
