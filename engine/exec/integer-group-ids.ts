@@ -35,8 +35,10 @@ export class IntegerGroupIds {
   size = 0;
   /** the value entry 0 stands for */
   private readonly lo: number;
-  /** id + 1 per value - lo; 0: no group yet */
-  private slots: Int32Array;
+  /** entries of the array over the key's range */
+  private readonly span: number;
+  /** id + 1 per value - lo; 0: no group yet. Made on the first insert (a table that gets no rows allocates nothing) */
+  private slots = new Int32Array(0);
   /** each id's value */
   private values = new Float64Array(64);
   /** the id of the NULL group, -1 while there is none */
@@ -47,11 +49,7 @@ export class IntegerGroupIds {
   constructor(private readonly type: SqlType, [min, max]: [number, number]) {
     this.lo = min;
     this.span = max - min + 1;
-    this.slots = new Int32Array(0);
   }
-
-  /** entries of the array, made on the first insert (a table that gets no rows allocates nothing) */
-  private readonly span: number;
 
   /** The id of each row's key (NULL is a group of its own), adding keys not seen before. */
   insert(keys: KeyBatch, out: Int32Array = new Int32Array(keys.count)): Int32Array {

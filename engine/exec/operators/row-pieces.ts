@@ -166,21 +166,20 @@ async function unionAllRows(ctx: RunContext, op: SetOp, want: number): Promise<R
   const right = await rowPieces(ctx, op.right, want - leftRows);
   const t0 = performance.now();
   const inMemory = !left.files.length && !right.files.length && batchBytes(right.batch) <= ctx.guard.memory.availableBytes;
-  let batch: Batch;
+  let batch = left.batch;
+  let fileRows = left.fileRows + right.fileRows;
   const files = [...left.files];
-  if (inMemory || right.batch.length === 0) {
-    batch = inMemory ? await ctx.concatHeld(op.fields.map((f) => f.type), [left.batch, right.batch], 'rows in pieces') : left.batch;
-    if (!inMemory) ctx.release(right.batch);
-  } else {
-    batch = left.batch;
+  if (inMemory) batch = await ctx.concatHeld(op.fields.map((f) => f.type), [left.batch, right.batch], 'rows in pieces');
+  else if (right.batch.length === 0) ctx.release(right.batch);
+  else {
     const w = ctx.spill.create('result rows');
     w.write(right.batch);
     w.close();
     ctx.release(right.batch);
     files.push(w.path);
+    fileRows += right.batch.length;
   }
   files.push(...right.files);
-  const fileRows = left.fileRows + right.fileRows + (files.length > left.files.length + right.files.length ? right.batch.length : 0);
   ctx.record(op, batch.length + fileRows, performance.now() - t0);
   return { batch, files, fileRows };
 }

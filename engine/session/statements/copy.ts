@@ -340,7 +340,7 @@ async function writeTarget(stmt: A.Unload, ctx: StatementContext, fill: (write: 
   if (isS3(stmt.to)) {
     const parts: (string | Uint8Array)[] = [];
     await fill(async (d) => { parts.push(d); });
-    return uploadS3(ctx, stmt.to, parts.length === 1 ? parts[0] : parts.map((p) => (typeof p === 'string' ? p : Buffer.from(p).toString())).join(''), stmt.options, stmt.pos);
+    return uploadS3(ctx, stmt.to, parts.length === 1 ? parts[0] : Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p) : p))), stmt.options, stmt.pos);
   }
   // written into the verified directory's descriptor: a temporary file made new (never through a
   // link), then renamed over the target
