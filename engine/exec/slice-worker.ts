@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import type { Batch, Vector } from '../types/vector.ts';
 import { TYPES, isTemporal, type SqlType } from '../types/types.ts';
 import type { BExpr } from '../plan/bound.ts';
-import type { WindowCall } from '../plan/logical.ts';
-import type { FragmentSpec, FragmentResult, SentResult, SegmentRef, JoinStep, JoinFilterSpec, TopN, SliceMetrics, ExchangeSource, MarkedSource } from './fragment.ts';
+import type { SortKey, WindowCall } from '../plan/logical.ts';
+import type { FragmentSpec, FragmentResult, SentResult, SegmentRef, JoinStep, JoinFilterSpec, TopN, SliceMetrics, ExchangeSource, MarkedSource, ModelStep } from './fragment.ts';
 import { sendRowsToFile } from './fragment.ts';
 import { emptyBatch, vectorRange } from './batches.ts';
 import { SlicePeers, exchangeTag } from './slice-peers.ts';
@@ -82,10 +82,32 @@ async function liveRows(seg: SegmentRef): Promise<Uint8Array | null> {
  * metrics land in `metrics[program]`.
  */
 async function runFragment(f: FragmentSpec, req: RequestRun, program = 0, all: SliceMetrics[] = [], asParts = false): Promise<FragmentResult & { parts?: Vector[][] }> {
-  const { segments, stop } = req;
-  const tick = () => stop.tick();
-  // the build sides run at once: while one waits for other slices' rows (a broadcast), the next
-  // computes and sends its own, so the slices meet at one exchange rather than one after another
+  await runBuildSides(f, req, all);
+  for (const step of f.steps) if (step.k === 'join') buildOrSpill(step.join, req);
+  // a program over redistributed rows: its input program runs first and the slices swap rows;
+  // or over the preserved rows a semi or anti join keeps, once the other side has marked them
+  // (rows received for windows whose calls share no PARTITION BY key are taken whole: the
+  // windows sort them all; with one, past the share they wait on disk to be split by its hash)
+  const received = f.source ? await redistribute(f.source, req, all, !f.source.windows || sharedWindowKeys(f.source.windows).length > 0) : f.marked ? await markedRows(f.marked, req, all) : null;
+  const windowed = received && f.source?.windows ? await windowsOver(f.source!, received, req) : null;
+  const run = new FragmentRun(f, req, program, all);
+  const runtime = received ? [] : await runtimeFilters(f, program, req.segments[program] ?? [], req);
+  if (runtime.length) run.metrics.runtimeFilters = runtime.map((r) => r.counters);
+  if (received) { run.metrics.ms[0] += received.ms; run.metrics.rows[0] += received.rows; }
+  const sources: Source[] = windowed ?? (received ? [...received.parts, ...((received as { onDisk?: UnionPart[] }).onDisk ?? [])] : req.segments[program] ?? []);
+  // UNION ALL: each further input runs once the rows before it went through (and were given back)
+  for (let x = f.source?.union; x; x = x.union) sources.push(run.unionInput(x));
+  await run.scan(sources, runtime);
+  await run.drainSpilledJoins();
+  return run.finish(asParts);
+}
+
+/**
+ * The build sides a program's join steps compute in this slice (co-located), run at once: while
+ * one waits for other slices' rows (a broadcast), the next computes and sends its own, so the
+ * slices meet at one exchange rather than one after another.
+ */
+async function runBuildSides(f: FragmentSpec, req: RequestRun, all: SliceMetrics[]): Promise<void> {
   await allSettledOrThrow(f.steps.map(async (step) => {
     if (step.k !== 'join' || !step.join.local) return;
     const { program: p, spec } = step.join.local;
@@ -95,346 +117,509 @@ async function runFragment(f: FragmentSpec, req: RequestRun, program = 0, all: S
     if (built.kind === 'rows') step.join.build = built.columns;
     if (built.kind === 'rows' && built.files?.length) buildFiles.set(step.join, built.files);
   }));
-  for (const step of f.steps) if (step.k === 'join') buildOrSpill(step.join, req);
-  // a program over redistributed rows: its input program runs first and the slices swap rows;
-  // or over the preserved rows a semi or anti join keeps, once the other side has marked them
-  // (rows received for windows whose calls share no PARTITION BY key are taken whole: the
-  // windows sort them all; with one, past the share they wait on disk to be split by its hash)
-  const received = f.source ? await redistribute(f.source, req, all, !f.source.windows || sharedWindowKeys(f.source.windows).length > 0) : f.marked ? await markedRows(f.marked, req, all) : null;
-  const windowed = received && f.source?.windows ? await windowsOver(f.source!, received, req) : null;
-  const table = f.output.kind === 'agg' ? new SpillingGroups(req.host, f.output.spec, 'aggregate in a slice') : null;
-  const outParts: Vector[][] = [];
-  let outRows = 0;
+}
+
+/** What a program's scan loop reads: a segment, rows in memory, or rows computed when their turn comes. */
+type Source = SegmentRef | Vector[] | WindowedPart | UnionPart;
+
+/** One batch's rows on their way through a program's steps: the selected ones (`sel`, or the first `count`). */
+class BatchRows {
+  constructor(
+    public batch: Batch,
+    public sel: Uint32Array | null,
+    public count: number,
+    /** the batch's arrays were made for it (joined rows) and nothing else reads them: the output may keep them */
+    public owned: boolean,
+  ) {}
+}
+
+/**
+ * One run of a program in a slice: its scan loop, each step and its output, each a method of
+ * its own (V8 optimizes them one by one: a deopt in one recompiles that one, not the whole
+ * program), and the state they share, every field set in the constructor in one order.
+ */
+class FragmentRun {
+  readonly stop: SliceStop;
+  /** rows out of and time in each part: [scan, scan filter, ...steps, output] */
+  readonly metrics: SliceMetrics;
+  readonly outSlot: number;
+  readonly limit: number | undefined;
+  /** an aggregate output's groups (new ones count into the budget; over it they go to disk) */
+  readonly table: SpillingGroups | null;
+  /** block-level zone maps of the scan filter (or the filter fused into the aggregation) */
+  readonly preds: ReturnType<typeof zonePredicates>;
+  /**
+   * the rows each filter keeps, in arrays reused batch after batch (scratch.ts): one batch goes
+   * through every step and the output (which copies what it keeps) before the next is read
+   */
+  readonly liveSel = new ReusedArray(Uint32Array);
+  readonly scanSel = new ReusedArray(Uint32Array);
+  readonly stepSel: ReusedArray<Uint32Array>[];
+  /** per step: the columns the steps after it and the output read (a probe gathers only those) */
+  readonly readAfter: ReturnType<typeof columnsReadAfter>;
+  /** per step: the join step a probe's rows go to next (through filters at most) */
+  readonly nextJoin: (JoinStep | null)[];
+  /** per step: a probe whose rows go (through filters at most) into the program's aggregate */
+  readonly intoAggregate: boolean[];
+  /** per step: the arrays such a probe writes its joined rows into, batch after batch */
+  readonly joinedInto: (ReusedColumns | null)[];
+  readonly outParts: Vector[][] = [];
+  outRows = 0;
   /** bytes of outParts' arrays (reserved as they were made) */
-  let outBytes = 0;
+  outBytes = 0;
   /** a top-N over the budget: sorted runs of its first N rows written so far */
-  const topRuns: string[] = [];
-  let topRunRows = 0;
+  readonly topRuns: string[] = [];
+  topRunRows = 0;
   /** a sort's rows past this slice's share: sorted runs written so far (the leader merges them) */
-  const sortRuns: string[] = [];
-  let sortRunRows = 0;
+  readonly sortRuns: string[] = [];
+  sortRunRows = 0;
   /** rows for a client past this slice's share: the file they go to, in order (handed on) */
-  let resultFile: SpillWriter | null = null;
-  let scanned = 0;
-  const limit = f.output.kind === 'rows' ? f.output.limit : undefined;
+  resultFile: SpillWriter | null = null;
+  scanned = 0;
   /** with ORDER BY ... LIMIT on a numeric first key: that key's value in the limit-th row kept */
-  let cutoff: number | null = null;
-  // rows out of and time in each part: [scan, scan filter, ...steps, output]
-  const slots = 3 + f.steps.length;
-  const metrics: SliceMetrics = { rows: new Array<number>(slots).fill(0), ms: new Array<number>(slots).fill(0), scanned: 0 };
-  all[program] = metrics;
-  let t = performance.now();
-  const lap = (slot: number, rows: number) => { const now = performance.now(); metrics.ms[slot] += now - t; metrics.rows[slot] += rows; t = now; };
-  const outSlot = slots - 1;
-  // block-level zone maps: the scan filter (or the filter fused into the aggregation)
-  const scanFilter = f.filter ?? (f.output.kind === 'agg' && !f.steps.length ? f.output.spec.filter ?? null : null);
-  const preds = zonePredicates(scanFilter);
-  const runtime = received ? [] : await runtimeFilters(f, program, segments[program] ?? [], req);
-  if (runtime.length) metrics.runtimeFilters = runtime.map((r) => r.counters);
-  if (received) { metrics.ms[0] += received.ms; metrics.rows[0] += received.rows; }
-  // the rows each filter keeps, in arrays reused batch after batch (scratch.ts): one batch goes
-  // through every step and the output (which copies what it keeps) before the next is read
-  const liveSel = new ReusedArray(Uint32Array), scanSel = new ReusedArray(Uint32Array);
-  const stepSel = f.steps.map(() => new ReusedArray(Uint32Array));
-  // a probe gathers only the columns the steps after it and the output read
-  const readAfter = columnsReadAfter(f);
-  // a probe whose joined rows go (through filters at most) into another probe or into the
-  // fragment's aggregate, which copy what they keep, writes them into arrays it reuses batch
-  // after batch; not when that next join spilled (its files take the rows as they are)
-  const nextJoin = f.steps.map((s, i) => {
-    if (s.k !== 'join') return null;
-    let j = i + 1;
-    while (f.steps[j]?.k === 'filter') j++;
-    const next = f.steps[j];
-    return next?.k === 'join' ? next.join : null;
-  });
-  const intoAggregate = f.steps.map((s, i) => s.k === 'join' && f.output.kind === 'agg' && f.steps.slice(i + 1).every((x) => x.k === 'filter'));
-  const joinedInto = nextJoin.map((n, i) => (n || intoAggregate[i] ? new ReusedColumns() : null));
+  cutoff: number | null = null;
+  /** when the part being timed started (lap) */
+  t = performance.now();
+
+  constructor(readonly f: FragmentSpec, readonly req: RequestRun, readonly program: number, readonly all: SliceMetrics[]) {
+    this.stop = req.stop;
+    const slots = 3 + f.steps.length;
+    this.metrics = { rows: new Array<number>(slots).fill(0), ms: new Array<number>(slots).fill(0), scanned: 0 };
+    all[program] = this.metrics;
+    this.outSlot = slots - 1;
+    this.limit = f.output.kind === 'rows' ? f.output.limit : undefined;
+    this.table = f.output.kind === 'agg' ? new SpillingGroups(req.host, f.output.spec, 'aggregate in a slice') : null;
+    this.preds = zonePredicates(f.filter ?? (f.output.kind === 'agg' && !f.steps.length ? f.output.spec.filter ?? null : null));
+    this.stepSel = f.steps.map(() => new ReusedArray(Uint32Array));
+    this.readAfter = columnsReadAfter(f);
+    // a probe whose joined rows go (through filters at most) into another probe or into the
+    // fragment's aggregate, which copy what they keep, writes them into arrays it reuses batch
+    // after batch; not when that next join spilled (its files take the rows as they are)
+    this.nextJoin = f.steps.map((s, i) => {
+      if (s.k !== 'join') return null;
+      let j = i + 1;
+      while (f.steps[j]?.k === 'filter') j++;
+      const next = f.steps[j];
+      return next?.k === 'join' ? next.join : null;
+    });
+    this.intoAggregate = f.steps.map((s, i) => s.k === 'join' && f.output.kind === 'agg' && f.steps.slice(i + 1).every((x) => x.k === 'filter'));
+    this.joinedInto = this.nextJoin.map((n, i) => (n || this.intoAggregate[i] ? new ReusedColumns() : null));
+  }
+
+  /** Counts the time since the last lap and `rows` into part `slot`. */
+  lap(slot: number, rows: number): void {
+    const now = performance.now();
+    this.metrics.ms[slot] += now - this.t;
+    this.metrics.rows[slot] += rows;
+    this.t = now;
+  }
+
+  /** Whether a LIMIT has all its rows. */
+  full(): boolean {
+    return this.limit !== undefined && this.outRows >= this.limit;
+  }
+
+  /** Half of this slice's share of what is left of the statement's budget (the rest is for what the rows go through). */
+  share(): number {
+    return this.stop.memory.availableBytes / (2 * this.req.slices);
+  }
+
+  /** A further UNION ALL input: run (and its rows received) when the scan loop reaches it. */
+  unionInput(input: ExchangeSource): UnionPart {
+    return async () => {
+      // past the slice's share the input's rows wait on disk, read back a block at a time
+      const got = await redistribute(input, this.req, this.all, true);
+      this.metrics.ms[0] += got.ms;
+      this.metrics.rows[0] += got.rows;
+      // the input program's time is its own metrics'
+      this.t = performance.now();
+      // one part at a time, each a source of its own
+      const parts = got.parts;
+      return { cols: [], more: [...parts.map((p, i): UnionPart => async () => { parts[i] = null!; return p; }), ...(got.onDisk ?? [])] };
+    };
+  }
+
+  /** Reads every source in order, a batch at a time, through the steps and the output. */
+  async scan(sources: Source[], runtime: RuntimeFilter[]): Promise<void> {
+    for (let j = 0; j < sources.length; j++) {
+      if (this.full()) break;
+      this.t = performance.now();
+      const next = sources[j];
+      // a window partition read back from disk is computed when its turn comes
+      let src = typeof next === 'function' ? await next() : next;
+      // a UNION ALL input's rows in several parts, or on disk: the rest come after this one
+      if (!Array.isArray(src) && 'more' in src) { sources.splice(j + 1, 0, ...src.more); src = src.cols; }
+      if (Array.isArray(src)) {
+        // rows received from other slices are given back once they went through (a spilled join holds them on disk)
+        sources[j] = [];
+        this.stop.memory.release(arraysBytes(src));
+        this.lap(0, 0);
+        await this.scanRows(src, src[0]?.length ?? 0, null, null, runtime);
+        continue;
+      }
+      if (runtime.length && await skipSegment(this.f, src, runtime)) continue;
+      const cols = await cache.columns(src.file, this.f.tableTypes, this.f.columns);
+      const live = await liveRows(src);
+      this.lap(0, 0);
+      await this.scanRows(cols, src.rows, src, live, runtime);
+    }
+  }
+
+  /** The rows of one source, BATCH at a time; `seg` when they are a segment's (`live`: its rows not deleted). */
+  async scanRows(cols: Vector[], rows: number, seg: SegmentRef | null, live: Uint8Array | null, runtime: RuntimeFilter[]): Promise<void> {
+    for (let start = 0; start < rows; start += BATCH) {
+      this.stop.check(); // a canceled or timed-out statement stops here, within one batch
+      if (this.full()) break;
+      const n = Math.min(BATCH, rows - start);
+      if (seg && this.skipBlock(cols, start, n, runtime)) continue;
+      await this.scanBatch(cols, start, n, seg, live, runtime);
+    }
+  }
+
+  /** Whether a segment's block can hold no row the scan filter or a join filter keeps (zone maps). */
+  skipBlock(cols: Vector[], start: number, n: number, runtime: RuntimeFilter[]): boolean {
+    if (this.preds.length && !blockMayMatch(cols, this.preds, start / BATCH, BATCH)) return true;
+    if (!runtime.length) return false;
+    // a join filter whose build keys' range misses the block
+    const r = runtime.find((x) => !x.blockMayMatch(cols, start / BATCH, BATCH));
+    if (!r) return false;
+    r.counters.blocks++;
+    r.counters.rangeRows += n;
+    return true;
+  }
+
+  /** One batch of a source: its live rows, the scan filter and the join filters, then the steps. */
+  async scanBatch(cols: Vector[], start: number, n: number, seg: SegmentRef | null, live: Uint8Array | null, runtime: RuntimeFilter[]): Promise<void> {
+    const batch: Batch = { length: n, columns: cols.map((v) => (n === v.length ? v : vectorRange(v, start, n))) };
+    if (seg) this.scanned += n;
+    let sel: Uint32Array | null = null;
+    let count = n;
+    if (live) {
+      sel = this.liveSel.take(n);
+      count = 0;
+      for (let i = 0; i < n; i++) if (live[start + i]) sel[count++] = i;
+      sel = sel.subarray(0, count);
+    }
+    this.lap(0, seg ? count : 0);
+    const filter = this.f.filter;
+    if (filter) {
+      const into = this.scanSel.take(sel ? sel.length : n);
+      const chosen = sel;
+      const r = metered(this.stop, () => filterBatch(batch, filter, chosen, into));
+      sel = r.sel.subarray(0, r.count);
+      count = r.count;
+    }
+    for (const r of runtime) {
+      if (count === 0) break;
+      const chosen = sel, c = count;
+      const kept = metered(this.stop, () => r.filter(batch, chosen, c));
+      sel = kept.sel;
+      count = kept.count;
+    }
+    this.lap(1, count);
+    if (count > 0) await this.flow(batch, sel, count, 0);
+  }
+
   /**
    * Runs steps `from` on and the output over a batch's rows (`sel`, or its first `count`).
    * `owned`: the batch's arrays were made for it (joined rows) and nothing else reads them, so
    * the output may keep them rather than copy them.
    */
-  const flow = async (batch: Batch, sel: Uint32Array | null, count: number, from: number, owned = false): Promise<void> => {
-    for (let i = from; i < f.steps.length; i++) {
-      if (count === 0) return;
-      const step = f.steps[i];
-      if (step.k === 'filter') {
-        const into = stepSel[i].take(sel ? sel.length : batch.length);
-        const r = metered(stop, () => filterBatch(batch, step.pred, sel, into));
-        sel = r.sel.subarray(0, r.count);
-        count = r.count;
-      } else if (step.k === 'join') {
-        // an outer join pads its unmatched build rows as the probe rows are typed
-        if (step.join.keepsBuild && !probeTypesOf.has(step.join)) probeTypesOf.set(step.join, batch.columns.map((c) => c.type));
-        const grace = graceJoins.get(step.join);
-        // a spilled join takes the batch into its files; its rows go on when it drains
-        if (grace) { const input = compact(batch, sel, count); metered(stop, () => grace.add(input)); lap(2 + i, 0); return; }
-        // the probe reads the selected rows where they are (no compacted copy of every column)
-        const input = batch, rows = sel ? sel.subarray(0, count) : null;
-        const into = (nextJoin[i] && !graceJoins.has(nextJoin[i]!)) || intoAggregate[i] ? joinedInto[i] : null;
-        batch = metered(stop, () => hashJoinBatch(input, step.join, stop, (b) => stop.memory.reserve(b, 'hash join build in a slice'), rows, readAfter[i], into));
-        sel = null;
-        count = batch.length;
-        // a probe gathers the joined rows into new arrays (or, with `into`, arrays the next probe reads and the next batch overwrites)
-        owned = into === null;
-      } else if (step.k === 'repeat') {
-        const input = compact(batch, sel, count);
-        const [times] = metered(stop, () => projectBatch(input, [step.count], null, input.length));
-        batch = repeatRows(input, times);
-        sel = null;
-        count = batch.length;
-        owned = false;
-      } else if (step.k === 'compute') {
-        batch = compact(batch, sel, count);
-        sel = null;
-        const computed = metered(stop, () => projectBatch(batch, step.exprs, null, count));
-        batch = { length: count, columns: [...batch.columns, ...computed] };
-        owned = false;
-      } else {
-        // models run only on rows that survived the steps before
-        batch = compact(batch, sel, count);
-        sel = null;
-        batch.columns.push(await models.evaluate(step.model, batch, stop));
-        owned = false;
-      }
-      lap(2 + i, count);
+  async flow(batch: Batch, sel: Uint32Array | null, count: number, from: number, owned = false): Promise<void> {
+    const rows = new BatchRows(batch, sel, count, owned);
+    const steps = this.f.steps;
+    for (let i = from; i < steps.length; i++) {
+      if (rows.count === 0) return;
+      const step = steps[i];
+      if (step.k === 'filter') this.filterStep(i, step.pred, rows);
+      else if (step.k === 'join') { if (!this.probeStep(i, step.join, rows)) return; }
+      else if (step.k === 'repeat') this.repeatStep(step.count, rows);
+      else if (step.k === 'compute') this.computeStep(step.exprs, rows);
+      else await this.modelStep(step.model, rows);
+      this.lap(2 + i, rows.count);
     }
-    if (count === 0) return;
-    if (f.output.kind === 'mark') {
-      const mark = f.output.join;
-      const grace = graceJoins.get(mark);
-      // a spilled marking join takes the rows into its files; they mark once the input is done
-      if (grace) { const input = compact(batch, sel, count); metered(stop, () => grace.add(input)); }
-      else if (!mark.residual) {
-        // only the keys are read: the selected rows' other columns are not copied
-        const whole = batch, chosen = sel;
-        metered(stop, () => markMatches({ length: count, columns: [] }, projectBatch(whole, mark.probeKeys, chosen, count), buildTableOf(mark), null, stop));
-      } else {
-        const input = compact(batch, sel, count);
-        metered(stop, () => markMatches(input, projectBatch(input, mark.probeKeys, null, input.length), buildTableOf(mark), mark.residual ?? null, stop));
-      }
-      lap(outSlot, 0);
-    } else if (table) {
-      // a filter the planner fused into the aggregate spec runs inside this same loop; new
-      // groups count into the budget, and over it the groups so far go to disk
-      const rows = batch;
-      metered(stop, () => table.consume(rows, sel, sel ? sel.length : rows.length));
-      lap(outSlot, 0);
-    } else if (f.output.kind === 'rows') {
-      const topN = f.output.topN;
-      if (topN && cutoff !== null) {
-        // rows that sort after the current limit-th row cannot make the top N
-        const key = topN.keys[0];
-        const rows = batch;
-        const keyExpr = f.output.exprs[key.expr.k === 'col' ? key.expr.index : 0];
-        const [kv] = metered(stop, () => projectBatch(rows, [keyExpr], sel, count));
-        const keep = new Uint32Array(count);
-        let m = 0;
-        for (let i = 0; i < count; i++) {
-          const isNull = kv.valid !== null && kv.valid[i] === 0;
-          const x = kv.values[i];
-          if (isNull ? key.nullsFirst : key.desc ? x >= cutoff : x <= cutoff) keep[m++] = sel ? sel[i] : i;
+    if (rows.count === 0) return;
+    const out = this.f.output;
+    if (out.kind === 'mark') this.markOutput(out.join, rows);
+    else if (out.kind === 'agg') this.aggregateOutput(rows);
+    else this.rowsOutput(out, rows);
+  }
+
+  filterStep(i: number, pred: BExpr, rows: BatchRows): void {
+    const { batch, sel } = rows;
+    const into = this.stepSel[i].take(sel ? sel.length : batch.length);
+    const r = metered(this.stop, () => filterBatch(batch, pred, sel, into));
+    rows.sel = r.sel.subarray(0, r.count);
+    rows.count = r.count;
+  }
+
+  /** Probes join step `i`; false when the join spilled and its files took the rows (they go on when it drains). */
+  probeStep(i: number, join: JoinStep, rows: BatchRows): boolean {
+    const { stop } = this;
+    // an outer join pads its unmatched build rows as the probe rows are typed
+    if (join.keepsBuild && !probeTypesOf.has(join)) probeTypesOf.set(join, rows.batch.columns.map((c) => c.type));
+    const grace = graceJoins.get(join);
+    if (grace) {
+      const input = compact(rows.batch, rows.sel, rows.count);
+      metered(stop, () => grace.add(input));
+      this.lap(2 + i, 0);
+      return false;
+    }
+    // the probe reads the selected rows where they are (no compacted copy of every column)
+    const input = rows.batch, selected = rows.sel ? rows.sel.subarray(0, rows.count) : null;
+    const next = this.nextJoin[i];
+    const into = (next && !graceJoins.has(next)) || this.intoAggregate[i] ? this.joinedInto[i] : null;
+    const readAfter = this.readAfter[i];
+    const joined = metered(stop, () => hashJoinBatch(input, join, stop, (b) => stop.memory.reserve(b, 'hash join build in a slice'), selected, readAfter, into));
+    rows.batch = joined;
+    rows.sel = null;
+    rows.count = joined.length;
+    // a probe gathers the joined rows into new arrays (or, with `into`, arrays the next probe reads and the next batch overwrites)
+    rows.owned = into === null;
+    return true;
+  }
+
+  repeatStep(times: BExpr, rows: BatchRows): void {
+    const input = compact(rows.batch, rows.sel, rows.count);
+    const [counts] = metered(this.stop, () => projectBatch(input, [times], null, input.length));
+    rows.batch = repeatRows(input, counts);
+    rows.sel = null;
+    rows.count = rows.batch.length;
+    rows.owned = false;
+  }
+
+  computeStep(exprs: BExpr[], rows: BatchRows): void {
+    const batch = compact(rows.batch, rows.sel, rows.count), count = rows.count;
+    const computed = metered(this.stop, () => projectBatch(batch, exprs, null, count));
+    rows.batch = { length: count, columns: [...batch.columns, ...computed] };
+    rows.sel = null;
+    rows.owned = false;
+  }
+
+  /** Models run only on rows that survived the steps before. */
+  async modelStep(model: ModelStep, rows: BatchRows): Promise<void> {
+    const batch = compact(rows.batch, rows.sel, rows.count);
+    batch.columns.push(await models.evaluate(model, batch, this.stop));
+    rows.batch = batch;
+    rows.sel = null;
+    rows.owned = false;
+  }
+
+  /** Marks the rows of `mark`'s table the rows match (a marked source's probe program). */
+  markOutput(mark: JoinStep, rows: BatchRows): void {
+    const { stop } = this;
+    const { batch, sel, count } = rows;
+    const grace = graceJoins.get(mark);
+    // a spilled marking join takes the rows into its files; they mark once the input is done
+    if (grace) { const input = compact(batch, sel, count); metered(stop, () => grace.add(input)); }
+    else if (!mark.residual) {
+      // only the keys are read: the selected rows' other columns are not copied
+      metered(stop, () => markMatches({ length: count, columns: [] }, projectBatch(batch, mark.probeKeys, sel, count), buildTableOf(mark), null, stop));
+    } else {
+      const input = compact(batch, sel, count);
+      metered(stop, () => markMatches(input, projectBatch(input, mark.probeKeys, null, input.length), buildTableOf(mark), mark.residual ?? null, stop));
+    }
+    this.lap(this.outSlot, 0);
+  }
+
+  /**
+   * Adds the rows to the aggregate (a filter the planner fused into its spec runs inside this
+   * same loop); new groups count into the budget, and over it the groups so far go to disk.
+   */
+  aggregateOutput(rows: BatchRows): void {
+    const table = this.table!;
+    const { batch, sel } = rows;
+    metered(this.stop, () => table.consume(batch, sel, sel ? sel.length : batch.length));
+    this.lap(this.outSlot, 0);
+  }
+
+  /** Keeps the rows as output rows (up to a LIMIT), bounded by a top-N, or on disk past the share. */
+  rowsOutput(out: RowsOutput, rows: BatchRows): void {
+    const { stop } = this;
+    const topN = out.topN;
+    if (topN && this.cutoff !== null && !this.beforeCutoff(out, topN, this.cutoff, rows)) { this.lap(this.outSlot, 0); return; }
+    const { batch, sel, count } = rows;
+    const take = this.limit !== undefined ? Math.min(count, this.limit - this.outRows) : count;
+    const part = (rows.owned && sel === null && take === batch.length ? keptColumns(batch, out.exprs, stop) : null) ?? projectAccounted(batch, out.exprs, sel, take, stop);
+    this.outParts.push(part);
+    this.outRows += take;
+    this.outBytes += arraysBytes(part);
+    // keep memory bounded: only the first `limit` rows in sort order can survive
+    if (topN && this.outRows >= 2 * topN.limit + 1024) this.keepTopOnly(out, topN);
+    // a client's rows need not be whole anywhere: past this slice's share they go to a file
+    // the client reads back (result-rows.ts), and the slice goes on from none
+    if (out.toFile && this.outBytes > this.share()) this.rowsToFile();
+    // a sort whose rows would not fit: those so far go to disk as a sorted run (sorting them
+    // takes an order of 8 bytes a row more) and the slice goes on from none
+    if (out.sort && this.outRows > 1 && this.outBytes > this.share()) this.sortedRunToFile(out, out.sort);
+    // the rows a large N keeps would not fit: their first N go to disk as a sorted run (the
+    // leader merges the runs) and the slice starts again from none
+    if (topN && this.outRows > 1 && this.outBytes > this.share()) this.topRunToFile(out, topN);
+    this.lap(this.outSlot, 0);
+  }
+
+  /** Drops the rows that sort after the current limit-th row (they cannot make the top N); false when none is left. */
+  beforeCutoff(out: RowsOutput, topN: TopN, cutoff: number, rows: BatchRows): boolean {
+    const { batch, sel, count } = rows;
+    const key = topN.keys[0];
+    const keyExpr = out.exprs[key.expr.k === 'col' ? key.expr.index : 0];
+    const [kv] = metered(this.stop, () => projectBatch(batch, [keyExpr], sel, count));
+    const keep = new Uint32Array(count);
+    let m = 0;
+    for (let i = 0; i < count; i++) {
+      const isNull = kv.valid !== null && kv.valid[i] === 0;
+      const x = kv.values[i];
+      if (isNull ? key.nullsFirst : key.desc ? x >= cutoff : x <= cutoff) keep[m++] = sel ? sel[i] : i;
+    }
+    rows.sel = keep.subarray(0, m);
+    rows.count = m;
+    return m > 0;
+  }
+
+  /** Keeps only the first `limit` rows in the top-N's order. */
+  keepTopOnly(out: RowsOutput, topN: TopN): void {
+    const kept = keepTop(out.exprs.map((e) => e.type), this.outParts, topN);
+    this.outParts.splice(0, this.outParts.length, kept.columns);
+    this.outRows = kept.length;
+    this.cutoff = numericCutoff(kept, topN);
+    const keptBytes = arraysBytes(kept.columns);
+    this.stop.memory.release(this.outBytes - keptBytes);
+    this.outBytes = keptBytes;
+  }
+
+  /** Writes the rows held so far to the client's result file (outRows still counts them: the LIMIT, the file's rows) and goes on from none held. */
+  rowsToFile(): void {
+    const file = (this.resultFile ??= this.req.host.spill.create('result rows'));
+    const parts = this.outParts;
+    metered(this.stop, () => { for (const p of parts) file.write({ length: p[0]?.length ?? 0, columns: p }); });
+    this.dropRows();
+  }
+
+  /** Writes the rows so far as a sorted run and goes on from none. */
+  sortedRunToFile(out: RowsOutput, sort: SortKey[]): void {
+    const types = out.exprs.map((e) => e.type);
+    const parts = this.outParts;
+    const rows: Batch = { length: this.outRows, columns: types.map((t, i) => concatVectors(t, parts.map((p) => p[i]))) };
+    parts.length = 0;
+    this.sortRuns.push(...metered(this.stop, () => writeSortedRuns(this.req.host, rows, sort, rows.length, () => this.stop.tick())));
+    this.sortRunRows += this.outRows;
+    this.outRows = 0;
+    this.dropRows();
+  }
+
+  /** Writes the first N rows so far as a sorted run and starts again from none. */
+  topRunToFile(out: RowsOutput, topN: TopN): void {
+    const kept = keepTop(out.exprs.map((e) => e.type), this.outParts, topN);
+    this.topRuns.push(...metered(this.stop, () => writeSortedRuns(this.req.host, kept, topN.keys, kept.length, () => this.stop.tick())));
+    this.topRunRows += kept.length;
+    this.cutoff = numericCutoff(kept, topN);
+    this.outRows = 0;
+    this.dropRows();
+  }
+
+  /** Forgets the output rows held so far (written elsewhere), their memory given back. */
+  dropRows(): void {
+    this.outParts.length = 0;
+    this.stop.memory.release(this.outBytes);
+    this.outBytes = 0;
+  }
+
+  /**
+   * Spilled joins, in step order: each joins its files pair by pair, and its rows go on through
+   * the later steps (a later spilled join takes them into its own files); an outer join keeping
+   * its build side then adds the build rows nothing matched, its probe rows being all through.
+   */
+  async drainSpilledJoins(): Promise<void> {
+    const steps = this.f.steps;
+    for (let i = 0; i < steps.length; i++) {
+      const step = steps[i];
+      if (step.k !== 'join' || this.full()) continue;
+      const grace = graceJoins.get(step.join);
+      const sink = async (joined: Batch) => {
+        this.lap(2 + i, joined.length);
+        await this.flow(joined, null, joined.length, i + 1);
+        return this.full();
+      };
+      this.t = performance.now();
+      if (grace) await grace.drain(sink);
+      else if (step.join.keepsBuild) {
+        const types = probeTypesOf.get(step.join) ?? step.join.keepsBuild.probeTypes;
+        for (const padded of unmatchedBuildRows(buildTableOf(step.join), types)) {
+          this.stop.check();
+          if (await sink(padded)) break;
         }
-        sel = keep.subarray(0, m);
-        count = m;
-        if (count === 0) { lap(outSlot, 0); return; }
-      }
-      const take = limit !== undefined ? Math.min(count, limit - outRows) : count;
-      const part = (owned && sel === null && take === batch.length ? keptColumns(batch, f.output.exprs, stop) : null) ?? projectAccounted(batch, f.output.exprs, sel, take, stop);
-      outParts.push(part);
-      outRows += take;
-      outBytes += arraysBytes(part);
-      if (topN && outRows >= 2 * topN.limit + 1024) {
-        // keep memory bounded: only the first `limit` rows in sort order can survive
-        const kept = keepTop(f.output.exprs.map((e) => e.type), outParts, topN);
-        outParts.splice(0, outParts.length, kept.columns);
-        outRows = kept.length;
-        cutoff = numericCutoff(kept, topN);
-        const keptBytes = arraysBytes(kept.columns);
-        stop.memory.release(outBytes - keptBytes);
-        outBytes = keptBytes;
-      }
-      if (f.output.toFile && outBytes > stop.memory.availableBytes / (2 * req.slices)) {
-        // a client's rows need not be whole anywhere: past this slice's share they go to a file
-        // the client reads back (result-rows.ts), and the slice goes on from none
-        resultFile ??= req.host.spill.create('result rows');
-        const file = resultFile;
-        metered(stop, () => { for (const p of outParts) file.write({ length: p[0]?.length ?? 0, columns: p }); });
-        outParts.length = 0;
-        stop.memory.release(outBytes);
-        outBytes = 0;
-      }
-      const sort = f.output.sort;
-      if (sort && outRows > 1 && outBytes > stop.memory.availableBytes / (2 * req.slices)) {
-        // a sort whose rows would not fit: those so far go to disk as a sorted run (sorting them
-        // takes an order of 8 bytes a row more) and the slice goes on from none
-        const types = f.output.exprs.map((e) => e.type);
-        const rows: Batch = { length: outRows, columns: types.map((t, i) => concatVectors(t, outParts.map((p) => p[i]))) };
-        outParts.length = 0;
-        sortRuns.push(...metered(stop, () => writeSortedRuns(req.host, rows, sort, rows.length, tick)));
-        sortRunRows += outRows;
-        outRows = 0;
-        stop.memory.release(outBytes);
-        outBytes = 0;
-      }
-      if (topN && outRows > 1 && outBytes > stop.memory.availableBytes / (2 * req.slices)) {
-        // the rows a large N keeps would not fit: their first N go to disk as a sorted run (the
-        // leader merges the runs) and the slice starts again from none
-        const kept = keepTop(f.output.exprs.map((e) => e.type), outParts, topN);
-        topRuns.push(...metered(stop, () => writeSortedRuns(req.host, kept, topN.keys, kept.length, tick)));
-        topRunRows += kept.length;
-        cutoff = numericCutoff(kept, topN);
-        outParts.length = 0;
-        outRows = 0;
-        stop.memory.release(outBytes);
-        outBytes = 0;
-      }
-      lap(outSlot, 0);
-    }
-  };
-  const sources: (SegmentRef | Vector[] | WindowedPart | UnionPart)[] = windowed ?? (received ? [...received.parts, ...((received as { onDisk?: UnionPart[] }).onDisk ?? [])] : segments[program] ?? []);
-  // UNION ALL: each further input runs once the rows before it went through (and were given back)
-  for (let x = f.source?.union; x; x = x.union) {
-    const input = x;
-    sources.push(async () => {
-      // past the slice's share the input's rows wait on disk, read back a block at a time
-      const got = await redistribute(input, req, all, true);
-      metrics.ms[0] += got.ms;
-      metrics.rows[0] += got.rows;
-      // the input program's time is its own metrics'
-      t = performance.now();
-      // one part at a time, each a source of its own
-      const parts = got.parts;
-      return { cols: [], more: [...parts.map((p, i): UnionPart => async () => { parts[i] = null!; return p; }), ...(got.onDisk ?? [])] };
-    });
-  }
-  for (let j = 0; j < sources.length; j++) {
-    if (limit !== undefined && outRows >= limit) break;
-    t = performance.now();
-    const next = sources[j];
-    // a window partition read back from disk is computed when its turn comes
-    let src = typeof next === 'function' ? await next() : next;
-    // a UNION ALL input's rows in several parts, or on disk: the rest come after this one
-    if (!Array.isArray(src) && 'more' in src) { sources.splice(j + 1, 0, ...src.more); src = src.cols; }
-    const seg = Array.isArray(src) ? null : src;
-    // rows received from other slices are given back once they went through (a spilled join holds them on disk)
-    if (!seg) { sources[j] = []; stop.memory.release(arraysBytes(src as Vector[])); }
-    if (seg && runtime.length && await skipSegment(f, seg, runtime)) continue;
-    const cols = seg ? await cache.columns(seg.file, f.tableTypes, f.columns) : src as Vector[];
-    const live = seg ? await liveRows(seg) : null;
-    const rows = seg ? seg.rows : cols[0]?.length ?? 0;
-    lap(0, 0);
-    batches: for (let start = 0; start < rows; start += BATCH) {
-      stop.check(); // a canceled or timed-out statement stops here, within one batch
-      if (limit !== undefined && outRows >= limit) break;
-      const n = Math.min(BATCH, rows - start);
-      if (seg && preds.length && !blockMayMatch(cols, preds, start / BATCH, BATCH)) continue;
-      if (seg && runtime.length) {
-        // a join filter whose build keys' range misses the block
-        const r = runtime.find((x) => !x.blockMayMatch(cols, start / BATCH, BATCH));
-        if (r) { r.counters.blocks++; r.counters.rangeRows += n; continue; }
-      }
-      let batch: Batch = { length: n, columns: cols.map((v) => (n === v.length ? v : vectorRange(v, start, n))) };
-      if (seg) scanned += n;
-      let sel: Uint32Array | null = null;
-      let count = n;
-      if (live) {
-        sel = liveSel.take(n);
-        count = 0;
-        for (let i = 0; i < n; i++) if (live[start + i]) sel[count++] = i;
-        sel = sel.subarray(0, count);
-      }
-      lap(0, seg ? count : 0);
-      if (f.filter) {
-        const into = scanSel.take(sel ? sel.length : n);
-        const r = metered(stop, () => filterBatch(batch, f.filter!, sel, into));
-        sel = r.sel.subarray(0, r.count);
-        count = r.count;
-      }
-      for (const r of runtime) {
-        if (count === 0) break;
-        const kept = metered(stop, () => r.filter(batch, sel, count));
-        sel = kept.sel;
-        count = kept.count;
-      }
-      lap(1, count);
-      if (count > 0) await flow(batch, sel, count, 0);
-    }
-  }
-  // spilled joins, in step order: each joins its files pair by pair, and its rows go on through
-  // the later steps (a later spilled join takes them into its own files); an outer join keeping
-  // its build side then adds the build rows nothing matched, its probe rows being all through
-  for (let i = 0; i < f.steps.length; i++) {
-    const step = f.steps[i];
-    if (step.k !== 'join' || (limit !== undefined && outRows >= limit)) continue;
-    const grace = graceJoins.get(step.join);
-    const sink = async (joined: Batch) => {
-      lap(2 + i, joined.length);
-      await flow(joined, null, joined.length, i + 1);
-      return limit !== undefined && outRows >= limit;
-    };
-    t = performance.now();
-    if (grace) await grace.drain(sink);
-    else if (step.join.keepsBuild) {
-      const types = probeTypesOf.get(step.join) ?? step.join.keepsBuild.probeTypes;
-      for (const padded of unmatchedBuildRows(buildTableOf(step.join), types)) {
-        stop.check();
-        if (await sink(padded)) break;
       }
     }
   }
-  metrics.scanned = scanned;
-  if (table) {
+
+  /** The program's result: its groups, or its rows (in parts for an exchange when `asParts`), in memory or in files. */
+  async finish(asParts: boolean): Promise<FragmentResult & { parts?: Vector[][] }> {
+    this.metrics.scanned = this.scanned;
+    if (this.table) return this.finishGroups(this.table);
+    const out = this.f.output;
+    // (a marking program's output has no rows)
+    const sort = out.kind === 'rows' ? out.sort : undefined;
+    const types = out.kind === 'rows' ? out.exprs.map((e) => e.type) : [];
+    if (out.kind === 'rows' && out.topN) return this.finishTop(types, out.topN);
+    if (this.resultFile) return this.finishFile(types, this.resultFile);
+    if (this.sortRuns.length && sort) return this.finishSortRuns(types, sort);
+    this.metrics.rows[this.outSlot] = this.outRows;
+    if (asParts && out.kind === 'rows' && !sort) {
+      // the caller (an exchange) copies the rows once, cut by destination: no joined copy first
+      return { kind: 'rows', columns: [], parts: this.outParts, rows: this.outRows, scanned: this.scanned, metrics: this.all };
+    }
+    const columns = types.map((t, i) => concatVectors(t, this.outParts.map((p) => p[i])));
+    if (sort) return this.finishSorted(columns, sort);
+    return { kind: 'rows', columns, rows: this.outRows, scanned: this.scanned, metrics: this.all };
+  }
+
+  async finishGroups(table: SpillingGroups): Promise<FragmentResult> {
     if (table.spilled || table.tooBigToSend) {
       // groups went to disk, or would not fit where they go: the files go on as they are (the
       // leader or the final aggregation in the slices merges them partition by partition)
       const spilled = table.handOff();
-      req.host.keep();
-      return { kind: 'agg', partial: emptyPartial(table.spec), spilled, scanned, metrics: all };
+      this.req.host.keep();
+      return { kind: 'agg', partial: emptyPartial(table.spec), spilled, scanned: this.scanned, metrics: this.all };
     }
     let partial: PartialAgg | null = null;
     await table.finish((t) => { partial = t.toPartial(); });
-    metrics.rows[outSlot] = partial!.groups;
-    return { kind: 'agg', partial: partial!, scanned, metrics: all };
+    this.metrics.rows[this.outSlot] = partial!.groups;
+    return { kind: 'agg', partial: partial!, scanned: this.scanned, metrics: this.all };
   }
-  const types = f.output.kind === 'rows' ? f.output.exprs.map((e) => e.type) : [];
-  if (f.output.kind === 'rows' && f.output.topN) {
-    const topN = f.output.topN;
-    const kept = keepTop(types, outParts, topN);
-    metrics.rows[outSlot] = topRunRows + kept.length;
-    if (!topRuns.length) return { kind: 'rows', columns: kept.columns, rows: kept.length, scanned, metrics: all };
+
+  finishTop(types: SqlType[], topN: TopN): FragmentResult {
+    const kept = keepTop(types, this.outParts, topN);
+    this.metrics.rows[this.outSlot] = this.topRunRows + kept.length;
+    if (!this.topRuns.length) return { kind: 'rows', columns: kept.columns, rows: kept.length, scanned: this.scanned, metrics: this.all };
     // runs went to disk: the rest is one more, and the leader merges the files
-    if (kept.length) topRuns.push(...metered(stop, () => writeSortedRuns(req.host, kept, topN.keys, kept.length, tick)));
-    req.host.keep();
-    return { kind: 'rows', columns: kept.columns.map((c) => gather(c, null, 0)), rows: 0, runs: topRuns, scanned, metrics: all };
+    if (kept.length) this.topRuns.push(...metered(this.stop, () => writeSortedRuns(this.req.host, kept, topN.keys, kept.length, () => this.stop.tick())));
+    this.req.host.keep();
+    return { kind: 'rows', columns: kept.columns.map((c) => gather(c, null, 0)), rows: 0, runs: this.topRuns, scanned: this.scanned, metrics: this.all };
   }
-  // (assigned inside `flow`, which TypeScript does not follow)
-  const file = resultFile as SpillWriter | null;
-  if (file) {
+
+  finishFile(types: SqlType[], file: SpillWriter): FragmentResult {
     // the rest of the rows follow the ones already in the file
-    metered(stop, () => { for (const p of outParts) file.write({ length: p[0]?.length ?? 0, columns: p }); });
+    const parts = this.outParts;
+    metered(this.stop, () => { for (const p of parts) file.write({ length: p[0]?.length ?? 0, columns: p }); });
     file.close();
-    req.host.keep();
-    metrics.rows[outSlot] = outRows;
-    return { kind: 'rows', columns: emptyBatch(types).columns, rows: 0, files: [file.path], fileRows: outRows, scanned, metrics: all };
+    this.req.host.keep();
+    this.metrics.rows[this.outSlot] = this.outRows;
+    return { kind: 'rows', columns: emptyBatch(types).columns, rows: 0, files: [file.path], fileRows: this.outRows, scanned: this.scanned, metrics: this.all };
   }
-  if (sortRuns.length && f.output.kind === 'rows' && f.output.sort) {
+
+  finishSortRuns(types: SqlType[], sort: SortKey[]): FragmentResult {
     // runs went to disk: the rest is one more, and the leader merges the files
-    const rows: Batch = { length: outRows, columns: types.map((t, i) => concatVectors(t, outParts.map((p) => p[i]))) };
-    if (outRows) sortRuns.push(...metered(stop, () => writeSortedRuns(req.host, rows, f.output.kind === 'rows' ? f.output.sort! : [], rows.length, tick)));
-    req.host.keep();
-    metrics.rows[outSlot] = sortRunRows + outRows;
-    return { kind: 'rows', columns: emptyBatch(types).columns, rows: 0, runs: sortRuns, scanned, metrics: all };
+    const rows: Batch = { length: this.outRows, columns: types.map((t, i) => concatVectors(t, this.outParts.map((p) => p[i]))) };
+    if (this.outRows) this.sortRuns.push(...metered(this.stop, () => writeSortedRuns(this.req.host, rows, sort, rows.length, () => this.stop.tick())));
+    this.req.host.keep();
+    this.metrics.rows[this.outSlot] = this.sortRunRows + this.outRows;
+    return { kind: 'rows', columns: emptyBatch(types).columns, rows: 0, runs: this.sortRuns, scanned: this.scanned, metrics: this.all };
   }
-  if (asParts && f.output.kind === 'rows' && !f.output.sort) {
-    // the caller (an exchange) copies the rows once, cut by destination: no joined copy first
-    metrics.rows[outSlot] = outRows;
-    return { kind: 'rows', columns: [], parts: outParts, rows: outRows, scanned, metrics: all };
-  }
-  let columns = types.map((t, i) => concatVectors(t, outParts.map((p) => p[i])));
-  if (f.output.kind === 'rows' && f.output.sort) {
-    // a sorted run for the leader's k-way merge
+
+  /** A sorted run for the leader's k-way merge (over the budget: sorted runs in files). */
+  finishSorted(columns: Vector[], sort: SortKey[]): FragmentResult {
+    const { stop } = this;
+    const outRows = this.outRows;
     const t0 = performance.now();
     const rows: Batch = { length: outRows, columns };
     // the index order and the sorted copy of the rows
@@ -443,19 +628,22 @@ async function runFragment(f: FragmentSpec, req: RequestRun, program = 0, all: S
     if (bytes > stop.memory.availableBytes && outRows > 1) {
       // over the budget: sorted runs that fit go to files, handed on to the leader's merge
       const runRows = Math.floor(stop.memory.availableBytes / 2 / Math.max(1, bytes / outRows));
-      const runs = metered(stop, () => writeSortedRuns(req.host, rows, f.output.kind === 'rows' ? f.output.sort! : [], runRows, tick));
-      req.host.keep();
-      metrics.ms[outSlot] += performance.now() - t0;
-      metrics.rows[outSlot] = outRows;
-      return { kind: 'rows', columns: columns.map((c) => gather(c, null, 0)), rows: 0, runs, scanned, metrics: all };
+      const runs = metered(stop, () => writeSortedRuns(this.req.host, rows, sort, runRows, () => stop.tick()));
+      this.req.host.keep();
+      this.metrics.ms[this.outSlot] += performance.now() - t0;
+      this.metrics.rows[this.outSlot] = outRows;
+      return { kind: 'rows', columns: columns.map((c) => gather(c, null, 0)), rows: 0, runs, scanned: this.scanned, metrics: this.all };
     }
     stop.memory.reserve(bytes, 'sort in a slice');
-    columns = metered(stop, () => sortBatch(rows, f.output.kind === 'rows' ? f.output.sort! : [], tick)).columns;
-    metrics.ms[outSlot] += performance.now() - t0;
+    const sorted = metered(stop, () => sortBatch(rows, sort, () => stop.tick())).columns;
+    this.metrics.ms[this.outSlot] += performance.now() - t0;
+    this.metrics.rows[this.outSlot] = outRows;
+    return { kind: 'rows', columns: sorted, rows: outRows, scanned: this.scanned, metrics: this.all };
   }
-  metrics.rows[outSlot] = outRows;
-  return { kind: 'rows', columns, rows: outRows, scanned, metrics: all };
 }
+
+/** A program's rows output. */
+type RowsOutput = Extract<FragmentSpec['output'], { kind: 'rows' }>;
 
 /** The column types of the probe rows an outer join keeping its build side saw, by step. */
 const probeTypesOf = new WeakMap<JoinStep, SqlType[]>();
