@@ -16,10 +16,27 @@ export interface SharedCache {
   budgetBytes: number;
   /** process RSS above which caches give their columns back (0: never) */
   pressureBytes: number;
+  /**
+   * The process's RSS (KB) as the leader's memory watchdog last sampled it (memory-governor.ts,
+   * every 100 ms). A slice reads this instead of asking the kernel: reading a process's RSS
+   * (/proc) waits for the lock of its memory map, which the other slices' allocations hold, and
+   * cost a slice 0.1-15 ms at the end of each request at SF 1.
+   */
+  rssKb: Int32Array;
 }
 
 export function newSharedCache(slices: number, budgetBytes: number, pressureBytes = 0): SharedCache {
-  return { counters: new Int32Array(new SharedArrayBuffer(4 * slices)), budgetBytes, pressureBytes };
+  return { counters: new Int32Array(new SharedArrayBuffer(4 * slices)), budgetBytes, pressureBytes, rssKb: new Int32Array(new SharedArrayBuffer(4)) };
+}
+
+/** Records the process's RSS where every slice reads it (the leader's watchdog calls this as it samples). */
+export function publishRss(shared: SharedCache, bytes: number): void {
+  Atomics.store(shared.rssKb, 0, Math.min(2 ** 31 - 1, Math.ceil(bytes / 1024)));
+}
+
+/** The process's RSS as last published (0 before the first sample). */
+export function publishedRss(shared: SharedCache): number {
+  return Atomics.load(shared.rssKb, 0) * 1024;
 }
 
 /** Bytes all slices' caches count now. */
@@ -44,7 +61,7 @@ export class ColumnCache {
   private entries = new Map<string, Entry>();
   private ownKb = 0;
 
-  constructor(private readonly shared: SharedCache, private readonly slot: number, private readonly read: Reader, private readonly rss: () => number = () => process.memoryUsage.rss()) {}
+  constructor(private readonly shared: SharedCache, private readonly slot: number, private readonly read: Reader, private readonly rss: () => number = () => publishedRss(shared)) {}
 
   /** Columns `want` of segment `file`, decoding (one read of the file) those not cached. */
   async columns(file: string, types: SqlType[], want: number[]): Promise<Vector[]> {

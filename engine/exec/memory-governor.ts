@@ -28,6 +28,8 @@ export interface GovernorOptions {
   cooldownMs?: number;
   /** the process size now (default: RSS); tests give their own */
   sample?: () => number;
+  /** told every size sampled (the slices read it from shared memory: column-cache.ts publishRss) */
+  onSample?: (bytes: number) => void;
 }
 
 /** The error of a statement the watchdog stopped. */
@@ -77,6 +79,7 @@ export class MemoryGovernor {
   /** One watchdog round: over the limit, stops the running statement holding the most. Returns it, if any. */
   check(now = Date.now()): GovernedStatement | null {
     const size = this.sample();
+    this.opts.onSample?.(size);
     if (size > this.stats.peakBytes) this.stats.peakBytes = size;
     if (size <= this.opts.limitBytes) { this.over = null; return null; }
     this.over ??= { present: new Set(this.running), sizeBytes: size };

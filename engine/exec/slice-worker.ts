@@ -41,7 +41,7 @@ import { SliceGraceJoin, MIN_SPILL_ROWS } from './spill/slice-grace-join.ts';
 import { PartitionWriter, readPartition } from './spill/hash-partition.ts';
 import type { SpillReader, SpillWriter } from './spill/spill-file.ts';
 import { lowerThisThread } from './thread-priority.ts';
-import { ColumnCache, type SharedCache } from './column-cache.ts';
+import { ColumnCache, publishedRss, type SharedCache } from './column-cache.ts';
 import type { EvalRequest } from './costly-exprs.ts';
 import { GcMeter, codeSince, epochMs, threadTimes } from './slice-timing.ts';
 import { generatedCode } from './code-cache.ts';
@@ -61,7 +61,7 @@ const deletions = new Map<string, Uint32Array>();
  * process is over the cache's pressure mark.
  */
 const arrayPool = new ArrayPool(Math.min(64 * 2 ** 20, sharedCache.budgetBytes / (4 * sharedCache.counters.length)),
-  () => sharedCache.pressureBytes > 0 && process.memoryUsage.rss() > sharedCache.pressureBytes);
+  () => sharedCache.pressureBytes > 0 && publishedRss(sharedCache) > sharedCache.pressureBytes);
 const models = new ModelRunner(dataDir);
 const peers = new SlicePeers(sliceIndex);
 /** this slice's garbage collections, for EXPLAIN ANALYZE's timeline */

@@ -23,6 +23,7 @@ import { SqlError } from '../errors.ts';
 import { FileAccess, type FileAccessConfig } from './file-access.ts';
 import { defaultMemoryLimit, defaultQueryMemoryLimit } from '../exec/memory-budget.ts';
 import { MemoryGovernor } from '../exec/memory-governor.ts';
+import { publishRss } from '../exec/column-cache.ts';
 import { openSpillRoot } from '../exec/spill/spill-area.ts';
 import { TABLE_STATS_VIEW } from './statements/analyze.ts';
 import { COLUMN_PRIVILEGES_VIEW } from './column-privileges-view.ts';
@@ -122,9 +123,11 @@ export class Database {
       // grants on objects dropped before their grants went with them
       dropAllOrphanGrants(store.current().state as CatalogState);
       const memoryLimit = opts.memoryLimit ?? defaultMemoryLimit();
-      const db = new Database(dir, new SlicePool(dir, slices, opts.lazySlices, memoryLimit, opts.sliceNiceness), store, opts.now ?? (() => new Date()), files, lock);
+      const pool = new SlicePool(dir, slices, opts.lazySlices, memoryLimit, opts.sliceNiceness);
+      const db = new Database(dir, pool, store, opts.now ?? (() => new Date()), files, lock);
       if (opts.queryMemoryLimit !== undefined) db.queryMemoryLimit = opts.queryMemoryLimit;
-      db.governor = new MemoryGovernor({ limitBytes: memoryLimit });
+      // the slices read the process size the watchdog samples (publishRss), never /proc themselves
+      db.governor = new MemoryGovernor({ limitBytes: memoryLimit, onSample: (bytes) => publishRss(pool.cache, bytes) });
       db.governor.start();
       attachSegmentsDir(join(dir, 'segments'));
       await db.collectGarbage();

@@ -3,6 +3,11 @@
 import { describe, it, expect } from 'vitest';
 import { MemoryGovernor } from '../../../engine/exec/memory-governor.ts';
 import { QueryGuard, SliceStop } from '../../../engine/exec/query-guard.ts';
+import { publishedRss } from '../../../engine/exec/column-cache.ts';
+import { Database } from '../../../engine/database.ts';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const MB = 1024 * 1024;
 const errorOf = (f: () => void) => { try { f(); return null; } catch (e) { return [(e as { code: string }).code, (e as Error).message]; } };
@@ -80,5 +85,19 @@ describe('MemoryGovernor', () => {
     rss = 150 * MB;
     expect(gov.check(1_009_000)).toBe(after);
     small.dispose(); large.dispose(); after.dispose();
+  });
+
+  it("a database's watchdog publishes each size it samples where its slices read it (they never read /proc at a request's end)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'strata-governor-'));
+    const db = await Database.open({ dataDir: join(dir, 'd'), slices: 1, lazySlices: true });
+    try {
+      db.governor.check();
+      const rss = process.memoryUsage.rss();
+      expect(publishedRss(db.pool.cache)).toBeGreaterThan(rss / 2);
+      expect(publishedRss(db.pool.cache)).toBeLessThan(rss * 2);
+    } finally {
+      await db.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
