@@ -88,25 +88,72 @@ export async function downloadS3(ctx: StatementContext, uri: string, o: AccessOp
   }
 }
 
-/** Writes UNLOAD's output as one object, refusing to replace one without ALLOWOVERWRITE. */
-export async function uploadS3(ctx: StatementContext, uri: string, data: string | Uint8Array, o: AccessOptions & { allowOverwrite?: boolean }, pos?: SourcePosition): Promise<void> {
+/** Bytes of UNLOAD's output held before they go to S3 as a part: S3's least part size. */
+export const S3_PART_BYTES = 5 << 20;
+/** Parts past which each further thousand are twice as big (S3 takes at most 10,000 parts). */
+const PARTS_PER_SIZE = 1000;
+
+/**
+ * Writes UNLOAD's output as one object, refusing to replace one without ALLOWOVERWRITE. `fill`
+ * writes the content in pieces as it is made: they are held until they make a part
+ * (S3_PART_BYTES), so output that fits in one part is one PutObject and longer output a multipart
+ * upload of parts sent as they fill, completed at the end. On any failure (the query's, S3's, a
+ * cancel) the upload is aborted, so no object, whole or partial, appears.
+ */
+export async function uploadS3(ctx: StatementContext, uri: string, o: AccessOptions & { allowOverwrite?: boolean }, pos: SourcePosition | undefined,
+  fill: (write: (data: string | Uint8Array) => Promise<void>) => Promise<void>): Promise<void> {
   const obj = parseUri(uri, pos);
   const s3 = await clientFor(ctx, obj, o, 'UNLOAD', pos);
+  const sdk = await import('@aws-sdk/client-s3');
+  const target = { Bucket: obj.bucket, Key: obj.key };
+  let uploadId: string | undefined;
+  const parts: { PartNumber: number; ETag?: string }[] = [];
+  let held: Buffer[] = [], heldBytes = 0;
+  const take = () => {
+    const body = Buffer.concat(held);
+    held = [];
+    heldBytes = 0;
+    return body;
+  };
+  const sendPart = async () => {
+    const Body = take();
+    uploadId ??= (await s3.send(new sdk.CreateMultipartUploadCommand(target), { abortSignal: ctx.signal })).UploadId;
+    const PartNumber = parts.length + 1;
+    const r = await s3.send(new sdk.UploadPartCommand({ ...target, UploadId: uploadId, PartNumber, Body }), { abortSignal: ctx.signal });
+    parts.push({ PartNumber, ETag: r.ETag });
+  };
   try {
-    const { HeadObjectCommand, PutObjectCommand } = await import('@aws-sdk/client-s3');
     if (!o.allowOverwrite) {
       let exists = true;
-      try { await s3.send(new HeadObjectCommand({ Bucket: obj.bucket, Key: obj.key })); } catch (e) {
+      try { await s3.send(new sdk.HeadObjectCommand(target)); } catch (e) {
         const err = s3Error(e, 'UNLOAD', obj, pos);
         if (err.code !== 'BAD_COPY_FILE' || !/does not exist/.test(err.message)) throw err;
         exists = false;
       }
       if (exists) throw new SqlError('DUPLICATE_OBJECT', `UNLOAD target "${uri}" exists; add ALLOWOVERWRITE`, pos);
     }
-    await s3.send(new PutObjectCommand({ Bucket: obj.bucket, Key: obj.key, Body: data }), { abortSignal: ctx.signal });
+    await fill(async (d) => {
+      const b = Buffer.from(d as Uint8Array); // a copy: a piece may be a view the writer reuses
+      if (!b.length) return;
+      held.push(b);
+      heldBytes += b.length;
+      if (heldBytes >= S3_PART_BYTES * 2 ** Math.floor(parts.length / PARTS_PER_SIZE)) await sendPart();
+    });
+    ctx.guard.check();
+    if (uploadId === undefined) {
+      await s3.send(new sdk.PutObjectCommand({ ...target, Body: take() }), { abortSignal: ctx.signal });
+      return;
+    }
+    if (heldBytes) await sendPart();
+    await s3.send(new sdk.CompleteMultipartUploadCommand({ ...target, UploadId: uploadId, MultipartUpload: { Parts: parts } }), { abortSignal: ctx.signal });
+    uploadId = undefined;
   } catch (e) {
+    ctx.guard.check(); // a request cut short by a cancel or the deadline fails as QUERY_CANCELED
     throw s3Error(e, 'UNLOAD', obj, pos);
   } finally {
+    held = [];
+    // not under the statement's signal, which a cancel has already aborted
+    if (uploadId !== undefined) await s3.send(new sdk.AbortMultipartUploadCommand({ ...target, UploadId: uploadId })).catch(() => undefined);
     s3.destroy();
   }
 }

@@ -9,7 +9,7 @@ import {
   Table, TimestampMicrosecond, Type, Utf8, RecordBatchReader, makeData, tableFromIPC, tableToIPC,
   type Data, type DataType,
 } from 'apache-arrow';
-import { Compression, ParquetFile, Table as WasmTable, WriterPropertiesBuilder, writeParquet } from 'parquet-wasm';
+import { Compression, ParquetFile, Table as WasmTable, WriterPropertiesBuilder, transformParquetStream } from 'parquet-wasm';
 import { allocVector, type Batch, type Vector } from '../types/vector.ts';
 import { toInt64 } from './int64.ts';
 import { toDecimal128 } from './decimal128.ts';
@@ -518,17 +518,57 @@ function utf8Data(v: Vector, n: number): Data {
 /** A column of a result to write: its name and SQL type. */
 export interface WriteField { name: string; type: SqlType }
 
+/** Rows in one row group of a streamed Parquet file: what the writer holds, encoded, at most. */
+export const PARQUET_ROW_GROUP_ROWS = 131_072;
+
 /**
- * Encodes a batch as a Parquet file (SNAPPY-compressed, row groups of up to 1M rows) with logical
- * types: DECIMAL(p,s), DATE, TIMESTAMP(MICROS), STRING, INT16/32/64, FLOAT/DOUBLE, BOOLEAN.
+ * Encodes batches, as `next` hands them over until it returns null, as one Parquet file given
+ * back in pieces of bytes as its row groups are finished, SNAPPY-compressed, with logical types
+ * DECIMAL(p,s), DATE, TIMESTAMP(MICROS), STRING, INT16/32/64, FLOAT/DOUBLE, BOOLEAN. The writer
+ * holds at most one row group (PARQUET_ROW_GROUP_ROWS rows, or 64 MB encoded) and the batch it
+ * is given, never the whole file. An error thrown by `next` is thrown here as it was.
  */
-export function encodeParquet(fields: WriteField[], batch: Batch): Uint8Array {
-  const n = batch.length;
-  const children = fields.map((f, c) => TO_ARROW[f.type.id](batch.columns[c], n));
-  const arrowFields = fields.map((f, c) => new Field(f.name, children[c].type, true));
+export async function* parquetPieces(fields: WriteField[], next: () => Promise<Batch | null>): AsyncGenerator<Uint8Array> {
+  const arrowFields = fields.map((f) => new Field(f.name, TO_ARROW[f.type.id](allocVector(f.type, 0), 0).type, true));
   const schema = new Schema(arrowFields);
-  const rb = new RecordBatch(schema, makeData({ type: new Struct(arrowFields), length: n, children }));
-  const wasmTable = WasmTable.fromIPCStream(tableToIPC(new Table(schema, [rb]), 'stream'));
-  const props = new WriterPropertiesBuilder().setCompression(Compression.SNAPPY).setCreatedBy('strata').build();
-  return writeParquet(wasmTable, props); // consumes the table and the properties
+  let failure: { error: unknown } | undefined;
+  let sent = false;
+  const batches = new ReadableStream({
+    async pull(ctrl) {
+      let b: Batch | null;
+      try {
+        b = await next();
+      } catch (e) {
+        // parquet-wasm takes an erroring source for its end and finishes a valid file, so the
+        // error is kept here, the source ends, and the pieces' reader throws it
+        failure = { error: e };
+        ctrl.close();
+        return;
+      }
+      // an empty result still writes a file with the schema, from one batch without rows
+      if (!b && sent) { ctrl.close(); return; }
+      const n = b?.length ?? 0;
+      const children = fields.map((f, c) => (b ? TO_ARROW[f.type.id](b.columns[c], n) : TO_ARROW[f.type.id](allocVector(f.type, 0), 0)));
+      const rb = new RecordBatch(schema, makeData({ type: new Struct(arrowFields), length: n, children }));
+      const table = WasmTable.fromIPCStream(tableToIPC(new Table(schema, [rb]), 'stream'));
+      for (const w of table.recordBatches()) ctrl.enqueue(w);
+      table.free();
+      sent = true;
+      if (!b) ctrl.close();
+    },
+  }, { highWaterMark: 0 });
+  const props = new WriterPropertiesBuilder().setCompression(Compression.SNAPPY).setCreatedBy('strata')
+    .setMaxRowGroupSize(PARQUET_ROW_GROUP_ROWS).setMaxRowGroupBytes(64 << 20).build();
+  // the writer pulls the first batch (for the schema) before it returns
+  const reader = (await transformParquetStream(batches, props).catch((e) => { throw failure ? failure.error : e; })).getReader();
+  try {
+    for (;;) {
+      const piece = await reader.read();
+      if (failure) throw failure.error;
+      if (piece.done) return;
+      yield piece.value;
+    }
+  } finally {
+    await reader.cancel().catch(() => undefined);
+  }
 }

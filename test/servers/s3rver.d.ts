@@ -9,5 +9,7 @@ declare module 's3rver' {
     constructor(options?: S3rverOptions);
     run(): Promise<import('node:net').AddressInfo>;
     close(): Promise<void>;
+    /** s3rver is a Koa app; it emits 'event' with an S3 event notification for each object made or removed. */
+    on(event: 'event', listener: (e: never) => void): this;
   }
 }

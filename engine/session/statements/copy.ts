@@ -279,36 +279,36 @@ export async function unload(stmt: A.Unload, ctx: StatementContext): Promise<Res
   }
   const delim = o.delimiter ?? (o.format === 'CSV' ? ',' : '|');
   const header = o.header && o.format !== 'JSON' ? `${fields.map((f) => csvField(f.name, delim)).join(delim)}\n` : '';
-  if (o.format !== 'PARQUET' && !isS3(stmt.to)) {
-    // text to a local file: the rows are read and written a piece at a time (a result past the
-    // memory limit waits in temp files, as a client's does), never formatted whole
-    const { rows } = await ctx.queryStream(plan);
-    try {
+  // the rows are read and written a piece at a time (a result past the memory limit waits in
+  // temp files, as a client's does), never formatted or encoded whole
+  const { rows } = await ctx.queryStream(plan);
+  try {
+    // other clients and statements get their turns between pieces (the Parquet writer pulls
+    // batches without ever waiting otherwise)
+    const next = async () => {
+      await ctx.guard.pause();
+      ctx.guard.check();
+      return rows.nextBatch(UNLOAD_ROWS);
+    };
+    if (o.format === 'PARQUET') {
+      const { parquetPieces } = await import('../../storage/parquet.ts');
+      const pieces = parquetPieces(fields.map((f) => ({ name: f.name, type: f.type })), next);
+      await writeTarget(stmt, ctx, async (write) => {
+        for await (const piece of pieces) await write(piece);
+      });
+    } else {
       await writeTarget(stmt, ctx, async (write) => {
         if (header) await write(header);
-        for (let b = rows.nextBatch(UNLOAD_ROWS); b; b = rows.nextBatch(UNLOAD_ROWS)) {
-          ctx.guard.check();
-          await write(textLines(b, fields, o, delim));
-        }
+        for (let b = await next(); b; b = await next()) await write(textLines(b, fields, o, delim));
       });
-    } finally {
-      rows.close();
     }
-    return done('UNLOAD', rows.total);
+  } finally {
+    rows.close();
   }
-  const b = await ctx.run(plan);
-  if (o.format === 'PARQUET') {
-    const { encodeParquet } = await import('../../storage/parquet.ts');
-    const data = encodeParquet(fields.map((f) => ({ name: f.name, type: f.type })), b);
-    await writeTarget(stmt, ctx, (write) => write(data));
-    return done('UNLOAD', b.length);
-  }
-  // to S3: one upload of the whole text
-  await writeTarget(stmt, ctx, async (write) => write(header + textLines(b, fields, o, delim)));
-  return done('UNLOAD', b.length);
+  return done('UNLOAD', rows.total);
 }
 
-/** Rows an UNLOAD to a local file formats and writes at a time. */
+/** Rows an UNLOAD formats or encodes and writes at a time. */
 const UNLOAD_ROWS = 8192;
 
 /** A batch's rows as UNLOAD's text lines (CSV, delimited or JSON), each ending in a newline. */
@@ -333,15 +333,11 @@ function textLines(b: Batch, fields: { name: string; type: SqlType }[], o: A.Unl
 
 /**
  * Writes an UNLOAD's file (through a temporary name, renamed over the target once complete),
- * refusing to replace one without ALLOWOVERWRITE; `fill` writes its content in one or more
- * pieces. To S3 the pieces are one upload.
+ * refusing to replace one without ALLOWOVERWRITE; `fill` writes its content in pieces as it is
+ * made. To S3 the pieces go as parts of one upload (`uploadS3`).
  */
 async function writeTarget(stmt: A.Unload, ctx: StatementContext, fill: (write: (data: string | Uint8Array) => Promise<void>) => Promise<void>): Promise<void> {
-  if (isS3(stmt.to)) {
-    const parts: (string | Uint8Array)[] = [];
-    await fill(async (d) => { parts.push(d); });
-    return uploadS3(ctx, stmt.to, parts.length === 1 ? parts[0] : Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p) : p))), stmt.options, stmt.pos);
-  }
+  if (isS3(stmt.to)) return uploadS3(ctx, stmt.to, stmt.options, stmt.pos, fill);
   // written into the verified directory's descriptor: a temporary file made new (never through a
   // link), then renamed over the target
   const target = ctx.files.openDirForWrite(stmt.to, 'UNLOAD', stmt.pos);

@@ -8,15 +8,18 @@
 // GROUP BY over a LIMIT or UNION ALL at the leader reads the slices' rows in pieces, and over a
 // CROSS or non-equi join the joined rows a block at a time. The
 // joins and windows answer as DuckDB does where holding those rows fails, and no file is left after
-// success, error and cancel. UNLOAD to a local file writes a result past the limit a piece at
-// a time.
+// success, error and cancel. UNLOAD writes a result past the limit a piece at a time: text to a
+// local file, Parquet a row group at a time, to S3 as a multipart upload of parts as they fill;
+// a canceled UNLOAD leaves no file or object.
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Session } from '../../../engine/database.ts';
 import type { DuckDBSession } from '../../support/verify-with-duckdb.ts';
 import { openTwinEngines, type TwinEngines } from '../../support/twin-engines.ts';
 import { TABLE_A_ROWS, TABLE_A_SETUP } from '../../support/table-a.ts';
+import { startS3Server, S3_CREDENTIALS } from '../../servers/s3-server.ts';
+import { PARQUET_ROW_GROUP_ROWS } from '../../../engine/storage/parquet.ts';
 
 let twins: TwinEngines | undefined;
 let dir: string;
@@ -186,4 +189,74 @@ it('UNLOAD to a local file writes a result past the limit a piece at a time', as
   expect([data.length, data.reduce((t, [k]) => t + Number(k), 0), data.reduce((t, [, str]) => t + str.length, 0)]).toEqual(d.rows[0].map(Number));
   expect(data.every(([k], i) => Number(k) === i)).toBe(true);
   expect(leftover()).toEqual([]);
+});
+
+/** Aborts when `ready()` first holds (polled every millisecond), to cancel a statement mid-write. */
+function abortWhen(ready: () => boolean): AbortController {
+  const ac = new AbortController();
+  const timer = setInterval(() => { if (ready()) { clearInterval(timer); ac.abort(); } }, 1);
+  ac.signal.addEventListener('abort', () => clearInterval(timer));
+  return ac;
+}
+
+it('UNLOAD to Parquet writes a result past the limit a row group at a time, and a cancel leaves no file', async () => {
+  const sql = 'SELECT k, s FROM a ORDER BY k';
+  const target = join(dir, 'unloaded.parquet');
+  const unfinished = () => readdirSync(dir).filter((f) => f.includes('.tmp-'));
+  const written = () => unfinished().some((f) => (statSync(join(dir, f), { throwIfNoEntry: false })?.size ?? 0) > 0);
+  await s.execute("SET query_memory_limit = '3MB'");
+  try {
+    const [r] = await s.execute(`UNLOAD ('${sql}') TO '${target}' FORMAT PARQUET`);
+    expect(r.rowCount).toBe(TABLE_A_ROWS);
+    // canceled once its first row group is in its temporary file: neither it nor the target remains
+    const ac = abortWhen(written);
+    await expect(s.execute(`UNLOAD ('${sql}') TO '${join(dir, 'canceled.parquet')}' FORMAT PARQUET`, { signal: ac.signal })).rejects.toMatchObject({ code: 'QUERY_CANCELED' });
+    expect(ac.signal.aborted).toBe(true);
+  } finally {
+    await s.execute('RESET query_memory_limit');
+  }
+  expect(unfinished()).toEqual([]);
+  expect(existsSync(join(dir, 'canceled.parquet'))).toBe(false);
+  expect(leftover()).toEqual([]);
+  const summary = 'SELECT count(*), sum(k), sum(length(s)), count(DISTINCT s), min(s), max(s)';
+  const [got] = await duck.execute(`${summary} FROM read_parquet('${target}')`);
+  const [want] = await duck.execute(`${summary} FROM a`);
+  expect(got.rows).toEqual(want.rows);
+  const [groups] = await duck.execute(`SELECT count(DISTINCT row_group_id), max(row_group_num_rows) FROM parquet_metadata('${target}')`);
+  expect(groups.rows[0].map(Number)).toEqual([Math.ceil(TABLE_A_ROWS / PARQUET_ROW_GROUP_ROWS), PARQUET_ROW_GROUP_ROWS]);
+});
+
+it('UNLOAD to S3 sends a result past the limit as a multipart upload of parts as they fill, and a cancel leaves no object', async () => {
+  const s3 = await startS3Server(['lake']);
+  const saved = process.env.STRATA_S3_ENDPOINT;
+  process.env.STRATA_S3_ENDPOINT = s3.endpoint;
+  const creds = `CREDENTIALS 'aws_access_key_id=${S3_CREDENTIALS.accessKeyId};aws_secret_access_key=${S3_CREDENTIALS.secretAccessKey}'`;
+  const sql = 'SELECT k, s FROM a ORDER BY k';
+  try {
+    await s.execute("SET query_memory_limit = '3MB'");
+    // about 7.5 MB of CSV: two parts of at least S3_PART_BYTES
+    const [r] = await s.execute(`UNLOAD ('${sql}') TO 's3://lake/a.csv' ${creds} FORMAT CSV`);
+    expect(r.rowCount).toBe(TABLE_A_ROWS);
+    expect(s3.created).toEqual(['ObjectCreated:Post lake/a.csv']);
+    // a small result is one PutObject
+    await s.execute(`UNLOAD ('SELECT k FROM a WHERE k < 3') TO 's3://lake/small.csv' ${creds} FORMAT CSV`);
+    expect(s3.created.at(-1)).toBe('ObjectCreated:Put lake/small.csv');
+    // canceled once S3 holds its first part: no object appears
+    const ac = abortWhen(() => s3.partsHeld('lake') > 0);
+    await expect(s.execute(`UNLOAD ('${sql}') TO 's3://lake/canceled.csv' ${creds} FORMAT CSV`, { signal: ac.signal })).rejects.toMatchObject({ code: 'QUERY_CANCELED' });
+    expect(ac.signal.aborted).toBe(true);
+    expect(s3.created.filter((c) => c.includes('canceled'))).toEqual([]);
+    expect(leftover()).toEqual([]);
+    // read back through S3: every row, in order
+    await s.execute('RESET query_memory_limit');
+    await s.execute('CREATE TABLE a_back (k INTEGER, s VARCHAR(30))');
+    await s.execute(`COPY a_back FROM 's3://lake/a.csv' ${creds} FORMAT CSV`);
+    expect(await rows('SELECT count(*), sum(k), sum(length(s)), count(DISTINCT s) FROM a_back')).toEqual(await rows('SELECT count(*), sum(k), sum(length(s)), count(DISTINCT s) FROM a'));
+    expect(await rows('SELECT count(*) FROM a_back b JOIN a ON a.k = b.k AND a.s = b.s')).toEqual([[String(TABLE_A_ROWS)]]);
+  } finally {
+    await s.execute('RESET query_memory_limit');
+    await s.execute('DROP TABLE IF EXISTS a_back');
+    if (saved === undefined) delete process.env.STRATA_S3_ENDPOINT; else process.env.STRATA_S3_ENDPOINT = saved;
+    await s3.close();
+  }
 });
