@@ -3,7 +3,7 @@
 // revenue view and its MAX), becomes one `shared` plan: it runs once per execution and both
 // places read its rows. The executor runs a statement's subqueries and its main plan in one run
 // context, so the second reader finds the rows the first kept.
-import { type LNode, type SharedSlot, newSlot, inputsOf, mapPlanExprs } from './logical.ts';
+import { type LNode, type SharedSlot, newSlot, inputsOf, mapPlanExprs, ownExprs } from './logical.ts';
 import { type BExpr, walk, mapChildren } from './bound.ts';
 import { estimateRows } from './cardinality.ts';
 import { isVolatileFunction } from '../functions/registry.ts';
@@ -38,9 +38,7 @@ export class Fingerprints {
     if (n.k === 'scan') own = `scan ${n.table.id}@${n.table.version} ${JSON.stringify(n.ref)}`;
     else if (n.k === 'shared') own = `shared ${n.slot.id}`;
     else {
-      let repeatable = true;
-      mapOwnExprs(n, (e) => { if (!isRepeatable(e)) repeatable = false; return e; });
-      if (!repeatable) return null;
+      if (!ownExprs(n).every(isRepeatable)) return null;
       const { fields: _f, est: _e, input: _i, left: _l, right: _r, ...rest } = n as LNode & Record<string, unknown>;
       own = JSON.stringify(rest);
     }
@@ -60,7 +58,7 @@ function isRepeatable(e: BExpr): boolean {
 /** The uncorrelated subqueries' plans in a node's own expressions. */
 export function subqueryPlans(n: LNode): LNode[] {
   const out: LNode[] = [];
-  mapOwnExprs(n, (e) => { walk(e, (x) => { if (x.k === 'subquery') out.push(x.plan); }); return e; });
+  for (const e of ownExprs(n)) walk(e, (x) => { if (x.k === 'subquery') out.push(x.plan); });
   return out;
 }
 
@@ -69,6 +67,9 @@ export function subqueryPlans(n: LNode): LNode[] {
  * its uncorrelated subqueries, compared by what they compute) made one shared plan.
  */
 export function shareCommonSubplans(root: LNode): LNode {
+  // plans that compute the same rows have the same kind and output types: without two such
+  // aggregates or DISTINCTs there is nothing to share, and no fingerprint to take
+  if (!repeatedCandidates(root)) return root;
   const fps = new Fingerprints();
   const counts = new Map<number, number>();
   const seen = new Set<LNode>();
@@ -106,6 +107,24 @@ export function shareCommonSubplans(root: LNode): LNode {
   };
   const inExprs = (e: BExpr): BExpr => (e.k === 'subquery' ? { ...mapChildren(e, inExprs), plan: rewrite(e.plan) } as BExpr : mapChildren(e, inExprs));
   return rewrite(root);
+}
+
+/** Whether two aggregates or DISTINCTs of the plan (or of its subqueries' plans) have the same kind and output types. */
+function repeatedCandidates(root: LNode): boolean {
+  const kinds = new Set<string>();
+  const seen = new Set<LNode>();
+  const visit = (n: LNode): boolean => {
+    if (seen.has(n)) return false;
+    seen.add(n);
+    if (n.k === 'setop' && n.recursive) return false;
+    if (candidate(n)) {
+      const kind = `${n.k} ${n.fields.map((f) => JSON.stringify(f.type)).join(',')}`;
+      if (kinds.has(kind)) return true;
+      kinds.add(kind);
+    }
+    return subqueryPlans(n).some(visit) || inputsOf(n).some(visit);
+  };
+  return visit(root);
 }
 
 const LEAF: LNode = { k: 'values', rows: [], fields: [] };

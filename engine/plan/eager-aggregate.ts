@@ -9,7 +9,7 @@
 import type { Field, LNode } from './logical.ts';
 import { type BAgg, type BExpr, BOOL, aggInputs, mapAggInputs, mapCols, usedColumns } from './bound.ts';
 import { estimateRows, exprDistinct } from './cardinality.ts';
-import { flatten, type Leaf } from './join-order.ts';
+import { flatten, inputMasks, leafFinder, type Leaf } from './join-order.ts';
 
 type Aggregate = Extract<LNode, { k: 'aggregate' }>;
 type Join = Extract<LNode, { k: 'join' }>;
@@ -81,8 +81,8 @@ function belowJoinTree(n: Aggregate, root: Join, keys: BExpr[], aggs: BAgg[], pl
   const leaves: Leaf[] = [], conds: BExpr[] = [];
   flatten(root, 0, leaves, conds);
   if (leaves.length < 3 || leaves.length > MAX_LEAVES) return null;
-  const leafOf = (col: number) => leaves.findIndex((l) => col >= l.offset && col < l.offset + l.width);
-  const maskOf = (es: BExpr[]) => { let m = 0; for (const e of es) for (const c of usedColumns(e)) m |= 1 << leafOf(c); return m; };
+  const maskOfOne = inputMasks(leafFinder(leaves));
+  const maskOf = (es: BExpr[]) => { let m = 0; for (const e of es) m |= maskOfOne(e); return m; };
   const keyMask = maskOf(keys), aggMask = maskOf(aggs.flatMap(aggInputs));
   if (keyMask & aggMask) return null;
   const free = leaves.map((_, j) => j).filter((j) => !((keyMask | aggMask) & (1 << j)));
@@ -93,7 +93,7 @@ function belowJoinTree(n: Aggregate, root: Join, keys: BExpr[], aggs: BAgg[], pl
     let agged = aggMask;
     free.forEach((j, b) => { if (pick & (1 << b)) agged |= 1 << j; });
     if (agged === 0 || agged === all) continue;
-    const split = splitTree(leaves, conds, all & ~agged, agged, maskOf, place);
+    const split = splitTree(leaves, conds, all & ~agged, agged, maskOfOne, place);
     if (!split) continue;
     const r = rewrite(n, split.join, keys.map(split.at), aggs.map((a) => mapAggInputs(a, split.at)), 'right');
     if (r && (!best || r.reduction > best.reduction)) best = r;
@@ -102,16 +102,16 @@ function belowJoinTree(n: Aggregate, root: Join, keys: BExpr[], aggs: BAgg[], pl
 }
 
 /** The join of two sets of inputs (bit masks) of a flattened tree, and where each old field sits in it; null if a side is not connected or a condition between them is no equality. */
-function splitTree(leaves: Leaf[], conds: BExpr[], otherMask: number, aggedMask: number, maskOf: (es: BExpr[]) => number, place: Place): { join: Join; at: (e: BExpr) => BExpr } | null {
+function splitTree(leaves: Leaf[], conds: BExpr[], otherMask: number, aggedMask: number, maskOf: (e: BExpr) => number, place: Place): { join: Join; at: (e: BExpr) => BExpr } | null {
   const sides = [otherMask, aggedMask].map((mask) => ({ mask, members: leaves.map((_, j) => j).filter((j) => mask & (1 << j)), conds: [] as BExpr[] }));
   const otherKeys: BExpr[] = [], aggedKeys: BExpr[] = [];
   const within = (m: number, mask: number) => (m & ~mask) === 0;
   for (const c of conds) {
-    const m = maskOf([c]);
+    const m = maskOf(c);
     const side = sides.find((x) => within(m, x.mask));
     if (side) { side.conds.push(c); continue; }
     if (c.k !== 'cmp' || c.op !== '=') return null;
-    const l = maskOf([c.left]), r = maskOf([c.right]);
+    const l = maskOf(c.left), r = maskOf(c.right);
     if (l && r && within(l, otherMask) && within(r, aggedMask)) { otherKeys.push(c.left); aggedKeys.push(c.right); }
     else if (l && r && within(l, aggedMask) && within(r, otherMask)) { otherKeys.push(c.right); aggedKeys.push(c.left); }
     else return null;
@@ -145,13 +145,13 @@ function splitTree(leaves: Leaf[], conds: BExpr[], otherMask: number, aggedMask:
 }
 
 /** Whether conditions connect these inputs (one input always is). */
-function connected(members: number[], conds: BExpr[], maskOf: (es: BExpr[]) => number): boolean {
+function connected(members: number[], conds: BExpr[], maskOf: (e: BExpr) => number): boolean {
   if (members.length < 2) return true;
   let reached = 1 << members[0], grew = true;
   while (grew) {
     grew = false;
     for (const c of conds) {
-      const m = maskOf([c]);
+      const m = maskOf(c);
       if (m & reached && m & ~reached) { reached |= m; grew = true; }
     }
   }

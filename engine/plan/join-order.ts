@@ -29,6 +29,23 @@ export function flatten(n: LNode, offset: number, leaves: Leaf[], conds: BExpr[]
   leaves.push({ node: n, offset, width: n.fields.length });
 }
 
+/** The input a column position of the flattened tree belongs to (-1 past its fields). */
+export function leafFinder(leaves: Leaf[]): (col: number) => number {
+  const at: number[] = [];
+  leaves.forEach((l, j) => { for (let c = 0; c < l.width; c++) at[l.offset + c] = j; });
+  return (col) => at[col] ?? -1;
+}
+
+/** The inputs (bit mask) an expression reads, remembered per expression: the search asks for each many times. */
+export function inputMasks(leafOf: (col: number) => number): (e: BExpr) => number {
+  const memo = new Map<BExpr, number>();
+  return (e) => {
+    let m = memo.get(e);
+    if (m === undefined) { m = 0; for (const c of usedColumns(e)) m |= bit(leafOf(c)); memo.set(e, m); }
+    return m;
+  };
+}
+
 /** One join condition over the flattened tree: which inputs it reads and how selective it is. */
 interface Term { expr: BExpr; leaves: number; sel: number }
 
@@ -46,8 +63,8 @@ export function connectJoins(root: LNode, terms: BExpr[], place: (n: LNode, term
   flatten(root, 0, leaves, conds);
   if (leaves.length < 2 || leaves.length > 30) return null;
   const all = [...conds, ...terms];
-  const leafOf = (col: number) => leaves.findIndex((l) => col >= l.offset && col < l.offset + l.width);
-  const maskOf = (e: BExpr) => { let m = 0; for (const c of usedColumns(e)) m |= bit(leafOf(c)); return m; };
+  const leafOf = leafFinder(leaves);
+  const maskOf = inputMasks(leafOf);
   const local = (e: BExpr, j: number) => mapCols(e, (i, c) => ({ k: 'col', index: i - leaves[j].offset, type: c.type }));
   // each input's rows after the filters that touch only it
   const rows = leaves.map((l, j) => {
@@ -170,6 +187,8 @@ function connectivity(n: number, edges: Term[]): (m: number) => boolean {
  */
 function cardinalities(n: number, rows: number[], joins: Term[], classNdv: Map<number, number>[]): (m: number) => number {
   const memo = new Map<number, number>();
+  // each class's inputs in ascending order of distinct values (a set's members keep that order)
+  const ascending = classNdv.map((d) => [...d].sort((x, y) => x[1] - y[1]));
   return (m) => {
     let r = memo.get(m);
     if (r !== undefined) return r;
@@ -181,11 +200,15 @@ function cardinalities(n: number, rows: number[], joins: Term[], classNdv: Map<n
       if (popcount(t.leaves) === 2) pairs.set(t.leaves, Math.min(pairs.get(t.leaves) ?? 1, t.sel));
       else r *= t.sel;
     }
-    for (const d of classNdv) {
-      const inSet = [...d].filter(([j]) => m & bit(j)).sort((x, y) => x[1] - y[1]);
-      for (let i = 1; i < inSet.length; i++) {
-        const pair = bit(inSet[i - 1][0]) | bit(inSet[i][0]);
-        pairs.set(pair, Math.min(pairs.get(pair) ?? 1, 1 / Math.max(1, inSet[i][1])));
+    for (const members of ascending) {
+      let prev = -1;
+      for (const [j, ndv] of members) {
+        if (!(m & bit(j))) continue;
+        if (prev >= 0) {
+          const pair = bit(prev) | bit(j);
+          pairs.set(pair, Math.min(pairs.get(pair) ?? 1, 1 / Math.max(1, ndv)));
+        }
+        prev = j;
       }
     }
     for (const s of pairs.values()) r *= s;

@@ -15,7 +15,13 @@ export interface KeyClasses {
   folded: (term: BExpr) => boolean;
 }
 
-const sameType = (a: Col, b: Col) => JSON.stringify(a.type) === JSON.stringify(b.type);
+type TypeParams = { id: string; precision?: number; scale?: number; length?: number };
+
+/** Exactly the same type: id, precision, scale and length (not only the same kind). */
+const sameType = (a: Col, b: Col) => {
+  const x: TypeParams = a.type, y: TypeParams = b.type;
+  return x.id === y.id && x.precision === y.precision && x.scale === y.scale && x.length === y.length;
+};
 
 /**
  * Classes of the conditions `col = col` whose two columns are of one type and come from

@@ -112,6 +112,23 @@ export function mapPlanExprs(n: LNode, f: (e: BExpr) => BExpr): LNode {
   }
 }
 
+/**
+ * A node's own expressions (not its inputs'), in the order mapPlanExprs visits them: for
+ * reading them without copying the node.
+ */
+export function ownExprs(n: LNode): BExpr[] {
+  switch (n.k) {
+    case 'scan': case 'batch': case 'limit': case 'distinct': case 'shared': case 'setop': return [];
+    case 'values': return n.rows.flat();
+    case 'filter': return [n.pred];
+    case 'project': return n.exprs;
+    case 'aggregate': return [...n.keys, ...n.aggs.flatMap((a) => (a.arg ? [a.arg] : []))];
+    case 'join': return [...n.leftKeys, ...n.rightKeys, ...(n.residual ? [n.residual] : [])];
+    case 'sort': return n.keys.map((k) => k.expr);
+    case 'window': return n.calls.flatMap((c) => [...c.args, ...(c.agg?.arg ? [c.agg.arg] : []), ...c.partitionBy, ...c.orderBy.map((k) => k.expr)]);
+  }
+}
+
 export function inputsOf(n: LNode): LNode[] {
   switch (n.k) {
     case 'scan': case 'batch': case 'values': return [];

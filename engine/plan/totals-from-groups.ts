@@ -37,11 +37,31 @@ function foldable(total: Aggregate, grouped: Aggregate): number[] | null {
   return at;
 }
 
+/** Whether the plan (or its subqueries' plans) holds an aggregate without GROUP BY and one with, each of whose calls could fold. */
+function totalAndGroups(root: LNode): boolean {
+  let total = false, grouped = false;
+  const seen = new Set<LNode>();
+  const visit = (n: LNode): boolean => {
+    if (seen.has(n)) return false;
+    seen.add(n);
+    if (n.k === 'setop' && n.recursive) return false;
+    if (n.k === 'aggregate') {
+      if (n.keys.length) grouped = true;
+      else if (n.aggs.every((a) => FOLDS.has(a.fn))) total = true;
+      if (total && grouped) return true;
+    }
+    return subqueryPlans(n).some(visit) || inputsOf(n).some(visit);
+  };
+  return visit(root);
+}
+
 /**
  * The plan with each aggregate without GROUP BY that can be computed from a grouped aggregate
  * over the same input (here or in its uncorrelated subqueries' plans) computed from it.
  */
 export function totalsFromGroups(root: LNode): LNode {
+  // without both a total and a grouped aggregate there is nothing to fold, and no fingerprint to take
+  if (!totalAndGroups(root)) return root;
   const fps = new Fingerprints();
   const grouped = new Map<number, Aggregate[]>();
   const totals: Aggregate[] = [];
