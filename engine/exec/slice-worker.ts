@@ -144,6 +144,12 @@ class FragmentRun {
   readonly metrics: SliceMetrics;
   readonly outSlot: number;
   readonly limit: number | undefined;
+  /**
+   * with a LIMIT: the rows every slice's run of this program kept so far, together (shared
+   * memory); once they reach the LIMIT the leader has all it needs, and this slice stops too
+   */
+  readonly keptBySlices: BigInt64Array | null;
+  readonly limitBig: bigint;
   /** an aggregate output's groups (new ones count into the budget; over it they go to disk) */
   readonly table: SpillingGroups | null;
   /** block-level zone maps of the scan filter (or the filter fused into the aggregation) */
@@ -188,6 +194,8 @@ class FragmentRun {
     all[program] = this.metrics;
     this.outSlot = slots - 1;
     this.limit = f.output.kind === 'rows' ? f.output.limit : undefined;
+    this.keptBySlices = program === 0 && this.limit !== undefined && req.limitRows ? req.limitRows : null;
+    this.limitBig = BigInt(this.limit ?? 0);
     this.table = f.output.kind === 'agg' ? new SpillingGroups(req.host, f.output.spec, 'aggregate in a slice') : null;
     this.preds = zonePredicates(f.filter ?? (f.output.kind === 'agg' && !f.steps.length ? f.output.spec.filter ?? null : null));
     this.stepSel = f.steps.map(() => new ReusedArray(Uint32Array));
@@ -214,9 +222,10 @@ class FragmentRun {
     this.t = now;
   }
 
-  /** Whether a LIMIT has all its rows. */
+  /** Whether a LIMIT has all its rows: this slice's, or the slices' together. */
   full(): boolean {
-    return this.limit !== undefined && this.outRows >= this.limit;
+    if (this.limit === undefined) return false;
+    return this.outRows >= this.limit || (this.keptBySlices !== null && Atomics.load(this.keptBySlices, 0) >= this.limitBig);
   }
 
   /** Half of this slice's share of what is left of the statement's budget (the rest is for what the rows go through). */
@@ -443,6 +452,7 @@ class FragmentRun {
     const part = (rows.owned && sel === null && take === batch.length ? keptColumns(batch, out.exprs, stop) : null) ?? projectAccounted(batch, out.exprs, sel, take, stop);
     this.outParts.push(part);
     this.outRows += take;
+    if (this.keptBySlices && take > 0) Atomics.add(this.keptBySlices, 0, BigInt(take));
     this.outBytes += arraysBytes(part);
     // keep memory bounded: only the first `limit` rows in sort order can survive
     if (topN && this.outRows >= 2 * topN.limit + 1024) this.keepTopOnly(out, topN);
@@ -775,6 +785,8 @@ interface RequestRun {
   peersMs: number;
   /** where the request's join tables take their arrays (handed back when it ends well) */
   arrays: ArrayLease;
+  /** with a LIMIT in the slices: the rows all slices kept so far (FragmentRun.keptBySlices) */
+  limitRows?: BigInt64Array;
 }
 
 /** The parts every other slice sent for `tag`, the wait counted into the request's. */
@@ -1407,7 +1419,7 @@ function send(result: FragmentResult): { result: SentResult; transfer: ArrayBuff
 
 type Request =
   /** segments[p]: this slice's segments for program p (0 the main one, then nested build sides) */
-  | { op: 'scan'; fragment: FragmentSpec; segments: SegmentRef[][]; cancel?: CancelToken; exchange?: { id: number; slices: number }; spill?: string; slices?: number }
+  | { op: 'scan'; fragment: FragmentSpec; segments: SegmentRef[][]; cancel?: CancelToken; exchange?: { id: number; slices: number }; spill?: string; slices?: number; limitRows?: SharedArrayBuffer }
   | { op: 'write'; file: string; columns: WireColumn[]; encodings?: (string | undefined)[] }
   | { op: 'copy'; request: CsvRangeRequest }
   | { op: 'match'; types: SqlType[]; filter: BExpr | null; exprs: BExpr[] | null; segments: SegmentRef[]; join?: JoinStep; cancel?: CancelToken }
@@ -1425,7 +1437,7 @@ async function handle(msg: Request): Promise<{ result: unknown; transfer: ArrayB
       // receives); its spill files are removed, unless it hands them on to the leader
       const began = epochMs(), before = threadTimes(), gcBefore = gcMeter.now(), codeBefore = generatedCode.counts();
       const arrays = arrayPool.lease();
-      const req: RequestRun = { segments: msg.segments, stop, exchange: msg.exchange, host, slices: msg.slices ?? 1, peersMs: 0, arrays };
+      const req: RequestRun = { segments: msg.segments, stop, exchange: msg.exchange, host, slices: msg.slices ?? 1, peersMs: 0, arrays, limitRows: msg.limitRows ? new BigInt64Array(msg.limitRows) : undefined };
       // a failed request's tables may still be written by work of it under way: their arrays are dropped, not pooled
       const result = await runFragment(msg.fragment, req).then((r) => { stop.check(); arrays.end(true); return r; }).finally(() => stop.memory.releaseAll()).catch((e) => { arrays.end(false); host.end(false); throw e; });
       host.end(true);

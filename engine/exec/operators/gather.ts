@@ -148,7 +148,10 @@ export class GatherOp extends LeaderOperator {
     });
     const cancel = ctx.guard.token;
     const sentAt = epochMs();
-    const results = await this.callSlices(ctx, b, (s) => ({ op: 'scan', fragment: spec, segments: segments.map((p) => p[s]), cancel, spill: ctx.spillName, slices: ctx.slices }));
+    // a LIMIT in the slices: they count the rows they keep together, and each stops once the
+    // count reaches it (not only once it has as many itself)
+    const limitRows = spec.output.kind === 'rows' && spec.output.limit !== undefined && ctx.slices > 1 ? new SharedArrayBuffer(8) : undefined;
+    const results = await this.callSlices(ctx, b, (s) => ({ op: 'scan', fragment: spec, segments: segments.map((p) => p[s]), cancel, spill: ctx.spillName, slices: ctx.slices, limitRows }));
     ctx.guard.resumed();
     ctx.sliceRequests.push({ what: this.input.explain().split(/ \(|:/)[0], sentAt, slices: results.map((r) => r.timing) });
     ctx.check();

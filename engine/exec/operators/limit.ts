@@ -1,5 +1,6 @@
-// LIMIT / OFFSET. At the leader it cuts the rows; in the slices (a LIMIT without ORDER BY) each
-// slice stops scanning once it has limit + offset rows.
+// LIMIT / OFFSET. At the leader it cuts the rows; in the slices (a LIMIT without ORDER BY) the
+// slices count the rows they keep together (gather.ts sends them a shared counter) and each stops
+// scanning once the count reaches limit + offset.
 import type { Batch } from '../../types/vector.ts';
 import { sliceRows } from '../batches.ts';
 import { LeaderOperator, SliceOperator, type PhysicalOperator } from './operator.ts';
