@@ -94,15 +94,20 @@ function belowJoinTree(n: Aggregate, root: Join, keys: BExpr[], aggs: BAgg[], pl
     free.forEach((j, b) => { if (pick & (1 << b)) agged |= 1 << j; });
     if (agged === 0 || agged === all) continue;
     const split = splitTree(leaves, conds, all & ~agged, agged, maskOfOne, place);
-    if (!split) continue;
-    const r = rewrite(n, split.join, keys.map(split.at), aggs.map((a) => mapAggInputs(a, split.at)), 'right');
+    // most splits do not shrink their aggregated side enough: the other side is then never placed
+    if (!split || !shrinks(split.agged, split.aggedKeys, keys.length)) continue;
+    const r = rewrite(n, split.join(), keys.map(split.at), aggs.map((a) => mapAggInputs(a, split.at)), 'right');
     if (r && (!best || r.reduction > best.reduction)) best = r;
   }
   return best?.plan ?? null;
 }
 
-/** The join of two sets of inputs (bit masks) of a flattened tree, and where each old field sits in it; null if a side is not connected or a condition between them is no equality. */
-function splitTree(leaves: Leaf[], conds: BExpr[], otherMask: number, aggedMask: number, maskOf: (e: BExpr) => number, place: Place): { join: Join; at: (e: BExpr) => BExpr } | null {
+/**
+ * The join of two sets of inputs (bit masks) of a flattened tree, and where each old field sits
+ * in it; null if a side is not connected or a condition between them is no equality. The
+ * aggregated side (the join's right) is placed at once, the other side when the join is asked for.
+ */
+function splitTree(leaves: Leaf[], conds: BExpr[], otherMask: number, aggedMask: number, maskOf: (e: BExpr) => number, place: Place): { agged: LNode; aggedKeys: BExpr[]; join: () => Join; at: (e: BExpr) => BExpr } | null {
   const sides = [otherMask, aggedMask].map((mask) => ({ mask, members: leaves.map((_, j) => j).filter((j) => mask & (1 << j)), conds: [] as BExpr[] }));
   const otherKeys: BExpr[] = [], aggedKeys: BExpr[] = [];
   const within = (m: number, mask: number) => (m & ~mask) === 0;
@@ -132,16 +137,24 @@ function splitTree(leaves: Leaf[], conds: BExpr[], otherMask: number, aggedMask:
   });
   const base = trees[0].fields.length;
   const localTo = (k: number) => (e: BExpr) => mapCols(e, (i, c) => ({ ...c, index: pos[i] - (k === 0 ? 0 : base) }));
-  const placed = trees.map((tree, k) => {
+  const placeSide = (k: number) => {
     const terms = sides[k].conds.map(localTo(k));
-    return terms.length ? place(tree, terms) : tree;
-  });
-  const join: Join = {
-    k: 'join', joinType: 'INNER', left: placed[0], right: placed[1],
-    leftKeys: otherKeys.map(localTo(0)), rightKeys: aggedKeys.map(localTo(1)), residual: null,
-    fields: [...placed[0].fields, ...placed[1].fields],
+    return terms.length ? place(trees[k], terms) : trees[k];
   };
-  return { join, at: (e) => mapCols(e, (i, c) => ({ ...c, index: pos[i] })) };
+  const agged = placeSide(1);
+  const rightKeys = aggedKeys.map(localTo(1));
+  let join: Join | undefined;
+  const joined = (): Join => {
+    if (join) return join;
+    const other = placeSide(0);
+    join = {
+      k: 'join', joinType: 'INNER', left: other, right: agged,
+      leftKeys: otherKeys.map(localTo(0)), rightKeys, residual: null,
+      fields: [...other.fields, ...agged.fields],
+    };
+    return join;
+  };
+  return { agged, aggedKeys: rightKeys, join: joined, at: (e) => mapCols(e, (i, c) => ({ ...c, index: pos[i] })) };
 }
 
 /** Whether conditions connect these inputs (one input always is). */
@@ -240,17 +253,33 @@ function rewrite(n: Aggregate, join: Join, keys: BExpr[], aggs: BAgg[], side: 'l
  * decide nothing: the plan stays.
  */
 function pays(agged: LNode, aggedKeys: BExpr[], other: LNode, otherKeys: BExpr[], groupKeys: number): number {
-  const rows = estimateRows(agged), otherRows = estimateRows(other);
-  let distinct = 1, partners = 1;
-  for (let i = 0; i < aggedKeys.length; i++) {
-    const d = exprDistinct(agged, aggedKeys[i], Infinity), o = exprDistinct(other, otherKeys[i], otherRows);
-    if (d === null || o === null) return 0;
-    distinct *= d;
+  const shrunk = shrinks(agged, aggedKeys, groupKeys);
+  if (!shrunk) return 0;
+  const otherRows = estimateRows(other);
+  let partners = 1;
+  for (const k of otherKeys) {
+    const o = exprDistinct(other, k, otherRows);
+    if (o === null) return 0;
     partners *= o;
+  }
+  const ok = otherRows >= MIN_OTHER_ROWS && Math.min(partners, otherRows) >= MIN_MATCHED * shrunk.groups;
+  return ok ? shrunk.reduction : 0;
+}
+
+/**
+ * The groups aggregating `agged` by its join keys makes and how many times that shrinks it, when
+ * it shrinks it enough (REHASH); null otherwise or when a key's distinct count is unknown.
+ */
+function shrinks(agged: LNode, aggedKeys: BExpr[], groupKeys: number): { groups: number; reduction: number } | null {
+  const rows = estimateRows(agged);
+  let distinct = 1;
+  for (const k of aggedKeys) {
+    const d = exprDistinct(agged, k, Infinity);
+    if (d === null) return null;
+    distinct *= d;
   }
   // the distinct keys among `rows` drawn from `distinct` values (Cardenas): filtered rows keep fewer
   const groups = Math.max(1, distinct * -Math.expm1(-rows / distinct));
   const reduction = rows / groups;
-  const ok = otherRows >= MIN_OTHER_ROWS && reduction >= 1 + REHASH * aggedKeys.length / groupKeys && Math.min(partners, otherRows) >= MIN_MATCHED * groups;
-  return ok ? reduction : 0;
+  return reduction >= 1 + REHASH * aggedKeys.length / groupKeys ? { groups, reduction } : null;
 }
