@@ -17,6 +17,7 @@ import { DictGroupIds } from './dict-groups.ts';
 import { runtime } from './runtime.ts';
 import { generatedCode } from './code-cache.ts';
 import { Accumulator } from './accumulator.ts';
+import { packedMap } from '../types/packed-map.ts';
 
 export interface AggSpec {
   keys: BExpr[];
@@ -51,8 +52,8 @@ export function partialRows(p: PartialAgg, rows: Uint32Array): PartialAgg {
   const list = <T>(a: T[] | null) => (a ? Array.from(rows, (r) => a[r]) : null);
   return {
     groups: n,
-    keys: p.keys.map((v) => gather(v, rows, n)),
-    states: p.states.map((s) => ({ slots: s.slots.map(pick), count: pick(s.count), objs: list(s.objs), sets: list(s.sets) })),
+    keys: packedMap(p.keys, (v) => gather(v, rows, n)),
+    states: packedMap(p.states, (s) => ({ slots: packedMap(s.slots, pick), count: pick(s.count), objs: list(s.objs), sets: list(s.sets) })),
   };
 }
 
@@ -114,12 +115,12 @@ export class GroupTable {
   private packed = false;
 
   constructor(readonly spec: AggSpec) {
-    this.keys = spec.keys.map(() => []);
-    this.index = spec.keyRange && spec.keys.length === 1 && isInteger(spec.keys[0].type) ? new IntegerGroupIds(spec.keys[0].type, spec.keyRange) : new KeyTable(spec.keys.map((k) => keyKind(k.type)));
-    this.defs = spec.aggs.map((a) => aggregateFor(a.fn));
-    this.inits = spec.aggs.map((a, i) => this.defs[i].slotInit(a));
-    this.states = spec.aggs.map((agg, i) => ({
-      slots: this.inits[i].map(() => new Float64Array(this.cap)),
+    this.keys = packedMap(spec.keys, () => []);
+    this.index = spec.keyRange && spec.keys.length === 1 && isInteger(spec.keys[0].type) ? new IntegerGroupIds(spec.keys[0].type, spec.keyRange) : new KeyTable(packedMap(spec.keys, (k) => keyKind(k.type)));
+    this.defs = packedMap(spec.aggs, (a) => aggregateFor(a.fn));
+    this.inits = packedMap(spec.aggs, (a, i) => this.defs[i].slotInit(a));
+    this.states = packedMap(spec.aggs, (agg, i) => ({
+      slots: packedMap(this.inits[i], () => new Float64Array(this.cap)),
       count: new Float64Array(this.cap),
       objs: this.defs[i].newObject ? [] : null,
       sets: agg.distinct ? [] : null,
@@ -148,7 +149,7 @@ export class GroupTable {
         const c = count[i], counts = s.count;
         for (let g = 0; g < n; g++) cells[g * w + c] = counts[g];
       }
-      s.slots = s.slots.map(() => EMPTY);
+      s.slots = packedMap(s.slots, () => EMPTY);
       s.count = EMPTY;
     }
     this.cells = cells;
@@ -178,7 +179,7 @@ export class GroupTable {
     this.aliases.forEach((j, i) => {
       if (j < 0) return;
       const from = this.states[j], to = this.states[i];
-      to.slots = from.slots.map((x) => x.slice());
+      to.slots = packedMap(from.slots, (x) => x.slice());
       to.count = from.count.slice();
       to.objs = from.objs ? from.objs.slice() : null;
     });
@@ -194,7 +195,7 @@ export class GroupTable {
       return;
     }
     const grow = (x: Float64Array) => { const y = new Float64Array(this.cap); y.set(x); return y; };
-    for (const s of this.states) { s.slots = s.slots.map(grow); s.count = grow(s.count); }
+    for (const s of this.states) { s.slots = packedMap(s.slots, grow); s.count = grow(s.count); }
   }
 
   private readonly scratchRows = new ReusedArray(Uint32Array);
@@ -251,7 +252,7 @@ export class GroupTable {
     this.lifted ??= liftParams(this.spec);
     const { spec, params } = this.lifted;
     this.pack();
-    const cols = batch.columns.map((c) => c.values), valids = batch.columns.map((c) => c.valid);
+    const cols = packedMap(batch.columns, (c) => c.values), valids = packedMap(batch.columns, (c) => c.valid);
     if (this.spec.keys.length === 0) { const k = aggKernel(spec, batch, this.aliases, this.deferred, this.layout, false); k.run(cols, valids, sideArrays(batch), n, sel, this, params, null, framesOf(batch), k.consts, runtime); return; }
     let rows = sel, count = n;
     if (this.spec.filter) {
@@ -281,7 +282,7 @@ export class GroupTable {
   private denseKeys(batch: Batch): Vector[] | null {
     this.direct ??= this.spec.keys.every((k) => k.k === 'col' && isString(k.type)) ? new DictGroupIds() : null;
     if (this.direct === null) return null;
-    const keys = this.spec.keys.map((k) => batch.columns[(k as { index: number }).index]);
+    const keys = packedMap(this.spec.keys, (k) => batch.columns[(k as { index: number }).index]);
     return this.direct.prepare(keys) ? keys : null;
   }
 
@@ -298,8 +299,8 @@ export class GroupTable {
     const n = this.groups;
     return {
       groups: n,
-      keys: this.spec.keys.map((k, c) => vectorFromValues(k.type, this.keys[c], n)),
-      states: this.states.map((s) => ({ slots: s.slots.map((x) => x.slice(0, n)), count: s.count.slice(0, n), objs: s.objs, sets: s.sets })),
+      keys: packedMap(this.spec.keys, (k, c) => vectorFromValues(k.type, this.keys[c], n)),
+      states: packedMap(this.states, (s) => ({ slots: packedMap(s.slots, (x) => x.slice(0, n)), count: s.count.slice(0, n), objs: s.objs, sets: s.sets })),
     };
   }
 
@@ -308,7 +309,7 @@ export class GroupTable {
     this.unpack();
     const nk = this.spec.keys.length;
     const len = Math.max(0, to - from);
-    const ids = nk === 0 ? null : this.groupIds(new KeyBatch(p.keys.map((v) => vectorRange(v, from, len)), len, true));
+    const ids = nk === 0 ? null : this.groupIds(new KeyBatch(packedMap(p.keys, (v) => vectorRange(v, from, len)), len, true));
     for (let pg = from; pg < to; pg++) {
       tick();
       const g = ids === null ? 0 : ids[pg - from];
@@ -325,7 +326,7 @@ export class GroupTable {
   finish(keyTypes: SqlType[]): Vector[] {
     this.unpack();
     const n = this.groups;
-    const out: Vector[] = keyTypes.map((t, i) => vectorFromValues(t, this.keys[i], n));
+    const out: Vector[] = packedMap(keyTypes, (t, i) => vectorFromValues(t, this.keys[i], n));
     this.spec.aggs.forEach((agg, i) => {
       const s = this.states[i], def = this.defs[i];
       const vals: AggValue[] = new Array(n);
@@ -385,9 +386,9 @@ const AGG_KERNEL_PARAMS = ['cols', 'valids', 'dicts', 'n', 'sel', 'S', 'P', 'G',
 
 /** The key vectors of the selected rows: plain columns read in place, computed keys evaluated. */
 function keyBatchOf(batch: Batch, keys: BExpr[], sel: Uint32Array | null, count: number, scratch?: KeyScratch): KeyBatch {
-  if (keys.every((e) => e.k === 'col')) return new KeyBatch(keys.map((e) => batch.columns[(e as { index: number }).index]), count, true, sel, scratch);
+  if (keys.every((e) => e.k === 'col')) return new KeyBatch(packedMap(keys, (e) => batch.columns[(e as { index: number }).index]), count, true, sel, scratch);
   const computed = projectBatch(batch, keys.map((e) => (e.k === 'col' ? { k: 'const', value: null, type: e.type } as BExpr : e)), sel, count);
-  const vectors = keys.map((e, i) => (e.k === 'col' ? gather(batch.columns[e.index], sel, count) : computed[i]));
+  const vectors = packedMap(keys, (e, i) => (e.k === 'col' ? gather(batch.columns[e.index], sel, count) : computed[i]));
   return new KeyBatch(vectors, count, true, null, scratch);
 }
 

@@ -5,6 +5,7 @@ import { concatVectors, concatVectorsYielding, gather } from '../types/vector.ts
 import { TYPES, isString, type SqlType } from '../types/types.ts';
 import type { BExpr } from '../plan/bound.ts';
 import { projectBatch } from './kernels.ts';
+import { packedMap } from '../types/packed-map.ts';
 
 /** Rows per chunk when the leader runs a kernel over a large batch, checking for cancel between. */
 export const CHUNK = 65536;
@@ -13,14 +14,14 @@ export const CHUNK = 65536;
 export const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export function emptyBatch(types: SqlType[]): Batch {
-  return { length: 0, columns: types.map((t) => ({ type: t, length: 0, values: new (TYPES[t.id].array)(0), valid: null, ...(isString(t) ? { dict: [] } : {}) })) };
+  return { length: 0, columns: packedMap(types, (t) => ({ type: t, length: 0, values: new (TYPES[t.id].array)(0), valid: null, ...(isString(t) ? { dict: [] } : {}) })) };
 }
 
 export function concatBatches(types: SqlType[], parts: Batch[]): Batch {
   const nonEmpty = parts.filter((p) => p.length > 0);
   if (nonEmpty.length === 1) return nonEmpty[0];
   if (nonEmpty.length === 0) return emptyBatch(types);
-  return { length: nonEmpty.reduce((s, p) => s + p.length, 0), columns: types.map((t, i) => concatVectors(t, nonEmpty.map((p) => p.columns[i]))) };
+  return { length: nonEmpty.reduce((s, p) => s + p.length, 0), columns: packedMap(types, (t, i) => concatVectors(t, packedMap(nonEmpty, (p) => p.columns[i]))) };
 }
 
 /** concatBatches for the leader: awaits `pause` between steps of merging large string dictionaries. */
@@ -41,7 +42,7 @@ export function vectorRange(v: Vector, start: number, n: number): Vector {
 }
 
 export function rowRange(b: Batch, start: number, n: number): Batch {
-  return { length: n, columns: b.columns.map((c) => vectorRange(c, start, n)) };
+  return { length: n, columns: packedMap(b.columns, (c) => vectorRange(c, start, n)) };
 }
 
 /** Rows [offset, offset + limit) of a batch (all the rest for a null limit). */
@@ -51,17 +52,17 @@ export function sliceRows(b: Batch, offset: number, limit: number | null): Batch
   if (start === 0 && end === b.length) return b;
   const sel = new Uint32Array(end - start);
   for (let i = 0; i < sel.length; i++) sel[i] = start + i;
-  return { length: sel.length, columns: b.columns.map((c) => gather(c, sel, sel.length)) };
+  return { length: sel.length, columns: packedMap(b.columns, (c) => gather(c, sel, sel.length)) };
 }
 
 /** Evaluates expressions over a batch; plain column references pass through untouched (keeping exact wide decimals). */
 export function projectColumns(input: Batch, exprs: BExpr[]): Vector[] {
-  if (exprs.every((e) => e.k === 'col')) return exprs.map((e) => input.columns[(e as { index: number }).index]);
+  if (exprs.every((e) => e.k === 'col')) return packedMap(exprs, (e) => input.columns[(e as { index: number }).index]);
   const computed = projectBatch(input, exprs.map((e) => (e.k === 'col' ? { k: 'const', value: null, type: e.type } as BExpr : e)), null, input.length);
-  return exprs.map((e, i) => (e.k === 'col' ? input.columns[e.index] : computed[i]));
+  return packedMap(exprs, (e, i) => (e.k === 'col' ? input.columns[e.index] : computed[i]));
 }
 
 /** The rows of a batch at the selected positions. */
 export function selectRows(b: Batch, sel: Uint32Array, count: number): Batch {
-  return { length: count, columns: b.columns.map((c) => gather(c, sel, count)) };
+  return { length: count, columns: packedMap(b.columns, (c) => gather(c, sel, count)) };
 }

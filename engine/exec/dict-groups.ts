@@ -3,6 +3,7 @@
 // dictionaries, so the hash table sees each combination once per set of dictionaries (a segment)
 // instead of hashing every row. The aggregate kernel reads the array itself (exec/aggregate.ts).
 import type { Vector } from '../types/vector.ts';
+import { packedMap } from '../types/packed-map.ts';
 
 /** Most combinations (product of dictionary sizes, each + 1 for NULL) the dense array takes. */
 export const DIRECT_GROUP_LIMIT = 1 << 16;
@@ -48,8 +49,8 @@ export class DictGroupIds {
       total *= k.dict.length + 1;
       if (total > DIRECT_GROUP_LIMIT) { this.map = null; return false; }
     }
-    this.dicts = keys.map((k) => k.dict!);
-    this.sizes = keys.map((k) => k.dict!.length + 1);
+    this.dicts = packedMap(keys, (k) => k.dict!);
+    this.sizes = packedMap(keys, (k) => k.dict!.length + 1);
     this.map = new Int32Array(total).fill(-1);
     return true;
   }

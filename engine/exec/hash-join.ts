@@ -11,6 +11,7 @@ import { filterBatch, projectBatch } from './kernels.ts';
 import { usedColumns, type BExpr } from '../plan/bound.ts';
 import { vectorBytes } from './memory-budget.ts';
 import { NO_TICKS, type Ticker } from './query-guard.ts';
+import { packedMap } from '../types/packed-map.ts';
 
 const noop = () => {};
 
@@ -39,7 +40,7 @@ export class BuildTable {
     const n = build.length ? build[0].length : keyCols[0]?.length ?? 0;
     this.next = takeArray(arrays, Int32Array, n).fill(-1);
     this.matched = zeroedArray(arrays, Uint8Array, n);
-    this.keys = new KeyTable(keyCols.map((c) => keyKind(c.type)), Math.min(n, 1 << 20), arrays);
+    this.keys = new KeyTable(packedMap(keyCols, (c) => keyKind(c.type)), Math.min(n, 1 << 20), arrays);
     const ids = this.keys.insert(new KeyBatch(keyCols, n, nullEq), takeArray(arrays, Int32Array, n));
     ticks.tick();
     this.head = takeArray(arrays, Int32Array, this.keys.size).fill(-1);
@@ -254,7 +255,7 @@ export function markMatches(probeBatch: Batch, probeKeys: Vector[], table: Build
   let m = 0;
   const test = () => {
     // only the columns the residual reads are gathered; the others keep their (unread) place
-    const columns = [...probeBatch.columns, ...table.build].map((c, i) => (used.has(i) ? takeRows(c, i < width ? pRows : bRows, m) : c));
+    const columns = packedMap([...probeBatch.columns, ...table.build], (c, i) => (used.has(i) ? takeRows(c, i < width ? pRows : bRows, m) : c));
     const { sel, count } = filterBatch({ length: m, columns }, residual);
     for (let i = 0; i < count; i++) matched[bRows[sel[i]]] = 1;
     m = 0;
@@ -284,13 +285,13 @@ export function* unmatchedBuildRows(table: BuildTable, probeTypes: SqlType[]): G
   for (let start = 0; start < n;) {
     let m = 0;
     for (; start < n && m < rows.length; start++) if (!matched[start]) rows[m++] = start;
-    if (m) yield padProbeSide(probeTypes, build.map((c) => gather(c, rows, m)), m);
+    if (m) yield padProbeSide(probeTypes, packedMap(build, (c) => gather(c, rows, m)), m);
   }
 }
 
 /** Build rows (whole columns of `n` rows) after probe columns of NULLs of `probeTypes`. */
 export function padProbeSide(probeTypes: SqlType[], buildColumns: Vector[], n: number): Batch {
-  const nulls = probeTypes.map((t): Vector => ({ type: t, length: n, values: new (TYPES[t.id].array)(n), valid: new Uint8Array(n), ...(isString(t) ? { dict: [] } : {}) }));
+  const nulls = packedMap(probeTypes, (t): Vector => ({ type: t, length: n, values: new (TYPES[t.id].array)(n), valid: new Uint8Array(n), ...(isString(t) ? { dict: [] } : {}) }));
   return { length: n, columns: [...nulls, ...buildColumns] };
 }
 
@@ -309,10 +310,10 @@ export function hashJoinBatch(batch: Batch, step: JoinStep, ticks: Ticker = NO_T
     const rows = sel;
     const keep = needed ? new Set(needed) : null;
     if (keep) { for (const e of step.probeKeys) usedColumns(e, keep); if (step.residual) usedColumns(step.residual, keep); }
-    batch = { length: rows.length, columns: batch.columns.map((c, i) => (keep === null || keep.has(i) ? gather(c, rows, rows.length) : unread(c, rows.length))) };
+    batch = { length: rows.length, columns: packedMap(batch.columns, (c, i) => (keep === null || keep.has(i) ? gather(c, rows, rows.length) : unread(c, rows.length))) };
     sel = null;
   }
-  const keys = plainKeys ? step.probeKeys.map((e) => batch.columns[(e as { index: number }).index]) : projectBatch(batch, step.probeKeys, null, batch.length);
+  const keys = plainKeys ? packedMap(step.probeKeys, (e) => batch.columns[(e as { index: number }).index]) : projectBatch(batch, step.probeKeys, null, batch.length);
   return probe(batch, keys, table, step.joinType, step.residual ?? null, ticks, sel, needed, step.keepsBuild !== undefined, reuse);
 }
 
@@ -333,7 +334,7 @@ export function buildTableOf(step: JoinStep, ticks: Ticker = NO_TICKS, reserve: 
   // a table whose statement ended gave its arrays back to the pool: never read it again
   if (!table || table.arrays?.ended) {
     reserve(stepTableBytes(step));
-    table = new BuildTable(step.build, step.buildKeys.map((c) => step.build[c]), step.nullEq, ticks, arrays);
+    table = new BuildTable(step.build, packedMap(step.buildKeys, (c) => step.build[c]), step.nullEq, ticks, arrays);
     built.set(step, table);
   }
   return table;

@@ -10,6 +10,7 @@ import { isString, type SqlType, type TypedArray } from '../types/types.ts';
 import { widenInto } from '../storage/widen.ts';
 import { ReusedArray } from './scratch.ts';
 import { takeArray, zeroedArray, type ArrayLease } from './array-pool.ts';
+import { packedMap } from '../types/packed-map.ts';
 
 /** How a key column is stored: as a double, or as a string (dictionary-coded in vectors). */
 export type KeyKind = 'num' | 'str';
@@ -97,7 +98,7 @@ export class KeyBatch {
    * good until the owner of `scratch` builds its next one.
    */
   constructor(vectors: Vector[], readonly count: number, nullsEqual: boolean | boolean[] = false, sel: Uint32Array | null = null, scratch?: KeyScratch) {
-    this.cols = vectors.map((v, c) => normalize(v, sel, count, scratch?.column(c)));
+    this.cols = packedMap(vectors, (v, c) => normalize(v, sel, count, scratch?.column(c)));
     const hashes = scratch ? scratch.hashes.zeroed(count) : new Uint32Array(count);
     let skip: Uint8Array | null = null;
     for (let c = 0; c < this.cols.length; c++) {
@@ -211,7 +212,7 @@ export class KeyTable {
     this.cap = Math.max(8, slots >>> 1);
     // hashes and stored keys: every element is written before it is read
     this.hashes = takeArray(arrays, Uint32Array, this.cap);
-    this.store = kinds.map((k) => ({ num: k === 'num' ? takeArray(arrays, Float64Array, this.cap) : null, big: null, str: k === 'str' ? [] : null, nulls: null }));
+    this.store = packedMap(kinds, (k) => ({ num: k === 'num' ? takeArray(arrays, Float64Array, this.cap) : null, big: null, str: k === 'str' ? [] : null, nulls: null }));
   }
 
   /** Bytes held by the table (for memory accounting). */
@@ -549,7 +550,7 @@ function columnFinder(vals: TypedArray): ColumnFinder {
 
 /** Dense ids for the rows of `vectors` (NULLs group together), and how many distinct keys there are. */
 export function groupIds(vectors: Vector[], count: number): { ids: Int32Array; groups: number } {
-  const table = new KeyTable(vectors.map((v) => keyKind(v.type)));
+  const table = new KeyTable(packedMap(vectors, (v) => keyKind(v.type)));
   const ids = table.insert(new KeyBatch(vectors, count, true));
   return { ids, groups: table.size };
 }

@@ -7,6 +7,7 @@ import { ExprEmitter, type InputShape, rowLoop } from './codegen.ts';
 import { runtime } from './runtime.ts';
 import { generatedCode } from './code-cache.ts';
 import { emitSelectionPass } from './selection.ts';
+import { packedMap } from '../types/packed-map.ts';
 
 export { emitSelectionPass };
 
@@ -23,15 +24,15 @@ const KERNEL_PARAMS = ['cols', 'valids', 'dicts', 'n', 'sel', 'out', 'P', 'frame
 
 /** What generated code knows of a batch's columns; `frames` for kernels whose filters read frame-of-reference deltas. */
 export function shapeOf(batch: Batch, frames = false): InputShape {
-  const shape: InputShape = { types: batch.columns.map((c) => c.type), nullable: batch.columns.map((c) => c.valid !== null) };
-  if (batch.columns.some((c) => c.big)) shape.big = batch.columns.map((c) => c.big !== undefined);
-  if (frames && batch.columns.some((c) => c.frame)) shape.frames = batch.columns.map((c) => c.frame !== undefined);
+  const shape: InputShape = { types: packedMap(batch.columns, (c) => c.type), nullable: packedMap(batch.columns, (c) => c.valid !== null) };
+  if (batch.columns.some((c) => c.big)) shape.big = packedMap(batch.columns, (c) => c.big !== undefined);
+  if (frames && batch.columns.some((c) => c.frame)) shape.frames = packedMap(batch.columns, (c) => c.frame !== undefined);
   return shape;
 }
 
 /** Per column, its frame-of-reference deltas or null (the kernels' `frames` argument). */
 export function framesOf(batch: Batch): unknown[] {
-  return batch.columns.map((c) => c.frame ?? null);
+  return packedMap(batch.columns, (c) => c.frame ?? null);
 }
 
 function compile(key: string, build: () => { source: string; consts: unknown[] }): Kernel {
@@ -46,12 +47,12 @@ function compile(key: string, build: () => { source: string; consts: unknown[] }
 }
 
 function args(batch: Batch): [unknown[], unknown[], unknown[]] {
-  return [batch.columns.map((c) => c.values), batch.columns.map((c) => c.valid), sideArrays(batch)];
+  return [packedMap(batch.columns, (c) => c.values), packedMap(batch.columns, (c) => c.valid), sideArrays(batch)];
 }
 
 /** Per column, the array generated code reads as `d<i>`: the string dictionary, or a DECIMAL's exact wide values. */
 export function sideArrays(batch: Batch): unknown[] {
-  return batch.columns.map((c) => c.dict ?? c.big);
+  return packedMap(batch.columns, (c) => c.dict ?? c.big);
 }
 
 /** Splits a predicate into its top-level AND terms, so rows leave the loop at the first failing one. */
@@ -157,7 +158,7 @@ export function projectBatch(batch: Batch, expressions: BExpr[], sel: Uint32Arra
     const setup = exprs.map((e, i) => `const o${i} = out[${i}].values, ov${i} = out[${i}].valid;` + (isString(e.type) ? ` const intern${i} = rt.interner(out[${i}].dict);` : '')).join('\n');
     return { source: `let k = 0;\n${setup}\n${em.prelude.join('\n')}\n${rowLoop(body.join('\n'))}\nreturn k;`, consts: em.consts };
   });
-  const outs: Vector[] = exprs.map((e) => {
+  const outs: Vector[] = packedMap(exprs, (e) => {
     const vec: Vector = { type: e.type, length: count, values: new (TYPES[e.type.id].array)(count), valid: new Uint8Array(count).fill(1) };
     if (isString(e.type)) vec.dict = [];
     return vec;

@@ -16,6 +16,7 @@ import { BloomFilter, keyBits, rawKeyHash } from './bloom-filter.ts';
 import { SqlError } from '../errors.ts';
 import { blockOverlaps } from './block-zones.ts';
 import { projectBatch } from './kernels.ts';
+import { packedMap } from '../types/packed-map.ts';
 
 /** Rows the Bloom filter must see before its pass rate decides whether it keeps running. */
 const SAMPLE_ROWS = 65_536;
@@ -131,7 +132,7 @@ export class RuntimeFilter {
       // the whole line prunes nothing
       if (r && (r[0] > -Infinity || r[1] < Infinity)) this.ranges.push([spec.zoneCols[k], r[0], r[1]]);
     });
-    this.bare = spec.keys.every((e) => e.k === 'col') ? spec.keys.map((e) => (e as { index: number }).index) : null;
+    this.bare = spec.keys.every((e) => e.k === 'col') ? packedMap(spec.keys, (e) => (e as { index: number }).index) : null;
     this.raw = hashesRawKeys(spec);
     if (this.empty) return;
     if (parts.keys > probeRows) { this.counters.bloomOff = 'build'; return; }
@@ -171,7 +172,7 @@ export class RuntimeFilter {
       return this.passed(out, count, bloomProbe(one.values, one.valid, sel, count, bloom.words, bloom.shift, out));
     }
     const kb = this.bare
-      ? new KeyBatch(this.bare.map((c) => batch.columns[c]), count, false, sel, this.keyScratch)
+      ? new KeyBatch(packedMap(this.bare, (c) => batch.columns[c]), count, false, sel, this.keyScratch)
       : new KeyBatch(projectBatch(batch, this.spec.keys, sel, count), count, false, null, this.keyScratch);
     const hashes = kb.hashes, skip = kb.skip, words = bloom.words, shift = bloom.shift;
     for (let i = 0; i < count; i++) {

@@ -46,6 +46,7 @@ import type { EvalRequest } from './costly-exprs.ts';
 import { GcMeter, codeSince, epochMs, threadTimes } from './slice-timing.ts';
 import { generatedCode } from './code-cache.ts';
 import { ArrayPool, type ArrayLease } from './array-pool.ts';
+import { packedMap } from '../types/packed-map.ts';
 
 const { dataDir, slice: sliceIndex, cache: sharedCache, niceness } = workerData as { dataDir: string; slice: number; cache: SharedCache; niceness: number };
 // a server's slices step back behind its leader (see SlicePool's `niceness`)
@@ -299,7 +300,7 @@ class FragmentRun {
 
   /** One batch of a source: its live rows, the scan filter and the join filters, then the steps. */
   async scanBatch(cols: Vector[], start: number, n: number, seg: SegmentRef | null, live: Uint8Array | null, runtime: RuntimeFilter[]): Promise<void> {
-    const batch: Batch = { length: n, columns: cols.map((v) => (n === v.length ? v : vectorRange(v, start, n))) };
+    const batch: Batch = { length: n, columns: packedMap(cols, (v) => (n === v.length ? v : vectorRange(v, start, n))) };
     if (seg) this.scanned += n;
     let sel: Uint32Array | null = null;
     let count = n;
@@ -578,7 +579,7 @@ class FragmentRun {
       // the caller (an exchange) copies the rows once, cut by destination: no joined copy first
       return { kind: 'rows', columns: [], parts: this.outParts, rows: this.outRows, scanned: this.scanned, metrics: this.all };
     }
-    const columns = types.map((t, i) => concatVectors(t, this.outParts.map((p) => p[i])));
+    const columns = packedMap(types, (t, i) => concatVectors(t, packedMap(this.outParts, (p) => p[i])));
     if (sort) return this.finishSorted(columns, sort);
     return { kind: 'rows', columns, rows: this.outRows, scanned: this.scanned, metrics: this.all };
   }
@@ -1270,11 +1271,11 @@ function metered<T>(stop: SliceStop, f: () => T): T {
 
 function compact(batch: Batch, sel: Uint32Array | null, count: number): Batch {
   if (sel === null) return batch;
-  return { length: count, columns: batch.columns.map((c) => gather(c, sel, count)) };
+  return { length: count, columns: packedMap(batch.columns, (c) => gather(c, sel, count)) };
 }
 
 function projectOrGather(batch: Batch, exprs: FragmentSpec['output'] extends infer O ? O extends { exprs: infer E } ? E : never : never, sel: Uint32Array | null, count: number): Vector[] {
-  if (exprs.every((e) => e.k === 'col')) return exprs.map((e) => gather(batch.columns[(e as { index: number }).index], sel, count));
+  if (exprs.every((e) => e.k === 'col')) return packedMap(exprs, (e) => gather(batch.columns[(e as { index: number }).index], sel, count));
   return projectBatch(batch, exprs, sel, count);
 }
 
@@ -1287,7 +1288,7 @@ function projectOrGather(batch: Batch, exprs: FragmentSpec['output'] extends inf
 function keptColumns(batch: Batch, exprs: Parameters<typeof projectOrGather>[1], stop: SliceStop): Vector[] | null {
   if (!exprs.every((e) => e.k === 'col')) return null;
   const seen = new Set<number>();
-  const out = exprs.map((e) => {
+  const out = packedMap(exprs, (e) => {
     const { index } = e as { index: number };
     const v = batch.columns[index];
     if (seen.has(index)) return gather(v, null, v.length);
@@ -1335,7 +1336,7 @@ function projectAccounted(batch: Batch, exprs: Parameters<typeof projectOrGather
     pieces.push(cols);
     piece = Math.max(16, Math.floor(PROJECT_PIECE_BYTES / Math.max(1, bytes / n)));
   }
-  return pieces.length === 1 ? pieces[0] : exprs.map((e, i) => concatVectors(e.type, pieces.map((p) => p[i])));
+  return pieces.length === 1 ? pieces[0] : packedMap(exprs, (e, i) => concatVectors(e.type, packedMap(pieces, (p) => p[i])));
 }
 
 /** Rows of each segment that match a predicate, with optional new values (UPDATE). */

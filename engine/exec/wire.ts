@@ -7,6 +7,7 @@ import type { Vector } from '../types/vector.ts';
 import type { SqlType, TypedArray } from '../types/types.ts';
 import type { PartialAgg } from './aggregate.ts';
 import type { JoinStep } from './fragment.ts';
+import { packedMap } from '../types/packed-map.ts';
 
 /** One column as it crosses threads. */
 export interface WireColumn {
@@ -44,13 +45,13 @@ const decoder = new TextDecoder();
 /** Vectors in wire form, with the buffers to transfer. */
 export function toWire(vectors: Vector[], mode: WireMode): Wire {
   const transfer = new Set<ArrayBuffer>();
-  const columns = vectors.map((v) => wireColumn(v, mode, transfer));
+  const columns = packedMap(vectors, (v) => wireColumn(v, mode, transfer));
   return { columns, transfer: [...transfer] };
 }
 
 /** Vectors over the received arrays (strings decoded from the dictionary text). */
 export function fromWire(columns: WireColumn[]): Vector[] {
-  return columns.map(fromWireColumn);
+  return packedMap(columns, (c) => fromWireColumn(c));
 }
 
 function wireColumn(v: Vector, mode: WireMode, transfer: Set<ArrayBuffer>): WireColumn {

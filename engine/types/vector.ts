@@ -1,6 +1,7 @@
 // Columnar vectors: typed-array values plus an optional byte-per-row validity array.
 import { TYPES, unhandledType, type SqlType, type TypedArray } from './types.ts';
 import { parseValue } from './values.ts';
+import { packedMap } from './packed-map.ts';
 
 /**
  * One column of a batch. `values` is the physical typed array for the type (see TYPES);
@@ -71,7 +72,7 @@ export function stringVector(type: SqlType, items: (string | null)[]): Vector {
  */
 export function vectorFromValues(type: SqlType, items: readonly unknown[]): Vector {
   const kind = TYPES[type.id].kind;
-  if (kind === 'string') return stringVector(type, items.map((x) => (x === null || x === undefined ? null : String(x))));
+  if (kind === 'string') return stringVector(type, packedMap(items, (x) => (x === null || x === undefined ? null : String(x))));
   const n = items.length;
   const values = new (TYPES[type.id].array)(n);
   let valid: Uint8Array | null = null;
