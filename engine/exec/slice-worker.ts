@@ -850,12 +850,12 @@ async function redistribute(x: ExchangeSource, req: RequestRun, all: SliceMetric
   if (!req.exchange) throw new SqlError('INTERNAL_ERROR', 'a redistributed program without an exchange id');
   const { id, slices } = req.exchange;
   // the rows to send may go to disk past this slice's share (then they go on as files, below)
-  if (toDisk && !x.everywhere) sendRowsToFile(x.spec.output);
+  if (toDisk) sendRowsToFile(x.spec.output);
   const r = await runFragment(x.spec, req, x.program, all, !x.everywhere);
   const t0 = performance.now();
   const tag = exchangeTag(id, x.program);
   if (r.kind === 'agg') return { ...(await finishOwnGroups(r, x, req, tag, slices)), ms: performance.now() - t0 };
-  if (x.everywhere) return { ...(await broadcastRows(r, req, tag, slices)), ms: performance.now() - t0 };
+  if (x.everywhere) return { ...(await broadcastRows(r, req, tag, slices, toDisk)), ms: performance.now() - t0 };
   if (r.files?.length) return { ...(await redistributeOnDisk(x, r.files, req, tag, slices)), ms: performance.now() - t0 };
   // the pieces of rows the program made, each cut by destination and copied once into its piece
   const made = r.parts ?? [r.columns];
@@ -996,22 +996,47 @@ function repeatRows(batch: Batch, times: Vector): Batch {
   return { length: n, columns: batch.columns.map((c) => gather(c, rows, n)) };
 }
 
+/** Where a slice's rows for a broadcast went when they passed its share: files every slice reads. */
+interface BroadcastOnDisk { files: string[]; rows: number }
+
 /**
  * A broadcast between the slices: this slice's rows go to every other slice (copied once into
  * shared memory that all of them read) and it keeps them too; returns its own rows and every
- * other slice's.
+ * other slice's. Rows a slice computed past its share went to a file: it sends the file's name
+ * instead, and every slice reads it a block at a time as its pipeline reaches it (the file stays
+ * until the run ends: the leader removes the run's files). With `toDisk`, rows received in
+ * memory that would take over this slice's share are written to a file of its own and read back
+ * the same way.
  */
-async function broadcastRows(r: FragmentResult, req: RequestRun, tag: string, slices: number): Promise<{ parts: Vector[][]; rows: number }> {
+async function broadcastRows(r: FragmentResult, req: RequestRun, tag: string, slices: number, toDisk: boolean): Promise<{ parts: Vector[][]; rows: number; onDisk?: UnionPart[] }> {
   if (r.kind !== 'rows') throw new SqlError('INTERNAL_ERROR', 'partial aggregates broadcast between the slices');
-  const w = toWire(r.columns, 'share');
-  for (let d = 0; d < slices; d++) if (d !== sliceIndex) peers.send(d, tag, w.columns, []);
+  const ownFiles: BroadcastOnDisk | null = r.files?.length ? { files: r.files, rows: r.fileRows ?? 0 } : null;
+  if (ownFiles) {
+    for (let d = 0; d < slices; d++) if (d !== sliceIndex) peers.send(d, tag, ownFiles, []);
+  } else {
+    const w = toWire(r.columns, 'share');
+    for (let d = 0; d < slices; d++) if (d !== sliceIndex) peers.send(d, tag, w.columns, []);
+  }
   const got = await fromPeers(req, tag);
-  const others = [...got.values()].map((p) => fromWire(p as WireColumn[]));
-  let rows = r.rows, bytes = 0;
+  const sent = [...got.values()];
+  const onFiles = [...(ownFiles ? [ownFiles] : []), ...sent.filter((p): p is BroadcastOnDisk => !!p && typeof p === 'object' && 'files' in p)];
+  const others = sent.filter((p) => !(p && typeof p === 'object' && 'files' in p)).map((p) => fromWire(p as WireColumn[]));
+  let rows = ownFiles ? 0 : r.rows, bytes = 0;
   for (const p of others) { rows += p[0]?.length ?? 0; for (const v of p) bytes += vectorBytes(v); }
+  for (const f of onFiles) rows += f.rows;
+  const parts = [...(ownFiles ? [] : [r.columns]), ...others].filter((p) => (p[0]?.length ?? 0) > 0);
+  const onDisk = onFiles.flatMap((f) => f.files.map((file) => fileBlocks(file, req, true)));
+  if (toDisk && rows > MIN_SPILL_ROWS && bytes > req.stop.memory.availableBytes / (2 * req.slices)) {
+    // more than this slice's share: what came in memory waits on disk too (this slice's own rows,
+    // counted when computed, are given back once written)
+    const own = ownFiles ? 0 : arraysBytes(r.columns);
+    const written = metered(req.stop, () => receivedOnDisk(parts, req));
+    req.stop.memory.release(own);
+    return { parts: [], rows, onDisk: [...written, ...onDisk] };
+  }
   // this slice's own rows are counted already (it computed them)
   req.stop.memory.reserve(bytes, 'rows broadcast to a slice');
-  return { parts: [r.columns, ...others].filter((p) => (p[0]?.length ?? 0) > 0), rows };
+  return { parts, rows, onDisk: onDisk.length ? onDisk : undefined };
 }
 
 /**
@@ -1078,15 +1103,16 @@ async function* blocksIn(sources: UnionPart[]): AsyncGenerator<Vector[]> {
 /**
  * A file of rows this slice wrote (its program's rows past its share), read a block at a time
  * as the pipeline reaches it, each block counted while it goes through and the file deleted at
- * its end.
+ * its end; `shared`: a broadcast's file every slice reads, left for the leader to remove.
  */
-function fileBlocks(path: string, req: RequestRun): UnionPart {
+function fileBlocks(path: string, req: RequestRun, shared = false): UnionPart {
   const { spill } = req.host;
   let reader: SpillReader | null = null;
   const read: UnionPart = async () => {
     reader ??= spill.read(path);
     const b = reader.next();
-    if (!b) { spill.done(reader); return []; }
+    // a file other slices read too is left for the leader to remove when the run ends
+    if (!b) { if (shared) spill.letGo(reader); else spill.done(reader); return []; }
     req.stop.memory.reserve(arraysBytes(b.columns), 'rows of a slice read back');
     return { cols: b.columns, more: [read] };
   };

@@ -76,6 +76,11 @@ export class StatementSpill {
     rmSync(f.path, { force: true });
   }
 
+  /** Closes a file others still read (it is removed with the run's files). */
+  letGo(f: SpillReader): void {
+    f.close();
+  }
+
   /** Closes every open file and removes the statement's directory and everything in it. */
   dispose(): void {
     for (const f of [...this.open]) { try { f.close(); } catch { /* already closed */ } }

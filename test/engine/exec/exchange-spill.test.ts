@@ -91,6 +91,34 @@ it('build rows a slice computes past its share go to a file as they come, and th
   }
 });
 
+it('rows broadcast between the slices past a slice\'s share wait on disk, a slice\'s own in a file every slice reads, and the join spills from there', async () => {
+  const sql = 'SELECT count(*), sum(x.k), max(y.k) FROM a x JOIN a y ON x.k = y.k + 1';
+  const want = (await duck.execute(sql))[0].rows.map((r) => r.map(String));
+  await s.execute("SET join_distribution = 'broadcast'");
+  try {
+    expect((await rows(`EXPLAIN ${sql}`)).join('\n')).toMatch(/Broadcast \(every slice -> every slice\)/);
+    // a slice's 150,000 build keys fit its share of 4 MB, all 300,000 may not: what it receives then waits on disk
+    await s.execute("SET query_memory_limit = '4MB'");
+    expect(await rows(sql)).toEqual(want);
+    expect(leftover()).toEqual([]);
+    // at 2 MB a slice's own rows pass its share as it computes them: they go to a file the other
+    // slices read too (held whole, they failed)
+    await s.execute("SET query_memory_limit = '2MB'");
+    expect(await rows(sql)).toEqual(want);
+    expect(leftover()).toEqual([]);
+    await expect(s.execute(sql.replace('count(*)', 'sum(1 / (x.k - 299991))'))).rejects.toMatchObject({ code: 'DIVISION_BY_ZERO' });
+    expect(leftover()).toEqual([]);
+    const ac = new AbortController();
+    const run = s.execute(sql, { signal: ac.signal });
+    setTimeout(() => ac.abort(), 20);
+    await expect(run).rejects.toMatchObject({ code: 'QUERY_CANCELED' });
+    expect(leftover()).toEqual([]);
+  } finally {
+    await s.execute('RESET query_memory_limit');
+    await s.execute("SET join_distribution = 'redistribute'");
+  }
+});
+
 it('rows a slice receives for windows wait on disk past its share and go to partition files a block at a time', async () => {
   // 300 000 rows of (k, s, s || s) redistributed by k % 1000: held whole in each slice, they pass 4 MB
   const sql = 'SELECT count(*), sum(r), count(DISTINCT r), max(t) FROM (SELECT k, s || s AS t, row_number() OVER (PARTITION BY k % 1000 ORDER BY k) r FROM a) x';
