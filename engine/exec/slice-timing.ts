@@ -5,7 +5,7 @@
 // waited for other slices' rows (exchanges). What is left of its span is idle: waiting for a
 // peer, or for reads. On a busy machine the run queue shows which time the load took.
 import { readFileSync } from 'node:fs';
-import { PerformanceObserver, constants } from 'node:perf_hooks';
+import { GCProfiler } from 'node:v8';
 import type { CodeCacheCounts } from './code-cache.ts';
 
 export interface SliceTiming {
@@ -39,45 +39,33 @@ export function codeSince(before: CodeCacheCounts, after: CodeCacheCounts): Code
 export interface GcCounts { minor: number; major: number; incremental: number; pauseMs: number }
 
 /**
- * Counts this thread's collections as they happen (PerformanceObserver 'gc'). A request reads
- * the totals before and after; statements running at once in the same slice share its counts.
+ * Counts this thread's collections from its start to `stop()` (one slice request; requests
+ * running at once in a slice each count every collection meanwhile). V8 reports each collection
+ * to the watch as it ends (v8.GCProfiler), so the counts are whole the moment the request ends:
+ * a PerformanceObserver's entries arrive a turn of the event loop later, and waiting for that
+ * turn before sending the result let a garbage collection task V8 had queued run first (up to
+ * 8 ms at SF 1) while the leader waited for the slice.
  */
-export class GcMeter {
-  private readonly total: GcCounts = { minor: 0, major: 0, incremental: 0, pauseMs: 0 };
-  private readonly observer = new PerformanceObserver((list) => this.add(list.getEntries()));
+export class GcWatch {
+  private readonly profiler = new GCProfiler();
+  private stopped = false;
 
   constructor() {
-    this.observer.observe({ entryTypes: ['gc'] });
+    this.profiler.start();
   }
 
-  private add(entries: readonly PerformanceEntry[]): void {
-    for (const e of entries) {
-      const kind = (e as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind;
-      if (kind === constants.NODE_PERFORMANCE_GC_MINOR) this.total.minor++;
-      else if (kind === constants.NODE_PERFORMANCE_GC_MAJOR) this.total.major++;
-      else if (kind === constants.NODE_PERFORMANCE_GC_INCREMENTAL) this.total.incremental++;
-      this.total.pauseMs += e.duration;
+  /** The collections since the watch started; it records nothing after this (call it once, also on failure). */
+  stop(): GcCounts {
+    const counts: GcCounts = { minor: 0, major: 0, incremental: 0, pauseMs: 0 };
+    if (this.stopped) return counts;
+    this.stopped = true;
+    for (const e of this.profiler.stop()?.statistics ?? []) {
+      if (e.gcType === 'Scavenge' || e.gcType.startsWith('Minor')) counts.minor++;
+      else if (e.gcType === 'MarkSweepCompact') counts.major++;
+      else if (e.gcType === 'IncrementalMarking') counts.incremental++;
+      counts.pauseMs += e.cost / 1000; // microseconds
     }
-  }
-
-  /** The totals so far, with the entries the observer holds and has not yet been handed. */
-  now(): GcCounts {
-    this.add(this.observer.takeRecords());
-    return { ...this.total };
-  }
-
-  /**
-   * The totals once the collections so far are in: Node makes a collection's entry in a
-   * callback run on the event loop after it, so a reading taken synchronously misses the last ones.
-   */
-  async settled(): Promise<GcCounts> {
-    await new Promise((done) => setImmediate(done));
-    return this.now();
-  }
-
-  /** What happened between two readings of now(). */
-  static since(before: GcCounts, after: GcCounts): GcCounts {
-    return { minor: after.minor - before.minor, major: after.major - before.major, incremental: after.incremental - before.incremental, pauseMs: after.pauseMs - before.pauseMs };
+    return counts;
   }
 }
 

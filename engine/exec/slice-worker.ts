@@ -43,7 +43,7 @@ import type { SpillReader, SpillWriter } from './spill/spill-file.ts';
 import { lowerThisThread } from './thread-priority.ts';
 import { ColumnCache, publishedRss, type SharedCache } from './column-cache.ts';
 import type { EvalRequest } from './costly-exprs.ts';
-import { GcMeter, codeSince, epochMs, threadTimes } from './slice-timing.ts';
+import { GcWatch, codeSince, epochMs, threadTimes } from './slice-timing.ts';
 import { generatedCode } from './code-cache.ts';
 import { ArrayPool, type ArrayLease } from './array-pool.ts';
 import { packedMap } from '../types/packed-map.ts';
@@ -65,8 +65,6 @@ const arrayPool = new ArrayPool(Math.min(64 * 2 ** 20, sharedCache.budgetBytes /
   () => sharedCache.pressureBytes > 0 && publishedRss(sharedCache) > sharedCache.pressureBytes);
 const models = new ModelRunner(dataDir);
 const peers = new SlicePeers(sliceIndex);
-/** this slice's garbage collections, for EXPLAIN ANALYZE's timeline */
-const gcMeter = new GcMeter();
 
 async function liveRows(seg: SegmentRef): Promise<Uint8Array | null> {
   if (!seg.deleted) return null;
@@ -1462,16 +1460,17 @@ async function handle(msg: Request): Promise<{ result: unknown; transfer: ArrayB
       const host = requestHost(stop, msg.spill);
       // what the fragment held is given back when it ends (the leader counts the rows it
       // receives); its spill files are removed, unless it hands them on to the leader
-      const began = epochMs(), before = threadTimes(), gcBefore = gcMeter.now(), codeBefore = generatedCode.counts();
+      const began = epochMs(), before = threadTimes(), gc = new GcWatch(), codeBefore = generatedCode.counts();
       const arrays = arrayPool.lease();
       const req: RequestRun = { segments: msg.segments, stop, exchange: msg.exchange, host, slices: msg.slices ?? 1, peersMs: 0, arrays, limitRows: msg.limitRows ? new BigInt64Array(msg.limitRows) : undefined };
       // a failed request's tables may still be written by work of it under way: their arrays are dropped, not pooled
-      const result = await runFragment(msg.fragment, req).then((r) => { stop.check(); arrays.end(true); return r; }).finally(() => stop.memory.releaseAll()).catch((e) => { arrays.end(false); host.end(false); throw e; });
+      const result = await runFragment(msg.fragment, req).then((r) => { stop.check(); arrays.end(true); return r; }).finally(() => stop.memory.releaseAll()).catch((e) => { gc.stop(); arrays.end(false); host.end(false); throw e; });
       host.end(true);
-      const gcAfter = await gcMeter.settled();
+      // counted as they happened: the result goes at once, not after a turn of the event loop (GcWatch)
+      const collections = gc.stop();
       const sent = send(result);
       const after = threadTimes();
-      sent.result.timing = { began, ended: epochMs(), cpuMs: before && after ? after.cpu - before.cpu : null, runqMs: before && after ? after.runq - before.runq : null, peersMs: req.peersMs, gc: GcMeter.since(gcBefore, gcAfter), code: codeSince(codeBefore, generatedCode.counts()) };
+      sent.result.timing = { began, ended: epochMs(), cpuMs: before && after ? after.cpu - before.cpu : null, runqMs: before && after ? after.runq - before.runq : null, peersMs: req.peersMs, gc: collections, code: codeSince(codeBefore, generatedCode.counts()) };
       return sent;
     }
     case 'write': {
