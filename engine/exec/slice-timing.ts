@@ -20,6 +20,8 @@ export interface SliceTiming {
   gc?: GcCounts;
   /** generated functions this thread compiled during the request: none when every kernel was cached (code-cache.ts) */
   code?: CodeCounts;
+  /** when the leader had the result (epoch ms; set by the leader): after `ended`, the time the result took to reach it */
+  seen?: number;
 }
 
 /** Generated functions compiled (not in the isolate's code cache) and reused (found there). */
@@ -98,7 +100,9 @@ export function timelineLines(requests: SliceRequestTiming[], start: number): st
       // waiting for a peer is idle time, or run-queue time once its rows came and the thread waits for a core
       const gc = t.gc ? `; GC ${t.gc.minor} minor, ${t.gc.major} major, ${ms(t.gc.pauseMs)} ms paused` : '';
       const code = t.code ? `; ${t.code.compiled} kernels compiled` : '';
-      return `#${s} ${ms(t.began - start)}-${ms(t.ended - start)} ms (${cpu}${ms(t.peersMs)} ms waiting for other slices${gc}${code})`;
+      // what came after the slice ended: the result on its way, and the leader's thread waking up (a busy machine's run queue)
+      const seen = t.seen === undefined ? '' : `, at the leader ${ms(t.seen - start)} ms`;
+      return `#${s} ${ms(t.began - start)}-${ms(t.ended - start)} ms${seen} (${cpu}${ms(t.peersMs)} ms waiting for other slices${gc}${code})`;
     });
     return `Slice request ${i + 1} (${r.what}), sent at ${ms(r.sentAt - start)} ms: ${per.join(', ')}`;
   });

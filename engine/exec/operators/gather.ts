@@ -25,6 +25,13 @@ export type Gathered =
   /** spilled: per slice whose groups went to disk, its files of partial states by key hash */
   | { kind: 'agg'; partials: PartialAgg[]; spilled: string[][]; spec: import('../aggregate.ts').AggSpec };
 
+/** One slice's part of a request; its timing notes when the leader had the result (EXPLAIN ANALYZE's timeline). */
+async function callSlice(ctx: RunContext, slice: number, msg: Record<string, unknown>): Promise<SentResult> {
+  const r = await ctx.pool.call<SentResult>(slice, msg);
+  if (r.timing) r.timing.seen = epochMs();
+  return r;
+}
+
 export class GatherOp extends LeaderOperator {
   /**
    * Sends the request to every slice. When slices exchange rows with each other, every worker
@@ -33,12 +40,12 @@ export class GatherOp extends LeaderOperator {
    */
   private async callSlices(ctx: RunContext, b: PipelineBuilder, msg: (slice: number) => Record<string, unknown>): Promise<SentResult[]> {
     const exchanges = b.programs.some((p) => p.spec.source && !p.spec.source.local);
-    if (!exchanges) return Promise.all(Array.from({ length: ctx.slices }, (_, s) => ctx.pool.call<SentResult>(s, msg(s))));
+    if (!exchanges) return Promise.all(Array.from({ length: ctx.slices }, (_, s) => callSlice(ctx, s, msg(s))));
     ctx.pool.startAll();
     const id = ctx.pool.exchangeId();
     const exchange = { id, slices: ctx.slices };
     try {
-      return await Promise.all(Array.from({ length: ctx.slices }, (_, s) => ctx.pool.call<SentResult>(s, { ...msg(s), exchange })));
+      return await Promise.all(Array.from({ length: ctx.slices }, (_, s) => callSlice(ctx, s, { ...msg(s), exchange })));
     } catch (e) {
       ctx.pool.abortExchange(id);
       throw e;

@@ -103,23 +103,26 @@ describe('broadcast between the slices', () => {
     for (const sql of QUERIES.slice(0, 6)) expect((await explain(s, sql)).join('\n')).toMatch(/build: broadcast\)[^\n]*\[2 slices[^]*Broadcast \(every slice -> every slice\)/);
   });
 
-  it('EXPLAIN ANALYZE shows the one slice request and when each slice ran it: on CPU, waiting for a core, idle, waiting for the others, its garbage collections', async () => {
+  it('EXPLAIN ANALYZE shows the one slice request and when each slice ran it: on CPU, waiting for a core, idle, waiting for the others, its garbage collections, when the leader had its result', async () => {
     const lines = (await rowsOf(s, `EXPLAIN ANALYZE ${QUERIES[6]}`)).map((r) => String(r[0]));
     const total = Number(/Execution: \d+ rows in ([\d.]+) ms/.exec(lines.at(-1)!)![1]);
     const requests = lines.filter((l) => l.startsWith('Slice request'));
     expect(requests, lines.join('\n')).toHaveLength(1);
     const m = /^Slice request 1 \(Partial Hash Aggregate\), sent at ([\d.]+) ms: (.*)$/.exec(requests[0])!;
     expect(m, requests[0]).not.toBeNull();
-    const slices = [...m[2].matchAll(/#(\d) ([\d.]+)-([\d.]+) ms \((?:on CPU ([\d.]+), waiting for a core ([\d.]+), idle ([\d.]+) ms; )?([\d.]+) ms waiting for other slices; GC (\d+) minor, (\d+) major, ([\d.]+) ms paused; (\d+) kernels compiled\)/g)];
+    const slices = [...m[2].matchAll(/#(\d) ([\d.]+)-([\d.]+) ms, at the leader ([\d.]+) ms \((?:on CPU ([\d.]+), waiting for a core ([\d.]+), idle ([\d.]+) ms; )?([\d.]+) ms waiting for other slices; GC (\d+) minor, (\d+) major, ([\d.]+) ms paused; (\d+) kernels compiled\)/g)];
     expect(slices.map((x) => x[1]), requests[0]).toEqual(['0', '1']);
     const sent = Number(m[1]);
-    for (const [, , began, ended, cpu, runq, idle, peers, , , paused] of slices) {
+    for (const [, , began, ended, seen, cpu, runq, idle, peers, , , paused] of slices) {
       // the thread's collections stopped it within its span
       expect(Number(paused)).toBeLessThanOrEqual(Number(ended) - Number(began) + 0.1);
       // each slice begins after the leader sent the request and ends before the statement does (0.1 ms rounding)
       expect(Number(began)).toBeGreaterThanOrEqual(sent - 0.1);
       expect(Number(ended)).toBeGreaterThanOrEqual(Number(began));
       expect(Number(ended)).toBeLessThanOrEqual(total + 0.1);
+      // the leader has the result after the slice ended it, within the statement
+      expect(Number(seen)).toBeGreaterThanOrEqual(Number(ended) - 0.1);
+      expect(Number(seen)).toBeLessThanOrEqual(total + 0.1);
       // the span is CPU + run queue + idle; waiting for the other slices is idle (or, once woken, run queue) time
       if (cpu !== undefined) {
         expect(Number(cpu) + Number(runq) + Number(idle)).toBeGreaterThanOrEqual(Number(ended) - Number(began) - 0.3);
