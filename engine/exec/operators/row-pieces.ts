@@ -2,8 +2,9 @@
 // blocks) read back a block at a time, for a consumer that takes them piece by piece (a client's
 // streamed result, a leader aggregate) instead of one batch holding them all. A Gather's slices
 // write their rows past their share to files; a merge of sorted runs and a recursive UNION's
-// rounds go to files past the budget; a CROSS or non-equi join's rows are made a block at a time
-// (nested-loop.ts); a Project, Filter, LIMIT or UNION ALL over one of those works on its pieces.
+// rounds go to files past the budget; a sort's merged runs go to a file when it spilled (sort.ts);
+// a CROSS or non-equi join's rows are made a block at a time (nested-loop.ts); a Project,
+// Filter, LIMIT or UNION ALL over one of those works on its pieces.
 // Any other operator's rows are its one batch.
 import { rmSync } from 'node:fs';
 import type { Batch } from '../../types/vector.ts';
@@ -17,6 +18,7 @@ import { ProjectOp } from './project.ts';
 import { FilterOp } from './filter.ts';
 import { LimitOp } from './limit.ts';
 import { HashJoinOp } from './hash-join.ts';
+import { SortOp } from './sort.ts';
 import { eachJoinedBlock, isNestedLoop, nestedLoopRows } from './nested-loop.ts';
 import { batchBytes } from '../memory-budget.ts';
 import { sliceRows } from '../batches.ts';
@@ -25,7 +27,7 @@ import { sliceRows } from '../batches.ts';
 export interface RowPieces { batch: Batch; files: string[]; fileRows: number }
 
 /** Whether an operator's rows can come in pieces (rowPieces) rather than as one batch. */
-export const streams = (op: PhysicalOperator): boolean => op instanceof GatherOp || op instanceof MergeSortedRunsOp || op instanceof RecursiveUnionOp
+export const streams = (op: PhysicalOperator): boolean => op instanceof GatherOp || op instanceof MergeSortedRunsOp || op instanceof RecursiveUnionOp || op instanceof SortOp
   || (op instanceof HashJoinOp && isNestedLoop(op))
   || ((op instanceof ProjectOp || op instanceof FilterOp || op instanceof LimitOp) && streams(op.input))
   || (isUnionAll(op) && (streams(op.left) || streams(op.right)));
@@ -74,8 +76,8 @@ export async function eachPiece(ctx: RunContext, got: RowPieces, consume: (b: Ba
 }
 
 /**
- * An operator's rows in pieces: a Gather's, a merge's or a recursive UNION's in memory and
- * in files past the budget; a Project or Filter over one of those applied to its batch and to
+ * An operator's rows in pieces: a Gather's, a merge's, a sort's or a recursive UNION's in
+ * memory and in files past the budget; a Project or Filter over one of those applied to its batch and to
  * its files block by block (into new files); a LIMIT over one cutting them (reading no further
  * than its last row); a UNION ALL with such an input both inputs' rows one after the other;
  * anything else's one batch.
@@ -84,6 +86,7 @@ export async function rowPieces(ctx: RunContext, op: PhysicalOperator, want = In
   if (!streams(op)) return { batch: await ctx.run(op as LeaderOperator), files: [], fileRows: 0 };
   if (op instanceof GatherOp) return op.gatherForClient(ctx);
   if (op instanceof MergeSortedRunsOp || op instanceof RecursiveUnionOp) return op.runForClient(ctx);
+  if (op instanceof SortOp) return op.runForClient(ctx, want);
   if (isUnionAll(op)) return unionAllRows(ctx, op, want);
   if (op instanceof HashJoinOp) return nestedLoopRows(ctx, op);
   const step = op as ProjectOp | FilterOp | LimitOp;

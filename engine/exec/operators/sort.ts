@@ -1,17 +1,23 @@
 // Sort at the leader: sorted runs merged with yields to the event loop (batch-sort.ts); over the
 // statement's memory budget, runs sorted and written to disk, then merged (spill/external-sort.ts).
+// An input that comes in pieces (the slices' rows through a LIMIT, Filter, Project or UNION ALL,
+// row-pieces.ts) is read a piece at a time: pieces are held while sorting them would fit, then
+// written out as sorted runs, so the input is never whole in memory past the budget. For a client
+// or another piece-at-a-time consumer, merged rows from disk go to a file, not a batch.
 import type { Field, SortKey } from '../../plan/logical.ts';
 import type { Batch } from '../../types/vector.ts';
+import type { SqlType } from '../../types/types.ts';
 import { sortBatchYielding } from '../batch-sort.ts';
 import { explainExpr } from '../explain.ts';
-import { usedColumns } from '../../plan/bound.ts';
+import { hasModelCall, usedColumns } from '../../plan/bound.ts';
 import { LeaderOperator } from './operator.ts';
 import { batchBytes } from '../memory-budget.ts';
-import { externalSort, SORT_ROW_BYTES } from '../spill/external-sort.ts';
+import { mergeRunFiles, SORT_ROW_BYTES, writeRuns } from '../spill/external-sort.ts';
+import type { RunContext } from './run-context.ts';
+import { forEachPiece, streams, type RowPieces } from './row-pieces.ts';
 
 /** Inputs this small always sort in memory. */
 const MIN_SPILL_ROWS = 4096;
-import type { RunContext } from './run-context.ts';
 
 export function explainKeys(keys: SortKey[], fields: Field[]): string {
   return keys.map((k) => `${explainExpr(k.expr, fields)}${k.desc ? ' DESC' : ''}`).join(', ');
@@ -34,21 +40,47 @@ export class SortOp extends LeaderOperator {
   }
 
   async run(ctx: RunContext): Promise<Batch> {
+    return (await this.sorted(ctx, false, Infinity)).batch;
+  }
+
+  /**
+   * The sorted rows (the first `want` at least) for a consumer that reads them a piece at a
+   * time (a client, a GROUP BY): rows merged from disk go to a file, read back block by block.
+   */
+  async runForClient(ctx: RunContext, want = Infinity): Promise<RowPieces> {
+    const t0 = performance.now();
+    const out = await this.sorted(ctx, true, want);
+    ctx.record(this, out.batch.length + out.fileRows, performance.now() - t0);
+    return out;
+  }
+
+  private async sorted(ctx: RunContext, toFile: boolean, limit: number): Promise<RowPieces> {
+    // keys with model calls compute their values as columns appended to the whole input
+    if (this.keys.some((k) => hasModelCall(k.expr))) return { batch: await this.sortWhole(ctx, await ctx.run(this.input)), files: [], fileRows: 0 };
+    const runs = new SortRuns(ctx, this.keys, this.input.fields.map((f) => f.type));
+    if (streams(this.input)) await forEachPiece(ctx, this.input, (b) => runs.add(b));
+    else await runs.add(await ctx.run(this.input));
+    return runs.finish(toFile, limit);
+  }
+
+  /** The input sorted in memory, or through sorted runs on disk when that would not fit. */
+  private async sortWhole(ctx: RunContext, batch: Batch): Promise<Batch> {
     // the input is only reachable through `input`, so an external sort can let it be collected
-    const input: { batch: Batch | null } = { batch: await ctx.run(this.input) };
-    const width = input.batch!.columns.length;
+    const input: { batch: Batch | null } = { batch };
+    const width = batch.columns.length;
     const keys = await this.keysOver(ctx, input);
     const n = input.batch!.length;
-    // sorting in memory needs the indices and a sorted copy of the rows besides the input
-    const rowBytes = SORT_ROW_BYTES + batchBytes(input.batch!) / Math.max(1, n);
-    let sorted: Batch;
-    if (n > MIN_SPILL_ROWS && n * rowBytes > ctx.guard.memory.availableBytes) {
-      // runs that fit in half of what is left, as each run is sorted into a copy
-      sorted = await externalSort(ctx, input, keys, Math.max(MIN_SPILL_ROWS, Math.floor(ctx.guard.memory.availableBytes / 2 / rowBytes)));
-    } else {
-      ctx.reserve(n * SORT_ROW_BYTES, 'sort');
-      sorted = await sortBatchYielding(input.batch!, keys, ctx.tick, ctx.pause);
+    if (n > MIN_SPILL_ROWS && n * sortRowBytes(input.batch!) > ctx.guard.memory.availableBytes) {
+      const b = input.batch!;
+      input.batch = null;
+      const files = await writeRuns(ctx, b, keys, runRowsFor(ctx, b));
+      const types = b.columns.map((c) => c.type);
+      ctx.release(b);
+      const merged = await mergeRunFiles(ctx, files, types, keys);
+      return ctx.hold({ length: merged.length, columns: merged.columns.slice(0, width) }, 'sort');
     }
+    ctx.reserve(n * SORT_ROW_BYTES, 'sort');
+    const sorted = await sortBatchYielding(input.batch!, keys, ctx.tick, ctx.pause);
     return ctx.hold({ length: sorted.length, columns: sorted.columns.slice(0, width) }, 'sort');
   }
 
@@ -57,5 +89,71 @@ export class SortOp extends LeaderOperator {
     const m = await ctx.withModels(input.batch!, this.keys.map((k) => k.expr));
     input.batch = m.batch;
     return this.keys.map((k, i) => ({ ...k, expr: m.exprs[i] }));
+  }
+}
+
+/** Bytes a row takes to sort in memory: its order besides a sorted copy of the row. */
+const sortRowBytes = (b: Batch) => SORT_ROW_BYTES + batchBytes(b) / Math.max(1, b.length);
+
+/** Rows per sorted run: what sorts in half of what is left of the budget (each run is sorted into a copy). */
+const runRowsFor = (ctx: RunContext, b: Batch) => Math.max(MIN_SPILL_ROWS, Math.floor(ctx.guard.memory.availableBytes / 2 / sortRowBytes(b)));
+
+/**
+ * A sort's input taken a piece at a time: pieces are held while they, their sorted copy and
+ * their order fit in what is left of the budget; past that the held pieces are written out as
+ * sorted runs and given back. At the end, rows that never left memory sort there; otherwise
+ * the last pieces become runs too and every run is merged k ways from disk.
+ */
+class SortRuns {
+  private parts: Batch[] = [];
+  private bytes = 0;
+  private rows = 0;
+  private readonly files: string[] = [];
+
+  constructor(private readonly ctx: RunContext, private readonly keys: SortKey[], private readonly types: SqlType[]) {}
+
+  /** Takes a piece (held by the caller, who gives it back after: it moves to the sort here). */
+  async add(b: Batch): Promise<void> {
+    if (b.length === 0) return;
+    const bytes = batchBytes(b);
+    // sorting the held pieces with this one needs their copy and order besides them
+    if (this.parts.length && this.bytes + 2 * bytes + (this.rows + b.length) * SORT_ROW_BYTES > this.ctx.guard.memory.availableBytes) await this.writeHeld();
+    // a new batch over the same columns, held in the piece's place (so the caller's release leaves it)
+    this.parts.push(this.ctx.handOn(b, { length: b.length, columns: [...b.columns] }, 'sort input'));
+    this.bytes += bytes;
+    this.rows += b.length;
+  }
+
+  /** Writes the held pieces as sorted runs and gives them back. */
+  private async writeHeld(): Promise<void> {
+    if (!this.parts.length) return;
+    const all = await this.ctx.concatHeld(this.types, this.parts, 'sort input');
+    this.parts = [];
+    this.bytes = this.rows = 0;
+    this.files.push(...await writeRuns(this.ctx, all, this.keys, runRowsFor(this.ctx, all)));
+    this.ctx.release(all);
+  }
+
+  /** The sorted rows: in memory when nothing went to disk and they sort there, else merged from the runs (into a file with `toFile`). */
+  async finish(toFile: boolean, limit: number): Promise<RowPieces> {
+    const { ctx, types, keys } = this;
+    if (!this.files.length) {
+      const all = await ctx.concatHeld(types, this.parts, 'sort input');
+      this.parts = [];
+      if (all.length <= MIN_SPILL_ROWS || all.length * sortRowBytes(all) <= ctx.guard.memory.availableBytes) {
+        ctx.reserve(all.length * SORT_ROW_BYTES, 'sort');
+        const sorted = await sortBatchYielding(all, keys, ctx.tick, ctx.pause);
+        ctx.release(all);
+        return { batch: ctx.hold(sorted, 'sort'), files: [], fileRows: 0 };
+      }
+      this.parts = [all];
+    }
+    await this.writeHeld();
+    if (!toFile) return { batch: await mergeRunFiles(ctx, this.files, types, keys, limit), files: [], fileRows: 0 };
+    const into = ctx.spill.create('result rows');
+    let fileRows = 0;
+    const batch = await mergeRunFiles(ctx, this.files, types, keys, limit, (chunk) => { into.write(chunk); fileRows += chunk.length; });
+    into.close();
+    return { batch, files: [into.path], fileRows };
   }
 }

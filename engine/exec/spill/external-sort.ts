@@ -32,9 +32,19 @@ export const SORT_ROW_BYTES = 24;
 export async function externalSort(ctx: RunContext, input: { batch: Batch | null }, keys: SortKey[], runRows: number): Promise<Batch> {
   const b = input.batch!;
   const types = b.columns.map((c) => c.type);
-  const width = types.length;
+  const files = await writeRuns(ctx, b, keys, runRows);
+  ctx.release(b);
+  input.batch = null;
+  return mergeRunFiles(ctx, files, types, keys);
+}
+
+/**
+ * Writes `b`'s rows as sorted run files (its rows with their key values) of `runRows` rows each
+ * (at most MAX_RUNS of them), for `mergeRunFiles`; the caller still holds `b`.
+ */
+export async function writeRuns(ctx: RunContext, b: Batch, keys: SortKey[], runRows: number): Promise<string[]> {
   runRows = Math.max(runRows, Math.ceil(b.length / MAX_RUNS));
-  const runKeys = keysAfter(keys, width);
+  const runKeys = keysAfter(keys, b.columns.length);
   const files: string[] = [];
   for (let start = 0; start < b.length; start += runRows) {
     ctx.check();
@@ -48,9 +58,25 @@ export async function externalSort(ctx: RunContext, input: { batch: Batch | null
     ctx.release(working);
     await ctx.pause();
   }
-  ctx.release(b);
-  input.batch = null;
-  return merge(ctx, files, types, keys);
+  return files;
+}
+
+/**
+ * The k-way merge of sorted run files (rows of `types` with their key values), as `merge` does;
+ * more than MAX_RUNS files are first merged MAX_RUNS at a time into longer runs, so the merge
+ * never holds more than MAX_RUNS files open and a block of each in memory.
+ */
+export async function mergeRunFiles(ctx: RunContext, files: string[], types: SqlType[], keys: SortKey[], limit = Infinity, into?: (chunk: Batch) => void): Promise<Batch> {
+  const withKeys = [...types, ...keys.map((k) => k.expr.type)];
+  while (files.length > MAX_RUNS) {
+    const w = ctx.spill.create('sort run');
+    await merge(ctx, files.splice(0, MAX_RUNS), types, keys, limit, (chunk) => {
+      for (let s = 0; s < chunk.length; s += BLOCK) w.write(rowRange(chunk, s, Math.min(BLOCK, chunk.length - s)));
+    }, withKeys);
+    w.close();
+    files.push(w.path);
+  }
+  return merge(ctx, files, types, keys, limit, into);
 }
 
 /**
@@ -108,16 +134,18 @@ export async function mergeRunsOnDisk(ctx: RunContext, runs: Batch[], types: Sql
     runs[i] = null!; // written: let it be collected
     await ctx.pause();
   }
-  return merge(ctx, files, types, keys, limit, into);
+  return mergeRunFiles(ctx, files, types, keys, limit, into);
 }
 
 /**
  * The k-way merge of sorted run files into one batch of the data columns (its first `limit`
  * rows); with `into`, each merged chunk is written there instead (rows for a client) and the
- * batch returned is empty.
+ * batch returned is empty. With `outTypes` (the data and key types) the chunks keep their key
+ * values (a longer run for a later merge).
  */
-async function merge(ctx: RunContext, files: string[], types: SqlType[], keys: SortKey[], limit = Infinity, into?: (chunk: Batch) => void): Promise<Batch> {
+async function merge(ctx: RunContext, files: string[], types: SqlType[], keys: SortKey[], limit = Infinity, into?: (chunk: Batch) => void, outTypes = types): Promise<Batch> {
   const width = types.length;
+  const outWidth = outTypes.length;
   const readers: SpillReader[] = files.map((f) => ctx.spill.read(f));
   const blocks: (Batch | null)[] = readers.map((r) => r.next());
   const pos = new Int32Array(files.length);
@@ -139,11 +167,11 @@ async function merge(ctx: RunContext, files: string[], types: SqlType[], keys: S
       if (!blocks[r] || taken <= 0) continue;
       offset[r] = at - from[r];
       const piece = rowRange(blocks[r]!, from[r], taken);
-      pieces.push({ length: taken, columns: piece.columns.slice(0, width) });
+      pieces.push({ length: taken, columns: piece.columns.slice(0, outWidth) });
       at += taken;
       from[r] = pos[r];
     }
-    const all = concatBatches(types, pieces);
+    const all = concatBatches(outTypes, pieces);
     const sel = new Uint32Array(picks.length);
     for (let i = 0; i < picks.length; i++) { const r = Math.floor(picks[i] / 2 ** 20); sel[i] = offset[r] + (picks[i] % 2 ** 20); }
     const chunk: Batch = { length: sel.length, columns: all.columns.map((c) => gather(c, sel, sel.length)) };

@@ -13,7 +13,7 @@ import { RunContext } from '../../../engine/exec/operators/run-context.ts';
 import { QueryGuard } from '../../../engine/exec/query-guard.ts';
 import { sortBatch } from '../../../engine/exec/batch-sort.ts';
 import { rowRange } from '../../../engine/exec/batches.ts';
-import { mergeRunsOnDisk, writeSortedRuns } from '../../../engine/exec/spill/external-sort.ts';
+import { MAX_RUNS, mergeRunFiles, mergeRunsOnDisk, writeRuns, writeSortedRuns } from '../../../engine/exec/spill/external-sort.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'strata-runs-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -41,6 +41,22 @@ it('merges sorted run files and in-memory runs into one sort order, stopping at 
   expect(rowsOf(merged)).toEqual(want);
   const first = await mergeRunsOnDisk(ctx, [sortBatch(rowRange(all, 20_000, 10_000), keys)], types, keys, 100, writeSortedRuns(host, rowRange(all, 0, 20_000), keys, 3_000, () => {}));
   expect(rowsOf(first)).toEqual(want.slice(0, 100));
+  ctx.spill.sweep();
+  expect(readdirSync(join(dir, 'tmp'))).toEqual([]);
+  guard.dispose();
+});
+
+it('merges more than MAX_RUNS run files MAX_RUNS at a time into longer runs, in the same order', async () => {
+  const guard = new QueryGuard({ memoryLimitBytes: 64 * 2 ** 20 });
+  const ctx = new RunContext({ dataDir: dir, size: 2 } as SlicePool, { guard });
+  const keys: SortKey[] = [{ expr: { k: 'col', index: 0, type: INT }, desc: false }, { expr: { k: 'col', index: 1, type: INT }, desc: true }] as SortKey[];
+  const n = 3_000;
+  const all: Batch = { length: n, columns: [column(Array.from({ length: n }, (_, i) => (i % 17 === 0 ? null : (i * 7919) % 300))), column(Array.from({ length: n }, (_, i) => (i * 104729) % n))] };
+  // two inputs of 1 500 rows, each written as MAX_RUNS runs of 12 rows or less: over MAX_RUNS files in all
+  const files = [...await writeRuns(ctx, rowRange(all, 0, 1_500), keys, 1), ...await writeRuns(ctx, rowRange(all, 1_500, 1_500), keys, 1)];
+  expect(files.length).toBeGreaterThan(MAX_RUNS);
+  const merged = await mergeRunFiles(ctx, files, [INT, INT], keys);
+  expect(rowsOf(merged)).toEqual(rowsOf(sortBatch(all, keys)));
   ctx.spill.sweep();
   expect(readdirSync(join(dir, 'tmp'))).toEqual([]);
   guard.dispose();
