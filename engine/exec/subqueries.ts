@@ -1,7 +1,7 @@
 // Uncorrelated subqueries (PostgreSQL's "init plans"): before a plan runs, each subquery in its
 // expressions runs once and is replaced by what it returned, so the slices see constants (and
 // zone maps can use them). Correlated subqueries never get here: the binder turns them into joins.
-import { type LNode, mapPlanExprs, inputsOf } from '../plan/logical.ts';
+import { type LNode, mapPlanExprs, inputsOf, ownExprs } from '../plan/logical.ts';
 import { type BExpr, BOOL, walk, mapChildren } from '../plan/bound.ts';
 import { valueAt, type Batch, type Vector } from '../types/vector.ts';
 import { T, isDecimal, scaleOf } from '../types/types.ts';
@@ -122,8 +122,10 @@ function firstColumn(b: Batch, limit: number): Value[] {
   return out;
 }
 
+/** Every expression of the plan, in mapPlanExprs' order (inputs first), without copying it. */
 function visitPlanExprs(n: LNode, f: (e: BExpr) => void): void {
-  mapPlanExprs(n, (e) => { f(e); return e; });
+  for (const c of inputsOf(n)) visitPlanExprs(c, f);
+  for (const e of ownExprs(n)) f(e);
 }
 
 function markReady(n: LNode, ready: WeakSet<LNode>): void {

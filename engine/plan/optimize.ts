@@ -6,8 +6,8 @@
 // when that pays (eager-aggregate.ts). Each rule is small; they run in order.
 // Last, a total over a grouped aggregate's input reads its groups (totals-from-groups.ts) and
 // aggregates the plan computes twice become one shared plan (common-subplans.ts).
-import { type LNode, type SharedSlot, mapPlanExprs } from './logical.ts';
-import { type BExpr, BOOL, usedColumns, mapCols, mapChildren } from './bound.ts';
+import { type LNode, type SharedSlot, mapPlanExprs, inputsOf, ownExprs } from './logical.ts';
+import { type BExpr, BOOL, usedColumns, mapCols, mapChildren, walk } from './bound.ts';
 import { splitJoin } from './bind-query.ts';
 import { annotateJoins, connectJoins, type JoinDistribution } from './join-order.ts';
 import { shareCommonSubplans } from './common-subplans.ts';
@@ -39,7 +39,16 @@ function optimizeWith(n: LNode, opts: OptimizeOptions, done: Map<LNode, LNode>):
   // repeats its outer plan) stays one plan object, so the executor runs it once
   const planOf = (p: LNode): LNode => { let o = done.get(p); if (!o) { o = optimizeWith(p, opts, done); done.set(p, o); } return o; };
   const inExprs = (e: BExpr): BExpr => (e.k === 'subquery' ? { ...mapChildren(e, inExprs), plan: planOf(e.plan) } as BExpr : mapChildren(e, inExprs));
-  return annotateJoins(mapPlanExprs(rules(subqueriesAsWindows(n), new Map()), inExprs), opts.slices ?? 2, opts.joinDistribution, opts.memoryLimitBytes);
+  const ruled = rules(subqueriesAsWindows(n), new Map());
+  // a plan without subqueries in its expressions is not copied to find none
+  return annotateJoins(hasSubquery(ruled) ? mapPlanExprs(ruled, inExprs) : ruled, opts.slices ?? 2, opts.joinDistribution, opts.memoryLimitBytes);
+}
+
+/** Whether an expression of the plan holds a subquery. */
+function hasSubquery(n: LNode): boolean {
+  let found = false;
+  for (const e of ownExprs(n)) walk(e, (x) => { if (x.k === 'subquery') found = true; });
+  return found || inputsOf(n).some(hasSubquery);
 }
 
 /** Applies the rules bottom-up. A shared plan is optimized once, for all its parents. */
