@@ -6,6 +6,7 @@ const suites: Record<string, () => Promise<{ main(args: string[]): Promise<void>
   'ml-quality': () => import('./ml-quality.ts'),
   sharing: () => import('./sharing.ts'),
   tpch: () => import('./tpch.ts'),
+  spread: () => import('./spread.ts'),
   cli: () => import('./cli.ts'),
   pgwire: () => import('./pgwire.ts'),
   int64: () => import('./int64.ts'),

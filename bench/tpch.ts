@@ -42,7 +42,7 @@ function parseArgs(args: string[]): Options {
 }
 
 /** The data directory for a scale factor, generated once and reused. */
-function dataFor(sf: number): string {
+export function dataFor(sf: number): string {
   const dir = join(root, 'bench', 'data', `tpch-sf${sf}`);
   if (existsSync(join(dir, 'DONE'))) return dir;
   const tmp = `${dir}.${process.pid}.tmp`;
