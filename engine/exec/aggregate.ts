@@ -17,7 +17,7 @@ import { DictGroupIds } from './dict-groups.ts';
 import { runtime } from './runtime.ts';
 import { generatedCode } from './code-cache.ts';
 import { Accumulator } from './accumulator.ts';
-import { packedMap } from '../types/packed-map.ts';
+import { packedMap, taggedArray } from '../types/packed-map.ts';
 
 export interface AggSpec {
   keys: BExpr[];
@@ -115,15 +115,15 @@ export class GroupTable {
   private packed = false;
 
   constructor(readonly spec: AggSpec) {
-    this.keys = packedMap(spec.keys, () => []);
+    this.keys = packedMap(spec.keys, () => taggedArray<KeyValue>());
     this.index = spec.keyRange && spec.keys.length === 1 && isInteger(spec.keys[0].type) ? new IntegerGroupIds(spec.keys[0].type, spec.keyRange) : new KeyTable(packedMap(spec.keys, (k) => keyKind(k.type)));
     this.defs = packedMap(spec.aggs, (a) => aggregateFor(a.fn));
     this.inits = packedMap(spec.aggs, (a, i) => this.defs[i].slotInit(a));
     this.states = packedMap(spec.aggs, (agg, i) => ({
       slots: packedMap(this.inits[i], () => new Float64Array(this.cap)),
       count: new Float64Array(this.cap),
-      objs: this.defs[i].newObject ? [] : null,
-      sets: agg.distinct ? [] : null,
+      objs: this.defs[i].newObject ? taggedArray<unknown>() : null,
+      sets: agg.distinct ? taggedArray<Set<unknown>>() : null,
     }));
     this.aliases = stateAliases(spec);
     this.deferred = deferredCounts(spec);
@@ -164,7 +164,7 @@ export class GroupTable {
     for (let i = 0; i < this.states.length; i++) {
       const s = this.states[i];
       if (slot[i] < 0) continue;
-      const slots: Float64Array[] = [];
+      const slots = taggedArray<Float64Array>();
       for (let k = 0; k < s.slots.length; k++) {
         const a = new Float64Array(this.cap), at = slot[i] + k;
         for (let g = 0; g < n; g++) a[g] = cells[g * w + at];

@@ -118,6 +118,16 @@ async function runBuildSides(f: FragmentSpec, req: RequestRun, all: SliceMetrics
   }));
 }
 
+/**
+ * The arrays probes write their joined rows into (FragmentRun.joinedInto), kept from programs
+ * that ended well for the next ones, at most MAX_IDLE_JOINED_INTO (a few MB each). Made new per
+ * program, each request's first batch made them in probe code TurboFan had optimized without
+ * ever seeing that path run, which deoptimized it ("insufficient type feedback") in one run
+ * after another (TPC-H Q3 at SF 1, 2 slices: runs 2-6).
+ */
+const idleJoinedInto: ReusedColumns[] = [];
+const MAX_IDLE_JOINED_INTO = 4;
+
 /** What a program's scan loop reads: a segment, rows in memory, or rows computed when their turn comes. */
 type Source = SegmentRef | Vector[] | WindowedPart | UnionPart;
 
@@ -210,7 +220,7 @@ class FragmentRun {
       return next?.k === 'join' ? next.join : null;
     });
     this.intoAggregate = f.steps.map((s, i) => s.k === 'join' && f.output.kind === 'agg' && f.steps.slice(i + 1).every((x) => x.k === 'filter'));
-    this.joinedInto = this.nextJoin.map((n, i) => (n || this.intoAggregate[i] ? new ReusedColumns() : null));
+    this.joinedInto = this.nextJoin.map((n, i) => (n || this.intoAggregate[i] ? idleJoinedInto.pop() ?? new ReusedColumns() : null));
   }
 
   /** Counts the time since the last lap and `rows` into part `slot`. */
@@ -564,6 +574,8 @@ class FragmentRun {
   /** The program's result: its groups, or its rows (in parts for an exchange when `asParts`), in memory or in files. */
   async finish(asParts: boolean): Promise<FragmentResult & { parts?: Vector[][] }> {
     this.metrics.scanned = this.scanned;
+    // every batch went through (what the steps kept of the joined rows was copied): the arrays serve the next program
+    for (const into of this.joinedInto) if (into && idleJoinedInto.length < MAX_IDLE_JOINED_INTO) idleJoinedInto.push(into);
     if (this.table) return this.finishGroups(this.table);
     const out = this.f.output;
     // (a marking program's output has no rows)

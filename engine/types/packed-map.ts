@@ -13,3 +13,16 @@ export function packedMap<T, U>(xs: readonly T[], f: (x: T, i: number) => U): U[
   for (let i = 0; i < xs.length; i++) out.push(f(xs[i], i));
   return out;
 }
+
+/**
+ * An empty array whose elements kind is already the most general one (PACKED_ELEMENTS), so
+ * pushing numbers, strings or objects never changes its map. An empty literal starts as Smi
+ * elements and moves on as values come, or starts wherever its allocation site has learned to:
+ * the arrays of one site then differ by run and by tier, and optimized code reading them
+ * deoptimizes ("wrong map", "not a Smi") on the first one of another kind.
+ */
+export function taggedArray<T>(): T[] {
+  const out: (T | null)[] = [null];
+  out.pop();
+  return out as T[];
+}
