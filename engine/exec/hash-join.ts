@@ -271,6 +271,40 @@ export function markMatches(probeBatch: Batch, probeKeys: Vector[], table: Build
   if (m) test();
 }
 
+/**
+ * Flags (`hit[base + r] = 1`) the rows of `probeBatch` some build row of `table` matches: keys
+ * equal and, with a residual, the residual true over (probe columns ++ build columns). For a join
+ * keeping or dropping probe rows by whether any of several tables matched them.
+ */
+export function probeHits(probeBatch: Batch, probeKeys: Vector[], table: BuildTable, residual: BExpr | null, hit: Uint8Array, base: number, ticks: Ticker = NO_TICKS): void {
+  const n = probeBatch.length;
+  const first = table.firstMatches(probeKeys, n);
+  if (!residual) {
+    for (let r = 0; r < n; r++) if (first[r] >= 0) hit[base + r] = 1;
+    return;
+  }
+  const width = probeBatch.columns.length;
+  const used = usedColumns(residual);
+  const { next } = table;
+  const pRows = table.probeRows.take(MARK_PAIRS), bRows = table.buildRows.take(MARK_PAIRS);
+  let m = 0;
+  const test = () => {
+    const columns = packedMap([...probeBatch.columns, ...table.build], (c, i) => (used.has(i) ? takeRows(c, i < width ? pRows : bRows, m) : c));
+    const { sel, count } = filterBatch({ length: m, columns }, residual);
+    for (let i = 0; i < count; i++) hit[base + pRows[sel[i]]] = 1;
+    m = 0;
+  };
+  for (let r = 0; r < n; r++) {
+    ticks.tick();
+    if (hit[base + r]) continue;
+    for (let b = first[r]; b >= 0; b = next[b]) {
+      pRows[m] = r; bRows[m] = b; m++;
+      if (m === MARK_PAIRS) test();
+    }
+  }
+  if (m) test();
+}
+
 /** Build rows not yet emitted that the padding of one batch takes at most. */
 const PAD_BATCH = 65536;
 
@@ -287,6 +321,12 @@ export function* unmatchedBuildRows(table: BuildTable, probeTypes: SqlType[]): G
     for (; start < n && m < rows.length; start++) if (!matched[start]) rows[m++] = start;
     if (m) yield padProbeSide(probeTypes, packedMap(build, (c) => gather(c, rows, m)), m);
   }
+}
+
+/** Probe rows (whole columns of `n` rows) before build columns of NULLs of `buildTypes`. */
+export function padBuildSide(probeColumns: Vector[], buildTypes: SqlType[], n: number): Batch {
+  const nulls = packedMap(buildTypes, (t): Vector => ({ type: t, length: n, values: new (TYPES[t.id].array)(n), valid: new Uint8Array(n), ...(isString(t) ? { dict: [] } : {}) }));
+  return { length: n, columns: [...probeColumns, ...nulls] };
 }
 
 /** Build rows (whole columns of `n` rows) after probe columns of NULLs of `probeTypes`. */

@@ -4,8 +4,11 @@
 // instead of being probed. Once the slice's input is done, each pair of files is joined alone
 // (the build file as a hash table, the probe file read back a block at a time) and the joined
 // rows go on through the rest of the pipeline. A build file whose table still does not fit is
-// split again, with the probe file, by another hash, up to MAX_LEVEL times; past that (one key
-// holding most rows) it is joined anyway and the budget fails it with OUT_OF_MEMORY if it must.
+// split again, with the probe file, by another hash (a block at a time), up to MAX_LEVEL times;
+// past that (one key holding most rows) it is joined as a block nested loop: a chunk of build
+// rows that fits at a time, as a hash table, against the whole probe file (a join keeping or
+// dropping probe rows by whether any chunk matched them flags each probe row and reads the
+// probe file once more at the end).
 // A semi or anti join built on its preserved side spills the same way: each pair of files marks
 // the build rows its probe rows match, and the marked (or unmarked) build rows go on. An outer
 // join keeping its build side (FULL, LEFT built on its left) adds, after each pair of files,
@@ -15,10 +18,11 @@ import type { Batch } from '../../types/vector.ts';
 import { gather } from '../../types/vector.ts';
 import type { SqlType } from '../../types/types.ts';
 import type { JoinStep } from '../fragment.ts';
-import { BuildTable, markMatches, padProbeSide, probe, unmatchedBuildRows } from '../hash-join.ts';
+import { BuildTable, markMatches, padBuildSide, padProbeSide, probe, probeHits, unmatchedBuildRows } from '../hash-join.ts';
 import { projectBatch } from '../kernels.ts';
 import { batchBytes } from '../memory-budget.ts';
 import { FANOUT, MAX_LEVEL, PartitionWriter, readPartition } from './hash-partition.ts';
+import { concatBatches } from '../batches.ts';
 import type { SpillWriter } from './spill-file.ts';
 import type { SpillHost } from './spill-aggregate.ts';
 
@@ -120,23 +124,17 @@ export class SliceGraceJoin {
     const { host, step } = this;
     host.check();
     const kind = step.joinType;
+    // too big for what is left (judged from the file, before reading it): split again, or past
+    // the last level join it a chunk at a time
+    if (buildFile.rows > MIN_SPILL_ROWS && BuildTable.estimateBytes(buildFile.rows, step.buildKeys.length) + buildFile.bytes > host.available()) {
+      if (level < MAX_LEVEL) return this.splitAgain(buildFile, probeFile, level, sink, keep);
+      return this.joinInChunks(buildFile, probeFile, sink, keep);
+    }
     const build = readPartition(host, buildFile, this.buildTypes);
     // without build rows, an inner or semi join keeps nothing of the probe file (nor a marking join anything)
     if (build.length === 0 && (kind === 'INNER' || kind === 'SEMI' || keep !== null)) { host.spill.done(probeFile); return false; }
     const need = BuildTable.estimateBytes(build.length, step.buildKeys.length) + batchBytes(build);
-    if (level < MAX_LEVEL && build.length > MIN_SPILL_ROWS && need > host.available()) {
-      // still too big: split both files again with the next level's hash
-      const subBuild = new PartitionWriter(host, this.buildKeyExprs, step.nullEq, level + 1, 'slice hash join build partition');
-      subBuild.add(build);
-      const builds = subBuild.close();
-      const subProbe = new PartitionWriter(host, step.probeKeys, step.nullEq, level + 1, 'slice hash join probe partition');
-      const r = host.spill.read(probeFile.path);
-      for (let b = r.next(); b; b = r.next()) { subProbe.add(b); await host.pause(); }
-      host.spill.done(r);
-      const probes = subProbe.close();
-      for (let p = 0; p < FANOUT; p++) if (await this.joinFiles(builds[p], probes[p], level + 1, sink, keep)) return true;
-      return false;
-    }
+    if (level < MAX_LEVEL && build.length > MIN_SPILL_ROWS && need > host.available()) return this.splitAgain(build, probeFile, level, sink, keep);
     const release = host.reserve(need, 'hash join build partition in a slice');
     try {
       const table = new BuildTable(build.columns, step.buildKeys.map((c) => build.columns[c]), step.nullEq, host);
@@ -163,6 +161,128 @@ export class SliceGraceJoin {
       return sel.length > 0 && await sink({ length: sel.length, columns: build.columns.map((c) => gather(c, sel, sel.length)) });
     } finally {
       release();
+    }
+  }
+
+  /** Splits a build partition (in memory, or its file read a block at a time) and its probe file again with the next level's hash, and joins the pairs. */
+  private async splitAgain(build: Batch | SpillWriter, probeFile: SpillWriter, level: number, sink: JoinedSink, keep: 0 | 1 | null): Promise<boolean> {
+    const { host, step } = this;
+    const subBuild = new PartitionWriter(host, this.buildKeyExprs, step.nullEq, level + 1, 'slice hash join build partition');
+    if ('columns' in build) subBuild.add(build);
+    else {
+      const r = host.spill.read(build.path);
+      for (let b = r.next(); b; b = r.next()) { subBuild.add(b); await host.pause(); }
+      host.spill.done(r);
+    }
+    const builds = subBuild.close();
+    const subProbe = new PartitionWriter(host, step.probeKeys, step.nullEq, level + 1, 'slice hash join probe partition');
+    const r = host.spill.read(probeFile.path);
+    for (let b = r.next(); b; b = r.next()) { subProbe.add(b); await host.pause(); }
+    host.spill.done(r);
+    const probes = subProbe.close();
+    for (let p = 0; p < FANOUT; p++) if (await this.joinFiles(builds[p], probes[p], level + 1, sink, keep)) return true;
+    return false;
+  }
+
+  /**
+   * A build file still too big after MAX_LEVEL splits (one key holding most of its rows), joined
+   * as a block nested loop: build blocks are taken while their table fits in half of what is
+   * left (at least one block), and each such chunk is joined with the whole probe file. A join
+   * that keeps or drops probe rows by whether any build row matched (LEFT, SEMI, ANTI) flags the
+   * probe rows each chunk matches and, after the last chunk, reads the probe file once more.
+   */
+  private async joinInChunks(buildFile: SpillWriter, probeFile: SpillWriter, sink: JoinedSink, keep: 0 | 1 | null): Promise<boolean> {
+    const { host, step } = this;
+    const kind = step.joinType;
+    const keys = step.buildKeys.length;
+    const hit = keep === null && (kind === 'LEFT' || kind === 'SEMI' || kind === 'ANTI') ? new Uint8Array(probeFile.rows) : null;
+    const releaseHit = hit ? host.reserve(hit.length, 'probe rows matched in a slice join') : () => {};
+    const r = host.spill.read(buildFile.path);
+    try {
+      let pending = r.next();
+      while (pending) {
+        const blocks = [pending];
+        let rows = pending.length, bytes = batchBytes(pending);
+        for (pending = r.next(); pending; pending = r.next()) {
+          const more = batchBytes(pending);
+          if (BuildTable.estimateBytes(rows + pending.length, keys) + bytes + more > host.available() / 2) break;
+          blocks.push(pending);
+          rows += pending.length;
+          bytes += more;
+        }
+        if (await this.joinChunk(concatBatches(this.buildTypes, blocks), probeFile, sink, keep, hit)) return true;
+      }
+      return hit ? await this.probeRowsByHits(probeFile, hit, sink) : false;
+    } finally {
+      host.spill.done(r);
+      host.spill.done(probeFile);
+      releaseHit();
+    }
+  }
+
+  /** One chunk of a build file as a hash table against the whole probe file (joinInChunks); true when the sink wants no more. */
+  private async joinChunk(chunk: Batch, probeFile: SpillWriter, sink: JoinedSink, keep: 0 | 1 | null, hit: Uint8Array | null): Promise<boolean> {
+    const { host, step } = this;
+    const kind = step.joinType;
+    const residual = step.residual ?? null;
+    const release = host.reserve(BuildTable.estimateBytes(chunk.length, step.buildKeys.length) + batchBytes(chunk), 'hash join build chunk in a slice');
+    try {
+      const table = new BuildTable(chunk.columns, step.buildKeys.map((c) => chunk.columns[c]), step.nullEq, host);
+      // the probe file is read once per chunk: closed, not deleted, after each
+      const r = host.spill.read(probeFile.path);
+      try {
+        let base = 0;
+        for (let b = r.next(); b; b = r.next()) {
+          host.check();
+          const keys = projectBatch(b, step.probeKeys, null, b.length);
+          if (keep !== null) markMatches(b, keys, table, residual, host);
+          else {
+            if (hit) probeHits(b, keys, table, residual, hit, base, host);
+            // the pairs themselves: an inner join's, and the matched rows of a LEFT join (its unmatched ones come at the end)
+            if (kind === 'INNER' || kind === 'LEFT') {
+              const joined = probe(b, keys, table, 'INNER', residual, host);
+              if (joined.length && await sink(joined)) return true;
+            }
+          }
+          base += b.length;
+        }
+      } finally {
+        r.close();
+      }
+      if (keep === null) {
+        if (!step.keepsBuild) return false;
+        for (const padded of unmatchedBuildRows(table, this.paddingTypes)) if (await sink(padded)) return true;
+        return false;
+      }
+      const rows: number[] = [];
+      for (let i = 0; i < chunk.length; i++) if (table.matched[i] === keep) rows.push(i);
+      const sel = Uint32Array.from(rows);
+      return sel.length > 0 && await sink({ length: sel.length, columns: chunk.columns.map((c) => gather(c, sel, sel.length)) });
+    } finally {
+      release();
+    }
+  }
+
+  /** After every chunk: the probe rows a LEFT join pads (none matched), a SEMI join keeps (some did) or an ANTI join keeps (none did). */
+  private async probeRowsByHits(probeFile: SpillWriter, hit: Uint8Array, sink: JoinedSink): Promise<boolean> {
+    const { host, step } = this;
+    const want = step.joinType === 'SEMI' ? 1 : 0;
+    const r = host.spill.read(probeFile.path);
+    try {
+      let base = 0;
+      for (let b = r.next(); b; b = r.next()) {
+        host.check();
+        const rows: number[] = [];
+        for (let i = 0; i < b.length; i++) if (hit[base + i] === want) rows.push(i);
+        base += b.length;
+        if (!rows.length) continue;
+        const sel = Uint32Array.from(rows);
+        const columns = b.columns.map((c) => gather(c, sel, sel.length));
+        if (await sink(step.joinType === 'LEFT' ? padBuildSide(columns, this.buildTypes, sel.length) : { length: sel.length, columns })) return true;
+      }
+      return false;
+    } finally {
+      r.close();
     }
   }
 }

@@ -28,6 +28,9 @@ const ARRAYS: Record<string, new (b: ArrayBuffer, offset: number, length: number
 /** Appends batches to a new file (owner-only); tells `written` the bytes of each block (it may refuse more). */
 export class SpillWriter {
   private readonly fd: number;
+  /** rows and bytes of the blocks written so far */
+  rows = 0;
+  bytes = 0;
 
   constructor(readonly path: string, private readonly written: (bytes: number) => void = () => {}) {
     this.fd = openSync(path, 'wx', FILE_MODE);
@@ -51,6 +54,8 @@ export class SpillWriter {
     len.writeUInt32LE(header.length);
     let bytes = 0;
     for (const part of [len, header, ...bodies]) bytes += this.put(part);
+    this.rows += b.length;
+    this.bytes += bytes;
     this.written(bytes);
   }
 

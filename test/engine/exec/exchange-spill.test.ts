@@ -119,6 +119,26 @@ it('rows broadcast between the slices past a slice\'s share wait on disk, a slic
   }
 });
 
+it('a build partition one key fills joins a chunk at a time against its probe file instead of failing', async () => {
+  // 200,000 build rows on two keys (redistributed by key: one slice may hold both): no hash splits them
+  const skewed = '(SELECT k % 2 AS g, k, s FROM a WHERE k < 200000) y';
+  const inner = `SELECT count(*), sum(x.k), sum(y.k), max(y.s) FROM a x JOIN ${skewed} ON x.k = y.g`;
+  // a LEFT join with a residual: a probe row is padded only when no chunk matched it
+  const left = `SELECT count(*), sum(x.k), sum(y.k), count(y.k) FROM a x LEFT JOIN ${skewed} ON x.k = y.g AND y.k % 3 <> x.k`;
+  const want = await Promise.all([inner, left].map(async (sql) => (await duck.execute(sql))[0].rows.map((r) => r.map(String))));
+  await s.execute("SET query_memory_limit = '6MB'");
+  try {
+    expect(await rows(inner)).toEqual(want[0]);
+    expect(leftover()).toEqual([]);
+    expect(await rows(left)).toEqual(want[1]);
+    expect(leftover()).toEqual([]);
+    await expect(s.execute(inner.replace('count(*)', 'sum(1 / (y.k - 199999))'))).rejects.toMatchObject({ code: 'DIVISION_BY_ZERO' });
+    expect(leftover()).toEqual([]);
+  } finally {
+    await s.execute('RESET query_memory_limit');
+  }
+});
+
 it('rows a slice receives for windows wait on disk past its share and go to partition files a block at a time', async () => {
   // 300 000 rows of (k, s, s || s) redistributed by k % 1000: held whole in each slice, they pass 4 MB
   const sql = 'SELECT count(*), sum(r), count(DISTINCT r), max(t) FROM (SELECT k, s || s AS t, row_number() OVER (PARTITION BY k % 1000 ORDER BY k) r FROM a) x';
