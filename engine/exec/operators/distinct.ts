@@ -1,12 +1,18 @@
 // DISTINCT at the leader: the first row of each distinct value (NULLs equal), in input order;
-// over the memory budget, partition by partition of the rows' hash (spill/spill-rows.ts).
+// over the memory budget, partition by partition of the rows' hash (spill/spill-rows.ts). An
+// input that comes in pieces (row-pieces.ts) is taken a piece at a time: held while its table
+// would fit, then every piece goes to the partition files, so it is never whole in memory; for
+// a client, partitions' distinct rows go to a file as each is done.
 import type { Batch } from '../../types/vector.ts';
 import type { SqlType } from '../../types/types.ts';
 import { gather } from '../../types/vector.ts';
+import { emptyBatch } from '../batches.ts';
 import { KeyBatch, KeyTable, keyKind } from '../hash-table.ts';
-import { byRowPartitions } from '../spill/spill-rows.ts';
+import { byRowPartitions, type RowsOrPartitions } from '../spill/spill-rows.ts';
+import { PartitionWriter, allColumns } from '../spill/hash-partition.ts';
 import { LeaderOperator } from './operator.ts';
 import type { RunContext } from './run-context.ts';
+import { forEachPiece, streams, type RowPieces } from './row-pieces.ts';
 
 export class DistinctOp extends LeaderOperator {
   constructor(readonly input: LeaderOperator, estRows: number) {
@@ -18,9 +24,21 @@ export class DistinctOp extends LeaderOperator {
   }
 
   async run(ctx: RunContext): Promise<Batch> {
+    return (await this.rows(ctx, false)).batch;
+  }
+
+  /** The distinct rows for a consumer that reads them a piece at a time: partitions' rows go to a file. */
+  async runForClient(ctx: RunContext): Promise<RowPieces> {
+    const t0 = performance.now();
+    const out = await this.rows(ctx, true);
+    ctx.record(this, out.batch.length + out.fileRows, performance.now() - t0);
+    return out;
+  }
+
+  private async rows(ctx: RunContext, toFile: boolean): Promise<RowPieces> {
     const types = this.fields.map((f) => f.type);
-    // no reference to the input here: spilling gives it back to be collected
-    return distinctWithin(ctx, [await ctx.run(this.input)], types, 'DISTINCT', (parts) => distinct(parts[0], ctx.tick));
+    const input = await partitionedInput(ctx, this.input, types, 'DISTINCT', DISTINCT_ROW_BYTES);
+    return distinctWithin(ctx, [input], types, 'DISTINCT', (parts) => distinct(parts[0], ctx.tick), DISTINCT_ROW_BYTES, toFile);
   }
 }
 
@@ -28,10 +46,41 @@ export class DistinctOp extends LeaderOperator {
 export const DISTINCT_ROW_BYTES = 64;
 
 /**
- * `distinctOf` over the inputs in memory when their table fits in what is left of the budget,
- * else over each partition of their rows by hash (equal rows are in the same partition).
+ * An input of DISTINCT or a set operation: its one batch; or, when it comes in pieces
+ * (row-pieces.ts), its pieces held while a table of `rowBytes` a row over them fits in what is
+ * left of the budget, and past that every piece written to partition files by whole-row hash
+ * (as `byRowPartitions` splits a batch), so the input is never whole in memory.
  */
-export async function distinctWithin(ctx: RunContext, inputs: Batch[], types: SqlType[], what: string, distinctOf: (parts: Batch[]) => Batch, rowBytes = DISTINCT_ROW_BYTES): Promise<Batch> {
+export async function partitionedInput(ctx: RunContext, op: LeaderOperator, types: SqlType[], what: string, rowBytes: number): Promise<RowsOrPartitions> {
+  if (!streams(op)) return { batch: await ctx.run(op) };
+  const held: Batch[] = [];
+  let rows = 0;
+  let files: PartitionWriter | null = null;
+  await forEachPiece(ctx, op, async (b) => {
+    if (b.length === 0) return;
+    if (!files && (rows + b.length) * rowBytes <= ctx.guard.memory.availableBytes) {
+      // a new batch over the piece's columns, held in its place (the caller's release leaves it)
+      held.push(ctx.handOn(b, { length: b.length, columns: [...b.columns] }, what));
+      rows += b.length;
+      return;
+    }
+    if (!files) {
+      files = new PartitionWriter(ctx, allColumns(types), true, 0, `${what} partition`);
+      for (const h of held.splice(0)) { files.add(h); ctx.release(h); }
+    }
+    files.add(b);
+    await ctx.pause();
+  });
+  if (files) return { batch: null, files: (files as PartitionWriter).close() };
+  return { batch: await ctx.concatHeld(types, held, what) };
+}
+
+/**
+ * `distinctOf` over the inputs in memory when they are batches whose table fits in what is left
+ * of the budget, else over each partition of their rows by hash (equal rows are in the same
+ * partition); with `toFile`, each partition's rows go to a file instead of the one batch.
+ */
+export async function distinctWithin(ctx: RunContext, inputs: RowsOrPartitions[], types: SqlType[], what: string, distinctOf: (parts: Batch[]) => Batch, rowBytes = DISTINCT_ROW_BYTES, toFile = false): Promise<RowPieces> {
   const fits = (rows: number[]) => rows.reduce((s, n) => s + n, 0) * rowBytes <= ctx.guard.memory.availableBytes;
   const run = (parts: Batch[]) => {
     const working = ctx.reserve(parts.reduce((s, b) => s + b.length, 0) * rowBytes, what);
@@ -39,10 +88,18 @@ export async function distinctWithin(ctx: RunContext, inputs: Batch[], types: Sq
     ctx.release(working);
     return out;
   };
-  if (fits(inputs.map((b) => b.length))) return run(inputs);
-  const parts = await byRowPartitions(ctx, inputs.map((batch) => ({ batch })), types, what, fits, run);
+  if (inputs.every((i) => i.batch) && fits(inputs.map((i) => i.batch!.length))) return { batch: run(inputs.map((i) => i.batch!)), files: [], fileRows: 0 };
+  if (!toFile) {
+    const parts = await byRowPartitions(ctx, inputs, types, what, fits, run);
+    inputs.length = 0;
+    return { batch: await ctx.concatHeld(types, parts, what), files: [], fileRows: 0 };
+  }
+  const w = ctx.spill.create('result rows');
+  let fileRows = 0;
+  await byRowPartitions(ctx, inputs, types, what, fits, run, (b) => { w.write(b); fileRows += b.length; });
   inputs.length = 0;
-  return ctx.concatHeld(types, parts, what);
+  w.close();
+  return { batch: emptyBatch(types), files: [w.path], fileRows };
 }
 
 export function distinct(b: Batch, tick: () => void = () => {}): Batch {

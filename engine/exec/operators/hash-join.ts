@@ -29,9 +29,10 @@ import { SliceBroadcastOp } from './slice-broadcast.ts';
 import { graceJoin, type GraceInputs } from '../spill/grace-join.ts';
 import { batchBytes } from '../memory-budget.ts';
 import type { RuntimeFilterPlan } from '../runtime-filter-plan.ts';
+import { probePieces, probesInPieces } from './probe-pieces.ts';
 
 /** Build sides this small always join in memory (a partition per 16 rows would cost more than it saves). */
-const MIN_SPILL_ROWS = 1024;
+export const MIN_SPILL_ROWS = 1024;
 
 export interface JoinSpec {
   joinType: JoinType;
@@ -60,6 +61,8 @@ export class HashJoinOp extends LeaderOperator {
   }
 
   async run(ctx: RunContext): Promise<Batch> {
+    // a probe side in pieces (the slices' rows through a LIMIT, Filter, ...) is probed a piece at a time
+    if (probesInPieces(this)) return (await probePieces(ctx, this, false)).batch;
     const inputs: GraceInputs = { left: await ctx.run(this.left), right: await ctx.run(this.right) };
     const node = this.join;
     if (node.joinType === 'CROSS') return this.cross(ctx, inputs.left!, inputs.right!);
@@ -89,7 +92,7 @@ export class HashJoinOp extends LeaderOperator {
   }
 
   /** The join of two batches in memory: a hash table over the right, probed with the left. */
-  private async joinBatches(ctx: RunContext, left: Batch, right: Batch): Promise<Batch> {
+  async joinBatches(ctx: RunContext, left: Batch, right: Batch): Promise<Batch> {
     const node = this.join;
     const rightKeys = projectBatch(right, node.rightKeys, null, right.length);
     const leftKeys = projectBatch(left, node.leftKeys, null, left.length);
@@ -138,7 +141,7 @@ export class HashJoinOp extends LeaderOperator {
  * chunks: the leader thread also answers other clients (and /health), which must not wait
  * for one statement's join. Results are the same as one probe over all rows.
  */
-async function probeInChunks(ctx: RunContext, left: Batch, leftKeys: Vector[], table: BuildTable, kind: JoinKind, residual: BExpr | null): Promise<Batch> {
+export async function probeInChunks(ctx: RunContext, left: Batch, leftKeys: Vector[], table: BuildTable, kind: JoinKind, residual: BExpr | null): Promise<Batch> {
   if (left.length <= CHUNK) return ctx.hold(probe(left, leftKeys, table, kind, residual, ctx.guard), 'hash join');
   // the pieces' string columns keep the inputs' dictionaries, counted with the inputs already
   const counted = new WeakSet<readonly string[]>();

@@ -1,7 +1,8 @@
 // A CROSS join, or an inner join on a condition without equal keys, at the leader as a block
-// nested loop over rows in pieces: the right input (the planner's build side) is held whole,
-// the left is read a piece at a time (the slices' rows, files read back block by block), and
-// each block of left rows is paired with every right row, filtered by the condition and handed
+// nested loop over rows in pieces: the right input (the planner's build side) is held while it
+// takes at most a quarter of what is left of the budget, else written to a file read again for
+// each piece of the left; the left is read a piece at a time (the slices' rows, files read back
+// block by block), and each block of left rows is paired with every right row, filtered by the condition and handed
 // on: held while the joined rows fit in a quarter of what is left of the budget, then written
 // to a file, or, for a GROUP BY, handed to it block by block and dropped. So the joined rows,
 // which grow as the product of both inputs, are never whole in memory when a client or a GROUP
@@ -12,6 +13,8 @@ import type { SpillWriter } from '../spill/spill-file.ts';
 import { filterBatch } from '../kernels.ts';
 import { takeRows } from '../hash-join.ts';
 import { batchBytes } from '../memory-budget.ts';
+import { emptyBatch, rowRange } from '../batches.ts';
+import { rmSync } from 'node:fs';
 import { hasModelCall } from '../../plan/bound.ts';
 import { SqlError } from '../../errors.ts';
 import type { RunContext } from './run-context.ts';
@@ -54,43 +57,81 @@ export async function eachJoinedBlock(ctx: RunContext, op: HashJoinOp, emit: (b:
   ctx.record(op, rows, performance.now() - t0);
 }
 
-/** The loop: every left piece's blocks paired with the whole right input; returns the rows joined. */
+/**
+ * The loop: every left piece's blocks paired with every right row (the right's batch, then its
+ * file read again block by block for each left piece); returns the rows joined.
+ */
 async function nestedLoop(ctx: RunContext, op: HashJoinOp, emit: (b: Batch) => Promise<void>): Promise<number> {
-  const right = await ctx.run(op.right);
+  const right = await rightRows(ctx, op);
+  const rightCount = right.batch.length + right.fileRows;
   const left = await rowPieces(ctx, op.left);
-  const pairs = (left.batch.length + left.fileRows) * right.length;
-  if (op.join.joinType === 'CROSS' && pairs > MAX_CROSS_ROWS) throw new SqlError('INVALID_PARAMETER', `cross join would produce ${pairs} rows; add a join condition`);
+  const pairs = (left.batch.length + left.fileRows) * rightCount;
+  if (op.join.joinType === 'CROSS' && pairs > MAX_CROSS_ROWS) {
+    for (const path of right.files) rmSync(path, { force: true });
+    throw new SqlError('INVALID_PARAMETER', `cross join would produce ${pairs} rows; add a join condition`);
+  }
   let rows = 0;
   const residual = op.join.residual;
-  const step = Math.max(1, Math.floor(BLOCK_ROWS / Math.max(1, right.length)));
-  if (right.length > 0) {
-    await eachPiece(ctx, left, async (l) => {
-      for (let start = 0; start < l.length; start += step) {
-        ctx.check();
-        const n = Math.min(step, l.length - start) * right.length;
-        const lr = new Int32Array(n), rr = new Int32Array(n);
-        let k = 0;
-        for (let i = start; i < start + n / right.length; i++) for (let j = 0; j < right.length; j++) { lr[k] = i; rr[k] = j; k++; }
-        let joined: Batch = { length: n, columns: [...l.columns.map((c) => takeRows(c, lr, n)), ...right.columns.map((c) => takeRows(c, rr, n))] };
-        if (residual) {
-          const m = await ctx.withModels(joined, [residual]);
-          const { sel, count } = filterBatch(m.batch, m.exprs[0]);
-          joined = { length: count, columns: joined.columns.map((c) => gather(c, sel, count)) };
-        }
-        rows += joined.length;
-        if (joined.length) await emit(joined);
-        await ctx.pause();
+  const pair = async (l: Batch, r: Batch) => {
+    const step = Math.max(1, Math.floor(BLOCK_ROWS / Math.max(1, r.length)));
+    for (let start = 0; start < l.length; start += step) {
+      ctx.check();
+      const n = Math.min(step, l.length - start) * r.length;
+      const lr = new Int32Array(n), rr = new Int32Array(n);
+      let k = 0;
+      for (let i = start; i < start + n / r.length; i++) for (let j = 0; j < r.length; j++) { lr[k] = i; rr[k] = j; k++; }
+      let joined: Batch = { length: n, columns: [...l.columns.map((c) => takeRows(c, lr, n)), ...r.columns.map((c) => takeRows(c, rr, n))] };
+      if (residual) {
+        const m = await ctx.withModels(joined, [residual]);
+        const { sel, count } = filterBatch(m.batch, m.exprs[0]);
+        joined = { length: count, columns: joined.columns.map((c) => gather(c, sel, count)) };
       }
-    });
-  } else {
-    await eachPiece(ctx, left, async () => {});
-  }
-  ctx.release(right);
+      rows += joined.length;
+      if (joined.length) await emit(joined);
+      await ctx.pause();
+    }
+  };
+  await eachPiece(ctx, left, async (l) => {
+    if (rightCount === 0 || l.length === 0) return;
+    if (right.batch.length) await pair(l, right.batch);
+    for (const path of right.files) {
+      const r = ctx.spill.read(path);
+      for (let b = r.next(); b; b = r.next()) {
+        ctx.hold(b, 'right rows read back');
+        await pair(l, b);
+        ctx.release(b);
+      }
+      ctx.spill.letGo(r);
+    }
+  });
+  ctx.release(right.batch);
+  for (const path of right.files) rmSync(path, { force: true });
   return rows;
 }
 
-/** Joined rows as they are made: held up to a quarter of what is left of the budget, then into a file. */
-class JoinedRows {
+/** Rows of a right-input file block. */
+const RIGHT_BLOCK = 8192;
+
+/**
+ * The right input's rows: in memory while they take at most a quarter of what is left of the
+ * budget; past that (or when they come in pieces past the slices' share) in files, read again
+ * for each piece of the left.
+ */
+async function rightRows(ctx: RunContext, op: HashJoinOp): Promise<RowPieces> {
+  const got = await rowPieces(ctx, op.right);
+  if (batchBytes(got.batch) <= ctx.guard.memory.availableBytes / 4) return got;
+  const w = ctx.spill.create('nested loop right rows');
+  for (let s = 0; s < got.batch.length; s += RIGHT_BLOCK) w.write(rowRange(got.batch, s, Math.min(RIGHT_BLOCK, got.batch.length - s)));
+  w.close();
+  ctx.release(got.batch);
+  return { batch: emptyBatch(op.right.fields.map((f) => f.type)), files: [w.path, ...got.files], fileRows: got.fileRows + got.batch.length };
+}
+
+/**
+ * Joined rows as they are made: held up to a quarter of what is left of the budget, then into a
+ * file. A batch added is held here in its own right (the caller may give its own hold back).
+ */
+export class JoinedRows {
   private readonly parts: Batch[] = [];
   private held = 0;
   private file: SpillWriter | null = null;
@@ -102,7 +143,7 @@ class JoinedRows {
     if (b.length === 0) return;
     const bytes = batchBytes(b);
     if (!this.file && this.held + bytes <= this.ctx.guard.memory.availableBytes / 4) {
-      this.parts.push(this.ctx.hold(b, 'joined rows'));
+      this.parts.push(this.ctx.handOn(b, { length: b.length, columns: [...b.columns] }, 'joined rows'));
       this.held += bytes;
       return;
     }

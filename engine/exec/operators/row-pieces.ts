@@ -2,7 +2,9 @@
 // blocks) read back a block at a time, for a consumer that takes them piece by piece (a client's
 // streamed result, a leader aggregate) instead of one batch holding them all. A Gather's slices
 // write their rows past their share to files; a merge of sorted runs and a recursive UNION's
-// rounds go to files past the budget; a sort's merged runs go to a file when it spilled (sort.ts);
+// rounds go to files past the budget; a sort's merged runs go to a file when it spilled (sort.ts),
+// and so do a DISTINCT's or a UNION / INTERSECT / EXCEPT's rows when it went by partitions and
+// a hash join's whose probe side comes in pieces past a quarter of what is left (probe-pieces.ts);
 // a CROSS or non-equi join's rows are made a block at a time (nested-loop.ts); a Project,
 // Filter, LIMIT or UNION ALL over one of those works on its pieces.
 // Any other operator's rows are its one batch.
@@ -19,6 +21,8 @@ import { FilterOp } from './filter.ts';
 import { LimitOp } from './limit.ts';
 import { HashJoinOp } from './hash-join.ts';
 import { SortOp } from './sort.ts';
+import { DistinctOp } from './distinct.ts';
+import { probePieces, probesInPieces } from './probe-pieces.ts';
 import { eachJoinedBlock, isNestedLoop, nestedLoopRows } from './nested-loop.ts';
 import { batchBytes } from '../memory-budget.ts';
 import { sliceRows } from '../batches.ts';
@@ -28,7 +32,8 @@ export interface RowPieces { batch: Batch; files: string[]; fileRows: number }
 
 /** Whether an operator's rows can come in pieces (rowPieces) rather than as one batch. */
 export const streams = (op: PhysicalOperator): boolean => op instanceof GatherOp || op instanceof MergeSortedRunsOp || op instanceof RecursiveUnionOp || op instanceof SortOp
-  || (op instanceof HashJoinOp && isNestedLoop(op))
+  || op instanceof DistinctOp || (op instanceof SetOp && !isUnionAll(op))
+  || (op instanceof HashJoinOp && (isNestedLoop(op) || probesInPieces(op)))
   || ((op instanceof ProjectOp || op instanceof FilterOp || op instanceof LimitOp) && streams(op.input))
   || (isUnionAll(op) && (streams(op.left) || streams(op.right)));
 export const isUnionAll = (op: PhysicalOperator): op is SetOp => op instanceof SetOp && op.op === 'UNION' && op.all;
@@ -87,8 +92,9 @@ export async function rowPieces(ctx: RunContext, op: PhysicalOperator, want = In
   if (op instanceof GatherOp) return op.gatherForClient(ctx);
   if (op instanceof MergeSortedRunsOp || op instanceof RecursiveUnionOp) return op.runForClient(ctx);
   if (op instanceof SortOp) return op.runForClient(ctx, want);
+  if (op instanceof DistinctOp || (op instanceof SetOp && !isUnionAll(op))) return op.runForClient(ctx);
   if (isUnionAll(op)) return unionAllRows(ctx, op, want);
-  if (op instanceof HashJoinOp) return nestedLoopRows(ctx, op);
+  if (op instanceof HashJoinOp) return isNestedLoop(op) ? nestedLoopRows(ctx, op) : probePieces(ctx, op, true);
   const step = op as ProjectOp | FilterOp | LimitOp;
   // how many of the input's rows can be read at most: a LIMIT's, through projections
   const inputWant = step instanceof LimitOp ? Math.min(want, step.limit === null ? Infinity : step.offset + step.limit) : step instanceof ProjectOp ? want : Infinity;

@@ -10,7 +10,8 @@ import { batchBytes } from '../memory-budget.ts';
 import type { SpillWriter } from '../spill/spill-file.ts';
 import { LeaderOperator } from './operator.ts';
 import type { RunContext } from './run-context.ts';
-import { DISTINCT_ROW_BYTES, distinct, distinctWithin, firstOfEachKey } from './distinct.ts';
+import { DISTINCT_ROW_BYTES, distinct, distinctWithin, firstOfEachKey, partitionedInput } from './distinct.ts';
+import type { RowPieces } from './row-pieces.ts';
 
 /** Rounds of a WITH RECURSIVE query unless SET max_recursion_depth says otherwise. */
 export const DEFAULT_MAX_RECURSION = 10_000;
@@ -25,13 +26,30 @@ export class SetOp extends LeaderOperator {
   }
 
   async run(ctx: RunContext): Promise<Batch> {
-    const inputs = [await ctx.run(this.left), await ctx.run(this.right)];
     const types = this.fields.map((f) => f.type);
-    if (this.op === 'UNION' && this.all) return concatBatches(types, inputs);
-    // UNION keeps the first of each row, INTERSECT / EXCEPT count the right's rows per row: over
-    // the budget, one partition of both inputs at a time (equal rows meet in the same partition)
-    if (this.op === 'UNION') return distinctWithin(ctx, inputs, types, 'UNION', ([l, r]) => distinct(concatBatches(types, [l, r]), ctx.tick));
-    return distinctWithin(ctx, inputs, types, this.op, ([l, r]) => this.intersectOrExcept(ctx, l, r, types), SET_ROW_BYTES);
+    if (this.op === 'UNION' && this.all) return concatBatches(types, [await ctx.run(this.left), await ctx.run(this.right)]);
+    return (await this.rows(ctx, false)).batch;
+  }
+
+  /** UNION / INTERSECT / EXCEPT's rows for a consumer that reads them a piece at a time: partitions' rows go to a file. */
+  async runForClient(ctx: RunContext): Promise<RowPieces> {
+    const t0 = performance.now();
+    const out = await this.rows(ctx, true);
+    ctx.record(this, out.batch.length + out.fileRows, performance.now() - t0);
+    return out;
+  }
+
+  /**
+   * UNION keeps the first of each row, INTERSECT / EXCEPT count the right's rows per row: over
+   * the budget, one partition of both inputs at a time (equal rows meet in the same partition).
+   * An input in pieces goes to its partition files a piece at a time (partitionedInput).
+   */
+  private async rows(ctx: RunContext, toFile: boolean): Promise<RowPieces> {
+    const types = this.fields.map((f) => f.type);
+    const rowBytes = this.op === 'UNION' ? DISTINCT_ROW_BYTES : SET_ROW_BYTES;
+    const inputs = [await partitionedInput(ctx, this.left, types, this.op, rowBytes), await partitionedInput(ctx, this.right, types, this.op, rowBytes)];
+    if (this.op === 'UNION') return distinctWithin(ctx, inputs, types, 'UNION', ([l, r]) => distinct(concatBatches(types, [l, r]), ctx.tick), rowBytes, toFile);
+    return distinctWithin(ctx, inputs, types, this.op, ([l, r]) => this.intersectOrExcept(ctx, l, r, types), rowBytes, toFile);
   }
 
   /** INTERSECT / EXCEPT [ALL] in memory: count right rows per key (NULLs equal), then walk the left through the same table. */

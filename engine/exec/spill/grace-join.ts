@@ -10,6 +10,7 @@ import { BuildTable } from '../hash-join.ts';
 import { FANOUT, MAX_LEVEL, readPartition, writePartitions } from './hash-partition.ts';
 import type { RunContext } from '../operators/run-context.ts';
 import type { SqlType } from '../../types/types.ts';
+import type { SpillWriter } from './spill-file.ts';
 
 export { FANOUT, MAX_LEVEL };
 
@@ -35,7 +36,7 @@ export const buildBytes = (rows: number, keys: number) => BuildTable.estimateByt
  * Joins `inputs` partition by partition through spill files. It takes the batches out of
  * `inputs` (and gives back their reservations) once they are written, so they can be collected.
  */
-export async function graceJoin(ctx: RunContext, inputs: GraceInputs, j: GraceJoin, level = 0): Promise<Batch[]> {
+export async function graceJoin(ctx: RunContext, inputs: GraceInputs, j: GraceJoin, level = 0, into?: (b: Batch) => void): Promise<Batch[]> {
   const right = writePartitions(ctx, inputs.right!, j.rightKeys, j.nullEq, level, 'hash join build partition');
   ctx.release(inputs.right!);
   inputs.right = null;
@@ -44,6 +45,15 @@ export async function graceJoin(ctx: RunContext, inputs: GraceInputs, j: GraceJo
   ctx.release(inputs.left!);
   inputs.left = null;
   await ctx.pause();
+  return joinPartitions(ctx, left, right, j, level, into);
+}
+
+/**
+ * Joins partition files pairwise (both sides split by key hash at `level`): each pair read back
+ * and joined in memory, or split again when its build side still does not fit. The outputs are
+ * held and returned, or, with `into`, handed to it one at a time and given back.
+ */
+export async function joinPartitions(ctx: RunContext, left: SpillWriter[], right: SpillWriter[], j: GraceJoin, level = 0, into?: (b: Batch) => void): Promise<Batch[]> {
   const out: Batch[] = [];
   for (let p = 0; p < FANOUT; p++) {
     ctx.check();
@@ -53,11 +63,11 @@ export async function graceJoin(ctx: RunContext, inputs: GraceInputs, j: GraceJo
     ctx.hold(rb, 'hash join build partition');
     ctx.hold(part.left!, 'hash join probe partition');
     if (level < MAX_LEVEL && rb.length > 1 && buildBytes(rb.length, j.rightKeys.length) > ctx.guard.memory.availableBytes) {
-      out.push(...await graceJoin(ctx, part, j, level + 1));
+      out.push(...await graceJoin(ctx, part, j, level + 1, into));
       continue;
     }
     const joined = await j.joinPart(part.left!, rb);
-    out.push(ctx.hold(joined, 'hash join'));
+    if (into) { into(joined); ctx.release(joined); } else out.push(ctx.hold(joined, 'hash join'));
     ctx.release(part.left!);
     ctx.release(rb);
   }

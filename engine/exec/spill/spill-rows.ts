@@ -9,22 +9,31 @@ import type { SqlType } from '../../types/types.ts';
 import type { BExpr } from '../../plan/bound.ts';
 import type { RunContext } from '../operators/run-context.ts';
 import { FANOUT, MAX_LEVEL, allColumns, readPartition, writePartitions } from './hash-partition.ts';
+import type { SpillWriter } from './spill-file.ts';
+
+/**
+ * An input of a partitioned operation: its rows as one batch, or already split into FANOUT
+ * files by whole-row hash at level 0 (an input taken a piece at a time, `PartitionWriter`).
+ */
+export interface RowsOrPartitions { batch: Batch | null; files?: SpillWriter[] }
 
 /**
  * Runs `each` over matching partitions of `inputs` (by whole-row hash) and returns its outputs,
- * each held for the running operator. Takes the batches out of `inputs` once they are written.
+ * each held for the running operator (or, with `into`, hands each to it and keeps none).
+ * Takes the batches out of `inputs` once they are written.
  * `fits` says whether partitions of these row counts may run in memory.
  */
-export function byRowPartitions(ctx: RunContext, inputs: { batch: Batch | null }[], types: SqlType[], what: string,
-  fits: (rows: number[]) => boolean, each: (parts: Batch[]) => Batch | Promise<Batch>): Promise<Batch[]> {
-  return byKeyPartitions(ctx, inputs, allColumns(types), types, what, fits, each);
+export function byRowPartitions(ctx: RunContext, inputs: RowsOrPartitions[], types: SqlType[], what: string,
+  fits: (rows: number[]) => boolean, each: (parts: Batch[]) => Batch | Promise<Batch>, into?: (b: Batch) => void): Promise<Batch[]> {
+  return byKeyPartitions(ctx, inputs, allColumns(types), types, what, fits, each, 0, into);
 }
 
 /** `byRowPartitions` by the hash of `keys` (expressions over every input's rows; NULLs equal). */
-export async function byKeyPartitions(ctx: RunContext, inputs: { batch: Batch | null }[], keys: BExpr[], types: SqlType[], what: string,
-  fits: (rows: number[]) => boolean, each: (parts: Batch[]) => Batch | Promise<Batch>, level = 0): Promise<Batch[]> {
+export async function byKeyPartitions(ctx: RunContext, inputs: RowsOrPartitions[], keys: BExpr[], types: SqlType[], what: string,
+  fits: (rows: number[]) => boolean, each: (parts: Batch[]) => Batch | Promise<Batch>, level = 0, into?: (b: Batch) => void): Promise<Batch[]> {
   const files = [];
   for (const input of inputs) {
+    if (input.files) { files.push(input.files); continue; }
     files.push(writePartitions(ctx, input.batch!, keys, true, level, `${what} partition`));
     ctx.release(input.batch!);
     input.batch = null;
@@ -36,12 +45,18 @@ export async function byKeyPartitions(ctx: RunContext, inputs: { batch: Batch | 
     const parts = files.map((f) => ctx.hold(readPartition(ctx, f[p], types), `${what} partition`));
     if (parts.every((b) => b.length === 0)) continue;
     if (level < MAX_LEVEL && !fits(parts.map((b) => b.length)) && parts.some((b) => b.length > 1)) {
-      out.push(...await byKeyPartitions(ctx, parts.map((batch) => ({ batch })), keys, types, what, fits, each, level + 1));
+      out.push(...await byKeyPartitions(ctx, parts.map((batch) => ({ batch })), keys, types, what, fits, each, level + 1, into));
       continue;
     }
     const result = await each(parts);
-    out.push(ctx.hold(result, what));
-    for (const b of parts) if (b !== result) ctx.release(b);
+    if (into) {
+      into(result);
+      ctx.release(result);
+      for (const b of parts) ctx.release(b);
+    } else {
+      out.push(ctx.hold(result, what));
+      for (const b of parts) if (b !== result) ctx.release(b);
+    }
     await ctx.pause();
   }
   return out;

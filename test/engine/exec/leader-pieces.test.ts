@@ -84,3 +84,63 @@ it('a leader sort over pieces leaves no files when closed early, when it fails a
   await expect(run).rejects.toMatchObject({ code: 'QUERY_CANCELED' });
   expect(leftover()).toEqual([]);
 });
+
+it('DISTINCT and UNION / INTERSECT / EXCEPT at the leader take inputs in pieces into partition files by row hash', async () => {
+  const B = '(SELECT k, s FROM a LIMIT 1000000) y';
+  const queries = [
+    `SELECT DISTINCT k % 200000 AS k, s FROM ${A}`,
+    `SELECT k, s FROM ${A} UNION SELECT k + 100000, s FROM ${B}`,
+    `SELECT k % 150000 AS k, s FROM ${A} INTERSECT ALL SELECT k % 100000, s FROM ${B}`,
+    `SELECT k % 200000 AS k, s FROM ${A} EXCEPT SELECT k * 2, s FROM ${B}`,
+  ];
+  expect(await plan(queries[0])).toMatch(/Distinct +\[leader[^]*Limit 1000000 +\[leader/);
+  expect(await plan(queries[2])).toMatch(/INTERSECT ALL +\[leader/);
+  // a GROUP BY reads each one's rows; its count and sums are DuckDB's
+  const summary = (sql: string) => `SELECT count(*), sum(k), sum(k * length(s)), min(s) FROM (${sql}) z`;
+  for (const sql of queries) expect(await strata(summary(sql)), sql).toEqual(await duckdb(summary(sql)));
+  // a client reads the partitions' rows from a file
+  const rows = await streamed(queries[1]);
+  expect(rows.length).toBe(400_000);
+  expect([String(rows.length), String(rows.reduce((t, [k, str]) => t + Number(k) * str.length, 0))]).toEqual((await duckdb(`SELECT count(*), sum(k * length(s)) FROM (${queries[1]}) z`))[0]);
+  expect(leftover()).toEqual([]);
+  await expect(s.execute(`SELECT DISTINCT k, 1 / (299999 - k) FROM ${A}`, { stream: true })).rejects.toMatchObject({ code: 'DIVISION_BY_ZERO' });
+  expect(leftover()).toEqual([]);
+});
+
+it('a leader hash join probes a left input in pieces: against its table, or into partition files by key hash when the table does not fit', async () => {
+  const big = '(SELECT k FROM a WHERE k % 3 = 0 LIMIT 1000000) y', small = '(SELECT k FROM a WHERE k < 500 LIMIT 1000) y';
+  const queries = [
+    `SELECT x.k, x.s, y.k AS yk FROM ${A} JOIN ${big} ON x.k = y.k`,
+    `SELECT x.k, x.s, y.k AS yk FROM ${A} JOIN ${small} ON x.k = y.k * 2`,
+    `SELECT x.k, x.s, y.k AS yk FROM ${A} LEFT JOIN ${big} ON x.k = y.k * 2`,
+    `SELECT x.k, x.s, 0 AS yk FROM ${A} WHERE NOT EXISTS (SELECT 1 FROM ${big} WHERE y.k = x.k)`,
+  ];
+  expect(await plan(queries[0])).toMatch(/Hash INNER Join \(build: right input\) on k = k +\[leader[^]*Limit 1000000 +\[leader/);
+  expect(await plan(queries[3])).toMatch(/Hash ANTI Join[^]*\[leader/);
+  const summary = (sql: string) => `SELECT count(*), sum(k), sum(yk), sum(k * length(s)) FROM (${sql}) z`;
+  for (const sql of queries) expect(await strata(summary(sql)), sql).toEqual(await duckdb(summary(sql)));
+  // a client reads the joined rows past a quarter of what is left from a file
+  const rows = await streamed(queries[2]);
+  expect([String(rows.length), String(rows.reduce((t, [k, str, yk]) => t + Number(k) * str.length + (yk === 'null' ? 0 : Number(yk)), 0))])
+    .toEqual((await duckdb(`SELECT count(*), sum(k * length(s)) + sum(yk) FROM (${queries[2]}) z`))[0]);
+  expect(leftover()).toEqual([]);
+  await expect(s.execute(`SELECT x.k, 1 / (299997 - y.k) FROM ${A} JOIN ${big} ON x.k = y.k`, { stream: true })).rejects.toMatchObject({ code: 'DIVISION_BY_ZERO' });
+  expect(leftover()).toEqual([]);
+});
+
+it('a CROSS or non-equi join at the leader writes its right input past a quarter of what is left to a file, read again for each left piece', async () => {
+  const x = '(SELECT k FROM a WHERE k < 10 LIMIT 100) x', y = '(SELECT k, s FROM a LIMIT 1000000) y';
+  const queries = [
+    `SELECT count(*), sum(x.k + y.k), max(y.s) FROM ${x} CROSS JOIN ${y}`,
+    `SELECT count(*), sum(x.k + y.k), max(y.s) FROM ${x} JOIN ${y} ON x.k * 1000 < y.k`,
+  ];
+  expect(await plan(queries[0])).toMatch(/Nested Loop CROSS Join +\[leader/);
+  // the right input's 300,000 rows do not fit beside the slices' work at 3 MB
+  await s.execute("SET query_memory_limit = '3MB'");
+  try {
+    for (const sql of queries) expect(await strata(sql), sql).toEqual(await duckdb(sql));
+  } finally {
+    await s.execute(`SET query_memory_limit = '${LIMIT}'`);
+  }
+  expect(leftover()).toEqual([]);
+});

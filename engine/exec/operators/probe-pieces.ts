@@ -1,0 +1,72 @@
+// A leader hash join whose probe (left) side comes in pieces (the slices' rows through a LIMIT,
+// Filter, Project or UNION ALL: row-pieces.ts), taken a piece at a time so that side is never
+// whole in memory. The build (right) side is run whole; when its table fits in half of what is
+// left, each piece is probed against it as it comes; otherwise the build rows go to partition
+// files by key hash and every piece to the probe side's files by the same hash, then the pairs
+// are joined one at a time (as a grace join). The joined rows are held and put together for a
+// consumer that needs one batch, or, for a client or a GROUP BY, held up to a quarter of what is
+// left and then written to a file (nested-loop.ts JoinedRows). FULL joins (the build rows no
+// piece matched) and conditions calling models keep the whole-input join.
+import type { Batch } from '../../types/vector.ts';
+import { hasModelCall } from '../../plan/bound.ts';
+import { SqlError } from '../../errors.ts';
+import { projectBatch } from '../kernels.ts';
+import { BuildTable, type JoinKind } from '../hash-join.ts';
+import { PartitionWriter, writePartitions } from '../spill/hash-partition.ts';
+import { joinPartitions } from '../spill/grace-join.ts';
+import type { RunContext } from './run-context.ts';
+import { MIN_SPILL_ROWS, probeInChunks, type HashJoinOp } from './hash-join.ts';
+import { JoinedRows } from './nested-loop.ts';
+import { forEachPiece, streams, type RowPieces } from './row-pieces.ts';
+
+/** Whether a leader join probes its left input a piece at a time: an equi-join keeping no unmatched build rows, over a left input in pieces. */
+export const probesInPieces = (op: HashJoinOp): boolean => {
+  const j = op.join;
+  return ['INNER', 'LEFT', 'SEMI', 'ANTI', 'SINGLE'].includes(j.joinType) && j.leftKeys.length > 0
+    && !(j.residual && hasModelCall(j.residual)) && streams(op.left);
+};
+
+/** The joined rows, the probe side taken a piece at a time; with `toFile`, in pieces (a batch, then a file). */
+export async function probePieces(ctx: RunContext, op: HashJoinOp, toFile: boolean): Promise<RowPieces> {
+  const t0 = performance.now();
+  const j = op.join;
+  const types = op.fields.map((f) => f.type);
+  const out = toFile ? new JoinedRows(ctx) : null;
+  const held: Batch[] = [];
+  let rows = 0;
+  /** takes a joined batch the caller holds */
+  const emit = (b: Batch) => {
+    rows += b.length;
+    if (!out) { held.push(b); return; }
+    out.add(b);
+    ctx.release(b);
+  };
+  const right = await ctx.run(op.right);
+  if (right.length <= MIN_SPILL_ROWS || 2 * BuildTable.estimateBytes(right.length, j.rightKeys.length) <= ctx.guard.memory.availableBytes) {
+    ctx.reserve(BuildTable.estimateBytes(right.length, j.rightKeys.length), 'hash join build');
+    const table = new BuildTable(right.columns, projectBatch(right, j.rightKeys, null, right.length), j.nullEq, ctx.guard);
+    const kind = (j.joinType === 'SINGLE' ? 'LEFT' : j.joinType) as JoinKind;
+    await forEachPiece(ctx, op.left, async (piece) => {
+      const joined = await probeInChunks(ctx, piece, projectBatch(piece, j.leftKeys, null, piece.length), table, kind, j.residual);
+      // a LEFT join yields one row per left row exactly when no left row matches twice
+      if (j.joinType === 'SINGLE' && joined.length > piece.length) throw new SqlError('CARDINALITY_VIOLATION', 'more than one row returned by a subquery used as an expression');
+      emit(joined);
+    });
+  } else {
+    const buildFiles = writePartitions(ctx, right, j.rightKeys, j.nullEq, 0, 'hash join build partition');
+    ctx.release(right);
+    const probeFiles = new PartitionWriter(ctx, j.leftKeys, j.nullEq, 0, 'hash join probe partition');
+    await forEachPiece(ctx, op.left, async (piece) => { probeFiles.add(piece); await ctx.pause(); });
+    const spec = {
+      leftKeys: j.leftKeys, rightKeys: j.rightKeys, nullEq: j.nullEq,
+      leftTypes: op.left.fields.map((f) => f.type), rightTypes: op.right.fields.map((f) => f.type),
+      joinPart: (l: Batch, r: Batch) => op.joinBatches(ctx, l, r),
+    };
+    // to a file: each pair's rows as it is joined (given back after); else held, put together below
+    const parts = await joinPartitions(ctx, probeFiles.close(), buildFiles, spec, 0, out ? (b) => { rows += b.length; out.add(b); } : undefined);
+    for (const b of parts) emit(b);
+  }
+  const got = out ? await out.done(types) : { batch: await ctx.concatHeld(types, held, 'hash join'), files: [], fileRows: 0 };
+  if (toFile) ctx.record(op, rows, performance.now() - t0);
+  return got;
+}
