@@ -11,7 +11,7 @@ import type { SqlType } from '../../types/types.ts';
 import { projectBatch } from '../kernels.ts';
 import { sortBatch, sortBatchYielding } from '../batch-sort.ts';
 import { concatBatches, rowRange } from '../batches.ts';
-import { batchBytes } from '../memory-budget.ts';
+import { batchBytes, vectorBytes } from '../memory-budget.ts';
 import type { SpillReader, SpillWriter } from './spill-file.ts';
 import type { RunContext } from '../operators/run-context.ts';
 import type { PartitionHost } from './hash-partition.ts';
@@ -46,13 +46,16 @@ export async function writeRuns(ctx: RunContext, b: Batch, keys: SortKey[], runR
   runRows = Math.max(runRows, Math.ceil(b.length / MAX_RUNS));
   const runKeys = keysAfter(keys, b.columns.length);
   const files: string[] = [];
+  // a run's sorted copy keeps the input's string dictionaries, counted with the input already
+  const counted = new WeakSet<readonly string[]>();
+  for (const c of b.columns) if (c.dict) counted.add(c.dict);
   for (let start = 0; start < b.length; start += runRows) {
     ctx.check();
     const n = Math.min(runRows, b.length - start);
     const run = rowRange(b, start, n);
     const kv = projectBatch(run, keys.map((k) => k.expr), null, n);
     const withKeys: Batch = { length: n, columns: [...run.columns, ...kv] };
-    const working = ctx.reserve(n * SORT_ROW_BYTES + batchBytes(withKeys), 'sort run');
+    const working = ctx.reserve(n * SORT_ROW_BYTES + withKeys.columns.reduce((t, c) => t + vectorBytes(c, counted), 0), 'sort run');
     const sorted = await sortBatchYielding(withKeys, runKeys, ctx.tick, ctx.pause);
     files.push(writeRun(ctx.spill.create('sort run'), sorted));
     ctx.release(working);
