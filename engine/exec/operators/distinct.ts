@@ -5,6 +5,7 @@
 // a client, partitions' distinct rows go to a file as each is done.
 import type { Batch } from '../../types/vector.ts';
 import type { SqlType } from '../../types/types.ts';
+import type { BExpr } from '../../plan/bound.ts';
 import { gather } from '../../types/vector.ts';
 import { emptyBatch } from '../batches.ts';
 import { KeyBatch, KeyTable, keyKind } from '../hash-table.ts';
@@ -49,9 +50,11 @@ export const DISTINCT_ROW_BYTES = 64;
  * An input of DISTINCT or a set operation: its one batch; or, when it comes in pieces
  * (row-pieces.ts), its pieces held while a table of `rowBytes` a row over them fits in what is
  * left of the budget, and past that every piece written to partition files by whole-row hash
- * (as `byRowPartitions` splits a batch), so the input is never whole in memory.
+ * (as `byRowPartitions` splits a batch; a window's input: by the hash of its PARTITION BY
+ * `keys`, NULLs equal), so the input is never whole in memory.
  */
-export async function partitionedInput(ctx: RunContext, op: LeaderOperator, types: SqlType[], what: string, rowBytes: number): Promise<RowsOrPartitions> {
+export async function partitionedInput(ctx: RunContext, op: LeaderOperator, types: SqlType[], what: string, rowBytes: number,
+  keys: BExpr[] = allColumns(types)): Promise<RowsOrPartitions> {
   if (!streams(op)) return { batch: await ctx.run(op) };
   const held: Batch[] = [];
   let rows = 0;
@@ -65,7 +68,7 @@ export async function partitionedInput(ctx: RunContext, op: LeaderOperator, type
       return;
     }
     if (!files) {
-      files = new PartitionWriter(ctx, allColumns(types), true, 0, `${what} partition`);
+      files = new PartitionWriter(ctx, keys, true, 0, `${what} partition`);
       for (const h of held.splice(0)) { files.add(h); ctx.release(h); }
     }
     files.add(b);

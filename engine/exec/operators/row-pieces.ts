@@ -3,7 +3,8 @@
 // streamed result, a leader aggregate) instead of one batch holding them all. A Gather's slices
 // write their rows past their share to files; a merge of sorted runs and a recursive UNION's
 // rounds go to files past the budget; a sort's merged runs go to a file when it spilled (sort.ts),
-// and so do a DISTINCT's or a UNION / INTERSECT / EXCEPT's rows when it went by partitions and
+// and so do a DISTINCT's, a UNION / INTERSECT / EXCEPT's or a window's (with a shared PARTITION
+// BY) rows when it went by partitions, and
 // a hash join's whose probe side comes in pieces past a quarter of what is left (probe-pieces.ts);
 // a CROSS or non-equi join's rows are made a block at a time (nested-loop.ts); a Project,
 // Filter, LIMIT or UNION ALL over one of those works on its pieces.
@@ -22,6 +23,7 @@ import { LimitOp } from './limit.ts';
 import { HashJoinOp } from './hash-join.ts';
 import { SortOp } from './sort.ts';
 import { DistinctOp } from './distinct.ts';
+import { WindowOp } from './window.ts';
 import { probePieces, probesInPieces } from './probe-pieces.ts';
 import { eachJoinedBlock, isNestedLoop, nestedLoopRows } from './nested-loop.ts';
 import { batchBytes } from '../memory-budget.ts';
@@ -32,7 +34,7 @@ export interface RowPieces { batch: Batch; files: string[]; fileRows: number }
 
 /** Whether an operator's rows can come in pieces (rowPieces) rather than as one batch. */
 export const streams = (op: PhysicalOperator): boolean => op instanceof GatherOp || op instanceof MergeSortedRunsOp || op instanceof RecursiveUnionOp || op instanceof SortOp
-  || op instanceof DistinctOp || (op instanceof SetOp && !isUnionAll(op))
+  || op instanceof DistinctOp || (op instanceof SetOp && !isUnionAll(op)) || (op instanceof WindowOp && op.partitioned)
   || (op instanceof HashJoinOp && (isNestedLoop(op) || probesInPieces(op)))
   || ((op instanceof ProjectOp || op instanceof FilterOp || op instanceof LimitOp) && streams(op.input))
   || (isUnionAll(op) && (streams(op.left) || streams(op.right)));
@@ -92,7 +94,7 @@ export async function rowPieces(ctx: RunContext, op: PhysicalOperator, want = In
   if (op instanceof GatherOp) return op.gatherForClient(ctx);
   if (op instanceof MergeSortedRunsOp || op instanceof RecursiveUnionOp) return op.runForClient(ctx);
   if (op instanceof SortOp) return op.runForClient(ctx, want);
-  if (op instanceof DistinctOp || (op instanceof SetOp && !isUnionAll(op))) return op.runForClient(ctx);
+  if (op instanceof DistinctOp || (op instanceof SetOp && !isUnionAll(op)) || op instanceof WindowOp) return op.runForClient(ctx);
   if (isUnionAll(op)) return unionAllRows(ctx, op, want);
   if (op instanceof HashJoinOp) return isNestedLoop(op) ? nestedLoopRows(ctx, op) : probePieces(ctx, op, true);
   const step = op as ProjectOp | FilterOp | LimitOp;

@@ -2,13 +2,19 @@
 // input's rows and the windows' work would not fit in what is left of the statement's budget,
 // and every call has a PARTITION BY key in common, the rows go to spill files by that key's hash
 // (a window partition is whole in one file) and the windows run one file at a time, as in the
-// slices. Windows without a shared PARTITION BY need every row at once and stop at the limit.
+// slices. An input in pieces (row-pieces.ts) goes to those files a piece at a time once it would
+// not fit (distinct.ts partitionedInput), and a client's or a GROUP BY's rows computed by
+// partitions go to a file. Windows without a shared PARTITION BY need every row at once and stop
+// at the limit.
 import type { Field, WindowCall } from '../../plan/logical.ts';
 import { type BExpr, aggInputs, mapAggInputs } from '../../plan/bound.ts';
 import type { Batch } from '../../types/vector.ts';
 import { runWindows } from '../window.ts';
 import { batchBytes } from '../memory-budget.ts';
-import { byKeyPartitions } from '../spill/spill-rows.ts';
+import { byKeyPartitions, type RowsOrPartitions } from '../spill/spill-rows.ts';
+import { emptyBatch } from '../batches.ts';
+import { partitionedInput } from './distinct.ts';
+import type { RowPieces } from './row-pieces.ts';
 import { LeaderOperator } from './operator.ts';
 import { sharedPartitionKeys } from './slice-window.ts';
 import type { RunContext } from './run-context.ts';
@@ -28,31 +34,56 @@ export class WindowOp extends LeaderOperator {
   }
 
   async run(ctx: RunContext): Promise<Batch> {
-    // the input is only reachable through `held`, so spilling can let it be collected
-    const held: { batch: Batch | null } = { batch: await ctx.run(this.input) };
+    return (await this.rows(ctx, false)).batch;
+  }
+
+  /** The rows for a consumer that reads them a piece at a time: computed by partitions, each file's rows go to a file. */
+  async runForClient(ctx: RunContext): Promise<RowPieces> {
+    const t0 = performance.now();
+    const out = await this.rows(ctx, true);
+    ctx.record(this, out.batch.length + out.fileRows, performance.now() - t0);
+    return out;
+  }
+
+  /** Whether the windows share a PARTITION BY, so they can be computed a partition file at a time. */
+  get partitioned(): boolean {
+    return sharedPartitionKeys(this.calls).length > 0;
+  }
+
+  private async rows(ctx: RunContext, toFile: boolean): Promise<RowPieces> {
     // no model calls in any call (those have no shared keys): partitions can be computed apart
     const keys = sharedPartitionKeys(this.calls);
-    const n = held.batch!.length;
-    if (keys.length && n > MIN_SPILL_ROWS && this.work(n) + batchBytes(held.batch!) > ctx.guard.memory.availableBytes) return this.byPartitions(ctx, held, keys);
-    return this.inMemory(ctx, held.batch!);
+    const types = this.input.fields.map((f) => f.type);
+    // an input in pieces goes to partition files by the keys' hash once its rows and work would not fit
+    // (the input is only reachable through `held`, so spilling can let it be collected)
+    const held: RowsOrPartitions = keys.length ? await partitionedInput(ctx, this.input, types, 'window', WINDOW_ROW_BYTES * this.calls.length * 2, keys) : { batch: await ctx.run(this.input) };
+    const n = held.batch?.length ?? 0;
+    if (held.files || (keys.length && n > MIN_SPILL_ROWS && this.work(n) + batchBytes(held.batch!) > ctx.guard.memory.availableBytes)) return this.byPartitions(ctx, held, keys, toFile);
+    return { batch: await this.inMemory(ctx, held.batch!), files: [], fileRows: 0 };
   }
 
   private work(rows: number): number {
     return rows * WINDOW_ROW_BYTES * this.calls.length;
   }
 
-  /** The input through spill files by the hash of `keys`, each file's windows computed alone. */
-  private async byPartitions(ctx: RunContext, held: { batch: Batch | null }, keys: BExpr[]): Promise<Batch> {
+  /** The input through spill files by the hash of `keys`, each file's windows computed alone (with `toFile`, into a file). */
+  private async byPartitions(ctx: RunContext, held: RowsOrPartitions, keys: BExpr[], toFile: boolean): Promise<RowPieces> {
     const types = this.input.fields.map((f) => f.type);
+    const outTypes = this.fields.map((f) => f.type);
     // a partition fits when its work and its output's window columns do
     const fits = ([rows]: number[]) => this.work(rows) * 2 <= ctx.guard.memory.availableBytes;
-    const parts = await byKeyPartitions(ctx, [held], keys, types, 'window', fits, ([rows]) => {
+    const each = ([rows]: Batch[]) => {
       const working = ctx.reserve(this.work(rows.length), 'window');
       const out = runWindows(rows, this.calls, ctx.tick);
       ctx.release(working);
       return out;
-    });
-    return ctx.concatHeld(this.fields.map((f) => f.type), parts, 'window');
+    };
+    if (!toFile) return { batch: await ctx.concatHeld(outTypes, await byKeyPartitions(ctx, [held], keys, types, 'window', fits, each), 'window'), files: [], fileRows: 0 };
+    const w = ctx.spill.create('result rows');
+    let fileRows = 0;
+    await byKeyPartitions(ctx, [held], keys, types, 'window', fits, each, 0, (b) => { w.write(b); fileRows += b.length; });
+    w.close();
+    return { batch: emptyBatch(outTypes), files: [w.path], fileRows };
   }
 
   private async inMemory(ctx: RunContext, input: Batch): Promise<Batch> {

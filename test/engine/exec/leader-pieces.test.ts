@@ -144,3 +144,15 @@ it('a CROSS or non-equi join at the leader writes its right input past a quarter
   }
   expect(leftover()).toEqual([]);
 });
+
+it('windows at the leader with a shared PARTITION BY take an input in pieces into partition files by the keys\' hash', async () => {
+  const sql = `SELECT k, s, row_number() OVER (PARTITION BY s ORDER BY k) AS rn, sum(k) OVER (PARTITION BY s) AS t FROM ${A}`;
+  expect(await plan(sql)).toMatch(/Window: row_number, agg +\[leader[^]*Limit 1000000 +\[leader/);
+  const summary = `SELECT count(*), sum(rn * k), sum(t), max(s) FROM (${sql}) z`;
+  expect(await strata(summary)).toEqual(await duckdb(summary));
+  // a client reads the partitions' rows from a file
+  const rows = await streamed(sql);
+  expect([String(rows.length), String(rows.reduce((sum, [k, , rn, t]) => sum + Number(rn) * Number(k) + Number(t), 0))])
+    .toEqual((await duckdb(`SELECT count(*), sum(rn * k) + sum(t) FROM (${sql}) z`))[0]);
+  expect(leftover()).toEqual([]);
+});
