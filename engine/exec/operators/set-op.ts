@@ -10,6 +10,7 @@ import { batchBytes } from '../memory-budget.ts';
 import type { SpillWriter } from '../spill/spill-file.ts';
 import { LeaderOperator } from './operator.ts';
 import type { RunContext } from './run-context.ts';
+import { SeenRowsOnDisk } from '../spill/seen-rows.ts';
 import { DISTINCT_ROW_BYTES, distinct, distinctWithin, firstOfEachKey, partitionedInput } from './distinct.ts';
 import type { RowPieces } from './row-pieces.ts';
 
@@ -136,20 +137,44 @@ export class RecursiveUnionOp extends LeaderOperator {
     const { name, work } = this.work;
     const limit = ctx.opts.maxRecursion ?? DEFAULT_MAX_RECURSION;
     const types = this.fields.map((f) => f.type);
+    const what = `recursive query "${name}"`;
     const seen = this.all ? null : new KeyTable(types.map(keyKind));
-    const fresh = (b: Batch): Batch => (seen ? firstOfEachKey(b, seen) : b);
-    let added = fresh(await ctx.run(this.anchor));
+    // past a quarter of what is left, rows seen after that go to files by hash (the table keeps what it has)
+    let onDisk: SeenRowsOnDisk | null = null;
+    const fresh = (b: Batch): Batch => {
+      if (!seen) return b;
+      if (!onDisk && b.length * DISTINCT_ROW_BYTES <= ctx.guard.memory.availableBytes / 4) {
+        const out = firstOfEachKey(b, seen);
+        // UNION keeps every row it added in its table of rows seen
+        ctx.reserve(out.length * DISTINCT_ROW_BYTES, what);
+        return out;
+      }
+      onDisk ??= new SeenRowsOnDisk(ctx, types, what);
+      // rows the table holds are not new; the files decide for the rest
+      const found = seen.size ? seen.find(new KeyBatch(b.columns, b.length, true)) : null;
+      let rest = b;
+      if (found) {
+        const keepRows: number[] = [];
+        for (let r = 0; r < b.length; r++) if (found[r] === -1) keepRows.push(r);
+        const sel = Uint32Array.from(keepRows);
+        rest = { length: keepRows.length, columns: b.columns.map((c) => gather(c, sel, keepRows.length)) };
+      }
+      return onDisk.fresh(rest);
+    };
+    const anchor = ctx.hold(await ctx.run(this.anchor), what);
+    let added = fresh(anchor);
+    if (added !== anchor) ctx.release(anchor);
     for (let round = 1; added.length > 0; round++) {
-      ctx.hold(added, `recursive query "${name}"`);
-      // UNION keeps every row it added in its table of rows seen
-      if (seen) ctx.reserve(added.length * DISTINCT_ROW_BYTES, `recursive query "${name}"`);
+      ctx.hold(added, what);
       keep(added);
       if (round > limit) throw new SqlError('RECURSION_LIMIT', `recursive query "${name}" still adds rows after ${limit} rounds; raise SET max_recursion_depth if it is meant to go deeper`);
       ctx.check();
       work.length = added.length;
       work.columns = added.columns;
       for (const slot of this.perRound) ctx.forgetShared(slot);
-      added = fresh(await ctx.run(this.step));
+      const candidates = ctx.hold(await ctx.run(this.step), what);
+      added = fresh(candidates);
+      if (added !== candidates) ctx.release(candidates);
     }
   }
 }

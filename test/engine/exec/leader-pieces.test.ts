@@ -156,3 +156,15 @@ it('windows at the leader with a shared PARTITION BY take an input in pieces int
     .toEqual((await duckdb(`SELECT count(*), sum(rn * k) + sum(t) FROM (${sql}) z`))[0]);
   expect(leftover()).toEqual([]);
 });
+
+it('a recursive UNION\'s rows seen past a quarter of what is left go to files by row hash, checked a file at a time', async () => {
+  // 10,000 rows, then 5,000 a round (pairs of k fold into one) for n = 1..24; n = 24 leads back to
+  // n = 20, rows seen after the switch to files, so the query ends there
+  const sql = 'WITH RECURSIVE r(k, n) AS (SELECT k, 0 FROM a WHERE k < 10000 UNION SELECT k - k % 2, CASE WHEN n = 24 THEN 20 ELSE n + 1 END FROM r) SELECT k, n FROM r';
+  const summary = `SELECT count(*), sum(k), sum(n * k), max(n) FROM (${sql}) z`;
+  expect(await strata(summary)).toEqual(await duckdb(summary));
+  const rows = await streamed(sql);
+  expect([String(rows.length), String(rows.reduce((t, [k, n]) => t + Number(k) * (Number(n) + 1), 0))])
+    .toEqual((await duckdb(`SELECT count(*), sum(k * (n + 1)) FROM (${sql}) z`))[0]);
+  expect(leftover()).toEqual([]);
+});
