@@ -117,7 +117,9 @@ export async function uploadS3(ctx: StatementContext, uri: string, o: AccessOpti
   };
   const sendPart = async () => {
     const Body = take();
-    uploadId ??= (await s3.send(new sdk.CreateMultipartUploadCommand(target), { abortSignal: ctx.signal })).UploadId;
+    // not under the statement's signal: a cancel while S3 makes the upload would leave one whose
+    // id never came back, so no abort; the part below stops at the cancel instead
+    uploadId ??= (await s3.send(new sdk.CreateMultipartUploadCommand(target))).UploadId;
     const PartNumber = parts.length + 1;
     const r = await s3.send(new sdk.UploadPartCommand({ ...target, UploadId: uploadId, PartNumber, Body }), { abortSignal: ctx.signal });
     parts.push({ PartNumber, ETag: r.ETag });
