@@ -5,13 +5,15 @@
 // files by key hash and every piece to the probe side's files by the same hash, then the pairs
 // are joined one at a time (as a grace join). The joined rows are held and put together for a
 // consumer that needs one batch, or, for a client or a GROUP BY, held up to a quarter of what is
-// left and then written to a file (nested-loop.ts JoinedRows). FULL joins (the build rows no
-// piece matched) and conditions calling models keep the whole-input join.
+// left and then written to a file (nested-loop.ts JoinedRows). A FULL join adds the build rows
+// no piece matched once the pieces are done (by partition pair when it went to files).
+// Conditions calling models keep the whole-input join.
 import type { Batch } from '../../types/vector.ts';
 import { hasModelCall } from '../../plan/bound.ts';
 import { SqlError } from '../../errors.ts';
 import { projectBatch } from '../kernels.ts';
-import { BuildTable, type JoinKind } from '../hash-join.ts';
+import { BuildTable, takeRows, type JoinKind } from '../hash-join.ts';
+import { emptyBatch } from '../batches.ts';
 import { PartitionWriter, writePartitions } from '../spill/hash-partition.ts';
 import { joinPartitions } from '../spill/grace-join.ts';
 import type { RunContext } from './run-context.ts';
@@ -19,10 +21,10 @@ import { MIN_SPILL_ROWS, probeInChunks, type HashJoinOp } from './hash-join.ts';
 import { JoinedRows } from './nested-loop.ts';
 import { forEachPiece, streams, type RowPieces } from './row-pieces.ts';
 
-/** Whether a leader join probes its left input a piece at a time: an equi-join keeping no unmatched build rows, over a left input in pieces. */
+/** Whether a leader join probes its left input a piece at a time: an equi-join over a left input in pieces. */
 export const probesInPieces = (op: HashJoinOp): boolean => {
   const j = op.join;
-  return ['INNER', 'LEFT', 'SEMI', 'ANTI', 'SINGLE'].includes(j.joinType) && j.leftKeys.length > 0
+  return ['INNER', 'LEFT', 'FULL', 'SEMI', 'ANTI', 'SINGLE'].includes(j.joinType) && j.leftKeys.length > 0
     && !(j.residual && hasModelCall(j.residual)) && streams(op.left);
 };
 
@@ -45,13 +47,23 @@ export async function probePieces(ctx: RunContext, op: HashJoinOp, toFile: boole
   if (right.length <= MIN_SPILL_ROWS || 2 * BuildTable.estimateBytes(right.length, j.rightKeys.length) <= ctx.guard.memory.availableBytes) {
     ctx.reserve(BuildTable.estimateBytes(right.length, j.rightKeys.length), 'hash join build');
     const table = new BuildTable(right.columns, projectBatch(right, j.rightKeys, null, right.length), j.nullEq, ctx.guard);
-    const kind = (j.joinType === 'SINGLE' ? 'LEFT' : j.joinType) as JoinKind;
+    const kind = (j.joinType === 'SINGLE' || j.joinType === 'FULL' ? 'LEFT' : j.joinType) as JoinKind;
     await forEachPiece(ctx, op.left, async (piece) => {
       const joined = await probeInChunks(ctx, piece, projectBatch(piece, j.leftKeys, null, piece.length), table, kind, j.residual);
       // a LEFT join yields one row per left row exactly when no left row matches twice
       if (j.joinType === 'SINGLE' && joined.length > piece.length) throw new SqlError('CARDINALITY_VIOLATION', 'more than one row returned by a subquery used as an expression');
       emit(joined);
     });
+    // FULL: the build rows no piece matched, padded with NULLs on the left
+    if (j.joinType === 'FULL') {
+      const un: number[] = [];
+      for (let r = 0; r < right.length; r++) if (!table.matched[r]) un.push(r);
+      if (un.length) {
+        const rows = Int32Array.from(un), none = new Int32Array(un.length).fill(-1);
+        const left = emptyBatch(op.left.fields.map((f) => f.type));
+        emit(ctx.hold({ length: un.length, columns: [...left.columns.map((c) => takeRows(c, none, un.length)), ...right.columns.map((c) => takeRows(c, rows, un.length))] }, 'hash join'));
+      }
+    }
   } else {
     const buildFiles = writePartitions(ctx, right, j.rightKeys, j.nullEq, 0, 'hash join build partition');
     ctx.release(right);
