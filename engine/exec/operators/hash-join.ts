@@ -112,7 +112,7 @@ export class HashJoinOp extends LeaderOperator {
     // FULL: add the build rows nobody matched, padded with NULLs on the left
     const un: number[] = [];
     for (let r = 0; r < right.length; r++) if (!table.matched[r]) un.push(r);
-    if (!un.length) return out;
+    if (!un.length) { ctx.release(building); return out; }
     const rows = Int32Array.from(un), none = new Int32Array(un.length).fill(-1);
     const extra: Batch = { length: un.length, columns: [...left.columns.map((c) => takeRows(c, none, un.length)), ...right.columns.map((c) => takeRows(c, rows, un.length))] };
     ctx.release(building);

@@ -126,6 +126,11 @@ it('a leader hash join probes a left input in pieces: against its table, or into
   const rows = await streamed(queries[2]);
   expect([String(rows.length), String(rows.reduce((t, [k, str, yk]) => t + Number(k) * str.length + (yk === 'null' ? 0 : Number(yk)), 0))])
     .toEqual((await duckdb(`SELECT count(*), sum(k * length(s)) + sum(yk) FROM (${queries[2]}) z`))[0]);
+  // a FULL join whose build rows all match, partition by partition, gives each partition's table back
+  const full = `SELECT x.k, x.s, y.k AS yk FROM ${A} FULL JOIN ${big} ON x.k = y.k`;
+  const fullRows = await streamed(full);
+  expect([String(fullRows.length), String(fullRows.reduce((t, [k, , yk]) => t + Number(k) + (yk === 'null' ? 0 : Number(yk)), 0))])
+    .toEqual((await duckdb(`SELECT count(*), sum(k) + sum(yk) FROM (${full}) z`))[0]);
   expect(leftover()).toEqual([]);
   await expect(s.execute(`SELECT x.k, 1 / (299997 - y.k) FROM ${A} JOIN ${big} ON x.k = y.k`, { stream: true })).rejects.toMatchObject({ code: 'DIVISION_BY_ZERO' });
   expect(leftover()).toEqual([]);
