@@ -38,6 +38,11 @@ export class ReusedArray<T extends TypedArray> {
   get capacity(): number {
     return this.array.length;
   }
+
+  /** The bytes this array holds now. */
+  get bytes(): number {
+    return this.array.byteLength;
+  }
 }
 
 /**
@@ -55,5 +60,12 @@ export class ReusedColumns {
     let r = this.arrays.get(key);
     if (!r) { r = new ReusedArray(kind); this.arrays.set(key, r); }
     return r.take(n);
+  }
+
+  /** Bytes the arrays hold now (each as large as the largest batch its column took). */
+  get bytes(): number {
+    let bytes = 0;
+    for (const r of this.arrays.values()) bytes += r.bytes;
+    return bytes;
   }
 }

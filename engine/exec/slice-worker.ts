@@ -120,13 +120,15 @@ async function runBuildSides(f: FragmentSpec, req: RequestRun, all: SliceMetrics
 
 /**
  * The arrays probes write their joined rows into (FragmentRun.joinedInto), kept from programs
- * that ended well for the next ones, at most MAX_IDLE_JOINED_INTO (a few MB each). Made new per
+ * that ended well for the next ones: at most MAX_IDLE_JOINED_INTO, each of at most
+ * MAX_IDLE_JOINED_BYTES (a many-to-many probe's batches may have grown them far past that). Made new per
  * program, each request's first batch made them in probe code TurboFan had optimized without
  * ever seeing that path run, which deoptimized it ("insufficient type feedback") in one run
  * after another (TPC-H Q3 at SF 1, 2 slices: runs 2-6).
  */
 const idleJoinedInto: ReusedColumns[] = [];
 const MAX_IDLE_JOINED_INTO = 4;
+const MAX_IDLE_JOINED_BYTES = 8 * 2 ** 20;
 
 /** What a program's scan loop reads: a segment, rows in memory, or rows computed when their turn comes. */
 type Source = SegmentRef | Vector[] | WindowedPart | UnionPart;
@@ -575,7 +577,7 @@ class FragmentRun {
   async finish(asParts: boolean): Promise<FragmentResult & { parts?: Vector[][] }> {
     this.metrics.scanned = this.scanned;
     // every batch went through (what the steps kept of the joined rows was copied): the arrays serve the next program
-    for (const into of this.joinedInto) if (into && idleJoinedInto.length < MAX_IDLE_JOINED_INTO) idleJoinedInto.push(into);
+    for (const into of this.joinedInto) if (into && idleJoinedInto.length < MAX_IDLE_JOINED_INTO && into.bytes <= MAX_IDLE_JOINED_BYTES) idleJoinedInto.push(into);
     if (this.table) return this.finishGroups(this.table);
     const out = this.f.output;
     // (a marking program's output has no rows)

@@ -9,7 +9,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { concatRows, concatVectors, gather, type Vector } from '../../../engine/types/vector.ts';
 import { T } from '../../../engine/types/types.ts';
-import { ReusedArray } from '../../../engine/exec/scratch.ts';
+import { ReusedArray, ReusedColumns } from '../../../engine/exec/scratch.ts';
 import { KeyBatch, KeyScratch } from '../../../engine/exec/hash-table.ts';
 import { BuildTable, probe, type JoinKind } from '../../../engine/exec/hash-join.ts';
 import type { Session } from '../../../engine/database.ts';
@@ -43,6 +43,19 @@ describe('ReusedArray', () => {
     expect(c.length).toBe(5000);
     expect(c.buffer).not.toBe(a.buffer);
     expect(r.capacity).toBeGreaterThanOrEqual(5000);
+    expect(r.bytes).toBe(r.capacity * 4);
+  });
+
+  it('ReusedColumns keeps one array per column and kind, and counts the bytes they hold', () => {
+    const cols = new ReusedColumns();
+    expect(cols.bytes).toBe(0);
+    const a = cols.take(0, new Float64Array(1), 2000);
+    const b = cols.take(1, new Int32Array(1), 3000);
+    expect(a).toBeInstanceOf(Float64Array);
+    expect(b).toBeInstanceOf(Int32Array);
+    expect(cols.take(0, new Float64Array(1), 100).buffer).toBe(a.buffer);
+    expect(cols.bytes).toBe(a.buffer.byteLength + b.buffer.byteLength);
+    expect(cols.bytes).toBeGreaterThanOrEqual(2000 * 8 + 3000 * 4);
   });
 });
 
