@@ -1,11 +1,13 @@
-// `npm run bench -- tpch [--sf N] [--slices N] [--runs N] [--timeout S] [--queries 1,3,5] [--load-apart] [--memory-limit SIZE]`:
+// `npm run bench -- tpch [--sf N] [--slices N] [--runs N] [--warmups N] [--timeout S] [--queries 1,3,5] [--load-apart] [--memory-limit SIZE]`:
 // generates TPC-H at scale factor N (cached in bench/data/), loads it into Strata and DuckDB
 // (threads = slices, default 2) and runs the 22 queries in both, each engine in its own child
-// process. Prints per-query times (best of --runs after one warm-up), the Strata/DuckDB ratio,
+// process. Prints per-query times (best of --runs after --warmups untimed runs, default 1), the Strata/DuckDB ratio,
 // each engine's user CPU time in that run, Strata's peak RSS during each query, whether the answers agree, and the geometric mean. With
 // --load-apart Strata loads in a process of its own and the queries run in a fresh one, so the
 // peak RSS is the queries' own, not what loading left in the heap (times then include a colder
-// process: one warm-up run does not finish every query's compilation). --memory-limit runs Strata's
+// process: one warm-up run does not finish every query's compilation, at 2 slices least of all, as
+// each slice's isolate compiles its own code while V8's compiler threads share the cores; --warmups 3
+// times the steady state). --memory-limit runs Strata's
 // queries with `SET query_memory_limit = SIZE` (e.g. 2MB: the operators over it spill to disk).
 import { existsSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,25 +20,27 @@ import { peakRss, runChild, textTable } from './child.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
-interface Options { sf: number; slices: number; runs: number; timeoutS: number; queries: number[]; loadApart?: boolean; memoryLimit?: string }
+interface Options { sf: number; slices: number; runs: number; warmups: number; timeoutS: number; queries: number[]; loadApart?: boolean; memoryLimit?: string }
 
 interface QueryReport { n: number; ms: number | null; error?: string; peakRssBytes: number; rows: Row[]; userMs?: number | null }
 interface EngineReport { engine: string; loadMs: number; queries: QueryReport[] }
 
 function parseArgs(args: string[]): Options {
-  const o: Options = { sf: 0.1, slices: 2, runs: 1, timeoutS: 300, queries: TPCH_QUERIES.map((q) => q.n) };
+  const o: Options = { sf: 0.1, slices: 2, runs: 1, warmups: 1, timeoutS: 300, queries: TPCH_QUERIES.map((q) => q.n) };
   for (let i = 0; i < args.length; i++) {
     const v = args[i + 1];
     if (args[i] === '--sf') { o.sf = Number(v); i++; }
     else if (args[i] === '--slices') { o.slices = Number(v); i++; }
     else if (args[i] === '--runs') { o.runs = Number(v); i++; }
+    else if (args[i] === '--warmups') { o.warmups = Number(v); i++; }
     else if (args[i] === '--timeout') { o.timeoutS = Number(v); i++; }
     else if (args[i] === '--queries') { o.queries = v.split(',').map(Number); i++; }
     else if (args[i] === '--load-apart') o.loadApart = true;
     else if (args[i] === '--memory-limit') { o.memoryLimit = v; i++; }
-    else throw new Error(`unknown argument ${args[i]} (usage: tpch [--sf N] [--slices N] [--runs N] [--timeout S] [--queries 1,2] [--load-apart] [--memory-limit SIZE])`);
+    else throw new Error(`unknown argument ${args[i]} (usage: tpch [--sf N] [--slices N] [--runs N] [--warmups N] [--timeout S] [--queries 1,2] [--load-apart] [--memory-limit SIZE])`);
   }
   if (!(o.sf > 0)) throw new Error('--sf must be positive');
+  if (!(Number.isInteger(o.warmups) && o.warmups >= 0)) throw new Error('--warmups takes a whole number, 0 or more');
   if (o.queries.some((n) => !(n >= 1 && n <= 22))) throw new Error('--queries takes numbers 1..22');
   return o;
 }
@@ -65,14 +69,16 @@ async function timeQueries(o: Options, run: (q: TpchQuery, signal: AbortSignal) 
     resetPeak();
     let ms: number | null = null, userMs: number | null = null, rows: Row[] = [], error: string | undefined;
     try {
-      for (let i = 0; i <= o.runs; i++) { // the first run warms caches and is not timed (unless --runs 0)
+      // the first --warmups runs warm caches and compile, untimed (with --runs 0, one run, timed)
+      const timedFrom = o.runs === 0 ? 0 : o.warmups;
+      for (let i = 0; i < timedFrom + Math.max(1, o.runs); i++) {
         const t = performance.now();
         // user CPU time of the whole process (every thread): a busy machine distorts it less than wall time
         const cpu = process.cpuUsage();
         rows = await run(q, AbortSignal.timeout(o.timeoutS * 1000));
         const took = performance.now() - t;
         const user = process.cpuUsage(cpu).user / 1000;
-        if ((i > 0 || o.runs === 0) && (ms === null || took < ms)) { ms = took; userMs = user; }
+        if (i >= timedFrom && (ms === null || took < ms)) { ms = took; userMs = user; }
         if (took > o.timeoutS * 1000 / 2) { if (ms === null) { ms = took; userMs = user; } break; } // slow: one run is enough
       }
     } catch (e) { error = (e as Error).message.split('\n')[0].slice(0, 160); ms = null; }
@@ -158,7 +164,7 @@ const fmtMiB = (b: number): string => `${(b / 2 ** 20).toFixed(0)} MiB`;
 export async function main(args: string[]): Promise<void> {
   const o = parseArgs(args);
   const data = dataFor(o.sf);
-  console.log(`TPC-H SF ${o.sf}: Strata with ${o.slices} slices, DuckDB with ${o.slices} threads; best of ${o.runs} run(s) after a warm-up; timeout ${o.timeoutS} s${o.memoryLimit ? `; Strata's query_memory_limit ${o.memoryLimit}` : ''}`);
+  console.log(`TPC-H SF ${o.sf}: Strata with ${o.slices} slices, DuckDB with ${o.slices} threads; best of ${o.runs} run(s) after ${o.warmups} warm-up(s); timeout ${o.timeoutS} s${o.memoryLimit ? `; Strata's query_memory_limit ${o.memoryLimit}` : ''}`);
   console.log('DuckDB:');
   const duck = await runEngine('duckdb', data, o);
   console.log('Strata:');
