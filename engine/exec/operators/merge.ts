@@ -33,10 +33,7 @@ export class MergeSortedRunsOp extends LeaderOperator {
    * back, so the sorted result is never whole in memory.
    */
   async runForClient(ctx: RunContext): Promise<{ batch: Batch; files: string[]; fileRows: number }> {
-    const t0 = performance.now();
-    const out = await this.merge(ctx, true);
-    ctx.record(this, out.batch.length + out.fileRows, performance.now() - t0);
-    return out;
+    return ctx.recordPieces(this, () => this.merge(ctx, true));
   }
 
   private async merge(ctx: RunContext, toFile: boolean): Promise<{ batch: Batch; files: string[]; fileRows: number }> {

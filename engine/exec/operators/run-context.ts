@@ -283,6 +283,14 @@ export class RunContext {
     this.guard.memory.release(bytes);
   }
 
+  /** Runs `f`, an operator's rows for a consumer that reads them in pieces, and records their count (batch and files) and time. */
+  async recordPieces<T extends { batch: Batch; fileRows: number }>(op: PhysicalOperator, f: () => Promise<T>): Promise<T> {
+    const t0 = performance.now();
+    const out = await f();
+    this.record(op, out.batch.length + out.fileRows, performance.now() - t0);
+    return out;
+  }
+
   record(op: PhysicalOperator, rows: number, ms: number, slices?: { rows: number; ms: number }[]): void {
     const m = this.metrics.get(op);
     if (!m) { this.metrics.set(op, { rows, ms, slices, runs: 1 }); return; }

@@ -34,10 +34,7 @@ export class SetOp extends LeaderOperator {
 
   /** UNION / INTERSECT / EXCEPT's rows for a consumer that reads them a piece at a time: partitions' rows go to a file. */
   async runForClient(ctx: RunContext): Promise<RowPieces> {
-    const t0 = performance.now();
-    const out = await this.rows(ctx, true);
-    ctx.record(this, out.batch.length + out.fileRows, performance.now() - t0);
-    return out;
+    return ctx.recordPieces(this, () => this.rows(ctx, true));
   }
 
   /**

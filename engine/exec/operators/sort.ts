@@ -48,10 +48,7 @@ export class SortOp extends LeaderOperator {
    * time (a client, a GROUP BY): rows merged from disk go to a file, read back block by block.
    */
   async runForClient(ctx: RunContext, want = Infinity): Promise<RowPieces> {
-    const t0 = performance.now();
-    const out = await this.sorted(ctx, true, want);
-    ctx.record(this, out.batch.length + out.fileRows, performance.now() - t0);
-    return out;
+    return ctx.recordPieces(this, () => this.sorted(ctx, true, want));
   }
 
   private async sorted(ctx: RunContext, toFile: boolean, limit: number): Promise<RowPieces> {

@@ -39,10 +39,7 @@ export class WindowOp extends LeaderOperator {
 
   /** The rows for a consumer that reads them a piece at a time: computed by partitions, each file's rows go to a file. */
   async runForClient(ctx: RunContext): Promise<RowPieces> {
-    const t0 = performance.now();
-    const out = await this.rows(ctx, true);
-    ctx.record(this, out.batch.length + out.fileRows, performance.now() - t0);
-    return out;
+    return ctx.recordPieces(this, () => this.rows(ctx, true));
   }
 
   /** Whether the windows share a PARTITION BY, so they can be computed a partition file at a time. */
