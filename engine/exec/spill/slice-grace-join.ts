@@ -150,18 +150,26 @@ export class SliceGraceJoin {
       } finally {
         host.spill.done(r);
       }
-      if (keep === null) {
-        if (!step.keepsBuild) return false;
-        for (const padded of unmatchedBuildRows(table, this.paddingTypes)) if (await sink(padded)) return true;
-        return false;
-      }
-      const rows: number[] = [];
-      for (let i = 0; i < build.length; i++) if (table.matched[i] === keep) rows.push(i);
-      const sel = Uint32Array.from(rows);
-      return sel.length > 0 && await sink({ length: sel.length, columns: build.columns.map((c) => gather(c, sel, sel.length)) });
+      return this.buildRowsAfter(table, build, keep, sink);
     } finally {
       release();
     }
+  }
+
+  /**
+   * What a build table gives after its probe rows went by: an outer join's unmatched build rows
+   * padded (keep null), or the build rows a marking join keeps (matched === keep).
+   */
+  private async buildRowsAfter(table: BuildTable, build: Batch, keep: 0 | 1 | null, sink: JoinedSink): Promise<boolean> {
+    if (keep === null) {
+      if (!this.step.keepsBuild) return false;
+      for (const padded of unmatchedBuildRows(table, this.paddingTypes)) if (await sink(padded)) return true;
+      return false;
+    }
+    const rows: number[] = [];
+    for (let i = 0; i < build.length; i++) if (table.matched[i] === keep) rows.push(i);
+    const sel = Uint32Array.from(rows);
+    return sel.length > 0 && await sink({ length: sel.length, columns: build.columns.map((c) => gather(c, sel, sel.length)) });
   }
 
   /** Splits a build partition (in memory, or its file read a block at a time) and its probe file again with the next level's hash, and joins the pairs. */
@@ -249,15 +257,7 @@ export class SliceGraceJoin {
       } finally {
         r.close();
       }
-      if (keep === null) {
-        if (!step.keepsBuild) return false;
-        for (const padded of unmatchedBuildRows(table, this.paddingTypes)) if (await sink(padded)) return true;
-        return false;
-      }
-      const rows: number[] = [];
-      for (let i = 0; i < chunk.length; i++) if (table.matched[i] === keep) rows.push(i);
-      const sel = Uint32Array.from(rows);
-      return sel.length > 0 && await sink({ length: sel.length, columns: chunk.columns.map((c) => gather(c, sel, sel.length)) });
+      return this.buildRowsAfter(table, chunk, keep, sink);
     } finally {
       release();
     }
