@@ -3,11 +3,11 @@
 // sorted runs, their merges) in pieces with pauses for the event loop between them.
 import type { SortKey } from '../plan/logical.ts';
 import type { Batch, Vector } from '../types/vector.ts';
-import { concatVectorsYielding, gather } from '../types/vector.ts';
+import { concatVectorsYielding } from '../types/vector.ts';
 import type { BExpr } from '../plan/bound.ts';
 import { isString } from '../types/types.ts';
 import { projectBatch } from './kernels.ts';
-import { yieldToEventLoop } from './batches.ts';
+import { yieldToEventLoop, selectRows } from './batches.ts';
 
 /** Sorts a batch by keys (ASC/DESC, NULLS FIRST/LAST); strings in code-unit (C) order. */
 export function sortBatch(b: Batch, keys: SortKey[], tick: () => void = () => {}): Batch {
@@ -17,7 +17,7 @@ export function sortBatch(b: Batch, keys: SortKey[], tick: () => void = () => {}
   const arr = Array.from(idx);
   arr.sort(cmp);
   const sel = Uint32Array.from(arr);
-  return { length: b.length, columns: b.columns.map((c) => gather(c, sel, b.length)) };
+  return selectRows(b, sel, b.length);
 }
 
 /**
@@ -28,7 +28,7 @@ export function sortBatch(b: Batch, keys: SortKey[], tick: () => void = () => {}
 export async function sortBatchYielding(b: Batch, keys: SortKey[], tick: () => void, pause: () => Promise<void> = yieldToEventLoop): Promise<Batch> {
   if (b.length <= SORT_RUN) return sortBatch(b, keys, tick);
   const sel = await sortIndicesYielding(b.length, await rowComparatorYielding(b, keys, tick, pause), pause);
-  return { length: b.length, columns: b.columns.map((c) => gather(c, sel, b.length)) };
+  return selectRows(b, sel, b.length);
 }
 
 /**

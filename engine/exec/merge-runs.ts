@@ -3,8 +3,8 @@
 // of sorting all rows again. With a LIMIT it stops after the rows it needs.
 import type { SortKey } from '../plan/logical.ts';
 import type { Batch } from '../types/vector.ts';
-import { gather } from '../types/vector.ts';
 import { rowComparatorYielding } from './batch-sort.ts';
+import { selectRows } from './batches.ts';
 
 /** Rows merged between two pauses of the leader. */
 const MERGE_STEP = 4096;
@@ -44,5 +44,5 @@ export async function mergeSortedRuns(all: Batch, starts: number[], keys: SortKe
       if ((k & (MERGE_STEP - 1)) === MERGE_STEP - 1) await pause();
     }
   }
-  return { length: n, columns: all.columns.map((c) => gather(c, order, n)) };
+  return selectRows(all, order, n);
 }

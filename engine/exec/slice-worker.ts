@@ -8,7 +8,7 @@ import type { BExpr } from '../plan/bound.ts';
 import type { SortKey, WindowCall } from '../plan/logical.ts';
 import type { FragmentSpec, FragmentResult, SentResult, SegmentRef, JoinStep, JoinFilterSpec, TopN, SliceMetrics, ExchangeSource, MarkedSource, ModelStep } from './fragment.ts';
 import { sendRowsToFile } from './fragment.ts';
-import { emptyBatch, vectorRange } from './batches.ts';
+import { emptyBatch, vectorRange, selectRows } from './batches.ts';
 import { SlicePeers, exchangeTag } from './slice-peers.ts';
 import { partitionRows, placeRows, rowsByDestination } from './partition.ts';
 import { rmSync } from 'node:fs';
@@ -931,7 +931,7 @@ async function redistributeOnDisk(x: ExchangeSource, files: string[], req: Reque
         const dest = x.placement === 'table' ? placeRows(batch.columns[x.keys[0]], batch.length, slices) : partitionRows(x.keys.map((k) => batch.columns[k]), batch.length, slices);
         rowsByDestination(dest, slices).forEach((rows, d) => {
           if (!rows.length) return;
-          writers[d].write({ length: rows.length, columns: batch.columns.map((c) => gather(c, rows, rows.length)) });
+          writers[d].write(selectRows(batch, rows, rows.length));
           blocks[d]++;
           rowsTo[d] += rows.length;
         });
@@ -1005,7 +1005,7 @@ function repeatRows(batch: Batch, times: Vector): Batch {
     if (times.valid !== null && !times.valid[i]) continue;
     for (let c = Number(times.values[i]); c > 0; c--) rows[k++] = i;
   }
-  return { length: n, columns: batch.columns.map((c) => gather(c, rows, n)) };
+  return selectRows(batch, rows, n);
 }
 
 /** Where a slice's rows for a broadcast went when they passed its share: files every slice reads. */

@@ -1,8 +1,8 @@
 // Ordering a batch's rows by sort-key columns (for SORTKEY tables, before a segment is written).
 import type { Batch } from '../types/vector.ts';
-import { gather } from '../types/vector.ts';
 import { isFloat, isString } from '../types/types.ts';
 import { sortBatch } from './batch-sort.ts';
+import { selectRows } from './batches.ts';
 
 /**
  * Sorts by the given columns ascending, NULLs last. One integer-valued key (dates, ints,
@@ -22,7 +22,7 @@ export function sortByColumns(b: Batch, keys: number[]): Batch {
       packed.sort();
       const sel = new Uint32Array(n);
       for (let i = 0; i < n; i++) sel[i] = packed[i] % 2097152;
-      return { length: n, columns: b.columns.map((c) => gather(c, sel, n)) };
+      return selectRows(b, sel, n);
     }
   }
   return sortBatch(b, keys.map((i) => ({ expr: { k: 'col', index: i, type: b.columns[i].type }, desc: false, nullsFirst: false })));

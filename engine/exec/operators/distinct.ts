@@ -6,8 +6,7 @@
 import type { Batch } from '../../types/vector.ts';
 import type { SqlType } from '../../types/types.ts';
 import type { BExpr } from '../../plan/bound.ts';
-import { gather } from '../../types/vector.ts';
-import { emptyBatch } from '../batches.ts';
+import { emptyBatch, selectRows } from '../batches.ts';
 import { KeyBatch, KeyTable, keyKind } from '../hash-table.ts';
 import { byRowPartitions, type RowsOrPartitions } from '../spill/spill-rows.ts';
 import { PartitionWriter, allColumns } from '../spill/hash-partition.ts';
@@ -117,5 +116,5 @@ export function firstOfEachKey(b: Batch, seen: KeyTable): Batch {
   // ids are handed out in row order: a row holding the next new id is its key's first
   for (let r = 0, next = before; r < b.length; r++) if (ids[r] === next) { sel[k++] = r; next++; }
   if (k === b.length) return b;
-  return { length: k, columns: b.columns.map((c) => gather(c, sel, k)) };
+  return selectRows(b, sel, k);
 }

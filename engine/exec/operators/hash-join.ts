@@ -9,12 +9,11 @@ import type { BExpr } from '../../plan/bound.ts';
 import { usedColumns, hasModelCall, mapCols } from '../../plan/bound.ts';
 import type { Field, JoinType } from '../../plan/logical.ts';
 import type { Batch, Vector } from '../../types/vector.ts';
-import { gather } from '../../types/vector.ts';
 import { isString, type SqlType } from '../../types/types.ts';
 import { filterBatch, projectBatch } from '../kernels.ts';
 import { BuildTable, probe, takeRows, type JoinKind } from '../hash-join.ts';
 import { SqlError } from '../../errors.ts';
-import { CHUNK, concatBatches, rowRange, vectorRange } from '../batches.ts';
+import { CHUNK, concatBatches, rowRange, vectorRange, selectRows } from '../batches.ts';
 import { explainExpr } from '../explain.ts';
 import { LeaderOperator, SliceOperator, type PhysicalOperator } from './operator.ts';
 import type { Layout, PipelineBuilder } from './pipeline.ts';
@@ -132,7 +131,7 @@ export class HashJoinOp extends LeaderOperator {
     if (!this.join.residual) return joined;
     const m = await ctx.withModels(joined, [this.join.residual]);
     const { sel, count } = filterBatch(m.batch, m.exprs[0]);
-    return { length: count, columns: joined.columns.map((c) => gather(c, sel, count)) };
+    return selectRows(joined, sel, count);
   }
 }
 

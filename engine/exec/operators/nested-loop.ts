@@ -8,12 +8,11 @@
 // which grow as the product of both inputs, are never whole in memory when a client or a GROUP
 // BY reads them in pieces (row-pieces.ts).
 import type { Batch } from '../../types/vector.ts';
-import { gather } from '../../types/vector.ts';
 import type { SpillWriter } from '../spill/spill-file.ts';
 import { filterBatch } from '../kernels.ts';
 import { takeRows } from '../hash-join.ts';
 import { batchBytes } from '../memory-budget.ts';
-import { emptyBatch, rowRange } from '../batches.ts';
+import { emptyBatch, rowRange, selectRows } from '../batches.ts';
 import { rmSync } from 'node:fs';
 import { hasModelCall } from '../../plan/bound.ts';
 import { SqlError } from '../../errors.ts';
@@ -84,7 +83,7 @@ async function nestedLoop(ctx: RunContext, op: HashJoinOp, emit: (b: Batch) => P
       if (residual) {
         const m = await ctx.withModels(joined, [residual]);
         const { sel, count } = filterBatch(m.batch, m.exprs[0]);
-        joined = { length: count, columns: joined.columns.map((c) => gather(c, sel, count)) };
+        joined = selectRows(joined, sel, count);
       }
       rows += joined.length;
       if (joined.length) await emit(joined);

@@ -8,7 +8,7 @@
 // the rest is given back to the budget, so the statement's total is the live sum.
 import type { Batch, Vector } from '../../types/vector.ts';
 import type { SharedSlot } from '../../plan/logical.ts';
-import { concatVectorsYielding, gather } from '../../types/vector.ts';
+import { concatVectorsYielding } from '../../types/vector.ts';
 import type { SqlType } from '../../types/types.ts';
 import type { SlicePool } from '../slice-pool.ts';
 import type { ModelRunner } from '../model-runner.ts';
@@ -21,7 +21,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { rmSync } from 'node:fs';
 import { QueryGuard } from '../query-guard.ts';
 import { batchBytes, vectorBytes } from '../memory-budget.ts';
-import { CHUNK, concatBatches, projectColumns } from '../batches.ts';
+import { CHUNK, concatBatches, projectColumns, selectRows } from '../batches.ts';
 import { StatementSpill, newSpillName, spillRoot } from '../spill/spill-area.ts';
 import { projectInSlices } from '../costly-exprs.ts';
 import type { LeaderOperator, PhysicalOperator } from './operator.ts';
@@ -352,7 +352,7 @@ export class RunContext {
   async keep(batch: Batch, pred: BExpr): Promise<Batch> {
     const m = await this.withModels(batch, [pred]);
     const { sel, count } = isCostly(m.exprs) ? selected((await this.project(m.batch, m.exprs))[0]) : this.filter(m.batch, m.exprs[0]);
-    return { length: count, columns: batch.columns.map((c) => gather(c, sel, count)) };
+    return selectRows(batch, sel, count);
   }
 
   /**

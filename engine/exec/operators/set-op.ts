@@ -2,10 +2,9 @@
 import type { Field, RecursiveWork, SharedSlot } from '../../plan/logical.ts';
 import type { Batch } from '../../types/vector.ts';
 import type { SqlType } from '../../types/types.ts';
-import { gather } from '../../types/vector.ts';
 import { SqlError } from '../../errors.ts';
 import { KeyBatch, KeyTable, keyKind } from '../hash-table.ts';
-import { concatBatches, emptyBatch } from '../batches.ts';
+import { concatBatches, emptyBatch, selectRows } from '../batches.ts';
 import { batchBytes } from '../memory-budget.ts';
 import type { SpillWriter } from '../spill/spill-file.ts';
 import { LeaderOperator } from './operator.ts';
@@ -71,7 +70,7 @@ export class SetOp extends LeaderOperator {
       seen[k] = 1;
     }
     const sel = Uint32Array.from(keep);
-    return { length: keep.length, columns: left.columns.map((c) => gather(c, sel, keep.length)) };
+    return selectRows(left, sel, keep.length);
   }
 }
 
@@ -154,7 +153,7 @@ export class RecursiveUnionOp extends LeaderOperator {
         const keepRows: number[] = [];
         for (let r = 0; r < b.length; r++) if (found[r] === -1) keepRows.push(r);
         const sel = Uint32Array.from(keepRows);
-        rest = { length: keepRows.length, columns: b.columns.map((c) => gather(c, sel, keepRows.length)) };
+        rest = selectRows(b, sel, keepRows.length);
       }
       return onDisk.fresh(rest);
     };

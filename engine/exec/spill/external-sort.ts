@@ -6,11 +6,10 @@
 // by run), so the result is the in-memory sort's.
 import type { SortKey } from '../../plan/logical.ts';
 import type { Batch, Vector } from '../../types/vector.ts';
-import { gather } from '../../types/vector.ts';
 import type { SqlType } from '../../types/types.ts';
 import { projectBatch } from '../kernels.ts';
 import { sortBatch, sortBatchYielding } from '../batch-sort.ts';
-import { concatBatches, rowRange } from '../batches.ts';
+import { concatBatches, rowRange, selectRows } from '../batches.ts';
 import { batchBytes, vectorBytes } from '../memory-budget.ts';
 import type { SpillReader, SpillWriter } from './spill-file.ts';
 import type { RunContext } from '../operators/run-context.ts';
@@ -177,7 +176,7 @@ async function merge(ctx: RunContext, files: string[], types: SqlType[], keys: S
     const all = concatBatches(outTypes, pieces);
     const sel = new Uint32Array(picks.length);
     for (let i = 0; i < picks.length; i++) { const r = Math.floor(picks[i] / 2 ** 20); sel[i] = offset[r] + (picks[i] % 2 ** 20); }
-    const chunk: Batch = { length: sel.length, columns: all.columns.map((c) => gather(c, sel, sel.length)) };
+    const chunk: Batch = selectRows(all, sel, sel.length);
     if (into) into(chunk);
     else out.push(ctx.hold(chunk, 'sorted rows'));
     emitted += picks.length;

@@ -4,11 +4,10 @@
 // still too large splits again into different parts.
 import type { BExpr } from '../../plan/bound.ts';
 import type { Batch, Vector } from '../../types/vector.ts';
-import { gather } from '../../types/vector.ts';
 import type { SqlType } from '../../types/types.ts';
 import { KeyBatch } from '../hash-table.ts';
 import { projectBatch } from '../kernels.ts';
-import { CHUNK, concatBatches, rowRange } from '../batches.ts';
+import { CHUNK, concatBatches, rowRange, selectRows } from '../batches.ts';
 import type { SpillWriter } from './spill-file.ts';
 import type { StatementSpill } from './spill-area.ts';
 
@@ -63,7 +62,7 @@ export class PartitionWriter {
       for (let p = 0; p < FANOUT; p++) {
         if (counts[p] === 0) continue;
         const sel = rowsIn(part, counts, p);
-        this.files[p].write({ length: sel.length, columns: chunk.columns.map((c) => gather(c, sel, sel.length)) });
+        this.files[p].write(selectRows(chunk, sel, sel.length));
       }
     }
   }

@@ -4,11 +4,10 @@
 // its file alone (read back into a table, then given back), so memory holds one file's rows and
 // table at a time. Each round reads every file once: a fallback that trades I/O for memory.
 import type { Batch } from '../../types/vector.ts';
-import { gather } from '../../types/vector.ts';
 import type { SqlType } from '../../types/types.ts';
 import { KeyBatch, KeyTable, keyKind } from '../hash-table.ts';
 import { batchBytes } from '../memory-budget.ts';
-import { concatBatches } from '../batches.ts';
+import { concatBatches, selectRows } from '../batches.ts';
 import type { RunContext } from '../operators/run-context.ts';
 import type { SpillWriter } from './spill-file.ts';
 import { FANOUT, partitionIds, rowsIn } from './hash-partition.ts';
@@ -36,14 +35,14 @@ export class SeenRowsOnDisk {
     const keep: number[] = [];
     for (let r = 0, next = 0; r < b.length; r++) if (ids[r] === next) { keep.push(r); next++; }
     const sel0 = Uint32Array.from(keep);
-    const cand: Batch = { length: keep.length, columns: b.columns.map((c) => gather(c, sel0, keep.length)) };
+    const cand: Batch = selectRows(b, sel0, keep.length);
     const { part, counts } = partitionIds(cand.columns, cand.length, true, 0);
     const out: Batch[] = [];
     for (let p = 0; p < FANOUT; p++) {
       if (counts[p] === 0) continue;
       ctx.check();
       const sel = rowsIn(part, counts, p);
-      const group: Batch = { length: sel.length, columns: cand.columns.map((c) => gather(c, sel, sel.length)) };
+      const group: Batch = selectRows(cand, sel, sel.length);
       const added = this.notIn(p, group, kinds);
       if (added.length) { this.files[p].write(added); this.counts[p] += added.length; out.push(added); }
     }
@@ -66,6 +65,6 @@ export class SeenRowsOnDisk {
     for (let r2 = 0; r2 < group.length; r2++) if (found[r2] === -1) keep.push(r2);
     if (keep.length === group.length) return group;
     const sel = Uint32Array.from(keep);
-    return { length: keep.length, columns: group.columns.map((c) => gather(c, sel, keep.length)) };
+    return selectRows(group, sel, keep.length);
   }
 }

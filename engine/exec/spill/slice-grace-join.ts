@@ -22,7 +22,7 @@ import { BuildTable, markMatches, padBuildSide, padProbeSide, probe, probeHits, 
 import { projectBatch } from '../kernels.ts';
 import { batchBytes } from '../memory-budget.ts';
 import { FANOUT, MAX_LEVEL, PartitionWriter, readPartition } from './hash-partition.ts';
-import { concatBatches } from '../batches.ts';
+import { concatBatches, selectRows } from '../batches.ts';
 import type { SpillWriter } from './spill-file.ts';
 import type { SpillHost } from './spill-aggregate.ts';
 
@@ -169,7 +169,7 @@ export class SliceGraceJoin {
     const rows: number[] = [];
     for (let i = 0; i < build.length; i++) if (table.matched[i] === keep) rows.push(i);
     const sel = Uint32Array.from(rows);
-    return sel.length > 0 && await sink({ length: sel.length, columns: build.columns.map((c) => gather(c, sel, sel.length)) });
+    return sel.length > 0 && await sink(selectRows(build, sel, sel.length));
   }
 
   /** Splits a build partition (in memory, or its file read a block at a time) and its probe file again with the next level's hash, and joins the pairs. */
