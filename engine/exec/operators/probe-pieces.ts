@@ -12,8 +12,7 @@ import type { Batch } from '../../types/vector.ts';
 import { hasModelCall } from '../../plan/bound.ts';
 import { SqlError } from '../../errors.ts';
 import { projectBatch } from '../kernels.ts';
-import { BuildTable, takeRows, type JoinKind } from '../hash-join.ts';
-import { emptyBatch } from '../batches.ts';
+import { BuildTable, unmatchedBuildRows, type JoinKind } from '../hash-join.ts';
 import { PartitionWriter, writePartitions } from '../spill/hash-partition.ts';
 import { joinPartitions } from '../spill/grace-join.ts';
 import type { RunContext } from './run-context.ts';
@@ -56,13 +55,7 @@ export async function probePieces(ctx: RunContext, op: HashJoinOp, toFile: boole
     });
     // FULL: the build rows no piece matched, padded with NULLs on the left
     if (j.joinType === 'FULL') {
-      const un: number[] = [];
-      for (let r = 0; r < right.length; r++) if (!table.matched[r]) un.push(r);
-      if (un.length) {
-        const rows = Int32Array.from(un), none = new Int32Array(un.length).fill(-1);
-        const left = emptyBatch(op.left.fields.map((f) => f.type));
-        emit(ctx.hold({ length: un.length, columns: [...left.columns.map((c) => takeRows(c, none, un.length)), ...right.columns.map((c) => takeRows(c, rows, un.length))] }, 'hash join'));
-      }
+      for (const padded of unmatchedBuildRows(table, op.left.fields.map((f) => f.type))) emit(ctx.hold(padded, 'hash join'));
     }
   } else {
     const buildFiles = writePartitions(ctx, right, j.rightKeys, j.nullEq, 0, 'hash join build partition');
