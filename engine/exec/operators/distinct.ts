@@ -47,10 +47,11 @@ export const DISTINCT_ROW_BYTES = 64;
  * (row-pieces.ts), its pieces held while a table of `rowBytes` a row over them fits in what is
  * left of the budget, and past that every piece written to partition files by whole-row hash
  * (as `byRowPartitions` splits a batch; a window's input: by the hash of its PARTITION BY
- * `keys`, NULLs equal), so the input is never whole in memory.
+ * `keys`, NULLs equal; a join's build input: by its join keys, NULLs equal as `nullEq` says),
+ * so the input is never whole in memory.
  */
 export async function partitionedInput(ctx: RunContext, op: LeaderOperator, types: SqlType[], what: string, rowBytes: number,
-  keys: BExpr[] = allColumns(types)): Promise<RowsOrPartitions> {
+  keys: BExpr[] = allColumns(types), nullEq: boolean | boolean[] = true): Promise<RowsOrPartitions> {
   if (!streams(op)) return { batch: await ctx.run(op) };
   const held: Batch[] = [];
   let rows = 0;
@@ -64,7 +65,7 @@ export async function partitionedInput(ctx: RunContext, op: LeaderOperator, type
       return;
     }
     if (!files) {
-      files = new PartitionWriter(ctx, keys, true, 0, `${what} partition`);
+      files = new PartitionWriter(ctx, keys, nullEq, 0, `${what} partition`);
       for (const h of held.splice(0)) { files.add(h); ctx.release(h); }
     }
     files.add(b);

@@ -2,9 +2,10 @@
 // batch by batch through the pipeline, and the build side arrives whole in every slice through a
 // Broadcast exchange (between the slices, or from the leader when only it can compute the build
 // side), or is the slice's share of it (co-located or redistributed by key); each slice builds
-// its table once and probes. At the leader (HashJoinOp) both inputs are batches: the joins the
-// slices cannot run (scalar-subquery SINGLE, CROSS, joins without an equality, outer joins over
-// a leader input on a side they keep, and joins of two leader results).
+// its table once and probes. At the leader (HashJoinOp) both inputs are batches, or an input in
+// pieces is taken a piece at a time (probe-pieces.ts): the joins the slices cannot run
+// (scalar-subquery SINGLE, CROSS, joins without an equality, outer joins over a leader input on a
+// side they keep, and joins of two leader results).
 import type { BExpr } from '../../plan/bound.ts';
 import { usedColumns, hasModelCall, mapCols } from '../../plan/bound.ts';
 import type { Field, JoinType } from '../../plan/logical.ts';
@@ -28,7 +29,7 @@ import { SliceBroadcastOp } from './slice-broadcast.ts';
 import { graceJoin, type GraceInputs } from '../spill/grace-join.ts';
 import { batchBytes } from '../memory-budget.ts';
 import type { RuntimeFilterPlan } from '../runtime-filter-plan.ts';
-import { probePieces, probesInPieces } from './probe-pieces.ts';
+import { joinPieces, joinsInPieces } from './probe-pieces.ts';
 
 /** Build sides this small always join in memory (a partition per 16 rows would cost more than it saves). */
 export const MIN_SPILL_ROWS = 1024;
@@ -60,8 +61,8 @@ export class HashJoinOp extends LeaderOperator {
   }
 
   async run(ctx: RunContext): Promise<Batch> {
-    // a probe side in pieces (the slices' rows through a LIMIT, Filter, ...) is probed a piece at a time
-    if (probesInPieces(this)) return (await probePieces(ctx, this, false)).batch;
+    // an input in pieces (the slices' rows through a LIMIT, Filter, ...) is taken a piece at a time
+    if (joinsInPieces(this)) return (await joinPieces(ctx, this, false)).batch;
     const inputs: GraceInputs = { left: await ctx.run(this.left), right: await ctx.run(this.right) };
     const node = this.join;
     if (node.joinType === 'CROSS') return this.cross(ctx, inputs.left!, inputs.right!);

@@ -1,13 +1,16 @@
-// A leader hash join whose probe (left) side comes in pieces (the slices' rows through a LIMIT,
-// Filter, Project or UNION ALL: row-pieces.ts), taken a piece at a time so that side is never
-// whole in memory. The build (right) side is run whole; when its table fits in half of what is
-// left, each piece is probed against it as it comes; otherwise the build rows go to partition
-// files by key hash and every piece to the probe side's files by the same hash, then the pairs
-// are joined one at a time (as a grace join). The joined rows are held and put together for a
-// consumer that needs one batch, or, for a client or a GROUP BY, held up to a quarter of what is
-// left and then written to a file (nested-loop.ts JoinedRows). A FULL join adds the build rows
-// no piece matched once the pieces are done (by partition pair when it went to files).
-// Conditions calling models keep the whole-input join.
+// A leader hash join with an input in pieces (the slices' rows through a LIMIT, Filter, Project
+// or UNION ALL: row-pieces.ts), taken a piece at a time so that input is never whole in memory.
+// The build (right) side comes first: its pieces are held while their table fits in half of
+// what is left, and past that those pieces and every later one go to the build side's partition
+// files by key hash (distinct.ts partitionedInput); a build side that is one batch goes there
+// whole when its table does not fit. With the table in memory, each probe (left) piece is probed
+// against it as it comes; otherwise every piece goes to the probe side's files by the same hash,
+// then the pairs are joined one at a time (as a grace join). A probe side that is one batch is
+// its one piece. The joined rows are held and put together for a consumer that needs one batch,
+// or, for a client or a GROUP BY, held up to a quarter of what is left and then written to a file
+// (nested-loop.ts JoinedRows). A FULL join adds the build rows no piece matched once the pieces
+// are done (by partition pair when it went to files). Conditions calling models keep the
+// whole-input join.
 import type { Batch } from '../../types/vector.ts';
 import { hasModelCall } from '../../plan/bound.ts';
 import { SqlError } from '../../errors.ts';
@@ -19,16 +22,17 @@ import type { RunContext } from './run-context.ts';
 import { MIN_SPILL_ROWS, probeInChunks, type HashJoinOp } from './hash-join.ts';
 import { JoinedRows } from './nested-loop.ts';
 import { forEachPiece, streams, type RowPieces } from './row-pieces.ts';
+import { partitionedInput } from './distinct.ts';
 
-/** Whether a leader join probes its left input a piece at a time: an equi-join over a left input in pieces. */
-export const probesInPieces = (op: HashJoinOp): boolean => {
+/** Whether a leader join takes its inputs a piece at a time: an equi-join with an input in pieces. */
+export const joinsInPieces = (op: HashJoinOp): boolean => {
   const j = op.join;
   return ['INNER', 'LEFT', 'FULL', 'SEMI', 'ANTI', 'SINGLE'].includes(j.joinType) && j.leftKeys.length > 0
-    && !(j.residual && hasModelCall(j.residual)) && streams(op.left);
+    && !(j.residual && hasModelCall(j.residual)) && (streams(op.left) || streams(op.right));
 };
 
-/** The joined rows, the probe side taken a piece at a time; with `toFile`, in pieces (a batch, then a file). */
-export async function probePieces(ctx: RunContext, op: HashJoinOp, toFile: boolean): Promise<RowPieces> {
+/** The joined rows, each input taken a piece at a time; with `toFile`, in pieces (a batch, then a file). */
+export async function joinPieces(ctx: RunContext, op: HashJoinOp, toFile: boolean): Promise<RowPieces> {
   const t0 = performance.now();
   const j = op.join;
   const types = op.fields.map((f) => f.type);
@@ -42,9 +46,11 @@ export async function probePieces(ctx: RunContext, op: HashJoinOp, toFile: boole
     out.add(b);
     ctx.release(b);
   };
-  const right = await ctx.run(op.right);
-  if (right.length <= MIN_SPILL_ROWS || 2 * BuildTable.estimateBytes(right.length, j.rightKeys.length) <= ctx.guard.memory.availableBytes) {
-    ctx.reserve(BuildTable.estimateBytes(right.length, j.rightKeys.length), 'hash join build');
+  const tableRowBytes = BuildTable.estimateBytes(1, j.rightKeys.length);
+  const build = await partitionedInput(ctx, op.right, op.right.fields.map((f) => f.type), 'hash join build', 2 * tableRowBytes, j.rightKeys, j.nullEq ?? false);
+  const right = build.batch;
+  if (right && (right.length <= MIN_SPILL_ROWS || 2 * right.length * tableRowBytes <= ctx.guard.memory.availableBytes)) {
+    const building = ctx.reserve(right.length * tableRowBytes, 'hash join build');
     const table = new BuildTable(right.columns, projectBatch(right, j.rightKeys, null, right.length), j.nullEq, ctx.guard);
     const kind = (j.joinType === 'SINGLE' || j.joinType === 'FULL' ? 'LEFT' : j.joinType) as JoinKind;
     await forEachPiece(ctx, op.left, async (piece) => {
@@ -57,9 +63,15 @@ export async function probePieces(ctx: RunContext, op: HashJoinOp, toFile: boole
     if (j.joinType === 'FULL') {
       for (const padded of unmatchedBuildRows(table, op.left.fields.map((f) => f.type))) emit(ctx.hold(padded, 'hash join'));
     }
-  } else {
-    const buildFiles = writePartitions(ctx, right, j.rightKeys, j.nullEq, 0, 'hash join build partition');
+    // given back now: read by a client or a GROUP BY, this runs among the reader's holdings
+    ctx.release(building);
     ctx.release(right);
+  } else {
+    let buildFiles = build.files;
+    if (right) {
+      buildFiles = writePartitions(ctx, right, j.rightKeys, j.nullEq, 0, 'hash join build partition');
+      ctx.release(right);
+    }
     const probeFiles = new PartitionWriter(ctx, j.leftKeys, j.nullEq, 0, 'hash join probe partition');
     await forEachPiece(ctx, op.left, async (piece) => { probeFiles.add(piece); await ctx.pause(); });
     const spec = {
@@ -68,7 +80,7 @@ export async function probePieces(ctx: RunContext, op: HashJoinOp, toFile: boole
       joinPart: (l: Batch, r: Batch) => op.joinBatches(ctx, l, r),
     };
     // to a file: each pair's rows as it is joined (given back after); else held, put together below
-    const parts = await joinPartitions(ctx, probeFiles.close(), buildFiles, spec, 0, out ? (b) => { rows += b.length; out.add(b); } : undefined);
+    const parts = await joinPartitions(ctx, probeFiles.close(), buildFiles!, spec, 0, out ? (b) => { rows += b.length; out.add(b); } : undefined);
     for (const b of parts) emit(b);
   }
   const got = out ? await out.done(types) : { batch: await ctx.concatHeld(types, held, 'hash join'), files: [], fileRows: 0 };

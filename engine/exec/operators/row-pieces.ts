@@ -5,7 +5,7 @@
 // rounds go to files past the budget; a sort's merged runs go to a file when it spilled (sort.ts),
 // and so do a DISTINCT's, a UNION / INTERSECT / EXCEPT's or a window's (with a shared PARTITION
 // BY) rows when it went by partitions, and
-// a hash join's whose probe side comes in pieces past a quarter of what is left (probe-pieces.ts);
+// an equi-join's with an input in pieces past a quarter of what is left (probe-pieces.ts);
 // a CROSS or non-equi join's rows are made a block at a time (nested-loop.ts); a Project,
 // Filter, LIMIT or UNION ALL over one of those works on its pieces.
 // Any other operator's rows are its one batch.
@@ -24,7 +24,7 @@ import { HashJoinOp } from './hash-join.ts';
 import { SortOp } from './sort.ts';
 import { DistinctOp } from './distinct.ts';
 import { WindowOp } from './window.ts';
-import { probePieces, probesInPieces } from './probe-pieces.ts';
+import { joinPieces, joinsInPieces } from './probe-pieces.ts';
 import { eachJoinedBlock, isNestedLoop, nestedLoopRows } from './nested-loop.ts';
 import { batchBytes } from '../memory-budget.ts';
 import { sliceRows } from '../batches.ts';
@@ -35,7 +35,7 @@ export interface RowPieces { batch: Batch; files: string[]; fileRows: number }
 /** Whether an operator's rows can come in pieces (rowPieces) rather than as one batch. */
 export const streams = (op: PhysicalOperator): boolean => op instanceof GatherOp || op instanceof MergeSortedRunsOp || op instanceof RecursiveUnionOp || op instanceof SortOp
   || op instanceof DistinctOp || (op instanceof SetOp && !isUnionAll(op)) || (op instanceof WindowOp && op.partitioned)
-  || (op instanceof HashJoinOp && (isNestedLoop(op) || probesInPieces(op)))
+  || (op instanceof HashJoinOp && (isNestedLoop(op) || joinsInPieces(op)))
   || ((op instanceof ProjectOp || op instanceof FilterOp || op instanceof LimitOp) && streams(op.input))
   || (isUnionAll(op) && (streams(op.left) || streams(op.right)));
 export const isUnionAll = (op: PhysicalOperator): op is SetOp => op instanceof SetOp && op.op === 'UNION' && op.all;
@@ -96,7 +96,7 @@ export async function rowPieces(ctx: RunContext, op: PhysicalOperator, want = In
   if (op instanceof SortOp) return op.runForClient(ctx, want);
   if (op instanceof DistinctOp || (op instanceof SetOp && !isUnionAll(op)) || op instanceof WindowOp) return op.runForClient(ctx);
   if (isUnionAll(op)) return unionAllRows(ctx, op, want);
-  if (op instanceof HashJoinOp) return isNestedLoop(op) ? nestedLoopRows(ctx, op) : probePieces(ctx, op, true);
+  if (op instanceof HashJoinOp) return isNestedLoop(op) ? nestedLoopRows(ctx, op) : joinPieces(ctx, op, true);
   const step = op as ProjectOp | FilterOp | LimitOp;
   // how many of the input's rows can be read at most: a LIMIT's, through projections
   const inputWant = step instanceof LimitOp ? Math.min(want, step.limit === null ? Infinity : step.offset + step.limit) : step instanceof ProjectOp ? want : Infinity;

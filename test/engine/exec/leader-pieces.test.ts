@@ -136,6 +136,46 @@ it('a leader hash join probes a left input in pieces: against its table, or into
   expect(leftover()).toEqual([]);
 });
 
+it('a leader hash join takes a build input in pieces: into its table while that fits in half of what is left, else into partition files by key hash', async () => {
+  // 300,000 build rows of three columns (past 4 MB whole: OUT_OF_MEMORY before), and 3,000 whose table fits
+  const big = '(SELECT k, s, k * 7 AS k7 FROM a LIMIT 1000000) y', small = '(SELECT k, s, k * 7 AS k7 FROM a WHERE k < 3000 LIMIT 1000000) y';
+  // probe sides: in pieces (300 and 30,000 rows), and one batch (a leader GROUP BY's 997 rows)
+  const few = '(SELECT k * 1000 AS k, s FROM a WHERE k < 300 LIMIT 300) x', many = '(SELECT k, s FROM a WHERE k % 10 = 0 LIMIT 1000000) x';
+  const grouped = '(SELECT k % 997 * 301 AS k, min(s) AS s FROM a GROUP BY 1) x';
+  const queries = [
+    `SELECT x.k, x.s, y.k7 AS yk FROM ${few} JOIN ${big} ON x.k = y.k`,
+    `SELECT x.k, x.s, y.k7 AS yk FROM ${many} LEFT JOIN ${big} ON x.k = y.k * 3`,
+    `SELECT x.k, x.s, 0 AS yk FROM ${few} WHERE EXISTS (SELECT 1 FROM ${big} WHERE y.k = x.k + 1)`,
+    `SELECT x.k, x.s, 0 AS yk FROM ${many} WHERE NOT EXISTS (SELECT 1 FROM ${big} WHERE y.k7 = x.k)`,
+    // FULL: the build rows no probe row matched are added, by partition pair
+    `SELECT x.k, x.s, y.k7 AS yk FROM ${few} FULL JOIN ${big} ON x.k = y.k`,
+    `SELECT x.k, y.s, y.k7 AS yk FROM ${grouped} FULL JOIN ${big} ON x.k = y.k`,
+    // SINGLE: a scalar subquery's rows, one per probe row at most
+    `SELECT x.k, x.s, (SELECT y.k7 FROM ${big} WHERE y.k = x.k) AS yk FROM ${few}`,
+    // tables that fit: the pieces put together, probed as they come (or in one batch)
+    `SELECT x.k, x.s, y.k7 AS yk FROM ${grouped} JOIN ${small} ON x.k = y.k`,
+    `SELECT x.k, y.s, y.k7 AS yk FROM ${many} FULL JOIN ${small} ON x.k = y.k`,
+  ];
+  expect(await plan(queries[0])).toMatch(/Hash INNER Join \(build: right input\) on k = k +\[leader[^]*Limit 300 +\[leader[^]*Limit 1000000 +\[leader/);
+  expect(await plan(queries[5])).toMatch(/Hash FULL Join \(build: right input\) on k = k +\[leader[^]*Hash Aggregate[^]*Limit 1000000 +\[leader/);
+  expect(await plan(queries[6])).toMatch(/Hash SINGLE Join[^]*\[leader/);
+  const summary = (sql: string) => `SELECT count(*), count(yk), sum(k), sum(yk), sum(k * length(s)) FROM (${sql}) z`;
+  for (const sql of queries) expect(await strata(summary(sql)), sql).toEqual(await duckdb(summary(sql)));
+  // a client reads the joined rows (from a file past a quarter of what is left)
+  const rows = await streamed(queries[4]);
+  expect([String(rows.length), String(rows.reduce((t, [k, , yk]) => t + (k === 'null' ? 0 : Number(k)) + (yk === 'null' ? 0 : Number(yk)), 0))])
+    .toEqual((await duckdb(`SELECT count(*), sum(coalesce(k, 0) + coalesce(yk, 0)) FROM (${queries[4]}) z`))[0]);
+  expect(leftover()).toEqual([]);
+  // an error after the build side went to files, and a cancel while a nested loop's 3,000,000 rows go there
+  await expect(s.execute(`SELECT x.k, 1 / (299000 - y.k) FROM ${few} JOIN ${big} ON x.k = y.k`, { stream: true })).rejects.toMatchObject({ code: 'DIVISION_BY_ZERO' });
+  expect(leftover()).toEqual([]);
+  const ac = new AbortController();
+  const run = s.execute(`SELECT count(*) FROM ${few} JOIN (SELECT y.k, y.s FROM ${big} CROSS JOIN (SELECT n FROM d) z) y2 ON x.k = y2.k`, { signal: ac.signal });
+  setTimeout(() => ac.abort(), 300);
+  await expect(run).rejects.toMatchObject({ code: 'QUERY_CANCELED' });
+  expect(leftover()).toEqual([]);
+});
+
 it('a CROSS or non-equi join at the leader writes its right input past a quarter of what is left to a file, read again for each left piece', async () => {
   const x = '(SELECT k FROM a WHERE k < 10 LIMIT 100) x', y = '(SELECT k, s FROM a LIMIT 1000000) y';
   const queries = [
