@@ -28,15 +28,20 @@ function updaterFor(agg: BAgg, def: Aggregate): Updater {
 export class Accumulator {
   private readonly def: Aggregate;
   private readonly update: Updater;
-  private readonly st: GroupStates;
+  private st!: GroupStates;
 
   constructor(private readonly agg: BAgg) {
     this.def = aggregateFor(agg.fn);
     this.update = updaterFor(agg, this.def);
+    this.clear();
+  }
+
+  /** Empties the state (a sliding frame's aggregate taken again over its rows). */
+  clear(): void {
     this.st = {
-      slots: this.def.slotInit(agg).map((x) => Float64Array.of(x)),
+      slots: this.def.slotInit(this.agg).map((x) => Float64Array.of(x)),
       count: new Float64Array(1),
-      objs: this.def.newObject ? [this.def.newObject(agg)] : null,
+      objs: this.def.newObject ? [this.def.newObject(this.agg)] : null,
     };
   }
 

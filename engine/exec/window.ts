@@ -8,9 +8,10 @@ import { vectorFromValues } from './aggregate.ts';
 import { Accumulator } from './accumulator.ts';
 import { aggInputs } from '../plan/bound.ts';
 
-type V = number | string | boolean | bigint | null;
+/** One row's value of a window argument or key. */
+export type V = number | string | boolean | bigint | null;
 
-function valuesOf(v: Vector): V[] {
+export function valuesOf(v: Vector): V[] {
   const out: V[] = new Array(v.length);
   for (let i = 0; i < v.length; i++) {
     out[i] = valueAt(v, i);
@@ -18,7 +19,7 @@ function valuesOf(v: Vector): V[] {
   return out;
 }
 
-function compare(a: V, b: V, desc: boolean, nullsFirst: boolean): number {
+export function compare(a: V, b: V, desc: boolean, nullsFirst: boolean): number {
   if (a === null || b === null) return a === b ? 0 : (a === null) === nullsFirst ? -1 : 1;
   const r = a < b ? -1 : a > b ? 1 : 0;
   return desc ? -r : r;
@@ -69,16 +70,13 @@ function computePartition(call: WindowCall, rows: number[], args: V[][], aggArgs
       let rank = 1, dense = 0;
       for (let i = 0; i < m; i++) {
         if (i === 0 || cmpOrder(rows[i - 1], rows[i]) !== 0) { rank = i + 1; dense++; }
-        const r = rows[i];
-        out[r] = call.fn === 'rank' ? rank : call.fn === 'dense_rank' ? dense : call.fn === 'percent_rank' ? (m > 1 ? (rank - 1) / (m - 1) : 0) : peerEnd[i] / m;
+        out[rows[i]] = rankValue(call.fn, rank, dense, m, peerEnd[i]);
       }
       return;
     }
     case 'ntile': {
       const buckets = Number(args[0][rows[0]]);
-      const base = Math.floor(m / buckets), extra = m % buckets;
-      let i = 0;
-      for (let b = 1; b <= buckets && i < m; b++) for (let k = 0; k < base + (b <= extra ? 1 : 0); k++) out[rows[i++]] = b;
+      for (let i = 0; i < m; i++) out[rows[i]] = ntileOf(i, m, buckets);
       return;
     }
     case 'lag': case 'lead': {
@@ -92,15 +90,8 @@ function computePartition(call: WindowCall, rows: number[], args: V[][], aggArgs
     default: break;
   }
   // framed functions: first_value, last_value, nth_value, aggregates
-  const frameOf = (i: number): [number, number] => {
-    if (call.frame && call.frame.units === 'ROWS') {
-      const s = call.frame.start === null ? 0 : Math.max(0, i + call.frame.start);
-      const e = call.frame.end === null ? m : Math.min(m, i + call.frame.end + 1);
-      return [s, e];
-    }
-    if (call.frame && call.frame.start === null && call.frame.end === null) return [0, m];
-    return call.orderBy.length ? [0, peerEnd[i]] : [0, m];
-  };
+  const bounds = frameBounds(call);
+  const frameOf = (i: number): [number, number] => frameAt(bounds, i, m, peerEnd[i]);
   const a = args[0];
   if (call.fn !== 'agg') {
     for (let i = 0; i < m; i++) {
@@ -117,12 +108,13 @@ function computePartition(call: WindowCall, rows: number[], args: V[][], aggArgs
   const agg = call.agg!;
   const input = agg.arg ? aggArgs[0] : null;
   const keys = agg.arg ? aggArgs.slice(1) : aggArgs;
-  let acc: Accumulator | null = null;
+  const acc = new Accumulator(agg);
+  let started = false;
   let fed = 0;
   let seen: Set<V> | null = null;
   for (let i = 0; i < m; i++) {
     const [s, e] = frameOf(i);
-    if (acc === null || s !== 0 || e < fed || agg.distinct) { acc = new Accumulator(agg); fed = s; seen = agg.distinct ? new Set() : null; }
+    if (!started || s !== 0 || e < fed || agg.distinct) { acc.clear(); started = true; fed = s; seen = agg.distinct ? new Set() : null; }
     for (; fed < e; fed++) {
       const row = rows[fed];
       const v = input ? input[row] : 1;
@@ -132,4 +124,38 @@ function computePartition(call: WindowCall, rows: number[], args: V[][], aggArgs
     }
     out[rows[i]] = acc.result() as V;
   }
+}
+
+/** rank, dense_rank, percent_rank or cume_dist of a row, from its rank, dense rank, partition size and peer group end. */
+export function rankValue(fn: WindowCall['fn'], rank: number, dense: number, m: number, peerEnd: number): number {
+  return fn === 'rank' ? rank : fn === 'dense_rank' ? dense : fn === 'percent_rank' ? (m > 1 ? (rank - 1) / (m - 1) : 0) : peerEnd / m;
+}
+
+/** ntile's bucket of the i-th row of m (the first m % buckets buckets take one row more), or NULL for no buckets. */
+export function ntileOf(i: number, m: number, buckets: number): number | null {
+  if (!(buckets >= 1)) return null;
+  const base = Math.floor(m / buckets), extra = m % buckets;
+  const big = extra * (base + 1);
+  return i < big ? Math.floor(i / (base + 1)) + 1 : extra + Math.floor((i - big) / base) + 1;
+}
+
+/**
+ * A call's frame: where it starts (offset from the current row, or null for the partition's
+ * first row) and where it ends (an offset, the current row's last peer, or the partition's end).
+ * Frames that are not ROWS frames are the SQL default: up to the current row's peers with ORDER
+ * BY, else the whole partition.
+ */
+export interface FrameBounds { start: number | null; end: number | 'peers' | 'all' }
+
+export function frameBounds(call: WindowCall): FrameBounds {
+  const f = call.frame;
+  if (f && f.units === 'ROWS') return { start: f.start, end: f.end === null ? 'all' : f.end };
+  return { start: null, end: (f && f.start === null && f.end === null) || !call.orderBy.length ? 'all' : 'peers' };
+}
+
+/** The frame [start, end) of the i-th row of a partition of m rows whose peers end at `peerEnd`. */
+export function frameAt(b: FrameBounds, i: number, m: number, peerEnd: number): [number, number] {
+  const s = b.start === null ? 0 : Math.max(0, i + b.start);
+  const e = b.end === 'all' ? m : b.end === 'peers' ? peerEnd : Math.min(m, i + b.end + 1);
+  return [s, e];
 }

@@ -3,8 +3,8 @@
 // streamed result, a leader aggregate) instead of one batch holding them all. A Gather's slices
 // write their rows past their share to files; a merge of sorted runs and a recursive UNION's
 // rounds go to files past the budget; a sort's merged runs go to a file when it spilled (sort.ts),
-// and so do a DISTINCT's, a UNION / INTERSECT / EXCEPT's or a window's (with a shared PARTITION
-// BY) rows when it went by partitions, and
+// and so do a DISTINCT's, a UNION / INTERSECT / EXCEPT's or a window's rows when it went by
+// partitions or through the external sort, and
 // an equi-join's with an input in pieces past a quarter of what is left (probe-pieces.ts);
 // a CROSS or non-equi join's rows are made a block at a time (nested-loop.ts); a Project,
 // Filter, LIMIT or UNION ALL over one of those works on its pieces.
@@ -34,7 +34,7 @@ export interface RowPieces { batch: Batch; files: string[]; fileRows: number }
 
 /** Whether an operator's rows can come in pieces (rowPieces) rather than as one batch. */
 export const streams = (op: PhysicalOperator): boolean => op instanceof GatherOp || op instanceof MergeSortedRunsOp || op instanceof RecursiveUnionOp || op instanceof SortOp
-  || op instanceof DistinctOp || (op instanceof SetOp && !isUnionAll(op)) || (op instanceof WindowOp && op.partitioned)
+  || op instanceof DistinctOp || (op instanceof SetOp && !isUnionAll(op)) || (op instanceof WindowOp && op.inPieces)
   || (op instanceof HashJoinOp && (isNestedLoop(op) || joinsInPieces(op)))
   || ((op instanceof ProjectOp || op instanceof FilterOp || op instanceof LimitOp) && streams(op.input))
   || (isUnionAll(op) && (streams(op.left) || streams(op.right)));

@@ -11,7 +11,7 @@ import type { Layout, PipelineBuilder } from './pipeline.ts';
 import { explainPartitioning, type Partitioning } from '../partitioning.ts';
 
 /** Every expression a window call reads. */
-const callExprs = (c: WindowCall): BExpr[] => [...c.args, ...(c.agg ? aggInputs(c.agg) : []), ...c.partitionBy, ...c.orderBy.map((k) => k.expr)];
+export const callExprs = (c: WindowCall): BExpr[] => [...c.args, ...(c.agg ? aggInputs(c.agg) : []), ...c.partitionBy, ...c.orderBy.map((k) => k.expr)];
 
 /**
  * The PARTITION BY expressions every call has (a row's slice must decide all of its calls'

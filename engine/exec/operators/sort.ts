@@ -101,7 +101,7 @@ const runRowsFor = (ctx: RunContext, b: Batch) => Math.max(MIN_SPILL_ROWS, Math.
  * sorted runs and given back. At the end, rows that never left memory sort there; otherwise
  * the last pieces become runs too and every run is merged k ways from disk.
  */
-class SortRuns {
+export class SortRuns {
   private parts: Batch[] = [];
   private bytes = 0;
   private rows = 0;

@@ -4,10 +4,11 @@
 // (a window partition is whole in one file) and the windows run one file at a time, as in the
 // slices. An input in pieces (row-pieces.ts) goes to those files a piece at a time once it would
 // not fit (distinct.ts partitionedInput), and a client's or a GROUP BY's rows computed by
-// partitions go to a file. Windows without a shared PARTITION BY need every row at once and stop
-// at the limit.
+// partitions go to a file. Windows without a shared PARTITION BY that would not fit go through
+// the external sort, a group of calls at a time (spill/sorted-windows.ts); only calls that read
+// a model need every row at once.
 import type { Field, WindowCall } from '../../plan/logical.ts';
-import { type BExpr, aggInputs, mapAggInputs } from '../../plan/bound.ts';
+import { type BExpr, aggInputs, hasModelCall, mapAggInputs } from '../../plan/bound.ts';
 import type { Batch } from '../../types/vector.ts';
 import { runWindows } from '../window.ts';
 import { batchBytes } from '../memory-budget.ts';
@@ -16,7 +17,9 @@ import { emptyBatch } from '../batches.ts';
 import { partitionedInput } from './distinct.ts';
 import type { RowPieces } from './row-pieces.ts';
 import { LeaderOperator } from './operator.ts';
-import { sharedPartitionKeys } from './slice-window.ts';
+import { callExprs, sharedPartitionKeys } from './slice-window.ts';
+import { rowPieces, wholeRows } from './row-pieces.ts';
+import { sortedWindows } from '../spill/sorted-windows.ts';
 import type { RunContext } from './run-context.ts';
 
 /** Inputs this small always compute in memory. */
@@ -42,14 +45,15 @@ export class WindowOp extends LeaderOperator {
     return ctx.recordPieces(this, () => this.rows(ctx, true));
   }
 
-  /** Whether the windows share a PARTITION BY, so they can be computed a partition file at a time. */
-  get partitioned(): boolean {
-    return sharedPartitionKeys(this.calls).length > 0;
+  /** Whether the windows can be computed without every row in memory: no call reads a model. */
+  get inPieces(): boolean {
+    return !this.calls.some((c) => callExprs(c).some(hasModelCall));
   }
 
   private async rows(ctx: RunContext, toFile: boolean): Promise<RowPieces> {
     // no model calls in any call (those have no shared keys): partitions can be computed apart
     const keys = sharedPartitionKeys(this.calls);
+    if (!keys.length && this.inPieces) return this.sortedRows(ctx, toFile);
     const types = this.input.fields.map((f) => f.type);
     // an input in pieces goes to partition files by the keys' hash once its rows and work would not fit
     // (the input is only reachable through `held`, so spilling can let it be collected)
@@ -57,6 +61,20 @@ export class WindowOp extends LeaderOperator {
     const n = held.batch?.length ?? 0;
     if (held.files || (keys.length && n > MIN_SPILL_ROWS && this.work(n) + batchBytes(held.batch!) > ctx.guard.memory.availableBytes)) return this.byPartitions(ctx, held, keys, toFile);
     return { batch: await this.inMemory(ctx, held.batch!), files: [], fileRows: 0 };
+  }
+
+  /**
+   * Windows without a shared PARTITION BY: in memory when the rows and the work fit, else
+   * through the external sort, a group of calls at a time (spill/sorted-windows.ts).
+   */
+  private async sortedRows(ctx: RunContext, toFile: boolean): Promise<RowPieces> {
+    const got = await rowPieces(ctx, this.input);
+    const n = got.batch.length;
+    if (!got.files.length && (n <= MIN_SPILL_ROWS || this.work(n) + batchBytes(got.batch) <= ctx.guard.memory.availableBytes)) {
+      return { batch: await this.inMemory(ctx, got.batch), files: [], fileRows: 0 };
+    }
+    const out = await sortedWindows(ctx, got, this.input.fields.map((f) => f.type), this.calls);
+    return toFile ? out : { batch: await wholeRows(ctx, this.fields.map((f) => f.type), out), files: [], fileRows: 0 };
   }
 
   private work(rows: number): number {
