@@ -28,6 +28,9 @@ export interface Scope {
   refs?: Set<number>;
   /** binding only to discover outer references; the plan is thrown away */
   probe?: boolean;
+  /** uncorrelated subqueries run first as constants, never join the host (an outer join's ON,
+   *  where a join would cross the sides) */
+  constantSubqueries?: boolean;
 }
 
 /** A query block's plan while its expressions are bound; joins for subqueries wrap `node`. */

@@ -415,7 +415,8 @@ export class QueryBinder {
       // a subquery in ON that refers to the joined tables joins them (see onWithSubqueries)
       const host: Host = { node: { k: 'join', joinType: 'CROSS', left, right, leftKeys: [], rightKeys: [], residual: null, fields } };
       const crossed = host.node;
-      cond = this.exprs.boolean(await this.exprs.bind(j.on, { ...scope, host, ctes }), 'JOIN/ON', j.on.pos);
+      const constantSubqueries = j.joinType !== 'INNER';
+      cond = this.exprs.boolean(await this.exprs.bind(j.on, { ...scope, host, ctes, constantSubqueries }), 'JOIN/ON', j.on.pos);
       if (host.node !== crossed) {
         const node = await this.onWithSubqueries(j.joinType === 'RIGHT' ? 'LEFT' : j.joinType, left, right, j.on, outer, ctes);
         return swap ? this.restoreOrder(node, left, right) : node;
@@ -485,7 +486,12 @@ function splitAnd(e: A.Expr): A.Expr[] {
 /** A WHERE condition that is itself [NOT] EXISTS or [NOT] IN (subquery) (a semi/anti join). */
 function topLevelSubquery(e: A.Expr): A.Exists | A.InSubquery | null {
   if (e.kind === 'Exists' || e.kind === 'InSubquery') return e;
-  if (e.kind === 'Unary' && e.op === 'NOT' && (e.operand.kind === 'Exists' || e.operand.kind === 'InSubquery')) return { ...e.operand, negated: !e.operand.negated };
+  // x = ANY (q) is x IN (q), and x <> ALL (q) is x NOT IN (q)
+  if (e.kind === 'Quantified' && e.op === (e.quantifier === 'ANY' ? '=' : '<>')) return { kind: 'InSubquery', pos: e.pos, expr: e.expr, query: e.query, negated: e.quantifier === 'ALL' };
+  if (e.kind === 'Unary' && e.op === 'NOT') {
+    const inner = topLevelSubquery(e.operand);
+    return inner && { ...inner, negated: !inner.negated };
+  }
   return null;
 }
 

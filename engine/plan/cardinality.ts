@@ -99,6 +99,35 @@ function rowsOf(n: LNode): number {
   }
 }
 
+/**
+ * The most rows a plan can give, whatever its filters and join keys keep (Infinity for a
+ * recursive query): a bound that holds where the estimate misjudges a filter or a join.
+ */
+export function mostRows(n: LNode): number {
+  switch (n.k) {
+    case 'scan': return liveRows(n.table);
+    case 'batch': return n.batch.length;
+    case 'values': return n.rows.length;
+    case 'filter': case 'project': case 'sort': case 'window': case 'shared': case 'distinct': return mostRows(n.input);
+    case 'limit': return Math.min(mostRows(n.input), n.limit ?? Infinity);
+    case 'aggregate': return n.keys.length ? mostRows(n.input) : 1;
+    case 'setop': {
+      if (n.recursive) return Infinity;
+      const l = mostRows(n.left), r = mostRows(n.right);
+      return n.op === 'UNION' ? l + r : n.op === 'INTERSECT' ? Math.min(l, r) : l;
+    }
+    case 'join': {
+      const l = mostRows(n.left), r = mostRows(n.right);
+      switch (n.joinType) {
+        case 'SEMI': case 'ANTI': case 'SINGLE': return l;
+        case 'LEFT': return l * Math.max(1, r);
+        case 'FULL': return l * r + l + r;
+        default: return l * r;
+      }
+    }
+  }
+}
+
 /** Groups of `keys` over `n`: the product of the keys' distinct values (unknown ones: a tenth of the rows). */
 function groupsOf(n: LNode, keys: BExpr[], rows: number): number {
   let g = 1;

@@ -2,8 +2,10 @@
 // Queries": a correlated subquery is bound once over the domain D (the distinct values of the
 // outer columns it uses), with D joined below its FROM, so the dependent join becomes ordinary
 // joins and aggregates grouped by D; its result joins back to the outer rows on D. Outer columns
-// match with IS NOT DISTINCT FROM, so a NULL outer value gets its own answer. Uncorrelated
-// subqueries become `subquery` expressions the executor runs once, before the plan.
+// match with IS NOT DISTINCT FROM, so a NULL outer value gets its own answer. An uncorrelated
+// `x [NOT] IN (q)` (`= ANY`, `<> ALL`) joins q's rows too (see `membership`), unless q can
+// give only a few rows; other uncorrelated subqueries, and those few rows, become
+// `subquery` expressions the executor runs once, before the plan.
 //
 // Two cases avoid the domain, which reads the outer rows twice (DuckDB does the same):
 // - when every correlation is `inner = outer` in the subquery's WHERE, the subquery runs
@@ -20,6 +22,7 @@ import { type Field, type LNode, type SortKey, type WindowCall, newSlot, inputsO
 import { type AggContext, type ExprBinder, type Host, type Scope, type CteScope, type SubqueryExpr, containsAggregate, containsSubquery, containsWindow, isAggregateCall } from './bind-expr.ts';
 import { commonSupertype } from '../types/coerce.ts';
 import { aggregateName } from '../functions/aggregates/registry.ts';
+import { mostRows } from './cardinality.ts';
 
 /**
  * A correlated subquery bound without a domain: its rows lead with these expressions over its
@@ -50,6 +53,14 @@ type Use = 'semi' | 'scalar' | 'rows';
 /** A subquery planned keyed by its correlations: the query without them, and for a scalar
  *  aggregate whose value over no rows is not NULL (a count), that value. */
 interface Keyed { corrs: Correlation[]; query: A.Select; empty?: BExpr }
+
+/**
+ * An uncorrelated IN subquery that gives at most this many rows whatever its filters keep (a
+ * VALUES list, a small table, a LIMIT) stays a list of constants: ~80 bytes a value at the
+ * leader, tested in the scan, and zone maps skip blocks with it. The bound, not the estimate,
+ * decides: a misjudged filter or join must not put a large list at the leader.
+ */
+export const FEW_IN_ROWS = 1000;
 
 /** Column indexes at and above this stand for subquery results not yet joined (above GROUP BY). */
 const PLACEHOLDER = 1 << 28;
@@ -168,7 +179,7 @@ export class Subqueries {
     const type = e.kind === 'Subquery' ? vis[0].type : BOOL;
     if (probing) return konst(null, type);
     const refs = [...probe.refs!].sort((a, b) => a - b);
-    if (!refs.length) return this.once(e, arg, scope);
+    if (!refs.length) return this.uncorrelated(e, arg, scope, agg, top);
     const dFields = refs.map((i) => scope.fields[i]);
     const at = (i: number) => refs.indexOf(i);
     if (agg?.grouped) {
@@ -415,9 +426,67 @@ export class Subqueries {
     return { k: 'project', input: kept, exprs: node.fields.map((f, i) => col(i, f.type)), fields: node.fields };
   }
 
-  /** An uncorrelated subquery: run once by the executor (see exec/subqueries.ts). */
-  private async once(e: SubqueryExpr, arg: BExpr | null, scope: Scope): Promise<BExpr> {
+  /**
+   * An uncorrelated subquery: `x [NOT] IN (q)`, `x = ANY (q)` and `x <> ALL (q)` that may give
+   * more than a few rows join the host (`membership`), so q's rows stay in the slices; the rest
+   * run once by the executor. Above GROUP BY the join waits for the aggregate.
+   */
+  private async uncorrelated(e: SubqueryExpr, arg: BExpr | null, scope: Scope, agg: AggContext | undefined, top: boolean): Promise<BExpr | null> {
     const plan = await this.bindQuery(e.query, { fields: scope.fields, outer: scope.outer, ctes: scope.ctes }, scope.ctes);
+    const negated = e.kind === 'InSubquery' ? e.negated : e.kind === 'Quantified' && e.quantifier === 'ALL' && e.op === '<>';
+    const member = e.kind === 'InSubquery' || (e.kind === 'Quantified' && (negated || (e.quantifier === 'ANY' && e.op === '=')));
+    if (!member || scope.constantSubqueries || mostRows(plan) <= FEW_IN_ROWS) return this.once(e, arg, plan);
+    if (!agg?.grouped) return this.membership(scope.host!, plan, arg!, negated, top, e.pos);
+    const list = this.deferred.get(scope.host!) ?? [];
+    this.deferred.set(scope.host!, list);
+    list.push(async (h) => this.membership(h, plan, arg!, negated, false, e.pos));
+    return col(PLACEHOLDER + list.length - 1, BOOL);
+  }
+
+  /**
+   * `x [NOT] IN (q)` for an uncorrelated q as a join with q's rows, planned and placed like any
+   * other join. A WHERE conjunct IN is a semi join. NOT IN is an anti join made null-aware by
+   * two existence tests run first (one row each at most): no row when q has a NULL, nor for a
+   * NULL x unless q is empty. Elsewhere a LEFT join with q's distinct values marks the rows that
+   * have x, and the same tests give SQL's NULL where no value matched. Returns the condition
+   * left for the caller to filter by, or null when the join is the whole test.
+   */
+  private membership(host: Host, q: LNode, arg: BExpr, negated: boolean, top: boolean, pos: A.Pos): BExpr | null {
+    const first = q.fields.find((f) => !f.hidden)!;
+    const c = this.exprs.compare('=', arg, col(q.fields.indexOf(first), first.type), pos);
+    if (c.k !== 'cmp') throw new SqlError('INTERNAL_ERROR', 'IN did not bind to a comparison', pos);
+    const x = c.left;
+    const y = col(0, c.right.type);
+    const plain = q.fields.length === 1 && c.right.k === 'col';
+    const values: LNode = plain ? q : { k: 'project', input: q, exprs: [c.right], fields: [{ name: first.name, type: c.right.type }] };
+    const exists = (rows: LNode): BExpr => ({ k: 'subquery', mode: 'exists', plan: { k: 'limit', input: rows, limit: 1, offset: 0, fields: rows.fields }, arg: null, op: '=', type: BOOL });
+    const nonEmpty = exists(values);
+    const hasNull = exists({ k: 'filter', input: values, pred: isNull(y), fields: values.fields });
+    const not = (a: BExpr): BExpr => ({ k: 'not', arg: a, type: BOOL });
+    const n = host.node;
+    const join = (joinType: 'SEMI' | 'ANTI' | 'LEFT', right: LNode): LNode => ({
+      k: 'join', joinType, left: n, right, leftKeys: [x], rightKeys: [y], residual: null,
+      fields: joinType === 'LEFT' ? [...n.fields, ...right.fields.map((f) => ({ ...f, hidden: true }))] : n.fields,
+    });
+    if (top && !negated) { host.node = join('SEMI', values); return null; }
+    if (top) {
+      host.node = join('ANTI', values);
+      return { k: 'and', args: [not(hasNull), { k: 'or', args: [isNull(x, true), not(nonEmpty)], type: BOOL }], type: BOOL };
+    }
+    const markFields: Field[] = [values.fields[0], { name: 'in', type: BOOL, hidden: true }];
+    host.node = join('LEFT', { k: 'distinct', input: { k: 'project', input: values, exprs: [y, konst(true, BOOL)], fields: markFields }, fields: markFields });
+    const unknown: BExpr = { k: 'or', args: [hasNull, { k: 'and', args: [isNull(x), nonEmpty], type: BOOL }], type: BOOL };
+    const found: BExpr = {
+      k: 'case',
+      whens: [{ when: isNull(col(n.fields.length + 1, BOOL), true), then: konst(true, BOOL) }, { when: unknown, then: konst(null, BOOL) }],
+      else: konst(false, BOOL),
+      type: BOOL,
+    };
+    return negated ? not(found) : found;
+  }
+
+  /** An uncorrelated subquery run once by the executor (see exec/subqueries.ts); `plan` is its bound query. */
+  private once(e: SubqueryExpr, arg: BExpr | null, plan: LNode): BExpr {
     const first = plan.fields.find((f) => !f.hidden)!;
     const y = col(plan.fields.indexOf(first), first.type);
     const only = (value: BExpr): LNode => ({ k: 'project', input: plan, exprs: [value], fields: [{ name: first.name, type: value.type }] });
