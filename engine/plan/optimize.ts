@@ -56,7 +56,10 @@ function rules(n: LNode, shared: Map<SharedSlot, LNode>): LNode {
   const r = (x: LNode) => rules(x, shared);
   switch (n.k) {
     case 'scan': case 'batch': case 'values': return n;
-    case 'join': return { ...n, left: r(n.left), right: r(n.right) };
+    case 'join': {
+      const down = semiJoinDown(n);
+      return down ? r(down) : { ...n, left: r(n.left), right: r(n.right) };
+    }
     case 'setop': return { ...n, left: r(n.left), right: r(n.right) };
     case 'filter': {
       const terms = conj(n.pred).flatMap(factorOr);
@@ -72,6 +75,26 @@ function rules(n: LNode, shared: Map<SharedSlot, LNode>): LNode {
     }
     default: return { ...n, input: r(n.input) } as LNode;
   }
+}
+
+/**
+ * A semi or anti join without a residual keeps or drops each left row by that row's own keys,
+ * so it runs as well below a filter, and on the side of an inner join its keys come from (an
+ * uncorrelated IN on one table of a join tree): there the join order sees that side's fewer
+ * rows. Returns the plan with the join one step down, or null when it cannot go down.
+ */
+function semiJoinDown(n: Extract<LNode, { k: 'join' }>): LNode | null {
+  if ((n.joinType !== 'SEMI' && n.joinType !== 'ANTI') || n.residual || n.outerKeys) return null;
+  const x = n.left;
+  if (x.k === 'filter') return { ...x, input: { ...n, left: x.input, fields: x.input.fields } };
+  if (x.k !== 'join' || (x.joinType !== 'INNER' && x.joinType !== 'CROSS')) return null;
+  const nl = x.left.fields.length;
+  const cols = n.leftKeys.flatMap((k) => [...usedColumns(k)]);
+  if (!cols.length) return null;
+  if (cols.every((i) => i < nl)) return { ...x, left: { ...n, left: x.left, fields: x.left.fields } };
+  if (!cols.every((i) => i >= nl)) return null;
+  const leftKeys = n.leftKeys.map((k) => mapCols(k, (i, c) => ({ k: 'col', index: i - nl, type: c.type })));
+  return { ...x, right: { ...n, left: x.right, leftKeys, fields: x.right.fields } };
 }
 
 /** A text key for comparing conditions; `a = b` and `b = a` get the same one. */

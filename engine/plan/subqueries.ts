@@ -137,8 +137,12 @@ function filters(n: LNode): boolean {
   return n.k === 'filter' || n.k === 'join' || inputsOf(n).some(filters);
 }
 
-/** Whether a plan is one table's scan under filters and projections (cheap to compute twice). */
+/**
+ * Whether a plan is one table's scan under filters and projections, or such scans' semi joins
+ * (an uncorrelated IN): cheap to compute twice.
+ */
 function scansOnly(n: LNode): boolean {
+  if (n.k === 'join') return n.joinType === 'SEMI' && scansOnly(n.left) && scansOnly(n.right);
   return n.k === 'scan' || ((n.k === 'filter' || n.k === 'project') && scansOnly(n.input));
 }
 
