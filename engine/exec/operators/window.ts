@@ -2,9 +2,10 @@
 // input's rows and the windows' work would not fit in what is left of the statement's budget,
 // and every call has a PARTITION BY key in common, the rows go to spill files by that key's hash
 // (a window partition is whole in one file) and the windows run one file at a time, as in the
-// slices. An input in pieces (row-pieces.ts) goes to those files a piece at a time once it would
-// not fit (distinct.ts partitionedInput), and a client's or a GROUP BY's rows computed by
-// partitions go to a file. Windows without a shared PARTITION BY that would not fit go through
+// slices; a file of one partition too big to compute goes through the external sort (below). An
+// input in pieces (row-pieces.ts) goes to those files a piece at a time once it would not fit
+// (distinct.ts partitionedInput), and a client's or a GROUP BY's rows computed by partitions go
+// to a file. Windows without a shared PARTITION BY that would not fit go through
 // the external sort, a group of calls at a time (spill/sorted-windows.ts); only calls that read
 // a model need every row at once.
 import type { Field, WindowCall } from '../../plan/logical.ts';
@@ -87,7 +88,11 @@ export class WindowOp extends LeaderOperator {
     const outTypes = this.fields.map((f) => f.type);
     // a partition fits when its work and its output's window columns do
     const fits = ([rows]: number[]) => this.work(rows) * 2 <= ctx.guard.memory.availableBytes;
-    const each = ([rows]: Batch[]) => {
+    const each = async ([rows]: Batch[]) => {
+      // a partition still too big after splitting (one key's rows) goes through the external sort
+      if (rows.length > MIN_SPILL_ROWS && !fits([rows.length])) {
+        return wholeRows(ctx, outTypes, await sortedWindows(ctx, { batch: rows, files: [], fileRows: 0 }, types, this.calls));
+      }
       const working = ctx.reserve(this.work(rows.length), 'window');
       const out = runWindows(rows, this.calls, ctx.tick);
       ctx.release(working);
