@@ -44,6 +44,8 @@ export interface JoinStep {
   build: Vector[];
   /** a broadcast build batch as it crosses threads (shared buffers every slice reads) */
   sent?: WireColumn[];
+  /** a broadcast build side's rows past what the leader held: files every slice reads (the leader removes them) */
+  sentFiles?: string[];
   /** the nested program that computes the build side in each slice, and its number */
   local?: { program: number; spec: FragmentSpec };
   /** residual predicate over (probe columns ++ build columns) */

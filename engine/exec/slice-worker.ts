@@ -688,9 +688,10 @@ function buildOrSpill(step: JoinStep, req: RequestRun): void {
   const { stop } = req;
   const reserve = (b: number) => stop.memory.reserve(b, 'hash join build in a slice');
   const files = buildFiles.get(step);
-  if (files) {
-    // the build rows are on disk already (they passed the share as they were computed)
-    graceJoins.set(step, metered(stop, () => new SliceGraceJoin(req.host, step, files)));
+  if (files || step.sentFiles) {
+    // the build rows are on disk already: they passed the share as they were computed, or the
+    // leader's as it broadcast them (past a quarter of what was left: over this slice's share)
+    graceJoins.set(step, metered(stop, () => new SliceGraceJoin(req.host, step, files ?? step.sentFiles, !files)));
     step.build = [];
     return;
   }

@@ -12,6 +12,8 @@ import { LeaderOperator, SliceOperator, type PhysicalOperator } from './operator
 import { PipelineBuilder } from './pipeline.ts';
 import type { RunContext } from './run-context.ts';
 import { HashProbeOp } from './hash-join.ts';
+import type { RowPieces } from './row-pieces.ts';
+import { rmSync } from 'node:fs';
 import { SqlError } from '../../errors.ts';
 import { allPhases } from '../concurrent-phases.ts';
 import { epochMs } from '../slice-timing.ts';
@@ -117,13 +119,12 @@ export class GatherOp extends LeaderOperator {
     const narrow = want && !this.input.decidesOutput ? want : null;
     visit(this.input, narrow ?? all);
     // build sides first, all at once (they do not depend on each other): the leader runs each and sends it with the pipeline
-    const builds = new Map<PhysicalOperator, Batch>();
+    const builds = new Map<PhysicalOperator, RowPieces>();
     let emptyInner = false;
     const built = await allPhases(() => ctx.guard.stop(), probes.map((p) => () => p.buildSide(ctx, wanted.get(p.build)!)));
     probes.forEach((p, i) => {
-      const { columns, rows } = built[i];
-      builds.set(p, { length: rows, columns });
-      if (rows === 0 && p.join.joinType === 'INNER') emptyInner = true;
+      builds.set(p, built[i]);
+      if (built[i].batch.length + built[i].fileRows === 0 && p.join.joinType === 'INNER') emptyInner = true;
     });
     const b = new PipelineBuilder(wanted, builds);
     const layout = b.input(this.input);
@@ -158,7 +159,9 @@ export class GatherOp extends LeaderOperator {
     // a LIMIT in the slices: they count the rows they keep together, and each stops once the
     // count reaches it (not only once it has as many itself)
     const limitRows = spec.output.kind === 'rows' && spec.output.limit !== undefined && ctx.slices > 1 ? new SharedArrayBuffer(8) : undefined;
-    const results = await this.callSlices(ctx, b, (s) => ({ op: 'scan', fragment: spec, segments: segments.map((p) => p[s]), cancel, spill: ctx.spillName, slices: ctx.slices, limitRows }));
+    const results = await this.callSlices(ctx, b, (s) => ({ op: 'scan', fragment: spec, segments: segments.map((p) => p[s]), cancel, spill: ctx.spillName, slices: ctx.slices, limitRows }))
+      // every slice has read the broadcast files (on a failure they go with the run's files)
+      .finally(() => { for (const built of builds.values()) for (const f of built.files) rmSync(f, { force: true }); });
     ctx.guard.resumed();
     ctx.sliceRequests.push({ what: this.input.explain().split(/ \(|:/)[0], sentAt, slices: results.map((r) => r.timing) });
     ctx.check();

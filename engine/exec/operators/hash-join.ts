@@ -30,6 +30,7 @@ import { graceJoin, type GraceInputs } from '../spill/grace-join.ts';
 import { batchBytes } from '../memory-budget.ts';
 import type { RuntimeFilterPlan } from '../runtime-filter-plan.ts';
 import { joinPieces, joinsInPieces } from './probe-pieces.ts';
+import { streams, type RowPieces } from './row-pieces.ts';
 
 /** Build sides this small always join in memory (a partition per 16 rows would cost more than it saves). */
 export const MIN_SPILL_ROWS = 1024;
@@ -305,17 +306,26 @@ export class HashProbeOp extends SliceOperator {
 
   /**
    * The build side as sent to the slices: the leader runs it, reading only the fields the
-   * slices use (`sent`) and the key columns; it sends those fields, then the key values.
+   * slices use (`sent`) and the key columns; it sends those fields, then the key values. An
+   * input in pieces is cut a piece at a time, its rows past what the leader holds in a file.
    */
-  async buildSide(ctx: RunContext, sent: Set<number>): Promise<{ columns: Vector[]; rows: number }> {
+  async buildSide(ctx: RunContext, sent: Set<number>): Promise<RowPieces> {
+    const broadcast = this.build as BroadcastOp;
+    const order = [...sent].sort((x, y) => x - y);
+    // the sent fields, then the key values, of a batch holding the input's `fields`
+    const cut = (batch: Batch, fields: number[]): Batch => {
+      const pos = new Map(fields.map((f, i) => [f, i]));
+      const keyExprs = this.buildKeys.map((k) => mapCols(k, (i, c) => ({ ...c, index: pos.get(i)! })));
+      return { length: batch.length, columns: [...order.map((i) => batch.columns[pos.get(i)!]), ...projectBatch(batch, keyExprs, null, batch.length)] };
+    };
+    if (streams(broadcast.input)) {
+      const all = broadcast.fields.map((_, i) => i);
+      return broadcast.runPieces(ctx, [...order.map((i) => broadcast.fields[i].type), ...this.buildKeys.map((k) => k.type)], (piece) => cut(piece, all));
+    }
     const want = new Set(sent);
     for (const k of this.buildKeys) usedColumns(k, want);
-    const { batch, fields } = await (this.build as BroadcastOp).runFields(ctx, want);
-    const pos = new Map(fields.map((f, i) => [f, i]));
-    const keyExprs = this.buildKeys.map((k) => mapCols(k, (i, c) => ({ ...c, index: pos.get(i)! })));
-    const keys = projectBatch(batch, keyExprs, null, batch.length);
-    const order = [...sent].sort((x, y) => x - y);
-    return { columns: [...order.map((i) => batch.columns[pos.get(i)!]), ...keys], rows: batch.length };
+    const { batch, fields } = await broadcast.runFields(ctx, want);
+    return { batch: cut(batch, fields), files: [], fileRows: 0 };
   }
 
   /**
@@ -401,7 +411,7 @@ export class HashProbeOp extends SliceOperator {
       nb.output({ kind: 'rows', exprs: [...sent.map((i) => layout[i]!), ...this.buildKeys.map((k) => nb.lift(nb.at(layout, k)))] });
       local = { program: nb.program, spec: nb.spec };
       width = sent.length + this.buildKeys.length;
-    } else width = b.builds.get(this)!.columns.length;
+    } else width = b.builds.get(this)!.batch.columns.length;
     const base = b.width;
     const buildLayout: Layout = this.build.fields.map(() => null);
     sent.forEach((f, j) => { buildLayout[f] = { k: 'col', index: base + j, type: this.build.fields[f].type }; });
@@ -420,8 +430,9 @@ export class HashProbeOp extends SliceOperator {
         probeKeys,
         buildKeys: this.buildKeys.map((_, i) => sent.length + i),
         build: [],
-        // a broadcast build side goes once into shared memory that every slice reads
-        ...(local ? { local } : { sent: toWire(b.builds.get(this)!.columns, 'share').columns }),
+        // a broadcast build side goes once into shared memory that every slice reads (its rows
+        // past what the leader holds: files every slice reads)
+        ...(local ? { local } : sentBuild(b.builds.get(this)!)),
         residual,
         ...(this.join.nullEq ? { nullEq: this.join.nullEq } : {}),
         ...(this.keepsBuild ? { keepsBuild: { probeTypes: padTypes(probeLayout, base) } } : {}),
@@ -431,6 +442,11 @@ export class HashProbeOp extends SliceOperator {
     if (after) b.step({ k: 'filter', pred: b.lift(after) });
     return this.outputsBuild ? joined : probeLayout;
   }
+}
+
+/** A build side broadcast from the leader as a join step carries it. */
+function sentBuild(built: RowPieces): Pick<JoinStep, 'sent' | 'sentFiles'> {
+  return { sent: toWire(built.batch.columns, 'share').columns, ...(built.files.length ? { sentFiles: built.files } : {}) };
 }
 
 /**

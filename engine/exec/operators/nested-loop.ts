@@ -127,8 +127,9 @@ async function rightRows(ctx: RunContext, op: HashJoinOp): Promise<RowPieces> {
 }
 
 /**
- * Joined rows as they are made: held up to a quarter of what is left of the budget, then into a
- * file. A batch added is held here in its own right (the caller may give its own hold back).
+ * Joined rows as they are made (or other rows handed on in pieces, named by `what`): held up to a
+ * quarter of what is left of the budget, then into a file. A batch added is held here in its own
+ * right (the caller may give its own hold back).
  */
 export class JoinedRows {
   private readonly parts: Batch[] = [];
@@ -136,24 +137,24 @@ export class JoinedRows {
   private file: SpillWriter | null = null;
   private fileRows = 0;
 
-  constructor(private readonly ctx: RunContext) {}
+  constructor(private readonly ctx: RunContext, private readonly what = 'joined rows') {}
 
   add(b: Batch): void {
     if (b.length === 0) return;
     const bytes = batchBytes(b);
     if (!this.file && this.held + bytes <= this.ctx.guard.memory.availableBytes / 4) {
-      this.parts.push(this.ctx.handOn(b, { length: b.length, columns: [...b.columns] }, 'joined rows'));
+      this.parts.push(this.ctx.handOn(b, { length: b.length, columns: [...b.columns] }, this.what));
       this.held += bytes;
       return;
     }
-    this.file ??= this.ctx.spill.create('joined rows');
+    this.file ??= this.ctx.spill.create(this.what);
     this.file.write(b);
     this.fileRows += b.length;
   }
 
   async done(types: Parameters<RunContext['concatHeld']>[0]): Promise<RowPieces> {
     this.file?.close();
-    const batch = await this.ctx.concatHeld(types, this.parts, 'joined rows');
+    const batch = await this.ctx.concatHeld(types, this.parts, this.what);
     return { batch, files: this.file ? [this.file.path] : [], fileRows: this.fileRows };
   }
 }

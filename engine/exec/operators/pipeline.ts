@@ -4,12 +4,12 @@
 // partial aggregate, top-N or limit). Expressions are rewritten from each operator's logical
 // fields to positions in the slice's batch through a Layout.
 import { type BExpr, BOOL, mapCols, mapChildren, hasModelCall } from '../../plan/bound.ts';
-import type { Batch } from '../../types/vector.ts';
 import type { FragmentSpec, PipelineStep } from '../fragment.ts';
 import { modelStep, modelStepKey } from '../fragments.ts';
 import { SqlError } from '../../errors.ts';
 import type { SliceOperator, PhysicalOperator } from './operator.ts';
 import type { ScanOp } from './scan.ts';
+import type { RowPieces } from './row-pieces.ts';
 
 /** Where each of an operator's output fields is in the slice batch (null: not computed, not needed). */
 export type Layout = (BExpr | null)[];
@@ -40,7 +40,7 @@ export class PipelineBuilder {
     /** output fields read above each operator (from the top-down `needs` pass) */
     private readonly wanted: Map<PhysicalOperator, Set<number>>,
     /** the build sides, already run at the leader and cut to the columns sent */
-    readonly builds: Map<PhysicalOperator, Batch>,
+    readonly builds: Map<PhysicalOperator, RowPieces>,
     /** every program of the slice request: this one and the nested ones of co-located joins */
     readonly programs: PipelineBuilder[] = [],
     /** which program and metric slot report each slice operator's rows and time */

@@ -41,10 +41,11 @@ export class SliceGraceJoin {
 
   /**
    * Writes the step's build rows to partition files; the caller then lets go of them. With
-   * `files`, the build rows are in those files instead (step.build only gives their types): they
-   * are split a block at a time and deleted.
+   * `files`, the build rows are in those files too (or only: step.build then only gives their
+   * types): they are split a block at a time and deleted, unless `shared` (a broadcast's files,
+   * which every slice reads and the leader removes).
    */
-  constructor(private readonly host: SpillHost, private readonly step: JoinStep, files: string[] = []) {
+  constructor(private readonly host: SpillHost, private readonly step: JoinStep, files: string[] = [], shared = false) {
     this.buildTypes = step.build.map((v) => v.type);
     this.buildKeyExprs = step.buildKeys.map((index) => ({ k: 'col', index, type: step.build[index].type }) as BExpr);
     const rows = step.build[0]?.length ?? 0;
@@ -53,7 +54,7 @@ export class SliceGraceJoin {
     for (const path of files) {
       const r = host.spill.read(path);
       for (let b = r.next(); b; b = r.next()) { host.check(); w.add(b); }
-      host.spill.done(r);
+      if (shared) host.spill.letGo(r); else host.spill.done(r);
     }
     this.build = w.close();
   }

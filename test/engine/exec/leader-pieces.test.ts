@@ -176,6 +176,31 @@ it('a leader hash join takes a build input in pieces: into its table while that 
   expect(leftover()).toEqual([]);
 });
 
+it('a build side broadcast from the leader over an input in pieces reaches the slices in pieces: held up to a quarter of what is left, the rest in a file each slice splits into its grace join', async () => {
+  // 300,000 build rows of three columns: whole, past 4 MB (OUT_OF_MEMORY before)
+  const big = '(SELECT k, s, k * 7 AS k7 FROM a LIMIT 1000000) y';
+  const queries = [
+    `SELECT x.k, x.s, y.k7 AS yk FROM a x JOIN ${big} ON x.k = y.k`,
+    `SELECT x.k, x.s, y.k7 AS yk FROM a x LEFT JOIN ${big} ON x.k = y.k * 2`,
+    `SELECT x.k, x.s, 0 AS yk FROM a x WHERE EXISTS (SELECT 1 FROM ${big} WHERE y.k7 = x.k)`,
+    `SELECT x.k, x.s, 0 AS yk FROM a x WHERE NOT EXISTS (SELECT 1 FROM ${big} WHERE y.k * 2 = x.k)`,
+  ];
+  expect(await plan(queries[1])).toMatch(/Hash LEFT Join \(probe: left input, build: broadcast\)[^]*Broadcast \(leader -> every slice\) +\[leader[^]*Limit 1000000 +\[leader/);
+  expect(await plan(queries[2])).toMatch(/Hash SEMI Join \(probe: left input, build: broadcast\)[^]*Broadcast \(leader -> every slice\) +\[leader/);
+  expect(await plan(queries[3])).toMatch(/Hash ANTI Join \(probe: left input, build: broadcast\)[^]*Broadcast \(leader -> every slice\) +\[leader/);
+  const summary = (sql: string) => `SELECT count(*), count(yk), sum(k), sum(yk), sum(k * length(s)) FROM (${sql}) z`;
+  for (const sql of queries) expect(await strata(summary(sql)), sql).toEqual(await duckdb(summary(sql)));
+  expect(leftover()).toEqual([]);
+  // an error in the slices' probe, and a cancel while a nested loop's 3,000,000 rows are broadcast
+  await expect(s.execute(`SELECT sum(1 / (299999 - y.k)) FROM a x JOIN ${big} ON x.k = y.k`)).rejects.toMatchObject({ code: 'DIVISION_BY_ZERO' });
+  expect(leftover()).toEqual([]);
+  const ac = new AbortController();
+  const run = s.execute(`SELECT count(*) FROM a x JOIN (SELECT y.k, y.s FROM ${big} CROSS JOIN (SELECT n FROM d) z) y2 ON x.k = y2.k`, { signal: ac.signal });
+  setTimeout(() => ac.abort(), 300);
+  await expect(run).rejects.toMatchObject({ code: 'QUERY_CANCELED' });
+  expect(leftover()).toEqual([]);
+});
+
 it('a CROSS or non-equi join at the leader writes its right input past a quarter of what is left to a file, read again for each left piece', async () => {
   const x = '(SELECT k FROM a WHERE k < 10 LIMIT 100) x', y = '(SELECT k, s FROM a LIMIT 1000000) y';
   const queries = [
