@@ -23,6 +23,7 @@ import { type AggContext, type ExprBinder, type Host, type Scope, type CteScope,
 import { commonSupertype } from '../types/coerce.ts';
 import { aggregateName } from '../functions/aggregates/registry.ts';
 import { mostRows } from './cardinality.ts';
+import { neverNull } from './not-null.ts';
 
 /**
  * A correlated subquery bound without a domain: its rows lead with these expressions over its
@@ -451,9 +452,10 @@ export class Subqueries {
    * `x [NOT] IN (q)` for an uncorrelated q as a join with q's rows, planned and placed like any
    * other join. A WHERE conjunct IN is a semi join. NOT IN is an anti join made null-aware by
    * two existence tests run first (one row each at most): no row when q has a NULL, nor for a
-   * NULL x unless q is empty. Elsewhere a LEFT join with q's distinct values marks the rows that
-   * have x, and the same tests give SQL's NULL where no value matched. Returns the condition
-   * left for the caller to filter by, or null when the join is the whole test.
+   * NULL x unless q is empty; a test is left out where the plan shows its column never NULL.
+   * Elsewhere a LEFT join with q's distinct values marks the rows that have x, and the same
+   * tests give SQL's NULL where no value matched. Returns the condition left for the caller to
+   * filter by, or null when the join is the whole test.
    */
   private membership(host: Host, q: LNode, arg: BExpr, negated: boolean, top: boolean, pos: A.Pos): BExpr | null {
     const first = q.fields.find((f) => !f.hidden)!;
@@ -464,10 +466,12 @@ export class Subqueries {
     const plain = q.fields.length === 1 && c.right.k === 'col';
     const values: LNode = plain ? q : { k: 'project', input: q, exprs: [c.right], fields: [{ name: first.name, type: c.right.type }] };
     const exists = (rows: LNode): BExpr => ({ k: 'subquery', mode: 'exists', plan: { k: 'limit', input: rows, limit: 1, offset: 0, fields: rows.fields }, arg: null, op: '=', type: BOOL });
-    const nonEmpty = exists(values);
-    const hasNull = exists({ k: 'filter', input: values, pred: isNull(y), fields: values.fields });
-    const not = (a: BExpr): BExpr => ({ k: 'not', arg: a, type: BOOL });
     const n = host.node;
+    // each test is left out where the plan shows its column is never NULL
+    const nullX = !neverNull(n, x);
+    const nonEmpty = exists(values);
+    const hasNull = neverNull(values, y) ? konst(false, BOOL) : exists({ k: 'filter', input: values, pred: isNull(y), fields: values.fields });
+    const not = (a: BExpr): BExpr => ({ k: 'not', arg: a, type: BOOL });
     const join = (joinType: 'SEMI' | 'ANTI' | 'LEFT', right: LNode): LNode => ({
       k: 'join', joinType, left: n, right, leftKeys: [x], rightKeys: [y], residual: null,
       fields: joinType === 'LEFT' ? [...n.fields, ...right.fields.map((f) => ({ ...f, hidden: true }))] : n.fields,
@@ -475,11 +479,12 @@ export class Subqueries {
     if (top && !negated) { host.node = join('SEMI', values); return null; }
     if (top) {
       host.node = join('ANTI', values);
-      return { k: 'and', args: [not(hasNull), { k: 'or', args: [isNull(x, true), not(nonEmpty)], type: BOOL }], type: BOOL };
+      const tests = [...(hasNull.k === 'const' ? [] : [not(hasNull)]), ...(nullX ? [{ k: 'or', args: [isNull(x, true), not(nonEmpty)], type: BOOL } as BExpr] : [])];
+      return tests.length === 0 ? null : tests.length === 1 ? tests[0] : { k: 'and', args: tests, type: BOOL };
     }
     const markFields: Field[] = [values.fields[0], { name: 'in', type: BOOL, hidden: true }];
     host.node = join('LEFT', { k: 'distinct', input: { k: 'project', input: values, exprs: [y, konst(true, BOOL)], fields: markFields }, fields: markFields });
-    const unknown: BExpr = { k: 'or', args: [hasNull, { k: 'and', args: [isNull(x), nonEmpty], type: BOOL }], type: BOOL };
+    const unknown: BExpr = nullX ? { k: 'or', args: [hasNull, { k: 'and', args: [isNull(x), nonEmpty], type: BOOL }], type: BOOL } : hasNull;
     const found: BExpr = {
       k: 'case',
       whens: [{ when: isNull(col(n.fields.length + 1, BOOL), true), then: konst(true, BOOL) }, { when: unknown, then: konst(null, BOOL) }],
