@@ -64,6 +64,8 @@ function computePartition(call: WindowCall, rows: number[], args: V[][], aggArgs
   // peers: rows equal under ORDER BY share ranks and (by default) frames
   const peerEnd = new Int32Array(m);
   for (let i = m - 1; i >= 0; i--) peerEnd[i] = i + 1 < m && cmpOrder(rows[i], rows[i + 1]) === 0 ? peerEnd[i + 1] : i + 1;
+  const peerStart = new Int32Array(m);
+  for (let i = 1; i < m; i++) peerStart[i] = cmpOrder(rows[i - 1], rows[i]) === 0 ? peerStart[i - 1] : i;
   switch (call.fn) {
     case 'row_number': rows.forEach((r, i) => { out[r] = i + 1; }); return;
     case 'rank': case 'dense_rank': case 'percent_rank': case 'cume_dist': {
@@ -91,7 +93,7 @@ function computePartition(call: WindowCall, rows: number[], args: V[][], aggArgs
   }
   // framed functions: first_value, last_value, nth_value, aggregates
   const bounds = frameBounds(call);
-  const frameOf = (i: number): [number, number] => frameAt(bounds, i, m, peerEnd[i]);
+  const frameOf = (i: number): [number, number] => frameAt(bounds, i, m, peerStart[i], peerEnd[i]);
   const a = args[0];
   if (call.fn !== 'agg') {
     for (let i = 0; i < m; i++) {
@@ -112,8 +114,12 @@ function computePartition(call: WindowCall, rows: number[], args: V[][], aggArgs
   let started = false;
   let fed = 0;
   let seen: Set<V> | null = null;
+  let last: [number, number] = [-1, -1];
   for (let i = 0; i < m; i++) {
     const [s, e] = frameOf(i);
+    // peers share a RANGE frame: its aggregate is taken once
+    if (s === last[0] && e === last[1]) { out[rows[i]] = out[rows[i - 1]]; continue; }
+    last = [s, e];
     if (!started || s !== 0 || e < fed || agg.distinct) { acc.clear(); started = true; fed = s; seen = agg.distinct ? new Set() : null; }
     for (; fed < e; fed++) {
       const row = rows[fed];
@@ -140,22 +146,25 @@ export function ntileOf(i: number, m: number, buckets: number): number | null {
 }
 
 /**
- * A call's frame: where it starts (offset from the current row, or null for the partition's
- * first row) and where it ends (an offset, the current row's last peer, or the partition's end).
- * Frames that are not ROWS frames are the SQL default: up to the current row's peers with ORDER
- * BY, else the whole partition.
+ * A call's frame: where it starts (an offset from the current row, the current row's first peer,
+ * or null for the partition's first row) and where it ends (an offset, the current row's last
+ * peer, or the partition's end). RANGE frames start and end at peer groups (CURRENT ROW) or the
+ * partition's ends (UNBOUNDED); without a frame, up to the current row's peers with ORDER BY,
+ * else the whole partition. Without ORDER BY every row is a peer of every other.
  */
-export interface FrameBounds { start: number | null; end: number | 'peers' | 'all' }
+export interface FrameBounds { start: number | 'peers' | null; end: number | 'peers' | 'all' }
 
 export function frameBounds(call: WindowCall): FrameBounds {
   const f = call.frame;
   if (f && f.units === 'ROWS') return { start: f.start, end: f.end === null ? 'all' : f.end };
-  return { start: null, end: (f && f.start === null && f.end === null) || !call.orderBy.length ? 'all' : 'peers' };
+  const peers = call.orderBy.length ? 'peers' : null;
+  if (f) return { start: f.start === null ? null : peers, end: f.end === null || !peers ? 'all' : peers };
+  return { start: null, end: peers ?? 'all' };
 }
 
-/** The frame [start, end) of the i-th row of a partition of m rows whose peers end at `peerEnd`. */
-export function frameAt(b: FrameBounds, i: number, m: number, peerEnd: number): [number, number] {
-  const s = b.start === null ? 0 : Math.max(0, i + b.start);
+/** The frame [start, end) of the i-th row of a partition of m rows whose peers are [peerStart, peerEnd). */
+export function frameAt(b: FrameBounds, i: number, m: number, peerStart: number, peerEnd: number): [number, number] {
+  const s = b.start === null ? 0 : b.start === 'peers' ? peerStart : Math.max(0, i + b.start);
   const e = b.end === 'all' ? m : b.end === 'peers' ? peerEnd : Math.min(m, i + b.end + 1);
   return [s, e];
 }

@@ -358,6 +358,8 @@ export class ExprBinder {
         return b.type === 'PRECEDING' ? -off : off;
       };
       call.frame = { units: over.frame.units, start: bound(over.frame.start, null), end: bound(over.frame.end, 0) };
+      // a RANGE frame's bounds are peer groups; an offset would be a distance in the ORDER BY value
+      if (call.frame.units === 'RANGE' && (call.frame.start || call.frame.end)) throw new SqlError('FEATURE_NOT_SUPPORTED', 'RANGE frames with an offset (n PRECEDING or FOLLOWING) are not supported; use ROWS, UNBOUNDED or CURRENT ROW', e.pos);
     }
     const index = agg.windows.length;
     agg.windows.push(call);

@@ -107,7 +107,7 @@ class GroupWalk {
     this.peerScan = this.cursor();
     this.sizeKnown = calls.some((c) => !['row_number', 'rank', 'dense_rank', 'lag', 'lead'].includes(c.fn));
     this.peersRead = calls.some((c) => c.fn === 'cume_dist' || (isFramed(c) && frameBounds(c).end === 'peers'));
-    this.ranked = this.peersRead || calls.some((c) => c.fn === 'rank' || c.fn === 'dense_rank' || c.fn === 'percent_rank');
+    this.ranked = this.peersRead || calls.some((c) => c.fn === 'rank' || c.fn === 'dense_rank' || c.fn === 'percent_rank' || (isFramed(c) && frameBounds(c).start === 'peers'));
     this.walks = calls.map((c) => this.walkOf(c));
   }
 
@@ -240,7 +240,7 @@ class GroupWalk {
         return {
           ...none,
           value: () => {
-            const [s, e] = frameAt(bounds, this.i, this.m, this.peerEnd);
+            const [s, e] = frameAt(bounds, this.i, this.m, this.rank - 1, this.peerEnd);
             const j = call.fn === 'first_value' ? s : call.fn === 'last_value' ? e - 1 : s + Number(this.main.value(arg + 1, this.r)) - 1;
             if (!(j >= s && j < e)) return null;
             const q = this.rowAt(at, j);
@@ -290,22 +290,29 @@ class GroupWalk {
       for (let k = 0; k < nKeys; k++) keys.push(cur.value(at + (agg.arg ? 1 : 0) + k, s));
       return [agg.arg ? cur.value(at, s) : 1, keys];
     };
-    return {
-      reset: () => { fed = 0; kept = []; kept0 = 0; fresh(); },
-      value: () => {
-        const [s, e] = frameAt(bounds, this.i, this.m, this.peerEnd);
-        if (bounds.start === null) {
-          for (; fed < e; fed++) add(inputAt(this.rowAt(cur, fed)));
-          return acc.result() as V;
-        }
-        // drop the rows the frame has left, read the ones it reached, and aggregate what is kept
-        if (s > kept0) { kept.splice(0, Math.min(kept.length, s - kept0)); kept0 = s; }
-        fed = Math.max(fed, kept0);
-        for (; fed < e; fed++) kept.push(inputAt(this.rowAt(cur, fed)));
-        count();
-        fresh();
-        for (let k = 0; k < Math.min(kept.length, e - kept0); k++) add(kept[k]);
+    /** the aggregate over rows [s, e) of the partition */
+    const over = (s: number, e: number): V => {
+      if (bounds.start === null) {
+        for (; fed < e; fed++) add(inputAt(this.rowAt(cur, fed)));
         return acc.result() as V;
+      }
+      // drop the rows the frame has left, read the ones it reached, and aggregate what is kept
+      if (s > kept0) { kept.splice(0, Math.min(kept.length, s - kept0)); kept0 = s; }
+      fed = Math.max(fed, kept0);
+      for (; fed < e; fed++) kept.push(inputAt(this.rowAt(cur, fed)));
+      count();
+      fresh();
+      for (let k = 0; k < Math.min(kept.length, e - kept0); k++) add(kept[k]);
+      return acc.result() as V;
+    };
+    /** the last frame and its value: peers share a RANGE frame, whose aggregate is taken once */
+    let last: [number, number, V] = [-1, -1, null];
+    return {
+      reset: () => { fed = 0; kept = []; kept0 = 0; last = [-1, -1, null]; fresh(); },
+      value: () => {
+        const [s, e] = frameAt(bounds, this.i, this.m, this.rank - 1, this.peerEnd);
+        if (s !== last[0] || e !== last[1]) last = [s, e, over(s, e)];
+        return last[2];
       },
     };
   }

@@ -338,11 +338,11 @@ const SORTED_WINDOWS = [
   weighted(['rn', 'rk', 'dr', 'pr', 'cd', 'nt'], `row_number() OVER (ORDER BY d DESC, k) AS rn, rank() OVER (ORDER BY x NULLS FIRST) AS rk,
     dense_rank() OVER (ORDER BY x NULLS FIRST) AS dr, percent_rank() OVER (ORDER BY x NULLS FIRST) AS pr, cume_dist() OVER (ORDER BY x NULLS FIRST) AS cd,
     ntile(7) OVER (ORDER BY d DESC, k) AS nt`),
-  // the whole partition: totals read before the values; a running ROWS frame; a RANGE frame whose peers are read ahead
+  // the whole partition: totals read before the values; a running ROWS frame; RANGE frames whose peers are read ahead
   weighted(['c', 'tot', 'lv', 'run', 'rng', 'mn'], `count(*) OVER () AS c, sum(x) OVER () AS tot,
     last_value(x) OVER (ORDER BY k ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS lv,
     sum(x) OVER (ORDER BY k ROWS UNBOUNDED PRECEDING) AS run, sum(x) OVER (ORDER BY d RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS rng,
-    min(x) OVER (ORDER BY d) AS mn`),
+    min(x) OVER (ORDER BY d RANGE BETWEEN CURRENT ROW AND CURRENT ROW) AS mn`),
   // offsets and sliding frames; different PARTITION BYs (and none) in one query
   weighted(['lg', 'ld', 'sl', 'mx', 'fv', 'nv', 'av'], `lag(x, 3, -1) OVER (ORDER BY k) AS lg, lead(k, 2) OVER (PARTITION BY g ORDER BY k) AS ld,
     sum(x) OVER (ORDER BY k ROWS BETWEEN 5 PRECEDING AND 3 FOLLOWING) AS sl, max(x) OVER (PARTITION BY d ORDER BY k ROWS BETWEEN 2 PRECEDING AND 2 FOLLOWING) AS mx,
