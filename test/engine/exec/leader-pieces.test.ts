@@ -139,17 +139,19 @@ it('a leader hash join probes a left input in pieces: against its table, or into
 it('a leader hash join takes a build input in pieces: into its table while that fits in half of what is left, else into partition files by key hash', async () => {
   // 300,000 build rows of three columns (past 4 MB whole: OUT_OF_MEMORY before), and 3,000 whose table fits
   const big = '(SELECT k, s, k * 7 AS k7 FROM a LIMIT 1000000) y', small = '(SELECT k, s, k * 7 AS k7 FROM a WHERE k < 3000 LIMIT 1000000) y';
+  // and 300,000 with a NULL key in every 1,000th row (kept once each by LEFT / FULL, never matched)
+  const nulls = '(SELECT CASE WHEN k % 1000 = 7 THEN NULL ELSE k END AS k, s, k * 7 AS k7 FROM a LIMIT 1000000) y';
   // probe sides: in pieces (300 and 30,000 rows), and one batch (a leader GROUP BY's 997 rows)
   const few = '(SELECT k * 1000 AS k, s FROM a WHERE k < 300 LIMIT 300) x', many = '(SELECT k, s FROM a WHERE k % 10 = 0 LIMIT 1000000) x';
   const grouped = '(SELECT k % 997 * 301 AS k, min(s) AS s FROM a GROUP BY 1) x';
   const queries = [
     `SELECT x.k, x.s, y.k7 AS yk FROM ${few} JOIN ${big} ON x.k = y.k`,
-    `SELECT x.k, x.s, y.k7 AS yk FROM ${many} LEFT JOIN ${big} ON x.k = y.k * 3`,
+    `SELECT x.k, x.s, y.k7 AS yk FROM ${many} LEFT JOIN ${nulls} ON x.k = y.k * 3`,
     `SELECT x.k, x.s, 0 AS yk FROM ${few} WHERE EXISTS (SELECT 1 FROM ${big} WHERE y.k = x.k + 1)`,
     `SELECT x.k, x.s, 0 AS yk FROM ${many} WHERE NOT EXISTS (SELECT 1 FROM ${big} WHERE y.k7 = x.k)`,
     // FULL: the build rows no probe row matched are added, by partition pair
     `SELECT x.k, x.s, y.k7 AS yk FROM ${few} FULL JOIN ${big} ON x.k = y.k`,
-    `SELECT x.k, y.s, y.k7 AS yk FROM ${grouped} FULL JOIN ${big} ON x.k = y.k`,
+    `SELECT x.k, y.s, y.k7 AS yk FROM ${grouped} FULL JOIN ${nulls} ON x.k = y.k`,
     // SINGLE: a scalar subquery's rows, one per probe row at most
     `SELECT x.k, x.s, (SELECT y.k7 FROM ${big} WHERE y.k = x.k) AS yk FROM ${few}`,
     // tables that fit: the pieces put together, probed as they come (or in one batch)
@@ -177,13 +179,14 @@ it('a leader hash join takes a build input in pieces: into its table while that 
 });
 
 it('a build side broadcast from the leader over an input in pieces reaches the slices in pieces: held up to a quarter of what is left, the rest in a file each slice splits into its grace join', async () => {
-  // 300,000 build rows of three columns: whole, past 4 MB (OUT_OF_MEMORY before)
+  // 300,000 build rows of three columns: whole, past 4 MB (OUT_OF_MEMORY before); some with NULL keys
   const big = '(SELECT k, s, k * 7 AS k7 FROM a LIMIT 1000000) y';
+  const nulls = '(SELECT CASE WHEN k % 1000 = 7 THEN NULL ELSE k END AS k, s, k * 7 AS k7 FROM a LIMIT 1000000) y';
   const queries = [
     `SELECT x.k, x.s, y.k7 AS yk FROM a x JOIN ${big} ON x.k = y.k`,
-    `SELECT x.k, x.s, y.k7 AS yk FROM a x LEFT JOIN ${big} ON x.k = y.k * 2`,
+    `SELECT x.k, x.s, y.k7 AS yk FROM a x LEFT JOIN ${nulls} ON x.k = y.k * 2`,
     `SELECT x.k, x.s, 0 AS yk FROM a x WHERE EXISTS (SELECT 1 FROM ${big} WHERE y.k7 = x.k)`,
-    `SELECT x.k, x.s, 0 AS yk FROM a x WHERE NOT EXISTS (SELECT 1 FROM ${big} WHERE y.k * 2 = x.k)`,
+    `SELECT x.k, x.s, 0 AS yk FROM a x WHERE NOT EXISTS (SELECT 1 FROM ${nulls} WHERE y.k * 2 = x.k)`,
   ];
   expect(await plan(queries[1])).toMatch(/Hash LEFT Join \(probe: left input, build: broadcast\)[^]*Broadcast \(leader -> every slice\) +\[leader[^]*Limit 1000000 +\[leader/);
   expect(await plan(queries[2])).toMatch(/Hash SEMI Join \(probe: left input, build: broadcast\)[^]*Broadcast \(leader -> every slice\) +\[leader/);
