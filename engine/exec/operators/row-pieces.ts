@@ -1,6 +1,10 @@
 // A leader operator's rows in pieces: one batch in memory, then files of rows (spill-file
 // blocks) read back a block at a time, for a consumer that takes them piece by piece (a client's
-// streamed result, a leader aggregate) instead of one batch holding them all. A Gather's slices
+// streamed result, a leader aggregate, sort, DISTINCT, set operation, join, window, shared
+// result) instead of one batch holding them all; a Filter or
+// Project over pieces read by a consumer that needs one batch applies itself piece by piece and
+// puts only its output together (appliedToPieces). A shared result's pieces are kept for the
+// run and every reader gets them (shared.ts). A Gather's slices
 // write their rows past their share to files; a merge of sorted runs and a recursive UNION's
 // rounds go to files past the budget; a sort's merged runs go to a file when it spilled (sort.ts),
 // and so do a DISTINCT's, a UNION / INTERSECT / EXCEPT's or a window's rows when it went by
@@ -25,6 +29,7 @@ import { SortOp } from './sort.ts';
 import { DistinctOp } from './distinct.ts';
 import { WindowOp } from './window.ts';
 import { joinPieces, joinsInPieces } from './probe-pieces.ts';
+import { SharedOp } from './shared.ts';
 import { eachJoinedBlock, isNestedLoop, nestedLoopRows } from './nested-loop.ts';
 import { batchBytes } from '../memory-budget.ts';
 import { sliceRows } from '../batches.ts';
@@ -33,7 +38,7 @@ import { sliceRows } from '../batches.ts';
 export interface RowPieces { batch: Batch; files: string[]; fileRows: number }
 
 /** Whether an operator's rows can come in pieces (rowPieces) rather than as one batch. */
-export const streams = (op: PhysicalOperator): boolean => op instanceof GatherOp || op instanceof MergeSortedRunsOp || op instanceof RecursiveUnionOp || op instanceof SortOp
+export const streams = (op: PhysicalOperator): boolean => op instanceof GatherOp || op instanceof SharedOp || op instanceof MergeSortedRunsOp || op instanceof RecursiveUnionOp || op instanceof SortOp
   || op instanceof DistinctOp || (op instanceof SetOp && !isUnionAll(op)) || (op instanceof WindowOp && op.inPieces)
   || (op instanceof HashJoinOp && (isNestedLoop(op) || joinsInPieces(op)))
   || ((op instanceof ProjectOp || op instanceof FilterOp || op instanceof LimitOp) && streams(op.input))
@@ -92,6 +97,7 @@ export async function eachPiece(ctx: RunContext, got: RowPieces, consume: (b: Ba
 export async function rowPieces(ctx: RunContext, op: PhysicalOperator, want = Infinity): Promise<RowPieces> {
   if (!streams(op)) return { batch: await ctx.run(op as LeaderOperator), files: [], fileRows: 0 };
   if (op instanceof GatherOp) return op.gatherForClient(ctx);
+  if (op instanceof SharedOp) return ctx.recordPieces(op, () => op.pieces(ctx));
   if (op instanceof MergeSortedRunsOp || op instanceof RecursiveUnionOp) return op.runForClient(ctx);
   if (op instanceof SortOp) return op.runForClient(ctx, want);
   if (op instanceof DistinctOp || (op instanceof SetOp && !isUnionAll(op)) || op instanceof WindowOp) return op.runForClient(ctx);
@@ -193,6 +199,20 @@ async function unionAllRows(ctx: RunContext, op: SetOp, want: number): Promise<R
   files.push(...right.files);
   ctx.record(op, batch.length + fileRows, performance.now() - t0);
   return { batch, files, fileRows };
+}
+
+/**
+ * A Filter's or Project's rows as one batch (held) over an input in pieces: each piece is
+ * applied as it comes, so only the output is ever whole (for a consumer that needs one batch).
+ */
+export async function appliedToPieces(ctx: RunContext, op: ProjectOp | FilterOp): Promise<Batch> {
+  const parts: Batch[] = [];
+  await forEachPiece(ctx, op.input, async (b) => {
+    const out = await op.apply(ctx, b);
+    // a new batch over the output's columns, held in the piece's place (the caller's release leaves it)
+    parts.push(ctx.handOn(b, { length: out.length, columns: [...out.columns] }, 'rows in pieces'));
+  });
+  return ctx.concatHeld(op.fields.map((f) => f.type), parts, 'rows in pieces');
 }
 
 /** The pieces' rows as one batch (held): the files read back and put together with the batch. */

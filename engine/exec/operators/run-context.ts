@@ -25,6 +25,7 @@ import { CHUNK, concatBatches, projectColumns, selectRows } from '../batches.ts'
 import { StatementSpill, newSpillName, spillRoot } from '../spill/spill-area.ts';
 import { projectInSlices } from '../costly-exprs.ts';
 import type { LeaderOperator, PhysicalOperator } from './operator.ts';
+import type { KeptResult } from './shared.ts';
 import type { RuntimeFilterCounters } from '../runtime-filter.ts';
 import { epochMs, type SliceRequestTiming } from '../slice-timing.ts';
 
@@ -82,8 +83,8 @@ export class RunContext {
   /** when the run began (epoch ms) and when each slice request ran (EXPLAIN ANALYZE's timeline) */
   readonly began = epochMs();
   readonly sliceRequests: SliceRequestTiming[] = [];
-  /** results of shared plans (a decorrelated subquery's outer rows), computed once per run: rows, or their spill file */
-  readonly shared = new Map<SharedSlot, Batch | { path: string; first: WeakRef<Batch> }>();
+  /** results of shared plans (a decorrelated subquery's outer rows), computed once per run: rows, or their spill files */
+  readonly shared = new Map<SharedSlot, KeptResult>();
   readonly guard: QueryGuard;
   readonly tick: () => void;
   /** for the leader's long loops: lets the event loop run once the statement has held it a few milliseconds */
@@ -194,7 +195,7 @@ export class RunContext {
     const kept = this.shared.get(slot);
     this.shared.delete(slot);
     if (!kept) return;
-    if ('path' in kept) { rmSync(kept.path, { force: true }); return; }
+    if ('files' in kept) { for (const f of kept.files) rmSync(f, { force: true }); return; }
     const bytes = this.runHoldings.get(kept);
     if (bytes === undefined) return;
     this.runHoldings.delete(kept);
@@ -232,7 +233,7 @@ export class RunContext {
    * column at a time: once a column is copied, the parts' own column is dropped and its bytes
    * given back, so the copy and the parts together take about one column more than the rows,
    * not twice them (the budget counts the rows once). The parts are used up (their columns are
-   * gone); the result is held.
+   * gone), but for a shared result kept for the run; the result is held.
    */
   async concatHeld(types: SqlType[], parts: Batch[], what: string): Promise<Batch> {
     const rows = parts.filter((p) => p.length > 0);
@@ -247,6 +248,8 @@ export class RunContext {
       const col = await concatVectorsYielding(types[i], rows.map((p) => p.columns[i]), this.pause);
       // the parts' column first: the copy is counted in its place (one column over, briefly)
       for (const p of rows) {
+        // a shared result kept for the run is read again later: it stays whole
+        if (this.holder.get(p) === this.runHoldings) continue;
         // its arrays (its dictionary, maybe not counted in it, goes with the part)
         const v = p.columns[i];
         this.giveBackPart(p, v.values.byteLength + (v.valid?.byteLength ?? 0));

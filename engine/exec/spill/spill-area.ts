@@ -4,7 +4,7 @@
 // cancel); what a crash leaves behind is removed when the directory is next opened. A
 // statement may write at most SPILL_FACTOR times its memory limit, and at most half the space
 // free on the disk when it first spills, so one query cannot fill the disk.
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, statfsSync } from 'node:fs';
+import { linkSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statfsSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { mkdirPrivate } from '../../storage/durable.ts';
@@ -51,18 +51,34 @@ export class StatementSpill {
 
   /** A new file for `what` (e.g. "hash join partition"). */
   create(what: string): SpillWriter {
+    this.budget.addSpilled(0, 1);
+    return this.track(new SpillWriter(join(this.directory(), `${this.n++}-${what.replace(/[^a-z]+/gi, '-')}`), (bytes) => this.count(bytes)));
+  }
+
+  /** The statement's directory, made on first use. */
+  private directory(): string {
     if (!this.dir) {
       if (this.slice === undefined) mkdirSync((this.dir = join(this.root, this.name)), { mode: 0o700 });
       else this.dir = mkdtempSync(join(this.root, `${this.name}-s${this.slice}-`));
       const fs = statfsSync(this.dir);
       this.capBytes = Math.min(this.capBytes, Math.floor((fs.bavail * fs.bsize) / 2));
     }
-    this.budget.addSpilled(0, 1);
-    return this.track(new SpillWriter(join(this.dir, `${this.n++}-${what.replace(/[^a-z]+/gi, '-')}`), (bytes) => this.count(bytes)));
+    return this.dir;
   }
 
   private count(bytes: number): void {
     if (this.budget.addSpilled(bytes, 0) > this.capBytes) throw new SqlError('OUT_OF_MEMORY', `query spilled more than ${Math.round(this.capBytes / 2 ** 20)} MB to disk (at most ${SPILL_FACTOR} times its memory limit and half the free disk space); add filters, or raise SET query_memory_limit`);
+  }
+
+  /**
+   * A name of its own for a file others read too (a hard link, no copy): the reader may delete
+   * it, or move it, once read, and the file stays under its other names.
+   */
+  link(path: string): string {
+    this.budget.addSpilled(0, 1);
+    const to = join(this.directory(), `${this.n++}-link`);
+    linkSync(path, to);
+    return to;
   }
 
   /** Reads a file written before (closed with its writer). */

@@ -1,7 +1,8 @@
 // Leader operators that read an input coming in pieces (the slices' rows through a leader LIMIT,
-// Filter, Project or UNION ALL: operators/row-pieces.ts) take it a piece at a time instead of
-// gathering it whole, so under a small query_memory_limit a query whose operator state is small
-// or spillable passes where gathering its input whole failed with OUT_OF_MEMORY. Answers are
+// Filter, Project or UNION ALL, a shared result, another leader operator's rows in files:
+// operators/row-pieces.ts) take it a piece at a time instead of gathering it whole, so under a
+// small query_memory_limit a query whose operator state is small or spillable passes where
+// gathering its input whole failed with OUT_OF_MEMORY. Answers are
 // compared with DuckDB's over the same rows; the temp area is empty after success, an early
 // close, an error and a cancel.
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -30,6 +31,15 @@ const streamed = async (sql: string) => {
 };
 const strata = async (sql: string) => (await s.execute(sql))[0].rows.map((row) => row.map(String));
 const duckdb = async (sql: string) => (await duck.session.execute(sql))[0].rows.map((row) => row.map(String));
+/** Runs `f` with the statement memory limit at `limit` (then back at LIMIT). */
+async function at<T>(limit: string, f: () => Promise<T>): Promise<T> {
+  await s.execute(`SET query_memory_limit = '${limit}'`);
+  try {
+    return await f();
+  } finally {
+    await s.execute(`SET query_memory_limit = '${LIMIT}'`);
+  }
+}
 /** Rows sorted by s descending, then k, checked row by row, and DuckDB's count, sums and rows at three places. */
 async function sameSorted(rows: string[][], sql: string) {
   for (let i = 1; i < rows.length; i++) {
@@ -43,6 +53,7 @@ async function sameSorted(rows: string[][], sql: string) {
 
 // a LIMIT over the slices' rows is a leader input that comes in pieces (the slices' files)
 const A = '(SELECT k, s FROM a LIMIT 1000000) x';
+const SMALL = '(SELECT k FROM a WHERE k < 500 LIMIT 1000) y';
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'strata-pieces-'));
@@ -212,12 +223,9 @@ it('a CROSS or non-equi join at the leader writes its right input past a quarter
   ];
   expect(await plan(queries[0])).toMatch(/Nested Loop CROSS Join +\[leader/);
   // the right input's 300,000 rows do not fit beside the slices' work at 3 MB
-  await s.execute("SET query_memory_limit = '3MB'");
-  try {
+  await at('3MB', async () => {
     for (const sql of queries) expect(await strata(sql), sql).toEqual(await duckdb(sql));
-  } finally {
-    await s.execute(`SET query_memory_limit = '${LIMIT}'`);
-  }
+  });
   expect(leftover()).toEqual([]);
 });
 
@@ -242,5 +250,32 @@ it('a recursive UNION\'s rows seen past a quarter of what is left go to files by
   const rows = await streamed(sql);
   expect([String(rows.length), String(rows.reduce((t, [k, n]) => t + Number(k) * (Number(n) + 1), 0))])
     .toEqual((await duckdb(`SELECT count(*), sum(k * (n + 1)) FROM (${sql}) z`))[0]);
+  expect(leftover()).toEqual([]);
+});
+
+it('a shared result bigger than the limit is kept in files and read by each reader a piece at a time', async () => {
+  // 600,000 distinct rows (about 8 MB with their dictionaries' strings), read by a join's probe side and by a subquery's GROUP BY
+  const c = `WITH c AS (SELECT DISTINCT k, s FROM (SELECT k, s FROM ${A} UNION ALL SELECT k + 300000, s FROM (SELECT k, s FROM a LIMIT 1000000) z) u)`;
+  const sql = `${c} SELECT count(*), sum(c.k), max(c.s), (SELECT count(*) FROM c WHERE k % 7 = 0) FROM c JOIN ${SMALL} ON c.k = y.k * 2`;
+  expect(await plan(sql)).toMatch(/Shared result 1 \(runs once[^]*Subquery 1[^]*Shared result 1/);
+  await at('8MB', async () => {
+    expect(await strata(sql)).toEqual(await duckdb(sql));
+    expect(leftover()).toEqual([]);
+    // the later reader fails on its last rows: the shared files go with the run
+    await expect(s.execute(`${c} SELECT count(*), (SELECT sum(1 / (599999 - k)) FROM c) FROM c JOIN ${SMALL} ON c.k = y.k`)).rejects.toMatchObject({ code: 'DIVISION_BY_ZERO' });
+    expect(leftover()).toEqual([]);
+    const ac = new AbortController();
+    const run = s.execute(`${c} SELECT count(*), (SELECT count(*) FROM c c1 CROSS JOIN (SELECT n FROM d) z) FROM c JOIN ${SMALL} ON c.k = y.k`, { signal: ac.signal });
+    setTimeout(() => ac.abort(), 300);
+    await expect(run).rejects.toMatchObject({ code: 'QUERY_CANCELED' });
+    expect(leftover()).toEqual([]);
+  });
+});
+
+it('a Filter over a shared result read whole (a join\'s build side) filters its pieces as they come', async () => {
+  // the build side keeps 300 of the result's 100,000 rows: only those are put together
+  const sql = `WITH c AS (SELECT DISTINCT k % 100000 AS k, s FROM ${A}) SELECT count(*), sum(c1.k), max(c1.s) FROM c c1 JOIN (SELECT k FROM c WHERE k < 300) c2 ON c1.k = c2.k * 2`;
+  expect(await plan(sql)).toMatch(/Hash INNER Join \(build: right input\)[^]*Shared result 1 \(runs once[^]*Filter: \(k < 300\)[^]*Shared result 1 \(reused\)/);
+  expect(await strata(sql)).toEqual(await duckdb(sql));
   expect(leftover()).toEqual([]);
 });
