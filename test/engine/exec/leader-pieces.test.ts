@@ -253,6 +253,21 @@ it('a recursive UNION\'s rows seen past a quarter of what is left go to files by
   expect(leftover()).toEqual([]);
 });
 
+it('a recursive UNION\'s file of rows seen too big to read back is split again by another hash', async () => {
+  // 20,000 new rows a round for 22 rounds: 460,000 rows seen, ~29,000 a file (over 2 MB read back)
+  const sql = 'WITH RECURSIVE r(k, n) AS (SELECT k, 0 FROM a WHERE k < 20000 UNION SELECT k, n + 1 FROM r WHERE n < 22) SELECT count(*), sum(k), sum(n), sum(k * n) FROM r';
+  expect(await plan(sql)).toMatch(/Hash Aggregate[^]*Recursive UNION r/);
+  await at('2MB', async () => {
+    expect(await strata(sql)).toEqual(await duckdb(sql));
+    expect(leftover()).toEqual([]);
+    const ac = new AbortController();
+    const run = s.execute(sql, { signal: ac.signal });
+    setTimeout(() => ac.abort(), 800);
+    await expect(run).rejects.toMatchObject({ code: 'QUERY_CANCELED' });
+    expect(leftover()).toEqual([]);
+  });
+});
+
 it('a shared result bigger than the limit is kept in files and read by each reader a piece at a time', async () => {
   // 600,000 distinct rows (about 8 MB with their dictionaries' strings), read by a join's probe side and by a subquery's GROUP BY
   const c = `WITH c AS (SELECT DISTINCT k, s FROM (SELECT k, s FROM ${A} UNION ALL SELECT k + 300000, s FROM (SELECT k, s FROM a LIMIT 1000000) z) u)`;
