@@ -6,13 +6,13 @@
 import type { Batch } from '../../types/vector.ts';
 import type { SqlType } from '../../types/types.ts';
 import type { BExpr } from '../../plan/bound.ts';
-import { emptyBatch, selectRows } from '../batches.ts';
+import { selectRows } from '../batches.ts';
 import { KeyBatch, KeyTable, keyKind } from '../hash-table.ts';
 import { byRowPartitions, type RowsOrPartitions } from '../spill/spill-rows.ts';
 import { PartitionWriter, allColumns } from '../spill/hash-partition.ts';
 import { LeaderOperator } from './operator.ts';
 import type { RunContext } from './run-context.ts';
-import { forEachPiece, streams, type RowPieces } from './row-pieces.ts';
+import { forEachPiece, rowsInFile, streams, type RowPieces } from './row-pieces.ts';
 
 export class DistinctOp extends LeaderOperator {
   constructor(readonly input: LeaderOperator, estRows: number) {
@@ -94,12 +94,9 @@ export async function distinctWithin(ctx: RunContext, inputs: RowsOrPartitions[]
     inputs.length = 0;
     return { batch: await ctx.concatHeld(types, parts, what), files: [], fileRows: 0 };
   }
-  const w = ctx.spill.create('result rows');
-  let fileRows = 0;
-  await byRowPartitions(ctx, inputs, types, what, fits, run, (b) => { w.write(b); fileRows += b.length; });
+  const got = await rowsInFile(ctx, types, async (put) => { await byRowPartitions(ctx, inputs, types, what, fits, run, put); });
   inputs.length = 0;
-  w.close();
-  return { batch: emptyBatch(types), files: [w.path], fileRows };
+  return got;
 }
 
 export function distinct(b: Batch, tick: () => void = () => {}): Batch {

@@ -14,7 +14,7 @@ import { explainPartitioning, type Partitioning } from '../partitioning.ts';
 import type { RunContext } from './run-context.ts';
 import type { GatherOp } from './gather.ts';
 import { SqlError } from '../../errors.ts';
-import { forEachPiece, streams } from './row-pieces.ts';
+import { forEachPiece, rowsInFile, streams, type RowPieces } from './row-pieces.ts';
 
 const describe = (keys: BExpr[], aggs: BAgg[]) => `keys: ${keys.length}, aggregates: ${aggs.map((a) => a.fn).join(', ') || 'none'}`;
 
@@ -28,6 +28,15 @@ export class HashAggregateOp extends LeaderOperator {
   }
 
   async run(ctx: RunContext): Promise<Batch> {
+    return (await this.groups(ctx, false)).batch;
+  }
+
+  /** The groups for a consumer that reads them a piece at a time: spilled partitions' groups go to a file. */
+  async runForClient(ctx: RunContext): Promise<RowPieces> {
+    return ctx.recordPieces(this, () => this.groups(ctx, true));
+  }
+
+  private async groups(ctx: RunContext, toFile: boolean): Promise<RowPieces> {
     const args = this.aggs.flatMap(aggInputs);
     let t: SpillingGroups | null = null;
     const consume = async (raw: Batch) => {
@@ -55,7 +64,7 @@ export class HashAggregateOp extends LeaderOperator {
     // an input that comes in pieces (a LIMIT or UNION ALL over the slices' rows, a CROSS join) is read a piece at a time
     if (streams(this.input)) await forEachPiece(ctx, this.input, consume);
     else await consume(await ctx.run(this.input));
-    return finishGroups(ctx, t!, this.fields);
+    return finishGroups(ctx, t!, this.fields, toFile);
   }
 }
 
@@ -152,6 +161,15 @@ export class FinalAggregateOp extends LeaderOperator {
   }
 
   async run(ctx: RunContext): Promise<Batch> {
+    return (await this.groups(ctx, false)).batch;
+  }
+
+  /** The groups for a consumer that reads them a piece at a time: spilled partitions' groups go to a file. */
+  async runForClient(ctx: RunContext): Promise<RowPieces> {
+    return ctx.recordPieces(this, () => this.groups(ctx, true));
+  }
+
+  private async groups(ctx: RunContext, toFile: boolean): Promise<RowPieces> {
     const t0 = performance.now();
     const g = await this.input.gather(ctx);
     if (g.kind !== 'agg') throw new SqlError('INTERNAL_ERROR', 'expected partial aggregates from the slices');
@@ -170,17 +188,23 @@ export class FinalAggregateOp extends LeaderOperator {
       ctx.release(sent[i]);
     }
     ctx.check();
-    return finishGroups(ctx, t, this.fields);
+    return finishGroups(ctx, t, this.fields, toFile);
   }
 }
 
-/** The finished groups as one batch: one table's, or every spilled partition's in turn. */
-async function finishGroups(ctx: RunContext, t: SpillingGroups, fields: Field[]): Promise<Batch> {
+/**
+ * The finished groups: one table's, or every spilled partition's in turn, as one batch; with
+ * `toFile` (a consumer in pieces), spilled partitions' groups go to a file as each is finished.
+ */
+async function finishGroups(ctx: RunContext, t: SpillingGroups, fields: Field[], toFile: boolean): Promise<RowPieces> {
   const keyTypes = t.spec.keys.map((k) => k.type);
-  const parts: Batch[] = [];
-  await t.finish((table: GroupTable) => {
+  const types = fields.map((f) => f.type);
+  const each = (table: GroupTable): Batch => {
     ctx.check();
-    parts.push(ctx.hold({ length: table.groups, columns: table.finish(keyTypes) }, 'aggregate'));
-  });
-  return ctx.concatHeld(fields.map((f) => f.type), parts, 'aggregate');
+    return { length: table.groups, columns: table.finish(keyTypes) };
+  };
+  if (toFile && t.spilled) return rowsInFile(ctx, types, (put) => t.finish((table) => put(each(table))));
+  const parts: Batch[] = [];
+  await t.finish((table) => { parts.push(ctx.hold(each(table), 'aggregate')); });
+  return { batch: await ctx.concatHeld(types, parts, 'aggregate'), files: [], fileRows: 0 };
 }

@@ -7,7 +7,7 @@
 // run and every reader gets them (shared.ts). A Gather's slices
 // write their rows past their share to files; a merge of sorted runs and a recursive UNION's
 // rounds go to files past the budget; a sort's merged runs go to a file when it spilled (sort.ts),
-// and so do a DISTINCT's, a UNION / INTERSECT / EXCEPT's or a window's rows when it went by
+// and so do a DISTINCT's, a UNION / INTERSECT / EXCEPT's, a GROUP BY's or a window's rows when it went by
 // partitions or through the external sort, and
 // an equi-join's with an input in pieces past a quarter of what is left (probe-pieces.ts);
 // a CROSS or non-equi join's rows are made a block at a time (nested-loop.ts); a Project,
@@ -29,16 +29,17 @@ import { SortOp } from './sort.ts';
 import { DistinctOp } from './distinct.ts';
 import { WindowOp } from './window.ts';
 import { joinPieces, joinsInPieces } from './probe-pieces.ts';
+import { FinalAggregateOp, HashAggregateOp } from './hash-aggregate.ts';
 import { SharedOp } from './shared.ts';
 import { eachJoinedBlock, isNestedLoop, nestedLoopRows } from './nested-loop.ts';
 import { batchBytes } from '../memory-budget.ts';
-import { sliceRows } from '../batches.ts';
+import { emptyBatch, sliceRows } from '../batches.ts';
 
 /** Rows in pieces: one batch in memory, then files of rows (spill-file blocks), in order. */
 export interface RowPieces { batch: Batch; files: string[]; fileRows: number }
 
 /** Whether an operator's rows can come in pieces (rowPieces) rather than as one batch. */
-export const streams = (op: PhysicalOperator): boolean => op instanceof GatherOp || op instanceof SharedOp || op instanceof MergeSortedRunsOp || op instanceof RecursiveUnionOp || op instanceof SortOp
+export const streams = (op: PhysicalOperator): boolean => op instanceof GatherOp || op instanceof SharedOp || op instanceof HashAggregateOp || op instanceof FinalAggregateOp || op instanceof MergeSortedRunsOp || op instanceof RecursiveUnionOp || op instanceof SortOp
   || op instanceof DistinctOp || (op instanceof SetOp && !isUnionAll(op)) || (op instanceof WindowOp && op.inPieces)
   || (op instanceof HashJoinOp && (isNestedLoop(op) || joinsInPieces(op)))
   || ((op instanceof ProjectOp || op instanceof FilterOp || op instanceof LimitOp) && streams(op.input))
@@ -100,7 +101,7 @@ export async function rowPieces(ctx: RunContext, op: PhysicalOperator, want = In
   if (op instanceof SharedOp) return ctx.recordPieces(op, () => op.pieces(ctx));
   if (op instanceof MergeSortedRunsOp || op instanceof RecursiveUnionOp) return op.runForClient(ctx);
   if (op instanceof SortOp) return op.runForClient(ctx, want);
-  if (op instanceof DistinctOp || (op instanceof SetOp && !isUnionAll(op)) || op instanceof WindowOp) return op.runForClient(ctx);
+  if (op instanceof DistinctOp || (op instanceof SetOp && !isUnionAll(op)) || op instanceof WindowOp || op instanceof HashAggregateOp || op instanceof FinalAggregateOp) return op.runForClient(ctx);
   if (isUnionAll(op)) return unionAllRows(ctx, op, want);
   if (op instanceof HashJoinOp) return isNestedLoop(op) ? nestedLoopRows(ctx, op) : joinPieces(ctx, op, true);
   const step = op as ProjectOp | FilterOp | LimitOp;
@@ -199,6 +200,15 @@ async function unionAllRows(ctx: RunContext, op: SetOp, want: number): Promise<R
   files.push(...right.files);
   ctx.record(op, batch.length + fileRows, performance.now() - t0);
   return { batch, files, fileRows };
+}
+
+/** Rows for a consumer in pieces in one file: `write` puts each batch of them there as it is made. */
+export async function rowsInFile(ctx: RunContext, types: SqlType[], write: (put: (b: Batch) => void) => Promise<void>): Promise<RowPieces> {
+  const w = ctx.spill.create('result rows');
+  let fileRows = 0;
+  await write((b) => { w.write(b); fileRows += b.length; });
+  w.close();
+  return { batch: emptyBatch(types), files: [w.path], fileRows };
 }
 
 /**

@@ -253,6 +253,20 @@ it('a recursive UNION\'s rows seen past a quarter of what is left go to files by
   expect(leftover()).toEqual([]);
 });
 
+it('a leader GROUP BY whose groups spilled hands them on in pieces to a join or a sort', async () => {
+  const groups = `(SELECT k % 150000 AS k, count(*) AS n, min(s) AS m FROM ${A} GROUP BY 1) g`;
+  const queries = [
+    `SELECT count(*), sum(g.n), max(g.m) FROM ${groups} JOIN ${SMALL} ON g.k = y.k * 3`,
+    `SELECT count(*), sum(n), max(k) FROM (SELECT k, n FROM ${groups} ORDER BY m, k LIMIT 100000) z`,
+  ];
+  expect(await plan(queries[0])).toMatch(/Hash INNER Join[^]*Hash Aggregate \(keys: 1[^]*\[leader/);
+  for (const sql of queries) expect(await strata(sql), sql).toEqual(await duckdb(sql));
+  expect(leftover()).toEqual([]);
+  // the join fails on its last piece, after the groups went to a file
+  await expect(s.execute(`SELECT count(*), sum(1 / (g.k - 1497)) FROM ${groups} JOIN ${SMALL} ON g.k = y.k * 3`)).rejects.toMatchObject({ code: 'DIVISION_BY_ZERO' });
+  expect(leftover()).toEqual([]);
+});
+
 it('a recursive UNION\'s file of rows seen too big to read back is split again by another hash', async () => {
   // 20,000 new rows a round for 22 rounds: 460,000 rows seen, ~29,000 a file (over 2 MB read back)
   const sql = 'WITH RECURSIVE r(k, n) AS (SELECT k, 0 FROM a WHERE k < 20000 UNION SELECT k, n + 1 FROM r WHERE n < 22) SELECT count(*), sum(k), sum(n), sum(k * n) FROM r';
