@@ -14,7 +14,7 @@ import { explainPartitioning, type Partitioning } from '../partitioning.ts';
 import type { RunContext } from './run-context.ts';
 import type { GatherOp } from './gather.ts';
 import { SqlError } from '../../errors.ts';
-import { forEachPiece, rowsInFile, streams, type RowPieces } from './row-pieces.ts';
+import { forEachPiece, rowsInFile, type RowPieces } from './row-pieces.ts';
 
 const describe = (keys: BExpr[], aggs: BAgg[]) => `keys: ${keys.length}, aggregates: ${aggs.map((a) => a.fn).join(', ') || 'none'}`;
 
@@ -61,9 +61,8 @@ export class HashAggregateOp extends LeaderOperator {
         await ctx.pause();
       }
     };
-    // an input that comes in pieces (a LIMIT or UNION ALL over the slices' rows, a CROSS join) is read a piece at a time
-    if (streams(this.input)) await forEachPiece(ctx, this.input, consume);
-    else await consume(await ctx.run(this.input));
+    // an input that comes in pieces (a LIMIT or UNION ALL over the slices' rows, a CROSS join, ...) is read a piece at a time
+    await forEachPiece(ctx, this.input, consume);
     return finishGroups(ctx, t!, this.fields, toFile);
   }
 }

@@ -47,9 +47,9 @@ export const streams = (op: PhysicalOperator): boolean => op instanceof GatherOp
 export const isUnionAll = (op: PhysicalOperator): op is SetOp => op instanceof SetOp && op.op === 'UNION' && op.all;
 
 /**
- * Hands `consume` an operator's rows (one that `streams`) a piece at a time, each held while it
- * runs: a nested-loop join's blocks as they are made (through Projects and Filters, applied to
- * each), never kept; any other's pieces (eachPiece).
+ * Hands `consume` an operator's rows a piece at a time, each held while it runs: a nested-loop
+ * join's blocks as they are made (through Projects and Filters, applied to each), never kept;
+ * any other's pieces (eachPiece; one that does not `stream`, its one batch).
  */
 export async function forEachPiece(ctx: RunContext, op: PhysicalOperator, consume: (b: Batch) => Promise<void>): Promise<void> {
   if (op instanceof HashJoinOp && isNestedLoop(op)) return eachJoinedBlock(ctx, op, consume);

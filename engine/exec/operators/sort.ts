@@ -14,7 +14,7 @@ import { LeaderOperator } from './operator.ts';
 import { batchBytes } from '../memory-budget.ts';
 import { mergeRunFiles, SORT_ROW_BYTES, writeRuns } from '../spill/external-sort.ts';
 import type { RunContext } from './run-context.ts';
-import { forEachPiece, streams, type RowPieces } from './row-pieces.ts';
+import { forEachPiece, type RowPieces } from './row-pieces.ts';
 
 /** Inputs this small always sort in memory. */
 const MIN_SPILL_ROWS = 4096;
@@ -55,8 +55,7 @@ export class SortOp extends LeaderOperator {
     // keys with model calls compute their values as columns appended to the whole input
     if (this.keys.some((k) => hasModelCall(k.expr))) return { batch: await this.sortWhole(ctx, await ctx.run(this.input)), files: [], fileRows: 0 };
     const runs = new SortRuns(ctx, this.keys, this.input.fields.map((f) => f.type));
-    if (streams(this.input)) await forEachPiece(ctx, this.input, (b) => runs.add(b));
-    else await runs.add(await ctx.run(this.input));
+    await forEachPiece(ctx, this.input, (b) => runs.add(b));
     return runs.finish(toFile, limit);
   }
 
