@@ -383,7 +383,7 @@ it('a shared result over a quarter of the limit goes to a spill file that later 
   const queries = [
     // TPC-H Q15's shape: the subquery reads the result first, the plan reads it back
     `${c} SELECT count(*), sum(g), min(m) FROM c WHERE n = (SELECT max(n) FROM c)`,
-    // a join of the result with itself: the second reader shares the rows the first still holds
+    // a join of the result with itself: each side reads its files a block at a time
     `${c} SELECT count(*), sum(x.n), max(y.m) FROM c x JOIN c y ON x.g = y.g * 50`,
   ];
   expect(await plan(queries[0])).toMatch(/Shared result 1[^]*Subquery 1[^]*Shared result 1/);
