@@ -479,7 +479,9 @@ export class Subqueries {
     if (top && !negated) { host.node = join('SEMI', values); return null; }
     if (top) {
       host.node = join('ANTI', values);
-      const tests = [...(hasNull.k === 'const' ? [] : [not(hasNull)]), ...(nullX ? [{ k: 'or', args: [isNull(x, true), not(nonEmpty)], type: BOOL } as BExpr] : [])];
+      const tests: BExpr[] = [];
+      if (hasNull.k !== 'const') tests.push(not(hasNull));
+      if (nullX) tests.push({ k: 'or', args: [isNull(x, true), not(nonEmpty)], type: BOOL });
       return tests.length === 0 ? null : tests.length === 1 ? tests[0] : { k: 'and', args: tests, type: BOOL };
     }
     const markFields: Field[] = [values.fields[0], { name: 'in', type: BOOL, hidden: true }];
