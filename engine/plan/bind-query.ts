@@ -125,7 +125,14 @@ export class QueryBinder {
     let having: BExpr | null = null;
     if (q.having) {
       if (!grouped) agg.grouped = true;
-      having = this.exprs.boolean(await this.exprs.bind(q.having, input, agg), 'HAVING', q.having.pos);
+      // a conjunct that is an uncorrelated [NOT] IN semi/anti joins the groups (subqueries.ts)
+      const terms: BExpr[] = [];
+      for (const t of splitAnd(q.having)) {
+        const sub = topLevelSubquery(t);
+        const b = sub ? await this.subqueries.plan(sub, input, agg, true) : await this.exprs.bind(t, input, agg);
+        if (b) terms.push(this.exprs.boolean(b, 'HAVING', t.pos));
+      }
+      having = terms.length === 0 ? null : terms.length === 1 ? terms[0] : { k: 'and', args: terms, type: BOOL };
     }
     const outFields: Field[] = items.map((it, i) => ({ name: it.name, type: selectExprs[i].type, qualifier: it.qualifier }));
     // ORDER BY: output columns by ordinal/alias, else expressions over the input (hidden columns)

@@ -434,7 +434,8 @@ export class Subqueries {
   /**
    * An uncorrelated subquery: `x [NOT] IN (q)`, `x = ANY (q)` and `x <> ALL (q)` that may give
    * more than a few rows join the host (`membership`), so q's rows stay in the slices; the rest
-   * run once by the executor. Above GROUP BY the join waits for the aggregate.
+   * run once by the executor. Above GROUP BY the join waits for the aggregate (`top`: a HAVING
+   * conjunct, joining the groups).
    */
   private async uncorrelated(e: SubqueryExpr, arg: BExpr | null, scope: Scope, agg: AggContext | undefined, top: boolean): Promise<BExpr | null> {
     const plan = await this.bindQuery(e.query, { fields: scope.fields, outer: scope.outer, ctes: scope.ctes }, scope.ctes);
@@ -444,7 +445,8 @@ export class Subqueries {
     if (!agg?.grouped) return this.membership(scope.host!, plan, arg!, negated, top, e.pos);
     const list = this.deferred.get(scope.host!) ?? [];
     this.deferred.set(scope.host!, list);
-    list.push(async (h) => this.membership(h, plan, arg!, negated, false, e.pos));
+    // a HAVING conjunct's semi join leaves nothing to test: TRUE stands in its place
+    list.push(async (h) => this.membership(h, plan, arg!, negated, top, e.pos) ?? konst(true, BOOL));
     return col(PLACEHOLDER + list.length - 1, BOOL);
   }
 

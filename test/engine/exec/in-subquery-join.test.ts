@@ -45,7 +45,9 @@ const QUERIES: [string, string, RegExp][] = [
   ['IN and NOT IN of an empty subquery in the SELECT list', `SELECT x, y, count(*) FROM (SELECT i IN (SELECT si FROM s WHERE sf + 0 > 5) AS x,
      i NOT IN (SELECT si FROM s WHERE sf + 0 > 5) AS y FROM o) t GROUP BY x, y ORDER BY x, y`, /LEFT Join/],
   ['IN in CASE', "SELECT sum(CASE WHEN v IN (SELECT sv FROM s WHERE sf = 1) THEN 1 WHEN v IS NULL THEN 2 ELSE 3 END) FROM o", /LEFT Join/],
-  ['IN in HAVING', 'SELECT i % 7, count(*) FROM o GROUP BY i % 7 HAVING max(i) IN (SELECT si FROM s) ORDER BY 1', /LEFT Join/],
+  ['IN and NOT IN in HAVING', `SELECT i % 7, count(*) FROM o GROUP BY i % 7 HAVING max(i) IN (SELECT si FROM s) AND min(b) NOT IN (SELECT sb FROM s WHERE sf = 2)
+     AND count(*) > 10 ORDER BY 1`, /ANTI Join[^]*SEMI Join|SEMI Join[^]*ANTI Join/],
+  ['IN under OR in HAVING', 'SELECT i % 7, count(*) FROM o GROUP BY i % 7 HAVING max(i) IN (SELECT si FROM s WHERE sf = 1) OR count(*) < 5 ORDER BY 1', /LEFT Join/],
   // the semi / anti join runs on the input its keys come from, below the join (TPC-H Q18)
   ['IN on one input of a join', 'SELECT count(*), sum(o.i), max(s.sv) FROM o, s WHERE o.i = s.si AND o.b IN (SELECT sb FROM s WHERE sf = 1)', /INNER Join[^]*SEMI Join/],
   ['NOT IN on one input of a join', 'SELECT count(*), sum(o.i) FROM s JOIN o ON o.i = s.si WHERE o.v NOT IN (SELECT sv FROM s WHERE sf = 1 AND sv IS NOT NULL)', /INNER Join[^]*ANTI Join/],
