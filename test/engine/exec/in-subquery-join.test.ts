@@ -81,6 +81,14 @@ describe('uncorrelated IN subqueries as joins answer as DuckDB does', () => {
     }
   });
 
+  it('IN in an outer join\'s ON stays a list of constants rather than join the sides\' cross product', async () => {
+    const sql = 'SELECT count(*), count(s.si), sum(o.i) FROM o LEFT JOIN s ON o.i = s.si AND s.sb IN (SELECT b FROM o WHERE i > 100)';
+    const plan = (await e.s.execute(`EXPLAIN ${sql}`))[0].rows.map((r) => String(r[0])).join('\n');
+    expect(plan).toMatch(/Hash LEFT Join[^]*on i = si/);
+    expect(plan).not.toMatch(/CROSS|SEMI/);
+    expect(await e.strataRows(sql)).toEqual(await e.duckRows(sql));
+  });
+
   it('a subquery that gives at most a few rows stays a list of constants', async () => {
     const sql = "SELECT count(*), sum(i) FROM o WHERE i IN (SELECT 1 UNION ALL SELECT 5 UNION ALL SELECT NULL) OR v NOT IN (SELECT 'v' || n FROM d)";
     const plan = (await e.s.execute(`EXPLAIN ${sql}`))[0].rows.map((r) => String(r[0])).join('\n');
