@@ -1,15 +1,16 @@
 // Windows at the leader whose rows and work would not fit in memory, without a PARTITION BY
-// every call shares (so the rows cannot be split by its hash, spill-rows.ts): the calls are
-// taken one specification group (same PARTITION BY and ORDER BY) at a time. For each group the
-// rows are sorted by (PARTITION BY, ORDER BY) with the external sort (sort.ts SortRuns: sorted
-// runs on disk, merged k ways into a file), then walked in that order a block at a time, the
-// group's values computed as the walk goes and written with the rows to a new file, which the
-// next group sorts again by its keys. Nothing holds a whole partition: what a value needs ahead
-// of the current row (the partition's size for ntile, percent_rank, cume_dist and frames to its
-// end; the last peer; lead's row; a frame's last row) is read by another cursor over the same
-// sorted file, so such partitions are read twice. Frames that start at the partition's first row
-// keep one accumulator that only grows; frames that slide (ROWS n PRECEDING ...) keep the
-// aggregate inputs of the frame's rows, a bounded buffer for bounded offsets.
+// every call shares (so the rows cannot be split by its hash, spill-rows.ts), or a partition too
+// big among calls that share one: the calls are taken one specification group (same PARTITION BY
+// and ORDER BY) at a time. For each group the rows are sorted by (PARTITION BY, ORDER BY) with
+// the external sort (sort.ts SortRuns: sorted runs on disk, merged k ways into a file), then
+// walked in that order a block at a time, each block handed on with the group's values appended
+// into the next group's sort (the last group's into a file). Nothing holds a whole partition:
+// what a value needs of later rows (the partition's size for ntile, percent_rank, cume_dist and
+// frames to its end; where the current peers end; lead's row; a frame's last row) is read by
+// another cursor over the same sorted file, so such partitions are read twice. Frames from the
+// partition's first row keep one accumulator that only grows; frames that slide (ROWS n
+// PRECEDING ..., RANGE CURRENT ROW ...) keep the aggregate inputs of the frame's rows, a bounded
+// buffer for bounded offsets.
 import { rmSync } from 'node:fs';
 import type { SortKey, WindowCall } from '../../plan/logical.ts';
 import { aggInputs, type BExpr } from '../../plan/bound.ts';
