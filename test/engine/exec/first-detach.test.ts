@@ -7,6 +7,7 @@
 // dependency deoptimizations: the join's functions are optimized in it, and none of them is
 // thrown away once the first result has gone. The answer is checked against the rows' formula.
 import { spawn } from 'node:child_process';
+import { closeSync, openSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -46,15 +47,25 @@ afterAll(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
-/** Runs the child over the loaded directory under V8's optimization and deoptimization traces: its stdout (the traces) and stderr (the answer). */
-function runTraced(): Promise<{ out: string; err: string }> {
+/**
+ * Runs the child over the loaded directory under V8's optimization and deoptimization traces: its
+ * stdout (the traces and its markers, in order) and stderr (the answer). Both go to files: a pipe
+ * the traces fill makes the child's own writes fail (EAGAIN).
+ */
+async function runTraced(): Promise<{ out: string; err: string }> {
   // optimizing early and on the slice's own thread, the join code is optimized well within the first query
   const v8 = ['--trace-opt', '--trace-deopt-verbose', '--no-concurrent-recompilation', '--interrupt-budget=8192'];
-  const child = spawn(process.execPath, [...v8, join(compiled.dir, 'first-detach-child.js'), join(root, 'data')], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '', err = '';
-  child.stdout.on('data', (d) => { out += d; });
-  child.stderr.on('data', (d) => { err += d; });
-  return new Promise((resolve, reject) => child.on('close', (code) => (code === 0 ? resolve({ out, err }) : reject(new Error(`child exited with ${code}: ${err}`)))));
+  const outFile = join(root, 'stdout'), errFile = join(root, 'stderr');
+  const [out, err] = [openSync(outFile, 'w'), openSync(errFile, 'w')];
+  try {
+    const child = spawn(process.execPath, [...v8, join(compiled.dir, 'first-detach-child.js'), join(root, 'data')], { stdio: ['ignore', out, err] });
+    const code = await new Promise((resolve) => child.on('close', resolve));
+    if (code !== 0) throw new Error(`child exited with ${code}: ${readFileSync(errFile, 'utf8')}`);
+  } finally {
+    closeSync(out);
+    closeSync(err);
+  }
+  return { out: readFileSync(outFile, 'utf8'), err: readFileSync(errFile, 'utf8') };
 }
 
 /** The function a trace line names (`<JSFunction name (sfi` or `<SharedFunctionInfo name>`), if any. */
