@@ -50,6 +50,12 @@ export class MemoryBudget {
   readonly counter: Int32Array;
   /** KB this instance reserved and has not given back (a slice's share, see releaseAll) */
   private mine = 0;
+  /**
+   * Bytes this instance reserved and has not given back, exactly: the counter is in KB, and
+   * rounding each of many small reservations up (a slice's output pieces) while their sum is
+   * given back at once would keep up to a KB a piece counted after it was freed.
+   */
+  private heldBytes = 0;
 
   constructor(readonly limitBytes: number = defaultQueryMemoryLimit(), counter?: Int32Array, readonly total?: SharedTotal) {
     this.counter = counter ?? new Int32Array(new SharedArrayBuffer(16));
@@ -68,8 +74,9 @@ export class MemoryBudget {
 
   /** Reserves `bytes` for `what` (e.g. "hash join build"), or fails the query when over its or the server's limit. */
   reserve(bytes: number, what: string): void {
-    const kb = Math.ceil(bytes / 1024);
-    if (kb <= 0) return;
+    if (!(bytes > 0)) return;
+    const kb = Math.ceil((this.heldBytes + bytes) / 1024) - this.mine;
+    if (kb <= 0) { this.heldBytes += bytes; return; }
     const before = Atomics.add(this.counter, 0, kb);
     // the statement has ended (a slice still finishing a batch): its memory was given back already
     if (before < 0) { Atomics.sub(this.counter, 0, kb); return; }
@@ -77,9 +84,9 @@ export class MemoryBudget {
     raisePeak(this.counter, before + kb);
     if (total > this.limitBytes) {
       Atomics.sub(this.counter, 0, kb);
-      throw new SqlError('OUT_OF_MEMORY', `query exceeded its memory limit of ${mb(this.limitBytes)} MB (${what} needed ${mb(bytes)} MB more, ${mb(total)} MB in all); add filters or a LIMIT, or raise it with SET query_memory_limit`);
+        throw new SqlError('OUT_OF_MEMORY', `query exceeded its memory limit of ${mb(this.limitBytes)} MB (${what} needed ${mb(bytes)} MB more, ${mb(total)} MB in all); add filters or a LIMIT, or raise it with SET query_memory_limit`);
     }
-    if (!this.total) { this.mine += kb; return; }
+    if (!this.total) { this.mine += kb; this.heldBytes += bytes; return; }
     const all = (Atomics.add(this.total.counter, 0, kb) + kb) * 1024;
     if (all > this.total.limitBytes) {
       Atomics.sub(this.total.counter, 0, kb);
@@ -87,11 +94,14 @@ export class MemoryBudget {
       throw new SqlError('OUT_OF_MEMORY', `the server's running statements would exceed its memory limit of ${mb(this.total.limitBytes)} MB (${what} needed ${mb(bytes)} MB more; all statements hold ${mb(all - kb * 1024)} MB); retry when fewer statements run, or ask the operator to raise strata serve --memory-limit`);
     }
     this.mine += kb;
+    this.heldBytes += bytes;
   }
 
   /** Gives back bytes an operator no longer holds. */
   release(bytes: number): void {
-    this.releaseKb(Math.min(Math.ceil(bytes / 1024), this.mine));
+    if (!(bytes > 0)) return;
+    this.heldBytes = Math.max(0, this.heldBytes - bytes);
+    this.releaseKb(this.mine - Math.ceil(this.heldBytes / 1024));
   }
 
   /**
@@ -99,6 +109,7 @@ export class MemoryBudget {
    * when its fragment is done (what it sends back, the leader reserves again).
    */
   releaseAll(): void {
+    this.heldBytes = 0;
     this.releaseKb(this.mine);
   }
 

@@ -25,6 +25,20 @@ describe('memory budget', () => {
     expect(b.peakBytes).toBe(5 * 1024 * 1024); // the refused attempt reached 5 MB
   });
 
+  it('many small reservations given back as one sum leave nothing counted (the counter is in KB)', () => {
+    const b = new MemoryBudget(4 * 1024 * 1024);
+    for (let i = 0; i < 1000; i++) b.reserve(100, 'rows of a slice');
+    expect(b.usedBytes).toBe(98 * 1024); // 100,000 bytes, counted in whole KB
+    b.release(60_000);
+    expect(b.usedBytes).toBe(40 * 1024);
+    b.release(40_000);
+    expect(b.usedBytes).toBe(0);
+    // a share reserved in pieces and given back whole, and more given back than was reserved
+    for (let i = 0; i < 10; i++) b.reserve(1500, 'a');
+    b.release(1_000_000);
+    expect(b.usedBytes).toBe(0);
+  });
+
   it('estimates vectors and rows', () => {
     expect(vectorBytes({ type: { id: 'INTEGER' }, length: 1000, values: new Int32Array(1000), valid: new Uint8Array(1000) })).toBe(5000);
     const dict = Array.from({ length: 10 }, (_, i) => 'x'.repeat(100) + i);
