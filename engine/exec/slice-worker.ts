@@ -191,7 +191,7 @@ class FragmentRun {
   readonly joinedInto: (ReusedColumns | null)[];
   readonly outParts: Vector[][] = [];
   outRows = 0;
-  /** bytes of outParts' arrays (reserved as they were made) */
+  /** bytes reserved for outParts as they were made (their arrays, and a dictionary the first time the request saw it) */
   outBytes = 0;
   /** a top-N over the budget: sorted runs of its first N rows written so far */
   readonly topRuns: string[] = [];
@@ -470,10 +470,10 @@ class FragmentRun {
     const { batch, sel, count } = rows;
     const take = this.limit !== undefined ? Math.min(count, this.limit - this.outRows) : count;
     const part = (rows.owned && sel === null && take === batch.length ? keptColumns(batch, out.exprs, stop) : null) ?? projectAccounted(batch, out.exprs, sel, take, stop);
-    this.outParts.push(part);
+    this.outParts.push(part.columns);
     this.outRows += take;
     if (this.keptBySlices && take > 0) Atomics.add(this.keptBySlices, 0, BigInt(take));
-    this.outBytes += arraysBytes(part);
+    this.outBytes += part.bytes;
     // keep memory bounded: only the first `limit` rows in sort order can survive
     if (topN && this.outRows >= 2 * topN.limit + 1024) this.keepTopOnly(out, topN);
     // a client's rows need not be whole anywhere: past this slice's share they go to a file
@@ -1333,7 +1333,7 @@ function projectOrGather(batch: Batch, exprs: FragmentSpec['output'] extends inf
  * kept as they are (a column named twice is copied the second time: each output array has one
  * owner, as a transfer to another thread needs), counted into the budget as a copy would be.
  */
-function keptColumns(batch: Batch, exprs: Parameters<typeof projectOrGather>[1], stop: SliceStop): Vector[] | null {
+function keptColumns(batch: Batch, exprs: Parameters<typeof projectOrGather>[1], stop: SliceStop): OutputPart | null {
   if (!exprs.every((e) => e.k === 'col')) return null;
   const seen = new Set<number>();
   const out = packedMap(exprs, (e) => {
@@ -1343,10 +1343,22 @@ function keptColumns(batch: Batch, exprs: Parameters<typeof projectOrGather>[1],
     seen.add(index);
     return v;
   });
+  return { columns: out, bytes: reserveOutput(out, stop) };
+}
+
+/**
+ * Output columns and the bytes reserved for them, all given back once the rows go on (to a
+ * client's file, a sorted run): their dictionaries too, since rows read back from a spill file
+ * (a spilled join's) bring a new dictionary with every block.
+ */
+interface OutputPart { columns: Vector[]; bytes: number }
+
+/** Reserves output columns' bytes, a dictionary the first time the request sees it; returns them. */
+function reserveOutput(columns: Vector[], stop: SliceStop): number {
   let bytes = 0;
-  for (const v of out) bytes += vectorBytes(v, stop.dictionaries);
+  for (const v of columns) bytes += vectorBytes(v, stop.dictionaries);
   stop.memory.reserve(bytes, 'rows of a slice');
-  return out;
+  return bytes;
 }
 
 /** Bytes of output rows a slice computes between two reservations. */
@@ -1358,33 +1370,26 @@ const PROJECT_PIECE_BYTES = 8 * 1024 * 1024;
  * time, sized from the bytes a row took so far, so a statement whose rows are huge stops at its
  * limit instead of taking the slice's heap (and every other statement running in it) down.
  */
-function projectAccounted(batch: Batch, exprs: Parameters<typeof projectOrGather>[1], sel: Uint32Array | null, count: number, stop: SliceStop): Vector[] {
-  const reserve = (cols: Vector[]) => {
-    let bytes = 0;
-    for (const v of cols) bytes += vectorBytes(v, stop.dictionaries);
-    stop.memory.reserve(bytes, 'rows of a slice');
-  };
+function projectAccounted(batch: Batch, exprs: Parameters<typeof projectOrGather>[1], sel: Uint32Array | null, count: number, stop: SliceStop): OutputPart {
   if (exprs.every((e) => e.k === 'col') || count <= 256) {
     const out = metered(stop, () => projectOrGather(batch, exprs, sel, count));
-    reserve(out);
-    return out;
+    return { columns: out, bytes: reserveOutput(out, stop) };
   }
   const pieces: Vector[][] = [];
-  let piece = 256;
+  let piece = 256, reserved = 0;
   for (let start = 0, n = 0; start < count; start += n) {
     n = Math.min(piece, count - start);
     let rows: Uint32Array;
     if (sel) rows = sel.subarray(start, start + n);
     else { rows = new Uint32Array(n); for (let i = 0; i < n; i++) rows[i] = start + i; }
     const cols = metered(stop, () => projectBatch(batch, exprs, rows, n));
-    let bytes = 0;
-    for (const v of cols) bytes += vectorBytes(v, stop.dictionaries);
-    stop.memory.reserve(bytes, 'rows of a slice');
+    const bytes = reserveOutput(cols, stop);
+    reserved += bytes;
     stop.check();
     pieces.push(cols);
     piece = Math.max(16, Math.floor(PROJECT_PIECE_BYTES / Math.max(1, bytes / n)));
   }
-  return pieces.length === 1 ? pieces[0] : packedMap(exprs, (e, i) => concatVectors(e.type, packedMap(pieces, (p) => p[i])));
+  return { columns: pieces.length === 1 ? pieces[0] : packedMap(exprs, (e, i) => concatVectors(e.type, packedMap(pieces, (p) => p[i]))), bytes: reserved };
 }
 
 /** Rows of each segment that match a predicate, with optional new values (UPDATE). */
