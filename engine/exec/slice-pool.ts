@@ -46,6 +46,8 @@ export class SlicePool {
   private closed = false;
   /** the slices' column caches: one process-wide budget and counter (column-cache.ts) */
   readonly cache: SharedCache;
+  /** whether each worker warms its shared code as it starts (slice-warmup.ts); STRATA_SLICE_WARMUP=0 turns it off */
+  private readonly warm: boolean;
   /** each worker's V8 heap limit (MB), from the process memory limit */
   private readonly heapMb: number | undefined;
 
@@ -58,6 +60,8 @@ export class SlicePool {
     this.cache = newSharedCache(size, memoryLimitBytes ? Math.min(cache, memoryLimitBytes / 4) : cache, memoryLimitBytes ? memoryLimitBytes * 0.75 : 0);
     this.heapMb = memoryLimitBytes ? Math.max(256, Math.floor(memoryLimitBytes / 2 / size / MB)) : undefined;
     this.workers = new Array(size).fill(undefined);
+    // a lazy pool's process is short-lived (the one-shot CLI): warming would outlast its statements
+    this.warm = !lazy && process.env.STRATA_SLICE_WARMUP !== '0';
     if (!lazy) for (let s = 0; s < size; s++) this.worker(s);
   }
 
@@ -76,7 +80,7 @@ export class SlicePool {
     // half the live heap first; the heap cap under a memory limit still bounds it.
     setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);
     const w = new Worker(workerEntry(import.meta.url, 'slice-worker.js', 'slice-worker-entry.mjs'), {
-      workerData: { dataDir: this.dataDir, slice, cache: this.cache, niceness: this.niceness },
+      workerData: { dataDir: this.dataDir, slice, cache: this.cache, niceness: this.niceness, warm: this.warm },
       ...(this.heapMb ? { resourceLimits: { maxOldGenerationSizeMb: this.heapMb } } : {}),
     });
     w.on('message', (m: { id: number; ok: boolean; result?: unknown; error?: { code: never; message: string; reason?: string } }) => {
@@ -120,6 +124,11 @@ export class SlicePool {
   /** Starts every worker (before a request whose slices talk to each other). */
   startAll(): void {
     for (let s = 0; s < this.size; s++) this.worker(s);
+  }
+
+  /** Waits for the running workers' warm-up (slice-warmup.ts); per worker, how many of its requests ran (0 without one). */
+  warmed(): Promise<number[]> {
+    return this.started(() => ({ op: 'warmed' }));
   }
 
   /** A fresh id for the exchanges of one request to every slice. */

@@ -13,7 +13,7 @@ import { SlicePeers, exchangeTag } from './slice-peers.ts';
 import { partitionRows, placeRows, rowsByDestination } from './partition.ts';
 import { rmSync } from 'node:fs';
 import { sortBatch } from './batch-sort.ts';
-import { readSegment, writeSegment } from '../storage/segment.ts';
+import { decodeSegment, readSegment, writeSegment } from '../storage/segment.ts';
 import { readDeletionVector } from '../storage/deletion.ts';
 import { GroupTable, finishPartial, partialRows, type AggSpec, type PartialAgg } from './aggregate.ts';
 import { filterBatch, projectBatch } from './kernels.ts';
@@ -32,7 +32,7 @@ import { zonePredicates } from './fragments.ts';
 import { blockMayMatch } from './block-zones.ts';
 import { addVector, emptyFigures, sketchColumns, type ColumnFigures, type WrittenSegment } from './stats-gather.ts';
 import { ModelRunner } from './model-runner.ts';
-import { SliceStop, type CancelToken } from './query-guard.ts';
+import { QueryGuard, SliceStop, type CancelToken } from './query-guard.ts';
 import { vectorBytes } from './memory-budget.ts';
 import { StatementSpill, spillRoot } from './spill/spill-area.ts';
 import { writeSortedRuns } from './spill/external-sort.ts';
@@ -47,6 +47,7 @@ import { GcWatch, codeSince, epochMs, threadTimes } from './slice-timing.ts';
 import { generatedCode } from './code-cache.ts';
 import { ArrayPool, type ArrayLease } from './array-pool.ts';
 import { packedMap } from '../types/packed-map.ts';
+import { WARMUP_ROUNDS, warmup, isWarmupFile } from './slice-warmup.ts';
 
 // Detach one ArrayBuffer before V8 optimizes anything in this isolate. Until an isolate first
 // detaches a buffer (a transfer to another thread does), V8 compiles typed array accesses on the
@@ -57,13 +58,16 @@ import { packedMap } from '../types/packed-map.ts';
 const detached = new ArrayBuffer(8);
 structuredClone(detached, { transfer: [detached] });
 
-const { dataDir, slice: sliceIndex, cache: sharedCache, niceness } = workerData as { dataDir: string; slice: number; cache: SharedCache; niceness: number };
+const { dataDir, slice: sliceIndex, cache: sharedCache, niceness, warm } = workerData as { dataDir: string; slice: number; cache: SharedCache; niceness: number; warm: boolean };
 // a server's slices step back behind its leader (see SlicePool's `niceness`)
 lowerThisThread(niceness);
 const BATCH = 65536;
 
+/** the warm-up's segments while it runs (slice-warmup.ts), by file name */
+const warmupFiles = new Map<string, Uint8Array>();
 // decoded columns, within the process-wide budget every slice's cache counts into (column-cache.ts)
-const cache = new ColumnCache(sharedCache, sliceIndex, (file, types, columns) => readSegment(join(dataDir, 'segments', file), types, columns));
+const cache = new ColumnCache(sharedCache, sliceIndex, async (file, types, columns) =>
+  (isWarmupFile(file) ? decodeSegment(warmupFiles.get(file)!, types, columns) : readSegment(join(dataDir, 'segments', file), types, columns)));
 const deletions = new Map<string, Uint32Array>();
 /**
  * Join hash tables' arrays, reused statement after statement (array-pool.ts): at most 64 MB idle
@@ -1479,6 +1483,8 @@ type Request =
   | { op: 'match'; types: SqlType[]; filter: BExpr | null; exprs: BExpr[] | null; segments: SegmentRef[]; join?: JoinStep; cancel?: CancelToken }
   | { op: 'analyze'; types: SqlType[]; segments: SegmentRef[]; cancel?: CancelToken }
   | { op: 'drop'; files: string[] }
+  /** answers once the warm-up is done: how many of its requests ran */
+  | { op: 'warmed' }
   | EvalRequest;
 
 async function handle(msg: Request): Promise<{ result: unknown; transfer: ArrayBuffer[] }> {
@@ -1535,11 +1541,40 @@ async function handle(msg: Request): Promise<{ result: unknown; transfer: ArrayB
       const { columns, transfer } = toWire(computed, 'move');
       return { result: columns, transfer };
     }
+    case 'warmed':
+      return { result: await warming, transfer: [] };
     case 'drop':
       cache.drop(msg.files);
       for (const f of msg.files) deletions.delete(f);
       return { result: null, transfer: [] };
   }
+}
+
+/**
+ * Runs the warm-up's requests (slice-warmup.ts) as the worker starts, through the request
+ * handler, each as a statement of its own; their segments are served from memory. A request
+ * that comes meanwhile goes first at the next warm-up request (each takes ~5-100 ms). The
+ * warm-up's columns leave the cache at the end, and what its requests built is given back as a
+ * request's is, so it holds nothing afterwards.
+ */
+async function warmUp(): Promise<number> {
+  const { requests, files } = await warmup();
+  let ran = 0;
+  for (const [file, bytes] of files) warmupFiles.set(file, bytes);
+  try {
+    for (let round = 0; round < WARMUP_ROUNDS; round++) {
+      for (const r of requests) {
+        await new Promise<void>((next) => setImmediate(next));
+        // a copy as a request arrives: handling a fragment fills in its build sides
+        await handle({ op: 'scan', fragment: structuredClone(r.fragment), segments: r.segments, cancel: new QueryGuard().token });
+        ran++;
+      }
+    }
+  } finally {
+    cache.drop([...files.keys()]);
+    warmupFiles.clear();
+  }
+  return ran;
 }
 
 parentPort!.on('message', async (m: { id: number; msg: Request } | { peer: number; port: MessagePort } | { abort: number }) => {
@@ -1554,3 +1589,6 @@ parentPort!.on('message', async (m: { id: number; msg: Request } | { peer: numbe
     parentPort!.postMessage({ id: m.id, ok: false, error: { name: 'SqlError', code: err.code, message: err.message, position: err.position, reason } });
   }
 });
+
+/** the warm-up under way (it never fails a request: a failure is logged): its requests run, once done */
+const warming = warm ? warmUp().catch((e) => { console.error(`slice ${sliceIndex}: warm-up failed: ${(e as Error).stack ?? e}`); return 0; }) : Promise.resolve(0);

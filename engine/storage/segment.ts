@@ -49,7 +49,17 @@ const MAGIC = 'ARROW1';
  * index), given instead of `dict` so the strings need never be JS strings.
  * The directory entry is made durable by the commit that references the file (ManifestStore.commit).
  */
-export async function writeSegment(path: string, columns: Vector[], opts: { encodings?: (string | undefined)[]; utf8?: (Utf8Buffers | undefined)[] } = {}): Promise<SegmentMeta> {
+export async function writeSegment(path: string, columns: Vector[], opts: SegmentOptions = {}): Promise<SegmentMeta> {
+  const { chunks, rows, columns: metas } = await encodeSegment(columns, opts);
+  const bytes = await writeChunksDurable(path, chunks);
+  return { rows, bytes, columns: metas };
+}
+
+/** How writeSegment encodes columns: `encodings[i]` column i's ENCODE name, `utf8[i]` a string column's dictionary as bytes. */
+export interface SegmentOptions { encodings?: (string | undefined)[]; utf8?: (Utf8Buffers | undefined)[] }
+
+/** A segment's file bytes (in the chunks the Arrow writer made) and its columns' metadata, as writeSegment writes them. */
+export async function encodeSegment(columns: Vector[], opts: SegmentOptions = {}): Promise<{ chunks: Uint8Array[]; rows: number; columns: ColumnMeta[] }> {
   const rows = columns.length > 0 ? columns[0].length : 0;
   const fields: Field[] = [];
   const children: Data[] = [];
@@ -76,8 +86,7 @@ export async function writeSegment(path: string, columns: Vector[], opts: { enco
   const writer = RecordBatchFileWriter.writeAll(new Table(schema, [batch])).finish();
   const chunks: Uint8Array[] = [];
   for await (const chunk of writer) chunks.push(chunk);
-  const bytes = await writeChunksDurable(path, chunks);
-  return { rows, bytes, columns: metas };
+  return { chunks, rows, columns: metas };
 }
 
 /**
@@ -100,7 +109,8 @@ export async function readSegment(path: string, types: SqlType[], columnIndexes?
   }
 }
 
-function decodeSegment(buf: Uint8Array, types: SqlType[], columnIndexes?: number[]): Vector[] {
+/** A segment file's columns from its bytes (see readSegment); throws on a file that is not a sound segment. */
+export function decodeSegment(buf: Uint8Array, types: SqlType[], columnIndexes?: number[]): Vector[] {
   if (buf.length < 2 * MAGIC.length + 8 || magicAt(buf, 0) !== MAGIC || magicAt(buf, buf.length - MAGIC.length) !== MAGIC) {
     throw new Error('not an Arrow IPC file (bad magic bytes; truncated?)');
   }

@@ -8,5 +8,8 @@ import { compile } from './compile.ts';
 export default async function setup(): Promise<() => void> {
   const workers = await compile();
   process.env.STRATA_WORKER_DIR = workers.dir;
+  // the suite opens hundreds of databases: their slices skip the warm-up (~0.2-0.4 s of CPU each);
+  // test/engine/exec/slice-warmup.test.ts turns it on
+  process.env.STRATA_SLICE_WARMUP = '0';
   return () => workers.remove();
 }

@@ -1,0 +1,152 @@
+// What a slice runs once as it starts, before queries need it: scan requests like TPC-H's over
+// small synthetic segments (integer and BIGINT keys, DECIMAL amounts, dates, dictionary strings),
+// so V8 optimizes the engine's shared code (the scan loop, zone maps, join filters, hash join
+// build and probe on one and two keys, semi and anti joins, GROUP BY tables, partial states, the
+// wire format) with the type feedback real queries give it. Each slice is its own isolate and
+// compiles that code itself: left to the first queries, a 2-slice process was still compiling it
+// in its second and third runs, on the same two cores the slices ran on. The requests go through
+// the worker's own request handler, their segments served from memory, so every object they
+// meet has the shape a real request's has (feedback from hand-made objects of other shapes
+// deoptimized the code the first real query ran).
+import type { Vector } from '../types/vector.ts';
+import type { SqlType } from '../types/types.ts';
+import type { BExpr, BAgg } from '../plan/bound.ts';
+import type { FragmentSpec, JoinStep, SegmentRef } from './fragment.ts';
+import { encodeSegment } from '../storage/segment.ts';
+
+/** One warm-up request: a program (nested programs compute its joins' build sides) and each program's segments. */
+export interface WarmupRequest { fragment: FragmentSpec; segments: SegmentRef[][] }
+
+/** The warm-up's requests and the bytes of the segments they read, by file name. */
+export interface Warmup { requests: WarmupRequest[]; files: Map<string, Uint8Array> }
+
+const BIGINT: SqlType = { id: 'BIGINT' };
+const INTEGER: SqlType = { id: 'INTEGER' };
+const DATE: SqlType = { id: 'DATE' };
+const AMOUNT: SqlType = { id: 'DECIMAL', precision: 15, scale: 2 };
+const NAME: SqlType = { id: 'CHAR', length: 25 };
+const BOOLEAN: SqlType = { id: 'BOOLEAN' };
+
+/** How many times a slice runs the requests: the second round runs on code the first had optimized, and fixes what that code had not seen. */
+export const WARMUP_ROUNDS = 2;
+
+/** Rows of the fact table's segment: two batches of the scan loop's 65,536. */
+const LINES = 131_072;
+const ORDERS = LINES / 4;
+const PARTS = 2_048;
+const NATIONS = 25;
+
+/** Segment names no table's segment has (those are generated ids): a slice serves these from memory. */
+const FILE_PREFIX = 'warm-up:';
+
+/** Whether a segment file name is one of the warm-up's. */
+export const isWarmupFile = (file: string): boolean => file.startsWith(FILE_PREFIX);
+
+/** A deterministic stream of numbers in [0, 1): the same rows in every slice and process. */
+function random(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  };
+}
+
+/** A column of `n` values from `f`, typed for `type` (strings by code into `dict`). */
+function column(type: SqlType, n: number, f: (i: number) => number, dict?: string[]): Vector {
+  const values = type.id === 'BIGINT' || type.id === 'DECIMAL' ? new Float64Array(n) : new Int32Array(n);
+  for (let i = 0; i < n; i++) values[i] = f(i);
+  return dict ? { type, length: n, values, valid: null, dict } : { type, length: n, values, valid: null };
+}
+
+const col = (index: number, type: SqlType): BExpr => ({ k: 'col', index, type });
+const before = (index: number, day: number): BExpr => ({ k: 'cmp', op: '<', left: col(index, DATE), right: { k: 'const', value: day, type: DATE }, type: BOOLEAN });
+const after = (index: number, day: number): BExpr => ({ k: 'cmp', op: '>', left: col(index, DATE), right: { k: 'const', value: day, type: DATE }, type: BOOLEAN });
+
+/** sum(price * (1 - discount)), typed as the binder types it */
+function revenue(price: number, discount: number): BAgg {
+  const oneMinus: BExpr = { k: 'arith', op: '-', left: { k: 'const', value: 1, type: INTEGER }, right: col(discount, AMOUNT), type: { id: 'DECIMAL', precision: 16, scale: 2 } };
+  const arg: BExpr = { k: 'arith', op: '*', left: col(price, AMOUNT), right: oneMinus, type: { id: 'DECIMAL', precision: 32, scale: 4 } };
+  return { fn: 'sum', arg, distinct: false, type: { id: 'DECIMAL', precision: 38, scale: 4 } };
+}
+
+/** A table: its column types and one segment of it. */
+interface Table { types: SqlType[]; segment: SegmentRef }
+
+/**
+ * The warm-up: shapes of TPC-H's joins and groupings over four tables. A filtered scan probing
+ * orders (a nested program's rows) by a BIGINT key, with a join filter, into a GROUP BY of three
+ * keys (Q3); probes on two INTEGER keys then one into a GROUP BY of a string and a year (Q9,
+ * Q5); a GROUP BY of one BIGINT key with many groups (Q18); semi and anti joins with rows out.
+ */
+export async function warmup(): Promise<Warmup> {
+  const r = random(11);
+  const files = new Map<string, Uint8Array>();
+  const table = async (name: string, columns: Vector[]): Promise<Table> => {
+    const file = `${FILE_PREFIX}${name}`;
+    const { chunks, rows } = await encodeSegment(columns);
+    files.set(file, Buffer.concat(chunks));
+    return { types: columns.map((c) => c.type), segment: { file, rows } };
+  };
+  const lines = await table('lines', [
+    column(BIGINT, LINES, (i) => 1 + Math.floor(i / 4) * 4 + Math.floor(r() * 4)),
+    column(INTEGER, LINES, () => 1 + Math.floor(r() * PARTS)),
+    column(INTEGER, LINES, () => 1 + Math.floor(r() * 4)),
+    column(AMOUNT, LINES, () => 100 + Math.floor(r() * 4_900)),
+    column(AMOUNT, LINES, () => 90_000 + Math.floor(r() * 10_000_000)),
+    column(AMOUNT, LINES, () => Math.floor(r() * 11)),
+    column(DATE, LINES, () => 8_000 + Math.floor(r() * 2_500)),
+  ]);
+  const orders = await table('orders', [
+    column(BIGINT, ORDERS, (i) => 1 + i * 4),
+    column(INTEGER, ORDERS, () => 1 + Math.floor(r() * 15_000)),
+    column(DATE, ORDERS, () => 8_000 + Math.floor(r() * 2_500)),
+    column(INTEGER, ORDERS, () => 0),
+  ]);
+  const partsupp = await table('partsupp', [
+    column(INTEGER, PARTS * 4, (i) => 1 + (i >> 2)),
+    column(INTEGER, PARTS * 4, (i) => 1 + (i & 3)),
+    column(INTEGER, PARTS * 4, () => Math.floor(r() * NATIONS)),
+  ]);
+  const names = Array.from({ length: NATIONS }, (_, i) => `NATION ${i}`);
+  const nations = await table('nations', [column(INTEGER, NATIONS, (i) => i), column(NAME, NATIONS, (i) => i, names)]);
+
+  /** A program scanning `t`'s columns `columns` (the batch holds them in that order). */
+  const scan = (t: Table, columns: number[], filter: BExpr | null, steps: FragmentSpec['steps'], output: FragmentSpec['output']): FragmentSpec =>
+    ({ tableTypes: t.types, columns, filter, steps, output });
+  const rowsOf = (t: Table, columns: number[], filter: BExpr | null = null): FragmentSpec =>
+    scan(t, columns, filter, [], { kind: 'rows', exprs: columns.map((c, i) => col(i, t.types[c])) });
+  /** A join whose build side is nested program `program`'s rows. */
+  const join = (joinType: JoinStep['joinType'], probeKeys: BExpr[], program: number, spec: FragmentSpec, buildKeys: number[]): JoinStep =>
+    ({ joinType, probeKeys, buildKeys, build: [], local: { program, spec } });
+
+  // Q3: l_orderkey, l_extendedprice, l_discount, l_shipdate ++ o_orderkey, o_custkey, o_orderdate, o_shippriority
+  const byOrder = join('INNER', [col(0, BIGINT)], 1, rowsOf(orders, [0, 1, 2, 3], before(2, 9_204)), [0]);
+  const q3 = scan(lines, [0, 4, 5, 6], after(3, 9_204), [{ k: 'join', join: byOrder }],
+    { kind: 'agg', spec: { keys: [col(0, BIGINT), col(6, DATE), col(7, INTEGER)], aggs: [revenue(1, 2)], filter: null } });
+  q3.joinFilters = [{ join: byOrder, keys: [col(0, BIGINT)], zoneCols: [0] }];
+
+  // Q9: l_partkey, l_suppkey, l_extendedprice, l_discount, l_shipdate ++ ps_partkey, ps_suppkey, nation ++ n_nationkey, n_name
+  const q9 = scan(lines, [1, 2, 4, 5, 6], null, [
+    { k: 'join', join: join('INNER', [col(1, INTEGER), col(0, INTEGER)], 1, rowsOf(partsupp, [0, 1, 2]), [1, 0]) },
+    { k: 'join', join: join('INNER', [col(7, INTEGER)], 2, rowsOf(nations, [0, 1]), [0]) },
+  ], { kind: 'agg', spec: { keys: [col(9, NAME), { k: 'extract', field: 'year', arg: col(4, DATE), type: INTEGER }], aggs: [revenue(2, 3)], filter: null } });
+
+  // Q18: l_orderkey, l_quantity
+  const q18 = scan(lines, [0, 3], null, [], { kind: 'agg', spec: { keys: [col(0, BIGINT)], aggs: [{ fn: 'sum', arg: col(1, AMOUNT), distinct: false, type: { id: 'DECIMAL', precision: 38, scale: 2 } }], filter: null } });
+
+  // l_orderkey, l_quantity, l_shipdate of the lines whose order is (or is not) one of a date range
+  const keyed = (joinType: JoinStep['joinType']): FragmentSpec =>
+    scan(lines, [0, 3, 6], after(2, 9_204), [{ k: 'join', join: join(joinType, [col(0, BIGINT)], 1, rowsOf(orders, [0], null), [0]) }], { kind: 'rows', exprs: [col(0, BIGINT), col(1, AMOUNT)] });
+
+  const twoTables = [[lines.segment], [orders.segment]];
+  return {
+    files,
+    requests: [
+      { fragment: q3, segments: twoTables },
+      { fragment: q9, segments: [[lines.segment], [partsupp.segment], [nations.segment]] },
+      { fragment: q18, segments: [[lines.segment]] },
+      { fragment: keyed('SEMI'), segments: twoTables },
+      { fragment: keyed('ANTI'), segments: twoTables },
+    ],
+  };
+}
