@@ -64,8 +64,6 @@ function computePartition(call: WindowCall, rows: number[], args: V[][], aggArgs
   // peers: rows equal under ORDER BY share ranks and (by default) frames
   const peerEnd = new Int32Array(m);
   for (let i = m - 1; i >= 0; i--) peerEnd[i] = i + 1 < m && cmpOrder(rows[i], rows[i + 1]) === 0 ? peerEnd[i + 1] : i + 1;
-  const peerStart = new Int32Array(m);
-  for (let i = 1; i < m; i++) peerStart[i] = cmpOrder(rows[i - 1], rows[i]) === 0 ? peerStart[i - 1] : i;
   switch (call.fn) {
     case 'row_number': rows.forEach((r, i) => { out[r] = i + 1; }); return;
     case 'rank': case 'dense_rank': case 'percent_rank': case 'cume_dist': {
@@ -93,7 +91,10 @@ function computePartition(call: WindowCall, rows: number[], args: V[][], aggArgs
   }
   // framed functions: first_value, last_value, nth_value, aggregates
   const bounds = frameBounds(call);
-  const frameOf = (i: number): [number, number] => frameAt(bounds, i, m, peerStart[i], peerEnd[i]);
+  // where each row's peers start, for frames from CURRENT ROW in RANGE mode
+  const peerStart = new Int32Array(bounds.start === 'peers' ? m : 0);
+  for (let i = 1; i < peerStart.length; i++) peerStart[i] = peerEnd[i - 1] === peerEnd[i] ? peerStart[i - 1] : i;
+  const frameOf = (i: number): [number, number] => frameAt(bounds, i, m, peerStart[i] ?? 0, peerEnd[i]);
   const a = args[0];
   if (call.fn !== 'agg') {
     for (let i = 0; i < m; i++) {
