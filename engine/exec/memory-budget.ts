@@ -84,7 +84,7 @@ export class MemoryBudget {
     raisePeak(this.counter, before + kb);
     if (total > this.limitBytes) {
       Atomics.sub(this.counter, 0, kb);
-        throw new SqlError('OUT_OF_MEMORY', `query exceeded its memory limit of ${mb(this.limitBytes)} MB (${what} needed ${mb(bytes)} MB more, ${mb(total)} MB in all); add filters or a LIMIT, or raise it with SET query_memory_limit`);
+      throw new SqlError('OUT_OF_MEMORY', `query exceeded its memory limit of ${mb(this.limitBytes)} MB (${what} needed ${mb(bytes)} MB more, ${mb(total)} MB in all); add filters or a LIMIT, or raise it with SET query_memory_limit`);
     }
     if (!this.total) { this.mine += kb; this.heldBytes += bytes; return; }
     const all = (Atomics.add(this.total.counter, 0, kb) + kb) * 1024;
