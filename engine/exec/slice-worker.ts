@@ -1070,12 +1070,15 @@ async function broadcastRows(r: FragmentResult, req: RequestRun, tag: string, sl
  * them (the join's nested program) and builds its table, the probe program marks the rows its
  * rows match, and the marked rows (SEMI) or the unmarked ones (ANTI) are returned as one part.
  */
-async function markedRows(m: MarkedSource, req: RequestRun, all: SliceMetrics[]): Promise<{ parts: Vector[][]; rows: number; ms: number }> {
+async function markedRows(m: MarkedSource, req: RequestRun, all: SliceMetrics[]): Promise<{ parts: Vector[][]; rows: number; ms: number; onDisk?: UnionPart[] }> {
   const { stop } = req;
   const local = m.join.local!;
+  // preserved rows past this slice's share go to a file as they come: the join then spills them
+  sendRowsToFile(local.spec.output);
   const built = await runFragment(local.spec, req, local.program, all);
   if (built.kind !== 'rows') throw new SqlError('INTERNAL_ERROR', 'a semi join built over partial aggregates');
   m.join.build = built.columns;
+  if (built.files?.length) buildFiles.set(m.join, built.files);
   const t0 = performance.now();
   buildOrSpill(m.join, req);
   const buildMs = performance.now() - t0;
@@ -1085,16 +1088,25 @@ async function markedRows(m: MarkedSource, req: RequestRun, all: SliceMetrics[])
   const marking = all[m.probe.program]?.ms.at(-1) ?? 0;
   const grace = graceJoins.get(m.join);
   if (grace) {
-    // over the budget: the preserved rows and the marking rows went to files by key hash, each pair marks alone
+    // over the budget: the preserved rows and the marking rows went to files by key hash, each
+    // pair marks alone; the rows kept past this slice's share go to a file, read back a block at a time
     const parts: Vector[][] = [];
-    let rows = 0;
+    let rows = 0, held = 0, file = null as SpillWriter | null;
     await grace.drainMarked(keep, async (b) => {
-      stop.memory.reserve(arraysBytes(b.columns), 'rows a semi join keeps in a slice');
-      parts.push(b.columns);
       rows += b.length;
+      const bytes = arraysBytes(b.columns);
+      if (file || held + bytes > stop.memory.availableBytes / (2 * req.slices)) {
+        file ??= req.host.spill.create('rows a semi join keeps');
+        metered(stop, () => file!.write(b));
+        return false;
+      }
+      stop.memory.reserve(bytes, 'rows a semi join keeps in a slice');
+      held += bytes;
+      parts.push(b.columns);
       return false;
     });
-    return { parts, rows, ms: buildMs + marking + performance.now() - t1 };
+    file?.close();
+    return { parts, rows, ms: buildMs + marking + performance.now() - t1, onDisk: file ? [fileBlocks(file.path, req)] : undefined };
   }
   const table = buildTableOf(m.join);
   const rows: number[] = [];

@@ -97,6 +97,26 @@ it.each([
   }
 }, 60_000);
 
+it('a semi join built on its preserved side (both sides redistributed) keeps its rows past a slice\'s share in a file and streams at 4 MB as DuckDB answers', async () => {
+  // the preserved side: 225,000 rows with their strings, marked by the rows of a that match
+  // (on main the slices computed them whole and failed with OUT_OF_MEMORY)
+  const marked = { SEMI: 'SELECT y.xk, y.xs FROM (SELECT k + 1 AS xk, s AS xs FROM a WHERE k % 4 <> 0) y WHERE EXISTS (SELECT 1 FROM a x WHERE x.k = y.xk)' };
+  await s.execute("SET join_distribution = 'redistribute'");
+  try {
+    for (const [kind, sql] of Object.entries(marked)) {
+      const plan = (await s.execute(`EXPLAIN ${sql}`))[0].rows.map((r) => String(r[0])).join('\n');
+      expect(plan, sql).toMatch(new RegExp(`Hash ${kind} Join \\(build: left input, both sides redistributed by key[^\\n]*the right input's rows mark the left rows they match`));
+      const { result, files } = await watchingFiles((seen) => streamedSummary(sql, seen));
+      expect(result, kind).toEqual(await duckSummary(sql));
+      expect(files.has('slice-hash-join-build-partition'), kind).toBe(true);
+      expect(files.has('rows-a-semi-join-keeps'), kind).toBe(true);
+      expect(leftover()).toEqual([]);
+    }
+  } finally {
+    await s.execute('RESET join_distribution');
+  }
+}, 60_000);
+
 it('a cancel while the slices write their result files, or a stream closed early, leaves the temp area empty', async () => {
   await s.execute("SET join_distribution = 'broadcast'");
   try {
