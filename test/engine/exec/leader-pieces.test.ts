@@ -52,6 +52,18 @@ async function sameSorted(rows: string[][], sql: string) {
 }
 
 // a LIMIT over the slices' rows is a leader input that comes in pieces (the slices' files)
+/** Runs `sql` and cancels it once its first temp file appears, so the cancel lands mid-work however fast the machine is; nothing may be left. */
+async function canceledWhileSpilling(sql: string, stream = false) {
+  const ac = new AbortController();
+  const watch = setInterval(() => { if (leftover().length) { clearInterval(watch); ac.abort(); } }, 1);
+  try {
+    await expect(s.execute(sql, { stream, signal: ac.signal })).rejects.toMatchObject({ code: 'QUERY_CANCELED' });
+  } finally {
+    clearInterval(watch);
+  }
+  expect(leftover()).toEqual([]);
+}
+
 const A = '(SELECT k, s FROM a LIMIT 1000000) x';
 const SMALL = '(SELECT k FROM a WHERE k < 500 LIMIT 1000) y';
 
@@ -89,11 +101,7 @@ it('a leader sort over pieces leaves no files when closed early, when it fails a
   // the key divides by zero at the leader on the last row, after runs went to disk
   await expect(s.execute(`SELECT k, s FROM ${A} ORDER BY s, 1 / (299999 - k)`, { stream: true })).rejects.toMatchObject({ code: 'DIVISION_BY_ZERO' });
   expect(leftover()).toEqual([]);
-  const ac = new AbortController();
-  const run = s.execute(`SELECT k, s FROM (SELECT x.k, x.s FROM ${A} CROSS JOIN (SELECT n FROM d) z) y ORDER BY s, k`, { stream: true, signal: ac.signal });
-  setTimeout(() => ac.abort(), 20);
-  await expect(run).rejects.toMatchObject({ code: 'QUERY_CANCELED' });
-  expect(leftover()).toEqual([]);
+  await canceledWhileSpilling(`SELECT k, s FROM (SELECT x.k, x.s FROM ${A} CROSS JOIN (SELECT n FROM d) z) y ORDER BY s, k`, true);
 });
 
 it('DISTINCT and UNION / INTERSECT / EXCEPT at the leader take inputs in pieces into partition files by row hash', async () => {
@@ -182,11 +190,7 @@ it('a leader hash join takes a build input in pieces: into its table while that 
   // an error after the build side went to files, and a cancel while a nested loop's 600,000 rows go there (about 1.7 s uncanceled)
   await expect(s.execute(`SELECT x.k, 1 / (299000 - y.k) FROM ${few} JOIN ${big} ON x.k = y.k`, { stream: true })).rejects.toMatchObject({ code: 'DIVISION_BY_ZERO' });
   expect(leftover()).toEqual([]);
-  const ac = new AbortController();
-  const run = s.execute(`SELECT count(*) FROM ${few} JOIN (SELECT y.k, y.s FROM ${big} CROSS JOIN (SELECT n FROM d WHERE n < 2) z) y2 ON x.k = y2.k`, { signal: ac.signal });
-  setTimeout(() => ac.abort(), 300);
-  await expect(run).rejects.toMatchObject({ code: 'QUERY_CANCELED' });
-  expect(leftover()).toEqual([]);
+  await canceledWhileSpilling(`SELECT count(*) FROM ${few} JOIN (SELECT y.k, y.s FROM ${big} CROSS JOIN (SELECT n FROM d WHERE n < 2) z) y2 ON x.k = y2.k`);
 });
 
 it('a build side broadcast from the leader over an input in pieces reaches the slices in pieces: held up to a quarter of what is left, the rest in a file each slice splits into its grace join', async () => {
@@ -208,11 +212,7 @@ it('a build side broadcast from the leader over an input in pieces reaches the s
   // an error in the slices' probe, and a cancel while a nested loop's 600,000 rows are broadcast (about 1.7 s uncanceled)
   await expect(s.execute(`SELECT sum(1 / (299999 - y.k)) FROM a x JOIN ${big} ON x.k = y.k`)).rejects.toMatchObject({ code: 'DIVISION_BY_ZERO' });
   expect(leftover()).toEqual([]);
-  const ac = new AbortController();
-  const run = s.execute(`SELECT count(*) FROM a x JOIN (SELECT y.k, y.s FROM ${big} CROSS JOIN (SELECT n FROM d WHERE n < 2) z) y2 ON x.k = y2.k`, { signal: ac.signal });
-  setTimeout(() => ac.abort(), 300);
-  await expect(run).rejects.toMatchObject({ code: 'QUERY_CANCELED' });
-  expect(leftover()).toEqual([]);
+  await canceledWhileSpilling(`SELECT count(*) FROM a x JOIN (SELECT y.k, y.s FROM ${big} CROSS JOIN (SELECT n FROM d WHERE n < 2) z) y2 ON x.k = y2.k`);
 });
 
 it('a CROSS or non-equi join at the leader writes its right input past a quarter of what is left to a file, read again for each left piece', async () => {
@@ -274,11 +274,7 @@ it('a recursive UNION\'s file of rows seen too big to read back is split again b
   await at('2MB', async () => {
     expect(await strata(sql)).toEqual(await duckdb(sql));
     expect(leftover()).toEqual([]);
-    const ac = new AbortController();
-    const run = s.execute(sql, { signal: ac.signal });
-    setTimeout(() => ac.abort(), 800);
-    await expect(run).rejects.toMatchObject({ code: 'QUERY_CANCELED' });
-    expect(leftover()).toEqual([]);
+    await canceledWhileSpilling(sql);
   });
 });
 
@@ -293,11 +289,7 @@ it('a shared result bigger than the limit is kept in files and read by each read
     // the later reader fails on its last rows: the shared files go with the run
     await expect(s.execute(`${c} SELECT count(*), (SELECT sum(1 / (599999 - k)) FROM c) FROM c JOIN ${SMALL} ON c.k = y.k`)).rejects.toMatchObject({ code: 'DIVISION_BY_ZERO' });
     expect(leftover()).toEqual([]);
-    const ac = new AbortController();
-    const run = s.execute(`${c} SELECT count(*), (SELECT count(*) FROM c c1 CROSS JOIN (SELECT n FROM d) z) FROM c JOIN ${SMALL} ON c.k = y.k`, { signal: ac.signal });
-    setTimeout(() => ac.abort(), 300);
-    await expect(run).rejects.toMatchObject({ code: 'QUERY_CANCELED' });
-    expect(leftover()).toEqual([]);
+    await canceledWhileSpilling(`${c} SELECT count(*), (SELECT count(*) FROM c c1 CROSS JOIN (SELECT n FROM d) z) FROM c JOIN ${SMALL} ON c.k = y.k`);
   });
 });
 
