@@ -49,10 +49,15 @@ export class StatementSpill {
     this.capBytes = budget.limitBytes * SPILL_FACTOR;
   }
 
-  /** A new file for `what` (e.g. "hash join partition"). */
+  /**
+   * A new file for `what` (e.g. "hash join partition"). Its blocks take at most an eighth of the
+   * statement's limit (under the usual limits far more than a batch, written as one block as
+   * before): read back, one is held beside what its reader already holds (a sort's pieces and
+   * their order), and a slice's batch of two columns (~0.8 MB) did not fit beside them at 2 MB.
+   */
   create(what: string): SpillWriter {
     this.budget.addSpilled(0, 1);
-    return this.track(new SpillWriter(join(this.directory(), `${this.n++}-${what.replace(/[^a-z]+/gi, '-')}`), (bytes) => this.count(bytes)));
+    return this.track(new SpillWriter(join(this.directory(), `${this.n++}-${what.replace(/[^a-z]+/gi, '-')}`), (bytes) => this.count(bytes), this.budget.limitBytes / 8));
   }
 
   /** The statement's directory, made on first use. */

@@ -9,6 +9,7 @@ import type { Batch, Vector } from '../../types/vector.ts';
 import type { SqlType } from '../../types/types.ts';
 import { FILE_MODE } from '../../storage/durable.ts';
 import { SqlError } from '../../errors.ts';
+import { rowRange } from '../batches.ts';
 
 interface ColumnHeader {
   type: SqlType;
@@ -25,19 +26,32 @@ const ARRAYS: Record<string, new (b: ArrayBuffer, offset: number, length: number
   Int8Array, Uint8Array, Int16Array, Uint16Array, Int32Array, Uint32Array, Float32Array, Float64Array, BigInt64Array, BigUint64Array,
 } as never;
 
-/** Appends batches to a new file (owner-only); tells `written` the bytes of each block (it may refuse more). */
+/**
+ * Appends batches to a new file (owner-only); tells `written` the bytes of each block (it may
+ * refuse more). A batch whose arrays pass `blockBytes` is written as several blocks, so a reader
+ * holds at most about that much of it at once.
+ */
 export class SpillWriter {
   private readonly fd: number;
   /** rows and bytes of the blocks written so far */
   rows = 0;
   bytes = 0;
 
-  constructor(readonly path: string, private readonly written: (bytes: number) => void = () => {}) {
+  constructor(readonly path: string, private readonly written: (bytes: number) => void = () => {}, private readonly blockBytes = Infinity) {
     this.fd = openSync(path, 'wx', FILE_MODE);
   }
 
   write(b: Batch): void {
     if (b.length === 0) return;
+    let bytes = 0;
+    for (const v of b.columns) bytes += v.values.byteLength + (v.valid?.byteLength ?? 0);
+    const blocks = Math.min(b.length, Math.ceil(bytes / this.blockBytes));
+    if (blocks <= 1) { this.writeBlock(b); return; }
+    const rows = Math.ceil(b.length / blocks);
+    for (let start = 0; start < b.length; start += rows) this.writeBlock(rowRange(b, start, Math.min(rows, b.length - start)));
+  }
+
+  private writeBlock(b: Batch): void {
     const columns: ColumnHeader[] = [];
     const bodies: Uint8Array[] = [];
     for (const v of b.columns) {

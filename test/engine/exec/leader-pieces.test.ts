@@ -293,6 +293,17 @@ it('a shared result bigger than the limit is kept in files and read by each read
   });
 });
 
+it('at 2 MB a leader sort over the slices\' files reads blocks of at most a quarter MB (a slice\'s batch is ~0.8 MB) and answers', async () => {
+  const sql = `SELECT k, s FROM ${A} ORDER BY s DESC, k`;
+  await s.execute("SET query_memory_limit = '2MB'");
+  try {
+    await sameSorted(await streamed(sql), sql);
+  } finally {
+    await s.execute(`SET query_memory_limit = '${LIMIT}'`);
+  }
+  expect(leftover()).toEqual([]);
+});
+
 it('a Filter over a shared result read whole (a join\'s build side) filters its pieces as they come', async () => {
   // the build side keeps 300 of the result's 100,000 rows: only those are put together
   const sql = `WITH c AS (SELECT DISTINCT k % 100000 AS k, s FROM ${A}) SELECT count(*), sum(c1.k), max(c1.s) FROM c c1 JOIN (SELECT k FROM c WHERE k < 300) c2 ON c1.k = c2.k * 2`;
