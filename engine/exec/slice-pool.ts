@@ -5,6 +5,7 @@ import { setFlagsFromString } from 'node:v8';
 import { SqlError, asSqlError } from '../errors.ts';
 import { newSharedCache, type SharedCache } from './column-cache.ts';
 import { workerEntry } from './worker-entry.ts';
+import './detach-once.ts';
 
 interface Pending { slice: number; resolve: (v: unknown) => void; reject: (e: unknown) => void }
 

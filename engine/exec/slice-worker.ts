@@ -48,15 +48,7 @@ import { generatedCode } from './code-cache.ts';
 import { ArrayPool, type ArrayLease } from './array-pool.ts';
 import { packedMap } from '../types/packed-map.ts';
 import { WARMUP_ROUNDS, warmup, isWarmupFile } from './slice-warmup.ts';
-
-// Detach one ArrayBuffer before V8 optimizes anything in this isolate. Until an isolate first
-// detaches a buffer (a transfer to another thread does), V8 compiles typed array accesses on the
-// promise that none ever is, and that first detach throws away every function so optimized: a
-// slice's first result, sent with its buffers moved, discarded the hash join, grouping and
-// scan code its first query had optimized (~100 functions per slice), and the next query
-// compiled it all again, on the cores the slices wanted.
-const detached = new ArrayBuffer(8);
-structuredClone(detached, { transfer: [detached] });
+import './detach-once.ts';
 
 const { dataDir, slice: sliceIndex, cache: sharedCache, niceness, warm } = workerData as { dataDir: string; slice: number; cache: SharedCache; niceness: number; warm: boolean };
 // a server's slices step back behind its leader (see SlicePool's `niceness`)
