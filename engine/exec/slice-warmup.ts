@@ -9,7 +9,7 @@
 // meet has the shape a real request's has (feedback from hand-made objects of other shapes
 // deoptimized the code the first real query ran).
 import type { Vector } from '../types/vector.ts';
-import type { SqlType } from '../types/types.ts';
+import { type SqlType, typeInfo } from '../types/types.ts';
 import type { BExpr, BAgg } from '../plan/bound.ts';
 import type { FragmentSpec, JoinStep, SegmentRef } from './fragment.ts';
 import { encodeSegment } from '../storage/segment.ts';
@@ -53,7 +53,7 @@ function random(seed: number): () => number {
 
 /** A column of `n` values from `f`, typed for `type` (strings by code into `dict`). */
 function column(type: SqlType, n: number, f: (i: number) => number, dict?: string[]): Vector {
-  const values = type.id === 'BIGINT' || type.id === 'DECIMAL' ? new Float64Array(n) : new Int32Array(n);
+  const values = new (typeInfo(type).array)(n);
   for (let i = 0; i < n; i++) values[i] = f(i);
   return dict ? { type, length: n, values, valid: null, dict } : { type, length: n, values, valid: null };
 }
