@@ -244,11 +244,6 @@ class FragmentRun {
     return this.outRows >= this.limit || (this.keptBySlices !== null && Atomics.load(this.keptBySlices, 0) >= this.limitBig);
   }
 
-  /** Half of this slice's share of what is left of the statement's budget (the rest is for what the rows go through). */
-  share(): number {
-    return this.stop.memory.availableBytes / (2 * this.req.slices);
-  }
-
   /** A further UNION ALL input: run (and its rows received) when the scan loop reaches it. */
   unionInput(input: ExchangeSource): UnionPart {
     return async () => {
@@ -474,13 +469,13 @@ class FragmentRun {
     if (topN && this.outRows >= 2 * topN.limit + 1024) this.keepTopOnly(out, topN);
     // a client's rows need not be whole anywhere: past this slice's share they go to a file
     // the client reads back (result-rows.ts), and the slice goes on from none
-    if (out.toFile && this.outBytes > this.share()) this.rowsToFile();
+    if (out.toFile && this.outBytes > sliceShare(this.req)) this.rowsToFile();
     // a sort whose rows would not fit: those so far go to disk as a sorted run (sorting them
     // takes an order of 8 bytes a row more) and the slice goes on from none
-    if (out.sort && this.outRows > 1 && this.outBytes > this.share()) this.sortedRunToFile(out, out.sort);
+    if (out.sort && this.outRows > 1 && this.outBytes > sliceShare(this.req)) this.sortedRunToFile(out, out.sort);
     // the rows a large N keeps would not fit: their first N go to disk as a sorted run (the
     // leader merges the runs) and the slice starts again from none
-    if (topN && this.outRows > 1 && this.outBytes > this.share()) this.topRunToFile(out, topN);
+    if (topN && this.outRows > 1 && this.outBytes > sliceShare(this.req)) this.topRunToFile(out, topN);
     this.lap(this.outSlot, 0);
   }
 
@@ -700,7 +695,7 @@ function buildOrSpill(step: JoinStep, req: RequestRun): void {
     step.build = [];
     return;
   }
-  if ((step.build[0]?.length ?? 0) <= MIN_SPILL_ROWS || stepTableBytes(step) <= stop.memory.availableBytes / (2 * req.slices)) {
+  if ((step.build[0]?.length ?? 0) <= MIN_SPILL_ROWS || stepTableBytes(step) <= sliceShare(req)) {
     buildTableOf(step, stop, reserve, req.arrays);
     return;
   }
@@ -790,6 +785,11 @@ async function skipSegment(f: FragmentSpec, seg: SegmentRef, runtime: RuntimeFil
 }
 
 /** What one request runs over: each program's segments in this slice, its stop, its exchanges. */
+/** Half of this slice's share of what is left of the statement's budget (the rest is for what the rows go through). */
+function sliceShare(req: RequestRun): number {
+  return req.stop.memory.availableBytes / (2 * req.slices);
+}
+
 interface RequestRun {
   /** segments[p]: this slice's segments for program p (none for a program over redistributed rows) */
   segments: SegmentRef[][];
@@ -900,11 +900,11 @@ async function redistribute(x: ExchangeSource, req: RequestRun, all: SliceMetric
   if (files.length) {
     const onDisk = files.flatMap((f) => blocksOf(f, req));
     rows += files.reduce((n, f) => n + f.rows, 0);
-    if (rows > MIN_SPILL_ROWS && bytes > req.stop.memory.availableBytes / (2 * req.slices)) return { parts: [], rows, ms: performance.now() - t0, onDisk: [...metered(req.stop, () => receivedOnDisk(parts, req)), ...onDisk] };
+    if (rows > MIN_SPILL_ROWS && bytes > sliceShare(req)) return { parts: [], rows, ms: performance.now() - t0, onDisk: [...metered(req.stop, () => receivedOnDisk(parts, req)), ...onDisk] };
     req.stop.memory.reserve(bytes, 'rows redistributed to a slice');
     return { parts, rows, ms: performance.now() - t0, onDisk };
   }
-  if (toDisk && rows > MIN_SPILL_ROWS && bytes > req.stop.memory.availableBytes / (2 * req.slices)) {
+  if (toDisk && rows > MIN_SPILL_ROWS && bytes > sliceShare(req)) {
     // more than this slice's share: the rows wait on disk and are read back a block at a time
     // as the pipeline reaches them (each part is in memory only while it is written)
     return { parts: [], rows, ms: performance.now() - t0, onDisk: metered(req.stop, () => receivedOnDisk(parts, req)) };
@@ -1044,7 +1044,7 @@ async function broadcastRows(r: FragmentResult, req: RequestRun, tag: string, sl
   for (const f of onFiles) rows += f.rows;
   const parts = [...(ownFiles ? [] : [r.columns]), ...others].filter((p) => (p[0]?.length ?? 0) > 0);
   const onDisk = onFiles.flatMap((f) => f.files.map((file) => fileBlocks(file, req, true)));
-  if (toDisk && rows > MIN_SPILL_ROWS && bytes > req.stop.memory.availableBytes / (2 * req.slices)) {
+  if (toDisk && rows > MIN_SPILL_ROWS && bytes > sliceShare(req)) {
     // more than this slice's share: what came in memory waits on disk too (this slice's own rows,
     // counted when computed, are given back once written)
     const own = ownFiles ? 0 : arraysBytes(r.columns);
@@ -1087,7 +1087,7 @@ async function markedRows(m: MarkedSource, req: RequestRun, all: SliceMetrics[])
     await grace.drainMarked(keep, async (b) => {
       rows += b.length;
       const bytes = arraysBytes(b.columns);
-      if (file || held + bytes > stop.memory.availableBytes / (2 * req.slices)) {
+      if (file || held + bytes > sliceShare(req)) {
         file ??= req.host.spill.create('rows a semi join keeps');
         metered(stop, () => file!.write(b));
         return false;
@@ -1171,7 +1171,7 @@ async function windowsOver(x: ExchangeSource, got: { parts: Vector[][]; rows: nu
     onDisk.length = 0;
   }
   const held = got.parts.reduce((sum, p) => sum + arraysBytes(p), 0);
-  if (keys.length && got.rows > 1024 && (onDisk.length || work(got.rows) + held > stop.memory.availableBytes / (2 * req.slices))) {
+  if (keys.length && got.rows > 1024 && (onDisk.length || work(got.rows) + held > sliceShare(req))) {
     const w = new PartitionWriter(req.host, keys, true, 0, 'window partition');
     for (const p of got.parts) metered(stop, () => w.add({ length: p[0]?.length ?? 0, columns: p }));
     got.parts.length = 0;
