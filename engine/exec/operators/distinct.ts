@@ -105,6 +105,16 @@ export function distinct(b: Batch, tick: () => void = () => {}): Batch {
   return out;
 }
 
+/** The rows of `b` whose whole-row key `table` does not hold (NULLs equal); `b` itself when it holds none. */
+export function rowsNotIn(table: KeyTable, b: Batch): Batch {
+  const found = table.find(new KeyBatch(b.columns, b.length, true));
+  const sel = new Uint32Array(b.length);
+  let k = 0;
+  for (let r = 0; r < b.length; r++) if (found[r] === -1) sel[k++] = r;
+  if (k === b.length) return b;
+  return selectRows(b, sel, k);
+}
+
 /** The rows of `b` whose whole-row key `seen` did not hold yet (NULLs equal); adds those keys to it. */
 export function firstOfEachKey(b: Batch, seen: KeyTable): Batch {
   const before = seen.size;

@@ -10,7 +10,7 @@ import type { SpillWriter } from '../spill/spill-file.ts';
 import { LeaderOperator } from './operator.ts';
 import type { RunContext } from './run-context.ts';
 import { SeenRowsOnDisk } from '../spill/seen-rows.ts';
-import { DISTINCT_ROW_BYTES, distinct, distinctWithin, firstOfEachKey, partitionedInput } from './distinct.ts';
+import { DISTINCT_ROW_BYTES, distinct, distinctWithin, firstOfEachKey, partitionedInput, rowsNotIn } from './distinct.ts';
 import type { RowPieces } from './row-pieces.ts';
 
 /** Rounds of a WITH RECURSIVE query unless SET max_recursion_depth says otherwise. */
@@ -104,28 +104,25 @@ export class RecursiveUnionOp extends LeaderOperator {
    * (the last round stays: the step reads it), and the client reads the file back.
    */
   async runForClient(ctx: RunContext): Promise<{ batch: Batch; files: string[]; fileRows: number }> {
-    const t0 = performance.now();
-    const held: Batch[] = [];
-    let file: SpillWriter | null = null;
-    let fileRows = 0;
-    const toFile = (keepLast: boolean) => {
-      const n = keepLast ? held.length - 1 : held.length;
-      file ??= ctx.spill.create('result rows');
-      for (const b of held.splice(0, n)) { file.write(b); fileRows += b.length; ctx.release(b); }
-    };
-    await this.rounds(ctx, (added) => {
-      held.push(added);
-      if (file || held.reduce((s, b) => s + batchBytes(b), 0) > ctx.guard.memory.availableBytes / 4) toFile(true);
-    });
-    const types = this.fields.map((f) => f.type);
-    let out: { batch: Batch; files: string[]; fileRows: number };
-    if (file) {
+    return ctx.recordPieces(this, async () => {
+      const held: Batch[] = [];
+      let file: SpillWriter | null = null;
+      let fileRows = 0;
+      const toFile = (keepLast: boolean) => {
+        const n = keepLast ? held.length - 1 : held.length;
+        file ??= ctx.spill.create('result rows');
+        for (const b of held.splice(0, n)) { file.write(b); fileRows += b.length; ctx.release(b); }
+      };
+      await this.rounds(ctx, (added) => {
+        held.push(added);
+        if (file || held.reduce((s, b) => s + batchBytes(b), 0) > ctx.guard.memory.availableBytes / 4) toFile(true);
+      });
+      const types = this.fields.map((f) => f.type);
+      if (!file) return { batch: concatBatches(types, held), files: [], fileRows: 0 };
       toFile(false);
       (file as SpillWriter).close();
-      out = { batch: emptyBatch(types), files: [(file as SpillWriter).path], fileRows };
-    } else out = { batch: concatBatches(types, held), files: [], fileRows: 0 };
-    ctx.record(this, out.batch.length + out.fileRows, performance.now() - t0);
-    return out;
+      return { batch: emptyBatch(types), files: [(file as SpillWriter).path], fileRows };
+    });
   }
 
   /** Runs the anchor, then the step round after round; `keep` takes each round's new rows (held). */
@@ -147,15 +144,7 @@ export class RecursiveUnionOp extends LeaderOperator {
       }
       onDisk ??= new SeenRowsOnDisk(ctx, types, what);
       // rows the table holds are not new; the files decide for the rest
-      const found = seen.size ? seen.find(new KeyBatch(b.columns, b.length, true)) : null;
-      let rest = b;
-      if (found) {
-        const keepRows: number[] = [];
-        for (let r = 0; r < b.length; r++) if (found[r] === -1) keepRows.push(r);
-        const sel = Uint32Array.from(keepRows);
-        rest = selectRows(b, sel, keepRows.length);
-      }
-      return onDisk.fresh(rest);
+      return onDisk.fresh(seen.size ? rowsNotIn(seen, b) : b);
     };
     const anchor = ctx.hold(await ctx.run(this.anchor), what);
     let added = fresh(anchor);

@@ -13,6 +13,7 @@ import { batchBytes } from '../memory-budget.ts';
 import { concatBatches, selectRows } from '../batches.ts';
 import type { RunContext } from '../operators/run-context.ts';
 import type { SpillWriter } from './spill-file.ts';
+import { firstOfEachKey, rowsNotIn } from '../operators/distinct.ts';
 import { FANOUT, MAX_LEVEL, PartitionWriter, allColumns, partitionIds, rowsIn } from './hash-partition.ts';
 
 /** Bytes a table of rows seen needs per row (its slots, ids and stored keys), as DISTINCT's. */
@@ -32,16 +33,10 @@ export class SeenRowsOnDisk {
 
   /** The rows of `b` (held by the caller) not seen before, each once (NULLs equal); they are now seen. */
   fresh(b: Batch): Batch {
-    const { ctx, types } = this;
-    const local = new KeyTable(this.kinds, b.length);
-    const first = ctx.reserve(b.length * SEEN_ROW_BYTES, this.what);
-    const ids = local.insert(new KeyBatch(b.columns, b.length, true));
-    ctx.release(first);
-    // the first row of each distinct row
-    const keep: number[] = [];
-    for (let r = 0, next = 0; r < b.length; r++) if (ids[r] === next) { keep.push(r); next++; }
-    const sel = Uint32Array.from(keep);
-    return concatBatches(types, this.freshIn(this.parts, selectRows(b, sel, keep.length), 0));
+    const first = this.ctx.reserve(b.length * SEEN_ROW_BYTES, this.what);
+    const distinct = firstOfEachKey(b, new KeyTable(this.kinds, b.length));
+    this.ctx.release(first);
+    return concatBatches(this.types, this.freshIn(this.parts, distinct, 0));
   }
 
   /** The rows of `rows` (distinct) that `parts` (split at `level`) do not hold, added to them. */
@@ -92,12 +87,7 @@ export class SeenRowsOnDisk {
     const held = ctx.reserve(blocks.reduce((s, b) => s + batchBytes(b), 0) + file.rows * SEEN_ROW_BYTES, this.what);
     const table = new KeyTable(this.kinds, file.rows);
     for (const b of blocks) table.insert(new KeyBatch(b.columns, b.length, true));
-    const found = table.find(new KeyBatch(group.columns, group.length, true));
     ctx.release(held);
-    const keep: number[] = [];
-    for (let r2 = 0; r2 < group.length; r2++) if (found[r2] === -1) keep.push(r2);
-    if (keep.length === group.length) return group;
-    const sel = Uint32Array.from(keep);
-    return selectRows(group, sel, keep.length);
+    return rowsNotIn(table, group);
   }
 }
