@@ -14,12 +14,11 @@ import type { Batch } from '../../types/vector.ts';
 import { runWindows } from '../window.ts';
 import { batchBytes } from '../memory-budget.ts';
 import { byKeyPartitions, type RowsOrPartitions } from '../spill/spill-rows.ts';
-import { emptyBatch } from '../batches.ts';
 import { partitionedInput } from './distinct.ts';
 import type { RowPieces } from './row-pieces.ts';
 import { LeaderOperator } from './operator.ts';
 import { callExprs, sharedPartitionKeys } from './slice-window.ts';
-import { rowPieces, wholeRows } from './row-pieces.ts';
+import { rowPieces, rowsInFile, wholeRows } from './row-pieces.ts';
 import { sortedWindows } from '../spill/sorted-windows.ts';
 import type { RunContext } from './run-context.ts';
 
@@ -99,11 +98,7 @@ export class WindowOp extends LeaderOperator {
       return out;
     };
     if (!toFile) return { batch: await ctx.concatHeld(outTypes, await byKeyPartitions(ctx, [held], keys, types, 'window', fits, each), 'window'), files: [], fileRows: 0 };
-    const w = ctx.spill.create('result rows');
-    let fileRows = 0;
-    await byKeyPartitions(ctx, [held], keys, types, 'window', fits, each, 0, (b) => { w.write(b); fileRows += b.length; });
-    w.close();
-    return { batch: emptyBatch(outTypes), files: [w.path], fileRows };
+    return rowsInFile(ctx, outTypes, async (put) => { await byKeyPartitions(ctx, [held], keys, types, 'window', fits, each, 0, put); });
   }
 
   private async inMemory(ctx: RunContext, input: Batch): Promise<Batch> {
