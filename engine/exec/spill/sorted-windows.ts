@@ -65,7 +65,11 @@ function specGroups(calls: WindowCall[]): number[][] {
 }
 
 /** The value of one call at the current row, with what it keeps across the rows of a partition. */
-interface CallWalk { reset(): void; value(): V }
+interface CallWalk {
+  /** starts a partition, giving back what the last one's frames kept */
+  reset(): void;
+  value(): V;
+}
 
 /** One walk over rows sorted by a group's (PARTITION BY, ORDER BY), computing the group's calls. */
 class GroupWalk {
@@ -138,6 +142,8 @@ class GroupWalk {
         await ctx.pause();
       }
     }
+    // the last partition's frames give back the rows they kept
+    for (const w of this.walks) w.reset();
     for (const c of this.cursors) c.close();
     for (const f of this.sorted.files) rmSync(f, { force: true });
     ctx.release(this.sorted.batch);
@@ -309,7 +315,10 @@ class GroupWalk {
     /** the last frame and its value: peers share a RANGE frame, whose aggregate is taken once */
     let last: [number, number, V] = [-1, -1, null];
     return {
-      reset: () => { fed = 0; kept = []; kept0 = 0; last = [-1, -1, null]; fresh(); },
+      reset: () => {
+        fed = 0; kept = []; kept0 = 0; last = [-1, -1, null]; fresh();
+        if (keptHeld) { this.ctx.release(keptHeld); keptHeld = null; keptBytes = 0; }
+      },
       value: () => {
         const [s, e] = frameAt(bounds, this.i, this.m, this.rank - 1, this.peerEnd);
         if (s !== last[0] || e !== last[1]) last = [s, e, over(s, e)];
