@@ -112,7 +112,6 @@ function computePartition(call: WindowCall, rows: number[], args: V[][], aggArgs
   const input = agg.arg ? aggArgs[0] : null;
   const keys = agg.arg ? aggArgs.slice(1) : aggArgs;
   const acc = new Accumulator(agg);
-  let started = false;
   let fed = 0;
   let seen: Set<V> | null = null;
   let last: [number, number] = [-1, -1];
@@ -121,7 +120,7 @@ function computePartition(call: WindowCall, rows: number[], args: V[][], aggArgs
     // peers share a RANGE frame: its aggregate is taken once
     if (s === last[0] && e === last[1]) { out[rows[i]] = out[rows[i - 1]]; continue; }
     last = [s, e];
-    if (!started || s !== 0 || e < fed || agg.distinct) { acc.clear(); started = true; fed = s; seen = agg.distinct ? new Set() : null; }
+    if (s !== 0 || e < fed || agg.distinct) { acc.clear(); fed = s; seen = agg.distinct ? new Set() : null; }
     for (; fed < e; fed++) {
       const row = rows[fed];
       const v = input ? input[row] : 1;
