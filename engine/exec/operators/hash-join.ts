@@ -312,20 +312,20 @@ export class HashProbeOp extends SliceOperator {
   async buildSide(ctx: RunContext, sent: Set<number>): Promise<RowPieces> {
     const broadcast = this.build as BroadcastOp;
     const order = [...sent].sort((x, y) => x - y);
-    // the sent fields, then the key values, of a batch holding the input's `fields`
-    const cut = (batch: Batch, fields: number[]): Batch => {
+    // the sent fields, then the key values, of each batch holding the input's `fields`
+    const cutter = (fields: number[]) => {
       const pos = new Map(fields.map((f, i) => [f, i]));
       const keyExprs = this.buildKeys.map((k) => mapCols(k, (i, c) => ({ ...c, index: pos.get(i)! })));
-      return { length: batch.length, columns: [...order.map((i) => batch.columns[pos.get(i)!]), ...projectBatch(batch, keyExprs, null, batch.length)] };
+      return (batch: Batch): Batch => ({ length: batch.length, columns: [...order.map((i) => batch.columns[pos.get(i)!]), ...projectBatch(batch, keyExprs, null, batch.length)] });
     };
     if (streams(broadcast.input)) {
-      const all = broadcast.fields.map((_, i) => i);
-      return broadcast.runPieces(ctx, [...order.map((i) => broadcast.fields[i].type), ...this.buildKeys.map((k) => k.type)], (piece) => cut(piece, all));
+      const types = [...order.map((i) => broadcast.fields[i].type), ...this.buildKeys.map((k) => k.type)];
+      return broadcast.runPieces(ctx, types, cutter(broadcast.fields.map((_, i) => i)));
     }
     const want = new Set(sent);
     for (const k of this.buildKeys) usedColumns(k, want);
     const { batch, fields } = await broadcast.runFields(ctx, want);
-    return { batch: cut(batch, fields), files: [], fileRows: 0 };
+    return { batch: cutter(fields)(batch), files: [], fileRows: 0 };
   }
 
   /**
