@@ -153,7 +153,8 @@ export class RecursiveUnionOp extends LeaderOperator {
       ctx.hold(added, what);
       keep(added);
       if (round > limit) throw new SqlError('RECURSION_LIMIT', `recursive query "${name}" still adds rows after ${limit} rounds; raise SET max_recursion_depth if it is meant to go deeper`);
-      ctx.check();
+      // a round over leader-held rows may never wait on I/O: give a cancel (and other clients) its turn
+      await ctx.pause();
       work.length = added.length;
       work.columns = added.columns;
       for (const slot of this.perRound) ctx.forgetShared(slot);
