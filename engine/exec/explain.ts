@@ -19,6 +19,7 @@ export function explainExpr(e: BExpr, fields: { name: string }[] = []): string {
       const ref = `(subquery ${subqueryNumbers.get(e.plan) ?? '?'})`;
       if (e.mode === 'scalar') return ref;
       if (e.mode === 'exists') return `EXISTS ${ref}`;
+      if (e.mode === 'in') return `${explainExpr(e.arg!, fields)} IN ${ref}`;
       return `${explainExpr(e.arg!, fields)} ${e.op} ${e.mode.toUpperCase()} ${ref}`;
     }
     case 'col': return fields[e.index]?.name ?? `$${e.index}`;

@@ -37,9 +37,10 @@ export class SubqueryResults {
     const subs = [...pending.values()];
     const batches = await allPhases(this.stop, subs.map((s) => () => this.runPlan(s.plan)));
     subs.forEach((s, i) => {
-      const values = firstColumn(batches[i], s.mode === 'exists' ? 1 : Infinity);
+      // ANY / ALL's plan gives one row of four values (its extremes and counts)
+      const values = s.mode === 'any' || s.mode === 'all' ? firstRow(batches[i]) : firstColumn(batches[i], s.mode === 'exists' ? 1 : Infinity);
       this.results.set(s.plan, values);
-      this.settled(batches[i], valuesBytes(values, (s.mode === 'any' || s.mode === 'all') && (s.op === '=' || s.op === '<>')));
+      this.settled(batches[i], valuesBytes(values, s.mode === 'in'));
     });
     const out = found.length ? mapPlanExprs(node, (e) => this.substitute(e)) : node;
     markReady(out, this.ready);
@@ -56,6 +57,7 @@ export class SubqueryResults {
       case 'scalar':
         if (rows.length > 1) throw new SqlError('CARDINALITY_VIOLATION', 'more than one row returned by a subquery used as an expression');
         return konst(rows.length ? rows[0] : null, e.type);
+      case 'in': return rows.length ? { k: 'in', arg: arg!, list: [...new Set(rows)].map((v) => konst(v, e.plan.fields[0].type)), negated: false, type: BOOL } : konst(false, BOOL);
       case 'any': case 'all': return quantified(e, arg!, rows);
     }
   }
@@ -74,29 +76,20 @@ function konst(value: Value, type: BExpr['type']): BExpr {
 
 /**
  * `arg op ANY (rows)` is the OR of `arg op row` over the rows and `arg op ALL (rows)` their AND,
- * which gives SQL's three-valued answers (FALSE for ANY and TRUE for ALL over no rows; NULL when
- * no row decides and some comparison is NULL). `= ANY` is an IN list.
+ * decided by the rows' least and greatest non-NULL values and their counts (`extremes`): over no
+ * rows FALSE for ANY and TRUE for ALL; `x < ALL` is `x < least`, `x < ANY` is `x < greatest`
+ * (and the mirror for `>`), `x = ALL` and `x <> ANY` test both; with a NULL among the rows,
+ * what those tests leave undecided is NULL, as the comparison with it would be.
  */
-function quantified(e: Subquery, arg: BExpr, rows: Value[]): BExpr {
+function quantified(e: Subquery, arg: BExpr, [least, greatest, nonNull, rows]: Value[]): BExpr {
   const any = e.mode === 'any';
-  if (rows.length === 0) return konst(!any, BOOL);
-  const type = e.plan.fields.find((f) => !f.hidden)!.type;
-  const distinct = [...new Set(rows)];
-  const consts = distinct.map((v) => konst(v, type));
-  if (e.op === '=' && any) return { k: 'in', arg, list: consts, negated: false, type: BOOL };
-  if (e.op === '<>' && !any) return { k: 'in', arg, list: consts, negated: true, type: BOOL };
-  const nonNull = distinct.filter((v) => v !== null);
-  const hasNull = nonNull.length < distinct.length;
-  let tests: BExpr[];
-  if (e.op !== '=' && e.op !== '<>' && nonNull.length > 0) {
-    // an ordering test against many values is one test against the least or greatest of them
-    const lowest = e.op === '>' || e.op === '>=' ? any : !any;
-    const pick = nonNull.reduce((a, b) => ((lowest ? b! < a! : b! > a!) ? b : a));
-    tests = [{ k: 'cmp', op: e.op, left: arg, right: konst(pick, type), type: BOOL }];
-    if (hasNull) tests.push(konst(null, BOOL));
-  } else {
-    tests = consts.map((c): BExpr => ({ k: 'cmp', op: e.op, left: arg, right: c, type: BOOL }));
-  }
+  if (!Number(rows)) return konst(!any, BOOL);
+  if (Number(nonNull) === 0) return konst(null, BOOL);
+  const type = e.plan.fields[0].type;
+  const test = (v: Value): BExpr => ({ k: 'cmp', op: e.op, left: arg, right: konst(v, type), type: BOOL });
+  const below = e.op === '<' || e.op === '<=';
+  const tests = e.op === '=' || e.op === '<>' ? [test(least), test(greatest)] : [test(below === any ? greatest : least)];
+  if (Number(nonNull) < Number(rows)) tests.push(konst(null, BOOL));
   return tests.length === 1 ? tests[0] : { k: any ? 'or' : 'and', args: tests, type: BOOL };
 }
 
@@ -108,6 +101,11 @@ function valuesBytes(values: readonly Value[], listed: boolean): number {
   let bytes = 0;
   for (const v of values) bytes += (listed ? 80 : 16) + (typeof v === 'string' ? 24 + v.length * 2 : 0);
   return bytes;
+}
+
+/** The first row's values (one per column), or none for no rows. */
+function firstRow(b: Batch): Value[] {
+  return b.length ? b.columns.map((v) => (v.valid && v.valid[0] === 0 ? null : valueAt(v, 0) as Value)) : [];
 }
 
 /** The first visible column's values (at most `limit` rows). */

@@ -6,7 +6,7 @@ import { commonSupertype } from '../types/coerce.ts';
 import { type BExpr, BOOL, mapCols, usedColumns, hasModelCall } from './bound.ts';
 import { type Field, type LNode, type SortKey, type TableRef, type WindowCall, newSlot } from './logical.ts';
 import { ExprBinder, type AggContext, type BindContext, type Scope, type CteScope, type Host, containsAggregate, containsWindow, containsSubquery, resolveColumn } from './bind-expr.ts';
-import { Subqueries, type KeyedDomain } from './subqueries.ts';
+import { Subqueries, asMembership, type KeyedDomain } from './subqueries.ts';
 import { GROUPING_ID, expandGroupingSets, groupingSets } from './grouping-sets.ts';
 import type { TableState } from '../catalog/catalog.ts';
 import type { Batch } from '../types/vector.ts';
@@ -493,8 +493,10 @@ function splitAnd(e: A.Expr): A.Expr[] {
 /** A WHERE condition that is itself [NOT] EXISTS or [NOT] IN (subquery) (a semi/anti join). */
 function topLevelSubquery(e: A.Expr): A.Exists | A.InSubquery | null {
   if (e.kind === 'Exists' || e.kind === 'InSubquery') return e;
-  // x = ANY (q) is x IN (q), and x <> ALL (q) is x NOT IN (q)
-  if (e.kind === 'Quantified' && e.op === (e.quantifier === 'ANY' ? '=' : '<>')) return { kind: 'InSubquery', pos: e.pos, expr: e.expr, query: e.query, negated: e.quantifier === 'ALL' };
+  if (e.kind === 'Quantified') {
+    const m = asMembership(e);
+    return m.kind === 'InSubquery' ? m : null;
+  }
   if (e.kind === 'Unary' && e.op === 'NOT') {
     const inner = topLevelSubquery(e.operand);
     return inner && { ...inner, negated: !inner.negated };

@@ -71,8 +71,12 @@ export type BExpr =
    */
   | { k: 'subquery'; mode: SubqueryMode; plan: LNode; arg: BExpr | null; op: CmpOp; type: SqlType };
 
-/** scalar: the one value (NULL for none); exists: any row; any/all: `arg op ANY|ALL (rows)`. */
-export type SubqueryMode = 'scalar' | 'exists' | 'any' | 'all';
+/**
+ * scalar: the one value (NULL for none); exists: any row; in: `arg IN (rows)`; any/all:
+ * `arg op ANY|ALL (rows)`, where the plan gives one row: the rows' least and greatest non-NULL
+ * values, how many are not NULL and how many there are.
+ */
+export type SubqueryMode = 'scalar' | 'exists' | 'in' | 'any' | 'all';
 
 export type AggFn =
   | 'count' | 'count_star' | 'sum' | 'avg' | 'min' | 'max' | 'stddev_samp' | 'stddev_pop' | 'var_samp' | 'var_pop'

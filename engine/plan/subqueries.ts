@@ -70,6 +70,12 @@ const konst = (value: number | string | boolean | null, type: SqlType): BExpr =>
 const col = (index: number, type: SqlType): BExpr => ({ k: 'col', index, type });
 const isNull = (arg: BExpr, negated = false): BExpr => ({ k: 'isnull', arg, negated, type: BOOL });
 
+/** `x = ANY (q)` is `x IN (q)` and `x <> ALL (q)` is `x NOT IN (q)`; any other subquery is itself. */
+export function asMembership<E extends SubqueryExpr>(e: E): E | A.InSubquery {
+  if (e.kind !== 'Quantified' || e.op !== (e.quantifier === 'ANY' ? '=' : '<>')) return e;
+  return { kind: 'InSubquery', pos: e.pos, expr: e.expr, query: e.query, negated: e.quantifier === 'ALL' };
+}
+
 function isProbing(scope: Scope | undefined): boolean {
   for (let s = scope; s; s = s.outer) if (s.probe) return true;
   return false;
@@ -170,6 +176,7 @@ export class Subqueries {
    * there is no host plan (the caller then runs it now).
    */
   async plan(e: SubqueryExpr, scope: Scope, agg: AggContext | undefined, top: boolean): Promise<BExpr | null> {
+    e = asMembership(e);
     const probing = isProbing(scope);
     const host = scope.host;
     if (!host && !probing) return null;
@@ -439,8 +446,8 @@ export class Subqueries {
    */
   private async uncorrelated(e: SubqueryExpr, arg: BExpr | null, scope: Scope, agg: AggContext | undefined, top: boolean): Promise<BExpr | null> {
     const plan = await this.bindQuery(e.query, { fields: scope.fields, outer: scope.outer, ctes: scope.ctes }, scope.ctes);
-    const negated = e.kind === 'InSubquery' ? e.negated : e.kind === 'Quantified' && e.quantifier === 'ALL' && e.op === '<>';
-    const member = e.kind === 'InSubquery' || (e.kind === 'Quantified' && (negated || (e.quantifier === 'ANY' && e.op === '=')));
+    const member = e.kind === 'InSubquery';
+    const negated = member && e.negated;
     if (!member || scope.constantSubqueries || mostRows(plan) <= FEW_IN_ROWS) return this.once(e, arg, plan);
     if (!agg?.grouped) return this.membership(scope.host!, plan, arg!, negated, top, e.pos);
     const list = this.deferred.get(scope.host!) ?? [];
@@ -509,12 +516,24 @@ export class Subqueries {
       const x: BExpr = { k: 'subquery', mode: 'exists', plan: probe, arg: null, op: '=', type: BOOL };
       return e.negated ? { k: 'not', arg: x, type: BOOL } : x;
     }
-    const op = e.kind === 'InSubquery' ? '=' : e.op;
-    const c = this.exprs.compare(op, arg!, y, e.pos);
+    const c = this.exprs.compare(e.kind === 'InSubquery' ? '=' : e.op, arg!, y, e.pos);
     if (c.k !== 'cmp') throw new SqlError('INTERNAL_ERROR', 'comparison with a subquery did not bind to a comparison', e.pos);
-    const mode = e.kind === 'InSubquery' || e.quantifier === 'ANY' ? 'any' : 'all';
-    const x: BExpr = { k: 'subquery', mode, plan: only(c.right), arg: c.left, op: c.op, type: BOOL };
-    return e.kind === 'InSubquery' && e.negated ? { k: 'not', arg: x, type: BOOL } : x;
+    if (e.kind === 'InSubquery') {
+      const x: BExpr = { k: 'subquery', mode: 'in', plan: only(c.right), arg: c.left, op: '=', type: BOOL };
+      return e.negated ? { k: 'not', arg: x, type: BOOL } : x;
+    }
+    // any other ANY / ALL is decided by q's least and greatest non-NULL values and its counts:
+    // one row, whatever q's size (exec/subqueries.ts `quantified`)
+    const v = c.right;
+    const aggs: BAgg[] = [
+      { fn: 'min', arg: v, distinct: false, type: v.type },
+      { fn: 'max', arg: v, distinct: false, type: v.type },
+      { fn: 'count', arg: v, distinct: false, type: T.bigint },
+      { fn: 'count_star', arg: null, distinct: false, type: T.bigint },
+    ];
+    const fields: Field[] = ['least', 'greatest', 'non_null', 'rows'].map((name, i) => ({ name, type: aggs[i].type }));
+    const extremes: LNode = { k: 'aggregate', input: plan, keys: [], aggs, fields };
+    return { k: 'subquery', mode: e.quantifier === 'ANY' ? 'any' : 'all', plan: extremes, arg: c.left, op: c.op, type: BOOL };
   }
 
   /**

@@ -311,3 +311,18 @@ it('a Filter over a shared result read whole (a join\'s build side) filters its 
   expect(await strata(sql)).toEqual(await duckdb(sql));
   expect(leftover()).toEqual([]);
 });
+
+it('an ordering ANY / ALL over a subquery bigger than the limit reads one row of its extremes and counts, not its values', async () => {
+  // 300,000 values (OUT_OF_MEMORY before: every one was held as a constant), with NULLs, and strings
+  const queries = [
+    'SELECT count(*), sum(k) FROM a WHERE k < ALL (SELECT k + 150000 FROM a WHERE k > 7)',
+    'SELECT count(*), sum(k) FROM a WHERE k >= ANY (SELECT CASE WHEN k % 9 = 4 THEN NULL ELSE 299990 - k END FROM a)',
+    'SELECT count(*), count(k > ALL (SELECT CASE WHEN k = 5 THEN NULL ELSE k - 299996 END FROM a)), max(s) FROM a WHERE s <= ANY (SELECT s FROM a WHERE k > 150000) AND s > ALL (SELECT s FROM a WHERE k % 5000 > 120)',
+  ];
+  for (const sql of queries) expect(await strata(sql), sql).toEqual(await duckdb(sql));
+  expect(leftover()).toEqual([]);
+  await expect(s.execute('SELECT count(*) FROM a WHERE k < ALL (SELECT 1 / (k - 299999) FROM a)')).rejects.toMatchObject({ code: 'DIVISION_BY_ZERO' });
+  expect(leftover()).toEqual([]);
+  // the subquery's DISTINCT at the leader goes to partition files: canceled there
+  await canceledWhileSpilling(`SELECT count(*) FROM a WHERE s < ALL (SELECT s FROM (SELECT DISTINCT k, s FROM ${A}) z)`);
+});

@@ -171,6 +171,39 @@ describe('subqueries against DuckDB', () => {
     expect(plan).not.toMatch(/Shared result/);
   });
 
+  it('answers every ordering and (in)equality ANY / ALL over integers, strings, dates and decimals, NULLs on both sides and empty sets, as DuckDB does', async () => {
+    // uncorrelated: planned as one row of the subquery's least and greatest values and counts
+    const setup = [
+      'CREATE TABLE q (id INTEGER, n INTEGER, s VARCHAR(6), d DATE, m DECIMAL(12,2), w DECIMAL(30,3))',
+      `INSERT INTO q VALUES ${Array.from({ length: 24 }, (_, id) => {
+        const v = (x: string) => (id % 5 === 3 ? 'NULL' : x);
+        return `(${id}, ${v(String((id * 7) % 11 - 4))}, ${v(`'${LETTERS[id % 4]}${id % 3}'`)}, ${v(`DATE '2024-0${1 + (id % 9)}-1${id % 7}'`)}, ${v(`${(id * 37) % 23}.${id % 10}5`)}, ${v(`12345678901234567${id % 6}.${id % 8}21`)})`;
+      }).join(', ')}`,
+    ];
+    for (const sql of setup) { await s.execute(sql); await duck.run(sql); }
+    const sets = ['id < 0', 'id % 4 = 1', 'id % 5 = 3', 'id % 2 = 0 AND id <> 8', '{c} IS NOT NULL AND id > 9'];
+    const tests = ['<', '<=', '>', '>=', '=', '<>'].flatMap((op) => ['ANY', 'ALL'].map((quantifier) => `${op} ${quantifier}`));
+    const wrong: string[] = [];
+    for (const c of ['n', 's', 'd', 'm', 'w']) {
+      for (const set of sets) {
+        const sql = `SELECT id, ${tests.map((t) => `${c} ${t} (SELECT ${c} FROM q WHERE ${set.replace('{c}', c)})`).join(', ')} FROM q ORDER BY id`;
+        const [mine, theirs] = [await strata(sql), await duckdb(sql)];
+        if (JSON.stringify(mine) !== JSON.stringify(theirs)) wrong.push(`${sql}\n  Strata: ${JSON.stringify(mine).slice(0, 300)}\n  DuckDB: ${JSON.stringify(theirs).slice(0, 300)}`);
+      }
+      // correlated, and in WHERE
+      for (const sql of [
+        `SELECT id, ${c} < ALL (SELECT x.${c} FROM q x WHERE x.id % 3 = q.id % 3 AND x.id <> q.id), ${c} >= ANY (SELECT x.${c} FROM q x WHERE x.id % 4 = q.id % 3) FROM q ORDER BY id`,
+        `SELECT id FROM q WHERE ${c} > ALL (SELECT ${c} FROM q WHERE id % 4 = 1) OR ${c} <= ANY (SELECT ${c} FROM q WHERE id % 2 = 0 AND id <> 8) ORDER BY id`,
+      ]) {
+        const [mine, theirs] = [await strata(sql), await duckdb(sql)];
+        if (JSON.stringify(mine) !== JSON.stringify(theirs)) wrong.push(`${sql}\n  Strata: ${JSON.stringify(mine).slice(0, 300)}\n  DuckDB: ${JSON.stringify(theirs).slice(0, 300)}`);
+      }
+    }
+    expect(wrong.join('\n\n')).toBe('');
+    const plan = (await s.execute('EXPLAIN SELECT id FROM q WHERE s < ALL (SELECT s FROM q WHERE id > 3)'))[0].rows.map((row: unknown[]) => String(row[0])).join('\n');
+    expect(plan).toMatch(/s < ALL \(subquery 1\)[^]*Subquery 1[^]*Aggregate/);
+  }, 60_000);
+
   it('EXPLAIN lists each uncorrelated subquery once and runs none', async () => {
     // the subquery would fail with DIVISION_BY_ZERO if it ran
     const sql = 'SELECT id FROM o WHERE b > (SELECT max(b) / min(b - b) FROM i) AND EXISTS (SELECT 1 FROM i WHERE i.a = o.a AND i.b > o.b)';
