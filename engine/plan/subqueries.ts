@@ -476,16 +476,17 @@ export class Subqueries {
     const values: LNode = plain ? q : { k: 'project', input: q, exprs: [c.right], fields: [{ name: first.name, type: c.right.type }] };
     const exists = (rows: LNode): BExpr => ({ k: 'subquery', mode: 'exists', plan: { k: 'limit', input: rows, limit: 1, offset: 0, fields: rows.fields }, arg: null, op: '=', type: BOOL });
     const n = host.node;
+    const join = (joinType: 'SEMI' | 'ANTI' | 'LEFT', right: LNode): LNode => ({
+      k: 'join', joinType, left: n, right, leftKeys: [x], rightKeys: [y], residual: null,
+      fields: joinType === 'LEFT' ? [...n.fields, ...right.fields.map((f) => ({ ...f, hidden: true }))] : n.fields,
+    });
+    // a WHERE conjunct IN is the semi join alone: it needs none of the NULL tests below
+    if (top && !negated) { host.node = join('SEMI', values); return null; }
     // each test is left out where the plan shows its column is never NULL
     const nullX = !neverNull(n, x);
     const nonEmpty = exists(values);
     const hasNull = neverNull(values, y) ? konst(false, BOOL) : exists({ k: 'filter', input: values, pred: isNull(y), fields: values.fields });
     const not = (a: BExpr): BExpr => ({ k: 'not', arg: a, type: BOOL });
-    const join = (joinType: 'SEMI' | 'ANTI' | 'LEFT', right: LNode): LNode => ({
-      k: 'join', joinType, left: n, right, leftKeys: [x], rightKeys: [y], residual: null,
-      fields: joinType === 'LEFT' ? [...n.fields, ...right.fields.map((f) => ({ ...f, hidden: true }))] : n.fields,
-    });
-    if (top && !negated) { host.node = join('SEMI', values); return null; }
     if (top) {
       host.node = join('ANTI', values);
       const tests: BExpr[] = [];
