@@ -113,14 +113,14 @@ function computePartition(call: WindowCall, rows: number[], args: V[][], aggArgs
   const keys = agg.arg ? aggArgs.slice(1) : aggArgs;
   const acc = new Accumulator(agg);
   let fed = 0;
-  let seen: Set<V> | null = null;
+  let seen: Set<V> | null = agg.distinct ? new Set() : null;
   let last: [number, number] = [-1, -1];
   for (let i = 0; i < m; i++) {
     const [s, e] = frameOf(i);
     // peers share a RANGE frame: its aggregate is taken once
     if (s === last[0] && e === last[1]) { out[rows[i]] = out[rows[i - 1]]; continue; }
     last = [s, e];
-    if (s !== 0 || e < fed || agg.distinct) { acc.clear(); fed = s; seen = agg.distinct ? new Set() : null; }
+    if (s !== 0 || e < fed) { acc.clear(); fed = s; seen = agg.distinct ? new Set() : null; }
     for (; fed < e; fed++) {
       const row = rows[fed];
       const v = input ? input[row] : 1;

@@ -9,8 +9,10 @@
 // frames to its end; where the current peers end; lead's row; a frame's last row) is read by
 // another cursor over the same sorted file, so such partitions are read twice. Frames from the
 // partition's first row keep one accumulator that only grows; frames that slide (ROWS n
-// PRECEDING ..., RANGE CURRENT ROW ...) keep the aggregate inputs of the frame's rows, a bounded
-// buffer for bounded offsets.
+// PRECEDING AND m FOLLOWING, RANGE CURRENT ROW AND CURRENT ROW) keep the aggregate inputs of the
+// frame's rows, a bounded buffer for bounded offsets. Frames sliding to the partition's end come
+// here as their mirror image, frames from its first row (plan/window-frames.ts); only LISTAGG's
+// keep every row of the frame.
 import { rmSync } from 'node:fs';
 import type { SortKey, WindowCall } from '../../plan/logical.ts';
 import { aggInputs, type BExpr } from '../../plan/bound.ts';

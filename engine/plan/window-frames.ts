@@ -1,0 +1,25 @@
+// A frame that slides to the partition's end (`ROWS n PRECEDING AND UNBOUNDED FOLLOWING`, `RANGE
+// BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING`) loses rows at its start as the walk moves on, so an
+// aggregate over it would be taken again for every row, over rows kept until the partition ends.
+// Read in the opposite order the same frame only grows: it becomes a frame from the partition's
+// first row, one running accumulator on every path (in memory, sorted, in the slices).
+import type { WindowCall } from './logical.ts';
+
+/**
+ * The call computed over the mirror image of its frame when that frame ends at the partition's end
+ * and starts past its first row: the ORDER BY reversed (ASC <-> DESC, NULLS FIRST <-> LAST) and
+ * the start offset becoming the end offset (n PRECEDING <-> n FOLLOWING), which gives each row the
+ * same rows. Only aggregates whose value does not depend on the order they are fed in: LISTAGG
+ * joins its frame in order, and first_value, last_value and nth_value already read one row.
+ */
+export function mirroredFrame(call: WindowCall): WindowCall {
+  const f = call.frame;
+  if (call.fn !== 'agg' || call.agg!.fn === 'listagg' || !f || f.end !== null || f.start === null) return call;
+  // without ORDER BY every row is a peer of every other: a RANGE frame from CURRENT ROW is the whole partition
+  if (f.units === 'RANGE' && !call.orderBy.length) return call;
+  return {
+    ...call,
+    orderBy: call.orderBy.map((k) => ({ ...k, desc: !k.desc, nullsFirst: !k.nullsFirst })),
+    frame: { units: f.units, start: null, end: f.units === 'RANGE' ? 0 : -f.start },
+  };
+}

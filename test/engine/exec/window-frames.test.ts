@@ -1,0 +1,117 @@
+// Window frames that slide to the partition's end (`ROWS n PRECEDING AND UNBOUNDED FOLLOWING`,
+// `RANGE BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING`, ...) are computed over their mirror image
+// (plan/window-frames.ts): with the ORDER BY reversed each frame only grows, so an aggregate over
+// it is one running accumulator, in memory and on the sorted path, where it kept every row the
+// frame might still need and took the aggregate again for each row. Answers are compared with
+// DuckDB's over the same rows; the temp area is empty after success, an error and a cancel.
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Database, type Session } from '../../../engine/database.ts';
+import { DuckDBSession } from '../../support/verify-with-duckdb.ts';
+import { TABLE_A_SETUP } from '../../support/table-a.ts';
+
+let dir: string;
+let db: Database;
+let s: Session;
+let duck: { session: DuckDBSession; close: () => void };
+
+const tempArea = () => join(dir, 'data', 'tmp');
+const leftover = () => readdirSync(tempArea(), { recursive: true, encoding: 'utf8' });
+// sums of doubles added in another order differ in their last digits
+const rounded = (rows: unknown[][]) => rows.map((r) => r.map((v) => (typeof v === 'number' ? Number(v.toPrecision(12)) : String(v))));
+const strata = async (sql: string) => { const r = await s.execute(sql); return rounded(r[r.length - 1].rows); };
+const duckdb = async (sql: string) => rounded((await duck.session.execute(sql))[0].rows);
+
+// w: 50,000 rows; u is a unique order key (a permutation of k, one row NULL), d has 1,000 rows a
+// value (ties, for RANGE), x is NULL every 13th row, g splits the rows into 3 partitions
+const W_SETUP = [
+  ...TABLE_A_SETUP,
+  'CREATE TABLE w (k INTEGER, u INTEGER, d INTEGER, g INTEGER, x INTEGER, s VARCHAR(30))',
+  `INSERT INTO w SELECT k, CASE WHEN k = 777 THEN NULL ELSE k * 7919 % 100003 END, k % 100, k % 3,
+    CASE WHEN k % 13 = 0 THEN NULL ELSE k % 1009 END, s FROM a WHERE k < 50000`,
+];
+
+/** Sums of each window value weighted by its row (k % 1009), so a value at the wrong row shows. */
+const weighted = (cols: string[], windows: string) =>
+  `SELECT count(*), ${cols.map((c) => `sum(CAST(${c} AS DOUBLE) * (k % 1009 + 1))`).join(', ')} FROM (SELECT k, ${windows} FROM w) q`;
+
+const FRAMES = [
+  // ROWS over a unique order: every start (n PRECEDING, CURRENT ROW, n FOLLOWING), both orders and NULL placements
+  weighted(['a', 'b', 'c', 'e', 'f', 'h'], `sum(x) OVER (ORDER BY u ROWS BETWEEN 3 PRECEDING AND UNBOUNDED FOLLOWING) AS a,
+    count(x) OVER (ORDER BY u DESC NULLS LAST ROWS BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING) AS b,
+    min(x) OVER (ORDER BY u NULLS FIRST ROWS BETWEEN 2 FOLLOWING AND UNBOUNDED FOLLOWING) AS c,
+    avg(CAST(x AS DOUBLE)) OVER (ORDER BY u DESC ROWS BETWEEN 49999 PRECEDING AND UNBOUNDED FOLLOWING) AS e,
+    count(*) OVER (ORDER BY u ROWS BETWEEN 50001 FOLLOWING AND UNBOUNDED FOLLOWING) AS f,
+    stddev_samp(x) OVER (ORDER BY u ROWS BETWEEN 7 FOLLOWING AND UNBOUNDED FOLLOWING) AS h`),
+  // partitions; strings, booleans and DISTINCT
+  weighted(['a', 'b', 'c', 'e'], `length(max(s) OVER (PARTITION BY g ORDER BY u ROWS BETWEEN 1 PRECEDING AND UNBOUNDED FOLLOWING)) AS a,
+    CAST(bool_and(x > 3) OVER (PARTITION BY g ORDER BY u DESC ROWS BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING) AS INTEGER) AS b,
+    count(DISTINCT x) OVER (ORDER BY u ROWS BETWEEN 5 FOLLOWING AND UNBOUNDED FOLLOWING) AS c,
+    sum(DISTINCT x) OVER (PARTITION BY g ORDER BY u ROWS BETWEEN 2 PRECEDING AND UNBOUNDED FOLLOWING) AS e`),
+  // RANGE from the current row's peers: ties in d and x (NULLs first or last), where the order among peers cannot matter
+  weighted(['a', 'b', 'c', 'e'], `sum(x) OVER (ORDER BY d RANGE BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING) AS a,
+    count(*) OVER (PARTITION BY g ORDER BY x NULLS FIRST RANGE BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING) AS b,
+    max(k) OVER (ORDER BY x DESC NULLS LAST, d RANGE BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING) AS c,
+    avg(CAST(k AS DOUBLE)) OVER (PARTITION BY d ORDER BY g DESC RANGE BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING) AS e`),
+];
+
+/** A frame to the end of one partition of every row, at the limit that path must stay within. */
+const ONE_PARTITION = 'SELECT count(*), sum(r), min(r), max(r) FROM (SELECT sum(x) OVER (ORDER BY u ROWS BETWEEN 1 PRECEDING AND UNBOUNDED FOLLOWING) AS r FROM w) q';
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'strata-frames-'));
+  db = await Database.open({ dataDir: join(dir, 'data'), slices: 2 });
+  s = db.connect();
+  duck = await DuckDBSession.open();
+  for (const stmt of W_SETUP) {
+    await s.execute(stmt);
+    await duck.session.execute(stmt);
+  }
+}, 60_000);
+
+afterAll(async () => {
+  duck?.close();
+  await db?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+it('frames sliding to the partition\'s end answer as DuckDB does in memory, where each row took its frame again', async () => {
+  for (const sql of FRAMES) expect(await strata(sql), sql).toEqual(await duckdb(sql));
+  // LISTAGG joins its frame in order, so it keeps the frame's rows: exact, over a small partition
+  const listagg = "SELECT k, listagg(CAST(k AS VARCHAR), ',') OVER (PARTITION BY g ORDER BY u ROWS BETWEEN 1 PRECEDING AND UNBOUNDED FOLLOWING) FROM w WHERE k < 40 ORDER BY k";
+  expect(await strata(listagg)).toEqual(await duckdb(listagg.replace('listagg', 'string_agg')));
+});
+
+/** Runs `sql` and checks that it went through the sorted path (its rows file appeared) and answered as DuckDB does. */
+async function sortedAsDuckDB(sql: string) {
+  let sorted = false;
+  const watch = setInterval(() => { if (leftover().some((f) => f.includes('window-rows'))) sorted = true; }, 1);
+  const got = await strata(sql).finally(() => clearInterval(watch));
+  expect(sorted, sql).toBe(true);
+  expect(got, sql).toEqual(await duckdb(sql));
+}
+
+it('frames sliding to the end of a partition of every row go through the sorted path and answer as DuckDB does, leaving no file behind', async () => {
+  try {
+    // at 4 MB, the frame's kept rows (every row, for the first) failed with OUT_OF_MEMORY
+    await s.execute("SET query_memory_limit = '4MB'");
+    await sortedAsDuckDB(ONE_PARTITION);
+    expect(leftover()).toEqual([]);
+    // an error in the walk over the sorted rows, and a cancel once the first spill file appears, leave nothing behind
+    const failing = 'SELECT max(r) FROM (SELECT sum(1 / (k - 27777)) OVER (ORDER BY u ROWS BETWEEN 1 PRECEDING AND UNBOUNDED FOLLOWING) AS r FROM w) q';
+    await expect(s.execute(failing)).rejects.toMatchObject({ code: 'DIVISION_BY_ZERO' });
+    expect(leftover()).toEqual([]);
+    const ac = new AbortController();
+    const watch = setInterval(() => { if (leftover().length) { clearInterval(watch); ac.abort(); } }, 1);
+    await expect(s.execute(ONE_PARTITION, { signal: ac.signal })).rejects.toMatchObject({ code: 'QUERY_CANCELED' }).finally(() => clearInterval(watch));
+    expect(leftover()).toEqual([]);
+    // every frame above, several calls a query: each group of calls is sorted and walked in turn
+    await s.execute("SET query_memory_limit = '8MB'");
+    for (const sql of FRAMES) await sortedAsDuckDB(sql);
+    expect(leftover()).toEqual([]);
+  } finally {
+    await s.execute('RESET query_memory_limit');
+  }
+});
