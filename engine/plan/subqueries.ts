@@ -24,6 +24,7 @@ import { commonSupertype } from '../types/coerce.ts';
 import { aggregateName } from '../functions/aggregates/registry.ts';
 import { mostRows } from './cardinality.ts';
 import { neverNull } from './not-null.ts';
+import { windowOver } from './window-models.ts';
 
 /**
  * A correlated subquery bound without a domain: its rows lead with these expressions over its
@@ -430,7 +431,7 @@ export class Subqueries {
   limitPerDomain(node: LNode, k: number, keys: SortKey[], limit: number | null, offset: number): LNode {
     const call: WindowCall = { fn: 'row_number', args: [], partitionBy: node.fields.slice(0, k).map((f, i) => col(i, f.type)), orderBy: keys, type: T.bigint };
     const n = node.fields.length;
-    const numbered: LNode = { k: 'window', input: node, calls: [call], fields: [...node.fields, { name: 'row_number', type: T.bigint, hidden: true }] };
+    const numbered = windowOver(node, [call], [...node.fields, { name: 'row_number', type: T.bigint, hidden: true }]);
     const rn = col(n, T.bigint);
     const tests: BExpr[] = [{ k: 'cmp', op: '>', left: rn, right: konst(offset, T.bigint), type: BOOL }];
     if (limit !== null) tests.push({ k: 'cmp', op: '<=', left: rn, right: konst(offset + limit, T.bigint), type: BOOL });

@@ -21,6 +21,7 @@ import type { LNode, Field, WindowCall } from './logical.ts';
 import { type BExpr, type BAgg, BOOL, usedColumns, mapCols, walk } from './bound.ts';
 import { isFloat } from '../types/types.ts';
 import { estimateRows } from './cardinality.ts';
+import { windowOver } from './window-models.ts';
 import { isVolatileFunction } from '../functions/registry.ts';
 
 /** At most this many outer rows expected (as common-subplans keeps shared results). */
@@ -143,7 +144,7 @@ function windowed(j: Join, outer: LNode, sub: NonNullable<ReturnType<typeof subq
   const n = outer.fields.length;
   const k = j.leftKeys.length;
   const callFields: Field[] = calls.map((c, i) => ({ name: sub.agg.fields[k + i].name, type: c.type, hidden: true }));
-  const window: LNode = { k: 'window', input: outer, calls, fields: [...outer.fields, ...callFields] };
+  const window = windowOver(outer, calls, [...outer.fields, ...callFields]);
   // the subquery's keys equal the outer keys here; its values read the window's calls
   const value = (e: BExpr) => mapCols(e, (i, c) => (i < k ? j.leftKeys[i] : col(n + i - k, c.type)));
   const exprs = [...outer.fields.map((f, i) => col(i, f.type)), ...sub.project.exprs.map(value)];

@@ -40,7 +40,7 @@ export interface RowPieces { batch: Batch; files: string[]; fileRows: number }
 
 /** Whether an operator's rows can come in pieces (rowPieces) rather than as one batch. */
 export const streams = (op: PhysicalOperator): boolean => op instanceof GatherOp || op instanceof SharedOp || op instanceof HashAggregateOp || op instanceof FinalAggregateOp || op instanceof MergeSortedRunsOp || op instanceof RecursiveUnionOp || op instanceof SortOp
-  || op instanceof DistinctOp || (op instanceof SetOp && !isUnionAll(op)) || (op instanceof WindowOp && op.inPieces)
+  || op instanceof DistinctOp || (op instanceof SetOp && !isUnionAll(op)) || op instanceof WindowOp
   || (op instanceof HashJoinOp && (isNestedLoop(op) || joinsInPieces(op)))
   || ((op instanceof ProjectOp || op instanceof FilterOp || op instanceof LimitOp) && streams(op.input))
   || (isUnionAll(op) && (streams(op.left) || streams(op.right)));

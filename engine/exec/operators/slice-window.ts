@@ -4,21 +4,20 @@
 // computes the windows over the rows it holds (exec/window.ts). The pipeline above continues in
 // the slices. Windows without PARTITION BY see every row at once and run at the leader.
 import type { Field, WindowCall } from '../../plan/logical.ts';
-import { type BExpr, aggInputs, hasModelCall, mapAggInputs, mapCols, usedColumns } from '../../plan/bound.ts';
+import { type BExpr, mapAggInputs, mapCols, usedColumns } from '../../plan/bound.ts';
+import { callExprs } from '../../plan/window-models.ts';
 import { explainExpr } from '../explain.ts';
 import { SliceOperator } from './operator.ts';
 import type { Layout, PipelineBuilder } from './pipeline.ts';
 import { explainPartitioning, type Partitioning } from '../partitioning.ts';
 
-/** Every expression a window call reads. */
-export const callExprs = (c: WindowCall): BExpr[] => [...c.args, ...(c.agg ? aggInputs(c.agg) : []), ...c.partitionBy, ...c.orderBy.map((k) => k.expr)];
-
 /**
  * The PARTITION BY expressions every call has (a row's slice must decide all of its calls'
- * partitions), or none when some call has no PARTITION BY, or one reads a model.
+ * partitions), or none when some call has no PARTITION BY. (Model calls are never here: a
+ * projection below the window computes them, plan/window-models.ts.)
  */
 export function sharedPartitionKeys(calls: WindowCall[]): BExpr[] {
-  if (calls.some((c) => c.partitionBy.length === 0 || callExprs(c).some(hasModelCall))) return [];
+  if (calls.some((c) => c.partitionBy.length === 0)) return [];
   const same = (a: BExpr, b: BExpr) => JSON.stringify(a) === JSON.stringify(b);
   return calls[0].partitionBy.filter((k) => calls.every((c) => c.partitionBy.some((x) => same(x, k))));
 }

@@ -6,10 +6,10 @@
 // input in pieces (row-pieces.ts) goes to those files a piece at a time once it would not fit
 // (distinct.ts partitionedInput), and a client's or a GROUP BY's rows computed by partitions go
 // to a file. Windows without a shared PARTITION BY that would not fit go through
-// the external sort, a group of calls at a time (spill/sorted-windows.ts); only calls that read
-// a model need every row at once.
+// the external sort, a group of calls at a time (spill/sorted-windows.ts). Model calls a window
+// reads are computed by a projection below it (plan/window-models.ts): calls here read values.
 import type { Field, WindowCall } from '../../plan/logical.ts';
-import { type BExpr, aggInputs, hasModelCall, mapAggInputs } from '../../plan/bound.ts';
+import type { BExpr } from '../../plan/bound.ts';
 import type { Batch } from '../../types/vector.ts';
 import { runWindows } from '../window.ts';
 import { batchBytes } from '../memory-budget.ts';
@@ -17,7 +17,7 @@ import { byKeyPartitions, type RowsOrPartitions } from '../spill/spill-rows.ts';
 import { partitionedInput } from './distinct.ts';
 import type { RowPieces } from './row-pieces.ts';
 import { LeaderOperator } from './operator.ts';
-import { callExprs, sharedPartitionKeys } from './slice-window.ts';
+import { sharedPartitionKeys } from './slice-window.ts';
 import { rowPieces, rowsInFile, wholeRows } from './row-pieces.ts';
 import { sortedWindows } from '../spill/sorted-windows.ts';
 import type { RunContext } from './run-context.ts';
@@ -45,22 +45,16 @@ export class WindowOp extends LeaderOperator {
     return ctx.recordPieces(this, () => this.rows(ctx, true));
   }
 
-  /** Whether the windows can be computed without every row in memory: no call reads a model. */
-  get inPieces(): boolean {
-    return !this.calls.some((c) => callExprs(c).some(hasModelCall));
-  }
-
   private async rows(ctx: RunContext, toFile: boolean): Promise<RowPieces> {
-    // no model calls in any call (those have no shared keys): partitions can be computed apart
     const keys = sharedPartitionKeys(this.calls);
-    if (!keys.length && this.inPieces) return this.sortedRows(ctx, toFile);
+    if (!keys.length) return this.sortedRows(ctx, toFile);
     const types = this.input.fields.map((f) => f.type);
     // an input in pieces goes to partition files by the keys' hash once its rows and work would not fit
     // (the input is only reachable through `held`, so spilling can let it be collected)
-    const held: RowsOrPartitions = keys.length ? await partitionedInput(ctx, this.input, types, 'window', WINDOW_ROW_BYTES * this.calls.length * 2, keys) : { batch: await ctx.run(this.input) };
+    const held: RowsOrPartitions = await partitionedInput(ctx, this.input, types, 'window', WINDOW_ROW_BYTES * this.calls.length * 2, keys);
     const n = held.batch?.length ?? 0;
-    if (held.files || (keys.length && n > MIN_SPILL_ROWS && this.work(n) + batchBytes(held.batch!) > ctx.guard.memory.availableBytes)) return this.byPartitions(ctx, held, keys, toFile);
-    return { batch: await this.inMemory(ctx, held.batch!), files: [], fileRows: 0 };
+    if (held.files || (n > MIN_SPILL_ROWS && this.work(n) + batchBytes(held.batch!) > ctx.guard.memory.availableBytes)) return this.byPartitions(ctx, held, keys, toFile);
+    return { batch: this.inMemory(ctx, held.batch!), files: [], fileRows: 0 };
   }
 
   /**
@@ -71,7 +65,7 @@ export class WindowOp extends LeaderOperator {
     const got = await rowPieces(ctx, this.input);
     const n = got.batch.length;
     if (!got.files.length && (n <= MIN_SPILL_ROWS || this.work(n) + batchBytes(got.batch) <= ctx.guard.memory.availableBytes)) {
-      return { batch: await this.inMemory(ctx, got.batch), files: [], fileRows: 0 };
+      return { batch: this.inMemory(ctx, got.batch), files: [], fileRows: 0 };
     }
     const out = await sortedWindows(ctx, got, this.input.fields.map((f) => f.type), this.calls);
     return toFile ? out : { batch: await wholeRows(ctx, this.fields.map((f) => f.type), out), files: [], fileRows: 0 };
@@ -101,19 +95,8 @@ export class WindowOp extends LeaderOperator {
     return rowsInFile(ctx, outTypes, async (put) => { await byKeyPartitions(ctx, [held], keys, types, 'window', fits, each, 0, put); });
   }
 
-  private async inMemory(ctx: RunContext, input: Batch): Promise<Batch> {
-    const exprs = this.calls.flatMap((c) => [...c.args, ...(c.agg ? aggInputs(c.agg) : []), ...c.partitionBy, ...c.orderBy.map((k) => k.expr)]);
-    const m = await ctx.withModels(input, exprs);
+  private inMemory(ctx: RunContext, input: Batch): Batch {
     ctx.reserve(this.work(input.length), 'window');
-    if (m.batch === input) return runWindows(input, this.calls, ctx.tick);
-    let i = 0;
-    const next = () => m.exprs[i++];
-    const calls = this.calls.map((c) => ({
-      ...c, args: c.args.map(next), agg: c.agg ? mapAggInputs(c.agg, next) : c.agg,
-      partitionBy: c.partitionBy.map(next), orderBy: c.orderBy.map((k) => ({ ...k, expr: next() })),
-    }));
-    // drop the model columns again: the window results follow the input's own columns
-    const out = runWindows(m.batch, calls, ctx.tick);
-    return { length: out.length, columns: [...input.columns, ...out.columns.slice(m.batch.columns.length)] };
+    return runWindows(input, this.calls, ctx.tick);
   }
 }

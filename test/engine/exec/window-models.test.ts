@@ -1,0 +1,96 @@
+// A window reading a model call (`sum(f(x)) OVER (...)`, `PARTITION BY f(x) % 10`) has the model
+// computed by a projection below it (plan/window-models.ts), a batch at a time in the slices, so
+// the window reads values and takes its usual paths under a small query_memory_limit: in the
+// slices by its shared PARTITION BY, at the leader through the external sort. Computed inside the
+// window, the model needed every row and its work at once. f is an ONNX model of 2x + 1, so
+// DuckDB answers the same query with that expression; the temp area is empty after an error and
+// a cancel too.
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DuckDBSession } from '../../support/verify-with-duckdb.ts';
+import { TABLE_A_SETUP } from '../../support/table-a.ts';
+import { type TestDb, openDb } from '../../ml/sql/helpers.ts';
+import { GraphBuilder } from '../../../ml/onnx/graph.ts';
+
+let t: TestDb;
+/** the model's file, outside the data directory (CREATE MODEL may not read inside it) */
+const files = mkdtempSync(join(tmpdir(), 'strata-window-models-'));
+let duck: { session: DuckDBSession; close: () => void };
+
+const tempArea = () => join(t.dir, 'tmp');
+const leftover = () => readdirSync(tempArea(), { recursive: true, encoding: 'utf8' });
+const strata = async (sql: string) => (await t.rows(sql)).map((r) => r.map(String));
+/** DuckDB's answer with f(x) written as the model computes it. */
+const duckdb = async (sql: string) => (await duck.session.execute(sql.replaceAll('f(x)', 'CAST(2 * x + 1 AS REAL)')))[0].rows.map((r) => r.map(String));
+
+/** An ONNX model f(x REAL) = 2x + 1 (exact in floats for these x). */
+function linearModel(): Uint8Array {
+  const g = new GraphBuilder();
+  const x = g.input('x', 'float', ['N', 1]);
+  const y = g.node('Add', [g.node('Mul', [x, g.constant('float', [2], [1])]), g.constant('float', [1], [1])]);
+  g.node('Reshape', [y, g.constant('int64', [-1], [1])], {}, { output: 'variable' });
+  g.output('variable', 'float', ['N']);
+  return g.encode({});
+}
+
+// w: 60,000 rows, k unique, g 7 partitions, x 0..9,999
+const W_SETUP = [
+  ...TABLE_A_SETUP,
+  'CREATE TABLE w (k INTEGER, g INTEGER, x REAL)',
+  'INSERT INTO w SELECT k, k % 7, CAST(k * 7 % 10000 AS REAL) FROM a WHERE k < 60000',
+];
+
+/** Sums of each window value weighted by its row, so a value at the wrong row shows. */
+const weighted = (cols: string[], windows: string) =>
+  `SELECT count(*), ${cols.map((c) => `sum(CAST(${c} AS DOUBLE) * (k % 1009 + 1))`).join(', ')} FROM (SELECT k, ${windows} FROM w) q`;
+// a model in an aggregate's input and in the ORDER BY, over a shared PARTITION BY: in the slices
+const IN_SLICES = weighted(['r', 'rk'], `sum(f(x)) OVER (PARTITION BY g ORDER BY k ROWS UNBOUNDED PRECEDING) AS r,
+  rank() OVER (PARTITION BY g ORDER BY f(x) DESC NULLS LAST, k) AS rk`);
+// a model in the PARTITION BY, and one without a PARTITION BY: at the leader, through the external sort
+const AT_LEADER = weighted(['m', 'lg'], `max(f(x)) OVER (PARTITION BY CAST(f(x) AS INTEGER) % 10 ORDER BY k ROWS BETWEEN 2 PRECEDING AND CURRENT ROW) AS m,
+  lag(f(x), 3) OVER (ORDER BY k) AS lg`);
+
+beforeAll(async () => {
+  t = await openDb({ slices: 2 });
+  duck = await DuckDBSession.open();
+  for (const stmt of W_SETUP) {
+    await t.s.execute(stmt);
+    await duck.session.execute(stmt);
+  }
+  const file = join(files, 'linear.onnx');
+  writeFileSync(file, linearModel());
+  await t.s.execute(`CREATE MODEL lin FUNCTION f(REAL) RETURNS REAL FROM '${file}'`);
+}, 60_000);
+
+afterAll(async () => {
+  duck?.close();
+  await t?.close();
+  rmSync(files, { recursive: true, force: true });
+});
+
+it('a window reading a model answers as DuckDB does at 4 MB, in the slices and through the sorted path, leaving no file behind', async () => {
+  expect((await t.rows(`EXPLAIN ${IN_SLICES}`)).map((r) => String(r[0])).join('\n')).toMatch(/Window per slice/);
+  await t.s.execute("SET query_memory_limit = '4MB'");
+  try {
+    for (const sql of [IN_SLICES, AT_LEADER]) {
+      // the budget fails a statement past the limit: answering is staying within it
+      let spilled = false;
+      const watch = setInterval(() => { if (leftover().length) spilled = true; }, 1);
+      const got = await strata(sql).finally(() => clearInterval(watch));
+      expect(spilled, sql).toBe(true);
+      expect(got, sql).toEqual(await duckdb(sql));
+    }
+    expect(leftover()).toEqual([]);
+    const failing = 'SELECT max(r) FROM (SELECT sum(1 / (CAST(f(x) AS INTEGER) - 19999)) OVER (ORDER BY k ROWS UNBOUNDED PRECEDING) AS r FROM w) q';
+    await expect(t.s.execute(failing)).rejects.toMatchObject({ code: 'DIVISION_BY_ZERO' });
+    expect(leftover()).toEqual([]);
+    const ac = new AbortController();
+    const watch = setInterval(() => { if (leftover().length) { clearInterval(watch); ac.abort(); } }, 1);
+    await expect(t.s.execute(AT_LEADER, { signal: ac.signal })).rejects.toMatchObject({ code: 'QUERY_CANCELED' }).finally(() => clearInterval(watch));
+    expect(leftover()).toEqual([]);
+  } finally {
+    await t.s.execute('RESET query_memory_limit');
+  }
+});
