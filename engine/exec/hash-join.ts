@@ -153,13 +153,72 @@ export type JoinKind = 'INNER' | 'LEFT' | 'SEMI' | 'ANTI';
  * probe reads, which copies what it keeps.
  */
 export function probe(probeBatch: Batch, probeKeys: Vector[], table: BuildTable, kind: JoinKind, residual: BExpr | null, ticks: Ticker = NO_TICKS, sel: Uint32Array | null = null, needed: Set<number> | null = null, marks = true, reuse: ReusedColumns | null = null): Batch {
-  if (sel !== null && residual) throw new Error('a probe through a selection takes no residual');
+  return new ProbePieces(probeBatch, probeKeys, table, kind, residual, ticks, sel, needed, marks, reuse, Infinity).next();
+}
+
+/** Joined rows one piece of `probePieces` holds at most. */
+export const PROBE_PIECE = 65_536;
+
+/**
+ * `probe`'s joined rows in pieces of at most `maxRows`: a key matching many build rows makes up
+ * to (probe rows × its build rows) pairs, which must not be one batch. A probe row whose pairs
+ * span pieces is padded (LEFT) or kept (SEMI / ANTI with a residual) once, in its last piece.
+ * Each piece is good until the next is asked for (with `reuse`, it is overwritten).
+ */
+export class ProbePieces {
+  private first: Int32Array;
+  private copied = false;
+  private readonly n: number;
+  private readonly at: ProbeCursor = { row: 0, build: -1, hit: 0 };
+
+  constructor(private readonly probeBatch: Batch, probeKeys: Vector[], private readonly table: BuildTable, private readonly kind: JoinKind, private readonly residual: BExpr | null,
+    private readonly ticks: Ticker = NO_TICKS, private readonly sel: Uint32Array | null = null, private readonly needed: Set<number> | null = null,
+    private readonly marks = true, private readonly reuse: ReusedColumns | null = null, private readonly maxRows = PROBE_PIECE) {
+    if (sel !== null && residual) throw new Error('a probe through a selection takes no residual');
+    this.n = sel ? sel.length : probeBatch.length;
+    this.first = table.firstMatches(probeKeys, this.n, sel);
+  }
+
+  /** Whether probe rows are left (another piece may come). */
+  get more(): boolean {
+    return this.at.row < this.n;
+  }
+
+  /** The next piece (maybe empty: its pairs failed the residual). */
+  next(): Batch {
+    const out = probeFrom(this.at, this.maxRows, this.probeBatch, this.first, this.n, this.table, this.kind, this.residual, this.ticks, this.sel, this.needed, this.marks, this.reuse);
+    // the table's first-match array serves its next probe, which may run before our next piece
+    if (this.more && !this.copied) { this.first = this.first.slice(0, this.n); this.copied = true; }
+    return out;
+  }
+
+  *[Symbol.iterator](): Generator<Batch> {
+    while (this.more) {
+      const b = this.next();
+      if (b.length) yield b;
+    }
+  }
+}
+
+/** `probe`'s joined rows a piece of at most `maxRows` at a time (ProbePieces). */
+export function probePieces(probeBatch: Batch, probeKeys: Vector[], table: BuildTable, kind: JoinKind, residual: BExpr | null, ticks: Ticker = NO_TICKS, maxRows = PROBE_PIECE): ProbePieces {
+  return new ProbePieces(probeBatch, probeKeys, table, kind, residual, ticks, null, null, true, null, maxRows);
+}
+
+/**
+ * Where a probe goes on: the probe row, the build row of its key's chain to resume at (-1: the
+ * row's start), and whether that row already had a pair passing the residual (a row cut mid-chain).
+ */
+interface ProbeCursor { row: number; build: number; hit: number }
+
+/** `probe` from `at` until `maxPairs` pairs are made (or the rows end); moves `at` past them. */
+function probeFrom(at: ProbeCursor, maxPairs: number, probeBatch: Batch, first: Int32Array, n: number, table: BuildTable, kind: JoinKind, residual: BExpr | null, ticks: Ticker,
+  sel: Uint32Array | null, needed: Set<number> | null, marks: boolean, reuse: ReusedColumns | null): Batch {
   // with `needed`, only the columns read later (and the residual's) are gathered; the others keep their place, unread
   const width = probeBatch.columns.length;
   const keep = needed && residual ? usedColumns(residual, new Set(needed)) : needed;
-  const n = sel ? sel.length : probeBatch.length;
-  const first = table.firstMatches(probeKeys, n, sel);
-  let cap = Math.max(16, n);
+  const start = at.row, resumed = at.build, carried = at.hit;
+  let cap = Math.max(16, Math.min(n - start, maxPairs));
   // reused while they suffice; a probe with more pairs than rows grows them into new arrays
   let pRows: Int32Array = table.probeRows.take(cap), bRows: Int32Array = table.buildRows.take(cap);
   let m = 0;
@@ -167,24 +226,34 @@ export function probe(probeBatch: Batch, probeKeys: Vector[], table: BuildTable,
   const padUnmatched = kind === 'LEFT' || kind === 'ANTI';
   // one build row per key found is enough: SEMI keeps the probe row, ANTI drops it
   const firstOnly = (kind === 'SEMI' || kind === 'ANTI') && !residual;
-  for (let r = 0; r < n; r++) {
+  // the probe row and build row the next piece starts at; cut: that row has pairs in this piece too
+  let stopRow = n, stopBuild = -1, cut = false;
+  rows: for (let r = start; r < n; r++) {
     // `ticks` lets a cancel or timeout stop a probe whose output explodes (many matches per key)
     if ((r & 1023) === 0) ticks.tick();
-    let b = first[r];
+    let b = r === start && resumed >= 0 ? resumed : first[r];
     if (b < 0) { if (!padUnmatched) continue; }
     else if (firstOnly) { if (kind === 'ANTI') continue; }
-    else if (next[b] >= 0) {
+    else if (next[b] >= 0 || b === resumed) {
       // several build rows share the key: every pair
       for (; b >= 0; b = next[b]) {
         ticks.tick();
-        if (m === cap) ({ pRows, bRows, cap } = grown(pRows, bRows, m));
+        if (m === cap) {
+          if (m >= maxPairs) { stopRow = r; stopBuild = b; cut = b !== first[r]; break rows; }
+          ({ pRows, bRows, cap } = grown(pRows, bRows, m, maxPairs));
+        }
         pRows[m] = r; bRows[m] = b; m++;
       }
       continue;
     }
-    if (m === cap) ({ pRows, bRows, cap } = grown(pRows, bRows, m));
+    if (m === cap) {
+      if (m >= maxPairs) { stopRow = r; break; }
+      ({ pRows, bRows, cap } = grown(pRows, bRows, m, maxPairs));
+    }
     pRows[m] = r; bRows[m] = b; m++;
   }
+  at.row = stopRow;
+  at.build = cut ? stopBuild : -1;
   // pairs name the i-th selected row: gather from the row it is
   if (sel !== null) for (let i = 0; i < m; i++) pRows[i] = sel[pRows[i]];
   let joined: Batch = { length: m, columns: gatherColumns(gatherColumns([], probeBatch.columns, pRows, m, 0, keep, reuse), table.build, bRows, m, width, keep, reuse) };
@@ -195,16 +264,20 @@ export function probe(probeBatch: Batch, probeKeys: Vector[], table: BuildTable,
     for (let i = 0; i < count; i++) passed[sel[i]] = 1;
     const hit = new Uint8Array(n);
     for (let i = 0; i < m; i++) if (passed[i] && bRows[i] >= 0) hit[pRows[i]] = 1;
+    // a row cut mid-chain: what its earlier pieces found; it is decided (padded, kept) only in its
+    // last piece, and every row before `stopRow` in this one
+    if (resumed >= 0) hit[start] |= carried;
+    at.hit = cut ? hit[stopRow] : 0;
     const rowsP = new Int32Array(m + n), rowsB = new Int32Array(m + n);
     let k = 0;
     if (kind === 'SEMI' || kind === 'ANTI') {
-      for (let r = 0; r < n; r++) if ((kind === 'SEMI') === (hit[r] === 1)) { rowsP[k] = r; rowsB[k] = -1; k++; }
+      for (let r = start; r < stopRow; r++) if ((kind === 'SEMI') === (hit[r] === 1)) { rowsP[k] = r; rowsB[k] = -1; k++; }
     } else {
       const padded = new Uint8Array(n);
       for (let i = 0; i < m; i++) {
         const p = pRows[i];
         if (passed[i] && bRows[i] >= 0) { rowsP[k] = p; rowsB[k] = bRows[i]; k++; }
-        else if (kind === 'LEFT' && !hit[p] && !padded[p]) { padded[p] = 1; rowsP[k] = p; rowsB[k] = -1; k++; }
+        else if (kind === 'LEFT' && !hit[p] && !padded[p] && p < stopRow) { padded[p] = 1; rowsP[k] = p; rowsB[k] = -1; k++; }
       }
     }
     pRows = rowsP; bRows = rowsB; m = k;
@@ -219,9 +292,9 @@ export function probe(probeBatch: Batch, probeKeys: Vector[], table: BuildTable,
   return joined;
 }
 
-/** The pair arrays of a probe, doubled. */
-function grown(pRows: Int32Array, bRows: Int32Array, m: number): { pRows: Int32Array; bRows: Int32Array; cap: number } {
-  const cap = m * 2;
+/** The pair arrays of a probe, doubled (to at most `limit`). */
+function grown(pRows: Int32Array, bRows: Int32Array, m: number, limit: number): { pRows: Int32Array; bRows: Int32Array; cap: number } {
+  const cap = Math.min(m * 2, limit);
   const np = new Int32Array(cap); np.set(pRows);
   const nb = new Int32Array(cap); nb.set(bRows);
   return { pRows: np, bRows: nb, cap };
@@ -343,6 +416,11 @@ const built = new WeakMap<JoinStep, BuildTable>();
  * the selected rows are gathered once, into the joined rows; otherwise they are compacted first.
  */
 export function hashJoinBatch(batch: Batch, step: JoinStep, ticks: Ticker = NO_TICKS, reserve: (bytes: number) => void = noop, sel: Uint32Array | null = null, needed: Set<number> | null = null, reuse: ReusedColumns | null = null): Batch {
+  return hashJoinPieces(batch, step, ticks, reserve, sel, needed, reuse, Infinity).next();
+}
+
+/** `hashJoinBatch`'s joined rows a piece of at most `maxRows` at a time. */
+export function hashJoinPieces(batch: Batch, step: JoinStep, ticks: Ticker = NO_TICKS, reserve: (bytes: number) => void = noop, sel: Uint32Array | null = null, needed: Set<number> | null = null, reuse: ReusedColumns | null = null, maxRows = PROBE_PIECE): ProbePieces {
   const table = buildTableOf(step, ticks, reserve);
   const plainKeys = step.probeKeys.every((e) => e.k === 'col');
   if (sel !== null && (!plainKeys || step.residual)) {
@@ -354,7 +432,7 @@ export function hashJoinBatch(batch: Batch, step: JoinStep, ticks: Ticker = NO_T
     sel = null;
   }
   const keys = plainKeys ? packedMap(step.probeKeys, (e) => batch.columns[(e as { index: number }).index]) : projectBatch(batch, step.probeKeys, null, batch.length);
-  return probe(batch, keys, table, step.joinType, step.residual ?? null, ticks, sel, needed, step.keepsBuild !== undefined, reuse);
+  return new ProbePieces(batch, keys, table, step.joinType, step.residual ?? null, ticks, sel, needed, step.keepsBuild !== undefined, reuse, maxRows);
 }
 
 /** Bytes a slice's join step takes to build its table (besides the build rows it holds already). */

@@ -22,7 +22,7 @@ import { concatRows, concatVectors, gather } from '../types/vector.ts';
 import { SqlError, asSqlError } from '../errors.ts';
 import { toWire, fromWire, partialToWire, partialFromWire, type WireColumn, type WirePartial } from './wire.ts';
 import { parseCsvRange, type CsvRangeRequest } from './csv.ts';
-import { hashJoinBatch, buildTableOf, markMatches, stepTableBytes, unmatchedBuildRows } from './hash-join.ts';
+import { hashJoinBatch, hashJoinPieces, buildTableOf, type ProbePieces, markMatches, stepTableBytes, unmatchedBuildRows } from './hash-join.ts';
 import { columnsReadAfter } from './column-needs.ts';
 import { RuntimeFilter, filterParts, mergeParts, type FilterParts } from './runtime-filter.ts';
 import { BloomFilter } from './bloom-filter.ts';
@@ -352,7 +352,12 @@ class FragmentRun {
       if (rows.count === 0) return;
       const step = steps[i];
       if (step.k === 'filter') this.filterStep(i, step.pred, rows);
-      else if (step.k === 'join') { if (!this.probeStep(i, step.join, rows)) return; }
+      else if (step.k === 'join') {
+        const pieces = this.probeStep(i, step.join, rows);
+        if (pieces === null) return;
+        // a key matching many build rows: the joined rows go on through the later steps a piece at a time
+        if (pieces.more) return this.flowPieces(rows, pieces, i);
+      }
       else if (step.k === 'repeat') this.repeatStep(step.count, rows);
       else if (step.k === 'compute') this.computeStep(step.exprs, rows);
       else await this.modelStep(step.model, rows);
@@ -373,8 +378,12 @@ class FragmentRun {
     rows.count = r.count;
   }
 
-  /** Probes join step `i`; false when the join spilled and its files took the rows (they go on when it drains). */
-  probeStep(i: number, join: JoinStep, rows: BatchRows): boolean {
+  /**
+   * Probes join step `i`: `rows` become its first piece of joined rows, and the pieces after it
+   * are left to take (`more`); null when the join spilled and its files took the rows (they go on
+   * when it drains).
+   */
+  probeStep(i: number, join: JoinStep, rows: BatchRows): ProbePieces | null {
     const { stop } = this;
     // an outer join pads its unmatched build rows as the probe rows are typed
     if (join.keepsBuild && !probeTypesOf.has(join)) probeTypesOf.set(join, rows.batch.columns.map((c) => c.type));
@@ -383,20 +392,33 @@ class FragmentRun {
       const input = compact(rows.batch, rows.sel, rows.count);
       metered(stop, () => grace.add(input));
       this.lap(2 + i, 0);
-      return false;
+      return null;
     }
     // the probe reads the selected rows where they are (no compacted copy of every column)
     const input = rows.batch, selected = rows.sel ? rows.sel.subarray(0, rows.count) : null;
     const next = this.nextJoin[i];
     const into = (next && !graceJoins.has(next)) || this.intoAggregate[i] ? this.joinedInto[i] : null;
     const readAfter = this.readAfter[i];
-    const joined = metered(stop, () => hashJoinBatch(input, join, stop, (b) => stop.memory.reserve(b, 'hash join build in a slice'), selected, readAfter, into));
+    const pieces = metered(stop, () => hashJoinPieces(input, join, stop, (b) => stop.memory.reserve(b, 'hash join build in a slice'), selected, readAfter, into));
+    const joined = metered(stop, () => pieces.next());
     rows.batch = joined;
     rows.sel = null;
     rows.count = joined.length;
     // a probe gathers the joined rows into new arrays (or, with `into`, arrays the next probe reads and the next batch overwrites)
     rows.owned = into === null;
-    return true;
+    return pieces;
+  }
+
+  /** Runs the steps after join step `i` over its first piece of joined rows (`rows`), then over each later piece, until a LIMIT is reached. */
+  private async flowPieces(rows: BatchRows, pieces: ProbePieces, i: number): Promise<void> {
+    for (;;) {
+      this.lap(2 + i, rows.count);
+      await this.flow(rows.batch, null, rows.count, i + 1, rows.owned);
+      if (!pieces.more || this.full()) return;
+      const joined = metered(this.stop, () => pieces.next());
+      rows.batch = joined;
+      rows.count = joined.length;
+    }
   }
 
   repeatStep(times: BExpr, rows: BatchRows): void {

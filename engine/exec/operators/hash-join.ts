@@ -12,7 +12,7 @@ import type { Field, JoinType } from '../../plan/logical.ts';
 import type { Batch, Vector } from '../../types/vector.ts';
 import { isString, type SqlType } from '../../types/types.ts';
 import { filterBatch, projectBatch } from '../kernels.ts';
-import { BuildTable, probe, takeRows, type JoinKind } from '../hash-join.ts';
+import { BuildTable, ProbePieces, probe, takeRows, unmatchedBuildRows, type JoinKind } from '../hash-join.ts';
 import { SqlError } from '../../errors.ts';
 import { CHUNK, concatBatches, rowRange, vectorRange, selectRows } from '../batches.ts';
 import { explainExpr } from '../explain.ts';
@@ -26,7 +26,7 @@ import { keyColumn } from '../join-filter-keys.ts';
 import { toWire } from '../wire.ts';
 import { RedistributeOp } from './redistribute.ts';
 import { SliceBroadcastOp } from './slice-broadcast.ts';
-import { graceJoin, type GraceInputs } from '../spill/grace-join.ts';
+import { graceJoin, type GraceInputs, type GraceJoin } from '../spill/grace-join.ts';
 import { batchBytes } from '../memory-budget.ts';
 import type { RuntimeFilterPlan } from '../runtime-filter-plan.ts';
 import { joinPieces, joinsInPieces } from './probe-pieces.ts';
@@ -70,14 +70,36 @@ export class HashJoinOp extends LeaderOperator {
     const right = inputs.right!;
     if (right.length > MIN_SPILL_ROWS && this.memoryNeeded(inputs.left!, right) > ctx.guard.memory.availableBytes) {
       // over budget: partition both sides to disk and join them a partition at a time
-      const parts = await graceJoin(ctx, inputs, {
-        leftKeys: node.leftKeys, rightKeys: node.rightKeys, nullEq: node.nullEq,
-        leftTypes: this.left.fields.map((f) => f.type), rightTypes: this.right.fields.map((f) => f.type),
-        joinPart: (l, r) => this.joinBatches(ctx, l, r),
-      });
+      const parts = await graceJoin(ctx, inputs, this.graceSpec(ctx));
       return ctx.concatHeld(this.fields.map((f) => f.type), parts, 'hash join');
     }
     return this.joinBatches(ctx, inputs.left!, right);
+  }
+
+  /**
+   * How this join runs over partition files: a pair that fits in memory, and a pair too big after
+   * the last split (one key holding most of its build rows) a chunk of build rows at a time.
+   */
+  graceSpec(ctx: RunContext): GraceJoin {
+    const j = this.join;
+    const leftTypes = this.left.fields.map((f) => f.type), rightTypes = this.right.fields.map((f) => f.type);
+    const spec: GraceJoin = {
+      leftKeys: j.leftKeys, rightKeys: j.rightKeys, nullEq: j.nullEq, leftTypes, rightTypes,
+      joinPart: (l, r) => this.joinBatches(ctx, l, r),
+    };
+    // a condition calling a model filters whole joined batches (joinBatches)
+    if (j.residual && hasModelCall(j.residual)) return spec;
+    spec.chunked = {
+      kind: j.joinType === 'FULL' || j.joinType === 'SINGLE' ? 'LEFT' : j.joinType as JoinKind,
+      single: j.joinType === 'SINGLE',
+      buildTypes: rightTypes, buildKeys: j.rightKeys, probeKeys: j.leftKeys, nullEq: j.nullEq, residual: j.residual,
+      // FULL: each chunk's build rows no probe row matched, padded with NULLs on the left
+      afterChunk: async (table, _chunk, sink) => {
+        if (j.joinType === 'FULL') for (const padded of unmatchedBuildRows(table, leftTypes)) if (await sink(padded)) return true;
+        return false;
+      },
+    };
+    return spec;
   }
 
   /**
@@ -106,7 +128,9 @@ export class HashJoinOp extends LeaderOperator {
       const joined = ctx.hold(probe(left, leftKeys, table, kind, null, ctx.guard), 'hash join');
       return ctx.keep(joined, node.residual);
     }
-    const out = await probeInChunks(ctx, left, leftKeys, table, kind, node.residual);
+    const parts: Batch[] = [];
+    await probeInChunks(ctx, left, leftKeys, table, kind, node.residual, (b) => parts.push(b));
+    const out = await ctx.concatHeld(this.fields.map((f) => f.type), parts, 'hash join');
     // a LEFT join yields one row per left row exactly when no left row matches twice
     if (node.joinType === 'SINGLE' && out.length > left.length) throw new SqlError('CARDINALITY_VIOLATION', 'more than one row returned by a subquery used as an expression');
     if (node.joinType !== 'FULL') { ctx.release(building); return out; }
@@ -140,27 +164,32 @@ export class HashJoinOp extends LeaderOperator {
 /**
  * Probes a large left side a chunk of rows at a time, letting the event loop run between
  * chunks: the leader thread also answers other clients (and /health), which must not wait
- * for one statement's join. Results are the same as one probe over all rows.
+ * for one statement's join. Each chunk's joined rows are handed to `emit` (held) in pieces of at
+ * most PROBE_PIECE rows (a key may match many build rows). Results are those of one probe over all rows.
  */
-export async function probeInChunks(ctx: RunContext, left: Batch, leftKeys: Vector[], table: BuildTable, kind: JoinKind, residual: BExpr | null): Promise<Batch> {
-  if (left.length <= CHUNK) return ctx.hold(probe(left, leftKeys, table, kind, residual, ctx.guard), 'hash join');
+export async function probeInChunks(ctx: RunContext, left: Batch, leftKeys: Vector[], table: BuildTable, kind: JoinKind, residual: BExpr | null, emit: (joined: Batch) => void): Promise<void> {
   // the pieces' string columns keep the inputs' dictionaries, counted with the inputs already
   const counted = new WeakSet<readonly string[]>();
   for (const v of [...left.columns, ...table.build]) if (v.dict) counted.add(v.dict);
-  const parts: Batch[] = [];
   // chunks sized to about PROBE_OUTPUT rows out: a join with many matches per key probes fewer rows
   // at a time (starting small, as the first chunk shows how many matches a row has)
-  let size = 64;
+  let size = left.length <= CHUNK ? left.length : 64;
   // advance by the rows just probed: `size` changes inside the loop
   for (let start = 0, n = 0; start < left.length; start += n) {
     n = Math.min(size, left.length - start);
-    const part = probe(rowRange(left, start, n), leftKeys.map((k) => vectorRange(k, start, n)), table, kind, residual, ctx.guard);
-    parts.push(ctx.hold(part, 'hash join', counted));
-    size = Math.max(16, Math.min(CHUNK, Math.floor(PROBE_OUTPUT / Math.max(1, part.length / n))));
+    const whole = n === left.length;
+    const pieces = new ProbePieces(whole ? left : rowRange(left, start, n), whole ? leftKeys : leftKeys.map((k) => vectorRange(k, start, n)), table, kind, residual, ctx.guard);
+    let out = 0;
+    for (const part of pieces) {
+      out += part.length;
+      emit(ctx.hold(part, 'hash join', counted));
+      if (pieces.more) await ctx.pause();
+    }
+    size = Math.max(16, Math.min(CHUNK, Math.floor(PROBE_OUTPUT / Math.max(1, out / n))));
+    if (whole) return;
     await ctx.pause();
     ctx.check();
   }
-  return ctx.concatHeld(parts[0].columns.map((c) => c.type), parts, 'hash join');
 }
 
 /** Joined rows one probe step may produce before the leader pauses. */

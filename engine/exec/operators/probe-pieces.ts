@@ -54,10 +54,13 @@ export async function joinPieces(ctx: RunContext, op: HashJoinOp, toFile: boolea
     const table = new BuildTable(right.columns, projectBatch(right, j.rightKeys, null, right.length), j.nullEq, ctx.guard);
     const kind = (j.joinType === 'SINGLE' || j.joinType === 'FULL' ? 'LEFT' : j.joinType) as JoinKind;
     await forEachPiece(ctx, op.left, async (piece) => {
-      const joined = await probeInChunks(ctx, piece, projectBatch(piece, j.leftKeys, null, piece.length), table, kind, j.residual);
-      // a LEFT join yields one row per left row exactly when no left row matches twice
-      if (j.joinType === 'SINGLE' && joined.length > piece.length) throw new SqlError('CARDINALITY_VIOLATION', 'more than one row returned by a subquery used as an expression');
-      emit(joined);
+      let joined = 0;
+      await probeInChunks(ctx, piece, projectBatch(piece, j.leftKeys, null, piece.length), table, kind, j.residual, (b) => {
+        joined += b.length;
+        // a LEFT join yields one row per left row exactly when no left row matches twice
+        if (j.joinType === 'SINGLE' && joined > piece.length) throw new SqlError('CARDINALITY_VIOLATION', 'more than one row returned by a subquery used as an expression');
+        emit(b);
+      });
     });
     // FULL: the build rows no piece matched, padded with NULLs on the left
     if (j.joinType === 'FULL') {
@@ -74,13 +77,8 @@ export async function joinPieces(ctx: RunContext, op: HashJoinOp, toFile: boolea
     }
     const probeFiles = new PartitionWriter(ctx, j.leftKeys, j.nullEq, 0, 'hash join probe partition');
     await forEachPiece(ctx, op.left, async (piece) => { probeFiles.add(piece); await ctx.pause(); });
-    const spec = {
-      leftKeys: j.leftKeys, rightKeys: j.rightKeys, nullEq: j.nullEq,
-      leftTypes: op.left.fields.map((f) => f.type), rightTypes: op.right.fields.map((f) => f.type),
-      joinPart: (l: Batch, r: Batch) => op.joinBatches(ctx, l, r),
-    };
     // to a file: each pair's rows as it is joined (given back after); else held, put together below
-    const parts = await joinPartitions(ctx, probeFiles.close(), buildFiles!, spec, 0, out ? (b) => { rows += b.length; out.add(b); } : undefined);
+    const parts = await joinPartitions(ctx, probeFiles.close(), buildFiles!, op.graceSpec(ctx), 0, out ? (b) => { rows += b.length; out.add(b); } : undefined);
     for (const b of parts) emit(b);
   }
   const got = out ? await out.done(types) : { batch: await ctx.concatHeld(types, held, 'hash join'), files: [], fileRows: 0 };

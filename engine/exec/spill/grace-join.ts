@@ -2,12 +2,15 @@
 // memory budget, both inputs are split by the hash of their join keys into partitions on disk
 // (rows with equal keys land in the same partition on both sides), the inputs are given back,
 // and the partitions are joined one pair at a time. A partition whose build side still does not
-// fit is split again with another hash, up to MAX_LEVEL times; past that (one key holding most
-// rows) the join runs anyway and the budget fails it with OUT_OF_MEMORY if it must.
+// fit (judged from its files before reading them) is split again with another hash, a block at a
+// time, up to MAX_LEVEL times; past that (one key holding most rows) it is joined a chunk of build
+// rows at a time against the probe file (chunked-join.ts).
 import type { BExpr } from '../../plan/bound.ts';
 import type { Batch } from '../../types/vector.ts';
 import { BuildTable } from '../hash-join.ts';
-import { FANOUT, MAX_LEVEL, readPartition, writePartitions } from './hash-partition.ts';
+import { FANOUT, MAX_LEVEL, readPartition, splitFile, writePartitions } from './hash-partition.ts';
+import { joinInChunks, type ChunkedJoin } from './chunked-join.ts';
+import { leaderHost } from './spill-aggregate.ts';
 import type { RunContext } from '../operators/run-context.ts';
 import type { SqlType } from '../../types/types.ts';
 import type { SpillWriter } from './spill-file.ts';
@@ -27,6 +30,8 @@ export interface GraceJoin {
   rightTypes: SqlType[];
   /** joins one pair of partitions that fits (the in-memory hash join) */
   joinPart(left: Batch, right: Batch): Promise<Batch>;
+  /** how a pair too big after MAX_LEVEL splits joins a chunk of build rows at a time (without it, whole) */
+  chunked?: ChunkedJoin;
 }
 
 /** Bytes a build side of `rows` rows and `keys` key columns needs besides its rows. */
@@ -50,24 +55,35 @@ export async function graceJoin(ctx: RunContext, inputs: GraceInputs, j: GraceJo
 
 /**
  * Joins partition files pairwise (both sides split by key hash at `level`): each pair read back
- * and joined in memory, or split again when its build side still does not fit. The outputs are
- * held and returned, or, with `into`, handed to it one at a time and given back.
+ * and joined in memory, split again (a block at a time) when its build table and rows would not
+ * fit in what is left, or past the last level joined a chunk of build rows at a time. The outputs
+ * are held and returned, or, with `into`, handed to it one at a time and given back.
  */
 export async function joinPartitions(ctx: RunContext, left: SpillWriter[], right: SpillWriter[], j: GraceJoin, level = 0, into?: (b: Batch) => void): Promise<Batch[]> {
   const out: Batch[] = [];
+  /** takes joined rows held for this operator */
+  const take = (joined: Batch) => { if (into) { into(joined); ctx.release(joined); } else out.push(joined); };
   for (let p = 0; p < FANOUT; p++) {
     ctx.check();
-    const part: GraceInputs = { right: readPartition(ctx, right[p], j.rightTypes), left: readPartition(ctx, left[p], j.leftTypes) };
+    const rf = right[p], lf = left[p];
+    if (rf.rows > 0 && buildBytes(rf.rows, j.rightKeys.length) + rf.bytes + lf.bytes > ctx.guard.memory.availableBytes) {
+      if (level < MAX_LEVEL && rf.rows > 1) {
+        const rights = await splitFile(ctx, rf, j.rightKeys, j.nullEq, level + 1, 'hash join build partition');
+        const lefts = await splitFile(ctx, lf, j.leftKeys, j.nullEq, level + 1, 'hash join probe partition');
+        out.push(...await joinPartitions(ctx, lefts, rights, j, level + 1, into));
+        continue;
+      }
+      if (j.chunked && level === MAX_LEVEL) {
+        await joinInChunks(leaderHost(ctx), rf, lf, j.chunked, async (b) => { take(ctx.hold(b, 'hash join')); return false; });
+        continue;
+      }
+    }
+    const part: GraceInputs = { right: readPartition(ctx, rf, j.rightTypes), left: readPartition(ctx, lf, j.leftTypes) };
     const rb = part.right!;
     if (rb.length + part.left!.length === 0) continue;
     ctx.hold(rb, 'hash join build partition');
     ctx.hold(part.left!, 'hash join probe partition');
-    if (level < MAX_LEVEL && rb.length > 1 && buildBytes(rb.length, j.rightKeys.length) > ctx.guard.memory.availableBytes) {
-      out.push(...await graceJoin(ctx, part, j, level + 1, into));
-      continue;
-    }
-    const joined = await j.joinPart(part.left!, rb);
-    if (into) { into(joined); ctx.release(joined); } else out.push(ctx.hold(joined, 'hash join'));
+    take(ctx.hold(await j.joinPart(part.left!, rb), 'hash join'));
     ctx.release(part.left!);
     ctx.release(rb);
   }

@@ -81,6 +81,15 @@ export function writePartitions(host: PartitionHost, b: Batch, keyExprs: BExpr[]
   return w.close();
 }
 
+/** A file's rows (read back a block at a time, then deleted) split into FANOUT new files by the hash of their keys at `level`. */
+export async function splitFile(host: PartitionHost & { pause(): Promise<void> }, f: SpillWriter, keyExprs: BExpr[], nullEq: boolean | boolean[] | undefined, level: number, what: string): Promise<SpillWriter[]> {
+  const w = new PartitionWriter(host, keyExprs, nullEq, level, what);
+  const r = host.spill.read(f.path);
+  for (let b = r.next(); b; b = r.next()) { w.add(b); await host.pause(); }
+  host.spill.done(r);
+  return w.close();
+}
+
 /** A partition's rows, read back and deleted. */
 export function readPartition(host: PartitionHost, f: SpillWriter, types: SqlType[]): Batch {
   const r = host.spill.read(f.path);

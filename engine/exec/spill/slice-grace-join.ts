@@ -5,32 +5,29 @@
 // (the build file as a hash table, the probe file read back a block at a time) and the joined
 // rows go on through the rest of the pipeline. A build file whose table still does not fit is
 // split again, with the probe file, by another hash (a block at a time), up to MAX_LEVEL times;
-// past that (one key holding most rows) it is joined as a block nested loop: a chunk of build
-// rows that fits at a time, as a hash table, against the whole probe file (a join keeping or
-// dropping probe rows by whether any chunk matched them flags each probe row and reads the
-// probe file once more at the end).
+// past that (one key holding most rows) it is joined as a block nested loop (chunked-join.ts).
+// A probe block's joined rows go on at most PROBE_PIECE at a time (a key may match many build rows).
 // A semi or anti join built on its preserved side spills the same way: each pair of files marks
 // the build rows its probe rows match, and the marked (or unmarked) build rows go on. An outer
 // join keeping its build side (FULL, LEFT built on its left) adds, after each pair of files,
 // that build file's rows no probe row matched, with NULL probe columns.
 import type { BExpr } from '../../plan/bound.ts';
 import type { Batch } from '../../types/vector.ts';
-import { gather } from '../../types/vector.ts';
 import type { SqlType } from '../../types/types.ts';
 import type { JoinStep } from '../fragment.ts';
-import { BuildTable, markMatches, padBuildSide, padProbeSide, probe, probeHits, unmatchedBuildRows } from '../hash-join.ts';
+import { BuildTable, markMatches, padProbeSide, probePieces, unmatchedBuildRows } from '../hash-join.ts';
 import { projectBatch } from '../kernels.ts';
 import { batchBytes } from '../memory-budget.ts';
-import { FANOUT, MAX_LEVEL, PartitionWriter, readPartition } from './hash-partition.ts';
-import { concatBatches, selectRows } from '../batches.ts';
+import { FANOUT, MAX_LEVEL, PartitionWriter, readPartition, splitFile, writePartitions } from './hash-partition.ts';
+import { selectRows } from '../batches.ts';
+import { joinInChunks, piecesFitting, type JoinedSink } from './chunked-join.ts';
 import type { SpillWriter } from './spill-file.ts';
 import type { SpillHost } from './spill-aggregate.ts';
 
 /** Build sides this small always join in memory (a file per 16 rows would cost more than it saves). */
 export const MIN_SPILL_ROWS = 1024;
 
-/** Receives joined rows; returns true when it needs no more (a LIMIT is reached). */
-export type JoinedSink = (joined: Batch) => Promise<boolean>;
+export type { JoinedSink };
 
 export class SliceGraceJoin {
   private readonly buildKeyExprs: BExpr[];
@@ -145,8 +142,7 @@ export class SliceGraceJoin {
           host.check();
           const keys = projectBatch(b, step.probeKeys, null, b.length);
           if (keep !== null) { markMatches(b, keys, table, step.residual ?? null, host); continue; }
-          const joined = probe(b, keys, table, kind, step.residual ?? null, host);
-          if (joined.length && await sink(joined)) return true;
+          for (const joined of probePieces(b, keys, table, kind, step.residual ?? null, host, piecesFitting(host, b, build))) if (await sink(joined)) return true;
         }
       } finally {
         host.spill.done(r);
@@ -176,114 +172,21 @@ export class SliceGraceJoin {
   /** Splits a build partition (in memory, or its file read a block at a time) and its probe file again with the next level's hash, and joins the pairs. */
   private async splitAgain(build: Batch | SpillWriter, probeFile: SpillWriter, level: number, sink: JoinedSink, keep: 0 | 1 | null): Promise<boolean> {
     const { host, step } = this;
-    const subBuild = new PartitionWriter(host, this.buildKeyExprs, step.nullEq, level + 1, 'slice hash join build partition');
-    if ('columns' in build) subBuild.add(build);
-    else {
-      const r = host.spill.read(build.path);
-      for (let b = r.next(); b; b = r.next()) { subBuild.add(b); await host.pause(); }
-      host.spill.done(r);
-    }
-    const builds = subBuild.close();
-    const subProbe = new PartitionWriter(host, step.probeKeys, step.nullEq, level + 1, 'slice hash join probe partition');
-    const r = host.spill.read(probeFile.path);
-    for (let b = r.next(); b; b = r.next()) { subProbe.add(b); await host.pause(); }
-    host.spill.done(r);
-    const probes = subProbe.close();
+    const builds = 'columns' in build
+      ? writePartitions(host, build, this.buildKeyExprs, step.nullEq, level + 1, 'slice hash join build partition')
+      : await splitFile(host, build, this.buildKeyExprs, step.nullEq, level + 1, 'slice hash join build partition');
+    const probes = await splitFile(host, probeFile, step.probeKeys, step.nullEq, level + 1, 'slice hash join probe partition');
     for (let p = 0; p < FANOUT; p++) if (await this.joinFiles(builds[p], probes[p], level + 1, sink, keep)) return true;
     return false;
   }
 
-  /**
-   * A build file still too big after MAX_LEVEL splits (one key holding most of its rows), joined
-   * as a block nested loop: build blocks are taken while their table fits in half of what is
-   * left (at least one block), and each such chunk is joined with the whole probe file. A join
-   * that keeps or drops probe rows by whether any build row matched (LEFT, SEMI, ANTI) flags the
-   * probe rows each chunk matches and, after the last chunk, reads the probe file once more.
-   */
-  private async joinInChunks(buildFile: SpillWriter, probeFile: SpillWriter, sink: JoinedSink, keep: 0 | 1 | null): Promise<boolean> {
+  /** A build file still too big after MAX_LEVEL splits (one key holding most of its rows): joined a chunk of build rows at a time (chunked-join.ts). */
+  private joinInChunks(buildFile: SpillWriter, probeFile: SpillWriter, sink: JoinedSink, keep: 0 | 1 | null): Promise<boolean> {
     const { host, step } = this;
-    const kind = step.joinType;
-    const keys = step.buildKeys.length;
-    const hit = keep === null && (kind === 'LEFT' || kind === 'SEMI' || kind === 'ANTI') ? new Uint8Array(probeFile.rows) : null;
-    const releaseHit = hit ? host.reserve(hit.length, 'probe rows matched in a slice join') : () => {};
-    const r = host.spill.read(buildFile.path);
-    try {
-      let pending = r.next();
-      while (pending) {
-        const blocks = [pending];
-        let rows = pending.length, bytes = batchBytes(pending);
-        for (pending = r.next(); pending; pending = r.next()) {
-          const more = batchBytes(pending);
-          if (BuildTable.estimateBytes(rows + pending.length, keys) + bytes + more > host.available() / 2) break;
-          blocks.push(pending);
-          rows += pending.length;
-          bytes += more;
-        }
-        if (await this.joinChunk(concatBatches(this.buildTypes, blocks), probeFile, sink, keep, hit)) return true;
-      }
-      return hit ? await this.probeRowsByHits(probeFile, hit, sink) : false;
-    } finally {
-      host.spill.done(r);
-      host.spill.done(probeFile);
-      releaseHit();
-    }
-  }
-
-  /** One chunk of a build file as a hash table against the whole probe file (joinInChunks); true when the sink wants no more. */
-  private async joinChunk(chunk: Batch, probeFile: SpillWriter, sink: JoinedSink, keep: 0 | 1 | null, hit: Uint8Array | null): Promise<boolean> {
-    const { host, step } = this;
-    const kind = step.joinType;
-    const residual = step.residual ?? null;
-    const release = host.reserve(BuildTable.estimateBytes(chunk.length, step.buildKeys.length) + batchBytes(chunk), 'hash join build chunk in a slice');
-    try {
-      const table = new BuildTable(chunk.columns, step.buildKeys.map((c) => chunk.columns[c]), step.nullEq, host);
-      // the probe file is read once per chunk: closed, not deleted, after each
-      const r = host.spill.read(probeFile.path);
-      try {
-        let base = 0;
-        for (let b = r.next(); b; b = r.next()) {
-          host.check();
-          const keys = projectBatch(b, step.probeKeys, null, b.length);
-          if (keep !== null) markMatches(b, keys, table, residual, host);
-          else {
-            if (hit) probeHits(b, keys, table, residual, hit, base, host);
-            // the pairs themselves: an inner join's, and the matched rows of a LEFT join (its unmatched ones come at the end)
-            if (kind === 'INNER' || kind === 'LEFT') {
-              const joined = probe(b, keys, table, 'INNER', residual, host);
-              if (joined.length && await sink(joined)) return true;
-            }
-          }
-          base += b.length;
-        }
-      } finally {
-        r.close();
-      }
-      return this.buildRowsAfter(table, chunk, keep, sink);
-    } finally {
-      release();
-    }
-  }
-
-  /** After every chunk: the probe rows a LEFT join pads (none matched), a SEMI join keeps (some did) or an ANTI join keeps (none did). */
-  private async probeRowsByHits(probeFile: SpillWriter, hit: Uint8Array, sink: JoinedSink): Promise<boolean> {
-    const { host, step } = this;
-    const want = step.joinType === 'SEMI' ? 1 : 0;
-    const r = host.spill.read(probeFile.path);
-    try {
-      let base = 0;
-      for (let b = r.next(); b; b = r.next()) {
-        host.check();
-        const rows: number[] = [];
-        for (let i = 0; i < b.length; i++) if (hit[base + i] === want) rows.push(i);
-        base += b.length;
-        if (!rows.length) continue;
-        const sel = Uint32Array.from(rows);
-        const columns = b.columns.map((c) => gather(c, sel, sel.length));
-        if (await sink(step.joinType === 'LEFT' ? padBuildSide(columns, this.buildTypes, sel.length) : { length: sel.length, columns })) return true;
-      }
-      return false;
-    } finally {
-      r.close();
-    }
+    return joinInChunks(host, buildFile, probeFile, {
+      kind: keep === null ? step.joinType : null,
+      buildTypes: this.buildTypes, buildKeys: this.buildKeyExprs, probeKeys: step.probeKeys, nullEq: step.nullEq, residual: step.residual ?? null,
+      afterChunk: (table, chunk, to) => this.buildRowsAfter(table, chunk, keep, to),
+    }, sink);
   }
 }

@@ -1,10 +1,12 @@
 // The probe loop of a hash join against a nested-loop reference: INNER with keys that repeat on
 // the build side, LEFT padding with NULLs, SEMI and ANTI, over payload columns of several array
 // kinds (each gathered by its own generated loop) with NULLs, dictionary strings and exact
-// bigints; and the late gather of only the columns a slice program reads after a probe.
+// bigints; and the late gather of only the columns a slice program reads after a probe. A key
+// matching many build rows gives its joined rows in pieces (ProbePieces) that together are the
+// one probe's rows, each probe row padded or kept once even when its pairs span pieces.
 import { describe, expect, it } from 'vitest';
 import type { Vector } from '../../../engine/types/vector.ts';
-import { BuildTable, probe, type JoinKind } from '../../../engine/exec/hash-join.ts';
+import { BuildTable, ProbePieces, probe, type JoinKind } from '../../../engine/exec/hash-join.ts';
 import { T } from '../../../engine/types/types.ts';
 import { columnsReadAfter } from '../../../engine/exec/column-needs.ts';
 import type { FragmentSpec } from '../../../engine/exec/fragment.ts';
@@ -129,4 +131,49 @@ describe('a probe under a Ticker', () => {
     expect(() => probe(probeSide, probeSide.columns, table, 'INNER', null, canceled)).toThrow('canceled');
     expect(left).toBe(0);
   });
+});
+
+describe('probe pieces', () => {
+  // build: 500 rows of key 7 (payload 0..499), and keys 0..99 once each (payload 1000 + key)
+  const n = 600;
+  const bk = Int32Array.from({ length: n }, (_, i) => (i < 500 ? 7 : i - 500));
+  const skewed: Vector[] = [vec(T.int, bk), vec(T.int, Int32Array.from({ length: n }, (_, i) => (i < 500 ? i : 1000 + i - 500)))];
+  const table = new BuildTable(skewed, [skewed[0]]);
+  // probe: keys 0..199 with key 7 at every 10th row (and row 7); payload its row
+  const m = 200;
+  const pk = Int32Array.from({ length: m }, (_, i) => (i % 10 === 0 ? 7 : i));
+  const probeRows = { length: m, columns: [vec(T.int, pk), vec(T.int, Int32Array.from({ length: m }, (_, i) => i))] };
+  const col = (index: number): BExpr => ({ k: 'col', index, type: T.int });
+  // the pair passes when the build payload is below the probe row - 10 (so rows 0 and 10 of key 7 pass none of their 501 pairs) or the probe row is odd
+  const lit = (value: number): BExpr => ({ k: 'const', value, type: T.int }) as unknown as BExpr;
+  const residual = { k: 'or', args: [
+    { k: 'cmp', op: '<', left: col(3), right: { k: 'arith', op: '-', left: col(1), right: lit(10), type: T.int }, type: T.bool },
+    { k: 'cmp', op: '=', left: { k: 'arith', op: '%', left: col(1), right: lit(2), type: T.int }, right: lit(1), type: T.bool },
+  ], type: T.bool } as unknown as BExpr;
+  /** LEFT's rows by a nested loop: each probe row's passing pairs, or the row padded */
+  const leftRows = (cond: boolean) => {
+    let rows = 0;
+    for (let p = 0; p < m; p++) {
+      let pairs = 0;
+      for (let b = 0; b < n; b++) if (bk[b] === pk[p] && (!cond || (skewed[1].values[b] as number) < p - 10 || p % 2 === 1)) pairs++;
+      rows += Math.max(1, pairs);
+    }
+    return rows;
+  };
+  const rowsOf = (b: { length: number; columns: Vector[] }) => Array.from({ length: b.length }, (_, i) => b.columns.map((c) => cell(c, i)).join(','));
+  for (const kind of ['INNER', 'LEFT', 'SEMI', 'ANTI'] as JoinKind[]) {
+    for (const cond of [null, residual]) {
+      it(`${kind}${cond ? ' with a residual' : ''}: pieces of at most 64 rows are the one probe's rows`, () => {
+        const whole = rowsOf(probe(probeRows, [probeRows.columns[0]], table, kind, cond)).sort();
+        const pieces = new ProbePieces(probeRows, [probeRows.columns[0]], table, kind, cond, undefined, null, null, true, null, 64);
+        const got: string[] = [];
+        let count = 0;
+        for (const b of pieces) { expect(b.length).toBeLessThanOrEqual(64); got.push(...rowsOf(b)); count++; }
+        expect(got.sort()).toEqual(whole);
+        // key 7's 20 probe rows × 500 build rows pass through several pieces (SEMI/ANTI without a residual need one pair a row)
+        if (kind === 'INNER' || kind === 'LEFT' || cond) expect(count).toBeGreaterThan(10);
+        if (kind === 'LEFT') expect(whole.length).toBe(leftRows(cond !== null));
+      });
+    }
+  }
 });
