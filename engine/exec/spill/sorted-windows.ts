@@ -137,7 +137,8 @@ class GroupWalk {
       const block = main.block!;
       if (this.r === block.length - 1) {
         const columns: Vector[] = [...block.columns, ...calls.map((c, k) => vectorFromValues(c.type, out[k], block.length))];
-        const b = ctx.hold({ length: block.length, columns }, 'window rows');
+        // the block's columns go on in the output: counted once, moved from the cursor's block to it
+        const b = ctx.handOn(block, { length: block.length, columns }, 'window rows');
         await sink(b);
         ctx.release(b);
         out = calls.map(() => []);
