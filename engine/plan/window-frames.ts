@@ -15,8 +15,10 @@ import type { WindowCall } from './logical.ts';
 export function mirroredFrame(call: WindowCall): WindowCall {
   const f = call.frame;
   if (call.fn !== 'agg' || call.agg!.fn === 'listagg' || !f || f.end !== null || f.start === null) return call;
-  // without ORDER BY every row is a peer of every other: a RANGE frame from CURRENT ROW is the whole partition
-  if (f.units === 'RANGE' && !call.orderBy.length) return call;
+  // without ORDER BY there is no order to reverse: a RANGE frame from CURRENT ROW is the whole
+  // partition, and a ROWS frame follows the rows' arbitrary order, which other calls (row_number()
+  // OVER ()) see too
+  if (!call.orderBy.length) return call;
   return {
     ...call,
     orderBy: call.orderBy.map((k) => ({ ...k, desc: !k.desc, nullsFirst: !k.nullsFirst })),

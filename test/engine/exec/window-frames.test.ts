@@ -82,6 +82,9 @@ it('frames sliding to the partition\'s end answer as DuckDB does in memory, wher
   // LISTAGG joins its frame in order, so it keeps the frame's rows: exact, over a small partition
   const listagg = "SELECT k, listagg(CAST(k AS VARCHAR), ',') OVER (PARTITION BY g ORDER BY u ROWS BETWEEN 1 PRECEDING AND UNBOUNDED FOLLOWING) FROM w WHERE k < 40 ORDER BY k";
   expect(await strata(listagg)).toEqual(await duckdb(listagg.replace('listagg', 'string_agg')));
+  // without ORDER BY the rows' arbitrary order is not reversed: a frame to the end counts the rows row_number has not reached
+  const unordered = 'SELECT count(*), min(t), max(t) FROM (SELECT row_number() OVER () + count(*) OVER (ROWS BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING) AS t FROM w WHERE k < 2000) q';
+  expect(await strata(unordered)).toEqual([[2000, 2001, 2001]]);
 });
 
 /** Runs `sql` and checks that it went through the sorted path (its rows file appeared) and answered as DuckDB does. */
