@@ -1,8 +1,9 @@
 // What a slice runs once as it starts, before queries need it: scan requests like TPC-H's over
 // small synthetic segments (integer and BIGINT keys, DECIMAL amounts, dates, dictionary strings),
 // so V8 optimizes the engine's shared code (the scan loop, zone maps, join filters, hash join
-// build and probe on one and two keys, semi and anti joins, GROUP BY tables, partial states, the
-// wire format) with the type feedback real queries give it. Each slice is its own isolate and
+// build and probe on one and two keys, semi and anti joins, GROUP BY tables, partial states,
+// groups finished in the slice, top-N and sorts, the wire format) with the type feedback real
+// queries give it. Each slice is its own isolate and
 // compiles that code itself: left to the first queries, a 2-slice process was still compiling it
 // in its second and third runs, on the same two cores the slices ran on. The requests go through
 // the worker's own request handler, their segments served from memory, so every object they
@@ -26,6 +27,8 @@ const DATE: SqlType = { id: 'DATE' };
 const AMOUNT: SqlType = { id: 'DECIMAL', precision: 15, scale: 2 };
 const NAME: SqlType = { id: 'CHAR', length: 25 };
 const BOOLEAN: SqlType = { id: 'BOOLEAN' };
+/** sum(price * (1 - discount))'s type */
+const SUM: SqlType = { id: 'DECIMAL', precision: 38, scale: 4 };
 
 /** How many times a slice runs the requests: the second round runs on code the first had optimized, and fixes what that code had not seen. */
 export const WARMUP_ROUNDS = 2;
@@ -66,7 +69,7 @@ const after = (index: number, day: number): BExpr => ({ k: 'cmp', op: '>', left:
 function revenue(price: number, discount: number): BAgg {
   const oneMinus: BExpr = { k: 'arith', op: '-', left: { k: 'const', value: 1, type: INTEGER }, right: col(discount, AMOUNT), type: { id: 'DECIMAL', precision: 16, scale: 2 } };
   const arg: BExpr = { k: 'arith', op: '*', left: col(price, AMOUNT), right: oneMinus, type: { id: 'DECIMAL', precision: 32, scale: 4 } };
-  return { fn: 'sum', arg, distinct: false, type: { id: 'DECIMAL', precision: 38, scale: 4 } };
+  return { fn: 'sum', arg, distinct: false, type: SUM };
 }
 
 /** A table: its column types and one segment of it. */
@@ -75,8 +78,9 @@ interface Table { types: SqlType[]; segment: SegmentRef }
 /**
  * The warm-up: shapes of TPC-H's joins and groupings over four tables. A filtered scan probing
  * orders (a nested program's rows) by a BIGINT key, with a join filter, into a GROUP BY of three
- * keys (Q3); probes on two INTEGER keys then one into a GROUP BY of a string and a year (Q9,
- * Q5); a GROUP BY of one BIGINT key with many groups (Q18); semi and anti joins with rows out.
+ * keys that the slice finishes and cuts to a top-N (Q3); probes on two INTEGER keys then one into
+ * a GROUP BY of a string and a year, sent to the leader (Q5) or finished and sorted in the slice
+ * (Q9); a GROUP BY of one BIGINT key with many groups (Q18); semi and anti joins with rows out.
  */
 export async function warmup(): Promise<Warmup> {
   const r = random(11);
@@ -115,21 +119,30 @@ export async function warmup(): Promise<Warmup> {
     ({ tableTypes: t.types, columns, filter, steps, output });
   const rowsOf = (t: Table, columns: number[], filter: BExpr | null = null): FragmentSpec =>
     scan(t, columns, filter, [], { kind: 'rows', exprs: columns.map((c, i) => col(i, t.types[c])) });
+  /** A program reading the groups nested program `program` (a GROUP BY) finished where they are, into `output`. */
+  const finished = (program: number, groups: FragmentSpec, output: FragmentSpec['output']): FragmentSpec =>
+    ({ source: { program, spec: groups, keys: [], local: true }, tableTypes: [], columns: [], filter: null, steps: [], output });
   /** A join whose build side is nested program `program`'s rows. */
   const join = (joinType: JoinStep['joinType'], probeKeys: BExpr[], program: number, spec: FragmentSpec, buildKeys: number[]): JoinStep =>
     ({ joinType, probeKeys, buildKeys, build: [], local: { program, spec } });
 
-  // Q3: l_orderkey, l_extendedprice, l_discount, l_shipdate ++ o_orderkey, o_custkey, o_orderdate, o_shippriority
-  const byOrder = join('INNER', [col(0, BIGINT)], 1, rowsOf(orders, [0, 1, 2, 3], before(2, 9_204)), [0]);
-  const q3 = scan(lines, [0, 4, 5, 6], after(3, 9_204), [{ k: 'join', join: byOrder }],
+  // Q3: l_orderkey, l_extendedprice, l_discount, l_shipdate ++ o_orderkey, o_custkey, o_orderdate, o_shippriority;
+  // its groups are finished where they are (the rows are placed by the order key) and cut to a top-N
+  const byOrder = join('INNER', [col(0, BIGINT)], 2, rowsOf(orders, [0, 1, 2, 3], before(2, 9_204)), [0]);
+  const q3groups = scan(lines, [0, 4, 5, 6], after(3, 9_204), [{ k: 'join', join: byOrder }],
     { kind: 'agg', spec: { keys: [col(0, BIGINT), col(6, DATE), col(7, INTEGER)], aggs: [revenue(1, 2)], filter: null } });
-  q3.joinFilters = [{ join: byOrder, keys: [col(0, BIGINT)], zoneCols: [0] }];
+  q3groups.joinFilters = [{ join: byOrder, keys: [col(0, BIGINT)], zoneCols: [0] }];
+  const q3 = finished(1, q3groups, { kind: 'rows', exprs: [col(0, BIGINT), col(3, SUM), col(1, DATE), col(2, INTEGER)], topN: { keys: [{ expr: col(1, SUM), desc: true, nullsFirst: true }, { expr: col(2, DATE), desc: false, nullsFirst: false }], limit: 10 } });
 
-  // Q9: l_partkey, l_suppkey, l_extendedprice, l_discount, l_shipdate ++ ps_partkey, ps_suppkey, nation ++ n_nationkey, n_name
-  const q9 = scan(lines, [1, 2, 4, 5, 6], null, [
-    { k: 'join', join: join('INNER', [col(1, INTEGER), col(0, INTEGER)], 1, rowsOf(partsupp, [0, 1, 2]), [1, 0]) },
-    { k: 'join', join: join('INNER', [col(7, INTEGER)], 2, rowsOf(nations, [0, 1]), [0]) },
+  // Q9: l_partkey, l_suppkey, l_extendedprice, l_discount, l_shipdate ++ ps_partkey, ps_suppkey, nation ++ n_nationkey, n_name;
+  // its joins' build sides are programs `first` and `first + 1`
+  const q9groups = (first: number): FragmentSpec => scan(lines, [1, 2, 4, 5, 6], null, [
+    { k: 'join', join: join('INNER', [col(1, INTEGER), col(0, INTEGER)], first, rowsOf(partsupp, [0, 1, 2]), [1, 0]) },
+    { k: 'join', join: join('INNER', [col(7, INTEGER)], first + 1, rowsOf(nations, [0, 1]), [0]) },
   ], { kind: 'agg', spec: { keys: [col(9, NAME), { k: 'extract', field: 'year', arg: col(4, DATE), type: INTEGER }], aggs: [revenue(2, 3)], filter: null } });
+  // the partial groups go to the leader (Q5's shape); or each slice finishes them and sorts them
+  const q9 = q9groups(1);
+  const q9sorted = finished(1, q9groups(2), { kind: 'rows', exprs: [col(0, NAME), col(1, INTEGER), col(2, SUM)], sort: [{ expr: col(0, NAME), desc: false, nullsFirst: false }, { expr: col(1, INTEGER), desc: true, nullsFirst: true }] });
 
   // Q18: l_orderkey, l_quantity
   const q18 = scan(lines, [0, 3], null, [], { kind: 'agg', spec: { keys: [col(0, BIGINT)], aggs: [{ fn: 'sum', arg: col(1, AMOUNT), distinct: false, type: { id: 'DECIMAL', precision: 38, scale: 2 } }], filter: null } });
@@ -139,11 +152,13 @@ export async function warmup(): Promise<Warmup> {
     scan(lines, [0, 3, 6], after(2, 9_204), [{ k: 'join', join: join(joinType, [col(0, BIGINT)], 1, rowsOf(orders, [0], null), [0]) }], { kind: 'rows', exprs: [col(0, BIGINT), col(1, AMOUNT)] });
 
   const twoTables = [[lines.segment], [orders.segment]];
+  const q9tables = [[lines.segment], [partsupp.segment], [nations.segment]];
   return {
     files,
     requests: [
-      { fragment: q3, segments: twoTables },
-      { fragment: q9, segments: [[lines.segment], [partsupp.segment], [nations.segment]] },
+      { fragment: q3, segments: [[], ...twoTables] },
+      { fragment: q9, segments: q9tables },
+      { fragment: q9sorted, segments: [[], ...q9tables] },
       { fragment: q18, segments: [[lines.segment]] },
       { fragment: keyed('SEMI'), segments: twoTables },
       { fragment: keyed('ANTI'), segments: twoTables },
