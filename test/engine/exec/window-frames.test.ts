@@ -79,6 +79,11 @@ afterAll(async () => {
 
 it('frames sliding to the partition\'s end answer as DuckDB does in memory, where each row took its frame again', async () => {
   for (const sql of FRAMES) expect(await strata(sql), sql).toEqual(await duckdb(sql));
+  // a PARTITION BY every call shares: each slice computes its partitions
+  const inSlices = weighted(['a', 'b'], `sum(x) OVER (PARTITION BY g ORDER BY u DESC ROWS BETWEEN 4 PRECEDING AND UNBOUNDED FOLLOWING) AS a,
+    count(*) OVER (PARTITION BY g ORDER BY d RANGE BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING) AS b`);
+  expect((await s.execute(`EXPLAIN ${inSlices}`))[0].rows.map((r) => String(r[0])).join('\n')).toMatch(/Window per slice/);
+  expect(await strata(inSlices)).toEqual(await duckdb(inSlices));
   // LISTAGG joins its frame in order, so it keeps the frame's rows: exact, over a small partition
   const listagg = "SELECT k, listagg(CAST(k AS VARCHAR), ',') OVER (PARTITION BY g ORDER BY u ROWS BETWEEN 1 PRECEDING AND UNBOUNDED FOLLOWING) FROM w WHERE k < 40 ORDER BY k";
   expect(await strata(listagg)).toEqual(await duckdb(listagg.replace('listagg', 'string_agg')));
