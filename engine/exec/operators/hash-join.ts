@@ -11,10 +11,10 @@ import { usedColumns, hasModelCall, mapCols } from '../../plan/bound.ts';
 import type { Field, JoinType } from '../../plan/logical.ts';
 import type { Batch, Vector } from '../../types/vector.ts';
 import { isString, type SqlType } from '../../types/types.ts';
-import { filterBatch, projectBatch } from '../kernels.ts';
+import { projectBatch } from '../kernels.ts';
 import { BuildTable, ProbePieces, probe, takeRows, unmatchedBuildRows, type JoinKind } from '../hash-join.ts';
 import { SqlError } from '../../errors.ts';
-import { CHUNK, concatBatches, rowRange, vectorRange, selectRows } from '../batches.ts';
+import { CHUNK, concatBatches, rowRange, vectorRange } from '../batches.ts';
 import { explainExpr } from '../explain.ts';
 import { LeaderOperator, SliceOperator, type PhysicalOperator } from './operator.ts';
 import type { Layout, PipelineBuilder } from './pipeline.ts';
@@ -30,7 +30,8 @@ import { graceJoin, type GraceInputs, type GraceJoin } from '../spill/grace-join
 import { batchBytes } from '../memory-budget.ts';
 import type { RuntimeFilterPlan } from '../runtime-filter-plan.ts';
 import { joinPieces, joinsInPieces } from './probe-pieces.ts';
-import { streams, type RowPieces } from './row-pieces.ts';
+import { piecesWhole, streams, type RowPieces } from './row-pieces.ts';
+import { isNestedLoop } from './nested-loop.ts';
 
 /** Build sides this small always join in memory (a partition per 16 rows would cost more than it saves). */
 export const MIN_SPILL_ROWS = 1024;
@@ -62,11 +63,12 @@ export class HashJoinOp extends LeaderOperator {
   }
 
   async run(ctx: RunContext): Promise<Batch> {
-    // an input in pieces (the slices' rows through a LIMIT, Filter, ...) is taken a piece at a time
+    // a block nested loop's blocks as they are made; an input in pieces (the slices' rows
+    // through a LIMIT, Filter, ...) taken a piece at a time
+    if (isNestedLoop(this)) return piecesWhole(ctx, this);
     if (joinsInPieces(this)) return (await joinPieces(ctx, this, false)).batch;
     const inputs: GraceInputs = { left: await ctx.run(this.left), right: await ctx.run(this.right) };
     const node = this.join;
-    if (node.joinType === 'CROSS') return this.cross(ctx, inputs.left!, inputs.right!);
     const right = inputs.right!;
     if (right.length > MIN_SPILL_ROWS && this.memoryNeeded(inputs.left!, right) > ctx.guard.memory.availableBytes) {
       // over budget: partition both sides to disk and join them a partition at a time
@@ -144,20 +146,6 @@ export class HashJoinOp extends LeaderOperator {
     const all = concatBatches(this.fields.map((f) => f.type), [out, extra]);
     if (all !== out) ctx.release(out);
     return all;
-  }
-
-  private async cross(ctx: RunContext, left: Batch, right: Batch): Promise<Batch> {
-    const n = left.length * right.length;
-    if (n > 50_000_000) throw new SqlError('INVALID_PARAMETER', `cross join would produce ${n} rows; add a join condition`);
-    ctx.reserve(n * 8 * (1 + left.columns.length + right.columns.length), 'cross join');
-    const lr = new Int32Array(n), rr = new Int32Array(n);
-    let k = 0;
-    for (let i = 0; i < left.length; i++) { ctx.tick(); for (let j = 0; j < right.length; j++) { lr[k] = i; rr[k] = j; k++; } }
-    const joined: Batch = { length: n, columns: [...left.columns.map((c) => takeRows(c, lr, n)), ...right.columns.map((c) => takeRows(c, rr, n))] };
-    if (!this.join.residual) return joined;
-    const m = await ctx.withModels(joined, [this.join.residual]);
-    const { sel, count } = filterBatch(m.batch, m.exprs[0]);
-    return selectRows(joined, sel, count);
   }
 }
 

@@ -7,7 +7,7 @@ import { LeaderOperator, SliceOperator, type PhysicalOperator } from './operator
 import type { Layout, PipelineBuilder } from './pipeline.ts';
 import type { Partitioning } from '../partitioning.ts';
 import type { RunContext } from './run-context.ts';
-import { cutRows, rowPieces, streams, wholeRows } from './row-pieces.ts';
+import { piecesWhole, streams } from './row-pieces.ts';
 
 export class LimitOp extends LeaderOperator {
   constructor(readonly input: LeaderOperator, readonly limit: number | null, readonly offset: number, estRows: number) {
@@ -19,11 +19,8 @@ export class LimitOp extends LeaderOperator {
   }
 
   async run(ctx: RunContext): Promise<Batch> {
-    if (streams(this.input)) {
-      // an input in pieces is read only as far as the LIMIT needs (a UNION ALL's input it does not reach is not run)
-      const want = this.limit === null ? Infinity : this.offset + this.limit;
-      return wholeRows(ctx, this.fields.map((f) => f.type), cutRows(ctx, await rowPieces(ctx, this.input, want), this.offset, this.limit));
-    }
+    // an input in pieces is read only as far as the LIMIT needs (a UNION ALL's input it does not reach is not run)
+    if (streams(this.input)) return piecesWhole(ctx, this);
     return sliceRows(await ctx.run(this.input), this.offset, this.limit);
   }
 }

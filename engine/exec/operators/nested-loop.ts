@@ -32,48 +32,49 @@ export const isNestedLoop = (op: HashJoinOp): boolean => {
   return j.joinType === 'CROSS' || (j.joinType === 'INNER' && j.leftKeys.length === 0 && j.residual !== null && !hasModelCall(j.residual));
 };
 
-/** The joined rows in pieces (held while they fit in a quarter of what is left, then in a file). */
-export async function nestedLoopRows(ctx: RunContext, op: HashJoinOp): Promise<RowPieces> {
+/** The joined rows in pieces (held while they fit in a quarter of what is left, then in a file), at least `want` of them when there are. */
+export async function nestedLoopRows(ctx: RunContext, op: HashJoinOp, want = Infinity): Promise<RowPieces> {
   const out = new JoinedRows(ctx);
   const t0 = performance.now();
-  const rows = await nestedLoop(ctx, op, async (b) => out.add(b));
+  const rows = await nestedLoop(ctx, op, async (b) => out.add(b), want);
   const got = await out.done(op.fields.map((f) => f.type));
   ctx.record(op, rows, performance.now() - t0);
   return got;
 }
 
 /**
- * Hands `emit` the joined rows a block at a time (held while it runs), for a consumer that
- * keeps only what it computes from them (a GROUP BY): nothing of them is kept here.
+ * Hands `emit` the joined rows a block at a time (held while it runs), stopping once it handed
+ * on `want`: nothing of them is kept here (row-pieces.ts forEachPiece; the caller records them).
  */
-export async function eachJoinedBlock(ctx: RunContext, op: HashJoinOp, emit: (b: Batch) => Promise<void>): Promise<void> {
-  const t0 = performance.now();
-  const rows = await nestedLoop(ctx, op, async (b) => {
+export async function joinedBlocks(ctx: RunContext, op: HashJoinOp, emit: (b: Batch) => Promise<void>, want: number): Promise<void> {
+  await nestedLoop(ctx, op, async (b) => {
     ctx.hold(b, 'joined rows');
     await emit(b);
     ctx.release(b);
-  });
-  ctx.record(op, rows, performance.now() - t0);
+  }, want);
 }
 
 /**
  * The loop: every left piece's blocks paired with every right row (the right's batch, then its
- * file read again block by block for each left piece); returns the rows joined.
+ * file read again block by block for each left piece), until `want` rows are joined (a LIMIT
+ * above); returns the rows joined.
  */
-async function nestedLoop(ctx: RunContext, op: HashJoinOp, emit: (b: Batch) => Promise<void>): Promise<number> {
+async function nestedLoop(ctx: RunContext, op: HashJoinOp, emit: (b: Batch) => Promise<void>, want: number): Promise<number> {
   const right = await rightRows(ctx, op);
   const rightCount = right.batch.length + right.fileRows;
   const left = await rowPieces(ctx, op.left);
   const pairs = (left.batch.length + left.fileRows) * rightCount;
-  if (op.join.joinType === 'CROSS' && pairs > MAX_CROSS_ROWS) {
+  // under a LIMIT only the rows it reads are made
+  if (op.join.joinType === 'CROSS' && Math.min(pairs, want) > MAX_CROSS_ROWS) {
     for (const path of right.files) rmSync(path, { force: true });
     throw new SqlError('INVALID_PARAMETER', `cross join would produce ${pairs} rows; add a join condition`);
   }
   let rows = 0;
+  const enough = () => rows >= want;
   const residual = op.join.residual;
   const pair = async (l: Batch, r: Batch) => {
     const step = Math.max(1, Math.floor(BLOCK_ROWS / Math.max(1, r.length)));
-    for (let start = 0; start < l.length; start += step) {
+    for (let start = 0; start < l.length && !enough(); start += step) {
       ctx.check();
       const n = Math.min(step, l.length - start) * r.length;
       const lr = new Int32Array(n), rr = new Int32Array(n);
@@ -94,15 +95,16 @@ async function nestedLoop(ctx: RunContext, op: HashJoinOp, emit: (b: Batch) => P
     if (rightCount === 0 || l.length === 0) return;
     if (right.batch.length) await pair(l, right.batch);
     for (const path of right.files) {
+      if (enough()) break;
       const r = ctx.spill.read(path);
-      for (let b = r.next(); b; b = r.next()) {
+      for (let b = r.next(); b && !enough(); b = r.next()) {
         ctx.hold(b, 'right rows read back');
         await pair(l, b);
         ctx.release(b);
       }
       ctx.spill.letGo(r);
     }
-  });
+  }, enough);
   ctx.release(right.batch);
   for (const path of right.files) rmSync(path, { force: true });
   return rows;

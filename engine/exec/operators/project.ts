@@ -8,7 +8,7 @@ import { LeaderOperator, SliceOperator, type PhysicalOperator } from './operator
 import type { Layout, PipelineBuilder } from './pipeline.ts';
 import { projectPartitioning, type Partitioning } from '../partitioning.ts';
 import type { RunContext } from './run-context.ts';
-import { appliedToPieces, streams } from './row-pieces.ts';
+import { piecesWhole, streams } from './row-pieces.ts';
 
 const names = (fields: Field[]) => fields.filter((f) => !f.hidden).map((f) => f.name).join(', ');
 
@@ -22,7 +22,7 @@ export class ProjectOp extends LeaderOperator {
   }
 
   async run(ctx: RunContext): Promise<Batch> {
-    if (streams(this.input)) return appliedToPieces(ctx, this);
+    if (streams(this.input)) return piecesWhole(ctx, this);
     return this.apply(ctx, await ctx.run(this.input));
   }
 

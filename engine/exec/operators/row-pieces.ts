@@ -1,9 +1,7 @@
 // A leader operator's rows in pieces: one batch in memory, then files of rows (spill-file
 // blocks) read back a block at a time, for a consumer that takes them piece by piece (a client's
 // streamed result, a leader aggregate, sort, DISTINCT, set operation, join, window, shared
-// result) instead of one batch holding them all; a Filter or
-// Project over pieces read by a consumer that needs one batch applies itself piece by piece and
-// puts only its output together (appliedToPieces). A shared result's pieces are kept for the
+// result) instead of one batch holding them all. A shared result's pieces are kept for the
 // run and every reader gets them (shared.ts). A Gather's slices
 // write their rows past their share to files; a merge of sorted runs and a recursive UNION's
 // rounds go to files past the budget; a sort's merged runs go to a file when it spilled (sort.ts),
@@ -11,8 +9,10 @@
 // partitions or through the external sort, and
 // an equi-join's with an input in pieces past a quarter of what is left (probe-pieces.ts);
 // a CROSS or non-equi join's rows are made a block at a time (nested-loop.ts); a Project,
-// Filter, LIMIT or UNION ALL over one of those works on its pieces.
-// Any other operator's rows are its one batch.
+// Filter, LIMIT or UNION ALL over one of those works on its pieces. A consumer that takes
+// pieces (forEachPiece) gets a nested loop's blocks, and a Project's, Filter's, LIMIT's or
+// UNION ALL's pieces, as they are made, never put in a file; one that needs one batch gets them
+// put together (piecesWhole). Any other operator's rows are its one batch.
 import { rmSync } from 'node:fs';
 import type { Batch } from '../../types/vector.ts';
 import type { SqlType } from '../../types/types.ts';
@@ -31,7 +31,7 @@ import { WindowOp } from './window.ts';
 import { joinPieces, joinsInPieces } from './probe-pieces.ts';
 import { FinalAggregateOp, HashAggregateOp } from './hash-aggregate.ts';
 import { SharedOp } from './shared.ts';
-import { eachJoinedBlock, isNestedLoop, nestedLoopRows } from './nested-loop.ts';
+import { isNestedLoop, joinedBlocks, nestedLoopRows } from './nested-loop.ts';
 import { batchBytes } from '../memory-budget.ts';
 import { emptyBatch, sliceRows } from '../batches.ts';
 
@@ -47,38 +47,68 @@ export const streams = (op: PhysicalOperator): boolean => op instanceof GatherOp
 export const isUnionAll = (op: PhysicalOperator): op is SetOp => op instanceof SetOp && op.op === 'UNION' && op.all;
 
 /**
- * Hands `consume` an operator's rows a piece at a time, each held while it runs: a nested-loop
- * join's blocks as they are made (through Projects and Filters, applied to each), never kept;
- * any other's pieces (eachPiece; one that does not `stream`, its one batch).
+ * Hands `consume` an operator's rows a piece at a time, each held while it runs, and stops
+ * once it handed on `want` rows (what a LIMIT above reads; the rest is never made or read):
+ * a nested-loop join's blocks as they are made, and a Project, Filter, LIMIT or UNION ALL over
+ * pieces applied to its input's pieces as they come (ownPieces), none of them kept; any other's
+ * pieces (eachPiece; one that does not `stream`, its one batch).
  */
-export async function forEachPiece(ctx: RunContext, op: PhysicalOperator, consume: (b: Batch) => Promise<void>): Promise<void> {
-  if (op instanceof HashJoinOp && isNestedLoop(op)) return eachJoinedBlock(ctx, op, consume);
-  if ((op instanceof ProjectOp || op instanceof FilterOp) && streams(op.input)) {
-    let rows = 0, ms = 0;
-    await forEachPiece(ctx, op.input, async (b) => {
-      const t0 = performance.now();
-      const out = ctx.handOn(b, await op.apply(ctx, b), 'rows in pieces');
-      ms += performance.now() - t0;
-      rows += out.length;
-      await consume(out);
-      ctx.release(out);
-    });
-    ctx.record(op, rows, ms);
+export async function forEachPiece(ctx: RunContext, op: PhysicalOperator, consume: (b: Batch) => Promise<void>, want = Infinity): Promise<void> {
+  let rows = 0;
+  const counted = async (b: Batch) => { rows += b.length; await consume(b); };
+  if (!passesPieces(op)) return eachPiece(ctx, await rowPieces(ctx, op, want), counted, () => rows >= want);
+  const t0 = performance.now();
+  await ownPieces(ctx, op, counted, want);
+  ctx.record(op, rows, performance.now() - t0);
+}
+
+/** Whether forEachPiece hands an operator's rows on as they are made from its input's pieces, with no file of its own. */
+const passesPieces = (op: PhysicalOperator): op is HashJoinOp | ProjectOp | FilterOp | LimitOp | SetOp =>
+  (op instanceof HashJoinOp && isNestedLoop(op)) || ((op instanceof ProjectOp || op instanceof FilterOp || op instanceof LimitOp) && streams(op.input)) || (isUnionAll(op) && streams(op));
+
+/** forEachPiece's pieces of an operator that passes pieces on, without recording its rows (its caller does). */
+async function ownPieces(ctx: RunContext, op: HashJoinOp | ProjectOp | FilterOp | LimitOp | SetOp, consume: (b: Batch) => Promise<void>, want = Infinity): Promise<void> {
+  if (op instanceof HashJoinOp) return joinedBlocks(ctx, op, consume, want);
+  if (op instanceof SetOp) {
+    // UNION ALL: the left's pieces, then the right's (not run when the left gave all that is wanted)
+    let left = 0;
+    await forEachPiece(ctx, op.left, async (b) => { left += b.length; await consume(b); }, want);
+    if (left < want) await forEachPiece(ctx, op.right, consume, want - left);
     return;
   }
-  return eachPiece(ctx, await rowPieces(ctx, op), consume);
+  if (op instanceof LimitOp) {
+    const from = op.offset, to = op.offset + Math.min(want, op.limit ?? Infinity);
+    let at = 0;
+    return forEachPiece(ctx, op.input, async (b) => {
+      const lo = Math.max(from - at, 0), hi = Math.min(to - at, b.length);
+      at += b.length;
+      if (hi <= lo) return;
+      if (lo === 0 && hi === b.length) return consume(b);
+      const part = ctx.handOn(b, sliceRows(b, lo, hi - lo), 'rows in pieces');
+      await consume(part);
+      ctx.release(part);
+    }, to);
+  }
+  // a Filter passes on fewer rows than it reads: its input is read to the end
+  await forEachPiece(ctx, op.input, async (b) => {
+    const out = ctx.handOn(b, await op.apply(ctx, b), 'rows in pieces');
+    await consume(out);
+    ctx.release(out);
+  }, op instanceof ProjectOp ? want : Infinity);
 }
 
 /**
  * Hands `consume` the pieces' rows, each held while it runs: the batch, then every file block by
- * block (each file deleted once read).
+ * block (each file deleted once read), until `enough` says the reader has all it wants (the
+ * files not read then are deleted unread).
  */
-export async function eachPiece(ctx: RunContext, got: RowPieces, consume: (b: Batch) => Promise<void>): Promise<void> {
+export async function eachPiece(ctx: RunContext, got: RowPieces, consume: (b: Batch) => Promise<void>, enough = () => false): Promise<void> {
   await consume(got.batch);
   ctx.release(got.batch);
   for (const path of got.files) {
+    if (enough()) { rmSync(path, { force: true }); continue; }
     const r = ctx.spill.read(path);
-    for (let b = r.next(); b; b = r.next()) {
+    for (let b = r.next(); b && !enough(); b = r.next()) {
       ctx.check();
       ctx.hold(b, 'rows read back');
       await consume(b);
@@ -103,7 +133,7 @@ export async function rowPieces(ctx: RunContext, op: PhysicalOperator, want = In
   if (op instanceof SortOp) return op.runForClient(ctx, want);
   if (op instanceof DistinctOp || (op instanceof SetOp && !isUnionAll(op)) || op instanceof WindowOp || op instanceof HashAggregateOp || op instanceof FinalAggregateOp) return op.runForClient(ctx);
   if (isUnionAll(op)) return unionAllRows(ctx, op, want);
-  if (op instanceof HashJoinOp) return isNestedLoop(op) ? nestedLoopRows(ctx, op) : joinPieces(ctx, op, true);
+  if (op instanceof HashJoinOp) return isNestedLoop(op) ? nestedLoopRows(ctx, op, want) : joinPieces(ctx, op, true);
   const step = op as ProjectOp | FilterOp | LimitOp;
   // how many of the input's rows can be read at most: a LIMIT's, through projections
   const inputWant = step instanceof LimitOp ? Math.min(want, step.limit === null ? Infinity : step.offset + step.limit) : step instanceof ProjectOp ? want : Infinity;
@@ -212,15 +242,15 @@ export async function rowsInFile(ctx: RunContext, types: SqlType[], write: (put:
 }
 
 /**
- * A Filter's or Project's rows as one batch (held) over an input in pieces: each piece is
- * applied as it comes, so only the output is ever whole (for a consumer that needs one batch).
+ * The rows of a nested-loop join, or of a Project, Filter, LIMIT or UNION ALL over pieces, as one
+ * batch (held), for a consumer that needs one: its pieces are put together as forEachPiece hands
+ * them on, so only the output is ever whole, never its input.
  */
-export async function appliedToPieces(ctx: RunContext, op: ProjectOp | FilterOp): Promise<Batch> {
+export async function piecesWhole(ctx: RunContext, op: HashJoinOp | ProjectOp | FilterOp | LimitOp | SetOp): Promise<Batch> {
   const parts: Batch[] = [];
-  await forEachPiece(ctx, op.input, async (b) => {
-    const out = await op.apply(ctx, b);
-    // a new batch over the output's columns, held in the piece's place (the caller's release leaves it)
-    parts.push(ctx.handOn(b, { length: out.length, columns: [...out.columns] }, 'rows in pieces'));
+  await ownPieces(ctx, op, async (b) => {
+    // a new batch over the piece's columns, held in its place (the producer's release leaves it)
+    parts.push(ctx.handOn(b, { length: b.length, columns: [...b.columns] }, 'rows in pieces'));
   });
   return ctx.concatHeld(op.fields.map((f) => f.type), parts, 'rows in pieces');
 }

@@ -11,7 +11,7 @@ import { LeaderOperator } from './operator.ts';
 import type { RunContext } from './run-context.ts';
 import { SeenRowsOnDisk } from '../spill/seen-rows.ts';
 import { DISTINCT_ROW_BYTES, distinct, distinctWithin, firstOfEachKey, partitionedInput, rowsNotIn } from './distinct.ts';
-import type { RowPieces } from './row-pieces.ts';
+import { piecesWhole, type RowPieces } from './row-pieces.ts';
 
 /** Rounds of a WITH RECURSIVE query unless SET max_recursion_depth says otherwise. */
 export const DEFAULT_MAX_RECURSION = 10_000;
@@ -26,8 +26,8 @@ export class SetOp extends LeaderOperator {
   }
 
   async run(ctx: RunContext): Promise<Batch> {
-    const types = this.fields.map((f) => f.type);
-    if (this.op === 'UNION' && this.all) return concatBatches(types, [await ctx.run(this.left), await ctx.run(this.right)]);
+    // UNION ALL: each input's pieces as they come, put together (neither input is ever whole beside the copy)
+    if (this.op === 'UNION' && this.all) return piecesWhole(ctx, this);
     return (await this.rows(ctx, false)).batch;
   }
 

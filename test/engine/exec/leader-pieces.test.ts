@@ -229,6 +229,18 @@ it('a CROSS or non-equi join at the leader writes its right input past a quarter
   expect(leftover()).toEqual([]);
 });
 
+it('a nested-loop join hands a LIMIT above it only the rows it reads, a block at a time to any consumer', async () => {
+  // a LIMIT over the join broadcast to the slices: its blocks are cut and sent as they are made
+  // (on main each Project and the LIMIT copied the joined rows' file, past 8 times the limit)
+  const sql = 'SELECT count(*), sum(k), sum(z.n) FROM (SELECT k, n FROM (SELECT x.k, d.n FROM (SELECT k, s FROM a WHERE k < 50000) x CROSS JOIN d) j LIMIT 500000) z JOIN d ON z.n = d.n';
+  expect(await plan(sql)).toMatch(/Limit 500000 +\[leader[^]*Nested Loop CROSS Join/);
+  expect(await strata(sql)).toEqual(await duckdb(sql));
+  // rows past the LIMIT are never made: the 9e10 pairs of the whole join were refused on main
+  const first = 'SELECT count(*) FROM (SELECT x.k, y.s FROM a x CROSS JOIN a y LIMIT 200000 OFFSET 7) z';
+  expect(await strata(first)).toEqual(await duckdb(first));
+  expect(leftover()).toEqual([]);
+});
+
 it('windows at the leader with a shared PARTITION BY take an input in pieces into partition files by the keys\' hash', async () => {
   const sql = `SELECT k, s, row_number() OVER (PARTITION BY s ORDER BY k) AS rn, sum(k) OVER (PARTITION BY s) AS t FROM ${A}`;
   expect(await plan(sql)).toMatch(/Window: row_number, agg +\[leader[^]*Limit 1000000 +\[leader/);
