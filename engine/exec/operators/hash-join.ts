@@ -131,7 +131,7 @@ export class HashJoinOp extends LeaderOperator {
       return ctx.keep(joined, node.residual);
     }
     const parts: Batch[] = [];
-    await probeInChunks(ctx, left, leftKeys, table, kind, node.residual, (b) => parts.push(b));
+    await probeInChunks(ctx, left, leftKeys, table, kind, node.residual, (b) => { parts.push(b); });
     const out = await ctx.concatHeld(this.fields.map((f) => f.type), parts, 'hash join');
     // a LEFT join yields one row per left row exactly when no left row matches twice
     if (node.joinType === 'SINGLE' && out.length > left.length) throw new SqlError('CARDINALITY_VIOLATION', 'more than one row returned by a subquery used as an expression');
@@ -155,7 +155,7 @@ export class HashJoinOp extends LeaderOperator {
  * for one statement's join. Each chunk's joined rows are handed to `emit` (held) in pieces of at
  * most PROBE_PIECE rows (a key may match many build rows). Results are those of one probe over all rows.
  */
-export async function probeInChunks(ctx: RunContext, left: Batch, leftKeys: Vector[], table: BuildTable, kind: JoinKind, residual: BExpr | null, emit: (joined: Batch) => void): Promise<void> {
+export async function probeInChunks(ctx: RunContext, left: Batch, leftKeys: Vector[], table: BuildTable, kind: JoinKind, residual: BExpr | null, emit: (joined: Batch) => void | Promise<void>): Promise<void> {
   // the pieces' string columns keep the inputs' dictionaries, counted with the inputs already
   const counted = new WeakSet<readonly string[]>();
   for (const v of [...left.columns, ...table.build]) if (v.dict) counted.add(v.dict);
@@ -170,7 +170,7 @@ export async function probeInChunks(ctx: RunContext, left: Batch, leftKeys: Vect
     let out = 0;
     for (const part of pieces) {
       out += part.length;
-      emit(ctx.hold(part, 'hash join', counted));
+      await emit(ctx.hold(part, 'hash join', counted));
       if (pieces.more) await ctx.pause();
     }
     size = Math.max(16, Math.min(CHUNK, Math.floor(PROBE_OUTPUT / Math.max(1, out / n))));

@@ -6,9 +6,9 @@
 // whole when its table does not fit. With the table in memory, each probe (left) piece is probed
 // against it as it comes; otherwise every piece goes to the probe side's files by the same hash,
 // then the pairs are joined one at a time (as a grace join). A probe side that is one batch is
-// its one piece. The joined rows are held and put together for a consumer that needs one batch,
-// or, for a client or a GROUP BY, held up to a quarter of what is left and then written to a file
-// (nested-loop.ts JoinedRows). A FULL join adds the build rows no piece matched once the pieces
+// its one piece. The joined rows are held and put together for a consumer that needs one batch;
+// for a client, held up to a quarter of what is left and then written to a file (nested-loop.ts
+// JoinedRows); for a consumer that takes pieces (a GROUP BY, sort, ...), handed to it as they come. A FULL join adds the build rows no piece matched once the pieces
 // are done (by partition pair when it went to files). Conditions calling models keep the
 // whole-input join.
 import type { Batch } from '../../types/vector.ts';
@@ -34,18 +34,36 @@ export const joinsInPieces = (op: HashJoinOp): boolean => {
 /** The joined rows, each input taken a piece at a time; with `toFile`, in pieces (a batch, then a file). */
 export async function joinPieces(ctx: RunContext, op: HashJoinOp, toFile: boolean): Promise<RowPieces> {
   const t0 = performance.now();
-  const j = op.join;
   const types = op.fields.map((f) => f.type);
   const out = toFile ? new JoinedRows(ctx) : null;
   const held: Batch[] = [];
   let rows = 0;
-  /** takes a joined batch the caller holds */
-  const emit = (b: Batch) => {
+  await joinEach(ctx, op, async (b) => {
     rows += b.length;
     if (!out) { held.push(b); return; }
     out.add(b);
     ctx.release(b);
-  };
+  });
+  const got = out ? await out.done(types) : { batch: await ctx.concatHeld(types, held, 'hash join'), files: [], fileRows: 0 };
+  if (toFile) ctx.record(op, rows, performance.now() - t0);
+  return got;
+}
+
+/**
+ * Hands `consume` the joined rows a piece at a time (held while it runs), for a consumer that
+ * keeps only what it computes from them or copies what it keeps (a GROUP BY, a sort's runs):
+ * nothing of them is kept here, and none goes to a file first.
+ */
+export function joinedPieces(ctx: RunContext, op: HashJoinOp, consume: (b: Batch) => Promise<void>): Promise<void> {
+  return joinEach(ctx, op, async (b) => {
+    await consume(b);
+    ctx.release(b);
+  });
+}
+
+/** The join itself: hands `emit` each piece of joined rows as it is made, held (emit keeps or releases it). */
+async function joinEach(ctx: RunContext, op: HashJoinOp, emit: (b: Batch) => Promise<void>): Promise<void> {
+  const j = op.join;
   const tableRowBytes = BuildTable.estimateBytes(1, j.rightKeys.length);
   const build = await partitionedInput(ctx, op.right, op.right.fields.map((f) => f.type), 'hash join build', 2 * tableRowBytes, j.rightKeys, j.nullEq ?? false);
   const right = build.batch;
@@ -59,29 +77,25 @@ export async function joinPieces(ctx: RunContext, op: HashJoinOp, toFile: boolea
         joined += b.length;
         // a LEFT join yields one row per left row exactly when no left row matches twice
         if (j.joinType === 'SINGLE' && joined > piece.length) throw new SqlError('CARDINALITY_VIOLATION', 'more than one row returned by a subquery used as an expression');
-        emit(b);
+        return emit(b);
       });
     });
     // FULL: the build rows no piece matched, padded with NULLs on the left
     if (j.joinType === 'FULL') {
-      for (const padded of unmatchedBuildRows(table, op.left.fields.map((f) => f.type))) emit(ctx.hold(padded, 'hash join'));
+      for (const padded of unmatchedBuildRows(table, op.left.fields.map((f) => f.type))) await emit(ctx.hold(padded, 'hash join'));
     }
     // given back now: read by a client or a GROUP BY, this runs among the reader's holdings
     ctx.release(building);
     ctx.release(right);
-  } else {
-    let buildFiles = build.files;
-    if (right) {
-      buildFiles = writePartitions(ctx, right, j.rightKeys, j.nullEq, 0, 'hash join build partition');
-      ctx.release(right);
-    }
-    const probeFiles = new PartitionWriter(ctx, j.leftKeys, j.nullEq, 0, 'hash join probe partition');
-    await forEachPiece(ctx, op.left, async (piece) => { probeFiles.add(piece); await ctx.pause(); });
-    // to a file: each pair's rows as it is joined (given back after); else held, put together below
-    const parts = await joinPartitions(ctx, probeFiles.close(), buildFiles!, op.graceSpec(ctx), 0, out ? (b) => { rows += b.length; out.add(b); } : undefined);
-    for (const b of parts) emit(b);
+    return;
   }
-  const got = out ? await out.done(types) : { batch: await ctx.concatHeld(types, held, 'hash join'), files: [], fileRows: 0 };
-  if (toFile) ctx.record(op, rows, performance.now() - t0);
-  return got;
+  let buildFiles = build.files;
+  if (right) {
+    buildFiles = writePartitions(ctx, right, j.rightKeys, j.nullEq, 0, 'hash join build partition');
+    ctx.release(right);
+  }
+  const probeFiles = new PartitionWriter(ctx, j.leftKeys, j.nullEq, 0, 'hash join probe partition');
+  await forEachPiece(ctx, op.left, async (piece) => { probeFiles.add(piece); await ctx.pause(); });
+  // each pair's rows as it is joined
+  await joinPartitions(ctx, probeFiles.close(), buildFiles!, op.graceSpec(ctx), 0, emit);
 }

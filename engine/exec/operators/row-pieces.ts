@@ -28,7 +28,7 @@ import { HashJoinOp } from './hash-join.ts';
 import { SortOp } from './sort.ts';
 import { DistinctOp } from './distinct.ts';
 import { WindowOp } from './window.ts';
-import { joinPieces, joinsInPieces } from './probe-pieces.ts';
+import { joinedPieces, joinPieces, joinsInPieces } from './probe-pieces.ts';
 import { FinalAggregateOp, HashAggregateOp } from './hash-aggregate.ts';
 import { SharedOp } from './shared.ts';
 import { isNestedLoop, joinedBlocks, nestedLoopRows } from './nested-loop.ts';
@@ -64,11 +64,12 @@ export async function forEachPiece(ctx: RunContext, op: PhysicalOperator, consum
 
 /** Whether forEachPiece hands an operator's rows on as they are made from its input's pieces, with no file of its own. */
 const passesPieces = (op: PhysicalOperator): op is HashJoinOp | ProjectOp | FilterOp | LimitOp | SetOp =>
-  (op instanceof HashJoinOp && isNestedLoop(op)) || ((op instanceof ProjectOp || op instanceof FilterOp || op instanceof LimitOp) && streams(op.input)) || (isUnionAll(op) && streams(op));
+  (op instanceof HashJoinOp && (isNestedLoop(op) || joinsInPieces(op))) || ((op instanceof ProjectOp || op instanceof FilterOp || op instanceof LimitOp) && streams(op.input)) || (isUnionAll(op) && streams(op));
 
 /** forEachPiece's pieces of an operator that passes pieces on, without recording its rows (its caller does). */
 async function ownPieces(ctx: RunContext, op: HashJoinOp | ProjectOp | FilterOp | LimitOp | SetOp, consume: (b: Batch) => Promise<void>, want = Infinity): Promise<void> {
-  if (op instanceof HashJoinOp) return joinedBlocks(ctx, op, consume, want);
+  // an equi-join's pieces as they are made (all of them: its grace partitions give rows in no order a LIMIT could cut)
+  if (op instanceof HashJoinOp) return isNestedLoop(op) ? joinedBlocks(ctx, op, consume, want) : joinedPieces(ctx, op, consume);
   if (op instanceof SetOp) {
     // UNION ALL: the left's pieces, then the right's (not run when the left gave all that is wanted)
     let left = 0;

@@ -17,6 +17,9 @@ import type { SpillWriter } from './spill-file.ts';
 
 export { FANOUT, MAX_LEVEL };
 
+/** Takes joined rows held for the running operator: it keeps them or gives them back. */
+export type JoinedInto = (joined: Batch) => Promise<void>;
+
 export interface GraceInputs {
   left: Batch | null;
   right: Batch | null;
@@ -41,7 +44,7 @@ export const buildBytes = (rows: number, keys: number) => BuildTable.estimateByt
  * Joins `inputs` partition by partition through spill files. It takes the batches out of
  * `inputs` (and gives back their reservations) once they are written, so they can be collected.
  */
-export async function graceJoin(ctx: RunContext, inputs: GraceInputs, j: GraceJoin, level = 0, into?: (b: Batch) => void): Promise<Batch[]> {
+export async function graceJoin(ctx: RunContext, inputs: GraceInputs, j: GraceJoin, level = 0, into?: JoinedInto): Promise<Batch[]> {
   const right = writePartitions(ctx, inputs.right!, j.rightKeys, j.nullEq, level, 'hash join build partition');
   ctx.release(inputs.right!);
   inputs.right = null;
@@ -57,12 +60,12 @@ export async function graceJoin(ctx: RunContext, inputs: GraceInputs, j: GraceJo
  * Joins partition files pairwise (both sides split by key hash at `level`): each pair read back
  * and joined in memory, split again (a block at a time) when its build table and rows would not
  * fit in what is left, or past the last level joined a chunk of build rows at a time. The outputs
- * are held and returned, or, with `into`, handed to it one at a time and given back.
+ * are held and returned, or, with `into`, handed to it one at a time.
  */
-export async function joinPartitions(ctx: RunContext, left: SpillWriter[], right: SpillWriter[], j: GraceJoin, level = 0, into?: (b: Batch) => void): Promise<Batch[]> {
+export async function joinPartitions(ctx: RunContext, left: SpillWriter[], right: SpillWriter[], j: GraceJoin, level = 0, into?: JoinedInto): Promise<Batch[]> {
   const out: Batch[] = [];
   /** takes joined rows held for this operator */
-  const take = (joined: Batch) => { if (into) { into(joined); ctx.release(joined); } else out.push(joined); };
+  const take = async (joined: Batch) => { if (into) await into(joined); else out.push(joined); };
   for (let p = 0; p < FANOUT; p++) {
     ctx.check();
     const rf = right[p], lf = left[p];
@@ -74,7 +77,7 @@ export async function joinPartitions(ctx: RunContext, left: SpillWriter[], right
         continue;
       }
       if (j.chunked && level === MAX_LEVEL) {
-        await joinInChunks(leaderHost(ctx), rf, lf, j.chunked, async (b) => { take(ctx.hold(b, 'hash join')); return false; });
+        await joinInChunks(leaderHost(ctx), rf, lf, j.chunked, async (b) => { await take(ctx.hold(b, 'hash join')); return false; });
         continue;
       }
     }
@@ -83,7 +86,7 @@ export async function joinPartitions(ctx: RunContext, left: SpillWriter[], right
     if (rb.length + part.left!.length === 0) continue;
     ctx.hold(rb, 'hash join build partition');
     ctx.hold(part.left!, 'hash join probe partition');
-    take(ctx.hold(await j.joinPart(part.left!, rb), 'hash join'));
+    await take(ctx.hold(await j.joinPart(part.left!, rb), 'hash join'));
     ctx.release(part.left!);
     ctx.release(rb);
   }

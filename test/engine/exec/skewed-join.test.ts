@@ -87,3 +87,12 @@ it('a slice join whose broadcast build side has one key too big to split joins i
   expect(await strata(summary(sql))).toEqual(await duckdb(summary(sql)));
   expect(leftover()).toEqual([]);
 });
+
+it('a RIGHT join whose preserved side is a leader input hands its joined rows to the GROUP BY reading them, not to a file first', async () => {
+  // 300,000 rows of five columns kept by the join: their file and the join's partition files passed 8× the limit (32 MB) on main
+  const sql = `SELECT count(*), count(x.k), sum(x.k), sum(y.k3), sum(y.k5), sum(y.k7), max(x.s), max(y.s) FROM a x
+    RIGHT JOIN (SELECT k, s, k * 3 AS k3, k * 5 AS k5, k * 7 AS k7 FROM a LIMIT 1000000) y ON x.k = y.k`;
+  expect(await plan(sql)).toMatch(/Hash Aggregate[^]*Hash LEFT Join \(build: right input\)[^]*\[leader/);
+  expect(await strata(sql)).toEqual(await duckdb(sql));
+  expect(leftover()).toEqual([]);
+});
