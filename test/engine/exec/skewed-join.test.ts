@@ -86,6 +86,11 @@ it('a slice join whose broadcast build side has one key too big to split joins i
   expect(await plan(summary(sql))).toMatch(/Hash INNER Join \(probe: left input, build: broadcast\)[^]*Broadcast \(leader -> every slice\)/);
   expect(await strata(summary(sql))).toEqual(await duckdb(summary(sql)));
   expect(leftover()).toEqual([]);
+  // in memory (its table fits): a scan batch's ~65 rows of key 7 meet 3,000 build rows each, ~195,000 pairs that
+  // go through the slice's later steps (a filter, the GROUP BY) 65,536 at a time
+  const many = `SELECT count(*), sum(x.k), sum(y.v), max(x.s) FROM a x JOIN (SELECT 7 AS k, k AS v FROM a WHERE k < 3000 LIMIT 1000000) y ON x.k % 1000 = y.k WHERE x.k + y.v < 290000`;
+  expect(await plan(many)).toMatch(/Hash INNER Join \(probe: left input, build: broadcast\)/);
+  expect(await strata(many)).toEqual(await duckdb(many));
 });
 
 it('a RIGHT join whose preserved side is a leader input hands its joined rows to the GROUP BY reading them, not to a file first', async () => {
