@@ -106,7 +106,8 @@ export interface ExchangeSource {
   program: number;
   spec: FragmentSpec;
   keys: number[];
-  /** rows go by a DISTKEY table's placement hash of the one key column, not the exchange's hash */
+  /** rows go by a DISTKEY table's placement hash of the one key column, not the exchange's hash
+   *  (partial states: of the group key `keys[0]`) */
   placement?: 'table';
   /** nothing moves: the rows (or finished groups) stay in the slice that computed them (already partitioned by the key) */
   local?: true;

@@ -327,6 +327,15 @@ class PhysicalPlanner {
       if (pairs) return join(probe, other);
     }
     if (this.slices < 2) return null;
+    // groups the slices finish, joined on a group key to a KEY table's rows: their states go where
+    // the table keeps that key instead of by their own hash, and nothing moves again to meet it
+    for (let i = 0; i < probeKeys.length; i++) {
+      if (!alike(i)) continue;
+      const build = placedAs(other, buildKeys[i], pp, probeKeys[i]);
+      if (build) return join(probe, build);
+      const probing = placedAs(probe, probeKeys[i], bp, buildKeys[i]);
+      if (probing) return join(probing, other);
+    }
     // a DISTKEY table's placement hashes one column: rows moved to meet it must hash that one key
     const movable = (p: Partitioning) => p.scheme === 'hash' || p.keys.length === 1;
     const probePairs = pp && movable(pp) ? alignKeys(pp, probeKeys, alike) : null;
@@ -338,6 +347,23 @@ class PhysicalPlanner {
 }
 
 type Join = Extract<LNode, { k: 'join' }>;
+
+/**
+ * `op`, groups the slices finish after moving their states by hash, as groups whose states move
+ * by the DISTKEY placement of the group key `key`, when the other side's rows are placed by that
+ * table key (`theirs`, in partitioning `p`); else null.
+ */
+function placedAs(op: SliceOperator, key: BExpr, p: Partitioning | null, theirs: BExpr): SliceOperator | null {
+  if (!p || p.scheme !== 'table' || p.keys.length !== 1 || theirs.k !== 'col' || !p.keys[0].includes(theirs.index) || key.k !== 'col') return null;
+  // through projections that pass the key on
+  if (op instanceof SliceProjectOp) {
+    const e = op.exprs[key.index];
+    const input = e?.k === 'col' && op.input instanceof SliceOperator ? placedAs(op.input, e, p, theirs) : null;
+    return input && new SliceProjectOp(input, op.exprs, op.fields, op.estRows);
+  }
+  if (!(op instanceof SliceFinalAggregateOp) || op.colocated || op.placedBy !== undefined || key.index >= op.partial.keys.length) return null;
+  return new SliceFinalAggregateOp(op.partial, null, key.index);
+}
 
 /**
  * The join with the terms of its ON condition that read only the right input applied to that

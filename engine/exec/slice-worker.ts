@@ -1231,9 +1231,9 @@ function sharedWindowKeys(calls: WindowCall[]): BExpr[] {
  */
 async function finishOwnGroups(r: Extract<FragmentResult, { kind: 'agg' }>, x: ExchangeSource, req: RequestRun, tag: string, slices: number): Promise<{ parts: Vector[][]; rows: number }> {
   /** what goes to each slice: partial states, or a file of them (when this slice's groups spilled) */
-  const shares: Share[] = r.spilled ? await sharesOnDisk(r.spilled, req, slices) : [];
+  const shares: Share[] = r.spilled ? await sharesOnDisk(r.spilled, x, req, slices) : [];
   if (!r.spilled) {
-    const bySlice = rowsByDestination(partitionRows(r.partial.keys, r.partial.groups, slices), slices);
+    const bySlice = rowsByDestination(statesByDestination(x, r.partial, slices), slices);
     bySlice.forEach((rows, d) => { shares[d] = partialRows(r.partial, rows); });
   }
   shares.forEach((share, d) => {
@@ -1250,6 +1250,11 @@ async function finishOwnGroups(r: Extract<FragmentResult, { kind: 'agg' }>, x: E
   got.clear();
   shares.length = 0;
   return finishGroups(x, received, req);
+}
+
+/** The slice each group's states go to: by the hash of every group key, or one key's DISTKEY placement. */
+function statesByDestination(x: ExchangeSource, p: PartialAgg, slices: number): Uint16Array {
+  return x.placement === 'table' ? placeRows(p.keys[x.keys[0]], p.groups, slices) : partitionRows(p.keys, p.groups, slices);
 }
 
 /** Partial states for a slice to finish: in memory, or a file of them another slice (or this one) wrote. */
@@ -1294,14 +1299,14 @@ async function finishGroups(x: ExchangeSource, received: Share[], req: RequestRu
  * A slice's spilled partial states split by destination slice, read a block at a time from its
  * partition files into one file per slice (each slice reads its own); returns those files.
  */
-async function sharesOnDisk(paths: string[], req: RequestRun, slices: number): Promise<{ file: string }[]> {
+async function sharesOnDisk(paths: string[], x: ExchangeSource, req: RequestRun, slices: number): Promise<{ file: string }[]> {
   const { spill } = req.host;
   const out = Array.from({ length: slices }, () => spill.create('aggregate states for a slice'));
   for (const path of paths) {
     const r = spill.read(path);
     for (let p = readPartial(r); p; p = readPartial(r)) {
       req.stop.check();
-      const bySlice = rowsByDestination(partitionRows(p.keys, p.groups, slices), slices);
+      const bySlice = rowsByDestination(statesByDestination(x, p, slices), slices);
       bySlice.forEach((rows, d) => { if (rows.length) writePartial(out[d], partialRows(p!, rows)); });
     }
     spill.done(r);

@@ -11,6 +11,7 @@ import { SpillingGroups, leaderHost, partialBytes } from '../spill/spill-aggrega
 import { LeaderOperator, SliceOperator, type PhysicalOperator } from './operator.ts';
 import type { Layout, PipelineBuilder } from './pipeline.ts';
 import { explainPartitioning, type Partitioning } from '../partitioning.ts';
+import { explainExpr } from '../explain.ts';
 import type { RunContext } from './run-context.ts';
 import type { GatherOp } from './gather.ts';
 import { SqlError } from '../../errors.ts';
@@ -115,7 +116,12 @@ export class PartialAggregateOp extends SliceOperator {
  * redistributed by key, a join of such), every group's rows sit in one slice and nothing moves.
  */
 export class SliceFinalAggregateOp extends SliceOperator {
-  constructor(readonly partial: PartialAggregateOp, readonly colocated: Partitioning | null = null) {
+  /**
+   * `colocated`: the input's partitioning on group keys (nothing moves). Else the partial states
+   * move by the hash of every group key, or with `placedBy`, by the DISTKEY placement of that one
+   * group key: where the rows of a KEY table it joins on that key sit.
+   */
+  constructor(readonly partial: PartialAggregateOp, readonly colocated: Partitioning | null = null, readonly placedBy?: number) {
     super(partial.fields, [partial], partial.estRows);
   }
 
@@ -125,13 +131,17 @@ export class SliceFinalAggregateOp extends SliceOperator {
       const input = this.partial.input;
       return `Final Hash Aggregate (co-located: input ${explainPartitioning(this.colocated, (f) => input.fields[f].name)}; each slice finishes its own groups)`;
     }
+    if (this.placedBy !== undefined) {
+      const key = explainExpr(this.partial.keys[this.placedBy], this.partial.input.fields);
+      return `Final Hash Aggregate (partial states placed by ${key} as the DISTKEY table it joins; each slice finishes its own groups)`;
+    }
     return 'Final Hash Aggregate (partial states redistributed by group key; each slice finishes its own groups)';
   }
 
-  /** Groups sit by the hash of all group keys (output fields 0..k-1), or as the input sat on the keys it was partitioned by. */
+  /** Groups sit by the hash of all group keys (output fields 0..k-1), by one's placement, or as the input sat on the keys it was partitioned by. */
   partitioning(): Partitioning | null {
     const keys = this.partial.keys;
-    if (!this.colocated) return { scheme: 'hash', keys: keys.map((_, g) => [g]) };
+    if (!this.colocated) return this.placedBy !== undefined ? { scheme: 'table', keys: [[this.placedBy]] } : { scheme: 'hash', keys: keys.map((_, g) => [g]) };
     const out = this.colocated.keys.map((alts) => keys.flatMap((k, g) => (k.k === 'col' && alts.includes(k.index) ? [g] : [])));
     return { scheme: this.colocated.scheme, keys: out };
   }
@@ -143,7 +153,8 @@ export class SliceFinalAggregateOp extends SliceOperator {
   pipe(b: PipelineBuilder): Layout {
     const nb = b.nested();
     nb.input(this.partial);
-    b.spec.source = { program: nb.program, spec: nb.spec, keys: [], ...(this.colocated ? { local: true as const } : {}) };
+    const placed = this.placedBy !== undefined ? { keys: [this.placedBy], placement: 'table' as const } : { keys: [] };
+    b.spec.source = { program: nb.program, spec: nb.spec, ...placed, ...(this.colocated ? { local: true as const } : {}) };
     b.width = this.fields.length;
     return this.fields.map((f, i) => ({ k: 'col', index: i, type: f.type }));
   }

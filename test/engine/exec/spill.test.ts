@@ -218,6 +218,25 @@ it('UNION, INTERSECT and EXCEPT over two slice pipelines run in the slices as ag
   expect(leftover()).toEqual([]);
 });
 
+it('groups the slices finish, joined on their key to a DISTKEY table, move their states to where the table keeps that key, spilled or not', async () => {
+  const keyed = `CREATE TABLE ka (k INTEGER DISTKEY, s VARCHAR(12)); INSERT INTO ka SELECT k, s FROM a WHERE k % 3 = 0;
+    CREATE TABLE kv (s VARCHAR(12) DISTKEY, k INTEGER); INSERT INTO kv SELECT s, k FROM a WHERE k % 7 = 0`;
+  await s.execute(keyed);
+  for (const stmt of keyed.split(';')) await duck.session.execute(translateToDuckDB(stmt));
+  // 30,000 groups (g = k % 30000), 10,000 of them meet a row of ka; 5,000 strings s, each in several rows of kv
+  const sql = 'SELECT count(*), sum(x.c), sum(x.t), min(ka.s), max(ka.k) FROM ka JOIN (SELECT k % 30000 AS g, count(*) AS c, sum(k) AS t FROM a GROUP BY 1) x ON ka.k = x.g';
+  const strings = 'SELECT count(*), sum(x.c), sum(x.t), min(kv.s), sum(kv.k) FROM (SELECT s, count(*) AS c, sum(k) AS t FROM a GROUP BY s) x JOIN kv ON x.s = kv.s';
+  for (const [q, key] of [[sql, /\(?k % 30000\)?/], [strings, /s/]] as const) {
+    const lines = await plan(q);
+    expect(lines).toMatch(new RegExp(`Final Hash Aggregate \\(partial states placed by ${key.source} as the DISTKEY table it joins`));
+    expect(lines).toMatch(/Hash INNER Join .*co-located/);
+    expect(lines).not.toMatch(/Redistribute/);
+    await same(q);
+  }
+  await sameWhileSlicesSpill('3MB', [sql], 'aggregate');
+  expect(leftover()).toEqual([]);
+});
+
 it('removes the slices\' spill files when an aggregate fails or is canceled', async () => {
   await cleansUp('3MB', 'SELECT k % 50000, sum(1 / (k - 77777)) FROM a GROUP BY 1', 'SELECT k % 50000, count(*), sum(k) FROM a GROUP BY 1', 'aggregate');
 });
