@@ -9,6 +9,8 @@ import type { SortKey, WindowCall } from '../plan/logical.ts';
 import type { FragmentSpec, FragmentResult, SentResult, SegmentRef, JoinStep, JoinFilterSpec, TopN, SliceMetrics, ExchangeSource, MarkedSource, ModelStep } from './fragment.ts';
 import { sendRowsToFile } from './fragment.ts';
 import { emptyBatch, vectorRange, selectRows } from './batches.ts';
+import { RowsContext } from './operators/run-context.ts';
+import { sortedWindows } from './spill/sorted-windows.ts';
 import { SlicePeers, exchangeTag } from './slice-peers.ts';
 import { partitionRows, placeRows, rowsByDestination } from './partition.ts';
 import { rmSync } from 'node:fs';
@@ -136,7 +138,7 @@ const MAX_IDLE_JOINED_INTO = 4;
 const MAX_IDLE_JOINED_BYTES = 8 * 2 ** 20;
 
 /** What a program's scan loop reads: a segment, rows in memory, or rows computed when their turn comes. */
-type Source = SegmentRef | Vector[] | WindowedPart | UnionPart;
+type Source = SegmentRef | Vector[] | UnionPart;
 
 /** One batch's rows on their way through a program's steps: the selected ones (`sel`, or the first `count`). */
 class BatchRows {
@@ -1132,10 +1134,7 @@ async function markedRows(m: MarkedSource, req: RequestRun, all: SliceMetrics[])
   return { parts: sel.length ? [part] : [], rows: sel.length, ms: buildMs + marking + performance.now() - t1 };
 }
 
-/** A part of a slice's rows computed when the scan loop reaches it (a window partition spilled to disk). */
-type WindowedPart = () => Vector[];
-
-/** The rows of a further UNION ALL input, computed when the scan loop reaches them (one local part). */
+/** Rows computed when the scan loop reaches them: a further UNION ALL input (one local part), a block of a file, a window partition read back from disk. */
 type UnionPart = () => Promise<Vector[] | UnionParts>;
 
 /** Rows of a source followed by further sources the scan loop reaches next (the blocks of a file, one by one). */
@@ -1178,7 +1177,7 @@ function fileBlocks(path: string, req: RequestRun, shared = false): UnionPart {
  * through 16 files (a window partition's rows are all in one file; received rows on disk go
  * there a block at a time), each file's windows computed when the pipeline reaches it.
  */
-async function windowsOver(x: ExchangeSource, got: { parts: Vector[][]; rows: number; onDisk?: UnionPart[] }, req: RequestRun): Promise<(Vector[] | WindowedPart)[]> {
+async function windowsOver(x: ExchangeSource, got: { parts: Vector[][]; rows: number; onDisk?: UnionPart[] }, req: RequestRun): Promise<(Vector[] | UnionPart)[]> {
   const { stop } = req;
   if (x.spec.output.kind !== 'rows') throw new SqlError('INTERNAL_ERROR', 'windows over partial aggregates');
   const types = x.spec.output.exprs.map((e) => e.type);
@@ -1202,7 +1201,9 @@ async function windowsOver(x: ExchangeSource, got: { parts: Vector[][]; rows: nu
       metered(stop, () => w.add({ length: cols[0]?.length ?? 0, columns: cols }));
       stop.memory.release(arraysBytes(cols));
     }
-    return w.close().map((file) => () => {
+    return w.close().map((file): UnionPart => async () => {
+      // a partition too big to compute whole (one key's rows) goes through the external sort, as at the leader
+      if (file.rows > 1024 && work(file.rows) + file.bytes > sliceShare(req)) return { cols: [], more: [await sortedWindowsOf(file, types, calls, req)] };
       const rows = readPartition(req.host, file, types);
       if (rows.length === 0) return [];
       const working = work(rows.length);
@@ -1216,6 +1217,22 @@ async function windowsOver(x: ExchangeSource, got: { parts: Vector[][]; rows: nu
   stop.memory.reserve(work(got.rows), 'window in a slice');
   const out = metered(stop, () => runWindows(rows, calls, () => stop.tick()));
   return got.rows ? [out.columns] : [];
+}
+
+/**
+ * A window partition file too big to compute whole, through the external sort as the leader's
+ * are (spill/sorted-windows.ts, with a context over this slice's budget and spill files): its
+ * rows with the windows' values go to a file, read a block at a time as the pipeline reaches it.
+ */
+async function sortedWindowsOf(file: SpillWriter, types: SqlType[], calls: WindowCall[], req: RequestRun): Promise<UnionPart> {
+  const { stop, host } = req;
+  const ctx = new RowsContext({ memory: stop.memory, check: () => stop.check(), tick: () => stop.tick(), pause: () => host.pause() }, () => host.spill, () => sliceShare(req));
+  try {
+    const out = await sortedWindows(ctx, { batch: emptyBatch(types), files: [file.path], fileRows: file.rows }, types, calls);
+    return fileBlocks(out.files[0], req);
+  } finally {
+    ctx.giveBackAll();
+  }
 }
 
 /** The PARTITION BY expressions every window call has (rows equal on them share every call's partition). */

@@ -16,7 +16,7 @@
 import { rmSync } from 'node:fs';
 import type { Batch } from '../../types/vector.ts';
 import type { SqlType } from '../../types/types.ts';
-import type { RunContext } from './run-context.ts';
+import type { RowsContext, RunContext } from './run-context.ts';
 import type { LeaderOperator, PhysicalOperator } from './operator.ts';
 import { GatherOp } from './gather.ts';
 import { MergeSortedRunsOp } from './merge.ts';
@@ -103,7 +103,7 @@ async function ownPieces(ctx: RunContext, op: HashJoinOp | ProjectOp | FilterOp 
  * block (each file deleted once read), until `enough` says the reader has all it wants (the
  * files not read then are deleted unread).
  */
-export async function eachPiece(ctx: RunContext, got: RowPieces, consume: (b: Batch) => Promise<void>, enough = () => false): Promise<void> {
+export async function eachPiece(ctx: RowsContext, got: RowPieces, consume: (b: Batch) => Promise<void>, enough = () => false): Promise<void> {
   await consume(got.batch);
   ctx.release(got.batch);
   for (const path of got.files) {

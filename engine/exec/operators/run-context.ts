@@ -20,7 +20,7 @@ import { SqlError } from '../../errors.ts';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { rmSync } from 'node:fs';
 import { QueryGuard } from '../query-guard.ts';
-import { batchBytes, vectorBytes } from '../memory-budget.ts';
+import { batchBytes, vectorBytes, type MemoryBudget } from '../memory-budget.ts';
 import { CHUNK, concatBatches, projectColumns, selectRows } from '../batches.ts';
 import { StatementSpill, newSpillName, spillRoot } from '../spill/spill-area.ts';
 import { projectInSlices } from '../costly-exprs.ts';
@@ -77,130 +77,57 @@ type Holdings = Map<object, number>;
  */
 const runningOperator = new AsyncLocalStorage<{ run: RunContext; holdings: Holdings }>();
 
-export class RunContext {
-  readonly stats: ExecStats = { rowsScanned: 0, segmentsScanned: 0, segmentsPruned: 0, tables: new Map() };
-  readonly metrics = new Map<PhysicalOperator, OperatorMetrics>();
-  /** when the run began (epoch ms) and when each slice request ran (EXPLAIN ANALYZE's timeline) */
-  readonly began = epochMs();
-  readonly sliceRequests: SliceRequestTiming[] = [];
-  /** results of shared plans (a decorrelated subquery's outer rows), computed once per run: rows, or their spill files */
-  readonly shared = new Map<SharedSlot, KeptResult>();
-  readonly guard: QueryGuard;
+/** What a context's long loops need of the statement: its memory budget, cancel checks and turns. */
+export interface RowsGuard {
+  readonly memory: MemoryBudget;
+  check(): void;
+  tick(): void;
+  pause(): Promise<void>;
+}
+
+/**
+ * What operators over rows in pieces (sorts, sorted windows) need of a run: the memory they hold
+ * counted while held (`hold`, `reserve`, `release`, `handOn`, `concatHeld`), spill files, and
+ * cancel checks. A RunContext is one for the leader's plan; a slice makes one of its own for a
+ * window partition it sorts (slice-worker.ts), which gives back what it holds when done.
+ */
+export class RowsContext {
   readonly tick: () => void;
-  /** for the leader's long loops: lets the event loop run once the statement has held it a few milliseconds */
+  /** for long loops: lets the event loop run once the statement has held it a few milliseconds (the leader's) */
   readonly pause: () => Promise<void>;
-  /**
-   * The holdings of the operator running now, per async context: phases of a statement run
-   * concurrently (concurrent-phases.ts), each below its own operator. Outside any operator
-   * (before the root starts) the run's own.
-   */
-  private get holdings(): Holdings {
-    const now = runningOperator.getStore();
-    return now !== undefined && now.run === this ? now.holdings : this.base;
-  }
-  /** root-level runs in flight (concurrent subqueries): the spill area goes when the last ends */
-  private roots = 0;
   /** which holdings hold each batch; shared results are held by the run itself */
-  private readonly holder = new WeakMap<object, Holdings>();
-  private readonly runHoldings: Holdings = new Map();
-  /** the run's spill files, made on first use and removed when the plan's root returns or fails */
-  private spillFiles: StatementSpill | null = null;
-  private readonly base: Holdings = new Map();
+  protected readonly holder = new WeakMap<object, Holdings>();
+  protected readonly runHoldings: Holdings = new Map();
+  protected readonly base: Holdings = new Map();
+  /** the spill files, made on first use */
+  protected spillFiles: StatementSpill | null = null;
 
-  constructor(readonly pool: SlicePool, readonly opts: ExecOptions) {
-    this.guard = opts.guard ?? new QueryGuard({ signal: opts.signal });
-    const g = this.guard;
-    this.tick = () => g.tick();
-    this.pause = () => g.pause();
+  constructor(
+    readonly guard: RowsGuard, private readonly newSpill: () => StatementSpill,
+    /** bytes its operators may still take: what is left of the budget (a slice: its share of it) */
+    readonly available: () => number = () => guard.memory.availableBytes,
+  ) {
+    this.tick = () => guard.tick();
+    this.pause = () => guard.pause();
   }
 
-  get slices(): number {
-    return this.pool.size;
+  /** What the operator running now holds (at the leader, per async context: RunContext). */
+  protected get holdings(): Holdings {
+    return this.base;
+  }
+
+  /** Files in the data directory's temp area, for operators over their memory budget. */
+  get spill(): StatementSpill {
+    return (this.spillFiles ??= this.newSpill());
   }
 
   check(): void {
     this.guard.check();
   }
 
-  /** Runs a leader operator, recording its rows and time. */
-  async run(op: LeaderOperator): Promise<Batch> {
-    this.check();
-    const t0 = performance.now();
-    const parent = this.holdings;
-    const mine: Holdings = new Map();
-    const root = parent === this.base;
-    if (root) this.roots++;
-    let out: Batch;
-    try {
-      out = await runningOperator.run({ run: this, holdings: mine }, () => op.run(this));
-    } catch (e) {
-      this.releaseAll(mine);
-      throw e;
-    } finally {
-      // the last root is done (or failed, or was canceled): what it spilled is read back or useless
-      // (the slices' directories too, when they spilled: partial states they handed on live there)
-      if (root) this.endRoot();
-    }
-    // the output goes to the consumer (counted before the inputs are given back: both exist now;
-    // columns it shares with an input are counted once, and move to it as the input goes)
-    const by = this.holder.get(out);
-    if (by === mine) { parent.set(out, mine.get(out)!); mine.delete(out); this.holder.set(out, parent); }
-    const shared = by === undefined ? bytesSharedWith(out, mine) : 0;
-    if (by === undefined) this.holdIn(parent, out, batchBytes(out) - shared, 'the result of ' + op.explain().split(' ')[0]);
-    this.releaseAll(mine);
-    if (shared > 0) { this.guard.memory.reserve(shared, 'the result of ' + op.explain().split(' ')[0]); parent.set(out, parent.get(out)! + shared); }
-    this.record(op, out.length, performance.now() - t0);
-    return out;
-  }
-
-  /**
-   * Runs a statement's phases (its uncorrelated subqueries, then its plan) as one root: the spill
-   * area stays until the last ends (a shared result's file is read again by a later phase).
-   */
-  async whole<T>(f: () => Promise<T>): Promise<T> {
-    this.roots++;
-    try {
-      return await f();
-    } finally {
-      this.endRoot();
-    }
-  }
-
-  private endRoot(): void {
-    if (--this.roots > 0) return;
-    if (this.guard.memory.spilled.files > 0) this.spill.sweep(); else this.spillFiles?.dispose();
-  }
-
-  /** The run's files in the data directory's temp area, for operators over their memory budget. */
-  get spill(): StatementSpill {
-    return (this.spillFiles ??= new StatementSpill(spillRoot(this.pool.dataDir), this.guard.memory, this.spillName));
-  }
-
-  /** The name of the run's spill directories; the slices' are named after it. */
-  readonly spillName = newSpillName();
-
-  /** Keeps a batch held until the run ends (a shared result read again later). */
-  keepForRun(b: Batch): void {
-    const by = this.holder.get(b);
-    if (by === this.runHoldings) return;
-    const bytes = by?.get(b) ?? batchBytes(b);
-    if (by) by.delete(b);
-    else this.guard.memory.reserve(bytes, 'a shared result');
-    this.runHoldings.set(b, bytes);
-    this.holder.set(b, this.runHoldings);
-  }
-
-  /** Drops a shared result kept for the run (a recursive query's round recomputes its shared results). */
-  forgetShared(slot: SharedSlot): void {
-    const kept = this.shared.get(slot);
-    this.shared.delete(slot);
-    if (!kept) return;
-    if ('files' in kept) { for (const f of kept.files) rmSync(f, { force: true }); return; }
-    const bytes = this.runHoldings.get(kept);
-    if (bytes === undefined) return;
-    this.runHoldings.delete(kept);
-    this.holder.delete(kept);
-    this.guard.memory.release(bytes);
+  /** Gives back everything held outside any operator (a slice's context once its window partition is computed). */
+  giveBackAll(): void {
+    this.releaseAll(this.base);
   }
 
   /**
@@ -273,16 +200,149 @@ export class RunContext {
     this.guard.memory.release(part);
   }
 
-  private holdIn(h: Holdings, key: object, bytes: number, what: string): void {
+  protected holdIn(h: Holdings, key: object, bytes: number, what: string): void {
     this.guard.memory.reserve(bytes, what);
     h.set(key, bytes);
     this.holder.set(key, h);
   }
 
-  private releaseAll(h: Holdings): void {
+  protected releaseAll(h: Holdings): void {
     let bytes = 0;
     for (const [k, b] of h) { bytes += b; this.holder.delete(k); }
     h.clear();
+    this.guard.memory.release(bytes);
+  }
+
+  /** Counts a batch the running operator holds against the statement's memory limit (until it returns). */
+  hold<B extends Batch>(b: B, what: string, counted?: WeakSet<readonly string[]>): B {
+    if (this.holder.has(b)) return b;
+    // with `counted`, dictionaries in it are not counted again (pieces of one output sharing an input's)
+    let bytes = 0;
+    for (const c of b.columns) bytes += vectorBytes(c, counted);
+    this.holdIn(this.holdings, b, bytes, what);
+    return b;
+  }
+
+  /**
+   * Holds `out`, made from the held batch `input` (a projection or a filter of it), in its place:
+   * columns it passes on are counted once, as `run` counts an operator's output.
+   */
+  handOn(input: Batch, out: Batch, what: string): Batch {
+    if (out === input) return out;
+    const shared = bytesSharedWith(out, new Map([[input, 0]]));
+    this.holdIn(this.holdings, out, batchBytes(out) - shared, what);
+    this.release(input);
+    if (shared > 0) { this.guard.memory.reserve(shared, what); this.holdings.set(out, this.holdings.get(out)! + shared); }
+    return out;
+  }
+}
+
+export class RunContext extends RowsContext {
+  readonly stats: ExecStats = { rowsScanned: 0, segmentsScanned: 0, segmentsPruned: 0, tables: new Map() };
+  readonly metrics = new Map<PhysicalOperator, OperatorMetrics>();
+  /** when the run began (epoch ms) and when each slice request ran (EXPLAIN ANALYZE's timeline) */
+  readonly began = epochMs();
+  readonly sliceRequests: SliceRequestTiming[] = [];
+  /** results of shared plans (a decorrelated subquery's outer rows), computed once per run: rows, or their spill files */
+  readonly shared = new Map<SharedSlot, KeptResult>();
+  declare readonly guard: QueryGuard;
+  /**
+   * The holdings of the operator running now, per async context: phases of a statement run
+   * concurrently (concurrent-phases.ts), each below its own operator. Outside any operator
+   * (before the root starts) the run's own.
+   */
+  protected override get holdings(): Holdings {
+    const now = runningOperator.getStore();
+    return now !== undefined && now.run === this ? now.holdings : this.base;
+  }
+  /** root-level runs in flight (concurrent subqueries): the spill area goes when the last ends */
+  private roots = 0;
+
+  /** The name of the run's spill directories; the slices' are named after it. */
+  readonly spillName: string;
+
+  constructor(readonly pool: SlicePool, readonly opts: ExecOptions) {
+    const guard = opts.guard ?? new QueryGuard({ signal: opts.signal });
+    const name = newSpillName();
+    // the run's files in the data directory's temp area, removed when the plan's root returns or fails
+    super(guard, () => new StatementSpill(spillRoot(pool.dataDir), guard.memory, name));
+    this.spillName = name;
+  }
+
+  get slices(): number {
+    return this.pool.size;
+  }
+
+  /** Runs a leader operator, recording its rows and time. */
+  async run(op: LeaderOperator): Promise<Batch> {
+    this.check();
+    const t0 = performance.now();
+    const parent = this.holdings;
+    const mine: Holdings = new Map();
+    const root = parent === this.base;
+    if (root) this.roots++;
+    let out: Batch;
+    try {
+      out = await runningOperator.run({ run: this, holdings: mine }, () => op.run(this));
+    } catch (e) {
+      this.releaseAll(mine);
+      throw e;
+    } finally {
+      // the last root is done (or failed, or was canceled): what it spilled is read back or useless
+      // (the slices' directories too, when they spilled: partial states they handed on live there)
+      if (root) this.endRoot();
+    }
+    // the output goes to the consumer (counted before the inputs are given back: both exist now;
+    // columns it shares with an input are counted once, and move to it as the input goes)
+    const by = this.holder.get(out);
+    if (by === mine) { parent.set(out, mine.get(out)!); mine.delete(out); this.holder.set(out, parent); }
+    const shared = by === undefined ? bytesSharedWith(out, mine) : 0;
+    if (by === undefined) this.holdIn(parent, out, batchBytes(out) - shared, 'the result of ' + op.explain().split(' ')[0]);
+    this.releaseAll(mine);
+    if (shared > 0) { this.guard.memory.reserve(shared, 'the result of ' + op.explain().split(' ')[0]); parent.set(out, parent.get(out)! + shared); }
+    this.record(op, out.length, performance.now() - t0);
+    return out;
+  }
+
+  /**
+   * Runs a statement's phases (its uncorrelated subqueries, then its plan) as one root: the spill
+   * area stays until the last ends (a shared result's file is read again by a later phase).
+   */
+  async whole<T>(f: () => Promise<T>): Promise<T> {
+    this.roots++;
+    try {
+      return await f();
+    } finally {
+      this.endRoot();
+    }
+  }
+
+  private endRoot(): void {
+    if (--this.roots > 0) return;
+    if (this.guard.memory.spilled.files > 0) this.spill.sweep(); else this.spillFiles?.dispose();
+  }
+
+  /** Keeps a batch held until the run ends (a shared result read again later). */
+  keepForRun(b: Batch): void {
+    const by = this.holder.get(b);
+    if (by === this.runHoldings) return;
+    const bytes = by?.get(b) ?? batchBytes(b);
+    if (by) by.delete(b);
+    else this.guard.memory.reserve(bytes, 'a shared result');
+    this.runHoldings.set(b, bytes);
+    this.holder.set(b, this.runHoldings);
+  }
+
+  /** Drops a shared result kept for the run (a recursive query's round recomputes its shared results). */
+  forgetShared(slot: SharedSlot): void {
+    const kept = this.shared.get(slot);
+    this.shared.delete(slot);
+    if (!kept) return;
+    if ('files' in kept) { for (const f of kept.files) rmSync(f, { force: true }); return; }
+    const bytes = this.runHoldings.get(kept);
+    if (bytes === undefined) return;
+    this.runHoldings.delete(kept);
+    this.holder.delete(kept);
     this.guard.memory.release(bytes);
   }
 
@@ -309,29 +369,6 @@ export class RunContext {
     if (!m) return;
     if (!m.runtimeFilters) { m.runtimeFilters = slices; return; }
     slices.forEach((s, i) => { (m.runtimeFilters![i] ??= []).push(...s); });
-  }
-
-  /** Counts a batch the running operator holds against the statement's memory limit (until it returns). */
-  hold<B extends Batch>(b: B, what: string, counted?: WeakSet<readonly string[]>): B {
-    if (this.holder.has(b)) return b;
-    // with `counted`, dictionaries in it are not counted again (pieces of one output sharing an input's)
-    let bytes = 0;
-    for (const c of b.columns) bytes += vectorBytes(c, counted);
-    this.holdIn(this.holdings, b, bytes, what);
-    return b;
-  }
-
-  /**
-   * Holds `out`, made from the held batch `input` (a projection or a filter of it), in its place:
-   * columns it passes on are counted once, as `run` counts an operator's output.
-   */
-  handOn(input: Batch, out: Batch, what: string): Batch {
-    if (out === input) return out;
-    const shared = bytesSharedWith(out, new Map([[input, 0]]));
-    this.holdIn(this.holdings, out, batchBytes(out) - shared, what);
-    this.release(input);
-    if (shared > 0) { this.guard.memory.reserve(shared, what); this.holdings.set(out, this.holdings.get(out)! + shared); }
-    return out;
   }
 
   /** filterBatch over a large batch in chunks, checking for cancel between them. */

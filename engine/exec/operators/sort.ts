@@ -13,7 +13,7 @@ import { hasModelCall, usedColumns } from '../../plan/bound.ts';
 import { LeaderOperator } from './operator.ts';
 import { batchBytes } from '../memory-budget.ts';
 import { mergeRunFiles, SORT_ROW_BYTES, writeRuns } from '../spill/external-sort.ts';
-import type { RunContext } from './run-context.ts';
+import type { RowsContext, RunContext } from './run-context.ts';
 import { forEachPiece, type RowPieces } from './row-pieces.ts';
 
 /** Inputs this small always sort in memory. */
@@ -92,7 +92,7 @@ export class SortOp extends LeaderOperator {
 const sortRowBytes = (b: Batch) => SORT_ROW_BYTES + batchBytes(b) / Math.max(1, b.length);
 
 /** Rows per sorted run: what sorts in half of what is left of the budget (each run is sorted into a copy). */
-const runRowsFor = (ctx: RunContext, b: Batch) => Math.max(MIN_SPILL_ROWS, Math.floor(ctx.guard.memory.availableBytes / 2 / sortRowBytes(b)));
+const runRowsFor = (ctx: RowsContext, b: Batch) => Math.max(MIN_SPILL_ROWS, Math.floor(ctx.available() / 2 / sortRowBytes(b)));
 
 /**
  * A sort's input taken a piece at a time: pieces are held while they, their sorted copy and
@@ -106,14 +106,14 @@ export class SortRuns {
   private rows = 0;
   private readonly files: string[] = [];
 
-  constructor(private readonly ctx: RunContext, private readonly keys: SortKey[], private readonly types: SqlType[]) {}
+  constructor(private readonly ctx: RowsContext, private readonly keys: SortKey[], private readonly types: SqlType[]) {}
 
   /** Takes a piece (held by the caller, who gives it back after: it moves to the sort here). */
   async add(b: Batch): Promise<void> {
     if (b.length === 0) return;
     const bytes = batchBytes(b);
     // sorting the held pieces with this one needs their copy and order besides them
-    if (this.parts.length && this.bytes + 2 * bytes + (this.rows + b.length) * SORT_ROW_BYTES > this.ctx.guard.memory.availableBytes) await this.writeHeld();
+    if (this.parts.length && this.bytes + 2 * bytes + (this.rows + b.length) * SORT_ROW_BYTES > this.ctx.available()) await this.writeHeld();
     // a new batch over the same columns, held in the piece's place (so the caller's release leaves it)
     this.parts.push(this.ctx.handOn(b, { length: b.length, columns: [...b.columns] }, 'sort input'));
     this.bytes += bytes;
@@ -136,7 +136,7 @@ export class SortRuns {
     if (!this.files.length) {
       const all = await ctx.concatHeld(types, this.parts, 'sort input');
       this.parts = [];
-      if (all.length <= MIN_SPILL_ROWS || all.length * sortRowBytes(all) <= ctx.guard.memory.availableBytes) {
+      if (all.length <= MIN_SPILL_ROWS || all.length * sortRowBytes(all) <= ctx.available()) {
         ctx.reserve(all.length * SORT_ROW_BYTES, 'sort');
         const sorted = await sortBatchYielding(all, keys, ctx.tick, ctx.pause);
         ctx.release(all);

@@ -12,7 +12,7 @@ import { sortBatch, sortBatchYielding } from '../batch-sort.ts';
 import { concatBatches, rowRange, selectRows } from '../batches.ts';
 import { batchBytes, vectorBytes } from '../memory-budget.ts';
 import type { SpillReader, SpillWriter } from './spill-file.ts';
-import type { RunContext } from '../operators/run-context.ts';
+import type { RowsContext, RunContext } from '../operators/run-context.ts';
 import type { PartitionHost } from './hash-partition.ts';
 
 /** Rows per block of a run file (what the merge holds of each run). */
@@ -41,7 +41,7 @@ export async function externalSort(ctx: RunContext, input: { batch: Batch | null
  * Writes `b`'s rows as sorted run files (its rows with their key values) of `runRows` rows each
  * (at most MAX_RUNS of them), for `mergeRunFiles`; the caller still holds `b`.
  */
-export async function writeRuns(ctx: RunContext, b: Batch, keys: SortKey[], runRows: number): Promise<string[]> {
+export async function writeRuns(ctx: RowsContext, b: Batch, keys: SortKey[], runRows: number): Promise<string[]> {
   runRows = Math.max(runRows, Math.ceil(b.length / MAX_RUNS));
   const runKeys = keysAfter(keys, b.columns.length);
   const files: string[] = [];
@@ -68,7 +68,7 @@ export async function writeRuns(ctx: RunContext, b: Batch, keys: SortKey[], runR
  * more than MAX_RUNS files are first merged MAX_RUNS at a time into longer runs, so the merge
  * never holds more than MAX_RUNS files open and a block of each in memory.
  */
-export async function mergeRunFiles(ctx: RunContext, files: string[], types: SqlType[], keys: SortKey[], limit = Infinity, into?: (chunk: Batch) => void): Promise<Batch> {
+export async function mergeRunFiles(ctx: RowsContext, files: string[], types: SqlType[], keys: SortKey[], limit = Infinity, into?: (chunk: Batch) => void): Promise<Batch> {
   const withKeys = [...types, ...keys.map((k) => k.expr.type)];
   while (files.length > MAX_RUNS) {
     const w = ctx.spill.create('sort run');
@@ -118,7 +118,7 @@ function writeRun(w: SpillWriter, sorted: Batch): string {
  * holding them and their merge at once would pass the budget: each run is written with its key
  * values and given back, then the files are merged k ways; only the first `limit` rows are kept.
  */
-export async function mergeRunsOnDisk(ctx: RunContext, runs: Batch[], types: SqlType[], keys: SortKey[], limit: number, written: string[] = [], into?: (chunk: Batch) => void): Promise<Batch> {
+export async function mergeRunsOnDisk(ctx: RowsContext, runs: Batch[], types: SqlType[], keys: SortKey[], limit: number, written: string[] = [], into?: (chunk: Batch) => void): Promise<Batch> {
   const files: string[] = [...written];
   for (let i = 0; i < runs.length; i++) {
     const run = runs[i];
@@ -145,7 +145,7 @@ export async function mergeRunsOnDisk(ctx: RunContext, runs: Batch[], types: Sql
  * batch returned is empty. With `outTypes` (the data and key types) the chunks keep their key
  * values (a longer run for a later merge).
  */
-async function merge(ctx: RunContext, files: string[], types: SqlType[], keys: SortKey[], limit = Infinity, into?: (chunk: Batch) => void, outTypes = types): Promise<Batch> {
+async function merge(ctx: RowsContext, files: string[], types: SqlType[], keys: SortKey[], limit = Infinity, into?: (chunk: Batch) => void, outTypes = types): Promise<Batch> {
   const width = types.length;
   const outWidth = outTypes.length;
   const readers: SpillReader[] = files.map((f) => ctx.spill.read(f));

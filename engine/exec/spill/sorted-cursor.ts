@@ -9,7 +9,7 @@ import { projectBatch } from '../kernels.ts';
 import { rowRange } from '../batches.ts';
 import { valuesOf, type V } from '../window.ts';
 import type { SpillReader } from './spill-file.ts';
-import type { RunContext } from '../operators/run-context.ts';
+import type { RowsContext } from '../operators/run-context.ts';
 import type { RowPieces } from '../operators/row-pieces.ts';
 
 /** Rows of the in-memory batch a cursor takes at a time. */
@@ -28,7 +28,7 @@ export class RowCursor {
   private values: (V[] | undefined)[] = [];
   private readBlock = false;
 
-  constructor(private readonly ctx: RunContext, private readonly rows: RowPieces, private readonly exprs: BExpr[]) {}
+  constructor(private readonly ctx: RowsContext, private readonly rows: RowPieces, private readonly exprs: BExpr[]) {}
 
   /** Moves to row `p` (forward; back starts over from the first row) and returns its index in `block`, or -1 past the last row. */
   to(p: number): number {

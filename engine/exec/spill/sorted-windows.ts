@@ -1,6 +1,7 @@
 // Windows at the leader whose rows and work would not fit in memory, without a PARTITION BY
 // every call shares (so the rows cannot be split by its hash, spill-rows.ts), or a partition too
-// big among calls that share one: the calls are taken one specification group (same PARTITION BY
+// big among calls that share one (at the leader, or a slice's file of one: slice-worker.ts, over
+// a RowsContext of the slice's): the calls are taken one specification group (same PARTITION BY
 // and ORDER BY) at a time. For each group the rows are sorted by (PARTITION BY, ORDER BY) with
 // the external sort (sort.ts SortRuns: sorted runs on disk, merged k ways into a file), then
 // walked in that order a block at a time, each block handed on with the group's values appended
@@ -24,7 +25,7 @@ import { emptyBatch } from '../batches.ts';
 import { compare, frameAt, frameBounds, ntileOf, rankValue, type V } from '../window.ts';
 import { SortRuns } from '../operators/sort.ts';
 import { eachPiece, type RowPieces } from '../operators/row-pieces.ts';
-import type { RunContext } from '../operators/run-context.ts';
+import type { RowsContext } from '../operators/run-context.ts';
 import { RowCursor } from './sorted-cursor.ts';
 
 /**
@@ -32,7 +33,7 @@ import { RowCursor } from './sorted-cursor.ts';
  * in the order of the last group's sort. Takes the input's pieces (their files are deleted once
  * read). A group's rows with its values go straight into the next group's sort.
  */
-export async function sortedWindows(ctx: RunContext, input: RowPieces, types: SqlType[], calls: WindowCall[]): Promise<RowPieces> {
+export async function sortedWindows(ctx: RowsContext, input: RowPieces, types: SqlType[], calls: WindowCall[]): Promise<RowPieces> {
   const groups = specGroups(calls);
   const width = types.length;
   /** the call whose value each appended column holds, in the order the groups append them */
@@ -103,7 +104,7 @@ class GroupWalk {
   private readonly peerScan: RowCursor;
   private readonly walks: CallWalk[];
 
-  constructor(private readonly ctx: RunContext, private readonly sorted: RowPieces, private readonly calls: WindowCall[]) {
+  constructor(private readonly ctx: RowsContext, private readonly sorted: RowPieces, private readonly calls: WindowCall[]) {
     this.total = sorted.batch.length + sorted.fileRows;
     const { partitionBy, orderBy } = calls[0];
     this.exprs = [...partitionBy, ...orderBy.map((k) => k.expr)];

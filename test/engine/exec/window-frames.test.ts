@@ -4,7 +4,8 @@
 // it is one running accumulator, in memory and on the sorted path, where it kept every row the
 // frame might still need and took the aggregate again for each row. Answers are compared with
 // DuckDB's over the same rows; the temp area is empty after success, an error and a cancel.
-import { afterAll, beforeAll, expect, it } from 'vitest';
+// In a slice, a window partition too big to compute whole goes through the same sorted path.
+import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -119,6 +120,34 @@ it('frames sliding to the end of a partition of every row go through the sorted 
     await s.execute("SET query_memory_limit = '8MB'");
     for (const sql of FRAMES) await sortedAsDuckDB(sql);
     expect(leftover()).toEqual([]);
+  } finally {
+    await s.execute('RESET query_memory_limit');
+  }
+});
+
+it('in a slice, a window partition too big to compute whole goes through the external sort at 8 MB and answers as DuckDB does', async () => {
+  // a's 300,000 rows in 3 partitions of 100,000, every call's: each slice computes the partitions it holds
+  const sql = `SELECT count(*), sum(r), sum(rn * (k % 7)), sum(c * (k % 5)), sum(l % 11) FROM (SELECT k,
+    sum(k) OVER (PARTITION BY k % 3 ORDER BY k ROWS UNBOUNDED PRECEDING) AS r, row_number() OVER (PARTITION BY k % 3 ORDER BY k) AS rn,
+    count(*) OVER (PARTITION BY k % 3 ORDER BY k ROWS BETWEEN 2 PRECEDING AND 1 FOLLOWING) AS c, lag(k, 2) OVER (PARTITION BY k % 3 ORDER BY k) AS l FROM a) q`;
+  expect((await s.execute(`EXPLAIN ${sql}`))[0].rows.map((r) => String(r[0])).join('\n')).toMatch(/Window per slice/);
+  /** whether a slice's sorted window rows file is there */
+  const sortedInSlice = () => leftover().some((f) => /-s\d-[^/]*\/.*window-rows/.test(f));
+  await s.execute("SET query_memory_limit = '8MB'");
+  try {
+    let sorted = false;
+    const watch = setInterval(() => { if (sortedInSlice()) sorted = true; }, 1);
+    const got = await strata(sql).finally(() => clearInterval(watch));
+    expect(sorted).toBe(true);
+    expect(got).toEqual(await duckdb(sql));
+    await vi.waitFor(() => expect(leftover()).toEqual([]));
+    // an error in the walk over a slice's sorted rows, and a cancel once they are there, leave nothing behind
+    await expect(s.execute(sql.replace('sum(k) OVER', 'sum(1 / (k - 277777)) OVER'))).rejects.toMatchObject({ code: 'DIVISION_BY_ZERO' });
+    await vi.waitFor(() => expect(leftover()).toEqual([]));
+    const ac = new AbortController();
+    const cancel = setInterval(() => { if (sortedInSlice()) { clearInterval(cancel); ac.abort(); } }, 1);
+    await expect(s.execute(sql, { signal: ac.signal })).rejects.toMatchObject({ code: 'QUERY_CANCELED' }).finally(() => clearInterval(cancel));
+    await vi.waitFor(() => expect(leftover()).toEqual([]));
   } finally {
     await s.execute('RESET query_memory_limit');
   }
