@@ -126,10 +126,10 @@ it('frames sliding to the end of a partition of every row go through the sorted 
 });
 
 it('in a slice, a window partition too big to compute whole goes through the external sort at 8 MB and answers as DuckDB does', async () => {
-  // a's 300,000 rows in 3 partitions of 100,000, every call's: each slice computes the partitions it holds
+  // 150,000 of a's rows in 3 partitions of 50,000, every call's: each slice computes the partitions it holds
   const sql = `SELECT count(*), sum(r), sum(rn * (k % 7)), sum(c * (k % 5)), sum(l % 11) FROM (SELECT k,
     sum(k) OVER (PARTITION BY k % 3 ORDER BY k ROWS UNBOUNDED PRECEDING) AS r, row_number() OVER (PARTITION BY k % 3 ORDER BY k) AS rn,
-    count(*) OVER (PARTITION BY k % 3 ORDER BY k ROWS BETWEEN 2 PRECEDING AND 1 FOLLOWING) AS c, lag(k, 2) OVER (PARTITION BY k % 3 ORDER BY k) AS l FROM a) q`;
+    count(*) OVER (PARTITION BY k % 3 ORDER BY k ROWS BETWEEN 2 PRECEDING AND 1 FOLLOWING) AS c, lag(k, 2) OVER (PARTITION BY k % 3 ORDER BY k) AS l FROM a WHERE k < 150000) q`;
   expect((await s.execute(`EXPLAIN ${sql}`))[0].rows.map((r) => String(r[0])).join('\n')).toMatch(/Window per slice/);
   /** whether a slice's sorted window rows file is there */
   const sortedInSlice = () => leftover().some((f) => /-s\d-[^/]*\/.*window-rows/.test(f));
@@ -142,7 +142,7 @@ it('in a slice, a window partition too big to compute whole goes through the ext
     expect(got).toEqual(await duckdb(sql));
     await vi.waitFor(() => expect(leftover()).toEqual([]));
     // an error in the walk over a slice's sorted rows, and a cancel once they are there, leave nothing behind
-    await expect(s.execute(sql.replace('sum(k) OVER', 'sum(1 / (k - 277777)) OVER'))).rejects.toMatchObject({ code: 'DIVISION_BY_ZERO' });
+    await expect(s.execute(sql.replace('sum(k) OVER', 'sum(1 / (k - 77777)) OVER'))).rejects.toMatchObject({ code: 'DIVISION_BY_ZERO' });
     await vi.waitFor(() => expect(leftover()).toEqual([]));
     const ac = new AbortController();
     const cancel = setInterval(() => { if (sortedInSlice()) { clearInterval(cancel); ac.abort(); } }, 1);
