@@ -3,7 +3,7 @@
 // for a broadcast every slice reads), and a string column's dictionary as one UTF-8 text plus
 // each entry's offsets. Structured clone would copy an array of JS strings string by string and
 // a column's whole dictionary even when the rows use a few of its entries.
-import type { Vector } from '../types/vector.ts';
+import { usedEntries, type Vector } from '../types/vector.ts';
 import type { SqlType, TypedArray } from '../types/types.ts';
 import type { PartialAgg } from './aggregate.ts';
 import type { JoinStep } from './fragment.ts';
@@ -63,7 +63,7 @@ function wireColumn(v: Vector, mode: WireMode, transfer: Set<ArrayBuffer>): Wire
     if (dict.length > v.length) {
       // more entries than rows: send only those the rows use (a gathered vector keeps its
       // segment's whole dictionary)
-      const c = compactCodes(values as Int32Array, valid, dict);
+      const c = usedEntries(v);
       values = c.codes;
       dict = c.dict;
     }
@@ -73,21 +73,6 @@ function wireColumn(v: Vector, mode: WireMode, transfer: Set<ArrayBuffer>): Wire
   out.valid = valid ? place(valid, mode, transfer) : null;
   if (v.big) out.big = v.big.slice(0, v.length);
   return out;
-}
-
-/** Codes renumbered over the dictionary entries the (non-NULL) rows use. */
-function compactCodes(codes: Int32Array, valid: Uint8Array | null, dict: string[]): { codes: Int32Array; dict: string[] } {
-  const remap = new Int32Array(dict.length).fill(-1);
-  const used: string[] = [];
-  const out = new Int32Array(codes.length);
-  for (let i = 0; i < codes.length; i++) {
-    if (valid !== null && valid[i] === 0) continue;
-    const k = codes[i];
-    let c = remap[k];
-    if (c < 0) { c = remap[k] = used.length; used.push(dict[k]); }
-    out[i] = c;
-  }
-  return { codes: out, dict: used };
 }
 
 function encodeDict(dict: string[], mode: WireMode, transfer: Set<ArrayBuffer>): Pick<WireColumn, 'text' | 'offsets' | 'dict'> {

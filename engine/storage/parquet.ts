@@ -10,7 +10,7 @@ import {
   type Data, type DataType,
 } from 'apache-arrow';
 import { Compression, ParquetFile, Table as WasmTable, WriterPropertiesBuilder, transformParquetStream } from 'parquet-wasm';
-import { allocVector, type Batch, type Vector } from '../types/vector.ts';
+import { allocVector, usedEntries, type Batch, type Vector } from '../types/vector.ts';
 import { toInt64 } from './int64.ts';
 import { toDecimal128 } from './decimal128.ts';
 import { MAX_EXACT, TYPES, isBigint, isDecimal, isReal, isTimestamp, isWideDecimal, precisionOf, scaleOf, typeName, type SqlType, type TypeId, type TypeKind } from '../types/types.ts';
@@ -511,25 +511,9 @@ const TO_ARROW: Record<TypeId, (v: Vector, n: number) => Data> = {
 };
 
 function utf8Data(v: Vector, n: number): Data {
-  let codes = v.values as Int32Array;
-  let strings = v.dict ?? [];
-  if (strings.length > 2 * n) {
-    // a piece of a larger result keeps the whole result's dictionary: encode only the entries
-    // its rows use (encoding all of it for every piece would cost the dictionary each time)
-    const used = new Map<number, number>();
-    const dict = strings;
-    strings = [];
-    const out = new Int32Array(n);
-    for (let i = 0; i < n; i++) {
-      if (v.valid && v.valid[i] === 0) continue;
-      const c = codes[i];
-      let m = used.get(c);
-      if (m === undefined) { m = strings.length; used.set(c, m); strings.push(dict[c]); }
-      out[i] = m;
-    }
-    codes = out;
-  }
-  const { offsets, bytes } = gatherUtf8(encodeStrings(strings), codes, v.valid, n);
+  // only the entries the piece's rows use are encoded (a piece keeps the whole result's dictionary)
+  const { codes, dict } = usedEntries(v, n);
+  const { offsets, bytes } = gatherUtf8(encodeStrings(dict), codes, v.valid, n);
   return makeData({ type: new Utf8(), length: n, ...nullBitmap(v, n), valueOffsets: offsets, data: bytes });
 }
 

@@ -130,6 +130,42 @@ export function gather(v: Vector, sel: Uint32Array | null, count: number): Vecto
 }
 
 /**
+ * A string column's first `n` codes renumbered over only the dictionary entries they use, and
+ * those entries in order of first use (NULL rows get code 0): a piece of a larger result keeps
+ * the whole result's dictionary, which a writer (a spill file, a Parquet piece, the wire) should
+ * not copy for every piece. A dictionary over 16 times the rows is looked up through a Map, whose
+ * cost follows the rows; a smaller one through an array of its size, faster per row (measured:
+ * at 8,192 rows they cost the same near 8 times, at 65,536 rows the array still wins at 16).
+ */
+export function usedEntries(v: Vector, n = v.length): { codes: Int32Array; dict: string[] } {
+  const all = v.dict ?? [];
+  const codes = v.values as Int32Array;
+  const valid = v.valid;
+  const out = new Int32Array(n);
+  const dict: string[] = [];
+  if (all.length > 16 * n) {
+    const seen = new Map<number, number>();
+    for (let i = 0; i < n; i++) {
+      if (valid && valid[i] === 0) continue;
+      const c = codes[i];
+      let m = seen.get(c);
+      if (m === undefined) { m = dict.length; seen.set(c, m); dict.push(all[c]); }
+      out[i] = m;
+    }
+    return { codes: out, dict };
+  }
+  const seen = new Int32Array(all.length).fill(-1);
+  for (let i = 0; i < n; i++) {
+    if (valid && valid[i] === 0) continue;
+    const c = codes[i];
+    let m = seen[c];
+    if (m < 0) { m = seen[c] = dict.length; dict.push(all[c]); }
+    out[i] = m;
+  }
+  return { codes: out, dict };
+}
+
+/**
  * Row i as a JS value: null, a string from the dictionary, a boolean, or the number (the exact
  * bigint of a wide value when `exact`, else its physical double).
  */

@@ -5,7 +5,7 @@
 // use are written, so a partition of a large string column stays small.
 import { closeSync, openSync, readSync, writeSync } from 'node:fs';
 import { deserialize, serialize } from 'node:v8';
-import type { Batch, Vector } from '../../types/vector.ts';
+import { usedEntries, type Batch, type Vector } from '../../types/vector.ts';
 import type { SqlType } from '../../types/types.ts';
 import { FILE_MODE } from '../../storage/durable.ts';
 import { SqlError } from '../../errors.ts';
@@ -55,9 +55,11 @@ export class SpillWriter {
     const columns: ColumnHeader[] = [];
     const bodies: Uint8Array[] = [];
     for (const v of b.columns) {
-      const { values, dict } = compactDictionary(v);
+      // a string column keeps only the dictionary entries its rows use
+      const used = v.dict ? usedEntries(v) : null;
+      const values = used?.codes ?? v.values;
       const h: ColumnHeader = { type: v.type, array: values.constructor.name, bytes: values.byteLength, valid: v.valid !== null };
-      if (dict) h.dict = dict;
+      if (used) h.dict = used.dict;
       if (v.big) h.big = v.big.map((x) => (x === null ? null : x.toString()));
       columns.push(h);
       bodies.push(new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
@@ -155,21 +157,4 @@ export class SpillReader {
   close(): void {
     closeSync(this.fd);
   }
-}
-
-/** A string column's codes renumbered over only the dictionary entries its rows use. */
-function compactDictionary(v: Vector): { values: Vector['values']; dict?: string[] } {
-  if (!v.dict) return { values: v.values };
-  const codes = v.values as Int32Array;
-  const map = new Int32Array(v.dict.length).fill(-1);
-  const dict: string[] = [];
-  const out = new Int32Array(v.length);
-  for (let i = 0; i < v.length; i++) {
-    if (v.valid && v.valid[i] === 0) continue;
-    const c = codes[i];
-    let m = map[c];
-    if (m < 0) { m = map[c] = dict.length; dict.push(v.dict[c]); }
-    out[i] = m;
-  }
-  return { values: out, dict };
 }

@@ -1,7 +1,7 @@
 // Concatenating string vectors: parts gathered from one segment share its whole dictionary, and
 // the result keeps only the strings the parts use, each once.
 import { describe, expect, it } from 'vitest';
-import { concatVectors, gather, stringVector, valueAt, vectorFromValues, type Vector } from '../../../engine/types/vector.ts';
+import { concatVectors, gather, stringVector, usedEntries, valueAt, vectorFromValues, type Vector } from '../../../engine/types/vector.ts';
 import { T } from '../../../engine/types/types.ts';
 
 const strings = (v: Vector) => Array.from({ length: v.length }, (_, i) => (v.valid && v.valid[i] === 0 ? null : v.dict![v.values[i]]));
@@ -60,5 +60,18 @@ describe('gather', () => {
     }
     const big: Vector = { type: T.bigint, length: 3, values: Float64Array.from([1, 2 ** 60, 3]), valid: null, big: [1n, 2n ** 60n + 1n, 3n] };
     expect(Array.from({ length: 2 }, (_, i) => valueAt(gather(big, Uint32Array.from([1, 2]), 2), i))).toEqual([2n ** 60n + 1n, 3n]);
+  });
+});
+
+describe('usedEntries', () => {
+  it('renumbers the first n rows over the entries they use, in order of first use, through a Map or an array alike', () => {
+    const whole = stringVector(T.varchar, Array.from({ length: 1000 }, (_, i) => `s${i}`));
+    const values = Int32Array.from([999, 7, 999, 3, 500]);
+    const valid = Uint8Array.from([1, 1, 1, 0, 1]);
+    // 4 rows of a 1,000-entry dictionary (a Map), and the same rows of a 40-entry one (an array)
+    const big: Vector = { type: whole.type, length: 5, values, valid, dict: whole.dict };
+    const small: Vector = { ...big, values: values.map((c) => c % 40), dict: whole.dict!.slice(0, 40) };
+    expect(usedEntries(big, 4)).toEqual({ codes: Int32Array.from([0, 1, 0, 0]), dict: ['s999', 's7'] });
+    expect(usedEntries(small)).toEqual({ codes: Int32Array.from([0, 1, 0, 0, 2]), dict: ['s39', 's7', 's20'] });
   });
 });
