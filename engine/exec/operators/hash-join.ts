@@ -59,6 +59,7 @@ export class HashJoinOp extends LeaderOperator {
   explain(): string {
     const j = this.join;
     if (j.joinType === 'CROSS') return `Nested Loop CROSS Join${j.residual ? ` filter ${explainExpr(j.residual, this.fields)}` : ''}`;
+    if (isNestedLoop(this)) return `Nested Loop ${j.joinType} Join${describe(j, [...this.left.fields, ...this.right.fields], this.left.fields.length)}`;
     return `Hash ${j.joinType} Join (build: right input)${describe(j, [...this.left.fields, ...this.right.fields], this.left.fields.length)}`;
   }
 

@@ -198,7 +198,7 @@ it('a CROSS or non-equi join at the leader joins a block at a time: a GROUP BY t
   try {
     // 3M and ~2.99M joined rows (over 90 MB whole), aggregated as they are made
     for (const sql of [`SELECT ${summary} FROM a x CROSS JOIN d`, `SELECT ${summary} FROM a x JOIN d ON x.k > d.n * 1000`]) {
-      expect((await rows(`EXPLAIN ${sql}`)).join('\n')).toMatch(/(Nested Loop CROSS|Hash INNER) Join[^\n]*\[leader/);
+      expect((await rows(`EXPLAIN ${sql}`)).join('\n')).toMatch(/Nested Loop (CROSS|INNER) Join[^\n]*\[leader/);
       expect(await rows(sql)).toEqual((await duck.execute(sql))[0].rows.map((r) => r.map(String)));
       expect(leftover()).toEqual([]);
     }
