@@ -39,9 +39,9 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-// 200,000 rows of key 7 and 100,000 of their own key (a leader input: the LIMIT's rows); its table alone is ~12 MB
-const SKEW = '(SELECT CASE WHEN k < 200000 THEN 7 ELSE k END AS k, s, k AS v FROM a LIMIT 1000000)';
-// ten rows of keys 3..12 (one of key 7) and the 100,000 keys the skewed side has once
+// 150,000 rows of key 7 and 50,000 of their own key (a leader input: the LIMIT's rows); its table alone is ~12 MB
+const SKEW = '(SELECT CASE WHEN k < 150000 THEN 7 ELSE k END AS k, s, k AS v FROM a WHERE k < 200000 LIMIT 1000000)';
+// ten rows of keys 3..12 (one of key 7)
 const FEW = '(SELECT k % 10 + 3 AS k, s, k AS v FROM a WHERE k < 10 LIMIT 100)';
 const summary = (sql: string) => `SELECT count(*), count(yv), sum(xv), sum(yv), max(xs) FROM (${sql}) z`;
 
@@ -59,7 +59,7 @@ async function canceledWhileSpilling(sql: string) {
 
 it('a leader join whose one key has more build rows than fit joins that partition a chunk of build rows at a time, for every join type', async () => {
   const queries = [
-    // 200,000 pairs of key 7 (the ten probe rows' one), and nothing else matches
+    // 150,000 pairs of key 7 (the ten probe rows' one), and nothing else matches
     `SELECT x.v AS xv, x.s AS xs, y.v AS yv FROM ${FEW} x JOIN ${SKEW} y ON x.k = y.k`,
     // with a residual: a pair of key 7 counts when y.v is a multiple of 1000 plus x.v, so each probe row is padded or matched once across chunks
     `SELECT x.v AS xv, x.s AS xs, y.v AS yv FROM ${FEW} x LEFT JOIN ${SKEW} y ON x.k = y.k AND y.v % 1000 = x.v`,
@@ -67,21 +67,21 @@ it('a leader join whose one key has more build rows than fit joins that partitio
     `SELECT x.v AS xv, x.s AS xs, y.v AS yv FROM ${FEW} x FULL JOIN ${SKEW} y ON x.k = y.k + 2`,
     `SELECT x.v AS xv, x.s AS xs, 0 AS yv FROM ${FEW} x WHERE EXISTS (SELECT 1 FROM ${SKEW} y WHERE x.k = y.k)`,
     `SELECT x.v AS xv, x.s AS xs, 0 AS yv FROM ${FEW} x WHERE NOT EXISTS (SELECT 1 FROM ${SKEW} y WHERE x.k = y.k)`,
-    // the reverse: 200,000 probe rows of key 7 against the ten rows
+    // the reverse: 150,000 probe rows of key 7 against the ten rows
     `SELECT x.v AS xv, x.s AS xs, y.v AS yv FROM ${SKEW} x LEFT JOIN ${FEW} y ON x.k = y.k`,
   ];
   expect(await plan(queries[0])).toMatch(/Hash INNER Join \(build: right input\) on k = k +\[leader/);
   expect(await plan(queries[2])).toMatch(/Hash FULL Join \(build: right input\)[^]*\[leader/);
   for (const sql of queries) expect(await strata(summary(sql)), sql).toEqual(await duckdb(summary(sql)));
   expect(leftover()).toEqual([]);
-  // a scalar subquery whose key 7 matches 200,000 rows fails as it should, from its chunks, and leaves nothing
+  // a scalar subquery whose key 7 matches 150,000 rows fails as it should, from its chunks, and leaves nothing
   await expect(s.execute(`SELECT x.v, (SELECT y.v FROM ${SKEW} y WHERE y.k = x.k) FROM ${FEW} x`)).rejects.toMatchObject({ code: 'CARDINALITY_VIOLATION' });
   expect(leftover()).toEqual([]);
   await canceledWhileSpilling(summary(queries[0]));
 });
 
 it('a slice join whose broadcast build side has one key too big to split joins it a chunk at a time, its pairs in pieces', async () => {
-  // each slice's probe rows of key 7 meet 200,000 build rows
+  // each slice's probe rows of key 7 meet 150,000 build rows
   const sql = `SELECT x.v AS xv, x.s AS xs, y.v AS yv FROM (SELECT k AS v, s, k FROM a) x JOIN ${SKEW} y ON x.k = y.k`;
   expect(await plan(summary(sql))).toMatch(/Hash INNER Join \(probe: left input, build: broadcast\)[^]*Broadcast \(leader -> every slice\)/);
   expect(await strata(summary(sql))).toEqual(await duckdb(summary(sql)));
