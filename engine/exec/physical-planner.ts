@@ -26,6 +26,7 @@ import { LimitOp, SliceLimitOp } from './operators/limit.ts';
 import { DistinctOp } from './operators/distinct.ts';
 import { WindowOp } from './operators/window.ts';
 import { SetOp, RecursiveUnionOp } from './operators/set-op.ts';
+import { isLinearIn } from '../plan/linear-step.ts';
 import { ValuesOp, BatchSourceOp } from './operators/values.ts';
 import { GatherOp } from './operators/gather.ts';
 import { SharedOp } from './operators/shared.ts';
@@ -118,7 +119,7 @@ class PhysicalPlanner {
       case 'setop':
         if (n.recursive) {
           this.work.add(n.recursive.work);
-          return new RecursiveUnionOp(this.leader(n.left), this.leader(n.right), n.all, n.recursive, n.fields, est, [...sharedSlotsOf(n.right)]);
+          return new RecursiveUnionOp(this.leader(n.left), this.leader(n.right), n.all, n.recursive, n.fields, est, [...sharedSlotsOf(n.right)], isLinearIn(n.right, n.recursive.work));
         }
         return new SetOp(n.op, n.all, this.leader(n.left), this.leader(n.right), n.fields, est);
     }

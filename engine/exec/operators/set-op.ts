@@ -11,7 +11,7 @@ import { LeaderOperator } from './operator.ts';
 import type { RunContext } from './run-context.ts';
 import { SeenRowsOnDisk } from '../spill/seen-rows.ts';
 import { DISTINCT_ROW_BYTES, distinct, distinctWithin, firstOfEachKey, partitionedInput, rowsNotIn } from './distinct.ts';
-import { piecesWhole, type RowPieces } from './row-pieces.ts';
+import { eachPiece, forEachPiece, piecesWhole, wholeRows, type RowPieces } from './row-pieces.ts';
 
 /** Rounds of a WITH RECURSIVE query unless SET max_recursion_depth says otherwise. */
 export const DEFAULT_MAX_RECURSION = 10_000;
@@ -79,88 +79,149 @@ const SET_ROW_BYTES = 24;
 
 /**
  * WITH RECURSIVE: the anchor's rows, then the step over the rows the last round added, until a
- * round adds none (for UNION, rows seen before do not count). Bounded in rounds and in memory.
+ * round adds none (for UNION, rows seen before do not count). Bounded in rounds and in memory:
+ * the anchor and the step's rows come a piece at a time; a round's rows past a quarter of what
+ * is left go to a file when the step is linear in the working table (`plan/linear-step.ts`),
+ * and the step then runs over the round a piece at a time (else it reads the round whole).
  */
 export class RecursiveUnionOp extends LeaderOperator {
   constructor(readonly anchor: LeaderOperator, readonly step: LeaderOperator, readonly all: boolean, readonly work: RecursiveWork, fields: Field[], estRows: number,
     /** shared plans inside the step: they may read the working table, so each round computes them anew */
-    readonly perRound: SharedSlot[] = []) {
+    readonly perRound: SharedSlot[] = [],
+    /** step(A ∪ B) = step(A) ∪ step(B): the step may run over the working table a piece at a time */
+    readonly linear = false) {
     super(fields, [anchor, step], estRows);
   }
 
   explain(): string {
-    return `Recursive UNION${this.all ? ' ALL' : ''} ${this.work.name} (the second input repeats over the rows each round adds)`;
+    return `Recursive UNION${this.all ? ' ALL' : ''} ${this.work.name} (the second input repeats over the rows each round adds${this.linear ? ', a piece at a time' : ''})`;
   }
 
   async run(ctx: RunContext): Promise<Batch> {
+    const types = this.fields.map((f) => f.type);
     const parts: Batch[] = [];
-    await this.rounds(ctx, (added) => parts.push(added));
-    return concatBatches(this.fields.map((f) => f.type), parts);
+    await this.rounds(ctx, async (round) => { parts.push(await wholeRows(ctx, types, round)); });
+    return ctx.concatHeld(types, parts, `recursive query "${this.work.name}"`);
   }
 
   /**
-   * The rows for a client that reads them a piece at a time: once the rounds held pass a
-   * quarter of what is left of the budget, they go to a file as each next round is computed
-   * (the last round stays: the step reads it), and the client reads the file back.
+   * The rows for a consumer that reads them a piece at a time: once the rounds held pass a
+   * quarter of what is left of the budget, they go to a file, and a round kept in a file of its
+   * own is handed on as it is; the consumer reads the files back.
    */
-  async runForClient(ctx: RunContext): Promise<{ batch: Batch; files: string[]; fileRows: number }> {
+  async runForClient(ctx: RunContext): Promise<RowPieces> {
     return ctx.recordPieces(this, async () => {
-      const held: Batch[] = [];
-      let file: SpillWriter | null = null;
-      let fileRows = 0;
-      const toFile = (keepLast: boolean) => {
-        const n = keepLast ? held.length - 1 : held.length;
-        file ??= ctx.spill.create('result rows');
-        for (const b of held.splice(0, n)) { file.write(b); fileRows += b.length; ctx.release(b); }
-      };
-      await this.rounds(ctx, (added) => {
-        held.push(added);
-        if (file || held.reduce((s, b) => s + batchBytes(b), 0) > ctx.guard.memory.availableBytes / 4) toFile(true);
-      });
       const types = this.fields.map((f) => f.type);
-      if (!file) return { batch: concatBatches(types, held), files: [], fileRows: 0 };
-      toFile(false);
-      (file as SpillWriter).close();
-      return { batch: emptyBatch(types), files: [(file as SpillWriter).path], fileRows };
+      const held: Batch[] = [];
+      let heldBytes = 0;
+      const files: string[] = [];
+      let fileRows = 0;
+      let file: SpillWriter | null = null;
+      const toFile = () => {
+        for (const b of held.splice(0)) { (file ??= ctx.spill.create('result rows')).write(b); fileRows += b.length; ctx.release(b); }
+        heldBytes = 0;
+      };
+      // the rows keep the rounds' order: a file of held rounds ends before a round's own file
+      const endFile = () => { if (file) { file.close(); files.push(file.path); file = null; } };
+      await this.rounds(ctx, async (round) => {
+        held.push(round.batch);
+        heldBytes += batchBytes(round.batch);
+        if (file || files.length || round.files.length || heldBytes > ctx.guard.memory.availableBytes / 4) toFile();
+        if (round.files.length) { endFile(); files.push(...round.files); fileRows += round.fileRows; }
+      });
+      if (!file && !files.length) return { batch: await ctx.concatHeld(types, held, 'result rows'), files: [], fileRows: 0 };
+      toFile();
+      endFile();
+      return { batch: emptyBatch(types), files, fileRows };
     });
   }
 
-  /** Runs the anchor, then the step round after round; `keep` takes each round's new rows (held). */
-  private async rounds(ctx: RunContext, keep: (added: Batch) => void): Promise<void> {
+  /**
+   * Runs the anchor, then the step round after round; `keep` takes each round's rows (held, and
+   * its file) once the step has read them.
+   */
+  private async rounds(ctx: RunContext, keep: (round: RowPieces) => Promise<void>): Promise<void> {
     const { name, work } = this.work;
     const limit = ctx.opts.maxRecursion ?? DEFAULT_MAX_RECURSION;
     const types = this.fields.map((f) => f.type);
     const what = `recursive query "${name}"`;
     const seen = this.all ? null : new KeyTable(types.map(keyKind));
-    // past a quarter of what is left, rows seen after that go to files by hash (the table keeps what it has)
+    // once the table would take over a quarter of what is left (and what it holds), rows seen
+    // after that go to files by hash (the table keeps what it has)
     let onDisk: SeenRowsOnDisk | null = null;
+    let seenBytes = 0;
     const fresh = (b: Batch): Batch => {
       if (!seen) return b;
-      if (!onDisk && b.length * DISTINCT_ROW_BYTES <= ctx.guard.memory.availableBytes / 4) {
+      if (!onDisk && seenBytes + b.length * DISTINCT_ROW_BYTES <= (ctx.guard.memory.availableBytes + seenBytes) / 4) {
         const out = firstOfEachKey(b, seen);
         // UNION keeps every row it added in its table of rows seen
         ctx.reserve(out.length * DISTINCT_ROW_BYTES, what);
+        seenBytes += out.length * DISTINCT_ROW_BYTES;
         return out;
       }
       onDisk ??= new SeenRowsOnDisk(ctx, types, what);
       // rows the table holds are not new; the files decide for the rest
       return onDisk.fresh(seen.size ? rowsNotIn(seen, b) : b);
     };
-    const anchor = ctx.hold(await ctx.run(this.anchor), what);
-    let added = fresh(anchor);
-    if (added !== anchor) ctx.release(anchor);
-    for (let round = 1; added.length > 0; round++) {
-      ctx.hold(added, what);
-      keep(added);
-      if (round > limit) throw new SqlError('RECURSION_LIMIT', `recursive query "${name}" still adds rows after ${limit} rounds; raise SET max_recursion_depth if it is meant to go deeper`);
+    // a piece's new rows join the round (in a batch of their own: the piece's holder gives it back)
+    const addTo = async (round: Round, piece: Batch) => {
+      const added = fresh(piece);
+      if (added.length) await round.add(added === piece ? ctx.handOn(piece, { length: piece.length, columns: [...piece.columns] }, what) : ctx.hold(added, what));
+    };
+    let round = new Round(ctx, types, this.linear, what);
+    await forEachPiece(ctx, this.anchor, (b) => addTo(round, b));
+    for (let n = 1; round.rows > 0; n++) {
+      if (n > limit) throw new SqlError('RECURSION_LIMIT', `recursive query "${name}" still adds rows after ${limit} rounds; raise SET max_recursion_depth if it is meant to go deeper`);
       // a round over leader-held rows may never wait on I/O: give a cancel (and other clients) its turn
       await ctx.pause();
-      work.length = added.length;
-      work.columns = added.columns;
       for (const slot of this.perRound) ctx.forgetShared(slot);
-      const candidates = ctx.hold(await ctx.run(this.step), what);
-      added = fresh(candidates);
-      if (added !== candidates) ctx.release(candidates);
+      const rows = await round.done();
+      const next = new Round(ctx, types, this.linear, what);
+      // the step reads the round's batch and its file through a link of its own (the file stays for `keep`)
+      const pieces: RowPieces = { batch: { length: rows.batch.length, columns: [...rows.batch.columns] }, files: rows.files.map((f) => ctx.spill.link(f)), fileRows: rows.fileRows };
+      await eachPiece(ctx, pieces, async (piece) => {
+        // a linear step adds nothing over no rows
+        if (!piece.length) return;
+        work.length = piece.length;
+        work.columns = [...piece.columns];
+        // one batch a piece (ctx.run gives back what the step held: a Broadcast's rows in pieces would stay)
+        await eachPiece(ctx, { batch: await ctx.run(this.step), files: [], fileRows: 0 }, (b) => addTo(next, b));
+      });
+      await keep(rows);
+      round = next;
     }
+  }
+}
+
+/**
+ * One round's new rows, the next round's working table: held batches; when the step can run a
+ * piece at a time, past a quarter of what is left they are put together and go to a file, whose
+ * blocks are then the step's pieces.
+ */
+class Round {
+  private readonly held: Batch[] = [];
+  private heldBytes = 0;
+  private file: SpillWriter | null = null;
+  rows = 0;
+
+  constructor(private readonly ctx: RunContext, private readonly types: SqlType[], private readonly inPieces: boolean, private readonly what: string) {}
+
+  /** Adds rows the running operator holds: the round keeps them. */
+  async add(b: Batch): Promise<void> {
+    this.held.push(b);
+    this.heldBytes += batchBytes(b);
+    this.rows += b.length;
+    if (!this.inPieces || this.heldBytes <= this.ctx.guard.memory.availableBytes / 4) return;
+    const rows = await this.ctx.concatHeld(this.types, this.held.splice(0), this.what);
+    (this.file ??= this.ctx.spill.create('recursive working table')).write(rows);
+    this.ctx.release(rows);
+    this.heldBytes = 0;
+  }
+
+  /** The round's rows: the held ones as one batch (held), then the file. */
+  async done(): Promise<RowPieces> {
+    const batch = await this.ctx.concatHeld(this.types, this.held.splice(0), this.what);
+    this.file?.close();
+    return { batch, files: this.file ? [this.file.path] : [], fileRows: this.file?.rows ?? 0 };
   }
 }

@@ -298,4 +298,32 @@ describe('physical plan', () => {
     expect(line(lines, /Working table r/)).toMatch(/over 6 runs/);
     expect(await rowsOf(sql)).toEqual([[21]]);
   });
+
+  it('runs a recursive step a piece at a time only where it is linear in the working table', async () => {
+    const inPieces = async (step: string) => {
+      const lines = await explain(`WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL ${step}) SELECT n FROM r`);
+      return /Recursive UNION ALL r \(.*, a piece at a time\)/.test(line(lines, /Recursive UNION/));
+    };
+    const linear = [
+      'SELECT n + 1 FROM r WHERE n < 6',
+      'SELECT r.n + d.n FROM r JOIN d ON d.n = r.n % 10 WHERE r.n < 50',
+      'SELECT r.n + 10 FROM r, d WHERE r.n < 50',
+      'SELECT r.n + coalesce(d1.k, 5) FROM r LEFT JOIN d1 ON d1.k = r.n WHERE r.n < 50',
+      'SELECT n + 1 FROM r WHERE n < 50 AND n IN (SELECT k FROM d2)',
+      'SELECT n + 1 FROM r WHERE n < 50 AND n NOT IN (SELECT k FROM d2 WHERE k > 3)',
+    ];
+    const whole = [
+      'SELECT max(n) + 1 FROM r HAVING max(n) < 6',
+      'SELECT DISTINCT n + 1 FROM r WHERE n < 6',
+      'SELECT n + 1 FROM (SELECT n FROM r ORDER BY n LIMIT 3) x WHERE n < 6',
+      'SELECT n + row_number() OVER () FROM r WHERE n < 6',
+      'SELECT d.n + 10 FROM d LEFT JOIN r ON r.n = d.n WHERE d.n < 3 AND r.n IS NULL',
+      // a correlated subquery: the outer rows are shared by its domain and the join back
+      'SELECT n + 1 FROM r WHERE n < 6 AND 0 < (SELECT count(*) FROM d WHERE d.n > r.n)',
+      'SELECT a.n + b.n FROM r a, r b WHERE a.n < 6',
+      'SELECT n + 1 FROM (SELECT n FROM r UNION ALL SELECT 100 FROM d WHERE n < 0) x WHERE n < 6',
+    ];
+    for (const step of linear) expect(await inPieces(step), step).toBe(true);
+    for (const step of whole) expect(await inPieces(step), step).toBe(false);
+  });
 });
