@@ -28,22 +28,12 @@ const BLOCK_ROWS = 65_536;
 /** CROSS joins refuse more joined rows than this (a forgotten join condition), as HashJoinOp does. */
 export const MAX_CROSS_ROWS = 50_000_000;
 
-/** Whether a leader join runs as a block nested loop in pieces: CROSS, or INNER with a condition but no equal keys. */
+/** Whether a leader join runs as a block nested loop in pieces: CROSS, or INNER, LEFT or FULL with a condition but no equal keys. */
 export const isNestedLoop = (op: HashJoinOp): boolean => {
   const j = op.join;
   if (j.joinType === 'CROSS') return true;
   return (j.joinType === 'INNER' || j.joinType === 'LEFT' || j.joinType === 'FULL') && j.leftKeys.length === 0 && j.residual !== null && !hasModelCall(j.residual);
 };
-
-/** The joined rows in pieces (held while they fit in a quarter of what is left, then in a file), at least `want` of them when there are. */
-export async function nestedLoopRows(ctx: RunContext, op: HashJoinOp, want = Infinity): Promise<RowPieces> {
-  const out = new JoinedRows(ctx);
-  const t0 = performance.now();
-  const rows = await nestedLoop(ctx, op, async (b) => out.add(b), want);
-  const got = await out.done(op.fields.map((f) => f.type));
-  ctx.record(op, rows, performance.now() - t0);
-  return got;
-}
 
 /**
  * Hands `emit` the joined rows a block at a time (held while it runs), stopping once it handed

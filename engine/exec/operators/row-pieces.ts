@@ -31,7 +31,7 @@ import { WindowOp } from './window.ts';
 import { joinedPieces, joinPieces, joinsInPieces } from './probe-pieces.ts';
 import { FinalAggregateOp, HashAggregateOp } from './hash-aggregate.ts';
 import { SharedOp } from './shared.ts';
-import { isNestedLoop, joinedBlocks, nestedLoopRows } from './nested-loop.ts';
+import { isNestedLoop, joinedBlocks, JoinedRows } from './nested-loop.ts';
 import { batchBytes } from '../memory-budget.ts';
 import { emptyBatch, sliceRows } from '../batches.ts';
 
@@ -121,10 +121,11 @@ export async function eachPiece(ctx: RowsContext, got: RowPieces, consume: (b: B
 
 /**
  * An operator's rows in pieces: a Gather's, a merge's, a sort's or a recursive UNION's in
- * memory and in files past the budget; a Project or Filter over one of those applied to its batch and to
- * its files block by block (into new files); a LIMIT over one cutting them (reading no further
- * than its last row); a UNION ALL with such an input both inputs' rows one after the other;
- * anything else's one batch.
+ * memory and in files past the budget; a nested-loop join's, or a Project's or Filter's over
+ * pieces, as forEachPiece makes them, held up to a quarter of what is left and then in one file
+ * (however many Projects and Filters are stacked); a LIMIT over pieces cutting them (reading no
+ * further than its last row); a UNION ALL with such an input both inputs' rows one after the
+ * other; anything else's one batch.
  */
 export async function rowPieces(ctx: RunContext, op: PhysicalOperator, want = Infinity): Promise<RowPieces> {
   if (!streams(op)) return { batch: await ctx.run(op as LeaderOperator), files: [], fileRows: 0 };
@@ -134,38 +135,19 @@ export async function rowPieces(ctx: RunContext, op: PhysicalOperator, want = In
   if (op instanceof SortOp) return op.runForClient(ctx, want);
   if (op instanceof DistinctOp || (op instanceof SetOp && !isUnionAll(op)) || op instanceof WindowOp || op instanceof HashAggregateOp || op instanceof FinalAggregateOp) return op.runForClient(ctx);
   if (isUnionAll(op)) return unionAllRows(ctx, op, want);
-  if (op instanceof HashJoinOp) return isNestedLoop(op) ? nestedLoopRows(ctx, op, want) : joinPieces(ctx, op, true);
-  const step = op as ProjectOp | FilterOp | LimitOp;
-  // how many of the input's rows can be read at most: a LIMIT's, through projections
-  const inputWant = step instanceof LimitOp ? Math.min(want, step.limit === null ? Infinity : step.offset + step.limit) : step instanceof ProjectOp ? want : Infinity;
-  const got = await rowPieces(ctx, step.input, inputWant);
+  if (op instanceof HashJoinOp && !isNestedLoop(op)) return joinPieces(ctx, op, true);
+  if (!(op instanceof LimitOp)) {
+    // a nested loop, Project or Filter: its pieces as they are made, into one file past a quarter of what is left
+    const out = new JoinedRows(ctx, 'result rows');
+    await forEachPiece(ctx, op, async (b) => out.add(b), want);
+    return out.done(op.fields.map((f) => f.type));
+  }
+  // the input's rows a LIMIT can read at most (through projections, a LIMIT above reads `want`)
+  const got = await rowPieces(ctx, op.input, op.offset + Math.min(want, op.limit ?? Infinity));
   const t0 = performance.now();
-  const out = step instanceof LimitOp ? cutRows(ctx, got, step.offset, step.limit) : await applyToRows(ctx, step, got);
+  const out = cutRows(ctx, got, op.offset, op.limit);
   ctx.record(op, out.batch.length + out.fileRows, performance.now() - t0);
   return out;
-}
-
-/** A Project's or Filter's rows over its input's: the batch, then each file block by block into a new one. */
-async function applyToRows(ctx: RunContext, op: ProjectOp | FilterOp, got: RowPieces): Promise<RowPieces> {
-  const batch = ctx.handOn(got.batch, await op.apply(ctx, got.batch), 'rows in pieces');
-  const files: string[] = [];
-  let fileRows = 0;
-  for (const path of got.files) {
-    const w = ctx.spill.create('result rows');
-    const r = ctx.spill.read(path);
-    for (let b = r.next(); b; b = r.next()) {
-      ctx.check();
-      ctx.hold(b, 'rows in pieces');
-      const out = ctx.handOn(b, await op.apply(ctx, b), 'rows in pieces');
-      w.write(out);
-      fileRows += out.length;
-      ctx.release(out);
-    }
-    ctx.spill.done(r);
-    w.close();
-    files.push(w.path);
-  }
-  return { batch, files, fileRows };
 }
 
 /**
