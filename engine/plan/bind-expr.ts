@@ -40,7 +40,13 @@ export interface Host {
 }
 
 /** WITH names in scope; `tables` are names already bound to a plan (a recursive query's working table). */
-export interface CteScope { map: Map<string, A.Cte>; parent?: CteScope; tables?: Map<string, LNode> }
+export interface CteScope {
+  map: Map<string, A.Cte>;
+  parent?: CteScope;
+  tables?: Map<string, LNode>;
+  /** the WITH query whose body this scope binds (found again inside it: a cycle) */
+  expanding?: A.Cte;
+}
 
 /** A subquery expression: scalar, [NOT] EXISTS, [NOT] IN or quantified comparison. */
 export type SubqueryExpr = A.Subquery | A.Exists | A.InSubquery | A.Quantified;

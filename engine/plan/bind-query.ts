@@ -7,6 +7,7 @@ import { type BExpr, BOOL, mapCols, usedColumns, hasModelCall } from './bound.ts
 import { type Field, type LNode, type SortKey, type TableRef, type WindowCall, newSlot } from './logical.ts';
 import { ExprBinder, type AggContext, type BindContext, type Scope, type CteScope, type Host, containsAggregate, containsWindow, containsSubquery, resolveColumn } from './bind-expr.ts';
 import { Subqueries, asMembership, type KeyedDomain } from './subqueries.ts';
+import { referencesTo } from './cte-refs.ts';
 import { windowOver } from './window-models.ts';
 import { GROUPING_ID, expandGroupingSets, groupingSets } from './grouping-sets.ts';
 import type { TableState } from '../catalog/catalog.ts';
@@ -345,7 +346,10 @@ export class QueryBinder {
         if (work) return requalify(work, r.alias ?? r.name[0], r.columnAliases, undefined, r.pos);
         const cte = r.name.length === 1 ? findCte(ctes, r.name[0]) : undefined;
         if (cte) {
-          const plan = cte.recursive && refersTo(cte.query, cte.name) ? await this.recursive(cte, ctes) : await this.query(cte.query, undefined, ctes);
+          // a WITH query named again while its own body is bound would be expanded without end
+          if (expanding(ctes, cte)) throw new SqlError('SYNTAX_ERROR', `recursive query "${cte.name}" reads itself other than in the FROM of the second query of <query> UNION [ALL] <query>`, r.pos);
+          const body: Ctes = { map: new Map(), parent: ctes, expanding: cte };
+          const plan = cte.recursive && referencesTo(cte.query, cte.name).length ? await this.recursive(cte, body) : await this.query(cte.query, undefined, body);
           return requalify(plan, r.alias ?? cte.name, r.columnAliases ?? cte.columns, undefined, r.pos);
         }
         const rel = this.ctx.resolveRelation(r.name, r.pos);
@@ -377,9 +381,12 @@ export class QueryBinder {
    */
   private async recursive(cte: A.Cte, ctes: Ctes | undefined): Promise<LNode> {
     const q = cte.query;
-    if (q.kind !== 'SetOp' || q.op !== 'UNION' || q.orderBy.length || q.limit || q.offset || refersTo(q.left, cte.name)) {
+    if (q.kind !== 'SetOp' || q.op !== 'UNION' || q.orderBy.length || q.limit || q.offset || referencesTo(q.left, cte.name).length) {
       throw new SqlError('FEATURE_NOT_SUPPORTED', `recursive query "${cte.name}" must be <query> UNION [ALL] <query referring to "${cte.name}">`, cte.pos);
     }
+    // the step runs once per round over that round's rows; a subquery expression is planned once
+    const inExpression = referencesTo(q.right, cte.name).find((x) => x.inExpression);
+    if (inExpression) throw new SqlError('FEATURE_NOT_SUPPORTED', `recursive query "${cte.name}" may read "${cte.name}" in its FROM clause only, not inside a subquery expression; join it instead`, inExpression.pos);
     const anchor = await this.query(q.left, undefined, ctes);
     const vis = visible(anchor);
     if (cte.columns && cte.columns.length !== vis.length) throw new SqlError('SYNTAX_ERROR', `WITH query "${cte.name}" has ${vis.length} columns available but ${cte.columns.length} columns specified`, cte.pos);
@@ -516,20 +523,18 @@ function findCteTable(ctes: Ctes | undefined, name: string): LNode | undefined {
   return undefined;
 }
 
-/** Whether a query reads the table `name` in some FROM (a recursive WITH query's self-reference). */
-function refersTo(q: A.Query, name: string): boolean {
-  if (q.kind === 'SetOp') return refersTo(q.left, name) || refersTo(q.right, name);
-  if (q.with?.some((c) => c.name === name)) return false;
-  const inRef = (r: A.TableRef): boolean => {
-    if (r.kind === 'TableName') return r.name.length === 1 && r.name[0] === name;
-    if (r.kind === 'SubqueryRef') return refersTo(r.query, name);
-    return inRef(r.left) || inRef(r.right);
-  };
-  return q.from.some(inRef) || (q.with ?? []).some((c) => refersTo(c.query, name));
+/** Whether `cte`'s own body is being bound in `ctes` (a WITH query reached again from inside itself). */
+function expanding(ctes: Ctes | undefined, cte: A.Cte): boolean {
+  for (let c = ctes; c; c = c.parent) if (c.expanding === cte) return true;
+  return false;
 }
 
+/** The WITH query `name` names here; a plain WITH query is not visible in its own body (there the name is an outer one's, or a table's). */
 function findCte(ctes: Ctes | undefined, name: string): A.Cte | undefined {
-  for (let c = ctes; c; c = c.parent) { const x = c.map.get(name); if (x) return x; }
+  for (let c = ctes; c; c = c.parent) {
+    const x = c.map.get(name);
+    if (x && (x.recursive || !expanding(ctes, x))) return x;
+  }
   return undefined;
 }
 
