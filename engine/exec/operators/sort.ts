@@ -137,8 +137,10 @@ export class SortRuns {
       const all = await ctx.concatHeld(types, this.parts, 'sort input');
       this.parts = [];
       if (all.length <= MIN_SPILL_ROWS || all.length * sortRowBytes(all) <= ctx.available()) {
-        ctx.reserve(all.length * SORT_ROW_BYTES, 'sort');
+        // the order is given back once sorted: a sorted window sorts each partition and group in turn
+        const working = ctx.reserve(all.length * SORT_ROW_BYTES, 'sort');
         const sorted = await sortBatchYielding(all, keys, ctx.tick, ctx.pause);
+        ctx.release(working);
         ctx.release(all);
         return { batch: ctx.hold(sorted, 'sort'), files: [], fileRows: 0 };
       }

@@ -289,6 +289,17 @@ it('windows at the leader with a shared PARTITION BY take an input in pieces int
   expect(leftover()).toEqual([]);
 });
 
+it('a leader window over a nested loop\'s pieces sorts partitions too big to compute one after another, giving back each one\'s sort', async () => {
+  // d.n has 10 values, so each partition file holds whole partitions of 11,000 to 99,000 rows, each
+  // through the sorted path: each sort's order stayed held until the window returned (OUT_OF_MEMORY at 4 MB)
+  const sql = `SELECT count(*), sum(r), sum(r * x.k) FROM (SELECT x.k, row_number() OVER (PARTITION BY d.n ORDER BY x.k) AS r
+    FROM (SELECT k FROM a WHERE k < 110000 LIMIT 110000) x JOIN d ON x.k % 10 < d.n) x`;
+  expect(await plan(sql)).toMatch(/Window: row_number +\[leader[^]*Nested Loop INNER Join/);
+  expect(await strata(sql)).toEqual(await duckdb(sql));
+  expect(leftover()).toEqual([]);
+  await canceledWhileSpilling(sql);
+});
+
 it('a recursive UNION\'s rows seen past a quarter of what is left go to files by row hash, checked a file at a time', async () => {
   // 10,000 rows, then 5,000 a round (pairs of k fold into one) for n = 1..24; n = 24 leads back to
   // n = 20, rows seen after the switch to files, so the query ends there
