@@ -81,10 +81,15 @@ export class WindowOp extends LeaderOperator {
     const outTypes = this.fields.map((f) => f.type);
     // a partition fits when its work and its output's window columns do
     const fits = ([rows]: number[]) => this.work(rows) * 2 <= ctx.guard.memory.availableBytes;
+    /** with `toFile`, the files of partitions that went through the external sort, handed on as they are */
+    const sortedFiles: RowPieces[] = [];
     const each = async ([rows]: Batch[]) => {
       // a partition still too big after splitting (one key's rows) goes through the external sort
       if (rows.length > MIN_SPILL_ROWS && !fits([rows.length])) {
-        return wholeRows(ctx, outTypes, await sortedWindows(ctx, { batch: rows, files: [], fileRows: 0 }, types, this.calls));
+        const sorted = await sortedWindows(ctx, { batch: rows, files: [], fileRows: 0 }, types, this.calls);
+        if (!toFile) return wholeRows(ctx, outTypes, sorted);
+        sortedFiles.push(sorted);
+        return sorted.batch;
       }
       const working = ctx.reserve(this.work(rows.length), 'window');
       const out = runWindows(rows, this.calls, ctx.tick);
@@ -92,7 +97,9 @@ export class WindowOp extends LeaderOperator {
       return out;
     };
     if (!toFile) return { batch: await ctx.concatHeld(outTypes, await byKeyPartitions(ctx, [held], keys, types, 'window', fits, each), 'window'), files: [], fileRows: 0 };
-    return rowsInFile(ctx, outTypes, async (put) => { await byKeyPartitions(ctx, [held], keys, types, 'window', fits, each, 0, put); });
+    const out = await rowsInFile(ctx, outTypes, async (put) => { await byKeyPartitions(ctx, [held], keys, types, 'window', fits, each, 0, put); });
+    for (const f of sortedFiles) { out.files.push(...f.files); out.fileRows += f.fileRows; }
+    return out;
   }
 
   private inMemory(ctx: RunContext, input: Batch): Batch {

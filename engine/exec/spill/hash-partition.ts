@@ -25,6 +25,23 @@ export interface PartitionHost {
   check(): void;
 }
 
+/**
+ * Whether every row of the batches has the same key hash: a row's partition at every level comes
+ * from its hash alone, so no split can part them (one key's rows, as a rule).
+ */
+export function oneKeyHash(batches: Batch[], keyExprs: BExpr[], nullEq: boolean | boolean[]): boolean {
+  let first: number | null = null;
+  for (const b of batches) {
+    for (let start = 0; start < b.length; start += CHUNK) {
+      const n = Math.min(CHUNK, b.length - start);
+      const { hashes } = new KeyBatch(projectBatch(rowRange(b, start, n), keyExprs, null, n), n, nullEq);
+      first ??= hashes[0];
+      for (let i = 0; i < n; i++) if (hashes[i] !== first) return false;
+    }
+  }
+  return true;
+}
+
 /** Each row's partition at `level` from its key vectors, and the rows per partition. */
 export function partitionIds(keys: Vector[], n: number, nullEq: boolean | boolean[], level: number): { part: Uint8Array; counts: Int32Array } {
   const hashes = new KeyBatch(keys, n, nullEq).hashes;

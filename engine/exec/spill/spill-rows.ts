@@ -3,12 +3,13 @@
 // file of every input), the inputs are given back, and the operation runs on one file of each
 // input at a time. Windows at the leader split the same way by their PARTITION BY keys (a window
 // partition is whole in one file). A partition still too large splits again with another hash,
-// up to MAX_LEVEL times; past that it runs anyway and the budget fails it if it must.
+// up to MAX_LEVEL times (not when all its rows hash alike: no split parts them); past that it
+// runs anyway and the budget fails it if it must.
 import type { Batch } from '../../types/vector.ts';
 import type { SqlType } from '../../types/types.ts';
 import type { BExpr } from '../../plan/bound.ts';
 import type { RunContext } from '../operators/run-context.ts';
-import { FANOUT, MAX_LEVEL, allColumns, readPartition, writePartitions } from './hash-partition.ts';
+import { FANOUT, MAX_LEVEL, allColumns, oneKeyHash, readPartition, writePartitions } from './hash-partition.ts';
 import type { SpillWriter } from './spill-file.ts';
 
 /**
@@ -44,7 +45,8 @@ export async function byKeyPartitions(ctx: RunContext, inputs: RowsOrPartitions[
     ctx.check();
     const parts = files.map((f) => ctx.hold(readPartition(ctx, f[p], types), `${what} partition`));
     if (parts.every((b) => b.length === 0)) continue;
-    if (level < MAX_LEVEL && !fits(parts.map((b) => b.length)) && parts.some((b) => b.length > 1)) {
+    // rows that all hash alike would only be written again whole, level after level
+    if (level < MAX_LEVEL && !fits(parts.map((b) => b.length)) && parts.some((b) => b.length > 1) && !oneKeyHash(parts, keys, true)) {
       out.push(...await byKeyPartitions(ctx, parts.map((batch) => ({ batch })), keys, types, what, fits, each, level + 1, into));
       continue;
     }
