@@ -28,7 +28,7 @@ import { hashJoinBatch, hashJoinPieces, buildTableOf, type ProbePieces, markMatc
 import { columnsReadAfter } from './column-needs.ts';
 import { RuntimeFilter, filterParts, mergeParts, type FilterParts } from './runtime-filter.ts';
 import { BloomFilter } from './bloom-filter.ts';
-import { runWindows } from './window.ts';
+import { runWindows, sharedPartitionKeys } from './window.ts';
 import { withRegexCheck } from '../functions/regex.ts';
 import { zonePredicates } from './fragments.ts';
 import { blockMayMatch } from './block-zones.ts';
@@ -94,7 +94,7 @@ async function runFragment(f: FragmentSpec, req: RequestRun, program = 0, all: S
   // or over the preserved rows a semi or anti join keeps, once the other side has marked them
   // (rows received for windows whose calls share no PARTITION BY key are taken whole: the
   // windows sort them all; with one, past the share they wait on disk to be split by its hash)
-  const received = f.source ? await redistribute(f.source, req, all, !f.source.windows || sharedWindowKeys(f.source.windows).length > 0) : f.marked ? await markedRows(f.marked, req, all) : null;
+  const received = f.source ? await redistribute(f.source, req, all, !f.source.windows || sharedPartitionKeys(f.source.windows).length > 0) : f.marked ? await markedRows(f.marked, req, all) : null;
   const windowed = received && f.source?.windows ? await windowsOver(f.source!, received, req) : null;
   const run = new FragmentRun(f, req, program, all);
   const runtime = received ? [] : await runtimeFilters(f, program, req.segments[program] ?? [], req);
@@ -1185,7 +1185,7 @@ async function windowsOver(x: ExchangeSource, got: { parts: Vector[][]; rows: nu
   // the window code keeps a row's values and its order per call
   const work = (rows: number) => rows * 48 * calls.length;
   const onDisk = got.onDisk ?? [];
-  const keys = sharedWindowKeys(calls);
+  const keys = sharedPartitionKeys(calls);
   if (!keys.length || got.rows <= 1024) {
     // computed whole: rows that waited on disk are read back (each block counted as it comes)
     for await (const cols of blocksIn(onDisk)) got.parts.push(cols);
@@ -1233,12 +1233,6 @@ async function sortedWindowsOf(file: SpillWriter, types: SqlType[], calls: Windo
   } finally {
     ctx.giveBackAll();
   }
-}
-
-/** The PARTITION BY expressions every window call has (rows equal on them share every call's partition). */
-function sharedWindowKeys(calls: WindowCall[]): BExpr[] {
-  const same = (a: BExpr, b: BExpr) => JSON.stringify(a) === JSON.stringify(b);
-  return calls[0].partitionBy.filter((k) => calls.every((c) => c.partitionBy.some((p) => same(p, k))));
 }
 
 /**

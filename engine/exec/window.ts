@@ -6,7 +6,18 @@ import { projectBatch } from './kernels.ts';
 import { groupIds } from './hash-table.ts';
 import { vectorFromValues } from './aggregate.ts';
 import { Accumulator } from './accumulator.ts';
-import { aggInputs } from '../plan/bound.ts';
+import { aggInputs, type BExpr } from '../plan/bound.ts';
+
+/**
+ * The PARTITION BY expressions every call has (a row's slice must decide all of its calls'
+ * partitions), or none when some call has no PARTITION BY. (Model calls are never here: a
+ * projection below the window computes them, plan/window-models.ts.)
+ */
+export function sharedPartitionKeys(calls: WindowCall[]): BExpr[] {
+  if (calls.some((c) => c.partitionBy.length === 0)) return [];
+  const same = (a: BExpr, b: BExpr) => JSON.stringify(a) === JSON.stringify(b);
+  return calls[0].partitionBy.filter((k) => calls.every((c) => c.partitionBy.some((x) => same(x, k))));
+}
 
 /** One row's value of a window argument or key. */
 export type V = number | string | boolean | bigint | null;

@@ -7,20 +7,10 @@ import type { Field, WindowCall } from '../../plan/logical.ts';
 import { type BExpr, mapAggInputs, mapCols, usedColumns } from '../../plan/bound.ts';
 import { callExprs } from '../../plan/window-models.ts';
 import { explainExpr } from '../explain.ts';
+import { sharedPartitionKeys } from '../window.ts';
 import { SliceOperator } from './operator.ts';
 import type { Layout, PipelineBuilder } from './pipeline.ts';
 import { explainPartitioning, type Partitioning } from '../partitioning.ts';
-
-/**
- * The PARTITION BY expressions every call has (a row's slice must decide all of its calls'
- * partitions), or none when some call has no PARTITION BY. (Model calls are never here: a
- * projection below the window computes them, plan/window-models.ts.)
- */
-export function sharedPartitionKeys(calls: WindowCall[]): BExpr[] {
-  if (calls.some((c) => c.partitionBy.length === 0)) return [];
-  const same = (a: BExpr, b: BExpr) => JSON.stringify(a) === JSON.stringify(b);
-  return calls[0].partitionBy.filter((k) => calls.every((c) => c.partitionBy.some((x) => same(x, k))));
-}
 
 export class SliceWindowOp extends SliceOperator {
   constructor(

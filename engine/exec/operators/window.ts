@@ -17,7 +17,7 @@ import { byKeyPartitions, type RowsOrPartitions } from '../spill/spill-rows.ts';
 import { partitionedInput } from './distinct.ts';
 import type { RowPieces } from './row-pieces.ts';
 import { LeaderOperator } from './operator.ts';
-import { sharedPartitionKeys } from './slice-window.ts';
+import { sharedPartitionKeys } from '../window.ts';
 import { rowPieces, rowsInFile, wholeRows } from './row-pieces.ts';
 import { sortedWindows } from '../spill/sorted-windows.ts';
 import type { RunContext } from './run-context.ts';
