@@ -15,7 +15,6 @@ import type { Field, LNode, SortKey, WindowCall } from './logical.ts';
 import { projectBatch } from '../exec/kernels.ts';
 import { runtime } from '../exec/runtime.ts';
 import { didYouMean } from './did-you-mean.ts';
-import { mirroredFrame } from './window-frames.ts';
 
 /** The fields an expression can see, plus the enclosing query's scope (outer references). */
 export interface Scope {
@@ -369,7 +368,7 @@ export class ExprBinder {
       if (call.frame.units === 'RANGE' && (call.frame.start || call.frame.end)) throw new SqlError('FEATURE_NOT_SUPPORTED', 'RANGE frames with an offset (n PRECEDING or FOLLOWING) are not supported; use ROWS, UNBOUNDED or CURRENT ROW', e.pos);
     }
     const index = agg.windows.length;
-    agg.windows.push(mirroredFrame(call));
+    agg.windows.push(call);
     return { k: 'col', index: -1 - index, type: call.type }; // resolved by the query binder
   }
 

@@ -8,6 +8,7 @@ import { type Field, type LNode, type SortKey, type TableRef, type WindowCall, n
 import { ExprBinder, type AggContext, type BindContext, type Scope, type CteScope, type Host, containsAggregate, containsWindow, containsSubquery, resolveColumn } from './bind-expr.ts';
 import { Subqueries, asMembership, type KeyedDomain } from './subqueries.ts';
 import { referencesTo } from './cte-refs.ts';
+import { mirroredFrames } from './window-frames.ts';
 import { windowOver } from './window-models.ts';
 import { GROUPING_ID, expandGroupingSets, groupingSets } from './grouping-sets.ts';
 import type { TableState } from '../catalog/catalog.ts';
@@ -182,7 +183,7 @@ export class QueryBinder {
     let fix = placed;
     if (agg.windows.length) {
       const base = node.fields.length;
-      const calls: WindowCall[] = agg.windows.map((c) => ({ ...c, args: c.args.map(placed), partitionBy: c.partitionBy.map(placed), orderBy: c.orderBy.map((o) => ({ ...o, expr: placed(o.expr) })) }));
+      const calls: WindowCall[] = mirroredFrames(agg.windows).map((c) => ({ ...c, args: c.args.map(placed), partitionBy: c.partitionBy.map(placed), orderBy: c.orderBy.map((o) => ({ ...o, expr: placed(o.expr) })) }));
       fix = (e: BExpr) => mapCols(placed(e), (i) => (i < 0 ? { k: 'col', index: base + (-1 - i), type: agg.windows[-1 - i].type } : { k: 'col', index: i, type: node.fields[i].type }));
       projInput = windowOver(node, calls, [...node.fields, ...calls.map((c, i) => ({ name: `win${i}`, type: c.type, hidden: true }))]);
     }

@@ -1,13 +1,13 @@
 // A pair of grace-join partition files whose build side is still too big after MAX_LEVEL splits
 // (one key holding most of its rows: no hash splits it), joined as a block nested loop, as
-// DuckDB and other grace joins do: build blocks are taken while their table fits in half of what
-// is left (at least one block), and each such chunk, as a hash table, is joined with the whole
-// probe file read a block at a time. Each chunk gives its own pairs; a join that keeps or drops
-// probe rows by whether any build row matched (LEFT, SEMI, ANTI) flags the probe rows each chunk
-// matches (a byte a probe row, counted) and, after the last chunk, reads the probe file once more
-// for the rows it pads or keeps; what a chunk's build rows add (an outer join's unmatched ones,
-// a marking join's kept ones) comes after that chunk. Used by the leader's grace join and a
-// slice's.
+// DuckDB and other grace joins do: build rows are taken while their table fits in half of what
+// is left (at least MIN_CHUNK_ROWS rows), and each such chunk, as a hash table, is joined with
+// the whole probe file read a block at a time. Each chunk gives its own pairs; a join that keeps
+// or drops probe rows by whether any build row matched (LEFT, SEMI, ANTI) flags the probe rows
+// each chunk matches (a byte a probe row, counted) and, after the last chunk, reads the probe
+// file once more for the rows it pads or keeps; what a chunk's build rows add (an outer join's
+// unmatched ones, a marking join's kept ones) comes after that chunk. Used by the leader's grace
+// join and a slice's.
 import type { BExpr } from '../../plan/bound.ts';
 import type { Batch } from '../../types/vector.ts';
 import { gather } from '../../types/vector.ts';

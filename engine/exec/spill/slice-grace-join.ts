@@ -6,7 +6,8 @@
 // rows go on through the rest of the pipeline. A build file whose table still does not fit is
 // split again, with the probe file, by another hash (a block at a time), up to MAX_LEVEL times;
 // past that (one key holding most rows) it is joined as a block nested loop (chunked-join.ts).
-// A probe block's joined rows go on at most PROBE_PIECE at a time (a key may match many build rows).
+// A probe block's joined rows go on at most PROBE_PIECE at a time, fewer when a quarter of what is
+// left holds fewer (at least 1,024: `piecesFitting`), since a key may match many build rows.
 // A semi or anti join built on its preserved side spills the same way: each pair of files marks
 // the build rows its probe rows match, and the marked (or unmarked) build rows go on. An outer
 // join keeping its build side (FULL, LEFT built on its left) adds, after each pair of files,

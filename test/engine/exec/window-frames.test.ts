@@ -91,6 +91,12 @@ it('frames sliding to the partition\'s end answer as DuckDB does in memory, wher
   // without ORDER BY the rows' arbitrary order is not reversed: a frame to the end counts the rows row_number has not reached
   const unordered = 'SELECT count(*), min(t), max(t) FROM (SELECT row_number() OVER () + count(*) OVER (ROWS BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING) AS t FROM w WHERE k < 2000) q';
   expect(await strata(unordered)).toEqual([[2000, 2001, 2001]]);
+  // ties on d (30 rows a value here): a ROWS frame to the end beside calls over the same window takes the tied rows in their order
+  const tied = `SELECT count(*), min(t), max(t), min(n), max(n) FROM (SELECT
+    sum(k) OVER (PARTITION BY g ORDER BY d ROWS BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING) + sum(k) OVER (PARTITION BY g ORDER BY d ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) - sum(k) OVER (PARTITION BY g) - k AS t,
+    row_number() OVER (PARTITION BY g ORDER BY d) + count(*) OVER (PARTITION BY g ORDER BY d ROWS BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING) - count(*) OVER (PARTITION BY g) AS n
+    FROM w WHERE k < 3000) q`;
+  expect(await strata(tied)).toEqual([[3000, 0, 0, 1, 1]]);
 });
 
 /** Runs `sql` and checks that it went through the sorted path (its rows file appeared) and answered as DuckDB does. */
