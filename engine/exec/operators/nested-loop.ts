@@ -55,6 +55,8 @@ export async function joinedBlocks(ctx: RunContext, op: HashJoinOp, emit: (b: Ba
  * the right's rows too (a byte a row, across all pieces) and adds those no piece matched at the end.
  */
 async function nestedLoop(ctx: RunContext, op: HashJoinOp, emit: (b: Batch) => Promise<void>, want: number): Promise<number> {
+  // LIMIT 0, or a LIMIT above already met: neither input is read
+  if (want <= 0) return 0;
   const type = op.join.joinType;
   const right = await rightRows(ctx, op);
   const rightCount = right.batch.length + right.fileRows;

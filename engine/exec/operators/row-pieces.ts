@@ -54,11 +54,13 @@ export const isUnionAll = (op: PhysicalOperator): op is SetOp => op instanceof S
  * pieces (eachPiece; one that does not `stream`, its one batch).
  */
 export async function forEachPiece(ctx: RunContext, op: PhysicalOperator, consume: (b: Batch) => Promise<void>, want = Infinity): Promise<void> {
-  let rows = 0;
-  const counted = async (b: Batch) => { rows += b.length; await consume(b); };
+  let rows = 0, pieces = 0;
+  const counted = async (b: Batch) => { pieces++; rows += b.length; await consume(b); };
   if (!passesPieces(op)) return eachPiece(ctx, await rowPieces(ctx, op, want), counted, () => rows >= want);
   const t0 = performance.now();
   await ownPieces(ctx, op, counted, want);
+  // a consumer sees one piece at least, if an empty one (a LIMIT 0 cuts every piece away)
+  if (!pieces) await consume(emptyBatch(op.fields.map((f) => f.type)));
   ctx.record(op, rows, performance.now() - t0);
 }
 

@@ -121,7 +121,8 @@ export class RecursiveUnionOp extends LeaderOperator {
         for (const b of held.splice(0)) { (file ??= ctx.spill.create('result rows')).write(b); fileRows += b.length; ctx.release(b); }
         heldBytes = 0;
       };
-      // the rows keep the rounds' order: a file of held rounds ends before a round's own file
+      // the rounds keep their order (a file of held rounds ends before a round's own file); a
+      // round that spilled gives its rows held last before its file's (SQL promises no order)
       const endFile = () => { if (file) { file.close(); files.push(file.path); file = null; } };
       await this.rounds(ctx, async (round) => {
         held.push(round.batch);
