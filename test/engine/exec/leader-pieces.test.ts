@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Database, type Session } from '../../../engine/database.ts';
 import { DuckDBSession } from '../../support/verify-with-duckdb.ts';
+import { canceledWhen } from '../../support/cancel-when.ts';
 import { TABLE_A_SETUP } from '../../support/table-a.ts';
 
 let dir: string;
@@ -54,13 +55,7 @@ async function sameSorted(rows: string[][], sql: string) {
 // a LIMIT over the slices' rows is a leader input that comes in pieces (the slices' files)
 /** Runs `sql` and cancels it once its first temp file appears, so the cancel lands mid-work however fast the machine is; nothing may be left. */
 async function canceledWhileSpilling(sql: string, stream = false) {
-  const ac = new AbortController();
-  const watch = setInterval(() => { if (leftover().length) { clearInterval(watch); ac.abort(); } }, 1);
-  try {
-    await expect(s.execute(sql, { stream, signal: ac.signal })).rejects.toMatchObject({ code: 'QUERY_CANCELED' });
-  } finally {
-    clearInterval(watch);
-  }
+  await canceledWhen(s, sql, () => leftover().length > 0, stream);
   expect(leftover()).toEqual([]);
 }
 

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Database, type Session } from '../../../engine/database.ts';
 import { DuckDBSession } from '../../support/verify-with-duckdb.ts';
+import { canceledWhen } from '../../support/cancel-when.ts';
 import { TABLE_A_SETUP } from '../../support/table-a.ts';
 
 let dir: string;
@@ -47,13 +48,7 @@ const summary = (sql: string) => `SELECT count(*), count(yv), sum(xv), sum(yv), 
 
 /** Runs `sql` and cancels it once its first temp file appears (an event, not a delay); nothing may be left. */
 async function canceledWhileSpilling(sql: string) {
-  const ac = new AbortController();
-  const watch = setInterval(() => { if (leftover().length) { clearInterval(watch); ac.abort(); } }, 1);
-  try {
-    await expect(s.execute(sql, { signal: ac.signal })).rejects.toMatchObject({ code: 'QUERY_CANCELED' });
-  } finally {
-    clearInterval(watch);
-  }
+  await canceledWhen(s, sql, () => leftover().length > 0);
   expect(leftover()).toEqual([]);
 }
 

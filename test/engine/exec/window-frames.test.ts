@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Database, type Session } from '../../../engine/database.ts';
 import { DuckDBSession } from '../../support/verify-with-duckdb.ts';
+import { canceledWhen } from '../../support/cancel-when.ts';
 import { TABLE_A_SETUP } from '../../support/table-a.ts';
 
 let dir: string;
@@ -118,9 +119,7 @@ it('frames sliding to the end of a partition of every row go through the sorted 
     const failing = 'SELECT max(r) FROM (SELECT sum(1 / (k - 27777)) OVER (ORDER BY u ROWS BETWEEN 1 PRECEDING AND UNBOUNDED FOLLOWING) AS r FROM w) q';
     await expect(s.execute(failing)).rejects.toMatchObject({ code: 'DIVISION_BY_ZERO' });
     expect(leftover()).toEqual([]);
-    const ac = new AbortController();
-    const watch = setInterval(() => { if (leftover().length) { clearInterval(watch); ac.abort(); } }, 1);
-    await expect(s.execute(ONE_PARTITION, { signal: ac.signal })).rejects.toMatchObject({ code: 'QUERY_CANCELED' }).finally(() => clearInterval(watch));
+    await canceledWhen(s, ONE_PARTITION, () => leftover().length > 0);
     expect(leftover()).toEqual([]);
     // every frame above, several calls a query: each group of calls is sorted and walked in turn
     await s.execute("SET query_memory_limit = '8MB'");
@@ -150,9 +149,7 @@ it('in a slice, a window partition too big to compute whole goes through the ext
     // an error in the walk over a slice's sorted rows, and a cancel once they are there, leave nothing behind
     await expect(s.execute(sql.replace('sum(k) OVER', 'sum(1 / (k - 77777)) OVER'))).rejects.toMatchObject({ code: 'DIVISION_BY_ZERO' });
     await vi.waitFor(() => expect(leftover()).toEqual([]));
-    const ac = new AbortController();
-    const cancel = setInterval(() => { if (sortedInSlice()) { clearInterval(cancel); ac.abort(); } }, 1);
-    await expect(s.execute(sql, { signal: ac.signal })).rejects.toMatchObject({ code: 'QUERY_CANCELED' }).finally(() => clearInterval(cancel));
+    await canceledWhen(s, sql, sortedInSlice);
     await vi.waitFor(() => expect(leftover()).toEqual([]));
   } finally {
     await s.execute('RESET query_memory_limit');
