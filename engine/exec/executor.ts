@@ -8,7 +8,7 @@ import type { Batch } from '../types/vector.ts';
 import type { SlicePool } from './slice-pool.ts';
 import { SubqueryResults } from './subqueries.ts';
 import { physicalPlan } from './physical-planner.ts';
-import { explainOperators } from './explain.ts';
+import { ANALYZE_TIMES, explainOperators } from './explain.ts';
 import { RunContext, type ExecOptions, type ExecStats } from './operators/run-context.ts';
 import type { PhysicalOperator } from './operators/operator.ts';
 import { rowPieces, type RowPieces } from './operators/row-pieces.ts';
@@ -81,7 +81,7 @@ export class Executor {
       const root = physicalPlan(await this.subqueries.resolve(node), this.ctx.slices);
       return { root, batch: await this.ctx.run(root) };
     });
-    const lines = explainOperators(root, this.ctx.slices, this.ctx.metrics);
+    const lines = [ANALYZE_TIMES, ...explainOperators(root, this.ctx.slices, this.ctx.metrics)];
     // what each uncorrelated subquery did when it ran, before the plan (its result is a constant above)
     this.subqueryPlans.forEach((sub, i) => {
       lines.push(`Subquery ${i + 1} (ran once, before the plan that uses it)`);

@@ -1,6 +1,6 @@
 // EXPLAIN: the physical plan as an indented tree, one operator a line with where it runs (the
 // leader or every slice), how data moves between them (the Gather and Broadcast exchanges) and
-// its estimated rows; with ANALYZE, each operator's actual rows and time, per slice too.
+// its estimated rows; with ANALYZE, each operator's actual rows and own time, per slice too.
 // Uncorrelated subqueries are numbered and listed after the plan that uses them.
 import { type LNode, mapPlanExprs } from '../plan/logical.ts';
 import { type BExpr, walk } from '../plan/bound.ts';
@@ -60,6 +60,11 @@ function runtimeRemoved(filters: RuntimeFilterCounters[]): string {
     : `bloom ${bloomRows} of ${checked} rows${off.has('pass rate') ? ', then switched off (it kept most rows)' : ''}`;
   return `${rangeRows + bloomRows} rows (min/max ${rangeRows} rows in ${plural(blocks, 'block')}, ${plural(segments, 'segment')}; ${bloom})`;
 }
+
+/** EXPLAIN ANALYZE's first line: what its times mean. */
+export const ANALYZE_TIMES = "Times are each operator's own work, not its inputs' nor its consumer's (rows handed on in pieces count where they are used): "
+  + "at the leader, its time there (an exchange's includes waiting for the slices); in the slices, summed over them, then per slice "
+  + '(a projection there has no step of its own: the steps reading its columns compute them)';
 
 const ms = (x: number) => `${x < 10 ? x.toFixed(2) : x.toFixed(1)} ms`;
 

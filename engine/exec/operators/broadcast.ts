@@ -26,9 +26,8 @@ export class BroadcastOp extends LeaderOperator {
   /** The build side with only the fields the slices read (the input skips the others if it can). */
   async runFields(ctx: RunContext, want: Set<number>): Promise<{ batch: Batch; fields: number[] }> {
     ctx.check();
-    const t0 = performance.now();
-    const out = await this.input.runFields(ctx, want);
-    ctx.record(this, out.batch.length, performance.now() - t0);
+    const out = await ctx.timed(this, () => this.input.runFields(ctx, want));
+    ctx.record(this, out.batch.length);
     return out;
   }
 

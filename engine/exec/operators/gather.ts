@@ -73,10 +73,9 @@ export class GatherOp extends LeaderOperator {
    * the slices load and send just those. The batch's columns are the wanted fields in order.
    */
   async runFields(ctx: RunContext, want: Set<number>): Promise<{ batch: Batch; fields: number[] }> {
-    const t0 = performance.now();
-    const g = await this.gather(ctx, want);
+    const g = await ctx.timed(this, () => this.gather(ctx, want));
     if (g.kind !== 'rows') throw new SqlError('INTERNAL_ERROR', 'partial aggregates gathered without a final aggregate');
-    ctx.record(this, g.batch.length, performance.now() - t0);
+    ctx.record(this, g.batch.length);
     return { batch: ctx.hold(g.batch, 'rows from the slices'), fields: g.fields ?? this.fields.map((_, i) => i) };
   }
 
@@ -85,10 +84,9 @@ export class GatherOp extends LeaderOperator {
    * slice wrote once its rows passed its share of the budget (read back a block at a time).
    */
   async gatherForClient(ctx: RunContext): Promise<{ batch: Batch; files: string[]; fileRows: number }> {
-    const t0 = performance.now();
-    const g = await this.gather(ctx, undefined, false, true);
+    const g = await ctx.timed(this, () => this.gather(ctx, undefined, false, true));
     if (g.kind !== 'rows') throw new SqlError('INTERNAL_ERROR', 'partial aggregates gathered without a final aggregate');
-    ctx.record(this, g.batch.length + (g.fileRows ?? 0), performance.now() - t0);
+    ctx.record(this, g.batch.length + (g.fileRows ?? 0));
     return { batch: ctx.hold(g.batch, 'rows from the slices'), files: g.files ?? [], fileRows: g.fileRows ?? 0 };
   }
 
@@ -174,9 +172,14 @@ export class GatherOp extends LeaderOperator {
       const key = p.scan!.qualifiedName;
       ctx.stats.tables.set(key, (ctx.stats.tables.get(key) ?? 0) + scanned);
     });
+    // an operator with no step of its own (a Project, whose expressions the steps reading them
+    // compute) shares its input's slot: the time is the input's, counted once
+    const timed = new Set<string>();
     for (const [op, [program, slot]] of b.metricOf) {
-      const per = results.map((r) => ({ rows: r.metrics[program]?.rows[slot] ?? 0, ms: r.metrics[program]?.ms[slot] ?? 0 }));
-      ctx.record(op, per.reduce((s, x) => s + x.rows, 0), per.reduce((s, x) => s + x.ms, 0), per);
+      const own = !timed.has(`${program}:${slot}`);
+      timed.add(`${program}:${slot}`);
+      const per = results.map((r) => ({ rows: r.metrics[program]?.rows[slot] ?? 0, ms: own ? r.metrics[program]?.ms[slot] ?? 0 : 0 }));
+      ctx.record(op, per.reduce((s, x) => s + x.rows, 0), per);
     }
     b.programs.forEach((p, i) => {
       if (p.scan && results.some((r) => r.metrics[i]?.runtimeFilters)) ctx.recordRuntimeFilters(p.scan, results.map((r) => r.metrics[i]?.runtimeFilters ?? []));

@@ -180,11 +180,10 @@ export class FinalAggregateOp extends LeaderOperator {
   }
 
   private async groups(ctx: RunContext, toFile: boolean): Promise<RowPieces> {
-    const t0 = performance.now();
-    const g = await this.input.gather(ctx);
+    const g = await ctx.timed(this.input, () => this.input.gather(ctx));
     if (g.kind !== 'agg') throw new SqlError('INTERNAL_ERROR', 'expected partial aggregates from the slices');
     const groups = g.partials.reduce((s, p) => s + p.groups, 0);
-    ctx.record(this.input, groups, performance.now() - t0);
+    ctx.record(this.input, groups);
     // the slices' states, given back once merged; the merged table counts (or spills) as it grows
     const sent = g.partials.map((p) => ctx.reserve(partialBytes(p), 'partial aggregates from the slices'));
     const t = new SpillingGroups(leaderHost(ctx), g.spec, 'aggregate');

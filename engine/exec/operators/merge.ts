@@ -37,11 +37,10 @@ export class MergeSortedRunsOp extends LeaderOperator {
   }
 
   private async merge(ctx: RunContext, toFile: boolean): Promise<{ batch: Batch; files: string[]; fileRows: number }> {
-    const t0 = performance.now();
-    const { runs, files } = await this.input.gatherRuns(ctx);
+    const { runs, files } = await ctx.timed(this.input, () => this.input.gatherRuns(ctx));
     const starts = [0];
     for (const r of runs) starts.push(starts[starts.length - 1] + r.length);
-    ctx.record(this.input, starts[starts.length - 1], performance.now() - t0);
+    ctx.record(this.input, starts[starts.length - 1]);
     const types = this.fields.map((f) => f.type);
     // the runs, their concatenation and the merge's order do not fit: merge them from disk
     const rows = starts[starts.length - 1];

@@ -33,20 +33,15 @@ export const joinsInPieces = (op: HashJoinOp): boolean => {
 
 /** The joined rows, each input taken a piece at a time; with `toFile`, in pieces (a batch, then a file). */
 export async function joinPieces(ctx: RunContext, op: HashJoinOp, toFile: boolean): Promise<RowPieces> {
-  const t0 = performance.now();
   const types = op.fields.map((f) => f.type);
   const out = toFile ? new JoinedRows(ctx) : null;
   const held: Batch[] = [];
-  let rows = 0;
   await joinEach(ctx, op, async (b) => {
-    rows += b.length;
     if (!out) { held.push(b); return; }
     out.add(b);
     ctx.release(b);
   });
-  const got = out ? await out.done(types) : { batch: await ctx.concatHeld(types, held, 'hash join'), files: [], fileRows: 0 };
-  if (toFile) ctx.record(op, rows, performance.now() - t0);
-  return got;
+  return out ? out.done(types) : { batch: await ctx.concatHeld(types, held, 'hash join'), files: [], fileRows: 0 };
 }
 
 /**

@@ -55,13 +55,17 @@ export const isUnionAll = (op: PhysicalOperator): op is SetOp => op instanceof S
  */
 export async function forEachPiece(ctx: RunContext, op: PhysicalOperator, consume: (b: Batch) => Promise<void>, want = Infinity): Promise<void> {
   let rows = 0, pieces = 0;
-  const counted = async (b: Batch) => { pieces++; rows += b.length; await consume(b); };
-  if (!passesPieces(op)) return eachPiece(ctx, await rowPieces(ctx, op, want), counted, () => rows >= want);
-  const t0 = performance.now();
-  await ownPieces(ctx, op, counted, want);
+  // what the consumer does with a piece is its own time, not the operator's whose loop hands it on
+  const consumer = ctx.timedOp;
+  const counted = async (b: Batch) => { pieces++; rows += b.length; await ctx.timed(consumer, () => consume(b)); };
+  if (!passesPieces(op)) {
+    const got = await rowPieces(ctx, op, want);
+    return ctx.timed(op, () => eachPiece(ctx, got, counted, () => rows >= want));
+  }
+  await ctx.timed(op, () => ownPieces(ctx, op, counted, want));
   // a consumer sees one piece at least, if an empty one (a LIMIT 0 cuts every piece away)
   if (!pieces) await consume(emptyBatch(op.fields.map((f) => f.type)));
-  ctx.record(op, rows, performance.now() - t0);
+  ctx.record(op, rows);
 }
 
 /** Whether forEachPiece hands an operator's rows on as they are made from its input's pieces, with no file of its own. */
@@ -136,20 +140,19 @@ export async function rowPieces(ctx: RunContext, op: PhysicalOperator, want = In
   if (op instanceof MergeSortedRunsOp || op instanceof RecursiveUnionOp) return op.runForClient(ctx);
   if (op instanceof SortOp) return op.runForClient(ctx, want);
   if (op instanceof DistinctOp || (op instanceof SetOp && !isUnionAll(op)) || op instanceof WindowOp || op instanceof HashAggregateOp || op instanceof FinalAggregateOp) return op.runForClient(ctx);
-  if (isUnionAll(op)) return unionAllRows(ctx, op, want);
-  if (op instanceof HashJoinOp && !isNestedLoop(op)) return joinPieces(ctx, op, true);
+  if (isUnionAll(op)) return ctx.recordPieces(op, () => unionAllRows(ctx, op, want));
+  if (op instanceof HashJoinOp && !isNestedLoop(op)) return ctx.recordPieces(op, () => joinPieces(ctx, op, true));
   if (!(op instanceof LimitOp)) {
-    // a nested loop, Project or Filter: its pieces as they are made, into one file past a quarter of what is left
-    const out = new JoinedRows(ctx, 'result rows');
-    await forEachPiece(ctx, op, async (b) => out.add(b), want);
-    return out.done(op.fields.map((f) => f.type));
+    // a nested loop, Project or Filter: its pieces as they are made, into one file past a quarter of what is left (its own time)
+    return ctx.timed(op, async () => {
+      const out = new JoinedRows(ctx, 'result rows');
+      await forEachPiece(ctx, op, async (b) => out.add(b), want);
+      return out.done(op.fields.map((f) => f.type));
+    });
   }
   // the input's rows a LIMIT can read at most (through projections, a LIMIT above reads `want`)
   const got = await rowPieces(ctx, op.input, op.offset + Math.min(want, op.limit ?? Infinity));
-  const t0 = performance.now();
-  const out = cutRows(ctx, got, op.offset, op.limit);
-  ctx.record(op, out.batch.length + out.fileRows, performance.now() - t0);
-  return out;
+  return ctx.recordPieces(op, async () => cutRows(ctx, got, op.offset, op.limit));
 }
 
 /**
@@ -195,9 +198,8 @@ async function unionAllRows(ctx: RunContext, op: SetOp, want: number): Promise<R
   const left = await rowPieces(ctx, op.left, want);
   // under a LIMIT the left's rows may be all it reads: the right is not run
   const leftRows = left.batch.length + left.fileRows;
-  if (leftRows >= want) { ctx.record(op, leftRows, 0); return left; }
+  if (leftRows >= want) return left;
   const right = await rowPieces(ctx, op.right, want - leftRows);
-  const t0 = performance.now();
   const inMemory = !left.files.length && !right.files.length && batchBytes(right.batch) <= ctx.guard.memory.availableBytes;
   let batch = left.batch;
   let fileRows = left.fileRows + right.fileRows;
@@ -213,7 +215,6 @@ async function unionAllRows(ctx: RunContext, op: SetOp, want: number): Promise<R
     fileRows += right.batch.length;
   }
   files.push(...right.files);
-  ctx.record(op, batch.length + fileRows, performance.now() - t0);
   return { batch, files, fileRows };
 }
 

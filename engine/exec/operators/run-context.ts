@@ -55,7 +55,10 @@ export interface ExecOptions {
   maxRecursion?: number;
 }
 
-/** What one operator did in this run: rows out and milliseconds (inclusive of its inputs at the leader). */
+/**
+ * What one operator did in this run: rows out and milliseconds of its own work (exclusive: not
+ * its inputs', not its consumer's; at the leader, the time its sections ran, see `timed`).
+ */
 export interface OperatorMetrics {
   rows: number;
   ms: number;
@@ -75,7 +78,13 @@ type Holdings = Map<object, number>;
  * the process: Node keeps every AsyncLocalStorage that ever ran in a list that each new promise
  * of the process walks, so one per run made every promise slower with every statement.
  */
-const runningOperator = new AsyncLocalStorage<{ run: RunContext; holdings: Holdings }>();
+const runningOperator = new AsyncLocalStorage<{ run: RunContext; holdings: Holdings; clock: Clock }>();
+
+/**
+ * Whose time passes now in one async context (EXPLAIN ANALYZE's exclusive times): the operator
+ * charged (null: none), since when, and how many sections nested in it run (it is stopped meanwhile).
+ */
+interface Clock { op: PhysicalOperator | null; since: number; nested: number }
 
 /** What a context's long loops need of the statement: its memory budget, cancel checks and turns. */
 export interface RowsGuard {
@@ -255,6 +264,12 @@ export class RunContext extends RowsContext {
     const now = runningOperator.getStore();
     return now !== undefined && now.run === this ? now.holdings : this.base;
   }
+  /** whose time passes outside any section (none's) */
+  private readonly baseClock: Clock = { op: null, since: 0, nested: 0 };
+  private get clock(): Clock {
+    const now = runningOperator.getStore();
+    return now !== undefined && now.run === this ? now.clock : this.baseClock;
+  }
   /** root-level runs in flight (concurrent subqueries): the spill area goes when the last ends */
   private roots = 0;
 
@@ -276,14 +291,13 @@ export class RunContext extends RowsContext {
   /** Runs a leader operator, recording its rows and time. */
   async run(op: LeaderOperator): Promise<Batch> {
     this.check();
-    const t0 = performance.now();
     const parent = this.holdings;
     const mine: Holdings = new Map();
     const root = parent === this.base;
     if (root) this.roots++;
     let out: Batch;
     try {
-      out = await runningOperator.run({ run: this, holdings: mine }, () => op.run(this));
+      out = await this.timed(op, () => op.run(this), mine);
     } catch (e) {
       this.releaseAll(mine);
       throw e;
@@ -300,8 +314,46 @@ export class RunContext extends RowsContext {
     if (by === undefined) this.holdIn(parent, out, batchBytes(out) - shared, 'the result of ' + op.explain().split(' ')[0]);
     this.releaseAll(mine);
     if (shared > 0) { this.guard.memory.reserve(shared, 'the result of ' + op.explain().split(' ')[0]); parent.set(out, parent.get(out)! + shared); }
-    this.record(op, out.length, performance.now() - t0);
+    this.record(op, out.length);
     return out;
+  }
+
+  /** The operator whose time passes now (forEachPiece hands pieces back to it). */
+  get timedOp(): PhysicalOperator | null {
+    return this.clock.op;
+  }
+
+  /**
+   * Runs `f` as a section of `op`'s own time (null: no operator's), with `holdings` as what the
+   * running operator holds: the section it runs in stops counting meanwhile, and sections `f`
+   * opens (its inputs' runs, the consumer a piece is handed to) count apart, so each operator's
+   * time leaves out its inputs' and its consumer's work however they interleave.
+   */
+  async timed<T>(op: PhysicalOperator | null, f: () => Promise<T>, holdings = this.holdings): Promise<T> {
+    const outer = this.clock;
+    const start = performance.now();
+    this.charge(outer, start);
+    outer.nested++;
+    const clock: Clock = { op, since: start, nested: 0 };
+    try {
+      return await runningOperator.run({ run: this, holdings, clock }, f);
+    } finally {
+      const end = performance.now();
+      this.charge(clock, end);
+      if (--outer.nested === 0) outer.since = end;
+    }
+  }
+
+  /** Adds the time since the clock last counted to its operator (none while a nested section runs). */
+  private charge(clock: Clock, now: number): void {
+    if (clock.nested === 0 && clock.op) this.timeOf(clock.op).ms += now - clock.since;
+    clock.since = now;
+  }
+
+  private timeOf(op: PhysicalOperator): OperatorMetrics {
+    let m = this.metrics.get(op);
+    if (!m) this.metrics.set(op, (m = { rows: 0, ms: 0, runs: 0 }));
+    return m;
   }
 
   /**
@@ -346,21 +398,25 @@ export class RunContext extends RowsContext {
     this.guard.memory.release(bytes);
   }
 
-  /** Runs `f`, an operator's rows for a consumer that reads them in pieces, and records their count (batch and files) and time. */
+  /** Runs `f`, an operator's rows for a consumer that reads them in pieces, as its time, and records their count (batch and files). */
   async recordPieces<T extends { batch: Batch; fileRows: number }>(op: PhysicalOperator, f: () => Promise<T>): Promise<T> {
-    const t0 = performance.now();
-    const out = await f();
-    this.record(op, out.batch.length + out.fileRows, performance.now() - t0);
+    const out = await this.timed(op, f);
+    this.record(op, out.batch.length + out.fileRows);
     return out;
   }
 
-  record(op: PhysicalOperator, rows: number, ms: number, slices?: { rows: number; ms: number }[]): void {
-    const m = this.metrics.get(op);
-    if (!m) { this.metrics.set(op, { rows, ms, slices, runs: 1 }); return; }
+  /**
+   * Counts one run of `op` and its rows; a slice operator's time comes with it (the sum of its
+   * slices' and each slice's), a leader operator's from its sections (`timed`).
+   */
+  record(op: PhysicalOperator, rows: number, slices?: { rows: number; ms: number }[]): void {
+    const m = this.timeOf(op);
     m.rows += rows;
-    m.ms += ms;
     m.runs++;
-    if (slices && m.slices) slices.forEach((s, i) => { m.slices![i].rows += s.rows; m.slices![i].ms += s.ms; });
+    if (!slices) return;
+    for (const s of slices) m.ms += s.ms;
+    if (!m.slices) m.slices = slices.map((s) => ({ ...s }));
+    else slices.forEach((s, i) => { m.slices![i].rows += s.rows; m.slices![i].ms += s.ms; });
   }
 
   /** Adds what a scan's join filters removed in each slice (the scan's rows and time are recorded apart). */
