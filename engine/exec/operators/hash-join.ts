@@ -12,9 +12,9 @@ import type { Field, JoinType } from '../../plan/logical.ts';
 import type { Batch, Vector } from '../../types/vector.ts';
 import { isString, type SqlType } from '../../types/types.ts';
 import { projectBatch } from '../kernels.ts';
-import { BuildTable, ProbePieces, probe, takeRows, unmatchedBuildRows, type JoinKind } from '../hash-join.ts';
+import { BuildTable, ProbePieces, unmatchedBuildRows, type JoinKind } from '../hash-join.ts';
 import { SqlError } from '../../errors.ts';
-import { CHUNK, concatBatches, rowRange, vectorRange } from '../batches.ts';
+import { CHUNK, rowRange, vectorRange } from '../batches.ts';
 import { explainExpr } from '../explain.ts';
 import { LeaderOperator, SliceOperator, type PhysicalOperator } from './operator.ts';
 import type { Layout, PipelineBuilder } from './pipeline.ts';
@@ -80,17 +80,18 @@ export class HashJoinOp extends LeaderOperator {
   }
 
   /**
-   * How this join runs over partition files: a pair that fits in memory, and a pair too big after
-   * the last split (one key holding most of its build rows) a chunk of build rows at a time.
+   * How this join runs over partition files: a pair that fits as a hash table over its build
+   * rows, probed a block of its probe file at a time, and a pair too big that hashes as one key
+   * a chunk of build rows at a time.
    */
   graceSpec(ctx: RunContext): GraceJoin {
     const j = this.join;
     const leftTypes = this.left.fields.map((f) => f.type), rightTypes = this.right.fields.map((f) => f.type);
     const spec: GraceJoin = {
       leftKeys: j.leftKeys, rightKeys: j.rightKeys, nullEq: j.nullEq, leftTypes, rightTypes,
-      joinPart: (l, r) => this.joinBatches(ctx, l, r),
+      pairTable: (right) => new JoinTable(ctx, this, right),
     };
-    // a condition calling a model filters whole joined batches (joinBatches)
+    // a condition calling a model filters the joined rows of whole partitions (JoinTable)
     if (j.residual && hasModelCall(j.residual)) return spec;
     spec.chunked = {
       kind: j.joinType === 'FULL' || j.joinType === 'SINGLE' ? 'LEFT' : j.joinType as JoinKind,
@@ -117,36 +118,60 @@ export class HashJoinOp extends LeaderOperator {
     return BuildTable.estimateBytes(right.length, this.join.rightKeys.length) + rows * width;
   }
 
-  /** The join of two batches in memory: a hash table over the right, probed with the left. */
+  /** The join of two batches in memory, put together for a consumer that needs one batch. */
   async joinBatches(ctx: RunContext, left: Batch, right: Batch): Promise<Batch> {
-    const node = this.join;
-    const rightKeys = projectBatch(right, node.rightKeys, null, right.length);
-    const leftKeys = projectBatch(left, node.leftKeys, null, left.length);
-    const building = ctx.reserve(BuildTable.estimateBytes(right.length, rightKeys.length), 'hash join build');
-    const table = new BuildTable(right.columns, rightKeys, node.nullEq, ctx.guard);
-    const kind = node.joinType === 'FULL' || node.joinType === 'SINGLE' ? 'LEFT' : node.joinType as JoinKind;
-    if (node.residual && hasModelCall(node.residual)) {
+    const parts: Batch[] = [];
+    const table = new JoinTable(ctx, this, right);
+    const take = (b: Batch) => { parts.push(b); };
+    await table.probe(left, take);
+    await table.finish(take);
+    return ctx.concatHeld(this.fields.map((f) => f.type), parts, 'hash join');
+  }
+}
+
+/**
+ * A leader join's hash table over its build (right) rows, probed a batch of probe (left) rows
+ * at a time: each probe's joined rows are handed on in pieces of at most PROBE_PIECE rows as
+ * they are made (held: the receiver keeps or gives them back), never put together here. One way
+ * for every leader equi-join: inputs in memory, a probe side in pieces, a grace join's pair.
+ */
+export class JoinTable {
+  private readonly table: BuildTable;
+  private readonly building: object;
+
+  constructor(private readonly ctx: RunContext, private readonly op: HashJoinOp, right: Batch) {
+    const j = op.join;
+    const keys = projectBatch(right, j.rightKeys, null, right.length);
+    this.building = ctx.reserve(BuildTable.estimateBytes(right.length, keys.length), 'hash join build');
+    this.table = new BuildTable(right.columns, keys, j.nullEq, ctx.guard);
+  }
+
+  /** Joins `left`'s rows, handing `take` each piece of joined rows (held). */
+  async probe(left: Batch, take: (joined: Batch) => void | Promise<void>): Promise<void> {
+    const { ctx } = this, j = this.op.join;
+    const keys = projectBatch(left, j.leftKeys, null, left.length);
+    const kind = (j.joinType === 'SINGLE' || j.joinType === 'FULL' ? 'LEFT' : j.joinType) as JoinKind;
+    if (j.residual && hasModelCall(j.residual)) {
       // a condition calling a model filters the joined rows (inner joins only)
       if (kind !== 'INNER') throw new SqlError('FEATURE_NOT_SUPPORTED', 'model functions in an outer or semi join condition are not supported; use them in WHERE');
-      const joined = ctx.hold(probe(left, leftKeys, table, kind, null, ctx.guard), 'hash join');
-      return ctx.keep(joined, node.residual);
+      return probeInChunks(ctx, left, keys, this.table, kind, null, async (b) => take(ctx.handOn(b, await ctx.keep(b, j.residual!), 'hash join')));
     }
-    const parts: Batch[] = [];
-    await probeInChunks(ctx, left, leftKeys, table, kind, node.residual, (b) => { parts.push(b); });
-    const out = await ctx.concatHeld(this.fields.map((f) => f.type), parts, 'hash join');
-    // a LEFT join yields one row per left row exactly when no left row matches twice
-    if (node.joinType === 'SINGLE' && out.length > left.length) throw new SqlError('CARDINALITY_VIOLATION', 'more than one row returned by a subquery used as an expression');
-    if (node.joinType !== 'FULL') { ctx.release(building); return out; }
-    // FULL: add the build rows nobody matched, padded with NULLs on the left
-    const un: number[] = [];
-    for (let r = 0; r < right.length; r++) if (!table.matched[r]) un.push(r);
-    if (!un.length) { ctx.release(building); return out; }
-    const rows = Int32Array.from(un), none = new Int32Array(un.length).fill(-1);
-    const extra: Batch = { length: un.length, columns: [...left.columns.map((c) => takeRows(c, none, un.length)), ...right.columns.map((c) => takeRows(c, rows, un.length))] };
-    ctx.release(building);
-    const all = concatBatches(this.fields.map((f) => f.type), [out, extra]);
-    if (all !== out) ctx.release(out);
-    return all;
+    let joined = 0;
+    await probeInChunks(ctx, left, keys, this.table, kind, j.residual, (b) => {
+      joined += b.length;
+      // a LEFT join yields one row per left row exactly when no left row matches twice
+      if (j.joinType === 'SINGLE' && joined > left.length) throw new SqlError('CARDINALITY_VIOLATION', 'more than one row returned by a subquery used as an expression');
+      return take(b);
+    });
+  }
+
+  /** Once every probe row went by: a FULL join's build rows none matched, padded with NULLs on the left; the table is given back. */
+  async finish(take: (joined: Batch) => void | Promise<void>): Promise<void> {
+    if (this.op.join.joinType === 'FULL') {
+      const leftTypes = this.op.left.fields.map((f) => f.type);
+      for (const padded of unmatchedBuildRows(this.table, leftTypes)) await take(this.ctx.hold(padded, 'hash join'));
+    }
+    this.ctx.release(this.building);
   }
 }
 

@@ -5,21 +5,20 @@
 // files by key hash (distinct.ts partitionedInput); a build side that is one batch goes there
 // whole when its table does not fit. With the table in memory, each probe (left) piece is probed
 // against it as it comes; otherwise every piece goes to the probe side's files by the same hash,
-// then the pairs are joined one at a time (as a grace join). A probe side that is one batch is
-// its one piece. The joined rows are held and put together for a consumer that needs one batch;
+// then the pairs are joined one at a time (as a grace join: a pair's probe file a block at a
+// time). A probe side that is one batch is its one piece; each probe goes through JoinTable,
+// whose joined rows come in pieces of at most PROBE_PIECE rows. The joined rows are held and put together for a consumer that needs one batch;
 // for a client, held up to a quarter of what is left and then written to a file (nested-loop.ts
 // JoinedRows); for a consumer that takes pieces (a GROUP BY, sort, ...), handed to it as they come. A FULL join adds the build rows no piece matched once the pieces
 // are done (by partition pair when it went to files). Conditions calling models keep the
 // whole-input join.
 import type { Batch } from '../../types/vector.ts';
 import { hasModelCall } from '../../plan/bound.ts';
-import { SqlError } from '../../errors.ts';
-import { projectBatch } from '../kernels.ts';
-import { BuildTable, unmatchedBuildRows, type JoinKind } from '../hash-join.ts';
+import { BuildTable } from '../hash-join.ts';
 import { PartitionWriter, writePartitions } from '../spill/hash-partition.ts';
 import { joinPartitions } from '../spill/grace-join.ts';
 import type { RunContext } from './run-context.ts';
-import { MIN_SPILL_ROWS, probeInChunks, type HashJoinOp } from './hash-join.ts';
+import { JoinTable, MIN_SPILL_ROWS, type HashJoinOp } from './hash-join.ts';
 import { JoinedRows } from './nested-loop.ts';
 import { forEachPiece, streams, type RowPieces } from './row-pieces.ts';
 import { partitionedInput } from './distinct.ts';
@@ -63,24 +62,10 @@ async function joinEach(ctx: RunContext, op: HashJoinOp, emit: (b: Batch) => Pro
   const build = await partitionedInput(ctx, op.right, op.right.fields.map((f) => f.type), 'hash join build', 2 * tableRowBytes, j.rightKeys, j.nullEq ?? false);
   const right = build.batch;
   if (right && (right.length <= MIN_SPILL_ROWS || 2 * right.length * tableRowBytes <= ctx.guard.memory.availableBytes)) {
-    const building = ctx.reserve(right.length * tableRowBytes, 'hash join build');
-    const table = new BuildTable(right.columns, projectBatch(right, j.rightKeys, null, right.length), j.nullEq, ctx.guard);
-    const kind = (j.joinType === 'SINGLE' || j.joinType === 'FULL' ? 'LEFT' : j.joinType) as JoinKind;
-    await forEachPiece(ctx, op.left, async (piece) => {
-      let joined = 0;
-      await probeInChunks(ctx, piece, projectBatch(piece, j.leftKeys, null, piece.length), table, kind, j.residual, (b) => {
-        joined += b.length;
-        // a LEFT join yields one row per left row exactly when no left row matches twice
-        if (j.joinType === 'SINGLE' && joined > piece.length) throw new SqlError('CARDINALITY_VIOLATION', 'more than one row returned by a subquery used as an expression');
-        return emit(b);
-      });
-    });
-    // FULL: the build rows no piece matched, padded with NULLs on the left
-    if (j.joinType === 'FULL') {
-      for (const padded of unmatchedBuildRows(table, op.left.fields.map((f) => f.type))) await emit(ctx.hold(padded, 'hash join'));
-    }
+    const table = new JoinTable(ctx, op, right);
+    await forEachPiece(ctx, op.left, (piece) => table.probe(piece, emit));
     // given back now: read by a client or a GROUP BY, this runs among the reader's holdings
-    ctx.release(building);
+    await table.finish(emit);
     ctx.release(right);
     return;
   }

@@ -1,10 +1,12 @@
 // Grace hash join: when a join's build side would not fit in what is left of the statement's
 // memory budget, both inputs are split by the hash of their join keys into partitions on disk
 // (rows with equal keys land in the same partition on both sides), the inputs are given back,
-// and the partitions are joined one pair at a time. A partition whose build side still does not
-// fit (judged from its files before reading them) is split again with another hash, a block at a
-// time, up to MAX_LEVEL times; past that (one key holding most rows) it is joined a chunk of build
-// rows at a time against the probe file (chunked-join.ts).
+// and the partitions are joined one pair at a time: the build file as a hash table, the probe file
+// read a block at a time, each block's joined rows handed on in pieces as they are made. A
+// partition whose build side still does not fit (judged from its files before reading them) is
+// split again with another hash, a block at a time, up to MAX_LEVEL times; past that (one key
+// holding most rows) it is joined a chunk of build rows at a time against the probe file
+// (chunked-join.ts).
 import type { BExpr } from '../../plan/bound.ts';
 import type { Batch } from '../../types/vector.ts';
 import { BuildTable } from '../hash-join.ts';
@@ -31,10 +33,16 @@ export interface GraceJoin {
   nullEq?: boolean[];
   leftTypes: SqlType[];
   rightTypes: SqlType[];
-  /** joins one pair of partitions that fits (the in-memory hash join) */
-  joinPart(left: Batch, right: Batch): Promise<Batch>;
-  /** how a pair too big after MAX_LEVEL splits joins a chunk of build rows at a time (without it, whole) */
+  /** a table over the build rows of a pair that fits (the in-memory hash join) */
+  pairTable(right: Batch): PairTable;
+  /** how a pair too big that no split parts joins a chunk of build rows at a time (without it, whole) */
   chunked?: ChunkedJoin;
+}
+
+/** A hash table over a pair's build rows: probed a block of probe rows at a time, then finished (what its build rows add). */
+export interface PairTable {
+  probe(left: Batch, take: JoinedInto): Promise<void>;
+  finish(take: JoinedInto): Promise<void>;
 }
 
 /** Bytes a build side of `rows` rows and `keys` key columns needs besides its rows. */
@@ -57,10 +65,11 @@ export async function graceJoin(ctx: RunContext, inputs: GraceInputs, j: GraceJo
 }
 
 /**
- * Joins partition files pairwise (both sides split by key hash at `level`): each pair read back
- * and joined in memory, split again (a block at a time) when its build table and rows would not
- * fit in what is left, or past the last level joined a chunk of build rows at a time. The outputs
- * are held and returned, or, with `into`, handed to it one at a time.
+ * Joins partition files pairwise (both sides split by key hash at `level`): each pair's build
+ * file read back as a table and probed with its probe file a block at a time; split again (a
+ * block at a time) when its build table and rows would take over half of what is left, or, past
+ * the last level, joined a chunk of build rows at a time. The joined rows are held and
+ * returned, or, with `into`, handed to it a piece at a time.
  */
 export async function joinPartitions(ctx: RunContext, left: SpillWriter[], right: SpillWriter[], j: GraceJoin, level = 0, into?: JoinedInto): Promise<Batch[]> {
   const out: Batch[] = [];
@@ -69,8 +78,8 @@ export async function joinPartitions(ctx: RunContext, left: SpillWriter[], right
   for (let p = 0; p < FANOUT; p++) {
     ctx.check();
     const rf = right[p], lf = left[p];
-    if (rf.rows > 0 && buildBytes(rf.rows, j.rightKeys.length) + rf.bytes + lf.bytes > ctx.guard.memory.availableBytes) {
-      if (level < MAX_LEVEL && rf.rows > 1) {
+    if (rf.rows > 1 && buildBytes(rf.rows, j.rightKeys.length) + rf.bytes > ctx.guard.memory.availableBytes / 2) {
+      if (level < MAX_LEVEL) {
         const rights = await splitFile(ctx, rf, j.rightKeys, j.nullEq, level + 1, 'hash join build partition');
         const lefts = await splitFile(ctx, lf, j.leftKeys, j.nullEq, level + 1, 'hash join probe partition');
         out.push(...await joinPartitions(ctx, lefts, rights, j, level + 1, into));
@@ -81,14 +90,18 @@ export async function joinPartitions(ctx: RunContext, left: SpillWriter[], right
         continue;
       }
     }
-    const part: GraceInputs = { right: readPartition(ctx, rf, j.rightTypes), left: readPartition(ctx, lf, j.leftTypes) };
-    const rb = part.right!;
-    if (rb.length + part.left!.length === 0) continue;
-    ctx.hold(rb, 'hash join build partition');
-    ctx.hold(part.left!, 'hash join probe partition');
-    await take(ctx.hold(await j.joinPart(part.left!, rb), 'hash join'));
-    ctx.release(part.left!);
-    ctx.release(rb);
+    if (rf.rows + lf.rows === 0) { ctx.spill.done(rf); ctx.spill.done(lf); continue; }
+    const build = ctx.hold(readPartition(ctx, rf, j.rightTypes), 'hash join build partition');
+    const table = j.pairTable(build);
+    const r = ctx.spill.read(lf.path);
+    for (let b = r.next(); b; b = r.next()) {
+      ctx.check();
+      await table.probe(ctx.hold(b, 'hash join probe partition'), take);
+      ctx.release(b);
+    }
+    ctx.spill.done(r);
+    await table.finish(take);
+    ctx.release(build);
   }
   return out;
 }

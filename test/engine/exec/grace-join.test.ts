@@ -36,10 +36,10 @@ it('splits partitions that still do not fit again and joins every pair once', as
   let pairs = 0;
   const parts = await graceJoin(ctx, { left, right }, {
     leftKeys: [key], rightKeys: [key], leftTypes: [INT], rightTypes: [INT, INT],
-    joinPart: async (l, r) => {
+    pairTable: (r) => {
       pairs++;
       const table = new BuildTable(r.columns, [r.columns[0]]);
-      return probe(l, [l.columns[0]], table, 'INNER', null);
+      return { probe: (l, take) => take(probe(l, [l.columns[0]], table, 'INNER', null)), finish: async () => {} };
     },
   });
   // every first-level partition was split again: more pairs than FANOUT, and more files than 2 * FANOUT

@@ -96,3 +96,17 @@ it('a RIGHT join whose preserved side is a leader input hands its joined rows to
   expect(await strata(sql)).toEqual(await duckdb(sql));
   expect(leftover()).toEqual([]);
 });
+
+it('a leader grace join hands a pair\'s joined rows on a probe block at a time, so a pair of many matches per key streams to its GROUP BY', async () => {
+  // 100,000 build rows of 100 keys spill by key hash; each pair that fits (about 6 keys) meets ~190 probe rows,
+  // ~190,000 joined rows, which were put together for the pair (OUT_OF_MEMORY at 4 MB on main)
+  const join = (select: string) => `SELECT ${select} FROM (SELECT k % 100 AS k, k AS v FROM a WHERE k < 3000 LIMIT 1000000) x
+    JOIN (SELECT k % 100 AS k, k AS v, s FROM a WHERE k < 100000 LIMIT 1000000) y ON x.k = y.k`;
+  const sql = join('count(*), sum(x.v), sum(y.v), max(y.s)');
+  expect(await plan(sql)).toMatch(/Hash Aggregate[^]*Hash INNER Join \(build: right input\) on k = k +\[leader/);
+  expect(await strata(sql)).toEqual(await duckdb(sql));
+  expect(leftover()).toEqual([]);
+  await expect(s.execute(join('sum(1 / (x.v - 2999))'))).rejects.toMatchObject({ code: 'DIVISION_BY_ZERO' });
+  expect(leftover()).toEqual([]);
+  await canceledWhileSpilling(sql);
+});
