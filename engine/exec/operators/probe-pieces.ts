@@ -77,5 +77,5 @@ async function joinEach(ctx: RunContext, op: HashJoinOp, emit: (b: Batch) => Pro
   const probeFiles = new PartitionWriter(ctx, j.leftKeys, j.nullEq, 0, 'hash join probe partition');
   await forEachPiece(ctx, op.left, async (piece) => { probeFiles.add(piece); await ctx.pause(); });
   // each pair's rows as it is joined
-  await joinPartitions(ctx, probeFiles.close(), buildFiles!, op.graceSpec(ctx), 0, emit);
+  await joinPartitions(ctx, probeFiles.close(), buildFiles!, op.graceSpec(ctx), emit);
 }

@@ -4,13 +4,14 @@
 // and the partitions are joined one pair at a time: the build file as a hash table, the probe file
 // read a block at a time, each block's joined rows handed on in pieces as they are made. A
 // partition whose build side still does not fit (judged from its files before reading them) is
-// split again with another hash, a block at a time, up to MAX_LEVEL times; past that (one key
-// holding most rows) it is joined a chunk of build rows at a time against the probe file
-// (chunked-join.ts).
+// split again with another hash, a block at a time, up to MAX_LEVEL times; past that, or at once
+// when no split would part its rows (one key holding them or nearly all of them: hash-partition.ts
+// mayPart; each split would only write them again), it is joined a chunk of build rows at a time
+// against the probe file (chunked-join.ts).
 import type { BExpr } from '../../plan/bound.ts';
 import type { Batch } from '../../types/vector.ts';
 import { BuildTable } from '../hash-join.ts';
-import { FANOUT, MAX_LEVEL, readPartition, splitFile, writePartitions } from './hash-partition.ts';
+import { FANOUT, MAX_LEVEL, mayPart, readPartition, splitFile, writePartitions } from './hash-partition.ts';
 import { joinInChunks, type ChunkedJoin } from './chunked-join.ts';
 import { leaderHost } from './spill-aggregate.ts';
 import type { RunContext } from '../operators/run-context.ts';
@@ -52,56 +53,60 @@ export const buildBytes = (rows: number, keys: number) => BuildTable.estimateByt
  * Joins `inputs` partition by partition through spill files. It takes the batches out of
  * `inputs` (and gives back their reservations) once they are written, so they can be collected.
  */
-export async function graceJoin(ctx: RunContext, inputs: GraceInputs, j: GraceJoin, level = 0, into?: JoinedInto): Promise<Batch[]> {
-  const right = writePartitions(ctx, inputs.right!, j.rightKeys, j.nullEq, level, 'hash join build partition');
+export async function graceJoin(ctx: RunContext, inputs: GraceInputs, j: GraceJoin): Promise<Batch[]> {
+  const right = writePartitions(ctx, inputs.right!, j.rightKeys, j.nullEq, 0, 'hash join build partition');
   ctx.release(inputs.right!);
   inputs.right = null;
   await ctx.pause();
-  const left = writePartitions(ctx, inputs.left!, j.leftKeys, j.nullEq, level, 'hash join probe partition');
+  const left = writePartitions(ctx, inputs.left!, j.leftKeys, j.nullEq, 0, 'hash join probe partition');
   ctx.release(inputs.left!);
   inputs.left = null;
   await ctx.pause();
-  return joinPartitions(ctx, left, right, j, level, into);
+  return joinPartitions(ctx, left, right, j);
 }
 
 /**
- * Joins partition files pairwise (both sides split by key hash at `level`): each pair's build
- * file read back as a table and probed with its probe file a block at a time; split again (a
- * block at a time) when its build table and rows would take over half of what is left, or, past
- * the last level, joined a chunk of build rows at a time. The joined rows are held and
- * returned, or, with `into`, handed to it a piece at a time.
+ * Joins partition files (both sides split by key hash at level 0) pair by pair. The joined rows
+ * are held and returned, or, with `into`, handed to it a piece at a time.
  */
-export async function joinPartitions(ctx: RunContext, left: SpillWriter[], right: SpillWriter[], j: GraceJoin, level = 0, into?: JoinedInto): Promise<Batch[]> {
+export async function joinPartitions(ctx: RunContext, left: SpillWriter[], right: SpillWriter[], j: GraceJoin, into?: JoinedInto): Promise<Batch[]> {
   const out: Batch[] = [];
   /** takes joined rows held for this operator */
   const take = async (joined: Batch) => { if (into) await into(joined); else out.push(joined); };
-  for (let p = 0; p < FANOUT; p++) {
-    ctx.check();
-    const rf = right[p], lf = left[p];
-    if (rf.rows > 1 && buildBytes(rf.rows, j.rightKeys.length) + rf.bytes > ctx.guard.memory.availableBytes / 2) {
-      if (level < MAX_LEVEL) {
-        const rights = await splitFile(ctx, rf, j.rightKeys, j.nullEq, level + 1, 'hash join build partition');
-        const lefts = await splitFile(ctx, lf, j.leftKeys, j.nullEq, level + 1, 'hash join probe partition');
-        out.push(...await joinPartitions(ctx, lefts, rights, j, level + 1, into));
-        continue;
-      }
-      if (j.chunked && level === MAX_LEVEL) {
-        await joinInChunks(leaderHost(ctx), rf, lf, j.chunked, async (b) => { await take(ctx.hold(b, 'hash join')); return false; });
-        continue;
-      }
-    }
-    if (rf.rows + lf.rows === 0) { ctx.spill.done(rf); ctx.spill.done(lf); continue; }
-    const build = ctx.hold(readPartition(ctx, rf, j.rightTypes), 'hash join build partition');
-    const table = j.pairTable(build);
-    const r = ctx.spill.read(lf.path);
-    for (let b = r.next(); b; b = r.next()) {
-      ctx.check();
-      await table.probe(ctx.hold(b, 'hash join probe partition'), take);
-      ctx.release(b);
-    }
-    ctx.spill.done(r);
-    await table.finish(take);
-    ctx.release(build);
-  }
+  for (let p = 0; p < FANOUT; p++) await joinPair(ctx, left[p], right[p], j, 0, Infinity, take);
   return out;
+}
+
+/**
+ * One pair of partition files: the build file read back as a table and probed with the probe
+ * file a block at a time; when its build table and rows would take over half of what is left,
+ * split again (a block at a time) while a split may part its rows (`mayPart`), else joined a
+ * chunk of build rows at a time. `parentRows`: the build rows of the file this one was split from.
+ */
+async function joinPair(ctx: RunContext, lf: SpillWriter, rf: SpillWriter, j: GraceJoin, level: number, parentRows: number, take: JoinedInto): Promise<void> {
+  ctx.check();
+  if (rf.rows > 1 && buildBytes(rf.rows, j.rightKeys.length) + rf.bytes > ctx.guard.memory.availableBytes / 2) {
+    if (level < MAX_LEVEL && mayPart(ctx, rf, j.rightKeys, j.nullEq ?? false, parentRows)) {
+      const rights = await splitFile(ctx, rf, j.rightKeys, j.nullEq, level + 1, 'hash join build partition');
+      const lefts = await splitFile(ctx, lf, j.leftKeys, j.nullEq, level + 1, 'hash join probe partition');
+      for (let p = 0; p < FANOUT; p++) await joinPair(ctx, lefts[p], rights[p], j, level + 1, rf.rows, take);
+      return;
+    }
+    if (j.chunked) {
+      await joinInChunks(leaderHost(ctx), rf, lf, j.chunked, async (b) => { await take(ctx.hold(b, 'hash join')); return false; });
+      return;
+    }
+  }
+  if (rf.rows + lf.rows === 0) { ctx.spill.done(rf); ctx.spill.done(lf); return; }
+  const build = ctx.hold(readPartition(ctx, rf, j.rightTypes), 'hash join build partition');
+  const table = j.pairTable(build);
+  const r = ctx.spill.read(lf.path);
+  for (let b = r.next(); b; b = r.next()) {
+    ctx.check();
+    await table.probe(ctx.hold(b, 'hash join probe partition'), take);
+    ctx.release(b);
+  }
+  ctx.spill.done(r);
+  await table.finish(take);
+  ctx.release(build);
 }

@@ -8,7 +8,7 @@ import type { SqlType } from '../../types/types.ts';
 import { KeyBatch } from '../hash-table.ts';
 import { projectBatch } from '../kernels.ts';
 import { CHUNK, concatBatches, rowRange, selectRows } from '../batches.ts';
-import type { SpillWriter } from './spill-file.ts';
+import type { SpillReader, SpillWriter } from './spill-file.ts';
 import type { StatementSpill } from './spill-area.ts';
 
 /** Partitions per split (a power of two: the partition is the top bits of a remixed hash). */
@@ -29,7 +29,7 @@ export interface PartitionHost {
  * Whether every row of the batches has the same key hash: a row's partition at every level comes
  * from its hash alone, so no split can part them (one key's rows, as a rule).
  */
-export function oneKeyHash(batches: Batch[], keyExprs: BExpr[], nullEq: boolean | boolean[]): boolean {
+export function oneKeyHash(batches: Iterable<Batch>, keyExprs: BExpr[], nullEq: boolean | boolean[]): boolean {
   let first: number | null = null;
   for (const b of batches) {
     for (let start = 0; start < b.length; start += CHUNK) {
@@ -40,6 +40,27 @@ export function oneKeyHash(batches: Batch[], keyExprs: BExpr[], nullEq: boolean 
     }
   }
   return true;
+}
+
+/**
+ * Whether splitting a file of rows again may part them (a grace join's build file too big for
+ * its table): not when they all hash alike (`oneKeyHash`, read a block at a time up to the first
+ * row hashing otherwise), nor when the split that made the file kept over 9/10 of its
+ * `parentRows` here: one key (or a few hashing alike) holds them, and another split would only
+ * write them again as they are.
+ */
+export function mayPart(host: PartitionHost, f: SpillWriter, keyExprs: BExpr[], nullEq: boolean | boolean[], parentRows: number): boolean {
+  if (f.rows > 0.9 * parentRows) return false;
+  const r = host.spill.read(f.path);
+  try {
+    return !oneKeyHash(blocksOf(r), keyExprs, nullEq);
+  } finally {
+    r.close();
+  }
+}
+
+function* blocksOf(r: SpillReader): Generator<Batch> {
+  for (let b = r.next(); b; b = r.next()) yield b;
 }
 
 /** Each row's partition at `level` from its key vectors, and the rows per partition. */

@@ -5,7 +5,8 @@
 // (the build file as a hash table, the probe file read back a block at a time) and the joined
 // rows go on through the rest of the pipeline. A build file whose table still does not fit is
 // split again, with the probe file, by another hash (a block at a time), up to MAX_LEVEL times;
-// past that (one key holding most rows) it is joined as a block nested loop (chunked-join.ts).
+// past that, or at once when no split would part its rows (one key holding them or nearly all of
+// them: hash-partition.ts mayPart), it is joined as a block nested loop (chunked-join.ts).
 // A probe block's joined rows go on at most PROBE_PIECE at a time, fewer when a quarter of what is
 // left holds fewer (at least 1,024: `piecesFitting`), since a key may match many build rows.
 // A semi or anti join built on its preserved side spills the same way: each pair of files marks
@@ -19,7 +20,7 @@ import type { JoinStep } from '../fragment.ts';
 import { BuildTable, markMatches, padProbeSide, probePieces, unmatchedBuildRows } from '../hash-join.ts';
 import { projectBatch } from '../kernels.ts';
 import { batchBytes } from '../memory-budget.ts';
-import { FANOUT, MAX_LEVEL, PartitionWriter, readPartition, splitFile, writePartitions } from './hash-partition.ts';
+import { FANOUT, MAX_LEVEL, PartitionWriter, mayPart, readPartition, splitFile, writePartitions } from './hash-partition.ts';
 import { selectRows } from '../batches.ts';
 import { joinInChunks, piecesFitting, type JoinedSink } from './chunked-join.ts';
 import type { SpillWriter } from './spill-file.ts';
@@ -95,7 +96,7 @@ export class SliceGraceJoin {
         this.host.spill.done(this.build[p]);
         continue;
       }
-      if (await this.joinFiles(this.build[p], probe[p], 0, sink, keep)) return;
+      if (await this.joinFiles(this.build[p], probe[p], 0, Infinity, sink, keep)) return;
     }
   }
 
@@ -118,15 +119,16 @@ export class SliceGraceJoin {
   /**
    * Joins one build file with its probe file (`keep` null), or marks the build rows its probe
    * rows match and keeps the marked (1) or unmarked (0) ones; true when the sink wants no more.
+   * `parentRows`: the build rows of the file this one was split from.
    */
-  private async joinFiles(buildFile: SpillWriter, probeFile: SpillWriter, level: number, sink: JoinedSink, keep: 0 | 1 | null): Promise<boolean> {
+  private async joinFiles(buildFile: SpillWriter, probeFile: SpillWriter, level: number, parentRows: number, sink: JoinedSink, keep: 0 | 1 | null): Promise<boolean> {
     const { host, step } = this;
     host.check();
     const kind = step.joinType;
-    // too big for what is left (judged from the file, before reading it): split again, or past
-    // the last level join it a chunk at a time
+    // too big for what is left (judged from the file, before reading it): split again while a
+    // split may part its rows, else join it a chunk at a time
     if (buildFile.rows > MIN_SPILL_ROWS && BuildTable.estimateBytes(buildFile.rows, step.buildKeys.length) + buildFile.bytes > host.available()) {
-      if (level < MAX_LEVEL) return this.splitAgain(buildFile, probeFile, level, sink, keep);
+      if (level < MAX_LEVEL && mayPart(host, buildFile, this.buildKeyExprs, step.nullEq ?? false, parentRows)) return this.splitAgain(buildFile, probeFile, level, sink, keep);
       return this.joinInChunks(buildFile, probeFile, sink, keep);
     }
     const build = readPartition(host, buildFile, this.buildTypes);
@@ -177,7 +179,8 @@ export class SliceGraceJoin {
       ? writePartitions(host, build, this.buildKeyExprs, step.nullEq, level + 1, 'slice hash join build partition')
       : await splitFile(host, build, this.buildKeyExprs, step.nullEq, level + 1, 'slice hash join build partition');
     const probes = await splitFile(host, probeFile, step.probeKeys, step.nullEq, level + 1, 'slice hash join probe partition');
-    for (let p = 0; p < FANOUT; p++) if (await this.joinFiles(builds[p], probes[p], level + 1, sink, keep)) return true;
+    const rows = 'columns' in build ? build.length : build.rows;
+    for (let p = 0; p < FANOUT; p++) if (await this.joinFiles(builds[p], probes[p], level + 1, rows, sink, keep)) return true;
     return false;
   }
 

@@ -110,3 +110,20 @@ it('a leader grace join hands a pair\'s joined rows on a probe block at a time, 
   expect(leftover()).toEqual([]);
   await canceledWhileSpilling(sql);
 });
+
+it('a leader grace join\'s build partition that a split cannot part is joined a chunk at a time at once, not split level after level', async () => {
+  // 250,000 build rows of key 7 with four more columns, and 50,000 others: the partition of key 7 was
+  // written again at each of 3 levels (the spill cap, 32 MB, at 4 MB on main); now once, as the split
+  // that made it kept nearly all its rows
+  const wide = '(SELECT CASE WHEN k < 250000 THEN 7 ELSE k END AS k, s, k AS v, k * 3 AS w, k * 5 AS u FROM a LIMIT 1000000)';
+  const join = (select: string) => `SELECT ${select} FROM ${FEW} x JOIN ${wide} y ON x.k = y.k`;
+  const sql = join('count(*), sum(x.v), sum(y.v), sum(y.w), sum(y.u), max(y.s)');
+  expect(await strata(sql)).toEqual(await duckdb(sql));
+  expect(leftover()).toEqual([]);
+  const spilled = /spilled ([\d.]+) MB/.exec(await plan(`ANALYZE ${sql}`));
+  expect(Number(spilled![1])).toBeLessThan(24);
+  // the probe row of key 7 has x.v = 4
+  await expect(s.execute(join('sum(1 / (x.v - 4))'))).rejects.toMatchObject({ code: 'DIVISION_BY_ZERO' });
+  expect(leftover()).toEqual([]);
+  await canceledWhileSpilling(sql);
+});
