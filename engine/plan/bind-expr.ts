@@ -47,6 +47,12 @@ export interface CteScope {
   expanding?: A.Cte;
 }
 
+/** Whether a scope is bound only to discover a subquery's outer references (its plan thrown away). */
+export function isProbing(scope: Scope | undefined): boolean {
+  for (let s = scope; s; s = s.outer) if (s.probe) return true;
+  return false;
+}
+
 /** A subquery expression: scalar, [NOT] EXISTS, [NOT] IN or quantified comparison. */
 export type SubqueryExpr = A.Subquery | A.Exists | A.InSubquery | A.Quantified;
 
@@ -109,21 +115,40 @@ export function containsSubquery(e: A.Expr | undefined): boolean {
   return astChildren(e).some(containsSubquery);
 }
 
-/** Child expressions of an AST expression, not descending into subqueries. */
+/**
+ * Child expressions of an AST expression, not descending into subqueries: every slot, a call's
+ * WITHIN GROUP keys, OVER keys and frame offsets included. The binder's tests (aggregate, window,
+ * subquery) and `cte-refs.ts` read these, so a slot seen by one is seen by all.
+ */
 export function astChildren(e: A.Expr): A.Expr[] {
   switch (e.kind) {
     case 'Unary': return [e.operand];
     case 'Binary': return [e.left, e.right];
-    case 'FunctionCall': return e.args;
+    case 'FunctionCall': {
+      const over = e.over, frame = over?.frame;
+      return [
+        ...e.args, ...(e.withinGroup ?? []).map((o) => o.expr),
+        ...(over ? [...over.partitionBy, ...over.orderBy.map((o) => o.expr)] : []),
+        ...(frame ? [frame.start.offset, frame.end?.offset].filter((x): x is A.Expr => !!x) : []),
+      ];
+    }
     case 'Cast': return [e.expr];
     case 'Case': return [...(e.operand ? [e.operand] : []), ...e.whens.flatMap((w) => [w.when, w.then]), ...(e.else ? [e.else] : [])];
     case 'InList': return [e.expr, ...e.list];
     case 'InSubquery': case 'Quantified': return [e.expr];
     case 'Between': return [e.expr, e.low, e.high];
-    case 'Like': return [e.expr, e.pattern];
+    case 'Like': return [e.expr, e.pattern, ...(e.escape ? [e.escape] : [])];
     case 'IsNull': case 'IsBool': case 'Extract': return [e.expr];
     default: return [];
   }
+}
+
+/** A query block's own expressions (not its FROM's or WITH's): every slot, LIMIT and OFFSET included. */
+export function queryExprs(q: A.Query): A.Expr[] {
+  const order = q.orderBy.map((o) => o.expr);
+  const limits = [q.limit, q.offset].filter((x): x is A.Expr => !!x);
+  if (q.kind === 'SetOp') return [...order, ...limits];
+  return [...q.columns.map((c) => c.expr), ...(q.where ? [q.where] : []), ...q.groupBy, ...(q.having ? [q.having] : []), ...order, ...limits];
 }
 
 const UNTYPED = new WeakSet<BExpr>();
@@ -352,24 +377,46 @@ export class ExprBinder {
         if (!args.length) throw new SqlError('UNDEFINED_FUNCTION', `function ${fn} needs an argument`, e.pos);
         type = args[0].type;
       }
-      if (fn === 'ntile' && (!args.length || args[0].k !== 'const')) throw new SqlError('INVALID_PARAMETER', 'ntile needs a constant bucket count', e.pos);
+      // an uncorrelated subquery runs before the plan and becomes a constant
+      if (fn === 'ntile' && (!args.length || (args[0].k !== 'const' && !(args[0].k === 'subquery' && args[0].mode === 'scalar')))) throw new SqlError('INVALID_PARAMETER', 'ntile needs a constant bucket count', e.pos);
       call = { fn: fn as WindowCall['fn'], args, partitionBy, orderBy, type };
     } else throw new SqlError('UNDEFINED_FUNCTION', `function ${fn} is not a window function`, e.pos);
     if (over.frame) {
-      const bound = (b: A.FrameBound | undefined, dflt: number | null): number | null => {
+      const bound = async (b: A.FrameBound | undefined, dflt: number | null): Promise<number | null> => {
         if (!b) return dflt;
         if (b.type === 'UNBOUNDED PRECEDING' || b.type === 'UNBOUNDED FOLLOWING') return null;
         if (b.type === 'CURRENT ROW') return 0;
-        const off = b.offset && b.offset.kind === 'Literal' ? Number(b.offset.value) : 0;
+        // an offset is a constant (a subquery in it runs now), as LIMIT's is: not a column of the row
+        const off = (await this.constInt(b.offset!, `a frame offset (n ${b.type})`, scope, false))!;
         return b.type === 'PRECEDING' ? -off : off;
       };
-      call.frame = { units: over.frame.units, start: bound(over.frame.start, null), end: bound(over.frame.end, 0) };
+      call.frame = { units: over.frame.units, start: await bound(over.frame.start, null), end: await bound(over.frame.end, 0) };
       // a RANGE frame's bounds are peer groups; an offset would be a distance in the ORDER BY value
       if (call.frame.units === 'RANGE' && (call.frame.start || call.frame.end)) throw new SqlError('FEATURE_NOT_SUPPORTED', 'RANGE frames with an offset (n PRECEDING or FOLLOWING) are not supported; use ROWS, UNBOUNDED or CURRENT ROW', e.pos);
     }
     const index = agg.windows.length;
     agg.windows.push(call);
     return { k: 'col', index: -1 - index, type: call.type }; // resolved by the query binder
+  }
+
+  /**
+   * A LIMIT, OFFSET or frame offset of the query `scope` binds: a non-negative integer constant,
+   * bound without the query's columns (a subquery in it runs now); NULL (no limit) where `orNull`.
+   */
+  async constInt(e: A.Expr, what: string, scope: Scope, orNull = true): Promise<number | null> {
+    if (orNull && e.kind === 'Literal' && e.literalType === 'null') return null;
+    const outer = scope.outer;
+    const b = await this.bind(e, { fields: [], outer, ctes: scope.ctes }).catch((err) => {
+      // the query's own columns are not in scope here: say why rather than that they do not exist
+      if (err instanceof SqlError && err.code === 'UNDEFINED_COLUMN') throw new SqlError('FEATURE_NOT_SUPPORTED', `${what} must be a constant: it cannot read the rows' columns`, err.position ?? e.pos);
+      throw err;
+    });
+    // while a subquery's outer references are probed, its own subqueries are not run: any value does
+    if (isProbing(outer)) return orNull ? null : 0;
+    if (b.k !== 'const' || typeof b.value !== 'number' || !Number.isInteger(b.value) || b.value < 0) {
+      throw new SqlError('INVALID_PARAMETER', `${what} must be a non-negative integer constant`, e.pos);
+    }
+    return b.value;
   }
 
   // ------------------------------------------------------------------ leaves

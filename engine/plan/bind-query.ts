@@ -73,7 +73,7 @@ export class QueryBinder {
     right = this.castTo(right, types, k, q.pos);
     const fields = [...left.fields.slice(0, k), ...lf.map((f, i) => ({ name: f.name, type: types[i] }))];
     let node: LNode = { k: 'setop', op: q.op, all: q.all, left, right, fields };
-    node = await this.orderAndLimit(node, q.orderBy, q.limit, q.offset, null, outer, k);
+    node = await this.orderAndLimit(node, q.orderBy, q.limit, q.offset, null, { fields: [], outer, ctes }, k);
     return node;
   }
 
@@ -191,7 +191,7 @@ export class QueryBinder {
     const domainOut: Field[] = domainCols.map((c, i) => ({ name: domain?.fields[i].name ?? `\u0000key${i}`, type: c.type, hidden: true }));
     node = { k: 'project', input: projInput, exprs: allExprs, fields: [...domainOut, ...outFields, ...hidden.map((h, i) => ({ name: `sort${i}`, type: h.type, hidden: true }))] };
     if (q.distinct) node = { k: 'distinct', input: node, fields: node.fields };
-    node = await this.orderAndLimit(node, [], q.limit, q.offset, sortKeys, outer, k);
+    node = await this.orderAndLimit(node, [], q.limit, q.offset, sortKeys, { fields: [], outer, ctes }, k);
     if (hidden.length) {
       const keep = [...domainOut, ...outFields];
       node = { k: 'project', input: node, exprs: keep.map((f, i) => ({ k: 'col', index: i, type: f.type })), fields: keep };
@@ -220,7 +220,7 @@ export class QueryBinder {
     }
   }
 
-  private async orderAndLimit(node: LNode, orderBy: A.OrderItem[], limit: A.Expr | undefined, offset: A.Expr | undefined, keys: SortKey[] | null, outer: Scope | undefined, k = 0): Promise<LNode> {
+  private async orderAndLimit(node: LNode, orderBy: A.OrderItem[], limit: A.Expr | undefined, offset: A.Expr | undefined, keys: SortKey[] | null, scope: Scope, k = 0): Promise<LNode> {
     const sortKeys = keys ?? [];
     for (const o of orderBy) {
       let idx = -1;
@@ -230,22 +230,13 @@ export class QueryBinder {
       if (idx < 0 || idx >= vis.length) throw new SqlError('SYNTAX_ERROR', 'ORDER BY on a UNION/INTERSECT/EXCEPT result must name a result column', o.pos);
       sortKeys.push({ expr: { k: 'col', index: k + idx, type: vis[idx].type }, desc: o.desc, nullsFirst: o.nullsFirst ?? o.desc });
     }
-    const lim = limit ? await this.constInt(limit, 'LIMIT', outer) : null;
-    const off = offset ? await this.constInt(offset, 'OFFSET', outer) : 0;
+    const lim = limit ? await this.exprs.constInt(limit, 'LIMIT', scope) : null;
+    const off = offset ? await this.exprs.constInt(offset, 'OFFSET', scope) : 0;
     // in a decorrelated subquery, order matters only to LIMIT, which counts rows per outer value
     if (k) return lim !== null || off ? this.subqueries.limitPerDomain(node, k, sortKeys, lim, off ?? 0) : node;
     if (sortKeys.length) node = { k: 'sort', input: node, keys: sortKeys, fields: node.fields };
     if (lim !== null || off) node = { k: 'limit', input: node, limit: lim, offset: off ?? 0, fields: node.fields };
     return node;
-  }
-
-  private async constInt(e: A.Expr, what: string, outer: Scope | undefined): Promise<number | null> {
-    if (e.kind === 'Literal' && e.literalType === 'null') return null;
-    const b = await this.exprs.bind(e, { fields: [], outer });
-    if (b.k !== 'const' || typeof b.value !== 'number' || !Number.isInteger(b.value) || b.value < 0) {
-      throw new SqlError('INVALID_PARAMETER', `${what} must be a non-negative integer constant`, e.pos);
-    }
-    return b.value;
   }
 
   /** A GROUP BY item: a position, an input column, or else an output alias (PostgreSQL's order). */

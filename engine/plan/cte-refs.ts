@@ -1,8 +1,9 @@
 // Where a query reads a WITH query's own name: whether a WITH query is recursive, and whether its
 // step reads the working table inside a subquery expression, both depend on every place a table
-// can be named, subqueries in WHERE, SELECT, HAVING, ON and OVER included.
+// can be named: every expression slot of a query (`queryExprs`) and of an expression
+// (`astChildren`, which the binder reads too), and ON.
 import type * as A from '../sql/ast.ts';
-import { astChildren } from './bind-expr.ts';
+import { astChildren, queryExprs } from './bind-expr.ts';
 
 /** A place `q` reads the table `name`: `inExpression` when that is inside a subquery expression. */
 export interface TableReference { pos: A.Pos; inExpression: boolean }
@@ -16,12 +17,8 @@ export function referencesTo(q: A.Query, name: string): TableReference[] {
     if (x.kind === 'SetOp') {
       query(x.left, inExpression);
       query(x.right, inExpression);
-      for (const o of x.orderBy) expr(o.expr);
-      return;
-    }
-    for (const r of x.from) ref(r, inExpression);
-    for (const it of x.columns) expr(it.expr);
-    for (const e of [x.where, x.having, ...x.groupBy, ...x.orderBy.map((o) => o.expr)]) if (e) expr(e);
+    } else for (const r of x.from) ref(r, inExpression);
+    for (const e of queryExprs(x)) expr(e);
   };
   const ref = (r: A.TableRef, inExpression: boolean): void => {
     if (r.kind === 'TableName') { if (r.name.length === 1 && r.name[0] === name) found.push({ pos: r.pos, inExpression }); return; }
@@ -33,7 +30,6 @@ export function referencesTo(q: A.Query, name: string): TableReference[] {
   // a table named in an expression is always inside a subquery expression
   const expr = (e: A.Expr): void => {
     if (e.kind === 'Subquery' || e.kind === 'Exists' || e.kind === 'InSubquery' || e.kind === 'Quantified') query(e.query, true);
-    if (e.kind === 'FunctionCall' && e.over) for (const x of [...e.over.partitionBy, ...e.over.orderBy.map((o) => o.expr)]) expr(x);
     for (const c of astChildren(e)) expr(c);
   };
   query(q, false);

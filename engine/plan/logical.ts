@@ -1,7 +1,7 @@
 // The logical plan: relational operators over bound expressions. Each node lists its output
 // fields; expressions refer to the input's fields by index.
 import type { SqlType } from '../types/types.ts';
-import type { BAgg, BExpr } from './bound.ts';
+import { type BAgg, type BExpr, aggInputs, mapAggInputs } from './bound.ts';
 import type { TableState } from '../catalog/catalog.ts';
 import type { Batch } from '../types/vector.ts';
 
@@ -100,14 +100,14 @@ export function mapPlanExprs(n: LNode, f: (e: BExpr) => BExpr): LNode {
     case 'values': return { ...n, rows: n.rows.map((r) => r.map(f)) };
     case 'filter': return { ...n, input: sub(n.input), pred: f(n.pred) };
     case 'project': return { ...n, input: sub(n.input), exprs: n.exprs.map(f) };
-    case 'aggregate': return { ...n, input: sub(n.input), keys: n.keys.map(f), aggs: n.aggs.map((a) => ({ ...a, arg: a.arg ? f(a.arg) : null })) };
+    case 'aggregate': return { ...n, input: sub(n.input), keys: n.keys.map(f), aggs: n.aggs.map((a) => mapAggInputs(a, f)) };
     case 'join': return { ...n, left: sub(n.left), right: sub(n.right), leftKeys: n.leftKeys.map(f), rightKeys: n.rightKeys.map(f), residual: n.residual ? f(n.residual) : null };
     case 'sort': return { ...n, input: sub(n.input), keys: n.keys.map((k) => ({ ...k, expr: f(k.expr) })) };
     case 'limit': case 'distinct': case 'shared': return { ...n, input: sub(n.input) };
     case 'setop': return { ...n, left: sub(n.left), right: sub(n.right) };
     case 'window': return {
       ...n, input: sub(n.input),
-      calls: n.calls.map((c) => ({ ...c, args: c.args.map(f), agg: c.agg ? { ...c.agg, arg: c.agg.arg ? f(c.agg.arg) : null } : c.agg, partitionBy: c.partitionBy.map(f), orderBy: c.orderBy.map((k) => ({ ...k, expr: f(k.expr) })) })),
+      calls: n.calls.map((c) => ({ ...c, args: c.args.map(f), agg: c.agg ? mapAggInputs(c.agg, f) : c.agg, partitionBy: c.partitionBy.map(f), orderBy: c.orderBy.map((k) => ({ ...k, expr: f(k.expr) })) })),
     };
   }
 }
@@ -122,10 +122,10 @@ export function ownExprs(n: LNode): BExpr[] {
     case 'values': return n.rows.flat();
     case 'filter': return [n.pred];
     case 'project': return n.exprs;
-    case 'aggregate': return [...n.keys, ...n.aggs.flatMap((a) => (a.arg ? [a.arg] : []))];
+    case 'aggregate': return [...n.keys, ...n.aggs.flatMap(aggInputs)];
     case 'join': return [...n.leftKeys, ...n.rightKeys, ...(n.residual ? [n.residual] : [])];
     case 'sort': return n.keys.map((k) => k.expr);
-    case 'window': return n.calls.flatMap((c) => [...c.args, ...(c.agg?.arg ? [c.agg.arg] : []), ...c.partitionBy, ...c.orderBy.map((k) => k.expr)]);
+    case 'window': return n.calls.flatMap((c) => [...c.args, ...(c.agg ? aggInputs(c.agg) : []), ...c.partitionBy, ...c.orderBy.map((k) => k.expr)]);
   }
 }
 

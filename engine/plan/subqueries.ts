@@ -19,7 +19,7 @@ import { T, orVarchar, type SqlType } from '../types/types.ts';
 import { type BExpr, type BAgg, BOOL, mapCols, usedColumns } from './bound.ts';
 import { keySource, remap } from './key-source.ts';
 import { type Field, type LNode, type SortKey, type WindowCall, newSlot, inputsOf } from './logical.ts';
-import { type AggContext, type ExprBinder, type Host, type Scope, type CteScope, type SubqueryExpr, containsAggregate, containsSubquery, containsWindow, isAggregateCall } from './bind-expr.ts';
+import { type AggContext, type ExprBinder, type Host, type Scope, type CteScope, type SubqueryExpr, containsAggregate, containsSubquery, containsWindow, isAggregateCall, isProbing } from './bind-expr.ts';
 import { commonSupertype } from '../types/coerce.ts';
 import { aggregateName } from '../functions/aggregates/registry.ts';
 import { mostRows } from './cardinality.ts';
@@ -75,11 +75,6 @@ const isNull = (arg: BExpr, negated = false): BExpr => ({ k: 'isnull', arg, nega
 export function asMembership<E extends SubqueryExpr>(e: E): E | A.InSubquery {
   if (e.kind !== 'Quantified' || e.op !== (e.quantifier === 'ANY' ? '=' : '<>')) return e;
   return { kind: 'InSubquery', pos: e.pos, expr: e.expr, query: e.query, negated: e.quantifier === 'ALL' };
-}
-
-function isProbing(scope: Scope | undefined): boolean {
-  for (let s = scope; s; s = s.outer) if (s.probe) return true;
-  return false;
 }
 
 /** A SELECT that aggregates without GROUP BY yields at most one row (per outer value). */
