@@ -3,7 +3,8 @@
 // filters below joins (turning comma joins with an
 // equality into hash joins), make LEFT joins whose padded rows a filter drops INNER
 // (outer-join-to-inner.ts), merge stacked filters and aggregate one side of a join before it
-// when that pays (eager-aggregate.ts). Each rule is small; they run in order.
+// when that pays (eager-aggregate.ts) and cut a UNION ALL to the columns read above it
+// (prune-union-all.ts). Each rule is small; they run in order.
 // Last, a total over a grouped aggregate's input reads its groups (totals-from-groups.ts) and
 // aggregates the plan computes twice become one shared plan (common-subplans.ts).
 import { type LNode, type SharedSlot, mapPlanExprs, inputsOf, ownExprs } from './logical.ts';
@@ -15,6 +16,7 @@ import { totalsFromGroups } from './totals-from-groups.ts';
 import { aggregateBelowJoin } from './eager-aggregate.ts';
 import { innerWhenPaddingRejected } from './outer-join-to-inner.ts';
 import { subqueriesAsWindows } from './subquery-windows.ts';
+import { pruneUnionAll } from './prune-union-all.ts';
 
 const conj = (e: BExpr): BExpr[] => (e.k === 'and' ? e.args.flatMap(conj) : [e]);
 const disj = (e: BExpr): BExpr[] => (e.k === 'or' ? e.args.flatMap(disj) : [e]);
@@ -67,7 +69,8 @@ function rules(n: LNode, shared: Map<SharedSlot, LNode>): LNode {
       const input = innerWhenPaddingRejected(r(n.input), terms);
       return connectJoins(input, terms, pushFilter) ?? pushFilter(input, terms);
     }
-    case 'aggregate': return aggregateBelowJoin({ ...n, input: r(n.input) }, (x, terms) => connectJoins(x, terms, pushFilter) ?? pushFilter(x, terms));
+    case 'aggregate': return aggregateBelowJoin(pruneUnionAll({ ...n, input: r(n.input) }), (x, terms) => connectJoins(x, terms, pushFilter) ?? pushFilter(x, terms));
+    case 'project': return pruneUnionAll({ ...n, input: r(n.input) });
     case 'shared': {
       let done = shared.get(n.slot);
       if (!done) { done = { ...n, input: r(n.input) }; shared.set(n.slot, done); }
