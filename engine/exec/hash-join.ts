@@ -12,6 +12,7 @@ import { usedColumns, type BExpr } from '../plan/bound.ts';
 import { vectorBytes } from './memory-budget.ts';
 import { NO_TICKS, type Ticker } from './query-guard.ts';
 import { packedMap } from '../types/packed-map.ts';
+import { SqlError } from '../errors.ts';
 
 const noop = () => {};
 
@@ -378,23 +379,33 @@ export function probeHits(probeBatch: Batch, probeKeys: Vector[], table: BuildTa
   if (m) test();
 }
 
-/** Build rows not yet emitted that the padding of one batch takes at most. */
+/** Rows one batch of marked (or unmarked) rows takes at most. */
 const PAD_BATCH = 65536;
+
+/**
+ * The rows of `columns` (`n` rows) whose mark is `want` (0: those no row of the other side
+ * matched), a batch of at most PAD_BATCH rows at a time: the rows an outer join pads, a semi
+ * join keeps (1) or an anti join keeps (0).
+ */
+export function* rowsMarked(columns: Vector[], marks: Uint8Array, n: number, want: 0 | 1 = 0): Generator<Batch> {
+  const rows = new Uint32Array(Math.min(n, PAD_BATCH));
+  for (let start = 0; start < n;) {
+    let m = 0;
+    for (; start < n && m < rows.length; start++) if (marks[start] === want) rows[m++] = start;
+    if (m) yield { length: m, columns: m === n ? columns : packedMap(columns, (c) => gather(c, rows, m)) };
+  }
+}
 
 /**
  * The build rows of `table` no probe row matched (an outer join keeping its build side), a batch
  * of at most PAD_BATCH rows at a time: probe columns NULL (of `probeTypes`), then the build columns.
  */
 export function* unmatchedBuildRows(table: BuildTable, probeTypes: SqlType[]): Generator<Batch> {
-  const { matched, build } = table;
-  const n = matched.length;
-  const rows = new Uint32Array(Math.min(n, PAD_BATCH));
-  for (let start = 0; start < n;) {
-    let m = 0;
-    for (; start < n && m < rows.length; start++) if (!matched[start]) rows[m++] = start;
-    if (m) yield padProbeSide(probeTypes, packedMap(build, (c) => gather(c, rows, m)), m);
-  }
+  for (const b of rowsMarked(table.build, table.matched, table.matched.length)) yield padProbeSide(probeTypes, b.columns, b.length);
 }
+
+/** The error of a scalar subquery's join whose row matched a second row. */
+export const tooManyRows = (): SqlError => new SqlError('CARDINALITY_VIOLATION', 'more than one row returned by a subquery used as an expression');
 
 /** Probe rows (whole columns of `n` rows) before build columns of NULLs of `buildTypes`. */
 export function padBuildSide(probeColumns: Vector[], buildTypes: SqlType[], n: number): Batch {

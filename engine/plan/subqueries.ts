@@ -216,8 +216,8 @@ export class Subqueries {
   /**
    * The correlations of a subquery that can be planned without a domain, and the subquery
    * without them; null when it needs the domain. Each outer reference must sit in a WHERE
-   * conjunct `inner op outer`, where op is `=` (any op for a top-level [NOT] EXISTS / [NOT] IN
-   * over plain rows). A missing key must mean what an empty subquery means: so no scalar
+   * conjunct `inner op outer`, where op is `=` (any comparison for a top-level [NOT] EXISTS /
+   * [NOT] IN or a scalar subquery over plain rows, with or without an equality). A missing key must mean what an empty subquery means: so no scalar
    * aggregate unless its value is NULL over no rows, and no comparison carried per row (ANY/ALL).
    */
   private async correlations(q: A.Query, scope: Scope, use: Use): Promise<Keyed | null> {
@@ -234,7 +234,10 @@ export class Subqueries {
         empty = v;
       }
     }
-    const semi = use === 'semi' && !grouped && !windowed && !q.limit && !q.offset;
+    // rows neither aggregated, windowed, cut (LIMIT) nor made distinct per outer row: each outer
+    // row's are the FROM's rows its correlations pass, so every correlation may be any comparison
+    // (the join's condition; with no equality among them, a nested loop)
+    const plain = !grouped && !windowed && !q.limit && !q.offset && (use === 'semi' || (use === 'scalar' && !q.distinct));
     const probe = (): Scope => ({ fields: scope.fields, outer: scope.outer, refs: new Set(), probe: true, ctes: scope.ctes });
     /** the outer columns an expression over the subquery's FROM uses, and its type */
     const probeExpr = async (x: A.Expr): Promise<{ refs: Set<number>; type: SqlType }> => {
@@ -247,10 +250,10 @@ export class Subqueries {
     const rest: A.Expr[] = [];
     for (const t of splitAnd(q.where)) {
       const c = t.kind === 'Binary' && COMPARISONS.has(t.op) && !containsSubquery(t) && !containsAggregate(t) ? await this.correlation(t, probeExpr, scope) : null;
-      if (c && (c.op === '=' || semi)) corrs.push(c);
+      if (c && (c.op === '=' || plain)) corrs.push(c);
       else rest.push(t);
     }
-    if (!corrs.some((c) => c.op === '=')) return null;
+    if (!corrs.length) return null;
     const query: A.Select = { ...q, where: andOf(rest) };
     const p = probe();
     await this.bindQuery(query, p, scope.ctes);
@@ -335,7 +338,7 @@ export class Subqueries {
       return null;
     }
     if (e.kind === 'Subquery') {
-      join(isScalarAggregate(query) ? 'LEFT' : 'SINGLE', inner, null);
+      join(isScalarAggregate(query) ? 'LEFT' : 'SINGLE', inner, and(conds));
       const v = col(nl + k, value!.type);
       // no row for the key (an equality key of a matched row is never NULL): the value over no rows
       if (!empty) return v;

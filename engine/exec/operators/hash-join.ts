@@ -12,7 +12,7 @@ import type { Field, JoinType } from '../../plan/logical.ts';
 import type { Batch, Vector } from '../../types/vector.ts';
 import { isString, type SqlType } from '../../types/types.ts';
 import { projectBatch } from '../kernels.ts';
-import { BuildTable, ProbePieces, unmatchedBuildRows, type JoinKind } from '../hash-join.ts';
+import { BuildTable, ProbePieces, tooManyRows, unmatchedBuildRows, type JoinKind } from '../hash-join.ts';
 import { SqlError } from '../../errors.ts';
 import { CHUNK, rowRange, vectorRange } from '../batches.ts';
 import { explainExpr } from '../explain.ts';
@@ -160,7 +160,7 @@ export class JoinTable {
     await probeInChunks(ctx, left, keys, this.table, kind, j.residual, (b) => {
       joined += b.length;
       // a LEFT join yields one row per left row exactly when no left row matches twice
-      if (j.joinType === 'SINGLE' && joined > left.length) throw new SqlError('CARDINALITY_VIOLATION', 'more than one row returned by a subquery used as an expression');
+      if (j.joinType === 'SINGLE' && joined > left.length) throw tooManyRows();
       return take(b);
     });
   }

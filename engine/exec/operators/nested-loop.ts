@@ -1,22 +1,26 @@
-// A CROSS join, or an inner, LEFT or FULL join on a condition without equal keys, at the leader
-// as a block nested loop over rows in pieces: the right input (the planner's build side) is held
-// while it takes at most a quarter of what is left of the budget, else written to a file read
-// again for each piece of the left; the left is read a piece at a time (the slices' rows, files
-// read back block by block), and each block of left rows is paired with every right row,
-// filtered by the condition and handed on: to a consumer that takes pieces block by block and
-// dropped (row-pieces.ts forEachPiece), or held while the joined rows fit in a quarter of what is
-// left of the budget, then written to a file (a client). So the joined rows, which grow as the
-// product of both inputs, are never whole in memory unless a consumer needs them as one batch.
-// An outer join marks which rows matched: the left piece's while it meets the right rows, the
-// right's (a byte a row) across all pieces for FULL, and adds the unmatched ones NULL-padded.
+// A CROSS join, or any join on a condition without equal keys (INNER, LEFT, FULL, SEMI, ANTI,
+// SINGLE), at the leader as a block nested loop over rows in pieces: the right input (the
+// planner's build side) is held while it takes at most a quarter of what is left of the budget,
+// else written to a file read again for each piece of the left; the left is read a piece at a
+// time (the slices' rows, files read back block by block), and each block of left rows is paired
+// with every right row, filtered by the condition (its model calls computed a block of pairs at a
+// time) and handed on: to a consumer that takes pieces block by block and dropped
+// (row-pieces.ts forEachPiece), or held while the joined rows fit in a quarter of what is left of
+// the budget, then written to a file (a client). So the joined rows, which grow as the product of
+// both inputs, are never whole in memory unless a consumer needs them as one batch.
+// Every join but INNER and CROSS marks the left piece's rows that matched while they meet the
+// right rows: once the piece met them all, LEFT, FULL and SINGLE add the unmarked ones NULL-padded,
+// SEMI hands on the marked ones and ANTI the others (a row already marked meets no more right
+// rows: its answer is known); SINGLE fails on a row's second match. FULL marks the right's rows
+// too (a byte a row, across all pieces) and adds the unmatched ones at the end.
 import type { Batch } from '../../types/vector.ts';
 import type { SpillWriter } from '../spill/spill-file.ts';
 import { filterBatch } from '../kernels.ts';
-import { padBuildSide, padProbeSide, takeRows } from '../hash-join.ts';
+import { padBuildSide, padProbeSide, rowsMarked, takeRows, tooManyRows } from '../hash-join.ts';
 import { batchBytes } from '../memory-budget.ts';
-import { emptyBatch, rowRange, selectRows } from '../batches.ts';
+import { emptyBatch, rowRange } from '../batches.ts';
 import { rmSync } from 'node:fs';
-import { hasModelCall } from '../../plan/bound.ts';
+import { usedColumns } from '../../plan/bound.ts';
 import { SqlError } from '../../errors.ts';
 import type { RunContext } from './run-context.ts';
 import type { HashJoinOp } from './hash-join.ts';
@@ -28,12 +32,8 @@ const BLOCK_ROWS = 65_536;
 /** CROSS joins refuse more joined rows than this (a forgotten join condition), as HashJoinOp does. */
 export const MAX_CROSS_ROWS = 50_000_000;
 
-/** Whether a leader join runs as a block nested loop in pieces: CROSS, or INNER, LEFT or FULL with a condition but no equal keys. */
-export const isNestedLoop = (op: HashJoinOp): boolean => {
-  const j = op.join;
-  if (j.joinType === 'CROSS') return true;
-  return (j.joinType === 'INNER' || j.joinType === 'LEFT' || j.joinType === 'FULL') && j.leftKeys.length === 0 && j.residual !== null && !hasModelCall(j.residual);
-};
+/** Whether a leader join runs as a block nested loop in pieces: a CROSS join, or any join without equal keys. */
+export const isNestedLoop = (op: HashJoinOp): boolean => op.join.joinType === 'CROSS' || op.join.leftKeys.length === 0;
 
 /**
  * Hands `emit` the joined rows a block at a time (held while it runs), stopping once it handed
@@ -50,9 +50,7 @@ export async function joinedBlocks(ctx: RunContext, op: HashJoinOp, emit: (b: Ba
 /**
  * The loop: every left piece's blocks paired with every right row (the right's batch, then its
  * file read again block by block for each left piece), until `want` rows are joined (a LIMIT
- * above); returns the rows joined. A LEFT or FULL join marks the left piece's rows that matched
- * and adds the others, padded with NULLs, once the piece met every right row; a FULL join marks
- * the right's rows too (a byte a row, across all pieces) and adds those no piece matched at the end.
+ * above); returns the rows joined. How each join type marks and adds rows: the file's comment.
  */
 async function nestedLoop(ctx: RunContext, op: HashJoinOp, emit: (b: Batch) => Promise<void>, want: number): Promise<number> {
   // LIMIT 0, or a LIMIT above already met: neither input is read
@@ -67,7 +65,10 @@ async function nestedLoop(ctx: RunContext, op: HashJoinOp, emit: (b: Batch) => P
     for (const path of right.files) rmSync(path, { force: true });
     throw new SqlError('INVALID_PARAMETER', `cross join would produce ${pairs} rows; add a join condition`);
   }
-  const outer = type === 'LEFT' || type === 'FULL';
+  // SEMI and ANTI hand on left rows only, decided by their marks; the others hand on the pairs
+  const decides = type === 'SEMI' || type === 'ANTI';
+  const pads = type === 'LEFT' || type === 'FULL' || type === 'SINGLE';
+  const marks = pads || decides;
   const rightMatched = type === 'FULL' ? new Uint8Array(rightCount) : null;
   const marking = rightMatched && ctx.reserve(rightCount, 'nested loop matched rows');
   let leftMatched = new Uint8Array(0);
@@ -78,36 +79,60 @@ async function nestedLoop(ctx: RunContext, op: HashJoinOp, emit: (b: Batch) => P
     if (b.length) await emit(b);
   };
   const residual = op.join.residual;
-  /** joins left piece `l` with right block `r`, whose first row is the right's row `base` */
-  const pair = async (l: Batch, r: Batch, base: number) => {
+  // the condition is tested over the columns it reads; only the pairs passing it are gathered whole
+  const read = residual ? usedColumns(residual) : new Set<number>();
+  const nl = op.left.fields.length;
+  const matched = (l: number, r: number) => {
+    if (type === 'SINGLE' && leftMatched[l]) throw tooManyRows();
+    leftMatched[l] = 1;
+    if (rightMatched) rightMatched[r] = 1;
+  };
+  /** joins the rows `todo` (all without it) of left piece `l` with right block `r`, whose first row is the right's row `base` */
+  const pairRows = async (l: Batch, r: Batch, base: number, todo: Int32Array | null) => {
+    const count = todo ? todo.length : l.length;
     const step = Math.max(1, Math.floor(BLOCK_ROWS / Math.max(1, r.length)));
-    for (let start = 0; start < l.length && !enough(); start += step) {
+    for (let start = 0; start < count && !enough(); start += step) {
       ctx.check();
-      const n = Math.min(step, l.length - start) * r.length;
-      const lr = new Int32Array(n), rr = new Int32Array(n);
+      const n = Math.min(step, count - start) * r.length;
+      let lr = new Int32Array(n), rr = new Int32Array(n);
       let k = 0;
-      for (let i = start; i < start + n / r.length; i++) for (let j = 0; j < r.length; j++) { lr[k] = i; rr[k] = j; k++; }
-      let joined: Batch = { length: n, columns: [...l.columns.map((c) => takeRows(c, lr, n)), ...r.columns.map((c) => takeRows(c, rr, n))] };
+      for (let i = start; i < start + n / r.length; i++) for (let j = 0; j < r.length; j++) { lr[k] = todo ? todo[i] : i; rr[k] = j; k++; }
+      let passed = n;
       if (residual) {
-        const m = await ctx.withModels(joined, [residual]);
-        const { sel, count } = filterBatch(m.batch, m.exprs[0]);
-        joined = selectRows(joined, sel, count);
-        // (an outer join always has a condition: isNestedLoop)
-        if (outer) for (let x = 0; x < count; x++) { leftMatched[lr[sel[x]]] = 1; if (rightMatched) rightMatched[base + rr[sel[x]]] = 1; }
+        const tested: Batch = { length: n, columns: [...l.columns.map((c, i) => (read.has(i) ? takeRows(c, lr, n) : c)), ...r.columns.map((c, i) => (read.has(nl + i) ? takeRows(c, rr, n) : c))] };
+        const m = await ctx.withModels(tested, [residual]);
+        const f = filterBatch(m.batch, m.exprs[0]);
+        passed = f.count;
+        const pl = new Int32Array(passed), pr = new Int32Array(passed);
+        for (let x = 0; x < passed; x++) { pl[x] = lr[f.sel[x]]; pr[x] = rr[f.sel[x]]; }
+        lr = pl; rr = pr;
       }
-      await out(joined);
+      if (marks) for (let x = 0; x < passed; x++) matched(lr[x], base + rr[x]);
+      if (!decides) await out({ length: passed, columns: [...l.columns.map((c) => takeRows(c, lr, passed)), ...r.columns.map((c) => takeRows(c, rr, passed))] });
       await ctx.pause();
     }
   };
+  /** whether the piece needs more right rows: not when enough rows are joined, nor for a SEMI or ANTI piece whose rows all matched */
+  const open = () => !enough() && !(decides && leftMatched.every((x) => x === 1));
+  const pair = async (l: Batch, r: Batch, base: number) => {
+    if (!decides) return pairRows(l, r, base, null);
+    // SEMI, ANTI: a marked row is decided and meets no more right rows, so the block goes in parts
+    // growing from 16 rows: rows most right rows match are decided by the first few
+    for (let at = 0, size = 16; at < r.length && open(); at += size, size *= 2) {
+      const part = Math.min(size, r.length - at);
+      await pairRows(l, part === r.length ? r : rowRange(r, at, part), base + at, unmarkedRows(leftMatched, l.length));
+    }
+  };
+  const rightTypes = op.right.fields.map((f) => f.type);
   await eachPiece(ctx, left, async (l) => {
-    if (l.length === 0 || (rightCount === 0 && !outer)) return;
-    if (outer) leftMatched = new Uint8Array(l.length);
+    if (l.length === 0 || (rightCount === 0 && !pads && type !== 'ANTI')) return;
+    if (marks) leftMatched = new Uint8Array(l.length);
     if (right.batch.length) await pair(l, right.batch, 0);
     let base = right.batch.length;
     for (const path of right.files) {
-      if (enough()) break;
+      if (!open()) break;
       const r = ctx.spill.read(path);
-      for (let b = r.next(); b && !enough(); b = r.next()) {
+      for (let b = r.next(); b && open(); b = r.next()) {
         ctx.hold(b, 'right rows read back');
         await pair(l, b, base);
         base += b.length;
@@ -115,10 +140,10 @@ async function nestedLoop(ctx: RunContext, op: HashJoinOp, emit: (b: Batch) => P
       }
       ctx.spill.letGo(r);
     }
-    // the piece's rows no right row matched (all of them: the loop above stops only once enough are joined)
-    if (outer && !enough()) {
-      const un = unmarked(l, leftMatched);
-      await out(padBuildSide(un.columns, op.right.fields.map((f) => f.type), un.length));
+    // the piece's rows no right row matched (padded), or kept by their marks (the loop above stops
+    // early only once enough are joined, or a SEMI or ANTI piece is decided)
+    if (marks && !enough()) {
+      for (const b of rowsMarked(l.columns, leftMatched, l.length, type === 'SEMI' ? 1 : 0)) await out(pads ? padBuildSide(b.columns, rightTypes, b.length) : b);
     }
   }, enough);
   if (rightMatched && !enough()) {
@@ -126,9 +151,8 @@ async function nestedLoop(ctx: RunContext, op: HashJoinOp, emit: (b: Batch) => P
     const leftTypes = op.left.fields.map((f) => f.type);
     let base = 0;
     const padUnmatched = async (b: Batch) => {
-      const un = unmarked(b, rightMatched.subarray(base));
+      for (const un of rowsMarked(b.columns, rightMatched.subarray(base), b.length)) await out(padProbeSide(leftTypes, un.columns, un.length));
       base += b.length;
-      await out(padProbeSide(leftTypes, un.columns, un.length));
     };
     await padUnmatched(right.batch);
     for (const path of right.files) {
@@ -147,12 +171,12 @@ async function nestedLoop(ctx: RunContext, op: HashJoinOp, emit: (b: Batch) => P
   return rows;
 }
 
-/** The rows of `b` whose mark is 0 (marks[i] for row i). */
-function unmarked(b: Batch, marks: Uint8Array): Batch {
-  const sel = new Uint32Array(b.length);
+/** The rows (of `n`) whose mark is 0. */
+function unmarkedRows(marks: Uint8Array, n: number): Int32Array {
+  const rows = new Int32Array(n);
   let count = 0;
-  for (let i = 0; i < b.length; i++) if (!marks[i]) sel[count++] = i;
-  return count === b.length ? b : selectRows(b, sel, count);
+  for (let i = 0; i < n; i++) if (!marks[i]) rows[count++] = i;
+  return rows.subarray(0, count);
 }
 
 /** Rows of a right-input file block. */

@@ -12,7 +12,7 @@ import type { BExpr } from '../../plan/bound.ts';
 import type { Batch } from '../../types/vector.ts';
 import { gather } from '../../types/vector.ts';
 import type { SqlType } from '../../types/types.ts';
-import { BuildTable, PROBE_PIECE, markMatches, padBuildSide, probeHits, probePieces, type JoinKind } from '../hash-join.ts';
+import { BuildTable, PROBE_PIECE, markMatches, padBuildSide, probeHits, probePieces, tooManyRows, type JoinKind } from '../hash-join.ts';
 import { projectBatch } from '../kernels.ts';
 import { batchBytes } from '../memory-budget.ts';
 import { concatBatches, rowRange } from '../batches.ts';
@@ -140,8 +140,6 @@ function singleHits(b: Batch, keys: Parameters<typeof probeHits>[1], table: Buil
 
 /** Build rows a chunk takes even when less fits: the join must go on (the budget fails it if it must). */
 const MIN_CHUNK_ROWS = 1024;
-
-const tooManyRows = () => new SqlError('CARDINALITY_VIOLATION', 'more than one row returned by a subquery used as an expression');
 
 /** After every chunk: the probe rows a LEFT join pads (none matched), a SEMI join keeps (some did) or an ANTI join keeps (none did). */
 async function probeRowsByHits(host: SpillHost, probeFile: SpillWriter, j: ChunkedJoin, hit: Uint8Array, sink: JoinedSink): Promise<boolean> {

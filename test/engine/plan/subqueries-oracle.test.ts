@@ -51,6 +51,9 @@ const SHAPES = [
   'SELECT id FROM o WHERE EXISTS (SELECT * FROM i WHERE {C}) OR o.b = 3 ORDER BY id',
   'SELECT id, CASE WHEN NOT EXISTS (SELECT * FROM i WHERE {C}) THEN 1 ELSE 0 END FROM o ORDER BY id',
   'SELECT id, (SELECT i.b FROM i WHERE {C} ORDER BY i.b DESC NULLS LAST, i.id LIMIT 1) FROM o ORDER BY id',
+  // plain rows: one at most per outer row, else a cardinality error
+  'SELECT id, (SELECT i.b FROM i WHERE ({C}) AND i.id <= o.id AND i.id >= o.id) FROM o ORDER BY id',
+  'SELECT id, (SELECT i.b FROM i WHERE {C}) FROM o ORDER BY id',
   'SELECT id, (SELECT count(*) FROM (SELECT DISTINCT i.s FROM i WHERE {C}) d) FROM o ORDER BY id',
   'SELECT id FROM o WHERE 2 < (SELECT count(*) FROM k, (SELECT i.b FROM i WHERE {C}) d WHERE d.b = k.b) ORDER BY id',
   'SELECT id FROM o WHERE EXISTS (SELECT * FROM i WHERE ({C}) AND EXISTS (SELECT * FROM k WHERE k.b = i.b AND k.a <> o.a)) ORDER BY id',
