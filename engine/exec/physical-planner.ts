@@ -289,8 +289,8 @@ class PhysicalPlanner {
       return new HashProbeOp(new RedistributeOp(probe, probeKeys), new RedistributeOp(other, buildKeys), probeIsLeft, n, n.fields, est);
     }
     // a build side the slices compute is broadcast between them (or computed whole in each, from
-    // ALL tables); one only the leader can finish, from there
-    const build = other ? new SliceBroadcastOp(other, this.slices, computedWhole(other)) : new BroadcastOp(this.leader(probeIsLeft ? n.right : n.left));
+    // ALL tables or small ones); one only the leader can finish, from there
+    const build = other ? new SliceBroadcastOp(other, this.slices, computedWhole(other, !n.est?.forced)) : new BroadcastOp(this.leader(probeIsLeft ? n.right : n.left));
     return new HashProbeOp(probe, build, probeIsLeft, n, n.fields, est);
   }
 

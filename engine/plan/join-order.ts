@@ -342,7 +342,7 @@ export function annotateJoins(root: LNode, slices: number, force: JoinDistributi
       const buildRows = estimateRows(n.right), probeRows = estimateRows(n.left);
       const broadcast = n.leftKeys.length === 0 || force === 'broadcast' || slices < 2
         || (force === 'auto' && probeRows >= (1 + BUILD_COST) * buildRows * (slices - 1) && broadcastBytes(n, slices) <= memoryLimitBytes / 2);
-      n.est = { rows: estimateRows(n), buildRows, probeRows, exchange: broadcast ? 'broadcast' : 'redistribute' };
+      n.est = { rows: estimateRows(n), buildRows, probeRows, exchange: broadcast ? 'broadcast' : 'redistribute', forced: force !== 'auto' };
     }
     for (const c of inputsOf(n)) visit(c);
   };

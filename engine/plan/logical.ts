@@ -86,9 +86,9 @@ export interface RecursiveWork { name: string; work: Batch }
 /**
  * What the optimizer expects of a join (set once the plan is optimized): its output rows, and
  * how its inputs should meet across slices: the build (right) side sent whole to every slice,
- * or both sides redistributed by the join key.
+ * or both sides redistributed by the join key; `forced` when SET join_distribution chose that.
  */
-export interface JoinEstimate { rows: number; buildRows: number; probeRows: number; exchange: 'broadcast' | 'redistribute' }
+export interface JoinEstimate { rows: number; buildRows: number; probeRows: number; exchange: 'broadcast' | 'redistribute'; forced: boolean }
 
 export type JoinType = 'INNER' | 'LEFT' | 'FULL' | 'CROSS' | 'SEMI' | 'ANTI' | 'SINGLE';
 

@@ -141,7 +141,7 @@ export class GatherOp extends LeaderOperator {
       // a program over rows redistributed between the slices reads no segments
       if (!p.scan) return Array.from({ length: ctx.slices }, () => []);
       if (p.whole) {
-        // every slice reads the whole copy
+        // every slice reads every segment (an ALL table's one copy)
         const { bySlice, total, pruned } = segmentsBySlice(p.scan.table, 1, p.tableFilter);
         ctx.stats.segmentsScanned += total - pruned;
         ctx.stats.segmentsPruned += pruned;

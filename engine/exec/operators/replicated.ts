@@ -1,9 +1,11 @@
-// Build sides every slice can compute whole from its own copy of the data: pipelines over
-// DISTSTYLE ALL tables (every slice holds all their rows), through filters, projections and
-// probes of other such sides. Broadcasting one has each slice compute its share, send it to
-// every other slice and wait at the exchange for theirs (TPC-H's region and nation, a wait per
-// exchange before the query's scan can start); computed whole in every slice, it costs each
-// slice a small table's scan and moves nothing, so no slice waits for another.
+// Build sides every slice can compute whole by itself: pipelines over DISTSTYLE ALL tables
+// (every slice holds all their rows) or over small tables of any distribution (every slice
+// reads every slice's segments: the files are shared), through filters, projections and probes
+// of other such sides. Broadcasting one has each slice compute its share, send it to every
+// other slice and wait at the exchange for theirs (TPC-H's region and nation, supplier, the
+// customers of a market segment: a wait per exchange before the query's scan can start, for
+// the slowest slice); computed whole in every slice, it costs each slice a small table's scan
+// and moves nothing, so no slice waits for another.
 import { walk, type BExpr } from '../../plan/bound.ts';
 import { isVolatileFunction } from '../../functions/registry.ts';
 import type { PhysicalOperator } from './operator.ts';
@@ -24,26 +26,36 @@ function sameEverywhere(e: BExpr): boolean {
   return ok;
 }
 
-/** Rows of an ALL table's copy (the one queries read: slice 0's). */
-function copyRows(scan: ScanOp): number {
-  return scan.table.segments.reduce((n, s) => (s.slice === 0 ? n + s.rows : n), 0);
+/**
+ * The most rows of a table of another distribution every slice reads whole instead of its
+ * share: the rows past its share cost each slice a scan (a few ms at this size), where a
+ * broadcast cost it a copy of the rows it received and the wait for the slowest slice's.
+ */
+export const SMALL_TABLE_ROWS = 250_000;
+
+/** Rows a slice reads to compute a scan whole: an ALL table's copy (slice 0's), else every slice's segments. */
+function wholeRows(scan: ScanOp): number {
+  const all = scan.table.distStyle === 'ALL';
+  return scan.table.segments.reduce((n, s) => (!all || s.slice === 0 ? n + s.rows - s.deletedCount : n), 0);
 }
 
 /**
  * Whether every slice computes all of `op`'s rows by itself, the same rows in each: only
- * scans of ALL tables (of at most REPLICATED_MAX_ROWS rows), filters and projections without
- * volatile calls, and inner, left, semi and anti probes (never marking or keeping their build
- * rows) whose build side is itself whole everywhere (such a pipeline, or one the leader sends).
+ * scans of ALL tables (of at most REPLICATED_MAX_ROWS rows) or, with `smallTables`, of other
+ * tables of at most SMALL_TABLE_ROWS rows, filters and projections without volatile calls, and
+ * inner, left, semi and anti probes (never marking or keeping their build rows) whose build
+ * side is itself whole everywhere (such a pipeline, or one the leader sends). `smallTables` is
+ * off when SET join_distribution forces a broadcast: then the rows move as it says.
  */
-export function computedWhole(op: PhysicalOperator): boolean {
-  if (op instanceof ScanOp) return op.table.distStyle === 'ALL' && copyRows(op) <= REPLICATED_MAX_ROWS;
-  if (op instanceof SliceFilterOp) return sameEverywhere(op.pred) && computedWhole(op.input);
-  if (op instanceof SliceProjectOp) return op.exprs.every(sameEverywhere) && computedWhole(op.input);
-  if (op instanceof SliceBroadcastOp) return computedWhole(op.input);
+export function computedWhole(op: PhysicalOperator, smallTables = true): boolean {
+  if (op instanceof ScanOp) return op.table.distStyle === 'ALL' ? wholeRows(op) <= REPLICATED_MAX_ROWS : smallTables && wholeRows(op) <= SMALL_TABLE_ROWS;
+  if (op instanceof SliceFilterOp) return sameEverywhere(op.pred) && computedWhole(op.input, smallTables);
+  if (op instanceof SliceProjectOp) return op.exprs.every(sameEverywhere) && computedWhole(op.input, smallTables);
+  if (op instanceof SliceBroadcastOp) return op.whole;
   if (op instanceof HashProbeOp) {
     if (op.marksBuild || op.keepsBuild || (op.join.residual && !sameEverywhere(op.join.residual))) return false;
     if (![...op.join.leftKeys, ...op.join.rightKeys].every(sameEverywhere)) return false;
-    return computedWhole(op.probeSide) && (op.build instanceof BroadcastOp || computedWhole(op.build));
+    return computedWhole(op.probeSide, smallTables) && (op.build instanceof BroadcastOp || computedWhole(op.build, smallTables));
   }
   return false;
 }

@@ -5,7 +5,7 @@
 // copy of the rows there, and no wait for the slowest slice before the probe side's request can
 // even be sent. A build side the slices cannot compute (one that needs the leader: an aggregate
 // finished there, a set operation, ...) still goes through the leader (BroadcastOp). A build side
-// every slice can compute whole from its own copy of the data (DISTSTYLE ALL tables,
+// every slice can compute whole by itself (from DISTSTYLE ALL tables or small tables,
 // replicated.ts) is not broadcast at all: each slice computes every row itself.
 import { SliceOperator } from './operator.ts';
 import type { Layout, PipelineBuilder } from './pipeline.ts';
@@ -19,7 +19,7 @@ export class SliceBroadcastOp extends SliceOperator {
 
   explain(): string {
     if (this.slices < 2) return 'Broadcast (one slice: its rows stay where they are)';
-    return this.whole ? 'Broadcast (none: every slice computes every row from its copy of the ALL tables)' : 'Broadcast (every slice -> every slice)';
+    return this.whole ? 'Broadcast (none: every slice computes every row, reading its tables whole)' : 'Broadcast (every slice -> every slice)';
   }
 
   /** Every slice holds every row: rows are not partitioned by anything. */
@@ -34,8 +34,8 @@ export class SliceBroadcastOp extends SliceOperator {
   /**
    * The input becomes a program of its own whose output is the wanted fields; this program
    * reads its own rows and every other slice's (with one slice, only its own: nothing moves).
-   * Computed whole, its programs (and those nested in them) read every segment of their ALL
-   * table in every slice, and each slice keeps its rows.
+   * Computed whole, its programs (and those nested in them) read every segment of their table
+   * (an ALL table's one copy) in every slice, and each slice keeps its rows.
    */
   pipe(b: PipelineBuilder): Layout {
     const wanted = [...b.wantedOf(this)].sort((x, y) => x - y);

@@ -54,12 +54,22 @@ describe('physical plan', () => {
     // the fact table is scanned in the slices under both probes; each dimension is broadcast
     const scan = line(lines, /Scan public\.f \(EVEN, 2 segments\)\s+\[2 slices; est\. rows 1000\]/);
     expect(depth(scan)).toBeGreaterThan(Math.max(...joins.map(depth)));
-    // the slices send each dimension's rows to each other: one request, nothing gathered at the leader first
-    const broadcasts = lines.filter((l) => /Broadcast \(every slice -> every slice\)/.test(l));
-    expect(broadcasts).toHaveLength(2);
-    for (const b of broadcasts) expect(b).toMatch(/\[2 slices/);
+    // each dimension is small: every slice computes all of it (reading every slice's segments), nothing moves
+    const whole = lines.filter((l) => /Broadcast \(none: every slice computes every row, reading its tables whole\)/.test(l));
+    expect(whole).toHaveLength(2);
+    for (const b of whole) expect(b).toMatch(/\[2 slices/);
     expect(line(lines, /Final Hash Aggregate/)).toMatch(/\[leader/);
     expect(lines.filter((l) => /Gather/.test(l))).toHaveLength(1);
+    // forced to broadcast, the slices send each dimension's rows to each other: one request, nothing gathered at the leader first
+    await s.execute(`SET join_distribution = 'broadcast'`);
+    try {
+      const broadcasts = (await explain(star)).filter((l) => /Broadcast \(every slice -> every slice\)/.test(l));
+      expect(broadcasts).toHaveLength(2);
+      for (const b of broadcasts) expect(b).toMatch(/\[2 slices/);
+      expect(await rowsOf(star)).toEqual([0, 1, 2, 3, 4].map((r) => [`n${r}`, 100, 49500 + 100 * r]));
+    } finally {
+      await s.execute('RESET join_distribution');
+    }
   });
 
   it('returns the hand-computed answer and reports actual rows per operator and per slice', async () => {

@@ -6,7 +6,10 @@
 // with DISTSTYLE ALL, with one, two and three slices, and while the build spills; a failure in
 // one slice while the others wait for its rows, and a cancel, leave no file and no stuck slice.
 // A build side over DISTSTYLE ALL tables alone is not broadcast: every slice computes all of it
-// from its own copy (operators/replicated.ts), for the same join kinds and keys.
+// from its own copy (operators/replicated.ts), for the same join kinds and keys; nor, unless
+// SET join_distribution forces a broadcast, one over small tables of any distribution (every
+// slice reads every slice's segments). This file's tables are all small, so its session forces
+// broadcasts, and one test shows what the default does with them.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -84,6 +87,8 @@ const leftover = (t: TwinEngines) => readdirSync(join(t.db.dataDir, 'tmp'), { re
 beforeAll(async () => {
   twins = await openTwinEngines('slice-broadcast', SETUP);
   ({ s, duck } = twins);
+  // the tables are small: left to the estimate, every slice would compute their build sides whole
+  await s.execute("SET join_distribution = 'broadcast'");
 }, 60_000);
 
 afterAll(async () => {
@@ -96,7 +101,7 @@ describe('broadcast between the slices', () => {
     const broadcasts = lines.filter((l) => /Broadcast \(every slice -> every slice\)/.test(l));
     // dim's rows are broadcast; grp (DISTSTYLE ALL) is read whole in every slice
     expect(broadcasts, lines.join('\n')).toHaveLength(1);
-    expect(lines.filter((l) => /Broadcast \(none: every slice computes every row from its copy of the ALL tables\)/.test(l)), lines.join('\n')).toHaveLength(1);
+    expect(lines.filter((l) => /Broadcast \(none: every slice computes every row, reading its tables whole\)/.test(l)), lines.join('\n')).toHaveLength(1);
     for (const b of broadcasts) expect(b).toMatch(/\[2 slices/);
     expect(lines.filter((l) => /Gather/.test(l))).toHaveLength(1);
     expect(lines.filter((l) => /Broadcast \(leader/.test(l))).toHaveLength(0);
@@ -142,6 +147,7 @@ describe('broadcast between the slices', () => {
     for (const slices of [1, 3]) {
       const other = await openTwinEngines(`slice-broadcast-${slices}`, SETUP, { slices });
       try {
+        await other.s.execute("SET join_distribution = 'broadcast'");
         expect((await explain(other.s, QUERIES[6])).join('\n')).toMatch(slices === 1 ? /Broadcast \(one slice: its rows stay where they are\)/ : /Broadcast \(every slice -> every slice\)/);
         for (const sql of [QUERIES[3], QUERIES[6], MANY_GROUPS, ALL_QUERIES[0], ALL_QUERIES[5], ALL_QUERIES[6]]) expect(norm(await rowsOf(other.s, sql) as unknown[][]), `${slices} slices: ${sql}`).toEqual(await duckRows(sql));
         // many groups: the slices finish them (one slice: where they are; three: by group key), the leader only takes the first rows
@@ -157,7 +163,7 @@ describe('broadcast between the slices', () => {
   it('a build side over ALL tables alone moves nothing: every slice computes all of it, and answers as DuckDB does', async () => {
     for (const sql of ALL_QUERIES) {
       const plan = (await explain(s, sql)).join('\n');
-      expect(plan, sql).toMatch(/Broadcast \(none: every slice computes every row from its copy of the ALL tables\)\s+\[2 slices/);
+      expect(plan, sql).toMatch(/Broadcast \(none: every slice computes every row, reading its tables whole\)\s+\[2 slices/);
       expect(plan, sql).not.toMatch(/Broadcast \(every slice -> every slice\)/);
       expect(norm(await rowsOf(s, sql) as unknown[][]), sql).toEqual(await duckRows(sql));
     }
@@ -186,10 +192,43 @@ describe('broadcast between the slices', () => {
     expect(norm(await rowsOf(s, volatile) as unknown[][])).toEqual(await duckRows(volatile));
   });
 
+  it('by default a build side over small tables of any distribution moves nothing: every slice reads every slice\'s segments, and answers as DuckDB does', async () => {
+    await s.execute("SET join_distribution = 'auto'");
+    try {
+      for (const sql of QUERIES) {
+        const plan = (await explain(s, sql)).join('\n');
+        expect(plan, sql).toMatch(/Broadcast \(none: every slice computes every row, reading its tables whole\)\s+\[2 slices/);
+        expect(plan, sql).not.toMatch(/every slice -> every slice/);
+        expect(norm(await rowsOf(s, sql) as unknown[][]), sql).toEqual(await duckRows(sql));
+      }
+      // each slice holds all of dim's 331 rows (the NULL key's too), read from both slices' segments; they count once as scanned
+      const lines = (await rowsOf(s, `EXPLAIN ANALYZE ${QUERIES[0]}`)).map((r) => String(r[0]));
+      expect(lines.find((l) => /Broadcast \(none/.test(l)), lines.join('\n')).toMatch(/per slice: #0 331 rows [\d.]+ ms, #1 331 rows/);
+      expect(lines.find((l) => /Scan public\.dim /.test(l)), lines.join('\n')).toMatch(/per slice: #0 331 rows [\d.]+ ms, #1 331 rows/);
+      expect(lines.at(-1)).toMatch(/ 20331 rows scanned/);
+      // a build side reading a table of over 250,000 rows is broadcast (each slice would read more than its rows' exchange costs)
+      await s.execute('CREATE TABLE wide (k INTEGER)');
+      await duck.execute('CREATE TABLE wide (k INTEGER)');
+      const fill = 'INSERT INTO wide SELECT a.i * 13 + b.n FROM f a, d b, d c WHERE c.n < 2';
+      await s.execute(fill);
+      await duck.execute(translateToDuckDB(fill));
+      const big = 'SELECT count(*), sum(f.v) FROM f JOIN (SELECT k FROM wide WHERE k < 1000) w ON f.i = w.k';
+      expect((await explain(s, big)).join('\n')).toMatch(/Broadcast \(every slice -> every slice\)/);
+      expect(norm(await rowsOf(s, big) as unknown[][])).toEqual(await duckRows(big));
+      // cut to 250,000 rows, it is read whole again
+      await s.execute('DELETE FROM wide WHERE k >= 13 * 12500');
+      expect((await explain(s, big)).join('\n')).toMatch(/Broadcast \(none/);
+      expect(norm(await rowsOf(s, big) as unknown[][])).toEqual(await duckRows(big));
+    } finally {
+      await s.execute("SET join_distribution = 'broadcast'");
+      await s.execute('DROP TABLE IF EXISTS wide');
+      await duck.execute('DROP TABLE IF EXISTS wide');
+    }
+  });
+
   it('a broadcast build side over the slices\' share of the memory limit spills in every slice and answers as DuckDB does', async () => {
     // 10 000 build rows: forced to broadcast, each slice's table of them would take over its share of 1 MB
     const sql = 'SELECT count(*), sum(a.v), min(b.s) FROM f a JOIN (SELECT i, s FROM f WHERE i % 2 = 0) b ON a.i = b.i + 1';
-    await s.execute("SET join_distribution = 'broadcast'");
     try {
       expect((await explain(s, sql)).join('\n')).toMatch(/Broadcast \(every slice -> every slice\)/);
       expect(await execution(sql)).not.toMatch(/spilled/);
@@ -198,7 +237,6 @@ describe('broadcast between the slices', () => {
       expect(norm(await rowsOf(s, sql) as unknown[][])).toEqual(await duckRows(sql));
     } finally {
       await s.execute('RESET query_memory_limit');
-      await s.execute('RESET join_distribution');
     }
     await vi.waitFor(() => expect(leftover(twins!)).toEqual([]));
   });
