@@ -94,7 +94,7 @@ export async function distinctWithin(ctx: RunContext, inputs: RowsOrPartitions[]
     inputs.length = 0;
     return { batch: await ctx.concatHeld(types, parts, what), files: [], fileRows: 0 };
   }
-  const got = await rowsInFile(ctx, types, async (put) => { await byRowPartitions(ctx, inputs, types, what, fits, run, put); });
+  const got = await rowsInFile(ctx, types, async (put) => { await byRowPartitions(ctx, inputs, types, what, fits, run, { into: put }); });
   inputs.length = 0;
   return got;
 }

@@ -2,7 +2,8 @@
 // input's rows and the windows' work would not fit in what is left of the statement's budget,
 // and every call has a PARTITION BY key in common, the rows go to spill files by that key's hash
 // (a window partition is whole in one file) and the windows run one file at a time, as in the
-// slices; a file of one partition too big to compute goes through the external sort (below). An
+// slices; a file of one partition too big to compute goes through the external sort (below)
+// straight from the file, as a slice's does (sorted-windows.ts windowsOfFile). An
 // input in pieces (row-pieces.ts) goes to those files a piece at a time once it would not fit
 // (distinct.ts partitionedInput), and a client's or a GROUP BY's rows computed by partitions go
 // to a file. Windows without a shared PARTITION BY that would not fit go through
@@ -19,7 +20,8 @@ import type { RowPieces } from './row-pieces.ts';
 import { LeaderOperator } from './operator.ts';
 import { sharedPartitionKeys } from '../window.ts';
 import { rowPieces, rowsInFile, wholeRows } from './row-pieces.ts';
-import { sortedWindows } from '../spill/sorted-windows.ts';
+import { sortedWindows, windowsOfFile } from '../spill/sorted-windows.ts';
+import type { SpillWriter } from '../spill/spill-file.ts';
 import type { RunContext } from './run-context.ts';
 
 /** Inputs this small always compute in memory. */
@@ -75,29 +77,31 @@ export class WindowOp extends LeaderOperator {
     return rows * WINDOW_ROW_BYTES * this.calls.length;
   }
 
-  /** The input through spill files by the hash of `keys`, each file's windows computed alone (with `toFile`, into a file). */
+  /**
+   * The input through spill files by the hash of `keys`, each file's windows computed alone (with
+   * `toFile`, into a file); a file too big that no split parts (one key's rows) goes through the
+   * external sort from the file, never read whole (with `toFile`, its sorted file handed on as it is).
+   */
   private async byPartitions(ctx: RunContext, held: RowsOrPartitions, keys: BExpr[], toFile: boolean): Promise<RowPieces> {
     const types = this.input.fields.map((f) => f.type);
     const outTypes = this.fields.map((f) => f.type);
     // a partition fits when its work and its output's window columns do
-    const fits = ([rows]: number[]) => this.work(rows) * 2 <= ctx.guard.memory.availableBytes;
-    /** with `toFile`, the files of partitions that went through the external sort, handed on as they are */
+    const fits = ([rows]: number[]) => rows <= MIN_SPILL_ROWS || this.work(rows) * 2 <= ctx.guard.memory.availableBytes;
     const sortedFiles: RowPieces[] = [];
-    const each = async ([rows]: Batch[]) => {
-      // a partition still too big after splitting (one key's rows) goes through the external sort
-      if (rows.length > MIN_SPILL_ROWS && !fits([rows.length])) {
-        const sorted = await sortedWindows(ctx, { batch: rows, files: [], fileRows: 0 }, types, this.calls);
-        if (!toFile) return wholeRows(ctx, outTypes, sorted);
-        sortedFiles.push(sorted);
-        return sorted.batch;
-      }
+    const tooBig = async ([file]: SpillWriter[]) => {
+      const sorted = await windowsOfFile(ctx, file, types, this.calls);
+      if (!toFile) return wholeRows(ctx, outTypes, sorted);
+      sortedFiles.push(sorted);
+      return sorted.batch;
+    };
+    const each = ([rows]: Batch[]) => {
       const working = ctx.reserve(this.work(rows.length), 'window');
       const out = runWindows(rows, this.calls, ctx.tick);
       ctx.release(working);
       return out;
     };
-    if (!toFile) return { batch: await ctx.concatHeld(outTypes, await byKeyPartitions(ctx, [held], keys, types, 'window', fits, each), 'window'), files: [], fileRows: 0 };
-    const out = await rowsInFile(ctx, outTypes, async (put) => { await byKeyPartitions(ctx, [held], keys, types, 'window', fits, each, 0, put); });
+    if (!toFile) return { batch: await ctx.concatHeld(outTypes, await byKeyPartitions(ctx, [held], keys, types, 'window', fits, each, { tooBig }), 'window'), files: [], fileRows: 0 };
+    const out = await rowsInFile(ctx, outTypes, async (put) => { await byKeyPartitions(ctx, [held], keys, types, 'window', fits, each, { into: put, tooBig }); });
     for (const f of sortedFiles) { out.files.push(...f.files); out.fileRows += f.fileRows; }
     return out;
   }

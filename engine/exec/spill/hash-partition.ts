@@ -8,7 +8,7 @@ import type { SqlType } from '../../types/types.ts';
 import { KeyBatch } from '../hash-table.ts';
 import { projectBatch } from '../kernels.ts';
 import { CHUNK, concatBatches, rowRange, selectRows } from '../batches.ts';
-import type { SpillReader, SpillWriter } from './spill-file.ts';
+import type { SpillWriter } from './spill-file.ts';
 import type { StatementSpill } from './spill-area.ts';
 
 /** Partitions per split (a power of two: the partition is the top bits of a remixed hash). */
@@ -43,24 +43,26 @@ export function oneKeyHash(batches: Iterable<Batch>, keyExprs: BExpr[], nullEq: 
 }
 
 /**
- * Whether splitting a file of rows again may part them (a grace join's build file too big for
- * its table): not when they all hash alike (`oneKeyHash`, read a block at a time up to the first
- * row hashing otherwise), nor when the split that made the file kept over 9/10 of its
- * `parentRows` here: one key (or a few hashing alike) holds them, and another split would only
- * write them again as they are.
+ * Whether splitting files of rows again (a partition's, one per input) may part them: not when
+ * they all hash alike (`oneKeyHash`, read a block at a time up to the first row hashing
+ * otherwise), nor when the split that made them kept over 9/10 of its `parentRows` here: one key
+ * (or a few hashing alike) holds them, and another split would only write them again as they are.
  */
-export function mayPart(host: PartitionHost, f: SpillWriter, keyExprs: BExpr[], nullEq: boolean | boolean[], parentRows: number): boolean {
-  if (f.rows > 0.9 * parentRows) return false;
-  const r = host.spill.read(f.path);
-  try {
-    return !oneKeyHash(blocksOf(r), keyExprs, nullEq);
-  } finally {
-    r.close();
-  }
+export function mayPart(host: PartitionHost, files: SpillWriter[], keyExprs: BExpr[], nullEq: boolean | boolean[], parentRows: number): boolean {
+  if (files.reduce((sum, f) => sum + f.rows, 0) > 0.9 * parentRows) return false;
+  return !oneKeyHash(blocksOf(host, files), keyExprs, nullEq);
 }
 
-function* blocksOf(r: SpillReader): Generator<Batch> {
-  for (let b = r.next(); b; b = r.next()) yield b;
+/** The files' blocks, read one at a time; the files stay. */
+function* blocksOf(host: PartitionHost, files: SpillWriter[]): Generator<Batch> {
+  for (const f of files) {
+    const r = host.spill.read(f.path);
+    try {
+      for (let b = r.next(); b; b = r.next()) yield b;
+    } finally {
+      r.close();
+    }
+  }
 }
 
 /** Each row's partition at `level` from its key vectors, and the rows per partition. */

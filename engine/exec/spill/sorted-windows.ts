@@ -27,6 +27,7 @@ import { SortRuns } from '../operators/sort.ts';
 import { eachPiece, type RowPieces } from '../operators/row-pieces.ts';
 import type { RowsContext } from '../operators/run-context.ts';
 import { RowCursor } from './sorted-cursor.ts';
+import type { SpillWriter } from './spill-file.ts';
 
 /**
  * The rows with one column per window call appended (in the calls' order), as a file of rows
@@ -55,6 +56,14 @@ export async function sortedWindows(ctx: RowsContext, input: RowPieces, types: S
   await rowsInto(async (b) => { w.write({ length: b.length, columns: pick.map((j) => b.columns[j]) }); fileRows += b.length; });
   w.close();
   return { batch: emptyBatch(pick.map((j) => rowTypes[j])), files: [w.path], fileRows };
+}
+
+/**
+ * The windows of a partition file too big to compute whole (one PARTITION BY key's rows, at the
+ * leader or in a slice): its rows go into the sort from the file a block at a time, never whole.
+ */
+export function windowsOfFile(ctx: RowsContext, file: SpillWriter, types: SqlType[], calls: WindowCall[]): Promise<RowPieces> {
+  return sortedWindows(ctx, { batch: emptyBatch(types), files: [file.path], fileRows: file.rows }, types, calls);
 }
 
 /** The calls' indexes grouped by their PARTITION BY and ORDER BY (one sort serves a group), in order of first appearance. */

@@ -308,6 +308,21 @@ it('a leader window over a UNION ALL with three calls hands each sorted partitio
   expect(leftover()).toEqual([]);
 });
 
+it('a leader window\'s partition file of one key too big to compute goes into the external sort from the file, never read whole', async () => {
+  // one partition of 300,000 rows of four integers (4.8 MB): read back whole before its sort, OUT_OF_MEMORY at 4 MB on main
+  const windows = (select: string) => `SELECT ${select} FROM (SELECT k, b, c,
+    row_number() OVER (PARTITION BY g ORDER BY k DESC) AS r, lag(k) OVER (PARTITION BY g ORDER BY k DESC) AS t
+    FROM (SELECT k, k * 3 AS b, k * 5 AS c, k / 300000 AS g FROM a LIMIT 1000000) x) z`;
+  const sql = windows('count(*), sum(r * k), sum(t), sum(b), sum(c)');
+  expect(await plan(sql)).toMatch(/Window: row_number, lag +\[leader/);
+  expect(await strata(sql)).toEqual(await duckdb(sql));
+  expect(leftover()).toEqual([]);
+  // the GROUP BY reading the sorted rows fails part way through them
+  await expect(s.execute(windows('sum(100 / (t - 123))'))).rejects.toMatchObject({ code: 'DIVISION_BY_ZERO' });
+  expect(leftover()).toEqual([]);
+  await canceledWhileSpilling(sql);
+});
+
 it('a recursive UNION\'s rows seen past a quarter of what is left go to files by row hash, checked a file at a time', async () => {
   // 10,000 rows, then 5,000 a round (pairs of k fold into one) for n = 1..24; n = 24 leads back to
   // n = 20, rows seen after the switch to files, so the query ends there
