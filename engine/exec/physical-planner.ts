@@ -5,6 +5,7 @@
 // runs at the leader over its inputs' results.
 import { type Field, type LNode, type SharedSlot, sharedSlotsOf } from '../plan/logical.ts';
 import { type BAgg, type BExpr, BOOL, hasModelCall, mapCols, usedColumns } from '../plan/bound.ts';
+import { modelsBelowJoin } from '../plan/model-columns.ts';
 import type { SqlType } from '../types/types.ts';
 import { estimateRows as estimateFromStats } from '../plan/cardinality.ts';
 import { denseKeyRange } from './integer-group-ids.ts';
@@ -66,6 +67,9 @@ class PhysicalPlanner {
 
   /** A node's plan as a leader operator: a slice pipeline below it ends in a Gather. */
   leader(n: LNode): LeaderOperator {
+    // a join condition's model calls on one input's columns: computed below the join
+    const lifted = n.k === 'join' && modelsBelowJoin(n);
+    if (lifted) return this.leader(lifted);
     const est = estimateRows(n);
     if (n.k === 'limit' && n.limit !== null) {
       const want = n.limit + n.offset;
@@ -140,6 +144,8 @@ class PhysicalPlanner {
    * sending its rows to the leader to merge and back.
    */
   pipeline(n: LNode, inSlices = false): SliceOperator | null {
+    const lifted = n.k === 'join' && modelsBelowJoin(n);
+    if (lifted) return this.pipeline(lifted, inSlices);
     const est = estimateRows(n);
     switch (n.k) {
       case 'scan': return new ScanOp(n.table, n.ref, n.fields, est);

@@ -33,6 +33,12 @@ import { joinPieces, joinsInPieces } from './probe-pieces.ts';
 import { piecesWhole, streams, type RowPieces } from './row-pieces.ts';
 import { isNestedLoop } from './nested-loop.ts';
 
+/**
+ * An outer, semi or anti equi-join whose condition calls a model over both inputs' columns (a call
+ * over one input's is computed below it, plan/model-columns.ts): its pairs' matches cannot be marked.
+ */
+const modelOnBothInputs = () => new SqlError('FEATURE_NOT_SUPPORTED', 'a model function reading both inputs of an outer, semi or anti join with equal keys is not supported; use it in WHERE or over one input');
+
 /** Build sides this small always join in memory (a partition per 16 rows would cost more than it saves). */
 export const MIN_SPILL_ROWS = 1024;
 
@@ -153,7 +159,7 @@ export class JoinTable {
     const kind = (j.joinType === 'SINGLE' || j.joinType === 'FULL' ? 'LEFT' : j.joinType) as JoinKind;
     if (j.residual && hasModelCall(j.residual)) {
       // a condition calling a model filters the joined rows (inner joins only)
-      if (kind !== 'INNER') throw new SqlError('FEATURE_NOT_SUPPORTED', 'model functions in an outer or semi join condition are not supported; use them in WHERE');
+      if (kind !== 'INNER') throw modelOnBothInputs();
       return probeInChunks(ctx, left, keys, this.table, kind, null, async (b) => take(ctx.handOn(b, await ctx.keep(b, j.residual!), 'hash join')));
     }
     let joined = 0;
@@ -416,7 +422,7 @@ export class HashProbeOp extends SliceOperator {
     const buildLayout: Layout = this.build.fields.map(() => null);
     sent.forEach((f, j) => { buildLayout[f] = { k: 'col', index: base + j, type: this.build.fields[f].type }; });
     const residual = this.join.residual ? pb.at([...buildLayout, ...probeLayout], this.join.residual) : null;
-    if (residual && hasModelCall(residual)) throw new SqlError('FEATURE_NOT_SUPPORTED', 'model functions in an outer or semi join condition are not supported; use them in WHERE');
+    if (residual && hasModelCall(residual)) throw modelOnBothInputs();
     const probeKeys = this.probeKeys.map((k) => pb.at(probeLayout, k));
     const step: JoinStep = {
       joinType: this.join.joinType as 'SEMI' | 'ANTI',
@@ -463,7 +469,7 @@ export class HashProbeOp extends SliceOperator {
     let after: BExpr | null = null;
     if (residual && hasModelCall(residual)) {
       // a join condition calling a model becomes a filter after the join (and the model)
-      if (this.join.joinType !== 'INNER') throw new SqlError('FEATURE_NOT_SUPPORTED', 'model functions in an outer or semi join condition are not supported; use them in WHERE');
+      if (this.join.joinType !== 'INNER') throw modelOnBothInputs();
       after = residual;
       residual = null;
     }

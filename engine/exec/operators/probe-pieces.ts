@@ -10,10 +10,9 @@
 // whose joined rows come in pieces of at most PROBE_PIECE rows. The joined rows are held and put together for a consumer that needs one batch;
 // for a client, held up to a quarter of what is left and then written to a file (nested-loop.ts
 // JoinedRows); for a consumer that takes pieces (a GROUP BY, sort, ...), handed to it as they come. A FULL join adds the build rows no piece matched once the pieces
-// are done (by partition pair when it went to files). Conditions calling models keep the
-// whole-input join.
+// are done (by partition pair when it went to files). A condition calling a model on both
+// inputs filters each probe's joined rows (INNER only: JoinTable).
 import type { Batch } from '../../types/vector.ts';
-import { hasModelCall } from '../../plan/bound.ts';
 import { BuildTable } from '../hash-join.ts';
 import { PartitionWriter, writePartitions } from '../spill/hash-partition.ts';
 import { joinPartitions } from '../spill/grace-join.ts';
@@ -26,8 +25,7 @@ import { partitionedInput } from './distinct.ts';
 /** Whether a leader join takes its inputs a piece at a time: an equi-join with an input in pieces. */
 export const joinsInPieces = (op: HashJoinOp): boolean => {
   const j = op.join;
-  return ['INNER', 'LEFT', 'FULL', 'SEMI', 'ANTI', 'SINGLE'].includes(j.joinType) && j.leftKeys.length > 0
-    && !(j.residual && hasModelCall(j.residual)) && (streams(op.left) || streams(op.right));
+  return ['INNER', 'LEFT', 'FULL', 'SEMI', 'ANTI', 'SINGLE'].includes(j.joinType) && j.leftKeys.length > 0 && (streams(op.left) || streams(op.right));
 };
 
 /** The joined rows, each input taken a piece at a time; with `toFile`, in pieces (a batch, then a file). */
