@@ -9,7 +9,7 @@ import type { Batch } from '../../types/vector.ts';
 import type { SqlType } from '../../types/types.ts';
 import { sortBatchYielding } from '../batch-sort.ts';
 import { explainExpr } from '../explain.ts';
-import { hasModelCall, usedColumns } from '../../plan/bound.ts';
+import { usedColumns } from '../../plan/bound.ts';
 import { LeaderOperator } from './operator.ts';
 import { batchBytes } from '../memory-budget.ts';
 import { mergeRunFiles, SORT_ROW_BYTES, writeRuns } from '../spill/external-sort.ts';
@@ -52,39 +52,10 @@ export class SortOp extends LeaderOperator {
   }
 
   private async sorted(ctx: RunContext, toFile: boolean, limit: number): Promise<RowPieces> {
-    // keys with model calls compute their values as columns appended to the whole input
-    if (this.keys.some((k) => hasModelCall(k.expr))) return { batch: await this.sortWhole(ctx, await ctx.run(this.input)), files: [], fileRows: 0 };
+    // (the keys read columns: the binder computes every ORDER BY expression, model calls too, in a projection below)
     const runs = new SortRuns(ctx, this.keys, this.input.fields.map((f) => f.type));
     await forEachPiece(ctx, this.input, (b) => runs.add(b));
     return runs.finish(toFile, limit);
-  }
-
-  /** The input sorted in memory, or through sorted runs on disk when that would not fit. */
-  private async sortWhole(ctx: RunContext, batch: Batch): Promise<Batch> {
-    // the input is only reachable through `input`, so an external sort can let it be collected
-    const input: { batch: Batch | null } = { batch };
-    const width = batch.columns.length;
-    const keys = await this.keysOver(ctx, input);
-    const n = input.batch!.length;
-    if (n > MIN_SPILL_ROWS && n * sortRowBytes(input.batch!) > ctx.guard.memory.availableBytes) {
-      const b = input.batch!;
-      input.batch = null;
-      const files = await writeRuns(ctx, b, keys, runRowsFor(ctx, b));
-      const types = b.columns.map((c) => c.type);
-      ctx.release(b);
-      const merged = await mergeRunFiles(ctx, files, types, keys);
-      return ctx.hold({ length: merged.length, columns: merged.columns.slice(0, width) }, 'sort');
-    }
-    ctx.reserve(n * SORT_ROW_BYTES, 'sort');
-    const sorted = await sortBatchYielding(input.batch!, keys, ctx.tick, ctx.pause);
-    return ctx.hold({ length: sorted.length, columns: sorted.columns.slice(0, width) }, 'sort');
-  }
-
-  /** The sort keys over the input, with model calls in them computed as columns appended to it. */
-  private async keysOver(ctx: RunContext, input: { batch: Batch | null }): Promise<SortKey[]> {
-    const m = await ctx.withModels(input.batch!, this.keys.map((k) => k.expr));
-    input.batch = m.batch;
-    return this.keys.map((k, i) => ({ ...k, expr: m.exprs[i] }));
   }
 }
 
