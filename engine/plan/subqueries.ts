@@ -510,7 +510,12 @@ export class Subqueries {
     const first = plan.fields.find((f) => !f.hidden)!;
     const y = col(plan.fields.indexOf(first), first.type);
     const only = (value: BExpr): LNode => ({ k: 'project', input: plan, exprs: [value], fields: [{ name: first.name, type: value.type }] });
-    if (e.kind === 'Subquery') return { k: 'subquery', mode: 'scalar', plan: only(y), arg: null, op: '=', type: first.type };
+    if (e.kind === 'Subquery') {
+      // two rows tell "more than one row" from one: the slices, a nested loop stop there
+      const rows = only(y);
+      const plan: LNode = mostRows(rows) > 2 ? { k: 'limit', input: rows, limit: 2, offset: 0, fields: rows.fields } : rows;
+      return { k: 'subquery', mode: 'scalar', plan, arg: null, op: '=', type: first.type };
+    }
     if (e.kind === 'Exists') {
       const probe: LNode = { k: 'limit', input: only(y), limit: 1, offset: 0, fields: [first] };
       const x: BExpr = { k: 'subquery', mode: 'exists', plan: probe, arg: null, op: '=', type: BOOL };

@@ -24,7 +24,7 @@ import { usedColumns } from '../../plan/bound.ts';
 import { SqlError } from '../../errors.ts';
 import type { RunContext } from './run-context.ts';
 import type { HashJoinOp } from './hash-join.ts';
-import { eachPiece, rowPieces, type RowPieces } from './row-pieces.ts';
+import { eachPiece, rowPieces, type Reach, type RowPieces } from './row-pieces.ts';
 
 /** Joined rows made at a time (left rows × right rows in one block). */
 const BLOCK_ROWS = 65_536;
@@ -36,15 +36,16 @@ export const MAX_CROSS_ROWS = 50_000_000;
 export const isNestedLoop = (op: HashJoinOp): boolean => op.join.joinType === 'CROSS' || op.join.leftKeys.length === 0;
 
 /**
- * Hands `emit` the joined rows a block at a time (held while it runs), stopping once it handed
- * on `want`: nothing of them is kept here (row-pieces.ts forEachPiece; the caller records them).
+ * Hands `emit` the joined rows a block at a time (held while it runs), stopping once its
+ * consumer has enough (`reach`): nothing of them is kept here (row-pieces.ts forEachPiece; the
+ * caller records them).
  */
-export async function joinedBlocks(ctx: RunContext, op: HashJoinOp, emit: (b: Batch) => Promise<void>, want: number): Promise<void> {
+export async function joinedBlocks(ctx: RunContext, op: HashJoinOp, emit: (b: Batch) => Promise<void>, reach: Reach): Promise<void> {
   await nestedLoop(ctx, op, async (b) => {
     ctx.hold(b, 'joined rows');
     await emit(b);
     ctx.release(b);
-  }, want);
+  }, reach);
 }
 
 /**
@@ -52,19 +53,21 @@ export async function joinedBlocks(ctx: RunContext, op: HashJoinOp, emit: (b: Ba
  * file read again block by block for each left piece), until `want` rows are joined (a LIMIT
  * above); returns the rows joined. How each join type marks and adds rows: the file's comment.
  */
-async function nestedLoop(ctx: RunContext, op: HashJoinOp, emit: (b: Batch) => Promise<void>, want: number): Promise<number> {
+async function nestedLoop(ctx: RunContext, op: HashJoinOp, emit: (b: Batch) => Promise<void>, { want, limited, enough: stop }: Reach): Promise<number> {
   // LIMIT 0, or a LIMIT above already met: neither input is read
-  if (want <= 0) return 0;
+  if (want <= 0 || stop()) return 0;
   const type = op.join.joinType;
   const right = await rightRows(ctx, op);
   const rightCount = right.batch.length + right.fileRows;
   const left = await rowPieces(ctx, op.left);
   const pairs = (left.batch.length + left.fileRows) * rightCount;
-  // under a LIMIT only the rows it reads are made
-  if (type === 'CROSS' && Math.min(pairs, want) > MAX_CROSS_ROWS) {
+  const tooMany = () => {
     for (const path of right.files) rmSync(path, { force: true });
-    throw new SqlError('INVALID_PARAMETER', `cross join would produce ${pairs} rows; add a join condition`);
-  }
+    return new SqlError('INVALID_PARAMETER', `cross join would produce ${pairs} rows; add a join condition`);
+  };
+  // under a LIMIT only the rows it reads are made: refused up front unless a consumer may stop it, else once it made too many
+  if (type === 'CROSS' && !limited && pairs > MAX_CROSS_ROWS) throw tooMany();
+  let made = 0;
   // SEMI and ANTI hand on left rows only, decided by their marks; the others hand on the pairs
   const decides = type === 'SEMI' || type === 'ANTI';
   const pads = type === 'LEFT' || type === 'FULL' || type === 'SINGLE';
@@ -73,7 +76,7 @@ async function nestedLoop(ctx: RunContext, op: HashJoinOp, emit: (b: Batch) => P
   const marking = rightMatched && ctx.reserve(rightCount, 'nested loop matched rows');
   let leftMatched = new Uint8Array(0);
   let rows = 0;
-  const enough = () => rows >= want;
+  const enough = () => rows >= want || stop();
   const out = async (b: Batch) => {
     rows += b.length;
     if (b.length) await emit(b);
@@ -94,6 +97,8 @@ async function nestedLoop(ctx: RunContext, op: HashJoinOp, emit: (b: Batch) => P
     for (let start = 0; start < count && !enough(); start += step) {
       ctx.check();
       const n = Math.min(step, count - start) * r.length;
+      made += n;
+      if (type === 'CROSS' && made > MAX_CROSS_ROWS) throw tooMany();
       let lr = new Int32Array(n), rr = new Int32Array(n);
       let k = 0;
       for (let i = start; i < start + n / r.length; i++) for (let j = 0; j < r.length; j++) { lr[k] = todo ? todo[i] : i; rr[k] = j; k++; }

@@ -46,23 +46,34 @@ export const streams = (op: PhysicalOperator): boolean => op instanceof GatherOp
   || (isUnionAll(op) && (streams(op.left) || streams(op.right)));
 export const isUnionAll = (op: PhysicalOperator): op is SetOp => op instanceof SetOp && op.op === 'UNION' && op.all;
 
+/** What a consumer of pieces may answer: it has all it wants, no more need be made or read. */
+export const ENOUGH = 'enough';
+/** A consumer of pieces: ENOUGH stops the producer (a LIMIT above a Filter has its rows). */
+export type PieceConsumer = (b: Batch) => Promise<void | typeof ENOUGH>;
+
 /**
  * Hands `consume` an operator's rows a piece at a time, each held while it runs, and stops
- * once it handed on `want` rows (what a LIMIT above reads; the rest is never made or read):
- * a nested-loop join's blocks as they are made, and a Project, Filter, LIMIT or UNION ALL over
- * pieces applied to its input's pieces as they come (ownPieces), none of them kept; any other's
- * pieces (eachPiece; one that does not `stream`, its one batch).
+ * once it handed on `want` rows (what a LIMIT right above reads) or `consume` answered ENOUGH
+ * (a LIMIT above a Filter: the rest is never made or read): a nested-loop join's blocks as they
+ * are made, and a Project, Filter, LIMIT or UNION ALL over pieces applied to its input's pieces
+ * as they come (ownPieces), none of them kept; any other's pieces (eachPiece; one that does not
+ * `stream`, its one batch). `limited`: a consumer above may stop it though `want` is unbounded.
  */
-export async function forEachPiece(ctx: RunContext, op: PhysicalOperator, consume: (b: Batch) => Promise<void>, want = Infinity): Promise<void> {
-  let rows = 0, pieces = 0;
+export async function forEachPiece(ctx: RunContext, op: PhysicalOperator, consume: PieceConsumer, want = Infinity, limited = want < Infinity): Promise<void> {
+  let rows = 0, pieces = 0, stopped = false;
   // what the consumer does with a piece is its own time, not the operator's whose loop hands it on
   const consumer = ctx.timedOp;
-  const counted = async (b: Batch) => { pieces++; rows += b.length; await ctx.timed(consumer, () => consume(b)); };
+  const enough = () => stopped || rows >= want;
+  const counted = async (b: Batch) => {
+    pieces++;
+    rows += b.length;
+    if (await ctx.timed(consumer, () => consume(b)) === ENOUGH) stopped = true;
+  };
   if (!passesPieces(op)) {
     const got = await rowPieces(ctx, op, want);
-    return ctx.timed(op, () => eachPiece(ctx, got, counted, () => rows >= want));
+    return ctx.timed(op, () => eachPiece(ctx, got, counted, enough));
   }
-  await ctx.timed(op, () => ownPieces(ctx, op, counted, want));
+  await ctx.timed(op, () => ownPieces(ctx, op, counted, { want, limited, enough }));
   // a consumer sees one piece at least, if an empty one (a LIMIT 0 cuts every piece away)
   if (!pieces) await consume(emptyBatch(op.fields.map((f) => f.type)));
   ctx.record(op, rows);
@@ -72,15 +83,25 @@ export async function forEachPiece(ctx: RunContext, op: PhysicalOperator, consum
 const passesPieces = (op: PhysicalOperator): op is HashJoinOp | ProjectOp | FilterOp | LimitOp | SetOp =>
   (op instanceof HashJoinOp && (isNestedLoop(op) || joinsInPieces(op))) || ((op instanceof ProjectOp || op instanceof FilterOp || op instanceof LimitOp) && streams(op.input)) || (isUnionAll(op) && streams(op));
 
+/**
+ * How far the consumer of an operator's pieces reads: at most `want` rows; `enough()` once it
+ * has all it wants (counted or said); `limited` when it may stop before the end.
+ */
+export interface Reach { want: number; limited: boolean; enough: () => boolean }
+const WHOLE: Reach = { want: Infinity, limited: false, enough: () => false };
+
 /** forEachPiece's pieces of an operator that passes pieces on, without recording its rows (its caller does). */
-async function ownPieces(ctx: RunContext, op: HashJoinOp | ProjectOp | FilterOp | LimitOp | SetOp, consume: (b: Batch) => Promise<void>, want = Infinity): Promise<void> {
+async function ownPieces(ctx: RunContext, op: HashJoinOp | ProjectOp | FilterOp | LimitOp | SetOp, consume: (b: Batch) => Promise<void>, reach = WHOLE): Promise<void> {
+  const { want, limited, enough } = reach;
+  // after each piece handed on, the input stops once this operator's consumer has enough
+  const handOn = async (b: Batch) => { await consume(b); return enough() ? ENOUGH : undefined; };
   // an equi-join's pieces as they are made (all of them: its grace partitions give rows in no order a LIMIT could cut)
-  if (op instanceof HashJoinOp) return isNestedLoop(op) ? joinedBlocks(ctx, op, consume, want) : joinedPieces(ctx, op, consume);
+  if (op instanceof HashJoinOp) return isNestedLoop(op) ? joinedBlocks(ctx, op, consume, reach) : joinedPieces(ctx, op, consume);
   if (op instanceof SetOp) {
     // UNION ALL: the left's pieces, then the right's (not run when the left gave all that is wanted)
     let left = 0;
-    await forEachPiece(ctx, op.left, async (b) => { left += b.length; await consume(b); }, want);
-    if (left < want) await forEachPiece(ctx, op.right, consume, want - left);
+    await forEachPiece(ctx, op.left, async (b) => { left += b.length; return handOn(b); }, want, limited);
+    if (left < want && !enough()) await forEachPiece(ctx, op.right, handOn, want - left, limited);
     return;
   }
   if (op instanceof LimitOp) {
@@ -90,18 +111,20 @@ async function ownPieces(ctx: RunContext, op: HashJoinOp | ProjectOp | FilterOp 
       const lo = Math.max(from - at, 0), hi = Math.min(to - at, b.length);
       at += b.length;
       if (hi <= lo) return;
-      if (lo === 0 && hi === b.length) return consume(b);
+      if (lo === 0 && hi === b.length) return handOn(b);
       const part = ctx.handOn(b, sliceRows(b, lo, hi - lo), 'rows in pieces');
-      await consume(part);
+      const said = await handOn(part);
       ctx.release(part);
-    }, to);
+      return said;
+    }, to, limited || to < Infinity);
   }
-  // a Filter passes on fewer rows than it reads: its input is read to the end
+  // a Filter passes on fewer rows than it reads: its input is read until its consumer has enough
   await forEachPiece(ctx, op.input, async (b) => {
     const out = ctx.handOn(b, await op.apply(ctx, b), 'rows in pieces');
-    await consume(out);
+    const said = await handOn(out);
     ctx.release(out);
-  }, op instanceof ProjectOp ? want : Infinity);
+    return said;
+  }, op instanceof ProjectOp ? want : Infinity, limited);
 }
 
 /**
