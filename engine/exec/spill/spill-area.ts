@@ -6,6 +6,7 @@
 // free on the disk when it first spills, so one query cannot fill the disk.
 import { linkSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statfsSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
+import { BroadcastChannel } from 'node:worker_threads';
 import { join } from 'node:path';
 import { mkdirPrivate } from '../../storage/durable.ts';
 import { SqlError } from '../../errors.ts';
@@ -25,6 +26,25 @@ export async function openSpillRoot(dataDir: string): Promise<void> {
   const root = spillRoot(dataDir);
   await mkdirPrivate(root);
   for (const e of readdirSync(root)) rmSync(join(root, e), { recursive: true, force: true });
+}
+
+/**
+ * The BroadcastChannel on which every spill file is announced (its path) as it is made, in the
+ * leader and in every slice: whoever watches a temp area (tests that check a statement spilled,
+ * or cancel it once it does) sees each file however briefly it lived and however loaded the
+ * machine is, where polling the directory missed files made and removed between two looks.
+ */
+export const TEMP_FILES_CHANNEL = 'strata temp files';
+let announcer: BroadcastChannel | null = null;
+
+function announce(path: string): string {
+  if (!announcer) {
+    announcer = new BroadcastChannel(TEMP_FILES_CHANNEL);
+    // it only sends: it keeps no thread alive
+    announcer.unref();
+  }
+  announcer.postMessage(path);
+  return path;
 }
 
 /** A new name for a run's spill directories (the leader's, and its slices' prefixed by it). */
@@ -57,7 +77,9 @@ export class StatementSpill {
    */
   create(what: string): SpillWriter {
     this.budget.addSpilled(0, 1);
-    return this.track(new SpillWriter(join(this.directory(), `${this.n++}-${what.replace(/[^a-z]+/gi, '-')}`), (bytes) => this.count(bytes), this.budget.limitBytes / 8));
+    const writer = new SpillWriter(join(this.directory(), `${this.n++}-${what.replace(/[^a-z]+/gi, '-')}`), (bytes) => this.count(bytes), this.budget.limitBytes / 8);
+    announce(writer.path);
+    return this.track(writer);
   }
 
   /** The statement's directory, made on first use. */
@@ -83,7 +105,7 @@ export class StatementSpill {
     this.budget.addSpilled(0, 1);
     const to = join(this.directory(), `${this.n++}-link`);
     linkSync(path, to);
-    return to;
+    return announce(to);
   }
 
   /** Reads a file written before (closed with its writer). */

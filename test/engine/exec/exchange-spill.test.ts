@@ -18,6 +18,7 @@ import type { Session } from '../../../engine/database.ts';
 import type { DuckDBSession } from '../../support/verify-with-duckdb.ts';
 import { openTwinEngines, type TwinEngines } from '../../support/twin-engines.ts';
 import { TABLE_A_ROWS, TABLE_A_SETUP } from '../../support/table-a.ts';
+import { canceledOnTempFile, makesTempFile, type TempFile } from '../../support/temp-files.ts';
 import { startS3Server, S3_CREDENTIALS } from '../../servers/s3-server.ts';
 import { PARQUET_ROW_GROUP_ROWS } from '../../../engine/storage/parquet.ts';
 
@@ -30,6 +31,8 @@ const JOIN = 'SELECT count(*), sum(x.k), count(DISTINCT x.s), min(x.s) FROM a x 
 
 const tempArea = () => join(dir, 'data', 'tmp');
 const leftover = () => readdirSync(tempArea(), { recursive: true, encoding: 'utf8' });
+/** a file of rows a slice writes for another */
+const forASlice = (f: TempFile) => f.name.includes('rows-for-a-slice');
 const rows = async (sql: string) => (await s.execute(sql))[0].rows.map((r) => r.map(String));
 
 beforeAll(async () => {
@@ -49,23 +52,12 @@ it('redistributed rows over a slice\'s share go between the slices as files and 
   await s.execute("SET query_memory_limit = '3MB'");
   try {
     // the files each slice writes for the others appear while it runs
-    let seen = false;
-    const timer = setInterval(() => { if (!seen && leftover().some((p) => p.includes('rows-for-a-slice'))) seen = true; }, 1);
-    try {
-      expect(await rows(JOIN)).toEqual(want);
-    } finally {
-      clearInterval(timer);
-    }
-    expect(seen).toBe(true);
+    expect(await makesTempFile(tempArea(), forASlice, () => rows(JOIN))).toEqual(want);
     expect(leftover()).toEqual([]);
     // a failure in the pipeline reading them back, and a cancel, leave no files either
     await expect(s.execute(JOIN.replace('count(*)', 'sum(1 / (x.k - 299991))'))).rejects.toMatchObject({ code: 'DIVISION_BY_ZERO' });
     expect(leftover()).toEqual([]);
-    const ac = new AbortController();
-    const run = s.execute(JOIN, { signal: ac.signal });
-    setTimeout(() => ac.abort(), 20);
-    await expect(run).rejects.toMatchObject({ code: 'QUERY_CANCELED' });
-    expect(leftover()).toEqual([]);
+    await canceledOnTempFile(s, JOIN, tempArea(), forASlice);
   } finally {
     await s.execute('RESET query_memory_limit');
   }
@@ -77,14 +69,7 @@ it('build rows a slice computes past its share go to a file as they come, and th
   const want = (await duck.execute(sql))[0].rows.map((r) => r.map(String));
   await s.execute("SET query_memory_limit = '8MB'");
   try {
-    let seen = false;
-    const timer = setInterval(() => { if (!seen && leftover().some((p) => p.includes('result-rows'))) seen = true; }, 1);
-    try {
-      expect(await rows(sql)).toEqual(want);
-    } finally {
-      clearInterval(timer);
-    }
-    expect(seen).toBe(true);
+    expect(await makesTempFile(tempArea(), (f) => f.name.includes('result-rows'), () => rows(sql))).toEqual(want);
     expect(leftover()).toEqual([]);
   } finally {
     await s.execute('RESET query_memory_limit');
@@ -108,11 +93,7 @@ it('rows broadcast between the slices past a slice\'s share wait on disk, a slic
     expect(leftover()).toEqual([]);
     await expect(s.execute(sql.replace('count(*)', 'sum(1 / (x.k - 299991))'))).rejects.toMatchObject({ code: 'DIVISION_BY_ZERO' });
     expect(leftover()).toEqual([]);
-    const ac = new AbortController();
-    const run = s.execute(sql, { signal: ac.signal });
-    setTimeout(() => ac.abort(), 20);
-    await expect(run).rejects.toMatchObject({ code: 'QUERY_CANCELED' });
-    expect(leftover()).toEqual([]);
+    await canceledOnTempFile(s, sql, tempArea());
   } finally {
     await s.execute('RESET query_memory_limit');
     await s.execute("SET join_distribution = 'redistribute'");

@@ -14,6 +14,7 @@ import type { Session } from '../../../engine/database.ts';
 import type { DuckDBSession } from '../../support/verify-with-duckdb.ts';
 import { openTwinEngines, type TwinEngines } from '../../support/twin-engines.ts';
 import { TABLE_A_SETUP } from '../../support/table-a.ts';
+import { canceledOnTempFile, watchTempFiles } from '../../support/temp-files.ts';
 
 let twins: TwinEngines | undefined;
 let s: Session;
@@ -32,11 +33,10 @@ const JOINS = {
 };
 
 /** Rows, keys, joined keys and a checksum of every row's string with its key, of a streamed result read 40,000 rows at a time. */
-async function streamedSummary(sql: string, seen: () => void): Promise<string[]> {
+async function streamedSummary(sql: string): Promise<string[]> {
   const [r] = await s.execute(sql, { stream: true });
   let rows = 0, sumX = 0, joined = 0, sumY = 0, check = 0;
   while (r.stream!.remaining > 0) {
-    seen();
     for (const [xk, xs, yk] of r.stream!.next(40_000)) {
       rows++;
       sumX += Number(xk);
@@ -53,15 +53,15 @@ async function duckSummary(sql: string): Promise<string[]> {
   return d.rows[0].map(String);
 }
 
-/** Polls the temp area every millisecond while `work` runs: the kinds of file seen. */
-async function watchingFiles<T>(work: (seen: () => void) => Promise<T>): Promise<{ result: T; files: Set<string> }> {
-  const files = new Set<string>();
-  const look = () => { for (const f of leftover()) files.add(f.replace(/^.*\/\d+-/, '')); };
-  const timer = setInterval(look, 1);
+/** Runs `work` and waits for a spill file of each of `kinds` (a name past its number) among those its statements made. */
+async function makingFiles<T>(kinds: string[], work: () => Promise<T>): Promise<T> {
+  const watch = watchTempFiles(tempArea());
   try {
-    return { result: await work(look), files };
+    const result = await work();
+    for (const kind of kinds) await watch.saw((f) => f.name.endsWith(`-${kind}`), kind);
+    return result;
   } finally {
-    clearInterval(timer);
+    watch.stop();
   }
 }
 
@@ -85,11 +85,9 @@ it.each([
       const plan = (await s.execute(`EXPLAIN ${sql}`))[0].rows.map((r) => String(r[0])).join('\n');
       expect(plan, sql).toMatch(/^Gather \(every slice -> leader\)/);
       expect(plan, sql).toMatch(new RegExp(`Hash ${kind} Join \\(probe: left input, ${build.source}[^\\n]*\\[2 slices`));
-      const { result, files } = await watchingFiles((seen) => streamedSummary(sql, seen));
+      // the join spills in the slices, and their rows past the share go to result files
+      const result = await makingFiles(['slice-hash-join-build-partition', 'slice-hash-join-probe-partition', 'result-rows'], () => streamedSummary(sql));
       expect(result, `${distribution} ${kind}`).toEqual(await duckSummary(sql));
-      // the join spilled in the slices, and their rows past the share went to result files
-      expect([...files].filter((f) => /slice-hash-join-(build|probe)-partition|result-rows/.test(f)).sort(), `${distribution} ${kind}`)
-        .toEqual(['result-rows', 'slice-hash-join-build-partition', 'slice-hash-join-probe-partition']);
       expect(leftover()).toEqual([]);
     }
   } finally {
@@ -106,10 +104,8 @@ it('a semi join built on its preserved side (both sides redistributed) keeps its
     for (const [kind, sql] of Object.entries(marked)) {
       const plan = (await s.execute(`EXPLAIN ${sql}`))[0].rows.map((r) => String(r[0])).join('\n');
       expect(plan, sql).toMatch(new RegExp(`Hash ${kind} Join \\(build: left input, both sides redistributed by key[^\\n]*the right input's rows mark the left rows they match`));
-      const { result, files } = await watchingFiles((seen) => streamedSummary(sql, seen));
+      const result = await makingFiles(['slice-hash-join-build-partition', 'rows-a-semi-join-keeps'], () => streamedSummary(sql));
       expect(result, kind).toEqual(await duckSummary(sql));
-      expect(files.has('slice-hash-join-build-partition'), kind).toBe(true);
-      expect(files.has('rows-a-semi-join-keeps'), kind).toBe(true);
       expect(leftover()).toEqual([]);
     }
   } finally {
@@ -120,12 +116,7 @@ it('a semi join built on its preserved side (both sides redistributed) keeps its
 it('a cancel while the slices write their result files, or a stream closed early, leaves the temp area empty', async () => {
   await s.execute("SET join_distribution = 'broadcast'");
   try {
-    const ac = new AbortController();
-    const timer = setInterval(() => { if (leftover().some((f) => f.endsWith('result-rows'))) { clearInterval(timer); ac.abort(); } }, 1);
-    ac.signal.addEventListener('abort', () => clearInterval(timer));
-    await expect(s.execute(JOINS.LEFT, { stream: true, signal: ac.signal })).rejects.toMatchObject({ code: 'QUERY_CANCELED' });
-    expect(ac.signal.aborted).toBe(true);
-    expect(leftover()).toEqual([]);
+    await canceledOnTempFile(s, JOINS.LEFT, tempArea(), (f) => f.name.endsWith('-result-rows'), true);
     const [r] = await s.execute(JOINS.INNER, { stream: true });
     expect(r.stream!.next(10)).toHaveLength(10);
     expect(leftover().filter((f) => f.startsWith('result-')).length).toBeGreaterThan(1); // the result's files, for the client

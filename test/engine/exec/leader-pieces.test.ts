@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Database, type Session } from '../../../engine/database.ts';
 import { DuckDBSession } from '../../support/verify-with-duckdb.ts';
-import { canceledWhen } from '../../support/cancel-when.ts';
+import { canceledOnTempFile } from '../../support/temp-files.ts';
 import { TABLE_A_SETUP } from '../../support/table-a.ts';
 
 let dir: string;
@@ -55,8 +55,7 @@ async function sameSorted(rows: string[][], sql: string) {
 // a LIMIT over the slices' rows is a leader input that comes in pieces (the slices' files)
 /** Runs `sql` and cancels it once its first temp file appears, so the cancel lands mid-work however fast the machine is; nothing may be left. */
 async function canceledWhileSpilling(sql: string, stream = false) {
-  await canceledWhen(s, sql, () => leftover().length > 0, stream);
-  expect(leftover()).toEqual([]);
+  await canceledOnTempFile(s, sql, tempArea(), undefined, stream);
 }
 
 const A = '(SELECT k, s FROM a LIMIT 1000000) x';

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Database, type Session } from '../../../engine/database.ts';
 import { DuckDBSession } from '../../support/verify-with-duckdb.ts';
-import { canceledWhen } from '../../support/cancel-when.ts';
+import { canceledOnTempFile } from '../../support/temp-files.ts';
 import { TABLE_A_SETUP } from '../../support/table-a.ts';
 
 let dir: string;
@@ -48,8 +48,7 @@ const summary = (sql: string) => `SELECT count(*), count(yv), sum(xv), sum(yv), 
 
 /** Runs `sql` and cancels it once its first temp file appears (an event, not a delay); nothing may be left. */
 async function canceledWhileSpilling(sql: string) {
-  await canceledWhen(s, sql, () => leftover().length > 0);
-  expect(leftover()).toEqual([]);
+  await canceledOnTempFile(s, sql, tempArea());
 }
 
 it('a leader join whose one key has more build rows than fit joins that partition a chunk of build rows at a time, for every join type', async () => {

@@ -11,6 +11,7 @@ import { Database, type Session } from '../../../engine/database.ts';
 import { DuckDBSession, translateToDuckDB } from '../../support/verify-with-duckdb.ts';
 import { SpillReader, SpillWriter } from '../../../engine/exec/spill/spill-file.ts';
 import type { Vector } from '../../../engine/types/vector.ts';
+import { canceledOnTempFile, makesTempFile } from '../../support/temp-files.ts';
 
 let dir: string;
 let db: Database;
@@ -38,15 +39,6 @@ const STRING_JOIN = `SELECT count(*), count(DISTINCT x.s), sum(x.c), min(y.k), m
 const sorted = (offset: number) => `SELECT s, k FROM a ORDER BY s DESC, k LIMIT 20 OFFSET ${offset}`;
 const SORT = sorted(99980);
 
-/** Files in a statement's directory of the temp area (none once it is removed). */
-const filesIn = (d: string) => { try { return readdirSync(join(tempArea(), d)); } catch { return []; } };
-/** Watches the temp area while a statement runs: whether a directory matching `which` appeared. */
-const watchSpill = (which: (dir: string) => boolean) => {
-  let seen = false;
-  const timer = setInterval(() => { if (!seen && readdirSync(tempArea()).some(which)) seen = true; }, 1);
-  // the first call stops watching
-  return () => { clearInterval(timer); return seen; };
-};
 const strata = async (sql: string) => { const r = await s.execute(sql); return r[r.length - 1].rows.map((row) => row.map(String)); };
 const duckdb = async (sql: string) => (await duck.session.execute(sql))[0].rows.map((row) => row.map(String));
 const plan = async (sql: string) => (await s.execute(`EXPLAIN ${sql}`))[0].rows.map((r) => String(r[0])).join('\n');
@@ -98,9 +90,7 @@ it('a sort over its limit merges sorted runs from disk into the same order as Du
     // at 2 MB the slices' own sorts do not fit either: they hand the leader sorted run files
     await s.execute("SET query_memory_limit = '2MB'");
     const perSlice = 'SELECT count(*), min(x), max(x), sum(k) FROM (SELECT k % 7 AS x, k FROM a ORDER BY k % 7, k DESC) t';
-    const slicesSpilled = watchSpill((dir) => /-s\d-/.test(dir));
-    const got = await strata(perSlice).finally(() => slicesSpilled());
-    expect(slicesSpilled()).toBe(true);
+    const got = await makesTempFile(tempArea(), (f) => f.inSlice, () => strata(perSlice), perSlice);
     expect(got).toEqual(await duckdb(perSlice));
   } finally {
     await s.execute('RESET query_memory_limit');
@@ -117,14 +107,7 @@ async function cleansUp(limit: string, failing: string, canceled: string, marker
   try {
     await expect(s.execute(failing)).rejects.toMatchObject({ code: 'DIVISION_BY_ZERO' });
     await vi.waitFor(() => expect(leftover()).toEqual([]));
-    const stop = new AbortController();
-    let sawFiles = false;
-    const watch = setInterval(() => { if (!sawFiles && leftover().some((f) => f.includes(marker))) { sawFiles = true; stop.abort(); } }, 1);
-    const outcome = await s.execute(canceled, { signal: stop.signal }).then(() => 'done', (e) => e.code);
-    clearInterval(watch);
-    expect(sawFiles).toBe(true);
-    expect(outcome).toBe('QUERY_CANCELED');
-    await vi.waitFor(() => expect(leftover()).toEqual([]));
+    await canceledOnTempFile(s, canceled, tempArea(), (f) => f.name.includes(marker));
   } finally {
     await s.execute('RESET query_memory_limit');
   }
@@ -145,9 +128,7 @@ async function sameWhileSlicesSpill(limit: string, queries: string[], marker: st
   await s.execute(`SET query_memory_limit = '${limit}'`);
   try {
     for (const sql of queries) {
-      const spilled = watchSpill((d) => /-s\d-/.test(d) && filesIn(d).some((f) => f.includes(marker)));
-      await same(sql).finally(() => spilled());
-      expect(spilled(), sql).toBe(true);
+      await makesTempFile(tempArea(), (f) => f.inSlice && f.name.includes(marker), () => same(sql), sql);
     }
   } finally {
     await s.execute('RESET query_memory_limit');
@@ -382,9 +363,7 @@ it('windows at the leader without a shared PARTITION BY over their limit go thro
   try {
     for (const sql of SORTED_WINDOWS) {
       // the budget fails a statement past the limit: answering is staying within it
-      const written = watchSpill((d) => !/-s\d-/.test(d) && filesIn(d).some((f) => f.includes('window-rows')));
-      const got = await strata(sql).finally(() => written());
-      expect(written(), sql).toBe(true);
+      const got = await makesTempFile(tempArea(), (f) => !f.inSlice && f.name.includes('window-rows'), () => strata(sql), sql);
       expect(rounded(got), sql).toEqual(rounded(await duckdb(sql)));
     }
     expect(leftover()).toEqual([]);
@@ -410,9 +389,7 @@ it('a shared result over a quarter of the limit goes to a spill file that later 
   try {
     for (const sql of queries) {
       // the leader writes the rows it got to a file, or links the slices' result files (their rows past their share) as they are
-      const written = watchSpill((d) => filesIn(d).some((f) => f.includes(/-s\d-/.test(d) ? 'result-rows' : 'shared-result')));
-      await same(sql).finally(() => written());
-      expect(written(), sql).toBe(true);
+      await makesTempFile(tempArea(), (f) => f.name.includes(f.inSlice ? 'result-rows' : 'shared-result'), () => same(sql), sql);
     }
   } finally {
     await s.execute('RESET query_memory_limit');

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Database, type Session } from '../../../engine/database.ts';
 import { DuckDBSession } from '../../support/verify-with-duckdb.ts';
-import { canceledWhen } from '../../support/cancel-when.ts';
+import { canceledOnTempFile, makesTempFile, type TempFile } from '../../support/temp-files.ts';
 import { TABLE_A_SETUP } from '../../support/table-a.ts';
 
 let dir: string;
@@ -102,10 +102,7 @@ it('frames sliding to the partition\'s end answer as DuckDB does in memory, wher
 
 /** Runs `sql` and checks that it went through the sorted path (its rows file appeared) and answered as DuckDB does. */
 async function sortedAsDuckDB(sql: string) {
-  let sorted = false;
-  const watch = setInterval(() => { if (leftover().some((f) => f.includes('window-rows'))) sorted = true; }, 1);
-  const got = await strata(sql).finally(() => clearInterval(watch));
-  expect(sorted, sql).toBe(true);
+  const got = await makesTempFile(tempArea(), (f) => f.name.includes('window-rows'), () => strata(sql), sql);
   expect(got, sql).toEqual(await duckdb(sql));
 }
 
@@ -119,8 +116,7 @@ it('frames sliding to the end of a partition of every row go through the sorted 
     const failing = 'SELECT max(r) FROM (SELECT sum(1 / (k - 27777)) OVER (ORDER BY u ROWS BETWEEN 1 PRECEDING AND UNBOUNDED FOLLOWING) AS r FROM w) q';
     await expect(s.execute(failing)).rejects.toMatchObject({ code: 'DIVISION_BY_ZERO' });
     expect(leftover()).toEqual([]);
-    await canceledWhen(s, ONE_PARTITION, () => leftover().length > 0);
-    expect(leftover()).toEqual([]);
+    await canceledOnTempFile(s, ONE_PARTITION, tempArea());
     // every frame above, several calls a query: each group of calls is sorted and walked in turn
     await s.execute("SET query_memory_limit = '8MB'");
     for (const sql of FRAMES) await sortedAsDuckDB(sql);
@@ -136,21 +132,17 @@ it('in a slice, a window partition too big to compute whole goes through the ext
     sum(k) OVER (PARTITION BY k % 3 ORDER BY k ROWS UNBOUNDED PRECEDING) AS r, row_number() OVER (PARTITION BY k % 3 ORDER BY k) AS rn,
     count(*) OVER (PARTITION BY k % 3 ORDER BY k ROWS BETWEEN 2 PRECEDING AND 1 FOLLOWING) AS c, lag(k, 2) OVER (PARTITION BY k % 3 ORDER BY k) AS l FROM a WHERE k < 150000) q`;
   expect((await s.execute(`EXPLAIN ${sql}`))[0].rows.map((r) => String(r[0])).join('\n')).toMatch(/Window per slice/);
-  /** whether a slice's sorted window rows file is there */
-  const sortedInSlice = () => leftover().some((f) => /-s\d-[^/]*\/.*window-rows/.test(f));
+  /** a slice's sorted window rows file */
+  const sortedInSlice = (f: TempFile) => f.inSlice && f.name.includes('window-rows');
   await s.execute("SET query_memory_limit = '8MB'");
   try {
-    let sorted = false;
-    const watch = setInterval(() => { if (sortedInSlice()) sorted = true; }, 1);
-    const got = await strata(sql).finally(() => clearInterval(watch));
-    expect(sorted).toBe(true);
+    const got = await makesTempFile(tempArea(), sortedInSlice, () => strata(sql), sql);
     expect(got).toEqual(await duckdb(sql));
     await vi.waitFor(() => expect(leftover()).toEqual([]));
     // an error in the walk over a slice's sorted rows, and a cancel once they are there, leave nothing behind
     await expect(s.execute(sql.replace('sum(k) OVER', 'sum(1 / (k - 77777)) OVER'))).rejects.toMatchObject({ code: 'DIVISION_BY_ZERO' });
     await vi.waitFor(() => expect(leftover()).toEqual([]));
-    await canceledWhen(s, sql, sortedInSlice);
-    await vi.waitFor(() => expect(leftover()).toEqual([]));
+    await canceledOnTempFile(s, sql, tempArea(), sortedInSlice);
   } finally {
     await s.execute('RESET query_memory_limit');
   }
