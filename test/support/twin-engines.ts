@@ -1,7 +1,9 @@
 // A Strata database (in a fresh temp folder) and a DuckDB session loaded by the same statements,
-// for tests that check Strata's answers against DuckDB's over the same rows; optionally a second
-// Strata database with one slice, loaded with some of them (plans that differ with one slice).
-import { mkdtempSync, rmSync } from 'node:fs';
+// for tests that check Strata's answers against DuckDB's over the same rows (`same`: the one way
+// to compare them); optionally a second Strata database with one slice, loaded with some of them
+// (plans that differ with one slice).
+import { expect } from 'vitest';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Database, type Session } from '../../engine/database.ts';
@@ -19,9 +21,23 @@ export interface TwinEngines {
   strataRows(sql: string): Promise<string[][]>;
   /** the rows of `sql` (translated) on DuckDB, each cell as `cellText` */
   duckRows(sql: string): Promise<string[][]>;
+  /**
+   * Expects Strata's rows of `sql` to be DuckDB's (of `duckSql` when it must be written another
+   * way there), in their order, or in any order with `anyOrder`; with `digits`, numbers compare
+   * rounded to that many significant digits (floating-point sums added in another order); returns Strata's.
+   */
+  same(sql: string, opts?: SameOptions): Promise<string[][]>;
+  /** Strata's EXPLAIN of `sql`, its lines joined */
+  explain(sql: string): Promise<string>;
+  /** the Strata database's temp area (spill files) */
+  tempArea: string;
+  /** what is in the temp area now, files and directories (nothing once every statement cleaned up) */
+  leftover(): string[];
   /** closes the engines and removes the folder */
   close(): Promise<void>;
 }
+
+export interface SameOptions { duckSql?: string; anyOrder?: boolean; digits?: number }
 
 /** A cell as text, NULL for null or undefined, so both engines' answers compare as strings. */
 export const cellText = (v: unknown) => (v === null || v === undefined ? 'NULL' : String(v));
@@ -60,5 +76,17 @@ export async function openTwinEngines(name: string, setup: string[], { slices = 
     return r[r.length - 1].rows.map((row: unknown[]) => row.map(cellText));
   };
   const duckRows = async (sql: string) => (await duck.execute(translateToDuckDB(sql)))[0].rows.map((row) => row.map(cellText));
-  return { dir, db, s, duck, s1, strataRows, duckRows, close };
+  const same = async (sql: string, { duckSql = sql, anyOrder = false, digits }: SameOptions = {}) => {
+    const got = await strataRows(sql);
+    const shown = (rows: string[][]) => {
+      const cells = digits ? rows.map((r) => r.map((c) => (c !== '' && Number.isFinite(Number(c)) ? String(Number(Number(c).toPrecision(digits))) : c))) : rows;
+      return anyOrder ? cells.map((r) => JSON.stringify(r)).sort() : cells;
+    };
+    expect(shown(got), sql).toEqual(shown(await duckRows(duckSql)));
+    return got;
+  };
+  const explain = async (sql: string) => (await strataRows(`EXPLAIN ${sql}`)).map((r) => r[0]).join('\n');
+  const tempArea = join(dir, 'data', 'tmp');
+  const leftover = () => readdirSync(tempArea, { recursive: true, encoding: 'utf8' });
+  return { dir, db, s, duck, s1, strataRows, duckRows, same, explain, tempArea, leftover, close };
 }

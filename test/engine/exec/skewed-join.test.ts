@@ -5,39 +5,19 @@
 // as one batch. At 4 MB each of these failed with OUT_OF_MEMORY; answers are compared with
 // DuckDB's over the same rows, and the temp area is empty after success, an error and a cancel.
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Database, type Session } from '../../../engine/database.ts';
-import { DuckDBSession } from '../../support/verify-with-duckdb.ts';
+import { openTwinEngines, type TwinEngines } from '../../support/twin-engines.ts';
 import { canceledOnTempFile } from '../../support/temp-files.ts';
 import { TABLE_A_SETUP } from '../../support/table-a.ts';
 
-let dir: string;
-let db: Database;
-let s: Session;
-let duck: { session: DuckDBSession; close: () => void };
-
-const tempArea = () => join(dir, 'data', 'tmp');
-const leftover = () => readdirSync(tempArea(), { recursive: true, encoding: 'utf8' });
-const plan = async (sql: string) => (await s.execute(`EXPLAIN ${sql}`))[0].rows.map((r) => String(r[0])).join('\n');
-const strata = async (sql: string) => (await s.execute(sql))[0].rows.map((row) => row.map(String));
-const duckdb = async (sql: string) => (await duck.session.execute(sql))[0].rows.map((row) => row.map(String));
+let twins: TwinEngines;
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'strata-skew-'));
-  db = await Database.open({ dataDir: join(dir, 'data'), slices: 2 });
-  s = db.connect();
-  for (const stmt of TABLE_A_SETUP) await s.execute(stmt);
-  await s.execute("SET query_memory_limit = '4MB'");
-  duck = await DuckDBSession.open();
-  for (const stmt of TABLE_A_SETUP) await duck.session.execute(stmt);
+  twins = await openTwinEngines('skew', TABLE_A_SETUP);
+  await twins.s.execute("SET query_memory_limit = '4MB'");
 }, 60_000);
 
 afterAll(async () => {
-  duck?.close();
-  await db?.close();
-  rmSync(dir, { recursive: true, force: true });
+  await twins?.close();
 });
 
 // 150,000 rows of key 7 and 50,000 of their own key (a leader input: the LIMIT's rows); its table alone is ~12 MB
@@ -47,9 +27,7 @@ const FEW = '(SELECT k % 10 + 3 AS k, s, k AS v FROM a WHERE k < 10 LIMIT 100)';
 const summary = (sql: string) => `SELECT count(*), count(yv), sum(xv), sum(yv), max(xs) FROM (${sql}) z`;
 
 /** Runs `sql` and cancels it once its first temp file appears (an event, not a delay); nothing may be left. */
-async function canceledWhileSpilling(sql: string) {
-  await canceledOnTempFile(s, sql, tempArea());
-}
+const canceledWhileSpilling = (sql: string) => canceledOnTempFile(twins.s, sql, twins.tempArea);
 
 it('a leader join whose one key has more build rows than fit joins that partition a chunk of build rows at a time, for every join type', async () => {
   const queries = [
@@ -64,36 +42,36 @@ it('a leader join whose one key has more build rows than fit joins that partitio
     // the reverse: 150,000 probe rows of key 7 against the ten rows
     `SELECT x.v AS xv, x.s AS xs, y.v AS yv FROM ${SKEW} x LEFT JOIN ${FEW} y ON x.k = y.k`,
   ];
-  expect(await plan(queries[0])).toMatch(/Hash INNER Join \(build: right input\) on k = k +\[leader/);
-  expect(await plan(queries[2])).toMatch(/Hash FULL Join \(build: right input\)[^]*\[leader/);
-  for (const sql of queries) expect(await strata(summary(sql)), sql).toEqual(await duckdb(summary(sql)));
-  expect(leftover()).toEqual([]);
+  expect(await twins.explain(queries[0])).toMatch(/Hash INNER Join \(build: right input\) on k = k +\[leader/);
+  expect(await twins.explain(queries[2])).toMatch(/Hash FULL Join \(build: right input\)[^]*\[leader/);
+  for (const sql of queries) await twins.same(summary(sql));
+  expect(twins.leftover()).toEqual([]);
   // a scalar subquery whose key 7 matches 150,000 rows fails as it should, from its chunks, and leaves nothing
-  await expect(s.execute(`SELECT x.v, (SELECT y.v FROM ${SKEW} y WHERE y.k = x.k) FROM ${FEW} x`)).rejects.toMatchObject({ code: 'CARDINALITY_VIOLATION' });
-  expect(leftover()).toEqual([]);
+  await expect(twins.s.execute(`SELECT x.v, (SELECT y.v FROM ${SKEW} y WHERE y.k = x.k) FROM ${FEW} x`)).rejects.toMatchObject({ code: 'CARDINALITY_VIOLATION' });
+  expect(twins.leftover()).toEqual([]);
   await canceledWhileSpilling(summary(queries[0]));
 });
 
 it('a slice join whose broadcast build side has one key too big to split joins it a chunk at a time, its pairs in pieces', async () => {
   // each slice's probe rows of key 7 meet 150,000 build rows
   const sql = `SELECT x.v AS xv, x.s AS xs, y.v AS yv FROM (SELECT k AS v, s, k FROM a) x JOIN ${SKEW} y ON x.k = y.k`;
-  expect(await plan(summary(sql))).toMatch(/Hash INNER Join \(probe: left input, build: broadcast\)[^]*Broadcast \(leader -> every slice\)/);
-  expect(await strata(summary(sql))).toEqual(await duckdb(summary(sql)));
-  expect(leftover()).toEqual([]);
+  expect(await twins.explain(summary(sql))).toMatch(/Hash INNER Join \(probe: left input, build: broadcast\)[^]*Broadcast \(leader -> every slice\)/);
+  await twins.same(summary(sql));
+  expect(twins.leftover()).toEqual([]);
   // in memory (its table fits): a scan batch's ~65 rows of key 7 meet 3,000 build rows each, ~195,000 pairs that
   // go through the slice's later steps (a filter, the GROUP BY) 65,536 at a time
   const many = `SELECT count(*), sum(x.k), sum(y.v), max(x.s) FROM a x JOIN (SELECT 7 AS k, k AS v FROM a WHERE k < 3000 LIMIT 1000000) y ON x.k % 1000 = y.k WHERE x.k + y.v < 290000`;
-  expect(await plan(many)).toMatch(/Hash INNER Join \(probe: left input, build: broadcast\)/);
-  expect(await strata(many)).toEqual(await duckdb(many));
+  expect(await twins.explain(many)).toMatch(/Hash INNER Join \(probe: left input, build: broadcast\)/);
+  await twins.same(many);
 });
 
 it('a RIGHT join whose preserved side is a leader input hands its joined rows to the GROUP BY reading them, not to a file first', async () => {
   // 300,000 rows of five columns kept by the join: their file and the join's partition files passed 8× the limit (32 MB) on main
   const sql = `SELECT count(*), count(x.k), sum(x.k), sum(y.k3), sum(y.k5), sum(y.k7), max(x.s), max(y.s) FROM a x
     RIGHT JOIN (SELECT k, s, k * 3 AS k3, k * 5 AS k5, k * 7 AS k7 FROM a LIMIT 1000000) y ON x.k = y.k`;
-  expect(await plan(sql)).toMatch(/Hash Aggregate[^]*Hash LEFT Join \(build: right input\)[^]*\[leader/);
-  expect(await strata(sql)).toEqual(await duckdb(sql));
-  expect(leftover()).toEqual([]);
+  expect(await twins.explain(sql)).toMatch(/Hash Aggregate[^]*Hash LEFT Join \(build: right input\)[^]*\[leader/);
+  await twins.same(sql);
+  expect(twins.leftover()).toEqual([]);
 });
 
 it('a leader grace join hands a pair\'s joined rows on a probe block at a time, so a pair of many matches per key streams to its GROUP BY', async () => {
@@ -102,11 +80,11 @@ it('a leader grace join hands a pair\'s joined rows on a probe block at a time, 
   const join = (select: string) => `SELECT ${select} FROM (SELECT k % 100 AS k, k AS v FROM a WHERE k < 3000 LIMIT 1000000) x
     JOIN (SELECT k % 100 AS k, k AS v, s FROM a WHERE k < 100000 LIMIT 1000000) y ON x.k = y.k`;
   const sql = join('count(*), sum(x.v), sum(y.v), max(y.s)');
-  expect(await plan(sql)).toMatch(/Hash Aggregate[^]*Hash INNER Join \(build: right input\) on k = k +\[leader/);
-  expect(await strata(sql)).toEqual(await duckdb(sql));
-  expect(leftover()).toEqual([]);
-  await expect(s.execute(join('sum(1 / (x.v - 2999))'))).rejects.toMatchObject({ code: 'DIVISION_BY_ZERO' });
-  expect(leftover()).toEqual([]);
+  expect(await twins.explain(sql)).toMatch(/Hash Aggregate[^]*Hash INNER Join \(build: right input\) on k = k +\[leader/);
+  await twins.same(sql);
+  expect(twins.leftover()).toEqual([]);
+  await expect(twins.s.execute(join('sum(1 / (x.v - 2999))'))).rejects.toMatchObject({ code: 'DIVISION_BY_ZERO' });
+  expect(twins.leftover()).toEqual([]);
   await canceledWhileSpilling(sql);
 });
 
@@ -117,12 +95,12 @@ it('a leader grace join\'s build partition that a split cannot part is joined a 
   const wide = '(SELECT CASE WHEN k < 250000 THEN 7 ELSE k END AS k, s, k AS v, k * 3 AS w, k * 5 AS u FROM a LIMIT 1000000)';
   const join = (select: string) => `SELECT ${select} FROM ${FEW} x JOIN ${wide} y ON x.k = y.k`;
   const sql = join('count(*), sum(x.v), sum(y.v), sum(y.w), sum(y.u), max(y.s)');
-  expect(await strata(sql)).toEqual(await duckdb(sql));
-  expect(leftover()).toEqual([]);
-  const spilled = /spilled ([\d.]+) MB/.exec(await plan(`ANALYZE ${sql}`));
+  await twins.same(sql);
+  expect(twins.leftover()).toEqual([]);
+  const spilled = /spilled ([\d.]+) MB/.exec(await twins.explain(`ANALYZE ${sql}`));
   expect(Number(spilled![1])).toBeLessThan(24);
   // the probe row of key 7 has x.v = 4
-  await expect(s.execute(join('sum(1 / (x.v - 4))'))).rejects.toMatchObject({ code: 'DIVISION_BY_ZERO' });
-  expect(leftover()).toEqual([]);
+  await expect(twins.s.execute(join('sum(1 / (x.v - 4))'))).rejects.toMatchObject({ code: 'DIVISION_BY_ZERO' });
+  expect(twins.leftover()).toEqual([]);
   await canceledWhileSpilling(sql);
 });

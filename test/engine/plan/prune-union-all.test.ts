@@ -25,14 +25,9 @@ afterAll(async () => {
   await twins?.close();
 });
 
-const sorted = (rows: string[][]) => rows.map((r) => r.join('|')).sort();
 /** Strata's rows are DuckDB's (in any order); returns how many. */
-async function sameAsDuckDB(sql: string): Promise<number> {
-  const rows = await twins.strataRows(sql);
-  expect(sorted(rows), sql).toEqual(sorted(await twins.duckRows(sql)));
-  return rows.length;
-}
-const explain = async (sql: string) => (await twins.strataRows(`EXPLAIN ${sql}`)).map((r) => r[0]);
+const sameAsDuckDB = async (sql: string) => (await twins.same(sql, { anyOrder: true })).length;
+const explain = async (sql: string) => (await twins.explain(sql)).split('\n');
 /** What the slices scanning `table` send the leader: the line below each Gather over its scan. */
 function sentFrom(lines: string[], table: string): string[] {
   const sent: string[] = [];
