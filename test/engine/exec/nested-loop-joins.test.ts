@@ -17,22 +17,22 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DuckDBSession } from '../../support/verify-with-duckdb.ts';
+import { openTwinEngines, type TwinEngines } from '../../support/twin-engines.ts';
 import { canceledOnTempFile } from '../../support/temp-files.ts';
 import { TABLE_A_SETUP } from '../../support/table-a.ts';
-import { type TestDb, openDb } from '../../ml/sql/helpers.ts';
+import { extension } from '../../../ml/extension.ts';
 import { GraphBuilder } from '../../../ml/onnx/graph.ts';
 
-let t: TestDb;
+let t: TwinEngines;
 /** the model's file, outside the data directory (CREATE MODEL may not read inside it) */
 const files = mkdtempSync(join(tmpdir(), 'strata-nested-loop-joins-'));
-let duck: { session: DuckDBSession; close: () => void };
 
-const leftover = () => readdirSync(join(t.dir, 'tmp'), { recursive: true, encoding: 'utf8' });
-const plan = async (sql: string) => (await t.rows(`EXPLAIN ${sql}`)).map((r) => String(r[0])).join('\n');
-const strata = async (sql: string) => (await t.rows(sql)).map((r) => r.map(String));
+const tempArea = () => join(t.dir, 'data', 'tmp');
+const leftover = () => readdirSync(tempArea(), { recursive: true, encoding: 'utf8' });
+const plan = async (sql: string) => (await t.strataRows(`EXPLAIN ${sql}`)).map((r) => r[0]).join('\n');
+const strata = (sql: string) => t.strataRows(sql);
 /** DuckDB's answer, each f(...) written as the model computes it. */
-const duckdb = async (sql: string) => (await duck.session.execute(sql.replace(/\bf\(([^()]*)\)/g, 'CAST(2 * ($1) + 1 AS REAL)')))[0].rows.map((r) => r.map(String));
+const duckdb = (sql: string) => t.duckRows(sql.replace(/\bf\(([^()]*)\)/g, 'CAST(2 * ($1) + 1 AS REAL)'));
 /** Runs `f` at the statement memory limit `limit` (then back at 4 MB). */
 async function at(limit: string, f: () => Promise<void>): Promise<void> {
   await t.s.execute(`SET query_memory_limit = '${limit}'`);
@@ -59,12 +59,8 @@ const SETUP = [...TABLE_A_SETUP, 'CREATE TABLE e (n INTEGER, u REAL)', 'INSERT I
 const w = (alias: string) => `(SELECT k, CAST(k % 10 AS REAL) AS v, s FROM a) ${alias}`;
 
 beforeAll(async () => {
-  t = await openDb({ slices: 2 });
-  duck = await DuckDBSession.open();
-  for (const stmt of SETUP) {
-    await t.s.execute(stmt);
-    await duck.session.execute(stmt);
-  }
+  t = await openTwinEngines('nested-loop-joins', SETUP);
+  t.db.use(extension(t.db));
   const file = join(files, 'linear.onnx');
   writeFileSync(file, linearModel());
   await t.s.execute(`CREATE MODEL lin FUNCTION f(REAL) RETURNS REAL FROM '${file}'`);
@@ -72,7 +68,6 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  duck?.close();
   await t?.close();
   rmSync(files, { recursive: true, force: true });
 });
@@ -144,6 +139,6 @@ it('an error or a cancel in a nested loop leaves no file behind', async () => {
   expect(leftover()).toEqual([]);
   // canceled once the left's rows go to files: few outer rows match, each meets all 3,000 right
   // rows (900M pairs, minutes uncanceled); and 9e10 pairs through the model
-  await canceledOnTempFile(t.s, 'SELECT count(*) FROM a x WHERE NOT EXISTS (SELECT 1 FROM a y WHERE y.k > x.k AND y.k < 3000)', join(t.dir, 'tmp'));
-  await canceledOnTempFile(t.s, `SELECT count(*) FROM ${w('x')} JOIN ${w('y')} ON f(x.v + y.v) > 100`, join(t.dir, 'tmp'));
+  await canceledOnTempFile(t.s, 'SELECT count(*) FROM a x WHERE NOT EXISTS (SELECT 1 FROM a y WHERE y.k > x.k AND y.k < 3000)', tempArea());
+  await canceledOnTempFile(t.s, `SELECT count(*) FROM ${w('x')} JOIN ${w('y')} ON f(x.v + y.v) > 100`, tempArea());
 });
