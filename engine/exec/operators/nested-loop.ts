@@ -11,11 +11,14 @@
 // Every join but INNER and CROSS marks the left piece's rows that matched while they meet the
 // right rows: once the piece met them all, LEFT, FULL and SINGLE add the unmarked ones NULL-padded,
 // SEMI hands on the marked ones and ANTI the others (a row already marked meets no more right
-// rows: its answer is known); SINGLE fails on a row's second match. FULL marks the right's rows
-// too (a byte a row, across all pieces) and adds the unmatched ones at the end.
+// rows: its answer is known; of rows alike in the left columns the condition reads, only the
+// first meets any, as the domain of a correlated subquery would); SINGLE fails on a row's second
+// match. FULL marks the right's rows too (a byte a row, across all pieces) and adds the unmatched
+// ones at the end.
 import type { Batch } from '../../types/vector.ts';
 import type { SpillWriter } from '../spill/spill-file.ts';
 import { filterBatch } from '../kernels.ts';
+import { groupIds } from '../hash-table.ts';
 import { padBuildSide, padProbeSide, rowsMarked, takeRows, tooManyRows } from '../hash-join.ts';
 import { batchBytes } from '../memory-budget.ts';
 import { emptyBatch, rowRange } from '../batches.ts';
@@ -117,21 +120,27 @@ async function nestedLoop(ctx: RunContext, op: HashJoinOp, emit: (b: Batch) => P
       await ctx.pause();
     }
   };
-  /** whether the piece needs more right rows: not when enough rows are joined, nor for a SEMI or ANTI piece whose rows all matched */
-  const open = () => !enough() && !(decides && leftMatched.every((x) => x === 1));
+  // SEMI, ANTI: the piece's rows still undecided: a marked row meets no more right rows, and of
+  // rows alike in the left columns the condition reads only the first meets any (the others take its answer)
+  let pending = new Int32Array(0);
+  const leftRead = [...read].filter((i) => i < nl);
+  /** whether the piece needs more right rows: not when enough rows are joined, nor for a decided SEMI or ANTI piece */
+  const open = () => !enough() && !(decides && pending.length === 0);
   const pair = async (l: Batch, r: Batch, base: number) => {
     if (!decides) return pairRows(l, r, base, null);
-    // SEMI, ANTI: a marked row is decided and meets no more right rows, so the block goes in parts
-    // growing from 16 rows: rows most right rows match are decided by the first few
-    for (let at = 0, size = 16; at < r.length && open(); at += size, size *= 2) {
+    // the block in parts growing from one row: rows most right rows match are decided by the first few
+    for (let at = 0, size = 1; at < r.length && open(); at += size, size *= 2) {
       const part = Math.min(size, r.length - at);
-      await pairRows(l, part === r.length ? r : rowRange(r, at, part), base + at, unmarkedRows(leftMatched, l.length));
+      await pairRows(l, part === r.length ? r : rowRange(r, at, part), base + at, pending);
+      pending = pending.filter((row) => !leftMatched[row]);
     }
   };
   const rightTypes = op.right.fields.map((f) => f.type);
   await eachPiece(ctx, left, async (l) => {
     if (l.length === 0 || (rightCount === 0 && !pads && type !== 'ANTI')) return;
     if (marks) leftMatched = new Uint8Array(l.length);
+    const alike = decides ? alikeRows(l, leftRead) : null;
+    if (alike) pending = alike.first.slice();
     if (right.batch.length) await pair(l, right.batch, 0);
     let base = right.batch.length;
     for (const path of right.files) {
@@ -145,6 +154,7 @@ async function nestedLoop(ctx: RunContext, op: HashJoinOp, emit: (b: Batch) => P
       }
       ctx.spill.letGo(r);
     }
+    if (alike) for (let i = 0; i < l.length; i++) leftMatched[i] = leftMatched[alike.first[alike.ids[i]]];
     // the piece's rows no right row matched (padded), or kept by their marks (the loop above stops
     // early only once enough are joined, or a SEMI or ANTI piece is decided)
     if (marks && !enough()) {
@@ -176,12 +186,13 @@ async function nestedLoop(ctx: RunContext, op: HashJoinOp, emit: (b: Batch) => P
   return rows;
 }
 
-/** The rows (of `n`) whose mark is 0. */
-function unmarkedRows(marks: Uint8Array, n: number): Int32Array {
-  const rows = new Int32Array(n);
-  let count = 0;
-  for (let i = 0; i < n; i++) if (!marks[i]) rows[count++] = i;
-  return rows.subarray(0, count);
+/** Each row of `b`'s group of rows alike in columns `cols` (all alike without any), and each group's first row. */
+function alikeRows(b: Batch, cols: number[]): { ids: Int32Array; first: Int32Array } {
+  if (!cols.length) return { ids: new Int32Array(b.length), first: new Int32Array(1) };
+  const { ids, groups } = groupIds(cols.map((i) => b.columns[i]), b.length);
+  const first = new Int32Array(groups).fill(-1);
+  for (let i = 0; i < b.length; i++) if (first[ids[i]] < 0) first[ids[i]] = i;
+  return { ids, first };
 }
 
 /** Rows of a right-input file block. */

@@ -80,6 +80,8 @@ it('[NOT] EXISTS, NOT IN and a scalar subquery correlated by comparisons only an
     `SELECT count(*), sum(k), max(s) FROM ${x} WHERE NOT EXISTS (SELECT 1 FROM d WHERE d.n * 30000 > x.k)`,
     // NOT IN's NULLs: a NULL among the subquery's rows (n = 3 for k < 120,000), or a NULL value
     `SELECT count(*), sum(k) FROM ${x} WHERE CASE WHEN x.k % 7 = 0 THEN NULL ELSE x.k % 10 END NOT IN (SELECT CASE WHEN d.n = 3 THEN NULL ELSE d.n END FROM d WHERE d.n * 40000 > x.k)`,
+    // 50 values of g: the first row of each value in a piece meets the right rows, the others take its answer
+    'SELECT count(*), sum(k) FROM (SELECT k, k % 50 AS g FROM a) x WHERE NOT EXISTS (SELECT 1 FROM d WHERE d.n * 5 > x.g)',
   ];
   expect(await plan(queries[0])).toMatch(/Nested Loop SEMI Join on [^\n]*\[leader[^]*Gather/);
   expect(await plan(queries[1])).toMatch(/Nested Loop ANTI Join on /);
