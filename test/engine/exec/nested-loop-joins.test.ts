@@ -18,7 +18,7 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openTwinEngines, type TwinEngines } from '../../support/twin-engines.ts';
-import { canceledOnTempFile } from '../../support/temp-files.ts';
+import { canceledOnTempFile, makesTempFile } from '../../support/temp-files.ts';
 import { TABLE_A_SETUP } from '../../support/table-a.ts';
 import { extension } from '../../../ml/extension.ts';
 import { GraphBuilder } from '../../../ml/onnx/graph.ts';
@@ -105,7 +105,7 @@ it('a right input past a quarter of what is left is read again from its file for
   ];
   expect(await plan(queries[0])).toMatch(/Nested Loop SEMI Join on /);
   await at('3MB', async () => {
-    for (const sql of queries) expect(await strata(sql), sql).toEqual(await duckdb(sql));
+    for (const sql of queries) expect(await makesTempFile(tempArea(), () => true, () => strata(sql)), sql).toEqual(await duckdb(sql));
     expect(leftover()).toEqual([]);
   });
 });
