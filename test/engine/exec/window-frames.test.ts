@@ -6,25 +6,14 @@
 // DuckDB's over the same rows; the temp area is empty after success, an error and a cancel.
 // In a slice, a window partition too big to compute whole goes through the same sorted path.
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Database, type Session } from '../../../engine/database.ts';
-import { DuckDBSession } from '../../support/verify-with-duckdb.ts';
+import { openTwinEngines, type TwinEngines } from '../../support/twin-engines.ts';
 import { canceledOnTempFile, makesTempFile, type TempFile } from '../../support/temp-files.ts';
 import { TABLE_A_SETUP } from '../../support/table-a.ts';
 
-let dir: string;
-let db: Database;
-let s: Session;
-let duck: { session: DuckDBSession; close: () => void };
+let twins: TwinEngines;
 
-const tempArea = () => join(dir, 'data', 'tmp');
-const leftover = () => readdirSync(tempArea(), { recursive: true, encoding: 'utf8' });
-// sums of doubles added in another order differ in their last digits
-const rounded = (rows: unknown[][]) => rows.map((r) => r.map((v) => (typeof v === 'number' ? Number(v.toPrecision(12)) : String(v))));
-const strata = async (sql: string) => { const r = await s.execute(sql); return rounded(r[r.length - 1].rows); };
-const duckdb = async (sql: string) => rounded((await duck.session.execute(sql))[0].rows);
+/** Strata answers `sql` as DuckDB does (numbers to 12 digits: sums of doubles added in another order differ in their last ones). */
+const same = (sql: string, duckSql?: string) => twins.same(sql, { duckSql, digits: 12 });
 
 // w: 50,000 rows; u is a unique order key (a permutation of k, one row NULL), d has 1,000 rows a
 // value (ties, for RANGE), x is NULL every 13th row, g splits the rows into 3 partitions
@@ -63,66 +52,56 @@ const FRAMES = [
 const ONE_PARTITION = 'SELECT count(*), sum(r), min(r), max(r) FROM (SELECT sum(x) OVER (ORDER BY u ROWS BETWEEN 1 PRECEDING AND UNBOUNDED FOLLOWING) AS r FROM w) q';
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'strata-frames-'));
-  db = await Database.open({ dataDir: join(dir, 'data'), slices: 2 });
-  s = db.connect();
-  duck = await DuckDBSession.open();
-  for (const stmt of W_SETUP) {
-    await s.execute(stmt);
-    await duck.session.execute(stmt);
-  }
+  twins = await openTwinEngines('frames', W_SETUP);
 }, 60_000);
 
 afterAll(async () => {
-  duck?.close();
-  await db?.close();
-  rmSync(dir, { recursive: true, force: true });
+  await twins?.close();
 });
 
 it('frames sliding to the partition\'s end answer as DuckDB does in memory, where each row took its frame again', async () => {
-  for (const sql of FRAMES) expect(await strata(sql), sql).toEqual(await duckdb(sql));
+  for (const sql of FRAMES) await same(sql);
   // a PARTITION BY every call shares: each slice computes its partitions
   const inSlices = weighted(['a', 'b'], `sum(x) OVER (PARTITION BY g ORDER BY u DESC ROWS BETWEEN 4 PRECEDING AND UNBOUNDED FOLLOWING) AS a,
     count(*) OVER (PARTITION BY g ORDER BY d RANGE BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING) AS b`);
-  expect((await s.execute(`EXPLAIN ${inSlices}`))[0].rows.map((r) => String(r[0])).join('\n')).toMatch(/Window per slice/);
-  expect(await strata(inSlices)).toEqual(await duckdb(inSlices));
+  expect(await twins.explain(inSlices)).toMatch(/Window per slice/);
+  await same(inSlices);
   // LISTAGG joins its frame in order, so it keeps the frame's rows: exact, over a small partition
   const listagg = "SELECT k, listagg(CAST(k AS VARCHAR), ',') OVER (PARTITION BY g ORDER BY u ROWS BETWEEN 1 PRECEDING AND UNBOUNDED FOLLOWING) FROM w WHERE k < 40 ORDER BY k";
-  expect(await strata(listagg)).toEqual(await duckdb(listagg.replace('listagg', 'string_agg')));
+  await same(listagg, listagg.replace('listagg', 'string_agg'));
   // without ORDER BY the rows' arbitrary order is not reversed: a frame to the end counts the rows row_number has not reached
   const unordered = 'SELECT count(*), min(t), max(t) FROM (SELECT row_number() OVER () + count(*) OVER (ROWS BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING) AS t FROM w WHERE k < 2000) q';
-  expect(await strata(unordered)).toEqual([[2000, 2001, 2001]]);
+  expect(await twins.strataRows(unordered)).toEqual([['2000', '2001', '2001']]);
   // ties on d (30 rows a value here): a ROWS frame to the end beside calls over the same window takes the tied rows in their order
   const tied = `SELECT count(*), min(t), max(t), min(n), max(n) FROM (SELECT
     sum(k) OVER (PARTITION BY g ORDER BY d ROWS BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING) + sum(k) OVER (PARTITION BY g ORDER BY d ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) - sum(k) OVER (PARTITION BY g) - k AS t,
     row_number() OVER (PARTITION BY g ORDER BY d) + count(*) OVER (PARTITION BY g ORDER BY d ROWS BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING) - count(*) OVER (PARTITION BY g) AS n
     FROM w WHERE k < 3000) q`;
-  expect(await strata(tied)).toEqual([[3000, 0, 0, 1, 1]]);
+  expect(await twins.strataRows(tied)).toEqual([['3000', '0', '0', '1', '1']]);
 });
 
 /** Runs `sql` and checks that it went through the sorted path (its rows file appeared) and answered as DuckDB does. */
 async function sortedAsDuckDB(sql: string) {
-  const got = await makesTempFile(tempArea(), (f) => f.name.includes('window-rows'), () => strata(sql), sql);
-  expect(got, sql).toEqual(await duckdb(sql));
+  await makesTempFile(twins.tempArea, (f) => f.name.includes('window-rows'), () => same(sql), sql);
 }
 
 it('frames sliding to the end of a partition of every row go through the sorted path and answer as DuckDB does, leaving no file behind', async () => {
   try {
     // at 4 MB, the frame's kept rows (every row, for the first) failed with OUT_OF_MEMORY
-    await s.execute("SET query_memory_limit = '4MB'");
+    await twins.s.execute("SET query_memory_limit = '4MB'");
     await sortedAsDuckDB(ONE_PARTITION);
-    expect(leftover()).toEqual([]);
+    expect(twins.leftover()).toEqual([]);
     // an error in the walk over the sorted rows, and a cancel once the first spill file appears, leave nothing behind
     const failing = 'SELECT max(r) FROM (SELECT sum(1 / (k - 27777)) OVER (ORDER BY u ROWS BETWEEN 1 PRECEDING AND UNBOUNDED FOLLOWING) AS r FROM w) q';
-    await expect(s.execute(failing)).rejects.toMatchObject({ code: 'DIVISION_BY_ZERO' });
-    expect(leftover()).toEqual([]);
-    await canceledOnTempFile(s, ONE_PARTITION, tempArea());
+    await expect(twins.s.execute(failing)).rejects.toMatchObject({ code: 'DIVISION_BY_ZERO' });
+    expect(twins.leftover()).toEqual([]);
+    await canceledOnTempFile(twins.s, ONE_PARTITION, twins.tempArea);
     // every frame above, several calls a query: each group of calls is sorted and walked in turn
-    await s.execute("SET query_memory_limit = '8MB'");
+    await twins.s.execute("SET query_memory_limit = '8MB'");
     for (const sql of FRAMES) await sortedAsDuckDB(sql);
-    expect(leftover()).toEqual([]);
+    expect(twins.leftover()).toEqual([]);
   } finally {
-    await s.execute('RESET query_memory_limit');
+    await twins.s.execute('RESET query_memory_limit');
   }
 });
 
@@ -131,19 +110,18 @@ it('in a slice, a window partition too big to compute whole goes through the ext
   const sql = `SELECT count(*), sum(r), sum(rn * (k % 7)), sum(c * (k % 5)), sum(l % 11) FROM (SELECT k,
     sum(k) OVER (PARTITION BY k % 3 ORDER BY k ROWS UNBOUNDED PRECEDING) AS r, row_number() OVER (PARTITION BY k % 3 ORDER BY k) AS rn,
     count(*) OVER (PARTITION BY k % 3 ORDER BY k ROWS BETWEEN 2 PRECEDING AND 1 FOLLOWING) AS c, lag(k, 2) OVER (PARTITION BY k % 3 ORDER BY k) AS l FROM a WHERE k < 150000) q`;
-  expect((await s.execute(`EXPLAIN ${sql}`))[0].rows.map((r) => String(r[0])).join('\n')).toMatch(/Window per slice/);
+  expect(await twins.explain(sql)).toMatch(/Window per slice/);
   /** a slice's sorted window rows file */
   const sortedInSlice = (f: TempFile) => f.inSlice && f.name.includes('window-rows');
-  await s.execute("SET query_memory_limit = '8MB'");
+  await twins.s.execute("SET query_memory_limit = '8MB'");
   try {
-    const got = await makesTempFile(tempArea(), sortedInSlice, () => strata(sql), sql);
-    expect(got).toEqual(await duckdb(sql));
-    await vi.waitFor(() => expect(leftover()).toEqual([]));
+    await makesTempFile(twins.tempArea, sortedInSlice, () => same(sql), sql);
+    await vi.waitFor(() => expect(twins.leftover()).toEqual([]));
     // an error in the walk over a slice's sorted rows, and a cancel once they are there, leave nothing behind
-    await expect(s.execute(sql.replace('sum(k) OVER', 'sum(1 / (k - 77777)) OVER'))).rejects.toMatchObject({ code: 'DIVISION_BY_ZERO' });
-    await vi.waitFor(() => expect(leftover()).toEqual([]));
-    await canceledOnTempFile(s, sql, tempArea(), sortedInSlice);
+    await expect(twins.s.execute(sql.replace('sum(k) OVER', 'sum(1 / (k - 77777)) OVER'))).rejects.toMatchObject({ code: 'DIVISION_BY_ZERO' });
+    await vi.waitFor(() => expect(twins.leftover()).toEqual([]));
+    await canceledOnTempFile(twins.s, sql, twins.tempArea, sortedInSlice);
   } finally {
-    await s.execute('RESET query_memory_limit');
+    await twins.s.execute('RESET query_memory_limit');
   }
 });
