@@ -14,7 +14,7 @@
 // the sort, as every ORDER BY expression does (main answered that too). Answers are DuckDB's; the
 // temp area is empty after each query, an error and a cancel.
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openTwinEngines, type TwinEngines } from '../../support/twin-engines.ts';
@@ -27,12 +27,10 @@ let t: TwinEngines;
 /** the model's file, outside the data directory (CREATE MODEL may not read inside it) */
 const files = mkdtempSync(join(tmpdir(), 'strata-nested-loop-joins-'));
 
-const tempArea = () => join(t.dir, 'data', 'tmp');
-const leftover = () => readdirSync(tempArea(), { recursive: true, encoding: 'utf8' });
-const plan = async (sql: string) => (await t.strataRows(`EXPLAIN ${sql}`)).map((r) => r[0]).join('\n');
-const strata = (sql: string) => t.strataRows(sql);
-/** DuckDB's answer, each f(...) written as the model computes it. */
-const duckdb = (sql: string) => t.duckRows(sql.replace(/\bf\(([^()]*)\)/g, 'CAST(2 * ($1) + 1 AS REAL)'));
+/** The query for DuckDB: each f(...) written as the model computes it. */
+const modelAsExpr = (sql: string) => sql.replace(/\bf\(([^()]*)\)/g, 'CAST(2 * ($1) + 1 AS REAL)');
+/** Expects Strata's rows of `sql` to be DuckDB's. */
+const same = (sql: string) => t.same(sql, { duckSql: modelAsExpr(sql) });
 /** Runs `f` at the statement memory limit `limit` (then back at 4 MB). */
 async function at(limit: string, f: () => Promise<void>): Promise<void> {
   await t.s.execute(`SET query_memory_limit = '${limit}'`);
@@ -83,17 +81,17 @@ it('[NOT] EXISTS, NOT IN and a scalar subquery correlated by comparisons only an
     // 50 values of g: the first row of each value in a piece meets the right rows, the others take its answer
     'SELECT count(*), sum(k) FROM (SELECT k, k % 50 AS g FROM a) x WHERE NOT EXISTS (SELECT 1 FROM d WHERE d.n * 5 > x.g)',
   ];
-  expect(await plan(queries[0])).toMatch(/Nested Loop SEMI Join on [^\n]*\[leader[^]*Gather/);
-  expect(await plan(queries[1])).toMatch(/Nested Loop ANTI Join on /);
-  expect(await plan(queries[2])).toMatch(/Nested Loop ANTI Join on /);
-  for (const sql of queries) expect(await strata(sql), sql).toEqual(await duckdb(sql));
-  expect(leftover()).toEqual([]);
+  expect(await t.explain(queries[0])).toMatch(/Nested Loop SEMI Join on [^\n]*\[leader[^]*Gather/);
+  expect(await t.explain(queries[1])).toMatch(/Nested Loop ANTI Join on /);
+  expect(await t.explain(queries[2])).toMatch(/Nested Loop ANTI Join on /);
+  for (const sql of queries) await same(sql);
+  expect(t.leftover()).toEqual([]);
   // a SINGLE join: a second match fails the scalar subquery (as in DuckDB), after pieces went to files
   const twice = 'SELECT count(*), sum(m) FROM (SELECT x.k, (SELECT d.n FROM d WHERE d.n * 30000 <= x.k AND d.n * 30000 > x.s) AS m FROM (SELECT k, k - 40000 AS s FROM a) x) z';
-  await expect(duckdb(twice)).rejects.toThrow(/More than one row/i);
-  expect(await plan(twice)).toMatch(/Nested Loop SINGLE Join on /);
+  await expect(t.duckRows(twice)).rejects.toThrow(/More than one row/i);
+  expect(await t.explain(twice)).toMatch(/Nested Loop SINGLE Join on /);
   await expect(t.s.execute(twice)).rejects.toMatchObject({ code: 'CARDINALITY_VIOLATION' });
-  expect(leftover()).toEqual([]);
+  expect(t.leftover()).toEqual([]);
 });
 
 it('a right input past a quarter of what is left is read again from its file for each left piece', async () => {
@@ -103,10 +101,10 @@ it('a right input past a quarter of what is left is read again from its file for
     `SELECT count(*), sum(k) FROM ${x} WHERE EXISTS (SELECT 1 FROM a y WHERE y.k > x.k AND y.k < x.j)`,
     `SELECT count(*), sum(k), count(m), max(m) FROM (SELECT x.k, (SELECT y.s FROM a y WHERE y.k > x.k AND y.k < x.j) AS m FROM ${x}) z`,
   ];
-  expect(await plan(queries[0])).toMatch(/Nested Loop SEMI Join on /);
+  expect(await t.explain(queries[0])).toMatch(/Nested Loop SEMI Join on /);
   await at('3MB', async () => {
-    for (const sql of queries) expect(await makesTempFile(tempArea(), () => true, () => strata(sql)), sql).toEqual(await duckdb(sql));
-    expect(leftover()).toEqual([]);
+    for (const sql of queries) await makesTempFile(t.tempArea, () => true, () => same(sql));
+    expect(t.leftover()).toEqual([]);
   });
 });
 
@@ -121,26 +119,26 @@ it('a join condition calling a model answers as DuckDB at 4 MB: one input\'s cal
     // an equi-join at the leader over inputs in pieces: each piece's joined rows through the model
     `SELECT count(*), sum(x.k) FROM (SELECT k, v, s FROM ${w('w1')} LIMIT 1000000) x JOIN (SELECT k, v FROM ${w('w2')} LIMIT 1000000) y ON x.k = y.k + 3 AND f(x.v + y.v) > 17`,
   ];
-  expect(await plan(queries[0])).toMatch(/Nested Loop INNER Join on \(model0[^]*Project[^\n]*\[2 slices/);
-  expect(await plan(queries[1])).toMatch(/Nested Loop LEFT Join on \(lin@1\(/);
-  expect(await plan(queries[2])).toMatch(/Hash LEFT Join \(probe: left input[^]*Filter: \(model0/);
-  for (const sql of queries) expect(await strata(sql), sql).toEqual(await duckdb(sql));
+  expect(await t.explain(queries[0])).toMatch(/Nested Loop INNER Join on \(model0[^]*Project[^\n]*\[2 slices/);
+  expect(await t.explain(queries[1])).toMatch(/Nested Loop LEFT Join on \(lin@1\(/);
+  expect(await t.explain(queries[2])).toMatch(/Hash LEFT Join \(probe: left input[^]*Filter: \(model0/);
+  for (const sql of queries) await same(sql);
   // a sort by a model's value: the leader sorts its pieces into runs
   const sorted = `SELECT k, s FROM (SELECT k, v, s FROM ${w('w1')} LIMIT 1000000) x ORDER BY f(v) DESC, k LIMIT 3 OFFSET 150000`;
-  expect(await plan(sorted)).toMatch(/Sort: sort0 DESC, k +\[leader[^]*Limit 1000000/);
-  expect(await strata(sorted)).toEqual(await duckdb(sorted));
-  expect(leftover()).toEqual([]);
+  expect(await t.explain(sorted)).toMatch(/Sort: sort0 DESC, k +\[leader[^]*Limit 1000000/);
+  await same(sorted);
+  expect(t.leftover()).toEqual([]);
 });
 
 it('an error or a cancel in a nested loop leaves no file behind', async () => {
   // the GROUP BY reading the join's pieces fails on one, while the loop runs
   await expect(t.s.execute('SELECT count(*), sum(1 / (x.k - 100)) FROM a x WHERE EXISTS (SELECT 1 FROM d WHERE d.n * 30000 > x.k)')).rejects.toMatchObject({ code: 'DIVISION_BY_ZERO' });
-  expect(leftover()).toEqual([]);
+  expect(t.leftover()).toEqual([]);
   // the condition with a model fails on the pair of the last row
   await expect(t.s.execute(`SELECT count(*) FROM ${w('x')} JOIN e ON f(x.v + e.u) > 1 / (x.k - 299999)`)).rejects.toMatchObject({ code: 'DIVISION_BY_ZERO' });
-  expect(leftover()).toEqual([]);
+  expect(t.leftover()).toEqual([]);
   // canceled once the left's rows go to files: few outer rows match, each meets all 3,000 right
   // rows (900M pairs, minutes uncanceled); and 9e10 pairs through the model
-  await canceledOnTempFile(t.s, 'SELECT count(*) FROM a x WHERE NOT EXISTS (SELECT 1 FROM a y WHERE y.k > x.k AND y.k < 3000)', tempArea());
-  await canceledOnTempFile(t.s, `SELECT count(*) FROM ${w('x')} JOIN ${w('y')} ON f(x.v + y.v) > 100`, tempArea());
+  await canceledOnTempFile(t.s, 'SELECT count(*) FROM a x WHERE NOT EXISTS (SELECT 1 FROM a y WHERE y.k > x.k AND y.k < 3000)', t.tempArea);
+  await canceledOnTempFile(t.s, `SELECT count(*) FROM ${w('x')} JOIN ${w('y')} ON f(x.v + y.v) > 100`, t.tempArea);
 });
