@@ -6,25 +6,21 @@
 // DuckDB answers the same query with that expression; the temp area is empty after an error and
 // a cancel too.
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DuckDBSession } from '../../support/verify-with-duckdb.ts';
+import { openTwinEngines, type TwinEngines } from '../../support/twin-engines.ts';
 import { canceledOnTempFile, makesTempFile } from '../../support/temp-files.ts';
 import { TABLE_A_SETUP } from '../../support/table-a.ts';
-import { type TestDb, openDb } from '../../ml/sql/helpers.ts';
+import { extension } from '../../../ml/extension.ts';
 import { GraphBuilder } from '../../../ml/onnx/graph.ts';
 
-let t: TestDb;
+let t: TwinEngines;
 /** the model's file, outside the data directory (CREATE MODEL may not read inside it) */
 const files = mkdtempSync(join(tmpdir(), 'strata-window-models-'));
-let duck: { session: DuckDBSession; close: () => void };
 
-const tempArea = () => join(t.dir, 'tmp');
-const leftover = () => readdirSync(tempArea(), { recursive: true, encoding: 'utf8' });
-const strata = async (sql: string) => (await t.rows(sql)).map((r) => r.map(String));
-/** DuckDB's answer with f(x) written as the model computes it. */
-const duckdb = async (sql: string) => (await duck.session.execute(sql.replaceAll('f(x)', 'CAST(2 * x + 1 AS REAL)')))[0].rows.map((r) => r.map(String));
+/** Strata answers `sql` as DuckDB does with f(x) written as the model computes it. */
+const same = (sql: string) => t.same(sql, { duckSql: sql.replaceAll('f(x)', 'CAST(2 * x + 1 AS REAL)') });
 
 /** An ONNX model f(x REAL) = 2x + 1 (exact in floats for these x). */
 function linearModel(): Uint8Array {
@@ -54,37 +50,31 @@ const AT_LEADER = weighted(['m', 'lg'], `max(f(x)) OVER (PARTITION BY CAST(f(x) 
   lag(f(x), 3) OVER (ORDER BY k) AS lg`);
 
 beforeAll(async () => {
-  t = await openDb({ slices: 2 });
-  duck = await DuckDBSession.open();
-  for (const stmt of W_SETUP) {
-    await t.s.execute(stmt);
-    await duck.session.execute(stmt);
-  }
+  t = await openTwinEngines('window-models', W_SETUP);
+  t.db.use(extension(t.db));
   const file = join(files, 'linear.onnx');
   writeFileSync(file, linearModel());
   await t.s.execute(`CREATE MODEL lin FUNCTION f(REAL) RETURNS REAL FROM '${file}'`);
 }, 60_000);
 
 afterAll(async () => {
-  duck?.close();
   await t?.close();
   rmSync(files, { recursive: true, force: true });
 });
 
 it('a window reading a model answers as DuckDB does at 4 MB, in the slices and through the sorted path, leaving no file behind', async () => {
-  expect((await t.rows(`EXPLAIN ${IN_SLICES}`)).map((r) => String(r[0])).join('\n')).toMatch(/Window per slice/);
+  expect(await t.explain(IN_SLICES)).toMatch(/Window per slice/);
   await t.s.execute("SET query_memory_limit = '4MB'");
   try {
     for (const sql of [IN_SLICES, AT_LEADER]) {
       // the budget fails a statement past the limit: answering is staying within it
-      const got = await makesTempFile(tempArea(), () => true, () => strata(sql), sql);
-      expect(got, sql).toEqual(await duckdb(sql));
+      await makesTempFile(t.tempArea, () => true, () => same(sql), sql);
     }
-    expect(leftover()).toEqual([]);
+    expect(t.leftover()).toEqual([]);
     const failing = 'SELECT max(r) FROM (SELECT sum(1 / (CAST(f(x) AS INTEGER) - 19999)) OVER (ORDER BY k ROWS UNBOUNDED PRECEDING) AS r FROM w) q';
     await expect(t.s.execute(failing)).rejects.toMatchObject({ code: 'DIVISION_BY_ZERO' });
-    expect(leftover()).toEqual([]);
-    await canceledOnTempFile(t.s, AT_LEADER, tempArea());
+    expect(t.leftover()).toEqual([]);
+    await canceledOnTempFile(t.s, AT_LEADER, t.tempArea);
   } finally {
     await t.s.execute('RESET query_memory_limit');
   }
