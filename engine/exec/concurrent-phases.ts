@@ -4,15 +4,27 @@
 // trips overlap instead of following one another. When one phase fails, the statement's flag
 // stops the others at their next batch, and the first error is thrown only once every phase has
 // settled: no slice request of the statement outlives it (its spill files go when the plan ends).
+// A request to every slice is such phases too (gather.ts): a statement fails or is canceled only
+// once each slice has stopped and removed its own files.
 
-/** Runs `phases` concurrently; their results in order, or the first failure once all settled. */
-export async function allPhases<T>(stop: () => void, phases: (() => Promise<T>)[]): Promise<T[]> {
+/**
+ * Runs `phases` concurrently; their results in order, or the first failure once all settled.
+ * With `boundMs`, the others are waited for at most that long after the first failure (a
+ * slice that does not answer its stop must not hold the statement's error back for good).
+ */
+export async function allPhases<T>(stop: () => void, phases: (() => Promise<T>)[], boundMs = Infinity): Promise<T[]> {
   if (phases.length <= 1) return Promise.all(phases.map((p) => p()));
   let failure: { error: unknown } | null = null;
-  const settled = await Promise.allSettled(phases.map((phase) => phase().catch((error: unknown) => {
-    if (!failure) { failure = { error }; stop(); }
+  let failed = () => {};
+  const firstFailure = new Promise<void>((resolve) => { failed = resolve; });
+  const all = Promise.allSettled(phases.map((phase) => phase().catch((error: unknown) => {
+    if (!failure) { failure = { error }; stop(); failed(); }
     throw error;
   })));
+  let timer: NodeJS.Timeout | undefined;
+  const settled = boundMs === Infinity ? await all
+    : await Promise.race([all, firstFailure.then(() => new Promise<null>((done) => { timer = setTimeout(() => done(null), boundMs); }))]);
+  clearTimeout(timer);
   if (failure) throw (failure as { error: unknown }).error;
-  return settled.map((s) => (s as PromiseFulfilledResult<T>).value);
+  return settled!.map((s) => (s as PromiseFulfilledResult<T>).value);
 }

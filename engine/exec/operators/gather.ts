@@ -27,6 +27,9 @@ export type Gathered =
   /** spilled: per slice whose groups went to disk, its files of partial states by key hash */
   | { kind: 'agg'; partials: PartialAgg[]; spilled: string[][]; spec: import('../aggregate.ts').AggSpec };
 
+/** How long a failed statement waits for its other slices to stop before it answers anyway (a slice stops at its next batch). */
+const SLICE_STOP_WAIT_MS = 10_000;
+
 /** One slice's part of a request; its timing notes when the leader had the result (EXPLAIN ANALYZE's timeline). */
 async function callSlice(ctx: RunContext, slice: number, msg: Record<string, unknown>): Promise<SentResult> {
   const r = await ctx.pool.call<SentResult>(slice, msg);
@@ -42,16 +45,14 @@ export class GatherOp extends LeaderOperator {
    */
   private async callSlices(ctx: RunContext, b: PipelineBuilder, msg: (slice: number) => Record<string, unknown>): Promise<SentResult[]> {
     const exchanges = b.programs.some((p) => p.spec.source && !p.spec.source.local);
-    if (!exchanges) return Promise.all(Array.from({ length: ctx.slices }, (_, s) => callSlice(ctx, s, msg(s))));
-    ctx.pool.startAll();
-    const id = ctx.pool.exchangeId();
-    const exchange = { id, slices: ctx.slices };
-    try {
-      return await Promise.all(Array.from({ length: ctx.slices }, (_, s) => callSlice(ctx, s, { ...msg(s), exchange })));
-    } catch (e) {
-      ctx.pool.abortExchange(id);
-      throw e;
-    }
+    const exchange = exchanges ? { id: ctx.pool.exchangeId(), slices: ctx.slices } : null;
+    if (exchange) ctx.pool.startAll();
+    // when one slice fails (or all are canceled) the statement's flag stops the others, a slice
+    // waiting for the failed one's rows at once, and the error waits for their answers: each
+    // has removed its own files by then, so nothing of the statement outlives it
+    const stop = () => { ctx.guard.stop(); if (exchange) ctx.pool.abortExchange(exchange.id); };
+    const slices = Array.from({ length: ctx.slices }, (_, s) => () => callSlice(ctx, s, exchange ? { ...msg(s), exchange } : msg(s)));
+    return allPhases(stop, slices, SLICE_STOP_WAIT_MS);
   }
 
   constructor(readonly input: SliceOperator) {

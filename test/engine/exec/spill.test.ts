@@ -3,7 +3,7 @@
 // (grace hash join), a sort writes sorted runs and merges them. A small query_memory_limit
 // forces it; answers are compared with DuckDB's over the same rows, with and without spilling.
 // Spill files are gone after success, error and cancel, and a stale one is removed at open.
-import { afterAll, beforeAll, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -106,7 +106,7 @@ async function cleansUp(limit: string, failing: string, canceled: string, marker
   await s.execute(`SET query_memory_limit = '${limit}'`);
   try {
     await expect(s.execute(failing)).rejects.toMatchObject({ code: 'DIVISION_BY_ZERO' });
-    await vi.waitFor(() => expect(leftover()).toEqual([]));
+    expect(leftover()).toEqual([]);
     await canceledOnTempFile(s, canceled, tempArea(), (f) => f.name.includes(marker));
   } finally {
     await s.execute('RESET query_memory_limit');
