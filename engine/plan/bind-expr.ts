@@ -85,7 +85,12 @@ export interface AggContext {
   partitionPrefix?: BExpr[];
   /** with ROLLUP/CUBE/GROUPING SETS: the index of the grouping id among the keys */
   groupingId?: number;
+  /** GROUP BY items with a subquery, by their text (`astText`): the key each one is */
+  subqueryKeys?: Map<string, number>;
 }
+
+/** An AST expression's text without positions: two writings of one expression compare equal. */
+export const astText = (e: A.Expr): string => JSON.stringify(e, (key, v) => (key === 'pos' ? undefined : v));
 
 /** Names that read the session's user. */
 const SESSION_USER = new Set(['current_user', 'session_user', 'user', 'current_user_name']);
@@ -272,6 +277,9 @@ export class ExprBinder {
       if (i < 0) { i = agg.aggs.length; agg.aggs.push(a); }
       return { k: 'col', index: agg.keys.length + i, type: a.type };
     }
+    // a subquery is planned anew each time it is bound: a key with one is found by its text
+    const keyed = agg.subqueryKeys?.size && containsSubquery(e) ? agg.subqueryKeys.get(astText(e)) : undefined;
+    if (keyed !== undefined) return { k: 'col', index: keyed, type: agg.keys[keyed].type };
     if (!agg.grouped || containsAggregate(e) || containsWindow(e) || containsSubquery(e)) return null;
     const b = await this.bind(e, agg.input);
     const key = JSON.stringify(b);

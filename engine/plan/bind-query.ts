@@ -5,7 +5,7 @@ import { T, orVarchar, typeName, type SqlType } from '../types/types.ts';
 import { commonSupertype } from '../types/coerce.ts';
 import { type BExpr, BOOL, mapCols, usedColumns, hasModelCall } from './bound.ts';
 import { type Field, type LNode, type SortKey, type TableRef, type WindowCall, newSlot } from './logical.ts';
-import { ExprBinder, type AggContext, type BindContext, type Scope, type CteScope, type Host, containsAggregate, containsWindow, containsSubquery, resolveColumn } from './bind-expr.ts';
+import { ExprBinder, type AggContext, type BindContext, type Scope, type CteScope, type Host, containsAggregate, containsWindow, containsSubquery, resolveColumn, astText } from './bind-expr.ts';
 import { Subqueries, asMembership, type KeyedDomain } from './subqueries.ts';
 import { referencesTo } from './cte-refs.ts';
 import { mirroredFrames } from './window-frames.ts';
@@ -113,6 +113,7 @@ export class QueryBinder {
     const agg: AggContext = { input, keys: grouped ? [...domainCols] : [], aggs: [], windows: [], grouped, ...(k ? { partitionPrefix: domainOutCols } : {}) };
     for (const g of groupAsts) {
       if (containsAggregate(g)) throw new SqlError('SYNTAX_ERROR', 'aggregate functions are not allowed in GROUP BY', g.pos);
+      if (containsSubquery(g)) (agg.subqueryKeys ??= new Map()).set(astText(g), agg.keys.length);
       agg.keys.push(await this.exprs.bind(g, input));
     }
     if (sets) {
