@@ -10,8 +10,8 @@
 // an equi-join's with an input in pieces past a quarter of what is left (probe-pieces.ts);
 // a CROSS or non-equi join's rows are made a block at a time (nested-loop.ts); a Project,
 // Filter, LIMIT or UNION ALL over one of those works on its pieces. A consumer that takes
-// pieces (forEachPiece) gets a nested loop's blocks, and a Project's, Filter's, LIMIT's or
-// UNION ALL's pieces, as they are made, never put in a file; one that needs one batch gets them
+// pieces (forEachPiece) gets a nested loop's blocks, a sorted window's walked rows, and a
+// Project's, Filter's, LIMIT's or UNION ALL's pieces, as they are made, never put in a file; one that needs one batch gets them
 // put together (piecesWhole). Any other operator's rows are its one batch.
 import { rmSync } from 'node:fs';
 import type { Batch } from '../../types/vector.ts';
@@ -55,8 +55,8 @@ export type PieceConsumer = (b: Batch) => Promise<void | typeof ENOUGH>;
  * Hands `consume` an operator's rows a piece at a time, each held while it runs, and stops
  * once it handed on `want` rows (what a LIMIT right above reads) or `consume` answered ENOUGH
  * (a LIMIT above a Filter: the rest is never made or read): a nested-loop join's blocks as they
- * are made, and a Project, Filter, LIMIT or UNION ALL over pieces applied to its input's pieces
- * as they come (ownPieces), none of them kept; any other's pieces (eachPiece; one that does not
+ * are made, a sorted window's rows as its last walk makes them, and a Project, Filter, LIMIT or
+ * UNION ALL over pieces applied to its input's pieces as they come (ownPieces), none of them kept; any other's pieces (eachPiece; one that does not
  * `stream`, its one batch). `limited`: a consumer above may stop it though `want` is unbounded.
  */
 export async function forEachPiece(ctx: RunContext, op: PhysicalOperator, consume: PieceConsumer, want = Infinity, limited = want < Infinity): Promise<void> {
@@ -80,8 +80,8 @@ export async function forEachPiece(ctx: RunContext, op: PhysicalOperator, consum
 }
 
 /** Whether forEachPiece hands an operator's rows on as they are made from its input's pieces, with no file of its own. */
-const passesPieces = (op: PhysicalOperator): op is HashJoinOp | ProjectOp | FilterOp | LimitOp | SetOp =>
-  (op instanceof HashJoinOp && (isNestedLoop(op) || joinsInPieces(op))) || ((op instanceof ProjectOp || op instanceof FilterOp || op instanceof LimitOp) && streams(op.input)) || (isUnionAll(op) && streams(op));
+const passesPieces = (op: PhysicalOperator): op is HashJoinOp | ProjectOp | FilterOp | LimitOp | SetOp | WindowOp =>
+  op instanceof WindowOp || (op instanceof HashJoinOp && (isNestedLoop(op) || joinsInPieces(op))) || ((op instanceof ProjectOp || op instanceof FilterOp || op instanceof LimitOp) && streams(op.input)) || (isUnionAll(op) && streams(op));
 
 /**
  * How far the consumer of an operator's pieces reads: at most `want` rows; `enough()` once it
@@ -91,8 +91,10 @@ export interface Reach { want: number; limited: boolean; enough: () => boolean }
 const WHOLE: Reach = { want: Infinity, limited: false, enough: () => false };
 
 /** forEachPiece's pieces of an operator that passes pieces on, without recording its rows (its caller does). */
-async function ownPieces(ctx: RunContext, op: HashJoinOp | ProjectOp | FilterOp | LimitOp | SetOp, consume: (b: Batch) => Promise<void>, reach = WHOLE): Promise<void> {
+async function ownPieces(ctx: RunContext, op: HashJoinOp | ProjectOp | FilterOp | LimitOp | SetOp | WindowOp, consume: (b: Batch) => Promise<void>, reach = WHOLE): Promise<void> {
   const { want, limited, enough } = reach;
+  // a window's sorted rows as its last sort's walk makes them (its sorts take every row)
+  if (op instanceof WindowOp) return op.pieces(ctx, consume, enough);
   // after each piece handed on, the input stops once this operator's consumer has enough
   const handOn = async (b: Batch) => { await consume(b); return enough() ? ENOUGH : undefined; };
   // an equi-join's pieces as they are made (all of them: its grace partitions give rows in no order a LIMIT could cut)

@@ -19,8 +19,8 @@ import { partitionedInput } from './distinct.ts';
 import type { RowPieces } from './row-pieces.ts';
 import { LeaderOperator } from './operator.ts';
 import { sharedPartitionKeys } from '../window.ts';
-import { rowPieces, rowsInFile, wholeRows } from './row-pieces.ts';
-import { sortedWindows, windowsOfFile } from '../spill/sorted-windows.ts';
+import { eachPiece, rowPieces, rowsInFile, wholeRows } from './row-pieces.ts';
+import { sortedWindows, sortedWindowsInto, windowsOfFile } from '../spill/sorted-windows.ts';
 import type { SpillWriter } from '../spill/spill-file.ts';
 import type { RunContext } from './run-context.ts';
 
@@ -65,12 +65,29 @@ export class WindowOp extends LeaderOperator {
    */
   private async sortedRows(ctx: RunContext, toFile: boolean): Promise<RowPieces> {
     const got = await rowPieces(ctx, this.input);
-    const n = got.batch.length;
-    if (!got.files.length && (n <= MIN_SPILL_ROWS || this.work(n) + batchBytes(got.batch) <= ctx.guard.memory.availableBytes)) {
-      return { batch: this.inMemory(ctx, got.batch), files: [], fileRows: 0 };
-    }
+    if (this.fitsWhole(ctx, got)) return { batch: this.inMemory(ctx, got.batch), files: [], fileRows: 0 };
     const out = await sortedWindows(ctx, got, this.input.fields.map((f) => f.type), this.calls);
     return toFile ? out : { batch: await wholeRows(ctx, this.fields.map((f) => f.type), out), files: [], fileRows: 0 };
+  }
+
+  /**
+   * The rows a piece at a time for a consumer that takes pieces (row-pieces.ts forEachPiece):
+   * without a shared PARTITION BY and over the budget, the last group's walk hands its blocks on
+   * as it makes them, with no file of them (a sort of the rows writes its runs and merged file
+   * as this does, not also a third copy); otherwise the pieces a client gets.
+   */
+  async pieces(ctx: RunContext, consume: (b: Batch) => Promise<void>, enough: () => boolean): Promise<void> {
+    // files past what a LIMIT above reads are deleted unread
+    if (sharedPartitionKeys(this.calls).length) return eachPiece(ctx, await this.rows(ctx, true), consume, enough);
+    const got = await rowPieces(ctx, this.input);
+    if (this.fitsWhole(ctx, got)) return eachPiece(ctx, { batch: this.inMemory(ctx, got.batch), files: [], fileRows: 0 }, consume);
+    return sortedWindowsInto(ctx, got, this.input.fields.map((f) => f.type), this.calls, consume);
+  }
+
+  /** Whether the input's rows and the windows' work fit in memory (an input with files never does). */
+  private fitsWhole(ctx: RunContext, got: RowPieces): boolean {
+    const n = got.batch.length;
+    return !got.files.length && (n <= MIN_SPILL_ROWS || this.work(n) + batchBytes(got.batch) <= ctx.guard.memory.availableBytes);
   }
 
   private work(rows: number): number {

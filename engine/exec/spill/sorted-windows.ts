@@ -32,15 +32,28 @@ import type { SpillWriter } from './spill-file.ts';
 /**
  * The rows with one column per window call appended (in the calls' order), as a file of rows
  * in the order of the last group's sort. Takes the input's pieces (their files are deleted once
- * read). A group's rows with its values go straight into the next group's sort.
+ * read).
  */
 export async function sortedWindows(ctx: RowsContext, input: RowPieces, types: SqlType[], calls: WindowCall[]): Promise<RowPieces> {
+  const w = ctx.spill.create('window rows');
+  let fileRows = 0;
+  await sortedWindowsInto(ctx, input, types, calls, async (b) => { w.write(b); fileRows += b.length; });
+  w.close();
+  return { batch: emptyBatch([...types, ...calls.map((c) => c.type)]), files: [w.path], fileRows };
+}
+
+/**
+ * `sortedWindows`' rows handed to `sink` a block at a time as the last group's walk makes them
+ * (each held while it runs), for a consumer that takes pieces: no file of them is written. A
+ * group's rows with its values go straight into the next group's sort.
+ */
+export async function sortedWindowsInto(ctx: RowsContext, input: RowPieces, types: SqlType[], calls: WindowCall[], sink: (b: Batch) => Promise<void>): Promise<void> {
   const groups = specGroups(calls);
   const width = types.length;
   /** the call whose value each appended column holds, in the order the groups append them */
   const appended = groups.flat();
   const pick = [...types.keys(), ...calls.map((_, c) => width + appended.indexOf(c))];
-  let rowsInto = (sink: (b: Batch) => Promise<void>) => eachPiece(ctx, input, sink);
+  let rowsInto = (into: (b: Batch) => Promise<void>) => eachPiece(ctx, input, into);
   const rowTypes = [...types];
   for (const group of groups) {
     const first = calls[group[0]];
@@ -48,14 +61,15 @@ export async function sortedWindows(ctx: RowsContext, input: RowPieces, types: S
     const runs = new SortRuns(ctx, keys, rowTypes);
     await rowsInto((b) => runs.add(b));
     const walk = new GroupWalk(ctx, await runs.finish(true, Infinity), group.map((c) => calls[c]));
-    rowsInto = (sink) => walk.run(sink);
+    rowsInto = (into) => walk.run(into);
     rowTypes.push(...group.map((c) => calls[c].type));
   }
-  const w = ctx.spill.create('window rows');
-  let fileRows = 0;
-  await rowsInto(async (b) => { w.write({ length: b.length, columns: pick.map((j) => b.columns[j]) }); fileRows += b.length; });
-  w.close();
-  return { batch: emptyBatch(pick.map((j) => rowTypes[j])), files: [w.path], fileRows };
+  await rowsInto(async (b) => {
+    // the block's columns in the calls' order, held in its place
+    const piece = ctx.handOn(b, { length: b.length, columns: pick.map((j) => b.columns[j]) }, 'window rows');
+    await sink(piece);
+    ctx.release(piece);
+  });
 }
 
 /**

@@ -322,6 +322,21 @@ it('a leader window\'s partition file of one key too big to compute goes into th
   await canceledWhileSpilling(sql);
 });
 
+it('a leader window without a shared PARTITION BY hands its last sort\'s walk to the GROUP BY reading it, with no file of its rows', async () => {
+  // 150,000 rows sorted once: the sort's runs and merged file, as an ORDER BY of the rows writes (9.9 MB),
+  // and no third copy (16.3 MB on main, which wrote the walked rows to a file the GROUP BY then read)
+  const windows = (select: string) => `SELECT ${select} FROM (SELECT k, s, b, row_number() OVER (ORDER BY k DESC) AS r
+    FROM (SELECT k, s, k * 3 AS b FROM a WHERE k < 150000 LIMIT 1000000) x) z`;
+  const sql = windows('count(*), sum(r * k), sum(b), max(s)');
+  expect(await strata(sql)).toEqual(await duckdb(sql));
+  expect(leftover()).toEqual([]);
+  const spilled = /spilled ([\d.]+) MB/.exec(await plan(`ANALYZE ${sql}`));
+  expect(Number(spilled![1])).toBeLessThan(13);
+  await expect(s.execute(windows('sum(100 / (r - 1234))'))).rejects.toMatchObject({ code: 'DIVISION_BY_ZERO' });
+  expect(leftover()).toEqual([]);
+  await canceledWhileSpilling(sql);
+});
+
 it('a recursive UNION\'s rows seen past a quarter of what is left go to files by row hash, checked a file at a time', async () => {
   // 10,000 rows, then 5,000 a round (pairs of k fold into one) for n = 1..24; n = 24 leads back to
   // n = 20, rows seen after the switch to files, so the query ends there

@@ -80,9 +80,10 @@ it('frames sliding to the partition\'s end answer as DuckDB does in memory, wher
   expect(await twins.strataRows(tied)).toEqual([['3000', '0', '0', '1', '1']]);
 });
 
-/** Runs `sql` and checks that it went through the sorted path (its rows file appeared) and answered as DuckDB does. */
+/** Runs `sql` and checks that it went through the sorted path (its sort's runs appeared) and answered as DuckDB does. */
 async function sortedAsDuckDB(sql: string) {
-  await makesTempFile(twins.tempArea, (f) => f.name.includes('window-rows'), () => same(sql), sql);
+  // the sort's runs: a consumer taking pieces reads the walked rows as they are made, with no file of them
+  await makesTempFile(twins.tempArea, (f) => f.name.includes('sort-run'), () => same(sql), sql);
 }
 
 it('frames sliding to the end of a partition of every row go through the sorted path and answer as DuckDB does, leaving no file behind', async () => {
