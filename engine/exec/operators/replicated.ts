@@ -8,6 +8,7 @@
 // and moves nothing, so no slice waits for another.
 import { walk, type BExpr } from '../../plan/bound.ts';
 import { isVolatileFunction } from '../../functions/registry.ts';
+import { liveRows } from '../../catalog/table-stats.ts';
 import type { PhysicalOperator } from './operator.ts';
 import { ScanOp } from './scan.ts';
 import { SliceFilterOp } from './filter.ts';
@@ -33,12 +34,6 @@ function sameEverywhere(e: BExpr): boolean {
  */
 export const SMALL_TABLE_ROWS = 250_000;
 
-/** Rows a slice reads to compute a scan whole: an ALL table's copy (slice 0's), else every slice's segments. */
-function wholeRows(scan: ScanOp): number {
-  const all = scan.table.distStyle === 'ALL';
-  return scan.table.segments.reduce((n, s) => (!all || s.slice === 0 ? n + s.rows - s.deletedCount : n), 0);
-}
-
 /**
  * Whether every slice computes all of `op`'s rows by itself, the same rows in each: only
  * scans of ALL tables (of at most REPLICATED_MAX_ROWS rows) or, with `smallTables`, of other
@@ -48,7 +43,7 @@ function wholeRows(scan: ScanOp): number {
  * off when SET join_distribution forces a broadcast: then the rows move as it says.
  */
 export function computedWhole(op: PhysicalOperator, smallTables = true): boolean {
-  if (op instanceof ScanOp) return op.table.distStyle === 'ALL' ? wholeRows(op) <= REPLICATED_MAX_ROWS : smallTables && wholeRows(op) <= SMALL_TABLE_ROWS;
+  if (op instanceof ScanOp) return op.table.distStyle === 'ALL' ? liveRows(op.table) <= REPLICATED_MAX_ROWS : smallTables && liveRows(op.table) <= SMALL_TABLE_ROWS;
   if (op instanceof SliceFilterOp) return sameEverywhere(op.pred) && computedWhole(op.input, smallTables);
   if (op instanceof SliceProjectOp) return op.exprs.every(sameEverywhere) && computedWhole(op.input, smallTables);
   if (op instanceof SliceBroadcastOp) return op.whole;
