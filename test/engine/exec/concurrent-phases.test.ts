@@ -4,17 +4,10 @@
 // a failure or cancel while phases overlap gives the first phase's error, leaves no temp files
 // and no busy slice; a subquery that spills beside one that ends first keeps its files.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Database, type Session } from '../../../engine/database.ts';
-import { DuckDBSession, translateToDuckDB } from '../../support/verify-with-duckdb.ts';
+import { openTwinEngines, type TwinEngines } from '../../support/twin-engines.ts';
 import { allPhases } from '../../../engine/exec/concurrent-phases.ts';
 
-let dir: string;
-let db: Database;
-let s: Session;
-let duck: { session: DuckDBSession; close: () => void };
+let twins: TwinEngines;
 
 // f: 100 000 rows over three small dimensions (d1 100 keys, d2 50, d3 20; some keys missing), so
 // every join below broadcasts its dimension and the three build sides are one pipeline's
@@ -32,30 +25,19 @@ const SETUP = [
   'INSERT INTO d3 SELECT x, x % 3 FROM (SELECT a.n * 10 + b.n AS x FROM d a, d b) t WHERE x < 20',
 ];
 
-const rowsOf = async (sql: string) => { const r = await s.execute(sql); return r[r.length - 1].rows; };
-const sorted = (rows: unknown[][]) => rows.map((r) => r.map((v) => (typeof v === 'bigint' ? Number(v) : v === null ? null : String(v)))).map((r) => JSON.stringify(r)).sort();
+/** Strata's rows are DuckDB's, in any order, and there are some. */
 async function same(sql: string): Promise<void> {
-  const mine = sorted(await rowsOf(sql) as unknown[][]);
-  const theirs = sorted((await duck.session.execute(translateToDuckDB(sql)))[0].rows as unknown[][]);
-  expect(mine).toEqual(theirs);
-  expect(mine.length).toBeGreaterThan(0);
+  expect((await twins.same(sql, { anyOrder: true })).length).toBeGreaterThan(0);
 }
-const tempFiles = () => { try { return readdirSync(join(dir, 'data', 'tmp'), { recursive: true }); } catch { return []; } };
-const broadcasts = async (sql: string) => (await rowsOf(`EXPLAIN ${sql}`)).filter((r) => String(r[0]).includes('Broadcast')).length;
+const tempFiles = () => twins.leftover();
+const broadcasts = async (sql: string) => (await twins.explain(sql)).split('\n').filter((l) => l.includes('Broadcast')).length;
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'strata-phases-'));
-  db = await Database.open({ dataDir: join(dir, 'data'), slices: 2 });
-  s = db.connect();
-  duck = await DuckDBSession.open();
-  for (const sql of SETUP) { await s.execute(sql); await duck.session.execute(translateToDuckDB(sql)); }
+  twins = await openTwinEngines('phases', SETUP);
 }, 60_000);
 
 afterAll(async () => {
-  await s?.close();
-  await db?.close();
-  duck?.close();
-  rmSync(dir, { recursive: true, force: true });
+  await twins?.close();
 });
 
 describe('allPhases', () => {
@@ -95,7 +77,7 @@ describe('independent build sides in one slice pipeline', () => {
   it('a build side that fails stops the statement with its own error, leaving no temp files and no busy slice', async () => {
     const failing = `SELECT count(*) FROM f JOIN d2 ON f.k2 = d2.k JOIN (SELECT k FROM d1 WHERE 10 / (k - k) = 1) x ON f.k1 = x.k JOIN d3 ON f.k3 = d3.k`;
     expect(await broadcasts(failing)).toBe(3);
-    await expect(s.execute(failing)).rejects.toMatchObject({ code: 'DIVISION_BY_ZERO' });
+    await expect(twins.s.execute(failing)).rejects.toMatchObject({ code: 'DIVISION_BY_ZERO' });
     expect(tempFiles()).toEqual([]);
     await same(INNER); // the slices answer the next statement
   });
@@ -103,7 +85,7 @@ describe('independent build sides in one slice pipeline', () => {
   it('a cancel while the build sides run leaves no temp files and no busy slice', async () => {
     for (const ms of [0, 2, 5]) {
       const ac = new AbortController();
-      const run = s.execute(INNER, { signal: ac.signal });
+      const run = twins.s.execute(INNER, { signal: ac.signal });
       setTimeout(() => ac.abort(), ms);
       await run.catch((e: { code?: string }) => expect(e.code).toBe('QUERY_CANCELED'));
       expect(tempFiles()).toEqual([]);
@@ -118,21 +100,21 @@ describe('uncorrelated subqueries', () => {
   });
 
   it('one failing gives its error after the others settle, with no temp files left', async () => {
-    await expect(s.execute(`SELECT count(*) FROM f WHERE v > (SELECT count(*) FROM f a, d2) AND k1 = (SELECT 1 / (min(k) - min(k)) FROM d1)`))
+    await expect(twins.s.execute(`SELECT count(*) FROM f WHERE v > (SELECT count(*) FROM f a, d2) AND k1 = (SELECT 1 / (min(k) - min(k)) FROM d1)`))
       .rejects.toMatchObject({ code: 'DIVISION_BY_ZERO' });
     expect(tempFiles()).toEqual([]);
   });
 
   it('a subquery that spills keeps its files while one beside it ends first', async () => {
-    await s.execute("SET query_memory_limit = '2MB'");
+    await twins.s.execute("SET query_memory_limit = '2MB'");
     try {
       // both spill; the smaller one ends while the other still writes and reads its files
       const sql = `SELECT (SELECT count(*) FROM (SELECT k1, k2, v, count(*) AS n FROM f WHERE v < 400 GROUP BY k1, k2, v) a WHERE n > 1) AS smaller,
         (SELECT count(*) FROM (SELECT k1, k2, v, count(*) AS n FROM f GROUP BY k1, k2, v) g WHERE n > 1) AS larger`;
       await same(sql);
-      expect(String((await rowsOf(`EXPLAIN ANALYZE ${sql}`)).at(-1)![0])).toMatch(/spilled .* to \d+ temp files/);
+      expect((await twins.strataRows(`EXPLAIN ANALYZE ${sql}`)).at(-1)![0]).toMatch(/spilled .* to \d+ temp files/);
     } finally {
-      await s.execute('RESET query_memory_limit');
+      await twins.s.execute('RESET query_memory_limit');
     }
     expect(tempFiles()).toEqual([]);
   });
