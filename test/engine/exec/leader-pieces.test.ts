@@ -6,39 +6,30 @@
 // compared with DuckDB's over the same rows; the temp area is empty after success, an early
 // close, an error and a cancel.
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Database, type Session } from '../../../engine/database.ts';
-import { DuckDBSession } from '../../support/verify-with-duckdb.ts';
+import { cellText, openTwinEngines, type TwinEngines } from '../../support/twin-engines.ts';
 import { canceledOnTempFile } from '../../support/temp-files.ts';
 import { TABLE_A_SETUP } from '../../support/table-a.ts';
 
-let dir: string;
-let db: Database;
-let s: Session;
-let duck: { session: DuckDBSession; close: () => void };
+let twins: TwinEngines;
 
 const LIMIT = '4MB';
-const tempArea = () => join(dir, 'data', 'tmp');
-const leftover = () => readdirSync(tempArea(), { recursive: true, encoding: 'utf8' });
-const plan = async (sql: string) => (await s.execute(`EXPLAIN ${sql}`))[0].rows.map((r) => String(r[0])).join('\n');
+const leftover = () => twins.leftover();
+const plan = (sql: string) => twins.explain(sql);
 /** Every row of a streamed result, read 40,000 at a time. */
 const streamed = async (sql: string) => {
-  const [r] = await s.execute(sql, { stream: true });
+  const [r] = await twins.s.execute(sql, { stream: true });
   const rows: string[][] = [];
-  while (r.stream!.remaining > 0) rows.push(...r.stream!.next(40_000).map((row) => row.map(String)));
+  while (r.stream!.remaining > 0) rows.push(...r.stream!.next(40_000).map((row) => row.map(cellText)));
   return rows;
 };
-const strata = async (sql: string) => (await s.execute(sql))[0].rows.map((row) => row.map(String));
-const duckdb = async (sql: string) => (await duck.session.execute(sql))[0].rows.map((row) => row.map(String));
+const duckdb = (sql: string) => twins.duckRows(sql);
 /** Runs `f` with the statement memory limit at `limit` (then back at LIMIT). */
 async function at<T>(limit: string, f: () => Promise<T>): Promise<T> {
-  await s.execute(`SET query_memory_limit = '${limit}'`);
+  await twins.s.execute(`SET query_memory_limit = '${limit}'`);
   try {
     return await f();
   } finally {
-    await s.execute(`SET query_memory_limit = '${LIMIT}'`);
+    await twins.s.execute(`SET query_memory_limit = '${LIMIT}'`);
   }
 }
 /** Rows sorted by s descending, then k, checked row by row, and DuckDB's count, sums and rows at three places. */
@@ -55,26 +46,19 @@ async function sameSorted(rows: string[][], sql: string) {
 // a LIMIT over the slices' rows is a leader input that comes in pieces (the slices' files)
 /** Runs `sql` and cancels it once its first temp file appears, so the cancel lands mid-work however fast the machine is; nothing may be left. */
 async function canceledWhileSpilling(sql: string, stream = false) {
-  await canceledOnTempFile(s, sql, tempArea(), undefined, stream);
+  await canceledOnTempFile(twins.s, sql, twins.tempArea, undefined, stream);
 }
 
 const A = '(SELECT k, s FROM a LIMIT 1000000) x';
 const SMALL = '(SELECT k FROM a WHERE k < 500 LIMIT 1000) y';
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'strata-pieces-'));
-  db = await Database.open({ dataDir: join(dir, 'data'), slices: 2 });
-  s = db.connect();
-  for (const stmt of TABLE_A_SETUP) await s.execute(stmt);
-  await s.execute(`SET query_memory_limit = '${LIMIT}'`);
-  duck = await DuckDBSession.open();
-  for (const stmt of TABLE_A_SETUP) await duck.session.execute(stmt);
+  twins = await openTwinEngines('pieces', TABLE_A_SETUP);
+  await twins.s.execute(`SET query_memory_limit = '${LIMIT}'`);
 }, 60_000);
 
 afterAll(async () => {
-  duck?.close();
-  await db?.close();
-  rmSync(dir, { recursive: true, force: true });
+  await twins?.close();
 });
 
 it('a leader sort reads its input a piece at a time into sorted runs and merges them into a file for the client', async () => {
@@ -83,17 +67,17 @@ it('a leader sort reads its input a piece at a time into sorted runs and merges 
   await sameSorted(await streamed(sql), sql);
   // a LIMIT over the sort and a GROUP BY over that read the merged rows in pieces too
   const top = `SELECT count(*), sum(k), min(s), max(s) FROM (SELECT k, s FROM ${A} ORDER BY s, k LIMIT 200000 OFFSET 7) y`;
-  expect(await strata(top)).toEqual(await duckdb(top));
+  await twins.same(top);
   expect(leftover()).toEqual([]);
 });
 
 it('a leader sort over pieces leaves no files when closed early, when it fails and when it is canceled', async () => {
-  const [r] = await s.execute(`SELECT k, s FROM ${A} ORDER BY s, k`, { stream: true });
+  const [r] = await twins.s.execute(`SELECT k, s FROM ${A} ORDER BY s, k`, { stream: true });
   expect(r.stream!.next(10)).toHaveLength(10);
   r.stream!.close();
   expect(leftover()).toEqual([]);
   // the key divides by zero at the leader on the last row, after runs went to disk
-  await expect(s.execute(`SELECT k, s FROM ${A} ORDER BY s, 1 / (299999 - k)`, { stream: true })).rejects.toMatchObject({ code: 'DIVISION_BY_ZERO' });
+  await expect(twins.s.execute(`SELECT k, s FROM ${A} ORDER BY s, 1 / (299999 - k)`, { stream: true })).rejects.toMatchObject({ code: 'DIVISION_BY_ZERO' });
   expect(leftover()).toEqual([]);
   await canceledWhileSpilling(`SELECT k, s FROM (SELECT x.k, x.s FROM ${A} CROSS JOIN (SELECT n FROM d) z) y ORDER BY s, k`, true);
 });
@@ -110,13 +94,13 @@ it('DISTINCT and UNION / INTERSECT / EXCEPT at the leader take inputs in pieces 
   expect(await plan(queries[2])).toMatch(/INTERSECT ALL +\[leader/);
   // a GROUP BY reads each one's rows; its count and sums are DuckDB's
   const summary = (sql: string) => `SELECT count(*), sum(k), sum(k * length(s)), min(s) FROM (${sql}) z`;
-  for (const sql of queries) expect(await strata(summary(sql)), sql).toEqual(await duckdb(summary(sql)));
+  for (const sql of queries) await twins.same(summary(sql));
   // a client reads the partitions' rows from a file
   const rows = await streamed(queries[1]);
   expect(rows.length).toBe(400_000);
   expect([String(rows.length), String(rows.reduce((t, [k, str]) => t + Number(k) * str.length, 0))]).toEqual((await duckdb(`SELECT count(*), sum(k * length(s)) FROM (${queries[1]}) z`))[0]);
   expect(leftover()).toEqual([]);
-  await expect(s.execute(`SELECT DISTINCT k, 1 / (299999 - k) FROM ${A}`, { stream: true })).rejects.toMatchObject({ code: 'DIVISION_BY_ZERO' });
+  await expect(twins.s.execute(`SELECT DISTINCT k, 1 / (299999 - k) FROM ${A}`, { stream: true })).rejects.toMatchObject({ code: 'DIVISION_BY_ZERO' });
   expect(leftover()).toEqual([]);
 });
 
@@ -134,18 +118,18 @@ it('a leader hash join probes a left input in pieces: against its table, or into
   expect(await plan(queries[0])).toMatch(/Hash INNER Join \(build: right input\) on k = k +\[leader[^]*Limit 1000000 +\[leader/);
   expect(await plan(queries[3])).toMatch(/Hash ANTI Join[^]*\[leader/);
   const summary = (sql: string) => `SELECT count(*), count(k), sum(k), sum(yk), sum(k * length(s)) FROM (${sql}) z`;
-  for (const sql of queries) expect(await strata(summary(sql)), sql).toEqual(await duckdb(summary(sql)));
+  for (const sql of queries) await twins.same(summary(sql));
   // a client reads the joined rows past a quarter of what is left from a file
   const rows = await streamed(queries[2]);
-  expect([String(rows.length), String(rows.reduce((t, [k, str, yk]) => t + Number(k) * str.length + (yk === 'null' ? 0 : Number(yk)), 0))])
+  expect([String(rows.length), String(rows.reduce((t, [k, str, yk]) => t + Number(k) * str.length + (yk === 'NULL' ? 0 : Number(yk)), 0))])
     .toEqual((await duckdb(`SELECT count(*), sum(k * length(s)) + sum(yk) FROM (${queries[2]}) z`))[0]);
   // a FULL join whose build rows all match, partition by partition, gives each partition's table back
   const full = `SELECT x.k, x.s, y.k AS yk FROM ${A} FULL JOIN ${big} ON x.k = y.k`;
   const fullRows = await streamed(full);
-  expect([String(fullRows.length), String(fullRows.reduce((t, [k, , yk]) => t + Number(k) + (yk === 'null' ? 0 : Number(yk)), 0))])
+  expect([String(fullRows.length), String(fullRows.reduce((t, [k, , yk]) => t + Number(k) + (yk === 'NULL' ? 0 : Number(yk)), 0))])
     .toEqual((await duckdb(`SELECT count(*), sum(k) + sum(yk) FROM (${full}) z`))[0]);
   expect(leftover()).toEqual([]);
-  await expect(s.execute(`SELECT x.k, 1 / (299997 - y.k) FROM ${A} JOIN ${big} ON x.k = y.k`, { stream: true })).rejects.toMatchObject({ code: 'DIVISION_BY_ZERO' });
+  await expect(twins.s.execute(`SELECT x.k, 1 / (299997 - y.k) FROM ${A} JOIN ${big} ON x.k = y.k`, { stream: true })).rejects.toMatchObject({ code: 'DIVISION_BY_ZERO' });
   expect(leftover()).toEqual([]);
 });
 
@@ -175,14 +159,14 @@ it('a leader hash join takes a build input in pieces: into its table while that 
   expect(await plan(queries[5])).toMatch(/Hash FULL Join \(build: right input\) on k = k +\[leader[^]*Hash Aggregate[^]*Limit 1000000 +\[leader/);
   expect(await plan(queries[6])).toMatch(/Hash SINGLE Join[^]*\[leader/);
   const summary = (sql: string) => `SELECT count(*), count(yk), sum(k), sum(yk), sum(k * length(s)) FROM (${sql}) z`;
-  for (const sql of queries) expect(await strata(summary(sql)), sql).toEqual(await duckdb(summary(sql)));
+  for (const sql of queries) await twins.same(summary(sql));
   // a client reads the joined rows (from a file past a quarter of what is left)
   const rows = await streamed(queries[4]);
-  expect([String(rows.length), String(rows.reduce((t, [k, , yk]) => t + (k === 'null' ? 0 : Number(k)) + (yk === 'null' ? 0 : Number(yk)), 0))])
+  expect([String(rows.length), String(rows.reduce((t, [k, , yk]) => t + (k === 'NULL' ? 0 : Number(k)) + (yk === 'NULL' ? 0 : Number(yk)), 0))])
     .toEqual((await duckdb(`SELECT count(*), sum(coalesce(k, 0) + coalesce(yk, 0)) FROM (${queries[4]}) z`))[0]);
   expect(leftover()).toEqual([]);
   // an error after the build side went to files, and a cancel while a nested loop's 600,000 rows go there (about 1.7 s uncanceled)
-  await expect(s.execute(`SELECT x.k, 1 / (299000 - y.k) FROM ${few} JOIN ${big} ON x.k = y.k`, { stream: true })).rejects.toMatchObject({ code: 'DIVISION_BY_ZERO' });
+  await expect(twins.s.execute(`SELECT x.k, 1 / (299000 - y.k) FROM ${few} JOIN ${big} ON x.k = y.k`, { stream: true })).rejects.toMatchObject({ code: 'DIVISION_BY_ZERO' });
   expect(leftover()).toEqual([]);
   await canceledWhileSpilling(`SELECT count(*) FROM ${few} JOIN (SELECT y.k, y.s FROM ${big} CROSS JOIN (SELECT n FROM d WHERE n < 2) z) y2 ON x.k = y2.k`);
 });
@@ -201,10 +185,10 @@ it('a build side broadcast from the leader over an input in pieces reaches the s
   expect(await plan(queries[2])).toMatch(/Hash SEMI Join \(probe: left input, build: broadcast\)[^]*Broadcast \(leader -> every slice\) +\[leader/);
   expect(await plan(queries[3])).toMatch(/Hash ANTI Join \(probe: left input, build: broadcast\)[^]*Broadcast \(leader -> every slice\) +\[leader/);
   const summary = (sql: string) => `SELECT count(*), count(yk), sum(k), sum(yk), sum(k * length(s)) FROM (${sql}) z`;
-  for (const sql of queries) expect(await strata(summary(sql)), sql).toEqual(await duckdb(summary(sql)));
+  for (const sql of queries) await twins.same(summary(sql));
   expect(leftover()).toEqual([]);
   // an error in the slices' probe, and a cancel while a nested loop's 600,000 rows are broadcast (about 1.7 s uncanceled)
-  await expect(s.execute(`SELECT sum(1 / (299999 - y.k)) FROM a x JOIN ${big} ON x.k = y.k`)).rejects.toMatchObject({ code: 'DIVISION_BY_ZERO' });
+  await expect(twins.s.execute(`SELECT sum(1 / (299999 - y.k)) FROM a x JOIN ${big} ON x.k = y.k`)).rejects.toMatchObject({ code: 'DIVISION_BY_ZERO' });
   expect(leftover()).toEqual([]);
   await canceledWhileSpilling(`SELECT count(*) FROM a x JOIN (SELECT y.k, y.s FROM ${big} CROSS JOIN (SELECT n FROM d WHERE n < 2) z) y2 ON x.k = y2.k`);
 });
@@ -218,7 +202,7 @@ it('a CROSS or non-equi join at the leader writes its right input past a quarter
   expect(await plan(queries[0])).toMatch(/Nested Loop CROSS Join +\[leader/);
   // the right input's 300,000 rows do not fit beside the slices' work at 3 MB
   await at('3MB', async () => {
-    for (const sql of queries) expect(await strata(sql), sql).toEqual(await duckdb(sql));
+    for (const sql of queries) await twins.same(sql);
   });
   expect(leftover()).toEqual([]);
 });
@@ -233,18 +217,18 @@ it('LEFT, RIGHT and FULL joins without equal keys at the leader run as a block n
   ];
   expect(await plan(queries[2])).toMatch(/Nested Loop FULL Join on [^\n]*\[leader/);
   // held whole with their joined rows these passed 4 MB (OUT_OF_MEMORY on main)
-  for (const sql of queries) expect(await strata(sql), sql).toEqual(await duckdb(sql));
+  for (const sql of queries) await twins.same(sql);
   // the right input (300,000 rows) past a quarter of what is left goes to a file: the right rows
   // no left row matched are read back from it and padded at the end
   const full = `SELECT count(*), sum(x.k), count(x.k), sum(y.k), count(y.k), max(y.s) FROM (SELECT k FROM a WHERE k < 20) x FULL JOIN (SELECT k, s FROM a LIMIT 1000000) y ON y.k BETWEEN x.k * 1000 AND x.k * 1000 + 2`;
-  await at('3MB', async () => expect(await strata(full)).toEqual(await duckdb(full)));
+  await at('3MB', () => twins.same(full));
   // a client reads a LEFT join's rows, padded ones among them, from a file
   const left = `SELECT x.k, x.s, d.n FROM ${x} LEFT JOIN d ON x.k % 10 > d.n`;
   const rows = await streamed(left);
-  const sums = [rows.length, rows.reduce((t, [k]) => t + Number(k), 0), rows.filter(([, , n]) => n === 'null').length, rows.reduce((t, [, str]) => t + str.length, 0)].map(String);
+  const sums = [rows.length, rows.reduce((t, [k]) => t + Number(k), 0), rows.filter(([, , n]) => n === 'NULL').length, rows.reduce((t, [, str]) => t + str.length, 0)].map(String);
   expect(sums).toEqual((await duckdb(`SELECT count(*), sum(k), count(*) - count(n), sum(length(s)) FROM (${left}) z`))[0]);
   expect(leftover()).toEqual([]);
-  await expect(s.execute(`SELECT count(*), sum(1 / (x.k - 59999)) FROM ${x} LEFT JOIN d ON x.k % 10 > d.n`)).rejects.toMatchObject({ code: 'DIVISION_BY_ZERO' });
+  await expect(twins.s.execute(`SELECT count(*), sum(1 / (x.k - 59999)) FROM ${x} LEFT JOIN d ON x.k % 10 > d.n`)).rejects.toMatchObject({ code: 'DIVISION_BY_ZERO' });
   expect(leftover()).toEqual([]);
   await at('3MB', () => canceledWhileSpilling(full));
 });
@@ -254,17 +238,17 @@ it('a nested-loop join hands a LIMIT above it only the rows it reads, a block at
   // (on main each Project and the LIMIT copied the joined rows' file, past 8 times the limit)
   const sql = 'SELECT count(*), sum(k), sum(z.n) FROM (SELECT k, n FROM (SELECT x.k, d.n FROM (SELECT k, s FROM a WHERE k < 50000) x CROSS JOIN d) j LIMIT 500000) z JOIN d ON z.n = d.n';
   expect(await plan(sql)).toMatch(/Limit 500000 +\[leader[^]*Nested Loop CROSS Join/);
-  expect(await strata(sql)).toEqual(await duckdb(sql));
+  await twins.same(sql);
   // rows past the LIMIT are never made: the 9e10 pairs of the whole join were refused on main
   const first = 'SELECT count(*) FROM (SELECT x.k, y.s FROM a x CROSS JOIN a y LIMIT 200000 OFFSET 7) z';
-  expect(await strata(first)).toEqual(await duckdb(first));
+  await twins.same(first);
   expect(leftover()).toEqual([]);
 });
 
 it('a client reads a nested-loop join through Projects and Filters from one file, not a copy per step', async () => {
   // 1,320,000 joined rows with strings: a file per Project / Filter passed 8 times the limit on main
   const sql = 'SELECT k + n AS kn, s FROM (SELECT x.k, x.s, d.n FROM (SELECT k, s FROM a) x JOIN d ON x.k % 10 > d.n) j WHERE n < 8';
-  const [r] = await s.execute(sql, { stream: true });
+  const [r] = await twins.s.execute(sql, { stream: true });
   let rows = 0, kn = 0, len = 0;
   while (r.stream!.remaining > 0) for (const [a, str] of r.stream!.next(100_000)) { rows++; kn += Number(a); len += String(str).length; }
   expect([rows, kn, len].map(String)).toEqual((await duckdb(`SELECT count(*), sum(kn), sum(length(s)) FROM (${sql}) z`))[0]);
@@ -275,7 +259,7 @@ it('windows at the leader with a shared PARTITION BY take an input in pieces int
   const sql = `SELECT k, s, row_number() OVER (PARTITION BY s ORDER BY k) AS rn, sum(k) OVER (PARTITION BY s) AS t FROM ${A}`;
   expect(await plan(sql)).toMatch(/Window: row_number, agg +\[leader[^]*Limit 1000000 +\[leader/);
   const summary = `SELECT count(*), sum(rn * k), sum(t), max(s) FROM (${sql}) z`;
-  expect(await strata(summary)).toEqual(await duckdb(summary));
+  await twins.same(summary);
   // a client reads the partitions' rows from a file
   const rows = await streamed(sql);
   expect([String(rows.length), String(rows.reduce((sum, [k, , rn, t]) => sum + Number(rn) * Number(k) + Number(t), 0))])
@@ -289,7 +273,7 @@ it('a leader window over a nested loop\'s pieces sorts partitions too big to com
   const sql = `SELECT count(*), sum(r), sum(r * x.k) FROM (SELECT x.k, row_number() OVER (PARTITION BY d.n ORDER BY x.k) AS r
     FROM (SELECT k FROM a WHERE k < 110000 LIMIT 110000) x JOIN d ON x.k % 10 < d.n) x`;
   expect(await plan(sql)).toMatch(/Window: row_number +\[leader[^]*Nested Loop INNER Join/);
-  expect(await strata(sql)).toEqual(await duckdb(sql));
+  await twins.same(sql);
   expect(leftover()).toEqual([]);
   // each partition of one key is written once, not again at every level of splits that cannot part it
   // (28 MB in 311 files when it was), and its sorted file is handed on, not read back and written again
@@ -303,7 +287,7 @@ it('a leader window over a UNION ALL with three calls hands each sorted partitio
   const UA = '(SELECT k, k % 3 AS g FROM (SELECT k FROM a WHERE k < 100000 LIMIT 100000) p UNION ALL SELECT k + 100000, k % 3 FROM (SELECT k FROM a WHERE k < 100000 LIMIT 100000) q) x';
   const sql = `SELECT count(*), sum(r * k), sum(q), sum(t) FROM (SELECT k, row_number() OVER (PARTITION BY g ORDER BY k) AS r,
     dense_rank() OVER (PARTITION BY g ORDER BY k % 77) AS q, lag(k, 2) OVER (PARTITION BY g ORDER BY k DESC) AS t FROM ${UA}) z`;
-  expect(await strata(sql)).toEqual(await duckdb(sql));
+  await twins.same(sql);
   expect(leftover()).toEqual([]);
 });
 
@@ -314,10 +298,10 @@ it('a leader window\'s partition file of one key too big to compute goes into th
     FROM (SELECT k, k * 3 AS b, k * 5 AS c, k / 300000 AS g FROM a LIMIT 1000000) x) z`;
   const sql = windows('count(*), sum(r * k), sum(t), sum(b), sum(c)');
   expect(await plan(sql)).toMatch(/Window: row_number, lag +\[leader/);
-  expect(await strata(sql)).toEqual(await duckdb(sql));
+  await twins.same(sql);
   expect(leftover()).toEqual([]);
   // the GROUP BY reading the sorted rows fails part way through them
-  await expect(s.execute(windows('sum(100 / (t - 123))'))).rejects.toMatchObject({ code: 'DIVISION_BY_ZERO' });
+  await expect(twins.s.execute(windows('sum(100 / (t - 123))'))).rejects.toMatchObject({ code: 'DIVISION_BY_ZERO' });
   expect(leftover()).toEqual([]);
   await canceledWhileSpilling(sql);
 });
@@ -328,11 +312,11 @@ it('a leader window without a shared PARTITION BY hands its last sort\'s walk to
   const windows = (select: string) => `SELECT ${select} FROM (SELECT k, s, b, row_number() OVER (ORDER BY k DESC) AS r
     FROM (SELECT k, s, k * 3 AS b FROM a WHERE k < 150000 LIMIT 1000000) x) z`;
   const sql = windows('count(*), sum(r * k), sum(b), max(s)');
-  expect(await strata(sql)).toEqual(await duckdb(sql));
+  await twins.same(sql);
   expect(leftover()).toEqual([]);
   const spilled = /spilled ([\d.]+) MB/.exec(await plan(`ANALYZE ${sql}`));
   expect(Number(spilled![1])).toBeLessThan(13);
-  await expect(s.execute(windows('sum(100 / (r - 1234))'))).rejects.toMatchObject({ code: 'DIVISION_BY_ZERO' });
+  await expect(twins.s.execute(windows('sum(100 / (r - 1234))'))).rejects.toMatchObject({ code: 'DIVISION_BY_ZERO' });
   expect(leftover()).toEqual([]);
   await canceledWhileSpilling(sql);
 });
@@ -342,7 +326,7 @@ it('a recursive UNION\'s rows seen past a quarter of what is left go to files by
   // n = 20, rows seen after the switch to files, so the query ends there
   const sql = 'WITH RECURSIVE r(k, n) AS (SELECT k, 0 FROM a WHERE k < 10000 UNION SELECT k - k % 2, CASE WHEN n = 24 THEN 20 ELSE n + 1 END FROM r) SELECT k, n FROM r';
   const summary = `SELECT count(*), sum(k), sum(n * k), max(n) FROM (${sql}) z`;
-  expect(await strata(summary)).toEqual(await duckdb(summary));
+  await twins.same(summary);
   const rows = await streamed(sql);
   expect([String(rows.length), String(rows.reduce((t, [k, n]) => t + Number(k) * (Number(n) + 1), 0))])
     .toEqual((await duckdb(`SELECT count(*), sum(k * (n + 1)) FROM (${sql}) z`))[0]);
@@ -356,10 +340,10 @@ it('a leader GROUP BY whose groups spilled hands them on in pieces to a join or 
     `SELECT count(*), sum(n), max(k) FROM (SELECT k, n FROM ${groups} ORDER BY m, k LIMIT 100000) z`,
   ];
   expect(await plan(queries[0])).toMatch(/Hash INNER Join[^]*Hash Aggregate \(keys: 1[^]*\[leader/);
-  for (const sql of queries) expect(await strata(sql), sql).toEqual(await duckdb(sql));
+  for (const sql of queries) await twins.same(sql);
   expect(leftover()).toEqual([]);
   // the join fails on its last piece, after the groups went to a file
-  await expect(s.execute(`SELECT count(*), sum(1 / (g.k - 1497)) FROM ${groups} JOIN ${SMALL} ON g.k = y.k * 3`)).rejects.toMatchObject({ code: 'DIVISION_BY_ZERO' });
+  await expect(twins.s.execute(`SELECT count(*), sum(1 / (g.k - 1497)) FROM ${groups} JOIN ${SMALL} ON g.k = y.k * 3`)).rejects.toMatchObject({ code: 'DIVISION_BY_ZERO' });
   expect(leftover()).toEqual([]);
 });
 
@@ -368,7 +352,7 @@ it('a recursive UNION\'s file of rows seen too big to read back is read past eac
   const sql = 'WITH RECURSIVE r(k, n) AS (SELECT k, 0 FROM a WHERE k < 20000 UNION SELECT k, n + 1 FROM r WHERE n < 22) SELECT count(*), sum(k), sum(n), sum(k * n) FROM r';
   expect(await plan(sql)).toMatch(/Hash Aggregate[^]*Recursive UNION r/);
   await at('2MB', async () => {
-    expect(await strata(sql)).toEqual(await duckdb(sql));
+    await twins.same(sql);
     expect(leftover()).toEqual([]);
     await canceledWhileSpilling(sql);
   });
@@ -380,10 +364,10 @@ it('a shared result bigger than the limit is kept in files and read by each read
   const sql = `${c} SELECT count(*), sum(c.k), max(c.s), (SELECT count(*) FROM c WHERE k % 7 = 0) FROM c JOIN ${SMALL} ON c.k = y.k * 2`;
   expect(await plan(sql)).toMatch(/Shared result 1 \(runs once[^]*Subquery 1[^]*Shared result 1/);
   await at('8MB', async () => {
-    expect(await strata(sql)).toEqual(await duckdb(sql));
+    await twins.same(sql);
     expect(leftover()).toEqual([]);
     // the later reader fails on its last rows: the shared files go with the run
-    await expect(s.execute(`${c} SELECT count(*), (SELECT sum(1 / (599999 - k)) FROM c) FROM c JOIN ${SMALL} ON c.k = y.k`)).rejects.toMatchObject({ code: 'DIVISION_BY_ZERO' });
+    await expect(twins.s.execute(`${c} SELECT count(*), (SELECT sum(1 / (599999 - k)) FROM c) FROM c JOIN ${SMALL} ON c.k = y.k`)).rejects.toMatchObject({ code: 'DIVISION_BY_ZERO' });
     expect(leftover()).toEqual([]);
     await canceledWhileSpilling(`${c} SELECT count(*), (SELECT count(*) FROM c c1 CROSS JOIN (SELECT n FROM d) z) FROM c JOIN ${SMALL} ON c.k = y.k`);
   });
@@ -391,11 +375,11 @@ it('a shared result bigger than the limit is kept in files and read by each read
 
 it('at 2 MB a leader sort over the slices\' files reads blocks of at most a quarter MB (a slice\'s batch is ~0.8 MB) and answers', async () => {
   const sql = `SELECT k, s FROM ${A} ORDER BY s DESC, k`;
-  await s.execute("SET query_memory_limit = '2MB'");
+  await twins.s.execute("SET query_memory_limit = '2MB'");
   try {
     await sameSorted(await streamed(sql), sql);
   } finally {
-    await s.execute(`SET query_memory_limit = '${LIMIT}'`);
+    await twins.s.execute(`SET query_memory_limit = '${LIMIT}'`);
   }
   expect(leftover()).toEqual([]);
 });
@@ -404,7 +388,7 @@ it('a Filter over a shared result read whole (a join\'s build side) filters its 
   // the build side keeps 300 of the result's 100,000 rows: only those are put together
   const sql = `WITH c AS (SELECT DISTINCT k % 100000 AS k, s FROM ${A}) SELECT count(*), sum(c1.k), max(c1.s) FROM c c1 JOIN (SELECT k FROM c WHERE k < 300) c2 ON c1.k = c2.k * 2`;
   expect(await plan(sql)).toMatch(/Hash INNER Join \(build: right input\)[^]*Shared result 1 \(runs once[^]*Filter: \(k < 300\)[^]*Shared result 1 \(reused\)/);
-  expect(await strata(sql)).toEqual(await duckdb(sql));
+  await twins.same(sql);
   expect(leftover()).toEqual([]);
 });
 
@@ -415,9 +399,9 @@ it('an ordering ANY / ALL over a subquery bigger than the limit reads one row of
     'SELECT count(*), sum(k) FROM a WHERE k >= ANY (SELECT CASE WHEN k % 9 = 4 THEN NULL ELSE 299990 - k END FROM a)',
     'SELECT count(*), count(k > ALL (SELECT CASE WHEN k = 5 THEN NULL ELSE k - 299996 END FROM a)), max(s) FROM a WHERE s <= ANY (SELECT s FROM a WHERE k > 150000) AND s > ALL (SELECT s FROM a WHERE k % 5000 > 120)',
   ];
-  for (const sql of queries) expect(await strata(sql), sql).toEqual(await duckdb(sql));
+  for (const sql of queries) await twins.same(sql);
   expect(leftover()).toEqual([]);
-  await expect(s.execute('SELECT count(*) FROM a WHERE k < ALL (SELECT 1 / (k - 299999) FROM a)')).rejects.toMatchObject({ code: 'DIVISION_BY_ZERO' });
+  await expect(twins.s.execute('SELECT count(*) FROM a WHERE k < ALL (SELECT 1 / (k - 299999) FROM a)')).rejects.toMatchObject({ code: 'DIVISION_BY_ZERO' });
   expect(leftover()).toEqual([]);
   // the subquery's DISTINCT at the leader goes to partition files: canceled there
   await canceledWhileSpilling(`SELECT count(*) FROM a WHERE s < ALL (SELECT s FROM (SELECT DISTINCT k, s FROM ${A}) z)`);
@@ -433,7 +417,7 @@ it('a recursive UNION takes its anchor in pieces and runs a linear step over a r
   expect(await plan(queries[0])).toMatch(/Recursive UNION ALL r \(the second input repeats over the rows each round adds, a piece at a time\)/);
   // a step that reads its rows together (an aggregate) is not run a piece at a time
   expect(await plan('WITH RECURSIVE r(k) AS (SELECT 1 UNION ALL SELECT max(k) + 1 FROM r HAVING max(k) < 5) SELECT k FROM r')).toMatch(/Recursive UNION ALL r \(the second input repeats over the rows each round adds\)/);
-  for (const sql of queries) expect(await strata(sql), sql).toEqual(await duckdb(sql));
+  for (const sql of queries) await twins.same(sql);
   expect(leftover()).toEqual([]);
   // streamed to the client: a round's file is handed on as it is
   const sql = 'WITH RECURSIVE r(k, s, n) AS (SELECT k, s, 0 FROM a WHERE k % 2 = 0 UNION ALL SELECT k + 1, s, n + 1 FROM r WHERE n < 1) SELECT k, s, n FROM r';
@@ -442,7 +426,7 @@ it('a recursive UNION takes its anchor in pieces and runs a linear step over a r
     .toEqual((await duckdb(`SELECT count(*), sum(k * (n + 1) + length(s)) FROM (${sql}) z`))[0]);
   expect(leftover()).toEqual([]);
   // the step fails over its third round (n = 2), after rounds went to files
-  await expect(s.execute('WITH RECURSIVE r(k, s, n) AS (SELECT k, s, 0 FROM a WHERE k % 2 = 0 UNION ALL SELECT k + 1 / (2 - n), s, n + 1 FROM r WHERE n < 3) SELECT count(*), sum(k) FROM r')).rejects.toMatchObject({ code: 'DIVISION_BY_ZERO' });
+  await expect(twins.s.execute('WITH RECURSIVE r(k, s, n) AS (SELECT k, s, 0 FROM a WHERE k % 2 = 0 UNION ALL SELECT k + 1 / (2 - n), s, n + 1 FROM r WHERE n < 3) SELECT count(*), sum(k) FROM r')).rejects.toMatchObject({ code: 'DIVISION_BY_ZERO' });
   expect(leftover()).toEqual([]);
   await canceledWhileSpilling('WITH RECURSIVE r(k, s, n) AS (SELECT k, s, 0 FROM a UNION ALL SELECT k + 1, s, n + 1 FROM r WHERE n < 200) SELECT count(*), max(s) FROM r');
 });
