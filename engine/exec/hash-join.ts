@@ -398,10 +398,11 @@ export function* rowsMarked(columns: Vector[], marks: Uint8Array, n: number, wan
 
 /**
  * The build rows of `table` no probe row matched (an outer join keeping its build side), a batch
- * of at most PAD_BATCH rows at a time: probe columns NULL (of `probeTypes`), then the build columns.
+ * of at most PAD_BATCH rows at a time: probe columns NULL (of `probeTypes`), then the build columns
+ * (`build`: the table's, or the first of them; `matched`: the table's marks, or others).
  */
-export function* unmatchedBuildRows(table: BuildTable, probeTypes: SqlType[]): Generator<Batch> {
-  for (const b of rowsMarked(table.build, table.matched, table.matched.length)) yield padProbeSide(probeTypes, b.columns, b.length);
+export function* unmatchedBuildRows(table: BuildTable, probeTypes: SqlType[], build = table.build, matched = table.matched): Generator<Batch> {
+  for (const b of rowsMarked(build, matched, matched.length)) yield padProbeSide(probeTypes, b.columns, b.length);
 }
 
 /** The error of a scalar subquery's join whose row matched a second row. */

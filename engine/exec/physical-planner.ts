@@ -259,6 +259,9 @@ class PhysicalPlanner {
    */
   private probe(n: Extract<LNode, { k: 'join' }>, est: number): SliceOperator | null {
     if (n.joinType === 'CROSS' || n.joinType === 'SINGLE' || n.leftKeys.length === 0) return null;
+    // a condition calling a model over both inputs filters an INNER join's pairs after it; the
+    // leader marks the rows an outer, semi or anti join's passing pairs met (JoinTable)
+    if (n.joinType !== 'INNER' && n.residual && hasModelCall(n.residual)) return null;
     // a grouped aggregate the leader would merge is finished in the slices instead: the join
     // then stays in the same slice request, with no round trip through the leader for its rows
     const usable = (p: SliceOperator | null) => (p && !(p instanceof PartialAggregateOp) ? p : null);

@@ -12,7 +12,7 @@ import type { Field, JoinType } from '../../plan/logical.ts';
 import type { Batch, Vector } from '../../types/vector.ts';
 import { isString, type SqlType } from '../../types/types.ts';
 import { projectBatch } from '../kernels.ts';
-import { BuildTable, ProbePieces, tooManyRows, unmatchedBuildRows, type JoinKind } from '../hash-join.ts';
+import { BuildTable, ProbePieces, padBuildSide, rowsMarked, tooManyRows, unmatchedBuildRows, type JoinKind } from '../hash-join.ts';
 import { SqlError } from '../../errors.ts';
 import { CHUNK, rowRange, vectorRange } from '../batches.ts';
 import { explainExpr } from '../explain.ts';
@@ -33,11 +33,8 @@ import { joinPieces, joinsInPieces } from './probe-pieces.ts';
 import { piecesWhole, streams, type RowPieces } from './row-pieces.ts';
 import { isNestedLoop } from './nested-loop.ts';
 
-/**
- * An outer, semi or anti equi-join whose condition calls a model over both inputs' columns (a call
- * over one input's is computed below it, plan/model-columns.ts): its pairs' matches cannot be marked.
- */
-const modelOnBothInputs = () => new SqlError('FEATURE_NOT_SUPPORTED', 'a model function reading both inputs of an outer, semi or anti join with equal keys is not supported; use it in WHERE or over one input');
+/** Row numbers 0..n-1, a column that tells which row a joined pair came from. */
+const rowNumbers = (n: number): Vector => ({ type: { id: 'INTEGER' } as SqlType, length: n, values: Int32Array.from({ length: n }, (_, i) => i), valid: null });
 
 /** Build sides this small always join in memory (a partition per 16 rows would cost more than it saves). */
 export const MIN_SPILL_ROWS = 1024;
@@ -144,12 +141,19 @@ export class HashJoinOp extends LeaderOperator {
 export class JoinTable {
   private readonly table: BuildTable;
   private readonly building: object;
+  /** the build rows' columns (the table's last one, in a FULL join whose condition calls a model, their numbers) */
+  private readonly right: Vector[];
+  /** a FULL join's build rows a pair passing a condition calling a model met (the table marks every pair of equal keys) */
+  private readonly passed: Uint8Array | null;
 
   constructor(private readonly ctx: RunContext, private readonly op: HashJoinOp, right: Batch) {
     const j = op.join;
     const keys = projectBatch(right, j.rightKeys, null, right.length);
     this.building = ctx.reserve(BuildTable.estimateBytes(right.length, keys.length), 'hash join build');
-    this.table = new BuildTable(right.columns, keys, j.nullEq, ctx.guard);
+    this.right = right.columns;
+    const numbered = j.joinType === 'FULL' && j.residual !== null && hasModelCall(j.residual);
+    this.passed = numbered ? new Uint8Array(right.length) : null;
+    this.table = new BuildTable(numbered ? [...right.columns, rowNumbers(right.length)] : right.columns, keys, j.nullEq, ctx.guard);
   }
 
   /** Joins `left`'s rows, handing `take` each piece of joined rows (held). */
@@ -158,9 +162,9 @@ export class JoinTable {
     const keys = projectBatch(left, j.leftKeys, null, left.length);
     const kind = (j.joinType === 'SINGLE' || j.joinType === 'FULL' ? 'LEFT' : j.joinType) as JoinKind;
     if (j.residual && hasModelCall(j.residual)) {
-      // a condition calling a model filters the joined rows (inner joins only)
-      if (kind !== 'INNER') throw modelOnBothInputs();
-      return probeInChunks(ctx, left, keys, this.table, kind, null, async (b) => take(ctx.handOn(b, await ctx.keep(b, j.residual!), 'hash join')));
+      // a condition calling a model filters the joined rows
+      if (kind === 'INNER') return probeInChunks(ctx, left, keys, this.table, kind, null, async (b) => take(ctx.handOn(b, await ctx.keep(b, j.residual!), 'hash join')));
+      return this.probeMarking(left, keys, j.residual, take);
     }
     let joined = 0;
     await probeInChunks(ctx, left, keys, this.table, kind, j.residual, (b) => {
@@ -171,11 +175,41 @@ export class JoinTable {
     });
   }
 
+  /**
+   * An outer, semi or anti join whose condition calls a model over both inputs: the pairs of equal
+   * keys (each probe row numbered, and each build row in a FULL join), the condition computed over
+   * each piece of them with its model calls, the rows a passing pair met marked; once every pair
+   * of `left` went by, its rows by their marks, as the nested loop hands them on.
+   */
+  private async probeMarking(left: Batch, keys: Vector[], residual: BExpr, take: (joined: Batch) => void | Promise<void>): Promise<void> {
+    const { ctx } = this, type = this.op.join.joinType;
+    const nl = left.columns.length, nr = this.right.length;
+    const hit = new Uint8Array(left.length);
+    // the condition over [left, its row number, right, (its row number)]
+    const cond = mapCols(residual, (i, c) => (i < nl ? c : { ...c, index: i + 1 }));
+    const numbered: Batch = { length: left.length, columns: [...left.columns, rowNumbers(left.length)] };
+    await probeInChunks(ctx, numbered, keys, this.table, 'INNER', null, async (b) => {
+      const passed = ctx.handOn(b, await ctx.keep(b, cond), 'hash join');
+      const rows = passed.columns[nl].values, builds = type === 'FULL' ? passed.columns[nl + 1 + nr].values : null;
+      for (let x = 0; x < passed.length; x++) {
+        if (type === 'SINGLE' && hit[rows[x]]) throw tooManyRows();
+        hit[rows[x]] = 1;
+        if (builds) this.passed![builds[x]] = 1;
+      }
+      if (type === 'SEMI' || type === 'ANTI') return ctx.release(passed);
+      await take(ctx.handOn(passed, { length: passed.length, columns: [...passed.columns.slice(0, nl), ...passed.columns.slice(nl + 1, nl + 1 + nr)] }, 'hash join'));
+    });
+    const rightTypes = this.op.right.fields.map((f) => f.type);
+    for (const b of rowsMarked(left.columns, hit, left.length, type === 'SEMI' ? 1 : 0)) {
+      await take(ctx.hold(type === 'SEMI' || type === 'ANTI' ? b : padBuildSide(b.columns, rightTypes, b.length), 'hash join'));
+    }
+  }
+
   /** Once every probe row went by: a FULL join's build rows none matched, padded with NULLs on the left; the table is given back. */
   async finish(take: (joined: Batch) => void | Promise<void>): Promise<void> {
     if (this.op.join.joinType === 'FULL') {
       const leftTypes = this.op.left.fields.map((f) => f.type);
-      for (const padded of unmatchedBuildRows(this.table, leftTypes)) await take(this.ctx.hold(padded, 'hash join'));
+      for (const padded of unmatchedBuildRows(this.table, leftTypes, this.right, this.passed ?? this.table.matched)) await take(this.ctx.hold(padded, 'hash join'));
     }
     this.ctx.release(this.building);
   }
@@ -422,7 +456,6 @@ export class HashProbeOp extends SliceOperator {
     const buildLayout: Layout = this.build.fields.map(() => null);
     sent.forEach((f, j) => { buildLayout[f] = { k: 'col', index: base + j, type: this.build.fields[f].type }; });
     const residual = this.join.residual ? pb.at([...buildLayout, ...probeLayout], this.join.residual) : null;
-    if (residual && hasModelCall(residual)) throw modelOnBothInputs();
     const probeKeys = this.probeKeys.map((k) => pb.at(probeLayout, k));
     const step: JoinStep = {
       joinType: this.join.joinType as 'SEMI' | 'ANTI',
@@ -468,8 +501,8 @@ export class HashProbeOp extends SliceOperator {
     let residual = this.join.residual ? b.at(joined, this.join.residual) : null;
     let after: BExpr | null = null;
     if (residual && hasModelCall(residual)) {
-      // a join condition calling a model becomes a filter after the join (and the model)
-      if (this.join.joinType !== 'INNER') throw modelOnBothInputs();
+      // a join condition calling a model becomes a filter after the join (and the model; an
+      // INNER join: the planner keeps others at the leader)
       after = residual;
       residual = null;
     }

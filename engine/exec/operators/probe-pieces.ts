@@ -11,7 +11,7 @@
 // for a client, held up to a quarter of what is left and then written to a file (nested-loop.ts
 // JoinedRows); for a consumer that takes pieces (a GROUP BY, sort, ...), handed to it as they come. A FULL join adds the build rows no piece matched once the pieces
 // are done (by partition pair when it went to files). A condition calling a model on both
-// inputs filters each probe's joined rows (INNER only: JoinTable).
+// inputs is computed over each probe's pairs of equal keys (JoinTable).
 import type { Batch } from '../../types/vector.ts';
 import { BuildTable } from '../hash-join.ts';
 import { PartitionWriter, writePartitions } from '../spill/hash-partition.ts';

@@ -9,7 +9,7 @@
 // a call reading one input's columns is computed by a projection below that input
 // (plan/model-columns.ts), in the slices, so the join runs as one without model calls; a call
 // reading both inputs is computed a block of pairs at a time in the nested loop, or per piece of an
-// equi-join's joined rows. On main these held both inputs whole (OUT_OF_MEMORY at 4 MB) or refused
+// equi-join's pairs of equal keys (an outer one marking the rows its passing pairs met). On main these held both inputs whole (OUT_OF_MEMORY at 4 MB) or refused
 // outer joins (FEATURE_NOT_SUPPORTED). A sort by a model's value reads it from the projection below
 // the sort, as every ORDER BY expression does (main answered that too). Answers are DuckDB's; the
 // temp area is empty after each query, an error and a cancel.
@@ -116,12 +116,16 @@ it('a join condition calling a model answers as DuckDB at 4 MB: one input\'s cal
     `SELECT count(*), sum(x.k), count(e.n) FROM ${w('x')} LEFT JOIN e ON f(x.v + e.u) > 30`,
     // an outer equi-join whose condition calls a model on its right input: in the slices
     `SELECT count(*), sum(x.k), count(y.k) FROM ${w('x')} LEFT JOIN ${w('y')} ON x.k = y.k + 1 AND f(y.v) < 9`,
+    // outer equi-joins whose condition calls a model on both inputs: at the leader, the rows its passing pairs met marked
+    `SELECT count(*), sum(x.k), count(e.n) FROM ${w('x')} LEFT JOIN e ON x.k % 10 = e.n AND f(x.v + e.u) > 10`,
+    `SELECT count(*), sum(x.k), count(x.k), sum(e.n), count(e.n) FROM ${w('x')} FULL JOIN e ON x.k % 10 = e.n + 1 AND f(x.v + e.u) > 12`,
     // an equi-join at the leader over inputs in pieces: each piece's joined rows through the model
     `SELECT count(*), sum(x.k) FROM (SELECT k, v, s FROM ${w('w1')} LIMIT 1000000) x JOIN (SELECT k, v FROM ${w('w2')} LIMIT 1000000) y ON x.k = y.k + 3 AND f(x.v + y.v) > 17`,
   ];
   expect(await t.explain(queries[0])).toMatch(/Nested Loop INNER Join on \(model0[^]*Project[^\n]*\[2 slices/);
   expect(await t.explain(queries[1])).toMatch(/Nested Loop LEFT Join on \(lin@1\(/);
   expect(await t.explain(queries[2])).toMatch(/Hash LEFT Join \(probe: left input[^]*Filter: \(model0/);
+  expect(await t.explain(queries[3])).toMatch(/Hash LEFT Join \(build: right input\) on \(k % 10\) = n AND \(lin@1\([^\n]*\[leader/);
   for (const sql of queries) await same(sql);
   // a sort by a model's value: the leader sorts its pieces into runs
   const sorted = `SELECT k, s FROM (SELECT k, v, s FROM ${w('w1')} LIMIT 1000000) x ORDER BY f(v) DESC, k LIMIT 3 OFFSET 150000`;
