@@ -27,6 +27,8 @@ export interface TwinEngines {
    * rounded to that many significant digits (floating-point sums added in another order); returns Strata's.
    */
   same(sql: string, opts?: SameOptions): Promise<string[][]>;
+  /** Runs `statements` on both engines, as `setup` was (ANALYZE on Strata only, the rest translated for DuckDB) */
+  load(statements: string[]): Promise<void>;
   /** Strata's EXPLAIN of `sql`, its lines joined */
   explain(sql: string): Promise<string>;
   /** the Strata database's temp area (spill files) */
@@ -61,11 +63,14 @@ export async function openTwinEngines(name: string, setup: string[], { slices = 
     closeDuck();
     rmSync(dir, { recursive: true, force: true });
   };
-  try {
-    for (const sql of setup) {
+  const load = async (statements: string[]) => {
+    for (const sql of statements) {
       await s.execute(sql);
       if (!/^\s*ANALYZE\b/i.test(sql)) await duck.execute(translateToDuckDB(sql));
     }
+  };
+  try {
+    await load(setup);
     for (const sql of oneSlice ?? []) await s1!.execute(sql);
   } catch (e) {
     await close();
@@ -88,5 +93,5 @@ export async function openTwinEngines(name: string, setup: string[], { slices = 
   const explain = async (sql: string) => (await strataRows(`EXPLAIN ${sql}`)).map((r) => r[0]).join('\n');
   const tempArea = join(dir, 'data', 'tmp');
   const leftover = () => readdirSync(tempArea, { recursive: true, encoding: 'utf8' });
-  return { dir, db, s, duck, s1, strataRows, duckRows, same, explain, tempArea, leftover, close };
+  return { dir, db, s, duck, s1, strataRows, duckRows, same, load, explain, tempArea, leftover, close };
 }

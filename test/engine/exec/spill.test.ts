@@ -7,21 +7,17 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Database, type Session } from '../../../engine/database.ts';
-import { DuckDBSession, translateToDuckDB } from '../../support/verify-with-duckdb.ts';
+import { Database } from '../../../engine/database.ts';
+import { openTwinEngines, type TwinEngines } from '../../support/twin-engines.ts';
 import { SpillReader, SpillWriter } from '../../../engine/exec/spill/spill-file.ts';
 import type { Vector } from '../../../engine/types/vector.ts';
 import { canceledOnTempFile, makesTempFile } from '../../support/temp-files.ts';
 
-let dir: string;
-let db: Database;
-let s: Session;
-let duck: { session: DuckDBSession; close: () => void };
+let twins: TwinEngines;
 
-const dataDir = () => join(dir, 'data');
-const tempArea = () => join(dataDir(), 'tmp');
+const tempArea = () => twins.tempArea;
 /** Files left in the temp area (in statements' directories). */
-const leftover = () => readdirSync(tempArea(), { recursive: true, encoding: 'utf8' });
+const leftover = () => twins.leftover();
 
 // a: 100 000 rows, k = 0..99 999 and a string of 5 000 values (every 97th NULL); b: 60 000 rows,
 // k = 0..59 999 (every 101st NULL); narrow, so the hash table and the sort's work dominate
@@ -39,25 +35,18 @@ const STRING_JOIN = `SELECT count(*), count(DISTINCT x.s), sum(x.c), min(y.k), m
 const sorted = (offset: number) => `SELECT s, k FROM a ORDER BY s DESC, k LIMIT 20 OFFSET ${offset}`;
 const SORT = sorted(99980);
 
-const strata = async (sql: string) => { const r = await s.execute(sql); return r[r.length - 1].rows.map((row) => row.map(String)); };
-const duckdb = async (sql: string) => (await duck.session.execute(sql))[0].rows.map((row) => row.map(String));
-const plan = async (sql: string) => (await s.execute(`EXPLAIN ${sql}`))[0].rows.map((r) => String(r[0])).join('\n');
+const strata = (sql: string) => twins.strataRows(sql);
+const duckdb = (sql: string) => twins.duckRows(sql);
+const plan = (sql: string) => twins.explain(sql);
 /** The Execution line of EXPLAIN ANALYZE. */
-const execution = async (sql: string) => String((await s.execute(`EXPLAIN ANALYZE ${sql}`))[0].rows.at(-1)![0]);
+const execution = async (sql: string) => String((await twins.s.execute(`EXPLAIN ANALYZE ${sql}`))[0].rows.at(-1)![0]);
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'strata-spill-'));
-  db = await Database.open({ dataDir: dataDir(), slices: 2 });
-  s = db.connect();
-  await s.execute(SETUP);
-  duck = await DuckDBSession.open();
-  for (const stmt of SETUP.split(';')) await duck.session.execute(stmt);
+  twins = await openTwinEngines('spill', SETUP.split(';'));
 }, 60_000);
 
 afterAll(async () => {
-  duck?.close();
-  await db?.close();
-  rmSync(dir, { recursive: true, force: true });
+  await twins?.close();
 });
 
 it('a leader hash join over its limit partitions both sides to disk and answers as DuckDB does', async () => {
@@ -68,13 +57,13 @@ it('a leader hash join over its limit partitions both sides to disk and answers 
   // in memory too: the probe side (100 000 rows) goes through in chunks
   expect(await strata(FULL_JOIN)).toEqual(want);
   // the inputs fit, the hash table and the output besides them do not
-  await s.execute("SET query_memory_limit = '4MB'");
+  await twins.s.execute("SET query_memory_limit = '4MB'");
   try {
     expect(await execution(FULL_JOIN)).toMatch(/spilled [\d.]+ MB to \d+ temp files/);
     expect(await strata(FULL_JOIN)).toEqual(want);
     expect(await strata(STRING_JOIN)).toEqual(await duckdb(STRING_JOIN));
   } finally {
-    await s.execute('RESET query_memory_limit');
+    await twins.s.execute('RESET query_memory_limit');
   }
   expect(leftover()).toEqual([]);
 });
@@ -82,18 +71,18 @@ it('a leader hash join over its limit partitions both sides to disk and answers 
 it('a sort over its limit merges sorted runs from disk into the same order as DuckDB', async () => {
   const want = await duckdb(SORT);
   expect(want.length).toBe(20);
-  await s.execute("SET query_memory_limit = '3MB'");
+  await twins.s.execute("SET query_memory_limit = '3MB'");
   try {
     expect(await execution(SORT)).toMatch(/spilled [\d.]+ MB to \d+ temp files/);
     expect(await strata(SORT)).toEqual(want);
     for (const offset of [0, 1234, 50000]) expect(await strata(sorted(offset))).toEqual(await duckdb(sorted(offset)));
     // at 2 MB the slices' own sorts do not fit either: they hand the leader sorted run files
-    await s.execute("SET query_memory_limit = '2MB'");
+    await twins.s.execute("SET query_memory_limit = '2MB'");
     const perSlice = 'SELECT count(*), min(x), max(x), sum(k) FROM (SELECT k % 7 AS x, k FROM a ORDER BY k % 7, k DESC) t';
     const got = await makesTempFile(tempArea(), (f) => f.inSlice, () => strata(perSlice), perSlice);
     expect(got).toEqual(await duckdb(perSlice));
   } finally {
-    await s.execute('RESET query_memory_limit');
+    await twins.s.execute('RESET query_memory_limit');
   }
   expect(leftover()).toEqual([]);
 });
@@ -103,13 +92,13 @@ it('a sort over its limit merges sorted runs from disk into the same order as Du
  * file whose name holds `marker` appears: both leave no file behind.
  */
 async function cleansUp(limit: string, failing: string, canceled: string, marker: string): Promise<void> {
-  await s.execute(`SET query_memory_limit = '${limit}'`);
+  await twins.s.execute(`SET query_memory_limit = '${limit}'`);
   try {
-    await expect(s.execute(failing)).rejects.toMatchObject({ code: 'DIVISION_BY_ZERO' });
+    await expect(twins.s.execute(failing)).rejects.toMatchObject({ code: 'DIVISION_BY_ZERO' });
     expect(leftover()).toEqual([]);
-    await canceledOnTempFile(s, canceled, tempArea(), (f) => f.name.includes(marker));
+    await canceledOnTempFile(twins.s, canceled, tempArea(), (f) => f.name.includes(marker));
   } finally {
-    await s.execute('RESET query_memory_limit');
+    await twins.s.execute('RESET query_memory_limit');
   }
 }
 
@@ -120,18 +109,18 @@ it('removes spill files when the statement fails or is canceled', async () => {
 });
 
 /** Rows of both engines in one order (the queries' own ORDER BY decides it). */
-const same = async (sql: string, duckSql = sql) => expect(await strata(sql)).toEqual(await duckdb(duckSql));
+const same = (sql: string, duckSql = sql) => twins.same(sql, { duckSql });
 const spills = async (sql: string) => expect(await execution(sql)).toMatch(/spilled [\d.]+ MB to \d+ temp files/);
 
 /** Under `limit`, each of `queries` answers as DuckDB does while spill files named with `marker` appear in a slice's directory. */
 async function sameWhileSlicesSpill(limit: string, queries: string[], marker: string): Promise<void> {
-  await s.execute(`SET query_memory_limit = '${limit}'`);
+  await twins.s.execute(`SET query_memory_limit = '${limit}'`);
   try {
     for (const sql of queries) {
       await makesTempFile(tempArea(), (f) => f.inSlice && f.name.includes(marker), () => same(sql), sql);
     }
   } finally {
-    await s.execute('RESET query_memory_limit');
+    await twins.s.execute('RESET query_memory_limit');
   }
 }
 
@@ -145,7 +134,7 @@ it('aggregates over their limit spill groups by key hash, in the slices and at t
   // GROUP BY over a UNION ALL: in the slices, or at the leader over a leader input (a LIMIT's rows)
   const overUnion = (a: string) => `SELECT count(*), sum(k), sum(c), sum(t) FROM (SELECT k % 30000 AS k, count(*) AS c, sum(k2) AS t FROM (SELECT k, k * 2 AS k2 FROM ${a} UNION ALL SELECT k, 1 FROM b) u GROUP BY 1) x`;
   const overLeader = overUnion('(SELECT k FROM a LIMIT 1000000) a');
-  await s.execute("SET query_memory_limit = '3MB'");
+  await twins.s.execute("SET query_memory_limit = '3MB'");
   try {
     expect(await plan(inSlices)).toMatch(/each slice finishes its own groups/);
     await spills(inSlices);
@@ -160,7 +149,7 @@ it('aggregates over their limit spill groups by key hash, in the slices and at t
     await spills(overUnion('a'));
     await same(overUnion('a'));
   } finally {
-    await s.execute('RESET query_memory_limit');
+    await twins.s.execute('RESET query_memory_limit');
   }
   expect(leftover()).toEqual([]);
 });
@@ -171,7 +160,7 @@ it('DISTINCT, UNION, INTERSECT and EXCEPT at the leader over their limit run par
   // a LIMIT's rows are a leader input: the set operation and the DISTINCT over it run at the leader
   const distinct = 'SELECT count(*), count(x), sum(x), sum(y) FROM (SELECT DISTINCT k % 70000 AS x, k % 3 AS y FROM (SELECT k FROM (SELECT k FROM a LIMIT 1000000) a UNION ALL SELECT k FROM b) u) z';
   const setOp = (op: string) => `SELECT count(*), count(k), sum(k) FROM (SELECT k FROM (SELECT k FROM a LIMIT 1000000) a ${op} SELECT k * 2 FROM b) z`;
-  await s.execute("SET query_memory_limit = '3MB'");
+  await twins.s.execute("SET query_memory_limit = '3MB'");
   try {
     expect(await plan(distinct)).toMatch(/Distinct/);
     await spills(distinct);
@@ -182,7 +171,7 @@ it('DISTINCT, UNION, INTERSECT and EXCEPT at the leader over their limit run par
       await same(setOp(op));
     }
   } finally {
-    await s.execute('RESET query_memory_limit');
+    await twins.s.execute('RESET query_memory_limit');
   }
   expect(leftover()).toEqual([]);
 });
@@ -202,8 +191,7 @@ it('UNION, INTERSECT and EXCEPT over two slice pipelines run in the slices as ag
 it('groups the slices finish, joined on their key to a DISTKEY table, move their states to where the table keeps that key, spilled or not', async () => {
   const keyed = `CREATE TABLE ka (k INTEGER DISTKEY, s VARCHAR(12)); INSERT INTO ka SELECT k, s FROM a WHERE k % 3 = 0;
     CREATE TABLE kv (s VARCHAR(12) DISTKEY, k INTEGER); INSERT INTO kv SELECT s, k FROM a WHERE k % 7 = 0`;
-  await s.execute(keyed);
-  for (const stmt of keyed.split(';')) await duck.session.execute(translateToDuckDB(stmt));
+  await twins.load(keyed.split(';'));
   // 30,000 groups (g = k % 30000), 10,000 of them meet a row of ka; 5,000 strings s, each in several rows of kv
   const sql = 'SELECT count(*), sum(x.c), sum(x.t), min(ka.s), max(ka.k) FROM ka JOIN (SELECT k % 30000 AS g, count(*) AS c, sum(k) AS t FROM a GROUP BY 1) x ON ka.k = x.g';
   const strings = 'SELECT count(*), sum(x.c), sum(x.t), min(kv.s), sum(kv.k) FROM (SELECT s, count(*) AS c, sum(k) AS t FROM a GROUP BY s) x JOIN kv ON x.s = kv.s';
@@ -226,19 +214,18 @@ it('a join whose broadcast build side would take over half the limit redistribut
   // 20 000 build rows against 100 000: broadcast by the row estimate; at 3 MB, 2 slices' tables of it would not fit
   const join = 'SELECT count(*), sum(a.k), min(a.s) FROM a JOIN b ON a.k = b.k WHERE b.k < 20000';
   expect(await plan(join)).toMatch(/build: broadcast/);
-  await s.execute("SET query_memory_limit = '3MB'");
+  await twins.s.execute("SET query_memory_limit = '3MB'");
   try {
     expect(await plan(join)).toMatch(/both sides redistributed by key/);
     await same(join);
   } finally {
-    await s.execute('RESET query_memory_limit');
+    await twins.s.execute('RESET query_memory_limit');
   }
 });
 
 it('a hash join in the slices whose build side would not fit spills both sides by key hash (marking joins too) and answers as DuckDB does', async () => {
   const colocate = 'CREATE TABLE ak (k INTEGER DISTKEY, s VARCHAR(12)); INSERT INTO ak SELECT k, s FROM a; CREATE TABLE bk (k INTEGER DISTKEY, t VARCHAR(12)); INSERT INTO bk SELECT k, \'m\' || (k % 3000) FROM b';
-  await s.execute(colocate);
-  for (const stmt of colocate.split(';')) await duck.session.execute(translateToDuckDB(stmt));
+  await twins.load(colocate.split(';'));
   const joins = [
     // both sides redistributed by key: inner, left with a residual, semi, anti
     'SELECT count(*), sum(a.k), min(a.s) FROM a JOIN b ON a.k = b.k',
@@ -262,7 +249,7 @@ it('a hash join in the slices whose build side would not fit spills both sides b
     // the slices' join files appear in the temp area while the statement runs
     await sameWhileSlicesSpill('4MB', joins, 'slice-hash-join');
   } finally {
-    await s.execute('DROP TABLE ak; DROP TABLE bk');
+    await twins.s.execute('DROP TABLE ak; DROP TABLE bk');
   }
   expect(leftover()).toEqual([]);
 });
@@ -276,14 +263,13 @@ it('removes a slice hash join\'s spill files when the statement fails or is canc
 it('a slice\'s top-N whose N rows would not fit writes its first N as sorted runs, which the leader merges', async () => {
   // two segments a slice: after the first batch's run, the second batch's rows are cut by its N-th key
   const setup = 'CREATE TABLE t (k INTEGER, s VARCHAR(12)); INSERT INTO t SELECT k, s FROM a; INSERT INTO t SELECT k + 100000, s FROM a';
-  await s.execute(setup);
-  for (const stmt of setup.split(';')) await duck.session.execute(stmt);
+  await twins.load(setup.split(';'));
   const topN = ['SELECT k, s FROM t ORDER BY s DESC, k LIMIT 20 OFFSET 30000', 'SELECT k, s FROM t ORDER BY k DESC LIMIT 10 OFFSET 45000'];
   expect(await plan(topN[0])).toMatch(/Top-N 30020 per slice/);
   try {
     await sameWhileSlicesSpill('2MB', topN, 'sorted-run');
   } finally {
-    await s.execute('DROP TABLE t');
+    await twins.s.execute('DROP TABLE t');
   }
   expect(leftover()).toEqual([]);
 });
@@ -310,7 +296,7 @@ it('windows at the leader over their limit run partition by partition of the PAR
     FROM (SELECT k, s FROM a LIMIT 200000) l) x`;
   expect(await plan(windows)).toMatch(/Window: row_number, agg, agg, first_value +\[leader/);
   expect(await execution(windows)).not.toMatch(/spilled/);
-  await s.execute("SET query_memory_limit = '8MB'");
+  await twins.s.execute("SET query_memory_limit = '8MB'");
   try {
     await spillsWithin(windows, 8);
     await same(windows);
@@ -319,7 +305,7 @@ it('windows at the leader over their limit run partition by partition of the PAR
     await spillsWithin(one, 8);
     await same(one);
   } finally {
-    await s.execute('RESET query_memory_limit');
+    await twins.s.execute('RESET query_memory_limit');
   }
   expect(leftover()).toEqual([]);
   await cleansUp('8MB', windows.replace('SELECT count(*),', 'SELECT sum(1 / (k - 77777)),'), windows, 'window');
@@ -354,12 +340,11 @@ const SORTED_WINDOWS = [
 ];
 
 it('windows at the leader without a shared PARTITION BY over their limit go through the external sort, a group of calls at a time, and answer as DuckDB does', async () => {
-  await s.execute(WINDOW_ROWS);
-  for (const stmt of WINDOW_ROWS.split(';')) await duck.session.execute(stmt);
+  await twins.load(WINDOW_ROWS.split(';'));
   // sums of doubles added in another order differ in their last digits
-  const rounded = (rows: string[][]) => rows.map((r) => r.map((v) => (v === 'null' ? v : String(Number(Number(v).toPrecision(10))))));
+  const rounded = (rows: string[][]) => rows.map((r) => r.map((v) => (v === 'NULL' ? v : String(Number(Number(v).toPrecision(10))))));
   expect(await plan(SORTED_WINDOWS[0])).toMatch(/Window: row_number, rank, dense_rank, percent_rank, cume_dist, ntile +\[leader/);
-  await s.execute("SET query_memory_limit = '24MB'");
+  await twins.s.execute("SET query_memory_limit = '24MB'");
   try {
     for (const sql of SORTED_WINDOWS) {
       // the budget fails a statement past the limit: answering is staying within it
@@ -373,8 +358,8 @@ it('windows at the leader without a shared PARTITION BY over their limit go thro
     await cleansUp('8MB', 'SELECT max(r) FROM (SELECT sum(1 / (k - 277777)) OVER (ORDER BY x ROWS UNBOUNDED PRECEDING) AS r FROM wr) q',
       'SELECT max(r) FROM (SELECT lag(s, 2) OVER (ORDER BY x, k) AS r FROM wr) q', 'sort-run');
   } finally {
-    await s.execute('RESET query_memory_limit');
-    await s.execute('DROP TABLE wr');
+    await twins.s.execute('RESET query_memory_limit');
+    await twins.s.execute('DROP TABLE wr');
   }
 }, 120_000);
 
@@ -387,14 +372,14 @@ it('a shared result over a quarter of the limit goes to a spill file that later 
     `${c} SELECT count(*), sum(x.n), max(y.m) FROM c x JOIN c y ON x.g = y.g * 50`,
   ];
   expect(await plan(queries[0])).toMatch(/Shared result 1[^]*Subquery 1[^]*Shared result 1/);
-  await s.execute("SET query_memory_limit = '4MB'");
+  await twins.s.execute("SET query_memory_limit = '4MB'");
   try {
     for (const sql of queries) {
       // the leader writes the rows it got to a file, or links the slices' result files (their rows past their share) as they are
       await makesTempFile(tempArea(), (f) => f.name.includes(f.inSlice ? 'result-rows' : 'shared-result'), () => same(sql), sql);
     }
   } finally {
-    await s.execute('RESET query_memory_limit');
+    await twins.s.execute('RESET query_memory_limit');
   }
   expect(leftover()).toEqual([]);
 });
@@ -408,7 +393,7 @@ it('joins, aggregates and sorts at the leader over a small limit spill, stay und
     [/Hash Aggregate \(keys: 1.*\[leader/, `SELECT count(*), sum(c), max(m), sum(t) FROM (SELECT k % 40000 AS g, count(*) AS c, max(s) AS m, sum(k) AS t FROM ${x} GROUP BY 1) z`],
     [/Sort: s DESC, k +\[leader/, `SELECT s, k FROM ${x} ORDER BY s DESC, k LIMIT 20 OFFSET 50000`],
   ];
-  await s.execute("SET query_memory_limit = '4MB'");
+  await twins.s.execute("SET query_memory_limit = '4MB'");
   try {
     for (const [op, sql] of cases) {
       expect(await plan(sql), sql).toMatch(op);
@@ -416,14 +401,14 @@ it('joins, aggregates and sorts at the leader over a small limit spill, stay und
       await same(sql);
     }
   } finally {
-    await s.execute('RESET query_memory_limit');
+    await twins.s.execute('RESET query_memory_limit');
   }
   expect(leftover()).toEqual([]);
   await cleansUp('4MB', cases[0][1].replace('count(*),', 'sum(1 / (x.k - 7778)),'), cases[1][1], 'hash-join');
 });
 
 it('spill files give back every value: NULLs, strings (only the entries used), wide exact values', () => {
-  const path = join(dir, 'roundtrip');
+  const path = join(twins.dir, 'roundtrip');
   const strings: Vector = { type: { id: 'VARCHAR', length: 10 } as Vector['type'], length: 4, values: Int32Array.from([2, 0, 0, 2]), valid: Uint8Array.from([1, 1, 0, 1]), dict: ['a', 'unused', 'é€😀'] };
   const wide: Vector = { type: { id: 'BIGINT' } as Vector['type'], length: 4, values: Float64Array.from([1, 2 ** 60, 0, -3]), valid: Uint8Array.from([1, 1, 0, 1]), big: [1n, 2n ** 60n + 1n, null, -3n] };
   const doubles: Vector = { type: { id: 'DOUBLE PRECISION' } as Vector['type'], length: 4, values: Float64Array.from([0.5, -0, NaN, 1e300]), valid: null };
@@ -443,11 +428,17 @@ it('spill files give back every value: NULLs, strings (only the entries used), w
 
 it('creates the temp area owner-only and removes what a crashed process left there', async () => {
   expect(statSync(tempArea()).mode & 0o777).toBe(0o700);
-  await db.close();
-  mkdirSync(join(tempArea(), 'q-stale'));
-  writeFileSync(join(tempArea(), 'q-stale', '0-sort-run'), 'x');
-  db = await Database.open({ dataDir: dataDir(), slices: 2 });
-  s = db.connect();
-  expect(existsSync(join(tempArea(), 'q-stale'))).toBe(false);
-  expect(leftover()).toEqual([]);
+  // a database of its own, closed with a statement's directory left in its temp area, then opened again
+  const own = mkdtempSync(join(tmpdir(), 'strata-spill-stale-'));
+  try {
+    await (await Database.open({ dataDir: own, slices: 1 })).close();
+    mkdirSync(join(own, 'tmp', 'q-stale'));
+    writeFileSync(join(own, 'tmp', 'q-stale', '0-sort-run'), 'x');
+    const reopened = await Database.open({ dataDir: own, slices: 1 });
+    expect(existsSync(join(own, 'tmp', 'q-stale'))).toBe(false);
+    expect(readdirSync(join(own, 'tmp'))).toEqual([]);
+    await reopened.close();
+  } finally {
+    rmSync(own, { recursive: true, force: true });
+  }
 });
