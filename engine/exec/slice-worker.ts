@@ -10,7 +10,7 @@ import type { FragmentSpec, FragmentResult, SentResult, SegmentRef, JoinStep, Jo
 import { sendRowsToFile } from './fragment.ts';
 import { emptyBatch, vectorRange, selectRows } from './batches.ts';
 import { RowsContext } from './operators/run-context.ts';
-import { windowsOfFile } from './spill/sorted-windows.ts';
+import { filePieces, sortedWindows } from './spill/sorted-windows.ts';
 import { SlicePeers, exchangeTag } from './slice-peers.ts';
 import { partitionRows, placeRows, rowsByDestination } from './partition.ts';
 import { rmSync } from 'node:fs';
@@ -1228,7 +1228,7 @@ async function sortedWindowsOf(file: SpillWriter, types: SqlType[], calls: Windo
   const { stop, host } = req;
   const ctx = new RowsContext({ memory: stop.memory, check: () => stop.check(), tick: () => stop.tick(), pause: () => host.pause() }, () => host.spill, () => sliceShare(req));
   try {
-    const out = await windowsOfFile(ctx, file, types, calls);
+    const out = await sortedWindows(ctx, filePieces(file, types), types, calls);
     return fileBlocks(out.files[0], req);
   } finally {
     ctx.giveBackAll();

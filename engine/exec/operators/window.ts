@@ -3,7 +3,7 @@
 // and every call has a PARTITION BY key in common, the rows go to spill files by that key's hash
 // (a window partition is whole in one file) and the windows run one file at a time, as in the
 // slices; a file of one partition too big to compute goes through the external sort (below)
-// straight from the file, as a slice's does (sorted-windows.ts windowsOfFile). An
+// straight from the file, as a slice's does (sorted-windows.ts filePieces). An
 // input in pieces (row-pieces.ts) goes to those files a piece at a time once it would not fit
 // (distinct.ts partitionedInput), and a client's or a GROUP BY's rows computed by partitions go
 // to a file. Windows without a shared PARTITION BY that would not fit go through
@@ -20,7 +20,8 @@ import type { RowPieces } from './row-pieces.ts';
 import { LeaderOperator } from './operator.ts';
 import { sharedPartitionKeys } from '../window.ts';
 import { eachPiece, rowPieces, rowsInFile, wholeRows } from './row-pieces.ts';
-import { sortedWindows, sortedWindowsInto, windowsOfFile } from '../spill/sorted-windows.ts';
+import { filePieces, sortedWindows, sortedWindowsInto } from '../spill/sorted-windows.ts';
+import { emptyBatch } from '../batches.ts';
 import type { SpillWriter } from '../spill/spill-file.ts';
 import type { RunContext } from './run-context.ts';
 
@@ -47,7 +48,8 @@ export class WindowOp extends LeaderOperator {
     return ctx.recordPieces(this, () => this.rows(ctx, true));
   }
 
-  private async rows(ctx: RunContext, toFile: boolean): Promise<RowPieces> {
+  /** The rows: one batch; with `toFile`, in pieces (partitions' rows in a file); with `consume`, each partition's handed to it. */
+  private async rows(ctx: RunContext, toFile: boolean, consume?: (b: Batch) => Promise<void>): Promise<RowPieces> {
     const keys = sharedPartitionKeys(this.calls);
     if (!keys.length) return this.sortedRows(ctx, toFile);
     const types = this.input.fields.map((f) => f.type);
@@ -55,7 +57,7 @@ export class WindowOp extends LeaderOperator {
     // (the input is only reachable through `held`, so spilling can let it be collected)
     const held: RowsOrPartitions = await partitionedInput(ctx, this.input, types, 'window', WINDOW_ROW_BYTES * this.calls.length * 2, keys);
     const n = held.batch?.length ?? 0;
-    if (held.files || (n > MIN_SPILL_ROWS && this.work(n) + batchBytes(held.batch!) > ctx.guard.memory.availableBytes)) return this.byPartitions(ctx, held, keys, toFile);
+    if (held.files || (n > MIN_SPILL_ROWS && this.work(n) + batchBytes(held.batch!) > ctx.guard.memory.availableBytes)) return this.byPartitions(ctx, held, keys, toFile, consume);
     return { batch: this.inMemory(ctx, held.batch!), files: [], fileRows: 0 };
   }
 
@@ -77,8 +79,8 @@ export class WindowOp extends LeaderOperator {
    * as this does, not also a third copy); otherwise the pieces a client gets.
    */
   async pieces(ctx: RunContext, consume: (b: Batch) => Promise<void>, enough: () => boolean): Promise<void> {
-    // files past what a LIMIT above reads are deleted unread
-    if (sharedPartitionKeys(this.calls).length) return eachPiece(ctx, await this.rows(ctx, true), consume, enough);
+    // computed by partitions, each partition's rows as they are computed; else the one batch
+    if (sharedPartitionKeys(this.calls).length) return eachPiece(ctx, await this.rows(ctx, false, consume), consume, enough);
     const got = await rowPieces(ctx, this.input);
     if (this.fitsWhole(ctx, got)) return eachPiece(ctx, { batch: this.inMemory(ctx, got.batch), files: [], fileRows: 0 }, consume);
     return sortedWindowsInto(ctx, got, this.input.fields.map((f) => f.type), this.calls, consume);
@@ -95,18 +97,21 @@ export class WindowOp extends LeaderOperator {
   }
 
   /**
-   * The input through spill files by the hash of `keys`, each file's windows computed alone (with
-   * `toFile`, into a file); a file too big that no split parts (one key's rows) goes through the
-   * external sort from the file, never read whole (with `toFile`, its sorted file handed on as it is).
+   * The input through spill files by the hash of `keys`, each file's windows computed alone; a
+   * file too big that no split parts (one key's rows) goes through the external sort from the
+   * file, never read whole. Each partition's rows go, with `consume`, to it as they are computed
+   * (a sorted one's as its walk makes them), with `toFile` to a file (a sorted one's file handed
+   * on as it is), else into one batch.
    */
-  private async byPartitions(ctx: RunContext, held: RowsOrPartitions, keys: BExpr[], toFile: boolean): Promise<RowPieces> {
+  private async byPartitions(ctx: RunContext, held: RowsOrPartitions, keys: BExpr[], toFile: boolean, consume?: (b: Batch) => Promise<void>): Promise<RowPieces> {
     const types = this.input.fields.map((f) => f.type);
     const outTypes = this.fields.map((f) => f.type);
     // a partition fits when its work and its output's window columns do
     const fits = ([rows]: number[]) => rows <= MIN_SPILL_ROWS || this.work(rows) * 2 <= ctx.guard.memory.availableBytes;
     const sortedFiles: RowPieces[] = [];
     const tooBig = async ([file]: SpillWriter[]) => {
-      const sorted = await windowsOfFile(ctx, file, types, this.calls);
+      if (consume) { await sortedWindowsInto(ctx, filePieces(file, types), types, this.calls, consume); return emptyBatch(outTypes); }
+      const sorted = await sortedWindows(ctx, filePieces(file, types), types, this.calls);
       if (!toFile) return wholeRows(ctx, outTypes, sorted);
       sortedFiles.push(sorted);
       return sorted.batch;
@@ -117,6 +122,10 @@ export class WindowOp extends LeaderOperator {
       ctx.release(working);
       return out;
     };
+    if (consume) {
+      await byKeyPartitions(ctx, [held], keys, types, 'window', fits, each, { into: consume, tooBig });
+      return { batch: emptyBatch(outTypes), files: [], fileRows: 0 };
+    }
     if (!toFile) return { batch: await ctx.concatHeld(outTypes, await byKeyPartitions(ctx, [held], keys, types, 'window', fits, each, { tooBig }), 'window'), files: [], fileRows: 0 };
     const out = await rowsInFile(ctx, outTypes, async (put) => { await byKeyPartitions(ctx, [held], keys, types, 'window', fits, each, { into: put, tooBig }); });
     for (const f of sortedFiles) { out.files.push(...f.files); out.fileRows += f.fileRows; }

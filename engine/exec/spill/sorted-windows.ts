@@ -73,11 +73,11 @@ export async function sortedWindowsInto(ctx: RowsContext, input: RowPieces, type
 }
 
 /**
- * The windows of a partition file too big to compute whole (one PARTITION BY key's rows, at the
- * leader or in a slice): its rows go into the sort from the file a block at a time, never whole.
+ * A window partition file too big to compute whole (one PARTITION BY key's rows, at the leader or
+ * in a slice) as the sorted path's input: its rows go into the sort a block at a time, never whole.
  */
-export function windowsOfFile(ctx: RowsContext, file: SpillWriter, types: SqlType[], calls: WindowCall[]): Promise<RowPieces> {
-  return sortedWindows(ctx, { batch: emptyBatch(types), files: [file.path], fileRows: file.rows }, types, calls);
+export function filePieces(file: SpillWriter, types: SqlType[]): RowPieces {
+  return { batch: emptyBatch(types), files: [file.path], fileRows: file.rows };
 }
 
 /** The calls' indexes grouped by their PARTITION BY and ORDER BY (one sort serves a group), in order of first appearance. */

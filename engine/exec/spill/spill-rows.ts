@@ -22,7 +22,7 @@ export interface RowsOrPartitions { batch: Batch | null; files?: SpillWriter[] }
 /** How `byKeyPartitions` hands on what it computes. */
 export interface PartitionsTo {
   /** takes each partition's output (held while it runs; none is kept), instead of returning them held */
-  into?: (b: Batch) => void;
+  into?: (b: Batch) => void | Promise<void>;
   /**
    * computes a partition too big that no split parts (one key's rows) from its files, one per
    * input, never read whole here (a window's external sort); without it the partition is read
@@ -59,9 +59,9 @@ export async function byKeyPartitions(ctx: RunContext, inputs: RowsOrPartitions[
   }
   const out: Batch[] = [];
   /** takes a partition's output, and gives back its rows read */
-  const take = (result: Batch, read: Batch[]) => {
+  const take = async (result: Batch, read: Batch[]) => {
     if (to.into) {
-      to.into(result);
+      await to.into(result);
       ctx.release(result);
       for (const b of read) ctx.release(b);
     } else {
@@ -82,10 +82,10 @@ export async function byKeyPartitions(ctx: RunContext, inputs: RowsOrPartitions[
         for (let p = 0; p < FANOUT; p++) await partition(split.map((s) => s[p]), level + 1, total);
         return;
       }
-      if (to.tooBig) { take(await to.tooBig(parts), []); return; }
+      if (to.tooBig) { await take(await to.tooBig(parts), []); return; }
     }
     const read = parts.map((f) => ctx.hold(readPartition(ctx, f, types), `${what} partition`));
-    take(await each(read), read);
+    await take(await each(read), read);
     await ctx.pause();
   };
   for (let p = 0; p < FANOUT; p++) await partition(files.map((f) => f[p]), 0, Infinity);
