@@ -21,7 +21,7 @@ import { openTwinEngines, type TwinEngines } from '../../support/twin-engines.ts
 import { canceledOnTempFile, makesTempFile } from '../../support/temp-files.ts';
 import { TABLE_A_SETUP } from '../../support/table-a.ts';
 import { extension } from '../../../ml/extension.ts';
-import { GraphBuilder } from '../../../ml/onnx/graph.ts';
+import { linearModel } from '../../support/linear-model.ts';
 
 let t: TwinEngines;
 /** the model's file, outside the data directory (CREATE MODEL may not read inside it) */
@@ -39,16 +39,6 @@ async function at(limit: string, f: () => Promise<void>): Promise<void> {
   } finally {
     await t.s.execute("SET query_memory_limit = '4MB'");
   }
-}
-
-/** An ONNX model f(x REAL) = 2x + 1 (exact in floats for these x). */
-function linearModel(): Uint8Array {
-  const g = new GraphBuilder();
-  const x = g.input('x', 'float', ['N', 1]);
-  const y = g.node('Add', [g.node('Mul', [x, g.constant('float', [2], [1])]), g.constant('float', [1], [1])]);
-  g.node('Reshape', [y, g.constant('int64', [-1], [1])], {}, { output: 'variable' });
-  g.output('variable', 'float', ['N']);
-  return g.encode({});
 }
 
 // e: ten rows, u = 0..9

@@ -13,7 +13,7 @@ import { openTwinEngines, type TwinEngines } from '../../support/twin-engines.ts
 import { canceledOnTempFile, makesTempFile } from '../../support/temp-files.ts';
 import { TABLE_A_SETUP } from '../../support/table-a.ts';
 import { extension } from '../../../ml/extension.ts';
-import { GraphBuilder } from '../../../ml/onnx/graph.ts';
+import { linearModel } from '../../support/linear-model.ts';
 
 let t: TwinEngines;
 /** the model's file, outside the data directory (CREATE MODEL may not read inside it) */
@@ -21,16 +21,6 @@ const files = mkdtempSync(join(tmpdir(), 'strata-window-models-'));
 
 /** Strata answers `sql` as DuckDB does with f(x) written as the model computes it. */
 const same = (sql: string) => t.same(sql, { duckSql: sql.replaceAll('f(x)', 'CAST(2 * x + 1 AS REAL)') });
-
-/** An ONNX model f(x REAL) = 2x + 1 (exact in floats for these x). */
-function linearModel(): Uint8Array {
-  const g = new GraphBuilder();
-  const x = g.input('x', 'float', ['N', 1]);
-  const y = g.node('Add', [g.node('Mul', [x, g.constant('float', [2], [1])]), g.constant('float', [1], [1])]);
-  g.node('Reshape', [y, g.constant('int64', [-1], [1])], {}, { output: 'variable' });
-  g.output('variable', 'float', ['N']);
-  return g.encode({});
-}
 
 // w: 60,000 rows, k unique, g 7 partitions, x 0..9,999
 const W_SETUP = [
