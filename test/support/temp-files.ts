@@ -56,8 +56,8 @@ export async function makesTempFile<T>(tempArea: string, match: (file: TempFile)
 
 /**
  * Runs `sql` and cancels it once a temp file `match` accepts is made (every file by default): it
- * must fail with QUERY_CANCELED and leave the temp area empty (a slice still writing a file when
- * the cancel came removes its directory as it stops, which may be just after the statement failed).
+ * must fail with QUERY_CANCELED and leave the temp area empty (the statement fails only once every
+ * slice has stopped and removed its directory).
  */
 export async function canceledOnTempFile(s: Session, sql: string, tempArea: string, match: (file: TempFile) => boolean = () => true, stream = false): Promise<void> {
   const ac = new AbortController();
@@ -67,5 +67,5 @@ export async function canceledOnTempFile(s: Session, sql: string, tempArea: stri
   } finally {
     watch.stop();
   }
-  await vi.waitFor(() => expect(readdirSync(tempArea, { recursive: true, encoding: 'utf8' })).toEqual([]));
+  expect(readdirSync(tempArea, { recursive: true, encoding: 'utf8' })).toEqual([]);
 }

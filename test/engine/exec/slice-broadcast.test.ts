@@ -10,7 +10,7 @@
 // SET join_distribution forces a broadcast, one over small tables of any distribution (every
 // slice reads every slice's segments). This file's tables are all small, so its session forces
 // broadcasts, and one test shows what the default does with them.
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Session } from '../../../engine/database.ts';
@@ -238,7 +238,7 @@ describe('broadcast between the slices', () => {
     } finally {
       await s.execute('RESET query_memory_limit');
     }
-    await vi.waitFor(() => expect(leftover(twins!)).toEqual([]));
+    expect(leftover(twins!)).toEqual([]);
   });
 
   it('a failure in one slice while the others wait for its broadcast rows, or a cancel, stops every slice and leaves no file', async () => {
@@ -251,7 +251,7 @@ describe('broadcast between the slices', () => {
     const run = s.execute(slow, { signal: stop.signal }).then(() => 'done', (e) => e.code);
     setTimeout(() => stop.abort(), 300);
     expect(await run).toBe('QUERY_CANCELED');
-    await vi.waitFor(() => expect(leftover(twins!)).toEqual([]));
+    expect(leftover(twins!)).toEqual([]);
     // the slices answer the next statement
     expect(norm(await rowsOf(s, QUERIES[0]) as unknown[][])).toEqual(await duckRows(QUERIES[0]));
   });

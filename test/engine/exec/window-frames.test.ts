@@ -5,7 +5,7 @@
 // frame might still need and took the aggregate again for each row. Answers are compared with
 // DuckDB's over the same rows; the temp area is empty after success, an error and a cancel.
 // In a slice, a window partition too big to compute whole goes through the same sorted path.
-import { afterAll, beforeAll, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { openTwinEngines, type TwinEngines } from '../../support/twin-engines.ts';
 import { canceledOnTempFile, makesTempFile, type TempFile } from '../../support/temp-files.ts';
 import { TABLE_A_SETUP } from '../../support/table-a.ts';
@@ -117,10 +117,10 @@ it('in a slice, a window partition too big to compute whole goes through the ext
   await twins.s.execute("SET query_memory_limit = '8MB'");
   try {
     await makesTempFile(twins.tempArea, sortedInSlice, () => same(sql), sql);
-    await vi.waitFor(() => expect(twins.leftover()).toEqual([]));
+    expect(twins.leftover()).toEqual([]);
     // an error in the walk over a slice's sorted rows, and a cancel once they are there, leave nothing behind
     await expect(twins.s.execute(sql.replace('sum(k) OVER', 'sum(1 / (k - 77777)) OVER'))).rejects.toMatchObject({ code: 'DIVISION_BY_ZERO' });
-    await vi.waitFor(() => expect(twins.leftover()).toEqual([]));
+    expect(twins.leftover()).toEqual([]);
     await canceledOnTempFile(twins.s, sql, twins.tempArea, sortedInSlice);
   } finally {
     await twins.s.execute('RESET query_memory_limit');
