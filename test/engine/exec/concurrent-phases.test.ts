@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTwinEngines, type TwinEngines } from '../../support/twin-engines.ts';
 import { allPhases } from '../../../engine/exec/concurrent-phases.ts';
+import { SqlError } from '../../../engine/errors.ts';
 
 let twins: TwinEngines;
 
@@ -56,6 +57,18 @@ describe('allPhases', () => {
     await expect(allPhases(() => { stops++; }, [slow, failing, later])).rejects.toThrow('first');
     expect(slowDone).toBe(true);
     expect(stops).toBe(1);
+  });
+
+  it('throws a phase\'s own failure, not the QUERY_CANCELED its stop made in a phase that settled first', async () => {
+    // as a Gather does: a slice fails, the phase raises the statement's flag and waits for its
+    // other slices, while a subquery beside it sees the flag and fails at once
+    let raiseFlag = () => {};
+    const flagged = new Promise<void>((r) => { raiseFlag = r; });
+    const failing = async () => { raiseFlag(); await new Promise((r) => setTimeout(r, 10)); throw new SqlError('DIVISION_BY_ZERO', 'division by zero'); };
+    const beside = async () => { await flagged; throw new SqlError('QUERY_CANCELED', 'canceling statement due to user request'); };
+    await expect(allPhases(() => {}, [beside, failing])).rejects.toMatchObject({ code: 'DIVISION_BY_ZERO' });
+    // a cancel alone is a cancel
+    await expect(allPhases(() => {}, [beside, beside])).rejects.toMatchObject({ code: 'QUERY_CANCELED' });
   });
 });
 
