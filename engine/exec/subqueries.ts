@@ -6,7 +6,7 @@ import { type BExpr, BOOL, walk, mapChildren } from '../plan/bound.ts';
 import { valueAt, type Batch, type Vector } from '../types/vector.ts';
 import { T, isDecimal, scaleOf } from '../types/types.ts';
 import { formatDecimal } from '../types/values.ts';
-import { SqlError } from '../errors.ts';
+import { tooManyRows } from './hash-join.ts';
 import { narrowComparison } from '../plan/narrow-comparison.ts';
 import { allPhases } from './concurrent-phases.ts';
 
@@ -55,7 +55,7 @@ export class SubqueryResults {
     switch (e.mode) {
       case 'exists': return konst(rows.length > 0, BOOL);
       case 'scalar':
-        if (rows.length > 1) throw new SqlError('CARDINALITY_VIOLATION', 'more than one row returned by a subquery used as an expression');
+        if (rows.length > 1) throw tooManyRows();
         return konst(rows.length ? rows[0] : null, e.type);
       case 'in': return rows.length ? { k: 'in', arg: arg!, list: [...new Set(rows)].map((v) => konst(v, e.plan.fields[0].type)), negated: false, type: BOOL } : konst(false, BOOL);
       case 'any': case 'all': return quantified(e, arg!, rows);

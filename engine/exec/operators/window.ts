@@ -5,8 +5,9 @@
 // slices; a file of one partition too big to compute goes through the external sort (below)
 // straight from the file, as a slice's does (sorted-windows.ts filePieces). An
 // input in pieces (row-pieces.ts) goes to those files a piece at a time once it would not fit
-// (distinct.ts partitionedInput), and a client's or a GROUP BY's rows computed by partitions go
-// to a file. Windows without a shared PARTITION BY that would not fit go through
+// (distinct.ts partitionedInput); rows computed by partitions go to a consumer that takes pieces
+// (a GROUP BY, sort, join, ...) as each partition is done (pieces), and to a client through a
+// file. Windows without a shared PARTITION BY that would not fit go through
 // the external sort, a group of calls at a time (spill/sorted-windows.ts). Model calls a window
 // reads are computed by a projection below it (plan/window-models.ts): calls here read values.
 import type { Field, WindowCall } from '../../plan/logical.ts';
@@ -43,7 +44,7 @@ export class WindowOp extends LeaderOperator {
     return (await this.rows(ctx, false)).batch;
   }
 
-  /** The rows for a consumer that reads them a piece at a time: computed by partitions, each file's rows go to a file. */
+  /** The rows as a batch and files, for a client or to be put together for a consumer that needs one batch (one that takes pieces gets them from `pieces`): computed by partitions, each file's rows go to a file. */
   async runForClient(ctx: RunContext): Promise<RowPieces> {
     return ctx.recordPieces(this, () => this.rows(ctx, true));
   }

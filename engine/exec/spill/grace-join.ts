@@ -86,7 +86,7 @@ export async function joinPartitions(ctx: RunContext, left: SpillWriter[], right
 async function joinPair(ctx: RunContext, lf: SpillWriter, rf: SpillWriter, j: GraceJoin, level: number, parentRows: number, take: JoinedInto): Promise<void> {
   ctx.check();
   if (rf.rows > 1 && buildBytes(rf.rows, j.rightKeys.length) + rf.bytes > ctx.guard.memory.availableBytes / 2) {
-    if (level < MAX_LEVEL && mayPart(ctx, [rf], j.rightKeys, j.nullEq ?? false, parentRows)) {
+    if (level < MAX_LEVEL && mayPart(ctx, [rf], j.rightKeys, j.nullEq ?? false, parentRows, j.chunked !== undefined)) {
       const rights = await splitFile(ctx, rf, j.rightKeys, j.nullEq, level + 1, 'hash join build partition');
       const lefts = await splitFile(ctx, lf, j.leftKeys, j.nullEq, level + 1, 'hash join probe partition');
       for (let p = 0; p < FANOUT; p++) await joinPair(ctx, lefts[p], rights[p], j, level + 1, rf.rows, take);
@@ -101,12 +101,15 @@ async function joinPair(ctx: RunContext, lf: SpillWriter, rf: SpillWriter, j: Gr
   const build = ctx.hold(readPartition(ctx, rf, j.rightTypes), 'hash join build partition');
   const table = j.pairTable(build);
   const r = ctx.spill.read(lf.path);
-  for (let b = r.next(); b; b = r.next()) {
-    ctx.check();
-    await table.probe(ctx.hold(b, 'hash join probe partition'), take);
-    ctx.release(b);
+  try {
+    for (let b = r.next(); b; b = r.next()) {
+      ctx.check();
+      await table.probe(ctx.hold(b, 'hash join probe partition'), take);
+      ctx.release(b);
+    }
+  } finally {
+    ctx.spill.done(r);
   }
-  ctx.spill.done(r);
   await table.finish(take);
   ctx.release(build);
 }

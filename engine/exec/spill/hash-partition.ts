@@ -45,11 +45,14 @@ export function oneKeyHash(batches: Iterable<Batch>, keyExprs: BExpr[], nullEq: 
 /**
  * Whether splitting files of rows again (a partition's, one per input) may part them: not when
  * they all hash alike (`oneKeyHash`, read a block at a time up to the first row hashing
- * otherwise), nor when the split that made them kept over 9/10 of its `parentRows` here: one key
- * (or a few hashing alike) holds them, and another split would only write them again as they are.
+ * otherwise). With `otherWay` (the caller can take a partition no split parts some other way: a
+ * chunked join, a sort) also not when the split that made them kept over 9/10 of its
+ * `parentRows` here: one key (or a few hashing alike) holds them, and another split would only
+ * write them again as they are. Without one, such a split is still tried: two heavy keys that
+ * fell together at one level likely part at the next, and each half may fit.
  */
-export function mayPart(host: PartitionHost, files: SpillWriter[], keyExprs: BExpr[], nullEq: boolean | boolean[], parentRows: number): boolean {
-  if (files.reduce((sum, f) => sum + f.rows, 0) > 0.9 * parentRows) return false;
+export function mayPart(host: PartitionHost, files: SpillWriter[], keyExprs: BExpr[], nullEq: boolean | boolean[], parentRows: number, otherWay: boolean): boolean {
+  if (otherWay && files.reduce((sum, f) => sum + f.rows, 0) > 0.9 * parentRows) return false;
   return !oneKeyHash(blocksOf(host, files), keyExprs, nullEq);
 }
 

@@ -128,7 +128,7 @@ export class SliceGraceJoin {
     // too big for what is left (judged from the file, before reading it): split again while a
     // split may part its rows, else join it a chunk at a time
     if (buildFile.rows > MIN_SPILL_ROWS && BuildTable.estimateBytes(buildFile.rows, step.buildKeys.length) + buildFile.bytes > host.available()) {
-      if (level < MAX_LEVEL && mayPart(host, [buildFile], this.buildKeyExprs, step.nullEq ?? false, parentRows)) return this.splitAgain(buildFile, probeFile, level, sink, keep);
+      if (level < MAX_LEVEL && mayPart(host, [buildFile], this.buildKeyExprs, step.nullEq ?? false, parentRows, true)) return this.splitAgain(buildFile, probeFile, level, sink, keep);
       return this.joinInChunks(buildFile, probeFile, sink, keep);
     }
     const build = readPartition(host, buildFile, this.buildTypes);
