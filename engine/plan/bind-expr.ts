@@ -125,6 +125,9 @@ export function containsSubquery(e: A.Expr | undefined): boolean {
  * WITHIN GROUP keys, OVER keys and frame offsets included. The binder's tests (aggregate, window,
  * subquery) and `cte-refs.ts` read these, so a slot seen by one is seen by all.
  */
+/** Where an expression names a column, outside its subqueries. */
+const columnRefs = (e: A.Expr): A.Pos[] => e.kind === 'ColumnRef' ? [e.pos] : astChildren(e).flatMap(columnRefs);
+
 export function astChildren(e: A.Expr): A.Expr[] {
   switch (e.kind) {
     case 'Unary': return [e.operand];
@@ -387,9 +390,17 @@ export class ExprBinder {
       }
       // an uncorrelated subquery runs before the plan and becomes a constant
       if (fn === 'ntile' && (!args.length || (args[0].k !== 'const' && !(args[0].k === 'subquery' && args[0].mode === 'scalar')))) throw new SqlError('INVALID_PARAMETER', 'ntile needs a constant bucket count', e.pos);
+      // buckets are counted in whole numbers: a DECIMAL's value, not its scaled digits (2.00 is 2 buckets, not 200)
+      if (fn === 'ntile' && !isInteger(args[0].type) && !isNullType(args[0].type)) {
+        if (!isNumeric(args[0].type)) throw new SqlError('DATATYPE_MISMATCH', `ntile's bucket count must be a number, not ${typeName(args[0].type)}`, e.pos);
+        args[0] = this.cast(args[0], T.bigint, e.pos);
+      }
       call = { fn: fn as WindowCall['fn'], args, partitionBy, orderBy, type };
     } else throw new SqlError('UNDEFINED_FUNCTION', `function ${fn} is not a window function`, e.pos);
     if (over.frame) {
+      // a RANGE frame's bounds are peer groups; an offset would be a distance in the ORDER BY value
+      const rangeOffset = over.frame.units === 'RANGE' && [over.frame.start, over.frame.end].some((b) => b?.offset && !(b.offset.kind === 'Literal' && Number(b.offset.value) === 0));
+      if (rangeOffset) throw new SqlError('FEATURE_NOT_SUPPORTED', 'RANGE frames with an offset (n PRECEDING or FOLLOWING) are not supported; use ROWS, UNBOUNDED or CURRENT ROW', e.pos);
       const bound = async (b: A.FrameBound | undefined, dflt: number | null): Promise<number | null> => {
         if (!b) return dflt;
         if (b.type === 'UNBOUNDED PRECEDING' || b.type === 'UNBOUNDED FOLLOWING') return null;
@@ -399,8 +410,6 @@ export class ExprBinder {
         return b.type === 'PRECEDING' ? -off : off;
       };
       call.frame = { units: over.frame.units, start: await bound(over.frame.start, null), end: await bound(over.frame.end, 0) };
-      // a RANGE frame's bounds are peer groups; an offset would be a distance in the ORDER BY value
-      if (call.frame.units === 'RANGE' && (call.frame.start || call.frame.end)) throw new SqlError('FEATURE_NOT_SUPPORTED', 'RANGE frames with an offset (n PRECEDING or FOLLOWING) are not supported; use ROWS, UNBOUNDED or CURRENT ROW', e.pos);
     }
     const index = agg.windows.length;
     agg.windows.push(call);
@@ -415,8 +424,11 @@ export class ExprBinder {
     if (orNull && e.kind === 'Literal' && e.literalType === 'null') return null;
     const outer = scope.outer;
     const b = await this.bind(e, { fields: [], outer, ctes: scope.ctes }).catch((err) => {
-      // the query's own columns are not in scope here: say why rather than that they do not exist
-      if (err instanceof SqlError && err.code === 'UNDEFINED_COLUMN') throw new SqlError('FEATURE_NOT_SUPPORTED', `${what} must be a constant: it cannot read the rows' columns`, err.position ?? e.pos);
+      // the query's own columns are not in scope here: for a name written in the offset itself,
+      // say why rather than that it does not exist (one inside its subquery keeps its own error)
+      if (err instanceof SqlError && err.code === 'UNDEFINED_COLUMN' && columnRefs(e).some((p) => p.line === err.position?.line && p.column === err.position.column)) {
+        throw new SqlError('FEATURE_NOT_SUPPORTED', `${what} must be a constant: it cannot read the rows' columns`, err.position ?? e.pos);
+      }
       throw err;
     });
     // while a subquery's outer references are probed, its own subqueries are not run: any value does
