@@ -129,7 +129,7 @@ async function runStrata(csv: string, o: Options): Promise<EngineReport> {
   try {
     const baseRssBytes = process.memoryUsage().rss;
     const db = await Database.open({ dataDir: dir, ...(o.slices ? { slices: o.slices } : {}) });
-    await db.pool.warmed(); // as a started server has: the slices' warm-up is not the load's or the queries' time
+    await db.pool.warmed(); // the slices' warm-up (slice-warmup.ts) is timed as neither the load nor the queries: the steady state after it is
     const session = db.connect();
     const run = async (sql: string): Promise<Row[]> => {
       const results = await session.execute(sql);

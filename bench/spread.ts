@@ -70,6 +70,7 @@ export async function main(args: string[]): Promise<void> {
   const dir = o.dir ?? mkdtempSync(join(tmpdir(), 'bench-spread-'));
   try {
     const db = await Database.open({ dataDir: o.dir ?? join(dir, 'db'), slices: o.slices });
+    await db.pool.warmed(); // its timeline is the steady state, after the slices' warm-up
     const session = db.connect();
     if (!o.dir) {
       const t = performance.now();
