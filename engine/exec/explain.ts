@@ -64,7 +64,7 @@ function runtimeRemoved(filters: RuntimeFilterCounters[]): string {
 /** EXPLAIN ANALYZE's first line: what its times mean. */
 export const ANALYZE_TIMES = "Times are each operator's own work, not its inputs' nor its consumer's (rows handed on in pieces count where they are used): "
   + "at the leader, its time there (an exchange's includes waiting for the slices); in the slices, summed over them, then per slice "
-  + '(a projection there has no step of its own: the steps reading its columns compute them)';
+  + '(a projection there has no step of its own: the steps reading its columns compute them); phases that run at once (uncorrelated subqueries, build sides) each count the time they overlap';
 
 const ms = (x: number) => `${x < 10 ? x.toFixed(2) : x.toFixed(1)} ms`;
 

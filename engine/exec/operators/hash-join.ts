@@ -5,7 +5,8 @@
 // its table once and probes. At the leader (HashJoinOp) both inputs are batches, or an input in
 // pieces is taken a piece at a time (probe-pieces.ts): the joins the slices cannot run
 // (scalar-subquery SINGLE, CROSS, joins without an equality, outer joins over a leader input on a
-// side they keep, and joins of two leader results).
+// side they keep, outer, semi, anti and SINGLE joins whose condition calls a model over both
+// inputs, and joins of two leader results).
 import type { BExpr } from '../../plan/bound.ts';
 import { usedColumns, hasModelCall, mapCols } from '../../plan/bound.ts';
 import type { Field, JoinType } from '../../plan/logical.ts';

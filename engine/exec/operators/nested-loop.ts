@@ -32,7 +32,7 @@ import { eachPiece, rowPieces, type Reach, type RowPieces } from './row-pieces.t
 /** Joined rows made at a time (left rows × right rows in one block). */
 const BLOCK_ROWS = 65_536;
 
-/** CROSS joins refuse more joined rows than this (a forgotten join condition), as HashJoinOp does. */
+/** CROSS joins refuse more joined rows than this (a forgotten join condition), unless a LIMIT above stops them first. */
 export const MAX_CROSS_ROWS = 50_000_000;
 
 /** Whether a leader join runs as a block nested loop in pieces: a CROSS join, or any join without equal keys. */

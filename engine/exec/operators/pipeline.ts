@@ -27,7 +27,7 @@ export class PipelineBuilder {
   tableFilter: BExpr | null = null;
   /** the scan this program reads */
   scan: ScanOp | null = null;
-  /** every slice reads all of the scan's segments (an ALL table's copy; the program computes its rows whole) */
+  /** every slice reads all of the scan's segments (an ALL table's copy, or a small table's, replicated.ts: the program computes its rows whole) */
   whole = false;
   /** metric slot of the last step appended */
   last = SCAN_METRIC;

@@ -16,7 +16,6 @@ import { BuildTable, PROBE_PIECE, markMatches, padBuildSide, probeHits, probePie
 import { projectBatch } from '../kernels.ts';
 import { batchBytes } from '../memory-budget.ts';
 import { concatBatches, rowRange } from '../batches.ts';
-import { SqlError } from '../../errors.ts';
 import type { SpillWriter } from './spill-file.ts';
 import type { SpillHost } from './spill-aggregate.ts';
 
