@@ -14,14 +14,13 @@
 // the sort, as every ORDER BY expression does (main answered that too). Answers are DuckDB's; the
 // temp area is empty after each query, an error and a cancel.
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openTwinEngines, type TwinEngines } from '../../support/twin-engines.ts';
 import { canceledOnTempFile, makesTempFile } from '../../support/temp-files.ts';
 import { TABLE_A_SETUP } from '../../support/table-a.ts';
-import { extension } from '../../../ml/extension.ts';
-import { linearModel } from '../../support/linear-model.ts';
+import { withLinearModel } from '../../support/linear-model.ts';
 
 let t: TwinEngines;
 /** the model's file, outside the data directory (CREATE MODEL may not read inside it) */
@@ -48,10 +47,7 @@ const w = (alias: string) => `(SELECT k, CAST(k % 10 AS REAL) AS v, s FROM a) ${
 
 beforeAll(async () => {
   t = await openTwinEngines('nested-loop-joins', SETUP);
-  t.db.use(extension(t.db));
-  const file = join(files, 'linear.onnx');
-  writeFileSync(file, linearModel());
-  await t.s.execute(`CREATE MODEL lin FUNCTION f(REAL) RETURNS REAL FROM '${file}'`);
+  await withLinearModel(t, files);
   await t.s.execute("SET query_memory_limit = '4MB'");
 }, 60_000);
 

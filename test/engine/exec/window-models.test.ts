@@ -6,14 +6,13 @@
 // DuckDB answers the same query with that expression; the temp area is empty after an error and
 // a cancel too.
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openTwinEngines, type TwinEngines } from '../../support/twin-engines.ts';
 import { canceledOnTempFile, makesTempFile } from '../../support/temp-files.ts';
 import { TABLE_A_SETUP } from '../../support/table-a.ts';
-import { extension } from '../../../ml/extension.ts';
-import { linearModel } from '../../support/linear-model.ts';
+import { withLinearModel } from '../../support/linear-model.ts';
 
 let t: TwinEngines;
 /** the model's file, outside the data directory (CREATE MODEL may not read inside it) */
@@ -41,10 +40,7 @@ const AT_LEADER = weighted(['m', 'lg'], `max(f(x)) OVER (PARTITION BY CAST(f(x) 
 
 beforeAll(async () => {
   t = await openTwinEngines('window-models', W_SETUP);
-  t.db.use(extension(t.db));
-  const file = join(files, 'linear.onnx');
-  writeFileSync(file, linearModel());
-  await t.s.execute(`CREATE MODEL lin FUNCTION f(REAL) RETURNS REAL FROM '${file}'`);
+  await withLinearModel(t, files);
 }, 60_000);
 
 afterAll(async () => {
