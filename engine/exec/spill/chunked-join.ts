@@ -10,9 +10,8 @@
 // join and a slice's.
 import type { BExpr } from '../../plan/bound.ts';
 import type { Batch } from '../../types/vector.ts';
-import { gather } from '../../types/vector.ts';
 import type { SqlType } from '../../types/types.ts';
-import { BuildTable, PROBE_PIECE, markMatches, padBuildSide, probeHits, probePieces, tooManyRows, type JoinKind } from '../hash-join.ts';
+import { BuildTable, PROBE_PIECE, markMatches, padBuildSide, probeHits, probePieces, rowsMarked, tooManyRows, type JoinKind } from '../hash-join.ts';
 import { projectBatch } from '../kernels.ts';
 import { batchBytes } from '../memory-budget.ts';
 import { concatBatches, rowRange } from '../batches.ts';
@@ -148,13 +147,11 @@ async function probeRowsByHits(host: SpillHost, probeFile: SpillWriter, j: Chunk
     let base = 0;
     for (let b = r.next(); b; b = r.next()) {
       host.check();
-      const rows: number[] = [];
-      for (let i = 0; i < b.length; i++) if (hit[base + i] === want) rows.push(i);
+      const marks = hit.subarray(base, base + b.length);
       base += b.length;
-      if (!rows.length) continue;
-      const sel = Uint32Array.from(rows);
-      const columns = b.columns.map((c) => gather(c, sel, sel.length));
-      if (await sink(j.kind === 'LEFT' ? padBuildSide(columns, j.buildTypes, sel.length) : { length: sel.length, columns })) return true;
+      for (const k of rowsMarked(b.columns, marks, b.length, want)) {
+        if (await sink(j.kind === 'LEFT' ? padBuildSide(k.columns, j.buildTypes, k.length) : k)) return true;
+      }
     }
     return false;
   } finally {

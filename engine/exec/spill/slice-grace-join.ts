@@ -17,11 +17,10 @@ import type { BExpr } from '../../plan/bound.ts';
 import type { Batch } from '../../types/vector.ts';
 import type { SqlType } from '../../types/types.ts';
 import type { JoinStep } from '../fragment.ts';
-import { BuildTable, markMatches, padProbeSide, probePieces, unmatchedBuildRows } from '../hash-join.ts';
+import { BuildTable, markMatches, padProbeSide, probePieces, rowsMarked, unmatchedBuildRows } from '../hash-join.ts';
 import { projectBatch } from '../kernels.ts';
 import { batchBytes } from '../memory-budget.ts';
 import { FANOUT, MAX_LEVEL, PartitionWriter, mayPart, readPartition, splitFile, writePartitions } from './hash-partition.ts';
-import { selectRows } from '../batches.ts';
 import { joinInChunks, piecesFitting, type JoinedSink } from './chunked-join.ts';
 import type { SpillWriter } from './spill-file.ts';
 import type { SpillHost } from './spill-aggregate.ts';
@@ -166,10 +165,8 @@ export class SliceGraceJoin {
       for (const padded of unmatchedBuildRows(table, this.paddingTypes)) if (await sink(padded)) return true;
       return false;
     }
-    const rows: number[] = [];
-    for (let i = 0; i < build.length; i++) if (table.matched[i] === keep) rows.push(i);
-    const sel = Uint32Array.from(rows);
-    return sel.length > 0 && await sink(selectRows(build, sel, sel.length));
+    for (const kept of rowsMarked(build.columns, table.matched, build.length, keep)) if (await sink(kept)) return true;
+    return false;
   }
 
   /** Splits a build partition (in memory, or its file read a block at a time) and its probe file again with the next level's hash, and joins the pairs. */
