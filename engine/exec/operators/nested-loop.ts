@@ -93,9 +93,9 @@ async function nestedLoop(ctx: RunContext, op: HashJoinOp, emit: (b: Batch) => P
     leftMatched[l] = 1;
     if (rightMatched) rightMatched[r] = 1;
   };
-  /** joins the rows `todo` (all without it) of left piece `l` with right block `r`, whose first row is the right's row `base` */
-  const pairRows = async (l: Batch, r: Batch, base: number, todo: Int32Array | null) => {
-    const count = todo ? todo.length : l.length;
+  /** joins the left rows `leftRows` (every row without it) of left piece `l` with right block `r`, whose first row is the right's row `base` */
+  const pairRows = async (l: Batch, r: Batch, base: number, leftRows: Int32Array | null) => {
+    const count = leftRows ? leftRows.length : l.length;
     const step = Math.max(1, Math.floor(BLOCK_ROWS / Math.max(1, r.length)));
     for (let start = 0; start < count && !enough(); start += step) {
       ctx.check();
@@ -104,7 +104,7 @@ async function nestedLoop(ctx: RunContext, op: HashJoinOp, emit: (b: Batch) => P
       if (type === 'CROSS' && made > MAX_CROSS_ROWS) throw tooMany();
       let lr = new Int32Array(n), rr = new Int32Array(n);
       let k = 0;
-      for (let i = start; i < start + n / r.length; i++) for (let j = 0; j < r.length; j++) { lr[k] = todo ? todo[i] : i; rr[k] = j; k++; }
+      for (let i = start; i < start + n / r.length; i++) for (let j = 0; j < r.length; j++) { lr[k] = leftRows ? leftRows[i] : i; rr[k] = j; k++; }
       let passed = n;
       if (residual) {
         const tested: Batch = { length: n, columns: [...l.columns.map((c, i) => (read.has(i) ? takeRows(c, lr, n) : c)), ...r.columns.map((c, i) => (read.has(nl + i) ? takeRows(c, rr, n) : c))] };
