@@ -132,3 +132,13 @@ it('an error or a cancel in a nested loop leaves no file behind', async () => {
   await canceledOnTempFile(t.s, 'SELECT count(*) FROM a x WHERE NOT EXISTS (SELECT 1 FROM a y WHERE y.k > x.k AND y.k < 3000)', t.tempArea);
   await canceledOnTempFile(t.s, `SELECT count(*) FROM ${w('x')} JOIN ${w('y')} ON f(x.v + y.v) > 100`, t.tempArea);
 });
+
+it('a cancel that comes while the loop makes its pairs stops the loop itself', async () => {
+  // both inputs are whole in memory before the loop starts, and the client's rows go to a file
+  // once past a quarter of what is left: that file is made inside the loop, which the cancel then
+  // has to stop on its own: the cancel reaches the leader on the loop's next pause (a turn every
+  // few ms), whose check stops it; without that, all 8M pairs are made and the query answers
+  const sql = 'SELECT x.k, y.k FROM (SELECT k FROM a WHERE k < 2000) x JOIN (SELECT k FROM a WHERE k < 5000) y ON x.k < y.k';
+  expect(await t.explain(sql)).toMatch(/Nested Loop INNER Join on \(k < k\) +\[leader[^]*Gather[^]*Gather/);
+  await canceledOnTempFile(t.s, sql, t.tempArea, (f) => !f.inSlice && f.name.endsWith('result-rows'), true);
+});
