@@ -5,22 +5,21 @@
 // with DuckDB's count and sums, and the server's temp area is empty after it, after a later
 // statement fails and after the CLI goes away mid-result.
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServer, type RunningServer } from '../../api/server.ts';
 import { sqlTarget, type ServerSession } from '../../api/data-dir-owner.ts';
 import { writeResult, PRINT_ROWS } from '../../api/output.ts';
-import { DuckDBSession } from '../support/verify-with-duckdb.ts';
+import { twinsOf, type Twins } from '../support/twin-engines.ts';
 import { TABLE_A_ROWS, TABLE_A_SETUP } from '../support/table-a.ts';
 
 const QUERY = 'SELECT k, s FROM a';
 let root: string;
 let server: RunningServer;
-let duck: { session: DuckDBSession; close: () => void };
+let twins: Twins;
 
-const tempArea = () => join(root, 'data', 'tmp');
-const leftover = () => readdirSync(tempArea(), { recursive: true, encoding: 'utf8' });
+const leftover = () => twins.leftover();
 
 async function connect(): Promise<ServerSession> {
   const t = await sqlTarget({ data: join(root, 'data'), waitForTraining: false }, () => Promise.reject(new Error('must not open locally')));
@@ -39,14 +38,10 @@ async function printed(session: ServerSession, sql: string): Promise<string[]> {
 beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), 'strata-socket-'));
   server = await startServer({ dataDir: join(root, 'data'), port: 0, host: '127.0.0.1', slices: 2 });
-  const s = server.services.db.connect();
-  for (const stmt of TABLE_A_SETUP) await s.execute(stmt);
-  await s.close();
-  duck = await DuckDBSession.open();
-  for (const stmt of TABLE_A_SETUP) await duck.session.execute(stmt);
+  twins = await twinsOf(server.services.db.connect(), join(root, 'data', 'tmp'), TABLE_A_SETUP);
 }, 60_000);
 afterAll(async () => {
-  duck?.close();
+  await twins?.close();
   await server?.close();
   rmSync(root, { recursive: true, force: true });
 });
@@ -64,8 +59,8 @@ it('prints a result over the limit as its pieces arrive, equal to DuckDB\'s, lea
     expect(lines[0]).toBe('k,s');
     let sumK = 0, sumLen = 0;
     for (const l of lines.slice(1)) { const [k, str] = l.split(','); sumK += Number(k); sumLen += str.length; }
-    const [d] = await duck.session.execute(`SELECT count(*), sum(k), sum(length(s)) FROM a`);
-    expect([lines.length - 1, sumK, sumLen]).toEqual(d.rows[0].map(Number));
+    const [want] = await twins.duckRows('SELECT count(*), sum(k), sum(length(s)) FROM a');
+    expect([lines.length - 1, sumK, sumLen]).toEqual(want.map(Number));
     expect(leftover()).toEqual([]);
   } finally {
     session.close();

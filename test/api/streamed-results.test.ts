@@ -6,11 +6,11 @@
 // the same rows, and the temp area is empty after reading to the end, closing early, an error
 // and a cancel. The CLI's printer writes a streamed result as it prints a whole one.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { serialize } from 'pg-protocol';
 import type { Session } from '../../engine/database.ts';
-import { DuckDBSession } from '../support/verify-with-duckdb.ts';
+import { twinsOf, type Twins } from '../support/twin-engines.ts';
+import { canceledOnTempFile } from '../support/temp-files.ts';
 import { RawClient, dataRowFields, startPg, type PgFixture } from './pgwire/helpers.ts';
 import { client } from './helpers.ts';
 import { formatResult, writeResult, PRINT_ROWS } from '../../api/output.ts';
@@ -22,15 +22,16 @@ const QUERY = 'SELECT k, s FROM a';
 const ROWS = TABLE_A_ROWS;
 
 let f: PgFixture;
-let duck: { session: DuckDBSession; close: () => void };
+let twins: Twins;
 let s: Session;
 /** count, sum(k), sum(length(s)) and the largest s as DuckDB computes them over the same rows */
 let want: { count: number; sumK: number; sumLen: number; maxS: string };
 /** DuckDB's first three rows of the sorted query */
 let wantFirst: unknown[][];
 
-const tempArea = () => join(f.dir, 'tmp');
-const leftover = () => readdirSync(tempArea(), { recursive: true, encoding: 'utf8' });
+const leftover = () => twins.leftover();
+/** DuckDB's rows of `sql` over the same rows, numbers as numbers */
+const duckNumbers = async (sql: string) => (await twins.duckRows(sql)).map((r) => r.map(Number));
 
 /** The same summary of rows read by a client. */
 function summary(rows: unknown[][]) {
@@ -41,21 +42,16 @@ function summary(rows: unknown[][]) {
 
 beforeAll(async () => {
   f = await startPg({ auth: 'password' });
-  s = f.api.services.db.connect();
-  for (const stmt of TABLE_A_SETUP) await s.execute(stmt);
+  twins = await twinsOf(f.api.services.db.connect(), join(f.dir, 'tmp'), TABLE_A_SETUP);
+  s = twins.s;
   // every statement from here on (this session's, the wire's, GraphQL's) runs under the limit
   f.api.services.db.queryMemoryLimit = LIMIT;
-  duck = await DuckDBSession.open();
-  {
-    for (const stmt of TABLE_A_SETUP) await duck.session.execute(stmt);
-    const [r] = await duck.session.execute('SELECT count(*), sum(k), sum(length(s)), max(s) FROM a');
-    const [count, sumK, sumLen, maxS] = r.rows[0];
-    want = { count: Number(count), sumK: Number(sumK), sumLen: Number(sumLen), maxS: String(maxS) };
-    wantFirst = (await duck.session.execute('SELECT k, s FROM a ORDER BY s DESC, k LIMIT 3'))[0].rows.map(([k, str]) => [Number(k), String(str)]);
-  }
+  const [[count, sumK, sumLen, maxS]] = await twins.duckRows('SELECT count(*), sum(k), sum(length(s)), max(s) FROM a');
+  want = { count: Number(count), sumK: Number(sumK), sumLen: Number(sumLen), maxS };
+  wantFirst = (await twins.duckRows('SELECT k, s FROM a ORDER BY s DESC, k LIMIT 3')).map(([k, str]) => [Number(k), str]);
   expect(want.count).toBe(ROWS);
 }, 60_000);
-afterAll(async () => { duck?.close(); await f?.close(); });
+afterAll(async () => { await twins?.close(); await f?.close(); });
 
 describe('the engine', () => {
   it('streams a result over the limit that gathering whole cannot hold, reading files the slices wrote', async () => {
@@ -100,8 +96,7 @@ describe('the engine', () => {
     const rows: unknown[][] = [];
     while (r.stream!.remaining > 0) rows.push(...r.stream!.next(50_000));
     const ours = [rows.length, rows.reduce((t, [k]) => t + Number(k), 0), rows.reduce((t, [, m]) => t + Number(m), 0)];
-    const [d] = await duck.session.execute(`SELECT count(*), sum(k), sum(m) FROM (${sql}) x`);
-    expect(ours).toEqual(d.rows[0].map(Number));
+    expect([ours]).toEqual(await duckNumbers(`SELECT count(*), sum(k), sum(m) FROM (${sql}) x`));
     expect(leftover()).toEqual([]);
   });
 
@@ -112,8 +107,7 @@ describe('the engine', () => {
     const rows: unknown[][] = [];
     while (r.stream!.remaining > 0) rows.push(...r.stream!.next(30_000));
     // without ORDER BY any 100,000 rows of a will do: as many as DuckDB returns, each a row of a once
-    const [d] = await duck.session.execute(`SELECT count(*) FROM (${sql}) x`);
-    expect(rows.length).toBe(Number(d.rows[0][0]));
+    expect([[rows.length]]).toEqual(await duckNumbers(`SELECT count(*) FROM (${sql}) x`));
     expect(new Set(rows.map(([k]) => k)).size).toBe(rows.length);
     expect(rows.every(([k, str]) => str === `row ${Number(k) % 5000} of a few` && Number(k) < ROWS)).toBe(true);
     expect(leftover()).toEqual([]);
@@ -129,9 +123,8 @@ describe('the engine', () => {
       const [r] = await s.execute(sql, { stream: true });
       const rows: unknown[][] = [];
       while (r.stream!.remaining > 0) rows.push(...r.stream!.next(40_000));
-      const [d] = await duck.session.execute(`SELECT count(*), sum(k), sum(length(s)), max(s) FROM (${sql}) x`);
-      const [count, sumK, sumLen, maxS] = d.rows[0];
-      expect(summary(rows)).toEqual({ count: Number(count), sumK: Number(sumK), sumLen: Number(sumLen), maxS: String(maxS) });
+      const [[count, sumK, sumLen, maxS]] = await twins.duckRows(`SELECT count(*), sum(k), sum(length(s)), max(s) FROM (${sql}) x`);
+      expect(summary(rows)).toEqual({ count: Number(count), sumK: Number(sumK), sumLen: Number(sumLen), maxS });
       expect(leftover()).toEqual([]);
     }
   });
@@ -139,12 +132,12 @@ describe('the engine', () => {
   it('a LIMIT over a leader UNION ALL goes into both inputs, so their slices stop there, and leaves an input it does not reach unrun', async () => {
     const sql = "SELECT k, s FROM a UNION ALL SELECT -1, 'none' LIMIT 10 OFFSET 295000";
     expect((await s.execute(`EXPLAIN ${sql}`))[0].rows.map((r) => String(r[0])).join('\n')).toMatch(/UNION ALL[^]*Limit 295010 per slice/);
-    const [d] = await duck.session.execute(`SELECT count(*) FROM (${sql}) x`);
+    const [[count]] = await duckNumbers(`SELECT count(*) FROM (${sql}) x`);
     const valid = (rows: unknown[][]) => rows.every(([k, str]) => (k === -1 ? str === 'none' : str === `row ${Number(k) % 5000} of a few`));
     for (const stream of [false, true]) {
       const [r] = await s.execute(sql, { stream });
       const rows = stream ? r.stream!.next(100) : r.rows;
-      expect(rows).toHaveLength(Number(d.rows[0][0]));
+      expect(rows).toHaveLength(count);
       expect(valid(rows)).toBe(true);
     }
     // the left input has the 10 rows: the right, which would fail, never runs (as in PostgreSQL)
@@ -163,14 +156,9 @@ describe('the engine', () => {
     // a division by zero in the slices, after some rows went to files
     await expect(s.execute('SELECT k, s, 1 / (k - 299999) FROM a', { stream: true })).rejects.toMatchObject({ code: 'DIVISION_BY_ZERO' });
     expect(leftover()).toEqual([]);
-    // a join of 3M rows (10 per key), so the abort lands while it runs even on a busy machine;
-    // the plain query can finish within the 5 ms
-    const ac = new AbortController();
-    const run = s.execute('SELECT x.k, y.s FROM a x JOIN a y ON x.k % 30000 = y.k % 30000', { stream: true, signal: ac.signal });
-    setTimeout(() => ac.abort(), 5);
-    await expect(run).rejects.toMatchObject({ code: 'QUERY_CANCELED' });
-    // a slice still writing its result file when the cancel came removed its directory before the statement failed
-    expect(leftover()).toEqual([]);
+    // a join of 3M rows (10 per key), canceled once a slice's rows past its share go to a file: a
+    // slice still writing its result file when the cancel came removed its directory before the statement failed
+    await canceledOnTempFile(s, 'SELECT x.k, y.s FROM a x JOIN a y ON x.k % 30000 = y.k % 30000', twins.tempArea, undefined, true);
   });
 
   it('a script whose later statement fails closes the streams of those before it', async () => {

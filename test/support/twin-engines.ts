@@ -1,7 +1,8 @@
 // A Strata database (in a fresh temp folder) and a DuckDB session loaded by the same statements,
 // for tests that check Strata's answers against DuckDB's over the same rows (`same`: the one way
 // to compare them); optionally a second Strata database with one slice, loaded with some of them
-// (plans that differ with one slice).
+// (plans that differ with one slice). `twinsOf` pairs a DuckDB session with a session of a
+// database opened elsewhere (a server's).
 import { expect } from 'vitest';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,14 +10,10 @@ import { join } from 'node:path';
 import { Database, type Session } from '../../engine/database.ts';
 import { DuckDBSession, translateToDuckDB } from './verify-with-duckdb.ts';
 
-export interface TwinEngines {
-  /** the temp folder: Strata's data in `data` (and `one`); removed by close() */
-  dir: string;
-  db: Database;
+/** A Strata session and a DuckDB session loaded by the same statements, and the ways to compare them. */
+export interface Twins {
   s: Session;
   duck: DuckDBSession;
-  /** the one-slice database's session (with `oneSlice`), else null */
-  s1: Session | null;
   /** the last statement's rows of `sql` on Strata, each cell as `cellText` */
   strataRows(sql: string): Promise<string[][]>;
   /** the rows of `sql` (translated) on DuckDB, each cell as `cellText` */
@@ -35,6 +32,16 @@ export interface TwinEngines {
   tempArea: string;
   /** what is in the temp area now, files and directories (nothing once every statement cleaned up) */
   leftover(): string[];
+  /** closes both sessions */
+  close(): Promise<void>;
+}
+
+export interface TwinEngines extends Twins {
+  /** the temp folder: Strata's data in `data` (and `one`); removed by close() */
+  dir: string;
+  db: Database;
+  /** the one-slice database's session (with `oneSlice`), else null */
+  s1: Session | null;
   /** closes the engines and removes the folder */
   close(): Promise<void>;
 }
@@ -51,17 +58,35 @@ export const cellText = (v: unknown) => (v === null || v === undefined ? 'NULL' 
 export async function openTwinEngines(name: string, setup: string[], { slices = 2, oneSlice }: { slices?: number; oneSlice?: string[] } = {}): Promise<TwinEngines> {
   const dir = mkdtempSync(join(tmpdir(), `strata-${name}-`));
   const db = await Database.open({ dataDir: join(dir, 'data'), slices });
-  const s = db.connect();
   const one = oneSlice ? await Database.open({ dataDir: join(dir, 'one'), slices: 1 }) : null;
   const s1 = one?.connect() ?? null;
-  const { session: duck, close: closeDuck } = await DuckDBSession.open();
+  let twins: Twins | undefined;
   const close = async () => {
-    await s.close();
+    await twins?.close();
     await s1?.close();
     await db.close();
     await one?.close();
-    closeDuck();
     rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    twins = await twinsOf(db.connect(), join(dir, 'data', 'tmp'), setup);
+    for (const sql of oneSlice ?? []) await s1!.execute(sql);
+  } catch (e) {
+    await close();
+    throw e;
+  }
+  return { ...twins, dir, db, s1, close };
+}
+
+/**
+ * Strata session `s` (of a database opened elsewhere, a server's; its temp area `tempArea`) and a
+ * new DuckDB session, each loaded by `setup` (ANALYZE on Strata only, the rest translated for DuckDB).
+ */
+export async function twinsOf(s: Session, tempArea: string, setup: string[]): Promise<Twins> {
+  const { session: duck, close: closeDuck } = await DuckDBSession.open();
+  const close = async () => {
+    await s.close();
+    closeDuck();
   };
   const load = async (statements: string[]) => {
     for (const sql of statements) {
@@ -71,7 +96,6 @@ export async function openTwinEngines(name: string, setup: string[], { slices = 
   };
   try {
     await load(setup);
-    for (const sql of oneSlice ?? []) await s1!.execute(sql);
   } catch (e) {
     await close();
     throw e;
@@ -91,7 +115,6 @@ export async function openTwinEngines(name: string, setup: string[], { slices = 
     return got;
   };
   const explain = async (sql: string) => (await strataRows(`EXPLAIN ${sql}`)).map((r) => r[0]).join('\n');
-  const tempArea = join(dir, 'data', 'tmp');
   const leftover = () => readdirSync(tempArea, { recursive: true, encoding: 'utf8' });
-  return { dir, db, s, duck, s1, strataRows, duckRows, same, load, explain, tempArea, leftover, close };
+  return { s, duck, strataRows, duckRows, same, load, explain, tempArea, leftover, close };
 }

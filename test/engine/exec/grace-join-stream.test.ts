@@ -8,8 +8,6 @@
 // joins; the temp area is empty after each, after a cancel while the slices write their result
 // files, and after a stream closed early.
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Session } from '../../../engine/database.ts';
 import type { DuckDBSession } from '../../support/verify-with-duckdb.ts';
 import { openTwinEngines, type TwinEngines } from '../../support/twin-engines.ts';
@@ -20,8 +18,6 @@ let twins: TwinEngines | undefined;
 let s: Session;
 let duck: DuckDBSession;
 
-const tempArea = () => join(twins!.dir, 'data', 'tmp');
-const leftover = () => readdirSync(tempArea(), { recursive: true, encoding: 'utf8' });
 
 // 225,000 build rows: every slice's table of them is far over its share of 4 MB
 // (the key computed in the build side: DuckDB's NOT EXISTS over x.k = y.k + 1 runs for minutes)
@@ -55,7 +51,7 @@ async function duckSummary(sql: string): Promise<string[]> {
 
 /** Runs `work` and waits for a spill file of each of `kinds` (a name past its number) among those its statements made. */
 async function makingFiles<T>(kinds: string[], work: () => Promise<T>): Promise<T> {
-  const watch = watchTempFiles(tempArea());
+  const watch = watchTempFiles(twins!.tempArea);
   try {
     const result = await work();
     for (const kind of kinds) await watch.saw((f) => f.name.endsWith(`-${kind}`), kind);
@@ -88,7 +84,7 @@ it.each([
       // the join spills in the slices, and their rows past the share go to result files
       const result = await makingFiles(['slice-hash-join-build-partition', 'slice-hash-join-probe-partition', 'result-rows'], () => streamedSummary(sql));
       expect(result, `${distribution} ${kind}`).toEqual(await duckSummary(sql));
-      expect(leftover()).toEqual([]);
+      expect(twins!.leftover()).toEqual([]);
     }
   } finally {
     await s.execute('RESET join_distribution');
@@ -106,7 +102,7 @@ it('a semi join built on its preserved side (both sides redistributed) keeps its
       expect(plan, sql).toMatch(new RegExp(`Hash ${kind} Join \\(build: left input, both sides redistributed by key[^\\n]*the right input's rows mark the left rows they match`));
       const result = await makingFiles(['slice-hash-join-build-partition', 'rows-a-semi-join-keeps'], () => streamedSummary(sql));
       expect(result, kind).toEqual(await duckSummary(sql));
-      expect(leftover()).toEqual([]);
+      expect(twins!.leftover()).toEqual([]);
     }
   } finally {
     await s.execute('RESET join_distribution');
@@ -116,12 +112,12 @@ it('a semi join built on its preserved side (both sides redistributed) keeps its
 it('a cancel while the slices write their result files, or a stream closed early, leaves the temp area empty', async () => {
   await s.execute("SET join_distribution = 'broadcast'");
   try {
-    await canceledOnTempFile(s, JOINS.LEFT, tempArea(), (f) => f.name.endsWith('-result-rows'), true);
+    await canceledOnTempFile(s, JOINS.LEFT, twins!.tempArea, (f) => f.name.endsWith('-result-rows'), true);
     const [r] = await s.execute(JOINS.INNER, { stream: true });
     expect(r.stream!.next(10)).toHaveLength(10);
-    expect(leftover().filter((f) => f.startsWith('result-')).length).toBeGreaterThan(1); // the result's files, for the client
+    expect(twins!.leftover().filter((f) => f.startsWith('result-')).length).toBeGreaterThan(1); // the result's files, for the client
     r.stream!.close();
-    expect(leftover()).toEqual([]);
+    expect(twins!.leftover()).toEqual([]);
   } finally {
     await s.execute('RESET join_distribution');
   }

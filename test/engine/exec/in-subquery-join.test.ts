@@ -5,8 +5,6 @@
 // subqueries and int, bigint, decimal, varchar and date keys; then an IN over 300,000 distinct
 // values at a 4 MB query_memory_limit, which failed with OUT_OF_MEMORY as a list of constants.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { openTwinEngines, type TwinEngines } from '../../support/twin-engines.ts';
 import { TABLE_A_SETUP } from '../../support/table-a.ts';
 import { canceledOnTempFile } from '../../support/temp-files.ts';
@@ -100,7 +98,6 @@ describe('uncorrelated IN subqueries as joins answer as DuckDB does', () => {
 
 describe('an IN over 300,000 distinct values at a 4 MB query_memory_limit', () => {
   let a: TwinEngines;
-  const leftover = () => readdirSync(join(a.dir, 'data', 'tmp'), { recursive: true, encoding: 'utf8' });
   beforeAll(async () => {
     a = await openTwinEngines('in-join-memory', [...TABLE_A_SETUP, 'ANALYZE']);
     await a.s.execute("SET query_memory_limit = '4MB'");
@@ -113,13 +110,13 @@ describe('an IN over 300,000 distinct values at a 4 MB query_memory_limit', () =
       'SELECT count(*), sum(k) FROM a WHERE k + 1 NOT IN (SELECT k * 3 FROM a)',
       'SELECT count(*), sum(k) FROM a WHERE k IN (SELECT k * 5 FROM a) OR k < 7',
     ]) expect(await a.strataRows(sql), sql).toEqual(await a.duckRows(sql));
-    expect(leftover()).toEqual([]);
+    expect(a.leftover()).toEqual([]);
   });
 
   it('leaves the temp area empty when the query fails and when it is canceled', async () => {
     await expect(a.s.execute('SELECT count(*) FROM a WHERE k IN (SELECT k * 2 FROM a WHERE 1 / (k - 299999) < 5)')).rejects.toMatchObject({ code: 'DIVISION_BY_ZERO' });
-    expect(leftover()).toEqual([]);
+    expect(a.leftover()).toEqual([]);
     // canceled once it spills (an event, not a delay a faster machine outlives)
-    await canceledOnTempFile(a.s, 'SELECT count(*) FROM a WHERE k NOT IN (SELECT x.k * 10 + z.n FROM a x JOIN d z ON x.k % 10 = z.n)', join(a.dir, 'data', 'tmp'));
+    await canceledOnTempFile(a.s, 'SELECT count(*) FROM a WHERE k NOT IN (SELECT x.k * 10 + z.n FROM a x JOIN d z ON x.k % 10 = z.n)', a.tempArea);
   });
 });

@@ -11,8 +11,6 @@
 // slice reads every slice's segments). This file's tables are all small, so its session forces
 // broadcasts, and one test shows what the default does with them.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Session } from '../../../engine/database.ts';
 import { type DuckDBSession, translateToDuckDB } from '../../support/verify-with-duckdb.ts';
 import { openTwinEngines, type TwinEngines } from '../../support/twin-engines.ts';
@@ -82,7 +80,6 @@ const duckRows = async (sql: string) => norm((await duck.execute(translateToDuck
 const explain = async (session: Session, sql: string) => (await rowsOf(session, `EXPLAIN ${sql}`)).map((r) => String(r[0]));
 const execution = async (sql: string) => String((await rowsOf(s, `EXPLAIN ANALYZE ${sql}`)).at(-1)![0]);
 /** Files left in the temp area of a Strata data directory. */
-const leftover = (t: TwinEngines) => readdirSync(join(t.db.dataDir, 'tmp'), { recursive: true, encoding: 'utf8' });
 
 beforeAll(async () => {
   twins = await openTwinEngines('slice-broadcast', SETUP);
@@ -238,7 +235,7 @@ describe('broadcast between the slices', () => {
     } finally {
       await s.execute('RESET query_memory_limit');
     }
-    expect(leftover(twins!)).toEqual([]);
+    expect(twins!.leftover()).toEqual([]);
   });
 
   it('a failure in one slice while the others wait for its broadcast rows, or a cancel, stops every slice and leaves no file', async () => {
@@ -252,7 +249,7 @@ describe('broadcast between the slices', () => {
     const run = s.execute(slow, { signal: stop.signal }).then(() => 'done', (e) => e.code);
     setTimeout(() => stop.abort(), 300);
     expect(await run).toBe('QUERY_CANCELED');
-    expect(leftover(twins!)).toEqual([]);
+    expect(twins!.leftover()).toEqual([]);
     // the slices answer the next statement
     expect(norm(await rowsOf(s, QUERIES[0]) as unknown[][])).toEqual(await duckRows(QUERIES[0]));
   });
