@@ -9,8 +9,11 @@ import { BroadcastChannel } from 'node:worker_threads';
 import type { Session } from '../../engine/database.ts';
 import { TEMP_FILES_CHANNEL } from '../../engine/exec/spill/spill-area.ts';
 
-/** A spill file: its statement's directory (the leader's, or a slice's), and its name (`<n>-<what it holds>`). */
-export interface TempFile { dir: string; name: string; inSlice: boolean }
+/**
+ * A spill file: its statement's directory (the leader's, or a slice's), its name (`<n>-<what it
+ * holds>`) and its kind (what it holds, as its name says: `sort-run`, `window-sort-run`, ...).
+ */
+export interface TempFile { dir: string; name: string; kind: string; inSlice: boolean }
 
 export interface TempFiles {
   /** the files announced so far */
@@ -29,7 +32,7 @@ export function watchTempFiles(tempArea: string, onFile?: (file: TempFile) => vo
     // other test files' databases announce theirs on the same channel
     if (!path.startsWith(tempArea + sep)) return;
     const [dir, name] = relative(tempArea, path).split(sep);
-    const file = { dir, name, inSlice: /-s\d+-/.test(dir) };
+    const file = { dir, name, kind: name.replace(/^\d+-/, ''), inSlice: /-s\d+-/.test(dir) };
     seen.push(file);
     onFile?.(file);
   };

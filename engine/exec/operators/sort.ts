@@ -53,7 +53,7 @@ export class SortOp extends LeaderOperator {
 
   private async sorted(ctx: RunContext, toFile: boolean, limit: number): Promise<RowPieces> {
     // (the keys read columns: the binder computes every ORDER BY expression, model calls too, in a projection below)
-    const runs = new SortRuns(ctx, this.keys, this.input.fields.map((f) => f.type));
+    const runs = new SortRuns(ctx, this.keys, this.input.fields.map((f) => f.type), 'sort run');
     await forEachPiece(ctx, this.input, (b) => runs.add(b));
     return runs.finish(toFile, limit);
   }
@@ -77,7 +77,8 @@ export class SortRuns {
   private rows = 0;
   private readonly files: string[] = [];
 
-  constructor(private readonly ctx: RowsContext, private readonly keys: SortKey[], private readonly types: SqlType[]) {}
+  /** `what`: whose sort, the name of its run files (a window's sort apart from an ORDER BY's) */
+  constructor(private readonly ctx: RowsContext, private readonly keys: SortKey[], private readonly types: SqlType[], private readonly what: string) {}
 
   /** Takes a piece (held by the caller, who gives it back after: it moves to the sort here). */
   async add(b: Batch): Promise<void> {
@@ -97,7 +98,7 @@ export class SortRuns {
     const all = await this.ctx.concatHeld(this.types, this.parts, 'sort input');
     this.parts = [];
     this.bytes = this.rows = 0;
-    this.files.push(...await writeRuns(this.ctx, all, this.keys, runRowsFor(this.ctx, all)));
+    this.files.push(...await writeRuns(this.ctx, all, this.keys, runRowsFor(this.ctx, all), this.what));
     this.ctx.release(all);
   }
 

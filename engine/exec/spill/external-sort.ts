@@ -31,7 +31,7 @@ export const SORT_ROW_BYTES = 24;
 export async function externalSort(ctx: RunContext, input: { batch: Batch | null }, keys: SortKey[], runRows: number): Promise<Batch> {
   const b = input.batch!;
   const types = b.columns.map((c) => c.type);
-  const files = await writeRuns(ctx, b, keys, runRows);
+  const files = await writeRuns(ctx, b, keys, runRows, 'sort run');
   ctx.release(b);
   input.batch = null;
   return mergeRunFiles(ctx, files, types, keys);
@@ -39,9 +39,9 @@ export async function externalSort(ctx: RunContext, input: { batch: Batch | null
 
 /**
  * Writes `b`'s rows as sorted run files (its rows with their key values) of `runRows` rows each
- * (at most MAX_RUNS of them), for `mergeRunFiles`; the caller still holds `b`.
+ * (at most MAX_RUNS of them), for `mergeRunFiles`, named by `what` (whose sort); the caller still holds `b`.
  */
-export async function writeRuns(ctx: RowsContext, b: Batch, keys: SortKey[], runRows: number): Promise<string[]> {
+export async function writeRuns(ctx: RowsContext, b: Batch, keys: SortKey[], runRows: number, what: string): Promise<string[]> {
   runRows = Math.max(runRows, Math.ceil(b.length / MAX_RUNS));
   const runKeys = keysAfter(keys, b.columns.length);
   const files: string[] = [];
@@ -56,7 +56,7 @@ export async function writeRuns(ctx: RowsContext, b: Batch, keys: SortKey[], run
     const withKeys: Batch = { length: n, columns: [...run.columns, ...kv] };
     const working = ctx.reserve(n * SORT_ROW_BYTES + withKeys.columns.reduce((t, c) => t + vectorBytes(c, counted), 0), 'sort run');
     const sorted = await sortBatchYielding(withKeys, runKeys, ctx.tick, ctx.pause);
-    files.push(writeRun(ctx.spill.create('sort run'), sorted));
+    files.push(writeRun(ctx.spill.create(what), sorted));
     ctx.release(working);
     await ctx.pause();
   }

@@ -58,7 +58,7 @@ export async function sortedWindowsInto(ctx: RowsContext, input: RowPieces, type
   for (const group of groups) {
     const first = calls[group[0]];
     const keys: SortKey[] = [...first.partitionBy.map((expr) => ({ expr, desc: false, nullsFirst: false })), ...first.orderBy];
-    const runs = new SortRuns(ctx, keys, rowTypes);
+    const runs = new SortRuns(ctx, keys, rowTypes, 'window sort run');
     await rowsInto((b) => runs.add(b));
     const walk = new GroupWalk(ctx, await runs.finish(true, Infinity), group.map((c) => calls[c]));
     rowsInto = (into) => walk.run(into);

@@ -32,7 +32,7 @@ const JOIN = 'SELECT count(*), sum(x.k), count(DISTINCT x.s), min(x.s) FROM a x 
 const tempArea = () => join(dir, 'data', 'tmp');
 const leftover = () => readdirSync(tempArea(), { recursive: true, encoding: 'utf8' });
 /** a file of rows a slice writes for another */
-const forASlice = (f: TempFile) => f.name.includes('rows-for-a-slice');
+const forASlice = (f: TempFile) => f.kind === 'rows-for-a-slice';
 const rows = async (sql: string) => (await s.execute(sql))[0].rows.map((r) => r.map(String));
 
 beforeAll(async () => {
@@ -69,7 +69,7 @@ it('build rows a slice computes past its share go to a file as they come, and th
   const want = (await duck.execute(sql))[0].rows.map((r) => r.map(String));
   await s.execute("SET query_memory_limit = '8MB'");
   try {
-    expect(await makesTempFile(tempArea(), (f) => f.name.includes('result-rows'), () => rows(sql))).toEqual(want);
+    expect(await makesTempFile(tempArea(), (f) => f.kind === 'result-rows', () => rows(sql))).toEqual(want);
     expect(leftover()).toEqual([]);
   } finally {
     await s.execute('RESET query_memory_limit');

@@ -54,7 +54,7 @@ async function makingFiles<T>(kinds: string[], work: () => Promise<T>): Promise<
   const watch = watchTempFiles(twins!.tempArea);
   try {
     const result = await work();
-    for (const kind of kinds) await watch.saw((f) => f.name.endsWith(`-${kind}`), kind);
+    for (const kind of kinds) await watch.saw((f) => f.kind === kind, kind);
     return result;
   } finally {
     watch.stop();
@@ -112,7 +112,7 @@ it('a semi join built on its preserved side (both sides redistributed) keeps its
 it('a cancel while the slices write their result files, or a stream closed early, leaves the temp area empty', async () => {
   await s.execute("SET join_distribution = 'broadcast'");
   try {
-    await canceledOnTempFile(s, JOINS.LEFT, twins!.tempArea, (f) => f.name.endsWith('-result-rows'), true);
+    await canceledOnTempFile(s, JOINS.LEFT, twins!.tempArea, (f) => f.kind === 'result-rows', true);
     const [r] = await s.execute(JOINS.INNER, { stream: true });
     expect(r.stream!.next(10)).toHaveLength(10);
     expect(twins!.leftover().filter((f) => f.startsWith('result-')).length).toBeGreaterThan(1); // the result's files, for the client

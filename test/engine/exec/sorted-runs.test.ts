@@ -53,7 +53,7 @@ it('merges more than MAX_RUNS run files MAX_RUNS at a time into longer runs, in 
   const n = 3_000;
   const all: Batch = { length: n, columns: [column(Array.from({ length: n }, (_, i) => (i % 17 === 0 ? null : (i * 7919) % 300))), column(Array.from({ length: n }, (_, i) => (i * 104729) % n))] };
   // two inputs of 1 500 rows, each written as MAX_RUNS runs of 12 rows or less: over MAX_RUNS files in all
-  const files = [...await writeRuns(ctx, rowRange(all, 0, 1_500), keys, 1), ...await writeRuns(ctx, rowRange(all, 1_500, 1_500), keys, 1)];
+  const files = [...await writeRuns(ctx, rowRange(all, 0, 1_500), keys, 1, 'sort run'), ...await writeRuns(ctx, rowRange(all, 1_500, 1_500), keys, 1, 'sort run')];
   expect(files.length).toBeGreaterThan(MAX_RUNS);
   const merged = await mergeRunFiles(ctx, files, [INT, INT], keys);
   expect(rowsOf(merged)).toEqual(rowsOf(sortBatch(all, keys)));

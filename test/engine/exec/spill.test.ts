@@ -89,35 +89,35 @@ it('a sort over its limit merges sorted runs from disk into the same order as Du
 
 /**
  * Under `limit`, `failing` fails with DIVISION_BY_ZERO and `canceled` is canceled as soon as a spill
- * file whose name holds `marker` appears: both leave no file behind.
+ * file of kind `kind` appears (temp-files.ts): both leave no file behind.
  */
-async function cleansUp(limit: string, failing: string, canceled: string, marker: string): Promise<void> {
+async function cleansUp(limit: string, failing: string, canceled: string, kind: string): Promise<void> {
   await twins.s.execute(`SET query_memory_limit = '${limit}'`);
   try {
     await expect(twins.s.execute(failing)).rejects.toMatchObject({ code: 'DIVISION_BY_ZERO' });
     expect(leftover()).toEqual([]);
-    await canceledOnTempFile(twins.s, canceled, tempArea(), (f) => f.name.includes(marker));
+    await canceledOnTempFile(twins.s, canceled, tempArea(), (f) => f.kind === kind);
   } finally {
     await twins.s.execute('RESET query_memory_limit');
   }
 }
 
 it('removes spill files when the statement fails or is canceled', async () => {
-  // the division fails in the aggregate above the join, after the join spilled; the cancel comes once the sort has written a run
+  // the division fails in the aggregate above the join, after the join spilled; the cancel comes once a slice has written a sorted run for the leader's merge
   await cleansUp('3MB', 'SELECT sum(1 / (a.k - 77777)) FROM (SELECT k FROM a) a FULL JOIN b ON a.k = b.k + 50000',
-    SORT.replace('ORDER BY', 'ORDER BY k % 3,'), 'sort');
+    SORT.replace('ORDER BY', 'ORDER BY k % 3,'), 'sorted-run');
 });
 
 /** Rows of both engines in one order (the queries' own ORDER BY decides it). */
 const same = (sql: string, duckSql = sql) => twins.same(sql, { duckSql });
 const spills = async (sql: string) => expect(await execution(sql)).toMatch(/spilled [\d.]+ MB to \d+ temp files/);
 
-/** Under `limit`, each of `queries` answers as DuckDB does while spill files named with `marker` appear in a slice's directory. */
-async function sameWhileSlicesSpill(limit: string, queries: string[], marker: string): Promise<void> {
+/** Under `limit`, each of `queries` answers as DuckDB does while spill files of a kind starting with `kind` appear in a slice's directory. */
+async function sameWhileSlicesSpill(limit: string, queries: string[], kind: string): Promise<void> {
   await twins.s.execute(`SET query_memory_limit = '${limit}'`);
   try {
     for (const sql of queries) {
-      await makesTempFile(tempArea(), (f) => f.inSlice && f.name.includes(marker), () => same(sql), sql);
+      await makesTempFile(tempArea(), (f) => f.inSlice && f.kind.startsWith(kind), () => same(sql), sql);
     }
   } finally {
     await twins.s.execute('RESET query_memory_limit');
@@ -207,7 +207,7 @@ it('groups the slices finish, joined on their key to a DISTKEY table, move their
 });
 
 it('removes the slices\' spill files when an aggregate fails or is canceled', async () => {
-  await cleansUp('3MB', 'SELECT k % 50000, sum(1 / (k - 77777)) FROM a GROUP BY 1', 'SELECT k % 50000, count(*), sum(k) FROM a GROUP BY 1', 'aggregate');
+  await cleansUp('3MB', 'SELECT k % 50000, sum(1 / (k - 77777)) FROM a GROUP BY 1', 'SELECT k % 50000, count(*), sum(k) FROM a GROUP BY 1', 'aggregate-in-a-slice-partition');
 });
 
 it('a join whose broadcast build side would take over half the limit redistributes both sides instead', async () => {
@@ -257,7 +257,7 @@ it('a hash join in the slices whose build side would not fit spills both sides b
 it('removes a slice hash join\'s spill files when the statement fails or is canceled', async () => {
   // the division fails in the slices' aggregate over the rows the spilled join hands on
   await cleansUp('4MB', 'SELECT sum(1 / (a.k - 777)) FROM a JOIN b ON a.k = b.k',
-    'SELECT count(*), sum(a.k * b.k) FROM a JOIN b ON a.k % 30000 = b.k % 30000', 'slice-hash-join');
+    'SELECT count(*), sum(a.k * b.k) FROM a JOIN b ON a.k % 30000 = b.k % 30000', 'slice-hash-join-build-partition');
 });
 
 it('a slice\'s top-N whose N rows would not fit writes its first N as sorted runs, which the leader merges', async () => {
@@ -308,7 +308,7 @@ it('windows at the leader over their limit run partition by partition of the PAR
     await twins.s.execute('RESET query_memory_limit');
   }
   expect(leftover()).toEqual([]);
-  await cleansUp('8MB', windows.replace('SELECT count(*),', 'SELECT sum(1 / (k - 77777)),'), windows, 'window');
+  await cleansUp('8MB', windows.replace('SELECT count(*),', 'SELECT sum(1 / (k - 77777)),'), windows, 'window-partition');
 });
 
 // windows without a shared PARTITION BY over 300 000 rows: k unique; g in 0..6; d with ties (300 rows
@@ -349,14 +349,14 @@ it('windows at the leader without a shared PARTITION BY over their limit go thro
     for (const sql of SORTED_WINDOWS) {
       // the budget fails a statement past the limit: answering is staying within it
       // the sort's runs at the leader (the GROUP BY reads the walked rows as they are made, with no file of them)
-      const got = await makesTempFile(tempArea(), (f) => !f.inSlice && f.name.includes('sort-run'), () => strata(sql), sql);
+      const got = await makesTempFile(tempArea(), (f) => !f.inSlice && f.kind === 'window-sort-run', () => strata(sql), sql);
       expect(rounded(got), sql).toEqual(rounded(await duckdb(sql)));
     }
     expect(leftover()).toEqual([]);
     // the division fails in the walk over the sorted rows; the cancel comes once the sort writes its runs (at 8 MB: at 24 MB this
     // window sorts in memory, and the GROUP BY reads the walked rows as they are made, so it writes no file)
     await cleansUp('8MB', 'SELECT max(r) FROM (SELECT sum(1 / (k - 277777)) OVER (ORDER BY x ROWS UNBOUNDED PRECEDING) AS r FROM wr) q',
-      'SELECT max(r) FROM (SELECT lag(s, 2) OVER (ORDER BY x, k) AS r FROM wr) q', 'sort-run');
+      'SELECT max(r) FROM (SELECT lag(s, 2) OVER (ORDER BY x, k) AS r FROM wr) q', 'window-sort-run');
   } finally {
     await twins.s.execute('RESET query_memory_limit');
     await twins.s.execute('DROP TABLE wr');
@@ -376,7 +376,7 @@ it('a shared result over a quarter of the limit goes to a spill file that later 
   try {
     for (const sql of queries) {
       // the leader writes the rows it got to a file, or links the slices' result files (their rows past their share) as they are
-      await makesTempFile(tempArea(), (f) => f.name.includes(f.inSlice ? 'result-rows' : 'shared-result'), () => same(sql), sql);
+      await makesTempFile(tempArea(), (f) => f.kind === (f.inSlice ? 'result-rows' : 'shared-result'), () => same(sql), sql);
     }
   } finally {
     await twins.s.execute('RESET query_memory_limit');
@@ -404,7 +404,7 @@ it('joins, aggregates and sorts at the leader over a small limit spill, stay und
     await twins.s.execute('RESET query_memory_limit');
   }
   expect(leftover()).toEqual([]);
-  await cleansUp('4MB', cases[0][1].replace('count(*),', 'sum(1 / (x.k - 7778)),'), cases[1][1], 'hash-join');
+  await cleansUp('4MB', cases[0][1].replace('count(*),', 'sum(1 / (x.k - 7778)),'), cases[1][1], 'hash-join-build-partition');
 });
 
 it('spill files give back every value: NULLs, strings (only the entries used), wide exact values', () => {

@@ -82,8 +82,8 @@ it('frames sliding to the partition\'s end answer as DuckDB does in memory, wher
 
 /** Runs `sql` and checks that it went through the sorted path (its sort's runs appeared) and answered as DuckDB does. */
 async function sortedAsDuckDB(sql: string) {
-  // the sort's runs: a consumer taking pieces reads the walked rows as they are made, with no file of them
-  await makesTempFile(twins.tempArea, (f) => f.name.includes('sort-run'), () => same(sql), sql);
+  // the window's sort's runs: a consumer taking pieces reads the walked rows as they are made, with no file of them
+  await makesTempFile(twins.tempArea, (f) => f.kind === 'window-sort-run', () => same(sql), sql);
 }
 
 it('frames sliding to the end of a partition of every row go through the sorted path and answer as DuckDB does, leaving no file behind', async () => {
@@ -113,7 +113,7 @@ it('in a slice, a window partition too big to compute whole goes through the ext
     count(*) OVER (PARTITION BY k % 3 ORDER BY k ROWS BETWEEN 2 PRECEDING AND 1 FOLLOWING) AS c, lag(k, 2) OVER (PARTITION BY k % 3 ORDER BY k) AS l FROM a WHERE k < 150000) q`;
   expect(await twins.explain(sql)).toMatch(/Window per slice/);
   /** a slice's sorted window rows file */
-  const sortedInSlice = (f: TempFile) => f.inSlice && f.name.includes('window-rows');
+  const sortedInSlice = (f: TempFile) => f.inSlice && f.kind === 'window-rows';
   await twins.s.execute("SET query_memory_limit = '8MB'");
   try {
     await makesTempFile(twins.tempArea, sortedInSlice, () => same(sql), sql);

@@ -52,10 +52,10 @@ it('a window reading a model answers as DuckDB does at 4 MB, in the slices and t
   expect(await t.explain(IN_SLICES)).toMatch(/Window per slice/);
   await t.s.execute("SET query_memory_limit = '4MB'");
   try {
-    for (const sql of [IN_SLICES, AT_LEADER]) {
-      // the budget fails a statement past the limit: answering is staying within it
-      await makesTempFile(t.tempArea, () => true, () => same(sql), sql);
-    }
+    // the budget fails a statement past the limit: answering is staying within it; the slices
+    // spill their windows' partitions, the leader's window sorts through runs on disk
+    await makesTempFile(t.tempArea, (f) => f.inSlice && f.kind === 'window-partition', () => same(IN_SLICES), IN_SLICES);
+    await makesTempFile(t.tempArea, (f) => !f.inSlice && f.kind === 'window-sort-run', () => same(AT_LEADER), AT_LEADER);
     expect(t.leftover()).toEqual([]);
     const failing = 'SELECT max(r) FROM (SELECT sum(1 / (CAST(f(x) AS INTEGER) - 19999)) OVER (ORDER BY k ROWS UNBOUNDED PRECEDING) AS r FROM w) q';
     await expect(t.s.execute(failing)).rejects.toMatchObject({ code: 'DIVISION_BY_ZERO' });
