@@ -16,7 +16,8 @@ import { compile, type Compiled } from '../../support/compile.ts';
 import { underLoad } from '../../support/deadline.ts';
 import { ACCOUNTS, INITIAL_BALANCE, batchRows, batchSum, transferOf } from './crash-batches.ts';
 
-const ROUNDS = 20;
+/** rounds: every fifth kills during recovery, the others each kind of batch in turn (each twice) */
+const ROUNDS = 10;
 /** Batch kinds (seq % 4): INSERT, COPY, two-table transaction, transfer. */
 const KINDS = [0, 1, 2, 3];
 let root: string;
