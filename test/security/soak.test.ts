@@ -2,7 +2,7 @@
 // piles of cursors, sorts near the memory limit) while another account's normal clients keep
 // asking `SELECT 1` and a monitor polls /health. Normal work must keep answering. The server runs
 // in a process of its own, so its latency and memory are measured without the test's clients.
-// ~6 s by default, and until every kind of abuse has run at least once (however busy the
+// ~3 s by default, and until every kind of abuse has run at least once (however busy the
 // machine); STRATA_SOAK=1 runs 60 s. p50/p99 latencies and the server's peak RSS are
 // printed for the report; the assertions are deliberately generous (CI machines are shared and
 // noisy), except that RSS stays under the server's memory limit + 500 MB.
@@ -14,7 +14,7 @@ import { client, ok, tempDir } from '../api/helpers.ts';
 import { underLoad } from '../support/deadline.ts';
 
 const LONG = process.env.STRATA_SOAK === '1';
-const DURATION_MS = LONG ? 60_000 : 6_000;
+const DURATION_MS = LONG ? 60_000 : 3_000;
 /** every abuse loop runs at least this many times, past DURATION_MS if need be */
 const MIN_RUNS = 1;
 const MB = 1024 * 1024;
