@@ -72,12 +72,12 @@ const ms = (x: number) => `${x < 10 ? x.toFixed(2) : x.toFixed(1)} ms`;
 export function explainOperators(root: PhysicalOperator, slices: number, metrics?: Map<PhysicalOperator, OperatorMetrics>, depth0 = 0): string[] {
   const out: string[] = [];
   const printed = new Set<PhysicalOperator>();
-  const visit = (op: PhysicalOperator, depth: number) => {
+  const visit = (op: PhysicalOperator, depth: number, whole: boolean) => {
     const pad = '  '.repeat(depth) + (depth ? '->  ' : '');
-    if (printed.has(op)) { out.push(`${pad}${op.explainAgain()}`); return; }
+    if (printed.has(op)) { out.push(`${pad}${op.explainAgain(whole)}`); return; }
     printed.add(op);
     const where = op.placement === 'slices' ? `${slices} slice${slices === 1 ? '' : 's'}` : 'leader';
-    let line = `${pad}${op.explain()}  [${where}; est. rows ${op.estRows}`;
+    let line = `${pad}${op.explain(whole)}  [${where}; est. rows ${op.estRows}`;
     if (metrics) {
       const m = metrics.get(op);
       if (!m) line += '; never ran';
@@ -91,9 +91,9 @@ export function explainOperators(root: PhysicalOperator, slices: number, metrics
     for (const d of op.details()) out.push(`${under}${d}`);
     const removed = metrics?.get(op)?.runtimeFilters;
     if (removed) out.push(`${under}Runtime filter removed, per slice: ${removed.map((s, i) => `#${i} ${runtimeRemoved(s)}`).join(', ')}`);
-    for (const c of op.children) visit(c, depth + 1);
+    for (const c of op.children) visit(c, depth + 1, whole || op.inputsWhole);
   };
-  visit(root, depth0);
+  visit(root, depth0, false);
   return out;
 }
 

@@ -3,7 +3,7 @@
 // filters and projections, hash probes against broadcast build sides, and at the top a partial
 // aggregate, a per-slice top-N or limit; a Gather brings its output to the leader. The rest
 // runs at the leader over its inputs' results.
-import { type Field, type LNode, type SharedSlot, sharedSlotsOf } from '../plan/logical.ts';
+import { type Field, type JoinExchange, type LNode, type SharedSlot, sharedSlotsOf } from '../plan/logical.ts';
 import { type BAgg, type BExpr, BOOL, hasModelCall, mapCols, usedColumns } from '../plan/bound.ts';
 import { modelsBelowJoin } from '../plan/model-columns.ts';
 import type { SqlType } from '../types/types.ts';
@@ -281,7 +281,7 @@ class PhysicalPlanner {
       // left rows it matches, a LEFT join adds the left rows nothing matched at the end
       if (!left) return null;
       // (they never broadcast, so not when SET join_distribution = broadcast forces that)
-      const keyed = right && (this.slices < 2 || n.est?.exchange !== 'broadcast');
+      const keyed = right && (this.slices < 2 || this.exchange(n, right) !== 'broadcast');
       if (keyed && estimateRows(n.left) < estimateRows(n.right)) return this.keyedJoin(n, false, right, left, est);
       probeIsLeft = true;
     } else if (left && right) probeIsLeft = estimateRows(n.left) >= estimateRows(n.right);
@@ -293,7 +293,7 @@ class PhysicalPlanner {
     const [probeKeys, buildKeys] = probeIsLeft ? [n.leftKeys, n.rightKeys] : [n.rightKeys, n.leftKeys];
     const placed = other && this.partitionedJoin(n, probeIsLeft, probe, other, probeKeys, buildKeys, est);
     if (placed) return placed;
-    if (other && n.est?.exchange === 'redistribute' && this.slices > 1) {
+    if (other && this.exchange(n, other) === 'redistribute' && this.slices > 1) {
       // both sides too large to broadcast: rows with equal keys meet in one slice
       return new HashProbeOp(new RedistributeOp(probe, probeKeys), new RedistributeOp(other, buildKeys), probeIsLeft, n, n.fields, est);
     }
@@ -301,6 +301,15 @@ class PhysicalPlanner {
     // ALL tables or small ones); one only the leader can finish, from there
     const build = other ? new SliceBroadcastOp(other, this.slices, computedWhole(other, !n.est?.forced)) : new BroadcastOp(this.leader(probeIsLeft ? n.right : n.left));
     return new HashProbeOp(probe, build, probeIsLeft, n, n.fields, est);
+  }
+
+  /**
+   * What the estimate chose for a join built from `build`: its choice for a build side every
+   * slice computes whole by itself (nothing moves) or for one the slices send each other.
+   */
+  private exchange(n: Join, build: SliceOperator): JoinExchange | undefined {
+    if (!n.est) return undefined;
+    return computedWhole(build, !n.est.forced) ? n.est.exchangeIfWhole : n.est.exchange;
   }
 
   /**
@@ -326,7 +335,7 @@ class PhysicalPlanner {
    * redistribution, or `moveProbe` (only the probe side moves). Null when neither side is
    * partitioned on the keys.
    */
-  private partitionedJoin(n: Join, probeIsLeft: boolean, probe: SliceOperator, other: SliceOperator, probeKeys: BExpr[], buildKeys: BExpr[], est: number, moveProbe = n.est?.exchange === 'redistribute'): SliceOperator | null {
+  private partitionedJoin(n: Join, probeIsLeft: boolean, probe: SliceOperator, other: SliceOperator, probeKeys: BExpr[], buildKeys: BExpr[], est: number, moveProbe = this.exchange(n, other) === 'redistribute'): SliceOperator | null {
     const pp = probe.partitioning(this.slices), bp = other.partitioning(this.slices);
     const alike = (i: number) => hashCompatible(probeKeys[i].type, buildKeys[i].type);
     const join = (p: SliceOperator, b: SliceOperator) => new HashProbeOp(p, b, probeIsLeft, n, n.fields, est);

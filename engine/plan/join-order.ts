@@ -5,7 +5,7 @@
 // (bushy trees included: both sides of a join may be joins), greedy (linear) beyond. Only
 // inputs with a join condition between them are joined, so no cross product appears where a
 // connected order exists; the smaller side of each join is its build (right) side. A join graph that is not connected keeps a greedy connected-first order.
-import { type LNode, inputsOf } from './logical.ts';
+import { type LNode, type JoinExchange, inputsOf } from './logical.ts';
 import { type BExpr, BOOL, usedColumns, mapCols } from './bound.ts';
 import { estimateRows, exprDistinct, keySelectivity, selectivity, OTHER_GUESS } from './cardinality.ts';
 import { classEqualities, keyClasses } from './key-classes.ts';
@@ -307,31 +307,35 @@ function greedyConnect(root: LNode, leaves: Leaf[], all: BExpr[], place: (n: LNo
 const BUILD_COST = 3;
 
 /**
- * Bytes a broadcast build row costs in each slice besides its columns: its hash table entry
+ * Bytes a build row costs in each slice besides its columns: its hash table entry
  * (exec/hash-join.ts's BuildTable.estimateBytes, less 8 bytes a key column).
  */
 const TABLE_ROW_BYTES = 53;
 
 /**
- * Estimated bytes a broadcast of the join's build side holds at once: its rows at the leader
- * (8 bytes a column) and a hash table of all of them in every slice.
+ * Estimated bytes a build side in every slice holds at once: a hash table of all its rows in
+ * every slice and, when the slices send it to each other (not computed whole by each), its rows
+ * at the leader (8 bytes a column).
  */
-export function broadcastBytes(n: Extract<LNode, { k: 'join' }>, slices: number): number {
-  return estimateRows(n.right) * (8 * n.right.fields.length + slices * (TABLE_ROW_BYTES + 8 * n.rightKeys.length));
+export function broadcastBytes(n: Extract<LNode, { k: 'join' }>, slices: number, whole = false): number {
+  return estimateRows(n.right) * ((whole ? 0 : 8 * n.right.fields.length) + slices * (TABLE_ROW_BYTES + 8 * n.rightKeys.length));
 }
 
 /** How joins move their inputs: chosen by estimate, or forced (SET join_distribution). */
 export type JoinDistribution = 'auto' | 'broadcast' | 'redistribute';
 
 /**
- * Records on every join its estimated rows and its exchange. A broadcast build side passes
- * through the leader and every slice builds a table of all its rows: about (1 + BUILD_COST) ×
- * build per slice. Redistributing moves every probe and build row once and each slice builds
- * over its share: about (probe + (1 + BUILD_COST) × build) / slices. Redistribution wins when
- * probe < (1 + BUILD_COST) × build × (slices - 1). A broadcast that would hold more than half
- * the statement's memory limit redistributes instead (each slice then builds over its share,
- * and what a slice receives counts into the budget). Joins without keys can only broadcast.
- * Mutates the (freshly optimized) plan in place.
+ * Records on every join its estimated rows and its exchange, for a build side the slices send
+ * each other and for one each computes whole (replicated.ts). Redistributing moves every probe
+ * and build row once and each slice builds over its share: about (probe + (1 + BUILD_COST) ×
+ * build) / slices per slice. A build side in every slice has each slice build a table of all
+ * its rows: sent between them, about (1 + BUILD_COST) × build per slice, so redistribution wins
+ * when probe < (1 + BUILD_COST) × build × (slices - 1); computed whole, nothing moves and it
+ * costs BUILD_COST × build, so redistribution wins only when probe < (BUILD_COST × (slices - 1)
+ * - 1) × build (with 2 slices: 2 × build, not 4 ×). A build side in every slice that would hold
+ * more than half the statement's memory limit redistributes instead (each slice then builds over
+ * its share, and what a slice receives counts into the budget). Joins without keys can only
+ * broadcast. Mutates the (freshly optimized) plan in place.
  */
 export function annotateJoins(root: LNode, slices: number, force: JoinDistribution = 'auto', memoryLimitBytes = Infinity): LNode {
   const seen = new Set<LNode>();
@@ -340,9 +344,13 @@ export function annotateJoins(root: LNode, slices: number, force: JoinDistributi
     seen.add(n);
     if (n.k === 'join') {
       const buildRows = estimateRows(n.right), probeRows = estimateRows(n.left);
-      const broadcast = n.leftKeys.length === 0 || force === 'broadcast' || slices < 2
-        || (force === 'auto' && probeRows >= (1 + BUILD_COST) * buildRows * (slices - 1) && broadcastBytes(n, slices) <= memoryLimitBytes / 2);
-      n.est = { rows: estimateRows(n), buildRows, probeRows, exchange: broadcast ? 'broadcast' : 'redistribute', forced: force !== 'auto' };
+      const exchange = (whole: boolean): JoinExchange => {
+        if (n.leftKeys.length === 0 || slices < 2 || force === 'broadcast') return 'broadcast';
+        if (force === 'redistribute') return 'redistribute';
+        const buildCost = whole ? BUILD_COST * (slices - 1) - 1 : (1 + BUILD_COST) * (slices - 1);
+        return probeRows >= buildCost * buildRows && broadcastBytes(n, slices, whole) <= memoryLimitBytes / 2 ? 'broadcast' : 'redistribute';
+      };
+      n.est = { rows: estimateRows(n), buildRows, probeRows, exchange: exchange(false), exchangeIfWhole: exchange(true), forced: force !== 'auto' };
     }
     for (const c of inputsOf(n)) visit(c);
   };

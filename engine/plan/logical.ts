@@ -85,10 +85,16 @@ export interface RecursiveWork { name: string; work: Batch }
 
 /**
  * What the optimizer expects of a join (set once the plan is optimized): its output rows, and
- * how its inputs should meet across slices: the build (right) side sent whole to every slice,
- * or both sides redistributed by the join key; `forced` when SET join_distribution chose that.
+ * how its inputs should meet across slices: the build (right) side in every slice, or both
+ * sides redistributed by the join key. `exchange` is the choice for a build side the slices
+ * send each other, `exchangeIfWhole` for one every slice computes whole by itself (only the
+ * physical planner knows which: `operators/replicated.ts`); `forced` when SET
+ * join_distribution chose both.
  */
-export interface JoinEstimate { rows: number; buildRows: number; probeRows: number; exchange: 'broadcast' | 'redistribute'; forced: boolean }
+export interface JoinEstimate { rows: number; buildRows: number; probeRows: number; exchange: JoinExchange; exchangeIfWhole: JoinExchange; forced: boolean }
+
+/** How a join's inputs meet across slices: the build side in every slice, or both sides redistributed by key. */
+export type JoinExchange = 'broadcast' | 'redistribute';
 
 export type JoinType = 'INNER' | 'LEFT' | 'FULL' | 'CROSS' | 'SEMI' | 'ANTI' | 'SINGLE';
 

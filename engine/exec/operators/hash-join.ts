@@ -302,14 +302,17 @@ export class HashProbeOp extends SliceOperator {
     return this.join.joinType as JoinStep['joinType'];
   }
 
-  explain(): string {
+  /** `whole`: inside a build side every slice computes whole, where nothing is co-located or broadcast between slices. */
+  explain(whole = false): string {
     const left = this.probeIsLeft ? this.probeSide : this.build;
     const right = this.probeIsLeft ? this.build : this.probeSide;
     const moved = this.probeSide instanceof RedistributeOp, built = this.build instanceof RedistributeOp;
+    // a build side the leader sends is broadcast even inside one computed whole
     const how = moved && built ? 'both sides redistributed by key, each slice builds from the rows it received'
       : built ? 'build side redistributed to where the probe rows sit, each slice builds from the rows it received'
         : moved ? 'probe side redistributed to where the build rows sit, each slice builds from its own rows'
-          : this.buildInParts ? 'co-located, each slice builds from its own rows' : 'broadcast';
+          : (whole && this.colocated) || this.build.inputsWhole ? 'computed whole by every slice, nothing moves'
+            : this.buildInParts ? 'co-located, each slice builds from its own rows' : 'broadcast';
     const on = describe(this.join, [...left.fields, ...right.fields], left.fields.length);
     if (this.marksBuild) return `Hash ${this.join.joinType} Join (build: left input, ${how}; the right input's rows mark the left rows they match)${on}`;
     if (this.keepsBuild) return `Hash ${this.join.joinType} Join (probe: ${this.probeIsLeft ? 'left' : 'right'} input, build: ${how}; then each slice adds the build rows no probe row matched)${on}`;

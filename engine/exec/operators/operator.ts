@@ -23,8 +23,17 @@ export abstract class PhysicalOperator {
 
   constructor(readonly fields: Field[], readonly children: PhysicalOperator[], readonly estRows: number) {}
 
-  /** One line for EXPLAIN: the operator and what it does (where it runs is added by the printer). */
-  abstract explain(): string;
+  /**
+   * One line for EXPLAIN: the operator and what it does (where it runs is added by the printer).
+   * `whole`: it is inside a build side every slice computes whole by itself (`inputsWhole`), where
+   * no rows move between the slices.
+   */
+  abstract explain(whole?: boolean): string;
+
+  /** Whether every slice computes this operator's inputs whole by itself (a build side not broadcast: replicated.ts). */
+  get inputsWhole(): boolean {
+    return false;
+  }
 
   /** Lines EXPLAIN prints under the operator's own (a scan's join filters). */
   details(): string[] {
@@ -32,8 +41,8 @@ export abstract class PhysicalOperator {
   }
 
   /** EXPLAIN's line where the same operator is read a second time (a shared result). */
-  explainAgain(): string {
-    return `${this.explain()} (again)`;
+  explainAgain(whole?: boolean): string {
+    return `${this.explain(whole)} (again)`;
   }
 }
 

@@ -22,6 +22,11 @@ export class SliceBroadcastOp extends SliceOperator {
     return this.whole ? 'Broadcast (none: every slice computes every row, reading its tables whole)' : 'Broadcast (every slice -> every slice)';
   }
 
+  /** Every slice computes every row itself (with one slice, its rows stay where they are anyway). */
+  get inputsWhole(): boolean {
+    return this.whole && this.slices > 1;
+  }
+
   /** Every slice holds every row: rows are not partitioned by anything. */
   partitioning(): Partitioning | null {
     return null;

@@ -48,7 +48,7 @@ describe('physical plan', () => {
     const gather = line(lines, /^\s*(->\s+)?Gather \(every slice -> leader\)\s+\[leader/);
     const partial = line(lines, /Partial Hash Aggregate \(keys: 1, aggregates: count_star, sum\)\s+\[2 slices/);
     expect(depth(partial)).toBeGreaterThan(depth(gather));
-    const joins = lines.filter((l) => /Hash INNER Join \(probe: left input, build: broadcast\)/.test(l));
+    const joins = lines.filter((l) => /Hash INNER Join \(probe: left input, build: computed whole by every slice, nothing moves\)/.test(l));
     expect(joins).toHaveLength(2);
     for (const j of joins) expect(j).toMatch(/\[2 slices; est\. rows \d+\]/);
     // the fact table is scanned in the slices under both probes; each dimension is broadcast
@@ -91,7 +91,7 @@ describe('physical plan', () => {
 
   it('probes the preserved side of a LEFT join in the slices, and runs FULL joins there with the sides redistributed by key', async () => {
     const left = await explain('SELECT count(*), count(d2.k) FROM f LEFT JOIN d2 ON f.k2 = d2.k AND d2.g < 3');
-    expect(line(left, /Hash LEFT Join/)).toMatch(/probe: left input, build: broadcast.*\[2 slices/);
+    expect(line(left, /Hash LEFT Join/)).toMatch(/probe: left input, build: computed whole by every slice.*\[2 slices/);
     expect(await rowsOf('SELECT count(*), count(d2.k) FROM f LEFT JOIN d2 ON f.k2 = d2.k AND d2.g < 3')).toEqual([[1000, 300]]);
     // the ON term on the right input alone filters the build side in its own scan
     const filter = line(left, /Filter \(fused into the scan; zone maps prune segments\): \(g < 3\)/);
@@ -158,6 +158,41 @@ describe('physical plan', () => {
     // the same join the other way round, and as a semi join, answer the same
     expect(await rowsOf('SELECT count(*), sum(dk.w) FROM dk JOIN fk ON dk.k = fk.k WHERE fk.i >= 100')).toEqual([[900, 45 * 10 * 190]]);
     expect(await rowsOf('SELECT count(*) FROM dk WHERE EXISTS (SELECT 1 FROM fk WHERE fk.k = dk.k)')).toEqual([[20]]);
+  });
+
+  it('says a join inside a build side every slice computes whole moves nothing, where it would be co-located on its own', async () => {
+    // fk.i < 100 LEFT JOIN dk: fk.k = i % 20 meets dk.k = 0..19 (w = 10 k) once each; f.i is unique
+    const sql = 'SELECT count(*), sum(f.v), sum(b.w) FROM f JOIN (SELECT fk.i, dk.w FROM fk LEFT JOIN dk ON fk.k = dk.k WHERE fk.i < 100) b ON f.i = b.i';
+    const lines = await explain(sql);
+    const inner = line(lines, /Hash LEFT Join/);
+    expect(line(lines, /Broadcast \(none: every slice computes every row/)).toBeTruthy();
+    expect(line(lines, /Hash INNER Join/)).toMatch(/build: computed whole by every slice, nothing moves\)/);
+    expect(inner).toMatch(/build: computed whole by every slice, nothing moves\)/);
+    expect(lines.join('\n')).not.toMatch(/co-located|every slice -> every slice/);
+    expect(await rowsOf(sql)).toEqual([[100, 4950, 5 * 10 * 190]]);
+    // on its own, the same join is co-located
+    expect(line(await explain('SELECT count(*) FROM fk LEFT JOIN dk ON fk.k = dk.k WHERE fk.i < 100'), /Hash LEFT Join/)).toMatch(/build: co-located/);
+  });
+
+  it('prices a build side every slice computes whole as a table in each slice and no exchange: it stays whole where a broadcast would redistribute', async () => {
+    // fs: 300 of f's rows; b: d2's 20 rows five times (100 rows, every key 5 times): probe 300 < 4 × 100 build rows, >= 2 × 100
+    await s.execute(`CREATE TABLE fs (i INTEGER, k INTEGER); INSERT INTO fs SELECT i, k2 FROM f WHERE i < 300;
+      CREATE TABLE b (k INTEGER, g INTEGER); INSERT INTO b SELECT d2.k, d2.g FROM d2, d WHERE d.n < 5; ANALYZE`);
+    try {
+      const sql = 'SELECT count(*), sum(fs.i), sum(b.g) FROM fs JOIN b ON fs.k = b.k';
+      const lines = await explain(sql);
+      expect(line(lines, /Hash INNER Join/)).toMatch(/build: computed whole by every slice, nothing moves\)/);
+      expect(lines.join('\n')).not.toMatch(/Redistribute/);
+      // every fs row meets its key's 5 b rows; g = k % 10 and fs.k = i % 20, so g = i % 10
+      const answer = [[1500, 5 * (299 * 300) / 2, 5 * 30 * 45]];
+      expect(await rowsOf(sql)).toEqual(answer);
+      // a build side the slices must send each other (forced to leave small tables to the exchange) is priced as one: redistributed
+      await s.execute(`SET join_distribution = 'redistribute'`);
+      expect((await explain(sql)).join('\n')).toMatch(/both sides redistributed by key/);
+      expect(await rowsOf(sql)).toEqual(answer);
+    } finally {
+      await s.execute('RESET join_distribution; DROP TABLE fs; DROP TABLE b');
+    }
   });
 
   it('knows that redistributed joins, slice-finished aggregates and DISTKEY tables are partitioned by key, and moves nothing twice', async () => {

@@ -199,7 +199,7 @@ describe('multi-batch joins, filters and aggregates in two slices match DuckDB',
       FROM f JOIN dim ON f.k = dim.k LEFT JOIN labels ON dim.label = labels.label AND labels.cat < 3 JOIN dim d2 ON f.v = d2.k
       WHERE f.x % 4 <> 0 GROUP BY labels.cat, d2.label ORDER BY 1 NULLS FIRST, 2`;
     const plan = (await strataRows(`EXPLAIN ${sql}`)).map((r) => String(r[0])).join('\n');
-    expect(plan).toMatch(/Hash INNER Join \(probe: left input, build: broadcast\)[^\n]*\n\s*->  Hash LEFT Join \(probe: left input, build: broadcast\)[^\n]*\n\s*->  Hash INNER Join \(probe: left input/);
+    expect(plan).toMatch(/Hash INNER Join \(probe: left input, build: computed whole by every slice, nothing moves\)[^\n]*\n\s*->  Hash LEFT Join \(probe: left input, build: computed whole by every slice, nothing moves\)[^\n]*\n\s*->  Hash INNER Join \(probe: left input/);
     await same(sql);
   });
 
@@ -231,7 +231,7 @@ describe('multi-batch joins, filters and aggregates in two slices match DuckDB',
   it('joined rows redistributed to meet another table, two statements at once in the same slices', async () => {
     const plans = await Promise.all(EXCHANGED.map(async (sql) => (await strataRows(`EXPLAIN ${sql}`)).map((r) => String(r[0])).join('\n')));
     expect(plans[0]).toMatch(/Redistribute by key x \(every slice -> every slice\)[^\n]*\n\s*->  Scan public\.f/);
-    expect(plans[1]).toMatch(/Redistribute by key x \(every slice -> every slice\)[^\n]*\n\s*->  Hash INNER Join \(probe: left input, build: broadcast\)/);
+    expect(plans[1]).toMatch(/Redistribute by key x \(every slice -> every slice\)[^\n]*\n\s*->  Hash INNER Join \(probe: left input, build: computed whole by every slice, nothing moves\)/);
     const other = twins!.db.connect();
     try {
       const [one, two] = await Promise.all([strataRows(EXCHANGED[0]), (async () => { const r = await other.execute(EXCHANGED[1]); return r[r.length - 1].rows as unknown[][]; })()]);
