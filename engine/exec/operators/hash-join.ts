@@ -93,7 +93,7 @@ export class HashJoinOp extends LeaderOperator {
     const leftTypes = this.left.fields.map((f) => f.type), rightTypes = this.right.fields.map((f) => f.type);
     const spec: GraceJoin = {
       leftKeys: j.leftKeys, rightKeys: j.rightKeys, nullEq: j.nullEq, leftTypes, rightTypes,
-      pairTable: (right) => new JoinTable(ctx, this, right),
+      pairTable: (right) => new JoinTable(ctx, this, right), keepsBuild: j.joinType === 'FULL',
     };
     // a condition calling a model filters the joined rows of whole partitions (JoinTable)
     if (j.residual && hasModelCall(j.residual)) return spec;

@@ -62,6 +62,17 @@ async function nestedLoop(ctx: RunContext, op: HashJoinOp, emit: (b: Batch) => P
   const type = op.join.joinType;
   const right = await rightRows(ctx, op);
   const rightCount = right.batch.length + right.fileRows;
+  const dropRight = () => {
+    ctx.release(right.batch);
+    for (const path of right.files) rmSync(path, { force: true });
+  };
+  const pads = type === 'LEFT' || type === 'FULL' || type === 'SINGLE';
+  // no right rows: a join that pads or keeps unmatched left rows hands them all on unpaired;
+  // any other has no rows, and its left input is not even read
+  if (rightCount === 0 && !pads && type !== 'ANTI') {
+    dropRight();
+    return 0;
+  }
   const left = await rowPieces(ctx, op.left);
   const pairs = (left.batch.length + left.fileRows) * rightCount;
   const tooMany = () => {
@@ -73,7 +84,6 @@ async function nestedLoop(ctx: RunContext, op: HashJoinOp, emit: (b: Batch) => P
   let made = 0;
   // SEMI and ANTI hand on left rows only, decided by their marks; the others hand on the pairs
   const decides = type === 'SEMI' || type === 'ANTI';
-  const pads = type === 'LEFT' || type === 'FULL' || type === 'SINGLE';
   const marks = pads || decides;
   const rightMatched = type === 'FULL' ? new Uint8Array(rightCount) : null;
   const marking = rightMatched && ctx.reserve(rightCount, 'nested loop matched rows');
@@ -137,7 +147,7 @@ async function nestedLoop(ctx: RunContext, op: HashJoinOp, emit: (b: Batch) => P
   };
   const rightTypes = op.right.fields.map((f) => f.type);
   await eachPiece(ctx, left, async (l) => {
-    if (l.length === 0 || (rightCount === 0 && !pads && type !== 'ANTI')) return;
+    if (l.length === 0) return;
     if (marks) leftMatched = new Uint8Array(l.length);
     const alike = decides ? alikeRows(l, leftRead) : null;
     if (alike) pending = alike.first.slice();
@@ -181,8 +191,7 @@ async function nestedLoop(ctx: RunContext, op: HashJoinOp, emit: (b: Batch) => P
     }
   }
   if (marking) ctx.release(marking);
-  ctx.release(right.batch);
-  for (const path of right.files) rmSync(path, { force: true });
+  dropRight();
   return rows;
 }
 

@@ -38,6 +38,8 @@ export interface GraceJoin {
   pairTable(right: Batch): PairTable;
   /** how a pair too big that no split parts joins a chunk of build rows at a time (without it, whole) */
   chunked?: ChunkedJoin;
+  /** a FULL join: a pair's build rows come out (padded) without any probe row; any other join's pair without probe rows has nothing to give */
+  keepsBuild?: boolean;
 }
 
 /** A hash table over a pair's build rows: probed a block of probe rows at a time, then finished (what its build rows add). */
@@ -85,8 +87,10 @@ export async function joinPartitions(ctx: RunContext, left: SpillWriter[], right
  */
 async function joinPair(ctx: RunContext, lf: SpillWriter, rf: SpillWriter, j: GraceJoin, level: number, parentRows: number, take: JoinedInto): Promise<void> {
   ctx.check();
+  // no probe rows: nothing comes out unless the build rows do; the build file is not even read
+  if (rf.rows + lf.rows === 0 || (lf.rows === 0 && !j.keepsBuild)) { ctx.spill.done(rf); ctx.spill.done(lf); return; }
   if (rf.rows > 1 && buildBytes(rf.rows, j.rightKeys.length) + rf.bytes > ctx.guard.memory.availableBytes / 2) {
-    if (level < MAX_LEVEL && mayPart(ctx, [rf], j.rightKeys, j.nullEq ?? false, parentRows, j.chunked !== undefined)) {
+    if (level < MAX_LEVEL && mayPart([rf], parentRows, j.chunked !== undefined)) {
       const rights = await splitFile(ctx, rf, j.rightKeys, j.nullEq, level + 1, 'hash join build partition');
       const lefts = await splitFile(ctx, lf, j.leftKeys, j.nullEq, level + 1, 'hash join probe partition');
       for (let p = 0; p < FANOUT; p++) await joinPair(ctx, lefts[p], rights[p], j, level + 1, rf.rows, take);
@@ -97,7 +101,6 @@ async function joinPair(ctx: RunContext, lf: SpillWriter, rf: SpillWriter, j: Gr
       return;
     }
   }
-  if (rf.rows + lf.rows === 0) { ctx.spill.done(rf); ctx.spill.done(lf); return; }
   const build = ctx.hold(readPartition(ctx, rf, j.rightTypes), 'hash join build partition');
   const table = j.pairTable(build);
   const r = ctx.spill.read(lf.path);

@@ -26,56 +26,36 @@ export interface PartitionHost {
 }
 
 /**
- * Whether every row of the batches has the same key hash: a row's partition at every level comes
- * from its hash alone, so no split can part them (one key's rows, as a rule).
+ * Each partition file's key hash while every row written to it has that one hash, NaN once two
+ * differ (PartitionWriter records it as it writes the file, from the hashes it partitions by).
  */
-export function oneKeyHash(batches: Iterable<Batch>, keyExprs: BExpr[], nullEq: boolean | boolean[]): boolean {
-  let first: number | null = null;
-  for (const b of batches) {
-    for (let start = 0; start < b.length; start += CHUNK) {
-      const n = Math.min(CHUNK, b.length - start);
-      const { hashes } = new KeyBatch(projectBatch(rowRange(b, start, n), keyExprs, null, n), n, nullEq);
-      first ??= hashes[0];
-      for (let i = 0; i < n; i++) if (hashes[i] !== first) return false;
-    }
-  }
-  return true;
-}
+const keyHashOf = new WeakMap<SpillWriter, number>();
 
 /**
  * Whether splitting files of rows again (a partition's, one per input) may part them: not when
- * they all hash alike (`oneKeyHash`, read a block at a time up to the first row hashing
- * otherwise). With `otherWay` (the caller can take a partition no split parts some other way: a
- * chunked join, a sort) also not when the split that made them kept over 9/10 of its
- * `parentRows` here: one key (or a few hashing alike) holds them, and another split would only
- * write them again as they are. Without one, such a split is still tried: two heavy keys that
- * fell together at one level likely part at the next, and each half may fit.
+ * they all hash alike (a row's partition at every level comes from its hash alone: one key's
+ * rows, as a rule), known from writing them, so no file is read to decide. With `otherWay` (the
+ * caller can take a partition no split parts some other way: a chunked join, a sort) also not
+ * when the split that made them kept over 9/10 of its `parentRows` here: one key (or a few
+ * hashing alike) holds them, and another split would only write them again as they are. Without
+ * one, such a split is still tried: two heavy keys that fell together at one level likely part
+ * at the next, and each half may fit.
  */
-export function mayPart(host: PartitionHost, files: SpillWriter[], keyExprs: BExpr[], nullEq: boolean | boolean[], parentRows: number, otherWay: boolean): boolean {
+export function mayPart(files: SpillWriter[], parentRows: number, otherWay: boolean): boolean {
   if (otherWay && files.reduce((sum, f) => sum + f.rows, 0) > 0.9 * parentRows) return false;
-  return !oneKeyHash(blocksOf(host, files), keyExprs, nullEq);
+  // a file written otherwise counts as mixed: a split is tried
+  const hashes = files.filter((f) => f.rows > 0).map((f) => keyHashOf.get(f) ?? NaN);
+  return !hashes.every((h) => h === hashes[0]);
 }
 
-/** The files' blocks, read one at a time; the files stay. */
-function* blocksOf(host: PartitionHost, files: SpillWriter[]): Generator<Batch> {
-  for (const f of files) {
-    const r = host.spill.read(f.path);
-    try {
-      for (let b = r.next(); b; b = r.next()) yield b;
-    } finally {
-      r.close();
-    }
-  }
-}
-
-/** Each row's partition at `level` from its key vectors, and the rows per partition. */
-export function partitionIds(keys: Vector[], n: number, nullEq: boolean | boolean[], level: number): { part: Uint8Array; counts: Int32Array } {
+/** Each row's partition at `level` from its key vectors, the rows per partition, and each row's key hash. */
+export function partitionIds(keys: Vector[], n: number, nullEq: boolean | boolean[], level: number): { part: Uint8Array; counts: Int32Array; hashes: ArrayLike<number> } {
   const hashes = new KeyBatch(keys, n, nullEq).hashes;
   const seed = SEEDS[level];
   const part = new Uint8Array(n);
   const counts = new Int32Array(FANOUT);
   for (let i = 0; i < n; i++) { const p = Math.imul(hashes[i] ^ seed, 0x9e3779b1) >>> (32 - FANOUT_BITS); part[i] = p; counts[p]++; }
-  return { part, counts };
+  return { part, counts, hashes };
 }
 
 /** The rows in partition `p`, in order. */
@@ -88,9 +68,12 @@ export function rowsIn(part: Uint8Array, counts: Int32Array, p: number): Uint32A
 /**
  * FANOUT new spill files that batches are split into by the hash of their key values at
  * `level`, batch after batch (a probe side streaming through a spilled join), until `close`.
+ * Each file's rows' one key hash, while they have one, is recorded for `mayPart`.
  */
 export class PartitionWriter {
   readonly files: SpillWriter[];
+  /** each partition's key hash while its rows share one (NaN once they differ; undefined before its first row) */
+  private readonly hashes: (number | undefined)[] = new Array(FANOUT);
 
   constructor(private readonly host: PartitionHost, private readonly keyExprs: BExpr[], private readonly nullEq: boolean | boolean[] | undefined, private readonly level: number, what: string) {
     this.files = Array.from({ length: FANOUT }, () => host.spill.create(what));
@@ -101,7 +84,13 @@ export class PartitionWriter {
       this.host.check();
       const n = Math.min(CHUNK, b.length - start);
       const chunk = rowRange(b, start, n);
-      const { part, counts } = partitionIds(projectBatch(chunk, this.keyExprs, null, n), n, this.nullEq ?? false, this.level);
+      const { part, counts, hashes } = partitionIds(projectBatch(chunk, this.keyExprs, null, n), n, this.nullEq ?? false, this.level);
+      const known = this.hashes;
+      for (let i = 0; i < n; i++) {
+        const p = part[i], h = known[p];
+        if (h === undefined) known[p] = hashes[i];
+        else if (h !== hashes[i]) known[p] = NaN;
+      }
       for (let p = 0; p < FANOUT; p++) {
         if (counts[p] === 0) continue;
         const sel = rowsIn(part, counts, p);
@@ -112,7 +101,10 @@ export class PartitionWriter {
 
   /** Closes the files (to be read back) and returns them. */
   close(): SpillWriter[] {
-    for (const f of this.files) f.close();
+    this.files.forEach((f, p) => {
+      f.close();
+      keyHashOf.set(f, this.hashes[p] ?? NaN);
+    });
     return this.files;
   }
 }

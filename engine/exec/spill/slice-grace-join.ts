@@ -84,19 +84,24 @@ export class SliceGraceJoin {
     const probe = this.probe?.close() ?? null;
     this.probe = null;
     for (let p = 0; p < FANOUT; p++) {
-      if (!probe) {
-        // no probe rows: an anti join built on its preserved side keeps every build row, an outer join pads them
-        if (keep === 0) { if (await this.keepBuildRows(this.build[p], sink)) return; continue; }
-        if (keep === null && this.step.keepsBuild) {
-          const types = this.paddingTypes;
-          if (await this.keepBuildRows(this.build[p], (b) => sink(padProbeSide(types, b.columns, b.length)))) return;
-          continue;
-        }
-        this.host.spill.done(this.build[p]);
-        continue;
-      }
-      if (await this.joinFiles(this.build[p], probe[p], 0, Infinity, sink, keep)) return;
+      const done = probe ? await this.joinFiles(this.build[p], probe[p], 0, Infinity, sink, keep) : await this.withoutProbeRows(this.build[p], sink, keep);
+      if (done) return;
     }
+  }
+
+  /**
+   * A build file no probe row meets: an anti join built on its preserved side keeps every build
+   * row, an outer join keeping its build side pads them; any other join has nothing to give, and
+   * the file is not read.
+   */
+  private async withoutProbeRows(buildFile: SpillWriter, sink: JoinedSink, keep: 0 | 1 | null): Promise<boolean> {
+    if (keep === 0) return this.keepBuildRows(buildFile, sink);
+    if (keep === null && this.step.keepsBuild) {
+      const types = this.paddingTypes;
+      return this.keepBuildRows(buildFile, (b) => sink(padProbeSide(types, b.columns, b.length)));
+    }
+    this.host.spill.done(buildFile);
+    return false;
   }
 
   /** The probe rows' column types (as planned when none came), for NULL padding. */
@@ -123,11 +128,12 @@ export class SliceGraceJoin {
   private async joinFiles(buildFile: SpillWriter, probeFile: SpillWriter, level: number, parentRows: number, sink: JoinedSink, keep: 0 | 1 | null): Promise<boolean> {
     const { host, step } = this;
     host.check();
+    if (probeFile.rows === 0) { host.spill.done(probeFile); return this.withoutProbeRows(buildFile, sink, keep); }
     const kind = step.joinType;
     // too big for what is left (judged from the file, before reading it): split again while a
     // split may part its rows, else join it a chunk at a time
     if (buildFile.rows > MIN_SPILL_ROWS && BuildTable.estimateBytes(buildFile.rows, step.buildKeys.length) + buildFile.bytes > host.available()) {
-      if (level < MAX_LEVEL && mayPart(host, [buildFile], this.buildKeyExprs, step.nullEq ?? false, parentRows, true)) return this.splitAgain(buildFile, probeFile, level, sink, keep);
+      if (level < MAX_LEVEL && mayPart([buildFile], parentRows, true)) return this.splitAgain(buildFile, probeFile, level, sink, keep);
       return this.joinInChunks(buildFile, probeFile, sink, keep);
     }
     const build = readPartition(host, buildFile, this.buildTypes);

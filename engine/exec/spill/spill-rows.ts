@@ -75,7 +75,7 @@ export async function byKeyPartitions(ctx: RunContext, inputs: RowsOrPartitions[
     const rows = parts.map((f) => f.rows);
     if (rows.every((n) => n === 0)) { for (const f of parts) ctx.spill.done(f); return; }
     if (!fits(rows) && rows.some((n) => n > 1)) {
-      if (level < MAX_LEVEL && mayPart(ctx, parts, keys, true, parentRows, to.tooBig !== undefined)) {
+      if (level < MAX_LEVEL && mayPart(parts, parentRows, to.tooBig !== undefined)) {
         const split: SpillWriter[][] = [];
         for (const f of parts) split.push(await splitFile(ctx, f, keys, true, level + 1, `${what} partition`));
         const total = rows.reduce((sum, n) => sum + n, 0);

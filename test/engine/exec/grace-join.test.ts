@@ -1,7 +1,7 @@
 // Grace hash join on its own: with less memory left than a partition's hash table needs, the
 // partitions are split again with another hash (and joined at the next level), every row still
 // meets its partner exactly once, and the files are gone when the run's spill area is disposed.
-import { afterAll, expect, it } from 'vitest';
+import { afterAll, expect, it, vi } from 'vitest';
 import { mkdtempSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +12,7 @@ import { RunContext } from '../../../engine/exec/operators/run-context.ts';
 import { QueryGuard } from '../../../engine/exec/query-guard.ts';
 import { BuildTable, probe } from '../../../engine/exec/hash-join.ts';
 import { FANOUT, buildBytes, graceJoin } from '../../../engine/exec/spill/grace-join.ts';
+import { mayPart, writePartitions } from '../../../engine/exec/spill/hash-partition.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'strata-grace-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -53,5 +54,52 @@ it('splits partitions that still do not fit again and joins every pair once', as
   expect(sumPayload).toBe(3 * (n - m + n - 1) * m / 2);
   ctx.spill.dispose();
   expect(readdirSync(join(dir, 'tmp'))).toEqual([]);
+  guard.dispose();
+});
+
+it('skips the pairs whose probe file is empty: their build files are neither read as a table nor split again', async () => {
+  const guard = new QueryGuard({ memoryLimitBytes: 8 * 2 ** 20 });
+  const ctx = new RunContext({ dataDir: dir, size: 1 } as SlicePool, { guard });
+  // build: keys 0..49 999; probe: 1,000 rows of key 7 alone, so one partition at each level has probe rows
+  const n = 50_000;
+  const right: Batch = { length: n, columns: [ints(Array.from({ length: n }, (_, i) => i)), ints(Array.from({ length: n }, (_, i) => i * 3))] };
+  const left: Batch = { length: 1000, columns: [ints(new Array(1000).fill(7))] };
+  // as above: every first-level build partition is too big for what is left, a second-level one fits
+  ctx.reserve(guard.memory.availableBytes - buildBytes(n / FANOUT, 1) * 0.6, 'ballast');
+  let pairs = 0;
+  const parts = await graceJoin(ctx, { left, right }, {
+    leftKeys: [key], rightKeys: [key], leftTypes: [INT], rightTypes: [INT, INT],
+    pairTable: (r) => {
+      pairs++;
+      const table = new BuildTable(r.columns, [r.columns[0]]);
+      return { probe: (l, take) => take(probe(l, [l.columns[0]], table, 'INNER', null)), finish: async () => {} };
+    },
+  });
+  // one pair built a table, after one split of its partition: both sides' files at level 0 and 1
+  expect(pairs).toBe(1);
+  expect(guard.memory.spilled.files).toBe(4 * FANOUT);
+  expect(parts.reduce((sum, p) => sum + p.length, 0)).toBe(1000);
+  expect(parts.every((p) => Array.from(p.columns[2].values).every((v) => v === 21))).toBe(true);
+  ctx.spill.dispose();
+  expect(readdirSync(join(dir, 'tmp'))).toEqual([]);
+  guard.dispose();
+});
+
+it('knows whether a split may part a partition file from writing it, without reading it back', async () => {
+  const guard = new QueryGuard({ memoryLimitBytes: 8 * 2 ** 20 });
+  const ctx = new RunContext({ dataDir: dir, size: 1 } as SlicePool, { guard });
+  const reads = vi.spyOn(ctx.spill, 'read');
+  // one key's rows land in one file; keys 0..9 999 spread over every file, each holding many keys
+  const one = writePartitions(ctx, { length: 5000, columns: [ints(new Array(5000).fill(7))] }, [key], false, 0, 'one key');
+  const many = writePartitions(ctx, { length: 10_000, columns: [ints(Array.from({ length: 10_000 }, (_, i) => i))] }, [key], false, 0, 'many keys');
+  const sevens = one.find((f) => f.rows > 0)!;
+  expect(sevens.rows).toBe(5000);
+  expect(mayPart([sevens], Infinity, false)).toBe(false);
+  for (const f of many) expect(mayPart([f], Infinity, false)).toBe(true);
+  // files of several inputs part unless every row of all of them hashes alike
+  expect(mayPart([sevens, one.find((f) => f.rows === 0)!], Infinity, false)).toBe(false);
+  expect(mayPart([sevens, many[0]], Infinity, false)).toBe(true);
+  expect(reads).not.toHaveBeenCalled();
+  ctx.spill.dispose();
   guard.dispose();
 });

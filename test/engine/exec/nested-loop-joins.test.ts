@@ -94,6 +94,26 @@ it('a right input past a quarter of what is left is read again from its file for
   });
 });
 
+it('an empty right input: an INNER or SEMI nested loop never reads its left input, an ANTI or LEFT one hands every left row on', async () => {
+  // e.n > 100 keeps none of e's rows; a's 300,000 rows are the left input
+  const none = '(SELECT * FROM e WHERE n > 100)';
+  const unread = [
+    `SELECT count(*) FROM a x WHERE EXISTS (SELECT 1 FROM ${none} y WHERE y.u < x.k)`,
+    `SELECT count(*), sum(x.k) FROM a x JOIN ${none} y ON y.u < x.k`,
+  ];
+  for (const sql of unread) {
+    const plan = (await t.strataRows(`EXPLAIN ANALYZE ${sql}`)).map((r) => r[0]);
+    expect(plan.find((l) => /Nested Loop (SEMI|INNER) Join/.test(l)), plan.join('\n')).toMatch(/actual rows 0/);
+    expect(plan.find((l) => /Scan public\.a /.test(l)), plan.join('\n')).toMatch(/never ran/);
+    await same(sql);
+  }
+  for (const sql of [`SELECT count(*), sum(k) FROM a x WHERE NOT EXISTS (SELECT 1 FROM ${none} y WHERE y.u < x.k)`, `SELECT count(*), count(y.n) FROM a x LEFT JOIN ${none} y ON y.u < x.k`]) {
+    const plan = (await t.strataRows(`EXPLAIN ANALYZE ${sql}`)).map((r) => r[0]);
+    expect(plan.find((l) => /Nested Loop (ANTI|LEFT) Join/.test(l)), plan.join('\n')).toMatch(/actual rows 300000/);
+    await same(sql);
+  }
+});
+
 it('a join condition calling a model answers as DuckDB at 4 MB: one input\'s calls below it, both inputs\' a block of pairs at a time', async () => {
   const queries = [
     // one input's call: computed in the slices below the join, the nested loop reads its value

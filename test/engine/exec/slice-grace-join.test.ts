@@ -102,3 +102,24 @@ it('a join keeping its build rows adds each unmatched build row once, padded, al
   expect(out.reduce((sum, b) => sum + b.length, 0)).toBe(n);
   expect(out.every((b) => b.columns.length === 3 && b.columns[0].valid!.every((v) => v === 0))).toBe(true);
 });
+
+it('a pair whose probe file is empty is not read nor split again: an inner join skips it, an anti join built on its preserved side keeps its rows', async () => {
+  // 1,000 probe rows of key 7 alone: one partition at each level has probe rows
+  const sevens = [{ length: 1000, columns: [ints(new Array(1000).fill(7))] }];
+  const { out, files } = await run('INNER', BuildTable.estimateBytes(n / FANOUT, 1) * 0.6, false, sevens);
+  // build and probe files at level 0, then one pair split again (on main every build partition was)
+  expect(files).toBe(4 * FANOUT);
+  expect(out.reduce((sum, b) => sum + b.length, 0)).toBe(1000);
+  // marking: the build rows no probe row matched (all but key 7), though most of their pairs had no probe rows
+  const h = host(BuildTable.estimateBytes(n / FANOUT, 1) * 0.6);
+  const grace = new SliceGraceJoin(h, step('ANTI'));
+  for (const b of sevens) grace.add(b);
+  const kept: Batch[] = [];
+  await grace.drainMarked(0, async (b) => { kept.push(b); return false; });
+  expect(h.budget.spilled.files).toBe(4 * FANOUT);
+  let rows = 0, keys = 0;
+  for (const b of kept) for (let i = 0; i < b.length; i++) { rows++; keys += b.columns[0].values[i] as number; }
+  expect(rows).toBe(n - 1);
+  expect(keys).toBe((n * (n - 1)) / 2 - 7);
+  h.files.dispose();
+});
