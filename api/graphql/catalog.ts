@@ -1,7 +1,8 @@
 // The caller's account's catalog: databases, schemas, tables with columns, sizes and layout.
 import type { ApiContext, GraphQLModule } from './module.ts';
 import type { AccountState, DatabaseState, SchemaState, TableState } from '../../engine/catalog/catalog.ts';
-import { tableBytes, tableRowCount } from '../../engine/catalog/catalog.ts';
+import { tableBytes } from '../../engine/catalog/catalog.ts';
+import { liveRows } from '../../engine/catalog/table-stats.ts';
 import { typeName } from '../../engine/types/types.ts';
 import { mayUseSchema } from '../../engine/catalog/schema-usage.ts';
 
@@ -104,7 +105,7 @@ export const catalog: GraphQLModule = {
       name: (r: TableRef) => r.table.name,
       owner: (r: TableRef) => r.table.owner,
       columns: (r: TableRef) => r.table.columns.map((c) => ({ name: c.name, type: typeName(c.type), nullable: !c.notNull, encoding: c.encoding ?? null, default: c.default ?? null })),
-      rowCount: (r: TableRef) => tableRowCount(r.table),
+      rowCount: (r: TableRef) => liveRows(r.table),
       bytes: (r: TableRef) => tableBytes(r.table),
       distStyle: (r: TableRef) => r.table.distStyle,
       distAuto: (r: TableRef) => r.table.distAuto,

@@ -254,13 +254,6 @@ export function referencedFiles(state: CatalogState, into = new Set<string>()): 
   return into;
 }
 
-/** Live rows (an ALL table counts its first slice's copy once). */
-export function tableRowCount(t: TableState): number {
-  let n = 0;
-  for (const s of t.segments) if (t.distStyle !== 'ALL' || s.slice === 0) n += s.rows - s.deletedCount;
-  return n;
-}
-
 export function tableBytes(t: TableState): number {
   let n = 0;
   for (const s of t.segments) n += s.bytes;

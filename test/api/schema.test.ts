@@ -164,6 +164,9 @@ describe('catalog', () => {
     expect(dbs[0]).toMatchObject({ name: 'dev', shared: false });
     expect(dbs[0].schemas[0].tables.map((x: { name: string }) => x.name)).toContain('items');
     expect(ok(await t.admin('{ tables(schema: "nope") { name } }')).tables).toEqual([]);
+    // live rows: deleted ones gone, an ALL table's copies in every slice counted once
+    ok(await t.admin('mutation { execute(sql: "create table everywhere (x int) diststyle all; insert into everywhere values (1), (2), (3); delete from everywhere where x = 2") { command } }'));
+    expect(ok(await t.admin('{ table(name: "everywhere") { rowCount distStyle } }')).table).toEqual({ rowCount: 2, distStyle: 'ALL' });
   });
 
   it('shows schema and database grants qualified, and not once the object is dropped and re-created', async () => {
