@@ -1,13 +1,17 @@
 // The spill files statements make under one temp area, as the engine announces each one it makes
 // (TEMP_FILES_CHANNEL, from the leader and every slice): a test sees every file however briefly
 // it lived and however loaded the machine is, where polling the directory every millisecond
-// missed files made and removed while the leader's thread was busy (it flaked at load 15).
+// missed files made and removed while the leader's thread was busy (it flaked at load 15). The
+// engine announces them only when TEMP_FILES_ENV is set: importing this module sets it, before
+// the test opens a database (whose slices inherit it).
 import { expect, vi } from 'vitest';
 import { readdirSync } from 'node:fs';
 import { relative, sep } from 'node:path';
 import { BroadcastChannel } from 'node:worker_threads';
 import type { Session } from '../../engine/database.ts';
-import { TEMP_FILES_CHANNEL } from '../../engine/exec/spill/spill-area.ts';
+import { TEMP_FILES_CHANNEL, TEMP_FILES_ENV } from '../../engine/exec/spill/spill-area.ts';
+
+process.env[TEMP_FILES_ENV] = '1';
 
 /**
  * A spill file: its statement's directory (the leader's, or a slice's), its name (`<n>-<what it

@@ -30,14 +30,18 @@ export async function openSpillRoot(dataDir: string): Promise<void> {
 
 /**
  * The BroadcastChannel on which every spill file is announced (its path) as it is made, in the
- * leader and in every slice: whoever watches a temp area (tests that check a statement spilled,
- * or cancel it once it does) sees each file however briefly it lived and however loaded the
- * machine is, where polling the directory missed files made and removed between two looks.
+ * leader and in every slice, when TEMP_FILES_ENV is set to 1 in the process (slices started
+ * after inherit it): whoever watches a temp area (tests that check a statement spilled, or
+ * cancel it once it does) sees each file however briefly it lived and however loaded the
+ * machine is, where polling the directory missed files made and removed between two looks. A
+ * server, which nobody watches this way, sends nothing.
  */
 export const TEMP_FILES_CHANNEL = 'strata temp files';
+export const TEMP_FILES_ENV = 'STRATA_ANNOUNCE_TEMP_FILES';
 let announcer: BroadcastChannel | null = null;
 
 function announce(path: string): string {
+  if (process.env[TEMP_FILES_ENV] !== '1') return path;
   if (!announcer) {
     announcer = new BroadcastChannel(TEMP_FILES_CHANNEL);
     // it only sends: it keeps no thread alive
