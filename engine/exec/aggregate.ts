@@ -13,6 +13,7 @@ import { vectorRange } from './batches.ts';
 import { KeyBatch, KeyScratch, KeyTable, keyKind } from './hash-table.ts';
 import { IntegerGroupIds } from './integer-group-ids.ts';
 import { ReusedArray } from './scratch.ts';
+import { takeArray, zeroedArray, type ArrayLease } from './array-pool.ts';
 import { DictGroupIds } from './dict-groups.ts';
 import { runtime } from './runtime.ts';
 import { generatedCode } from './code-cache.ts';
@@ -114,9 +115,16 @@ export class GroupTable {
   cells = new Float64Array(0);
   private packed = false;
 
-  constructor(readonly spec: AggSpec) {
+  /**
+   * With `arrays` (a slice's statement lease), the kernel's cells and a dense key range's arrays
+   * come from the slice's pool and go back to it when the statement ends: Q18's GROUP BY
+   * l_orderkey took ~70 MB of new arrays a slice a query (the 24 MB one over 6M key values, the
+   * cells doubling to a million groups), which set off full collections marked on the helper
+   * threads the other slice needed.
+   */
+  constructor(readonly spec: AggSpec, private readonly arrays: ArrayLease | null = null) {
     this.keys = packedMap(spec.keys, () => taggedArray<KeyValue>());
-    this.index = spec.keyRange && spec.keys.length === 1 && isInteger(spec.keys[0].type) ? new IntegerGroupIds(spec.keys[0].type, spec.keyRange) : new KeyTable(packedMap(spec.keys, (k) => keyKind(k.type)));
+    this.index = spec.keyRange && spec.keys.length === 1 && isInteger(spec.keys[0].type) ? new IntegerGroupIds(spec.keys[0].type, spec.keyRange, arrays) : new KeyTable(packedMap(spec.keys, (k) => keyKind(k.type)));
     this.defs = packedMap(spec.aggs, (a) => aggregateFor(a.fn));
     this.inits = packedMap(spec.aggs, (a, i) => this.defs[i].slotInit(a));
     this.states = packedMap(spec.aggs, (agg, i) => ({
@@ -135,7 +143,7 @@ export class GroupTable {
   private pack(): void {
     if (this.packed) return;
     const { width: w, slot, count } = this.layout, n = this.groups;
-    const cells = new Float64Array(this.cap * w);
+    const cells = zeroedArray(this.arrays, Float64Array, this.cap * w);
     // plain loops, not closures: a closure's optimized code dies with it, and pack and unpack
     // run for every query (see docs/ARCHITECTURE.md, "Code that stays optimized")
     for (let i = 0; i < this.states.length; i++) {
@@ -189,8 +197,9 @@ export class GroupTable {
   private grow(): void {
     this.cap *= 2;
     if (this.packed) {
-      const cells = new Float64Array(this.cap * this.layout.width);
+      const cells = takeArray(this.arrays, Float64Array, this.cap * this.layout.width);
       cells.set(this.cells);
+      cells.fill(0, this.cells.length);
       this.cells = cells;
       return;
     }

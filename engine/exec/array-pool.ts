@@ -1,5 +1,5 @@
-// Typed arrays a slice's statements take for their join hash tables and hand back when they
-// end, so that the next statement reuses them instead of allocating new ones. Why: every new
+// Typed arrays a slice's statements take for their join hash tables and GROUP BY tables and hand
+// back when they end, so that the next statement reuses them instead of allocating new ones. Why: every new
 // typed array is backing-store memory V8 counts towards its next collections. A join's table
 // lives through the whole statement, so its arrays outlive the young generation and count
 // towards the old one: at SF 1, TPC-H Q9's tables came to ~25 MB a slice a query, and with the

@@ -10,6 +10,7 @@ import { isInteger, type SqlType } from '../types/types.ts';
 import type { LNode } from '../plan/logical.ts';
 import { originOf } from '../plan/cardinality.ts';
 import { columnStats } from '../catalog/table-stats.ts';
+import { takeArray, zeroedArray, type ArrayLease } from './array-pool.ts';
 
 /** Array entries allowed per expected group: 32 bytes, about what a hash table takes per group. */
 const DENSITY = 8;
@@ -46,7 +47,8 @@ export class IntegerGroupIds {
   /** the hash table that took over, once a key did not fit */
   private hashed: KeyTable | null = null;
 
-  constructor(private readonly type: SqlType, [min, max]: [number, number]) {
+  /** With `arrays`, the array over the range and the values come from (and go back to) a statement's lease of a slice's pool. */
+  constructor(private readonly type: SqlType, [min, max]: [number, number], private readonly arrays: ArrayLease | null = null) {
     this.lo = min;
     this.span = max - min + 1;
   }
@@ -55,7 +57,7 @@ export class IntegerGroupIds {
   insert(keys: KeyBatch, out: Int32Array = new Int32Array(keys.count)): Int32Array {
     if (this.hashed !== null || keys.cols[0].big !== null) return this.byHash(keys, out);
     const col = keys.cols[0], num = col.num!, valid = col.valid, n = keys.count;
-    if (this.slots.length === 0) this.slots = new Int32Array(this.span);
+    if (this.slots.length === 0) this.slots = zeroedArray(this.arrays, Int32Array, this.span);
     const slots = this.slots, lo = this.lo;
     for (let i = 0; i < n; i++) {
       if (valid !== null && valid[i] === 0) {
@@ -89,7 +91,7 @@ export class IntegerGroupIds {
 
   private add(v: number): number {
     const id = this.size++;
-    if (id === this.values.length) { const grown = new Float64Array(id * 2); grown.set(this.values); this.values = grown; }
+    if (id === this.values.length) { const grown = takeArray(this.arrays, Float64Array, id * 2); grown.set(this.values); this.values = grown; }
     this.values[id] = v;
     return id;
   }

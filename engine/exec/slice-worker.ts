@@ -214,7 +214,7 @@ class FragmentRun {
     this.limit = f.output.kind === 'rows' ? f.output.limit : undefined;
     this.keptBySlices = program === 0 && this.limit !== undefined && req.limitRows ? req.limitRows : null;
     this.limitBig = BigInt(this.limit ?? 0);
-    this.table = f.output.kind === 'agg' ? new SpillingGroups(req.host, f.output.spec, 'aggregate in a slice') : null;
+    this.table = f.output.kind === 'agg' ? new SpillingGroups(req.host, f.output.spec, 'aggregate in a slice', 0, req.arrays) : null;
     this.preds = zonePredicates(f.filter ?? (f.output.kind === 'agg' && !f.steps.length ? f.output.spec.filter ?? null : null));
     this.stepSel = f.steps.map(() => new ReusedArray(Uint32Array));
     this.readAfter = columnsReadAfter(f);

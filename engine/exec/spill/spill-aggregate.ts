@@ -13,6 +13,7 @@ import type { SpillReader, SpillWriter } from './spill-file.ts';
 import { FANOUT, MAX_LEVEL, partitionIds, rowsIn, type PartitionHost } from './hash-partition.ts';
 import type { RunContext } from '../operators/run-context.ts';
 import { vectorBytes } from '../memory-budget.ts';
+import type { ArrayLease } from '../array-pool.ts';
 
 /** Estimated bytes of one group's key and aggregate states in a table. */
 export const GROUP_BYTES = 128;
@@ -51,7 +52,8 @@ export class SpillingGroups {
   /** per partition, files of partial states partitioned the same way elsewhere (a slice's, see handOff) */
   private adopted: string[][] | null = null;
 
-  constructor(private readonly host: SpillHost, readonly spec: AggSpec, private readonly what: string, private readonly level = 0) {
+  /** `arrays`: a slice's statement lease, for the first table's arrays (GroupTable) */
+  constructor(private readonly host: SpillHost, readonly spec: AggSpec, private readonly what: string, private readonly level = 0, private readonly arrays: ArrayLease | null = null) {
     this.table = this.newTable();
   }
 
@@ -61,8 +63,10 @@ export class SpillingGroups {
    */
   private newTable(): GroupTable {
     const r = this.spec.keyRange;
-    if (!r || (this.level === 0 && !this.files && (r[1] - r[0] + 1) * 4 <= this.host.available() / 4)) return new GroupTable(this.spec);
-    return new GroupTable({ ...this.spec, keyRange: undefined });
+    // only the first table takes pooled arrays: a spilled one's would stay leased, unused, until the statement ends
+    const arrays = this.files ? null : this.arrays;
+    if (!r || (this.level === 0 && !this.files && (r[1] - r[0] + 1) * 4 <= this.host.available() / 4)) return new GroupTable(this.spec, arrays);
+    return new GroupTable({ ...this.spec, keyRange: undefined }, arrays);
   }
 
   /** Whether groups went to disk. */

@@ -1,11 +1,12 @@
 // A slice's pool of join hash-table arrays (exec/array-pool.ts): what one statement's lease holds
 // is never handed to another until it ends well; a failed statement's arrays are dropped; the
-// idle arrays stay under the pool's bound; a table built over arrays an earlier table left dirty
-// finds exactly what a table over new arrays finds; and end to end, joins in two slices give
-// DuckDB's answers while several statements run at once and some fail.
+// idle arrays stay under the pool's bound; a join table or a GROUP BY's table built over arrays an
+// earlier table left dirty finds exactly what a table over new arrays finds; and end to end, joins
+// in two slices give DuckDB's answers while several statements run at once and some fail.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ArrayPool } from '../../../engine/exec/array-pool.ts';
 import { BuildTable, buildTableOf, probe } from '../../../engine/exec/hash-join.ts';
+import { GroupTable, type AggSpec } from '../../../engine/exec/aggregate.ts';
 import type { JoinStep } from '../../../engine/exec/fragment.ts';
 import { T } from '../../../engine/types/types.ts';
 import type { Batch, Vector } from '../../../engine/types/vector.ts';
@@ -115,6 +116,39 @@ describe('BuildTable over pooled arrays', () => {
       }
     }
     expect(pool.bytes).toBeGreaterThan(0);
+  });
+});
+
+describe('GroupTable over pooled arrays', () => {
+  it('gives the groups and sums a table over new arrays gives, after earlier statements left the arrays dirty', () => {
+    const pool = new ArrayPool(64 * MB);
+    // GROUP BY k (a dense range: ids from an array over it) and GROUP BY k % 7, count(*) and sum(x)
+    const spec = (dense: boolean): AggSpec => ({
+      keys: [dense ? { k: 'col', index: 0, type: T.int } : { k: 'arith', op: '%', left: { k: 'col', index: 0, type: T.int }, right: { k: 'const', value: 7, type: T.int }, type: T.int }],
+      aggs: [{ fn: 'count_star', arg: null, distinct: false, type: T.bigint }, { fn: 'sum', arg: { k: 'col', index: 1, type: T.double }, distinct: false, type: T.double }],
+      ...(dense ? { keyRange: [0, 4999] as [number, number] } : {}),
+    });
+    const results = (t: GroupTable) => {
+      const cols = t.finish([T.int]);
+      return Array.from({ length: t.groups }, (_, g) => cols.map((c) => cell(c, g))).sort((a, b) => (a[0] as number) - (b[0] as number));
+    };
+    for (const [n, seed] of [[3000, 3], [9000, 5], [6000, 7]] as const) {
+      // every idle array of the pool holds junk, as a statement that used it leaves it
+      const dirty = pool.lease();
+      for (const len of [5000, 2048, 4096, 8192, 16384, 32768]) { dirty.take(Int32Array, len).fill(3); dirty.take(Float64Array, len).fill(1e9); }
+      dirty.end(true);
+      const b = buildSide(n, seed);
+      const batch: Batch = { length: n, columns: [b[0], b[2]] };
+      for (const dense of [true, false]) {
+        const lease = pool.lease();
+        const pooled = new GroupTable(spec(dense), lease), fresh = new GroupTable(spec(dense));
+        // in two batches, the second adding groups (the cells grow)
+        for (const t of [pooled, fresh]) { t.consume(batch, Uint32Array.from({ length: n / 3 }, (_, i) => i), n / 3); t.consume(batch, null, n); }
+        expect(lease.bytes).toBeGreaterThan(0);
+        expect(results(pooled)).toEqual(results(fresh));
+        lease.end(true);
+      }
+    }
   });
 });
 
