@@ -224,7 +224,9 @@ describe('the Arrow download', () => {
     const r = await f.api.app.fetch(`http://localhost/arrow?${query}`, { headers: { authorization: `Bearer ${f.token}` } });
     expect(r.status).toBe(200);
     const table = tableFromIPC(new Uint8Array(await r.arrayBuffer()));
-    return { header: Number(r.headers.get('x-strata-rows')), rows: [...table].map((row) => [row.k, row.s] as unknown[]), batches: table.batches.length };
+    // the rows from the columns' arrays: a row object each (the table's iterator) costs seconds for 300,000 rows
+    const k = table.getChild('k')!.toArray(), str = table.getChild('s')!.toArray();
+    return { header: Number(r.headers.get('x-strata-rows')), rows: Array.from(k, (v, i) => [v, str[i]] as unknown[]), batches: table.batches.length };
   };
 
   it('sends a result over the limit a record batch at a time, and a cursor\'s rest', async () => {
