@@ -29,11 +29,11 @@ let duck: DuckDBSession;
 // both sides redistributed by key (join_distribution below): 300 000 probe rows cross the slices
 const JOIN = 'SELECT count(*), sum(x.k), count(DISTINCT x.s), min(x.s) FROM a x JOIN (SELECT k FROM a WHERE k % 10 = 0) y ON x.k = y.k + 1';
 
-const tempArea = () => join(dir, 'data', 'tmp');
-const leftover = () => readdirSync(tempArea(), { recursive: true, encoding: 'utf8' });
+const tempArea = () => twins!.tempArea;
+const leftover = () => twins!.leftover();
 /** a file of rows a slice writes for another */
 const forASlice = (f: TempFile) => f.kind === 'rows-for-a-slice';
-const rows = async (sql: string) => (await s.execute(sql))[0].rows.map((r) => r.map(String));
+const rows = (sql: string) => twins!.strataRows(sql);
 
 beforeAll(async () => {
   twins = await openTwinEngines('exchange-spill', TABLE_A_SETUP);
@@ -46,8 +46,8 @@ afterAll(async () => {
 });
 
 it('redistributed rows over a slice\'s share go between the slices as files and the join answers as DuckDB does', async () => {
-  expect((await rows(`EXPLAIN ${JOIN}`)).join('\n')).toMatch(/Redistribute by key k[^]*Redistribute by key \(k \+ 1\)/);
-  const want = (await duck.execute(JOIN))[0].rows.map((r) => r.map(String));
+  expect(await twins!.explain(JOIN)).toMatch(/Redistribute by key k[^]*Redistribute by key \(k \+ 1\)/);
+  const want = await twins!.duckRows(JOIN);
   expect(await rows(JOIN)).toEqual(want);
   await s.execute("SET query_memory_limit = '3MB'");
   try {
@@ -66,7 +66,7 @@ it('redistributed rows over a slice\'s share go between the slices as files and 
 it('build rows a slice computes past its share go to a file as they come, and the join spills from there', async () => {
   // both sides 300 000 rows: the build side's rows alone pass a slice's share of 8 MB
   const sql = 'SELECT count(*), sum(x.k), count(DISTINCT y.s), max(y.s) FROM a x JOIN a y ON x.k = y.k + 1';
-  const want = (await duck.execute(sql))[0].rows.map((r) => r.map(String));
+  const want = await twins!.duckRows(sql);
   await s.execute("SET query_memory_limit = '8MB'");
   try {
     expect(await makesTempFile(tempArea(), (f) => f.kind === 'result-rows', () => rows(sql))).toEqual(want);
@@ -78,10 +78,10 @@ it('build rows a slice computes past its share go to a file as they come, and th
 
 it('rows broadcast between the slices past a slice\'s share wait on disk, a slice\'s own in a file every slice reads, and the join spills from there', async () => {
   const sql = 'SELECT count(*), sum(x.k), max(y.k) FROM a x JOIN a y ON x.k = y.k + 1';
-  const want = (await duck.execute(sql))[0].rows.map((r) => r.map(String));
+  const want = await twins!.duckRows(sql);
   await s.execute("SET join_distribution = 'broadcast'");
   try {
-    expect((await rows(`EXPLAIN ${sql}`)).join('\n')).toMatch(/Broadcast \(every slice -> every slice\)/);
+    expect(await twins!.explain(sql)).toMatch(/Broadcast \(every slice -> every slice\)/);
     // a slice's 150,000 build keys fit its share of 4 MB, all 300,000 may not: what it receives then waits on disk
     await s.execute("SET query_memory_limit = '4MB'");
     expect(await rows(sql)).toEqual(want);
@@ -106,7 +106,7 @@ it('a build partition one key fills joins a chunk at a time against its probe fi
   const inner = `SELECT count(*), sum(x.k), sum(y.k), max(y.s) FROM a x JOIN ${skewed} ON x.k = y.g`;
   // a LEFT join with a residual: a probe row is padded only when no chunk matched it
   const left = `SELECT count(*), sum(x.k), sum(y.k), count(y.k) FROM a x LEFT JOIN ${skewed} ON x.k = y.g AND y.k % 3 <> x.k`;
-  const want = await Promise.all([inner, left].map(async (sql) => (await duck.execute(sql))[0].rows.map((r) => r.map(String))));
+  const want = await Promise.all([inner, left].map((sql) => twins!.duckRows(sql)));
   await s.execute("SET query_memory_limit = '6MB'");
   try {
     expect(await rows(inner)).toEqual(want[0]);
@@ -123,8 +123,8 @@ it('a build partition one key fills joins a chunk at a time against its probe fi
 it('rows a slice receives for windows wait on disk past its share and go to partition files a block at a time', async () => {
   // 300 000 rows of (k, s, s || s) redistributed by k % 1000: held whole in each slice, they pass 4 MB
   const sql = 'SELECT count(*), sum(r), count(DISTINCT r), max(t) FROM (SELECT k, s || s AS t, row_number() OVER (PARTITION BY k % 1000 ORDER BY k) r FROM a) x';
-  expect((await rows(`EXPLAIN ${sql}`)).join('\n')).toMatch(/Window per slice/);
-  const want = (await duck.execute(sql))[0].rows.map((r) => r.map(String));
+  expect(await twins!.explain(sql)).toMatch(/Window per slice/);
+  const want = await twins!.duckRows(sql);
   await s.execute("SET query_memory_limit = '4MB'");
   try {
     expect(await rows(sql)).toEqual(want);
@@ -140,8 +140,8 @@ it('rows a slice receives for windows wait on disk past its share and go to part
 it('a UNION ALL input\'s rows in a slice go to a file past its share and are read back a block at a time', async () => {
   // each input computed whole in a slice (150 000 rows with a new string each) passes 6 MB
   const sql = "SELECT count(*), sum(k), max(t), min(t) FROM (SELECT k, s || s AS t FROM a UNION ALL SELECT k * 2, s || 'x' FROM a WHERE k % 3 <> 0) x";
-  expect((await rows(`EXPLAIN ${sql}`)).join('\n')).toMatch(/UNION ALL per slice/);
-  const want = (await duck.execute(sql))[0].rows.map((r) => r.map(String));
+  expect(await twins!.explain(sql)).toMatch(/UNION ALL per slice/);
+  const want = await twins!.duckRows(sql);
   await s.execute("SET query_memory_limit = '6MB'");
   try {
     expect(await rows(sql)).toEqual(want);
@@ -162,8 +162,8 @@ it('a leader GROUP BY reads a LIMIT or a UNION ALL over the slices\' rows a piec
       "SELECT s, count(*), sum(k) FROM (SELECT k, s FROM a UNION ALL SELECT -1, 'x') y GROUP BY s ORDER BY 2 DESC, 1 LIMIT 3",
     ]) {
       // the aggregate's input is the leader's, in pieces (held whole it passes the limit)
-      expect((await rows(`EXPLAIN ${sql}`)).join('\n')).toMatch(/Hash Aggregate[^\n]*\[leader[^]*(Limit 299000|UNION ALL)  \[leader/);
-      expect(await rows(sql)).toEqual((await duck.execute(sql))[0].rows.map((r) => r.map(String)));
+      expect(await twins!.explain(sql)).toMatch(/Hash Aggregate[^\n]*\[leader[^]*(Limit 299000|UNION ALL)  \[leader/);
+      await twins!.same(sql);
       expect(leftover()).toEqual([]);
     }
     await expect(s.execute('SELECT count(*), sum(1 / (k - 299999)) FROM (SELECT k, s FROM a UNION ALL SELECT -1, \'x\') y')).rejects.toMatchObject({ code: 'DIVISION_BY_ZERO' });
@@ -179,8 +179,8 @@ it('a CROSS or non-equi join at the leader joins a block at a time: a GROUP BY t
   try {
     // 3M and ~2.99M joined rows (over 90 MB whole), aggregated as they are made
     for (const sql of [`SELECT ${summary} FROM a x CROSS JOIN d`, `SELECT ${summary} FROM a x JOIN d ON x.k > d.n * 1000`]) {
-      expect((await rows(`EXPLAIN ${sql}`)).join('\n')).toMatch(/Nested Loop (CROSS|INNER) Join[^\n]*\[leader/);
-      expect(await rows(sql)).toEqual((await duck.execute(sql))[0].rows.map((r) => r.map(String)));
+      expect(await twins!.explain(sql)).toMatch(/Nested Loop (CROSS|INNER) Join[^\n]*\[leader/);
+      await twins!.same(sql);
       expect(leftover()).toEqual([]);
     }
     // 500,000 joined rows for a client: those past a quarter of what is left go to a file
