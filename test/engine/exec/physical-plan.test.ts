@@ -186,7 +186,11 @@ describe('physical plan', () => {
       // every fs row meets its key's 5 b rows; g = k % 10 and fs.k = i % 20, so g = i % 10
       const answer = [[1500, 5 * (299 * 300) / 2, 5 * 30 * 45]];
       expect(await rowsOf(sql)).toEqual(answer);
-      // a build side the slices must send each other (forced to leave small tables to the exchange) is priced as one: redistributed
+      // the same rows through a volatile projection: each slice could compute other values, so they would be sent, and at that price both sides move
+      const moved = 'SELECT count(*), sum(fs.i), sum(b.g) FROM fs JOIN (SELECT k, g, random() AS r FROM b) b ON fs.k = b.k';
+      expect(line(await explain(moved), /Hash INNER Join/)).toMatch(/both sides redistributed by key/);
+      expect(await rowsOf(moved)).toEqual(answer);
+      // forced to redistribute, both sides move and the answer is the same
       await s.execute(`SET join_distribution = 'redistribute'`);
       expect((await explain(sql)).join('\n')).toMatch(/both sides redistributed by key/);
       expect(await rowsOf(sql)).toEqual(answer);
