@@ -1,0 +1,1 @@
+export declare function distIsFresh(root: string): boolean;
