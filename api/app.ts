@@ -7,7 +7,7 @@ import { asSqlError } from '../engine/errors.ts';
 import { bearerToken, verifyToken, LOCAL_TOKEN, principalKey, type Principal } from './tokens.ts';
 import type { ApiContext, ApiServices, GraphQLModule, SqlOptions } from './graphql/module.ts';
 import { buildSchema } from './graphql/index.ts';
-import { maskError, sqlGraphQLError, apiError, pathScrubber, scrubError } from './graphql/errors.ts';
+import { maskError, sqlGraphQLError, apiError, scrubError } from './graphql/errors.ts';
 import { complexityRule, rootFieldsRule, readBodyLimited, BodyTooLarge, StatementBudget } from './limits.ts';
 import { resultToArrow, streamToArrow } from './arrow.ts';
 import { renderStrataGraphiQL } from './graphiql.ts';

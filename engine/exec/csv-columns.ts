@@ -4,7 +4,7 @@
 // or one that pass is unsure of, is split into fields first and parsed field by field, which is
 // also where every error is reported.
 import type { SqlType } from '../types/types.ts';
-import { TYPES, isBigint, isChar, isDecimal, isString, isWideDecimal, kindOf, lengthOf, precisionOf, scaleOf, typeName, MAX_EXACT } from '../types/types.ts';
+import { TYPES, isBigint, isChar, isDecimal, isWideDecimal, kindOf, lengthOf, precisionOf, scaleOf, typeName, MAX_EXACT } from '../types/types.ts';
 import type { Vector } from '../types/vector.ts';
 import { parseValue } from '../types/values.ts';
 import { daysFromCivil, daysInMonth, isLeapYear } from '../types/calendar.ts';

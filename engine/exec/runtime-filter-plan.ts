@@ -8,7 +8,6 @@
 // the scan computes the keys exactly as the join does, so mixed key types hash and compare alike.
 // The filter goes to the program that scans: the join's own, or one whose rows are redistributed
 // to it; a redistributed build side is in parts, one per slice, and the slices merge their filters.
-import type { BExpr } from '../plan/bound.ts';
 import { isString } from '../types/types.ts';
 import { keyColumn } from './join-filter-keys.ts';
 import { explainExpr } from './explain.ts';

@@ -4,7 +4,7 @@
 // Postgres) or half to even (float -> integer, Postgres rint) and check ranges.
 import { SqlError } from '../errors.ts';
 import { asDecimal } from '../types/coerce.ts';
-import { MAX_EXACT, TYPES, isBigint, isChar, isDouble, isReal, isVarchar, isWide, isWideDecimal, kindOf, lengthOf, unhandledType, type SqlType, type TypeKind } from '../types/types.ts';
+import { TYPES, isBigint, isChar, isDouble, isReal, isVarchar, isWide, isWideDecimal, kindOf, lengthOf, unhandledType, type SqlType, type TypeKind } from '../types/types.ts';
 import { errorTypeName, POW10 } from '../types/values.ts';
 
 type Kind = TypeKind;

@@ -1,7 +1,7 @@
 // Writing rows into a table: distribute them over the slices (EVEN, KEY or ALL), order each
 // slice's rows by the sort key, and have each slice write its own immutable segments.
 import { randomUUID } from 'node:crypto';
-import type { Batch, Vector } from '../types/vector.ts';
+import type { Batch } from '../types/vector.ts';
 import { gather } from '../types/vector.ts';
 import type { SegmentEntry, TableState, ZoneEntry } from '../catalog/catalog.ts';
 import type { SegmentMeta } from '../storage/segment.ts';

@@ -2,7 +2,7 @@
 // and brings the results to the leader: rows (filtered, projected, top-N or limited per slice)
 // or partial aggregate states for the final aggregate above. Before the slices start it runs
 // the build sides of the pipeline's joins at the leader (their Broadcast exchanges), all at once.
-import type { Batch, Vector } from '../../types/vector.ts';
+import type { Batch } from '../../types/vector.ts';
 import { sendRowsToFile, type SentResult } from '../fragment.ts';
 import { fromWire, partialFromWire } from '../wire.ts';
 import type { PartialAgg } from '../aggregate.ts';

@@ -17,7 +17,7 @@ import { BuildTable, ProbePieces, padBuildSide, rowsMarked, tooManyRows, unmatch
 import { SqlError } from '../../errors.ts';
 import { CHUNK, rowRange, vectorRange } from '../batches.ts';
 import { explainExpr } from '../explain.ts';
-import { LeaderOperator, SliceOperator, type PhysicalOperator } from './operator.ts';
+import { LeaderOperator, SliceOperator } from './operator.ts';
 import type { Layout, PipelineBuilder } from './pipeline.ts';
 import { hashCompatible, type Partitioning } from '../partitioning.ts';
 import type { RunContext } from './run-context.ts';
@@ -73,7 +73,6 @@ export class HashJoinOp extends LeaderOperator {
     if (isNestedLoop(this)) return piecesWhole(ctx, this);
     if (joinsInPieces(this)) return (await joinPieces(ctx, this, false)).batch;
     const inputs: GraceInputs = { left: await ctx.run(this.left), right: await ctx.run(this.right) };
-    const node = this.join;
     const right = inputs.right!;
     if (right.length > MIN_SPILL_ROWS && this.memoryNeeded(inputs.left!, right) > ctx.guard.memory.availableBytes) {
       // over budget: partition both sides to disk and join them a partition at a time

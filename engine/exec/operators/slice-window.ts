@@ -7,7 +7,6 @@ import type { Field, WindowCall } from '../../plan/logical.ts';
 import { type BExpr, mapAggInputs, mapCols, usedColumns } from '../../plan/bound.ts';
 import { callExprs } from '../../plan/window-models.ts';
 import { explainExpr } from '../explain.ts';
-import { sharedPartitionKeys } from '../window.ts';
 import { SliceOperator } from './operator.ts';
 import type { Layout, PipelineBuilder } from './pipeline.ts';
 import { explainPartitioning, type Partitioning } from '../partitioning.ts';

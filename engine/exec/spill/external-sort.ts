@@ -10,9 +10,9 @@ import type { SqlType } from '../../types/types.ts';
 import { projectBatch } from '../kernels.ts';
 import { sortBatch, sortBatchYielding } from '../batch-sort.ts';
 import { concatBatches, rowRange, selectRows } from '../batches.ts';
-import { batchBytes, vectorBytes } from '../memory-budget.ts';
+import { vectorBytes } from '../memory-budget.ts';
 import type { SpillReader, SpillWriter } from './spill-file.ts';
-import type { RowsContext, RunContext } from '../operators/run-context.ts';
+import type { RowsContext } from '../operators/run-context.ts';
 import type { PartitionHost } from './hash-partition.ts';
 
 /** Rows per block of a run file (what the merge holds of each run). */
@@ -23,19 +23,6 @@ const OUT_CHUNK = 65536;
 export const MAX_RUNS = 128;
 /** Bytes per row the in-memory sort needs besides the rows (indices, comparisons). */
 export const SORT_ROW_BYTES = 24;
-
-/**
- * Sorts `input.batch` by `keys` (expressions over its columns) through spill files, in runs of
- * `runRows` rows; takes the batch out of `input` and gives back its reservation once it is written.
- */
-export async function externalSort(ctx: RunContext, input: { batch: Batch | null }, keys: SortKey[], runRows: number): Promise<Batch> {
-  const b = input.batch!;
-  const types = b.columns.map((c) => c.type);
-  const files = await writeRuns(ctx, b, keys, runRows, 'sort run');
-  ctx.release(b);
-  input.batch = null;
-  return mergeRunFiles(ctx, files, types, keys);
-}
 
 /**
  * Writes `b`'s rows as sorted run files (its rows with their key values) of `runRows` rows each

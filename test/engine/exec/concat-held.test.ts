@@ -9,7 +9,7 @@ import { valueAt, type Batch, type Vector } from '../../../engine/types/vector.t
 import type { SlicePool } from '../../../engine/exec/slice-pool.ts';
 import { RunContext } from '../../../engine/exec/operators/run-context.ts';
 import { QueryGuard } from '../../../engine/exec/query-guard.ts';
-import { batchBytes, vectorBytes } from '../../../engine/exec/memory-budget.ts';
+import { batchBytes } from '../../../engine/exec/memory-budget.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'strata-concat-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

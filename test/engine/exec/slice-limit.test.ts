@@ -10,7 +10,6 @@ import { join } from 'node:path';
 import { openTwinEngines, type TwinEngines } from '../../support/twin-engines.ts';
 
 let twins: TwinEngines;
-const HITS = 10;
 const ROWS = 1_000_000;
 /** each slice's share of the rows that never match */
 const SHARE = ROWS / 2;

@@ -28,7 +28,7 @@ it('announces a spill file only while the process asks for it', async () => {
       };
     });
     delete process.env[TEMP_FILES_ENV];
-    const quiet = spill.create('unwatched');
+    spill.create('unwatched');
     process.env[TEMP_FILES_ENV] = '1';
     const loud = spill.create('watched');
     await second;
