@@ -346,22 +346,6 @@ export class GroupTable {
   }
 }
 
-/**
- * Key and aggregate vectors of a partial state in which every group occurs once with all of its
- * rows (a slice's groups when its input is partitioned by a group key): nothing to merge, so no
- * key is hashed again.
- */
-export function finishPartial(spec: AggSpec, p: PartialAgg): Vector[] {
-  const out: Vector[] = [...p.keys];
-  for (let i = 0; i < spec.aggs.length; i++) {
-    const agg = spec.aggs[i], s = p.states[i], def = aggregateFor(agg.fn);
-    const vals: AggValue[] = new Array(p.groups);
-    for (let g = 0; g < p.groups; g++) vals[g] = s.sets ? finishDistinct(agg, s.sets[g]) : def.finish(agg, s, g);
-    out.push(vectorFromValues(agg.type, vals, p.groups));
-  }
-  return out;
-}
-
 /** DISTINCT: the group's distinct inputs replayed through the aggregate's own update, then finished. */
 function finishDistinct(agg: BAgg, values: Set<unknown>): AggValue {
   const acc = new Accumulator(agg);
