@@ -10,7 +10,7 @@ export default defineConfig({
     // two test files at once, on a 2-core machine too (vitest's default is cores - 1: one file).
     // A file spends much of its time waiting on the slice workers, servers and child processes it
     // starts, which the other file's work fills; files share no directories or ports. The whole
-    // suite: 619 s with one file at a time (quiet machine), 491 s with two under load 5-8.
+    // suite on a quiet 2-core machine: 619 s one file at a time, 380 s two at a time.
     maxWorkers: 2,
     // slice and training workers compiled once per run (see the file)
     globalSetup: ['test/support/compiled-workers.ts'],
