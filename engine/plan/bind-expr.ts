@@ -125,9 +125,6 @@ export function containsSubquery(e: A.Expr | undefined): boolean {
  * WITHIN GROUP keys, OVER keys and frame offsets included. The binder's tests (aggregate, window,
  * subquery) and `cte-refs.ts` read these, so a slot seen by one is seen by all.
  */
-/** Where an expression names a column, outside its subqueries. */
-const columnRefs = (e: A.Expr): A.Pos[] => e.kind === 'ColumnRef' ? [e.pos] : astChildren(e).flatMap(columnRefs);
-
 export function astChildren(e: A.Expr): A.Expr[] {
   switch (e.kind) {
     case 'Unary': return [e.operand];
@@ -150,6 +147,9 @@ export function astChildren(e: A.Expr): A.Expr[] {
     default: return [];
   }
 }
+
+/** Where an expression names a column, outside its subqueries. */
+const columnRefs = (e: A.Expr): A.Pos[] => e.kind === 'ColumnRef' ? [e.pos] : astChildren(e).flatMap(columnRefs);
 
 /** A query block's own expressions (not its FROM's or WITH's): every slot, LIMIT and OFFSET included. */
 export function queryExprs(q: A.Query): A.Expr[] {
