@@ -1,6 +1,8 @@
 // What the benchmarks that run each engine in its own child process share: starting the child
-// and reading its one-line JSON report, the process's peak RSS, and printing a text table.
-import { spawn } from 'node:child_process';
+// and reading its one-line JSON report (or keeping it up to answer requests, so two engines can
+// be timed alternately), the process's peak RSS, and printing a text table.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -30,6 +32,64 @@ export function runChild<T>(script: string, args: string[]): Promise<T> {
       resolveP(JSON.parse(line) as T);
     });
   });
+}
+
+/**
+ * A child process kept up to answer requests, one at a time: each request is a JSON line on its
+ * stdin, each answer a JSON line on its stdout (`serveRequests` is the child's side). A benchmark
+ * asks two engines in turn for one run each, so a minute the machine is busy slows both.
+ */
+export class ServedChild<Req, Res> {
+  private readonly lines: AsyncIterator<string>;
+
+  private constructor(private readonly child: ChildProcess) {
+    this.lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
+  }
+
+  /** Starts `script --child ...args` and waits for its first answer, the ready line. */
+  static async start<Req, Res>(script: string, args: string[]): Promise<ServedChild<Req, Res>> {
+    const argv = [join(root, 'bin', 'run-ts.js'), script, '--child', ...args];
+    const served = new ServedChild<Req, Res>(spawn(process.execPath, argv, { cwd: root, stdio: ['pipe', 'pipe', 'inherit'] }));
+    await served.answer();
+    return served;
+  }
+
+  /** Sends one request and resolves with its answer. */
+  request(req: Req): Promise<Res> {
+    this.child.stdin!.write(JSON.stringify(req) + '\n');
+    return this.answer() as Promise<Res>;
+  }
+
+  /** Ends the child's input, so it closes its engine and exits. */
+  async close(): Promise<void> {
+    const exited = new Promise((resolveP) => this.child.once('close', resolveP));
+    this.child.stdin!.end();
+    await exited;
+  }
+
+  /** The next JSON line on the child's stdout (other lines are the engine's own output). */
+  private async answer(): Promise<unknown> {
+    for (;;) {
+      const next = await this.lines.next();
+      if (next.done) throw new Error(`a served child exited with code ${this.child.exitCode} before answering`);
+      if (next.value.startsWith('{')) {
+        const reply = JSON.parse(next.value) as { error?: string; answer?: unknown };
+        if (reply.error !== undefined) throw new Error(reply.error);
+        return reply.answer;
+      }
+    }
+  }
+}
+
+/** The child's side of `ServedChild`: says it is ready, then answers each request line with `handle` until stdin ends. */
+export async function serveRequests<Req>(handle: (req: Req) => Promise<unknown>): Promise<void> {
+  const say = (reply: object): Promise<void> => new Promise((resolveP) => process.stdout.write(JSON.stringify(reply) + '\n', () => resolveP()));
+  await say({ answer: 'ready' });
+  for await (const line of createInterface({ input: process.stdin })) {
+    if (!line.trim()) continue;
+    try { await say({ answer: await handle(JSON.parse(line) as Req) }); }
+    catch (e) { await say({ error: (e as Error).message.split('\n')[0] }); }
+  }
 }
 
 /** A text table: the first row is the header; `left` columns are left-aligned, others right. */

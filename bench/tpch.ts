@@ -1,4 +1,4 @@
-// `npm run bench -- tpch [--sf N] [--slices N] [--runs N] [--warmups N] [--timeout S] [--queries 1,3,5] [--load-apart] [--memory-limit SIZE]`:
+// `npm run bench -- tpch [--sf N] [--slices N] [--runs N] [--warmups N] [--timeout S] [--queries 1,3,5] [--load-apart] [--memory-limit SIZE] [--scaling]`:
 // generates TPC-H at scale factor N (cached in bench/data/), loads it into Strata and DuckDB
 // (threads = slices, default 2) and runs the 22 queries in both, each engine in its own child
 // process. Prints per-query times (best of --runs after --warmups untimed runs, default 1), the Strata/DuckDB ratio,
@@ -9,6 +9,7 @@
 // each slice's isolate compiles its own code while V8's compiler threads share the cores; --warmups 3
 // times the steady state). --memory-limit runs Strata's
 // queries with `SET query_memory_limit = SIZE` (e.g. 2MB: the operators over it spill to disk).
+// --scaling times 1 slice against N instead, and DuckDB's 1 thread against N (tpch/scaling.ts).
 import { existsSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -20,25 +21,30 @@ import { peakRss, runChild, textTable } from './child.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
-interface Options { sf: number; slices: number; runs: number; warmups: number; timeoutS: number; queries: number[]; loadApart?: boolean; memoryLimit?: string }
+interface Options { sf: number; slices: number; runs: number; warmups: number; timeoutS: number; queries: number[]; loadApart?: boolean; memoryLimit?: string; scaling?: boolean }
 
 interface QueryReport { n: number; ms: number | null; error?: string; peakRssBytes: number; rows: Row[]; userMs?: number | null }
 interface EngineReport { engine: string; loadMs: number; queries: QueryReport[]; warmupMs?: number }
 
 function parseArgs(args: string[]): Options {
-  const o: Options = { sf: 0.1, slices: 2, runs: 1, warmups: 1, timeoutS: 300, queries: TPCH_QUERIES.map((q) => q.n) };
+  const o: Options = { sf: 0.1, slices: 2, runs: 0, warmups: 1, timeoutS: 300, queries: TPCH_QUERIES.map((q) => q.n) };
+  let runs: number | undefined;
   for (let i = 0; i < args.length; i++) {
     const v = args[i + 1];
     if (args[i] === '--sf') { o.sf = Number(v); i++; }
     else if (args[i] === '--slices') { o.slices = Number(v); i++; }
-    else if (args[i] === '--runs') { o.runs = Number(v); i++; }
+    else if (args[i] === '--runs') { runs = Number(v); i++; }
     else if (args[i] === '--warmups') { o.warmups = Number(v); i++; }
     else if (args[i] === '--timeout') { o.timeoutS = Number(v); i++; }
     else if (args[i] === '--queries') { o.queries = v.split(',').map(Number); i++; }
     else if (args[i] === '--load-apart') o.loadApart = true;
     else if (args[i] === '--memory-limit') { o.memoryLimit = v; i++; }
-    else throw new Error(`unknown argument ${args[i]} (usage: tpch [--sf N] [--slices N] [--runs N] [--warmups N] [--timeout S] [--queries 1,2] [--load-apart] [--memory-limit SIZE])`);
+    else if (args[i] === '--scaling') o.scaling = true;
+    else throw new Error(`unknown argument ${args[i]} (usage: tpch [--sf N] [--slices N] [--runs N] [--warmups N] [--timeout S] [--queries 1,2] [--load-apart] [--memory-limit SIZE] [--scaling])`);
   }
+  // a speed-up is a ratio of two noisy times: --scaling takes the median of 5 rounds unless told
+  o.runs = runs ?? (o.scaling ? 5 : 1);
+  if (o.scaling && (o.loadApart || o.memoryLimit)) throw new Error('--scaling loads apart already and takes no --memory-limit');
   if (!(o.sf > 0)) throw new Error('--sf must be positive');
   if (!(Number.isInteger(o.warmups) && o.warmups >= 0)) throw new Error('--warmups takes a whole number, 0 or more');
   if (o.queries.some((n) => !(n >= 1 && n <= 22))) throw new Error('--queries takes numbers 1..22');
@@ -170,6 +176,7 @@ const fmtMiB = (b: number): string => `${(b / 2 ** 20).toFixed(0)} MiB`;
 export async function main(args: string[]): Promise<void> {
   const o = parseArgs(args);
   const data = dataFor(o.sf);
+  if (o.scaling) return (await import('./tpch/scaling.ts')).scaling(data, o);
   console.log(`TPC-H SF ${o.sf}: Strata with ${o.slices} slices, DuckDB with ${o.slices} threads; best of ${o.runs} run(s) after ${o.warmups} warm-up(s); timeout ${o.timeoutS} s${o.memoryLimit ? `; Strata's query_memory_limit ${o.memoryLimit}` : ''}`);
   console.log('DuckDB:');
   const duck = await runEngine('duckdb', data, o);
