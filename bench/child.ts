@@ -62,6 +62,7 @@ export class ServedChild<Req, Res> {
 
   /** Ends the child's input, so it closes its engine and exits. */
   async close(): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return; // it died: nothing to wait for
     const exited = new Promise((resolveP) => this.child.once('close', resolveP));
     this.child.stdin!.end();
     await exited;
