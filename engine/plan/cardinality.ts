@@ -3,9 +3,10 @@
 // Classic System R rules: an equality keeps 1/NDV of the rows, a range the covered part of
 // [min, max], an equi-join |L|·|R| / max(NDV(l), NDV(r)); without statistics, fixed guesses.
 import type { LNode } from './logical.ts';
-import type { BExpr } from './bound.ts';
+import type { BAgg, BExpr } from './bound.ts';
 import type { TableState } from '../catalog/catalog.ts';
 import { columnStats, distinctValues, liveRows } from '../catalog/table-stats.ts';
+import { isNumeric, scaleOf } from '../types/types.ts';
 
 /** Fallback selectivities when statistics cannot say (PostgreSQL's defaults). */
 const EQ_GUESS = 0.005;
@@ -252,6 +253,12 @@ function compareSelectivity(n: LNode, e: Extract<BExpr, { k: 'cmp' }>): number {
   }
   if (v === null || typeof v !== 'number') return RANGE_GUESS;
   const base = col.k === 'cast' ? col.arg : col;
+  const spread = base.k === 'col' ? groupValueSpread(n, base.index) : null;
+  if (spread) {
+    const above = upperTail((v - spread.mean) / spread.sd);
+    // never quite zero: a group or two may still pass
+    return Math.max(op === '>' || op === '>=' ? above : 1 - above, 1 / estimateRows(n));
+  }
   const o = base.k === 'col' ? originOf(n, base.index) : null;
   const cs = o ? columnStats(o.table, o.column) : undefined;
   if (!cs || typeof cs.min !== 'number' || typeof cs.max !== 'number' || cs.max <= cs.min) return RANGE_GUESS;
@@ -260,4 +267,51 @@ function compareSelectivity(n: LNode, e: Extract<BExpr, { k: 'cmp' }>): number {
   const s = op === '<' || op === '<=' ? below : 1 - below;
   // never quite zero: statistics may be stale
   return Math.max(s, 1 / Math.max(1, o!.table.stats!.rows));
+}
+
+/** The aggregate call behind a field of `n` (a GROUP BY's value passed up unchanged), with its GROUP BY. */
+function aggregateCallOf(n: LNode, index: number): { agg: Extract<LNode, { k: 'aggregate' }>; call: BAgg } | null {
+  switch (n.k) {
+    case 'filter': case 'sort': case 'limit': case 'shared': return aggregateCallOf(n.input, index);
+    case 'project': { const e = n.exprs[index]; return e?.k === 'col' ? aggregateCallOf(n.input, e.index) : null; }
+    case 'aggregate': return index >= n.keys.length ? { agg: n, call: n.aggs[index - n.keys.length] } : null;
+    default: return null;
+  }
+}
+
+/**
+ * How an aggregate's value spreads over its groups, for a HAVING's comparison with a constant
+ * (TPC-H Q18's sum(l_quantity) > 300 keeps 62 of 1.5M orders, where a range guess keeps a third).
+ * A group holds K rows, K = 1 + Poisson(k - 1) with k = rows / groups (every group has one row,
+ * the rest fall at random), and the argument's values spread evenly over its column's [min, max]
+ * (mean m, variance v): a sum then has mean k·m and variance k·v + (k - 1)·m², a count mean k and
+ * variance k - 1, an average mean m and variance v / k. The spread is taken as normal (the
+ * central limit), so a threshold several deviations past the mean keeps few groups. Null when
+ * statistics cannot say: another aggregate, DISTINCT, an argument that is not a stored column.
+ */
+function groupValueSpread(n: LNode, index: number): { mean: number; sd: number } | null {
+  const found = aggregateCallOf(n, index);
+  if (!found || found.call.distinct || !found.agg.keys.length) return null;
+  const { agg, call } = found;
+  const k = estimateRows(agg.input) / estimateRows(agg);
+  if (call.fn === 'count_star' || call.fn === 'count') return k > 1 ? { mean: k, sd: Math.sqrt(k - 1) } : null;
+  if (call.fn !== 'sum' && call.fn !== 'avg') return null;
+  const arg = call.arg?.k === 'cast' ? call.arg.arg : call.arg;
+  if (arg?.k !== 'col' || !isNumeric(agg.input.fields[arg.index].type)) return null;
+  const o = originOf(agg.input, arg.index);
+  const cs = o ? columnStats(o.table, o.column) : undefined;
+  if (!cs || typeof cs.min !== 'number' || typeof cs.max !== 'number') return null;
+  // statistics hold the column's stored form, the comparison the aggregate's (a DECIMAL's scale may differ)
+  const unit = 10 ** (scaleOf(call.type) - scaleOf(agg.input.fields[arg.index].type));
+  const m = ((cs.min + cs.max) / 2) * unit, v = ((cs.max - cs.min) * unit) ** 2 / 12;
+  const spread = call.fn === 'sum' ? { mean: k * m, sd: Math.sqrt(k * v + (k - 1) * m * m) } : { mean: m, sd: Math.sqrt(v / k) };
+  return spread.sd > 0 ? spread : null;
+}
+
+/** P(Z > z) for a standard normal Z (Abramowitz and Stegun 7.1.26: within 1.5e-7). */
+export function upperTail(z: number): number {
+  if (z < 0) return 1 - upperTail(-z);
+  const x = z / Math.SQRT2, t = 1 / (1 + 0.3275911 * x);
+  const poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))));
+  return (poly * Math.exp(-x * x)) / 2;
 }

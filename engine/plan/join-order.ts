@@ -334,8 +334,9 @@ export type JoinDistribution = 'auto' | 'broadcast' | 'redistribute';
  * costs BUILD_COST × build (the scan of the table's rows past the slice's share, at most
  * SMALL_TABLE_ROWS, is left out), so redistribution wins only when probe < (BUILD_COST ×
  * (slices - 1) - 1) × build (with 2 slices: 2 × build, not 4 ×). Either is only as good as the
- * estimates: TPC-H Q18's semi join, estimated at 500,000 orders, keeps 62, so its customers
- * (150,000) are read whole where moving those 62 rows twice cost less. A build side in every slice that would hold
+ * estimates: TPC-H Q18's semi join keeps 62 orders; estimated at 500,000 (a third of its groups
+ * passing the HAVING) it had every slice read the 150,000 customers whole, where moving the 62
+ * rows twice costs less (cardinality.ts estimates the HAVING from the sum's spread: 132). A build side in every slice that would hold
  * more than half the statement's memory limit redistributes instead (each slice then builds over
  * its share, and what a slice receives counts into the budget). Joins without keys can only
  * broadcast. Mutates the (freshly optimized) plan in place.
