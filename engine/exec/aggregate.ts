@@ -18,6 +18,7 @@ import { DictGroupIds } from './dict-groups.ts';
 import { runtime } from './runtime.ts';
 import { generatedCode } from './code-cache.ts';
 import { Accumulator } from './accumulator.ts';
+import { callFreeUpdates } from './call-free-updates.ts';
 import { packedMap, taggedArray } from '../types/packed-map.ts';
 
 export interface AggSpec {
@@ -457,6 +458,20 @@ function cellsInLocals(code: string): { code: string; load: string; store: strin
   };
 }
 
+/**
+ * A loop over `count` rows (`row` is row j's index) that runs the call-free updates (see
+ * exec/call-free-updates.ts) while their `checks` hold, and hands a row where one fails to the
+ * checked `body` alone: that row's cells are untouched until `store`.
+ */
+function twoSpeedLoop(count: string, row: string, compute: string, checks: string[], store: string, body: string): string {
+  return `for (let j = 0; j < ${count}; j++) {
+for (; j < ${count}; j++) { const r = ${row}; ${compute}
+if (!(${checks.join(' && ') || 'true'})) break;
+${store} }
+if (j === ${count}) break;
+const r = ${row}; ${body} }`;
+}
+
 function aggKernel(spec: AggSpec, batch: Batch, aliases: number[], deferred: boolean[], layout: CellLayout, dense: boolean): AggKernel {
   // without GROUP BY the filter is fused into the kernel, and its comparisons may read frames
   const shape = shapeOf(batch, spec.keys.length === 0 && !!spec.filter);
@@ -482,6 +497,7 @@ function aggKernel(spec: AggSpec, batch: Batch, aliases: number[], deferred: boo
   else if (split) for (const c of split.rest) emitFilter(em, c, body);
   // the group's numbers start at A[b] (GroupTable.cells, CellLayout)
   const locals = ['let A = S.cells;'];
+  let fastGroup: string | undefined;
   if (dense) {
     // codes in mixed radix, NULL as the last code of its column (DictGroupIds); a new group may grow A
     const codes = spec.keys.map((e, c) => {
@@ -492,7 +508,10 @@ function aggKernel(spec: AggSpec, batch: Batch, aliases: number[], deferred: boo
     locals.push('const M = S.direct.table;');
     const x = codes.reduce((acc, code, c) => (c === 0 ? code : `(${acc}) * kz${c} + ${code}`));
     body.push(`const x = ${x}; let g = M[x]; if (g < 0) { g = S.denseMiss(x, r); A = S.cells; } const b = g * ${layout.width};`);
+    // the fast loop leaves a new combination to the checked code
+    fastGroup = `const x = ${x}; const g = M[x]; if (g < 0) break; const b = g * ${layout.width};`;
   } else body.push(grouped ? `const g = G[j], b = g * ${layout.width};` : 'const g = 0, b = 0;');
+  fastGroup ??= body[body.length - 1];
   const cell = (offset: number) => `A[b + ${offset}]`;
   // update each aggregate: its own update code, then the count of non-NULL inputs (or, deferred,
   // one count of the group's rows, less one for each NULL input of the aggregate)
@@ -513,10 +532,18 @@ function aggKernel(spec: AggSpec, batch: Batch, aliases: number[], deferred: boo
     if (v.n === 'false') body.push(upd);
     else body.push(deferred[i] ? `if (${v.n}) ${count}--; else { ${upd} }` : `if (!(${v.n})) { ${upd} }`);
   });
-  const cells = grouped ? null : cellsInLocals(body.join('\n'));
-  const loop = grouped ? `for (let j = 0; j < n; j++) { const r = sel === null ? j : sel[j]; ${body.join('\n')} }`
-    : pass !== null ? `const F = S.scratch(n); let k = 0;\n${pass}\n${cells!.load}\nfor (let j = 0; j < k; j++) { const r = F[j]; ${cells!.code} }\n${cells!.store}`
-    : `${cells!.load}\n${rowLoop(cells!.code)}\n${cells!.store}`;
+  // the call-free updates, unless a filter is left in the body (its `continue` would skip them)
+  const filtered = !grouped && spec.filter && (pass === null || split!.rest.length > 0);
+  const fast = filtered ? null : callFreeUpdates(em, spec.aggs, aliases, deferred, layout, cell);
+  const rows = (count: string, row: string): string => (fast
+    ? twoSpeedLoop(count, row, `${fastGroup} ${fast.compute.join('\n')}`, fast.checks, fast.store.join(' '), body.join('\n'))
+    : `for (let j = 0; j < ${count}; j++) { const r = ${row}; ${body.join('\n')} }`);
+  let loop: string;
+  if (grouped) loop = rows('n', 'sel === null ? j : sel[j]');
+  else {
+    const cells = cellsInLocals(pass !== null ? rows('k', 'F[j]') : fast ? rows('n', 'sel === null ? j : sel[j]') : rowLoop(body.join('\n')));
+    loop = `${pass !== null ? `const F = S.scratch(n); let k = 0;\n${pass}\n` : ''}${cells.load}\n${cells.code}\n${cells.store}`;
+  }
   const source = `${locals.join(' ')}\n${em.prelude.join('\n')}\n${loop}`;
   k = { run: generatedCode.fn<AggRun>(AGG_KERNEL_PARAMS, source), consts: em.consts };
   if (kernels.size > 1000) kernels.clear();

@@ -3,7 +3,8 @@
 // DuckDB over the same rows: few groups from dictionary codes and many from the hash table,
 // NULL keys and NULL inputs, DECIMAL sums past 2^53 (exact) and products of DECIMALs, every
 // numeric aggregate, and empty inputs. A table that merges partial states and then takes more
-// rows (both layouts in turn) must give what one table given every row gives.
+// rows (both layouts in turn) must give what one table given every row gives. Over rows without
+// NULLs the kernels' call-free updates run, handing rows past the exact range to the checked code.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Session } from '../../../engine/database.ts';
 import { GroupTable, type AggSpec } from '../../../engine/exec/aggregate.ts';
@@ -50,6 +51,21 @@ const SETUP = [
      's' || CAST(x % 2000 AS VARCHAR(4))
    FROM (SELECT a.n * 100000 + b.n * 10000 + c.n * 1000 + e.n * 100 + f.n * 10 + g.n AS x FROM d a, d b, d c, d e, d f, d g) r WHERE x >= 30000 AND x < 60000`,
   'CREATE TABLE empty (f CHAR(1), p DECIMAL(12,2))',
+  // no NULLs, so the kernels' call-free updates run (exec/call-free-updates.ts): p near the ends
+  // of DECIMAL(12,2) on 3 rows in 7, mostly positive, so its sums (and p * 100's, p * q * 10's)
+  // pass 2^53; in the first statement's segments w near 10^16 (scaled past 2^53) on 3 rows in 5,
+  // in the second's w just below 2^52 scaled, whose sums pass 2^53; big just below 2^53 on every 1,000th row
+  // (the first statement's batches, with wide values, take the checked code alone)
+  `CREATE TABLE u (f CHAR(1), st CHAR(1), k INTEGER, q DECIMAL(12,2), p DECIMAL(12,2), w DECIMAL(18,2), big BIGINT)`,
+  ...[[0, 20000, '9999999999999999.99 - x'], [20000, 40000, '45035996273704.96 - x']].map(([from, to, wide]) => `INSERT INTO u SELECT
+     CASE WHEN x % 3 = 0 THEN 'A' WHEN x % 3 = 1 THEN 'N' ELSE 'R' END,
+     CASE WHEN x % 4 < 2 THEN 'F' ELSE 'O' END,
+     (x * 7) % 500,
+     CAST(x % 5000 AS DECIMAL(12,2)) / 100 - 20,
+     CASE WHEN x % 7 IN (0, 2) THEN 9999999999.99 - x / 100 WHEN x % 7 = 1 THEN -9999999999.99 ELSE CAST(x % 977 AS DECIMAL(12,2)) / 100 END,
+     CASE WHEN x % 5 < 2 THEN ${wide} WHEN x % 5 = 2 THEN -(${wide}) ELSE CAST(x AS DECIMAL(18,2)) END,
+     CASE WHEN x % 1000 = 0 THEN 9007199254700000 + x ELSE x - 20000 END
+   FROM (SELECT a.n * 10000 + b.n * 1000 + c.n * 100 + e.n * 10 + f.n AS x FROM d a, d b, d c, d e, d f, d g WHERE g.n < 4) r WHERE x >= ${from} AND x < ${to}`),
 ];
 
 const rowsOf = async (sql: string) => { const r = await s.execute(sql); return (Array.isArray(r) ? r[r.length - 1] : r).rows; };
@@ -115,6 +131,37 @@ describe('grouped aggregates match DuckDB', () => {
       expect(bad).toEqual([]);
     }, 60_000);
   }
+});
+
+// every aggregate here takes the call-free updates: sums past 2^52 spill, products past 2^53
+// (p * q * 10) go to BigInt, a wide literal is a bigint parameter, and such rows go to the checked code
+const FAST_AGGS = `sum(q), sum(p), sum(p * 100), sum(q * (1 - q)), sum(q * (1 - q) * (1 + q)), avg(q), avg(p), count(*), count(q),
+  sum(p * q * 10), sum(w), avg(w), sum(p + 0.5), sum(k * q), sum(q - k), sum(big)`;
+
+describe('call-free updates match DuckDB', () => {
+  const cases: [string, string][] = [
+    ['dictionary-code groups (Q1 shape)', `SELECT f, st, ${FAST_AGGS} FROM u GROUP BY f, st`],
+    ['dictionary-code groups under a filter', `SELECT f, st, ${FAST_AGGS} FROM u WHERE q <= 15 GROUP BY f, st`],
+    ['hash-table groups', `SELECT k, ${FAST_AGGS} FROM u GROUP BY k`],
+    ['no GROUP BY, a filter the selection pass takes whole (Q6 shape)', `SELECT ${FAST_AGGS} FROM u WHERE q >= -5 AND q < 10 AND k > 3`],
+    ['no GROUP BY and no filter', `SELECT ${FAST_AGGS} FROM u`],
+    // its parameter is a bigint: every row takes the checked code
+    ['a literal past 2^53', `SELECT f, ${FAST_AGGS}, sum(q + 12345678901234567.89) FROM u GROUP BY f`],
+  ];
+  for (const [name, sql] of cases) {
+    it(name, async () => {
+      const [got, want] = await both(sql);
+      expect(got.length).toBe(want.length);
+      expect(got.length).toBeGreaterThan(0);
+      const bad = got.flatMap((row, r) => row.flatMap((v, c) => (agree(v, want[r][c]) ? [] : [`row ${r} column ${c}: ${String(v)} vs ${String(want[r][c])}`])));
+      expect(bad).toEqual([]);
+    }, 60_000);
+  }
+
+  it('a product past 38 digits is the checked code\'s overflow error', async () => {
+    await expect(s.execute('SELECT f, sum(p * p * p * p) FROM u GROUP BY f')).rejects.toMatchObject({ code: 'NUMERIC_OVERFLOW' });
+    await expect(duck.execute('SELECT f, sum(p * p * p * p) FROM u GROUP BY f')).rejects.toThrow(/overflow/i);
+  });
 });
 
 describe('a group table in both layouts', () => {
