@@ -8,7 +8,7 @@
 import { type BExpr, usedColumns } from '../plan/bound.ts';
 import { TYPES } from '../types/types.ts';
 import { emitComparison } from '../functions/ops.ts';
-import { type ExprEmitter, rowLoop } from './codegen.ts';
+import type { ExprEmitter } from './codegen.ts';
 
 /**
  * How many rows each pass tested and kept, and the order the passes run in: the smallest share
@@ -56,12 +56,13 @@ export function emitSelectionPass(em: ExprEmitter, plain: BExpr[], into: string)
     const body: string[] = [];
     const tests = terms.map((c) => framedTest(em, c, framed) ?? plainTest(em, c, body));
     em.resetRow(); // values computed in one loop are out of scope in the next
-    return `${body.join('\n')}\n${into}[k] = r; k += (${tests.join(' & ')}) & 1;`;
+    return { body: body.join('\n'), test: `(${tests.join(' & ')}) & 1` };
   });
-  if (passes.length === 1) return rowLoop(passes[0]);
+  const loop = (p: Pass) => `if (sel === null) { ${unrolledPass(p, into, 'n', (j) => j)} } else { ${unrolledPass(p, into, 'n', (j) => `sel[${j}]`)} }`;
+  if (passes.length === 1) return loop(passes[0]);
   const po = em.constant(new PassOrder(passes.length));
-  const first = passes.map((p, i) => `case ${i}: ${rowLoop(p)} break;`).join('\n');
-  const refine = passes.map((p, i) => `case ${i}: for (let j = 0; j < had; j++) { const r = ${into}[j]; ${p} } break;`).join('\n');
+  const first = passes.map((p, i) => `case ${i}: ${loop(p)} break;`).join('\n');
+  const refine = passes.map((p, i) => `case ${i}: ${unrolledPass(p, into, 'had', (j) => `${into}[${j}]`)} break;`).join('\n');
   return `{ const po = ${po}, ord = po.order;
 for (let o = 0; o < ord.length; o++) {
 const g = ord[o], had = o === 0 ? n : k;
@@ -71,6 +72,28 @@ po.tested[g] += had; po.kept[g] += k;
 if (k === 0) break;
 }
 po.update(); }`;
+}
+
+/** One pass: statements computing its values at row `r`, and its 0/1 test. */
+interface Pass { body: string; test: string }
+
+/**
+ * A pass over `count` rows (row `j` is `row(j)`), four at a time: the four rows' tests first,
+ * then their four writes to `into`, so no write comes between the reads (a typed array written
+ * may share memory with the columns, so V8 orders reads after it); Q6's date range over 3M
+ * rows took ~1.9 ns a row one row at a time, ~1.4-1.7 four at a time (micro-benchmark, loaded
+ * machine). A pass that refines `into` in place reads row j before any write reaches it (k <= j).
+ */
+function unrolledPass(p: Pass, into: string, count: string, row: (j: string) => string): string {
+  const quad = [0, 1, 2, 3];
+  return `{ let j = 0;
+for (; j + 4 <= ${count}; j += 4) {
+const ${quad.map((u) => `ra${u} = ${row(u ? `j + ${u}` : 'j')}`).join(', ')};
+let ${quad.map((u) => `ka${u} = 0`).join(', ')};
+${quad.map((u) => `{ const r = ra${u}; ${p.body} ka${u} = ${p.test}; }`).join('\n')}
+${quad.map((u) => `${into}[k] = ra${u}; k += ka${u};`).join(' ')}
+}
+for (; j < ${count}; j++) { const r = ${row('j')}; ${p.body} ${into}[k] = r; k += ${p.test}; } }`;
 }
 
 /** A comparison's 0/1 result at row `r`, from the column values (NULL fails). */
