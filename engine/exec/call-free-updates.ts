@@ -90,7 +90,11 @@ function exact(em: ExprEmitter, e: BExpr, row: CallFreeRow, values: Map<string, 
       let a = exact(em, e.left, row, values), b = exact(em, e.right, row, values);
       if (a === null || b === null) return null;
       // operands at the result's scale, as functions/ops.ts emitArithmetic has them
-      if (e.op !== '*') { a = scaled(em, a, scaleOf(e.type) - scaleOf(e.left.type), row); b = scaled(em, b, scaleOf(e.type) - scaleOf(e.right.type), row); }
+      if (e.op !== '*') {
+        const ka = scaleOf(e.type) - scaleOf(e.left.type), kb = scaleOf(e.type) - scaleOf(e.right.type);
+        if (ka < 0 || kb < 0) return null; // a result of smaller scale rounds: the checked code's
+        a = scaled(em, a, ka, row); b = scaled(em, b, kb, row);
+      }
       const t = em.tmp('x');
       row.compute.push(`const ${t} = ${a} ${e.op} ${b};`);
       // exact integers whose exact result is past 2^53 - 1 round to a double that is too
