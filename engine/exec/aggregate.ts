@@ -18,7 +18,7 @@ import { DictGroupIds } from './dict-groups.ts';
 import { runtime } from './runtime.ts';
 import { generatedCode } from './code-cache.ts';
 import { Accumulator } from './accumulator.ts';
-import { callFreeUpdates } from './call-free-updates.ts';
+import { callFreeUpdates, type CallFreeRow } from './call-free-updates.ts';
 import { packedMap, taggedArray } from '../types/packed-map.ts';
 
 export interface AggSpec {
@@ -460,15 +460,19 @@ function cellsInLocals(code: string): { code: string; load: string; store: strin
 
 /**
  * A loop over `count` rows (`row` is row j's index) that runs the call-free updates (see
- * exec/call-free-updates.ts) while their `checks` hold, and hands a row where one fails to the
- * checked `body` alone: that row's cells are untouched until `store`.
+ * exec/call-free-updates.ts, after `group` finds the row's cells) while their checks hold, and
+ * hands a row where one fails to the checked `body` alone: that row's cells are untouched until
+ * the fast code's stores. A batch whose guards fail runs the checked body only.
  */
-function twoSpeedLoop(count: string, row: string, compute: string, checks: string[], store: string, body: string): string {
-  return `for (let j = 0; j < ${count}; j++) {
-for (; j < ${count}; j++) { const r = ${row}; ${compute}
-if (!(${checks.join(' && ') || 'true'})) break;
-${store} }
+function twoSpeedLoop(count: string, row: string, fast: CallFreeRow, group: string, body: string): string {
+  return `const fastOk = ${fast.guards.join(' && ') || 'true'};
+for (let j = 0; j < ${count}; j++) {
+if (fastOk) {
+for (; j < ${count}; j++) { const r = ${row}; ${group} ${fast.compute.join('\n')}
+if (!(${fast.checks.join(' && ') || 'true'})) break;
+${fast.store.join(' ')} }
 if (j === ${count}) break;
+}
 const r = ${row}; ${body} }`;
 }
 
@@ -536,7 +540,7 @@ function aggKernel(spec: AggSpec, batch: Batch, aliases: number[], deferred: boo
   const filtered = !grouped && spec.filter && (pass === null || split!.rest.length > 0);
   const fast = filtered ? null : callFreeUpdates(em, spec.aggs, aliases, deferred, layout, cell);
   const rows = (count: string, row: string): string => (fast
-    ? twoSpeedLoop(count, row, `${fastGroup} ${fast.compute.join('\n')}`, fast.checks, fast.store.join(' '), body.join('\n'))
+    ? twoSpeedLoop(count, row, fast, fastGroup!, body.join('\n'))
     : `for (let j = 0; j < ${count}; j++) { const r = ${row}; ${body.join('\n')} }`);
   let loop: string;
   if (grouped) loop = rows('n', 'sel === null ? j : sel[j]');

@@ -21,6 +21,8 @@ export interface CallFreeRow {
   compute: string[];
   /** the row takes the fast path only when every one holds (no value left the exact range) */
   checks: string[];
+  /** the batch takes the fast path only when every one holds (its literals are numbers) */
+  guards: string[];
   /** writes the new values into the group's cells (at `cell(offset)`) */
   store: string[];
 }
@@ -32,7 +34,7 @@ export interface CallFreeRow {
  * giving a DECIMAL. Counts must be deferred (the group's row count stands for them).
  */
 export function callFreeUpdates(em: ExprEmitter, aggs: BAgg[], aliases: number[], deferred: boolean[], layout: CellLayout, cell: (offset: number) => string): CallFreeRow | null {
-  const row: CallFreeRow = { compute: [], checks: [], store: [] };
+  const row: CallFreeRow = { compute: [], checks: [], guards: [], store: [] };
   const values = new Map<string, string>();
   for (let i = 0; i < aggs.length; i++) {
     const agg = aggs[i];
@@ -51,6 +53,7 @@ export function callFreeUpdates(em: ExprEmitter, aggs: BAgg[], aliases: number[]
     row.store.push(`${at} = ${s};`);
   }
   if (layout.rows >= 0) row.store.push(`${cell(layout.rows)}++;`);
+  row.guards = [...new Set(row.guards)];
   // a value checked against 2^52 needs no check against 2^53
   const checks = new Set(row.checks);
   row.checks = [...checks].filter((c) => !c.endsWith(` <= ${MAX_EXACT}`) || !checks.has(c.replace(` <= ${MAX_EXACT}`, ` <= ${SPILL}`)));
@@ -75,9 +78,9 @@ function exact(em: ExprEmitter, e: BExpr, row: CallFreeRow, values: Map<string, 
       return em.col(e.index).v;
     }
     case 'param': {
-      // a wide DECIMAL literal past 2^53 is a bigint: such rows (all of them) take the checked path
+      // a literal that is not a number (a wide DECIMAL's text) leaves the whole batch to the checked code
       const p = em.expr(e, row.compute).v;
-      row.checks.push(`typeof ${p} === 'number'`);
+      row.guards.push(`typeof ${p} === 'number'`);
       return p;
     }
     case 'const':
