@@ -765,7 +765,7 @@ async function runtimeFilters(f: FragmentSpec, program: number, segments: Segmen
       : spec.merge
         ? filterParts(spec, table, Math.max(spec.merge.keys, table.keys.size * slices))
         : filterParts(spec, table, table.keys.size > probeRows ? 0 : table.keys.size);
-    stop.memory.reserve(parts.words.byteLength, 'join filter in a slice');
+    stop.memory.reserve(parts.words.byteLength + (parts.columns ?? []).reduce((n, w) => n + (w?.byteLength ?? 0), 0), 'join filter in a slice');
     if (spec.merge) {
       if (!req.exchange) throw new SqlError('INTERNAL_ERROR', 'a merged join filter without an exchange id');
       const { id, slices } = req.exchange;

@@ -140,10 +140,23 @@ function groupsOf(n: LNode, keys: BExpr[], rows: number): number {
 export function joinSelectivity(left: LNode, right: LNode, leftKeys: BExpr[], rightKeys: BExpr[]): number {
   if (!leftKeys.length) return 1;
   const lr = estimateRows(left), rr = estimateRows(right);
-  // several keys are rarely independent (ps_partkey, ps_suppkey): the most selective one decides
-  let s = 1;
-  leftKeys.forEach((lk, i) => { s = Math.min(s, keySelectivity(left, lk, lr, right, rightKeys[i], rr)); });
-  return s;
+  if (leftKeys.length === 1) return keySelectivity(left, leftKeys[0], lr, right, rightKeys[0], rr);
+  const ndv = (n: LNode, keys: BExpr[], rows: number) => keys.map((k) => exprDistinct(n, k, rows) ?? rows);
+  return compositeSelectivity(ndv(left, leftKeys, lr), lr, ndv(right, rightKeys, rr), rr);
+}
+
+/**
+ * The fraction of |L|·|R| an equi-join on several keys keeps, from each side's distinct values
+ * per key and rows: each side's distinct combinations are at most the product of its keys'
+ * distinct values and at most its rows. The product overstates a side whose columns go together
+ * (lineitem's (l_partkey, l_suppkey) pairs are partsupp's 800,000, not 200,000 × 10,000), so the
+ * side with fewer combinations bounds both (a foreign key's rows hold the combinations of the
+ * table they reference): 1 / that, never above the most selective key's 1 / max(NDV).
+ */
+export function compositeSelectivity(leftNdv: number[], leftRows: number, rightNdv: number[], rightRows: number): number {
+  const combos = (ndv: number[], rows: number) => Math.min(rows, ndv.reduce((p, d) => p * Math.max(1, d), 1));
+  const single = Math.max(1, ...leftNdv, ...rightNdv);
+  return 1 / Math.max(single, Math.min(combos(leftNdv, leftRows), combos(rightNdv, rightRows)));
 }
 
 /** 1 / max(NDV) of one equi-join key pair; a side without statistics counts as a key (all distinct). */

@@ -7,7 +7,7 @@
 // connected order exists; the smaller side of each join is its build (right) side. A join graph that is not connected keeps a greedy connected-first order.
 import { type LNode, type JoinExchange, inputsOf } from './logical.ts';
 import { type BExpr, BOOL, usedColumns, mapCols } from './bound.ts';
-import { estimateRows, exprDistinct, keySelectivity, selectivity, OTHER_GUESS } from './cardinality.ts';
+import { compositeSelectivity, estimateRows, exprDistinct, keySelectivity, selectivity, OTHER_GUESS } from './cardinality.ts';
 import { classEqualities, keyClasses } from './key-classes.ts';
 
 /** Inputs up to which every connected order is considered (3^10 subset pairs). */
@@ -183,7 +183,8 @@ function connectivity(n: number, edges: Term[]): (m: number) => boolean {
  * selectivity of every condition within the set. A key class over k of the inputs counts as
  * k - 1 joins, each by the larger distinct count (the inputs in ascending order of distinct
  * values, each joined to the one before). Several key conditions between the same two inputs
- * (a composite key) count by the most selective one.
+ * (a composite key) count by the most selective one, or by the side with fewer key combinations
+ * when classes link the two on several keys (compositeSelectivity).
  */
 function cardinalities(n: number, rows: number[], joins: Term[], classNdv: Map<number, number>[]): (m: number) => number {
   const memo = new Map<number, number>();
@@ -200,16 +201,28 @@ function cardinalities(n: number, rows: number[], joins: Term[], classNdv: Map<n
       if (popcount(t.leaves) === 2) pairs.set(t.leaves, Math.min(pairs.get(t.leaves) ?? 1, t.sel));
       else r *= t.sel;
     }
+    // per pair of inputs the classes link: each side's distinct values, one per class
+    const linked = new Map<number, { lo: number[]; hi: number[] }>();
     for (const members of ascending) {
-      let prev = -1;
+      let prev = -1, prevNdv = 0;
       for (const [j, ndv] of members) {
         if (!(m & bit(j))) continue;
         if (prev >= 0) {
           const pair = bit(prev) | bit(j);
           pairs.set(pair, Math.min(pairs.get(pair) ?? 1, 1 / Math.max(1, ndv)));
+          const l = linked.get(pair) ?? { lo: [], hi: [] };
+          l.lo.push(prev < j ? prevNdv : ndv);
+          l.hi.push(prev < j ? ndv : prevNdv);
+          linked.set(pair, l);
         }
         prev = j;
+        prevNdv = ndv;
       }
+    }
+    for (const [pair, l] of linked) {
+      if (l.lo.length < 2) continue;
+      const lo = Math.log2(pair & -pair), hi = Math.log2(pair & ~(pair & -pair));
+      pairs.set(pair, Math.min(pairs.get(pair)!, compositeSelectivity(l.lo, rows[lo], l.hi, rows[hi])));
     }
     for (const s of pairs.values()) r *= s;
     r = Math.max(1, r);

@@ -98,6 +98,10 @@ describe('join filter pushdown', () => {
     ['string keys', 'SELECT count(*), sum(p.v) FROM p JOIN b ON p.ks = b.ks'],
     ['multi-column keys', 'SELECT count(*), sum(p.v) FROM p JOIN b ON p.k = b.k AND p.k2 = b.k2'],
     ['multi-column keys of mixed types', 'SELECT count(*), sum(p.v) FROM p JOIN b ON p.kb = b.kb AND p.ks = b.ks'],
+    // each bare numeric column of the key is also filtered alone, from its raw values
+    ['multi-column keys, DECIMAL and INTEGER columns filtered alone', 'SELECT count(*), sum(p.v) FROM p JOIN b ON p.kd = b.kd AND p.k2 = b.k2'],
+    ['multi-column keys, DATE and DOUBLE columns filtered alone', 'SELECT count(*), sum(pe.v), sum(be.w) FROM pe JOIN be ON pe.d = be.d AND pe.f = be.f'],
+    ['multi-column keys, BIGINT columns past 2^53 filtered alone', 'SELECT count(*), sum(bigp.v) FROM bigp JOIN bigb ON bigp.big = bigb.big AND bigp.v = bigb.w'],
     ['semi join', 'SELECT count(*), sum(p.v) FROM p WHERE EXISTS (SELECT 1 FROM b WHERE b.k = p.k)'],
     ['anti join', 'SELECT count(*), sum(p.v) FROM p WHERE NOT EXISTS (SELECT 1 FROM b WHERE b.k = p.k)'],
     ['left join', 'SELECT count(*), count(b.w), sum(p.v) FROM p LEFT JOIN b ON p.k = b.k'],
