@@ -10,9 +10,10 @@
 // both, the engine that goes first alternating round by round. So both engines' runs of a round
 // share the same minute of a busy machine, and the per-round ratio (its median and range are
 // printed beside each engine's best and median) does not depend on which engine got the quieter
-// minute. Strata's slices start from workers compiled once with esbuild, as the `strata`
-// command's dist/ build does; through tsx each worker would spend ~1 s compiling TypeScript
-// inside the timed COPY.
+// minute; the per-round ratio of CPU times is printed too (steadier still on a busy machine,
+// where either engine's threads may wait for a core). Strata's slices start from workers
+// compiled once with esbuild, as the `strata` command's dist/ build does; through tsx each
+// worker would spend ~1 s compiling TypeScript inside the timed COPY.
 import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -212,9 +213,12 @@ export async function main(args: string[]): Promise<void> {
     q(`${name} best`, sr.ms, dr.ms, best);
     q(`${name} median`, sr.ms, dr.ms, median);
     q(`${name} CPU, least`, sr.cpuMs, dr.cpuMs, best);
-    const perRound = sr.ms.map((ms, i) => ms / dr.ms[i]);
-    rows.push([`${name} ratio of a round: median (range)`, '', '', perRound.length
-      ? `${median(perRound).toFixed(2)}x (${best(perRound).toFixed(2)}-${Math.max(...perRound).toFixed(2)})` : '-']);
+    const perRound = (s: number[], d: number[]): string => {
+      const r = s.map((x, i) => x / d[i]);
+      return r.length ? `${median(r).toFixed(2)}x (${best(r).toFixed(2)}-${Math.max(...r).toFixed(2)})` : '-';
+    };
+    rows.push([`${name} ratio of a round: median (range)`, '', '', perRound(sr.ms, dr.ms)]);
+    rows.push([`${name} CPU ratio of a round: median (range)`, '', '', perRound(sr.cpuMs, dr.cpuMs)]);
   }
   rows.push(['peak RSS during load', fmtBytes(s.peakRssBytes), fmtBytes(d.peakRssBytes), ratio(s.peakRssBytes, d.peakRssBytes)]);
   rows.push(['bytes on disk', fmtBytes(s.diskBytes), fmtBytes(d.diskBytes), ratio(s.diskBytes, d.diskBytes)]);
