@@ -6,6 +6,8 @@ import type { LNode } from './logical.ts';
 import type { BAgg, BExpr } from './bound.ts';
 import type { TableState } from '../catalog/catalog.ts';
 import { columnStats, distinctValues, liveRows } from '../catalog/table-stats.ts';
+import { datePart } from '../functions/datetime.ts';
+import { civilFromDays } from '../types/calendar.ts';
 import { isNumeric, scaleOf } from '../types/types.ts';
 
 /** Fallback selectivities when statistics cannot say (PostgreSQL's defaults). */
@@ -42,17 +44,33 @@ export function originOf(n: LNode, index: number): ColumnOrigin | null {
 /** Distinct values of a field of `n` (at most the node's rows); null when unknown. */
 export function fieldDistinct(n: LNode, index: number, rows = estimateRows(n)): number | null {
   const o = originOf(n, index);
-  if (!o) return null;
+  // a field a projection computes: its expression's distinct values over the projection's input
+  if (!o) return n.k === 'project' && n.exprs[index] ? exprDistinct(n.input, n.exprs[index], rows) : null;
   const d = distinctValues(o.table, o.column);
   if (d === null || d === 0) return null;
   return Math.max(1, Math.min(d, rows));
 }
 
-/** Distinct values of an expression over `n`: a column's, or null for computed values. */
+/** Distinct values of an expression over `n`: a column's, the years of a DATE column's, or null for other computed values. */
 export function exprDistinct(n: LNode, e: BExpr, rows = estimateRows(n)): number | null {
   if (e.k === 'col') return fieldDistinct(n, e.index, rows);
   if (e.k === 'cast') return exprDistinct(n, e.arg, rows);
+  if (e.k === 'extract' && datePart(e.field) === 'year') return yearsOf(n, e.arg, rows);
   return null;
+}
+
+/**
+ * The years a DATE column's values span, from its min/max (at most its distinct values): TPC-H
+ * Q9 groups by nation and year, 25 × 7 groups, which counted as a tenth of its rows (120,000)
+ * made the slices finish them, moving their partial states between them.
+ */
+function yearsOf(n: LNode, arg: BExpr, rows: number): number | null {
+  if (arg.k !== 'col' || arg.type.id !== 'DATE') return null;
+  const o = originOf(n, arg.index);
+  const cs = o ? columnStats(o.table, o.column) : undefined;
+  if (typeof cs?.min !== 'number' || typeof cs.max !== 'number') return null;
+  const years = civilFromDays(cs.max).year - civilFromDays(cs.min).year + 1;
+  return Math.max(1, Math.min(years, fieldDistinct(n, arg.index, rows) ?? rows));
 }
 
 const memo = new WeakMap<LNode, number>();

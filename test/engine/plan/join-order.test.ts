@@ -160,6 +160,27 @@ describe('join order', () => {
     expect(await rowsOf(sql)).toEqual(expected);
   });
 
+  it('estimates the years of a DATE column from its min/max: few groups are merged at the leader', async () => {
+    // 100,000 rows over 1000 days from 1995-01-01: three years (as a tenth of the rows, 10,000
+    // groups, the slices finished them, moving their partial states between them)
+    await s.execute(`CREATE TABLE ev (d DATE, v INTEGER);
+      INSERT INTO ev SELECT DATE '1995-01-01' + x % 1000, x % 7 FROM (SELECT d1.n * 10000 + d2.n * 1000 + d3.n * 100 + d4.n * 10 + d5.n AS x FROM d d1, d d2, d d3, d d4, d d5) t;
+      ANALYZE`);
+    const sql = 'SELECT extract(year FROM d) AS y, count(*), sum(v) FROM ev GROUP BY 1 ORDER BY 1';
+    const p = await plan(sql);
+    expect(p).toMatch(/Final Hash Aggregate \(merges the slices' partial states\)/);
+    expect(p).toMatch(/Partial Hash Aggregate[^\n]*est\. rows 3\]/);
+    const expected = [1995, 1996, 1997].map((y) => {
+      let n = 0, sum = 0;
+      for (let x = 0; x < 100_000; x++) {
+        const day = x % 1000, year = day < 365 ? 1995 : day < 731 ? 1996 : 1997; // 1996 is a leap year
+        if (year === y) { n++; sum += x % 7; }
+      }
+      return [y, n, sum];
+    });
+    expect(await rowsOf(sql)).toEqual(expected);
+  });
+
   it('orders a chain of more tables than the dynamic programming takes (greedy) without cross products', async () => {
     // t0 - t1 - ... - t11: each joins the next on k
     const names = Array.from({ length: 12 }, (_, i) => `ch${i}`);
