@@ -96,22 +96,9 @@ async function timeQueries(o: Options, run: (q: TpchQuery, signal: AbortSignal) 
 }
 
 async function runDuckDBChild(data: string, o: Options): Promise<EngineReport> {
-  const { DuckDBInstance } = await import('@duckdb/node-api');
-  const { loadDuckDB, runDuckDB } = await import('./tpch/engines.ts');
-  const dir = mkdtempSync(join(tmpdir(), 'bench-tpch-duckdb-'));
-  try {
-    const inst = await DuckDBInstance.create(join(dir, 'tpch.duckdb'), { threads: String(o.slices) });
-    const con = await inst.connect();
-    const t = performance.now();
-    await loadDuckDB(con, data);
-    await con.run('CHECKPOINT');
-    const loadMs = performance.now() - t;
-    const queries = await timeQueries(o, (q) => runDuckDB(con, q));
-    con.disconnectSync();
-    return { engine: 'DuckDB', loadMs, queries };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  const { withLoadedDuckDB, runDuckDB } = await import('./tpch/engines.ts');
+  return withLoadedDuckDB(data, o.slices, async (con, loadMs) =>
+    ({ engine: 'DuckDB', loadMs, queries: await timeQueries(o, (q) => runDuckDB(con, q)) }));
 }
 
 /** Loads the data into a new Strata directory `dir` (its own process: what loading leaves in the heap is not the queries' RSS). */

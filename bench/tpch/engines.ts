@@ -1,4 +1,6 @@
 // Loads generated TPC-H data into Strata and into DuckDB, and runs a query in each.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Session } from '../../engine/database.ts';
@@ -21,6 +23,25 @@ export async function loadDuckDB(con: DuckDBConnection, dir: string): Promise<vo
   for (const t of TPCH_TABLES) {
     await con.run(createTableSql(t, false));
     await con.run(`COPY ${t.name} FROM ${quote(join(dir, `${t.name}.tbl`))} (FORMAT CSV, HEADER false, DELIMITER '|', QUOTE '')`);
+  }
+}
+
+/**
+ * A new DuckDB database with `threads` threads in a temporary directory, loaded from `data` and
+ * checkpointed; `use` gets its connection and the load's time, then the directory is removed.
+ */
+export async function withLoadedDuckDB<T>(data: string, threads: number, use: (con: DuckDBConnection, loadMs: number) => Promise<T>): Promise<T> {
+  const { DuckDBInstance } = await import('@duckdb/node-api');
+  const dir = mkdtempSync(join(tmpdir(), 'bench-tpch-duckdb-'));
+  try {
+    const inst = await DuckDBInstance.create(join(dir, 'tpch.duckdb'), { threads: String(threads) });
+    const con = await inst.connect();
+    const t = performance.now();
+    await loadDuckDB(con, data);
+    await con.run('CHECKPOINT');
+    try { return await use(con, performance.now() - t); } finally { con.disconnectSync(); }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 

@@ -89,14 +89,8 @@ export async function scaling(data: string, o: ScalingOptions): Promise<void> {
 
 /** DuckDB loading `data`, then answering runs at the thread count each asks for. */
 async function serveDuckDB(data: string, o: ScalingOptions): Promise<void> {
-  const { DuckDBInstance } = await import('@duckdb/node-api');
-  const { loadDuckDB, runDuckDB } = await import('./engines.ts');
-  const dir = mkdtempSync(join(tmpdir(), 'bench-tpch-duckdb-'));
-  try {
-    const inst = await DuckDBInstance.create(join(dir, 'tpch.duckdb'), { threads: String(o.slices) });
-    const con = await inst.connect();
-    await loadDuckDB(con, data);
-    await con.run('CHECKPOINT');
+  const { withLoadedDuckDB, runDuckDB } = await import('./engines.ts');
+  await withLoadedDuckDB(data, o.slices, async (con) => {
     let threads = o.slices;
     await serveRequests<RunRequest>(async (req) => {
       if (req.threads !== undefined && req.threads !== threads) { await con.run(`SET threads = ${req.threads}`); threads = req.threads; }
@@ -105,10 +99,7 @@ async function serveDuckDB(data: string, o: ScalingOptions): Promise<void> {
       const rows = await runDuckDB(con, q);
       return { ms: performance.now() - t, rows: req.wantRows ? rows : undefined } satisfies RunAnswer;
     });
-    con.disconnectSync();
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 }
 
 /** Strata over a loaded directory, answering runs. */
