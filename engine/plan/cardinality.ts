@@ -8,7 +8,7 @@ import type { TableState } from '../catalog/catalog.ts';
 import { columnStats, distinctValues, liveRows } from '../catalog/table-stats.ts';
 import { datePart } from '../functions/datetime.ts';
 import { civilFromDays } from '../types/calendar.ts';
-import { isNumeric, scaleOf } from '../types/types.ts';
+import { isDate, isNumeric, scaleOf } from '../types/types.ts';
 
 /** Fallback selectivities when statistics cannot say (PostgreSQL's defaults). */
 const EQ_GUESS = 0.005;
@@ -65,7 +65,7 @@ export function exprDistinct(n: LNode, e: BExpr, rows = estimateRows(n)): number
  * made the slices finish them, moving their partial states between them.
  */
 function yearsOf(n: LNode, arg: BExpr, rows: number): number | null {
-  if (arg.k !== 'col' || arg.type.id !== 'DATE') return null;
+  if (arg.k !== 'col' || !isDate(arg.type)) return null;
   const o = originOf(n, arg.index);
   const cs = o ? columnStats(o.table, o.column) : undefined;
   if (typeof cs?.min !== 'number' || typeof cs.max !== 'number') return null;
