@@ -9,7 +9,7 @@ import type { PartialAgg } from '../aggregate.ts';
 import { segmentsBySlice } from '../fragments.ts';
 import { emptyBatch } from '../batches.ts';
 import { LeaderOperator, SliceOperator, type PhysicalOperator } from './operator.ts';
-import { PipelineBuilder } from './pipeline.ts';
+import { operatorMetrics, PipelineBuilder } from './pipeline.ts';
 import type { RunContext } from './run-context.ts';
 import { HashProbeOp } from './hash-join.ts';
 import type { RowPieces } from './row-pieces.ts';
@@ -173,15 +173,7 @@ export class GatherOp extends LeaderOperator {
       const key = p.scan!.qualifiedName;
       ctx.stats.tables.set(key, (ctx.stats.tables.get(key) ?? 0) + scanned);
     });
-    // an operator with no step of its own (a Project, whose expressions the steps reading them
-    // compute) shares its input's slot: the time is the input's, counted once
-    const timed = new Set<string>();
-    for (const [op, [program, slot]] of b.metricOf) {
-      const own = !timed.has(`${program}:${slot}`);
-      timed.add(`${program}:${slot}`);
-      const per = results.map((r) => ({ rows: r.metrics[program]?.rows[slot] ?? 0, ms: own ? r.metrics[program]?.ms[slot] ?? 0 : 0 }));
-      ctx.record(op, per.reduce((s, x) => s + x.rows, 0), per);
-    }
+    for (const [op, per] of operatorMetrics(b.metricOf, results.map((r) => r.metrics))) ctx.record(op, per.reduce((s, x) => s + x.rows, 0), per);
     b.programs.forEach((p, i) => {
       if (p.scan && results.some((r) => r.metrics[i]?.runtimeFilters)) ctx.recordRuntimeFilters(p.scan, results.map((r) => r.metrics[i]?.runtimeFilters ?? []));
     });
