@@ -37,7 +37,7 @@ export function operatorMetrics(metricOf: Map<PhysicalOperator, [number, number]
     const filters = slot === SCAN_METRIC && !mapped.has(`${program}:${SCAN_FILTER_METRIC}`);
     out.set(op, slices.map((ms) => {
       const m = ms[program];
-      return { rows: m?.rows[slot] ?? 0, ms: own && m ? m.ms[slot] + (filters ? m.ms[SCAN_FILTER_METRIC] : 0) : 0 };
+      return { rows: m?.rows[slot] ?? 0, ms: own && m ? (m.ms[slot] ?? 0) + (filters ? m.ms[SCAN_FILTER_METRIC] ?? 0 : 0) : 0 };
     }));
   }
   return out;
