@@ -51,6 +51,14 @@ export function fieldDistinct(n: LNode, index: number, rows = estimateRows(n)): 
   return Math.max(1, Math.min(d, rows));
 }
 
+/** The numeric min and max of the stored column behind a field of `n`, with its table's rows; null without them. */
+function numericRange(n: LNode, index: number): { min: number; max: number; rows: number } | null {
+  const o = originOf(n, index);
+  const cs = o ? columnStats(o.table, o.column) : undefined;
+  if (typeof cs?.min !== 'number' || typeof cs.max !== 'number') return null;
+  return { min: cs.min, max: cs.max, rows: o!.table.stats!.rows };
+}
+
 /** Distinct values of an expression over `n`: a column's, the years of a DATE column's, or null for other computed values. */
 export function exprDistinct(n: LNode, e: BExpr, rows = estimateRows(n)): number | null {
   if (e.k === 'col') return fieldDistinct(n, e.index, rows);
@@ -66,10 +74,9 @@ export function exprDistinct(n: LNode, e: BExpr, rows = estimateRows(n)): number
  */
 function yearsOf(n: LNode, arg: BExpr, rows: number): number | null {
   if (arg.k !== 'col' || !isDate(arg.type)) return null;
-  const o = originOf(n, arg.index);
-  const cs = o ? columnStats(o.table, o.column) : undefined;
-  if (typeof cs?.min !== 'number' || typeof cs.max !== 'number') return null;
-  const years = civilFromDays(cs.max).year - civilFromDays(cs.min).year + 1;
+  const r = numericRange(n, arg.index);
+  if (!r) return null;
+  const years = civilFromDays(r.max).year - civilFromDays(r.min).year + 1;
   return Math.max(1, Math.min(years, fieldDistinct(n, arg.index, rows) ?? rows));
 }
 
@@ -261,11 +268,10 @@ function rangeBound(n: LNode, e: BExpr): { key: string; lo?: number; hi?: number
   if (typeof v !== 'number') return null;
   const base = col.k === 'cast' ? col.arg : col;
   if (base.k !== 'col') return null;
-  const o = originOf(n, base.index);
-  const cs = o ? columnStats(o.table, o.column) : undefined;
-  if (!cs || typeof cs.min !== 'number' || typeof cs.max !== 'number' || cs.max <= cs.min) return null;
+  const r = numericRange(n, base.index);
+  if (!r || r.max <= r.min) return null;
   // by the plan's column: a self join's two copies of a column are different columns
-  const bound = { key: String(base.index), min: cs.min, max: cs.max, rows: o!.table.stats!.rows };
+  const bound = { key: String(base.index), ...r };
   return op === '<' || op === '<=' ? { ...bound, hi: v } : { ...bound, lo: v };
 }
 
@@ -290,14 +296,12 @@ function compareSelectivity(n: LNode, e: Extract<BExpr, { k: 'cmp' }>): number {
     // never quite zero: a group or two may still pass
     return Math.max(op === '>' || op === '>=' ? above : 1 - above, 1 / estimateRows(n));
   }
-  const o = base.k === 'col' ? originOf(n, base.index) : null;
-  const cs = o ? columnStats(o.table, o.column) : undefined;
-  if (!cs || typeof cs.min !== 'number' || typeof cs.max !== 'number' || cs.max <= cs.min) return RANGE_GUESS;
-  const frac = (v - cs.min) / (cs.max - cs.min);
-  const below = Math.min(1, Math.max(0, frac));
+  const r = base.k === 'col' ? numericRange(n, base.index) : null;
+  if (!r || r.max <= r.min) return RANGE_GUESS;
+  const below = Math.min(1, Math.max(0, (v - r.min) / (r.max - r.min)));
   const s = op === '<' || op === '<=' ? below : 1 - below;
   // never quite zero: statistics may be stale
-  return Math.max(s, 1 / Math.max(1, o!.table.stats!.rows));
+  return Math.max(s, 1 / Math.max(1, r.rows));
 }
 
 /** The aggregate call behind a field of `n` (a GROUP BY's value passed up unchanged), with its GROUP BY. */
@@ -329,12 +333,11 @@ function groupValueSpread(n: LNode, index: number): { mean: number; sd: number }
   if (call.fn !== 'sum' && call.fn !== 'avg') return null;
   const arg = call.arg?.k === 'cast' ? call.arg.arg : call.arg;
   if (arg?.k !== 'col' || !isNumeric(agg.input.fields[arg.index].type)) return null;
-  const o = originOf(agg.input, arg.index);
-  const cs = o ? columnStats(o.table, o.column) : undefined;
-  if (!cs || typeof cs.min !== 'number' || typeof cs.max !== 'number') return null;
+  const r = numericRange(agg.input, arg.index);
+  if (!r) return null;
   // statistics hold the column's stored form, the comparison the aggregate's (a DECIMAL's scale may differ)
   const unit = 10 ** (scaleOf(call.type) - scaleOf(agg.input.fields[arg.index].type));
-  const m = ((cs.min + cs.max) / 2) * unit, v = ((cs.max - cs.min) * unit) ** 2 / 12;
+  const m = ((r.min + r.max) / 2) * unit, v = ((r.max - r.min) * unit) ** 2 / 12;
   const spread = call.fn === 'sum' ? { mean: k * m, sd: Math.sqrt(k * v + (k - 1) * m * m) } : { mean: m, sd: Math.sqrt(v / k) };
   return spread.sd > 0 ? spread : null;
 }
