@@ -8,8 +8,7 @@
 import { KeyBatch, KeyTable } from './hash-table.ts';
 import { isInteger, type SqlType } from '../types/types.ts';
 import type { LNode } from '../plan/logical.ts';
-import { originOf } from '../plan/cardinality.ts';
-import { columnStats } from '../catalog/table-stats.ts';
+import { numericRange } from '../plan/cardinality.ts';
 import { takeArray, zeroedArray, type ArrayLease } from './array-pool.ts';
 
 /** Array entries allowed per expected group: 32 bytes, about what a hash table takes per group. */
@@ -25,11 +24,10 @@ const EXACT_LIMIT = 9007199254740992;
 export function denseKeyRange(n: Extract<LNode, { k: 'aggregate' }>, groups: number): [number, number] | null {
   const key = n.keys.length === 1 ? n.keys[0] : null;
   if (!key || key.k !== 'col' || !isInteger(key.type)) return null;
-  const o = originOf(n.input, key.index);
-  const cs = o ? columnStats(o.table, o.column) : undefined;
-  if (!cs || typeof cs.min !== 'number' || typeof cs.max !== 'number') return null;
-  const span = cs.max - cs.min + 1;
-  return span > 0 && span <= LIMIT && span <= DENSITY * groups ? [cs.min, cs.max] : null;
+  const r = numericRange(n.input, key.index);
+  if (!r) return null;
+  const span = r.max - r.min + 1;
+  return span > 0 && span <= LIMIT && span <= DENSITY * groups ? [r.min, r.max] : null;
 }
 
 export class IntegerGroupIds {

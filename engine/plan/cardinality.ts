@@ -52,7 +52,7 @@ export function fieldDistinct(n: LNode, index: number, rows = estimateRows(n)): 
 }
 
 /** The numeric min and max of the stored column behind a field of `n`, with its table's rows; null without them. */
-function numericRange(n: LNode, index: number): { min: number; max: number; rows: number } | null {
+export function numericRange(n: LNode, index: number): { min: number; max: number; rows: number } | null {
   const o = originOf(n, index);
   const cs = o ? columnStats(o.table, o.column) : undefined;
   if (typeof cs?.min !== 'number' || typeof cs.max !== 'number') return null;
