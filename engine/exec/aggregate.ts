@@ -501,7 +501,8 @@ function aggKernel(spec: AggSpec, batch: Batch, aliases: number[], deferred: boo
   else if (split) for (const c of split.rest) emitFilter(em, c, body);
   // the group's numbers start at A[b] (GroupTable.cells, CellLayout)
   const locals = ['let A = S.cells;'];
-  let fastGroup: string | undefined;
+  // the row's group line in the checked body, and in the call-free loop
+  let fastGroup: string;
   if (dense) {
     // codes in mixed radix, NULL as the last code of its column (DictGroupIds); a new group may grow A
     const codes = spec.keys.map((e, c) => {
@@ -514,8 +515,10 @@ function aggKernel(spec: AggSpec, batch: Batch, aliases: number[], deferred: boo
     body.push(`const x = ${x}; let g = M[x]; if (g < 0) { g = S.denseMiss(x, r); A = S.cells; } const b = g * ${layout.width};`);
     // the fast loop leaves a new combination to the checked code
     fastGroup = `const x = ${x}; const g = M[x]; if (g < 0) break; const b = g * ${layout.width};`;
-  } else body.push(grouped ? `const g = G[j], b = g * ${layout.width};` : 'const g = 0, b = 0;');
-  fastGroup ??= body[body.length - 1];
+  } else {
+    fastGroup = grouped ? `const g = G[j], b = g * ${layout.width};` : 'const g = 0, b = 0;';
+    body.push(fastGroup);
+  }
   const cell = (offset: number) => `A[b + ${offset}]`;
   // update each aggregate: its own update code, then the count of non-NULL inputs (or, deferred,
   // one count of the group's rows, less one for each NULL input of the aggregate)
@@ -540,7 +543,7 @@ function aggKernel(spec: AggSpec, batch: Batch, aliases: number[], deferred: boo
   const filtered = !grouped && spec.filter && (pass === null || split!.rest.length > 0);
   const fast = filtered ? null : callFreeUpdates(em, spec.aggs, aliases, deferred, layout, cell);
   const rows = (count: string, row: string): string => (fast
-    ? twoSpeedLoop(count, row, fast, fastGroup!, body.join('\n'))
+    ? twoSpeedLoop(count, row, fast, fastGroup, body.join('\n'))
     : `for (let j = 0; j < ${count}; j++) { const r = ${row}; ${body.join('\n')} }`);
   let loop: string;
   if (grouped) loop = rows('n', 'sel === null ? j : sel[j]');
