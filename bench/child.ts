@@ -18,9 +18,12 @@ export function peakRss(): number {
   return process.resourceUsage().maxRSS * 1024;
 }
 
+/** Node's arguments for `script --child ...args`, run through tsx. */
+const childArgv = (script: string, args: string[]): string[] => [join(root, 'bin', 'run-ts.js'), script, '--child', ...args];
+
 /** Runs `script --child ...args` through tsx and resolves with the last JSON line it prints. */
 export function runChild<T>(script: string, args: string[]): Promise<T> {
-  const argv = [join(root, 'bin', 'run-ts.js'), script, '--child', ...args];
+  const argv = childArgv(script, args);
   return new Promise((resolveP, reject) => {
     const child = spawn(process.execPath, argv, { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
@@ -48,8 +51,7 @@ export class ServedChild<Req, Res> {
 
   /** Starts `script --child ...args` and waits for its first answer, the ready line. */
   static async start<Req, Res>(script: string, args: string[]): Promise<ServedChild<Req, Res>> {
-    const argv = [join(root, 'bin', 'run-ts.js'), script, '--child', ...args];
-    const served = new ServedChild<Req, Res>(spawn(process.execPath, argv, { cwd: root, stdio: ['pipe', 'pipe', 'inherit'] }));
+    const served = new ServedChild<Req, Res>(spawn(process.execPath, childArgv(script, args), { cwd: root, stdio: ['pipe', 'pipe', 'inherit'] }));
     await served.answer();
     return served;
   }
