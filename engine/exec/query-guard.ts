@@ -64,17 +64,25 @@ export class SliceStop {
   readonly memory: MemoryBudget;
   /** dictionaries already counted into it (the batches of a segment share its dictionaries) */
   readonly dictionaries = new WeakSet<readonly string[]>();
-  constructor(private readonly token: CancelToken | undefined) {
+  /**
+   * The token's figures, copied: a token arrives as a cloned plain object whose hidden class
+   * depends on which fields it has, and reading it in `check()` (inlined into every scan loop)
+   * deoptimized that code for each new class.
+   */
+  private readonly checked: boolean;
+  /** the statement's deadline (epoch ms, 0 = none): remote model calls end by it */
+  readonly deadline: number;
+  private readonly serverMemoryLimit: number | undefined;
+  constructor(token: CancelToken | undefined) {
     this.flag = token ? new Int32Array(token.flag) : new Int32Array(1);
+    this.checked = token !== undefined;
+    this.deadline = token?.deadline ?? 0;
+    this.serverMemoryLimit = token?.serverMemoryLimit;
     const total = token?.serverMemory ? { counter: new Int32Array(token.serverMemory), limitBytes: token.serverMemoryLimit ?? Infinity } : undefined;
     this.memory = token ? new MemoryBudget(token.memoryLimit, new Int32Array(token.memory), total) : new MemoryBudget(Infinity);
   }
   check(): void {
-    if (this.token) checkToken(this.flag, this.token.deadline, this.token.serverMemoryLimit);
-  }
-  /** the statement's deadline (epoch ms, 0 = none): remote model calls end by it */
-  get deadline(): number {
-    return this.token?.deadline ?? 0;
+    if (this.checked) checkToken(this.flag, this.deadline, this.serverMemoryLimit);
   }
   tick(): void {
     if ((++this.n & 4095) === 0) this.check();

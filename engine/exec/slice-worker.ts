@@ -206,7 +206,19 @@ class FragmentRun {
   /** when the part being timed started (lap) */
   t = performance.now();
 
+  /**
+   * The spec's parts the batch loop reads, copied: specs arrive as cloned plain objects whose
+   * hidden class depends on which optional fields they have, and reading them through `f`
+   * deoptimized the scan loop for each new class.
+   */
+  readonly filter: BExpr | null;
+  readonly steps: FragmentSpec['steps'];
+  readonly output: FragmentSpec['output'];
+
   constructor(readonly f: FragmentSpec, readonly req: RequestRun, readonly program: number, readonly all: SliceMetrics[]) {
+    this.filter = f.filter;
+    this.steps = f.steps;
+    this.output = f.output;
     this.stop = req.stop;
     const slots = 3 + f.steps.length;
     this.metrics = { rows: new Array<number>(slots).fill(0), ms: new Array<number>(slots).fill(0), scanned: 0 };
@@ -324,7 +336,7 @@ class FragmentRun {
       sel = sel.subarray(0, count);
     }
     this.lap(0, seg ? count : 0);
-    const filter = this.f.filter;
+    const filter = this.filter;
     if (filter) {
       const into = this.scanSel.take(sel ? sel.length : n);
       const chosen = sel;
@@ -350,7 +362,7 @@ class FragmentRun {
    */
   async flow(batch: Batch, sel: Uint32Array | null, count: number, from: number, owned = false): Promise<void> {
     const rows = new BatchRows(batch, sel, count, owned);
-    const steps = this.f.steps;
+    const steps = this.steps;
     for (let i = from; i < steps.length; i++) {
       if (rows.count === 0) return;
       const step = steps[i];
@@ -367,7 +379,7 @@ class FragmentRun {
       this.lap(2 + i, rows.count);
     }
     if (rows.count === 0) return;
-    const out = this.f.output;
+    const out = this.output;
     if (out.kind === 'mark') this.markOutput(out.join, rows);
     else if (out.kind === 'agg') this.aggregateOutput(rows);
     else this.rowsOutput(out, rows);
@@ -576,7 +588,7 @@ class FragmentRun {
    * its build side then adds the build rows nothing matched, its probe rows being all through.
    */
   async drainSpilledJoins(): Promise<void> {
-    const steps = this.f.steps;
+    const steps = this.steps;
     for (let i = 0; i < steps.length; i++) {
       const step = steps[i];
       if (step.k !== 'join' || this.full()) continue;
@@ -604,7 +616,7 @@ class FragmentRun {
     // every batch went through (what the steps kept of the joined rows was copied): the arrays serve the next program
     for (const into of this.joinedInto) if (into && idleJoinedInto.length < MAX_IDLE_JOINED_INTO && into.bytes <= MAX_IDLE_JOINED_BYTES) idleJoinedInto.push(into);
     if (this.table) return this.finishGroups(this.table, finishHere);
-    const out = this.f.output;
+    const out = this.output;
     // (a marking program's output has no rows)
     const sort = out.kind === 'rows' ? out.sort : undefined;
     const types = out.kind === 'rows' ? out.exprs.map((e) => e.type) : [];
@@ -816,6 +828,12 @@ async function skipSegment(f: FragmentSpec, seg: SegmentRef, runtime: RuntimeFil
   if (rejecting.length) rejecting[0].counters.segments++;
   return true;
 }
+
+/**
+ * A segment reference with every field, in one order: references arrive as cloned plain objects,
+ * with `deleted` or without it, and the scan loop's reads of them deoptimized for each shape.
+ */
+const segmentShape = (s: SegmentRef): SegmentRef => ({ file: s.file, rows: s.rows, deleted: s.deleted });
 
 /** What one request runs over: each program's segments in this slice, its stop, its exchanges. */
 /** Half of this slice's share of what is left of the statement's budget (the rest is for what the rows go through). */
@@ -1543,7 +1561,7 @@ async function handle(msg: Request): Promise<{ result: unknown; transfer: ArrayB
       // receives); its spill files are removed, unless it hands them on to the leader
       const began = epochMs(), before = threadTimes(), gc = new GcWatch(), codeBefore = generatedCode.counts();
       const arrays = arrayPool.lease();
-      const req: RequestRun = { segments: msg.segments, stop, exchange: msg.exchange, host, slices: msg.slices ?? 1, peersMs: 0, arrays, limitRows: msg.limitRows ? new BigInt64Array(msg.limitRows) : undefined };
+      const req: RequestRun = { segments: msg.segments.map((g) => g.map(segmentShape)), stop, exchange: msg.exchange, host, slices: msg.slices ?? 1, peersMs: 0, arrays, limitRows: msg.limitRows ? new BigInt64Array(msg.limitRows) : undefined };
       // a failed request's tables may still be written by work of it under way: their arrays are dropped, not pooled
       const result = await runFragment(msg.fragment, req).then((r) => { stop.check(); arrays.end(true); return r; }).finally(() => stop.memory.releaseAll()).catch((e) => { gc.stop(); arrays.end(false); host.end(false); throw e; });
       host.end(true);
