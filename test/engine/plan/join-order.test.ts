@@ -30,6 +30,18 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+/** TPC-H Q9's shape (the tests below): made once. */
+let q9Made: Promise<unknown> | undefined;
+const q9Tables = () => (q9Made ??= s.execute(`CREATE TABLE q9pt (pk INTEGER, colour INTEGER); CREATE TABLE q9sup (sk INTEGER, nation INTEGER);
+      CREATE TABLE q9ps (pk INTEGER, sk INTEGER, cost INTEGER); CREATE TABLE q9ord (ok INTEGER, yr INTEGER); CREATE TABLE q9li (ok INTEGER, pk INTEGER, sk INTEGER, qty INTEGER);
+      INSERT INTO q9pt SELECT d1.n * 1000 + d2.n * 100 + d3.n * 10 + d4.n, (d1.n * 1000 + d2.n * 100 + d3.n * 10 + d4.n) % 20 FROM d d1, d d2, d d3, d d4 WHERE d1.n < 2;
+      INSERT INTO q9sup SELECT d1.n * 100 + d2.n * 10 + d3.n, d3.n FROM d d1, d d2, d d3;
+      INSERT INTO q9ps SELECT pk, (pk + i.n * 250) % 1000, i.n + 1 FROM q9pt, d i WHERE i.n < 4;
+      INSERT INTO q9ord SELECT d1.n * 10000 + d2.n * 1000 + d3.n * 100 + d4.n * 10 + d5.n, 1992 + d5.n % 7 FROM d d1, d d2, d d3, d d4, d d5 WHERE d1.n < 3;
+      INSERT INTO q9li SELECT x % 30000, (x / 10) % 2000, ((x / 10) % 2000 + x % 10 % 4 * 250) % 1000, x % 10
+        FROM (SELECT d1.n * 10000 + d2.n * 1000 + d3.n * 100 + d4.n * 10 + d5.n AS x FROM d d1, d d2, d d3, d d4, d d5) t;
+      ANALYZE`));
+
 describe('join order', () => {
   it('joins comma-separated tables through their conditions, not as a cross product', async () => {
     // a x b alone would be 100M rows (refused as a cross join)
@@ -128,15 +140,7 @@ describe('join order', () => {
     // q9li joining q9ps looked 4 times too big, so q9ps was joined last, to every q9li row that met
     // a part of colour 3, q9ord and q9sup; by its 8000 pairs, q9li
     // probes q9ps joined to those parts and q9sup (400 rows), on both columns at once
-    await s.execute(`CREATE TABLE q9pt (pk INTEGER, colour INTEGER); CREATE TABLE q9sup (sk INTEGER, nation INTEGER);
-      CREATE TABLE q9ps (pk INTEGER, sk INTEGER, cost INTEGER); CREATE TABLE q9ord (ok INTEGER, yr INTEGER); CREATE TABLE q9li (ok INTEGER, pk INTEGER, sk INTEGER, qty INTEGER);
-      INSERT INTO q9pt SELECT d1.n * 1000 + d2.n * 100 + d3.n * 10 + d4.n, (d1.n * 1000 + d2.n * 100 + d3.n * 10 + d4.n) % 20 FROM d d1, d d2, d d3, d d4 WHERE d1.n < 2;
-      INSERT INTO q9sup SELECT d1.n * 100 + d2.n * 10 + d3.n, d3.n FROM d d1, d d2, d d3;
-      INSERT INTO q9ps SELECT pk, (pk + i.n * 250) % 1000, i.n + 1 FROM q9pt, d i WHERE i.n < 4;
-      INSERT INTO q9ord SELECT d1.n * 10000 + d2.n * 1000 + d3.n * 100 + d4.n * 10 + d5.n, 1992 + d5.n % 7 FROM d d1, d d2, d d3, d d4, d d5 WHERE d1.n < 3;
-      INSERT INTO q9li SELECT x % 30000, (x / 10) % 2000, ((x / 10) % 2000 + x % 10 % 4 * 250) % 1000, x % 10
-        FROM (SELECT d1.n * 10000 + d2.n * 1000 + d3.n * 100 + d4.n * 10 + d5.n AS x FROM d d1, d d2, d d3, d d4, d d5) t;
-      ANALYZE`);
+    await q9Tables();
     const sql = `SELECT q9sup.nation, q9ord.yr, count(*), sum(q9li.qty * q9ps.cost) FROM q9pt, q9sup, q9li, q9ps, q9ord
       WHERE q9sup.sk = q9li.sk AND q9ps.sk = q9li.sk AND q9ps.pk = q9li.pk AND q9pt.pk = q9li.pk AND q9ord.ok = q9li.ok AND q9pt.colour = 3
       GROUP BY q9sup.nation, q9ord.yr ORDER BY 1, 2`;
@@ -159,6 +163,24 @@ describe('join order', () => {
     expect(expected.length).toBeGreaterThan(1);
     expect(await rowsOf(sql)).toEqual(expected);
   });
+
+  it('plans the Q9 shape alike whatever order its FROM tables and WHERE conditions are written in', async () => {
+    await q9Tables();
+    const orders = <T,>(xs: T[]): T[][] => (xs.length <= 1 ? [xs] : xs.flatMap((x, i) => orders([...xs.slice(0, i), ...xs.slice(i + 1)]).map((rest) => [x, ...rest])));
+    const tables = orders(['q9pt', 'q9sup', 'q9li', 'q9ps', 'q9ord']);
+    const conditions = orders(['q9sup.sk = q9li.sk', 'q9ps.sk = q9li.sk', 'q9ps.pk = q9li.pk', 'q9pt.pk = q9li.pk', 'q9ord.ok = q9li.ok', 'q9pt.colour = 3']);
+    const probesBoth = async (from: string[], where: string[]) => {
+      const lines = (await plan(`SELECT q9sup.nation, q9ord.yr, count(*) FROM ${from.join(', ')} WHERE ${where.join(' AND ')} GROUP BY q9sup.nation, q9ord.yr`)).split('\n');
+      const both = lines.findIndex((l) => /Hash INNER Join[^\n]* on (sk = sk AND pk = pk|pk = pk AND sk = sk)/.test(l));
+      return both >= 0 && /Scan public\.q9li /.test(lines[both + 1]);
+    };
+    // every order of the tables, every order of the conditions, and 200 of both together
+    const cases: [string[], string[]][] = [...tables.map((t): [string[], string[]] => [t, conditions[0]]), ...conditions.map((c): [string[], string[]] => [tables[0], c])];
+    for (let i = 0; i < 200; i++) cases.push([tables[(i * 7919) % tables.length], conditions[(i * 104_729) % conditions.length]]);
+    const differ: string[] = [];
+    for (const [from, where] of cases) if (!(await probesBoth(from, where))) differ.push(`FROM ${from.join(', ')} WHERE ${where.join(' AND ')}`);
+    expect(differ.slice(0, 5), `${differ.length} of ${cases.length} orders plan otherwise`).toEqual([]);
+  }, 60_000);
 
   it('estimates the years of a DATE column from its min/max: few groups are merged at the leader', async () => {
     // 100,000 rows over 1000 days from 1995-01-01: three years (as a tenth of the rows, 10,000
