@@ -89,21 +89,43 @@ function hashesOf(dict: string[]): Uint32Array {
  */
 export class KeyBatch {
   readonly cols: KeyColumn[];
-  readonly hashes: Uint32Array;
   readonly skip: Uint8Array | null = null;
+  private hashed: Uint32Array | null = null;
 
   /**
    * `sel` picks the rows (its first `count` entries); without it rows 0..count-1. With `scratch`
    * the hashes, skip marks and copied key columns go into its reused arrays: the batch is then
    * good until the owner of `scratch` builds its next one.
    */
-  constructor(vectors: Vector[], readonly count: number, nullsEqual: boolean | boolean[] = false, sel: Uint32Array | null = null, scratch?: KeyScratch) {
+  constructor(vectors: Vector[], readonly count: number, private readonly nullsEqual: boolean | boolean[] = false, sel: Uint32Array | null = null, private readonly scratch?: KeyScratch) {
     this.cols = packedMap(vectors, (v, c) => normalize(v, sel, count, scratch?.column(c)));
-    const hashes = scratch ? scratch.hashes.zeroed(count) : new Uint32Array(count);
     let skip: Uint8Array | null = null;
     for (let c = 0; c < this.cols.length; c++) {
+      const valid = this.cols[c].valid;
+      if (valid === null || this.nullEqual(c)) continue;
+      for (let i = 0; i < count; i++) if (valid[i] === 0) (skip ??= scratch ? scratch.skip.zeroed(count) : new Uint8Array(count))[i] = 1;
+    }
+    this.skip = skip;
+  }
+
+  /**
+   * The rows' key hashes, computed when first read: a GROUP BY whose group ids come from an
+   * array over the key's values (IntegerGroupIds) reads none, and hashing Q18's 6M keys was a
+   * tenth of its GROUP BY's time.
+   */
+  get hashes(): Uint32Array {
+    return (this.hashed ??= this.hash());
+  }
+
+  private nullEqual(c: number): boolean {
+    return typeof this.nullsEqual === 'boolean' ? this.nullsEqual : this.nullsEqual[c] === true;
+  }
+
+  private hash(): Uint32Array {
+    const count = this.count;
+    const hashes = this.scratch ? this.scratch.hashes.zeroed(count) : new Uint32Array(count);
+    for (let c = 0; c < this.cols.length; c++) {
       const col = this.cols[c];
-      const eqNull = typeof nullsEqual === 'boolean' ? nullsEqual : nullsEqual[c] === true;
       const valid = col.valid;
       if (col.codes) {
         const codes = col.codes, dh = hashesOf(col.dict!);
@@ -112,13 +134,9 @@ export class KeyBatch {
         const num = col.num!;
         for (let i = 0; i < count; i++) hashes[i] = combine(hashes[i], valid !== null && valid[i] === 0 ? NULL_HASH : hashNumber(num[i]));
       }
-      if (valid !== null && !eqNull) {
-        for (let i = 0; i < count; i++) if (valid[i] === 0) (skip ??= scratch ? scratch.skip.zeroed(count) : new Uint8Array(count))[i] = 1;
-      }
     }
     for (let i = 0; i < count; i++) hashes[i] = fmix(hashes[i]);
-    this.hashes = hashes;
-    this.skip = skip;
+    return hashes;
   }
 }
 

@@ -6,7 +6,8 @@
 // insertion), so GroupTable reads either alike. A key outside the range (statistics gone stale)
 // or not an integer below 2^53 moves the groups seen so far into a KeyTable, which takes over.
 import { KeyBatch, KeyTable } from './hash-table.ts';
-import { isInteger, type SqlType } from '../types/types.ts';
+import { isInteger, typeInfo, type SqlType } from '../types/types.ts';
+import type { Vector } from '../types/vector.ts';
 import type { LNode } from '../plan/logical.ts';
 import { numericRange } from '../plan/cardinality.ts';
 import { takeArray, zeroedArray, type ArrayLease } from './array-pool.ts';
@@ -80,6 +81,16 @@ export class IntegerGroupIds {
   value(_c: number, id: number): number | string | bigint | null {
     if (this.hashed !== null) return this.hashed.value(0, id);
     return id === this.nullId ? null : this.values[id];
+  }
+
+  /** The first `n` groups' keys as a vector of `type` (NULL where the NULL group is); null once a hash table took over. */
+  keyVector(type: SqlType, n: number): Vector | null {
+    if (this.hashed !== null) return null;
+    const values = new (typeInfo(type).array)(n);
+    values.set(this.values.subarray(0, n));
+    let valid: Uint8Array | null = null;
+    if (this.nullId >= 0 && this.nullId < n) { valid = new Uint8Array(n).fill(1); valid[this.nullId] = 0; }
+    return { type, length: n, values, valid };
   }
 
   /** Whether a hash table took over (a key outside the range). */
