@@ -70,6 +70,20 @@ describe('allPhases', () => {
     // a cancel alone is a cancel
     await expect(allPhases(() => {}, [beside, beside])).rejects.toMatchObject({ code: 'QUERY_CANCELED' });
   });
+
+  it('throws a phase\'s own failure, not an internal error that followed from it and settled first', async () => {
+    // a slice fails and removes its partition files as it stops; a slice reading them fails first with ENOENT
+    let removed = () => {};
+    const gone = new Promise<void>((r) => { removed = r; });
+    const failing = async () => { removed(); await new Promise((r) => setTimeout(r, 10)); throw new SqlError('DIVISION_BY_ZERO', 'division by zero'); };
+    const reader = async () => { await gone; throw new SqlError('INTERNAL_ERROR', 'internal error: ENOENT: no such file or directory'); };
+    await expect(allPhases(() => {}, [reader, failing])).rejects.toMatchObject({ code: 'DIVISION_BY_ZERO' });
+    // an internal error over a cancel; of two internal errors, the first
+    const canceled = async () => { await gone; throw new SqlError('QUERY_CANCELED', 'canceling statement due to user request'); };
+    const lateInternal = async () => { await new Promise((r) => setTimeout(r, 10)); throw new SqlError('INTERNAL_ERROR', 'second'); };
+    await expect(allPhases(() => {}, [canceled, lateInternal])).rejects.toMatchObject({ code: 'INTERNAL_ERROR' });
+    await expect(allPhases(() => {}, [reader, lateInternal])).rejects.toThrow('ENOENT');
+  });
 });
 
 describe('independent build sides in one slice pipeline', () => {
