@@ -835,12 +835,12 @@ async function skipSegment(f: FragmentSpec, seg: SegmentRef, runtime: RuntimeFil
  */
 const segmentShape = (s: SegmentRef): SegmentRef => ({ file: s.file, rows: s.rows, deleted: s.deleted });
 
-/** What one request runs over: each program's segments in this slice, its stop, its exchanges. */
 /** Half of this slice's share of what is left of the statement's budget (the rest is for what the rows go through). */
 function sliceShare(req: RequestRun): number {
   return req.stop.memory.availableBytes / (2 * req.slices);
 }
 
+/** What one request runs over: each program's segments in this slice, its stop, its exchanges. */
 interface RequestRun {
   /** segments[p]: this slice's segments for program p (none for a program over redistributed rows) */
   segments: SegmentRef[][];
