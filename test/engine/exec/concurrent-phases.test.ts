@@ -41,6 +41,20 @@ afterAll(async () => {
   await twins?.close();
 });
 
+/** Something one phase does that others wait for: `raise` it, and `raised` resolves. */
+function signal(): { raise: () => void; raised: Promise<void> } {
+  let raise = () => {};
+  const raised = new Promise<void>((r) => { raise = r; });
+  return { raise, raised };
+}
+
+/** A phase that fails with a statement's own error: it does `first` (what its failure sets off elsewhere), then fails 10 ms later. */
+const ownFailure = (first: () => void) => async (): Promise<never> => {
+  first();
+  await new Promise((r) => setTimeout(r, 10));
+  throw new SqlError('DIVISION_BY_ZERO', 'division by zero');
+};
+
 describe('allPhases', () => {
   it('starts every phase before any ends and returns results in order', async () => {
     const started: number[] = [];
@@ -62,10 +76,9 @@ describe('allPhases', () => {
   it('throws a phase\'s own failure, not the QUERY_CANCELED its stop made in a phase that settled first', async () => {
     // as a Gather does: a slice fails, the phase raises the statement's flag and waits for its
     // other slices, while a subquery beside it sees the flag and fails at once
-    let raiseFlag = () => {};
-    const flagged = new Promise<void>((r) => { raiseFlag = r; });
-    const failing = async () => { raiseFlag(); await new Promise((r) => setTimeout(r, 10)); throw new SqlError('DIVISION_BY_ZERO', 'division by zero'); };
-    const beside = async () => { await flagged; throw new SqlError('QUERY_CANCELED', 'canceling statement due to user request'); };
+    const flag = signal();
+    const failing = ownFailure(flag.raise);
+    const beside = async () => { await flag.raised; throw new SqlError('QUERY_CANCELED', 'canceling statement due to user request'); };
     await expect(allPhases(() => {}, [beside, failing])).rejects.toMatchObject({ code: 'DIVISION_BY_ZERO' });
     // a cancel alone is a cancel
     await expect(allPhases(() => {}, [beside, beside])).rejects.toMatchObject({ code: 'QUERY_CANCELED' });
@@ -73,13 +86,12 @@ describe('allPhases', () => {
 
   it('throws a phase\'s own failure, not an internal error that followed from it and settled first', async () => {
     // a slice fails and removes its partition files as it stops; a slice reading them fails first with ENOENT
-    let removed = () => {};
-    const gone = new Promise<void>((r) => { removed = r; });
-    const failing = async () => { removed(); await new Promise((r) => setTimeout(r, 10)); throw new SqlError('DIVISION_BY_ZERO', 'division by zero'); };
-    const reader = async () => { await gone; throw new SqlError('INTERNAL_ERROR', 'internal error: ENOENT: no such file or directory'); };
+    const removed = signal();
+    const failing = ownFailure(removed.raise);
+    const reader = async () => { await removed.raised; throw new SqlError('INTERNAL_ERROR', 'internal error: ENOENT: no such file or directory'); };
     await expect(allPhases(() => {}, [reader, failing])).rejects.toMatchObject({ code: 'DIVISION_BY_ZERO' });
     // an internal error over a cancel; of two internal errors, the first
-    const canceled = async () => { await gone; throw new SqlError('QUERY_CANCELED', 'canceling statement due to user request'); };
+    const canceled = async () => { await removed.raised; throw new SqlError('QUERY_CANCELED', 'canceling statement due to user request'); };
     const lateInternal = async () => { await new Promise((r) => setTimeout(r, 10)); throw new SqlError('INTERNAL_ERROR', 'second'); };
     await expect(allPhases(() => {}, [canceled, lateInternal])).rejects.toMatchObject({ code: 'INTERNAL_ERROR' });
     await expect(allPhases(() => {}, [reader, lateInternal])).rejects.toThrow('ENOENT');
