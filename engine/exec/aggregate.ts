@@ -8,7 +8,7 @@ import { TYPES, isInteger, isString, type SqlType } from '../types/types.ts';
 import { aggregateFor, type Aggregate, type AggValue, type GroupStates } from '../functions/aggregates/registry.ts';
 import { ExprEmitter, rowLoop } from './codegen.ts';
 import { emitFilter, emitSelectionPass, filterBatch, framesOf, projectBatch, shapeOf, sideArrays, splitFilter } from './kernels.ts';
-import { gather } from '../types/vector.ts';
+import { makeVector, gather } from '../types/vector.ts';
 import { vectorRange } from './batches.ts';
 import { KeyBatch, KeyScratch, KeyTable, keyKind } from './hash-table.ts';
 import { IntegerGroupIds } from './integer-group-ids.ts';
@@ -377,8 +377,7 @@ export function vectorFromValues(t: SqlType, vals: (KeyValue | bigint)[], n: num
     if (typeof v === 'bigint') { values[g] = Number(v); (big ??= new Array(n).fill(null))[g] = v; continue; }
     values[g] = str ? intern(v as string) : typeof v === 'boolean' ? (v ? 1 : 0) : (v as number);
   }
-  if (str) return { type: t, length: n, values, valid, dict };
-  return big ? { type: t, length: n, values, valid, big } : { type: t, length: n, values, valid };
+  return makeVector(t, n, values, valid, str ? dict : undefined, str ? undefined : big ?? undefined);
 }
 
 type AggRun = (cols: unknown[], valids: unknown[], dicts: unknown[], n: number, sel: Uint32Array | null, S: GroupTable, P: unknown[], G: Int32Array | null, frames: unknown[] | null, K: unknown[], rt: typeof runtime) => void;

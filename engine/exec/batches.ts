@@ -1,7 +1,7 @@
 // Small helpers over whole batches shared by the leader's operators and the slices: empty and
 // concatenated batches, row ranges, plain-column projection, and yielding to the event loop.
 import type { Batch, Vector } from '../types/vector.ts';
-import { concatVectors, concatVectorsYielding, gather } from '../types/vector.ts';
+import { makeVector, concatVectors, concatVectorsYielding, gather } from '../types/vector.ts';
 import { TYPES, isString, type SqlType } from '../types/types.ts';
 import type { BExpr } from '../plan/bound.ts';
 import { projectBatch } from './kernels.ts';
@@ -14,7 +14,7 @@ export const CHUNK = 65536;
 export const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export function emptyBatch(types: SqlType[]): Batch {
-  return { length: 0, columns: packedMap(types, (t) => ({ type: t, length: 0, values: new (TYPES[t.id].array)(0), valid: null, ...(isString(t) ? { dict: [] } : {}) })) };
+  return { length: 0, columns: packedMap(types, (t) => makeVector(t, 0, new (TYPES[t.id].array)(0), null, isString(t) ? [] : undefined)) };
 }
 
 export function concatBatches(types: SqlType[], parts: Batch[]): Batch {
@@ -35,7 +35,7 @@ export async function concatBatchesYielding(types: SqlType[], parts: Batch[], pa
 
 /** Rows [start, start + n) of a vector, sharing its arrays (and keeping its exact wide values and frame). */
 export function vectorRange(v: Vector, start: number, n: number): Vector {
-  const out: Vector = { type: v.type, length: n, values: v.values.subarray(start, start + n), valid: v.valid ? v.valid.subarray(start, start + n) : null, dict: v.dict };
+  const out = makeVector(v.type, n, v.values.subarray(start, start + n), v.valid ? v.valid.subarray(start, start + n) : null, v.dict);
   if (v.big) out.big = v.big.slice(start, start + n);
   if (v.frame) out.frame = { base: v.frame.base, deltas: v.frame.deltas.subarray(start, start + n) };
   return out;

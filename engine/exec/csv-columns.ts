@@ -6,6 +6,7 @@
 import type { SqlType } from '../types/types.ts';
 import { TYPES, isBigint, isChar, isDecimal, isWideDecimal, kindOf, lengthOf, precisionOf, scaleOf, typeName, MAX_EXACT } from '../types/types.ts';
 import type { Vector } from '../types/vector.ts';
+import { makeVector } from '../types/vector.ts';
 import { parseValue } from '../types/values.ts';
 import { daysFromCivil, daysInMonth, isLeapYear } from '../types/calendar.ts';
 import { decodeUtf8, type Utf8Buffers } from '../storage/utf8.ts';
@@ -101,7 +102,7 @@ export class ColumnBuilder {
       values = this.values.slice(0, n);
       valid = this.valid ? this.valid.slice(0, n) : null;
     }
-    const vector: Vector = { type: this.type, length: n, values, valid };
+    const vector = makeVector(this.type, n, values, valid);
     let utf8: Utf8Buffers | undefined;
     if (this.strings) {
       utf8 = this.strings.take();

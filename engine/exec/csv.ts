@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import type { SqlType } from '../types/types.ts';
 import { TYPES, isString } from '../types/types.ts';
 import type { Vector } from '../types/vector.ts';
+import { makeVector } from '../types/vector.ts';
 import { writeSegment } from '../storage/segment.ts';
 import { decodeUtf8, type Utf8Buffers } from '../storage/utf8.ts';
 import { ColumnBuilder, ParseError, parseSimpleRow, pushField } from './csv-columns.ts';
@@ -264,8 +265,8 @@ function concatParts(t: SqlType, parts: Vector[]): Vector {
     if (valid && p.valid) valid.set(p.valid, off);
     off += p.length;
   }
-  if (isString(t)) return { type: t, length: n, values, valid, dict };
-  if (!parts.some((p) => p.big)) return { type: t, length: n, values, valid };
-  return { type: t, length: n, values, valid, big: parts.flatMap((p) => p.big ?? new Array<null>(p.length).fill(null)) };
+  if (isString(t)) return makeVector(t, n, values, valid, dict);
+  if (!parts.some((p) => p.big)) return makeVector(t, n, values, valid);
+  return makeVector(t, n, values, valid, undefined, parts.flatMap((p) => p.big ?? new Array<null>(p.length).fill(null)));
 }
 

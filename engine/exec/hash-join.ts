@@ -1,7 +1,7 @@
 // Hash join: build a chained hash table (hash-table.ts) over the build side's key columns once, then probe it
 // batch by batch. Used inside slices (build side broadcast) and at the leader.
 import type { Batch, Vector } from '../types/vector.ts';
-import { gather } from '../types/vector.ts';
+import { makeVector, gather } from '../types/vector.ts';
 import { TYPES, isString, type SqlType, type TypedArray } from '../types/types.ts';
 import { KeyBatch, KeyScratch, KeyTable, keyKind } from './hash-table.ts';
 import { ReusedArray, type ReusedColumns } from './scratch.ts';
@@ -82,7 +82,7 @@ export function takeRows(v: Vector, rows: Int32Array, count: number, into: Typed
   const valid = takeLoop(v.values)(v.values, v.valid, rows, count, values);
   // a reused array still holds an earlier batch's values where this one's rows are NULL: zeros, as in a new one
   if (into !== null && valid !== null) for (let i = 0; i < count; i++) if (valid[i] === 0) values[i] = 0;
-  const out: Vector = { type: v.type, length: count, values, valid, dict: v.dict };
+  const out = makeVector(v.type, count, values, valid, v.dict);
   if (v.big) out.big = Array.from(rows.subarray(0, count), (r) => (r < 0 ? null : v.big![r]));
   return out;
 }
@@ -93,8 +93,7 @@ export function takeRows(v: Vector, rows: Int32Array, count: number, into: Typed
  */
 function unread(v: Vector, count: number): Vector {
   const empty = new (v.values.constructor as { new (n: number): typeof v.values })(0);
-  // the same fields in the same order as takeRows' vectors: one object shape for the columns a probe hands on
-  return { type: v.type, length: count, values: empty, valid: null, dict: v.dict };
+  return makeVector(v.type, count, empty, null, v.dict);
 }
 
 /**
@@ -410,13 +409,13 @@ export const tooManyRows = (): SqlError => new SqlError('CARDINALITY_VIOLATION',
 
 /** Probe rows (whole columns of `n` rows) before build columns of NULLs of `buildTypes`. */
 export function padBuildSide(probeColumns: Vector[], buildTypes: SqlType[], n: number): Batch {
-  const nulls = packedMap(buildTypes, (t): Vector => ({ type: t, length: n, values: new (TYPES[t.id].array)(n), valid: new Uint8Array(n), ...(isString(t) ? { dict: [] } : {}) }));
+  const nulls = packedMap(buildTypes, (t): Vector => makeVector(t, n, new (TYPES[t.id].array)(n), new Uint8Array(n), isString(t) ? [] : undefined));
   return { length: n, columns: [...probeColumns, ...nulls] };
 }
 
 /** Build rows (whole columns of `n` rows) after probe columns of NULLs of `probeTypes`. */
 export function padProbeSide(probeTypes: SqlType[], buildColumns: Vector[], n: number): Batch {
-  const nulls = packedMap(probeTypes, (t): Vector => ({ type: t, length: n, values: new (TYPES[t.id].array)(n), valid: new Uint8Array(n), ...(isString(t) ? { dict: [] } : {}) }));
+  const nulls = packedMap(probeTypes, (t): Vector => makeVector(t, n, new (TYPES[t.id].array)(n), new Uint8Array(n), isString(t) ? [] : undefined));
   return { length: n, columns: [...nulls, ...buildColumns] };
 }
 

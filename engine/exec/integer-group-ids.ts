@@ -8,6 +8,7 @@
 import { KeyBatch, KeyTable } from './hash-table.ts';
 import { isInteger, typeInfo, type SqlType } from '../types/types.ts';
 import type { Vector } from '../types/vector.ts';
+import { makeVector } from '../types/vector.ts';
 import type { LNode } from '../plan/logical.ts';
 import { numericRange } from '../plan/cardinality.ts';
 import { takeArray, zeroedArray, type ArrayLease } from './array-pool.ts';
@@ -90,7 +91,7 @@ export class IntegerGroupIds {
     values.set(this.values.subarray(0, n));
     let valid: Uint8Array | null = null;
     if (this.nullId >= 0 && this.nullId < n) { valid = new Uint8Array(n).fill(1); valid[this.nullId] = 0; }
-    return { type, length: n, values, valid };
+    return makeVector(type, n, values, valid);
   }
 
   /** Whether a hash table took over (a key outside the range). */
@@ -111,7 +112,7 @@ export class IntegerGroupIds {
       const table = new KeyTable(['num'], this.size);
       if (this.size > 0) {
         const valid = this.nullId < 0 ? null : Uint8Array.from({ length: this.size }, (_, id) => (id === this.nullId ? 0 : 1));
-        const seen = new KeyBatch([{ type: this.type, length: this.size, values: this.values.subarray(0, this.size), valid }], this.size, true);
+        const seen = new KeyBatch([makeVector(this.type, this.size, this.values.subarray(0, this.size), valid)], this.size, true);
         table.insert(seen);
       }
       this.hashed = table;

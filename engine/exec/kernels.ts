@@ -2,6 +2,7 @@
 // Each is generated once per (expressions, input shape) and cached.
 import { type BExpr, parameterize } from '../plan/bound.ts';
 import type { Batch, Vector } from '../types/vector.ts';
+import { makeVector } from '../types/vector.ts';
 import { TYPES, isBoolean, isString, isWide } from '../types/types.ts';
 import { ExprEmitter, type InputShape, rowLoop } from './codegen.ts';
 import { runtime } from './runtime.ts';
@@ -159,7 +160,7 @@ export function projectBatch(batch: Batch, expressions: BExpr[], sel: Uint32Arra
     return { source: `let k = 0;\n${setup}\n${em.prelude.join('\n')}\n${rowLoop(body.join('\n'))}\nreturn k;`, consts: em.consts };
   });
   const outs: Vector[] = packedMap(exprs, (e) => {
-    const vec: Vector = { type: e.type, length: count, values: new (TYPES[e.type.id].array)(count), valid: new Uint8Array(count).fill(1) };
+    const vec = makeVector(e.type, count, new (TYPES[e.type.id].array)(count), new Uint8Array(count).fill(1));
     if (isString(e.type)) vec.dict = [];
     return vec;
   });

@@ -3,7 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Batch, Vector } from '../types/vector.ts';
-import { allocVector, stringVector } from '../types/vector.ts';
+import { makeVector, allocVector, stringVector } from '../types/vector.ts';
 import { typeName } from '../types/types.ts';
 import type { ModelStep } from './fragment.ts';
 import { projectBatch } from './kernels.ts';
@@ -81,7 +81,7 @@ export class ModelRunner {
     }
     if (step.explain) {
       const { codes, dict } = await (await this.explainer(step as ModelStep & { explain: string[] })).explainColumn(args, batch.length);
-      return { type: step.type, length: batch.length, values: codes, valid: null, dict };
+      return makeVector(step.type, batch.length, codes, null, dict);
     }
     const predictor = await this.session(step);
     if (!step.proba) {

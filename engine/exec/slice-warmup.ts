@@ -10,6 +10,7 @@
 // meet has the shape a real request's has (feedback from hand-made objects of other shapes
 // deoptimized the code the first real query ran).
 import type { Vector } from '../types/vector.ts';
+import { makeVector } from '../types/vector.ts';
 import { type SqlType, typeInfo } from '../types/types.ts';
 import type { BExpr, BAgg } from '../plan/bound.ts';
 import type { FragmentSpec, JoinStep, SegmentRef } from './fragment.ts';
@@ -66,7 +67,7 @@ function random(seed: number): () => number {
 function column(type: SqlType, n: number, f: (i: number) => number, dict?: string[]): Vector {
   const values = new (typeInfo(type).array)(n);
   for (let i = 0; i < n; i++) values[i] = f(i);
-  return dict ? { type, length: n, values, valid: null, dict } : { type, length: n, values, valid: null };
+  return makeVector(type, n, values, null, dict);
 }
 
 const col = (index: number, type: SqlType): BExpr => ({ k: 'col', index, type });

@@ -3,7 +3,7 @@
 // for a broadcast every slice reads), and a string column's dictionary as one UTF-8 text plus
 // each entry's offsets. Structured clone would copy an array of JS strings string by string and
 // a column's whole dictionary even when the rows use a few of its entries.
-import { usedEntries, type Vector } from '../types/vector.ts';
+import { makeVector, usedEntries, type Vector } from '../types/vector.ts';
 import type { SqlType, TypedArray } from '../types/types.ts';
 import type { PartialAgg } from './aggregate.ts';
 import type { JoinStep } from './fragment.ts';
@@ -109,7 +109,7 @@ function place<A extends TypedArray>(a: A, mode: WireMode, transfer: Set<ArrayBu
 }
 
 function fromWireColumn(c: WireColumn): Vector {
-  const v: Vector = { type: c.type, length: c.length, values: c.values, valid: c.valid };
+  const v = makeVector(c.type, c.length, c.values, c.valid);
   if (c.text && c.offsets) v.dict = decodeDict(c.text, c.offsets);
   else if (c.dict) v.dict = c.dict;
   if (c.big) v.big = c.big;

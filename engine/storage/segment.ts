@@ -4,6 +4,7 @@ import { Field, RecordBatch, RecordBatchFileWriter, Schema, Struct, Table, makeD
 import { readFile } from 'node:fs/promises';
 import { TYPES, sameType, typeName, type SqlType, type TypeId } from '../types/types.ts';
 import type { Vector } from '../types/vector.ts';
+import { makeVector } from '../types/vector.ts';
 import { SqlError } from '../errors.ts';
 import { computeStats } from './column-stats.ts';
 import { chooseEncoding } from './choose.ts';
@@ -137,11 +138,7 @@ export function decodeSegment(buf: Uint8Array, types: SqlType[], columnIndexes?:
       const values = dec.values, valid = dec.valid;
       for (let r = 0; r < rows; r++) if (valid[r] === 0) values[r] = 0;
     }
-    const v: Vector = { type, length: rows, values: dec.values, valid: dec.valid };
-    if (TYPES[type.id].string) v.dict = dec.dict ?? [];
-    if (dec.big) v.big = dec.big;
-    if (dec.frame) v.frame = dec.frame;
-    return v;
+    return makeVector(type, rows, dec.values, dec.valid, TYPES[type.id].string ? dec.dict ?? [] : undefined, dec.big, dec.frame);
   });
 }
 

@@ -38,11 +38,20 @@ export interface Batch {
   columns: Vector[];
 }
 
+/**
+ * A vector with every field, in one order (absent ones undefined). V8 gives objects made with
+ * different optional fields, or in another order, different hidden classes: the scan, probe and
+ * grouping code that reads vectors from segments of every encoding, joins and aggregates then
+ * met a new class in a query's first run and was deoptimized, to be compiled again runs later in
+ * every slice (TPC-H Q3 at SF 1: the zone-map check in the scan loop, a probe's gather).
+ */
+export function makeVector(type: SqlType, length: number, values: TypedArray, valid: Uint8Array | null, dict?: string[], big?: (bigint | null)[], frame?: Frame): Vector {
+  return { type, length, values, valid, dict, big, frame };
+}
+
 export function allocVector(type: SqlType, length: number, withValidity = false): Vector {
   const Ctor = TYPES[type.id].array;
-  const v: Vector = { type, length, values: new Ctor(length), valid: withValidity ? new Uint8Array(length).fill(1) : null };
-  if (TYPES[type.id].string) v.dict = [];
-  return v;
+  return makeVector(type, length, new Ctor(length), withValidity ? new Uint8Array(length).fill(1) : null, TYPES[type.id].string ? [] : undefined);
 }
 
 /** Builds a string vector from JS strings (null for NULL), dictionary-encoding as it goes. */
@@ -62,7 +71,7 @@ export function stringVector(type: SqlType, items: (string | null)[]): Vector {
     if (c === undefined) { c = dict.length; dict.push(s); index.set(s, c); }
     codes[i] = c;
   }
-  return { type, length: items.length, values: codes, valid, dict };
+  return makeVector(type, items.length, codes, valid, dict);
 }
 
 /**
@@ -87,7 +96,7 @@ export function vectorFromValues(type: SqlType, items: readonly unknown[]): Vect
       default: unhandledType(kind);
     }
   }
-  return { type, length: n, values, valid };
+  return makeVector(type, n, values, valid);
 }
 
 type GatherLoop = (src: TypedArray, sel: Uint32Array, count: number, dst: TypedArray) => void;
@@ -117,16 +126,16 @@ export function gather(v: Vector, sel: Uint32Array | null, count: number): Vecto
   if (sel === null) {
     values.set(v.values.subarray(0, count));
     if (v.valid) valid = v.valid.slice(0, count);
-    if (v.big) return { type: v.type, length: count, values, valid, dict: v.dict, big: v.big.slice(0, count) };
+    if (v.big) return makeVector(v.type, count, values, valid, v.dict, v.big.slice(0, count));
   } else {
     takeInto(v.values, sel, count, values);
     if (v.valid) {
       valid = new Uint8Array(count);
       for (let i = 0; i < count; i++) valid[i] = v.valid[sel[i]];
     }
-    if (v.big) return { type: v.type, length: count, values, valid, dict: v.dict, big: Array.from(sel.subarray(0, count), (r) => v.big![r]) };
+    if (v.big) return makeVector(v.type, count, values, valid, v.dict, Array.from(sel.subarray(0, count), (r) => v.big![r]));
   }
-  return { type: v.type, length: count, values, valid, dict: v.dict };
+  return makeVector(v.type, count, values, valid, v.dict);
 }
 
 /**
@@ -258,12 +267,12 @@ function* concatSteps(type: SqlType, parts: Vector[], sels: (Uint32Array | null)
     off += count;
     yield;
   }
-  if (isStr) return { type, length: n, values, valid, dict: shared ?? dict };
-  if (!parts.some((p) => p.big)) return { type, length: n, values, valid };
+  if (isStr) return makeVector(type, n, values, valid, shared ?? dict);
+  if (!parts.some((p) => p.big)) return makeVector(type, n, values, valid);
   const big = parts.flatMap((p, j) => {
     const sel = sels?.[j] ?? null;
     if (!p.big) return Array.from({ length: rowsOf(j) }, () => null);
     return sel ? Array.from(sel, (r) => p.big![r]) : p.big.slice(0, p.length);
   });
-  return { type, length: n, values, valid, big };
+  return makeVector(type, n, values, valid, undefined, big);
 }

@@ -11,6 +11,7 @@ import type { BExpr } from '../../plan/bound.ts';
 import { usedColumns, hasModelCall, mapCols } from '../../plan/bound.ts';
 import type { Field, JoinType } from '../../plan/logical.ts';
 import type { Batch, Vector } from '../../types/vector.ts';
+import { makeVector } from '../../types/vector.ts';
 import { isString, type SqlType } from '../../types/types.ts';
 import { projectBatch } from '../kernels.ts';
 import { BuildTable, ProbePieces, padBuildSide, rowsMarked, tooManyRows, unmatchedBuildRows, type JoinKind } from '../hash-join.ts';
@@ -35,7 +36,7 @@ import { piecesWhole, streams, type RowPieces } from './row-pieces.ts';
 import { isNestedLoop } from './nested-loop.ts';
 
 /** Row numbers 0..n-1, a column that tells which row a joined pair came from. */
-const rowNumbers = (n: number): Vector => ({ type: { id: 'INTEGER' } as SqlType, length: n, values: Int32Array.from({ length: n }, (_, i) => i), valid: null });
+const rowNumbers = (n: number): Vector => makeVector({ id: 'INTEGER' } as SqlType, n, Int32Array.from({ length: n }, (_, i) => i), null);
 
 /** Build sides this small always join in memory (a partition per 16 rows would cost more than it saves). */
 export const MIN_SPILL_ROWS = 1024;

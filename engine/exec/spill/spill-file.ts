@@ -5,7 +5,7 @@
 // use are written, so a partition of a large string column stays small.
 import { closeSync, openSync, readSync, writeSync } from 'node:fs';
 import { deserialize, serialize } from 'node:v8';
-import { usedEntries, type Batch, type Vector } from '../../types/vector.ts';
+import { makeVector, usedEntries, type Batch, type Vector } from '../../types/vector.ts';
 import type { SqlType } from '../../types/types.ts';
 import { FILE_MODE } from '../../storage/durable.ts';
 import { SqlError } from '../../errors.ts';
@@ -118,7 +118,7 @@ export class SpillReader {
       const raw = this.read(h.bytes)!;
       const values = new Ctor(raw.buffer as ArrayBuffer, raw.byteOffset, h.bytes / (Ctor as unknown as { BYTES_PER_ELEMENT: number }).BYTES_PER_ELEMENT);
       const valid = h.valid ? this.read(n)! : null;
-      const v: Vector = { type: h.type, length: n, values, valid };
+      const v = makeVector(h.type, n, values, valid);
       if (h.dict) v.dict = h.dict;
       if (h.big) v.big = h.big.map((x) => (x === null ? null : BigInt(x)));
       return v;
