@@ -27,6 +27,8 @@ const INTEGER: SqlType = { id: 'INTEGER' };
 const DATE: SqlType = { id: 'DATE' };
 const AMOUNT: SqlType = { id: 'DECIMAL', precision: 15, scale: 2 };
 const NAME: SqlType = { id: 'CHAR', length: 25 };
+const MODE: SqlType = { id: 'CHAR', length: 10 };
+const MODES = ['AIR', 'FOB', 'MAIL', 'RAIL', 'REG AIR', 'SHIP', 'TRUCK'];
 const BOOLEAN: SqlType = { id: 'BOOLEAN' };
 /** sum(price * (1 - discount))'s type */
 const SUM: SqlType = { id: 'DECIMAL', precision: 38, scale: 4 };
@@ -108,9 +110,11 @@ export async function warmup(): Promise<Warmup> {
     column(AMOUNT, n, () => 90_000 + Math.floor(r() * 10_000_000)),
     column(AMOUNT, n, () => Math.floor(r() * 11)),
     column(DATE, n, () => 8_000 + Math.floor(r() * 2_500)),
+    column(MODE, n, () => Math.floor(r() * MODES.length), MODES),
   ];
   const lines = await table('lines', lineColumns(LINES));
-  const lineBits = await table('line-bits', lineColumns(LINE_BITS));
+  // two small segments, whose string column's dictionaries differ (rows concatenated across them are recoded)
+  const lineBits = [await table('line-bits', lineColumns(LINE_BITS)), await table('line-bits-2', lineColumns(LINE_BITS))];
   const orders = await table('orders', [
     column(BIGINT, ORDERS, (i) => 1 + i * 4),
     column(INTEGER, ORDERS, () => 1 + Math.floor(r() * 15_000)),
@@ -121,6 +125,7 @@ export async function warmup(): Promise<Warmup> {
     column(INTEGER, PARTS * 4, (i) => 1 + (i >> 2)),
     column(INTEGER, PARTS * 4, (i) => 1 + (i & 3)),
     column(INTEGER, PARTS * 4, () => Math.floor(r() * NATIONS)),
+    column(AMOUNT, PARTS * 4, () => 100 + Math.floor(r() * 100_000)),
   ]);
   const names = Array.from({ length: NATIONS }, (_, i) => `NATION ${i}`);
   const nations = await table('nations', [column(INTEGER, NATIONS, (i) => i), column(NAME, NATIONS, (i) => i, names)]);
@@ -155,12 +160,19 @@ export async function warmup(): Promise<Warmup> {
   const q9 = q9groups(1);
   const q9sorted = finished(1, q9groups(2), { kind: 'rows', exprs: [col(0, NAME), col(1, INTEGER), col(2, SUM)], sort: [{ expr: col(0, NAME), desc: false, nullsFirst: false }, { expr: col(1, INTEGER), desc: true, nullsFirst: true }] });
 
-  // Q18: l_orderkey, l_quantity
-  const q18 = scan(lines, [0, 3], null, [], { kind: 'agg', spec: { keys: [col(0, BIGINT)], aggs: [{ fn: 'sum', arg: col(1, AMOUNT), distinct: false, type: { id: 'DECIMAL', precision: 38, scale: 2 } }], filter: null } });
+  // Q18: l_orderkey, l_quantity; group ids by hash, or (as the statistics give Q18) from an array over the key range
+  const quantities = { fn: 'sum', arg: col(1, AMOUNT), distinct: false, type: { id: 'DECIMAL', precision: 38, scale: 2 } } satisfies BAgg;
+  const q18 = scan(lines, [0, 3], null, [], { kind: 'agg', spec: { keys: [col(0, BIGINT)], aggs: [quantities], filter: null } });
+  const q18ranged = scan(lines, [0, 3], null, [], { kind: 'agg', spec: { keys: [col(0, BIGINT)], aggs: [quantities], filter: null, keyRange: [1, LINES + 4] } });
+
+  // l_partkey, l_extendedprice ++ ps_partkey, ps_suppkey, nation, ps_supplycost: every line meets its part's
+  // four suppliers (a probe through chains of equal keys, its pairs past a batch's room), a DECIMAL gathered
+  const manyToMany = scan(lines, [1, 4], null, [{ k: 'join', join: join('INNER', [col(0, INTEGER)], 1, rowsOf(partsupp, [0, 1, 2, 3]), [0]) }],
+    { kind: 'agg', spec: { keys: [col(4, INTEGER)], aggs: [revenue(1, 5)], filter: null } });
 
   // l_orderkey, l_quantity, l_shipdate of the lines whose order is (or is not) one of a date range
   const keyed = (joinType: JoinStep['joinType']): FragmentSpec =>
-    scan(lines, [0, 3, 6], after(2, 9_204), [{ k: 'join', join: join(joinType, [col(0, BIGINT)], 1, rowsOf(orders, [0], null), [0]) }], { kind: 'rows', exprs: [col(0, BIGINT), col(1, AMOUNT)] });
+    scan(lines, [0, 3, 6, 7], after(2, 9_204), [{ k: 'join', join: join(joinType, [col(0, BIGINT)], 1, rowsOf(orders, [0], null), [0]) }], { kind: 'rows', exprs: [col(0, BIGINT), col(1, AMOUNT), col(3, MODE)] });
 
   /** the requests over the fact table's segments `facts` */
   const requests = (facts: SegmentRef[]): WarmupRequest[] => {
@@ -171,10 +183,12 @@ export async function warmup(): Promise<Warmup> {
       { fragment: q9, segments: q9tables },
       { fragment: q9sorted, segments: [[], ...q9tables] },
       { fragment: q18, segments: [facts] },
+      { fragment: q18ranged, segments: [facts] },
+      { fragment: manyToMany, segments: [facts, [partsupp.segment]] },
       { fragment: keyed('SEMI'), segments: twoTables },
       { fragment: keyed('ANTI'), segments: twoTables },
     ];
   };
   // over the one large segment, then over many small ones (LINE_BITS)
-  return { files, requests: [...requests([lines.segment]), ...requests(new Array<SegmentRef>(LINE_BIT_SEGMENTS).fill(lineBits.segment))] };
+  return { files, requests: [...requests([lines.segment]), ...requests(Array.from({ length: LINE_BIT_SEGMENTS }, (_, i) => lineBits[i % 2].segment))] };
 }

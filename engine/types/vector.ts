@@ -216,6 +216,35 @@ export function concatRows(type: SqlType, parts: Vector[], sels: (Uint32Array | 
   for (;;) { const r = steps.next(); if (r.done) return r.value; }
 }
 
+/**
+ * Rows [from, to) of string part `p` (at `sel`, or in order) as codes into `dict`, written from
+ * `values[off + from]`: each code of the part's dictionary is looked up once (`remap`). The
+ * loops of concatSteps are functions of their own: the generator runs once per part and is not
+ * worth optimizing, and a path its first callers had not taken (a selection, strings) then
+ * deoptimized all of it in a query's first run, to be compiled again a few runs later.
+ */
+function recodeStrings(p: Vector, sel: Uint32Array | null, from: number, to: number, remap: Int32Array, index: Map<string, number>, dict: string[], values: Int32Array, off: number): void {
+  const codes = p.values, pValid = p.valid, pDict = p.dict!;
+  for (let i = from; i < to; i++) {
+    const r = sel !== null ? sel[i] : i;
+    if (pValid !== null && pValid[r] === 0) continue;
+    const k = codes[r];
+    let c = remap[k];
+    if (c < 0) {
+      const s = pDict[k];
+      c = index.get(s) ?? -1;
+      if (c < 0) { c = dict.length; dict.push(s); index.set(s, c); }
+      remap[k] = c;
+    }
+    values[off + i] = c;
+  }
+}
+
+/** valid[off + i] = src[sel[i]] for i < count. */
+function takeValid(src: Uint8Array, sel: Uint32Array, count: number, valid: Uint8Array, off: number): void {
+  for (let i = 0; i < count; i++) valid[off + i] = src[sel[i]];
+}
+
 /** The work of concatVectors and concatRows, yielding after every part and every CONCAT_STEP rows of strings. */
 function* concatSteps(type: SqlType, parts: Vector[], sels: (Uint32Array | null)[] | null = null): Generator<void, Vector> {
   const rowsOf = (j: number) => sels?.[j]?.length ?? parts[j].length;
@@ -241,19 +270,9 @@ function* concatSteps(type: SqlType, parts: Vector[], sels: (Uint32Array | null)
       // only the codes this part uses: a part gathered from a segment shares its whole dictionary
       let remap = remaps.get(p.dict!);
       if (!remap) { remap = new Int32Array(p.dict!.length).fill(-1); remaps.set(p.dict!, remap); }
-      for (let i = 0; i < count; i++) {
-        const r = sel ? sel[i] : i;
-        if (p.valid && p.valid[r] === 0) continue;
-        const k = p.values[r];
-        let c = remap[k];
-        if (c < 0) {
-          const s = p.dict![k];
-          c = index.get(s) ?? -1;
-          if (c < 0) { c = dict.length; dict.push(s); index.set(s, c); }
-          remap[k] = c;
-        }
-        values[off + i] = c;
-        if ((i + 1) % CONCAT_STEP === 0) yield;
+      for (let from = 0; from < count; from += CONCAT_STEP) {
+        recodeStrings(p, sel, from, Math.min(count, from + CONCAT_STEP), remap, index, dict, values as Int32Array, off);
+        if (from + CONCAT_STEP < count) yield;
       }
     } else if (sel) {
       takeInto(p.values, sel, count, values.subarray(off, off + count));
@@ -261,7 +280,7 @@ function* concatSteps(type: SqlType, parts: Vector[], sels: (Uint32Array | null)
       values.set(p.values.subarray(0, p.length) as never, off);
     }
     if (valid && p.valid) {
-      if (sel) for (let i = 0; i < count; i++) valid[off + i] = p.valid[sel[i]];
+      if (sel) takeValid(p.valid, sel, count, valid, off);
       else valid.set(p.valid.subarray(0, p.length), off);
     }
     off += count;
