@@ -272,7 +272,7 @@ export class GroupTable {
     const { spec, params } = this.lifted;
     this.pack();
     const cols = packedMap(batch.columns, (c) => c.values), valids = packedMap(batch.columns, (c) => c.valid);
-    if (this.spec.keys.length === 0) { const k = aggKernel(spec, batch, this.aliases, this.deferred, this.layout, false); k.run(cols, valids, sideArrays(batch), n, sel, this, params, null, framesOf(batch), k.consts, runtime); return; }
+    if (this.spec.keys.length === 0) { const k = aggKernel(spec, batch, this.aliases, this.deferred, this.layout, false); k.run(cols, valids, sideArrays(batch), n, sel, this, params, null, framesOf(batch), k.consts, runtime, k.slow); return; }
     let rows = sel, count = n;
     if (this.spec.filter) {
       const f = filterBatch(batch, this.spec.filter, sel, this.passingRows.take(n));
@@ -283,12 +283,12 @@ export class GroupTable {
     if (dense !== null) {
       // the kernel finds each row's group from its keys' codes (denseMiss for a new combination)
       this.denseBatch = dense;
-      try { const k = aggKernel(spec, batch, this.aliases, this.deferred, this.layout, true); k.run(cols, valids, sideArrays(batch), count, rows, this, params, null, null, k.consts, runtime); } finally { this.denseBatch = null; }
+      try { const k = aggKernel(spec, batch, this.aliases, this.deferred, this.layout, true); k.run(cols, valids, sideArrays(batch), count, rows, this, params, null, null, k.consts, runtime, k.slow); } finally { this.denseBatch = null; }
       return;
     }
     const ids = this.groupIds(keyBatchOf(batch, this.spec.keys, rows, count, this.keyScratch), this.batchIds.take(count));
     const k = aggKernel(spec, batch, this.aliases, this.deferred, this.layout, false);
-    k.run(cols, valids, sideArrays(batch), count, rows, this, params, ids, null, k.consts, runtime);
+    k.run(cols, valids, sideArrays(batch), count, rows, this, params, ids, null, k.consts, runtime, k.slow);
   }
 
   private lifted?: { spec: AggSpec; params: unknown[] };
@@ -399,11 +399,14 @@ export function vectorFromValues(t: SqlType, vals: (KeyValue | bigint)[], n: num
   return makeVector(t, n, values, valid, str ? dict : undefined, str ? undefined : big ?? undefined);
 }
 
-type AggRun = (cols: unknown[], valids: unknown[], dicts: unknown[], n: number, sel: Uint32Array | null, S: GroupTable, P: unknown[], G: Int32Array | null, frames: unknown[] | null, K: unknown[], rt: typeof runtime) => void;
-/** A generated aggregate kernel (from the isolate's code cache, by source) and its expressions' constants. */
-interface AggKernel { run: AggRun; consts: unknown[] }
+type AggRun = (cols: unknown[], valids: unknown[], dicts: unknown[], n: number, sel: Uint32Array | null, S: GroupTable, P: unknown[], G: Int32Array | null, frames: unknown[] | null, K: unknown[], rt: typeof runtime, X: SlowRow | null) => void;
+/** A grouped kernel's checked code for row j, a function of its own (see twoSpeedLoop). */
+type SlowRow = (cols: unknown[], valids: unknown[], dicts: unknown[], n: number, sel: Uint32Array | null, S: GroupTable, P: unknown[], G: Int32Array | null, frames: unknown[] | null, K: unknown[], rt: typeof runtime, j: number) => void;
+/** A generated aggregate kernel (from the isolate's code cache, by source), its checked row code and its expressions' constants. */
+interface AggKernel { run: AggRun; slow: SlowRow | null; consts: unknown[] }
 /** Per-query values are arguments, so one function serves every query generating its source. */
-const AGG_KERNEL_PARAMS = ['cols', 'valids', 'dicts', 'n', 'sel', 'S', 'P', 'G', 'frames', 'K', 'rt'];
+const AGG_KERNEL_PARAMS = ['cols', 'valids', 'dicts', 'n', 'sel', 'S', 'P', 'G', 'frames', 'K', 'rt', 'X'];
+const SLOW_ROW_PARAMS = ['cols', 'valids', 'dicts', 'n', 'sel', 'S', 'P', 'G', 'frames', 'K', 'rt', 'j'];
 
 /** The key vectors of the selected rows: plain columns read in place, computed keys evaluated. */
 function keyBatchOf(batch: Batch, keys: BExpr[], sel: Uint32Array | null, count: number, scratch?: KeyScratch): KeyBatch {
@@ -489,9 +492,14 @@ function cellsInLocals(code: string): { code: string; load: string; store: strin
  * A loop over `count` rows (`row` is row j's index) that runs the call-free updates (see
  * exec/call-free-updates.ts, after `group` finds the row's cells) while their checks hold, and
  * hands a row where one fails to the checked `body` alone: that row's cells are untouched until
- * the fast code's stores. A batch whose guards fail runs the checked body only.
+ * the fast code's stores. A batch whose guards fail runs the checked body only. With `slow`,
+ * the checked body is that call instead (a function of its own, SlowRow): it runs for a new
+ * group or a sum nearing 2^52, a few rows a batch, and its paths (a sum moved to its exact
+ * part, each aggregate's in turn) first ran long after V8 had compiled the loop around them, so
+ * each deoptimized the whole kernel again. TPC-H Q1's kernel was compiled 8 times a slice in
+ * its first run and 5 in its second, 10-50 ms each.
  */
-function twoSpeedLoop(count: string, row: string, fast: CallFreeRow, group: string, body: string): string {
+function twoSpeedLoop(count: string, row: string, fast: CallFreeRow, group: string, body: string, slow?: string): string {
   return `const fastOk = ${fast.guards.join(' && ') || 'true'};
 for (let j = 0; j < ${count}; j++) {
 if (fastOk) {
@@ -500,7 +508,7 @@ if (!(${fast.checks.join(' && ') || 'true'})) break;
 ${fast.store.join(' ')} }
 if (j === ${count}) break;
 }
-const r = ${row}; ${body} }`;
+${slow ?? `const r = ${row}; ${body}`} }`;
 }
 
 function aggKernel(spec: AggSpec, batch: Batch, aliases: number[], deferred: boolean[], layout: CellLayout, dense: boolean): AggKernel {
@@ -569,8 +577,10 @@ function aggKernel(spec: AggSpec, batch: Batch, aliases: number[], deferred: boo
   // the call-free updates, unless a filter is left in the body (its `continue` would skip them)
   const filtered = !grouped && spec.filter && (pass === null || split!.rest.length > 0);
   const fast = filtered ? null : callFreeUpdates(em, spec.aggs, aliases, deferred, layout, cell);
+  // a grouped kernel's checked code is a function of its own (the cells it may grow are read again after it)
+  const slowCall = fast && grouped ? `X(${SLOW_ROW_PARAMS.join(', ')}); A = S.cells;` : undefined;
   const rows = (count: string, row: string): string => (fast
-    ? twoSpeedLoop(count, row, fast, fastGroup, body.join('\n'))
+    ? twoSpeedLoop(count, row, fast, fastGroup, body.join('\n'), slowCall)
     : `for (let j = 0; j < ${count}; j++) { const r = ${row}; ${body.join('\n')} }`);
   let loop: string;
   if (grouped) loop = rows('n', 'sel === null ? j : sel[j]');
@@ -579,7 +589,8 @@ function aggKernel(spec: AggSpec, batch: Batch, aliases: number[], deferred: boo
     loop = `${pass !== null ? `const F = S.scratch(n); let k = 0;\n${pass}\n` : ''}${cells.load}\n${cells.code}\n${cells.store}`;
   }
   const source = `${locals.join(' ')}\n${em.prelude.join('\n')}\n${loop}`;
-  k = { run: generatedCode.fn<AggRun>(AGG_KERNEL_PARAMS, source), consts: em.consts };
+  const slow = slowCall ? generatedCode.fn<SlowRow>(SLOW_ROW_PARAMS, `${locals.join(' ')}\n${em.prelude.join('\n')}\nconst r = sel === null ? j : sel[j]; ${body.join('\n')}`) : null;
+  k = { run: generatedCode.fn<AggRun>(AGG_KERNEL_PARAMS, source), slow, consts: em.consts };
   if (kernels.size > 1000) kernels.clear();
   kernels.set(key, k);
   mine.set(shapeKey, k);
