@@ -8,7 +8,7 @@ import { TYPES, isInteger, isString, type SqlType } from '../types/types.ts';
 import { aggregateFor, type Aggregate, type AggValue, type GroupStates } from '../functions/aggregates/registry.ts';
 import { ExprEmitter, rowLoop } from './codegen.ts';
 import { emitFilter, emitSelectionPass, filterBatch, framesOf, projectBatch, shapeOf, sideArrays, splitFilter } from './kernels.ts';
-import { makeVector, gather } from '../types/vector.ts';
+import { makeVector, gather, takeInto } from '../types/vector.ts';
 import { vectorRange } from './batches.ts';
 import { KeyBatch, KeyScratch, KeyTable, keyKind } from './hash-table.ts';
 import { IntegerGroupIds } from './integer-group-ids.ts';
@@ -47,21 +47,12 @@ export interface PartialAgg {
   states: AggState[];
 }
 
-/**
- * a[rows[i]] for i < n. Loops over groups live in functions of their own, not in closures made
- * per call: a closure made anew each statement started from no feedback and was compiled again
- * (OSR, 10-20 ms of a helper thread a slice) in every run of TPC-H Q3 and Q18.
- */
-function pickRows(a: Float64Array, rows: Uint32Array, n: number): Float64Array {
-  const out = new Float64Array(n);
-  for (let i = 0; i < n; i++) out[i] = a[rows[i]];
-  return out;
-}
-
 /** The groups at `rows` of a partial state, in that order (the part of it one slice finalizes). */
 export function partialRows(p: PartialAgg, rows: Uint32Array): PartialAgg {
   const n = rows.length;
-  const pick = (a: Float64Array) => pickRows(a, rows, n);
+  // the loop is takeInto's, not this closure's: a closure made anew each statement starts from no
+  // feedback, and one with the loop inside was compiled again (OSR) in every run of TPC-H Q3 and Q18
+  const pick = (a: Float64Array) => { const out = new Float64Array(n); takeInto(a, rows, n, out); return out; };
   const list = <T>(a: T[] | null) => (a ? Array.from(rows, (r) => a[r]) : null);
   return {
     groups: n,
@@ -396,7 +387,7 @@ export function vectorFromValues(t: SqlType, vals: (KeyValue | bigint)[], n: num
     if (typeof v === 'bigint') { values[g] = Number(v); (big ??= new Array(n).fill(null))[g] = v; continue; }
     values[g] = str ? intern(v as string) : typeof v === 'boolean' ? (v ? 1 : 0) : (v as number);
   }
-  return makeVector(t, n, values, valid, str ? dict : undefined, str ? undefined : big ?? undefined);
+  return makeVector(t, n, values, valid, str ? dict : undefined, str ? undefined : big);
 }
 
 type AggRun = (cols: unknown[], valids: unknown[], dicts: unknown[], n: number, sel: Uint32Array | null, S: GroupTable, P: unknown[], G: Int32Array | null, frames: unknown[] | null, K: unknown[], rt: typeof runtime, X: SlowRow | null) => void;
@@ -407,6 +398,8 @@ interface AggKernel { run: AggRun; slow: SlowRow | null; consts: unknown[] }
 /** Per-query values are arguments, so one function serves every query generating its source. */
 const AGG_KERNEL_PARAMS = ['cols', 'valids', 'dicts', 'n', 'sel', 'S', 'P', 'G', 'frames', 'K', 'rt', 'X'];
 const SLOW_ROW_PARAMS = ['cols', 'valids', 'dicts', 'n', 'sel', 'S', 'P', 'G', 'frames', 'K', 'rt', 'j'];
+/** Row j's index in a kernel's batch: the selected rows, or all in order. */
+const SELECTED_ROW = 'sel === null ? j : sel[j]';
 
 /** The key vectors of the selected rows: plain columns read in place, computed keys evaluated. */
 function keyBatchOf(batch: Batch, keys: BExpr[], sel: Uint32Array | null, count: number, scratch?: KeyScratch): KeyBatch {
@@ -583,14 +576,15 @@ function aggKernel(spec: AggSpec, batch: Batch, aliases: number[], deferred: boo
     ? twoSpeedLoop(count, row, fast, fastGroup, body.join('\n'), slowCall)
     : `for (let j = 0; j < ${count}; j++) { const r = ${row}; ${body.join('\n')} }`);
   let loop: string;
-  if (grouped) loop = rows('n', 'sel === null ? j : sel[j]');
+  if (grouped) loop = rows('n', SELECTED_ROW);
   else {
-    const cells = cellsInLocals(pass !== null ? rows('k', 'F[j]') : fast ? rows('n', 'sel === null ? j : sel[j]') : rowLoop(body.join('\n')));
+    const cells = cellsInLocals(pass !== null ? rows('k', 'F[j]') : fast ? rows('n', SELECTED_ROW) : rowLoop(body.join('\n')));
     loop = `${pass !== null ? `const F = S.scratch(n); let k = 0;\n${pass}\n` : ''}${cells.load}\n${cells.code}\n${cells.store}`;
   }
-  const source = `${locals.join(' ')}\n${em.prelude.join('\n')}\n${loop}`;
-  const slow = slowCall ? generatedCode.fn<SlowRow>(SLOW_ROW_PARAMS, `${locals.join(' ')}\n${em.prelude.join('\n')}\nconst r = sel === null ? j : sel[j]; ${body.join('\n')}`) : null;
-  k = { run: generatedCode.fn<AggRun>(AGG_KERNEL_PARAMS, source), slow, consts: em.consts };
+  // the kernel's locals and constants, which its checked row code reads too
+  const head = `${locals.join(' ')}\n${em.prelude.join('\n')}`;
+  const slow = slowCall ? generatedCode.fn<SlowRow>(SLOW_ROW_PARAMS, `${head}\nconst r = ${SELECTED_ROW}; ${body.join('\n')}`) : null;
+  k = { run: generatedCode.fn<AggRun>(AGG_KERNEL_PARAMS, `${head}\n${loop}`), slow, consts: em.consts };
   if (kernels.size > 1000) kernels.clear();
   kernels.set(key, k);
   mine.set(shapeKey, k);

@@ -84,6 +84,16 @@ export class BloomFilter {
     this.words[h >>> this.shift] |= keyBits(h);
   }
 
+  /**
+   * Adds every hash (as add does, each taken as a 32-bit integer). A loop of its own: its
+   * callers run once per join and are not worth optimizing, and paths of them the warm-up had
+   * not taken (a merged filter, an empty build side) deoptimized them with the loop inside.
+   */
+  addAll(hashes: ArrayLike<number>): void {
+    const words = this.words, shift = this.shift;
+    for (let i = 0; i < hashes.length; i++) { const h = hashes[i] | 0; words[h >>> shift] |= keyBits(h); }
+  }
+
   /** False only when `h` was never added. */
   mayContain(h: number): boolean {
     const bits = keyBits(h);

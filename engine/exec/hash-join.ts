@@ -82,9 +82,7 @@ export function takeRows(v: Vector, rows: Int32Array, count: number, into: Typed
   const valid = takeLoop(v.values)(v.values, v.valid, rows, count, values);
   // a reused array still holds an earlier batch's values where this one's rows are NULL: zeros, as in a new one
   if (into !== null && valid !== null) for (let i = 0; i < count; i++) if (valid[i] === 0) values[i] = 0;
-  const out = makeVector(v.type, count, values, valid, v.dict);
-  if (v.big) out.big = Array.from(rows.subarray(0, count), (r) => (r < 0 ? null : v.big![r]));
-  return out;
+  return makeVector(v.type, count, values, valid, v.dict, v.big && Array.from(rows.subarray(0, count), (r) => (r < 0 ? null : v.big![r])));
 }
 
 /**

@@ -160,9 +160,7 @@ export function projectBatch(batch: Batch, expressions: BExpr[], sel: Uint32Arra
     return { source: `let k = 0;\n${setup}\n${em.prelude.join('\n')}\n${rowLoop(body.join('\n'))}\nreturn k;`, consts: em.consts };
   });
   const outs: Vector[] = packedMap(exprs, (e) => {
-    const vec = makeVector(e.type, count, new (TYPES[e.type.id].array)(count), new Uint8Array(count).fill(1));
-    if (isString(e.type)) vec.dict = [];
-    return vec;
+    return makeVector(e.type, count, new (TYPES[e.type.id].array)(count), new Uint8Array(count).fill(1), isString(e.type) ? [] : undefined);
   });
   const [c, v, d] = args(batch);
   kernel.run(c, v, d, count, sel, outs, params, undefined, kernel.consts, runtime);

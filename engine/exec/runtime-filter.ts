@@ -81,23 +81,14 @@ export function filterParts(spec: JoinFilterSpec, table: BuildTable, bloomKeys: 
     return { keys: keys.size, ranges, words: rawBloom(stored, bloomKeys) };
   }
   const bloom = BloomFilter.forKeys(bloomKeys);
-  const words = bloom.words, shift = bloom.shift;
-  addHashes(words, shift, keys.idHashes());
+  bloom.addAll(keys.idHashes());
+  const words = bloom.words;
   if (spec.merge || keys.size === 0) return { keys: keys.size, ranges, words };
   const columns = spec.keys.map((e, k) => {
     const stored = e.k === 'col' && spec.zoneCols[k] >= 0 ? keys.numbers(k) : null;
     return stored === null ? null : rawBloom(stored, keys.size);
   });
   return { keys: keys.size, ranges, words, columns };
-}
-
-/**
- * Sets each hash's bits in a Bloom filter's words. A function of its own, as rawBloom's loop:
- * filterParts runs once per join and is not worth optimizing, and paths of it the warm-up had
- * not taken (a merged filter, an empty build side) deoptimized it in a query's first run.
- */
-function addHashes(words: Int32Array, shift: number, hashes: ArrayLike<number>): void {
-  for (let i = 0; i < hashes.length; i++) { const h = hashes[i] | 0; words[h >>> shift] |= keyBits(h); }
 }
 
 /** A Bloom filter of raw key hashes (rawKeyHash) over a build table's stored numbers of one key column. */

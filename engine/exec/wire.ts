@@ -109,11 +109,7 @@ function place<A extends TypedArray>(a: A, mode: WireMode, transfer: Set<ArrayBu
 }
 
 function fromWireColumn(c: WireColumn): Vector {
-  const v = makeVector(c.type, c.length, c.values, c.valid);
-  if (c.text && c.offsets) v.dict = decodeDict(c.text, c.offsets);
-  else if (c.dict) v.dict = c.dict;
-  if (c.big) v.big = c.big;
-  return v;
+  return makeVector(c.type, c.length, c.values, c.valid, c.text && c.offsets ? decodeDict(c.text, c.offsets) : c.dict, c.big);
 }
 
 /** The dictionary's strings: one decode of the whole text, then one substring per entry. */

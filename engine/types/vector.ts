@@ -131,7 +131,7 @@ export function gather(v: Vector, sel: Uint32Array | null, count: number): Vecto
     takeInto(v.values, sel, count, values);
     if (v.valid) {
       valid = new Uint8Array(count);
-      for (let i = 0; i < count; i++) valid[i] = v.valid[sel[i]];
+      takeInto(v.valid, sel, count, valid);
     }
     if (v.big) return makeVector(v.type, count, values, valid, v.dict, Array.from(sel.subarray(0, count), (r) => v.big![r]));
   }
@@ -240,11 +240,6 @@ function recodeStrings(p: Vector, sel: Uint32Array | null, from: number, to: num
   }
 }
 
-/** valid[off + i] = src[sel[i]] for i < count. */
-function takeValid(src: Uint8Array, sel: Uint32Array, count: number, valid: Uint8Array, off: number): void {
-  for (let i = 0; i < count; i++) valid[off + i] = src[sel[i]];
-}
-
 /** The work of concatVectors and concatRows, yielding after every part and every CONCAT_STEP rows of strings. */
 function* concatSteps(type: SqlType, parts: Vector[], sels: (Uint32Array | null)[] | null = null): Generator<void, Vector> {
   const rowsOf = (j: number) => sels?.[j]?.length ?? parts[j].length;
@@ -280,7 +275,7 @@ function* concatSteps(type: SqlType, parts: Vector[], sels: (Uint32Array | null)
       values.set(p.values.subarray(0, p.length) as never, off);
     }
     if (valid && p.valid) {
-      if (sel) takeValid(p.valid, sel, count, valid, off);
+      if (sel) takeInto(p.valid, sel, count, valid.subarray(off, off + count));
       else valid.set(p.valid.subarray(0, p.length), off);
     }
     off += count;

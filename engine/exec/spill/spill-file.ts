@@ -118,10 +118,7 @@ export class SpillReader {
       const raw = this.read(h.bytes)!;
       const values = new Ctor(raw.buffer as ArrayBuffer, raw.byteOffset, h.bytes / (Ctor as unknown as { BYTES_PER_ELEMENT: number }).BYTES_PER_ELEMENT);
       const valid = h.valid ? this.read(n)! : null;
-      const v = makeVector(h.type, n, values, valid);
-      if (h.dict) v.dict = h.dict;
-      if (h.big) v.big = h.big.map((x) => (x === null ? null : BigInt(x)));
-      return v;
+      return makeVector(h.type, n, values, valid, h.dict, h.big?.map((x) => (x === null ? null : BigInt(x))));
     });
     return { length: n, columns };
   }
