@@ -42,8 +42,8 @@ function parseArgs(args: string[]): Options {
     else if (args[i] === '--scaling') o.scaling = true;
     else throw new Error(`unknown argument ${args[i]} (usage: tpch [--sf N] [--slices N] [--runs N] [--warmups N] [--timeout S] [--queries 1,2] [--load-apart] [--memory-limit SIZE] [--scaling])`);
   }
-  // a speed-up is a ratio of two noisy times: --scaling takes the median of 5 rounds unless told
-  o.runs = runs ?? (o.scaling ? 5 : 1);
+  // a speed-up is a ratio of two noisy times: --scaling takes the median of 11 rounds unless told
+  o.runs = runs ?? (o.scaling ? 11 : 1);
   if (o.scaling && (o.loadApart || o.memoryLimit)) throw new Error('--scaling loads apart already and takes no --memory-limit');
   if (!(o.sf > 0)) throw new Error('--sf must be positive');
   if (!(Number.isInteger(o.warmups) && o.warmups >= 0)) throw new Error('--warmups takes a whole number, 0 or more');
