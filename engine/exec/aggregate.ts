@@ -12,6 +12,7 @@ import { makeVector, gather, takeInto } from '../types/vector.ts';
 import { vectorRange } from './batches.ts';
 import { KeyBatch, KeyScratch, KeyTable, keyKind } from './hash-table.ts';
 import { IntegerGroupIds } from './integer-group-ids.ts';
+import { KeyBuckets, MIN_BUCKETED_SPAN } from './key-buckets.ts';
 import { ReusedArray } from './scratch.ts';
 import { takeArray, zeroedArray, type ArrayLease } from './array-pool.ts';
 import { DictGroupIds } from './dict-groups.ts';
@@ -92,8 +93,19 @@ export function cellLayout(spec: AggSpec, aliases: number[], deferred: boolean[]
 }
 
 /** Groups and their aggregate states. One per slice per query, and one at the leader. */
+/**
+ * Whether a GROUP BY puts its rows in key-range order before grouping them (key-buckets.ts): one
+ * integer key read from a column, with a range of values (by the statistics) too wide for the
+ * CPU's caches, and aggregates whose results do not depend on the order rows come in.
+ */
+export function groupsInKeyOrder(keys: BExpr[], aggs: BAgg[], keyRange: [number, number] | null | undefined): boolean {
+  return !!keyRange && keys.length === 1 && keys[0].k === 'col' && isInteger(keys[0].type)
+    && keyRange[1] - keyRange[0] + 1 >= MIN_BUCKETED_SPAN && aggs.every((a) => !aggregateFor(a.fn).rowOrderMatters);
+}
+
 export class GroupTable {
-  groups = 0;
+  /** groups so far, without the rows the buckets hold (see `groups`) */
+  private groupCount = 0;
   private cap = 16;
   readonly states: AggState[];
   private readonly defs: Aggregate[];
@@ -142,12 +154,29 @@ export class GroupTable {
     this.deferred = deferredCounts(spec);
     this.layout = cellLayout(spec, this.aliases, this.deferred);
     if (spec.keys.length === 0) this.addGroups(1);
+    // rows in key-range order, where an array over a wide key range would be read at random
+    this.buckets = this.index instanceof IntegerGroupIds && groupsInKeyOrder(spec.keys, spec.aggs, spec.keyRange)
+      ? new KeyBuckets(spec.keyRange![0], spec.keyRange![1] - spec.keyRange![0] + 1, (spec.keys[0] as { index: number }).index, arrays) : null;
+  }
+
+  /** rows held to be grouped in key-range order (key-buckets.ts), else null */
+  private readonly buckets: KeyBuckets | null;
+
+  /** The groups, every row added so far grouped (the rows the buckets hold are grouped first). */
+  get groups(): number {
+    this.drainBuckets();
+    return this.groupCount;
+  }
+
+  /** The groups made so far, not counting rows the buckets still hold (a budget's running count, read after every batch). */
+  get groupsSoFar(): number {
+    return this.groupCount;
   }
 
   /** Moves the states into `cells` for the kernel. */
   private pack(): void {
     if (this.packed) return;
-    const { width: w, slot, count } = this.layout, n = this.groups;
+    const { width: w, slot, count } = this.layout, n = this.groupCount;
     const cells = zeroedArray(this.arrays, Float64Array, this.cap * w);
     // plain loops, not closures: a closure's optimized code dies with it, and pack and unpack
     // run for every query (see docs/ARCHITECTURE.md, "Code that stays optimized")
@@ -173,7 +202,7 @@ export class GroupTable {
   private unpack(): void {
     if (!this.packed) return;
     this.packed = false;
-    const { width: w, rows, slot, count } = this.layout, n = this.groups, cells = this.cells;
+    const { width: w, rows, slot, count } = this.layout, n = this.groupCount, cells = this.cells;
     for (let i = 0; i < this.states.length; i++) {
       const s = this.states[i];
       if (slot[i] < 0) continue;
@@ -228,7 +257,7 @@ export class GroupTable {
   /** The group id of each key row (vectors of equal length), creating groups for new keys. */
   private groupIds(keys: KeyBatch, out?: Int32Array): Int32Array {
     const ids = this.index.insert(keys, out);
-    if (this.groups < this.index.size) this.addGroups(this.index.size);
+    if (this.groupCount < this.index.size) this.addGroups(this.index.size);
     return ids;
   }
 
@@ -237,9 +266,9 @@ export class GroupTable {
    * batch of a GROUP BY over unique keys adds thousands at once: no array and no calls a group).
    */
   private addGroups(to: number): void {
-    const from = this.groups;
+    const from = this.groupCount;
     while (this.cap < to) this.grow();
-    this.groups = to;
+    this.groupCount = to;
     const { width: w, slot } = this.layout;
     for (let i = 0; i < this.spec.aggs.length; i++) {
       const agg = this.spec.aggs[i], s = this.states[i], inits = this.inits[i];
@@ -277,9 +306,28 @@ export class GroupTable {
       try { const k = aggKernel(spec, batch, this.aliases, this.deferred, this.layout, true); k.run(cols, valids, sideArrays(batch), count, rows, this, params, null, null, k.consts, runtime, k.slow); } finally { this.denseBatch = null; }
       return;
     }
+    if (this.buckets !== null) {
+      if (this.buckets.add(batch, rows, count)) return;
+      // full, or a batch it cannot hold: what it holds is grouped first, so rows keep no other order than key ranges
+      this.drainBuckets();
+      if (this.buckets.add(batch, rows, count)) return;
+    }
+    this.addRows(batch, rows, count);
+  }
+
+  /** Finds the groups of a batch's rows (all, or those in `rows`) and updates their states. */
+  private addRows(batch: Batch, rows: Uint32Array | null, count: number): void {
+    const { spec, params } = this.lifted!;
+    this.pack();
+    const cols = packedMap(batch.columns, (c) => c.values), valids = packedMap(batch.columns, (c) => c.valid);
     const ids = this.groupIds(keyBatchOf(batch, this.spec.keys, rows, count, this.keyScratch), this.batchIds.take(count));
     const k = aggKernel(spec, batch, this.aliases, this.deferred, this.layout, false);
     k.run(cols, valids, sideArrays(batch), count, rows, this, params, ids, null, k.consts, runtime, k.slow);
+  }
+
+  /** Groups the rows the buckets hold, bucket by bucket. */
+  private drainBuckets(): void {
+    if (this.buckets !== null && this.buckets.rows > 0) this.buckets.drain((b, n) => this.addRows(b, null, n));
   }
 
   private lifted?: { spec: AggSpec; params: unknown[] };
@@ -305,8 +353,9 @@ export class GroupTable {
 
   /** This table's state in a form that crosses threads cheaply. */
   toPartial(): PartialAgg {
+    this.drainBuckets();
     this.unpack();
-    const n = this.groups;
+    const n = this.groupCount;
     return {
       groups: n,
       keys: packedMap(this.spec.keys, (k, c) => this.keyVector(c, k.type, n)),
@@ -316,6 +365,7 @@ export class GroupTable {
 
   /** Merges a slice's partial state into this (leader) table. */
   merge(p: PartialAgg, tick: () => void = () => {}, from = 0, to = p.groups): void {
+    this.drainBuckets();
     this.unpack();
     const nk = this.spec.keys.length;
     const len = Math.max(0, to - from);
@@ -350,8 +400,9 @@ export class GroupTable {
 
   /** Final key and aggregate vectors, one row per group. */
   finish(keyTypes: SqlType[]): Vector[] {
+    this.drainBuckets();
     this.unpack();
-    const n = this.groups;
+    const n = this.groupCount;
     const out: Vector[] = packedMap(keyTypes, (t, i) => this.keyVector(i, t, n));
     const aggs = this.spec.aggs;
     for (let i = 0; i < aggs.length; i++) out.push(vectorFromValues(aggs[i].type, finishValues(aggs[i], this.states[i], this.defs[i], n), n));

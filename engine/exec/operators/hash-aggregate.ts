@@ -5,7 +5,7 @@ import type { BAgg, BExpr } from '../../plan/bound.ts';
 import { aggInputs, mapAggInputs, usedColumns } from '../../plan/bound.ts';
 import type { Field } from '../../plan/logical.ts';
 import type { Batch } from '../../types/vector.ts';
-import type { AggSpec, GroupTable } from '../aggregate.ts';
+import { groupsInKeyOrder, type AggSpec, type GroupTable } from '../aggregate.ts';
 import { CHUNK } from '../batches.ts';
 import { SpillingGroups, leaderHost, partialBytes } from '../spill/spill-aggregate.ts';
 import { LeaderOperator, SliceOperator, type PhysicalOperator } from './operator.ts';
@@ -85,7 +85,8 @@ export class PartialAggregateOp extends SliceOperator {
   }
 
   explain(): string {
-    const array = this.keyRange ? `; group ids from an array over key values ${this.keyRange[0]}..${this.keyRange[1]}` : '';
+    const ordered = groupsInKeyOrder(this.keys, this.aggs, this.keyRange) ? ', rows put in key-range order first' : '';
+    const array = this.keyRange ? `; group ids from an array over key values ${this.keyRange[0]}..${this.keyRange[1]}${ordered}` : '';
     return `Partial Hash Aggregate (${this.purpose ? `${this.purpose}; ` : ''}${describe(this.keys, this.aggs)}${array})`;
   }
 
@@ -210,7 +211,8 @@ async function finishGroups(ctx: RunContext, t: SpillingGroups, fields: Field[],
   const types = fields.map((f) => f.type);
   const each = (table: GroupTable): Batch => {
     ctx.check();
-    return { length: table.groups, columns: table.finish(keyTypes) };
+    const columns = table.finish(keyTypes);
+    return { length: table.groups, columns };
   };
   if (toFile && t.spilled) return rowsInFile(ctx, types, (put) => t.finish((table) => put(each(table))));
   const parts: Batch[] = [];

@@ -117,7 +117,7 @@ export class SpillingGroups {
 
   /** Counts the table's new groups into the budget, or writes the table out when they do not fit. */
   private account(): void {
-    const grown = this.table.groups - this.reserved;
+    const grown = this.table.groupsSoFar - this.reserved;
     if (grown <= 0) return;
     const bytes = grown * GROUP_BYTES;
     const canSpill = this.level < MAX_LEVEL && this.spec.keys.length > 0;
@@ -130,7 +130,7 @@ export class SpillingGroups {
       this.flush();
       return;
     }
-    this.reserved = this.table.groups;
+    this.reserved = this.table.groupsSoFar;
   }
 
   /** Writes the table's groups to the partition files by key hash and starts an empty table. */

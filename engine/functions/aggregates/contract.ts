@@ -47,6 +47,8 @@ export interface StateRefs {
 
 export interface Aggregate {
   readonly name: string;
+  /** Its result depends on the order rows come in (LISTAGG's text), so nothing may reorder them. */
+  readonly rowOrderMatters?: boolean;
   /**
    * The result type for an argument of type `arg` (null for count(*)), or a message saying why
    * the argument is not accepted (the binder turns it into UNDEFINED_FUNCTION).

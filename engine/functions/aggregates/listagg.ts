@@ -21,6 +21,7 @@ function compareKeys(agg: BAgg, x: unknown[], y: unknown[]): number {
 
 export const listagg: Aggregate = {
   name: 'listagg',
+  rowOrderMatters: true,
   resultType: (arg) => (arg === null ? 'listagg(*) is not valid; only count(*) is' : T.varchar),
   slotInit: () => [],
   newObject: () => [],
