@@ -405,7 +405,7 @@ export class GroupTable {
     const n = this.groupCount;
     const out: Vector[] = packedMap(keyTypes, (t, i) => this.keyVector(i, t, n));
     const aggs = this.spec.aggs;
-    for (let i = 0; i < aggs.length; i++) out.push(vectorFromValues(aggs[i].type, finishValues(aggs[i], this.states[i], this.defs[i], n), n));
+    for (let i = 0; i < aggs.length; i++) out.push(finishedNumbers(aggs[i], this.states[i], this.defs[i], n) ?? vectorFromValues(aggs[i].type, finishValues(aggs[i], this.states[i], this.defs[i], n), n));
     return out;
   }
 }
@@ -415,6 +415,18 @@ function finishDistinct(agg: BAgg, values: Set<unknown>): AggValue {
   const acc = new Accumulator(agg);
   for (const v of values) acc.add(v, agg.order?.length ? [v] : []);
   return acc.result();
+}
+
+/**
+ * One aggregate's results as a vector written straight from its states, where the aggregate can
+ * (finishNumbers) and its type is held in doubles: Q18's 1.5M sums at SF 1 had been a JS number
+ * each, then copied into the vector. Null: finish group by group.
+ */
+function finishedNumbers(agg: BAgg, s: AggState, def: Aggregate, n: number): Vector | null {
+  if (!def.finishNumbers || s.sets || TYPES[agg.type.id].array !== Float64Array) return null;
+  const values = new Float64Array(n), valid = new Uint8Array(n).fill(1);
+  if (!def.finishNumbers(agg, s, n, values, valid)) return null;
+  return makeVector(agg.type, n, values, valid.includes(0) ? valid : null);
 }
 
 /** Each of `n` groups' final value of one aggregate. */

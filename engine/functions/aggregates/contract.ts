@@ -68,4 +68,10 @@ export interface Aggregate {
   merge(agg: BAgg, dst: GroupStates, g: number, src: GroupStates, pg: number): void;
   /** The group's result; `count` is its number of non-NULL inputs. Never mutates the state. */
   finish(agg: BAgg, st: GroupStates, g: number): AggValue;
+  /**
+   * Every result of groups 0..n-1 as doubles into `values`, a NULL as 0 in `valid` (all 1 on the
+   * way in), without a JS value a group: false, when some result is not a double (an exact value
+   * past 2^53), leaves the caller to `finish` group by group.
+   */
+  finishNumbers?(agg: BAgg, st: GroupStates, n: number, values: Float64Array, valid: Uint8Array): boolean;
 }

@@ -9,6 +9,10 @@ export const count: Aggregate = {
   update: () => '',
   merge: () => {},
   finish: (_agg, st, g) => st.count[g],
+  finishNumbers(_agg, st, n, values) {
+    values.set(st.count.subarray(0, n));
+    return true;
+  },
 };
 
 /** count(*): every row is an input (the kernel passes 1). */

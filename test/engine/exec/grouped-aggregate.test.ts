@@ -214,6 +214,30 @@ describe('a group table in both layouts', () => {
     expect(results(read)).toEqual(results(whole));
   });
 
+  it('finishes a sum with only NULL inputs as NULL and a sum past 2^53 exactly, beside plain sums', () => {
+    // group 0: two values of 2^52 + 1 (the sum, 2^53 + 2, needs its exact part); group 1: NULLs only; group 2: 5 + 7
+    const big = 2 ** 52 + 1;
+    const keys = Int32Array.of(0, 1, 0, 2, 1, 2), xs = Float64Array.of(big, 0, big, 5, 0, 7), xValid = Uint8Array.of(1, 0, 1, 1, 0, 1);
+    const batch: Batch = { length: 6, columns: [{ type: T.int, length: 6, values: keys, valid: null }, { type: T.bigint, length: 6, values: xs, valid: xValid }] };
+    const sums: AggSpec = { keys: [col(0)], aggs: [{ fn: 'sum', arg: { k: 'col', index: 1, type: T.bigint }, distinct: false, type: T.bigint }, { fn: 'count', arg: { k: 'col', index: 1, type: T.bigint }, distinct: false, type: T.bigint }] };
+    const t = new GroupTable(sums);
+    t.consume(batch, null, 6);
+    const [k, sum, count] = t.finish([T.int]);
+    const byKey = new Map(Array.from({ length: t.groups }, (_, g) => [k.values[g], g]));
+    const exact = (g: number) => (sum.valid && sum.valid[g] === 0 ? null : sum.big?.[g] ?? sum.values[g]);
+    expect(exact(byKey.get(0)!)).toBe(2n ** 53n + 2n);
+    expect(exact(byKey.get(1)!)).toBeNull();
+    expect(exact(byKey.get(2)!)).toBe(12);
+    expect(count.values[byKey.get(1)!]).toBe(0);
+    expect(count.values[byKey.get(0)!]).toBe(2);
+    // and without an exact part, the sums come straight from the states: NULL still NULL
+    const small = new GroupTable(sums);
+    small.consume({ length: 4, columns: [batch.columns[0], { ...batch.columns[1], values: Float64Array.of(1, 0, 2, 5) }] }, null, 4);
+    const [k2, sum2] = small.finish([T.int]);
+    const got = new Map(Array.from({ length: small.groups }, (_, g) => [k2.values[g], sum2.valid && sum2.valid[g] === 0 ? null : sum2.values[g]]));
+    expect(got).toEqual(new Map([[0, 3], [1, null], [2, 5]]));
+  });
+
   it('counts NULL inputs out of each aggregate and not out of count(*)', () => {
     const t = new GroupTable(spec);
     t.consume(part(0, N), null, N);
