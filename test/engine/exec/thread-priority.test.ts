@@ -20,8 +20,9 @@ describe.runIf(process.platform === 'linux')('thread priority', () => {
   it('lowerThisThread lowers only the calling thread', async () => {
     const base = getPriority(0);
     const url = new URL('../../../engine/exec/thread-priority.ts', import.meta.url).href;
-    // a worker (with the TypeScript loader) lowers itself 3 levels and reports what it got
-    const w = new Worker(`import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(url)}); }).then((m) => require('node:worker_threads').parentPort.postMessage(m.lowerThisThread(3)));`, { eval: true });
+    // a worker (with the TypeScript loader) lowers itself 3 levels, reports what it got and stays
+    // alive until terminated (a thread that ended has no nice value left to read)
+    const w = new Worker(`setInterval(() => {}, 60000); import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(url)}); }).then((m) => require('node:worker_threads').parentPort.postMessage(m.lowerThisThread(3)));`, { eval: true });
     const got = await new Promise((resolve, reject) => { w.once('message', resolve); w.once('error', reject); });
     expect(got).toBe(Math.min(19, base + 3));
     expect(threadNices().filter((n) => n === base + 3)).toHaveLength(1);
