@@ -145,7 +145,8 @@ export class GroupTable {
   /** the spec's fields copied in one order: a request's spec arrives as a cloned object whose hidden class depends on its optional fields (keyRange, filter), and the grouping code reading it deoptimized for each new one */
   readonly spec: AggSpec;
 
-  constructor(spec: AggSpec, private readonly arrays: ArrayLease | null = null) {
+  /** `bucketBytes`: what the key buckets may hold (key-buckets.ts), beyond the statement's budget of groups */
+  constructor(spec: AggSpec, private readonly arrays: ArrayLease | null = null, bucketBytes = Infinity) {
     this.spec = { keys: spec.keys, aggs: spec.aggs, filter: spec.filter ?? null, keyRange: spec.keyRange };
     this.index = spec.keyRange && spec.keys.length === 1 && isInteger(spec.keys[0].type) ? new IntegerGroupIds(spec.keys[0].type, spec.keyRange, arrays) : new KeyTable(packedMap(spec.keys, (k) => keyKind(k.type)));
     this.defs = packedMap(spec.aggs, (a) => aggregateFor(a.fn));
@@ -163,7 +164,7 @@ export class GroupTable {
     if (spec.keys.length === 0) this.addGroups(1);
     // rows in key-range order, where an array over a wide key range would be read at random
     this.buckets = this.index instanceof IntegerGroupIds && groupsInKeyOrder(spec.keys, spec.aggs, spec.keyRange)
-      ? new KeyBuckets(spec.keyRange![0], spec.keyRange![1] - spec.keyRange![0] + 1, (spec.keys[0] as { index: number }).index, arrays) : null;
+      ? new KeyBuckets(spec.keyRange![0], spec.keyRange![1] - spec.keyRange![0] + 1, (spec.keys[0] as { index: number }).index, arrays, bucketBytes) : null;
   }
 
   /** rows held to be grouped in key-range order (key-buckets.ts), else null */

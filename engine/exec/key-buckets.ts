@@ -42,8 +42,15 @@ export class KeyBuckets {
   /** each held row's place in bucket order */
   private at = new Int32Array(0);
 
-  /** Keys from `lo`, `span` values wide, read from batch column `key`; arrays from the statement's lease. */
-  constructor(private readonly lo: number, span: number, private readonly key: number, private readonly arrays: ArrayLease | null, private readonly chunkRows = CHUNK_ROWS) {
+  /** rows a chunk holds, set by the first batch's columns; -1 when the allowance holds too few (the rows are grouped as they come) */
+  private chunkRows = 0;
+
+  /**
+   * Keys from `lo`, `span` values wide, read from batch column `key`; arrays from the statement's
+   * lease, at most `maxBytes` of them (a chunk smaller than a batch holds nothing), at most
+   * `maxRows` rows a chunk.
+   */
+  constructor(private readonly lo: number, span: number, private readonly key: number, private readonly arrays: ArrayLease | null, private readonly maxBytes = Infinity, private readonly maxRows = CHUNK_ROWS) {
     this.shift = Math.max(0, Math.ceil(Math.log2(span / BUCKETS)));
   }
 
@@ -55,10 +62,9 @@ export class KeyBuckets {
    */
   add(batch: Batch, sel: Uint32Array | null, n: number): boolean {
     const cols = batch.columns;
-    if (n > this.chunkRows - this.rows) return false;
     for (let c = 0; c < cols.length; c++) if (cols[c].dict !== undefined || cols[c].big !== undefined) return false;
-    if (this.held.length === 0) this.start(cols);
-    else if (this.held.length !== cols.length) return false;
+    if (this.chunkRows < 0 || (this.held.length === 0 && !this.start(cols))) return false;
+    if (this.held.length !== cols.length || n > this.chunkRows - this.rows) return false;
     for (let c = 0; c < cols.length; c++) if (this.held[c].values.constructor !== cols[c].values.constructor) return false;
     const from = this.rows;
     for (let c = 0; c < cols.length; c++) {
@@ -99,13 +105,19 @@ export class KeyBuckets {
     for (const h of this.held) h.hasNulls = false;
   }
 
-  private start(cols: Vector[]): void {
+  /** Takes a chunk's arrays for rows of these columns; false when the allowance holds too few rows. */
+  private start(cols: Vector[]): boolean {
+    // each column twice, its validity twice, and each row's place
+    const rowBytes = cols.reduce((b, v) => b + 2 * v.values.BYTES_PER_ELEMENT + 2, 4);
+    this.chunkRows = Math.min(this.maxRows, Math.floor(this.maxBytes / rowBytes));
+    if (this.chunkRows < Math.min(PIECE_ROWS, this.maxRows)) { this.chunkRows = -1; return false; }
     this.types = cols.map((v) => v.type);
     this.held = cols.map((v) => {
       const C = v.values.constructor as Ctor;
       return { values: takeArray(this.arrays, C, this.chunkRows), sorted: takeArray(this.arrays, C, this.chunkRows), valid: null, sortedValid: null, hasNulls: false };
     });
     this.at = takeArray(this.arrays, Int32Array, this.chunkRows);
+    return true;
   }
 }
 

@@ -59,13 +59,15 @@ export class SpillingGroups {
 
   /**
    * An empty table. Its array of group ids by key value (spec.keyRange), which the budget does
-   * not count, only while nothing went to disk and it takes at most a quarter of what is left.
+   * not count, only while nothing went to disk and it takes at most a quarter of what is left;
+   * the rows its key buckets hold (key-buckets.ts), in what is left of that quarter.
    */
   private newTable(): GroupTable {
     const r = this.spec.keyRange;
     // only the first table takes pooled arrays: a spilled one's would stay leased, unused, until the statement ends
     const arrays = this.files ? null : this.arrays;
-    if (!r || (this.level === 0 && !this.files && (r[1] - r[0] + 1) * 4 <= this.host.available() / 4)) return new GroupTable(this.spec, arrays);
+    const quarter = this.host.available() / 4, array = r ? (r[1] - r[0] + 1) * 4 : 0;
+    if (!r || (this.level === 0 && !this.files && array <= quarter)) return new GroupTable(this.spec, arrays, quarter - array);
     return new GroupTable({ ...this.spec, keyRange: undefined }, arrays);
   }
 

@@ -33,7 +33,7 @@ const rowSet = (rows: string[]) => [...rows].sort();
 
 describe('KeyBuckets', () => {
   it('hands on every row it took once, NULLs and selections included, in order of key range', () => {
-    const buckets = new KeyBuckets(1, SPAN, 0, null, 5000);
+    const buckets = new KeyBuckets(1, SPAN, 0, null, Infinity, 5000);
     const a = batchOf(3000, 1, false), b = batchOf(4000, 2, true);
     const sel = Uint32Array.from({ length: 1500 }, (_, i) => 2 * i + 1);
     const taken: string[] = [];
@@ -75,7 +75,7 @@ describe('KeyBuckets', () => {
   });
 
   it('holds nothing of a batch with a string column (its dictionary is its own) or other column types', () => {
-    const buckets = new KeyBuckets(1, SPAN, 0, null, 5000);
+    const buckets = new KeyBuckets(1, SPAN, 0, null, Infinity, 5000);
     const a = batchOf(100, 3, false);
     const withText: Batch = { length: 100, columns: [a.columns[0], makeVector(T.varchar, 100, new Int32Array(100), null, ['x'])] };
     expect(buckets.add(withText, null, 100)).toBe(false);
@@ -83,6 +83,15 @@ describe('KeyBuckets', () => {
     const ints: Batch = { length: 100, columns: [a.columns[0], makeVector(T.int, 100, new Int32Array(100), null)] };
     expect(buckets.add(ints, null, 100)).toBe(false);
     expect(buckets.rows).toBe(100);
+  });
+
+  it('holds nothing when its allowance of bytes holds fewer rows than a batch', () => {
+    // two DOUBLE columns take 2 * (2 * 8 + 2) + 4 = 40 bytes a row: 1 MB is 26,214 rows, below 65,536
+    const small = new KeyBuckets(1, SPAN, 0, null, 2 ** 20);
+    expect(small.add(batchOf(100, 8, false), null, 100)).toBe(false);
+    expect(small.rows).toBe(0);
+    const enough = new KeyBuckets(1, SPAN, 0, null, 65536 * 40);
+    expect(enough.add(batchOf(100, 8, false), null, 100)).toBe(true);
   });
 });
 
@@ -111,18 +120,21 @@ describe('a GroupTable over a wide key range', () => {
         want.set(key, e);
       }
     }
-    const lease = pool.lease();
-    const table = new GroupTable(spec(1, SPAN), lease);
-    for (const b of batches) table.consume(b, null, b.length);
-    const [keys, counts, sums] = table.finish([T.bigint]);
-    expect(table.groups).toBe(want.size);
-    for (let g = 0; g < table.groups; g++) {
-      const key = keys.valid && !keys.valid[g] ? null : keys.values[g];
-      const [n, s] = want.get(key)!;
-      expect(counts.values[g], `count of ${key}`).toBe(n);
-      expect(sums.values[g]).toBeCloseTo(s, 6);
+    // with the buckets, and with an allowance too small for them (rows grouped as they come)
+    for (const bucketBytes of [Infinity, 2 ** 20]) {
+      const lease = pool.lease();
+      const table = new GroupTable(spec(1, SPAN), lease, bucketBytes);
+      for (const b of batches) table.consume(b, null, b.length);
+      const [keys, counts, sums] = table.finish([T.bigint]);
+      expect(table.groups).toBe(want.size);
+      for (let g = 0; g < table.groups; g++) {
+        const key = keys.valid && !keys.valid[g] ? null : keys.values[g];
+        const [n, s] = want.get(key)!;
+        expect(counts.values[g], `count of ${key}`).toBe(n);
+        expect(sums.values[g]).toBeCloseTo(s, 6);
+      }
+      lease.end(true);
     }
-    lease.end(true);
   });
 });
 
