@@ -92,7 +92,6 @@ export function cellLayout(spec: AggSpec, aliases: number[], deferred: boolean[]
   return { width: Math.max(width, 1), rows, slot, count };
 }
 
-/** Groups and their aggregate states. One per slice per query, and one at the leader. */
 /**
  * Whether a GROUP BY puts its rows in key-range order before grouping them (key-buckets.ts): one
  * integer key read from a column, with a range of values (by the statistics) too wide for the
@@ -103,6 +102,7 @@ export function groupsInKeyOrder(keys: BExpr[], aggs: BAgg[], keyRange: [number,
     && keyRange[1] - keyRange[0] + 1 >= MIN_BUCKETED_SPAN && aggs.every((a) => !aggregateFor(a.fn).rowOrderMatters);
 }
 
+/** Groups and their aggregate states. One per slice per query, and one at the leader. */
 export class GroupTable {
   /** groups so far, without the rows the buckets hold (see `groups`) */
   private groupCount = 0;
@@ -163,7 +163,7 @@ export class GroupTable {
     this.layout = cellLayout(spec, this.aliases, this.deferred);
     if (spec.keys.length === 0) this.addGroups(1);
     // rows in key-range order, where an array over a wide key range would be read at random
-    this.buckets = this.index instanceof IntegerGroupIds && groupsInKeyOrder(spec.keys, spec.aggs, spec.keyRange)
+    this.buckets = groupsInKeyOrder(spec.keys, spec.aggs, spec.keyRange)
       ? new KeyBuckets(spec.keyRange![0], spec.keyRange![1] - spec.keyRange![0] + 1, (spec.keys[0] as { index: number }).index, arrays, bucketBytes) : null;
   }
 

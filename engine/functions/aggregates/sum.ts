@@ -70,8 +70,8 @@ export const sum: Aggregate = {
   finish: (agg, st, g): AggValue => (st.count[g] === 0 ? null : isBigint(agg.type) ? checkI64(sumTotal(agg, st, g)) : sumTotal(agg, st, g)),
   finishNumbers(agg, st, n, values, valid) {
     const objs = exact(agg) ? st.objs! : null;
-    // a group with an exact part is a bigint, or may be: group by group
-    if (objs !== null) for (let g = 0; g < n; g++) if (objs[g] !== undefined) return false;
+    // a group with an exact part is a bigint, or may be: group by group (groups past the array's end have none)
+    if (objs !== null) for (let g = 0, end = Math.min(n, objs.length); g < end; g++) if (objs[g] !== undefined) return false;
     const sums = st.slots[0], counts = st.count;
     for (let g = 0; g < n; g++) {
       values[g] = sums[g];
